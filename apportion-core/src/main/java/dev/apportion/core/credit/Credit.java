@@ -1,0 +1,93 @@
+package dev.apportion.core.credit;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What an estimator returns for a batch. Every array is indexed like the batch it was
+ * computed from and is owned by this object (callers may read, and should not write).
+ *
+ * <ul>
+ *   <li>{@link #advantages()}: one value per token, exactly 0 on context tokens.</li>
+ *   <li>{@link #returns()}: per-token returns, or null when the estimator has none.</li>
+ *   <li>{@link #spanAdvantages()}: per-span advantages (turn/step methods), or null.</li>
+ *   <li>{@link #lossWeights()}: per-token loss weights (e.g. a pivot mask), or null.</li>
+ *   <li>{@link #clipScales()}: per-token multipliers of the PPO clip range, or null.</li>
+ *   <li>{@link #diagnostics()}: named numbers (e.g. group counts, whitening statistics).</li>
+ * </ul>
+ */
+public final class Credit {
+    private final float[] advantages;
+    private final float[] returns;
+    private final float[] spanAdvantages;
+    private final float[] lossWeights;
+    private final float[] clipScales;
+    private final Map<String, Double> diagnostics;
+
+    private Credit(Builder b) {
+        this.advantages = b.advantages;
+        this.returns = b.returns;
+        this.spanAdvantages = b.spanAdvantages;
+        this.lossWeights = b.lossWeights;
+        this.clipScales = b.clipScales;
+        this.diagnostics = Collections.unmodifiableMap(new LinkedHashMap<>(b.diagnostics));
+    }
+
+    /** Credit with advantages only. */
+    public static Credit of(float[] advantages) {
+        return builder(advantages).build();
+    }
+
+    public static Builder builder(float[] advantages) {
+        return new Builder(advantages);
+    }
+
+    public float[] advantages() {
+        return advantages;
+    }
+
+    public float[] returns() {
+        return returns;
+    }
+
+    public float[] spanAdvantages() {
+        return spanAdvantages;
+    }
+
+    public float[] lossWeights() {
+        return lossWeights;
+    }
+
+    public float[] clipScales() {
+        return clipScales;
+    }
+
+    public Map<String, Double> diagnostics() {
+        return diagnostics;
+    }
+
+    /** Builder of {@link Credit}; arrays are taken, not copied. */
+    public static final class Builder {
+        private final float[] advantages;
+        private float[] returns;
+        private float[] spanAdvantages;
+        private float[] lossWeights;
+        private float[] clipScales;
+        private final Map<String, Double> diagnostics = new LinkedHashMap<>();
+
+        private Builder(float[] advantages) {
+            this.advantages = java.util.Objects.requireNonNull(advantages, "advantages");
+        }
+
+        public Builder returns(float[] r) { this.returns = r; return this; }
+        public Builder spanAdvantages(float[] a) { this.spanAdvantages = a; return this; }
+        public Builder lossWeights(float[] w) { this.lossWeights = w; return this; }
+        public Builder clipScales(float[] c) { this.clipScales = c; return this; }
+        public Builder diagnostic(String name, double value) { diagnostics.put(name, value); return this; }
+
+        public Credit build() {
+            return new Credit(this);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.apportion.core.credit;
+
+import dev.apportion.core.rollout.Rollouts;
+
+/**
+ * A credit-assignment method. Implementations are stateless and thread-safe; each documents
+ * its formula, source, defaults and edge cases in its Javadoc.
+ */
+public interface Estimator {
+    /** What this estimator is, takes and needs. */
+    Descriptor descriptor();
+
+    /**
+     * Assigns credit to every token of {@code batch}.
+     *
+     * @param batch rollouts (read only)
+     * @param params values resolved against {@link #descriptor()} (see {@link Params#resolve})
+     * @param execution threads the estimator may use
+     * @return credit; advantages are exactly 0 on context tokens
+     * @throws dev.apportion.core.rollout.RolloutException when the batch lacks a required signal
+     *     or breaks a precondition (message names trajectory, field and value)
+     */
+    Credit assign(Rollouts batch, Params params, Execution execution);
+
+    /** Sequential {@link #assign(Rollouts, Params, Execution)}. */
+    default Credit assign(Rollouts batch, Params params) {
+        return assign(batch, params, Execution.sequential());
+    }
+
+    /** {@link #assign} with the estimator's defaults. */
+    default Credit assign(Rollouts batch) {
+        return assign(batch, Params.defaults(descriptor()), Execution.sequential());
+    }
+
+    /** Shorthand for {@code descriptor().id()}. */
+    default String id() {
+        return descriptor().id();
+    }
+}

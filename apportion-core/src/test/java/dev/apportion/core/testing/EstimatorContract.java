@@ -1,0 +1,162 @@
+package dev.apportion.core.testing;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.Rollouts;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Invariants every estimator must keep. A test class per estimator extends this, names the
+ * estimator and the parameter sets to check (defaults and every preset by default), and adds
+ * its own worked examples and documented edge cases.
+ *
+ * <ul>
+ *   <li>context tokens get exactly 0 and no value is NaN or infinite;</li>
+ *   <li>trajectory order in the batch does not change any trajectory's credit;</li>
+ *   <li>for group-local estimators, splitting the batch by group and concatenating gives the
+ *       same credit;</li>
+ *   <li>two threads give the same credit as one;</li>
+ *   <li>arrays have the documented lengths.</li>
+ * </ul>
+ */
+public abstract class EstimatorContract {
+    /** Absolute + relative tolerance for re-ordered sums. */
+    protected static final double TOL = 1e-5;
+
+    /** The estimator under test. */
+    protected abstract Estimator estimator();
+
+    /** Parameter sets to check: defaults and every preset, unless overridden. */
+    protected List<Params> parameterSets() {
+        List<Params> out = new ArrayList<>();
+        out.add(Params.defaults(estimator().descriptor()));
+        for (String p : estimator().descriptor().presets().keySet()) {
+            out.add(Params.resolve(estimator().descriptor(), p, Map.of()));
+        }
+        return out;
+    }
+
+    /** Batch options for the random batches (override when the estimator needs, e.g., group size ≥ 2). */
+    protected RandomBatches.Options options() {
+        return RandomBatches.Options.defaults();
+    }
+
+    /** Random batches to check on. */
+    protected List<List<RandomBatches.Traj>> batches() {
+        List<List<RandomBatches.Traj>> out = new ArrayList<>();
+        for (long seed = 1; seed <= 4; seed++) out.add(RandomBatches.trajectories(seed, options()));
+        return out;
+    }
+
+    @Test
+    void contextTokensGetZeroAndValuesAreFinite() {
+        for (Params p : parameterSets()) {
+            for (List<RandomBatches.Traj> ts : batches()) {
+                Rollouts b = RandomBatches.build(ts);
+                Credit c = estimator().assign(b, p);
+                assertNotNull(c.advantages());
+                assertEquals(b.tokenCount(), c.advantages().length, "one advantage per token");
+                if (c.returns() != null) assertEquals(b.tokenCount(), c.returns().length, "one return per token");
+                if (c.spanAdvantages() != null) assertEquals(b.spanCount(), c.spanAdvantages().length, "one per span");
+                if (c.lossWeights() != null) assertEquals(b.tokenCount(), c.lossWeights().length);
+                if (c.clipScales() != null) assertEquals(b.tokenCount(), c.clipScales().length);
+                byte[] m = b.mask();
+                for (int t = 0; t < m.length; t++) {
+                    float a = c.advantages()[t];
+                    assertTrue(Float.isFinite(a), () -> p + ": non-finite advantage");
+                    if (m[t] == 0) assertEquals(0f, a, 0f, () -> p + ": context token got credit");
+                }
+            }
+        }
+    }
+
+    @Test
+    void trajectoryOrderDoesNotChangeCredit() {
+        for (Params p : parameterSets()) {
+            for (List<RandomBatches.Traj> ts : batches()) {
+                List<RandomBatches.Traj> shuffled = new ArrayList<>(ts);
+                Collections.shuffle(shuffled, new Random(7));
+                assertSameCredit(p, ts, shuffled, "shuffled batch");
+            }
+        }
+    }
+
+    @Test
+    void splittingByGroupGivesSameCreditForGroupLocalEstimators() {
+        if (!estimator().descriptor().groupLocal()) return;
+        for (Params p : parameterSets()) {
+            for (List<RandomBatches.Traj> ts : batches()) {
+                Map<String, List<RandomBatches.Traj>> byGroup = new LinkedHashMap<>();
+                for (RandomBatches.Traj t : ts) byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
+                Map<String, float[]> whole = perTrajectory(estimator().assign(RandomBatches.build(ts), p), ts);
+                for (List<RandomBatches.Traj> part : byGroup.values()) {
+                    Map<String, float[]> alone = perTrajectory(estimator().assign(RandomBatches.build(part), p), part);
+                    for (Map.Entry<String, float[]> e : alone.entrySet()) {
+                        assertClose(whole.get(e.getKey()), e.getValue(), p + " trajectory " + e.getKey() + " alone vs in batch");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void twoThreadsMatchOne() {
+        for (Params p : parameterSets()) {
+            for (List<RandomBatches.Traj> ts : batches()) {
+                Rollouts b = RandomBatches.build(ts);
+                float[] seq = estimator().assign(b, p, Execution.sequential()).advantages();
+                try (Execution ex = Execution.threads(2)) {
+                    float[] par = estimator().assign(b, p, ex).advantages();
+                    assertClose(seq, par, p + " parallel vs sequential");
+                }
+            }
+        }
+    }
+
+    /** Checks that reordering trajectories leaves every trajectory's credit unchanged. */
+    protected void assertSameCredit(Params p, List<RandomBatches.Traj> a, List<RandomBatches.Traj> b, String what) {
+        Map<String, float[]> ca = perTrajectory(estimator().assign(RandomBatches.build(a), p), a);
+        Map<String, float[]> cb = perTrajectory(estimator().assign(RandomBatches.build(b), p), b);
+        for (Map.Entry<String, float[]> e : ca.entrySet()) {
+            assertClose(e.getValue(), cb.get(e.getKey()), p + " " + what + ", trajectory " + e.getKey());
+        }
+    }
+
+    /** Splits per-token advantages by trajectory id. */
+    protected static Map<String, float[]> perTrajectory(Credit c, List<RandomBatches.Traj> ts) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        int off = 0;
+        for (RandomBatches.Traj t : ts) {
+            int n = t.tokens();
+            float[] a = new float[n];
+            System.arraycopy(c.advantages(), off, a, 0, n);
+            out.put(t.id(), a);
+            off += n;
+        }
+        return out;
+    }
+
+    protected static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            double tol = TOL + TOL * Math.abs(want[i]);
+            if (Math.abs(want[i] - got[i]) > tol) {
+                fail(what + ": token " + i + " want " + want[i] + " got " + got[i]);
+            }
+        }
+    }
+}
