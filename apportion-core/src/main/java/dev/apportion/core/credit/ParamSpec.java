@@ -18,7 +18,7 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
                         List<String> choices, String doc) {
 
     /** Parameter value types. */
-    public enum Type { DOUBLE, INT, BOOLEAN, CHOICE, STRING }
+    public enum Type { DOUBLE, INT, BOOLEAN, CHOICE, STRING, DOUBLE_LIST }
 
     public ParamSpec {
         choices = choices == null ? List.of() : List.copyOf(choices);
@@ -40,6 +40,11 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
 
     public static ParamSpec choice(String name, String def, List<String> choices, String doc) {
         return new ParamSpec(name, Type.CHOICE, def, null, null, choices, doc);
+    }
+
+    /** A list of numbers: given as a JSON array or as comma-separated text ("-10,10"). */
+    public static ParamSpec realList(String name, List<Double> def, String doc) {
+        return new ParamSpec(name, Type.DOUBLE_LIST, def, null, null, List.of(), doc);
     }
 
     public static ParamSpec string(String name, String def, String doc) {
@@ -99,6 +104,34 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
                 String s = raw.toString();
                 if (!choices.contains(s)) throw new IllegalArgumentException(label + " must be one of " + choices + ", got '" + raw + "'");
                 return s;
+            }
+            case DOUBLE_LIST: {
+                List<?> items;
+                if (raw instanceof List) items = (List<?>) raw;
+                else if (raw instanceof double[]) {
+                    java.util.List<Double> l = new java.util.ArrayList<>();
+                    for (double d : (double[]) raw) l.add(d);
+                    items = l;
+                } else {
+                    String t = raw.toString().trim();
+                    if (t.startsWith("[") && t.endsWith("]")) t = t.substring(1, t.length() - 1);
+                    items = t.isEmpty() ? List.of() : java.util.Arrays.asList(t.split(","));
+                }
+                java.util.List<Double> out = new java.util.ArrayList<>();
+                for (Object o : items) {
+                    double v;
+                    if (o instanceof Number) v = ((Number) o).doubleValue();
+                    else {
+                        try {
+                            v = Double.parseDouble(String.valueOf(o).trim());
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(label + " must be a list of numbers, got '" + raw + "'");
+                        }
+                    }
+                    if (!Double.isFinite(v)) throw new IllegalArgumentException(label + " must hold finite numbers, got " + raw);
+                    out.add(v);
+                }
+                return List.copyOf(out);
             }
             case STRING:
             default:

@@ -106,6 +106,15 @@ public final class Params {
         return (String) get(name, ParamSpec.Type.STRING);
     }
 
+    /** A DOUBLE_LIST parameter as a fresh array. */
+    @SuppressWarnings("unchecked")
+    public double[] getDoubleList(String name) {
+        java.util.List<Double> l = (java.util.List<Double>) get(name, ParamSpec.Type.DOUBLE_LIST);
+        double[] out = new double[l.size()];
+        for (int i = 0; i < out.length; i++) out[i] = l.get(i);
+        return out;
+    }
+
     /** The specs these values were checked against. */
     public List<ParamSpec> specs() {
         return List.copyOf(specs.values());
