@@ -61,7 +61,11 @@ import java.util.Map;
  *       (trajectories in batch order, steps in order) and each joins the <em>first</em> step
  *       group whose first member's state {@code s} satisfies
  *       {@code SequenceMatcher(None, state, s).ratio() ≥ τ} (see {@link SequenceRatio}), or
- *       opens a new one. This mode depends on the batch order, as the reference does.</li>
+ *       opens a new one. This mode depends on the batch order, as the reference does. Note
+ *       that verl-agent's trainer reorders the rows by length ({@code trainer.balance_batch},
+ *       on by default in verl) before computing advantages, so its clusters follow that order;
+ *       apportion uses trajectory order, which is the order of verl-agent's rollout collector
+ *       and of the golden cases.</li>
  *   <li>Step advantage (Eq. 7) over each step group's returns {@code G}: {@code mean_norm}
  *       {@code A^S = G − μ_s}; {@code mean_std_norm} {@code (G − μ_s)/(σ_s + ε)}, σ unbiased.
  *       A single-member step group gets {@code A^S = 0} (its mean is itself; contrast the
@@ -99,7 +103,10 @@ import java.util.Map;
  * no token to carry its credit). A batch with no reward at all (no outcome, span or token
  * reward) is refused with a {@link RolloutException}, as is a policy span without a state key.
  * verl-agent's {@code adjust_batch} duplicates rows to fill data-parallel shards before this
- * computation; apportion does not, so duplicated rows are not part of the statistics.
+ * computation; apportion does not, so duplicated rows are not part of the statistics. Outside
+ * {@code core_gigpo.py}, verl-agent's trainer subtracts its invalid-action penalty from the
+ * already discounted step return of the offending step; here a penalty given as a step reward
+ * is discounted into the earlier steps like any other step reward.
  *
  * <p>Thread-safety: stateless and thread-safe. With an {@link Execution} of several threads
  * groups are processed in parallel; results are identical to the sequential run.
