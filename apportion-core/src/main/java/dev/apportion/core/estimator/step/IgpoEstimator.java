@@ -48,7 +48,7 @@ import java.util.Map;
  * </ol>
  *
  * <h2>Source</h2>
- * Wang et al., "Information Gain-based Policy Optimization" (IGPO), arXiv 2510.14967; code
+ * IGPO (information-gain-based policy optimization), G. Wang, S. Dai et al., arXiv 2510.14967; code
  * dl-m9/SIOP @ a871ef9, {@code verl/trainer/ppo/core_algos.py}
  * {@code compute_igpo_turn_level_advantage} (+ {@code _compute_turn_level_advantage}).
  * Fidelity {@code reference}: the golden vectors of {@code a2tgpo-igpo-gdpo.jsonl} pass.
@@ -77,7 +77,7 @@ public final class IgpoEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("IGPO turn-level advantage (information gain + outcome, group z-scores, discounted over turns)")
-            .source("Wang et al., arXiv 2510.14967; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py "
+            .source("IGPO, Wang, Dai et al., arXiv 2510.14967; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py "
                     + "compute_igpo_turn_level_advantage")
             .granularity(Granularity.TURN)
             .methodology(Methodology.INFORMATION_THEORETIC)
