@@ -46,7 +46,7 @@ final class Batches {
     }
 
     /** The value on trajectory {@code i}'s policy tokens, checking they all carry the same value and context carries 0. */
-    static double perTrajectory(Rollouts b, float[] adv, int i) {
+    static double valueOf(Rollouts b, float[] adv, int i) {
         Float v = null;
         byte[] m = b.mask();
         for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) {
@@ -64,7 +64,7 @@ final class Batches {
     static void assertPerTrajectory(Rollouts b, Credit c, double tol, double... want) {
         assertEquals(b.trajectoryCount(), want.length);
         for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], perTrajectory(b, c.advantages(), i), tol, "trajectory " + i);
+            assertEquals(want[i], valueOf(b, c.advantages(), i), tol, "trajectory " + i);
         }
     }
 }
