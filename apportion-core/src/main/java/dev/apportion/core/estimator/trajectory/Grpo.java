@@ -62,7 +62,9 @@ import java.util.Map;
  * {@code paper} (population std as in the paper's formula, one-sample groups 0).
  *
  * <h2>Edge cases</h2>
- * All-equal group: 0 exactly. One-sample group: see {@code singleton}. A trajectory with no
+ * All-equal group: 0 exactly (verl's vectorized float32 kernel can leave a residue of order
+ * 1e-8/σ_floor on ties of non-dyadic values; apportion does not). One-sample group: see
+ * {@code singleton}. A trajectory with no
  * policy token: its score still enters its group's statistics; it receives nothing. Context
  * tokens: 0 (OpenRLHF leaves non-zero values there). {@code scale_rewards=batch} and
  * {@code normalize_then_sum} make credit depend on the whole batch.
