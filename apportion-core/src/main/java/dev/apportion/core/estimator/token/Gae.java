@@ -148,55 +148,112 @@ public final class Gae implements Estimator {
         float[] adv = new float[n];
         float[] ret = new float[n];
         BatchWhitening stats = new BatchWhitening(batch);
-        int maxLen = RewardShaping.maxTrajectoryLength(batch);
-        int[] spanOff = batch.trajectorySpanOffsets();
-        int[] tok = batch.spanTokenOffsets();
         execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
-            float[] rho = new float[maxLen];
-            for (int i = from; i < to; i++) {
-                rewards.fill(i, rho);
-                int base = batch.tokenStart(i);
-                double nextV = 0;
-                double a = 0;
-                int count = 0;
-                double c = 0;
-                double s1 = 0;
-                double s2 = 0;
-                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    int ts = tok[s];
-                    int te = tok[s + 1];
-                    if (batch.isPolicySpan(s)) {
-                        if (te > ts && count == 0) c = (float) (rho[te - 1 - base] + gamma * nextV - values[te - 1] + gl * a);
-                        for (int t = te - 1; t >= ts; t--) {
-                            double v = values[t];
-                            a = rho[t - base] + gamma * nextV - v + gl * a;
-                            nextV = v;
-                            float af = (float) a;
-                            adv[t] = af;
-                            ret[t] = (float) (a + v);
-                            double d = af - c;
-                            s1 += d;
-                            s2 += d * d;
-                        }
-                        count += te - ts;
-                    } else {
-                        for (int t = te - 1; t >= ts; t--) {
-                            adv[t] = 0f;
-                            ret[t] = 0f;
-                        }
-                        if (through) {
-                            for (int t = te - 1; t >= ts; t--) {
-                                a = gamma * nextV + gl * a;
-                                nextV = 0;
-                            }
-                        }
-                    }
-                }
-                stats.record(i, count, c, s1, s2);
-            }
+            for (int i = from; i < to; i++) trajectory(batch, i, rewards, values, adv, ret, gamma, gl, through, stats);
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, adv, ws, execution, ID, out);
         return out.build();
+    }
+
+    /**
+     * The recursion over trajectory {@code i}, backwards span by span: writes its advantages
+     * (before whitening) and returns, 0 on context tokens, and records its whitening partial sums.
+     *
+     * <p>A policy span takes three passes over its tokens, kept in cache: (1) the TD errors
+     * {@code δ_t = r_t + γ·V_{t+1} − V_t} in float, as the references compute them, written into
+     * {@code adv} (a loop the JIT vectorizes; the last token uses the carried {@code V_next});
+     * (2) the recursion {@code A_t = δ_t + γλ·A_{t+1}} in double, four tokens per step with the
+     * recurrence unrolled, {@code A_{t-k} = e_k + (γλ)^{k+1}·A_next} where {@code e_k} depends
+     * on the δ only, so the chain of dependent operations is one multiply-add per four tokens;
+     * (3) {@code R_t = A_t + V_t} in float, as the references do (vectorized).
+     *
+     * @param values read
+     * @param adv written on the trajectory's tokens
+     * @param ret written on the trajectory's tokens
+     */
+    private static void trajectory(Rollouts batch, int i, RewardShaping rewards, float[] values, float[] adv, float[] ret,
+                                   double gamma, double gl, boolean through, BatchWhitening stats) {
+        int[] tok = batch.spanTokenOffsets();
+        float[] r = rewards.tokenRewards();
+        int last = batch.lastPolicyToken(i);
+        float gf = (float) gamma;
+        double gl2 = gl * gl;
+        double gl3 = gl2 * gl;
+        double gl4 = gl2 * gl2;
+        double nextV = 0;
+        double a = 0;
+        int count = 0;
+        double c = 0;
+        double p0 = 0, p1 = 0, p2 = 0, p3 = 0; // Σ (A − c) per lane
+        double q0 = 0, q1 = 0, q2 = 0, q3 = 0; // Σ (A − c)² per lane
+        for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+            int ts = tok[s];
+            int te = tok[s + 1];
+            if (!batch.isPolicySpan(s)) {
+                for (int t = ts; t < te; t++) {
+                    adv[t] = 0f;
+                    ret[t] = 0f;
+                }
+                if (through) {
+                    for (int t = te - 1; t >= ts; t--) {
+                        a = gamma * nextV + gl * a;
+                        nextV = 0;
+                    }
+                }
+                continue;
+            }
+            if (te == ts) continue;
+            // (1) TD errors
+            if (r != null) {
+                for (int t = ts; t < te - 1; t++) adv[t] = r[t] + gf * values[t + 1] - values[t];
+                adv[te - 1] = (float) (r[te - 1] + gamma * nextV - values[te - 1]);
+            } else {
+                for (int t = ts; t < te - 1; t++) adv[t] = gf * values[t + 1] - values[t];
+                adv[te - 1] = (float) (gamma * nextV - values[te - 1]);
+            }
+            rewards.addExtras(i, s, last, adv, 0);
+            // (2) recursion
+            if (count == 0) c = adv[te - 1] + gl * a;
+            count += te - ts;
+            int t = te - 1;
+            for (; t - 3 >= ts; t -= 4) {
+                double d3 = adv[t];
+                double e2 = adv[t - 1] + gl * d3;
+                double e1 = adv[t - 2] + gl * e2;
+                double e0 = adv[t - 3] + gl * e1;
+                double a3 = d3 + gl * a;
+                double a2 = e2 + gl2 * a;
+                double a1 = e1 + gl3 * a;
+                a = e0 + gl4 * a;
+                adv[t] = (float) a3;
+                adv[t - 1] = (float) a2;
+                adv[t - 2] = (float) a1;
+                adv[t - 3] = (float) a;
+                double x3 = a3 - c;
+                double x2 = a2 - c;
+                double x1 = a1 - c;
+                double x0 = a - c;
+                p3 += x3;
+                p2 += x2;
+                p1 += x1;
+                p0 += x0;
+                q3 += x3 * x3;
+                q2 += x2 * x2;
+                q1 += x1 * x1;
+                q0 += x0 * x0;
+            }
+            for (; t >= ts; t--) {
+                a = adv[t] + gl * a;
+                adv[t] = (float) a;
+                double x = a - c;
+                p0 += x;
+                q0 += x * x;
+            }
+            nextV = values[ts];
+            // (3) returns
+            for (int k = ts; k < te; k++) ret[k] = adv[k] + values[k];
+        }
+        stats.record(i, count, c, (p0 + p1) + (p2 + p3), (q0 + q1) + (q2 + q3));
     }
 }

@@ -15,8 +15,8 @@ import java.util.List;
  * <p>For trajectory {@code i} with local token index {@code k}:
  * {@code ρ_k = reward_k + [span reward on the span's last token] + [clip(outcome) on the last
  * policy token] − β·clamp(KL_k, ±kl_clamp)·[k is a policy token]}. Without clip and KL this is
- * exactly {@link Rollouts#denseTokenRewards()} restricted to the trajectory (same float
- * additions in the same order). An absent outcome adds nothing (it is not clipped as a 0).
+ * {@link Rollouts#denseTokenRewards()} on the trajectory's policy tokens (same float additions in
+ * the same order). An absent outcome adds nothing (it is not clipped as a 0).
  * Instances are immutable and may be shared by threads; {@link #fill} writes only its argument.
  */
 final class RewardShaping {
@@ -113,8 +113,15 @@ final class RewardShaping {
         return estimator;
     }
 
+    /** The token {@code reward} signal (read-only), or null when the batch has none. */
+    float[] tokenRewards() {
+        return tokenReward;
+    }
+
     /**
-     * Writes the rewards of trajectory {@code i} into {@code dst[0 .. tokenCount(i))}.
+     * Writes the rewards of trajectory {@code i} into {@code dst[0 .. tokenCount(i))}: the token
+     * reward plus, on policy tokens, what {@link #addExtras} adds. (A span reward on a context
+     * span is left out: every token estimator ignores rewards on context tokens.)
      *
      * @param dst written; must hold at least the trajectory's token count
      */
@@ -123,26 +130,30 @@ final class RewardShaping {
         int n = batch.tokenEnd(i) - base;
         if (tokenReward != null) System.arraycopy(tokenReward, base, dst, 0, n);
         else Arrays.fill(dst, 0, n, 0f);
-        int[] tok = batch.spanTokenOffsets();
-        int s0 = batch.spanStart(i);
-        int s1 = batch.spanEnd(i);
-        if (spanReward != null) {
-            for (int s = s0; s < s1; s++) {
-                if (!Float.isNaN(spanReward[s]) && tok[s + 1] > tok[s]) dst[tok[s + 1] - 1 - base] += spanReward[s];
-            }
+        int last = batch.lastPolicyToken(i);
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s)) addExtras(i, s, last, dst, base);
         }
-        if (!Double.isNaN(outcome[i])) {
-            int last = batch.lastPolicyToken(i);
-            if (last >= 0) dst[last - base] += (float) outcome[i];
-        }
+    }
+
+    /**
+     * Adds the rewards of policy span {@code s} (of trajectory {@code i}) that are not token
+     * rewards: the span's reward on its last token, the clipped outcome when the span holds the
+     * trajectory's last policy token {@code last}, and {@code −β·clamp(KL)} on each token.
+     *
+     * @param dst read and written at {@code t − offset} for the span's tokens {@code t}
+     */
+    void addExtras(int i, int s, int last, float[] dst, int offset) {
+        int ts = batch.spanTokenStart(s);
+        int te = batch.spanTokenEnd(s);
+        if (te == ts) return;
+        if (spanReward != null && !Float.isNaN(spanReward[s])) dst[te - 1 - offset] += spanReward[s];
+        if (last == te - 1 && !Double.isNaN(outcome[i])) dst[last - offset] += (float) outcome[i];
         if (klCoef > 0) {
-            for (int s = s0; s < s1; s++) {
-                if (!batch.isPolicySpan(s)) continue;
-                for (int t = tok[s]; t < tok[s + 1]; t++) {
-                    double kl = KlPenalty.estimate(klKind, logprob[t], refLogprob[t]);
-                    kl = Math.max(-klClamp, Math.min(klClamp, kl));
-                    dst[t - base] = (float) (dst[t - base] - klCoef * kl);
-                }
+            for (int t = ts; t < te; t++) {
+                double kl = KlPenalty.estimate(klKind, logprob[t], refLogprob[t]);
+                kl = Math.max(-klClamp, Math.min(klClamp, kl));
+                dst[t - offset] = (float) (dst[t - offset] - klCoef * kl);
             }
         }
     }
