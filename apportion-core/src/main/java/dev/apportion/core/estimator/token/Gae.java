@@ -65,6 +65,8 @@ import java.util.Map;
  *   <li>Advantages and returns are 0 on context tokens (the references leave carried or
  *       whitened values there).</li>
  *   <li>A trajectory without policy tokens gets zeros and takes no part in the whitening.</li>
+ *   <li>An absent outcome adds no reward (it is not clipped as if it were 0); rewards on
+ *       context tokens are ignored in both modes.</li>
  *   <li>Unbiased whitening of a batch with fewer than 2 policy tokens is an
  *       {@link IllegalArgumentException} (verl raises too); with the biased variance a single
  *       token whitens to 0.</li>
