@@ -67,6 +67,41 @@ public final class Credit {
         return diagnostics;
     }
 
+    /**
+     * Reusable per-token output arrays for repeated calls of
+     * {@link Estimator#assign(dev.apportion.core.rollout.Rollouts, Params, Execution, Buffers)}: an estimator that supports
+     * them writes its advantages (and returns) into these arrays instead of allocating new ones,
+     * which saves allocating and zeroing two arrays of the token count per call. The
+     * {@link Credit} returned then shares the arrays, so its contents are valid only until the
+     * next call with the same buffers. Estimators that do not support buffers ignore them.
+     *
+     * <p>Not thread-safe: one instance per caller thread (the estimator's own worker threads may
+     * write into it during a call).
+     */
+    public static final class Buffers {
+        private float[] advantages;
+        private float[] returns;
+
+        /** Empty buffers; arrays are created on first use. */
+        public Buffers() {
+        }
+
+        /**
+         * An array of exactly {@code n} floats for advantages: the one of the previous call when it
+         * has that length, else a new one. Contents are unspecified; the caller overwrites all of it.
+         */
+        public float[] advantages(int n) {
+            if (advantages == null || advantages.length != n) advantages = new float[n];
+            return advantages;
+        }
+
+        /** As {@link #advantages(int)}, for returns. */
+        public float[] returns(int n) {
+            if (returns == null || returns.length != n) returns = new float[n];
+            return returns;
+        }
+    }
+
     /** Builder of {@link Credit}; arrays are taken, not copied. */
     public static final class Builder {
         private final float[] advantages;

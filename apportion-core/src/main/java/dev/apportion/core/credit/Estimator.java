@@ -22,6 +22,18 @@ public interface Estimator {
      */
     Credit assign(Rollouts batch, Params params, Execution execution);
 
+    /**
+     * {@link #assign(Rollouts, Params, Execution)} writing its per-token outputs into reusable
+     * {@code buffers} where the estimator supports them (the returned credit then shares the
+     * buffers' arrays, valid until the next call with the same buffers). The default ignores the
+     * buffers; results are the same either way.
+     *
+     * @param buffers written (may be null: same as the three-argument call)
+     */
+    default Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        return assign(batch, params, execution);
+    }
+
     /** Sequential {@link #assign(Rollouts, Params, Execution)}. */
     default Credit assign(Rollouts batch, Params params) {
         return assign(batch, params, Execution.sequential());

@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +140,12 @@ public final class Gae implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Advantages and returns go into {@code buffers} when given. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         float[] values = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
         double gamma = params.getDouble(GAMMA.name());
         double gl = gamma * params.getDouble(LAMBDA.name());
@@ -147,57 +154,68 @@ public final class Gae implements Estimator {
         BatchWhitening.Settings ws = BatchWhitening.Settings.of(params);
 
         int n = batch.tokenCount();
-        float[] adv = new float[n];
-        float[] ret = new float[n];
+        boolean zeroed = buffers == null;
+        float[] adv = zeroed ? new float[n] : buffers.advantages(n);
+        float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
+        int maxSpan = maxPolicySpan(batch);
+        BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gl, maxSpan);
         execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
-            for (int i = from; i < to; i++) trajectory(batch, i, rewards, values, adv, ret, gamma, gl, through, stats);
+            BackwardScan scan = new BackwardScan(powers, maxSpan);
+            float[] r = rewards.tokenRewards() != null ? rewards.tokenRewards() : values;
+            for (int i = from; i < to; i++) {
+                scan.prefetchTrajectory(batch, i + 1, to, r, values, adv, ret);
+                trajectory(batch, i, rewards, values, adv, ret, zeroed, gamma, gl, through, scan, stats);
+            }
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, adv, ws, execution, ID, out);
         return out.build();
     }
 
+    /** Token count of the longest policy span of the batch. */
+    static int maxPolicySpan(Rollouts batch) {
+        int[] tok = batch.spanTokenOffsets();
+        int m = 0;
+        for (int s = 0; s < batch.spanCount(); s++) {
+            if (batch.isPolicySpan(s)) m = Math.max(m, tok[s + 1] - tok[s]);
+        }
+        return m;
+    }
+
     /**
      * The recursion over trajectory {@code i}, backwards span by span: writes its advantages
      * (before whitening) and returns, 0 on context tokens, and records its whitening partial sums.
-     *
-     * <p>A policy span takes three passes over its tokens, kept in cache: (1) the TD errors
-     * {@code δ_t = r_t + γ·V_{t+1} − V_t} in float, as the references compute them, written into
-     * {@code adv} (a loop the JIT vectorizes; the last token uses the carried {@code V_next});
-     * (2) the recursion {@code A_t = δ_t + γλ·A_{t+1}} in double, four tokens per step with the
-     * recurrence unrolled, {@code A_{t-k} = e_k + (γλ)^{k+1}·A_next} where {@code e_k} depends
-     * on the δ only, so the chain of dependent operations is one multiply-add per four tokens;
-     * (3) {@code R_t = A_t + V_t} in float, as the references do (vectorized).
+     * Each policy span goes through {@link BackwardScan}: the TD errors
+     * {@code δ_t = r_t + γ·V_{t+1} − V_t} in float, as the references compute them (the last
+     * token of the span uses the carried {@code V_next} in double), then
+     * {@code A_t = δ_t + γλ·A_{t+1}} (blocked, see there) and {@code R_t = A_t + V_t} in float.
      *
      * @param values read
      * @param adv written on the trajectory's tokens
      * @param ret written on the trajectory's tokens
+     * @param zeroed true when {@code adv} and {@code ret} are known to hold zeros (context tokens are not written)
      */
     private static void trajectory(Rollouts batch, int i, RewardShaping rewards, float[] values, float[] adv, float[] ret,
-                                   double gamma, double gl, boolean through, BatchWhitening stats) {
+                                   boolean zeroed, double gamma, double gl, boolean through, BackwardScan scan, BatchWhitening stats) {
         int[] tok = batch.spanTokenOffsets();
         float[] r = rewards.tokenRewards();
         int last = batch.lastPolicyToken(i);
-        float gf = (float) gamma;
-        double gl2 = gl * gl;
-        double gl3 = gl2 * gl;
-        double gl4 = gl2 * gl2;
+        int firstSpan = batch.spanStart(i);
         double nextV = 0;
         double a = 0;
-        int count = 0;
-        double c = 0;
-        double p0 = 0, p1 = 0, p2 = 0, p3 = 0; // Σ (A − c) per lane
-        double q0 = 0, q1 = 0, q2 = 0, q3 = 0; // Σ (A − c)² per lane
-        for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+        scan.beginTrajectory();
+        for (int s = batch.spanEnd(i) - 1; s >= firstSpan; s--) {
             int ts = tok[s];
             int te = tok[s + 1];
             if (!batch.isPolicySpan(s)) {
-                for (int t = ts; t < te; t++) {
-                    adv[t] = 0f;
-                    ret[t] = 0f;
+                if (!zeroed) {
+                    Arrays.fill(adv, ts, te, 0f);
+                    Arrays.fill(ret, ts, te, 0f);
                 }
-                if (through) {
+                // in 'through' mode each context token is a step with V = 0 and r = 0; the value
+                // carried past the first policy token is never read, so leading context is skipped
+                if (through && ts > tok[firstSpan]) {
                     for (int t = te - 1; t >= ts; t--) {
                         a = gamma * nextV + gl * a;
                         nextV = 0;
@@ -205,57 +223,15 @@ public final class Gae implements Estimator {
                 }
                 continue;
             }
-            if (te == ts) continue;
-            // (1) TD errors
-            if (r != null) {
-                for (int t = ts; t < te - 1; t++) adv[t] = r[t] + gf * values[t + 1] - values[t];
-                adv[te - 1] = (float) (r[te - 1] + gamma * nextV - values[te - 1]);
-            } else {
-                for (int t = ts; t < te - 1; t++) adv[t] = gf * values[t + 1] - values[t];
-                adv[te - 1] = (float) (gamma * nextV - values[te - 1]);
-            }
-            rewards.addExtras(i, s, last, adv, 0);
-            // (2) recursion
-            if (count == 0) c = adv[te - 1] + gl * a;
-            count += te - ts;
-            int t = te - 1;
-            for (; t - 3 >= ts; t -= 4) {
-                double d3 = adv[t];
-                double e2 = adv[t - 1] + gl * d3;
-                double e1 = adv[t - 2] + gl * e2;
-                double e0 = adv[t - 3] + gl * e1;
-                double a3 = d3 + gl * a;
-                double a2 = e2 + gl2 * a;
-                double a1 = e1 + gl3 * a;
-                a = e0 + gl4 * a;
-                adv[t] = (float) a3;
-                adv[t - 1] = (float) a2;
-                adv[t - 2] = (float) a1;
-                adv[t - 3] = (float) a;
-                double x3 = a3 - c;
-                double x2 = a2 - c;
-                double x1 = a1 - c;
-                double x0 = a - c;
-                p3 += x3;
-                p2 += x2;
-                p1 += x1;
-                p0 += x0;
-                q3 += x3 * x3;
-                q2 += x2 * x2;
-                q1 += x1 * x1;
-                q0 += x0 * x0;
-            }
-            for (; t >= ts; t--) {
-                a = adv[t] + gl * a;
-                adv[t] = (float) a;
-                double x = a - c;
-                p0 += x;
-                q0 += x * x;
-            }
+            int len = te - ts;
+            if (len == 0) continue;
+            scan.loadTd(r, values, ts, len, gamma, nextV);
+            rewards.addExtras(i, s, last, scan.d, ts);
+            a = scan.run(len, a, true);
             nextV = values[ts];
-            // (3) returns
-            for (int k = ts; k < te; k++) ret[k] = adv[k] + values[k];
+            System.arraycopy(scan.d, 0, adv, ts, len);
+            System.arraycopy(scan.v, 0, ret, ts, len);
         }
-        stats.record(i, count, c, (p0 + p1) + (p2 + p3), (q0 + q1) + (q2 + q3));
+        stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
     }
 }

@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +110,12 @@ public final class ReinforcePlusPlus implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Advantages and returns go into {@code buffers} when given. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double gamma = params.getDouble(GAMMA.name());
         String mode = params.getString(CONTEXT_TOKENS.name());
         boolean reset = "reset".equals(mode);
@@ -117,49 +124,47 @@ public final class ReinforcePlusPlus implements Estimator {
         BatchWhitening.Settings ws = BatchWhitening.Settings.of(params);
 
         int n = batch.tokenCount();
-        float[] adv = new float[n];
-        float[] ret = new float[n];
+        boolean zeroed = buffers == null;
+        float[] adv = zeroed ? new float[n] : buffers.advantages(n);
+        float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
-        int maxLen = RewardShaping.maxTrajectoryLength(batch);
+        int maxSpan = Gae.maxPolicySpan(batch);
+        BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gamma, maxSpan);
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
+        float[] r = rewards.tokenRewards();
         execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
-            float[] rho = new float[maxLen];
+            BackwardScan scan = new BackwardScan(powers, maxSpan);
+            float[] touch = r != null ? r : adv;
             for (int i = from; i < to; i++) {
-                rewards.fill(i, rho);
-                int base = batch.tokenStart(i);
+                scan.prefetchTrajectory(batch, i + 1, to, touch, touch, adv, ret);
+                int last = batch.lastPolicyToken(i);
                 double g = 0;
-                int count = 0;
-                double c = 0;
-                double s1 = 0;
-                double s2 = 0;
+                scan.beginTrajectory();
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
                     int ts = tok[s];
                     int te = tok[s + 1];
+                    int len = te - ts;
                     if (batch.isPolicySpan(s)) {
-                        if (te > ts && count == 0) c = (float) (rho[te - 1 - base] + gamma * g);
-                        for (int t = te - 1; t >= ts; t--) {
-                            g = rho[t - base] + gamma * g;
-                            float gf = (float) g;
-                            adv[t] = gf;
-                            ret[t] = gf;
-                            double d = gf - c;
-                            s1 += d;
-                            s2 += d * d;
-                        }
-                        count += te - ts;
+                        if (len == 0) continue;
+                        if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
+                        else Arrays.fill(scan.d, 0, len, 0f);
+                        rewards.addExtras(i, s, last, scan.d, ts);
+                        g = scan.run(len, g, false);
+                        System.arraycopy(scan.d, 0, adv, ts, len);
+                        System.arraycopy(scan.d, 0, ret, ts, len);
                     } else {
-                        for (int t = ts; t < te; t++) {
-                            adv[t] = 0f;
-                            ret[t] = 0f;
+                        if (!zeroed) {
+                            Arrays.fill(adv, ts, te, 0f);
+                            Arrays.fill(ret, ts, te, 0f);
                         }
-                        if (te > ts) {
+                        if (len > 0) {
                             if (reset) g = 0;
-                            else if (through) g *= Math.pow(gamma, te - ts);
+                            else if (through) g *= Math.pow(gamma, len);
                         }
                     }
                 }
-                stats.record(i, count, c, s1, s2);
+                stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
             }
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);

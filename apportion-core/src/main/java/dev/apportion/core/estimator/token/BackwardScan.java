@@ -1,0 +1,409 @@
+package dev.apportion.core.estimator.token;
+
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.Arrays;
+
+/**
+ * The backward linear recurrence {@code A_t = d_t + c·A_{t+1}} over one span of tokens, with the
+ * per-token outputs and whitening partial sums the token estimators need, arranged so that the
+ * JIT vectorizes all but one pass. One instance is the scratch space of one thread; the
+ * {@link Powers} it reads are shared.
+ *
+ * <h2>Method</h2>
+ * Token by token the recurrence is latency-bound (one dependent multiply and add per token). A
+ * span of {@code n >= CHAINS·MIN_CHAIN} tokens is cut into {@link #CHAINS} blocks of
+ * {@code m = n / CHAINS} tokens (the last takes the remainder):
+ * <ol>
+ *   <li>the local recurrences of the blocks, each started from 0, run interleaved in one loop
+ *       (independent chains, so the CPU overlaps them), in double, stored as float:
+ *       {@code l_t = d_t + c·l_{t+1}};</li>
+ *   <li>a backward pass over the blocks carries the exact value into each block, in double:
+ *       {@code A(start_b) = l(start_b) + c^len_b · A(end_b)}, where {@code A(end_b)} is the
+ *       value after the block (the carried value for the last block);</li>
+ *   <li>one vectorizable pass per block fixes every token up,
+ *       {@code A_t = l_t + c^(end_b − t)·A(end_b)} in float, with the powers copied from a
+ *       table, and in the same pass writes the returns and accumulates the whitening sums.</li>
+ * </ol>
+ * Shorter spans run a single chain started from the carried value. The result differs from the
+ * token-by-token double recursion rounded to float by the float rounding of {@code l_t}, of the
+ * power and of the fix-up: a few units in the last place of {@code max(|l_t|, |c^k·A(end_b)|)},
+ * independent of the span length and of {@code c} (pinned by {@code BackwardScanTest}).
+ *
+ * <p>Whitening sums: {@code Σ(A−s)} and {@code Σ(A−s)²} with a per-trajectory shift {@code s}
+ * (the mean of eight values of the trajectory's last span, so that the shifted sums do not
+ * cancel), accumulated in float over 64 lanes ({@code acc[u+64] = acc[u] + x}, a loop-carried
+ * distance the JIT vectorizes; about {@code n/64} terms per lane) and added to double totals
+ * at the end of each span. Everything depends only on the span's data and length, so the
+ * result of a trajectory does not depend on the thread, the batch or the scratch contents.
+ *
+ * <p>The JIT of Java 17 vectorizes a loop only when all its arrays are indexed alike and none
+ * at an offset that is not a multiple of the vector length; the span is therefore copied into
+ * scratch arrays indexed from 0 (and the values once more, shifted by one token, for
+ * {@code V_{t+1}}), and the results are copied out.
+ *
+ * <p>Usage per span of {@code n} tokens: fill {@link #d} (and, for GAE, {@link #v}) with
+ * {@link #loadTd} or directly, call {@link #run}, read the advantages from {@link #d} and the
+ * returns from {@link #v}. {@link #beginTrajectory()} resets the whitening sums.
+ */
+final class BackwardScan {
+    /** Number of interleaved chains (blocks) of a long span. */
+    static final int CHAINS = 8;
+    /** Shortest block: spans below {@code CHAINS·MIN_CHAIN} tokens run one chain. */
+    static final int MIN_CHAIN = 32;
+    private static final int LANES = 64;
+
+    /** Powers of the recurrence factor {@code c}, shared by the threads of one call. */
+    static final class Powers {
+        final double c;
+        /** {@code pow[k] = c^k} in double, {@code k ∈ [0, len]}, by repeated multiplication. */
+        final double[] pow;
+        /** {@code pat[k] = (float) c^(len − k)}, subnormals flushed to 0. */
+        final float[] pat;
+        final int len;
+
+        /** Powers for blocks of up to {@code maxBlock} tokens. */
+        Powers(double c, int maxBlock) {
+            this.c = c;
+            this.len = Math.max(1, maxBlock);
+            pow = new double[len + 1];
+            pow[0] = 1;
+            for (int k = 1; k <= len; k++) pow[k] = pow[k - 1] * c;
+            pat = new float[len];
+            for (int k = 0; k < len; k++) {
+                float p = (float) pow[len - k];
+                pat[k] = Math.abs(p) < Float.MIN_NORMAL ? 0f : p;
+            }
+        }
+
+        /** Powers for the spans of a batch whose longest span has {@code maxSpan} tokens. */
+        static Powers forSpans(double c, int maxSpan) {
+            return new Powers(c, maxSpan / CHAINS + CHAINS);
+        }
+    }
+
+    private final Powers pw;
+    private final double c;
+    /** Per span: in, the terms {@code d_t}; out, the values {@code A_t}. Index 0 = the span's first token. */
+    final float[] d;
+    /** Per span: in, the critic values (GAE); out, {@code A_t + v_t} (see {@link #run}). */
+    final float[] v;
+    /** Scratch: the values shifted by one token. */
+    private final float[] vn;
+    private final float[] p;
+    private final float[] s1;
+    private final float[] s2;
+    private final double[] head = new double[CHAINS];
+    private final float[] carry = new float[CHAINS];
+
+    private float[] pf0;
+    private float[] pf1;
+    private float[] pf2;
+    private float[] pf3;
+    private int pfFrom;
+    private int pfTo;
+    /** Keeps the prefetching loads alive. */
+    float pfSink;
+
+    private int count;
+    private float shift;
+    private double sum1;
+    private double sum2;
+
+    /** Scratch for spans of up to {@code maxSpan} tokens. */
+    BackwardScan(Powers powers, int maxSpan) {
+        this.pw = powers;
+        this.c = powers.c;
+        int cap = Math.max(1, maxSpan) + LANES;
+        d = new float[cap];
+        v = new float[cap];
+        vn = new float[cap];
+        p = new float[cap];
+        s1 = new float[cap];
+        s2 = new float[cap];
+    }
+
+    /**
+     * Names the token range {@code [from, to)} of four arrays that the next span will read or
+     * write: the next long span's local recurrences touch it, half a cache line per step, so that
+     * the memory traffic of the next span overlaps this span's arithmetic. Results do not
+     * depend on it. {@code to <= from} turns it off.
+     */
+    void prefetch(float[] a, float[] b, float[] c, float[] e, int from, int to) {
+        pf0 = a;
+        pf1 = b;
+        pf2 = c;
+        pf3 = e;
+        pfFrom = from;
+        pfTo = to;
+    }
+
+    /**
+     * {@link #prefetch} of the last non-empty policy span of trajectory {@code i} of
+     * {@code batch} (the span a backward pass reads first), or nothing when {@code i} is out of
+     * {@code [0, end)} or has no policy token.
+     */
+    void prefetchTrajectory(Rollouts batch, int i, int end, float[] a, float[] b, float[] c, float[] e) {
+        int from = 0;
+        int to = 0;
+        if (i < end) {
+            for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+                if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s)) {
+                    from = batch.spanTokenStart(s);
+                    to = batch.spanTokenEnd(s);
+                    break;
+                }
+            }
+        }
+        prefetch(a, b, c, e, from, to);
+    }
+
+    /** Starts a trajectory: clears the whitening sums. */
+    void beginTrajectory() {
+        count = 0;
+        shift = 0f;
+        sum1 = 0;
+        sum2 = 0;
+    }
+
+    /** Policy tokens seen since {@link #beginTrajectory()}. */
+    int count() {
+        return count;
+    }
+
+    /** The shift of the whitening sums (0 before the first token). */
+    double shift() {
+        return shift;
+    }
+
+    /** {@code Σ(A − shift)} over the trajectory so far. */
+    double sum1() {
+        return sum1;
+    }
+
+    /** {@code Σ(A − shift)²} over the trajectory so far. */
+    double sum2() {
+        return sum2;
+    }
+
+    /**
+     * Loads the TD errors of a span of {@code n} tokens starting at {@code from}:
+     * {@code d_k = r_{t} + γ·V_{t+1} − V_{t}} in float for all but the last token, which uses the
+     * carried {@code nextV} in double ({@code t = from + k}); also copies the values into {@link #v}.
+     *
+     * @param r token rewards (read), or null for none
+     * @param values critic values (read)
+     */
+    void loadTd(float[] r, float[] values, int from, int n, double gamma, double nextV) {
+        float[] d = this.d;
+        float[] v = this.v;
+        float[] vn = this.vn;
+        float gf = (float) gamma;
+        System.arraycopy(values, from, v, 0, n);
+        System.arraycopy(v, 1, vn, 0, n - 1);
+        int m = n - 1;
+        if (r != null) {
+            System.arraycopy(r, from, d, 0, n);
+            for (int k = 0; k < m; k++) d[k] = d[k] + gf * vn[k] - v[k];
+            d[m] = (float) (d[m] + gamma * nextV - v[m]);
+        } else {
+            for (int k = 0; k < m; k++) d[k] = gf * vn[k] - v[k];
+            d[m] = (float) (gamma * nextV - v[m]);
+        }
+    }
+
+    /**
+     * Runs the recurrence over the span of {@code n} tokens held in {@link #d}: {@code d[k]}
+     * becomes {@code A_k}, and, when {@code plusValues}, {@code v[k]} becomes {@code A_k + v[k]}
+     * (in float; {@code v} is left alone otherwise); adds the span to the whitening sums.
+     *
+     * @param next {@code A} after the span (the carried value)
+     * @return {@code A} at the span's first token, in double
+     */
+    double run(int n, double next, boolean plusValues) {
+        if (n == 0) return next;
+        float[] d = this.d;
+        Arrays.fill(s1, 0, LANES, 0f);
+        Arrays.fill(s2, 0, LANES, 0f);
+        double first;
+        if (n < CHAINS * MIN_CHAIN) {
+            double a = next;
+            for (int k = n - 1; k >= 0; k--) {
+                a = d[k] + c * a;
+                d[k] = (float) a;
+            }
+            first = a;
+            if (count == 0) {
+                double m = 0;
+                for (int k = 0; k < CHAINS; k++) m += d[(int) ((long) k * n / CHAINS)];
+                shift = (float) (m / CHAINS);
+            }
+            finish(0, n, plusValues);
+        } else {
+            int m = n / CHAINS;
+            localChains(n, m);
+            // carries, backwards over the blocks, in double
+            double[] pow = pw.pow;
+            double a = next;
+            double mean = 0;
+            for (int b = CHAINS - 1; b >= 0; b--) {
+                int len = b == CHAINS - 1 ? n - b * m : m;
+                carry[b] = (float) a;
+                a = head[b] + pow[len] * a;
+                mean += a;
+            }
+            first = a;
+            if (count == 0) shift = (float) (mean / CHAINS);
+            float[] pat = pw.pat;
+            for (int b = 0; b < CHAINS; b++) {
+                int s = b * m;
+                int len = b == CHAINS - 1 ? n - s : m;
+                System.arraycopy(pat, pw.len - len, p, s, len);
+                fixUp(s, s + len, carry[b], plusValues);
+            }
+        }
+        count += n;
+        flushLanes(n);
+        return first;
+    }
+
+    /** The interleaved local recurrences of the {@link #CHAINS} blocks of length {@code m} (the last takes the rest). */
+    private void localChains(int n, int m) {
+        float[] d = this.d;
+        double c = this.c;
+        int o1 = m;
+        int o2 = 2 * m;
+        int o3 = 3 * m;
+        int o4 = 4 * m;
+        int o5 = 5 * m;
+        int o6 = 6 * m;
+        int o7 = 7 * m;
+        double a7 = 0;
+        for (int t = n - 1; t >= o7 + m; t--) {
+            a7 = d[t] + c * a7;
+            d[t] = (float) a7;
+        }
+        double a0 = 0;
+        double a1 = 0;
+        double a2 = 0;
+        double a3 = 0;
+        double a4 = 0;
+        double a5 = 0;
+        double a6 = 0;
+        int pf = pfFrom;
+        int pfLast = pfTo - 1;
+        float[] q0 = pf0;
+        float[] q1 = pf1;
+        float[] q2 = pf2;
+        float[] q3 = pf3;
+        float sink = 0;
+        if (pfLast < pf) {
+            pf = 0;
+            pfLast = 0;
+            q0 = d;
+            q1 = d;
+            q2 = d;
+            q3 = d;
+        }
+        for (int j = m - 1; j >= 0; j--) {
+            int x = Math.min(pf, pfLast);
+            sink += q0[x] + q1[x] + q2[x] + q3[x];
+            pf += 8;
+            a0 = d[j] + c * a0;
+            a1 = d[o1 + j] + c * a1;
+            a2 = d[o2 + j] + c * a2;
+            a3 = d[o3 + j] + c * a3;
+            a4 = d[o4 + j] + c * a4;
+            a5 = d[o5 + j] + c * a5;
+            a6 = d[o6 + j] + c * a6;
+            a7 = d[o7 + j] + c * a7;
+            d[j] = (float) a0;
+            d[o1 + j] = (float) a1;
+            d[o2 + j] = (float) a2;
+            d[o3 + j] = (float) a3;
+            d[o4 + j] = (float) a4;
+            d[o5 + j] = (float) a5;
+            d[o6 + j] = (float) a6;
+            d[o7 + j] = (float) a7;
+        }
+        pfSink += sink;
+        head[0] = a0;
+        head[1] = a1;
+        head[2] = a2;
+        head[3] = a3;
+        head[4] = a4;
+        head[5] = a5;
+        head[6] = a6;
+        head[7] = a7;
+    }
+
+    /** Adds the lane totals held at {@code [at, at + LANES)} to the double sums. */
+    private void flushLanes(int at) {
+        float[] s1 = this.s1;
+        float[] s2 = this.s2;
+        double x0 = 0;
+        double x1 = 0;
+        double y0 = 0;
+        double y1 = 0;
+        for (int k = at; k < at + LANES; k += 2) {
+            x0 += s1[k];
+            x1 += s1[k + 1];
+            y0 += s2[k];
+            y1 += s2[k + 1];
+        }
+        sum1 += x0 + x1;
+        sum2 += y0 + y1;
+    }
+
+    /** Tokens {@code [from, to)} of a block: {@code A = l + p·cb}, the returns and the lane sums. */
+    private void fixUp(int from, int to, float cb, boolean plusValues) {
+        float[] d = this.d;
+        float[] v = this.v;
+        float[] p = this.p;
+        float[] s1 = this.s1;
+        float[] s2 = this.s2;
+        float sh = shift;
+        if (plusValues) {
+            for (int u = from; u < to; u++) {
+                float a = d[u] + p[u] * cb;
+                d[u] = a;
+                v[u] = a + v[u];
+                float x = a - sh;
+                s1[u + LANES] = s1[u] + x;
+                s2[u + LANES] = s2[u] + x * x;
+            }
+        } else {
+            for (int u = from; u < to; u++) {
+                float a = d[u] + p[u] * cb;
+                d[u] = a;
+                float x = a - sh;
+                s1[u + LANES] = s1[u] + x;
+                s2[u + LANES] = s2[u] + x * x;
+            }
+        }
+    }
+
+    /** As {@link #fixUp} for values that are already final. */
+    private void finish(int from, int to, boolean plusValues) {
+        float[] d = this.d;
+        float[] v = this.v;
+        float[] s1 = this.s1;
+        float[] s2 = this.s2;
+        float sh = shift;
+        if (plusValues) {
+            for (int u = from; u < to; u++) {
+                float a = d[u];
+                v[u] = a + v[u];
+                float x = a - sh;
+                s1[u + LANES] = s1[u] + x;
+                s2[u + LANES] = s2[u] + x * x;
+            }
+        } else {
+            for (int u = from; u < to; u++) {
+                float x = d[u] - sh;
+                s1[u + LANES] = s1[u] + x;
+                s2[u + LANES] = s2[u] + x * x;
+            }
+        }
+    }
+}
