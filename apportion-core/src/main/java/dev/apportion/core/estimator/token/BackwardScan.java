@@ -58,7 +58,7 @@ final class BackwardScan {
         final double c;
         /** {@code pow[k] = c^k} in double, {@code k ∈ [0, len]}, by repeated multiplication. */
         final double[] pow;
-        /** {@code pat[k] = (float) c^(len − k)}, subnormals flushed to 0. */
+        /** {@code pat[k] = (float) c^(len − k)}. */
         final float[] pat;
         final int len;
 
@@ -70,10 +70,7 @@ final class BackwardScan {
             pow[0] = 1;
             for (int k = 1; k <= len; k++) pow[k] = pow[k - 1] * c;
             pat = new float[len];
-            for (int k = 0; k < len; k++) {
-                float p = (float) pow[len - k];
-                pat[k] = Math.abs(p) < Float.MIN_NORMAL ? 0f : p;
-            }
+            for (int k = 0; k < len; k++) pat[k] = (float) pow[len - k];
         }
 
         /** Powers for the spans of a batch whose longest span has {@code maxSpan} tokens. */
@@ -102,8 +99,8 @@ final class BackwardScan {
     private float[] pf3;
     private int pfFrom;
     private int pfTo;
-    /** Keeps the prefetching loads alive. */
-    float pfSink;
+    /** Keeps the prefetching loads alive (integer loads of the raw bits: no floating-point work). */
+    int pfSink;
 
     private int count;
     private float shift;
@@ -124,10 +121,11 @@ final class BackwardScan {
     }
 
     /**
-     * Names the token range {@code [from, to)} of four arrays that the next span will read or
+     * Names the token range {@code [from, to)} of four arrays that a later span will read or
      * write: the next long span's local recurrences touch it, half a cache line per step, so that
-     * the memory traffic of the next span overlaps this span's arithmetic. Results do not
-     * depend on it. {@code to <= from} turns it off.
+     * the memory traffic of that span overlaps this span's arithmetic (Java has no prefetch
+     * instruction; the loads bring the lines into the cache). Results do not depend on it.
+     * {@code to <= from} turns it off.
      */
     void prefetch(float[] a, float[] b, float[] c, float[] e, int from, int to) {
         pf0 = a;
@@ -296,7 +294,7 @@ final class BackwardScan {
         float[] q1 = pf1;
         float[] q2 = pf2;
         float[] q3 = pf3;
-        float sink = 0;
+        int sink = 0;
         if (pfLast < pf) {
             pf = 0;
             pfLast = 0;
@@ -307,7 +305,8 @@ final class BackwardScan {
         }
         for (int j = m - 1; j >= 0; j--) {
             int x = Math.min(pf, pfLast);
-            sink += q0[x] + q1[x] + q2[x] + q3[x];
+            sink ^= Float.floatToRawIntBits(q0[x]) ^ Float.floatToRawIntBits(q1[x])
+                    ^ Float.floatToRawIntBits(q2[x]) ^ Float.floatToRawIntBits(q3[x]);
             pf += 8;
             a0 = d[j] + c * a0;
             a1 = d[o1 + j] + c * a1;
@@ -326,7 +325,7 @@ final class BackwardScan {
             d[o6 + j] = (float) a6;
             d[o7 + j] = (float) a7;
         }
-        pfSink += sink;
+        pfSink ^= sink;
         head[0] = a0;
         head[1] = a1;
         head[2] = a2;

@@ -164,7 +164,7 @@ public final class Gae implements Estimator {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
             float[] r = rewards.tokenRewards() != null ? rewards.tokenRewards() : values;
             for (int i = from; i < to; i++) {
-                scan.prefetchTrajectory(batch, i + 1, to, r, values, adv, ret);
+                scan.prefetchTrajectory(batch, i + 2, to, r, values, adv, ret);
                 trajectory(batch, i, rewards, values, adv, ret, zeroed, gamma, gl, through, scan, stats);
             }
         });

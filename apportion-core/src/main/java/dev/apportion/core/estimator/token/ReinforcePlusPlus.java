@@ -137,7 +137,7 @@ public final class ReinforcePlusPlus implements Estimator {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
             float[] touch = r != null ? r : adv;
             for (int i = from; i < to; i++) {
-                scan.prefetchTrajectory(batch, i + 1, to, touch, touch, adv, ret);
+                scan.prefetchTrajectory(batch, i + 2, to, touch, touch, adv, ret);
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
                 scan.beginTrajectory();

@@ -2,6 +2,7 @@ package dev.apportion.core.estimator.token;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
@@ -12,6 +13,7 @@ import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +21,7 @@ import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
 import static dev.apportion.core.estimator.token.TokenTesting.params;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,5 +189,109 @@ class GaeTest extends EstimatorContract {
     void twoThreadsAreBitIdentical() {
         TokenTesting.assertParallelBitIdentical(gae, params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95)));
         TokenTesting.assertParallelBitIdentical(gae, params(gae, "openrlhf", Map.of("gamma", 0.99, "lambda", 0.95)));
+    }
+
+    /** Long spans take the blocked recurrence: it equals the token-by-token recursion, verl and OpenRLHF context handling. */
+    @Test
+    void longSpansMatchTheTokenByTokenRecursion() {
+        Rollouts b = LongSpans.batch(21, 14);
+        for (boolean through : new boolean[] {false, true}) {
+            for (double[] gl : new double[][] {{0.99, 0.95}, {1, 1}, {0.9, 0.5}, {1, 0}}) {
+                Params p = params(gae, through ? "openrlhf" : "verl",
+                        Map.of("gamma", gl[0], "lambda", gl[1], "whiten", false, "kl_coef", 0.0));
+                float[][] want = LongSpans.gae(b, gl[0], gl[1], through);
+                Credit c = gae.assign(b, p);
+                String what = (through ? "through" : "skip") + " γ=" + gl[0] + " λ=" + gl[1];
+                LongSpans.assertNear(b, want[0], c.advantages(), 1e-6, what + " advantages");
+                LongSpans.assertNear(b, want[1], c.returns(), 1e-6, what + " returns", want[0]);
+            }
+        }
+    }
+
+    @Test
+    void longSpansWhitenLikeTheTwoPassKernel() {
+        Rollouts b = LongSpans.batch(22, 10);
+        Map<String, Object> gl = Map.of("gamma", 0.99, "lambda", 0.95);
+        float[] raw = gae.assign(b, params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95, "whiten", false))).advantages();
+        double sum = 0;
+        long n = 0;
+        byte[] m = b.mask();
+        for (int t = 0; t < m.length; t++) {
+            if (m[t] == 1) {
+                sum += raw[t];
+                n++;
+            }
+        }
+        double mean = sum / n;
+        double ss = 0;
+        for (int t = 0; t < m.length; t++) if (m[t] == 1) ss += (raw[t] - mean) * (raw[t] - mean);
+        Credit c = gae.assign(b, params(gae, "verl", gl));
+        assertEquals(mean, c.diagnostics().get("whiten_mean"), 1e-6 * Math.sqrt(ss / (n - 1)));
+        assertEquals(ss / (n - 1), c.diagnostics().get("whiten_variance"), 1e-6 * ss / (n - 1));
+        Whitening.whiten(raw, m, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+        float[] got = c.advantages();
+        for (int t = 0; t < m.length; t++) assertEquals(raw[t], got[t], 1e-6 * (1 + Math.abs(raw[t])), "token " + t);
+    }
+
+    /** A trajectory's credit before whitening does not depend on where it sits in the batch (bit for bit). */
+    @Test
+    void longSpansDoNotDependOnBatchOrder() {
+        Rollouts fwd = LongSpans.batch(23, 9, false);
+        Rollouts rev = LongSpans.batch(23, 9, true);
+        Params p = params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95, "whiten", false));
+        Credit a = gae.assign(fwd, p);
+        Credit c = gae.assign(rev, p);
+        for (int i = 0; i < fwd.trajectoryCount(); i++) {
+            int j = fwd.trajectoryCount() - 1 - i;
+            int from = fwd.tokenStart(i);
+            int to = fwd.tokenEnd(i);
+            int off = rev.tokenStart(j) - from;
+            for (int t = from; t < to; t++) {
+                assertEquals(a.advantages()[t], c.advantages()[t + off], 0f, "trajectory " + i + " token " + t);
+                assertEquals(a.returns()[t], c.returns()[t + off], 0f, "trajectory " + i + " token " + t);
+            }
+        }
+    }
+
+    @Test
+    void longSpansAreBitIdenticalWithTwoThreads() {
+        Rollouts b = LongSpans.batch(24, 40);
+        for (String preset : List.of("verl", "openrlhf")) {
+            Params p = params(gae, preset, Map.of("gamma", 0.99, "lambda", 0.95, "kl_coef", 0.0));
+            Credit seq = gae.assign(b, p);
+            try (Execution two = Execution.threads(2)) {
+                Credit par = gae.assign(b, p, two);
+                assertArrayEquals(seq.advantages(), par.advantages(), preset);
+                assertArrayEquals(seq.returns(), par.returns(), preset);
+            }
+        }
+    }
+
+    /** Credit.Buffers: the outputs go into the caller's arrays, whatever they held, with the same values. */
+    @Test
+    void buffersAreReusedAndGiveTheSameCredit() {
+        Rollouts b = LongSpans.batch(25, 6);
+        int n = b.tokenCount();
+        Params p = params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95));
+        Credit fresh = gae.assign(b, p);
+        Credit.Buffers buffers = new Credit.Buffers();
+        Arrays.fill(buffers.advantages(n), Float.NaN);
+        Arrays.fill(buffers.returns(n), Float.NaN);
+        Credit reused = gae.assign(b, p, Execution.sequential(), buffers);
+        assertSame(buffers.advantages(n), reused.advantages());
+        assertSame(buffers.returns(n), reused.returns());
+        assertArrayEquals(fresh.advantages(), reused.advantages());
+        assertArrayEquals(fresh.returns(), reused.returns());
+        assertEquals(fresh.diagnostics(), reused.diagnostics());
+        try (Execution two = Execution.threads(2)) {
+            Credit again = gae.assign(b, p, two, buffers);
+            assertSame(reused.advantages(), again.advantages());
+            assertArrayEquals(fresh.advantages(), again.advantages());
+        }
+        Rollouts other = LongSpans.batch(26, 3);
+        Credit c = gae.assign(other, p, Execution.sequential(), buffers);
+        assertEquals(other.tokenCount(), c.advantages().length);
+        assertArrayEquals(gae.assign(other, p).advantages(), c.advantages());
+        assertArrayEquals(gae.assign(other, p).returns(), c.returns());
     }
 }

@@ -2,17 +2,21 @@ package dev.apportion.core.estimator.token;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
 import static dev.apportion.core.estimator.token.TokenTesting.params;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,5 +82,36 @@ class ReinforcePlusPlusTest extends EstimatorContract {
     void twoThreadsAreBitIdentical() {
         TokenTesting.assertParallelBitIdentical(rpp, params(rpp, "verl", Map.of("gamma", 0.95)));
         TokenTesting.assertParallelBitIdentical(rpp, params(rpp, "openrlhf", Map.of("gamma", 0.95)));
+    }
+
+    /** Long spans take the blocked recurrence: it equals the token-by-token discounted return for each context mode. */
+    @Test
+    void longSpansMatchTheTokenByTokenReturn() {
+        Rollouts b = LongSpans.batch(31, 14);
+        for (String mode : List.of("reset", "through", "skip")) {
+            for (double gamma : new double[] {0.99, 1, 0.9}) {
+                Params p = params(rpp, "verl", Map.of("gamma", gamma, "context_tokens", mode, "whiten", false));
+                float[] want = LongSpans.returns(b, gamma, mode);
+                Credit c = rpp.assign(b, p);
+                LongSpans.assertNear(b, want, c.returns(), 1e-6, mode + " γ=" + gamma + " returns");
+                assertArrayEquals(c.returns(), c.advantages(), "no whitening: advantages = returns");
+            }
+        }
+    }
+
+    @Test
+    void longSpansAreBitIdenticalWithTwoThreadsAndBuffers() {
+        Rollouts b = LongSpans.batch(32, 40);
+        Params p = params(rpp, "verl", Map.of("gamma", 0.99));
+        Credit seq = rpp.assign(b, p);
+        Credit.Buffers buffers = new Credit.Buffers();
+        Arrays.fill(buffers.advantages(b.tokenCount()), Float.NaN);
+        Arrays.fill(buffers.returns(b.tokenCount()), Float.NaN);
+        try (Execution two = Execution.threads(2)) {
+            Credit par = rpp.assign(b, p, two, buffers);
+            assertSame(buffers.advantages(b.tokenCount()), par.advantages());
+            assertArrayEquals(seq.advantages(), par.advantages());
+            assertArrayEquals(seq.returns(), par.returns());
+        }
     }
 }

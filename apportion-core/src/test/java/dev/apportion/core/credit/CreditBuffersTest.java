@@ -1,0 +1,41 @@
+package dev.apportion.core.credit;
+
+import dev.apportion.core.estimator.trajectory.Grpo;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class CreditBuffersTest {
+    @Test
+    void arraysAreKeptWhileTheLengthStaysTheSame() {
+        Credit.Buffers b = new Credit.Buffers();
+        float[] a = b.advantages(10);
+        float[] r = b.returns(10);
+        assertEquals(10, a.length);
+        assertNotSame(a, r);
+        assertSame(a, b.advantages(10));
+        assertSame(r, b.returns(10));
+        float[] a2 = b.advantages(11);
+        assertEquals(11, a2.length);
+        assertSame(a2, b.advantages(11));
+        assertSame(r, b.returns(10));
+    }
+
+    /** An estimator without buffer support ignores them (the interface's default) and gives the same credit. */
+    @Test
+    void defaultAssignIgnoresBuffers() {
+        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 3)
+                .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).build();
+        Estimator grpo = new Grpo();
+        Params p = Params.defaults(grpo.descriptor());
+        Credit.Buffers b = new Credit.Buffers();
+        Credit c = grpo.assign(batch, p, Execution.sequential(), b);
+        assertArrayEquals(grpo.assign(batch, p).advantages(), c.advantages());
+        assertNotSame(b.advantages(batch.tokenCount()), c.advantages());
+    }
+}
