@@ -49,8 +49,10 @@ import java.util.Arrays;
 final class BackwardScan {
     /** Number of interleaved chains (blocks) of a long span. */
     static final int CHAINS = 8;
-    /** Shortest block: spans below {@code CHAINS·MIN_CHAIN} tokens run one chain. */
+    /** Shortest block: spans below {@link #BLOCKED_MIN} tokens run one chain. */
     static final int MIN_CHAIN = 32;
+    /** Shortest span that takes the blocked path. */
+    static final int BLOCKED_MIN = CHAINS * MIN_CHAIN;
     private static final int LANES = 64;
 
     /** Powers of the recurrence factor {@code c}, shared by the threads of one call. */
@@ -97,8 +99,8 @@ final class BackwardScan {
     private float[] pf1;
     private float[] pf2;
     private float[] pf3;
-    private int pfFrom;
-    private int pfTo;
+    private int pfNext;
+    private int pfLast;
     /** Keeps the prefetching loads alive (integer loads of the raw bits: no floating-point work). */
     int pfSink;
 
@@ -118,42 +120,41 @@ final class BackwardScan {
         p = new float[cap];
         s1 = new float[cap];
         s2 = new float[cap];
+        prefetch(null, null, null, null, 0, 0);
     }
 
     /**
      * Names the token range {@code [from, to)} of four arrays that a later span will read or
-     * write: the next long span's local recurrences touch it, half a cache line per step, so that
-     * the memory traffic of that span overlaps this span's arithmetic (Java has no prefetch
-     * instruction; the loads bring the lines into the cache). Results do not depend on it.
-     * {@code to <= from} turns it off.
+     * write: the recurrence loops touch it, one cache line per array and step, so that the memory
+     * traffic of that span overlaps this span's arithmetic (Java has no prefetch instruction;
+     * integer loads of the raw bits bring the lines into the cache without floating-point work).
+     * Results do not depend on it. {@code to <= from} turns it off.
      */
     void prefetch(float[] a, float[] b, float[] c, float[] e, int from, int to) {
+        if (to <= from) {
+            // touch one line of the scratch: loads that hit
+            a = d;
+            b = d;
+            c = d;
+            e = d;
+            from = 0;
+            to = 1;
+        }
         pf0 = a;
         pf1 = b;
         pf2 = c;
         pf3 = e;
-        pfFrom = from;
-        pfTo = to;
+        pfNext = from;
+        pfLast = to - 1;
     }
 
     /**
-     * {@link #prefetch} of the last non-empty policy span of trajectory {@code i} of
-     * {@code batch} (the span a backward pass reads first), or nothing when {@code i} is out of
-     * {@code [0, end)} or has no policy token.
+     * {@link #prefetch} of the tokens of trajectory {@code i} of {@code batch}, or nothing when
+     * {@code i} is not below {@code end}.
      */
     void prefetchTrajectory(Rollouts batch, int i, int end, float[] a, float[] b, float[] c, float[] e) {
-        int from = 0;
-        int to = 0;
-        if (i < end) {
-            for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
-                if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s)) {
-                    from = batch.spanTokenStart(s);
-                    to = batch.spanTokenEnd(s);
-                    break;
-                }
-            }
-        }
-        prefetch(a, b, c, e, from, to);
+        if (i < end) prefetch(a, b, c, e, batch.tokenStart(i), batch.tokenEnd(i));
+        else prefetch(null, null, null, null, 0, 0);
     }
 
     /** Starts a trajectory: clears the whitening sums. */
@@ -220,49 +221,32 @@ final class BackwardScan {
      */
     double run(int n, double next, boolean plusValues) {
         if (n == 0) return next;
-        float[] d = this.d;
+        if (n < BLOCKED_MIN) return runInPlace(d, 0, n, next, plusValues ? v : null, plusValues ? v : null);
         Arrays.fill(s1, 0, LANES, 0f);
         Arrays.fill(s2, 0, LANES, 0f);
-        double first;
-        if (n < CHAINS * MIN_CHAIN) {
-            double a = next;
-            for (int k = n - 1; k >= 0; k--) {
-                a = d[k] + c * a;
-                d[k] = (float) a;
-            }
-            first = a;
-            if (count == 0) {
-                double m = 0;
-                for (int k = 0; k < CHAINS; k++) m += d[(int) ((long) k * n / CHAINS)];
-                shift = (float) (m / CHAINS);
-            }
-            finish(0, n, plusValues);
-        } else {
-            int m = n / CHAINS;
-            localChains(n, m);
-            // carries, backwards over the blocks, in double
-            double[] pow = pw.pow;
-            double a = next;
-            double mean = 0;
-            for (int b = CHAINS - 1; b >= 0; b--) {
-                int len = b == CHAINS - 1 ? n - b * m : m;
-                carry[b] = (float) a;
-                a = head[b] + pow[len] * a;
-                mean += a;
-            }
-            first = a;
-            if (count == 0) shift = (float) (mean / CHAINS);
-            float[] pat = pw.pat;
-            for (int b = 0; b < CHAINS; b++) {
-                int s = b * m;
-                int len = b == CHAINS - 1 ? n - s : m;
-                System.arraycopy(pat, pw.len - len, p, s, len);
-                fixUp(s, s + len, carry[b], plusValues);
-            }
+        int m = n / CHAINS;
+        localChains(n, m);
+        // carries, backwards over the blocks, in double
+        double[] pow = pw.pow;
+        double a = next;
+        double mean = 0;
+        for (int b = CHAINS - 1; b >= 0; b--) {
+            int len = b == CHAINS - 1 ? n - b * m : m;
+            carry[b] = (float) a;
+            a = head[b] + pow[len] * a;
+            mean += a;
+        }
+        if (count == 0) shift = (float) (mean / CHAINS);
+        float[] pat = pw.pat;
+        for (int b = 0; b < CHAINS; b++) {
+            int s = b * m;
+            int len = b == CHAINS - 1 ? n - s : m;
+            System.arraycopy(pat, pw.len - len, p, s, len);
+            fixUp(s, s + len, carry[b], plusValues);
         }
         count += n;
         flushLanes(n);
-        return first;
+        return a;
     }
 
     /** The interleaved local recurrences of the {@link #CHAINS} blocks of length {@code m} (the last takes the rest). */
@@ -288,26 +272,18 @@ final class BackwardScan {
         double a4 = 0;
         double a5 = 0;
         double a6 = 0;
-        int pf = pfFrom;
-        int pfLast = pfTo - 1;
+        int pf = pfNext;
+        int pfEnd = pfLast;
         float[] q0 = pf0;
         float[] q1 = pf1;
         float[] q2 = pf2;
         float[] q3 = pf3;
         int sink = 0;
-        if (pfLast < pf) {
-            pf = 0;
-            pfLast = 0;
-            q0 = d;
-            q1 = d;
-            q2 = d;
-            q3 = d;
-        }
         for (int j = m - 1; j >= 0; j--) {
-            int x = Math.min(pf, pfLast);
+            int x = Math.min(pf, pfEnd);
             sink ^= Float.floatToRawIntBits(q0[x]) ^ Float.floatToRawIntBits(q1[x])
                     ^ Float.floatToRawIntBits(q2[x]) ^ Float.floatToRawIntBits(q3[x]);
-            pf += 8;
+            pf += 16;
             a0 = d[j] + c * a0;
             a1 = d[o1 + j] + c * a1;
             a2 = d[o2 + j] + c * a2;
@@ -326,6 +302,7 @@ final class BackwardScan {
             d[o7 + j] = (float) a7;
         }
         pfSink ^= sink;
+        pfNext = pf;
         head[0] = a0;
         head[1] = a1;
         head[2] = a2;
@@ -382,27 +359,91 @@ final class BackwardScan {
         }
     }
 
-    /** As {@link #fixUp} for values that are already final. */
-    private void finish(int from, int to, boolean plusValues) {
-        float[] d = this.d;
-        float[] v = this.v;
-        float[] s1 = this.s1;
-        float[] s2 = this.s2;
-        float sh = shift;
-        if (plusValues) {
-            for (int u = from; u < to; u++) {
-                float a = d[u];
-                v[u] = a + v[u];
-                float x = a - sh;
-                s1[u + LANES] = s1[u] + x;
-                s2[u + LANES] = s2[u] + x * x;
-            }
-        } else {
-            for (int u = from; u < to; u++) {
-                float x = d[u] - sh;
-                s1[u + LANES] = s1[u] + x;
-                s2[u + LANES] = s2[u] + x * x;
+    /**
+     * The recurrence over {@code a[from, from + n)} in place, for spans too short for the
+     * blocked path (or any span, directly in the caller's arrays): one chain in double, four
+     * tokens per step with the recurrence unrolled, {@code A_{t−k} = e_k + c^(k+1)·A_next}
+     * where {@code e_k} depends on the terms only, so the chain of dependent operations is one
+     * multiply and add per four tokens. Then {@code ret[t] = A_t + values[t]} in float, or
+     * {@code ret[t] = A_t} when {@code values} is null, unless {@code ret} is null. Adds the
+     * span to the whitening sums (in double, over the float values).
+     *
+     * @param a read (the terms) and written (the values)
+     * @param values read, or null
+     * @param ret written, or null
+     * @return {@code A} at the span's first token, in double
+     */
+    double runInPlace(float[] a, int from, int n, double next, float[] values, float[] ret) {
+        if (n == 0) return next;
+        int to = from + n;
+        double c = this.c;
+        double c2 = c * c;
+        double c3 = c2 * c;
+        double c4 = c2 * c2;
+        double x = next;
+        int pf = pfNext;
+        int pfEnd = pfLast;
+        float[] q0 = pf0;
+        float[] q1 = pf1;
+        float[] q2 = pf2;
+        float[] q3 = pf3;
+        int sink = 0;
+        int t = to - 1;
+        for (; t - 3 >= from; t -= 4) {
+            int z = Math.min(pf, pfEnd);
+            sink ^= Float.floatToRawIntBits(q0[z]) ^ Float.floatToRawIntBits(q1[z])
+                    ^ Float.floatToRawIntBits(q2[z]) ^ Float.floatToRawIntBits(q3[z]);
+            pf += 16;
+            double d3 = a[t];
+            double e2 = a[t - 1] + c * d3;
+            double e1 = a[t - 2] + c * e2;
+            double e0 = a[t - 3] + c * e1;
+            a[t] = (float) (d3 + c * x);
+            a[t - 1] = (float) (e2 + c2 * x);
+            a[t - 2] = (float) (e1 + c3 * x);
+            x = e0 + c4 * x;
+            a[t - 3] = (float) x;
+        }
+        for (; t >= from; t--) {
+            x = a[t] + c * x;
+            a[t] = (float) x;
+        }
+        pfSink ^= sink;
+        pfNext = pf;
+        if (count == 0) {
+            double m = 0;
+            for (int k = 0; k < CHAINS; k++) m += a[from + (int) ((long) k * n / CHAINS)];
+            shift = (float) (m / CHAINS);
+        }
+        count += n;
+        double sh = shift;
+        double p0 = 0;
+        double p1 = 0;
+        double w0 = 0;
+        double w1 = 0;
+        int u = from;
+        for (; u + 1 < to; u += 2) {
+            double y0 = a[u] - sh;
+            double y1 = a[u + 1] - sh;
+            p0 += y0;
+            p1 += y1;
+            w0 += y0 * y0;
+            w1 += y1 * y1;
+        }
+        if (u < to) {
+            double y = a[u] - sh;
+            p0 += y;
+            w0 += y * y;
+        }
+        sum1 += p0 + p1;
+        sum2 += w0 + w1;
+        if (ret != null) {
+            if (values != null) {
+                for (int k = from; k < to; k++) ret[k] = a[k] + values[k];
+            } else if (ret != a) {
+                System.arraycopy(a, from, ret, from, n);
             }
         }
+        return x;
     }
 }

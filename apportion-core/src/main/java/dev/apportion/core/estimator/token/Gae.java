@@ -225,12 +225,26 @@ public final class Gae implements Estimator {
             }
             int len = te - ts;
             if (len == 0) continue;
-            scan.loadTd(r, values, ts, len, gamma, nextV);
-            rewards.addExtras(i, s, last, scan.d, ts);
-            a = scan.run(len, a, true);
+            if (len < BackwardScan.BLOCKED_MIN) {
+                // short span: directly in the output arrays (scratch copies would cost more than they save)
+                float gf = (float) gamma;
+                if (r != null) {
+                    for (int t = ts; t < te - 1; t++) adv[t] = r[t] + gf * values[t + 1] - values[t];
+                    adv[te - 1] = (float) (r[te - 1] + gamma * nextV - values[te - 1]);
+                } else {
+                    for (int t = ts; t < te - 1; t++) adv[t] = gf * values[t + 1] - values[t];
+                    adv[te - 1] = (float) (gamma * nextV - values[te - 1]);
+                }
+                rewards.addExtras(i, s, last, adv, 0);
+                a = scan.runInPlace(adv, ts, len, a, values, ret);
+            } else {
+                scan.loadTd(r, values, ts, len, gamma, nextV);
+                rewards.addExtras(i, s, last, scan.d, ts);
+                a = scan.run(len, a, true);
+                System.arraycopy(scan.d, 0, adv, ts, len);
+                System.arraycopy(scan.v, 0, ret, ts, len);
+            }
             nextV = values[ts];
-            System.arraycopy(scan.d, 0, adv, ts, len);
-            System.arraycopy(scan.v, 0, ret, ts, len);
         }
         stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
     }

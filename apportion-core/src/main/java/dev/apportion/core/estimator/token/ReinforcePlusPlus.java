@@ -147,12 +147,19 @@ public final class ReinforcePlusPlus implements Estimator {
                     int len = te - ts;
                     if (batch.isPolicySpan(s)) {
                         if (len == 0) continue;
-                        if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
-                        else Arrays.fill(scan.d, 0, len, 0f);
-                        rewards.addExtras(i, s, last, scan.d, ts);
-                        g = scan.run(len, g, false);
-                        System.arraycopy(scan.d, 0, adv, ts, len);
-                        System.arraycopy(scan.d, 0, ret, ts, len);
+                        if (len < BackwardScan.BLOCKED_MIN) {
+                            if (r != null) System.arraycopy(r, ts, adv, ts, len);
+                            else Arrays.fill(adv, ts, te, 0f);
+                            rewards.addExtras(i, s, last, adv, 0);
+                            g = scan.runInPlace(adv, ts, len, g, null, ret);
+                        } else {
+                            if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
+                            else Arrays.fill(scan.d, 0, len, 0f);
+                            rewards.addExtras(i, s, last, scan.d, ts);
+                            g = scan.run(len, g, false);
+                            System.arraycopy(scan.d, 0, adv, ts, len);
+                            System.arraycopy(scan.d, 0, ret, ts, len);
+                        }
                     } else {
                         if (!zeroed) {
                             Arrays.fill(adv, ts, te, 0f);

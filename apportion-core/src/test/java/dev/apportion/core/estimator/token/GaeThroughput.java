@@ -17,14 +17,15 @@ import java.util.SplittableRandom;
 /**
  * Throwaway throughput harness (not a test; run by hand): {@code gae} (verl preset, γ = 0.99,
  * λ = 0.95) or {@code reinforce_plus_plus} on 2048 trajectories of about 5000 tokens (one
- * context prompt span + one policy span; token rewards and critic values) against
+ * context prompt span + one policy span; or, with {@code turns}, a prompt and 20 short turns
+ * between observations; token rewards and critic values) against
  * {@code System.arraycopy} of a float[] of the token count into an existing array. Reports
  * per call, median after warm-up and best of N: wall time, CPU time of the whole process (all
  * threads, GC included) and CPU time of the busiest thread (what the wall time would be on idle
  * cores; the build machine is shared, so wall times of several threads mean little). Usage:
  * <pre>
  * java -cp target/classes:target/test-classes dev.apportion.core.estimator.token.GaeThroughput \
- *     [threads] [gae|rpp] [reps] [buffers|alloc]
+ *     [threads] [gae|rpp] [reps] [buffers|alloc] [single|turns]
  * </pre>
  */
 public final class GaeThroughput {
@@ -36,15 +37,22 @@ public final class GaeThroughput {
         String which = args.length > 1 ? args[1] : "gae";
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 40;
         Credit.Buffers buffers = args.length > 3 && args[3].equals("alloc") ? null : new Credit.Buffers();
+        boolean turns = args.length > 4 && args[4].equals("turns");
         SplittableRandom r = new SplittableRandom(42);
         int n = 2048;
-        int[] prompt = new int[n];
-        int[] policy = new int[n];
+        // single turn: prompt 500-1500 + response 3500-4500; turns: prompt, then 20 turns of
+        // 20-100 policy tokens each followed by a 10-50 token observation
+        int[][] spans = new int[n][];
         long total = 0;
         for (int i = 0; i < n; i++) {
-            prompt[i] = 500 + r.nextInt(1000);
-            policy[i] = 3500 + r.nextInt(1000);
-            total += prompt[i] + policy[i];
+            if (turns) {
+                spans[i] = new int[41];
+                spans[i][0] = 500 + r.nextInt(1000);
+                for (int k = 1; k < 41; k++) spans[i][k] = k % 2 == 1 ? 20 + r.nextInt(81) : 10 + r.nextInt(41);
+            } else {
+                spans[i] = new int[] {500 + r.nextInt(1000), 3500 + r.nextInt(1000)};
+            }
+            for (int x : spans[i]) total += x;
         }
         float[] reward = new float[(int) total];
         float[] value = new float[(int) total];
@@ -52,12 +60,16 @@ public final class GaeThroughput {
             reward[t] = (float) (r.nextDouble() * 0.02 - 0.01);
             value[t] = (float) r.nextDouble();
         }
-        RolloutsBuilder b = Rollouts.builder().ensureCapacity(n, 2 * n, (int) total);
+        RolloutsBuilder b = Rollouts.builder().ensureCapacity(n, 41 * n, (int) total);
         int off = 0;
         for (int i = 0; i < n; i++) {
-            int len = prompt[i] + policy[i];
-            b.trajectory("g" + (i / 8), "t" + i).span(Role.CONTEXT, prompt[i]).span(Role.POLICY, policy[i])
-                    .tokenSignal(Rollouts.REWARD, Arrays.copyOfRange(reward, off, off + len))
+            int len = 0;
+            b.trajectory("g" + (i / 8), "t" + i);
+            for (int k = 0; k < spans[i].length; k++) {
+                b.span(k % 2 == 0 ? Role.CONTEXT : Role.POLICY, spans[i][k]);
+                len += spans[i][k];
+            }
+            b.tokenSignal(Rollouts.REWARD, Arrays.copyOfRange(reward, off, off + len))
                     .tokenSignal(Rollouts.VALUE, Arrays.copyOfRange(value, off, off + len));
             off += len;
         }
