@@ -76,6 +76,21 @@ final class BatchWhitening {
      *     fewer than 2 policy tokens (verl's {@code masked_var} raises there too)
      */
     void apply(Rollouts batch, float[] adv, Settings s, Execution exec, String estimator, Credit.Builder diag) {
+        apply(batch, adv, adv, s, exec, estimator, diag);
+    }
+
+    /**
+     * As {@link #apply(Rollouts, float[], Settings, Execution, String, Credit.Builder)}, reading
+     * the raw values from {@code src} and writing {@code dst} on every policy token (whitened, or
+     * copied when the settings do not whiten); context tokens of {@code dst} are not written.
+     * Saves the estimator a pass when the raw values are already in another output (REINFORCE++'s
+     * returns).
+     *
+     * @param src read (policy tokens)
+     * @param dst written (policy tokens); may be {@code src}
+     */
+    void apply(Rollouts batch, float[] src, float[] dst, Settings s, Execution exec, String estimator,
+               Credit.Builder diag) {
         long n = 0;
         double mu = 0;
         double ss = 0;
@@ -95,10 +110,18 @@ final class BatchWhitening {
             }
         }
         diag.diagnostic("policy_tokens", n);
-        if (!s.whiten()) return;
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tok = batch.spanTokenOffsets();
+        if (!s.whiten()) {
+            if (src != dst) copyPolicyTokens(batch, src, dst, exec);
+            return;
+        }
         boolean unbiased = s.variance() == Whitening.Variance.UNBIASED;
         if (n == 0 || (unbiased && n == 1)) {
-            if (!unbiased) return; // nothing to whiten; OpenRLHF would produce only NaN at masked slots
+            if (!unbiased) { // nothing to whiten; OpenRLHF would produce only NaN at masked slots
+                if (src != dst) copyPolicyTokens(batch, src, dst, exec);
+                return;
+            }
             throw new IllegalArgumentException("estimator '" + estimator + "': batch whitening with the unbiased variance"
                     + " needs at least 2 policy tokens, the batch has " + n
                     + " (set whiten=false, or whiten_variance=biased as OpenRLHF does)");
@@ -109,12 +132,20 @@ final class BatchWhitening {
         diag.diagnostic("whiten_mean", mu).diagnostic("whiten_variance", var).diagnostic("whiten_scale", k);
         float muF = (float) mu;
         float kF = (float) k;
-        int[] spanOff = batch.trajectorySpanOffsets();
-        int[] tok = batch.spanTokenOffsets();
         exec.forRange(batch.trajectoryCount(), 64, (c, from, to) -> {
             for (int s0 = spanOff[from], s1 = spanOff[to], sp = s0; sp < s1; sp++) {
                 if (!batch.isPolicySpan(sp)) continue;
-                for (int t = tok[sp], e = tok[sp + 1]; t < e; t++) adv[t] = (adv[t] - muF) * kF;
+                for (int t = tok[sp], e = tok[sp + 1]; t < e; t++) dst[t] = (src[t] - muF) * kF;
+            }
+        });
+    }
+
+    private static void copyPolicyTokens(Rollouts batch, float[] src, float[] dst, Execution exec) {
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tok = batch.spanTokenOffsets();
+        exec.forRange(batch.trajectoryCount(), 64, (c, from, to) -> {
+            for (int sp = spanOff[from]; sp < spanOff[to]; sp++) {
+                if (batch.isPolicySpan(sp)) System.arraycopy(src, tok[sp], dst, tok[sp], tok[sp + 1] - tok[sp]);
             }
         });
     }

@@ -135,9 +135,9 @@ public final class ReinforcePlusPlus implements Estimator {
         float[] r = rewards.tokenRewards();
         execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
-            float[] touch = r != null ? r : adv;
+            float[] touch = r != null ? r : ret;
             for (int i = from; i < to; i++) {
-                scan.prefetchTrajectory(batch, i + 2, to, touch, touch, adv, ret);
+                scan.prefetchTrajectory(batch, i + 2, to, touch, ret, touch, ret);
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
                 scan.beginTrajectory();
@@ -147,17 +147,17 @@ public final class ReinforcePlusPlus implements Estimator {
                     int len = te - ts;
                     if (batch.isPolicySpan(s)) {
                         if (len == 0) continue;
+                        // the returns only: the advantages are written from them by the whitening
                         if (len < BackwardScan.BLOCKED_MIN) {
-                            if (r != null) System.arraycopy(r, ts, adv, ts, len);
-                            else Arrays.fill(adv, ts, te, 0f);
-                            rewards.addExtras(i, s, last, adv, 0);
-                            g = scan.runInPlace(adv, ts, len, g, null, ret);
+                            if (r != null) System.arraycopy(r, ts, ret, ts, len);
+                            else Arrays.fill(ret, ts, te, 0f);
+                            rewards.addExtras(i, s, last, ret, 0);
+                            g = scan.runInPlace(ret, ts, len, g, null, null);
                         } else {
                             if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
                             else Arrays.fill(scan.d, 0, len, 0f);
                             rewards.addExtras(i, s, last, scan.d, ts);
                             g = scan.run(len, g, false);
-                            System.arraycopy(scan.d, 0, adv, ts, len);
                             System.arraycopy(scan.d, 0, ret, ts, len);
                         }
                     } else {
@@ -175,7 +175,7 @@ public final class ReinforcePlusPlus implements Estimator {
             }
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
-        stats.apply(batch, adv, ws, execution, ID, out);
+        stats.apply(batch, ret, adv, ws, execution, ID, out);
         return out.build();
     }
 }
