@@ -12,7 +12,7 @@ import java.util.Arrays;
  *
  * <h2>Method</h2>
  * Token by token the recurrence is latency-bound (one dependent multiply and add per token). A
- * span of {@code n >= CHAINS·MIN_CHAIN} tokens is cut into {@link #CHAINS} blocks of
+ * span of at least {@link #BLOCKED_MIN} tokens is cut into {@link #CHAINS} blocks of
  * {@code m = n / CHAINS} tokens (the last takes the remainder):
  * <ol>
  *   <li>the local recurrences of the blocks, each started from 0, run interleaved in one loop
@@ -25,24 +25,29 @@ import java.util.Arrays;
  *       {@code A_t = l_t + c^(end_b − t)·A(end_b)} in float, with the powers copied from a
  *       table, and in the same pass writes the returns and accumulates the whitening sums.</li>
  * </ol>
- * Shorter spans run a single chain started from the carried value. The result differs from the
- * token-by-token double recursion rounded to float by the float rounding of {@code l_t}, of the
- * power and of the fix-up: a few units in the last place of {@code max(|l_t|, |c^k·A(end_b)|)},
- * independent of the span length and of {@code c} (pinned by {@code BackwardScanTest}).
+ * The result differs from the token-by-token double recursion rounded to float by the float
+ * rounding of {@code l_t}, of the power and of the fix-up: a few units in the last place of
+ * {@code max(|l_t|, |c^k·A(end_b)|)}, whatever the span length and {@code c} (below 1e-6 of the
+ * span's largest value, pinned by {@code BackwardScanTest}). Shorter spans ({@link #runInPlace})
+ * run one chain in double started from the carried value, four tokens per step, directly in the
+ * caller's arrays.
  *
- * <p>Whitening sums: {@code Σ(A−s)} and {@code Σ(A−s)²} with a per-trajectory shift {@code s}
- * (the mean of eight values of the trajectory's last span, so that the shifted sums do not
- * cancel), accumulated in float over 64 lanes ({@code acc[u+64] = acc[u] + x}, a loop-carried
- * distance the JIT vectorizes; about {@code n/64} terms per lane) and added to double totals
- * at the end of each span. Everything depends only on the span's data and length, so the
+ * <p>Whitening sums: {@code Σ(A−s)} and {@code Σ(A−s)²} over the float advantages, with a
+ * per-trajectory shift {@code s} (the mean of eight values of the trajectory's last span, so that
+ * the shifted sums do not cancel). The blocked path accumulates them in float over 64 lanes
+ * ({@code acc[u+64] = acc[u] + x}, a loop-carried distance the JIT vectorizes; about
+ * {@code n/64} terms per lane) and adds the lanes to double totals at the end of the span; the
+ * short path sums in double. Everything depends only on the span's data and length, so the
  * result of a trajectory does not depend on the thread, the batch or the scratch contents.
  *
  * <p>The JIT of Java 17 vectorizes a loop only when all its arrays are indexed alike and none
- * at an offset that is not a multiple of the vector length; the span is therefore copied into
- * scratch arrays indexed from 0 (and the values once more, shifted by one token, for
- * {@code V_{t+1}}), and the results are copied out.
+ * at an offset that is not a multiple of the vector length; a long span is therefore copied into
+ * scratch arrays indexed from 0 (the values once more, shifted by one token, for
+ * {@code V_{t+1}}), and the results are copied out. Java has no prefetch instruction, so the
+ * recurrence loops also load one cache line per step of a trajectory processed later
+ * ({@link #prefetch}): its memory traffic then overlaps this span's arithmetic.
  *
- * <p>Usage per span of {@code n} tokens: fill {@link #d} (and, for GAE, {@link #v}) with
+ * <p>Usage per long span of {@code n} tokens: fill {@link #d} (and, for GAE, {@link #v}) with
  * {@link #loadTd} or directly, call {@link #run}, read the advantages from {@link #d} and the
  * returns from {@link #v}. {@link #beginTrajectory()} resets the whitening sums.
  */

@@ -15,9 +15,9 @@ import java.util.Locale;
  * as verl ({@code masked_whiten}) and OpenRLHF (global advantage normalisation) apply it after
  * the token-level recursions.
  *
- * <p>The estimators record, per trajectory, the count, a shift {@code c} (one of the
- * trajectory's own values, which keeps the one-pass sums exact to ~1e-13 relative) and the
- * shifted sums {@code Σ(a−c)}, {@code Σ(a−c)²} while they compute the advantages. The batch
+ * <p>The estimators record, per trajectory, the count, a shift {@code c} (near the trajectory's
+ * values, so that the one-pass sums do not cancel) and the shifted sums {@code Σ(a−c)},
+ * {@code Σ(a−c)²} while they compute the advantages ({@link BackwardScan}). The batch
  * mean and sum of squared deviations are then combined trajectory by trajectory in batch order
  * (Chan et al.'s pairwise update), so the result is the same whatever the number of threads.
  * The final {@code (a − μ)·k} is computed in float, as the references do on float32 tensors.

@@ -60,8 +60,12 @@ import java.util.Map;
  * unbiased whitening needs at least 2 policy tokens in the batch
  * ({@link IllegalArgumentException} otherwise); a zero-length context span does not reset.
  *
+ * <p>Numerics and speed as in {@link Gae}: the return recursion in double (blocked for spans of
+ * 256 tokens or more, {@link BackwardScan}), returns and advantages in float, optional
+ * {@link Credit.Buffers} for the outputs.
+ *
  * <p>Thread-safety: stateless; parallel per trajectory; whitening statistics are combined in
- * batch order, independent of the thread count.
+ * batch order, so the result is bit-identical whatever the thread count.
  */
 public final class ReinforcePlusPlus implements Estimator {
     /** Id in the registry (verl's name). */
