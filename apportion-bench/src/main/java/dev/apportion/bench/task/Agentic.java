@@ -39,8 +39,8 @@ public final class Agentic implements TaskFamily {
     private static final String[] LAST = {"start", "ok", "error", "restated"};
 
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
-            ParamSpec.integer("trace_length", 3, 1, 16, "Ground-truth tool calls needed before answering."),
-            ParamSpec.integer("tools", 4, 2, 8, "Number of tools."),
+            ParamSpec.integer("trace_length", 2, 1, 16, "Ground-truth tool calls needed before answering."),
+            ParamSpec.integer("tools", 3, 2, 8, "Number of tools."),
             ParamSpec.integer("max_turns", 6, 2, 64, "Turn budget (the episode fails when it runs out)."),
             ParamSpec.real("tool_failure", 0.1, 0.0, 0.99, "Probability that a correct call fails (transition noise)."),
             ParamSpec.bool("restate_action", true, "Offer the restate action the PRM is biased towards."),

@@ -29,8 +29,12 @@ import java.util.SplittableRandom;
  *       instance (drawn from the instance seed; COCOA draws it from numpy seed 2022, which this
  *       Java port cannot reproduce); true: redrawn every episode.</li>
  * </ul>
- * Observation: position, content of the current cell, whether the key is held (as COCOA's
- * relative position, cell one-hot and key counter). Success = treasure collected. The exact
+ * Observation: position and content of the current cell (COCOA's relative position and cell
+ * one-hot); whether the key is held (COCOA's key counter) is shown at the key and at the door
+ * only. Deviation: COCOA shows the key counter everywhere, but its network shares apple-picking
+ * skill between the two branches; a tabular policy cannot, and with the counter visible the
+ * key branch's apple rows fall behind, so the true advantage of the key turns negative and even
+ * exact credit unlearns the key. Success = treasure collected. The exact
  * MDP is small (L × 2 × 2 × 6 states), so ground truth is computed, not sampled (as COCOA does).
  */
 public final class KeyToDoor implements TaskFamily {
@@ -105,7 +109,7 @@ public final class KeyToDoor implements TaskFamily {
                 .reward("terminal treasure + apple rewards during the distractor phase", "treasure on the last step (delay "
                         + (len - 1) + " steps after the key)", dr.length == 2 ? "each apple pays " + dr[0] * scale + " or " + dr[1] * scale
                         + " with equal probability" : "deterministic apple reward")
-                .put("observability", "full (position, current cell, key held)")
+                .put("observability", "position and current cell; the key flag is shown at the key and the door only (aliased in between)")
                 .put("verifier", "none")
                 .agents(1, true)
                 .decisive(2, List.of(0, len - 2), "pick the key at cell 0 and open the door at cell L-2")
@@ -183,7 +187,8 @@ public final class KeyToDoor implements TaskFamily {
 
         @Override
         public String observation(State s) {
-            return "p" + s.pos + ":" + CELL[s.cell] + ":k" + (s.key ? 1 : 0);
+            String o = "p" + s.pos + ":" + CELL[s.cell];
+            return s.cell == DOOR || s.pos == 0 ? o + ":k" + (s.key ? 1 : 0) : o;
         }
 
         @Override
