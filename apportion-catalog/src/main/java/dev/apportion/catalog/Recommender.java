@@ -40,9 +40,9 @@ public final class Recommender {
         }
         DecisionFamily inter = a.agents() > 1 ? tree.family(DecisionTree.INTER_AGENT) : null;
         path.add(new PathStep("agents", tree.question("agents").text(), a.agents() + (a.agents() == 1 ? " agent" : " agents"),
-                inter != null ? "-> add " + inter.name() : "single agent: temporal credit only"));
+                inter != null ? "-> add " + inter.name() : "-> single agent: temporal credit only"));
         path.add(new PathStep("horizon", tree.question("horizon").text(), a.horizon() + (a.horizon() == 1 ? " turn" : " turns"),
-                a.horizon() > 1 ? "multi-turn (turn-level credit)" : "single-turn (token- or trajectory-level credit)"));
+                a.horizon() > 1 ? "-> multi-turn (turn-level credit)" : "-> single-turn (token- or trajectory-level credit)"));
 
         DecisionLeaf leaf = tree.leaf(famId, a.horizonClass())
                 .orElseThrow(() -> new IllegalStateException("decision tree lacks leaf " + famId + "/" + a.horizonClass()));

@@ -51,15 +51,15 @@ public final class RecommendCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--verifier", required = true, paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--verifier", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
             description = "a reliable intermediate verifier exists (checks steps, turns or tool calls)")
     boolean verifier;
 
-    @Option(names = "--branching", required = true, paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--branching", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
             description = "rollouts can branch from intermediate states")
     boolean branching;
 
-    @Option(names = "--critic", required = true, paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--critic", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
             description = "a critic (value model, PRM, judge) can be trained or called")
     boolean critic;
 
