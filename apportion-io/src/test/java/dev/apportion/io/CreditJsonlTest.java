@@ -1,6 +1,5 @@
 package dev.apportion.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
@@ -77,25 +76,32 @@ class CreditJsonlTest {
             int n = 2000;
             float[] v = new float[n];
             for (int i = 0; i < n; i++) {
-                v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+                if (i % 2 == 0) {
+                    v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(12) - 6));
+                } else {
+                    // arbitrary bit patterns: JDK 17's Float.toString is not the shortest for about 1 in 9 of them
+                    do {
+                        v[i] = Float.intBitsToFloat(rnd.nextInt());
+                    } while (!Float.isFinite(v[i]));
+                }
             }
             Rollouts b = Rollouts.builder().trajectory("g", "x").span(Role.POLICY, n).build();
             StringWriter w = new StringWriter();
             CreditJsonl.write(w, b, Credit.of(v));
-            JsonNode adv = Json.mapper().readTree(w.toString()).get("advantages");
+            String line = w.toString();
+            // the raw text of each number (a JSON tree would re-render them through Double.toString)
+            String[] written = line.substring(line.indexOf('[') + 1, line.indexOf(']')).split(",");
+            assertEquals(n, written.length);
+            assertEquals(n, Json.mapper().readTree(line).get("advantages").size(), "valid JSON");
             int shorter = 0;
             for (int i = 0; i < n; i++) {
-                String text = adv.get(i).asText();
-                String written = adv.get(i).toString();
-                assertEquals(v[i], Float.parseFloat(written), written);
-                BigDecimal d = new BigDecimal(written);
-                int digits = d.stripTrailingZeros().precision();
+                assertEquals(v[i], Float.parseFloat(written[i]), written[i]);
+                int digits = new BigDecimal(written[i]).stripTrailingZeros().precision();
                 if (digits > 1) {
                     // no decimal with one digit fewer reads back to the same float
                     String fewer = new BigDecimal(v[i]).round(new MathContext(digits - 1)).toString();
                     if (Float.parseFloat(fewer) == v[i]) shorter++;
                 }
-                assertFalse(text.contains(","));
             }
             assertEquals(0, shorter, "values written with more digits than needed");
         } finally {
