@@ -84,14 +84,25 @@ public final class RolloutJsonl {
     /**
      * Writes a batch as rollout JSONL, atomically (a temporary file in the target directory,
      * then a rename; on failure no output file is left behind). Spans are always written
-     * explicitly. Reading the file back gives an equal batch.
+     * explicitly. Reading the file back gives an equal batch (for a non-empty batch).
+     *
+     * @throws IllegalArgumentException see {@link #write(Writer, Rollouts)}
      */
     public static void write(Path out, Rollouts batch) throws IOException {
         AtomicFiles.write(out, w -> write(w, batch));
     }
 
-    /** Writes a batch as rollout JSONL to a writer (flushed, not closed). */
+    /**
+     * Writes a batch as rollout JSONL to a writer (flushed, not closed).
+     *
+     * @throws IllegalArgumentException for a batch the format cannot hold: one with both a
+     *     scalar outcome and outcome components, or with a non-finite token signal value
+     */
     public static void write(Writer out, Rollouts batch) throws IOException {
+        if (batch.outcome() != null && !batch.outcomeComponents().isEmpty()) {
+            throw new IllegalArgumentException("the batch has both a scalar outcome and outcome components "
+                    + batch.outcomeComponents().keySet() + "; rollout JSONL holds one or the other");
+        }
         try (JsonGenerator g = Json.factory().createGenerator(out)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             for (int i = 0; i < batch.trajectoryCount(); i++) {

@@ -98,4 +98,15 @@ class RoundTripTest {
         assertEquals("[-0.5,-0.5]", c.get("advantages").toString());
         assertEquals(Role.POLICY, b.spanRole(2));
     }
+
+    @Test
+    void aBatchWithBothOutcomeFormsIsRefused(@TempDir Path dir) {
+        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).outcomeComponent("acc", 1).span(Role.POLICY, 1).build();
+        Path f = dir.resolve("x.jsonl");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RolloutJsonl.write(f, b));
+        assertEquals("the batch has both a scalar outcome and outcome components [acc]; rollout JSONL holds one or the other",
+                e.getMessage());
+        assertEquals(false, Files.exists(f));
+    }
 }
