@@ -17,15 +17,17 @@ import java.util.SplittableRandom;
  * Reference estimator {@code random}: credit that carries no information.
  *
  * <p>Formula: every policy token gets an independent draw from N(0, 1); context tokens get 0.
- * The random source is seeded from the parameter {@code seed} mixed with a fingerprint of the
- * batch (sizes, trajectory ids, outcomes), so the same batch always gets the same credit and
- * different batches get independent credit.
+ * Each trajectory's draws come from a random source seeded with the parameter {@code seed}
+ * mixed with a fingerprint of that trajectory alone (group key, id, outcome, its tokens'
+ * signals), so the credit does not depend on batch order, on how the batch is split by group,
+ * or on threads, the same trajectory always gets the same credit, and different samples get
+ * independent credit.
  *
  * <p>Purpose: the floor of the credit-quality metrics (rank correlation ≈ 0, sign agreement ≈ ½,
  * AUROC ≈ ½) and of learning. Source: apportion's benchmark protocol (docs/benchmark.md).
  *
- * <p>Defaults: {@code seed} 0. Edge cases: an empty batch gets empty credit. Not group-local
- * (the fingerprint covers the whole batch). Thread-safety: stateless.
+ * <p>Defaults: {@code seed} 0. Edge cases: an empty batch gets empty credit. Thread-safety:
+ * stateless.
  */
 public final class RandomEstimator implements Estimator {
     private static final Descriptor DESCRIPTOR = Descriptor.builder("random")
@@ -34,7 +36,7 @@ public final class RandomEstimator implements Estimator {
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.PAPER)
-            .groupLocal(false)
+            .groupLocal(true)
             .parameters(ParamSpec.integer("seed", 0, null, null, "Seed mixed with the batch fingerprint."))
             .summary("A_t ~ N(0, 1) i.i.d. on policy tokens")
             .build();
@@ -46,24 +48,28 @@ public final class RandomEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        long h = params.getInt("seed") * 0x9E3779B97F4A7C15L;
-        h = mix(h ^ batch.tokenCount());
-        h = mix(h ^ batch.trajectoryCount());
-        float[] out = batch.outcome();
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
-            h = mix(h ^ batch.trajectoryId(i).hashCode());
-            if (out != null) h = mix(h ^ Float.floatToIntBits(out[i]));
-        }
-        float[] lp = batch.tokenSignal(Rollouts.LOGPROB);
-        if (lp != null) {
-            int bits = 0;
-            for (float x : lp) bits = 31 * bits + Float.floatToIntBits(x);
-            h = mix(h ^ bits);
-        }
-        SplittableRandom rng = new SplittableRandom(h);
+        long base = mix(params.getInt("seed") * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
         float[] adv = new float[batch.tokenCount()];
         byte[] mask = batch.mask();
-        for (int t = 0; t < adv.length; t++) if (mask[t] == 1) adv[t] = (float) rng.nextGaussian();
+        float[] out = batch.outcome();
+        float[][] signals = batch.tokenSignals().values().toArray(new float[0][]);
+        execution.forRange(batch.trajectoryCount(), 64, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) {
+                long h = mix(base ^ batch.groupKey(batch.trajectoryGroup(i)).hashCode());
+                h = mix(h ^ batch.trajectoryId(i).hashCode());
+                h = mix(h ^ (out == null ? 0 : Float.floatToIntBits(out[i])));
+                int t0 = batch.tokenStart(i);
+                int t1 = batch.tokenEnd(i);
+                h = mix(h ^ (t1 - t0));
+                for (float[] sig : signals) {
+                    int bits = 1;
+                    for (int t = t0; t < t1; t++) bits = 31 * bits + Float.floatToIntBits(sig[t]);
+                    h = mix(h ^ bits);
+                }
+                SplittableRandom rng = new SplittableRandom(h);
+                for (int t = t0; t < t1; t++) if (mask[t] == 1) adv[t] = (float) rng.nextGaussian();
+            }
+        });
         return Credit.of(adv);
     }
 

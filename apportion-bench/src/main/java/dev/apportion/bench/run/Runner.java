@@ -133,7 +133,8 @@ public final class Runner {
         for (EstimatorRef r : suiteRefs) resolved.put(r.label(), r.resolve(reg));
 
         // ---- configs ----------------------------------------------------------------------
-        Map<String, Plan> byKey = new LinkedHashMap<>();
+        Map<String, Plan> byKey = new LinkedHashMap<>();   // canonical knobs -> first plan (claims reuse suite runs)
+        Map<String, Plan> plansById = new LinkedHashMap<>();
         Set<String> filter = o.taskFilter() == null ? null : new LinkedHashSet<>(o.taskFilter());
         Set<String> usedFilter = new LinkedHashSet<>();
         for (TaskEntry e : suite.tasks()) {
@@ -154,11 +155,11 @@ public final class Runner {
                 }
                 Knobs knobs = f.knobs(k);
                 Plan p = new Plan(id, e.id(), f, knobs, true, e.leaderboard(), e.bsuite());
-                if (byKey.containsKey(knobs.canonical())) {
-                    throw new IllegalArgumentException("suite '" + suite.name() + "': task '" + id + "' repeats the configuration of '"
-                            + byKey.get(knobs.canonical()).id + "'");
+                if (plansById.containsKey(id)) {
+                    throw new IllegalArgumentException("suite '" + suite.name() + "': task id '" + id + "' appears twice");
                 }
-                byKey.put(knobs.canonical(), p);
+                plansById.put(id, p);
+                byKey.putIfAbsent(knobs.canonical(), p);
                 p.creditLabels.addAll(resolved.keySet());
                 if (e.learning()) p.learnLabels.addAll(resolved.keySet());
             }
@@ -213,6 +214,7 @@ public final class Runner {
                     if (p == null) {
                         p = new Plan(id, "claim:" + c.id(), f, knobs, false, false, null);
                         byKey.put(knobs.canonical(), p);
+                        plansById.put(id, p);
                     }
                     for (EstimatorRef r : c.estimators()) {
                         p.creditLabels.add(r.label());
@@ -225,7 +227,7 @@ public final class Runner {
                 claimBlocked.put(c, "configuration error: " + ex.getMessage());
             }
         }
-        List<Plan> plans = new ArrayList<>(byKey.values());
+        List<Plan> plans = new ArrayList<>(plansById.values());
 
         // ---- applicability ----------------------------------------------------------------
         for (Plan p : plans) {
