@@ -2,6 +2,7 @@ package dev.apportion.bench.learn;
 
 import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
+import dev.apportion.bench.batch.TurnReward;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.Solution;
 import dev.apportion.bench.mdp.TabularPolicy;
@@ -37,13 +38,23 @@ public final class Learner {
      * @throws RuntimeException what the estimator throws
      */
     public static LearningRun run(Task task, Estimator estimator, Params params, LearningConfig cfg, SplittableRandom rng) {
+        return run(task, estimator, params, TurnReward.ENV, cfg, rng);
+    }
+
+    /**
+     * Runs one learning curve with the span rewards of {@code view}.
+     *
+     * @param rng random source for sampling (advanced)
+     * @throws RuntimeException what the estimator throws
+     */
+    public static LearningRun run(Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg,
+                                  SplittableRandom rng) {
         Mdp m = task.mdp();
         TabularPolicy policy = TabularPolicy.uniform(m);
         double opt = Solution.optimalSuccess(m);
         double[] curve = new double[cfg.updates() + 1];
         Solution sol = Solution.of(m, policy);
         curve[0] = sol.startSuccess();
-        double[] row = new double[Math.max(1, m.maxActions())];
         double[] grad = new double[policy.featureCount() * Math.max(1, m.maxActions())];
         int width = Math.max(1, m.maxActions());
         long episodes = 0;
@@ -56,7 +67,7 @@ public final class Learner {
                 returns += batch.returns()[i];
                 if (batch.success()[i]) successes++;
             }
-            Rollouts b = batch.rollouts();
+            Rollouts b = batch.rollouts(view);
             Credit c = estimator.assign(b, params, Execution.sequential());
             float[] adv = c.advantages();
             float[] w = c.lossWeights();
@@ -80,9 +91,9 @@ public final class Learner {
                     int s = m.pairState(sa);
                     int act = m.pairAction(sa);
                     int f = m.feature(s);
-                    policy.probabilities(f, row);
+                    int base = m.actionStart(s);
                     int na = m.actionCount(s);
-                    for (int x = 0; x < na; x++) grad[f * width + x] += a * ((x == act ? 1 : 0) - row[x]);
+                    for (int x = 0; x < na; x++) grad[f * width + x] += a * ((x == act ? 1 : 0) - sol.pi(base + x));
                 }
                 double step = cfg.learningRate() / b.trajectoryCount();
                 for (int f = 0; f < policy.featureCount(); f++) {

@@ -24,26 +24,37 @@ public record Episode(int[] states, int[] actions, double[] rewards, int termina
         return r;
     }
 
-    /** Samples one episode from {@code start} under {@code policy} ({@code greedy}: take the argmax action). */
-    public static Episode sample(Mdp m, TabularPolicy policy, int start, boolean greedy, SplittableRandom rng) {
+    /**
+     * Samples one episode from {@code start} under the policy whose action probabilities
+     * {@code sol} holds ({@code greedy}: always the most probable action, lowest index on ties).
+     */
+    public static Episode sample(Mdp m, Solution sol, int start, boolean greedy, SplittableRandom rng) {
         int cap = 16;
         int[] st = new int[cap];
         int[] ac = new int[cap];
         double[] rw = new double[cap];
-        double[] row = new double[Math.max(1, m.maxActions())];
         int len = 0;
         int s = start;
         while (!m.terminal(s)) {
-            int f = m.feature(s);
+            int base = m.actionStart(s);
             int na = m.actionCount(s);
             int a;
             if (greedy) {
-                a = policy.greedy(f);
+                a = 0;
+                for (int x = 1; x < na; x++) if (sol.pi(base + x) > sol.pi(base + a)) a = x;
             } else {
-                policy.probabilities(f, row);
-                a = draw(row, na, rng);
+                double u = rng.nextDouble();
+                double c = 0;
+                a = na - 1;
+                for (int x = 0; x < na - 1; x++) {
+                    c += sol.pi(base + x);
+                    if (u < c) {
+                        a = x;
+                        break;
+                    }
+                }
             }
-            int sa = m.pair(s, a);
+            int sa = base + a;
             int t0 = m.transitionStart(sa);
             int t1 = m.transitionEnd(sa);
             int tr = t0;
@@ -82,15 +93,5 @@ public record Episode(int[] states, int[] actions, double[] rewards, int termina
             if (u < c) return ss[i];
         }
         return ss[ss.length - 1];
-    }
-
-    static int draw(double[] p, int n, SplittableRandom rng) {
-        double u = rng.nextDouble();
-        double c = 0;
-        for (int a = 0; a < n - 1; a++) {
-            c += p[a];
-            if (u < c) return a;
-        }
-        return n - 1;
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
  *   <li>{@code auroc}: AUROC of |credit| for telling decisive turns (positives) from irrelevant
  *       turns (negatives).</li>
  *   <li>{@code leakage}: mean |credit| on irrelevant turns divided by mean |credit| on decisive
- *       turns (0 is perfect; outcome-only credit gives about 1).</li>
+ *       turns (0 is perfect; outcome-only credit gives about 1); undefined (NaN) when the mean
+ *       |credit| on decisive turns is below 1e-6 of the batch's largest |credit|.</li>
  * </ul>
  * Turn credit is the estimator's {@code spanAdvantages()} when given (and not NaN), else the
  * mean advantage over the turn's policy tokens.
@@ -126,7 +127,11 @@ public final class CreditMetrics {
         }
         out.put(prefix + "sign_agreement", signed == 0 ? Double.NaN : agree / signed);
         out.put(prefix + "auroc", Ranks.auroc(pos, nd, neg, ni));
-        out.put(prefix + "leakage", nd == 0 || ni == 0 || sumPos == 0 ? Double.NaN : (sumNeg / ni) / (sumPos / nd));
+        double scale = 0;
+        for (int i = 0; i < n; i++) scale = Math.max(scale, Math.abs(x[i]));
+        // decisive credit indistinguishable from 0 (float noise) makes the ratio meaningless
+        boolean defined = nd > 0 && ni > 0 && sumPos / nd > 1e-6 * scale && scale > 0;
+        out.put(prefix + "leakage", defined ? (sumNeg / ni) / (sumPos / nd) : Double.NaN);
     }
 
     private static double agentSpearman(Rollouts b, double[] sc, float[] truth) {

@@ -78,6 +78,8 @@ public final class ResultsJson {
             m.put("fidelity", e.fidelity());
             m.put("resolved_params", e.params());
             m.put("requires", e.requires());
+            m.put("span_reward_carries", e.turnReward());
+            m.put("span_reward_why", e.turnRewardWhy());
             ests.add(m);
         }
         root.put("estimators", ests);

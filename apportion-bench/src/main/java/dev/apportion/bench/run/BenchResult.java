@@ -28,7 +28,8 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
 
     /** An estimator configuration and its descriptor facts. */
     public record EstimatorInfo(EstimatorRef ref, String id, String title, String source, String granularity,
-                                String methodology, String fidelity, Map<String, Object> params, List<String> requires) {
+                                String methodology, String fidelity, Map<String, Object> params, List<String> requires,
+                                String turnReward, String turnRewardWhy) {
     }
 
     /**

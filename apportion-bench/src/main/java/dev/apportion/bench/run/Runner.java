@@ -55,6 +55,7 @@ import java.util.concurrent.Future;
  */
 public final class Runner {
     private static final int EXAMPLE_TURNS = 40;
+    private static final EstimatorInputs INPUTS = EstimatorInputs.builtIn();
     /** Learning metric names, in report order. */
     public static final List<String> LEARNING_METRICS = List.of("learn_auc", "final_success", "episodes_to_threshold",
             "reached_threshold", "train_success_rate", "train_avg_return");
@@ -246,7 +247,13 @@ public final class Runner {
             Set<String> all = new LinkedHashSet<>(p.creditLabels);
             all.addAll(p.learnLabels);
             for (String label : all) {
-                List<String> miss = Requirements.missing(resolved.get(label).estimator().descriptor(), probe.rollouts());
+                EstimatorRef.Resolved e = resolved.get(label);
+                EstimatorInputs.Entry in = INPUTS.of(e.estimator().id());
+                if (!probe.supports(in.source())) {
+                    p.inapplicable.put(label, "task has no step verifier, which '" + e.estimator().id() + "' needs as its turn reward");
+                    continue;
+                }
+                List<String> miss = Requirements.missing(e.estimator().descriptor(), probe.rollouts(in.source()));
                 if (!miss.isEmpty()) p.inapplicable.put(label, "task does not provide " + String.join("; ", miss));
             }
         }
@@ -372,8 +379,9 @@ public final class Runner {
             var d = r.estimator().descriptor();
             List<String> req = new ArrayList<>();
             for (SignalRequirement sr : d.requires()) req.add(sr.toString());
+            EstimatorInputs.Entry in = INPUTS.of(d.id());
             infos.add(new EstimatorInfo(r.ref(), d.id(), d.title(), d.source(), d.granularity().wireName(), d.methodology().wireName(),
-                    d.fidelity().wireName(), r.params().values(), req));
+                    d.fidelity().wireName(), r.params().values(), req, in.source().wireName(), in.why()));
         }
 
         List<BenchResult.BsuiteScore> bsuite = Bsuite.scores(suite, configs, learning);
@@ -426,11 +434,11 @@ public final class Runner {
         int noiseIdx = p.metrics.indexOf(CreditMetrics.NOISE);
         for (int b = 0; b < suite.batches(); b++) {
             SampledBatch batch = BatchSampler.sample(task, policy, sol, suite.groups(), suite.groupSize(), ss.batch);
-            Rollouts r = batch.rollouts();
             Map<String, double[]> exampleCredit = b == 0 && seed == 0 && p.inSuite && p.leaderboard ? new LinkedHashMap<>() : null;
             for (String l : labels) {
                 if (out.errors.containsKey(l)) continue;
                 EstimatorRef.Resolved e = resolved.get(l);
+                Rollouts r = batch.rollouts(INPUTS.of(e.estimator().id()).source());
                 Credit c;
                 long n0 = System.nanoTime();
                 try {
@@ -489,7 +497,8 @@ public final class Runner {
         SeedStreams ss = new SeedStreams(o.rootSeed(), p.knobs.canonical(), seed);
         Task task = p.family.create(p.knobs, ss.instance);
         EstimatorRef.Resolved e = resolved.get(label);
-        return Learner.run(task, e.estimator(), e.params(), o.suite().learning(), new SplittableRandom(ss.learnSeed));
+        return Learner.run(task, e.estimator(), e.params(), INPUTS.of(e.estimator().id()).source(), o.suite().learning(),
+                new SplittableRandom(ss.learnSeed));
     }
 
     private static LearnOutcome summarise(LearningRun[] runs) {

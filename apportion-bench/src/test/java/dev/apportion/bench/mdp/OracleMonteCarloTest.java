@@ -52,7 +52,7 @@ class OracleMonteCarloTest {
         double[] ret = new double[N];
         double[] succ = new double[N];
         for (int i = 0; i < N; i++) {
-            Episode e = Episode.sample(m, policy, Episode.sampleStart(m, rng), false, rng);
+            Episode e = Episode.sample(m, sol, Episode.sampleStart(m, rng), false, rng);
             ret[i] = e.totalReturn(m);
             succ[i] = m.success(e.terminal()) ? 1 : 0;
         }
@@ -60,7 +60,7 @@ class OracleMonteCarloTest {
         close(sol.startSuccess(), succ, family + " V_s(start)");
 
         // Q, Q_outcome and Q_s of every action in states visited by one episode
-        Episode probe = Episode.sample(m, policy, m.startStates()[0], false, new SplittableRandom(3));
+        Episode probe = Episode.sample(m, sol, m.startStates()[0], false, new SplittableRandom(3));
         int checked = 0;
         for (int k = 0; k < probe.length() && checked < 3; k += Math.max(1, probe.length() / 3)) {
             int s = probe.states()[k];
@@ -69,7 +69,7 @@ class OracleMonteCarloTest {
                 double[] qo = new double[N / 4];
                 double[] qs = new double[N / 4];
                 for (int i = 0; i < q.length; i++) {
-                    double[] r = forced(m, policy, s, a, rng);
+                    double[] r = forced(m, sol, s, a, rng);
                     q[i] = r[0];
                     qo[i] = r[1];
                     qs[i] = r[2];
@@ -90,7 +90,7 @@ class OracleMonteCarloTest {
     }
 
     /** Return, outcome and success after forcing {@code a} in {@code s} and then following the policy. */
-    private static double[] forced(Mdp m, TabularPolicy policy, int s, int a, SplittableRandom rng) {
+    private static double[] forced(Mdp m, Solution sol, int s, int a, SplittableRandom rng) {
         int sa = m.pair(s, a);
         double u = rng.nextDouble();
         double c = 0;
@@ -106,7 +106,7 @@ class OracleMonteCarloTest {
         int next = m.next(tr);
         int term = next;
         if (!m.terminal(next)) {
-            Episode e = Episode.sample(m, policy, next, false, rng);
+            Episode e = Episode.sample(m, sol, next, false, rng);
             for (double x : e.rewards()) r += x;
             term = e.terminal();
         }

@@ -83,7 +83,7 @@ class TaskFamiliesTest {
             }
         }
         Task longer = task("umbrella", Map.of("chain_length", 5, "n_distractor", 4));
-        Episode e = Episode.sample(longer.mdp(), TabularPolicy.uniform(longer.mdp()), longer.mdp().startStates()[0], false,
+        Episode e = Episode.sample(longer.mdp(), Solution.of(longer.mdp(), TabularPolicy.uniform(longer.mdp())), longer.mdp().startStates()[0], false,
                 new SplittableRandom(3));
         assertEquals(5, e.length());
         for (int k = 0; k < 4; k++) assertEquals(1.0, Math.abs(e.rewards()[k]), 1e-12, "intermediate rewards are +-1");
