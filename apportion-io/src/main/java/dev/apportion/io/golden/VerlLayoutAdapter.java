@@ -1,0 +1,47 @@
+package dev.apportion.io.golden;
+
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.io.VerlLayout;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The default layout (GOLDEN-CONTRACT.md, "verl layout"): row {@code i} is trajectory
+ * {@code row<i>} of group {@code index[i]}; its L positions are cut into spans at every change
+ * of {@code response_mask} (1 → policy span, 0 → context span); {@code token_level_rewards} →
+ * token signal {@code reward} at all positions, {@code values} → {@code value},
+ * {@code reward_baselines[i]} → trajectory signal {@code reward_baseline}. Params verbatim
+ * (JSON nulls left out). Accepts cases with {@code token_level_rewards}, {@code response_mask}
+ * and {@code index} whose comparison is "where response_mask == 1" (or unstated) and whose
+ * layout is not "one row per step".
+ */
+public final class VerlLayoutAdapter implements GoldenAdapter {
+    /** The comparison text of the standard cases. */
+    public static final String STANDARD_COMPARE = "where response_mask == 1";
+
+    @Override
+    public String name() {
+        return "verl layout";
+    }
+
+    @Override
+    public boolean accepts(GoldenCase c) {
+        return GoldenInputs.has(c, "token_level_rewards") && GoldenInputs.has(c, "response_mask") && GoldenInputs.has(c, "index")
+                && !GigpoStepAdapter.LAYOUT.equals(c.input().path("layout").asText(null))
+                && (c.compare() == null || STANDARD_COMPARE.equals(c.compare()));
+    }
+
+    @Override
+    public AdaptedCase adapt(GoldenCase c) {
+        float[][] mask = GoldenInputs.matrix(c, "response_mask");
+        String[] index = GoldenInputs.strings(c, "index");
+        GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
+        VerlLayout layout = VerlLayout.of(mask, index).tokenLevelRewards(GoldenInputs.matrix(c, "token_level_rewards"));
+        if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
+        if (GoldenInputs.has(c, "reward_baselines")) layout.rewardBaselines(GoldenInputs.vector(c, "reward_baselines"));
+        Rollouts batch = layout.toRollouts();
+        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(),
+                GoldenInputs.params(c, Set.of(), Map.of()));
+    }
+}
