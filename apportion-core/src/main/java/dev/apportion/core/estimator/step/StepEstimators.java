@@ -5,10 +5,10 @@ import dev.apportion.core.credit.EstimatorProvider;
 
 import java.util.List;
 
-/** Registers the estimators of this package (see META-INF/services). */
+/** Registers the step-level estimators of this package (see META-INF/services): {@link Gigpo}. */
 public final class StepEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of();
+        return List.of(new Gigpo());
     }
 }

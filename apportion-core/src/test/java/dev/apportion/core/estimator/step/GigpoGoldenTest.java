@@ -1,0 +1,170 @@
+package dev.apportion.core.estimator.step;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The gigpo golden cases of {@code verl-and-gigpo.jsonl} (copied from the shared golden folder;
+ * produced by running verl-agent@29e3e8b {@code gigpo/core_gigpo.py} on CPU float32), built
+ * with the "one row per step" adapter of the golden-case contract. A stand-in for the io
+ * module's loader until it lands: it reads only what gigpo cases need.
+ */
+class GigpoGoldenTest {
+    private static final String RESOURCE = "/golden/verl-and-gigpo.jsonl";
+    private static final int EXPECTED_CASES = 24;
+
+    /** A case turned into a batch. */
+    record Case(String name, Rollouts batch, int[][] tokenIndex, float[][] mask, Map<String, Object> params,
+                JsonNode expected, double atol, double rtol) {
+    }
+
+    static List<Case> cases() {
+        ObjectMapper om = new ObjectMapper();
+        List<Case> out = new ArrayList<>();
+        try (InputStream is = GigpoGoldenTest.class.getResourceAsStream(RESOURCE)) {
+            assertNotNull(is, RESOURCE + " is missing from the test resources");
+            BufferedReader r = new BufferedReader(new InputStreamReader(is, StandardCharsets.UTF_8));
+            String line;
+            int lineNo = 0;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) continue;
+                JsonNode c = om.readTree(line);
+                if (!Gigpo.ID.equals(c.path("estimator").asText())) continue;
+                out.add(build(c, lineNo));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** The gigpo adapter: trajectories by traj_index (first appearance), one policy + one context span per row. */
+    static Case build(JsonNode c, int lineNo) {
+        String name = c.path("case").asText("line " + lineNo);
+        JsonNode in = c.get("input");
+        JsonNode rewards = in.get("token_level_rewards");
+        JsonNode maskNode = in.get("response_mask");
+        int rows = maskNode.size();
+        int width = rows == 0 ? 0 : maskNode.get(0).size();
+        float[][] mask = new float[rows][width];
+        int[] valid = new int[rows];
+        for (int row = 0; row < rows; row++) {
+            boolean ended = false;
+            for (int col = 0; col < width; col++) {
+                mask[row][col] = (float) maskNode.get(row).get(col).asDouble();
+                if (mask[row][col] != 0f) {
+                    if (ended) throw new IllegalArgumentException(name + ": row " + row + " mask is not a prefix of ones");
+                    valid[row]++;
+                } else {
+                    ended = true;
+                }
+            }
+        }
+        Map<String, List<Integer>> byTraj = new LinkedHashMap<>();
+        for (int row = 0; row < rows; row++) {
+            byTraj.computeIfAbsent(in.get("traj_index").get(row).asText(), k -> new ArrayList<>()).add(row);
+        }
+        RolloutsBuilder b = Rollouts.builder();
+        int[][] tokenIndex = new int[rows][width];
+        int token = 0;
+        for (Map.Entry<String, List<Integer>> t : byTraj.entrySet()) {
+            List<Integer> rs = t.getValue();
+            String group = in.get("index").get(rs.get(0)).asText();
+            b.trajectory(group, t.getKey());
+            float[] tr = new float[rs.size() * width];
+            int k = 0;
+            for (int row : rs) {
+                if (!in.get("index").get(row).asText().equals(group)) {
+                    throw new IllegalArgumentException(name + ": trajectory " + t.getKey() + " spans two groups");
+                }
+                JsonNode obs = in.get("anchor_obs").get(row);
+                String state = obs.isTextual() ? obs.asText() : obs.toString();
+                b.span(Role.POLICY, valid[row], in.get("step_env_rewards").get(row).asDouble(), state, null);
+                b.span(Role.CONTEXT, width - valid[row]);
+                for (int col = 0; col < width; col++) {
+                    tr[k++] = (float) rewards.get(row).get(col).asDouble();
+                    tokenIndex[row][col] = token++;
+                }
+            }
+            b.tokenSignal(Rollouts.REWARD, tr);
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        c.get("params").fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            params.put(e.getKey(), v.isNumber() ? (Object) v.asDouble() : v.isBoolean() ? (Object) v.asBoolean() : v.asText());
+        });
+        return new Case(name, b.build(), tokenIndex, mask, params, c.get("expected"),
+                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4));
+    }
+
+    @Test
+    void allPublishedGigpoCasesAreRead() {
+        assertEquals(EXPECTED_CASES, cases().size());
+    }
+
+    @TestFactory
+    List<DynamicTest> goldenCasesMatchTheReference() {
+        Estimator gigpo = EstimatorRegistry.global().get(Gigpo.ID);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Case c : cases()) {
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+                Params p = Params.resolve(gigpo.descriptor(), null, c.params());
+                if (c.expected().has("error")) {
+                    assertThrows(IllegalArgumentException.class, () -> gigpo.assign(c.batch(), p));
+                    return;
+                }
+                Credit credit = gigpo.assign(c.batch(), p);
+                compare(c, "advantages", credit.advantages(), true);
+                if (c.expected().has("returns")) {
+                    assertNotNull(credit.returns(), c.name() + ": the reference gives returns");
+                    compare(c, "returns", credit.returns(), false);
+                }
+            }));
+        }
+        return tests;
+    }
+
+    private static void compare(Case c, String what, float[] got, boolean zeroOffMask) {
+        JsonNode want = c.expected().get(what);
+        for (int row = 0; row < c.mask().length; row++) {
+            for (int col = 0; col < c.mask()[row].length; col++) {
+                float g = got[c.tokenIndex()[row][col]];
+                if (c.mask()[row][col] != 0f) {
+                    double w = want.get(row).get(col).asDouble();
+                    if (Math.abs(g - w) > c.atol() + c.rtol() * Math.abs(w)) {
+                        fail(c.name() + ": " + what + "[" + row + "][" + col + "] want " + w + " got " + g);
+                    }
+                } else if (zeroOffMask && g != 0f) {
+                    fail(c.name() + ": " + what + "[" + row + "][" + col + "] is off the mask but got " + g);
+                }
+            }
+        }
+    }
+}
