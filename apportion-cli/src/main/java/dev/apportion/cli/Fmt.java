@@ -12,6 +12,7 @@ final class Fmt {
     /** A parameter value: whole numbers without ".0", others in the shortest exact form ({@code 1e-8}). */
     static String value(Object v) {
         if (v == null) return "none";
+        if (v instanceof String && ((String) v).isEmpty()) return "\"\"";
         if (v instanceof Double || v instanceof Float) return number(((Number) v).doubleValue());
         if (v instanceof List) {
             return ((List<?>) v).stream().map(Fmt::value).collect(Collectors.joining(",", "[", "]"));

@@ -76,6 +76,7 @@ class EstimatorsCommandTest {
         assertEquals("1", Fmt.value(1.0));
         assertEquals("[-10,10]", Fmt.value(List.of(-10.0, 10.0)));
         assertEquals("none", Fmt.value(null));
+        assertEquals("\"\"", Fmt.value(""));
         assertEquals("1.5e-6", Fmt.value(1.5e-6));
     }
 }
