@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  *   <li>outcome: always, 0 or 1, drawn with a success rate per group uniform in [0.1, 0.9] so
  *       that most groups have both outcomes;</li>
  *   <li>token signals by name: {@code reward} small values in [-0.01, 0.01] on policy tokens
- *       (0 on context), {@code *logprob} in [-3, 0], {@code entropy} in [0, 2],
+ *       (0 on context), or for step-level estimators a turn-end reward in [0, 1] on the last token
+ *       of each policy span (0 elsewhere), {@code *logprob} in [-3, 0], {@code entropy} in [0, 2],
  *       {@code value} in [-1, 1], {@code sum_pi_squared} in [0.05, 1], anything else in [0, 1];</li>
  *   <li>trajectory signals ({@code reward_baseline}, ...) in [0, 1];</li>
  *   <li>on policy spans only: span reward in [0, 1], state key {@code s<step>-<0..2>} (so states
@@ -65,10 +66,13 @@ public final class SyntheticBatch {
      * @param spanRewards whether policy spans carry a reward
      * @param states whether policy spans carry a state key
      * @param agents whether policy spans carry an agent name
+     * @param stepEndTokenRewards whether the token signal {@code reward} is a turn-end reward (non-zero only
+     *     on the last token of each policy span, as multi-turn rollouts of verl carry it) rather than a small
+     *     per-token penalty on every policy token
      */
     public record Spec(int trajectories, int tokensPerTrajectory, int stepsPerTrajectory, int groupSize, long seed,
                        List<String> tokenSignals, List<String> trajectorySignals, List<String> spanSignals,
-                       boolean spanRewards, boolean states, boolean agents) {
+                       boolean spanRewards, boolean states, boolean agents, boolean stepEndTokenRewards) {
         public Spec {
             tokenSignals = List.copyOf(tokenSignals);
             trajectorySignals = List.copyOf(trajectorySignals);
@@ -132,8 +136,8 @@ public final class SyntheticBatch {
 
     /**
      * The spec with every signal {@code d} requires: outcomes always; token rewards for token-level
-     * estimators (verl's KL-penalized rewards) and whenever required; state keys for step-level
-     * estimators; agents for multi-agent ones.
+     * estimators (verl's KL-penalized rewards) and whenever required (turn-end rewards for step-level
+     * estimators); state keys for step-level estimators; agents for multi-agent ones.
      *
      * @param steps steps per trajectory, or 0 for {@link #defaultSteps(Descriptor)}
      */
@@ -165,7 +169,8 @@ public final class SyntheticBatch {
             }
         }
         return new Spec(trajectories, tokensPerTrajectory, steps > 0 ? steps : defaultSteps(d), DEFAULT_GROUP_SIZE, seed,
-                new ArrayList<>(token), new ArrayList<>(traj), new ArrayList<>(span), spanRewards, states, agents);
+                new ArrayList<>(token), new ArrayList<>(traj), new ArrayList<>(span), spanRewards, states, agents,
+                stepLevel(d));
     }
 
     /** Receives building progress. */
@@ -192,9 +197,11 @@ public final class SyntheticBatch {
         int[] stepLen = new int[steps];
         for (int k = 0; k < steps; k++) stepLen[k] = policyTotal / steps + (k < policyTotal % steps ? 1 : 0);
         int spansPerTrajectory = 2 * steps - 1;
+        // per position of a trajectory: 0 context, 1 policy, 2 last token of a policy span
         byte[] policy = new byte[len];
         for (int k = 0, t = 0; k < steps; k++) {
             java.util.Arrays.fill(policy, t, t + stepLen[k], (byte) 1);
+            policy[t + stepLen[k] - 1] = 2;
             t += stepLen[k] + obs;
         }
 
@@ -218,7 +225,7 @@ public final class SyntheticBatch {
                 if (k < steps - 1) b.span(Role.CONTEXT, obs);
             }
             for (String name : spec.tokenSignals()) {
-                fill(name, buf, policy, r);
+                fill(name, buf, policy, spec.stepEndTokenRewards(), r);
                 b.tokenSignal(name, buf);
             }
             if ((i + 1) % reportEvery == 0 || i + 1 == n) progress.built(i + 1, n);
@@ -226,9 +233,12 @@ public final class SyntheticBatch {
         return b.build();
     }
 
-    private static void fill(String name, float[] buf, byte[] policy, SplittableRandom r) {
+    private static void fill(String name, float[] buf, byte[] policy, boolean stepEnds, SplittableRandom r) {
         if (name.equals(Rollouts.REWARD)) {
-            for (int t = 0; t < buf.length; t++) buf[t] = policy[t] == 1 ? (float) (0.02 * r.nextDouble() - 0.01) : 0f;
+            for (int t = 0; t < buf.length; t++) {
+                if (stepEnds) buf[t] = policy[t] == 2 ? (float) r.nextDouble() : 0f;
+                else buf[t] = policy[t] != 0 ? (float) (0.02 * r.nextDouble() - 0.01) : 0f;
+            }
             return;
         }
         double lo;

@@ -115,6 +115,24 @@ class SyntheticBatchTest {
     }
 
     @Test
+    void stepLevelEstimatorsGetTurnEndTokenRewards() {
+        Descriptor turn = Descriptor.builder("r").granularity(Granularity.TURN)
+                .requires(SignalRequirement.token("reward", "turn rewards")).build();
+        Rollouts b = SyntheticBatch.build(SyntheticBatch.forEstimator(turn, 8, 60, 4, 2));
+        float[] reward = b.tokenSignal("reward");
+        assertNotNull(reward);
+        int nonZero = 0;
+        for (int s = 0; s < b.spanCount(); s++) {
+            for (int t = b.spanTokenStart(s); t < b.spanTokenEnd(s); t++) {
+                boolean turnEnd = b.isPolicySpan(s) && t == b.spanTokenEnd(s) - 1;
+                if (!turnEnd) assertEquals(0f, reward[t], "token " + t);
+                else if (reward[t] != 0f) nonZero++;
+            }
+        }
+        assertEquals(32, nonZero, "one reward per turn");
+    }
+
+    @Test
     void multiAgentEstimatorsGetAgents() {
         Rollouts b = SyntheticBatch.build(SyntheticBatch.forEstimator(AGENTS, 8, 40, 2, 1));
         assertEquals("agent0", b.spanAgent()[0]);
