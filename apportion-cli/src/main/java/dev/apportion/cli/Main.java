@@ -104,12 +104,12 @@ public final class Main implements Callable<Integer> {
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
         // The coordinator adds the commands that live in other modules here, one line each:
         //   bench      (apportion-bench)    cl.addSubcommand(new dev.apportion.bench....BenchCommand());
-        //   recommend  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog....RecommendCommand());
-        //   inventory  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog....InventoryCommand());
-        //   checklist  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog....ChecklistCommand());
-        // A command that should print stack traces with --verbose, or map its own exceptions, needs
-        // nothing more: errors thrown from its call() are handled by Errors below (one line, exit 2 for
-        // IllegalArgumentException / IOException, 3 otherwise). Give each @Command
+        //   recommend  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.RecommendCommand());
+        //   inventory  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.InventoryCommand());
+        //   checklist  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.ChecklistCommand());
+        // Nothing else is needed: --verbose is inherited by every subcommand, and an exception thrown
+        // from a command's call() becomes one line on stderr (exit 2 for IllegalArgumentException and
+        // IOException, 3 otherwise; the stack trace with --verbose). Each @Command should set
         // mixinStandardHelpOptions = true so that '--help' works on it.
         // ==================================================================================
 
