@@ -65,7 +65,7 @@ final class PerfCommand implements Callable<Integer> {
             description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2",
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
             description = "Untimed warm-up runs before the timed ones (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
@@ -143,6 +143,8 @@ final class PerfCommand implements Callable<Integer> {
             m.put("runs", runs);
             m.put("seed", seed);
             m.put("seconds", seconds);
+            m.put("seconds_min", Arrays.stream(estimatorSeconds).min().orElse(seconds));
+            m.put("seconds_runs", estimatorSeconds);
             m.put("tokens_per_second", tokensPerSecond);
             if (steps) m.put("step_rows_per_second", stepRows / seconds);
             m.put("copy_seconds", copySeconds);
@@ -156,7 +158,8 @@ final class PerfCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "batch       %d trajectories in %d groups, %d tokens, %d policy spans%n",
                     batch.trajectoryCount(), batch.groupCount(), tokens, stepRows);
             out.printf(Locale.ROOT, "threads     %d%n", threads);
-            out.printf(Locale.ROOT, "time        %s (median of %d runs after %d warm-up)%n", Fmt.seconds(seconds), runs, warmup);
+            out.printf(Locale.ROOT, "time        %s (median of %d runs after %d warm-up; fastest %s)%n", Fmt.seconds(seconds),
+                    runs, warmup, Fmt.seconds(Arrays.stream(estimatorSeconds).min().orElse(seconds)));
             out.printf(Locale.ROOT, "throughput  %stokens/s%n", Fmt.rate(tokensPerSecond));
             if (steps) out.printf(Locale.ROOT, "step rows   %sspans/s%n", Fmt.rate(stepRows / seconds));
             out.printf(Locale.ROOT, "copy        %stokens/s (System.arraycopy of %d floats, %s)%n",

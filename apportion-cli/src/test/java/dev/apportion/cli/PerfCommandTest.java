@@ -32,6 +32,8 @@ class PerfCommandTest {
         double ratio = j.get("tokens_per_second").asDouble() / j.get("copy_tokens_per_second").asDouble();
         assertEquals(ratio, j.get("ratio_to_copy").asDouble(), 1e-9 * ratio);
         assertFalse(j.has("step_rows"), "trajectory-level estimators have no step rows");
+        assertEquals(3, j.get("seconds_runs").size());
+        assertTrue(j.get("seconds_min").asDouble() <= j.get("seconds").asDouble());
         assertTrue(r.err().contains("100% (8/8 trajectories)"), "progress on stderr: " + r.err());
         assertTrue(r.err().contains("run 3/3"), r.err());
     }
