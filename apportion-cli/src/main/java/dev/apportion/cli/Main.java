@@ -112,6 +112,9 @@ public final class Main implements Callable<Integer> {
         // IOException, 3 otherwise; the stack trace with --verbose). Each @Command should set
         // mixinStandardHelpOptions = true so that '--help' works on it.
         // ==================================================================================
+        cl.addSubcommand(new dev.apportion.catalog.cli.RecommendCommand());
+        cl.addSubcommand(new dev.apportion.catalog.cli.InventoryCommand());
+        cl.addSubcommand(new dev.apportion.catalog.cli.ChecklistCommand());
 
         Errors errors = new Errors(main);
         cl.setExecutionExceptionHandler(errors);
