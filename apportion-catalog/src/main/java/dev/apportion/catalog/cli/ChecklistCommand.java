@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
  * (the message names the file, and the line for a parse error).
  */
 @Command(name = "checklist", mixinStandardHelpOptions = true,
+        header = "Check a report against the credit-assignment reporting checklist.",
         description = "Check a credit-assignment report (YAML or JSON) against the reporting checklist.")
 public final class ChecklistCommand implements Callable<Integer> {
     @Spec

@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
  * Exit 0 on success (also when no entry matches), 2 for a bad filter value or an unreadable file.
  */
 @Command(name = "inventory", mixinStandardHelpOptions = true,
+        header = "List the method inventory with taxonomy, evidence and implementations.",
         description = {"List the credit-assignment method inventory (seed papers, survey catalog, classic estimators).",
                 "Filters take comma-separated values; an entry matches a filter when it has any of the values."})
 public final class InventoryCommand implements Callable<Integer> {

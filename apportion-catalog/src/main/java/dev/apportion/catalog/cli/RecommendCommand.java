@@ -44,6 +44,7 @@ import picocli.CommandLine.TypeConversionException;
  * Exit 0, or 2 for bad usage or an unreadable {@code --results} file.
  */
 @Command(name = "recommend", mixinStandardHelpOptions = true,
+        header = "Recommend a credit-assignment method for a setting (decision tree).",
         description = {"Recommend a credit-assignment method family and the apportion estimators that implement it.",
                 "Questions: reliable intermediate verifier? branchable states? critic trainable or callable?",
                 "reward shared by several agents? how many turns per episode?"})
