@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The leaderboard: for every compared estimator, the mean over the suite's leaderboard configs
  * of each metric's per-config mean (configs where it did not run are left out; {@code tasks}
- * says how many counted). Ordered by mean rank correlation, best first.
+ * says how many counted); when the run selected no leaderboard entry, over every suite config.
+ * Ordered by mean rank correlation, best first.
  */
 public final class Leaderboard {
     /** Columns, in order. */
@@ -28,13 +29,15 @@ public final class Leaderboard {
     static List<LeaderRow> rows(List<ConfigResult> configs, Map<String, Map<String, CreditOutcome>> credit,
                                 Map<String, Map<String, LearnOutcome>> learning, List<EstimatorRef> estimators) {
         List<LeaderRow> out = new ArrayList<>();
+        // when the selection holds no leaderboard entry (e.g. --tasks picked only sweeps), rank over every suite config
+        boolean any = configs.stream().anyMatch(c -> c.inSuite() && c.leaderboard());
         for (EstimatorRef r : estimators) {
             String label = r.label();
             Map<String, double[]> acc = new LinkedHashMap<>();
             for (String c : COLUMNS) acc.put(c, new double[2]);
             int tasks = 0;
             for (ConfigResult c : configs) {
-                if (!c.inSuite() || !c.leaderboard()) continue;
+                if (!c.inSuite() || (any && !c.leaderboard())) continue;
                 CreditOutcome co = credit.getOrDefault(c.id(), Map.of()).get(label);
                 if (co != null && co.status().equals("ok")) {
                     tasks++;
