@@ -139,9 +139,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!r.bsuite().isEmpty()) {
             out.println();
-            out.println("bsuite scores (suite budget)");
+            java.util.Map<String, java.util.Map<String, Double>> byEst = new java.util.LinkedHashMap<>();
+            java.util.Set<String> exps = new java.util.LinkedHashSet<>();
             for (BenchResult.BsuiteScore b : r.bsuite()) {
-                out.printf(Locale.ROOT, "  %-20s %-30s %.2f%n", b.experiment(), b.estimator(), b.score());
+                exps.add(b.experiment());
+                byEst.computeIfAbsent(b.estimator(), k -> new java.util.LinkedHashMap<>()).put(b.experiment(), b.score());
+            }
+            out.print(String.format(Locale.ROOT, "%-34s", "bsuite scores (suite budget)"));
+            for (String e : exps) out.print(String.format(Locale.ROOT, " %18s", e));
+            out.println();
+            for (Map.Entry<String, java.util.Map<String, Double>> e : byEst.entrySet()) {
+                out.print(String.format(Locale.ROOT, "  %-32s", e.getKey()));
+                for (String x : exps) out.print(String.format(Locale.ROOT, " %18s", f(e.getValue().get(x))));
+                out.println();
             }
         }
         out.println();
