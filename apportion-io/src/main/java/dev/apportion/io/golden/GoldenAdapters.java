@@ -12,6 +12,7 @@ public final class GoldenAdapters {
             new OpenRlhfAdapter(),
             new TrlAdapter(),
             new GigpoStepAdapter(),
+            new AgenticTurnAdapter(),
             new RewardComponentsAdapter(),
             new VerlLayoutAdapter());
 
