@@ -158,7 +158,10 @@ public final class A3Estimator implements Estimator {
     private static final double MAD_SCALE = 1.4826;
     private static final double MIN_SCALE = 0.5;
 
-    /** Intent signature of a bash snippet: a list of tokens compared by Levenshtein distance. */
+    /**
+     * Intent signature of a bash snippet: a list of tokens compared by Levenshtein distance.
+     * Implementations must be thread-safe when the estimator runs with several threads.
+     */
     @FunctionalInterface
     public interface IntentSignature {
         /**
@@ -277,10 +280,13 @@ public final class A3Estimator implements Estimator {
                 .build();
     }
 
-    /** Runs A³ and returns every intermediate term (what {@link #assign} broadcasts). */
+    /**
+     * Runs A³ and returns every intermediate term (what {@link #assign} broadcasts), in fresh
+     * arrays owned by the caller.
+     */
     public Components components(Rollouts batch, Params params, Execution execution) {
         Settings cfg = Settings.of(params);
-        Turns t = Turns.of(batch, this);
+        Turns t = Turns.of(batch);
         int n = t.n;
         double[] backbone = new double[n];
         double[] residual = new double[n];
@@ -468,7 +474,6 @@ public final class A3Estimator implements Estimator {
         final int[] turn;
         final double[] reward;
         final String[] bash;
-        final String[][] sig;
         /** Rows of trajectory i: [rowStart[i], rowStart[i+1]). */
         final int[] rowStart;
         /** Per trajectory: distinct turn indices ascending, the bash of each (last row wins), its score (last row's R). */
@@ -476,7 +481,7 @@ public final class A3Estimator implements Estimator {
         final int[][] turnRow;
         final double[] score;
 
-        private Turns(Rollouts batch, int[] span, int[] traj, int[] turn, double[] reward, String[] bash, String[][] sig) {
+        private Turns(Rollouts batch, int[] span, int[] traj, int[] turn, double[] reward, String[] bash) {
             this.batch = batch;
             this.n = span.length;
             this.trajCount = batch.trajectoryCount();
@@ -485,7 +490,6 @@ public final class A3Estimator implements Estimator {
             this.turn = turn;
             this.reward = reward;
             this.bash = bash;
-            this.sig = sig;
             this.rowStart = new int[trajCount + 1];
             for (int k = 0; k < n; k++) rowStart[traj[k] + 1]++;
             for (int i = 0; i < trajCount; i++) rowStart[i + 1] += rowStart[i];
@@ -508,7 +512,7 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        static Turns of(Rollouts batch, A3Estimator est) {
+        static Turns of(Rollouts batch) {
             int[] span = VprEstimator.policySpans(batch);
             int[] trajOfSpan = VprEstimator.spanTrajectory(batch);
             int n = span.length;
@@ -519,7 +523,6 @@ public final class A3Estimator implements Estimator {
             String[] tokenText = batch.tokenText();
             int[] spanTok = batch.spanTokenOffsets();
             String[] bash = new String[n];
-            String[][] sig = new String[n][];
             StringBuilder sb = new StringBuilder();
             for (int k = 0; k < n; k++) {
                 int s = span[k];
@@ -530,9 +533,8 @@ public final class A3Estimator implements Estimator {
                 sb.setLength(0);
                 for (int q = spanTok[s]; q < spanTok[s + 1]; q++) if (tokenText[q] != null) sb.append(tokenText[q]);
                 bash[k] = A3Text.bash(sb.toString());
-                sig[k] = est.signatureOf(bash[k]);
             }
-            return new Turns(batch, span, traj, turn, reward, bash, sig);
+            return new Turns(batch, span, traj, turn, reward, bash);
         }
 
         private static double[] rewards(Rollouts batch, int[] span, int[] traj) {
@@ -769,6 +771,13 @@ public final class A3Estimator implements Estimator {
             int[] cell = new int[maxRows];
             int[] parent = new int[maxRows];
             int[] actionParent = new int[maxRows];
+            int[] stateRoot = new int[maxRows];
+            int[] actionRoot = new int[maxRows];
+            int[] stateSize = new int[maxRows];
+            int[] stateActions = new int[maxRows];
+            int[] actionSize = new int[maxRows];
+            double[] stateSum = new double[maxRows];
+            double[] actionSum = new double[maxRows];
             for (int k : allTurns) {
                 // the cell: every turn (row) of the group with turn index k, in batch order
                 int c = 0;
@@ -789,38 +798,32 @@ public final class A3Estimator implements Estimator {
                         if (hamming(cell[a], cell[b], k, k, localOf, gCount) <= cfg.tau) union(actionParent, a, b);
                     }
                 }
+                // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
+                Arrays.fill(stateSize, 0, c, 0);
+                Arrays.fill(stateSum, 0, c, 0.0);
+                Arrays.fill(stateActions, 0, c, 0);
+                Arrays.fill(actionSize, 0, c, 0);
+                Arrays.fill(actionSum, 0, c, 0.0);
                 for (int a = 0; a < c; a++) {
-                    if (find(parent, a) != a) continue; // a is the root of a state bucket
-                    int size = 0;
-                    double sum = 0.0;
-                    int actions = 0;
-                    for (int b = 0; b < c; b++) {
-                        if (find(parent, b) != a) continue;
-                        size++;
-                        sum += t.reward[cell[b]];
-                        if (find(actionParent, b) == b) actions++;
-                    }
-                    if (size <= 1 || actions <= 1) continue;
-                    double parentValue = sum / size;
-                    for (int b = 0; b < c; b++) {
-                        if (find(parent, b) != a || find(actionParent, b) != b) continue;
-                        int na = 0;
-                        double childSum = 0.0;
-                        for (int x = 0; x < c; x++) {
-                            if (find(actionParent, x) == b) {
-                                na++;
-                                childSum += t.reward[cell[x]];
-                            }
-                        }
-                        double shrink = na / (na + cfg.prior + cfg.epsilon);
-                        double gv = shrink * (childSum / na - parentValue);
-                        for (int x = 0; x < c; x++) {
-                            if (find(actionParent, x) == b) {
-                                gain[cell[x]] = gv;
-                                support[cell[x]] = shrink;
-                            }
-                        }
-                    }
+                    int sr = find(parent, a);
+                    int ar = find(actionParent, a);
+                    stateRoot[a] = sr;
+                    actionRoot[a] = ar;
+                    double r = t.reward[cell[a]];
+                    stateSize[sr]++;
+                    stateSum[sr] += r;
+                    if (ar == a) stateActions[sr]++;
+                    actionSize[ar]++;
+                    actionSum[ar] += r;
+                }
+                for (int a = 0; a < c; a++) {
+                    int sr = stateRoot[a];
+                    if (stateSize[sr] <= 1 || stateActions[sr] <= 1) continue;
+                    int ar = actionRoot[a];
+                    int na = actionSize[ar];
+                    double shrink = na / (na + cfg.prior + cfg.epsilon);
+                    gain[cell[a]] = shrink * (actionSum[ar] / na - stateSum[sr] / stateSize[sr]);
+                    support[cell[a]] = shrink;
                 }
             }
         }
@@ -846,12 +849,27 @@ public final class A3Estimator implements Estimator {
             int[] tb = t.turns[ib];
             for (int q = 0; q < pa; q++) if (ta[q] != tb[q]) return false;
             if (pa == 0) return true;
-            double[] raw = new double[pa];
-            for (int q = 0; q < pa; q++) raw[q] = Math.pow(cfg.decay, q);
-            double denom = numpySum(raw, pa) + RESIDUAL_EPS;
+            double[] tw = timeWeights(pa);
             double acc = 0.0;
-            for (int q = 0; q < pa; q++) acc += (raw[q] / denom) * hammingAt(ia, q, ib, q, localOf, gCount);
+            for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(ia, q, ib, q, localOf, gCount);
             return acc <= cfg.tau;
+        }
+
+        private double[][] timeWeights = new double[8][];
+
+        /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (cached per length). */
+        private double[] timeWeights(int m) {
+            if (m >= timeWeights.length) timeWeights = Arrays.copyOf(timeWeights, Math.max(m + 1, 2 * timeWeights.length));
+            double[] tw = timeWeights[m];
+            if (tw == null) {
+                double[] raw = new double[m];
+                for (int q = 0; q < m; q++) raw[q] = Math.pow(cfg.decay, q);
+                double denom = numpySum(raw, m) + RESIDUAL_EPS;
+                tw = new double[m];
+                for (int q = 0; q < m; q++) tw[q] = raw[q] / denom;
+                timeWeights[m] = tw;
+            }
+            return tw;
         }
 
         private double hamming(int rowA, int rowB, int kA, int kB, int[] localOf, int gCount) {

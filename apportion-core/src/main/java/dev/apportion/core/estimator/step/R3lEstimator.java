@@ -176,6 +176,12 @@ public final class R3lEstimator implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         String variant = params.getString("variant");
         boolean stepNorm = params.getBoolean("enable_step_norm");
+        boolean meanBaseline = "mean".equals(params.getString("opmd_baseline"));
+        double tau = params.getDouble("tau");
+        double threshold = params.getDouble("std_threshold");
+        double epsilon = params.getDouble("epsilon");
+        double alpha = params.getDouble("alpha");
+        double success = params.getDouble("success_threshold");
         int n = batch.trajectoryCount();
         float[] weights = pivotWeights(batch);
         float[] adv = new float[batch.tokenCount()];
@@ -206,11 +212,10 @@ public final class R3lEstimator implements Estimator {
             switch (variant) {
                 case OPMD_REWEIGHT:
                 case STEP_OPMD_REWEIGHT: {
-                    double b = m == 1 ? 0.0 : "mean".equals(params.getString("opmd_baseline")) ? mean
-                            : logAvgExp(reward, members, from, to, params.getDouble("tau"));
+                    double b = m == 1 ? 0.0 : meanBaseline ? mean : logAvgExp(reward, members, from, to, tau);
                     for (int q = from; q < to; q++) {
                         int i = members[q];
-                        score[i] = reweight(reward[i], reward[i] - b, params);
+                        score[i] = reweight(reward[i], reward[i] - b, alpha, success);
                     }
                     break;
                 }
@@ -222,18 +227,17 @@ public final class R3lEstimator implements Estimator {
                 default: { // the two GRPO variants
                     double mu = m == 1 ? 0.0 : mean;
                     double sd = m == 1 ? 1.0 : unbiasedStd(reward, members, from, to, mean);
-                    double threshold = params.getDouble("std_threshold");
                     if (threshold >= 0 && (m == 1 || sd <= threshold)) {
                         droppedGroups++;
                         droppedTrajectories += m;
                         for (int q = from; q < to; q++) dropped[members[q]] = true;
                         continue;
                     }
-                    double denom = (Double.isNaN(batchStd) ? sd : batchStd) + params.getDouble("epsilon");
+                    double denom = (Double.isNaN(batchStd) ? sd : batchStd) + epsilon;
                     for (int q = from; q < to; q++) {
                         int i = members[q];
                         double z = (reward[i] - mu) / denom;
-                        score[i] = GRPO_REWEIGHT.equals(variant) ? reweight(reward[i], z, params) : z;
+                        score[i] = GRPO_REWEIGHT.equals(variant) ? reweight(reward[i], z, alpha, success) : z;
                     }
                 }
             }
@@ -263,9 +267,9 @@ public final class R3lEstimator implements Estimator {
     }
 
     /** R³L's reweighting: successes get 1, non-negative scores are amplified, negative ones kept. */
-    private static double reweight(double reward, double s, Params p) {
-        if (reward >= p.getDouble("success_threshold")) return 1.0;
-        return s >= 0 ? s * p.getDouble("alpha") : s;
+    private static double reweight(double reward, double s, double alpha, double successThreshold) {
+        if (reward >= successThreshold) return 1.0;
+        return s >= 0 ? s * alpha : s;
     }
 
     private static double logAvgExp(double[] r, int[] members, int from, int to, double tau) {
