@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.stats.GroupStats;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -82,22 +81,28 @@ import java.util.Map;
  * <h2>Parameters and presets</h2>
  * {@code min_group_size} 4 (hard-coded by the trainer), {@code eps} 1e-8,
  * {@code outcome_reward_scale} 0.0 and {@code state_group_advantage_mode}
- * {@code mean_then_batch_whiten} (the paper configs {@code vpr_*.yaml}; these are the
- * defaults and preset {@code paper}), {@code grouping} {@code auto} (state groups when the
- * batch has state keys, else per turn; {@code state_group} requires them, {@code per_turn}
- * ignores them). Preset {@code reference} = the function's own defaults, which the trainer
- * also falls back to when the config omits them: {@code outcome_reward_scale} 1.0 and
- * {@code group_whiten}.
+ * {@code mean_then_batch_whiten} (the paper configs {@code vpr_*.yaml}), {@code grouping}
+ * {@code auto} (state groups when the batch has state keys, else per turn; {@code state_group}
+ * requires them, {@code per_turn} ignores them), {@code arithmetic} {@code double}. These are
+ * the defaults and preset {@code paper}. Preset {@code reference} = the function's own
+ * defaults, which the trainer also falls back to when the config omits them
+ * ({@code outcome_reward_scale} 1.0, {@code group_whiten}), computed in the reference's
+ * arithmetic ({@code arithmetic = float32}, see below).
  *
  * <h2>Reference quirks</h2>
  * <ul>
  *   <li>Single-member and equal-reward state groups are dropped (mask zeroed), while the
- *       per-turn mode never drops a zero-variance turn; both reproduced.</li>
- *   <li>The reference computes in float32, where the std of five or more equal non-dyadic
- *       rewards can come out near 3e-8 {@code > eps}, so such a group is trained with
- *       advantages of about ±0.75 instead of being skipped. apportion computes in double,
- *       where the std of equal values stays far below {@code eps}, so the group is skipped as
- *       intended; this float32 artefact is not reproduced.</li>
+ *       per-turn mode never drops a zero-variance turn; both reproduced in every setting.</li>
+ *   <li>The reference computes in NumPy float32, where the std of some groups of five or more
+ *       equal non-dyadic rewards comes out near 3e-8 {@code > eps}: such a group is trained
+ *       (six rewards of 0.3 each get +0.7488) instead of being skipped, and in per-turn mode
+ *       equal rewards are divided by a rounding residue. {@code arithmetic = float32} (preset
+ *       {@code reference}) reproduces this: values rounded to float32, NumPy's pairwise
+ *       float32 sums, float32 operations. The default {@code double} computes in double
+ *       precision, where the std of equal values stays far below {@code eps} and the group is
+ *       skipped as intended. Both agree on the golden vectors, which avoid such groups. (Row
+ *       order inside a statistic is apportion's batch order, trajectory by trajectory; in
+ *       float32 a different order than the reference's can move the last bit.)</li>
  *   <li>"batch std ≤ eps → all 0" in {@code mean_then_batch_whiten} cannot fire in exact
  *       arithmetic (every trained group has spread); kept for completeness.</li>
  * </ul>
@@ -109,7 +114,7 @@ import java.util.Map;
  * statistics, as empty responses do in the reference) but carry no token.
  *
  * <p>Not group-local: the per-turn statistics and the batch whitening span the whole batch.
- * Stateless and thread-safe; runs sequentially (linear in the number of turns).
+ * Stateless and thread-safe; runs sequentially (linear in the number of turns and tokens).
  */
 public final class VprEstimator implements Estimator {
     /** Registry id. */
@@ -128,6 +133,8 @@ public final class VprEstimator implements Estimator {
     static final String AUTO = "auto";
     static final String STATE_GROUP = "state_group";
     static final String PER_TURN = "per_turn";
+    static final String DOUBLE = "double";
+    static final String FLOAT32 = "float32";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("VPR turn-level advantage (oracle turn rewards normalized within state groups or per turn index)")
@@ -147,11 +154,13 @@ public final class VprEstimator implements Estimator {
                     ParamSpec.choice("state_group_advantage_mode", MEAN_THEN_BATCH_WHITEN, List.of(GROUP_WHITEN, MEAN_THEN_BATCH_WHITEN),
                             "group_whiten: (r - mean)/(std + eps) per state group; mean_then_batch_whiten: centre per group, whiten over the batch"),
                     ParamSpec.choice("grouping", AUTO, List.of(AUTO, STATE_GROUP, PER_TURN),
-                            "auto: state groups when the batch has state keys, else per turn index"))
+                            "auto: state groups when the batch has state keys, else per turn index"),
+                    ParamSpec.choice("arithmetic", DOUBLE, List.of(DOUBLE, FLOAT32),
+                            "double, or the reference's NumPy float32 (reproduces its rounding, e.g. equal non-dyadic groups that escape the skip)"))
             .preset("paper", Map.of("min_group_size", 4, "eps", 1e-8, "outcome_reward_scale", 0.0,
-                    "state_group_advantage_mode", MEAN_THEN_BATCH_WHITEN, "grouping", AUTO))
+                    "state_group_advantage_mode", MEAN_THEN_BATCH_WHITEN, "grouping", AUTO, "arithmetic", DOUBLE))
             .preset("reference", Map.of("min_group_size", 4, "eps", 1e-8, "outcome_reward_scale", 1.0,
-                    "state_group_advantage_mode", GROUP_WHITEN, "grouping", AUTO))
+                    "state_group_advantage_mode", GROUP_WHITEN, "grouping", AUTO, "arithmetic", FLOAT32))
             .summary("A = (r - mean)/(popstd + eps) over the candidates of a state (or all turns at a turn index); "
                     + "single-member and equal-reward state groups are dropped")
             .build();
@@ -168,6 +177,7 @@ public final class VprEstimator implements Estimator {
         double bonusScale = params.getDouble("outcome_reward_scale");
         boolean batchWhiten = MEAN_THEN_BATCH_WHITEN.equals(params.getString("state_group_advantage_mode"));
         String grouping = params.getString("grouping");
+        VprArithmetic ar = FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
 
         int[] spanTok = batch.spanTokenOffsets();
         int[] rowSpan = policySpans(batch);
@@ -186,13 +196,13 @@ public final class VprEstimator implements Estimator {
             default: stateMode = batch.spanState() != null;
         }
 
-        double[] r = effectiveRewards(batch, rowSpan, bonusScale);
+        double[] r = effectiveRewards(batch, rowSpan, bonusScale, ar);
         boolean[] padding = flags(batch, rowSpan, IS_PADDING);
         boolean[] skip = padding.clone();
         double[] a = new double[n];
-        double[] keptR = new double[n];
-        for (int k = 0; k < n; k++) keptR[k] = padding[k] ? Double.NaN : r[k];
-        int kept = TurnStatistics.count(keptR);
+        int[] keptRows = new int[n];
+        int kept = 0;
+        for (int k = 0; k < n; k++) if (!padding[k]) keptRows[kept++] = k;
 
         long groups = 0;
         long skippedGroups = 0;
@@ -202,65 +212,54 @@ public final class VprEstimator implements Estimator {
             String[] state = batch.requireSpanState(ID);
             Map<String, Integer> ids = new HashMap<>();
             int[] key = new int[n];
-            for (int k = 0; k < n; k++) {
-                if (padding[k]) continue; // padding rows never join a state group
+            for (int q = 0; q < kept; q++) { // padding rows never join a state group
+                int k = keptRows[q];
                 Integer g = ids.putIfAbsent(state[rowSpan[k]], ids.size());
                 key[k] = g == null ? ids.size() - 1 : g;
             }
             groups = ids.size();
-            GroupStats st = GroupStats.of(keptR, key, ids.size());
-            boolean[] groupSkipped = new boolean[ids.size()];
-            for (int g = 0; g < groupSkipped.length; g++) {
-                groupSkipped[g] = st.count(g) < 2 || !(Math.sqrt(st.populationVariance(g)) > eps);
-                if (groupSkipped[g]) skippedGroups++;
-            }
-            for (int k = 0; k < n; k++) {
-                if (padding[k]) continue;
-                int g = key[k];
-                if (groupSkipped[g]) {
-                    skip[k] = true;
+            int[][] members = members(key, keptRows, kept, ids.size());
+            for (int[] g : members) {
+                double sd = g.length >= 2 ? ar.std(r, g, g.length) : 0.0;
+                if (g.length < 2 || !(sd > eps)) {
+                    skippedGroups++;
+                    for (int k : g) skip[k] = true;
                     continue;
                 }
-                double c = r[k] - st.mean(g);
-                a[k] = batchWhiten ? c : c / (Math.sqrt(st.populationVariance(g)) + eps);
+                double mean = ar.mean(r, g, g.length);
+                double denom = ar.add(sd, eps);
+                for (int k : g) {
+                    double c = ar.sub(r[k], mean);
+                    a[k] = batchWhiten ? c : ar.div(c, denom);
+                }
             }
             if (batchWhiten) {
-                double[] trained = new double[n];
-                for (int k = 0; k < n; k++) trained[k] = skip[k] ? Double.NaN : a[k];
-                if (TurnStatistics.count(trained) > 0) {
-                    double sum = 0.0;
-                    int cnt = 0;
-                    for (double v : trained) {
-                        if (!Double.isNaN(v)) {
-                            sum += v;
-                            cnt++;
-                        }
-                    }
-                    batchMean = sum / cnt;
-                    batchStd = TurnStatistics.populationStd(trained);
-                    for (int k = 0; k < n; k++) {
-                        if (skip[k]) continue;
-                        a[k] = batchStd > eps ? (a[k] - batchMean) / (batchStd + eps) : 0.0;
+                int[] trained = new int[kept];
+                int m = 0;
+                for (int q = 0; q < kept; q++) if (!skip[keptRows[q]]) trained[m++] = keptRows[q];
+                if (m > 0) {
+                    batchMean = ar.mean(a, trained, m);
+                    batchStd = ar.std(a, trained, m);
+                    double denom = ar.add(batchStd, eps);
+                    for (int q = 0; q < m; q++) {
+                        int k = trained[q];
+                        a[k] = batchStd > eps ? ar.div(ar.sub(a[k], batchMean), denom) : 0.0;
                     }
                 }
             }
         } else if (kept > 0) {
             int[] turn = turnIndices(batch, rowSpan);
-            double gm = 0.0;
-            for (double v : keptR) if (!Double.isNaN(v)) gm += v;
-            gm /= kept;
-            double gs = TurnStatistics.populationStd(keptR) + eps;
+            double gm = ar.mean(r, keptRows, kept);
+            double gs = ar.add(ar.std(r, keptRows, kept), eps);
             int[] distinct = distinctKeptTurns(turn, padding);
             int[] key = new int[n];
-            for (int k = 0; k < n; k++) key[k] = padding[k] ? 0 : Arrays.binarySearch(distinct, turn[k]);
-            GroupStats st = GroupStats.of(keptR, key, distinct.length);
+            for (int q = 0; q < kept; q++) key[keptRows[q]] = Arrays.binarySearch(distinct, turn[keptRows[q]]);
             groups = distinct.length;
-            for (int k = 0; k < n; k++) {
-                if (padding[k]) continue;
-                int g = key[k];
-                a[k] = st.count(g) >= minGroup
-                        ? (r[k] - st.mean(g)) / (Math.sqrt(st.populationVariance(g)) + eps)
-                        : (r[k] - gm) / gs;
+            for (int[] g : members(key, keptRows, kept, distinct.length)) {
+                boolean own = g.length >= minGroup;
+                double mean = own ? ar.mean(r, g, g.length) : gm;
+                double sd = own ? ar.add(ar.std(r, g, g.length), eps) : gs;
+                for (int k : g) a[k] = ar.div(ar.sub(r[k], mean), sd);
             }
         }
 
@@ -291,6 +290,20 @@ public final class VprEstimator implements Estimator {
         return out.build();
     }
 
+    /** Rows of each key, in batch order (CSR turned into one array per key). */
+    private static int[][] members(int[] key, int[] rows, int count, int keys) {
+        int[] size = new int[keys];
+        for (int q = 0; q < count; q++) size[key[rows[q]]]++;
+        int[][] out = new int[keys][];
+        for (int g = 0; g < keys; g++) out[g] = new int[size[g]];
+        int[] fill = new int[keys];
+        for (int q = 0; q < count; q++) {
+            int k = rows[q];
+            out[key[k]][fill[key[k]]++] = k;
+        }
+        return out;
+    }
+
     /** Global indices of the batch's policy spans, in batch order. */
     static int[] policySpans(Rollouts batch) {
         int n = 0;
@@ -308,7 +321,7 @@ public final class VprEstimator implements Estimator {
         return out;
     }
 
-    private static double[] effectiveRewards(Rollouts batch, int[] rowSpan, double bonusScale) {
+    private static double[] effectiveRewards(Rollouts batch, int[] rowSpan, double bonusScale, VprArithmetic ar) {
         float[] reward = batch.spanReward();
         int[] trajOf = spanTrajectory(batch);
         double[] r = new double[rowSpan.length];
@@ -320,7 +333,7 @@ public final class VprEstimator implements Estimator {
                         + " has no reward (spans[" + (s - batch.spanStart(i)) + "].reward), which estimator '" + ID
                         + "' needs: the oracle's score of the turn", i, "spans[" + (s - batch.spanStart(i)) + "].reward");
             }
-            r[k] = reward[s];
+            r[k] = ar.round(reward[s]);
         }
         if (bonusScale == 0.0) return r;
         float[] terminal = batch.spanSignal(IS_TERMINAL);
@@ -333,7 +346,7 @@ public final class VprEstimator implements Estimator {
             if (!isTerminal) continue;
             double ok = success != null ? (nonZero(success[s]) ? 1.0 : 0.0)
                     : outcome == null || Float.isNaN(outcome[i]) ? 0.0 : outcome[i];
-            r[k] += bonusScale * ok;
+            r[k] = ar.add(r[k], ar.mul(ar.round(bonusScale), ok));
         }
         return r;
     }

@@ -117,16 +117,67 @@ class VprEstimatorTest extends EstimatorContract {
         assertEquals(1.0, c.diagnostics().get("padding_turns"));
     }
 
-    /** The reference's float32 std of six equal 0.3 rewards is ~3e-8 > eps (advantage +0.7488); in double the group is skipped. */
+    /**
+     * vpr-r3l-a3.md quirk 2, measured on the reference: six candidates all rewarded 0.3 escape the
+     * equal-reward skip in float32 and each get +0.7488 (NumPy 2.4: 0.7487584). The default double
+     * arithmetic skips the group.
+     */
     @Test
-    void equalNonDyadicRewardsAreSkippedInDouble() {
+    void equalNonDyadicRewardsEscapeTheSkipOnlyInFloat32() {
         Turn[] ts = new Turn[6];
         for (int k = 0; k < 6; k++) ts[k] = turn(0.3, "s", 0);
         Rollouts b = episode("e", ts);
-        Credit c = VPR.assign(b, Params.resolve(VPR.descriptor(), "reference", Map.of()));
+        Credit ref = VPR.assign(b, Params.resolve(VPR.descriptor(), "reference", Map.of()));
+        Credit dbl = VPR.assign(b, params(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
         for (int k = 0; k < 6; k++) {
-            assertEquals(0f, turnAdvantage(b, c, k));
-            assertEquals(0f, turnWeight(b, c, k));
+            assertEquals(0.7487584f, turnAdvantage(b, ref, k), 1e-6f);
+            assertEquals(1f, turnWeight(b, ref, k));
+            assertEquals(0f, turnAdvantage(b, dbl, k));
+            assertEquals(0f, turnWeight(b, dbl, k));
+        }
+        // five and eight equal rewards sum exactly in float32 (NumPy gives std 0): skipped in both
+        Turn[] five = new Turn[5];
+        for (int k = 0; k < 5; k++) five[k] = turn(0.3, "s", 0);
+        Rollouts b5 = episode("e", five);
+        assertEquals(5.0, VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of())).diagnostics().get("skipped_turns"));
+    }
+
+    /** The golden vectors avoid float32 artefacts, so they pass in both arithmetics. */
+    @TestFactory
+    Stream<DynamicTest> goldenCasesInFloat32() {
+        List<DynamicTest> out = new ArrayList<>();
+        for (VprR3lA3GoldenCases.Case c : VprR3lA3GoldenCases.read()) {
+            if (!c.estimator().equals(VprEstimator.ID)) continue;
+            Map<String, Object> p = new java.util.LinkedHashMap<>(c.params());
+            p.put("arithmetic", "float32");
+            out.add(DynamicTest.dynamicTest(c.name() + " [float32]", () -> VprR3lA3GoldenTest.check(
+                    new VprR3lA3GoldenCases.Case(c.name(), c.estimator(), p, c.input(), c.expected(), c.atol(), c.rtol()))));
+        }
+        assertEquals(6, out.size());
+        return out.stream();
+    }
+
+    /** NumPy 2.4 float32 sum/mean/std of a = arange(n)*0.1f + 0.3f (pairwise summation). */
+    @Test
+    void float32StatisticsMatchNumpy() {
+        int[] ns = {7, 8, 9, 13, 129, 300};
+        float[] sum = {4.199999809265137f, 5.200000286102295f, 6.300000190734863f, 11.700000762939453f, 864.2999877929688f, 4575.0f};
+        float[] mean = {0.5999999642372131f, 0.6500000357627869f, 0.7000000476837158f, 0.9000000357627869f, 6.699999809265137f, 15.25f};
+        float[] std = {0.20000000298023224f, 0.22912879288196564f, 0.25819888710975647f, 0.37416574358940125f, 3.72379732131958f,
+            8.660205841064453f};
+        for (int c = 0; c < ns.length; c++) {
+            int n = ns[c];
+            float[] a = new float[n];
+            double[] v = new double[n];
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = (float) i * 0.1f + 0.3f;
+                v[i] = a[i];
+                idx[i] = i;
+            }
+            assertEquals(sum[c], VprArithmetic.pairwiseSum(a, 0, n), 0f, "sum n=" + n);
+            assertEquals(mean[c], (float) VprArithmetic.NUMPY_FLOAT32.mean(v, idx, n), 0f, "mean n=" + n);
+            assertEquals(std[c], (float) VprArithmetic.NUMPY_FLOAT32.std(v, idx, n), 0f, "std n=" + n);
         }
     }
 
@@ -200,6 +251,7 @@ class VprEstimatorTest extends EstimatorContract {
         assertEquals(Params.defaults(VPR.descriptor()).values(), paper.values());
         assertEquals(1.0, ref.getDouble("outcome_reward_scale"));
         assertEquals("group_whiten", ref.getString("state_group_advantage_mode"));
+        assertEquals("float32", ref.getString("arithmetic"));
         assertEquals(0.0, paper.getDouble("outcome_reward_scale"));
     }
 }
