@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * (with a reward, a state key from a small alphabet so states repeat inside a group, an agent,
  * span signals {@code prm}, {@code info_gain}) followed by a context span (possibly empty).
  * Token signals: {@code reward}, {@code value}, {@code logprob}, {@code old_logprob},
- * {@code ref_logprob}, {@code teacher_logprob}, {@code entropy}. Trajectory signals:
+ * {@code ref_logprob}, {@code teacher_logprob}, {@code entropy}, {@code sum_pi_squared} (derived
+ * from {@code old_logprob}). Trajectory signals:
  * {@code reward_baseline}. Outcome: 0/1 or continuous.
  */
 public final class RandomBatches {
@@ -92,9 +93,23 @@ public final class RandomBatches {
             b.tokenSignal(Rollouts.REWARD, t.reward()).tokenSignal(Rollouts.VALUE, t.value())
                     .tokenSignal(Rollouts.LOGPROB, t.logprob()).tokenSignal(Rollouts.OLD_LOGPROB, t.oldLogprob())
                     .tokenSignal(Rollouts.REF_LOGPROB, t.refLogprob()).tokenSignal(Rollouts.TEACHER_LOGPROB, t.teacherLogprob())
-                    .tokenSignal(Rollouts.ENTROPY, t.entropy());
+                    .tokenSignal(Rollouts.ENTROPY, t.entropy())
+                    .tokenSignal("sum_pi_squared", sumPiSquared(t.oldLogprob()));
         }
         return b.build();
+    }
+
+    /**
+     * A valid Σπ² for each token sampled with probability p = exp(old_logprob): p² plus half of
+     * (1 − p)² (the rest of the mass spread over two other tokens).
+     */
+    private static float[] sumPiSquared(float[] oldLogprob) {
+        float[] out = new float[oldLogprob.length];
+        for (int k = 0; k < out.length; k++) {
+            double p = Math.exp(oldLogprob[k]);
+            out[k] = (float) (p * p + 0.5 * (1 - p) * (1 - p));
+        }
+        return out;
     }
 
     private static double round(double v) {

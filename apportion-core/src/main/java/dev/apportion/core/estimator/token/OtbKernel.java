@@ -1,0 +1,196 @@
+package dev.apportion.core.estimator.token;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.List;
+
+/**
+ * The computation shared by {@link OptimalTokenBaseline} and {@link TirOptimalTokenBaseline}:
+ * reward-to-go, the cumulative path-variance proxy, a per-group per-position weighted baseline.
+ * Positions are either offsets from an origin in the trajectory (absolute) or ranks among the
+ * trajectory's policy tokens (compacted).
+ */
+final class OtbKernel {
+    /** Token signal: Σ_v π(v)² of the sampling policy's next-token distribution at each token. */
+    static final String SUM_PI_SQUARED = "sum_pi_squared";
+    /** Token signal: truncated importance weight between the rollout and training policies. */
+    static final String ROLLOUT_IS_WEIGHT = "rollout_is_weight";
+
+    static final String SUM_PI_SQUARED_BY = "the actor, Σ of squared next-token probabilities over the vocabulary "
+            + "(verl actor.calculate_sum_pi_squared=true)";
+    static final String OLD_LOGPROB_BY = "the sampling policy's log-probability of each token";
+
+    static final SignalRequirement[] REQUIRES = {
+            SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"),
+            SignalRequirement.token(Rollouts.OLD_LOGPROB, OLD_LOGPROB_BY),
+            SignalRequirement.token(SUM_PI_SQUARED, SUM_PI_SQUARED_BY)};
+
+    static final ParamSpec EPSILON = ParamSpec.real("epsilon", 1e-8, 0.0, null,
+            "added to the baseline's denominator Σ W");
+    static final ParamSpec USE_IS_WEIGHTS = ParamSpec.bool("rollout_is_weights", true,
+            "scale each token's w by rollout_is_weight² when the batch carries that token signal");
+
+    static ParamSpec handleZeroTail(boolean def) {
+        return ParamSpec.bool("handle_zero_tail", def,
+                "baseline 0 on the part of a group's unique longest trajectory beyond the second-longest one's length");
+    }
+
+    static final ParamSpec POSITIONS_FROM = ParamSpec.choice("positions_from", "first_policy_token",
+            List.of("first_policy_token", "trajectory_start"),
+            "origin of the per-position baseline: the trajectory's first policy token (the response start, as verl's "
+                    + "response tensor) or its first token (verl's padded rows read as trajectories)");
+
+    private OtbKernel() {
+    }
+
+    static Credit assign(Rollouts batch, Params params, Execution exec, String id, boolean compacted) {
+        float[] oldLogprob = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, id, OLD_LOGPROB_BY);
+        float[] sumPiSq = batch.requireTokenSignal(SUM_PI_SQUARED, id, SUM_PI_SQUARED_BY);
+        float[] isw = params.getBoolean(USE_IS_WEIGHTS.name()) ? batch.tokenSignal(ROLLOUT_IS_WEIGHT) : null;
+        double eps = params.getDouble(EPSILON.name());
+        boolean zeroTail = params.getBoolean("handle_zero_tail");
+        boolean fromStart = !compacted && "trajectory_start".equals(params.getString(POSITIONS_FROM.name()));
+        RewardShaping rewards = RewardShaping.dense(batch, id);
+
+        int n = batch.tokenCount();
+        float[] adv = new float[n];
+        float[] ret = new float[n];  // G on policy tokens, 0 on context tokens
+        float[] cumW = new float[n]; // W on policy tokens
+        int trajectories = batch.trajectoryCount();
+        int[] origin = new int[trajectories];   // token index of position 0
+        int[] policyCount = new int[trajectories];
+        int maxLen = RewardShaping.maxTrajectoryLength(batch);
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tok = batch.spanTokenOffsets();
+
+        // 1. reward-to-go G and cumulative path-variance proxy W, per trajectory
+        exec.forRange(trajectories, 16, (chunk, from, to) -> {
+            float[] rho = new float[maxLen];
+            for (int i = from; i < to; i++) {
+                rewards.fill(i, rho);
+                int base = batch.tokenStart(i);
+                double g = 0;
+                int first = -1;
+                int count = 0;
+                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    for (int t = tok[s + 1] - 1; t >= tok[s]; t--) {
+                        g += rho[t - base];
+                        ret[t] = (float) g;
+                        first = t;
+                        count++;
+                    }
+                }
+                policyCount[i] = count;
+                origin[i] = fromStart || first < 0 ? base : first;
+                double w = 0;
+                for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    for (int t = tok[s]; t < tok[s + 1]; t++) {
+                        double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
+                        if (isw != null) wt *= (double) isw[t] * isw[t];
+                        w += wt;
+                        cumW[t] = (float) w;
+                    }
+                }
+            }
+        });
+
+        // 2. per group and position: B_p = Σ G·W / (Σ W + ε); A = G − B on policy tokens
+        int[] members = batch.groupMembers();
+        int[] memberStart = batch.groupMemberStart();
+        int maxPositions = compacted ? max(policyCount) : maxLen;
+        exec.forRange(batch.groupCount(), 4, (chunk, from, to) -> {
+            double[] num = new double[maxPositions];
+            double[] den = new double[maxPositions];
+            for (int grp = from; grp < to; grp++) {
+                int m0 = memberStart[grp];
+                int m1 = memberStart[grp + 1];
+                int eligible = 0;
+                int longest = 0;
+                for (int k = m0; k < m1; k++) {
+                    int i = members[k];
+                    if (compacted && policyCount[i] == 0) continue; // TIR leaves empty trajectories out of the group
+                    eligible++;
+                    longest = Math.max(longest, extent(batch, i, origin, policyCount, compacted));
+                }
+                if (eligible <= 1) { // a group of one: no baseline, A = G
+                    for (int k = m0; k < m1; k++) copyReturns(batch, members[k], ret, adv);
+                    continue;
+                }
+                java.util.Arrays.fill(num, 0, longest, 0.0);
+                java.util.Arrays.fill(den, 0, longest, 0.0);
+                int maxCount = -1;
+                int second = -1;
+                int argMax = -1;
+                boolean tie = false;
+                for (int k = m0; k < m1; k++) {
+                    int i = members[k];
+                    int c = policyCount[i];
+                    if (compacted && c == 0) continue;
+                    if (c > maxCount) {
+                        second = maxCount;
+                        maxCount = c;
+                        argMax = i;
+                        tie = false;
+                    } else if (c == maxCount) {
+                        second = c;
+                        tie = true;
+                    } else if (c > second) {
+                        second = c;
+                    }
+                    int p = 0;
+                    for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                        if (!batch.isPolicySpan(s)) continue;
+                        for (int t = tok[s]; t < tok[s + 1]; t++) {
+                            int pos = compacted ? p++ : t - origin[i];
+                            double w = cumW[t];
+                            num[pos] += ret[t] * w;
+                            den[pos] += w;
+                        }
+                    }
+                }
+                for (int p = 0; p < longest; p++) num[p] = num[p] / (den[p] + eps);
+                int zeroFrom = zeroTail && !tie && maxCount > second ? second : Integer.MAX_VALUE;
+                for (int k = m0; k < m1; k++) {
+                    int i = members[k];
+                    int p = 0;
+                    for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                        if (!batch.isPolicySpan(s)) continue;
+                        for (int t = tok[s]; t < tok[s + 1]; t++) {
+                            int pos = compacted ? p++ : t - origin[i];
+                            double b = i == argMax && pos >= zeroFrom ? 0.0 : num[pos];
+                            adv[t] = (float) (ret[t] - b);
+                        }
+                    }
+                }
+            }
+        });
+        return Credit.builder(adv).returns(ret).diagnostic("rollout_is_weighted", isw == null ? 0 : 1).build();
+    }
+
+    /** Number of positions trajectory {@code i} occupies. */
+    private static int extent(Rollouts batch, int i, int[] origin, int[] policyCount, boolean compacted) {
+        if (compacted) return policyCount[i];
+        int last = batch.lastPolicyToken(i);
+        return last < 0 ? 0 : last - origin[i] + 1;
+    }
+
+    private static void copyReturns(Rollouts batch, int i, float[] ret, float[] adv) {
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (!batch.isPolicySpan(s)) continue;
+            System.arraycopy(ret, batch.spanTokenStart(s), adv, batch.spanTokenStart(s), batch.spanTokenEnd(s) - batch.spanTokenStart(s));
+        }
+    }
+
+    private static int max(int[] a) {
+        int m = 0;
+        for (int v : a) m = Math.max(m, v);
+        return m;
+    }
+}
