@@ -126,7 +126,8 @@ public final class PureEstimator implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.span("prm_logit0,prm_logit1|prm", "a process reward model scoring every step"),
+            .requires(SignalRequirement.span(PureSteps.PRM,
+                    "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"),
                     SignalRequirement.trajectory("outcome", "a verifier: 1 solved, 0 not (absent = no reference answer)"),
                     SignalRequirement.token(Rollouts.LOGPROB, "the actor (unless init_kl_coef is 0)"),
                     SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model (unless init_kl_coef is 0)"))

@@ -75,8 +75,8 @@ public final class PureRewardEstimator implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span("prm_logit0,prm_logit1|prm",
-                    "a process reward model: 2-class logits per step, or the probability that the step is correct"))
+            .requires(SignalRequirement.span(PureSteps.PRM,
+                    "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"))
             .parameters(
                     ParamSpec.real("temperature", 0.1, Double.MIN_VALUE, null,
                             "soft-min temperature T of w = softmax(-r/T) (0.1, hard-coded in PURE)"),
