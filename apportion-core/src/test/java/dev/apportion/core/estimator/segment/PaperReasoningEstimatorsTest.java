@@ -22,7 +22,8 @@ class PaperReasoningEstimatorsTest {
             "spae", Fidelity.RECONSTRUCTED,
             "vineppo", Fidelity.PAPER,
             "genac", Fidelity.RECONSTRUCTED,
-            "lsc", Fidelity.PAPER);
+            "lsc", Fidelity.PAPER,
+            "euphonium", Fidelity.RECONSTRUCTED);
 
     @Test
     void providerRegistersEveryEstimatorWithItsFidelityAndAnArxivSource() {
