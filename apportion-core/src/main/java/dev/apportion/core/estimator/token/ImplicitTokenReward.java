@@ -44,7 +44,7 @@ import java.util.Map;
  *
  * <h2>Source</h2>
  * R. Rafailov, J. Hejna, R. Park, C. Finn, "From r to Q*: Your Language Model is Secretly a
- * Q-Function", arXiv 2404.12358 (COLM 2024), §4–5. Fidelity {@code paper}: the formula is the
+ * Q-Function", arXiv 2404.12358 (COLM 2024). Fidelity {@code paper}: the formula is the
  * paper's; there is no reference code beyond any DPO implementation.
  *
  * <h2>Parameters and presets</h2>
