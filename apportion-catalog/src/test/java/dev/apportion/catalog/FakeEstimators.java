@@ -29,6 +29,15 @@ public final class FakeEstimators {
             m.put(id, Fidelity.REFERENCE);
         }
         for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
+        m.put("implicit_token_reward", Fidelity.PAPER);
+        m.put("grpo_process", Fidelity.PAPER);
+        m.put("capo", Fidelity.RECONSTRUCTED);
+        m.put("scrl", Fidelity.RECONSTRUCTED);
+        m.put("spae", Fidelity.RECONSTRUCTED);
+        m.put("vineppo", Fidelity.PAPER);
+        m.put("genac", Fidelity.RECONSTRUCTED);
+        m.put("lsc", Fidelity.PAPER);
+        m.put("euphonium", Fidelity.RECONSTRUCTED);
         return Map.copyOf(m);
     }
 
