@@ -24,10 +24,20 @@ public final class FakeEstimators {
     private static Map<String, Fidelity> planned() {
         Map<String, Fidelity> m = new LinkedHashMap<>();
         for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
-                "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo")) {
+                "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
+                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule")) {
             m.put(id, Fidelity.REFERENCE);
         }
         for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
+        m.put("implicit_token_reward", Fidelity.PAPER);
+        m.put("grpo_process", Fidelity.PAPER);
+        m.put("capo", Fidelity.RECONSTRUCTED);
+        m.put("scrl", Fidelity.RECONSTRUCTED);
+        m.put("spae", Fidelity.RECONSTRUCTED);
+        m.put("vineppo", Fidelity.PAPER);
+        m.put("genac", Fidelity.RECONSTRUCTED);
+        m.put("lsc", Fidelity.PAPER);
+        m.put("euphonium", Fidelity.RECONSTRUCTED);
         return Map.copyOf(m);
     }
 
