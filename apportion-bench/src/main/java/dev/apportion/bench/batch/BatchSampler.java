@@ -75,6 +75,8 @@ public final class BatchSampler {
         double[] ig = new double[spanCount];
         double[] logRatio = new double[spanCount];
         double[] verifier = new double[spanCount];
+        double[] mcValue = new double[spanCount];
+        double[] criticValue = new double[spanCount];
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
@@ -184,6 +186,8 @@ public final class BatchSampler {
                 ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
                 logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8);
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
+                mcValue[span] = vFirst + noise(rng, Math.sqrt(solution.returnVariance(sFirst) / sig.mcSamples()));
+                criticValue[span] = vFirst + noise(rng, sig.criticNoise());
                 spanTruth[span] = (float) adv;
                 spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
                 spanKey[span] = key;
@@ -202,7 +206,7 @@ public final class BatchSampler {
         ts.put(SUM_PI_SQUARED, pi2);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
-                spanAgent, prm, ig, logRatio, verifier, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
+                spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
                 tokenTruth, tokenLabel, tokenKey, returns, success);
     }
 

@@ -39,6 +39,8 @@ public final class SampledBatch {
     final double[] infoGain;
     final double[] logRatio;
     final double[] verifier;
+    final double[] mcValue;
+    final double[] criticValue;
     final Map<String, float[]> tokenSignals;
     final boolean hasEnvRewards;
     final boolean hasVerifier;
@@ -58,7 +60,7 @@ public final class SampledBatch {
 
     SampledBatch(String[] groupKey, String[] trajId, double[] outcome, double[] baseline, int[] trajSpanStart, int[] spanTokens,
                  boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
-                 double[] logRatio, double[] verifier, Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
+                 double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
                  float[] spanTruth, byte[] spanLabel, long[] spanKey, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
                  double[] returns, boolean[] success) {
         this.groupKey = groupKey;
@@ -75,6 +77,8 @@ public final class SampledBatch {
         this.infoGain = infoGain;
         this.logRatio = logRatio;
         this.verifier = verifier;
+        this.mcValue = mcValue;
+        this.criticValue = criticValue;
         this.tokenSignals = tokenSignals;
         this.hasEnvRewards = hasEnvRewards;
         this.hasVerifier = hasVerifier;
@@ -150,7 +154,12 @@ public final class SampledBatch {
                     b.span(Role.POLICY, spanTokens[s], r, spanState[s], spanAgent[s]);
                     b.spanSignal(Signals.PRM, prm[s]);
                     b.spanSignal(Signals.INFO_GAIN, infoGain[s]);
-                    if (hasVerifier) b.spanSignal(Signals.VERIFIER, verifier[s]);
+                    if (hasVerifier) {
+                        b.spanSignal(Signals.VERIFIER, verifier[s]);
+                        b.spanSignal(Signals.SUBPROBLEM_CORRECT, verifier[s]);
+                    }
+                    b.spanSignal(Signals.MC_VALUE, mcValue[s]);
+                    b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];

@@ -18,6 +18,12 @@ public final class Signals {
     public static final String INFO_GAIN = "info_gain";
     /** Span signal: step verifier verdict (tasks with a verifier). */
     public static final String VERIFIER = "verifier";
+    /** Span signal: Monte-Carlo value of the state before the turn (VinePPO). */
+    public static final String MC_VALUE = "mc_value";
+    /** Span signal: a critic's value of the state before the turn (GenAC). */
+    public static final String CRITIC_VALUE = "critic_value";
+    /** Span signal: verdict of the turn's sub-answer (SCRL), the step verifier. */
+    public static final String SUBPROBLEM_CORRECT = "subproblem_correct";
     /** Trajectory signal: reward of a greedy rollout (ReMax baseline). */
     public static final String REWARD_BASELINE = "reward_baseline";
 
@@ -45,6 +51,10 @@ public final class Signals {
                         + "+ N(0, info_gain_noise^2) (IGPO-style information gain with the exact success probability)"),
                 new Doc("span", VERIFIER, "step verifier (agentic): 1 iff the call is the next ground-truth tool call "
                         + "(or a complete answer), else 0; exact"),
+                new Doc("span", MC_VALUE, "Monte-Carlo value of the state before the turn as mc_samples rollouts would give it: "
+                        + "V(s) + N(0, Var[G|s]/mc_samples), with the exact return variance (VinePPO)"),
+                new Doc("span", CRITIC_VALUE, "a critic's value of the state before the turn, V(s) + N(0, critic_noise^2) (GenAC)"),
+                new Doc("span", SUBPROBLEM_CORRECT, "verdict of the turn's sub-answer (SCRL): the step verifier, on tasks with one"),
                 new Doc("span", TRUE_ADVANTAGE, "true advantage of the turn, sum over its decisions of Q(s,a) - V(s) under the "
                         + "sampling policy; used ONLY by the oracle reference estimator"),
                 new Doc("token", "logprob", "log pi(a|s) of the sampling policy on policy tokens, 0 on context tokens"),

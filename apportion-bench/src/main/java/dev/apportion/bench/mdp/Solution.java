@@ -21,6 +21,7 @@ public final class Solution {
     private final double[] vs;
     private final double[] qs;
     private final double[] pi;
+    private double[] m2;
 
     private Solution(Mdp mdp, double[] v, double[] q, double[] vo, double[] qo, double[] vs, double[] qs, double[] pi) {
         this.mdp = mdp;
@@ -118,6 +119,41 @@ public final class Solution {
 
     public Mdp mdp() {
         return mdp;
+    }
+
+    /**
+     * Variance of the total return from {@code s} under the policy (exact: second moments by
+     * backward induction, step-reward noise included). Computed on first use; not thread-safe
+     * on first use.
+     */
+    public double returnVariance(int s) {
+        if (m2 == null) m2 = secondMoments();
+        return Math.max(0, m2[s] - v[s] * v[s]);
+    }
+
+    private double[] secondMoments() {
+        int n = mdp.stateCount();
+        double[] out = new double[n];
+        for (int s = n - 1; s >= 0; s--) {
+            if (mdp.terminal(s)) {
+                out[s] = mdp.outcome(s) * mdp.outcome(s);
+                continue;
+            }
+            double x = 0;
+            for (int a = 0; a < mdp.actionCount(s); a++) {
+                int sa = mdp.pair(s, a);
+                double y = 0;
+                for (int t = mdp.transitionStart(sa); t < mdp.transitionEnd(sa); t++) {
+                    double r = mdp.rewardMean(t);
+                    double sc = mdp.rewardNoise(t) == RewardNoise.NONE ? 0 : mdp.rewardScale(t);
+                    int nx = mdp.next(t);
+                    y += mdp.probability(t) * (r * r + sc * sc + 2 * r * v[nx] + out[nx]);
+                }
+                x += pi[sa] * y;
+            }
+            out[s] = x;
+        }
+        return out;
     }
 
     public double v(int s) {

@@ -57,6 +57,16 @@ class OracleMonteCarloTest {
             succ[i] = m.success(e.terminal()) ? 1 : 0;
         }
         close(sol.startValue(), ret, family + " V(start)");
+        // return variance from one start state (the Monte-Carlo value signal's noise)
+        int s00 = m.startStates()[0];
+        double[] g = new double[N];
+        for (int i = 0; i < N; i++) g[i] = Episode.sample(m, sol, s00, false, rng).totalReturn(m);
+        double mean0 = 0;
+        for (double x : g) mean0 += x;
+        mean0 /= N;
+        double[] dev2 = new double[N];
+        for (int i = 0; i < N; i++) dev2[i] = (g[i] - mean0) * (g[i] - mean0);
+        close(sol.returnVariance(s00), dev2, family + " Var[G | start]");
         close(sol.startSuccess(), succ, family + " V_s(start)");
 
         // Q, Q_outcome and Q_s of every action in states visited by one episode

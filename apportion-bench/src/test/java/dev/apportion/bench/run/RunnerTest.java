@@ -115,7 +115,9 @@ class RunnerTest {
         assertNotNull(by.get("learning_claim").status());
         assertEquals(1, by.get("learning_claim").rows().size());
         assertEquals("estimator not available", by.get("placeholder").status());
-        assertTrue(by.get("placeholder").reason().contains("pure"));
+        assertTrue(by.get("placeholder").reason().contains("no_such_method"), by.get("placeholder").reason());
+        assertEquals("error", by.get("bad_params").status());
+        assertTrue(by.get("bad_params").reason().contains("'nope'"), by.get("bad_params").reason());
         assertTrue(twoThreads.configs().stream().anyMatch(c -> c.id().startsWith("claim:outcome_degrades[horizon=16]")));
     }
 
