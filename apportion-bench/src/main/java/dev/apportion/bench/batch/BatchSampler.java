@@ -182,7 +182,8 @@ public final class BatchSampler {
                 envReward[span] = reward;
                 spanState[span] = state;
                 spanAgent[span] = m.agent(sFirst);
-                prm[span] = vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0);
+                // a PRM scores a probability: clipped to [0, 1]
+                prm[span] = Math.max(0, Math.min(1, vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0)));
                 ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
                 logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8);
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;

@@ -46,7 +46,8 @@ public final class Signals {
                         + "includes the fresh distractor bits where the task has them"),
                 new Doc("span", "agent", "the acting agent (multi_agent only)"),
                 new Doc("span", PRM, "process reward model: true success probability after the turn, V_s(s'), + N(0, prm_noise^2) "
-                        + "+ prm_bias when the action carries the exploitable feature (agentic: restate), which does not help"),
+                        + "+ prm_bias when the action carries the exploitable feature (agentic: restate), which does not help; "
+                        + "clipped to [0, 1] (a PRM scores a probability)"),
                 new Doc("span", INFO_GAIN, "change of the true success probability over the turn, V_s(s') - V_s(s), "
                         + "+ N(0, info_gain_noise^2) (IGPO-style information gain with the exact success probability)"),
                 new Doc("span", VERIFIER, "step verifier (agentic): 1 iff the call is the next ground-truth tool call "

@@ -11,7 +11,7 @@ import java.util.List;
  * declares these knobs (see {@link #SPECS}).
  *
  * @param criticNoise standard deviation of the Gaussian noise added to the true value on every token
- * @param prmNoise standard deviation of the Gaussian noise added to the PRM score
+ * @param prmNoise standard deviation of the Gaussian noise added to the PRM score (then clipped to [0, 1])
  * @param prmBias amount the PRM adds to turns whose action carries the biased feature
  * @param infoGainNoise standard deviation of the Gaussian noise added to the information gain
  * @param obsTokens context tokens per turn
