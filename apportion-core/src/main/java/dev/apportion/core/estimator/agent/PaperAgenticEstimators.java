@@ -3,7 +3,11 @@ package dev.apportion.core.estimator.agent;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorProvider;
 import dev.apportion.core.estimator.step.Aem;
+import dev.apportion.core.estimator.step.Calm;
+import dev.apportion.core.estimator.step.DurationAware;
 import dev.apportion.core.estimator.step.FGrpo;
+import dev.apportion.core.estimator.step.Habc;
+import dev.apportion.core.estimator.step.Lare;
 import dev.apportion.core.estimator.step.MapoTurn;
 import dev.apportion.core.estimator.step.Oprl;
 import dev.apportion.core.estimator.step.Pbsd;
@@ -15,7 +19,7 @@ import java.util.List;
  * of this package ({@code at_grpo}, {@code coma}, {@code coma_critic}, {@code agent_shapley},
  * {@code agent_shapley_ig}, {@code malt}) and the turn-level methods of
  * {@code estimator.step} ({@code oprl}, {@code pbsd}, {@code mapo_turn}, {@code aem},
- * {@code f_grpo}).
+ * {@code f_grpo}, {@code calm}, {@code lare}, {@code habc}, {@code duration_aware}).
  */
 public final class PaperAgenticEstimators implements EstimatorProvider {
     @Override
@@ -31,6 +35,10 @@ public final class PaperAgenticEstimators implements EstimatorProvider {
                 new Pbsd(),
                 new MapoTurn(),
                 new Aem(),
-                new FGrpo());
+                new FGrpo(),
+                new Calm(),
+                new Lare(),
+                new Habc(),
+                new DurationAware());
     }
 }

@@ -87,25 +87,14 @@ public final class MapoTurn implements Estimator {
         double[] r = source.equals(SPAN_REWARD) ? turns.spanRewards(batch)
                 : turns.requireSpanSignal(batch, source, ID, "the judge's per-turn score");
         if (params.getBoolean("add_outcome")) {
-            double[] o = outcomes(batch);
+            double[] o = TurnTable.outcomesOrZero(batch);
             for (int i = 0; i < batch.trajectoryCount(); i++) if (turns.end(i) > turns.start(i)) r[turns.end(i) - 1] += o[i];
         }
         int m = r.length;
-        double[] g = new double[m];
-        int[] cell = new int[m];
-        int[] width = new int[batch.groupCount() + 1];
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
-            double acc = 0;
-            for (int j = turns.end(i) - 1; j >= turns.start(i); j--) {
-                acc = r[j] + gamma * acc;
-                g[j] = acc;
-            }
-            int grp = batch.trajectoryGroup(i);
-            width[grp + 1] = Math.max(width[grp + 1], turns.end(i) - turns.start(i));
-        }
-        for (int k = 0; k < batch.groupCount(); k++) width[k + 1] += width[k];
-        for (int j = 0; j < m; j++) cell[j] = width[batch.trajectoryGroup(turns.trajectory(j))] + turns.indexInTrajectory(j);
-        GroupStats st = GroupStats.of(g, cell, width[batch.groupCount()]);
+        double[] g = turns.returns(r, gamma);
+        int[] cells = new int[1];
+        int[] cell = turns.groupTurnIndexCells(batch, cells);
+        GroupStats st = GroupStats.of(g, cell, cells[0]);
         GroupStats all = GroupStats.of(g, new int[m], 1);
         double batchStd = m == 0 ? 0 : all.std(0, false);
         double[] a = new double[m];
@@ -127,19 +116,5 @@ public final class MapoTurn implements Estimator {
                 .diagnostic("turns", m)
                 .diagnostic("batch_only_turns", fallback)
                 .build();
-    }
-
-    private static double[] outcomes(Rollouts batch) {
-        int n = batch.trajectoryCount();
-        double[] out = new double[n];
-        float[] o = batch.outcome();
-        for (int i = 0; i < n; i++) {
-            if (o != null && !Float.isNaN(o[i])) {
-                out[i] = o[i];
-            } else {
-                for (float[] c : batch.outcomeComponents().values()) if (!Float.isNaN(c[i])) out[i] += c[i];
-            }
-        }
-        return out;
     }
 }

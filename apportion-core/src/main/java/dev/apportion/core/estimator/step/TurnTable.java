@@ -234,6 +234,64 @@ public final class TurnTable {
     }
 
     /**
+     * The outcome of every trajectory for methods that add it to the last turn: the scalar
+     * outcome, else the sum of the outcome components that have a value, else 0.
+     */
+    public static double[] outcomesOrZero(Rollouts batch) {
+        int n = batch.trajectoryCount();
+        double[] out = new double[n];
+        float[] o = batch.outcome();
+        for (int i = 0; i < n; i++) {
+            if (o != null && !Float.isNaN(o[i])) {
+                out[i] = o[i];
+            } else {
+                for (float[] c : batch.outcomeComponents().values()) if (!Float.isNaN(c[i])) out[i] += c[i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Numbers the (group, turn index) cells densely: turn {@code j} of a trajectory of group
+     * {@code g} at position {@code t} gets cell {@code start(g) + t}.
+     *
+     * @param cellCount written: {@code cellCount[0]} receives the number of cells
+     * @return the cell of every turn
+     */
+    public int[] groupTurnIndexCells(Rollouts batch, int[] cellCount) {
+        int groups = batch.groupCount();
+        int[] width = new int[groups + 1];
+        for (int i = 0; i < trajectoryCount(); i++) {
+            int g = batch.trajectoryGroup(i);
+            width[g + 1] = Math.max(width[g + 1], end(i) - start(i));
+        }
+        for (int k = 0; k < groups; k++) width[k + 1] += width[k];
+        int[] cell = new int[spans.length];
+        for (int j = 0; j < cell.length; j++) cell[j] = width[batch.trajectoryGroup(trajectory[j])] + indexInTrajectory(j);
+        cellCount[0] = width[groups];
+        return cell;
+    }
+
+    /**
+     * Discounted return over each trajectory's turns: {@code G_j = r_j + γ·G_{j+1}}, 0 after
+     * the last turn.
+     *
+     * @param perTurn read
+     * @return a fresh array
+     */
+    public double[] returns(double[] perTurn, double gamma) {
+        double[] g = new double[perTurn.length];
+        for (int i = 0; i < trajectoryCount(); i++) {
+            double acc = 0;
+            for (int j = end(i) - 1; j >= start(i); j--) {
+                acc = perTurn[j] + gamma * acc;
+                g[j] = acc;
+            }
+        }
+        return g;
+    }
+
+    /**
      * A span signal on every turn.
      *
      * @throws RolloutException when the batch lacks the signal or a turn has none (NaN)
