@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.estimator.step.CellIndex;
 import dev.apportion.core.estimator.step.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
@@ -32,7 +33,8 @@ import java.util.TreeSet;
  * {@code v(S)} of a coalition {@code S ⊆ N} (what the team would have scored with only the
  * agents in {@code S} contributing, e.g. the others' messages masked, as SHARP does) is the
  * trajectory signal named {@code coalition_prefix} + the agent names joined by {@code +} in any
- * order: {@code coalition:agent0}, {@code coalition:agent0+agent1}. {@code v(∅)} is the signal
+ * order: {@code coalition:agent0}, {@code coalition:agent0+agent1} (agent names must therefore
+ * not contain {@code +}). {@code v(∅)} is the signal
  * {@code coalition:} when given, else 0; {@code v(N)} is its signal when given, else the
  * trajectory's outcome.
  * <ul>
@@ -158,58 +160,68 @@ public final class AgentShapley implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         String id = descriptor.id();
         TurnTable turns = TurnTable.of(batch);
-        String[] agentOf = batch.spanAgent();
         int n = batch.trajectoryCount();
-        // agents of each trajectory (sorted) and the agent index of each turn
-        int[] agentIndexOfTurn = new int[turns.size()];
-        List<String[]> agentsOf = new ArrayList<>(n);
+        List<String> names = new ArrayList<>();
+        int[] agent = turns.agentIds(batch, names);
+        // rank of every agent id in name order, so each trajectory lists its agents sorted by name
+        Integer[] order = new Integer[names.size()];
+        for (int k = 0; k < order.length; k++) order[k] = k;
+        Arrays.sort(order, (u, v) -> names.get(u).compareTo(names.get(v)));
+        int[] rank = new int[order.length];
+        for (int k = 0; k < order.length; k++) rank[order[k]] = k;
+        // entries: one per (trajectory, agent that acted in it), CSR by trajectory, agents in name order
+        int[] entryStart = new int[n + 1];
+        int[] entryAgent = new int[turns.size()];
+        int[] indexOfTurn = new int[turns.size()];
+        int[] seen = new int[names.size()];
+        Arrays.fill(seen, -1);
+        int e = 0;
         for (int i = 0; i < n; i++) {
-            TreeSet<String> set = new TreeSet<>();
+            entryStart[i] = e;
             for (int j = turns.start(i); j < turns.end(i); j++) {
-                String a = agentOf == null ? null : agentOf[turns.span(j)];
-                if (a == null) {
+                int a = agent[j];
+                if (a < 0) {
                     int local = turns.span(j) - batch.spanStart(i);
                     throw new RolloutException(batch.describe(i) + ": policy span " + local + " has no agent (spans[" + local
                             + "].agent), which estimator '" + id + "' needs to split credit over agents", i,
                             "spans[" + local + "].agent");
                 }
-                set.add(a);
+                if (seen[a] == i) continue;
+                seen[a] = i;
+                int pos = e++;
+                while (pos > entryStart[i] && rank[entryAgent[pos - 1]] > rank[a]) {
+                    entryAgent[pos] = entryAgent[pos - 1];
+                    pos--;
+                }
+                entryAgent[pos] = a;
             }
-            String[] names = set.toArray(new String[0]);
-            agentsOf.add(names);
             for (int j = turns.start(i); j < turns.end(i); j++) {
-                agentIndexOfTurn[j] = Arrays.binarySearch(names, agentOf[turns.span(j)]);
-            }
-        }
-        double[][] phi = infoGain ? infoGainShares(batch, turns, agentsOf, agentIndexOfTurn)
-                : coalitionShares(batch, params, agentsOf);
-
-        double teamWeight = params.getDouble("team_weight");
-        double[] team = teamWeight == 0 ? new double[n] : TurnTable.teamOutcome(batch, id);
-        // one entry per (trajectory, agent), keyed by (group, agent name)
-        int entries = 0;
-        for (String[] a : agentsOf) entries += a.length;
-        double[] x = new double[entries];
-        int[] cell = new int[entries];
-        int[] entryStart = new int[n + 1];
-        Map<String, Integer> cells = new HashMap<>();
-        int e = 0;
-        for (int i = 0; i < n; i++) {
-            entryStart[i] = e;
-            String[] names = agentsOf.get(i);
-            for (int k = 0; k < names.length; k++, e++) {
-                x[e] = teamWeight * team[i] + phi[i][k];
-                cell[e] = cells.computeIfAbsent(batch.trajectoryGroup(i) + "\u0000" + names[k], s -> cells.size());
+                int k = entryStart[i];
+                while (entryAgent[k] != agent[j]) k++;
+                indexOfTurn[j] = k;
             }
         }
         entryStart[n] = e;
+        int entries = e;
+        double[] phi = infoGain ? infoGainShares(batch, turns, entries, indexOfTurn)
+                : coalitionShares(batch, params, names, entryStart, entryAgent);
+
+        double teamWeight = params.getDouble("team_weight");
+        double[] team = teamWeight == 0 ? new double[n] : TurnTable.teamOutcome(batch, id);
+        double[] x = new double[entries];
+        int[] cell = new int[entries];
+        CellIndex cells = new CellIndex(Math.max(16, batch.groupCount() * 2));
+        for (int i = 0; i < n; i++) {
+            for (int k = entryStart[i]; k < entryStart[i + 1]; k++) {
+                x[k] = teamWeight * team[i] + phi[k];
+                cell[k] = cells.index(CellIndex.pack(batch.trajectoryGroup(i), entryAgent[k]));
+            }
+        }
         String baseline = params.getString("baseline");
         double[] credit = baseline.equals("none") ? x
                 : TurnTable.zscore(x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
         double[] perTurn = new double[turns.size()];
-        for (int i = 0; i < n; i++) {
-            for (int j = turns.start(i); j < turns.end(i); j++) perTurn[j] = credit[entryStart[i] + agentIndexOfTurn[j]];
-        }
+        for (int j = 0; j < perTurn.length; j++) perTurn[j] = credit[indexOfTurn[j]];
         return Credit.builder(turns.broadcast(batch, perTurn, execution))
                 .spanAdvantages(turns.spanValues(batch, perTurn))
                 .diagnostic("agent_entries", entries)
@@ -217,17 +229,14 @@ public final class AgentShapley implements Estimator {
                 .build();
     }
 
-    private static double[][] infoGainShares(Rollouts batch, TurnTable turns, List<String[]> agentsOf, int[] agentIndexOfTurn) {
+    private static double[] infoGainShares(Rollouts batch, TurnTable turns, int entries, int[] indexOfTurn) {
         double[] ig = turns.requireSpanSignal(batch, "info_gain", IG_ID, "change of the success probability over the turn");
-        double[][] phi = new double[batch.trajectoryCount()][];
-        for (int i = 0; i < phi.length; i++) {
-            phi[i] = new double[agentsOf.get(i).length];
-            for (int j = turns.start(i); j < turns.end(i); j++) phi[i][agentIndexOfTurn[j]] += ig[j];
-        }
+        double[] phi = new double[entries];
+        for (int j = 0; j < ig.length; j++) phi[indexOfTurn[j]] += ig[j];
         return phi;
     }
 
-    private double[][] coalitionShares(Rollouts batch, Params params, List<String[]> agentsOf) {
+    private double[] coalitionShares(Rollouts batch, Params params, List<String> agentNames, int[] entryStart, int[] entryAgent) {
         String prefix = params.getString("coalition_prefix");
         boolean shapley = params.getString("method").equals("shapley");
         boolean missingZero = params.getString("missing_coalition").equals("zero");
@@ -236,21 +245,21 @@ public final class AgentShapley implements Estimator {
         for (Map.Entry<String, float[]> s : batch.trajectorySignals().entrySet()) {
             if (!s.getKey().startsWith(prefix)) continue;
             String rest = s.getKey().substring(prefix.length());
-            TreeSet<String> names = new TreeSet<>();
-            for (String part : rest.split("\\+")) if (!part.trim().isEmpty()) names.add(part.trim());
-            String key = String.join("+", names);
+            TreeSet<String> set = new TreeSet<>();
+            for (String part : rest.split("\\+")) if (!part.trim().isEmpty()) set.add(part.trim());
+            String key = String.join("+", set);
             if (coalitions.put(key, s.getValue()) != null) {
                 throw new RolloutException("estimator '" + ID + "': two trajectory signals name the same coalition {" + key
                         + "} (signals." + s.getKey() + ")", -1, "signals." + s.getKey());
             }
         }
         float[] outcome = batch.outcome();
-        double[][] phi = new double[batch.trajectoryCount()][];
-        for (int i = 0; i < phi.length; i++) {
-            String[] names = agentsOf.get(i);
-            int n = names.length;
-            phi[i] = new double[n];
+        double[] phi = new double[entryStart[entryStart.length - 1]];
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            int n = entryStart[i + 1] - entryStart[i];
             if (n == 0) continue;
+            String[] names = new String[n];
+            for (int k = 0; k < n; k++) names[k] = agentNames.get(entryAgent[entryStart[i] + k]);
             if (n > MAX_AGENTS) {
                 throw new RolloutException(batch.describe(i) + ": " + n + " agents; estimator '" + ID
                         + "' supports at most " + MAX_AGENTS, i, "spans.agent");
@@ -259,9 +268,7 @@ public final class AgentShapley implements Estimator {
             double empty = value(coalitions, "", i);
             if (Double.isNaN(empty)) empty = 0.0;
             double[] v = new double[full + 1];
-            boolean[] known = new boolean[full + 1];
             v[0] = empty;
-            known[0] = true;
             double grand = value(coalitions, key(names, full), i);
             if (Double.isNaN(grand)) {
                 if (outcome == null || Float.isNaN(outcome[i])) {
@@ -271,7 +278,7 @@ public final class AgentShapley implements Estimator {
                 grand = outcome[i];
             }
             v[full] = grand;
-            known[full] = true;
+            int base = entryStart[i];
             if (shapley) {
                 for (int s = 1; s < full; s++) v[s] = need(coalitions, names, s, i, batch, prefix, missingZero, empty);
                 double[] w = shapleyWeights(n);
@@ -282,13 +289,13 @@ public final class AgentShapley implements Estimator {
                         if ((s & bit) != 0) continue;
                         sum += w[Integer.bitCount(s)] * (v[s | bit] - v[s]);
                     }
-                    phi[i][k] = sum;
+                    phi[base + k] = sum;
                 }
             } else {
                 for (int k = 0; k < n; k++) {
                     int without = full & ~(1 << k);
                     double vw = without == 0 ? empty : need(coalitions, names, without, i, batch, prefix, missingZero, empty);
-                    phi[i][k] = grand - vw;
+                    phi[base + k] = grand - vw;
                 }
             }
         }

@@ -10,11 +10,12 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.estimator.step.CellIndex;
 import dev.apportion.core.estimator.step.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -109,32 +110,29 @@ public final class AtGrpo implements Estimator {
         TurnTable turns = TurnTable.of(batch);
         double[] team = alpha == 0 ? new double[batch.trajectoryCount()] : TurnTable.teamOutcome(batch, ID);
         double[] local = turns.spanRewards(batch);
-        String[] agentOf = batch.spanAgent();
+        List<String> names = new ArrayList<>();
+        int[] agent = turns.agentIds(batch, names);
         int m = turns.size();
         double[] r = new double[m];
         int[] cell = new int[m];
-        Map<CellKey, Integer> cells = new HashMap<>();
-        Map<String, Integer> perAgentCount = new HashMap<>();
+        // cell = (group, agent) then (that, agent's turn index); agent -1 (none) is the anonymous agent
+        CellIndex groupAgent = new CellIndex(Math.max(16, batch.groupCount() * 2));
+        CellIndex cells = new CellIndex(Math.max(16, m / 4));
+        int[] count = new int[names.size() + 1];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            perAgentCount.clear();
             int g = batch.trajectoryGroup(i);
             for (int j = turns.start(i); j < turns.end(i); j++) {
-                String agent = agentOf == null || agentOf[turns.span(j)] == null ? "" : agentOf[turns.span(j)];
-                int t = perAgentCount.merge(agent, 1, Integer::sum) - 1;
-                CellKey key;
+                int a = agent[j] + 1;
+                int t = count[a]++;
+                int ga;
                 switch (grouping) {
-                    case "agent_turn": key = new CellKey(g, agent, t); break;
-                    case "agent": key = new CellKey(g, agent, -1); break;
-                    default: key = new CellKey(g, "", -1); break;
+                    case "agent_turn": ga = groupAgent.index(CellIndex.pack(g, a)); cell[j] = cells.index(CellIndex.pack(ga, t)); break;
+                    case "agent": cell[j] = cells.index(CellIndex.pack(g, a)); break;
+                    default: cell[j] = cells.index(CellIndex.pack(g, 0)); break;
                 }
-                Integer c = cells.get(key);
-                if (c == null) {
-                    c = cells.size();
-                    cells.put(key, c);
-                }
-                cell[j] = c;
                 r[j] = alpha * team[i] + local[j];
             }
+            for (int j = turns.start(i); j < turns.end(i); j++) count[agent[j] + 1] = 0;
         }
         GroupStats st = GroupStats.of(r, cell, cells.size());
         double[] a = new double[m];
@@ -158,6 +156,4 @@ public final class AtGrpo implements Estimator {
                 .build();
     }
 
-    private record CellKey(int group, String agent, int turn) {
-    }
 }

@@ -10,15 +10,13 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.estimator.step.CellIndex;
 import dev.apportion.core.estimator.step.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * MALT's credit for sequential multi-agent pipelines (generate → verify → refine): the group's
@@ -103,92 +101,111 @@ public final class Malt implements Estimator {
         TurnTable turns = TurnTable.of(batch);
         double[] outcome = TurnTable.teamOutcome(batch, ID);
         int m = turns.size();
+        int n = batch.trajectoryCount();
+        int groups = batch.groupCount();
 
-        // nodes
+        // nodes: (group, depth, next turn's state) for inner turns, the trajectory itself for its last turn
+        Map<String, Integer> stateIds = new HashMap<>();
+        CellIndex groupDepth = new CellIndex(Math.max(16, groups * 4));
+        CellIndex nodeIndex = new CellIndex(Math.max(16, m));
         int[] node = new int[m];
-        Map<NodeKey, Integer> ids = new HashMap<>();
-        List<Integer> depth = new ArrayList<>();
-        List<Integer> groupOfNode = new ArrayList<>();
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
+        int[] nodeDepth = new int[m];
+        int[] nodeGroup = new int[m];
+        for (int i = 0; i < n; i++) {
             int g = batch.trajectoryGroup(i);
             for (int j = turns.start(i); j < turns.end(i); j++) {
                 int t = turns.indexInTrajectory(j);
-                NodeKey key = turns.isLast(j) ? new NodeKey(g, t, null, i) : new NodeKey(g, t, state[turns.span(j + 1)], -1);
-                Integer id = ids.get(key);
-                if (id == null) {
-                    id = ids.size();
-                    ids.put(key, id);
-                    depth.add(t);
-                    groupOfNode.add(g);
+                long key;
+                if (turns.isLast(j)) {
+                    key = CellIndex.pack(Integer.MIN_VALUE | i, 0); // leaves: one per trajectory (sign bit marks them)
+                } else {
+                    int sid = stateIds.computeIfAbsent(state[turns.span(j + 1)], k -> stateIds.size());
+                    key = CellIndex.pack(groupDepth.index(CellIndex.pack(g, t)), sid);
+                }
+                int before = nodeIndex.size();
+                int id = nodeIndex.index(key);
+                if (id == before) {
+                    nodeDepth[id] = t;
+                    nodeGroup[id] = g;
                 }
                 node[j] = id;
             }
         }
-        int nodes = ids.size();
+        int nodes = nodeIndex.size();
         int maxDepth = 0;
-        for (int d : depth) maxDepth = Math.max(maxDepth, d);
+        for (int k = 0; k < nodes; k++) maxDepth = Math.max(maxDepth, nodeDepth[k]);
 
-        // edges (parent -> distinct children) and leaf values
-        List<Set<Integer>> children = new ArrayList<>(nodes);
-        for (int k = 0; k < nodes; k++) children.add(new HashSet<>());
-        double[] value = new double[nodes];
+        // distinct edges parent -> child, and leaf values
         boolean[] leaf = new boolean[nodes];
+        double[] value = new double[nodes];
         int[] parent = new int[m];
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
+        CellIndex edgeIndex = new CellIndex(Math.max(16, m));
+        int[] edgeParent = new int[m];
+        int[] edgeChild = new int[m];
+        for (int i = 0; i < n; i++) {
             for (int j = turns.start(i); j < turns.end(i); j++) {
                 parent[j] = j == turns.start(i) ? -1 : node[j - 1];
-                if (parent[j] >= 0) children.get(parent[j]).add(node[j]);
+                if (parent[j] >= 0) {
+                    int before = edgeIndex.size();
+                    int eid = edgeIndex.index(CellIndex.pack(parent[j], node[j]));
+                    if (eid == before) {
+                        edgeParent[eid] = parent[j];
+                        edgeChild[eid] = node[j];
+                    }
+                }
                 if (turns.isLast(j)) {
                     leaf[node[j]] = true;
                     value[node[j]] = outcome[i];
                 }
             }
         }
-        // value iteration from the deepest level up
-        List<List<Integer>> byDepth = new ArrayList<>();
-        for (int d = 0; d <= maxDepth; d++) byDepth.add(new ArrayList<>());
-        for (int k = 0; k < nodes; k++) byDepth.get(depth.get(k)).add(k);
-        for (int d = maxDepth; d >= 0; d--) {
-            for (int k : byDepth.get(d)) {
-                if (leaf[k]) continue;
-                double sum = 0;
-                for (int c : children.get(k)) sum += value[c];
-                value[k] = sum / children.get(k).size();
+        int edges = edgeIndex.size();
+        // value iteration, deepest level first: children of depth d are final before their parents (depth d-1)
+        int[][] edgesByChildDepth = bucket(edges, maxDepth + 1, k -> nodeDepth[edgeChild[k]]);
+        double[] childSum = new double[nodes];
+        int[] childCount = new int[nodes];
+        for (int d = maxDepth; d >= 1; d--) {
+            for (int k : edgesByChildDepth[d]) {
+                int c = edgeChild[k];
+                if (!leaf[c]) value[c] = childSum[c] / childCount[c];
+                childSum[edgeParent[k]] += value[c];
+                childCount[edgeParent[k]]++;
             }
         }
-        // roots per group: distinct depth-0 nodes
-        int groups = batch.groupCount();
-        List<Set<Integer>> roots = new ArrayList<>(groups);
-        for (int g = 0; g < groups; g++) roots.add(new HashSet<>());
-        for (int k : byDepth.isEmpty() ? List.<Integer>of() : byDepth.get(0)) roots.get(groupOfNode.get(k)).add(k);
+        for (int k = 0; k < nodes; k++) if (nodeDepth[k] == 0 && !leaf[k]) value[k] = childSum[k] / childCount[k];
 
         boolean[] correct = new boolean[nodes];
         for (int k = 0; k < nodes; k++) correct[k] = value[k] > threshold;
+        // per parent (and per group root): counts of correct and incorrect children, sum of child values
+        int[] correctChildren = new int[nodes];
+        int[] wrongChildren = new int[nodes];
+        for (int k = 0; k < edges; k++) {
+            if (correct[edgeChild[k]]) correctChildren[edgeParent[k]]++;
+            else wrongChildren[edgeParent[k]]++;
+        }
+        int[] rootCorrect = new int[groups];
+        int[] rootWrong = new int[groups];
+        double[] rootSum = new double[groups];
+        for (int k = 0; k < nodes; k++) {
+            if (nodeDepth[k] != 0) continue;
+            if (correct[k]) rootCorrect[nodeGroup[k]]++;
+            else rootWrong[nodeGroup[k]]++;
+            rootSum[nodeGroup[k]] += value[k];
+        }
         long pairs = 0;
-        for (int k = 0; k < nodes; k++) pairs += pairs(children.get(k), correct);
-        for (Set<Integer> r : roots) pairs += pairs(r, correct);
+        for (int k = 0; k < nodes; k++) pairs += (long) correctChildren[k] * wrongChildren[k];
+        for (int g = 0; g < groups; g++) pairs += (long) rootCorrect[g] * rootWrong[g];
 
         double[] a = new double[m];
         for (int j = 0; j < m; j++) {
             int k = node[j];
-            Set<Integer> siblings = parent[j] < 0 ? roots.get(groupOfNode.get(k)) : children.get(parent[j]);
+            int p = parent[j];
             if (label) {
-                if (correct[k]) {
-                    a[j] = 1.0;
-                } else {
-                    boolean correctSibling = false;
-                    for (int s : siblings) if (s != k && correct[s]) correctSibling = true;
-                    a[j] = correctSibling ? -1.0 : 0.0;
-                }
+                int correctSiblings = p < 0 ? rootCorrect[nodeGroup[k]] : correctChildren[p];
+                a[j] = correct[k] ? 1.0 : (correctSiblings > 0 ? -1.0 : 0.0);
             } else {
-                double pv;
-                if (parent[j] >= 0) {
-                    pv = value[parent[j]];
-                } else {
-                    double sum = 0;
-                    for (int s : siblings) sum += value[s];
-                    pv = sum / siblings.size();
-                }
+                int g = nodeGroup[k];
+                double pv = p >= 0 ? value[p] : rootSum[g] / (rootCorrect[g] + rootWrong[g]);
                 a[j] = value[k] - pv;
             }
         }
@@ -199,16 +216,17 @@ public final class Malt implements Estimator {
                 .build();
     }
 
-    private static long pairs(Set<Integer> siblings, boolean[] correct) {
-        long c = 0;
-        long w = 0;
-        for (int s : siblings) {
-            if (correct[s]) c++;
-            else w++;
+    /** Indices {@code [0, count)} bucketed by {@code key(k)} in {@code [0, buckets)}, ascending within a bucket. */
+    private static int[][] bucket(int count, int buckets, java.util.function.IntUnaryOperator key) {
+        int[] size = new int[buckets];
+        for (int k = 0; k < count; k++) size[key.applyAsInt(k)]++;
+        int[][] out = new int[buckets][];
+        for (int b = 0; b < buckets; b++) out[b] = new int[size[b]];
+        int[] fill = new int[buckets];
+        for (int k = 0; k < count; k++) {
+            int b = key.applyAsInt(k);
+            out[b][fill[b]++] = k;
         }
-        return c * w;
-    }
-
-    private record NodeKey(int group, int depth, String nextState, int leafTrajectory) {
+        return out;
     }
 }

@@ -119,6 +119,33 @@ public final class TurnTable {
         return out;
     }
 
+    /**
+     * The agent of every turn as a small integer: names are numbered in order of first
+     * appearance and appended to {@code names}; a turn whose span has no agent gets -1.
+     *
+     * @param names written: receives the distinct agent names
+     */
+    public int[] agentIds(Rollouts batch, java.util.List<String> names) {
+        String[] agentOf = batch.spanAgent();
+        int[] out = new int[spans.length];
+        java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        for (int j = 0; j < out.length; j++) {
+            String a = agentOf == null ? null : agentOf[spans[j]];
+            if (a == null) {
+                out[j] = -1;
+                continue;
+            }
+            Integer id = ids.get(a);
+            if (id == null) {
+                id = names.size();
+                ids.put(a, id);
+                names.add(a);
+            }
+            out[j] = id;
+        }
+        return out;
+    }
+
     /** Number of tokens of each turn. */
     public int[] lengths(Rollouts batch) {
         int[] out = new int[spans.length];
