@@ -46,6 +46,19 @@ class AgentShapleyIgTest extends EstimatorContract {
         assertTurns(batch, est.assign(batch, team).advantages(), 1, 1e-6, 0.25, -0.1);
     }
 
+    /** One agent: its share is the sum of all the information gain; a one-trajectory group gets 0 under the baseline. */
+    @Test
+    void oneAgentOneTrajectory() {
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t").outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, null, "solo").spanSignal("info_gain", 0.2)
+                .span(Role.POLICY, 2, Double.NaN, null, "solo").spanSignal("info_gain", 0.5)
+                .build();
+        Params raw = Params.resolve(est.descriptor(), null, Map.of("baseline", "none"));
+        assertTurns(batch, est.assign(batch, raw).advantages(), 0, 1e-6, 0.7, 0.7);
+        assertTurns(batch, est.assign(batch).advantages(), 0, 0.0, 0.0, 0.0);
+    }
+
     @Test
     void needsInfoGainOnEveryTurn() {
         Rollouts batch = Rollouts.builder().trajectory("g", "t").outcome(1)
