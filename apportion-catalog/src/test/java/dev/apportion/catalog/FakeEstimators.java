@@ -38,6 +38,21 @@ public final class FakeEstimators {
         m.put("genac", Fidelity.RECONSTRUCTED);
         m.put("lsc", Fidelity.PAPER);
         m.put("euphonium", Fidelity.RECONSTRUCTED);
+        m.put("at_grpo", Fidelity.PAPER);
+        m.put("coma", Fidelity.PAPER);
+        m.put("coma_critic", Fidelity.RECONSTRUCTED);
+        m.put("agent_shapley", Fidelity.RECONSTRUCTED);
+        m.put("agent_shapley_ig", Fidelity.RECONSTRUCTED);
+        m.put("malt", Fidelity.RECONSTRUCTED);
+        m.put("oprl", Fidelity.RECONSTRUCTED);
+        m.put("pbsd", Fidelity.RECONSTRUCTED);
+        m.put("mapo_turn", Fidelity.RECONSTRUCTED);
+        m.put("aem", Fidelity.RECONSTRUCTED);
+        m.put("f_grpo", Fidelity.RECONSTRUCTED);
+        m.put("calm", Fidelity.RECONSTRUCTED);
+        m.put("lare", Fidelity.RECONSTRUCTED);
+        m.put("habc", Fidelity.RECONSTRUCTED);
+        m.put("duration_aware", Fidelity.RECONSTRUCTED);
         return Map.copyOf(m);
     }
 

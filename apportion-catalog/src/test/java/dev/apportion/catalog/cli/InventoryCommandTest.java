@@ -61,7 +61,7 @@ class InventoryCommandTest {
         for (JsonNode e : llm.get("entries")) assertTrue(e.get("methodology").get("llm_as_critic").asBoolean());
         JsonNode strong = json(Run.of(new InventoryCommand(EMPTY), "--min-evidence", "E3", "--json"));
         for (JsonNode e : strong.get("entries")) assertTrue(e.get("evidence").get("level").asText().compareTo("E3") >= 0);
-        assertEquals(11, strong.get("count").asInt());
+        assertEquals(12, strong.get("count").asInt());
     }
 
     @Test
@@ -72,7 +72,7 @@ class InventoryCommandTest {
         assertEquals(1, out.get("count").asInt());
         assertEquals("2505.10978", out.get("entries").get(0).get("id").asText());
         JsonNode all = json(Run.of(new InventoryCommand(FakeEstimators::plannedRegistry), "--implemented", "--json"));
-        assertEquals(33, all.get("count").asInt());
+        assertEquals(46, all.get("count").asInt());
     }
 
     @Test
