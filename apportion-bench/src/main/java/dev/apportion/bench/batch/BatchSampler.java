@@ -77,6 +77,8 @@ public final class BatchSampler {
         double[] verifier = new double[spanCount];
         double[] mcValue = new double[spanCount];
         double[] criticValue = new double[spanCount];
+        double[] qValue = new double[spanCount];
+        double[] cfBaseline = new double[spanCount];
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
@@ -189,6 +191,8 @@ public final class BatchSampler {
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
                 mcValue[span] = vFirst + noise(rng, Math.sqrt(solution.returnVariance(sFirst) / sig.mcSamples()));
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());
+                qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
+                cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
                 spanTruth[span] = (float) adv;
                 spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
                 spanKey[span] = key;
@@ -207,7 +211,7 @@ public final class BatchSampler {
         ts.put(SUM_PI_SQUARED, pi2);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
-                spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
+                spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, qValue, cfBaseline, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
                 tokenTruth, tokenLabel, tokenKey, returns, success);
     }
 

@@ -41,6 +41,8 @@ public final class SampledBatch {
     final double[] verifier;
     final double[] mcValue;
     final double[] criticValue;
+    final double[] qValue;
+    final double[] cfBaseline;
     final Map<String, float[]> tokenSignals;
     final boolean hasEnvRewards;
     final boolean hasVerifier;
@@ -60,7 +62,8 @@ public final class SampledBatch {
 
     SampledBatch(String[] groupKey, String[] trajId, double[] outcome, double[] baseline, int[] trajSpanStart, int[] spanTokens,
                  boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
-                 double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
+                 double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, double[] qValue, double[] cfBaseline,
+                 Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
                  float[] spanTruth, byte[] spanLabel, long[] spanKey, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
                  double[] returns, boolean[] success) {
         this.groupKey = groupKey;
@@ -79,6 +82,8 @@ public final class SampledBatch {
         this.verifier = verifier;
         this.mcValue = mcValue;
         this.criticValue = criticValue;
+        this.qValue = qValue;
+        this.cfBaseline = cfBaseline;
         this.tokenSignals = tokenSignals;
         this.hasEnvRewards = hasEnvRewards;
         this.hasVerifier = hasVerifier;
@@ -136,7 +141,10 @@ public final class SampledBatch {
             // Views that put another quantity in the span rewards move the episode's environment
             // return (outcome + step rewards) into the outcome, so the estimator still sees it.
             double out = view == TurnReward.ENV ? outcome[i] : returns[i];
-            b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i]);
+            int turns = 0;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) turns++;
+            b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i])
+                    .signal(Signals.REWARD_REFERENCE, baseline[i]).signal(Signals.DURATION, turns);
             int t0 = tok;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
                 if (!spanPolicy[s]) {
@@ -160,6 +168,8 @@ public final class SampledBatch {
                     }
                     b.spanSignal(Signals.MC_VALUE, mcValue[s]);
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
+                    b.spanSignal(Signals.Q_VALUE, qValue[s]);
+                    b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
                     b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];

@@ -24,6 +24,14 @@ public final class Signals {
     public static final String CRITIC_VALUE = "critic_value";
     /** Span signal: verdict of the turn's sub-answer (SCRL), the step verifier. */
     public static final String SUBPROBLEM_CORRECT = "subproblem_correct";
+    /** Span signal: a centralised critic's Q of the action played at the turn (COMA). */
+    public static final String Q_VALUE = "q_value";
+    /** Span signal: the critic's counterfactual baseline Σ_b π(b|s) Q(s,b) = V(s) (COMA). */
+    public static final String COUNTERFACTUAL_BASELINE = "counterfactual_baseline";
+    /** Trajectory signal: duration of the episode (turns). */
+    public static final String DURATION = "duration";
+    /** Trajectory signal: reward of a reference response (LSC), the greedy rollout's return. */
+    public static final String REWARD_REFERENCE = "reward_reference";
     /** Trajectory signal: reward of a greedy rollout (ReMax baseline). */
     public static final String REWARD_BASELINE = "reward_baseline";
 
@@ -40,6 +48,9 @@ public final class Signals {
                 new Doc("trajectory", "outcome", "terminal reward of the episode (the task's outcome)"),
                 new Doc("trajectory", REWARD_BASELINE, "total return of one greedy rollout (argmax action everywhere) from the "
                         + "group's start state, sampled with the same environment noise; one per group (ReMax baseline)"),
+                new Doc("trajectory", REWARD_REFERENCE, "reward of a reference response of the prompt (LSC): the same greedy "
+                        + "rollout return as reward_baseline"),
+                new Doc("trajectory", DURATION, "duration of the episode, in turns (one time unit per turn)"),
                 new Doc("span", "reward", "per-step environment reward of the turn (sum over its decisions): distractor rewards, "
                         + "apples, dense verifier rewards; absent when the task pays none"),
                 new Doc("span", "state", "the observation key of the turn (anchor state): equal keys = identical observations; "
@@ -56,6 +67,10 @@ public final class Signals {
                         + "V(s) + N(0, Var[G|s]/mc_samples), with the exact return variance (VinePPO)"),
                 new Doc("span", CRITIC_VALUE, "a critic's value of the state before the turn, V(s) + N(0, critic_noise^2) (GenAC)"),
                 new Doc("span", SUBPROBLEM_CORRECT, "verdict of the turn's sub-answer (SCRL): the step verifier, on tasks with one"),
+                new Doc("span", Q_VALUE, "a centralised critic's Q of the action played at the turn: V(s) + true turn advantage "
+                        + "+ N(0, critic_noise^2) (COMA)"),
+                new Doc("span", COUNTERFACTUAL_BASELINE, "the critic's counterfactual baseline, sum over the acting agent's actions of "
+                        + "pi(b|s) Q(s,b) = V(s), + N(0, critic_noise^2) (COMA; other agents' policies fixed)"),
                 new Doc("span", TRUE_ADVANTAGE, "true advantage of the turn, sum over its decisions of Q(s,a) - V(s) under the "
                         + "sampling policy; used ONLY by the oracle reference estimator"),
                 new Doc("token", "logprob", "log pi(a|s) of the sampling policy on policy tokens, 0 on context tokens"),
