@@ -4,7 +4,6 @@ import dev.apportion.bench.report.BenchOutputs;
 import dev.apportion.bench.run.BenchResult;
 import dev.apportion.bench.run.Claim;
 import dev.apportion.bench.run.EstimatorRef;
-import dev.apportion.bench.run.Leaderboard;
 import dev.apportion.bench.run.Progress;
 import dev.apportion.bench.run.Runner;
 import dev.apportion.bench.run.Suite;
@@ -118,14 +117,21 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, fmt, "#", "estimator", "tasks", "rankcorr", "signagr", "auroc", "leakage", "noise", "learnAUC",
                 "final", "ms/batch");
         int i = 1;
+        List<String> none = new ArrayList<>();
         for (BenchResult.LeaderRow row : r.leaderboard()) {
+            if (row.tasks() == 0) {
+                none.add(row.estimator());
+                continue;
+            }
             Map<String, Double> m = row.means();
             Double ms = r.timing().msPerBatch().get(row.estimator());
             out.printf(Locale.ROOT, fmt, i++, row.estimator(), row.tasks(), f(m.get("spearman")), f(m.get("sign_agreement")),
                     f(m.get("auroc")), f(m.get("leakage")), f(m.get("credit_noise")), f(m.get("learn_auc")), f(m.get("final_success")),
                     ms == null || ms.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", ms));
         }
-        assert Leaderboard.COLUMNS.size() == 7;
+        if (!none.isEmpty()) {
+            out.println("not run on any task (signals the tasks do not provide; see 'skipped'): " + String.join(", ", none));
+        }
         if (!r.claims().isEmpty()) {
             out.println();
             out.println("Claims");
