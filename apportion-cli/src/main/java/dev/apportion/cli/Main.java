@@ -112,6 +112,7 @@ public final class Main implements Callable<Integer> {
         // IOException, 3 otherwise; the stack trace with --verbose). Each @Command should set
         // mixinStandardHelpOptions = true so that '--help' works on it.
         // ==================================================================================
+        cl.addSubcommand(new dev.apportion.bench.cli.BenchCommand());
         cl.addSubcommand(new dev.apportion.catalog.cli.RecommendCommand());
         cl.addSubcommand(new dev.apportion.catalog.cli.InventoryCommand());
         cl.addSubcommand(new dev.apportion.catalog.cli.ChecklistCommand());

@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
  * results.json, results.csv and report.html. Exit codes: 0 done, 2 bad usage or input.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        header = "Run the benchmark protocol: controlled tasks with exact oracle credit.",
         description = {"Run the credit-assignment benchmark protocol: controlled tasks with exact true advantages, "
                 + "credit-quality metrics, a learning comparison and re-tested claims.",
             "Writes results.json, results.csv and report.html to --out."})
