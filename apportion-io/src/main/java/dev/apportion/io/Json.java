@@ -61,6 +61,11 @@ public final class Json {
             String col = loc != null && loc.getColumnNr() > 0 ? " at column " + loc.getColumnNr() : "";
             String why = e.getOriginalMessage();
             if (why == null) why = e.getClass().getSimpleName();
+            // Jackson suggests enabling parser features; a file's author cannot, so say what the format allows
+            why = why.replaceAll(": enable `[A-Za-z_.]+` to allow", "");
+            // the start-marker note carries Jackson's redacted source description: keep only the position
+            why = why.replaceAll("\\[Source: [^;]*; line: \\d+, column: (\\d+)\\]", "column $1");
+            if (why.startsWith("Non-standard token")) why += " (NaN and Infinity are not allowed; numbers must be finite)";
             throw new InputException(source, line, null, "malformed JSON" + col + ": " + oneLine(why), e);
         }
     }

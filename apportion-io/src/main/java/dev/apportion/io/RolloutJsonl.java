@@ -9,10 +9,10 @@ import dev.apportion.core.rollout.RolloutsBuilder;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +64,8 @@ public final class RolloutJsonl {
      * @throws IOException when the file cannot be read
      */
     public static Rollouts read(Path file) throws IOException {
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(r, file.toString());
+        try (InputStream in = Files.newInputStream(file)) {
+            return new LineReader(file.toString()).read(Utf8Lines.of(in));
         }
     }
 
@@ -77,20 +77,32 @@ public final class RolloutJsonl {
      * @throws IOException when reading fails
      */
     public static Rollouts read(Reader in, String sourceName) throws IOException {
-        return new LineReader(sourceName).read(in);
+        BufferedReader br = in instanceof BufferedReader ? (BufferedReader) in : new BufferedReader(in, 1 << 16);
+        return new LineReader(sourceName).read(br::readLine);
     }
 
     /**
      * Writes a batch as rollout JSONL, atomically (a temporary file in the target directory,
      * then a rename; on failure no output file is left behind). Spans are always written
-     * explicitly. Reading the file back gives an equal batch.
+     * explicitly. Reading the file back gives an equal batch (for a non-empty batch).
+     *
+     * @throws IllegalArgumentException see {@link #write(Writer, Rollouts)}
      */
     public static void write(Path out, Rollouts batch) throws IOException {
         AtomicFiles.write(out, w -> write(w, batch));
     }
 
-    /** Writes a batch as rollout JSONL to a writer (flushed, not closed). */
+    /**
+     * Writes a batch as rollout JSONL to a writer (flushed, not closed).
+     *
+     * @throws IllegalArgumentException for a batch the format cannot hold: one with both a
+     *     scalar outcome and outcome components, or with a non-finite token signal value
+     */
     public static void write(Writer out, Rollouts batch) throws IOException {
+        if (batch.outcome() != null && !batch.outcomeComponents().isEmpty()) {
+            throw new IllegalArgumentException("the batch has both a scalar outcome and outcome components "
+                    + batch.outcomeComponents().keySet() + "; rollout JSONL holds one or the other");
+        }
         try (JsonGenerator g = Json.factory().createGenerator(out)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             for (int i = 0; i < batch.trajectoryCount(); i++) {
@@ -206,15 +218,14 @@ public final class RolloutJsonl {
             this.source = source;
         }
 
-        Rollouts read(Reader in) throws IOException {
-            BufferedReader br = in instanceof BufferedReader ? (BufferedReader) in : new BufferedReader(in, 1 << 16);
+        Rollouts read(Utf8Lines.Source in) throws IOException {
             int lineNo = 0;
             while (true) {
                 String text;
                 try {
-                    text = br.readLine();
+                    text = in.next();
                 } catch (CharacterCodingException e) {
-                    throw new InputException(source, lineNo + 1, null, "the text is not valid UTF-8", e);
+                    throw new InputException(source, lineNo + 1, null, "the line is not valid UTF-8", e);
                 }
                 if (text == null) break;
                 lineNo++;
@@ -246,12 +257,11 @@ public final class RolloutJsonl {
                     throw error(f, "unknown field '" + f + "' (known fields: " + String.join(", ", FIELDS) + ")");
                 }
             }
-            id = Integer.toString(line);
             JsonNode idNode = n.get("id");
-            if (idNode != null) {
-                if (!idNode.isTextual()) throw error("id", "id must be a string, got " + Json.kind(idNode) + " " + Json.show(idNode));
-                id = idNode.asText();
+            if (idNode != null && !idNode.isTextual()) {
+                throw error("id", "id must be a string, got " + Json.kind(idNode) + " " + Json.show(idNode));
             }
+            id = idNode != null ? idNode.asText() : Integer.toString(line);
             JsonNode g = n.get("group");
             if (g == null) throw error("group", "group is missing (every trajectory needs \"group\": a string naming its prompt or task)");
             if (!g.isTextual()) throw error("group", "group must be a string, got " + Json.kind(g) + " " + Json.show(g));
@@ -487,7 +497,8 @@ public final class RolloutJsonl {
             }
             double d = v.doubleValue();
             if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
-                throw error(field, field + " is out of range (numbers are stored as float32), got " + Json.show(v));
+                String got = Double.isFinite(d) ? Json.show(v) : "a number beyond the double range";
+                throw error(field, field + " is out of range (numbers are stored as float32), got " + got);
             }
             return d;
         }
@@ -512,21 +523,29 @@ public final class RolloutJsonl {
             return new InputException(source, line, field, context(id, group) + detail);
         }
 
-        private static String context(String id, String group) {
+        static String context(String id, String group) {
             if (id == null) return "";
             return "trajectory '" + id + "'" + (group == null ? "" : " (group '" + group + "')") + ": ";
         }
 
-        /** Re-words a builder error with the file and line of the trajectory it names. */
         private InputException mapped(RolloutException e) {
-            int i = e.trajectory();
-            String msg = e.getMessage();
-            if (i >= 0 && i < ids.size()) {
-                String builderPrefix = "trajectory " + i + " (id '" + ids.get(i) + "', group '" + groups.get(i) + "'): ";
-                if (msg.startsWith(builderPrefix)) msg = msg.substring(builderPrefix.length());
-                return new InputException(source, lines[i], e.field(), context(ids.get(i), groups.get(i)) + msg, e);
-            }
-            return new InputException(source, line, e.field(), context(id, group) + msg, e);
+            return RolloutJsonl.mapped(e, source, ids, groups, lines, line, id, group);
         }
+    }
+
+    /**
+     * Re-words a builder error with the file and line of the trajectory it names (or the
+     * current line when it names none).
+     */
+    static InputException mapped(RolloutException e, String source, List<String> ids, List<String> groups, int[] lines,
+                                 int currentLine, String currentId, String currentGroup) {
+        int i = e.trajectory();
+        String msg = e.getMessage();
+        if (i >= 0 && i < ids.size()) {
+            String builderPrefix = "trajectory " + i + " (id '" + ids.get(i) + "', group '" + groups.get(i) + "'): ";
+            if (msg.startsWith(builderPrefix)) msg = msg.substring(builderPrefix.length());
+            return new InputException(source, lines[i], e.field(), LineReader.context(ids.get(i), groups.get(i)) + msg, e);
+        }
+        return new InputException(source, currentLine, e.field(), LineReader.context(currentId, currentGroup) + msg, e);
     }
 }

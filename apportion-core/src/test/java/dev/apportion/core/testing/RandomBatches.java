@@ -17,8 +17,11 @@ import java.util.SplittableRandom;
  * span signals {@code prm}, {@code info_gain}) followed by a context span (possibly empty).
  * Token signals: {@code reward}, {@code value}, {@code logprob}, {@code old_logprob},
  * {@code ref_logprob}, {@code teacher_logprob}, {@code entropy}, {@code sum_pi_squared} (derived
- * from {@code old_logprob}). Trajectory signals:
- * {@code reward_baseline}. Outcome: 0/1 or continuous.
+ * from {@code old_logprob}). Token text: each policy span reads as a bash command in
+ * {@code <code>…</code>}, picked from a small vocabulary by its group and state so that commands
+ * repeat inside a group; context tokens read {@code "obs "} (derived from the trajectory's own
+ * fields only, so it moves with the trajectory). Trajectory signals: {@code reward_baseline}.
+ * Outcome: 0/1 or continuous.
  */
 public final class RandomBatches {
     private RandomBatches() {
@@ -95,8 +98,30 @@ public final class RandomBatches {
                     .tokenSignal(Rollouts.REF_LOGPROB, t.refLogprob()).tokenSignal(Rollouts.TEACHER_LOGPROB, t.teacherLogprob())
                     .tokenSignal(Rollouts.ENTROPY, t.entropy())
                     .tokenSignal("sum_pi_squared", sumPiSquared(t.oldLogprob()));
+            b.tokenText(text(t));
         }
         return b.build();
+    }
+
+    private static final String[] COMMANDS = {"ls -la", "cat a.txt", "grep -n x a.txt", "wc -l a.txt", "ls -la src"};
+
+    /** Token text of a trajectory: a command per policy span (by group and state), "obs " on context tokens. */
+    private static String[] text(Traj t) {
+        String[] out = new String[t.tokens()];
+        int k = 0;
+        for (SpanSpec s : t.spans()) {
+            if (s.role() != Role.POLICY) {
+                for (int j = 0; j < s.tokens(); j++) out[k++] = "obs ";
+                continue;
+            }
+            String cmd = COMMANDS[Math.floorMod((t.group() + "|" + s.state()).hashCode(), COMMANDS.length)];
+            for (int j = 0; j < s.tokens(); j++) {
+                String piece = s.tokens() == 1 ? "<code>" + cmd + "</code>"
+                        : j == 0 ? "<code>" : j == s.tokens() - 1 ? cmd + "</code>" : " ";
+                out[k++] = piece;
+            }
+        }
+        return out;
     }
 
     /**

@@ -12,7 +12,9 @@ public final class GoldenAdapters {
             new OpenRlhfAdapter(),
             new TrlAdapter(),
             new GigpoStepAdapter(),
+            new AgenticTurnAdapter(),
             new RewardComponentsAdapter(),
+            new ReasoningAdapter(),
             new VerlLayoutAdapter());
 
     private GoldenAdapters() {

@@ -12,9 +12,10 @@ import java.util.Set;
  * of {@code response_mask} (1 → policy span, 0 → context span); {@code token_level_rewards} →
  * token signal {@code reward} at all positions, {@code values} → {@code value},
  * {@code reward_baselines[i]} → trajectory signal {@code reward_baseline}. Params verbatim
- * (JSON nulls left out). Accepts cases with {@code token_level_rewards}, {@code response_mask}
- * and {@code index} whose comparison is "where response_mask == 1" (or unstated) and whose
- * layout is not "one row per step".
+ * (JSON nulls left out). Cases without {@code index} (batch-level estimators such as gae,
+ * reinforce_plus_plus, remax) put every row in its own group, named like the row's id.
+ * Accepts cases with {@code token_level_rewards} and {@code response_mask} whose comparison is
+ * "where response_mask == 1" (or unstated) and whose layout is not "one row per step".
  */
 public final class VerlLayoutAdapter implements GoldenAdapter {
     /** The comparison text of the standard cases. */
@@ -27,7 +28,7 @@ public final class VerlLayoutAdapter implements GoldenAdapter {
 
     @Override
     public boolean accepts(GoldenCase c) {
-        return GoldenInputs.has(c, "token_level_rewards") && GoldenInputs.has(c, "response_mask") && GoldenInputs.has(c, "index")
+        return GoldenInputs.has(c, "token_level_rewards") && GoldenInputs.has(c, "response_mask")
                 && !GigpoStepAdapter.LAYOUT.equals(c.input().path("layout").asText(null))
                 && (c.compare() == null || STANDARD_COMPARE.equals(c.compare()));
     }
@@ -35,8 +36,14 @@ public final class VerlLayoutAdapter implements GoldenAdapter {
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         float[][] mask = GoldenInputs.matrix(c, "response_mask");
-        String[] index = GoldenInputs.strings(c, "index");
-        GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
+        String[] index;
+        if (GoldenInputs.has(c, "index")) {
+            index = GoldenInputs.strings(c, "index");
+            GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
+        } else {
+            index = new String[mask.length];
+            for (int i = 0; i < index.length; i++) index[i] = "row" + i;
+        }
         VerlLayout layout = VerlLayout.of(mask, index).tokenLevelRewards(GoldenInputs.matrix(c, "token_level_rewards"));
         if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
         if (GoldenInputs.has(c, "reward_baselines")) layout.rewardBaselines(GoldenInputs.vector(c, "reward_baselines"));

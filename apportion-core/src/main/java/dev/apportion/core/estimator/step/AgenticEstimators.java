@@ -5,10 +5,13 @@ import dev.apportion.core.credit.EstimatorProvider;
 
 import java.util.List;
 
-/** Registers estimators (see META-INF/services). */
+/**
+ * Registers the agentic turn-level estimators of this package whose golden vectors live in
+ * {@code vpr-r3l-a3.jsonl} (see META-INF/services): VPR, R³L and A³.
+ */
 public final class AgenticEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of();
+        return List.of(new VprEstimator(), new R3lEstimator(), new A3Estimator());
     }
 }

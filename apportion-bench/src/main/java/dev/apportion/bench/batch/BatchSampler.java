@@ -1,0 +1,233 @@
+package dev.apportion.bench.batch;
+
+import dev.apportion.bench.mdp.Episode;
+import dev.apportion.bench.mdp.Mdp;
+import dev.apportion.bench.mdp.Solution;
+import dev.apportion.bench.mdp.TabularPolicy;
+import dev.apportion.bench.task.SignalModel;
+import dev.apportion.bench.task.Task;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Samples a benchmark batch: {@code groups} groups of {@code groupSize} episodes, every episode
+ * of a group from the same start state, under a tabular policy, with every signal of
+ * {@link Signals} and the exact truth.
+ *
+ * <p>Layout of a trajectory: per turn, a context span of {@code obs_tokens} tokens (the
+ * observation), then a policy span with one token per decision of the turn. Deterministic for
+ * a given random source. Stateless and thread-safe.
+ */
+public final class BatchSampler {
+    private static final double EPS = 1e-9;
+    private static final float TEACHER_FLOOR = -20f;
+    /** Token signal: Σ_a π(a|s)² of the sampling policy (verl's optimal token baseline input). */
+    public static final String SUM_PI_SQUARED = "sum_pi_squared";
+
+    private BatchSampler() {
+    }
+
+    /**
+     * Samples one batch.
+     *
+     * @param task the task instance
+     * @param policy sampling policy (read only; its probabilities are read from {@code solution})
+     * @param solution the exact solution of {@code policy} on the task (see {@link Solution#of})
+     * @param rng random source (advanced)
+     */
+    public static SampledBatch sample(Task task, TabularPolicy policy, Solution solution, int groups, int groupSize,
+                                      SplittableRandom rng) {
+        if (groups < 1 || groupSize < 1) throw new IllegalArgumentException("groups and group size must be >= 1");
+        Mdp m = task.mdp();
+        SignalModel sig = task.signals();
+        int tpt = m.tokensPerTurn();
+        int obs = sig.obsTokens();
+        int n = groups * groupSize;
+        Episode[] eps = new Episode[n];
+        double[] baselines = new double[n];
+        int totalTurns = 0;
+        for (int g = 0; g < groups; g++) {
+            int start = Episode.sampleStart(m, rng);
+            double base = Episode.sample(m, solution, start, true, rng).totalReturn(m);
+            for (int k = 0; k < groupSize; k++) {
+                Episode e = Episode.sample(m, solution, start, false, rng);
+                if (e.length() % tpt != 0) throw new IllegalStateException("episode ends inside a turn");
+                eps[g * groupSize + k] = e;
+                baselines[g * groupSize + k] = base;
+                totalTurns += e.length() / tpt;
+            }
+        }
+        int spanCount = 2 * totalTurns;
+        int tokenCount = totalTurns * (obs + tpt);
+        String[] groupKey = new String[n];
+        String[] trajId = new String[n];
+        double[] outcome = new double[n];
+        int[] trajSpanStart = new int[n + 1];
+        int[] spanTokens = new int[spanCount];
+        boolean[] spanPolicy = new boolean[spanCount];
+        double[] envReward = new double[spanCount];
+        String[] spanState = new String[spanCount];
+        String[] spanAgent = new String[spanCount];
+        double[] prm = new double[spanCount];
+        double[] ig = new double[spanCount];
+        double[] logRatio = new double[spanCount];
+        double[] verifier = new double[spanCount];
+        double[] mcValue = new double[spanCount];
+        double[] criticValue = new double[spanCount];
+        double[] qValue = new double[spanCount];
+        double[] cfBaseline = new double[spanCount];
+        float[] spanTruth = new float[spanCount];
+        byte[] spanLabel = new byte[spanCount];
+        long[] spanKey = new long[spanCount];
+        float[] tokenTruth = new float[tokenCount];
+        byte[] tokenLabel = new byte[tokenCount];
+        long[] tokenKey = new long[tokenCount];
+        float[] logp = new float[tokenCount];
+        float[] ref = new float[tokenCount];
+        float[] teacher = new float[tokenCount];
+        float[] ent = new float[tokenCount];
+        float[] value = new float[tokenCount];
+        float[] pi2 = new float[tokenCount];
+        java.util.Arrays.fill(spanKey, -1);
+        java.util.Arrays.fill(tokenKey, -1);
+        double[] returns = new double[n];
+        boolean[] success = new boolean[n];
+        byte[] stateLabel = labels(m, solution);
+
+        int span = 0;
+        int tok = 0;
+        double[] entropy = new double[m.stateCount()];
+        double[] sumSq = new double[m.stateCount()];
+        java.util.Arrays.fill(entropy, Double.NaN);
+        for (int i = 0; i < n; i++) {
+            Episode e = eps[i];
+            int g = i / groupSize;
+            groupKey[i] = "g" + g;
+            trajId[i] = "g" + g + "-e" + (i % groupSize);
+            outcome[i] = m.outcome(e.terminal());
+            returns[i] = e.totalReturn(m);
+            success[i] = m.success(e.terminal());
+            trajSpanStart[i] = span;
+            int turns = e.length() / tpt;
+            for (int u = 0; u < turns; u++) {
+                int first = u * tpt;
+                int sFirst = e.states()[first];
+                int sAfter = first + tpt < e.length() ? e.states()[first + tpt] : e.terminal();
+                double vFirst = solution.v(sFirst);
+                for (int c = 0; c < obs; c++) value[tok + c] = (float) (vFirst + noise(rng, sig.criticNoise()));
+                spanTokens[span] = obs;
+                span++;
+                tok += obs;
+                double reward = 0;
+                double adv = 0;
+                boolean biased = false;
+                double ver = 0;
+                boolean anyDecisive = false;
+                boolean allIrrelevant = true;
+                long key = sFirst;
+                for (int j = 0; j < tpt; j++) {
+                    int s = e.states()[first + j];
+                    int a = e.actions()[first + j];
+                    int sa = m.pair(s, a);
+                    reward += e.rewards()[first + j];
+                    double aTrue = solution.q(sa) - solution.v(s);
+                    adv += aTrue;
+                    biased |= m.prmBiased(sa);
+                    ver += m.verifier(sa);
+                    key = key * 1_000_003L + a + 1;
+                    int na = m.actionCount(s);
+                    double lp = Math.log(solution.pi(sa));
+                    int t = tok + j;
+                    logp[t] = (float) lp;
+                    ref[t] = (float) -Math.log(na);
+                    if (Double.isNaN(entropy[s])) {
+                        double h = 0;
+                        double sq = 0;
+                        for (int x = 0; x < na; x++) {
+                            double px = solution.pi(m.actionStart(s) + x);
+                            if (px > 0) h -= px * Math.log(px);
+                            sq += px * px;
+                        }
+                        entropy[s] = h;
+                        sumSq[s] = sq;
+                    }
+                    ent[t] = (float) entropy[s];
+                    pi2[t] = (float) sumSq[s];
+                    double vs = solution.vSuccess(s);
+                    double qs = solution.qSuccess(sa);
+                    float teach;
+                    if (vs <= 0) teach = (float) lp;
+                    else if (qs <= 0) teach = TEACHER_FLOOR;
+                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs));
+                    teacher[t] = teach;
+                    value[t] = (float) (solution.v(s) + noise(rng, sig.criticNoise()));
+                    tokenTruth[t] = (float) aTrue;
+                    tokenLabel[t] = stateLabel[s];
+                    tokenKey[t] = sa;
+                    anyDecisive |= stateLabel[s] == SampledBatch.DECISIVE;
+                    allIrrelevant &= stateLabel[s] == SampledBatch.IRRELEVANT;
+                }
+                String state = m.observation(sFirst);
+                int bits = m.distractorBits(sFirst);
+                if (bits > 0) {
+                    StringBuilder sb = new StringBuilder(state.length() + bits + 1).append(state).append('|');
+                    for (int x = 0; x < bits; x++) sb.append(rng.nextBoolean() ? '1' : '0');
+                    state = sb.toString();
+                }
+                double vsAfter = solution.vSuccess(sAfter);
+                double vsFirst = solution.vSuccess(sFirst);
+                spanTokens[span] = tpt;
+                spanPolicy[span] = true;
+                envReward[span] = reward;
+                spanState[span] = state;
+                spanAgent[span] = m.agent(sFirst);
+                // a PRM scores a probability: clipped to [0, 1]
+                prm[span] = Math.max(0, Math.min(1, vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0)));
+                ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
+                logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8);
+                verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
+                mcValue[span] = vFirst + noise(rng, Math.sqrt(solution.returnVariance(sFirst) / sig.mcSamples()));
+                criticValue[span] = vFirst + noise(rng, sig.criticNoise());
+                qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
+                cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
+                spanTruth[span] = (float) adv;
+                spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
+                spanKey[span] = key;
+                span++;
+                tok += tpt;
+            }
+        }
+        trajSpanStart[n] = span;
+        Map<String, float[]> ts = new LinkedHashMap<>();
+        ts.put(Rollouts.LOGPROB, logp);
+        ts.put(Rollouts.OLD_LOGPROB, logp);
+        ts.put(Rollouts.REF_LOGPROB, ref);
+        ts.put(Rollouts.TEACHER_LOGPROB, teacher);
+        ts.put(Rollouts.ENTROPY, ent);
+        ts.put(Rollouts.VALUE, value);
+        ts.put(SUM_PI_SQUARED, pi2);
+        ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
+        return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
+                spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, qValue, cfBaseline, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
+                tokenTruth, tokenLabel, tokenKey, returns, success);
+    }
+
+    private static double noise(SplittableRandom rng, double sd) {
+        return sd > 0 ? sd * rng.nextGaussian() : 0;
+    }
+
+    /** Label of every decision state: decisive, irrelevant or local (terminal states: none). */
+    static byte[] labels(Mdp m, Solution sol) {
+        byte[] out = new byte[m.stateCount()];
+        for (int s = 0; s < m.stateCount(); s++) {
+            if (m.terminal(s)) continue;
+            if (sol.successSpread(s) > EPS) out[s] = SampledBatch.DECISIVE;
+            else if (sol.spread(s) <= EPS) out[s] = SampledBatch.IRRELEVANT;
+            else out[s] = SampledBatch.LOCAL;
+        }
+        return out;
+    }
+}

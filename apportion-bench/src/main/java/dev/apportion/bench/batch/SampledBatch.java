@@ -1,0 +1,231 @@
+package dev.apportion.bench.batch;
+
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A sampled rollout batch and the exact truth about it. Truth arrays are indexed like the
+ * batch's spans and tokens (read-only). Labels: {@link #DECISIVE} — the action changes the
+ * success probability; {@link #IRRELEVANT} — the action changes no expected quantity;
+ * {@link #LOCAL} — it changes only immediate rewards (e.g. apples); {@link #NONE} — context.
+ *
+ * <p>The batch can be viewed with different span rewards ({@link #rollouts(TurnReward)}): the
+ * structure, the token signals and the truth are the same in every view; a view other than
+ * {@link TurnReward#ENV} carries the episode's whole environment return (outcome plus step
+ * rewards) as the outcome. Views are built on first use and cached; not thread-safe.
+ */
+public final class SampledBatch {
+    public static final byte NONE = 0;
+    public static final byte DECISIVE = 1;
+    public static final byte IRRELEVANT = 2;
+    public static final byte LOCAL = 3;
+
+    // recipe
+    final String[] groupKey;
+    final String[] trajId;
+    final double[] outcome;
+    final double[] baseline;
+    final int[] trajSpanStart;
+    final int[] spanTokens;
+    final boolean[] spanPolicy;
+    final double[] envReward;
+    final String[] spanState;
+    final String[] spanAgent;
+    final double[] prm;
+    final double[] infoGain;
+    final double[] logRatio;
+    final double[] verifier;
+    final double[] mcValue;
+    final double[] criticValue;
+    final double[] qValue;
+    final double[] cfBaseline;
+    final Map<String, float[]> tokenSignals;
+    final boolean hasEnvRewards;
+    final boolean hasVerifier;
+    private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
+
+    // truth
+    final float[] spanTruth;
+    final byte[] spanLabel;
+    final long[] spanKey;
+    final float[] tokenTruth;
+    final byte[] tokenLabel;
+    final long[] tokenKey;
+    final double[] returns;
+    final boolean[] success;
+    final int[] policySpans;
+    final int[] policyTokens;
+
+    SampledBatch(String[] groupKey, String[] trajId, double[] outcome, double[] baseline, int[] trajSpanStart, int[] spanTokens,
+                 boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
+                 double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, double[] qValue, double[] cfBaseline,
+                 Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
+                 float[] spanTruth, byte[] spanLabel, long[] spanKey, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
+                 double[] returns, boolean[] success) {
+        this.groupKey = groupKey;
+        this.trajId = trajId;
+        this.outcome = outcome;
+        this.baseline = baseline;
+        this.trajSpanStart = trajSpanStart;
+        this.spanTokens = spanTokens;
+        this.spanPolicy = spanPolicy;
+        this.envReward = envReward;
+        this.spanState = spanState;
+        this.spanAgent = spanAgent;
+        this.prm = prm;
+        this.infoGain = infoGain;
+        this.logRatio = logRatio;
+        this.verifier = verifier;
+        this.mcValue = mcValue;
+        this.criticValue = criticValue;
+        this.qValue = qValue;
+        this.cfBaseline = cfBaseline;
+        this.tokenSignals = tokenSignals;
+        this.hasEnvRewards = hasEnvRewards;
+        this.hasVerifier = hasVerifier;
+        this.spanTruth = spanTruth;
+        this.spanLabel = spanLabel;
+        this.spanKey = spanKey;
+        this.tokenTruth = tokenTruth;
+        this.tokenLabel = tokenLabel;
+        this.tokenKey = tokenKey;
+        this.returns = returns;
+        this.success = success;
+        int ns = 0;
+        for (boolean p : spanPolicy) if (p) ns++;
+        policySpans = new int[ns];
+        ns = 0;
+        for (int s = 0; s < spanPolicy.length; s++) if (spanPolicy[s]) policySpans[ns++] = s;
+        int nt = 0;
+        for (long k : tokenKey) if (k >= 0) nt++;
+        policyTokens = new int[nt];
+        nt = 0;
+        for (int t = 0; t < tokenKey.length; t++) if (tokenKey[t] >= 0) policyTokens[nt++] = t;
+    }
+
+    /** The batch with the environment's step rewards as span rewards. */
+    public Rollouts rollouts() {
+        return rollouts(TurnReward.ENV);
+    }
+
+    /** True when this batch can carry {@code view} (the verifier view needs a task with a verifier). */
+    public boolean supports(TurnReward view) {
+        return view != TurnReward.VERIFIER || hasVerifier;
+    }
+
+    /**
+     * The batch with span rewards from {@code view}.
+     *
+     * @throws IllegalArgumentException when the task cannot provide the view
+     */
+    public Rollouts rollouts(TurnReward view) {
+        Rollouts r = views.get(view);
+        if (r == null) {
+            if (!supports(view)) throw new IllegalArgumentException("the task has no step verifier");
+            r = build(view);
+            views.put(view, r);
+        }
+        return r;
+    }
+
+    private Rollouts build(TurnReward view) {
+        RolloutsBuilder b = Rollouts.builder();
+        int n = trajId.length;
+        b.ensureCapacity(n, spanTokens.length, tokenKey.length);
+        int tok = 0;
+        for (int i = 0; i < n; i++) {
+            // Views that put another quantity in the span rewards move the episode's environment
+            // return (outcome + step rewards) into the outcome, so the estimator still sees it.
+            double out = view == TurnReward.ENV ? outcome[i] : returns[i];
+            int turns = 0;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) turns++;
+            b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i])
+                    .signal(Signals.REWARD_REFERENCE, baseline[i]).signal(Signals.DURATION, turns);
+            int t0 = tok;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
+                if (!spanPolicy[s]) {
+                    b.span(Role.CONTEXT, spanTokens[s]);
+                } else {
+                    double r;
+                    switch (view) {
+                        case INFO_GAIN: r = infoGain[s] == 0 ? 1e-10 : infoGain[s]; break;
+                        case LOG_POTENTIAL_RATIO: r = logRatio[s]; break;
+                        case VERIFIER: r = verifier[s]; break;
+                        case PRM: r = prm[s]; break;
+                        case ENV:
+                        default: r = hasEnvRewards ? envReward[s] : Double.NaN;
+                    }
+                    b.span(Role.POLICY, spanTokens[s], r, spanState[s], spanAgent[s]);
+                    b.spanSignal(Signals.PRM, prm[s]);
+                    b.spanSignal(Signals.INFO_GAIN, infoGain[s]);
+                    if (hasVerifier) {
+                        b.spanSignal(Signals.VERIFIER, verifier[s]);
+                        b.spanSignal(Signals.SUBPROBLEM_CORRECT, verifier[s]);
+                    }
+                    b.spanSignal(Signals.MC_VALUE, mcValue[s]);
+                    b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
+                    b.spanSignal(Signals.Q_VALUE, qValue[s]);
+                    b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
+                    b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
+                }
+                tok += spanTokens[s];
+            }
+            for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
+                b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
+            }
+        }
+        return b.build();
+    }
+
+    /** True advantage per span (0 on context spans). */
+    public float[] spanTruth() {
+        return spanTruth;
+    }
+
+    public byte[] spanLabel() {
+        return spanLabel;
+    }
+
+    /** Identity of the decision a span made (state and actions), for grouping repeated decisions. */
+    public long[] spanKey() {
+        return spanKey;
+    }
+
+    /** True advantage per token (0 on context tokens). */
+    public float[] tokenTruth() {
+        return tokenTruth;
+    }
+
+    public byte[] tokenLabel() {
+        return tokenLabel;
+    }
+
+    /** State-action pair index of each policy token (-1 on context tokens). */
+    public long[] tokenKey() {
+        return tokenKey;
+    }
+
+    /** Sampled total return per trajectory. */
+    public double[] returns() {
+        return returns;
+    }
+
+    /** Success per trajectory. */
+    public boolean[] success() {
+        return success;
+    }
+
+    /** Indices of the policy spans, in order. */
+    public int[] policySpans() {
+        return policySpans;
+    }
+
+    /** Indices of the policy tokens, in order. */
+    public int[] policyTokens() {
+        return policyTokens;
+    }
+}

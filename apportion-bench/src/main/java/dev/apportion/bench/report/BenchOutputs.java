@@ -1,0 +1,31 @@
+package dev.apportion.bench.report;
+
+import dev.apportion.bench.run.BenchResult;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Writes the three outputs of a run (results.json, results.csv, report.html) atomically into a directory. */
+public final class BenchOutputs {
+    private BenchOutputs() {
+    }
+
+    /**
+     * Writes the files and returns their paths (json, csv, html).
+     *
+     * @param request the user's request, recorded as provenance
+     */
+    public static List<Path> write(BenchResult r, Map<String, Object> request, Path outDir) throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Map<String, Object> tree = ResultsJson.tree(r, request, cwd);
+        Path json = outDir.resolve("results.json");
+        Path csv = outDir.resolve("results.csv");
+        Path html = outDir.resolve("report.html");
+        AtomicFiles.write(json, ResultsJson.render(r, request, cwd));
+        AtomicFiles.write(csv, ResultsCsv.render(r));
+        AtomicFiles.write(html, HtmlReport.render(tree));
+        return List.of(json, csv, html);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.apportion.catalog.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apportion.catalog.FakeEstimators;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecommendCommandTest {
+    private static RecommendCommand planned(Path defaultResults) {
+        return new RecommendCommand(FakeEstimators::plannedRegistry, defaultResults);
+    }
+
+    @Test
+    void printsPathFamilyAndRankedEstimatorsWithPapers(@TempDir Path dir) {
+        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "no", "--branching", "no", "--critic", "yes",
+                "--agents", "1", "--horizon", "12");
+        assertEquals(0, r.exit(), r.err());
+        String o = r.out();
+        assertTrue(o.contains("1. Is a reliable intermediate verifier available"), o);
+        assertTrue(o.contains("3. Can you train or call a critic"), o);
+        assertTrue(o.contains("yes  -> TD / value / retrospective-critic credit"), o);
+        assertTrue(o.contains("regime: agentic (implied by agents and horizon)"), o);
+        assertTrue(o.contains("recommended family: TD / value / retrospective-critic credit (critic_value/multi_turn)"), o);
+        assertTrue(o.contains("  1. gae  fidelity reference  paper: GAE (arXiv 1506.02438)  needs: critic"), o);
+        assertTrue(o.contains("representative papers of the family"), o);
+        assertFalse(o.contains("not in this build"), o);
+    }
+
+    @Test
+    void saysPlainlyWhenNothingIsImplemented(@TempDir Path dir) {
+        Run r = Run.of(new RecommendCommand(FakeEstimators::empty, dir.resolve("none.json")), "--verifier", "yes", "--branching", "no",
+                "--critic", "no", "--agents", "3", "--horizon", "4");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("matchtir [not in this build]"), r.out());
+        assertTrue(r.out().contains("none of these is implemented in this build yet"), r.out());
+        assertTrue(r.out().contains("several agents share the reward: add inter-agent decomposition"), r.out());
+        assertTrue(r.out().contains("apportion estimators: none implemented yet. No apportion estimator decomposes"), r.out());
+    }
+
+    @Test
+    void jsonOutputAndExplicitResultsRanking(@TempDir Path dir) throws Exception {
+        Path results = dir.resolve("results.json");
+        Files.writeString(results, "{\"estimators\": {\"dapo\": {\"credit\": {\"spearman\": 0.77}}, \"grpo\": {\"spearman\": 0.5}}}");
+        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "n", "--branching", "n", "--critic", "n", "--agents", "1",
+                "--horizon", "1", "--results", results.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("implicit_reweighting/single_turn", j.get("leaf").asText());
+        assertEquals("dapo", j.get("estimators").get(0).get("id").asText());
+        assertEquals(0.77, j.get("estimators").get(0).get("measured").get("mean").asDouble(), 1e-12);
+        assertEquals("grpo", j.get("estimators").get(1).get("id").asText());
+        assertEquals("2503.14476", j.get("estimators").get(0).get("paper").get("id").asText());
+        assertEquals("reasoning", j.get("regime").asText());
+        assertTrue(j.get("inter_agent").isNull());
+    }
+
+    @Test
+    void defaultResultsFileIsUsedWhenPresent(@TempDir Path dir) throws Exception {
+        Path def = dir.resolve("results.json");
+        Files.writeString(def, "[{\"estimator\": \"tir_optimal_token_baseline\", \"spearman\": 0.95}]");
+        Run r = Run.of(planned(def), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "6");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("  1. tir_optimal_token_baseline"), r.out());
+        assertTrue(r.out().contains("measured spearman 0.950 (n=1)"), r.out());
+    }
+
+    @Test
+    void unreadableExplicitResultsIsBadInputButDefaultIsOnlyAWarning(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("results.json");
+        Files.writeString(bad, "{ not json");
+        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1",
+                "--horizon", "1", "--results", bad.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("results.json: not valid JSON at line 1"), r.err());
+
+        Run w = Run.of(planned(bad), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1");
+        assertEquals(0, w.exit());
+        assertTrue(w.err().contains("warning: ignoring"), w.err());
+    }
+
+    @Test
+    void badUsageExitsTwo(@TempDir Path dir) {
+        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "maybe", "--branching", "no", "--critic", "no", "--agents", "1",
+                "--horizon", "1").exit());
+        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "0",
+                "--horizon", "1").exit());
+        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1").exit());
+        Run reg = Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1",
+                "--horizon", "1", "--regime", "robotics");
+        assertEquals(2, reg.exit());
+        assertTrue(reg.err().contains("--regime: 'robotics' is not one of reasoning, agentic, multi_agent, other"), reg.err());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.apportion.cli;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.io.CreditJsonl;
+import dev.apportion.io.InputException;
+import dev.apportion.io.RolloutJsonl;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code apportion assign}: reads rollout JSONL, runs one estimator, writes credit JSONL.
+ * The output is written atomically (a temporary file renamed into place), so a failed run
+ * never leaves a partial or stale-looking output. Timing goes to stderr.
+ */
+@Command(name = "assign", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Assign credit to a rollout file with one estimator.",
+        description = "Reads rollout JSONL, runs the estimator on the whole batch and writes credit JSONL (one "
+                + "line per trajectory; see docs/rollout-format.md). The output is replaced atomically, so a "
+                + "failed run leaves no partial file. Timing goes to stderr.",
+        footer = {"", "Example:", "  apportion assign --estimator grpo --preset verl rollouts.jsonl -o credit.jsonl"})
+final class AssignCommand implements Callable<Integer> {
+    @ParentCommand
+    private Main main;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private EstimatorOptions estimator = new EstimatorOptions();
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
+    private int threads;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "Credit JSONL to write (replaced atomically).")
+    private Path out;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL to read.")
+    private Path in;
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        PrintWriter err = spec.commandLine().getErr();
+        // everything that can be checked before reading the input is checked first
+        EstimatorOptions.Resolved est = estimator.resolve(main.registry());
+        checkPaths();
+
+        long t0 = System.nanoTime();
+        Rollouts batch = RolloutJsonl.read(in);
+        long t1 = System.nanoTime();
+        err.printf(Locale.ROOT, "assign: read %s: %d trajectories in %d groups, %d tokens (%s)%n", in,
+                batch.trajectoryCount(), batch.groupCount(), batch.tokenCount(), Fmt.seconds((t1 - t0) / 1e9));
+        err.flush();
+
+        Credit credit;
+        try (Execution exec = Execution.threads(threads)) {
+            credit = est.estimator().assign(batch, est.params(), exec);
+        } catch (InputException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // the estimator refused the batch (missing signal, broken precondition): name the file
+            throw new IllegalArgumentException(in + ": " + e.getMessage(), e);
+        }
+        long t2 = System.nanoTime();
+        double sec = (t2 - t1) / 1e9;
+        err.printf(Locale.ROOT, "assign: %s: %s (%stokens/s, %d thread%s)%n", estimator.label(est), Fmt.seconds(sec),
+                Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
+        err.flush();
+
+        CreditJsonl.write(out, batch, credit);
+        err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
+        err.flush();
+        return ExitCodes.OK;
+    }
+
+    private void checkPaths() throws IOException {
+        String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".parquet")) {
+            throw new IllegalArgumentException("cannot write '" + out + "': Parquet output is not supported by this build; use .jsonl");
+        }
+        if (in.getFileName() != null && in.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            throw new IllegalArgumentException("cannot read '" + in + "': Parquet input is not supported by this build; use .jsonl");
+        }
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("cannot write '" + out + "': it is a directory");
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("cannot write '" + out + "': directory '" + dir + "' does not exist");
+        }
+        if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+            throw new IllegalArgumentException("refusing to overwrite the input '" + in + "' with credit; choose another -o");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.apportion.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.rollout.Rollouts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code apportion perf}: times one estimator on a synthetic batch ({@link SyntheticBatch}) and
+ * compares its throughput with copying the batch's tokens ({@code System.arraycopy} of a
+ * {@code float[]} as long as the batch), the floor any per-token method has to pay.
+ *
+ * <p>Each measurement runs {@code --warmup} times untimed, then {@code --runs} times timed; the
+ * median is reported. Progress goes to stderr, the result to stdout.
+ */
+@Command(name = "perf", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        header = "Time an estimator on a synthetic batch.",
+        description = "Builds a synthetic batch in memory that carries every signal the estimator requires "
+                + "(groups of 8, deterministic from --seed), times the estimator (median of --runs after "
+                + "--warmup runs) and System.arraycopy of as many floats as the batch has tokens, and prints "
+                + "tokens/s, copy tokens/s and their ratio. Progress goes to stderr.")
+final class PerfCommand implements Callable<Integer> {
+    @ParentCommand
+    private Main main;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private EstimatorOptions estimator = new EstimatorOptions();
+
+    @Option(names = "--trajectories", paramLabel = "N", defaultValue = "2048",
+            description = "Trajectories in the batch, in groups of 8 (default: ${DEFAULT-VALUE}).")
+    private int trajectories;
+
+    @Option(names = "--tokens-per-trajectory", paramLabel = "N", defaultValue = "5000",
+            description = "Tokens per trajectory (default: ${DEFAULT-VALUE}).")
+    private int tokensPerTrajectory;
+
+    @Option(names = "--steps-per-trajectory", paramLabel = "N",
+            description = "Policy spans per trajectory (default: 10 for step/turn/segment/agent-level estimators, else 1).")
+    private Integer stepsPerTrajectory;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
+    private int threads;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
+            description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+    private int runs;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "Untimed warm-up runs before the timed ones (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Seed of the synthetic batch (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    private boolean json;
+
+    /** Keeps results observable so the JIT cannot drop the timed work. */
+    private static volatile float sink;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        check(trajectories >= 1, "--trajectories must be >= 1, got " + trajectories);
+        check(tokensPerTrajectory >= 1, "--tokens-per-trajectory must be >= 1, got " + tokensPerTrajectory);
+        check(stepsPerTrajectory == null || stepsPerTrajectory >= 1, "--steps-per-trajectory must be >= 1, got " + stepsPerTrajectory);
+        check(threads >= 1, "--threads must be >= 1, got " + threads);
+        check(runs >= 1, "--runs must be >= 1, got " + runs);
+        check(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        EstimatorOptions.Resolved est = estimator.resolve(main.registry());
+        Descriptor d = est.estimator().descriptor();
+        SyntheticBatch.Spec batchSpec = SyntheticBatch.forEstimator(d, trajectories, tokensPerTrajectory,
+                stepsPerTrajectory == null ? 0 : stepsPerTrajectory, seed);
+        err.println("perf: building synthetic batch for " + d.id() + ": " + batchSpec.describe());
+        err.flush();
+        long t0 = System.nanoTime();
+        Rollouts batch = SyntheticBatch.build(batchSpec, (done, total) -> {
+            err.printf(Locale.ROOT, "perf:   %3d%% (%d/%d trajectories)%n", 100L * done / total, done, total);
+            err.flush();
+        });
+        err.printf(Locale.ROOT, "perf: built in %s; signals: %s%n", Fmt.seconds((System.nanoTime() - t0) / 1e9), signals(batchSpec));
+
+        double[] estimatorSeconds = new double[runs];
+        try (Execution exec = Execution.threads(threads)) {
+            for (int i = 0; i < warmup + runs; i++) {
+                long s = System.nanoTime();
+                Credit c = est.estimator().assign(batch, est.params(), exec);
+                double sec = (System.nanoTime() - s) / 1e9;
+                consume(c.advantages());
+                boolean timed = i >= warmup;
+                if (timed) estimatorSeconds[i - warmup] = sec;
+                err.printf(Locale.ROOT, "perf: %s %d/%d: %s%n", timed ? "run" : "warm-up",
+                        timed ? i - warmup + 1 : i + 1, timed ? runs : warmup, Fmt.seconds(sec));
+                err.flush();
+            }
+        }
+        double seconds = median(estimatorSeconds);
+        double copySeconds = median(timeCopy(batch.tokenCount()));
+        int tokens = batch.tokenCount();
+        double tokensPerSecond = tokens / seconds;
+        double copyPerSecond = tokens / copySeconds;
+        double ratio = tokensPerSecond / copyPerSecond;
+        boolean steps = SyntheticBatch.stepLevel(d);
+        int stepRows = 0;
+        for (int s = 0; s < batch.spanCount(); s++) if (batch.isPolicySpan(s)) stepRows++;
+
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("estimator", d.id());
+            m.put("preset", est.params().preset());
+            m.put("params", est.params().values());
+            m.put("trajectories", batch.trajectoryCount());
+            m.put("groups", batch.groupCount());
+            m.put("tokens", tokens);
+            m.put("tokens_per_trajectory", batchSpec.tokensPerTrajectory());
+            m.put("steps_per_trajectory", batchSpec.stepsPerTrajectory());
+            if (steps) m.put("step_rows", stepRows);
+            m.put("threads", threads);
+            m.put("warmup", warmup);
+            m.put("runs", runs);
+            m.put("seed", seed);
+            m.put("seconds", seconds);
+            m.put("seconds_min", Arrays.stream(estimatorSeconds).min().orElse(seconds));
+            m.put("seconds_runs", estimatorSeconds);
+            m.put("tokens_per_second", tokensPerSecond);
+            if (steps) m.put("step_rows_per_second", stepRows / seconds);
+            m.put("copy_seconds", copySeconds);
+            m.put("copy_tokens_per_second", copyPerSecond);
+            m.put("ratio_to_copy", ratio);
+            m.put("version", new VersionInfo().describe());
+            m.put("java", System.getProperty("java.version"));
+            out.println(new ObjectMapper().writeValueAsString(m));
+        } else {
+            out.printf(Locale.ROOT, "estimator   %s%n", estimator.label(est));
+            out.printf(Locale.ROOT, "batch       %d trajectories in %d groups, %d tokens, %d policy spans%n",
+                    batch.trajectoryCount(), batch.groupCount(), tokens, stepRows);
+            out.printf(Locale.ROOT, "threads     %d%n", threads);
+            out.printf(Locale.ROOT, "time        %s (median of %d runs after %d warm-up; fastest %s)%n", Fmt.seconds(seconds),
+                    runs, warmup, Fmt.seconds(Arrays.stream(estimatorSeconds).min().orElse(seconds)));
+            out.printf(Locale.ROOT, "throughput  %stokens/s%n", Fmt.rate(tokensPerSecond));
+            if (steps) out.printf(Locale.ROOT, "step rows   %sspans/s%n", Fmt.rate(stepRows / seconds));
+            out.printf(Locale.ROOT, "copy        %stokens/s (System.arraycopy of %d floats, %s)%n",
+                    Fmt.rate(copyPerSecond), tokens, Fmt.seconds(copySeconds));
+            out.printf(Locale.ROOT, "ratio       %.4g of copy speed%n", ratio);
+        }
+        out.flush();
+        err.flush();
+        return ExitCodes.OK;
+    }
+
+    /** Seconds per copy of {@code tokens} floats, one sample per run (each sample averages enough copies to last ~1 ms). */
+    private double[] timeCopy(int tokens) {
+        float[] src = new float[tokens];
+        for (int i = 0; i < tokens; i++) src[i] = i;
+        float[] dst = new float[tokens];
+        int reps = (int) Math.max(1, Math.min(1_000_000, 250_000L / Math.max(1, tokens)));
+        double[] samples = new double[runs];
+        for (int i = 0; i < warmup + runs; i++) {
+            long s = System.nanoTime();
+            for (int k = 0; k < reps; k++) {
+                System.arraycopy(src, 0, dst, 0, tokens);
+                src[k % tokens] = dst[(k + 1) % tokens];
+            }
+            double sec = (System.nanoTime() - s) / 1e9 / reps;
+            if (i >= warmup) samples[i - warmup] = sec;
+        }
+        consume(dst);
+        return samples;
+    }
+
+    private static void consume(float[] a) {
+        if (a.length > 0) sink += a[a.length / 2];
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static String signals(SyntheticBatch.Spec s) {
+        StringBuilder b = new StringBuilder("outcome");
+        for (String n : s.tokenSignals()) b.append(", token:").append(n);
+        for (String n : s.trajectorySignals()) b.append(", trajectory:").append(n);
+        if (s.spanRewards()) b.append(", span:reward");
+        if (s.states()) b.append(", span:state");
+        if (s.agents()) b.append(", span:agent");
+        for (String n : s.spanSignals()) b.append(", span:").append(n);
+        return b.toString();
+    }
+
+    private void check(boolean ok, String message) {
+        if (!ok) throw new ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.apportion.core.estimator.segment;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.Whitening;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GenAC, generative actor-critic ({@code genac}): segment-level GAE whose values come from a
+ * generative critic, an LLM that reasons in a chain of thought before stating the value of a
+ * partial solution.
+ *
+ * <h2>Formula</h2>
+ * For trajectory {@code i} with segments {@code k = 0 … K−1} (its policy spans, see
+ * {@link PaperSteps}), critic values {@code V_k} of the state before segment {@code k} (span
+ * signal {@code value_signal}), {@code V_K = 0}, and rewards {@code r_k} = 0 except the outcome on
+ * the last segment (optionally plus each segment's span reward):
+ * <pre>
+ *   δ_k = r_k + γ·V_{k+1} − V_k        A_k = δ_k + γλ·A_{k+1}        returns_k = A_k + V_k
+ * </pre>
+ * Every token of segment {@code k} gets {@code A_k}; then ({@code whiten}) whitening over the
+ * batch's policy tokens ({@code (A − μ)·rsqrt(var + 1e-8)}, unbiased variance), as PPO does.
+ * Returns (the critic's regression targets) are not whitened. With λ = 0 this is
+ * {@code vineppo}'s formula with critic values in place of Monte-Carlo ones.
+ *
+ * <h2>Source and fidelity</h2>
+ * Z. Shan, H. Zhong, L. Wang, L. Zhao, "Bringing Value Models Back: Generative Critics for Value
+ * Modeling in LLM Reinforcement Learning", arXiv 2604.10701 (no public code). The paper trains the
+ * actor with PPO on the generative critic's values; the critic's chain of thought and
+ * in-context conditioning are upstream of this estimator (they produce the span signal).
+ * Fidelity {@code reconstructed}: the positions at which the critic is queried (here: the start
+ * of every segment) and γ = 1, λ = 0.95 (common PPO settings for LLMs) are ours.
+ *
+ * <h2>Edge cases</h2>
+ * Every segment needs a critic value ({@link dev.apportion.core.rollout.RolloutException}
+ * naming the trajectory and span otherwise), and every trajectory with segments an outcome. A
+ * trajectory without policy spans gets nothing. With fewer than two policy tokens in the batch
+ * whitening is skipped. Span advantages hold the unwhitened {@code A_k}.
+ *
+ * <p>Stateless and thread-safe; results do not depend on the number of threads.
+ */
+public final class GenAc implements Estimator {
+    /** Registry id. */
+    public static final String ID = "genac";
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .aliases("generative_actor_critic")
+            .title("GenAC: segment-level GAE on a generative (chain-of-thought) critic's values")
+            .source("Shan, Zhong, Wang, Zhao, arXiv 2604.10701 (no public code)")
+            .granularity(Granularity.SEGMENT)
+            .methodology(Methodology.TEMPORAL_DIFFERENCE)
+            .fidelity(Fidelity.RECONSTRUCTED)
+            .groupLocal(false)
+            .requires(SignalRequirement.trajectory("outcome", "the verifier or reward model"),
+                    SignalRequirement.span("critic_value", "the generative critic's value of the state before the "
+                            + "segment (or the span signal named by value_signal)"))
+            .parameters(
+                    ParamSpec.string("value_signal", "critic_value", "span signal: critic value of the state before the segment"),
+                    ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount per segment"),
+                    ParamSpec.real("lambda", 0.95, 0.0, 1.0, "GAE λ over segments"),
+                    ParamSpec.bool("whiten", true, "whiten advantages over the batch's policy tokens"),
+                    ParamSpec.choice("step_rewards", "outcome", List.of("outcome", "outcome_and_span_rewards"),
+                            "outcome on the last segment only, or plus each segment's span reward"))
+            .preset("monte_carlo", Map.of("lambda", 1.0))
+            .summary("δ_k = r_k + γV_{k+1} − V_k over segments (V from a generative critic), A_k = δ_k + γλA_{k+1}; "
+                    + "batch-whitened")
+            .build();
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        String name = params.getString("value_signal");
+        double gamma = params.getDouble("gamma");
+        double lambda = params.getDouble("lambda");
+        boolean whiten = params.getBoolean("whiten");
+        boolean spanRewards = "outcome_and_span_rewards".equals(params.getString("step_rewards"));
+        PaperSteps steps = PaperSteps.of(batch);
+        double[] values = steps.signal(batch, name, ID, "the generative critic's value of the state before the segment", false);
+        double[] rewards = steps.outcomeRewards(batch, ID, spanRewards);
+        double[] adv = new double[steps.total()];
+        double[] ret = new double[steps.total()];
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
+            for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
+        }
+        float[] out = new float[batch.tokenCount()];
+        steps.broadcast(batch, adv, out, execution);
+        float[] returns = new float[batch.tokenCount()];
+        steps.broadcast(batch, ret, returns, execution);
+        Credit.Builder c = Credit.builder(out).returns(returns).spanAdvantages(steps.spanValues(batch, adv));
+        if (whiten) {
+            Whitening.Stats st = PaperSteps.whitenUnbiased(out, batch.mask(), 1e-8);
+            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
+        }
+        return c.diagnostic("segments", steps.total()).build();
+    }
+}

@@ -1,0 +1,315 @@
+package dev.apportion.core.estimator.segment;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MA-RLHF: PPO credit over <b>macro actions</b> — fixed n-grams of the response — with GAE run
+ * over macro steps instead of tokens.
+ *
+ * <p>Source: Y. Chai, H. Sun, H. Fang, S. Wang, Y. Sun, H. Wu, "MA-RLHF: Reinforcement
+ * Learning from Human Feedback with Macro Actions", ICLR 2025, arXiv 2410.02743; reference code
+ * ernie-research/MA-RLHF @ 807551d,
+ * {@code applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py} ({@code compute_rewards},
+ * {@code fixed_ngram_selection}, {@code modeling_macro_action},
+ * {@code get_advantages_and_returns}, the broadcast in {@code actor_loss_fn}). Fidelity:
+ * reference (the {@code reference} preset reproduces the golden vectors produced by that code).
+ *
+ * <h2>MA-RLHF on apportion's model</h2>
+ * <ul>
+ *   <li>The <b>response</b> of a trajectory runs from its first policy token to its last policy
+ *       token (preset {@code reference}: to its last token, so trailing context tokens play the
+ *       part of DeepSpeed-Chat's right padding). Context tokens inside it (tool output) are
+ *       masked positions: they count in no n-gram and are skipped when a macro is pooled.</li>
+ *   <li>Token signals: {@code value} (the critic), {@code logprob}, {@code ref_logprob} (needed
+ *       unless {@code kl_ctl} is 0), optional {@code reward}. The reward model's score is the
+ *       trajectory <b>outcome</b> (0 when absent). Token t's signals belong to the action that
+ *       produced token t (DeepSpeed-Chat's position t − 1).</li>
+ * </ul>
+ *
+ * <h2>Formula</h2>
+ * <ol>
+ *   <li>Token rewards: {@code r_t = −kl_ctl·(logprob_t − ref_logprob_t) + reward_t}; the score
+ *       {@code clip(outcome, ±reward_clip)} is added on the last policy token.</li>
+ *   <li>Macro actions ({@code termination_condition = fixed}): walking the response, a macro
+ *       ends after every {@code ngram} policy tokens; the response's last position is always a
+ *       macro of its own (so the score is not averaged away).</li>
+ *   <li>Macro value and reward: over the macro's policy tokens {@code x_1..x_q} of V and r,
+ *       {@code equal}: the mean; {@code position}: weights {@code (1/k)/Σ_{k'≤q} 1/k'};
+ *       {@code unit}: the last one. A macro without policy tokens has V = R = 0.</li>
+ *   <li>GAE over the M macros: {@code δ_j = R_j + γ·V_{j+1} − V_j} (V_M = 0),
+ *       {@code A_j = δ_j + γλ·A_{j+1}}, {@code returns_j = A_j + V_j}; no whitening.</li>
+ *   <li>Every policy token of macro j gets {@code A_j} ({@link Credit#advantages()}) and
+ *       {@code returns_j} ({@link Credit#returns()}); context tokens get 0.</li>
+ * </ol>
+ *
+ * <h2>Reference quirks ({@code reference} preset) and the corrected default</h2>
+ * <ul>
+ *   <li>{@code reference_padding}: the reference places the score at position {@code start + n}
+ *       (n = valid response tokens), which is the first padding position when the response is
+ *       right-padded; padding is skipped when macros are pooled, so the score never reaches the
+ *       advantages. Rewards and values at or after position {@code start + n + 1} are zeroed.
+ *       The terminal one-token macro is the last padded position. Default off: the response
+ *       ends at its last policy token, which carries the score.</li>
+ *   <li>{@code empty_terminal_macro}: when the n-gram walk (which stops one position before the
+ *       end) closes a macro exactly at the last position, the reference lists that boundary
+ *       twice and inserts an empty macro (V = R = 0) before the terminal one; with
+ *       {@code ngram} 1 (its argparse default) this always happens, so ngram 1 is not plain
+ *       token-level GAE. Default off: no empty macro.</li>
+ *   <li>Batch size: the reference derives boundaries from the first row and pools all rows of
+ *       the batch into one value per macro (wrong, and raising, for more than one row); here
+ *       every trajectory has its own macros.</li>
+ *   <li>{@code value_function unit} raises in the reference ({@code sigma[:, -1]} on a 1-D
+ *       tensor); here it takes the macro's last policy token, the paper's reading.</li>
+ * </ul>
+ * Only the {@code fixed} termination condition is implemented: {@code randomized} uses an
+ * unseeded shuffle, {@code ppl} receives a wrapped list in the reference and produces no inner
+ * boundaries, {@code parsing} needs a constituency parser.
+ *
+ * <h2>Parameters</h2>
+ * Defaults follow {@code run_gemma.sh} and the trainer: {@code kl_ctl} 0.05, {@code gamma} 1.0,
+ * {@code lam} 0.95, {@code ngram} 5 (argparse default 1), {@code value_function} equal,
+ * {@code reward_clip} 2.5, {@code reference_padding} false, {@code empty_terminal_macro} false.
+ *
+ * <h2>Edge cases</h2>
+ * A trajectory without policy tokens gets 0. Computed in double precision (the reference uses
+ * float32; within the golden tolerances).
+ *
+ * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
+ */
+public final class MaRlhfEstimator implements Estimator {
+    /** Registry id. */
+    public static final String ID = "ma_rlhf";
+
+    static final String EQUAL = "equal";
+    static final String POSITION = "position";
+    static final String UNIT = "unit";
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .title("MA-RLHF macro-action GAE (fixed n-gram termination)")
+            .source("Chai et al., arXiv 2410.02743 (ICLR 2025); ernie-research/MA-RLHF@807551d "
+                    + "applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py")
+            .granularity(Granularity.SEGMENT)
+            .methodology(Methodology.TEMPORAL_DIFFERENCE)
+            .fidelity(Fidelity.REFERENCE)
+            .groupLocal(true)
+            .requires(SignalRequirement.token(Rollouts.VALUE, "the critic"),
+                    SignalRequirement.token(Rollouts.LOGPROB, "the actor (unless kl_ctl is 0)"),
+                    SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model (unless kl_ctl is 0)"),
+                    SignalRequirement.trajectory("outcome", "the reward model's score"))
+            .parameters(
+                    ParamSpec.real("kl_ctl", 0.05, 0.0, null, "KL penalty coefficient of the token rewards"),
+                    ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount over macro steps"),
+                    ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda over macro steps"),
+                    ParamSpec.choice("termination_condition", "fixed", List.of("fixed"),
+                            "macro-action rule; only fixed n-grams are implemented"),
+                    ParamSpec.integer("ngram", 5, 1, null, "policy tokens per macro action (run_gemma.sh 5; argparse default 1)"),
+                    ParamSpec.choice("value_function", EQUAL, List.of(EQUAL, POSITION, UNIT),
+                            "pooling of token values/rewards in a macro: mean, 1/k position weights, or the last token"),
+                    ParamSpec.real("reward_clip", 2.5, 0.0, null, "the reward model's score is clipped to [-reward_clip, reward_clip]"),
+                    ParamSpec.bool("reference_padding", false,
+                            "trailing context tokens act as DeepSpeed-Chat padding (the score lands on the first one and is lost)"),
+                    ParamSpec.bool("empty_terminal_macro", false,
+                            "keep the reference's empty macro when an n-gram closes exactly at the last position"))
+            .preset("reference", Map.of("reference_padding", true, "empty_terminal_macro", true))
+            .preset("run_gemma", Map.of("kl_ctl", 0.05, "gamma", 1.0, "lam", 0.95, "ngram", 5, "value_function", EQUAL,
+                    "reference_padding", true, "empty_terminal_macro", true))
+            .summary("macros = n-grams of policy tokens + a one-token terminal macro; GAE over macro means of V and r")
+            .build();
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    /** Resolved parameters. */
+    record Settings(double klCtl, double gamma, double lam, int ngram, String pooling, double clip,
+                    boolean referencePadding, boolean emptyTerminalMacro) {
+        static Settings of(Params p) {
+            return new Settings(p.getDouble("kl_ctl"), p.getDouble("gamma"), p.getDouble("lam"), p.getInt("ngram"),
+                    p.getString("value_function"), p.getDouble("reward_clip"), p.getBoolean("reference_padding"),
+                    p.getBoolean("empty_terminal_macro"));
+        }
+    }
+
+    /**
+     * The macro actions of one trajectory. Positions are global token indices.
+     *
+     * @param regionStart first token of the response
+     * @param regionEnd one past its last token
+     * @param tokenRewards token rewards over the response (after the reference's zeroing)
+     * @param boundaries macro start positions, as the reference lists them (the last entry is
+     *     the terminal position)
+     * @param lengths macro lengths (last = 1)
+     */
+    record Macros(int regionStart, int regionEnd, double[] tokenRewards, int[] boundaries, int[] lengths,
+                  double[] values, double[] rewards, double[] advantages, double[] returns) {
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        Settings cfg = Settings.of(params);
+        int n = batch.trajectoryCount();
+        float[] adv = new float[batch.tokenCount()];
+        float[] ret = new float[batch.tokenCount()];
+        boolean any = false;
+        for (int i = 0; i < n && !any; i++) any = batch.lastPolicyToken(i) >= 0;
+        if (!any) return Credit.builder(adv).returns(ret).build();
+        Inputs in = Inputs.of(batch, cfg);
+        long[] macroCounts = new long[execution.chunks(n, 32)];
+        execution.forRange(n, 32, (chunk, from, to) -> {
+            long count = 0;
+            byte[] mask = batch.mask();
+            for (int i = from; i < to; i++) {
+                Macros m = macros(batch, in, cfg, i);
+                if (m == null) continue;
+                count += m.values.length;
+                for (int j = 0; j < m.boundaries.length; j++) {
+                    int a = m.boundaries[j];
+                    int b = Math.min(a + m.lengths[j], m.regionEnd);
+                    for (int t = a; t < b; t++) {
+                        if (mask[t] == 0) continue;
+                        adv[t] = (float) m.advantages[j];
+                        ret[t] = (float) m.returns[j];
+                    }
+                }
+            }
+            macroCounts[chunk] = count;
+        });
+        long macros = 0;
+        for (long c : macroCounts) macros += c;
+        return Credit.builder(adv).returns(ret).diagnostic("macro_actions", macros).build();
+    }
+
+    /** The signals the estimator reads. */
+    record Inputs(float[] value, float[] logprob, float[] ref, float[] reward, float[] outcome) {
+        static Inputs of(Rollouts batch, Settings cfg) {
+            float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
+            float[] lp = null;
+            float[] rf = null;
+            if (cfg.klCtl() != 0) {
+                lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the actor's log-probabilities");
+                rf = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference model's log-probabilities");
+            }
+            return new Inputs(value, lp, rf, batch.tokenSignal(Rollouts.REWARD), batch.outcome());
+        }
+    }
+
+    /** Macro actions, values, rewards and GAE of trajectory {@code i}, or null without policy tokens. */
+    static Macros macros(Rollouts batch, Inputs in, Settings cfg, int i) {
+        int last = batch.lastPolicyToken(i);
+        if (last < 0) return null;
+        byte[] mask = batch.mask();
+        int start = batch.tokenStart(i);
+        while (mask[start] == 0) start++;
+        int end = cfg.referencePadding() ? batch.tokenEnd(i) : last + 1;
+        int w = end - start;
+        int valid = 0;
+        for (int t = start; t < end; t++) valid += mask[t];
+        double[] r = new double[w];
+        double[] v = new double[w];
+        for (int k = 0; k < w; k++) {
+            int t = start + k;
+            double x = 0;
+            if (cfg.klCtl() != 0) x = -cfg.klCtl() * ((double) in.logprob()[t] - in.ref()[t]);
+            if (in.reward() != null) x += in.reward()[t];
+            r[k] = x;
+            v[k] = in.value()[t];
+        }
+        double score = in.outcome() == null || Float.isNaN(in.outcome()[i]) ? 0 : in.outcome()[i];
+        score = Math.max(-cfg.clip(), Math.min(cfg.clip(), score));
+        if (cfg.referencePadding()) {
+            // DeepSpeed-Chat: score at start + n (capped at the last position), zero from start + n + 1 on
+            r[Math.min(valid, w - 1)] += score;
+            for (int k = valid + 1; k < w; k++) {
+                r[k] = 0;
+                v[k] = 0;
+            }
+        } else {
+            r[w - 1] += score;
+        }
+
+        int[] bounds = new int[w + 2];
+        int nb = 0;
+        bounds[nb++] = start;
+        int count = 0;
+        for (int k = 0; k + 1 < w; k++) {
+            count += mask[start + k];
+            if (count == cfg.ngram()) {
+                bounds[nb++] = start + k + 1;
+                count = 0;
+            }
+        }
+        int terminal = end - 1;
+        if (cfg.emptyTerminalMacro() || bounds[nb - 1] != terminal) bounds[nb++] = terminal;
+        int[] boundaries = Arrays.copyOf(bounds, nb);
+        int[] lengths = new int[nb];
+        for (int j = 0; j + 1 < nb; j++) lengths[j] = boundaries[j + 1] - boundaries[j];
+        lengths[nb - 1] = 1;
+
+        double[] mv = new double[nb];
+        double[] mr = new double[nb];
+        for (int j = 0; j < nb; j++) {
+            int a = boundaries[j] - start;
+            int b = Math.min(a + lengths[j], w);
+            mv[j] = pool(cfg.pooling(), mask, start, a, b, v);
+            mr[j] = pool(cfg.pooling(), mask, start, a, b, r);
+        }
+        double[] ma = new double[nb];
+        double[] mret = new double[nb];
+        double next = 0;
+        double gae = 0;
+        for (int j = nb - 1; j >= 0; j--) {
+            double delta = mr[j] + cfg.gamma() * next - mv[j];
+            gae = delta + cfg.gamma() * cfg.lam() * gae;
+            ma[j] = gae;
+            mret[j] = gae + mv[j];
+            next = mv[j];
+        }
+        return new Macros(start, end, r, boundaries, lengths, mv, mr, ma, mret);
+    }
+
+    /** Pools {@code x[a..b)} over positions whose token is a policy token. */
+    private static double pool(String pooling, byte[] mask, int start, int a, int b, double[] x) {
+        int q = 0;
+        for (int k = a; k < b; k++) q += mask[start + k];
+        if (q == 0) return 0;
+        switch (pooling) {
+            case POSITION: {
+                double h = 0;
+                for (int k = 1; k <= q; k++) h += 1.0 / k;
+                double sum = 0;
+                int idx = 0;
+                for (int k = a; k < b; k++) {
+                    if (mask[start + k] == 0) continue;
+                    idx++;
+                    sum += (1.0 / idx) / h * x[k];
+                }
+                return sum;
+            }
+            case UNIT: {
+                for (int k = b - 1; k >= a; k--) if (mask[start + k] != 0) return x[k];
+                return 0;
+            }
+            case EQUAL:
+            default: {
+                double sum = 0;
+                for (int k = a; k < b; k++) if (mask[start + k] != 0) sum += x[k];
+                return sum / q;
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.apportion.core.estimator.step;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.estimator.segment.PaperSteps;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CAPO, credit assignment with an LLM as generative process reward model ({@code capo}): a
+ * frozen LLM lists the wrong steps of each response, several critiques are combined by voting,
+ * and every token of a step voted wrong loses a process penalty on top of the verifiable
+ * outcome reward.
+ *
+ * <h2>Formula</h2>
+ * For trajectory {@code i} with verifier outcome {@code r_v} (the trajectory outcome) and steps
+ * {@code k} (its policy spans, see {@link PaperSteps}), with {@code v_k ∈ [0, 1]} the fraction of
+ * the N critiques that list step k as wrong (span signal {@code error_signal}; 0 or 1 for a single
+ * critique or a step verifier):
+ * <pre>
+ *   wrong_k = v_k &gt; 1/2 (majority) | v_k = 1 (intersection) | v_k &gt; 0 (union)
+ *   R_{i,t} = W_whole·r_v − W_process·[t in a wrong step]
+ * </pre>
+ * then ({@code normalization}):
+ * <ul>
+ *   <li>{@code group_tokens} (default): {@code A = (R − μ)/(σ + ε)}, μ and σ over every policy
+ *       token of the group (token-weighted);</li>
+ *   <li>{@code outcome_plus_penalty}: {@code A = (W_whole·r_v − μ_g)/(σ_g + ε) − W_process·[wrong]},
+ *       an outcome z-score over the group's trajectories plus the raw penalty;</li>
+ *   <li>{@code none}: {@code A = R}.</li>
+ * </ul>
+ *
+ * <h2>Source and fidelity</h2>
+ * G. Xie, Y. Shi, H. Tian, T. Yao, X. Zhang, J. Xu, "CAPO: Towards Enhancing LLM Reasoning through
+ * (Verifiable) Generative Credit Assignment", arXiv 2508.02298 (code not released: andyclsr/CAPO
+ * holds a README only). Fidelity {@code reconstructed}: the reward form {@code C − P} on wrong
+ * steps and the three voting rules follow the paper's overview figure; the normalization of the
+ * token rewards and the weights {@code W_whole = 2}, {@code W_process = 1} are ours (the paper's
+ * values were not recovered; it argues for an asymmetric weighting, which 2 and 1 satisfy: a
+ * correct response with flagged steps still earns more than any incorrect one).
+ *
+ * <h2>Edge cases</h2>
+ * No step flagged: pure outcome credit. A correct answer with flagged steps gives those tokens
+ * {@code W_whole − W_process}. A group whose token rewards are all equal gets 0 (and so does a
+ * group with fewer than two policy tokens, or, for {@code outcome_plus_penalty}, a one-trajectory
+ * group's outcome term). Vote fractions outside [0, 1], a step without a vote value, or a
+ * trajectory without an outcome are {@link RolloutException}s.
+ *
+ * <p>Stateless and thread-safe; results do not depend on the number of threads.
+ */
+public final class Capo implements Estimator {
+    /** Registry id. */
+    public static final String ID = "capo";
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .title("CAPO: verifier outcome minus a penalty on steps an LLM critic votes wrong")
+            .source("Xie, Shi, Tian, Yao, Zhang, Xu, arXiv 2508.02298 (no public code)")
+            .granularity(Granularity.STEP)
+            .methodology(Methodology.MODEL_BASED)
+            .fidelity(Fidelity.RECONSTRUCTED)
+            .groupLocal(true)
+            .requires(SignalRequirement.trajectory("outcome", "the rule-based verifier (0/1)"),
+                    SignalRequirement.span("step_error_votes",
+                            "the LLM-as-GenPRM critiques: fraction of critiques listing the step as wrong "
+                                    + "(or the span signal named by error_signal)"))
+            .parameters(
+                    ParamSpec.string("error_signal", "step_error_votes",
+                            "span signal: fraction in [0,1] of the critiques that list the step as wrong"),
+                    ParamSpec.choice("voting", "majority", List.of("majority", "intersection", "union"),
+                            "wrong if more than half, all, or any of the critiques list the step"),
+                    ParamSpec.real("w_whole", 2.0, 0.0, null, "weight of the verifier outcome (our assumption: 2)"),
+                    ParamSpec.real("w_process", 1.0, 0.0, null, "penalty on tokens of wrong steps (our assumption: 1)"),
+                    ParamSpec.choice("normalization", "group_tokens", List.of("group_tokens", "outcome_plus_penalty", "none"),
+                            "group_tokens: z-score over the group's policy tokens; outcome_plus_penalty: outcome "
+                                    + "z-score minus the raw penalty; none: raw token rewards"),
+                    ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"),
+                            "standard deviation convention of the normalization"),
+                    ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
+            .preset("intersection", Map.of("voting", "intersection"))
+            .preset("union", Map.of("voting", "union"))
+            .summary("R_t = W_whole·r_v − W_process·[step of t voted wrong]; A = z-score of R over the group's tokens")
+            .build();
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        String signal = params.getString("error_signal");
+        String voting = params.getString("voting");
+        double wWhole = params.getDouble("w_whole");
+        double wProcess = params.getDouble("w_process");
+        String norm = params.getString("normalization");
+        boolean unbiased = "unbiased".equals(params.getString("std"));
+        double eps = params.getDouble("epsilon");
+
+        double[] outcome = requireOutcome(batch, ID, "the rule-based verifier's verdict");
+        PaperSteps steps = PaperSteps.of(batch);
+        double[] votes = steps.signal(batch, signal, ID, "fraction of LLM critiques listing the step as wrong", false);
+        int nSteps = steps.total();
+        boolean[] wrong = new boolean[nSteps];
+        for (int k = 0; k < nSteps; k++) {
+            double v = votes[k];
+            if (v < -1e-9 || v > 1 + 1e-9) {
+                int i = steps.trajectory(k);
+                int local = steps.span(k) - batch.spanStart(i);
+                throw new RolloutException(batch.describe(i) + ": spans[" + local + "].signals." + signal
+                        + " must be a vote fraction in [0, 1], got " + v, i, "spans[" + local + "].signals." + signal);
+            }
+            wrong[k] = vote(voting, v);
+        }
+        double[] reward = new double[nSteps];
+        for (int k = 0; k < nSteps; k++) {
+            reward[k] = wWhole * outcome[steps.trajectory(k)] - (wrong[k] ? wProcess : 0.0);
+        }
+
+        double[] adv = new double[nSteps];
+        int groups = batch.groupCount();
+        switch (norm) {
+            case "none":
+                System.arraycopy(reward, 0, adv, 0, nSteps);
+                break;
+            case "group_tokens": {
+                double[] n = new double[groups];
+                double[] sum = new double[groups];
+                for (int k = 0; k < nSteps; k++) {
+                    int g = batch.trajectoryGroup(steps.trajectory(k));
+                    int len = tokens(batch, steps, k);
+                    n[g] += len;
+                    sum[g] += len * reward[k];
+                }
+                double[] mean = new double[groups];
+                for (int g = 0; g < groups; g++) mean[g] = n[g] == 0 ? 0 : sum[g] / n[g];
+                double[] ss = new double[groups];
+                for (int k = 0; k < nSteps; k++) {
+                    int g = batch.trajectoryGroup(steps.trajectory(k));
+                    double d = reward[k] - mean[g];
+                    ss[g] += tokens(batch, steps, k) * d * d;
+                }
+                for (int k = 0; k < nSteps; k++) {
+                    int g = batch.trajectoryGroup(steps.trajectory(k));
+                    if (n[g] < 2) continue;
+                    double sd = Math.sqrt(ss[g] / (unbiased ? n[g] - 1 : n[g]));
+                    adv[k] = (reward[k] - mean[g]) / (sd + eps);
+                }
+                break;
+            }
+            case "outcome_plus_penalty": {
+                double[] z = zScores(batch, outcome, wWhole, unbiased, eps);
+                for (int k = 0; k < nSteps; k++) adv[k] = z[steps.trajectory(k)] - (wrong[k] ? wProcess : 0.0);
+                break;
+            }
+            default:
+                throw new IllegalStateException("normalization " + norm);
+        }
+        float[] out = new float[batch.tokenCount()];
+        steps.broadcast(batch, adv, out, execution);
+        int flagged = 0;
+        for (boolean w : wrong) if (w) flagged++;
+        return Credit.builder(out)
+                .spanAdvantages(steps.spanValues(batch, adv))
+                .diagnostic("steps", nSteps)
+                .diagnostic("wrong_steps", flagged)
+                .build();
+    }
+
+    /** The voting rule applied to one step's vote fraction. */
+    static boolean vote(String rule, double fraction) {
+        switch (rule) {
+            case "majority": return fraction > 0.5;
+            case "intersection": return fraction >= 1 - 1e-9;
+            case "union": return fraction > 1e-9;
+            default: throw new IllegalArgumentException("unknown voting rule '" + rule + "'");
+        }
+    }
+
+    private static int tokens(Rollouts batch, PaperSteps steps, int k) {
+        int s = steps.span(k);
+        return batch.spanTokenEnd(s) - batch.spanTokenStart(s);
+    }
+
+    /** Group z-scores of {@code scale·x} per trajectory (0 for groups of one). */
+    static double[] zScores(Rollouts batch, double[] x, double scale, boolean unbiased, double eps) {
+        int groups = batch.groupCount();
+        int[] start = batch.groupMemberStart();
+        int[] members = batch.groupMembers();
+        double[] out = new double[x.length];
+        for (int g = 0; g < groups; g++) {
+            int m = start[g + 1] - start[g];
+            if (m < 2) continue;
+            double sum = 0;
+            for (int j = start[g]; j < start[g + 1]; j++) sum += scale * x[members[j]];
+            double mean = sum / m;
+            double ss = 0;
+            for (int j = start[g]; j < start[g + 1]; j++) {
+                double d = scale * x[members[j]] - mean;
+                ss += d * d;
+            }
+            double sd = Math.sqrt(ss / (unbiased ? m - 1 : m));
+            for (int j = start[g]; j < start[g + 1]; j++) out[members[j]] = (scale * x[members[j]] - mean) / (sd + eps);
+        }
+        return out;
+    }
+
+    /** The outcome of every trajectory; absent outcomes are an error. */
+    static double[] requireOutcome(Rollouts batch, String estimator, String producedBy) {
+        float[] o = batch.outcome();
+        int n = batch.trajectoryCount();
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            float v = o == null ? Float.NaN : o[i];
+            if (Float.isNaN(v)) {
+                throw new RolloutException(batch.describe(i) + ": estimator '" + estimator + "' needs the outcome ("
+                        + producedBy + ") but it is absent", i, "outcome");
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.apportion.io.golden;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apportion.core.credit.EstimatorRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code reasoning.jsonl} through the real loader and {@link Conformance}: every case is claimed
+ * by {@link ReasoningAdapter} and all 35 pass with the {@code reference} preset.
+ */
+class ReasoningAdapterTest {
+    private static List<GoldenCase> load() throws IOException {
+        try (InputStream in = ReasoningAdapterTest.class.getResourceAsStream("/golden/reasoning.jsonl")) {
+            assertNotNull(in, "test resource /golden/reasoning.jsonl");
+            return GoldenCases.load(new InputStreamReader(in, StandardCharsets.UTF_8), "reasoning.jsonl");
+        }
+    }
+
+    @Test
+    void everyReasoningCasePassesThroughConformance() throws IOException {
+        List<GoldenCase> cases = load();
+        List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
+        List<String> notPassed = new ArrayList<>();
+        Map<String, Integer> passed = new TreeMap<>();
+        for (int k = 0; k < cases.size(); k++) {
+            CaseResult r = results.get(k);
+            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            else passed.merge(cases.get(k).estimator(), 1, Integer::sum);
+        }
+        assertEquals(List.of(), notPassed);
+        assertEquals(new Conformance.Summary(35, 0, 0), Conformance.summarize(results));
+        assertEquals(new TreeMap<>(Map.of("a_grae", 4, "adora", 4, "adora_vl", 5, "ma_rlhf", 5, "pure", 5, "pure_reward", 5,
+                "temporal_schedule", 7)), passed);
+    }
+
+    @Test
+    void theReasoningAdapterClaimsEveryCase() throws IOException {
+        for (GoldenCase c : load()) {
+            GoldenAdapter a = GoldenAdapters.find(c, GoldenAdapters.all());
+            assertNotNull(a, c.name());
+            assertSame(ReasoningAdapter.class, a.getClass(), c.name());
+            assertEquals(ReasoningAdapter.PRESET, a.adapt(c).preset());
+        }
+    }
+
+    @Test
+    void withTheEstimatorsDefaultsQuirkCasesFail() throws IOException {
+        // the corrected defaults must not reproduce the reference's quirks: run a quirk case without the preset
+        GoldenCase quirk = null;
+        for (GoldenCase c : load()) if (c.name().endsWith("padded_response_reward_masked_out")) quirk = c;
+        assertNotNull(quirk);
+        GoldenCase q = quirk;
+        GoldenAdapter defaults = new GoldenAdapter() {
+            private final ReasoningAdapter inner = new ReasoningAdapter();
+
+            @Override
+            public String name() {
+                return "reasoning with defaults";
+            }
+
+            @Override
+            public boolean accepts(GoldenCase c) {
+                return inner.accepts(c);
+            }
+
+            @Override
+            public AdaptedCase adapt(GoldenCase c) {
+                AdaptedCase a = inner.adapt(c);
+                return new AdaptedCase(a.batch(), a.tokenIndex(), a.estimator(), null, a.params());
+            }
+
+            @Override
+            public Comparison.Result compare(GoldenCase c, AdaptedCase a, dev.apportion.core.credit.Credit credit) {
+                return inner.compare(c, a, credit);
+            }
+        };
+        CaseResult r = Conformance.run(q, EstimatorRegistry.global(), List.of(defaults));
+        assertEquals(CaseResult.Status.FAILED, r.status(), r.detail());
+        assertTrue(r.detail().contains("outside tolerance"), r.detail());
+    }
+
+    @Test
+    void malformedPureInputIsRejectedWithItsRow() throws IOException {
+        GoldenCase pure = null;
+        for (GoldenCase c : load()) if ("pure".equals(c.estimator())) pure = c;
+        assertNotNull(pure);
+        ObjectNode input = pure.input().deepCopy();
+        ((ArrayNode) input.get("num_steps")).set(0, 99);
+        GoldenCase bad = new GoldenCase(pure.name(), pure.reference(), pure.estimator(), pure.preset(), pure.params(), input,
+                pure.expectedAdvantages(), pure.expectedReturns(), pure.expectedClipScale(), pure.expectedError(), pure.expected(),
+                pure.compare(), pure.atol(), pure.rtol(), pure.source());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReasoningAdapter().adapt(bad));
+        assertTrue(e.getMessage().contains("num_steps[0]"), e.getMessage());
+    }
+}
