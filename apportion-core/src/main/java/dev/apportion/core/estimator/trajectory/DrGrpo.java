@@ -84,6 +84,6 @@ public final class DrGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return Grpo.run(ID, batch, params, execution, GroupNormalization.Scale.NONE, false);
+        return Grpo.run(ID, batch, params, execution, GroupNormalization.Scale.NONE, false, null);
     }
 }

@@ -136,17 +136,23 @@ public final class Grpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls, e.g. by {@code apportion perf}). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         GroupNormalization.Scale scale = byStd
                 ? GroupNormalization.Scale.valueOf(params.getString("scale_rewards").toUpperCase(java.util.Locale.ROOT))
                 : GroupNormalization.Scale.NONE;
         boolean nts = params.getString("multi_objective_aggregation").equals("normalize_then_sum");
-        return run(ID, batch, params, execution, scale, nts);
+        return run(ID, batch, params, execution, scale, nts, buffers);
     }
 
     /** The computation shared with {@link DrGrpo}. */
     static Credit run(String id, Rollouts batch, Params params, Execution execution, GroupNormalization.Scale scale,
-                      boolean normalizeThenSum) {
+                      boolean normalizeThenSum, Credit.Buffers buffers) {
         GroupNormalization.Settings s = GroupNormalization.settings(params, scale, normalizeThenSum);
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, id);
         if (batch.trajectoryCount() == 0) return Credit.builder(new float[batch.tokenCount()]).build();
@@ -158,7 +164,7 @@ public final class Grpo implements Estimator {
         double[] perTraj = normalizeThenSum
                 ? GroupNormalization.normalizeThenSum(batch, OutcomeScores.components(batch, s.weights(), s.skipMissing(), id), s, st)
                 : GroupNormalization.advantages(batch, OutcomeScores.scores(batch, s.weights(), s.skipMissing(), id), s, st);
-        float[] adv = TokenCredit.assign(batch, perTraj, shaping, id, execution);
+        float[] adv = TokenCredit.assign(batch, perTraj, shaping, id, execution, buffers);
         return Credit.builder(adv).returns(adv)
                 .diagnostic("groups", st.groups)
                 .diagnostic("singleton_groups", st.singletonGroups)

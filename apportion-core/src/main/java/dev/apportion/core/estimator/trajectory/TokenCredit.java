@@ -87,12 +87,43 @@ final class TokenCredit {
      * @return per-token values, 0 on context tokens (a fresh array)
      */
     static float[] assign(Rollouts b, double[] perTrajectory, Shaping s, String estimator, Execution ex) {
+        return assign(b, perTrajectory, s, estimator, ex, null);
+    }
+
+    /**
+     * As {@link #assign(Rollouts, double[], Shaping, String, Execution)}, writing the broadcast
+     * into {@code buffers.advantages(n)} when buffers are given (every token is overwritten).
+     */
+    static float[] assign(Rollouts b, double[] perTrajectory, Shaping s, String estimator, Execution ex,
+                          dev.apportion.core.credit.Credit.Buffers buffers) {
         if (s.clip()) {
             for (int i = 0; i < perTrajectory.length; i++) {
                 perTrajectory[i] = Math.max(s.clipLo(), Math.min(s.clipHi(), perTrajectory[i]));
             }
         }
-        return s.klActive() ? cumulative(b, perTrajectory, s, estimator, ex) : broadcast(b, perTrajectory, ex);
+        if (s.klActive()) return cumulative(b, perTrajectory, s, estimator, ex);
+        return buffers == null ? broadcast(b, perTrajectory, ex) : broadcastInto(b, perTrajectory, ex, buffers.advantages(b.tokenCount()));
+    }
+
+    /**
+     * Like {@link #broadcast} into a caller's array of unspecified contents: every token is
+     * written (the value on policy tokens, 0 on context tokens), in one pass.
+     *
+     * @param perTrajectory read
+     * @param out written, one per token
+     */
+    static float[] broadcastInto(Rollouts b, double[] perTrajectory, Execution ex, float[] out) {
+        int[] spanOff = b.trajectorySpanOffsets();
+        int[] tokOff = b.spanTokenOffsets();
+        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = (float) perTrajectory[i];
+                for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
+                    Arrays.fill(out, tokOff[s], tokOff[s + 1], b.isPolicySpan(s) ? v : 0f);
+                }
+            }
+        });
+        return out;
     }
 
     /**
