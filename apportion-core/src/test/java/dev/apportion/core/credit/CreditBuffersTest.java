@@ -31,11 +31,26 @@ class CreditBuffersTest {
     void defaultAssignIgnoresBuffers() {
         Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 3)
                 .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).build();
+        Estimator opo = new dev.apportion.core.estimator.trajectory.Opo();
+        Params p = Params.defaults(opo.descriptor());
+        Credit.Buffers b = new Credit.Buffers();
+        Credit c = opo.assign(batch, p, Execution.sequential(), b);
+        assertArrayEquals(opo.assign(batch, p).advantages(), c.advantages());
+        assertNotSame(b.advantages(batch.tokenCount()), c.advantages());
+    }
+
+    /** GRPO writes into the buffer and overwrites every token, context tokens included, whatever it held. */
+    @Test
+    void grpoWritesIntoDirtyBuffers() {
+        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 2).span(Role.POLICY, 3)
+                .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
+                .trajectory("g", "c").outcome(0.5).span(Role.POLICY, 1).build();
         Estimator grpo = new Grpo();
         Params p = Params.defaults(grpo.descriptor());
         Credit.Buffers b = new Credit.Buffers();
+        java.util.Arrays.fill(b.advantages(batch.tokenCount()), 42f);
         Credit c = grpo.assign(batch, p, Execution.sequential(), b);
+        assertSame(b.advantages(batch.tokenCount()), c.advantages());
         assertArrayEquals(grpo.assign(batch, p).advantages(), c.advantages());
-        assertNotSame(b.advantages(batch.tokenCount()), c.advantages());
     }
 }
