@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
 
 import java.util.ArrayList;
@@ -88,7 +88,7 @@ public final class Agentic extends FamilyBase {
     record State(int t, int p, int last, boolean answered) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int[] trace;
         final int tools;
         final int h;
@@ -113,11 +113,6 @@ public final class Agentic extends FamilyBase {
 
         int answer() {
             return tools;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -148,11 +143,6 @@ public final class Agentic extends FamilyBase {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
 
 import java.util.LinkedHashMap;
@@ -60,16 +60,11 @@ public final class DiscountingChain extends FamilyBase {
     record State(int t, int context) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final double[] rewards = {1, 1, 1, 1, 1};
 
         Rules(int bonus) {
             rewards[bonus] += 0.1;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -100,11 +95,6 @@ public final class DiscountingChain extends FamilyBase {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

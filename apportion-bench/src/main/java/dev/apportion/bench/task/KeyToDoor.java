@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -113,7 +113,7 @@ public final class KeyToDoor extends FamilyBase {
     record State(int pos, boolean key, boolean opened, int cell) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;
         final int[] layout;
         final boolean random;
@@ -130,11 +130,6 @@ public final class KeyToDoor extends FamilyBase {
             this.appleMean = appleMean;
             this.appleHalf = appleHalf;
             this.treasure = treasure;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -165,11 +160,6 @@ public final class KeyToDoor extends FamilyBase {
         @Override
         public int turn(State s) {
             return s.pos;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -75,7 +75,7 @@ public final class MultiAgent extends FamilyBase {
     record State(int t, int lead, boolean ok) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int n;
         final int rounds;
         final int sym;
@@ -101,11 +101,6 @@ public final class MultiAgent extends FamilyBase {
 
         boolean decisiveTurn(int t) {
             return t == 0 || (t >= (rounds - 1) * n && t % n != 0);
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -136,11 +131,6 @@ public final class MultiAgent extends FamilyBase {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

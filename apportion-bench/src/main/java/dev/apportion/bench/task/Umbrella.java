@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -70,18 +70,13 @@ public final class Umbrella extends FamilyBase {
     record State(int t, int need, int has) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;
         final int nd;
 
         Rules(int len, int nd) {
             this.len = len;
             this.nd = nd;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -114,11 +109,6 @@ public final class Umbrella extends FamilyBase {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override
