@@ -167,16 +167,6 @@ public final class GoldenJson {
         return n;
     }
 
-    /** Same as {@link #prefixLength(double[], String)} for an integer mask. */
-    public static int prefixLength(int[] mask, String what) {
-        int n = 0;
-        while (n < mask.length && mask[n] != 0) n++;
-        for (int j = n; j < mask.length; j++) {
-            if (mask[j] != 0) throw new IllegalArgumentException(what + " is not a prefix of ones");
-        }
-        return n;
-    }
-
     /** Adds one span per maximal run of equal {@code policy[from..to)}: policy where true, context where false. */
     public static void spans(RolloutsBuilder b, boolean[] policy, int from, int to) {
         spans(b, policy, from, to, null);
@@ -196,13 +186,6 @@ public final class GoldenJson {
 
     /** {@code mask[t] != 0} for each entry. */
     public static boolean[] nonZero(double[] mask) {
-        boolean[] out = new boolean[mask.length];
-        for (int t = 0; t < out.length; t++) out[t] = mask[t] != 0;
-        return out;
-    }
-
-    /** Same as {@link #nonZero(double[])} for an integer mask. */
-    public static boolean[] nonZero(int[] mask) {
         boolean[] out = new boolean[mask.length];
         for (int t = 0; t < out.length; t++) out[t] = mask[t] != 0;
         return out;

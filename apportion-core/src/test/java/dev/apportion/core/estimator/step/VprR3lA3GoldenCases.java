@@ -78,7 +78,7 @@ final class VprR3lA3GoldenCases {
 
     private static Built vpr(Case c) {
         JsonNode in = c.input();
-        int[][] mask = GoldenJson.intMatrix(in.get("response_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
         int rows = mask.length;
         String[] traj = GoldenJson.strings(in.get("traj_uid"));
         Map<String, List<Integer>> byTraj = GoldenJson.groupRows(traj);
@@ -112,7 +112,7 @@ final class VprR3lA3GoldenCases {
 
     private static Built a3(Case c) {
         JsonNode in = c.input();
-        int[][] mask = GoldenJson.intMatrix(in.get("response_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
         int[][] ids = GoldenJson.intMatrix(in.get("responses"));
         int rows = mask.length;
         String[] traj = GoldenJson.strings(in.get("traj_uid"));
@@ -163,7 +163,7 @@ final class VprR3lA3GoldenCases {
 
     private static Built r3l(Case c) {
         JsonNode in = c.input();
-        int[][] mask = GoldenJson.intMatrix(in.get("action_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("action_mask"));
         int rows = mask.length;
         String[] tid = new String[rows];
         String[] rid = new String[rows];
@@ -191,7 +191,7 @@ final class VprR3lA3GoldenCases {
             if (!steps) b.signal(R3lEstimator.RETRY_STEP, in.get("retry_step").get(rs.get(0)).asDouble());
             int ord = 0;
             for (int r : rs) {
-                int[] m = mask[r];
+                double[] m = mask[r];
                 tokenIndex[r] = GoldenJson.consecutive(base, m.length);
                 base += m.length;
                 double retry = in.get("retry_step").get(r).asDouble();
@@ -216,7 +216,7 @@ final class VprR3lA3GoldenCases {
     // ---- shared --------------------------------------------------------------------------
 
     /** Token index of every padded position when each row is a policy span plus a context span. */
-    private static int[][] padded(Rollouts batch, int[][] mask, int[] rowTraj, int[] rowOrdinal) {
+    private static int[][] padded(Rollouts batch, double[][] mask, int[] rowTraj, int[] rowOrdinal) {
         int[][] out = new int[mask.length][];
         for (int r = 0; r < mask.length; r++) {
             int s = batch.spanStart(rowTraj[r]) + 2 * rowOrdinal[r];
