@@ -71,6 +71,14 @@ public final class GoldenJson {
         return out;
     }
 
+    /**
+     * The golden files' pass criterion {@code |got − want| ≤ atol + rtol·|want|}, defined once
+     * for every golden test. NaN on either side fails.
+     */
+    public static boolean close(double want, double got, double atol, double rtol) {
+        return Math.abs(got - want) <= atol + rtol * Math.abs(want);
+    }
+
     // ---- values ----------------------------------------------------------------------------
 
     /** A JSON value as plain Java (Integer/Long/Double/Boolean/String/List/Map, or null). */

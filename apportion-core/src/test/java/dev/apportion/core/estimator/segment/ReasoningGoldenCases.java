@@ -62,7 +62,7 @@ final class ReasoningGoldenCases {
     record Case(String name, String estimator, Rollouts batch, int[][] tokenIndex, Map<String, Object> params,
                 Map<String, Object> rawParams, JsonNode input, JsonNode expected, double atol, double rtol) {
         boolean close(double want, double got) {
-            return Math.abs(got - want) <= atol + rtol * Math.abs(want);
+            return GoldenJson.close(want, got, atol, rtol);
         }
     }
 

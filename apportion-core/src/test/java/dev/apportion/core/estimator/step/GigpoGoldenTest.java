@@ -123,7 +123,7 @@ class GigpoGoldenTest {
                 float g = got[c.tokenIndex()[row][col]];
                 if (c.mask()[row][col] != 0) {
                     double w = want.get(row).get(col).asDouble();
-                    if (Math.abs(g - w) > c.atol() + c.rtol() * Math.abs(w)) {
+                    if (!GoldenJson.close(w, g, c.atol(), c.rtol())) {
                         fail(c.name() + ": " + what + "[" + row + "][" + col + "] want " + w + " got " + g);
                     }
                 } else if (zeroOffMask && g != 0f) {

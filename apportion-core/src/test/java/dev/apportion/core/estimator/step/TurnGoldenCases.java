@@ -103,7 +103,7 @@ final class TurnGoldenCases {
             for (int t = 0; t < w[i].length; t++) {
                 double g = got[built.tokenIndex()[i][t]];
                 boolean ok;
-                if (built.mask()[i][t] == 1f) ok = Math.abs(g - w[i][t]) <= c.atol() + c.rtol() * Math.abs(w[i][t]);
+                if (built.mask()[i][t] == 1f) ok = GoldenJson.close(w[i][t], g, c.atol(), c.rtol());
                 else ok = !zeroOffMask || g == 0.0;
                 if (!ok) {
                     if (bad++ == 0) first.append(what).append("[").append(i).append("][").append(t).append("] want ")
