@@ -1,11 +1,8 @@
 package dev.apportion.catalog;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +19,8 @@ public final class Checklist {
     public static final String RESOURCE = "/dev/apportion/catalog/checklist.json";
     public static final int FORMAT_VERSION = 1;
 
-    private static volatile Checklist bundled;
+    private static final CatalogFile.Bundled<Checklist> BUNDLED =
+            new CatalogFile.Bundled<>(RESOURCE, "checklist.json", "checklist", Checklist::parse);
 
     private final String version;
     private final List<ChecklistItem> items;
@@ -34,38 +32,15 @@ public final class Checklist {
 
     /** The bundled checklist (parsed once). */
     public static Checklist load() {
-        Checklist c = bundled;
-        if (c == null) {
-            synchronized (Checklist.class) {
-                c = bundled;
-                if (c == null) {
-                    try (InputStream in = Checklist.class.getResourceAsStream(RESOURCE)) {
-                        if (in == null) throw new IllegalStateException("bundled checklist " + RESOURCE + " is missing from the class path");
-                        c = bundled = parse(in, "checklist.json");
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot read bundled checklist " + RESOURCE, e);
-                    }
-                }
-            }
-        }
-        return c;
+        return BUNDLED.get();
     }
 
     /** Parses and validates a checklist file. */
     public static Checklist parse(InputStream in, String source) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(in);
-        } catch (JsonProcessingException e) {
-            throw new IOException(source + ": not valid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new CatalogFormatException(source + ": top level must be a JSON object");
+        JsonNode root = CatalogFile.readObject(in, source);
         JsonFields f = new JsonFields(source);
         if (!f.text(root, "format").equals("apportion-checklist")) throw f.error("format", "must be 'apportion-checklist'");
-        int fv = f.integer(root, "format_version");
-        if (fv > FORMAT_VERSION || fv < 1) {
-            throw new CatalogFormatException(source + ": format version " + fv + " is newer than this reader (supports up to " + FORMAT_VERSION + ")");
-        }
+        CatalogFile.formatVersion(root, f, source, FORMAT_VERSION);
         List<ChecklistItem> items = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         int index = 0;

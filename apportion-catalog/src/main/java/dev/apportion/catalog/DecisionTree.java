@@ -1,11 +1,8 @@
 package dev.apportion.catalog;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,7 +27,8 @@ public final class DecisionTree {
     public static final List<String> TEMPORAL_FAMILIES = List.of("process_verifiable", "rollout_counterfactual", "critic_value", "implicit_reweighting");
     public static final String INTER_AGENT = "inter_agent";
 
-    private static volatile DecisionTree bundled;
+    private static final CatalogFile.Bundled<DecisionTree> BUNDLED =
+            new CatalogFile.Bundled<>(RESOURCE, "decision-tree.json", "decision tree", DecisionTree::parse);
 
     private final String version;
     private final List<DecisionQuestion> questions;
@@ -51,38 +49,15 @@ public final class DecisionTree {
 
     /** The bundled tree (parsed once). */
     public static DecisionTree load() {
-        DecisionTree t = bundled;
-        if (t == null) {
-            synchronized (DecisionTree.class) {
-                t = bundled;
-                if (t == null) {
-                    try (InputStream in = DecisionTree.class.getResourceAsStream(RESOURCE)) {
-                        if (in == null) throw new IllegalStateException("bundled decision tree " + RESOURCE + " is missing from the class path");
-                        t = bundled = parse(in, "decision-tree.json");
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot read bundled decision tree " + RESOURCE, e);
-                    }
-                }
-            }
-        }
-        return t;
+        return BUNDLED.get();
     }
 
     /** Parses and validates a decision-tree file: every family has its leaves, every question is present. */
     public static DecisionTree parse(InputStream in, String source) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(in);
-        } catch (JsonProcessingException e) {
-            throw new IOException(source + ": not valid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new CatalogFormatException(source + ": top level must be a JSON object");
+        JsonNode root = CatalogFile.readObject(in, source);
         JsonFields f = new JsonFields(source);
         if (!f.text(root, "format").equals("apportion-decision-tree")) throw f.error("format", "must be 'apportion-decision-tree'");
-        int fv = f.integer(root, "format_version");
-        if (fv > FORMAT_VERSION || fv < 1) {
-            throw new CatalogFormatException(source + ": format version " + fv + " is newer than this reader (supports up to " + FORMAT_VERSION + ")");
-        }
+        CatalogFile.formatVersion(root, f, source, FORMAT_VERSION);
         List<DecisionQuestion> questions = new ArrayList<>();
         for (JsonNode q : f.array(root, "questions")) questions.add(new DecisionQuestion(f.text(q, "id"), f.text(q, "text")));
         for (String id : List.of("verifier", "branching", "critic", "agents", "horizon")) {

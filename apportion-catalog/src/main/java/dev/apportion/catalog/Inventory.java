@@ -1,15 +1,12 @@
 package dev.apportion.catalog;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Methodology;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +38,8 @@ public final class Inventory {
     /** Newest format version this reader understands. */
     public static final int FORMAT_VERSION = 1;
 
-    private static volatile Inventory bundled;
+    private static final CatalogFile.Bundled<Inventory> BUNDLED =
+            new CatalogFile.Bundled<>(RESOURCE, "inventory.json", "inventory", Inventory::parse);
 
     private final String source;
     private final String version;
@@ -66,21 +64,7 @@ public final class Inventory {
 
     /** The bundled inventory (parsed once). */
     public static Inventory load() {
-        Inventory i = bundled;
-        if (i == null) {
-            synchronized (Inventory.class) {
-                i = bundled;
-                if (i == null) {
-                    try (InputStream in = Inventory.class.getResourceAsStream(RESOURCE)) {
-                        if (in == null) throw new IllegalStateException("bundled inventory " + RESOURCE + " is missing from the class path");
-                        i = bundled = parse(in, "inventory.json");
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot read bundled inventory " + RESOURCE, e);
-                    }
-                }
-            }
-        }
-        return i;
+        return BUNDLED.get();
     }
 
     /** Reads an inventory file. */
@@ -98,22 +82,13 @@ public final class Inventory {
      * @throws CatalogFormatException when the content breaks the format (message names entry, field, value)
      */
     public static Inventory parse(InputStream in, String source) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(in);
-        } catch (JsonProcessingException e) {
-            throw new IOException(source + ": not valid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new CatalogFormatException(source + ": top level must be a JSON object");
+        JsonNode root = CatalogFile.readObject(in, source);
         JsonFields top = new JsonFields(source);
         String format = top.text(root, "format");
         if (!format.equals("apportion-inventory")) {
             throw top.error("format", "is '" + format + "', expected 'apportion-inventory'");
         }
-        int fv = top.integer(root, "format_version");
-        if (fv > FORMAT_VERSION || fv < 1) {
-            throw new CatalogFormatException(source + ": format version " + fv + " is newer than this reader (supports up to " + FORMAT_VERSION + ")");
-        }
+        CatalogFile.formatVersion(root, top, source, FORMAT_VERSION);
         String version = top.text(root, "inventory_version");
         EvidenceRubric rubric = parseRubric(new JsonFields(source + ": rubric"), top.object(root, "rubric"));
         MergeStats merge = parseMerge(new JsonFields(source + ": merge"), top.object(root, "merge"));

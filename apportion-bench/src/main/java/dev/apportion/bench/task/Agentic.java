@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
 
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ import java.util.SplittableRandom;
  * benchmarks-and-survey.md §1.5) and on the signals of GiGPO (anchor states), MatchTIR (tool
  * trace), VPR (verifiable steps), IGPO (information gain) and PBSD (privileged teacher).
  */
-public final class Agentic implements TaskFamily {
+public final class Agentic extends FamilyBase {
     private static final String[] TOOL_NAMES = {"search", "open", "lookup", "calc", "translate", "sql", "email", "code"};
     private static final String[] LAST = {"start", "ok", "error", "restated"};
 
@@ -47,25 +47,12 @@ public final class Agentic implements TaskFamily {
             ParamSpec.real("verifier_reward", 0.0, 0.0, 10.0, "Dense step reward paid for a verified step (0 = outcome only).")),
             ParamSpec.real("prm_bias", 0.3, -100.0, 100.0, "Bonus the PRM gives the restate action (it does not help)."));
 
-    @Override
-    public String id() {
-        return "agentic";
-    }
-
-    @Override
-    public String title() {
-        return "Multi-turn tool use: follow a hidden tool trace, then answer; anchor states, verifier, gameable PRM";
-    }
-
-    @Override
-    public String source() {
-        return "apportion (constructed for the survey's agentic task family T3, arXiv 2604.09459; signals after GiGPO 2505.10978, "
-                + "MatchTIR 2601.10712, VPR 2605.10325, IGPO 2510.14967)";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public Agentic() {
+        super("agentic",
+                "Multi-turn tool use: follow a hidden tool trace, then answer; anchor states, verifier, gameable PRM",
+                "apportion (constructed for the survey's agentic task family T3, arXiv 2604.09459; signals after GiGPO 2505.10978, "
+                        + "MatchTIR 2601.10712, VPR 2605.10325, IGPO 2510.14967)",
+                KNOBS);
     }
 
     @Override
@@ -73,7 +60,7 @@ public final class Agentic implements TaskFamily {
         int m = k.getInt("trace_length");
         int tools = k.getInt("tools");
         int h = k.getInt("max_turns");
-        if (h < m + 1) throw new IllegalArgumentException("task 'agentic': knob 'max_turns' (" + h + ") must be >= trace_length + 1 (" + (m + 1) + ")");
+        if (h < m + 1) throw k.invalid("max_turns", "(" + h + ") must be >= trace_length + 1 (" + (m + 1) + ")");
         int[] trace = new int[m];
         List<String> names = new ArrayList<>();
         for (int i = 0; i < m; i++) {
@@ -101,7 +88,7 @@ public final class Agentic implements TaskFamily {
     record State(int t, int p, int last, boolean answered) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int[] trace;
         final int tools;
         final int h;
@@ -126,11 +113,6 @@ public final class Agentic implements TaskFamily {
 
         int answer() {
             return tools;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -161,11 +143,6 @@ public final class Agentic implements TaskFamily {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

@@ -34,7 +34,7 @@ import java.util.SplittableRandom;
  * note; definition reconstructed in benchmarks-and-survey.md §1.7–1.8), generalising the
  * four-turn artifact of §1.7 (binary actions, hidden per-turn targets, threshold outcome).
  */
-public final class Bifurcation implements TaskFamily {
+public final class Bifurcation extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("horizon", 8, 1, 512, "Number of turns H."),
             ParamSpec.integer("decisive", 2, 1, 64, "Number of decisive turns k."),
@@ -48,24 +48,11 @@ public final class Bifurcation implements TaskFamily {
             ParamSpec.integer("tokens_per_turn", 1, 1, 32, "Decisions (tokens) per turn; only one is decisive."),
             ParamSpec.integer("decisive_token", -1, -1, 31, "Which token of a decisive turn decides; -1 = the middle one.")));
 
-    @Override
-    public String id() {
-        return "bifurcation";
-    }
-
-    @Override
-    public String title() {
-        return "Controlled bifurcation: k decisive turns among H decide a 0/1 outcome";
-    }
-
-    @Override
-    public String source() {
-        return "survey arXiv 2604.09459 (controlled bifurcation task, reconstructed: benchmarks-and-survey.md §1.7-1.8)";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public Bifurcation() {
+        super("bifurcation",
+                "Controlled bifurcation: k decisive turns among H decide a 0/1 outcome",
+                "survey arXiv 2604.09459 (controlled bifurcation task, reconstructed: benchmarks-and-survey.md §1.7-1.8)",
+                KNOBS);
     }
 
     @Override
@@ -76,23 +63,23 @@ public final class Bifurcation implements TaskFamily {
         int tpt = k.getInt("tokens_per_turn");
         int dtok = k.getInt("decisive_token");
         if (dtok < 0) dtok = tpt / 2;
-        if (dtok >= tpt) throw new IllegalArgumentException("task 'bifurcation': knob 'decisive_token' must be < tokens_per_turn (" + tpt + "), got " + dtok);
-        if (dec > h) throw new IllegalArgumentException("task 'bifurcation': knob 'decisive' (" + dec + ") must be <= horizon (" + h + ")");
+        if (dtok >= tpt) throw k.invalid("decisive_token", "must be < tokens_per_turn (" + tpt + "), got " + dtok);
+        if (dec > h) throw k.invalid("decisive", "(" + dec + ") must be <= horizon (" + h + ")");
         int thr = k.getInt("threshold");
         if (thr == 0) thr = dec;
-        if (thr > dec) throw new IllegalArgumentException("task 'bifurcation': knob 'threshold' (" + thr + ") must be <= decisive (" + dec + ")");
+        if (thr > dec) throw k.invalid("threshold", "(" + thr + ") must be <= decisive (" + dec + ")");
         double[] pos = k.getDoubleList("positions");
         int[] positions = new int[dec];
         if (pos.length == 0) {
             for (int j = 0; j < dec; j++) positions[j] = (int) Math.floor((j + 0.5) * h / dec);
         } else {
-            if (pos.length != dec) throw new IllegalArgumentException("task 'bifurcation': knob 'positions' has " + pos.length + " entries but decisive = " + dec);
+            if (pos.length != dec) throw k.invalid("positions", "has " + pos.length + " entries but decisive = " + dec);
             for (int j = 0; j < dec; j++) {
                 if (pos[j] != Math.rint(pos[j]) || pos[j] < 0 || pos[j] >= h) {
-                    throw new IllegalArgumentException("task 'bifurcation': knob 'positions' entry " + pos[j] + " is not a turn in [0, " + h + ")");
+                    throw k.invalid("positions", "entry " + pos[j] + " is not a turn in [0, " + h + ")");
                 }
                 positions[j] = (int) pos[j];
-                if (j > 0 && positions[j] <= positions[j - 1]) throw new IllegalArgumentException("task 'bifurcation': knob 'positions' must be strictly increasing");
+                if (j > 0 && positions[j] <= positions[j - 1]) throw k.invalid("positions", "must be strictly increasing");
             }
         }
         int[] correctAt = new int[h];

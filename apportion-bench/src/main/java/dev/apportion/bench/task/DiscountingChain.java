@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
 
 import java.util.LinkedHashMap;
@@ -22,30 +22,17 @@ import java.util.SplittableRandom;
  * A reward paid on the final step is the terminal outcome; earlier ones are step rewards.
  * Success = the bonus chain was chosen. bsuite score: {@code clip(1 − 10·(1.1 − average return), 0, 1)}.
  */
-public final class DiscountingChain implements TaskFamily {
+public final class DiscountingChain extends FamilyBase {
     private static final int[] REWARD_STEP = {1, 3, 10, 30, 100};
     private static final int LEN = 100;
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("mapping_seed", 0, 0, 1_000_000, "bsuite mapping_seed: chain (mapping_seed mod 5) pays 1.1.")));
 
-    @Override
-    public String id() {
-        return "discounting_chain";
-    }
-
-    @Override
-    public String title() {
-        return "bsuite discounting chain: the first action picks a chain paying at t = 1, 3, 10, 30 or 100";
-    }
-
-    @Override
-    public String source() {
-        return "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/discounting_chain.py";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public DiscountingChain() {
+        super("discounting_chain",
+                "bsuite discounting chain: the first action picks a chain paying at t = 1, 3, 10, 30 or 100",
+                "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/discounting_chain.py",
+                KNOBS);
     }
 
     @Override
@@ -73,16 +60,11 @@ public final class DiscountingChain implements TaskFamily {
     record State(int t, int context) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final double[] rewards = {1, 1, 1, 1, 1};
 
         Rules(int bonus) {
             rewards[bonus] += 0.1;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -113,11 +95,6 @@ public final class DiscountingChain implements TaskFamily {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -37,7 +37,7 @@ import java.util.SplittableRandom;
  * exact credit unlearns the key. Success = treasure collected. The exact
  * MDP is small (L × 2 × 2 × 6 states), so ground truth is computed, not sampled (as COCOA does).
  */
-public final class KeyToDoor implements TaskFamily {
+public final class KeyToDoor extends FamilyBase {
     static final int EMPTY = 0;
     static final int APPLE_LEFT = 1;
     static final int APPLE_RIGHT = 2;
@@ -54,25 +54,12 @@ public final class KeyToDoor implements TaskFamily {
             ParamSpec.bool("scale_with_length", true, "Multiply both rewards by 23/L, as COCOA does."),
             ParamSpec.bool("random_distractors", false, "Redraw the apple layout every episode instead of once per instance.")));
 
-    @Override
-    public String id() {
-        return "key_to_door";
-    }
-
-    @Override
-    public String title() {
-        return "Key-to-door (COCOA linear conveyor): pick the key, ignore the apples, open the door";
-    }
-
-    @Override
-    public String source() {
-        return "Meulemans et al., NeurIPS 2023 (COCOA); seijin-kobayashi/cocoa ccoa/envs/treasure_conveyor.py; "
-                + "task family of Mesnard et al. arXiv 2011.09464 and Hung et al. arXiv 1810.06721 (TVT)";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public KeyToDoor() {
+        super("key_to_door",
+                "Key-to-door (COCOA linear conveyor): pick the key, ignore the apples, open the door",
+                "Meulemans et al., NeurIPS 2023 (COCOA); seijin-kobayashi/cocoa ccoa/envs/treasure_conveyor.py; "
+                        + "task family of Mesnard et al. arXiv 2011.09464 and Hung et al. arXiv 1810.06721 (TVT)",
+                KNOBS);
     }
 
     @Override
@@ -81,7 +68,7 @@ public final class KeyToDoor implements TaskFamily {
         double scale = k.getBoolean("scale_with_length") ? 23.0 / len : 1.0;
         double[] dr = k.getDoubleList("distractor_rewards");
         if (dr.length < 1 || dr.length > 2) {
-            throw new IllegalArgumentException("task 'key_to_door': knob 'distractor_rewards' must hold 1 or 2 values, got " + dr.length);
+            throw k.invalid("distractor_rewards", "must hold 1 or 2 values, got " + dr.length);
         }
         double appleMean = scale * (dr.length == 1 ? dr[0] : (dr[0] + dr[1]) / 2);
         double appleHalf = scale * (dr.length == 1 ? 0 : Math.abs(dr[1] - dr[0]) / 2);
@@ -126,7 +113,7 @@ public final class KeyToDoor implements TaskFamily {
     record State(int pos, boolean key, boolean opened, int cell) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;
         final int[] layout;
         final boolean random;
@@ -143,11 +130,6 @@ public final class KeyToDoor implements TaskFamily {
             this.appleMean = appleMean;
             this.appleHalf = appleHalf;
             this.treasure = treasure;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -178,11 +160,6 @@ public final class KeyToDoor implements TaskFamily {
         @Override
         public int turn(State s) {
             return s.pos;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

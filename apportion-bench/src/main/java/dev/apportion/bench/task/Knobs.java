@@ -93,6 +93,15 @@ public final class Knobs {
         return out;
     }
 
+    /**
+     * The error for knob values a family cannot use together: {@code task '<family>': knob '<name>' <problem>}.
+     * Checks {@code name} is a knob of the family.
+     */
+    public IllegalArgumentException invalid(String name, String problem) {
+        get(name);
+        return new IllegalArgumentException("task '" + family + "': knob '" + name + "' " + problem);
+    }
+
     private Object get(String name) {
         if (!specs.containsKey(name)) throw new IllegalArgumentException("task '" + family + "' declares no knob '" + name + "'");
         return values.get(name);

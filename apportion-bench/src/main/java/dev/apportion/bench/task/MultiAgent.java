@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * counterfactual baseline, exact because the MDP is solved). Interaction effect: a follower's
  * match only matters when the leader chose well.
  */
-public final class MultiAgent implements TaskFamily {
+public final class MultiAgent extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("agents", 2, 2, 4, "Number of agents."),
             ParamSpec.integer("rounds", 3, 1, 32, "Rounds; each agent acts once per round."),
@@ -37,24 +37,11 @@ public final class MultiAgent implements TaskFamily {
             ParamSpec.bool("observe_leader", true, "Followers observe the leader's symbol."),
             ParamSpec.real("distractor_noise", 0.0, 0.0, 100.0, "Std of the zero-mean step reward on irrelevant turns.")));
 
-    @Override
-    public String id() {
-        return "multi_agent";
-    }
-
-    @Override
-    public String title() {
-        return "Multi-agent relay: the leader picks, the followers must match later; one shared outcome";
-    }
-
-    @Override
-    public String source() {
-        return "apportion (constructed for the survey's multi-agent family T7, arXiv 2604.09459; counterfactual credit as in COMA)";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public MultiAgent() {
+        super("multi_agent",
+                "Multi-agent relay: the leader picks, the followers must match later; one shared outcome",
+                "apportion (constructed for the survey's multi-agent family T7, arXiv 2604.09459; counterfactual credit as in COMA)",
+                KNOBS);
     }
 
     @Override
@@ -88,7 +75,7 @@ public final class MultiAgent implements TaskFamily {
     record State(int t, int lead, boolean ok) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int n;
         final int rounds;
         final int sym;
@@ -114,11 +101,6 @@ public final class MultiAgent implements TaskFamily {
 
         boolean decisiveTurn(int t) {
             return t == 0 || (t >= (rounds - 1) * n && t % n != 0);
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -149,11 +131,6 @@ public final class MultiAgent implements TaskFamily {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
-import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
+import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
 
@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * part of its row. Success = outcome +1. bsuite score: fraction of sweep settings whose average
  * regret over training is below 0.5 (bsuite's {@code REGRET_THRESH}).
  */
-public final class Umbrella implements TaskFamily {
+public final class Umbrella extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("chain_length", 20, 1, 1000, "Steps per episode (bsuite chain_length)."),
             ParamSpec.integer("n_distractor", 20, 0, 1000, "Fresh random observation bits per step (bsuite n_distractor).")));
@@ -38,24 +38,11 @@ public final class Umbrella implements TaskFamily {
     public static final List<Integer> BSUITE_SWEEP = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 20, 25,
             30, 40, 50, 60, 70, 80, 90, 100);
 
-    @Override
-    public String id() {
-        return "umbrella";
-    }
-
-    @Override
-    public String title() {
-        return "bsuite umbrella chain: the first action decides a ±1 outcome after chain_length noisy steps";
-    }
-
-    @Override
-    public String source() {
-        return "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/umbrella_chain.py";
-    }
-
-    @Override
-    public List<ParamSpec> knobs() {
-        return KNOBS;
+    public Umbrella() {
+        super("umbrella",
+                "bsuite umbrella chain: the first action decides a ±1 outcome after chain_length noisy steps",
+                "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/umbrella_chain.py",
+                KNOBS);
     }
 
     @Override
@@ -83,18 +70,13 @@ public final class Umbrella implements TaskFamily {
     record State(int t, int need, int has) {
     }
 
-    private static final class Rules implements Dynamics<State> {
+    private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;
         final int nd;
 
         Rules(int len, int nd) {
             this.len = len;
             this.nd = nd;
-        }
-
-        @Override
-        public int tokensPerTurn() {
-            return 1;
         }
 
         @Override
@@ -127,11 +109,6 @@ public final class Umbrella implements TaskFamily {
         @Override
         public int turn(State s) {
             return s.t;
-        }
-
-        @Override
-        public int tokenInTurn(State s) {
-            return 0;
         }
 
         @Override

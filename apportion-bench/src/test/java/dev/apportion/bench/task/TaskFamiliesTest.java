@@ -52,6 +52,30 @@ class TaskFamiliesTest {
     }
 
     @Test
+    void inconsistentKnobsAreRefusedWithMessagesNamingFamilyKnobAndValues() {
+        assertEquals("task 'agentic': knob 'max_turns' (5) must be >= trace_length + 1 (6)",
+                refusal("agentic", Map.of("trace_length", 5, "max_turns", 5)));
+        assertEquals("task 'bifurcation': knob 'decisive_token' must be < tokens_per_turn (2), got 3",
+                refusal("bifurcation", Map.of("tokens_per_turn", 2, "decisive_token", 3)));
+        assertEquals("task 'bifurcation': knob 'decisive' (3) must be <= horizon (2)",
+                refusal("bifurcation", Map.of("horizon", 2, "decisive", 3)));
+        assertEquals("task 'bifurcation': knob 'threshold' (3) must be <= decisive (2)",
+                refusal("bifurcation", Map.of("decisive", 2, "threshold", 3)));
+        assertEquals("task 'bifurcation': knob 'positions' has 1 entries but decisive = 2",
+                refusal("bifurcation", Map.of("decisive", 2, "positions", "1")));
+        assertEquals("task 'bifurcation': knob 'positions' entry 9.0 is not a turn in [0, 4)",
+                refusal("bifurcation", Map.of("horizon", 4, "decisive", 2, "positions", "1,9")));
+        assertEquals("task 'bifurcation': knob 'positions' must be strictly increasing",
+                refusal("bifurcation", Map.of("horizon", 4, "decisive", 2, "positions", "3,1")));
+        assertEquals("task 'key_to_door': knob 'distractor_rewards' must hold 1 or 2 values, got 3",
+                refusal("key_to_door", Map.of("distractor_rewards", "0.1,0.2,0.3")));
+    }
+
+    private static String refusal(String family, Map<String, Object> knobs) {
+        return assertThrows(IllegalArgumentException.class, () -> task(family, knobs)).getMessage();
+    }
+
+    @Test
     void bifurcationDecisiveTurnsAndAnd() {
         Task t = task("bifurcation", Map.of("horizon", 6, "decisive", 2, "positions", List.of(1, 4)));
         Mdp m = t.mdp();

@@ -1,7 +1,9 @@
 package dev.apportion.io.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.Json;
+import dev.apportion.io.VerlLayout;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -99,6 +101,39 @@ public final class GoldenInputs {
             out.put(rename.getOrDefault(e.getKey(), e.getKey()), e.getValue());
         }
         return Collections.unmodifiableMap(out);
+    }
+
+    /** The rows of a verl-layout case: {@code response_mask} and one group name per row. */
+    record VerlRows(GoldenCase source, float[][] mask, String[] index) {
+        int count() {
+            return mask.length;
+        }
+
+        VerlLayout layout() {
+            return VerlLayout.of(mask, index);
+        }
+    }
+
+    /**
+     * Reads {@code response_mask} and {@code index} (one entry per row). When {@code indexOptional}
+     * and the case has no {@code index}, each row is its own group, named like the row ({@code row<i>}).
+     */
+    static VerlRows verlRows(GoldenCase c, boolean indexOptional) {
+        float[][] mask = matrix(c, "response_mask");
+        String[] index;
+        if (!indexOptional || has(c, "index")) {
+            index = strings(c, "index");
+            sameRows("index", index.length, "response_mask", mask.length);
+        } else {
+            index = new String[mask.length];
+            for (int i = 0; i < index.length; i++) index[i] = "row" + i;
+        }
+        return new VerlRows(c, mask, index);
+    }
+
+    /** The adapted case of a verl-layout batch (token index in batch order). */
+    static AdaptedCase adapted(GoldenCase c, Rollouts batch, Map<String, Object> params) {
+        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(), params);
     }
 
     /** Checks that two row-indexed arrays have the same number of rows. */

@@ -35,12 +35,10 @@ public final class OpenRlhfAdapter implements GoldenAdapter {
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
-        float[][] mask = GoldenInputs.matrix(c, "response_mask");
-        String[] index = GoldenInputs.strings(c, "index");
-        GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
+        GoldenInputs.VerlRows rows = GoldenInputs.verlRows(c, false);
         float[] rewards = GoldenInputs.vector(c, "rewards");
-        GoldenInputs.sameRows("rewards", rewards.length, "response_mask", mask.length);
-        VerlLayout layout = VerlLayout.of(mask, index).outcome(rewards);
+        GoldenInputs.sameRows("rewards", rewards.length, "response_mask", rows.count());
+        VerlLayout layout = rows.layout().outcome(rewards);
         if (GoldenInputs.has(c, "logprobs")) layout.tokenSignal(Rollouts.LOGPROB, GoldenInputs.matrix(c, "logprobs"));
         if (GoldenInputs.has(c, "ref_logprobs")) layout.tokenSignal(Rollouts.REF_LOGPROB, GoldenInputs.matrix(c, "ref_logprobs"));
         if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
@@ -48,6 +46,6 @@ public final class OpenRlhfAdapter implements GoldenAdapter {
         boolean gae = "gae".equals(c.estimator());
         Map<String, String> rename = gae ? Map.of("init_kl_coef", "kl_coef", "lambd", "lambda") : Map.of("init_kl_coef", "kl_coef");
         Set<String> drop = gae ? Set.of("estimator", "n_samples_per_prompt") : Set.of("estimator", "n_samples_per_prompt", "lambd");
-        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(), GoldenInputs.params(c, drop, rename));
+        return GoldenInputs.adapted(c, batch, GoldenInputs.params(c, drop, rename));
     }
 }

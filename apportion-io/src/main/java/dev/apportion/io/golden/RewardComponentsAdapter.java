@@ -39,12 +39,8 @@ public final class RewardComponentsAdapter implements GoldenAdapter {
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
-        float[][] mask = GoldenInputs.matrix(c, "response_mask");
-        String[] index = GoldenInputs.strings(c, "index");
-        GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
-        VerlLayout layout = VerlLayout.of(mask, index).tokenLevelRewards(GoldenInputs.matrix(c, "token_level_rewards"));
-        if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
-        if (GoldenInputs.has(c, "reward_baselines")) layout.rewardBaselines(GoldenInputs.vector(c, "reward_baselines"));
+        GoldenInputs.VerlRows rows = GoldenInputs.verlRows(c, false);
+        VerlLayout layout = VerlLayoutAdapter.layout(rows);
         JsonNode comps = GoldenInputs.require(c, FIELD);
         if (!comps.isObject()) {
             throw new IllegalArgumentException("input." + FIELD + " must be an object of key → one number per row, got " + comps);
@@ -55,7 +51,7 @@ public final class RewardComponentsAdapter implements GoldenAdapter {
             JsonNode v = e.getValue();
             String where = "input." + FIELD + "." + e.getKey();
             if (!v.isArray()) throw new IllegalArgumentException(where + " must be an array with one number per row, got " + v);
-            GoldenInputs.sameRows(FIELD + "." + e.getKey(), v.size(), "response_mask", mask.length);
+            GoldenInputs.sameRows(FIELD + "." + e.getKey(), v.size(), "response_mask", rows.count());
             float[] col = new float[v.size()];
             for (int i = 0; i < col.length; i++) {
                 JsonNode x = v.get(i);
@@ -66,7 +62,6 @@ public final class RewardComponentsAdapter implements GoldenAdapter {
             layout.outcomeComponent(e.getKey(), col);
         }
         Rollouts batch = layout.toRollouts();
-        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(),
-                GoldenInputs.params(c, Set.of(), Map.of()));
+        return GoldenInputs.adapted(c, batch, GoldenInputs.params(c, Set.of(), Map.of()));
     }
 }

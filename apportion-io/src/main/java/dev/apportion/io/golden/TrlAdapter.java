@@ -35,13 +35,11 @@ public final class TrlAdapter implements GoldenAdapter {
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
-        float[][] mask = GoldenInputs.matrix(c, "response_mask");
-        String[] index = GoldenInputs.strings(c, "index");
-        GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
+        GoldenInputs.VerlRows rows = GoldenInputs.verlRows(c, false);
         float[][] perFunc = GoldenInputs.matrixWithNulls(c, "rewards_per_func");
-        GoldenInputs.sameRows("rewards_per_func", perFunc.length, "response_mask", mask.length);
+        GoldenInputs.sameRows("rewards_per_func", perFunc.length, "response_mask", rows.count());
         int k = perFunc.length == 0 ? 0 : perFunc[0].length;
-        VerlLayout layout = VerlLayout.of(mask, index);
+        VerlLayout layout = rows.layout();
         for (int f = 0; f < k; f++) {
             float[] comp = new float[perFunc.length];
             for (int i = 0; i < perFunc.length; i++) {
@@ -67,6 +65,6 @@ public final class TrlAdapter implements GoldenAdapter {
             }
             params.put("reward_weights", weights);
         }
-        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(), Collections.unmodifiableMap(params));
+        return GoldenInputs.adapted(c, batch, Collections.unmodifiableMap(params));
     }
 }

@@ -35,20 +35,16 @@ public final class VerlLayoutAdapter implements GoldenAdapter {
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
-        float[][] mask = GoldenInputs.matrix(c, "response_mask");
-        String[] index;
-        if (GoldenInputs.has(c, "index")) {
-            index = GoldenInputs.strings(c, "index");
-            GoldenInputs.sameRows("index", index.length, "response_mask", mask.length);
-        } else {
-            index = new String[mask.length];
-            for (int i = 0; i < index.length; i++) index[i] = "row" + i;
-        }
-        VerlLayout layout = VerlLayout.of(mask, index).tokenLevelRewards(GoldenInputs.matrix(c, "token_level_rewards"));
+        Rollouts batch = layout(GoldenInputs.verlRows(c, true)).toRollouts();
+        return GoldenInputs.adapted(c, batch, GoldenInputs.params(c, Set.of(), Map.of()));
+    }
+
+    /** The layout's rows with {@code token_level_rewards}, and {@code values} and {@code reward_baselines} when given. */
+    static VerlLayout layout(GoldenInputs.VerlRows rows) {
+        GoldenCase c = rows.source();
+        VerlLayout layout = rows.layout().tokenLevelRewards(GoldenInputs.matrix(c, "token_level_rewards"));
         if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
         if (GoldenInputs.has(c, "reward_baselines")) layout.rewardBaselines(GoldenInputs.vector(c, "reward_baselines"));
-        Rollouts batch = layout.toRollouts();
-        return new AdaptedCase(batch, VerlLayout.tokenIndex(batch), c.estimator(), c.preset(),
-                GoldenInputs.params(c, Set.of(), Map.of()));
+        return layout;
     }
 }

@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.stats.Whitening;
 
 import java.util.List;
 import java.util.Map;
@@ -98,15 +97,6 @@ public final class GenAc implements Estimator {
             PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
             for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
-        float[] returns = new float[batch.tokenCount()];
-        steps.broadcast(batch, ret, returns, execution);
-        Credit.Builder c = Credit.builder(out).returns(returns).spanAdvantages(steps.spanValues(batch, adv));
-        if (whiten) {
-            Whitening.Stats st = PaperSteps.whitenUnbiased(out, batch.mask(), 1e-8);
-            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
-        }
-        return c.diagnostic("segments", steps.total()).build();
+        return steps.credit(batch, adv, ret, whiten, execution).diagnostic("segments", steps.total()).build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
@@ -191,6 +192,28 @@ public final class PaperSteps {
             adv[k] = nextAdv;
             nextValue = values[k];
         }
+    }
+
+    /**
+     * The credit of per-step advantages with per-step returns: both broadcast onto each step's
+     * policy tokens, span advantages = {@code adv} (unwhitened), and, with {@code whiten}, the
+     * token advantages whitened by {@link #whitenUnbiased} (eps 1e-8; diagnostics
+     * {@code whiten_mean}, {@code whiten_scale} when it applies).
+     *
+     * @param adv read (one value per step)
+     * @param returns read (one value per step)
+     */
+    public Credit.Builder credit(Rollouts batch, double[] adv, double[] returns, boolean whiten, Execution execution) {
+        float[] out = new float[batch.tokenCount()];
+        broadcast(batch, adv, out, execution);
+        float[] ret = new float[batch.tokenCount()];
+        broadcast(batch, returns, ret, execution);
+        Credit.Builder c = Credit.builder(out).returns(ret).spanAdvantages(spanValues(batch, adv));
+        if (whiten) {
+            Whitening.Stats st = whitenUnbiased(out, batch.mask(), 1e-8);
+            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
+        }
+        return c;
     }
 
     /**

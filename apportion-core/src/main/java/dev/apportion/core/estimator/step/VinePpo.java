@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.estimator.segment.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.stats.Whitening;
 
 import java.util.List;
 import java.util.Map;
@@ -121,15 +120,7 @@ public final class VinePpo implements Estimator {
                 next = values[k];
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
-        float[] ret = new float[batch.tokenCount()];
-        steps.broadcast(batch, target, ret, execution);
-        Credit.Builder c = Credit.builder(out).returns(ret).spanAdvantages(steps.spanValues(batch, adv));
-        if (whiten) {
-            Whitening.Stats st = PaperSteps.whitenUnbiased(out, batch.mask(), 1e-8);
-            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
-        }
-        return c.diagnostic("steps", steps.total()).diagnostic("values_filled_from_return", filled).build();
+        return steps.credit(batch, adv, target, whiten, execution)
+                .diagnostic("steps", steps.total()).diagnostic("values_filled_from_return", filled).build();
     }
 }

@@ -1,19 +1,12 @@
 package dev.apportion.core.estimator.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.GoldenJson;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,25 +62,12 @@ final class ReasoningGoldenCases {
     record Case(String name, String estimator, Rollouts batch, int[][] tokenIndex, Map<String, Object> params,
                 Map<String, Object> rawParams, JsonNode input, JsonNode expected, double atol, double rtol) {
         boolean close(double want, double got) {
-            return Math.abs(got - want) <= atol + rtol * Math.abs(want);
+            return GoldenJson.close(want, got, atol, rtol);
         }
     }
 
     static List<Case> all() {
-        ObjectMapper om = new ObjectMapper();
-        List<Case> out = new ArrayList<>();
-        try (InputStream is = ReasoningGoldenCases.class.getResourceAsStream(RESOURCE)) {
-            if (is == null) throw new IllegalStateException(RESOURCE + " is missing from the test resources");
-            BufferedReader r = new BufferedReader(new InputStreamReader(is, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) continue;
-                out.add(adapt(om.readTree(line)));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return GoldenJson.read(RESOURCE, (c, lineNo) -> adapt(c));
     }
 
     static Case adapt(JsonNode c) {
@@ -109,7 +89,8 @@ final class ReasoningGoldenCases {
                 break;
             case "a_grae":
             case "adora":
-                a = verl(in, "eos_mask");
+                GoldenJson.Padded v = GoldenJson.verl(in, "eos_mask", null);
+                a = new Adapted(v.batch(), v.tokenIndex());
                 break;
             case "adora_vl":
                 a = adoraVl(in, ((Number) params.remove("n_samples_per_prompt")).intValue());
@@ -147,32 +128,9 @@ final class ReasoningGoldenCases {
         return out;
     }
 
-    static double[][] matrix(JsonNode m) {
-        double[][] out = new double[m.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = vector(m.get(i));
-        return out;
-    }
-
-    static double[] vector(JsonNode v) {
-        double[] out = new double[v.size()];
-        for (int i = 0; i < out.length; i++) out[i] = v.get(i).asDouble();
-        return out;
-    }
-
-    /** Adds spans for runs of {@code valid[from..to)} and returns the number of tokens added. */
-    private static void runs(RolloutsBuilder b, boolean[] valid, int from, int to) {
-        int k = from;
-        while (k < to) {
-            int e = k;
-            while (e < to && valid[e] == valid[k]) e++;
-            b.span(valid[k] ? Role.POLICY : Role.CONTEXT, e - k);
-            k = e;
-        }
-    }
-
     private static Adapted pureReward(JsonNode in) {
         JsonNode logits = in.get("logits");
-        double[][] mask = matrix(in.get("reward_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("reward_mask"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[mask.length][];
         int token = 0;
@@ -193,22 +151,18 @@ final class ReasoningGoldenCases {
     }
 
     private static Adapted pure(JsonNode in, int n) {
-        double[][] am = matrix(in.get("action_mask"));
-        double[][] sep = matrix(in.get("separator_mask"));
-        double[][] lp = matrix(in.get("action_log_probs"));
-        double[][] ref = matrix(in.get("ref_log_probs"));
-        double[] solved = vector(in.get("solved"));
+        double[][] am = GoldenJson.matrix(in.get("action_mask"));
+        double[][] sep = GoldenJson.matrix(in.get("separator_mask"));
+        double[][] lp = GoldenJson.matrix(in.get("action_log_probs"));
+        double[][] ref = GoldenJson.matrix(in.get("ref_log_probs"));
+        double[] solved = GoldenJson.vector(in.get("solved"));
         JsonNode logits = in.get("step_logits");
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[am.length][];
         int token = 0;
         for (int i = 0; i < am.length; i++) {
             int width = am[i].length;
-            int len = 0;
-            while (len < width && am[i][len] != 0) len++;
-            for (int t = len; t < width; t++) {
-                if (am[i][t] != 0) throw new IllegalArgumentException("action_mask[" + i + "] is not a prefix of ones");
-            }
+            int len = GoldenJson.prefixLength(am[i], "action_mask[" + i + "]");
             b.trajectory("p" + (i / n), "row" + i).outcome(solved[i]);
             int k = 0;
             int begin = 0;
@@ -226,19 +180,19 @@ final class ReasoningGoldenCases {
             }
             b.span(Role.CONTEXT, width - len);
             b.tokenSignal(Rollouts.LOGPROB, lp[i]).tokenSignal(Rollouts.REF_LOGPROB, ref[i]);
-            ti[i] = new int[width];
-            for (int t = 0; t < width; t++) ti[i][t] = token++;
+            ti[i] = GoldenJson.consecutive(token, width);
+            token += width;
         }
         return new Adapted(b.build(), ti);
     }
 
     private static Adapted maRlhf(JsonNode in) {
         int p = in.get("prompt_length").asInt();
-        double[][] att = matrix(in.get("attention_mask"));
-        double[][] lp = matrix(in.get("logprobs"));
-        double[][] ref = matrix(in.get("ref_logprobs"));
-        double[][] val = matrix(in.get("values"));
-        double[] score = vector(in.get("reward_score"));
+        double[][] att = GoldenJson.matrix(in.get("attention_mask"));
+        double[][] lp = GoldenJson.matrix(in.get("logprobs"));
+        double[][] ref = GoldenJson.matrix(in.get("ref_logprobs"));
+        double[][] val = GoldenJson.matrix(in.get("values"));
+        double[] score = GoldenJson.vector(in.get("reward_score"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[att.length][];
         int token = 0;
@@ -248,11 +202,10 @@ final class ReasoningGoldenCases {
             b.span(Role.CONTEXT, p);
             boolean[] valid = new boolean[s];
             for (int j = p; j < s; j++) valid[j] = att[row][j] != 0;
-            runs(b, valid, p, s);
+            GoldenJson.spans(b, valid, p, s);
             b.tokenSignal(Rollouts.LOGPROB, shift(lp[row], s)).tokenSignal(Rollouts.REF_LOGPROB, shift(ref[row], s))
                     .tokenSignal(Rollouts.VALUE, shift(val[row], s));
-            ti[row] = new int[s - p];
-            for (int k = 0; k < s - p; k++) ti[row][k] = token + p + k;
+            ti[row] = GoldenJson.consecutive(token + p, s - p);
             token += s;
         }
         return new Adapted(b.build(), ti);
@@ -265,28 +218,9 @@ final class ReasoningGoldenCases {
         return out;
     }
 
-    private static Adapted verl(JsonNode in, String maskField) {
-        double[][] mask = matrix(in.get(maskField));
-        double[][] rew = matrix(in.get("token_level_rewards"));
-        RolloutsBuilder b = Rollouts.builder();
-        int[][] ti = new int[mask.length][];
-        int token = 0;
-        for (int row = 0; row < mask.length; row++) {
-            int l = mask[row].length;
-            b.trajectory(in.get("index").get(row).asText(), "row" + row);
-            boolean[] valid = new boolean[l];
-            for (int t = 0; t < l; t++) valid[t] = mask[row][t] != 0;
-            runs(b, valid, 0, l);
-            b.tokenSignal(Rollouts.REWARD, rew[row]);
-            ti[row] = new int[l];
-            for (int t = 0; t < l; t++) ti[row][t] = token++;
-        }
-        return new Adapted(b.build(), ti);
-    }
-
     private static Adapted adoraVl(JsonNode in, int n) {
-        double[] reward = vector(in.get("reward"));
-        double[] len = vector(in.get("response_length"));
+        double[] reward = GoldenJson.vector(in.get("reward"));
+        double[] len = GoldenJson.vector(in.get("response_length"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[reward.length][1];
         int token = 0;
@@ -301,15 +235,14 @@ final class ReasoningGoldenCases {
     }
 
     private static Adapted tp(JsonNode in) {
-        double[] pl = vector(in.get("prompt_lengths"));
-        double[] rl = vector(in.get("response_lengths"));
+        double[] pl = GoldenJson.vector(in.get("prompt_lengths"));
+        double[] rl = GoldenJson.vector(in.get("response_lengths"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[pl.length][];
         int token = 0;
         for (int i = 0; i < pl.length; i++) {
             b.trajectory("row" + i, "row" + i).span(Role.CONTEXT, (int) pl[i]).span(Role.POLICY, (int) rl[i]);
-            ti[i] = new int[(int) rl[i]];
-            for (int k = 0; k < ti[i].length; k++) ti[i][k] = token + (int) pl[i] + k;
+            ti[i] = GoldenJson.consecutive(token + (int) pl[i], (int) rl[i]);
             token += (int) pl[i] + (int) rl[i];
         }
         return new Adapted(b.build(), ti);
@@ -317,9 +250,9 @@ final class ReasoningGoldenCases {
 
     private static Adapted forking(JsonNode in) {
         int p = in.get("prompt_width").asInt();
-        double[][] att = matrix(in.get("attention_mask"));
-        double[][] resp = matrix(in.get("response_mask"));
-        double[][] ent = matrix(in.get("entropys"));
+        double[][] att = GoldenJson.matrix(in.get("attention_mask"));
+        double[][] resp = GoldenJson.matrix(in.get("response_mask"));
+        double[][] ent = GoldenJson.matrix(in.get("entropys"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[resp.length][];
         int token = 0;
@@ -328,33 +261,30 @@ final class ReasoningGoldenCases {
             b.trajectory("row" + i, "row" + i).span(Role.CONTEXT, p);
             boolean[] valid = new boolean[r];
             for (int t = 0; t < r; t++) valid[t] = att[i][p + t] != 0 && resp[i][t] != 0;
-            runs(b, valid, 0, r);
+            GoldenJson.spans(b, valid, 0, r);
             double[] e = new double[p + r];
             System.arraycopy(ent[i], 0, e, p, r);
             b.tokenSignal(Rollouts.ENTROPY, e);
-            ti[i] = new int[r];
-            for (int t = 0; t < r; t++) ti[i][t] = token + p + t;
+            ti[i] = GoldenJson.consecutive(token + p, r);
             token += p + r;
         }
         return new Adapted(b.build(), ti);
     }
 
     private static Adapted entropyAdv(JsonNode in) {
-        double[][] mask = matrix(in.get("response_mask"));
-        double[][] adv = matrix(in.get("advantages"));
-        double[][] ent = matrix(in.get("entropys"));
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
+        double[][] adv = GoldenJson.matrix(in.get("advantages"));
+        double[][] ent = GoldenJson.matrix(in.get("entropys"));
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[mask.length][];
         int token = 0;
         for (int i = 0; i < mask.length; i++) {
             int r = mask[i].length;
             b.trajectory("row" + i, "row" + i);
-            boolean[] valid = new boolean[r];
-            for (int t = 0; t < r; t++) valid[t] = mask[i][t] != 0;
-            runs(b, valid, 0, r);
+            GoldenJson.spans(b, GoldenJson.nonZero(mask[i]), 0, r);
             b.tokenSignal(TemporalScheduleEstimator.ADVANTAGE_SIGNAL, adv[i]).tokenSignal(Rollouts.ENTROPY, ent[i]);
-            ti[i] = new int[r];
-            for (int t = 0; t < r; t++) ti[i][t] = token++;
+            ti[i] = GoldenJson.consecutive(token, r);
+            token += r;
         }
         return new Adapted(b.build(), ti);
     }
@@ -363,6 +293,6 @@ final class ReasoningGoldenCases {
     static final Set<String> ESTIMATORS = Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl", "temporal_schedule");
 
     static int[] ints(JsonNode v) {
-        return Arrays.stream(vector(v)).mapToInt(d -> (int) d).toArray();
+        return Arrays.stream(GoldenJson.vector(v)).mapToInt(d -> (int) d).toArray();
     }
 }

@@ -1,7 +1,6 @@
 package dev.apportion.core.estimator.step;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
@@ -9,16 +8,11 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.GoldenJson;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,37 +26,21 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The gigpo golden cases of {@code verl-and-gigpo.jsonl} (copied from the shared golden folder;
  * produced by running verl-agent@29e3e8b {@code gigpo/core_gigpo.py} on CPU float32), built
- * with the "one row per step" adapter of the golden-case contract. A stand-in for the io
- * module's loader until it lands: it reads only what gigpo cases need.
+ * with the "one row per step" adapter of the golden-case contract (the io module's
+ * {@code GigpoStepAdapter} does the same for the conformance runner; core cannot use it). It reads
+ * only what gigpo cases need; the JSON plumbing is {@link GoldenJson}'s.
  */
 class GigpoGoldenTest {
     private static final String RESOURCE = "/golden/verl-and-gigpo.jsonl";
     private static final int EXPECTED_CASES = 24;
 
     /** A case turned into a batch. */
-    record Case(String name, Rollouts batch, int[][] tokenIndex, float[][] mask, Map<String, Object> params,
+    record Case(String name, Rollouts batch, int[][] tokenIndex, double[][] mask, Map<String, Object> params,
                 JsonNode expected, double atol, double rtol) {
     }
 
     static List<Case> cases() {
-        ObjectMapper om = new ObjectMapper();
-        List<Case> out = new ArrayList<>();
-        try (InputStream is = GigpoGoldenTest.class.getResourceAsStream(RESOURCE)) {
-            assertNotNull(is, RESOURCE + " is missing from the test resources");
-            BufferedReader r = new BufferedReader(new InputStreamReader(is, StandardCharsets.UTF_8));
-            String line;
-            int lineNo = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                JsonNode c = om.readTree(line);
-                if (!Gigpo.ID.equals(c.path("estimator").asText())) continue;
-                out.add(build(c, lineNo));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return GoldenJson.read(RESOURCE, (c, lineNo) -> Gigpo.ID.equals(c.path("estimator").asText()) ? build(c, lineNo) : null);
     }
 
     /** The gigpo adapter: trajectories by traj_index (first appearance), one policy + one context span per row. */
@@ -70,27 +48,14 @@ class GigpoGoldenTest {
         String name = c.path("case").asText("line " + lineNo);
         JsonNode in = c.get("input");
         JsonNode rewards = in.get("token_level_rewards");
-        JsonNode maskNode = in.get("response_mask");
-        int rows = maskNode.size();
-        int width = rows == 0 ? 0 : maskNode.get(0).size();
-        float[][] mask = new float[rows][width];
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
+        int rows = mask.length;
+        int width = rows == 0 ? 0 : mask[0].length;
         int[] valid = new int[rows];
         for (int row = 0; row < rows; row++) {
-            boolean ended = false;
-            for (int col = 0; col < width; col++) {
-                mask[row][col] = (float) maskNode.get(row).get(col).asDouble();
-                if (mask[row][col] != 0f) {
-                    if (ended) throw new IllegalArgumentException(name + ": row " + row + " mask is not a prefix of ones");
-                    valid[row]++;
-                } else {
-                    ended = true;
-                }
-            }
+            valid[row] = GoldenJson.prefixLength(mask[row], name + ": row " + row + " mask");
         }
-        Map<String, List<Integer>> byTraj = new LinkedHashMap<>();
-        for (int row = 0; row < rows; row++) {
-            byTraj.computeIfAbsent(in.get("traj_index").get(row).asText(), k -> new ArrayList<>()).add(row);
-        }
+        Map<String, List<Integer>> byTraj = GoldenJson.groupRows(GoldenJson.strings(in.get("traj_index")));
         RolloutsBuilder b = Rollouts.builder();
         int[][] tokenIndex = new int[rows][width];
         int token = 0;
@@ -156,9 +121,9 @@ class GigpoGoldenTest {
         for (int row = 0; row < c.mask().length; row++) {
             for (int col = 0; col < c.mask()[row].length; col++) {
                 float g = got[c.tokenIndex()[row][col]];
-                if (c.mask()[row][col] != 0f) {
+                if (c.mask()[row][col] != 0) {
                     double w = want.get(row).get(col).asDouble();
-                    if (Math.abs(g - w) > c.atol() + c.rtol() * Math.abs(w)) {
+                    if (!GoldenJson.close(w, g, c.atol(), c.rtol())) {
                         fail(c.name() + ": " + what + "[" + row + "][" + col + "] want " + w + " got " + g);
                     }
                 } else if (zeroOffMask && g != 0f) {

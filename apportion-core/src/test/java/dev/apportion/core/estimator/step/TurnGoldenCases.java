@@ -1,24 +1,15 @@
 package dev.apportion.core.estimator.step;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.GoldenJson;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,8 +23,6 @@ import java.util.Map;
  * Parameters pass verbatim except that a JSON {@code null} means "the estimator's default".
  */
 final class TurnGoldenCases {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private TurnGoldenCases() {
     }
 
@@ -43,59 +32,20 @@ final class TurnGoldenCases {
     }
 
     /** A built batch and the global token index of each padded position. */
-    record Built(Rollouts batch, int[][] tokenIndex, float[][] mask) {
+    record Built(Rollouts batch, int[][] tokenIndex, double[][] mask) {
     }
 
     static List<Case> read(String resource) {
-        List<Case> out = new ArrayList<>();
-        try (InputStream in = TurnGoldenCases.class.getResourceAsStream("/golden/" + resource)) {
-            if (in == null) throw new IllegalStateException("missing test resource /golden/" + resource);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            int no = 0;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.isBlank()) continue;
-                JsonNode c = JSON.readTree(line);
-                Map<String, Object> params = new LinkedHashMap<>();
-                Iterator<Map.Entry<String, JsonNode>> it = c.path("params").fields();
-                while (it.hasNext()) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (e.getValue().isNull()) continue;
-                    params.put(e.getKey(), JSON.treeToValue(e.getValue(), Object.class));
-                }
-                String preset = c.hasNonNull("preset") ? c.get("preset").asText() : null;
-                out.add(new Case(c.path("case").asText(resource + ":" + no), c.get("estimator").asText(), preset, params,
-                        c.get("input"), c.get("expected"), c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return GoldenJson.read("/golden/" + resource, (c, no) -> new Case(c.path("case").asText(resource + ":" + no),
+                c.get("estimator").asText(), c.hasNonNull("preset") ? c.get("preset").asText() : null,
+                GoldenJson.paramsWithoutNulls(c.path("params")), c.get("input"), c.get("expected"),
+                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
     }
 
     static Built build(JsonNode input) {
-        float[][] rewards = matrix(input.get("token_level_rewards"));
-        float[][] mask = matrix(input.get("response_mask"));
-        float[][] values = input.hasNonNull("values") ? matrix(input.get("values")) : null;
-        JsonNode index = input.get("index");
         JsonNode baselines = input.get("reward_baselines");
         JsonNode components = input.get("reward_components");
-        RolloutsBuilder b = Rollouts.builder();
-        int[][] tokenIndex = new int[mask.length][];
-        int next = 0;
-        for (int i = 0; i < mask.length; i++) {
-            int len = mask[i].length;
-            b.trajectory(index.get(i).asText(), "row" + i);
-            int start = 0;
-            while (start < len) {
-                int end = start;
-                while (end < len && mask[i][end] == mask[i][start]) end++;
-                b.span(mask[i][start] == 1f ? Role.POLICY : Role.CONTEXT, end - start);
-                start = end;
-            }
-            b.tokenSignal(Rollouts.REWARD, rewards[i]);
-            if (values != null) b.tokenSignal(Rollouts.VALUE, values[i]);
+        GoldenJson.Padded p = GoldenJson.verl(input, "response_mask", (b, i) -> {
             if (baselines != null && !baselines.isNull()) b.signal("reward_baseline", baselines.get(i).asDouble());
             if (components != null && !components.isNull()) {
                 Iterator<Map.Entry<String, JsonNode>> it = components.fields();
@@ -105,10 +55,8 @@ final class TurnGoldenCases {
                     b.outcomeComponent(e.getKey(), v == null || v.isNull() ? Double.NaN : v.asDouble());
                 }
             }
-            tokenIndex[i] = new int[len];
-            for (int t = 0; t < len; t++) tokenIndex[i][t] = next++;
-        }
-        return new Built(b.build(), tokenIndex, mask);
+        });
+        return new Built(p.batch(), p.tokenIndex(), p.mask());
     }
 
     /** Runs a case; returns null when it passes, else what went wrong. Skips are reported as failures. */
@@ -148,14 +96,14 @@ final class TurnGoldenCases {
 
     private static void compare(String what, JsonNode want, float[] got, Built built, Case c, boolean zeroOffMask,
                                 List<String> problems) {
-        float[][] w = matrix(want);
+        float[][] w = GoldenJson.floatMatrix(want);
         int bad = 0;
         StringBuilder first = new StringBuilder();
         for (int i = 0; i < w.length; i++) {
             for (int t = 0; t < w[i].length; t++) {
                 double g = got[built.tokenIndex()[i][t]];
                 boolean ok;
-                if (built.mask()[i][t] == 1f) ok = Math.abs(g - w[i][t]) <= c.atol() + c.rtol() * Math.abs(w[i][t]);
+                if (built.mask()[i][t] == 1f) ok = GoldenJson.close(w[i][t], g, c.atol(), c.rtol());
                 else ok = !zeroOffMask || g == 0.0;
                 if (!ok) {
                     if (bad++ == 0) first.append(what).append("[").append(i).append("][").append(t).append("] want ")
@@ -164,15 +112,5 @@ final class TurnGoldenCases {
             }
         }
         if (bad > 0) problems.add(bad + " " + what + " values off, first " + first);
-    }
-
-    private static float[][] matrix(JsonNode n) {
-        float[][] m = new float[n.size()][];
-        for (int i = 0; i < m.length; i++) {
-            JsonNode row = n.get(i);
-            m[i] = new float[row.size()];
-            for (int t = 0; t < m[i].length; t++) m[i][t] = (float) row.get(t).asDouble();
-        }
-        return m;
     }
 }

@@ -1,22 +1,16 @@
 package dev.apportion.core.estimator.step;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.GoldenJson;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Test-only reader of {@code vpr-r3l-a3.jsonl} (copied from the shared golden folder; produced
@@ -46,7 +40,6 @@ import java.util.Map;
  */
 final class VprR3lA3GoldenCases {
     static final String RESOURCE = "/golden/vpr-r3l-a3.jsonl";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private VprR3lA3GoldenCases() {
     }
@@ -67,30 +60,9 @@ final class VprR3lA3GoldenCases {
     }
 
     static List<Case> read() {
-        List<Case> out = new ArrayList<>();
-        try (InputStream in = VprR3lA3GoldenCases.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) throw new IllegalStateException("missing test resource " + RESOURCE);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            int no = 0;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.isBlank()) continue;
-                JsonNode c = JSON.readTree(line);
-                Map<String, Object> params = new LinkedHashMap<>();
-                Iterator<Map.Entry<String, JsonNode>> it = c.path("params").fields();
-                while (it.hasNext()) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (e.getValue().isNull()) continue;
-                    params.put(e.getKey(), JSON.treeToValue(e.getValue(), Object.class));
-                }
-                out.add(new Case(c.path("case").asText("line " + no), c.get("estimator").asText(), params, c.get("input"),
-                        c.get("expected"), c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
+        return GoldenJson.read(RESOURCE, (c, no) -> new Case(c.path("case").asText("line " + no), c.get("estimator").asText(),
+                GoldenJson.paramsWithoutNulls(c.path("params")), c.get("input"), c.get("expected"),
+                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
     }
 
     static Built build(Case c) {
@@ -106,10 +78,10 @@ final class VprR3lA3GoldenCases {
 
     private static Built vpr(Case c) {
         JsonNode in = c.input();
-        int[][] mask = ints(in.get("response_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
         int rows = mask.length;
-        String[] traj = strings(in.get("traj_uid"));
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        String[] traj = GoldenJson.strings(in.get("traj_uid"));
+        Map<String, List<Integer>> byTraj = GoldenJson.groupRows(traj);
         boolean states = in.hasNonNull("state_group_uid");
         RolloutsBuilder b = Rollouts.builder();
         int[] rowTraj = new int[rows];
@@ -119,7 +91,7 @@ final class VprR3lA3GoldenCases {
             b.trajectory(e.getKey(), e.getKey());
             int ord = 0;
             for (int r : e.getValue()) {
-                int valid = prefix(mask[r], c.name(), r);
+                int valid = GoldenJson.prefixLength(mask[r], c.name() + ": row " + r + " mask");
                 b.span(Role.POLICY, valid, in.get("rewards").get(r).asDouble(),
                         states ? in.get("state_group_uid").get(r).asText() : null, null);
                 b.spanSignal(VprEstimator.TURN_INDEX, in.get("turn_index").get(r).asDouble());
@@ -140,12 +112,12 @@ final class VprR3lA3GoldenCases {
 
     private static Built a3(Case c) {
         JsonNode in = c.input();
-        int[][] mask = ints(in.get("response_mask"));
-        int[][] ids = ints(in.get("responses"));
+        double[][] mask = GoldenJson.matrix(in.get("response_mask"));
+        int[][] ids = GoldenJson.intMatrix(in.get("responses"));
         int rows = mask.length;
-        String[] traj = strings(in.get("traj_uid"));
-        String[] uid = strings(in.get("uid"));
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        String[] traj = GoldenJson.strings(in.get("traj_uid"));
+        String[] uid = GoldenJson.strings(in.get("uid"));
+        Map<String, List<Integer>> byTraj = GoldenJson.groupRows(traj);
         RolloutsBuilder b = Rollouts.builder();
         int[] rowTraj = new int[rows];
         int[] rowOrdinal = new int[rows];
@@ -164,7 +136,7 @@ final class VprR3lA3GoldenCases {
             List<String> text = new ArrayList<>();
             int ord = 0;
             for (int r : rs) {
-                int valid = prefix(mask[r], c.name(), r);
+                int valid = GoldenJson.prefixLength(mask[r], c.name() + ": row " + r + " mask");
                 b.span(Role.POLICY, valid);
                 b.spanSignal(VprEstimator.TURN_INDEX, in.get("turn_idx").get(r).asDouble());
                 if (!constant) b.spanSignal(A3Estimator.EPISODE_REWARD, in.get("episode_rewards").get(r).asDouble());
@@ -191,7 +163,7 @@ final class VprR3lA3GoldenCases {
 
     private static Built r3l(Case c) {
         JsonNode in = c.input();
-        int[][] mask = ints(in.get("action_mask"));
+        double[][] mask = GoldenJson.matrix(in.get("action_mask"));
         int rows = mask.length;
         String[] tid = new String[rows];
         String[] rid = new String[rows];
@@ -219,21 +191,17 @@ final class VprR3lA3GoldenCases {
             if (!steps) b.signal(R3lEstimator.RETRY_STEP, in.get("retry_step").get(rs.get(0)).asDouble());
             int ord = 0;
             for (int r : rs) {
-                int[] m = mask[r];
-                tokenIndex[r] = new int[m.length];
-                for (int j = 0; j < m.length; j++) tokenIndex[r][j] = base + j;
+                double[] m = mask[r];
+                tokenIndex[r] = GoldenJson.consecutive(base, m.length);
                 base += m.length;
+                double retry = in.get("retry_step").get(r).asDouble();
+                int ordinal = ord;
+                Consumer<RolloutsBuilder> signals = steps ? bb -> stepSignals(bb, ordinal, retry) : null;
                 if (m.length == 0) {
                     b.span(Role.CONTEXT, 0);
-                    if (steps) stepSignals(b, ord, in.get("retry_step").get(r).asDouble());
+                    if (signals != null) signals.accept(b);
                 }
-                for (int j = 0; j < m.length; ) {
-                    int k = j;
-                    while (k < m.length && m[k] == m[j]) k++;
-                    b.span(m[j] == 1 ? Role.POLICY : Role.CONTEXT, k - j);
-                    if (steps) stepSignals(b, ord, in.get("retry_step").get(r).asDouble());
-                    j = k;
-                }
+                GoldenJson.spans(b, GoldenJson.nonZero(m), 0, m.length, signals);
                 ord++;
             }
         }
@@ -247,20 +215,13 @@ final class VprR3lA3GoldenCases {
 
     // ---- shared --------------------------------------------------------------------------
 
-    private static Map<String, List<Integer>> groupRows(String[] key) {
-        Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++) out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
-        return out;
-    }
-
     /** Token index of every padded position when each row is a policy span plus a context span. */
-    private static int[][] padded(Rollouts batch, int[][] mask, int[] rowTraj, int[] rowOrdinal) {
+    private static int[][] padded(Rollouts batch, double[][] mask, int[] rowTraj, int[] rowOrdinal) {
         int[][] out = new int[mask.length][];
         for (int r = 0; r < mask.length; r++) {
             int s = batch.spanStart(rowTraj[r]) + 2 * rowOrdinal[r];
             int start = batch.spanTokenStart(s);
-            out[r] = new int[mask[r].length];
-            for (int j = 0; j < out[r].length; j++) out[r][j] = start + j;
+            out[r] = GoldenJson.consecutive(start, mask[r].length);
         }
         return out;
     }
@@ -271,32 +232,7 @@ final class VprR3lA3GoldenCases {
         return out;
     }
 
-    private static int prefix(int[] m, String name, int row) {
-        int n = 0;
-        while (n < m.length && m[n] == 1) n++;
-        for (int j = n; j < m.length; j++) {
-            if (m[j] != 0) throw new IllegalArgumentException(name + ": row " + row + " mask is not a prefix of ones");
-        }
-        return n;
-    }
-
     private static double bool(JsonNode v) {
         return v.asBoolean() ? 1.0 : 0.0;
-    }
-
-    static int[][] ints(JsonNode v) {
-        int[][] out = new int[v.size()][];
-        for (int r = 0; r < out.length; r++) {
-            JsonNode row = v.get(r);
-            out[r] = new int[row.size()];
-            for (int j = 0; j < out[r].length; j++) out[r][j] = row.get(j).asInt();
-        }
-        return out;
-    }
-
-    static String[] strings(JsonNode v) {
-        String[] out = new String[v.size()];
-        for (int r = 0; r < out.length; r++) out[r] = v.get(r).asText();
-        return out;
     }
 }

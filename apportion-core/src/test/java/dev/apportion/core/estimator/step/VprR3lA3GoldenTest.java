@@ -6,6 +6,7 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.testing.GoldenJson;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -135,7 +136,7 @@ class VprR3lA3GoldenTest {
     /** The golden file's pass criterion {@code |got − want| ≤ atol + rtol·|want|}. */
     record Tolerance(String name, double atol, double rtol) {
         void value(String what, int row, int col, double want, double got) {
-            if (!(Math.abs(got - want) <= atol + rtol * Math.abs(want))) {
+            if (!GoldenJson.close(want, got, atol, rtol)) {
                 fail(name + ": " + what + "[" + row + "][" + col + "] want " + want + " got " + got);
             }
         }

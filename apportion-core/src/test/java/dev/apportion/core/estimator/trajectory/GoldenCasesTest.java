@@ -4,6 +4,7 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.testing.GoldenJson;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ class GoldenCasesTest {
                     continue;
                 }
                 double w = want[r][t];
-                if (Math.abs(g - w) > c.atol() + c.rtol() * Math.abs(w)) {
+                if (!GoldenJson.close(w, g, c.atol(), c.rtol())) {
                     return what + "[" + r + "][" + t + "] want " + w + " got " + g;
                 }
             }
