@@ -358,7 +358,7 @@ public final class HtmlReport {
             }
             b.append("<div class=\"scroll\"><table class=\"claims num\" id=\"claims-table\"><colgroup>")
                     .append("<col style=\"width:31%\"><col style=\"width:11%\"><col style=\"width:105px\"><col style=\"width:21%\">")
-                    .append("<col style=\"width:120px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
+                    .append("<col style=\"width:135px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
                     .append("<thead><tr><th>claim</th><th>metric · expected</th><th>status</th><th>comparison · task</th>")
                     .append("<th>difference [95% CI]</th><th>interval vs 0</th><th>verdict</th></tr></thead><tbody>\n");
             for (Object o : claims) {
@@ -626,22 +626,28 @@ public final class HtmlReport {
             List<Object> ests = list(t.get("estimators"));
             b.append("<section class=\"top\" id=\"estimators\"><h2>Estimators</h2>\n")
                     .append("<details><summary>").append(ests.size())
-                    .append(" estimators: titles, sources, granularity, required signals and resolved parameters</summary>\n")
-                    .append("<div class=\"scroll\"><table class=\"small sortable\" id=\"estimators-table\"><thead><tr>")
-                    .append("<th data-type=\"text\">estimator</th><th data-type=\"text\">title and source</th><th data-type=\"text\">granularity</th>")
-                    .append("<th data-type=\"text\">methodology</th><th data-type=\"text\">fidelity</th><th data-type=\"text\">requires</th>")
+                    .append(" estimators: titles, sources, kind, required signals and resolved parameters</summary>\n")
+                    .append("<div class=\"scroll\"><table class=\"small sortable catalog\" id=\"estimators-table\"><colgroup>")
+                    .append("<col style=\"width:13%\"><col style=\"width:37%\"><col style=\"width:13%\"><col style=\"width:13%\"><col style=\"width:24%\">")
+                    .append("</colgroup><thead><tr><th data-type=\"text\">estimator</th><th data-type=\"text\">title and source</th>")
+                    .append("<th data-type=\"text\" title=\"granularity · methodology · fidelity\">kind</th><th data-type=\"text\">requires</th>")
                     .append("<th data-type=\"text\">parameters</th></tr></thead><tbody>\n");
             for (Object o : ests) {
                 Map<String, Object> e = map(o);
                 String label = str(e.get("label"));
                 List<String> ps = new ArrayList<>();
-                for (Map.Entry<String, Object> p : map(e.get("resolved_params")).entrySet()) ps.add(esc(p.getKey()) + "=" + Html.value(p.getValue(), 99));
+                for (Map.Entry<String, Object> p : map(e.get("resolved_params")).entrySet()) {
+                    ps.add("<span class=\"chip\">" + esc(p.getKey()) + "=" + Html.value(p.getValue(), 99) + "</span>");
+                }
+                List<String> req = new ArrayList<>();
+                for (Object r : list(e.get("requires"))) req.add("<code>" + esc(str(r)) + "</code>");
                 b.append("<tr><td data-v=\"").append(esc(label)).append("\">").append(name(label))
                         .append(e.get("id") != null && !str(e.get("id")).equals(label) ? "<br><span class=\"ci\">" + esc(str(e.get("id"))) + "</span>" : "")
                         .append("</td><td>").append(esc(str(e.get("title")))).append("<br><span class=\"ci\">").append(esc(str(e.get("source"))))
-                        .append("</span></td><td>").append(esc(str(e.get("granularity")))).append("</td><td>").append(esc(str(e.get("methodology"))))
-                        .append("</td><td>").append(esc(str(e.get("fidelity")))).append("</td><td>").append(Html.value(e.get("requires"), 99))
-                        .append("</td><td class=\"mono\">").append(ps.isEmpty() ? "–" : String.join("<br>", ps)).append("</td></tr>\n");
+                        .append("</span></td><td>").append(esc(str(e.get("granularity")))).append("<br><span class=\"ci\">")
+                        .append(esc(str(e.get("methodology")))).append("<br>").append(esc(str(e.get("fidelity")))).append("</span></td><td>")
+                        .append(req.isEmpty() ? "–" : String.join("<br>", req)).append("</td><td><div class=\"chips\">")
+                        .append(ps.isEmpty() ? "–" : String.join("", ps)).append("</div></td></tr>\n");
             }
             b.append("</tbody></table></div></details></section>\n");
         }
@@ -793,7 +799,7 @@ public final class HtmlReport {
             }
             Map<String, Object> dec = map(md.get("decisive_steps"));
             if (!dec.isEmpty()) {
-                fact(b, "decisive turns", esc(str(dec.get("rule"))) + (dec.get("turns") != null ? " (turns " + Html.value(dec.get("turns"), 99) + ")" : ""));
+                fact(b, "decisive turns", esc(str(dec.get("rule"))) + (list(dec.get("turns")).isEmpty() ? "" : " (turns " + Html.value(dec.get("turns"), 99) + ")"));
             }
             List<String> env = new ArrayList<>();
             if (md.get("observability") != null) env.add("observability " + esc(str(md.get("observability"))));
@@ -862,7 +868,7 @@ public final class HtmlReport {
                 int n = truth.size();
                 b.append("<figure class=\"strip\"><figcaption>").append(esc(str(ex.get("trajectory")))).append(" · ")
                         .append(bool(ex.get("success")) ? "success" : "failure").append(" · outcome ").append(fmt(num(ex.get("outcome")), 2))
-                        .append(bool(ex.get("truncated")) ? " · first " + n + " turns" : " · " + n + " turns").append("</figcaption>")
+                        .append(bool(ex.get("truncated")) ? " · first " + n + " turns" : n == 1 ? " · 1 turn" : " · " + n + " turns").append("</figcaption>")
                         .append("<div class=\"scroll\"><table class=\"strip ").append(n <= 12 ? "wide" : n <= 25 ? "mid" : "narrow")
                         .append("\"><thead><tr><th class=\"rowlabel\">turn</th>");
                 int every = n <= 20 ? 1 : 5;

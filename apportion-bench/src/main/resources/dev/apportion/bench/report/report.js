@@ -165,7 +165,9 @@
     let all = ok.length <= TOP_CREDIT + 2;
     const controls = el('div', {class: 'controls'});
     const legend = el('div', {class: 'legend'});
+    const present = new Set(ok.map(l => role[l] || 'other'));
     [['oracle', 'oracle (reference)'], ['random', 'random (reference)'], ['baseline', 'outcome-level baseline'], ['other', 'other estimator']]
+      .filter(([k]) => present.has(k))
       .forEach(([k, t]) => legend.append(el('span', null, el('span', {class: 'swatch', style: 'background:' + COLORS[k]}), t)));
     legend.append(el('span', null, '━ 95% interval over seeds'));
     const holder = el('div', {class: 'chart'});
@@ -247,8 +249,10 @@
     const canvas = el('canvas', {role: 'img', 'aria-label': 'learning curves on ' + task.id});
     holder.append(canvas);
     box.append(controls, pick, holder);
-    const pb = buttons(controls, 'show:', [['top', 'references + top ' + TOP_LEARN + ' by learn AUC'], ['baselines', 'references + baselines'],
-      ['all', 'all ' + ok.length], ['none', 'none']], v => { picked = preset[v](); draw(); });
+    if (ok.length <= TOP_LEARN + 2) picked = preset.all();
+    const choices = ok.length <= TOP_LEARN + 2 ? [['all', 'all ' + ok.length], ['none', 'none']]
+      : [['top', 'references + top ' + TOP_LEARN + ' by learn AUC'], ['baselines', 'references + baselines'], ['all', 'all ' + ok.length], ['none', 'none']];
+    const pb = buttons(controls, 'show:', choices, v => { picked = preset[v](); draw(); });
     pb[0].setAttribute('aria-pressed', 'true');
     controls.append(el('span', {class: 'ci'}, 'or click names (ordered by learn AUC) · shaded: 95% band over seeds'));
     const chips = {};
