@@ -138,7 +138,9 @@ public final class HtmlReport {
         final Map<String, String> roles = new LinkedHashMap<>();
         final Map<String, String> titles = new LinkedHashMap<>();
         final Map<String, String> taskAnchors = new LinkedHashMap<>();
+        /** Tasks the leaderboard averages over: the suite's leaderboard tasks, or every suite task when the run selected none. */
         final int leaderboardTasks;
+        final String leaderboardScope;
 
         Page(Map<String, Object> t) {
             this.t = t;
@@ -155,12 +157,17 @@ public final class HtmlReport {
             }
             Set<String> taken = new HashSet<>();
             int lb = 0;
+            int inSuite = 0;
             for (Object o : tasks) {
                 Map<String, Object> task = map(o);
                 taskAnchors.put(str(task.get("id")), Html.slug("task-", str(task.get("id")), taken));
-                if (bool(task.get("leaderboard"))) lb++;
+                if (bool(task.get("in_suite"))) {
+                    inSuite++;
+                    if (bool(task.get("leaderboard"))) lb++;
+                }
             }
-            leaderboardTasks = lb;
+            leaderboardTasks = lb > 0 ? lb : inSuite;
+            leaderboardScope = lb > 0 ? "leaderboard tasks" : "suite tasks (this run selected no leaderboard task)";
         }
 
         String role(String label) {
@@ -179,6 +186,12 @@ public final class HtmlReport {
                 }
             }
             return b.toString();
+        }
+
+        /** The class attribute of a row of {@code role} ("oracle", "random", "baseline" or ""). */
+        static String rowClass(String role) {
+            if (role.isEmpty()) return "";
+            return " class=\"" + (role.equals("baseline") ? "baseline" : "ref " + role) + "\"";
         }
 
         String taskLink(String id) {
@@ -265,8 +278,8 @@ public final class HtmlReport {
                 for (String k : map(o).keySet()) if (!k.equals("estimator") && !k.equals("tasks") && !metrics.contains(k)) metrics.add(k);
             }
             int n = leaderboardTasks;
-            b.append("<p class=\"note\">Each number is the mean over the suite's ").append(n)
-                    .append(" leaderboard tasks of the per-task mean over seeds. Rows are ordered by rank correlation with the exact ")
+            b.append("<p class=\"note\">Each number is the mean over the ").append(n).append(' ').append(esc(leaderboardScope))
+                    .append(" of the per-task mean over seeds. Rows are ordered by rank correlation with the exact ")
                     .append("true advantage; click a column heading to sort. ↓ marks metrics where lower is better. ")
                     .append("<i>ms / batch</i> is wall-clock time of <code>assign()</code> and is not reproducible.</p>\n")
                     .append("<div class=\"legend\"><span><span class=\"badge oracle\">reference</span> oracle: exact credit, the ceiling</span>")
@@ -301,8 +314,8 @@ public final class HtmlReport {
                 }
                 rank++;
                 String role = role(est);
-                String cls = (role.equals("oracle") || role.equals("random") ? "ref " + role : role) + (k < n ? " few" : "");
-                b.append("<tr class=\"").append(cls.trim()).append("\" data-full=\"").append(k >= n ? 1 : 0).append("\">")
+                String cls = ((role.equals("oracle") || role.equals("random") ? "ref " + role : role) + (k < n ? " few" : "")).trim();
+                b.append("<tr").append(cls.isEmpty() ? "" : " class=\"" + cls + "\"").append(" data-full=\"").append(k >= n ? 1 : 0).append("\">")
                         .append("<td class=\"n\" data-v=\"").append(rank).append("\">").append(rank).append("</td>")
                         .append("<td class=\"est\" data-v=\"").append(esc(est)).append("\">").append(name(est));
                 if (k < n) b.append("<span class=\"badge few\" title=\"ran on ").append(k).append(" of ").append(n)
@@ -532,7 +545,7 @@ public final class HtmlReport {
             b.append("<th class=\"n\" data-type=\"num\">mean</th></tr></thead><tbody>\n");
             for (Map.Entry<String, Map<String, Map<String, Object>>> e : byEst.entrySet()) {
                 String role = role(e.getKey());
-                b.append("<tr class=\"").append(role.equals("oracle") || role.equals("random") ? "ref " + role : role).append("\">")
+                b.append("<tr").append(rowClass(role)).append('>')
                         .append("<td class=\"est\" data-v=\"").append(esc(e.getKey())).append("\">").append(name(e.getKey())).append("</td>");
                 double sum = 0;
                 int cnt = 0;
@@ -754,9 +767,7 @@ public final class HtmlReport {
         }
 
         String rowClass(String est) {
-            String role = p.role(est);
-            if (role.isEmpty()) return "";
-            return " class=\"" + (role.equals("baseline") ? "baseline" : "ref " + role) + "\"";
+            return Page.rowClass(p.role(est));
         }
 
         /** Labels whose status is ok, ordered by the mean of {@code metric} (best first, NaN last, then by name). */
