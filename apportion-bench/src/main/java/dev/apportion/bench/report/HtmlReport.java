@@ -370,7 +370,7 @@ public final class HtmlReport {
                 return;
             }
             b.append("<div class=\"scroll\"><table class=\"claims num\" id=\"claims-table\"><colgroup>")
-                    .append("<col style=\"width:31%\"><col style=\"width:11%\"><col style=\"width:105px\"><col style=\"width:21%\">")
+                    .append("<col><col style=\"width:118px\"><col style=\"width:105px\"><col style=\"width:21%\">")
                     .append("<col style=\"width:135px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
                     .append("<thead><tr><th>claim</th><th>metric · expected</th><th>status</th><th>comparison · task</th>")
                     .append("<th>difference [95% CI]</th><th>interval vs 0</th><th>verdict</th></tr></thead><tbody>\n");
