@@ -54,7 +54,9 @@ public final class Leaderboard {
             }
             out.add(new LeaderRow(label, tasks, means));
         }
-        out.sort(Comparator.comparingDouble((LeaderRow x) -> {
+        // means over different task sets are not comparable: estimators that ran on more of the
+        // leaderboard tasks rank first, then by rank correlation
+        out.sort(Comparator.comparingInt((LeaderRow x) -> -x.tasks()).thenComparingDouble((LeaderRow x) -> {
             double v = x.means().get("spearman");
             return Double.isNaN(v) ? Double.POSITIVE_INFINITY : -v;
         }).thenComparing(LeaderRow::estimator));
