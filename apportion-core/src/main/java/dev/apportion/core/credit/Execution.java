@@ -48,7 +48,7 @@ public final class Execution implements AutoCloseable {
      */
     public int chunks(int n, int minPerChunk) {
         if (threads == 1 || n < 2L * minPerChunk) return 1;
-        return (int) Math.min(threads, Math.max(1, n / Math.max(1, minPerChunk)));
+        return Math.min(threads, Math.max(1, n / Math.max(1, minPerChunk)));
     }
 
     /** Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges. */
