@@ -878,7 +878,7 @@ public final class HtmlReport {
                 List<Object> labels = list(ex.get("labels"));
                 int n = truth.size();
                 b.append("<figure class=\"strip\"><figcaption>").append(esc(str(ex.get("trajectory")))).append(" · ")
-                        .append(bool(ex.get("success")) ? "success" : "failure").append(" · outcome ").append(fmt(num(ex.get("outcome")), 2))
+                        .append(bool(ex.get("success")) ? "success" : "failure").append(" · return ").append(fmt(num(ex.get("return")), 2))
                         .append(bool(ex.get("truncated")) ? " · first " + n + " turns" : n == 1 ? " · 1 turn" : " · " + n + " turns").append("</figcaption>")
                         .append("<div class=\"scroll\"><table class=\"strip ").append(n <= 12 ? "wide" : n <= 25 ? "mid" : "narrow")
                         .append("\"><thead><tr><th class=\"rowlabel\">turn</th>");

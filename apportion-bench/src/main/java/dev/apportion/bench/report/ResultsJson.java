@@ -205,6 +205,7 @@ public final class ResultsJson {
                 o.put("trajectory", t.id());
                 o.put("success", t.success());
                 o.put("outcome", num(t.outcome()));
+                o.put("return", num(t.episodeReturn()));
                 o.put("truncated", t.truncated());
                 o.put("states", t.states());
                 o.put("actions", t.actions());

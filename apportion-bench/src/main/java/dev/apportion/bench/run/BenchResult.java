@@ -89,7 +89,7 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
     }
 
     /** One example trajectory. */
-    public record ExampleTrajectory(String id, boolean success, double outcome, List<String> states, List<String> actions,
+    public record ExampleTrajectory(String id, boolean success, double outcome, double episodeReturn, List<String> states, List<String> actions,
                                     List<String> labels, List<Double> truth, Map<String, List<Double>> credit, boolean truncated) {
     }
 

@@ -60,7 +60,12 @@ final class Examples {
                 truth.add((double) batch.spanTruth()[s]);
                 for (Map.Entry<String, double[]> e : spanCredit.entrySet()) credit.get(e.getKey()).add(e.getValue()[s]);
             }
-            out.add(new ExampleTrajectory(r.trajectoryId(i), batch.success()[i], r.outcome()[i], states, actions, labels, truth,
+            // the episode's return: terminal outcome plus the rewards received along the way
+            double ret = r.outcome() == null || Float.isNaN(r.outcome()[i]) ? 0 : r.outcome()[i];
+            if (r.spanReward() != null) {
+                for (int s = r.spanStart(i); s < r.spanEnd(i); s++) if (!Float.isNaN(r.spanReward()[s])) ret += r.spanReward()[s];
+            }
+            out.add(new ExampleTrajectory(r.trajectoryId(i), batch.success()[i], r.outcome()[i], ret, states, actions, labels, truth,
                     credit, truncated));
         }
         return new Example(out);
