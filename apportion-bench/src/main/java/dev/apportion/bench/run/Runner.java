@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -630,19 +629,7 @@ public final class Runner {
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (Runnable r : units) fs.add(pool.submit(r));
-            for (Future<?> f : fs) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
-                } catch (ExecutionException e) {
-                    Throwable t = e.getCause();
-                    if (t instanceof RuntimeException) throw (RuntimeException) t;
-                    if (t instanceof Error) throw (Error) t;
-                    throw new IllegalStateException(t);
-                }
-            }
+            dev.apportion.core.credit.Execution.awaitAll(fs);
         } finally {
             pool.shutdownNow();
         }

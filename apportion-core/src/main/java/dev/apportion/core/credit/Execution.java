@@ -70,7 +70,16 @@ public final class Execution implements AutoCloseable {
                 fs.add(p.submit(() -> body.run(chunk, from, to)));
             }
         }
-        for (Future<?> f : fs) {
+        awaitAll(fs);
+    }
+
+    /**
+     * Waits for every future in order and rethrows the first failure as it was thrown in the
+     * worker (runtime exceptions and errors unwrapped; checked ones wrapped in
+     * {@link IllegalStateException}). Used by every place that fans work out to a pool.
+     */
+    public static void awaitAll(List<? extends Future<?>> futures) {
+        for (Future<?> f : futures) {
             try {
                 f.get();
             } catch (InterruptedException e) {
