@@ -15,6 +15,8 @@ public final class GoldenAdapters {
             new AgenticTurnAdapter(),
             new RewardComponentsAdapter(),
             new ReasoningAdapter(),
+            new ReasoningTokenAdapter(),
+            new PrlPoadItpoAdapter(),
             new VerlLayoutAdapter());
 
     private GoldenAdapters() {
