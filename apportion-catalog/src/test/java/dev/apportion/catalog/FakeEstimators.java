@@ -25,7 +25,8 @@ public final class FakeEstimators {
         Map<String, Fidelity> m = new LinkedHashMap<>();
         for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
                 "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
-                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule")) {
+                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule",
+                "spo_chain", "spo_tree", "prl", "poad", "itpo")) {
             m.put(id, Fidelity.REFERENCE);
         }
         for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
