@@ -60,6 +60,7 @@ public final class CreditServer implements AutoCloseable {
     private final CreditService service;
     private final Server server;
     private final ServerConnector connector;
+    private final GracefulHandler graceful;
     private final ThreadPoolExecutor compute;
     private final PrintStream log;
     private final byte[] openApi;
@@ -91,7 +92,8 @@ public final class CreditServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new Routes()));
+        this.graceful = new GracefulHandler(new Routes());
+        server.setHandler(graceful);
         server.setStopTimeout(config.stopTimeoutMillis());
         server.setStopAtShutdown(true);
     }
@@ -111,6 +113,11 @@ public final class CreditServer implements AutoCloseable {
     public String url() {
         String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         return "http://" + h + ":" + port();
+    }
+
+    /** True between a successful {@link #start()} and the beginning of a stop. */
+    public boolean isAcceptingRequests() {
+        return server.isStarted() && !graceful.isShutdown();
     }
 
     /** Blocks until the server has stopped. */
