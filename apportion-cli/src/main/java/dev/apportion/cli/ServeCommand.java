@@ -70,6 +70,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Do not write the one-line-per-request log to stderr.")
     private boolean noRequestLog;
 
+    /** The running server (for tests), null before it started. */
+    volatile CreditServer server;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config;
@@ -84,6 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         CreditServer server = new CreditServer(config, main.registry(), err);
         try {
             server.start();
+            this.server = server;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
