@@ -39,6 +39,42 @@ class PythonClientTest {
         }
     }
 
+    static boolean numpy() throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+
+    /** The README's "From Python" example runs as printed and prints what its comments say. */
+    @Test
+    void readmeFromPythonExampleRuns() throws Exception {
+        Path root = CLIENT.getParent().getParent();
+        assumeTrue(python39(), "python3 >= 3.9 is not on PATH");
+        assumeTrue(numpy(), "numpy is not installed (the README example uses it)");
+        String readme = Files.readString(root.resolve("README.md"));
+        int section = readme.indexOf("\n## From Python\n");
+        assertTrue(section >= 0, "README.md has a section '## From Python'");
+        int start = readme.indexOf("```python\n", section) + "```python\n".length();
+        String code = readme.substring(start, readme.indexOf("\n```", start) + 1);
+        try (CreditServer server = new CreditServer(ServerConfig.defaults().withPort(0).withRequestLog(false),
+                EstimatorRegistry.global(), null).start()) {
+            ProcessBuilder pb = new ProcessBuilder("python3", "-").directory(root.toFile()).redirectErrorStream(true);
+            pb.environment().put("APPORTION_URL", server.url());
+            pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+            Process p = pb.start();
+            p.getOutputStream().write(code.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+            assertEquals(0, p.exitValue(), out);
+            String[] lines = out.strip().split("\\R");
+            assertEquals(3, lines.length, out);
+            assertEquals("a 0.57734925", lines[0]);
+            assertTrue(lines[1].matches("\\[0\\.707105\\d* 0\\.707105\\d* 0\\.707105\\d* 0\\.\\s*\\]"), lines[1]);
+            assertEquals("True []", lines[2]);
+        }
+    }
+
     @Test
     void pythonClientAndRecipeTestsPass() throws Exception {
         assumeTrue(Files.isDirectory(CLIENT.resolve("tests")), "clients/python/tests is absent");
