@@ -15,8 +15,11 @@ import java.util.Map;
  * context tokens, non-finite values and mask values other than 0/1 (the last two only reach
  * here through the binary body; the JSONL reader refuses them as unreadable lines).
  *
- * <p>This is the service's own small findings API; when the project's {@code doctor} lands,
- * {@code POST /v1/validate} can delegate to it with the same response shape. Stateless.
+ * <p>This is the service's own small findings API. Its findings have the shape of the project's
+ * doctor ({@code severity}, {@code code}, {@code message}, {@code group}, {@code id}), so that
+ * when {@code dev.apportion.io.doctor.Doctor} reaches the main branch,
+ * {@code CreditService.validate} can call {@code Doctor.examine(batch, estimator, params)} in place
+ * of {@link #check} and the estimator trial, and keep the response. Stateless.
  */
 public final class BatchCheck {
     /** Findings of one code beyond this many are summarised in one extra finding. */
@@ -33,7 +36,7 @@ public final class BatchCheck {
             m.put("code", code);
             m.put("message", message);
             if (group != null) m.put("group", group);
-            if (trajectory != null) m.put("trajectory", trajectory);
+            if (trajectory != null) m.put("id", trajectory);
             if (line > 0) m.put("line", line);
             return m;
         }

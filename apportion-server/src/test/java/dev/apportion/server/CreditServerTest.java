@@ -364,11 +364,12 @@ class CreditServerTest {
             assertTrue(ref.startsWith("#/"), ref);
             assertNotNull(doc.at(ref.substring(1)).isMissingNode() ? null : doc.at(ref.substring(1)), "unresolved " + ref);
         }
-        // every finding code the server can emit is in the schema's enum
-        Set<String> enumCodes = new TreeSet<>();
-        doc.at("/components/schemas/Finding/properties/code/enum").forEach(n -> enumCodes.add(n.asText()));
-        assertEquals(new TreeSet<>(List.of("unreadable", "non_finite", "mask_value", "no_reward", "singleton_group",
-                "degenerate_group", "no_policy_tokens", "reward_off_mask", "estimator_refuses")), enumCodes);
+        // every finding code the server can emit is named in the schema
+        String codes = doc.at("/components/schemas/Finding/properties/code/description").asText();
+        for (String c : List.of("unreadable", "non_finite", "mask_value", "no_reward", "singleton_group",
+                "degenerate_group", "no_policy_tokens", "reward_off_mask", "estimator_refuses")) {
+            assertTrue(codes.contains(c + ",") || codes.contains(c + " ("), c);
+        }
     }
 
     private static void collectRefs(JsonNode n, List<String> out) {
