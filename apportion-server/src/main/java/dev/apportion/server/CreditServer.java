@@ -132,9 +132,18 @@ public final class CreditServer implements AutoCloseable {
         compute.awaitTermination(config.stopTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** {@link #stop()}; an interrupted stop restores the interrupt flag. */
     @Override
-    public void close() throws Exception {
-        stop();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the server failed: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] loadOpenApi() {
