@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
                 + "A rollout JSONL body is answered with exactly the credit JSONL of 'apportion assign'; "
                 + "the binary body is described in docs/binary-format.md. Errors are JSON {\"error\": ..., \"line\": N}.",
                 "Prints 'listening on http://HOST:PORT' on stdout once bound, then one line per request on stderr. "
-                + "SIGTERM stops it gracefully: new requests get 503, requests in flight finish."},
+                + "SIGTERM stops it gracefully: no new connections are accepted (a request on an open connection gets 503), "
+                + "requests in flight finish."},
         footer = {"", "Example:", "  apportion serve --port 8080",
                 "  curl -s --data-binary @rollouts.jsonl -H 'Content-Type: application/x-ndjson' \\",
                 "       'http://127.0.0.1:8080/v1/credit?estimator=grpo&preset=verl'"})
