@@ -64,6 +64,8 @@ public final class CreditServer implements AutoCloseable {
     private final ThreadPoolExecutor compute;
     private final PrintStream log;
     private final byte[] openApi;
+    /** How much of a refused (too large) body is read and dropped before answering 413. */
+    static final long DRAIN_BYTES = 16L << 20;
     /** Test hook: runs on the compute thread before each credit computation. */
     volatile Runnable beforeCompute = () -> { };
 
@@ -257,23 +259,50 @@ public final class CreditServer implements AutoCloseable {
         private byte[] readBody(Request request) throws IOException {
             long limit = config.maxBodyBytes();
             long declared = request.getLength();
-            if (declared > limit) throw tooLarge(declared + " bytes", limit);
-            byte[] buf = new byte[(int) Math.min(Math.max(declared, 8192), Math.min(limit + 1, Integer.MAX_VALUE - 8))];
-            int n = 0;
             try (InputStream in = Request.asInputStream(request)) {
+                if (declared > limit) {
+                    drain(in);
+                    throw tooLarge(declared + " bytes", limit);
+                }
+                byte[] buf = new byte[(int) Math.min(Math.max(declared, 8192), Math.min(limit + 1, Integer.MAX_VALUE - 8))];
+                int n = 0;
                 while (true) {
                     if (n == buf.length) {
-                        if (n > limit) throw tooLarge("more than " + limit + " bytes", limit);
+                        if (n > limit || n == Integer.MAX_VALUE - 8) {
+                            drain(in);
+                            throw tooLarge("more than " + limit + " bytes", limit);
+                        }
                         buf = Arrays.copyOf(buf, (int) Math.min((long) n * 2, Math.min(limit + 1, Integer.MAX_VALUE - 8)));
-                        if (n == buf.length) throw tooLarge("more than " + limit + " bytes", limit);
                     }
                     int r = in.read(buf, n, buf.length - n);
                     if (r < 0) break;
                     n += r;
-                    if (n > limit) throw tooLarge("more than " + limit + " bytes", limit);
+                    if (n > limit) {
+                        drain(in);
+                        throw tooLarge("more than " + limit + " bytes", limit);
+                    }
                 }
+                return n == buf.length ? buf : Arrays.copyOf(buf, n);
             }
-            return n == buf.length ? buf : Arrays.copyOf(buf, n);
+        }
+
+        /**
+         * Reads and drops up to {@link #DRAIN_BYTES} more of a refused body, so that a client
+         * still sending it reads the 413 instead of a connection reset; beyond that the
+         * connection is closed after the answer.
+         */
+        private void drain(InputStream in) {
+            byte[] sink = new byte[8192];
+            long left = DRAIN_BYTES;
+            try {
+                while (left > 0) {
+                    int r = in.read(sink, 0, (int) Math.min(sink.length, left));
+                    if (r < 0) return;
+                    left -= r;
+                }
+            } catch (IOException | RuntimeException e) {
+                // the client went away: nothing to drain
+            }
         }
 
         private ApiException tooLarge(String size, long limit) {

@@ -181,6 +181,19 @@ class CreditServerTest {
     }
 
     @Test
+    void oversizedChunkedBodyIs413() throws Exception {
+        byte[] big = new byte[(1 << 20) + 10];
+        java.util.Arrays.fill(big, (byte) ' ');
+        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.http.HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url()
+                        + "/v1/credit?estimator=grpo")).header("Content-Type", "application/x-ndjson")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, r.statusCode(), r::body);
+        assertTrue(r.body().contains("more than 1048576 bytes"), r::body);
+    }
+
+    @Test
     void tooManyTokensIs422() {
         String body = "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 150000}\n"
                 + "{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": 150000}\n";
