@@ -82,10 +82,14 @@ def _le(a: array) -> bytes:
 
 def _group_ids(index: Sequence[Any]) -> List[int]:
     """verl's index holds one uid per row (strings or ints); rows of a group share it."""
-    if _np is not None and isinstance(index, _np.ndarray) and index.dtype.kind in "iu":
-        return index.astype("<i4", copy=False).tolist()
+    if _np is not None and isinstance(index, _np.ndarray) and index.dtype.kind in "iu" and index.size \
+            and int(index.min()) >= -2 ** 31 and int(index.max()) < 2 ** 31:
+        return index.astype("<i4").tolist()
+    if hasattr(index, "detach"):  # a torch tensor: its values, not its 0-d elements
+        index = index.detach().cpu()
+    values = index.tolist() if hasattr(index, "tolist") else list(index)
     ids: Dict[Any, int] = {}
-    return [ids.setdefault(u, len(ids)) for u in list(index)]
+    return [ids.setdefault(u, len(ids)) for u in values]
 
 
 def _flat_floats(a: Any, rows: int, length: Optional[int], what: str) -> bytes:

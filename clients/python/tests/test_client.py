@@ -133,6 +133,15 @@ class PaddedTest(unittest.TestCase):
         self.assertTrue(np.all(adv[mask == 0] == 0))
 
     @require_numpy
+    def test_group_index_may_be_strings_or_any_integers(self):
+        rewards, mask, _ = padded_batch(2, 3, 8, seed=6)
+        as_text = self.client.advantages_from_padded(rewards, mask, ["a"] * 3 + ["b"] * 3, "grpo")
+        as_big_ints = self.client.advantages_from_padded(rewards, mask, np.array([10 ** 12] * 3 + [-7] * 3), "grpo")
+        as_small_ints = self.client.advantages_from_padded(rewards, mask, np.array([0] * 3 + [1] * 3, dtype=np.int32), "grpo")
+        np.testing.assert_array_equal(as_text, as_big_ints)
+        np.testing.assert_array_equal(as_text, as_small_ints)
+
+    @require_numpy
     def test_sequence_advantages(self):
         adv = self.client.sequence_advantages(np.array([1.0, 0.0, 0.5, 0.5], dtype=np.float32), [7, 7, 9, 9])
         np.testing.assert_allclose(adv, [0.70710, -0.70710, 0.0, 0.0], atol=1e-4)

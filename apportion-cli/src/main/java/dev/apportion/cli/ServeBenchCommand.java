@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  * against an in-process server on a loopback port unless {@code --url} names a running one.
  */
 @Command(name = "serve-bench", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Measure the credit service: p50/p99 latency and requests/s, JSONL vs binary body.",
+        header = "Measure the credit service: latency and requests/s, JSONL vs binary.",
         description = "Builds one verl-style padded batch (rows x length, groups of --group-size, 0/1 scores), checks "
                 + "that the JSONL and binary bodies give the same advantages, then sends --requests requests of each "
                 + "from --concurrency clients (after --warmup untimed ones) and prints the latency percentiles and "

@@ -231,7 +231,12 @@ public final class CreditServer implements AutoCloseable {
         }
 
         private Map<String, List<String>> query(Request request) {
-            Fields f = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            Fields f;
+            try {
+                f = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                throw new ApiException(400, "malformed query string: " + CreditService.oneLine(e.getMessage()), 0, e);
+            }
             Map<String, List<String>> out = new LinkedHashMap<>();
             for (Fields.Field field : f) out.put(field.getName(), new ArrayList<>(field.getValues()));
             return out;
