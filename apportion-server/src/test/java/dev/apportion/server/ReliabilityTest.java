@@ -151,6 +151,40 @@ class ReliabilityTest {
     }
 
     @Test
+    void aFullComputeQueueIs503AndTheServerRecovers() throws Exception {
+        try (CreditServer server = start(ServerConfig.defaults().withComputeThreads(1).withMaxQueued(0))) {
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            server.beforeCompute = () -> {
+                entered.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Http http = new Http(server.url());
+            String body = TestBatches.jsonl(2, 2, 3, 8);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<Http.Reply> first = pool.submit(() -> http.postJsonl("/v1/credit?estimator=grpo", body));
+                assertTrue(entered.await(60, TimeUnit.SECONDS));
+                Http.Reply busy = http.postJsonl("/v1/credit?estimator=grpo", body);
+                assertEquals(503, busy.status(), busy::toString);
+                assertTrue(busy.json().get("error").asText().startsWith("the server is busy: 1 requests computing and 0 waiting"),
+                        busy::toString);
+                release.countDown();
+                assertEquals(200, first.get(60, TimeUnit.SECONDS).status());
+                server.beforeCompute = () -> { };
+                assertEquals(200, http.postJsonl("/v1/credit?estimator=grpo", body).status());
+            } finally {
+                release.countDown();
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void gracefulStopFinishesTheRequestInFlight() throws Exception {
         CreditServer server = start(ServerConfig.defaults().withStopTimeoutMillis(60_000));
         CountDownLatch entered = new CountDownLatch(1);
