@@ -70,6 +70,19 @@ public final class RolloutJsonl {
     }
 
     /**
+     * Reads rollout JSONL from a byte stream (not closed), decoded as strict UTF-8 line by line
+     * exactly as {@link #read(Path)} decodes a file, so the same content gives the same batch and
+     * the same error messages (with {@code sourceName} in place of the file name).
+     *
+     * @param sourceName name used in messages (a file name, "body", ...)
+     * @throws InputException for any problem in the content
+     * @throws IOException when reading fails
+     */
+    public static Rollouts read(InputStream in, String sourceName) throws IOException {
+        return new LineReader(sourceName).read(Utf8Lines.of(in));
+    }
+
+    /**
      * Reads rollout JSONL from a reader (not closed).
      *
      * @param sourceName name used in messages (a file name, "stdin", ...)
