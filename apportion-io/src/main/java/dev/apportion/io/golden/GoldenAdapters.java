@@ -13,6 +13,7 @@ public final class GoldenAdapters {
             new TrlAdapter(),
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
+            new MultiAgentAdapter(),
             new RewardComponentsAdapter(),
             new ReasoningAdapter(),
             new VerlLayoutAdapter());

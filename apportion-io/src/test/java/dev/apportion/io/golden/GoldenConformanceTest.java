@@ -32,7 +32,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(6, files.size(), "the six shared golden files are copied: " + files);
+        assertEquals(9, files.size(), "the nine golden files are copied (the shared six, multi-agent, at_grpo-pending, agentic-turn): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;
