@@ -14,6 +14,7 @@ public final class GoldenAdapters {
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
             new MultiAgentAdapter(),
+            new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
             new ReasoningAdapter(),
             new VerlLayoutAdapter());
