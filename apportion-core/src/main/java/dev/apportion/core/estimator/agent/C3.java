@@ -49,7 +49,8 @@ import java.util.Map;
  *
  * <h2>Parameters and presets</h2>
  * {@code credit_variant} value_assisted (CLI default), {@code baseline_mode} loo,
- * {@code va_alpha} 1.0, {@code fanout_list} empty (no check), {@code no_replay} false. Presets
+ * {@code va_alpha} 1.0, {@code fanout_list} empty (no check), {@code no_replay} false,
+ * {@code q_signal} "q_value" (the trajectory signal read as the critic's score). Presets
  * {@code paper} (= defaults) and {@code reward_only}.
  *
  * <h2>Edge cases</h2>
@@ -82,7 +83,8 @@ public final class C3 implements Estimator {
                     ParamSpec.choice("baseline_mode", "loo", List.of("loo", "full_mean"), "leave-one-out or full sibling mean"),
                     ParamSpec.real("va_alpha", 1.0, 0.0, 1.0, "weight of the critic's baseline in value_assisted"),
                     ParamSpec.realList("fanout_list", List.of(), "expected sibling-group size per depth (empty = no check)"),
-                    ParamSpec.bool("no_replay", false, "flat groups: a group at depth d > 0 holds fanout[0]*...*fanout[d] nodes"))
+                    ParamSpec.bool("no_replay", false, "flat groups: a group at depth d > 0 holds fanout[0]*...*fanout[d] nodes"),
+                    ParamSpec.string("q_signal", Q_VALUE, "trajectory signal holding the critic's Q score"))
             .preset("paper", Map.of())
             .preset("reward_only", Map.of("credit_variant", "reward_only"))
             .summary("A_i = r_i - ((1-alpha)*LOO(r)_i + alpha*LOO(q)_i) within each sibling group")
@@ -109,7 +111,7 @@ public final class C3 implements Estimator {
             }
         }
         float[] q = null;
-        if (!variant.equals("reward_only")) q = batch.requireTrajectorySignal(Q_VALUE, ID, "the centralised Q critic");
+        if (!variant.equals("reward_only")) q = batch.requireTrajectorySignal(params.getString("q_signal"), ID, "the centralised Q critic");
         float[] depth = fanout.length > 0 ? batch.requireTrajectorySignal(DEPTH, ID, "the node's depth in the rollout tree") : null;
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();

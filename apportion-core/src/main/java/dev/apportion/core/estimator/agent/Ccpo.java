@@ -51,7 +51,8 @@ import java.util.Map;
  * <h2>Parameters and presets</h2>
  * {@code counterfactual_lambda} 0.2, {@code counterfactual_use_group_solo_baseline} true,
  * {@code counterfactual_use_event_bonus} true, {@code norm_adv_by_std_in_grpo} true,
- * {@code epsilon} 1e-6, {@code thinker_agent} "thinker", {@code solver_agent} "solver". Preset
+ * {@code epsilon} 1e-6, {@code thinker_agent} "thinker", {@code solver_agent} "solver",
+ * {@code solo_signal} "solo_score" (the trajectory signal read for the counterfactual). Preset
  * {@code paper} = the defaults (script group size 16 is a rollout setting).
  *
  * <h2>Edge cases</h2>
@@ -84,7 +85,8 @@ public final class Ccpo implements Estimator {
                     ParamSpec.bool("norm_adv_by_std_in_grpo", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                     ParamSpec.string("thinker_agent", "thinker", "agent name of the thinker's spans"),
-                    ParamSpec.string("solver_agent", "solver", "agent name of the solver's spans"))
+                    ParamSpec.string("solver_agent", "solver", "agent name of the solver's spans"),
+                    ParamSpec.string("solo_signal", SOLO_SCORE, "trajectory signal holding the solver-only verifier score"))
             .preset("paper", Map.of())
             .summary("r_thinker = o(joint) + lambda*bonus(o(joint), mean_group o(solo)), r_solver = o(joint); GRPO per role")
             .build();
@@ -104,7 +106,7 @@ public final class Ccpo implements Estimator {
         int n = batch.trajectoryCount();
         float[] joint = batch.outcome();
         if (joint == null) throw new RolloutException("estimator '" + ID + "' needs each trajectory's outcome (the joint verifier score)", -1, "outcome");
-        float[] solo = batch.requireTrajectorySignal(SOLO_SCORE, ID, "the verifier score of the solver-only answer");
+        float[] solo = batch.requireTrajectorySignal(params.getString("solo_signal"), ID, "the verifier score of the solver-only answer");
         double lambda = params.getDouble("counterfactual_lambda");
         boolean groupBase = params.getBoolean("counterfactual_use_group_solo_baseline");
         boolean event = params.getBoolean("counterfactual_use_event_bonus");
