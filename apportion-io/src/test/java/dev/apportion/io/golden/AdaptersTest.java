@@ -214,6 +214,8 @@ class AdaptersTest {
                 GoldenAdapter a = GoldenAdapters.find(c, GoldenAdapters.all());
                 // reasoning.jsonl has its own layouts without a response_mask (ReasoningAdapterTest covers them)
                 if (a == null || a instanceof ReasoningAdapter) continue;
+                // multi-agent and agentic-turn layouts: own masks and outputs (MultiAgentAndTurnGoldenTest covers them)
+                if (a instanceof MultiAgentAdapter || a instanceof MtGrpoSpaRlAdapter) continue;
                 AdaptedCase ad = a.adapt(c);
                 Rollouts b = ad.batch();
                 // R³L experiences carry their mask as action_mask (vpr-r3l-a3.jsonl)
