@@ -45,8 +45,8 @@ import java.util.Map;
  * </ol>
  *
  * <h2>Source</h2>
- * S. Zeng et al., "Reinforcing Multi-Turn Reasoning in LLM Agents via Turn-Level Credit
- * Assignment" (MT-GRPO), arXiv 2505.11821; code SiliangZeng/Multi-Turn-RL-Agent @
+ * S. Zeng et al., "Reinforcing Multi-Turn Reasoning in LLM Agents via Turn-Level Reward Design"
+ * (first titled "… via Turn-Level Credit Assignment"; MT-GRPO), arXiv 2505.11821; code SiliangZeng/Multi-Turn-RL-Agent @
  * 7dbdd08bdb27810019bc1511dbd0af3c7cfaac7a, {@code verifiers/trainers/mt_grpo_env_trainer.py}
  * ({@code _generate_and_score_completions}, {@code _find_result_positions},
  * {@code _assign_advantages}) and {@code verifiers/trainers/grpo_env_trainer.py}
