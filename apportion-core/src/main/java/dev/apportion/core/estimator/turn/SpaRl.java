@@ -112,15 +112,12 @@ public final class SpaRl implements Estimator {
         boolean half = params.getString("score_dtype").equals("float16");
         int n = batch.tokenCount();
         float[] nsr = new float[n];
+        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        float c = (float) (-coef);
         for (int t = 0; t < n; t++) {
             float d = lp[t] - ref[t];
-            float kl;
-            switch (kind) {
-                case "abs": kl = Math.abs(d); break;
-                case "mse": kl = 0.5f * d * d; break;
-                default: kl = d; break;
-            }
-            nsr[t] = (float) (-coef) * kl;
+            float kl = k == 0 ? d : (k == 1 ? Math.abs(d) : 0.5f * d * d);
+            nsr[t] = c * kl;
         }
         float[] rewards = nsr.clone();
         float[] sr = batch.spanReward();
