@@ -17,6 +17,8 @@ public final class GoldenAdapters {
             new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
             new ReasoningAdapter(),
+            new ReasoningTokenAdapter(),
+            new PrlPoadItpoAdapter(),
             new VerlLayoutAdapter());
 
     private GoldenAdapters() {

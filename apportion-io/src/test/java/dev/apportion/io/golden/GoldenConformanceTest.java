@@ -32,7 +32,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(9, files.size(), "the nine golden files are copied (the shared six, multi-agent, at_grpo-pending, agentic-turn): " + files);
+        assertEquals(11, files.size(), "the eleven golden files are copied (the shared ten and at_grpo-pending): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;
