@@ -1,5 +1,7 @@
 package dev.apportion.io.doctor;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.util.Locale;
 
 /** How serious a {@link Finding} is. Serialised lower-case ({@code "error"}, {@code "warning"}, {@code "info"}). */
@@ -11,7 +13,8 @@ public enum Severity {
     /** Worth knowing; nothing to fix. */
     INFO;
 
-    /** The wire name: the constant in lower case. */
+    /** The wire name: the constant in lower case (also what Jackson writes). */
+    @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

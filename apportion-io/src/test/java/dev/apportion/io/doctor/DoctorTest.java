@@ -158,6 +158,13 @@ class DoctorTest {
     void severityIsWrittenInLowerCase() {
         assertEquals("warning", Severity.WARNING.toString());
         assertEquals("error", Severity.ERROR.wireName());
+        try {
+            String json = dev.apportion.io.Json.mapper().writeValueAsString(
+                    new Finding(Severity.INFO, "c", "m", null, null));
+            assertTrue(json.contains("\"severity\":\"info\""), json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static Finding find(DoctorReport r, String code) {
