@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 
 /** {@code apportion doctor}: the health of a batch before training, and of an estimator's credit on it. */
 @Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Check a rollout batch (and an estimator's credit on it) for problems before training.",
+        header = "Check a rollout batch and an estimator's credit on it for problems.",
         description = {"Finds groups of one, groups with all-equal or near-equal rewards (and the share of tokens they "
                 + "hold), NaN/Inf, empty turns, masks that disagree with the spans, partial groups, the length bias of "
                 + "the loss aggregation; with --estimator also exploding or non-finite advantages and a distinguishing "

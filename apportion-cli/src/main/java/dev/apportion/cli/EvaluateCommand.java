@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 
 /** {@code apportion evaluate}: which estimator's turn credit matches the human turn labels. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Score estimators' turn credit against turn labels (AUROC, Spearman, first-error accuracy).",
+        header = "Score estimators' turn credit against human turn labels.",
         description = {"Runs every requested estimator that can run on the batch (default parameters; the others are "
                 + "listed with the signal they lack) and compares its turn credit with the labels: AUROC of +1 vs -1 turns "
                 + "over all labelled turns and within failed trajectories, Spearman with the labels, and how often the most "

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 /** {@code apportion import}: trajectories in another format to rollout JSONL (and labels JSONL). */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
-        header = "Import trajectories (chat transcripts, benchmark traces, verl / TRL dumps) as rollout JSONL.",
+        header = "Import chat, benchmark, verl or TRL trajectories as rollout JSONL.",
         description = {"Formats: chat (OpenAI messages, JSONL or a JSON array), agentprocessbench, processbench, taubench, "
                 + "verl-dump (trainer.rollout_data_dir JSONL), trl (GRPOTrainer completions with rewards per function). "
                 + "See docs/importers.md.",
