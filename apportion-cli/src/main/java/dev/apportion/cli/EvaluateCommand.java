@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
                 + "trajectories with a fixed seed."},
         footer = {"", "Example:", "  apportion evaluate rollouts.jsonl --labels labels.jsonl --estimators grpo,gigpo,matchtir -o report.html"})
 final class EvaluateCommand implements Callable<Integer> {
-    static final String[] METRICS = {"auroc_all", "auroc_within_failed", "spearman", "first_error_accuracy"};
+    static final String[] METRICS = {"auroc_all", "auroc_within_failed", "spearman", "first_error_accuracy", "auroc_within_trajectory"};
 
     @ParentCommand
     private Main main;
@@ -113,9 +113,8 @@ final class EvaluateCommand implements Callable<Integer> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("id", e.id());
             o.put("granularity", e.granularity());
-            double[] v = {e.metrics().aurocAll(), e.metrics().aurocWithinFailed(), e.metrics().spearman(), e.metrics().firstErrorAccuracy()};
-            for (int k = 0; k < 4; k++) o.put(METRICS[k], Pages.json(v[k]));
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < METRICS.length; k++) o.put(METRICS[k], Pages.json(e.metrics().get(k)));
+            for (int k = 0; k < METRICS.length; k++) {
                 List<Object> ci = new ArrayList<>();
                 ci.add(Pages.json(e.ci95()[k][0]));
                 ci.add(Pages.json(e.ci95()[k][1]));
@@ -138,13 +137,11 @@ final class EvaluateCommand implements Callable<Integer> {
     static List<List<String>> rows(Evaluation.Report r) {
         List<List<String>> rows = new ArrayList<>();
         for (Evaluation.Result e : r.estimators()) {
-            Evaluation.Metrics x = e.metrics();
-            double[] v = {x.aurocAll(), x.aurocWithinFailed(), x.spearman(), x.firstErrorAccuracy()};
             List<String> row = new ArrayList<>();
             row.add(e.id());
             row.add(e.granularity());
-            for (int k = 0; k < 4; k++) {
-                row.add(Pages.num(v[k]));
+            for (int k = 0; k < METRICS.length; k++) {
+                row.add(Pages.num(e.metrics().get(k)));
                 row.add(Pages.ci(e.ci95()[k]));
             }
             rows.add(row);
@@ -153,7 +150,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     static final List<String> HEAD = List.of("estimator", "granularity", "AUROC all", "95% CI", "AUROC failed", "95% CI",
-            "Spearman", "95% CI", "first error", "95% CI");
+            "Spearman", "95% CI", "first error", "95% CI", "AUROC in-traj", "95% CI");
 
     String table(Evaluation.Report r) {
         StringBuilder b = new StringBuilder();

@@ -32,6 +32,12 @@ import java.util.SplittableRandom;
  *       the turn with the most negative credit is the labelled first error; when m turns tie for
  *       the minimum and the first error is one of them, the trajectory counts 1/m (the chance
  *       that a random tie-break picks it; one half for a two-way tie).</li>
+ *   <li>{@code auroc_within_trajectory} (an addition): the same pairwise AUROC, but only over
+ *       (+1, −1) pairs of turns <em>of the same trajectory</em>, pooled over trajectories. It
+ *       isolates turn-level discrimination: any credit that is constant within a trajectory
+ *       (every outcome-level method) scores exactly 0.5, whereas {@code auroc_all} and
+ *       {@code auroc_within_failed} also reward (or punish) differences between
+ *       trajectories.</li>
  * </ul>
  * Turns with no token (no credit) are left out. Each metric is NaN when undefined (no positive
  * or no negative turn, a constant side, no first error).
@@ -51,13 +57,19 @@ public final class Evaluation {
     public static final long DEFAULT_SEED = 20261207L;
 
     /** The four metrics (NaN when undefined). */
-    public record Metrics(double aurocAll, double aurocWithinFailed, double spearman, double firstErrorAccuracy) {
-        double get(int k) {
+    public record Metrics(double aurocAll, double aurocWithinFailed, double spearman, double firstErrorAccuracy,
+                          double aurocWithinTrajectory) {
+        /** Number of metrics. */
+        public static final int COUNT = 5;
+
+        /** The k-th metric in declaration order. */
+        public double get(int k) {
             return switch (k) {
                 case 0 -> aurocAll;
                 case 1 -> aurocWithinFailed;
                 case 2 -> spearman;
-                default -> firstErrorAccuracy;
+                case 3 -> firstErrorAccuracy;
+                default -> aurocWithinTrajectory;
             };
         }
     }
@@ -179,16 +191,17 @@ public final class Evaluation {
     /** Scores one turn-credit vector (one value per span of the batch, NaN for non-turns). */
     public static Result evaluate(String id, String granularity, float[] credit, Aligned a, int[] sample, int[][] resamples) {
         Metrics m = metrics(credit, a, sample);
-        double[][] ci = new double[4][];
+        int count = Metrics.COUNT;
+        double[][] ci = new double[count][];
         if (resamples.length == 0) {
-            for (int k = 0; k < 4; k++) ci[k] = new double[] {Double.NaN, Double.NaN};
+            for (int k = 0; k < count; k++) ci[k] = new double[] {Double.NaN, Double.NaN};
         } else {
-            double[][] reps = new double[4][resamples.length];
+            double[][] reps = new double[count][resamples.length];
             for (int r = 0; r < resamples.length; r++) {
                 Metrics mr = metrics(credit, a, resamples[r]);
-                for (int k = 0; k < 4; k++) reps[k][r] = mr.get(k);
+                for (int k = 0; k < count; k++) reps[k][r] = mr.get(k);
             }
-            for (int k = 0; k < 4; k++) ci[k] = percentileInterval(reps[k]);
+            for (int k = 0; k < count; k++) ci[k] = percentileInterval(reps[k]);
         }
         return new Result(id, granularity, m, ci);
     }
@@ -230,9 +243,20 @@ public final class Evaluation {
         int nl = 0;
         double hits = 0;
         int firsts = 0;
+        double inWins = 0;
+        long inPairs = 0;
         for (int i : sample) {
             int[] sp = a.spans[i];
             byte[] lb = a.labels[i];
+            for (int k = 0; k < sp.length; k++) {
+                if (lb[k] != 1 || Float.isNaN(credit[sp[k]])) continue;
+                for (int q = 0; q < sp.length; q++) {
+                    if (lb[q] != -1 || Float.isNaN(credit[sp[q]])) continue;
+                    inPairs++;
+                    if (credit[sp[k]] > credit[sp[q]]) inWins += 1;
+                    else if (credit[sp[k]] == credit[sp[q]]) inWins += 0.5;
+                }
+            }
             for (int k = 0; k < sp.length; k++) {
                 float c = credit[sp[k]];
                 if (Float.isNaN(c) || lb[k] == 2) continue;
@@ -257,7 +281,8 @@ public final class Evaluation {
             }
         }
         return new Metrics(RankStats.auroc(pos, np, neg, nn), RankStats.auroc(fpos, fp, fneg, fn),
-                RankStats.spearman(x, y, nl), firsts == 0 ? Double.NaN : hits / firsts);
+                RankStats.spearman(x, y, nl), firsts == 0 ? Double.NaN : hits / firsts,
+                inPairs == 0 ? Double.NaN : inWins / inPairs);
     }
 
     /** The 2.5% and 97.5% quantiles (linear interpolation) of the defined values; NaN when none. */

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Spearman: credit midranks [6, 4, 4, 4, 7, 1.5, 1.5], label midranks [6, 2, 2, 6, 4, 6, 2];
  * both mean 4; Σdxdy = 4, Σdx² = 25.5, Σdy² = 24: 4 / √612.
  * First error: A's minimum 0.2 is shared by s1 (the error) and s2: 1/2; C's by both turns: 1/2;
- * mean 0.5.
+ * mean 0.5. Within trajectories: A's +1 (0.5) beats its two -1 turns (0.2, 0.2); B has no -1;
+ * C's +1 ties its -1 (-0.1): 2.5 / 3.
  */
 class EvaluationTest {
     static Rollouts batch() {
@@ -60,6 +61,7 @@ class EvaluationTest {
         assertEquals(3.5 / 6, m.aurocWithinFailed(), 1e-12);
         assertEquals(4 / Math.sqrt(612), m.spearman(), 1e-12);
         assertEquals(0.5, m.firstErrorAccuracy(), 1e-12);
+        assertEquals(2.5 / 3, m.aurocWithinTrajectory(), 1e-12);
     }
 
     @Test
@@ -77,7 +79,8 @@ class EvaluationTest {
         assertEquals(1, r.estimators().size());
         Evaluation.Result res = r.estimators().get(0);
         assertEquals(5.5 / 9, res.metrics().aurocAll(), 1e-12);
-        for (int k = 0; k < 4; k++) {
+        assertEquals(5, res.ci95().length);
+        for (int k = 0; k < 5; k++) {
             assertTrue(res.ci95()[k][0] <= res.ci95()[k][1], "interval ordered");
         }
         assertTrue(res.ci95()[0][0] <= 5.5 / 9 && 5.5 / 9 <= res.ci95()[0][1]);
@@ -85,7 +88,7 @@ class EvaluationTest {
                 "estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks")), r.skipped());
         // fixed seed: the same intervals again
         Evaluation.Report again = Evaluation.run(batch, a, List.of(fixed), 200, 7);
-        for (int k = 0; k < 4; k++) assertArrayEquals(res.ci95()[k], again.estimators().get(0).ci95()[k]);
+        for (int k = 0; k < 5; k++) assertArrayEquals(res.ci95()[k], again.estimators().get(0).ci95()[k]);
         assertEquals(3, r.data().get("turns_minus"));
         assertEquals(2, r.data().get("failed_labelled_trajectories"));
     }
@@ -98,6 +101,7 @@ class EvaluationTest {
         Evaluation.Metrics m = Evaluation.metrics(flat, a, new int[] {0});
         assertEquals(0.5, m.aurocAll(), 1e-12);
         assertEquals(1.0 / 3, m.firstErrorAccuracy(), 1e-12);
+        assertEquals(0.5, m.aurocWithinTrajectory(), 1e-12, "constant within a trajectory: exactly one half");
     }
 
     @Test
