@@ -3,7 +3,6 @@ package dev.apportion.io.doctor;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Params;
@@ -130,7 +129,7 @@ class DoctorTest {
 
         Estimator flatTurns = fake("flat_turns", Granularity.TURN, bt -> {
             float[] a = new float[bt.tokenCount()];
-            for (int t = 0; t < a.length; t++) a[t] = bt.mask()[t] * (bt.trajectoryGroups()[0] == 0 ? 1 : 1);
+            for (int t = 0; t < a.length; t++) a[t] = bt.mask()[t];
             for (int i = 0; i < bt.trajectoryCount(); i++) {
                 for (int t = bt.tokenStart(i); t < bt.tokenEnd(i); t++) a[t] *= (i % 2 == 0 ? 1 : -1);
             }
@@ -191,9 +190,5 @@ class DoctorTest {
                 return f.apply(batch);
             }
         };
-    }
-
-    static EstimatorRegistry unused() {
-        return null;
     }
 }
