@@ -102,6 +102,10 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new PerfCommand());
         cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new ServeBenchCommand());
+        cl.addSubcommand(new ImportCommand());
+        cl.addSubcommand(new EvaluateCommand());
+        cl.addSubcommand(new DoctorCommand());
+        cl.addSubcommand(new CompareCommand());
 
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
         // The coordinator adds the commands that live in other modules here, one line each:
