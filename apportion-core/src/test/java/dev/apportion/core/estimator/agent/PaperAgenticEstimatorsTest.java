@@ -43,7 +43,7 @@ class PaperAgenticEstimatorsTest {
 
     @Test
     void providerRegistersEveryEstimatorOnce() {
-        List<Estimator> es = new PaperAgenticEstimators().estimators();
+        List<Estimator> es = IDS.stream().map(EstimatorRegistry.global()::get).toList();
         Set<String> ids = new HashSet<>();
         for (Estimator e : es) assertTrue(ids.add(e.id()), "duplicate id " + e.id());
         assertEquals(new HashSet<>(IDS), ids);
@@ -54,7 +54,7 @@ class PaperAgenticEstimatorsTest {
 
     @Test
     void descriptorsCiteTheirPaperAndAreHonestAboutFidelity() {
-        for (Estimator e : new PaperAgenticEstimators().estimators()) {
+        for (Estimator e : IDS.stream().map(EstimatorRegistry.global()::get).toList()) {
             Descriptor d = e.descriptor();
             assertTrue(d.source().contains("arXiv"), d.id() + " cites an arXiv id");
             assertTrue(d.fidelity() == Fidelity.PAPER || d.fidelity() == Fidelity.RECONSTRUCTED, d.id() + " fidelity");
@@ -68,7 +68,7 @@ class PaperAgenticEstimatorsTest {
                 new RandomBatches.Options(400, 1, 6, false, true, true, true)));
         try (Execution two = Execution.threads(2)) {
             assertTrue(two.chunks(batch.trajectoryCount(), 256) > 1, "forRange must split this batch");
-            for (Estimator e : new PaperAgenticEstimators().estimators()) {
+            for (Estimator e : IDS.stream().map(EstimatorRegistry.global()::get).toList()) {
                 Params p = Params.resolve(e.descriptor(), null, randomBatchParams(e.id()));
                 Credit seq = e.assign(batch, p, Execution.sequential());
                 Credit par = e.assign(batch, p, two);

@@ -5,6 +5,7 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.estimator.step.PureRewardEstimator;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.estimator.trajectory.AdoraVlEstimator;
 import dev.apportion.core.rollout.Rollouts;
