@@ -189,33 +189,6 @@ public final class TurnTable {
     // ---- shared statistics -------------------------------------------------------------------
 
     /**
-     * Z-score of each value within its key: {@code (x − μ_k)/(σ_k + ε)}, or {@code x − μ_k}
-     * when {@code byStd} is false; σ unbiased (N−1) or population (N). A key with a single
-     * member gives 0 (the value is its own baseline). NaN values are left out of the
-     * statistics and stay NaN.
-     *
-     * @param values read
-     * @param key read, one key in {@code [0, keys)} per value
-     * @return a fresh array
-     */
-    public static double[] zscore(double[] values, int[] key, int keys, boolean byStd, boolean unbiased, double epsilon) {
-        GroupStats st = GroupStats.of(values, key, keys);
-        double[] out = new double[values.length];
-        for (int j = 0; j < values.length; j++) {
-            if (Double.isNaN(values[j])) {
-                out[j] = Double.NaN;
-                continue;
-            }
-            int k = key[j];
-            if (st.count(k) <= 1) continue;
-            double d = values[j] - st.mean(k);
-            if (byStd) d /= st.std(k, unbiased) + epsilon;
-            out[j] = d;
-        }
-        return out;
-    }
-
-    /**
      * GRPO's outcome advantage per trajectory, the episode-level term of several paper-level
      * estimators: {@link Rollouts#scores()} z-scored within each group with the unbiased std
      * ({@code torch.std}) plus {@code epsilon}; a one-trajectory group gets 0.
@@ -223,7 +196,7 @@ public final class TurnTable {
      * @return a fresh array, one per trajectory
      */
     public static double[] groupOutcomeAdvantage(Rollouts batch, double epsilon) {
-        return zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(), true, true, epsilon);
+        return GroupZScores.zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(), true, true, epsilon);
     }
 
     /**

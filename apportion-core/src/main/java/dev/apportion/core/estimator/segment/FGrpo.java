@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -144,7 +145,7 @@ public final class FGrpo implements Estimator {
         }
         int[] key = new int[n * k];
         for (int i = 0; i < n; i++) for (int p = 0; p < k; p++) key[i * k + p] = batch.trajectoryGroup(i) * k + p;
-        double[] z = TurnTable.zscore(reward, key, batch.groupCount() * k, byStd, true, eps);
+        double[] z = GroupZScores.zscore(reward, key, batch.groupCount() * k, byStd, true, eps);
         double[] fallback = unphasedOutcome ? TurnTable.groupOutcomeAdvantage(batch, eps) : null;
         double[] a = new double[turns.size()];
         for (int j = 0; j < a.length; j++) {

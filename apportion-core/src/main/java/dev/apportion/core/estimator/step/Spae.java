@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -161,7 +162,7 @@ public final class Spae implements Estimator {
         }
 
         int n = batch.trajectoryCount();
-        double[] aGroup = Capo.zScores(batch, outcome, 1.0, unbiased, eps);
+        double[] aGroup = GroupZScores.ofGroupMembers(batch, outcome, 1.0, unbiased, eps);
         boolean[] dropped = new boolean[n];
         int droppedGroups = 0;
         if (filter) {

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -89,7 +90,7 @@ public final class DurationAware implements Estimator {
             throw new RolloutException("estimator '" + ID + "' needs an outcome reward; the batch has none", -1, "outcome");
         }
         TurnTable turns = TurnTable.of(batch);
-        double[] adv = TurnTable.zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(),
+        double[] adv = GroupZScores.zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(),
                 params.getBoolean("normalize_by_std"), true, eps);
         double[] dt;
         if (perTurn) {

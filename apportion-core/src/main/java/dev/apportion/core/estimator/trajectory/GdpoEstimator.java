@@ -1,6 +1,6 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.estimator.turn.MatchtirEstimator;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -149,7 +149,7 @@ public final class GdpoEstimator implements Estimator {
         int[] groupOf = batch.trajectoryGroups();
         for (int k = 0; k < dims.size(); k++) {
             double w = weights.length == 0 ? 1.0 : weights[k];
-            double[] a = MatchtirEstimator.grpo(dims.get(k), groupOf, batch.groupCount(), eps, byStd);
+            double[] a = GroupZScores.verl(dims.get(k), groupOf, batch.groupCount(), eps, byStd);
             for (int i = 0; i < n; i++) sum[i] += w * a[i];
         }
         float[] adv = new float[batch.tokenCount()];

@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.TurnBoundaries;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -202,13 +204,13 @@ public final class A2tgpoEstimator implements Estimator {
                 cellCount);
         double[] ig = IgpoKernel.infoGains(b, x);
         for (int j = 0; j < cell.length; j++) if (cell[j] < 0) cell[j] = 0; // outcome entries are NaN: skipped
-        return TurnStatistics.populationZ(ig, cell, Math.max(1, cellCount[0]), eps, byStd);
+        return GroupZScores.populationZ(ig, cell, Math.max(1, cellCount[0]), eps, byStd);
     }
 
     /** Outcome popnorm per prompt group, as one value per boundary (the trajectory's o_i). */
     private static double[] normalizedOutcomeByBoundary(Rollouts batch, TurnBoundaries b, double[] raw, double eps,
                                                         boolean byStd) {
-        double[] o = TurnStatistics.populationZ(IgpoKernel.outcomes(b, raw), IgpoKernel.groupOfBoundary(batch, b),
+        double[] o = GroupZScores.populationZ(IgpoKernel.outcomes(b, raw), IgpoKernel.groupOfBoundary(batch, b),
                 batch.groupCount(), eps, byStd);
         double[] out = new double[raw.length];
         for (int i = 0; i < b.trajectoryCount(); i++) {
@@ -271,8 +273,8 @@ public final class A2tgpoEstimator implements Estimator {
 
     /** Population std of the non-NaN entries clamped to ≥ eps, or 1 with fewer than two. */
     private static double batchStd(double[] values, double eps) {
-        if (TurnStatistics.count(values) < 2) return 1.0;
-        return Math.max(TurnStatistics.populationStd(values), eps);
+        if (GroupZScores.count(values) < 2) return 1.0;
+        return Math.max(GroupZScores.populationStd(values), eps);
     }
 
     private static double sigmoid(double x) {

@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.NumpySum;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -420,7 +422,7 @@ public final class A3Estimator implements Estimator {
                 }
                 scopes[i] = (int) s[i];
             }
-            double sum = numpySum(w, w.length);
+            double sum = NumpySum.of(w, 0, w.length);
             double[] residual = new double[w.length];
             double[] hamming = new double[w.length];
             for (int i = 0; i < w.length; i++) {
@@ -432,36 +434,6 @@ public final class A3Estimator implements Estimator {
                     p.getDouble("w_action_cluster"), scopes, residual, hamming,
                     p.getDouble("A3_algo_tree_intent_match_tau"), p.getDouble("A3_algo_tree_bucket_time_decay"));
         }
-    }
-
-    /**
-     * NumPy's sum of {@code a[0..n)} for float64 (pairwise summation with an 8-way unrolled
-     * base case), so that weights normalized by a sum round as in the reference.
-     */
-    static double numpySum(double[] a, int n) {
-        return pairwise(a, 0, n);
-    }
-
-    private static double pairwise(double[] a, int from, int n) {
-        if (n < 8) {
-            double res = 0.0;
-            for (int i = 0; i < n; i++) res += a[from + i];
-            return res;
-        }
-        if (n <= 128) {
-            double[] r = new double[8];
-            for (int j = 0; j < 8; j++) r[j] = a[from + j];
-            int i;
-            for (i = 8; i < n - (n % 8); i += 8) {
-                for (int j = 0; j < 8; j++) r[j] += a[from + i + j];
-            }
-            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for (; i < n; i++) res += a[from + i];
-            return res;
-        }
-        int n2 = n / 2;
-        n2 -= n2 % 8;
-        return pairwise(a, from, n2) + pairwise(a, from + n2, n - n2);
     }
 
     /** The turns of a batch (policy spans in batch order) and their per-trajectory layout. */
@@ -513,12 +485,12 @@ public final class A3Estimator implements Estimator {
         }
 
         static Turns of(Rollouts batch) {
-            int[] span = VprEstimator.policySpans(batch);
-            int[] trajOfSpan = VprEstimator.spanTrajectory(batch);
+            int[] span = PolicySpans.indices(batch);
+            int[] trajOfSpan = PolicySpans.spanTrajectory(batch);
             int n = span.length;
             int[] traj = new int[n];
             for (int k = 0; k < n; k++) traj[k] = trajOfSpan[span[k]];
-            int[] turn = VprEstimator.turnIndices(batch, span);
+            int[] turn = PolicySpans.turnIndices(batch, span);
             double[] reward = rewards(batch, span, traj);
             String[] tokenText = batch.tokenText();
             int[] spanTok = batch.spanTokenOffsets();
@@ -864,7 +836,7 @@ public final class A3Estimator implements Estimator {
             if (tw == null) {
                 double[] raw = new double[m];
                 for (int q = 0; q < m; q++) raw[q] = Math.pow(cfg.decay, q);
-                double denom = numpySum(raw, m) + RESIDUAL_EPS;
+                double denom = NumpySum.of(raw, 0, m) + RESIDUAL_EPS;
                 tw = new double[m];
                 for (int q = 0; q < m; q++) tw[q] = raw[q] / denom;
                 timeWeights[m] = tw;

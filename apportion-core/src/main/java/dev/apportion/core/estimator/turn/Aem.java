@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -118,7 +119,7 @@ public final class Aem implements Estimator {
                 s[i] = cnt == 0 ? Double.NaN : -tot / cnt;
             }
         }
-        double[] u = TurnTable.zscore(s, key, batch.groupCount(), false, false, 0.0);
+        double[] u = GroupZScores.zscore(s, key, batch.groupCount(), false, false, 0.0);
         double[] a = new double[turns.size()];
         for (int j = 0; j < a.length; j++) {
             double ai = adv[turns.trajectory(j)];

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -101,7 +102,7 @@ public final class Calm implements Estimator {
         double[] g = turns.returns(r, gamma);
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
-        double[] a = TurnTable.zscore(g, cell, cells[0], byStd, true, eps);
+        double[] a = GroupZScores.zscore(g, cell, cells[0], byStd, true, eps);
         return Credit.builder(turns.broadcast(batch, a, execution))
                 .returns(turns.broadcast(batch, g, execution))
                 .spanAdvantages(turns.spanValues(batch, a))

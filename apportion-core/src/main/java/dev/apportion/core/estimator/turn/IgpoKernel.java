@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.TurnBoundaries;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.rollout.Rollouts;
 
 /**
@@ -46,10 +48,10 @@ final class IgpoKernel {
         int[] g = groupOfBoundary(batch, b);
         double[] v;
         if (joint) {
-            v = TurnStatistics.populationZ(raw, g, groups, eps, byStd);
+            v = GroupZScores.populationZ(raw, g, groups, eps, byStd);
         } else {
-            double[] o = TurnStatistics.populationZ(outcomes(b, raw), g, groups, eps, byStd);
-            double[] z = TurnStatistics.populationZ(infoGains(b, raw), g, groups, eps, byStd);
+            double[] o = GroupZScores.populationZ(outcomes(b, raw), g, groups, eps, byStd);
+            double[] z = GroupZScores.populationZ(infoGains(b, raw), g, groups, eps, byStd);
             v = new double[raw.length];
             for (int j = 0; j < v.length; j++) v[j] = b.isLast(j) ? o[j] : z[j];
         }

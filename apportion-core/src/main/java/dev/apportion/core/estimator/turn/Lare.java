@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -120,7 +121,7 @@ public final class Lare implements Estimator {
         double[] g = turns.returns(r, params.getDouble("gamma"));
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
-        double[] a = TurnTable.zscore(g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
+        double[] a = GroupZScores.zscore(g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
         Credit.Builder c = Credit.builder(turns.broadcast(batch, a, execution))
                 .returns(turns.broadcast(batch, g, execution))
                 .spanAdvantages(turns.spanValues(batch, a));

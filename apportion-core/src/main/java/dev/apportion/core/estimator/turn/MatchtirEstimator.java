@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.TurnBoundaries;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -109,7 +111,7 @@ public final class MatchtirEstimator implements Estimator {
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
         double[] scores = batch.scores();
-        double[] trajAdv = grpo(scores, groupOf, batch.groupCount(), eps, byStd);
+        double[] trajAdv = GroupZScores.verl(scores, groupOf, batch.groupCount(), eps, byStd);
 
         float[] dense = batch.denseTokenRewards();
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
@@ -145,24 +147,6 @@ public final class MatchtirEstimator implements Estimator {
                 .diagnostic("turns", turns.size())
                 .diagnostic("turn_cells", cellCount[0])
                 .build();
-    }
-
-    /**
-     * verl's GRPO on one score per trajectory: a group of one gets mean 0 and std 1.
-     *
-     * @param scores read
-     * @return a fresh array of one advantage per trajectory
-     */
-    public static double[] grpo(double[] scores, int[] groupOf, int groups, double eps, boolean byStd) {
-        GroupStats st = GroupStats.of(scores, groupOf, groups);
-        double[] out = new double[scores.length];
-        for (int i = 0; i < scores.length; i++) {
-            int g = groupOf[i];
-            double mean = st.count(g) == 1 ? 0.0 : st.mean(g);
-            double std = st.count(g) == 1 ? 1.0 : Math.sqrt(st.unbiasedVariance(g));
-            out[i] = byStd ? (scores[i] - mean) / (std + eps) : scores[i] - mean;
-        }
-        return out;
     }
 
     /** Throws when the batch carries no reward of any kind. */

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -112,7 +113,7 @@ public final class Oprl implements Estimator {
             if (mean) r[j] /= len[j];
             groupOfTurn[j] = batch.trajectoryGroup(turns.trajectory(j));
         }
-        double[] stepZ = TurnTable.zscore(r, groupOfTurn, batch.groupCount(), true, true, eps);
+        double[] stepZ = GroupZScores.zscore(r, groupOfTurn, batch.groupCount(), true, true, eps);
         double[] episode = TurnTable.groupOutcomeAdvantage(batch, eps);
         double[] a = new double[r.length];
         for (int j = 0; j < a.length; j++) a[j] = episode[turns.trajectory(j)] + alpha * stepZ[j];

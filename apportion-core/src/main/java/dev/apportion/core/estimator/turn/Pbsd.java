@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
@@ -129,7 +130,7 @@ public final class Pbsd implements Estimator {
             if (neutralLast) for (int j = 0; j < pool.length; j++) if (turns.isLast(j)) pool[j] = Double.NaN;
             int[] groupOfTurn = new int[c.length];
             for (int j = 0; j < c.length; j++) groupOfTurn[j] = batch.trajectoryGroup(turns.trajectory(j));
-            double[] z = TurnTable.zscore(pool, groupOfTurn, batch.groupCount(), true, true, eps);
+            double[] z = GroupZScores.zscore(pool, groupOfTurn, batch.groupCount(), true, true, eps);
             for (int j = 0; j < a.length; j++) {
                 a[j] = episode[turns.trajectory(j)] + (Double.isNaN(z[j]) ? 0.0 : lambda * z[j]);
             }

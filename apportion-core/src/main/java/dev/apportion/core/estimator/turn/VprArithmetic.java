@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.NumpySum;
+
 /**
  * The arithmetic of {@link VprEstimator}: plain double precision, or an emulation of the
  * reference's NumPy float32 computation (every stored value rounded to float32, sums in
@@ -47,7 +49,7 @@ enum VprArithmetic {
         double mean(double[] v, int[] idx, int n) {
             float[] x = new float[n];
             for (int q = 0; q < n; q++) x[q] = (float) v[idx[q]];
-            return pairwiseSum(x, 0, n) / n;
+            return NumpySum.of(x, 0, n) / n;
         }
 
         @Override
@@ -58,7 +60,7 @@ enum VprArithmetic {
                 float d = (float) v[idx[q]] - m;
                 x[q] = d * d;
             }
-            float var = pairwiseSum(x, 0, n) / n;
+            float var = NumpySum.of(x, 0, n) / n;
             return (float) Math.sqrt(var);
         }
     };
@@ -79,30 +81,4 @@ enum VprArithmetic {
 
     /** Population standard deviation of {@code v[idx[0..n)]}, {@code n ≥ 1}. */
     abstract double std(double[] v, int[] idx, int n);
-
-    /**
-     * NumPy's float32 {@code sum}: pairwise summation with float32 accumulators (a plain loop
-     * below 8 values, 8 interleaved partial sums up to 128, halves above).
-     */
-    static float pairwiseSum(float[] a, int from, int n) {
-        if (n < 8) {
-            float res = 0f;
-            for (int i = 0; i < n; i++) res += a[from + i];
-            return res;
-        }
-        if (n <= 128) {
-            float[] r = new float[8];
-            System.arraycopy(a, from, r, 0, 8);
-            int i;
-            for (i = 8; i < n - (n % 8); i += 8) {
-                for (int j = 0; j < 8; j++) r[j] += a[from + i + j];
-            }
-            float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for (; i < n; i++) res += a[from + i];
-            return res;
-        }
-        int n2 = n / 2;
-        n2 -= n2 % 8;
-        return pairwiseSum(a, from, n2) + pairwiseSum(a, from + n2, n - n2);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -120,7 +121,7 @@ public final class VprEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "vpr";
     /** Span signal: the turn's index in its episode. */
-    public static final String TURN_INDEX = "turn_index";
+    public static final String TURN_INDEX = PolicySpans.TURN_INDEX;
     /** Span signal: non-zero for data-parallel padding rows. */
     public static final String IS_PADDING = "is_padding";
     /** Span signal: non-zero when the turn ended the episode. */
@@ -180,7 +181,7 @@ public final class VprEstimator implements Estimator {
         VprArithmetic ar = FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
 
         int[] spanTok = batch.spanTokenOffsets();
-        int[] rowSpan = policySpans(batch);
+        int[] rowSpan = PolicySpans.indices(batch);
         int n = rowSpan.length;
         float[] adv = new float[batch.tokenCount()];
         float[] weights = new float[batch.tokenCount()];
@@ -248,7 +249,7 @@ public final class VprEstimator implements Estimator {
                 }
             }
         } else if (kept > 0) {
-            int[] turn = turnIndices(batch, rowSpan);
+            int[] turn = PolicySpans.turnIndices(batch, rowSpan);
             double gm = ar.mean(r, keptRows, kept);
             double gs = ar.add(ar.std(r, keptRows, kept), eps);
             int[] distinct = distinctKeptTurns(turn, padding);
@@ -304,26 +305,9 @@ public final class VprEstimator implements Estimator {
         return out;
     }
 
-    /** Global indices of the batch's policy spans, in batch order. */
-    static int[] policySpans(Rollouts batch) {
-        int n = 0;
-        for (int s = 0; s < batch.spanCount(); s++) if (batch.isPolicySpan(s)) n++;
-        int[] out = new int[n];
-        int k = 0;
-        for (int s = 0; s < batch.spanCount(); s++) if (batch.isPolicySpan(s)) out[k++] = s;
-        return out;
-    }
-
-    /** Trajectory of each span (length spanCount). */
-    static int[] spanTrajectory(Rollouts batch) {
-        int[] out = new int[batch.spanCount()];
-        for (int i = 0; i < batch.trajectoryCount(); i++) Arrays.fill(out, batch.spanStart(i), batch.spanEnd(i), i);
-        return out;
-    }
-
     private static double[] effectiveRewards(Rollouts batch, int[] rowSpan, double bonusScale, VprArithmetic ar) {
         float[] reward = batch.spanReward();
-        int[] trajOf = spanTrajectory(batch);
+        int[] trajOf = PolicySpans.spanTrajectory(batch);
         double[] r = new double[rowSpan.length];
         for (int k = 0; k < rowSpan.length; k++) {
             int s = rowSpan[k];
@@ -365,39 +349,6 @@ public final class VprEstimator implements Estimator {
         boolean[] out = new boolean[rowSpan.length];
         if (v == null) return out;
         for (int k = 0; k < rowSpan.length; k++) out[k] = nonZero(v[rowSpan[k]]);
-        return out;
-    }
-
-    /**
-     * Turn index of each row: span signal {@code turn_index} (must be a whole number where
-     * given), or the span's position among its trajectory's policy spans.
-     */
-    static int[] turnIndices(Rollouts batch, int[] rowSpan) {
-        float[] sig = batch.spanSignal(TURN_INDEX);
-        int[] trajOf = spanTrajectory(batch);
-        int[] out = new int[rowSpan.length];
-        int prevTraj = -1;
-        int ordinal = 0;
-        for (int k = 0; k < rowSpan.length; k++) {
-            int s = rowSpan[k];
-            int i = trajOf[s];
-            if (i != prevTraj) {
-                prevTraj = i;
-                ordinal = 0;
-            }
-            if (sig != null && !Float.isNaN(sig[s])) {
-                float v = sig[s];
-                if (v != Math.rint(v)) {
-                    throw new RolloutException(batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].signals."
-                            + TURN_INDEX + " must be a whole number, got " + v, i,
-                            "spans[" + (s - batch.spanStart(i)) + "].signals." + TURN_INDEX);
-                }
-                out[k] = (int) v;
-            } else {
-                out[k] = ordinal;
-            }
-            ordinal++;
-        }
         return out;
     }
 

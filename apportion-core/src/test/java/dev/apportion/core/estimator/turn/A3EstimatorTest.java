@@ -260,8 +260,8 @@ class A3EstimatorTest extends EstimatorContract {
         for (int i = 0; i < v.length; i++) v[i] = Math.pow(0.84, i);
         double seq = 0;
         for (double x : v) seq += x;
-        assertEquals(seq, A3Estimator.numpySum(v, v.length), 1e-12);
-        assertEquals(0.0, A3Estimator.numpySum(v, 0));
+        assertEquals(seq, dev.apportion.core.kernel.NumpySum.of(v, 0, v.length), 1e-12);
+        assertEquals(0.0, dev.apportion.core.kernel.NumpySum.of(v, 0, 0));
         assertArrayEquals(new int[] {1, 3, 0, 2}, A3Estimator.stableOrder(new double[] {0.5, 0.1, 0.5, 0.2}));
     }
 }

@@ -71,12 +71,12 @@ class VprEstimatorTest extends EstimatorContract {
     }
 
     private static float turnAdvantage(Rollouts b, Credit c, int policySpanOrdinal) {
-        int s = VprEstimator.policySpans(b)[policySpanOrdinal];
+        int s = dev.apportion.core.kernel.PolicySpans.indices(b)[policySpanOrdinal];
         return c.advantages()[b.spanTokenStart(s)];
     }
 
     private static float turnWeight(Rollouts b, Credit c, int policySpanOrdinal) {
-        int s = VprEstimator.policySpans(b)[policySpanOrdinal];
+        int s = dev.apportion.core.kernel.PolicySpans.indices(b)[policySpanOrdinal];
         return c.lossWeights()[b.spanTokenStart(s)];
     }
 
@@ -175,7 +175,7 @@ class VprEstimatorTest extends EstimatorContract {
                 v[i] = a[i];
                 idx[i] = i;
             }
-            assertEquals(sum[c], VprArithmetic.pairwiseSum(a, 0, n), 0f, "sum n=" + n);
+            assertEquals(sum[c], dev.apportion.core.kernel.NumpySum.of(a, 0, n), 0f, "sum n=" + n);
             assertEquals(mean[c], (float) VprArithmetic.NUMPY_FLOAT32.mean(v, idx, n), 0f, "mean n=" + n);
             assertEquals(std[c], (float) VprArithmetic.NUMPY_FLOAT32.std(v, idx, n), 0f, "std n=" + n);
         }

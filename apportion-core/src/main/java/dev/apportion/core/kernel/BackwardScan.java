@@ -1,4 +1,4 @@
-package dev.apportion.core.estimator.token;
+package dev.apportion.core.kernel;
 
 import dev.apportion.core.rollout.Rollouts;
 
@@ -51,17 +51,17 @@ import java.util.Arrays;
  * {@link #loadTd} or directly, call {@link #run}, read the advantages from {@link #d} and the
  * returns from {@link #v}. {@link #beginTrajectory()} resets the whitening sums.
  */
-final class BackwardScan {
+public final class BackwardScan {
     /** Number of interleaved chains (blocks) of a long span. */
-    static final int CHAINS = 8;
+    public static final int CHAINS = 8;
     /** Shortest block: spans below {@link #BLOCKED_MIN} tokens run one chain. */
-    static final int MIN_CHAIN = 32;
+    public static final int MIN_CHAIN = 32;
     /** Shortest span that takes the blocked path. */
-    static final int BLOCKED_MIN = CHAINS * MIN_CHAIN;
+    public static final int BLOCKED_MIN = CHAINS * MIN_CHAIN;
     private static final int LANES = 64;
 
     /** Powers of the recurrence factor {@code c}, shared by the threads of one call. */
-    static final class Powers {
+    public static final class Powers {
         final double c;
         /** {@code pow[k] = c^k} in double, {@code k ∈ [0, len]}, by repeated multiplication. */
         final double[] pow;
@@ -70,7 +70,7 @@ final class BackwardScan {
         final int len;
 
         /** Powers for blocks of up to {@code maxBlock} tokens. */
-        Powers(double c, int maxBlock) {
+        public Powers(double c, int maxBlock) {
             this.c = c;
             this.len = Math.max(1, maxBlock);
             pow = new double[len + 1];
@@ -81,7 +81,7 @@ final class BackwardScan {
         }
 
         /** Powers for the spans of a batch whose longest span has {@code maxSpan} tokens. */
-        static Powers forSpans(double c, int maxSpan) {
+        public static Powers forSpans(double c, int maxSpan) {
             return new Powers(c, maxSpan / CHAINS + CHAINS);
         }
     }
@@ -89,9 +89,9 @@ final class BackwardScan {
     private final Powers pw;
     private final double c;
     /** Per span: in, the terms {@code d_t}; out, the values {@code A_t}. Index 0 = the span's first token. */
-    final float[] d;
+    public final float[] d;
     /** Per span: in, the critic values (GAE); out, {@code A_t + v_t} (see {@link #run}). */
-    final float[] v;
+    public final float[] v;
     /** Scratch: the values shifted by one token. */
     private final float[] vn;
     private final float[] p;
@@ -107,7 +107,7 @@ final class BackwardScan {
     private int pfNext;
     private int pfLast;
     /** Keeps the prefetching loads alive (integer loads of the raw bits: no floating-point work). */
-    int pfSink;
+    public int pfSink;
 
     private int count;
     private float shift;
@@ -115,7 +115,7 @@ final class BackwardScan {
     private double sum2;
 
     /** Scratch for spans of up to {@code maxSpan} tokens. */
-    BackwardScan(Powers powers, int maxSpan) {
+    public BackwardScan(Powers powers, int maxSpan) {
         this.pw = powers;
         this.c = powers.c;
         int cap = Math.max(1, maxSpan) + LANES;
@@ -135,7 +135,7 @@ final class BackwardScan {
      * integer loads of the raw bits bring the lines into the cache without floating-point work).
      * Results do not depend on it. {@code to <= from} turns it off.
      */
-    void prefetch(float[] a, float[] b, float[] c, float[] e, int from, int to) {
+    public void prefetch(float[] a, float[] b, float[] c, float[] e, int from, int to) {
         if (to <= from) {
             // touch one line of the scratch: loads that hit
             a = d;
@@ -157,13 +157,13 @@ final class BackwardScan {
      * {@link #prefetch} of the tokens of trajectory {@code i} of {@code batch}, or nothing when
      * {@code i} is not below {@code end}.
      */
-    void prefetchTrajectory(Rollouts batch, int i, int end, float[] a, float[] b, float[] c, float[] e) {
+    public void prefetchTrajectory(Rollouts batch, int i, int end, float[] a, float[] b, float[] c, float[] e) {
         if (i < end) prefetch(a, b, c, e, batch.tokenStart(i), batch.tokenEnd(i));
         else prefetch(null, null, null, null, 0, 0);
     }
 
     /** Starts a trajectory: clears the whitening sums. */
-    void beginTrajectory() {
+    public void beginTrajectory() {
         count = 0;
         shift = 0f;
         sum1 = 0;
@@ -171,22 +171,22 @@ final class BackwardScan {
     }
 
     /** Policy tokens seen since {@link #beginTrajectory()}. */
-    int count() {
+    public int count() {
         return count;
     }
 
     /** The shift of the whitening sums (0 before the first token). */
-    double shift() {
+    public double shift() {
         return shift;
     }
 
     /** {@code Σ(A − shift)} over the trajectory so far. */
-    double sum1() {
+    public double sum1() {
         return sum1;
     }
 
     /** {@code Σ(A − shift)²} over the trajectory so far. */
-    double sum2() {
+    public double sum2() {
         return sum2;
     }
 
@@ -198,7 +198,7 @@ final class BackwardScan {
      * @param r token rewards (read), or null for none
      * @param values critic values (read)
      */
-    void loadTd(float[] r, float[] values, int from, int n, double gamma, double nextV) {
+    public void loadTd(float[] r, float[] values, int from, int n, double gamma, double nextV) {
         float[] d = this.d;
         float[] v = this.v;
         float[] vn = this.vn;
@@ -224,7 +224,7 @@ final class BackwardScan {
      * @param next {@code A} after the span (the carried value)
      * @return {@code A} at the span's first token, in double
      */
-    double run(int n, double next, boolean plusValues) {
+    public double run(int n, double next, boolean plusValues) {
         if (n == 0) return next;
         if (n < BLOCKED_MIN) return runInPlace(d, 0, n, next, plusValues ? v : null, plusValues ? v : null);
         Arrays.fill(s1, 0, LANES, 0f);
@@ -378,7 +378,7 @@ final class BackwardScan {
      * @param ret written, or null
      * @return {@code A} at the span's first token, in double
      */
-    double runInPlace(float[] a, int from, int n, double next, float[] values, float[] ret) {
+    public double runInPlace(float[] a, int from, int n, double next, float[] values, float[] ret) {
         if (n == 0) return next;
         int to = from + n;
         double c = this.c;

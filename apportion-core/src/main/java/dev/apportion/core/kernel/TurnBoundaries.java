@@ -1,4 +1,4 @@
-package dev.apportion.core.estimator.turn;
+package dev.apportion.core.kernel;
 
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
@@ -21,13 +21,13 @@ import dev.apportion.core.rollout.Rollouts;
  * </ul>
  * Instances are immutable; the arrays are read-only after construction.
  */
-final class TurnBoundaries {
+public final class TurnBoundaries {
     /** Per trajectory, offsets into {@link #tokens}; length {@code trajectoryCount + 1}. */
-    final int[] offsets;
+    public final int[] offsets;
     /** Global token index of each boundary. */
-    final int[] tokens;
+    public final int[] tokens;
     /** Trajectory of each boundary. */
-    final int[] trajectory;
+    public final int[] trajectory;
 
     private TurnBoundaries(int[] offsets, int[] tokens, int[] trajectory) {
         this.offsets = offsets;
@@ -36,13 +36,13 @@ final class TurnBoundaries {
     }
 
     /** How boundaries are found. */
-    enum Rule {
+    public enum Rule {
         /** Ends of non-empty policy spans. */
         POLICY_SPANS,
         /** Non-zero rewards on policy tokens, plus the last policy token. */
         NONZERO_REWARD;
 
-        static Rule of(String wire) {
+        public static Rule of(String wire) {
             switch (wire) {
                 case "policy_spans": return POLICY_SPANS;
                 case "nonzero_reward": return NONZERO_REWARD;
@@ -52,37 +52,25 @@ final class TurnBoundaries {
         }
     }
 
-    static TurnBoundaries of(Rule rule, Rollouts batch, float[] dense, Execution exec) {
+    public static TurnBoundaries of(Rule rule, Rollouts batch, float[] dense, Execution exec) {
         return rule == Rule.POLICY_SPANS ? policySpanEnds(batch, exec) : nonZeroRewards(batch, dense, exec);
     }
 
-    /** Boundaries at the last token of every non-empty policy span. */
-    static TurnBoundaries policySpanEnds(Rollouts batch, Execution exec) {
+    /**
+     * Boundaries at the last token of every non-empty policy span: the turns of
+     * {@link TurnTable}, seen by their last token.
+     */
+    public static TurnBoundaries policySpanEnds(Rollouts batch, Execution exec) {
+        TurnTable turns = TurnTable.of(batch);
         int n = batch.trajectoryCount();
-        int[] spanOff = batch.trajectorySpanOffsets();
-        int[] tokOff = batch.spanTokenOffsets();
-        int[] counts = new int[n + 1];
-        exec.forRange(n, 256, (c, from, to) -> {
-            for (int i = from; i < to; i++) {
-                int k = 0;
-                for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
-                    if (batch.isPolicySpan(s) && tokOff[s + 1] > tokOff[s]) k++;
-                }
-                counts[i + 1] = k;
-            }
-        });
-        int[] offsets = prefix(counts);
-        int[] tokens = new int[offsets[n]];
-        int[] traj = new int[offsets[n]];
-        exec.forRange(n, 256, (c, from, to) -> {
-            for (int i = from; i < to; i++) {
-                int j = offsets[i];
-                for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
-                    if (batch.isPolicySpan(s) && tokOff[s + 1] > tokOff[s]) {
-                        tokens[j] = tokOff[s + 1] - 1;
-                        traj[j++] = i;
-                    }
-                }
+        int[] offsets = new int[n + 1];
+        for (int i = 0; i < n; i++) offsets[i + 1] = turns.end(i);
+        int[] tokens = new int[turns.size()];
+        int[] traj = new int[turns.size()];
+        exec.forRange(turns.size(), 4096, (c, from, to) -> {
+            for (int j = from; j < to; j++) {
+                tokens[j] = batch.spanTokenEnd(turns.span(j)) - 1;
+                traj[j] = turns.trajectory(j);
             }
         });
         return new TurnBoundaries(offsets, tokens, traj);
@@ -94,7 +82,7 @@ final class TurnBoundaries {
      *
      * @param dense read, one reward per token
      */
-    static TurnBoundaries nonZeroRewards(Rollouts batch, float[] dense, Execution exec) {
+    public static TurnBoundaries nonZeroRewards(Rollouts batch, float[] dense, Execution exec) {
         int n = batch.trajectoryCount();
         byte[] mask = batch.mask();
         int[] last = new int[n];
@@ -135,27 +123,27 @@ final class TurnBoundaries {
         return counts;
     }
 
-    int trajectoryCount() {
+    public int trajectoryCount() {
         return offsets.length - 1;
     }
 
     /** Total number of boundaries. */
-    int size() {
+    public int size() {
         return tokens.length;
     }
 
     /** True when boundary {@code j} is the last of its trajectory (the outcome turn). */
-    boolean isLast(int j) {
+    public boolean isLast(int j) {
         return j == offsets[trajectory[j] + 1] - 1;
     }
 
     /** Position of boundary {@code j} among its trajectory's boundaries (0-based). */
-    int indexInTrajectory(int j) {
+    public int indexInTrajectory(int j) {
         return j - offsets[trajectory[j]];
     }
 
     /** The reward at each boundary: {@code dense[tokens[j]]}. */
-    double[] valuesAt(float[] dense) {
+    public double[] valuesAt(float[] dense) {
         double[] out = new double[tokens.length];
         for (int j = 0; j < out.length; j++) out[j] = dense[tokens[j]];
         return out;
@@ -168,7 +156,7 @@ final class TurnBoundaries {
      * @param perBoundary read, one value per boundary
      * @param out written, one per token
      */
-    void broadcast(Rollouts batch, double[] perBoundary, float contextValue, float[] out, Execution exec) {
+    public void broadcast(Rollouts batch, double[] perBoundary, float contextValue, float[] out, Execution exec) {
         byte[] mask = batch.mask();
         exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
             for (int i = from; i < to; i++) {
@@ -188,7 +176,7 @@ final class TurnBoundaries {
      *
      * @param perToken read, one per token
      */
-    static float[] spanValues(Rollouts batch, float[] perToken) {
+    public static float[] spanValues(Rollouts batch, float[] perToken) {
         int[] tokOff = batch.spanTokenOffsets();
         float[] out = new float[batch.spanCount()];
         for (int s = 0; s < out.length; s++) {
@@ -204,7 +192,7 @@ final class TurnBoundaries {
      *
      * @return cell per boundary; {@code cellCount[0]} receives the number of cells
      */
-    static int[] cells(int[] key, int[] trajectoryOf, int[] groupOf, int groups, int[] cellCount) {
+    public static int[] cells(int[] key, int[] trajectoryOf, int[] groupOf, int groups, int[] cellCount) {
         int[] width = new int[groups + 1];
         for (int j = 0; j < key.length; j++) {
             if (key[j] < 0) continue;

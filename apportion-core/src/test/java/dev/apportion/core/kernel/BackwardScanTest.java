@@ -1,4 +1,4 @@
-package dev.apportion.core.estimator.token;
+package dev.apportion.core.kernel;
 
 import org.junit.jupiter.api.Test;
 
