@@ -1,0 +1,113 @@
+package dev.apportion.core.testing;
+
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorProvider;
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.credit.Granularity;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The layout rule of the estimators (CONTRIBUTING.md): a class lives in the package of the
+ * granularity its descriptor declares, each package has one provider named after it that
+ * registers exactly that package's classes, and every registered id has a contract test (a
+ * class extending {@link EstimatorContract}).
+ */
+class EstimatorLayoutTest {
+    static final String ROOT = "dev.apportion.core.estimator";
+
+    /** The package (last segment) an estimator of this granularity lives in. */
+    static String packageOf(Granularity g) {
+        return g == Granularity.MULTI_AGENT ? "agent" : g.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The provider class name of a package segment: {@code turn} → {@code TurnEstimators}. */
+    static String providerName(String segment) {
+        return Character.toUpperCase(segment.charAt(0)) + segment.substring(1) + "Estimators";
+    }
+
+    @Test
+    void everyEstimatorLivesInThePackageOfItsGranularity() {
+        List<String> wrong = new ArrayList<>();
+        for (Estimator e : EstimatorRegistry.global().all()) {
+            String pkg = e.getClass().getPackageName();
+            if (!pkg.startsWith(ROOT + ".")) continue; // other modules' estimators (bench) follow their own layout
+            String want = ROOT + "." + packageOf(e.descriptor().granularity());
+            if (!pkg.equals(want)) wrong.add(e.id() + " (" + e.getClass().getSimpleName() + ") is in " + pkg + ", its granularity "
+                    + e.descriptor().granularity() + " wants " + want);
+        }
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    }
+
+    @Test
+    void eachPackageHasOneProviderRegisteringExactlyItsClasses() {
+        Map<String, String> providerOfPackage = new TreeMap<>();
+        List<String> wrong = new ArrayList<>();
+        for (EstimatorProvider p : ServiceLoader.load(EstimatorProvider.class)) {
+            String pkg = p.getClass().getPackageName();
+            if (!pkg.startsWith(ROOT + ".")) continue;
+            String segment = pkg.substring(ROOT.length() + 1);
+            String prev = providerOfPackage.put(pkg, p.getClass().getSimpleName());
+            if (prev != null) wrong.add(pkg + " has two providers: " + prev + " and " + p.getClass().getSimpleName());
+            if (!p.getClass().getSimpleName().equals(providerName(segment))) {
+                wrong.add(p.getClass().getName() + " should be named " + providerName(segment));
+            }
+            for (Estimator e : p.estimators()) {
+                if (!e.getClass().getPackageName().equals(pkg)) {
+                    wrong.add(p.getClass().getName() + " registers " + e.getClass().getName() + " from another package");
+                }
+            }
+        }
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+        assertEquals(Set.of("trajectory", "token", "segment", "step", "turn", "agent"),
+                new TreeSet<>(providerOfPackage.keySet().stream().map(k -> k.substring(ROOT.length() + 1)).toList()),
+                "one provider per granularity package");
+    }
+
+    @Test
+    void everyRegisteredIdHasAContractTest() throws Exception {
+        Set<String> covered = contractCoveredIds();
+        Set<String> missing = new TreeSet<>();
+        for (Estimator e : EstimatorRegistry.global().all()) {
+            if (e.getClass().getPackageName().startsWith(ROOT + ".") && !covered.contains(e.id())) missing.add(e.id());
+        }
+        assertTrue(missing.isEmpty(), "registered ids without a test class extending EstimatorContract: " + missing);
+    }
+
+    /** Ids of the estimators named by every concrete {@link EstimatorContract} subclass of this module's tests. */
+    static Set<String> contractCoveredIds() throws IOException, URISyntaxException, ReflectiveOperationException {
+        Path root = Path.of(EstimatorContract.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Set<String> ids = new TreeSet<>();
+        List<Path> classes;
+        try (Stream<Path> s = Files.walk(root)) {
+            classes = s.filter(f -> f.toString().endsWith(".class") && !f.getFileName().toString().contains("$")).toList();
+        }
+        for (Path f : classes) {
+            String name = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".");
+            name = name.substring(0, name.length() - ".class".length());
+            Class<?> c = Class.forName(name, false, EstimatorLayoutTest.class.getClassLoader());
+            if (!EstimatorContract.class.isAssignableFrom(c) || Modifier.isAbstract(c.getModifiers())) continue;
+            var ctor = c.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            ids.add(((EstimatorContract) ctor.newInstance()).estimator().id());
+        }
+        return ids;
+    }
+}
