@@ -440,7 +440,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
             if (t >= 0) tr.value("shaped_reward", r, 0, e.get("shaped_reward").get(r).asDouble(), credit.advantages()[t]);
         }
         if (e.has("weights")) {
-            AdoraVlEstimator est = (AdoraVlEstimator) EstimatorRegistry.global().get(AdoraVlEstimator.ID);
+            AdoraVlEstimator est = (AdoraVlEstimator) EstimatorRegistry.global().get(AdoraVlEstimator.ID).unwrap();
             Params p = Params.resolve(est.descriptor(), a.preset(), a.params());
             if (p.getBoolean("use_adora")) {
                 double[] w = AdoraVlEstimator.groupWeights(b, b.scores(), p.getDouble("adora_lamda"), p.getDouble("correct_threshold"),

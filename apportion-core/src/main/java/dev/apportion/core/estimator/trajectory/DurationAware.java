@@ -62,7 +62,7 @@ public final class DurationAware implements Estimator {
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
             .requires(SignalRequirement.trajectory("duration", "the execution time of the sample (seconds)"),
-                    SignalRequirement.trajectory("reward", "the outcome reward"))
+                    SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
                     ParamSpec.choice("duration_source", "trajectory", List.of("trajectory", "turn"),
                             "a trajectory signal, or a span signal on each turn"),
@@ -86,9 +86,6 @@ public final class DurationAware implements Estimator {
         String name = params.getString("duration_signal");
         boolean sum = params.getString("normalizer").equals("batch_sum");
         double eps = params.getDouble("epsilon");
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs an outcome reward; the batch has none", -1, "outcome");
-        }
         TurnTable turns = TurnTable.of(batch);
         double[] adv = GroupZScores.zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(),
                 params.getBoolean("normalize_by_std"), true, eps);

@@ -85,7 +85,7 @@ public final class GdpoEstimator implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
             .requires(SignalRequirement.trajectory(Rollouts.REWARD,
-                    "the reward functions, one named outcome component per reward dimension (else the summed reward)"))
+                    "the reward functions, one named outcome component per reward dimension (else the summed reward)").always())
             .parameters(
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"),
                     ParamSpec.bool("normalize_by_std", true, "divide each dimension by its group std"),
@@ -115,10 +115,6 @@ public final class GdpoEstimator implements Estimator {
         List<String> names = new ArrayList<>();
         if (keys.isEmpty() && !batch.outcomeComponents().isEmpty()) keys = new ArrayList<>(batch.outcomeComponents().keySet());
         if (keys.isEmpty()) {
-            if (!batch.hasAnyReward()) {
-                throw new RolloutException("estimator '" + ID + "' needs rewards (outcome components, an outcome, span or"
-                        + " token rewards), the batch has none", -1, "outcome");
-            }
             dims.add(batch.scores());
             names.add("score");
         } else {

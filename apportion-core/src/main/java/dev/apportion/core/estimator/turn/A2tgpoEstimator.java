@@ -111,7 +111,7 @@ public final class A2tgpoEstimator implements Estimator {
             .groupLocal(false)
             .requires(SignalRequirement.token(Rollouts.REWARD,
                     "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
-                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)"))
+                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)").always())
             .parameters(
                     ParamSpec.choice("mode", V1D, List.of(V1D, JOINT, SEPARATE, TURN_GROUP),
                             "turn-group-v1d (the paper), joint, separate (IGPO), turn-group"),
@@ -147,7 +147,6 @@ public final class A2tgpoEstimator implements Estimator {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
         TurnBoundaries.Rule rule = TurnBoundaries.Rule.of(params.getString("turn_boundaries"));
-        MatchtirEstimator.requireReward(batch, ID);
 
         float[] dense = batch.denseTokenRewards();
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);

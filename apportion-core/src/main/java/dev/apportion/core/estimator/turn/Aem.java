@@ -64,7 +64,7 @@ public final class Aem implements Estimator {
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
             .requires(SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy's log-probs"),
-                    SignalRequirement.trajectory("reward", "the outcome reward"))
+                    SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
                     ParamSpec.real("kappa", 0.5, -1.0, 1.0, "strength (and direction) of the modulation"),
                     ParamSpec.real("delta", 0.5, 0.0, 1.0, "the weight is clipped to [1 - delta, 1 + delta]"),
@@ -86,9 +86,6 @@ public final class Aem implements Estimator {
         double delta = params.getDouble("delta");
         boolean perTurn = params.getString("unit").equals("turn");
         float[] lp = batch.requireTokenSignal(params.getString("logprob_signal"), ID, "the sampling policy's log-probs");
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs an outcome reward; the batch has none", -1, "outcome");
-        }
         TurnTable turns = TurnTable.of(batch);
         double[] adv = TurnTable.groupOutcomeAdvantage(batch, params.getDouble("epsilon"));
         int n = batch.trajectoryCount();

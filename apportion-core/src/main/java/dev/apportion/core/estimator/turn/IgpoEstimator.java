@@ -86,7 +86,7 @@ public final class IgpoEstimator implements Estimator {
             .groupLocal(true)
             .requires(SignalRequirement.token(Rollouts.REWARD,
                     "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
-                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)"))
+                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)").always())
             .parameters(
                     ParamSpec.choice("mode", "separate", List.of("separate", "joint"),
                             "separate: outcome and IG normalized apart within the group; joint: together"),
@@ -118,7 +118,6 @@ public final class IgpoEstimator implements Estimator {
         double wF = params.getDouble("curriculum_f1_weight");
         double wIg = params.getDouble("curriculum_ig_weight");
         TurnBoundaries.Rule rule = TurnBoundaries.Rule.of(params.getString("turn_boundaries"));
-        MatchtirEstimator.requireReward(batch, ID);
 
         float[] dense = batch.denseTokenRewards();
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);

@@ -69,7 +69,7 @@ public final class Lare implements Estimator {
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
             .requires(SignalRequirement.span("latent_*", "the LLM-written scorer's latent dimensions per turn"),
-                    SignalRequirement.trajectory("reward", "the episodic return"))
+                    SignalRequirement.trajectory("reward", "the episodic return").always())
             .parameters(
                     ParamSpec.string("features", "", "comma-separated span signals; empty = every span signal named latent_*"),
                     ParamSpec.choice("fit", "least_squares", List.of("least_squares", "gradient_step"),
@@ -90,9 +90,6 @@ public final class Lare implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs the episodic return; the batch has no reward", -1, "outcome");
-        }
         List<String> names = featureNames(batch, params.getString("features"));
         TurnTable turns = TurnTable.of(batch);
         int d = names.size();

@@ -81,7 +81,7 @@ public final class MatchtirEstimator implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
             .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "the turn reward function (reward at each turn's last token), or span rewards / an outcome"))
+                    "the turn reward function (reward at each turn's last token), or span rewards / an outcome").always())
             .parameters(
                     ParamSpec.real("turn_gamma", 0.9, 0.0, 1.0,
                             "discount of the turn return G_j = r_j + turn_gamma*G_{j+1} (hard-coded 0.9 in the reference)"),
@@ -106,7 +106,6 @@ public final class MatchtirEstimator implements Estimator {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
         boolean singletonZero = "zero".equals(params.getString("singleton_turn"));
-        requireReward(batch, ID);
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
@@ -147,13 +146,5 @@ public final class MatchtirEstimator implements Estimator {
                 .diagnostic("turns", turns.size())
                 .diagnostic("turn_cells", cellCount[0])
                 .build();
-    }
-
-    /** Throws when the batch carries no reward of any kind. */
-    static void requireReward(Rollouts batch, String estimator) {
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + estimator + "' needs rewards (token_signals.reward, span rewards or an"
-                    + " outcome), the batch has none", -1, "token_signals.reward");
-        }
     }
 }

@@ -75,7 +75,7 @@ public final class Oprl implements Estimator {
             .groupLocal(true)
             .requires(SignalRequirement.token("prm_logprob", "the implicit PRM's log-probs of the action tokens"),
                     SignalRequirement.token(Rollouts.OLD_LOGPROB, "the previous policy snapshot (the PRM's reference)"),
-                    SignalRequirement.trajectory("reward", "the outcome reward"))
+                    SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
                     ParamSpec.real("beta", 0.05, 0.0, null, "scale of the implicit reward (the PRM's DPO beta)"),
                     ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the step-level advantage"),
@@ -101,9 +101,6 @@ public final class Oprl implements Estimator {
         boolean mean = params.getString("step_reward_aggregation").equals("mean");
         float[] prm = batch.requireTokenSignal(params.getString("prm_signal"), ID, "the implicit PRM's log-probs");
         float[] ref = batch.requireTokenSignal(params.getString("reference_signal"), ID, "the PRM's reference log-probs");
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs an outcome reward; the batch has none", -1, "outcome");
-        }
         TurnTable turns = TurnTable.of(batch);
         double[] r = turns.sumOfDifference(batch, prm, ref);
         int[] len = turns.lengths(batch);

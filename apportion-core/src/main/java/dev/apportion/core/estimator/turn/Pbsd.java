@@ -71,7 +71,7 @@ public final class Pbsd implements Estimator {
             .groupLocal(true)
             .requires(SignalRequirement.token(Rollouts.TEACHER_LOGPROB, "the policy with the verified answer in context"),
                     SignalRequirement.token(Rollouts.OLD_LOGPROB, "the student (the sampling policy)"),
-                    SignalRequirement.trajectory("reward", "the verified outcome"))
+                    SignalRequirement.trajectory("reward", "the verified outcome").always())
             .parameters(
                     ParamSpec.choice("mode", "reweight", List.of("reweight", "additive"),
                             "A*clip(exp(sign(A)*c)) or A + lambda*z(c)"),
@@ -108,9 +108,6 @@ public final class Pbsd implements Estimator {
         float[] teacher = batch.requireTokenSignal(Rollouts.TEACHER_LOGPROB, ID,
                 "the same policy with the verified answer in context");
         float[] student = batch.requireTokenSignal(params.getString("student_signal"), ID, "the student's log-probs");
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs an outcome reward; the batch has none", -1, "outcome");
-        }
         TurnTable turns = TurnTable.of(batch);
         double[] c = turns.sumOfDifference(batch, teacher, student);
         if (mean) {

@@ -72,7 +72,7 @@ public final class SiopEstimator implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
             .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "SIOP's process reward at each turn's last token (or span rewards / an outcome)"))
+                    "SIOP's process reward at each turn's last token (or span rewards / an outcome)").always())
             .parameters(
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the backward accumulation over turns"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the group std (verl norm_adv_by_std_in_grpo)"),
@@ -92,7 +92,6 @@ public final class SiopEstimator implements Estimator {
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
-        MatchtirEstimator.requireReward(batch, ID);
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();

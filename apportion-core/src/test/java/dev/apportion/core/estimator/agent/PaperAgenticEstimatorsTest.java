@@ -49,7 +49,7 @@ class PaperAgenticEstimatorsTest {
         assertEquals(new HashSet<>(IDS), ids);
         EstimatorRegistry reg = EstimatorRegistry.global();
         for (String id : IDS) assertTrue(reg.has(id), id + " in the global registry");
-        assertSame(reg.get("oprl").getClass(), reg.get("istar").getClass());
+        assertSame(reg.get("oprl").unwrap().getClass(), reg.get("istar").unwrap().getClass());
     }
 
     @Test

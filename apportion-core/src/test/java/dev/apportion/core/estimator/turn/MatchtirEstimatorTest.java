@@ -129,7 +129,7 @@ class MatchtirEstimatorTest extends EstimatorContract {
     @Test
     void batchWithoutRewardsIsRefused() {
         Rollouts batch = Rollouts.builder().trajectory("p", "a").span(Role.POLICY, 2).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
+        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("matchtir").assign(batch));
         assertTrue(e.getMessage().contains("matchtir"), e.getMessage());
     }
 }

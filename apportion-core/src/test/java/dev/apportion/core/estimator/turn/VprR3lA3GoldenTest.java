@@ -103,7 +103,7 @@ class VprR3lA3GoldenTest {
             }
             default: {
                 tol.rows("advantages", want.get("advantages"), credit.advantages(), b.tokenIndex());
-                A3Estimator a3 = (A3Estimator) est;
+                A3Estimator a3 = (A3Estimator) est.unwrap();
                 A3Estimator.Components comp = a3.components(b.batch(), p, Execution.sequential());
                 Map<Integer, Integer> turnOfSpan = new LinkedHashMap<>();
                 for (int k = 0; k < comp.spans().length; k++) turnOfSpan.put(comp.spans()[k], k);
