@@ -6,11 +6,6 @@ import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Granularity;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.lang.reflect.Modifier;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +14,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,32 +80,12 @@ class EstimatorLayoutTest {
 
     @Test
     void everyRegisteredIdHasAContractTest() throws Exception {
-        Set<String> covered = contractCoveredIds();
+        Set<String> covered = EstimatorContract.coveredIds(EstimatorContract.class);
         Set<String> missing = new TreeSet<>();
         for (Estimator e : EstimatorRegistry.global().all()) {
             if (e.unwrap().getClass().getPackageName().startsWith(ROOT + ".") && !covered.contains(e.id())) missing.add(e.id());
         }
         assertTrue(covered.size() >= 50, "contract tests found: " + covered.size());
         assertTrue(missing.isEmpty(), "registered ids without a test class extending EstimatorContract: " + missing);
-    }
-
-    /** Ids of the estimators named by every concrete {@link EstimatorContract} subclass of this module's tests. */
-    static Set<String> contractCoveredIds() throws IOException, URISyntaxException, ReflectiveOperationException {
-        Path root = Path.of(EstimatorContract.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Set<String> ids = new TreeSet<>();
-        List<Path> classes;
-        try (Stream<Path> s = Files.walk(root)) {
-            classes = s.filter(f -> f.toString().endsWith(".class") && !f.getFileName().toString().contains("$")).toList();
-        }
-        for (Path f : classes) {
-            String name = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".");
-            name = name.substring(0, name.length() - ".class".length());
-            Class<?> c = Class.forName(name, false, EstimatorLayoutTest.class.getClassLoader());
-            if (!EstimatorContract.class.isAssignableFrom(c) || Modifier.isAbstract(c.getModifiers())) continue;
-            var ctor = c.getDeclaredConstructor();
-            ctor.setAccessible(true);
-            ids.add(((EstimatorContract) ctor.newInstance()).estimator().id());
-        }
-        return ids;
     }
 }

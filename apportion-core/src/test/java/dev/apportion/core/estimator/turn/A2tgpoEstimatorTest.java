@@ -6,6 +6,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.GoldenJson;
 import dev.apportion.core.testing.RandomBatches;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -121,7 +122,7 @@ class A2tgpoEstimatorTest extends EstimatorContract {
                 Map<String, float[]> alone = perTrajectory(est.assign(RandomBatches.build(part), p), part);
                 for (Map.Entry<String, float[]> e : alone.entrySet()) {
                     float[] w = whole.get(e.getKey());
-                    for (int k = 0; k < w.length; k++) same &= Math.abs(w[k] - e.getValue()[k]) <= 1e-5 + 1e-5 * Math.abs(w[k]);
+                    for (int k = 0; k < w.length; k++) same &= GoldenJson.close(w[k], e.getValue()[k], TOL, TOL);
                 }
             }
             if (mode.equals("turn-group")) assertFalse(same, "turn-group uses batch-level statistics");
