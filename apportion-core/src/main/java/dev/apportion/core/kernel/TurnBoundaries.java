@@ -40,16 +40,7 @@ public final class TurnBoundaries {
         /** Ends of non-empty policy spans. */
         POLICY_SPANS,
         /** Non-zero rewards on policy tokens, plus the last policy token. */
-        NONZERO_REWARD;
-
-        public static Rule of(String wire) {
-            switch (wire) {
-                case "policy_spans": return POLICY_SPANS;
-                case "nonzero_reward": return NONZERO_REWARD;
-                default: throw new IllegalArgumentException("unknown turn boundary rule '" + wire
-                        + "' (expected policy_spans or nonzero_reward)");
-            }
-        }
+        NONZERO_REWARD
     }
 
     public static TurnBoundaries of(Rule rule, Rollouts batch, float[] dense, Execution exec) {

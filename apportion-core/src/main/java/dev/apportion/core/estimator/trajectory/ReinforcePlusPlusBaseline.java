@@ -101,7 +101,7 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
-        GroupNormalization.Singleton single = GroupNormalization.Singleton.parse(params.getString("singleton"));
+        GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         Whitening.Variance variance = params.getString("whiten_variance").equals("biased")
                 ? Whitening.Variance.BIASED : Whitening.Variance.UNBIASED;
         Whitening.Epsilon epsilon = params.getString("whiten_epsilon").equals("clamp")

@@ -78,7 +78,7 @@ public final class Rloo implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
-        GroupNormalization.Singleton single = GroupNormalization.Singleton.parse(params.getString("singleton"));
+        GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
         if (single == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");

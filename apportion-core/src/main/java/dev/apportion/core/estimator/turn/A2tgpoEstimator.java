@@ -146,7 +146,7 @@ public final class A2tgpoEstimator implements Estimator {
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
-        TurnBoundaries.Rule rule = TurnBoundaries.Rule.of(params.getString("turn_boundaries"));
+        TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
         float[] dense = batch.denseTokenRewards();
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);

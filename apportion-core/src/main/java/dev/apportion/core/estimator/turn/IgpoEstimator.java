@@ -117,7 +117,7 @@ public final class IgpoEstimator implements Estimator {
         boolean byStd = params.getBoolean("normalize_by_std");
         double wF = params.getDouble("curriculum_f1_weight");
         double wIg = params.getDouble("curriculum_ig_weight");
-        TurnBoundaries.Rule rule = TurnBoundaries.Rule.of(params.getString("turn_boundaries"));
+        TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
         float[] dense = batch.denseTokenRewards();
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
