@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Test-only reader of the golden cases copied into {@code src/test/resources/golden/}: builds
+ * Test-only reader of the golden cases (the one test copy, apportion-io/src/test/resources/golden/, on the class path as /golden/): builds
  * the batch per the verl-layout adapter of the golden contract (row = trajectory {@code row<i>}
  * of group {@code index[i]}, spans = maximal runs of equal {@code response_mask},
  * {@code token_level_rewards} → token signal {@code reward}, {@code values} → {@code value},
