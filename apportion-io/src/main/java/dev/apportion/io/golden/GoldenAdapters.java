@@ -14,7 +14,12 @@ public final class GoldenAdapters {
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
             new RewardComponentsAdapter(),
-            new ReasoningAdapter(),
+            new PureRewardAdapter(),
+            new PureAdapter(),
+            new MaRlhfAdapter(),
+            new GroupRunsAdapter(),
+            new AdoraVlAdapter(),
+            new TemporalScheduleAdapter(),
             new VerlLayoutAdapter());
 
     private GoldenAdapters() {
