@@ -302,14 +302,28 @@ class RolloutJsonlTest {
 
     @Test
     void builderErrorsAreRewordedWithTheTrajectorysLine() {
-        RolloutException re = new RolloutException("trajectory 1 (id 'b', group 'g'): token_signals.x is broken", 1, "token_signals.x");
-        InputException e = RolloutJsonl.mapped(re, SRC, List.of("a", "b"), List.of("g", "g"), new int[] {3, 7}, 9, "c", "g");
+        RolloutException re = new RolloutException("trajectory 1 (id 'b', group 'g')", "token_signals.x is broken", 1, "token_signals.x");
+        InputException e = RolloutJsonlReader.mapped(re, SRC, List.of("a", "b"), List.of("g", "g"), new int[] {3, 7}, 9, "c", "g");
         assertEquals("rollouts.jsonl:7: trajectory 'b' (group 'g'): token_signals.x is broken", e.getMessage());
         assertEquals(7, e.line());
         assertEquals("token_signals.x", e.field());
+        assertEquals("b", e.trajectoryId());
+        assertEquals("g", e.group());
         assertTrue(e.getCause() == re);
         // not tied to a trajectory: the current line
-        e = RolloutJsonl.mapped(new RolloutException("batch too big"), SRC, List.of("a"), List.of("g"), new int[] {3}, 9, "c", "g");
+        e = RolloutJsonlReader.mapped(new RolloutException("batch too big"), SRC, List.of("a"), List.of("g"), new int[] {3}, 9, "c", "g");
         assertEquals("rollouts.jsonl:9: trajectory 'c' (group 'g'): batch too big", e.getMessage());
+    }
+
+    @Test
+    void errorsCarryFileLineTrajectoryFieldAndValue() {
+        InputException e = assertThrows(InputException.class,
+                () -> read("{\"group\":\"g\",\"id\":\"a\",\"tokens\":1}", "{\"group\":\"p\",\"id\":\"b\",\"tokens\":2,\"outcome\":\"high\"}"));
+        assertEquals(SRC, e.source());
+        assertEquals(2, e.line());
+        assertEquals("b", e.trajectoryId());
+        assertEquals("p", e.group());
+        assertEquals("outcome", e.field());
+        assertTrue(e.value() != null && e.value().contains("high"), e.value());
     }
 }

@@ -1,5 +1,6 @@
 package dev.apportion.bench.report;
 
+import dev.apportion.io.AtomicFiles;
 import dev.apportion.bench.run.BenchResult;
 
 import java.io.IOException;
@@ -23,9 +24,9 @@ public final class BenchOutputs {
         Path json = outDir.resolve("results.json");
         Path csv = outDir.resolve("results.csv");
         Path html = outDir.resolve("report.html");
-        AtomicFiles.write(json, ResultsJson.render(r, request, cwd));
-        AtomicFiles.write(csv, ResultsCsv.render(r));
-        AtomicFiles.write(html, HtmlReport.render(tree));
+        AtomicFiles.writeString(json, ResultsJson.render(r, request, cwd));
+        AtomicFiles.writeString(csv, ResultsCsv.render(r));
+        AtomicFiles.writeString(html, HtmlReport.render(tree));
         return List.of(json, csv, html);
     }
 }

@@ -40,7 +40,7 @@ public final class ResultsJson {
      * The JSON text.
      *
      * @param request the user's request (suite, filters, seeds) for provenance
-     * @param workDir directory whose git commit is recorded
+     * @param workDir the working directory (the recorded commit is the build's, see {@link Provenance#buildCommit()})
      */
     public static String render(BenchResult r, Map<String, Object> request, Path workDir) {
         try {
@@ -57,7 +57,7 @@ public final class ResultsJson {
         root.put("format_version", FORMAT_VERSION);
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("apportion_version", Provenance.version());
-        prov.put("git_commit", Provenance.gitCommit(workDir));
+        prov.put("git_commit", Provenance.buildCommit());
         prov.put("java_version", System.getProperty("java.specification.version"));
         prov.put("root_seed", r.rootSeed());
         prov.put("seed_derivation", "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "

@@ -117,7 +117,7 @@ public final class RolloutsBuilder {
     public RolloutsBuilder outcomeComponent(String name, double value) {
         int i = cur();
         if (Double.isInfinite(value)) {
-            throw new RolloutException(where(i) + ": outcome." + name + " must be finite, got " + value, i, "outcome." + name);
+            throw new RolloutException(where(i), "outcome." + name + " must be finite, got " + value, i, "outcome." + name);
         }
         float[] a = outcomeComponents.get(name);
         a = growNaN(a == null ? nanArray(Math.max(16, trajGroup.length)) : a, i + 1);
@@ -152,17 +152,17 @@ public final class RolloutsBuilder {
     public RolloutsBuilder span(Role role, int tokenCount, double reward, String state, String agent) {
         int i = cur();
         int local = spans - trajSpanStart[i];
-        if (role == null) throw new RolloutException(where(i) + ": spans[" + local + "].role is missing", i, "spans[" + local + "].role");
+        if (role == null) throw new RolloutException(where(i), "spans[" + local + "].role is missing", i, "spans[" + local + "].role");
         if (tokenCount < 0) {
-            throw new RolloutException(where(i) + ": spans[" + local + "].tokens must be >= 0, got " + tokenCount, i,
+            throw new RolloutException(where(i), "spans[" + local + "].tokens must be >= 0, got " + tokenCount, i,
                     "spans[" + local + "].tokens");
         }
         if (Double.isInfinite(reward)) {
-            throw new RolloutException(where(i) + ": spans[" + local + "].reward must be finite, got " + reward, i,
+            throw new RolloutException(where(i), "spans[" + local + "].reward must be finite, got " + reward, i,
                     "spans[" + local + "].reward");
         }
         if ((long) tokens + tokenCount > Integer.MAX_VALUE - 8) {
-            throw new RolloutException(where(i) + ": batch exceeds " + (Integer.MAX_VALUE - 8) + " tokens", i, "spans[" + local + "].tokens");
+            throw new RolloutException(where(i), "batch exceeds " + (Integer.MAX_VALUE - 8) + " tokens", i, "spans[" + local + "].tokens");
         }
         spanTokenStart = grow(spanTokenStart, spans + 2);
         if (spanRole.length < spans + 1) spanRole = Arrays.copyOf(spanRole, Math.max(spans + 1, spanRole.length * 2));
@@ -208,11 +208,11 @@ public final class RolloutsBuilder {
     public RolloutsBuilder tokenSignal(String name, float[] values) {
         int i = cur();
         if (tokenSignalGivenCurrent.containsKey(name)) {
-            throw new RolloutException(where(i) + ": token_signals." + name + " given twice", i, "token_signals." + name);
+            throw new RolloutException(where(i), "token_signals." + name + " given twice", i, "token_signals." + name);
         }
         for (int k = 0; k < values.length; k++) {
             if (!Float.isFinite(values[k])) {
-                throw new RolloutException(where(i) + ": token_signals." + name + "[" + k + "] must be finite, got " + values[k],
+                throw new RolloutException(where(i), "token_signals." + name + "[" + k + "] must be finite, got " + values[k],
                         i, "token_signals." + name);
             }
         }
@@ -247,14 +247,14 @@ public final class RolloutsBuilder {
             String name = e.getKey();
             float[] v = e.getValue();
             if (v.length != count) {
-                throw new RolloutException(where(i) + ": " + count + " tokens but " + v.length + " values in token_signals." + name,
+                throw new RolloutException(where(i), count + " tokens but " + v.length + " values in token_signals." + name,
                         i, "token_signals." + name);
             }
             float[] dst = tokenSignals.get(name);
             if (dst == null) {
                 dst = new float[Math.max(tokenCapacity, tokens)];
                 if (!Rollouts.REWARD.equals(name) && i > 0) {
-                    throw new RolloutException(where(i) + ": token_signals." + name + " is given here but not for "
+                    throw new RolloutException(where(i), "token_signals." + name + " is given here but not for "
                             + describe(0), 0, "token_signals." + name);
                 }
             }
@@ -266,7 +266,7 @@ public final class RolloutsBuilder {
         for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
             if (!pendingSignals.containsKey(e.getKey())) {
                 if (!Rollouts.REWARD.equals(e.getKey())) {
-                    throw new RolloutException(where(i) + ": token_signals." + e.getKey()
+                    throw new RolloutException(where(i), "token_signals." + e.getKey()
                             + " is missing here but given for earlier trajectories", i, "token_signals." + e.getKey());
                 }
                 e.setValue(growFloat(e.getValue(), tokens)); // zeros
@@ -274,7 +274,7 @@ public final class RolloutsBuilder {
         }
         if (textCurrent) {
             if (pendingText.length != count) {
-                throw new RolloutException(where(i) + ": " + count + " tokens but " + pendingText.length + " strings in text", i, "text");
+                throw new RolloutException(where(i), count + " tokens but " + pendingText.length + " strings in text", i, "text");
             }
             if (tokenText == null) tokenText = new String[Math.max(tokenCapacity, tokens)];
             if (tokenText.length < tokens) tokenText = Arrays.copyOf(tokenText, Math.max(tokens, tokenText.length * 2));
@@ -333,7 +333,7 @@ public final class RolloutsBuilder {
     }
 
     private void finite(double v, int i, String field) {
-        if (!Double.isFinite(v)) throw new RolloutException(where(i) + ": " + field + " must be finite, got " + v, i, field);
+        if (!Double.isFinite(v)) throw new RolloutException(where(i), field + " must be finite, got " + v, i, field);
     }
 
     private static float[] exact(float[] a, int len, float fill) {

@@ -16,7 +16,12 @@ public final class GoldenAdapters {
             new MultiAgentAdapter(),
             new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
-            new ReasoningAdapter(),
+            new PureRewardAdapter(),
+            new PureAdapter(),
+            new MaRlhfAdapter(),
+            new GroupRunsAdapter(),
+            new AdoraVlAdapter(),
+            new TemporalScheduleAdapter(),
             new ReasoningTokenAdapter(),
             new PrlPoadItpoAdapter(),
             new VerlLayoutAdapter());

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,7 +11,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.segment.PaperSteps;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -159,7 +160,7 @@ public final class Capo implements Estimator {
                 break;
             }
             case "outcome_plus_penalty": {
-                double[] z = zScores(batch, outcome, wWhole, unbiased, eps);
+                double[] z = GroupZScores.ofGroupMembers(batch, outcome, wWhole, unbiased, eps);
                 for (int k = 0; k < nSteps; k++) adv[k] = z[steps.trajectory(k)] - (wrong[k] ? wProcess : 0.0);
                 break;
             }
@@ -190,29 +191,6 @@ public final class Capo implements Estimator {
     private static int tokens(Rollouts batch, PaperSteps steps, int k) {
         int s = steps.span(k);
         return batch.spanTokenEnd(s) - batch.spanTokenStart(s);
-    }
-
-    /** Group z-scores of {@code scale·x} per trajectory (0 for groups of one). */
-    static double[] zScores(Rollouts batch, double[] x, double scale, boolean unbiased, double eps) {
-        int groups = batch.groupCount();
-        int[] start = batch.groupMemberStart();
-        int[] members = batch.groupMembers();
-        double[] out = new double[x.length];
-        for (int g = 0; g < groups; g++) {
-            int m = start[g + 1] - start[g];
-            if (m < 2) continue;
-            double sum = 0;
-            for (int j = start[g]; j < start[g + 1]; j++) sum += scale * x[members[j]];
-            double mean = sum / m;
-            double ss = 0;
-            for (int j = start[g]; j < start[g + 1]; j++) {
-                double d = scale * x[members[j]] - mean;
-                ss += d * d;
-            }
-            double sd = Math.sqrt(ss / (unbiased ? m - 1 : m));
-            for (int j = start[g]; j < start[g + 1]; j++) out[members[j]] = (scale * x[members[j]] - mean) / (sd + eps);
-        }
-        return out;
     }
 
     /** The outcome of every trajectory; absent outcomes are an error. */

@@ -131,7 +131,7 @@ public final class Gigpo implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
             .requires(SignalRequirement.span("state", "the environment: the anchor observation each step starts from"),
-                    SignalRequirement.trajectory("reward", "an outcome or token rewards (episode score) and/or span rewards (step rewards)"))
+                    SignalRequirement.trajectory("reward", "an outcome or token rewards (episode score) and/or span rewards (step rewards)").always())
             .parameters(
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0,
                             "discount of the step return G_k = r_k + gamma*G_{k+1} (verl-agent yaml 1.0, example scripts 0.95)"),
@@ -181,10 +181,6 @@ public final class Gigpo implements Estimator {
                     .diagnostic("singleton_step_groups", 0).build();
         }
         String[] state = batch.requireSpanState(ID);
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs rewards: a trajectory outcome or token rewards (episode score) "
-                    + "and/or span rewards (step rewards); the batch has none", -1, "outcome");
-        }
         Inputs in = new Inputs(batch, state, outcomes(batch), batch.tokenSignal(Rollouts.REWARD), batch.spanReward(), adv, spanAdv);
         int groups = batch.groupCount();
         long[][] diag = new long[execution.chunks(groups, MIN_GROUPS_PER_CHUNK)][];

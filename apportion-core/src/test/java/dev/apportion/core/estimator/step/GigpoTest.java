@@ -246,7 +246,7 @@ class GigpoTest extends EstimatorContract {
     @Test
     void aBatchWithoutAnyRewardIsAnError() {
         Rollouts batch = Rollouts.builder().trajectory("g", "t").span(Role.POLICY, 2, Double.NaN, "s", null).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> GIGPO.assign(batch));
+        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("gigpo").assign(batch));
         assertTrue(e.getMessage().contains("gigpo"), e.getMessage());
     }
 
@@ -314,7 +314,7 @@ class GigpoTest extends EstimatorContract {
     @Test
     void registeredWithItsPresets() {
         Estimator e = EstimatorRegistry.global().get("gigpo");
-        assertInstanceOf(Gigpo.class, e);
+        assertInstanceOf(Gigpo.class, e.unwrap());
         Map<String, Map<String, Object>> presets = e.descriptor().presets();
         assertEquals(List.of("verl-agent", "verl-agent-alfworld", "verl-agent-webshop", "verl-agent-search", "paper"),
                 new ArrayList<>(presets.keySet()));
