@@ -46,7 +46,10 @@ class FormatDocTest {
         assertEquals(8, agent.tokenCount());
         Rollouts multi = RolloutJsonl.read(new StringReader(blocks.get(2)), "doc");
         assertEquals(2, multi.outcomeComponents().size());
-        for (String line : blocks.get(3).split("\n")) assertTrue(Json.mapper().readTree(line).has("advantages"));
+        // the credit example: the provenance record first, then trajectory lines
+        String[] credit = blocks.get(3).split("\n");
+        assertTrue(CreditJsonl.isProvenance(Json.mapper().readTree(credit[0])), credit[0]);
+        for (int k = 1; k < credit.length; k++) assertTrue(Json.mapper().readTree(credit[k]).has("advantages"));
     }
 
     @Test
