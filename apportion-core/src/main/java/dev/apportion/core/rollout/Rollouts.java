@@ -34,6 +34,13 @@ import java.util.TreeMap;
  *   <li>Token: named arrays of one float per token ({@link #tokenSignal(String)}):
  *       {@code reward}, {@code logprob}, {@code old_logprob}, {@code ref_logprob},
  *       {@code teacher_logprob}, {@code entropy}, {@code value}, ….</li>
+ *   <li>Token vectors: named arrays of {@code width} floats per token, for model outputs that
+ *       are vectors (hidden states, a row of an attention map), stored flat and token-major:
+ *       the vector of token {@code t} is {@code tokenVector(name)[t*width .. (t+1)*width)}
+ *       ({@link #tokenVector(String)}, {@link #tokenVectorWidth(String)}). One float per
+ *       coordinate and no per-token object, so a batch of {@code T} tokens costs
+ *       {@code 4·T·width} bytes per vector signal; reduce or project wide hidden states
+ *       upstream when that is too much.</li>
  * </ul>
  *
  * <p>Instances are immutable once built: accessors return the internal arrays for speed and
@@ -64,6 +71,8 @@ public final class Rollouts {
     final Map<String, float[]> outcomeComponents;
     final Map<String, float[]> trajectorySignals;
     final Map<String, float[]> tokenSignals;
+    final Map<String, float[]> tokenVectors;
+    final Map<String, Integer> tokenVectorWidths;
     final String[] tokenText;
     final byte[] mask;
     final int[] groupMemberStart;
@@ -75,6 +84,20 @@ public final class Rollouts {
              Map<String, float[]> spanSignals, float[] outcome,
              Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
              Map<String, float[]> tokenSignals, String[] tokenText) {
+        this(groupKeys, trajectoryGroup, trajectoryIds, trajectoryTokenStart, trajectorySpanStart, spanTokenStart,
+                spanRole, spanReward, spanState, spanAgent, spanSignals, outcome, outcomeComponents, trajectorySignals,
+                tokenSignals, tokenText, Map.of(), Map.of());
+    }
+
+    Rollouts(String[] groupKeys, int[] trajectoryGroup, String[] trajectoryIds,
+             int[] trajectoryTokenStart, int[] trajectorySpanStart, int[] spanTokenStart,
+             byte[] spanRole, float[] spanReward, String[] spanState, String[] spanAgent,
+             Map<String, float[]> spanSignals, float[] outcome,
+             Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
+             Map<String, float[]> tokenSignals, String[] tokenText,
+             Map<String, float[]> tokenVectors, Map<String, Integer> tokenVectorWidths) {
+        this.tokenVectors = Collections.unmodifiableMap(new TreeMap<>(tokenVectors));
+        this.tokenVectorWidths = Collections.unmodifiableMap(new TreeMap<>(tokenVectorWidths));
         this.groupKeys = groupKeys;
         this.trajectoryGroup = trajectoryGroup;
         this.trajectoryIds = trajectoryIds;
@@ -288,6 +311,39 @@ public final class Rollouts {
 
     public Set<String> tokenSignalNames() {
         return tokenSignals.keySet();
+    }
+
+    /**
+     * A token vector signal by name, flat and token-major (length {@code tokenCount() * width}),
+     * or null when the batch lacks it. Read-only.
+     */
+    public float[] tokenVector(String name) {
+        return tokenVectors.get(name);
+    }
+
+    /** Width (floats per token) of the token vector signal {@code name}, or 0 when the batch lacks it. */
+    public int tokenVectorWidth(String name) {
+        Integer w = tokenVectorWidths.get(name);
+        return w == null ? 0 : w;
+    }
+
+    /** Names of the token vector signals (sorted). */
+    public Set<String> tokenVectorNames() {
+        return tokenVectors.keySet();
+    }
+
+    /**
+     * Like {@link #requireTokenSignal} for a token vector signal: throws a {@link RolloutException}
+     * naming the field when the batch lacks it.
+     */
+    public float[] requireTokenVector(String name, String estimator, String producedBy) {
+        float[] v = tokenVectors.get(name);
+        if (v == null) {
+            throw new RolloutException("estimator '" + estimator + "' needs the token vector signal '" + name
+                    + "' (" + producedBy + "), which the batch lacks (token_vectors." + name + ")", -1,
+                    "token_vectors." + name);
+        }
+        return v;
     }
 
     /** Token strings, or null when the batch carries none. */

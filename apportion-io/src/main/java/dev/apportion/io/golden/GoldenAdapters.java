@@ -14,6 +14,7 @@ public final class GoldenAdapters {
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
             new RewardComponentsAdapter(),
+            new DeltaAt2poArcherAdapter(),
             new ReasoningAdapter(),
             new VerlLayoutAdapter());
 

@@ -32,7 +32,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(6, files.size(), "the six shared golden files are copied: " + files);
+        assertEquals(7, files.size(), "the seven shared golden files are copied: " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;
