@@ -55,6 +55,15 @@ public abstract class EstimatorContract {
         return RandomBatches.Options.defaults();
     }
 
+    /**
+     * Builds a batch from trajectory descriptions. Override to add the signals an estimator
+     * needs that {@link RandomBatches#build} does not make (hidden-state vectors, a search tree,
+     * critic outputs), keeping each trajectory's tokens in the same order and number.
+     */
+    protected Rollouts build(List<RandomBatches.Traj> trajectories) {
+        return RandomBatches.build(trajectories);
+    }
+
     /** Random batches to check on. */
     protected List<List<RandomBatches.Traj>> batches() {
         List<List<RandomBatches.Traj>> out = new ArrayList<>();
@@ -66,7 +75,7 @@ public abstract class EstimatorContract {
     void contextTokensGetZeroAndValuesAreFinite() {
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
-                Rollouts b = RandomBatches.build(ts);
+                Rollouts b = build(ts);
                 Credit c = estimator().assign(b, p);
                 assertNotNull(c.advantages());
                 assertEquals(b.tokenCount(), c.advantages().length, "one advantage per token");
@@ -102,9 +111,9 @@ public abstract class EstimatorContract {
             for (List<RandomBatches.Traj> ts : batches()) {
                 Map<String, List<RandomBatches.Traj>> byGroup = new LinkedHashMap<>();
                 for (RandomBatches.Traj t : ts) byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
-                Map<String, float[]> whole = perTrajectory(estimator().assign(RandomBatches.build(ts), p), ts);
+                Map<String, float[]> whole = perTrajectory(estimator().assign(build(ts), p), ts);
                 for (List<RandomBatches.Traj> part : byGroup.values()) {
-                    Map<String, float[]> alone = perTrajectory(estimator().assign(RandomBatches.build(part), p), part);
+                    Map<String, float[]> alone = perTrajectory(estimator().assign(build(part), p), part);
                     for (Map.Entry<String, float[]> e : alone.entrySet()) {
                         assertClose(whole.get(e.getKey()), e.getValue(), p + " trajectory " + e.getKey() + " alone vs in batch");
                     }
@@ -117,7 +126,7 @@ public abstract class EstimatorContract {
     void twoThreadsMatchOne() {
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
-                Rollouts b = RandomBatches.build(ts);
+                Rollouts b = build(ts);
                 float[] seq = estimator().assign(b, p, Execution.sequential()).advantages();
                 try (Execution ex = Execution.threads(2)) {
                     float[] par = estimator().assign(b, p, ex).advantages();
@@ -129,8 +138,8 @@ public abstract class EstimatorContract {
 
     /** Checks that reordering trajectories leaves every trajectory's credit unchanged. */
     protected void assertSameCredit(Params p, List<RandomBatches.Traj> a, List<RandomBatches.Traj> b, String what) {
-        Map<String, float[]> ca = perTrajectory(estimator().assign(RandomBatches.build(a), p), a);
-        Map<String, float[]> cb = perTrajectory(estimator().assign(RandomBatches.build(b), p), b);
+        Map<String, float[]> ca = perTrajectory(estimator().assign(build(a), p), a);
+        Map<String, float[]> cb = perTrajectory(estimator().assign(build(b), p), b);
         for (Map.Entry<String, float[]> e : ca.entrySet()) {
             assertClose(e.getValue(), cb.get(e.getKey()), p + " " + what + ", trajectory " + e.getKey());
         }
