@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Rollout JSONL, format version 1: one trajectory per line (the format is specified in
+ * Rollout JSONL, format version 2 (version 1 plus {@code token_vectors}): one trajectory per line (the format is specified in
  * {@code docs/rollout-format.md}).
  *
  * <pre>{@code
@@ -46,11 +46,13 @@ import java.util.TreeSet;
  */
 public final class RolloutJsonl {
     /** Highest format version this reader understands. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Version written on lines without token vectors (they read the same under version 1). */
+    public static final int BASE_FORMAT_VERSION = 1;
 
     /** Top-level fields of a line, in the order the writer emits them. */
     public static final List<String> FIELDS = List.of("format", "group", "id", "outcome", "signals", "tokens",
-            "spans", "token_signals", "text");
+            "spans", "token_signals", "token_vectors", "text");
     /** Fields of a span object. */
     public static final List<String> SPAN_FIELDS = List.of("role", "tokens", "reward", "state", "agent", "signals");
 
@@ -115,7 +117,7 @@ public final class RolloutJsonl {
 
     private static void writeLine(JsonGenerator g, Rollouts b, int i) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("format", FORMAT_VERSION);
+        g.writeNumberField("format", b.tokenVectorNames().isEmpty() ? BASE_FORMAT_VERSION : FORMAT_VERSION);
         g.writeStringField("group", b.groupKey(b.trajectoryGroup(i)));
         g.writeStringField("id", b.trajectoryId(i));
         if (!b.outcomeComponents().isEmpty()) {
@@ -175,6 +177,18 @@ public final class RolloutJsonl {
             for (Map.Entry<String, float[]> e : b.tokenSignals().entrySet()) {
                 g.writeFieldName(e.getKey());
                 Numbers.writeArray(g, e.getValue(), from, to, "token_signals." + e.getKey(), b, i);
+            }
+            g.writeEndObject();
+        }
+        if (!b.tokenVectorNames().isEmpty()) {
+            g.writeObjectFieldStart("token_vectors");
+            for (String name : b.tokenVectorNames()) {
+                int w = b.tokenVectorWidth(name);
+                g.writeObjectFieldStart(name);
+                g.writeNumberField("width", w);
+                g.writeFieldName("values");
+                Numbers.writeArray(g, b.tokenVector(name), from * w, to * w, "token_vectors." + name, b, i);
+                g.writeEndObject();
             }
             g.writeEndObject();
         }
@@ -369,6 +383,44 @@ public final class RolloutJsonl {
             }
             checkSignalNames(signalNames);
 
+            // token vectors: name -> {"width": W, "values": [tokens * W numbers, token-major]}
+            JsonNode tv = n.get("token_vectors");
+            List<String> vectorNames = new ArrayList<>();
+            List<float[]> vectorValues = new ArrayList<>();
+            List<Integer> vectorWidths = new ArrayList<>();
+            if (tv != null) {
+                if (!tv.isObject()) throw error("token_vectors", "token_vectors must be an object (name -> {\"width\": W, \"values\": [...]}), got "
+                        + Json.kind(tv) + " " + Json.show(tv));
+                for (Iterator<Map.Entry<String, JsonNode>> it = tv.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String field = "token_vectors." + e.getKey();
+                    JsonNode o = e.getValue();
+                    if (!o.isObject()) throw error(field, field + " must be an object {\"width\": W, \"values\": [...]}, got " + Json.kind(o) + " " + Json.show(o));
+                    for (Iterator<String> fi = o.fieldNames(); fi.hasNext(); ) {
+                        String f = fi.next();
+                        if (!f.equals("width") && !f.equals("values")) throw error(field + "." + f, "unknown field '" + f + "' in " + field + " (known fields: width, values)");
+                    }
+                    JsonNode wn = o.get("width");
+                    if (wn == null || !wn.isIntegralNumber() || !wn.canConvertToInt() || wn.asInt() < 1) {
+                        throw error(field + ".width", field + ".width must be a whole number >= 1, got " + (wn == null ? "nothing" : Json.show(wn)));
+                    }
+                    int w = wn.asInt();
+                    JsonNode arr = o.get("values");
+                    if (arr == null || !arr.isArray()) {
+                        throw error(field + ".values", field + ".values must be an array of tokens x width numbers, got " + (arr == null ? "nothing" : Json.kind(arr)));
+                    }
+                    if ((long) tokens * w != arr.size()) {
+                        throw error(field + ".values", field + ".values has " + arr.size() + " values but " + tokens + " tokens of width " + w
+                                + " need " + ((long) tokens * w));
+                    }
+                    float[] v = new float[arr.size()];
+                    for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + ".values[" + k + "]");
+                    vectorNames.add(e.getKey());
+                    vectorWidths.add(w);
+                    vectorValues.add(v);
+                }
+            }
+
             // text
             JsonNode textNode = n.get("text");
             String[] text = null;
@@ -433,6 +485,7 @@ public final class RolloutJsonl {
                     }
                 }
                 for (int k = 0; k < signalNames.size(); k++) builder.tokenSignal(signalNames.get(k), signalValues.get(k));
+                for (int k = 0; k < vectorNames.size(); k++) builder.tokenVector(vectorNames.get(k), vectorWidths.get(k), vectorValues.get(k));
                 if (text != null) builder.tokenText(text);
             } catch (RolloutException e) {
                 throw mapped(e);
