@@ -25,10 +25,12 @@ public final class FakeEstimators {
         Map<String, Fidelity> m = new LinkedHashMap<>();
         for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
                 "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
-                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule")) {
+                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule",
+                "delta", "at2po", "archer")) {
             m.put(id, Fidelity.REFERENCE);
         }
-        for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
+        m.put("dapo", Fidelity.PAPER);
+        for (String id : List.of("optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PORT);
         m.put("implicit_token_reward", Fidelity.PAPER);
         m.put("grpo_process", Fidelity.PAPER);
         m.put("capo", Fidelity.RECONSTRUCTED);
@@ -44,7 +46,7 @@ public final class FakeEstimators {
         m.put("agent_shapley", Fidelity.RECONSTRUCTED);
         m.put("agent_shapley_ig", Fidelity.RECONSTRUCTED);
         m.put("malt", Fidelity.RECONSTRUCTED);
-        m.put("oprl", Fidelity.RECONSTRUCTED);
+        m.put("oprl", Fidelity.PORT);
         m.put("pbsd", Fidelity.RECONSTRUCTED);
         m.put("mapo_turn", Fidelity.RECONSTRUCTED);
         m.put("aem", Fidelity.RECONSTRUCTED);
