@@ -55,6 +55,7 @@ public final class FakeEstimators {
         m.put("lare", Fidelity.RECONSTRUCTED);
         m.put("habc", Fidelity.RECONSTRUCTED);
         m.put("duration_aware", Fidelity.RECONSTRUCTED);
+        m.put("flowtracer", Fidelity.RECONSTRUCTED);
         return Map.copyOf(m);
     }
 

@@ -41,6 +41,12 @@ import java.util.TreeMap;
  *       coordinate and no per-token object, so a batch of {@code T} tokens costs
  *       {@code 4·T·width} bytes per vector signal; reduce or project wide hidden states
  *       upstream when that is too much.</li>
+ *   <li>Token matrices: named token-by-token matrices within each trajectory, for attention maps
+ *       (entry {@code (r, c)}: how much token {@code r} attends to the earlier token {@code c} of the
+ *       same trajectory). Only the strict lower triangle is kept ({@code c < r}, causal attention
+ *       without the diagonal), flat and row by row: {@code n(n−1)/2} floats for a trajectory of
+ *       {@code n} tokens, entry {@code (r, c)} at {@code tokenMatrixOffsets()[i] + r(r−1)/2 + c}
+ *       ({@link #tokenMatrix(String)}).</li>
  * </ul>
  *
  * <p>Instances are immutable once built: accessors return the internal arrays for speed and
@@ -73,6 +79,10 @@ public final class Rollouts {
     final Map<String, float[]> tokenSignals;
     final Map<String, float[]> tokenVectors;
     final Map<String, Integer> tokenVectorWidths;
+    /** Token matrices (strict lower triangles per trajectory, flat); set once by the builder. */
+    Map<String, float[]> tokenMatrices = Map.of();
+    /** Start of each trajectory's triangle in {@link #tokenMatrices}, length trajectoryCount() + 1. */
+    int[] tokenMatrixOffsets;
     final String[] tokenText;
     final byte[] mask;
     final int[] groupMemberStart;
@@ -342,6 +352,38 @@ public final class Rollouts {
             throw new RolloutException("estimator '" + estimator + "' needs the token vector signal '" + name
                     + "' (" + producedBy + "), which the batch lacks (token_vectors." + name + ")", -1,
                     "token_vectors." + name);
+        }
+        return v;
+    }
+
+    /**
+     * A token matrix signal by name (see the class comment: per trajectory the strict lower
+     * triangle, rows in order), or null when the batch lacks it. Read-only.
+     */
+    public float[] tokenMatrix(String name) {
+        return tokenMatrices.get(name);
+    }
+
+    /** Names of the token matrix signals (sorted). */
+    public Set<String> tokenMatrixNames() {
+        return tokenMatrices.keySet();
+    }
+
+    /**
+     * Start of each trajectory's triangle in every token matrix, length {@code trajectoryCount() + 1}
+     * (the same for every matrix name), or null when the batch has no token matrix. Read-only.
+     */
+    public int[] tokenMatrixOffsets() {
+        return tokenMatrixOffsets;
+    }
+
+    /** Like {@link #requireTokenSignal} for a token matrix signal. */
+    public float[] requireTokenMatrix(String name, String estimator, String producedBy) {
+        float[] v = tokenMatrices.get(name);
+        if (v == null) {
+            throw new RolloutException("estimator '" + estimator + "' needs the token matrix signal '" + name
+                    + "' (" + producedBy + "), which the batch lacks (token_matrices." + name + ")", -1,
+                    "token_matrices." + name);
         }
         return v;
     }

@@ -60,6 +60,7 @@ import java.util.Map;
  * script), {@code base_advantage} = grpo with {@code epsilon} = 1e-6 and
  * {@code norm_adv_by_std} = true (verl's GRPO, which the DAPO recipe runs), {@code token_set} =
  * response, {@code logprob_signal} = old_logprob (the actor's log-probs before the update).
+ * Preset {@code verl} = the defaults (the verl-DelTA recipe).
  *
  * <h2>Edge cases</h2>
  * Statistics are over the whole batch (the reference: one data-parallel shard), so the estimator
@@ -103,7 +104,7 @@ public final class Delta implements Estimator {
                     ParamSpec.choice("token_set", "response", List.of("response", "policy"),
                             "tokens in the statistics: the response attention mask (from the first policy token on) or policy tokens only"),
                     ParamSpec.string("logprob_signal", Rollouts.OLD_LOGPROB, "token signal with the log-probs l of the feature (1-exp l) h"))
-            .preset("reference", Map.of("K", 1, "impl", "Normal", "lam_min", 0.8, "lam_max", 1.2))
+            .preset("verl", Map.of("K", 1, "impl", "Normal", "lam_min", 0.8, "lam_max", 1.2))
             .summary("A_t = g*a_i*(lam_min + (lam_max-lam_min)*sigmoid(margin_t/gamma)); margin from distances of "
                     + "(1-p_t)h_t to positive/negative centres; g renormalises weights to mean 1")
             .build();
