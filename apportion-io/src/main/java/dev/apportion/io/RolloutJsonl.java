@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Rollout JSONL, format version 2 (version 1 plus {@code token_vectors}): one trajectory per line (the format is specified in
+ * Rollout JSONL, format version 2 (version 1 plus {@code token_vectors} and {@code token_matrices}): one trajectory per line (the format is specified in
  * {@code docs/rollout-format.md}).
  *
  * <pre>{@code
@@ -52,7 +52,7 @@ public final class RolloutJsonl {
 
     /** Top-level fields of a line, in the order the writer emits them. */
     public static final List<String> FIELDS = List.of("format", "group", "id", "outcome", "signals", "tokens",
-            "spans", "token_signals", "token_vectors", "text");
+            "spans", "token_signals", "token_vectors", "token_matrices", "text");
     /** Fields of a span object. */
     public static final List<String> SPAN_FIELDS = List.of("role", "tokens", "reward", "state", "agent", "signals");
 
@@ -117,7 +117,8 @@ public final class RolloutJsonl {
 
     private static void writeLine(JsonGenerator g, Rollouts b, int i) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("format", b.tokenVectorNames().isEmpty() ? BASE_FORMAT_VERSION : FORMAT_VERSION);
+        g.writeNumberField("format", b.tokenVectorNames().isEmpty() && b.tokenMatrixNames().isEmpty()
+                ? BASE_FORMAT_VERSION : FORMAT_VERSION);
         g.writeStringField("group", b.groupKey(b.trajectoryGroup(i)));
         g.writeStringField("id", b.trajectoryId(i));
         if (!b.outcomeComponents().isEmpty()) {
@@ -189,6 +190,15 @@ public final class RolloutJsonl {
                 g.writeFieldName("values");
                 Numbers.writeArray(g, b.tokenVector(name), from * w, to * w, "token_vectors." + name, b, i);
                 g.writeEndObject();
+            }
+            g.writeEndObject();
+        }
+        if (!b.tokenMatrixNames().isEmpty()) {
+            g.writeObjectFieldStart("token_matrices");
+            int[] off = b.tokenMatrixOffsets();
+            for (String name : b.tokenMatrixNames()) {
+                g.writeFieldName(name);
+                Numbers.writeArray(g, b.tokenMatrix(name), off[i], off[i + 1], "token_matrices." + name, b, i);
             }
             g.writeEndObject();
         }
@@ -437,6 +447,30 @@ public final class RolloutJsonl {
                 }
             }
 
+            // token matrices: name -> [n(n-1)/2 numbers: the strict lower triangle, row by row]
+            JsonNode tmNode = n.get("token_matrices");
+            List<String> matrixNames = new ArrayList<>();
+            List<float[]> matrixValues = new ArrayList<>();
+            if (tmNode != null) {
+                if (!tmNode.isObject()) throw error("token_matrices", "token_matrices must be an object (name -> array of n(n-1)/2 numbers), got "
+                        + Json.kind(tmNode) + " " + Json.show(tmNode));
+                long need = (long) tokens * (tokens - 1) / 2;
+                for (Iterator<Map.Entry<String, JsonNode>> it = tmNode.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    String field = "token_matrices." + e.getKey();
+                    JsonNode arr = e.getValue();
+                    if (!arr.isArray()) throw error(field, field + " must be an array (the strict lower triangle, row by row), got " + Json.kind(arr));
+                    if (arr.size() != need) {
+                        throw error(field, field + " has " + arr.size() + " values but " + tokens + " tokens need " + need
+                                + " (the strict lower triangle, row by row)");
+                    }
+                    float[] v = new float[arr.size()];
+                    for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + "[" + k + "]");
+                    matrixNames.add(e.getKey());
+                    matrixValues.add(v);
+                }
+            }
+
             // trajectory signals
             JsonNode sig = n.get("signals");
             if (sig != null && !sig.isObject()) {
@@ -486,6 +520,7 @@ public final class RolloutJsonl {
                 }
                 for (int k = 0; k < signalNames.size(); k++) builder.tokenSignal(signalNames.get(k), signalValues.get(k));
                 for (int k = 0; k < vectorNames.size(); k++) builder.tokenVector(vectorNames.get(k), vectorWidths.get(k), vectorValues.get(k));
+                for (int k = 0; k < matrixNames.size(); k++) builder.tokenMatrix(matrixNames.get(k), matrixValues.get(k));
                 if (text != null) builder.tokenText(text);
             } catch (RolloutException e) {
                 throw mapped(e);

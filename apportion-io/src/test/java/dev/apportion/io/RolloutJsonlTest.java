@@ -264,7 +264,7 @@ class RolloutJsonlTest {
 
     @Test
     void unknownFields() {
-        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, token_vectors, text)",
+        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, token_vectors, token_matrices, text)",
                 1, "reward", "{\"group\":\"g\",\"tokens\":1,\"reward\":1}");
         fails("rollouts.jsonl:1: trajectory '1' (group 'g'): unknown field 'mask' in spans[0] (known span fields: role, tokens, reward, state, agent, signals)",
                 1, "spans[0].mask", "{\"group\":\"g\",\"spans\":[{\"role\":\"policy\",\"tokens\":1,\"mask\":1}]}");

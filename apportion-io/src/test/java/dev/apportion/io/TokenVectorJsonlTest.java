@@ -35,6 +35,22 @@ class TokenVectorJsonlTest {
     }
 
     @Test
+    void tokenMatricesReadAndWriteTheirLowerTriangle() throws IOException {
+        Rollouts b = read("{\"group\": \"g\", \"id\": \"a\", \"tokens\": 3, \"token_matrices\": {\"attention\": [0.5, 0.2, 0.8]}}",
+                "{\"group\": \"g\", \"id\": \"b\", \"tokens\": 2, \"token_matrices\": {\"attention\": [1]}}");
+        assertArrayEquals(new float[] {0.5f, 0.2f, 0.8f, 1f}, b.tokenMatrix("attention"));
+        assertArrayEquals(new int[] {0, 3, 4}, b.tokenMatrixOffsets());
+        StringWriter w = new StringWriter();
+        RolloutJsonl.write(w, b);
+        Rollouts again = RolloutJsonl.read(new StringReader(w.toString()), "again");
+        assertArrayEquals(b.tokenMatrix("attention"), again.tokenMatrix("attention"));
+        InputException e = assertThrows(InputException.class, () -> read(
+                "{\"group\": \"g\", \"id\": \"a\", \"tokens\": 3, \"token_matrices\": {\"attention\": [1, 2]}}"));
+        assertEquals("r.jsonl:1: trajectory 'a' (group 'g'): token_matrices.attention has 2 values but 3 tokens need 3 "
+                + "(the strict lower triangle, row by row)", e.getMessage());
+    }
+
+    @Test
     void batchesWithoutVectorsStillWriteVersionOne() throws IOException {
         StringWriter w = new StringWriter();
         RolloutJsonl.write(w, Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 1).build());
