@@ -74,7 +74,7 @@ class GoldenCasesTest {
     void everyCopiedFileLoads() {
         int total = 0;
         for (java.nio.file.Path f : GoldenFiles.all()) total += GoldenFiles.load(f.getFileName().toString()).size();
-        assertEquals(221, total);
+        assertEquals(279, total);
         GoldenCase g = GoldenFiles.load("verl-and-gigpo.jsonl").get(0);
         assertEquals("public/grpo/edge", g.name());
         assertEquals(6, g.expectedAdvantages().length);
