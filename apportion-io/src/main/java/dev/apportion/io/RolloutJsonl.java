@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Rollout JSONL, format version 1: one trajectory per line (the format is specified in
+ * Rollout JSONL, format version 2 (version 1 plus {@code token_vectors} and {@code token_matrices}): one trajectory per line (the format is specified in
  * {@code docs/rollout-format.md}).
  *
  * <pre>{@code
@@ -46,11 +46,13 @@ import java.util.TreeSet;
  */
 public final class RolloutJsonl {
     /** Highest format version this reader understands. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Version written on lines without token vectors (they read the same under version 1). */
+    public static final int BASE_FORMAT_VERSION = 1;
 
     /** Top-level fields of a line, in the order the writer emits them. */
     public static final List<String> FIELDS = List.of("format", "group", "id", "outcome", "signals", "tokens",
-            "spans", "token_signals", "text");
+            "spans", "token_signals", "token_vectors", "token_matrices", "text");
     /** Fields of a span object. */
     public static final List<String> SPAN_FIELDS = List.of("role", "tokens", "reward", "state", "agent", "signals");
 

@@ -91,9 +91,11 @@ final class RolloutJsonlReader {
         Shape shape = readShape(n);
         Outcome outcome = readOutcome(n);
         TokenSignals signals = readTokenSignals(n, shape.tokens());
+        TokenArrays vectors = readTokenVectors(n, shape.tokens());
         String[] text = readText(n, shape.tokens());
+        TokenArrays matrices = readTokenMatrices(n, shape.tokens());
         JsonNode sig = readSignals(n);
-        feed(shape, outcome, signals, text, sig);
+        feed(shape, outcome, signals, vectors, matrices, text, sig);
     }
 
     /** The spans of a line: their token counts and roles ({@code spansNode} null for a single policy span). */
@@ -241,6 +243,73 @@ final class RolloutJsonlReader {
         return new TokenSignals(signalNames, signalValues);
     }
 
+    /** Named per-token vectors or matrices of one line ({@code widths} unused for matrices). */
+    private record TokenArrays(List<String> names, List<Integer> widths, List<float[]> values) {
+    }
+
+    /** token_vectors: name -> {"width": W, "values": [tokens * W numbers, token-major]}. */
+    private TokenArrays readTokenVectors(JsonNode n, int tokens) {
+        JsonNode tv = n.get("token_vectors");
+        TokenArrays out = new TokenArrays(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        if (tv == null) return out;
+        if (!tv.isObject()) throw error("token_vectors", tv, "token_vectors must be an object (name -> {\"width\": W, \"values\": [...]}), got "
+                + Json.kind(tv) + " " + Json.show(tv));
+        for (Iterator<Map.Entry<String, JsonNode>> it = tv.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = "token_vectors." + e.getKey();
+            JsonNode o = e.getValue();
+            if (!o.isObject()) throw error(field, o, field + " must be an object {\"width\": W, \"values\": [...]}, got " + Json.kind(o) + " " + Json.show(o));
+            for (Iterator<String> fi = o.fieldNames(); fi.hasNext(); ) {
+                String f = fi.next();
+                if (!f.equals("width") && !f.equals("values")) throw error(field + "." + f, "unknown field '" + f + "' in " + field + " (known fields: width, values)");
+            }
+            JsonNode wn = o.get("width");
+            if (wn == null || !wn.isIntegralNumber() || !wn.canConvertToInt() || wn.asInt() < 1) {
+                throw error(field + ".width", field + ".width must be a whole number >= 1, got " + (wn == null ? "nothing" : Json.show(wn)));
+            }
+            int w = wn.asInt();
+            JsonNode arr = o.get("values");
+            if (arr == null || !arr.isArray()) {
+                throw error(field + ".values", field + ".values must be an array of tokens x width numbers, got " + (arr == null ? "nothing" : Json.kind(arr)));
+            }
+            if ((long) tokens * w != arr.size()) {
+                throw error(field + ".values", field + ".values has " + arr.size() + " values but " + tokens + " tokens of width " + w
+                        + " need " + ((long) tokens * w));
+            }
+            float[] v = new float[arr.size()];
+            for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + ".values[" + k + "]");
+            out.names().add(e.getKey());
+            out.widths().add(w);
+            out.values().add(v);
+        }
+        return out;
+    }
+
+    /** token_matrices: name -> [n(n-1)/2 numbers: the strict lower triangle, row by row]. */
+    private TokenArrays readTokenMatrices(JsonNode n, int tokens) {
+        JsonNode tm = n.get("token_matrices");
+        TokenArrays out = new TokenArrays(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        if (tm == null) return out;
+        if (!tm.isObject()) throw error("token_matrices", tm, "token_matrices must be an object (name -> array of n(n-1)/2 numbers), got "
+                + Json.kind(tm) + " " + Json.show(tm));
+        long need = (long) tokens * (tokens - 1) / 2;
+        for (Iterator<Map.Entry<String, JsonNode>> it = tm.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = "token_matrices." + e.getKey();
+            JsonNode arr = e.getValue();
+            if (!arr.isArray()) throw error(field, arr, field + " must be an array (the strict lower triangle, row by row), got " + Json.kind(arr));
+            if (arr.size() != need) {
+                throw error(field, field + " has " + arr.size() + " values but " + tokens + " tokens need " + need
+                        + " (the strict lower triangle, row by row)");
+            }
+            float[] v = new float[arr.size()];
+            for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + "[" + k + "]");
+            out.names().add(e.getKey());
+            out.values().add(v);
+        }
+        return out;
+    }
+
     private String[] readText(JsonNode n, int tokens) {
         JsonNode textNode = n.get("text");
         String[] text = null;
@@ -271,7 +340,8 @@ final class RolloutJsonlReader {
     }
 
     /** Everything is checked: the trajectory goes to the builder (whose errors are placed at this line). */
-    private void feed(Shape shape, Outcome outcome, TokenSignals signals, String[] text, JsonNode sig) {
+    private void feed(Shape shape, Outcome outcome, TokenSignals signals, TokenArrays vectors, TokenArrays matrices,
+                      String[] text, JsonNode sig) {
         int index = ids.size();
         ids.add(id);
         groups.add(group);
@@ -313,6 +383,8 @@ final class RolloutJsonlReader {
                 }
             }
             for (int k = 0; k < signals.names().size(); k++) builder.tokenSignal(signals.names().get(k), signals.values().get(k));
+            for (int k = 0; k < vectors.names().size(); k++) builder.tokenVector(vectors.names().get(k), vectors.widths().get(k), vectors.values().get(k));
+            for (int k = 0; k < matrices.names().size(); k++) builder.tokenMatrix(matrices.names().get(k), matrices.values().get(k));
             if (text != null) builder.tokenText(text);
         } catch (RolloutException e) {
             throw mapped(e);

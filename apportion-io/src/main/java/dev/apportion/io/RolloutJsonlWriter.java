@@ -53,7 +53,8 @@ final class RolloutJsonlWriter {
 
     private static void writeLine(JsonGenerator g, Rollouts b, int i) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("format", RolloutJsonl.FORMAT_VERSION);
+        g.writeNumberField("format", b.tokenVectorNames().isEmpty() && b.tokenMatrixNames().isEmpty()
+                ? RolloutJsonl.BASE_FORMAT_VERSION : RolloutJsonl.FORMAT_VERSION);
         g.writeStringField("group", b.groupKey(b.trajectoryGroup(i)));
         g.writeStringField("id", b.trajectoryId(i));
         if (!b.outcomeComponents().isEmpty()) {
@@ -113,6 +114,27 @@ final class RolloutJsonlWriter {
             for (Map.Entry<String, float[]> e : b.tokenSignals().entrySet()) {
                 g.writeFieldName(e.getKey());
                 Numbers.writeArray(g, e.getValue(), from, to, "token_signals." + e.getKey(), b, i);
+            }
+            g.writeEndObject();
+        }
+        if (!b.tokenVectorNames().isEmpty()) {
+            g.writeObjectFieldStart("token_vectors");
+            for (String name : b.tokenVectorNames()) {
+                int w = b.tokenVectorWidth(name);
+                g.writeObjectFieldStart(name);
+                g.writeNumberField("width", w);
+                g.writeFieldName("values");
+                Numbers.writeArray(g, b.tokenVector(name), from * w, to * w, "token_vectors." + name, b, i);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        }
+        if (!b.tokenMatrixNames().isEmpty()) {
+            g.writeObjectFieldStart("token_matrices");
+            int[] off = b.tokenMatrixOffsets();
+            for (String name : b.tokenMatrixNames()) {
+                g.writeFieldName(name);
+                Numbers.writeArray(g, b.tokenMatrix(name), off[i], off[i + 1], "token_matrices." + name, b, i);
             }
             g.writeEndObject();
         }

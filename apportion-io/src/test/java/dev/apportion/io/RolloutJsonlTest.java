@@ -264,7 +264,7 @@ class RolloutJsonlTest {
 
     @Test
     void unknownFields() {
-        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, text)",
+        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, token_vectors, token_matrices, text)",
                 1, "reward", "{\"group\":\"g\",\"tokens\":1,\"reward\":1}");
         fails("rollouts.jsonl:1: trajectory '1' (group 'g'): unknown field 'mask' in spans[0] (known span fields: role, tokens, reward, state, agent, signals)",
                 1, "spans[0].mask", "{\"group\":\"g\",\"spans\":[{\"role\":\"policy\",\"tokens\":1,\"mask\":1}]}");
@@ -272,7 +272,7 @@ class RolloutJsonlTest {
 
     @Test
     void formatVersion() {
-        fails("rollouts.jsonl:2: format version 3 is newer than this reader (supports up to 1)", 2, "format",
+        fails("rollouts.jsonl:2: format version 3 is newer than this reader (supports up to 2)", 2, "format",
                 OK, "{\"format\":3,\"group\":\"g\",\"tokens\":1,\"new_field\":true}");
         fails("rollouts.jsonl:1: format must be a positive whole number (the format version), got \"1\"", 1, "format",
                 "{\"format\":\"1\",\"group\":\"g\",\"tokens\":1}");

@@ -63,7 +63,11 @@ public abstract class EstimatorContract {
         return RandomBatches.Options.defaults();
     }
 
-    /** Builds a batch from random trajectories (override to add signals the estimator needs). */
+    /**
+     * Builds a batch from trajectory descriptions. Override to add the signals an estimator
+     * needs that {@link RandomBatches#build} does not make (hidden-state vectors, a search tree,
+     * critic outputs), keeping each trajectory's tokens in the same order and number.
+     */
     protected Rollouts build(List<RandomBatches.Traj> trajectories) {
         return RandomBatches.build(trajectories);
     }

@@ -16,6 +16,7 @@ public final class GoldenAdapters {
             new MultiAgentAdapter(),
             new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
+            new DeltaAt2poArcherAdapter(),
             new PureRewardAdapter(),
             new PureAdapter(),
             new MaRlhfAdapter(),

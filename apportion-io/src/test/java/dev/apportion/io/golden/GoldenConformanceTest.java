@@ -33,7 +33,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(11, files.size(), "the eleven golden files are copied (the shared ten and at_grpo-pending): " + files);
+        assertEquals(12, files.size(), "the twelve golden files are copied (the shared eleven and at_grpo-pending): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;

@@ -21,6 +21,8 @@ public final class TokenEstimators implements EstimatorProvider {
                 new TirOptimalTokenBaseline(),
                 new ImplicitTokenReward(),
                 new TemporalScheduleEstimator(),
-                new Poad());
+                new Poad(),
+                new Delta(),
+                new FlowTracer());
     }
 }

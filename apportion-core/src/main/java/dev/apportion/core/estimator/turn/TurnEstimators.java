@@ -30,6 +30,8 @@ public final class TurnEstimators implements EstimatorProvider {
                 new Itpo(),
                 new MtGrpo(),
                 new SpaRl(),
-                new SpaRlStepRewards());
+                new SpaRlStepRewards(),
+                new At2po(),
+                new Archer());
     }
 }
