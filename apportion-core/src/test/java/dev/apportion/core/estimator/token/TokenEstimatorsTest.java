@@ -22,7 +22,7 @@ class TokenEstimatorsTest {
         assertInstanceOf(OptimalTokenBaseline.class, r.get("optimal_token_baseline").unwrap());
         assertInstanceOf(TirOptimalTokenBaseline.class, r.get("tir_optimal_token_baseline").unwrap());
         for (Estimator e : new TokenEstimators().estimators()) {
-            if (!e.descriptor().source().contains("verl")) continue; // ports of verl code (flowtracer is not one)
+            if (!e.descriptor().source().contains("volcengine/verl")) continue; // ports of verl's own code only
             assertTrue(e.descriptor().presets().containsKey("verl"), e.id());
             assertEquals(Params.defaults(e.descriptor()).values(),
                     Params.resolve(e.descriptor(), "verl", Map.of()).values(), e.id() + ": preset verl = defaults");
