@@ -142,7 +142,13 @@ public final class SampledBatch {
             // return (outcome + step rewards) into the outcome, so the estimator still sees it.
             double out = view == TurnReward.ENV ? outcome[i] : returns[i];
             int turns = 0;
-            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) turns++;
+            int lastPolicy = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
+                if (spanPolicy[s]) {
+                    turns++;
+                    lastPolicy = s;
+                }
+            }
             b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i])
                     .signal(Signals.REWARD_REFERENCE, baseline[i]).signal(Signals.DURATION, turns);
             int t0 = tok;
@@ -156,6 +162,7 @@ public final class SampledBatch {
                         case LOG_POTENTIAL_RATIO: r = logRatio[s]; break;
                         case VERIFIER: r = verifier[s]; break;
                         case PRM: r = prm[s]; break;
+                        case ENV_RETURN: r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0); break;
                         case ENV:
                         default: r = hasEnvRewards ? envReward[s] : Double.NaN;
                     }
