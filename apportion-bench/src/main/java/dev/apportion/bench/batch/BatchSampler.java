@@ -82,6 +82,7 @@ public final class BatchSampler {
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
+        int[] spanDecision = new int[spanCount];
         float[] tokenTruth = new float[tokenCount];
         byte[] tokenLabel = new byte[tokenCount];
         long[] tokenKey = new long[tokenCount];
@@ -92,6 +93,7 @@ public final class BatchSampler {
         float[] value = new float[tokenCount];
         float[] pi2 = new float[tokenCount];
         java.util.Arrays.fill(spanKey, -1);
+        java.util.Arrays.fill(spanDecision, -1);
         java.util.Arrays.fill(tokenKey, -1);
         double[] returns = new double[n];
         boolean[] success = new boolean[n];
@@ -134,6 +136,8 @@ public final class BatchSampler {
                     int sa = m.pair(s, a);
                     reward += e.rewards()[first + j];
                     double aTrue = solution.q(sa) - solution.v(s);
+                    // V = sum pi*Q leaves rounding residue (|A| ~ 1e-16) where every action is worth the same
+                    if (Math.abs(aTrue) < EPS) aTrue = 0;
                     adv += aTrue;
                     biased |= m.prmBiased(sa);
                     ver += m.verifier(sa);
@@ -193,7 +197,8 @@ public final class BatchSampler {
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());
                 qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
                 cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
-                spanTruth[span] = (float) adv;
+                spanTruth[span] = Math.abs(adv) < EPS ? 0f : (float) adv;
+                spanDecision[span] = sFirst;
                 spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
                 spanKey[span] = key;
                 span++;
@@ -212,7 +217,7 @@ public final class BatchSampler {
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
                 spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, qValue, cfBaseline, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
-                tokenTruth, tokenLabel, tokenKey, returns, success);
+                spanDecision, tokenTruth, tokenLabel, tokenKey, returns, success);
     }
 
     private static double noise(SplittableRandom rng, double sd) {

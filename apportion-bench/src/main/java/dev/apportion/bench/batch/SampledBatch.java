@@ -52,6 +52,7 @@ public final class SampledBatch {
     final float[] spanTruth;
     final byte[] spanLabel;
     final long[] spanKey;
+    final int[] spanDecision;
     final float[] tokenTruth;
     final byte[] tokenLabel;
     final long[] tokenKey;
@@ -64,7 +65,7 @@ public final class SampledBatch {
                  boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
                  double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, double[] qValue, double[] cfBaseline,
                  Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
-                 float[] spanTruth, byte[] spanLabel, long[] spanKey, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
+                 float[] spanTruth, byte[] spanLabel, long[] spanKey, int[] spanDecision, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
                  double[] returns, boolean[] success) {
         this.groupKey = groupKey;
         this.trajId = trajId;
@@ -90,6 +91,7 @@ public final class SampledBatch {
         this.spanTruth = spanTruth;
         this.spanLabel = spanLabel;
         this.spanKey = spanKey;
+        this.spanDecision = spanDecision;
         this.tokenTruth = tokenTruth;
         this.tokenLabel = tokenLabel;
         this.tokenKey = tokenKey;
@@ -200,6 +202,11 @@ public final class SampledBatch {
     /** Identity of the decision a span made (state and actions), for grouping repeated decisions. */
     public long[] spanKey() {
         return spanKey;
+    }
+
+    /** Latent state each policy span's decision was taken in (-1 on context spans): turns of the same decision. */
+    public int[] spanDecision() {
+        return spanDecision;
     }
 
     /** True advantage per token (0 on context tokens). */
