@@ -165,7 +165,7 @@ public final class BatchSampler {
                     float teach;
                     if (vs <= 0) teach = (float) lp;
                     else if (qs <= 0) teach = TEACHER_FLOOR;
-                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs));
+                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs) + noise(rng, sig.teacherNoise()));
                     teacher[t] = teach;
                     value[t] = (float) (solution.v(s) + noise(rng, sig.criticNoise()));
                     tokenTruth[t] = (float) aTrue;
@@ -189,9 +189,10 @@ public final class BatchSampler {
                 spanState[span] = state;
                 spanAgent[span] = m.agent(sFirst);
                 // a PRM scores a probability: clipped to [0, 1]
-                prm[span] = Math.max(0, Math.min(1, vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0)));
+                double prmRaw = vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0);
+                prm[span] = sig.prmClip() ? Math.max(0, Math.min(1, prmRaw)) : prmRaw;
                 ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
-                logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8);
+                logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8) + noise(rng, sig.infoGainNoise());
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
                 mcValue[span] = vFirst + noise(rng, Math.sqrt(solution.returnVariance(sFirst) / sig.mcSamples()));
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());

