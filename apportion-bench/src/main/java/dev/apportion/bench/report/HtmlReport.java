@@ -369,6 +369,8 @@ public final class HtmlReport {
                 case "less" -> "A − B &lt; 0";
                 case "decreasing" -> "first − last &gt; 0 (decreasing)";
                 case "increasing" -> "first − last &lt; 0 (increasing)";
+                case "did_greater" -> "(A last − first) − (B last − first) &gt; 0";
+                case "did_less" -> "(A last − first) − (B last − first) &lt; 0";
                 default -> esc(expect);
             };
         }
@@ -411,7 +413,7 @@ public final class HtmlReport {
                     scale = Math.max(scale, Math.abs(num(d.get("mean"))));
                     for (Object x : list(d.get("ci95"))) if (Double.isFinite(num(x))) scale = Math.max(scale, Math.abs(num(x)));
                 }
-                boolean positive = expect.equals("greater") || expect.equals("decreasing");
+                boolean positive = expect.equals("greater") || expect.equals("decreasing") || expect.equals("did_greater");
                 for (int k = 0; k < rows.size(); k++) {
                     Map<String, Object> r = map(rows.get(k));
                     if (k > 0) b.append("<tr>");
@@ -426,7 +428,8 @@ public final class HtmlReport {
                             .append(fmtSmall(lo)).append(", ").append(fmtSmall(hi)).append("]</span></td>")
                             .append("<td>").append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict)).append("</td>")
                             .append("<td><span class=\"status ").append(esc(verdict.replace(' ', '-'))).append("\">").append(esc(verdict))
-                            .append("</span></td></tr>\n");
+                            .append("</span><br><span class=\"ci\">p = ").append(fmtSmall(num(r.get("p_value"))))
+                            .append(", Holm p = ").append(fmtSmall(num(r.get("p_holm")))).append("</span></td></tr>\n");
                 }
             }
             b.append("</tbody></table></div></section>\n");
