@@ -135,7 +135,7 @@ class RunnerTest {
     @Test
     void reportCoversTheChecklist() throws Exception {
         JsonNode report = new ObjectMapper().readTree(ResultsJson.render(twoThreads, Map.of(), Path.of(""))).get("report");
-        assertEquals(15, Checklist.KEYS.size());
+        assertEquals(20, Checklist.KEYS.size());
         for (String k : Checklist.KEYS) {
             JsonNode v = report.get(k);
             assertNotNull(v, k);
