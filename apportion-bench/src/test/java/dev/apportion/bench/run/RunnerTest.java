@@ -57,7 +57,7 @@ class RunnerTest {
     @Test
     void writesTheThreeFiles(@TempDir Path dir) throws Exception {
         List<Path> files = BenchOutputs.write(twoThreads, Map.of("suite", "tiny"), dir.resolve("out"));
-        assertEquals(List.of("results.json", "results.csv", "report.html"), files.stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("results.json", "results.csv", "report.html", "leaderboard.svg"), files.stream().map(p -> p.getFileName().toString()).toList());
         for (Path f : files) assertTrue(Files.size(f) > 500, f + " is too small");
         JsonNode root = new ObjectMapper().readTree(files.get(0).toFile());
         assertEquals(ResultsJson.FORMAT, root.get("format").asText());
@@ -70,7 +70,7 @@ class RunnerTest {
         assertTrue(html.contains("id=\"bench-data\""));
         assertFalse(html.contains("<script src="), "no external scripts");
         try (var s = Files.list(dir.resolve("out"))) {
-            assertEquals(3, s.count(), "no temporary files left behind");
+            assertEquals(4, s.count(), "no temporary files left behind");
         }
     }
 
