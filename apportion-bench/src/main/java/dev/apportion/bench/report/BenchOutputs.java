@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the three outputs of a run (results.json, results.csv, report.html) atomically into a directory. */
+/** Writes the outputs of a run (results.json, results.csv, report.html, leaderboard.svg) atomically into a directory. */
 public final class BenchOutputs {
     private BenchOutputs() {
     }
@@ -24,9 +24,11 @@ public final class BenchOutputs {
         Path json = outDir.resolve("results.json");
         Path csv = outDir.resolve("results.csv");
         Path html = outDir.resolve("report.html");
+        Path svg = outDir.resolve("leaderboard.svg");
         AtomicFiles.writeString(json, ResultsJson.render(r, request, cwd));
         AtomicFiles.writeString(csv, ResultsCsv.render(r));
         AtomicFiles.writeString(html, HtmlReport.render(tree));
-        return List.of(json, csv, html);
+        AtomicFiles.writeString(svg, LeaderboardChart.svg(tree));
+        return List.of(json, csv, html, svg);
     }
 }
