@@ -100,6 +100,8 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new EstimatorsCommand());
         cl.addSubcommand(new ConformanceCommand());
         cl.addSubcommand(new PerfCommand());
+        cl.addSubcommand(new LmDelegate.Train());
+        cl.addSubcommand(new LmDelegate.Experiment());
 
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
         // The coordinator adds the commands that live in other modules here, one line each:

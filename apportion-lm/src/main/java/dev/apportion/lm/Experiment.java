@@ -35,7 +35,9 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--tasks", split = ",", defaultValue = "addition,tool") List<String> tasks;
     @Option(names = "--estimators", split = ",", defaultValue = "grpo,dr_grpo,rloo,reinforce_plus_plus,gigpo") List<String> estimators;
     @Option(names = "--seeds", defaultValue = "5") int seeds;
-    @Option(names = "--steps", defaultValue = "40") int steps;
+    @Option(names = "--seed-start", defaultValue = "1") int seedStart;
+    @Option(names = "--ppo-epochs", defaultValue = "1") int ppoEpochs;
+    @Option(names = "--steps", defaultValue = "30") int steps;
     @Option(names = "--prompts", defaultValue = "8") int prompts;
     @Option(names = "--group", defaultValue = "8") int group;
     @Option(names = "--lr", defaultValue = "3e-4") double lr;
@@ -44,6 +46,8 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--oracle-k", defaultValue = "16") int oracleK;
     @Option(names = "--eval", defaultValue = "256") int eval;
     @Option(names = "--out", defaultValue = "lm-experiment") Path out;
+    @Option(names = "--merge", split = ",", description = "no training: merge these results.json files into --out")
+    List<Path> merge;
 
     static int defaultWarmup(String task) {
         return switch (task) {
@@ -56,6 +60,7 @@ public final class Experiment implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Files.createDirectories(out);
+        if (merge != null && !merge.isEmpty()) return merge();
         EstimatorRegistry reg = EstimatorRegistry.global();
         for (String id : estimators) if (!reg.has(id)) throw new IllegalArgumentException("unknown estimator '" + id + "'");
         List<Map<String, Object>> runs = new ArrayList<>();
@@ -67,12 +72,13 @@ public final class Experiment implements Callable<Integer> {
         setup.put("group", group);
         setup.put("samples_per_run", (long) steps * prompts * group);
         setup.put("lr", lr);
+        setup.put("ppo_epochs", ppoEpochs);
         setup.put("oracle_prompts", oraclePrompts);
         setup.put("oracle_k", oracleK);
         setup.put("eval_problems", eval);
         for (String taskName : tasks) {
             Task task = Task.named(taskName, 0);
-            for (int seed = 1; seed <= seeds; seed++) {
+            for (int seed = seedStart; seed < seedStart + seeds; seed++) {
                 long t0 = System.nanoTime();
                 Weights w0 = Weights.init(ModelConfig.defaults(), seed);
                 Trainer.warmup(w0, task, warmupSteps >= 0 ? warmupSteps : defaultWarmup(taskName), 64, 2e-3, seed, null);
@@ -110,7 +116,7 @@ public final class Experiment implements Callable<Integer> {
                 }
                 for (String id : estimators) {
                     Weights w = w0.copy();
-                    Trainer.RlConfig cfg = new Trainer.RlConfig(id, null, Map.of(), prompts, group, lr, 0.2, 2,
+                    Trainer.RlConfig cfg = new Trainer.RlConfig(id, null, Map.of(), prompts, group, lr, 0.2, ppoEpochs,
                             Policy.Aggregation.TOKEN_MEAN, 0.0, 8);
                     Trainer tr = new Trainer(task, w, w0, cfg, reg, seed);
                     double stepSecs = 0, creditSecs = 0;
@@ -141,6 +147,23 @@ public final class Experiment implements Callable<Integer> {
                     write(setup, runs, quality);
                 }
             }
+        }
+        write(setup, runs, quality);
+        System.out.println(Files.readString(out.resolve("summary.md")));
+        return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private int merge() throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        Map<String, Object> setup = null;
+        List<Map<String, Object>> runs = new ArrayList<>(), quality = new ArrayList<>();
+        for (Path p : merge) {
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--merge " + p + ": no such file");
+            Map<String, Object> m = om.readValue(p.toFile(), Map.class);
+            if (setup == null) setup = (Map<String, Object>) m.get("setup");
+            runs.addAll((List<Map<String, Object>>) m.get("runs"));
+            quality.addAll((List<Map<String, Object>>) m.get("credit_quality"));
         }
         write(setup, runs, quality);
         System.out.println(Files.readString(out.resolve("summary.md")));

@@ -41,7 +41,7 @@ public final class LmTrainCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--clip", defaultValue = "0.2", description = "PPO clip range (default ${DEFAULT-VALUE})")
     double clip;
-    @Option(names = "--ppo-epochs", defaultValue = "2", description = "updates per batch (default ${DEFAULT-VALUE})")
+    @Option(names = "--ppo-epochs", defaultValue = "1", description = "updates per batch (default ${DEFAULT-VALUE})")
     int ppoEpochs;
     @Option(names = "--loss-agg", defaultValue = "token-mean",
             description = "token-mean, seq-mean-token-sum or seq-mean-token-mean (default ${DEFAULT-VALUE})")

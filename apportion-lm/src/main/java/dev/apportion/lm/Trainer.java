@@ -23,9 +23,9 @@ public final class Trainer {
     /** RL settings. */
     public record RlConfig(String estimator, String preset, Map<String, ?> overrides, int prompts, int group, double lr,
             double clipEps, int ppoEpochs, Policy.Aggregation aggregation, double klCoef, int vineK) {
-        /** Defaults: 8 prompts × 8 samples, lr 3e-4, clip 0.2, 2 PPO epochs, token-mean, no KL, K=8 for MC values. */
+        /** Defaults: 8 prompts × 8 samples, lr 3e-4, clip 0.2, 1 PPO epoch, token-mean, no KL, K=8 for MC values. */
         public static RlConfig defaults(String estimator) {
-            return new RlConfig(estimator, null, Map.of(), 8, 8, 3e-4, 0.2, 2, Policy.Aggregation.TOKEN_MEAN, 0.0, 8);
+            return new RlConfig(estimator, null, Map.of(), 8, 8, 3e-4, 0.2, 1, Policy.Aggregation.TOKEN_MEAN, 0.0, 8);
         }
 
         public RlConfig with(int prompts, int group) {
