@@ -20,6 +20,9 @@ public abstract class LmDelegate implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();
 
+    @picocli.CommandLine.Option(names = "--lm-help", description = "Print every option of the command (runs apportion-lm.jar --help).")
+    boolean lmHelp;
+
     abstract String command();
 
     @Override
@@ -37,6 +40,7 @@ public abstract class LmDelegate implements Callable<Integer> {
         cmd.add(jar.toString());
         cmd.add(command());
         cmd.addAll(args);
+        if (lmHelp) cmd.add("--help");
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         return p.waitFor();
     }
@@ -56,8 +60,14 @@ public abstract class LmDelegate implements Callable<Integer> {
     }
 
     /** {@code apportion lm-train …}. */
-    @Command(name = "lm-train", description = "RL on a small transformer (module apportion-lm): "
-            + "--task addition|reversal|countdown|tool --estimator ID [--steps N] [--seed S] [--json]; --help for all options.")
+    @Command(name = "lm-train", mixinStandardHelpOptions = true,
+            header = "Warm up a small transformer on a task, then train it with RL.",
+            description = {"Runs in apportion-lm.jar (built on first use by the launcher). Main options, passed through:",
+                "  --task addition|reversal|countdown|tool   --estimator ID (any registry estimator whose signals the loop records)",
+                "  --steps N   --seed S   --json (ends with one line {task, estimator, steps, success_before, success_after, seconds})",
+                "  --prompts P --group G --lr X --clip E --ppo-epochs K --loss-agg token-mean|seq-mean-token-sum|seq-mean-token-mean",
+                "  --kl BETA --init FILE --save FILE --difficulty D --layers L --width W --heads H",
+                "All options: apportion lm-train --lm-help."})
     public static final class Train extends LmDelegate {
         @Override
         String command() {
@@ -66,8 +76,10 @@ public abstract class LmDelegate implements Callable<Integer> {
     }
 
     /** {@code apportion lm-experiment …}. */
-    @Command(name = "lm-experiment", description = "Estimators compared on the small transformer over seeds "
-            + "(module apportion-lm); --help for all options.")
+    @Command(name = "lm-experiment", mixinStandardHelpOptions = true,
+            header = "Compare estimators on the small transformer over seeds.",
+            description = {"Runs in apportion-lm.jar. Main options, passed through: --tasks addition,tool --estimators a,b,c --seeds N",
+                "--steps N --out DIR (results.json, summary.md); --merge a.json,b.json --out DIR. All options: apportion lm-experiment --lm-help."})
     public static final class Experiment extends LmDelegate {
         @Override
         String command() {
