@@ -71,15 +71,15 @@ class RlLoopTest {
         Weights ref = w.copy();
         double before = Trainer.evaluate(w, task, 128, 7);
         assertTrue(before > 0.1 && before < 0.45, "warm-up reproduces the demonstrations' mix: " + before);
-        Weights a = w.copy();
-        double after = rl(7, 8, a, ref, task, "grpo");
-        System.out.println("prefer: before " + before + " after " + after);
-        assertTrue(after >= before + 0.25, "success before " + before + ", after " + after);
         Weights b = w.copy();
         rl(7, 2, b, ref, task, "grpo");
         Weights c = w.copy();
         rl(7, 2, c, ref, task, "grpo");
         assertArrayEquals(b.data(), c.data(), "same seed, same weights");
+        Weights a = w.copy();
+        double after = rl(7, 14, a, ref, task, "grpo");
+        System.out.println("prefer: before " + before + " after " + after);
+        assertTrue(after >= before + 0.2 && after >= 0.5, "success before " + before + ", after " + after);
     }
 
     @Test
