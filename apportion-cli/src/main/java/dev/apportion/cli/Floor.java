@@ -38,7 +38,7 @@ import java.util.function.Function;
  * reading each trajectory stream once per trajectory, each span stream once per span and each token
  * stream once per token, and writing likewise. Float streams are held as {@code int[]} (same 4 bytes
  * per element) and combined with bitwise OR, the cheapest operation that keeps every load alive;
- * token streams go through an L1-resident 256-element block so that any number of streams runs in
+ * token streams go through an L1-resident 512-element block so that any number of streams runs in
  * one vectorized loop per stream and block (all streams advance together, as in a fused loop).
  * Every pass also reads the offset arrays it walks, as the estimators do.
  */
@@ -227,7 +227,10 @@ public final class Floor {
         traj.add(OUTCOME);
         for (SignalRequirement r : d.requires()) {
             if (r.level() == SignalLevel.TOKEN) {
-                if (tok.stream().noneMatch(s -> s.name().equals(r.name()))) tok.add(token(r.name()));
+                if (tok.stream().noneMatch(s -> s.name().equals(r.name()))) {
+                    // token text is one reference (a compressed pointer) per token
+                    tok.add(r.name().equals("text") ? new Stream("text", Level.TOKEN, Type.REF) : token(r.name()));
+                }
             } else if (r.level() == SignalLevel.SPAN) {
                 switch (r.name()) {
                     case "state", "agent" -> span.add(new Stream("span_" + r.name(), Level.SPAN, Type.REF));

@@ -185,7 +185,7 @@ final class PerfCommand implements Callable<Integer> {
         err.println("perf: building synthetic batch for " + d.id() + ": " + batchSpec.describe());
         err.flush();
         long t0 = System.nanoTime();
-        Rollouts batch = SyntheticBatch.build(batchSpec, (done, total) -> {
+        Rollouts batch = SyntheticBatch.build(batchSpec, SyntheticBatch.extrasFor(d), (done, total) -> {
             err.printf(Locale.ROOT, "perf:   %3d%% (%d/%d trajectories)%n", 100L * done / total, done, total);
             err.flush();
         });

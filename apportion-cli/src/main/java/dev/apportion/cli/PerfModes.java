@@ -54,18 +54,19 @@ final class PerfModes {
         int total = ests.size() * shapes.size();
         for (PerfSuite.Shape shape : shapes) {
             // batches are cached by spec within a shape: estimators needing the same signals share one
-            Map<SyntheticBatch.Spec, Rollouts> cache = new LinkedHashMap<>();
+            Map<Object, Rollouts> cache = new LinkedHashMap<>();
             for (Estimator e : ests) {
                 k++;
                 Descriptor d = e.descriptor();
                 SyntheticBatch.Spec spec = shape.spec(d, tokens, settings.seed());
                 List<PerfSuite.Result> rs;
                 try {
-                    Rollouts batch = cache.get(spec);
+                    Object key = List.of(spec, SyntheticBatch.extrasFor(d));
+                    Rollouts batch = cache.get(key);
                     if (batch == null) {
                         if (cache.size() >= 3) cache.remove(cache.keySet().iterator().next());
-                        batch = SyntheticBatch.build(spec);
-                        cache.put(spec, batch);
+                        batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> { });
+                        cache.put(key, batch);
                     }
                     Params p = Params.resolve(d, null, Map.of());
                     rs = suite.time(e, p, batch, shape.wire, threads, 0, false);

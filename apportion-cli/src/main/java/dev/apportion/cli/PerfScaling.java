@@ -58,7 +58,7 @@ final class PerfScaling {
                 PerfSuite.resetPeaks();
                 Rollouts batch;
                 try {
-                    batch = SyntheticBatch.build(spec);
+                    batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> { });
                 } catch (OutOfMemoryError oom) {
                     err.println("perf: " + id + " at " + n + " tokens: out of heap building the batch (raise -Xmx); stopping this estimator");
                     break;

@@ -137,6 +137,31 @@ final class PerfSuite {
     PerfSuite(Settings settings, PrintWriter err) {
         this.settings = settings;
         this.err = err;
+        warmFloorKernel();
+    }
+
+    private static boolean floorWarm;
+
+    /**
+     * Runs the generic floor kernel a few thousand times on a small batch with every kind of stream,
+     * forwards and backwards, so that it is compiled by C2 before the first floor is timed (the
+     * estimators get their own warm-up runs; a floor timed in the interpreter would flatter them).
+     */
+    static synchronized void warmFloorKernel() {
+        if (floorWarm) return;
+        floorWarm = true;
+        SyntheticBatch.Spec spec = new SyntheticBatch.Spec(32, 512, 4, 8, 1, List.of(), List.of(), List.of(), false, false,
+                false, false);
+        Rollouts batch = SyntheticBatch.build(spec);
+        Floor.Stream spanF = new Floor.Stream("s", Floor.Level.SPAN, Floor.Type.F32);
+        Floor.Plan plan = new Floor.Plan(List.of(
+                Floor.backward("scan", List.of(Floor.token("a"), Floor.token("b"), Floor.MASK, Floor.ROLE),
+                        List.of(Floor.token("c"), Floor.token("d"))),
+                Floor.pass("sums", List.of(Floor.token("a"), Floor.MASK, Floor.OUTCOME), List.of(spanF)),
+                Floor.pass("scores", List.of(Floor.OUTCOME), List.of(Floor.SCORE)),
+                Floor.pass("broadcast", List.of(spanF, Floor.ROLE), List.of(Floor.ADVANTAGES))), true);
+        Floor.Prepared f = Floor.prepare(plan, batch);
+        for (int i = 0; i < 3000; i++) sink |= f.run(Execution.sequential());
     }
 
     /** Builds the batch of {@code spec}, or returns the failure as a result. */
