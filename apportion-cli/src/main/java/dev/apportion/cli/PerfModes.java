@@ -103,6 +103,7 @@ final class PerfModes {
         String s = String.format(Locale.ROOT, "%-22s %-10s %,d tokens  %d thr  %9.3f ms  %6.3f Gtok/s  copy x%.3f  floor %.3f ms  floor x%.3f  %.1f B/tok",
                 r.estimator(), r.shape(), r.tokens(), r.threads(), r.medianMs(), r.tokensPerSecond() / 1e9, r.ratioToCopy(),
                 r.floorMs(), r.ratioToFloor(), r.bytesPerToken());
+        if (!Double.isNaN(r.minMs())) s += String.format(Locale.ROOT, "  (best: floor x%.3f)", r.floorMinMs() / r.minMs());
         if (!Double.isNaN(r.cpuMs())) s += String.format(Locale.ROOT, "  (cpu: floor x%.3f)", r.floorCpuMs() / r.cpuMs());
         return s;
     }
@@ -190,7 +191,7 @@ final class PerfModes {
         tokensByShape.forEach((s, t) -> sizes.append(sizes.length() == 0 ? "" : ", ").append(s).append(' ').append(t));
         b.append("Tokens per batch: ").append(sizes).append(". Times are medians on one thread; floor = the estimator's "
                 + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
-                + "estimator ms (1 = at the memory limit). ‘cannot run’ cells give the reason.");
+                + "estimator ms (1 = at the memory limit); best = the same ratio of the fastest runs. ‘cannot run’ cells give the reason.");
         if (machine != null) b.append(" Machine: ").append(machine).append('.');
         b.append('\n');
         return b.toString();
@@ -199,7 +200,9 @@ final class PerfModes {
     private static String cell(Map<String, Object> r) {
         if (r == null) return "–";
         if (r.get("error") != null) return "cannot run: " + String.valueOf(r.get("error")).replace("|", "\\|");
-        return String.format(Locale.ROOT, "%s (%s, ×%.2f)", num(r.get("median_ms")), num(r.get("floor_ms")), dbl(r.get("ratio_to_floor")));
+        String c = String.format(Locale.ROOT, "%s (%s, ×%.2f)", num(r.get("median_ms")), num(r.get("floor_ms")), dbl(r.get("ratio_to_floor")));
+        if (r.get("ratio_to_floor_min") != null) c += String.format(Locale.ROOT, " best ×%.2f", dbl(r.get("ratio_to_floor_min")));
+        return c;
     }
 
     private static double dbl(Object o) {

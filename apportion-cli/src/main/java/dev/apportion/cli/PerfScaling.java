@@ -33,7 +33,7 @@ import java.util.Map;
  */
 final class PerfScaling {
     /** GRPO family, GAE, GiGPO and the heaviest turn-level method of a 'perf --all' run (measured: see README). */
-    static final String DEFAULT_ESTIMATORS = "grpo,dr_grpo,rloo,gae,gigpo,mt_grpo";
+    static final String DEFAULT_ESTIMATORS = "grpo,dr_grpo,rloo,gae,gigpo,itpo";
 
     private PerfScaling() {
     }

@@ -79,7 +79,14 @@ final class PerfSuite {
     /** One measurement; {@code error} set (and the numbers NaN) when the estimator cannot run on the shape. */
     record Result(String estimator, String shape, int tokens, int threads, double medianMs, double floorMs,
                   double copyMs, double cpuMs, double floorCpuMs, double bytesPerToken, double peakBytesPerToken,
-                  int runs, String error) {
+                  int runs, String error, double minMs, double floorMinMs) {
+        Result(String estimator, String shape, int tokens, int threads, double medianMs, double floorMs,
+               double copyMs, double cpuMs, double floorCpuMs, double bytesPerToken, double peakBytesPerToken,
+               int runs, String error) {
+            this(estimator, shape, tokens, threads, medianMs, floorMs, copyMs, cpuMs, floorCpuMs, bytesPerToken,
+                    peakBytesPerToken, runs, error, Double.NaN, Double.NaN);
+        }
+
         double tokensPerSecond() {
             return tokens / (medianMs / 1e3);
         }
@@ -110,6 +117,12 @@ final class PerfSuite {
             m.put("threads", threads);
             m.put("bytes_per_token", round(bytesPerToken));
             m.put("copy_ms", round(copyMs));
+            if (!Double.isNaN(minMs)) {
+                // best of the runs: on a loaded machine the closest to what an idle one gives
+                m.put("min_ms", round(minMs));
+                m.put("floor_min_ms", round(floorMinMs));
+                m.put("ratio_to_floor_min", round(floorMinMs / minMs));
+            }
             if (!Double.isNaN(cpuMs)) {
                 m.put("cpu_ms", round(cpuMs));
                 m.put("floor_cpu_ms", round(floorCpuMs));
@@ -223,7 +236,8 @@ final class PerfSuite {
                 if (peak) peakBpt = (peakHeap() - heapBaseline) / (double) tokens;
                 out.add(new Result(d.id(), shape, tokens, threads, PerfCommand.median(e), PerfCommand.median(f), copy,
                         cpu ? PerfCommand.median(Arrays.copyOf(ec, n)) : Double.NaN,
-                        cpu ? PerfCommand.median(Arrays.copyOf(fc, n)) : Double.NaN, bpt, peakBpt, n, null));
+                        cpu ? PerfCommand.median(Arrays.copyOf(fc, n)) : Double.NaN, bpt, peakBpt, n, null,
+                        Arrays.stream(e).min().orElse(Double.NaN), Arrays.stream(f).min().orElse(Double.NaN)));
             }
         }
         return out;
