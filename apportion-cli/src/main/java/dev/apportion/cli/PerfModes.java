@@ -191,7 +191,8 @@ final class PerfModes {
         tokensByShape.forEach((s, t) -> sizes.append(sizes.length() == 0 ? "" : ", ").append(s).append(' ').append(t));
         b.append("Tokens per batch: ").append(sizes).append(". Times are medians on one thread; floor = the estimator's "
                 + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
-                + "estimator ms (1 = at the memory limit); best = the same ratio of the fastest runs. ‘cannot run’ cells give the reason.");
+                + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
+                + "other processes on a shared machine). ‘cannot run’ cells give the reason.");
         if (machine != null) b.append(" Machine: ").append(machine).append('.');
         b.append('\n');
         return b.toString();
@@ -201,7 +202,7 @@ final class PerfModes {
         if (r == null) return "–";
         if (r.get("error") != null) return "cannot run: " + String.valueOf(r.get("error")).replace("|", "\\|");
         String c = String.format(Locale.ROOT, "%s (%s, ×%.2f)", num(r.get("median_ms")), num(r.get("floor_ms")), dbl(r.get("ratio_to_floor")));
-        if (r.get("ratio_to_floor_min") != null) c += String.format(Locale.ROOT, " best ×%.2f", dbl(r.get("ratio_to_floor_min")));
+        if (r.get("ratio_to_floor_cpu") != null) c += String.format(Locale.ROOT, " cpu ×%.2f", dbl(r.get("ratio_to_floor_cpu")));
         return c;
     }
 

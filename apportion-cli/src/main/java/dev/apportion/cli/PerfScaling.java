@@ -38,7 +38,15 @@ final class PerfScaling {
     private PerfScaling() {
     }
 
-    record Point(long tokens, double ms, double peakBytesPerToken) {
+    /**
+     * One size: wall-time median, and the calling thread's CPU time median (what the plot shows: on a
+     * shared machine it is far less disturbed by other processes than wall time; the estimator runs on
+     * one thread here, so on an idle machine the two agree).
+     */
+    record Point(long tokens, double ms, double cpuMs, double peakBytesPerToken) {
+        double plotted() {
+            return Double.isNaN(cpuMs) || cpuMs <= 0 ? ms : cpuMs;
+        }
     }
 
     static int run(EstimatorRegistry registry, PerfSuite.Settings settings, List<String> only, long min, long max,
@@ -72,7 +80,7 @@ final class PerfScaling {
                 }
                 batch = null;
                 PerfSuite.Result r = rs.get(0);
-                pts.add(new Point(r.tokens(), r.medianMs(), r.peakBytesPerToken()));
+                pts.add(new Point(r.tokens(), r.medianMs(), r.cpuMs(), r.peakBytesPerToken()));
                 err.println("perf: scaling " + PerfModes.text(r) + String.format(Locale.ROOT, "  peak heap %.1f B/token", r.peakBytesPerToken()));
                 err.flush();
                 Map<String, Object> m = r.json();
@@ -88,11 +96,15 @@ final class PerfScaling {
                 m.put("estimator", id);
                 m.put("shape", shape.wire);
                 m.put("loglog_slope", round3(PerfSuite.logLogSlope(x, y)));
+                double[] yc = pts.stream().mapToDouble(Point::plotted).toArray();
+                m.put("loglog_slope_cpu", round3(PerfSuite.logLogSlope(x, yc)));
                 // above 1e6 tokens fixed per-call costs no longer matter
                 List<Point> big = pts.stream().filter(p -> p.tokens() >= 900_000).toList();
                 if (big.size() >= 2) {
-                    m.put("loglog_slope_from_1e6", round3(PerfSuite.logLogSlope(big.stream().mapToDouble(Point::tokens).toArray(),
-                            big.stream().mapToDouble(Point::ms).toArray())));
+                    double[] bx = big.stream().mapToDouble(Point::tokens).toArray();
+                    m.put("loglog_slope_from_1e6", round3(PerfSuite.logLogSlope(bx, big.stream().mapToDouble(Point::ms).toArray())));
+                    m.put("loglog_slope_cpu_from_1e6", round3(PerfSuite.logLogSlope(bx,
+                            big.stream().mapToDouble(Point::plotted).toArray())));
                 }
                 m.put("peak_heap_bytes_per_token", pts.stream().map(p -> round3(p.peakBytesPerToken())).toList());
                 if (json) out.println(mapper.writeValueAsString(m));
@@ -139,8 +151,8 @@ final class PerfScaling {
             for (Point p : l) {
                 xmin = Math.min(xmin, p.tokens());
                 xmax = Math.max(xmax, p.tokens());
-                tmin = Math.min(tmin, p.ms());
-                tmax = Math.max(tmax, p.ms());
+                tmin = Math.min(tmin, p.plotted());
+                tmax = Math.max(tmax, p.plotted());
                 if (p.peakBytesPerToken() > 0) {
                     bmin = Math.min(bmin, p.peakBytesPerToken());
                     bmax = Math.max(bmax, p.peakBytesPerToken());
@@ -159,7 +171,7 @@ final class PerfScaling {
         }
         Panel left = new Panel(70, 50, 520, 400, decade(xmin, false), decade(xmax, true), decade(tmin, false), decade(tmax, true));
         Panel right = new Panel(670, 50, 480, 400, decade(xmin, false), decade(xmax, true), decade(bmin, false), decade(bmax, true));
-        left.axes(g, "tokens per batch", "median time per call (ms)", "time vs batch size (log-log; dashed: slope 1)");
+        left.axes(g, "tokens per batch", "thread CPU ms per call (median)", "time vs batch size (log-log; dashed: slope 1)");
         right.axes(g, "tokens per batch", "peak heap bytes per token", "peak heap per token (batch included)");
         // slope-1 guide through the first point of the first series
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
@@ -168,8 +180,8 @@ final class PerfScaling {
             Point p0 = series.values().iterator().next().get(series.values().iterator().next().size() - 1);
             double x0 = left.x0;
             double x1 = left.x1;
-            double y0 = p0.ms() * x0 / p0.tokens();
-            double y1 = p0.ms() * x1 / p0.tokens();
+            double y0 = p0.plotted() * x0 / p0.tokens();
+            double y1 = p0.plotted() * x1 / p0.tokens();
             g.drawLine(left.px(x0), left.py(y0), left.px(x1), left.py(y1));
         }
         int k = 0;
@@ -181,9 +193,9 @@ final class PerfScaling {
             for (int i = 0; i < l.size(); i++) {
                 Point p = l.get(i);
                 int x = left.px(p.tokens());
-                int y = left.py(p.ms());
+                int y = left.py(p.plotted());
                 g.fillOval(x - 4, y - 4, 8, 8);
-                if (i > 0) g.drawLine(left.px(l.get(i - 1).tokens()), left.py(l.get(i - 1).ms()), x, y);
+                if (i > 0) g.drawLine(left.px(l.get(i - 1).tokens()), left.py(l.get(i - 1).plotted()), x, y);
                 if (p.peakBytesPerToken() > 0) {
                     int xr = right.px(p.tokens());
                     int yr = right.py(p.peakBytesPerToken());

@@ -60,13 +60,13 @@ class PerfAllTest {
         Path f = dir.resolve("all.jsonl");
         Files.writeString(f, String.join("\n",
                 "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":2.0,\"floor_ms\":1.0,\"ratio_to_floor\":0.5,"
-                        + "\"threads\":1,\"bytes_per_token\":4.0}",
+                        + "\"threads\":1,\"bytes_per_token\":4.0,\"ratio_to_floor_cpu\":0.25}",
                 "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":1.5,\"floor_ms\":1.0,\"ratio_to_floor\":0.667,"
                         + "\"threads\":2,\"bytes_per_token\":4.0}",
                 "{\"estimator\":\"b\",\"shape\":\"single\",\"tokens\":100,\"threads\":1,\"error\":\"needs x | y\"}"));
         Cli.Result r = Cli.run("perf", "--markdown-from", f.toString(), "--machine", "test box");
         assertEquals(0, r.code(), r::toString);
-        assertTrue(r.out().contains("| `a` | 2.00 (1.00, ×0.50) | single 1.50 (×0.67) | 4.0 |"), r.out());
+        assertTrue(r.out().contains("| `a` | 2.00 (1.00, ×0.50) cpu ×0.25 | single 1.50 (×0.67) | 4.0 |"), r.out());
         assertTrue(r.out().contains("| `b` | cannot run: needs x \\| y |"), r.out());
         assertTrue(r.out().contains("Machine: test box."), r.out());
         Files.writeString(f, "{\"estimator\":\"a\"}\n");
