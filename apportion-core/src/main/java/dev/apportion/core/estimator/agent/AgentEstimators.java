@@ -14,6 +14,6 @@ import java.util.List;
 public final class AgentEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new DrMas(), new Ccpo(), new C3());
+        return List.of(new DrMas(), new Ccpo(), new C3(), new GraphGrpo());
     }
 }

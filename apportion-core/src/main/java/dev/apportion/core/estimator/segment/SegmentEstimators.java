@@ -14,6 +14,6 @@ import java.util.List;
 public final class SegmentEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new SpoChain(), new SpoTree());
+        return List.of(new SpoChain(), new SpoTree(), new TpGrpo());
     }
 }

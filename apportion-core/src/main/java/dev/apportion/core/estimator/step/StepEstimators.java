@@ -12,6 +12,6 @@ import java.util.List;
 public final class StepEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new Gigpo(), new Prl());
+        return List.of(new Gigpo(), new Prl(), new Intervention());
     }
 }

@@ -14,6 +14,6 @@ public final class TokenEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
         return List.of(new Gae(), new ReinforcePlusPlus(), new ReMax(), new OptimalTokenBaseline(),
-                new TirOptimalTokenBaseline(), new Poad());
+                new TirOptimalTokenBaseline(), new Poad(), new Appo(), new TargetDecoupledGae());
     }
 }
