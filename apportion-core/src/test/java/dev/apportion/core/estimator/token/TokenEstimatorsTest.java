@@ -21,8 +21,11 @@ class TokenEstimatorsTest {
         assertInstanceOf(ReMax.class, r.get("remax"));
         assertInstanceOf(OptimalTokenBaseline.class, r.get("optimal_token_baseline"));
         assertInstanceOf(TirOptimalTokenBaseline.class, r.get("tir_optimal_token_baseline"));
+        assertInstanceOf(Appo.class, r.get("appo"));
+        assertInstanceOf(TargetDecoupledGae.class, r.get("target_decoupled_gae"));
         for (Estimator e : new TokenEstimators().estimators()) {
-            if (e instanceof Poad) continue; // a method of its own paper, not a framework port: no verl preset
+            // methods of their own papers, not framework ports: no verl preset
+            if (e instanceof Poad || e instanceof Appo || e instanceof TargetDecoupledGae) continue;
             assertTrue(e.descriptor().presets().containsKey("verl"), e.id());
             assertEquals(Params.defaults(e.descriptor()).values(),
                     Params.resolve(e.descriptor(), "verl", Map.of()).values(), e.id() + ": preset verl = defaults");
