@@ -79,7 +79,7 @@ class JsonlTest(unittest.TestCase):
                     {"group": "solo", "id": "c", "outcome": 0.0, "tokens": 2}]
         report = self.client.validate(rollouts)
         self.assertTrue(report["ok"])
-        self.assertEqual({"degenerate_group", "singleton_group"}, {f["code"] for f in report["findings"]})
+        self.assertEqual({"zero_signal_groups", "singleton_groups", "partial_groups"}, {f["code"] for f in report["findings"]})
         refused = self.client.validate(rollouts, estimator="gae")
         self.assertFalse(refused["ok"])
 

@@ -117,6 +117,12 @@ public final class CatalogDoc {
         long implemented = all.stream().filter(e -> !e.implementedBy().isEmpty()).count();
         sb.append('\n').append(implemented).append(" entries are implemented by ").append(inv.claims().size())
                 .append(" apportion estimators.\n");
+        long core = all.stream().filter(e -> e.scope() == Scope.CORE).count();
+        long coreImpl = all.stream().filter(e -> e.scope() == Scope.CORE && !e.implementedBy().isEmpty()).count();
+        long unexplained = all.stream().filter(InventoryEntry::unexplained).count();
+        sb.append("Of the ").append(core).append(" core entries, ").append(coreImpl).append(" are implemented and ")
+                .append(core - coreImpl - unexplained).append(" say in `not_runnable_reason` what is missing")
+                .append(unexplained == 0 ? "" : "; " + unexplained + " say neither").append(".\n");
         return sb.toString();
     }
 

@@ -171,13 +171,17 @@ public final class Inventory {
             }
         }
         if (sources.isEmpty()) throw f.error("sources", "must not be empty");
+        String notRunnable = null;
+        if (n.has("not_runnable_reason")) {
+            notRunnable = f.text(n, "not_runnable_reason");
+        }
 
         return new InventoryEntry(id, f.nullableText(n, "arxiv_id"), f.text(n, "short_name"), f.text(n, "title"),
                 f.integer(n, "year"), f.nullableText(n, "url"), f.nullableText(n, "venue"),
                 f.enumValue(Regime.class, n, "regime"), f.enums(Granularity.class, n, "granularity"), methodology,
                 f.enums(BaselineFamily.class, n, "baseline_family"), requirements, evidence,
                 f.nullableText(n, "code_url"), f.enumValue(CodeStatus.class, n, "code_status"), scope,
-                f.text(n, "scope_reason"), f.text(n, "summary"), impl, sources, f.nullableText(n, "notes"));
+                f.text(n, "scope_reason"), f.text(n, "summary"), impl, sources, f.nullableText(n, "notes"), notRunnable);
     }
 
     /** File name or resource the inventory was read from. */

@@ -40,6 +40,9 @@ public final class FakeEstimators {
         m.put("spae", Fidelity.RECONSTRUCTED);
         m.put("vineppo", Fidelity.PAPER);
         m.put("genac", Fidelity.RECONSTRUCTED);
+        // seed methods of issue 12 §2 (branch seed)
+        for (String id : List.of("tp_grpo", "int", "graph_grpo", "appo")) m.put(id, Fidelity.RECONSTRUCTED);
+        m.put("target_decoupled_gae", Fidelity.PAPER);
         m.put("lsc", Fidelity.PAPER);
         m.put("euphonium", Fidelity.RECONSTRUCTED);
         m.put("coma", Fidelity.PAPER);

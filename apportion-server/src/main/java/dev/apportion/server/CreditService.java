@@ -10,6 +10,9 @@ import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.EstimatorCatalogJson;
 import dev.apportion.io.InputException;
 import dev.apportion.io.Json;
+import dev.apportion.io.doctor.Doctor;
+import dev.apportion.io.doctor.DoctorReport;
+import dev.apportion.io.doctor.Finding;
 import dev.apportion.io.RolloutJsonl;
 
 import java.io.ByteArrayInputStream;
@@ -133,9 +136,14 @@ public final class CreditService {
     }
 
     /**
-     * {@code POST /v1/validate}: findings on the batch (and, with an estimator, whether that
-     * estimator accepts it), as JSON {@code {"ok": ..., "summary": {...}, "findings": [...]}}.
-     * Content problems are findings (status 200); only a malformed request is an error.
+     * {@code POST /v1/validate}: the project's doctor ({@link Doctor#examine}) on the batch and,
+     * with an estimator, on the credit that estimator assigns to it, as JSON
+     * {@code {"ok": ..., "summary": {...}, "counts": {...}, "findings": [...]}}. The findings
+     * are the doctor's vocabulary ({@code apportion doctor} reports the same codes); the service
+     * adds only what the doctor cannot see because no batch exists yet: {@code unreadable} (the
+     * body does not parse), and for a binary body {@code mask_value} and {@code non_finite} on
+     * its raw arrays ({@link BatchCheck#checkArrays}). Content problems are findings (status
+     * 200); only a malformed request is an error.
      */
     public Answer validate(Map<String, List<String>> query, boolean binary, byte[] body) {
         Resolved est = resolve(query, false);
@@ -164,15 +172,11 @@ public final class CreditService {
         Map<String, Object> summary = new LinkedHashMap<>();
         if (batch != null) {
             tokens = batch.tokenCount();
-            BatchCheck.check(batch, findings);
-            summary = BatchCheck.summary(batch);
-            if (est != null) {
-                try {
-                    assign(est, batch);
-                } catch (ApiException e) {
-                    findings.add("error", "estimator_refuses", e.getMessage(), null, null, 0);
-                }
+            DoctorReport report = Doctor.examine(batch, est == null ? null : est.estimator(), est == null ? null : est.params(), registry);
+            for (Finding f : report.findings()) {
+                findings.add(f.severity().wireName(), f.code(), oneLine(f.message()), f.group(), f.id(), 0);
             }
+            summary = new LinkedHashMap<>(report.summary());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("ok", !findings.hasErrors());

@@ -297,7 +297,11 @@ class CreditServerTest {
         assertEquals(200, r.status(), r::toString);
         JsonNode doc = r.json();
         assertTrue(doc.get("ok").asBoolean(), r::toString);
-        assertEquals(Set.of("degenerate_group", "singleton_group", "no_policy_tokens"), codes(doc));
+        assertEquals(Set.of("zero_signal_groups", "singleton_groups", "no_policy_tokens", "partial_groups", "length_bias"), codes(doc));
+        // the doctor's findings, one per code, naming the group when exactly one is concerned
+        assertEquals("same", finding(doc, "zero_signal_groups").get("group").asText());
+        assertEquals("alone", finding(doc, "singleton_groups").get("group").asText());
+        assertEquals("d", finding(doc, "no_policy_tokens").get("id").asText());
         assertEquals(5, doc.get("summary").get("trajectories").asInt());
         assertEquals(3, doc.get("summary").get("groups").asInt());
     }
@@ -314,14 +318,16 @@ class CreditServerTest {
         Http.Reply refused = http.postJsonl("/v1/validate?estimator=gae", ok);
         assertEquals(200, refused.status(), refused::toString);
         assertFalse(refused.json().get("ok").asBoolean());
-        assertEquals(Set.of("estimator_refuses"), codes(refused.json()));
+        assertTrue(codes(refused.json()).contains("estimator_cannot_run"), refused::toString);
+        assertEquals("error", finding(refused.json(), "estimator_cannot_run").get("severity").asText());
+        assertTrue(finding(refused.json(), "estimator_cannot_run").get("message").asText().contains("value"), refused::toString);
         Http.Reply accepted = http.postJsonl("/v1/validate?estimator=grpo", ok);
         assertTrue(accepted.json().get("ok").asBoolean(), accepted::toString);
         assertEquals(Set.of(), codes(accepted.json()));
     }
 
     @Test
-    void validateBinaryReportsNaNMaskValuesAndRewardsOffTheMask() {
+    void validateBinaryReportsNaNAndMaskValuesBeforeTheDoctor() {
         TestBatches.Padded p = TestBatches.padded(2, 3, 8, 5);
         float[] rew = p.tokenRewards().clone();
         rew[3] = Float.NaN;
@@ -332,12 +338,18 @@ class CreditServerTest {
         assertFalse(r.json().get("ok").asBoolean());
         assertEquals(Set.of("non_finite", "mask_value"), codes(r.json()));
 
-        float[] off = p.tokenRewards().clone();
-        int firstContext = 0; // position 0 of row 0 is prompt (mask 0)
-        off[firstContext] = 0.5f;
-        Http.Reply w = http.postBinary("/v1/validate", TestBatches.encode(p.rows(), p.length(), p.index(), p.mask(), null, off));
+        // a clean binary body reaches the doctor, whose summary it answers with
+        Http.Reply w = http.postBinary("/v1/validate?estimator=grpo", TestBatches.encode(p.rows(), p.length(), p.index(), p.mask(), null,
+                p.tokenRewards()));
         assertEquals(200, w.status(), w::toString);
-        assertTrue(codes(w.json()).contains("reward_off_mask"), w::toString);
+        assertTrue(w.json().get("ok").asBoolean(), w::toString);
+        assertEquals("grpo", w.json().get("summary").get("estimator").asText());
+        assertTrue(w.json().get("summary").has("policy_tokens"), w::toString);
+    }
+
+    static JsonNode finding(JsonNode doc, String code) {
+        for (JsonNode f : doc.get("findings")) if (f.get("code").asText().equals(code)) return f;
+        throw new AssertionError("no finding " + code + " in " + doc);
     }
 
     static Set<String> codes(JsonNode doc) {
@@ -379,8 +391,10 @@ class CreditServerTest {
         }
         // every finding code the server can emit is named in the schema
         String codes = doc.at("/components/schemas/Finding/properties/code/description").asText();
-        for (String c : List.of("unreadable", "non_finite", "mask_value", "no_reward", "singleton_group",
-                "degenerate_group", "no_policy_tokens", "reward_off_mask", "estimator_refuses")) {
+        for (String c : List.of("unreadable", "mask_value", "non_finite", "singleton_groups", "zero_signal_groups",
+                "near_equal_rewards", "no_reward", "missing_outcome", "empty_turns", "no_policy_tokens", "mask_conflict",
+                "partial_groups", "length_bias", "estimator_cannot_run", "non_finite_credit", "exploding_advantages",
+                "zero_credit", "inert_term", "turn_credit_constant")) {
             assertTrue(codes.contains(c + ",") || codes.contains(c + " ("), c);
         }
     }

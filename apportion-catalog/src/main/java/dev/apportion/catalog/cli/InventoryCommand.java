@@ -161,6 +161,13 @@ public final class InventoryCommand implements Callable<Integer> {
     }
 
     private static String estimators(InventoryEntry e, List<String> registered) {
+        if (e.implementedBy().isEmpty()) {
+            if (e.notRunnableReason() != null) {
+                String r = e.notRunnableReason();
+                return "not runnable: " + (r.length() > 60 ? r.substring(0, 59) + "…" : r);
+            }
+            return e.scope() == Scope.CORE ? "UNEXPLAINED (no estimator, no not_runnable_reason)" : "";
+        }
         return e.implementedBy().stream()
                 .map(i -> registered.contains(i.estimator()) ? i.estimator() : "(" + i.estimator() + ")")
                 .collect(Collectors.joining(","));
@@ -181,8 +188,15 @@ public final class InventoryCommand implements Callable<Integer> {
                     lower(e.scope()), estimators(e, registered));
         }
         t.print(out);
+        long core = hits.stream().filter(e -> e.scope() == Scope.CORE).count();
+        if (core > 0) {
+            long impl = hits.stream().filter(e -> e.scope() == Scope.CORE && !e.implementedBy().isEmpty()).count();
+            long explained = hits.stream().filter(e -> e.scope() == Scope.CORE && e.implementedBy().isEmpty() && !e.unexplained()).count();
+            out.println("core: " + impl + " implemented, " + explained + " not runnable (reason given), "
+                    + (core - impl - explained) + " unexplained");
+        }
         out.println(hits.size() + " of " + inv.entries().size() + " entries (inventory " + inv.version()
-                + "); APPORTION: estimator ids, in parentheses when not registered in this build");
+                + "); APPORTION: estimator ids, in parentheses when not registered in this build, or why the method is not runnable");
     }
 
     private static void printJson(PrintWriter out, Inventory inv, List<InventoryEntry> hits) {
@@ -202,7 +216,7 @@ public final class InventoryCommand implements Callable<Integer> {
     static final String[] CSV_HEADER = {"id", "arxiv_id", "short_name", "title", "year", "url", "regime", "granularity",
         "methodology_axes", "llm_as_critic", "methodology_label", "baseline_family", "verifier", "branchable_states", "critic",
         "reference_model", "privileged_information", "extra_rollouts", "evidence_level", "evidence_basis", "code_url",
-        "code_status", "scope", "scope_reason", "implemented_by", "sources"};
+        "code_status", "scope", "scope_reason", "implemented_by", "sources", "not_runnable_reason"};
 
     private static void printCsv(PrintWriter out, List<InventoryEntry> hits, List<String> registered) {
         out.println(String.join(",", CSV_HEADER));
@@ -229,6 +243,7 @@ public final class InventoryCommand implements Callable<Integer> {
             c.add(e.scopeReason());
             c.add(e.implementedBy().stream().map(InventoryCommand::describe).collect(Collectors.joining(";")));
             c.add(String.join(";", e.sources()));
+            c.add(nz(e.notRunnableReason()));
             out.println(c.stream().map(InventoryCommand::csv).collect(Collectors.joining(",")));
         }
     }

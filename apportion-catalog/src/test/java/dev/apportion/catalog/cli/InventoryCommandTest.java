@@ -29,9 +29,23 @@ class InventoryCommandTest {
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].startsWith("ID"), lines[0]);
         int n = Inventory.load().entries().size();
-        assertEquals(n + 2, lines.length, "header + one line per entry + summary");
+        assertEquals(n + 3, lines.length, "header + one line per entry + core counts + summary");
         assertTrue(lines[lines.length - 1].startsWith(n + " of " + n + " entries"), lines[lines.length - 1]);
         assertTrue(r.out().contains("(gigpo)"), "unregistered estimators in parentheses");
+    }
+
+    /** Issue 12 §3: the core listing has no entry that is neither implemented nor explained. */
+    @Test
+    void coreListingExplainsEveryUnimplementedEntry() {
+        Run r = Run.of(new InventoryCommand(EMPTY), "--scope", "core");
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().contains("UNEXPLAINED"), r.out());
+        long core = Inventory.load().entries().stream().filter(e -> e.scope() == dev.apportion.catalog.Scope.CORE).count();
+        long impl = Inventory.load().entries().stream()
+                .filter(e -> e.scope() == dev.apportion.catalog.Scope.CORE && !e.implementedBy().isEmpty()).count();
+        assertTrue(r.out().contains("core: " + impl + " implemented, " + (core - impl) + " not runnable (reason given), 0 unexplained"),
+                r.out());
+        assertTrue(r.out().contains("not runnable: "), r.out());
     }
 
     @Test
@@ -72,7 +86,7 @@ class InventoryCommandTest {
         assertEquals(1, out.get("count").asInt());
         assertEquals("2505.10978", out.get("entries").get(0).get("id").asText());
         JsonNode all = json(Run.of(new InventoryCommand(FakeEstimators::plannedRegistry), "--implemented", "--json"));
-        assertEquals(59, all.get("count").asInt()); // 50 + MT-GRPO, SPA-RL, Dr. MAS, C3, CCPO + DelTA, AT2PO, ArCHer, FlowTracer
+        assertEquals(64, all.get("count").asInt()); // 50 + MT-GRPO, SPA-RL, Dr. MAS, C3, CCPO + DelTA, AT2PO, ArCHer, FlowTracer + TP-GRPO, InT, Graph-GRPO, APPO, RoR
     }
 
     @Test

@@ -22,6 +22,7 @@ public final class AgentEstimators implements EstimatorProvider {
                 new Malt(),
                 new DrMas(),
                 new Ccpo(),
-                new C3());
+                new C3(),
+                new GraphGrpo());
     }
 }

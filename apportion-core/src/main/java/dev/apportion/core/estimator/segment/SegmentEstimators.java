@@ -19,6 +19,7 @@ public final class SegmentEstimators implements EstimatorProvider {
                 new GenAc(),
                 new FGrpo(),
                 new SpoChain(),
-                new SpoTree());
+                new SpoTree(),
+                new TpGrpo());
     }
 }

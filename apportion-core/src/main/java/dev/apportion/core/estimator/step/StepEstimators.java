@@ -23,6 +23,7 @@ public final class StepEstimators implements EstimatorProvider {
                 new VinePpo(),
                 new EuphoniumDualReward(),
                 new Habc(),
-                new Prl());
+                new Prl(),
+                new Intervention());
     }
 }

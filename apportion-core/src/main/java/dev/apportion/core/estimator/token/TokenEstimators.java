@@ -23,6 +23,8 @@ public final class TokenEstimators implements EstimatorProvider {
                 new TemporalScheduleEstimator(),
                 new Poad(),
                 new Delta(),
-                new FlowTracer());
+                new FlowTracer(),
+                new Appo(),
+                new TargetDecoupledGae());
     }
 }

@@ -21,6 +21,8 @@ class TokenEstimatorsTest {
         assertInstanceOf(ReMax.class, r.get("remax").unwrap());
         assertInstanceOf(OptimalTokenBaseline.class, r.get("optimal_token_baseline").unwrap());
         assertInstanceOf(TirOptimalTokenBaseline.class, r.get("tir_optimal_token_baseline").unwrap());
+        assertInstanceOf(Appo.class, r.get("appo").unwrap());
+        assertInstanceOf(TargetDecoupledGae.class, r.get("target_decoupled_gae").unwrap());
         for (Estimator e : new TokenEstimators().estimators()) {
             if (!e.descriptor().source().contains("volcengine/verl")) continue; // ports of verl's own code only
             assertTrue(e.descriptor().presets().containsKey("verl"), e.id());
