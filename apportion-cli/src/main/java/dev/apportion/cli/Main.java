@@ -102,6 +102,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new PerfCommand());
         cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new ServeBenchCommand());
+        cl.addSubcommand(new InspectCommand());
 
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
         // The coordinator adds the commands that live in other modules here, one line each:
