@@ -53,6 +53,7 @@ public final class ViewAssets {
     public static String head(String title, String extraCss) {
         StringBuilder b = new StringBuilder(260_000);
         b.append("<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<link rel=\"icon\" href=\"data:,\">\n")
                 .append("<title>").append(esc(title)).append("</title>\n<style>\n").append(css());
         if (extraCss != null) b.append(extraCss);
         b.append("</style>\n");

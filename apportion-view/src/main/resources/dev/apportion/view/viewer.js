@@ -457,7 +457,10 @@
     $('est-a').addEventListener('change', () => { view.a = +$('est-a').value; refresh(); });
     $('est-b').addEventListener('change', () => { view.b = +$('est-b').value; refresh(); });
     $('compare').addEventListener('change', () => { view.compare = $('compare').checked; $('est-b').disabled = !view.compare; refresh(); });
-    ['f-group', 'f-outcome', 'f-abs', 'f-id'].forEach(id => $(id).addEventListener('input', refresh));
+    ['f-group', 'f-outcome', 'f-abs', 'f-id'].forEach(id => {
+      $(id).addEventListener('input', refresh);
+      if ($(id).tagName === 'SELECT') $(id).addEventListener('change', refresh);
+    });
     $('summary').addEventListener('click', ev => {
       const b = ev.target.closest('button[data-g]');
       if (b) { $('f-group').value = b.dataset.g; refresh(); }
