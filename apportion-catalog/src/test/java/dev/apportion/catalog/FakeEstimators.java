@@ -26,7 +26,8 @@ public final class FakeEstimators {
         for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
                 "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
                 "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule",
-                "spo_chain", "spo_tree", "prl", "poad", "itpo")) {
+                "spo_chain", "spo_tree", "prl", "poad", "itpo",
+                "at_grpo", "dr_mas", "ccpo", "c3", "mt_grpo", "spa_rl", "spa_rl_step_rewards")) {
             m.put(id, Fidelity.REFERENCE);
         }
         for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
@@ -39,7 +40,6 @@ public final class FakeEstimators {
         m.put("genac", Fidelity.RECONSTRUCTED);
         m.put("lsc", Fidelity.PAPER);
         m.put("euphonium", Fidelity.RECONSTRUCTED);
-        m.put("at_grpo", Fidelity.PAPER);
         m.put("coma", Fidelity.PAPER);
         m.put("coma_critic", Fidelity.RECONSTRUCTED);
         m.put("agent_shapley", Fidelity.RECONSTRUCTED);

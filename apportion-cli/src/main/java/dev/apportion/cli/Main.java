@@ -102,6 +102,10 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new PerfCommand());
         cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new ServeBenchCommand());
+        cl.addSubcommand(new ImportCommand());
+        cl.addSubcommand(new EvaluateCommand());
+        cl.addSubcommand(new DoctorCommand());
+        cl.addSubcommand(new CompareCommand());
         cl.addSubcommand(new InspectCommand());
 
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================

@@ -20,17 +20,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * target with {@link StandardCopyOption#ATOMIC_MOVE}. On any failure the temporary file is
  * deleted and the target is left as it was (absent, or its previous content).
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Writes text to a writer; may throw anything. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(Writer w) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         String name = abs.getFileName().toString();

@@ -13,6 +13,8 @@ public final class GoldenAdapters {
             new TrlAdapter(),
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
+            new MultiAgentAdapter(),
+            new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
             new ReasoningAdapter(),
             new ReasoningTokenAdapter(),

@@ -217,6 +217,8 @@ class AdaptersTest {
                 // SPO's ragged rows and trees, and POAD's T x R x A x L buffer, have no response_mask
                 // (ReasoningTokenAndPrlPoadItpoAdaptersTest covers them)
                 if (a instanceof ReasoningTokenAdapter || c.estimator().equals("poad")) continue;
+                // multi-agent and agentic-turn layouts: own masks and outputs (MultiAgentAndTurnGoldenTest covers them)
+                if (a instanceof MultiAgentAdapter || a instanceof MtGrpoSpaRlAdapter) continue;
                 AdaptedCase ad = a.adapt(c);
                 Rollouts b = ad.batch();
                 // R³L experiences carry their mask as action_mask (vpr-r3l-a3.jsonl)

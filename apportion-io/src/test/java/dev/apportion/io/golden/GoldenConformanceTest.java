@@ -32,7 +32,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(8, files.size(), "the eight shared golden files are copied: " + files);
+        assertEquals(11, files.size(), "the eleven golden files are copied (the shared ten and at_grpo-pending): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;

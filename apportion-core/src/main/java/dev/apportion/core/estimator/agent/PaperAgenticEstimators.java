@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Registers the paper-level agentic estimators (see META-INF/services): the multi-agent splits
- * of this package ({@code at_grpo}, {@code coma}, {@code coma_critic}, {@code agent_shapley},
+ * of this package ({@code at_grpo} — now at reference fidelity, still registered here until the
+ * layout change moves it to {@link AgentEstimators} —, {@code coma}, {@code coma_critic}, {@code agent_shapley},
  * {@code agent_shapley_ig}, {@code malt}) and the turn-level methods of
  * {@code estimator.step} ({@code oprl}, {@code pbsd}, {@code mapo_turn}, {@code aem},
  * {@code f_grpo}, {@code calm}, {@code lare}, {@code habc}, {@code duration_aware}).
