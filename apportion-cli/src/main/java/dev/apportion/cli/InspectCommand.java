@@ -8,6 +8,8 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.InputException;
 import dev.apportion.io.RolloutJsonl;
+import dev.apportion.io.doctor.Doctor;
+import dev.apportion.io.doctor.Finding;
 import dev.apportion.view.PinnedFinding;
 import dev.apportion.view.ViewerPage;
 import dev.apportion.view.ViewerRun;
@@ -42,7 +44,7 @@ import java.util.concurrent.Callable;
                 + "Chart.js and scripts inlined) showing per trajectory its group, outcome, agent and spans, every token "
                 + "coloured by its credit on a colour-vision-safe diverging scale (value on hover and keyboard focus), "
                 + "per-turn credit bars, a per-group summary, filters, a selector and a side-by-side mode for two "
-                + "estimators, and the provenance. Only the trajectories on screen get token elements, so large "
+                + "estimators, the findings of 'apportion doctor' pinned on the trajectories they name, and the provenance. Only the trajectories on screen get token elements, so large "
                 + "batches open quickly. See docs/viewer.md."},
         footer = {"", "Example:", "  apportion inspect examples/two-groups.jsonl --estimators grpo,gigpo -o view.html"})
 final class InspectCommand implements Callable<Integer> {
@@ -126,15 +128,17 @@ final class InspectCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    // ==== DOCTOR HOOK ===========================================================================
-    // The findings of 'apportion doctor' pinned on the trajectories they name. The class
-    // dev.apportion.io.doctor.Doctor is not on main yet (branch 'data'); once it is, this returns
-    //   Doctor.examine(batch, estimator, params, main.registry()).findings() mapped to PinnedFinding
-    // (severity, code, message, group, id). Until then: null (the page says nothing about doctor).
+    /**
+     * The findings of {@code apportion doctor} ({@link Doctor#examine}) on the batch and the
+     * first estimator's credit, pinned by the page on the trajectories (or groups) they name.
+     */
     private List<PinnedFinding> findings(Rollouts batch, Estimator estimator, Params params) {
-        return null;
+        List<PinnedFinding> out = new ArrayList<>();
+        for (Finding f : Doctor.examine(batch, estimator, params, main.registry()).findings()) {
+            out.add(new PinnedFinding(f.severity().wireName(), f.code(), f.message(), f.group(), f.id()));
+        }
+        return out;
     }
-    // ============================================================================================
 
     private void resolve(List<Estimator> ests, List<Params> resolved) {
         boolean presetUsed = preset == null;

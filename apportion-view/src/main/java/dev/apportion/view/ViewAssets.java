@@ -65,7 +65,7 @@ public final class ViewAssets {
 
     /** A {@code <script>} element holding {@code js} (a closing script tag inside is escaped). */
     public static String script(String js) {
-        return "<script>\n" + js.replace("</script", "<\\/script") + "\n</script>\n";
+        return "<script>" + js.replace("</script", "<\\/script") + "\n</script>\n";
     }
 
     /** A JSON data island {@code <script type="application/json" id=...>} that HTML cannot break out of. */

@@ -98,5 +98,32 @@
   /** Estimator / series colours (Okabe-Ito, colour-vision safe), distinct from the credit scale. */
   const SERIES = ['#333f48', '#cc79a7', '#009e73', '#56b4e9', '#e69f00', '#0072b2', '#d55e00', '#f0e442'];
 
-  window.ApView = {colour, ink, gradient, fmt32, short, esc, f32, legend, chartDefaults, SERIES};
+  /**
+   * Draws every declared chart of a static page: an element
+   * <div class="ap-chart" data-ap-chart='{"type":"bar","labels":[...],"series":[{"label":..,"data":[..]}],"y":"axis title"}'>
+   * gets a canvas and a Chart.js chart (series coloured from SERIES). Pages written in Java
+   * declare their charts this way instead of carrying their own drawing code.
+   */
+  function autoCharts() {
+    if (!chartDefaults()) return;
+    document.querySelectorAll('[data-ap-chart]').forEach(el => {
+      const spec = JSON.parse(el.getAttribute('data-ap-chart'));
+      const canvas = document.createElement('canvas');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', spec.title || 'chart');
+      el.appendChild(canvas);
+      new window.Chart(canvas, {
+        type: spec.type || 'bar',
+        data: {labels: spec.labels, datasets: spec.series.map((s, j) => ({label: s.label, data: s.data,
+          backgroundColor: SERIES[j % SERIES.length], borderColor: SERIES[j % SERIES.length]}))},
+        options: {indexAxis: spec.horizontal ? 'y' : 'x', plugins: {legend: {display: spec.series.length > 1},
+          title: {display: !!spec.title, text: spec.title}},
+          scales: spec.y ? {[spec.horizontal ? 'x' : 'y']: {title: {display: true, text: spec.y}}} : {}}
+      });
+    });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', autoCharts);
+  else autoCharts();
+
+  window.ApView = {colour, ink, gradient, fmt32, short, esc, f32, legend, chartDefaults, autoCharts, SERIES};
 })();

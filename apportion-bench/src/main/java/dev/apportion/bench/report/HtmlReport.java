@@ -85,12 +85,11 @@ public final class HtmlReport {
         b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>apportion bench — ").append(esc(suiteName)).append("</title>\n")
-                .append("<style>\n").append(css).append("</style>\n");
-        if (chart != null) {
-            b.append("<script>/* Chart.js ").append(esc(Provenance.chartJsVersion()))
-                    .append(", MIT License (from the org.webjars.npm:chart.js WebJar) */\n")
-                    .append(chart.replace("</script", "<\\/script")).append("\n</script>\n");
-        }
+                .append("<style>\n").append(dev.apportion.view.ViewAssets.css()).append(css).append("</style>\n");
+        // the shared components: the one bundled Chart.js and ApView (colour scale, helpers)
+        b.append(dev.apportion.view.ViewAssets.script("/* Chart.js " + dev.apportion.view.ViewAssets.chartJsVersion()
+                + ", MIT License (from the org.webjars.npm:chart.js WebJar) */\n" + chart));
+        b.append(dev.apportion.view.ViewAssets.script(dev.apportion.view.ViewAssets.componentsJs()));
         b.append("</head><body>\n");
         p.header(b);
         b.append("<main class=\"wrap\">\n");
@@ -109,11 +108,9 @@ public final class HtmlReport {
         return b.toString();
     }
 
-    /** The Chart.js bundle without its source-map comment (which would make dev tools request a file). */
+    /** The Chart.js bundle of every apportion page (apportion-view). */
     private static String chartJs() {
-        String s = resource("/META-INF/resources/webjars/chart.js/" + Provenance.chartJsVersion() + "/dist/chart.umd.js");
-        if (s == null) return null;
-        return s.replaceAll("(?m)^//# sourceMappingURL=.*$", "");
+        return dev.apportion.view.ViewAssets.chartJs();
     }
 
     private static String resource(String path) {
