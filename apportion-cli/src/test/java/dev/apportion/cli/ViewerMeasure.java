@@ -34,6 +34,7 @@ class ViewerMeasure {
                         + "performance.getEntriesByType('paint').forEach(e => o[e.name] = e.startTime);"
                         + "const nav = performance.getEntriesByType('navigation')[0];"
                         + "o.domContentLoaded = nav.domContentLoadedEventEnd; o.load = nav.loadEventEnd;"
+                        + "['ap-parse-start', 'ap-parsed'].forEach(n => { const e = performance.getEntriesByName(n)[0]; if (e) o[n] = e.startTime; });"
                         + "o.ready = window.ApViewer.readyAt; o.elements = document.getElementsByTagName('*').length;"
                         + "o.tokens = document.querySelectorAll('.tk').length; o.cards = document.querySelectorAll('.tcard').length;"
                         + "return o;");

@@ -202,8 +202,9 @@
     return M.byTraj.get(i) || [];
   }
 
-  function estimateHeight(i) {
-    const w = Math.max(300, $('list').clientWidth - 24);
+  /** Height of a card's token rows and chart before they exist (w: the list's width, read once per pass). */
+  function estimateHeight(i, listWidth) {
+    const w = Math.max(300, listWidth - 24);
     const T = M.tok[i + 1] - M.tok[i];
     const per = M.text ? 46 : 34;
     const lines = Math.max(1, Math.ceil(T * per / w));
@@ -240,8 +241,9 @@
       }
     }, {rootMargin: '600px 0px'});
     const cards = $('list').children;
+    const w = $('list').clientWidth;
     for (let i = 0; i < cards.length; i++) {
-      cards[i].querySelector('.tbody').style.height = estimateHeight(i) + 'px';
+      cards[i].querySelector('.tbody').style.height = estimateHeight(i, w) + 'px';
       observer.observe(cards[i]);
     }
   }
@@ -374,12 +376,13 @@
     const cards = $('list').children;
     let visible = 0;
     const st = shown();
+    const w = $('list').clientWidth;
     for (let i = 0; i < cards.length; i++) {
       const ok = passes(i);
       cards[i].hidden = !ok;
       if (ok) visible++;
       cards[i].querySelector('.tstat').textContent = st.map(e => M.est[e].id + ' max|c| ' + V.short(stats[e].maxAbs[i])).join(' · ');
-      if (!live.has(i)) cards[i].querySelector('.tbody').style.height = estimateHeight(i) + 'px';
+      if (!live.has(i)) cards[i].querySelector('.tbody').style.height = estimateHeight(i, w) + 'px';
     }
     $('count').textContent = visible + ' of ' + n() + ' trajectories shown';
     V.legend($('legend'), limit(), 'credit (' + st.map(e => M.est[e].label).join(' vs ') + ')');
@@ -544,7 +547,9 @@
   if (CONFIG.mode === 'served') {
     servedSetup().catch(e => status(String(e.message || e), true));
   } else {
+    performance.mark('ap-parse-start');
     M = fromBlob(JSON.parse($('ap-data').textContent));
+    performance.mark('ap-parsed');
     renderAll();
   }
 })();
