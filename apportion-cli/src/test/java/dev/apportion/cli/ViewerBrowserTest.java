@@ -158,6 +158,10 @@ class ViewerBrowserTest {
         // screenshots at both widths; no horizontal scrolling at 800 px
         browser.js("window.scrollTo(0, 0)");
         browser.screenshot("inspect-1400.png");
+        browser.js("document.getElementById('t-0').scrollIntoView({block: 'start'}); window.scrollBy(0, -150)");
+        shown(1, 5, 0, 0);
+        browser.js("window.scrollTo(0, document.getElementById('t-0').getBoundingClientRect().top + window.scrollY - 140)");
+        browser.screenshot("inspect-1400-tokens.png");
         browser.width(800);
         browser.js("window.scrollTo(0, 0)");
         assertTrue((Boolean) browser.js("return document.documentElement.scrollWidth <= window.innerWidth"),
@@ -170,6 +174,23 @@ class ViewerBrowserTest {
         assertEquals(List.of(), net, "network requests of the inspect page");
         assertEquals(0L, ((Number) browser.js("return performance.getEntriesByType('resource').length")).longValue(),
                 "resources loaded by the inspect page");
+    }
+
+    @Test
+    void comparePageDrawsItsChartWithTheSharedComponents() throws Exception {
+        Path page = tmp.resolve("compare.html");
+        Cli.Result r = Cli.run(EstimatorRegistry.global(), "compare", EXAMPLE.toString(), "--estimators", "grpo,gigpo", "-o", page.toString());
+        assertEquals(0, r.code(), r.toString());
+        browser.consoleErrors();
+        browser.requests();
+        browser.width(1400);
+        browser.driver.get(page.toUri().toString());
+        waitFor().until(d -> !d.findElements(By.cssSelector("[data-ap-chart] canvas")).isEmpty());
+        assertTrue((Boolean) browser.js("return typeof ApView === 'object' && Chart.getChart(document.querySelector('[data-ap-chart] canvas')) !== undefined"),
+                "the chart is a Chart.js chart");
+        browser.screenshot("compare-1400.png");
+        assertEquals(List.of(), browser.consoleErrors(), "JavaScript console errors");
+        assertEquals(List.of(), browser.requests().stream().filter(ViewerBrowserTest::network).toList(), "network requests");
     }
 
     @Test

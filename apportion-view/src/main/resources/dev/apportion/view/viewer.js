@@ -173,7 +173,7 @@
       (p.limited ? ' (first ' + n() + ' of ' + p.limited + ')' : ''));
     M.est.forEach(e => {
       const ps = Object.keys(e.params || {}).map(k => k + '=' + JSON.stringify(e.params[k])).join(' ');
-      kv('estimator ' + e.id, (e.preset ? 'preset <code>' + V.esc(e.preset) + '</code> ' : '') + '<code>' + V.esc(ps) + '</code>');
+      kv('estimator ' + e.id, (e.preset ? 'preset <code>' + V.esc(e.preset) + '</code> ' : '') + (ps ? '<code>' + V.esc(ps) + '</code>' : 'default parameters'));
     });
     if (M.outLabel) kv('outcome', V.esc(M.outLabel));
     kv('chart library', 'Chart.js ' + V.esc(CONFIG.chartjs || '') + ' (inlined)');
