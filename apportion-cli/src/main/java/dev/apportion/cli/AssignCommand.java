@@ -84,7 +84,7 @@ final class AssignCommand implements Callable<Integer> {
                 Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
         err.flush();
 
-        CreditJsonl.write(out, batch, credit);
+        CreditJsonl.write(out, batch, credit, CreditJsonl.Provenance.of(est.params()));
         err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
         err.flush();
         return ExitCodes.OK;

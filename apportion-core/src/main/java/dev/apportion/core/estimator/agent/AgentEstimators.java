@@ -6,14 +6,22 @@ import dev.apportion.core.credit.EstimatorProvider;
 import java.util.List;
 
 /**
- * Registers the reference-fidelity multi-agent estimators of this package (see
- * META-INF/services): {@code dr_mas}, {@code ccpo}, {@code c3}. ({@code at_grpo} and the
- * paper-level multi-agent methods are still registered by {@link PaperAgenticEstimators} until
- * the layout change moves every class of this package here.)
+ * Registers every multi-agent estimator: exactly the estimator classes of this package, whose
+ * descriptors declare that granularity (see META-INF/services; {@code EstimatorLayoutTest}
+ * checks the rule).
  */
 public final class AgentEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new DrMas(), new Ccpo(), new C3());
+        return List.of(
+                new AtGrpo(),
+                Coma.withSignals(),
+                Coma.withCritic(),
+                AgentShapley.fromCoalitions(),
+                AgentShapley.fromInfoGain(),
+                new Malt(),
+                new DrMas(),
+                new Ccpo(),
+                new C3());
     }
 }

@@ -6,14 +6,19 @@ import dev.apportion.core.credit.EstimatorProvider;
 import java.util.List;
 
 /**
- * Registers the segment-level estimators of this package (see META-INF/services):
- * {@link SpoChain} ({@code spo_chain}) and {@link SpoTree} ({@code spo_tree}). The package's other
- * classes are still registered by {@link ReasoningEstimators} and {@link PaperReasoningEstimators}
- * until the layout change (issue 8) moves them here.
+ * Registers every segment-level estimator: exactly the estimator classes of this package, whose
+ * descriptors declare that granularity (see META-INF/services; {@code EstimatorLayoutTest}
+ * checks the rule).
  */
 public final class SegmentEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new SpoChain(), new SpoTree());
+        return List.of(
+                new MaRlhfEstimator(),
+                new Scrl(),
+                new GenAc(),
+                new FGrpo(),
+                new SpoChain(),
+                new SpoTree());
     }
 }

@@ -129,7 +129,7 @@ public final class SpaRl implements Estimator {
                 if (!Float.isNaN(score)) {
                     double add = half ? Half.round(Half.round(score) * right) : (double) score * right;
                     int last = batch.spanTokenEnd(s) - 1;
-                    rewards[last] = (float) (rewards[last] + (float) add);
+                    rewards[last] = rewards[last] + (float) add;
                 }
                 right++;
             }
