@@ -122,8 +122,31 @@
       });
     });
   }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', autoCharts);
-  else autoCharts();
+  /**
+   * Draws every interval glyph of a static page with Chart.js: an element
+   * <div data-ap-interval='{"mean":m,"lo":l,"hi":h,"scale":s,"positive":true,"colour":"#0072b2"}'>
+   * gets a small horizontal chart: the 95% interval as a thin bar, the mean as a short thick one,
+   * a dashed zero line, and the expected side of 0 shaded.
+   */
+  function intervals() {
+    if (!chartDefaults()) return;
+    document.querySelectorAll('[data-ap-interval]').forEach(el => {
+      const d = JSON.parse(el.getAttribute('data-ap-interval'));
+      const s = d.scale > 0 ? d.scale * 1.08 : 1;
+      const canvas = document.createElement('canvas');
+      el.appendChild(canvas);
+      const ds = [{data: [d.positive ? [0, s] : [-s, 0]], backgroundColor: '#e8eef5', barPercentage: 1, categoryPercentage: 1, order: 3}];
+      if (d.lo !== null && d.hi !== null) ds.push({data: [[d.lo, d.hi]], backgroundColor: d.colour, barThickness: 3, order: 2});
+      if (d.mean !== null) ds.push({data: [[d.mean - s / 60, d.mean + s / 60]], backgroundColor: d.colour, barThickness: 12, order: 1});
+      new window.Chart(canvas, {type: 'bar', data: {labels: [''], datasets: ds.map(x => Object.assign({grouped: false}, x))},
+        options: {indexAxis: 'y', responsive: false, events: [], plugins: {legend: {display: false}, tooltip: {enabled: false}},
+          scales: {x: {min: -s, max: s, display: true, ticks: {display: false}, border: {display: false},
+            grid: {drawTicks: false, color: c => c.tick.value === 0 ? '#777' : 'transparent'}}, y: {display: false}}}});
+    });
+  }
+  function drawDeclared() { autoCharts(); intervals(); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawDeclared);
+  else drawDeclared();
 
-  window.ApView = {colour, ink, gradient, fmt32, short, esc, f32, legend, chartDefaults, autoCharts, SERIES};
+  window.ApView = {colour, ink, gradient, fmt32, short, esc, f32, legend, chartDefaults, autoCharts, intervals, SERIES};
 })();
