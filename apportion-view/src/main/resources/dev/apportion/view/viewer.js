@@ -76,9 +76,9 @@
     for (const run of runs) {
       const a = new Float32Array(T);
       let span = null;
-      const cl = run.credit.split(/\n/).filter(x => x.trim());
-      cl.forEach((line, i) => {
-        const c = JSON.parse(line);
+      // trajectory lines only (a provenance line, "kind": "provenance", carries no advantages)
+      const cl = run.credit.split(/\n/).filter(x => x.trim()).map(x => JSON.parse(x)).filter(c => c.advantages);
+      cl.forEach((c, i) => {
         a.set(c.advantages, m.tok[i]);
         if (c.span_advantages) { if (!span) span = new Float32Array(S); span.set(c.span_advantages, m.sp[i]); }
       });
