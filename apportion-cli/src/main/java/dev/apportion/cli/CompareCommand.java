@@ -144,6 +144,18 @@ final class CompareCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (Comparison.Pair p : pairs) rows.add(List.of(p.a() + " vs " + p.b(), Pages.num(p.spearman()), pct(p.signDisagreement()),
                 Integer.toString(p.turns())));
+        List<String> names = new ArrayList<>();
+        double[] rho = new double[pairs.size()];
+        double[] sign = new double[pairs.size()];
+        for (int i = 0; i < pairs.size(); i++) {
+            names.add(pairs.get(i).a() + " vs " + pairs.get(i).b());
+            rho[i] = pairs.get(i).spearman();
+            sign[i] = pairs.get(i).signDisagreement();
+        }
+        java.util.Map<String, double[]> series = new java.util.LinkedHashMap<>();
+        series.put("Spearman", rho);
+        series.put("share of tokens with different sign", sign);
+        Pages.chart(b, "Agreement of turn credit", "", names, series);
         Pages.table(b, "Agreement of turn credit", List.of("pair", "Spearman", "tokens with different sign", "turns"), rows);
         for (Comparison.Pair p : pairs) {
             List<List<String>> t = new ArrayList<>();

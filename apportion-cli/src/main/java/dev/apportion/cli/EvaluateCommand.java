@@ -181,6 +181,15 @@ final class EvaluateCommand implements Callable<Integer> {
         StringBuilder b = Pages.start("apportion evaluate: " + in.getFileName());
         Pages.para(b, "Rollouts " + in + ", labels " + labels + ". Data: " + r.data() + ". Bootstrap: " + bootstrap
                 + " resamples of trajectories, seed " + seed + ". Ties count one half.");
+        List<String> ids = new ArrayList<>();
+        java.util.Map<String, double[]> series = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < METRICS.length; k++) series.put(METRICS[k], new double[r.estimators().size()]);
+        for (int i = 0; i < r.estimators().size(); i++) {
+            Evaluation.Result e = r.estimators().get(i);
+            ids.add(e.id());
+            for (int k = 0; k < METRICS.length; k++) series.get(METRICS[k])[i] = e.metrics().get(k);
+        }
+        Pages.chart(b, "Turn credit against labels", "metric (0.5 = chance for AUROC)", ids, series);
         Pages.table(b, "Turn credit against labels (default parameters)", HEAD, rows(r));
         if (!r.skipped().isEmpty()) {
             List<List<String>> rows = new ArrayList<>();

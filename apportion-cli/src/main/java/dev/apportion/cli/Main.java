@@ -108,6 +108,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new CompareCommand());
         cl.addSubcommand(new LmDelegate.Train());
         cl.addSubcommand(new LmDelegate.Experiment());
+        cl.addSubcommand(new InspectCommand());
 
         // commands of the other modules, one line each; an exception thrown from a command's call()
         // becomes one line on stderr (exit 2 for IllegalArgumentException and IOException, 3

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
         header = "Serve credit assignment over HTTP (JSONL or the padded binary layout).",
-        description = {"Endpoints: GET /healthz, GET /v1/estimators, GET /openapi.json, "
+        description = {"Endpoints: GET / (the credit viewer), GET /healthz, GET /v1/estimators, GET /openapi.json, "
                 + "POST /v1/credit?estimator=ID[&preset=P][&param.KEY=VALUE...], POST /v1/validate. "
                 + "A rollout JSONL body is answered with exactly the credit JSONL of 'apportion assign'; "
                 + "the binary body is described in docs/binary-format.md. Errors are JSON {\"error\": ..., \"line\": N}.",
@@ -71,6 +71,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Do not write the one-line-per-request log to stderr.")
     private boolean noRequestLog;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Folder of rollout files (*.jsonl, *.ndjson) the viewer at / offers (default: none; upload only).")
+    private java.nio.file.Path dataDir;
+
+    @Option(names = "--results-dir", paramLabel = "DIR",
+            description = "Folder of benchmark results whose report pages the viewer at / links (default: none).")
+    private java.nio.file.Path resultsDir;
+
     /** The running server (for tests), null before it started. */
     volatile CreditServer server;
 
@@ -84,8 +92,14 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        for (java.nio.file.Path d : new java.nio.file.Path[] {dataDir, resultsDir}) {
+            if (d != null && !java.nio.file.Files.isDirectory(d)) {
+                throw new ParameterException(spec.commandLine(), "'" + d + "' is not a folder");
+            }
+        }
         PrintStream err = System.err;
-        CreditServer server = new CreditServer(config, main.registry(), err);
+        CreditServer server = new CreditServer(config, main.registry(), err,
+                new dev.apportion.server.ViewerSettings(dataDir, resultsDir, new VersionInfo().describe()));
         try {
             server.start();
             this.server = server;

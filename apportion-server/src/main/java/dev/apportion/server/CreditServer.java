@@ -1,6 +1,7 @@
 package dev.apportion.server;
 
 import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.view.ViewerPage;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -46,6 +47,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * POST /v1/credit?estimator=ID[&amp;preset=P][&amp;param.KEY=VALUE...]
  *                               rollout JSONL → credit JSONL, or the padded binary layout → credit in kind
  * POST /v1/validate[?estimator=ID...]   findings on a batch
+ * GET  /                        the credit viewer ({@link ViewerPage#served}); it computes through /v1/credit
+ * GET  /view/files/NAME         a rollout file of the configured data folder ({@link ViewerSettings})
+ * GET  /reports/PATH            a file of the configured benchmark results folder
  * </pre>
  *
  * <p>Limits per request ({@link ServerConfig}): the body (413), the batch's tokens (422) and the
@@ -64,6 +68,7 @@ public final class CreditServer implements AutoCloseable {
     private final ThreadPoolExecutor compute;
     private final PrintStream log;
     private final byte[] openApi;
+    private final ViewerSettings viewer;
     /** How much of a refused (too large) body is read and dropped before answering 413. */
     static final long DRAIN_BYTES = 16L << 20;
     /** Test hook: runs on the compute thread before each credit computation. */
@@ -73,6 +78,15 @@ public final class CreditServer implements AutoCloseable {
      * @param log where the request log goes (one line per request), or null for none
      */
     public CreditServer(ServerConfig config, EstimatorRegistry registry, PrintStream log) {
+        this(config, registry, log, ViewerSettings.none("unknown"));
+    }
+
+    /**
+     * @param log where the request log goes (one line per request), or null for none
+     * @param viewer the data and results folders the viewer page at {@code /} offers
+     */
+    public CreditServer(ServerConfig config, EstimatorRegistry registry, PrintStream log, ViewerSettings viewer) {
+        this.viewer = viewer;
         this.config = config;
         this.service = new CreditService(registry, config.maxTokens());
         this.log = config.requestLog() ? log : null;
@@ -162,6 +176,10 @@ public final class CreditServer implements AutoCloseable {
         static Reply json(int status, byte[] body) {
             return new Reply(status, "application/json", body, 0, null);
         }
+
+        static Reply of(String contentType, byte[] body) {
+            return new Reply(200, contentType, body, 0, null);
+        }
     }
 
     private final class Routes extends Handler.Abstract {
@@ -196,7 +214,21 @@ public final class CreditServer implements AutoCloseable {
         }
 
         private Reply route(Request request, String method, String path, long t0, long[] bodyBytes) throws Exception {
+            if (path.startsWith("/view/files/")) {
+                allow(method, "GET");
+                return Reply.of(CreditService.NDJSON, ViewerFiles.dataFile(viewer, path.substring("/view/files/".length()),
+                        config.maxBodyBytes()));
+            }
+            if (path.startsWith("/reports/")) {
+                allow(method, "GET");
+                String rel = path.substring("/reports/".length());
+                return Reply.of(ViewerFiles.contentType(rel), ViewerFiles.reportFile(viewer, rel, config.maxBodyBytes()));
+            }
             switch (path) {
+                case "/":
+                    allow(method, "GET");
+                    return Reply.of("text/html; charset=utf-8", ViewerPage.served(viewer.version(), ViewerFiles.dataFiles(viewer),
+                            ViewerFiles.reports(viewer)).getBytes(StandardCharsets.UTF_8));
                 case "/healthz":
                     allow(method, "GET");
                     return Reply.json(200, "{\"status\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
@@ -222,7 +254,7 @@ public final class CreditServer implements AutoCloseable {
                 }
                 default:
                     throw new ApiException(404, "no such endpoint: " + method + " " + path
-                            + " (endpoints: GET /healthz, GET /v1/estimators, GET /openapi.json, POST /v1/credit, POST /v1/validate)");
+                            + " (endpoints: GET /, GET /healthz, GET /v1/estimators, GET /openapi.json, POST /v1/credit, POST /v1/validate)");
             }
         }
 

@@ -371,11 +371,18 @@ class CreditServerTest {
             Map.Entry<String, JsonNode> e = it.next();
             for (Iterator<String> m = e.getValue().fieldNames(); m.hasNext(); ) documented.add(m.next().toUpperCase() + " " + e.getKey());
         }
-        assertEquals(new TreeSet<>(List.of("GET /healthz", "GET /v1/estimators", "GET /openapi.json", "POST /v1/credit",
-                "POST /v1/validate")), documented);
+        assertEquals(new TreeSet<>(List.of("GET /", "GET /healthz", "GET /v1/estimators", "GET /openapi.json", "POST /v1/credit",
+                "POST /v1/validate", "GET /view/files/{name}", "GET /reports/{path}")), documented);
         // every documented operation is served (not 404/405) and no undocumented method is
         for (String op : documented) {
             String[] mp = op.split(" ");
+            if (mp[1].contains("{")) {
+                // file routes: without a configured folder, a JSON 404 (ServerViewerTest serves files)
+                String concrete = mp[1].replaceAll("\\{[a-z]+}", "x.jsonl");
+                assertEquals(404, http.get(concrete).status(), op);
+                assertEquals(405, http.postJsonl(concrete, "").status(), op);
+                continue;
+            }
             Http.Reply got = mp[0].equals("GET") ? http.get(mp[1]) : http.postJsonl(mp[1] + "?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1));
             assertEquals(200, got.status(), op + " -> " + got);
             Http.Reply other = mp[0].equals("GET") ? http.postJsonl(mp[1], "") : http.get(mp[1]);

@@ -85,12 +85,11 @@ public final class HtmlReport {
         b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>apportion bench — ").append(esc(suiteName)).append("</title>\n")
-                .append("<style>\n").append(css).append("</style>\n");
-        if (chart != null) {
-            b.append("<script>/* Chart.js ").append(esc(Provenance.chartJsVersion()))
-                    .append(", MIT License (from the org.webjars.npm:chart.js WebJar) */\n")
-                    .append(chart.replace("</script", "<\\/script")).append("\n</script>\n");
-        }
+                .append("<style>\n").append(dev.apportion.view.ViewAssets.css()).append(css).append("</style>\n");
+        // the shared components: the one bundled Chart.js and ApView (colour scale, helpers)
+        b.append(dev.apportion.view.ViewAssets.script("/* Chart.js " + dev.apportion.view.ViewAssets.chartJsVersion()
+                + ", MIT License (from the org.webjars.npm:chart.js WebJar) */\n" + chart));
+        b.append(dev.apportion.view.ViewAssets.script(dev.apportion.view.ViewAssets.componentsJs()));
         b.append("</head><body>\n");
         p.header(b);
         b.append("<main class=\"wrap\">\n");
@@ -109,11 +108,9 @@ public final class HtmlReport {
         return b.toString();
     }
 
-    /** The Chart.js bundle without its source-map comment (which would make dev tools request a file). */
+    /** The Chart.js bundle of every apportion page (apportion-view). */
     private static String chartJs() {
-        String s = resource("/META-INF/resources/webjars/chart.js/" + Provenance.chartJsVersion() + "/dist/chart.umd.js");
-        if (s == null) return null;
-        return s.replaceAll("(?m)^//# sourceMappingURL=.*$", "");
+        return dev.apportion.view.ViewAssets.chartJs();
     }
 
     private static String resource(String path) {
@@ -460,40 +457,24 @@ public final class HtmlReport {
             return "<br><span class=\"ci\">means: " + String.join(" · ", parts) + "</span>";
         }
 
-        /** An inline SVG: the 95% interval and mean against 0, the expected side shaded. */
+        /**
+         * The 95% interval and mean against 0, the expected side shaded: declared as data and drawn by
+         * the shared components with the bundled Chart.js ({@code ApView.intervals}); the numbers
+         * themselves are in the neighbouring cell, so the page reads without it.
+         */
         static String interval(double mean, double lo, double hi, double scale, boolean positive, String verdict) {
-            int w = 170;
-            int h = 26;
-            double mid = w / 2.0;
-            double s = scale > 0 ? (w / 2.0 - 8) / scale : 0;
             String col = switch (verdict) {
-                case "holds" -> "#1a7f37";
-                case "contradicted" -> "#c62828";
+                case "holds" -> "#0072b2";
+                case "contradicted" -> "#d55e00";
                 default -> "#9a6700";
             };
-            StringBuilder b = new StringBuilder("<svg width=\"").append(w).append("\" height=\"").append(h)
-                    .append("\" viewBox=\"0 0 ").append(w).append(' ').append(h).append("\" role=\"img\" aria-label=\"95% interval ")
-                    .append(fmtSmall(lo)).append(" to ").append(fmtSmall(hi)).append("\">");
-            b.append("<rect x=\"").append(positive ? fmt(mid, 1) : "0").append("\" y=\"2\" width=\"").append(fmt(mid, 1))
-                    .append("\" height=\"").append(h - 4).append("\" fill=\"#e6f4ea\"/>");
-            b.append("<line x1=\"").append(fmt(mid, 1)).append("\" y1=\"1\" x2=\"").append(fmt(mid, 1)).append("\" y2=\"").append(h - 1)
-                    .append("\" stroke=\"#777\" stroke-dasharray=\"3,2\"/>");
-            if (Double.isFinite(lo) && Double.isFinite(hi)) {
-                double x0 = mid + lo * s;
-                double x1 = mid + hi * s;
-                double y = h / 2.0;
-                b.append("<line x1=\"").append(fmt(x0, 1)).append("\" y1=\"").append(fmt(y, 1)).append("\" x2=\"").append(fmt(x1, 1))
-                        .append("\" y2=\"").append(fmt(y, 1)).append("\" stroke=\"").append(col).append("\" stroke-width=\"2.5\"/>");
-                for (double x : new double[] {x0, x1}) {
-                    b.append("<line x1=\"").append(fmt(x, 1)).append("\" y1=\"").append(fmt(y - 5, 1)).append("\" x2=\"").append(fmt(x, 1))
-                            .append("\" y2=\"").append(fmt(y + 5, 1)).append("\" stroke=\"").append(col).append("\" stroke-width=\"1.5\"/>");
-                }
-            }
-            if (Double.isFinite(mean)) {
-                b.append("<circle cx=\"").append(fmt(mid + mean * s, 1)).append("\" cy=\"").append(fmt(h / 2.0, 1))
-                        .append("\" r=\"3.5\" fill=\"").append(col).append("\"/>");
-            }
-            return b.append("</svg>").toString();
+            boolean ci = Double.isFinite(lo) && Double.isFinite(hi);
+            String spec = "{\"mean\":" + (Double.isFinite(mean) ? Double.toString(mean) : "null")
+                    + ",\"lo\":" + (ci ? Double.toString(lo) : "null") + ",\"hi\":" + (ci ? Double.toString(hi) : "null")
+                    + ",\"scale\":" + (Double.isFinite(scale) ? Double.toString(scale) : "0") + ",\"positive\":" + positive
+                    + ",\"colour\":\"" + col + "\"}";
+            return "<div class=\"interval\" style=\"width:170px;height:26px\" role=\"img\" aria-label=\"95% interval "
+                    + fmtSmall(lo) + " to " + fmtSmall(hi) + "\" data-ap-interval=\"" + esc(spec) + "\"></div>";
         }
 
         // ---------------------------------------------------------------- tasks

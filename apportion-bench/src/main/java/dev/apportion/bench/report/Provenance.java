@@ -29,7 +29,7 @@ public final class Provenance {
 
     /** The Chart.js version bundled in the report. */
     public static String chartJsVersion() {
-        return property("chartjs", "4.4.7");
+        return dev.apportion.view.ViewAssets.chartJsVersion();
     }
 
     private static String property(String key, String def) {
