@@ -70,6 +70,23 @@ public final class RolloutJsonl {
     }
 
     /**
+     * Reads a rollout JSONL file in chunks of at most {@code chunkLines} trajectories, handing
+     * each chunk to {@code sink} as soon as it is complete, so that memory holds one chunk (plus
+     * the ids seen, for the duplicate check). Every rule of {@link #read(Path)} applies across
+     * chunks (duplicate ids, the same token signals on every line, one outcome form); messages
+     * name the file's physical line as in {@link #read(Path)}.
+     */
+    public static void stream(Path file, int chunkLines, RolloutSink sink) throws IOException {
+        if (chunkLines < 1) throw new IllegalArgumentException("chunkLines must be >= 1, got " + chunkLines);
+        try (InputStream in = Files.newInputStream(file)) {
+            LineReader r = new LineReader(file.toString());
+            r.chunk = chunkLines;
+            r.sink = sink;
+            r.read(Utf8Lines.of(in));
+        }
+    }
+
+    /**
      * Reads rollout JSONL from a reader (not closed).
      *
      * @param sourceName name used in messages (a file name, "stdin", ...)
@@ -195,7 +212,11 @@ public final class RolloutJsonl {
     /** State of one read: the builder plus what cross-line checks need. */
     private static final class LineReader {
         private final String source;
-        private final RolloutsBuilder builder = Rollouts.builder();
+        private RolloutsBuilder builder = Rollouts.builder();
+        /** Streaming: trajectories per chunk, and where chunks go (null: one batch, returned). */
+        private int chunk = Integer.MAX_VALUE;
+        private RolloutSink sink;
+        private boolean any;
         private final List<String> ids = new ArrayList<>();
         private final List<String> groups = new ArrayList<>();
         private int[] lines = new int[64];
@@ -235,15 +256,34 @@ public final class RolloutJsonl {
                 id = null;
                 group = null;
                 readLine(Json.parseLine(text, source, lineNo));
+                any = true;
+                if (sink != null && ids.size() >= chunk) flush();
             }
-            if (ids.isEmpty()) {
+            if (!any) {
                 throw new InputException(source, 0, null, "no trajectories (the input is empty or has only blank lines)");
+            }
+            if (sink != null) {
+                if (!ids.isEmpty()) flush();
+                return null;
             }
             try {
                 return builder.build();
             } catch (RolloutException e) {
                 throw mapped(e);
             }
+        }
+
+        private void flush() throws IOException {
+            Rollouts b;
+            try {
+                b = builder.build();
+            } catch (RolloutException e) {
+                throw mapped(e);
+            }
+            builder = Rollouts.builder();
+            ids.clear();
+            groups.clear();
+            sink.accept(b);
         }
 
         private void readLine(JsonNode n) {

@@ -1,0 +1,76 @@
+package dev.apportion.io;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Rollout and credit files by extension: {@code .parquet} is Parquet ({@link RolloutParquet},
+ * {@link CreditParquet}), anything else rollout / credit JSONL. {@link #convert} turns one
+ * rollout format into the other chunk by chunk, so a file larger than the heap converts.
+ */
+public final class RolloutFiles {
+    /** Trajectories per chunk of a streamed conversion. */
+    public static final int CHUNK = 4096;
+
+    private RolloutFiles() {
+    }
+
+    /** Whether the file name ends in {@code .parquet} (any case). */
+    public static boolean isParquet(Path file) {
+        Path name = file.getFileName();
+        return name != null && name.toString().toLowerCase(Locale.ROOT).endsWith(".parquet");
+    }
+
+    /** Reads a rollout file, Parquet or JSONL by extension. */
+    public static Rollouts read(Path file) throws IOException {
+        return isParquet(file) ? RolloutParquet.read(file) : RolloutJsonl.read(file);
+    }
+
+    /** Reads a rollout file chunk by chunk, Parquet or JSONL by extension. */
+    public static void stream(Path file, int chunk, RolloutSink sink) throws IOException {
+        if (isParquet(file)) RolloutParquet.stream(file, chunk, sink);
+        else RolloutJsonl.stream(file, chunk, sink);
+    }
+
+    /** Writes credit, Parquet (with {@code provenance} as file metadata) or JSONL by extension; atomic either way. */
+    public static void writeCredit(Path out, Rollouts batch, Credit credit, Map<String, String> provenance) throws IOException {
+        if (isParquet(out)) CreditParquet.write(out, batch, credit, provenance);
+        else CreditJsonl.write(out, batch, credit);
+    }
+
+    /**
+     * Converts a rollout file between JSONL and Parquet (by extension; the same format on both
+     * sides is a plain rewrite), streaming {@code chunk} trajectories at a time. The output is
+     * written atomically; on any error no output file is left. Returns {trajectories, tokens}.
+     */
+    public static long[] convert(Path in, Path out, int chunk) throws IOException {
+        long[] counts = new long[2];
+        if (isParquet(out)) {
+            RolloutParquet.Writer[] w = new RolloutParquet.Writer[1];
+            try {
+                stream(in, chunk, b -> {
+                    if (w[0] == null) w[0] = new RolloutParquet.Writer(out, b.tokenSignalNames());
+                    w[0].write(b);
+                    counts[0] += b.trajectoryCount();
+                    counts[1] += b.tokenCount();
+                });
+                w[0].commit();
+            } finally {
+                if (w[0] != null) w[0].close();
+            }
+        } else {
+            AtomicFiles.write(out, (Writer writer) -> stream(in, chunk, b -> {
+                RolloutJsonl.write(writer, b);
+                counts[0] += b.trajectoryCount();
+                counts[1] += b.tokenCount();
+            }));
+        }
+        return counts;
+    }
+}
