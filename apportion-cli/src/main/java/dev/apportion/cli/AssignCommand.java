@@ -3,9 +3,8 @@ package dev.apportion.cli;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.InputException;
-import dev.apportion.io.RolloutJsonl;
+import dev.apportion.io.RolloutFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +18,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -29,8 +30,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "assign", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
         header = "Assign credit to a rollout file with one estimator.",
-        description = "Reads rollout JSONL, runs the estimator on the whole batch and writes credit JSONL (one "
-                + "line per trajectory; see docs/rollout-format.md). The output is replaced atomically, so a "
+        description = "Reads rollouts, runs the estimator on the whole batch and writes credit (one line or row per "
+                + "trajectory; see docs/rollout-format.md). Files ending in .parquet are Parquet, others JSONL. The output is replaced atomically, so a "
                 + "failed run leaves no partial file. Timing goes to stderr.",
         footer = {"", "Example:", "  apportion assign --estimator grpo --preset verl rollouts.jsonl -o credit.jsonl"})
 final class AssignCommand implements Callable<Integer> {
@@ -48,10 +49,10 @@ final class AssignCommand implements Callable<Integer> {
     private int threads;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "Credit JSONL to write (replaced atomically).")
+            description = "Credit file to write, .jsonl or .parquet (replaced atomically).")
     private Path out;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL to read.")
+    @Parameters(index = "0", paramLabel = "IN", description = "Rollout file to read, .jsonl or .parquet.")
     private Path in;
 
     @Override
@@ -63,7 +64,7 @@ final class AssignCommand implements Callable<Integer> {
         checkPaths();
 
         long t0 = System.nanoTime();
-        Rollouts batch = RolloutJsonl.read(in);
+        Rollouts batch = RolloutFiles.read(in);
         long t1 = System.nanoTime();
         err.printf(Locale.ROOT, "assign: read %s: %d trajectories in %d groups, %d tokens (%s)%n", in,
                 batch.trajectoryCount(), batch.groupCount(), batch.tokenCount(), Fmt.seconds((t1 - t0) / 1e9));
@@ -84,20 +85,17 @@ final class AssignCommand implements Callable<Integer> {
                 Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
         err.flush();
 
-        CreditJsonl.write(out, batch, credit);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("apportion.estimator", est.estimator().id());
+        provenance.put("apportion.params", est.params().toString());
+        provenance.put("apportion.input", in.toString());
+        RolloutFiles.writeCredit(out, batch, credit, provenance);
         err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
         err.flush();
         return ExitCodes.OK;
     }
 
     private void checkPaths() throws IOException {
-        String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".parquet")) {
-            throw new IllegalArgumentException("cannot write '" + out + "': Parquet output is not supported by this build; use .jsonl");
-        }
-        if (in.getFileName() != null && in.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-            throw new IllegalArgumentException("cannot read '" + in + "': Parquet input is not supported by this build; use .jsonl");
-        }
         if (Files.isDirectory(out)) throw new IllegalArgumentException("cannot write '" + out + "': it is a directory");
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {

@@ -100,6 +100,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new EstimatorsCommand());
         cl.addSubcommand(new ConformanceCommand());
         cl.addSubcommand(new PerfCommand());
+        cl.addSubcommand(new ConvertCommand());
 
         // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
         // The coordinator adds the commands that live in other modules here, one line each:
