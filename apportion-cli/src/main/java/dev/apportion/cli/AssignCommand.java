@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,6 +50,15 @@ final class AssignCommand implements Callable<Integer> {
             description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
     private int threads;
 
+    @Option(names = "--engine", paramLabel = "E", defaultValue = "local",
+            description = "local (in this process, the default) or spark (the apportion-spark job; IN and OUT are Parquet, "
+                    + "OUT a directory; group-local estimators only; see docs/spark.md).")
+    private String engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "With --engine spark: the Spark master, e.g. local[2], yarn, k8s://https://host:443 (default local[*]).")
+    private String master;
+
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
             description = "Credit file to write, .jsonl or .parquet (replaced atomically).")
     private Path out;
@@ -58,6 +69,13 @@ final class AssignCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        if (!engine.equals("local") && !engine.equals("spark")) {
+            throw new ParameterException(spec.commandLine(), "--engine must be local or spark, got '" + engine + "'");
+        }
+        if (master != null && !engine.equals("spark")) {
+            throw new ParameterException(spec.commandLine(), "--master needs --engine spark");
+        }
+        if (engine.equals("spark")) return spark();
         PrintWriter err = spec.commandLine().getErr();
         // everything that can be checked before reading the input is checked first
         EstimatorOptions.Resolved est = estimator.resolve(main.registry());
@@ -93,6 +111,42 @@ final class AssignCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
         err.flush();
         return ExitCodes.OK;
+    }
+
+    /** Hands the job to the apportion-spark module in a child JVM (Spark is not in this jar). */
+    private int spark() throws IOException {
+        est(); // unknown estimator, preset or parameter: refused here, before a JVM starts
+        if (!RolloutFiles.isParquet(in)) {
+            throw new IllegalArgumentException("--engine spark reads Parquet; convert first: apportion convert " + in + " IN.parquet");
+        }
+        List<String> args = new ArrayList<>();
+        args.add("--estimator");
+        args.add(estimator.id);
+        if (estimator.preset != null) {
+            args.add("--preset");
+            args.add(estimator.preset);
+        }
+        estimator.params.forEach((k, v) -> {
+            args.add("--param");
+            args.add(k + "=" + v);
+        });
+        if (master != null) {
+            args.add("--master");
+            args.add(master);
+        }
+        args.add("-o");
+        args.add(out.toString());
+        args.add(in.toString());
+        try {
+            return SparkEngine.run(args, System.getenv());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the Spark job ran", e);
+        }
+    }
+
+    private EstimatorOptions.Resolved est() {
+        return estimator.resolve(main.registry());
     }
 
     private void checkPaths() throws IOException {

@@ -301,8 +301,7 @@ final class ParquetFiles {
             throw new java.nio.file.NoSuchFileException(source);
         }
         try {
-            return ParquetFileReader.open(new LocalInputFile(file),
-                    ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(Codecs.INSTANCE).build());
+            return ParquetFileReader.open(new LocalInputFile(file), readOptions());
         } catch (IOException | RuntimeException e) {
             throw new InputException(source, 0, null, "not a readable Parquet file (truncated or not Parquet): "
                     + oneLine(e), e);
@@ -355,6 +354,25 @@ final class ParquetFiles {
             }
             rowGroup++;
         }
+    }
+
+    private static volatile ParquetReadOptions options;
+
+    /**
+     * Read options with {@link Codecs}: from parquet-java's builder when Hadoop is on the class
+     * path (Spark), else built without it ({@link org.apache.parquet.HadoopFreeReadOptions}).
+     */
+    static ParquetReadOptions readOptions() {
+        ParquetReadOptions o = options;
+        if (o == null) {
+            try {
+                o = ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(Codecs.INSTANCE).build();
+            } catch (NoClassDefFoundError noHadoop) {
+                o = org.apache.parquet.HadoopFreeReadOptions.of(Codecs.INSTANCE);
+            }
+            options = o;
+        }
+        return o;
     }
 
     static String oneLine(Throwable e) {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -181,16 +182,17 @@ public final class SparkAssign implements Callable<Integer> {
             if (present[k]) fields.add(DataTypes.createStructField(ARRAYS.get(k), DataTypes.createArrayType(DataTypes.FloatType, false), k != 0));
         }
         StructType outSchema = DataTypes.createStructType(fields);
+        LongAccumulator written = spark.sparkContext().longAccumulator("apportion trajectories");
 
         Dataset<Row> credit = rows
                 .groupByKey((MapFunction<Row, String>) r -> r.getString(r.fieldIndex("group")), Encoders.STRING())
-                .flatMapGroups(new PerGroup(job, inSchema, present), Encoders.row(outSchema));
+                .flatMapGroups(new PerGroup(job, inSchema, present, written), Encoders.row(outSchema));
         credit.write().mode(SaveMode.Overwrite).parquet(out);
-        return spark.read().parquet(out).count();
+        return written.value();
     }
 
     private static boolean[] outputs(Job job, StructType inSchema, String key, List<Row> rows) {
-        PerGroup probe = new PerGroup(job, inSchema, null);
+        PerGroup probe = new PerGroup(job, inSchema, null, null);
         Credit c = probe.credit(key, rows.iterator(), new ArrayList<>(), new ArrayList<>());
         float[][] a = arrays(c);
         boolean[] present = new boolean[a.length];
@@ -203,12 +205,14 @@ public final class SparkAssign implements Callable<Integer> {
         private final Job job;
         private final StructType inSchema;
         private final boolean[] present;
+        private final LongAccumulator written;
         private transient Estimator estimator;
         private transient Params params;
         private transient GroupBatch converter;
 
-        PerGroup(Job job, StructType inSchema, boolean[] present) {
+        PerGroup(Job job, StructType inSchema, boolean[] present, LongAccumulator written) {
             this.job = job;
+            this.written = written;
             this.inSchema = inSchema;
             this.present = present;
         }
@@ -254,19 +258,20 @@ public final class SparkAssign implements Callable<Integer> {
                     boolean span = k == 2;
                     int from = span ? b.spanStart(i) : b.tokenStart(i);
                     int to = span ? b.spanEnd(i) : b.tokenEnd(i);
-                    Float[] boxed = new Float[to - from];
+                    float[] slice = new float[to - from];
                     for (int t = from; t < to; t++) {
                         float x = a[k][t];
                         if (!Float.isFinite(x)) {
                             throw new IllegalArgumentException("group '" + key + "', trajectory '" + b.trajectoryId(i) + "': "
                                     + ARRAYS.get(k) + "[" + (t - from) + "] is " + x + "; only finite numbers can be written");
                         }
-                        boxed[t - from] = x == 0f ? 0f : x; // -0 as 0, as the file writers do
+                        slice[t - from] = x == 0f ? 0f : x; // -0 as 0, as the file writers do
                     }
-                    v.add(boxed);
+                    v.add(slice);
                 }
                 out.add(RowFactory.create(v.toArray()));
             }
+            if (written != null) written.add(out.size());
             return out.iterator();
         }
     }

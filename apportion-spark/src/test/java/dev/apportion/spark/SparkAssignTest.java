@@ -38,7 +38,9 @@ class SparkAssignTest {
     static void start() throws Exception {
         spark = SparkSession.builder().master("local[2]").appName("apportion-test")
                 .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "3")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.sql.adaptive.enabled", "false")
+                .config("spark.sql.codegen.wholeStage", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.sql.warehouse.dir", dir.resolve("warehouse").toString())
                 .getOrCreate();
@@ -89,7 +91,6 @@ class SparkAssignTest {
 
     @Test
     void groupLocalEstimatorsMatchInProcess() {
-        assertSameAsInProcess("grpo", null, Map.of());
         assertSameAsInProcess("grpo", "verl", Map.of("epsilon", "1e-4"));
         assertSameAsInProcess("rloo", null, Map.of());
         assertSameAsInProcess("gigpo", null, Map.of());
