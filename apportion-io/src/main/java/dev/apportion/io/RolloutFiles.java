@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public final class RolloutFiles {
     /** Trajectories per chunk of a streamed conversion. */
-    public static final int CHUNK = 4096;
+    public static final int CHUNK = 512;
 
     private RolloutFiles() {
     }
