@@ -9,8 +9,16 @@ package dev.apportion.catalog;
  * @param agents number of agents sharing the reward (at least 1)
  * @param horizon model actions (turns) per episode (at least 1)
  * @param regime the regime if the user named one, else null (implied by agents and horizon)
+ * @param goldAnswer privileged information is available at training time (the gold answer of every prompt, or a
+ *        ground-truth tool trace): methods that need it (IGPO, A²TGPO, MatchTIR, ...) are listed only then
  */
-public record Answers(boolean verifier, boolean branching, boolean critic, int agents, int horizon, Regime regime) {
+public record Answers(boolean verifier, boolean branching, boolean critic, int agents, int horizon, Regime regime,
+                      boolean goldAnswer) {
+    /** Answers without privileged information. */
+    public Answers(boolean verifier, boolean branching, boolean critic, int agents, int horizon, Regime regime) {
+        this(verifier, branching, critic, agents, horizon, regime, false);
+    }
+
     public Answers {
         if (agents < 1) throw new IllegalArgumentException("agents must be at least 1, got " + agents);
         if (horizon < 1) throw new IllegalArgumentException("horizon must be at least 1 turn, got " + horizon);

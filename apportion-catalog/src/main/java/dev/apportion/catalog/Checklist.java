@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * The reporting checklist for credit-assignment papers and benchmark reports, and its validator.
  * An item is covered when the report has the item's id as a key with a non-empty value (not null,
- * not a blank string, not an empty array or object) at top level or inside a top-level
+ * not a blank string or a placeholder like {@code unknown}, not an empty array or object) at top level or inside a top-level
  * {@code report} object. Immutable and thread-safe.
  */
 public final class Checklist {
@@ -89,10 +89,17 @@ public final class Checklist {
         return new ChecklistResult(covered, missingRequired);
     }
 
-    /** Non-empty: not null, not a blank string, not an empty array or object. Numbers and booleans count. */
+    /** Texts that say an item was not reported; they do not satisfy it. */
+    static final java.util.Set<String> PLACEHOLDERS = java.util.Set.of("unknown", "unk", "not reported", "tbd", "todo", "?",
+            "unspecified");
+
+    /**
+     * Non-empty: not null, not a blank string or a placeholder such as {@code unknown} or
+     * {@code tbd}, not an empty array or object. Numbers and booleans count.
+     */
     static boolean present(JsonNode v) {
         if (v == null || v.isNull() || v.isMissingNode()) return false;
-        if (v.isTextual()) return !v.asText().isBlank();
+        if (v.isTextual()) return !v.asText().isBlank() && !PLACEHOLDERS.contains(v.asText().trim().toLowerCase(java.util.Locale.ROOT));
         if (v.isContainerNode()) return v.size() > 0;
         return true;
     }

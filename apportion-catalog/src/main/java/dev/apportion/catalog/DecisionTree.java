@@ -60,7 +60,7 @@ public final class DecisionTree {
         CatalogFile.formatVersion(root, f, source, FORMAT_VERSION);
         List<DecisionQuestion> questions = new ArrayList<>();
         for (JsonNode q : f.array(root, "questions")) questions.add(new DecisionQuestion(f.text(q, "id"), f.text(q, "text")));
-        for (String id : List.of("verifier", "branching", "critic", "agents", "horizon")) {
+        for (String id : List.of("verifier", "branching", "critic", "agents", "horizon", "gold_answer")) {
             if (questions.stream().noneMatch(q -> q.id().equals(id))) throw f.error("questions", "lacks question '" + id + "'");
         }
         Map<String, DecisionFamily> families = new LinkedHashMap<>();

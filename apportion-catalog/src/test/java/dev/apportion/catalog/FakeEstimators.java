@@ -25,10 +25,14 @@ public final class FakeEstimators {
         Map<String, Fidelity> m = new LinkedHashMap<>();
         for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
                 "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
-                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule")) {
+                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule",
+                "spo_chain", "spo_tree", "prl", "poad", "itpo",
+                "at_grpo", "dr_mas", "ccpo", "c3", "mt_grpo", "spa_rl", "spa_rl_step_rewards",
+                "delta", "at2po", "archer")) {
             m.put(id, Fidelity.REFERENCE);
         }
-        for (String id : List.of("dapo", "optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PAPER);
+        m.put("dapo", Fidelity.PAPER);
+        for (String id : List.of("optimal_token_baseline", "tir_optimal_token_baseline")) m.put(id, Fidelity.PORT);
         m.put("implicit_token_reward", Fidelity.PAPER);
         m.put("grpo_process", Fidelity.PAPER);
         m.put("capo", Fidelity.RECONSTRUCTED);
@@ -38,13 +42,12 @@ public final class FakeEstimators {
         m.put("genac", Fidelity.RECONSTRUCTED);
         m.put("lsc", Fidelity.PAPER);
         m.put("euphonium", Fidelity.RECONSTRUCTED);
-        m.put("at_grpo", Fidelity.PAPER);
         m.put("coma", Fidelity.PAPER);
         m.put("coma_critic", Fidelity.RECONSTRUCTED);
         m.put("agent_shapley", Fidelity.RECONSTRUCTED);
         m.put("agent_shapley_ig", Fidelity.RECONSTRUCTED);
         m.put("malt", Fidelity.RECONSTRUCTED);
-        m.put("oprl", Fidelity.RECONSTRUCTED);
+        m.put("oprl", Fidelity.PORT);
         m.put("pbsd", Fidelity.RECONSTRUCTED);
         m.put("mapo_turn", Fidelity.RECONSTRUCTED);
         m.put("aem", Fidelity.RECONSTRUCTED);
@@ -53,6 +56,7 @@ public final class FakeEstimators {
         m.put("lare", Fidelity.RECONSTRUCTED);
         m.put("habc", Fidelity.RECONSTRUCTED);
         m.put("duration_aware", Fidelity.RECONSTRUCTED);
+        m.put("flowtracer", Fidelity.RECONSTRUCTED);
         return Map.copyOf(m);
     }
 

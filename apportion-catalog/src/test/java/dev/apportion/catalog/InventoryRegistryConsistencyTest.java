@@ -10,10 +10,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * POST-MERGE CHECK (coordinator): the inventory against {@link EstimatorRegistry#global()}, both
- * ways, and every decision-tree leaf against the registry. On the catalog branch the registry is
- * empty, so these tests are skipped; once the estimator branches are merged they run and fail with
- * the list of differences until the inventory's claims, fidelities and the registry agree.
+ * The inventory against {@link EstimatorRegistry#global()}, both ways, and every decision-tree
+ * leaf against the registry: fails with the list of differences until the inventory's claims,
+ * fidelities and the registry agree. Skipped (an assumption) on a class path without estimators.
  */
 @Tag("post-merge")
 class InventoryRegistryConsistencyTest {

@@ -3,6 +3,7 @@ package dev.apportion.cli;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.InputException;
 import dev.apportion.io.RolloutFiles;
 import picocli.CommandLine.Command;
@@ -103,11 +104,7 @@ final class AssignCommand implements Callable<Integer> {
                 Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
         err.flush();
 
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("apportion.estimator", est.estimator().id());
-        provenance.put("apportion.params", est.params().toString());
-        provenance.put("apportion.input", in.toString());
-        RolloutFiles.writeCredit(out, batch, credit, provenance);
+        RolloutFiles.writeCredit(out, batch, credit, CreditJsonl.Provenance.of(est.params()), in.toString());
         err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
         err.flush();
         return ExitCodes.OK;

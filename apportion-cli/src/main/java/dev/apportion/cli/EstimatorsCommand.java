@@ -1,12 +1,9 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.io.EstimatorCatalogJson;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,9 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -46,13 +41,11 @@ final class EstimatorsCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<Descriptor> all = main.registry().all().stream().map(Estimator::descriptor).collect(Collectors.toList());
         if (format.json) {
-            List<Map<String, Object>> json = new ArrayList<>();
-            for (Descriptor d : all) json.add(toJson(d));
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+            out.println(EstimatorCatalogJson.render(main.registry().all()));
         } else if (format.markdown) {
             out.print(markdown(all));
         } else {
@@ -60,44 +53,6 @@ final class EstimatorsCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
-    }
-
-    /** One estimator as a JSON object (snake_case keys, enum values in their wire names). */
-    static Map<String, Object> toJson(Descriptor d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", d.id());
-        m.put("aliases", d.aliases());
-        m.put("title", d.title());
-        m.put("source", d.source());
-        m.put("granularity", d.granularity().wireName());
-        m.put("methodology", d.methodology().wireName());
-        m.put("fidelity", d.fidelity().wireName());
-        m.put("group_local", d.groupLocal());
-        List<Map<String, Object>> req = new ArrayList<>();
-        for (SignalRequirement r : d.requires()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("level", r.level().wireName());
-            o.put("name", r.name());
-            o.put("produced_by", r.producedBy());
-            req.add(o);
-        }
-        m.put("requires", req);
-        List<Map<String, Object>> params = new ArrayList<>();
-        for (ParamSpec p : d.parameters()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("name", p.name());
-            o.put("type", p.type().name().toLowerCase(java.util.Locale.ROOT));
-            o.put("default", p.defaultValue());
-            if (p.min() != null) o.put("min", p.min());
-            if (p.max() != null) o.put("max", p.max());
-            if (!p.choices().isEmpty()) o.put("choices", p.choices());
-            o.put("doc", p.doc());
-            params.add(o);
-        }
-        m.put("parameters", params);
-        m.put("presets", d.presets());
-        m.put("summary", d.summary());
-        return m;
     }
 
     /** The text table: one row per estimator, its parameters on the line below. */

@@ -101,18 +101,19 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new ConformanceCommand());
         cl.addSubcommand(new PerfCommand());
         cl.addSubcommand(new ConvertCommand());
+        cl.addSubcommand(new ServeCommand());
+        cl.addSubcommand(new ServeBenchCommand());
+        cl.addSubcommand(new ImportCommand());
+        cl.addSubcommand(new EvaluateCommand());
+        cl.addSubcommand(new DoctorCommand());
+        cl.addSubcommand(new CompareCommand());
+        cl.addSubcommand(new LmDelegate.Train());
+        cl.addSubcommand(new LmDelegate.Experiment());
 
-        // ==== SUBCOMMANDS OF OTHER MODULES ==================================================
-        // The coordinator adds the commands that live in other modules here, one line each:
-        //   bench      (apportion-bench)    cl.addSubcommand(new dev.apportion.bench....BenchCommand());
-        //   recommend  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.RecommendCommand());
-        //   inventory  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.InventoryCommand());
-        //   checklist  (apportion-catalog)  cl.addSubcommand(new dev.apportion.catalog.cli.ChecklistCommand());
-        // Nothing else is needed: --verbose is inherited by every subcommand, and an exception thrown
-        // from a command's call() becomes one line on stderr (exit 2 for IllegalArgumentException and
-        // IOException, 3 otherwise; the stack trace with --verbose). Each @Command should set
-        // mixinStandardHelpOptions = true so that '--help' works on it.
-        // ==================================================================================
+        // commands of the other modules, one line each; an exception thrown from a command's call()
+        // becomes one line on stderr (exit 2 for IllegalArgumentException and IOException, 3
+        // otherwise; the stack trace with --verbose), and every @Command sets
+        // mixinStandardHelpOptions = true so that '--help' works on it
         cl.addSubcommand(new dev.apportion.bench.cli.BenchCommand());
         cl.addSubcommand(new dev.apportion.catalog.cli.RecommendCommand());
         cl.addSubcommand(new dev.apportion.catalog.cli.InventoryCommand());

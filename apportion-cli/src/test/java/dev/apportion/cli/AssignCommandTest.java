@@ -36,10 +36,7 @@ class AssignCommandTest {
     }
 
     private static List<JsonNode> readLines(Path p) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper m = new ObjectMapper();
-        for (String line : Files.readAllLines(p)) if (!line.isBlank()) out.add(m.readTree(line));
-        return out;
+        return dev.apportion.io.CreditJsonl.readLines(p);
     }
 
     private static float[] advantages(JsonNode line) {

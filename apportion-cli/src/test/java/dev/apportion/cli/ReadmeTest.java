@@ -135,11 +135,14 @@ class ReadmeTest {
             // the numbers the quick start quotes: +-0.577 and +-1.155 on policy tokens, 0 on context
             double[] want = {0.57735, -1.1547, 0.57735, -0.57735, -0.57735, 1.1547};
             List<String> lines = Files.readAllLines(grpoOut);
-            assertEquals(6, lines.size());
+            assertEquals(7, lines.size(), "the provenance record and one line per trajectory");
             ObjectMapper m = new ObjectMapper();
+            JsonNode prov = m.readTree(lines.get(0));
+            assertEquals("provenance", prov.get("kind").asText());
+            assertEquals("grpo", prov.get("estimator").asText());
             byte[][] mask = exampleMasks(root.resolve("examples/two-groups.jsonl"));
             for (int i = 0; i < 6; i++) {
-                JsonNode adv = m.readTree(lines.get(i)).get("advantages");
+                JsonNode adv = m.readTree(lines.get(i + 1)).get("advantages");
                 for (int t = 0; t < adv.size(); t++) {
                     double expected = mask[i][t] == 1 ? want[i] : 0;
                     assertEquals(expected, adv.get(t).asDouble(), 1e-3, "README quick start, trajectory " + i + " token " + t);

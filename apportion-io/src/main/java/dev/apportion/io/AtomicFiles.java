@@ -18,19 +18,28 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes a file atomically: the content goes to a temporary file in the target's directory
  * (so that the rename stays on one file system), is forced to disk, and is renamed onto the
  * target with {@link StandardCopyOption#ATOMIC_MOVE}. On any failure the temporary file is
- * deleted and the target is left as it was (absent, or its previous content).
+ * deleted and the target is left as it was (absent, or its previous content). The one
+ * atomic-file utility of the project (the CLI, the bench and the writers of this module use it).
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Writes text to a writer; may throw anything. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(Writer w) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    static void write(Path target, Body body) throws IOException {
+    /** Writes {@code content} (UTF-8) to {@code target} atomically, creating missing parent directories. */
+    public static void writeString(Path target, String content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        write(target, w -> w.write(content));
+    }
+
+    /** Writes what {@code body} writes (UTF-8) to {@code target} atomically; the directory must exist. */
+    public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         String name = abs.getFileName().toString();

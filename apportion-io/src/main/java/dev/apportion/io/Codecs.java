@@ -19,6 +19,7 @@ import java.util.zip.GZIPOutputStream;
  * apportion and Spark write by default) and GZIP; any other codec is an {@link IOException}
  * naming it.
  */
+@SuppressWarnings("deprecation") // BytesInput.toByteArray: the plain byte[] API snappy-java takes
 final class Codecs implements CompressionCodecFactory {
     static final Codecs INSTANCE = new Codecs();
 

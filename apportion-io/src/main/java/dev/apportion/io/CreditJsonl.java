@@ -1,20 +1,37 @@
 package dev.apportion.io;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Credit JSONL, format version 1: one line per input trajectory, in batch order.
+ * Credit JSONL, format version 1: an optional provenance record, then one line per input
+ * trajectory, in batch order.
  *
  * <pre>{@code
+ * {"format":1,"kind":"provenance","apportion_version":"0.1.0-SNAPSHOT","commit":"1a2b3c4d5e6f",
+ *  "estimator":"grpo","preset":null,"params":{"epsilon":1.0E-6,...}}
  * {"format":1,"group":"p4","id":"a3","advantages":[0.0,0.0,0.57735026,0.57735026],
  *  "returns":[...],"span_advantages":[...],"loss_weight":[...],"clip_scale":[...]}
  * }</pre>
+ *
+ * <p>The provenance record (written first by {@link #write(Path, Rollouts, Credit, Provenance)},
+ * as {@code apportion assign} does) names the build (version and commit, from
+ * {@link BuildInfo}), the estimator id, the preset (null for the defaults) and every resolved
+ * parameter. It is the only line with a {@code kind} field; readers skip it
+ * ({@link #isProvenance}), and files without it (written before it existed) read as before.
  *
  * <p>{@code advantages} holds one value per token of the trajectory (context tokens
  * included, where it is 0); {@code returns}, {@code loss_weight} and {@code clip_scale} (one
@@ -29,7 +46,88 @@ public final class CreditJsonl {
     /** Format version written on every line. */
     public static final int FORMAT_VERSION = 1;
 
+    /** The {@code kind} of the provenance record. */
+    public static final String PROVENANCE_KIND = "provenance";
+
     private CreditJsonl() {
+    }
+
+    /**
+     * What produced a credit file: the build, the estimator, its preset and resolved parameters.
+     *
+     * @param estimator registry id
+     * @param preset preset name, or null for the estimator's defaults
+     * @param params every parameter as resolved (defaults, preset and overrides), in a stable order
+     */
+    public record Provenance(String estimator, String preset, Map<String, Object> params) {
+        public Provenance {
+            params = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(params));
+        }
+
+        /** The provenance of a credit computed with these resolved parameters. */
+        public static Provenance of(Params params) {
+            return new Provenance(params.estimator(), params.preset(), params.values());
+        }
+    }
+
+    /** True when a parsed credit line is the provenance record (readers skip it). */
+    public static boolean isProvenance(JsonNode line) {
+        return PROVENANCE_KIND.equals(line.path("kind").asText(null));
+    }
+
+    /**
+     * {@link #write(Path, Rollouts, Credit)} with the provenance record as the first line.
+     */
+    public static void write(Path out, Rollouts batch, Credit credit, Provenance provenance) throws IOException {
+        check(batch, credit);
+        AtomicFiles.write(out, w -> {
+            writeProvenance(w, provenance);
+            write(w, batch, credit);
+        });
+    }
+
+    /** Writes the provenance record line (build version and commit from {@link BuildInfo}). */
+    public static void writeProvenance(Writer out, Provenance p) throws IOException {
+        try (JsonGenerator g = Json.factory().createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            g.writeNumberField("format", FORMAT_VERSION);
+            g.writeStringField("kind", PROVENANCE_KIND);
+            g.writeStringField("apportion_version", BuildInfo.current().version());
+            g.writeStringField("commit", BuildInfo.current().commitDescribed());
+            g.writeStringField("estimator", p.estimator());
+            if (p.preset() == null) g.writeNullField("preset");
+            else g.writeStringField("preset", p.preset());
+            g.writeFieldName("params");
+            g.writeRawValue(Json.mapper().writeValueAsString(p.params()));
+            g.writeEndObject();
+            g.writeRaw('\n');
+            g.flush();
+        }
+    }
+
+    /**
+     * Reads the credit lines of a file, skipping the provenance record where there is one.
+     *
+     * @return the trajectory lines, parsed, in file order
+     * @throws IOException when the file cannot be read or a line is not JSON (naming file and line)
+     */
+    public static List<JsonNode> readLines(Path in) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        int n = 0;
+        for (String line : Files.readAllLines(in, StandardCharsets.UTF_8)) {
+            n++;
+            if (line.isBlank()) continue;
+            JsonNode node;
+            try {
+                node = m.readTree(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(in + ":" + n + ": not a JSON credit line: " + e.getOriginalMessage(), e);
+            }
+            if (!isProvenance(node)) out.add(node);
+        }
+        return out;
     }
 
     /**

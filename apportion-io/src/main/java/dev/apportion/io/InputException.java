@@ -9,7 +9,10 @@ package dev.apportion.io;
 public class InputException extends IllegalArgumentException {
     private final String source;
     private final int line;
+    private final String trajectoryId;
+    private final String group;
     private final String field;
+    private final String value;
 
     /**
      * @param source file name as the user gave it (or another name of the input)
@@ -19,10 +22,26 @@ public class InputException extends IllegalArgumentException {
      * @param cause underlying exception, or null
      */
     public InputException(String source, int line, String field, String detail, Throwable cause) {
+        this(source, line, null, null, field, null, detail, cause);
+    }
+
+    /**
+     * The structured form: every part of the location kept apart, so that callers read them
+     * instead of parsing the message.
+     *
+     * @param trajectoryId the trajectory's id, or null
+     * @param group its group, or null
+     * @param value the offending value as written in the input, or null
+     */
+    public InputException(String source, int line, String trajectoryId, String group, String field, String value,
+                          String detail, Throwable cause) {
         super(prefix(source, line) + detail, cause);
         this.source = source;
         this.line = line;
+        this.trajectoryId = trajectoryId;
+        this.group = group;
         this.field = field;
+        this.value = value;
     }
 
     public InputException(String source, int line, String field, String detail) {
@@ -41,6 +60,21 @@ public class InputException extends IllegalArgumentException {
     /** 1-based line number, or 0 when not tied to a line. */
     public int line() {
         return line;
+    }
+
+    /** Id of the trajectory the problem is in, or null. */
+    public String trajectoryId() {
+        return trajectoryId;
+    }
+
+    /** Group of that trajectory, or null. */
+    public String group() {
+        return group;
+    }
+
+    /** The offending value as written in the input, or null. */
+    public String value() {
+        return value;
     }
 
     /** Offending field, or null. */

@@ -71,6 +71,7 @@ final class ParquetFiles {
         }
 
         @Override
+        @SuppressWarnings("deprecation") // abstract in parquet-java; never called with a PlainParquetConfiguration
         public WriteContext init(Configuration configuration) {
             return new WriteContext(schema, meta);
         }
@@ -112,6 +113,7 @@ final class ParquetFiles {
         }
 
         @Override
+        @SuppressWarnings("deprecation") // abstract in parquet-java; never called with a PlainParquetConfiguration
         protected WriteSupport<T> getWriteSupport(Configuration conf) {
             return support;
         }

@@ -38,10 +38,23 @@ public final class RolloutFiles {
         else RolloutJsonl.stream(file, chunk, sink);
     }
 
-    /** Writes credit, Parquet (with {@code provenance} as file metadata) or JSONL by extension; atomic either way. */
-    public static void writeCredit(Path out, Rollouts batch, Credit credit, Map<String, String> provenance) throws IOException {
-        if (isParquet(out)) CreditParquet.write(out, batch, credit, provenance);
-        else CreditJsonl.write(out, batch, credit);
+    /**
+     * Writes credit by extension, atomically: Parquet with the provenance as file key-value
+     * metadata ({@code apportion.estimator}, {@code apportion.preset}, {@code apportion.params},
+     * {@code apportion.input}), or credit JSONL with its provenance record first.
+     */
+    public static void writeCredit(Path out, Rollouts batch, Credit credit, CreditJsonl.Provenance provenance, String input)
+            throws IOException {
+        if (!isParquet(out)) {
+            CreditJsonl.write(out, batch, credit, provenance);
+            return;
+        }
+        Map<String, String> meta = new java.util.LinkedHashMap<>();
+        meta.put("apportion.estimator", provenance.estimator());
+        if (provenance.preset() != null) meta.put("apportion.preset", provenance.preset());
+        meta.put("apportion.params", Json.mapper().writeValueAsString(provenance.params()));
+        if (input != null) meta.put("apportion.input", input);
+        CreditParquet.write(out, batch, credit, meta);
     }
 
     /**

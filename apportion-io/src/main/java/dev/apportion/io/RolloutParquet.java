@@ -69,6 +69,12 @@ public final class RolloutParquet {
     public static final String META_KIND = "apportion.kind";
     public static final String META_FORMAT = "apportion.format";
     public static final String META_WRITER = "apportion.writer";
+    /**
+     * Version of the rollout Parquet layout: rollout JSONL v1's fields. JSONL v2's
+     * {@code token_vectors} and {@code token_matrices} have no Parquet columns yet; a batch with
+     * them is refused by the writer.
+     */
+    public static final int FORMAT_VERSION = 1;
 
     /** Top-level columns, in schema order. */
     public static final List<String> COLUMNS = List.of("group", "id", "tokens", "outcome", "outcome_components",
@@ -155,7 +161,7 @@ public final class RolloutParquet {
             for (Type t : schema.getType("token_signals").asGroupType().getFields()) signals.put(t.getName(), signals.size());
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put(META_KIND, "rollouts");
-            meta.put(META_FORMAT, Integer.toString(RolloutJsonl.FORMAT_VERSION));
+            meta.put(META_FORMAT, Integer.toString(FORMAT_VERSION));
             meta.put(META_WRITER, "apportion");
             this.out = new ParquetFiles.AtomicWriter<>(target, schema, meta, (c, i) -> writeRow(c, current, i, signals), rowGroupBytes);
         }
@@ -165,6 +171,12 @@ public final class RolloutParquet {
             if (chunk.outcome() != null && !chunk.outcomeComponents().isEmpty()) {
                 throw new IllegalArgumentException("the batch has both a scalar outcome and outcome components "
                         + chunk.outcomeComponents().keySet() + "; a rollout file holds one or the other");
+            }
+            if (!chunk.tokenVectorNames().isEmpty() || !chunk.tokenMatrixNames().isEmpty()) {
+                java.util.Set<String> names = new java.util.TreeSet<>(chunk.tokenVectorNames());
+                names.addAll(chunk.tokenMatrixNames());
+                throw new IllegalArgumentException("token vectors and matrices " + names + " (rollout JSONL v2) have no Parquet "
+                        + "columns yet; keep this batch in JSONL");
             }
             for (String name : chunk.tokenSignalNames()) {
                 if (!signals.containsKey(name)) {
@@ -313,9 +325,9 @@ public final class RolloutParquet {
                 } catch (NumberFormatException e) {
                     throw new InputException(source, 0, null, "file metadata " + META_FORMAT + " must be a whole number, got '" + format + "'");
                 }
-                if (v > RolloutJsonl.FORMAT_VERSION) {
+                if (v > FORMAT_VERSION) {
                     throw new InputException(source, 0, null, "format version " + v + " is newer than this reader (supports up to "
-                            + RolloutJsonl.FORMAT_VERSION + ")");
+                            + FORMAT_VERSION + ")");
                 }
             }
             MessageType schema = reader.getFileMetaData().getSchema();

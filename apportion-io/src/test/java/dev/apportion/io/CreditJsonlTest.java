@@ -156,4 +156,25 @@ class CreditJsonlTest {
         assertEquals("credit does not fit the batch: span_advantages has 2 values but the batch has 3 spans", e.getMessage());
         assertFalse(Files.exists(out));
     }
+
+    @Test
+    void theProvenanceRecordComesFirstAndReadersSkipIt(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("c.jsonl");
+        dev.apportion.core.credit.Estimator grpo = dev.apportion.core.credit.EstimatorRegistry.global().get("grpo");
+        dev.apportion.core.credit.Params p = dev.apportion.core.credit.Params.resolve(grpo.descriptor(), "verl", java.util.Map.of("epsilon", 0.5));
+        CreditJsonl.write(out, batch(), Credit.of(new float[7]), CreditJsonl.Provenance.of(p));
+        List<String> lines = Files.readAllLines(out);
+        com.fasterxml.jackson.databind.JsonNode head = Json.mapper().readTree(lines.get(0));
+        assertTrue(CreditJsonl.isProvenance(head));
+        assertEquals(1, head.get("format").asInt());
+        assertEquals("grpo", head.get("estimator").asText());
+        assertEquals("verl", head.get("preset").asText());
+        assertEquals(0.5, head.get("params").get("epsilon").asDouble());
+        assertEquals(BuildInfo.current().version(), head.get("apportion_version").asText());
+        assertEquals(lines.size() - 1, CreditJsonl.readLines(out).size(), "the reader skips the record");
+        // a file written without it (as before the record existed) reads the same
+        Path old = dir.resolve("old.jsonl");
+        CreditJsonl.write(old, batch(), Credit.of(new float[7]));
+        assertEquals(CreditJsonl.readLines(out).toString(), CreditJsonl.readLines(old).toString());
+    }
 }

@@ -37,7 +37,7 @@ class FormatDocTest {
     @Test
     void rolloutExamplesRead() throws IOException {
         List<String> blocks = jsonBlocks();
-        assertEquals(4, blocks.size());
+        assertEquals(5, blocks.size());
         Rollouts single = RolloutJsonl.read(new StringReader(blocks.get(0)), "doc");
         assertEquals(2, single.trajectoryCount());
         // the multi-turn example is shown on several lines: one line in a file
@@ -46,7 +46,13 @@ class FormatDocTest {
         assertEquals(8, agent.tokenCount());
         Rollouts multi = RolloutJsonl.read(new StringReader(blocks.get(2)), "doc");
         assertEquals(2, multi.outcomeComponents().size());
-        for (String line : blocks.get(3).split("\n")) assertTrue(Json.mapper().readTree(line).has("advantages"));
+        Rollouts vectors = RolloutJsonl.read(new StringReader(blocks.get(3).replace("\n", " ")), "doc");
+        assertEquals(2, vectors.tokenVectorWidth("hidden"));
+        assertEquals(6, vectors.tokenVector("hidden").length);
+        // the credit example: the provenance record first, then trajectory lines
+        String[] credit = blocks.get(4).split("\n");
+        assertTrue(CreditJsonl.isProvenance(Json.mapper().readTree(credit[0])), credit[0]);
+        for (int k = 1; k < credit.length; k++) assertTrue(Json.mapper().readTree(credit[k]).has("advantages"));
     }
 
     @Test

@@ -126,7 +126,7 @@ class ParquetTest {
         float[] adv = {0, 0, 0.5f, 0.5f, 0.5f, -0.5f, -0.25f};
         Credit c = Credit.builder(adv).spanAdvantages(new float[] {0, 0.5f, -0.5f}).build();
         Path out = dir.resolve("credit.parquet");
-        RolloutFiles.writeCredit(out, b, c, Map.of("apportion.estimator", "grpo"));
+        CreditParquet.write(out, b, c, Map.of("apportion.estimator", "grpo"));
         CreditParquet.Table t = CreditParquet.read(out);
         assertEquals(List.of("p", "p"), t.groups());
         assertEquals(List.of("a", "b"), t.ids());

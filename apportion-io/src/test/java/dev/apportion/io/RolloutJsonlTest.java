@@ -264,7 +264,7 @@ class RolloutJsonlTest {
 
     @Test
     void unknownFields() {
-        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, text)",
+        fails("rollouts.jsonl:1: unknown field 'reward' (known fields: format, group, id, outcome, signals, tokens, spans, token_signals, token_vectors, token_matrices, text)",
                 1, "reward", "{\"group\":\"g\",\"tokens\":1,\"reward\":1}");
         fails("rollouts.jsonl:1: trajectory '1' (group 'g'): unknown field 'mask' in spans[0] (known span fields: role, tokens, reward, state, agent, signals)",
                 1, "spans[0].mask", "{\"group\":\"g\",\"spans\":[{\"role\":\"policy\",\"tokens\":1,\"mask\":1}]}");
@@ -272,7 +272,7 @@ class RolloutJsonlTest {
 
     @Test
     void formatVersion() {
-        fails("rollouts.jsonl:2: format version 3 is newer than this reader (supports up to 1)", 2, "format",
+        fails("rollouts.jsonl:2: format version 3 is newer than this reader (supports up to 2)", 2, "format",
                 OK, "{\"format\":3,\"group\":\"g\",\"tokens\":1,\"new_field\":true}");
         fails("rollouts.jsonl:1: format must be a positive whole number (the format version), got \"1\"", 1, "format",
                 "{\"format\":\"1\",\"group\":\"g\",\"tokens\":1}");
@@ -302,14 +302,28 @@ class RolloutJsonlTest {
 
     @Test
     void builderErrorsAreRewordedWithTheTrajectorysLine() {
-        RolloutException re = new RolloutException("trajectory 1 (id 'b', group 'g'): token_signals.x is broken", 1, "token_signals.x");
-        InputException e = RolloutJsonl.mapped(re, SRC, List.of("a", "b"), List.of("g", "g"), new int[] {3, 7}, 9, "c", "g");
+        RolloutException re = new RolloutException("trajectory 1 (id 'b', group 'g')", "token_signals.x is broken", 1, "token_signals.x");
+        InputException e = RolloutJsonlReader.mapped(re, SRC, List.of("a", "b"), List.of("g", "g"), new int[] {3, 7}, 9, "c", "g");
         assertEquals("rollouts.jsonl:7: trajectory 'b' (group 'g'): token_signals.x is broken", e.getMessage());
         assertEquals(7, e.line());
         assertEquals("token_signals.x", e.field());
+        assertEquals("b", e.trajectoryId());
+        assertEquals("g", e.group());
         assertTrue(e.getCause() == re);
         // not tied to a trajectory: the current line
-        e = RolloutJsonl.mapped(new RolloutException("batch too big"), SRC, List.of("a"), List.of("g"), new int[] {3}, 9, "c", "g");
+        e = RolloutJsonlReader.mapped(new RolloutException("batch too big"), SRC, List.of("a"), List.of("g"), new int[] {3}, 9, "c", "g");
         assertEquals("rollouts.jsonl:9: trajectory 'c' (group 'g'): batch too big", e.getMessage());
+    }
+
+    @Test
+    void errorsCarryFileLineTrajectoryFieldAndValue() {
+        InputException e = assertThrows(InputException.class,
+                () -> read("{\"group\":\"g\",\"id\":\"a\",\"tokens\":1}", "{\"group\":\"p\",\"id\":\"b\",\"tokens\":2,\"outcome\":\"high\"}"));
+        assertEquals(SRC, e.source());
+        assertEquals(2, e.line());
+        assertEquals("b", e.trajectoryId());
+        assertEquals("p", e.group());
+        assertEquals("outcome", e.field());
+        assertTrue(e.value() != null && e.value().contains("high"), e.value());
     }
 }

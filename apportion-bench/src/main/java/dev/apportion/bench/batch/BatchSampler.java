@@ -82,6 +82,7 @@ public final class BatchSampler {
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
+        int[] spanDecision = new int[spanCount];
         float[] tokenTruth = new float[tokenCount];
         byte[] tokenLabel = new byte[tokenCount];
         long[] tokenKey = new long[tokenCount];
@@ -92,6 +93,7 @@ public final class BatchSampler {
         float[] value = new float[tokenCount];
         float[] pi2 = new float[tokenCount];
         java.util.Arrays.fill(spanKey, -1);
+        java.util.Arrays.fill(spanDecision, -1);
         java.util.Arrays.fill(tokenKey, -1);
         double[] returns = new double[n];
         boolean[] success = new boolean[n];
@@ -134,6 +136,8 @@ public final class BatchSampler {
                     int sa = m.pair(s, a);
                     reward += e.rewards()[first + j];
                     double aTrue = solution.q(sa) - solution.v(s);
+                    // V = sum pi*Q leaves rounding residue (|A| ~ 1e-16) where every action is worth the same
+                    if (Math.abs(aTrue) < EPS) aTrue = 0;
                     adv += aTrue;
                     biased |= m.prmBiased(sa);
                     ver += m.verifier(sa);
@@ -161,7 +165,7 @@ public final class BatchSampler {
                     float teach;
                     if (vs <= 0) teach = (float) lp;
                     else if (qs <= 0) teach = TEACHER_FLOOR;
-                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs));
+                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs) + noise(rng, sig.teacherNoise()));
                     teacher[t] = teach;
                     value[t] = (float) (solution.v(s) + noise(rng, sig.criticNoise()));
                     tokenTruth[t] = (float) aTrue;
@@ -185,15 +189,17 @@ public final class BatchSampler {
                 spanState[span] = state;
                 spanAgent[span] = m.agent(sFirst);
                 // a PRM scores a probability: clipped to [0, 1]
-                prm[span] = Math.max(0, Math.min(1, vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0)));
+                double prmRaw = vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0);
+                prm[span] = sig.prmClip() ? Math.max(0, Math.min(1, prmRaw)) : prmRaw;
                 ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
-                logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8);
+                logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8) + noise(rng, sig.infoGainNoise());
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
                 mcValue[span] = vFirst + noise(rng, Math.sqrt(solution.returnVariance(sFirst) / sig.mcSamples()));
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());
                 qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
                 cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
-                spanTruth[span] = (float) adv;
+                spanTruth[span] = Math.abs(adv) < EPS ? 0f : (float) adv;
+                spanDecision[span] = sFirst;
                 spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
                 spanKey[span] = key;
                 span++;
@@ -212,7 +218,7 @@ public final class BatchSampler {
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
                 spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, qValue, cfBaseline, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
-                tokenTruth, tokenLabel, tokenKey, returns, success);
+                spanDecision, tokenTruth, tokenLabel, tokenKey, returns, success);
     }
 
     private static double noise(SplittableRandom rng, double sd) {

@@ -47,11 +47,13 @@ public final class SampledBatch {
     final boolean hasEnvRewards;
     final boolean hasVerifier;
     private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
+    private Rollouts referenceView;
 
     // truth
     final float[] spanTruth;
     final byte[] spanLabel;
     final long[] spanKey;
+    final int[] spanDecision;
     final float[] tokenTruth;
     final byte[] tokenLabel;
     final long[] tokenKey;
@@ -64,7 +66,7 @@ public final class SampledBatch {
                  boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
                  double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, double[] qValue, double[] cfBaseline,
                  Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
-                 float[] spanTruth, byte[] spanLabel, long[] spanKey, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
+                 float[] spanTruth, byte[] spanLabel, long[] spanKey, int[] spanDecision, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
                  double[] returns, boolean[] success) {
         this.groupKey = groupKey;
         this.trajId = trajId;
@@ -90,6 +92,7 @@ public final class SampledBatch {
         this.spanTruth = spanTruth;
         this.spanLabel = spanLabel;
         this.spanKey = spanKey;
+        this.spanDecision = spanDecision;
         this.tokenTruth = tokenTruth;
         this.tokenLabel = tokenLabel;
         this.tokenKey = tokenKey;
@@ -112,6 +115,16 @@ public final class SampledBatch {
         return rollouts(TurnReward.ENV);
     }
 
+    /**
+     * The environment view plus the exact truth ({@code true_advantage} span and token signals),
+     * for the benchmark's reference estimators only: every other view leaves the truth out, so an
+     * estimator cannot read it however it is written.
+     */
+    public Rollouts referenceRollouts() {
+        if (referenceView == null) referenceView = build(TurnReward.ENV, true);
+        return referenceView;
+    }
+
     /** True when this batch can carry {@code view} (the verifier view needs a task with a verifier). */
     public boolean supports(TurnReward view) {
         return view != TurnReward.VERIFIER || hasVerifier;
@@ -126,13 +139,13 @@ public final class SampledBatch {
         Rollouts r = views.get(view);
         if (r == null) {
             if (!supports(view)) throw new IllegalArgumentException("the task has no step verifier");
-            r = build(view);
+            r = build(view, false);
             views.put(view, r);
         }
         return r;
     }
 
-    private Rollouts build(TurnReward view) {
+    private Rollouts build(TurnReward view, boolean withTruth) {
         RolloutsBuilder b = Rollouts.builder();
         int n = trajId.length;
         b.ensureCapacity(n, spanTokens.length, tokenKey.length);
@@ -142,7 +155,13 @@ public final class SampledBatch {
             // return (outcome + step rewards) into the outcome, so the estimator still sees it.
             double out = view == TurnReward.ENV ? outcome[i] : returns[i];
             int turns = 0;
-            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) turns++;
+            int lastPolicy = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
+                if (spanPolicy[s]) {
+                    turns++;
+                    lastPolicy = s;
+                }
+            }
             b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i])
                     .signal(Signals.REWARD_REFERENCE, baseline[i]).signal(Signals.DURATION, turns);
             int t0 = tok;
@@ -156,6 +175,7 @@ public final class SampledBatch {
                         case LOG_POTENTIAL_RATIO: r = logRatio[s]; break;
                         case VERIFIER: r = verifier[s]; break;
                         case PRM: r = prm[s]; break;
+                        case ENV_RETURN: r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0); break;
                         case ENV:
                         default: r = hasEnvRewards ? envReward[s] : Double.NaN;
                     }
@@ -170,11 +190,12 @@ public final class SampledBatch {
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.Q_VALUE, qValue[s]);
                     b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
-                    b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
+                    if (withTruth) b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];
             }
             for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
+                if (!withTruth && e.getKey().equals(Signals.TRUE_ADVANTAGE)) continue;
                 b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
             }
         }
@@ -193,6 +214,11 @@ public final class SampledBatch {
     /** Identity of the decision a span made (state and actions), for grouping repeated decisions. */
     public long[] spanKey() {
         return spanKey;
+    }
+
+    /** Latent state each policy span's decision was taken in (-1 on context spans): turns of the same decision. */
+    public int[] spanDecision() {
+        return spanDecision;
     }
 
     /** True advantage per token (0 on context tokens). */

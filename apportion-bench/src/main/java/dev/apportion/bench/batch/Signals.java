@@ -58,7 +58,7 @@ public final class Signals {
                 new Doc("span", "agent", "the acting agent (multi_agent only)"),
                 new Doc("span", PRM, "process reward model: true success probability after the turn, V_s(s'), + N(0, prm_noise^2) "
                         + "+ prm_bias when the action carries the exploitable feature (agentic: restate), which does not help; "
-                        + "clipped to [0, 1] (a PRM scores a probability)"),
+                        + "clipped to [0, 1] unless prm_clip=false. Noises scale with signal_noise (0 = privileged, exact)"),
                 new Doc("span", INFO_GAIN, "change of the true success probability over the turn, V_s(s') - V_s(s), "
                         + "+ N(0, info_gain_noise^2) (IGPO-style information gain with the exact success probability)"),
                 new Doc("span", VERIFIER, "step verifier (agentic): 1 iff the call is the next ground-truth tool call "
@@ -76,8 +76,9 @@ public final class Signals {
                 new Doc("token", "logprob", "log pi(a|s) of the sampling policy on policy tokens, 0 on context tokens"),
                 new Doc("token", "old_logprob", "equal to logprob (batches are sampled on-policy)"),
                 new Doc("token", "ref_logprob", "log-probability under the reference policy = the initial uniform policy"),
-                new Doc("token", "teacher_logprob", "privileged teacher: the policy conditioned on success, exact by Bayes, "
-                        + "log pi(a|s) + log Q_s(s,a) - log V_s(s); floored at -20; equal to logprob where V_s(s) = 0"),
+                new Doc("token", "teacher_logprob", "teacher: the policy conditioned on success by Bayes, "
+                        + "log pi(a|s) + log Q_s(s,a) - log V_s(s) + N(0, teacher_noise^2); floored at -20; equal to logprob where "
+                        + "V_s(s) = 0; exact only in the privileged configuration (signal_noise 0)"),
                 new Doc("token", "entropy", "entropy of pi(.|s) on policy tokens, 0 on context tokens"),
                 new Doc("token", "value", "critic: true V(s) (expected total return from the state before the token) "
                         + "+ N(0, critic_noise^2), independently per token; context tokens carry the value of the state they show"),

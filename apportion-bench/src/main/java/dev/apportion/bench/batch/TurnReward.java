@@ -12,6 +12,14 @@ import java.util.Locale;
 public enum TurnReward {
     /** The environment's step rewards (absent when the task pays none). */
     ENV,
+    /**
+     * verl-agent's layout: the environment's step rewards with the terminal outcome added to the
+     * last policy turn's reward (the success reward is the last step's environment reward), and
+     * the episode's whole return as the outcome (the episode score every step row carries). For
+     * estimators (GiGPO) whose episode score reads the outcome only, so that it equals the score
+     * the other estimators compute as outcome + step rewards.
+     */
+    ENV_RETURN,
     /** The information gain {@code V_s(s') − V_s(s)}; an exact 0 is stored as 1e-10, as IGPO's reward function does. */
     INFO_GAIN,
     /** The log-ratio of the success probability after and before the turn, {@code log(V_s(s') + 1e-8) − log(V_s(s) + 1e-8)} (SIOP). */
@@ -28,6 +36,6 @@ public enum TurnReward {
     /** Parses a wire name such as {@code info_gain}. */
     public static TurnReward parse(String s) {
         for (TurnReward t : values()) if (t.wireName().equals(s)) return t;
-        throw new IllegalArgumentException("unknown turn reward source '" + s + "' (expected env, info_gain, log_potential_ratio, verifier or prm)");
+        throw new IllegalArgumentException("unknown turn reward source '" + s + "' (expected env, env_return, info_gain, log_potential_ratio, verifier or prm)");
     }
 }

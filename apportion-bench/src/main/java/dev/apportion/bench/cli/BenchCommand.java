@@ -112,11 +112,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Prints the leaderboard, the claims and the run time. */
     static void printSummary(BenchResult r, PrintWriter out) {
-        out.println("Leaderboard (" + r.suite().name() + " suite; mean over tasks of per-task means; "
+        out.println("Leaderboard (" + r.suite().name() + " suite; mean over tasks of per-task means, leakage: median; 95% intervals in results.json; "
                 + r.suite().seeds() + " credit seeds, " + r.suite().learningSeeds() + " learning seeds)");
-        String fmt = "%-3s %-30s %5s %8s %8s %7s %8s %8s %8s %8s %9s%n";
-        out.printf(Locale.ROOT, fmt, "#", "estimator", "tasks", "rankcorr", "signagr", "auroc", "leakage", "noise", "learnAUC",
-                "final", "ms/batch");
+        String fmt = "%-3s %-30s %-10s %5s %8s %8s %8s %8s %7s %8s %8s %8s %9s%n";
+        out.printf(Locale.ROOT, fmt, "#", "estimator", "tier", "tasks", "rankcorr", "withinTr", "withinDc", "signagr", "auroc", "leakMed",
+                "learnAUC", "final", "ms/batch");
         int i = 1;
         List<String> none = new ArrayList<>();
         for (BenchResult.LeaderRow row : r.leaderboard()) {
@@ -126,8 +126,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Map<String, Double> m = row.means();
             Double ms = r.timing().msPerBatch().get(row.estimator());
-            out.printf(Locale.ROOT, fmt, i++, row.estimator(), row.tasks(), f(m.get("spearman")), f(m.get("sign_agreement")),
-                    f(m.get("auroc")), f(m.get("leakage")), f(m.get("credit_noise")), f(m.get("learn_auc")), f(m.get("final_success")),
+            out.printf(Locale.ROOT, fmt, i++, row.estimator(), row.tier(), row.tasks(), f(m.get("spearman_pooled")),
+                    f(m.get("spearman_within_trajectory")), f(m.get("spearman_within_decision")), f(m.get("sign_agreement")),
+                    f(m.get("auroc")), f(m.get("leakage_median")), f(m.get("learn_auc")), f(m.get("final_success")),
                     ms == null || ms.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", ms));
         }
         if (!none.isEmpty()) {

@@ -5,10 +5,10 @@ import dev.apportion.core.credit.EstimatorProvider;
 
 import java.util.List;
 
-/** Registers the benchmark's reference estimators {@code oracle} and {@code random} (see META-INF/services). */
+/** Registers the benchmark's reference estimators {@code oracle}, {@code trajectory_oracle} and {@code random} (see META-INF/services). */
 public final class BenchEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new OracleEstimator(), new RandomEstimator());
+        return List.of(new OracleEstimator(), new TrajectoryOracleEstimator(), new RandomEstimator());
     }
 }

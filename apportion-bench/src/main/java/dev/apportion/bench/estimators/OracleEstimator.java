@@ -29,7 +29,7 @@ import dev.apportion.core.rollout.Rollouts;
  * <p>Defaults: no parameters. Edge cases: context tokens and context spans get 0; a NaN span
  * truth is an error. Thread-safety: stateless.
  */
-public final class OracleEstimator implements Estimator {
+public final class OracleEstimator implements Estimator, BenchReference {
     private static final Descriptor DESCRIPTOR = Descriptor.builder("oracle")
             .title("Oracle (exact true advantage; benchmark reference)")
             .source("apportion benchmark protocol: exact Q(s,a) - V(s) by backward induction (docs/benchmark.md)")

@@ -49,12 +49,35 @@ public final class Learner {
      */
     public static LearningRun run(Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg,
                                   SplittableRandom rng) {
+        return run(task, estimator, params, view, cfg, RolloutCost.NONE, rng);
+    }
+
+    /**
+     * Runs one learning curve with the span rewards of {@code view}, charging the estimator's
+     * extra rollouts ({@code cost}) to the episode budget: the budget is
+     * {@code updates × groups × group_size} episodes; each update consumes its batch plus the
+     * extra rollouts, and training stops when the next update would exceed the budget. The curve
+     * keeps one point per budget step of {@code groups × group_size} episodes (the policy reached
+     * by then), so every estimator is scored on the same episode axis.
+     *
+     * @param rng random source for sampling (advanced)
+     * @throws RuntimeException what the estimator throws
+     */
+    public static LearningRun run(Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg,
+                                  RolloutCost cost, SplittableRandom rng) {
         Mdp m = task.mdp();
         TabularPolicy policy = TabularPolicy.uniform(m);
         double opt = Solution.optimalSuccess(m);
         double[] curve = new double[cfg.updates() + 1];
+        double[] ret = new double[cfg.updates() + 1];
         Solution sol = Solution.of(m, policy);
         curve[0] = sol.startSuccess();
+        ret[0] = sol.startValue();
+        double perUpdate = cfg.episodesPerUpdate();
+        double budget = perUpdate * cfg.updates();
+        double used = 0;
+        int point = 0;
+        int updatesRun = 0;
         double[] grad = new double[policy.featureCount() * Math.max(1, m.maxActions())];
         int width = Math.max(1, m.maxActions());
         long episodes = 0;
@@ -62,12 +85,17 @@ public final class Learner {
         double returns = 0;
         for (int u = 1; u <= cfg.updates(); u++) {
             SampledBatch batch = BatchSampler.sample(task, policy, sol, cfg.groups(), cfg.groupSize(), rng);
+            double spend = perUpdate + cost.extraEpisodes(batch, cfg.groups());
+            if (used + spend > budget + 1e-9) break;
+            used += spend;
+            updatesRun++;
             for (int i = 0; i < batch.returns().length; i++) {
                 episodes++;
                 returns += batch.returns()[i];
                 if (batch.success()[i]) successes++;
             }
-            Rollouts b = batch.rollouts(view);
+            Rollouts b = estimator instanceof dev.apportion.bench.estimators.BenchReference ? batch.referenceRollouts()
+                    : batch.rollouts(view);
             Credit c = estimator.assign(b, params, Execution.sequential());
             float[] adv = c.advantages();
             float[] w = c.lossWeights();
@@ -104,9 +132,25 @@ public final class Learner {
                 }
             }
             sol = Solution.of(m, policy);
-            curve[u] = sol.startSuccess();
+            // budget points passed by this update hold the policy as it was before the update
+            int reached = (int) Math.floor(used / perUpdate + 1e-9);
+            while (point + 1 < reached) {
+                point++;
+                curve[point] = curve[point - 1];
+                ret[point] = ret[point - 1];
+            }
+            if (reached > point) {
+                point = reached;
+                curve[point] = sol.startSuccess();
+                ret[point] = sol.startValue();
+            }
         }
-        return new LearningRun(curve, cfg.episodesPerUpdate(), opt, (double) successes / episodes, returns / episodes,
-                cfg.successThreshold() * opt);
+        while (point < cfg.updates()) {
+            point++;
+            curve[point] = curve[point - 1];
+            ret[point] = ret[point - 1];
+        }
+        return new LearningRun(curve, cfg.episodesPerUpdate(), opt, episodes == 0 ? 0 : (double) successes / episodes,
+                episodes == 0 ? 0 : returns / episodes, cfg.successThreshold() * opt, ret, updatesRun);
     }
 }

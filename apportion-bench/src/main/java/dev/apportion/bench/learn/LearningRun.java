@@ -10,9 +10,19 @@ package dev.apportion.bench.learn;
  * @param trainSuccessRate share of sampled training episodes that succeeded
  * @param trainAverageReturn mean total return of the sampled training episodes
  * @param threshold success probability that counts as solved (threshold × optimum)
+ * @param expectedReturn exact expected total return at the same evaluation points (read-only)
+ * @param updatesRun updates actually made: fewer than the points when extra rollouts used up the
+ *        episode budget (the curve then holds the last policy's value to the end of the budget)
  */
 public record LearningRun(double[] success, int episodesPerUpdate, double optimalSuccess, double trainSuccessRate,
-                          double trainAverageReturn, double threshold) {
+                          double trainAverageReturn, double threshold, double[] expectedReturn, int updatesRun) {
+    /** Mean exact expected return over the evaluation points after each update (the oracle's own target). */
+    public double returnAuc() {
+        double sum = 0;
+        for (int u = 1; u < expectedReturn.length; u++) sum += expectedReturn[u];
+        return sum / (expectedReturn.length - 1);
+    }
+
     /** Episodes consumed before reaching the threshold (censored at the budget), and whether it was reached. */
     public double episodesToThreshold() {
         for (int u = 0; u < success.length; u++) if (success[u] >= threshold) return (double) u * episodesPerUpdate;

@@ -24,12 +24,24 @@ import java.util.Map;
  *       turns (0 is perfect; outcome-only credit gives about 1); undefined (NaN) when the mean
  *       |credit| on decisive turns is below 1e-6 of the batch's largest |credit|.</li>
  * </ul>
- * Turn credit is the estimator's {@code spanAdvantages()} when given (and not NaN), else the
+ * <ul>
+ *   <li>{@code spearman_within_trajectory}: the rank correlation inside each trajectory,
+ *       averaged over trajectories (trajectory-constant credit scores 0 here, whatever the
+ *       horizon); {@code spearman_within_decision}: inside each latent decision state visited
+ *       several times with different outcomes of the choice, averaged over such states.</li>
+ * </ul>
+ * True advantages below 1e-9 in magnitude are exactly 0 (rounding residue of V = Σπ·Q is
+ * removed when the batch is sampled). Turn credit is the estimator's {@code spanAdvantages()} when given (and not NaN), else the
  * mean advantage over the turn's policy tokens.
  */
 public final class CreditMetrics {
+    /** Spearman within each trajectory, averaged over trajectories (not diluted by pooling across trajectories). */
+    public static final String WITHIN_TRAJECTORY = "spearman_within_trajectory";
+    /** Spearman among the turns taken in the same latent state, averaged over such decisions. */
+    public static final String WITHIN_DECISION = "spearman_within_decision";
     /** Metric names, in report order. */
-    public static final List<String> SPAN = List.of("spearman", "sign_agreement", "auroc", "leakage");
+    public static final List<String> SPAN = List.of("spearman", WITHIN_TRAJECTORY, WITHIN_DECISION, "sign_agreement", "auroc",
+            "leakage");
     /** Metrics repeated per token for token-level tasks. */
     public static final List<String> TOKEN = List.of("token_spearman", "token_sign_agreement", "token_auroc", "token_leakage");
     /** Across-batch metric. */
@@ -83,6 +95,8 @@ public final class CreditMetrics {
             lab[i] = batch.spanLabel()[ps[i]];
         }
         put(out, "", x, y, lab);
+        out.put(WITHIN_TRAJECTORY, withinTrajectory(b, sc, batch.spanTruth()));
+        out.put(WITHIN_DECISION, withinDecision(ps, sc, batch.spanTruth(), batch.spanDecision()));
         if (tokenLevel) {
             int[] pt = batch.policyTokens();
             double[] tx = new double[pt.length];
@@ -132,6 +146,74 @@ public final class CreditMetrics {
         // decisive credit indistinguishable from 0 (float noise) makes the ratio meaningless
         boolean defined = nd > 0 && ni > 0 && sumPos / nd > 1e-6 * scale && scale > 0;
         out.put(prefix + "leakage", defined ? (sumNeg / ni) / (sumPos / nd) : Double.NaN);
+    }
+
+    /**
+     * Mean over trajectories whose turns' true advantages are not all equal of the Spearman
+     * correlation of credit and truth among the trajectory's turns. Trajectory-constant credit
+     * scores 0; NaN when no trajectory qualifies.
+     */
+    static double withinTrajectory(Rollouts b, double[] sc, float[] truth) {
+        double sum = 0;
+        int n = 0;
+        double[] x = new double[16];
+        double[] y = new double[16];
+        for (int i = 0; i < b.trajectoryCount(); i++) {
+            int k = 0;
+            for (int s = b.spanStart(i); s < b.spanEnd(i); s++) {
+                if (!b.isPolicySpan(s)) continue;
+                if (k == x.length) {
+                    x = java.util.Arrays.copyOf(x, 2 * k);
+                    y = java.util.Arrays.copyOf(y, 2 * k);
+                }
+                x[k] = sc[s];
+                y[k++] = truth[s];
+            }
+            if (k < 2 || constant(y, k)) continue;
+            sum += Ranks.spearman(x, y, k);
+            n++;
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /**
+     * Mean over latent decision states visited at least twice with differing true advantages
+     * (different actions taken) of the Spearman correlation of credit and truth among those
+     * visits: does the credit order the alternatives at one decision correctly (what a policy
+     * gradient uses). NaN when no decision qualifies.
+     */
+    static double withinDecision(int[] policySpans, double[] sc, float[] truth, int[] decision) {
+        int n = policySpans.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = policySpans[i];
+        java.util.Arrays.sort(order, (p, q) -> decision[p] != decision[q] ? Integer.compare(decision[p], decision[q])
+                : Integer.compare(p, q));
+        double sum = 0;
+        int count = 0;
+        double[] x = new double[n];
+        double[] y = new double[n];
+        for (int i = 0; i < n; ) {
+            int j = i;
+            while (j < n && decision[order[j]] == decision[order[i]]) j++;
+            int k = j - i;
+            if (k >= 2 && decision[order[i]] >= 0) {
+                for (int q = 0; q < k; q++) {
+                    x[q] = sc[order[i + q]];
+                    y[q] = truth[order[i + q]];
+                }
+                if (!constant(y, k)) {
+                    sum += Ranks.spearman(x, y, k);
+                    count++;
+                }
+            }
+            i = j;
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    private static boolean constant(double[] y, int k) {
+        for (int i = 1; i < k; i++) if (y[i] != y[0]) return false;
+        return true;
     }
 
     private static double agentSpearman(Rollouts b, double[] sc, float[] truth) {

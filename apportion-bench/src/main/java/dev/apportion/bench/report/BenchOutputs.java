@@ -1,5 +1,6 @@
 package dev.apportion.bench.report;
 
+import dev.apportion.io.AtomicFiles;
 import dev.apportion.bench.run.BenchResult;
 
 import java.io.IOException;
@@ -7,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the three outputs of a run (results.json, results.csv, report.html) atomically into a directory. */
+/** Writes the outputs of a run (results.json, results.csv, report.html, leaderboard.svg) atomically into a directory. */
 public final class BenchOutputs {
     private BenchOutputs() {
     }
@@ -23,9 +24,11 @@ public final class BenchOutputs {
         Path json = outDir.resolve("results.json");
         Path csv = outDir.resolve("results.csv");
         Path html = outDir.resolve("report.html");
-        AtomicFiles.write(json, ResultsJson.render(r, request, cwd));
-        AtomicFiles.write(csv, ResultsCsv.render(r));
-        AtomicFiles.write(html, HtmlReport.render(tree));
-        return List.of(json, csv, html);
+        Path svg = outDir.resolve("leaderboard.svg");
+        AtomicFiles.writeString(json, ResultsJson.render(r, request, cwd));
+        AtomicFiles.writeString(csv, ResultsCsv.render(r));
+        AtomicFiles.writeString(html, HtmlReport.render(tree));
+        AtomicFiles.writeString(svg, LeaderboardChart.svg(tree));
+        return List.of(json, csv, html, svg);
     }
 }

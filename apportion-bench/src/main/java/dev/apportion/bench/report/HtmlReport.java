@@ -249,7 +249,9 @@ public final class HtmlReport {
         // ---------------------------------------------------------------- leaderboard
 
         static final Map<String, String> METRIC_LABELS = Map.ofEntries(
-                Map.entry("spearman", "rank corr."), Map.entry("sign_agreement", "sign agr."), Map.entry("auroc", "AUROC"),
+                Map.entry("spearman", "rank corr."), Map.entry("spearman_pooled", "rank corr. (pooled)"),
+                Map.entry("spearman_within_trajectory", "within traj."), Map.entry("spearman_within_decision", "within decision"),
+                Map.entry("leakage_median", "leakage (median)"), Map.entry("return_auc", "return AUC"), Map.entry("sign_agreement", "sign agr."), Map.entry("auroc", "AUROC"),
                 Map.entry("leakage", "leakage"), Map.entry("credit_noise", "credit noise"), Map.entry("learn_auc", "learn AUC"),
                 Map.entry("final_success", "final success"), Map.entry("token_spearman", "token rank corr."),
                 Map.entry("agent_spearman", "agent rank corr."));
@@ -275,12 +277,20 @@ public final class HtmlReport {
             b.append("<section class=\"top\" id=\"leaderboard\"><h2>Leaderboard</h2>\n");
             List<String> metrics = new ArrayList<>();
             for (Object o : rows) {
-                for (String k : map(o).keySet()) if (!k.equals("estimator") && !k.equals("tasks") && !metrics.contains(k)) metrics.add(k);
+                for (String k : map(o).keySet()) {
+                    if (!k.equals("estimator") && !k.equals("tasks") && !k.equals("tier") && !k.endsWith("_ci") && !metrics.contains(k)) {
+                        metrics.add(k);
+                    }
+                }
             }
             int n = leaderboardTasks;
             b.append("<p class=\"note\">Each number is the mean over the ").append(n).append(' ').append(esc(leaderboardScope))
-                    .append(" of the per-task mean over seeds. Rows are ordered by rank correlation with the exact ")
-                    .append("true advantage; click a column heading to sort. ↓ marks metrics where lower is better. ")
+                    .append(" of the per-task mean over seeds (leakage: the median over tasks); the small numbers are 95% intervals over ")
+                    .append("seeds. Rows are ordered by pooled rank correlation with the exact ")
+                    .append("true advantage, whatever their coverage; click a column heading to sort. ↓ marks metrics where lower is better. ")
+                    .append("<i>tier</i>: outcome = rewards only; observable = also log-probs, a noisy critic / PRM / teacher, a verifier ")
+                    .append("or extra rollouts (charged to the learning budget); privileged = exact solver quantities (references, or the ")
+                    .append("signal_noise = 0 configuration). ")
                     .append("<i>ms / batch</i> is wall-clock time of <code>assign()</code> and is not reproducible.</p>\n")
                     .append("<div class=\"legend\"><span><span class=\"badge oracle\">reference</span> oracle: exact credit, the ceiling</span>")
                     .append("<span><span class=\"badge random\">reference</span> random: noise, the floor</span>")
@@ -292,6 +302,7 @@ public final class HtmlReport {
             Map<String, Object> timing = map(map(t.get("timing")).get("assign_time_per_batch"));
             b.append("<div class=\"scroll\"><table class=\"num sortable lb\" id=\"leaderboard-table\"><thead><tr>")
                     .append("<th class=\"n\" data-type=\"num\" data-low=\"1\">#</th><th data-type=\"text\">estimator</th>")
+                    .append("<th data-type=\"text\" title=\"inputs used: outcome, observable or privileged\">tier</th>")
                     .append("<th class=\"n\" data-type=\"num\" title=\"leaderboard tasks the estimator could run on\">tasks</th>");
             for (String m : metrics) {
                 b.append("<th class=\"n\" data-type=\"num\"").append(lowerIsBetter(m) ? " data-low=\"1\"" : "")
@@ -320,14 +331,18 @@ public final class HtmlReport {
                         .append("<td class=\"est\" data-v=\"").append(esc(est)).append("\">").append(name(est));
                 if (k < n) b.append("<span class=\"badge few\" title=\"ran on ").append(k).append(" of ").append(n)
                         .append(" leaderboard tasks\">").append(k).append('/').append(n).append(" tasks</span>");
-                b.append("</td><td class=\"n\" data-v=\"").append(k).append("\">").append(k).append("</td>");
+                b.append("</td><td data-v=\"").append(esc(str(r.get("tier")))).append("\">").append(esc(str(r.get("tier")))).append("</td>");
+                b.append("<td class=\"n\" data-v=\"").append(k).append("\">").append(k).append("</td>");
                 for (String m : metrics) {
                     double v = num(r.get(m));
                     b.append("<td class=\"n");
                     if (!lowerIsBetter(m) && Double.isFinite(v)) {
                         b.append(" bar\" style=\"--w:").append(fmt(Math.max(0, Math.min(1, v)) * 100, 1)).append('%');
                     }
-                    b.append("\" data-v=\"").append(key(v)).append("\">").append(fmt(v, 3)).append("</td>");
+                    List<Object> ci = list(r.get(m + "_ci"));
+                    String ciText = ci.size() == 2 && Double.isFinite(num(ci.get(0)))
+                            ? "<br><span class=\"ci\">[" + fmt(num(ci.get(0)), 2) + ", " + fmt(num(ci.get(1)), 2) + "]</span>" : "";
+                    b.append("\" data-v=\"").append(key(v)).append("\">").append(fmt(v, 3)).append(ciText).append("</td>");
                 }
                 double ms = num(map(timing.get(est)).get("ms_per_batch"));
                 b.append("<td class=\"n\" data-v=\"").append(key(ms)).append("\">").append(fmt(ms, 2)).append("</td></tr>\n");
@@ -354,6 +369,8 @@ public final class HtmlReport {
                 case "less" -> "A − B &lt; 0";
                 case "decreasing" -> "first − last &gt; 0 (decreasing)";
                 case "increasing" -> "first − last &lt; 0 (increasing)";
+                case "did_greater" -> "(A last − first) − (B last − first) &gt; 0";
+                case "did_less" -> "(A last − first) − (B last − first) &lt; 0";
                 default -> esc(expect);
             };
         }
@@ -396,7 +413,7 @@ public final class HtmlReport {
                     scale = Math.max(scale, Math.abs(num(d.get("mean"))));
                     for (Object x : list(d.get("ci95"))) if (Double.isFinite(num(x))) scale = Math.max(scale, Math.abs(num(x)));
                 }
-                boolean positive = expect.equals("greater") || expect.equals("decreasing");
+                boolean positive = expect.equals("greater") || expect.equals("decreasing") || expect.equals("did_greater");
                 for (int k = 0; k < rows.size(); k++) {
                     Map<String, Object> r = map(rows.get(k));
                     if (k > 0) b.append("<tr>");
@@ -411,7 +428,8 @@ public final class HtmlReport {
                             .append(fmtSmall(lo)).append(", ").append(fmtSmall(hi)).append("]</span></td>")
                             .append("<td>").append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict)).append("</td>")
                             .append("<td><span class=\"status ").append(esc(verdict.replace(' ', '-'))).append("\">").append(esc(verdict))
-                            .append("</span></td></tr>\n");
+                            .append("</span><br><span class=\"ci\">p = ").append(fmtSmall(num(r.get("p_value"))))
+                            .append(", Holm p = ").append(fmtSmall(num(r.get("p_holm")))).append("</span></td></tr>\n");
                 }
             }
             b.append("</tbody></table></div></section>\n");

@@ -1,5 +1,6 @@
 package dev.apportion.bench.report;
 
+import dev.apportion.io.BuildInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,14 +8,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
-/** Version and git commit for provenance (no external process: the commit is read from the .git directory). */
+/**
+ * Version and git commit for provenance: the build's ({@link BuildInfo}, generated when
+ * apportion-io is built), not whatever checkout the bench happens to run in.
+ */
 public final class Provenance {
     private Provenance() {
     }
 
     /** The apportion version (from the build), or "unknown". */
     public static String version() {
-        return property("version", "unknown");
+        return BuildInfo.current().version();
+    }
+
+    /** The git commit the running build was made from ({@code -dirty} when its tree had changes), or null when unknown. */
+    public static String buildCommit() {
+        BuildInfo b = BuildInfo.current();
+        return BuildInfo.UNKNOWN.equals(b.commit()) ? null : b.commitDescribed();
     }
 
     /** The Chart.js version bundled in the report. */

@@ -40,7 +40,7 @@ public final class ResultsJson {
      * The JSON text.
      *
      * @param request the user's request (suite, filters, seeds) for provenance
-     * @param workDir directory whose git commit is recorded
+     * @param workDir the working directory (the recorded commit is the build's, see {@link Provenance#buildCommit()})
      */
     public static String render(BenchResult r, Map<String, Object> request, Path workDir) {
         try {
@@ -57,7 +57,7 @@ public final class ResultsJson {
         root.put("format_version", FORMAT_VERSION);
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("apportion_version", Provenance.version());
-        prov.put("git_commit", Provenance.gitCommit(workDir));
+        prov.put("git_commit", Provenance.buildCommit());
         prov.put("java_version", System.getProperty("java.specification.version"));
         prov.put("root_seed", r.rootSeed());
         prov.put("seed_derivation", "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "
@@ -80,6 +80,7 @@ public final class ResultsJson {
             m.put("requires", e.requires());
             m.put("span_reward_carries", e.turnReward());
             m.put("span_reward_why", e.turnRewardWhy());
+            m.put("reference", e.reference());
             ests.add(m);
         }
         root.put("estimators", ests);
@@ -90,8 +91,16 @@ public final class ResultsJson {
         for (BenchResult.LeaderRow row : r.leaderboard()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("estimator", row.estimator());
+            m.put("tier", row.tier());
             m.put("tasks", row.tasks());
-            for (Map.Entry<String, Double> e : row.means().entrySet()) m.put(e.getKey(), num(e.getValue()));
+            for (Map.Entry<String, Double> e : row.means().entrySet()) {
+                m.put(e.getKey(), num(e.getValue()));
+                double[] ci = row.ci().get(e.getKey());
+                List<Object> c = new ArrayList<>();
+                c.add(num(ci == null ? Double.NaN : ci[0]));
+                c.add(num(ci == null ? Double.NaN : ci[1]));
+                m.put(e.getKey() + "_ci", c);
+            }
             board.add(m);
         }
         root.put("leaderboard", board);
@@ -173,6 +182,13 @@ public final class ResultsJson {
                 if (l.reason() != null) o.put("reason", l.reason());
                 if (l.status().equals("ok")) {
                     o.put("optimal_success", num(l.optimalSuccess()));
+                    o.put("learning_rate", num(l.learningRate()));
+                    if (!l.tuning().isEmpty()) {
+                        Map<String, Object> tu = new LinkedHashMap<>();
+                        for (Map.Entry<Double, Double> t : l.tuning().entrySet()) tu.put(String.valueOf(t.getKey()), num(t.getValue()));
+                        o.put("tuning_learn_auc_by_rate", tu);
+                    }
+                    if (!l.rolloutCost().isEmpty()) o.put("extra_rollouts_charged", l.rolloutCost());
                     o.put("episodes_per_update", l.episodesPerUpdate());
                     Map<String, Object> ms = new LinkedHashMap<>();
                     for (Map.Entry<String, Summary> s : l.metrics().entrySet()) ms.put(s.getKey(), summary(s.getValue()));
@@ -245,6 +261,8 @@ public final class ResultsJson {
             o.put("comparison", row.label());
             o.put("task", row.config());
             o.put("difference", summary(row.difference()));
+            o.put("p_value", num(row.p()));
+            o.put("p_holm", num(row.pHolm()));
             o.put("verdict", row.verdict());
             Map<String, Object> means = new LinkedHashMap<>();
             for (Map.Entry<String, Double> e : row.means().entrySet()) means.put(e.getKey(), num(e.getValue()));

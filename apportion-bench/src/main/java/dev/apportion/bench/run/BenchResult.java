@@ -29,7 +29,7 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
     /** An estimator configuration and its descriptor facts. */
     public record EstimatorInfo(EstimatorRef ref, String id, String title, String source, String granularity,
                                 String methodology, String fidelity, Map<String, Object> params, List<String> requires,
-                                String turnReward, String turnRewardWhy) {
+                                String turnReward, String turnRewardWhy, boolean reference) {
     }
 
     /**
@@ -60,7 +60,8 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
 
     /** Learning of one estimator on one config; {@code curve[u]} summarises the success after u updates. */
     public record LearnOutcome(String status, String reason, Map<String, Summary> metrics, List<Summary> curve,
-                               int episodesPerUpdate, double optimalSuccess) {
+                               int episodesPerUpdate, double optimalSuccess, double learningRate, Map<Double, Double> tuning,
+                               Map<String, Object> rolloutCost) {
     }
 
     /** A bsuite experiment score of one estimator over a sweep. */
@@ -69,7 +70,12 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
     }
 
     /** One verdict row of a claim. */
-    public record ClaimRow(String label, String config, Summary difference, String verdict, Map<String, Double> means) {
+    public record ClaimRow(String label, String config, Summary difference, String verdict, Map<String, Double> means,
+                           double p, double pHolm) {
+        /** This row with its Holm-adjusted p-value and the verdict it implies. */
+        public ClaimRow withHolm(double adjusted, String newVerdict) {
+            return new ClaimRow(label, config, difference, newVerdict, means, p, adjusted);
+        }
     }
 
     /** A claim's verdict. */
@@ -81,7 +87,7 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
     }
 
     /** A leaderboard row: mean over leaderboard configs of each metric's config mean. */
-    public record LeaderRow(String estimator, int tasks, Map<String, Double> means) {
+    public record LeaderRow(String estimator, String tier, int tasks, Map<String, Double> means, Map<String, double[]> ci) {
     }
 
     /** A heat-strip example: a few trajectories' turn credit next to the truth. */

@@ -22,9 +22,16 @@ import java.util.Map;
  *       seed, is expected above / below 0, on every sweep point.</li>
  *   <li>{@code decreasing} / {@code increasing}: for every listed estimator, the metric at the
  *       first sweep value minus the metric at the last, paired by seed, is expected above / below 0.</li>
+ *   <li>{@code did_greater} / {@code did_less}: difference-in-differences — the first
+ *       estimator's change from the first to the last sweep value minus the second's,
+ *       {@code (a_last − a_first) − (b_last − b_first)}, paired by seed, expected above / below 0
+ *       (e.g. what an exploitable bias costs each of two forms).</li>
  * </ul>
- * Verdict per row: {@code holds} when the 95% interval of the difference lies on the expected
- * side of 0, {@code contradicted} when it lies on the other side, {@code inconclusive} otherwise;
+ * Verdict per row (Holm-corrected across every row of every claim of the run): {@code holds} when
+ * the paired t-test rejects 0 at 5% after correction with the difference on the expected side,
+ * {@code contradicted} when it rejects with the difference on the other side, {@code inconclusive}
+ * otherwise. A claim holds when all its rows hold, is contradicted when all are contradicted, is
+ * {@code mixed} when rows hold and others are contradicted, else inconclusive (symmetric);
  * {@code estimator not available} when an estimator is not registered.
  *
  * @param id claim id
@@ -40,12 +47,15 @@ import java.util.Map;
  */
 public record Claim(String id, String statement, String source, String family, Map<String, Object> knobs, String sweepKnob,
                     List<Object> sweepValues, List<EstimatorRef> estimators, String metric, String expect) {
-    public static final List<String> EXPECT = List.of("greater", "less", "decreasing", "increasing");
+    public static final List<String> EXPECT = List.of("greater", "less", "decreasing", "increasing", "did_greater", "did_less");
 
     public Claim {
         if (!EXPECT.contains(expect)) throw new IllegalArgumentException("claim '" + id + "': expect must be one of " + EXPECT + ", got '" + expect + "'");
         if ((expect.equals("greater") || expect.equals("less")) && estimators.size() != 2) {
             throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' compares exactly 2 estimators, got " + estimators.size());
+        }
+        if (expect.startsWith("did_") && (estimators.size() != 2 || sweepKnob == null || sweepValues.size() < 2)) {
+            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' compares 2 estimators over a sweep of at least 2 values");
         }
         if ((expect.equals("decreasing") || expect.equals("increasing")) && (sweepKnob == null || sweepValues.size() < 2)) {
             throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' needs a sweep with at least 2 values");

@@ -53,11 +53,9 @@ import java.util.concurrent.Future;
  * unit. Only {@link BenchResult#timing()} varies between runs with the same seed.
  */
 public final class Runner {
-    private static final int EXAMPLE_TURNS = 40;
-    private static final EstimatorInputs INPUTS = EstimatorInputs.builtIn();
     /** Learning metric names, in report order. */
     public static final List<String> LEARNING_METRICS = List.of("learn_auc", "final_success", "episodes_to_threshold",
-            "reached_threshold", "train_success_rate", "train_avg_return");
+            "reached_threshold", "train_success_rate", "train_avg_return", "return_auc");
 
     private Runner() {
     }
@@ -81,532 +79,142 @@ public final class Runner {
         }
     }
 
-    /** A config to run, with the estimators each phase needs. */
-    private static final class Plan {
-        final String id;
-        final String entry;
-        final TaskFamily family;
-        final Knobs knobs;
-        final boolean inSuite;
-        final boolean leaderboard;
-        final String bsuite;
-        final Set<String> creditLabels = new LinkedHashSet<>();
-        final Set<String> learnLabels = new LinkedHashSet<>();
-        final Map<String, String> inapplicable = new LinkedHashMap<>();
-        List<String> metrics;
-        boolean tokenLevel;
-        boolean agents;
-
-        Plan(String id, String entry, TaskFamily family, Knobs knobs, boolean inSuite, boolean leaderboard, String bsuite) {
-            this.id = id;
-            this.entry = entry;
-            this.family = family;
-            this.knobs = knobs;
-            this.inSuite = inSuite;
-            this.leaderboard = leaderboard;
-            this.bsuite = bsuite;
-        }
-    }
-
-    /** Per (config, seed) credit-quality output. */
-    private static final class CreditSeed {
-        final Map<String, double[]> values = new LinkedHashMap<>(); // label -> metric values
-        final Map<String, String> errors = new LinkedHashMap<>();
-        final Map<String, long[]> nanos = new LinkedHashMap<>();   // label -> {nanos, batches}
-        Map<String, Object> instance;
-        Map<String, Object> metadata;
-        BenchResult.Example example;
-    }
-
-    /** Runs everything. */
+    /**
+     * Runs everything, in four stages: {@link Planning} (configurations, applicability, tiers),
+     * execution units ({@link Units}: credit quality per config × seed, learning-rate tuning on
+     * seeds disjoint from the reported ones, then the reported learning runs), {@link Aggregation}
+     * (summaries, skips, the {@link Leaderboard}) and {@link ClaimEvaluator claims}.
+     */
     public static BenchResult run(Options o) {
         long t0 = System.nanoTime();
         Suite suite = o.suite();
-        EstimatorRegistry reg = o.registry();
-        Map<String, EstimatorRef.Resolved> resolved = new LinkedHashMap<>();
-        List<EstimatorRef> suiteRefs = new ArrayList<>();
-        if (o.estimators() == null) {
-            for (String id : reg.ids()) suiteRefs.add(EstimatorRef.parse(id));
-        } else {
-            suiteRefs.addAll(o.estimators());
-        }
-        for (EstimatorRef r : suiteRefs) resolved.put(r.label(), r.resolve(reg));
-
-        // ---- configs ----------------------------------------------------------------------
-        Map<String, Plan> byKey = new LinkedHashMap<>();   // canonical knobs -> first plan (claims reuse suite runs)
-        Map<String, Plan> plansById = new LinkedHashMap<>();
-        Set<String> filter = o.taskFilter() == null ? null : new LinkedHashSet<>(o.taskFilter());
-        Set<String> usedFilter = new LinkedHashSet<>();
-        for (TaskEntry e : suite.tasks()) {
-            if (filter != null) {
-                boolean keep = filter.contains(e.id()) || filter.contains(e.family());
-                if (!keep) continue;
-                if (filter.contains(e.id())) usedFilter.add(e.id());
-                if (filter.contains(e.family())) usedFilter.add(e.family());
-            }
-            TaskFamily f = TaskFamilies.get(e.family());
-            List<Object> values = e.sweepKnob() == null ? Collections.singletonList(null) : e.sweepValues();
-            for (Object v : values) {
-                Map<String, Object> k = new LinkedHashMap<>(e.knobs());
-                String id = e.id();
-                if (v != null) {
-                    k.put(e.sweepKnob(), v);
-                    id = e.id() + "[" + e.sweepKnob() + "=" + v + "]";
-                }
-                Knobs knobs = f.knobs(k);
-                Plan p = new Plan(id, e.id(), f, knobs, true, e.leaderboard(), e.bsuite());
-                if (plansById.containsKey(id)) {
-                    throw new IllegalArgumentException("suite '" + suite.name() + "': task id '" + id + "' appears twice");
-                }
-                plansById.put(id, p);
-                byKey.putIfAbsent(knobs.canonical(), p);
-                p.creditLabels.addAll(resolved.keySet());
-                if (e.learning()) p.learnLabels.addAll(resolved.keySet());
-            }
-        }
-        if (filter != null) {
-            Set<String> unknown = new LinkedHashSet<>(filter);
-            unknown.removeAll(usedFilter);
-            if (!unknown.isEmpty()) {
-                Set<String> known = new LinkedHashSet<>();
-                for (TaskEntry e : suite.tasks()) {
-                    known.add(e.id());
-                    known.add(e.family());
-                }
-                throw new IllegalArgumentException("--tasks: unknown task " + unknown + " in suite '" + suite.name() + "'; known: "
-                        + String.join(", ", known));
-            }
-        }
-
-        // ---- claims -----------------------------------------------------------------------
-        Map<Claim, List<Plan>> claimPlans = new LinkedHashMap<>();
-        Map<Claim, String> claimBlocked = new LinkedHashMap<>();
-        for (Claim c : o.claims()) {
-            List<String> missing = new ArrayList<>();
-            for (EstimatorRef r : c.estimators()) {
-                if (!reg.has(r.id())) missing.add(r.id());
-            }
-            if (!missing.isEmpty()) {
-                claimBlocked.put(c, "estimator not available: " + String.join(", ", missing) + " (not registered)");
-                continue;
-            }
-            if (filter != null && !filter.contains(c.family())) {
-                claimBlocked.put(c, "not run: family '" + c.family() + "' filtered out by --tasks");
-                continue;
-            }
-            boolean learn = LEARNING_METRICS.contains(c.metric());
-            TaskFamily f = TaskFamilies.get(c.family());
-            List<Plan> plans = new ArrayList<>();
-            List<Object> values = c.sweepKnob() == null ? Collections.singletonList(null) : c.sweepValues();
-            try {
-                for (EstimatorRef r : c.estimators()) {
-                    if (!resolved.containsKey(r.label())) resolved.put(r.label(), r.resolve(reg));
-                }
-                for (Object v : values) {
-                    Map<String, Object> k = new LinkedHashMap<>(c.knobs());
-                    String id = "claim:" + c.id();
-                    if (v != null) {
-                        k.put(c.sweepKnob(), v);
-                        id += "[" + c.sweepKnob() + "=" + v + "]";
-                    }
-                    Knobs knobs = f.knobs(k);
-                    Plan p = byKey.get(knobs.canonical());
-                    if (p == null) {
-                        p = new Plan(id, "claim:" + c.id(), f, knobs, false, false, null);
-                        byKey.put(knobs.canonical(), p);
-                        plansById.put(id, p);
-                    }
-                    for (EstimatorRef r : c.estimators()) {
-                        p.creditLabels.add(r.label());
-                        if (learn) p.learnLabels.add(r.label());
-                    }
-                    plans.add(p);
-                }
-                claimPlans.put(c, plans);
-            } catch (IllegalArgumentException ex) {
-                claimBlocked.put(c, "configuration error: " + ex.getMessage());
-            }
-        }
-        List<Plan> plans = new ArrayList<>(plansById.values());
-
-        // ---- applicability ----------------------------------------------------------------
-        for (Plan p : plans) {
-            SeedStreams ss = new SeedStreams(o.rootSeed(), p.knobs.canonical(), 0);
-            Task task = p.family.create(p.knobs, ss.instance);
-            Mdp m = task.mdp();
-            p.tokenLevel = m.tokensPerTurn() > 1;
-            p.agents = m.hasAgents();
-            List<String> metrics = new ArrayList<>(CreditMetrics.SPAN);
-            metrics.add(CreditMetrics.NOISE);
-            if (p.tokenLevel) metrics.addAll(CreditMetrics.TOKEN);
-            if (p.agents) metrics.add(CreditMetrics.AGENT);
-            p.metrics = metrics;
-            TabularPolicy uni = TabularPolicy.uniform(m);
-            SampledBatch probe = BatchSampler.sample(task, uni, Solution.of(m, uni), 1, 2, new SplittableRandom(1));
-            Set<String> all = new LinkedHashSet<>(p.creditLabels);
-            all.addAll(p.learnLabels);
-            for (String label : all) {
-                EstimatorRef.Resolved e = resolved.get(label);
-                EstimatorInputs.Entry in = INPUTS.of(e.estimator().id());
-                if (!probe.supports(in.source())) {
-                    p.inapplicable.put(label, "task has no step verifier, which '" + e.estimator().id() + "' needs as its turn reward");
-                    continue;
-                }
-                List<String> miss = Requirements.missing(e.estimator().descriptor(), probe.rollouts(in.source()));
-                if (!miss.isEmpty()) p.inapplicable.put(label, "task does not provide " + String.join("; ", miss));
-            }
-        }
-
-        // ---- units ------------------------------------------------------------------------
-        List<Runnable> units = new ArrayList<>();
-        CreditSeed[][] creditOut = new CreditSeed[plans.size()][suite.seeds()];
-        Map<String, LearningRun[]> learnOut = new TreeMap<>();
-        Map<String, String[]> learnErr = new TreeMap<>();
+        Planning.Result plan = Planning.plan(o);
+        List<Plan> plans = plan.plans;
+        Map<String, EstimatorRef.Resolved> resolved = plan.resolved;
         Progress prog = o.progress();
+
+        // ---- stage 2a: credit units and learning-rate tuning units ----------------------------
+        List<Runnable> units = new ArrayList<>();
+        Units.CreditSeed[][] creditOut = new Units.CreditSeed[plans.size()][suite.seeds()];
         for (int pi = 0; pi < plans.size(); pi++) {
             Plan p = plans.get(pi);
             for (int si = 0; si < suite.seeds(); si++) {
                 final int fp = pi;
                 final int fs = si;
                 units.add(() -> {
-                    creditOut[fp][fs] = creditUnit(p, fs, o, resolved);
+                    creditOut[fp][fs] = Units.credit(p, fs, o, resolved);
                     prog.advance(p.id + " credit seed " + fs);
                 });
             }
         }
+        List<Double> grid = suite.learningRateGrid();
+        boolean tune = grid.size() > 1 && suite.tuningSeeds() > 0;
+        List<Map<String, Aggregation.LearnCell>> cells = new ArrayList<>();
+        Map<String, double[][]> tuningAuc = new LinkedHashMap<>(); // plan id \0 label -> [grid][seed]
         for (Plan p : plans) {
+            Map<String, Aggregation.LearnCell> m = new LinkedHashMap<>();
+            cells.add(m);
             for (String label : p.learnLabels) {
                 if (p.inapplicable.containsKey(label)) continue;
-                LearningRun[] runs = new LearningRun[suite.learningSeeds()];
-                String[] errs = new String[suite.learningSeeds()];
-                learnOut.put(p.id + "\u0000" + label, runs);
-                learnErr.put(p.id + "\u0000" + label, errs);
+                Aggregation.LearnCell cell = new Aggregation.LearnCell();
+                cell.lr = suite.learning().learningRate();
+                cell.cost = Planning.cost(resolved.get(label), p.knobs);
+                m.put(label, cell);
+                if (!tune) continue;
+                double[][] auc = new double[grid.size()][suite.tuningSeeds()];
+                tuningAuc.put(p.id + "\u0000" + label, auc);
+                for (int g = 0; g < grid.size(); g++) {
+                    for (int si = 0; si < suite.tuningSeeds(); si++) {
+                        final int fg = g;
+                        final int fs = si;
+                        units.add(() -> {
+                            try {
+                                auc[fg][fs] = Units.learn(p, label, grid.get(fg), Units.TUNING_SEED_OFFSET + fs, o, resolved).auc();
+                            } catch (RuntimeException ex) {
+                                auc[fg][fs] = Double.NaN;
+                            }
+                            prog.advance(p.id + " tuning " + label);
+                        });
+                    }
+                }
+            }
+        }
+        int reportedUnits = 0;
+        for (Map<String, Aggregation.LearnCell> m : cells) reportedUnits += m.size() * suite.learningSeeds();
+        prog.start(units.size() + reportedUnits);
+        execute(units, o.threads());
+
+        // ---- stage 2b: reported learning runs at each estimator's chosen rate ------------------
+        units.clear();
+        for (int pi = 0; pi < plans.size(); pi++) {
+            Plan p = plans.get(pi);
+            for (Map.Entry<String, Aggregation.LearnCell> en : cells.get(pi).entrySet()) {
+                String label = en.getKey();
+                Aggregation.LearnCell cell = en.getValue();
+                if (tune) chooseRate(cell, grid, tuningAuc.get(p.id + "\u0000" + label));
+                cell.runs = new LearningRun[suite.learningSeeds()];
+                cell.errors = new String[suite.learningSeeds()];
                 for (int si = 0; si < suite.learningSeeds(); si++) {
                     final int fs = si;
                     units.add(() -> {
                         try {
-                            runs[fs] = learnUnit(p, label, fs, o, resolved);
+                            cell.runs[fs] = Units.learn(p, label, cell.lr, fs, o, resolved);
                         } catch (RuntimeException ex) {
-                            errs[fs] = message(ex);
+                            cell.errors[fs] = message(ex);
                         }
                         prog.advance(p.id + " learning " + label + " seed " + fs);
                     });
                 }
             }
         }
-        prog.start(units.size());
         execute(units, o.threads());
         prog.finish();
 
-        // ---- aggregate --------------------------------------------------------------------
-        List<ConfigResult> configs = new ArrayList<>();
-        Map<String, Map<String, CreditOutcome>> credit = new LinkedHashMap<>();
-        Map<String, Map<String, LearnOutcome>> learning = new LinkedHashMap<>();
-        List<BenchResult.Skip> skipped = new ArrayList<>();
-        Map<String, long[]> timing = new TreeMap<>();
-        for (int pi = 0; pi < plans.size(); pi++) {
-            Plan p = plans.get(pi);
-            CreditSeed[] seeds = creditOut[pi];
-            List<Map<String, Object>> inst = new ArrayList<>();
-            List<Long> seedList = new ArrayList<>();
-            for (int si = 0; si < seeds.length; si++) {
-                inst.add(seeds[si].instance);
-                seedList.add(SeedStreams.seedFor(o.rootSeed(), p.knobs.canonical(), si));
-                for (Map.Entry<String, long[]> e : seeds[si].nanos.entrySet()) {
-                    long[] acc = timing.computeIfAbsent(e.getKey(), k -> new long[2]);
-                    acc[0] += e.getValue()[0];
-                    acc[1] += e.getValue()[1];
-                }
-            }
-            configs.add(new ConfigResult(p.id, p.entry, p.family.id(), p.knobs.values(), p.knobs.explicit(), p.inSuite, p.leaderboard,
-                    p.bsuite, seeds[0].metadata, inst, seedList, p.metrics, seeds[0].example));
-            Map<String, CreditOutcome> cmap = new LinkedHashMap<>();
-            for (String label : p.creditLabels) {
-                if (p.inapplicable.containsKey(label)) {
-                    cmap.put(label, new CreditOutcome("skipped", p.inapplicable.get(label), Map.of()));
-                    skipped.add(new BenchResult.Skip(p.id, label, "credit", p.inapplicable.get(label)));
-                    continue;
-                }
-                String err = null;
-                for (CreditSeed cs : seeds) {
-                    if (cs.errors.containsKey(label)) {
-                        err = cs.errors.get(label);
-                        break;
-                    }
-                }
-                if (err != null) {
-                    cmap.put(label, new CreditOutcome("error", err, Map.of()));
-                    skipped.add(new BenchResult.Skip(p.id, label, "credit", "error: " + err));
-                    continue;
-                }
-                Map<String, Summary> ms = new LinkedHashMap<>();
-                for (int mi = 0; mi < p.metrics.size(); mi++) {
-                    double[] v = new double[seeds.length];
-                    for (int si = 0; si < seeds.length; si++) v[si] = seeds[si].values.get(label)[mi];
-                    ms.put(p.metrics.get(mi), Summary.of(v));
-                }
-                cmap.put(label, new CreditOutcome("ok", null, ms));
-            }
-            credit.put(p.id, cmap);
-            Map<String, LearnOutcome> lmap = new LinkedHashMap<>();
-            for (String label : p.learnLabels) {
-                if (p.inapplicable.containsKey(label)) {
-                    lmap.put(label, new LearnOutcome("skipped", p.inapplicable.get(label), Map.of(), List.of(), 0, Double.NaN));
-                    continue;
-                }
-                LearningRun[] runs = learnOut.get(p.id + "\u0000" + label);
-                String[] errs = learnErr.get(p.id + "\u0000" + label);
-                String err = null;
-                for (String e : errs) {
-                    if (e != null) {
-                        err = e;
-                        break;
-                    }
-                }
-                if (err != null) {
-                    lmap.put(label, new LearnOutcome("error", err, Map.of(), List.of(), 0, Double.NaN));
-                    skipped.add(new BenchResult.Skip(p.id, label, "learning", "error: " + err));
-                    continue;
-                }
-                lmap.put(label, summarise(runs));
-            }
-            if (!lmap.isEmpty()) learning.put(p.id, lmap);
-        }
-
+        // ---- stage 3: aggregation --------------------------------------------------------------
+        Aggregation agg = new Aggregation();
+        for (int pi = 0; pi < plans.size(); pi++) agg.add(plans.get(pi), creditOut[pi], cells.get(pi), o.rootSeed());
         List<EstimatorInfo> infos = new ArrayList<>();
         for (EstimatorRef.Resolved r : resolved.values()) {
             var d = r.estimator().descriptor();
             List<String> req = new ArrayList<>();
             for (SignalRequirement sr : d.requires()) req.add(sr.toString());
-            EstimatorInputs.Entry in = INPUTS.of(d.id());
+            EstimatorInputs.Entry in = Planning.INPUTS.of(d.id());
             infos.add(new EstimatorInfo(r.ref(), d.id(), d.title(), d.source(), d.granularity().wireName(), d.methodology().wireName(),
-                    d.fidelity().wireName(), r.params().values(), req, in.source().wireName(), in.why()));
+                    d.fidelity().wireName(), r.params().values(), req, in.source().wireName(), in.why(),
+                    r.estimator() instanceof dev.apportion.bench.estimators.BenchReference));
         }
+        List<BenchResult.BsuiteScore> bsuite = Bsuite.scores(suite, agg.configs, agg.learning);
 
-        List<BenchResult.BsuiteScore> bsuite = Bsuite.scores(suite, configs, learning);
-        List<ClaimOutcome> claims = new ArrayList<>();
-        for (Claim c : o.claims()) {
-            if (claimBlocked.containsKey(c)) {
-                String why = claimBlocked.get(c);
-                claims.add(new ClaimOutcome(c, why.startsWith("estimator not available") ? "estimator not available"
-                        : why.startsWith("not run") ? "not run" : "error", why, List.of()));
-            } else {
-                claims.add(evaluate(c, claimPlans.get(c), credit, learning));
-            }
+        // ---- stage 4: claims and leaderboard -------------------------------------------------
+        List<ClaimOutcome> claims = ClaimEvaluator.evaluateAll(o.claims(), plan, agg.credit, agg.learning);
+        Map<String, String> tiers = new LinkedHashMap<>();
+        for (Plan p : plans) {
+            if (!p.inSuite) continue;
+            for (Map.Entry<String, String> t : p.tiers.entrySet()) tiers.merge(t.getKey(), t.getValue(), Tiers::max);
         }
-        List<BenchResult.LeaderRow> board = Leaderboard.rows(configs, credit, learning, suiteRefs);
+        List<BenchResult.LeaderRow> board = Leaderboard.rows(agg.configs, agg.credit, agg.learning, plan.suiteRefs, tiers);
         Map<String, Double> ms = new TreeMap<>();
         Map<String, Long> nb = new TreeMap<>();
-        for (Map.Entry<String, long[]> e : timing.entrySet()) {
+        for (Map.Entry<String, long[]> e : agg.timing.entrySet()) {
             ms.put(e.getKey(), e.getValue()[1] == 0 ? Double.NaN : e.getValue()[0] / 1e6 / e.getValue()[1]);
             nb.put(e.getKey(), e.getValue()[1]);
         }
         BenchResult.Timing tm = new BenchResult.Timing((System.nanoTime() - t0) / 1e9, ms, nb,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.threads());
-        return new BenchResult(suite, o.rootSeed(), infos, configs, credit, learning, bsuite, claims, skipped, board, tm);
+        return new BenchResult(suite, o.rootSeed(), infos, agg.configs, agg.credit, agg.learning, bsuite, claims, agg.skipped, board, tm);
     }
 
-    // ---- credit quality unit ----------------------------------------------------------------
-
-    private static CreditSeed creditUnit(Plan p, int seed, Options o, Map<String, EstimatorRef.Resolved> resolved) {
-        Suite suite = o.suite();
-        SeedStreams ss = new SeedStreams(o.rootSeed(), p.knobs.canonical(), seed);
-        Task task = p.family.create(p.knobs, ss.instance);
-        Mdp m = task.mdp();
-        TabularPolicy policy = TabularPolicy.random(m, suite.policyLogitScale(), ss.policy);
-        Solution sol = Solution.of(m, policy);
-        CreditSeed out = new CreditSeed();
-        out.instance = task.instance();
-        out.metadata = task.metadata();
-        List<String> labels = new ArrayList<>();
-        for (String l : p.creditLabels) if (!p.inapplicable.containsKey(l)) labels.add(l);
-        int nm = p.metrics.size();
-        Map<String, double[]> sums = new LinkedHashMap<>();
-        Map<String, int[]> counts = new LinkedHashMap<>();
-        Map<String, NoiseAccumulator> noise = new LinkedHashMap<>();
-        for (String l : labels) {
-            sums.put(l, new double[nm]);
-            counts.put(l, new int[nm]);
-            noise.put(l, new NoiseAccumulator());
-            out.nanos.put(l, new long[2]);
-        }
-        int noiseIdx = p.metrics.indexOf(CreditMetrics.NOISE);
-        for (int b = 0; b < suite.batches(); b++) {
-            SampledBatch batch = BatchSampler.sample(task, policy, sol, suite.groups(), suite.groupSize(), ss.batch);
-            Map<String, double[]> exampleCredit = b == 0 && seed == 0 && p.inSuite && p.leaderboard ? new LinkedHashMap<>() : null;
-            for (String l : labels) {
-                if (out.errors.containsKey(l)) continue;
-                EstimatorRef.Resolved e = resolved.get(l);
-                Rollouts r = batch.rollouts(INPUTS.of(e.estimator().id()).source());
-                Credit c;
-                long n0 = System.nanoTime();
-                try {
-                    c = e.estimator().assign(r, e.params(), Execution.sequential());
-                    check(c, r, e.label());
-                } catch (RuntimeException ex) {
-                    out.errors.put(l, message(ex));
-                    continue;
-                }
-                long[] tm = out.nanos.get(l);
-                tm[0] += System.nanoTime() - n0;
-                tm[1]++;
-                Map<String, Double> mv = CreditMetrics.evaluate(batch, c, p.tokenLevel, p.agents);
-                double[] s = sums.get(l);
-                int[] k = counts.get(l);
-                for (int mi = 0; mi < nm; mi++) {
-                    Double v = mv.get(p.metrics.get(mi));
-                    if (v != null && !Double.isNaN(v)) {
-                        s[mi] += v;
-                        k[mi]++;
-                    }
-                }
-                double[] sc = CreditMetrics.spanCredit(r, c);
-                NoiseAccumulator na = noise.get(l);
-                for (int span : batch.policySpans()) na.add(batch.spanKey()[span], sc[span]);
-                if (exampleCredit != null) exampleCredit.put(l, sc);
-            }
-            if (exampleCredit != null) out.example = Examples.capture(task, batch, exampleCredit, EXAMPLE_TURNS);
-        }
-        for (String l : labels) {
-            if (out.errors.containsKey(l)) continue;
-            double[] v = new double[nm];
-            double[] s = sums.get(l);
-            int[] k = counts.get(l);
-            for (int mi = 0; mi < nm; mi++) v[mi] = k[mi] == 0 ? Double.NaN : s[mi] / k[mi];
-            if (noiseIdx >= 0) v[noiseIdx] = noise.get(l).value();
-            out.values.put(l, v);
-        }
-        return out;
-    }
-
-    private static void check(Credit c, Rollouts r, String label) {
-        float[] a = c.advantages();
-        if (a == null || a.length != r.tokenCount()) {
-            throw new IllegalStateException("estimator '" + label + "' returned " + (a == null ? "no" : a.length) + " advantages for "
-                    + r.tokenCount() + " tokens");
-        }
-        for (float x : a) {
-            if (!Float.isFinite(x)) throw new IllegalStateException("estimator '" + label + "' returned a non-finite advantage " + x);
-        }
-    }
-
-    // ---- learning unit ----------------------------------------------------------------------
-
-    private static LearningRun learnUnit(Plan p, String label, int seed, Options o, Map<String, EstimatorRef.Resolved> resolved) {
-        SeedStreams ss = new SeedStreams(o.rootSeed(), p.knobs.canonical(), seed);
-        Task task = p.family.create(p.knobs, ss.instance);
-        EstimatorRef.Resolved e = resolved.get(label);
-        return Learner.run(task, e.estimator(), e.params(), INPUTS.of(e.estimator().id()).source(), o.suite().learning(),
-                new SplittableRandom(ss.learnSeed));
-    }
-
-    private static LearnOutcome summarise(LearningRun[] runs) {
-        int n = runs.length;
-        Map<String, Summary> ms = new LinkedHashMap<>();
-        double[][] v = new double[LEARNING_METRICS.size()][n];
-        for (int i = 0; i < n; i++) {
-            LearningRun r = runs[i];
-            v[0][i] = r.auc();
-            v[1][i] = r.finalSuccess();
-            v[2][i] = r.episodesToThreshold();
-            v[3][i] = r.reached() ? 1 : 0;
-            v[4][i] = r.trainSuccessRate();
-            v[5][i] = r.trainAverageReturn();
-        }
-        for (int k = 0; k < LEARNING_METRICS.size(); k++) ms.put(LEARNING_METRICS.get(k), Summary.of(v[k]));
-        int points = runs[0].success().length;
-        List<Summary> curve = new ArrayList<>();
-        for (int u = 0; u < points; u++) {
-            double[] x = new double[n];
-            for (int i = 0; i < n; i++) x[i] = runs[i].success()[u];
-            curve.add(Summary.of(x));
-        }
-        return new LearnOutcome("ok", null, ms, curve, runs[0].episodesPerUpdate(), runs[0].optimalSuccess());
-    }
-
-    // ---- claims -----------------------------------------------------------------------------
-
-    private static ClaimOutcome evaluate(Claim c, List<Plan> plans, Map<String, Map<String, CreditOutcome>> credit,
-                                         Map<String, Map<String, LearnOutcome>> learning) {
-        boolean learn = LEARNING_METRICS.contains(c.metric());
-        List<ClaimRow> rows = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        if (c.expect().equals("greater") || c.expect().equals("less")) {
-            String a = c.estimators().get(0).label();
-            String b = c.estimators().get(1).label();
-            for (Plan p : plans) {
-                Summary sa = metric(p.id, a, c.metric(), learn, credit, learning, problems);
-                Summary sb = metric(p.id, b, c.metric(), learn, credit, learning, problems);
-                if (sa == null || sb == null) continue;
-                Summary d = Summary.of(diff(sa.perSeed(), sb.perSeed()));
-                Map<String, Double> means = new LinkedHashMap<>();
-                means.put(a, sa.mean());
-                means.put(b, sb.mean());
-                rows.add(new ClaimRow(a + " - " + b, p.id, d, verdict(d, c.expect().equals("greater")), means));
-            }
-        } else {
-            Plan first = plans.get(0);
-            Plan last = plans.get(plans.size() - 1);
-            for (EstimatorRef r : c.estimators()) {
-                Map<String, Double> means = new LinkedHashMap<>();
-                boolean ok = true;
-                for (Plan p : plans) {
-                    Summary s = metric(p.id, r.label(), c.metric(), learn, credit, learning, problems);
-                    if (s == null) {
-                        ok = false;
-                        break;
-                    }
-                    means.put(p.id, s.mean());
-                }
-                if (!ok) continue;
-                Summary sf = metric(first.id, r.label(), c.metric(), learn, credit, learning, problems);
-                Summary sl = metric(last.id, r.label(), c.metric(), learn, credit, learning, problems);
-                Summary d = Summary.of(diff(sf.perSeed(), sl.perSeed()));
-                rows.add(new ClaimRow(r.label() + ": first - last", first.id + " vs " + last.id, d,
-                        verdict(d, c.expect().equals("decreasing")), means));
+    /** The grid value with the best mean tuning learn_auc (first on ties); records every grid mean. */
+    private static void chooseRate(Aggregation.LearnCell cell, List<Double> grid, double[][] auc) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (int g = 0; g < grid.size(); g++) {
+            double m = Summary.of(auc[g]).mean();
+            cell.tuning.put(grid.get(g), m);
+            if (!Double.isNaN(m) && m > best) {
+                best = m;
+                cell.lr = grid.get(g);
             }
         }
-        String status;
-        if (rows.isEmpty()) status = "error";
-        else if (rows.stream().allMatch(x -> x.verdict().equals("holds"))) status = "holds";
-        else if (rows.stream().anyMatch(x -> x.verdict().equals("contradicted"))) status = "contradicted";
-        else status = "inconclusive";
-        return new ClaimOutcome(c, status, problems.isEmpty() ? null : String.join("; ", problems), rows);
-    }
-
-    private static Summary metric(String config, String label, String metric, boolean learn,
-                                  Map<String, Map<String, CreditOutcome>> credit, Map<String, Map<String, LearnOutcome>> learning,
-                                  List<String> problems) {
-        if (learn) {
-            LearnOutcome lo = learning.getOrDefault(config, Map.of()).get(label);
-            if (lo == null || !lo.status().equals("ok")) {
-                problems.add(label + " on " + config + ": " + (lo == null ? "not run" : lo.status() + " (" + lo.reason() + ")"));
-                return null;
-            }
-            return lo.metrics().get(metric);
-        }
-        CreditOutcome co = credit.getOrDefault(config, Map.of()).get(label);
-        if (co == null || !co.status().equals("ok")) {
-            problems.add(label + " on " + config + ": " + (co == null ? "not run" : co.status() + " (" + co.reason() + ")"));
-            return null;
-        }
-        Summary s = co.metrics().get(metric);
-        if (s == null) problems.add("metric '" + metric + "' is not computed on " + config);
-        return s;
-    }
-
-    private static double[] diff(double[] a, double[] b) {
-        int n = Math.min(a.length, b.length);
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) d[i] = a[i] - b[i];
-        return d;
-    }
-
-    private static String verdict(Summary d, boolean positive) {
-        if (d.n() < 2) return "inconclusive";
-        if (positive ? d.above(0) : d.below(0)) return "holds";
-        if (positive ? d.below(0) : d.above(0)) return "contradicted";
-        return "inconclusive";
     }
 
     // ---- plumbing ---------------------------------------------------------------------------

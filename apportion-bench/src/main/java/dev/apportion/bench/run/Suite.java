@@ -22,6 +22,8 @@ import java.util.Map;
  * @param description one line
  * @param seeds seeds for the credit-quality metrics
  * @param learningSeeds seeds for the learning comparison
+ * @param learningRateGrid candidate learning rates (one value = no tuning)
+ * @param tuningSeeds seeds per grid value for choosing each estimator's rate (disjoint from the reported ones)
  * @param batches resampled batches per seed (credit quality)
  * @param groups groups per batch
  * @param groupSize episodes per group
@@ -31,7 +33,8 @@ import java.util.Map;
  * @param notes remarks the report repeats (e.g. reduced seeds)
  */
 public record Suite(String name, String description, int seeds, int learningSeeds, int batches, int groups, int groupSize,
-                    double policyLogitScale, LearningConfig learning, List<TaskEntry> tasks, List<String> notes) {
+                    double policyLogitScale, LearningConfig learning, List<TaskEntry> tasks, List<String> notes,
+                    List<Double> learningRateGrid, int tuningSeeds) {
 
     /** A built-in suite by name ({@code quick} or {@code full}). */
     public static Suite builtIn(String name) {
@@ -76,7 +79,20 @@ public record Suite(String name, String description, int seeds, int learningSeed
         for (JsonNode x : n.path("notes")) notes.add(x.asText());
         return new Suite(j.reqText("name"), n.path("description").asText(""), j.reqInt("seeds"),
                 j.intOr("learning_seeds", j.reqInt("seeds")), j.reqInt("batches"), j.intOr("groups", 4), j.intOr("group_size", 8),
-                j.doubleOr("policy_logit_scale", 1.0), lc, tasks, notes);
+                j.doubleOr("policy_logit_scale", 1.0), lc, tasks, notes, grid(l, lc.learningRate(), where), lj.intOr("tuning_seeds", 0));
+    }
+
+    /** {@code learning.learning_rate_grid}, or the single {@code learning_rate} when absent. */
+    private static List<Double> grid(JsonNode l, double single, String where) {
+        List<Double> g = new ArrayList<>();
+        for (JsonNode v : l.path("learning_rate_grid")) {
+            if (!v.isNumber() || !(v.asDouble() > 0)) {
+                throw new IllegalArgumentException(where + ": learning.learning_rate_grid: expected positive numbers, got " + v);
+            }
+            g.add(v.asDouble());
+        }
+        if (g.isEmpty()) g.add(single);
+        return List.copyOf(g);
     }
 
     /** This suite with every seed count replaced. */
@@ -84,7 +100,8 @@ public record Suite(String name, String description, int seeds, int learningSeed
         if (n < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + n);
         List<String> nn = new ArrayList<>(notes);
         nn.add("seed counts overridden to " + n + " on the command line");
-        return new Suite(name, description, n, n, batches, groups, groupSize, policyLogitScale, learning, tasks, nn);
+        return new Suite(name, description, n, n, batches, groups, groupSize, policyLogitScale, learning, tasks, nn,
+                learningRateGrid, tuningSeeds);
     }
 
     /** JSON-ready form (for provenance). */
@@ -104,6 +121,10 @@ public record Suite(String name, String description, int seeds, int learningSeed
         l.put("updates", learning.updates());
         l.put("episodes_budget", learning.updates() * learning.episodesPerUpdate());
         l.put("learning_rate", learning.learningRate());
+        l.put("learning_rate_grid", learningRateGrid);
+        l.put("tuning_seeds", tuningSeeds);
+        l.put("tuning_note", "with a grid of several rates and tuning_seeds > 0, each estimator's rate on each task is the grid "
+                + "value with the best mean learn_auc over tuning_seeds seeds disjoint from the reported learning seeds");
         l.put("success_threshold", learning.successThreshold());
         m.put("learning", l);
         m.put("notes", notes);

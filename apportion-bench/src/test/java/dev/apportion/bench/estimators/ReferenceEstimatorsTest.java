@@ -44,7 +44,9 @@ class ReferenceEstimatorsTest {
         for (TaskFamily f : TaskFamilies.all()) {
             Map<String, Object> k = f.id().equals("bifurcation") ? Map.of("tokens_per_turn", 3, "distractor_noise", 1.0) : Map.of();
             SampledBatch b = batch(f.id(), k, 3);
-            Credit c = o.assign(b.rollouts());
+            assertEquals(null, b.rollouts().spanSignal("true_advantage"), "the truth reaches references only");
+            assertEquals(null, b.rollouts().tokenSignal("true_advantage"), "the truth reaches references only");
+            Credit c = o.assign(b.referenceRollouts());
             Map<String, Double> m = CreditMetrics.evaluate(b, c, true, true);
             assertEquals(1.0, m.get("spearman"), 1e-6, f.id() + " spearman");
             assertEquals(1.0, m.get("sign_agreement"), 1e-12, f.id() + " sign agreement");

@@ -26,4 +26,26 @@ class BenchmarkDocTest {
             assertTrue(text.contains("`" + d.name() + "`") || text.contains("| " + d.name() + " |"), "signal " + d.name());
         }
     }
+
+    /** Issue 7: the quick suite's description in docs/benchmark.md states what quick.json runs. */
+    @Test
+    void quickSuiteIsDescribedAsItRuns() throws Exception {
+        Path doc = Path.of("..", "docs", "benchmark.md");
+        Assumptions.assumeTrue(Files.exists(doc), "docs/benchmark.md not found");
+        String text = Files.readString(doc, StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+        int at = text.indexOf("- **quick**");
+        assertTrue(at >= 0, "quick suite paragraph");
+        String para = text.substring(at, text.indexOf("- **full**", at));
+        dev.apportion.bench.run.Suite q = dev.apportion.bench.run.Suite.builtIn("quick");
+        assertTrue(para.contains(q.seeds() + " credit-quality seeds"), para);
+        assertTrue(para.contains(q.learningSeeds() + " learning seeds"), para);
+        assertTrue(para.contains(q.batches() + " batches of " + q.groups() + "×" + q.groupSize()), para);
+        assertTrue(para.contains(q.learning().updates() + " updates"), para);
+        assertTrue(para.contains(q.tuningSeeds() + " seeds"), para);
+        for (dev.apportion.bench.run.TaskEntry e : q.tasks()) {
+            if (e.sweepKnob() == null) continue;
+            assertTrue(para.contains("`" + e.sweepKnob() + "`"), e.id() + " sweep knob in " + para);
+            for (Object v : e.sweepValues()) assertTrue(para.contains(String.valueOf(v)), e.id() + " value " + v);
+        }
+    }
 }

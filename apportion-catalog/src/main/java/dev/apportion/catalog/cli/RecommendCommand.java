@@ -70,6 +70,11 @@ public final class RecommendCommand implements Callable<Integer> {
     @Option(names = "--horizon", required = true, paramLabel = "N", description = "model actions (turns) per episode; 1 for a single generation")
     int horizon;
 
+    @Option(names = "--gold-answer", arity = "1", paramLabel = "yes|no", converter = YesNo.class, defaultValue = "no",
+            description = "privileged information at training time: the gold answer of every prompt or a ground-truth tool trace "
+                    + "(default: no; methods that need it are listed only with yes)")
+    boolean goldAnswer;
+
     @Option(names = "--regime", paramLabel = "REGIME", description = "reasoning, agentic, multi_agent or other (default: implied by agents and horizon)")
     String regime;
 
@@ -140,7 +145,7 @@ public final class RecommendCommand implements Callable<Integer> {
         }
 
         Recommendation rec = new Recommender(DecisionTree.load(), inv, estimators, bench)
-                .recommend(new Answers(verifier, branching, critic, agents, horizon, reg));
+                .recommend(new Answers(verifier, branching, critic, agents, horizon, reg, goldAnswer));
         if (json) printJson(out, rec, bench);
         else printText(out, rec, bench);
         out.flush();
@@ -184,7 +189,7 @@ public final class RecommendCommand implements Callable<Integer> {
         if (rec.interAgent() != null) {
             out.println("several agents share the reward: add " + rec.interAgent().name());
             out.println("  cost/risk: " + rec.interAgent().costRisk());
-            out.println("  apportion estimators: none implemented yet. " + rec.interAgentLeaf().note());
+            out.println("  " + rec.interAgentLeaf().note());
         }
         if (!rec.representativePapers().isEmpty()) {
             out.println("representative papers of the family (not implemented in apportion):");
@@ -204,6 +209,7 @@ public final class RecommendCommand implements Callable<Integer> {
         ans.put("critic", rec.answers().critic());
         ans.put("agents", rec.answers().agents());
         ans.put("horizon", rec.answers().horizon());
+        ans.put("gold_answer", rec.answers().goldAnswer());
         root.put("regime", rec.regime().wireName());
         root.put("regime_implied", rec.answers().regime() == null);
         ArrayNode path = root.putArray("path");
@@ -227,6 +233,8 @@ public final class RecommendCommand implements Callable<Integer> {
             e.put("id", r.id());
             e.put("rank", r.rank());
             e.put("registered", r.registered());
+            e.put("role", rec.interAgentLeaf() != null && !rec.leaf().estimators().contains(r.id())
+                    && rec.interAgentLeaf().estimators().contains(r.id()) ? "inter_agent" : "temporal");
             if (r.fidelity() != null) e.put("fidelity", r.fidelity().wireName());
             else e.putNull("fidelity");
             if (r.paper() != null) {
@@ -255,7 +263,7 @@ public final class RecommendCommand implements Callable<Integer> {
             ObjectNode ia = root.putObject("inter_agent");
             ia.put("name", rec.interAgent().name());
             ia.put("cost_risk", rec.interAgent().costRisk());
-            ia.put("implemented", false);
+            ia.put("implemented", rec.estimators().stream().anyMatch(x -> x.registered() && rec.interAgentLeaf().estimators().contains(x.id())));
             ia.put("note", rec.interAgentLeaf().note());
         } else {
             root.putNull("inter_agent");

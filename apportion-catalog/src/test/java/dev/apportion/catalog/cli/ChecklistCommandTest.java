@@ -13,7 +13,7 @@ class ChecklistCommandTest {
     void completeYamlReportExitsZero() {
         Run r = Run.of(new ChecklistCommand(), TestFiles.report("complete-report.yaml").toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("covered 15 of 15 items (required 11 of 11, recommended 4 of 4)"), r.out());
+        assertTrue(r.out().contains("covered 20 of 20 items (required 15 of 15, recommended 5 of 5)"), r.out());
         assertTrue(r.out().contains("result: PASS"), r.out());
     }
 
@@ -30,7 +30,7 @@ class ChecklistCommandTest {
         assertTrue(r.out().contains("missing required items:\n  intervals: Confidence intervals or standard errors"), r.out());
         assertTrue(r.out().contains("  credit_quality_measure: A direct measure of credit quality"), r.out());
         assertTrue(r.out().contains("missing recommended items:\n  causal_checks:"), r.out());
-        assertTrue(r.out().contains("result: FAIL (4 required items missing)"), r.out());
+        assertTrue(r.out().contains("result: FAIL (8 required items missing)"), r.out());
     }
 
     @Test

@@ -23,8 +23,8 @@ class RecommendCommandTest {
                 "--agents", "1", "--horizon", "12");
         assertEquals(0, r.exit(), r.err());
         String o = r.out();
-        assertTrue(o.contains("1. Is a reliable intermediate verifier available"), o);
-        assertTrue(o.contains("3. Can you train or call a critic"), o);
+        assertTrue(o.contains("1. Will you run a reliable intermediate verifier during training"), o);
+        assertTrue(o.contains("3. Will you train or call a critic during training"), o);
         assertTrue(o.contains("yes  -> TD / value / retrospective-critic credit"), o);
         assertTrue(o.contains("regime: agentic (implied by agents and horizon)"), o);
         assertTrue(o.contains("recommended family: TD / value / retrospective-critic credit (critic_value/multi_turn)"), o);
@@ -38,10 +38,10 @@ class RecommendCommandTest {
         Run r = Run.of(new RecommendCommand(FakeEstimators::empty, dir.resolve("none.json")), "--verifier", "yes", "--branching", "no",
                 "--critic", "no", "--agents", "3", "--horizon", "4");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("matchtir [not in this build]"), r.out());
+        assertTrue(r.out().contains("vpr [not in this build]"), r.out());
         assertTrue(r.out().contains("none of these is implemented in this build yet"), r.out());
         assertTrue(r.out().contains("several agents share the reward: add inter-agent decomposition"), r.out());
-        assertTrue(r.out().contains("apportion estimators: none implemented yet. No apportion estimator decomposes"), r.out());
+        assertTrue(r.out().contains("coma gives each agent a counterfactual advantage"), r.out());
     }
 
     @Test
@@ -96,5 +96,35 @@ class RecommendCommandTest {
                 "--horizon", "1", "--regime", "robotics");
         assertEquals(2, reg.exit());
         assertTrue(reg.err().contains("--regime: 'robotics' is not one of reasoning, agentic, multi_agent, other"), reg.err());
+    }
+
+    /** Issue 7: the contract outside checks rely on, with the real registry. */
+    @Test
+    void jsonContractWithTheRealRegistry(@TempDir Path dir) throws Exception {
+        var reg = dev.apportion.core.credit.EstimatorRegistry.global();
+        java.util.function.Function<String[], com.fasterxml.jackson.databind.JsonNode> run = args -> {
+            Run r = Run.of(new RecommendCommand(() -> reg, dir.resolve("none.json")), args);
+            assertEquals(0, r.exit(), r.err());
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        };
+        String[] base = {"--json", "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1"};
+        var single = run.apply(base);
+        assertTrue(java.util.Set.of("grpo", "rloo", "dr_grpo").contains(single.get("estimators").get(0).get("id").asText()));
+        String[] h20 = base.clone();
+        h20[10] = "20";
+        assertEquals("gigpo", run.apply(h20).get("estimators").get(0).get("id").asText());
+        String[] a3 = base.clone();
+        a3[8] = "3";
+        var three = run.apply(a3);
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        three.get("estimators").forEach(e -> ids.add(e.get("id").asText()));
+        assertTrue(ids.contains("coma") || ids.contains("agent_shapley") || ids.contains("agent_shapley_ig"), ids::toString);
+        for (var out : java.util.List.of(single, three)) {
+            out.get("estimators").forEach(e -> assertTrue(reg.ids().contains(e.get("id").asText()), e.get("id").asText()));
+        }
     }
 }

@@ -33,7 +33,7 @@ public record Descriptor(String id, List<String> aliases, String title, String s
         requires = List.copyOf(requires);
         parameters = List.copyOf(parameters);
         Map<String, Map<String, Object>> p = new LinkedHashMap<>();
-        presets.forEach((k, v) -> p.put(k, Map.copyOf(v)));
+        presets.forEach((k, v) -> p.put(k, java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(v))));
         presets = java.util.Collections.unmodifiableMap(p);
     }
 

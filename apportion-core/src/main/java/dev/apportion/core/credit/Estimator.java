@@ -44,6 +44,14 @@ public interface Estimator {
         return assign(batch, Params.defaults(descriptor()), Execution.sequential());
     }
 
+    /**
+     * The implementation behind this estimator: the registry hands out estimators wrapped so that
+     * {@link Requirements#enforce} runs before every call; this is the estimator class itself.
+     */
+    default Estimator unwrap() {
+        return this;
+    }
+
     /** Shorthand for {@code descriptor().id()}. */
     default String id() {
         return descriptor().id();

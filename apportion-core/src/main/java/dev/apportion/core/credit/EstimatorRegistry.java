@@ -12,7 +12,9 @@ import java.util.TreeMap;
 
 /**
  * Maps estimator ids and aliases to implementations found through {@link ServiceLoader}.
- * Ids are case-sensitive, as in verl; an id or alias claimed twice is an error.
+ * Ids are case-sensitive, as in verl; an id or alias claimed twice is an error. Every estimator
+ * it hands out enforces its descriptor's requirements before it runs ({@link Requirements});
+ * {@link Estimator#unwrap()} gives the implementation.
  */
 public final class EstimatorRegistry {
     private static volatile EstimatorRegistry global;
@@ -22,7 +24,8 @@ public final class EstimatorRegistry {
     private EstimatorRegistry(Collection<Estimator> estimators) {
         Map<String, Estimator> ids = new TreeMap<>();
         Map<String, Estimator> names = new LinkedHashMap<>();
-        for (Estimator e : estimators) {
+        for (Estimator raw : estimators) {
+            Estimator e = RequirementChecked.wrap(raw);
             Descriptor d = e.descriptor();
             claim(names, d.id(), e);
             ids.put(d.id(), e);
@@ -36,7 +39,7 @@ public final class EstimatorRegistry {
         Estimator prev = names.put(name, e);
         if (prev != null && prev != e) {
             throw new IllegalStateException("estimator name '" + name + "' is claimed by both "
-                    + prev.getClass().getName() + " and " + e.getClass().getName());
+                    + prev.unwrap().getClass().getName() + " and " + e.unwrap().getClass().getName());
         }
     }
 

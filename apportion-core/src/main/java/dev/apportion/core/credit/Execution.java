@@ -15,10 +15,16 @@ import java.util.concurrent.Future;
 public final class Execution implements AutoCloseable {
     private static final Execution SEQUENTIAL = new Execution(1);
     private final int threads;
+    private final boolean splitAll;
     private ExecutorService pool;
 
     private Execution(int threads) {
+        this(threads, false);
+    }
+
+    private Execution(int threads, boolean splitAll) {
         this.threads = threads;
+        this.splitAll = splitAll;
     }
 
     /** One thread: the caller's. */
@@ -30,6 +36,16 @@ public final class Execution implements AutoCloseable {
     public static Execution threads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         return threads == 1 ? SEQUENTIAL : new Execution(threads);
+    }
+
+    /**
+     * Up to {@code threads} threads ({@code >= 2}) that split every range of two or more items,
+     * whatever the caller's minimum chunk size: for tests that must run the parallel paths of an
+     * estimator on small batches (results must not depend on the split).
+     */
+    public static Execution splittingAll(int threads) {
+        if (threads < 2) throw new IllegalArgumentException("splittingAll needs threads >= 2, got " + threads);
+        return new Execution(threads, true);
     }
 
     public int threads() {
@@ -47,6 +63,7 @@ public final class Execution implements AutoCloseable {
      * {@code minPerChunk} items each: callers size per-chunk partial results with it.
      */
     public int chunks(int n, int minPerChunk) {
+        if (splitAll) return n < 2 ? 1 : Math.min(threads, n);
         if (threads == 1 || n < 2L * minPerChunk) return 1;
         return Math.min(threads, Math.max(1, n / Math.max(1, minPerChunk)));
     }

@@ -7,7 +7,12 @@ public enum Fidelity {
     /** Follows the paper's equations; no reference vectors. */
     PAPER,
     /** The paper's details were not available: constants and steps are ours and say so. */
-    RECONSTRUCTED;
+    RECONSTRUCTED,
+    /**
+     * A line-by-line port of named code (the authors' or a framework's) that has no golden vectors
+     * yet: checked on worked examples only. Becomes {@link #REFERENCE} once golden cases pass.
+     */
+    PORT;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -42,6 +42,16 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
         return new ParamSpec(name, Type.CHOICE, def, null, null, choices, doc);
     }
 
+    /**
+     * A choice among the constants of an enum, written as their lower-case names; read it back
+     * with {@link Params#getChoice}.
+     */
+    public static <E extends Enum<E>> ParamSpec choice(String name, E def, String doc) {
+        List<String> names = new java.util.ArrayList<>();
+        for (E e : def.getDeclaringClass().getEnumConstants()) names.add(e.name().toLowerCase(java.util.Locale.ROOT));
+        return choice(name, def.name().toLowerCase(java.util.Locale.ROOT), names, doc);
+    }
+
     /** A list of numbers: given as a JSON array or as comma-separated text ("-10,10"). */
     public static ParamSpec realList(String name, List<Double> def, String doc) {
         return new ParamSpec(name, Type.DOUBLE_LIST, def, null, null, List.of(), doc);

@@ -106,6 +106,23 @@ public final class Params {
         return (String) get(name, ParamSpec.Type.STRING);
     }
 
+    /**
+     * A CHOICE parameter as a constant of a closed family: the constant whose lower-case name is
+     * the chosen value ({@code "policy_spans"} → {@code POLICY_SPANS}). The string API stays: the
+     * descriptor lists the same values ({@link ParamSpec#choice(String, Enum, String)} builds
+     * the list from the enum), so the choice is validated once, when parameters are resolved.
+     *
+     * @throws IllegalStateException when the value names no constant of {@code type} (the
+     *     descriptor and the enum disagree: a bug, not bad input)
+     */
+    public <E extends Enum<E>> E getChoice(String name, Class<E> type) {
+        String v = getString(name);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(java.util.Locale.ROOT).equals(v)) return e;
+        }
+        throw new IllegalStateException(estimator + "." + name + " = '" + v + "' names no constant of " + type.getSimpleName());
+    }
+
     /** A DOUBLE_LIST parameter as a fresh array. */
     @SuppressWarnings("unchecked")
     public double[] getDoubleList(String name) {

@@ -8,6 +8,7 @@ package dev.apportion.core.rollout;
 public class RolloutException extends IllegalArgumentException {
     private final int trajectory;
     private final String field;
+    private final String detail;
 
     public RolloutException(String message) {
         this(message, -1, null);
@@ -17,6 +18,26 @@ public class RolloutException extends IllegalArgumentException {
         super(message);
         this.trajectory = trajectory;
         this.field = field;
+        this.detail = message;
+    }
+
+    /**
+     * A problem of one trajectory, its description and the detail kept apart so that a reader
+     * can re-place the detail (with file and line) without parsing the message.
+     *
+     * @param where the trajectory as the batch names it ({@code trajectory 3 (id 'a', group 'p')})
+     * @param detail what is wrong (names field and value)
+     */
+    public RolloutException(String where, String detail, int trajectory, String field) {
+        super(where + ": " + detail);
+        this.trajectory = trajectory;
+        this.field = field;
+        this.detail = detail;
+    }
+
+    /** What is wrong, without the trajectory's description when it was given apart (else the message). */
+    public String detail() {
+        return detail;
     }
 
     /** Index of the trajectory in its batch, or -1 when the problem is not tied to one. */

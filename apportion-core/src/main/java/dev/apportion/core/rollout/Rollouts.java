@@ -34,6 +34,19 @@ import java.util.TreeMap;
  *   <li>Token: named arrays of one float per token ({@link #tokenSignal(String)}):
  *       {@code reward}, {@code logprob}, {@code old_logprob}, {@code ref_logprob},
  *       {@code teacher_logprob}, {@code entropy}, {@code value}, ….</li>
+ *   <li>Token vectors: named arrays of {@code width} floats per token, for model outputs that
+ *       are vectors (hidden states, a row of an attention map), stored flat and token-major:
+ *       the vector of token {@code t} is {@code tokenVector(name)[t*width .. (t+1)*width)}
+ *       ({@link #tokenVector(String)}, {@link #tokenVectorWidth(String)}). One float per
+ *       coordinate and no per-token object, so a batch of {@code T} tokens costs
+ *       {@code 4·T·width} bytes per vector signal; reduce or project wide hidden states
+ *       upstream when that is too much.</li>
+ *   <li>Token matrices: named token-by-token matrices within each trajectory, for attention maps
+ *       (entry {@code (r, c)}: how much token {@code r} attends to the earlier token {@code c} of the
+ *       same trajectory). Only the strict lower triangle is kept ({@code c < r}, causal attention
+ *       without the diagonal), flat and row by row: {@code n(n−1)/2} floats for a trajectory of
+ *       {@code n} tokens, entry {@code (r, c)} at {@code tokenMatrixOffsets()[i] + r(r−1)/2 + c}
+ *       ({@link #tokenMatrix(String)}).</li>
  * </ul>
  *
  * <p>Instances are immutable once built: accessors return the internal arrays for speed and
@@ -64,6 +77,12 @@ public final class Rollouts {
     final Map<String, float[]> outcomeComponents;
     final Map<String, float[]> trajectorySignals;
     final Map<String, float[]> tokenSignals;
+    final Map<String, float[]> tokenVectors;
+    final Map<String, Integer> tokenVectorWidths;
+    /** Token matrices (strict lower triangles per trajectory, flat); set once by the builder. */
+    Map<String, float[]> tokenMatrices = Map.of();
+    /** Start of each trajectory's triangle in {@link #tokenMatrices}, length trajectoryCount() + 1. */
+    int[] tokenMatrixOffsets;
     final String[] tokenText;
     final byte[] mask;
     final int[] groupMemberStart;
@@ -75,6 +94,20 @@ public final class Rollouts {
              Map<String, float[]> spanSignals, float[] outcome,
              Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
              Map<String, float[]> tokenSignals, String[] tokenText) {
+        this(groupKeys, trajectoryGroup, trajectoryIds, trajectoryTokenStart, trajectorySpanStart, spanTokenStart,
+                spanRole, spanReward, spanState, spanAgent, spanSignals, outcome, outcomeComponents, trajectorySignals,
+                tokenSignals, tokenText, Map.of(), Map.of());
+    }
+
+    Rollouts(String[] groupKeys, int[] trajectoryGroup, String[] trajectoryIds,
+             int[] trajectoryTokenStart, int[] trajectorySpanStart, int[] spanTokenStart,
+             byte[] spanRole, float[] spanReward, String[] spanState, String[] spanAgent,
+             Map<String, float[]> spanSignals, float[] outcome,
+             Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
+             Map<String, float[]> tokenSignals, String[] tokenText,
+             Map<String, float[]> tokenVectors, Map<String, Integer> tokenVectorWidths) {
+        this.tokenVectors = Collections.unmodifiableMap(new TreeMap<>(tokenVectors));
+        this.tokenVectorWidths = Collections.unmodifiableMap(new TreeMap<>(tokenVectorWidths));
         this.groupKeys = groupKeys;
         this.trajectoryGroup = trajectoryGroup;
         this.trajectoryIds = trajectoryIds;
@@ -288,6 +321,71 @@ public final class Rollouts {
 
     public Set<String> tokenSignalNames() {
         return tokenSignals.keySet();
+    }
+
+    /**
+     * A token vector signal by name, flat and token-major (length {@code tokenCount() * width}),
+     * or null when the batch lacks it. Read-only.
+     */
+    public float[] tokenVector(String name) {
+        return tokenVectors.get(name);
+    }
+
+    /** Width (floats per token) of the token vector signal {@code name}, or 0 when the batch lacks it. */
+    public int tokenVectorWidth(String name) {
+        Integer w = tokenVectorWidths.get(name);
+        return w == null ? 0 : w;
+    }
+
+    /** Names of the token vector signals (sorted). */
+    public Set<String> tokenVectorNames() {
+        return tokenVectors.keySet();
+    }
+
+    /**
+     * Like {@link #requireTokenSignal} for a token vector signal: throws a {@link RolloutException}
+     * naming the field when the batch lacks it.
+     */
+    public float[] requireTokenVector(String name, String estimator, String producedBy) {
+        float[] v = tokenVectors.get(name);
+        if (v == null) {
+            throw new RolloutException("estimator '" + estimator + "' needs the token vector signal '" + name
+                    + "' (" + producedBy + "), which the batch lacks (token_vectors." + name + ")", -1,
+                    "token_vectors." + name);
+        }
+        return v;
+    }
+
+    /**
+     * A token matrix signal by name (see the class comment: per trajectory the strict lower
+     * triangle, rows in order), or null when the batch lacks it. Read-only.
+     */
+    public float[] tokenMatrix(String name) {
+        return tokenMatrices.get(name);
+    }
+
+    /** Names of the token matrix signals (sorted). */
+    public Set<String> tokenMatrixNames() {
+        return tokenMatrices.keySet();
+    }
+
+    /**
+     * Start of each trajectory's triangle in every token matrix, length {@code trajectoryCount() + 1}
+     * (the same for every matrix name), or null when the batch has no token matrix. Read-only.
+     */
+    public int[] tokenMatrixOffsets() {
+        return tokenMatrixOffsets;
+    }
+
+    /** Like {@link #requireTokenSignal} for a token matrix signal. */
+    public float[] requireTokenMatrix(String name, String estimator, String producedBy) {
+        float[] v = tokenMatrices.get(name);
+        if (v == null) {
+            throw new RolloutException("estimator '" + estimator + "' needs the token matrix signal '" + name
+                    + "' (" + producedBy + "), which the batch lacks (token_matrices." + name + ")", -1,
+                    "token_matrices." + name);
+        }
+        return v;
     }
 
     /** Token strings, or null when the batch carries none. */

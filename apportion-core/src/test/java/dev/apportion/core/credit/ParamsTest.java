@@ -80,8 +80,8 @@ class ParamsTest {
             }
         };
         EstimatorRegistry r = EstimatorRegistry.of(List.of(e));
-        assertEquals(e, r.get("grpo"));
-        assertEquals(e, r.get("group_norm"));
+        assertEquals(e, r.get("grpo").unwrap());
+        assertEquals(e, r.get("group_norm").unwrap());
         assertEquals(List.of("grpo"), r.ids());
         assertEquals("unknown estimator 'gpro' (did you mean 'grpo'?); known: grpo",
                 assertThrows(IllegalArgumentException.class, () -> r.get("gpro")).getMessage());

@@ -13,11 +13,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Invariants every estimator must keep. A test class per estimator extends this, names the
@@ -29,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>trajectory order in the batch does not change any trajectory's credit;</li>
  *   <li>for group-local estimators, splitting the batch by group and concatenating gives the
  *       same credit;</li>
- *   <li>two threads give the same credit as one;</li>
+ *   <li>two and three threads, splitting every range, give the same credit as one, in every
+ *       array of {@link Credit};</li>
  *   <li>arrays have the documented lengths.</li>
  * </ul>
  */
@@ -55,6 +63,15 @@ public abstract class EstimatorContract {
         return RandomBatches.Options.defaults();
     }
 
+    /**
+     * Builds a batch from trajectory descriptions. Override to add the signals an estimator
+     * needs that {@link RandomBatches#build} does not make (hidden-state vectors, a search tree,
+     * critic outputs), keeping each trajectory's tokens in the same order and number.
+     */
+    protected Rollouts build(List<RandomBatches.Traj> trajectories) {
+        return RandomBatches.build(trajectories);
+    }
+
     /** Random batches to check on. */
     protected List<List<RandomBatches.Traj>> batches() {
         List<List<RandomBatches.Traj>> out = new ArrayList<>();
@@ -66,7 +83,7 @@ public abstract class EstimatorContract {
     void contextTokensGetZeroAndValuesAreFinite() {
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
-                Rollouts b = RandomBatches.build(ts);
+                Rollouts b = build(ts);
                 Credit c = estimator().assign(b, p);
                 assertNotNull(c.advantages());
                 assertEquals(b.tokenCount(), c.advantages().length, "one advantage per token");
@@ -97,14 +114,14 @@ public abstract class EstimatorContract {
 
     @Test
     void splittingByGroupGivesSameCreditForGroupLocalEstimators() {
-        if (!estimator().descriptor().groupLocal()) return;
+        assumeTrue(estimator().descriptor().groupLocal(), () -> estimator().id() + " is not group-local: a group's credit may depend on the batch");
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
                 Map<String, List<RandomBatches.Traj>> byGroup = new LinkedHashMap<>();
                 for (RandomBatches.Traj t : ts) byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
-                Map<String, float[]> whole = perTrajectory(estimator().assign(RandomBatches.build(ts), p), ts);
+                Map<String, float[]> whole = perTrajectory(estimator().assign(build(ts), p), ts);
                 for (List<RandomBatches.Traj> part : byGroup.values()) {
-                    Map<String, float[]> alone = perTrajectory(estimator().assign(RandomBatches.build(part), p), part);
+                    Map<String, float[]> alone = perTrajectory(estimator().assign(build(part), p), part);
                     for (Map.Entry<String, float[]> e : alone.entrySet()) {
                         assertClose(whole.get(e.getKey()), e.getValue(), p + " trajectory " + e.getKey() + " alone vs in batch");
                     }
@@ -117,20 +134,38 @@ public abstract class EstimatorContract {
     void twoThreadsMatchOne() {
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
-                Rollouts b = RandomBatches.build(ts);
-                float[] seq = estimator().assign(b, p, Execution.sequential()).advantages();
-                try (Execution ex = Execution.threads(2)) {
-                    float[] par = estimator().assign(b, p, ex).advantages();
-                    assertClose(seq, par, p + " parallel vs sequential");
+                Rollouts b = build(ts);
+                Credit seq = estimator().assign(b, p, Execution.sequential());
+                // the contract's batches are small: these executions split every range, so the
+                // parallel path really runs (a pool of 2 and an uneven split into 3)
+                for (int threads = 2; threads <= 3; threads++) {
+                    try (Execution ex = Execution.splittingAll(threads)) {
+                        assertTrue(ex.chunks(b.trajectoryCount(), 256) > 1, "the batch is split");
+                        assertSameCredit(seq, estimator().assign(b, p, ex), p + " " + threads + " threads vs sequential");
+                    }
                 }
             }
         }
     }
 
+    /** Every array of {@code got} matches {@code want}: present in both or in neither, and close. */
+    protected static void assertSameCredit(Credit want, Credit got, String what) {
+        assertClose(want.advantages(), got.advantages(), what + ": advantages");
+        assertBothOrNeither(want.returns(), got.returns(), what + ": returns");
+        assertBothOrNeither(want.spanAdvantages(), got.spanAdvantages(), what + ": span advantages");
+        assertBothOrNeither(want.lossWeights(), got.lossWeights(), what + ": loss weights");
+        assertBothOrNeither(want.clipScales(), got.clipScales(), what + ": clip scales");
+    }
+
+    private static void assertBothOrNeither(float[] want, float[] got, String what) {
+        assertEquals(want == null, got == null, what + ": present");
+        if (want != null) assertClose(want, got, what);
+    }
+
     /** Checks that reordering trajectories leaves every trajectory's credit unchanged. */
     protected void assertSameCredit(Params p, List<RandomBatches.Traj> a, List<RandomBatches.Traj> b, String what) {
-        Map<String, float[]> ca = perTrajectory(estimator().assign(RandomBatches.build(a), p), a);
-        Map<String, float[]> cb = perTrajectory(estimator().assign(RandomBatches.build(b), p), b);
+        Map<String, float[]> ca = perTrajectory(estimator().assign(build(a), p), a);
+        Map<String, float[]> cb = perTrajectory(estimator().assign(build(b), p), b);
         for (Map.Entry<String, float[]> e : ca.entrySet()) {
             assertClose(e.getValue(), cb.get(e.getKey()), p + " " + what + ", trajectory " + e.getKey());
         }
@@ -153,10 +188,32 @@ public abstract class EstimatorContract {
     protected static void assertClose(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what + ": length");
         for (int i = 0; i < want.length; i++) {
-            double tol = TOL + TOL * Math.abs(want[i]);
-            if (Math.abs(want[i] - got[i]) > tol) {
+            if (!GoldenJson.close(want[i], got[i], TOL, TOL)) {
                 fail(what + ": token " + i + " want " + want[i] + " got " + got[i]);
             }
         }
+    }
+
+    /**
+     * Ids of the estimators named by every concrete subclass of this contract among the test
+     * classes of the module holding {@code anchor} (its class-path root is walked).
+     */
+    public static Set<String> coveredIds(Class<?> anchor) throws Exception {
+        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Set<String> ids = new TreeSet<>();
+        List<Path> classes;
+        try (Stream<Path> s = Files.walk(root)) {
+            classes = s.filter(f -> f.toString().endsWith(".class") && !f.getFileName().toString().contains("$")).toList();
+        }
+        for (Path f : classes) {
+            String name = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".");
+            name = name.substring(0, name.length() - ".class".length());
+            Class<?> c = Class.forName(name, false, anchor.getClassLoader());
+            if (!EstimatorContract.class.isAssignableFrom(c) || Modifier.isAbstract(c.getModifiers())) continue;
+            var ctor = c.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            ids.add(((EstimatorContract) ctor.newInstance()).estimator().id());
+        }
+        return ids;
     }
 }

@@ -85,11 +85,25 @@ public final class RandomBatches {
     }
 
     public static Rollouts build(List<Traj> trajs) {
+        return build(trajs, null);
+    }
+
+    /**
+     * {@link #build(List)} plus a span signal {@code extraSpanSignal} on every policy span, a
+     * function of its own trajectory only ({@code outcome − baseline + 0.01·span index}), so that
+     * it does not depend on the batch order (for estimators that read a per-span target).
+     */
+    public static Rollouts build(List<Traj> trajs, String extraSpanSignal) {
         RolloutsBuilder b = Rollouts.builder();
         for (Traj t : trajs) {
             b.trajectory(t.group(), t.id()).outcome(t.outcome()).signal("reward_baseline", t.baseline());
+            int spanIndex = 0;
             for (SpanSpec s : t.spans()) {
                 b.span(s.role(), s.tokens(), s.reward(), s.state(), s.agent());
+                if (extraSpanSignal != null && s.role() == Role.POLICY) {
+                    b.spanSignal(extraSpanSignal, round(t.outcome() - t.baseline() + 0.01 * spanIndex));
+                }
+                spanIndex++;
                 if (!Double.isNaN(s.prm())) b.spanSignal("prm", s.prm());
                 if (!Double.isNaN(s.infoGain())) b.spanSignal("info_gain", s.infoGain());
             }

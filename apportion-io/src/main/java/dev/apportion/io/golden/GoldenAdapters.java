@@ -13,8 +13,18 @@ public final class GoldenAdapters {
             new TrlAdapter(),
             new GigpoStepAdapter(),
             new AgenticTurnAdapter(),
+            new MultiAgentAdapter(),
+            new MtGrpoSpaRlAdapter(),
             new RewardComponentsAdapter(),
-            new ReasoningAdapter(),
+            new DeltaAt2poArcherAdapter(),
+            new PureRewardAdapter(),
+            new PureAdapter(),
+            new MaRlhfAdapter(),
+            new GroupRunsAdapter(),
+            new AdoraVlAdapter(),
+            new TemporalScheduleAdapter(),
+            new ReasoningTokenAdapter(),
+            new PrlPoadItpoAdapter(),
             new VerlLayoutAdapter());
 
     private GoldenAdapters() {

@@ -68,7 +68,8 @@ import java.util.Set;
  * {@code process_reward} of the pipeline and MA-RLHF's macro-level arrays; the core module's
  * golden test checks those.
  */
-public final class ReasoningAdapter implements GoldenAdapter {
+public abstract sealed class ReasoningAdapter implements GoldenAdapter
+        permits PureRewardAdapter, PureAdapter, MaRlhfAdapter, GroupRunsAdapter, AdoraVlAdapter, TemporalScheduleAdapter {
     /** The preset the cases run with when they name none. */
     public static final String PRESET = "reference";
 
@@ -76,92 +77,62 @@ public final class ReasoningAdapter implements GoldenAdapter {
     public static final Set<String> ESTIMATORS = Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl",
             "temporal_schedule");
 
+    /** One layout per family of reference code: these are the subclasses, each in its own file. */
+    ReasoningAdapter() {
+    }
+
+    /** The estimator ids whose cases this layout holds. */
+    abstract Set<String> estimators();
+
+    /** True when the case has this layout's input arrays. */
+    abstract boolean hasInputs(GoldenCase c);
+
+    /**
+     * The batch of a case; removes from {@code params} the inputs that size the reference's
+     * tensors and are not estimator parameters (and adds what the layout implies).
+     */
+    abstract Built build(GoldenCase c, Map<String, Object> params);
+
     @Override
     public String name() {
         return "reasoning";
     }
 
     @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case "pure_reward": return has(c, "logits", "reward_mask");
-            case "pure": return has(c, "action_mask", "separator_mask", "step_logits", "solved");
-            case "ma_rlhf": return has(c, "prompt_length", "attention_mask", "logprobs", "ref_logprobs", "values", "reward_score");
-            case "a_grae":
-            case "adora": return has(c, "token_level_rewards", "eos_mask", "index");
-            case "adora_vl": return has(c, "reward", "response_length");
-            case "temporal_schedule":
-                return has(c, "prompt_lengths", "response_lengths") || has(c, "prompt_width", "attention_mask", "response_mask", "entropys")
-                        || has(c, "advantages", "response_mask", "entropys");
-            default: return false;
-        }
+    public final boolean accepts(GoldenCase c) {
+        return estimators().contains(c.estimator()) && hasInputs(c);
     }
 
-    private static boolean has(GoldenCase c, String... fields) {
+    static boolean has(GoldenCase c, String... fields) {
         for (String f : fields) if (!GoldenInputs.has(c, f)) return false;
         return true;
     }
 
     @Override
-    public AdaptedCase adapt(GoldenCase c) {
+    public final AdaptedCase adapt(GoldenCase c) {
         String preset = c.preset() == null ? PRESET : c.preset();
         Map<String, Object> params = new LinkedHashMap<>(GoldenInputs.params(c, Set.of(), Map.of()));
-        Built b;
-        switch (c.estimator()) {
-            case "pure_reward":
-                params.remove("return_outcome_reward");
-                b = pureReward(c);
-                break;
-            case "pure":
-                b = pure(c, groupSize(params.remove("n_samples_per_prompt")));
-                params.remove("micro_rollout_batch_size");
-                break;
-            case "ma_rlhf":
-                b = maRlhf(c);
-                break;
-            case "a_grae":
-            case "adora":
-                b = byRuns(c, GoldenInputs.matrix(c, "eos_mask"), GoldenInputs.strings(c, "index"),
-                        Map.of(Rollouts.REWARD, GoldenInputs.matrix(c, "token_level_rewards")));
-                break;
-            case "adora_vl":
-                b = adoraVl(c, groupSize(params.remove("n_samples_per_prompt")));
-                break;
-            case "temporal_schedule":
-                params.remove("prompt_length");
-                params.remove("response_length");
-                if (GoldenInputs.has(c, "prompt_lengths")) b = tp(c);
-                else if (GoldenInputs.has(c, "prompt_width")) b = forking(c);
-                else {
-                    float[][] mask = GoldenInputs.matrix(c, "response_mask");
-                    b = byRuns(c, mask, rowKeys(mask.length), Map.of(TemporalScheduleEstimator.ADVANTAGE_SIGNAL,
-                            GoldenInputs.matrix(c, "advantages"), Rollouts.ENTROPY, GoldenInputs.matrix(c, "entropys")));
-                    params.put("base_advantage", "token_signal");
-                }
-                break;
-            default:
-                throw new IllegalArgumentException("estimator '" + c.estimator() + "' has no reasoning layout");
-        }
+        Built b = build(c, params);
         return new AdaptedCase(b.batch, b.tokenIndex, c.estimator(), preset, Map.copyOf(params));
     }
 
-    private record Built(Rollouts batch, int[][] tokenIndex) {
+    record Built(Rollouts batch, int[][] tokenIndex) {
     }
 
-    private static int groupSize(Object n) {
+    static int groupSize(Object n) {
         if (!(n instanceof Number) || ((Number) n).intValue() < 1) {
             throw new IllegalArgumentException("params.n_samples_per_prompt must be a whole number >= 1, got " + n);
         }
         return ((Number) n).intValue();
     }
 
-    private static String[] rowKeys(int rows) {
+    static String[] rowKeys(int rows) {
         String[] k = new String[rows];
         for (int i = 0; i < rows; i++) k[i] = "row" + i;
         return k;
     }
 
-    private static JsonNode row(GoldenCase c, String field, int i, int width) {
+    static JsonNode row(GoldenCase c, String field, int i, int width) {
         JsonNode r = GoldenInputs.require(c, field).get(i);
         if (r == null || !r.isArray() || r.size() < width) {
             throw new IllegalArgumentException("input." + field + "[" + i + "] must be an array of at least " + width + " entries, got " + r);
@@ -169,13 +140,13 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return r;
     }
 
-    private static double num(JsonNode x, String where) {
+    static double num(JsonNode x, String where) {
         if (x == null || !x.isNumber()) throw new IllegalArgumentException("input." + where + " must be a number, got " + x);
         return x.doubleValue();
     }
 
     /** Appends spans for the runs of {@code valid[from..to)}. */
-    private static void runs(RolloutsBuilder b, boolean[] valid, int from, int to) {
+    static void runs(RolloutsBuilder b, boolean[] valid, int from, int to) {
         int k = from;
         while (k < to) {
             int e = k;
@@ -186,7 +157,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
     }
 
     /** One trajectory per row, spans by runs of {@code mask}, the given token signals (rows × L). */
-    private static Built byRuns(GoldenCase c, float[][] mask, String[] groups, Map<String, float[][]> signals) {
+    static Built byRuns(GoldenCase c, float[][] mask, String[] groups, Map<String, float[][]> signals) {
         GoldenInputs.sameRows("index", groups.length, "mask", mask.length);
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[mask.length][];
@@ -209,7 +180,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return new Built(b.build(), ti);
     }
 
-    private static Built pureReward(GoldenCase c) {
+    static Built pureReward(GoldenCase c) {
         float[][] mask = GoldenInputs.matrix(c, "reward_mask");
         RolloutsBuilder b = Rollouts.builder();
         int[][] ti = new int[mask.length][];
@@ -232,7 +203,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return new Built(b.build(), ti);
     }
 
-    private static Built pure(GoldenCase c, int n) {
+    static Built pure(GoldenCase c, int n) {
         float[][] am = GoldenInputs.matrix(c, "action_mask");
         float[][] sep = GoldenInputs.matrix(c, "separator_mask");
         float[][] lp = GoldenInputs.matrix(c, "action_log_probs");
@@ -274,7 +245,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return new Built(b.build(), ti);
     }
 
-    private static Built maRlhf(GoldenCase c) {
+    static Built maRlhf(GoldenCase c) {
         int p = (int) num(c.input().get("prompt_length"), "prompt_length");
         float[][] att = GoldenInputs.matrix(c, "attention_mask");
         float[][] lp = GoldenInputs.matrix(c, "logprobs");
@@ -302,14 +273,14 @@ public final class ReasoningAdapter implements GoldenAdapter {
     }
 
     /** DeepSpeed-Chat's entry t (length S − 1) scores token t + 1. */
-    private static float[] shift(float[] x, int s, String field, int row) {
+    static float[] shift(float[] x, int s, String field, int row) {
         if (x.length != s - 1) throw new IllegalArgumentException("input." + field + "[" + row + "] has " + x.length + " values, expected " + (s - 1));
         float[] out = new float[s];
         System.arraycopy(x, 0, out, 1, s - 1);
         return out;
     }
 
-    private static Built adoraVl(GoldenCase c, int n) {
+    static Built adoraVl(GoldenCase c, int n) {
         float[] reward = GoldenInputs.vector(c, "reward");
         float[] len = GoldenInputs.vector(c, "response_length");
         GoldenInputs.sameRows("response_length", len.length, "reward", reward.length);
@@ -326,7 +297,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return new Built(b.build(), ti);
     }
 
-    private static Built tp(GoldenCase c) {
+    static Built tp(GoldenCase c) {
         float[] pl = GoldenInputs.vector(c, "prompt_lengths");
         float[] rl = GoldenInputs.vector(c, "response_lengths");
         GoldenInputs.sameRows("response_lengths", rl.length, "prompt_lengths", pl.length);
@@ -344,7 +315,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return new Built(b.build(), ti);
     }
 
-    private static Built forking(GoldenCase c) {
+    static Built forking(GoldenCase c) {
         int p = (int) num(c.input().get("prompt_width"), "prompt_width");
         float[][] att = GoldenInputs.matrix(c, "attention_mask");
         float[][] resp = GoldenInputs.matrix(c, "response_mask");
@@ -375,29 +346,8 @@ public final class ReasoningAdapter implements GoldenAdapter {
 
     // ---- comparison ------------------------------------------------------------------------
 
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        JsonNode e = c.expected();
-        switch (c.estimator()) {
-            case "pure_reward":
-                return pureReward(tr, e, a, credit);
-            case "ma_rlhf":
-                if (credit.returns() == null) return tr.problem("the case expects token returns but the estimator produced none");
-                tokens(tr, "token_advantages", e.get("token_advantages"), credit.advantages(), a, true);
-                tokens(tr, "token_returns", e.get("token_returns"), credit.returns(), a, false);
-                return tr.result();
-            case "adora_vl":
-                return adoraVl(tr, e, a, credit);
-            case "temporal_schedule":
-                return temporal(tr, c, a, credit);
-            default:
-                return Comparison.standard(c, a, credit);
-        }
-    }
-
     /** {@code want[row][col]} against {@code got[tokenIndex[row][col]]} on policy tokens; 0 elsewhere when asked. */
-    private static void tokens(Comparison.Tracker tr, String array, JsonNode want, float[] got, AdaptedCase a, boolean zeroElsewhere) {
+    static void tokens(Comparison.Tracker tr, String array, JsonNode want, float[] got, AdaptedCase a, boolean zeroElsewhere) {
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
         for (int r = 0; r < ti.length; r++) {
@@ -410,7 +360,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         }
     }
 
-    private static Comparison.Result pureReward(Comparison.Tracker tr, JsonNode e, AdaptedCase a, Credit credit) {
+    static Comparison.Result pureReward(Comparison.Tracker tr, JsonNode e, AdaptedCase a, Credit credit) {
         float[] g = credit.returns();
         if (g == null) return tr.problem("pure_reward produced no returns (the min-form return per step)");
         byte[] mask = a.batch().mask();
@@ -433,14 +383,14 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return tr.result();
     }
 
-    private static Comparison.Result adoraVl(Comparison.Tracker tr, JsonNode e, AdaptedCase a, Credit credit) {
+    static Comparison.Result adoraVl(Comparison.Tracker tr, JsonNode e, AdaptedCase a, Credit credit) {
         Rollouts b = a.batch();
         for (int r = 0; r < a.tokenIndex().length; r++) {
             int t = a.tokenIndex()[r][0];
             if (t >= 0) tr.value("shaped_reward", r, 0, e.get("shaped_reward").get(r).asDouble(), credit.advantages()[t]);
         }
         if (e.has("weights")) {
-            AdoraVlEstimator est = (AdoraVlEstimator) EstimatorRegistry.global().get(AdoraVlEstimator.ID);
+            AdoraVlEstimator est = (AdoraVlEstimator) EstimatorRegistry.global().get(AdoraVlEstimator.ID).unwrap();
             Params p = Params.resolve(est.descriptor(), a.preset(), a.params());
             if (p.getBoolean("use_adora")) {
                 double[] w = AdoraVlEstimator.groupWeights(b, b.scores(), p.getDouble("adora_lamda"), p.getDouble("correct_threshold"),
@@ -451,7 +401,7 @@ public final class ReasoningAdapter implements GoldenAdapter {
         return tr.result();
     }
 
-    private static Comparison.Result temporal(Comparison.Tracker tr, GoldenCase c, AdaptedCase a, Credit credit) {
+    static Comparison.Result temporal(Comparison.Tracker tr, GoldenCase c, AdaptedCase a, Credit credit) {
         JsonNode e = c.expected();
         for (String d : new String[] {"prefix_ratio", "min_schedule_step", "max_schedule_step"}) {
             Double got = credit.diagnostics().get(d);

@@ -2,8 +2,8 @@ package dev.apportion.io.golden;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.estimator.step.R3lEstimator;
-import dev.apportion.core.estimator.step.VprEstimator;
+import dev.apportion.core.estimator.turn.R3lEstimator;
+import dev.apportion.core.estimator.turn.VprEstimator;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

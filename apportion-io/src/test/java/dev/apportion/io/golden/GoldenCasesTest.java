@@ -74,7 +74,7 @@ class GoldenCasesTest {
     void everyCopiedFileLoads() {
         int total = 0;
         for (java.nio.file.Path f : GoldenFiles.all()) total += GoldenFiles.load(f.getFileName().toString()).size();
-        assertEquals(221, total);
+        assertEquals(465, total); // 221 + reasoning-token 25 + prl-poad-itpo 70 + agentic-turn 40 + multi-agent 37 + at_grpo-pending 14 + delta-at2po-archer 58
         GoldenCase g = GoldenFiles.load("verl-and-gigpo.jsonl").get(0);
         assertEquals("public/grpo/edge", g.name());
         assertEquals(6, g.expectedAdvantages().length);

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Every case of every golden file in {@code src/test/resources/golden/} against the estimators
  * registered on the class path ({@link EstimatorRegistry#global()}). A FAILED case fails the
- * file's test; SKIPPED cases (estimators not registered yet) are allowed. Counts per file go to
+ * file's test, and so does a SKIPPED one: a golden file is copied here together with the
+ * estimators it checks (CONTRIBUTING.md), so every case must run. Counts per file go to
  * {@code target/golden-conformance.txt}.
  */
 class GoldenConformanceTest {
@@ -32,7 +33,7 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(6, files.size(), "the six shared golden files are copied: " + files);
+        assertEquals(12, files.size(), "the twelve golden files are copied (the shared eleven and at_grpo-pending): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;
@@ -46,7 +47,7 @@ class GoldenConformanceTest {
         List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
         Conformance.Summary s = Conformance.summarize(results);
         report(f.getFileName() + ": " + s, results);
-        List<CaseResult> failed = results.stream().filter(r -> r.status() == CaseResult.Status.FAILED).collect(Collectors.toList());
+        List<CaseResult> failed = results.stream().filter(r -> r.status() != CaseResult.Status.PASSED).collect(Collectors.toList());
         if (!failed.isEmpty()) {
             fail(f.getFileName() + ": " + s + "\n" + failed.stream()
                     .map(r -> r.source() + " " + r.caseName() + ": " + r.detail()).collect(Collectors.joining("\n")));

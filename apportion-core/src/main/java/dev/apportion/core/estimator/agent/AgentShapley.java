@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,8 +11,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.step.CellIndex;
-import dev.apportion.core.estimator.step.TurnTable;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -219,7 +219,7 @@ public final class AgentShapley implements Estimator {
         }
         String baseline = params.getString("baseline");
         double[] credit = baseline.equals("none") ? x
-                : TurnTable.zscore(x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
+                : GroupZScores.zscore(x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
         double[] perTurn = new double[turns.size()];
         for (int j = 0; j < perTurn.length; j++) perTurn[j] = credit[indexOfTurn[j]];
         return Credit.builder(turns.broadcast(batch, perTurn, execution))

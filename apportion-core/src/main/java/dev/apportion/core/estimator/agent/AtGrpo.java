@@ -10,150 +10,367 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.step.CellIndex;
-import dev.apportion.core.estimator.step.TurnTable;
+import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.stats.GroupStats;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * AT-GRPO, agent- and turn-wise grouped relative policy optimization ({@code at_grpo}): every
- * turn of every agent is credited against the other trajectories' turns of the <em>same
- * agent</em> at the <em>same turn</em> of the same prompt group, with a reward that mixes the
- * shared team outcome and the agent's own local reward. The per-agent group baseline of a
- * multi-agent system with one shared outcome.
+ * action of every agent is credited against the actions of the <em>same agent</em> at the
+ * <em>same turn</em> of the other rollouts of the same problem, with the per-turn reward the
+ * environment gave that action.
  *
- * <h2>Formula</h2>
- * For turn {@code t} of agent {@code k} in trajectory {@code i} of group {@code g}:
+ * <h2>Formula (default = the authors' code)</h2>
+ * A row is one agent action = one policy span (its agent = the span's agent; its turn = span
+ * signal {@code turn_idx}, else the agent's own action count in the trajectory 0, 1, …).
  * <ul>
- *   <li>reward {@code r = α·R_i + ℓ}: {@code R_i} the shared outcome (the scalar outcome, else
- *       the sum of the outcome components), {@code ℓ} the span reward of the turn (the agent's
- *       local reward, 0 when absent);</li>
- *   <li>statistics cell by {@code grouping}: {@code agent_turn} (the paper) = (g, k, t) where
- *       {@code t} counts agent k's own turns in the trajectory (0, 1, …; the round index when
- *       agents take turns round robin); {@code agent} = (g, k), pooling all of agent k's turns
- *       of the group; {@code group} = g, every turn of the group (a shared baseline, MAGRPO
- *       style);</li>
- *   <li>{@code A = (r − μ_cell)/(σ_cell + ε)}, σ unbiased ({@code torch.std}, as verl's GRPO
- *       that the reference trainer calls), or {@code r − μ_cell} without std; on every token of
- *       the turn; context tokens 0.</li>
+ *   <li><b>Reward</b> {@code r = α·team + ℓ}: {@code ℓ} = the span reward plus the token
+ *       {@code reward} signal over the row (verl sums the row's {@code token_level_rewards});
+ *       {@code team} = span signal {@code team_reward} (the team reward at that turn; absent =
+ *       0, i.e. the span reward already holds the environment's mixed per-turn reward, as
+ *       PettingLLMs' {@code non_tensor_batch['reward']} does). With {@code team_reward = outcome}
+ *       (the earlier paper-level reading, kept as preset {@code outcome_team}) {@code team} is the
+ *       trajectory's final outcome on every turn.</li>
+ *   <li><b>Group key</b> ({@code _assign_consistent_uids}): {@code rollout_mode = no_tree} →
+ *       the trajectory; design-tree mode (span signal {@code design_idx} present and
+ *       {@code execute_sample_num > 1}): the designer ({@code designer_agent}) → (group, designer),
+ *       an executor → (group, executors) when {@code executor_group_mode = question} (or unset and
+ *       {@code execute_sample_num ≤ 2}), else (group, design_idx, executors); otherwise
+ *       {@code grouping}: {@code agent_turn} (AT-GRPO) = (group, turn, agent), {@code agent} =
+ *       (group, agent), {@code group} = the batch group.</li>
+ *   <li><b>Row removal</b>: {@code no_tree} drops every row below its trajectory's last turn;
+ *       else with {@code filter_ratio > 0}: {@code dapo} drops groups whose rewards are all equal
+ *       (one-row groups included); {@code std} / {@code mean} sort the groups (first-appearance
+ *       order, stable) by population variance / range² (0 for range 0 or one row) or by mean
+ *       (0.0 for a one-row group) and drop the first ⌊G·ratio⌋; {@code uid} drops, inside each
+ *       group of n &gt; 1 rows, the ⌊n·ratio⌋ rows farthest from the group mean (stable). Dropped
+ *       rows get advantage 0 and loss weight 0.</li>
+ *   <li><b>GRPO over the kept rows</b> (the authors' vendored verl): mean and unbiased std of
+ *       the group; {@code A = (r − μ)/(σ + ε)} (or {@code r − μ}); a one-row group gets 0 unless
+ *       every group of the batch is a one-row group, then its raw reward ({@code singleton =
+ *       vendored_verl}); {@code zero} / {@code raw} always give 0 / the raw reward (upstream
+ *       verl: raw). Broadcast over the row's policy tokens.</li>
  * </ul>
- * A policy span without an agent belongs to the anonymous agent {@code ""}: with no agents at
- * all, {@code agent_turn} is a per-turn-index GRPO.
  *
  * <h2>Source</h2>
- * Y. Zhao, L. Hu, Y. Wang, M. Hou, H. Zhang, K. Ding, J. Zhao, "Stronger-MAS: Multi-Agent
- * Reinforcement Learning for Collaborative LLMs" (AT-GRPO), arXiv 2510.11062 (ICLR 2026); code
- * pettingllms-ai/PettingLLMs, which feeds rows keyed by (environment, agent, turn) to verl's
- * GRPO. Fidelity {@code paper}: the reward mix {@code α·r_team + r_loc} with α = 1 and the
- * (environment, agent, turn) grouping follow the paper; the paper's tree-structured sampling
- * (K candidates per agent and turn, the best one executed) is a rollout procedure outside
- * credit assignment: without it, a cell compares the group's G parallel trajectories at that
- * agent's turn, whose prompts may differ. No golden vectors were run.
+ * Y. Zhao et al., "Stronger-MAS: Multi-Agent Reinforcement Learning for Collaborative LLMs"
+ * (AT-GRPO), arXiv 2510.11062; code pettingllms-ai/PettingLLMs @ a054fb18b83f4dc7c1d49aba3b71669d1f93ca71,
+ * {@code pettingllms/trainer/multi_agents_ppo_trainer.py} {@code _assign_consistent_uids} and the
+ * vendored {@code verl/verl/trainer/ppo/core_algos.py} {@code compute_grpo_outcome_advantage};
+ * defaults from {@code pettingllms/config/ppo_trainer/base.yaml}. Fidelity {@code reference}:
+ * matches the 14 public golden cases of {@code multi-agent.md} §2. The batch group is the
+ * problem ({@code env_idx div sample_num}); the paper's tree sampling itself is a rollout
+ * procedure outside credit assignment.
  *
  * <h2>Parameters and presets</h2>
- * {@code alpha} = 1.0 (paper), {@code grouping} = agent_turn, {@code normalize_by_std} = true,
- * {@code epsilon} = 1e-6, {@code singleton} = zero. Preset {@code paper} = the defaults;
- * preset {@code verl} sets {@code singleton = raw}: verl's GRPO gives a one-member group mean 0
- * and std 1, so its reward passes through unnormalized (a quirk; the default gives such a turn
- * 0 because it has no baseline to compare with).
+ * {@code alpha} 1.0, {@code team_reward} turn, {@code grouping} agent_turn, {@code rollout_mode}
+ * tree, {@code filter_ratio} 0, {@code filter_method} uid, {@code execute_sample_num} 0 (no
+ * design mode), {@code executor_group_mode} auto, {@code designer_agent} "0",
+ * {@code normalize_by_std} true, {@code epsilon} 1e-6, {@code singleton} vendored_verl. Presets:
+ * {@code paper} and {@code pettingllms} = the defaults (paper and code agree); {@code verl} = the
+ * defaults (the authors' vendored verl); {@code upstream_verl} = singleton raw;
+ * {@code outcome_team} = the earlier apportion behaviour (α × final outcome on every turn,
+ * singleton 0).
  *
  * <h2>Edge cases</h2>
- * One agent: {@code agent_turn} reduces to per-turn-index GRPO. An agent absent from some
- * trajectories of the group is compared only with the trajectories where it acted. A
- * one-trajectory group: every cell is a singleton (0, or the raw reward with {@code raw}). A
- * trajectory without an outcome throws a {@link dev.apportion.core.rollout.RolloutException}
- * when {@code alpha > 0}. Span advantages carry the turn values.
+ * A one-rollout problem makes every group a singleton (0 when other groups are larger).
+ * {@code dapo} with ratio 0 filters nothing. With {@code team_reward = outcome} and α &gt; 0 a
+ * trajectory without an outcome is an error. Span advantages carry the row values.
  *
  * <p>Stateless and thread-safe.
  */
 public final class AtGrpo implements Estimator {
-    static final String ID = "at_grpo";
+    public static final String ID = "at_grpo";
+    /** Span signal: the turn index of the action (PettingLLMs' {@code turn_idx}). */
+    public static final String TURN_IDX = "turn_idx";
+    /** Span signal: the team reward at that turn (mixed with weight alpha). */
+    public static final String TEAM_REWARD = "team_reward";
+    /** Span signal: the design index in design-tree mode. */
+    public static final String DESIGN_IDX = "design_idx";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
-            .title("AT-GRPO: agent- and turn-wise grouped GRPO on a team + local reward")
-            .source("Zhao et al., Stronger-MAS / AT-GRPO, arXiv 2510.11062 (code pettingllms-ai/PettingLLMs)")
+            .title("AT-GRPO: agent- and turn-wise grouped GRPO on per-turn team + local rewards")
+            .source("Zhao et al., Stronger-MAS / AT-GRPO, arXiv 2510.11062; pettingllms-ai/PettingLLMs@a054fb1 "
+                    + "multi_agents_ppo_trainer.py _assign_consistent_uids + vendored verl compute_grpo_outcome_advantage")
             .granularity(Granularity.MULTI_AGENT)
             .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.PAPER)
-            .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the shared team outcome (verifier or reward model)"))
+            .fidelity(Fidelity.REFERENCE)
+            .groupLocal(false)
+            .requires(SignalRequirement.span("reward", "the environment's per-turn reward of each agent action"))
             .parameters(
-                    ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the shared team outcome in each turn's reward"),
+                    ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the team reward in each turn's reward"),
+                    ParamSpec.choice("team_reward", "turn", List.of("turn", "outcome"),
+                            "team reward: span signal team_reward at that turn (reference), or the final outcome on every turn"),
                     ParamSpec.choice("grouping", "agent_turn", List.of("agent_turn", "agent", "group"),
-                            "statistics cell: (group, agent, agent's turn), (group, agent) or group"),
-                    ParamSpec.bool("normalize_by_std", true, "divide by the cell's unbiased std + epsilon"),
+                            "tree-mode group key: (group, turn, agent), (group, agent) or group"),
+                    ParamSpec.choice("rollout_mode", "tree", List.of("tree", "no_tree"),
+                            "no_tree: group by trajectory and keep only each trajectory's last turn"),
+                    ParamSpec.real("filter_ratio", 0.0, 0.0, 1.0, "fraction of groups (std, mean) or rows (uid) to drop; dapo needs > 0"),
+                    ParamSpec.choice("filter_method", "uid", List.of("uid", "mean", "std", "dapo"), "row / group filter"),
+                    ParamSpec.integer("execute_sample_num", 0, 0, null, "executors per design in design-tree mode (> 1 turns it on)"),
+                    ParamSpec.choice("executor_group_mode", "auto", List.of("auto", "question", "design"),
+                            "design-tree executors grouped per question or per design (auto: question when execute_sample_num <= 2)"),
+                    ParamSpec.string("designer_agent", "0", "agent name of the designer in design-tree mode"),
+                    ParamSpec.bool("normalize_by_std", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
-                    ParamSpec.choice("singleton", "zero", List.of("zero", "raw"),
-                            "a one-member cell: 0, or its raw reward (verl: mean 0, std 1)"))
-            .preset("paper", Map.of("alpha", 1.0, "grouping", "agent_turn", "singleton", "zero"))
-            .preset("verl", Map.of("alpha", 1.0, "grouping", "agent_turn", "singleton", "raw"))
-            .summary("r = alpha*outcome + span_reward; A = z-score of r within (group, agent, agent's turn index)")
+                    ParamSpec.choice("singleton", "vendored_verl", List.of("vendored_verl", "zero", "raw"),
+                            "one-row group: 0 unless all groups are singletons (authors' verl), always 0, or raw reward"))
+            .preset("paper", Map.of())
+            .preset("pettingllms", Map.of())
+            .preset("verl", Map.of("singleton", "vendored_verl"))
+            .preset("upstream_verl", Map.of("singleton", "raw"))
+            .preset("outcome_team", Map.of("team_reward", "outcome", "alpha", 1.0, "singleton", "zero"))
+            .summary("r = alpha*team_reward(turn) + local; A = z-score of r within (problem, turn, agent); one-row groups 0")
             .build();
+
+    /**
+     * The grouping step, for inspection and the golden adapter.
+     *
+     * @param rowSpan policy span of each row (batch order)
+     * @param reward reward of each row
+     * @param group group number of each kept row (first appearance among kept rows), -1 if dropped
+     */
+    public record Grouping(int[] rowSpan, double[] reward, int[] group) {
+    }
 
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
     }
 
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        double alpha = params.getDouble("alpha");
+    /** Rows, rewards, keys and row removal (steps 1 and 2). */
+    public Grouping grouping(Rollouts batch, Params params) {
+        AgentRows rows = AgentRows.of(batch);
+        int m = rows.size();
+        double[] r = rewards(batch, rows, params);
+        String[] agent = rows.agents(batch);
+        float[] turnSig = batch.spanSignal(TURN_IDX);
+        float[] design = batch.spanSignal(DESIGN_IDX);
+        int exec = params.getInt("execute_sample_num");
+        boolean noTree = params.getString("rollout_mode").equals("no_tree");
+        boolean designMode = !noTree && design != null && exec > 1;
+        String execMode = params.getString("executor_group_mode");
+        boolean perDesign = execMode.equals("design") || (execMode.equals("auto") && exec > 2);
+        String designer = params.getString("designer_agent");
         String grouping = params.getString("grouping");
-        boolean byStd = params.getBoolean("normalize_by_std");
-        double eps = params.getDouble("epsilon");
-        boolean raw = params.getString("singleton").equals("raw");
-
-        TurnTable turns = TurnTable.of(batch);
-        double[] team = alpha == 0 ? new double[batch.trajectoryCount()] : TurnTable.teamOutcome(batch, ID);
-        double[] local = turns.spanRewards(batch);
-        List<String> names = new ArrayList<>();
-        int[] agent = turns.agentIds(batch, names);
-        int m = turns.size();
-        double[] r = new double[m];
-        int[] cell = new int[m];
-        // cell = (group, agent) then (that, agent's turn index); agent -1 (none) is the anonymous agent
-        CellIndex groupAgent = new CellIndex(Math.max(16, batch.groupCount() * 2));
-        CellIndex cells = new CellIndex(Math.max(16, m / 4));
-        int[] count = new int[names.size() + 1];
+        double[] turn = new double[m];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            int g = batch.trajectoryGroup(i);
-            for (int j = turns.start(i); j < turns.end(i); j++) {
-                int a = agent[j] + 1;
-                int t = count[a]++;
-                int ga;
-                switch (grouping) {
-                    case "agent_turn": ga = groupAgent.index(CellIndex.pack(g, a)); cell[j] = cells.index(CellIndex.pack(ga, t)); break;
-                    case "agent": cell[j] = cells.index(CellIndex.pack(g, a)); break;
-                    default: cell[j] = cells.index(CellIndex.pack(g, 0)); break;
-                }
-                r[j] = alpha * team[i] + local[j];
+            Map<String, Integer> own = new HashMap<>();
+            for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
+                int n = own.merge(agent[k], 1, Integer::sum) - 1;
+                float t = turnSig == null ? Float.NaN : turnSig[rows.span[k]];
+                turn[k] = Float.isNaN(t) ? n : t;
             }
-            for (int j = turns.start(i); j < turns.end(i); j++) count[agent[j] + 1] = 0;
         }
-        GroupStats st = GroupStats.of(r, cell, cells.size());
-        double[] a = new double[m];
-        int singletons = 0;
-        for (int j = 0; j < m; j++) {
-            int c = cell[j];
-            if (st.count(c) <= 1) {
-                singletons++;
-                a[j] = raw ? r[j] : 0.0;
+        // step 1: keys (string per row; rows, not tokens)
+        Map<String, Integer> keyIndex = new LinkedHashMap<>();
+        int[] key = new int[m];
+        for (int k = 0; k < m; k++) {
+            int i = rows.trajectory[k];
+            String g = batch.groupKey(batch.trajectoryGroup(i));
+            String s;
+            if (noTree) {
+                s = "traj\u0000" + i;
+            } else if (designMode) {
+                if (agent[k].equals(designer)) s = g + "\u0000designer";
+                else s = g + "\u0000" + (perDesign ? num(design[rows.span[k]], batch, i, DESIGN_IDX) : "0") + "\u0000executor";
+            } else {
+                switch (grouping) {
+                    case "agent_turn": s = g + "\u0000" + turn[k] + "\u0000" + agent[k]; break;
+                    case "agent": s = g + "\u0000" + agent[k]; break;
+                    default: s = g; break;
+                }
+            }
+            Integer idx = keyIndex.get(s);
+            if (idx == null) {
+                idx = keyIndex.size();
+                keyIndex.put(s, idx);
+            }
+            key[k] = idx;
+        }
+        int groups = keyIndex.size();
+        boolean[] drop = new boolean[m];
+        double ratio = params.getDouble("filter_ratio");
+        String method = params.getString("filter_method");
+        if (noTree) {
+            double[] last = new double[batch.trajectoryCount()];
+            Arrays.fill(last, Double.NEGATIVE_INFINITY);
+            for (int k = 0; k < m; k++) last[rows.trajectory[k]] = Math.max(last[rows.trajectory[k]], turn[k]);
+            for (int k = 0; k < m; k++) drop[k] = turn[k] < last[rows.trajectory[k]];
+        } else if (ratio > 0) {
+            List<List<Integer>> members = new ArrayList<>();
+            for (int g = 0; g < groups; g++) members.add(new ArrayList<>());
+            for (int k = 0; k < m; k++) members.get(key[k]).add(k);
+            if (method.equals("dapo")) {
+                for (List<Integer> mem : members) {
+                    if (range(mem, r) == 0) for (int k : mem) drop[k] = true;
+                }
+            } else if (method.equals("uid")) {
+                for (List<Integer> mem : members) {
+                    int n = mem.size();
+                    if (n <= 1) continue;
+                    double mean = mean(mem, r);
+                    List<Integer> order = new ArrayList<>(mem);
+                    order.sort((a, b) -> Double.compare(Math.abs(r[b] - mean), Math.abs(r[a] - mean)));
+                    int remove = (int) Math.floor(n * ratio);
+                    for (int j = 0; j < remove; j++) drop[order.get(j)] = true;
+                }
+            } else {
+                double[] value = new double[groups];
+                for (int g = 0; g < groups; g++) {
+                    List<Integer> mem = members.get(g);
+                    if (method.equals("mean")) {
+                        value[g] = mem.size() == 1 ? 0.0 : mean(mem, r);
+                    } else {
+                        double rg = range(mem, r);
+                        if (mem.size() > 1 && rg > 0) {
+                            double mu = mean(mem, r);
+                            double ss = 0;
+                            for (int k : mem) ss += (r[k] - mu) * (r[k] - mu);
+                            value[g] = ss / mem.size() / (rg * rg);
+                        }
+                    }
+                }
+                Integer[] order = new Integer[groups];
+                for (int g = 0; g < groups; g++) order[g] = g;
+                Arrays.sort(order, (a, b) -> Double.compare(value[a], value[b]));
+                int remove = (int) Math.floor(groups * ratio);
+                for (int j = 0; j < remove; j++) for (int k : members.get(order[j])) drop[k] = true;
+            }
+        }
+        int[] group = new int[m];
+        int[] renumber = new int[groups];
+        Arrays.fill(renumber, -1);
+        int next = 0;
+        for (int k = 0; k < m; k++) {
+            if (drop[k]) {
+                group[k] = -1;
                 continue;
             }
-            double d = r[j] - st.mean(c);
-            if (byStd) d /= Math.sqrt(st.unbiasedVariance(c)) + eps;
-            a[j] = d;
+            if (renumber[key[k]] < 0) renumber[key[k]] = next++;
+            group[k] = renumber[key[k]];
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .spanAdvantages(turns.spanValues(batch, a))
-                .diagnostic("turns", m)
-                .diagnostic("cells", cells.size())
-                .diagnostic("singleton_turns", singletons)
+        return new Grouping(rows.span.clone(), r, group);
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        boolean byStd = params.getBoolean("normalize_by_std");
+        double eps = params.getDouble("epsilon");
+        String singleton = params.getString("singleton");
+        AgentRows rows = AgentRows.of(batch);
+        Grouping gr = grouping(batch, params);
+        int m = rows.size();
+        int groups = 0;
+        for (int g : gr.group()) groups = Math.max(groups, g + 1);
+        int[] count = new int[groups];
+        double[] sum = new double[groups];
+        for (int k = 0; k < m; k++) {
+            int g = gr.group()[k];
+            if (g < 0) continue;
+            count[g]++;
+            sum[g] += gr.reward()[k];
+        }
+        int maxLen = 0;
+        for (int c : count) maxLen = Math.max(maxLen, c);
+        double[] mean = new double[groups];
+        double[] ss = new double[groups];
+        for (int g = 0; g < groups; g++) mean[g] = count[g] == 0 ? 0 : sum[g] / count[g];
+        for (int k = 0; k < m; k++) {
+            int g = gr.group()[k];
+            if (g >= 0) ss[g] += (gr.reward()[k] - mean[g]) * (gr.reward()[k] - mean[g]);
+        }
+        double[] a = new double[m];
+        int singles = 0;
+        int dropped = 0;
+        float[] weights = new float[batch.tokenCount()];
+        for (int k = 0; k < m; k++) {
+            int g = gr.group()[k];
+            if (g < 0) {
+                dropped++;
+                continue;
+            }
+            Arrays.fill(weights, batch.spanTokenStart(rows.span[k]), batch.spanTokenEnd(rows.span[k]), 1f);
+            double x = gr.reward()[k];
+            if (count[g] == 1) {
+                singles++;
+                boolean raw = singleton.equals("raw") || (singleton.equals("vendored_verl") && maxLen == 1);
+                a[k] = raw ? x : 0.0;
+                continue;
+            }
+            double d = x - mean[g];
+            if (byStd) d /= Math.sqrt(ss[g] / (count[g] - 1)) + eps;
+            a[k] = d;
+        }
+        return Credit.builder(rows.broadcast(batch, a))
+                .spanAdvantages(rows.spanValues(batch, a))
+                .lossWeights(weights)
+                .diagnostic("rows", m)
+                .diagnostic("groups", groups)
+                .diagnostic("dropped_rows", dropped)
+                .diagnostic("singleton_rows", singles)
                 .build();
     }
 
+    private static double[] rewards(Rollouts batch, AgentRows rows, Params params) {
+        double alpha = params.getDouble("alpha");
+        double[] r = rows.scores(batch);
+        if (params.getString("team_reward").equals("outcome")) {
+            if (alpha == 0) return r;
+            float[] out = batch.outcome();
+            for (int k = 0; k < r.length; k++) {
+                int i = rows.trajectory[k];
+                double team;
+                if (out != null && !Float.isNaN(out[i])) {
+                    team = out[i];
+                } else if (!batch.outcomeComponents().isEmpty()) {
+                    team = 0;
+                    for (float[] c : batch.outcomeComponents().values()) if (!Float.isNaN(c[i])) team += c[i];
+                } else {
+                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' with team_reward = outcome and alpha > 0"
+                            + " needs the trajectory's outcome, which is absent", i, "outcome");
+                }
+                r[k] += alpha * team;
+            }
+            return r;
+        }
+        float[] team = batch.spanSignal(TEAM_REWARD);
+        if (team != null && alpha != 0) {
+            for (int k = 0; k < r.length; k++) {
+                float t = team[rows.span[k]];
+                if (!Float.isNaN(t)) r[k] += alpha * t;
+            }
+        }
+        return r;
+    }
+
+    private static String num(float v, Rollouts batch, int i, String name) {
+        if (Float.isNaN(v)) {
+            throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' in design-tree mode needs the span signal "
+                    + name + " on every action", i, "spans.signals." + name);
+        }
+        return Float.toString(v);
+    }
+
+    private static double mean(List<Integer> mem, double[] r) {
+        double s = 0;
+        for (int k : mem) s += r[k];
+        return s / mem.size();
+    }
+
+    private static double range(List<Integer> mem, double[] r) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int k : mem) {
+            lo = Math.min(lo, r[k]);
+            hi = Math.max(hi, r[k]);
+        }
+        return hi - lo;
+    }
 }

@@ -10,7 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.step.TurnTable;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -114,7 +114,7 @@ public final class Coma implements Estimator {
                 .fidelity(Fidelity.RECONSTRUCTED)
                 .groupLocal(true)
                 .requires(SignalRequirement.token(Rollouts.VALUE, "a state-value critic"),
-                        SignalRequirement.trajectory("reward", "the outcome or step rewards"))
+                        SignalRequirement.trajectory("reward", "the outcome or step rewards").always())
                 .parameters(ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount per turn"))
                 .summary("A_t = r_t + gamma*V(s_{t+1}) - V(s_t); V(s_t) = sum_u pi(u|s_t) Q(s_t,u) when one agent acts at a time")
                 .build();
@@ -148,10 +148,6 @@ public final class Coma implements Estimator {
 
     private double[] critic(Rollouts batch, TurnTable turns, double gamma) {
         float[] v = batch.requireTokenSignal(Rollouts.VALUE, CRITIC_ID, "a state-value critic");
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + CRITIC_ID + "' needs a reward (outcome, span or token rewards);"
-                    + " the batch has none", -1, "outcome");
-        }
         float[] dense = batch.denseTokenRewards();
         double[] a = new double[turns.size()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {

@@ -10,8 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.step.CellIndex;
-import dev.apportion.core.estimator.step.TurnTable;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 
 import java.util.HashMap;

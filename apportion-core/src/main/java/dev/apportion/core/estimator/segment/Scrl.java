@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;

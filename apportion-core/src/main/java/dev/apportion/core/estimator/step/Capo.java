@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,7 +11,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.segment.PaperSteps;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -29,9 +30,17 @@ import java.util.Map;
  * the N critiques that list step k as wrong (span signal {@code error_signal}; 0 or 1 for a single
  * critique or a step verifier):
  * <pre>
- *   wrong_k = v_k &gt; 1/2 (majority) | v_k = 1 (intersection) | v_k &gt; 0 (union)
- *   R_{i,t} = W_whole·r_v − W_process·[t in a wrong step]
+ *   p_k = [v_k &gt; 1/2] (majority) | [v_k = 1] (intersection) | v_k (average) | [v_k &gt; 0] (union)
+ *   R_{i,t} = W_whole·r_v − W_process·p_k    (t in step k)
  * </pre>
+ * <b>Voting rules (issue 12 audit).</b> The paper names three rules; the one text of it we could
+ * read (a summary of the paper, cognaptus.com, 2025-08-05: "majority, intersection, or average
+ * vote") calls the third <i>average</i>, and the reference notes wrote "average/union". The
+ * paper's method section itself could not be read here and the authors' code is not public. So
+ * {@code average} is offered as the paper's third rule, read as a soft penalty proportional to
+ * the share of critiques that flag the step (our reading of "average"); {@code union} (flag a
+ * step any critique lists), which this estimator offered as the third rule before, stays
+ * available as apportion's own variant, not the paper's.
  * then ({@code normalization}):
  * <ul>
  *   <li>{@code group_tokens} (default): {@code A = (R − μ)/(σ + ε)}, μ and σ over every policy
@@ -77,8 +86,9 @@ public final class Capo implements Estimator {
             .parameters(
                     ParamSpec.string("error_signal", "step_error_votes",
                             "span signal: fraction in [0,1] of the critiques that list the step as wrong"),
-                    ParamSpec.choice("voting", "majority", List.of("majority", "intersection", "union"),
-                            "wrong if more than half, all, or any of the critiques list the step"),
+                    ParamSpec.choice("voting", "majority", List.of("majority", "intersection", "average", "union"),
+                            "penalty 1 if more than half / all critiques list the step, the listing share (average), "
+                                    + "or 1 if any does (union, not in the paper's text)"),
                     ParamSpec.real("w_whole", 2.0, 0.0, null, "weight of the verifier outcome (our assumption: 2)"),
                     ParamSpec.real("w_process", 1.0, 0.0, null, "penalty on tokens of wrong steps (our assumption: 1)"),
                     ParamSpec.choice("normalization", "group_tokens", List.of("group_tokens", "outcome_plus_penalty", "none"),
@@ -88,8 +98,9 @@ public final class Capo implements Estimator {
                             "standard deviation convention of the normalization"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
             .preset("intersection", Map.of("voting", "intersection"))
+            .preset("average", Map.of("voting", "average"))
             .preset("union", Map.of("voting", "union"))
-            .summary("R_t = W_whole·r_v − W_process·[step of t voted wrong]; A = z-score of R over the group's tokens")
+            .summary("R_t = W_whole·r_v − W_process·p_step (vote: majority/intersection/average share); A = z-score of R over the group's tokens")
             .build();
 
     @Override
@@ -112,6 +123,7 @@ public final class Capo implements Estimator {
         double[] votes = steps.signal(batch, signal, ID, "fraction of LLM critiques listing the step as wrong", false);
         int nSteps = steps.total();
         boolean[] wrong = new boolean[nSteps];
+        double[] pen = new double[nSteps];
         for (int k = 0; k < nSteps; k++) {
             double v = votes[k];
             if (v < -1e-9 || v > 1 + 1e-9) {
@@ -120,11 +132,12 @@ public final class Capo implements Estimator {
                 throw new RolloutException(batch.describe(i) + ": spans[" + local + "].signals." + signal
                         + " must be a vote fraction in [0, 1], got " + v, i, "spans[" + local + "].signals." + signal);
             }
-            wrong[k] = vote(voting, v);
+            pen[k] = "average".equals(voting) ? Math.min(1.0, Math.max(0.0, v)) : vote(voting, v) ? 1.0 : 0.0;
+            wrong[k] = pen[k] > 0;
         }
         double[] reward = new double[nSteps];
         for (int k = 0; k < nSteps; k++) {
-            reward[k] = wWhole * outcome[steps.trajectory(k)] - (wrong[k] ? wProcess : 0.0);
+            reward[k] = wWhole * outcome[steps.trajectory(k)] - wProcess * pen[k];
         }
 
         double[] adv = new double[nSteps];
@@ -159,8 +172,8 @@ public final class Capo implements Estimator {
                 break;
             }
             case "outcome_plus_penalty": {
-                double[] z = zScores(batch, outcome, wWhole, unbiased, eps);
-                for (int k = 0; k < nSteps; k++) adv[k] = z[steps.trajectory(k)] - (wrong[k] ? wProcess : 0.0);
+                double[] z = GroupZScores.ofGroupMembers(batch, outcome, wWhole, unbiased, eps);
+                for (int k = 0; k < nSteps; k++) adv[k] = z[steps.trajectory(k)] - wProcess * pen[k];
                 break;
             }
             default:
@@ -190,29 +203,6 @@ public final class Capo implements Estimator {
     private static int tokens(Rollouts batch, PaperSteps steps, int k) {
         int s = steps.span(k);
         return batch.spanTokenEnd(s) - batch.spanTokenStart(s);
-    }
-
-    /** Group z-scores of {@code scale·x} per trajectory (0 for groups of one). */
-    static double[] zScores(Rollouts batch, double[] x, double scale, boolean unbiased, double eps) {
-        int groups = batch.groupCount();
-        int[] start = batch.groupMemberStart();
-        int[] members = batch.groupMembers();
-        double[] out = new double[x.length];
-        for (int g = 0; g < groups; g++) {
-            int m = start[g + 1] - start[g];
-            if (m < 2) continue;
-            double sum = 0;
-            for (int j = start[g]; j < start[g + 1]; j++) sum += scale * x[members[j]];
-            double mean = sum / m;
-            double ss = 0;
-            for (int j = start[g]; j < start[g + 1]; j++) {
-                double d = scale * x[members[j]] - mean;
-                ss += d * d;
-            }
-            double sd = Math.sqrt(ss / (unbiased ? m - 1 : m));
-            for (int j = start[g]; j < start[g + 1]; j++) out[members[j]] = (scale * x[members[j]] - mean) / (sd + eps);
-        }
-        return out;
     }
 
     /** The outcome of every trajectory; absent outcomes are an error. */

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,7 +11,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.segment.PaperSteps;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -114,7 +115,7 @@ public final class EuphoniumDualReward implements Estimator {
             double coef = "both".equals(mode) ? cO : 1.0;
             for (int r = 0; r < props.size(); r++) {
                 double w = weights.length == 0 ? 1.0 : weights[r];
-                double[] z = Capo.zScores(batch, props.get(r), 1.0, true, eps);
+                double[] z = GroupZScores.ofGroupMembers(batch, props.get(r), 1.0, true, eps);
                 for (int i = 0; i < n; i++) outcomeTerm[i] += coef * w * clamp(z[i], clip);
             }
         }

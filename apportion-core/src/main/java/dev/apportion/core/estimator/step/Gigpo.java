@@ -2,6 +2,7 @@ package dev.apportion.core.estimator.step;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.DistinguishingTerm;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
@@ -41,7 +42,15 @@ import java.util.Map;
  *       return on every step row and sums the row, so on its data every step of a trajectory
  *       has the same score. Span rewards do not enter {@code R_k}.</li>
  *   <li><b>Step reward</b> {@code r_k}: the policy span's reward (0 when absent); rewards on
- *       context spans are not read.</li>
+ *       context spans are not read. With {@code outcome_step_reward = when_no_step_rewards}
+ *       (default and every preset), a batch in which no policy span carries a reward gets the
+ *       trajectory outcome as the reward of the trajectory's last step: in verl-agent the success
+ *       reward is the last step's environment reward, so it enters the step return; without this
+ *       an outcome-only batch (apportion's {@code outcome} field) would have all-zero step returns
+ *       and the anchor-state term would vanish (GiGPO would collapse to a GRPO-like episode
+ *       advantage). {@code never} reads span rewards only. Reconstructed mapping (apportion's
+ *       outcome field has no verl-agent counterpart); the golden cases carry step rewards or no
+ *       outcome and are unaffected.</li>
  *   <li><b>Discounted step return</b> over the trajectory's steps in order (paper Eq. 5):
  *       {@code G_k = r_k + γ·G_{k+1}}, {@code G} after the last step = 0.</li>
  * </ul>
@@ -76,6 +85,10 @@ import java.util.Map;
  *       {@link Credit#advantages()}. {@link Credit#spanAdvantages()} holds {@code A} per policy
  *       span and 0 per context span.</li>
  * </ol>
+ * Diagnostics: {@code steps}, {@code step_groups}, {@code step_group_size_mean},
+ * {@code singleton_step_groups}, {@code outcome_in_step_return} (1 when the outcome was used as
+ * the last step's reward) and {@code step_term_all_zero} (1 when every step advantage was 0 on
+ * the batch; a one-time stderr warning via {@link DistinguishingTerm} when step_weight &gt; 0).
  * Statistics are computed in double precision (the reference uses float32; the difference is
  * within the golden tolerances).
  *
@@ -119,6 +132,8 @@ public final class Gigpo implements Estimator {
     static final String MEAN_STD_NORM = "mean_std_norm";
     static final String PER_STEP_ROW = "per-step-row";
     static final String PER_TRAJECTORY = "per-trajectory";
+    static final String WHEN_NO_STEP_REWARDS = "when_no_step_rewards";
+    static final String NEVER = "never";
 
     /** Groups per parallel chunk, at least. */
     private static final int MIN_GROUPS_PER_CHUNK = 8;
@@ -131,7 +146,7 @@ public final class Gigpo implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
             .requires(SignalRequirement.span("state", "the environment: the anchor observation each step starts from"),
-                    SignalRequirement.trajectory("reward", "an outcome or token rewards (episode score) and/or span rewards (step rewards)"))
+                    SignalRequirement.trajectory("reward", "an outcome or token rewards (episode score) and/or span rewards (step rewards)").always())
             .parameters(
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0,
                             "discount of the step return G_k = r_k + gamma*G_{k+1} (verl-agent yaml 1.0, example scripts 0.95)"),
@@ -143,16 +158,20 @@ public final class Gigpo implements Estimator {
                     ParamSpec.choice("episode_stats", PER_STEP_ROW, List.of(PER_STEP_ROW, PER_TRAJECTORY),
                             "episode statistics over every step (verl-agent; longer trajectories weigh more) or once per trajectory"),
                     ParamSpec.real("similarity_threshold", 0.0, 0.0, 1.0,
-                            "0: step groups by identical state; in (0,1): greedy grouping by difflib ratio >= threshold (verl-agent enable_similarity)"))
-            .preset("verl-agent", Map.of("gamma", 1.0, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
+                            "0: step groups by identical state; in (0,1): greedy grouping by difflib ratio >= threshold (verl-agent enable_similarity)"),
+                    ParamSpec.choice("outcome_step_reward", WHEN_NO_STEP_REWARDS, List.of(WHEN_NO_STEP_REWARDS, NEVER),
+                            "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
+                                    + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
+                                    + "never: step returns read span rewards only"))
+            .preset("verl-agent", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 1.0, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
                     "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-alfworld", Map.of("gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
+            .preset("verl-agent-alfworld", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
                     "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-webshop", Map.of("gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
+            .preset("verl-agent-webshop", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
                     "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-search", Map.of("gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
+            .preset("verl-agent-search", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
                     "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.9))
-            .preset("paper", Map.of("gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
+            .preset("paper", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
                     "episode_stats", PER_TRAJECTORY, "similarity_threshold", 0.0))
             .summary("A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
             .build();
@@ -181,32 +200,48 @@ public final class Gigpo implements Estimator {
                     .diagnostic("singleton_step_groups", 0).build();
         }
         String[] state = batch.requireSpanState(ID);
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs rewards: a trajectory outcome or token rewards (episode score) "
-                    + "and/or span rewards (step rewards); the batch has none", -1, "outcome");
-        }
-        Inputs in = new Inputs(batch, state, outcomes(batch), batch.tokenSignal(Rollouts.REWARD), batch.spanReward(), adv, spanAdv);
+        float[] spanReward = batch.spanReward();
+        boolean outcomeAsStepReward = WHEN_NO_STEP_REWARDS.equals(params.getString("outcome_step_reward"))
+                && !hasPolicySpanReward(batch, spanReward);
+        Inputs in = new Inputs(batch, state, outcomes(batch), batch.tokenSignal(Rollouts.REWARD), spanReward, outcomeAsStepReward,
+                adv, spanAdv);
         int groups = batch.groupCount();
         long[][] diag = new long[execution.chunks(groups, MIN_GROUPS_PER_CHUNK)][];
         execution.forRange(groups, MIN_GROUPS_PER_CHUNK, (chunk, from, to) -> {
             Workspace ws = new Workspace(cfg, in);
             for (int g = from; g < to; g++) ws.group(g);
-            diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons};
+            diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons, Double.doubleToLongBits(ws.maxAbsStep)};
         });
         long steps = 0;
         long stepGroups = 0;
         long singletons = 0;
+        double maxAbsStep = 0;
         for (long[] d : diag) {
             steps += d[0];
             stepGroups += d[1];
             singletons += d[2];
+            maxAbsStep = Math.max(maxAbsStep, Double.longBitsToDouble(d[3]));
         }
+        double stepTermZero = DistinguishingTerm.report(ID, "step_term", maxAbsStep, cfg.stepWeight,
+                "no step return differs within an anchor-state group: states never repeat, or the step rewards carry no signal"
+                        + (outcomeAsStepReward ? "" : "; outcome_step_reward=never or span rewards without the outcome"));
         return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv)
                 .diagnostic("steps", steps)
                 .diagnostic("step_groups", stepGroups)
                 .diagnostic("step_group_size_mean", stepGroups == 0 ? 0.0 : (double) steps / stepGroups)
                 .diagnostic("singleton_step_groups", singletons)
+                .diagnostic("outcome_in_step_return", outcomeAsStepReward ? 1 : 0)
+                .diagnostic(DistinguishingTerm.diagnostic("step_term"), stepTermZero)
                 .build();
+    }
+
+    /** True when some policy span of the batch carries a (non-NaN) reward. */
+    private static boolean hasPolicySpanReward(Rollouts batch, float[] spanReward) {
+        if (spanReward == null) return false;
+        for (int s = 0; s < spanReward.length; s++) {
+            if (batch.isPolicySpan(s) && !Float.isNaN(spanReward[s])) return true;
+        }
+        return false;
     }
 
     /** Outcome per trajectory, 0 where absent; the component sum when there is no scalar outcome. */
@@ -230,7 +265,7 @@ public final class Gigpo implements Estimator {
 
     /** Read-only batch arrays and the two outputs (each group writes only its own spans and tokens). */
     private record Inputs(Rollouts batch, String[] state, double[] outcome, float[] tokenReward, float[] spanReward,
-                          float[] adv, float[] spanAdv) {
+                          boolean outcomeAsStepReward, float[] adv, float[] spanAdv) {
     }
 
     /**
@@ -264,6 +299,7 @@ public final class Gigpo implements Estimator {
         long steps;
         long stepGroups;
         long singletons;
+        double maxAbsStep;
 
         Workspace(Settings cfg, Inputs in) {
             this.cfg = cfg;
@@ -310,6 +346,7 @@ public final class Gigpo implements Estimator {
                 }
                 if (k > k0) {
                     firstStep[trajectories++] = k0;
+                    if (in.outcomeAsStepReward) reward[k - 1] += outcome;
                     double run = 0.0;
                     for (int q = k - 1; q >= k0; q--) {
                         run = reward[q] + gamma * run;
@@ -369,6 +406,7 @@ public final class Gigpo implements Estimator {
                     double d = ret[q] - sum[c];
                     step = div ? d / (Math.sqrt(m2[c] / (count[c] - 1)) + eps) : d;
                 }
+                maxAbsStep = Math.max(maxAbsStep, Math.abs(step));
                 float a = (float) (episode + cfg.stepWeight * step);
                 int s = stepSpan[q];
                 spanAdv[s] = a;

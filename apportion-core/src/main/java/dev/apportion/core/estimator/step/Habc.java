@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,7 +11,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.estimator.segment.PaperSteps;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
@@ -161,7 +162,7 @@ public final class Spae implements Estimator {
         }
 
         int n = batch.trajectoryCount();
-        double[] aGroup = Capo.zScores(batch, outcome, 1.0, unbiased, eps);
+        double[] aGroup = GroupZScores.ofGroupMembers(batch, outcome, 1.0, unbiased, eps);
         boolean[] dropped = new boolean[n];
         int droppedGroups = 0;
         if (filter) {

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.ParamSpec;

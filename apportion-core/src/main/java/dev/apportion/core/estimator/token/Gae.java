@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.kernel.PolicySpans;
+import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -169,7 +171,7 @@ public final class Gae implements Estimator {
         float[] adv = zeroed ? new float[n] : buffers.advantages(n);
         float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
-        int maxSpan = maxPolicySpan(batch);
+        int maxSpan = PolicySpans.maxTokens(batch);
         BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gl, maxSpan);
         execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
@@ -182,16 +184,6 @@ public final class Gae implements Estimator {
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, adv, ws, execution, ID, out);
         return out.build();
-    }
-
-    /** Token count of the longest policy span of the batch. */
-    static int maxPolicySpan(Rollouts batch) {
-        int[] tok = batch.spanTokenOffsets();
-        int m = 0;
-        for (int s = 0; s < batch.spanCount(); s++) {
-            if (batch.isPolicySpan(s)) m = Math.max(m, tok[s + 1] - tok[s]);
-        }
-        return m;
     }
 
     /**

@@ -37,7 +37,9 @@ import java.util.Map;
  * {@code verl/trainer/ppo/core_algos.py}); ported from the code, which cites no paper. verl's
  * trainer at that commit does not pass {@code old_log_probs} and passes a {@code config}
  * argument the function does not take, so the estimator cannot run there as wired; this port
- * follows the function itself. Fidelity: paper (no golden vectors were produced for it).
+ * follows the function itself. Fidelity {@code port}: a port of that verl function, checked on
+ * worked examples; no golden vectors were produced for it (the inventory files the method under
+ * arXiv 2602.07078, which the code does not cite and which this port was not checked against).
  *
  * <h2>Defaults and presets</h2>
  * {@code epsilon 1e-8}, {@code handle_zero_tail false}, {@code rollout_is_weights true} (used
@@ -69,7 +71,7 @@ public final class OptimalTokenBaseline implements Estimator {
             .source("volcengine/verl@b178a3c compute_optimal_token_baseline_advantage")
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.PAPER)
+            .fidelity(Fidelity.PORT)
             .groupLocal(true)
             .requires(OtbKernel.REQUIRES)
             .parameters(OtbKernel.EPSILON, OtbKernel.handleZeroTail(false), OtbKernel.USE_IS_WEIGHTS,

@@ -1,5 +1,7 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.kernel.PolicySpans;
+import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -132,7 +134,7 @@ public final class ReinforcePlusPlus implements Estimator {
         float[] adv = zeroed ? new float[n] : buffers.advantages(n);
         float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
-        int maxSpan = Gae.maxPolicySpan(batch);
+        int maxSpan = PolicySpans.maxTokens(batch);
         BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gamma, maxSpan);
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();

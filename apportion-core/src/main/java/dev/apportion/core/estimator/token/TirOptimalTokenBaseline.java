@@ -26,7 +26,9 @@ import java.util.Map;
  * <h2>Source</h2>
  * verl {@code compute_multi_turn_optimal_token_baseline_advantage}, registered as
  * {@code tir_optimal_token_baseline} (volcengine/verl@b178a3c). Ported from the code, which
- * cites no paper. Fidelity: paper (no golden vectors).
+ * cites no paper. Fidelity {@code port}: a port of that verl function, checked on worked
+ * examples; no golden vectors (the inventory files the method under arXiv 2602.07078, "The Optimal
+ * Token Baseline", which the code does not cite and which this port was not checked against).
  *
  * <h2>Defaults and presets</h2>
  * {@code epsilon 1e-8}, {@code handle_zero_tail true} (verl's signature default; its docstring
@@ -50,7 +52,7 @@ public final class TirOptimalTokenBaseline implements Estimator {
             .source("volcengine/verl@b178a3c compute_multi_turn_optimal_token_baseline_advantage")
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.PAPER)
+            .fidelity(Fidelity.PORT)
             .groupLocal(true)
             .requires(OtbKernel.REQUIRES)
             .parameters(OtbKernel.EPSILON, OtbKernel.handleZeroTail(true), OtbKernel.USE_IS_WEIGHTS)

@@ -6,14 +6,23 @@ import dev.apportion.core.credit.EstimatorProvider;
 import java.util.List;
 
 /**
- * Registers the token-level framework estimators (see META-INF/services): {@code gae},
- * {@code reinforce_plus_plus}, {@code remax}, {@code optimal_token_baseline},
- * {@code tir_optimal_token_baseline}.
+ * Registers every token-level estimator: exactly the estimator classes of this package, whose
+ * descriptors declare that granularity (see META-INF/services; {@code EstimatorLayoutTest}
+ * checks the rule).
  */
 public final class TokenEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new Gae(), new ReinforcePlusPlus(), new ReMax(), new OptimalTokenBaseline(),
-                new TirOptimalTokenBaseline());
+        return List.of(
+                new Gae(),
+                new ReinforcePlusPlus(),
+                new ReMax(),
+                new OptimalTokenBaseline(),
+                new TirOptimalTokenBaseline(),
+                new ImplicitTokenReward(),
+                new TemporalScheduleEstimator(),
+                new Poad(),
+                new Delta(),
+                new FlowTracer());
     }
 }

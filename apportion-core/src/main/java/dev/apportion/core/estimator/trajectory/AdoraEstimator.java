@@ -71,7 +71,7 @@ public final class AdoraEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "a verifier's score (outcome or token rewards)"))
+            .requires(SignalRequirement.trajectory("reward", "a verifier's score (outcome or token rewards)").always())
             .parameters(
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"),
                     ParamSpec.real("correct_score", 1.01, null, null, "a score above this is a correct answer (K&K scale)"),
@@ -99,10 +99,6 @@ public final class AdoraEstimator implements Estimator {
         int n = batch.trajectoryCount();
         float[] adv = new float[batch.tokenCount()];
         if (n == 0) return Credit.builder(adv).returns(adv).build();
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs a reward per trajectory (an outcome, or span/token rewards); "
-                    + "the batch has none", -1, "outcome");
-        }
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);
         int groups = batch.groupCount();

@@ -81,7 +81,7 @@ public final class AdoraVlEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "an accuracy reward (outcome)"))
+            .requires(SignalRequirement.trajectory("reward", "an accuracy reward (outcome)").always())
             .parameters(
                     ParamSpec.choice("advantage_estimator", "group_norm", ESTIMATORS,
                             "OpenRLHF outcome shaping the weight multiplies: group_norm, rloo, reinforce_baseline, reinforce"),
@@ -142,9 +142,6 @@ public final class AdoraVlEstimator implements Estimator {
         int n = batch.trajectoryCount();
         float[] adv = new float[batch.tokenCount()];
         if (n == 0) return Credit.builder(adv).returns(adv).build();
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs a reward per trajectory (an outcome); the batch has none", -1, "outcome");
-        }
         double[] r = batch.scores();
         int groups = batch.groupCount();
         if ("rloo".equals(est) || "group_norm".equals(est)) {

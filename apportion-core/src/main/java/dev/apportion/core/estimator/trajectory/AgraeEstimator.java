@@ -87,7 +87,7 @@ public final class AgraeEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("reward", "a verifier's accuracy reward in [0, 1] (outcome or token rewards)"))
+            .requires(SignalRequirement.trajectory("reward", "a verifier's accuracy reward in [0, 1] (outcome or token rewards)").always())
             .parameters(
                     ParamSpec.real("grpo_weight", 2.0, null, null,
                             "the reference's switch: exactly 2.0 applies A-GRAE, any other value gives plain GRPO / Dr.GRPO"),
@@ -115,10 +115,6 @@ public final class AgraeEstimator implements Estimator {
         int n = batch.trajectoryCount();
         float[] adv = new float[batch.tokenCount()];
         if (n == 0) return Credit.builder(adv).returns(adv).build();
-        if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs a reward per trajectory (an outcome, or span/token rewards); "
-                    + "the batch has none", -1, "outcome");
-        }
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);
         int groups = batch.groupCount();

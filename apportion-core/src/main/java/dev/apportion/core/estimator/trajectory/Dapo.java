@@ -73,7 +73,7 @@ public final class Dapo implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.PAPER)
                 .groupLocal(false)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
                 .parameters(GroupNormalization.epsilon(1e-6), GroupNormalization.std(), GroupNormalization.epsilonOn(),
                         ParamSpec.bool("dynamic_sampling", true,
                                 "groups whose scores are all equal get advantage 0 and loss weight 0 (DAPO drops them)"),
@@ -106,7 +106,6 @@ public final class Dapo implements Estimator {
         }
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.builder(new float[batch.tokenCount()]).lossWeights(new float[batch.tokenCount()]).build();
-        OutcomeScores.requireReward(batch, ID);
         double[] raw = batch.scores();
         int[] len = new int[n];
         for (int i = 0; i < n; i++) len[i] = batch.policyTokenCount(i);

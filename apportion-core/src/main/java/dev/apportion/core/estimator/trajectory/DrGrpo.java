@@ -68,7 +68,7 @@ public final class DrGrpo implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("openrlhf", Grpo.openRlhf(Map.of()))

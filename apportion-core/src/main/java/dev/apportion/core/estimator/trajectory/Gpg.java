@@ -47,7 +47,7 @@ public final class Gpg implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
             .parameters(ParamSpec.real("f_norm", 1.0, Double.MIN_VALUE, null, "divisor of the advantage (verl f_norm)"))
             .preset("verl", Map.of("f_norm", 1.0))
             .summary("A_i = (B / #nonzero scores) · (s_i − mean_g) / f_norm")
@@ -63,7 +63,6 @@ public final class Gpg implements Estimator {
         double fNorm = params.getDouble("f_norm");
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
-        OutcomeScores.requireReward(batch, ID);
         double[] s = batch.scores();
         int nonZero = 0;
         for (double v : s) if (v != 0) nonZero++;

@@ -34,11 +34,7 @@ final class GroupNormalization {
         /** advantage 0 (verl rloo_vectorized; TRL, whose one-sample std is NaN or 0) */
         ZERO,
         /** refuse the batch (OpenRLHF asserts {@code n_samples_per_prompt > 1}) */
-        ERROR;
-
-        static Singleton parse(String s) {
-            return valueOf(s.toUpperCase(Locale.ROOT));
-        }
+        ERROR
     }
 
     /**
@@ -111,7 +107,7 @@ final class GroupNormalization {
                 p.values().containsKey("epsilon") ? p.getDouble("epsilon") : 0.0,
                 has && p.getString("epsilon_on").equals("variance"),
                 p.values().containsKey("std_floor") ? p.getDouble("std_floor") : 0.0,
-                Singleton.parse(p.getString("singleton")), normalizeThenSum,
+                p.getChoice("singleton", Singleton.class), normalizeThenSum,
                 p.values().containsKey("reward_weights") ? p.getDoubleList("reward_weights") : new double[0],
                 p.values().containsKey("missing_reward") && p.getString("missing_reward").equals("skip"));
     }

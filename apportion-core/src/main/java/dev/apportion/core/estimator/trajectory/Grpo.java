@@ -104,7 +104,7 @@ public final class Grpo implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
                 .preset("verl_vectorized", Map.of("std_floor", 1e-3))
@@ -156,7 +156,6 @@ public final class Grpo implements Estimator {
         GroupNormalization.Settings s = GroupNormalization.settings(params, scale, normalizeThenSum);
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, id);
         if (batch.trajectoryCount() == 0) return Credit.builder(new float[batch.tokenCount()]).build();
-        OutcomeScores.requireReward(batch, id);
         if (s.singleton() == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(batch, id, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }

@@ -50,7 +50,7 @@ public final class GrpoPassK implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
             .parameters(GroupNormalization.epsilon(1e-6),
                     ParamSpec.bool("normalize_by_std", true, "divide the margin by the group's std (verl norm_adv_by_std_in_grpo)"))
             .preset("verl", Map.of("epsilon", 1e-6, "normalize_by_std", true))
@@ -68,7 +68,6 @@ public final class GrpoPassK implements Estimator {
         boolean byStd = params.getBoolean("normalize_by_std");
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
-        OutcomeScores.requireReward(batch, ID);
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
         for (int g = 0; g < batch.groupCount(); g++) {

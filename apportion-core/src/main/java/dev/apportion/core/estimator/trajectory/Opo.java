@@ -49,7 +49,7 @@ public final class Opo implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
             .parameters(ParamSpec.choice("singleton", "raw", List.of("raw", "zero"),
                     "a one-sample group: raw = baseline 0, keeps its score (verl); zero = 0"))
             .preset("verl", Map.of("singleton", "raw"))
@@ -66,7 +66,6 @@ public final class Opo implements Estimator {
         boolean raw = params.getString("singleton").equals("raw");
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
-        OutcomeScores.requireReward(batch, ID);
         double[] s = batch.scores();
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();

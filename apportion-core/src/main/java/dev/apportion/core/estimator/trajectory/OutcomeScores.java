@@ -20,14 +20,6 @@ final class OutcomeScores {
     private OutcomeScores() {
     }
 
-    /** Fails with a clear message when the batch carries no reward of any kind. */
-    static void requireReward(Rollouts b, String estimator) {
-        if (!b.hasAnyReward()) {
-            throw new RolloutException("estimator '" + estimator + "' needs a reward: an outcome, outcome components, span"
-                    + " rewards or token_signals.reward (from the reward model or verifier); the batch has none", -1, "outcome");
-        }
-    }
-
     /**
      * Per-trajectory scores.
      *

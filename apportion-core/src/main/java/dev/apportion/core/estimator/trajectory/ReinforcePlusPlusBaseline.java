@@ -84,7 +84,7 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(false)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
                 .preset("openrlhf", Grpo.openRlhf(Map.of("whiten_variance", "biased", "whiten_epsilon", "clamp",
@@ -101,13 +101,12 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
-        GroupNormalization.Singleton single = GroupNormalization.Singleton.parse(params.getString("singleton"));
+        GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         Whitening.Variance variance = params.getString("whiten_variance").equals("biased")
                 ? Whitening.Variance.BIASED : Whitening.Variance.UNBIASED;
         Whitening.Epsilon epsilon = params.getString("whiten_epsilon").equals("clamp")
                 ? Whitening.Epsilon.CLAMP : Whitening.Epsilon.ADD;
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
-        OutcomeScores.requireReward(batch, ID);
         if (single == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }

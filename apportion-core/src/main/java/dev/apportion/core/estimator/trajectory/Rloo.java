@@ -61,7 +61,7 @@ public final class Rloo implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)"))
+                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("verl_vectorized", Map.of("singleton", "zero"))
@@ -78,9 +78,8 @@ public final class Rloo implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
-        GroupNormalization.Singleton single = GroupNormalization.Singleton.parse(params.getString("singleton"));
+        GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
-        OutcomeScores.requireReward(batch, ID);
         if (single == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }

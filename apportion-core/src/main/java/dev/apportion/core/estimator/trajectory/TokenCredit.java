@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
@@ -113,16 +114,7 @@ final class TokenCredit {
      * @param out written, one per token
      */
     static float[] broadcastInto(Rollouts b, double[] perTrajectory, Execution ex, float[] out) {
-        int[] spanOff = b.trajectorySpanOffsets();
-        int[] tokOff = b.spanTokenOffsets();
-        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
-            for (int i = from; i < to; i++) {
-                float v = (float) perTrajectory[i];
-                for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
-                    Arrays.fill(out, tokOff[s], tokOff[s + 1], b.isPolicySpan(s) ? v : 0f);
-                }
-            }
-        });
+        Broadcast.trajectories(b, perTrajectory, out, ex);
         return out;
     }
 

@@ -6,15 +6,27 @@ import dev.apportion.core.credit.EstimatorProvider;
 import java.util.List;
 
 /**
- * Registers the outcome-level (trajectory) estimators of this package: {@code grpo},
- * {@code dr_grpo}, {@code rloo}, {@code opo}, {@code gpg}, {@code grpo_passk},
- * {@code reinforce_plus_plus_baseline} (alias {@code reinforce_baseline}) and {@code dapo}
- * (see META-INF/services).
+ * Registers every trajectory-level estimator: exactly the estimator classes of this package, whose
+ * descriptors declare that granularity (see META-INF/services; {@code EstimatorLayoutTest}
+ * checks the rule).
  */
 public final class TrajectoryEstimators implements EstimatorProvider {
     @Override
     public List<Estimator> estimators() {
-        return List.of(new Grpo(), new DrGrpo(), new Rloo(), new Opo(), new Gpg(), new GrpoPassK(),
-                new ReinforcePlusPlusBaseline(), new Dapo());
+        return List.of(
+                new Grpo(),
+                new DrGrpo(),
+                new Rloo(),
+                new Opo(),
+                new Gpg(),
+                new GrpoPassK(),
+                new ReinforcePlusPlusBaseline(),
+                new Dapo(),
+                new AgraeEstimator(),
+                new AdoraEstimator(),
+                new AdoraVlEstimator(),
+                new LscTransform(),
+                new GdpoEstimator(),
+                new DurationAware());
     }
 }

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.testing.PaperTurns;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static dev.apportion.core.estimator.agent.PaperTurns.assertTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ComaCriticTest extends EstimatorContract {

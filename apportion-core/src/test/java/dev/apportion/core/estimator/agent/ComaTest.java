@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.testing.PaperTurns;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -12,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static dev.apportion.core.estimator.agent.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.estimator.agent.PaperTurns.assertTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.testing.PaperBatches;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -14,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.apportion.core.estimator.segment.PaperBatches.stepValue;
-import static dev.apportion.core.estimator.segment.PaperBatches.steps;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

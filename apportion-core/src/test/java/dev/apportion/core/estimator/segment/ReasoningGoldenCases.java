@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.estimator.step.PureSteps;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.rollout.Role;

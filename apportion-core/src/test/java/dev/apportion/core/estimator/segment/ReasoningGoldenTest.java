@@ -5,6 +5,7 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.estimator.step.PureRewardEstimator;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.estimator.trajectory.AdoraVlEstimator;
 import dev.apportion.core.rollout.Rollouts;
@@ -217,7 +218,7 @@ class ReasoningGoldenTest {
         tokens(c, "token_advantages", e.get("token_advantages"), credit.advantages(), true, false);
         tokens(c, "token_returns", e.get("token_returns"), credit.returns(), true, false);
         Rollouts b = c.batch();
-        MaRlhfEstimator est = (MaRlhfEstimator) EstimatorRegistry.global().get(MaRlhfEstimator.ID);
+        MaRlhfEstimator est = (MaRlhfEstimator) EstimatorRegistry.global().get(MaRlhfEstimator.ID).unwrap();
         Params p = Params.resolve(est.descriptor(), ReasoningGoldenCases.PRESET, c.params());
         MaRlhfEstimator.Settings cfg = MaRlhfEstimator.Settings.of(p);
         MaRlhfEstimator.Inputs in = MaRlhfEstimator.Inputs.of(b, cfg);

@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.apportion.core.estimator.segment.PaperBatches.stepValue;
-import static dev.apportion.core.estimator.segment.PaperBatches.steps;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,6 +77,13 @@ class CapoTest extends EstimatorContract {
         assertEquals(4.0, c.diagnostics().get("wrong_steps"));
         Credit union = est.assign(batch, p("normalization", "none", "voting", "union"));
         assertEquals(1.0, stepValue(batch, union.advantages(), 0, 2), 1e-6);
+        // average (the paper's third rule, read as a soft penalty): 2 − share → [2, 1.25, 1.5, 1] and [0, −.75, −.5, −1]
+        Credit avg = est.assign(batch, p("normalization", "none", "voting", "average"));
+        double[][] soft = {{2, 1.25, 1.5, 1}, {0, -0.75, -0.5, -1}};
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < 4; k++) assertEquals(soft[i][k], stepValue(batch, avg.advantages(), i, k), 1e-6, "average " + i + "/" + k);
+        }
+        assertEquals(6.0, avg.diagnostics().get("wrong_steps"), "steps listed by at least one critique");
     }
 
     private static Rollouts twoResponses() {

@@ -246,7 +246,7 @@ class GigpoTest extends EstimatorContract {
     @Test
     void aBatchWithoutAnyRewardIsAnError() {
         Rollouts batch = Rollouts.builder().trajectory("g", "t").span(Role.POLICY, 2, Double.NaN, "s", null).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> GIGPO.assign(batch));
+        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("gigpo").assign(batch));
         assertTrue(e.getMessage().contains("gigpo"), e.getMessage());
     }
 
@@ -276,7 +276,8 @@ class GigpoTest extends EstimatorContract {
                 .trajectory("g", "a").outcome(1).span(Role.POLICY, 0, Double.NaN, "s", null).span(Role.POLICY, 2, Double.NaN, "t", null)
                 .trajectory("g", "b").outcome(0).span(Role.POLICY, 1, Double.NaN, "t", null)
                 .build();
-        Credit c = GIGPO.assign(batch);
+        // span rewards only in the step return (the default would add the outcome to each last step)
+        Credit c = GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential());
         // three step rows, scores {1, 1, 0}: mean 2/3; step group t = {G 0, G 0}
         assertEquals(3.0, c.diagnostics().get("steps"));
         assertEquals(1 - 2.0 / 3, c.spanAdvantages()[0], 1e-6);
@@ -290,7 +291,7 @@ class GigpoTest extends EstimatorContract {
                 .trajectory("g", "a").outcomeComponent("f0", 1).outcomeComponent("f1", Double.NaN).span(Role.POLICY, 1, Double.NaN, "s", null)
                 .trajectory("g", "b").outcomeComponent("f0", 0).outcomeComponent("f1", 2).span(Role.POLICY, 1, Double.NaN, "s", null)
                 .build();
-        Credit c = GIGPO.assign(batch);
+        Credit c = GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential());
         assertEquals(-0.5, c.advantages()[0], 1e-6);
         assertEquals(0.5, c.advantages()[1], 1e-6);
     }
@@ -314,7 +315,7 @@ class GigpoTest extends EstimatorContract {
     @Test
     void registeredWithItsPresets() {
         Estimator e = EstimatorRegistry.global().get("gigpo");
-        assertInstanceOf(Gigpo.class, e);
+        assertInstanceOf(Gigpo.class, e.unwrap());
         Map<String, Map<String, Object>> presets = e.descriptor().presets();
         assertEquals(List.of("verl-agent", "verl-agent-alfworld", "verl-agent-webshop", "verl-agent-search", "paper"),
                 new ArrayList<>(presets.keySet()));
@@ -325,5 +326,70 @@ class GigpoTest extends EstimatorContract {
         assertEquals("mean_std_norm", alfworld.get("mode"));
         assertEquals(0.9, Params.resolve(e.descriptor(), "verl-agent-search", Map.of()).getDouble("similarity_threshold"));
         assertEquals("per-trajectory", Params.resolve(e.descriptor(), "paper", Map.of()).getString("episode_stats"));
+    }
+
+    // ---- issue 7: outcome-only batches ------------------------------------------------------
+
+    /** Steps of outcome-only trajectories (no span rewards): state keys, 2 policy tokens + 1 context. */
+    private static void outcomeOnly(RolloutsBuilder b, String group, String id, double outcome, String... states) {
+        b.trajectory(group, id).outcome(outcome);
+        for (String st : states) {
+            b.span(Role.POLICY, 2, Double.NaN, st, null);
+            b.span(Role.CONTEXT, 1);
+        }
+    }
+
+    private static Rollouts outcomeOnlyBatch() {
+        RolloutsBuilder b = Rollouts.builder();
+        // anchor state "s1" is reached by both trajectories; from it, x succeeds and y fails
+        outcomeOnly(b, "g", "a", 1.0, "s0", "s1", "x");
+        outcomeOnly(b, "g", "b", 0.0, "s0", "s1", "y");
+        outcomeOnly(b, "g", "c", 0.0, "s0", "z");
+        return b.build();
+    }
+
+    @Test
+    void outcomeEntersTheLastStepRewardWhenTheBatchHasNoSpanRewards() {
+        Rollouts batch = outcomeOnlyBatch();
+        double[] on = perStep(batch, GIGPO.assign(batch, params(Map.of()), Execution.sequential()));
+        double[] flat = perStep(batch, GIGPO.assign(batch, params(Map.of("step_weight", 0.0)), Execution.sequential()));
+        double maxDiff = 0;
+        for (int i = 0; i < on.length; i++) maxDiff = Math.max(maxDiff, Math.abs(on[i] - flat[i]));
+        assertTrue(maxDiff > 0.1, "the anchor-state term must not vanish on outcome-only data, max diff " + maxDiff);
+        // gamma 1: step return = outcome for every step; group s0 = {1, 0, 0} mean 1/3; s1 = {1, 0} mean 1/2
+        // episode: per-step-row mean over 8 steps = 3/8
+        double e1 = 1 - 3.0 / 8;
+        double e0 = -3.0 / 8;
+        assertEquals(e1 + (1 - 1.0 / 3), on[0], EPS);
+        assertEquals(e1 + 0.5, on[1], EPS);
+        assertEquals(e1, on[2], EPS); // singleton step group "x"
+        assertEquals(e0 - 1.0 / 3, on[3], EPS);
+        assertEquals(e0 - 0.5, on[4], EPS);
+        // the documented opt-out restores the span-rewards-only step return (A^S = 0 here)
+        double[] never = perStep(batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
+        assertArrayEquals(flat, never, EPS);
+    }
+
+    @Test
+    void outcomeStaysOutOfStepReturnsWhenSpanRewardsExist() {
+        RolloutsBuilder b = Rollouts.builder();
+        traj(b, "g", "a", 1.0, step("s0", 0.0), step("s1", 0.5));
+        traj(b, "g", "b", 0.0, step("s0", 0.0), step("s1", 0.0));
+        Rollouts batch = b.build();
+        double[] auto = perStep(batch, GIGPO.assign(batch, params(Map.of()), Execution.sequential()));
+        double[] never = perStep(batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
+        assertArrayEquals(never, auto, 0);
+    }
+
+    @Test
+    void allZeroStepTermIsReportedAsADiagnostic() {
+        RolloutsBuilder b = Rollouts.builder();
+        outcomeOnly(b, "g", "a", 1.0, "s0", "p");
+        outcomeOnly(b, "g", "b", 0.0, "s0", "q");
+        Rollouts batch = b.build();
+        Credit never = GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential());
+        assertEquals(1.0, ((Number) never.diagnostics().get("step_term_all_zero")).doubleValue());
+        Credit auto = GIGPO.assign(batch, params(Map.of()), Execution.sequential());
+        assertEquals(0.0, ((Number) auto.diagnostics().get("step_term_all_zero")).doubleValue());
     }
 }

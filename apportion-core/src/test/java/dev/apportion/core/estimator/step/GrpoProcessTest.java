@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static dev.apportion.core.estimator.segment.PaperBatches.step;
-import static dev.apportion.core.estimator.segment.PaperBatches.stepValue;
-import static dev.apportion.core.estimator.segment.PaperBatches.steps;
-import static dev.apportion.core.estimator.segment.PaperBatches.start;
+import static dev.apportion.core.testing.PaperBatches.step;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static dev.apportion.core.testing.PaperBatches.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

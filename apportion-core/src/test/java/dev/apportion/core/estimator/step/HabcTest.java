@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static dev.apportion.core.estimator.agent.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.estimator.agent.PaperTurns.assertTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class HabcTest extends EstimatorContract {

@@ -1,5 +1,6 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;

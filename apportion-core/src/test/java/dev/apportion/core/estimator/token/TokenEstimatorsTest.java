@@ -16,12 +16,13 @@ class TokenEstimatorsTest {
     @Test
     void providerRegistersEveryTokenEstimatorWithItsPresets() {
         EstimatorRegistry r = EstimatorRegistry.global();
-        assertInstanceOf(Gae.class, r.get("gae"));
-        assertInstanceOf(ReinforcePlusPlus.class, r.get("reinforce_plus_plus"));
-        assertInstanceOf(ReMax.class, r.get("remax"));
-        assertInstanceOf(OptimalTokenBaseline.class, r.get("optimal_token_baseline"));
-        assertInstanceOf(TirOptimalTokenBaseline.class, r.get("tir_optimal_token_baseline"));
+        assertInstanceOf(Gae.class, r.get("gae").unwrap());
+        assertInstanceOf(ReinforcePlusPlus.class, r.get("reinforce_plus_plus").unwrap());
+        assertInstanceOf(ReMax.class, r.get("remax").unwrap());
+        assertInstanceOf(OptimalTokenBaseline.class, r.get("optimal_token_baseline").unwrap());
+        assertInstanceOf(TirOptimalTokenBaseline.class, r.get("tir_optimal_token_baseline").unwrap());
         for (Estimator e : new TokenEstimators().estimators()) {
+            if (!e.descriptor().source().contains("volcengine/verl")) continue; // ports of verl's own code only
             assertTrue(e.descriptor().presets().containsKey("verl"), e.id());
             assertEquals(Params.defaults(e.descriptor()).values(),
                     Params.resolve(e.descriptor(), "verl", Map.of()).values(), e.id() + ": preset verl = defaults");

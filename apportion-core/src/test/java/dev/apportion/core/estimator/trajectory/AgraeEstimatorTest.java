@@ -98,6 +98,6 @@ class AgraeEstimatorTest extends EstimatorContract {
     @Test
     void refusesBatchWithoutReward() {
         Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 1).build();
-        assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
+        assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get(EST.id()).assign(b, params(Map.of())));
     }
 }

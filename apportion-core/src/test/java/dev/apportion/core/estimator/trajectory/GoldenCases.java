@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Test-only reader of the golden cases copied into {@code src/test/resources/golden/}, building
+ * Test-only reader of the golden cases (the one test copy, apportion-io/src/test/resources/golden/, on the class path as /golden/), building
  * each case's batch exactly as GOLDEN-CONTRACT.md says (verl layout, openrlhf and trl adapters).
  * The padded layout and the JSON come from {@link GoldenJson}; the io module's
  * {@code GoldenConformanceTest} checks the same cases through the real adapters. The gigpo "one row per step" layout

@@ -227,7 +227,7 @@ class GrpoTest extends EstimatorContract {
     @Test
     void aBatchWithoutAnyRewardIsRefused() {
         Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 2).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> grpo.assign(b));
+        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("grpo").assign(b));
         assertTrue(e.getMessage().contains("'grpo'") && e.getMessage().contains("reward"), e.getMessage());
     }
 

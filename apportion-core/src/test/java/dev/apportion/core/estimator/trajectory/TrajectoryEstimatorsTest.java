@@ -19,7 +19,8 @@ class TrajectoryEstimatorsTest {
 
     @Test
     void providesEveryEstimatorOfThePackage() {
-        assertEquals(List.of("dapo", "dr_grpo", "gpg", "grpo", "grpo_passk", "opo", "reinforce_plus_plus_baseline", "rloo"),
+        assertEquals(List.of("a_grae", "adora", "adora_vl", "dapo", "dr_grpo", "duration_aware", "gdpo", "gpg", "grpo", "grpo_passk", "lsc", "opo",
+                        "reinforce_plus_plus_baseline", "rloo"),
                 registry.ids());
         assertTrue(EstimatorRegistry.global().has("grpo"), "found through ServiceLoader");
     }

@@ -1,0 +1,21 @@
+package dev.apportion.bench.estimators;
+
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.testing.EstimatorContract;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every estimator the bench registers has a contract test in this module. */
+class BenchContractsTest {
+    @Test
+    void everyBenchEstimatorHasAContractTest() throws Exception {
+        Set<String> covered = EstimatorContract.coveredIds(BenchContractsTest.class);
+        Set<String> missing = new TreeSet<>();
+        for (Estimator e : new BenchEstimators().estimators()) if (!covered.contains(e.id())) missing.add(e.id());
+        assertTrue(missing.isEmpty(), "bench estimators without a test class extending EstimatorContract: " + missing);
+    }
+}

@@ -1,0 +1,238 @@
+package dev.apportion.core.estimator.segment;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * SPO-chain: segment advantages between <b>low-probability cutpoints</b>, each segment's credit
+ * being the change of a Monte-Carlo value estimate across it.
+ *
+ * <p>Source: Y. Guo et al., "Segment Policy Optimization: Effective Segment-Level Credit
+ * Assignment in RL for Large Language Models", arXiv 2505.23564; reference code
+ * AIFrameResearch/SPO @ b9fc6a263dec54e28137fd488a9b9c0e0d026025,
+ * {@code src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py},
+ * class {@code MathEpisodeGeneratorWithMCAdvantages}: the cutpoint loop of
+ * {@code _create_value_estimation_requests} and {@code _compute_token_advantages} (values filled
+ * as in {@code _update_trajectories_w_values}). Fidelity: reference (golden family
+ * {@code reasoning-token.jsonl}, semantics {@code reasoning-token.md} §1).
+ *
+ * <h2>On apportion's model</h2>
+ * <ul>
+ *   <li>The <b>response</b> of a trajectory is its policy tokens in order (T of them); context
+ *       tokens (prompt, tool output) are skipped and get 0.</li>
+ *   <li>Token signal {@code old_logprob} (parameter {@code logprob_signal}): the sampling
+ *       policy's log-probability of each token; {@code p_j = exp(logprob_j)}.</li>
+ *   <li>Token signal {@code value}: the Monte-Carlo value of the state <em>before</em> token j
+ *       (prompt plus the response tokens before j; SPO estimates it as the mean reward of 9
+ *       rollouts from that prefix). Only the values before cutpoint tokens are read. In SPO's
+ *       terms the value of cutpoint c (the state after token c) is {@code value} of token c+1,
+ *       and the prompt value (cutpoint −1) is {@code value} of the first response token.</li>
+ *   <li>The trajectory <b>outcome</b> is the response's final reward (the score).</li>
+ * </ul>
+ *
+ * <h2>Formula (per trajectory)</h2>
+ * <ol>
+ *   <li>Cutpoints: the ascending positions j with {@code p_j < θ} (θ = {@code prob_threshold},
+ *       0.9), each minus 1; keep list entries 0, k, 2k, … (k = {@code cutpoint_interval}).</li>
+ *   <li>No cutpoint: every advantage is 0.</li>
+ *   <li>Node values: {@code V[T−1] = score}; a first cutpoint −1 sets the base to the prompt value
+ *       and is dropped; every other cutpoint c gets {@code V[c]} = the value after token c.</li>
+ *   <li>Walking j = 0 … T−1 over valued positions: {@code A[j] = V[j] − base} (0 while no base is
+ *       set), then {@code base = V[j]}.</li>
+ *   <li>Every other position takes the advantage of the next valued position (back-fill).</li>
+ *   <li>Probability mask: {@code A[j] = 0} where {@code p_j > θ}.</li>
+ * </ol>
+ * So a low-probability token carries the value gain of the segment it opens; the segment ending at
+ * the last token is closed by the score, not by an MC value.
+ *
+ * <h2>Quirks of the reference (reproduced)</h2>
+ * <ul>
+ *   <li>Cutpoints use {@code p < θ} but the mask {@code p > θ}: a token with p exactly θ is neither
+ *       cut nor masked and keeps its segment's advantage.</li>
+ *   <li>Without cutpoint −1 the first segment has no baseline and gets 0.</li>
+ * </ul>
+ *
+ * <h2>Precision</h2>
+ * Values are combined in double. Probabilities are computed and compared in float32, the
+ * precision in which apportion stores log-probabilities: {@code p = fl32(exp(logprob))} against
+ * {@code fl32(θ)}. A log-probability whose double exponential is exactly 0.9 (the reference's
+ * quirk case) still compares equal after float32 storage this way; tokens whose probability lies
+ * within half a float32 ulp of θ count as exactly θ.
+ *
+ * <h2>Outputs</h2>
+ * {@link Credit#advantages()} as above; {@link Credit#lossWeights()}: the trainer's
+ * {@code use_prob_mask} (1 where {@code p < θ}, 0 elsewhere and on context tokens; SPO's trainer
+ * drops tokens with {@code p ≥ θ} from the loss; whitening is the trainer's, not applied);
+ * diagnostics {@code cutpoints} (total kept cutpoints) and {@code segments}.
+ * {@link #segments(Rollouts, int, Params)} gives a trajectory's cutpoints and node values.
+ *
+ * <h2>Parameters</h2>
+ * {@code cutpoint_interval} 5 (the constructor default every SPO-chain config keeps; the configs
+ * {@code intervalN.jsonnet} set 1…10 and 100), {@code prob_threshold} 0.9 (hard-coded twice in
+ * the reference), {@code logprob_signal} {@code old_logprob}.
+ *
+ * <h2>Edge cases</h2>
+ * A trajectory without policy tokens gets nothing. A missing outcome, or a missing log-probability
+ * or value signal, is a {@link RolloutException} naming the trajectory and field.
+ *
+ * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
+ */
+public final class SpoChain implements Estimator {
+    /** Registry id. */
+    public static final String ID = "spo_chain";
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .title("SPO-chain: low-probability cutpoints, Monte-Carlo segment advantages")
+            .source("Guo et al., arXiv 2505.23564; AIFrameResearch/SPO@b9fc6a2 src/treetune/episode_generators/"
+                    + "math_episode_generator_with_mc_advantages.py (cutpoint loop, _compute_token_advantages)")
+            .granularity(Granularity.SEGMENT)
+            .methodology(Methodology.MONTE_CARLO)
+            .fidelity(Fidelity.REFERENCE)
+            .groupLocal(true)
+            .requires(SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy (logprob_signal)"),
+                    SignalRequirement.token(Rollouts.VALUE, "Monte-Carlo rollouts from each prefix: the value of the state before the token"),
+                    SignalRequirement.trajectory("outcome", "the verifier (the response's final reward)"))
+            .parameters(
+                    ParamSpec.integer("cutpoint_interval", 5, 1, null,
+                            "keep every k-th low-probability cutpoint, starting with the first (SPO default 5)"),
+                    ParamSpec.real("prob_threshold", 0.9, 0.0, 1.0,
+                            "tokens with probability below it open segments; tokens above it get advantage 0 (hard-coded 0.9)"),
+                    ParamSpec.choice("logprob_signal", Rollouts.OLD_LOGPROB, List.of(Rollouts.OLD_LOGPROB, Rollouts.LOGPROB),
+                            "token signal holding the sampled tokens' log-probabilities"))
+            .summary("cutpoints before tokens with p < 0.9 (every k-th); segment advantage = V(next cut or score) - V(cut); 0 where p > 0.9")
+            .build();
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    /**
+     * The decomposition of one trajectory's response.
+     *
+     * @param tokens global token index of each response position (the policy tokens in order)
+     * @param cutpoints kept cutpoints (response positions, possibly starting with −1)
+     * @param nodeValues value per response position, NaN where none (SPO's {@code None})
+     * @param advantages advantage per response position
+     * @param probabilities float32 probability per response position
+     */
+    public record Segments(int[] tokens, int[] cutpoints, double[] nodeValues, double[] advantages, float[] probabilities) {
+    }
+
+    /** Resolved settings. */
+    private record Settings(int interval, float threshold, String logprobSignal) {
+        static Settings of(Params p) {
+            return new Settings(p.getInt("cutpoint_interval"), (float) p.getDouble("prob_threshold"), p.getString("logprob_signal"));
+        }
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        Settings cfg = Settings.of(params);
+        float[] lp = batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities");
+        float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token");
+        int n = batch.trajectoryCount();
+        float[] adv = new float[batch.tokenCount()];
+        float[] weight = new float[batch.tokenCount()];
+        int chunks = execution.chunks(n, 64);
+        long[] cuts = new long[chunks];
+        long[] segs = new long[chunks];
+        execution.forRange(n, 64, (chunk, from, to) -> {
+            long c = 0;
+            long s = 0;
+            for (int i = from; i < to; i++) {
+                Segments sg = segments(batch, i, cfg, lp, value);
+                if (sg == null) continue;
+                c += sg.cutpoints().length;
+                s += sg.cutpoints().length == 0 ? 1 : sg.cutpoints().length + (sg.cutpoints()[0] == -1 ? 0 : 1);
+                for (int j = 0; j < sg.tokens().length; j++) {
+                    int t = sg.tokens()[j];
+                    adv[t] = (float) sg.advantages()[j];
+                    weight[t] = sg.probabilities()[j] < cfg.threshold() ? 1f : 0f;
+                }
+            }
+            cuts[chunk] = c;
+            segs[chunk] = s;
+        });
+        return Credit.builder(adv).lossWeights(weight).diagnostic("cutpoints", Arrays.stream(cuts).sum())
+                .diagnostic("segments", Arrays.stream(segs).sum()).build();
+    }
+
+    /**
+     * Cutpoints, node values and advantages of trajectory {@code i}, or null when it has no policy
+     * token.
+     */
+    public static Segments segments(Rollouts batch, int i, Params params) {
+        Settings cfg = Settings.of(params);
+        return segments(batch, i, cfg, batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities"),
+                batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token"));
+    }
+
+    private static Segments segments(Rollouts batch, int i, Settings cfg, float[] lp, float[] value) {
+        int count = batch.policyTokenCount(i);
+        if (count == 0) return null;
+        float[] outcome = batch.outcome();
+        if (outcome == null || Float.isNaN(outcome[i])) {
+            throw new RolloutException(batch.describe(i) + ": estimator '" + ID
+                    + "' needs the outcome (the response's final reward, which closes the last segment), which is absent", i, "outcome");
+        }
+        byte[] mask = batch.mask();
+        int[] tok = new int[count];
+        int k = 0;
+        for (int t = batch.tokenStart(i), e = batch.tokenEnd(i); t < e; t++) if (mask[t] == 1) tok[k++] = t;
+        float[] p = new float[count];
+        for (int j = 0; j < count; j++) p[j] = (float) Math.exp(lp[tok[j]]);
+        // low-probability positions minus one, every interval-th kept
+        int[] cand = new int[count];
+        int nc = 0;
+        for (int j = 0; j < count; j++) if (p[j] < cfg.threshold()) cand[nc++] = j - 1;
+        int kept = nc == 0 ? 0 : (nc - 1) / cfg.interval() + 1;
+        int[] cuts = new int[kept];
+        for (int m = 0; m < kept; m++) cuts[m] = cand[m * cfg.interval()];
+        double score = outcome[i];
+        double[] nodeValue = new double[count];
+        double[] adv = new double[count];
+        if (kept == 0) {
+            Arrays.fill(nodeValue, score);
+            return new Segments(tok, cuts, nodeValue, adv, p);
+        }
+        Arrays.fill(nodeValue, Double.NaN);
+        nodeValue[count - 1] = score;
+        boolean hasBase = false;
+        double base = 0;
+        int from = 0;
+        if (cuts[0] == -1) {
+            hasBase = true;
+            base = value[tok[0]];
+            from = 1;
+        }
+        for (int m = from; m < kept; m++) {
+            int c = cuts[m];
+            nodeValue[c] = value[tok[c + 1]];
+        }
+        boolean[] has = new boolean[count];
+        for (int j = 0; j < count; j++) {
+            if (Double.isNaN(nodeValue[j])) continue;
+            adv[j] = hasBase ? nodeValue[j] - base : 0.0;
+            has[j] = true;
+            base = nodeValue[j];
+            hasBase = true;
+        }
+        for (int j = count - 2; j >= 0; j--) if (!has[j]) adv[j] = adv[j + 1];
+        for (int j = 0; j < count; j++) if (p[j] > cfg.threshold()) adv[j] = 0.0;
+        return new Segments(tok, cuts, nodeValue, adv, p);
+    }
+}

@@ -1,0 +1,373 @@
+package dev.apportion.core.estimator.step;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PURE: min-form credit assignment with a process reward model — soft-min step rewards, a
+ * leave-one-out (RLOO) baseline on them, an optional verifiable reward, a KL penalty, the
+ * undiscounted reverse cumulative return, step ends masked, and batch whitening.
+ *
+ * <p>Source: J. Cheng et al., "Stop Summation: Min-Form Credit Assignment Is All Process
+ * Reward Model Needs for Reasoning", arXiv 2504.15275 (NeurIPS 2025); reference code
+ * CJReinforce/PURE @ 41f9363 (OpenRLHF main branch):
+ * {@code openrlhf/trainer/ppo_utils/experience_maker.py} {@code NaiveExperienceMaker}
+ * ({@code make_experience_list}, {@code make_experience}, {@code process_experiences}) and
+ * {@code replay_buffer.py::NaiveReplayBuffer.normalize}; parameter names as in
+ * {@code openrlhf/cli/train_pure_ray.py}. Fidelity: reference (the {@code reference} preset
+ * reproduces the golden vectors produced by that code).
+ *
+ * <h2>PURE on apportion's model</h2>
+ * <ul>
+ *   <li>A <b>step</b> is a policy span with at least one token; its last token is the step end
+ *       (PURE's {@code "\n\n"} separator token, or EOS for the last step). A trajectory's
+ *       response length {@code L_i} is its number of policy tokens; {@code ntok_k} is the
+ *       number of tokens of step k without its end token.</li>
+ *   <li>The PRM score of a step: span signals {@code prm_logit0}/{@code prm_logit1} (2-class
+ *       logits) or {@code prm} (probability), see {@link PureRewardEstimator}.</li>
+ *   <li>The verifiable reward is the <b>outcome</b>: 1 solved, 0 not; an absent outcome means
+ *       "no reference answer", which PURE treats as solved ({@code v = 0}).</li>
+ *   <li>KL: token signals {@code logprob} (actor) and {@code ref_logprob} (reference model),
+ *       needed unless {@code init_kl_coef} is 0.</li>
+ *   <li>Groups are the prompts: PURE's blocks of {@code n_samples_per_prompt} consecutive
+ *       samples. Context tokens (prompt, padding, tool output) carry no reward and get 0.</li>
+ * </ul>
+ *
+ * <h2>Formula</h2>
+ * For trajectory i with steps {@code k = 0..N_i−1} in a group of n trajectories:
+ * <ol>
+ *   <li>Step rewards ({@code reward_mode} PRM or PRMVR): {@code p_{i,k} = w_k·r_k}, the soft-min
+ *       transform of {@link PureRewardEstimator} (T = {@code temperature}, all steps real);
+ *       {@code O_i = Σ_k p_{i,k}}. Mode VR: all {@code p = 0}.</li>
+ *   <li>Leave-one-out baseline on the step rewards, written at step ends:
+ *       {@code step}: {@code b_i = (Σ_j O_j/N_j − O_i/N_i)/(n−1)}, step end k gets
+ *       {@code p_{i,k} − b_i}; {@code token}: {@code ρ_i = (Σ_j O_j − O_i)/(Σ_j L_j − L_i)}, step
+ *       end k gets {@code p_{i,k} − ρ_i·ntok_k}.</li>
+ *   <li>Verifiable reward (modes VR, PRMVR): {@code v_i = outcome_i − 1}; the last policy token
+ *       gets {@code + c·(v_i − (Σ_j v_j − v_i)/(n−1))}, c = {@code verifiable_reward_coef}.</li>
+ *   <li>Token reward {@code shaped − β·kl} with {@code x = logprob − ref_logprob},
+ *       {@code kl = x} or ({@code use_kl_estimator_k3}) {@code e^{−x} − 1 + x},
+ *       β = {@code init_kl_coef}.</li>
+ *   <li>Return: reverse cumulative sum over the trajectory's policy tokens (γ = 1); then, unless
+ *       {@code nomask_separator_adv}, 0 at every step end (separators and the last token).
+ *       {@link Credit#returns()} holds these.</li>
+ *   <li>Advantages = returns, whitened over all policy tokens of the batch unless
+ *       {@code disable_advantage_normalization} (see {@code whitening_count} below):
+ *       {@code (x − mean)·rstd}, {@code rstd = 1/sqrt(max(var, 1e−8))}, biased variance.</li>
+ * </ol>
+ *
+ * <h2>Reference quirks and the corrected default</h2>
+ * <ul>
+ *   <li>{@code whitening_count}: with step ends masked, the reference finds them as "tokens whose
+ *       return is exactly 0" and excludes every such token from the <em>count</em> of the mean
+ *       and variance but keeps them in the variance <em>sum</em>; a genuinely zero token (e.g.
+ *       a whole row when β = 0 and the verifiable term vanishes) is excluded too
+ *       ({@code nonzero}, the {@code reference} preset). Default {@code unmasked}: mean and
+ *       variance over the tokens that were not masked (the step ends are left out of both),
+ *       masked tokens stay 0. With {@code nomask_separator_adv} both use every policy token.</li>
+ *   <li>{@code step_tokens}: the {@code token} baseline divides by the full response length
+ *       (separators and EOS counted) but subtracts {@code ρ·ntok} with ntok excluding the step
+ *       end ({@code exclude_end}, reference and default, since the README presents it this way);
+ *       {@code include_end} counts the end token in ntok, so the baseline sums to
+ *       {@code ρ_i·L_i}.</li>
+ *   <li>Kept as the method: the soft-min is normalised over the whole trajectory (tokens after
+ *       the worst step get ≈ 0 process return); the EOS token's return is masked like a
+ *       separator's while its reward (and the verifiable reward) still flows to earlier
+ *       tokens.</li>
+ * </ul>
+ *
+ * <h2>Parameters and defaults</h2>
+ * Defaults follow {@code examples/scripts/train_pure.sh}: {@code reward_mode} PRMVR,
+ * {@code reward_baseline} token (the argparse default is step), {@code verifiable_reward_coef}
+ * 1.0, {@code init_kl_coef} 0.001, k1 KL, separators masked, whitening on,
+ * {@code temperature} 0.1 (hard-coded at the call site); {@code whitening_count} unmasked.
+ * Preset {@code reference}: {@code whitening_count} nonzero, {@code step_tokens} exclude_end.
+ *
+ * <h2>Edge cases</h2>
+ * A group with one trajectory is refused ({@link RolloutException}): both baselines divide by
+ * n − 1 (the reference produces NaN). A {@code token} baseline whose other trajectories have no
+ * policy token uses ρ = 0. A trajectory without steps has {@code O = 0} and gets 0 credit
+ * ({@code O/N} is taken as 0). The reference cannot process a response whose last token is a
+ * separator (shape error); here the last step simply ends there. Whitening with no token to
+ * count leaves the returns at 0. The batch-wide whitening makes the estimator not group-local.
+ *
+ * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
+ * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
+ */
+public final class PureEstimator implements Estimator {
+    /** Registry id. */
+    public static final String ID = "pure";
+
+    static final String NONZERO = "nonzero";
+    static final String UNMASKED = "unmasked";
+    static final String EXCLUDE_END = "exclude_end";
+    static final String INCLUDE_END = "include_end";
+
+    private static final int MIN_PER_CHUNK = 64;
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .title("PURE (min-form process-reward credit, RLOO baselines, verifiable reward)")
+            .source("Cheng et al., arXiv 2504.15275 (NeurIPS 2025); CJReinforce/PURE@41f9363 "
+                    + "openrlhf/trainer/ppo_utils/experience_maker.py NaiveExperienceMaker + replay_buffer.py normalize")
+            .granularity(Granularity.STEP)
+            .methodology(Methodology.MODEL_BASED)
+            .fidelity(Fidelity.REFERENCE)
+            .groupLocal(false)
+            .requires(SignalRequirement.span(PureSteps.PRM,
+                    "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"),
+                    SignalRequirement.trajectory("outcome", "a verifier: 1 solved, 0 not (absent = no reference answer)"),
+                    SignalRequirement.token(Rollouts.LOGPROB, "the actor (unless init_kl_coef is 0)"),
+                    SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model (unless init_kl_coef is 0)"))
+            .parameters(
+                    ParamSpec.choice("reward_mode", "PRMVR", List.of("PRM", "VR", "PRMVR"),
+                            "PRM: process rewards only; VR: verifiable reward only; PRMVR: both (train_pure.sh)"),
+                    ParamSpec.choice("reward_baseline", "token", List.of("token", "step"),
+                            "leave-one-out baseline on the step rewards: per token (train_pure.sh) or per step (argparse default)"),
+                    ParamSpec.real("verifiable_reward_coef", 1.0, null, null, "weight c of the verifiable-reward RLOO term"),
+                    ParamSpec.bool("disable_weighted_reward", false, "uniform step weights 1/N instead of the soft-min"),
+                    ParamSpec.real("temperature", 0.1, Double.MIN_VALUE, null, "soft-min temperature (0.1, hard-coded in PURE)"),
+                    ParamSpec.real("init_kl_coef", 0.001, 0.0, null, "KL penalty coefficient beta (the fixed KL controller value)"),
+                    ParamSpec.bool("use_kl_estimator_k3", false, "k3 KL estimate exp(-x)-1+x instead of x = logprob - ref_logprob"),
+                    ParamSpec.bool("nomask_separator_adv", false, "keep the returns at step ends (separators and EOS) instead of 0"),
+                    ParamSpec.bool("disable_advantage_normalization", false, "skip the batch whitening (advantages = returns)"),
+                    ParamSpec.choice("whitening_count", UNMASKED, List.of(UNMASKED, NONZERO),
+                            "unmasked: whitening statistics over the unmasked tokens; nonzero: the reference's count of non-zero tokens"),
+                    ParamSpec.choice("step_tokens", EXCLUDE_END, List.of(EXCLUDE_END, INCLUDE_END),
+                            "tokens per step in the token baseline: without (reference) or with the step's end token"),
+                    ParamSpec.choice("step_score", PureSteps.AUTO, PureSteps.SOURCES,
+                            "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
+            .preset("reference", Map.of("whitening_count", NONZERO, "step_tokens", EXCLUDE_END))
+            .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
+                    + "A = whiten(reverse cumsum), 0 at step ends")
+            .build();
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    /** Resolved parameter values. */
+    private record Settings(boolean prm, boolean vr, boolean stepBaseline, double vrCoef, boolean weighted, double temperature,
+                            double beta, boolean k3, boolean maskEnds, boolean whiten, boolean nonzeroCount,
+                            boolean includeEnd) {
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        String mode = params.getString("reward_mode");
+        Settings cfg = new Settings(mode.contains("PRM"), mode.contains("VR"), "step".equals(params.getString("reward_baseline")),
+                params.getDouble("verifiable_reward_coef"), !params.getBoolean("disable_weighted_reward"),
+                params.getDouble("temperature"), params.getDouble("init_kl_coef"), params.getBoolean("use_kl_estimator_k3"),
+                !params.getBoolean("nomask_separator_adv"), !params.getBoolean("disable_advantage_normalization"),
+                NONZERO.equals(params.getString("whitening_count")), INCLUDE_END.equals(params.getString("step_tokens")));
+        int n = batch.trajectoryCount();
+        int tokens = batch.tokenCount();
+        float[] returns = new float[tokens];
+        float[] adv = new float[tokens];
+        if (n == 0) return Credit.builder(adv).returns(returns).build();
+
+        float[] logprob = null;
+        float[] ref = null;
+        if (cfg.beta != 0) {
+            logprob = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the actor's log-probabilities");
+            ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference model's log-probabilities");
+        }
+        int[] groupStart = batch.groupMemberStart();
+        int[] members = batch.groupMembers();
+        for (int g = 0; g < batch.groupCount(); g++) {
+            if (batch.groupSize(g) < 2) {
+                int i = members[groupStart[g]];
+                throw new RolloutException(batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; PURE's "
+                        + "leave-one-out baselines divide by n - 1 and need at least 2 samples per prompt (n_samples_per_prompt >= 2)",
+                        i, "group");
+            }
+        }
+
+        // 1. step rewards (soft-min of the PRM scores), per trajectory
+        double[] stepReward = new double[batch.spanCount()];
+        double[] outcomeReward = new double[n];
+        int[] stepCount = new int[n];
+        int[] length = new int[n];
+        PureSteps.Scores scores = null;
+        if (cfg.prm) {
+            boolean anyStep = false;
+            for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = PureSteps.isStep(batch, s);
+            if (anyStep) scores = PureSteps.Scores.of(batch, params.getString("step_score"), ID);
+        }
+        PureSteps.Scores sc = scores;
+        int[] spanOff = batch.trajectorySpanOffsets();
+        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+            double[] r = new double[8];
+            double[] p = new double[8];
+            int[] span = new int[8];
+            for (int i = from; i < to; i++) {
+                int width = spanOff[i + 1] - spanOff[i];
+                if (r.length < width) {
+                    r = new double[width];
+                    p = new double[width];
+                    span = new int[width];
+                }
+                int k = 0;
+                int len = 0;
+                for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    len += batch.spanTokenEnd(s) - batch.spanTokenStart(s);
+                    if (!PureSteps.isStep(batch, s)) continue;
+                    if (sc != null) r[k] = sc.score(batch, i, s);
+                    span[k++] = s;
+                }
+                stepCount[i] = k;
+                length[i] = len;
+                if (sc != null) {
+                    outcomeReward[i] = PureSteps.softMin(r, k, cfg.temperature, cfg.weighted, p);
+                    for (int j = 0; j < k; j++) stepReward[span[j]] = p[j];
+                }
+            }
+        });
+
+        // 2. leave-one-out baselines per group
+        double[] baseline = new double[n];   // step: b_i; token: rho_i
+        double[] vrTerm = new double[n];
+        float[] outcome = batch.outcome();
+        for (int g = 0; g < batch.groupCount(); g++) {
+            int from = groupStart[g];
+            int to = groupStart[g + 1];
+            int size = to - from;
+            double sumO = 0;
+            double sumPerStep = 0;
+            double sumL = 0;
+            double sumV = 0;
+            for (int m = from; m < to; m++) {
+                int i = members[m];
+                sumO += outcomeReward[i];
+                sumPerStep += perStep(outcomeReward[i], stepCount[i]);
+                sumL += length[i];
+                sumV += verifiable(outcome, i);
+            }
+            for (int m = from; m < to; m++) {
+                int i = members[m];
+                if (cfg.stepBaseline) {
+                    baseline[i] = (sumPerStep - perStep(outcomeReward[i], stepCount[i])) / (size - 1);
+                } else {
+                    double denom = sumL - length[i];
+                    baseline[i] = denom == 0 ? 0 : (sumO - outcomeReward[i]) / denom;
+                }
+                if (cfg.vr) {
+                    double v = verifiable(outcome, i);
+                    vrTerm[i] = cfg.vrCoef * (v - (sumV - v) / (size - 1));
+                }
+            }
+        }
+
+        // 3. token rewards, reverse cumulative returns, masked step ends
+        float[] lp = logprob;
+        float[] rf = ref;
+        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int last = batch.lastPolicyToken(i);
+                double g = 0;
+                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    int st = batch.spanTokenStart(s);
+                    int end = batch.spanTokenEnd(s) - 1;
+                    for (int t = end; t >= st; t--) {
+                        double reward = 0;
+                        if (t == end) {
+                            int ntok = cfg.includeEnd ? end - st + 1 : end - st;
+                            reward = stepReward[s] - (cfg.stepBaseline ? baseline[i] : baseline[i] * ntok);
+                        }
+                        if (t == last) reward += vrTerm[i];
+                        if (cfg.beta != 0) reward -= cfg.beta * kl(lp[t], rf[t], cfg.k3);
+                        g += reward;
+                        returns[t] = (cfg.maskEnds && t == end) ? 0f : (float) g;
+                    }
+                }
+            }
+        });
+        if (!cfg.whiten) {
+            byte[] mask = batch.mask();
+            for (int t = 0; t < tokens; t++) adv[t] = mask[t] == 1 ? returns[t] : 0f;
+            return Credit.builder(adv).returns(returns).build();
+        }
+        return whiten(batch, cfg, returns, adv, execution);
+    }
+
+    private static double perStep(double outcomeReward, int steps) {
+        return steps == 0 ? 0 : outcomeReward / steps;
+    }
+
+    private static double verifiable(float[] outcome, int i) {
+        return outcome == null || Float.isNaN(outcome[i]) ? 0 : outcome[i] - 1.0;
+    }
+
+    private static double kl(float logprob, float refLogprob, boolean k3) {
+        double x = (double) logprob - refLogprob;
+        return k3 ? Math.exp(-x) - 1 + x : x;
+    }
+
+    /**
+     * Batch whitening of the returns into {@code adv}. Which tokens count: every policy token
+     * when step ends are not masked; else (reference) the tokens whose return is not exactly 0
+     * for the count and mean, all policy tokens for the variance sum; or (default) the tokens
+     * that are not step ends for everything.
+     */
+    private static Credit whiten(Rollouts batch, Settings cfg, float[] returns, float[] adv, Execution execution) {
+        byte[] mask = batch.mask();
+        boolean[] isEnd = new boolean[0];
+        int tokens = batch.tokenCount();
+        if (cfg.maskEnds && !cfg.nonzeroCount) {
+            isEnd = new boolean[tokens];
+            for (int s = 0; s < batch.spanCount(); s++) {
+                if (PureSteps.isStep(batch, s)) isEnd[batch.spanTokenEnd(s) - 1] = true;
+            }
+        }
+        boolean[] ends = isEnd;
+        long count = 0;
+        double sum = 0;
+        for (int t = 0; t < tokens; t++) {
+            if (mask[t] == 0 || excluded(cfg, ends, returns, t)) continue;
+            sum += returns[t];
+            count++;
+        }
+        if (count == 0) {
+            for (int t = 0; t < tokens; t++) adv[t] = 0f;
+            return Credit.builder(adv).returns(returns).diagnostic("whiten_count", 0).build();
+        }
+        double mean = sum / count;
+        double sq = 0;
+        for (int t = 0; t < tokens; t++) {
+            if (mask[t] == 0) continue;
+            if (!cfg.nonzeroCount && excluded(cfg, ends, returns, t)) continue;
+            double d = returns[t] - mean;
+            sq += d * d;
+        }
+        double var = sq / count;
+        double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
+        execution.forRange(tokens, 1 << 14, (chunk, from, to) -> {
+            for (int t = from; t < to; t++) {
+                if (mask[t] == 0 || excluded(cfg, ends, returns, t)) adv[t] = 0f;
+                else adv[t] = (float) ((returns[t] - mean) * rstd);
+            }
+        });
+        return Credit.builder(adv).returns(returns).diagnostic("whiten_count", count).diagnostic("whiten_mean", mean)
+                .diagnostic("whiten_rstd", rstd).build();
+    }
+
+    private static boolean excluded(Settings cfg, boolean[] ends, float[] returns, int t) {
+        if (!cfg.maskEnds) return false;
+        return cfg.nonzeroCount ? returns[t] == 0f : ends[t];
+    }
+}

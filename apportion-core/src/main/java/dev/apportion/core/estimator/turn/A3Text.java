@@ -1,0 +1,122 @@
+package dev.apportion.core.estimator.turn;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text helpers of {@link A3Estimator}, written to match the Python reference character for
+ * character: the bash command of a model response, Python's notion of whitespace, the
+ * whitespace-split intent signature and the normalized token-level Levenshtein distance.
+ */
+final class A3Text {
+    /** The reference keeps at most this many characters (code points) of a response without a code block. */
+    static final int MAX_PLAIN_CHARS = 8192;
+
+    private static final String OPEN = "<code>";
+    private static final String CLOSE = "</code>";
+
+    private A3Text() {
+    }
+
+    /**
+     * The bash command of a response: the content of the first {@code <code>…</code>} block
+     * (tags matched case-insensitively, the nearest closing tag after the first opening tag),
+     * stripped of surrounding whitespace; without such a block the whole response stripped and
+     * cut to 8192 code points. Equivalent to the reference's
+     * {@code re.search(r"<code>\s*([\s\S]*?)\s*</code>", text, re.IGNORECASE)} followed by
+     * {@code strip()}.
+     */
+    static String bash(String text) {
+        int open = indexOfIgnoreCase(text, OPEN, 0);
+        if (open >= 0) {
+            int close = indexOfIgnoreCase(text, CLOSE, open + OPEN.length());
+            if (close >= 0) return strip(text.substring(open + OPEN.length(), close));
+        }
+        String s = strip(text);
+        if (s.codePointCount(0, s.length()) > MAX_PLAIN_CHARS) s = s.substring(0, s.offsetByCodePoints(0, MAX_PLAIN_CHARS));
+        return s;
+    }
+
+    private static int indexOfIgnoreCase(String text, String ascii, int from) {
+        int n = ascii.length();
+        for (int p = from; p + n <= text.length(); p++) {
+            if (text.regionMatches(true, p, ascii, 0, n)) return p;
+        }
+        return -1;
+    }
+
+    /**
+     * True for the characters Python's {@code str.isspace()} accepts (and that {@code \s},
+     * {@code str.split()} and {@code str.strip()} use): ASCII tab..carriage return, the
+     * information separators U+001C..U+001F, space, NEL, no-break space and the other Unicode
+     * space and line/paragraph separators.
+     */
+    static boolean isPythonSpace(int cp) {
+        if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
+        switch (cp) {
+            case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+                return true;
+            default:
+                return cp >= 0x2000 && cp <= 0x200A;
+        }
+    }
+
+    /** Python's {@code s.strip()}. */
+    static String strip(String s) {
+        int a = 0;
+        int b = s.length();
+        while (a < b) {
+            int cp = s.codePointAt(a);
+            if (!isPythonSpace(cp)) break;
+            a += Character.charCount(cp);
+        }
+        while (b > a) {
+            int cp = s.codePointBefore(b);
+            if (!isPythonSpace(cp)) break;
+            b -= Character.charCount(cp);
+        }
+        return s.substring(a, b);
+    }
+
+    /** Python's {@code s.split()}: the runs of non-whitespace, no empty tokens. */
+    static String[] whitespaceSplit(String s) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && isPythonSpace(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
+            int start = i;
+            while (i < n && !isPythonSpace(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
+            if (i > start) out.add(s.substring(start, i));
+        }
+        return out.toArray(new String[0]);
+    }
+
+    /**
+     * The reference's intent distance of two signatures: token-level Levenshtein distance (unit
+     * insert, delete and substitute costs) divided by {@code max(|a|, |b|, 1)}.
+     */
+    static double distance(String[] a, String[] b) {
+        return levenshtein(a, b) / (double) Math.max(Math.max(a.length, b.length), 1);
+    }
+
+    static int levenshtein(String[] a, String[] b) {
+        if (a.length == 0) return b.length;
+        if (b.length == 0) return a.length;
+        int[] prev = new int[b.length + 1];
+        int[] cur = new int[b.length + 1];
+        for (int j = 0; j <= b.length; j++) prev[j] = j;
+        for (int i = 1; i <= a.length; i++) {
+            cur[0] = i;
+            String ai = a[i - 1];
+            for (int j = 1; j <= b.length; j++) {
+                int cost = ai.equals(b[j - 1]) ? 0 : 1;
+                cur[j] = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length];
+    }
+}

@@ -1,0 +1,200 @@
+package dev.apportion.core.estimator.turn;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
+import dev.apportion.core.credit.ParamSpec;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SPA-RL stepwise progress rewards fed into TRL 0.10.1 PPO ({@code spa_rl}): each agent step's
+ * reward is placed on the step's last token with the released trainer's weighting, the KL
+ * penalty sits on every position, and TRL's GAE runs over the whole query+response sequence.
+ *
+ * <h2>Formula</h2>
+ * One trajectory per row of TRL's (query+response) sequence after the one-token shift; policy
+ * spans = the agent's actions (all earlier steps and the final response), context spans =
+ * observations and padding; token signals {@code logprob}, {@code ref_logprob}, {@code value};
+ * the step reward of action j is its span reward (from {@code spa_rl_step_rewards}).
+ * <ol>
+ *   <li>{@code kl = lp − ref} ({@code kl}), {@code |lp − ref|} ({@code abs}),
+ *       {@code ½(lp − ref)²} ({@code mse}); {@code non_score_reward = −kl_coef·kl} on every
+ *       position, and {@code rewards} starts as that.</li>
+ *   <li>With P non-empty policy spans, the span with p policy spans to its right gets weight p
+ *       (the reference walks the mask runs from the right: the last step has weight 0, the first
+ *       P − 1); its last token gets {@code + f16(f16(s)·p)} ({@code score_dtype = float16}: the
+ *       trainer stores scores as a half tensor) or {@code + s·p} ({@code float32}). A span
+ *       without a reward gets nothing.</li>
+ *   <li>GAE (TRL {@code compute_advantages}): {@code v = value·mask}, {@code r = rewards·mask};
+ *       optionally {@code whiten_rewards}: {@code r ← (r − μ)/√(σ² + 1e-8) + μ} at every position
+ *       (μ, unbiased σ² over the batch's policy tokens); backward over every position,
+ *       {@code δ_t = r_t + γ·v_{t+1} − v_t}, {@code A_t = δ_t + γλ·A_{t+1}} ({@code v_T = A_T = 0});
+ *       {@code returns = A + v}; {@code advantages = (A − μ_A)/√(σ_A² + 1e-8)} over the batch's
+ *       policy tokens (unbiased).</li>
+ * </ol>
+ *
+ * <h2>Source</h2>
+ * H. Wang et al., "SPA-RL: Reinforcing LLM Agents via Stepwise Progress Attribution", arXiv
+ * 2505.20732; code WangHanLinHenry/SPA-RL-Agent @ ed200874d726ef25d52851bd47f12f2b1408b545,
+ * {@code ppo/step_ppotrainer.py} {@code StepPPOTrainer.compute_rewards}, score cast in
+ * {@code ppo/step_ppo.py}; GAE from huggingface/trl @ 55cc4b1076144b74a6ce5d07557b7f664b1de8d9
+ * (v0.10.1, pinned by SPA-RL) {@code PPOTrainer._kl_penalty}, {@code compute_advantages},
+ * {@code trl/core.py} {@code masked_whiten}. Fidelity {@code reference}: matches the 16 public
+ * golden cases of {@code agentic-turn.md} §2.
+ *
+ * <h2>Parameters and presets</h2>
+ * TRL 0.10.1 {@code PPOConfig} defaults (SPA-RL's own config is not released): {@code kl_coef}
+ * 0.2 (the adaptive controller's initial value), {@code kl_penalty} kl, {@code gamma} 1,
+ * {@code lam} 0.95, {@code whiten_rewards} false, {@code score_dtype} float16. Preset
+ * {@code trl} = the defaults.
+ *
+ * <h2>Edge cases (reproduced quirks)</h2>
+ * The last step's reward (which carries the outcome) has weight 0 and never reaches the reward
+ * tensor. GAE runs through observations and padding (mask-0 positions decay the trace by γλ);
+ * with {@code whiten_rewards} mask-0 positions get a non-zero reward. {@code kl_penalty = full}
+ * needs logits and is not offered. Fewer than 2 policy tokens in the batch cannot be whitened
+ * (an error). Context tokens get advantage 0; returns are given at every position.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class SpaRl implements Estimator {
+    public static final String ID = "spa_rl";
+
+    private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
+            .title("SPA-RL: stepwise progress rewards (released weighting) into TRL 0.10.1 PPO GAE")
+            .source("Wang et al., SPA-RL, arXiv 2505.20732; WangHanLinHenry/SPA-RL-Agent@ed20087 ppo/step_ppotrainer.py compute_rewards "
+                    + "+ huggingface/trl@55cc4b1 (v0.10.1) compute_advantages")
+            .granularity(Granularity.TURN)
+            .methodology(Methodology.TEMPORAL_DIFFERENCE)
+            .fidelity(Fidelity.REFERENCE)
+            .groupLocal(false)
+            .requires(SignalRequirement.span("reward", "the step rewards (spa_rl_step_rewards, or a progress model)"),
+                    SignalRequirement.token(Rollouts.LOGPROB, "the policy"),
+                    SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference policy"),
+                    SignalRequirement.token(Rollouts.VALUE, "the critic"))
+            .parameters(
+                    ParamSpec.real("kl_coef", 0.2, 0.0, null, "KL penalty coefficient (TRL init_kl_coef)"),
+                    ParamSpec.choice("kl_penalty", "kl", List.of("kl", "abs", "mse"), "per-token KL estimate"),
+                    ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount"),
+                    ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda"),
+                    ParamSpec.bool("whiten_rewards", false, "whiten the rewards over the batch's policy tokens before GAE"),
+                    ParamSpec.choice("score_dtype", "float16", List.of("float16", "float32"), "storage type of the step scores"))
+            .preset("trl", Map.of())
+            .preset("paper", Map.of())
+            .summary("r = -kl_coef*KL + f16(s_j*(#steps to the right)) on step ends; TRL GAE over all positions; whitened advantages")
+            .build();
+
+    /** Per-token rewards before GAE. */
+    public record Components(float[] rewards, float[] nonScoreReward) {
+    }
+
+    @Override
+    public Descriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    /** {@code rewards} and {@code non_score_reward} at every token. */
+    public Components components(Rollouts batch, Params params) {
+        float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
+        float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
+        double coef = params.getDouble("kl_coef");
+        String kind = params.getString("kl_penalty");
+        boolean half = params.getString("score_dtype").equals("float16");
+        int n = batch.tokenCount();
+        float[] nsr = new float[n];
+        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        float c = (float) (-coef);
+        for (int t = 0; t < n; t++) {
+            float d = lp[t] - ref[t];
+            float kl = k == 0 ? d : (k == 1 ? Math.abs(d) : 0.5f * d * d);
+            nsr[t] = c * kl;
+        }
+        float[] rewards = nsr.clone();
+        float[] sr = batch.spanReward();
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            int right = 0;
+            for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+                if (!batch.isPolicySpan(s) || batch.spanTokenEnd(s) == batch.spanTokenStart(s)) continue;
+                float score = sr == null ? Float.NaN : sr[s];
+                if (!Float.isNaN(score)) {
+                    double add = half ? Half.round(Half.round(score) * right) : (double) score * right;
+                    int last = batch.spanTokenEnd(s) - 1;
+                    rewards[last] = rewards[last] + (float) add;
+                }
+                right++;
+            }
+        }
+        return new Components(rewards, nsr);
+    }
+
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution) {
+        Components comp = components(batch, params);
+        float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
+        double gamma = params.getDouble("gamma");
+        double lam = params.getDouble("lam");
+        byte[] mask = batch.mask();
+        int n = batch.tokenCount();
+        double[] r = new double[n];
+        double[] v = new double[n];
+        for (int t = 0; t < n; t++) {
+            r[t] = mask[t] != 0 ? comp.rewards()[t] : 0.0;
+            v[t] = mask[t] != 0 ? value[t] : 0.0;
+        }
+        if (params.getBoolean("whiten_rewards")) {
+            double[] st = stats(r, mask);
+            double k = 1.0 / Math.sqrt(st[1] + 1e-8);
+            for (int t = 0; t < n; t++) r[t] = (r[t] - st[0]) * k + st[0];
+        }
+        double[] a = new double[n];
+        float[] returns = new float[n];
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            double next = 0;
+            double acc = 0;
+            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                double delta = r[t] + gamma * next - v[t];
+                acc = delta + gamma * lam * acc;
+                a[t] = acc;
+                next = v[t];
+                returns[t] = (float) (acc + v[t]);
+            }
+        }
+        double[] st = stats(a, mask);
+        double k = 1.0 / Math.sqrt(st[1] + 1e-8);
+        float[] adv = new float[n];
+        for (int t = 0; t < n; t++) if (mask[t] != 0) adv[t] = (float) ((a[t] - st[0]) * k);
+        return Credit.builder(adv).returns(returns)
+                .diagnostic("whiten_mean", st[0])
+                .diagnostic("whiten_var", st[1])
+                .build();
+    }
+
+    /** Mean and unbiased variance over the policy tokens. */
+    private static double[] stats(double[] x, byte[] mask) {
+        long m = 0;
+        double sum = 0;
+        for (int t = 0; t < x.length; t++) {
+            if (mask[t] != 0) {
+                m++;
+                sum += x[t];
+            }
+        }
+        if (m < 2) {
+            throw new RolloutException("estimator '" + ID + "' whitens over the batch's policy tokens and needs at least 2, the batch has " + m);
+        }
+        double mu = sum / m;
+        double ss = 0;
+        for (int t = 0; t < x.length; t++) if (mask[t] != 0) ss += (x[t] - mu) * (x[t] - mu);
+        return new double[] {mu, ss / m * m / (m - 1.0)};
+    }
+}

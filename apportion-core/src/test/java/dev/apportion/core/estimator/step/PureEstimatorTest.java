@@ -1,0 +1,209 @@
+package dev.apportion.core.estimator.step;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.RandomBatches;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PureEstimatorTest extends EstimatorContract {
+    private static final PureEstimator EST = new PureEstimator();
+
+    @Override
+    protected Estimator estimator() {
+        return EST;
+    }
+
+    @Override
+    protected RandomBatches.Options options() {
+        return new RandomBatches.Options(4, 2, 6, true, false, true, false);
+    }
+
+    @Override
+    protected List<Params> parameterSets() {
+        List<Params> out = new ArrayList<>(super.parameterSets());
+        out.add(params(Map.of("reward_baseline", "step", "use_kl_estimator_k3", true, "nomask_separator_adv", true)));
+        out.add(params(Map.of("reward_mode", "VR", "disable_advantage_normalization", true)));
+        out.add(params(Map.of("reward_mode", "PRM", "step_tokens", "include_end", "disable_weighted_reward", true)));
+        return out;
+    }
+
+    static Params params(Map<String, ?> v) {
+        return Params.resolve(EST.descriptor(), null, v);
+    }
+
+    /** A trajectory whose steps have {@code ntok[k]} tokens plus their end token, with prm = p[k]. */
+    static void traj(RolloutsBuilder b, String group, String id, double outcome, int[] ntok, double[] p) {
+        b.trajectory(group, id).outcome(outcome).span(Role.CONTEXT, 2);
+        int len = 2;
+        for (int k = 0; k < ntok.length; k++) {
+            b.span(Role.POLICY, ntok[k] + 1).spanSignal(PureSteps.PRM, p[k]);
+            len += ntok[k] + 1;
+        }
+        b.tokenSignal(Rollouts.LOGPROB, new float[len]).tokenSignal(Rollouts.REF_LOGPROB, new float[len]);
+    }
+
+    /**
+     * methods-reasoning.md §1 worked example: A has steps of 10, 20, 10 tokens with p(+) = [.9, .2, .7]
+     * and is unsolved; B has S = 0.5 over L = 50 tokens and is solved. Token baseline 0.01, VR −1:
+     * step returns [−1.999953, −1.899954, −1.099982] before KL and whitening.
+     */
+    static Rollouts workedExample() {
+        RolloutsBuilder b = Rollouts.builder();
+        traj(b, "q", "A", 0, new int[] {10, 20, 10}, new double[] {0.9, 0.2, 0.7});
+        traj(b, "q", "B", 1, new int[] {49}, new double[] {0.75});
+        return b.build();
+    }
+
+    @Test
+    void workedExampleStepReturns() {
+        Rollouts b = workedExample();
+        Map<String, Object> raw = new HashMap<>(Map.of("init_kl_coef", 0.0, "nomask_separator_adv", true,
+                "disable_advantage_normalization", true));
+        Credit c = EST.assign(b, params(raw));
+        int a0 = b.spanTokenStart(1);
+        int a1 = b.spanTokenStart(2);
+        int a2 = b.spanTokenStart(3);
+        assertEquals(-1.999953, c.returns()[a0], 2e-6);
+        assertEquals(-1.899954, c.returns()[a1], 2e-6);
+        assertEquals(-1.099982, c.returns()[a2], 2e-6);
+        // step rewards after the token baseline: [-0.099999, -0.799972, -0.099982 - 1 (VR)]
+        int end0 = b.spanTokenEnd(1) - 1;
+        assertEquals(-0.099999, c.returns()[end0] - c.returns()[end0 + 1], 2e-6);
+        // the advantages are the returns here
+        assertEquals(c.returns()[a0], c.advantages()[a0], 0f);
+        // with masking, every step end (separators and the last token) has return 0 and the rest is unchanged
+        raw.put("nomask_separator_adv", false);
+        Credit masked = EST.assign(b, params(raw));
+        for (int s = 1; s <= 3; s++) assertEquals(0f, masked.returns()[b.spanTokenEnd(s) - 1], 0f);
+        assertEquals(c.returns()[a0], masked.returns()[a0], 0f);
+    }
+
+    @Test
+    void stepBaselineSubtractsTheOthersMeanPerStepReward() {
+        Rollouts b = workedExample();
+        Credit c = EST.assign(b, params(Map.of("reward_mode", "PRM", "reward_baseline", "step", "init_kl_coef", 0.0,
+                "nomask_separator_adv", true, "disable_advantage_normalization", true)));
+        // B: one step of score 0.5 → O_B / N_B = 0.5; A's steps each lose 0.5
+        double first = 6.652e-07 - 0.5 + (-0.599972 - 0.5) + (1.8159e-05 - 0.5);
+        assertEquals(first, c.returns()[b.spanTokenStart(1)], 2e-6);
+        // A: O_A / 3 = -0.599953 / 3 is B's baseline
+        int bStart = b.spanTokenStart(b.spanStart(1) + 1);
+        assertEquals(0.5 - (-0.599953 / 3), c.returns()[bStart], 2e-6);
+    }
+
+    @Test
+    void klPenaltyEntersEveryToken() {
+        RolloutsBuilder bb = Rollouts.builder();
+        bb.trajectory("q", "A").outcome(1).span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5)
+                .tokenSignal(Rollouts.LOGPROB, new float[] {-1f, -2f}).tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -1f});
+        bb.trajectory("q", "B").outcome(1).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5)
+                .tokenSignal(Rollouts.LOGPROB, new float[] {0f}).tokenSignal(Rollouts.REF_LOGPROB, new float[] {0f});
+        Rollouts b = bb.build();
+        Map<String, Object> p = new HashMap<>(Map.of("reward_mode", "PRM", "init_kl_coef", 0.1, "nomask_separator_adv", true,
+                "disable_advantage_normalization", true));
+        Credit k1 = EST.assign(b, params(p));
+        // scores are 0 (p = 0.5), so the returns are -beta * reverse cumsum of x = logprob - ref_logprob: x = [0.5, -1]
+        assertEquals(-0.1 * (0.5 - 1.0), k1.returns()[0], 1e-7);
+        assertEquals(-0.1 * -1.0, k1.returns()[1], 1e-7);
+        p.put("use_kl_estimator_k3", true);
+        Credit k3 = EST.assign(b, params(p));
+        double k3a = Math.exp(-0.5) - 1 + 0.5;
+        double k3b = Math.exp(1.0) - 1 - 1.0;
+        assertEquals(-0.1 * (k3a + k3b), k3.returns()[0], 1e-7);
+    }
+
+    /**
+     * The whitening quirk: with beta = 0 and mode VR, a group whose members all solved gets returns
+     * of exactly 0; the reference leaves those tokens out of the count but not out of the variance sum.
+     */
+    @Test
+    void whiteningCountReferenceVersusCorrected() {
+        RolloutsBuilder bb = Rollouts.builder();
+        int[][] lens = {{3}, {3}, {3}, {2}, {2}};
+        double[] solved = {1, 1, 1, 0, 0};
+        String[] group = {"z", "z", "g", "g", "g"};
+        for (int i = 0; i < 5; i++) traj(bb, group[i], "t" + i, solved[i], lens[i], new double[] {0.5});
+        Rollouts b = bb.build();
+        Map<String, Object> p = new HashMap<>(Map.of("reward_mode", "VR", "init_kl_coef", 0.0));
+        // group g: v = [0, -1, -1] → terms [1, -0.5, -0.5]; each row's non-end tokens carry its term, ends are 0
+        double[] x = {1, 1, 1, -0.5, -0.5, -0.5, -0.5};
+        double sum = 0;
+        for (double v : x) sum += v;
+        // corrected: statistics over the unmasked tokens: group z's 6 zero tokens count too
+        double mean = sum / 13;
+        double sq = 6 * mean * mean;
+        for (double v : x) sq += (v - mean) * (v - mean);
+        Credit corrected = EST.assign(b, params(p));
+        assertEquals(13.0, corrected.diagnostics().get("whiten_count"));
+        assertEquals(mean, corrected.diagnostics().get("whiten_mean"), 1e-9);
+        assertEquals(1 / Math.sqrt(sq / 13), corrected.diagnostics().get("whiten_rstd"), 1e-6);
+        int zTok = b.spanTokenStart(b.spanStart(0) + 1);
+        assertEquals((float) ((0 - mean) / Math.sqrt(sq / 13)), corrected.advantages()[zTok], 1e-6f);
+        // reference: count 7 (non-zero tokens), the mean over them, the variance sum over all 13 + 5 ends
+        Credit reference = EST.assign(b, Params.resolve(EST.descriptor(), "reference", p));
+        double rMean = sum / 7;
+        double rSq = 11 * rMean * rMean;
+        for (double v : x) rSq += (v - rMean) * (v - rMean);
+        assertEquals(7.0, reference.diagnostics().get("whiten_count"));
+        assertEquals(1 / Math.sqrt(rSq / 7), reference.diagnostics().get("whiten_rstd"), 1e-6);
+        assertEquals(0f, reference.advantages()[zTok], 0f, "the reference zeroes every exactly-zero token");
+        assertNotEquals(corrected.advantages()[b.spanTokenStart(b.spanStart(2) + 1)],
+                reference.advantages()[b.spanTokenStart(b.spanStart(2) + 1)]);
+    }
+
+    @Test
+    void tokenBaselineStepTokensIncludeEndSumsToRhoTimesLength() {
+        Rollouts b = workedExample();
+        Map<String, Object> p = new HashMap<>(Map.of("reward_mode", "PRM", "init_kl_coef", 0.0, "nomask_separator_adv", true,
+                "disable_advantage_normalization", true));
+        double excl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];
+        p.put("step_tokens", "include_end");
+        double incl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];
+        // rho = 0.01; A has 3 step ends, so the baseline grows by 3 * 0.01
+        assertEquals(excl - 0.03, incl, 1e-6);
+    }
+
+    @Test
+    void refusesSingletonGroupsAndMissingSignals() {
+        RolloutsBuilder bb = Rollouts.builder();
+        traj(bb, "alone", "t", 1, new int[] {2}, new double[] {0.5});
+        Rollouts b = bb.build();
+        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
+        assertTrue(e.getMessage().contains("group 'alone'"), e.getMessage());
+        Rollouts noLogprob = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5)
+                .trajectory("g", "b").outcome(0).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5).build();
+        e = assertThrows(RolloutException.class, () -> EST.assign(noLogprob, params(Map.of())));
+        assertTrue(e.getMessage().contains("logprob"), e.getMessage());
+        // without KL and PRM, neither log-probs nor PRM scores are needed
+        Credit c = EST.assign(noLogprob, params(Map.of("init_kl_coef", 0.0, "reward_mode", "VR", "disable_advantage_normalization", true)));
+        assertEquals(0f, c.advantages()[0], 0f, "the only token is the step end, masked");
+    }
+
+    @Test
+    void absentOutcomeMeansNoReferenceAnswerAndCountsAsSolved() {
+        RolloutsBuilder bb = Rollouts.builder();
+        bb.trajectory("g", "a").span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5);
+        bb.trajectory("g", "b").outcome(0).span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5);
+        Rollouts b = bb.build();
+        Credit c = EST.assign(b, params(Map.of("reward_mode", "VR", "init_kl_coef", 0.0, "disable_advantage_normalization", true)));
+        // v = [0, -1]: a gets 0 - (-1) = 1, b gets -1 - 0 = -1
+        assertEquals(1f, c.returns()[0], 1e-7f);
+        assertEquals(-1f, c.returns()[2], 1e-7f);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.apportion.io.golden;
+
+import dev.apportion.core.credit.EstimatorRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * {@code multi-agent.jsonl}, {@code at_grpo-pending.jsonl} (the shared {@code pending/at_grpo.jsonl},
+ * copied under this name) and {@code agentic-turn.jsonl} through the real loader and
+ * {@link Conformance}: every case is claimed by its adapter, none is skipped, all pass, with the
+ * published counts per estimator; and the harness fails a case when a parameter is wrong.
+ */
+class MultiAgentAndTurnGoldenTest {
+    private static Map<String, Integer> passAll(String file, Class<?> adapter) {
+        List<GoldenCase> cases = GoldenFiles.load(file);
+        List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
+        List<String> notPassed = new ArrayList<>();
+        Map<String, Integer> passed = new TreeMap<>();
+        for (int k = 0; k < cases.size(); k++) {
+            GoldenCase c = cases.get(k);
+            assertSame(adapter, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
+            CaseResult r = results.get(k);
+            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            else passed.merge(c.estimator(), 1, Integer::sum);
+        }
+        assertEquals(List.of(), notPassed);
+        return passed;
+    }
+
+    @Test
+    void multiAgentFamilyPasses() {
+        assertEquals(Map.of("c3", 14, "ccpo", 8, "dr_mas", 15), passAll("multi-agent.jsonl", MultiAgentAdapter.class));
+        assertEquals(Map.of("at_grpo", 14), passAll("at_grpo-pending.jsonl", MultiAgentAdapter.class));
+    }
+
+    @Test
+    void agenticTurnFamilyPasses() {
+        assertEquals(Map.of("mt_grpo", 16, "spa_rl", 16, "spa_rl_step_rewards", 8), passAll("agentic-turn.jsonl", MtGrpoSpaRlAdapter.class));
+    }
+
+    /** One case per estimator with a parameter changed must fail (the comparison is not vacuous). */
+    @Test
+    void wrongParametersFail() {
+        Map<String, Map<String, Object>> change = new LinkedHashMap<>();
+        change.put("public/at_grpo/singleton_groups_mixed_with_larger", Map.of("singleton", "raw"));
+        change.put("public/dr_mas/math_2agents_2loops_byagent_True_norm_True", Map.of("group_by_agent_id", false));
+        change.put("public/ccpo/lambda_0.2_groupsolo_True_event_True", Map.of("counterfactual_lambda", 0.3));
+        change.put("public/c3/value_assisted_loo_fanout_2x4", Map.of("baseline_mode", "full_mean"));
+        change.put("public/mt_grpo/coef_2", Map.of("turn_advantage_coef", 1.0));
+        change.put("public/spa_rl/edge_hand_made_default_config", Map.of("lam", 0.9));
+        change.put("public/spa_rl_step_rewards/random_00", Map.of("grounding_reward", 0.4));
+        int seen = 0;
+        for (String file : List.of("multi-agent.jsonl", "at_grpo-pending.jsonl", "agentic-turn.jsonl")) {
+            for (GoldenCase c : GoldenFiles.load(file)) {
+                Map<String, Object> delta = change.get(c.name());
+                if (delta == null) continue;
+                seen++;
+                Map<String, Object> p = new LinkedHashMap<>(c.params());
+                p.putAll(delta);
+                GoldenCase wrong = new GoldenCase(c.name(), c.reference(), c.estimator(), c.preset(), p, c.input(),
+                        c.expectedAdvantages(), c.expectedReturns(), c.expectedClipScale(), c.expectedError(), c.expected(),
+                        c.compare(), c.atol(), c.rtol(), c.source());
+                CaseResult r = Conformance.run(wrong, EstimatorRegistry.global());
+                assertEquals(CaseResult.Status.FAILED, r.status(), c.name() + " with " + delta + ": " + r.detail());
+            }
+        }
+        assertEquals(change.size(), seen);
+    }
+}
