@@ -1,13 +1,11 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -17,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -42,8 +41,67 @@ final class PerfCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Mixin
-    private EstimatorOptions estimator = new EstimatorOptions();
+    @Option(names = "--estimator", paramLabel = "ID",
+            description = "Estimator id or alias (see 'apportion estimators'); or --all.")
+    private String estimatorId;
+
+    @Option(names = "--preset", paramLabel = "P",
+            description = "Parameter preset of the estimator (verl, openrlhf, trl, paper, ...).")
+    private String preset;
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE",
+            description = "Sets one parameter; repeatable. Applied after the preset.")
+    private Map<String, String> paramValues = new LinkedHashMap<>();
+
+    @Option(names = "--all", description = "Time every registered estimator except the bench references (oracle, random) "
+            + "on each --shape, beside its memory-traffic floor; one line (JSON with --json) per estimator, shape and thread count.")
+    private boolean all;
+
+    @Option(names = "--scaling", description = "Time and peak heap vs batch size (--min-tokens to --max-tokens, x10 steps) "
+            + "for --estimators; prints one line per size and a log-log slope per estimator; --plot writes a PNG.")
+    private boolean scaling;
+
+    @Option(names = "--shape", paramLabel = "S", defaultValue = "all",
+            description = "With --all: single (one 4096-token response), multiturn (16 short turns between observations), "
+                    + "multiagent (8 turns of two agents) or all (default: ${DEFAULT-VALUE}).")
+    private String shape;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "2e6",
+            description = "With --all: tokens per batch, rounded to whole groups (default: ${DEFAULT-VALUE}).")
+    private double allTokens;
+
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "3",
+            description = "With --all/--scaling: stop timing an estimator after this many seconds of timed runs "
+                    + "(at least 3 runs) (default: ${DEFAULT-VALUE}).")
+    private double budget;
+
+    @Option(names = "--estimators", paramLabel = "IDS", split = ",",
+            description = "With --all or --scaling: only these estimators (default for --scaling: "
+                    + PerfScaling.DEFAULT_ESTIMATORS + ").")
+    private List<String> only;
+
+    @Option(names = "--min-tokens", paramLabel = "N", defaultValue = "1e4", description = "With --scaling (default: ${DEFAULT-VALUE}).")
+    private double minTokens;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "1e8",
+            description = "With --scaling; 1e8 tokens needs about 12 GB of heap (JAVA_OPTS=-Xmx12g) (default: ${DEFAULT-VALUE}).")
+    private double maxTokens;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "With --scaling: writes the plot there (PNG).")
+    private java.nio.file.Path plot;
+
+    @Option(names = "--markdown", description = "With --all: print the README table (Markdown) instead of one line per measurement.")
+    private boolean markdown;
+
+    @Option(names = "--markdown-from", paramLabel = "FILE.jsonl",
+            description = "Render the README table from the JSON lines of an earlier 'perf --all --json' run (no timing).")
+    private java.nio.file.Path markdownFrom;
+
+    @Option(names = "--machine", paramLabel = "TEXT", description = "Machine named under the Markdown table.")
+    private String machine;
+
+    @Option(names = "--floors", description = "Print the floor declaration of every estimator as a Markdown table (no timing).")
+    private boolean floors;
 
     @Option(names = "--trajectories", paramLabel = "N", defaultValue = "2048",
             description = "Trajectories in the batch, in groups of 8 (default: ${DEFAULT-VALUE}).")
@@ -57,8 +115,10 @@ final class PerfCommand implements Callable<Integer> {
             description = "Policy spans per trajectory (default: 10 for step/turn/segment/agent-level estimators, else 1).")
     private Integer stepsPerTrajectory;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-            description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", split = ",",
+            description = "Threads the estimator may use; with --all a list (1,2) times each (default: ${DEFAULT-VALUE}).")
+    private List<Integer> threadList;
+
     private int threads;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
@@ -80,13 +140,41 @@ final class PerfCommand implements Callable<Integer> {
     private static volatile float sink;
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() throws Exception {
+        for (int t : threadList) check(t >= 1, "--threads must be >= 1, got " + t);
+        threads = threadList.get(0);
+        PerfModes modes = new PerfModes(main.registry(), spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (floors) return modes.floors();
+        if (markdownFrom != null) return modes.markdownFrom(markdownFrom, machine);
+        check(runs >= 1, "--runs must be >= 1, got " + runs);
+        check(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        check(budget > 0, "--budget must be > 0, got " + budget);
+        PerfSuite.Settings settings = new PerfSuite.Settings(warmup, runs, budget, seed);
+        if (all) {
+            check(!scaling && estimatorId == null, "--all takes no --estimator and no --scaling");
+            check(allTokens >= 1, "--tokens must be >= 1, got " + allTokens);
+            List<PerfSuite.Shape> shapes;
+            try {
+                shapes = PerfSuite.Shape.parse(shape);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return modes.all(settings, shapes, (long) allTokens, threadList, only, json, markdown, machine);
+        }
+        if (scaling) {
+            check(estimatorId == null, "--scaling takes --estimators, not --estimator");
+            check(minTokens >= 1 && maxTokens >= minTokens, "--min-tokens must be >= 1 and <= --max-tokens");
+            return PerfScaling.run(main.registry(), settings, only, (long) minTokens, (long) maxTokens, threadList, json, plot,
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+        check(estimatorId != null, "give --estimator ID, --all or --scaling");
+        EstimatorOptions estimator = new EstimatorOptions();
+        estimator.id = estimatorId;
+        estimator.preset = preset;
+        estimator.params = paramValues;
         check(trajectories >= 1, "--trajectories must be >= 1, got " + trajectories);
         check(tokensPerTrajectory >= 1, "--tokens-per-trajectory must be >= 1, got " + tokensPerTrajectory);
         check(stepsPerTrajectory == null || stepsPerTrajectory >= 1, "--steps-per-trajectory must be >= 1, got " + stepsPerTrajectory);
-        check(threads >= 1, "--threads must be >= 1, got " + threads);
-        check(runs >= 1, "--runs must be >= 1, got " + runs);
-        check(warmup >= 0, "--warmup must be >= 0, got " + warmup);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
 
@@ -97,7 +185,7 @@ final class PerfCommand implements Callable<Integer> {
         err.println("perf: building synthetic batch for " + d.id() + ": " + batchSpec.describe());
         err.flush();
         long t0 = System.nanoTime();
-        Rollouts batch = SyntheticBatch.build(batchSpec, (done, total) -> {
+        Rollouts batch = SyntheticBatch.build(batchSpec, SyntheticBatch.extrasFor(d), (done, total) -> {
             err.printf(Locale.ROOT, "perf:   %3d%% (%d/%d trajectories)%n", 100L * done / total, done, total);
             err.flush();
         });

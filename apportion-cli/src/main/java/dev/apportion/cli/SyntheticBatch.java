@@ -152,7 +152,7 @@ public final class SyntheticBatch {
         for (SignalRequirement r : d.requires()) {
             switch (r.level()) {
                 case TOKEN:
-                    token.add(r.name());
+                    if (!r.name().equals("text")) token.add(r.name()); // token text: see Extras
                     break;
                 case TRAJECTORY:
                     if (!r.name().equals("reward") && !r.name().equals("outcome")) traj.add(r.name());
@@ -173,6 +173,48 @@ public final class SyntheticBatch {
                 stepLevel(d));
     }
 
+    /**
+     * What some estimators need beyond named signals, which the requirement names alone cannot say
+     * (chosen per estimator by {@link #extrasFor(Descriptor)}).
+     *
+     * @param agentNames agent names policy spans cycle through (default {@code agent0, agent1})
+     * @param wholeNumberSignals trajectory signals drawn as whole numbers in [0, steps) (step indices)
+     * @param treeStates state keys that make each group a tree: a policy span's state is its parent's key plus a
+     *     branch (one of 2), and the last span's state is unique to the trajectory (a leaf)
+     * @param tokenText whether trajectories carry token text (policy spans: {@code <code>}, {@code ls}, {@code </code>}, filler)
+     * @param coalitions whether trajectories carry {@code coalition:<agents>} values for every proper non-empty
+     *     coalition of the agents (for Shapley-value credit)
+     * @param outcomeComponents named outcome components each trajectory carries besides the outcome, in [0, 1]
+     */
+    public record Extras(List<String> agentNames, Set<String> wholeNumberSignals, boolean treeStates, boolean tokenText,
+                         boolean coalitions, List<String> outcomeComponents) {
+        public static final Extras NONE = new Extras(List.of("agent0", "agent1"), Set.of(), false, false, false, List.of());
+
+        public Extras(List<String> agentNames, Set<String> wholeNumberSignals, boolean treeStates, boolean tokenText,
+                      boolean coalitions) {
+            this(agentNames, wholeNumberSignals, treeStates, tokenText, coalitions, List.of());
+        }
+
+        public Extras {
+            agentNames = List.copyOf(agentNames);
+            wholeNumberSignals = Set.copyOf(wholeNumberSignals);
+            outcomeComponents = List.copyOf(outcomeComponents);
+        }
+    }
+
+    /** The extras {@code d} needs: per-estimator knowledge of signal formats the descriptor cannot state. */
+    public static Extras extrasFor(Descriptor d) {
+        boolean text = false;
+        for (SignalRequirement r : d.requires()) if (r.level() == SignalLevel.TOKEN && r.name().equals("text")) text = true;
+        return switch (d.id()) {
+            case "f_grpo" -> new Extras(List.of("gen", "rank"), Set.of(), false, text, false, List.of("gen", "rank"));
+            case "r3l" -> new Extras(Extras.NONE.agentNames(), Set.of("retry_step"), false, text, false);
+            case "spo_tree" -> new Extras(Extras.NONE.agentNames(), Set.of(), true, text, false);
+            case "agent_shapley", "agent_shapley_ig" -> new Extras(Extras.NONE.agentNames(), Set.of(), false, text, true);
+            default -> text ? new Extras(Extras.NONE.agentNames(), Set.of(), false, true, false) : Extras.NONE;
+        };
+    }
+
     /** Receives building progress. */
     @FunctionalInterface
     public interface Progress {
@@ -189,6 +231,11 @@ public final class SyntheticBatch {
      * Builds the batch, reporting progress about every 10% of the trajectories.
      */
     public static Rollouts build(Spec spec, Progress progress) {
+        return build(spec, Extras.NONE, progress);
+    }
+
+    /** Builds the batch with {@code extras}, reporting progress about every 10% of the trajectories. */
+    public static Rollouts build(Spec spec, Extras extras, Progress progress) {
         int n = spec.trajectories();
         int len = spec.tokensPerTrajectory();
         int steps = spec.stepsPerTrajectory();
@@ -215,11 +262,32 @@ public final class SyntheticBatch {
         for (int i = 0; i < n; i++) {
             int g = i / spec.groupSize();
             b.trajectory("g" + g, "t" + i).outcome(r.nextDouble() < successRate[g] ? 1 : 0);
-            for (String name : spec.trajectorySignals()) b.signal(name, r.nextDouble());
+            for (String name : spec.trajectorySignals()) {
+                b.signal(name, extras.wholeNumberSignals().contains(name) ? r.nextInt(steps) : r.nextDouble());
+            }
+            for (String c : extras.outcomeComponents()) b.outcomeComponent(c, r.nextDouble());
+            List<String> names = extras.agentNames();
+            if (extras.coalitions() && spec.agents()) {
+                int na = Math.min(steps, names.size());
+                for (int mask = 1; mask < (1 << na) - 1; mask++) {
+                    StringBuilder c = new StringBuilder("coalition:");
+                    for (int a = 0; a < na; a++) {
+                        if ((mask & (1 << a)) != 0) c.append(c.length() > 10 ? "+" : "").append(names.get(a));
+                    }
+                    b.signal(c.toString(), r.nextDouble());
+                }
+            }
+            String node = "g" + g;
             for (int k = 0; k < steps; k++) {
                 double reward = spec.spanRewards() ? r.nextDouble() : Double.NaN;
-                String state = spec.states() ? "s" + k + "-" + r.nextInt(3) : null;
-                String agent = spec.agents() ? "agent" + (k % 2) : null;
+                String state = null;
+                if (spec.states() && extras.treeStates()) {
+                    node = k == steps - 1 ? node + "/leaf-t" + i : node + "/" + r.nextInt(2);
+                    state = node;
+                } else if (spec.states()) {
+                    state = "s" + k + "-" + r.nextInt(3);
+                }
+                String agent = spec.agents() ? names.get(k % names.size()) : null;
                 b.span(Role.POLICY, stepLen[k], reward, state, agent);
                 for (String name : spec.spanSignals()) b.spanSignal(name, r.nextDouble());
                 if (k < steps - 1) b.span(Role.CONTEXT, obs);
@@ -228,9 +296,26 @@ public final class SyntheticBatch {
                 fill(name, buf, policy, spec.stepEndTokenRewards(), r);
                 b.tokenSignal(name, buf);
             }
+            if (extras.tokenText()) b.tokenText(text(policy));
             if ((i + 1) % reportEvery == 0 || i + 1 == n) progress.built(i + 1, n);
         }
         return b.build();
+    }
+
+    /** Token text of one trajectory: each policy span starts {@code <code>}, {@code ls}, {@code </code>}; filler elsewhere. */
+    private static String[] text(byte[] policy) {
+        String[] t = new String[policy.length];
+        int inSpan = 0;
+        for (int k = 0; k < policy.length; k++) {
+            if (policy[k] == 0) {
+                t[k] = " obs";
+                inSpan = 0;
+                continue;
+            }
+            t[k] = inSpan == 0 ? "<code>" : inSpan == 1 ? "ls" : inSpan == 2 ? "</code>" : " x";
+            inSpan = policy[k] == 2 ? 0 : inSpan + 1;
+        }
+        return t;
     }
 
     private static void fill(String name, float[] buf, byte[] policy, boolean stepEnds, SplittableRandom r) {

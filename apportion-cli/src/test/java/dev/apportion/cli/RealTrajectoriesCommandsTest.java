@@ -66,16 +66,23 @@ class RealTrajectoriesCommandsTest {
         String page = Files.readString(html);
         assertTrue(page.startsWith("<!DOCTYPE html>") && page.contains("<td>grpo</td>") && page.contains("Cannot run"), page);
 
-        Cli.Result doc = run("doctor", rollouts.toString(), "--estimator", "gigpo", "--json");
-        assertEquals(0, doc.code(), doc::toString);
-        JsonNode d = new ObjectMapper().readTree(doc.out());
-        assertTrue(d.get("summary").get("trajectories").asInt() == 3);
-        boolean inert = false;
-        for (JsonNode f : d.get("findings")) {
-            assertTrue(f.get("severity").asText().matches("error|warning|info"));
-            if (f.get("code").asText().equals("inert_term")) inert = true;
+        // outcome-only batch: with the outcome kept out of the step return, GiGPO's anchor-state term is
+        // identically zero (inert); with the default outcome_step_reward the outcome enters the last step
+        // and the term is live (issue 7)
+        for (boolean never : new boolean[] {true, false}) {
+            Cli.Result doc = never
+                    ? run("doctor", rollouts.toString(), "--estimator", "gigpo", "--param", "outcome_step_reward=never", "--json")
+                    : run("doctor", rollouts.toString(), "--estimator", "gigpo", "--json");
+            assertEquals(0, doc.code(), doc::toString);
+            JsonNode d = new ObjectMapper().readTree(doc.out());
+            assertTrue(d.get("summary").get("trajectories").asInt() == 3);
+            boolean inert = false;
+            for (JsonNode f : d.get("findings")) {
+                assertTrue(f.get("severity").asText().matches("error|warning|info"));
+                if (f.get("code").asText().equals("inert_term")) inert = true;
+            }
+            assertEquals(never, inert, doc.out());
         }
-        assertTrue(inert, doc.out());
 
         Path cmp = tmp.resolve("c.html");
         Cli.Result c = run("compare", rollouts.toString(), "--estimators", "grpo,gigpo,matchtir", "--json", "-o", cmp.toString());

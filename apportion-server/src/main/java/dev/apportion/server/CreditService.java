@@ -121,6 +121,7 @@ public final class CreditService {
         Credit credit = assign(est, batch);
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, body.length));
         try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+            CreditJsonl.writeProvenance(w, CreditJsonl.Provenance.of(est.params()));
             CreditJsonl.write(w, batch, credit);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -94,7 +94,7 @@ public final class Learner {
                 returns += batch.returns()[i];
                 if (batch.success()[i]) successes++;
             }
-            Rollouts b = estimator instanceof dev.apportion.bench.estimators.BenchReference ? batch.referenceRollouts()
+            Rollouts b = estimator.unwrap() instanceof dev.apportion.bench.estimators.BenchReference ? batch.referenceRollouts()
                     : batch.rollouts(view);
             Credit c = estimator.assign(b, params, Execution.sequential());
             float[] adv = c.advantages();

@@ -187,7 +187,7 @@ final class Planning {
                 p.inapplicable.put(label, "task has no step verifier, which '" + e.estimator().id() + "' needs as its turn reward");
                 continue;
             }
-            boolean reference = e.estimator() instanceof BenchReference;
+            boolean reference = e.estimator().unwrap() instanceof BenchReference;
             List<String> miss = Requirements.missing(e.estimator().descriptor(),
                     reference ? probe.referenceRollouts() : probe.rollouts(in.source()));
             if (!miss.isEmpty()) {

@@ -181,7 +181,7 @@ public final class Runner {
             EstimatorInputs.Entry in = Planning.INPUTS.of(d.id());
             infos.add(new EstimatorInfo(r.ref(), d.id(), d.title(), d.source(), d.granularity().wireName(), d.methodology().wireName(),
                     d.fidelity().wireName(), r.params().values(), req, in.source().wireName(), in.why(),
-                    r.estimator() instanceof dev.apportion.bench.estimators.BenchReference));
+                    r.estimator().unwrap() instanceof dev.apportion.bench.estimators.BenchReference));
         }
         List<BenchResult.BsuiteScore> bsuite = Bsuite.scores(suite, agg.configs, agg.learning);
 

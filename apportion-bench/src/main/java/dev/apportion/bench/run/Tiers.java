@@ -39,7 +39,7 @@ public final class Tiers {
 
     /** The tier of {@code e} reading span rewards from {@code view} on a configuration that is privileged or not. */
     public static String of(Estimator e, TurnReward view, boolean privilegedConfig) {
-        if (e instanceof BenchReference) return PRIVILEGED;
+        if (e.unwrap() instanceof BenchReference) return PRIVILEGED;
         boolean model = view == TurnReward.INFO_GAIN || view == TurnReward.LOG_POTENTIAL_RATIO || view == TurnReward.PRM;
         boolean observable = model || view == TurnReward.VERIFIER;
         Descriptor d = e.descriptor();

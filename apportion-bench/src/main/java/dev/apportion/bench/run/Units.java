@@ -74,7 +74,7 @@ final class Units {
             for (String l : labels) {
                 if (out.errors.containsKey(l)) continue;
                 EstimatorRef.Resolved e = resolved.get(l);
-                Rollouts r = e.estimator() instanceof BenchReference ? batch.referenceRollouts()
+                Rollouts r = e.estimator().unwrap() instanceof BenchReference ? batch.referenceRollouts()
                         : batch.rollouts(Planning.INPUTS.of(e.estimator().id()).source());
                 Credit c;
                 long n0 = System.nanoTime();

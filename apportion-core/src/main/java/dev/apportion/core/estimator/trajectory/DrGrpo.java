@@ -84,6 +84,12 @@ public final class DrGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return Grpo.run(ID, batch, params, execution, GroupNormalization.Scale.NONE, false, null);
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The advantages go into {@code buffers} when given (as {@link Grpo} does). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        return Grpo.run(ID, batch, params, execution, GroupNormalization.Scale.NONE, false, buffers);
     }
 }

@@ -64,6 +64,15 @@ public final class GrpoPassK implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} The advantages go into {@code buffers} when given (every token is overwritten;
+     * the margins are never −0, so the values are bit-identical to a fresh array's).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
         int n = batch.trajectoryCount();
@@ -102,7 +111,8 @@ public final class GrpoPassK implements Estimator {
             }
             a[best] = margin;
         }
-        float[] adv = TokenCredit.broadcast(batch, a, execution);
+        float[] adv = buffers == null ? TokenCredit.broadcast(batch, a, execution)
+                : TokenCredit.broadcastInto(batch, a, execution, buffers.advantages(batch.tokenCount()));
         return Credit.builder(adv).returns(adv).diagnostic("groups", batch.groupCount()).build();
     }
 }

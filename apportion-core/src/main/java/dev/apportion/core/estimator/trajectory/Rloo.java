@@ -77,6 +77,12 @@ public final class Rloo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The advantages go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
         GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
@@ -109,7 +115,7 @@ public final class Rloo implements Estimator {
                 a[i] = s[i] - (sum - s[i]) / (n - 1);
             }
         }
-        float[] adv = TokenCredit.assign(batch, a, shaping, ID, execution);
+        float[] adv = TokenCredit.assign(batch, a, shaping, ID, execution, buffers);
         return Credit.builder(adv).returns(adv)
                 .diagnostic("groups", batch.groupCount())
                 .diagnostic("singleton_groups", singletons)
