@@ -5,7 +5,7 @@ import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.InputException;
-import dev.apportion.io.RolloutJsonl;
+import dev.apportion.io.RolloutFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +19,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -29,8 +33,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "assign", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
         header = "Assign credit to a rollout file with one estimator.",
-        description = "Reads rollout JSONL, runs the estimator on the whole batch and writes credit JSONL (one "
-                + "line per trajectory; see docs/rollout-format.md). The output is replaced atomically, so a "
+        description = "Reads rollouts, runs the estimator on the whole batch and writes credit (one line or row per "
+                + "trajectory; see docs/rollout-format.md). Files ending in .parquet are Parquet, others JSONL. The output is replaced atomically, so a "
                 + "failed run leaves no partial file. Timing goes to stderr.",
         footer = {"", "Example:", "  apportion assign --estimator grpo --preset verl rollouts.jsonl -o credit.jsonl"})
 final class AssignCommand implements Callable<Integer> {
@@ -47,23 +51,39 @@ final class AssignCommand implements Callable<Integer> {
             description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
     private int threads;
 
+    @Option(names = "--engine", paramLabel = "E", defaultValue = "local",
+            description = "local (in this process, the default) or spark (the apportion-spark job; IN and OUT are Parquet, "
+                    + "OUT a directory; group-local estimators only; see docs/spark.md).")
+    private String engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "With --engine spark: the Spark master, e.g. local[2], yarn, k8s://https://host:443 (default local[*]).")
+    private String master;
+
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "Credit JSONL to write (replaced atomically).")
+            description = "Credit file to write, .jsonl or .parquet (replaced atomically).")
     private Path out;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL to read.")
+    @Parameters(index = "0", paramLabel = "IN", description = "Rollout file to read, .jsonl or .parquet.")
     private Path in;
 
     @Override
     public Integer call() throws IOException {
         if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        if (!engine.equals("local") && !engine.equals("spark")) {
+            throw new ParameterException(spec.commandLine(), "--engine must be local or spark, got '" + engine + "'");
+        }
+        if (master != null && !engine.equals("spark")) {
+            throw new ParameterException(spec.commandLine(), "--master needs --engine spark");
+        }
+        if (engine.equals("spark")) return spark();
         PrintWriter err = spec.commandLine().getErr();
         // everything that can be checked before reading the input is checked first
         EstimatorOptions.Resolved est = estimator.resolve(main.registry());
         checkPaths();
 
         long t0 = System.nanoTime();
-        Rollouts batch = RolloutJsonl.read(in);
+        Rollouts batch = RolloutFiles.read(in);
         long t1 = System.nanoTime();
         err.printf(Locale.ROOT, "assign: read %s: %d trajectories in %d groups, %d tokens (%s)%n", in,
                 batch.trajectoryCount(), batch.groupCount(), batch.tokenCount(), Fmt.seconds((t1 - t0) / 1e9));
@@ -84,20 +104,49 @@ final class AssignCommand implements Callable<Integer> {
                 Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
         err.flush();
 
-        CreditJsonl.write(out, batch, credit, CreditJsonl.Provenance.of(est.params()));
+        RolloutFiles.writeCredit(out, batch, credit, CreditJsonl.Provenance.of(est.params()), in.toString());
         err.printf(Locale.ROOT, "assign: wrote %s (%s)%n", out, Fmt.seconds((System.nanoTime() - t2) / 1e9));
         err.flush();
         return ExitCodes.OK;
     }
 
+    /** Hands the job to the apportion-spark module in a child JVM (Spark is not in this jar). */
+    private int spark() throws IOException {
+        est(); // unknown estimator, preset or parameter: refused here, before a JVM starts
+        if (!RolloutFiles.isParquet(in)) {
+            throw new IllegalArgumentException("--engine spark reads Parquet; convert first: apportion convert " + in + " IN.parquet");
+        }
+        List<String> args = new ArrayList<>();
+        args.add("--estimator");
+        args.add(estimator.id);
+        if (estimator.preset != null) {
+            args.add("--preset");
+            args.add(estimator.preset);
+        }
+        estimator.params.forEach((k, v) -> {
+            args.add("--param");
+            args.add(k + "=" + v);
+        });
+        if (master != null) {
+            args.add("--master");
+            args.add(master);
+        }
+        args.add("-o");
+        args.add(out.toString());
+        args.add(in.toString());
+        try {
+            return SparkEngine.run(args, System.getenv());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the Spark job ran", e);
+        }
+    }
+
+    private EstimatorOptions.Resolved est() {
+        return estimator.resolve(main.registry());
+    }
+
     private void checkPaths() throws IOException {
-        String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".parquet")) {
-            throw new IllegalArgumentException("cannot write '" + out + "': Parquet output is not supported by this build; use .jsonl");
-        }
-        if (in.getFileName() != null && in.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-            throw new IllegalArgumentException("cannot read '" + in + "': Parquet input is not supported by this build; use .jsonl");
-        }
         if (Files.isDirectory(out)) throw new IllegalArgumentException("cannot write '" + out + "': it is a directory");
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {

@@ -100,6 +100,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand(new EstimatorsCommand());
         cl.addSubcommand(new ConformanceCommand());
         cl.addSubcommand(new PerfCommand());
+        cl.addSubcommand(new ConvertCommand());
         cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new ServeBenchCommand());
         cl.addSubcommand(new ImportCommand());

@@ -72,6 +72,23 @@ public final class RolloutJsonl {
     }
 
     /**
+     * Reads a rollout JSONL file in chunks of at most {@code chunkLines} trajectories, handing
+     * each chunk to {@code sink} as soon as it is complete, so that memory holds one chunk (plus
+     * the ids seen, for the duplicate check). Every rule of {@link #read(Path)} applies across
+     * chunks (duplicate ids, the same token signals on every line, one outcome form); messages
+     * name the file's physical line as in {@link #read(Path)}.
+     */
+    public static void stream(Path file, int chunkLines, RolloutSink sink) throws IOException {
+        if (chunkLines < 1) throw new IllegalArgumentException("chunkLines must be >= 1, got " + chunkLines);
+        try (InputStream in = Files.newInputStream(file)) {
+            RolloutJsonlReader r = new RolloutJsonlReader(file.toString());
+            r.chunk = chunkLines;
+            r.sink = sink;
+            r.read(Utf8Lines.of(in));
+        }
+    }
+
+    /**
      * Reads rollout JSONL from a byte stream (not closed), decoded as strict UTF-8 line by line
      * exactly as {@link #read(Path)} decodes a file, so the same content gives the same batch and
      * the same error messages (with {@code sourceName} in place of the file name).

@@ -34,7 +34,11 @@ import java.util.TreeSet;
  */
 final class RolloutJsonlReader {
     private final String source;
-    private final RolloutsBuilder builder = Rollouts.builder();
+    private RolloutsBuilder builder = Rollouts.builder();
+    /** Streaming: trajectories per chunk, and where chunks go (null: one batch, returned). */
+    int chunk = Integer.MAX_VALUE;
+    RolloutSink sink;
+    private boolean any;
     private final List<String> ids = new ArrayList<>();
     private final List<String> groups = new ArrayList<>();
     private int[] lines = new int[64];
@@ -74,15 +78,35 @@ final class RolloutJsonlReader {
             id = null;
             group = null;
             readLine(Json.parseLine(text, source, lineNo));
+            any = true;
+            if (sink != null && ids.size() >= chunk) flush();
         }
-        if (ids.isEmpty()) {
+        if (!any) {
             throw new InputException(source, 0, null, "no trajectories (the input is empty or has only blank lines)");
+        }
+        if (sink != null) {
+            if (!ids.isEmpty()) flush();
+            return null;
         }
         try {
             return builder.build();
         } catch (RolloutException e) {
             throw mapped(e);
         }
+    }
+
+    /** Streaming: hands the trajectories read so far to the sink and starts a new chunk. */
+    private void flush() throws IOException {
+        Rollouts b;
+        try {
+            b = builder.build();
+        } catch (RolloutException e) {
+            throw mapped(e);
+        }
+        builder = Rollouts.builder();
+        ids.clear();
+        groups.clear();
+        sink.accept(b);
     }
 
     /** One line: every field checked, in the order a reader meets them, then the builder fed. */
