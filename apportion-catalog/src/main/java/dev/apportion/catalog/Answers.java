@@ -12,8 +12,14 @@ package dev.apportion.catalog;
  * @param goldAnswer privileged information is available at training time (the gold answer of every prompt, or a
  *        ground-truth tool trace): methods that need it (IGPO, A²TGPO, MatchTIR, ...) are listed only then
  */
-public record Answers(boolean verifier, boolean branching, boolean critic, int agents, int horizon, Regime regime,
-                      boolean goldAnswer) {
+public record Answers(
+        boolean verifier,
+        boolean branching,
+        boolean critic,
+        int agents,
+        int horizon,
+        Regime regime,
+        boolean goldAnswer) {
     /** Answers without privileged information. */
     public Answers(boolean verifier, boolean branching, boolean critic, int agents, int horizon, Regime regime) {
         this(verifier, branching, critic, agents, horizon, regime, false);

@@ -28,8 +28,7 @@ public final class BenchResults {
      * @param mean mean value
      * @param n number of values
      */
-    public record Measure(String metric, double mean, int n) {
-    }
+    public record Measure(String metric, double mean, int n) {}
 
     private final String source;
     private final Map<String, Measure> byEstimator;
@@ -72,7 +71,8 @@ public final class BenchResults {
         return new BenchResults(source, out);
     }
 
-    private static void walk(JsonNode node, String estimator, Set<String> known, Map<String, Map<String, double[]>> acc) {
+    private static void walk(
+            JsonNode node, String estimator, Set<String> known, Map<String, Map<String, double[]>> acc) {
         if (node == null) return;
         if (node.isArray()) {
             for (JsonNode n : node) walk(n, estimator, known, acc);
@@ -94,10 +94,13 @@ public final class BenchResults {
             JsonNode v = f.getValue();
             if (v.isObject() && known.contains(key)) {
                 walk(v, key, known, acc);
-            } else if (v.isNumber() && est != null && key.toLowerCase(Locale.ROOT).contains("spearman")) {
+            } else if (v.isNumber()
+                    && est != null
+                    && key.toLowerCase(Locale.ROOT).contains("spearman")) {
                 double x = v.asDouble();
                 if (Double.isFinite(x) && x >= -1 && x <= 1) {
-                    double[] s = acc.computeIfAbsent(est, k -> new LinkedHashMap<>()).computeIfAbsent(key, k -> new double[2]);
+                    double[] s = acc.computeIfAbsent(est, k -> new LinkedHashMap<>())
+                            .computeIfAbsent(key, k -> new double[2]);
                     s[0] += x;
                     s[1] += 1;
                 }

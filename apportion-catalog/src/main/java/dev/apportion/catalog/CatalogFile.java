@@ -12,8 +12,7 @@ import java.io.UncheckedIOException;
  * top-level JSON object, checking the format version, and parsing the bundled copy once.
  */
 final class CatalogFile {
-    private CatalogFile() {
-    }
+    private CatalogFile() {}
 
     /** Parses one catalog file from a stream. */
     @FunctionalInterface
@@ -32,9 +31,12 @@ final class CatalogFile {
         try {
             root = new ObjectMapper().readTree(in);
         } catch (JsonProcessingException e) {
-            throw new IOException(source + ": not valid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
+            throw new IOException(
+                    source + ": not valid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(),
+                    e);
         }
-        if (root == null || !root.isObject()) throw new CatalogFormatException(source + ": top level must be a JSON object");
+        if (root == null || !root.isObject())
+            throw new CatalogFormatException(source + ": top level must be a JSON object");
         return root;
     }
 
@@ -42,7 +44,8 @@ final class CatalogFile {
     static int formatVersion(JsonNode root, JsonFields f, String source, int newest) {
         int fv = f.integer(root, "format_version");
         if (fv > newest || fv < 1) {
-            throw new CatalogFormatException(source + ": format version " + fv + " is newer than this reader (supports up to " + newest + ")");
+            throw new CatalogFormatException(
+                    source + ": format version " + fv + " is newer than this reader (supports up to " + newest + ")");
         }
         return fv;
     }
@@ -74,7 +77,9 @@ final class CatalogFile {
                     v = value;
                     if (v == null) {
                         try (InputStream in = CatalogFile.class.getResourceAsStream(resource)) {
-                            if (in == null) throw new IllegalStateException("bundled " + what + " " + resource + " is missing from the class path");
+                            if (in == null)
+                                throw new IllegalStateException(
+                                        "bundled " + what + " " + resource + " is missing from the class path");
                             v = value = parser.parse(in, fileName);
                         } catch (IOException e) {
                             throw new UncheckedIOException("cannot read bundled " + what + " " + resource, e);

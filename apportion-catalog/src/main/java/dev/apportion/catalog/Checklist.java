@@ -17,6 +17,7 @@ import java.util.Set;
 public final class Checklist {
     /** Class-path location of the bundled checklist. */
     public static final String RESOURCE = "/dev/apportion/catalog/checklist.json";
+
     public static final int FORMAT_VERSION = 1;
 
     private static final CatalogFile.Bundled<Checklist> BUNDLED =
@@ -39,7 +40,8 @@ public final class Checklist {
     public static Checklist parse(InputStream in, String source) throws IOException {
         JsonNode root = CatalogFile.readObject(in, source);
         JsonFields f = new JsonFields(source);
-        if (!f.text(root, "format").equals("apportion-checklist")) throw f.error("format", "must be 'apportion-checklist'");
+        if (!f.text(root, "format").equals("apportion-checklist"))
+            throw f.error("format", "must be 'apportion-checklist'");
         CatalogFile.formatVersion(root, f, source, FORMAT_VERSION);
         List<ChecklistItem> items = new ArrayList<>();
         Set<String> ids = new HashSet<>();
@@ -52,8 +54,13 @@ public final class Checklist {
             if (!level.equals("required") && !level.equals("recommended")) {
                 throw g.error("level", "value '" + level + "' is not one of required, recommended");
             }
-            items.add(new ChecklistItem(id, g.text(n, "title"), g.text(n, "description"), level.equals("required"),
-                    g.text(n, "applies_when"), g.text(n, "source")));
+            items.add(new ChecklistItem(
+                    id,
+                    g.text(n, "title"),
+                    g.text(n, "description"),
+                    level.equals("required"),
+                    g.text(n, "applies_when"),
+                    g.text(n, "source")));
         }
         return new Checklist(f.text(root, "checklist_version"), items);
     }
@@ -73,15 +80,19 @@ public final class Checklist {
      */
     public ChecklistResult check(JsonNode report) {
         if (report == null || !report.isObject()) {
-            throw new IllegalArgumentException("the report's top level must be an object (a mapping of item ids to values), got "
-                    + (report == null ? "nothing" : report.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+            throw new IllegalArgumentException(
+                    "the report's top level must be an object (a mapping of item ids to values), got "
+                            + (report == null
+                                    ? "nothing"
+                                    : report.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
         JsonNode nested = report.get("report");
         List<ChecklistItem> covered = new ArrayList<>();
         List<ChecklistItem> missingRequired = new ArrayList<>();
         List<ChecklistItem> missingRecommended = new ArrayList<>();
         for (ChecklistItem item : items) {
-            boolean ok = present(report.get(item.id())) || (nested != null && nested.isObject() && present(nested.get(item.id())));
+            boolean ok = present(report.get(item.id()))
+                    || (nested != null && nested.isObject() && present(nested.get(item.id())));
             if (ok) covered.add(item);
             else (item.required() ? missingRequired : missingRecommended).add(item);
         }
@@ -90,8 +101,8 @@ public final class Checklist {
     }
 
     /** Texts that say an item was not reported; they do not satisfy it. */
-    static final java.util.Set<String> PLACEHOLDERS = java.util.Set.of("unknown", "unk", "not reported", "tbd", "todo", "?",
-            "unspecified");
+    static final java.util.Set<String> PLACEHOLDERS =
+            java.util.Set.of("unknown", "unk", "not reported", "tbd", "todo", "?", "unspecified");
 
     /**
      * Non-empty: not null, not a blank string or a placeholder such as {@code unknown} or
@@ -99,7 +110,9 @@ public final class Checklist {
      */
     static boolean present(JsonNode v) {
         if (v == null || v.isNull() || v.isMissingNode()) return false;
-        if (v.isTextual()) return !v.asText().isBlank() && !PLACEHOLDERS.contains(v.asText().trim().toLowerCase(java.util.Locale.ROOT));
+        if (v.isTextual())
+            return !v.asText().isBlank()
+                    && !PLACEHOLDERS.contains(v.asText().trim().toLowerCase(java.util.Locale.ROOT));
         if (v.isContainerNode()) return v.size() > 0;
         return true;
     }

@@ -10,7 +10,8 @@ package dev.apportion.catalog;
  * @param appliesWhen when the item applies
  * @param source where the item comes from (survey checklist item, repository checklist)
  */
-public record ChecklistItem(String id, String title, String description, boolean required, String appliesWhen, String source) {
+public record ChecklistItem(
+        String id, String title, String description, boolean required, String appliesWhen, String source) {
     /** "required" or "recommended". */
     public String level() {
         return required ? "required" : "recommended";

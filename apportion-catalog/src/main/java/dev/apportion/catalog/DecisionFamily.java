@@ -12,7 +12,8 @@ import java.util.List;
  * @param costRisk its cost or risk
  * @param representativePapers inventory ids of representative papers
  */
-public record DecisionFamily(String id, String name, String condition, String costRisk, List<String> representativePapers) {
+public record DecisionFamily(
+        String id, String name, String condition, String costRisk, List<String> representativePapers) {
     public DecisionFamily {
         representativePapers = List.copyOf(representativePapers);
     }

@@ -6,5 +6,4 @@ package dev.apportion.catalog;
  * @param id {@code verifier}, {@code branching}, {@code critic}, {@code agents} or {@code horizon}
  * @param text the question
  */
-public record DecisionQuestion(String id, String text) {
-}
+public record DecisionQuestion(String id, String text) {}

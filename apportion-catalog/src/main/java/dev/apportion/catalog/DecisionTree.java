@@ -24,7 +24,9 @@ public final class DecisionTree {
     public static final String RESOURCE = "/dev/apportion/catalog/decision-tree.json";
     public static final int FORMAT_VERSION = 1;
     /** Families reached by the three feedback questions, in question order, then the all-"no" family. */
-    public static final List<String> TEMPORAL_FAMILIES = List.of("process_verifiable", "rollout_counterfactual", "critic_value", "implicit_reweighting");
+    public static final List<String> TEMPORAL_FAMILIES =
+            List.of("process_verifiable", "rollout_counterfactual", "critic_value", "implicit_reweighting");
+
     public static final String INTER_AGENT = "inter_agent";
 
     private static final CatalogFile.Bundled<DecisionTree> BUNDLED =
@@ -37,8 +39,13 @@ public final class DecisionTree {
     private final int longHorizonTurns;
     private final String longHorizonNote;
 
-    private DecisionTree(String version, List<DecisionQuestion> questions, Map<String, DecisionFamily> families,
-                         List<DecisionLeaf> leaves, int longHorizonTurns, String longHorizonNote) {
+    private DecisionTree(
+            String version,
+            List<DecisionQuestion> questions,
+            Map<String, DecisionFamily> families,
+            List<DecisionLeaf> leaves,
+            int longHorizonTurns,
+            String longHorizonNote) {
         this.version = version;
         this.questions = List.copyOf(questions);
         this.families = Collections.unmodifiableMap(families);
@@ -56,28 +63,43 @@ public final class DecisionTree {
     public static DecisionTree parse(InputStream in, String source) throws IOException {
         JsonNode root = CatalogFile.readObject(in, source);
         JsonFields f = new JsonFields(source);
-        if (!f.text(root, "format").equals("apportion-decision-tree")) throw f.error("format", "must be 'apportion-decision-tree'");
+        if (!f.text(root, "format").equals("apportion-decision-tree"))
+            throw f.error("format", "must be 'apportion-decision-tree'");
         CatalogFile.formatVersion(root, f, source, FORMAT_VERSION);
         List<DecisionQuestion> questions = new ArrayList<>();
-        for (JsonNode q : f.array(root, "questions")) questions.add(new DecisionQuestion(f.text(q, "id"), f.text(q, "text")));
+        for (JsonNode q : f.array(root, "questions"))
+            questions.add(new DecisionQuestion(f.text(q, "id"), f.text(q, "text")));
         for (String id : List.of("verifier", "branching", "critic", "agents", "horizon", "gold_answer")) {
-            if (questions.stream().noneMatch(q -> q.id().equals(id))) throw f.error("questions", "lacks question '" + id + "'");
+            if (questions.stream().noneMatch(q -> q.id().equals(id)))
+                throw f.error("questions", "lacks question '" + id + "'");
         }
         Map<String, DecisionFamily> families = new LinkedHashMap<>();
         for (JsonNode n : f.array(root, "families")) {
-            DecisionFamily fam = new DecisionFamily(f.text(n, "id"), f.text(n, "name"), f.text(n, "condition"),
-                    f.text(n, "cost_risk"), f.texts(n, "representative_papers"));
+            DecisionFamily fam = new DecisionFamily(
+                    f.text(n, "id"),
+                    f.text(n, "name"),
+                    f.text(n, "condition"),
+                    f.text(n, "cost_risk"),
+                    f.texts(n, "representative_papers"));
             if (families.put(fam.id(), fam) != null) throw f.error("families", "defines '" + fam.id() + "' twice");
         }
         List<DecisionLeaf> leaves = new ArrayList<>();
         for (JsonNode n : f.array(root, "leaves")) {
-            DecisionLeaf leaf = new DecisionLeaf(f.text(n, "family"), f.text(n, "horizon"), f.texts(n, "estimators"), f.text(n, "note"));
-            if (!families.containsKey(leaf.family())) throw f.error("leaves", "leaf '" + leaf.id() + "' names unknown family '" + leaf.family() + "'");
-            if (leaves.stream().anyMatch(l -> l.id().equals(leaf.id()))) throw f.error("leaves", "defines leaf '" + leaf.id() + "' twice");
+            DecisionLeaf leaf = new DecisionLeaf(
+                    f.text(n, "family"), f.text(n, "horizon"), f.texts(n, "estimators"), f.text(n, "note"));
+            if (!families.containsKey(leaf.family()))
+                throw f.error("leaves", "leaf '" + leaf.id() + "' names unknown family '" + leaf.family() + "'");
+            if (leaves.stream().anyMatch(l -> l.id().equals(leaf.id())))
+                throw f.error("leaves", "defines leaf '" + leaf.id() + "' twice");
             leaves.add(leaf);
         }
-        DecisionTree tree = new DecisionTree(f.text(root, "tree_version"), questions, families, leaves,
-                f.integer(root, "long_horizon_turns"), f.text(root, "long_horizon_note"));
+        DecisionTree tree = new DecisionTree(
+                f.text(root, "tree_version"),
+                questions,
+                families,
+                leaves,
+                f.integer(root, "long_horizon_turns"),
+                f.text(root, "long_horizon_note"));
         for (String fam : TEMPORAL_FAMILIES) {
             for (String h : List.of("single_turn", "multi_turn")) {
                 if (tree.leaf(fam, h).isEmpty()) throw f.error("leaves", "lacks leaf '" + fam + "/" + h + "'");
@@ -98,7 +120,9 @@ public final class DecisionTree {
     }
 
     public DecisionQuestion question(String id) {
-        return questions.stream().filter(q -> q.id().equals(id)).findFirst()
+        return questions.stream()
+                .filter(q -> q.id().equals(id))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no decision question '" + id + "'"));
     }
 
@@ -109,7 +133,9 @@ public final class DecisionTree {
 
     public DecisionFamily family(String id) {
         DecisionFamily fam = families.get(id);
-        if (fam == null) throw new IllegalArgumentException("no decision family '" + id + "'; known: " + String.join(", ", families.keySet()));
+        if (fam == null)
+            throw new IllegalArgumentException(
+                    "no decision family '" + id + "'; known: " + String.join(", ", families.keySet()));
         return fam;
     }
 
@@ -118,7 +144,9 @@ public final class DecisionTree {
     }
 
     public Optional<DecisionLeaf> leaf(String family, String horizon) {
-        return leaves.stream().filter(l -> l.family().equals(family) && l.horizon().equals(horizon)).findFirst();
+        return leaves.stream()
+                .filter(l -> l.family().equals(family) && l.horizon().equals(horizon))
+                .findFirst();
     }
 
     public int longHorizonTurns() {

@@ -7,5 +7,4 @@ package dev.apportion.catalog;
  * @param basis the source the level was assessed from
  * @param rationale one sentence naming what the sources show
  */
-public record Evidence(EvidenceLevel level, EvidenceBasis basis, String rationale) {
-}
+public record Evidence(EvidenceLevel level, EvidenceBasis basis, String rationale) {}

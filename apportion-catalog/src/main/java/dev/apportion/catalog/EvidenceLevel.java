@@ -5,7 +5,11 @@ package dev.apportion.catalog;
  * inventory file ({@code rubric}) and in {@code docs/catalog.md}.
  */
 public enum EvidenceLevel {
-    E0, E1, E2, E3, E4;
+    E0,
+    E1,
+    E2,
+    E3,
+    E4;
 
     public String wireName() {
         return name();

@@ -8,5 +8,4 @@ import dev.apportion.core.credit.Fidelity;
  * @param estimator registry id
  * @param fidelity the fidelity the estimator's descriptor must declare
  */
-public record Implementation(String estimator, Fidelity fidelity) {
-}
+public record Implementation(String estimator, Fidelity fidelity) {}

@@ -49,8 +49,13 @@ public final class Inventory {
     private final Map<String, InventoryEntry> byId;
     private final Map<String, ObjectNode> raw;
 
-    private Inventory(String source, String version, EvidenceRubric rubric, MergeStats merge,
-                      List<InventoryEntry> entries, Map<String, ObjectNode> raw) {
+    private Inventory(
+            String source,
+            String version,
+            EvidenceRubric rubric,
+            MergeStats merge,
+            List<InventoryEntry> entries,
+            Map<String, ObjectNode> raw) {
         this.source = source;
         this.version = version;
         this.rubric = rubric;
@@ -98,7 +103,8 @@ public final class Inventory {
         for (JsonNode n : top.array(root, "entries")) {
             if (!n.isObject()) throw new CatalogFormatException(source + ": entries[" + index + "] must be an object");
             InventoryEntry e = parseEntry(source, index, n);
-            if (raw.containsKey(e.id())) throw new CatalogFormatException(source + ": entry id '" + e.id() + "' appears twice");
+            if (raw.containsKey(e.id()))
+                throw new CatalogFormatException(source + ": entry id '" + e.id() + "' appears twice");
             raw.put(e.id(), ((ObjectNode) n).deepCopy());
             entries.add(e);
             index++;
@@ -109,7 +115,8 @@ public final class Inventory {
     private static EvidenceRubric parseRubric(JsonFields f, JsonNode r) {
         List<RubricLevel> levels = new ArrayList<>();
         for (JsonNode l : f.array(r, "levels")) {
-            levels.add(new RubricLevel(f.enumValue(EvidenceLevel.class, l, "level"), f.text(l, "summary"), f.texts(l, "criteria")));
+            levels.add(new RubricLevel(
+                    f.enumValue(EvidenceLevel.class, l, "level"), f.text(l, "summary"), f.texts(l, "criteria")));
         }
         for (int i = 0; i < EvidenceLevel.values().length; i++) {
             if (levels.size() <= i || levels.get(i).level() != EvidenceLevel.values()[i]) {
@@ -121,20 +128,29 @@ public final class Inventory {
     }
 
     private static MergeStats parseMerge(JsonFields f, JsonNode m) {
-        return new MergeStats(f.integer(m, "seed_papers"), f.integer(m, "catalog_entries"), f.integer(m, "coinciding"),
-                f.texts(m, "coinciding_by_title"), f.integer(m, "added_by_apportion"), f.integer(m, "entries"));
+        return new MergeStats(
+                f.integer(m, "seed_papers"),
+                f.integer(m, "catalog_entries"),
+                f.integer(m, "coinciding"),
+                f.texts(m, "coinciding_by_title"),
+                f.integer(m, "added_by_apportion"),
+                f.integer(m, "entries"));
     }
 
     private static InventoryEntry parseEntry(String source, int index, JsonNode n) {
         JsonNode idNode = n.get("id");
-        String label = idNode != null && idNode.isTextual() ? "entry '" + idNode.asText() + "'" : "entries[" + index + "]";
+        String label =
+                idNode != null && idNode.isTextual() ? "entry '" + idNode.asText() + "'" : "entries[" + index + "]";
         JsonFields f = new JsonFields(source + ": " + label);
         String id = f.text(n, "id");
         Scope scope = f.enumValue(Scope.class, n, "scope");
 
         JsonNode m = f.object(n, "methodology");
-        MethodTaxonomy methodology = new MethodTaxonomy(f.enums(Methodology.class, m, "axes"), f.bool(m, "llm_as_critic"),
-                f.text(m, "label"), f.nullableText(m, "catalog_label"));
+        MethodTaxonomy methodology = new MethodTaxonomy(
+                f.enums(Methodology.class, m, "axes"),
+                f.bool(m, "llm_as_critic"),
+                f.text(m, "label"),
+                f.nullableText(m, "catalog_label"));
 
         JsonNode rq = f.nullableObject(n, "requirements");
         Requirements requirements = null;
@@ -146,13 +162,19 @@ public final class Inventory {
             requirements = new Requirements(needed);
         }
         JsonNode ev = f.nullableObject(n, "evidence");
-        Evidence evidence = ev == null ? null : new Evidence(f.enumValue(EvidenceLevel.class, ev, "level"),
-                f.enumValue(EvidenceBasis.class, ev, "basis"), f.text(ev, "rationale"));
+        Evidence evidence = ev == null
+                ? null
+                : new Evidence(
+                        f.enumValue(EvidenceLevel.class, ev, "level"),
+                        f.enumValue(EvidenceBasis.class, ev, "basis"),
+                        f.text(ev, "rationale"));
         if (scope == Scope.OUT_OF_SCOPE && (requirements != null || evidence != null)) {
             throw f.error(requirements != null ? "requirements" : "evidence", "must be null for an out-of-scope entry");
         }
         if (scope != Scope.OUT_OF_SCOPE && (requirements == null || evidence == null)) {
-            throw f.error(requirements == null ? "requirements" : "evidence", "must be an object for a " + scope.wireName() + " entry");
+            throw f.error(
+                    requirements == null ? "requirements" : "evidence",
+                    "must be an object for a " + scope.wireName() + " entry");
         }
 
         List<Implementation> impl = new ArrayList<>();
@@ -162,7 +184,8 @@ public final class Inventory {
             if (!estimators.add(est)) throw f.error("implemented_by", "names estimator '" + est + "' twice");
             impl.add(new Implementation(est, f.enumValue(Fidelity.class, i, "fidelity")));
         }
-        if (scope == Scope.OUT_OF_SCOPE && !impl.isEmpty()) throw f.error("implemented_by", "must be empty for an out-of-scope entry");
+        if (scope == Scope.OUT_OF_SCOPE && !impl.isEmpty())
+            throw f.error("implemented_by", "must be empty for an out-of-scope entry");
 
         List<String> sources = f.texts(n, "sources");
         for (String s : sources) {
@@ -176,12 +199,29 @@ public final class Inventory {
             notRunnable = f.text(n, "not_runnable_reason");
         }
 
-        return new InventoryEntry(id, f.nullableText(n, "arxiv_id"), f.text(n, "short_name"), f.text(n, "title"),
-                f.integer(n, "year"), f.nullableText(n, "url"), f.nullableText(n, "venue"),
-                f.enumValue(Regime.class, n, "regime"), f.enums(Granularity.class, n, "granularity"), methodology,
-                f.enums(BaselineFamily.class, n, "baseline_family"), requirements, evidence,
-                f.nullableText(n, "code_url"), f.enumValue(CodeStatus.class, n, "code_status"), scope,
-                f.text(n, "scope_reason"), f.text(n, "summary"), impl, sources, f.nullableText(n, "notes"), notRunnable);
+        return new InventoryEntry(
+                id,
+                f.nullableText(n, "arxiv_id"),
+                f.text(n, "short_name"),
+                f.text(n, "title"),
+                f.integer(n, "year"),
+                f.nullableText(n, "url"),
+                f.nullableText(n, "venue"),
+                f.enumValue(Regime.class, n, "regime"),
+                f.enums(Granularity.class, n, "granularity"),
+                methodology,
+                f.enums(BaselineFamily.class, n, "baseline_family"),
+                requirements,
+                evidence,
+                f.nullableText(n, "code_url"),
+                f.enumValue(CodeStatus.class, n, "code_status"),
+                scope,
+                f.text(n, "scope_reason"),
+                f.text(n, "summary"),
+                impl,
+                sources,
+                f.nullableText(n, "notes"),
+                notRunnable);
     }
 
     /** File name or resource the inventory was read from. */
@@ -229,7 +269,8 @@ public final class Inventory {
     public Map<String, List<InventoryEntry>> claims() {
         Map<String, List<InventoryEntry>> out = new TreeMap<>();
         for (InventoryEntry e : entries) {
-            for (Implementation i : e.implementedBy()) out.computeIfAbsent(i.estimator(), k -> new ArrayList<>()).add(e);
+            for (Implementation i : e.implementedBy())
+                out.computeIfAbsent(i.estimator(), k -> new ArrayList<>()).add(e);
         }
         out.replaceAll((k, v) -> List.copyOf(v));
         return Collections.unmodifiableMap(out);

@@ -31,21 +31,75 @@ import java.util.List;
  * @param notRunnableReason for an entry no estimator implements: what exactly is missing to
  *     make it runnable (field {@code not_runnable_reason}), else null
  */
-public record InventoryEntry(String id, String arxivId, String shortName, String title, int year, String url,
-                             String venue, Regime regime, List<Granularity> granularity,
-                             MethodTaxonomy methodology, List<BaselineFamily> baselineFamilies,
-                             Requirements requirements, Evidence evidence, String codeUrl, CodeStatus codeStatus,
-                             Scope scope, String scopeReason, String summary, List<Implementation> implementedBy,
-                             List<String> sources, String notes, String notRunnableReason) {
+public record InventoryEntry(
+        String id,
+        String arxivId,
+        String shortName,
+        String title,
+        int year,
+        String url,
+        String venue,
+        Regime regime,
+        List<Granularity> granularity,
+        MethodTaxonomy methodology,
+        List<BaselineFamily> baselineFamilies,
+        Requirements requirements,
+        Evidence evidence,
+        String codeUrl,
+        CodeStatus codeStatus,
+        Scope scope,
+        String scopeReason,
+        String summary,
+        List<Implementation> implementedBy,
+        List<String> sources,
+        String notes,
+        String notRunnableReason) {
     /** An entry without a {@code not_runnable_reason}. */
-    public InventoryEntry(String id, String arxivId, String shortName, String title, int year, String url,
-                          String venue, Regime regime, List<Granularity> granularity,
-                          MethodTaxonomy methodology, List<BaselineFamily> baselineFamilies,
-                          Requirements requirements, Evidence evidence, String codeUrl, CodeStatus codeStatus,
-                          Scope scope, String scopeReason, String summary, List<Implementation> implementedBy,
-                          List<String> sources, String notes) {
-        this(id, arxivId, shortName, title, year, url, venue, regime, granularity, methodology, baselineFamilies,
-                requirements, evidence, codeUrl, codeStatus, scope, scopeReason, summary, implementedBy, sources, notes, null);
+    public InventoryEntry(
+            String id,
+            String arxivId,
+            String shortName,
+            String title,
+            int year,
+            String url,
+            String venue,
+            Regime regime,
+            List<Granularity> granularity,
+            MethodTaxonomy methodology,
+            List<BaselineFamily> baselineFamilies,
+            Requirements requirements,
+            Evidence evidence,
+            String codeUrl,
+            CodeStatus codeStatus,
+            Scope scope,
+            String scopeReason,
+            String summary,
+            List<Implementation> implementedBy,
+            List<String> sources,
+            String notes) {
+        this(
+                id,
+                arxivId,
+                shortName,
+                title,
+                year,
+                url,
+                venue,
+                regime,
+                granularity,
+                methodology,
+                baselineFamilies,
+                requirements,
+                evidence,
+                codeUrl,
+                codeStatus,
+                scope,
+                scopeReason,
+                summary,
+                implementedBy,
+                sources,
+                notes,
+                null);
     }
 
     public InventoryEntry {
@@ -60,7 +114,9 @@ public record InventoryEntry(String id, String arxivId, String shortName, String
      * {@code not_runnable_reason}: issue 12 §3 allows none.
      */
     public boolean unexplained() {
-        return scope == Scope.CORE && implementedBy.isEmpty() && (notRunnableReason == null || notRunnableReason.isBlank());
+        return scope == Scope.CORE
+                && implementedBy.isEmpty()
+                && (notRunnableReason == null || notRunnableReason.isBlank());
     }
 
     /** True when the entry comes from the given source ({@code seed}, {@code survey_catalog}, {@code apportion}). */

@@ -18,8 +18,7 @@ public final class InventoryRegistryCheck {
     /** The benchmark's reference estimators: not methods, so no inventory entry claims them. */
     public static final Set<String> REFERENCE_ESTIMATORS = Set.of("oracle", "random");
 
-    private InventoryRegistryCheck() {
-    }
+    private InventoryRegistryCheck() {}
 
     /** One line per difference; empty when inventory and registry agree. */
     public static List<String> differences(Inventory inventory, EstimatorRegistry registry) {
@@ -28,19 +27,26 @@ public final class InventoryRegistryCheck {
         for (Map.Entry<String, List<InventoryEntry>> claim : inventory.claims().entrySet()) {
             String est = claim.getKey();
             for (InventoryEntry e : claim.getValue()) {
-                Fidelity claimed = e.implementedBy().stream().filter(i -> i.estimator().equals(est)).findFirst().orElseThrow().fidelity();
+                Fidelity claimed = e.implementedBy().stream()
+                        .filter(i -> i.estimator().equals(est))
+                        .findFirst()
+                        .orElseThrow()
+                        .fidelity();
                 if (REFERENCE_ESTIMATORS.contains(est)) {
                     out.add("inventory entry '" + e.id() + "' (" + e.shortName() + ") claims '" + est
                             + "', a reference estimator of the benchmark, not a method");
                 } else if (!ids.contains(est)) {
-                    String alias = registry.has(est) ? " (it is an alias of '" + registry.get(est).id() + "'; claim the id)" : "";
+                    String alias = registry.has(est)
+                            ? " (it is an alias of '" + registry.get(est).id() + "'; claim the id)"
+                            : "";
                     out.add("estimator '" + est + "' is claimed by inventory entry '" + e.id() + "' (" + e.shortName()
                             + ") but is not in the registry" + alias);
                 } else {
                     Fidelity declared = registry.get(est).descriptor().fidelity();
                     if (declared != claimed) {
-                        out.add("estimator '" + est + "': inventory entry '" + e.id() + "' (" + e.shortName() + ") claims fidelity "
-                                + claimed.wireName() + ", its descriptor declares " + declared.wireName());
+                        out.add("estimator '" + est + "': inventory entry '" + e.id() + "' (" + e.shortName()
+                                + ") claims fidelity " + claimed.wireName() + ", its descriptor declares "
+                                + declared.wireName());
                     }
                 }
             }

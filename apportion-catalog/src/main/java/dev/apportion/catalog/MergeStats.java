@@ -12,8 +12,13 @@ import java.util.List;
  * @param addedByApportion classic estimators added by apportion
  * @param entries total entries
  */
-public record MergeStats(int seedPapers, int catalogEntries, int coinciding, List<String> coincidingByTitle,
-                         int addedByApportion, int entries) {
+public record MergeStats(
+        int seedPapers,
+        int catalogEntries,
+        int coinciding,
+        List<String> coincidingByTitle,
+        int addedByApportion,
+        int entries) {
     public MergeStats {
         coincidingByTitle = List.copyOf(coincidingByTitle);
     }

@@ -8,5 +8,4 @@ package dev.apportion.catalog;
  * @param answer the answer as given ("yes", "no", "3 agents", "12 turns")
  * @param outcome what the answer decided ("-> TD / value / retrospective-critic credit", "multi-turn"), or ""
  */
-public record PathStep(String question, String text, String answer, String outcome) {
-}
+public record PathStep(String question, String text, String answer, String outcome) {}

@@ -12,6 +12,10 @@ import dev.apportion.core.credit.Fidelity;
  * @param paper the inventory entry of the method it implements, or null
  * @param measured measured credit quality from a benchmark results file, or null
  */
-public record RankedEstimator(String id, int rank, boolean registered, Fidelity fidelity, InventoryEntry paper,
-                              BenchResults.Measure measured) {
-}
+public record RankedEstimator(
+        String id,
+        int rank,
+        boolean registered,
+        Fidelity fidelity,
+        InventoryEntry paper,
+        BenchResults.Measure measured) {}

@@ -16,9 +16,17 @@ import java.util.List;
  * @param representativePapers representative papers of the family that no apportion estimator implements, regime matches first
  * @param notes remarks on the answers (regime conflicts, long horizons, registry)
  */
-public record Recommendation(Answers answers, Regime regime, List<PathStep> path, DecisionFamily family, DecisionLeaf leaf,
-                             List<RankedEstimator> estimators, DecisionFamily interAgent, DecisionLeaf interAgentLeaf,
-                             List<InventoryEntry> representativePapers, List<String> notes) {
+public record Recommendation(
+        Answers answers,
+        Regime regime,
+        List<PathStep> path,
+        DecisionFamily family,
+        DecisionLeaf leaf,
+        List<RankedEstimator> estimators,
+        DecisionFamily interAgent,
+        DecisionLeaf interAgentLeaf,
+        List<InventoryEntry> representativePapers,
+        List<String> notes) {
     public Recommendation {
         path = List.copyOf(path);
         estimators = List.copyOf(estimators);

@@ -39,14 +39,24 @@ public final class Recommender {
             if (ans[i]) break;
         }
         DecisionFamily inter = a.agents() > 1 ? tree.family(DecisionTree.INTER_AGENT) : null;
-        path.add(new PathStep("agents", tree.question("agents").text(), a.agents() + (a.agents() == 1 ? " agent" : " agents"),
+        path.add(new PathStep(
+                "agents",
+                tree.question("agents").text(),
+                a.agents() + (a.agents() == 1 ? " agent" : " agents"),
                 inter != null ? "-> add " + inter.name() : "-> single agent: temporal credit only"));
-        path.add(new PathStep("horizon", tree.question("horizon").text(), a.horizon() + (a.horizon() == 1 ? " turn" : " turns"),
-                a.horizon() > 1 ? "-> multi-turn (turn-level credit)" : "-> single-turn (token- or trajectory-level credit)"));
+        path.add(new PathStep(
+                "horizon",
+                tree.question("horizon").text(),
+                a.horizon() + (a.horizon() == 1 ? " turn" : " turns"),
+                a.horizon() > 1
+                        ? "-> multi-turn (turn-level credit)"
+                        : "-> single-turn (token- or trajectory-level credit)"));
 
         DecisionLeaf leaf = tree.leaf(famId, a.horizonClass())
-                .orElseThrow(() -> new IllegalStateException("decision tree lacks leaf " + famId + "/" + a.horizonClass()));
-        DecisionLeaf interLeaf = inter != null ? tree.leaf(DecisionTree.INTER_AGENT, "any").orElseThrow() : null;
+                .orElseThrow(
+                        () -> new IllegalStateException("decision tree lacks leaf " + famId + "/" + a.horizonClass()));
+        DecisionLeaf interLeaf =
+                inter != null ? tree.leaf(DecisionTree.INTER_AGENT, "any").orElseThrow() : null;
 
         List<RankedEstimator> ranked = rank(leaf, a, 1);
         if (interLeaf != null) {
@@ -80,22 +90,34 @@ public final class Recommender {
             for (String id : leaf.estimators()) if (a.goldAnswer() || !needsPrivileged(id)) order.add(id);
         }
         List<String> base = List.copyOf(order);
-        Comparator<String> byMeasure = Comparator.comparing((String id) -> bench.get(id).isEmpty())
-                .thenComparing(id -> -bench.get(id).map(BenchResults.Measure::mean).orElse(0.0))
+        Comparator<String> byMeasure = Comparator.comparing(
+                        (String id) -> bench.get(id).isEmpty())
+                .thenComparing(
+                        id -> -bench.get(id).map(BenchResults.Measure::mean).orElse(0.0))
                 .thenComparing(base::indexOf);
         order.sort(byMeasure);
         List<RankedEstimator> out = new ArrayList<>();
         int rank = firstRank;
         for (String id : order) {
             boolean registered = registry.ids().contains(id);
-            Fidelity fidelity = registered ? registry.get(id).descriptor().fidelity() : inventory.claimedFidelity(id).orElse(null);
-            out.add(new RankedEstimator(id, rank++, registered, fidelity, inventory.paperOf(id).orElse(null), bench.get(id).orElse(null)));
+            Fidelity fidelity = registered
+                    ? registry.get(id).descriptor().fidelity()
+                    : inventory.claimedFidelity(id).orElse(null);
+            out.add(new RankedEstimator(
+                    id,
+                    rank++,
+                    registered,
+                    fidelity,
+                    inventory.paperOf(id).orElse(null),
+                    bench.get(id).orElse(null)));
         }
         return out;
     }
 
     private boolean needsPrivileged(String id) {
-        return inventory.paperOf(id).map(e -> e.requirements() != null && e.requirements().has(Requirement.PRIVILEGED_INFORMATION))
+        return inventory
+                .paperOf(id)
+                .map(e -> e.requirements() != null && e.requirements().has(Requirement.PRIVILEGED_INFORMATION))
                 .orElse(false);
     }
 
@@ -112,7 +134,8 @@ public final class Recommender {
             if (e.implementedBy().isEmpty() || e.scope() == Scope.OUT_OF_SCOPE) continue;
             if (!placement(e).contains(leaf.family() + "/" + leaf.horizon())) continue;
             for (Implementation impl : e.implementedBy()) {
-                if (registry.ids().contains(impl.estimator()) && !out.contains(impl.estimator())) out.add(impl.estimator());
+                if (registry.ids().contains(impl.estimator()) && !out.contains(impl.estimator()))
+                    out.add(impl.estimator());
             }
         }
         return out;
@@ -123,7 +146,8 @@ public final class Recommender {
         Requirements r = e.requirements();
         String fam;
         if (r != null && r.has(Requirement.VERIFIER)) fam = DecisionTree.TEMPORAL_FAMILIES.get(0);
-        else if (r != null && (r.has(Requirement.BRANCHABLE_STATES) || r.has(Requirement.EXTRA_ROLLOUTS))) fam = DecisionTree.TEMPORAL_FAMILIES.get(1);
+        else if (r != null && (r.has(Requirement.BRANCHABLE_STATES) || r.has(Requirement.EXTRA_ROLLOUTS)))
+            fam = DecisionTree.TEMPORAL_FAMILIES.get(1);
         else if (r != null && r.has(Requirement.CRITIC)) fam = DecisionTree.TEMPORAL_FAMILIES.get(2);
         else fam = DecisionTree.TEMPORAL_FAMILIES.get(3);
         return switch (e.regime()) {
@@ -137,23 +161,27 @@ public final class Recommender {
         List<String> notes = new ArrayList<>();
         if (a.regime() != null) {
             if (a.regime() == Regime.REASONING && a.horizon() > 1) {
-                notes.add("regime 'reasoning' with " + a.horizon() + " turns: treated as multi-turn (e.g. tool-integrated reasoning)");
+                notes.add("regime 'reasoning' with " + a.horizon()
+                        + " turns: treated as multi-turn (e.g. tool-integrated reasoning)");
             } else if (a.regime() == Regime.AGENTIC && a.horizon() == 1) {
                 notes.add("regime 'agentic' with a single turn: single-turn estimators apply");
             } else if (a.regime() == Regime.MULTI_AGENT && a.agents() == 1) {
-                notes.add("regime 'multi_agent' but only 1 agent shares the reward: no inter-agent decomposition is added");
+                notes.add(
+                        "regime 'multi_agent' but only 1 agent shares the reward: no inter-agent decomposition is added");
             } else if (a.regime() == Regime.OTHER) {
-                notes.add("regime 'other' (classical RL, generators): the estimators are ranked for language-model settings; check their requirements");
+                notes.add(
+                        "regime 'other' (classical RL, generators): the estimators are ranked for language-model settings; check their requirements");
             }
         }
         if (a.horizon() >= tree.longHorizonTurns()) notes.add(tree.longHorizonNote());
         if (!a.goldAnswer()) {
-            notes.add("no privileged information (gold answer or ground-truth trace): methods that need it, such as igpo, a2tgpo "
-                    + "and matchtir, are not listed (answer the gold_answer question yes to include them)");
+            notes.add(
+                    "no privileged information (gold answer or ground-truth trace): methods that need it, such as igpo, a2tgpo "
+                            + "and matchtir, are not listed (answer the gold_answer question yes to include them)");
         }
         if (!ranked.isEmpty() && ranked.stream().noneMatch(RankedEstimator::registered)) {
-            notes.add("none of this leaf's estimators is registered in this build of apportion (" + registry.ids().size()
-                    + " estimators registered): the ids are the planned implementations");
+            notes.add("none of this leaf's estimators is registered in this build of apportion ("
+                    + registry.ids().size() + " estimators registered): the ids are the planned implementations");
         }
         if (!bench.isEmpty() && ranked.stream().noneMatch(r -> r.measured() != null)) {
             notes.add("the results file " + bench.source() + " has no credit-quality measurement for these estimators");

@@ -6,7 +6,10 @@ package dev.apportion.catalog;
  * reward), or other (classical RL, robots, image or video generators, work outside RL).
  */
 public enum Regime {
-    REASONING, AGENTIC, MULTI_AGENT, OTHER;
+    REASONING,
+    AGENTIC,
+    MULTI_AGENT,
+    OTHER;
 
     public String wireName() {
         return WireEnum.wire(this);

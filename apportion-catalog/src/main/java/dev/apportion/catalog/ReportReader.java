@@ -17,8 +17,7 @@ import java.util.Locale;
  * {@code .yml}, otherwise JSON when the content starts with '{' or '[' and YAML else.
  */
 public final class ReportReader {
-    private ReportReader() {
-    }
+    private ReportReader() {}
 
     /**
      * @throws IOException with a one-line message naming the file, and the line for parse errors
@@ -40,15 +39,19 @@ public final class ReportReader {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String line = at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() : "";
-            String msg = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage().lines().findFirst().orElse("");
+            String msg = e.getOriginalMessage() == null
+                    ? e.getClass().getSimpleName()
+                    : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new IOException(file + ": not valid " + (yaml ? "YAML" : "JSON") + line + ": " + msg, e);
         }
-        if (root == null || root.isMissingNode() || (root.isNull() && text.isBlank())) throw new IOException(file + ": file is empty");
+        if (root == null || root.isMissingNode() || (root.isNull() && text.isBlank()))
+            throw new IOException(file + ": file is empty");
         return root;
     }
 
     private static boolean isYaml(Path file, String text) {
-        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name =
+                file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".json")) return false;
         if (name.endsWith(".yaml") || name.endsWith(".yml")) return true;
         String t = text.stripLeading();

@@ -7,7 +7,9 @@ package dev.apportion.catalog;
  * financial sense).
  */
 public enum Scope {
-    CORE, ADJACENT, OUT_OF_SCOPE;
+    CORE,
+    ADJACENT,
+    OUT_OF_SCOPE;
 
     public String wireName() {
         return WireEnum.wire(this);

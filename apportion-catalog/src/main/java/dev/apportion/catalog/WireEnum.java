@@ -6,8 +6,7 @@ import java.util.stream.Collectors;
 
 /** Wire names of the catalog's enums: lower case with underscores ({@code multi_agent}). */
 final class WireEnum {
-    private WireEnum() {
-    }
+    private WireEnum() {}
 
     static String wire(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);

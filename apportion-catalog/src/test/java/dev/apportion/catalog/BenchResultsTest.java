@@ -23,7 +23,8 @@ class BenchResultsTest {
 
     @Test
     void mapsKeyedByEstimatorId() throws Exception {
-        BenchResults b = of("{\"summary\": {\"gigpo\": {\"spearman_mean\": 0.61, \"auroc\": 0.9}, \"gae\": {\"Spearman\": -0.2}}}");
+        BenchResults b = of(
+                "{\"summary\": {\"gigpo\": {\"spearman_mean\": 0.61, \"auroc\": 0.9}, \"gae\": {\"Spearman\": -0.2}}}");
         assertEquals(0.61, b.get("gigpo").orElseThrow().mean(), 1e-12);
         assertEquals("spearman_mean", b.get("gigpo").orElseThrow().metric());
         assertEquals(-0.2, b.get("gae").orElseThrow().mean(), 1e-12);
@@ -38,7 +39,8 @@ class BenchResultsTest {
 
     @Test
     void nestedEstimatorFieldOverridesTheEnclosingKey() throws Exception {
-        BenchResults b = of("{\"grpo\": {\"runs\": [{\"estimator\": \"gae\", \"spearman\": 0.9}, {\"spearman\": 0.1}]}}");
+        BenchResults b =
+                of("{\"grpo\": {\"runs\": [{\"estimator\": \"gae\", \"spearman\": 0.9}, {\"spearman\": 0.1}]}}");
         assertEquals(0.9, b.get("gae").orElseThrow().mean(), 1e-12);
         assertEquals(0.1, b.get("grpo").orElseThrow().mean(), 1e-12);
     }

@@ -22,7 +22,10 @@ class CatalogDocTest {
             String inDoc = CatalogDoc.extract(doc, name);
             assertNotNull(inDoc, "docs/catalog.md lacks the markers of block '" + name + "'");
             String expected = CatalogDoc.block(name);
-            assertEquals(expected, inDoc, "docs/catalog.md block '" + name + "' is stale; regenerate it with CatalogDoc (expected below)");
+            assertEquals(
+                    expected,
+                    inDoc,
+                    "docs/catalog.md block '" + name + "' is stale; regenerate it with CatalogDoc (expected below)");
         }
     }
 
@@ -30,7 +33,10 @@ class CatalogDocTest {
     void countsBlockStatesTheMerge() {
         String counts = CatalogDoc.block("counts");
         Inventory inv = Inventory.load();
-        assertTrue(counts.contains("**" + inv.entries().size() + " entries** = 60 seed papers + 73 survey-catalog entries − 17 in both"), counts);
+        assertTrue(
+                counts.contains("**" + inv.entries().size()
+                        + " entries** = 60 seed papers + 73 survey-catalog entries − 17 in both"),
+                counts);
         long core = inv.entries().stream().filter(e -> e.scope() == Scope.CORE).count();
         assertTrue(counts.contains("| core | " + core + " | " + core + " | 0 |"), counts);
     }

@@ -17,16 +17,36 @@ class ChecklistTest {
 
     @Test
     void itemsAreExactlyTheAgreedIds() {
-        assertEquals(List.of("credit_unit", "feedback_sources", "requirements", "baselines", "overhead", "seeds", "intervals",
-                "ablation", "credit_quality_measure", "causal_checks", "stability", "reward_hacking", "horizon_and_stochasticity",
-                "multi_agent", "release", "confounds_held_equal", "tuning_parity", "feedback_reliability", "evaluation_protocol",
-                "base_models"), checklist.items().stream().map(ChecklistItem::id).toList());
+        assertEquals(
+                List.of(
+                        "credit_unit",
+                        "feedback_sources",
+                        "requirements",
+                        "baselines",
+                        "overhead",
+                        "seeds",
+                        "intervals",
+                        "ablation",
+                        "credit_quality_measure",
+                        "causal_checks",
+                        "stability",
+                        "reward_hacking",
+                        "horizon_and_stochasticity",
+                        "multi_agent",
+                        "release",
+                        "confounds_held_equal",
+                        "tuning_parity",
+                        "feedback_reliability",
+                        "evaluation_protocol",
+                        "base_models"),
+                checklist.items().stream().map(ChecklistItem::id).toList());
         for (ChecklistItem i : checklist.items()) {
             assertTrue(i.description().length() > 20, i.id());
             assertFalse(i.appliesWhen().isBlank(), i.id());
             assertFalse(i.source().isBlank(), i.id());
         }
-        assertEquals(15, checklist.items().stream().filter(ChecklistItem::required).count());
+        assertEquals(
+                15, checklist.items().stream().filter(ChecklistItem::required).count());
     }
 
     @Test
@@ -41,9 +61,21 @@ class ChecklistTest {
     void emptyValuesCountAsMissing() throws IOException {
         ChecklistResult r = checklist.check(ReportReader.read(TestFiles.report("missing-required.json")));
         assertFalse(r.passed());
-        assertEquals(List.of("intervals", "ablation", "credit_quality_measure", "stability", "confounds_held_equal", "tuning_parity",
-                "feedback_reliability", "evaluation_protocol", "causal_checks", "reward_hacking", "horizon_and_stochasticity",
-                "base_models"), r.missing().stream().map(ChecklistItem::id).toList());
+        assertEquals(
+                List.of(
+                        "intervals",
+                        "ablation",
+                        "credit_quality_measure",
+                        "stability",
+                        "confounds_held_equal",
+                        "tuning_parity",
+                        "feedback_reliability",
+                        "evaluation_protocol",
+                        "causal_checks",
+                        "reward_hacking",
+                        "horizon_and_stochasticity",
+                        "base_models"),
+                r.missing().stream().map(ChecklistItem::id).toList());
         assertEquals(8, r.missingRequired());
     }
 
@@ -56,10 +88,12 @@ class ChecklistTest {
 
     @Test
     void onlyRecommendedMissingStillPasses() throws IOException {
-        JsonNode n = new ObjectMapper().readTree("{\"report\": {\"credit_unit\": \"token\", \"feedback_sources\": \"x\", "
-                + "\"requirements\": \"x\", \"baselines\": \"x\", \"overhead\": \"x\", \"seeds\": 3, \"intervals\": \"x\", "
-                + "\"ablation\": \"x\", \"credit_quality_measure\": \"x\", \"stability\": \"x\", \"confounds_held_equal\": \"x\", "
-                + "\"tuning_parity\": \"x\", \"feedback_reliability\": \"x\", \"evaluation_protocol\": \"x\"}, \"release\": \"x\"}");
+        JsonNode n = new ObjectMapper()
+                .readTree(
+                        "{\"report\": {\"credit_unit\": \"token\", \"feedback_sources\": \"x\", "
+                                + "\"requirements\": \"x\", \"baselines\": \"x\", \"overhead\": \"x\", \"seeds\": 3, \"intervals\": \"x\", "
+                                + "\"ablation\": \"x\", \"credit_quality_measure\": \"x\", \"stability\": \"x\", \"confounds_held_equal\": \"x\", "
+                                + "\"tuning_parity\": \"x\", \"feedback_reliability\": \"x\", \"evaluation_protocol\": \"x\"}, \"release\": \"x\"}");
         ChecklistResult r = checklist.check(n);
         assertTrue(r.passed());
         assertEquals(5, r.missing().size());
@@ -84,7 +118,8 @@ class ChecklistTest {
     @Test
     void placeholderValuesDoNotSatisfyAnItem() throws IOException {
         // issue 7: "seeds: unknown" used to count as reported
-        JsonNode n = new ObjectMapper().readTree("{\"seeds\": \"unknown\", \"intervals\": \" TBD \", \"credit_unit\": \"turn\"}");
+        JsonNode n = new ObjectMapper()
+                .readTree("{\"seeds\": \"unknown\", \"intervals\": \" TBD \", \"credit_unit\": \"turn\"}");
         ChecklistResult r = checklist.check(n);
         List<String> missing = r.missing().stream().map(ChecklistItem::id).toList();
         assertTrue(missing.contains("seeds"), missing::toString);

@@ -43,8 +43,12 @@ class DecisionTreeTest {
         for (DecisionLeaf leaf : tree.leaves()) {
             {
                 assertFalse(leaf.estimators().isEmpty(), leaf.id());
-                for (String e : leaf.estimators()) assertTrue(claimed.contains(e), leaf.id() + ": " + e + " is claimed by no inventory entry");
-                assertEquals(leaf.estimators().size(), new HashSet<>(leaf.estimators()).size(), leaf.id() + " lists an estimator twice");
+                for (String e : leaf.estimators())
+                    assertTrue(claimed.contains(e), leaf.id() + ": " + e + " is claimed by no inventory entry");
+                assertEquals(
+                        leaf.estimators().size(),
+                        new HashSet<>(leaf.estimators()).size(),
+                        leaf.id() + " lists an estimator twice");
             }
         }
     }
@@ -78,7 +82,9 @@ class DecisionTreeTest {
         for (Answers a : allAnswers()) {
             Recommendation rec = r.recommend(a);
             assertFalse(rec.implemented());
-            assertTrue(rec.notes().stream().anyMatch(n -> n.startsWith("none of this leaf's estimators is registered")), rec.leafId());
+            assertTrue(
+                    rec.notes().stream().anyMatch(n -> n.startsWith("none of this leaf's estimators is registered")),
+                    rec.leafId());
         }
     }
 
@@ -94,8 +100,12 @@ class DecisionTreeTest {
     void pathStopsAtTheFirstYesAndRecordsAgentsAndHorizon() {
         Recommendation rec = new Recommender(tree, inv, FakeEstimators.plannedRegistry(), null)
                 .recommend(new Answers(false, true, false, 2, 30, null));
-        assertEquals(List.of("verifier", "branching", "agents", "horizon"), rec.path().stream().map(PathStep::question).toList());
-        assertEquals("-> " + tree.family("rollout_counterfactual").name(), rec.path().get(1).outcome());
+        assertEquals(
+                List.of("verifier", "branching", "agents", "horizon"),
+                rec.path().stream().map(PathStep::question).toList());
+        assertEquals(
+                "-> " + tree.family("rollout_counterfactual").name(),
+                rec.path().get(1).outcome());
         assertEquals("rollout_counterfactual/multi_turn+inter_agent", rec.leafId());
         assertEquals(Regime.MULTI_AGENT, rec.regime());
         assertTrue(rec.notes().contains(tree.longHorizonNote()));
@@ -109,28 +119,43 @@ class DecisionTreeTest {
                 .recommend(new Answers(false, false, false, 1, 1, null));
         assertEquals(Regime.REASONING, rec.regime());
         List<String> ids = rec.estimators().stream().map(RankedEstimator::id).toList();
-        List<String> curated = tree.leaf("implicit_reweighting", "single_turn").orElseThrow().estimators();
+        List<String> curated =
+                tree.leaf("implicit_reweighting", "single_turn").orElseThrow().estimators();
         assertEquals(curated, ids.subList(0, curated.size()), "curated order first, generated estimators after");
-        assertTrue(rec.representativePapers().stream().allMatch(e -> e.implementedBy().isEmpty()));
+        assertTrue(rec.representativePapers().stream()
+                .allMatch(e -> e.implementedBy().isEmpty()));
         assertEquals(Regime.REASONING, rec.representativePapers().get(0).regime(), "regime matches come first");
     }
 
     @Test
     void regimeConflictsProduceNotes() {
         Recommender r = new Recommender(tree, inv, FakeEstimators.plannedRegistry(), null);
-        assertTrue(r.recommend(new Answers(false, false, true, 1, 5, Regime.REASONING)).notes().get(0).contains("treated as multi-turn"));
-        assertTrue(r.recommend(new Answers(false, false, true, 1, 1, Regime.AGENTIC)).notes().get(0).contains("single-turn estimators"));
-        assertTrue(r.recommend(new Answers(false, false, true, 1, 1, Regime.MULTI_AGENT)).notes().get(0).contains("only 1 agent"));
+        assertTrue(r.recommend(new Answers(false, false, true, 1, 5, Regime.REASONING))
+                .notes()
+                .get(0)
+                .contains("treated as multi-turn"));
+        assertTrue(r.recommend(new Answers(false, false, true, 1, 1, Regime.AGENTIC))
+                .notes()
+                .get(0)
+                .contains("single-turn estimators"));
+        assertTrue(r.recommend(new Answers(false, false, true, 1, 1, Regime.MULTI_AGENT))
+                .notes()
+                .get(0)
+                .contains("only 1 agent"));
     }
 
     @Test
     void measuredCreditQualityReordersTheLeaf() throws Exception {
-        String json = "{\"rows\": [{\"estimator\": \"grpo\", \"spearman\": 0.9}, {\"estimator\": \"rloo\", \"spearman\": 0.2},"
-                + " {\"estimator\": \"grpo\", \"spearman\": 0.7}]}";
+        String json =
+                "{\"rows\": [{\"estimator\": \"grpo\", \"spearman\": 0.9}, {\"estimator\": \"rloo\", \"spearman\": 0.2},"
+                        + " {\"estimator\": \"grpo\", \"spearman\": 0.7}]}";
         EstimatorRegistry reg = FakeEstimators.plannedRegistry();
         BenchResults bench = BenchResults.of(new ObjectMapper().readTree(json), reg.ids(), "results.json");
-        Recommendation rec = new Recommender(tree, inv, reg, bench).recommend(new Answers(false, false, false, 1, 1, null));
-        assertEquals(List.of("grpo", "rloo"), rec.estimators().subList(0, 2).stream().map(RankedEstimator::id).toList());
+        Recommendation rec =
+                new Recommender(tree, inv, reg, bench).recommend(new Answers(false, false, false, 1, 1, null));
+        assertEquals(
+                List.of("grpo", "rloo"),
+                rec.estimators().subList(0, 2).stream().map(RankedEstimator::id).toList());
         assertEquals(0.8, rec.estimators().get(0).measured().mean(), 1e-12);
         assertEquals(2, rec.estimators().get(0).measured().n());
         assertEquals("dr_grpo", rec.estimators().get(2).id(), "unmeasured estimators keep the static order");
@@ -140,7 +165,8 @@ class DecisionTreeTest {
     void representativePapersExistInTheInventory() {
         for (DecisionFamily f : tree.families().values()) {
             assertFalse(f.representativePapers().isEmpty(), f.id());
-            for (String id : f.representativePapers()) assertTrue(inv.find(id).isPresent(), f.id() + ": unknown paper " + id);
+            for (String id : f.representativePapers())
+                assertTrue(inv.find(id).isPresent(), f.id() + ": unknown paper " + id);
         }
     }
 
@@ -159,7 +185,8 @@ class DecisionTreeTest {
                 + " \"questions\": [{\"id\":\"verifier\",\"text\":\"?\"},{\"id\":\"branching\",\"text\":\"?\"},{\"id\":\"critic\",\"text\":\"?\"},"
                 + "{\"id\":\"agents\",\"text\":\"?\"},{\"id\":\"horizon\",\"text\":\"?\"},{\"id\":\"gold_answer\",\"text\":\"?\"}], \"long_horizon_turns\": 20, \"long_horizon_note\": \"n\","
                 + " \"families\": [], \"leaves\": []}";
-        CatalogFormatException e = assertThrows(CatalogFormatException.class,
+        CatalogFormatException e = assertThrows(
+                CatalogFormatException.class,
                 () -> DecisionTree.parse(new ByteArrayInputStream(broken.getBytes(StandardCharsets.UTF_8)), "t.json"));
         assertTrue(e.getMessage().contains("lacks leaf 'process_verifiable/single_turn'"), e.getMessage());
     }
@@ -172,7 +199,8 @@ class DecisionTreeTest {
         // "not implemented" goes stale as soon as someone implements the paper
         for (DecisionLeaf leaf : tree.leaves()) {
             String n = leaf.note().toLowerCase(java.util.Locale.ROOT);
-            assertFalse(n.contains("not implemented") || n.contains("not yet") || n.contains("no apportion estimator"),
+            assertFalse(
+                    n.contains("not implemented") || n.contains("not yet") || n.contains("no apportion estimator"),
                     leaf.id() + ": stale implementation status in the note: " + leaf.note());
         }
     }
@@ -189,7 +217,8 @@ class DecisionTreeTest {
         for (InventoryEntry e : inv.entries()) {
             if (e.scope() == Scope.OUT_OF_SCOPE) continue;
             for (Implementation impl : e.implementedBy()) {
-                if (reg.ids().contains(impl.estimator())) assertTrue(reachable.contains(impl.estimator()), impl.estimator());
+                if (reg.ids().contains(impl.estimator()))
+                    assertTrue(reachable.contains(impl.estimator()), impl.estimator());
             }
         }
     }
@@ -198,12 +227,25 @@ class DecisionTreeTest {
     void practitionerRankings() {
         Recommender r = new Recommender(tree, inv, FakeEstimators.plannedRegistry(), null);
         // single-turn, outcome only: the GRPO / RLOO / Dr. GRPO family leads
-        String first = r.recommend(new Answers(false, false, false, 1, 1, null)).estimators().get(0).id();
+        String first = r.recommend(new Answers(false, false, false, 1, 1, null))
+                .estimators()
+                .get(0)
+                .id();
         assertTrue(Set.of("grpo", "rloo", "dr_grpo").contains(first), first);
         // multi-turn with repeated states: GiGPO leads
-        assertEquals("gigpo", r.recommend(new Answers(false, false, false, 1, 20, null)).estimators().get(0).id());
+        assertEquals(
+                "gigpo",
+                r.recommend(new Answers(false, false, false, 1, 20, null))
+                        .estimators()
+                        .get(0)
+                        .id());
         // single-turn rollout credit: VinePPO
-        assertEquals("vineppo", r.recommend(new Answers(false, true, false, 1, 1, null)).estimators().get(0).id());
+        assertEquals(
+                "vineppo",
+                r.recommend(new Answers(false, true, false, 1, 1, null))
+                        .estimators()
+                        .get(0)
+                        .id());
         // GDPO is not process credit
         for (Answers a : allAnswers()) {
             if (a.verifier()) {
@@ -212,7 +254,8 @@ class DecisionTreeTest {
         }
         // several agents: a counterfactual or Shapley estimator is listed
         List<String> three = r.recommend(new Answers(false, false, false, 3, 1, null)).estimators().stream()
-                .map(RankedEstimator::id).toList();
+                .map(RankedEstimator::id)
+                .toList();
         assertTrue(three.contains("coma") || three.contains("agent_shapley"), three::toString);
     }
 
@@ -220,9 +263,11 @@ class DecisionTreeTest {
     void goldAnswerGatesMethodsThatNeedPrivilegedInformation() {
         Recommender r = new Recommender(tree, inv, FakeEstimators.plannedRegistry(), null);
         List<String> without = r.recommend(new Answers(false, false, false, 1, 8, null, false)).estimators().stream()
-                .map(RankedEstimator::id).toList();
+                .map(RankedEstimator::id)
+                .toList();
         List<String> with = r.recommend(new Answers(false, false, false, 1, 8, null, true)).estimators().stream()
-                .map(RankedEstimator::id).toList();
+                .map(RankedEstimator::id)
+                .toList();
         assertFalse(without.contains("igpo"), without::toString);
         assertTrue(with.contains("igpo"), with::toString);
         assertTrue(tree.questions().stream().anyMatch(q -> q.id().equals("gold_answer")));
@@ -231,11 +276,20 @@ class DecisionTreeTest {
     @Test
     void inventoryFieldsFoundWrongByTheAuditAreFixed() {
         assertEquals(Scope.ADJACENT, inv.get("2510.08872").scope(), "GTAlign: reward design is adjacent");
-        assertEquals(Regime.REASONING, inv.get("2411.00809").regime(), "Adaptive Segment-level Reward: single-response RLHF");
-        assertEquals("SCAR: Shapley Credit Assignment for More Efficient RLHF", inv.get("2505.20417").title());
+        assertEquals(
+                Regime.REASONING,
+                inv.get("2411.00809").regime(),
+                "Adaptive Segment-level Reward: single-response RLHF");
+        assertEquals(
+                "SCAR: Shapley Credit Assignment for More Efficient RLHF",
+                inv.get("2505.20417").title());
         assertEquals(List.of(Granularity.STEP), inv.get("2604.13517").granularity());
         assertEquals(EvidenceLevel.E1, inv.get("2509.22558").evidence().level(), "StepORLM has no same-size baseline");
-        assertEquals(EvidenceBasis.REFERENCE_NOTES, inv.get("2412.11120").evidence().basis(), "LaRe's rationale cites the notes");
-        assertEquals("2511.03807", inv.get("seed-fair-credit-scoring-concept-drift").arxivId());
+        assertEquals(
+                EvidenceBasis.REFERENCE_NOTES,
+                inv.get("2412.11120").evidence().basis(),
+                "LaRe's rationale cites the notes");
+        assertEquals(
+                "2511.03807", inv.get("seed-fair-credit-scoring-concept-drift").arxivId());
     }
 }

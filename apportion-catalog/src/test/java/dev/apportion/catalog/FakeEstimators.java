@@ -18,17 +18,52 @@ public final class FakeEstimators {
     /** The estimator ids the inventory claims (planned registry contents), with their claimed fidelity. */
     public static final Map<String, Fidelity> PLANNED = planned();
 
-    private FakeEstimators() {
-    }
+    private FakeEstimators() {}
 
     private static Map<String, Fidelity> planned() {
         Map<String, Fidelity> m = new LinkedHashMap<>();
-        for (String id : List.of("grpo", "dr_grpo", "rloo", "opo", "gpg", "grpo_passk", "reinforce_plus_plus_baseline",
-                "reinforce_plus_plus", "remax", "gae", "gigpo", "matchtir", "siop", "igpo", "gdpo", "a2tgpo",
-                "vpr", "r3l", "a3", "ma_rlhf", "pure", "pure_reward", "a_grae", "adora", "adora_vl", "temporal_schedule",
-                "spo_chain", "spo_tree", "prl", "poad", "itpo",
-                "at_grpo", "dr_mas", "ccpo", "c3", "mt_grpo", "spa_rl", "spa_rl_step_rewards",
-                "delta", "at2po", "archer")) {
+        for (String id : List.of(
+                "grpo",
+                "dr_grpo",
+                "rloo",
+                "opo",
+                "gpg",
+                "grpo_passk",
+                "reinforce_plus_plus_baseline",
+                "reinforce_plus_plus",
+                "remax",
+                "gae",
+                "gigpo",
+                "matchtir",
+                "siop",
+                "igpo",
+                "gdpo",
+                "a2tgpo",
+                "vpr",
+                "r3l",
+                "a3",
+                "ma_rlhf",
+                "pure",
+                "pure_reward",
+                "a_grae",
+                "adora",
+                "adora_vl",
+                "temporal_schedule",
+                "spo_chain",
+                "spo_tree",
+                "prl",
+                "poad",
+                "itpo",
+                "at_grpo",
+                "dr_mas",
+                "ccpo",
+                "c3",
+                "mt_grpo",
+                "spa_rl",
+                "spa_rl_step_rewards",
+                "delta",
+                "at2po",
+                "archer")) {
             m.put(id, Fidelity.REFERENCE);
         }
         m.put("dapo", Fidelity.PAPER);
@@ -64,7 +99,11 @@ public final class FakeEstimators {
     }
 
     public static Estimator fake(String id, Fidelity fidelity) {
-        Descriptor d = Descriptor.builder(id).title("fake " + id).source("test").fidelity(fidelity).build();
+        Descriptor d = Descriptor.builder(id)
+                .title("fake " + id)
+                .source("test")
+                .fidelity(fidelity)
+                .build();
         return new Estimator() {
             @Override
             public Descriptor descriptor() {

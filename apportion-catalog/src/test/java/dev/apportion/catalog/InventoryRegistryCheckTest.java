@@ -29,9 +29,23 @@ class InventoryRegistryCheckTest {
         m.put("gigpo", Fidelity.PAPER);
         List<String> diffs = InventoryRegistryCheck.differences(inv, FakeEstimators.registry(m));
         assertEquals(3, diffs.size(), diffs.toString());
-        assertTrue(diffs.stream().anyMatch(d -> d.startsWith("estimator 'siop' is claimed by inventory entry '2605.04984' (SIOP) but is not in the registry")), diffs.toString());
-        assertTrue(diffs.stream().anyMatch(d -> d.startsWith("registered estimator 'unclaimed_method'") && d.contains("is not claimed")), diffs.toString());
-        assertTrue(diffs.stream().anyMatch(d -> d.equals("estimator 'gigpo': inventory entry '2505.10978' (GiGPO) claims fidelity reference, its descriptor declares paper")), diffs.toString());
+        assertTrue(
+                diffs.stream()
+                        .anyMatch(
+                                d -> d.startsWith(
+                                        "estimator 'siop' is claimed by inventory entry '2605.04984' (SIOP) but is not in the registry")),
+                diffs.toString());
+        assertTrue(
+                diffs.stream()
+                        .anyMatch(d -> d.startsWith("registered estimator 'unclaimed_method'")
+                                && d.contains("is not claimed")),
+                diffs.toString());
+        assertTrue(
+                diffs.stream()
+                        .anyMatch(
+                                d -> d.equals(
+                                        "estimator 'gigpo': inventory entry '2505.10978' (GiGPO) claims fidelity reference, its descriptor declares paper")),
+                diffs.toString());
     }
 
     @Test

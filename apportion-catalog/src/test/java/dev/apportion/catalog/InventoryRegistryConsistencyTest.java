@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 class InventoryRegistryConsistencyTest {
     private static EstimatorRegistry registry() {
         EstimatorRegistry r = EstimatorRegistry.global();
-        assumeFalse(r.ids().isEmpty(), "estimator registry is empty on this branch; re-run after merging the estimator branches");
+        assumeFalse(
+                r.ids().isEmpty(),
+                "estimator registry is empty on this branch; re-run after merging the estimator branches");
         return r;
     }
 
@@ -26,8 +28,10 @@ class InventoryRegistryConsistencyTest {
     void inventoryAndRegistryAgreeBothWays() {
         EstimatorRegistry r = registry();
         List<String> diffs = InventoryRegistryCheck.differences(Inventory.load(), r);
-        assertTrue(diffs.isEmpty(), () -> diffs.size() + " differences between inventory.json and the estimator registry "
-                + r.ids() + ":\n  " + String.join("\n  ", diffs));
+        assertTrue(
+                diffs.isEmpty(),
+                () -> diffs.size() + " differences between inventory.json and the estimator registry " + r.ids()
+                        + ":\n  " + String.join("\n  ", diffs));
     }
 
     @Test

@@ -27,8 +27,9 @@ class InventorySchemaTest {
     @BeforeAll
     static void load() throws IOException {
         try (InputStream s = InventorySchemaTest.class.getResourceAsStream(Inventory.SCHEMA_RESOURCE);
-             InputStream d = InventorySchemaTest.class.getResourceAsStream(Inventory.RESOURCE)) {
-            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(s);
+                InputStream d = InventorySchemaTest.class.getResourceAsStream(Inventory.RESOURCE)) {
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(s);
             data = MAPPER.readTree(d);
         }
     }

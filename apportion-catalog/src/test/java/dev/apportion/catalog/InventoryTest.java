@@ -1,8 +1,8 @@
 package dev.apportion.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,8 +39,12 @@ class InventoryTest {
         List<InventoryEntry> all = inv.entries();
         long seed = all.stream().filter(e -> e.from("seed")).count();
         long catalog = all.stream().filter(e -> e.from("survey_catalog")).count();
-        long both = all.stream().filter(e -> e.from("seed") && e.from("survey_catalog")).count();
-        long added = all.stream().filter(e -> e.sources().equals(List.of("apportion"))).count();
+        long both = all.stream()
+                .filter(e -> e.from("seed") && e.from("survey_catalog"))
+                .count();
+        long added = all.stream()
+                .filter(e -> e.sources().equals(List.of("apportion")))
+                .count();
         assertEquals(60, seed, "seed papers");
         assertEquals(73, catalog, "survey-catalog entries");
         assertEquals(17, both, "entries in both the seed list and the catalog");
@@ -72,7 +76,8 @@ class InventoryTest {
                 assertNotNull(e.requirements(), e.id());
                 assertNotNull(e.evidence(), e.id());
             }
-            if (e.scope() == Scope.CORE) assertFalse(e.granularity().isEmpty(), () -> e.id() + ": a core method needs a credit unit");
+            if (e.scope() == Scope.CORE)
+                assertFalse(e.granularity().isEmpty(), () -> e.id() + ": a core method needs a credit unit");
         }
     }
 
@@ -89,18 +94,38 @@ class InventoryTest {
     void claimsAreExactlyThePlannedEstimatorsWithTheirFidelity() {
         Map<String, List<InventoryEntry>> claims = inv.claims();
         assertEquals(new TreeSet<>(FakeEstimators.PLANNED.keySet()), new TreeSet<>(claims.keySet()));
-        FakeEstimators.PLANNED.forEach((id, f) -> assertEquals(f, inv.claimedFidelity(id).orElseThrow(), id));
+        FakeEstimators.PLANNED.forEach(
+                (id, f) -> assertEquals(f, inv.claimedFidelity(id).orElseThrow(), id));
         for (String ref : InventoryRegistryCheck.REFERENCE_ESTIMATORS) assertFalse(claims.containsKey(ref), ref);
         for (List<InventoryEntry> es : claims.values()) {
-            for (InventoryEntry e : es) assertNotEquals(Scope.OUT_OF_SCOPE, e.scope(), () -> e.id() + " is implemented but out of scope");
+            for (InventoryEntry e : es)
+                assertNotEquals(Scope.OUT_OF_SCOPE, e.scope(), () -> e.id() + " is implemented but out of scope");
         }
     }
 
     @Test
     void classicMethodsHaveCoreEntriesWithASourceNote() {
-        Map<String, String> classic = Map.of("grpo", "2402.03300", "rloo", "2402.14740", "gae", "1506.02438", "remax", "2310.10505",
-                "reinforce_plus_plus", "2501.03262", "dapo", "2503.14476", "dr_grpo", "2503.20783", "opo", "2505.23585",
-                "gpg", "2504.02546", "grpo_passk", "2503.19595");
+        Map<String, String> classic = Map.of(
+                "grpo",
+                "2402.03300",
+                "rloo",
+                "2402.14740",
+                "gae",
+                "1506.02438",
+                "remax",
+                "2310.10505",
+                "reinforce_plus_plus",
+                "2501.03262",
+                "dapo",
+                "2503.14476",
+                "dr_grpo",
+                "2503.20783",
+                "opo",
+                "2505.23585",
+                "gpg",
+                "2504.02546",
+                "grpo_passk",
+                "2503.19595");
         classic.forEach((est, id) -> {
             InventoryEntry e = inv.get(id);
             assertEquals(Scope.CORE, e.scope(), id);
@@ -128,7 +153,8 @@ class InventoryTest {
         String text = Files.readString(seed, StandardCharsets.UTF_8);
         Set<String> seedTitles = new HashSet<>();
         for (InventoryEntry e : inv.entries()) {
-            if (e.from("seed")) seedTitles.add(inv.json(e.id()).get("seed").get("title").asText());
+            if (e.from("seed"))
+                seedTitles.add(inv.json(e.id()).get("seed").get("title").asText());
         }
         assertEquals(60, seedTitles.size(), "60 distinct seed titles in the inventory");
         List<String> notInSeed = new ArrayList<>();
@@ -140,8 +166,11 @@ class InventoryTest {
         String[] lines = text.split("\n", -1);
         List<String> missing = new ArrayList<>();
         for (int i = 0; i + 2 < lines.length; i++) {
-            boolean title = !lines[i].isBlank() && lines[i].length() < 300 && (i == 0 || lines[i - 1].isBlank())
-                    && lines[i + 1].isBlank() && lines[i + 2].length() > 400;
+            boolean title = !lines[i].isBlank()
+                    && lines[i].length() < 300
+                    && (i == 0 || lines[i - 1].isBlank())
+                    && lines[i + 1].isBlank()
+                    && lines[i + 2].length() > 400;
             if (title && !seedTitles.contains(lines[i].strip())) missing.add(lines[i]);
         }
         assertTrue(missing.isEmpty(), () -> "seed papers missing from the inventory: " + missing);
@@ -198,11 +227,17 @@ class InventoryTest {
         assertTrue(gigpo.requirements().needed().isEmpty(), "GiGPO needs no critic and no extra rollouts");
         assertEquals(Fidelity.REFERENCE, gigpo.implementedBy().get(0).fidelity());
         InventoryEntry vine = inv.get("2410.01679");
-        assertTrue(vine.requirements().has(Requirement.BRANCHABLE_STATES) && vine.requirements().has(Requirement.EXTRA_ROLLOUTS));
-        assertTrue(inv.get("2510.14967").requirements().has(Requirement.PRIVILEGED_INFORMATION), "IGPO needs the gold answer");
+        assertTrue(vine.requirements().has(Requirement.BRANCHABLE_STATES)
+                && vine.requirements().has(Requirement.EXTRA_ROLLOUTS));
+        assertTrue(
+                inv.get("2510.14967").requirements().has(Requirement.PRIVILEGED_INFORMATION),
+                "IGPO needs the gold answer");
         assertTrue(inv.get("2601.10712").requirements().has(Requirement.VERIFIER), "MatchTIR verifies tool calls");
         assertEquals(Regime.MULTI_AGENT, inv.get("2602.08847").regime());
-        assertTrue(inv.get("2602.08335").methodology().axes().contains(dev.apportion.core.credit.Methodology.GAME_THEORETIC));
+        assertTrue(inv.get("2602.08335")
+                .methodology()
+                .axes()
+                .contains(dev.apportion.core.credit.Methodology.GAME_THEORETIC));
     }
 
     private static InputStream bytes(JsonNode n) {
@@ -221,15 +256,19 @@ class InventoryTest {
         ObjectNode e = (ObjectNode) doc.get("entries").get(3);
         String id = e.get("id").asText();
         e.put("regime", "robotics");
-        CatalogFormatException ex = assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
-        assertTrue(ex.getMessage().contains("x.json: entry '" + id + "': field 'regime' value 'robotics'"), ex.getMessage());
+        CatalogFormatException ex =
+                assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
+        assertTrue(
+                ex.getMessage().contains("x.json: entry '" + id + "': field 'regime' value 'robotics'"),
+                ex.getMessage());
     }
 
     @Test
     void loaderRejectsNewerFormatsDuplicatesAndBadJson() throws IOException {
         ObjectNode doc = bundledCopy();
         doc.put("format_version", 2);
-        CatalogFormatException ex = assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
+        CatalogFormatException ex =
+                assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
         assertEquals("x.json: format version 2 is newer than this reader (supports up to 1)", ex.getMessage());
 
         ObjectNode dup = bundledCopy();
@@ -237,8 +276,10 @@ class InventoryTest {
         ex = assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(dup), "x.json"));
         assertTrue(ex.getMessage().contains("appears twice"), ex.getMessage());
 
-        IOException io = assertThrows(IOException.class,
-                () -> Inventory.parse(new ByteArrayInputStream("{\n \"format\": \n".getBytes(StandardCharsets.UTF_8)), "bad.json"));
+        IOException io = assertThrows(
+                IOException.class,
+                () -> Inventory.parse(
+                        new ByteArrayInputStream("{\n \"format\": \n".getBytes(StandardCharsets.UTF_8)), "bad.json"));
         assertTrue(io.getMessage().startsWith("bad.json: not valid JSON at line"), io.getMessage());
     }
 
@@ -247,18 +288,27 @@ class InventoryTest {
         ObjectNode doc = bundledCopy();
         for (JsonNode n : doc.get("entries")) {
             if (n.get("scope").asText().equals("out_of_scope")) {
-                ((ObjectNode) n).putObject("evidence").put("level", "E1").put("basis", "abstract").put("rationale", "made up for the test");
+                ((ObjectNode) n)
+                        .putObject("evidence")
+                        .put("level", "E1")
+                        .put("basis", "abstract")
+                        .put("rationale", "made up for the test");
                 break;
             }
         }
-        CatalogFormatException ex = assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
-        assertTrue(ex.getMessage().contains("field 'evidence' must be null for an out-of-scope entry"), ex.getMessage());
+        CatalogFormatException ex =
+                assertThrows(CatalogFormatException.class, () -> Inventory.parse(bytes(doc), "x.json"));
+        assertTrue(
+                ex.getMessage().contains("field 'evidence' must be null for an out-of-scope entry"), ex.getMessage());
     }
 
     @Test
     void regimeCountsCoverEveryEntry() {
-        Map<Regime, Long> byRegime = inv.entries().stream().collect(Collectors.groupingBy(InventoryEntry::regime, Collectors.counting()));
-        assertEquals(inv.entries().size(), byRegime.values().stream().mapToLong(Long::longValue).sum());
+        Map<Regime, Long> byRegime =
+                inv.entries().stream().collect(Collectors.groupingBy(InventoryEntry::regime, Collectors.counting()));
+        assertEquals(
+                inv.entries().size(),
+                byRegime.values().stream().mapToLong(Long::longValue).sum());
         assertTrue(byRegime.keySet().containsAll(Set.of(Regime.values())));
     }
 }

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 
 /** Paths of test resources. */
 public final class TestFiles {
-    private TestFiles() {
-    }
+    private TestFiles() {}
 
     public static Path report(String name) {
         URL url = TestFiles.class.getResource("/dev/apportion/catalog/reports/" + name);

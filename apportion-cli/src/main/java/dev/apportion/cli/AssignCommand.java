@@ -6,6 +6,14 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.InputException;
 import dev.apportion.io.RolloutFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,23 +23,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 /**
  * {@code apportion assign}: reads rollout JSONL, runs one estimator, writes credit JSONL.
  * The output is written atomically (a temporary file renamed into place), so a failed run
  * never leaves a partial or stale-looking output. Timing goes to stderr.
  */
-@Command(name = "assign", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "assign",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Assign credit to a rollout file with one estimator.",
         description = "Reads rollouts, runs the estimator on the whole batch and writes credit (one line or row per "
                 + "trajectory; see docs/rollout-format.md). Files ending in .parquet are Parquet, others JSONL. The output is replaced atomically, so a "
@@ -47,20 +48,33 @@ final class AssignCommand implements Callable<Integer> {
     @Mixin
     private EstimatorOptions estimator = new EstimatorOptions();
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "1",
             description = "Threads the estimator may use (default: ${DEFAULT-VALUE}).")
     private int threads;
 
-    @Option(names = "--engine", paramLabel = "E", defaultValue = "local",
-            description = "local (in this process, the default) or spark (the apportion-spark job; IN and OUT are Parquet, "
-                    + "OUT a directory; group-local estimators only; see docs/spark.md).")
+    @Option(
+            names = "--engine",
+            paramLabel = "E",
+            defaultValue = "local",
+            description =
+                    "local (in this process, the default) or spark (the apportion-spark job; IN and OUT are Parquet, "
+                            + "OUT a directory; group-local estimators only; see docs/spark.md).")
     private String engine;
 
-    @Option(names = "--master", paramLabel = "URL",
-            description = "With --engine spark: the Spark master, e.g. local[2], yarn, k8s://https://host:443 (default local[*]).")
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
+            description =
+                    "With --engine spark: the Spark master, e.g. local[2], yarn, k8s://https://host:443 (default local[*]).")
     private String master;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "OUT",
             description = "Credit file to write, .jsonl or .parquet (replaced atomically).")
     private Path out;
 
@@ -85,8 +99,14 @@ final class AssignCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Rollouts batch = RolloutFiles.read(in);
         long t1 = System.nanoTime();
-        err.printf(Locale.ROOT, "assign: read %s: %d trajectories in %d groups, %d tokens (%s)%n", in,
-                batch.trajectoryCount(), batch.groupCount(), batch.tokenCount(), Fmt.seconds((t1 - t0) / 1e9));
+        err.printf(
+                Locale.ROOT,
+                "assign: read %s: %d trajectories in %d groups, %d tokens (%s)%n",
+                in,
+                batch.trajectoryCount(),
+                batch.groupCount(),
+                batch.tokenCount(),
+                Fmt.seconds((t1 - t0) / 1e9));
         err.flush();
 
         Credit credit;
@@ -100,8 +120,14 @@ final class AssignCommand implements Callable<Integer> {
         }
         long t2 = System.nanoTime();
         double sec = (t2 - t1) / 1e9;
-        err.printf(Locale.ROOT, "assign: %s: %s (%stokens/s, %d thread%s)%n", estimator.label(est), Fmt.seconds(sec),
-                Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)), threads, threads == 1 ? "" : "s");
+        err.printf(
+                Locale.ROOT,
+                "assign: %s: %s (%stokens/s, %d thread%s)%n",
+                estimator.label(est),
+                Fmt.seconds(sec),
+                Fmt.rate(batch.tokenCount() / Math.max(sec, 1e-9)),
+                threads,
+                threads == 1 ? "" : "s");
         err.flush();
 
         RolloutFiles.writeCredit(out, batch, credit, CreditJsonl.Provenance.of(est.params()), in.toString());
@@ -114,7 +140,8 @@ final class AssignCommand implements Callable<Integer> {
     private int spark() throws IOException {
         est(); // unknown estimator, preset or parameter: refused here, before a JVM starts
         if (!RolloutFiles.isParquet(in)) {
-            throw new IllegalArgumentException("--engine spark reads Parquet; convert first: apportion convert " + in + " IN.parquet");
+            throw new IllegalArgumentException(
+                    "--engine spark reads Parquet; convert first: apportion convert " + in + " IN.parquet");
         }
         List<String> args = new ArrayList<>();
         args.add("--estimator");
@@ -153,7 +180,8 @@ final class AssignCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot write '" + out + "': directory '" + dir + "' does not exist");
         }
         if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
-            throw new IllegalArgumentException("refusing to overwrite the input '" + in + "' with credit; choose another -o");
+            throw new IllegalArgumentException(
+                    "refusing to overwrite the input '" + in + "' with credit; choose another -o");
         }
     }
 }

@@ -8,14 +8,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Comparison;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,13 +17,27 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code apportion compare}: where estimators agree and disagree on one batch. */
-@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Compare the turn credit of several estimators on one batch.",
-        description = {"For every pair: Spearman rank agreement of turn credit, the share of policy tokens whose advantage "
-                + "sign differs, and the trajectories and turns whose percentile ranks differ most."},
-        footer = {"", "Example:", "  apportion compare rollouts.jsonl --estimators grpo,gigpo,matchtir -o compare.html"})
+        description = {
+            "For every pair: Spearman rank agreement of turn credit, the share of policy tokens whose advantage "
+                    + "sign differs, and the trajectories and turns whose percentile ranks differ most."
+        },
+        footer = {"", "Example:", "  apportion compare rollouts.jsonl --estimators grpo,gigpo,matchtir -o compare.html"
+        })
 final class CompareCommand implements Callable<Integer> {
     @ParentCommand
     private Main main;
@@ -42,16 +48,27 @@ final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL.")
     private Path in;
 
-    @Option(names = "--estimators", required = true, paramLabel = "IDS", description = "Comma-separated estimator ids (two or more), or 'all'.")
+    @Option(
+            names = "--estimators",
+            required = true,
+            paramLabel = "IDS",
+            description = "Comma-separated estimator ids (two or more), or 'all'.")
     private String estimators;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     private boolean json;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "HTML", description = "Also write a static HTML page.")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "HTML",
+            description = "Also write a static HTML page.")
     private Path html;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "5", description = "Trajectories and turns listed per pair (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--top",
+            paramLabel = "N",
+            defaultValue = "5",
+            description = "Trajectories and turns listed per pair (default: ${DEFAULT-VALUE}).")
     private int top;
 
     @Override
@@ -70,8 +87,10 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         if (ids.size() < 2) {
-            throw new ParameterException(spec.commandLine(), "compare needs two estimators that can run on " + in + "; "
-                    + ids.size() + " can" + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "compare needs two estimators that can run on " + in + "; " + ids.size() + " can"
+                            + (skipped.isEmpty() ? "" : " (" + String.join("; ", skipped) + ")"));
         }
         List<Comparison.Pair> pairs = new ArrayList<>();
         for (int a = 0; a < ids.size(); a++) {
@@ -118,14 +137,29 @@ final class CompareCommand implements Callable<Integer> {
                 ps.add(o);
             }
             m.put("pairs", ps);
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(m));
         } else {
             for (Comparison.Pair p : pairs) {
-                out.printf(Locale.ROOT, "%s vs %s: Spearman %s over %d turns, sign differs on %s of policy tokens%n", p.a(), p.b(),
-                        Pages.num(p.spearman()), p.turns(), pct(p.signDisagreement()));
+                out.printf(
+                        Locale.ROOT,
+                        "%s vs %s: Spearman %s over %d turns, sign differs on %s of policy tokens%n",
+                        p.a(),
+                        p.b(),
+                        Pages.num(p.spearman()),
+                        p.turns(),
+                        pct(p.signDisagreement()));
                 for (Comparison.Turn t : p.topTurns()) {
-                    out.printf(Locale.ROOT, "  turn %d of '%s' (group '%s'): %.4g vs %.4g, rank gap %.2f%n", t.policySpan(), t.id(),
-                            t.group(), t.creditA(), t.creditB(), t.rankGap());
+                    out.printf(
+                            Locale.ROOT,
+                            "  turn %d of '%s' (group '%s'): %.4g vs %.4g, rank gap %.2f%n",
+                            t.policySpan(),
+                            t.id(),
+                            t.group(),
+                            t.creditA(),
+                            t.creditB(),
+                            t.rankGap());
                 }
             }
             for (String s : skipped) out.println("cannot run: " + s);
@@ -142,8 +176,12 @@ final class CompareCommand implements Callable<Integer> {
     String page(List<Comparison.Pair> pairs, List<String> skipped) {
         StringBuilder b = Pages.start("apportion compare: " + in.getFileName());
         List<List<String>> rows = new ArrayList<>();
-        for (Comparison.Pair p : pairs) rows.add(List.of(p.a() + " vs " + p.b(), Pages.num(p.spearman()), pct(p.signDisagreement()),
-                Integer.toString(p.turns())));
+        for (Comparison.Pair p : pairs)
+            rows.add(List.of(
+                    p.a() + " vs " + p.b(),
+                    Pages.num(p.spearman()),
+                    pct(p.signDisagreement()),
+                    Integer.toString(p.turns())));
         List<String> names = new ArrayList<>();
         double[] rho = new double[pairs.size()];
         double[] sign = new double[pairs.size()];
@@ -156,19 +194,38 @@ final class CompareCommand implements Callable<Integer> {
         series.put("Spearman", rho);
         series.put("share of tokens with different sign", sign);
         Pages.chart(b, "Agreement of turn credit", "", names, series);
-        Pages.table(b, "Agreement of turn credit", List.of("pair", "Spearman", "tokens with different sign", "turns"), rows);
+        Pages.table(
+                b,
+                "Agreement of turn credit",
+                List.of("pair", "Spearman", "tokens with different sign", "turns"),
+                rows);
         for (Comparison.Pair p : pairs) {
             List<List<String>> t = new ArrayList<>();
             for (Comparison.Turn x : p.topTurns()) {
-                t.add(List.of(x.group() + " / " + x.id(), Integer.toString(x.policySpan()), String.format(Locale.ROOT, "%.4g", x.creditA()),
-                        String.format(Locale.ROOT, "%.4g", x.creditB()), String.format(Locale.ROOT, "%.2f", x.rankGap())));
+                t.add(List.of(
+                        x.group() + " / " + x.id(),
+                        Integer.toString(x.policySpan()),
+                        String.format(Locale.ROOT, "%.4g", x.creditA()),
+                        String.format(Locale.ROOT, "%.4g", x.creditB()),
+                        String.format(Locale.ROOT, "%.2f", x.rankGap())));
             }
-            Pages.table(b, p.a() + " vs " + p.b() + ": turns that disagree most", List.of("trajectory", "turn", p.a(), p.b(), "rank gap"), t);
+            Pages.table(
+                    b,
+                    p.a() + " vs " + p.b() + ": turns that disagree most",
+                    List.of("trajectory", "turn", p.a(), p.b(), "rank gap"),
+                    t);
             List<List<String>> tr = new ArrayList<>();
             for (Comparison.Trajectory x : p.topTrajectories()) {
-                tr.add(List.of(x.group() + " / " + x.id(), Integer.toString(x.turns()), String.format(Locale.ROOT, "%.2f", x.meanRankGap())));
+                tr.add(List.of(
+                        x.group() + " / " + x.id(),
+                        Integer.toString(x.turns()),
+                        String.format(Locale.ROOT, "%.2f", x.meanRankGap())));
             }
-            Pages.table(b, p.a() + " vs " + p.b() + ": trajectories that disagree most", List.of("trajectory", "turns", "mean rank gap"), tr);
+            Pages.table(
+                    b,
+                    p.a() + " vs " + p.b() + ": trajectories that disagree most",
+                    List.of("trajectory", "turns", "mean rank gap"),
+                    tr);
         }
         if (!skipped.isEmpty()) {
             List<List<String>> rows2 = new ArrayList<>();

@@ -5,12 +5,6 @@ import dev.apportion.io.golden.CaseResult;
 import dev.apportion.io.golden.Conformance;
 import dev.apportion.io.golden.GoldenCase;
 import dev.apportion.io.golden.GoldenCases;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,6 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code apportion conformance}: runs golden cases (see {@code golden/README.md}) against the
@@ -28,7 +27,10 @@ import java.util.concurrent.Callable;
  * per estimator whose cases were skipped, and ends with {@code N passed, N failed} (and
  * {@code , N skipped}); exits 1 when any case failed.
  */
-@Command(name = "conformance", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+@Command(
+        name = "conformance",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
         header = "Check the estimators against golden cases.",
         description = "Runs golden cases (outputs of the reference implementations, see golden/README.md) against "
                 + "the registered estimators. Prints one line per failing case with its worst mismatch and "
@@ -62,7 +64,12 @@ final class ConformanceCommand implements Callable<Integer> {
                 r = Conformance.run(c, registry);
             } catch (RuntimeException e) {
                 // a conformance run must not stop at one broken case; count it and go on
-                r = new CaseResult(c.name(), CaseResult.Status.FAILED, "error: " + Errors.message(e), c.source(), null,
+                r = new CaseResult(
+                        c.name(),
+                        CaseResult.Status.FAILED,
+                        "error: " + Errors.message(e),
+                        c.source(),
+                        null,
                         Errors.message(e));
             }
             switch (r.status()) {
@@ -73,7 +80,9 @@ final class ConformanceCommand implements Callable<Integer> {
                     skipped++;
                     String family = c.estimator() == null ? "(no estimator)" : c.estimator();
                     skippedBy.merge(family, 1, Integer::sum);
-                    skipReasons.computeIfAbsent(family, k -> new LinkedHashSet<>()).add(Errors.oneLine(r.detail()));
+                    skipReasons
+                            .computeIfAbsent(family, k -> new LinkedHashSet<>())
+                            .add(Errors.oneLine(r.detail()));
                     break;
                 case FAILED:
                 default:
@@ -87,7 +96,8 @@ final class ConformanceCommand implements Callable<Integer> {
             List<String> reasons = new ArrayList<>(skipReasons.get(e.getKey()));
             String why = String.join("; ", reasons.subList(0, Math.min(3, reasons.size())))
                     + (reasons.size() > 3 ? "; and " + (reasons.size() - 3) + " more reasons" : "");
-            out.println("SKIP " + e.getKey() + ": " + e.getValue() + (e.getValue() == 1 ? " case" : " cases") + " (" + why + ")");
+            out.println("SKIP " + e.getKey() + ": " + e.getValue() + (e.getValue() == 1 ? " case" : " cases") + " ("
+                    + why + ")");
         }
         out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
         out.flush();

@@ -1,6 +1,12 @@
 package dev.apportion.cli;
 
 import dev.apportion.io.RolloutFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -8,29 +14,33 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-
 /**
  * {@code apportion convert IN OUT}: rollout JSONL ⇄ Parquet by extension, streamed chunk by
  * chunk (a file larger than the heap converts), written atomically.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Convert a rollout file between JSONL and Parquet.",
         description = "The format of each side is chosen by its extension (.parquet is Parquet, anything else rollout "
                 + "JSONL). The conversion is lossless and streams, so files larger than the heap convert; every rule of "
                 + "the readers applies. The output is replaced atomically. The schema is in docs/rollout-format.md.",
-        footer = {"", "Examples:", "  apportion convert rollouts.jsonl rollouts.parquet",
-                "  apportion convert rollouts.parquet rollouts.jsonl"})
+        footer = {
+            "",
+            "Examples:",
+            "  apportion convert rollouts.jsonl rollouts.parquet",
+            "  apportion convert rollouts.parquet rollouts.jsonl"
+        })
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--chunk", paramLabel = "N", defaultValue = "" + RolloutFiles.CHUNK,
+    @Option(
+            names = "--chunk",
+            paramLabel = "N",
+            defaultValue = "" + RolloutFiles.CHUNK,
             description = "Trajectories held in memory at a time (default: ${DEFAULT-VALUE}).")
     private int chunk;
 
@@ -55,8 +65,15 @@ final class ConvertCommand implements Callable<Integer> {
         long[] n = RolloutFiles.convert(in, out, chunk);
         double sec = (System.nanoTime() - t0) / 1e9;
         PrintWriter err = spec.commandLine().getErr();
-        err.printf(Locale.ROOT, "convert: %s -> %s: %d trajectories, %d tokens (%s, %stokens/s)%n", in, out, n[0], n[1],
-                Fmt.seconds(sec), Fmt.rate(n[1] / Math.max(sec, 1e-9)));
+        err.printf(
+                Locale.ROOT,
+                "convert: %s -> %s: %d trajectories, %d tokens (%s, %stokens/s)%n",
+                in,
+                out,
+                n[0],
+                n[1],
+                Fmt.seconds(sec),
+                Fmt.rate(n[1] / Math.max(sec, 1e-9)));
         err.flush();
         return ExitCodes.OK;
     }

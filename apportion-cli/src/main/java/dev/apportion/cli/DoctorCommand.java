@@ -9,13 +9,6 @@ import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.doctor.Doctor;
 import dev.apportion.io.doctor.DoctorReport;
 import dev.apportion.io.doctor.Finding;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,15 +17,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code apportion doctor}: the health of a batch before training, and of an estimator's credit on it. */
-@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "doctor",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Check a rollout batch and an estimator's credit on it for problems.",
-        description = {"Finds groups of one, groups with all-equal or near-equal rewards (and the share of tokens they "
-                + "hold), NaN/Inf, empty turns, masks that disagree with the spans, partial groups, the length bias of "
-                + "the loss aggregation; with --estimator also exploding or non-finite advantages and a distinguishing "
-                + "term that is zero on this batch (e.g. anchor states that never repeat, so GiGPO equals GRPO).",
-                "Exit code 1 when an error is found."},
+        description = {
+            "Finds groups of one, groups with all-equal or near-equal rewards (and the share of tokens they "
+                    + "hold), NaN/Inf, empty turns, masks that disagree with the spans, partial groups, the length bias of "
+                    + "the loss aggregation; with --estimator also exploding or non-finite advantages and a distinguishing "
+                    + "term that is zero on this batch (e.g. anchor states that never repeat, so GiGPO equals GRPO).",
+            "Exit code 1 when an error is found."
+        },
         footer = {"", "Example:", "  apportion doctor rollouts.jsonl --estimator gigpo"})
 final class DoctorCommand implements Callable<Integer> {
     @ParentCommand
@@ -44,7 +49,10 @@ final class DoctorCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL.")
     private Path in;
 
-    @Option(names = "--estimator", paramLabel = "ID", description = "Also check this estimator's credit (default parameters unless --preset/--param).")
+    @Option(
+            names = "--estimator",
+            paramLabel = "ID",
+            description = "Also check this estimator's credit (default parameters unless --preset/--param).")
     private String estimator;
 
     @Option(names = "--preset", paramLabel = "P", description = "Parameter preset of the estimator.")
@@ -70,7 +78,9 @@ final class DoctorCommand implements Callable<Integer> {
         DoctorReport r = Doctor.examine(batch, est, p, main.registry());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(r)));
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(toJson(r)));
         } else {
             out.println(in + ": " + r.summary());
             if (r.findings().isEmpty()) out.println("no findings");

@@ -1,12 +1,5 @@
 package dev.apportion.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.IExecutionExceptionHandler;
-import picocli.CommandLine.IParameterExceptionHandler;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.UnmatchedArgumentException;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -16,6 +9,12 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns every error into exactly one line on stderr and an exit code: bad usage and bad input
@@ -38,7 +37,10 @@ final class Errors implements IExecutionExceptionHandler, IParameterExceptionHan
         StringBuilder line = new StringBuilder("error: ").append(oneLine(ex.getMessage()));
         if (ex instanceof UnmatchedArgumentException) {
             List<String> suggestions = ((UnmatchedArgumentException) ex).getSuggestions();
-            if (!suggestions.isEmpty()) line.append("; did you mean ").append(String.join(" or ", suggestions)).append('?');
+            if (!suggestions.isEmpty())
+                line.append("; did you mean ")
+                        .append(String.join(" or ", suggestions))
+                        .append('?');
         }
         line.append(" (see '").append(cl.getCommandSpec().qualifiedName()).append(" --help')");
         err.println(line);
@@ -83,7 +85,8 @@ final class Errors implements IExecutionExceptionHandler, IParameterExceptionHan
             msg = "file already exists: " + ((FileAlreadyExistsException) t).getFile();
         } else if (t instanceof FileSystemException) {
             FileSystemException f = (FileSystemException) t;
-            msg = f.getFile() + ": " + (f.getReason() != null ? f.getReason() : t.getClass().getSimpleName());
+            msg = f.getFile() + ": "
+                    + (f.getReason() != null ? f.getReason() : t.getClass().getSimpleName());
         } else if (t.getMessage() == null || t.getMessage().isBlank()) {
             msg = t.getClass().getName();
         } else if (exitCode(t) == ExitCodes.INTERNAL_ERROR) {

@@ -9,14 +9,6 @@ import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Evaluation;
 import dev.apportion.io.importer.LabelsJsonl;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,18 +18,37 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code apportion evaluate}: which estimator's turn credit matches the human turn labels. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Score estimators' turn credit against human turn labels.",
-        description = {"Runs every requested estimator that can run on the batch (default parameters; the others are "
-                + "listed with the signal they lack) and compares its turn credit with the labels: AUROC of +1 vs -1 turns "
-                + "over all labelled turns and within failed trajectories, Spearman with the labels, and how often the most "
-                + "negative turn is the labelled first error. Ties count one half. 95% intervals: percentile bootstrap over "
-                + "trajectories with a fixed seed."},
-        footer = {"", "Example:", "  apportion evaluate rollouts.jsonl --labels labels.jsonl --estimators grpo,gigpo,matchtir -o report.html"})
+        description = {
+            "Runs every requested estimator that can run on the batch (default parameters; the others are "
+                    + "listed with the signal they lack) and compares its turn credit with the labels: AUROC of +1 vs -1 turns "
+                    + "over all labelled turns and within failed trajectories, Spearman with the labels, and how often the most "
+                    + "negative turn is the labelled first error. Ties count one half. 95% intervals: percentile bootstrap over "
+                    + "trajectories with a fixed seed."
+        },
+        footer = {
+            "",
+            "Example:",
+            "  apportion evaluate rollouts.jsonl --labels labels.jsonl --estimators grpo,gigpo,matchtir -o report.html"
+        })
 final class EvaluateCommand implements Callable<Integer> {
-    static final String[] METRICS = {"auroc_all", "auroc_within_failed", "spearman", "first_error_accuracy", "auroc_within_trajectory"};
+    static final String[] METRICS = {
+        "auroc_all", "auroc_within_failed", "spearman", "first_error_accuracy", "auroc_within_trajectory"
+    };
 
     @ParentCommand
     private Main main;
@@ -48,23 +59,41 @@ final class EvaluateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ROLLOUTS", description = "Rollout JSONL.")
     private Path in;
 
-    @Option(names = "--labels", required = true, paramLabel = "LABELS", description = "Labels JSONL (docs/labels-format.md).")
+    @Option(
+            names = "--labels",
+            required = true,
+            paramLabel = "LABELS",
+            description = "Labels JSONL (docs/labels-format.md).")
     private Path labels;
 
-    @Option(names = "--estimators", paramLabel = "IDS", defaultValue = "all",
+    @Option(
+            names = "--estimators",
+            paramLabel = "IDS",
+            defaultValue = "all",
             description = "Comma-separated estimator ids, or 'all' (default).")
     private String estimators;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
     private boolean json;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "HTML", description = "Also write a static HTML page.")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "HTML",
+            description = "Also write a static HTML page.")
     private Path html;
 
-    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}; 0 = no intervals).")
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "N",
+            defaultValue = "1000",
+            description = "Bootstrap resamples (default: ${DEFAULT-VALUE}; 0 = no intervals).")
     private int bootstrap;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "20261207", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            defaultValue = "20261207",
+            description = "Bootstrap seed (default: ${DEFAULT-VALUE}).")
     private long seed;
 
     static List<Estimator> select(EstimatorRegistry registry, String list, CommandSpec spec) {
@@ -76,7 +105,9 @@ final class EvaluateCommand implements Callable<Integer> {
         for (String id : list.split(",")) {
             String t = id.strip();
             if (t.isEmpty()) continue;
-            if (!registry.has(t)) throw new ParameterException(spec.commandLine(), "unknown estimator '" + t + "' (see 'apportion estimators')");
+            if (!registry.has(t))
+                throw new ParameterException(
+                        spec.commandLine(), "unknown estimator '" + t + "' (see 'apportion estimators')");
             out.add(registry.get(t));
         }
         if (out.isEmpty()) throw new ParameterException(spec.commandLine(), "--estimators names no estimator");
@@ -85,14 +116,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (bootstrap < 0) throw new ParameterException(spec.commandLine(), "--bootstrap must be >= 0, got " + bootstrap);
+        if (bootstrap < 0)
+            throw new ParameterException(spec.commandLine(), "--bootstrap must be >= 0, got " + bootstrap);
         List<Estimator> chosen = select(main.registry(), estimators, spec);
         Rollouts batch = RolloutJsonl.read(in);
         Evaluation.Aligned aligned = Evaluation.align(batch, LabelsJsonl.read(labels), labels.toString());
         Evaluation.Report r = Evaluation.run(batch, aligned, chosen, bootstrap, seed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(r)));
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(toJson(r)));
         } else {
             out.print(table(r));
         }
@@ -113,7 +147,8 @@ final class EvaluateCommand implements Callable<Integer> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("id", e.id());
             o.put("granularity", e.granularity());
-            for (int k = 0; k < METRICS.length; k++) o.put(METRICS[k], Pages.json(e.metrics().get(k)));
+            for (int k = 0; k < METRICS.length; k++)
+                o.put(METRICS[k], Pages.json(e.metrics().get(k)));
             for (int k = 0; k < METRICS.length; k++) {
                 List<Object> ci = new ArrayList<>();
                 ci.add(Pages.json(e.ci95()[k][0]));
@@ -149,8 +184,19 @@ final class EvaluateCommand implements Callable<Integer> {
         return rows;
     }
 
-    static final List<String> HEAD = List.of("estimator", "granularity", "AUROC all", "95% CI", "AUROC failed", "95% CI",
-            "Spearman", "95% CI", "first error", "95% CI", "AUROC in-traj", "95% CI");
+    static final List<String> HEAD = List.of(
+            "estimator",
+            "granularity",
+            "AUROC all",
+            "95% CI",
+            "AUROC failed",
+            "95% CI",
+            "Spearman",
+            "95% CI",
+            "first error",
+            "95% CI",
+            "AUROC in-traj",
+            "95% CI");
 
     String table(Evaluation.Report r) {
         StringBuilder b = new StringBuilder();
@@ -158,12 +204,17 @@ final class EvaluateCommand implements Callable<Integer> {
         List<List<String>> rows = rows(r);
         int[] w = new int[HEAD.size()];
         for (int k = 0; k < w.length; k++) w[k] = HEAD.get(k).length();
-        for (List<String> row : rows) for (int k = 0; k < w.length; k++) w[k] = Math.max(w[k], row.get(k).length());
+        for (List<String> row : rows)
+            for (int k = 0; k < w.length; k++) w[k] = Math.max(w[k], row.get(k).length());
         appendRow(b, HEAD, w);
         for (List<String> row : rows) appendRow(b, row, w);
         if (!r.skipped().isEmpty()) {
-            b.append(String.format(Locale.ROOT, "%ncannot run on this batch (%d):%n", r.skipped().size()));
-            for (Evaluation.Skipped s : r.skipped()) b.append("  ").append(s.id()).append(": ").append(s.reason()).append('\n');
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%ncannot run on this batch (%d):%n",
+                    r.skipped().size()));
+            for (Evaluation.Skipped s : r.skipped())
+                b.append("  ").append(s.id()).append(": ").append(s.reason()).append('\n');
         }
         return b.toString();
     }
@@ -179,15 +230,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
     String page(Evaluation.Report r) {
         StringBuilder b = Pages.start("apportion evaluate: " + in.getFileName());
-        Pages.para(b, "Rollouts " + in + ", labels " + labels + ". Data: " + r.data() + ". Bootstrap: " + bootstrap
-                + " resamples of trajectories, seed " + seed + ". Ties count one half.");
+        Pages.para(
+                b,
+                "Rollouts " + in + ", labels " + labels + ". Data: " + r.data() + ". Bootstrap: " + bootstrap
+                        + " resamples of trajectories, seed " + seed + ". Ties count one half.");
         List<String> ids = new ArrayList<>();
         java.util.Map<String, double[]> series = new java.util.LinkedHashMap<>();
-        for (int k = 0; k < METRICS.length; k++) series.put(METRICS[k], new double[r.estimators().size()]);
+        for (int k = 0; k < METRICS.length; k++)
+            series.put(METRICS[k], new double[r.estimators().size()]);
         for (int i = 0; i < r.estimators().size(); i++) {
             Evaluation.Result e = r.estimators().get(i);
             ids.add(e.id());
-            for (int k = 0; k < METRICS.length; k++) series.get(METRICS[k])[i] = e.metrics().get(k);
+            for (int k = 0; k < METRICS.length; k++)
+                series.get(METRICS[k])[i] = e.metrics().get(k);
         }
         Pages.chart(b, "Turn credit against labels", "metric (0.5 = chance for AUROC)", ids, series);
         Pages.table(b, "Turn credit against labels (default parameters)", HEAD, rows(r));

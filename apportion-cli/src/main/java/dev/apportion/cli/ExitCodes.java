@@ -11,6 +11,5 @@ public final class ExitCodes {
     /** A defect in apportion itself (an unexpected exception); rerun with --verbose and report it. */
     public static final int INTERNAL_ERROR = 3;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -9,7 +9,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalLevel;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,11 +42,14 @@ import java.util.function.Function;
  * Every pass also reads the offset arrays it walks, as the estimators do.
  */
 public final class Floor {
-    private Floor() {
-    }
+    private Floor() {}
 
     /** Where a stream lives: one element per token, per span or per trajectory. */
-    public enum Level { TOKEN, SPAN, TRAJECTORY }
+    public enum Level {
+        TOKEN,
+        SPAN,
+        TRAJECTORY
+    }
 
     /** Element type of a stream, by its size in bytes. */
     public enum Type {
@@ -145,7 +147,8 @@ public final class Floor {
             StringBuilder b = new StringBuilder();
             for (Stream s : l) {
                 if (b.length() > 0) b.append(", ");
-                b.append(s.level() == Level.TOKEN ? "tok:" : s.level() == Level.SPAN ? "span:" : "traj:").append(s);
+                b.append(s.level() == Level.TOKEN ? "tok:" : s.level() == Level.SPAN ? "span:" : "traj:")
+                        .append(s);
             }
             return b.toString();
         }
@@ -184,19 +187,32 @@ public final class Floor {
     static {
         // GRPO family: group statistics over the outcomes, then one broadcast
         for (String id : List.of("grpo", "dr_grpo", "rloo", "dapo", "gpg", "grpo_pass_k", "opo")) {
-            DECLARED.put(id, d -> new Plan(List.of(
-                    pass("group statistics", List.of(OUTCOME), List.of(SCORE)),
-                    broadcastTrajectory()), true));
+            DECLARED.put(
+                    id,
+                    d -> new Plan(
+                            List.of(pass("group statistics", List.of(OUTCOME), List.of(SCORE)), broadcastTrajectory()),
+                            true));
         }
         // GAE: the backward TD scan reads rewards and values and writes advantages and returns (whitening
         // sums are gathered during the scan), then whitening rewrites the advantages of policy spans
-        DECLARED.put("gae", d -> new Plan(List.of(
-                backward("TD scan", List.of(token("reward"), token("value"), ROLE), List.of(ADVANTAGES, RETURNS)),
-                pass("whiten", List.of(ADVANTAGES, ROLE), List.of(ADVANTAGES))), true));
+        DECLARED.put(
+                "gae",
+                d -> new Plan(
+                        List.of(
+                                backward(
+                                        "TD scan",
+                                        List.of(token("reward"), token("value"), ROLE),
+                                        List.of(ADVANTAGES, RETURNS)),
+                                pass("whiten", List.of(ADVANTAGES, ROLE), List.of(ADVANTAGES))),
+                        true));
         // REINFORCE++: discounted returns backwards (reward → returns), then whitened into advantages
-        DECLARED.put("reinforce_plus_plus", d -> new Plan(List.of(
-                backward("return scan", List.of(token("reward"), ROLE), List.of(RETURNS)),
-                pass("whiten", List.of(RETURNS, ROLE), List.of(ADVANTAGES))), true));
+        DECLARED.put(
+                "reinforce_plus_plus",
+                d -> new Plan(
+                        List.of(
+                                backward("return scan", List.of(token("reward"), ROLE), List.of(RETURNS)),
+                                pass("whiten", List.of(RETURNS, ROLE), List.of(ADVANTAGES))),
+                        true));
     }
 
     /** The declared plan of {@code d}: explicit when {@link #DECLARED} has one, else {@link #derived}. */
@@ -297,9 +313,16 @@ public final class Floor {
         private final List<PassArrays> passes = new ArrayList<>();
         private final Plan plan;
 
-        private record PassArrays(boolean backward, Level finest, int[][] trajR, int[][] trajW, int[][] spanR,
-                                  int[][] spanW, int[][] tokR, byte[][] tokRb, int[][] tokW) {
-        }
+        private record PassArrays(
+                boolean backward,
+                Level finest,
+                int[][] trajR,
+                int[][] trajW,
+                int[][] spanR,
+                int[][] spanW,
+                int[][] tokR,
+                byte[][] tokRb,
+                int[][] tokW) {}
 
         Prepared(Plan plan, Rollouts batch) {
             this.plan = plan;
@@ -312,8 +335,12 @@ public final class Floor {
             int tokens = batch.tokenCount();
             Map<Stream, Object> arrays = new LinkedHashMap<>();
             for (Pass p : plan.passes()) {
-                List<int[]> trajR = new ArrayList<>(), trajW = new ArrayList<>(), spanR = new ArrayList<>(),
-                        spanW = new ArrayList<>(), tokR = new ArrayList<>(), tokW = new ArrayList<>();
+                List<int[]> trajR = new ArrayList<>(),
+                        trajW = new ArrayList<>(),
+                        spanR = new ArrayList<>(),
+                        spanW = new ArrayList<>(),
+                        tokR = new ArrayList<>(),
+                        tokW = new ArrayList<>();
                 List<byte[]> tokRb = new ArrayList<>();
                 for (Stream s : p.reads()) {
                     Object a = arrays.computeIfAbsent(s, k -> allocate(k, tokens, spans, trajectories));
@@ -329,9 +356,16 @@ public final class Floor {
                     if (a instanceof byte[]) throw new IllegalArgumentException("floor: byte stream written: " + s);
                     (s.level() == Level.TOKEN ? tokW : s.level() == Level.SPAN ? spanW : trajW).add((int[]) a);
                 }
-                passes.add(new PassArrays(p.backward(), p.finest(), trajR.toArray(int[][]::new), trajW.toArray(int[][]::new),
-                        spanR.toArray(int[][]::new), spanW.toArray(int[][]::new), tokR.toArray(int[][]::new),
-                        tokRb.toArray(byte[][]::new), tokW.toArray(int[][]::new)));
+                passes.add(new PassArrays(
+                        p.backward(),
+                        p.finest(),
+                        trajR.toArray(int[][]::new),
+                        trajW.toArray(int[][]::new),
+                        spanR.toArray(int[][]::new),
+                        spanW.toArray(int[][]::new),
+                        tokR.toArray(int[][]::new),
+                        tokRb.toArray(byte[][]::new),
+                        tokW.toArray(int[][]::new)));
             }
         }
 

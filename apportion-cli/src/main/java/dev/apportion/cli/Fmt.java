@@ -6,8 +6,7 @@ import java.util.stream.Collectors;
 
 /** Number and value formatting for human-readable output (always {@link Locale#ROOT}). */
 final class Fmt {
-    private Fmt() {
-    }
+    private Fmt() {}
 
     /** A parameter value: whole numbers without ".0", others in the shortest exact form ({@code 1e-8}). */
     static String value(Object v) {

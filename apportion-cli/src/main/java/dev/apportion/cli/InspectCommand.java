@@ -13,14 +13,6 @@ import dev.apportion.io.doctor.Finding;
 import dev.apportion.view.PinnedFinding;
 import dev.apportion.view.ViewerPage;
 import dev.apportion.view.ViewerRun;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -33,19 +25,32 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code apportion inspect}: one self-contained HTML page that shows where the credit of one or
  * more estimators goes, token by token and turn by turn ({@link ViewerPage}).
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Write a self-contained HTML view of the credit of a rollout file.",
-        description = {"Runs each estimator on the whole batch and writes one HTML file (no network: styles, "
-                + "Chart.js and scripts inlined) showing per trajectory its group, outcome, agent and spans, every token "
-                + "coloured by its credit on a colour-vision-safe diverging scale (value on hover and keyboard focus), "
-                + "per-turn credit bars, a per-group summary, filters, a selector and a side-by-side mode for two "
-                + "estimators, the findings of 'apportion doctor' pinned on the trajectories they name, and the provenance. Only the trajectories on screen get token elements, so large "
-                + "batches open quickly. See docs/viewer.md."},
+        description = {
+            "Runs each estimator on the whole batch and writes one HTML file (no network: styles, "
+                    + "Chart.js and scripts inlined) showing per trajectory its group, outcome, agent and spans, every token "
+                    + "coloured by its credit on a colour-vision-safe diverging scale (value on hover and keyboard focus), "
+                    + "per-turn credit bars, a per-group summary, filters, a selector and a side-by-side mode for two "
+                    + "estimators, the findings of 'apportion doctor' pinned on the trajectories they name, and the provenance. Only the trajectories on screen get token elements, so large "
+                    + "batches open quickly. See docs/viewer.md."
+        },
         footer = {"", "Example:", "  apportion inspect examples/two-groups.jsonl --estimators grpo,gigpo -o view.html"})
 final class InspectCommand implements Callable<Integer> {
     @ParentCommand
@@ -54,27 +59,45 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--estimators", split = ",", paramLabel = "ID", defaultValue = "grpo",
-            description = "Estimators to show, comma-separated; the first two are side by side (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--estimators",
+            split = ",",
+            paramLabel = "ID",
+            defaultValue = "grpo",
+            description =
+                    "Estimators to show, comma-separated; the first two are side by side (default: ${DEFAULT-VALUE}).")
     private List<String> estimators;
 
-    @Option(names = "--preset", paramLabel = "P",
+    @Option(
+            names = "--preset",
+            paramLabel = "P",
             description = "Preset applied to every estimator that defines it (at least one must).")
     private String preset;
 
-    @Option(names = "--param", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--param",
+            paramLabel = "KEY=VALUE",
             description = "Sets one parameter of every estimator that declares it (at least one must); repeatable.")
     private Map<String, String> params = new LinkedHashMap<>();
 
-    @Option(names = "--limit", paramLabel = "N",
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
             description = "Show only the first N trajectories (credit is still computed on the whole batch).")
     private Integer limit;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "1",
             description = "Threads the estimators may use (default: ${DEFAULT-VALUE}).")
     private int threads;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "HTML file to write (replaced atomically).")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "OUT",
+            description = "HTML file to write (replaced atomically).")
     private Path out;
 
     @Parameters(index = "0", paramLabel = "IN", description = "Rollout JSONL to read.")
@@ -83,7 +106,8 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
-        if (limit != null && limit < 1) throw new ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+        if (limit != null && limit < 1)
+            throw new ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
         if (estimators.isEmpty()) throw new ParameterException(spec.commandLine(), "--estimators names no estimator");
         PrintWriter err = spec.commandLine().getErr();
         List<Estimator> ests = new ArrayList<>();
@@ -114,15 +138,28 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         Map<String, Object> prov = new LinkedHashMap<>();
-        prov.put("source", in.getFileName() == null ? in.toString() : in.getFileName().toString());
+        prov.put(
+                "source",
+                in.getFileName() == null ? in.toString() : in.getFileName().toString());
         prov.put("apportion", new VersionInfo().describe());
         List<PinnedFinding> findings = findings(batch, ests.get(0), resolved.get(0));
-        String html = ViewerPage.inspect(batch, limit == null ? Integer.MAX_VALUE : limit, runs,
-                findings == null ? List.of() : findings, prov, findings != null);
+        String html = ViewerPage.inspect(
+                batch,
+                limit == null ? Integer.MAX_VALUE : limit,
+                runs,
+                findings == null ? List.of() : findings,
+                prov,
+                findings != null);
         writeAtomically(out, html);
-        err.printf(Locale.ROOT, "inspect: %d trajectories, %d tokens, %d estimator%s -> %s (%d bytes, %s)%n",
-                Math.min(batch.trajectoryCount(), limit == null ? Integer.MAX_VALUE : limit), batch.tokenCount(), runs.size(),
-                runs.size() == 1 ? "" : "s", out, html.getBytes(StandardCharsets.UTF_8).length,
+        err.printf(
+                Locale.ROOT,
+                "inspect: %d trajectories, %d tokens, %d estimator%s -> %s (%d bytes, %s)%n",
+                Math.min(batch.trajectoryCount(), limit == null ? Integer.MAX_VALUE : limit),
+                batch.tokenCount(),
+                runs.size(),
+                runs.size() == 1 ? "" : "s",
+                out,
+                html.getBytes(StandardCharsets.UTF_8).length,
                 Fmt.seconds((System.nanoTime() - t0) / 1e9));
         err.flush();
         return ExitCodes.OK;
@@ -134,7 +171,8 @@ final class InspectCommand implements Callable<Integer> {
      */
     private List<PinnedFinding> findings(Rollouts batch, Estimator estimator, Params params) {
         List<PinnedFinding> out = new ArrayList<>();
-        for (Finding f : Doctor.examine(batch, estimator, params, main.registry()).findings()) {
+        for (Finding f :
+                Doctor.examine(batch, estimator, params, main.registry()).findings()) {
             out.add(new PinnedFinding(f.severity().wireName(), f.code(), f.message(), f.group(), f.id()));
         }
         return out;
@@ -159,10 +197,13 @@ final class InspectCommand implements Callable<Integer> {
             resolved.add(Params.resolve(e.descriptor(), p, mine));
         }
         if (!presetUsed) {
-            throw new IllegalArgumentException("--preset " + preset + ": none of " + String.join(",", estimators) + " defines it");
+            throw new IllegalArgumentException(
+                    "--preset " + preset + ": none of " + String.join(",", estimators) + " defines it");
         }
         used.forEach((k, ok) -> {
-            if (!ok) throw new IllegalArgumentException("--param " + k + ": none of " + String.join(",", estimators) + " has this parameter");
+            if (!ok)
+                throw new IllegalArgumentException(
+                        "--param " + k + ": none of " + String.join(",", estimators) + " has this parameter");
         });
     }
 
@@ -176,7 +217,8 @@ final class InspectCommand implements Callable<Integer> {
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system: keep the default permissions
             }

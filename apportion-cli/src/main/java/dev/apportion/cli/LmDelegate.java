@@ -20,7 +20,9 @@ public abstract class LmDelegate implements Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();
 
-    @picocli.CommandLine.Option(names = "--lm-help", description = "Print every option of the command (runs apportion-lm.jar --help).")
+    @picocli.CommandLine.Option(
+            names = "--lm-help",
+            description = "Print every option of the command (runs apportion-lm.jar --help).")
     boolean lmHelp;
 
     abstract String command();
@@ -30,7 +32,8 @@ public abstract class LmDelegate implements Callable<Integer> {
         Path jar = locate();
         if (jar == null || !Files.isRegularFile(jar)) {
             System.err.println("error: " + command() + " runs in apportion-lm.jar, which was not found"
-                    + (jar == null ? "" : " at " + jar) + "; build it with: mvn -B -q -DskipTests package -pl apportion-lm -am"
+                    + (jar == null ? "" : " at " + jar)
+                    + "; build it with: mvn -B -q -DskipTests package -pl apportion-lm -am"
                     + " (or set APPORTION_LM_JAR)");
             return ExitCodes.BAD_INPUT;
         }
@@ -49,25 +52,35 @@ public abstract class LmDelegate implements Callable<Integer> {
         String env = System.getenv("APPORTION_LM_JAR");
         if (env != null && !env.isBlank()) return Path.of(env);
         try {
-            Path self = Path.of(LmDelegate.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path self = Path.of(LmDelegate.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             // apportion-cli/target/apportion.jar (or target/classes) -> repository root
             Path root = self.getParent() == null ? null : self.getParent().getParent();
             if (root != null) root = root.getParent();
-            return root == null ? null : root.resolve("apportion-lm").resolve("target").resolve("apportion-lm.jar");
+            return root == null
+                    ? null
+                    : root.resolve("apportion-lm").resolve("target").resolve("apportion-lm.jar");
         } catch (URISyntaxException | SecurityException e) {
             return null;
         }
     }
 
     /** {@code apportion lm-train …}. */
-    @Command(name = "lm-train", mixinStandardHelpOptions = true,
+    @Command(
+            name = "lm-train",
+            mixinStandardHelpOptions = true,
             header = "Warm up a small transformer on a task, then train it with RL.",
-            description = {"Runs in apportion-lm.jar (built on first use by the launcher). Main options, passed through:",
+            description = {
+                "Runs in apportion-lm.jar (built on first use by the launcher). Main options, passed through:",
                 "  --task addition|reversal|countdown|tool   --estimator ID (any registry estimator whose signals the loop records)",
                 "  --steps N   --seed S   --json (ends with one line {task, estimator, steps, success_before, success_after, seconds})",
                 "  --prompts P --group G --lr X --clip E --ppo-epochs K --loss-agg token-mean|seq-mean-token-sum|seq-mean-token-mean",
                 "  --kl BETA --init FILE --save FILE --difficulty D --layers L --width W --heads H",
-                "All options: apportion lm-train --lm-help."})
+                "All options: apportion lm-train --lm-help."
+            })
     public static final class Train extends LmDelegate {
         @Override
         String command() {
@@ -76,10 +89,14 @@ public abstract class LmDelegate implements Callable<Integer> {
     }
 
     /** {@code apportion lm-experiment …}. */
-    @Command(name = "lm-experiment", mixinStandardHelpOptions = true,
+    @Command(
+            name = "lm-experiment",
+            mixinStandardHelpOptions = true,
             header = "Compare estimators on the small transformer over seeds.",
-            description = {"Runs in apportion-lm.jar. Main options, passed through: --tasks addition,tool --estimators a,b,c --seeds N",
-                "--steps N --out DIR (results.json, summary.md); --merge a.json,b.json --out DIR. All options: apportion lm-experiment --lm-help."})
+            description = {
+                "Runs in apportion-lm.jar. Main options, passed through: --tasks addition,tool --estimators a,b,c --seeds N",
+                "--steps N --out DIR (results.json, summary.md); --merge a.json,b.json --out DIR. All options: apportion lm-experiment --lm-help."
+            })
     public static final class Experiment extends LmDelegate {
         @Override
         String command() {

@@ -1,6 +1,10 @@
 package dev.apportion.cli;
 
 import dev.apportion.core.credit.EstimatorRegistry;
+import java.io.PrintWriter;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -8,11 +12,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
-
-import java.io.PrintWriter;
-import java.util.Objects;
-import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 /**
  * The {@code apportion} command: entry point of the runnable jar.
@@ -25,13 +24,19 @@ import java.util.function.Supplier;
  * through their {@code @ParentCommand Main} ({@link #registry()}), so tests can run them against
  * a registry of their own (see {@link #commandLine(Supplier)}).
  */
-@Command(name = "apportion", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+@Command(
+        name = "apportion",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
         header = "Credit assignment for reinforcement learning on language models and agents.",
         description = "Computes per-token credit (advantages, returns, loss weights) for rollout batches with the "
                 + "published credit-assignment methods, and checks them against reference implementations.",
         synopsisSubcommandLabel = "COMMAND",
-        footer = {"", "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 3 internal error.",
-                "Run 'apportion COMMAND --help' for the options of a command."})
+        footer = {
+            "",
+            "Exit codes: 0 success, 1 a check failed, 2 bad usage or bad input, 3 internal error.",
+            "Run 'apportion COMMAND --help' for the options of a command."
+        })
 public final class Main implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -44,7 +49,9 @@ public final class Main implements Callable<Integer> {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--verbose",
+            scope = ScopeType.INHERIT,
             description = "Print the stack trace of an error, not only its one-line message.")
     void setVerbose(boolean verbose) {
         this.verbose = verbose;

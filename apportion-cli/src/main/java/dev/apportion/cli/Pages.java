@@ -3,7 +3,6 @@ package dev.apportion.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.view.ViewAssets;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +16,7 @@ import java.util.Map;
  * The tables carry every number, so the pages read without JavaScript too.
  */
 final class Pages {
-    private Pages() {
-    }
+    private Pages() {}
 
     static String esc(String s) {
         return ViewAssets.esc(s);
@@ -26,11 +24,14 @@ final class Pages {
 
     static StringBuilder start(String title) {
         StringBuilder b = new StringBuilder(300_000);
-        b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n").append(ViewAssets.head(title,
+        b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n")
+                .append(ViewAssets.head(
+                        title,
                         "caption{text-align:left;font-weight:600;padding:4px 0}.note{color:var(--ap-muted)}"
                                 + ".ap-table td:not(:first-child),.ap-table th:not(:first-child){text-align:right}"
                                 + ".ap-chart{height:260px;margin:12px 0}"))
-                .append("</head>\n<body>\n<header class=\"ap-header\"><h1>").append(esc(title))
+                .append("</head>\n<body>\n<header class=\"ap-header\"><h1>")
+                .append(esc(title))
                 .append("</h1></header>\n<main class=\"ap-wrap\">\n");
         return b;
     }
@@ -40,7 +41,9 @@ final class Pages {
     }
 
     static void table(StringBuilder b, String caption, List<String> head, List<List<String>> rows) {
-        b.append("<div class=\"ap-scroll\"><table class=\"ap-table\">\n<caption>").append(esc(caption)).append("</caption>\n<thead><tr>");
+        b.append("<div class=\"ap-scroll\"><table class=\"ap-table\">\n<caption>")
+                .append(esc(caption))
+                .append("</caption>\n<thead><tr>");
         for (String h : head) b.append("<th>").append(esc(h)).append("</th>");
         b.append("</tr></thead>\n<tbody>\n");
         for (List<String> r : rows) {
@@ -78,12 +81,16 @@ final class Pages {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        b.append("<div class=\"ap-chart js-only\" data-ap-chart=\"").append(esc(json)).append("\"></div>\n");
+        b.append("<div class=\"ap-chart js-only\" data-ap-chart=\"")
+                .append(esc(json))
+                .append("\"></div>\n");
     }
 
     static String end(StringBuilder b) {
-        return b.append("</main>\n<footer class=\"ap-wrap ap-muted\">Charts: Chart.js ").append(esc(ViewAssets.chartJsVersion()))
-                .append(" (inlined).</footer>\n</body>\n</html>\n").toString();
+        return b.append("</main>\n<footer class=\"ap-wrap ap-muted\">Charts: Chart.js ")
+                .append(esc(ViewAssets.chartJsVersion()))
+                .append(" (inlined).</footer>\n</body>\n</html>\n")
+                .toString();
     }
 
     static String num(double d) {

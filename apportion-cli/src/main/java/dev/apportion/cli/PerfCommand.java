@@ -5,13 +5,6 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,6 +12,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code apportion perf}: times one estimator on a synthetic batch ({@link SyntheticBatch}) and
@@ -28,7 +27,11 @@ import java.util.concurrent.Callable;
  * <p>Each measurement runs {@code --warmup} times untimed, then {@code --runs} times timed; the
  * median is reported. Progress goes to stderr, the result to stdout.
  */
-@Command(name = "perf", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+@Command(
+        name = "perf",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        sortOptions = false,
         header = "Time an estimator on a synthetic batch.",
         description = "Builds a synthetic batch in memory that carries every signal the estimator requires "
                 + "(groups of 8, deterministic from --seed), times the estimator (median of --runs after "
@@ -41,95 +44,158 @@ final class PerfCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--estimator", paramLabel = "ID",
+    @Option(
+            names = "--estimator",
+            paramLabel = "ID",
             description = "Estimator id or alias (see 'apportion estimators'); or --all.")
     private String estimatorId;
 
-    @Option(names = "--preset", paramLabel = "P",
+    @Option(
+            names = "--preset",
+            paramLabel = "P",
             description = "Parameter preset of the estimator (verl, openrlhf, trl, paper, ...).")
     private String preset;
 
-    @Option(names = "--param", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--param",
+            paramLabel = "KEY=VALUE",
             description = "Sets one parameter; repeatable. Applied after the preset.")
     private Map<String, String> paramValues = new LinkedHashMap<>();
 
-    @Option(names = "--all", description = "Time every registered estimator except the bench references (oracle, random) "
-            + "on each --shape, beside its memory-traffic floor; one line (JSON with --json) per estimator, shape and thread count.")
+    @Option(
+            names = "--all",
+            description =
+                    "Time every registered estimator except the bench references (oracle, random) "
+                            + "on each --shape, beside its memory-traffic floor; one line (JSON with --json) per estimator, shape and thread count.")
     private boolean all;
 
-    @Option(names = "--scaling", description = "Time and peak heap vs batch size (--min-tokens to --max-tokens, x10 steps) "
-            + "for --estimators; prints one line per size and a log-log slope per estimator; --plot writes a PNG.")
+    @Option(
+            names = "--scaling",
+            description =
+                    "Time and peak heap vs batch size (--min-tokens to --max-tokens, x10 steps) "
+                            + "for --estimators; prints one line per size and a log-log slope per estimator; --plot writes a PNG.")
     private boolean scaling;
 
-    @Option(names = "--shape", paramLabel = "S", defaultValue = "all",
-            description = "With --all: single (one 4096-token response), multiturn (16 short turns between observations), "
-                    + "multiagent (8 turns of two agents) or all (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--shape",
+            paramLabel = "S",
+            defaultValue = "all",
+            description =
+                    "With --all: single (one 4096-token response), multiturn (16 short turns between observations), "
+                            + "multiagent (8 turns of two agents) or all (default: ${DEFAULT-VALUE}).")
     private String shape;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "2e6",
+    @Option(
+            names = "--tokens",
+            paramLabel = "N",
+            defaultValue = "2e6",
             description = "With --all: tokens per batch, rounded to whole groups (default: ${DEFAULT-VALUE}).")
     private double allTokens;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "3",
+    @Option(
+            names = "--budget",
+            paramLabel = "SECONDS",
+            defaultValue = "3",
             description = "With --all/--scaling: stop timing an estimator after this many seconds of timed runs "
                     + "(at least 3 runs) (default: ${DEFAULT-VALUE}).")
     private double budget;
 
-    @Option(names = "--estimators", paramLabel = "IDS", split = ",",
+    @Option(
+            names = "--estimators",
+            paramLabel = "IDS",
+            split = ",",
             description = "With --all or --scaling: only these estimators (default for --scaling: "
                     + PerfScaling.DEFAULT_ESTIMATORS + ").")
     private List<String> only;
 
-    @Option(names = "--min-tokens", paramLabel = "N", defaultValue = "1e4", description = "With --scaling (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min-tokens",
+            paramLabel = "N",
+            defaultValue = "1e4",
+            description = "With --scaling (default: ${DEFAULT-VALUE}).")
     private double minTokens;
 
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "1e8",
-            description = "With --scaling; 1e8 tokens needs about 12 GB of heap (JAVA_OPTS=-Xmx12g) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            paramLabel = "N",
+            defaultValue = "1e8",
+            description =
+                    "With --scaling; 1e8 tokens needs about 12 GB of heap (JAVA_OPTS=-Xmx12g) (default: ${DEFAULT-VALUE}).")
     private double maxTokens;
 
     @Option(names = "--plot", paramLabel = "FILE.png", description = "With --scaling: writes the plot there (PNG).")
     private java.nio.file.Path plot;
 
-    @Option(names = "--markdown", description = "With --all: print the README table (Markdown) instead of one line per measurement.")
+    @Option(
+            names = "--markdown",
+            description = "With --all: print the README table (Markdown) instead of one line per measurement.")
     private boolean markdown;
 
-    @Option(names = "--markdown-from", paramLabel = "FILE.jsonl",
-            description = "Render the README table from the JSON lines of an earlier 'perf --all --json' run (no timing).")
+    @Option(
+            names = "--markdown-from",
+            paramLabel = "FILE.jsonl",
+            description =
+                    "Render the README table from the JSON lines of an earlier 'perf --all --json' run (no timing).")
     private java.nio.file.Path markdownFrom;
 
     @Option(names = "--machine", paramLabel = "TEXT", description = "Machine named under the Markdown table.")
     private String machine;
 
-    @Option(names = "--floors", description = "Print the floor declaration of every estimator as a Markdown table (no timing).")
+    @Option(
+            names = "--floors",
+            description = "Print the floor declaration of every estimator as a Markdown table (no timing).")
     private boolean floors;
 
-    @Option(names = "--trajectories", paramLabel = "N", defaultValue = "2048",
+    @Option(
+            names = "--trajectories",
+            paramLabel = "N",
+            defaultValue = "2048",
             description = "Trajectories in the batch, in groups of 8 (default: ${DEFAULT-VALUE}).")
     private int trajectories;
 
-    @Option(names = "--tokens-per-trajectory", paramLabel = "N", defaultValue = "5000",
+    @Option(
+            names = "--tokens-per-trajectory",
+            paramLabel = "N",
+            defaultValue = "5000",
             description = "Tokens per trajectory (default: ${DEFAULT-VALUE}).")
     private int tokensPerTrajectory;
 
-    @Option(names = "--steps-per-trajectory", paramLabel = "N",
-            description = "Policy spans per trajectory (default: 10 for step/turn/segment/agent-level estimators, else 1).")
+    @Option(
+            names = "--steps-per-trajectory",
+            paramLabel = "N",
+            description =
+                    "Policy spans per trajectory (default: 10 for step/turn/segment/agent-level estimators, else 1).")
     private Integer stepsPerTrajectory;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", split = ",",
-            description = "Threads the estimator may use; with --all a list (1,2) times each (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "1",
+            split = ",",
+            description =
+                    "Threads the estimator may use; with --all a list (1,2) times each (default: ${DEFAULT-VALUE}).")
     private List<Integer> threadList;
 
     private int threads;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
+    @Option(
+            names = "--runs",
+            paramLabel = "N",
+            defaultValue = "5",
             description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
+            defaultValue = "3",
             description = "Untimed warm-up runs before the timed ones (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            defaultValue = "42",
             description = "Seed of the synthetic batch (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -143,7 +209,8 @@ final class PerfCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         for (int t : threadList) check(t >= 1, "--threads must be >= 1, got " + t);
         threads = threadList.get(0);
-        PerfModes modes = new PerfModes(main.registry(), spec.commandLine().getOut(), spec.commandLine().getErr());
+        PerfModes modes = new PerfModes(
+                main.registry(), spec.commandLine().getOut(), spec.commandLine().getErr());
         if (floors) return modes.floors();
         if (markdownFrom != null) return modes.markdownFrom(markdownFrom, machine);
         check(runs >= 1, "--runs must be >= 1, got " + runs);
@@ -164,8 +231,17 @@ final class PerfCommand implements Callable<Integer> {
         if (scaling) {
             check(estimatorId == null, "--scaling takes --estimators, not --estimator");
             check(minTokens >= 1 && maxTokens >= minTokens, "--min-tokens must be >= 1 and <= --max-tokens");
-            return PerfScaling.run(main.registry(), settings, only, (long) minTokens, (long) maxTokens, threadList, json, plot,
-                    spec.commandLine().getOut(), spec.commandLine().getErr());
+            return PerfScaling.run(
+                    main.registry(),
+                    settings,
+                    only,
+                    (long) minTokens,
+                    (long) maxTokens,
+                    threadList,
+                    json,
+                    plot,
+                    spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
         check(estimatorId != null, "give --estimator ID, --all or --scaling");
         EstimatorOptions estimator = new EstimatorOptions();
@@ -174,14 +250,16 @@ final class PerfCommand implements Callable<Integer> {
         estimator.params = paramValues;
         check(trajectories >= 1, "--trajectories must be >= 1, got " + trajectories);
         check(tokensPerTrajectory >= 1, "--tokens-per-trajectory must be >= 1, got " + tokensPerTrajectory);
-        check(stepsPerTrajectory == null || stepsPerTrajectory >= 1, "--steps-per-trajectory must be >= 1, got " + stepsPerTrajectory);
+        check(
+                stepsPerTrajectory == null || stepsPerTrajectory >= 1,
+                "--steps-per-trajectory must be >= 1, got " + stepsPerTrajectory);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
 
         EstimatorOptions.Resolved est = estimator.resolve(main.registry());
         Descriptor d = est.estimator().descriptor();
-        SyntheticBatch.Spec batchSpec = SyntheticBatch.forEstimator(d, trajectories, tokensPerTrajectory,
-                stepsPerTrajectory == null ? 0 : stepsPerTrajectory, seed);
+        SyntheticBatch.Spec batchSpec = SyntheticBatch.forEstimator(
+                d, trajectories, tokensPerTrajectory, stepsPerTrajectory == null ? 0 : stepsPerTrajectory, seed);
         err.println("perf: building synthetic batch for " + d.id() + ": " + batchSpec.describe());
         err.flush();
         long t0 = System.nanoTime();
@@ -189,7 +267,11 @@ final class PerfCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "perf:   %3d%% (%d/%d trajectories)%n", 100L * done / total, done, total);
             err.flush();
         });
-        err.printf(Locale.ROOT, "perf: built in %s; signals: %s%n", Fmt.seconds((System.nanoTime() - t0) / 1e9), signals(batchSpec));
+        err.printf(
+                Locale.ROOT,
+                "perf: built in %s; signals: %s%n",
+                Fmt.seconds((System.nanoTime() - t0) / 1e9),
+                signals(batchSpec));
 
         double[] estimatorSeconds = new double[runs];
         // output arrays are reused across runs (estimators that support it write into them), so the
@@ -203,8 +285,13 @@ final class PerfCommand implements Callable<Integer> {
                 consume(c.advantages());
                 boolean timed = i >= warmup;
                 if (timed) estimatorSeconds[i - warmup] = sec;
-                err.printf(Locale.ROOT, "perf: %s %d/%d: %s%n", timed ? "run" : "warm-up",
-                        timed ? i - warmup + 1 : i + 1, timed ? runs : warmup, Fmt.seconds(sec));
+                err.printf(
+                        Locale.ROOT,
+                        "perf: %s %d/%d: %s%n",
+                        timed ? "run" : "warm-up",
+                        timed ? i - warmup + 1 : i + 1,
+                        timed ? runs : warmup,
+                        Fmt.seconds(sec));
                 err.flush();
             }
         }
@@ -246,15 +333,29 @@ final class PerfCommand implements Callable<Integer> {
             out.println(new ObjectMapper().writeValueAsString(m));
         } else {
             out.printf(Locale.ROOT, "estimator   %s%n", estimator.label(est));
-            out.printf(Locale.ROOT, "batch       %d trajectories in %d groups, %d tokens, %d policy spans%n",
-                    batch.trajectoryCount(), batch.groupCount(), tokens, stepRows);
+            out.printf(
+                    Locale.ROOT,
+                    "batch       %d trajectories in %d groups, %d tokens, %d policy spans%n",
+                    batch.trajectoryCount(),
+                    batch.groupCount(),
+                    tokens,
+                    stepRows);
             out.printf(Locale.ROOT, "threads     %d%n", threads);
-            out.printf(Locale.ROOT, "time        %s (median of %d runs after %d warm-up; fastest %s)%n", Fmt.seconds(seconds),
-                    runs, warmup, Fmt.seconds(Arrays.stream(estimatorSeconds).min().orElse(seconds)));
+            out.printf(
+                    Locale.ROOT,
+                    "time        %s (median of %d runs after %d warm-up; fastest %s)%n",
+                    Fmt.seconds(seconds),
+                    runs,
+                    warmup,
+                    Fmt.seconds(Arrays.stream(estimatorSeconds).min().orElse(seconds)));
             out.printf(Locale.ROOT, "throughput  %stokens/s%n", Fmt.rate(tokensPerSecond));
             if (steps) out.printf(Locale.ROOT, "step rows   %sspans/s%n", Fmt.rate(stepRows / seconds));
-            out.printf(Locale.ROOT, "copy        %stokens/s (System.arraycopy of %d floats, %s)%n",
-                    Fmt.rate(copyPerSecond), tokens, Fmt.seconds(copySeconds));
+            out.printf(
+                    Locale.ROOT,
+                    "copy        %stokens/s (System.arraycopy of %d floats, %s)%n",
+                    Fmt.rate(copyPerSecond),
+                    tokens,
+                    Fmt.seconds(copySeconds));
             out.printf(Locale.ROOT, "ratio       %.4g of copy speed%n", ratio);
         }
         out.flush();

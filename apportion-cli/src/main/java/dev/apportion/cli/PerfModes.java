@@ -7,7 +7,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,8 +44,16 @@ final class PerfModes {
         return l;
     }
 
-    int all(PerfSuite.Settings settings, List<PerfSuite.Shape> shapes, long tokens, List<Integer> threads, List<String> only,
-            boolean json, boolean markdown, String machine) throws IOException {
+    int all(
+            PerfSuite.Settings settings,
+            List<PerfSuite.Shape> shapes,
+            long tokens,
+            List<Integer> threads,
+            List<String> only,
+            boolean json,
+            boolean markdown,
+            String machine)
+            throws IOException {
         List<Estimator> ests = timed(registry, only);
         PerfSuite suite = new PerfSuite(settings, err);
         List<PerfSuite.Result> results = new ArrayList<>();
@@ -64,8 +71,9 @@ final class PerfModes {
                     Object key = List.of(spec, SyntheticBatch.extrasFor(d));
                     Rollouts batch = cache.get(key);
                     if (batch == null) {
-                        if (cache.size() >= 3) cache.remove(cache.keySet().iterator().next());
-                        batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> { });
+                        if (cache.size() >= 3)
+                            cache.remove(cache.keySet().iterator().next());
+                        batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> {});
                         cache.put(key, batch);
                     }
                     Params p = Params.resolve(d, null, Map.of());
@@ -74,8 +82,20 @@ final class PerfModes {
                     String why = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
                     rs = new ArrayList<>();
                     for (int t : threads) {
-                        rs.add(new PerfSuite.Result(d.id(), shape.wire, spec.tokens(), t, Double.NaN, Double.NaN, Double.NaN,
-                                Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, oneLine(why)));
+                        rs.add(new PerfSuite.Result(
+                                d.id(),
+                                shape.wire,
+                                spec.tokens(),
+                                t,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                Double.NaN,
+                                0,
+                                oneLine(why)));
                     }
                 }
                 for (PerfSuite.Result r : rs) {
@@ -99,12 +119,25 @@ final class PerfModes {
     }
 
     static String text(PerfSuite.Result r) {
-        if (r.error() != null) return String.format(Locale.ROOT, "%-22s %-10s cannot run: %s", r.estimator(), r.shape(), r.error());
-        String s = String.format(Locale.ROOT, "%-22s %-10s %,d tokens  %d thr  %9.3f ms  %6.3f Gtok/s  copy x%.3f  floor %.3f ms  floor x%.3f  %.1f B/tok",
-                r.estimator(), r.shape(), r.tokens(), r.threads(), r.medianMs(), r.tokensPerSecond() / 1e9, r.ratioToCopy(),
-                r.floorMs(), r.ratioToFloor(), r.bytesPerToken());
-        if (!Double.isNaN(r.minMs())) s += String.format(Locale.ROOT, "  (best: floor x%.3f)", r.floorMinMs() / r.minMs());
-        if (!Double.isNaN(r.cpuMs())) s += String.format(Locale.ROOT, "  (cpu: floor x%.3f)", r.floorCpuMs() / r.cpuMs());
+        if (r.error() != null)
+            return String.format(Locale.ROOT, "%-22s %-10s cannot run: %s", r.estimator(), r.shape(), r.error());
+        String s = String.format(
+                Locale.ROOT,
+                "%-22s %-10s %,d tokens  %d thr  %9.3f ms  %6.3f Gtok/s  copy x%.3f  floor %.3f ms  floor x%.3f  %.1f B/tok",
+                r.estimator(),
+                r.shape(),
+                r.tokens(),
+                r.threads(),
+                r.medianMs(),
+                r.tokensPerSecond() / 1e9,
+                r.ratioToCopy(),
+                r.floorMs(),
+                r.ratioToFloor(),
+                r.bytesPerToken());
+        if (!Double.isNaN(r.minMs()))
+            s += String.format(Locale.ROOT, "  (best: floor x%.3f)", r.floorMinMs() / r.minMs());
+        if (!Double.isNaN(r.cpuMs()))
+            s += String.format(Locale.ROOT, "  (cpu: floor x%.3f)", r.floorCpuMs() / r.cpuMs());
         return s;
     }
 
@@ -122,7 +155,8 @@ final class PerfModes {
             try {
                 JsonNode j = mapper.readTree(l);
                 if (!j.has("estimator") || !j.has("shape")) {
-                    err.println("apportion perf: " + file + ":" + line + ": not a 'perf --all --json' line (no estimator/shape)");
+                    err.println("apportion perf: " + file + ":" + line
+                            + ": not a 'perf --all --json' line (no estimator/shape)");
                     return ExitCodes.BAD_INPUT;
                 }
                 @SuppressWarnings("unchecked")
@@ -154,7 +188,9 @@ final class PerfModes {
             if (!shapes.contains(shape)) shapes.add(shape);
             tokensByShape.putIfAbsent(shape, r.get("tokens"));
             int threads = r.get("threads") instanceof Number n ? n.intValue() : 1;
-            (threads == 1 ? byEst : two).computeIfAbsent(est, x -> new LinkedHashMap<>()).put(shape, r);
+            (threads == 1 ? byEst : two)
+                    .computeIfAbsent(est, x -> new LinkedHashMap<>())
+                    .put(shape, r);
             if (threads != 1) byEst.computeIfAbsent(est, x -> new LinkedHashMap<>());
         }
         StringBuilder b = new StringBuilder();
@@ -180,19 +216,27 @@ final class PerfModes {
                     Map<String, Object> r = t.get(s);
                     if (r == null || r.get("median_ms") == null) continue;
                     if (c.length() > 0) c.append("; ");
-                    c.append(String.format(Locale.ROOT, "%s %s (×%.2f)", s, num(r.get("median_ms")), dbl(r.get("ratio_to_floor"))));
+                    c.append(String.format(
+                            Locale.ROOT, "%s %s (×%.2f)", s, num(r.get("median_ms")), dbl(r.get("ratio_to_floor"))));
                 }
                 b.append(' ').append(c.length() == 0 ? "–" : c).append(" |");
             }
-            b.append(' ').append(bpt == null ? "–" : String.format(Locale.ROOT, "%.1f", dbl(bpt))).append(" |\n");
+            b.append(' ')
+                    .append(bpt == null ? "–" : String.format(Locale.ROOT, "%.1f", dbl(bpt)))
+                    .append(" |\n");
         }
         b.append('\n');
         StringBuilder sizes = new StringBuilder();
-        tokensByShape.forEach((s, t) -> sizes.append(sizes.length() == 0 ? "" : ", ").append(s).append(' ').append(t));
-        b.append("Tokens per batch: ").append(sizes).append(". Times are medians on one thread; floor = the estimator's "
-                + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
-                + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
-                + "other processes on a shared machine). ‘cannot run’ cells give the reason.");
+        tokensByShape.forEach((s, t) -> sizes.append(sizes.length() == 0 ? "" : ", ")
+                .append(s)
+                .append(' ')
+                .append(t));
+        b.append("Tokens per batch: ")
+                .append(sizes)
+                .append(". Times are medians on one thread; floor = the estimator's "
+                        + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
+                        + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
+                        + "other processes on a shared machine). ‘cannot run’ cells give the reason.");
         if (machine != null) b.append(" Machine: ").append(machine).append('.');
         b.append('\n');
         return b.toString();
@@ -200,9 +244,16 @@ final class PerfModes {
 
     private static String cell(Map<String, Object> r) {
         if (r == null) return "–";
-        if (r.get("error") != null) return "cannot run: " + String.valueOf(r.get("error")).replace("|", "\\|");
-        String c = String.format(Locale.ROOT, "%s (%s, ×%.2f)", num(r.get("median_ms")), num(r.get("floor_ms")), dbl(r.get("ratio_to_floor")));
-        if (r.get("ratio_to_floor_cpu") != null) c += String.format(Locale.ROOT, " cpu ×%.2f", dbl(r.get("ratio_to_floor_cpu")));
+        if (r.get("error") != null)
+            return "cannot run: " + String.valueOf(r.get("error")).replace("|", "\\|");
+        String c = String.format(
+                Locale.ROOT,
+                "%s (%s, ×%.2f)",
+                num(r.get("median_ms")),
+                num(r.get("floor_ms")),
+                dbl(r.get("ratio_to_floor")));
+        if (r.get("ratio_to_floor_cpu") != null)
+            c += String.format(Locale.ROOT, " cpu ×%.2f", dbl(r.get("ratio_to_floor_cpu")));
         return c;
     }
 
@@ -226,17 +277,27 @@ final class PerfModes {
 
     static String floorsMarkdown(EstimatorRegistry registry) {
         StringBuilder b = new StringBuilder();
-        b.append("| estimator | granularity | floor: passes (reads → writes) | declared | bytes/token (single, multiturn) |\n");
+        b.append(
+                "| estimator | granularity | floor: passes (reads → writes) | declared | bytes/token (single, multiturn) |\n");
         b.append("|---|---|---|---|---|\n");
         for (Estimator e : timed(registry, null)) {
             Descriptor d = e.descriptor();
             Floor.Plan p = Floor.plan(d);
-            // bytes per token of the two shapes' structure: single (4096 tokens, 1 span), multiturn (1024 tokens, 31 spans)
+            // bytes per token of the two shapes' structure: single (4096 tokens, 1 span), multiturn (1024 tokens, 31
+            // spans)
             double single = p.bytesPerToken(4096, 1, 1);
             double multi = p.bytesPerToken(1024, 31, 1);
-            b.append("| `").append(d.id()).append("` | ").append(d.granularity().name().toLowerCase(Locale.ROOT)).append(" | ")
-                    .append(p.describe("<br>")).append(" | ").append(p.declared() ? "explicit" : "derived").append(" | ")
-                    .append(String.format(Locale.ROOT, "%.1f, %.1f", single, multi)).append(" |\n");
+            b.append("| `")
+                    .append(d.id())
+                    .append("` | ")
+                    .append(d.granularity().name().toLowerCase(Locale.ROOT))
+                    .append(" | ")
+                    .append(p.describe("<br>"))
+                    .append(" | ")
+                    .append(p.declared() ? "explicit" : "derived")
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f, %.1f", single, multi))
+                    .append(" |\n");
         }
         return b.toString();
     }

@@ -7,8 +7,6 @@ import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -25,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 /**
  * {@code apportion perf --scaling}: time and peak heap against batch size (×10 steps), per
@@ -35,8 +34,7 @@ final class PerfScaling {
     /** GRPO family, GAE, GiGPO and the heaviest turn-level method of a 'perf --all' run (measured: see README). */
     static final String DEFAULT_ESTIMATORS = "grpo,dr_grpo,rloo,gae,gigpo,itpo";
 
-    private PerfScaling() {
-    }
+    private PerfScaling() {}
 
     /**
      * One size: wall-time median, and the calling thread's CPU time median (what the plot shows: on a
@@ -49,8 +47,18 @@ final class PerfScaling {
         }
     }
 
-    static int run(EstimatorRegistry registry, PerfSuite.Settings settings, List<String> only, long min, long max,
-                   List<Integer> threads, boolean json, Path plot, PrintWriter out, PrintWriter err) throws IOException {
+    static int run(
+            EstimatorRegistry registry,
+            PerfSuite.Settings settings,
+            List<String> only,
+            long min,
+            long max,
+            List<Integer> threads,
+            boolean json,
+            Path plot,
+            PrintWriter out,
+            PrintWriter err)
+            throws IOException {
         List<String> ids = only != null ? only : List.of(DEFAULT_ESTIMATORS.split(","));
         ObjectMapper mapper = new ObjectMapper();
         PerfSuite suite = new PerfSuite(settings, err);
@@ -66,26 +74,32 @@ final class PerfScaling {
                 PerfSuite.resetPeaks();
                 Rollouts batch;
                 try {
-                    batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> { });
+                    batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> {});
                 } catch (OutOfMemoryError oom) {
-                    err.println("perf: " + id + " at " + n + " tokens: out of heap building the batch (raise -Xmx); stopping this estimator");
+                    err.println("perf: " + id + " at " + n
+                            + " tokens: out of heap building the batch (raise -Xmx); stopping this estimator");
                     break;
                 }
                 List<PerfSuite.Result> rs;
                 try {
-                    rs = suite.time(e, Params.resolve(d, null, Map.of()), batch, shape.wire, threads.subList(0, 1), base, true);
+                    rs = suite.time(
+                            e, Params.resolve(d, null, Map.of()), batch, shape.wire, threads.subList(0, 1), base, true);
                 } catch (OutOfMemoryError oom) {
-                    err.println("perf: " + id + " at " + n + " tokens: out of heap (raise -Xmx); stopping this estimator");
+                    err.println(
+                            "perf: " + id + " at " + n + " tokens: out of heap (raise -Xmx); stopping this estimator");
                     break;
                 }
                 batch = null;
                 PerfSuite.Result r = rs.get(0);
                 pts.add(new Point(r.tokens(), r.medianMs(), r.cpuMs(), r.peakBytesPerToken()));
-                err.println("perf: scaling " + PerfModes.text(r) + String.format(Locale.ROOT, "  peak heap %.1f B/token", r.peakBytesPerToken()));
+                err.println("perf: scaling " + PerfModes.text(r)
+                        + String.format(Locale.ROOT, "  peak heap %.1f B/token", r.peakBytesPerToken()));
                 err.flush();
                 Map<String, Object> m = r.json();
                 if (json) out.println(mapper.writeValueAsString(m));
-                else out.println(PerfModes.text(r) + String.format(Locale.ROOT, "  peak heap %.1f B/token", r.peakBytesPerToken()));
+                else
+                    out.println(PerfModes.text(r)
+                            + String.format(Locale.ROOT, "  peak heap %.1f B/token", r.peakBytesPerToken()));
                 out.flush();
             }
             series.put(id, pts);
@@ -99,14 +113,22 @@ final class PerfScaling {
                 double[] yc = pts.stream().mapToDouble(Point::plotted).toArray();
                 m.put("loglog_slope_cpu", round3(PerfSuite.logLogSlope(x, yc)));
                 // above 1e6 tokens fixed per-call costs no longer matter
-                List<Point> big = pts.stream().filter(p -> p.tokens() >= 900_000).toList();
+                List<Point> big =
+                        pts.stream().filter(p -> p.tokens() >= 900_000).toList();
                 if (big.size() >= 2) {
                     double[] bx = big.stream().mapToDouble(Point::tokens).toArray();
-                    m.put("loglog_slope_from_1e6", round3(PerfSuite.logLogSlope(bx, big.stream().mapToDouble(Point::ms).toArray())));
-                    m.put("loglog_slope_cpu_from_1e6", round3(PerfSuite.logLogSlope(bx,
-                            big.stream().mapToDouble(Point::plotted).toArray())));
+                    m.put(
+                            "loglog_slope_from_1e6",
+                            round3(PerfSuite.logLogSlope(
+                                    bx, big.stream().mapToDouble(Point::ms).toArray())));
+                    m.put(
+                            "loglog_slope_cpu_from_1e6",
+                            round3(PerfSuite.logLogSlope(
+                                    bx, big.stream().mapToDouble(Point::plotted).toArray())));
                 }
-                m.put("peak_heap_bytes_per_token", pts.stream().map(p -> round3(p.peakBytesPerToken())).toList());
+                m.put(
+                        "peak_heap_bytes_per_token",
+                        pts.stream().map(p -> round3(p.peakBytesPerToken())).toList());
                 if (json) out.println(mapper.writeValueAsString(m));
                 else out.println(m);
                 out.flush();
@@ -127,8 +149,16 @@ final class PerfScaling {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
+    private static final Color[] COLORS = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0xe377c2),
+        new Color(0x7f7f7f)
+    };
 
     /** Two log-log panels: time per call vs tokens (with a slope-1 guide), peak heap bytes per token vs tokens. Written atomically. */
     static void write(Map<String, List<Point>> series, Path file) throws IOException {
@@ -169,15 +199,24 @@ final class PerfScaling {
             bmin = 1;
             bmax = 100;
         }
-        Panel left = new Panel(70, 50, 520, 400, decade(xmin, false), decade(xmax, true), decade(tmin, false), decade(tmax, true));
-        Panel right = new Panel(670, 50, 480, 400, decade(xmin, false), decade(xmax, true), decade(bmin, false), decade(bmax, true));
-        left.axes(g, "tokens per batch", "thread CPU ms per call (median)", "time vs batch size (log-log; dashed: slope 1)");
+        Panel left = new Panel(
+                70, 50, 520, 400, decade(xmin, false), decade(xmax, true), decade(tmin, false), decade(tmax, true));
+        Panel right = new Panel(
+                670, 50, 480, 400, decade(xmin, false), decade(xmax, true), decade(bmin, false), decade(bmax, true));
+        left.axes(
+                g,
+                "tokens per batch",
+                "thread CPU ms per call (median)",
+                "time vs batch size (log-log; dashed: slope 1)");
         right.axes(g, "tokens per batch", "peak heap bytes per token", "peak heap per token (batch included)");
         // slope-1 guide through the first point of the first series
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
         g.setColor(Color.GRAY);
         if (!series.isEmpty() && !series.values().iterator().next().isEmpty()) {
-            Point p0 = series.values().iterator().next().get(series.values().iterator().next().size() - 1);
+            Point p0 = series.values()
+                    .iterator()
+                    .next()
+                    .get(series.values().iterator().next().size() - 1);
             double x0 = left.x0;
             double x1 = left.x1;
             double y0 = p0.plotted() * x0 / p0.tokens();
@@ -195,13 +234,19 @@ final class PerfScaling {
                 int x = left.px(p.tokens());
                 int y = left.py(p.plotted());
                 g.fillOval(x - 4, y - 4, 8, 8);
-                if (i > 0) g.drawLine(left.px(l.get(i - 1).tokens()), left.py(l.get(i - 1).plotted()), x, y);
+                if (i > 0)
+                    g.drawLine(
+                            left.px(l.get(i - 1).tokens()), left.py(l.get(i - 1).plotted()), x, y);
                 if (p.peakBytesPerToken() > 0) {
                     int xr = right.px(p.tokens());
                     int yr = right.py(p.peakBytesPerToken());
                     g.fillOval(xr - 4, yr - 4, 8, 8);
                     if (i > 0 && l.get(i - 1).peakBytesPerToken() > 0) {
-                        g.drawLine(right.px(l.get(i - 1).tokens()), right.py(l.get(i - 1).peakBytesPerToken()), xr, yr);
+                        g.drawLine(
+                                right.px(l.get(i - 1).tokens()),
+                                right.py(l.get(i - 1).peakBytesPerToken()),
+                                xr,
+                                yr);
                     }
                 }
             }

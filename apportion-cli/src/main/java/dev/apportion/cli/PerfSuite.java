@@ -6,7 +6,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -64,27 +63,74 @@ final class PerfSuite {
             int trajectories = (int) Math.min(Integer.MAX_VALUE / tokensPerTrajectory / g * g, groups * g);
             SyntheticBatch.Spec s = SyntheticBatch.forEstimator(d, trajectories, tokensPerTrajectory, steps, seed);
             if (agents && !s.agents()) {
-                s = new SyntheticBatch.Spec(s.trajectories(), s.tokensPerTrajectory(), s.stepsPerTrajectory(), s.groupSize(),
-                        s.seed(), s.tokenSignals(), s.trajectorySignals(), s.spanSignals(), s.spanRewards(), s.states(),
-                        true, s.stepEndTokenRewards());
+                s = new SyntheticBatch.Spec(
+                        s.trajectories(),
+                        s.tokensPerTrajectory(),
+                        s.stepsPerTrajectory(),
+                        s.groupSize(),
+                        s.seed(),
+                        s.tokenSignals(),
+                        s.trajectorySignals(),
+                        s.spanSignals(),
+                        s.spanRewards(),
+                        s.states(),
+                        true,
+                        s.stepEndTokenRewards());
             }
             return s;
         }
     }
 
     /** Settings of one suite run. */
-    record Settings(int warmup, int runs, double budgetSeconds, long seed) {
-    }
+    record Settings(int warmup, int runs, double budgetSeconds, long seed) {}
 
     /** One measurement; {@code error} set (and the numbers NaN) when the estimator cannot run on the shape. */
-    record Result(String estimator, String shape, int tokens, int threads, double medianMs, double floorMs,
-                  double copyMs, double cpuMs, double floorCpuMs, double bytesPerToken, double peakBytesPerToken,
-                  int runs, String error, double minMs, double floorMinMs) {
-        Result(String estimator, String shape, int tokens, int threads, double medianMs, double floorMs,
-               double copyMs, double cpuMs, double floorCpuMs, double bytesPerToken, double peakBytesPerToken,
-               int runs, String error) {
-            this(estimator, shape, tokens, threads, medianMs, floorMs, copyMs, cpuMs, floorCpuMs, bytesPerToken,
-                    peakBytesPerToken, runs, error, Double.NaN, Double.NaN);
+    record Result(
+            String estimator,
+            String shape,
+            int tokens,
+            int threads,
+            double medianMs,
+            double floorMs,
+            double copyMs,
+            double cpuMs,
+            double floorCpuMs,
+            double bytesPerToken,
+            double peakBytesPerToken,
+            int runs,
+            String error,
+            double minMs,
+            double floorMinMs) {
+        Result(
+                String estimator,
+                String shape,
+                int tokens,
+                int threads,
+                double medianMs,
+                double floorMs,
+                double copyMs,
+                double cpuMs,
+                double floorCpuMs,
+                double bytesPerToken,
+                double peakBytesPerToken,
+                int runs,
+                String error) {
+            this(
+                    estimator,
+                    shape,
+                    tokens,
+                    threads,
+                    medianMs,
+                    floorMs,
+                    copyMs,
+                    cpuMs,
+                    floorCpuMs,
+                    bytesPerToken,
+                    peakBytesPerToken,
+                    runs,
+                    error,
+                    Double.NaN,
+                    Double.NaN);
         }
 
         double tokensPerSecond() {
@@ -163,16 +209,20 @@ final class PerfSuite {
     static synchronized void warmFloorKernel() {
         if (floorWarm) return;
         floorWarm = true;
-        SyntheticBatch.Spec spec = new SyntheticBatch.Spec(32, 512, 4, 8, 1, List.of(), List.of(), List.of(), false, false,
-                false, false);
+        SyntheticBatch.Spec spec =
+                new SyntheticBatch.Spec(32, 512, 4, 8, 1, List.of(), List.of(), List.of(), false, false, false, false);
         Rollouts batch = SyntheticBatch.build(spec);
         Floor.Stream spanF = new Floor.Stream("s", Floor.Level.SPAN, Floor.Type.F32);
-        Floor.Plan plan = new Floor.Plan(List.of(
-                Floor.backward("scan", List.of(Floor.token("a"), Floor.token("b"), Floor.MASK, Floor.ROLE),
-                        List.of(Floor.token("c"), Floor.token("d"))),
-                Floor.pass("sums", List.of(Floor.token("a"), Floor.MASK, Floor.OUTCOME), List.of(spanF)),
-                Floor.pass("scores", List.of(Floor.OUTCOME), List.of(Floor.SCORE)),
-                Floor.pass("broadcast", List.of(spanF, Floor.ROLE), List.of(Floor.ADVANTAGES))), true);
+        Floor.Plan plan = new Floor.Plan(
+                List.of(
+                        Floor.backward(
+                                "scan",
+                                List.of(Floor.token("a"), Floor.token("b"), Floor.MASK, Floor.ROLE),
+                                List.of(Floor.token("c"), Floor.token("d"))),
+                        Floor.pass("sums", List.of(Floor.token("a"), Floor.MASK, Floor.OUTCOME), List.of(spanF)),
+                        Floor.pass("scores", List.of(Floor.OUTCOME), List.of(Floor.SCORE)),
+                        Floor.pass("broadcast", List.of(spanF, Floor.ROLE), List.of(Floor.ADVANTAGES))),
+                true);
         Floor.Prepared f = Floor.prepare(plan, batch);
         for (int i = 0; i < 3000; i++) sink |= f.run(Execution.sequential());
     }
@@ -187,8 +237,14 @@ final class PerfSuite {
      *
      * @param peak whether to measure the peak heap (the caller reset the pools' peaks before building the batch)
      */
-    List<Result> time(Estimator est, Params params, Rollouts batch, String shape, List<Integer> threadCounts,
-                      long heapBaseline, boolean peak) {
+    List<Result> time(
+            Estimator est,
+            Params params,
+            Rollouts batch,
+            String shape,
+            List<Integer> threadCounts,
+            long heapBaseline,
+            boolean peak) {
         Descriptor d = est.descriptor();
         Floor.Plan plan = Floor.plan(d);
         Floor.Prepared floor = Floor.prepare(plan, batch);
@@ -234,10 +290,22 @@ final class PerfSuite {
                 f = Arrays.copyOf(f, n);
                 double peakBpt = Double.NaN;
                 if (peak) peakBpt = (peakHeap() - heapBaseline) / (double) tokens;
-                out.add(new Result(d.id(), shape, tokens, threads, PerfCommand.median(e), PerfCommand.median(f), copy,
+                out.add(new Result(
+                        d.id(),
+                        shape,
+                        tokens,
+                        threads,
+                        PerfCommand.median(e),
+                        PerfCommand.median(f),
+                        copy,
                         cpu ? PerfCommand.median(Arrays.copyOf(ec, n)) : Double.NaN,
-                        cpu ? PerfCommand.median(Arrays.copyOf(fc, n)) : Double.NaN, bpt, peakBpt, n, null,
-                        Arrays.stream(e).min().orElse(Double.NaN), Arrays.stream(f).min().orElse(Double.NaN)));
+                        cpu ? PerfCommand.median(Arrays.copyOf(fc, n)) : Double.NaN,
+                        bpt,
+                        peakBpt,
+                        n,
+                        null,
+                        Arrays.stream(e).min().orElse(Double.NaN),
+                        Arrays.stream(f).min().orElse(Double.NaN)));
             }
         }
         return out;
@@ -282,7 +350,8 @@ final class PerfSuite {
         System.gc();
         long used = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) used += p.getUsage().getUsed();
+            if (p.getType() == MemoryType.HEAP && p.isValid())
+                used += p.getUsage().getUsed();
         }
         return used;
     }
@@ -291,7 +360,8 @@ final class PerfSuite {
     static long peakHeap() {
         long peak = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.isValid()) peak += p.getPeakUsage().getUsed();
+            if (p.getType() == MemoryType.HEAP && p.isValid())
+                peak += p.getPeakUsage().getUsed();
         }
         return peak;
     }

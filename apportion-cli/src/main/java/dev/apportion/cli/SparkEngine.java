@@ -24,20 +24,25 @@ final class SparkEngine {
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
             "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+                    "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-            "--add-opens=java.base/sun.security.action=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+            "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+                    "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
             "-Djdk.reflect.useDirectMethodHandle=false", "-Dio.netty.tryReflectionSetAccessible=true");
 
-    private SparkEngine() {
-    }
+    private SparkEngine() {}
 
     /** The spark module's target directory: APPORTION_SPARK_HOME, else beside this jar's module. */
     static Path home(Map<String, String> env) {
         String h = env.get("APPORTION_SPARK_HOME");
         if (h != null && !h.isBlank()) return Path.of(h);
         try {
-            Path self = Path.of(SparkEngine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path self = Path.of(SparkEngine.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             // apportion-cli/target/apportion.jar or apportion-cli/target/classes
             Path root = self.getParent().getParent().getParent();
             return root.resolve("apportion-spark").resolve("target");
@@ -53,8 +58,8 @@ final class SparkEngine {
         Path jar = home.resolve("apportion-spark-job.jar");
         Path own = Files.isDirectory(classes.resolve("dev")) ? classes : jar;
         if (!Files.isRegularFile(cp) || !Files.exists(own)) {
-            throw new IllegalArgumentException("the Spark engine is not built (looked for " + cp + "); build it once with: "
-                    + "mvn -B -q -DskipTests package -pl apportion-spark -am");
+            throw new IllegalArgumentException("the Spark engine is not built (looked for " + cp
+                    + "); build it once with: " + "mvn -B -q -DskipTests package -pl apportion-spark -am");
         }
         return own + java.io.File.pathSeparator + Files.readString(cp).trim();
     }

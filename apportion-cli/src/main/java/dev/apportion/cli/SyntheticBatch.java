@@ -7,7 +7,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,8 +48,7 @@ public final class SyntheticBatch {
     /** Trajectories per group unless a spec says otherwise (a common GRPO rollout count). */
     public static final int DEFAULT_GROUP_SIZE = 8;
 
-    private SyntheticBatch() {
-    }
+    private SyntheticBatch() {}
 
     /**
      * What to build.
@@ -70,9 +68,19 @@ public final class SyntheticBatch {
      *     on the last token of each policy span, as multi-turn rollouts of verl carry it) rather than a small
      *     per-token penalty on every policy token
      */
-    public record Spec(int trajectories, int tokensPerTrajectory, int stepsPerTrajectory, int groupSize, long seed,
-                       List<String> tokenSignals, List<String> trajectorySignals, List<String> spanSignals,
-                       boolean spanRewards, boolean states, boolean agents, boolean stepEndTokenRewards) {
+    public record Spec(
+            int trajectories,
+            int tokensPerTrajectory,
+            int stepsPerTrajectory,
+            int groupSize,
+            long seed,
+            List<String> tokenSignals,
+            List<String> trajectorySignals,
+            List<String> spanSignals,
+            boolean spanRewards,
+            boolean states,
+            boolean agents,
+            boolean stepEndTokenRewards) {
         public Spec {
             tokenSignals = List.copyOf(tokenSignals);
             trajectorySignals = List.copyOf(trajectorySignals);
@@ -91,8 +99,9 @@ public final class SyntheticBatch {
             if (groupSize < 1) throw new IllegalArgumentException("group size must be >= 1, got " + groupSize);
             long tokens = (long) trajectories * tokensPerTrajectory;
             if (tokens > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException(trajectories + " trajectories x " + tokensPerTrajectory
-                        + " tokens = " + tokens + " tokens, more than a batch can hold (" + (Integer.MAX_VALUE - 8) + ")");
+                throw new IllegalArgumentException(
+                        trajectories + " trajectories x " + tokensPerTrajectory + " tokens = " + tokens
+                                + " tokens, more than a batch can hold (" + (Integer.MAX_VALUE - 8) + ")");
             }
         }
 
@@ -113,8 +122,14 @@ public final class SyntheticBatch {
 
         /** Short description for progress messages. */
         public String describe() {
-            return String.format(Locale.ROOT, "%d trajectories x %d tokens (%d tokens, %d step%s per trajectory, groups of %d)",
-                    trajectories, tokensPerTrajectory, tokens(), stepsPerTrajectory, stepsPerTrajectory == 1 ? "" : "s",
+            return String.format(
+                    Locale.ROOT,
+                    "%d trajectories x %d tokens (%d tokens, %d step%s per trajectory, groups of %d)",
+                    trajectories,
+                    tokensPerTrajectory,
+                    tokens(),
+                    stepsPerTrajectory,
+                    stepsPerTrajectory == 1 ? "" : "s",
                     groupSize);
         }
     }
@@ -122,7 +137,10 @@ public final class SyntheticBatch {
     /** True for estimators that credit steps, segments, turns or agents, or read span-level signals. */
     public static boolean stepLevel(Descriptor d) {
         Granularity g = d.granularity();
-        if (g == Granularity.STEP || g == Granularity.TURN || g == Granularity.SEGMENT || g == Granularity.MULTI_AGENT) {
+        if (g == Granularity.STEP
+                || g == Granularity.TURN
+                || g == Granularity.SEGMENT
+                || g == Granularity.MULTI_AGENT) {
             return true;
         }
         for (SignalRequirement r : d.requires()) if (r.level() == SignalLevel.SPAN) return true;
@@ -160,16 +178,34 @@ public final class SyntheticBatch {
                 case SPAN:
                 default:
                     switch (r.name()) {
-                        case "reward": spanRewards = true; break;
-                        case "state": states = true; break;
-                        case "agent": agents = true; break;
-                        default: span.add(r.name()); break;
+                        case "reward":
+                            spanRewards = true;
+                            break;
+                        case "state":
+                            states = true;
+                            break;
+                        case "agent":
+                            agents = true;
+                            break;
+                        default:
+                            span.add(r.name());
+                            break;
                     }
                     break;
             }
         }
-        return new Spec(trajectories, tokensPerTrajectory, steps > 0 ? steps : defaultSteps(d), DEFAULT_GROUP_SIZE, seed,
-                new ArrayList<>(token), new ArrayList<>(traj), new ArrayList<>(span), spanRewards, states, agents,
+        return new Spec(
+                trajectories,
+                tokensPerTrajectory,
+                steps > 0 ? steps : defaultSteps(d),
+                DEFAULT_GROUP_SIZE,
+                seed,
+                new ArrayList<>(token),
+                new ArrayList<>(traj),
+                new ArrayList<>(span),
+                spanRewards,
+                states,
+                agents,
                 stepLevel(d));
     }
 
@@ -186,12 +222,22 @@ public final class SyntheticBatch {
      *     coalition of the agents (for Shapley-value credit)
      * @param outcomeComponents named outcome components each trajectory carries besides the outcome, in [0, 1]
      */
-    public record Extras(List<String> agentNames, Set<String> wholeNumberSignals, boolean treeStates, boolean tokenText,
-                         boolean coalitions, List<String> outcomeComponents) {
-        public static final Extras NONE = new Extras(List.of("agent0", "agent1"), Set.of(), false, false, false, List.of());
+    public record Extras(
+            List<String> agentNames,
+            Set<String> wholeNumberSignals,
+            boolean treeStates,
+            boolean tokenText,
+            boolean coalitions,
+            List<String> outcomeComponents) {
+        public static final Extras NONE =
+                new Extras(List.of("agent0", "agent1"), Set.of(), false, false, false, List.of());
 
-        public Extras(List<String> agentNames, Set<String> wholeNumberSignals, boolean treeStates, boolean tokenText,
-                      boolean coalitions) {
+        public Extras(
+                List<String> agentNames,
+                Set<String> wholeNumberSignals,
+                boolean treeStates,
+                boolean tokenText,
+                boolean coalitions) {
             this(agentNames, wholeNumberSignals, treeStates, tokenText, coalitions, List.of());
         }
 
@@ -205,12 +251,14 @@ public final class SyntheticBatch {
     /** The extras {@code d} needs: per-estimator knowledge of signal formats the descriptor cannot state. */
     public static Extras extrasFor(Descriptor d) {
         boolean text = false;
-        for (SignalRequirement r : d.requires()) if (r.level() == SignalLevel.TOKEN && r.name().equals("text")) text = true;
+        for (SignalRequirement r : d.requires())
+            if (r.level() == SignalLevel.TOKEN && r.name().equals("text")) text = true;
         return switch (d.id()) {
             case "f_grpo" -> new Extras(List.of("gen", "rank"), Set.of(), false, text, false, List.of("gen", "rank"));
             case "r3l" -> new Extras(Extras.NONE.agentNames(), Set.of("retry_step"), false, text, false);
             case "spo_tree" -> new Extras(Extras.NONE.agentNames(), Set.of(), true, text, false);
-            case "agent_shapley", "agent_shapley_ig" -> new Extras(Extras.NONE.agentNames(), Set.of(), false, text, true);
+            case "agent_shapley", "agent_shapley_ig" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, true);
             default -> text ? new Extras(Extras.NONE.agentNames(), Set.of(), false, true, false) : Extras.NONE;
         };
     }
@@ -224,7 +272,7 @@ public final class SyntheticBatch {
 
     /** Builds the batch. */
     public static Rollouts build(Spec spec) {
-        return build(spec, (done, total) -> { });
+        return build(spec, (done, total) -> {});
     }
 
     /**
@@ -272,7 +320,8 @@ public final class SyntheticBatch {
                 for (int mask = 1; mask < (1 << na) - 1; mask++) {
                     StringBuilder c = new StringBuilder("coalition:");
                     for (int a = 0; a < na; a++) {
-                        if ((mask & (1 << a)) != 0) c.append(c.length() > 10 ? "+" : "").append(names.get(a));
+                        if ((mask & (1 << a)) != 0)
+                            c.append(c.length() > 10 ? "+" : "").append(names.get(a));
                     }
                     b.signal(c.toString(), r.nextDouble());
                 }

@@ -3,7 +3,6 @@ package dev.apportion.cli;
 import dev.apportion.io.BuildInfo;
 import picocli.CommandLine.IVersionProvider;
 
-
 /**
  * The version of this build and the git commit it was built from, for picocli's
  * {@code --version}: a view of {@link BuildInfo}, the project's one build-info source.
@@ -33,7 +32,9 @@ public final class VersionInfo implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {"apportion " + describe(), "Java " + System.getProperty("java.version")
-                + " (" + System.getProperty("java.vm.name") + ")"};
+        return new String[] {
+            "apportion " + describe(),
+            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+        };
     }
 }

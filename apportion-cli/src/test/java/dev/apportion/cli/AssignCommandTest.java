@@ -1,21 +1,19 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AssignCommandTest {
     /** Two groups; group g1: outcomes 1 and 0 (mean 0.5); group g2: a single trajectory. */
@@ -66,11 +64,25 @@ class AssignCommandTest {
     void presetAliasAndParamsApply() throws IOException {
         Path in = write("in.jsonl", ROLLOUTS);
         Path out = dir.resolve("credit.jsonl");
-        Cli.Result r = Cli.run("assign", "--estimator", "tm", "--preset", "double", in.toString(), "-o", out.toString());
+        Cli.Result r =
+                Cli.run("assign", "--estimator", "tm", "--preset", "double", in.toString(), "-o", out.toString());
         assertEquals(0, r.code(), r::toString);
         assertArrayEquals(new float[] {0, 0, 1, 1, 1}, advantages(readLines(out).get(0)));
-        r = Cli.run("assign", "--estimator", "test_mean", "--preset", "double", "--param", "scale=3", "--param", "center=false",
-                "--threads", "2", in.toString(), "-o", out.toString());
+        r = Cli.run(
+                "assign",
+                "--estimator",
+                "test_mean",
+                "--preset",
+                "double",
+                "--param",
+                "scale=3",
+                "--param",
+                "center=false",
+                "--threads",
+                "2",
+                in.toString(),
+                "-o",
+                out.toString());
         assertEquals(0, r.code(), r::toString);
         assertArrayEquals(new float[] {0, 0, 3, 3, 3}, advantages(readLines(out).get(0)));
         assertArrayEquals(new float[] {9, 9}, advantages(readLines(out).get(2)));
@@ -79,7 +91,8 @@ class AssignCommandTest {
     @Test
     void badJsonNamesFileAndLine() throws IOException {
         String[] lines = ROLLOUTS.split("\n");
-        Path in = write("bad.jsonl", lines[0] + "\n{\"group\": \"g1\", \"id\": \"b\", \"outcome\": 0,, }\n" + lines[2] + "\n");
+        Path in = write(
+                "bad.jsonl", lines[0] + "\n{\"group\": \"g1\", \"id\": \"b\", \"outcome\": 0,, }\n" + lines[2] + "\n");
         Path out = dir.resolve("credit.jsonl");
         Cli.Result r = Cli.run("assign", "--estimator", "test_mean", in.toString(), "-o", out.toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
@@ -91,10 +104,20 @@ class AssignCommandTest {
     @Test
     void badFieldValueNamesFileLineFieldAndValue() throws IOException {
         Path in = write("bad.jsonl", ROLLOUTS.replace("\"outcome\": 3", "\"outcome\": \"three\""));
-        Cli.Result r = Cli.run("assign", "--estimator", "test_mean", in.toString(), "-o", dir.resolve("o.jsonl").toString());
+        Cli.Result r = Cli.run(
+                "assign",
+                "--estimator",
+                "test_mean",
+                in.toString(),
+                "-o",
+                dir.resolve("o.jsonl").toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
         assertEquals(1, r.errLines().length, r::toString);
-        assertTrue(r.err().contains(in + ":3") && r.err().contains("outcome") && r.err().contains("three"), r::toString);
+        assertTrue(
+                r.err().contains(in + ":3")
+                        && r.err().contains("outcome")
+                        && r.err().contains("three"),
+                r::toString);
     }
 
     @Test
@@ -109,8 +132,14 @@ class AssignCommandTest {
             {"--estimator", "test_mean", "--param", "scale"},
             {"--estimator", "test_mean", "--threads", "0"},
         };
-        String[] expect = {"did you mean 'test_mean'", "no preset 'verl'", "no parameter 'gamma'", "must be >= 0",
-            "KEY=VALUE", "--threads must be >= 1"};
+        String[] expect = {
+            "did you mean 'test_mean'",
+            "no preset 'verl'",
+            "no parameter 'gamma'",
+            "must be >= 0",
+            "KEY=VALUE",
+            "--threads must be >= 1"
+        };
         for (int k = 0; k < cases.length; k++) {
             List<String> args = new ArrayList<>(List.of("assign"));
             args.addAll(List.of(cases[k]));
@@ -119,7 +148,9 @@ class AssignCommandTest {
             assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
             assertEquals(1, r.errLines().length, r::toString);
             assertTrue(r.err().contains(expect[k]), () -> "expected '" + String.join(" ", args) + "' to say: " + r);
-            assertFalse(r.err().contains("does-not-exist"), "estimator problems are reported before the input is read: " + r);
+            assertFalse(
+                    r.err().contains("does-not-exist"),
+                    "estimator problems are reported before the input is read: " + r);
         }
         assertFalse(Files.exists(out));
     }
@@ -130,7 +161,10 @@ class AssignCommandTest {
         Path out = dir.resolve("credit.jsonl");
         Cli.Result r = Cli.run("assign", "--estimator", "test_value", in.toString(), "-o", out.toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
-        assertTrue(r.err().contains("error: " + in + ": ") && r.err().contains("test_value") && r.err().contains("'value'"),
+        assertTrue(
+                r.err().contains("error: " + in + ": ")
+                        && r.err().contains("test_value")
+                        && r.err().contains("'value'"),
                 r::toString);
         assertFalse(r.err().contains("\tat "), r::toString);
         assertFalse(Files.exists(out), "a failed assign leaves no output file");
@@ -158,7 +192,13 @@ class AssignCommandTest {
         assertTrue(r.err().contains("does not exist") && r.err().contains("no/such/dir"), r::toString);
 
         Path missing = dir.resolve("missing.jsonl");
-        r = Cli.run("assign", "--estimator", "test_mean", missing.toString(), "-o", dir.resolve("c.jsonl").toString());
+        r = Cli.run(
+                "assign",
+                "--estimator",
+                "test_mean",
+                missing.toString(),
+                "-o",
+                dir.resolve("c.jsonl").toString());
         assertEquals(ExitCodes.BAD_INPUT, r.code(), r::toString);
         assertEquals("error: no such file or directory: " + missing, r.err().strip());
 

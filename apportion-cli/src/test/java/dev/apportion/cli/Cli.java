@@ -1,15 +1,13 @@
 package dev.apportion.cli;
 
 import dev.apportion.core.credit.EstimatorRegistry;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 
 /** Runs the command line in-process with captured stdout and stderr. */
 final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     /** Exit code and output of one run. */
     record Result(int code, String out, String err) {

@@ -1,16 +1,15 @@
 package dev.apportion.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConformanceCommandTest {
     @TempDir
@@ -36,8 +35,12 @@ class ConformanceCommandTest {
         assertTrue(fails.get(0).startsWith("FAIL tiny/wrong (" + file + ":3): "), r::toString);
         assertTrue(fails.get(0).contains("0.75") && fails.get(0).contains("0.5"), "names the worst mismatch: " + r);
         List<String> skips = lines.stream().filter(l -> l.startsWith("SKIP ")).toList();
-        assertEquals(List.of("SKIP not_here: 2 cases (estimator 'not_here' is not registered)",
-                "SKIP test_mean: 1 case (estimator 'test_mean' has no preset 'verl' (presets: double))"), skips, r::toString);
+        assertEquals(
+                List.of(
+                        "SKIP not_here: 2 cases (estimator 'not_here' is not registered)",
+                        "SKIP test_mean: 1 case (estimator 'test_mean' has no preset 'verl' (presets: double))"),
+                skips,
+                r::toString);
         assertEquals(fails.size() + skips.size() + 1, lines.size(), r::toString);
     }
 

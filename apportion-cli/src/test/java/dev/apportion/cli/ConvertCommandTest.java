@@ -1,23 +1,22 @@
 package dev.apportion.cli;
 
-import dev.apportion.io.CreditParquet;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.io.CreditParquet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** convert, assign on Parquet, and the Spark engine's "not built" message. */
 class ConvertCommandTest {
-    private static final String ROLLOUTS = "{\"group\":\"p\",\"id\":\"a\",\"outcome\":1,\"spans\":[{\"role\":\"context\",\"tokens\":1},{\"role\":\"policy\",\"tokens\":2}]}\n"
-            + "{\"group\":\"p\",\"id\":\"b\",\"outcome\":0,\"tokens\":2}\n";
+    private static final String ROLLOUTS =
+            "{\"group\":\"p\",\"id\":\"a\",\"outcome\":1,\"spans\":[{\"role\":\"context\",\"tokens\":1},{\"role\":\"policy\",\"tokens\":2}]}\n"
+                    + "{\"group\":\"p\",\"id\":\"b\",\"outcome\":0,\"tokens\":2}\n";
 
     @Test
     void convertsBothWaysAndAssignReadsAndWritesParquet(@TempDir Path dir) throws IOException {
@@ -29,20 +28,25 @@ class ConvertCommandTest {
         assertTrue(r.err().startsWith("convert: " + in + " -> " + pq + ": 2 trajectories, 5 tokens"), r.err());
         Path back = dir.resolve("back.jsonl");
         assertEquals(0, Cli.run("convert", pq.toString(), back.toString()).code());
-        assertEquals(List.of(
-                "{\"format\":1,\"group\":\"p\",\"id\":\"a\",\"outcome\":1.0,\"spans\":[{\"role\":\"context\",\"tokens\":1},{\"role\":\"policy\",\"tokens\":2}]}",
-                "{\"format\":1,\"group\":\"p\",\"id\":\"b\",\"outcome\":0.0,\"spans\":[{\"role\":\"policy\",\"tokens\":2}]}"),
+        assertEquals(
+                List.of(
+                        "{\"format\":1,\"group\":\"p\",\"id\":\"a\",\"outcome\":1.0,\"spans\":[{\"role\":\"context\",\"tokens\":1},{\"role\":\"policy\",\"tokens\":2}]}",
+                        "{\"format\":1,\"group\":\"p\",\"id\":\"b\",\"outcome\":0.0,\"spans\":[{\"role\":\"policy\",\"tokens\":2}]}"),
                 Files.readAllLines(back));
 
         Path jsonCredit = dir.resolve("c.jsonl");
         Path pqCredit = dir.resolve("c.parquet");
-        assertEquals(0, Cli.run("assign", "--estimator", "test_mean", in.toString(), "-o", jsonCredit.toString()).code());
+        assertEquals(
+                0,
+                Cli.run("assign", "--estimator", "test_mean", in.toString(), "-o", jsonCredit.toString())
+                        .code());
         r = Cli.run("assign", "--estimator", "test_mean", pq.toString(), "-o", pqCredit.toString());
         assertEquals(0, r.code(), r.toString());
         CreditParquet.Table t = CreditParquet.read(pqCredit);
         assertEquals("test_mean", t.metadata().get("apportion.estimator"));
         assertEquals(pq.toString(), t.metadata().get("apportion.input"));
-        String[] lines = Files.readAllLines(jsonCredit).stream().filter(l -> !l.contains("\"kind\":\"provenance\""))
+        String[] lines = Files.readAllLines(jsonCredit).stream()
+                .filter(l -> !l.contains("\"kind\":\"provenance\""))
                 .toArray(String[]::new);
         assertEquals(2, lines.length);
         assertEquals("{\"center\":true,\"scale\":1.0}", t.metadata().get("apportion.params"));
@@ -68,14 +72,25 @@ class ConvertCommandTest {
 
     @Test
     void sparkEngineNotBuiltIsOneLine(@TempDir Path dir) {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> SparkEngine.classPath(dir));
-        assertEquals("the Spark engine is not built (looked for " + dir.resolve("classpath.txt") + "); build it once with: "
-                + "mvn -B -q -DskipTests package -pl apportion-spark -am", e.getMessage());
-        Cli.Result r = Cli.run("assign", "--engine", "spark", "--estimator", "test_mean", dir.resolve("x.jsonl").toString(), "-o",
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> SparkEngine.classPath(dir));
+        assertEquals(
+                "the Spark engine is not built (looked for " + dir.resolve("classpath.txt") + "); build it once with: "
+                        + "mvn -B -q -DskipTests package -pl apportion-spark -am",
+                e.getMessage());
+        Cli.Result r = Cli.run(
+                "assign",
+                "--engine",
+                "spark",
+                "--estimator",
+                "test_mean",
+                dir.resolve("x.jsonl").toString(),
+                "-o",
                 dir.resolve("o").toString());
         assertEquals(2, r.code(), r.toString());
-        assertEquals("error: --engine spark reads Parquet; convert first: apportion convert " + dir.resolve("x.jsonl") + " IN.parquet",
+        assertEquals(
+                "error: --engine spark reads Parquet; convert first: apportion convert " + dir.resolve("x.jsonl")
+                        + " IN.parquet",
                 r.err().strip());
     }
 }

@@ -1,14 +1,13 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class EstimatorsCommandTest {
     @Test
@@ -16,8 +15,12 @@ class EstimatorsCommandTest {
         Cli.Result r = Cli.run("estimators");
         assertEquals(0, r.code(), r::toString);
         List<String> lines = r.out().lines().toList();
-        assertTrue(lines.get(0).matches("ID +ALIASES +GRANULARITY +METHODOLOGY +FIDELITY +REQUIRES +PRESETS"), r::toString);
-        assertTrue(lines.get(1).matches("test_mean +tm +trajectory +monte_carlo +paper +trajectory:reward +double"), r::toString);
+        assertTrue(
+                lines.get(0).matches("ID +ALIASES +GRANULARITY +METHODOLOGY +FIDELITY +REQUIRES +PRESETS"),
+                r::toString);
+        assertTrue(
+                lines.get(1).matches("test_mean +tm +trajectory +monte_carlo +paper +trajectory:reward +double"),
+                r::toString);
         assertEquals("    parameters: scale=1 center=true", lines.get(2));
         assertTrue(r.out().contains("test_steps") && r.out().contains("span:state,token:old_logprob"), r::toString);
         assertTrue(lines.contains("    parameters: none"), r::toString);

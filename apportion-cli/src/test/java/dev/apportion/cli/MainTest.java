@@ -1,11 +1,11 @@
 package dev.apportion.cli;
 
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
     @Test
@@ -29,7 +29,13 @@ class MainTest {
             if (name.equals("help")) continue;
             Cli.Result r = Cli.run(name, "--help");
             assertEquals(0, r.code(), () -> name + ": " + r);
-            assertTrue(r.out().startsWith(cl.getSubcommands().get(name).getCommandSpec().usageMessage().header()[0]),
+            assertTrue(
+                    r.out()
+                            .startsWith(cl.getSubcommands()
+                                    .get(name)
+                                    .getCommandSpec()
+                                    .usageMessage()
+                                    .header()[0]),
                     () -> name + ": " + r);
             assertTrue(r.out().contains("Usage: apportion " + name), () -> name + ": " + r);
             Cli.Result viaHelp = Cli.run("help", name);
@@ -67,7 +73,9 @@ class MainTest {
         assertEquals(ExitCodes.BAD_INPUT, quiet.code());
         assertEquals(1, quiet.errLines().length, quiet::toString);
         assertTrue(quiet.err().startsWith("error: unknown estimator 'nope'"), quiet::toString);
-        for (String[] args : new String[][] {{"--verbose", "perf", "--estimator", "nope"}, {"perf", "--estimator", "nope", "--verbose"}}) {
+        for (String[] args : new String[][] {
+            {"--verbose", "perf", "--estimator", "nope"}, {"perf", "--estimator", "nope", "--verbose"}
+        }) {
             Cli.Result loud = Cli.run(args);
             assertEquals(ExitCodes.BAD_INPUT, loud.code());
             assertTrue(loud.errLines().length > 2, loud::toString);
@@ -79,9 +87,13 @@ class MainTest {
     void errorsMapToExitCodesAndOneLine() {
         assertEquals(ExitCodes.BAD_INPUT, Errors.exitCode(new IllegalArgumentException("x")));
         assertEquals(ExitCodes.BAD_INPUT, Errors.exitCode(new java.io.IOException("x")));
-        assertEquals(ExitCodes.BAD_INPUT, Errors.exitCode(new dev.apportion.io.InputException("f.jsonl", 3, "outcome", "bad")));
+        assertEquals(
+                ExitCodes.BAD_INPUT,
+                Errors.exitCode(new dev.apportion.io.InputException("f.jsonl", 3, "outcome", "bad")));
         assertEquals(ExitCodes.INTERNAL_ERROR, Errors.exitCode(new IllegalStateException("x")));
-        assertEquals("no such file or directory: a/b.jsonl", Errors.message(new java.nio.file.NoSuchFileException("a/b.jsonl")));
+        assertEquals(
+                "no such file or directory: a/b.jsonl",
+                Errors.message(new java.nio.file.NoSuchFileException("a/b.jsonl")));
         assertEquals("a b c", Errors.oneLine(" a\n  b\r\nc\n"));
         assertEquals("java.lang.NullPointerException", Errors.message(new NullPointerException()));
     }

@@ -1,12 +1,12 @@
 package dev.apportion.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +17,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code perf --all}, {@code --markdown-from}, {@code --floors} and {@code --scaling}, and the
@@ -27,8 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * assertions: only keys, shapes and estimator lists).
  */
 class PerfAllTest {
-    static final List<String> KEYS = List.of("estimator", "shape", "tokens", "median_ms", "tokens_per_second", "ratio_to_copy",
-            "floor_ms", "ratio_to_floor", "threads", "bytes_per_token");
+    static final List<String> KEYS = List.of(
+            "estimator",
+            "shape",
+            "tokens",
+            "median_ms",
+            "tokens_per_second",
+            "ratio_to_copy",
+            "floor_ms",
+            "ratio_to_floor",
+            "threads",
+            "bytes_per_token");
     private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9_]+)` \\|");
 
     @TempDir
@@ -36,7 +44,8 @@ class PerfAllTest {
 
     @Test
     void allPrintsOneLinePerEstimatorShapeAndThreadCount() throws IOException {
-        Cli.Result r = Cli.run("perf", "--all", "--tokens", "20000", "--runs", "1", "--warmup", "0", "--threads", "1,2", "--json");
+        Cli.Result r = Cli.run(
+                "perf", "--all", "--tokens", "20000", "--runs", "1", "--warmup", "0", "--threads", "1,2", "--json");
         assertEquals(0, r.code(), r::toString);
         String[] lines = r.out().strip().split("\\R");
         int estimators = TestEstimators.registry().all().size();
@@ -47,23 +56,30 @@ class PerfAllTest {
             shapes.merge(j.get("shape").asText(), 1, Integer::sum);
             if (j.has("error")) continue;
             for (String k : KEYS) assertTrue(j.has(k), () -> "missing " + k + ": " + l);
-            assertEquals(j.get("floor_ms").asDouble() / j.get("median_ms").asDouble(), j.get("ratio_to_floor").asDouble(),
-                    2e-3 * j.get("ratio_to_floor").asDouble(), l);
+            assertEquals(
+                    j.get("floor_ms").asDouble() / j.get("median_ms").asDouble(),
+                    j.get("ratio_to_floor").asDouble(),
+                    2e-3 * j.get("ratio_to_floor").asDouble(),
+                    l);
             assertTrue(j.get("bytes_per_token").asDouble() >= 4, l); // every plan writes at least one float per token
         }
-        assertEquals(Map.of("single", estimators * 2, "multiturn", estimators * 2, "multiagent", estimators * 2), shapes);
+        assertEquals(
+                Map.of("single", estimators * 2, "multiturn", estimators * 2, "multiagent", estimators * 2), shapes);
         assertTrue(r.err().contains("perf: [1/" + estimators * 3 + "]"), "progress on stderr: " + r.err());
     }
 
     @Test
     void markdownFromJsonLinesNamesEveryEstimatorAndTheMachine() throws IOException {
         Path f = dir.resolve("all.jsonl");
-        Files.writeString(f, String.join("\n",
-                "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":2.0,\"floor_ms\":1.0,\"ratio_to_floor\":0.5,"
-                        + "\"threads\":1,\"bytes_per_token\":4.0,\"ratio_to_floor_cpu\":0.25}",
-                "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":1.5,\"floor_ms\":1.0,\"ratio_to_floor\":0.667,"
-                        + "\"threads\":2,\"bytes_per_token\":4.0}",
-                "{\"estimator\":\"b\",\"shape\":\"single\",\"tokens\":100,\"threads\":1,\"error\":\"needs x | y\"}"));
+        Files.writeString(
+                f,
+                String.join(
+                        "\n",
+                        "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":2.0,\"floor_ms\":1.0,\"ratio_to_floor\":0.5,"
+                                + "\"threads\":1,\"bytes_per_token\":4.0,\"ratio_to_floor_cpu\":0.25}",
+                        "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":1.5,\"floor_ms\":1.0,\"ratio_to_floor\":0.667,"
+                                + "\"threads\":2,\"bytes_per_token\":4.0}",
+                        "{\"estimator\":\"b\",\"shape\":\"single\",\"tokens\":100,\"threads\":1,\"error\":\"needs x | y\"}"));
         Cli.Result r = Cli.run("perf", "--markdown-from", f.toString(), "--machine", "test box");
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("| `a` | 2.00 (1.00, ×0.50) cpu ×0.25 | single 1.50 (×0.67) | 4.0 |"), r.out());
@@ -78,8 +94,22 @@ class PerfAllTest {
     @Test
     void scalingPrintsSlopesAndWritesAPlot() throws IOException {
         Path png = dir.resolve("scaling.png");
-        Cli.Result r = Cli.run("perf", "--scaling", "--estimators", "tm,test_steps", "--min-tokens", "1e3", "--max-tokens", "1e4",
-                "--runs", "1", "--warmup", "0", "--json", "--plot", png.toString());
+        Cli.Result r = Cli.run(
+                "perf",
+                "--scaling",
+                "--estimators",
+                "tm,test_steps",
+                "--min-tokens",
+                "1e3",
+                "--max-tokens",
+                "1e4",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--json",
+                "--plot",
+                png.toString());
         assertEquals(0, r.code(), r::toString);
         int slopes = 0;
         for (String l : r.out().strip().split("\\R")) {
@@ -111,15 +141,19 @@ class PerfAllTest {
 
     static TreeSet<String> timedIds() {
         TreeSet<String> ids = new TreeSet<>();
-        for (Estimator e : PerfModes.timed(EstimatorRegistry.global(), null)) ids.add(e.descriptor().id());
+        for (Estimator e : PerfModes.timed(EstimatorRegistry.global(), null))
+            ids.add(e.descriptor().id());
         return ids;
     }
 
     @Test
     void readmePerformanceTableCoversEveryRegisteredEstimator() throws IOException {
         List<String> ids = tableIds(ReadmeTest.readme(), "<!-- perf-table:begin -->", "<!-- perf-table:end -->");
-        assertEquals(timedIds(), new TreeSet<>(ids), "README performance table vs registry (regenerate with "
-                + "'apportion perf --all --json > all.jsonl; apportion perf --markdown-from all.jsonl')");
+        assertEquals(
+                timedIds(),
+                new TreeSet<>(ids),
+                "README performance table vs registry (regenerate with "
+                        + "'apportion perf --all --json > all.jsonl; apportion perf --markdown-from all.jsonl')");
         assertEquals(ids.size(), new TreeSet<>(ids).size(), "one row per estimator");
     }
 
@@ -129,8 +163,11 @@ class PerfAllTest {
         String begin = "<!-- floors:begin -->";
         String end = "<!-- floors:end -->";
         assertEquals(timedIds(), new TreeSet<>(tableIds(doc, begin, end)));
-        String table = doc.substring(doc.indexOf(begin) + begin.length(), doc.indexOf(end)).strip();
-        assertEquals(PerfModes.floorsMarkdown(EstimatorRegistry.global()).strip(), table,
+        String table = doc.substring(doc.indexOf(begin) + begin.length(), doc.indexOf(end))
+                .strip();
+        assertEquals(
+                PerfModes.floorsMarkdown(EstimatorRegistry.global()).strip(),
+                table,
                 "docs/performance.md is stale: regenerate the table with 'apportion perf --floors'");
     }
 }

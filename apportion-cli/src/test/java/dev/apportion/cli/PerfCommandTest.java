@@ -1,24 +1,43 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 class PerfCommandTest {
-    private static final List<String> KEYS = List.of("estimator", "tokens", "trajectories", "threads", "seconds",
-            "tokens_per_second", "copy_tokens_per_second", "ratio_to_copy");
+    private static final List<String> KEYS = List.of(
+            "estimator",
+            "tokens",
+            "trajectories",
+            "threads",
+            "seconds",
+            "tokens_per_second",
+            "copy_tokens_per_second",
+            "ratio_to_copy");
 
     @Test
     void jsonHasTheDocumentedKeys() throws IOException {
-        Cli.Result r = Cli.run("perf", "--estimator", "tm", "--preset", "double", "--trajectories", "8",
-                "--tokens-per-trajectory", "50", "--runs", "3", "--warmup", "1", "--json");
+        Cli.Result r = Cli.run(
+                "perf",
+                "--estimator",
+                "tm",
+                "--preset",
+                "double",
+                "--trajectories",
+                "8",
+                "--tokens-per-trajectory",
+                "50",
+                "--runs",
+                "3",
+                "--warmup",
+                "1",
+                "--json");
         assertEquals(0, r.code(), r::toString);
         JsonNode j = new ObjectMapper().readTree(r.out());
         for (String k : KEYS) assertTrue(j.has(k), () -> "missing key " + k + ": " + r.out());
@@ -29,7 +48,8 @@ class PerfCommandTest {
         assertEquals(1, j.get("groups").asInt());
         assertEquals(1, j.get("threads").asInt());
         assertTrue(j.get("seconds").asDouble() > 0);
-        double ratio = j.get("tokens_per_second").asDouble() / j.get("copy_tokens_per_second").asDouble();
+        double ratio = j.get("tokens_per_second").asDouble()
+                / j.get("copy_tokens_per_second").asDouble();
         assertEquals(ratio, j.get("ratio_to_copy").asDouble(), 1e-9 * ratio);
         assertFalse(j.has("step_rows"), "trajectory-level estimators have no step rows");
         assertEquals(3, j.get("seconds_runs").size());
@@ -40,23 +60,55 @@ class PerfCommandTest {
 
     @Test
     void stepLevelEstimatorsReportStepRows() throws IOException {
-        Cli.Result r = Cli.run("perf", "--estimator", "test_steps", "--trajectories", "16", "--tokens-per-trajectory", "60",
-                "--steps-per-trajectory", "3", "--threads", "2", "--runs", "1", "--warmup", "0", "--json");
+        Cli.Result r = Cli.run(
+                "perf",
+                "--estimator",
+                "test_steps",
+                "--trajectories",
+                "16",
+                "--tokens-per-trajectory",
+                "60",
+                "--steps-per-trajectory",
+                "3",
+                "--threads",
+                "2",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--json");
         assertEquals(0, r.code(), r::toString);
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(48, j.get("step_rows").asInt());
         assertEquals(2, j.get("threads").asInt());
         assertEquals(2, j.get("groups").asInt());
-        assertEquals(j.get("step_rows").asDouble() / j.get("seconds").asDouble(), j.get("step_rows_per_second").asDouble(), 1e-6);
+        assertEquals(
+                j.get("step_rows").asDouble() / j.get("seconds").asDouble(),
+                j.get("step_rows_per_second").asDouble(),
+                1e-6);
         assertTrue(r.err().contains("span:state") && r.err().contains("token:old_logprob"), r.err());
     }
 
     @Test
     void textOutputNamesThroughputAndRatio() {
-        Cli.Result r = Cli.run("perf", "--estimator", "test_value", "--trajectories", "8", "--tokens-per-trajectory", "50",
-                "--runs", "1", "--warmup", "0");
+        Cli.Result r = Cli.run(
+                "perf",
+                "--estimator",
+                "test_value",
+                "--trajectories",
+                "8",
+                "--tokens-per-trajectory",
+                "50",
+                "--runs",
+                "1",
+                "--warmup",
+                "0");
         assertEquals(0, r.code(), r::toString);
-        assertTrue(r.out().contains("tokens/s") && r.out().contains("of copy speed") && r.out().contains("400 tokens"), r::toString);
+        assertTrue(
+                r.out().contains("tokens/s")
+                        && r.out().contains("of copy speed")
+                        && r.out().contains("400 tokens"),
+                r::toString);
     }
 
     @Test

@@ -1,13 +1,16 @@
 package dev.apportion.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Keeps README.md true: its estimator table, its quick start, its test command. */
 class ReadmeTest {
@@ -87,10 +86,12 @@ class ReadmeTest {
             if (row == null) continue;
             Descriptor d = e.descriptor();
             if (!row.get(1).equals(d.granularity().wireName())) {
-                problems.add(e.id() + ": README says granularity '" + row.get(1) + "', the descriptor '" + d.granularity().wireName() + "'");
+                problems.add(e.id() + ": README says granularity '" + row.get(1) + "', the descriptor '"
+                        + d.granularity().wireName() + "'");
             }
             if (!row.get(2).equals(d.fidelity().wireName())) {
-                problems.add(e.id() + ": README says fidelity '" + row.get(2) + "', the descriptor '" + d.fidelity().wireName() + "'");
+                problems.add(e.id() + ": README says fidelity '" + row.get(2) + "', the descriptor '"
+                        + d.fidelity().wireName() + "'");
             }
         }
         if (!problems.isEmpty()) {
@@ -145,7 +146,11 @@ class ReadmeTest {
                 JsonNode adv = m.readTree(lines.get(i + 1)).get("advantages");
                 for (int t = 0; t < adv.size(); t++) {
                     double expected = mask[i][t] == 1 ? want[i] : 0;
-                    assertEquals(expected, adv.get(t).asDouble(), 1e-3, "README quick start, trajectory " + i + " token " + t);
+                    assertEquals(
+                            expected,
+                            adv.get(t).asDouble(),
+                            1e-3,
+                            "README quick start, trajectory " + i + " token " + t);
                 }
             }
         }
@@ -159,7 +164,8 @@ class ReadmeTest {
         for (int i = 0; i < lines.size(); i++) {
             List<Byte> mask = new ArrayList<>();
             for (JsonNode s : m.readTree(lines.get(i)).get("spans")) {
-                for (int k = 0; k < s.get("tokens").asInt(); k++) mask.add((byte) (s.get("role").asText().equals("policy") ? 1 : 0));
+                for (int k = 0; k < s.get("tokens").asInt(); k++)
+                    mask.add((byte) (s.get("role").asText().equals("policy") ? 1 : 0));
             }
             out[i] = new byte[mask.size()];
             for (int k = 0; k < out[i].length; k++) out[i][k] = mask.get(k);
@@ -170,10 +176,17 @@ class ReadmeTest {
     @Test
     void testCommandIsWhatCiRuns() throws IOException {
         List<String> block = section(readme(), "## The two commands");
-        String testCommand = block.stream().filter(l -> l.startsWith("mvn ")).findFirst().orElseThrow()
-                .replaceAll("\\s+#.*", "").strip();
+        String testCommand = block.stream()
+                .filter(l -> l.startsWith("mvn "))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll("\\s+#.*", "")
+                .strip();
         List<String> ci = Files.readAllLines(root().resolve(".ci/run"));
-        assertTrue(ci.stream().anyMatch(l -> l.strip().startsWith(testCommand + " ") || l.strip().equals(testCommand)),
+        assertTrue(
+                ci.stream()
+                        .anyMatch(l -> l.strip().startsWith(testCommand + " ")
+                                || l.strip().equals(testCommand)),
                 "README's test command '" + testCommand + "' is what .ci/run runs");
         assertTrue(Files.isExecutable(root().resolve(".ci/run")), ".ci/run is executable");
         assertTrue(Files.isExecutable(root().resolve("apportion")), "./apportion is executable");
@@ -181,8 +194,11 @@ class ReadmeTest {
 
     @Test
     void exitCodesTableMatchesExitCodes() throws IOException {
-        List<String> rows = section(readme(), "## Exit codes").stream().filter(l -> l.matches("\\| \\d \\|.*")).toList();
-        assertEquals(List.of(ExitCodes.OK, ExitCodes.CHECK_FAILED, ExitCodes.BAD_INPUT, ExitCodes.INTERNAL_ERROR),
+        List<String> rows = section(readme(), "## Exit codes").stream()
+                .filter(l -> l.matches("\\| \\d \\|.*"))
+                .toList();
+        assertEquals(
+                List.of(ExitCodes.OK, ExitCodes.CHECK_FAILED, ExitCodes.BAD_INPUT, ExitCodes.INTERNAL_ERROR),
                 rows.stream().map(r -> Integer.parseInt(cells(r).get(0))).toList());
     }
 }

@@ -1,14 +1,12 @@
 package dev.apportion.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.server.CreditServer;
 import dev.apportion.server.ServerConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -25,10 +23,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
 
 /**
  * The service against the CLI itself: {@code POST /v1/credit} answers byte for byte the file
@@ -41,8 +40,12 @@ class ServeCommandTest {
     final HttpClient client = HttpClient.newHttpClient();
 
     HttpResponse<byte[]> post(String url, String type, byte[] body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", type)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", type)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     HttpResponse<String> get(String url) throws Exception {
@@ -54,8 +57,17 @@ class ServeCommandTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"grpo,,", "grpo,verl,", "rloo,,", "gae,,param.gamma=0.95", "gigpo,,", "reinforce_plus_plus,,param.kl_coef=0", "opo,,"})
-    void creditIsByteForByteTheFileAssignWrites(String estimator, String preset, String param, @TempDir Path dir) throws Exception {
+    @CsvSource({
+        "grpo,,",
+        "grpo,verl,",
+        "rloo,,",
+        "gae,,param.gamma=0.95",
+        "gigpo,,",
+        "reinforce_plus_plus,,param.kl_coef=0",
+        "opo,,"
+    })
+    void creditIsByteForByteTheFileAssignWrites(String estimator, String preset, String param, @TempDir Path dir)
+            throws Exception {
         List<String> args = new ArrayList<>(List.of("assign", "--estimator", estimator));
         StringBuilder q = new StringBuilder("/v1/credit?estimator=" + estimator);
         if (preset != null) {
@@ -78,7 +90,8 @@ class ServeCommandTest {
             byte[] file = Files.readAllBytes(out);
             int firstLine = 0;
             while (file[firstLine] != '\n') firstLine++;
-            assertTrue(new String(file, 0, firstLine, java.nio.charset.StandardCharsets.UTF_8).contains("\"kind\":\"provenance\""));
+            assertTrue(new String(file, 0, firstLine, java.nio.charset.StandardCharsets.UTF_8)
+                    .contains("\"kind\":\"provenance\""));
             assertArrayEquals(java.util.Arrays.copyOfRange(file, firstLine + 1, file.length), r.body());
         }
     }
@@ -86,15 +99,28 @@ class ServeCommandTest {
     @Test
     void errorsCarryTheMessageAssignPrints(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("rollouts.jsonl");
-        Files.writeString(bad, "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n"
-                + "{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": -2}\n");
-        Cli.Result assign = Cli.run(REGISTRY, "assign", "--estimator", "grpo", bad.toString(), "-o", dir.resolve("o.jsonl").toString());
+        Files.writeString(
+                bad,
+                "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n"
+                        + "{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": -2}\n");
+        Cli.Result assign = Cli.run(
+                REGISTRY,
+                "assign",
+                "--estimator",
+                "grpo",
+                bad.toString(),
+                "-o",
+                dir.resolve("o.jsonl").toString());
         assertEquals(2, assign.code());
         String printed = assign.errLines()[assign.errLines().length - 1];
         try (CreditServer s = server()) {
-            HttpResponse<byte[]> r = post(s.url() + "/v1/credit?estimator=grpo", "application/x-ndjson", Files.readAllBytes(bad));
+            HttpResponse<byte[]> r =
+                    post(s.url() + "/v1/credit?estimator=grpo", "application/x-ndjson", Files.readAllBytes(bad));
             assertEquals(400, r.statusCode());
-            String error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("error").asText();
+            String error = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(r.body())
+                    .get("error")
+                    .asText();
             // same message, with the input named "body" where assign names the file
             assertEquals(printed, "error: " + error.replaceFirst("^body", bad.toString()));
         }
@@ -124,18 +150,17 @@ class ServeCommandTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(new StringWriter(), true));
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Integer> code = pool.submit(() -> cl.execute("serve", "--port", "0", "--no-request-log", "--threads", "2"));
+            Future<Integer> code =
+                    pool.submit(() -> cl.execute("serve", "--port", "0", "--no-request-log", "--threads", "2"));
             assertTrue(listening.await(60, TimeUnit.SECONDS), "serve did not print 'listening on'");
             String url;
             synchronized (out) {

@@ -1,18 +1,5 @@
 package dev.apportion.cli;
 
-import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,14 +8,34 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.rollout.Rollouts;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
 class SyntheticBatchTest {
     private static final Descriptor TRAJECTORY = Descriptor.builder("t")
-            .requires(SignalRequirement.trajectory("reward", "v"), SignalRequirement.trajectory("reward_baseline", "greedy")).build();
-    private static final Descriptor TOKEN = Descriptor.builder("k").granularity(Granularity.TOKEN)
-            .requires(SignalRequirement.token("value", "critic"), SignalRequirement.token("old_logprob", "policy")).build();
-    private static final Descriptor STEP = Descriptor.builder("s").granularity(Granularity.TURN)
-            .requires(SignalRequirement.span("reward", "env"), SignalRequirement.span("prm", "a PRM")).build();
-    private static final Descriptor AGENTS = Descriptor.builder("m").granularity(Granularity.MULTI_AGENT).build();
+            .requires(
+                    SignalRequirement.trajectory("reward", "v"),
+                    SignalRequirement.trajectory("reward_baseline", "greedy"))
+            .build();
+    private static final Descriptor TOKEN = Descriptor.builder("k")
+            .granularity(Granularity.TOKEN)
+            .requires(SignalRequirement.token("value", "critic"), SignalRequirement.token("old_logprob", "policy"))
+            .build();
+    private static final Descriptor STEP = Descriptor.builder("s")
+            .granularity(Granularity.TURN)
+            .requires(SignalRequirement.span("reward", "env"), SignalRequirement.span("prm", "a PRM"))
+            .build();
+    private static final Descriptor AGENTS =
+            Descriptor.builder("m").granularity(Granularity.MULTI_AGENT).build();
 
     @Test
     void sizesAndGroupsOfEight() {
@@ -55,7 +62,8 @@ class SyntheticBatchTest {
         int mixed = 0;
         for (int g = 0; g < b.groupCount(); g++) {
             Set<Float> seen = new HashSet<>();
-            for (int k = b.groupMemberStart()[g]; k < b.groupMemberStart()[g + 1]; k++) seen.add(b.outcome()[b.groupMembers()[k]]);
+            for (int k = b.groupMemberStart()[g]; k < b.groupMemberStart()[g + 1]; k++)
+                seen.add(b.outcome()[b.groupMembers()[k]]);
             if (seen.size() == 2) mixed++;
         }
         assertTrue(mixed >= 35, "most of 50 groups have both outcomes, got " + mixed);
@@ -108,7 +116,8 @@ class SyntheticBatchTest {
         Map<String, Integer> seen = new HashMap<>();
         for (int k = b.groupMemberStart()[0]; k < b.groupMemberStart()[1]; k++) {
             int i = b.groupMembers()[k];
-            for (int s = b.spanStart(i); s < b.spanEnd(i); s++) if (states[s] != null) seen.merge(states[s], 1, Integer::sum);
+            for (int s = b.spanStart(i); s < b.spanEnd(i); s++)
+                if (states[s] != null) seen.merge(states[s], 1, Integer::sum);
         }
         assertTrue(seen.values().stream().anyMatch(c -> c >= 3), seen::toString);
         assertNull(b.spanAgent());
@@ -116,8 +125,10 @@ class SyntheticBatchTest {
 
     @Test
     void stepLevelEstimatorsGetTurnEndTokenRewards() {
-        Descriptor turn = Descriptor.builder("r").granularity(Granularity.TURN)
-                .requires(SignalRequirement.token("reward", "turn rewards")).build();
+        Descriptor turn = Descriptor.builder("r")
+                .granularity(Granularity.TURN)
+                .requires(SignalRequirement.token("reward", "turn rewards"))
+                .build();
         Rollouts b = SyntheticBatch.build(SyntheticBatch.forEstimator(turn, 8, 60, 4, 2));
         float[] reward = b.tokenSignal("reward");
         assertNotNull(reward);
@@ -167,8 +178,8 @@ class SyntheticBatchTest {
         assertThrows(IllegalArgumentException.class, () -> SyntheticBatch.forEstimator(TRAJECTORY, 0, 10, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> SyntheticBatch.forEstimator(TRAJECTORY, 10, 0, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> SyntheticBatch.forEstimator(TRAJECTORY, 10, 5, 3, 1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SyntheticBatch.forEstimator(TRAJECTORY, 1 << 20, 1 << 12, 0, 1));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> SyntheticBatch.forEstimator(TRAJECTORY, 1 << 20, 1 << 12, 0, 1));
         assertTrue(e.getMessage().contains("more than a batch can hold"), e.getMessage());
     }
 }

@@ -12,14 +12,12 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
 /** Small estimators for the command tests, registered in a registry of their own. */
 final class TestEstimators {
-    private TestEstimators() {
-    }
+    private TestEstimators() {}
 
     static EstimatorRegistry registry() {
         return EstimatorRegistry.of(List.of(new Mean(), new NeedsValue(), new Steps()));
@@ -30,12 +28,20 @@ final class TestEstimators {
      * {@code double} sets scale 2.
      */
     static final class Mean implements Estimator {
-        private static final Descriptor D = Descriptor.builder("test_mean").aliases("tm").title("test mean baseline")
-                .source("test").granularity(Granularity.TRAJECTORY).methodology(Methodology.MONTE_CARLO)
-                .fidelity(Fidelity.PAPER).requires(SignalRequirement.trajectory("reward", "a verifier"))
-                .parameters(ParamSpec.real("scale", 1.0, 0.0, 100.0, "multiplier"),
+        private static final Descriptor D = Descriptor.builder("test_mean")
+                .aliases("tm")
+                .title("test mean baseline")
+                .source("test")
+                .granularity(Granularity.TRAJECTORY)
+                .methodology(Methodology.MONTE_CARLO)
+                .fidelity(Fidelity.PAPER)
+                .requires(SignalRequirement.trajectory("reward", "a verifier"))
+                .parameters(
+                        ParamSpec.real("scale", 1.0, 0.0, 100.0, "multiplier"),
                         ParamSpec.bool("center", true, "subtract the group mean"))
-                .preset("double", Map.of("scale", 2.0)).summary("scale * (s - mean)").build();
+                .preset("double", Map.of("scale", 2.0))
+                .summary("scale * (s - mean)")
+                .build();
 
         @Override
         public Descriptor descriptor() {
@@ -65,9 +71,12 @@ final class TestEstimators {
 
     /** {@code test_value}: the critic value on policy tokens; needs the token signal {@code value}. */
     static final class NeedsValue implements Estimator {
-        private static final Descriptor D = Descriptor.builder("test_value").granularity(Granularity.TOKEN)
-                .methodology(Methodology.TEMPORAL_DIFFERENCE).fidelity(Fidelity.RECONSTRUCTED)
-                .requires(SignalRequirement.token("value", "the critic")).build();
+        private static final Descriptor D = Descriptor.builder("test_value")
+                .granularity(Granularity.TOKEN)
+                .methodology(Methodology.TEMPORAL_DIFFERENCE)
+                .fidelity(Fidelity.RECONSTRUCTED)
+                .requires(SignalRequirement.token("value", "the critic"))
+                .build();
 
         @Override
         public Descriptor descriptor() {
@@ -85,8 +94,11 @@ final class TestEstimators {
 
     /** {@code test_steps}: a step-level estimator needing state keys; each policy span gets its index in the trajectory. */
     static final class Steps implements Estimator {
-        private static final Descriptor D = Descriptor.builder("test_steps").granularity(Granularity.STEP)
-                .requires(SignalRequirement.span("state", "the environment"), SignalRequirement.token("old_logprob", "the rollout policy"))
+        private static final Descriptor D = Descriptor.builder("test_steps")
+                .granularity(Granularity.STEP)
+                .requires(
+                        SignalRequirement.span("state", "the environment"),
+                        SignalRequirement.token("old_logprob", "the rollout policy"))
                 .build();
 
         @Override

@@ -28,8 +28,7 @@ public final class AtomicFiles {
         void write(Writer w) throws IOException;
     }
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Writes {@code content} (UTF-8) to {@code target} atomically, creating missing parent directories. */
     public static void writeString(Path target, String content) throws IOException {
@@ -46,7 +45,8 @@ public final class AtomicFiles {
         FileChannel ch = null;
         Path tmp = null;
         for (int attempt = 0; ch == null; attempt++) {
-            tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
+            tmp = dir.resolve("." + name + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
             try {
                 ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException e) {
@@ -56,7 +56,8 @@ public final class AtomicFiles {
         boolean done = false;
         try {
             try (FileChannel c = ch;
-                 Writer w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8), 1 << 16)) {
+                    Writer w = new BufferedWriter(
+                            new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8), 1 << 16)) {
                 body.write(w);
                 w.flush();
                 c.force(true);

@@ -17,6 +17,7 @@ public final class BuildInfo {
     private static final String RESOURCE = "/dev/apportion/io/build.properties";
     /** What a value that is not known reads as. */
     public static final String UNKNOWN = "unknown";
+
     private static final BuildInfo CURRENT = new BuildInfo();
 
     private final String version;

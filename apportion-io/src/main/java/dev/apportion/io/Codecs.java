@@ -1,16 +1,15 @@
 package dev.apportion.io;
 
-import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.compression.CompressionCodecFactory;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.xerial.snappy.Snappy;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.xerial.snappy.Snappy;
 
 /**
  * Page compression without Hadoop: parquet-java's default codec factory reaches Snappy and
@@ -23,8 +22,7 @@ import java.util.zip.GZIPOutputStream;
 final class Codecs implements CompressionCodecFactory {
     static final Codecs INSTANCE = new Codecs();
 
-    private Codecs() {
-    }
+    private Codecs() {}
 
     @Override
     public BytesInputCompressor getCompressor(CompressionCodecName codec) {
@@ -54,8 +52,7 @@ final class Codecs implements CompressionCodecFactory {
             }
 
             @Override
-            public void release() {
-            }
+            public void release() {}
         };
     }
 
@@ -71,7 +68,8 @@ final class Codecs implements CompressionCodecFactory {
                         byte[] out = new byte[uncompressedSize];
                         byte[] in = bytes.toByteArray();
                         int n = Snappy.uncompress(in, 0, in.length, out, 0);
-                        if (n != uncompressedSize) throw new IOException("snappy page holds " + n + " bytes, expected " + uncompressedSize);
+                        if (n != uncompressedSize)
+                            throw new IOException("snappy page holds " + n + " bytes, expected " + uncompressedSize);
                         return BytesInput.from(out);
                     }
                     case GZIP: {
@@ -80,7 +78,9 @@ final class Codecs implements CompressionCodecFactory {
                             int off = 0;
                             while (off < uncompressedSize) {
                                 int r = gz.read(out, off, uncompressedSize - off);
-                                if (r < 0) throw new IOException("gzip page ends after " + off + " of " + uncompressedSize + " bytes");
+                                if (r < 0)
+                                    throw new IOException(
+                                            "gzip page ends after " + off + " of " + uncompressedSize + " bytes");
                                 off += r;
                             }
                         }
@@ -92,7 +92,8 @@ final class Codecs implements CompressionCodecFactory {
             }
 
             @Override
-            public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize) throws IOException {
+            public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize)
+                    throws IOException {
                 byte[] in = new byte[compressedSize];
                 input.duplicate().get(in);
                 byte[] out = decompress(BytesInput.from(in), uncompressedSize).toByteArray();
@@ -100,17 +101,16 @@ final class Codecs implements CompressionCodecFactory {
             }
 
             @Override
-            public void release() {
-            }
+            public void release() {}
         };
     }
 
     private static IOException unsupported(CompressionCodecName codec) {
-        return new IOException("compression codec " + codec + " is not supported by apportion (supported: SNAPPY, GZIP, "
-                + "UNCOMPRESSED); rewrite the file with one of them");
+        return new IOException(
+                "compression codec " + codec + " is not supported by apportion (supported: SNAPPY, GZIP, "
+                        + "UNCOMPRESSED); rewrite the file with one of them");
     }
 
     @Override
-    public void release() {
-    }
+    public void release() {}
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +48,7 @@ public final class CreditJsonl {
     /** The {@code kind} of the provenance record. */
     public static final String PROVENANCE_KIND = "provenance";
 
-    private CreditJsonl() {
-    }
+    private CreditJsonl() {}
 
     /**
      * What produced a credit file: the build, the estimator, its preset and resolved parameters.

@@ -2,14 +2,6 @@ package dev.apportion.io;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.api.Converter;
-import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.Type;
-import org.apache.parquet.schema.Type.Repetition;
-import org.apache.parquet.schema.Types;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +9,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Type.Repetition;
+import org.apache.parquet.schema.Types;
 
 /**
  * Credit as Parquet: one row per input trajectory, in batch order, mirroring credit JSONL v1.
@@ -40,13 +39,14 @@ import java.util.Map;
  */
 public final class CreditParquet {
     /** Per-token or per-span columns after group and id, in schema order. */
-    public static final List<String> ARRAYS = List.of("advantages", "returns", "span_advantages", "loss_weight", "clip_scale");
+    public static final List<String> ARRAYS =
+            List.of("advantages", "returns", "span_advantages", "loss_weight", "clip_scale");
 
-    private CreditParquet() {
-    }
+    private CreditParquet() {}
 
     /** Credit read back from a file: group, id and one float array per present column and row. */
-    public record Table(List<String> groups, List<String> ids, Map<String, List<float[]>> columns, Map<String, String> metadata) {
+    public record Table(
+            List<String> groups, List<String> ids, Map<String, List<float[]>> columns, Map<String, String> metadata) {
         public int rows() {
             return ids.size();
         }
@@ -57,8 +57,11 @@ public final class CreditParquet {
      *
      * @param provenance extra key-value metadata (may be empty)
      */
-    public static void write(Path out, Rollouts batch, Credit credit, Map<String, String> provenance) throws IOException {
-        float[][] arrays = {credit.advantages(), credit.returns(), credit.spanAdvantages(), credit.lossWeights(), credit.clipScales()};
+    public static void write(Path out, Rollouts batch, Credit credit, Map<String, String> provenance)
+            throws IOException {
+        float[][] arrays = {
+            credit.advantages(), credit.returns(), credit.spanAdvantages(), credit.lossWeights(), credit.clipScales()
+        };
         check(batch, arrays);
         List<Type> fields = new ArrayList<>();
         fields.add(RolloutParquet.string(Repetition.REQUIRED, "group"));
@@ -67,8 +70,11 @@ public final class CreditParquet {
         for (int k = 0; k < arrays.length; k++) {
             if (arrays[k] == null) continue;
             present.add(k);
-            fields.add(RolloutParquet.list(k == 0 ? Repetition.REQUIRED : Repetition.OPTIONAL, ARRAYS.get(k),
-                    Types.required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT).named("element")));
+            fields.add(RolloutParquet.list(
+                    k == 0 ? Repetition.REQUIRED : Repetition.OPTIONAL,
+                    ARRAYS.get(k),
+                    Types.required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT)
+                            .named("element")));
         }
         MessageType schema = new MessageType("apportion_credit", fields);
         Map<String, String> meta = new LinkedHashMap<>();
@@ -99,16 +105,16 @@ public final class CreditParquet {
             if (a == null) continue;
             int want = k == 2 ? batch.spanCount() : batch.tokenCount();
             if (a.length != want) {
-                throw new IllegalArgumentException("credit does not fit the batch: " + ARRAYS.get(k) + " has " + a.length
-                        + " values but the batch has " + want + (k == 2 ? " spans" : " tokens"));
+                throw new IllegalArgumentException("credit does not fit the batch: " + ARRAYS.get(k) + " has "
+                        + a.length + " values but the batch has " + want + (k == 2 ? " spans" : " tokens"));
             }
             for (int i = 0; i < batch.trajectoryCount(); i++) {
                 int from = k == 2 ? batch.spanStart(i) : batch.tokenStart(i);
                 int to = k == 2 ? batch.spanEnd(i) : batch.tokenEnd(i);
                 for (int t = from; t < to; t++) {
                     if (!Float.isFinite(a[t])) {
-                        throw new IllegalArgumentException(batch.describe(i) + ": " + ARRAYS.get(k) + "[" + (t - from) + "] is "
-                                + a[t] + "; only finite numbers can be written");
+                        throw new IllegalArgumentException(batch.describe(i) + ": " + ARRAYS.get(k) + "[" + (t - from)
+                                + "] is " + a[t] + "; only finite numbers can be written");
                     }
                 }
             }
@@ -131,7 +137,8 @@ public final class CreditParquet {
                 Type t = schema.getType(k);
                 String name = t.getName();
                 if (name.equals("group") || name.equals("id")) {
-                    if (!ParquetFiles.isString(t)) throw new InputException(source, 0, name, "column " + name + ": must be a string, got " + t);
+                    if (!ParquetFiles.isString(t))
+                        throw new InputException(source, 0, name, "column " + name + ": must be a string, got " + t);
                     int slot = name.equals("group") ? 0 : 1;
                     children[k] = new ParquetFiles.StringConverter() {
                         @Override
@@ -142,7 +149,12 @@ public final class CreditParquet {
                 } else if (ARRAYS.contains(name)) {
                     Type el = ParquetFiles.listElement(t);
                     if (el == null || !ParquetFiles.isFloat(el)) {
-                        throw new InputException(source, 0, name, "column " + name + ": must be a list of floats, got " + t.toString().replace('\n', ' '));
+                        throw new InputException(
+                                source,
+                                0,
+                                name,
+                                "column " + name + ": must be a list of floats, got "
+                                        + t.toString().replace('\n', ' '));
                     }
                     ParquetFiles.FloatListConverter fl = new ParquetFiles.FloatListConverter();
                     lists.add(fl);
@@ -150,11 +162,16 @@ public final class CreditParquet {
                     columns.put(name, new ArrayList<>());
                     children[k] = fl;
                 } else {
-                    throw new InputException(source, 0, name, "column " + name + " is not a credit column (known columns: group, id, "
-                            + String.join(", ", ARRAYS) + ")");
+                    throw new InputException(
+                            source,
+                            0,
+                            name,
+                            "column " + name + " is not a credit column (known columns: group, id, "
+                                    + String.join(", ", ARRAYS) + ")");
                 }
             }
-            if (!columns.containsKey("advantages")) throw new InputException(source, 0, "advantages", "column advantages is missing");
+            if (!columns.containsKey("advantages"))
+                throw new InputException(source, 0, "advantages", "column advantages is missing");
             GroupConverter root = new GroupConverter() {
                 @Override
                 public Converter getConverter(int fieldIndex) {
@@ -169,25 +186,36 @@ public final class CreditParquet {
                 }
 
                 @Override
-                public void end() {
-                }
+                public void end() {}
             };
             ParquetFiles.readAll(reader, source, schema, root, r -> {
                 if (row[0] == null || row[1] == null) {
-                    throw new InputException(source, 0, row[0] == null ? "group" : "id", "row " + r + ": column "
-                            + (row[0] == null ? "group" : "id") + " is null");
+                    throw new InputException(
+                            source,
+                            0,
+                            row[0] == null ? "group" : "id",
+                            "row " + r + ": column " + (row[0] == null ? "group" : "id") + " is null");
                 }
                 groups.add(row[0]);
                 ids.add(row[1]);
                 for (int k = 0; k < lists.size(); k++) {
                     ParquetFiles.FloatListConverter fl = lists.get(k);
                     if (fl.values.nulls > 0) {
-                        throw new InputException(source, 0, listNames.get(k), "row " + r + ": column " + listNames.get(k) + " holds a null");
+                        throw new InputException(
+                                source,
+                                0,
+                                listNames.get(k),
+                                "row " + r + ": column " + listNames.get(k) + " holds a null");
                     }
                     columns.get(listNames.get(k)).add(fl.present ? fl.values.copy() : null);
                 }
             });
-            return new Table(groups, ids, columns, Collections.unmodifiableMap(new LinkedHashMap<>(reader.getFileMetaData().getKeyValueMetaData())));
+            return new Table(
+                    groups,
+                    ids,
+                    columns,
+                    Collections.unmodifiableMap(
+                            new LinkedHashMap<>(reader.getFileMetaData().getKeyValueMetaData())));
         }
     }
 }

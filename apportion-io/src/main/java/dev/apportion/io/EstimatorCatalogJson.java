@@ -7,7 +7,6 @@ import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.SignalRequirement;
-
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,8 +23,7 @@ import java.util.Map;
 public final class EstimatorCatalogJson {
     private static final ObjectMapper INDENTED = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private EstimatorCatalogJson() {
-    }
+    private EstimatorCatalogJson() {}
 
     /** The whole registry as an indented JSON array (no trailing line break). */
     public static String render(Collection<Estimator> estimators) {

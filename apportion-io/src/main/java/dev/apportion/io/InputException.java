@@ -33,8 +33,15 @@ public class InputException extends IllegalArgumentException {
      * @param group its group, or null
      * @param value the offending value as written in the input, or null
      */
-    public InputException(String source, int line, String trajectoryId, String group, String field, String value,
-                          String detail, Throwable cause) {
+    public InputException(
+            String source,
+            int line,
+            String trajectoryId,
+            String group,
+            String field,
+            String value,
+            String detail,
+            Throwable cause) {
         super(prefix(source, line) + detail, cause);
         this.source = source;
         this.line = line;

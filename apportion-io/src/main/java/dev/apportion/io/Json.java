@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import java.util.Locale;
 
 /**
@@ -34,8 +33,7 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The shared strict mapper. */
     public static ObjectMapper mapper() {
@@ -65,7 +63,8 @@ public final class Json {
             why = why.replaceAll(": enable `[A-Za-z_.]+` to allow", "");
             // the start-marker note carries Jackson's redacted source description: keep only the position
             why = why.replaceAll("\\[Source: [^;]*; line: \\d+, column: (\\d+)\\]", "column $1");
-            if (why.startsWith("Non-standard token")) why += " (NaN and Infinity are not allowed; numbers must be finite)";
+            if (why.startsWith("Non-standard token"))
+                why += " (NaN and Infinity are not allowed; numbers must be finite)";
             throw new InputException(source, line, null, "malformed JSON" + col + ": " + oneLine(why), e);
         }
     }
@@ -82,13 +81,20 @@ public final class Json {
     public static String kind(JsonNode n) {
         if (n == null || n.isMissingNode()) return "missing";
         switch (n.getNodeType()) {
-            case ARRAY: return "an array";
-            case OBJECT: return "an object";
-            case STRING: return "a string";
-            case NUMBER: return "a number";
-            case BOOLEAN: return "a boolean";
-            case NULL: return "null";
-            default: return n.getNodeType().name().toLowerCase(Locale.ROOT);
+            case ARRAY:
+                return "an array";
+            case OBJECT:
+                return "an object";
+            case STRING:
+                return "a string";
+            case NUMBER:
+                return "a number";
+            case BOOLEAN:
+                return "a boolean";
+            case NULL:
+                return "null";
+            default:
+                return n.getNodeType().name().toLowerCase(Locale.ROOT);
         }
     }
 

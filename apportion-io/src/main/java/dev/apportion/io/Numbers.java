@@ -2,13 +2,11 @@ package dev.apportion.io;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.IOException;
 
 /** Writing float values: finite only, shortest round-trip form, -0 written as 0. */
 final class Numbers {
-    private Numbers() {
-    }
+    private Numbers() {}
 
     /** Writes one finite float (the caller has checked finiteness). */
     static void write(JsonGenerator g, float v) throws IOException {
@@ -21,7 +19,8 @@ final class Numbers {
      * @throws IllegalArgumentException naming the trajectory, field and position of a NaN or
      *     infinite value
      */
-    static void writeArray(JsonGenerator g, float[] values, int from, int to, String field, Rollouts batch, int trajectory)
+    static void writeArray(
+            JsonGenerator g, float[] values, int from, int to, String field, Rollouts batch, int trajectory)
             throws IOException {
         g.writeStartArray();
         for (int t = from; t < to; t++) {

@@ -1,5 +1,14 @@
 package dev.apportion.io;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
@@ -27,16 +36,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * Parquet plumbing shared by {@link RolloutParquet} and {@link CreditParquet}: files are
  * opened through parquet-java's {@link LocalInputFile} / {@link LocalOutputFile} with a
@@ -49,8 +48,7 @@ final class ParquetFiles {
     /** Rows per row group are bounded by bytes: 32 MiB keeps reading and writing memory small. */
     static final long ROW_GROUP_BYTES = 32L << 20;
 
-    private ParquetFiles() {
-    }
+    private ParquetFiles() {}
 
     /** Writes one record; the consumer is between startMessage and endMessage. */
     interface RecordBody<T> {
@@ -282,7 +280,10 @@ final class ParquetFiles {
         Type rep = g.getType(0);
         if (!rep.isRepetition(Type.Repetition.REPEATED) || rep.isPrimitive()) return null;
         GroupType kv = rep.asGroupType();
-        if (kv.getFieldCount() != 2 || !isString(kv.getType(0)) || !kv.containsField("key") || !kv.containsField("value")) return null;
+        if (kv.getFieldCount() != 2
+                || !isString(kv.getType(0))
+                || !kv.containsField("key")
+                || !kv.containsField("value")) return null;
         return kv.getType("value");
     }
 
@@ -305,8 +306,8 @@ final class ParquetFiles {
         try {
             return ParquetFileReader.open(new LocalInputFile(file), readOptions());
         } catch (IOException | RuntimeException e) {
-            throw new InputException(source, 0, null, "not a readable Parquet file (truncated or not Parquet): "
-                    + oneLine(e), e);
+            throw new InputException(
+                    source, 0, null, "not a readable Parquet file (truncated or not Parquet): " + oneLine(e), e);
         }
     }
 
@@ -315,7 +316,8 @@ final class ParquetFiles {
      * file's schema), calling {@code sink} after each record. Corrupt data is an
      * {@link InputException} naming the row group and the row.
      */
-    static void readAll(ParquetFileReader reader, String source, MessageType schema, GroupConverter root, RecordSink sink)
+    static void readAll(
+            ParquetFileReader reader, String source, MessageType schema, GroupConverter root, RecordSink sink)
             throws IOException {
         MessageColumnIO io = new ColumnIOFactory(reader.getFileMetaData().getCreatedBy()).getColumnIO(schema);
         RecordMaterializer<Object> materializer = new RecordMaterializer<>() {
@@ -336,8 +338,13 @@ final class ParquetFiles {
             try {
                 pages = reader.readNextRowGroup();
             } catch (IOException | RuntimeException e) {
-                throw new InputException(source, 0, null, "row " + (row + 1) + " (row group " + rowGroup
-                        + "): cannot read the row group (truncated or corrupt): " + oneLine(e), e);
+                throw new InputException(
+                        source,
+                        0,
+                        null,
+                        "row " + (row + 1) + " (row group " + rowGroup
+                                + "): cannot read the row group (truncated or corrupt): " + oneLine(e),
+                        e);
             }
             if (pages == null) break;
             long n = pages.getRowCount();
@@ -349,8 +356,12 @@ final class ParquetFiles {
                 } catch (InputException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    throw new InputException(source, 0, null, "row " + row + " (row group " + rowGroup
-                            + "): corrupt data: " + oneLine(e), e);
+                    throw new InputException(
+                            source,
+                            0,
+                            null,
+                            "row " + row + " (row group " + rowGroup + "): corrupt data: " + oneLine(e),
+                            e);
                 }
                 sink.record(row);
             }
@@ -368,7 +379,9 @@ final class ParquetFiles {
         ParquetReadOptions o = options;
         if (o == null) {
             try {
-                o = ParquetReadOptions.builder(new PlainParquetConfiguration()).withCodecFactory(Codecs.INSTANCE).build();
+                o = ParquetReadOptions.builder(new PlainParquetConfiguration())
+                        .withCodecFactory(Codecs.INSTANCE)
+                        .build();
             } catch (NoClassDefFoundError noHadoop) {
                 o = org.apache.parquet.HadoopFreeReadOptions.of(Codecs.INSTANCE);
             }
@@ -480,8 +493,7 @@ final class ParquetFiles {
         }
 
         @Override
-        public void end() {
-        }
+        public void end() {}
     }
 
     /** Converter of a UTF-8 string into a slot. */

@@ -2,7 +2,6 @@ package dev.apportion.io;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Path;
@@ -18,8 +17,7 @@ public final class RolloutFiles {
     /** Trajectories per chunk of a streamed conversion. */
     public static final int CHUNK = 512;
 
-    private RolloutFiles() {
-    }
+    private RolloutFiles() {}
 
     /** Whether the file name ends in {@code .parquet} (any case). */
     public static boolean isParquet(Path file) {
@@ -43,7 +41,8 @@ public final class RolloutFiles {
      * metadata ({@code apportion.estimator}, {@code apportion.preset}, {@code apportion.params},
      * {@code apportion.input}), or credit JSONL with its provenance record first.
      */
-    public static void writeCredit(Path out, Rollouts batch, Credit credit, CreditJsonl.Provenance provenance, String input)
+    public static void writeCredit(
+            Path out, Rollouts batch, Credit credit, CreditJsonl.Provenance provenance, String input)
             throws IOException {
         if (!isParquet(out)) {
             CreditJsonl.write(out, batch, credit, provenance);
@@ -78,11 +77,13 @@ public final class RolloutFiles {
                 if (w[0] != null) w[0].close();
             }
         } else {
-            AtomicFiles.write(out, (Writer writer) -> stream(in, chunk, b -> {
-                RolloutJsonl.write(writer, b);
-                counts[0] += b.trajectoryCount();
-                counts[1] += b.tokenCount();
-            }));
+            AtomicFiles.write(
+                    out,
+                    (Writer writer) -> stream(in, chunk, b -> {
+                        RolloutJsonl.write(writer, b);
+                        counts[0] += b.trajectoryCount();
+                        counts[1] += b.tokenCount();
+                    }));
         }
         return counts;
     }

@@ -1,29 +1,14 @@
 package dev.apportion.io;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.io.Writer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Rollout JSONL, format version 2 (version 1 plus {@code token_vectors} and {@code token_matrices}): one trajectory per line (the format is specified in
@@ -51,13 +36,22 @@ public final class RolloutJsonl {
     public static final int BASE_FORMAT_VERSION = 1;
 
     /** Top-level fields of a line, in the order the writer emits them. */
-    public static final List<String> FIELDS = List.of("format", "group", "id", "outcome", "signals", "tokens",
-            "spans", "token_signals", "token_vectors", "token_matrices", "text");
+    public static final List<String> FIELDS = List.of(
+            "format",
+            "group",
+            "id",
+            "outcome",
+            "signals",
+            "tokens",
+            "spans",
+            "token_signals",
+            "token_vectors",
+            "token_matrices",
+            "text");
     /** Fields of a span object. */
     public static final List<String> SPAN_FIELDS = List.of("role", "tokens", "reward", "state", "agent", "signals");
 
-    private RolloutJsonl() {
-    }
+    private RolloutJsonl() {}
 
     /**
      * Reads a rollout JSONL file (UTF-8).

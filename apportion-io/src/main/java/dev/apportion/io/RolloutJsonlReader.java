@@ -1,20 +1,12 @@
 package dev.apportion.io;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,6 +29,7 @@ final class RolloutJsonlReader {
     private RolloutsBuilder builder = Rollouts.builder();
     /** Streaming: trajectories per chunk, and where chunks go (null: one batch, returned). */
     int chunk = Integer.MAX_VALUE;
+
     RolloutSink sink;
     private boolean any;
     private final List<String> ids = new ArrayList<>();
@@ -46,10 +39,12 @@ final class RolloutJsonlReader {
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
     /** Token signal names (except reward) of the first trajectory. */
     private Set<String> firstSignals;
+
     private int firstSignalsLine;
     private String firstSignalsId;
     /** Whether outcomes are objects (true) or numbers (false); null until the first outcome. */
     private Boolean outcomeObjects;
+
     private int outcomeFormLine;
 
     // per-line context for messages
@@ -123,27 +118,26 @@ final class RolloutJsonlReader {
     }
 
     /** The spans of a line: their token counts and roles ({@code spansNode} null for a single policy span). */
-    private record Shape(JsonNode spansNode, int[] spanTokens, Role[] roles, int tokens) {
-    }
+    private record Shape(JsonNode spansNode, int[] spanTokens, Role[] roles, int tokens) {}
 
     /** A scalar outcome (NaN when absent) or named components (null when absent). */
-    private record Outcome(double scalar, String[] names, double[] values) {
-    }
+    private record Outcome(double scalar, String[] names, double[] values) {}
 
     /** Token signals of a line, in file order. */
-    private record TokenSignals(List<String> names, List<float[]> values) {
-    }
+    private record TokenSignals(List<String> names, List<float[]> values) {}
 
     /** Format, known fields, id, group and duplicate ids. */
     private void readIdentity(JsonNode n) {
         if (!n.isObject()) {
-            throw error(null, n, "a line must be a JSON object (one trajectory), got " + Json.kind(n) + " " + Json.show(n));
+            throw error(
+                    null, n, "a line must be a JSON object (one trajectory), got " + Json.kind(n) + " " + Json.show(n));
         }
         checkFormat(n.get("format"));
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!RolloutJsonl.FIELDS.contains(f)) {
-                throw error(f, "unknown field '" + f + "' (known fields: " + String.join(", ", RolloutJsonl.FIELDS) + ")");
+                throw error(
+                        f, "unknown field '" + f + "' (known fields: " + String.join(", ", RolloutJsonl.FIELDS) + ")");
             }
         }
         JsonNode idNode = n.get("id");
@@ -152,7 +146,9 @@ final class RolloutJsonlReader {
         }
         id = idNode != null ? idNode.asText() : Integer.toString(line);
         JsonNode g = n.get("group");
-        if (g == null) throw error("group", "group is missing (every trajectory needs \"group\": a string naming its prompt or task)");
+        if (g == null)
+            throw error(
+                    "group", "group is missing (every trajectory needs \"group\": a string naming its prompt or task)");
         if (!g.isTextual()) throw error("group", g, "group must be a string, got " + Json.kind(g) + " " + Json.show(g));
         group = g.asText();
         Integer prev = seen.computeIfAbsent(group, k -> new HashMap<>()).putIfAbsent(id, line);
@@ -169,25 +165,34 @@ final class RolloutJsonlReader {
         Role[] roles;
         long total = 0;
         if (spansNode != null) {
-            if (!spansNode.isArray()) throw error("spans", spansNode, "spans must be an array, got " + Json.kind(spansNode) + " " + Json.show(spansNode));
+            if (!spansNode.isArray())
+                throw error(
+                        "spans",
+                        spansNode,
+                        "spans must be an array, got " + Json.kind(spansNode) + " " + Json.show(spansNode));
             int m = spansNode.size();
             spanTokens = new int[m];
             roles = new Role[m];
             for (int k = 0; k < m; k++) {
                 JsonNode s = spansNode.get(k);
                 String at = "spans[" + k + "]";
-                if (!s.isObject()) throw error(at, s, at + " must be an object, got " + Json.kind(s) + " " + Json.show(s));
+                if (!s.isObject())
+                    throw error(at, s, at + " must be an object, got " + Json.kind(s) + " " + Json.show(s));
                 for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
                     String f = it.next();
                     if (!RolloutJsonl.SPAN_FIELDS.contains(f)) {
-                        throw error(at + "." + f, "unknown field '" + f + "' in " + at + " (known span fields: "
-                                + String.join(", ", RolloutJsonl.SPAN_FIELDS) + ")");
+                        throw error(
+                                at + "." + f,
+                                "unknown field '" + f + "' in " + at + " (known span fields: "
+                                        + String.join(", ", RolloutJsonl.SPAN_FIELDS) + ")");
                     }
                 }
                 JsonNode role = s.get("role");
                 if (role == null) throw error(at + ".role", at + ".role is missing (\"policy\" or \"context\")");
-                if (!role.isTextual() || !(role.asText().equals("policy") || role.asText().equals("context"))) {
-                    throw error(at + ".role", role, at + ".role must be \"policy\" or \"context\", got " + Json.show(role));
+                if (!role.isTextual()
+                        || !(role.asText().equals("policy") || role.asText().equals("context"))) {
+                    throw error(
+                            at + ".role", role, at + ".role must be \"policy\" or \"context\", got " + Json.show(role));
                 }
                 roles[k] = Role.parse(role.asText());
                 JsonNode tk = s.get("tokens");
@@ -195,7 +200,8 @@ final class RolloutJsonlReader {
                 spanTokens[k] = count(tk, at + ".tokens");
                 total += spanTokens[k];
             }
-            if (total > Integer.MAX_VALUE - 8) throw error("spans", "spans add up to " + total + " tokens, more than a batch can hold");
+            if (total > Integer.MAX_VALUE - 8)
+                throw error("spans", "spans add up to " + total + " tokens, more than a batch can hold");
             if (tokensNode != null) {
                 int t = count(tokensNode, "tokens");
                 if (t != total) {
@@ -204,7 +210,9 @@ final class RolloutJsonlReader {
             }
         } else {
             if (tokensNode == null) {
-                throw error("tokens", "tokens is missing (without \"spans\" the trajectory is one policy span of \"tokens\" tokens)");
+                throw error(
+                        "tokens",
+                        "tokens is missing (without \"spans\" the trajectory is one policy span of \"tokens\" tokens)");
             }
             int t = count(tokensNode, "tokens");
             spanTokens = new int[] {t};
@@ -231,7 +239,9 @@ final class RolloutJsonlReader {
                     compValues[k] = e.getValue().isNull() ? Double.NaN : number(e.getValue(), "outcome." + e.getKey());
                 }
             } else if (outcome.isNull()) {
-                throw error("outcome", "outcome is null (omit the field when there is no outcome; inside an outcome object, null marks a component with no value)");
+                throw error(
+                        "outcome",
+                        "outcome is null (omit the field when there is no outcome; inside an outcome object, null marks a component with no value)");
             } else {
                 scalarOutcome = number(outcome, "outcome");
                 checkOutcomeForm(false);
@@ -246,15 +256,25 @@ final class RolloutJsonlReader {
         List<String> signalNames = new ArrayList<>();
         List<float[]> signalValues = new ArrayList<>();
         if (ts != null) {
-            if (!ts.isObject()) throw error("token_signals", "token_signals must be an object (name -> array of one number per token), got "
-                    + Json.kind(ts) + " " + Json.show(ts));
+            if (!ts.isObject())
+                throw error(
+                        "token_signals",
+                        "token_signals must be an object (name -> array of one number per token), got " + Json.kind(ts)
+                                + " " + Json.show(ts));
             for (Iterator<Map.Entry<String, JsonNode>> it = ts.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String field = "token_signals." + e.getKey();
                 JsonNode arr = e.getValue();
-                if (!arr.isArray()) throw error(field, arr, field + " must be an array of one number per token, got " + Json.kind(arr) + " " + Json.show(arr));
+                if (!arr.isArray())
+                    throw error(
+                            field,
+                            arr,
+                            field + " must be an array of one number per token, got " + Json.kind(arr) + " "
+                                    + Json.show(arr));
                 if (arr.size() != tokens) {
-                    throw error(field, field + " has " + arr.size() + " values but the trajectory has " + tokens + " tokens");
+                    throw error(
+                            field,
+                            field + " has " + arr.size() + " values but the trajectory has " + tokens + " tokens");
                 }
                 float[] v = new float[tokens];
                 for (int t = 0; t < tokens; t++) v[t] = (float) number(arr.get(t), field + "[" + t + "]");
@@ -268,37 +288,55 @@ final class RolloutJsonlReader {
     }
 
     /** Named per-token vectors or matrices of one line ({@code widths} unused for matrices). */
-    private record TokenArrays(List<String> names, List<Integer> widths, List<float[]> values) {
-    }
+    private record TokenArrays(List<String> names, List<Integer> widths, List<float[]> values) {}
 
     /** token_vectors: name -> {"width": W, "values": [tokens * W numbers, token-major]}. */
     private TokenArrays readTokenVectors(JsonNode n, int tokens) {
         JsonNode tv = n.get("token_vectors");
         TokenArrays out = new TokenArrays(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         if (tv == null) return out;
-        if (!tv.isObject()) throw error("token_vectors", tv, "token_vectors must be an object (name -> {\"width\": W, \"values\": [...]}), got "
-                + Json.kind(tv) + " " + Json.show(tv));
+        if (!tv.isObject())
+            throw error(
+                    "token_vectors",
+                    tv,
+                    "token_vectors must be an object (name -> {\"width\": W, \"values\": [...]}), got " + Json.kind(tv)
+                            + " " + Json.show(tv));
         for (Iterator<Map.Entry<String, JsonNode>> it = tv.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String field = "token_vectors." + e.getKey();
             JsonNode o = e.getValue();
-            if (!o.isObject()) throw error(field, o, field + " must be an object {\"width\": W, \"values\": [...]}, got " + Json.kind(o) + " " + Json.show(o));
+            if (!o.isObject())
+                throw error(
+                        field,
+                        o,
+                        field + " must be an object {\"width\": W, \"values\": [...]}, got " + Json.kind(o) + " "
+                                + Json.show(o));
             for (Iterator<String> fi = o.fieldNames(); fi.hasNext(); ) {
                 String f = fi.next();
-                if (!f.equals("width") && !f.equals("values")) throw error(field + "." + f, "unknown field '" + f + "' in " + field + " (known fields: width, values)");
+                if (!f.equals("width") && !f.equals("values"))
+                    throw error(
+                            field + "." + f,
+                            "unknown field '" + f + "' in " + field + " (known fields: width, values)");
             }
             JsonNode wn = o.get("width");
             if (wn == null || !wn.isIntegralNumber() || !wn.canConvertToInt() || wn.asInt() < 1) {
-                throw error(field + ".width", field + ".width must be a whole number >= 1, got " + (wn == null ? "nothing" : Json.show(wn)));
+                throw error(
+                        field + ".width",
+                        field + ".width must be a whole number >= 1, got " + (wn == null ? "nothing" : Json.show(wn)));
             }
             int w = wn.asInt();
             JsonNode arr = o.get("values");
             if (arr == null || !arr.isArray()) {
-                throw error(field + ".values", field + ".values must be an array of tokens x width numbers, got " + (arr == null ? "nothing" : Json.kind(arr)));
+                throw error(
+                        field + ".values",
+                        field + ".values must be an array of tokens x width numbers, got "
+                                + (arr == null ? "nothing" : Json.kind(arr)));
             }
             if ((long) tokens * w != arr.size()) {
-                throw error(field + ".values", field + ".values has " + arr.size() + " values but " + tokens + " tokens of width " + w
-                        + " need " + ((long) tokens * w));
+                throw error(
+                        field + ".values",
+                        field + ".values has " + arr.size() + " values but " + tokens + " tokens of width " + w
+                                + " need " + ((long) tokens * w));
             }
             float[] v = new float[arr.size()];
             for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + ".values[" + k + "]");
@@ -314,17 +352,27 @@ final class RolloutJsonlReader {
         JsonNode tm = n.get("token_matrices");
         TokenArrays out = new TokenArrays(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         if (tm == null) return out;
-        if (!tm.isObject()) throw error("token_matrices", tm, "token_matrices must be an object (name -> array of n(n-1)/2 numbers), got "
-                + Json.kind(tm) + " " + Json.show(tm));
+        if (!tm.isObject())
+            throw error(
+                    "token_matrices",
+                    tm,
+                    "token_matrices must be an object (name -> array of n(n-1)/2 numbers), got " + Json.kind(tm) + " "
+                            + Json.show(tm));
         long need = (long) tokens * (tokens - 1) / 2;
         for (Iterator<Map.Entry<String, JsonNode>> it = tm.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String field = "token_matrices." + e.getKey();
             JsonNode arr = e.getValue();
-            if (!arr.isArray()) throw error(field, arr, field + " must be an array (the strict lower triangle, row by row), got " + Json.kind(arr));
+            if (!arr.isArray())
+                throw error(
+                        field,
+                        arr,
+                        field + " must be an array (the strict lower triangle, row by row), got " + Json.kind(arr));
             if (arr.size() != need) {
-                throw error(field, field + " has " + arr.size() + " values but " + tokens + " tokens need " + need
-                        + " (the strict lower triangle, row by row)");
+                throw error(
+                        field,
+                        field + " has " + arr.size() + " values but " + tokens + " tokens need " + need
+                                + " (the strict lower triangle, row by row)");
             }
             float[] v = new float[arr.size()];
             for (int k = 0; k < v.length; k++) v[k] = (float) number(arr.get(k), field + "[" + k + "]");
@@ -338,14 +386,23 @@ final class RolloutJsonlReader {
         JsonNode textNode = n.get("text");
         String[] text = null;
         if (textNode != null) {
-            if (!textNode.isArray()) throw error("text", textNode, "text must be an array of one string per token, got " + Json.kind(textNode) + " " + Json.show(textNode));
+            if (!textNode.isArray())
+                throw error(
+                        "text",
+                        textNode,
+                        "text must be an array of one string per token, got " + Json.kind(textNode) + " "
+                                + Json.show(textNode));
             if (textNode.size() != tokens) {
-                throw error("text", "text has " + textNode.size() + " strings but the trajectory has " + tokens + " tokens");
+                throw error(
+                        "text",
+                        "text has " + textNode.size() + " strings but the trajectory has " + tokens + " tokens");
             }
             text = new String[tokens];
             for (int t = 0; t < tokens; t++) {
                 JsonNode s = textNode.get(t);
-                if (!s.isTextual()) throw error("text", s, "text[" + t + "] must be a string, got " + Json.kind(s) + " " + Json.show(s));
+                if (!s.isTextual())
+                    throw error(
+                            "text", s, "text[" + t + "] must be a string, got " + Json.kind(s) + " " + Json.show(s));
                 text[t] = s.asText();
             }
         }
@@ -357,15 +414,24 @@ final class RolloutJsonlReader {
     private JsonNode readSignals(JsonNode n) {
         JsonNode sig = n.get("signals");
         if (sig != null && !sig.isObject()) {
-            throw error("signals", sig, "signals must be an object (name -> number), got " + Json.kind(sig) + " " + Json.show(sig));
+            throw error(
+                    "signals",
+                    sig,
+                    "signals must be an object (name -> number), got " + Json.kind(sig) + " " + Json.show(sig));
         }
 
         return sig;
     }
 
     /** Everything is checked: the trajectory goes to the builder (whose errors are placed at this line). */
-    private void feed(Shape shape, Outcome outcome, TokenSignals signals, TokenArrays vectors, TokenArrays matrices,
-                      String[] text, JsonNode sig) {
+    private void feed(
+            Shape shape,
+            Outcome outcome,
+            TokenSignals signals,
+            TokenArrays vectors,
+            TokenArrays matrices,
+            String[] text,
+            JsonNode sig) {
         int index = ids.size();
         ids.add(id);
         groups.add(group);
@@ -375,7 +441,8 @@ final class RolloutJsonlReader {
             builder.trajectory(group, id);
             if (!Double.isNaN(outcome.scalar())) builder.outcome(outcome.scalar());
             if (outcome.names() != null) {
-                for (int k = 0; k < outcome.names().length; k++) builder.outcomeComponent(outcome.names()[k], outcome.values()[k]);
+                for (int k = 0; k < outcome.names().length; k++)
+                    builder.outcomeComponent(outcome.names()[k], outcome.values()[k]);
             }
             if (sig != null) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = sig.fields(); it.hasNext(); ) {
@@ -398,7 +465,11 @@ final class RolloutJsonlReader {
                 JsonNode ss = s.get("signals");
                 if (ss != null) {
                     if (!ss.isObject()) {
-                        throw error(at + ".signals", ss, at + ".signals must be an object (name -> number), got " + Json.kind(ss) + " " + Json.show(ss));
+                        throw error(
+                                at + ".signals",
+                                ss,
+                                at + ".signals must be an object (name -> number), got " + Json.kind(ss) + " "
+                                        + Json.show(ss));
                     }
                     for (Iterator<Map.Entry<String, JsonNode>> it = ss.fields(); it.hasNext(); ) {
                         Map.Entry<String, JsonNode> e = it.next();
@@ -406,9 +477,15 @@ final class RolloutJsonlReader {
                     }
                 }
             }
-            for (int k = 0; k < signals.names().size(); k++) builder.tokenSignal(signals.names().get(k), signals.values().get(k));
-            for (int k = 0; k < vectors.names().size(); k++) builder.tokenVector(vectors.names().get(k), vectors.widths().get(k), vectors.values().get(k));
-            for (int k = 0; k < matrices.names().size(); k++) builder.tokenMatrix(matrices.names().get(k), matrices.values().get(k));
+            for (int k = 0; k < signals.names().size(); k++)
+                builder.tokenSignal(signals.names().get(k), signals.values().get(k));
+            for (int k = 0; k < vectors.names().size(); k++)
+                builder.tokenVector(
+                        vectors.names().get(k),
+                        vectors.widths().get(k),
+                        vectors.values().get(k));
+            for (int k = 0; k < matrices.names().size(); k++)
+                builder.tokenMatrix(matrices.names().get(k), matrices.values().get(k));
             if (text != null) builder.tokenText(text);
         } catch (RolloutException e) {
             throw mapped(e);
@@ -418,11 +495,15 @@ final class RolloutJsonlReader {
     private void checkFormat(JsonNode f) {
         if (f == null) return;
         if (!f.isIntegralNumber() || !f.canConvertToInt() || f.asInt() < 1) {
-            throw error("format", f, "format must be a positive whole number (the format version), got " + Json.show(f));
+            throw error(
+                    "format", f, "format must be a positive whole number (the format version), got " + Json.show(f));
         }
         int v = f.asInt();
         if (v > RolloutJsonl.FORMAT_VERSION) {
-            throw error("format", "format version " + v + " is newer than this reader (supports up to " + RolloutJsonl.FORMAT_VERSION + ")");
+            throw error(
+                    "format",
+                    "format version " + v + " is newer than this reader (supports up to " + RolloutJsonl.FORMAT_VERSION
+                            + ")");
         }
     }
 
@@ -431,9 +512,11 @@ final class RolloutJsonlReader {
             outcomeObjects = objects;
             outcomeFormLine = line;
         } else if (outcomeObjects != objects) {
-            throw error("outcome", "outcome is " + (objects ? "an object" : "a number") + " here but "
-                    + (objects ? "a number" : "an object") + " on line " + outcomeFormLine
-                    + " (use one form for the whole file)");
+            throw error(
+                    "outcome",
+                    "outcome is " + (objects ? "an object" : "a number") + " here but "
+                            + (objects ? "a number" : "an object") + " on line " + outcomeFormLine
+                            + " (use one form for the whole file)");
         }
     }
 
@@ -451,14 +534,20 @@ final class RolloutJsonlReader {
         missing.removeAll(mine);
         if (!missing.isEmpty()) {
             String name = missing.iterator().next();
-            throw error("token_signals." + name, "token_signals." + name + " is missing, but line " + firstSignalsLine
-                    + " (trajectory '" + firstSignalsId + "') has it; every trajectory must give the same token signals (reward excepted)");
+            throw error(
+                    "token_signals." + name,
+                    "token_signals." + name + " is missing, but line " + firstSignalsLine + " (trajectory '"
+                            + firstSignalsId
+                            + "') has it; every trajectory must give the same token signals (reward excepted)");
         }
         Set<String> extra = new LinkedHashSet<>(mine);
         extra.removeAll(firstSignals);
         String name = extra.iterator().next();
-        throw error("token_signals." + name, "token_signals." + name + " is given here, but line " + firstSignalsLine
-                + " (trajectory '" + firstSignalsId + "') lacks it; every trajectory must give the same token signals (reward excepted)");
+        throw error(
+                "token_signals." + name,
+                "token_signals." + name + " is given here, but line " + firstSignalsLine + " (trajectory '"
+                        + firstSignalsId
+                        + "') lacks it; every trajectory must give the same token signals (reward excepted)");
     }
 
     /** A finite number that fits float32. */
@@ -481,9 +570,11 @@ final class RolloutJsonlReader {
 
     /** A whole number >= 0 (integral JSON numbers, or floats with an integral value). */
     private int count(JsonNode v, String field) {
-        if (!v.isNumber()) throw error(field, v, field + " must be a whole number >= 0, got " + Json.kind(v) + " " + Json.show(v));
+        if (!v.isNumber())
+            throw error(field, v, field + " must be a whole number >= 0, got " + Json.kind(v) + " " + Json.show(v));
         double d = v.doubleValue();
-        if (d != Math.rint(d) || Double.isInfinite(d)) throw error(field, v, field + " must be a whole number >= 0, got " + Json.show(v));
+        if (d != Math.rint(d) || Double.isInfinite(d))
+            throw error(field, v, field + " must be a whole number >= 0, got " + Json.show(v));
         if (d < 0) throw error(field, v, field + " must be >= 0, got " + Json.show(v));
         if (d > Integer.MAX_VALUE - 8) throw error(field, v, field + " is too large, got " + Json.show(v));
         return (int) d;
@@ -491,7 +582,8 @@ final class RolloutJsonlReader {
 
     private String optionalText(JsonNode v, String field) {
         if (v == null) return null;
-        if (!v.isTextual()) throw error(field, v, field + " must be a string, got " + Json.kind(v) + " " + Json.show(v));
+        if (!v.isTextual())
+            throw error(field, v, field + " must be a string, got " + Json.kind(v) + " " + Json.show(v));
         return v.asText();
     }
 
@@ -501,7 +593,15 @@ final class RolloutJsonlReader {
 
     /** An error about a value: the exception carries it too. */
     private InputException error(String field, JsonNode value, String detail) {
-        return new InputException(source, line, id, group, field, value == null ? null : Json.show(value), context(id, group) + detail, null);
+        return new InputException(
+                source,
+                line,
+                id,
+                group,
+                field,
+                value == null ? null : Json.show(value),
+                context(id, group) + detail,
+                null);
     }
 
     static String context(String id, String group) {
@@ -518,14 +618,35 @@ final class RolloutJsonlReader {
         return mapped(e, source, ids, groups, lines, line, id, group);
     }
 
-    static InputException mapped(RolloutException e, String source, List<String> ids, List<String> groups, int[] lines,
-                                 int currentLine, String currentId, String currentGroup) {
+    static InputException mapped(
+            RolloutException e,
+            String source,
+            List<String> ids,
+            List<String> groups,
+            int[] lines,
+            int currentLine,
+            String currentId,
+            String currentGroup) {
         int i = e.trajectory();
         if (i >= 0 && i < ids.size()) {
-            return new InputException(source, lines[i], ids.get(i), groups.get(i), e.field(), null,
-                    context(ids.get(i), groups.get(i)) + e.detail(), e);
+            return new InputException(
+                    source,
+                    lines[i],
+                    ids.get(i),
+                    groups.get(i),
+                    e.field(),
+                    null,
+                    context(ids.get(i), groups.get(i)) + e.detail(),
+                    e);
         }
-        return new InputException(source, currentLine, currentId, currentGroup, e.field(), null,
-                context(currentId, currentGroup) + e.detail(), e);
+        return new InputException(
+                source,
+                currentLine,
+                currentId,
+                currentGroup,
+                e.field(),
+                null,
+                context(currentId, currentGroup) + e.detail(),
+                e);
     }
 }

@@ -1,34 +1,14 @@
 package dev.apportion.io;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
-
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
 import java.io.Writer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /** The rollout JSONL writer behind {@link RolloutJsonl#write}: one line per trajectory, spans always explicit. */
 final class RolloutJsonlWriter {
-    private RolloutJsonlWriter() {
-    }
+    private RolloutJsonlWriter() {}
 
     /**
      * Writes a batch as rollout JSONL to a writer (flushed, not closed).
@@ -53,8 +33,11 @@ final class RolloutJsonlWriter {
 
     private static void writeLine(JsonGenerator g, Rollouts b, int i) throws IOException {
         g.writeStartObject();
-        g.writeNumberField("format", b.tokenVectorNames().isEmpty() && b.tokenMatrixNames().isEmpty()
-                ? RolloutJsonl.BASE_FORMAT_VERSION : RolloutJsonl.FORMAT_VERSION);
+        g.writeNumberField(
+                "format",
+                b.tokenVectorNames().isEmpty() && b.tokenMatrixNames().isEmpty()
+                        ? RolloutJsonl.BASE_FORMAT_VERSION
+                        : RolloutJsonl.FORMAT_VERSION);
         g.writeStringField("group", b.groupKey(b.trajectoryGroup(i)));
         g.writeStringField("id", b.trajectoryId(i));
         if (!b.outcomeComponents().isEmpty()) {

@@ -4,19 +4,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.api.Converter;
-import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.io.api.RecordConsumer;
-import org.apache.parquet.schema.GroupType;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
-import org.apache.parquet.schema.Type;
-import org.apache.parquet.schema.Type.Repetition;
-import org.apache.parquet.schema.Types;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +16,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Type.Repetition;
+import org.apache.parquet.schema.Types;
 
 /**
  * Rollouts as Parquet: one row per trajectory, mirroring rollout JSONL v1 (the schema is
@@ -67,6 +66,7 @@ import java.util.TreeSet;
 public final class RolloutParquet {
     /** Key-value metadata keys. */
     public static final String META_KIND = "apportion.kind";
+
     public static final String META_FORMAT = "apportion.format";
     public static final String META_WRITER = "apportion.writer";
     /**
@@ -77,29 +77,37 @@ public final class RolloutParquet {
     public static final int FORMAT_VERSION = 1;
 
     /** Top-level columns, in schema order. */
-    public static final List<String> COLUMNS = List.of("group", "id", "tokens", "outcome", "outcome_components",
-            "signals", "spans", "token_signals", "text");
+    public static final List<String> COLUMNS = List.of(
+            "group", "id", "tokens", "outcome", "outcome_components", "signals", "spans", "token_signals", "text");
     /** Fields of a span element. */
     public static final List<String> SPAN_FIELDS = List.of("role", "tokens", "reward", "state", "agent", "signals");
 
-    private RolloutParquet() {
-    }
+    private RolloutParquet() {}
 
     // ---- schema --------------------------------------------------------------------------------
 
     static Type string(Repetition r, String name) {
-        return Types.primitive(PrimitiveTypeName.BINARY, r).as(LogicalTypeAnnotation.stringType()).named(name);
+        return Types.primitive(PrimitiveTypeName.BINARY, r)
+                .as(LogicalTypeAnnotation.stringType())
+                .named(name);
     }
 
     static GroupType list(Repetition r, String name, Type element) {
-        return Types.buildGroup(r).as(LogicalTypeAnnotation.listType())
-                .addField(new GroupType(Repetition.REPEATED, "list", element)).named(name);
+        return Types.buildGroup(r)
+                .as(LogicalTypeAnnotation.listType())
+                .addField(new GroupType(Repetition.REPEATED, "list", element))
+                .named(name);
     }
 
     static GroupType floatMap(Repetition r, String name, Repetition valueRepetition) {
-        return Types.buildGroup(r).as(LogicalTypeAnnotation.mapType())
-                .addField(new GroupType(Repetition.REPEATED, "key_value", string(Repetition.REQUIRED, "key"),
-                        Types.primitive(PrimitiveTypeName.FLOAT, valueRepetition).named("value")))
+        return Types.buildGroup(r)
+                .as(LogicalTypeAnnotation.mapType())
+                .addField(new GroupType(
+                        Repetition.REPEATED,
+                        "key_value",
+                        string(Repetition.REQUIRED, "key"),
+                        Types.primitive(PrimitiveTypeName.FLOAT, valueRepetition)
+                                .named("value")))
                 .named(name);
     }
 
@@ -110,16 +118,22 @@ public final class RolloutParquet {
         names.addAll(tokenSignals);
         List<Type> signalColumns = new ArrayList<>();
         for (String name : names) {
-            signalColumns.add(list(Repetition.OPTIONAL, name, Types.required(PrimitiveTypeName.FLOAT).named("element")));
+            signalColumns.add(list(
+                    Repetition.OPTIONAL,
+                    name,
+                    Types.required(PrimitiveTypeName.FLOAT).named("element")));
         }
-        GroupType span = new GroupType(Repetition.REQUIRED, "element",
+        GroupType span = new GroupType(
+                Repetition.REQUIRED,
+                "element",
                 string(Repetition.REQUIRED, "role"),
                 Types.required(PrimitiveTypeName.INT32).named("tokens"),
                 Types.optional(PrimitiveTypeName.FLOAT).named("reward"),
                 string(Repetition.OPTIONAL, "state"),
                 string(Repetition.OPTIONAL, "agent"),
                 floatMap(Repetition.OPTIONAL, "signals", Repetition.REQUIRED));
-        return new MessageType("apportion_rollout",
+        return new MessageType(
+                "apportion_rollout",
                 string(Repetition.REQUIRED, "group"),
                 string(Repetition.REQUIRED, "id"),
                 Types.required(PrimitiveTypeName.INT32).named("tokens"),
@@ -158,12 +172,14 @@ public final class RolloutParquet {
         /** A writer with row groups of about {@code rowGroupBytes} (tests use small ones). */
         Writer(Path target, Collection<String> tokenSignals, long rowGroupBytes) throws IOException {
             MessageType schema = schema(tokenSignals);
-            for (Type t : schema.getType("token_signals").asGroupType().getFields()) signals.put(t.getName(), signals.size());
+            for (Type t : schema.getType("token_signals").asGroupType().getFields())
+                signals.put(t.getName(), signals.size());
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put(META_KIND, "rollouts");
             meta.put(META_FORMAT, Integer.toString(FORMAT_VERSION));
             meta.put(META_WRITER, "apportion");
-            this.out = new ParquetFiles.AtomicWriter<>(target, schema, meta, (c, i) -> writeRow(c, current, i, signals), rowGroupBytes);
+            this.out = new ParquetFiles.AtomicWriter<>(
+                    target, schema, meta, (c, i) -> writeRow(c, current, i, signals), rowGroupBytes);
         }
 
         /** Appends every trajectory of {@code chunk}. */
@@ -175,12 +191,13 @@ public final class RolloutParquet {
             if (!chunk.tokenVectorNames().isEmpty() || !chunk.tokenMatrixNames().isEmpty()) {
                 java.util.Set<String> names = new java.util.TreeSet<>(chunk.tokenVectorNames());
                 names.addAll(chunk.tokenMatrixNames());
-                throw new IllegalArgumentException("token vectors and matrices " + names + " (rollout JSONL v2) have no Parquet "
-                        + "columns yet; keep this batch in JSONL");
+                throw new IllegalArgumentException("token vectors and matrices " + names
+                        + " (rollout JSONL v2) have no Parquet " + "columns yet; keep this batch in JSONL");
             }
             for (String name : chunk.tokenSignalNames()) {
                 if (!signals.containsKey(name)) {
-                    throw new IllegalArgumentException("token signal '" + name + "' is not among the file's columns " + signals.keySet());
+                    throw new IllegalArgumentException(
+                            "token signal '" + name + "' is not among the file's columns " + signals.keySet());
                 }
             }
             current = chunk;
@@ -204,7 +221,8 @@ public final class RolloutParquet {
         int from = b.tokenStart(i);
         int to = b.tokenEnd(i);
         ParquetFiles.intValue(c, "tokens", 2, to - from);
-        if (b.outcome() != null && !Float.isNaN(b.outcome()[i])) ParquetFiles.floatValue(c, "outcome", 3, b.outcome()[i]);
+        if (b.outcome() != null && !Float.isNaN(b.outcome()[i]))
+            ParquetFiles.floatValue(c, "outcome", 3, b.outcome()[i]);
         if (!b.outcomeComponents().isEmpty()) {
             c.startField("outcome_components", 4);
             c.startGroup();
@@ -275,7 +293,8 @@ public final class RolloutParquet {
         }
     }
 
-    private static void writeSignalMap(RecordConsumer c, String field, int index, Map<String, float[]> signals, int at) {
+    private static void writeSignalMap(
+            RecordConsumer c, String field, int index, Map<String, float[]> signals, int at) {
         boolean any = false;
         for (Map.Entry<String, float[]> e : signals.entrySet()) {
             float v = e.getValue()[at];
@@ -323,11 +342,19 @@ public final class RolloutParquet {
                 try {
                     v = Integer.parseInt(format.trim());
                 } catch (NumberFormatException e) {
-                    throw new InputException(source, 0, null, "file metadata " + META_FORMAT + " must be a whole number, got '" + format + "'");
+                    throw new InputException(
+                            source,
+                            0,
+                            null,
+                            "file metadata " + META_FORMAT + " must be a whole number, got '" + format + "'");
                 }
                 if (v > FORMAT_VERSION) {
-                    throw new InputException(source, 0, null, "format version " + v + " is newer than this reader (supports up to "
-                            + FORMAT_VERSION + ")");
+                    throw new InputException(
+                            source,
+                            0,
+                            null,
+                            "format version " + v + " is newer than this reader (supports up to " + FORMAT_VERSION
+                                    + ")");
                 }
             }
             MessageType schema = reader.getFileMetaData().getSchema();
@@ -362,6 +389,7 @@ public final class RolloutParquet {
         String[] spanAgent = new String[8];
         /** Span signals: owning span, name, value. */
         final NamedFloats spanSignals = new NamedFloats();
+
         int[] spanSignalOwner = new int[8];
         final List<String> tokenSignalNames = new ArrayList<>();
         final List<ParquetFiles.FloatListConverter> tokenSignalColumns = new ArrayList<>();
@@ -376,8 +404,11 @@ public final class RolloutParquet {
         }
 
         private InputException schemaError(String column, String detail) {
-            return new InputException(source, 0, column, "column " + column + ": " + detail
-                    + " (the rollout Parquet schema is in docs/rollout-format.md)");
+            return new InputException(
+                    source,
+                    0,
+                    column,
+                    "column " + column + ": " + detail + " (the rollout Parquet schema is in docs/rollout-format.md)");
         }
 
         private Converter child(Type t) {
@@ -416,10 +447,14 @@ public final class RolloutParquet {
                 case "signals": {
                     Type value = ParquetFiles.mapValue(t);
                     if (value == null || !ParquetFiles.isFloat(value)) {
-                        throw schemaError(name, "must be a map from string to float, got " + t.toString().replace('\n', ' '));
+                        throw schemaError(
+                                name,
+                                "must be a map from string to float, got "
+                                        + t.toString().replace('\n', ' '));
                     }
                     NamedFloats target = name.equals("signals") ? signals : components;
-                    return new MapConverter(target, name.equals("outcome_components") ? () -> hasComponents = true : () -> { });
+                    return new MapConverter(
+                            target, name.equals("outcome_components") ? () -> hasComponents = true : () -> {});
                 }
                 case "spans":
                     return spansConverter(t);
@@ -431,8 +466,10 @@ public final class RolloutParquet {
                         Type col = g.getType(k);
                         Type el = ParquetFiles.listElement(col);
                         if (el == null || !ParquetFiles.isFloat(el)) {
-                            throw schemaError("token_signals." + col.getName(), "must be a list of floats, got "
-                                    + col.toString().replace('\n', ' '));
+                            throw schemaError(
+                                    "token_signals." + col.getName(),
+                                    "must be a list of floats, got "
+                                            + col.toString().replace('\n', ' '));
                         }
                         ParquetFiles.FloatListConverter fl = new ParquetFiles.FloatListConverter();
                         tokenSignalNames.add(col.getName());
@@ -446,33 +483,44 @@ public final class RolloutParquet {
                         }
 
                         @Override
-                        public void start() {
-                        }
+                        public void start() {}
 
                         @Override
-                        public void end() {
-                        }
+                        public void end() {}
                     };
                 }
                 case "text": {
                     Type el = ParquetFiles.listElement(t);
-                    if (el == null || !ParquetFiles.isString(el)) throw schemaError(name, "must be a list of strings, got " + t.toString().replace('\n', ' '));
-                    return new ListConverter(new ParquetFiles.StringConverter() {
-                        @Override
-                        void set(String v) {
-                            text.set(text.size() - 1, v);
-                        }
-                    }, () -> hasText = true, () -> text.add(null));
+                    if (el == null || !ParquetFiles.isString(el))
+                        throw schemaError(
+                                name,
+                                "must be a list of strings, got " + t.toString().replace('\n', ' '));
+                    return new ListConverter(
+                            new ParquetFiles.StringConverter() {
+                                @Override
+                                void set(String v) {
+                                    text.set(text.size() - 1, v);
+                                }
+                            },
+                            () -> hasText = true,
+                            () -> text.add(null));
                 }
                 default:
-                    throw new InputException(source, 0, name, "column " + name + " is not a rollout column (known columns: "
-                            + String.join(", ", COLUMNS) + ")");
+                    throw new InputException(
+                            source,
+                            0,
+                            name,
+                            "column " + name + " is not a rollout column (known columns: " + String.join(", ", COLUMNS)
+                                    + ")");
             }
         }
 
         private Converter spansConverter(Type t) {
             Type el = ParquetFiles.listElement(t);
-            if (el == null || el.isPrimitive()) throw schemaError("spans", "must be a list of span structs, got " + t.toString().replace('\n', ' '));
+            if (el == null || el.isPrimitive())
+                throw schemaError(
+                        "spans",
+                        "must be a list of span structs, got " + t.toString().replace('\n', ' '));
             GroupType span = el.asGroupType();
             Converter[] fields = new Converter[span.getFieldCount()];
             for (int k = 0; k < span.getFieldCount(); k++) {
@@ -517,9 +565,12 @@ public final class RolloutParquet {
                     case "signals": {
                         Type value = ParquetFiles.mapValue(f);
                         if (value == null || !ParquetFiles.isFloat(value)) {
-                            throw schemaError(col, "must be a map from string to float, got " + f.toString().replace('\n', ' '));
+                            throw schemaError(
+                                    col,
+                                    "must be a map from string to float, got "
+                                            + f.toString().replace('\n', ' '));
                         }
-                        fields[k] = new MapConverter(spanSignals, () -> { }) {
+                        fields[k] = new MapConverter(spanSignals, () -> {}) {
                             @Override
                             void added() {
                                 int n = spanSignals.size();
@@ -530,8 +581,12 @@ public final class RolloutParquet {
                         break;
                     }
                     default:
-                        throw new InputException(source, 0, col, "column " + col + " is not a span field (known span fields: "
-                                + String.join(", ", SPAN_FIELDS) + ")");
+                        throw new InputException(
+                                source,
+                                0,
+                                col,
+                                "column " + col + " is not a span field (known span fields: "
+                                        + String.join(", ", SPAN_FIELDS) + ")");
                 }
             }
             GroupConverter element = new GroupConverter() {
@@ -561,10 +616,9 @@ public final class RolloutParquet {
                 }
 
                 @Override
-                public void end() {
-                }
+                public void end() {}
             };
-            return new ListConverter(element, () -> hasSpans = true, () -> { });
+            return new ListConverter(element, () -> hasSpans = true, () -> {});
         }
 
         @Override
@@ -590,8 +644,7 @@ public final class RolloutParquet {
         }
 
         @Override
-        public void end() {
-        }
+        public void end() {}
     }
 
     /** Names and float values (a map column of one row). */
@@ -667,8 +720,7 @@ public final class RolloutParquet {
             };
         }
 
-        void added() {
-        }
+        void added() {}
 
         @Override
         public Converter getConverter(int fieldIndex) {
@@ -681,8 +733,7 @@ public final class RolloutParquet {
         }
 
         @Override
-        public void end() {
-        }
+        public void end() {}
     }
 
     /** A three-level LIST whose element converter is given. */
@@ -704,8 +755,7 @@ public final class RolloutParquet {
                 }
 
                 @Override
-                public void end() {
-                }
+                public void end() {}
             };
         }
 
@@ -720,8 +770,7 @@ public final class RolloutParquet {
         }
 
         @Override
-        public void end() {
-        }
+        public void end() {}
     }
 
     /** Checks rows and feeds them to a builder, handing off a batch every {@code chunkRows} rows. */
@@ -752,8 +801,11 @@ public final class RolloutParquet {
         }
 
         private InputException error(String column, String detail) {
-            String ctx = id == null ? "" : "trajectory '" + id + "'" + (group == null ? "" : " (group '" + group + "')") + ": ";
-            return new InputException(source, 0, column, "row " + row + ": " + ctx + "column " + column + ": " + detail);
+            String ctx = id == null
+                    ? ""
+                    : "trajectory '" + id + "'" + (group == null ? "" : " (group '" + group + "')") + ": ";
+            return new InputException(
+                    source, 0, column, "row " + row + ": " + ctx + "column " + column + ": " + detail);
         }
 
         void add(RowConverter r, long rowNo) throws IOException {
@@ -761,10 +813,14 @@ public final class RolloutParquet {
             id = null;
             group = null;
             id = r.id != null ? r.id : Long.toString(rowNo);
-            if (r.group == null) throw error("group", "group is missing (every trajectory needs a group: a string naming its prompt or task)");
+            if (r.group == null)
+                throw error(
+                        "group",
+                        "group is missing (every trajectory needs a group: a string naming its prompt or task)");
             group = r.group;
             Long prev = seen.computeIfAbsent(group, k -> new HashMap<>()).putIfAbsent(id, rowNo);
-            if (prev != null) throw error("id", "duplicate id '" + id + "' in group '" + group + "' (first on row " + prev + ")");
+            if (prev != null)
+                throw error("id", "duplicate id '" + id + "' in group '" + group + "' (first on row " + prev + ")");
 
             long total = 0;
             if (r.hasSpans) {
@@ -777,14 +833,19 @@ public final class RolloutParquet {
                     if (!r.spanHasTokens[s]) throw error(at + ".tokens", "is missing (the span's token count)");
                     if (r.spanTokens[s] < 0) throw error(at + ".tokens", "must be >= 0, got " + r.spanTokens[s]);
                     total += r.spanTokens[s];
-                    if (total > Integer.MAX_VALUE - 8) throw error("spans", "spans add up to more tokens than a batch can hold");
+                    if (total > Integer.MAX_VALUE - 8)
+                        throw error("spans", "spans add up to more tokens than a batch can hold");
                     if (!Float.isNaN(r.spanReward[s]) && !Float.isFinite(r.spanReward[s])) {
                         throw error(at + ".reward", "must be finite, got " + r.spanReward[s]);
                     }
                 }
-                if (r.hasTokens && r.tokens != total) throw error("tokens", "tokens is " + r.tokens + " but the spans add up to " + total + " tokens");
+                if (r.hasTokens && r.tokens != total)
+                    throw error("tokens", "tokens is " + r.tokens + " but the spans add up to " + total + " tokens");
             } else {
-                if (!r.hasTokens) throw error("tokens", "tokens is missing (without spans the trajectory is one policy span of tokens tokens)");
+                if (!r.hasTokens)
+                    throw error(
+                            "tokens",
+                            "tokens is missing (without spans the trajectory is one policy span of tokens tokens)");
                 if (r.tokens < 0) throw error("tokens", "must be >= 0, got " + r.tokens);
                 if (r.tokens > Integer.MAX_VALUE - 8) throw error("tokens", "is too large, got " + r.tokens);
                 total = r.tokens;
@@ -793,7 +854,8 @@ public final class RolloutParquet {
 
             // outcome: one form for the whole file
             if (r.hasOutcome && r.hasComponents) {
-                throw error("outcome", "both outcome and outcome_components are set (a trajectory has one or the other)");
+                throw error(
+                        "outcome", "both outcome and outcome_components are set (a trajectory has one or the other)");
             }
             if (r.hasOutcome || r.hasComponents) {
                 boolean objects = r.hasComponents;
@@ -801,23 +863,28 @@ public final class RolloutParquet {
                     outcomeObjects = objects;
                     outcomeFormRow = rowNo;
                 } else if (outcomeObjects != objects) {
-                    throw error(objects ? "outcome_components" : "outcome", (objects ? "outcome_components" : "outcome")
-                            + " is set here but row " + outcomeFormRow + " uses " + (objects ? "outcome" : "outcome_components")
-                            + " (use one form for the whole file)");
+                    throw error(
+                            objects ? "outcome_components" : "outcome",
+                            (objects ? "outcome_components" : "outcome")
+                                    + " is set here but row " + outcomeFormRow + " uses "
+                                    + (objects ? "outcome" : "outcome_components")
+                                    + " (use one form for the whole file)");
                 }
             }
             if (r.hasOutcome && !Float.isFinite(r.outcome)) throw error("outcome", "must be finite, got " + r.outcome);
             for (int k = 0; k < r.components.size(); k++) {
                 if (r.components.names.get(k) == null) throw error("outcome_components", "a key is null");
                 float v = r.components.values.a[k];
-                if (Float.isInfinite(v)) throw error("outcome_components." + r.components.names.get(k), "must be finite, got " + v);
+                if (Float.isInfinite(v))
+                    throw error("outcome_components." + r.components.names.get(k), "must be finite, got " + v);
             }
             checkMap(r.signals, "signals");
             for (int k = 0; k < r.spanSignals.size(); k++) {
                 String col = "spans[" + r.spanSignalOwner[k] + "].signals";
                 if (r.spanSignals.names.get(k) == null) throw error(col, "a key is null");
                 if (!Float.isFinite(r.spanSignals.values.a[k])) {
-                    throw error(col + "." + r.spanSignals.names.get(k), "must be finite, got " + r.spanSignals.values.a[k]);
+                    throw error(
+                            col + "." + r.spanSignals.names.get(k), "must be finite, got " + r.spanSignals.values.a[k]);
                 }
             }
 
@@ -827,17 +894,22 @@ public final class RolloutParquet {
                 ParquetFiles.FloatListConverter c = r.tokenSignalColumns.get(k);
                 if (!c.present) continue;
                 String col = "token_signals." + r.tokenSignalNames.get(k);
-                if (c.values.n != tokens) throw error(col, "has " + c.values.n + " values but the trajectory has " + tokens + " tokens");
+                if (c.values.n != tokens)
+                    throw error(col, "has " + c.values.n + " values but the trajectory has " + tokens + " tokens");
                 for (int t = 0; t < c.values.n; t++) {
                     if (!Float.isFinite(c.values.a[t])) {
-                        throw error(col, "[" + t + "] must be a finite number, got " + (Float.isNaN(c.values.a[t]) ? "null or NaN" : c.values.a[t]));
+                        throw error(
+                                col,
+                                "[" + t + "] must be a finite number, got "
+                                        + (Float.isNaN(c.values.a[t]) ? "null or NaN" : c.values.a[t]));
                     }
                 }
                 if (!r.tokenSignalNames.get(k).equals(Rollouts.REWARD)) names.add(r.tokenSignalNames.get(k));
             }
             checkSignalNames(names);
             if (r.hasText && r.text.size() != tokens) {
-                throw error("text", "text has " + r.text.size() + " strings but the trajectory has " + tokens + " tokens");
+                throw error(
+                        "text", "text has " + r.text.size() + " strings but the trajectory has " + tokens + " tokens");
             }
 
             // feed the builder
@@ -854,12 +926,19 @@ public final class RolloutParquet {
             try {
                 builder.trajectory(group, id);
                 if (r.hasOutcome) builder.outcome(r.outcome);
-                for (int k = 0; k < r.components.size(); k++) builder.outcomeComponent(r.components.names.get(k), r.components.values.a[k]);
-                for (int k = 0; k < r.signals.size(); k++) builder.signal(r.signals.names.get(k), r.signals.values.a[k]);
+                for (int k = 0; k < r.components.size(); k++)
+                    builder.outcomeComponent(r.components.names.get(k), r.components.values.a[k]);
+                for (int k = 0; k < r.signals.size(); k++)
+                    builder.signal(r.signals.names.get(k), r.signals.values.a[k]);
                 if (r.hasSpans) {
                     int sig = 0;
                     for (int s = 0; s < r.spanCount; s++) {
-                        builder.span(Role.parse(r.role[s]), (int) r.spanTokens[s], r.spanReward[s], r.spanState[s], r.spanAgent[s]);
+                        builder.span(
+                                Role.parse(r.role[s]),
+                                (int) r.spanTokens[s],
+                                r.spanReward[s],
+                                r.spanState[s],
+                                r.spanAgent[s]);
                         while (sig < r.spanSignals.size() && r.spanSignalOwner[sig] == s) {
                             builder.spanSignal(r.spanSignals.names.get(sig), r.spanSignals.values.a[sig]);
                             sig++;
@@ -883,7 +962,8 @@ public final class RolloutParquet {
         private void checkMap(NamedFloats m, String column) {
             for (int k = 0; k < m.size(); k++) {
                 if (m.names.get(k) == null) throw error(column, "a key is null");
-                if (!Float.isFinite(m.values.a[k])) throw error(column + "." + m.names.get(k), "must be finite, got " + m.values.a[k]);
+                if (!Float.isFinite(m.values.a[k]))
+                    throw error(column + "." + m.names.get(k), "must be finite, got " + m.values.a[k]);
             }
         }
 
@@ -899,14 +979,18 @@ public final class RolloutParquet {
             missing.removeAll(mine);
             if (!missing.isEmpty()) {
                 String name = missing.iterator().next();
-                throw error("token_signals." + name, "is missing (null), but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
-                        + "') has it; every trajectory must give the same token signals (reward excepted)");
+                throw error(
+                        "token_signals." + name,
+                        "is missing (null), but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
+                                + "') has it; every trajectory must give the same token signals (reward excepted)");
             }
             Set<String> extra = new LinkedHashSet<>(mine);
             extra.removeAll(firstSignals);
             String name = extra.iterator().next();
-            throw error("token_signals." + name, "is given here, but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
-                    + "') lacks it; every trajectory must give the same token signals (reward excepted)");
+            throw error(
+                    "token_signals." + name,
+                    "is given here, but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
+                            + "') lacks it; every trajectory must give the same token signals (reward excepted)");
         }
 
         private void flush() throws IOException {
@@ -932,8 +1016,12 @@ public final class RolloutParquet {
             if (i >= 0 && i < ids.size()) {
                 String prefix = "trajectory " + i + " (id '" + ids.get(i) + "', group '" + groups.get(i) + "'): ";
                 if (msg.startsWith(prefix)) msg = msg.substring(prefix.length());
-                return new InputException(source, 0, e.field(), "row " + rows[i] + ": trajectory '" + ids.get(i) + "' (group '"
-                        + groups.get(i) + "'): " + msg, e);
+                return new InputException(
+                        source,
+                        0,
+                        e.field(),
+                        "row " + rows[i] + ": trajectory '" + ids.get(i) + "' (group '" + groups.get(i) + "'): " + msg,
+                        e);
             }
             return new InputException(source, 0, e.field(), "row " + row + ": " + msg, e);
         }

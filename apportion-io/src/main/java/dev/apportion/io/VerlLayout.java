@@ -4,7 +4,6 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,7 +47,8 @@ public final class VerlLayout {
         if (index == null) throw new IllegalArgumentException("index is missing");
         this.rows = responseMask.length;
         if (index.length != rows) {
-            throw new IllegalArgumentException("index has " + index.length + " entries but response_mask has " + rows + " rows");
+            throw new IllegalArgumentException(
+                    "index has " + index.length + " entries but response_mask has " + rows + " rows");
         }
         for (int i = 0; i < rows; i++) {
             if (responseMask[i] == null) throw new IllegalArgumentException("response_mask[" + i + "] is missing");
@@ -56,7 +56,8 @@ public final class VerlLayout {
             float[] r = responseMask[i];
             for (int t = 0; t < r.length; t++) {
                 if (r[t] != 0f && r[t] != 1f) {
-                    throw new IllegalArgumentException("response_mask[" + i + "][" + t + "] must be 0 or 1, got " + r[t]);
+                    throw new IllegalArgumentException(
+                            "response_mask[" + i + "][" + t + "] must be 0 or 1, got " + r[t]);
                 }
             }
         }
@@ -82,7 +83,8 @@ public final class VerlLayout {
      * @param index group id of each row
      * @param values rows × L critic values, or null
      */
-    public static Rollouts toRollouts(float[][] tokenLevelRewards, float[][] responseMask, String[] index, float[][] values) {
+    public static Rollouts toRollouts(
+            float[][] tokenLevelRewards, float[][] responseMask, String[] index, float[][] values) {
         VerlLayout l = of(responseMask, index).tokenLevelRewards(tokenLevelRewards);
         if (values != null) l.values(values);
         return l.toRollouts();
@@ -90,7 +92,8 @@ public final class VerlLayout {
 
     /** Trajectory ids, one per row (default {@code row<i>}). */
     public VerlLayout ids(String[] ids) {
-        if (ids.length != rows) throw new IllegalArgumentException("ids has " + ids.length + " entries but there are " + rows + " rows");
+        if (ids.length != rows)
+            throw new IllegalArgumentException("ids has " + ids.length + " entries but there are " + rows + " rows");
         this.ids = ids;
         return this;
     }
@@ -111,7 +114,8 @@ public final class VerlLayout {
     }
 
     private VerlLayout tokenSignal(String name, float[][] v, String label) {
-        if (v.length != rows) throw new IllegalArgumentException(label + " has " + v.length + " rows but response_mask has " + rows);
+        if (v.length != rows)
+            throw new IllegalArgumentException(label + " has " + v.length + " rows but response_mask has " + rows);
         for (int i = 0; i < rows; i++) {
             if (v[i] == null || v[i].length != mask[i].length) {
                 throw new IllegalArgumentException(label + "[" + i + "] has " + (v[i] == null ? 0 : v[i].length)
@@ -146,7 +150,8 @@ public final class VerlLayout {
     }
 
     private float[] perRow(float[] a, String label) {
-        if (a.length != rows) throw new IllegalArgumentException(label + " has " + a.length + " entries but there are " + rows + " rows");
+        if (a.length != rows)
+            throw new IllegalArgumentException(label + " has " + a.length + " entries but there are " + rows + " rows");
         return a;
     }
 

@@ -1,12 +1,11 @@
 package org.apache.parquet;
 
+import java.util.HashMap;
 import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
-
-import java.util.HashMap;
 
 /**
  * Read options that never touch Hadoop (apportion's, not parquet-java's). parquet-java
@@ -16,28 +15,27 @@ import java.util.HashMap;
  * builder's defaults, with the caller's codec factory. Used only when the builder fails.
  */
 public final class HadoopFreeReadOptions {
-    private HadoopFreeReadOptions() {
-    }
+    private HadoopFreeReadOptions() {}
 
     public static ParquetReadOptions of(CompressionCodecFactory codecs) {
         return new ParquetReadOptions(
-                false,  // useSignedStringMinMax
-                true,   // useStatsFilter
-                true,   // useDictionaryFilter
-                true,   // useRecordFilter
-                true,   // useColumnIndexFilter
-                false,  // usePageChecksumVerification
-                true,   // useBloomFilter
-                false,  // useOffHeapDecryptBuffer
-                false,  // useHadoopVectoredIo
+                false, // useSignedStringMinMax
+                true, // useStatsFilter
+                true, // useDictionaryFilter
+                true, // useRecordFilter
+                true, // useColumnIndexFilter
+                false, // usePageChecksumVerification
+                true, // useBloomFilter
+                false, // useOffHeapDecryptBuffer
+                false, // useHadoopVectoredIo
                 FilterCompat.NOOP,
                 ParquetMetadataConverter.NO_FILTER,
                 codecs,
                 new HeapByteBufferAllocator(),
                 8 << 20, // maxAllocationSize
                 new HashMap<>(),
-                null,   // fileDecryptionProperties
-                null,   // metricsCallback
+                null, // fileDecryptionProperties
+                null, // metricsCallback
                 new PlainParquetConfiguration());
     }
 }

@@ -1,8 +1,10 @@
 package dev.apportion.io;
 
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.rollout.Rollouts;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -10,10 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The examples of docs/rollout-format.md are valid, and its malformed-JSON message is what the reader says. */
 class FormatDocTest {
@@ -52,14 +51,18 @@ class FormatDocTest {
         // the credit example: the provenance record first, then trajectory lines
         String[] credit = blocks.get(4).split("\n");
         assertTrue(CreditJsonl.isProvenance(Json.mapper().readTree(credit[0])), credit[0]);
-        for (int k = 1; k < credit.length; k++) assertTrue(Json.mapper().readTree(credit[k]).has("advantages"));
+        for (int k = 1; k < credit.length; k++)
+            assertTrue(Json.mapper().readTree(credit[k]).has("advantages"));
     }
 
     @Test
     void documentedMalformedJsonMessage() throws IOException {
         String doc = Files.readString(Paths.get("..", "docs", "rollout-format.md"));
-        InputException e = assertThrows(InputException.class, () -> RolloutJsonl.read(
-                new StringReader("{\"group\":\"g\",\"tokens\":2}\n{\"group\": \"g\", \"tokens\": 3,}"), "rollouts.jsonl"));
+        InputException e = assertThrows(
+                InputException.class,
+                () -> RolloutJsonl.read(
+                        new StringReader("{\"group\":\"g\",\"tokens\":2}\n{\"group\": \"g\", \"tokens\": 3,}"),
+                        "rollouts.jsonl"));
         assertTrue(doc.contains(e.getMessage()), e.getMessage());
     }
 }

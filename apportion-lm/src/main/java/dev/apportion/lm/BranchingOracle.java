@@ -17,18 +17,16 @@ public final class BranchingOracle {
     private static final int CHUNK = 512;
 
     /** Values and standard errors of the prefixes, and the number of sampled continuations. */
-    public record Values(double[] mean, double[] se, long samples) {
-    }
+    public record Values(double[] mean, double[] se, long samples) {}
 
-    private BranchingOracle() {
-    }
+    private BranchingOracle() {}
 
     /**
      * V of each prefix {@code (episodes[which[j]], first length[j] positions)} from {@code k}
      * continuations each.
      */
-    public static Values values(Weights w, Task task, List<Episode> episodes, int[] which, int[] length, int k,
-            SplittableRandom rnd) {
+    public static Values values(
+            Weights w, Task task, List<Episode> episodes, int[] which, int[] length, int k, SplittableRandom rnd) {
         if (k < 2) throw new IllegalArgumentException("branching needs k >= 2 continuations, got " + k);
         int n = which.length;
         double[] sum = new double[n], sq = new double[n];
@@ -52,7 +50,13 @@ public final class BranchingOracle {
         return new Values(mean, se, (long) n * k);
     }
 
-    private static void flush(Weights w, Task task, List<Episode> chunk, List<Integer> owner, double[] sum, double[] sq,
+    private static void flush(
+            Weights w,
+            Task task,
+            List<Episode> chunk,
+            List<Integer> owner,
+            double[] sum,
+            double[] sq,
             SplittableRandom rnd) {
         Policy.generate(w, task, chunk, rnd);
         for (int c = 0; c < chunk.size(); c++) {
@@ -78,7 +82,8 @@ public final class BranchingOracle {
      * V before every policy turn of every episode ({@code [episode][turn]}), as VinePPO's
      * {@code mc_value} span signal; also returns the samples spent via {@code spent[0]}.
      */
-    public static double[][] turnValues(Weights w, Task task, List<Episode> eps, int k, SplittableRandom rnd, long[] spent) {
+    public static double[][] turnValues(
+            Weights w, Task task, List<Episode> eps, int k, SplittableRandom rnd, long[] spent) {
         List<Integer> wh = new ArrayList<>();
         List<Integer> ln = new ArrayList<>();
         int[][] starts = new int[eps.size()][];
@@ -89,8 +94,14 @@ public final class BranchingOracle {
                 ln.add(s);
             }
         }
-        Values v = values(w, task, eps, wh.stream().mapToInt(Integer::intValue).toArray(),
-                ln.stream().mapToInt(Integer::intValue).toArray(), k, rnd);
+        Values v = values(
+                w,
+                task,
+                eps,
+                wh.stream().mapToInt(Integer::intValue).toArray(),
+                ln.stream().mapToInt(Integer::intValue).toArray(),
+                k,
+                rnd);
         double[][] out = new double[eps.size()][];
         int j = 0;
         for (int i = 0; i < eps.size(); i++) {

@@ -6,8 +6,7 @@ package dev.apportion.lm;
  * or on overflow.
  */
 public final class Calculator {
-    private Calculator() {
-    }
+    private Calculator() {}
 
     /** Value of {@code expr}. */
     public static long eval(String expr) {
@@ -24,7 +23,8 @@ public final class Calculator {
         int sign = 1;
         int k = 0, n = expr.length();
         while (true) {
-            if (k >= n || !Character.isDigit(expr.charAt(k))) throw new IllegalArgumentException("bad expression '" + expr + "'");
+            if (k >= n || !Character.isDigit(expr.charAt(k)))
+                throw new IllegalArgumentException("bad expression '" + expr + "'");
             long num = 0;
             while (k < n && Character.isDigit(expr.charAt(k))) {
                 num = Math.addExact(Math.multiplyExact(num, 10), expr.charAt(k) - '0');

@@ -25,8 +25,7 @@ public final class CharTokenizer {
         for (int k = 0; k < CHARS.length(); k++) ID[CHARS.charAt(k)] = k + 3;
     }
 
-    private CharTokenizer() {
-    }
+    private CharTokenizer() {}
 
     /** Vocabulary size (specials included). */
     public static int vocabSize() {
@@ -36,7 +35,9 @@ public final class CharTokenizer {
     /** Token id of a character. */
     public static int id(char c) {
         int v = c < 128 ? ID[c] : -1;
-        if (v < 0) throw new IllegalArgumentException("character '" + c + "' (U+" + Integer.toHexString(c) + ") is not in the vocabulary");
+        if (v < 0)
+            throw new IllegalArgumentException(
+                    "character '" + c + "' (U+" + Integer.toHexString(c) + ") is not in the vocabulary");
         return v;
     }
 
@@ -47,8 +48,8 @@ public final class CharTokenizer {
             char c = text.charAt(k);
             int v = c < 128 ? ID[c] : -1;
             if (v < 0) {
-                throw new IllegalArgumentException("text \"" + text + "\" position " + k + ": character '" + c
-                        + "' is not in the vocabulary");
+                throw new IllegalArgumentException(
+                        "text \"" + text + "\" position " + k + ": character '" + c + "' is not in the vocabulary");
             }
             out[k] = v;
         }
@@ -61,7 +62,8 @@ public final class CharTokenizer {
         for (int k = from; k < to; k++) {
             int v = ids[k];
             if (v >= 3 && v < vocabSize()) sb.append(CHARS.charAt(v - 3));
-            else if (v < 0 || v >= vocabSize()) throw new IllegalArgumentException("token id " + v + " at " + k + " is outside the vocabulary");
+            else if (v < 0 || v >= vocabSize())
+                throw new IllegalArgumentException("token id " + v + " at " + k + " is outside the vocabulary");
         }
         return sb.toString();
     }

@@ -25,11 +25,9 @@ import java.util.SplittableRandom;
  */
 public final class CreditQuality {
     /** The oracle's view of a batch. */
-    public record Oracle(int[] stepEpisode, int[][] stepTokens, double[] advantage, double[] se, long samples) {
-    }
+    public record Oracle(int[] stepEpisode, int[][] stepTokens, double[] advantage, double[] se, long samples) {}
 
-    private CreditQuality() {
-    }
+    private CreditQuality() {}
 
     /** Runs the branching oracle with {@code k} continuations per distinct prefix. */
     public static Oracle oracle(Weights w, Task task, List<Episode> eps, int k, SplittableRandom rnd) {
@@ -69,8 +67,14 @@ public final class CreditQuality {
                 prefixIndex.add(idx);
             }
         }
-        BranchingOracle.Values v = BranchingOracle.values(w, task, eps, which.stream().mapToInt(Integer::intValue).toArray(),
-                len.stream().mapToInt(Integer::intValue).toArray(), k, rnd);
+        BranchingOracle.Values v = BranchingOracle.values(
+                w,
+                task,
+                eps,
+                which.stream().mapToInt(Integer::intValue).toArray(),
+                len.stream().mapToInt(Integer::intValue).toArray(),
+                k,
+                rnd);
         int n = stepEp.size();
         double[] adv = new double[n], se = new double[n];
         for (int j = 0; j < n; j++) {
@@ -82,7 +86,11 @@ public final class CreditQuality {
             adv[j] = va - vb;
             se[j] = Math.sqrt(sa * sa + sb * sb);
         }
-        return new Oracle(stepEp.stream().mapToInt(Integer::intValue).toArray(), stepTok.toArray(new int[0][]), adv, se,
+        return new Oracle(
+                stepEp.stream().mapToInt(Integer::intValue).toArray(),
+                stepTok.toArray(new int[0][]),
+                adv,
+                se,
                 v.samples());
     }
 
@@ -99,7 +107,9 @@ public final class CreditQuality {
             c[j] = toks.length == 0 ? 0 : s / toks.length;
             if (spanAdv != null && toks.length > 0) {
                 int span = spanOf(batch, toks[0]);
-                if (span >= 0 && Float.isFinite(spanAdv[span]) && batch.spanTokenEnd(span) - batch.spanTokenStart(span) == toks.length) {
+                if (span >= 0
+                        && Float.isFinite(spanAdv[span])
+                        && batch.spanTokenEnd(span) - batch.spanTokenStart(span) == toks.length) {
                     c[j] = spanAdv[span];
                 }
             }

@@ -17,6 +17,7 @@ public final class Episode {
     int toolCalls;
     /** Position where the current policy turn started. */
     int turnStart;
+
     boolean done;
     double reward;
 

@@ -29,23 +29,54 @@ import picocli.CommandLine.Option;
  * {@code results.json} (every run) and {@code summary.md} (means with 95 % t intervals over
  * seeds) into {@code --out}, rewriting both atomically after every run.
  */
-@Command(name = "lm-experiment", mixinStandardHelpOptions = true,
-        description = "Success after a fixed sample budget and credit quality vs the branching oracle, per estimator, over seeds.")
+@Command(
+        name = "lm-experiment",
+        mixinStandardHelpOptions = true,
+        description =
+                "Success after a fixed sample budget and credit quality vs the branching oracle, per estimator, over seeds.")
 public final class Experiment implements Callable<Integer> {
-    @Option(names = "--tasks", split = ",", defaultValue = "addition,tool") List<String> tasks;
-    @Option(names = "--estimators", split = ",", defaultValue = "grpo,dr_grpo,rloo,reinforce_plus_plus,gigpo") List<String> estimators;
-    @Option(names = "--seeds", defaultValue = "5") int seeds;
-    @Option(names = "--seed-start", defaultValue = "1") int seedStart;
-    @Option(names = "--ppo-epochs", defaultValue = "1") int ppoEpochs;
-    @Option(names = "--steps", defaultValue = "30") int steps;
-    @Option(names = "--prompts", defaultValue = "8") int prompts;
-    @Option(names = "--group", defaultValue = "8") int group;
-    @Option(names = "--lr", defaultValue = "3e-4") double lr;
-    @Option(names = "--warmup-steps", defaultValue = "-1") int warmupSteps;
-    @Option(names = "--oracle-prompts", defaultValue = "4") int oraclePrompts;
-    @Option(names = "--oracle-k", defaultValue = "16") int oracleK;
-    @Option(names = "--eval", defaultValue = "256") int eval;
-    @Option(names = "--out", defaultValue = "lm-experiment") Path out;
+    @Option(names = "--tasks", split = ",", defaultValue = "addition,tool")
+    List<String> tasks;
+
+    @Option(names = "--estimators", split = ",", defaultValue = "grpo,dr_grpo,rloo,reinforce_plus_plus,gigpo")
+    List<String> estimators;
+
+    @Option(names = "--seeds", defaultValue = "5")
+    int seeds;
+
+    @Option(names = "--seed-start", defaultValue = "1")
+    int seedStart;
+
+    @Option(names = "--ppo-epochs", defaultValue = "1")
+    int ppoEpochs;
+
+    @Option(names = "--steps", defaultValue = "30")
+    int steps;
+
+    @Option(names = "--prompts", defaultValue = "8")
+    int prompts;
+
+    @Option(names = "--group", defaultValue = "8")
+    int group;
+
+    @Option(names = "--lr", defaultValue = "3e-4")
+    double lr;
+
+    @Option(names = "--warmup-steps", defaultValue = "-1")
+    int warmupSteps;
+
+    @Option(names = "--oracle-prompts", defaultValue = "4")
+    int oraclePrompts;
+
+    @Option(names = "--oracle-k", defaultValue = "16")
+    int oracleK;
+
+    @Option(names = "--eval", defaultValue = "256")
+    int eval;
+
+    @Option(names = "--out", defaultValue = "lm-experiment")
+    Path out;
+
     @Option(names = "--merge", split = ",", description = "no training: merge these results.json files into --out")
     List<Path> merge;
 
@@ -62,7 +93,8 @@ public final class Experiment implements Callable<Integer> {
         Files.createDirectories(out);
         if (merge != null && !merge.isEmpty()) return merge();
         EstimatorRegistry reg = EstimatorRegistry.global();
-        for (String id : estimators) if (!reg.has(id)) throw new IllegalArgumentException("unknown estimator '" + id + "'");
+        for (String id : estimators)
+            if (!reg.has(id)) throw new IllegalArgumentException("unknown estimator '" + id + "'");
         List<Map<String, Object>> runs = new ArrayList<>();
         List<Map<String, Object>> quality = new ArrayList<>();
         Map<String, Object> setup = new LinkedHashMap<>();
@@ -81,7 +113,8 @@ public final class Experiment implements Callable<Integer> {
             for (int seed = seedStart; seed < seedStart + seeds; seed++) {
                 long t0 = System.nanoTime();
                 Weights w0 = Weights.init(ModelConfig.defaults(), seed);
-                Trainer.warmup(w0, task, warmupSteps >= 0 ? warmupSteps : defaultWarmup(taskName), 64, 2e-3, seed, null);
+                Trainer.warmup(
+                        w0, task, warmupSteps >= 0 ? warmupSteps : defaultWarmup(taskName), 64, 2e-3, seed, null);
                 double before = Trainer.evaluate(w0, task, eval, seed);
                 double warmSecs = (System.nanoTime() - t0) / 1e9;
                 System.err.printf("%s seed %d: warm-up %.0fs, success %.3f%n", taskName, seed, warmSecs, before);
@@ -90,7 +123,8 @@ public final class Experiment implements Callable<Integer> {
                 List<Episode> eps = new ArrayList<>();
                 for (int j = 0; j < oraclePrompts; j++) {
                     Task.Problem p = task.sample(qr);
-                    for (int g = 0; g < group; g++) eps.add(Episode.start(j, p, w0.config().maxLen()));
+                    for (int g = 0; g < group; g++)
+                        eps.add(Episode.start(j, p, w0.config().maxLen()));
                 }
                 Policy.generate(w0, task, eps, qr);
                 long o0 = System.nanoTime();
@@ -116,8 +150,18 @@ public final class Experiment implements Callable<Integer> {
                 }
                 for (String id : estimators) {
                     Weights w = w0.copy();
-                    Trainer.RlConfig cfg = new Trainer.RlConfig(id, null, Map.of(), prompts, group, lr, 0.2, ppoEpochs,
-                            Policy.Aggregation.TOKEN_MEAN, 0.0, 8);
+                    Trainer.RlConfig cfg = new Trainer.RlConfig(
+                            id,
+                            null,
+                            Map.of(),
+                            prompts,
+                            group,
+                            lr,
+                            0.2,
+                            ppoEpochs,
+                            Policy.Aggregation.TOKEN_MEAN,
+                            0.0,
+                            8);
                     Trainer tr = new Trainer(task, w, w0, cfg, reg, seed);
                     double stepSecs = 0, creditSecs = 0;
                     List<Double> curve = new ArrayList<>();
@@ -127,7 +171,8 @@ public final class Experiment implements Callable<Integer> {
                         Trainer.StepStats st = tr.step();
                         stepSecs += st.seconds();
                         creditSecs += st.creditSeconds();
-                        if ((s + 1) % Math.max(1, steps / 4) == 0 && s + 1 < steps) curve.add(Trainer.evaluate(w, task, eval / 4, seed));
+                        if ((s + 1) % Math.max(1, steps / 4) == 0 && s + 1 < steps)
+                            curve.add(Trainer.evaluate(w, task, eval / 4, seed));
                     }
                     double after = Trainer.evaluate(w, task, eval, seed);
                     curve.add(after);
@@ -143,7 +188,9 @@ public final class Experiment implements Callable<Integer> {
                     r.put("credit_share", creditSecs / stepSecs);
                     r.put("seconds", (System.nanoTime() - r0) / 1e9);
                     runs.add(r);
-                    System.err.printf("  %-22s after %.3f  %.3fs/step  credit %.2f%%%n", id, after, stepSecs / steps, 100 * creditSecs / stepSecs);
+                    System.err.printf(
+                            "  %-22s after %.3f  %.3fs/step  credit %.2f%%%n",
+                            id, after, stepSecs / steps, 100 * creditSecs / stepSecs);
                     write(setup, runs, quality);
                 }
             }
@@ -170,7 +217,8 @@ public final class Experiment implements Callable<Integer> {
         return 0;
     }
 
-    private void write(Map<String, Object> setup, List<Map<String, Object>> runs, List<Map<String, Object>> quality) throws IOException {
+    private void write(Map<String, Object> setup, List<Map<String, Object>> runs, List<Map<String, Object>> quality)
+            throws IOException {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("setup", setup);
         all.put("runs", runs);
@@ -181,17 +229,23 @@ public final class Experiment implements Callable<Integer> {
     }
 
     private static void atomic(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Path tmp = Files.createTempFile(
+                file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static String summary(Map<String, Object> setup, List<Map<String, Object>> runs, List<Map<String, Object>> quality) {
-        StringBuilder sb = new StringBuilder("# lm experiment\n\nsetup: ").append(setup).append("\n\n");
-        sb.append("| task | estimator | seeds | success before | success after (95% CI) | gain (95% CI) | spearman vs oracle (95% CI) | sign agreement | s/step | credit share |\n");
+    static String summary(
+            Map<String, Object> setup, List<Map<String, Object>> runs, List<Map<String, Object>> quality) {
+        StringBuilder sb =
+                new StringBuilder("# lm experiment\n\nsetup: ").append(setup).append("\n\n");
+        sb.append(
+                "| task | estimator | seeds | success before | success after (95% CI) | gain (95% CI) | spearman vs oracle (95% CI) | sign agreement | s/step | credit share |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, List<Map<String, Object>>> byKey = new LinkedHashMap<>();
-        for (Map<String, Object> r : runs) byKey.computeIfAbsent(r.get("task") + "|" + r.get("estimator"), k -> new ArrayList<>()).add(r);
+        for (Map<String, Object> r : runs)
+            byKey.computeIfAbsent(r.get("task") + "|" + r.get("estimator"), k -> new ArrayList<>())
+                    .add(r);
         for (var en : byKey.entrySet()) {
             String[] k = en.getKey().split("\\|");
             List<Map<String, Object>> rs = en.getValue();
@@ -199,20 +253,35 @@ public final class Experiment implements Callable<Integer> {
             double[] gain = new double[rs.size()];
             for (int i = 0; i < gain.length; i++) gain[i] = after[i] - before[i];
             List<Map<String, Object>> qs = new ArrayList<>();
-            for (Map<String, Object> q : quality) if (q.get("task").equals(k[0]) && q.get("estimator").equals(k[1])) qs.add(q);
-            sb.append(String.format("| %s | %s | %d | %.3f | %s | %s | %s | %s | %.3f | %.2f%% |%n", k[0], k[1], rs.size(),
-                    mean(before), ci(after), ci(gain), ci(col(qs, "spearman")), ci(col(qs, "sign_agreement")),
-                    mean(col(rs, "seconds_per_step")), 100 * mean(col(rs, "credit_share"))));
+            for (Map<String, Object> q : quality)
+                if (q.get("task").equals(k[0]) && q.get("estimator").equals(k[1])) qs.add(q);
+            sb.append(String.format(
+                    "| %s | %s | %d | %.3f | %s | %s | %s | %s | %.3f | %.2f%% |%n",
+                    k[0],
+                    k[1],
+                    rs.size(),
+                    mean(before),
+                    ci(after),
+                    ci(gain),
+                    ci(col(qs, "spearman")),
+                    ci(col(qs, "sign_agreement")),
+                    mean(col(rs, "seconds_per_step")),
+                    100 * mean(col(rs, "credit_share"))));
         }
         sb.append("\nOracle: mean standard error of the step advantages ");
         sb.append(String.format("%.3f", mean(col(quality, "oracle_se_mean"))));
         sb.append(", decisive steps per batch ").append(String.format("%.1f", mean(col(quality, "decisive_steps"))));
-        sb.append(" of ").append(String.format("%.1f", mean(col(quality, "steps")))).append(".\n");
+        sb.append(" of ")
+                .append(String.format("%.1f", mean(col(quality, "steps"))))
+                .append(".\n");
         return sb.toString();
     }
 
     private static double[] col(List<Map<String, Object>> rs, String key) {
-        return rs.stream().mapToDouble(r -> ((Number) r.get(key)).doubleValue()).filter(Double::isFinite).toArray();
+        return rs.stream()
+                .mapToDouble(r -> ((Number) r.get(key)).doubleValue())
+                .filter(Double::isFinite)
+                .toArray();
     }
 
     static double mean(double[] x) {
@@ -234,8 +303,10 @@ public final class Experiment implements Callable<Integer> {
 
     /** Two-sided 97.5 % quantile of Student's t. */
     static double tQuantile(int df) {
-        double[] t = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+        double[] t = {
+            12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042
+        };
         return df <= 30 ? t[df - 1] : 1.96;
     }
 }

@@ -13,8 +13,7 @@ import ai.djl.engine.Engine;
 public final class LmEngine {
     private static Engine engine;
 
-    private LmEngine() {
-    }
+    private LmEngine() {}
 
     /** The engine, loaded on first use. */
     public static synchronized Engine get() {
@@ -24,8 +23,9 @@ public final class LmEngine {
             setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
             setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
             if (Engine.class.getClassLoader().getResource("native/lib/pytorch.properties") == null) {
-                throw new IllegalStateException("the PyTorch native library jar (ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64) "
-                        + "is not on the class path; apportion-lm never downloads it at run time");
+                throw new IllegalStateException(
+                        "the PyTorch native library jar (ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64) "
+                                + "is not on the class path; apportion-lm never downloads it at run time");
             }
             engine = Engine.getEngine("PyTorch");
         }

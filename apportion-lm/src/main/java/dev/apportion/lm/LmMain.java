@@ -4,7 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the runnable {@code apportion-lm.jar}: {@code lm-train}, {@code lm-experiment}. */
-@Command(name = "apportion-lm", mixinStandardHelpOptions = true, subcommands = {LmTrainCommand.class, Experiment.class},
+@Command(
+        name = "apportion-lm",
+        mixinStandardHelpOptions = true,
+        subcommands = {LmTrainCommand.class, Experiment.class},
         description = "RL with verifiable rewards on a small transformer (DJL, PyTorch CPU).")
 public final class LmMain implements Runnable {
     @Override

@@ -16,52 +16,96 @@ import picocli.CommandLine.Option;
  * {@code lm-train}: supervised warm-up of a small transformer on a task, then RL with a registry
  * estimator; progress on stderr, a summary (or with {@code --json} one JSON line) on stdout.
  */
-@Command(name = "lm-train", mixinStandardHelpOptions = true,
-        description = "Warm up a small transformer on a verifiable task, then train it with RL using a credit estimator.")
+@Command(
+        name = "lm-train",
+        mixinStandardHelpOptions = true,
+        description =
+                "Warm up a small transformer on a verifiable task, then train it with RL using a credit estimator.")
 public final class LmTrainCommand implements Callable<Integer> {
-    @Option(names = "--task", defaultValue = "addition", description = "addition, reversal, countdown or tool (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--task",
+            defaultValue = "addition",
+            description = "addition, reversal, countdown or tool (default ${DEFAULT-VALUE})")
     String task;
-    @Option(names = "--difficulty", defaultValue = "0", description = "digits / length / numbers (0: the task's default)")
+
+    @Option(
+            names = "--difficulty",
+            defaultValue = "0",
+            description = "digits / length / numbers (0: the task's default)")
     int difficulty;
+
     @Option(names = "--estimator", defaultValue = "grpo", description = "registry id (default ${DEFAULT-VALUE})")
     String estimator;
+
     @Option(names = "--preset", description = "estimator preset")
     String preset;
+
     @Option(names = "--param", description = "estimator parameter override name=value (repeatable)")
     Map<String, String> overrides = new LinkedHashMap<>();
+
     @Option(names = "--steps", defaultValue = "30", description = "RL steps (default ${DEFAULT-VALUE})")
     int steps;
+
     @Option(names = "--seed", defaultValue = "1", description = "seed (default ${DEFAULT-VALUE})")
     long seed;
+
     @Option(names = "--prompts", defaultValue = "8", description = "prompts per step (default ${DEFAULT-VALUE})")
     int prompts;
+
     @Option(names = "--group", defaultValue = "8", description = "samples per prompt G (default ${DEFAULT-VALUE})")
     int group;
+
     @Option(names = "--lr", defaultValue = "3e-4", description = "RL learning rate (default ${DEFAULT-VALUE})")
     double lr;
+
     @Option(names = "--clip", defaultValue = "0.2", description = "PPO clip range (default ${DEFAULT-VALUE})")
     double clip;
+
     @Option(names = "--ppo-epochs", defaultValue = "1", description = "updates per batch (default ${DEFAULT-VALUE})")
     int ppoEpochs;
-    @Option(names = "--loss-agg", defaultValue = "token-mean",
+
+    @Option(
+            names = "--loss-agg",
+            defaultValue = "token-mean",
             description = "token-mean, seq-mean-token-sum or seq-mean-token-mean (default ${DEFAULT-VALUE})")
     String lossAgg;
-    @Option(names = "--kl", defaultValue = "0", description = "KL coefficient to the warm-up policy (default ${DEFAULT-VALUE})")
+
+    @Option(
+            names = "--kl",
+            defaultValue = "0",
+            description = "KL coefficient to the warm-up policy (default ${DEFAULT-VALUE})")
     double kl;
-    @Option(names = "--mc-k", defaultValue = "8", description = "continuations per MC value (estimators that need mc_value)")
+
+    @Option(
+            names = "--mc-k",
+            defaultValue = "8",
+            description = "continuations per MC value (estimators that need mc_value)")
     int mcK;
+
     @Option(names = "--warmup-steps", defaultValue = "-1", description = "supervised steps (-1: the task's default)")
     int warmupSteps;
-    @Option(names = "--layers", defaultValue = "2") int layers;
-    @Option(names = "--width", defaultValue = "64") int width;
-    @Option(names = "--heads", defaultValue = "4") int heads;
+
+    @Option(names = "--layers", defaultValue = "2")
+    int layers;
+
+    @Option(names = "--width", defaultValue = "64")
+    int width;
+
+    @Option(names = "--heads", defaultValue = "4")
+    int heads;
+
     @Option(names = "--eval", defaultValue = "256", description = "evaluation problems (default ${DEFAULT-VALUE})")
     int eval;
+
     @Option(names = "--init", description = "start from this checkpoint instead of the warm-up")
     Path init;
+
     @Option(names = "--save", description = "write the final checkpoint here")
     Path save;
-    @Option(names = "--json", description = "end with one JSON line {task, estimator, steps, success_before, success_after, seconds}")
+
+    @Option(
+            names = "--json",
+            description = "end with one JSON line {task, estimator, steps, success_before, success_after, seconds}")
     boolean json;
 
     @Override
@@ -89,15 +133,32 @@ public final class LmTrainCommand implements Callable<Integer> {
         Weights ref = w.copy();
         double before = Trainer.evaluate(w, t, eval, seed);
         err.printf("success before RL: %.3f%n", before);
-        Trainer.RlConfig cfg = new Trainer.RlConfig(estimator, preset, overrides, prompts, group, lr, clip, ppoEpochs,
-                Policy.Aggregation.of(lossAgg), kl, mcK);
+        Trainer.RlConfig cfg = new Trainer.RlConfig(
+                estimator,
+                preset,
+                overrides,
+                prompts,
+                group,
+                lr,
+                clip,
+                ppoEpochs,
+                Policy.Aggregation.of(lossAgg),
+                kl,
+                mcK);
         Trainer tr = new Trainer(t, w, ref, cfg, reg, seed);
         boolean tty = System.console() != null;
         for (int s = 0; s < steps; s++) {
             Trainer.StepStats st = tr.step();
             String bar = "#".repeat((s + 1) * 20 / steps) + ".".repeat(20 - (s + 1) * 20 / steps);
-            String line = String.format("[%s] step %d/%d  batch success %.3f  loss %.4f  clip %.3f  %.2fs (credit %.1f%%)",
-                    bar, s + 1, steps, st.batchSuccess(), st.loss(), st.clipFraction(), st.seconds(),
+            String line = String.format(
+                    "[%s] step %d/%d  batch success %.3f  loss %.4f  clip %.3f  %.2fs (credit %.1f%%)",
+                    bar,
+                    s + 1,
+                    steps,
+                    st.batchSuccess(),
+                    st.loss(),
+                    st.clipFraction(),
+                    st.seconds(),
                     100 * st.creditSeconds() / st.seconds());
             if (tty) err.print("\r" + line);
             else err.println(line);
@@ -116,7 +177,8 @@ public final class LmTrainCommand implements Callable<Integer> {
             o.put("seconds", Math.round(secs * 100) / 100.0);
             System.out.println(o.toString());
         } else {
-            System.out.printf("task %s  estimator %s  steps %d  samples %d%nsuccess before %.3f  after %.3f  (%d evaluation problems)%n%.1f s%n",
+            System.out.printf(
+                    "task %s  estimator %s  steps %d  samples %d%nsuccess before %.3f  after %.3f  (%d evaluation problems)%n%.1f s%n",
                     t.name(), estimator, steps, tr.samples(), before, after, eval, secs);
         }
         return 0;

@@ -15,8 +15,7 @@ import java.util.SplittableRandom;
  * {@link Weights}; each call copies them into a fresh engine scope and releases it at the end.
  */
 public final class Policy {
-    private Policy() {
-    }
+    private Policy() {}
 
     // ------------------------------------------------------------------ sampling
 
@@ -31,7 +30,8 @@ public final class Policy {
         int vocab = w.config().vocab();
         int close = CharTokenizer.id(']');
         for (Episode e : eps) if (!e.done && e.len >= maxLen) finish(task, e, false);
-        try (NDManager m = NDManager.newBaseManager(LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
+        try (NDManager m = NDManager.newBaseManager(
+                LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
             Transformer net = new Transformer(m, w, false);
             List<Episode> active = new ArrayList<>();
             while (true) {
@@ -52,7 +52,10 @@ public final class Policy {
                 try (NDManager s = m.newSubManager()) {
                     NDArray x = s.create(ids, new Shape(n, t));
                     Transformer.Output out = net.forward(x, false);
-                    lp = out.logProbs().mul(s.create(sel, new Shape(n, t, 1))).sum(new int[] {1}).toFloatArray();
+                    lp = out.logProbs()
+                            .mul(s.create(sel, new Shape(n, t, 1)))
+                            .sum(new int[] {1})
+                            .toFloatArray();
                 }
                 for (int a = 0; a < n; a++) {
                     Episode e = active.get(a);
@@ -116,8 +119,7 @@ public final class Policy {
      *   <li>{@code hiddenNorm}: L2 norm of the final hidden state at this token.</li>
      * </ul>
      */
-    public record Scores(int[] offsets, float[] logProb, float[] entropy, float[] attention, float[] hiddenNorm) {
-    }
+    public record Scores(int[] offsets, float[] logProb, float[] entropy, float[] attention, float[] hiddenNorm) {}
 
     /** Rollout-order offsets of a batch: episode i has {@code len_i − 1} tokens. */
     public static int[] offsets(List<Episode> eps) {
@@ -134,14 +136,17 @@ public final class Policy {
         int n = off[b];
         float[] logProb = new float[n], entropy = new float[n];
         float[] att = features ? new float[n] : null, hn = features ? new float[n] : null;
-        try (NDManager m = NDManager.newBaseManager(LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
+        try (NDManager m = NDManager.newBaseManager(
+                LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
             Transformer net = new Transformer(m, w, false);
             Grid g = grid(eps, t);
             NDArray x = m.create(g.ids, new Shape(b, t));
             Transformer.Output out = net.forward(x, features);
             int v = w.config().vocab();
             NDArray lp = out.logProbs();
-            float[] tl = lp.mul(m.create(g.targets, new Shape(b, t)).oneHot(v)).sum(new int[] {2}).toFloatArray();
+            float[] tl = lp.mul(m.create(g.targets, new Shape(b, t)).oneHot(v))
+                    .sum(new int[] {2})
+                    .toFloatArray();
             float[] en = lp.exp().mul(lp).sum(new int[] {2}).neg().toFloatArray();
             float[] a = null, h = null;
             if (features) {
@@ -174,8 +179,7 @@ public final class Policy {
     }
 
     /** Input ids and next-token targets, {@code [B, T]}; targets PAD past each episode's end. */
-    private record Grid(int[] ids, int[] targets) {
-    }
+    private record Grid(int[] ids, int[] targets) {}
 
     private static Grid grid(List<Episode> eps, int t) {
         int b = eps.size();
@@ -212,14 +216,13 @@ public final class Policy {
         /** By label (token-mean, seq-mean-token-sum, seq-mean-token-mean). */
         public static Aggregation of(String s) {
             for (Aggregation a : values()) if (a.label.equals(s) || a.name().equalsIgnoreCase(s)) return a;
-            throw new IllegalArgumentException("unknown loss aggregation '" + s
-                    + "' (token-mean, seq-mean-token-sum, seq-mean-token-mean)");
+            throw new IllegalArgumentException(
+                    "unknown loss aggregation '" + s + "' (token-mean, seq-mean-token-sum, seq-mean-token-mean)");
         }
     }
 
     /** Loss value and statistics of one gradient computation. */
-    public record LossInfo(double loss, double clipFraction, double kl) {
-    }
+    public record LossInfo(double loss, double clipFraction, double kl) {}
 
     /**
      * Gradient of the supervised loss (mean negative log-likelihood over the policy tokens) on
@@ -232,14 +235,17 @@ public final class Policy {
             Episode e = eps.get(i);
             for (int p = 1; p < e.len; p++) if (e.role[p] == 1) mask[i * t + p - 1] = 1f;
         }
-        try (NDManager m = NDManager.newBaseManager(LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
+        try (NDManager m = NDManager.newBaseManager(
+                LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
             Transformer net = new Transformer(m, w, true);
             Grid g = grid(eps, t);
             float loss;
             try (GradientCollector gc = LmEngine.get().newGradientCollector()) {
                 NDArray x = m.create(g.ids, new Shape(b, t));
                 NDArray lp = net.forward(x, false).logProbs();
-                NDArray tl = lp.mul(m.create(g.targets, new Shape(b, t)).oneHot(w.config().vocab())).sum(new int[] {2});
+                NDArray tl = lp.mul(m.create(g.targets, new Shape(b, t))
+                                .oneHot(w.config().vocab()))
+                        .sum(new int[] {2});
                 NDArray mk = m.create(mask, new Shape(b, t));
                 NDArray l = tl.mul(mk).sum().neg().div(Math.max(1f, sum(mask)));
                 gc.backward(l);
@@ -262,9 +268,18 @@ public final class Policy {
      * @param lossWeights per-token loss weights (null: 1)
      * @param clipScales per-token multipliers of the clip range (null: 1)
      */
-    public static LossInfo ppoGradient(Weights w, List<Episode> eps, float[] advantages, float[] oldLogProb,
-            float[] refLogProb, float[] lossWeights, float[] clipScales, double clipEps, double klCoef,
-            Aggregation agg, float[] grad) {
+    public static LossInfo ppoGradient(
+            Weights w,
+            List<Episode> eps,
+            float[] advantages,
+            float[] oldLogProb,
+            float[] refLogProb,
+            float[] lossWeights,
+            float[] clipScales,
+            double clipEps,
+            double klCoef,
+            Aggregation agg,
+            float[] grad) {
         int b = eps.size(), t = maxLen(eps);
         int[] off = offsets(eps);
         float[] mask = new float[b * t], adv = new float[b * t], old = new float[b * t], ref = new float[b * t];
@@ -298,7 +313,8 @@ public final class Policy {
             float s = 1f / Math.max(1, policyTokens);
             for (int k = 0; k < seqNorm.length; k++) if (seqNorm[k] != 0) seqNorm[k] = s;
         }
-        try (NDManager m = NDManager.newBaseManager(LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
+        try (NDManager m = NDManager.newBaseManager(
+                LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
             Transformer net = new Transformer(m, w, true);
             Grid g = grid(eps, t);
             Shape bt = new Shape(b, t);
@@ -306,7 +322,8 @@ public final class Policy {
             try (GradientCollector gc = LmEngine.get().newGradientCollector()) {
                 NDArray x = m.create(g.ids, bt);
                 NDArray lp = net.forward(x, false).logProbs();
-                NDArray tl = lp.mul(m.create(g.targets, bt).oneHot(w.config().vocab())).sum(new int[] {2});
+                NDArray tl = lp.mul(m.create(g.targets, bt).oneHot(w.config().vocab()))
+                        .sum(new int[] {2});
                 NDArray a = m.create(adv, bt);
                 NDArray ratio = tl.sub(m.create(old, bt)).exp();
                 NDArray clipped = ratio.maximum(m.create(lo, bt)).minimum(m.create(hi, bt));
@@ -324,7 +341,8 @@ public final class Policy {
                 loss = l.getFloat();
                 float[] rf = ratio.toFloatArray();
                 int clippedCount = 0;
-                for (int k = 0; k < rf.length; k++) if (mask[k] != 0 && (rf[k] < lo[k] || rf[k] > hi[k])) clippedCount++;
+                for (int k = 0; k < rf.length; k++)
+                    if (mask[k] != 0 && (rf[k] < lo[k] || rf[k] > hi[k])) clippedCount++;
                 clipFrac = clippedCount / (float) Math.max(1, policyTokens);
                 kl = klTok == null ? 0f : klTok.mul(m.create(mask, bt)).sum().getFloat() / Math.max(1, policyTokens);
             }

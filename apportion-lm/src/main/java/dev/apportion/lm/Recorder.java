@@ -22,13 +22,13 @@ import java.util.List;
  * </ul>
  */
 public final class Recorder {
-    private Recorder() {
-    }
+    private Recorder() {}
 
     /**
      * @param mcValue per trajectory, per policy span in order, V(before span); null when absent
      */
-    public static Rollouts record(String prefix, List<Episode> eps, Policy.Scores cur, Policy.Scores ref, double[][] mcValue) {
+    public static Rollouts record(
+            String prefix, List<Episode> eps, Policy.Scores cur, Policy.Scores ref, double[][] mcValue) {
         RolloutsBuilder b = Rollouts.builder();
         b.ensureCapacity(eps.size(), eps.size() * 4, cur.offsets()[eps.size()]);
         int[] count = new int[1 + maxProblem(eps)];
@@ -43,7 +43,8 @@ public final class Recorder {
                 if (e.role[p] == 1) {
                     b.span(Role.POLICY, q - p, Double.NaN, CharTokenizer.decode(e.tok, 1, p), null);
                     b.spanSignal("turn", turn);
-                    if (mcValue != null && mcValue[i] != null && turn < mcValue[i].length) b.spanSignal("mc_value", mcValue[i][turn]);
+                    if (mcValue != null && mcValue[i] != null && turn < mcValue[i].length)
+                        b.spanSignal("mc_value", mcValue[i][turn]);
                     turn++;
                 } else {
                     b.span(Role.CONTEXT, q - p);

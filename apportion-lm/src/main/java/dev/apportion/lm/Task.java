@@ -55,7 +55,8 @@ public interface Task {
             case "reversal" -> new Reversal(difficulty > 0 ? difficulty : 5);
             case "countdown" -> new Countdown(difficulty > 0 ? difficulty : 3);
             case "tool" -> new ToolCalc(difficulty > 0 ? difficulty : 2);
-            default -> throw new IllegalArgumentException("unknown task '" + name + "' (addition, reversal, countdown, tool)");
+            default ->
+                throw new IllegalArgumentException("unknown task '" + name + "' (addition, reversal, countdown, tool)");
         };
     }
 
@@ -110,11 +111,13 @@ public interface Task {
                     perm[j] = t;
                 }
                 StringBuilder e = new StringBuilder().append(perm[0]);
-                for (int k = 1; k < perm.length; k++) e.append("+-*".charAt(r.nextInt(3))).append(perm[k]);
+                for (int k = 1; k < perm.length; k++)
+                    e.append("+-*".charAt(r.nextInt(3))).append(perm[k]);
                 long target = Calculator.eval(e.toString());
                 if (target <= 0) continue;
                 StringBuilder prompt = new StringBuilder("c:");
-                for (int k = 0; k < n.length; k++) prompt.append(k == 0 ? "" : ",").append(n[k]);
+                for (int k = 0; k < n.length; k++)
+                    prompt.append(k == 0 ? "" : ",").append(n[k]);
                 prompt.append('>').append(target).append('=');
                 return new Problem(prompt.toString(), Long.toString(target), List.of(e.toString()));
             }
@@ -129,7 +132,8 @@ public interface Task {
             for (int k = 0; k < answer.length(); k++) {
                 char ch = answer.charAt(k);
                 if (ch >= '0' && ch <= '9') {
-                    if (k + 1 < answer.length() && Character.isDigit(answer.charAt(k + 1))) return 0.0; // single digits only
+                    if (k + 1 < answer.length() && Character.isDigit(answer.charAt(k + 1)))
+                        return 0.0; // single digits only
                     if (--avail[ch - '0'] < 0) return 0.0;
                 } else if ("+-*".indexOf(ch) < 0) {
                     return 0.0;

@@ -21,15 +21,26 @@ import java.util.function.Consumer;
  */
 public final class Trainer {
     /** RL settings. */
-    public record RlConfig(String estimator, String preset, Map<String, ?> overrides, int prompts, int group, double lr,
-            double clipEps, int ppoEpochs, Policy.Aggregation aggregation, double klCoef, int vineK) {
+    public record RlConfig(
+            String estimator,
+            String preset,
+            Map<String, ?> overrides,
+            int prompts,
+            int group,
+            double lr,
+            double clipEps,
+            int ppoEpochs,
+            Policy.Aggregation aggregation,
+            double klCoef,
+            int vineK) {
         /** Defaults: 8 prompts × 8 samples, lr 3e-4, clip 0.2, 1 PPO epoch, token-mean, no KL, K=8 for MC values. */
         public static RlConfig defaults(String estimator) {
             return new RlConfig(estimator, null, Map.of(), 8, 8, 3e-4, 0.2, 1, Policy.Aggregation.TOKEN_MEAN, 0.0, 8);
         }
 
         public RlConfig with(int prompts, int group) {
-            return new RlConfig(estimator, preset, overrides, prompts, group, lr, clipEps, ppoEpochs, aggregation, klCoef, vineK);
+            return new RlConfig(
+                    estimator, preset, overrides, prompts, group, lr, clipEps, ppoEpochs, aggregation, klCoef, vineK);
         }
     }
 
@@ -38,9 +49,15 @@ public final class Trainer {
      * for estimators that need Monte-Carlo values, the branching rollouts that produce them
      * (recording the batch is not counted).
      */
-    public record StepStats(int step, double batchSuccess, double loss, double clipFraction, double kl, long samples,
-            double seconds, double creditSeconds) {
-    }
+    public record StepStats(
+            int step,
+            double batchSuccess,
+            double loss,
+            double clipFraction,
+            double kl,
+            long samples,
+            double seconds,
+            double creditSeconds) {}
 
     private final Task task;
     private final Weights policy;
@@ -64,7 +81,8 @@ public final class Trainer {
         this.reference = reference;
         this.cfg = cfg;
         this.estimator = registry.get(cfg.estimator());
-        this.params = Params.resolve(estimator.descriptor(), cfg.preset(), cfg.overrides() == null ? Map.of() : cfg.overrides());
+        this.params = Params.resolve(
+                estimator.descriptor(), cfg.preset(), cfg.overrides() == null ? Map.of() : cfg.overrides());
         boolean mc = false;
         for (SignalRequirement r : estimator.descriptor().requires()) {
             if (r.name().equals("mc_value")) mc = true;
@@ -89,7 +107,8 @@ public final class Trainer {
         List<Episode> eps = new ArrayList<>(cfg.prompts() * cfg.group());
         for (int j = 0; j < cfg.prompts(); j++) {
             Task.Problem p = task.sample(rnd);
-            for (int g = 0; g < cfg.group(); g++) eps.add(Episode.start(j, p, policy.config().maxLen()));
+            for (int g = 0; g < cfg.group(); g++)
+                eps.add(Episode.start(j, p, policy.config().maxLen()));
         }
         Policy.generate(policy, task, eps, rnd);
         samples += eps.size();
@@ -112,19 +131,38 @@ public final class Trainer {
         try {
             credit = estimator.assign(batch, params);
         } catch (RolloutException e) {
-            throw new IllegalArgumentException("estimator '" + estimator.id() + "' cannot run on lm rollouts: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "estimator '" + estimator.id() + "' cannot run on lm rollouts: " + e.getMessage(), e);
         }
         long a1 = System.nanoTime();
         float[] grad = new float[policy.size()];
         Policy.LossInfo info = null;
         for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
-            info = Policy.ppoGradient(policy, eps, credit.advantages(), cur.logProb(), ref.logProb(), credit.lossWeights(),
-                    credit.clipScales(), cfg.clipEps(), cfg.klCoef(), cfg.aggregation(), grad);
+            info = Policy.ppoGradient(
+                    policy,
+                    eps,
+                    credit.advantages(),
+                    cur.logProb(),
+                    ref.logProb(),
+                    credit.lossWeights(),
+                    credit.clipScales(),
+                    cfg.clipEps(),
+                    cfg.klCoef(),
+                    cfg.aggregation(),
+                    grad);
             adam.step(policy.data(), grad, cfg.lr());
         }
         long t1 = System.nanoTime();
         step++;
-        return new StepStats(step, success, info.loss(), info.clipFraction(), info.kl(), samples, (t1 - t0) / 1e9, ((m1 - c0) + (a1 - a0)) / 1e9);
+        return new StepStats(
+                step,
+                success,
+                info.loss(),
+                info.clipFraction(),
+                info.kl(),
+                samples,
+                (t1 - t0) / 1e9,
+                ((m1 - c0) + (a1 - a0)) / 1e9);
     }
 
     /** Credit of {@code estimator} for a recorded batch (no training). */
@@ -139,7 +177,8 @@ public final class Trainer {
      * batches of {@code batch} problems) on the mean negative log-likelihood of the
      * demonstrated policy tokens.
      */
-    public static void warmup(Weights w, Task task, int steps, int batch, double lr, long seed, Consumer<String> progress) {
+    public static void warmup(
+            Weights w, Task task, int steps, int batch, double lr, long seed, Consumer<String> progress) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5F7A11L);
         Adam opt = new Adam(w.size(), 1.0);
         float[] grad = new float[w.size()];
@@ -147,7 +186,8 @@ public final class Trainer {
         for (int s = 0; s < steps; s++) {
             List<Episode> eps = new ArrayList<>(batch);
             while (eps.size() < batch) {
-                Episode e = Episode.demonstration(eps.size(), task.sample(r), w.config().maxLen());
+                Episode e = Episode.demonstration(
+                        eps.size(), task.sample(r), w.config().maxLen());
                 if (e != null) eps.add(e);
             }
             double lrNow = lr * Math.min(1.0, (s + 1) / 50.0);
@@ -167,7 +207,8 @@ public final class Trainer {
     public static double evaluate(Weights w, Task task, int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed ^ 0xE7A1L);
         List<Episode> eps = new ArrayList<>(n);
-        for (int j = 0; j < n; j++) eps.add(Episode.start(j, task.sample(r), w.config().maxLen()));
+        for (int j = 0; j < n; j++)
+            eps.add(Episode.start(j, task.sample(r), w.config().maxLen()));
         Policy.generate(w, task, eps, r);
         double s = 0;
         for (Episode e : eps) s += e.reward;

@@ -25,13 +25,13 @@ import java.util.Map;
 public final class Transformer {
     /** Parameters as engine arrays. */
     private final Map<String, NDArray> p = new HashMap<>();
+
     private final ModelConfig c;
     private final List<NDArray> ordered = new ArrayList<>();
     private final List<Weights.Tensor> tensors;
 
     /** Outputs of one forward pass. */
-    public record Output(NDArray logProbs, NDArray hidden, List<NDArray> attention) {
-    }
+    public record Output(NDArray logProbs, NDArray hidden, List<NDArray> attention) {}
 
     /**
      * Copies {@code w} into arrays of {@code manager}; with {@code grad} the arrays collect
@@ -72,10 +72,10 @@ public final class Transformer {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         int t = (int) ids.getShape().get(1);
-        if (t > c.maxLen()) throw new IllegalArgumentException("sequence length " + t + " exceeds maxLen " + c.maxLen());
+        if (t > c.maxLen())
+            throw new IllegalArgumentException("sequence length " + t + " exceeds maxLen " + c.maxLen());
         int d = c.width(), h = c.heads(), dh = c.headWidth();
-        NDArray x = ids.oneHot(c.vocab()).matMul(p.get("tok"))
-                .add(p.get("pos").get(new NDIndex("0:" + t)));
+        NDArray x = ids.oneHot(c.vocab()).matMul(p.get("tok")).add(p.get("pos").get(new NDIndex("0:" + t)));
         float[] maskData = new float[t * t];
         for (int i = 0; i < t; i++) for (int j = i + 1; j < t; j++) maskData[i * t + j] = -1e9f;
         NDArray mask = m.create(maskData, new Shape(t, t));
@@ -89,7 +89,8 @@ public final class Transformer {
             NDArray qh = heads(parts.get(0), b, t, h, dh);
             NDArray kh = heads(parts.get(1), b, t, h, dh);
             NDArray vh = heads(parts.get(2), b, t, h, dh);
-            NDArray att = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1);
+            NDArray att =
+                    qh.matMul(kh.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1);
             if (keepAttention) attention.add(att);
             NDArray y = att.matMul(vh).transpose(0, 2, 1, 3).reshape(b, t, d);
             x = x.add(y.matMul(p.get(q + "proj.w")).add(p.get(q + "proj.b")));

@@ -1,12 +1,12 @@
 package dev.apportion.lm;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -136,7 +136,8 @@ public final class Weights {
 
     /** Overwrites these weights with {@code other}'s values (same configuration). */
     public void copyFrom(Weights other) {
-        if (!other.config.equals(config)) throw new IllegalArgumentException("configurations differ: " + other.config + " vs " + config);
+        if (!other.config.equals(config))
+            throw new IllegalArgumentException("configurations differ: " + other.config + " vs " + config);
         System.arraycopy(other.data, 0, data, 0, data.length);
     }
 
@@ -145,7 +146,8 @@ public final class Weights {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp); DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {
+        try (OutputStream os = Files.newOutputStream(tmp);
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {
             out.writeInt(MAGIC);
             out.writeInt(config.vocab());
             out.writeInt(config.layers());
@@ -163,9 +165,12 @@ public final class Weights {
 
     /** Reads a checkpoint written by {@link #save}. */
     public static Weights load(Path file) throws IOException {
-        try (InputStream is = Files.newInputStream(file); DataInputStream in = new DataInputStream(new BufferedInputStream(is))) {
+        try (InputStream is = Files.newInputStream(file);
+                DataInputStream in = new DataInputStream(new BufferedInputStream(is))) {
             int magic = in.readInt();
-            if (magic != MAGIC) throw new IOException(file + ": not an apportion-lm checkpoint (magic " + Integer.toHexString(magic) + ")");
+            if (magic != MAGIC)
+                throw new IOException(
+                        file + ": not an apportion-lm checkpoint (magic " + Integer.toHexString(magic) + ")");
             ModelConfig c = new ModelConfig(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt());
             int n = in.readInt();
             List<Tensor> t = layout(c);

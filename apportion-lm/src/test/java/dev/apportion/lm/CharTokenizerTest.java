@@ -24,7 +24,9 @@ class CharTokenizerTest {
 
     @Test
     void specialsAreDroppedAndIdsAreDistinct() {
-        int[] ids = {CharTokenizer.BOS, CharTokenizer.id('1'), CharTokenizer.id('+'), CharTokenizer.EOS, CharTokenizer.PAD};
+        int[] ids = {
+            CharTokenizer.BOS, CharTokenizer.id('1'), CharTokenizer.id('+'), CharTokenizer.EOS, CharTokenizer.PAD
+        };
         assertEquals("1+", CharTokenizer.decode(ids));
         assertEquals(CharTokenizer.CHARS.length() + 3, CharTokenizer.vocabSize());
         assertEquals("<eos>", CharTokenizer.piece(CharTokenizer.EOS));

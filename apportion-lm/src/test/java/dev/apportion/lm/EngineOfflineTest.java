@@ -23,11 +23,14 @@ class EngineOfflineTest {
         assertEquals("true", System.getProperty("ai.djl.offline"));
         assertEquals("PyTorch", e.getEngineName());
         assertEquals("2.7.1", e.getVersion());
-        assertNotNull(Engine.class.getClassLoader().getResource("native/lib/pytorch.properties"),
+        assertNotNull(
+                Engine.class.getClassLoader().getResource("native/lib/pytorch.properties"),
                 "pytorch-native-cpu jar on the class path");
         Path cache = Utils.getEngineCacheDir("pytorch");
         try (Stream<Path> s = Files.list(cache)) {
-            assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("2.7.1-") && p.getFileName().toString().endsWith("cpu-linux-x86_64")),
+            assertTrue(
+                    s.anyMatch(p -> p.getFileName().toString().startsWith("2.7.1-")
+                            && p.getFileName().toString().endsWith("cpu-linux-x86_64")),
                     "the library extracted from the jar is in " + cache);
         }
         assertEquals("cpu()", e.defaultDevice().toString());

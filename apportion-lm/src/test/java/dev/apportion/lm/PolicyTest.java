@@ -65,7 +65,11 @@ class PolicyTest {
             assertTrue(e.done);
             for (int p = 1; p < e.length(); p++) {
                 if (!e.isPolicy(p)) continue;
-                assertEquals(e.sampledLogProb(p), s.logProb()[s.offsets()[i] + p - 1], 1e-4, "episode " + i + " position " + p);
+                assertEquals(
+                        e.sampledLogProb(p),
+                        s.logProb()[s.offsets()[i] + p - 1],
+                        1e-4,
+                        "episode " + i + " position " + p);
                 checked++;
             }
         }
@@ -89,15 +93,21 @@ class PolicyTest {
         // ratio = 1 everywhere, advantage 1: per-token loss is -1 on policy tokens
         int policy = 0;
         for (Episode e : eps) for (int p = 1; p < e.length(); p++) if (e.isPolicy(p)) policy++;
-        double tm = Policy.ppoGradient(w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.TOKEN_MEAN, g).loss();
-        double sts = Policy.ppoGradient(w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.SEQ_MEAN_TOKEN_SUM, g).loss();
-        double stm = Policy.ppoGradient(w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.SEQ_MEAN_TOKEN_MEAN, g).loss();
+        double tm = Policy.ppoGradient(
+                        w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.TOKEN_MEAN, g)
+                .loss();
+        double sts = Policy.ppoGradient(
+                        w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.SEQ_MEAN_TOKEN_SUM, g)
+                .loss();
+        double stm = Policy.ppoGradient(
+                        w, eps, adv, s.logProb(), null, null, null, 0.2, 0, Policy.Aggregation.SEQ_MEAN_TOKEN_MEAN, g)
+                .loss();
         assertEquals(-1.0, tm, 1e-4);
         assertEquals(-policy / (double) eps.size(), sts, 1e-4);
         assertEquals(-1.0, stm, 1e-4);
         // KL to itself is 0; clip fraction 0 at ratio 1
-        Policy.LossInfo kl = Policy.ppoGradient(w, eps, adv, s.logProb(), s.logProb(), null, null, 0.2, 0.5,
-                Policy.Aggregation.TOKEN_MEAN, g);
+        Policy.LossInfo kl = Policy.ppoGradient(
+                w, eps, adv, s.logProb(), s.logProb(), null, null, 0.2, 0.5, Policy.Aggregation.TOKEN_MEAN, g);
         assertEquals(0.0, kl.kl(), 1e-5);
         assertEquals(0.0, kl.clipFraction());
     }

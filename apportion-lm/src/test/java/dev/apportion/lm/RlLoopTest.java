@@ -20,7 +20,8 @@ class RlLoopTest {
         Weights w = Weights.init(TINY, 2);
         Task task = Task.named("tool", 1);
         Task.Problem p = new Task.Problem("t:3*4+5=", "17", List.of("[3*4]", "12;", "17"));
-        List<Episode> eps = List.of(Episode.demonstration(0, p, TINY.maxLen()), Episode.demonstration(0, p, TINY.maxLen()));
+        List<Episode> eps =
+                List.of(Episode.demonstration(0, p, TINY.maxLen()), Episode.demonstration(0, p, TINY.maxLen()));
         eps.get(0).reward = 1;
         Policy.Scores s = Policy.score(w, eps, true);
         Rollouts b = Recorder.record("g", eps, s, s, null);
@@ -31,16 +32,22 @@ class RlLoopTest {
         assertEquals(Role.POLICY, b.spanRole(1));
         assertEquals("t:3*4+5=", b.spanState()[1]);
         assertEquals("t:3*4+5=[3*4]12;", b.spanState()[3]);
-        for (String sig : new String[] {Rollouts.LOGPROB, Rollouts.OLD_LOGPROB, Rollouts.REF_LOGPROB, Rollouts.ENTROPY,
-            "attn_received", "hidden_norm"}) {
+        for (String sig : new String[] {
+            Rollouts.LOGPROB,
+            Rollouts.OLD_LOGPROB,
+            Rollouts.REF_LOGPROB,
+            Rollouts.ENTROPY,
+            "attn_received",
+            "hidden_norm"
+        }) {
             assertEquals(b.tokenCount(), b.tokenSignal(sig).length, sig);
         }
         assertEquals(1f, b.outcome()[0]);
     }
 
     private static double rl(long seed, int steps, Weights w, Weights ref, Task task, String estimator) {
-        Trainer.RlConfig cfg = new Trainer.RlConfig(estimator, null, Map.of(), 8, 8, 1e-3, 0.2, 1,
-                Policy.Aggregation.TOKEN_MEAN, 0.0, 4);
+        Trainer.RlConfig cfg = new Trainer.RlConfig(
+                estimator, null, Map.of(), 8, 8, 1e-3, 0.2, 1, Policy.Aggregation.TOKEN_MEAN, 0.0, 4);
         Trainer t = new Trainer(task, w, ref, cfg, EstimatorRegistry.global(), seed);
         for (int s = 0; s < steps; s++) t.step();
         return Trainer.evaluate(w, task, 128, seed);
@@ -86,8 +93,8 @@ class RlLoopTest {
     void mcValueEstimatorsGetBranchingValues() {
         Task task = Task.named("tool", 1);
         Weights w = Weights.init(TINY, 3);
-        Trainer.RlConfig cfg = new Trainer.RlConfig("vineppo", null, Map.of(), 2, 2, 1e-3, 0.2, 1,
-                Policy.Aggregation.SEQ_MEAN_TOKEN_MEAN, 0.1, 2);
+        Trainer.RlConfig cfg = new Trainer.RlConfig(
+                "vineppo", null, Map.of(), 2, 2, 1e-3, 0.2, 1, Policy.Aggregation.SEQ_MEAN_TOKEN_MEAN, 0.1, 2);
         Trainer t = new Trainer(task, w, w.copy(), cfg, EstimatorRegistry.global(), 1);
         Trainer.StepStats st = t.step();
         assertTrue(st.samples() > 4, "branching continuations are charged to the budget: " + st.samples());
@@ -109,8 +116,8 @@ class RlLoopTest {
         Episode e = Episode.demonstration(0, p, TINY.maxLen());
         e.reward = 1;
         // the prefix "<bos>3+4=7" leaves only the <eos> to sample; its value is P(eos) ∈ [0, 1]
-        BranchingOracle.Values v = BranchingOracle.values(w, task, List.of(e), new int[] {0}, new int[] {e.length() - 1}, 8,
-                new SplittableRandom(1));
+        BranchingOracle.Values v = BranchingOracle.values(
+                w, task, List.of(e), new int[] {0}, new int[] {e.length() - 1}, 8, new SplittableRandom(1));
         assertTrue(v.mean()[0] >= 0 && v.mean()[0] <= 1);
         assertEquals(8, v.samples());
     }

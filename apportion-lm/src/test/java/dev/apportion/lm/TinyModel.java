@@ -6,8 +6,7 @@ import java.util.SplittableRandom;
 
 /** Helpers for tests on the tiny model. */
 final class TinyModel {
-    private TinyModel() {
-    }
+    private TinyModel() {}
 
     static List<Episode> fresh(Task task, int prompts, int group, long seed, int maxLen) {
         SplittableRandom r = new SplittableRandom(seed);

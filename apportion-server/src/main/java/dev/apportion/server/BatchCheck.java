@@ -18,8 +18,7 @@ public final class BatchCheck {
     /** Findings of one code beyond this many are summarised in one extra finding. */
     static final int MAX_PER_CODE = 20;
 
-    private BatchCheck() {
-    }
+    private BatchCheck() {}
 
     /** One finding: severity {@code error} (the batch cannot be trained on) or {@code warning}. */
     public record Finding(String severity, String code, String message, String group, String trajectory, int line) {
@@ -50,8 +49,18 @@ public final class BatchCheck {
             List<Finding> out = new ArrayList<>(list);
             for (Map.Entry<String, Integer> e : perCode.entrySet()) {
                 if (e.getValue() > MAX_PER_CODE) {
-                    String sev = list.stream().filter(f -> f.code().equals(e.getKey())).findFirst().map(Finding::severity).orElse("warning");
-                    out.add(new Finding(sev, e.getKey(), (e.getValue() - MAX_PER_CODE) + " more findings of this kind", null, null, 0));
+                    String sev = list.stream()
+                            .filter(f -> f.code().equals(e.getKey()))
+                            .findFirst()
+                            .map(Finding::severity)
+                            .orElse("warning");
+                    out.add(new Finding(
+                            sev,
+                            e.getKey(),
+                            (e.getValue() - MAX_PER_CODE) + " more findings of this kind",
+                            null,
+                            null,
+                            0));
                 }
             }
             return out;
@@ -73,15 +82,26 @@ public final class BatchCheck {
         for (int k = 0; k < b.mask().length; k++) {
             int v = b.mask()[k] & 0xff;
             if (v > 1) {
-                out.add("error", "mask_value", "response_mask[" + k / len + "][" + k % len + "] is " + v + "; it must be 0 or 1",
-                        Integer.toString(b.index()[k / len]), "row" + k / len, 0);
+                out.add(
+                        "error",
+                        "mask_value",
+                        "response_mask[" + k / len + "][" + k % len + "] is " + v + "; it must be 0 or 1",
+                        Integer.toString(b.index()[k / len]),
+                        "row" + k / len,
+                        0);
             }
         }
         for (Map.Entry<String, float[]> e : b.rowArrays().entrySet()) {
             float[] a = e.getValue();
             for (int i = 0; i < a.length; i++) {
                 if (Float.isInfinite(a[i])) {
-                    out.add("error", "non_finite", e.getKey() + "[" + i + "] is " + a[i], Integer.toString(b.index()[i]), "row" + i, 0);
+                    out.add(
+                            "error",
+                            "non_finite",
+                            e.getKey() + "[" + i + "] is " + a[i],
+                            Integer.toString(b.index()[i]),
+                            "row" + i,
+                            0);
                 }
             }
         }
@@ -90,8 +110,13 @@ public final class BatchCheck {
             for (int k = 0; k < a.length; k++) {
                 if (!Float.isFinite(a[k])) {
                     int row = k / len;
-                    out.add("error", "non_finite", e.getKey() + "[" + row + "][" + k % len + "] is " + a[k],
-                            Integer.toString(b.index()[row]), "row" + row, 0);
+                    out.add(
+                            "error",
+                            "non_finite",
+                            e.getKey() + "[" + row + "][" + k % len + "] is " + a[k],
+                            Integer.toString(b.index()[row]),
+                            "row" + row,
+                            0);
                 }
             }
         }

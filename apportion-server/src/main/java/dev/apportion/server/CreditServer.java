@@ -2,19 +2,6 @@ package dev.apportion.server;
 
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.view.ViewerPage;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -36,6 +23,18 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The HTTP credit service on Jetty 12 (core handlers, no servlet container).
@@ -72,7 +71,7 @@ public final class CreditServer implements AutoCloseable {
     /** How much of a refused (too large) body is read and dropped before answering 413. */
     static final long DRAIN_BYTES = 16L << 20;
     /** Test hook: runs on the compute thread before each credit computation. */
-    volatile Runnable beforeCompute = () -> { };
+    volatile Runnable beforeCompute = () -> {};
 
     /**
      * @param log where the request log goes (one line per request), or null for none
@@ -92,8 +91,13 @@ public final class CreditServer implements AutoCloseable {
         this.log = config.requestLog() ? log : null;
         this.openApi = loadOpenApi();
         AtomicInteger n = new AtomicInteger();
-        this.compute = new ThreadPoolExecutor(config.computeThreads(), config.computeThreads(), 30, TimeUnit.SECONDS,
-                config.maxQueued() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.maxQueued()), r -> {
+        this.compute = new ThreadPoolExecutor(
+                config.computeThreads(),
+                config.computeThreads(),
+                30,
+                TimeUnit.SECONDS,
+                config.maxQueued() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.maxQueued()),
+                r -> {
                     Thread t = new Thread(r, "apportion-compute-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -206,8 +210,16 @@ public final class CreditServer implements AutoCloseable {
             response.write(true, ByteBuffer.wrap(reply.body()), callback);
             if (log != null) {
                 String q = request.getHttpURI().getQuery();
-                log.printf(Locale.ROOT, "serve: %s %s%s %d body=%dB out=%dB tokens=%d %.1fms%n", method, path,
-                        q == null ? "" : "?" + q, reply.status(), bodyBytes[0], reply.body().length, reply.tokens(),
+                log.printf(
+                        Locale.ROOT,
+                        "serve: %s %s%s %d body=%dB out=%dB tokens=%d %.1fms%n",
+                        method,
+                        path,
+                        q == null ? "" : "?" + q,
+                        reply.status(),
+                        bodyBytes[0],
+                        reply.body().length,
+                        reply.tokens(),
                         (System.nanoTime() - t0) / 1e6);
             }
             return true;
@@ -216,19 +228,26 @@ public final class CreditServer implements AutoCloseable {
         private Reply route(Request request, String method, String path, long t0, long[] bodyBytes) throws Exception {
             if (path.startsWith("/view/files/")) {
                 allow(method, "GET");
-                return Reply.of(CreditService.NDJSON, ViewerFiles.dataFile(viewer, path.substring("/view/files/".length()),
-                        config.maxBodyBytes()));
+                return Reply.of(
+                        CreditService.NDJSON,
+                        ViewerFiles.dataFile(viewer, path.substring("/view/files/".length()), config.maxBodyBytes()));
             }
             if (path.startsWith("/reports/")) {
                 allow(method, "GET");
                 String rel = path.substring("/reports/".length());
-                return Reply.of(ViewerFiles.contentType(rel), ViewerFiles.reportFile(viewer, rel, config.maxBodyBytes()));
+                return Reply.of(
+                        ViewerFiles.contentType(rel), ViewerFiles.reportFile(viewer, rel, config.maxBodyBytes()));
             }
             switch (path) {
                 case "/":
                     allow(method, "GET");
-                    return Reply.of("text/html; charset=utf-8", ViewerPage.served(viewer.version(), ViewerFiles.dataFiles(viewer),
-                            ViewerFiles.reports(viewer)).getBytes(StandardCharsets.UTF_8));
+                    return Reply.of(
+                            "text/html; charset=utf-8",
+                            ViewerPage.served(
+                                            viewer.version(),
+                                            ViewerFiles.dataFiles(viewer),
+                                            ViewerFiles.reports(viewer))
+                                    .getBytes(StandardCharsets.UTF_8));
                 case "/healthz":
                     allow(method, "GET");
                     return Reply.json(200, "{\"status\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
@@ -253,13 +272,16 @@ public final class CreditServer implements AutoCloseable {
                     return new Reply(200, a.contentType(), a.body(), a.tokens(), a.estimator());
                 }
                 default:
-                    throw new ApiException(404, "no such endpoint: " + method + " " + path
-                            + " (endpoints: GET /, GET /healthz, GET /v1/estimators, GET /openapi.json, POST /v1/credit, POST /v1/validate)");
+                    throw new ApiException(
+                            404,
+                            "no such endpoint: " + method + " " + path
+                                    + " (endpoints: GET /, GET /healthz, GET /v1/estimators, GET /openapi.json, POST /v1/credit, POST /v1/validate)");
             }
         }
 
         private void allow(String method, String allowed) {
-            if (!method.equals(allowed)) throw new ApiException(405, "method " + method + " is not allowed here; use " + allowed);
+            if (!method.equals(allowed))
+                throw new ApiException(405, "method " + method + " is not allowed here; use " + allowed);
         }
 
         private Map<String, List<String>> query(Request request) {
@@ -288,8 +310,10 @@ public final class CreditServer implements AutoCloseable {
                 case "text/plain":
                     return false;
                 default:
-                    throw new ApiException(415, "unsupported content type '" + ct + "'; send " + CreditService.NDJSON
-                            + " (rollout JSONL) or " + PaddedBinary.MEDIA_TYPE + " (docs/binary-format.md)");
+                    throw new ApiException(
+                            415,
+                            "unsupported content type '" + ct + "'; send " + CreditService.NDJSON
+                                    + " (rollout JSONL) or " + PaddedBinary.MEDIA_TYPE + " (docs/binary-format.md)");
             }
         }
 
@@ -301,7 +325,8 @@ public final class CreditServer implements AutoCloseable {
                     drain(in);
                     throw tooLarge(declared + " bytes", limit);
                 }
-                byte[] buf = new byte[(int) Math.min(Math.max(declared, 8192), Math.min(limit + 1, Integer.MAX_VALUE - 8))];
+                byte[] buf =
+                        new byte[(int) Math.min(Math.max(declared, 8192), Math.min(limit + 1, Integer.MAX_VALUE - 8))];
                 int n = 0;
                 while (true) {
                     if (n == buf.length) {
@@ -309,7 +334,8 @@ public final class CreditServer implements AutoCloseable {
                             drain(in);
                             throw tooLarge("more than " + limit + " bytes", limit);
                         }
-                        buf = Arrays.copyOf(buf, (int) Math.min((long) n * 2, Math.min(limit + 1, Integer.MAX_VALUE - 8)));
+                        buf = Arrays.copyOf(buf, (int)
+                                Math.min((long) n * 2, Math.min(limit + 1, Integer.MAX_VALUE - 8)));
                     }
                     int r = in.read(buf, n, buf.length - n);
                     if (r < 0) break;
@@ -343,25 +369,30 @@ public final class CreditServer implements AutoCloseable {
         }
 
         private ApiException tooLarge(String size, long limit) {
-            return new ApiException(413, "the request body has " + size + ", more than the limit of " + limit
-                    + " bytes (--max-body)");
+            return new ApiException(
+                    413, "the request body has " + size + ", more than the limit of " + limit + " bytes (--max-body)");
         }
 
-        private CreditService.Answer computeWithin(long t0, java.util.concurrent.Callable<CreditService.Answer> task) throws Exception {
+        private CreditService.Answer computeWithin(long t0, java.util.concurrent.Callable<CreditService.Answer> task)
+                throws Exception {
             Future<CreditService.Answer> f;
             try {
                 f = compute.submit(task);
             } catch (RejectedExecutionException e) {
-                throw new ApiException(503, "the server is busy: " + config.computeThreads() + " requests computing and "
-                        + config.maxQueued() + " waiting (--max-queued); retry later");
+                throw new ApiException(
+                        503,
+                        "the server is busy: " + config.computeThreads() + " requests computing and "
+                                + config.maxQueued() + " waiting (--max-queued); retry later");
             }
             long left = config.timeoutMillis() * 1_000_000L - (System.nanoTime() - t0);
             try {
                 return f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 f.cancel(true);
-                throw new ApiException(503, "the request took longer than the limit of " + config.timeoutMillis()
-                        + " ms (--timeout-ms); send a smaller batch or raise the limit");
+                throw new ApiException(
+                        503,
+                        "the request took longer than the limit of " + config.timeoutMillis()
+                                + " ms (--timeout-ms); send a smaller batch or raise the limit");
             } catch (ExecutionException e) {
                 Throwable c = e.getCause();
                 if (c instanceof Exception ex) throw ex;

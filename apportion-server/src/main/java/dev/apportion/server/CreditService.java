@@ -10,11 +10,10 @@ import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.EstimatorCatalogJson;
 import dev.apportion.io.InputException;
 import dev.apportion.io.Json;
+import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.doctor.Doctor;
 import dev.apportion.io.doctor.DoctorReport;
 import dev.apportion.io.doctor.Finding;
-import dev.apportion.io.RolloutJsonl;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +23,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -50,13 +48,13 @@ public final class CreditService {
     private final byte[] estimatorsJson;
 
     /** A computed answer. */
-    public record Answer(String contentType, byte[] body, long tokens, String estimator) {
-    }
+    public record Answer(String contentType, byte[] body, long tokens, String estimator) {}
 
     public CreditService(EstimatorRegistry registry, long maxTokens) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.maxTokens = maxTokens;
-        this.estimatorsJson = (EstimatorCatalogJson.render(registry.all()) + System.lineSeparator()).getBytes(StandardCharsets.UTF_8);
+        this.estimatorsJson =
+                (EstimatorCatalogJson.render(registry.all()) + System.lineSeparator()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code GET /v1/estimators}: exactly what {@code apportion estimators --json} prints. */
@@ -65,8 +63,7 @@ public final class CreditService {
     }
 
     /** An estimator with resolved parameters. */
-    record Resolved(Estimator estimator, Params params) {
-    }
+    record Resolved(Estimator estimator, Params params) {}
 
     /**
      * Resolves {@code estimator}, {@code preset} and {@code param.KEY} query parameters.
@@ -81,16 +78,22 @@ public final class CreditService {
         Map<String, String> params = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : query.entrySet()) {
             String k = e.getKey();
-            if (e.getValue().size() != 1) throw new ApiException(400, "query parameter '" + k + "' is given " + e.getValue().size() + " times");
+            if (e.getValue().size() != 1)
+                throw new ApiException(
+                        400,
+                        "query parameter '" + k + "' is given " + e.getValue().size() + " times");
             String v = e.getValue().get(0);
             if (k.equals("estimator")) id = v;
             else if (k.equals("preset")) preset = v;
             else if (k.startsWith("param.") && k.length() > 6) params.put(k.substring(6), v);
-            else throw new ApiException(400, "unknown query parameter '" + k + "' (known: estimator, preset, param.KEY)");
+            else
+                throw new ApiException(
+                        400, "unknown query parameter '" + k + "' (known: estimator, preset, param.KEY)");
         }
         if (id == null || id.isEmpty()) {
             if (required) throw new ApiException(400, "missing query parameter 'estimator' (see GET /v1/estimators)");
-            if (preset != null || !params.isEmpty()) throw new ApiException(400, "'preset' and 'param.KEY' need 'estimator'");
+            if (preset != null || !params.isEmpty())
+                throw new ApiException(400, "'preset' and 'param.KEY' need 'estimator'");
             return null;
         }
         try {
@@ -117,8 +120,11 @@ public final class CreditService {
                 throw new ApiException(422, "binary body: " + oneLine(e.getMessage()), 0, e);
             }
             Credit credit = assign(est, batch);
-            return new Answer(PaddedBinary.MEDIA_TYPE, PaddedBinary.writeCredit(padded.rows(), padded.length(), credit),
-                    batch.tokenCount(), est.estimator().id());
+            return new Answer(
+                    PaddedBinary.MEDIA_TYPE,
+                    PaddedBinary.writeCredit(padded.rows(), padded.length(), credit),
+                    batch.tokenCount(),
+                    est.estimator().id());
         }
         Rollouts batch = readJsonl(body);
         Credit credit = assign(est, batch);
@@ -131,7 +137,8 @@ public final class CreditService {
             // a non-finite credit value: the estimator's answer cannot be written, as in assign
             throw new ApiException(422, oneLine(e.getMessage()), 0, e);
         }
-        return new Answer(NDJSON, out.toByteArray(), batch.tokenCount(), est.estimator().id());
+        return new Answer(
+                NDJSON, out.toByteArray(), batch.tokenCount(), est.estimator().id());
     }
 
     /**
@@ -171,7 +178,8 @@ public final class CreditService {
         Map<String, Object> summary = new LinkedHashMap<>();
         if (batch != null) {
             tokens = batch.tokenCount();
-            DoctorReport report = Doctor.examine(batch, est == null ? null : est.estimator(), est == null ? null : est.params(), registry);
+            DoctorReport report = Doctor.examine(
+                    batch, est == null ? null : est.estimator(), est == null ? null : est.params(), registry);
             for (Finding f : report.findings()) {
                 findings.add(f.severity().wireName(), f.code(), oneLine(f.message()), f.group(), f.id(), 0);
             }
@@ -182,8 +190,14 @@ public final class CreditService {
         if (est != null) doc.put("estimator", est.estimator().id());
         doc.put("summary", summary);
         doc.put("counts", findings.counts());
-        doc.put("findings", findings.list().stream().map(BatchCheck.Finding::toJson).toList());
-        return new Answer("application/json", json(doc), tokens, est == null ? null : est.estimator().id());
+        doc.put(
+                "findings",
+                findings.list().stream().map(BatchCheck.Finding::toJson).toList());
+        return new Answer(
+                "application/json",
+                json(doc),
+                tokens,
+                est == null ? null : est.estimator().id());
     }
 
     private Rollouts readJsonl(byte[] body) {
@@ -196,8 +210,10 @@ public final class CreditService {
             throw new UncheckedIOException(e);
         }
         if (batch.tokenCount() > maxTokens) {
-            throw new ApiException(422, SOURCE + ": the batch has " + batch.tokenCount() + " tokens, more than the limit of "
-                    + maxTokens + " tokens per request (--max-tokens)");
+            throw new ApiException(
+                    422,
+                    SOURCE + ": the batch has " + batch.tokenCount() + " tokens, more than the limit of " + maxTokens
+                            + " tokens per request (--max-tokens)");
         }
         return batch;
     }

@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * same advantages; {@link #batch} checks that before timing.
  */
 public final class LoadGenerator {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final String base;
 
     public LoadGenerator(String baseUrl) {
@@ -40,16 +42,33 @@ public final class LoadGenerator {
     }
 
     /** One batch in both encodings. */
-    public record Batch(int rows, int length, long tokens, byte[] jsonl, byte[] binary) {
-    }
+    public record Batch(int rows, int length, long tokens, byte[] jsonl, byte[] binary) {}
 
     /** Latency percentiles and throughput of one run. */
-    public record Result(String body, int requests, int concurrency, int errors, double p50Millis, double p99Millis,
-                         double maxMillis, double requestsPerSecond, double tokensPerSecond) {
+    public record Result(
+            String body,
+            int requests,
+            int concurrency,
+            int errors,
+            double p50Millis,
+            double p99Millis,
+            double maxMillis,
+            double requestsPerSecond,
+            double tokensPerSecond) {
         public String line() {
-            return String.format(Locale.ROOT, "%-6s %d requests, concurrency %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
-                    + "%.1f requests/s, %.3g tokens/s, %d errors", body, requests, concurrency, p50Millis, p99Millis,
-                    maxMillis, requestsPerSecond, tokensPerSecond, errors);
+            return String.format(
+                    Locale.ROOT,
+                    "%-6s %d requests, concurrency %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
+                            + "%.1f requests/s, %.3g tokens/s, %d errors",
+                    body,
+                    requests,
+                    concurrency,
+                    p50Millis,
+                    p99Millis,
+                    maxMillis,
+                    requestsPerSecond,
+                    tokensPerSecond,
+                    errors);
         }
     }
 
@@ -65,14 +84,30 @@ public final class LoadGenerator {
             int resp = length / 4 + r.nextInt(length - length / 4 + 1);
             Arrays.fill(mask, i * length, i * length + resp, (byte) 1);
             scores[i] = r.nextInt(2);
-            j.append("{\"group\":\"").append(index[i]).append("\",\"id\":\"row").append(i).append("\",\"outcome\":")
-                    .append(scores[i]).append(",\"spans\":[{\"role\":\"policy\",\"tokens\":").append(resp).append('}');
-            if (resp < length) j.append(",{\"role\":\"context\",\"tokens\":").append(length - resp).append('}');
+            j.append("{\"group\":\"")
+                    .append(index[i])
+                    .append("\",\"id\":\"row")
+                    .append(i)
+                    .append("\",\"outcome\":")
+                    .append(scores[i])
+                    .append(",\"spans\":[{\"role\":\"policy\",\"tokens\":")
+                    .append(resp)
+                    .append('}');
+            if (resp < length)
+                j.append(",{\"role\":\"context\",\"tokens\":")
+                        .append(length - resp)
+                        .append('}');
             j.append("]}\n");
         }
-        ByteBuffer b = ByteBuffer.allocate(PaddedBinary.HEADER + 4 * rows + PaddedBinary.pad4(rows * length)
-                + 4 + 8 + 4 * rows).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(PaddedBinary.MAGIC).putInt(PaddedBinary.KIND_ROLLOUTS).putInt(rows).putInt(length).putInt(1).putInt(0);
+        ByteBuffer b = ByteBuffer.allocate(
+                        PaddedBinary.HEADER + 4 * rows + PaddedBinary.pad4(rows * length) + 4 + 8 + 4 * rows)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(PaddedBinary.MAGIC)
+                .putInt(PaddedBinary.KIND_ROLLOUTS)
+                .putInt(rows)
+                .putInt(length)
+                .putInt(1)
+                .putInt(0);
         for (int v : index) b.putInt(v);
         b.put(mask);
         b.position(PaddedBinary.pad4(b.position()));
@@ -82,10 +117,13 @@ public final class LoadGenerator {
     }
 
     /** Sends one request; returns the status and body. */
-    public HttpResponse<byte[]> send(String query, boolean binary, byte[] body) throws IOException, InterruptedException {
+    public HttpResponse<byte[]> send(String query, boolean binary, byte[] body)
+            throws IOException, InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/credit" + query))
                 .header("Content-Type", binary ? PaddedBinary.MEDIA_TYPE : CreditService.NDJSON)
-                .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         return client.send(req, HttpResponse.BodyHandlers.ofByteArray());
     }
 
@@ -93,8 +131,16 @@ public final class LoadGenerator {
      * Runs {@code requests} requests (after {@code warmup} untimed ones) from {@code concurrency}
      * clients and measures each request's latency.
      */
-    public Result run(String label, String query, boolean binary, byte[] body, long tokens, int requests, int warmup,
-                      int concurrency) throws Exception {
+    public Result run(
+            String label,
+            String query,
+            boolean binary,
+            byte[] body,
+            long tokens,
+            int requests,
+            int warmup,
+            int concurrency)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             AtomicInteger errors = new AtomicInteger();
@@ -105,15 +151,31 @@ public final class LoadGenerator {
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] sorted = nanos.clone();
             Arrays.sort(sorted);
-            return new Result(label, requests, concurrency, errors.get(), pct(sorted, 0.50) / 1e6, pct(sorted, 0.99) / 1e6,
-                    sorted[sorted.length - 1] / 1e6, requests / wall, tokens * requests / wall);
+            return new Result(
+                    label,
+                    requests,
+                    concurrency,
+                    errors.get(),
+                    pct(sorted, 0.50) / 1e6,
+                    pct(sorted, 0.99) / 1e6,
+                    sorted[sorted.length - 1] / 1e6,
+                    requests / wall,
+                    tokens * requests / wall);
         } finally {
             pool.shutdownNow();
         }
     }
 
-    private void phase(ExecutorService pool, String query, boolean binary, byte[] body, int n, int concurrency,
-                       AtomicInteger errors, long[] nanos) throws Exception {
+    private void phase(
+            ExecutorService pool,
+            String query,
+            boolean binary,
+            byte[] body,
+            int n,
+            int concurrency,
+            AtomicInteger errors,
+            long[] nanos)
+            throws Exception {
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> fs = new ArrayList<>();
         for (int c = 0; c < concurrency; c++) {

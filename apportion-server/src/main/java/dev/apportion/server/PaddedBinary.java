@@ -3,7 +3,6 @@ package dev.apportion.server;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.VerlLayout;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -43,17 +42,22 @@ import java.util.Map;
 public final class PaddedBinary {
     /** Media type of both directions. */
     public static final String MEDIA_TYPE = "application/vnd.apportion.padded";
+
     static final int MAGIC = 0x31425041; // "APB1" read little-endian
     static final int KIND_ROLLOUTS = 1;
     static final int KIND_CREDIT = 2;
     static final int HEADER = 24;
 
-    private PaddedBinary() {
-    }
+    private PaddedBinary() {}
 
     /** A decoded request body, arrays as sent (not yet checked for non-finite values). */
-    public record Batch(int rows, int length, int[] index, byte[] mask, Map<String, float[]> rowArrays,
-                        Map<String, float[]> tokenArrays) {
+    public record Batch(
+            int rows,
+            int length,
+            int[] index,
+            byte[] mask,
+            Map<String, float[]> rowArrays,
+            Map<String, float[]> tokenArrays) {
         /** Rows × positions. */
         public long positions() {
             return (long) rows * length;
@@ -71,7 +75,8 @@ public final class PaddedBinary {
                 for (int t = 0; t < length; t++) {
                     int v = mask[i * length + t];
                     if (v != 0 && v != 1) {
-                        throw new IllegalArgumentException("response_mask[" + i + "][" + t + "] must be 0 or 1, got " + (v & 0xff));
+                        throw new IllegalArgumentException(
+                                "response_mask[" + i + "][" + t + "] must be 0 or 1, got " + (v & 0xff));
                     }
                     m[i][t] = v;
                 }
@@ -89,8 +94,8 @@ public final class PaddedBinary {
                 float[] flat = e.getValue();
                 for (int k = 0; k < flat.length; k++) {
                     if (!Float.isFinite(flat[k])) {
-                        throw new IllegalArgumentException(e.getKey() + "[" + k / length + "][" + k % length
-                                + "] is " + flat[k] + "; token values must be finite");
+                        throw new IllegalArgumentException(e.getKey() + "[" + k / length + "][" + k % length + "] is "
+                                + flat[k] + "; token values must be finite");
                     }
                 }
                 float[][] rowsOf = new float[rows][];
@@ -112,10 +117,12 @@ public final class PaddedBinary {
      */
     public static Batch read(byte[] body, long maxPositions) {
         ByteBuffer b = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-        if (body.length < HEADER) throw bad("the body has " + body.length + " bytes, fewer than the " + HEADER + "-byte header");
+        if (body.length < HEADER)
+            throw bad("the body has " + body.length + " bytes, fewer than the " + HEADER + "-byte header");
         if (b.getInt(0) != MAGIC) throw bad("the body does not start with the magic bytes \"APB1\"");
         int kind = b.getInt(4);
-        if (kind != KIND_ROLLOUTS) throw bad("kind is " + Integer.toUnsignedString(kind) + "; a request must have kind 1 (rollouts)");
+        if (kind != KIND_ROLLOUTS)
+            throw bad("kind is " + Integer.toUnsignedString(kind) + "; a request must have kind 1 (rollouts)");
         long rows = Integer.toUnsignedLong(b.getInt(8));
         long length = Integer.toUnsignedLong(b.getInt(12));
         long r = Integer.toUnsignedLong(b.getInt(16));
@@ -123,8 +130,10 @@ public final class PaddedBinary {
         if (rows == 0) throw bad("the batch has 0 rows");
         long positions = rows * length;
         if (positions > maxPositions) {
-            throw new ApiException(422, "the batch has " + rows + " x " + length + " = " + positions
-                    + " positions, more than the limit of " + maxPositions + " tokens per request (--max-tokens)");
+            throw new ApiException(
+                    422,
+                    "the batch has " + rows + " x " + length + " = " + positions + " positions, more than the limit of "
+                            + maxPositions + " tokens per request (--max-tokens)");
         }
         long need = HEADER + 4 * rows + positions + r * (4 + 4 * rows) + t * (4 + 4 * positions);
         if (need > body.length) throw bad("the header announces " + need + "+ bytes but the body has " + body.length);
@@ -178,11 +187,17 @@ public final class PaddedBinary {
         long size = HEADER;
         for (String n : names) size += 4 + pad4(n.getBytes(StandardCharsets.UTF_8).length) + 4L * positions;
         ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(MAGIC).putInt(KIND_CREDIT).putInt(rows).putInt(length).putInt(0).putInt(names.size());
+        b.putInt(MAGIC)
+                .putInt(KIND_CREDIT)
+                .putInt(rows)
+                .putInt(length)
+                .putInt(0)
+                .putInt(names.size());
         for (int k = 0; k < names.size(); k++) {
             float[] a = arrays.get(k);
             if (a.length != positions) {
-                throw new IllegalStateException(names.get(k) + " has " + a.length + " values for " + positions + " positions");
+                throw new IllegalStateException(
+                        names.get(k) + " has " + a.length + " values for " + positions + " positions");
             }
             byte[] n = names.get(k).getBytes(StandardCharsets.UTF_8);
             b.putInt(n.length).put(n);
@@ -205,7 +220,8 @@ public final class PaddedBinary {
     }
 
     private static float[] floats(ByteBuffer b, int count, String what) {
-        if (b.remaining() < 4L * count) throw bad("the body ends inside " + what + " (" + count + " float32 values expected)");
+        if (b.remaining() < 4L * count)
+            throw bad("the body ends inside " + what + " (" + count + " float32 values expected)");
         float[] out = new float[count];
         b.asFloatBuffer().get(out);
         b.position(b.position() + 4 * count);

@@ -13,8 +13,16 @@ package dev.apportion.server;
  * @param stopTimeoutMillis how long a graceful stop waits for in-flight requests
  * @param requestLog write one line per request to stderr
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, long maxTokens, long timeoutMillis,
-                           int computeThreads, int maxQueued, long stopTimeoutMillis, boolean requestLog) {
+public record ServerConfig(
+        String host,
+        int port,
+        long maxBodyBytes,
+        long maxTokens,
+        long timeoutMillis,
+        int computeThreads,
+        int maxQueued,
+        long stopTimeoutMillis,
+        boolean requestLog) {
     /** Default body limit: 256 MiB. */
     public static final long DEFAULT_MAX_BODY = 256L << 20;
     /** Default token limit: 16 Mi tokens (about 64 MiB per float array). */
@@ -25,53 +33,90 @@ public record ServerConfig(String host, int port, long maxBodyBytes, long maxTok
     public ServerConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in 0..65535, got " + port);
-        if (maxBodyBytes < 1) throw new IllegalArgumentException("the body limit must be >= 1 byte, got " + maxBodyBytes);
+        if (maxBodyBytes < 1)
+            throw new IllegalArgumentException("the body limit must be >= 1 byte, got " + maxBodyBytes);
         if (maxTokens < 1) throw new IllegalArgumentException("the token limit must be >= 1, got " + maxTokens);
-        if (timeoutMillis < 1) throw new IllegalArgumentException("the time limit must be >= 1 ms, got " + timeoutMillis);
-        if (computeThreads < 1) throw new IllegalArgumentException("compute threads must be >= 1, got " + computeThreads);
+        if (timeoutMillis < 1)
+            throw new IllegalArgumentException("the time limit must be >= 1 ms, got " + timeoutMillis);
+        if (computeThreads < 1)
+            throw new IllegalArgumentException("compute threads must be >= 1, got " + computeThreads);
         if (maxQueued < 0) throw new IllegalArgumentException("the queue limit must be >= 0, got " + maxQueued);
-        if (stopTimeoutMillis < 0) throw new IllegalArgumentException("the stop timeout must be >= 0, got " + stopTimeoutMillis);
+        if (stopTimeoutMillis < 0)
+            throw new IllegalArgumentException("the stop timeout must be >= 0, got " + stopTimeoutMillis);
     }
 
     /** Loopback, port 8080, the default limits, one compute thread per core, request log on. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, DEFAULT_MAX_BODY, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MILLIS,
-                Runtime.getRuntime().availableProcessors(), 256, 30_000, true);
+        return new ServerConfig(
+                "127.0.0.1",
+                8080,
+                DEFAULT_MAX_BODY,
+                DEFAULT_MAX_TOKENS,
+                DEFAULT_TIMEOUT_MILLIS,
+                Runtime.getRuntime().availableProcessors(),
+                256,
+                30_000,
+                true);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(h, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                h,
+                port,
+                maxBodyBytes,
+                maxTokens,
+                timeoutMillis,
+                computeThreads,
+                maxQueued,
+                stopTimeoutMillis,
+                requestLog);
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host,
+                p,
+                maxBodyBytes,
+                maxTokens,
+                timeoutMillis,
+                computeThreads,
+                maxQueued,
+                stopTimeoutMillis,
+                requestLog);
     }
 
     public ServerConfig withMaxBodyBytes(long v) {
-        return new ServerConfig(host, port, v, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host, port, v, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
     }
 
     public ServerConfig withMaxTokens(long v) {
-        return new ServerConfig(host, port, maxBodyBytes, v, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host, port, maxBodyBytes, v, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
     }
 
     public ServerConfig withTimeoutMillis(long v) {
-        return new ServerConfig(host, port, maxBodyBytes, maxTokens, v, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host, port, maxBodyBytes, maxTokens, v, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
     }
 
     public ServerConfig withComputeThreads(int v) {
-        return new ServerConfig(host, port, maxBodyBytes, maxTokens, timeoutMillis, v, maxQueued, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host, port, maxBodyBytes, maxTokens, timeoutMillis, v, maxQueued, stopTimeoutMillis, requestLog);
     }
 
     public ServerConfig withMaxQueued(int v) {
-        return new ServerConfig(host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, v, stopTimeoutMillis, requestLog);
+        return new ServerConfig(
+                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, v, stopTimeoutMillis, requestLog);
     }
 
     public ServerConfig withStopTimeoutMillis(long v) {
-        return new ServerConfig(host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, v, requestLog);
+        return new ServerConfig(
+                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, v, requestLog);
     }
 
     public ServerConfig withRequestLog(boolean v) {
-        return new ServerConfig(host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, v);
+        return new ServerConfig(
+                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, v);
     }
 }

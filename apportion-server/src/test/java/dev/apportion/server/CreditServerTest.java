@@ -1,5 +1,12 @@
 package dev.apportion.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
@@ -10,12 +17,6 @@ import dev.apportion.io.CreditJsonl;
 import dev.apportion.io.EstimatorCatalogJson;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.VerlLayout;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -27,13 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The endpoints over real HTTP on loopback: answers, and the status and message of every kind of error. */
 class CreditServerTest {
@@ -43,8 +42,15 @@ class CreditServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = new CreditServer(ServerConfig.defaults().withPort(0).withMaxBodyBytes(1 << 20).withMaxTokens(200_000)
-                .withRequestLog(false), REGISTRY, null).start();
+        server = new CreditServer(
+                        ServerConfig.defaults()
+                                .withPort(0)
+                                .withMaxBodyBytes(1 << 20)
+                                .withMaxTokens(200_000)
+                                .withRequestLog(false),
+                        REGISTRY,
+                        null)
+                .start();
         http = new Http(server.url());
     }
 
@@ -54,7 +60,8 @@ class CreditServerTest {
     }
 
     /** What {@code apportion assign} computes: the io reader, the estimator, the io writer. */
-    static String assignPath(String jsonl, String estimator, String preset, Map<String, String> params) throws Exception {
+    static String assignPath(String jsonl, String estimator, String preset, Map<String, String> params)
+            throws Exception {
         Rollouts batch = RolloutJsonl.read(new StringReader(jsonl), "body");
         Estimator e = REGISTRY.get(estimator);
         Credit c = e.assign(batch, Params.resolve(e.descriptor(), preset, params));
@@ -94,7 +101,8 @@ class CreditServerTest {
         Http.Reply r = http.postJsonl("/v1/credit?estimator=gae&preset=verl&param.gamma=0.9&param.lambda=0.8", body);
         assertEquals(200, r.status(), r::toString);
         assertEquals(assignPath(body, "gae", "verl", Map.of("gamma", "0.9", "lambda", "0.8")), r.text());
-        assertFalse(r.text().equals(assignPath(body, "gae", "verl", Map.of())), "the parameters must change the answer");
+        assertFalse(
+                r.text().equals(assignPath(body, "gae", "verl", Map.of())), "the parameters must change the answer");
     }
 
     @Test
@@ -184,10 +192,15 @@ class CreditServerTest {
     void oversizedChunkedBodyIs413() throws Exception {
         byte[] big = new byte[(1 << 20) + 10];
         java.util.Arrays.fill(big, (byte) ' ');
-        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        java.net.http.HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url()
-                        + "/v1/credit?estimator=grpo")).header("Content-Type", "application/x-ndjson")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
+        java.net.http.HttpResponse<String> r = c.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/v1/credit?estimator=grpo"))
+                        .header("Content-Type", "application/x-ndjson")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(big)))
+                        .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(413, r.statusCode(), r::body);
         assertTrue(r.body().contains("more than 1048576 bytes"), r::body);
@@ -199,7 +212,8 @@ class CreditServerTest {
                 + "{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": 150000}\n";
         Http.Reply r = http.postJsonl("/v1/credit?estimator=grpo", body);
         assertEquals(422, r.status(), r::toString);
-        assertTrue(r.json().get("error").asText().contains("300000 tokens, more than the limit of 200000"), r::toString);
+        assertTrue(
+                r.json().get("error").asText().contains("300000 tokens, more than the limit of 200000"), r::toString);
         byte[] bin = TestBatches.encode(2, 150_000, new int[2], new byte[300_000], new float[2], null);
         Http.Reply rb = http.postBinary("/v1/credit?estimator=grpo", bin);
         assertEquals(422, rb.status(), rb::toString);
@@ -235,7 +249,9 @@ class CreditServerTest {
         assertTrue(preset.json().get("error").asText().contains("nosuch"), preset::toString);
         Http.Reply stray = http.postJsonl("/v1/credit?estimator=grpo&gamma=1", body);
         assertEquals(400, stray.status(), stray::toString);
-        assertEquals("unknown query parameter 'gamma' (known: estimator, preset, param.KEY)", stray.json().get("error").asText());
+        assertEquals(
+                "unknown query parameter 'gamma' (known: estimator, preset, param.KEY)",
+                stray.json().get("error").asText());
         Http.Reply none = http.postJsonl("/v1/credit", body);
         assertEquals(400, none.status(), none::toString);
     }
@@ -253,14 +269,17 @@ class CreditServerTest {
     @Test
     void malformedBinaryIs400() {
         byte[] body = TestBatches.padded(2, 2, 8, 1).body(false);
-        Http.Reply truncated = http.postBinary("/v1/credit?estimator=grpo", java.util.Arrays.copyOf(body, body.length - 3));
+        Http.Reply truncated =
+                http.postBinary("/v1/credit?estimator=grpo", java.util.Arrays.copyOf(body, body.length - 3));
         assertEquals(400, truncated.status(), truncated::toString);
         assertTrue(truncated.json().get("error").asText().startsWith("binary body: "), truncated::toString);
         byte[] magic = body.clone();
         magic[0] = 'X';
         Http.Reply m = http.postBinary("/v1/credit?estimator=grpo", magic);
         assertEquals(400, m.status(), m::toString);
-        assertEquals("binary body: the body does not start with the magic bytes \"APB1\"", m.json().get("error").asText());
+        assertEquals(
+                "binary body: the body does not start with the magic bytes \"APB1\"",
+                m.json().get("error").asText());
     }
 
     @Test
@@ -271,7 +290,9 @@ class CreditServerTest {
         byte[] body = TestBatches.encode(p.rows(), p.length(), p.index(), p.mask(), null, rew);
         Http.Reply r = http.postBinary("/v1/credit?estimator=grpo", body);
         assertEquals(422, r.status(), r::toString);
-        assertEquals("binary body: reward[1][1] is NaN; token values must be finite", r.json().get("error").asText());
+        assertEquals(
+                "binary body: reward[1][1] is NaN; token values must be finite",
+                r.json().get("error").asText());
     }
 
     @Test
@@ -297,7 +318,9 @@ class CreditServerTest {
         assertEquals(200, r.status(), r::toString);
         JsonNode doc = r.json();
         assertTrue(doc.get("ok").asBoolean(), r::toString);
-        assertEquals(Set.of("zero_signal_groups", "singleton_groups", "no_policy_tokens", "partial_groups", "length_bias"), codes(doc));
+        assertEquals(
+                Set.of("zero_signal_groups", "singleton_groups", "no_policy_tokens", "partial_groups", "length_bias"),
+                codes(doc));
         // the doctor's findings, one per code, naming the group when exactly one is concerned
         assertEquals("same", finding(doc, "zero_signal_groups").get("group").asText());
         assertEquals("alone", finding(doc, "singleton_groups").get("group").asText());
@@ -308,19 +331,28 @@ class CreditServerTest {
 
     @Test
     void validateTurnsUnreadableInputAndRefusalsIntoErrorFindings() {
-        Http.Reply r = http.postJsonl("/v1/validate", "{\"group\": \"g\", \"id\": \"a\", \"outcome\": NaN, \"tokens\": 2}\n");
+        Http.Reply r =
+                http.postJsonl("/v1/validate", "{\"group\": \"g\", \"id\": \"a\", \"outcome\": NaN, \"tokens\": 2}\n");
         assertEquals(200, r.status(), r::toString);
         assertFalse(r.json().get("ok").asBoolean());
         assertEquals(Set.of("unreadable"), codes(r.json()));
         assertEquals(1, r.json().get("findings").get(0).get("line").asInt());
 
-        String ok = "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": 2}\n";
+        String ok =
+                "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n{\"group\": \"g\", \"id\": \"b\", \"outcome\": 0, \"tokens\": 2}\n";
         Http.Reply refused = http.postJsonl("/v1/validate?estimator=gae", ok);
         assertEquals(200, refused.status(), refused::toString);
         assertFalse(refused.json().get("ok").asBoolean());
         assertTrue(codes(refused.json()).contains("estimator_cannot_run"), refused::toString);
-        assertEquals("error", finding(refused.json(), "estimator_cannot_run").get("severity").asText());
-        assertTrue(finding(refused.json(), "estimator_cannot_run").get("message").asText().contains("value"), refused::toString);
+        assertEquals(
+                "error",
+                finding(refused.json(), "estimator_cannot_run").get("severity").asText());
+        assertTrue(
+                finding(refused.json(), "estimator_cannot_run")
+                        .get("message")
+                        .asText()
+                        .contains("value"),
+                refused::toString);
         Http.Reply accepted = http.postJsonl("/v1/validate?estimator=grpo", ok);
         assertTrue(accepted.json().get("ok").asBoolean(), accepted::toString);
         assertEquals(Set.of(), codes(accepted.json()));
@@ -333,14 +365,16 @@ class CreditServerTest {
         rew[3] = Float.NaN;
         byte[] mask = p.mask().clone();
         mask[8 + 2] = 2;
-        Http.Reply r = http.postBinary("/v1/validate", TestBatches.encode(p.rows(), p.length(), p.index(), mask, null, rew));
+        Http.Reply r =
+                http.postBinary("/v1/validate", TestBatches.encode(p.rows(), p.length(), p.index(), mask, null, rew));
         assertEquals(200, r.status(), r::toString);
         assertFalse(r.json().get("ok").asBoolean());
         assertEquals(Set.of("non_finite", "mask_value"), codes(r.json()));
 
         // a clean binary body reaches the doctor, whose summary it answers with
-        Http.Reply w = http.postBinary("/v1/validate?estimator=grpo", TestBatches.encode(p.rows(), p.length(), p.index(), p.mask(), null,
-                p.tokenRewards()));
+        Http.Reply w = http.postBinary(
+                "/v1/validate?estimator=grpo",
+                TestBatches.encode(p.rows(), p.length(), p.index(), p.mask(), null, p.tokenRewards()));
         assertEquals(200, w.status(), w::toString);
         assertTrue(w.json().get("ok").asBoolean(), w::toString);
         assertEquals("grpo", w.json().get("summary").get("estimator").asText());
@@ -369,10 +403,20 @@ class CreditServerTest {
         Set<String> documented = new TreeSet<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.get("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            for (Iterator<String> m = e.getValue().fieldNames(); m.hasNext(); ) documented.add(m.next().toUpperCase() + " " + e.getKey());
+            for (Iterator<String> m = e.getValue().fieldNames(); m.hasNext(); )
+                documented.add(m.next().toUpperCase() + " " + e.getKey());
         }
-        assertEquals(new TreeSet<>(List.of("GET /", "GET /healthz", "GET /v1/estimators", "GET /openapi.json", "POST /v1/credit",
-                "POST /v1/validate", "GET /view/files/{name}", "GET /reports/{path}")), documented);
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "GET /",
+                        "GET /healthz",
+                        "GET /v1/estimators",
+                        "GET /openapi.json",
+                        "POST /v1/credit",
+                        "POST /v1/validate",
+                        "GET /view/files/{name}",
+                        "GET /reports/{path}")),
+                documented);
         // every documented operation is served (not 404/405) and no undocumented method is
         for (String op : documented) {
             String[] mp = op.split(" ");
@@ -383,7 +427,9 @@ class CreditServerTest {
                 assertEquals(405, http.postJsonl(concrete, "").status(), op);
                 continue;
             }
-            Http.Reply got = mp[0].equals("GET") ? http.get(mp[1]) : http.postJsonl(mp[1] + "?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1));
+            Http.Reply got = mp[0].equals("GET")
+                    ? http.get(mp[1])
+                    : http.postJsonl(mp[1] + "?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1));
             assertEquals(200, got.status(), op + " -> " + got);
             Http.Reply other = mp[0].equals("GET") ? http.postJsonl(mp[1], "") : http.get(mp[1]);
             assertEquals(405, other.status(), op);
@@ -394,14 +440,32 @@ class CreditServerTest {
         assertFalse(refs.isEmpty());
         for (String ref : refs) {
             assertTrue(ref.startsWith("#/"), ref);
-            assertNotNull(doc.at(ref.substring(1)).isMissingNode() ? null : doc.at(ref.substring(1)), "unresolved " + ref);
+            assertNotNull(
+                    doc.at(ref.substring(1)).isMissingNode() ? null : doc.at(ref.substring(1)), "unresolved " + ref);
         }
         // every finding code the server can emit is named in the schema
-        String codes = doc.at("/components/schemas/Finding/properties/code/description").asText();
-        for (String c : List.of("unreadable", "mask_value", "non_finite", "singleton_groups", "zero_signal_groups",
-                "near_equal_rewards", "no_reward", "missing_outcome", "empty_turns", "no_policy_tokens", "mask_conflict",
-                "partial_groups", "length_bias", "estimator_cannot_run", "non_finite_credit", "exploding_advantages",
-                "zero_credit", "inert_term", "turn_credit_constant")) {
+        String codes = doc.at("/components/schemas/Finding/properties/code/description")
+                .asText();
+        for (String c : List.of(
+                "unreadable",
+                "mask_value",
+                "non_finite",
+                "singleton_groups",
+                "zero_signal_groups",
+                "near_equal_rewards",
+                "no_reward",
+                "missing_outcome",
+                "empty_turns",
+                "no_policy_tokens",
+                "mask_conflict",
+                "partial_groups",
+                "length_bias",
+                "estimator_cannot_run",
+                "non_finite_credit",
+                "exploding_advantages",
+                "zero_credit",
+                "inert_term",
+                "turn_credit_constant")) {
             assertTrue(codes.contains(c + ",") || codes.contains(c + " ("), c);
         }
     }
@@ -424,7 +488,9 @@ class CreditServerTest {
         String[] lines = creditJsonl.split("\n");
         assertEquals(rows, lines.length);
         for (int i = 0; i < rows; i++) {
-            JsonNode a = new Http.Reply(200, null, lines[i].getBytes(StandardCharsets.UTF_8)).json().get("advantages");
+            JsonNode a = new Http.Reply(200, null, lines[i].getBytes(StandardCharsets.UTF_8))
+                    .json()
+                    .get("advantages");
             assertEquals(length, a.size());
             for (int t = 0; t < length; t++) out[i * length + t] = a.get(t).floatValue();
         }

@@ -2,7 +2,6 @@ package dev.apportion.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,8 +13,10 @@ import java.time.Duration;
 
 /** A small blocking HTTP client over the JDK's, for the loopback tests. */
 final class Http {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final String base;
 
     Http(String base) {
@@ -37,7 +38,8 @@ final class Http {
 
         @Override
         public String toString() {
-            return status + " " + contentType + " " + (contentType != null && contentType.contains("padded") ? body.length + " bytes" : text());
+            return status + " " + contentType + " "
+                    + (contentType != null && contentType.contains("padded") ? body.length + " bytes" : text());
         }
     }
 
@@ -46,7 +48,8 @@ final class Http {
     }
 
     Reply post(String pathAndQuery, String contentType, byte[] body) {
-        return send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).header("Content-Type", contentType)
+        return send(HttpRequest.newBuilder(URI.create(base + pathAndQuery))
+                .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
@@ -60,8 +63,10 @@ final class Http {
 
     private Reply send(HttpRequest.Builder b) {
         try {
-            HttpResponse<byte[]> r = client.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
+            HttpResponse<byte[]> r =
+                    client.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Reply(
+                    r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

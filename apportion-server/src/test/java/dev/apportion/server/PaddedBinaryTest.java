@@ -1,20 +1,19 @@
 package dev.apportion.server;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.rollout.Rollouts;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The binary layout of docs/binary-format.md: decoding, the batch it becomes, every malformed body. */
 class PaddedBinaryTest {
@@ -45,7 +44,12 @@ class PaddedBinaryTest {
         int rows = 2;
         int len = 3;
         ByteBuffer h = TestBatches.le(24);
-        h.put(new byte[] {'A', 'P', 'B', '1'}).putInt(1).putInt(rows).putInt(len).putInt(2).putInt(1);
+        h.put(new byte[] {'A', 'P', 'B', '1'})
+                .putInt(1)
+                .putInt(rows)
+                .putInt(len)
+                .putInt(2)
+                .putInt(1);
         out.writeBytes(h.array());
         out.writeBytes(TestBatches.le(8).putInt(0).putInt(0).array());
         out.writeBytes(new byte[] {1, 1, 0, 1, 0, 0});
@@ -65,7 +69,8 @@ class PaddedBinaryTest {
     void creditRoundTrip() {
         float[] adv = {0.5f, -0.5f, 0f, 1f, 2f, 3f};
         float[] ret = {1, 2, 3, 4, 5, 6};
-        byte[] body = PaddedBinary.writeCredit(2, 3, Credit.builder(adv).returns(ret).build());
+        byte[] body =
+                PaddedBinary.writeCredit(2, 3, Credit.builder(adv).returns(ret).build());
         Map<String, float[]> got = CreditServerTest.decodeCredit(body, 2, 3);
         assertEquals(java.util.List.of("advantages", "returns"), java.util.List.copyOf(got.keySet()));
         assertArrayEquals(adv, got.get("advantages"));

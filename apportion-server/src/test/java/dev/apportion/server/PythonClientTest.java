@@ -1,8 +1,10 @@
 package dev.apportion.server;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,10 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Runs the Python client's tests ({@code clients/python/tests}, unittest) with the machine's
@@ -23,12 +22,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * numpy is absent.
  */
 class PythonClientTest {
-    static final Path CLIENT = Path.of("..", "clients", "python").toAbsolutePath().normalize();
+    static final Path CLIENT =
+            Path.of("..", "clients", "python").toAbsolutePath().normalize();
 
     static boolean python39() {
         try {
-            Process p = new ProcessBuilder("python3", "-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)")
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            "python3", "-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
@@ -40,7 +42,9 @@ class PythonClientTest {
     }
 
     static boolean numpy() throws Exception {
-        Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("python3", "-c", "import numpy")
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
@@ -56,9 +60,11 @@ class PythonClientTest {
         assertTrue(section >= 0, "README.md has a section '## From Python'");
         int start = readme.indexOf("```python\n", section) + "```python\n".length();
         String code = readme.substring(start, readme.indexOf("\n```", start) + 1);
-        try (CreditServer server = new CreditServer(ServerConfig.defaults().withPort(0).withRequestLog(false),
-                EstimatorRegistry.global(), null).start()) {
-            ProcessBuilder pb = new ProcessBuilder("python3", "-").directory(root.toFile()).redirectErrorStream(true);
+        try (CreditServer server = new CreditServer(
+                        ServerConfig.defaults().withPort(0).withRequestLog(false), EstimatorRegistry.global(), null)
+                .start()) {
+            ProcessBuilder pb =
+                    new ProcessBuilder("python3", "-").directory(root.toFile()).redirectErrorStream(true);
             pb.environment().put("APPORTION_URL", server.url());
             pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
             Process p = pb.start();
@@ -79,10 +85,13 @@ class PythonClientTest {
     void pythonClientAndRecipeTestsPass() throws Exception {
         assumeTrue(Files.isDirectory(CLIENT.resolve("tests")), "clients/python/tests is absent");
         assumeTrue(python39(), "python3 >= 3.9 is not on PATH");
-        try (CreditServer server = new CreditServer(ServerConfig.defaults().withPort(0).withRequestLog(false),
-                EstimatorRegistry.global(), null).start()) {
-            ProcessBuilder pb = new ProcessBuilder(List.of("python3", "-m", "unittest", "discover", "-v", "-s", "tests"))
-                    .directory(CLIENT.toFile()).redirectErrorStream(true);
+        try (CreditServer server = new CreditServer(
+                        ServerConfig.defaults().withPort(0).withRequestLog(false), EstimatorRegistry.global(), null)
+                .start()) {
+            ProcessBuilder pb = new ProcessBuilder(
+                            List.of("python3", "-m", "unittest", "discover", "-v", "-s", "tests"))
+                    .directory(CLIENT.toFile())
+                    .redirectErrorStream(true);
             pb.environment().put("APPORTION_URL", server.url());
             pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
             Process p = pb.start();

@@ -1,8 +1,9 @@
 package dev.apportion.server;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
@@ -14,9 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The server under load over loopback: a bounded load test (fixed request count, 8 concurrent
@@ -84,7 +83,9 @@ class ReliabilityTest {
             long before = usedHeapAfterGc();
             assertEquals(List.of(), hammer(50, call)); // 400 requests
             long after = usedHeapAfterGc();
-            assertTrue(after < before + (64L << 20), "heap grew from " + before + " to " + after + " bytes over 400 requests");
+            assertTrue(
+                    after < before + (64L << 20),
+                    "heap grew from " + before + " to " + after + " bytes over 400 requests");
         }
     }
 
@@ -105,16 +106,43 @@ class ReliabilityTest {
                 Http.Reply r;
                 int expect;
                 switch (n % 8) {
-                    case 0 -> { r = http.postJsonl("/v1/credit?estimator=grpo&preset=verl", valid); expect = 200; }
-                    case 1 -> { r = http.postJsonl("/v1/credit?estimator=grpo", "{\"group\": \"g\", \"id\": "); expect = 400; }
-                    case 2 -> { r = http.postJsonl("/v1/credit?estimator=nope", valid); expect = 400; }
-                    case 3 -> { r = http.post("/v1/credit?estimator=grpo", "application/x-ndjson", tooBig); expect = 413; }
-                    case 4 -> { r = http.postBinary("/v1/credit?estimator=grpo", bin); expect = 200; }
-                    case 5 -> { r = http.postJsonl("/v1/credit?estimator=gae", "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n"); expect = 422; }
-                    case 6 -> { r = http.postBinary("/v1/credit?estimator=grpo", java.util.Arrays.copyOf(bin, 30)); expect = 400; }
-                    default -> { r = http.postJsonl("/v1/credit?estimator=grpo&param.epsilon=-1", valid); expect = 400; }
+                    case 0 -> {
+                        r = http.postJsonl("/v1/credit?estimator=grpo&preset=verl", valid);
+                        expect = 200;
+                    }
+                    case 1 -> {
+                        r = http.postJsonl("/v1/credit?estimator=grpo", "{\"group\": \"g\", \"id\": ");
+                        expect = 400;
+                    }
+                    case 2 -> {
+                        r = http.postJsonl("/v1/credit?estimator=nope", valid);
+                        expect = 400;
+                    }
+                    case 3 -> {
+                        r = http.post("/v1/credit?estimator=grpo", "application/x-ndjson", tooBig);
+                        expect = 413;
+                    }
+                    case 4 -> {
+                        r = http.postBinary("/v1/credit?estimator=grpo", bin);
+                        expect = 200;
+                    }
+                    case 5 -> {
+                        r = http.postJsonl(
+                                "/v1/credit?estimator=gae",
+                                "{\"group\": \"g\", \"id\": \"a\", \"outcome\": 1, \"tokens\": 2}\n");
+                        expect = 422;
+                    }
+                    case 6 -> {
+                        r = http.postBinary("/v1/credit?estimator=grpo", java.util.Arrays.copyOf(bin, 30));
+                        expect = 400;
+                    }
+                    default -> {
+                        r = http.postJsonl("/v1/credit?estimator=grpo&param.epsilon=-1", valid);
+                        expect = 400;
+                    }
                 }
-                if (r.status() != expect) return "request " + n + " (kind " + n % 8 + "): want " + expect + ", got " + r;
+                if (r.status() != expect)
+                    return "request " + n + " (kind " + n % 8 + "): want " + expect + ", got " + r;
                 if (expect != 200) {
                     String err = r.json().get("error").asText();
                     return err.isEmpty() || err.contains("\tat ") ? "request " + n + ": bad error body " + r : null;
@@ -145,14 +173,18 @@ class ReliabilityTest {
             release.countDown();
             assertEquals(503, r.status(), r::toString);
             assertTrue(r.json().get("error").asText().contains("longer than the limit of 200 ms"), r::toString);
-            server.beforeCompute = () -> { };
-            assertEquals(200, http.postJsonl("/v1/credit?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1)).status());
+            server.beforeCompute = () -> {};
+            assertEquals(
+                    200,
+                    http.postJsonl("/v1/credit?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1))
+                            .status());
         }
     }
 
     @Test
     void aFullComputeQueueIs503AndTheServerRecovers() throws Exception {
-        try (CreditServer server = start(ServerConfig.defaults().withComputeThreads(1).withMaxQueued(0))) {
+        try (CreditServer server =
+                start(ServerConfig.defaults().withComputeThreads(1).withMaxQueued(0))) {
             CountDownLatch entered = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             server.beforeCompute = () -> {
@@ -171,12 +203,17 @@ class ReliabilityTest {
                 assertTrue(entered.await(60, TimeUnit.SECONDS));
                 Http.Reply busy = http.postJsonl("/v1/credit?estimator=grpo", body);
                 assertEquals(503, busy.status(), busy::toString);
-                assertTrue(busy.json().get("error").asText().startsWith("the server is busy: 1 requests computing and 0 waiting"),
+                assertTrue(
+                        busy.json()
+                                .get("error")
+                                .asText()
+                                .startsWith("the server is busy: 1 requests computing and 0 waiting"),
                         busy::toString);
                 release.countDown();
                 assertEquals(200, first.get(60, TimeUnit.SECONDS).status());
-                server.beforeCompute = () -> { };
-                assertEquals(200, http.postJsonl("/v1/credit?estimator=grpo", body).status());
+                server.beforeCompute = () -> {};
+                assertEquals(
+                        200, http.postJsonl("/v1/credit?estimator=grpo", body).status());
             } finally {
                 release.countDown();
                 pool.shutdownNow();

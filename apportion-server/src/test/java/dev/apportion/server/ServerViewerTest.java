@@ -1,23 +1,23 @@
 package dev.apportion.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.EstimatorRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The viewer page at / and the files it may read: the data folder's rollout files and the results folder. */
 class ServerViewerTest {
     @TempDir
     static Path tmp;
+
     static CreditServer server;
     static Http http;
     static String rollouts;
@@ -33,8 +33,12 @@ class ServerViewerTest {
         Files.writeString(data.resolve(".hidden.jsonl"), rollouts);
         Files.writeString(results.resolve("report.html"), "<!doctype html><title>r</title>");
         Files.writeString(tmp.resolve("secret.jsonl"), "outside");
-        server = new CreditServer(ServerConfig.defaults().withPort(0).withRequestLog(false), EstimatorRegistry.global(), null,
-                new ViewerSettings(data, tmp.resolve("results"), "9.9-test")).start();
+        server = new CreditServer(
+                        ServerConfig.defaults().withPort(0).withRequestLog(false),
+                        EstimatorRegistry.global(),
+                        null,
+                        new ViewerSettings(data, tmp.resolve("results"), "9.9-test"))
+                .start();
         http = new Http(server.url());
     }
 
@@ -62,8 +66,15 @@ class ServerViewerTest {
         Http.Reply f = http.get("/view/files/b.jsonl");
         assertEquals(200, f.status());
         assertEquals(rollouts, new String(f.body(), StandardCharsets.UTF_8));
-        for (String bad : new String[] {"/view/files/notes.txt", "/view/files/.hidden.jsonl", "/view/files/missing.jsonl",
-                "/view/files/..%2Fsecret.jsonl", "/reports/../secret.jsonl", "/reports/", "/reports/quick"}) {
+        for (String bad : new String[] {
+            "/view/files/notes.txt",
+            "/view/files/.hidden.jsonl",
+            "/view/files/missing.jsonl",
+            "/view/files/..%2Fsecret.jsonl",
+            "/reports/../secret.jsonl",
+            "/reports/",
+            "/reports/quick"
+        }) {
             Http.Reply r = http.get(bad);
             assertTrue(r.status() == 404 || r.status() == 400, bad + " -> " + r);
             assertFalse(r.text().contains("outside"), bad);

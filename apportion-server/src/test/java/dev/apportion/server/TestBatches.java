@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
 
 /** Deterministic rollout batches for the server tests, as JSONL and as the padded binary body. */
 final class TestBatches {
-    private TestBatches() {
-    }
+    private TestBatches() {}
 
     /**
      * {@code groups} groups of {@code size} trajectories: a 3-token prompt, a policy turn, a
@@ -25,13 +24,24 @@ final class TestBatches {
                 int t1 = 1 + r.nextInt(maxTurn);
                 int t2 = 1 + r.nextInt(maxTurn);
                 int n = 3 + t1 + 2 + t2;
-                b.append(String.format(Locale.ROOT, "{\"group\": \"q%d\", \"id\": \"t%d\", \"outcome\": %s, \"spans\": [", g, k,
+                b.append(String.format(
+                        Locale.ROOT,
+                        "{\"group\": \"q%d\", \"id\": \"t%d\", \"outcome\": %s, \"spans\": [",
+                        g,
+                        k,
                         r.nextBoolean() ? "1.0" : "0.0"));
                 b.append("{\"role\": \"context\", \"tokens\": 3}, ");
                 b.append("{\"role\": \"policy\", \"tokens\": ").append(t1).append(", \"state\": \"s0\"}, ");
                 b.append("{\"role\": \"context\", \"tokens\": 2}, ");
-                b.append("{\"role\": \"policy\", \"tokens\": ").append(t2).append(", \"state\": \"s").append(1 + r.nextInt(2)).append("\"}], ");
-                b.append("\"token_signals\": {\"logprob\": ").append(array(r, n, -2, 0)).append(", \"value\": ").append(array(r, n, 0, 1));
+                b.append("{\"role\": \"policy\", \"tokens\": ")
+                        .append(t2)
+                        .append(", \"state\": \"s")
+                        .append(1 + r.nextInt(2))
+                        .append("\"}], ");
+                b.append("\"token_signals\": {\"logprob\": ")
+                        .append(array(r, n, -2, 0))
+                        .append(", \"value\": ")
+                        .append(array(r, n, 0, 1));
                 b.append("}}\n");
             }
         }
@@ -58,7 +68,11 @@ final class TestBatches {
         String jsonl(boolean tokenLevel) {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < rows; i++) {
-                b.append("{\"group\": \"").append(index[i]).append("\", \"id\": \"row").append(i).append('"');
+                b.append("{\"group\": \"")
+                        .append(index[i])
+                        .append("\", \"id\": \"row")
+                        .append(i)
+                        .append('"');
                 if (!tokenLevel) b.append(", \"outcome\": ").append(scores[i]);
                 b.append(", \"spans\": [");
                 int t = 0;
@@ -69,12 +83,17 @@ final class TestBatches {
                     while (t < length && mask[i * length + t] == v) t++;
                     if (!first) b.append(", ");
                     first = false;
-                    b.append("{\"role\": \"").append(v == 1 ? "policy" : "context").append("\", \"tokens\": ").append(t - s).append('}');
+                    b.append("{\"role\": \"")
+                            .append(v == 1 ? "policy" : "context")
+                            .append("\", \"tokens\": ")
+                            .append(t - s)
+                            .append('}');
                 }
                 b.append(']');
                 if (tokenLevel) {
                     b.append(", \"token_signals\": {\"reward\": [");
-                    for (int j = 0; j < length; j++) b.append(j == 0 ? "" : ", ").append(tokenRewards[i * length + j]);
+                    for (int j = 0; j < length; j++)
+                        b.append(j == 0 ? "" : ", ").append(tokenRewards[i * length + j]);
                     b.append("]}");
                 }
                 b.append("}\n");
@@ -105,8 +124,12 @@ final class TestBatches {
     static byte[] encode(int rows, int length, int[] index, byte[] mask, float[] scores, float[] tokenRewards) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = le(24);
-        h.put("APB1".getBytes(StandardCharsets.US_ASCII)).putInt(1).putInt(rows).putInt(length)
-                .putInt(scores == null ? 0 : 1).putInt(tokenRewards == null ? 0 : 1);
+        h.put("APB1".getBytes(StandardCharsets.US_ASCII))
+                .putInt(1)
+                .putInt(rows)
+                .putInt(length)
+                .putInt(scores == null ? 0 : 1)
+                .putInt(tokenRewards == null ? 0 : 1);
         out.writeBytes(h.array());
         ByteBuffer ix = le(4 * rows);
         for (int v : index) ix.putInt(v);

@@ -4,13 +4,12 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructType;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Turns the Spark rows of one group (rollout Parquet columns, see {@code docs/rollout-format.md})
@@ -41,12 +40,13 @@ final class GroupBatch {
         spans = index(schema, "spans");
         tokenSignals = index(schema, "token_signals");
         text = index(schema, "text");
-        tokenSignalNames = tokenSignals < 0 ? new String[0]
-                : ((StructType) schema.fields()[tokenSignals].dataType()).fieldNames();
+        tokenSignalNames =
+                tokenSignals < 0 ? new String[0] : ((StructType) schema.fields()[tokenSignals].dataType()).fieldNames();
     }
 
     private static int index(StructType schema, String name) {
-        for (int k = 0; k < schema.fields().length; k++) if (schema.fields()[k].name().equals(name)) return k;
+        for (int k = 0; k < schema.fields().length; k++)
+            if (schema.fields()[k].name().equals(name)) return k;
         return -1;
     }
 
@@ -68,13 +68,16 @@ final class GroupBatch {
             Row r = rows.get(i);
             String tid = idOf(r, id, rowIndex[i]);
             String where = "group '" + key + "', trajectory '" + tid + "': ";
-            if (!seen.add(tid)) throw new IllegalArgumentException(where + "column id: duplicate id '" + tid + "' in group '" + key + "'");
+            if (!seen.add(tid))
+                throw new IllegalArgumentException(
+                        where + "column id: duplicate id '" + tid + "' in group '" + key + "'");
             try {
                 b.trajectory(key, tid);
                 if (outcome >= 0 && !r.isNullAt(outcome)) b.outcome(number(r.get(outcome)));
                 if (components >= 0 && !r.isNullAt(components)) {
                     for (Map.Entry<Object, Object> e : r.getJavaMap(components).entrySet()) {
-                        b.outcomeComponent((String) e.getKey(), e.getValue() == null ? Double.NaN : number(e.getValue()));
+                        b.outcomeComponent(
+                                (String) e.getKey(), e.getValue() == null ? Double.NaN : number(e.getValue()));
                     }
                 }
                 if (signals >= 0 && !r.isNullAt(signals)) {
@@ -91,31 +94,44 @@ final class GroupBatch {
                         String at = "spans[" + s + "]";
                         String role = field(span, "role") == null ? null : (String) field(span, "role");
                         if (!"policy".equals(role) && !"context".equals(role)) {
-                            throw new IllegalArgumentException(where + "column " + at + ".role: must be \"policy\" or \"context\", got " + role);
+                            throw new IllegalArgumentException(
+                                    where + "column " + at + ".role: must be \"policy\" or \"context\", got " + role);
                         }
                         Object tk = field(span, "tokens");
-                        if (tk == null) throw new IllegalArgumentException(where + "column " + at + ".tokens: is missing");
+                        if (tk == null)
+                            throw new IllegalArgumentException(where + "column " + at + ".tokens: is missing");
                         long n = ((Number) tk).longValue();
-                        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(where + "column " + at + ".tokens: must be >= 0, got " + n);
+                        if (n < 0 || n > Integer.MAX_VALUE - 8)
+                            throw new IllegalArgumentException(
+                                    where + "column " + at + ".tokens: must be >= 0, got " + n);
                         total += n;
                         Object reward = field(span, "reward");
-                        b.span(Role.parse(role), (int) n, reward == null ? Double.NaN : number(reward),
-                                (String) field(span, "state"), (String) field(span, "agent"));
+                        b.span(
+                                Role.parse(role),
+                                (int) n,
+                                reward == null ? Double.NaN : number(reward),
+                                (String) field(span, "state"),
+                                (String) field(span, "agent"));
                         Object sig = field(span, "signals");
                         if (sig != null) {
-                            for (Map.Entry<Object, Object> e : span.<Object, Object>getJavaMap(span.fieldIndex("signals")).entrySet()) {
+                            for (Map.Entry<Object, Object> e : span.<Object, Object>getJavaMap(
+                                            span.fieldIndex("signals"))
+                                    .entrySet()) {
                                 b.spanSignal((String) e.getKey(), number(e.getValue()));
                             }
                         }
                     }
                     if (tokens >= 0 && !r.isNullAt(tokens) && ((Number) r.get(tokens)).longValue() != total) {
-                        throw new IllegalArgumentException(where + "column tokens: tokens is " + r.get(tokens) + " but the spans add up to "
-                                + total + " tokens");
+                        throw new IllegalArgumentException(where + "column tokens: tokens is " + r.get(tokens)
+                                + " but the spans add up to " + total + " tokens");
                     }
                 } else {
-                    if (tokens < 0 || r.isNullAt(tokens)) throw new IllegalArgumentException(where + "column tokens: is missing (and there are no spans)");
+                    if (tokens < 0 || r.isNullAt(tokens))
+                        throw new IllegalArgumentException(
+                                where + "column tokens: is missing (and there are no spans)");
                     total = ((Number) r.get(tokens)).longValue();
-                    if (total < 0 || total > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(where + "column tokens: must be >= 0, got " + total);
+                    if (total < 0 || total > Integer.MAX_VALUE - 8)
+                        throw new IllegalArgumentException(where + "column tokens: must be >= 0, got " + total);
                     b.span(Role.POLICY, (int) total);
                 }
                 if (tokenSignals >= 0 && !r.isNullAt(tokenSignals)) {
@@ -125,13 +141,14 @@ final class GroupBatch {
                         List<Object> v = ts.getList(k);
                         String col = "token_signals." + tokenSignalNames[k];
                         if (v.size() != total) {
-                            throw new IllegalArgumentException(where + "column " + col + ": has " + v.size() + " values but the trajectory has "
-                                    + total + " tokens");
+                            throw new IllegalArgumentException(where + "column " + col + ": has " + v.size()
+                                    + " values but the trajectory has " + total + " tokens");
                         }
                         float[] f = new float[v.size()];
                         for (int t = 0; t < f.length; t++) {
                             Object x = v.get(t);
-                            if (x == null) throw new IllegalArgumentException(where + "column " + col + ": [" + t + "] is null");
+                            if (x == null)
+                                throw new IllegalArgumentException(where + "column " + col + ": [" + t + "] is null");
                             f[t] = (float) number(x);
                         }
                         b.tokenSignal(tokenSignalNames[k], f);
@@ -140,7 +157,8 @@ final class GroupBatch {
                 if (text >= 0 && !r.isNullAt(text)) {
                     List<String> tx = r.getList(text);
                     if (tx.size() != total) {
-                        throw new IllegalArgumentException(where + "column text: has " + tx.size() + " strings but the trajectory has " + total + " tokens");
+                        throw new IllegalArgumentException(where + "column text: has " + tx.size()
+                                + " strings but the trajectory has " + total + " tokens");
                     }
                     b.tokenText(tx.toArray(new String[0]));
                 }

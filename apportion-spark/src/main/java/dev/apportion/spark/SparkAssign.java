@@ -5,6 +5,14 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.spark.api.java.function.FlatMapGroupsFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
@@ -22,15 +30,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * Assigns credit to rollout Parquet with Spark: the rows are grouped by {@code group} and the
@@ -52,7 +51,9 @@ import java.util.concurrent.Callable;
  *     --estimator grpo --preset verl s3://bucket/rollouts/ -o s3://bucket/credit/
  * </pre>
  */
-@Command(name = "apportion-spark", mixinStandardHelpOptions = true,
+@Command(
+        name = "apportion-spark",
+        mixinStandardHelpOptions = true,
         description = "Assign credit to rollout Parquet with Spark (group-local estimators).")
 public final class SparkAssign implements Callable<Integer> {
     @Option(names = "--estimator", required = true, paramLabel = "ID", description = "Estimator id or alias.")
@@ -64,15 +65,24 @@ public final class SparkAssign implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "One parameter; repeatable.")
     Map<String, String> params = new LinkedHashMap<>();
 
-    @Option(names = "--master", paramLabel = "URL",
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
             description = "Spark master (local[2], yarn, k8s://...); default: what spark-submit sets, else local[*].")
     String master;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--partitions",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Shuffle partitions for the grouping (0: Spark's spark.sql.shuffle.partitions).")
     int partitions;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output directory (credit Parquet).")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "OUT",
+            description = "Output directory (credit Parquet).")
     String out;
 
     @Parameters(index = "0", paramLabel = "IN", description = "Rollout Parquet file or directory.")
@@ -128,7 +138,12 @@ public final class SparkAssign implements Callable<Integer> {
             if (partitions > 0) spark.conf().set("spark.sql.shuffle.partitions", Integer.toString(partitions));
             long t0 = System.nanoTime();
             long rows = run(spark, job, in, out);
-            System.err.printf(java.util.Locale.ROOT, "apportion-spark: %s: %d trajectories -> %s (%.1f s)%n", estimator, rows, out,
+            System.err.printf(
+                    java.util.Locale.ROOT,
+                    "apportion-spark: %s: %d trajectories -> %s (%.1f s)%n",
+                    estimator,
+                    rows,
+                    out,
                     (System.nanoTime() - t0) / 1e9);
         } finally {
             spark.stop();
@@ -144,9 +159,10 @@ public final class SparkAssign implements Callable<Integer> {
         Estimator e = job.resolveEstimator();
         job.resolveParams(e);
         if (!e.descriptor().groupLocal()) {
-            throw new IllegalArgumentException("estimator '" + e.id() + "' cannot be distributed yet: its credit depends on "
-                    + "statistics of the whole batch (not group-local); run it in-process: apportion assign --estimator "
-                    + e.id() + " IN -o OUT");
+            throw new IllegalArgumentException(
+                    "estimator '" + e.id() + "' cannot be distributed yet: its credit depends on "
+                            + "statistics of the whole batch (not group-local); run it in-process: apportion assign --estimator "
+                            + e.id() + " IN -o OUT");
         }
     }
 
@@ -165,27 +181,34 @@ public final class SparkAssign implements Callable<Integer> {
         checkDistributable(job);
         Dataset<Row> input = spark.read().parquet(in);
         if (!Arrays.asList(input.columns()).contains("group")) {
-            throw new IllegalArgumentException(in + ": column group is missing (the rollout Parquet schema is in docs/rollout-format.md)");
+            throw new IllegalArgumentException(
+                    in + ": column group is missing (the rollout Parquet schema is in docs/rollout-format.md)");
         }
         // the row's position in the input keeps file order inside a group and gives default ids
         Dataset<Row> rows = input.withColumn("_apportion_row", functions.monotonically_increasing_id());
         StructType inSchema = input.schema();
 
         // which credit columns the estimator produces: run it on the first group (a small probe)
-        Row first = rows.select("group").where(functions.col("group").isNotNull()).limit(1).first();
-        List<Row> probeRows = rows.where(functions.col("group").equalTo(first.getString(0))).collectAsList();
+        Row first = rows.select("group")
+                .where(functions.col("group").isNotNull())
+                .limit(1)
+                .first();
+        List<Row> probeRows =
+                rows.where(functions.col("group").equalTo(first.getString(0))).collectAsList();
         boolean[] present = outputs(job, inSchema, first.getString(0), probeRows);
         List<StructField> fields = new ArrayList<>();
         fields.add(DataTypes.createStructField("group", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("id", DataTypes.StringType, false));
         for (int k = 0; k < ARRAYS.size(); k++) {
-            if (present[k]) fields.add(DataTypes.createStructField(ARRAYS.get(k), DataTypes.createArrayType(DataTypes.FloatType, false), k != 0));
+            if (present[k])
+                fields.add(DataTypes.createStructField(
+                        ARRAYS.get(k), DataTypes.createArrayType(DataTypes.FloatType, false), k != 0));
         }
         StructType outSchema = DataTypes.createStructType(fields);
         LongAccumulator written = spark.sparkContext().longAccumulator("apportion trajectories");
 
-        Dataset<Row> credit = rows
-                .groupByKey((MapFunction<Row, String>) r -> r.getString(r.fieldIndex("group")), Encoders.STRING())
+        Dataset<Row> credit = rows.groupByKey(
+                        (MapFunction<Row, String>) r -> r.getString(r.fieldIndex("group")), Encoders.STRING())
                 .flatMapGroups(new PerGroup(job, inSchema, present, written), Encoders.row(outSchema));
         credit.write().mode(SaveMode.Overwrite).parquet(out);
         return written.value();
@@ -262,8 +285,9 @@ public final class SparkAssign implements Callable<Integer> {
                     for (int t = from; t < to; t++) {
                         float x = a[k][t];
                         if (!Float.isFinite(x)) {
-                            throw new IllegalArgumentException("group '" + key + "', trajectory '" + b.trajectoryId(i) + "': "
-                                    + ARRAYS.get(k) + "[" + (t - from) + "] is " + x + "; only finite numbers can be written");
+                            throw new IllegalArgumentException(
+                                    "group '" + key + "', trajectory '" + b.trajectoryId(i) + "': " + ARRAYS.get(k)
+                                            + "[" + (t - from) + "] is " + x + "; only finite numbers can be written");
                         }
                         slice[t - from] = x == 0f ? 0f : x; // -0 as 0, as the file writers do
                     }

@@ -1,5 +1,11 @@
 package dev.apportion.spark;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
@@ -7,6 +13,11 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.RandomBatches;
 import dev.apportion.io.RolloutParquet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -14,29 +25,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The Spark job equals in-process assign (local[2], one session for the class). */
 class SparkAssignTest {
     static SparkSession spark;
+
     @TempDir
     static Path dir;
+
     static Path input;
     static Rollouts batch;
 
     @BeforeAll
     static void start() throws Exception {
-        spark = SparkSession.builder().master("local[2]").appName("apportion-test")
+        spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("apportion-test")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.sql.adaptive.enabled", "false")
@@ -45,7 +48,8 @@ class SparkAssignTest {
                 .config("spark.sql.warehouse.dir", dir.resolve("warehouse").toString())
                 .getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
-        batch = RandomBatches.build(RandomBatches.trajectories(11, new RandomBatches.Options(12, 2, 6, true, true, true, false)));
+        batch = RandomBatches.build(
+                RandomBatches.trajectories(11, new RandomBatches.Options(12, 2, 6, true, true, true, false)));
         input = dir.resolve("rollouts.parquet");
         RolloutParquet.write(input, batch);
     }
@@ -63,7 +67,8 @@ class SparkAssignTest {
         Credit want = e.assign(batch, Params.resolve(e.descriptor(), preset, params));
         float[][] wantArrays = SparkAssign.arrays(want);
         Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < batch.trajectoryCount(); i++) index.put(batch.groupKey(batch.trajectoryGroup(i)) + "\u0000" + batch.trajectoryId(i), i);
+        for (int i = 0; i < batch.trajectoryCount(); i++)
+            index.put(batch.groupKey(batch.trajectoryGroup(i)) + "\u0000" + batch.trajectoryId(i), i);
         List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
         assertEquals(batch.trajectoryCount(), rows.size());
         int compared = 0;
@@ -81,7 +86,11 @@ class SparkAssignTest {
                 int to = span ? batch.spanEnd(i) : batch.tokenEnd(i);
                 assertEquals(to - from, got.size(), id + " " + col);
                 for (int t = from; t < to; t++) {
-                    assertEquals(wantArrays[k][t], got.get(t - from), 1e-6, id + " " + col + " row " + i + " at " + (t - from));
+                    assertEquals(
+                            wantArrays[k][t],
+                            got.get(t - from),
+                            1e-6,
+                            id + " " + col + " row " + i + " at " + (t - from));
                     compared++;
                 }
             }
@@ -98,10 +107,17 @@ class SparkAssignTest {
 
     @Test
     void batchWideEstimatorsAreRefusedInOneLine() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SparkAssign.run(spark, new SparkAssign.Job("gae", null, Map.of()), input.toString(), dir.resolve("x").toString()));
-        assertEquals("estimator 'gae' cannot be distributed yet: its credit depends on statistics of the whole batch "
-                + "(not group-local); run it in-process: apportion assign --estimator gae IN -o OUT", e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SparkAssign.run(
+                        spark,
+                        new SparkAssign.Job("gae", null, Map.of()),
+                        input.toString(),
+                        dir.resolve("x").toString()));
+        assertEquals(
+                "estimator 'gae' cannot be distributed yet: its credit depends on statistics of the whole batch "
+                        + "(not group-local); run it in-process: apportion assign --estimator gae IN -o OUT",
+                e.getMessage());
         assertFalse(Files.exists(dir.resolve("x")));
     }
 
@@ -111,10 +127,19 @@ class SparkAssignTest {
         Files.write(bad, new byte[0]);
         Path wrong = dir.resolve("wrong");
         // a span with an unknown role, written by Spark itself
-        spark.sql("SELECT 'g' AS `group`, 'a' AS id, 2 AS tokens, array(named_struct('role', 'tool', 'tokens', 2)) AS spans")
-                .write().parquet(wrong.toString());
-        Exception e = assertThrows(Exception.class,
-                () -> SparkAssign.run(spark, new SparkAssign.Job("grpo", null, Map.of()), wrong.toString(), dir.resolve("y").toString()));
-        assertEquals("group 'g', trajectory 'a': column spans[0].role: must be \"policy\" or \"context\", got tool", SparkAssign.oneLine(e));
+        spark.sql(
+                        "SELECT 'g' AS `group`, 'a' AS id, 2 AS tokens, array(named_struct('role', 'tool', 'tokens', 2)) AS spans")
+                .write()
+                .parquet(wrong.toString());
+        Exception e = assertThrows(
+                Exception.class,
+                () -> SparkAssign.run(
+                        spark,
+                        new SparkAssign.Job("grpo", null, Map.of()),
+                        wrong.toString(),
+                        dir.resolve("y").toString()));
+        assertEquals(
+                "group 'g', trajectory 'a': column spans[0].role: must be \"policy\" or \"context\", got tool",
+                SparkAssign.oneLine(e));
     }
 }

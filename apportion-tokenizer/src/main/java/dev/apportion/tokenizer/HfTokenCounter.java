@@ -3,7 +3,6 @@ package dev.apportion.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.apportion.io.importer.TokenCounter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +35,12 @@ public final class HfTokenCounter implements TokenCounter, AutoCloseable {
      */
     public static HfTokenCounter load(Path tokenizerJson) throws IOException {
         if (!Files.isRegularFile(tokenizerJson)) {
-            throw new IllegalArgumentException("tokenizer file '" + tokenizerJson + "' does not exist or is not a file");
+            throw new IllegalArgumentException(
+                    "tokenizer file '" + tokenizerJson + "' does not exist or is not a file");
         }
         try {
-            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(tokenizerJson,
-                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(
+                    tokenizerJson, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             return new HfTokenCounter(t, tokenizerJson.getFileName().toString());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer '" + tokenizerJson + "': " + e.getMessage(), e);

@@ -1,18 +1,17 @@
 package dev.apportion.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.importer.ImportOptions;
 import dev.apportion.io.importer.Imported;
 import dev.apportion.io.importer.Importers;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A hand-written WordLevel tokenizer.json (lower-casing, whitespace/punctuation pre-tokenizer), loaded offline. */
 class HfTokenCounterTest {
@@ -38,8 +37,10 @@ class HfTokenCounterTest {
     @Test
     void importerRecordsTheTokenizer() throws Exception {
         Path chat = tmp.resolve("c.jsonl");
-        Files.writeString(chat, "{\"group\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"},"
-                + "{\"role\":\"assistant\",\"content\":\"Hello world!\"}]}\n");
+        Files.writeString(
+                chat,
+                "{\"group\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"Hello world!\"}]}\n");
         try (HfTokenCounter t = HfTokenCounter.load(tokenizer())) {
             Imported im = Importers.read("chat", chat, new ImportOptions(t, false, null));
             Rollouts b = im.rollouts();
@@ -51,7 +52,8 @@ class HfTokenCounterTest {
 
     @Test
     void badFilesAreRefused() throws Exception {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HfTokenCounter.load(tmp.resolve("none.json")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> HfTokenCounter.load(tmp.resolve("none.json")));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         Path bad = tmp.resolve("bad.json");
         Files.writeString(bad, "{\"model\": 3}");

@@ -3,7 +3,6 @@ package dev.apportion.view;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -35,12 +34,11 @@ import java.util.Map;
  * Only the first {@code limit} trajectories are included; the credit was computed on the whole batch.
  */
 public final class InspectData {
-    private InspectData() {
-    }
+    private InspectData() {}
 
     /** The JSON text of the viewer's data. */
-    public static String json(Rollouts b, int limit, List<ViewerRun> runs, List<PinnedFinding> findings,
-                              Map<String, Object> prov) {
+    public static String json(
+            Rollouts b, int limit, List<ViewerRun> runs, List<PinnedFinding> findings, Map<String, Object> prov) {
         int n = Math.min(limit, b.trajectoryCount());
         int tEnd = n == 0 ? 0 : b.tokenEnd(n - 1);
         int sEnd = n == 0 ? 0 : b.spanEnd(n - 1);
@@ -49,7 +47,9 @@ public final class InspectData {
             g.writeStartObject();
             g.writeFieldName("prov");
             g.writeStartObject();
-            for (Map.Entry<String, Object> e : prov.entrySet()) g.writeObjectField(e.getKey(), e.getValue() == null ? null : e.getValue().toString());
+            for (Map.Entry<String, Object> e : prov.entrySet())
+                g.writeObjectField(
+                        e.getKey(), e.getValue() == null ? null : e.getValue().toString());
             if (n < b.trajectoryCount()) g.writeNumberField("limited", b.trajectoryCount());
             g.writeEndObject();
             g.writeArrayFieldStart("groups");
@@ -66,7 +66,8 @@ public final class InspectData {
             g.writeArrayFieldStart("out");
             for (int i = 0; i < n; i++) {
                 double o = outcome(out, comps, i);
-                if (Double.isNaN(o)) g.writeNull(); else g.writeNumber((float) o);
+                if (Double.isNaN(o)) g.writeNull();
+                else g.writeNumber((float) o);
             }
             g.writeEndArray();
             if ((out == null || allNaN(out, n)) && comps != null && !comps.isEmpty()) {
@@ -115,7 +116,8 @@ public final class InspectData {
                 g.writeEndObject();
                 g.writeStringField("a", base64(r.credit().advantages(), tEnd));
                 float[] span = r.credit().spanAdvantages();
-                if (span == null) g.writeNullField("span"); else g.writeStringField("span", base64(span, sEnd));
+                if (span == null) g.writeNullField("span");
+                else g.writeStringField("span", base64(span, sEnd));
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -156,8 +158,7 @@ public final class InspectData {
         return true;
     }
 
-    private record Pinned(int t, PinnedFinding f) {
-    }
+    private record Pinned(int t, PinnedFinding f) {}
 
     private static List<Pinned> pin(Rollouts b, int n, List<PinnedFinding> findings) {
         List<Pinned> out = new ArrayList<>();
@@ -169,7 +170,8 @@ public final class InspectData {
                 Integer i = byKey.get(f.group() + '\u0000' + f.id());
                 if (i != null) out.add(new Pinned(i, f));
             } else if (f.group() != null) {
-                for (int i = 0; i < n; i++) if (b.groupKey(b.trajectoryGroup(i)).equals(f.group())) out.add(new Pinned(i, f));
+                for (int i = 0; i < n; i++)
+                    if (b.groupKey(b.trajectoryGroup(i)).equals(f.group())) out.add(new Pinned(i, f));
             } else {
                 out.add(new Pinned(-1, f));
             }

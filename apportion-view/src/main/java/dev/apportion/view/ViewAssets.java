@@ -22,8 +22,7 @@ public final class ViewAssets {
     private static final String BASE = "/dev/apportion/view/";
     private static final Properties PROPS = props();
 
-    private ViewAssets() {
-    }
+    private ViewAssets() {}
 
     /** The Chart.js version bundled into every page. */
     public static String chartJsVersion() {
@@ -54,11 +53,14 @@ public final class ViewAssets {
         StringBuilder b = new StringBuilder(260_000);
         b.append("<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<link rel=\"icon\" href=\"data:,\">\n")
-                .append("<title>").append(esc(title)).append("</title>\n<style>\n").append(css());
+                .append("<title>")
+                .append(esc(title))
+                .append("</title>\n<style>\n")
+                .append(css());
         if (extraCss != null) b.append(extraCss);
         b.append("</style>\n");
-        b.append(script("/* Chart.js " + chartJsVersion() + ", MIT License (from the org.webjars.npm:chart.js WebJar) */\n"
-                + chartJs()));
+        b.append(script("/* Chart.js " + chartJsVersion()
+                + ", MIT License (from the org.webjars.npm:chart.js WebJar) */\n" + chartJs()));
         b.append(script(componentsJs()));
         return b.toString();
     }
@@ -94,7 +96,8 @@ public final class ViewAssets {
 
     static String resource(String path) {
         try (InputStream in = ViewAssets.class.getResourceAsStream(path)) {
-            if (in == null) throw new IllegalStateException("resource " + path + " is missing from the apportion-view jar");
+            if (in == null)
+                throw new IllegalStateException("resource " + path + " is missing from the apportion-view jar");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -7,7 +7,6 @@ import dev.apportion.bench.mdp.TabularPolicy;
 import dev.apportion.bench.task.SignalModel;
 import dev.apportion.bench.task.Task;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -27,8 +26,7 @@ public final class BatchSampler {
     /** Token signal: Σ_a π(a|s)² of the sampling policy (verl's optimal token baseline input). */
     public static final String SUM_PI_SQUARED = "sum_pi_squared";
 
-    private BatchSampler() {
-    }
+    private BatchSampler() {}
 
     /**
      * Samples one batch.
@@ -38,8 +36,8 @@ public final class BatchSampler {
      * @param solution the exact solution of {@code policy} on the task (see {@link Solution#of})
      * @param rng random source (advanced)
      */
-    public static SampledBatch sample(Task task, TabularPolicy policy, Solution solution, int groups, int groupSize,
-                                      SplittableRandom rng) {
+    public static SampledBatch sample(
+            Task task, TabularPolicy policy, Solution solution, int groups, int groupSize, SplittableRandom rng) {
         if (groups < 1 || groupSize < 1) throw new IllegalArgumentException("groups and group size must be >= 1");
         Mdp m = task.mdp();
         SignalModel sig = task.signals();
@@ -165,7 +163,9 @@ public final class BatchSampler {
                     float teach;
                     if (vs <= 0) teach = (float) lp;
                     else if (qs <= 0) teach = TEACHER_FLOOR;
-                    else teach = (float) Math.max(TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs) + noise(rng, sig.teacherNoise()));
+                    else
+                        teach = (float) Math.max(
+                                TEACHER_FLOOR, lp + Math.log(qs) - Math.log(vs) + noise(rng, sig.teacherNoise()));
                     teacher[t] = teach;
                     value[t] = (float) (solution.v(s) + noise(rng, sig.criticNoise()));
                     tokenTruth[t] = (float) aTrue;
@@ -177,7 +177,9 @@ public final class BatchSampler {
                 String state = m.observation(sFirst);
                 int bits = m.distractorBits(sFirst);
                 if (bits > 0) {
-                    StringBuilder sb = new StringBuilder(state.length() + bits + 1).append(state).append('|');
+                    StringBuilder sb = new StringBuilder(state.length() + bits + 1)
+                            .append(state)
+                            .append('|');
                     for (int x = 0; x < bits; x++) sb.append(rng.nextBoolean() ? '1' : '0');
                     state = sb.toString();
                 }
@@ -200,7 +202,9 @@ public final class BatchSampler {
                 cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
                 spanTruth[span] = Math.abs(adv) < EPS ? 0f : (float) adv;
                 spanDecision[span] = sFirst;
-                spanLabel[span] = anyDecisive ? SampledBatch.DECISIVE : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
+                spanLabel[span] = anyDecisive
+                        ? SampledBatch.DECISIVE
+                        : allIrrelevant ? SampledBatch.IRRELEVANT : SampledBatch.LOCAL;
                 spanKey[span] = key;
                 span++;
                 tok += tpt;
@@ -216,9 +220,37 @@ public final class BatchSampler {
         ts.put(Rollouts.VALUE, value);
         ts.put(SUM_PI_SQUARED, pi2);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
-        return new SampledBatch(groupKey, trajId, outcome, baselines, trajSpanStart, spanTokens, spanPolicy, envReward, spanState,
-                spanAgent, prm, ig, logRatio, verifier, mcValue, criticValue, qValue, cfBaseline, ts, m.hasStepRewards(), m.hasVerifier(), spanTruth, spanLabel, spanKey,
-                spanDecision, tokenTruth, tokenLabel, tokenKey, returns, success);
+        return new SampledBatch(
+                groupKey,
+                trajId,
+                outcome,
+                baselines,
+                trajSpanStart,
+                spanTokens,
+                spanPolicy,
+                envReward,
+                spanState,
+                spanAgent,
+                prm,
+                ig,
+                logRatio,
+                verifier,
+                mcValue,
+                criticValue,
+                qValue,
+                cfBaseline,
+                ts,
+                m.hasStepRewards(),
+                m.hasVerifier(),
+                spanTruth,
+                spanLabel,
+                spanKey,
+                spanDecision,
+                tokenTruth,
+                tokenLabel,
+                tokenKey,
+                returns,
+                success);
     }
 
     private static double noise(SplittableRandom rng, double sd) {

@@ -3,7 +3,6 @@ package dev.apportion.bench.batch;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -62,12 +61,37 @@ public final class SampledBatch {
     final int[] policySpans;
     final int[] policyTokens;
 
-    SampledBatch(String[] groupKey, String[] trajId, double[] outcome, double[] baseline, int[] trajSpanStart, int[] spanTokens,
-                 boolean[] spanPolicy, double[] envReward, String[] spanState, String[] spanAgent, double[] prm, double[] infoGain,
-                 double[] logRatio, double[] verifier, double[] mcValue, double[] criticValue, double[] qValue, double[] cfBaseline,
-                 Map<String, float[]> tokenSignals, boolean hasEnvRewards, boolean hasVerifier,
-                 float[] spanTruth, byte[] spanLabel, long[] spanKey, int[] spanDecision, float[] tokenTruth, byte[] tokenLabel, long[] tokenKey,
-                 double[] returns, boolean[] success) {
+    SampledBatch(
+            String[] groupKey,
+            String[] trajId,
+            double[] outcome,
+            double[] baseline,
+            int[] trajSpanStart,
+            int[] spanTokens,
+            boolean[] spanPolicy,
+            double[] envReward,
+            String[] spanState,
+            String[] spanAgent,
+            double[] prm,
+            double[] infoGain,
+            double[] logRatio,
+            double[] verifier,
+            double[] mcValue,
+            double[] criticValue,
+            double[] qValue,
+            double[] cfBaseline,
+            Map<String, float[]> tokenSignals,
+            boolean hasEnvRewards,
+            boolean hasVerifier,
+            float[] spanTruth,
+            byte[] spanLabel,
+            long[] spanKey,
+            int[] spanDecision,
+            float[] tokenTruth,
+            byte[] tokenLabel,
+            long[] tokenKey,
+            double[] returns,
+            boolean[] success) {
         this.groupKey = groupKey;
         this.trajId = trajId;
         this.outcome = outcome;
@@ -162,8 +186,11 @@ public final class SampledBatch {
                     lastPolicy = s;
                 }
             }
-            b.trajectory(groupKey[i], trajId[i]).outcome(out).signal(Signals.REWARD_BASELINE, baseline[i])
-                    .signal(Signals.REWARD_REFERENCE, baseline[i]).signal(Signals.DURATION, turns);
+            b.trajectory(groupKey[i], trajId[i])
+                    .outcome(out)
+                    .signal(Signals.REWARD_BASELINE, baseline[i])
+                    .signal(Signals.REWARD_REFERENCE, baseline[i])
+                    .signal(Signals.DURATION, turns);
             int t0 = tok;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
                 if (!spanPolicy[s]) {
@@ -171,13 +198,24 @@ public final class SampledBatch {
                 } else {
                     double r;
                     switch (view) {
-                        case INFO_GAIN: r = infoGain[s] == 0 ? 1e-10 : infoGain[s]; break;
-                        case LOG_POTENTIAL_RATIO: r = logRatio[s]; break;
-                        case VERIFIER: r = verifier[s]; break;
-                        case PRM: r = prm[s]; break;
-                        case ENV_RETURN: r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0); break;
+                        case INFO_GAIN:
+                            r = infoGain[s] == 0 ? 1e-10 : infoGain[s];
+                            break;
+                        case LOG_POTENTIAL_RATIO:
+                            r = logRatio[s];
+                            break;
+                        case VERIFIER:
+                            r = verifier[s];
+                            break;
+                        case PRM:
+                            r = prm[s];
+                            break;
+                        case ENV_RETURN:
+                            r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0);
+                            break;
                         case ENV:
-                        default: r = hasEnvRewards ? envReward[s] : Double.NaN;
+                        default:
+                            r = hasEnvRewards ? envReward[s] : Double.NaN;
                     }
                     b.span(Role.POLICY, spanTokens[s], r, spanState[s], spanAgent[s]);
                     b.spanSignal(Signals.PRM, prm[s]);

@@ -36,6 +36,7 @@ public enum TurnReward {
     /** Parses a wire name such as {@code info_gain}. */
     public static TurnReward parse(String s) {
         for (TurnReward t : values()) if (t.wireName().equals(s)) return t;
-        throw new IllegalArgumentException("unknown turn reward source '" + s + "' (expected env, env_return, info_gain, log_potential_ratio, verifier or prm)");
+        throw new IllegalArgumentException("unknown turn reward source '" + s
+                + "' (expected env, env_return, info_gain, log_potential_ratio, verifier or prm)");
     }
 }

@@ -8,11 +8,6 @@ import dev.apportion.bench.run.Progress;
 import dev.apportion.bench.run.Runner;
 import dev.apportion.bench.run.Suite;
 import dev.apportion.core.credit.EstimatorRegistry;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -23,40 +18,65 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code apportion bench}: runs the benchmark protocol (a suite of controlled tasks with exact
  * credit, every registered estimator whose signals a task provides, the claims) and writes
  * results.json, results.csv and report.html. Exit codes: 0 done, 2 bad usage or input.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         header = "Run the benchmark protocol: controlled tasks with exact oracle credit.",
-        description = {"Run the credit-assignment benchmark protocol: controlled tasks with exact true advantages, "
-                + "credit-quality metrics, a learning comparison and re-tested claims.",
-            "Writes results.json, results.csv and report.html to --out."})
+        description = {
+            "Run the credit-assignment benchmark protocol: controlled tasks with exact true advantages, "
+                    + "credit-quality metrics, a learning comparison and re-tested claims.",
+            "Writes results.json, results.csv and report.html to --out."
+        })
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--suite", defaultValue = "quick", paramLabel = "quick|full|FILE",
-            description = "Suite to run: quick (default; about a minute), full (complete sweeps), or a suite JSON file.")
+    @Option(
+            names = "--suite",
+            defaultValue = "quick",
+            paramLabel = "quick|full|FILE",
+            description =
+                    "Suite to run: quick (default; about a minute), full (complete sweeps), or a suite JSON file.")
     String suite;
 
-    @Option(names = "--tasks", split = ",", paramLabel = "ID",
+    @Option(
+            names = "--tasks",
+            split = ",",
+            paramLabel = "ID",
             description = "Only these suite entries or task families (comma-separated).")
     List<String> tasks;
 
-    @Option(names = "--estimators", split = ",", paramLabel = "ID[@PRESET]",
+    @Option(
+            names = "--estimators",
+            split = ",",
+            paramLabel = "ID[@PRESET]",
             description = "Only these estimators (default: every registered estimator).")
     List<String> estimators;
 
-    @Option(names = "--seeds", paramLabel = "N", description = "Seeds for credit quality and learning (default: the suite's).")
+    @Option(
+            names = "--seeds",
+            paramLabel = "N",
+            description = "Seeds for credit quality and learning (default: the suite's).")
     Integer seeds;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Root seed (default 0).")
     long rootSeed;
 
-    @Option(names = "--out", defaultValue = "bench-out", paramLabel = "DIR", description = "Output directory (default bench-out).")
+    @Option(
+            names = "--out",
+            defaultValue = "bench-out",
+            paramLabel = "DIR",
+            description = "Output directory (default bench-out).")
     Path out;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
@@ -73,8 +93,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
-        PrintWriter outw = spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
+        PrintWriter err = spec == null
+                ? new PrintWriter(System.err, true)
+                : spec.commandLine().getErr();
+        PrintWriter outw = spec == null
+                ? new PrintWriter(System.out, true)
+                : spec.commandLine().getOut();
         try {
             Suite s = Files.isRegularFile(Path.of(suite)) ? Suite.load(Path.of(suite)) : Suite.builtIn(suite);
             if (seeds != null) s = s.withSeeds(seeds);
@@ -86,7 +110,8 @@ public final class BenchCommand implements Callable<Integer> {
             List<Claim> claims = noClaims ? List.of() : claimsFile != null ? Claim.load(claimsFile) : Claim.builtIn();
             int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             Progress progress = quiet ? Progress.NONE : new StderrProgress(System.err);
-            BenchResult r = Runner.run(new Runner.Options(s, tasks, refs, claims, rootSeed, th, progress, EstimatorRegistry.global()));
+            BenchResult r = Runner.run(
+                    new Runner.Options(s, tasks, refs, claims, rootSeed, th, progress, EstimatorRegistry.global()));
             Map<String, Object> request = new LinkedHashMap<>();
             request.put("suite", suite);
             request.put("tasks", tasks);
@@ -112,11 +137,26 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Prints the leaderboard, the claims and the run time. */
     static void printSummary(BenchResult r, PrintWriter out) {
-        out.println("Leaderboard (" + r.suite().name() + " suite; mean over tasks of per-task means, leakage: median; 95% intervals in results.json; "
+        out.println("Leaderboard (" + r.suite().name()
+                + " suite; mean over tasks of per-task means, leakage: median; 95% intervals in results.json; "
                 + r.suite().seeds() + " credit seeds, " + r.suite().learningSeeds() + " learning seeds)");
         String fmt = "%-3s %-30s %-10s %5s %8s %8s %8s %8s %7s %8s %8s %8s %9s%n";
-        out.printf(Locale.ROOT, fmt, "#", "estimator", "tier", "tasks", "rankcorr", "withinTr", "withinDc", "signagr", "auroc", "leakMed",
-                "learnAUC", "final", "ms/batch");
+        out.printf(
+                Locale.ROOT,
+                fmt,
+                "#",
+                "estimator",
+                "tier",
+                "tasks",
+                "rankcorr",
+                "withinTr",
+                "withinDc",
+                "signagr",
+                "auroc",
+                "leakMed",
+                "learnAUC",
+                "final",
+                "ms/batch");
         int i = 1;
         List<String> none = new ArrayList<>();
         for (BenchResult.LeaderRow row : r.leaderboard()) {
@@ -126,22 +166,47 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Map<String, Double> m = row.means();
             Double ms = r.timing().msPerBatch().get(row.estimator());
-            out.printf(Locale.ROOT, fmt, i++, row.estimator(), row.tier(), row.tasks(), f(m.get("spearman_pooled")),
-                    f(m.get("spearman_within_trajectory")), f(m.get("spearman_within_decision")), f(m.get("sign_agreement")),
-                    f(m.get("auroc")), f(m.get("leakage_median")), f(m.get("learn_auc")), f(m.get("final_success")),
+            out.printf(
+                    Locale.ROOT,
+                    fmt,
+                    i++,
+                    row.estimator(),
+                    row.tier(),
+                    row.tasks(),
+                    f(m.get("spearman_pooled")),
+                    f(m.get("spearman_within_trajectory")),
+                    f(m.get("spearman_within_decision")),
+                    f(m.get("sign_agreement")),
+                    f(m.get("auroc")),
+                    f(m.get("leakage_median")),
+                    f(m.get("learn_auc")),
+                    f(m.get("final_success")),
                     ms == null || ms.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", ms));
         }
         if (!none.isEmpty()) {
-            out.println("not run on any task (signals the tasks do not provide; see 'skipped'): " + String.join(", ", none));
+            out.println("not run on any task (signals the tasks do not provide; see 'skipped'): "
+                    + String.join(", ", none));
         }
         if (!r.claims().isEmpty()) {
             out.println();
             out.println("Claims");
             for (BenchResult.ClaimOutcome c : r.claims()) {
-                out.printf(Locale.ROOT, "  %-52s %-24s %s%n", c.claim().id(), c.status(), c.rows().isEmpty() && c.reason() != null ? c.reason() : "");
+                out.printf(
+                        Locale.ROOT,
+                        "  %-52s %-24s %s%n",
+                        c.claim().id(),
+                        c.status(),
+                        c.rows().isEmpty() && c.reason() != null ? c.reason() : "");
                 for (BenchResult.ClaimRow row : c.rows()) {
-                    out.printf(Locale.ROOT, "      %-44s %s %+.3f [%+.3f, %+.3f] -> %s%n", row.label(), c.claim().metric(),
-                            row.difference().mean(), row.difference().lo(), row.difference().hi(), row.verdict());
+                    out.printf(
+                            Locale.ROOT,
+                            "      %-44s %s %+.3f [%+.3f, %+.3f] -> %s%n",
+                            row.label(),
+                            c.claim().metric(),
+                            row.difference().mean(),
+                            row.difference().lo(),
+                            row.difference().hi(),
+                            row.verdict());
                 }
             }
         }
@@ -151,21 +216,30 @@ public final class BenchCommand implements Callable<Integer> {
             java.util.Set<String> exps = new java.util.LinkedHashSet<>();
             for (BenchResult.BsuiteScore b : r.bsuite()) {
                 exps.add(b.experiment());
-                byEst.computeIfAbsent(b.estimator(), k -> new java.util.LinkedHashMap<>()).put(b.experiment(), b.score());
+                byEst.computeIfAbsent(b.estimator(), k -> new java.util.LinkedHashMap<>())
+                        .put(b.experiment(), b.score());
             }
             out.print(String.format(Locale.ROOT, "%-34s", "bsuite scores (suite budget)"));
             for (String e : exps) out.print(String.format(Locale.ROOT, " %18s", e));
             out.println();
             for (Map.Entry<String, java.util.Map<String, Double>> e : byEst.entrySet()) {
                 out.print(String.format(Locale.ROOT, "  %-32s", e.getKey()));
-                for (String x : exps) out.print(String.format(Locale.ROOT, " %18s", f(e.getValue().get(x))));
+                for (String x : exps)
+                    out.print(String.format(Locale.ROOT, " %18s", f(e.getValue().get(x))));
                 out.println();
             }
         }
         out.println();
-        long skipped = r.skipped().stream().map(BenchResult.Skip::estimator).distinct().count();
-        out.printf(Locale.ROOT, "%d task configurations, %d estimators, %d skipped pairs (%d estimators; see results.json 'skipped'); %.1f s%n",
-                r.configs().size(), r.estimators().size(), r.skipped().size(), skipped, r.timing().totalSeconds());
+        long skipped =
+                r.skipped().stream().map(BenchResult.Skip::estimator).distinct().count();
+        out.printf(
+                Locale.ROOT,
+                "%d task configurations, %d estimators, %d skipped pairs (%d estimators; see results.json 'skipped'); %.1f s%n",
+                r.configs().size(),
+                r.estimators().size(),
+                r.skipped().size(),
+                skipped,
+                r.timing().totalSeconds());
     }
 
     private static String f(Double v) {

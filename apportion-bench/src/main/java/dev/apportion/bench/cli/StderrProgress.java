@@ -1,7 +1,6 @@
 package dev.apportion.bench.cli;
 
 import dev.apportion.bench.run.Progress;
-
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -46,7 +45,8 @@ final class StderrProgress implements Progress {
         String bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
         String l = label.length() > 48 ? label.substring(0, 47) + "…" : label;
         double secs = (System.nanoTime() - startNanos) / 1e9;
-        out.print(String.format(Locale.ROOT, "\r[%s] %3d%% %d/%d %5.1fs %-48s", bar, 100L * done / total, done, total, secs, l));
+        out.print(String.format(
+                Locale.ROOT, "\r[%s] %3d%% %d/%d %5.1fs %-48s", bar, 100L * done / total, done, total, secs, l));
         out.flush();
     }
 }

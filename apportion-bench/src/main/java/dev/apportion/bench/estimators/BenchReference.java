@@ -5,5 +5,4 @@ package dev.apportion.bench.estimators;
  * that carries the exact truth ({@code SampledBatch.referenceRollouts()}); every other estimator
  * gets views without {@code true_advantage}, so the truth cannot leak into a compared method.
  */
-public interface BenchReference {
-}
+public interface BenchReference {}

@@ -5,11 +5,11 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
@@ -50,9 +50,12 @@ public final class OracleEstimator implements Estimator, BenchReference {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         float[] span = batch.spanSignal(Signals.TRUE_ADVANTAGE);
         if (span == null) {
-            throw new RolloutException("estimator 'oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
-                    + "' (the apportion benchmark's exact solver), which the batch lacks (spans[].signals."
-                    + Signals.TRUE_ADVANTAGE + ")", -1, "spans.signals." + Signals.TRUE_ADVANTAGE);
+            throw new RolloutException(
+                    "estimator 'oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
+                            + "' (the apportion benchmark's exact solver), which the batch lacks (spans[].signals."
+                            + Signals.TRUE_ADVANTAGE + ")",
+                    -1,
+                    "spans.signals." + Signals.TRUE_ADVANTAGE);
         }
         float[] tok = batch.tokenSignal(Signals.TRUE_ADVANTAGE);
         float[] adv = new float[batch.tokenCount()];
@@ -62,8 +65,10 @@ public final class OracleEstimator implements Estimator, BenchReference {
                 if (!batch.isPolicySpan(s)) continue;
                 float v = span[s];
                 if (Float.isNaN(v)) {
-                    throw new RolloutException(batch.describe(i) + ": policy span " + (s - batch.spanStart(i))
-                            + " has no " + Signals.TRUE_ADVANTAGE + " (estimator 'oracle')", i,
+                    throw new RolloutException(
+                            batch.describe(i) + ": policy span " + (s - batch.spanStart(i)) + " has no "
+                                    + Signals.TRUE_ADVANTAGE + " (estimator 'oracle')",
+                            i,
                             "spans[" + (s - batch.spanStart(i)) + "].signals." + Signals.TRUE_ADVANTAGE);
                 }
                 spanAdv[s] = v;

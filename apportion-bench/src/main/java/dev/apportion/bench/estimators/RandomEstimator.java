@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.SplittableRandom;
 
 /**

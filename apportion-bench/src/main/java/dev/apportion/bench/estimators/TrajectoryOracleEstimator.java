@@ -24,13 +24,15 @@ import dev.apportion.core.rollout.Rollouts;
 public final class TrajectoryOracleEstimator implements Estimator, BenchReference {
     private static final Descriptor DESCRIPTOR = Descriptor.builder("trajectory_oracle")
             .title("Trajectory oracle (exact trajectory-level advantage on every turn; benchmark reference)")
-            .source("apportion benchmark protocol: sum of the exact Q(s,a) - V(s) over the trajectory (docs/benchmark.md)")
+            .source(
+                    "apportion benchmark protocol: sum of the exact Q(s,a) - V(s) over the trajectory (docs/benchmark.md)")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.PAPER)
             .groupLocal(true)
             .requires(SignalRequirement.span(Signals.TRUE_ADVANTAGE, "the apportion benchmark's exact solver"))
-            .summary("every turn gets the trajectory's summed exact advantage: the ceiling of trajectory-constant credit")
+            .summary(
+                    "every turn gets the trajectory's summed exact advantage: the ceiling of trajectory-constant credit")
             .build();
 
     @Override
@@ -42,8 +44,11 @@ public final class TrajectoryOracleEstimator implements Estimator, BenchReferenc
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         float[] span = batch.spanSignal(Signals.TRUE_ADVANTAGE);
         if (span == null) {
-            throw new RolloutException("estimator 'trajectory_oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
-                    + "' (the apportion benchmark's exact solver), which the batch lacks", -1, "spans.signals." + Signals.TRUE_ADVANTAGE);
+            throw new RolloutException(
+                    "estimator 'trajectory_oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
+                            + "' (the apportion benchmark's exact solver), which the batch lacks",
+                    -1,
+                    "spans.signals." + Signals.TRUE_ADVANTAGE);
         }
         float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.SplittableRandom;
 
 /**
@@ -28,8 +27,7 @@ import java.util.SplittableRandom;
  * update. Deterministic for a given random source. Not thread-safe (one run per thread).
  */
 public final class Learner {
-    private Learner() {
-    }
+    private Learner() {}
 
     /**
      * Runs one learning curve.
@@ -37,7 +35,8 @@ public final class Learner {
      * @param rng random source for sampling (advanced)
      * @throws RuntimeException what the estimator throws
      */
-    public static LearningRun run(Task task, Estimator estimator, Params params, LearningConfig cfg, SplittableRandom rng) {
+    public static LearningRun run(
+            Task task, Estimator estimator, Params params, LearningConfig cfg, SplittableRandom rng) {
         return run(task, estimator, params, TurnReward.ENV, cfg, rng);
     }
 
@@ -47,8 +46,8 @@ public final class Learner {
      * @param rng random source for sampling (advanced)
      * @throws RuntimeException what the estimator throws
      */
-    public static LearningRun run(Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg,
-                                  SplittableRandom rng) {
+    public static LearningRun run(
+            Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg, SplittableRandom rng) {
         return run(task, estimator, params, view, cfg, RolloutCost.NONE, rng);
     }
 
@@ -63,8 +62,14 @@ public final class Learner {
      * @param rng random source for sampling (advanced)
      * @throws RuntimeException what the estimator throws
      */
-    public static LearningRun run(Task task, Estimator estimator, Params params, TurnReward view, LearningConfig cfg,
-                                  RolloutCost cost, SplittableRandom rng) {
+    public static LearningRun run(
+            Task task,
+            Estimator estimator,
+            Params params,
+            TurnReward view,
+            LearningConfig cfg,
+            RolloutCost cost,
+            SplittableRandom rng) {
         Mdp m = task.mdp();
         TabularPolicy policy = TabularPolicy.uniform(m);
         double opt = Solution.optimalSuccess(m);
@@ -94,7 +99,8 @@ public final class Learner {
                 returns += batch.returns()[i];
                 if (batch.success()[i]) successes++;
             }
-            Rollouts b = estimator.unwrap() instanceof dev.apportion.bench.estimators.BenchReference ? batch.referenceRollouts()
+            Rollouts b = estimator.unwrap() instanceof dev.apportion.bench.estimators.BenchReference
+                    ? batch.referenceRollouts()
                     : batch.rollouts(view);
             Credit c = estimator.assign(b, params, Execution.sequential());
             float[] adv = c.advantages();
@@ -104,7 +110,8 @@ public final class Learner {
             for (int t : pt) {
                 double a = w == null ? adv[t] : adv[t] * w[t];
                 if (!Double.isFinite(a)) {
-                    throw new IllegalStateException("estimator '" + estimator.id() + "' gave a non-finite advantage " + a);
+                    throw new IllegalStateException(
+                            "estimator '" + estimator.id() + "' gave a non-finite advantage " + a);
                 }
                 ss += a * a;
             }
@@ -150,7 +157,14 @@ public final class Learner {
             curve[point] = curve[point - 1];
             ret[point] = ret[point - 1];
         }
-        return new LearningRun(curve, cfg.episodesPerUpdate(), opt, episodes == 0 ? 0 : (double) successes / episodes,
-                episodes == 0 ? 0 : returns / episodes, cfg.successThreshold() * opt, ret, updatesRun);
+        return new LearningRun(
+                curve,
+                cfg.episodesPerUpdate(),
+                opt,
+                episodes == 0 ? 0 : (double) successes / episodes,
+                episodes == 0 ? 0 : returns / episodes,
+                cfg.successThreshold() * opt,
+                ret,
+                updatesRun);
     }
 }

@@ -11,7 +11,8 @@ package dev.apportion.bench.learn;
  */
 public record LearningConfig(int groups, int groupSize, int updates, double learningRate, double successThreshold) {
     public LearningConfig {
-        if (groups < 1 || groupSize < 1 || updates < 1) throw new IllegalArgumentException("groups, group size and updates must be >= 1");
+        if (groups < 1 || groupSize < 1 || updates < 1)
+            throw new IllegalArgumentException("groups, group size and updates must be >= 1");
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         if (!(successThreshold > 0 && successThreshold <= 1)) {
             throw new IllegalArgumentException("success threshold must be in (0, 1], got " + successThreshold);

@@ -14,8 +14,15 @@ package dev.apportion.bench.learn;
  * @param updatesRun updates actually made: fewer than the points when extra rollouts used up the
  *        episode budget (the curve then holds the last policy's value to the end of the budget)
  */
-public record LearningRun(double[] success, int episodesPerUpdate, double optimalSuccess, double trainSuccessRate,
-                          double trainAverageReturn, double threshold, double[] expectedReturn, int updatesRun) {
+public record LearningRun(
+        double[] success,
+        int episodesPerUpdate,
+        double optimalSuccess,
+        double trainSuccessRate,
+        double trainAverageReturn,
+        double threshold,
+        double[] expectedReturn,
+        int updatesRun) {
     /** Mean exact expected return over the evaluation points after each update (the oracle's own target). */
     public double returnAuc() {
         double sum = 0;

@@ -78,8 +78,11 @@ public record Episode(int[] states, int[] actions, double[] rewards, int termina
             len++;
             s = m.next(tr);
         }
-        return new Episode(java.util.Arrays.copyOf(st, len), java.util.Arrays.copyOf(ac, len),
-                java.util.Arrays.copyOf(rw, len), s);
+        return new Episode(
+                java.util.Arrays.copyOf(st, len),
+                java.util.Arrays.copyOf(ac, len),
+                java.util.Arrays.copyOf(rw, len),
+                s);
     }
 
     /** Samples a start state from the start distribution. */

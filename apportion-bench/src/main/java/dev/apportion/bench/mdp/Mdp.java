@@ -36,11 +36,29 @@ public final class Mdp {
     final int maxTurns;
     final int[] pairState;
 
-    Mdp(int tokensPerTurn, String[] actionNames, int[] turn, int[] token, int[] feature, String[] observation,
-        String[] agent, int[] distractorBits, double[] outcome, boolean[] success, int[] saStart, int[] trStart,
-        double[] verifier, boolean[] prmBiased, int[] next, double[] prob, double[] rewardMean,
-        RewardNoise[] rewardNoise, double[] rewardScale, int[] startStates, double[] startProbs,
-        String[] featureKeys) {
+    Mdp(
+            int tokensPerTurn,
+            String[] actionNames,
+            int[] turn,
+            int[] token,
+            int[] feature,
+            String[] observation,
+            String[] agent,
+            int[] distractorBits,
+            double[] outcome,
+            boolean[] success,
+            int[] saStart,
+            int[] trStart,
+            double[] verifier,
+            boolean[] prmBiased,
+            int[] next,
+            double[] prob,
+            double[] rewardMean,
+            RewardNoise[] rewardNoise,
+            double[] rewardScale,
+            int[] startStates,
+            double[] startProbs,
+            String[] featureKeys) {
         this.tokensPerTurn = tokensPerTurn;
         this.actionNames = actionNames;
         this.turn = turn;

@@ -15,8 +15,7 @@ public final class MdpBuilder {
     /** Largest number of states a task may have (the exact solver is linear in it). */
     public static final int MAX_STATES = 2_000_000;
 
-    private MdpBuilder() {
-    }
+    private MdpBuilder() {}
 
     /** Compiles {@code d}. */
     public static <S> Mdp build(Dynamics<S> d) {
@@ -40,10 +39,12 @@ public final class MdpBuilder {
         if (states.isEmpty()) throw new IllegalArgumentException("dynamics have no start state");
         double total = 0;
         for (double p : startP) total += p;
-        if (Math.abs(total - 1) > 1e-9) throw new IllegalArgumentException("start probabilities sum to " + total + ", not 1");
+        if (Math.abs(total - 1) > 1e-9)
+            throw new IllegalArgumentException("start probabilities sum to " + total + ", not 1");
         int depth0 = depth(d, states.get(0), tpt);
         for (S s : states) {
-            if (depth(d, s, tpt) != depth0) throw new IllegalArgumentException("start states must share one turn/token, got " + s);
+            if (depth(d, s, tpt) != depth0)
+                throw new IllegalArgumentException("start states must share one turn/token, got " + s);
         }
 
         List<Integer> saStart = new ArrayList<>();
@@ -78,11 +79,13 @@ public final class MdpBuilder {
                     double[] sum = {0};
                     final int action = a;
                     d.transitions(s, a, (p, n, mean, noise, scale) -> {
-                        if (!(p >= 0) || p > 1 + 1e-12) throw new IllegalArgumentException("bad probability " + p + " from " + s + " action " + action);
+                        if (!(p >= 0) || p > 1 + 1e-12)
+                            throw new IllegalArgumentException(
+                                    "bad probability " + p + " from " + s + " action " + action);
                         if (p == 0) return;
                         if (depth(d, n, tpt) != depth + 1) {
-                            throw new IllegalArgumentException("transition from " + s + " (action " + action + ") to " + n
-                                    + " does not advance exactly one decision");
+                            throw new IllegalArgumentException("transition from " + s + " (action " + action + ") to "
+                                    + n + " does not advance exactly one decision");
                         }
                         Integer j = index.get(n);
                         if (j == null) {
@@ -100,7 +103,8 @@ public final class MdpBuilder {
                         sum[0] += p;
                     });
                     if (Math.abs(sum[0] - 1) > 1e-9) {
-                        throw new IllegalArgumentException("transition probabilities from " + s + " action " + a + " sum to " + sum[0]);
+                        throw new IllegalArgumentException(
+                                "transition probabilities from " + s + " action " + a + " sum to " + sum[0]);
                     }
                 }
             }
@@ -108,7 +112,8 @@ public final class MdpBuilder {
                 index.put(n, states.size());
                 states.add(n);
             }
-            if (states.size() > MAX_STATES) throw new IllegalArgumentException("task has more than " + MAX_STATES + " states");
+            if (states.size() > MAX_STATES)
+                throw new IllegalArgumentException("task has more than " + MAX_STATES + " states");
             layerStart = layerEnd;
             layerEnd = states.size();
         }
@@ -136,7 +141,8 @@ public final class MdpBuilder {
                 feature[i] = -1;
                 outcome[i] = d.outcome(s);
                 success[i] = d.success(s);
-                if (!Double.isFinite(outcome[i])) throw new IllegalArgumentException("outcome of " + s + " is " + outcome[i]);
+                if (!Double.isFinite(outcome[i]))
+                    throw new IllegalArgumentException("outcome of " + s + " is " + outcome[i]);
             } else {
                 String key = "t" + turn[i] + (tpt > 1 ? "." + token[i] : "") + "|" + obs[i];
                 Integer f = features.get(key);
@@ -154,12 +160,32 @@ public final class MdpBuilder {
             int na = saStart.get(i + 1) - saStart.get(i);
             if (featureActions[feature[i]] == 0) featureActions[feature[i]] = na;
             else if (featureActions[feature[i]] != na) {
-                throw new IllegalArgumentException("states observed as '" + obs[i] + "' offer different numbers of actions");
+                throw new IllegalArgumentException(
+                        "states observed as '" + obs[i] + "' offer different numbers of actions");
             }
         }
-        return new Mdp(tpt, d.actionNames().clone(), turn, token, feature, obs, agent, bits, outcome, success,
-                ints(saStart), ints(trStart), doubles(verifier), bools(biased), ints(next), doubles(prob), doubles(rMean),
-                rNoise.toArray(new RewardNoise[0]), doubles(rScale), ints(starts), doubles(startP),
+        return new Mdp(
+                tpt,
+                d.actionNames().clone(),
+                turn,
+                token,
+                feature,
+                obs,
+                agent,
+                bits,
+                outcome,
+                success,
+                ints(saStart),
+                ints(trStart),
+                doubles(verifier),
+                bools(biased),
+                ints(next),
+                doubles(prob),
+                doubles(rMean),
+                rNoise.toArray(new RewardNoise[0]),
+                doubles(rScale),
+                ints(starts),
+                doubles(startP),
                 features.keySet().toArray(new String[0]));
     }
 

@@ -3,7 +3,6 @@ package dev.apportion.bench.metrics;
 import dev.apportion.bench.batch.SampledBatch;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,17 +39,17 @@ public final class CreditMetrics {
     /** Spearman among the turns taken in the same latent state, averaged over such decisions. */
     public static final String WITHIN_DECISION = "spearman_within_decision";
     /** Metric names, in report order. */
-    public static final List<String> SPAN = List.of("spearman", WITHIN_TRAJECTORY, WITHIN_DECISION, "sign_agreement", "auroc",
-            "leakage");
+    public static final List<String> SPAN =
+            List.of("spearman", WITHIN_TRAJECTORY, WITHIN_DECISION, "sign_agreement", "auroc", "leakage");
     /** Metrics repeated per token for token-level tasks. */
-    public static final List<String> TOKEN = List.of("token_spearman", "token_sign_agreement", "token_auroc", "token_leakage");
+    public static final List<String> TOKEN =
+            List.of("token_spearman", "token_sign_agreement", "token_auroc", "token_leakage");
     /** Across-batch metric. */
     public static final String NOISE = "credit_noise";
     /** Per-agent metric. */
     public static final String AGENT = "agent_spearman";
 
-    private CreditMetrics() {
-    }
+    private CreditMetrics() {}
 
     /** Turn credit per span (NaN on context spans). */
     public static double[] spanCredit(Rollouts b, Credit c) {
@@ -186,8 +185,10 @@ public final class CreditMetrics {
         int n = policySpans.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = policySpans[i];
-        java.util.Arrays.sort(order, (p, q) -> decision[p] != decision[q] ? Integer.compare(decision[p], decision[q])
-                : Integer.compare(p, q));
+        java.util.Arrays.sort(
+                order,
+                (p, q) ->
+                        decision[p] != decision[q] ? Integer.compare(decision[p], decision[q]) : Integer.compare(p, q));
         double sum = 0;
         int count = 0;
         double[] x = new double[n];

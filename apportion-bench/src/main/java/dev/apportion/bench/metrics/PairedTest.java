@@ -9,8 +9,7 @@ import java.util.Arrays;
  * Lentz continued fraction (formulas as in standard numerical references; own code).
  */
 public final class PairedTest {
-    private PairedTest() {
-    }
+    private PairedTest() {}
 
     /** Two-sided p-value that the mean of the paired differences {@code d} is 0 (NaN with fewer than 2 values). */
     public static double pValue(Summary d) {
@@ -82,8 +81,17 @@ public final class PairedTest {
 
     /** Lanczos approximation of log Γ(x), x &gt; 0 (g = 7, n = 9 coefficients). */
     static double logGamma(double x) {
-        double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-            12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7};
+        double[] c = {
+            0.99999999999980993,
+            676.5203681218851,
+            -1259.1392167224028,
+            771.32342877765313,
+            -176.61502916214059,
+            12.507343278686905,
+            -0.13857109526572012,
+            9.9843695780195716e-6,
+            1.5056327351493116e-7
+        };
         if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
         x -= 1;
         double s = c[0];

@@ -5,8 +5,7 @@ package dev.apportion.bench.metrics;
  * the area under the ROC curve (Mann–Whitney). Stateless; inputs are read, never written.
  */
 public final class Ranks {
-    private Ranks() {
-    }
+    private Ranks() {}
 
     /** 1-based ranks of {@code x[0..n)}, ties getting their average rank. */
     public static double[] ranks(double[] x, int n) {

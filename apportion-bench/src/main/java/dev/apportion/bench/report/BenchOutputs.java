@@ -1,8 +1,7 @@
 package dev.apportion.bench.report;
 
-import dev.apportion.io.AtomicFiles;
 import dev.apportion.bench.run.BenchResult;
-
+import dev.apportion.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +9,7 @@ import java.util.Map;
 
 /** Writes the outputs of a run (results.json, results.csv, report.html, leaderboard.svg) atomically into a directory. */
 public final class BenchOutputs {
-    private BenchOutputs() {
-    }
+    private BenchOutputs() {}
 
     /**
      * Writes the files and returns their paths (json, csv, html).

@@ -11,8 +11,7 @@ import java.util.Set;
  * and typed reads of the untyped results tree (maps, lists, numbers, strings, booleans, null).
  */
 final class Html {
-    private Html() {
-    }
+    private Html() {}
 
     /** Text or attribute value with {@code < > & " '} escaped. */
     static String esc(Object o) {
@@ -85,7 +84,11 @@ final class Html {
         StringBuilder b = new StringBuilder(fmt(num(s.get("mean")), d));
         List<Object> ci = list(s.get("ci95"));
         if (ci.size() == 2 && Double.isFinite(num(ci.get(0))) && Double.isFinite(num(ci.get(1)))) {
-            b.append(" <span class=\"ci\">[").append(fmt(num(ci.get(0)), d)).append(", ").append(fmt(num(ci.get(1)), d)).append("]</span>");
+            b.append(" <span class=\"ci\">[")
+                    .append(fmt(num(ci.get(0)), d))
+                    .append(", ")
+                    .append(fmt(num(ci.get(1)), d))
+                    .append("]</span>");
         }
         return b.toString();
     }
@@ -127,8 +130,11 @@ final class Html {
             if (m.isEmpty()) return "–";
             StringBuilder b = new StringBuilder("<table class=\"kv small\">");
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                b.append("<tr><th>").append(esc(human(String.valueOf(e.getKey())))).append("</th><td>")
-                        .append(value(e.getValue(), foldAt)).append("</td></tr>");
+                b.append("<tr><th>")
+                        .append(esc(human(String.valueOf(e.getKey()))))
+                        .append("</th><td>")
+                        .append(value(e.getValue(), foldAt))
+                        .append("</td></tr>");
             }
             b.append("</table>");
             if (m.size() > foldAt) {

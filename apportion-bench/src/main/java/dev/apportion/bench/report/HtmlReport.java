@@ -1,8 +1,18 @@
 package dev.apportion.bench.report;
 
+import static dev.apportion.bench.report.Html.bool;
+import static dev.apportion.bench.report.Html.esc;
+import static dev.apportion.bench.report.Html.fmt;
+import static dev.apportion.bench.report.Html.fmtSmall;
+import static dev.apportion.bench.report.Html.human;
+import static dev.apportion.bench.report.Html.key;
+import static dev.apportion.bench.report.Html.list;
+import static dev.apportion.bench.report.Html.map;
+import static dev.apportion.bench.report.Html.num;
+import static dev.apportion.bench.report.Html.str;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,17 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
-import static dev.apportion.bench.report.Html.bool;
-import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.fmt;
-import static dev.apportion.bench.report.Html.fmtSmall;
-import static dev.apportion.bench.report.Html.human;
-import static dev.apportion.bench.report.Html.key;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
-import static dev.apportion.bench.report.Html.num;
-import static dev.apportion.bench.report.Html.str;
 
 /**
  * report.html: one self-contained file that reads offline and loads nothing from the network.
@@ -45,8 +44,7 @@ public final class HtmlReport {
     /** Section anchors in page order, with their navigation labels. */
     static final Map<String, String> SECTIONS = sections();
 
-    private HtmlReport() {
-    }
+    private HtmlReport() {}
 
     private static Map<String, String> sections() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -84,8 +82,13 @@ public final class HtmlReport {
         StringBuilder b = new StringBuilder(600_000);
         b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>apportion bench — ").append(esc(suiteName)).append("</title>\n")
-                .append("<style>\n").append(dev.apportion.view.ViewAssets.css()).append(css).append("</style>\n");
+                .append("<title>apportion bench — ")
+                .append(esc(suiteName))
+                .append("</title>\n")
+                .append("<style>\n")
+                .append(dev.apportion.view.ViewAssets.css())
+                .append(css)
+                .append("</style>\n");
         // the shared components: the one bundled Chart.js and ApView (colour scale, helpers)
         b.append(dev.apportion.view.ViewAssets.script("/* Chart.js " + dev.apportion.view.ViewAssets.chartJsVersion()
                 + ", MIT License (from the org.webjars.npm:chart.js WebJar) */\n" + chart));
@@ -103,8 +106,11 @@ public final class HtmlReport {
         p.signals(b);
         p.provenance(b);
         b.append("</main>\n")
-                .append("<script type=\"application/json\" id=\"bench-data\">").append(data).append("</script>\n<script>\n")
-                .append(js).append("\n</script>\n</body></html>\n");
+                .append("<script type=\"application/json\" id=\"bench-data\">")
+                .append(data)
+                .append("</script>\n<script>\n")
+                .append(js)
+                .append("\n</script>\n</body></html>\n");
         return b.toString();
     }
 
@@ -133,10 +139,12 @@ public final class HtmlReport {
         final List<Object> tasks;
         /** label -> "oracle", "random" or "baseline" (outcome-level baselines); absent for the others. */
         final Map<String, String> roles = new LinkedHashMap<>();
+
         final Map<String, String> titles = new LinkedHashMap<>();
         final Map<String, String> taskAnchors = new LinkedHashMap<>();
         /** Tasks the leaderboard averages over: the suite's leaderboard tasks, or every suite task when the run selected none. */
         final int leaderboardTasks;
+
         final String leaderboardScope;
 
         Page(Map<String, Object> t) {
@@ -144,7 +152,8 @@ public final class HtmlReport {
             prov = map(t.get("provenance"));
             suite = map(prov.get("suite"));
             tasks = list(t.get("tasks"));
-            for (Object b : list(map(map(t.get("report")).get("baselines")).get("outcome_level_baselines"))) roles.put(str(b), "baseline");
+            for (Object b : list(map(map(t.get("report")).get("baselines")).get("outcome_level_baselines")))
+                roles.put(str(b), "baseline");
             for (Object o : list(t.get("estimators"))) {
                 Map<String, Object> e = map(o);
                 String label = str(e.get("label"));
@@ -173,14 +182,20 @@ public final class HtmlReport {
 
         /** The estimator's name with its title as tooltip and a badge for references and baselines. */
         String name(String label) {
-            StringBuilder b = new StringBuilder("<span class=\"est\" title=\"").append(esc(titles.getOrDefault(label, ""))).append("\">")
-                    .append(esc(label)).append("</span>");
+            StringBuilder b = new StringBuilder("<span class=\"est\" title=\"")
+                    .append(esc(titles.getOrDefault(label, "")))
+                    .append("\">")
+                    .append(esc(label))
+                    .append("</span>");
             switch (role(label)) {
-                case "oracle" -> b.append("<span class=\"badge oracle\" title=\"exact true advantage: the ceiling\">reference</span>");
-                case "random" -> b.append("<span class=\"badge random\" title=\"random credit: the floor\">reference</span>");
-                case "baseline" -> b.append("<span class=\"badge baseline\" title=\"outcome-level baseline\">baseline</span>");
-                default -> {
-                }
+                case "oracle" ->
+                    b.append(
+                            "<span class=\"badge oracle\" title=\"exact true advantage: the ceiling\">reference</span>");
+                case "random" ->
+                    b.append("<span class=\"badge random\" title=\"random credit: the floor\">reference</span>");
+                case "baseline" ->
+                    b.append("<span class=\"badge baseline\" title=\"outcome-level baseline\">baseline</span>");
+                default -> {}
             }
             return b.toString();
         }
@@ -198,14 +213,25 @@ public final class HtmlReport {
 
         void header(StringBuilder b) {
             String commit = str(prov.get("git_commit"));
-            b.append("<header><div class=\"wrap\"><h1>apportion bench — ").append(esc(str(suite.get("name")))).append(" suite</h1>\n")
-                    .append("<p class=\"lead\">").append(esc(str(suite.get("description")))).append("</p>\n")
-                    .append("<p class=\"meta\">apportion ").append(esc(str(prov.get("apportion_version"))))
-                    .append(" · commit <code title=\"").append(esc(commit)).append("\">")
-                    .append(esc(commit.isEmpty() ? "unknown" : commit.substring(0, Math.min(12, commit.length())))).append("</code>")
-                    .append(" · root seed ").append(esc(str(prov.get("root_seed"))))
-                    .append(" · credit-quality seeds ").append(esc(str(suite.get("seeds"))))
-                    .append(" · learning seeds ").append(esc(str(suite.get("learning_seeds"))))
+            b.append("<header><div class=\"wrap\"><h1>apportion bench — ")
+                    .append(esc(str(suite.get("name"))))
+                    .append(" suite</h1>\n")
+                    .append("<p class=\"lead\">")
+                    .append(esc(str(suite.get("description"))))
+                    .append("</p>\n")
+                    .append("<p class=\"meta\">apportion ")
+                    .append(esc(str(prov.get("apportion_version"))))
+                    .append(" · commit <code title=\"")
+                    .append(esc(commit))
+                    .append("\">")
+                    .append(esc(commit.isEmpty() ? "unknown" : commit.substring(0, Math.min(12, commit.length()))))
+                    .append("</code>")
+                    .append(" · root seed ")
+                    .append(esc(str(prov.get("root_seed"))))
+                    .append(" · credit-quality seeds ")
+                    .append(esc(str(suite.get("seeds"))))
+                    .append(" · learning seeds ")
+                    .append(esc(str(suite.get("learning_seeds"))))
                     .append(" · <a href=\"#provenance\">full provenance</a></p>\n");
             List<Object> notes = list(suite.get("notes"));
             if (!notes.isEmpty()) {
@@ -215,7 +241,11 @@ public final class HtmlReport {
             }
             b.append("</div></header>\n<nav class=\"toc\" aria-label=\"sections\"><div class=\"wrap\">");
             for (Map.Entry<String, String> e : SECTIONS.entrySet()) {
-                b.append("<a href=\"#").append(e.getKey()).append("\">").append(esc(e.getValue())).append("</a>");
+                b.append("<a href=\"#")
+                        .append(e.getKey())
+                        .append("\">")
+                        .append(esc(e.getValue()))
+                        .append("</a>");
             }
             b.append("</div></nav>\n");
         }
@@ -228,36 +258,73 @@ public final class HtmlReport {
             StringBuilder cs = new StringBuilder();
             for (Map.Entry<String, Integer> e : status.entrySet()) {
                 if (cs.length() > 0) cs.append(' ');
-                cs.append("<span class=\"status ").append(esc(e.getKey().replace(' ', '-'))).append("\">").append(e.getValue()).append(' ')
-                        .append(esc(e.getKey())).append("</span>");
+                cs.append("<span class=\"status ")
+                        .append(esc(e.getKey().replace(' ', '-')))
+                        .append("\">")
+                        .append(e.getValue())
+                        .append(' ')
+                        .append(esc(e.getKey()))
+                        .append("</span>");
             }
             Map<String, Object> timing = map(t.get("timing"));
             b.append("<div class=\"glance\">")
-                    .append("<div><b>").append(tasks.size()).append("</b><span>task configurations (").append(inSuite).append(" in the suite, ")
-                    .append(leaderboardTasks).append(" on the leaderboard)</span></div>")
-                    .append("<div><b>").append(list(t.get("estimators")).size()).append("</b><span>estimators</span></div>")
-                    .append("<div><b>").append(list(t.get("skipped")).size()).append("</b><span>skipped estimator × task pairs</span></div>")
-                    .append("<div><b>").append(list(t.get("claims")).size()).append("</b><span>claims ").append(cs).append("</span></div>")
-                    .append("<div><b>").append(fmt(num(timing.get("total_seconds")), 0)).append(" s</b><span>run time on ")
-                    .append(esc(str(timing.get("threads")))).append(" threads (wall clock)</span></div>")
+                    .append("<div><b>")
+                    .append(tasks.size())
+                    .append("</b><span>task configurations (")
+                    .append(inSuite)
+                    .append(" in the suite, ")
+                    .append(leaderboardTasks)
+                    .append(" on the leaderboard)</span></div>")
+                    .append("<div><b>")
+                    .append(list(t.get("estimators")).size())
+                    .append("</b><span>estimators</span></div>")
+                    .append("<div><b>")
+                    .append(list(t.get("skipped")).size())
+                    .append("</b><span>skipped estimator × task pairs</span></div>")
+                    .append("<div><b>")
+                    .append(list(t.get("claims")).size())
+                    .append("</b><span>claims ")
+                    .append(cs)
+                    .append("</span></div>")
+                    .append("<div><b>")
+                    .append(fmt(num(timing.get("total_seconds")), 0))
+                    .append(" s</b><span>run time on ")
+                    .append(esc(str(timing.get("threads"))))
+                    .append(" threads (wall clock)</span></div>")
                     .append("</div>\n");
         }
 
         // ---------------------------------------------------------------- leaderboard
 
         static final Map<String, String> METRIC_LABELS = Map.ofEntries(
-                Map.entry("spearman", "rank corr."), Map.entry("spearman_pooled", "rank corr. (pooled)"),
-                Map.entry("spearman_within_trajectory", "within traj."), Map.entry("spearman_within_decision", "within decision"),
-                Map.entry("leakage_median", "leakage (median)"), Map.entry("return_auc", "return AUC"), Map.entry("sign_agreement", "sign agr."), Map.entry("auroc", "AUROC"),
-                Map.entry("leakage", "leakage"), Map.entry("credit_noise", "credit noise"), Map.entry("learn_auc", "learn AUC"),
-                Map.entry("final_success", "final success"), Map.entry("token_spearman", "token rank corr."),
+                Map.entry("spearman", "rank corr."),
+                Map.entry("spearman_pooled", "rank corr. (pooled)"),
+                Map.entry("spearman_within_trajectory", "within traj."),
+                Map.entry("spearman_within_decision", "within decision"),
+                Map.entry("leakage_median", "leakage (median)"),
+                Map.entry("return_auc", "return AUC"),
+                Map.entry("sign_agreement", "sign agr."),
+                Map.entry("auroc", "AUROC"),
+                Map.entry("leakage", "leakage"),
+                Map.entry("credit_noise", "credit noise"),
+                Map.entry("learn_auc", "learn AUC"),
+                Map.entry("final_success", "final success"),
+                Map.entry("token_spearman", "token rank corr."),
                 Map.entry("agent_spearman", "agent rank corr."));
         static final Map<String, String> METRIC_HELP = Map.ofEntries(
-                Map.entry("spearman", "Spearman rank correlation between turn credit and the exact true advantage (higher is better)"),
-                Map.entry("sign_agreement", "share of decisive turns whose credit has the sign of the true advantage (higher is better)"),
+                Map.entry(
+                        "spearman",
+                        "Spearman rank correlation between turn credit and the exact true advantage (higher is better)"),
+                Map.entry(
+                        "sign_agreement",
+                        "share of decisive turns whose credit has the sign of the true advantage (higher is better)"),
                 Map.entry("auroc", "AUROC of |credit| separating decisive from irrelevant turns (higher is better)"),
-                Map.entry("leakage", "mean |credit| on irrelevant turns divided by that on decisive turns (lower is better)"),
-                Map.entry("credit_noise", "share of credit variance not explained by the (state, action) decision (lower is better)"),
+                Map.entry(
+                        "leakage",
+                        "mean |credit| on irrelevant turns divided by that on decisive turns (lower is better)"),
+                Map.entry(
+                        "credit_noise",
+                        "share of credit variance not explained by the (state, action) decision (lower is better)"),
                 Map.entry("learn_auc", "area under the learning curve of exact success probability (higher is better)"),
                 Map.entry("final_success", "exact success probability after the last update (higher is better)"));
 
@@ -275,38 +342,64 @@ public final class HtmlReport {
             List<String> metrics = new ArrayList<>();
             for (Object o : rows) {
                 for (String k : map(o).keySet()) {
-                    if (!k.equals("estimator") && !k.equals("tasks") && !k.equals("tier") && !k.endsWith("_ci") && !metrics.contains(k)) {
+                    if (!k.equals("estimator")
+                            && !k.equals("tasks")
+                            && !k.equals("tier")
+                            && !k.endsWith("_ci")
+                            && !metrics.contains(k)) {
                         metrics.add(k);
                     }
                 }
             }
             int n = leaderboardTasks;
-            b.append("<p class=\"note\">Each number is the mean over the ").append(n).append(' ').append(esc(leaderboardScope))
-                    .append(" of the per-task mean over seeds (leakage: the median over tasks); the small numbers are 95% intervals over ")
+            b.append("<p class=\"note\">Each number is the mean over the ")
+                    .append(n)
+                    .append(' ')
+                    .append(esc(leaderboardScope))
+                    .append(
+                            " of the per-task mean over seeds (leakage: the median over tasks); the small numbers are 95% intervals over ")
                     .append("seeds. Rows are ordered by pooled rank correlation with the exact ")
-                    .append("true advantage, whatever their coverage; click a column heading to sort. ↓ marks metrics where lower is better. ")
-                    .append("<i>tier</i>: outcome = rewards only; observable = also log-probs, a noisy critic / PRM / teacher, a verifier ")
-                    .append("or extra rollouts (charged to the learning budget); privileged = exact solver quantities (references, or the ")
+                    .append(
+                            "true advantage, whatever their coverage; click a column heading to sort. ↓ marks metrics where lower is better. ")
+                    .append(
+                            "<i>tier</i>: outcome = rewards only; observable = also log-probs, a noisy critic / PRM / teacher, a verifier ")
+                    .append(
+                            "or extra rollouts (charged to the learning budget); privileged = exact solver quantities (references, or the ")
                     .append("signal_noise = 0 configuration). ")
-                    .append("<i>ms / batch</i> is wall-clock time of <code>assign()</code> and is not reproducible.</p>\n")
-                    .append("<div class=\"legend\"><span><span class=\"badge oracle\">reference</span> oracle: exact credit, the ceiling</span>")
+                    .append(
+                            "<i>ms / batch</i> is wall-clock time of <code>assign()</code> and is not reproducible.</p>\n")
+                    .append(
+                            "<div class=\"legend\"><span><span class=\"badge oracle\">reference</span> oracle: exact credit, the ceiling</span>")
                     .append("<span><span class=\"badge random\">reference</span> random: noise, the floor</span>")
-                    .append("<span><span class=\"badge baseline\">baseline</span> outcome-level baselines (GRPO family)</span>")
-                    .append("<span><span class=\"badge few\">k/").append(n).append(" tasks</span> ran on only some leaderboard tasks: ")
+                    .append(
+                            "<span><span class=\"badge baseline\">baseline</span> outcome-level baselines (GRPO family)</span>")
+                    .append("<span><span class=\"badge few\">k/")
+                    .append(n)
+                    .append(" tasks</span> ran on only some leaderboard tasks: ")
                     .append("its means cover those tasks only and do not compare with full rows</span></div>\n")
-                    .append("<p class=\"controls js-only\"><label><input type=\"checkbox\" id=\"lb-full\"> show only estimators that ran on all ")
-                    .append(n).append(" leaderboard tasks</label></p>\n");
+                    .append(
+                            "<p class=\"controls js-only\"><label><input type=\"checkbox\" id=\"lb-full\"> show only estimators that ran on all ")
+                    .append(n)
+                    .append(" leaderboard tasks</label></p>\n");
             Map<String, Object> timing = map(map(t.get("timing")).get("assign_time_per_batch"));
             b.append("<div class=\"scroll\"><table class=\"num sortable lb\" id=\"leaderboard-table\"><thead><tr>")
-                    .append("<th class=\"n\" data-type=\"num\" data-low=\"1\">#</th><th data-type=\"text\">estimator</th>")
+                    .append(
+                            "<th class=\"n\" data-type=\"num\" data-low=\"1\">#</th><th data-type=\"text\">estimator</th>")
                     .append("<th data-type=\"text\" title=\"inputs used: outcome, observable or privileged\">tier</th>")
-                    .append("<th class=\"n\" data-type=\"num\" title=\"leaderboard tasks the estimator could run on\">tasks</th>");
+                    .append(
+                            "<th class=\"n\" data-type=\"num\" title=\"leaderboard tasks the estimator could run on\">tasks</th>");
             for (String m : metrics) {
-                b.append("<th class=\"n\" data-type=\"num\"").append(lowerIsBetter(m) ? " data-low=\"1\"" : "")
-                        .append(" title=\"").append(esc(METRIC_HELP.getOrDefault(m, human(m)))).append("\">")
-                        .append(esc(metricLabel(m))).append(lowerIsBetter(m) ? " ↓" : "").append("</th>");
+                b.append("<th class=\"n\" data-type=\"num\"")
+                        .append(lowerIsBetter(m) ? " data-low=\"1\"" : "")
+                        .append(" title=\"")
+                        .append(esc(METRIC_HELP.getOrDefault(m, human(m))))
+                        .append("\">")
+                        .append(esc(metricLabel(m)))
+                        .append(lowerIsBetter(m) ? " ↓" : "")
+                        .append("</th>");
             }
-            b.append("<th class=\"n\" data-type=\"num\" title=\"wall-clock milliseconds per assign() call; not reproducible\">ms / batch</th>")
+            b.append(
+                            "<th class=\"n\" data-type=\"num\" title=\"wall-clock milliseconds per assign() call; not reproducible\">ms / batch</th>")
                     .append("</tr></thead><tbody>\n");
             List<String> none = new ArrayList<>();
             Set<String> onBoard = new HashSet<>();
@@ -322,37 +415,83 @@ public final class HtmlReport {
                 }
                 rank++;
                 String role = role(est);
-                String cls = ((role.equals("oracle") || role.equals("random") ? "ref " + role : role) + (k < n ? " few" : "")).trim();
-                b.append("<tr").append(cls.isEmpty() ? "" : " class=\"" + cls + "\"").append(" data-full=\"").append(k >= n ? 1 : 0).append("\">")
-                        .append("<td class=\"n\" data-v=\"").append(rank).append("\">").append(rank).append("</td>")
-                        .append("<td class=\"est\" data-v=\"").append(esc(est)).append("\">").append(name(est));
-                if (k < n) b.append("<span class=\"badge few\" title=\"ran on ").append(k).append(" of ").append(n)
-                        .append(" leaderboard tasks\">").append(k).append('/').append(n).append(" tasks</span>");
-                b.append("</td><td data-v=\"").append(esc(str(r.get("tier")))).append("\">").append(esc(str(r.get("tier")))).append("</td>");
-                b.append("<td class=\"n\" data-v=\"").append(k).append("\">").append(k).append("</td>");
+                String cls = ((role.equals("oracle") || role.equals("random") ? "ref " + role : role)
+                                + (k < n ? " few" : ""))
+                        .trim();
+                b.append("<tr")
+                        .append(cls.isEmpty() ? "" : " class=\"" + cls + "\"")
+                        .append(" data-full=\"")
+                        .append(k >= n ? 1 : 0)
+                        .append("\">")
+                        .append("<td class=\"n\" data-v=\"")
+                        .append(rank)
+                        .append("\">")
+                        .append(rank)
+                        .append("</td>")
+                        .append("<td class=\"est\" data-v=\"")
+                        .append(esc(est))
+                        .append("\">")
+                        .append(name(est));
+                if (k < n)
+                    b.append("<span class=\"badge few\" title=\"ran on ")
+                            .append(k)
+                            .append(" of ")
+                            .append(n)
+                            .append(" leaderboard tasks\">")
+                            .append(k)
+                            .append('/')
+                            .append(n)
+                            .append(" tasks</span>");
+                b.append("</td><td data-v=\"")
+                        .append(esc(str(r.get("tier"))))
+                        .append("\">")
+                        .append(esc(str(r.get("tier"))))
+                        .append("</td>");
+                b.append("<td class=\"n\" data-v=\"")
+                        .append(k)
+                        .append("\">")
+                        .append(k)
+                        .append("</td>");
                 for (String m : metrics) {
                     double v = num(r.get(m));
                     b.append("<td class=\"n");
                     if (!lowerIsBetter(m) && Double.isFinite(v)) {
-                        b.append(" bar\" style=\"--w:").append(fmt(Math.max(0, Math.min(1, v)) * 100, 1)).append('%');
+                        b.append(" bar\" style=\"--w:")
+                                .append(fmt(Math.max(0, Math.min(1, v)) * 100, 1))
+                                .append('%');
                     }
                     List<Object> ci = list(r.get(m + "_ci"));
                     String ciText = ci.size() == 2 && Double.isFinite(num(ci.get(0)))
-                            ? "<br><span class=\"ci\">[" + fmt(num(ci.get(0)), 2) + ", " + fmt(num(ci.get(1)), 2) + "]</span>" : "";
-                    b.append("\" data-v=\"").append(key(v)).append("\">").append(fmt(v, 3)).append(ciText).append("</td>");
+                            ? "<br><span class=\"ci\">[" + fmt(num(ci.get(0)), 2) + ", " + fmt(num(ci.get(1)), 2)
+                                    + "]</span>"
+                            : "";
+                    b.append("\" data-v=\"")
+                            .append(key(v))
+                            .append("\">")
+                            .append(fmt(v, 3))
+                            .append(ciText)
+                            .append("</td>");
                 }
                 double ms = num(map(timing.get(est)).get("ms_per_batch"));
-                b.append("<td class=\"n\" data-v=\"").append(key(ms)).append("\">").append(fmt(ms, 2)).append("</td></tr>\n");
+                b.append("<td class=\"n\" data-v=\"")
+                        .append(key(ms))
+                        .append("\">")
+                        .append(fmt(ms, 2))
+                        .append("</td></tr>\n");
             }
             b.append("</tbody></table></div>\n");
             if (!none.isEmpty()) {
-                b.append("<p class=\"note\">Not run on any leaderboard task (each lacks a signal these tasks produce; see ")
-                        .append("<a href=\"#skipped\">Skipped</a>): ").append(esc(String.join(", ", none))).append(".</p>\n");
+                b.append(
+                                "<p class=\"note\">Not run on any leaderboard task (each lacks a signal these tasks produce; see ")
+                        .append("<a href=\"#skipped\">Skipped</a>): ")
+                        .append(esc(String.join(", ", none)))
+                        .append(".</p>\n");
             }
             List<String> claimOnly = new ArrayList<>();
             for (String label : titles.keySet()) if (!onBoard.contains(label)) claimOnly.add(label);
             if (!claimOnly.isEmpty()) {
-                b.append("<p class=\"note\">Run only for the <a href=\"#claims\">claims</a>: ").append(esc(String.join(", ", claimOnly)))
+                b.append("<p class=\"note\">Run only for the <a href=\"#claims\">claims</a>: ")
+                        .append(esc(String.join(", ", claimOnly)))
                         .append(".</p>\n");
             }
             b.append("</section>\n");
@@ -375,9 +514,12 @@ public final class HtmlReport {
         void claims(StringBuilder b) {
             List<Object> claims = list(t.get("claims"));
             b.append("<section class=\"top\" id=\"claims\"><h2>Claims re-tested</h2>\n")
-                    .append("<p class=\"note\">Each claim from a paper is re-tested on a controlled task. The difference is paired by seed ")
-                    .append("(same task instances and batches); a row <b>holds</b> when its 95% interval lies on the expected side of 0, is ")
-                    .append("<b>contradicted</b> when it lies on the other side, and is <b>inconclusive</b> otherwise. In the interval plot the ")
+                    .append(
+                            "<p class=\"note\">Each claim from a paper is re-tested on a controlled task. The difference is paired by seed ")
+                    .append(
+                            "(same task instances and batches); a row <b>holds</b> when its 95% interval lies on the expected side of 0, is ")
+                    .append(
+                            "<b>contradicted</b> when it lies on the other side, and is <b>inconclusive</b> otherwise. In the interval plot the ")
                     .append("shaded half is the expected side, the dashed line is 0.</p>\n");
             if (claims.isEmpty()) {
                 b.append("<p>No claims were run.</p></section>\n");
@@ -385,8 +527,10 @@ public final class HtmlReport {
             }
             b.append("<div class=\"scroll\"><table class=\"claims num\" id=\"claims-table\"><colgroup>")
                     .append("<col><col style=\"width:118px\"><col style=\"width:105px\"><col style=\"width:21%\">")
-                    .append("<col style=\"width:135px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
-                    .append("<thead><tr><th>claim</th><th>metric · expected</th><th>status</th><th>comparison · task</th>")
+                    .append(
+                            "<col style=\"width:135px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
+                    .append(
+                            "<thead><tr><th>claim</th><th>metric · expected</th><th>status</th><th>comparison · task</th>")
                     .append("<th>difference [95% CI]</th><th>interval vs 0</th><th>verdict</th></tr></thead><tbody>\n");
             for (Object o : claims) {
                 Map<String, Object> c = map(o);
@@ -395,22 +539,35 @@ public final class HtmlReport {
                 List<Object> rows = list(c.get("rows"));
                 int span = Math.max(1, rows.size());
                 String expect = str(c.get("expect"));
-                String head = "<td class=\"claim\" rowspan=\"" + span + "\"><b>" + esc(str(c.get("statement"))) + "</b><code>" + esc(id) + "</code>"
-                        + (c.get("source") == null ? "" : "<span class=\"src\">" + esc(str(c.get("source"))) + "</span>") + "</td>"
-                        + "<td rowspan=\"" + span + "\">" + esc(str(c.get("metric"))) + "<br><span class=\"ci\">" + expectation(expect) + "</span></td>"
-                        + "<td rowspan=\"" + span + "\"><span class=\"status " + esc(status.replace(' ', '-')) + "\">" + esc(status) + "</span></td>";
-                b.append("<tr id=\"").append(esc(Html.slug("claim-", id, new HashSet<>()))).append("\">").append(head);
+                String head = "<td class=\"claim\" rowspan=\"" + span + "\"><b>" + esc(str(c.get("statement")))
+                        + "</b><code>" + esc(id) + "</code>"
+                        + (c.get("source") == null
+                                ? ""
+                                : "<span class=\"src\">" + esc(str(c.get("source"))) + "</span>")
+                        + "</td>"
+                        + "<td rowspan=\"" + span + "\">" + esc(str(c.get("metric"))) + "<br><span class=\"ci\">"
+                        + expectation(expect) + "</span></td>"
+                        + "<td rowspan=\"" + span + "\"><span class=\"status " + esc(status.replace(' ', '-')) + "\">"
+                        + esc(status) + "</span></td>";
+                b.append("<tr id=\"")
+                        .append(esc(Html.slug("claim-", id, new HashSet<>())))
+                        .append("\">")
+                        .append(head);
                 if (rows.isEmpty()) {
-                    b.append("<td colspan=\"4\" class=\"err\">").append(esc(str(c.get("reason")))).append("</td></tr>\n");
+                    b.append("<td colspan=\"4\" class=\"err\">")
+                            .append(esc(str(c.get("reason"))))
+                            .append("</td></tr>\n");
                     continue;
                 }
                 double scale = 0;
                 for (Object ro : rows) {
                     Map<String, Object> d = map(map(ro).get("difference"));
                     scale = Math.max(scale, Math.abs(num(d.get("mean"))));
-                    for (Object x : list(d.get("ci95"))) if (Double.isFinite(num(x))) scale = Math.max(scale, Math.abs(num(x)));
+                    for (Object x : list(d.get("ci95")))
+                        if (Double.isFinite(num(x))) scale = Math.max(scale, Math.abs(num(x)));
                 }
-                boolean positive = expect.equals("greater") || expect.equals("decreasing") || expect.equals("did_greater");
+                boolean positive =
+                        expect.equals("greater") || expect.equals("decreasing") || expect.equals("did_greater");
                 for (int k = 0; k < rows.size(); k++) {
                     Map<String, Object> r = map(rows.get(k));
                     if (k > 0) b.append("<tr>");
@@ -419,14 +576,32 @@ public final class HtmlReport {
                     double lo = ci.size() == 2 ? num(ci.get(0)) : Double.NaN;
                     double hi = ci.size() == 2 ? num(ci.get(1)) : Double.NaN;
                     String verdict = str(r.get("verdict"));
-                    b.append("<td>").append(esc(str(r.get("comparison")))).append("<br><span class=\"ci\">on ")
-                            .append(claimTask(id, str(r.get("task")))).append("</span>").append(means(id, map(r.get("means")))).append("</td>")
-                            .append("<td class=\"n\">").append(fmtSmall(num(d.get("mean")))).append("<br><span class=\"ci\">[")
-                            .append(fmtSmall(lo)).append(", ").append(fmtSmall(hi)).append("]</span></td>")
-                            .append("<td>").append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict)).append("</td>")
-                            .append("<td><span class=\"status ").append(esc(verdict.replace(' ', '-'))).append("\">").append(esc(verdict))
-                            .append("</span><br><span class=\"ci\">p = ").append(fmtSmall(num(r.get("p_value"))))
-                            .append(", Holm p = ").append(fmtSmall(num(r.get("p_holm")))).append("</span></td></tr>\n");
+                    b.append("<td>")
+                            .append(esc(str(r.get("comparison"))))
+                            .append("<br><span class=\"ci\">on ")
+                            .append(claimTask(id, str(r.get("task"))))
+                            .append("</span>")
+                            .append(means(id, map(r.get("means"))))
+                            .append("</td>")
+                            .append("<td class=\"n\">")
+                            .append(fmtSmall(num(d.get("mean"))))
+                            .append("<br><span class=\"ci\">[")
+                            .append(fmtSmall(lo))
+                            .append(", ")
+                            .append(fmtSmall(hi))
+                            .append("]</span></td>")
+                            .append("<td>")
+                            .append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict))
+                            .append("</td>")
+                            .append("<td><span class=\"status ")
+                            .append(esc(verdict.replace(' ', '-')))
+                            .append("\">")
+                            .append(esc(verdict))
+                            .append("</span><br><span class=\"ci\">p = ")
+                            .append(fmtSmall(num(r.get("p_value"))))
+                            .append(", Holm p = ")
+                            .append(fmtSmall(num(r.get("p_holm"))))
+                            .append("</span></td></tr>\n");
                 }
             }
             b.append("</tbody></table></div></section>\n");
@@ -441,7 +616,10 @@ public final class HtmlReport {
                 String shown = part.startsWith(prefix) ? part.substring(prefix.length()) : part;
                 if (shown.isEmpty()) shown = "its own task";
                 String a = taskAnchors.get(part);
-                out.add(a == null ? esc(shown) : "<a href=\"#" + a + "\" title=\"" + esc(part) + "\">" + esc(shown) + "</a>");
+                out.add(
+                        a == null
+                                ? esc(shown)
+                                : "<a href=\"#" + a + "\" title=\"" + esc(part) + "\">" + esc(shown) + "</a>");
             }
             return String.join(" vs ", out);
         }
@@ -470,8 +648,10 @@ public final class HtmlReport {
             };
             boolean ci = Double.isFinite(lo) && Double.isFinite(hi);
             String spec = "{\"mean\":" + (Double.isFinite(mean) ? Double.toString(mean) : "null")
-                    + ",\"lo\":" + (ci ? Double.toString(lo) : "null") + ",\"hi\":" + (ci ? Double.toString(hi) : "null")
-                    + ",\"scale\":" + (Double.isFinite(scale) ? Double.toString(scale) : "0") + ",\"positive\":" + positive
+                    + ",\"lo\":" + (ci ? Double.toString(lo) : "null") + ",\"hi\":"
+                    + (ci ? Double.toString(hi) : "null")
+                    + ",\"scale\":" + (Double.isFinite(scale) ? Double.toString(scale) : "0") + ",\"positive\":"
+                    + positive
                     + ",\"colour\":\"" + col + "\"}";
             return "<div class=\"interval\" style=\"width:170px;height:26px\" role=\"img\" aria-label=\"95% interval "
                     + fmtSmall(lo) + " to " + fmtSmall(hi) + "\" data-ap-interval=\"" + esc(spec) + "\"></div>";
@@ -483,10 +663,14 @@ public final class HtmlReport {
             Map<String, Object> rep = map(t.get("report"));
             b.append("<section class=\"top\" id=\"tasks\"><h2>Tasks</h2>\n");
             if (rep.get("credit_quality_measure") != null) {
-                b.append("<p class=\"note\"><b>Credit quality:</b> ").append(esc(str(rep.get("credit_quality_measure")))).append("</p>\n");
+                b.append("<p class=\"note\"><b>Credit quality:</b> ")
+                        .append(esc(str(rep.get("credit_quality_measure"))))
+                        .append("</p>\n");
             }
             if (rep.get("credit_unit") != null) {
-                b.append("<p class=\"note\"><b>Unit:</b> ").append(esc(str(rep.get("credit_unit")))).append("</p>\n");
+                b.append("<p class=\"note\"><b>Unit:</b> ")
+                        .append(esc(str(rep.get("credit_unit"))))
+                        .append("</p>\n");
             }
             List<Map<String, Object>> inSuite = new ArrayList<>();
             List<Map<String, Object>> byClaims = new ArrayList<>();
@@ -494,16 +678,26 @@ public final class HtmlReport {
             b.append("<ul class=\"task-index\">");
             for (Map<String, Object> task : inSuite) {
                 String id = str(task.get("id"));
-                b.append("<li>").append(taskLink(id)).append(" <span class=\"badge fam\">").append(esc(str(task.get("family")))).append("</span>")
-                        .append(bool(task.get("leaderboard")) ? "<span class=\"badge lb\">leaderboard</span>" : "").append("</li>");
+                b.append("<li>")
+                        .append(taskLink(id))
+                        .append(" <span class=\"badge fam\">")
+                        .append(esc(str(task.get("family"))))
+                        .append("</span>")
+                        .append(bool(task.get("leaderboard")) ? "<span class=\"badge lb\">leaderboard</span>" : "")
+                        .append("</li>");
             }
-            if (!byClaims.isEmpty()) b.append("<li><a href=\"#claim-tasks\">").append(byClaims.size()).append(" task configurations added by the claims</a></li>");
+            if (!byClaims.isEmpty())
+                b.append("<li><a href=\"#claim-tasks\">")
+                        .append(byClaims.size())
+                        .append(" task configurations added by the claims</a></li>");
             b.append("</ul>\n");
             TaskSection ts = new TaskSection(this);
             for (Map<String, Object> task : inSuite) ts.render(b, task);
             if (!byClaims.isEmpty()) {
-                b.append("<details class=\"claim-tasks\" id=\"claim-tasks\"><summary>Task configurations added by the claims (")
-                        .append(byClaims.size()).append(")</summary>\n");
+                b.append(
+                                "<details class=\"claim-tasks\" id=\"claim-tasks\"><summary>Task configurations added by the claims (")
+                        .append(byClaims.size())
+                        .append(")</summary>\n");
                 for (Map<String, Object> task : byClaims) ts.render(b, task);
                 b.append("</details>\n");
             }
@@ -524,7 +718,8 @@ public final class HtmlReport {
                 b.append("<p>No bsuite experiments in this suite.</p></section>\n");
                 return;
             }
-            b.append("<p class=\"note\">bsuite's scoring formulas applied to the training episodes of the learning comparison (the suite's ")
+            b.append(
+                            "<p class=\"note\">bsuite's scoring formulas applied to the training episodes of the learning comparison (the suite's ")
                     .append("episode budget, not bsuite's). Hover a score for its per-setting values.</p>\n");
             Map<String, String> formulas = new LinkedHashMap<>();
             Map<String, Map<String, Map<String, Object>>> byEst = new TreeMap<>();
@@ -532,20 +727,32 @@ public final class HtmlReport {
                 Map<String, Object> s = map(o);
                 String ex = str(s.get("experiment"));
                 formulas.putIfAbsent(ex, str(s.get("formula")));
-                byEst.computeIfAbsent(str(s.get("estimator")), k -> new LinkedHashMap<>()).put(ex, s);
+                byEst.computeIfAbsent(str(s.get("estimator")), k -> new LinkedHashMap<>())
+                        .put(ex, s);
             }
             b.append("<ul class=\"notes\">");
             for (Map.Entry<String, String> e : formulas.entrySet()) {
-                b.append("<li><b>").append(esc(e.getKey())).append("</b>: ").append(esc(e.getValue())).append("</li>");
+                b.append("<li><b>")
+                        .append(esc(e.getKey()))
+                        .append("</b>: ")
+                        .append(esc(e.getValue()))
+                        .append("</li>");
             }
             b.append("</ul>\n<div class=\"scroll\"><table class=\"num sortable small\" id=\"bsuite-table\"><thead><tr>")
                     .append("<th data-type=\"text\">estimator</th>");
-            for (String ex : formulas.keySet()) b.append("<th class=\"n\" data-type=\"num\">").append(esc(ex)).append("</th>");
+            for (String ex : formulas.keySet())
+                b.append("<th class=\"n\" data-type=\"num\">").append(esc(ex)).append("</th>");
             b.append("<th class=\"n\" data-type=\"num\">mean</th></tr></thead><tbody>\n");
             for (Map.Entry<String, Map<String, Map<String, Object>>> e : byEst.entrySet()) {
                 String role = role(e.getKey());
-                b.append("<tr").append(rowClass(role)).append('>')
-                        .append("<td class=\"est\" data-v=\"").append(esc(e.getKey())).append("\">").append(name(e.getKey())).append("</td>");
+                b.append("<tr")
+                        .append(rowClass(role))
+                        .append('>')
+                        .append("<td class=\"est\" data-v=\"")
+                        .append(esc(e.getKey()))
+                        .append("\">")
+                        .append(name(e.getKey()))
+                        .append("</td>");
                 double sum = 0;
                 int cnt = 0;
                 for (String ex : formulas.keySet()) {
@@ -567,12 +774,22 @@ public final class HtmlReport {
                         int br = st.indexOf('[');
                         per.add((br >= 0 ? st.substring(br) : st) + " " + fmt(num(values.get(i)), 3));
                     }
-                    b.append("<td class=\"n bar\" style=\"--w:").append(fmt(Double.isFinite(v) ? Math.max(0, Math.min(1, v)) * 100 : 0, 1))
-                            .append("%\" data-v=\"").append(key(v)).append("\" title=\"").append(esc(String.join("; ", per))).append("\">")
-                            .append(fmt(v, 2)).append("</td>");
+                    b.append("<td class=\"n bar\" style=\"--w:")
+                            .append(fmt(Double.isFinite(v) ? Math.max(0, Math.min(1, v)) * 100 : 0, 1))
+                            .append("%\" data-v=\"")
+                            .append(key(v))
+                            .append("\" title=\"")
+                            .append(esc(String.join("; ", per)))
+                            .append("\">")
+                            .append(fmt(v, 2))
+                            .append("</td>");
                 }
                 double mean = cnt == 0 ? Double.NaN : sum / cnt;
-                b.append("<td class=\"n\" data-v=\"").append(key(mean)).append("\">").append(fmt(mean, 2)).append("</td></tr>\n");
+                b.append("<td class=\"n\" data-v=\"")
+                        .append(key(mean))
+                        .append("\">")
+                        .append(fmt(mean, 2))
+                        .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></section>\n");
         }
@@ -593,12 +810,17 @@ public final class HtmlReport {
                 Map<String, Object> s = map(o);
                 String k = str(s.get("estimator")) + "\u0000" + str(s.get("reason"));
                 keys.putIfAbsent(k, new String[] {str(s.get("estimator")), str(s.get("reason"))});
-                groups.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(str(s.get("phase")), x -> new LinkedHashSet<>())
+                groups.computeIfAbsent(k, x -> new LinkedHashMap<>())
+                        .computeIfAbsent(str(s.get("phase")), x -> new LinkedHashSet<>())
                         .add(str(s.get("task")));
             }
-            b.append("<p class=\"note\">").append(sk.size()).append(" estimator × task pairs did not run, grouped here by estimator and ")
-                    .append("reason. A missing signal means the task does not simulate what the method needs; an <span class=\"err\">error</span> ")
-                    .append("is a failure worth a look.</p>\n<div class=\"scroll\"><table class=\"small\" id=\"skipped-table\"><thead><tr>")
+            b.append("<p class=\"note\">")
+                    .append(sk.size())
+                    .append(" estimator × task pairs did not run, grouped here by estimator and ")
+                    .append(
+                            "reason. A missing signal means the task does not simulate what the method needs; an <span class=\"err\">error</span> ")
+                    .append(
+                            "is a failure worth a look.</p>\n<div class=\"scroll\"><table class=\"small\" id=\"skipped-table\"><thead><tr>")
                     .append("<th>estimator</th><th>where</th><th>reason</th></tr></thead><tbody>\n");
             for (Map.Entry<String, Map<String, Set<String>>> g : groups.entrySet()) {
                 String[] k = keys.get(g.getKey());
@@ -608,8 +830,15 @@ public final class HtmlReport {
                     where.append(esc(ph.getKey())).append(" on ").append(where(ph.getValue()));
                 }
                 boolean err = k[1].startsWith("error");
-                b.append("<tr><td>").append(name(k[0])).append("</td><td>").append(where).append("</td><td")
-                        .append(err ? " class=\"err\"" : "").append(">").append(esc(k[1])).append("</td></tr>\n");
+                b.append("<tr><td>")
+                        .append(name(k[0]))
+                        .append("</td><td>")
+                        .append(where)
+                        .append("</td><td")
+                        .append(err ? " class=\"err\"" : "")
+                        .append(">")
+                        .append(esc(k[1]))
+                        .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></section>\n");
         }
@@ -637,12 +866,17 @@ public final class HtmlReport {
         void estimators(StringBuilder b) {
             List<Object> ests = list(t.get("estimators"));
             b.append("<section class=\"top\" id=\"estimators\"><h2>Estimators</h2>\n")
-                    .append("<details><summary>").append(ests.size())
+                    .append("<details><summary>")
+                    .append(ests.size())
                     .append(" estimators: titles, sources, kind, required signals and resolved parameters</summary>\n")
-                    .append("<div class=\"scroll\"><table class=\"small sortable catalog\" id=\"estimators-table\"><colgroup>")
-                    .append("<col style=\"width:13%\"><col style=\"width:37%\"><col style=\"width:13%\"><col style=\"width:13%\"><col style=\"width:24%\">")
-                    .append("</colgroup><thead><tr><th data-type=\"text\">estimator</th><th data-type=\"text\">title and source</th>")
-                    .append("<th data-type=\"text\" title=\"granularity · methodology · fidelity\">kind</th><th data-type=\"text\">requires</th>")
+                    .append(
+                            "<div class=\"scroll\"><table class=\"small sortable catalog\" id=\"estimators-table\"><colgroup>")
+                    .append(
+                            "<col style=\"width:13%\"><col style=\"width:37%\"><col style=\"width:13%\"><col style=\"width:13%\"><col style=\"width:24%\">")
+                    .append(
+                            "</colgroup><thead><tr><th data-type=\"text\">estimator</th><th data-type=\"text\">title and source</th>")
+                    .append(
+                            "<th data-type=\"text\" title=\"granularity · methodology · fidelity\">kind</th><th data-type=\"text\">requires</th>")
                     .append("<th data-type=\"text\">parameters</th></tr></thead><tbody>\n");
             for (Object o : ests) {
                 Map<String, Object> e = map(o);
@@ -653,13 +887,29 @@ public final class HtmlReport {
                 }
                 List<String> req = new ArrayList<>();
                 for (Object r : list(e.get("requires"))) req.add("<code>" + esc(str(r)) + "</code>");
-                b.append("<tr><td data-v=\"").append(esc(label)).append("\">").append(name(label))
-                        .append(e.get("id") != null && !str(e.get("id")).equals(label) ? "<br><span class=\"ci\">" + esc(str(e.get("id"))) + "</span>" : "")
-                        .append("</td><td>").append(esc(str(e.get("title")))).append("<br><span class=\"ci\">").append(esc(str(e.get("source"))))
-                        .append("</span></td><td>").append(esc(str(e.get("granularity")))).append("<br><span class=\"ci\">")
-                        .append(esc(str(e.get("methodology")))).append("<br>").append(esc(str(e.get("fidelity")))).append("</span></td><td>")
-                        .append(req.isEmpty() ? "–" : String.join("<br>", req)).append("</td><td><div class=\"chips\">")
-                        .append(ps.isEmpty() ? "–" : String.join("", ps)).append("</div></td></tr>\n");
+                b.append("<tr><td data-v=\"")
+                        .append(esc(label))
+                        .append("\">")
+                        .append(name(label))
+                        .append(
+                                e.get("id") != null && !str(e.get("id")).equals(label)
+                                        ? "<br><span class=\"ci\">" + esc(str(e.get("id"))) + "</span>"
+                                        : "")
+                        .append("</td><td>")
+                        .append(esc(str(e.get("title"))))
+                        .append("<br><span class=\"ci\">")
+                        .append(esc(str(e.get("source"))))
+                        .append("</span></td><td>")
+                        .append(esc(str(e.get("granularity"))))
+                        .append("<br><span class=\"ci\">")
+                        .append(esc(str(e.get("methodology"))))
+                        .append("<br>")
+                        .append(esc(str(e.get("fidelity"))))
+                        .append("</span></td><td>")
+                        .append(req.isEmpty() ? "–" : String.join("<br>", req))
+                        .append("</td><td><div class=\"chips\">")
+                        .append(ps.isEmpty() ? "–" : String.join("", ps))
+                        .append("</div></td></tr>\n");
             }
             b.append("</tbody></table></div></details></section>\n");
         }
@@ -667,23 +917,31 @@ public final class HtmlReport {
         void signals(StringBuilder b) {
             List<Object> sg = list(t.get("signals"));
             b.append("<section class=\"top\" id=\"signals\"><h2>Signals the tasks produce</h2>\n")
-                    .append("<div class=\"scroll\"><table class=\"small\"><thead><tr><th>level</th><th>name</th><th>definition</th></tr></thead><tbody>\n");
+                    .append(
+                            "<div class=\"scroll\"><table class=\"small\"><thead><tr><th>level</th><th>name</th><th>definition</th></tr></thead><tbody>\n");
             for (Object o : sg) {
                 Map<String, Object> s = map(o);
-                b.append("<tr><td>").append(esc(str(s.get("level")))).append("</td><td><code>").append(esc(str(s.get("name"))))
-                        .append("</code></td><td>").append(esc(str(s.get("definition")))).append("</td></tr>\n");
+                b.append("<tr><td>")
+                        .append(esc(str(s.get("level"))))
+                        .append("</td><td><code>")
+                        .append(esc(str(s.get("name"))))
+                        .append("</code></td><td>")
+                        .append(esc(str(s.get("definition"))))
+                        .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></section>\n");
         }
 
         void provenance(StringBuilder b) {
             b.append("<section class=\"top\" id=\"provenance\"><h2>Provenance</h2>\n")
-                    .append("<p class=\"note\">Everything needed to reproduce the numbers: the same version, commit, root seed and configuration ")
+                    .append(
+                            "<p class=\"note\">Everything needed to reproduce the numbers: the same version, commit, root seed and configuration ")
                     .append("give the same results; only the timing below differs between runs.</p>\n")
                     .append("<table class=\"kv small\" id=\"provenance-table\">");
             kv(b, "results format", esc(str(t.get("format"))) + " version " + esc(str(t.get("format_version"))));
             for (Map.Entry<String, Object> e : prov.entrySet()) {
-                String v = e.getKey().equals("git_commit") && e.getValue() != null ? "<code>" + esc(str(e.getValue())) + "</code>"
+                String v = e.getKey().equals("git_commit") && e.getValue() != null
+                        ? "<code>" + esc(str(e.getValue())) + "</code>"
                         : Html.value(e.getValue(), 40);
                 kv(b, human(e.getKey()), v);
             }
@@ -695,7 +953,8 @@ public final class HtmlReport {
             Map<String, Object> rep = map(t.get("report"));
             if (!rep.isEmpty()) {
                 b.append("<h3>Reporting checklist</h3>\n<table class=\"kv small\" id=\"checklist-table\">");
-                for (Map.Entry<String, Object> e : rep.entrySet()) kv(b, human(e.getKey()), Html.value(e.getValue(), 12));
+                for (Map.Entry<String, Object> e : rep.entrySet())
+                    kv(b, human(e.getKey()), Html.value(e.getValue(), 12));
                 b.append("</table>\n");
             }
             b.append("</section>\n");
@@ -710,6 +969,7 @@ public final class HtmlReport {
     private static final class TaskSection {
         /** Estimators shown in a heat strip before "show all". */
         static final int HEAT_TOP = 10;
+
         final Page p;
 
         TaskSection(Page p) {
@@ -719,10 +979,21 @@ public final class HtmlReport {
         void render(StringBuilder b, Map<String, Object> task) {
             String id = str(task.get("id"));
             int index = p.taskIndex(task);
-            b.append("<section class=\"task\" id=\"").append(p.taskAnchors.get(id)).append("\" data-task=\"").append(index).append("\">")
-                    .append("<h3>").append(esc(id)).append(" <span class=\"badge fam\">").append(esc(str(task.get("family")))).append("</span>")
+            b.append("<section class=\"task\" id=\"")
+                    .append(p.taskAnchors.get(id))
+                    .append("\" data-task=\"")
+                    .append(index)
+                    .append("\">")
+                    .append("<h3>")
+                    .append(esc(id))
+                    .append(" <span class=\"badge fam\">")
+                    .append(esc(str(task.get("family"))))
+                    .append("</span>")
                     .append(bool(task.get("leaderboard")) ? "<span class=\"badge lb\">leaderboard</span>" : "")
-                    .append(task.get("bsuite") != null ? "<span class=\"badge fam\">bsuite " + esc(str(task.get("bsuite"))) + "</span>" : "")
+                    .append(
+                            task.get("bsuite") != null
+                                    ? "<span class=\"badge fam\">bsuite " + esc(str(task.get("bsuite"))) + "</span>"
+                                    : "")
                     .append("</h3>\n");
             facts(b, task);
             Map<String, Object> cq = map(task.get("credit_quality"));
@@ -730,34 +1001,61 @@ public final class HtmlReport {
             for (Object m : list(task.get("credit_metrics"))) metrics.add(str(m));
             List<String> ok = ordered(cq, "spearman", false);
             List<String> skipped = new ArrayList<>();
-            for (Map.Entry<String, Object> e : cq.entrySet()) if (!str(map(e.getValue()).get("status")).equals("ok")) skipped.add(e.getKey());
-            b.append("<h4>Credit quality <small>").append(ok.size()).append(" estimators ran").append(skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
-                    .append(" · mean over ").append(esc(str(list(task.get("seeds")).size()))).append(" seeds with 95% interval</small></h4>\n");
+            for (Map.Entry<String, Object> e : cq.entrySet())
+                if (!str(map(e.getValue()).get("status")).equals("ok")) skipped.add(e.getKey());
+            b.append("<h4>Credit quality <small>")
+                    .append(ok.size())
+                    .append(" estimators ran")
+                    .append(skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
+                    .append(" · mean over ")
+                    .append(esc(str(list(task.get("seeds")).size())))
+                    .append(" seeds with 95% interval</small></h4>\n");
             if (!ok.isEmpty()) {
-                b.append("<div class=\"credit-chart js-only\" data-task=\"").append(index).append("\"></div>\n")
-                        .append("<details class=\"numbers\"><summary>All credit-quality numbers (").append(ok.size())
-                        .append(" estimators; click a column to sort)</summary>\n<div class=\"scroll\"><table class=\"num sortable small\"><thead><tr>")
+                b.append("<div class=\"credit-chart js-only\" data-task=\"")
+                        .append(index)
+                        .append("\"></div>\n")
+                        .append("<details class=\"numbers\"><summary>All credit-quality numbers (")
+                        .append(ok.size())
+                        .append(
+                                " estimators; click a column to sort)</summary>\n<div class=\"scroll\"><table class=\"num sortable small\"><thead><tr>")
                         .append("<th data-type=\"text\">estimator</th>");
                 for (String m : metrics) {
-                    b.append("<th class=\"n\" data-type=\"num\"").append(Page.lowerIsBetter(m) ? " data-low=\"1\"" : "")
-                            .append(" title=\"").append(esc(Page.METRIC_HELP.getOrDefault(m, human(m)))).append("\">")
-                            .append(esc(Page.metricLabel(m))).append(Page.lowerIsBetter(m) ? " ↓" : "").append("</th>");
+                    b.append("<th class=\"n\" data-type=\"num\"")
+                            .append(Page.lowerIsBetter(m) ? " data-low=\"1\"" : "")
+                            .append(" title=\"")
+                            .append(esc(Page.METRIC_HELP.getOrDefault(m, human(m))))
+                            .append("\">")
+                            .append(esc(Page.metricLabel(m)))
+                            .append(Page.lowerIsBetter(m) ? " ↓" : "")
+                            .append("</th>");
                 }
                 b.append("</tr></thead><tbody>\n");
                 for (String est : ok) {
                     Map<String, Object> ms = map(map(cq.get(est)).get("metrics"));
-                    b.append("<tr").append(rowClass(est)).append("><td class=\"est\" data-v=\"").append(esc(est)).append("\">").append(p.name(est)).append("</td>");
+                    b.append("<tr")
+                            .append(rowClass(est))
+                            .append("><td class=\"est\" data-v=\"")
+                            .append(esc(est))
+                            .append("\">")
+                            .append(p.name(est))
+                            .append("</td>");
                     for (String m : metrics) {
                         Map<String, Object> s = map(ms.get(m));
-                        b.append("<td class=\"n\" data-v=\"").append(key(num(s.get("mean")))).append("\">").append(Html.meanCi(s, 3)).append("</td>");
+                        b.append("<td class=\"n\" data-v=\"")
+                                .append(key(num(s.get("mean"))))
+                                .append("\">")
+                                .append(Html.meanCi(s, 3))
+                                .append("</td>");
                     }
                     b.append("</tr>\n");
                 }
                 b.append("</tbody></table></div></details>\n");
             }
             if (!skipped.isEmpty()) {
-                b.append("<p class=\"note\">Skipped on this task (see <a href=\"#skipped\">Skipped</a> for the reasons): ")
-                        .append(esc(String.join(", ", skipped))).append(".</p>\n");
+                b.append(
+                                "<p class=\"note\">Skipped on this task (see <a href=\"#skipped\">Skipped</a> for the reasons): ")
+                        .append(esc(String.join(", ", skipped)))
+                        .append(".</p>\n");
             }
             Map<String, Object> learning = map(task.get("learning"));
             if (!learning.isEmpty()) learning(b, task, index, learning);
@@ -772,10 +1070,13 @@ public final class HtmlReport {
         /** Labels whose status is ok, ordered by the mean of {@code metric} (best first, NaN last, then by name). */
         static List<String> ordered(Map<String, Object> outcomes, String metric, boolean ascending) {
             List<String> ok = new ArrayList<>();
-            for (Map.Entry<String, Object> e : outcomes.entrySet()) if (str(map(e.getValue()).get("status")).equals("ok")) ok.add(e.getKey());
+            for (Map.Entry<String, Object> e : outcomes.entrySet())
+                if (str(map(e.getValue()).get("status")).equals("ok")) ok.add(e.getKey());
             ok.sort((a, c) -> {
-                double x = num(map(map(map(outcomes.get(a)).get("metrics")).get(metric)).get("mean"));
-                double y = num(map(map(map(outcomes.get(c)).get("metrics")).get(metric)).get("mean"));
+                double x = num(map(map(map(outcomes.get(a)).get("metrics")).get(metric))
+                        .get("mean"));
+                double y = num(map(map(map(outcomes.get(c)).get("metrics")).get(metric))
+                        .get("mean"));
                 boolean nx = !Double.isFinite(x);
                 boolean ny = !Double.isFinite(y);
                 if (nx || ny) return nx == ny ? a.compareTo(c) : (nx ? 1 : -1);
@@ -790,16 +1091,26 @@ public final class HtmlReport {
             Map<String, Object> knobs = map(task.get("knobs"));
             b.append("<div class=\"chips\" title=\"task knobs; the ones set by the suite are highlighted\">");
             for (Map.Entry<String, Object> e : knobs.entrySet()) {
-                b.append("<span class=\"chip").append(explicit.containsKey(e.getKey()) ? " explicit" : "").append("\">")
-                        .append(esc(e.getKey())).append('=').append(Html.value(e.getValue(), 99)).append("</span>");
+                b.append("<span class=\"chip")
+                        .append(explicit.containsKey(e.getKey()) ? " explicit" : "")
+                        .append("\">")
+                        .append(esc(e.getKey()))
+                        .append('=')
+                        .append(Html.value(e.getValue(), 99))
+                        .append("</span>");
             }
             b.append("</div>\n<dl class=\"facts\">");
             Map<String, Object> md = map(task.get("metadata"));
             Map<String, Object> hz = map(md.get("horizon"));
             if (!hz.isEmpty()) {
-                fact(b, "horizon", esc(str(hz.get("max_turns"))) + " turns · " + esc(str(hz.get("policy_tokens_per_turn"))) + " policy + "
-                        + esc(str(hz.get("context_tokens_per_turn"))) + " context tokens per turn · at most " + esc(str(hz.get("max_total_tokens")))
-                        + " tokens");
+                fact(
+                        b,
+                        "horizon",
+                        esc(str(hz.get("max_turns"))) + " turns · " + esc(str(hz.get("policy_tokens_per_turn")))
+                                + " policy + "
+                                + esc(str(hz.get("context_tokens_per_turn"))) + " context tokens per turn · at most "
+                                + esc(str(hz.get("max_total_tokens")))
+                                + " tokens");
             }
             Map<String, Object> rw = map(md.get("reward"));
             if (!rw.isEmpty()) {
@@ -809,15 +1120,26 @@ public final class HtmlReport {
             }
             Map<String, Object> dec = map(md.get("decisive_steps"));
             if (!dec.isEmpty()) {
-                fact(b, "decisive turns", esc(str(dec.get("rule"))) + (list(dec.get("turns")).isEmpty() ? "" : " (turns " + Html.value(dec.get("turns"), 99) + ")"));
+                fact(
+                        b,
+                        "decisive turns",
+                        esc(str(dec.get("rule")))
+                                + (list(dec.get("turns")).isEmpty()
+                                        ? ""
+                                        : " (turns " + Html.value(dec.get("turns"), 99) + ")"));
             }
             List<String> env = new ArrayList<>();
             if (md.get("observability") != null) env.add("observability " + esc(str(md.get("observability"))));
-            if (md.containsKey("stochastic_transitions")) env.add(bool(md.get("stochastic_transitions")) ? "stochastic transitions" : "deterministic transitions");
+            if (md.containsKey("stochastic_transitions"))
+                env.add(
+                        bool(md.get("stochastic_transitions"))
+                                ? "stochastic transitions"
+                                : "deterministic transitions");
             if (md.get("states") != null) env.add(esc(str(md.get("states"))) + " states");
             Map<String, Object> ag = map(md.get("agents"));
             if (!ag.isEmpty() && num(ag.get("count")) > 1) env.add(esc(str(ag.get("count"))) + " agents");
-            if (md.get("verifier") != null && !str(md.get("verifier")).equals("none")) env.add("verifier: " + esc(str(md.get("verifier"))));
+            if (md.get("verifier") != null && !str(md.get("verifier")).equals("none"))
+                env.add("verifier: " + esc(str(md.get("verifier"))));
             if (!env.isEmpty()) fact(b, "environment", String.join(" · ", env));
             b.append("</dl>\n");
         }
@@ -829,28 +1151,57 @@ public final class HtmlReport {
         void learning(StringBuilder b, Map<String, Object> task, int index, Map<String, Object> learning) {
             List<String> ok = ordered(learning, "learn_auc", false);
             int skipped = learning.size() - ok.size();
-            double opt = ok.isEmpty() ? Double.NaN : num(map(learning.get(ok.get(0))).get("optimal_success"));
-            b.append("<h4>Learning <small>").append(ok.size()).append(" estimators ran").append(skipped == 0 ? "" : ", " + skipped + " skipped")
+            double opt =
+                    ok.isEmpty() ? Double.NaN : num(map(learning.get(ok.get(0))).get("optimal_success"));
+            b.append("<h4>Learning <small>")
+                    .append(ok.size())
+                    .append(" estimators ran")
+                    .append(skipped == 0 ? "" : ", " + skipped + " skipped")
                     .append(" · exact success probability after every update, mean with 95% band")
-                    .append(Double.isFinite(opt) ? " · optimal success " + fmt(opt, 3) : "").append("</small></h4>\n");
+                    .append(Double.isFinite(opt) ? " · optimal success " + fmt(opt, 3) : "")
+                    .append("</small></h4>\n");
             if (ok.isEmpty()) return;
-            b.append("<div class=\"learn-chart js-only\" data-task=\"").append(index).append("\"></div>\n")
-                    .append("<details class=\"numbers\"><summary>All learning numbers (").append(ok.size())
-                    .append(" estimators; click a column to sort)</summary>\n<div class=\"scroll\"><table class=\"num sortable small\"><thead><tr>")
+            b.append("<div class=\"learn-chart js-only\" data-task=\"")
+                    .append(index)
+                    .append("\"></div>\n")
+                    .append("<details class=\"numbers\"><summary>All learning numbers (")
+                    .append(ok.size())
+                    .append(
+                            " estimators; click a column to sort)</summary>\n<div class=\"scroll\"><table class=\"num sortable small\"><thead><tr>")
                     .append("<th data-type=\"text\">estimator</th><th class=\"n\" data-type=\"num\">learn AUC</th>")
                     .append("<th class=\"n\" data-type=\"num\">final success</th>")
-                    .append("<th class=\"n\" data-type=\"num\" data-low=\"1\" title=\"episodes until the success threshold, censored at the budget\">episodes to threshold ↓</th>")
-                    .append("<th class=\"n\" data-type=\"num\" title=\"share of seeds that reached the threshold\">reached</th></tr></thead><tbody>\n");
+                    .append(
+                            "<th class=\"n\" data-type=\"num\" data-low=\"1\" title=\"episodes until the success threshold, censored at the budget\">episodes to threshold ↓</th>")
+                    .append(
+                            "<th class=\"n\" data-type=\"num\" title=\"share of seeds that reached the threshold\">reached</th></tr></thead><tbody>\n");
             for (String est : ok) {
                 Map<String, Object> ms = map(map(learning.get(est)).get("metrics"));
-                b.append("<tr").append(rowClass(est)).append("><td class=\"est\" data-v=\"").append(esc(est)).append("\">").append(p.name(est)).append("</td>");
+                b.append("<tr")
+                        .append(rowClass(est))
+                        .append("><td class=\"est\" data-v=\"")
+                        .append(esc(est))
+                        .append("\">")
+                        .append(p.name(est))
+                        .append("</td>");
                 for (String m : List.of("learn_auc", "final_success")) {
-                    b.append("<td class=\"n\" data-v=\"").append(key(num(map(ms.get(m)).get("mean")))).append("\">").append(Html.meanCi(ms.get(m), 3)).append("</td>");
+                    b.append("<td class=\"n\" data-v=\"")
+                            .append(key(num(map(ms.get(m)).get("mean"))))
+                            .append("\">")
+                            .append(Html.meanCi(ms.get(m), 3))
+                            .append("</td>");
                 }
                 double ep = num(map(ms.get("episodes_to_threshold")).get("mean"));
                 double re = num(map(ms.get("reached_threshold")).get("mean"));
-                b.append("<td class=\"n\" data-v=\"").append(key(ep)).append("\">").append(fmt(ep, 0)).append("</td>")
-                        .append("<td class=\"n\" data-v=\"").append(key(re)).append("\">").append(fmt(re, 2)).append("</td></tr>\n");
+                b.append("<td class=\"n\" data-v=\"")
+                        .append(key(ep))
+                        .append("\">")
+                        .append(fmt(ep, 0))
+                        .append("</td>")
+                        .append("<td class=\"n\" data-v=\"")
+                        .append(key(re))
+                        .append("\">")
+                        .append(fmt(re, 2))
+                        .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></details>\n");
         }
@@ -863,12 +1214,20 @@ public final class HtmlReport {
             for (String est : byRank) if (any.contains(est) && !p.role(est).equals("oracle")) rows.add(est);
             for (String est : any) if (!rows.contains(est) && !p.role(est).equals("oracle")) rows.add(est);
             b.append("<h4>Turn credit on example trajectories <small>seed 0, batch 0</small></h4>\n")
-                    .append("<p class=\"note\">Each row is scaled to its own largest |credit|: <span class=\"scale\"></span> red negative, white 0, ")
-                    .append("blue positive. ◆ marks decisive turns, · locally relevant ones. The first row is the exact truth (the oracle's credit); ")
+                    .append(
+                            "<p class=\"note\">Each row is scaled to its own largest |credit|: <span class=\"scale\"></span> red negative, white 0, ")
+                    .append(
+                            "blue positive. ◆ marks decisive turns, · locally relevant ones. The first row is the exact truth (the oracle's credit); ")
                     .append("below it the estimators in order of rank correlation on this task")
-                    .append(rows.size() > HEAT_TOP ? " (top " + HEAT_TOP + " shown; the button shows all " + rows.size() + ")" : "")
-                    .append(". Hover a cell for its value, a mark above the strip for the turn's state and action.</p>\n")
-                    .append("<div class=\"heat\" data-top=\"").append(HEAT_TOP).append("\"><div class=\"strips\">\n");
+                    .append(
+                            rows.size() > HEAT_TOP
+                                    ? " (top " + HEAT_TOP + " shown; the button shows all " + rows.size() + ")"
+                                    : "")
+                    .append(
+                            ". Hover a cell for its value, a mark above the strip for the turn's state and action.</p>\n")
+                    .append("<div class=\"heat\" data-top=\"")
+                    .append(HEAT_TOP)
+                    .append("\"><div class=\"strips\">\n");
             for (Object o : examples) {
                 Map<String, Object> ex = map(o);
                 List<Object> truth = list(ex.get("true_advantage"));
@@ -876,19 +1235,35 @@ public final class HtmlReport {
                 List<Object> actions = list(ex.get("actions"));
                 List<Object> labels = list(ex.get("labels"));
                 int n = truth.size();
-                b.append("<figure class=\"strip\"><figcaption>").append(esc(str(ex.get("trajectory")))).append(" · ")
-                        .append(bool(ex.get("success")) ? "success" : "failure").append(" · return ").append(fmt(num(ex.get("return")), 2))
-                        .append(bool(ex.get("truncated")) ? " · first " + n + " turns" : n == 1 ? " · 1 turn" : " · " + n + " turns").append("</figcaption>")
-                        .append("<div class=\"scroll\"><table class=\"strip ").append(n <= 12 ? "wide" : n <= 25 ? "mid" : "narrow")
+                b.append("<figure class=\"strip\"><figcaption>")
+                        .append(esc(str(ex.get("trajectory"))))
+                        .append(" · ")
+                        .append(bool(ex.get("success")) ? "success" : "failure")
+                        .append(" · return ")
+                        .append(fmt(num(ex.get("return")), 2))
+                        .append(
+                                bool(ex.get("truncated"))
+                                        ? " · first " + n + " turns"
+                                        : n == 1 ? " · 1 turn" : " · " + n + " turns")
+                        .append("</figcaption>")
+                        .append("<div class=\"scroll\"><table class=\"strip ")
+                        .append(n <= 12 ? "wide" : n <= 25 ? "mid" : "narrow")
                         .append("\"><thead><tr><th class=\"rowlabel\">turn</th>");
                 int every = n <= 20 ? 1 : 5;
-                for (int i = 0; i < n; i++) b.append("<th>").append(i % every == 0 ? String.valueOf(i) : "").append("</th>");
+                for (int i = 0; i < n; i++)
+                    b.append("<th>")
+                            .append(i % every == 0 ? String.valueOf(i) : "")
+                            .append("</th>");
                 b.append("</tr><tr><th class=\"rowlabel\"></th>");
                 for (int i = 0; i < n; i++) {
                     String l = i < labels.size() ? str(labels.get(i)) : "";
-                    String tip = "turn " + i + ": " + (i < states.size() ? str(states.get(i)) : "") + " → " + (i < actions.size() ? str(actions.get(i)) : "")
-                            + " (" + l + ")";
-                    b.append("<th title=\"").append(esc(tip)).append("\">").append(l.equals("decisive") ? "◆" : l.equals("local") ? "·" : "").append("</th>");
+                    String tip = "turn " + i + ": " + (i < states.size() ? str(states.get(i)) : "") + " → "
+                            + (i < actions.size() ? str(actions.get(i)) : "") + " (" + l + ")";
+                    b.append("<th title=\"")
+                            .append(esc(tip))
+                            .append("\">")
+                            .append(l.equals("decisive") ? "◆" : l.equals("local") ? "·" : "")
+                            .append("</th>");
                 }
                 b.append("</tr></thead><tbody>\n");
                 strip(b, "truth (oracle)", truth, "truth");
@@ -902,7 +1277,9 @@ public final class HtmlReport {
             }
             b.append("</div>");
             if (rows.size() > HEAT_TOP) {
-                b.append("<button type=\"button\" class=\"js-only heat-toggle\">show all ").append(rows.size()).append(" estimators</button>");
+                b.append("<button type=\"button\" class=\"js-only heat-toggle\">show all ")
+                        .append(rows.size())
+                        .append(" estimators</button>");
             }
             b.append("</div>\n");
         }
@@ -911,7 +1288,11 @@ public final class HtmlReport {
         static void strip(StringBuilder b, String label, List<Object> vals, String cls) {
             double mx = 1e-12;
             for (Object v : vals) if (Double.isFinite(num(v))) mx = Math.max(mx, Math.abs(num(v)));
-            b.append("<tr").append(cls.isEmpty() ? "" : " class=\"" + cls + "\"").append("><th class=\"rowlabel\">").append(esc(label)).append("</th>");
+            b.append("<tr")
+                    .append(cls.isEmpty() ? "" : " class=\"" + cls + "\"")
+                    .append("><th class=\"rowlabel\">")
+                    .append(esc(label))
+                    .append("</th>");
             for (Object o : vals) {
                 double v = num(o);
                 if (!Double.isFinite(v)) {
@@ -919,8 +1300,12 @@ public final class HtmlReport {
                     continue;
                 }
                 int a = (int) Math.round(Math.min(1, Math.abs(v) / mx) * 255);
-                b.append("<td style=\"background:").append(v >= 0 ? "#2166ac" : "#b2182b").append(String.format(Locale.ROOT, "%02x", a))
-                        .append("\" title=\"").append(String.format(Locale.ROOT, "%.4g", v)).append("\"></td>");
+                b.append("<td style=\"background:")
+                        .append(v >= 0 ? "#2166ac" : "#b2182b")
+                        .append(String.format(Locale.ROOT, "%02x", a))
+                        .append("\" title=\"")
+                        .append(String.format(Locale.ROOT, "%.4g", v))
+                        .append("\"></td>");
             }
             b.append("</tr>\n");
         }

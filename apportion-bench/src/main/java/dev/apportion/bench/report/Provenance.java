@@ -13,8 +13,7 @@ import java.util.Properties;
  * apportion-io is built), not whatever checkout the bench happens to run in.
  */
 public final class Provenance {
-    private Provenance() {
-    }
+    private Provenance() {}
 
     /** The apportion version (from the build), or "unknown". */
     public static String version() {
@@ -56,15 +55,20 @@ public final class Provenance {
                 if (!s.startsWith("gitdir:")) return null;
                 git = d.resolve(s.substring(7).trim()).normalize();
             }
-            String head = Files.readString(git.resolve("HEAD"), StandardCharsets.UTF_8).trim();
+            String head = Files.readString(git.resolve("HEAD"), StandardCharsets.UTF_8)
+                    .trim();
             if (!head.startsWith("ref:")) return head.matches("[0-9a-f]{40}") ? head : null;
             String ref = head.substring(4).trim();
             Path common = git;
             Path cd = git.resolve("commondir");
-            if (Files.exists(cd)) common = git.resolve(Files.readString(cd, StandardCharsets.UTF_8).trim()).normalize();
+            if (Files.exists(cd))
+                common = git.resolve(
+                                Files.readString(cd, StandardCharsets.UTF_8).trim())
+                        .normalize();
             for (Path base : new Path[] {git, common}) {
                 Path f = base.resolve(ref);
-                if (Files.exists(f)) return Files.readString(f, StandardCharsets.UTF_8).trim();
+                if (Files.exists(f))
+                    return Files.readString(f, StandardCharsets.UTF_8).trim();
             }
             Path packed = common.resolve("packed-refs");
             if (Files.exists(packed)) {

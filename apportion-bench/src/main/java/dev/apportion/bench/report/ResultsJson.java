@@ -13,7 +13,6 @@ import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
 import dev.apportion.bench.run.Claim;
 import dev.apportion.bench.run.EstimatorRef;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.file.Path;
@@ -30,11 +29,11 @@ import java.util.Map;
 public final class ResultsJson {
     /** Format name and version written at the top of the file. */
     public static final String FORMAT = "apportion-bench-results";
+
     public static final int FORMAT_VERSION = 1;
     private static final MathContext SIG = new MathContext(7);
 
-    private ResultsJson() {
-    }
+    private ResultsJson() {}
 
     /**
      * The JSON text.
@@ -44,7 +43,10 @@ public final class ResultsJson {
      */
     public static String render(BenchResult r, Map<String, Object> request, Path workDir) {
         try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(tree(r, request, workDir)) + "\n";
+            return new ObjectMapper()
+                            .enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(tree(r, request, workDir))
+                    + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render results.json: " + e.getMessage(), e);
         }
@@ -60,8 +62,10 @@ public final class ResultsJson {
         prov.put("git_commit", Provenance.buildCommit());
         prov.put("java_version", System.getProperty("java.specification.version"));
         prov.put("root_seed", r.rootSeed());
-        prov.put("seed_derivation", "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "
-                + "per seed a SplittableRandom is split into instance, policy and batch streams, then a learning seed is drawn");
+        prov.put(
+                "seed_derivation",
+                "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "
+                        + "per seed a SplittableRandom is split into instance, policy and batch streams, then a learning seed is drawn");
         prov.put("request", request);
         prov.put("suite", r.suite().toMap());
         root.put("provenance", prov);
@@ -131,7 +135,9 @@ public final class ResultsJson {
         }
         root.put("skipped", sk);
         Map<String, Object> tm = new LinkedHashMap<>();
-        tm.put("note", "wall-clock measurements; the only part of this file that differs between runs with the same seed");
+        tm.put(
+                "note",
+                "wall-clock measurements; the only part of this file that differs between runs with the same seed");
         tm.put("created_at", r.timing().createdAt());
         tm.put("threads", r.timing().threads());
         tm.put("total_seconds", num(r.timing().totalSeconds()));
@@ -162,12 +168,14 @@ public final class ResultsJson {
         m.put("instances", c.instances());
         m.put("credit_metrics", c.metrics());
         Map<String, Object> cq = new LinkedHashMap<>();
-        for (Map.Entry<String, CreditOutcome> e : r.credit().getOrDefault(c.id(), Map.of()).entrySet()) {
+        for (Map.Entry<String, CreditOutcome> e :
+                r.credit().getOrDefault(c.id(), Map.of()).entrySet()) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("status", e.getValue().status());
             if (e.getValue().reason() != null) o.put("reason", e.getValue().reason());
             Map<String, Object> ms = new LinkedHashMap<>();
-            for (Map.Entry<String, Summary> s : e.getValue().metrics().entrySet()) ms.put(s.getKey(), summary(s.getValue()));
+            for (Map.Entry<String, Summary> s : e.getValue().metrics().entrySet())
+                ms.put(s.getKey(), summary(s.getValue()));
             if (!ms.isEmpty()) o.put("metrics", ms);
             cq.put(e.getKey(), o);
         }
@@ -185,13 +193,15 @@ public final class ResultsJson {
                     o.put("learning_rate", num(l.learningRate()));
                     if (!l.tuning().isEmpty()) {
                         Map<String, Object> tu = new LinkedHashMap<>();
-                        for (Map.Entry<Double, Double> t : l.tuning().entrySet()) tu.put(String.valueOf(t.getKey()), num(t.getValue()));
+                        for (Map.Entry<Double, Double> t : l.tuning().entrySet())
+                            tu.put(String.valueOf(t.getKey()), num(t.getValue()));
                         o.put("tuning_learn_auc_by_rate", tu);
                     }
                     if (!l.rolloutCost().isEmpty()) o.put("extra_rollouts_charged", l.rolloutCost());
                     o.put("episodes_per_update", l.episodesPerUpdate());
                     Map<String, Object> ms = new LinkedHashMap<>();
-                    for (Map.Entry<String, Summary> s : l.metrics().entrySet()) ms.put(s.getKey(), summary(s.getValue()));
+                    for (Map.Entry<String, Summary> s : l.metrics().entrySet())
+                        ms.put(s.getKey(), summary(s.getValue()));
                     o.put("metrics", ms);
                     List<Object> ep = new ArrayList<>();
                     List<Object> mean = new ArrayList<>();

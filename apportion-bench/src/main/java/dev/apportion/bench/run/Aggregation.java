@@ -6,7 +6,6 @@ import dev.apportion.bench.metrics.Summary;
 import dev.apportion.bench.run.BenchResult.ConfigResult;
 import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,8 +44,20 @@ final class Aggregation {
                 acc[1] += e.getValue()[1];
             }
         }
-        configs.add(new ConfigResult(p.id, p.entry, p.family.id(), p.knobs.values(), p.knobs.explicit(), p.inSuite, p.leaderboard,
-                p.bsuite, seeds[0].metadata, inst, seedList, p.metrics, seeds[0].example));
+        configs.add(new ConfigResult(
+                p.id,
+                p.entry,
+                p.family.id(),
+                p.knobs.values(),
+                p.knobs.explicit(),
+                p.inSuite,
+                p.leaderboard,
+                p.bsuite,
+                seeds[0].metadata,
+                inst,
+                seedList,
+                p.metrics,
+                seeds[0].example));
         Map<String, CreditOutcome> cmap = new LinkedHashMap<>();
         for (String label : p.creditLabels) {
             if (p.inapplicable.containsKey(label)) {
@@ -69,7 +80,8 @@ final class Aggregation {
             Map<String, Summary> ms = new LinkedHashMap<>();
             for (int mi = 0; mi < p.metrics.size(); mi++) {
                 double[] v = new double[seeds.length];
-                for (int si = 0; si < seeds.length; si++) v[si] = seeds[si].values.get(label)[mi];
+                for (int si = 0; si < seeds.length; si++)
+                    v[si] = seeds[si].values.get(label)[mi];
                 ms.put(p.metrics.get(mi), Summary.of(v));
             }
             cmap.put(label, new CreditOutcome("ok", null, ms));
@@ -78,8 +90,18 @@ final class Aggregation {
         Map<String, LearnOutcome> lmap = new LinkedHashMap<>();
         for (String label : p.learnLabels) {
             if (p.inapplicable.containsKey(label)) {
-                lmap.put(label, new LearnOutcome("skipped", p.inapplicable.get(label), Map.of(), List.of(), 0, Double.NaN, Double.NaN,
-                        Map.of(), Map.of()));
+                lmap.put(
+                        label,
+                        new LearnOutcome(
+                                "skipped",
+                                p.inapplicable.get(label),
+                                Map.of(),
+                                List.of(),
+                                0,
+                                Double.NaN,
+                                Double.NaN,
+                                Map.of(),
+                                Map.of()));
                 continue;
             }
             LearnCell cell = learn.get(label);
@@ -91,7 +113,10 @@ final class Aggregation {
                 }
             }
             if (err != null) {
-                lmap.put(label, new LearnOutcome("error", err, Map.of(), List.of(), 0, Double.NaN, cell.lr, cell.tuning, Map.of()));
+                lmap.put(
+                        label,
+                        new LearnOutcome(
+                                "error", err, Map.of(), List.of(), 0, Double.NaN, cell.lr, cell.tuning, Map.of()));
                 skipped.add(new BenchResult.Skip(p.id, label, "learning", "error: " + err));
                 continue;
             }
@@ -115,7 +140,8 @@ final class Aggregation {
             v[5][i] = r.trainAverageReturn();
             v[6][i] = r.returnAuc();
         }
-        for (int k = 0; k < Runner.LEARNING_METRICS.size(); k++) ms.put(Runner.LEARNING_METRICS.get(k), Summary.of(v[k]));
+        for (int k = 0; k < Runner.LEARNING_METRICS.size(); k++)
+            ms.put(Runner.LEARNING_METRICS.get(k), Summary.of(v[k]));
         int points = runs[0].success().length;
         List<Summary> curve = new ArrayList<>();
         for (int u = 0; u < points; u++) {
@@ -131,7 +157,15 @@ final class Aggregation {
             for (LearningRun r : runs) upd += r.updatesRun();
             cost.put("mean_updates_within_budget", upd / n);
         }
-        return new LearnOutcome("ok", null, ms, curve, runs[0].episodesPerUpdate(), runs[0].optimalSuccess(), cell.lr, cell.tuning,
+        return new LearnOutcome(
+                "ok",
+                null,
+                ms,
+                curve,
+                runs[0].episodesPerUpdate(),
+                runs[0].optimalSuccess(),
+                cell.lr,
+                cell.tuning,
                 cost);
     }
 }

@@ -1,7 +1,6 @@
 package dev.apportion.bench.run;
 
 import dev.apportion.bench.metrics.Summary;
-
 import java.util.List;
 import java.util.Map;
 
@@ -21,16 +20,33 @@ import java.util.Map;
  * @param leaderboard leaderboard rows, best first
  * @param timing non-deterministic measurements (wall times)
  */
-public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estimators, List<ConfigResult> configs,
-                          Map<String, Map<String, CreditOutcome>> credit, Map<String, Map<String, LearnOutcome>> learning,
-                          List<BsuiteScore> bsuite, List<ClaimOutcome> claims, List<Skip> skipped, List<LeaderRow> leaderboard,
-                          Timing timing) {
+public record BenchResult(
+        Suite suite,
+        long rootSeed,
+        List<EstimatorInfo> estimators,
+        List<ConfigResult> configs,
+        Map<String, Map<String, CreditOutcome>> credit,
+        Map<String, Map<String, LearnOutcome>> learning,
+        List<BsuiteScore> bsuite,
+        List<ClaimOutcome> claims,
+        List<Skip> skipped,
+        List<LeaderRow> leaderboard,
+        Timing timing) {
 
     /** An estimator configuration and its descriptor facts. */
-    public record EstimatorInfo(EstimatorRef ref, String id, String title, String source, String granularity,
-                                String methodology, String fidelity, Map<String, Object> params, List<String> requires,
-                                String turnReward, String turnRewardWhy, boolean reference) {
-    }
+    public record EstimatorInfo(
+            EstimatorRef ref,
+            String id,
+            String title,
+            String source,
+            String granularity,
+            String methodology,
+            String fidelity,
+            Map<String, Object> params,
+            List<String> requires,
+            String turnReward,
+            String turnRewardWhy,
+            boolean reference) {}
 
     /**
      * One task configuration.
@@ -49,29 +65,55 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
      * @param metrics credit-quality metric names computed on it
      * @param example heat-strip example (seed 0, batch 0), or null
      */
-    public record ConfigResult(String id, String entry, String family, Map<String, Object> knobs, Map<String, Object> explicitKnobs,
-                               boolean inSuite, boolean leaderboard, String bsuite, Map<String, Object> metadata,
-                               List<Map<String, Object>> instances, List<Long> seeds, List<String> metrics, Example example) {
-    }
+    public record ConfigResult(
+            String id,
+            String entry,
+            String family,
+            Map<String, Object> knobs,
+            Map<String, Object> explicitKnobs,
+            boolean inSuite,
+            boolean leaderboard,
+            String bsuite,
+            Map<String, Object> metadata,
+            List<Map<String, Object>> instances,
+            List<Long> seeds,
+            List<String> metrics,
+            Example example) {}
 
     /** Credit quality of one estimator on one config. */
-    public record CreditOutcome(String status, String reason, Map<String, Summary> metrics) {
-    }
+    public record CreditOutcome(String status, String reason, Map<String, Summary> metrics) {}
 
     /** Learning of one estimator on one config; {@code curve[u]} summarises the success after u updates. */
-    public record LearnOutcome(String status, String reason, Map<String, Summary> metrics, List<Summary> curve,
-                               int episodesPerUpdate, double optimalSuccess, double learningRate, Map<Double, Double> tuning,
-                               Map<String, Object> rolloutCost) {
-    }
+    public record LearnOutcome(
+            String status,
+            String reason,
+            Map<String, Summary> metrics,
+            List<Summary> curve,
+            int episodesPerUpdate,
+            double optimalSuccess,
+            double learningRate,
+            Map<Double, Double> tuning,
+            Map<String, Object> rolloutCost) {}
 
     /** A bsuite experiment score of one estimator over a sweep. */
-    public record BsuiteScore(String experiment, String entry, String estimator, double score, List<String> settings,
-                              List<Double> values, String formula) {
-    }
+    public record BsuiteScore(
+            String experiment,
+            String entry,
+            String estimator,
+            double score,
+            List<String> settings,
+            List<Double> values,
+            String formula) {}
 
     /** One verdict row of a claim. */
-    public record ClaimRow(String label, String config, Summary difference, String verdict, Map<String, Double> means,
-                           double p, double pHolm) {
+    public record ClaimRow(
+            String label,
+            String config,
+            Summary difference,
+            String verdict,
+            Map<String, Double> means,
+            double p,
+            double pHolm) {
         /** This row with its Holm-adjusted p-value and the verdict it implies. */
         public ClaimRow withHolm(double adjusted, String newVerdict) {
             return new ClaimRow(label, config, difference, newVerdict, means, p, adjusted);
@@ -79,25 +121,30 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
     }
 
     /** A claim's verdict. */
-    public record ClaimOutcome(Claim claim, String status, String reason, List<ClaimRow> rows) {
-    }
+    public record ClaimOutcome(Claim claim, String status, String reason, List<ClaimRow> rows) {}
 
     /** Why an estimator did not run (or failed) on a config. */
-    public record Skip(String config, String estimator, String phase, String reason) {
-    }
+    public record Skip(String config, String estimator, String phase, String reason) {}
 
     /** A leaderboard row: mean over leaderboard configs of each metric's config mean. */
-    public record LeaderRow(String estimator, String tier, int tasks, Map<String, Double> means, Map<String, double[]> ci) {
-    }
+    public record LeaderRow(
+            String estimator, String tier, int tasks, Map<String, Double> means, Map<String, double[]> ci) {}
 
     /** A heat-strip example: a few trajectories' turn credit next to the truth. */
-    public record Example(List<ExampleTrajectory> trajectories) {
-    }
+    public record Example(List<ExampleTrajectory> trajectories) {}
 
     /** One example trajectory. */
-    public record ExampleTrajectory(String id, boolean success, double outcome, double episodeReturn, List<String> states, List<String> actions,
-                                    List<String> labels, List<Double> truth, Map<String, List<Double>> credit, boolean truncated) {
-    }
+    public record ExampleTrajectory(
+            String id,
+            boolean success,
+            double outcome,
+            double episodeReturn,
+            List<String> states,
+            List<String> actions,
+            List<String> labels,
+            List<Double> truth,
+            Map<String, List<Double>> credit,
+            boolean truncated) {}
 
     /**
      * Wall-clock measurements (excluded from the determinism guarantee).
@@ -108,7 +155,10 @@ public record BenchResult(Suite suite, long rootSeed, List<EstimatorInfo> estima
      * @param createdAt ISO-8601 time the run finished
      * @param threads worker threads
      */
-    public record Timing(double totalSeconds, Map<String, Double> msPerBatch, Map<String, Long> batchesTimed, String createdAt,
-                         int threads) {
-    }
+    public record Timing(
+            double totalSeconds,
+            Map<String, Double> msPerBatch,
+            Map<String, Long> batchesTimed,
+            String createdAt,
+            int threads) {}
 }

@@ -3,7 +3,6 @@ package dev.apportion.bench.run;
 import dev.apportion.bench.run.BenchResult.BsuiteScore;
 import dev.apportion.bench.run.BenchResult.ConfigResult;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,10 +22,10 @@ import java.util.Set;
  * Our episode budget is the suite's, not bsuite's 10,000 (umbrella) / 1,000 (discounting).
  */
 final class Bsuite {
-    private Bsuite() {
-    }
+    private Bsuite() {}
 
-    static List<BsuiteScore> scores(Suite suite, List<ConfigResult> configs, Map<String, Map<String, LearnOutcome>> learning) {
+    static List<BsuiteScore> scores(
+            Suite suite, List<ConfigResult> configs, Map<String, Map<String, LearnOutcome>> learning) {
         List<BsuiteScore> out = new ArrayList<>();
         for (TaskEntry e : suite.tasks()) {
             if (e.bsuite() == null) continue;
@@ -34,7 +33,8 @@ final class Bsuite {
             for (ConfigResult c : configs) if (c.inSuite() && c.entry().equals(e.id())) cs.add(c);
             if (cs.isEmpty()) continue;
             Set<String> labels = new LinkedHashSet<>();
-            for (ConfigResult c : cs) labels.addAll(learning.getOrDefault(c.id(), Map.of()).keySet());
+            for (ConfigResult c : cs)
+                labels.addAll(learning.getOrDefault(c.id(), Map.of()).keySet());
             for (String label : labels) {
                 List<String> settings = new ArrayList<>();
                 List<Double> values = new ArrayList<>();
@@ -46,7 +46,9 @@ final class Bsuite {
                         break;
                     }
                     settings.add(c.id());
-                    if (e.bsuite().startsWith("umbrella")) values.add(2 * (1 - lo.metrics().get("train_success_rate").mean()));
+                    if (e.bsuite().startsWith("umbrella"))
+                        values.add(
+                                2 * (1 - lo.metrics().get("train_success_rate").mean()));
                     else values.add(lo.metrics().get("train_avg_return").mean());
                 }
                 if (!ok) continue;

@@ -2,7 +2,6 @@ package dev.apportion.bench.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,20 +44,36 @@ import java.util.Map;
  * @param metric a credit-quality or learning metric name
  * @param expect greater, less, decreasing or increasing
  */
-public record Claim(String id, String statement, String source, String family, Map<String, Object> knobs, String sweepKnob,
-                    List<Object> sweepValues, List<EstimatorRef> estimators, String metric, String expect) {
-    public static final List<String> EXPECT = List.of("greater", "less", "decreasing", "increasing", "did_greater", "did_less");
+public record Claim(
+        String id,
+        String statement,
+        String source,
+        String family,
+        Map<String, Object> knobs,
+        String sweepKnob,
+        List<Object> sweepValues,
+        List<EstimatorRef> estimators,
+        String metric,
+        String expect) {
+    public static final List<String> EXPECT =
+            List.of("greater", "less", "decreasing", "increasing", "did_greater", "did_less");
 
     public Claim {
-        if (!EXPECT.contains(expect)) throw new IllegalArgumentException("claim '" + id + "': expect must be one of " + EXPECT + ", got '" + expect + "'");
+        if (!EXPECT.contains(expect))
+            throw new IllegalArgumentException(
+                    "claim '" + id + "': expect must be one of " + EXPECT + ", got '" + expect + "'");
         if ((expect.equals("greater") || expect.equals("less")) && estimators.size() != 2) {
-            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' compares exactly 2 estimators, got " + estimators.size());
+            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect
+                    + "' compares exactly 2 estimators, got " + estimators.size());
         }
         if (expect.startsWith("did_") && (estimators.size() != 2 || sweepKnob == null || sweepValues.size() < 2)) {
-            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' compares 2 estimators over a sweep of at least 2 values");
+            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect
+                    + "' compares 2 estimators over a sweep of at least 2 values");
         }
-        if ((expect.equals("decreasing") || expect.equals("increasing")) && (sweepKnob == null || sweepValues.size() < 2)) {
-            throw new IllegalArgumentException("claim '" + id + "': expect '" + expect + "' needs a sweep with at least 2 values");
+        if ((expect.equals("decreasing") || expect.equals("increasing"))
+                && (sweepKnob == null || sweepValues.size() < 2)) {
+            throw new IllegalArgumentException(
+                    "claim '" + id + "': expect '" + expect + "' needs a sweep with at least 2 values");
         }
     }
 
@@ -84,7 +99,8 @@ public record Claim(String id, String statement, String source, String family, M
         for (JsonNode c : root.path("claims")) {
             Suite.Json j = new Suite.Json(c, where + ": claim " + c.path("id").asText("?"));
             JsonNode task = j.req("task");
-            Suite.Json tj = new Suite.Json(task, where + ": claim " + c.path("id").asText("?") + ": task");
+            Suite.Json tj =
+                    new Suite.Json(task, where + ": claim " + c.path("id").asText("?") + ": task");
             String sk = null;
             List<Object> sv = new ArrayList<>();
             if (task.has("sweep")) {
@@ -99,15 +115,24 @@ public record Claim(String id, String statement, String source, String family, M
                 if (e.isTextual()) {
                     refs.add(EstimatorRef.parse(e.asText()));
                 } else {
-                    Suite.Json ej = new Suite.Json(e, where + ": claim " + c.path("id").asText("?") + ": estimator");
+                    Suite.Json ej =
+                            new Suite.Json(e, where + ": claim " + c.path("id").asText("?") + ": estimator");
                     String id = ej.reqText("id");
                     String preset = e.path("preset").asText(null);
                     String label = e.path("label").asText(preset == null ? id : id + "@" + preset);
                     refs.add(new EstimatorRef(label, id, preset, Suite.Json.map(e.get("params"))));
                 }
             }
-            out.add(new Claim(j.reqText("id"), j.reqText("statement"), c.path("source").asText(""), tj.reqText("family"),
-                    Suite.Json.map(task.get("knobs")), sk, sv, refs, j.reqText("metric"),
+            out.add(new Claim(
+                    j.reqText("id"),
+                    j.reqText("statement"),
+                    c.path("source").asText(""),
+                    tj.reqText("family"),
+                    Suite.Json.map(task.get("knobs")),
+                    sk,
+                    sv,
+                    refs,
+                    j.reqText("metric"),
                     j.reqText("expect").toLowerCase(Locale.ROOT)));
         }
         return out;

@@ -6,7 +6,6 @@ import dev.apportion.bench.run.BenchResult.ClaimOutcome;
 import dev.apportion.bench.run.BenchResult.ClaimRow;
 import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +18,24 @@ import java.util.Map;
 final class ClaimEvaluator {
     static final double ALPHA = 0.05;
 
-    private ClaimEvaluator() {
-    }
+    private ClaimEvaluator() {}
 
-    static List<ClaimOutcome> evaluateAll(List<Claim> claims, Planning.Result plan, Map<String, Map<String, CreditOutcome>> credit,
-                                          Map<String, Map<String, LearnOutcome>> learning) {
+    static List<ClaimOutcome> evaluateAll(
+            List<Claim> claims,
+            Planning.Result plan,
+            Map<String, Map<String, CreditOutcome>> credit,
+            Map<String, Map<String, LearnOutcome>> learning) {
         List<ClaimOutcome> raw = new ArrayList<>();
         for (Claim c : claims) {
             if (plan.claimBlocked.containsKey(c)) {
                 String why = plan.claimBlocked.get(c);
-                raw.add(new ClaimOutcome(c, why.startsWith("estimator not available") ? "estimator not available"
-                        : why.startsWith("not run") ? "not run" : "error", why, List.of()));
+                raw.add(new ClaimOutcome(
+                        c,
+                        why.startsWith("estimator not available")
+                                ? "estimator not available"
+                                : why.startsWith("not run") ? "not run" : "error",
+                        why,
+                        List.of()));
             } else {
                 raw.add(evaluate(c, plan.claimPlans.get(c), credit, learning));
             }
@@ -47,7 +53,8 @@ final class ClaimEvaluator {
                 out.add(co);
                 continue;
             }
-            boolean positive = co.claim().expect().equals("greater") || co.claim().expect().equals("decreasing")
+            boolean positive = co.claim().expect().equals("greater")
+                    || co.claim().expect().equals("decreasing")
                     || co.claim().expect().equals("did_greater");
             List<ClaimRow> rows = new ArrayList<>();
             for (ClaimRow r : co.rows()) {
@@ -75,8 +82,11 @@ final class ClaimEvaluator {
         return up == positive ? "holds" : "contradicted";
     }
 
-    private static ClaimOutcome evaluate(Claim c, List<Plan> plans, Map<String, Map<String, CreditOutcome>> credit,
-                                         Map<String, Map<String, LearnOutcome>> learning) {
+    private static ClaimOutcome evaluate(
+            Claim c,
+            List<Plan> plans,
+            Map<String, Map<String, CreditOutcome>> credit,
+            Map<String, Map<String, LearnOutcome>> learning) {
         boolean learn = Runner.LEARNING_METRICS.contains(c.metric());
         List<ClaimRow> rows = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -110,7 +120,8 @@ final class ClaimEvaluator {
                 means.put(a + " @ " + last.id, al.mean());
                 means.put(b + " @ " + first.id, bf.mean());
                 means.put(b + " @ " + last.id, bl.mean());
-                rows.add(row("(" + a + " last - first) - (" + b + " last - first)", first.id + " vs " + last.id, d, means));
+                rows.add(row(
+                        "(" + a + " last - first) - (" + b + " last - first)", first.id + " vs " + last.id, d, means));
             }
         } else {
             Plan first = plans.get(0);
@@ -140,20 +151,27 @@ final class ClaimEvaluator {
         return new ClaimRow(label, config, d, "inconclusive", means, PairedTest.pValue(d), Double.NaN);
     }
 
-    private static Summary metric(String config, String label, String metric, boolean learn,
-                                  Map<String, Map<String, CreditOutcome>> credit, Map<String, Map<String, LearnOutcome>> learning,
-                                  List<String> problems) {
+    private static Summary metric(
+            String config,
+            String label,
+            String metric,
+            boolean learn,
+            Map<String, Map<String, CreditOutcome>> credit,
+            Map<String, Map<String, LearnOutcome>> learning,
+            List<String> problems) {
         if (learn) {
             LearnOutcome lo = learning.getOrDefault(config, Map.of()).get(label);
             if (lo == null || !lo.status().equals("ok")) {
-                problems.add(label + " on " + config + ": " + (lo == null ? "not run" : lo.status() + " (" + lo.reason() + ")"));
+                problems.add(label + " on " + config + ": "
+                        + (lo == null ? "not run" : lo.status() + " (" + lo.reason() + ")"));
                 return null;
             }
             return lo.metrics().get(metric);
         }
         CreditOutcome co = credit.getOrDefault(config, Map.of()).get(label);
         if (co == null || !co.status().equals("ok")) {
-            problems.add(label + " on " + config + ": " + (co == null ? "not run" : co.status() + " (" + co.reason() + ")"));
+            problems.add(
+                    label + " on " + config + ": " + (co == null ? "not run" : co.status() + " (" + co.reason() + ")"));
             return null;
         }
         Summary s = co.metrics().get(metric);

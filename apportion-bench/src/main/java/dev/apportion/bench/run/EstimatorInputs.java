@@ -3,7 +3,6 @@ package dev.apportion.bench.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.bench.batch.TurnReward;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
@@ -18,8 +17,7 @@ import java.util.Map;
  */
 public final class EstimatorInputs {
     /** One entry: the source and why. */
-    public record Entry(TurnReward source, String why) {
-    }
+    public record Entry(TurnReward source, String why) {}
 
     private final Map<String, Entry> byId;
 
@@ -44,7 +42,11 @@ public final class EstimatorInputs {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             try {
-                m.put(e.getKey(), new Entry(TurnReward.parse(e.getValue().path("source").asText()), e.getValue().path("why").asText("")));
+                m.put(
+                        e.getKey(),
+                        new Entry(
+                                TurnReward.parse(e.getValue().path("source").asText()),
+                                e.getValue().path("why").asText("")));
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(where + ": turn_rewards." + e.getKey() + ": " + ex.getMessage(), ex);
             }

@@ -3,7 +3,6 @@ package dev.apportion.bench.run;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,7 +29,8 @@ public record EstimatorRef(String label, String id, String preset, Map<String, O
         if (at < 0) return new EstimatorRef(t, t, null, Map.of());
         String id = t.substring(0, at);
         String preset = t.substring(at + 1);
-        if (id.isEmpty() || preset.isEmpty()) throw new IllegalArgumentException("estimator '" + t + "' must be id or id@preset");
+        if (id.isEmpty() || preset.isEmpty())
+            throw new IllegalArgumentException("estimator '" + t + "' must be id or id@preset");
         return new EstimatorRef(t, id, preset, Map.of());
     }
 

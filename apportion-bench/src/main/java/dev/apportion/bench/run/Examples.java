@@ -6,7 +6,6 @@ import dev.apportion.bench.run.BenchResult.Example;
 import dev.apportion.bench.run.BenchResult.ExampleTrajectory;
 import dev.apportion.bench.task.Task;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +13,7 @@ import java.util.Map;
 
 /** Picks example trajectories (one success, one failure when the batch has both) for the report's heat strips. */
 final class Examples {
-    private Examples() {
-    }
+    private Examples() {}
 
     static Example capture(Task task, SampledBatch batch, Map<String, double[]> spanCredit, int maxTurns) {
         Rollouts r = batch.rollouts();
@@ -56,17 +54,31 @@ final class Examples {
                 }
                 actions.add(a.toString());
                 byte lab = batch.spanLabel()[s];
-                labels.add(lab == SampledBatch.DECISIVE ? "decisive" : lab == SampledBatch.IRRELEVANT ? "irrelevant" : "local");
+                labels.add(
+                        lab == SampledBatch.DECISIVE
+                                ? "decisive"
+                                : lab == SampledBatch.IRRELEVANT ? "irrelevant" : "local");
                 truth.add((double) batch.spanTruth()[s]);
-                for (Map.Entry<String, double[]> e : spanCredit.entrySet()) credit.get(e.getKey()).add(e.getValue()[s]);
+                for (Map.Entry<String, double[]> e : spanCredit.entrySet())
+                    credit.get(e.getKey()).add(e.getValue()[s]);
             }
             // the episode's return: terminal outcome plus the rewards received along the way
             double ret = r.outcome() == null || Float.isNaN(r.outcome()[i]) ? 0 : r.outcome()[i];
             if (r.spanReward() != null) {
-                for (int s = r.spanStart(i); s < r.spanEnd(i); s++) if (!Float.isNaN(r.spanReward()[s])) ret += r.spanReward()[s];
+                for (int s = r.spanStart(i); s < r.spanEnd(i); s++)
+                    if (!Float.isNaN(r.spanReward()[s])) ret += r.spanReward()[s];
             }
-            out.add(new ExampleTrajectory(r.trajectoryId(i), batch.success()[i], r.outcome()[i], ret, states, actions, labels, truth,
-                    credit, truncated));
+            out.add(new ExampleTrajectory(
+                    r.trajectoryId(i),
+                    batch.success()[i],
+                    r.outcome()[i],
+                    ret,
+                    states,
+                    actions,
+                    labels,
+                    truth,
+                    credit,
+                    truncated));
         }
         return new Example(out);
     }

@@ -5,7 +5,6 @@ import dev.apportion.bench.run.BenchResult.ConfigResult;
 import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.LeaderRow;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -31,8 +30,7 @@ public final class Leaderboard {
     /** Columns, in order. */
     public static final List<String> COLUMNS = List.copyOf(KEYS.keySet());
 
-    private Leaderboard() {
-    }
+    private Leaderboard() {}
 
     private static Map<String, String> keys() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -49,9 +47,12 @@ public final class Leaderboard {
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    static List<LeaderRow> rows(List<ConfigResult> configs, Map<String, Map<String, CreditOutcome>> credit,
-                                Map<String, Map<String, LearnOutcome>> learning, List<EstimatorRef> estimators,
-                                Map<String, String> tiers) {
+    static List<LeaderRow> rows(
+            List<ConfigResult> configs,
+            Map<String, Map<String, CreditOutcome>> credit,
+            Map<String, Map<String, LearnOutcome>> learning,
+            List<EstimatorRef> estimators,
+            Map<String, String> tiers) {
         List<LeaderRow> out = new ArrayList<>();
         boolean any = configs.stream().anyMatch(c -> c.inSuite() && c.leaderboard());
         for (EstimatorRef r : estimators) {
@@ -71,7 +72,8 @@ public final class Leaderboard {
                 if (lo != null && lo.status().equals("ok")) all.putAll(lo.metrics());
                 for (Map.Entry<String, String> k : KEYS.entrySet()) {
                     Summary s = all.get(k.getValue());
-                    if (s != null && !Double.isNaN(s.mean())) per.get(k.getKey()).add(s);
+                    if (s != null && !Double.isNaN(s.mean()))
+                        per.get(k.getKey()).add(s);
                 }
             }
             Map<String, Double> means = new LinkedHashMap<>();
@@ -104,9 +106,10 @@ public final class Leaderboard {
             out.add(new LeaderRow(label, tiers.getOrDefault(label, Tiers.OUTCOME), tasks, means, ci));
         }
         out.sort(Comparator.comparingDouble((LeaderRow x) -> {
-            double v = x.means().get("spearman_pooled");
-            return Double.isNaN(v) ? Double.POSITIVE_INFINITY : -v;
-        }).thenComparing(LeaderRow::estimator));
+                    double v = x.means().get("spearman_pooled");
+                    return Double.isNaN(v) ? Double.POSITIVE_INFINITY : -v;
+                })
+                .thenComparing(LeaderRow::estimator));
         return out;
     }
 

@@ -2,7 +2,6 @@ package dev.apportion.bench.run;
 
 import dev.apportion.bench.task.Knobs;
 import dev.apportion.bench.task.TaskFamily;
-
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +22,7 @@ final class Plan {
     final Map<String, String> inapplicable = new LinkedHashMap<>();
     /** Signal tier of each applicable label on this config. */
     final Map<String, String> tiers = new LinkedHashMap<>();
+
     List<String> metrics;
     boolean tokenLevel;
     boolean agents;

@@ -15,7 +15,6 @@ import dev.apportion.bench.task.TaskFamilies;
 import dev.apportion.bench.task.TaskFamily;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.SignalRequirement;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -42,8 +41,7 @@ final class Planning {
         final Map<Claim, String> claimBlocked = new LinkedHashMap<>();
     }
 
-    private Planning() {
-    }
+    private Planning() {}
 
     static Result plan(Runner.Options o) {
         Result out = new Result();
@@ -66,8 +64,8 @@ final class Planning {
         return out;
     }
 
-    private static void suitePlans(Runner.Options o, Result out, Set<String> filter, Map<String, Plan> byKey,
-                                   Map<String, Plan> plansById) {
+    private static void suitePlans(
+            Runner.Options o, Result out, Set<String> filter, Map<String, Plan> byKey, Map<String, Plan> plansById) {
         Suite suite = o.suite();
         Set<String> usedFilter = new LinkedHashSet<>();
         for (TaskEntry e : suite.tasks()) {
@@ -89,7 +87,8 @@ final class Planning {
                 Knobs knobs = f.knobs(k);
                 Plan p = new Plan(id, e.id(), f, knobs, true, e.leaderboard(), e.bsuite());
                 if (plansById.containsKey(id)) {
-                    throw new IllegalArgumentException("suite '" + suite.name() + "': task id '" + id + "' appears twice");
+                    throw new IllegalArgumentException(
+                            "suite '" + suite.name() + "': task id '" + id + "' appears twice");
                 }
                 plansById.put(id, p);
                 byKey.putIfAbsent(knobs.canonical(), p);
@@ -106,14 +105,14 @@ final class Planning {
                     known.add(e.id());
                     known.add(e.family());
                 }
-                throw new IllegalArgumentException("--tasks: unknown task " + unknown + " in suite '" + suite.name() + "'; known: "
-                        + String.join(", ", known));
+                throw new IllegalArgumentException("--tasks: unknown task " + unknown + " in suite '" + suite.name()
+                        + "'; known: " + String.join(", ", known));
             }
         }
     }
 
-    private static void claimPlans(Runner.Options o, Result out, Set<String> filter, Map<String, Plan> byKey,
-                                   Map<String, Plan> plansById) {
+    private static void claimPlans(
+            Runner.Options o, Result out, Set<String> filter, Map<String, Plan> byKey, Map<String, Plan> plansById) {
         EstimatorRegistry reg = o.registry();
         for (Claim c : o.claims()) {
             List<String> missing = new ArrayList<>();
@@ -184,12 +183,14 @@ final class Planning {
             EstimatorRef.Resolved e = resolved.get(label);
             EstimatorInputs.Entry in = INPUTS.of(e.estimator().id());
             if (!probe.supports(in.source())) {
-                p.inapplicable.put(label, "task has no step verifier, which '" + e.estimator().id() + "' needs as its turn reward");
+                p.inapplicable.put(
+                        label,
+                        "task has no step verifier, which '" + e.estimator().id() + "' needs as its turn reward");
                 continue;
             }
             boolean reference = e.estimator().unwrap() instanceof BenchReference;
-            List<String> miss = Requirements.missing(e.estimator().descriptor(),
-                    reference ? probe.referenceRollouts() : probe.rollouts(in.source()));
+            List<String> miss = Requirements.missing(
+                    e.estimator().descriptor(), reference ? probe.referenceRollouts() : probe.rollouts(in.source()));
             if (!miss.isEmpty()) {
                 p.inapplicable.put(label, "task does not provide " + String.join("; ", miss));
                 continue;

@@ -14,15 +14,12 @@ public interface Progress {
     /** Progress that goes nowhere. */
     Progress NONE = new Progress() {
         @Override
-        public void start(int total) {
-        }
+        public void start(int total) {}
 
         @Override
-        public void advance(String label) {
-        }
+        public void advance(String label) {}
 
         @Override
-        public void finish() {
-        }
+        public void finish() {}
     };
 }

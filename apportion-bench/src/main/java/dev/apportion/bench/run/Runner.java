@@ -1,40 +1,17 @@
 package dev.apportion.bench.run;
 
-import dev.apportion.bench.batch.BatchSampler;
-import dev.apportion.bench.batch.SampledBatch;
-import dev.apportion.bench.learn.Learner;
 import dev.apportion.bench.learn.LearningRun;
-import dev.apportion.bench.mdp.Mdp;
-import dev.apportion.bench.mdp.Solution;
-import dev.apportion.bench.mdp.TabularPolicy;
-import dev.apportion.bench.metrics.CreditMetrics;
-import dev.apportion.bench.metrics.NoiseAccumulator;
 import dev.apportion.bench.metrics.Summary;
 import dev.apportion.bench.run.BenchResult.ClaimOutcome;
-import dev.apportion.bench.run.BenchResult.ClaimRow;
-import dev.apportion.bench.run.BenchResult.ConfigResult;
-import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.EstimatorInfo;
-import dev.apportion.bench.run.BenchResult.LearnOutcome;
-import dev.apportion.bench.task.Knobs;
-import dev.apportion.bench.task.Task;
-import dev.apportion.bench.task.TaskFamilies;
-import dev.apportion.bench.task.TaskFamily;
-import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.Rollouts;
-
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -54,11 +31,16 @@ import java.util.concurrent.Future;
  */
 public final class Runner {
     /** Learning metric names, in report order. */
-    public static final List<String> LEARNING_METRICS = List.of("learn_auc", "final_success", "episodes_to_threshold",
-            "reached_threshold", "train_success_rate", "train_avg_return", "return_auc");
+    public static final List<String> LEARNING_METRICS = List.of(
+            "learn_auc",
+            "final_success",
+            "episodes_to_threshold",
+            "reached_threshold",
+            "train_success_rate",
+            "train_avg_return",
+            "return_auc");
 
-    private Runner() {
-    }
+    private Runner() {}
 
     /**
      * What to run.
@@ -72,8 +54,15 @@ public final class Runner {
      * @param progress progress sink
      * @param registry estimator registry
      */
-    public record Options(Suite suite, List<String> taskFilter, List<EstimatorRef> estimators, List<Claim> claims,
-                          long rootSeed, int threads, Progress progress, EstimatorRegistry registry) {
+    public record Options(
+            Suite suite,
+            List<String> taskFilter,
+            List<EstimatorRef> estimators,
+            List<Claim> claims,
+            long rootSeed,
+            int threads,
+            Progress progress,
+            EstimatorRegistry registry) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -129,7 +118,9 @@ public final class Runner {
                         final int fs = si;
                         units.add(() -> {
                             try {
-                                auc[fg][fs] = Units.learn(p, label, grid.get(fg), Units.TUNING_SEED_OFFSET + fs, o, resolved).auc();
+                                auc[fg][fs] = Units.learn(
+                                                p, label, grid.get(fg), Units.TUNING_SEED_OFFSET + fs, o, resolved)
+                                        .auc();
                             } catch (RuntimeException ex) {
                                 auc[fg][fs] = Double.NaN;
                             }
@@ -179,8 +170,18 @@ public final class Runner {
             List<String> req = new ArrayList<>();
             for (SignalRequirement sr : d.requires()) req.add(sr.toString());
             EstimatorInputs.Entry in = Planning.INPUTS.of(d.id());
-            infos.add(new EstimatorInfo(r.ref(), d.id(), d.title(), d.source(), d.granularity().wireName(), d.methodology().wireName(),
-                    d.fidelity().wireName(), r.params().values(), req, in.source().wireName(), in.why(),
+            infos.add(new EstimatorInfo(
+                    r.ref(),
+                    d.id(),
+                    d.title(),
+                    d.source(),
+                    d.granularity().wireName(),
+                    d.methodology().wireName(),
+                    d.fidelity().wireName(),
+                    r.params().values(),
+                    req,
+                    in.source().wireName(),
+                    in.why(),
                     r.estimator().unwrap() instanceof dev.apportion.bench.estimators.BenchReference));
         }
         List<BenchResult.BsuiteScore> bsuite = Bsuite.scores(suite, agg.configs, agg.learning);
@@ -192,16 +193,32 @@ public final class Runner {
             if (!p.inSuite) continue;
             for (Map.Entry<String, String> t : p.tiers.entrySet()) tiers.merge(t.getKey(), t.getValue(), Tiers::max);
         }
-        List<BenchResult.LeaderRow> board = Leaderboard.rows(agg.configs, agg.credit, agg.learning, plan.suiteRefs, tiers);
+        List<BenchResult.LeaderRow> board =
+                Leaderboard.rows(agg.configs, agg.credit, agg.learning, plan.suiteRefs, tiers);
         Map<String, Double> ms = new TreeMap<>();
         Map<String, Long> nb = new TreeMap<>();
         for (Map.Entry<String, long[]> e : agg.timing.entrySet()) {
             ms.put(e.getKey(), e.getValue()[1] == 0 ? Double.NaN : e.getValue()[0] / 1e6 / e.getValue()[1]);
             nb.put(e.getKey(), e.getValue()[1]);
         }
-        BenchResult.Timing tm = new BenchResult.Timing((System.nanoTime() - t0) / 1e9, ms, nb,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), o.threads());
-        return new BenchResult(suite, o.rootSeed(), infos, agg.configs, agg.credit, agg.learning, bsuite, claims, agg.skipped, board, tm);
+        BenchResult.Timing tm = new BenchResult.Timing(
+                (System.nanoTime() - t0) / 1e9,
+                ms,
+                nb,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                o.threads());
+        return new BenchResult(
+                suite,
+                o.rootSeed(),
+                infos,
+                agg.configs,
+                agg.credit,
+                agg.learning,
+                bsuite,
+                claims,
+                agg.skipped,
+                board,
+                tm);
     }
 
     /** The grid value with the best mean tuning learn_auc (first on ties); records every grid mean. */

@@ -3,7 +3,6 @@ package dev.apportion.bench.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.bench.learn.LearningConfig;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -32,9 +31,20 @@ import java.util.Map;
  * @param tasks task entries
  * @param notes remarks the report repeats (e.g. reduced seeds)
  */
-public record Suite(String name, String description, int seeds, int learningSeeds, int batches, int groups, int groupSize,
-                    double policyLogitScale, LearningConfig learning, List<TaskEntry> tasks, List<String> notes,
-                    List<Double> learningRateGrid, int tuningSeeds) {
+public record Suite(
+        String name,
+        String description,
+        int seeds,
+        int learningSeeds,
+        int batches,
+        int groups,
+        int groupSize,
+        double policyLogitScale,
+        LearningConfig learning,
+        List<TaskEntry> tasks,
+        List<String> notes,
+        List<Double> learningRateGrid,
+        int tuningSeeds) {
 
     /** A built-in suite by name ({@code quick} or {@code full}). */
     public static Suite builtIn(String name) {
@@ -57,8 +67,12 @@ public record Suite(String name, String description, int seeds, int learningSeed
         Json j = new Json(n, where);
         JsonNode l = j.req("learning");
         Json lj = new Json(l, where + ": learning");
-        LearningConfig lc = new LearningConfig(lj.intOr("groups", j.intOr("groups", 4)), lj.intOr("group_size", j.intOr("group_size", 8)),
-                lj.reqInt("updates"), lj.reqDouble("learning_rate"), lj.doubleOr("success_threshold", 0.8));
+        LearningConfig lc = new LearningConfig(
+                lj.intOr("groups", j.intOr("groups", 4)),
+                lj.intOr("group_size", j.intOr("group_size", 8)),
+                lj.reqInt("updates"),
+                lj.reqDouble("learning_rate"),
+                lj.doubleOr("success_threshold", 0.8));
         List<TaskEntry> tasks = new ArrayList<>();
         for (JsonNode t : j.req("tasks")) {
             Json tj = new Json(t, where + ": task " + t.path("id").asText("?"));
@@ -67,19 +81,41 @@ public record Suite(String name, String description, int seeds, int learningSeed
             if (t.has("sweep")) {
                 JsonNode sw = t.get("sweep");
                 Iterator<String> it = sw.fieldNames();
-                if (!it.hasNext()) throw new IllegalArgumentException(where + ": task " + t.path("id").asText() + ": empty sweep");
+                if (!it.hasNext())
+                    throw new IllegalArgumentException(
+                            where + ": task " + t.path("id").asText() + ": empty sweep");
                 sweepKnob = it.next();
-                if (it.hasNext()) throw new IllegalArgumentException(where + ": task " + t.path("id").asText() + ": sweep one knob at a time");
+                if (it.hasNext())
+                    throw new IllegalArgumentException(
+                            where + ": task " + t.path("id").asText() + ": sweep one knob at a time");
                 for (JsonNode v : sw.get(sweepKnob)) values.add(Json.value(v));
             }
-            tasks.add(new TaskEntry(tj.reqText("id"), tj.reqText("family"), Json.map(t.get("knobs")), sweepKnob, values,
-                    tj.boolOr("learning", true), tj.boolOr("leaderboard", sweepKnob == null), t.path("bsuite").asText(null)));
+            tasks.add(new TaskEntry(
+                    tj.reqText("id"),
+                    tj.reqText("family"),
+                    Json.map(t.get("knobs")),
+                    sweepKnob,
+                    values,
+                    tj.boolOr("learning", true),
+                    tj.boolOr("leaderboard", sweepKnob == null),
+                    t.path("bsuite").asText(null)));
         }
         List<String> notes = new ArrayList<>();
         for (JsonNode x : n.path("notes")) notes.add(x.asText());
-        return new Suite(j.reqText("name"), n.path("description").asText(""), j.reqInt("seeds"),
-                j.intOr("learning_seeds", j.reqInt("seeds")), j.reqInt("batches"), j.intOr("groups", 4), j.intOr("group_size", 8),
-                j.doubleOr("policy_logit_scale", 1.0), lc, tasks, notes, grid(l, lc.learningRate(), where), lj.intOr("tuning_seeds", 0));
+        return new Suite(
+                j.reqText("name"),
+                n.path("description").asText(""),
+                j.reqInt("seeds"),
+                j.intOr("learning_seeds", j.reqInt("seeds")),
+                j.reqInt("batches"),
+                j.intOr("groups", 4),
+                j.intOr("group_size", 8),
+                j.doubleOr("policy_logit_scale", 1.0),
+                lc,
+                tasks,
+                notes,
+                grid(l, lc.learningRate(), where),
+                lj.intOr("tuning_seeds", 0));
     }
 
     /** {@code learning.learning_rate_grid}, or the single {@code learning_rate} when absent. */
@@ -87,7 +123,8 @@ public record Suite(String name, String description, int seeds, int learningSeed
         List<Double> g = new ArrayList<>();
         for (JsonNode v : l.path("learning_rate_grid")) {
             if (!v.isNumber() || !(v.asDouble() > 0)) {
-                throw new IllegalArgumentException(where + ": learning.learning_rate_grid: expected positive numbers, got " + v);
+                throw new IllegalArgumentException(
+                        where + ": learning.learning_rate_grid: expected positive numbers, got " + v);
             }
             g.add(v.asDouble());
         }
@@ -100,8 +137,20 @@ public record Suite(String name, String description, int seeds, int learningSeed
         if (n < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + n);
         List<String> nn = new ArrayList<>(notes);
         nn.add("seed counts overridden to " + n + " on the command line");
-        return new Suite(name, description, n, n, batches, groups, groupSize, policyLogitScale, learning, tasks, nn,
-                learningRateGrid, tuningSeeds);
+        return new Suite(
+                name,
+                description,
+                n,
+                n,
+                batches,
+                groups,
+                groupSize,
+                policyLogitScale,
+                learning,
+                tasks,
+                nn,
+                learningRateGrid,
+                tuningSeeds);
     }
 
     /** JSON-ready form (for provenance). */
@@ -123,8 +172,10 @@ public record Suite(String name, String description, int seeds, int learningSeed
         l.put("learning_rate", learning.learningRate());
         l.put("learning_rate_grid", learningRateGrid);
         l.put("tuning_seeds", tuningSeeds);
-        l.put("tuning_note", "with a grid of several rates and tuning_seeds > 0, each estimator's rate on each task is the grid "
-                + "value with the best mean learn_auc over tuning_seeds seeds disjoint from the reported learning seeds");
+        l.put(
+                "tuning_note",
+                "with a grid of several rates and tuning_seeds > 0, each estimator's rate on each task is the grid "
+                        + "value with the best mean learn_auc over tuning_seeds seeds disjoint from the reported learning seeds");
         l.put("success_threshold", learning.successThreshold());
         m.put("learning", l);
         m.put("notes", notes);
@@ -149,19 +200,22 @@ public record Suite(String name, String description, int seeds, int learningSeed
 
         String reqText(String f) {
             JsonNode v = req(f);
-            if (!v.isTextual()) throw new IllegalArgumentException(where + ": field '" + f + "' must be a string, got " + v);
+            if (!v.isTextual())
+                throw new IllegalArgumentException(where + ": field '" + f + "' must be a string, got " + v);
             return v.asText();
         }
 
         int reqInt(String f) {
             JsonNode v = req(f);
-            if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new IllegalArgumentException(where + ": field '" + f + "' must be an integer, got " + v);
+            if (!v.canConvertToInt() || !v.isIntegralNumber())
+                throw new IllegalArgumentException(where + ": field '" + f + "' must be an integer, got " + v);
             return v.asInt();
         }
 
         double reqDouble(String f) {
             JsonNode v = req(f);
-            if (!v.isNumber()) throw new IllegalArgumentException(where + ": field '" + f + "' must be a number, got " + v);
+            if (!v.isNumber())
+                throw new IllegalArgumentException(where + ": field '" + f + "' must be a number, got " + v);
             return v.asDouble();
         }
 
@@ -176,7 +230,8 @@ public record Suite(String name, String description, int seeds, int learningSeed
         boolean boolOr(String f, boolean def) {
             if (!n.has(f)) return def;
             JsonNode v = n.get(f);
-            if (!v.isBoolean()) throw new IllegalArgumentException(where + ": field '" + f + "' must be true or false, got " + v);
+            if (!v.isBoolean())
+                throw new IllegalArgumentException(where + ": field '" + f + "' must be true or false, got " + v);
             return v.asBoolean();
         }
 

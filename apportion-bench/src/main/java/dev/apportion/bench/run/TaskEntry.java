@@ -16,6 +16,12 @@ import java.util.Map;
  * @param bsuite bsuite experiment whose score to compute over the sweep ({@code umbrella_length},
  *     {@code umbrella_distract}, {@code discounting_chain}), or null
  */
-public record TaskEntry(String id, String family, Map<String, Object> knobs, String sweepKnob, List<Object> sweepValues,
-                        boolean learning, boolean leaderboard, String bsuite) {
-}
+public record TaskEntry(
+        String id,
+        String family,
+        Map<String, Object> knobs,
+        String sweepKnob,
+        List<Object> sweepValues,
+        boolean learning,
+        boolean leaderboard,
+        String bsuite) {}

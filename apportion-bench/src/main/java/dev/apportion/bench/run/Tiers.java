@@ -5,7 +5,6 @@ import dev.apportion.bench.estimators.BenchReference;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.SignalRequirement;
-
 import java.util.List;
 import java.util.Set;
 
@@ -25,22 +24,37 @@ public final class Tiers {
     public static final List<String> ORDER = List.of(OUTCOME, OBSERVABLE, PRIVILEGED);
 
     /** Signals a real run has exactly (the sampling policy's own quantities, a verifier). */
-    private static final Set<String> POLICY = Set.of("logprob", "old_logprob", "ref_logprob", "entropy", "sum_pi_squared",
-            "verifier", "subproblem_correct", "reward_baseline", "reward_reference");
+    private static final Set<String> POLICY = Set.of(
+            "logprob",
+            "old_logprob",
+            "ref_logprob",
+            "entropy",
+            "sum_pi_squared",
+            "verifier",
+            "subproblem_correct",
+            "reward_baseline",
+            "reward_reference");
     /** Model-derived signals: noisy by default, exact in the privileged configuration. */
-    private static final Set<String> MODEL = Set.of("value", "teacher_logprob", "prm", "info_gain", "mc_value", "critic_value",
-            "q_value", "counterfactual_baseline");
+    private static final Set<String> MODEL = Set.of(
+            "value",
+            "teacher_logprob",
+            "prm",
+            "info_gain",
+            "mc_value",
+            "critic_value",
+            "q_value",
+            "counterfactual_baseline");
     /** Structure and rewards: not an extra input. */
-    private static final Set<String> STRUCTURE = Set.of("reward", "outcome", "outcome_components", "state", "agent", "duration",
-            "span_reward", "turn_reward");
+    private static final Set<String> STRUCTURE = Set.of(
+            "reward", "outcome", "outcome_components", "state", "agent", "duration", "span_reward", "turn_reward");
 
-    private Tiers() {
-    }
+    private Tiers() {}
 
     /** The tier of {@code e} reading span rewards from {@code view} on a configuration that is privileged or not. */
     public static String of(Estimator e, TurnReward view, boolean privilegedConfig) {
         if (e.unwrap() instanceof BenchReference) return PRIVILEGED;
-        boolean model = view == TurnReward.INFO_GAIN || view == TurnReward.LOG_POTENTIAL_RATIO || view == TurnReward.PRM;
+        boolean model =
+                view == TurnReward.INFO_GAIN || view == TurnReward.LOG_POTENTIAL_RATIO || view == TurnReward.PRM;
         boolean observable = model || view == TurnReward.VERIFIER;
         Descriptor d = e.descriptor();
         for (SignalRequirement r : d.requires()) {

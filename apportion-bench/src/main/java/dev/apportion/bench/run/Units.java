@@ -15,7 +15,6 @@ import dev.apportion.bench.task.Task;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,14 +35,13 @@ final class Units {
     static final class CreditSeed {
         final Map<String, double[]> values = new LinkedHashMap<>(); // label -> metric values
         final Map<String, String> errors = new LinkedHashMap<>();
-        final Map<String, long[]> nanos = new LinkedHashMap<>();   // label -> {nanos, batches}
+        final Map<String, long[]> nanos = new LinkedHashMap<>(); // label -> {nanos, batches}
         Map<String, Object> instance;
         Map<String, Object> metadata;
         dev.apportion.bench.run.BenchResult.Example example;
     }
 
-    private Units() {
-    }
+    private Units() {}
 
     static CreditSeed credit(Plan p, int seed, Runner.Options o, Map<String, EstimatorRef.Resolved> resolved) {
         Suite suite = o.suite();
@@ -70,11 +68,13 @@ final class Units {
         int noiseIdx = p.metrics.indexOf(CreditMetrics.NOISE);
         for (int b = 0; b < suite.batches(); b++) {
             SampledBatch batch = BatchSampler.sample(task, policy, sol, suite.groups(), suite.groupSize(), ss.batch);
-            Map<String, double[]> exampleCredit = b == 0 && seed == 0 && p.inSuite && p.leaderboard ? new LinkedHashMap<>() : null;
+            Map<String, double[]> exampleCredit =
+                    b == 0 && seed == 0 && p.inSuite && p.leaderboard ? new LinkedHashMap<>() : null;
             for (String l : labels) {
                 if (out.errors.containsKey(l)) continue;
                 EstimatorRef.Resolved e = resolved.get(l);
-                Rollouts r = e.estimator().unwrap() instanceof BenchReference ? batch.referenceRollouts()
+                Rollouts r = e.estimator().unwrap() instanceof BenchReference
+                        ? batch.referenceRollouts()
                         : batch.rollouts(Planning.INPUTS.of(e.estimator().id()).source());
                 Credit c;
                 long n0 = System.nanoTime();
@@ -120,23 +120,31 @@ final class Units {
     private static void check(Credit c, Rollouts r, String label) {
         float[] a = c.advantages();
         if (a == null || a.length != r.tokenCount()) {
-            throw new IllegalStateException("estimator '" + label + "' returned " + (a == null ? "no" : a.length) + " advantages for "
-                    + r.tokenCount() + " tokens");
+            throw new IllegalStateException("estimator '" + label + "' returned " + (a == null ? "no" : a.length)
+                    + " advantages for " + r.tokenCount() + " tokens");
         }
         for (float x : a) {
-            if (!Float.isFinite(x)) throw new IllegalStateException("estimator '" + label + "' returned a non-finite advantage " + x);
+            if (!Float.isFinite(x))
+                throw new IllegalStateException("estimator '" + label + "' returned a non-finite advantage " + x);
         }
     }
 
     /** One learning run of {@code label} on {@code p} at learning rate {@code lr}, seed index {@code seed}. */
-    static LearningRun learn(Plan p, String label, double lr, int seed, Runner.Options o,
-                             Map<String, EstimatorRef.Resolved> resolved) {
+    static LearningRun learn(
+            Plan p, String label, double lr, int seed, Runner.Options o, Map<String, EstimatorRef.Resolved> resolved) {
         Runner.SeedStreams ss = new Runner.SeedStreams(o.rootSeed(), p.seedKey(), seed);
         Task task = p.family.create(p.knobs, ss.instance);
         EstimatorRef.Resolved e = resolved.get(label);
         LearningConfig base = o.suite().learning();
-        LearningConfig cfg = new LearningConfig(base.groups(), base.groupSize(), base.updates(), lr, base.successThreshold());
-        return Learner.run(task, e.estimator(), e.params(), Planning.INPUTS.of(e.estimator().id()).source(), cfg,
-                Planning.cost(e, p.knobs), new SplittableRandom(ss.learnSeed));
+        LearningConfig cfg =
+                new LearningConfig(base.groups(), base.groupSize(), base.updates(), lr, base.successThreshold());
+        return Learner.run(
+                task,
+                e.estimator(),
+                e.params(),
+                Planning.INPUTS.of(e.estimator().id()).source(),
+                cfg,
+                Planning.cost(e, p.knobs),
+                new SplittableRandom(ss.learnSeed));
     }
 }

@@ -4,7 +4,6 @@ import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,20 +34,34 @@ import java.util.SplittableRandom;
  * trace), VPR (verifiable steps), IGPO (information gain) and PBSD (privileged teacher).
  */
 public final class Agentic extends FamilyBase {
-    private static final String[] TOOL_NAMES = {"search", "open", "lookup", "calc", "translate", "sql", "email", "code"};
+    private static final String[] TOOL_NAMES = {"search", "open", "lookup", "calc", "translate", "sql", "email", "code"
+    };
     private static final String[] LAST = {"start", "ok", "error", "restated"};
 
-    private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
-            ParamSpec.integer("trace_length", 2, 1, 16, "Ground-truth tool calls needed before answering."),
-            ParamSpec.integer("tools", 3, 2, 8, "Number of tools."),
-            ParamSpec.integer("max_turns", 6, 2, 64, "Turn budget (the episode fails when it runs out)."),
-            ParamSpec.real("tool_failure", 0.1, 0.0, 0.99, "Probability that a correct call fails (transition noise)."),
-            ParamSpec.bool("restate_action", true, "Offer the restate action the PRM is biased towards."),
-            ParamSpec.real("verifier_reward", 0.0, 0.0, 10.0, "Dense step reward paid for a verified step (0 = outcome only).")),
-            ParamSpec.real("prm_bias", 0.3, -100.0, 100.0, "Bonus the PRM gives the restate action (it does not help)."));
+    private static final List<ParamSpec> KNOBS = SignalModel.with(
+            List.of(
+                    ParamSpec.integer("trace_length", 2, 1, 16, "Ground-truth tool calls needed before answering."),
+                    ParamSpec.integer("tools", 3, 2, 8, "Number of tools."),
+                    ParamSpec.integer("max_turns", 6, 2, 64, "Turn budget (the episode fails when it runs out)."),
+                    ParamSpec.real(
+                            "tool_failure",
+                            0.1,
+                            0.0,
+                            0.99,
+                            "Probability that a correct call fails (transition noise)."),
+                    ParamSpec.bool("restate_action", true, "Offer the restate action the PRM is biased towards."),
+                    ParamSpec.real(
+                            "verifier_reward",
+                            0.0,
+                            0.0,
+                            10.0,
+                            "Dense step reward paid for a verified step (0 = outcome only).")),
+            ParamSpec.real(
+                    "prm_bias", 0.3, -100.0, 100.0, "Bonus the PRM gives the restate action (it does not help)."));
 
     public Agentic() {
-        super("agentic",
+        super(
+                "agentic",
                 "Multi-turn tool use: follow a hidden tool trace, then answer; anchor states, verifier, gameable PRM",
                 "apportion (constructed for the survey's agentic task family T3, arXiv 2604.09459; signals after GiGPO 2505.10978, "
                         + "MatchTIR 2601.10712, VPR 2605.10325, IGPO 2510.14967)",
@@ -67,17 +80,32 @@ public final class Agentic extends FamilyBase {
             trace[i] = rng.nextInt(tools);
             names.add(TOOL_NAMES[trace[i]]);
         }
-        Rules r = new Rules(trace, tools, h, k.getDouble("tool_failure"), k.getBoolean("restate_action"), k.getDouble("verifier_reward"));
+        Rules r = new Rules(
+                trace,
+                tools,
+                h,
+                k.getDouble("tool_failure"),
+                k.getBoolean("restate_action"),
+                k.getDouble("verifier_reward"));
         Mdp mdp = MdpBuilder.build(r);
         SignalModel sig = SignalModel.of(k);
         Metadata md = Metadata.of(mdp, sig)
-                .reward(r.verifierReward > 0 ? "terminal outcome + a dense verifiable step reward" : "terminal only",
-                        "outcome when the agent answers (or the budget runs out)", "none")
-                .put("observability", "partial: (progress, last tool result) without the turn; anchor states repeat across and within trajectories")
-                .put("verifier", "exact step verifier: 1 iff the call is the next ground-truth call (span signal 'verifier')")
+                .reward(
+                        r.verifierReward > 0 ? "terminal outcome + a dense verifiable step reward" : "terminal only",
+                        "outcome when the agent answers (or the budget runs out)",
+                        "none")
+                .put(
+                        "observability",
+                        "partial: (progress, last tool result) without the turn; anchor states repeat across and within trajectories")
+                .put(
+                        "verifier",
+                        "exact step verifier: 1 iff the call is the next ground-truth call (span signal 'verifier')")
                 .put("tool_trace", names)
                 .agents(1, true)
-                .decisive(m + 1, List.of(), "each ground-truth call (any turn) and the final answer; the order is fixed, the turn is not")
+                .decisive(
+                        m + 1,
+                        List.of(),
+                        "each ground-truth call (any turn) and the final answer; the order is fixed, the turn is not")
                 .distractors("none", 0, 0);
         Map<String, Object> inst = new LinkedHashMap<>();
         inst.put("tool_trace", names);
@@ -85,8 +113,7 @@ public final class Agentic extends FamilyBase {
     }
 
     /** Latent state: turn, progress along the trace, last result, answered. */
-    record State(int t, int p, int last, boolean answered) {
-    }
+    record State(int t, int p, int last, boolean answered) {}
 
     private static final class Rules implements OneDecisionPerTurn<State> {
         final int[] trace;

@@ -5,7 +5,6 @@ import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,18 +37,29 @@ public final class Bifurcation extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("horizon", 8, 1, 512, "Number of turns H."),
             ParamSpec.integer("decisive", 2, 1, 64, "Number of decisive turns k."),
-            ParamSpec.realList("positions", List.of(), "Turn indices (0-based) of the decisive turns; empty = evenly spread."),
+            ParamSpec.realList(
+                    "positions", List.of(), "Turn indices (0-based) of the decisive turns; empty = evenly spread."),
             ParamSpec.integer("actions", 2, 2, 16, "Actions per decision."),
             ParamSpec.integer("threshold", 0, 0, 64, "Correct decisive turns needed for success; 0 = all of them."),
-            ParamSpec.real("distractor_noise", 0.0, 0.0, 100.0, "Std of the step reward paid on every non-decisive turn."),
-            ParamSpec.real("distractor_mean", 0.0, -100.0, 100.0, "Mean of the step reward paid on every non-decisive turn."),
-            ParamSpec.bool("aliased", false, "Hide the decisive progress from the observation (aliased intermediate states)."),
-            ParamSpec.real("transition_noise", 0.0, 0.0, 1.0, "Probability that a decisive choice is replaced by a random action."),
+            ParamSpec.real(
+                    "distractor_noise", 0.0, 0.0, 100.0, "Std of the step reward paid on every non-decisive turn."),
+            ParamSpec.real(
+                    "distractor_mean", 0.0, -100.0, 100.0, "Mean of the step reward paid on every non-decisive turn."),
+            ParamSpec.bool(
+                    "aliased", false, "Hide the decisive progress from the observation (aliased intermediate states)."),
+            ParamSpec.real(
+                    "transition_noise",
+                    0.0,
+                    0.0,
+                    1.0,
+                    "Probability that a decisive choice is replaced by a random action."),
             ParamSpec.integer("tokens_per_turn", 1, 1, 32, "Decisions (tokens) per turn; only one is decisive."),
-            ParamSpec.integer("decisive_token", -1, -1, 31, "Which token of a decisive turn decides; -1 = the middle one.")));
+            ParamSpec.integer(
+                    "decisive_token", -1, -1, 31, "Which token of a decisive turn decides; -1 = the middle one.")));
 
     public Bifurcation() {
-        super("bifurcation",
+        super(
+                "bifurcation",
                 "Controlled bifurcation: k decisive turns among H decide a 0/1 outcome",
                 "survey arXiv 2604.09459 (controlled bifurcation task, reconstructed: benchmarks-and-survey.md §1.7-1.8)",
                 KNOBS);
@@ -79,7 +89,8 @@ public final class Bifurcation extends FamilyBase {
                     throw k.invalid("positions", "entry " + pos[j] + " is not a turn in [0, " + h + ")");
                 }
                 positions[j] = (int) pos[j];
-                if (j > 0 && positions[j] <= positions[j - 1]) throw k.invalid("positions", "must be strictly increasing");
+                if (j > 0 && positions[j] <= positions[j - 1])
+                    throw k.invalid("positions", "must be strictly increasing");
             }
         }
         int[] correctAt = new int[h];
@@ -89,22 +100,43 @@ public final class Bifurcation extends FamilyBase {
             correctAt[p] = rng.nextInt(na);
             correct.add(correctAt[p]);
         }
-        Rules r = new Rules(h, na, tpt, dtok, thr, correctAt, k.getDouble("distractor_noise"), k.getDouble("distractor_mean"),
-                k.getBoolean("aliased"), k.getDouble("transition_noise"));
+        Rules r = new Rules(
+                h,
+                na,
+                tpt,
+                dtok,
+                thr,
+                correctAt,
+                k.getDouble("distractor_noise"),
+                k.getDouble("distractor_mean"),
+                k.getBoolean("aliased"),
+                k.getDouble("transition_noise"));
         Mdp mdp = MdpBuilder.build(r);
         SignalModel sig = SignalModel.of(k);
         List<Integer> posList = new ArrayList<>();
         for (int p : positions) posList.add(p);
         double sd = r.noise;
         Metadata md = Metadata.of(mdp, sig)
-                .reward(r.noise > 0 || r.mean != 0 ? "terminal outcome + a step reward on every non-decisive turn" : "terminal only",
-                        "outcome after the last turn", "outcome noiseless; distractor steps N(" + r.mean + ", " + sd + "^2)")
-                .put("observability", r.aliased ? "aliased: the observation shows the turn, not the decisive progress" : "full")
+                .reward(
+                        r.noise > 0 || r.mean != 0
+                                ? "terminal outcome + a step reward on every non-decisive turn"
+                                : "terminal only",
+                        "outcome after the last turn",
+                        "outcome noiseless; distractor steps N(" + r.mean + ", " + sd + "^2)")
+                .put(
+                        "observability",
+                        r.aliased ? "aliased: the observation shows the turn, not the decisive progress" : "full")
                 .put("verifier", "none")
                 .agents(1, true)
-                .decisive(dec, posList, "success iff at least " + thr + " of " + dec + " decisive turns are answered correctly"
-                        + (tpt > 1 ? "; only token " + dtok + " of " + tpt + " per decisive turn matters" : ""))
-                .distractors("every non-decisive turn", r.noise > 0 || r.mean != 0 ? Math.abs(r.mean) + sd * Math.sqrt(2 / Math.PI) : 0, sd * sd);
+                .decisive(
+                        dec,
+                        posList,
+                        "success iff at least " + thr + " of " + dec + " decisive turns are answered correctly"
+                                + (tpt > 1 ? "; only token " + dtok + " of " + tpt + " per decisive turn matters" : ""))
+                .distractors(
+                        "every non-decisive turn",
+                        r.noise > 0 || r.mean != 0 ? Math.abs(r.mean) + sd * Math.sqrt(2 / Math.PI) : 0,
+                        sd * sd);
         Map<String, Object> inst = new LinkedHashMap<>();
         inst.put("decisive_turns", posList);
         inst.put("correct_actions", correct);
@@ -114,8 +146,7 @@ public final class Bifurcation extends FamilyBase {
     }
 
     /** Latent state: turn, token within the turn, decisive turns answered correctly so far. */
-    record State(int turn, int token, int correct) {
-    }
+    record State(int turn, int token, int correct) {}
 
     private static final class Rules implements Dynamics<State> {
         final int h;
@@ -130,7 +161,17 @@ public final class Bifurcation extends FamilyBase {
         final double eps;
         final String[] names;
 
-        Rules(int h, int na, int tpt, int dtok, int thr, int[] correctAt, double noise, double mean, boolean aliased, double eps) {
+        Rules(
+                int h,
+                int na,
+                int tpt,
+                int dtok,
+                int thr,
+                int[] correctAt,
+                double noise,
+                double mean,
+                boolean aliased,
+                double eps) {
             this.h = h;
             this.na = na;
             this.tpt = tpt;

@@ -4,7 +4,6 @@ import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,12 @@ import java.util.SplittableRandom;
 public final class DiscountingChain extends FamilyBase {
     private static final int[] REWARD_STEP = {1, 3, 10, 30, 100};
     private static final int LEN = 100;
-    private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
-            ParamSpec.integer("mapping_seed", 0, 0, 1_000_000, "bsuite mapping_seed: chain (mapping_seed mod 5) pays 1.1.")));
+    private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(ParamSpec.integer(
+            "mapping_seed", 0, 0, 1_000_000, "bsuite mapping_seed: chain (mapping_seed mod 5) pays 1.1.")));
 
     public DiscountingChain() {
-        super("discounting_chain",
+        super(
+                "discounting_chain",
                 "bsuite discounting chain: the first action picks a chain paying at t = 1, 3, 10, 30 or 100",
                 "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/discounting_chain.py",
                 KNOBS);
@@ -42,12 +42,17 @@ public final class DiscountingChain extends FamilyBase {
         Mdp mdp = MdpBuilder.build(r);
         SignalModel sig = SignalModel.of(k);
         Metadata md = Metadata.of(mdp, sig)
-                .reward("one reward per episode, at the chosen chain's time step", "t = [1, 3, 10, 30, 100][chain]; bonus chain "
-                        + bonus + " pays at t = " + REWARD_STEP[bonus], "none")
+                .reward(
+                        "one reward per episode, at the chosen chain's time step",
+                        "t = [1, 3, 10, 30, 100][chain]; bonus chain " + bonus + " pays at t = " + REWARD_STEP[bonus],
+                        "none")
                 .put("observability", "full (context, t/100)")
                 .put("verifier", "none")
                 .agents(1, true)
-                .decisive(1, List.of(0), "the first action picks the chain; the bonus chain (1.1 instead of 1.0) is a success")
+                .decisive(
+                        1,
+                        List.of(0),
+                        "the first action picks the chain; the bonus chain (1.1 instead of 1.0) is a success")
                 .distractors("none", 0, 0)
                 .put("optimal_horizon", REWARD_STEP[bonus]);
         Map<String, Object> inst = new LinkedHashMap<>();
@@ -57,8 +62,7 @@ public final class DiscountingChain extends FamilyBase {
     }
 
     /** Latent state: time step, context (−1 before the first action). */
-    record State(int t, int context) {
-    }
+    record State(int t, int context) {}
 
     private static final class Rules implements OneDecisionPerTurn<State> {
         final double[] rewards = {1, 1, 1, 1, 1};

@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.List;
 
 /** The fixed descriptive part every task family shares: id, title, source and knobs, set once. */

@@ -5,7 +5,6 @@ import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,13 +48,20 @@ public final class KeyToDoor extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("length", 23, 4, 1000, "Conveyor length L (COCOA sweeps 23, 43, 63, 83, 103)."),
             ParamSpec.real("distractor_prob", 0.8, 0.0, 1.0, "Probability that a middle cell holds an apple."),
-            ParamSpec.realList("distractor_rewards", List.of(0.1, 0.9), "Apple rewards, one drawn uniformly per pick (1 or 2 values)."),
+            ParamSpec.realList(
+                    "distractor_rewards",
+                    List.of(0.1, 0.9),
+                    "Apple rewards, one drawn uniformly per pick (1 or 2 values)."),
             ParamSpec.real("treasure_reward", 0.2, 0.0, 1000.0, "Treasure reward (the outcome)."),
             ParamSpec.bool("scale_with_length", true, "Multiply both rewards by 23/L, as COCOA does."),
-            ParamSpec.bool("random_distractors", false, "Redraw the apple layout every episode instead of once per instance.")));
+            ParamSpec.bool(
+                    "random_distractors",
+                    false,
+                    "Redraw the apple layout every episode instead of once per instance.")));
 
     public KeyToDoor() {
-        super("key_to_door",
+        super(
+                "key_to_door",
                 "Key-to-door (COCOA linear conveyor): pick the key, ignore the apples, open the door",
                 "Meulemans et al., NeurIPS 2023 (COCOA); seijin-kobayashi/cocoa ccoa/envs/treasure_conveyor.py; "
                         + "task family of Mesnard et al. arXiv 2011.09464 and Hung et al. arXiv 1810.06721 (TVT)",
@@ -93,15 +99,23 @@ public final class KeyToDoor extends FamilyBase {
             cells.add(CELL[layout[p]]);
         }
         Metadata md = Metadata.of(mdp, sig)
-                .reward("terminal treasure + apple rewards during the distractor phase", "treasure on the last step (delay "
-                        + (len - 1) + " steps after the key)", dr.length == 2 ? "each apple pays " + dr[0] * scale + " or " + dr[1] * scale
-                        + " with equal probability" : "deterministic apple reward")
-                .put("observability", "position and current cell; the key flag is shown at the key and the door only (aliased in between)")
+                .reward(
+                        "terminal treasure + apple rewards during the distractor phase",
+                        "treasure on the last step (delay " + (len - 1) + " steps after the key)",
+                        dr.length == 2
+                                ? "each apple pays " + dr[0] * scale + " or " + dr[1] * scale
+                                        + " with equal probability"
+                                : "deterministic apple reward")
+                .put(
+                        "observability",
+                        "position and current cell; the key flag is shown at the key and the door only (aliased in between)")
                 .put("verifier", "none")
                 .agents(1, true)
                 .decisive(2, List.of(0, len - 2), "pick the key at cell 0 and open the door at cell L-2")
-                .distractors("apple cells 1..L-3 (" + (random ? "random layout" : apples + " apples in this instance") + ")",
-                        appleMean, appleHalf * appleHalf);
+                .distractors(
+                        "apple cells 1..L-3 (" + (random ? "random layout" : apples + " apples in this instance") + ")",
+                        appleMean,
+                        appleHalf * appleHalf);
         Map<String, Object> inst = new LinkedHashMap<>();
         inst.put("layout", random ? "random per episode" : cells);
         inst.put("treasure_reward", treasure);
@@ -110,8 +124,7 @@ public final class KeyToDoor extends FamilyBase {
     }
 
     /** Latent state: position, key held, door opened, content of the current cell. */
-    record State(int pos, boolean key, boolean opened, int cell) {
-    }
+    record State(int pos, boolean key, boolean opened, int cell) {}
 
     private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;

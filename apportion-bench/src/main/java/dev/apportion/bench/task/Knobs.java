@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,8 @@ public final class Knobs {
     private final Map<String, Object> values;
     private final Map<String, Object> explicit;
 
-    private Knobs(String family, Map<String, ParamSpec> specs, Map<String, Object> values, Map<String, Object> explicit) {
+    private Knobs(
+            String family, Map<String, ParamSpec> specs, Map<String, Object> values, Map<String, Object> explicit) {
         this.family = family;
         this.specs = specs;
         this.values = Collections.unmodifiableMap(values);
@@ -47,7 +47,8 @@ public final class Knobs {
             try {
                 v = spec.coerce(e.getValue());
             } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException("task '" + family + "': " + ex.getMessage().replace("parameter", "knob"), ex);
+                throw new IllegalArgumentException(
+                        "task '" + family + "': " + ex.getMessage().replace("parameter", "knob"), ex);
             }
             values.put(e.getKey(), v);
             explicit.put(e.getKey(), v);
@@ -103,7 +104,8 @@ public final class Knobs {
     }
 
     private Object get(String name) {
-        if (!specs.containsKey(name)) throw new IllegalArgumentException("task '" + family + "' declares no knob '" + name + "'");
+        if (!specs.containsKey(name))
+            throw new IllegalArgumentException("task '" + family + "' declares no knob '" + name + "'");
         return values.get(name);
     }
 

@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.bench.mdp.Mdp;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +14,7 @@ import java.util.Map;
 public final class Metadata {
     private final Map<String, Object> m = new LinkedHashMap<>();
 
-    private Metadata() {
-    }
+    private Metadata() {}
 
     /** Starts with the fields derived from the MDP. */
     public static Metadata of(Mdp mdp, SignalModel signals) {
@@ -38,7 +36,9 @@ public final class Metadata {
         md.m.put("start_states", mdp.startStates().length);
         md.m.put("states", mdp.stateCount());
         md.m.put("policy_rows", mdp.featureCount());
-        md.m.put("branching", "exact: every state can be saved and restored; the oracle solves the MDP by backward induction");
+        md.m.put(
+                "branching",
+                "exact: every state can be saved and restored; the oracle solves the MDP by backward induction");
         md.m.put("step_rewards", mdp.hasStepRewards());
         return md;
     }
@@ -87,7 +87,8 @@ public final class Metadata {
     }
 
     public Map<String, Object> build() {
-        for (String required : List.of("reward", "observability", "verifier", "agents", "decisive_steps", "distractor_rewards")) {
+        for (String required :
+                List.of("reward", "observability", "verifier", "agents", "decisive_steps", "distractor_rewards")) {
             if (!m.containsKey(required)) throw new IllegalStateException("task metadata lacks '" + required + "'");
         }
         return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));

@@ -5,7 +5,6 @@ import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,10 +34,12 @@ public final class MultiAgent extends FamilyBase {
             ParamSpec.integer("rounds", 3, 1, 32, "Rounds; each agent acts once per round."),
             ParamSpec.integer("symbols", 3, 2, 8, "Actions per turn."),
             ParamSpec.bool("observe_leader", true, "Followers observe the leader's symbol."),
-            ParamSpec.real("distractor_noise", 0.0, 0.0, 100.0, "Std of the zero-mean step reward on irrelevant turns.")));
+            ParamSpec.real(
+                    "distractor_noise", 0.0, 0.0, 100.0, "Std of the zero-mean step reward on irrelevant turns.")));
 
     public MultiAgent() {
-        super("multi_agent",
+        super(
+                "multi_agent",
                 "Multi-agent relay: the leader picks, the followers must match later; one shared outcome",
                 "apportion (constructed for the survey's multi-agent family T7, arXiv 2604.09459; counterfactual credit as in COMA)",
                 KNOBS);
@@ -58,8 +59,10 @@ public final class MultiAgent extends FamilyBase {
         for (int i = 1; i < n; i++) dec.add(r.followerTurn(i));
         double sd = r.noise;
         Metadata md = Metadata.of(mdp, sig)
-                .reward(sd > 0 ? "terminal shared outcome + zero-mean chatter rewards" : "terminal only (shared)",
-                        "outcome after the last round", sd > 0 ? "chatter N(0, " + sd + "^2)" : "none")
+                .reward(
+                        sd > 0 ? "terminal shared outcome + zero-mean chatter rewards" : "terminal only (shared)",
+                        "outcome after the last round",
+                        sd > 0 ? "chatter N(0, " + sd + "^2)" : "none")
                 .put("observability", r.observe ? "full" : "partial: followers do not see the leader's symbol")
                 .put("verifier", "none")
                 .agents(n, true)
@@ -72,8 +75,7 @@ public final class MultiAgent extends FamilyBase {
     }
 
     /** Latent state: turn, the leader's symbol (−1 before it acts), whether success is still possible. */
-    record State(int t, int lead, boolean ok) {
-    }
+    record State(int t, int lead, boolean ok) {}
 
     private static final class Rules implements OneDecisionPerTurn<State> {
         final int n;

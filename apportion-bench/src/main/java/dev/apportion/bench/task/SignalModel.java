@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.List;
 
 /**
@@ -19,36 +18,80 @@ import java.util.List;
  * @param teacherNoise standard deviation of the noise on the teacher's log-ratio
  * @param prmClip whether the PRM score is clipped to [0, 1]
  */
-public record SignalModel(double criticNoise, double prmNoise, double prmBias, double infoGainNoise, int obsTokens,
-                          int mcSamples, double teacherNoise, boolean prmClip) {
+public record SignalModel(
+        double criticNoise,
+        double prmNoise,
+        double prmBias,
+        double infoGainNoise,
+        int obsTokens,
+        int mcSamples,
+        double teacherNoise,
+        boolean prmClip) {
     /** Knobs shared by every family. */
     public static final List<ParamSpec> SPECS = List.of(
-            ParamSpec.real("critic_noise", 0.3, 0.0, 100.0,
+            ParamSpec.real(
+                    "critic_noise",
+                    0.3,
+                    0.0,
+                    100.0,
                     "Std of the Gaussian noise added to the true state value (token 'value', span 'critic_value', 'q_value', "
                             + "'counterfactual_baseline'): a learned critic's error. Times signal_noise."),
-            ParamSpec.real("prm_noise", 0.2, 0.0, 100.0,
+            ParamSpec.real(
+                    "prm_noise",
+                    0.2,
+                    0.0,
+                    100.0,
                     "Std of the Gaussian noise added to the PRM score (span signal 'prm'). Times signal_noise."),
-            ParamSpec.real("prm_bias", 0.0, -100.0, 100.0,
+            ParamSpec.real(
+                    "prm_bias",
+                    0.0,
+                    -100.0,
+                    100.0,
                     "Bonus the PRM gives turns whose action carries the exploitable feature (it does not help)."),
-            ParamSpec.real("info_gain_noise", 0.1, 0.0, 100.0,
+            ParamSpec.real(
+                    "info_gain_noise",
+                    0.1,
+                    0.0,
+                    100.0,
                     "Std of the Gaussian noise added to the information gain (span signal 'info_gain') and to SIOP's "
                             + "log-potential ratio. Times signal_noise."),
-            ParamSpec.real("teacher_noise", 0.5, 0.0, 100.0,
+            ParamSpec.real(
+                    "teacher_noise",
+                    0.5,
+                    0.0,
+                    100.0,
                     "Std of the Gaussian noise added to the teacher's log-ratio log Q_s - log V_s (token 'teacher_logprob'). "
                             + "Times signal_noise."),
-            ParamSpec.real("signal_noise", 1.0, 0.0, 100.0,
+            ParamSpec.real(
+                    "signal_noise",
+                    1.0,
+                    0.0,
+                    100.0,
                     "Multiplier of every signal noise above; 0 = the PRIVILEGED configuration (exact solver quantities: "
                             + "rows that read them are tier 'privileged')."),
-            ParamSpec.bool("prm_clip", true, "Clip the PRM score to [0, 1] (false: an unclipped PRM whose sum can be inflated)."),
+            ParamSpec.bool(
+                    "prm_clip",
+                    true,
+                    "Clip the PRM score to [0, 1] (false: an unclipped PRM whose sum can be inflated)."),
             ParamSpec.integer("obs_tokens", 2, 1, 64, "Context (observation) tokens per turn."),
-            ParamSpec.integer("mc_samples", 4, 1, 100_000,
+            ParamSpec.integer(
+                    "mc_samples",
+                    4,
+                    1,
+                    100_000,
                     "Rollouts behind each Monte-Carlo state value (span signal 'mc_value'): V(s) + N(0, Var[G|s]/mc_samples)."));
 
     /** Reads the common knobs. */
     public static SignalModel of(Knobs k) {
         double x = k.getDouble("signal_noise");
-        return new SignalModel(x * k.getDouble("critic_noise"), x * k.getDouble("prm_noise"), k.getDouble("prm_bias"),
-                x * k.getDouble("info_gain_noise"), k.getInt("obs_tokens"), k.getInt("mc_samples"), x * k.getDouble("teacher_noise"),
+        return new SignalModel(
+                x * k.getDouble("critic_noise"),
+                x * k.getDouble("prm_noise"),
+                k.getDouble("prm_bias"),
+                x * k.getDouble("info_gain_noise"),
+                k.getInt("obs_tokens"),
+                k.getInt("mc_samples"),
+                x * k.getDouble("teacher_noise"),
                 k.getBoolean("prm_clip"));
     }
 

@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.bench.mdp.Mdp;
-
 import java.util.Map;
 
 /**
@@ -17,6 +16,10 @@ import java.util.Map;
  * @param metadata protocol metadata (JSON-ready: strings, numbers, booleans, lists, maps)
  * @param instance description of the hidden instance (e.g. the correct actions), JSON-ready
  */
-public record Task(String family, Knobs knobs, Mdp mdp, SignalModel signals, Map<String, Object> metadata,
-                   Map<String, Object> instance) {
-}
+public record Task(
+        String family,
+        Knobs knobs,
+        Mdp mdp,
+        SignalModel signals,
+        Map<String, Object> metadata,
+        Map<String, Object> instance) {}

@@ -9,14 +9,18 @@ public final class TaskFamilies {
     private static final Map<String, TaskFamily> ALL = new LinkedHashMap<>();
 
     static {
-        for (TaskFamily f : List.of(new Bifurcation(), new Umbrella(), new DiscountingChain(), new KeyToDoor(),
-                new Agentic(), new MultiAgent())) {
+        for (TaskFamily f : List.of(
+                new Bifurcation(),
+                new Umbrella(),
+                new DiscountingChain(),
+                new KeyToDoor(),
+                new Agentic(),
+                new MultiAgent())) {
             ALL.put(f.id(), f);
         }
     }
 
-    private TaskFamilies() {
-    }
+    private TaskFamilies() {}
 
     /** Every family, in a fixed order. */
     public static List<TaskFamily> all() {
@@ -30,7 +34,9 @@ public final class TaskFamilies {
      */
     public static TaskFamily get(String id) {
         TaskFamily f = ALL.get(id);
-        if (f == null) throw new IllegalArgumentException("unknown task family '" + id + "'; known: " + String.join(", ", ALL.keySet()));
+        if (f == null)
+            throw new IllegalArgumentException(
+                    "unknown task family '" + id + "'; known: " + String.join(", ", ALL.keySet()));
         return f;
     }
 }

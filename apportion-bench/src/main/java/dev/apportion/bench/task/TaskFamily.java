@@ -1,7 +1,6 @@
 package dev.apportion.bench.task;
 
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.List;
 import java.util.SplittableRandom;
 

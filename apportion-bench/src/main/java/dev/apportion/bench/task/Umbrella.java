@@ -5,7 +5,6 @@ import dev.apportion.bench.mdp.MdpBuilder;
 import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.bench.mdp.RewardNoise;
 import dev.apportion.core.credit.ParamSpec;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,14 +31,16 @@ import java.util.SplittableRandom;
 public final class Umbrella extends FamilyBase {
     private static final List<ParamSpec> KNOBS = SignalModel.with(List.of(
             ParamSpec.integer("chain_length", 20, 1, 1000, "Steps per episode (bsuite chain_length)."),
-            ParamSpec.integer("n_distractor", 20, 0, 1000, "Fresh random observation bits per step (bsuite n_distractor).")));
+            ParamSpec.integer(
+                    "n_distractor", 20, 0, 1000, "Fresh random observation bits per step (bsuite n_distractor).")));
 
     /** bsuite's umbrella sweep values ({@code _log_spaced}: 1..10, 12, 14, 17, 20, 25, 30, 40, …, 100). */
-    public static final List<Integer> BSUITE_SWEEP = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 20, 25,
-            30, 40, 50, 60, 70, 80, 90, 100);
+    public static final List<Integer> BSUITE_SWEEP =
+            List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100);
 
     public Umbrella() {
-        super("umbrella",
+        super(
+                "umbrella",
                 "bsuite umbrella chain: the first action decides a ±1 outcome after chain_length noisy steps",
                 "Osband et al., ICLR 2020 (bsuite); deepmind/bsuite@b4c9fed bsuite/environments/umbrella_chain.py",
                 KNOBS);
@@ -53,9 +54,13 @@ public final class Umbrella extends FamilyBase {
         Mdp mdp = MdpBuilder.build(r);
         SignalModel sig = SignalModel.of(k);
         Metadata md = Metadata.of(mdp, sig)
-                .reward(len > 1 ? "terminal ±1 outcome + a ±1 coin-flip reward on every earlier step" : "terminal only",
-                        "outcome after step chain_length", "intermediate rewards ±1 with equal probability (variance 1)")
-                .put("observability", "full latent state (need, has, time) plus " + nd + " fresh random distractor bits per step")
+                .reward(
+                        len > 1 ? "terminal ±1 outcome + a ±1 coin-flip reward on every earlier step" : "terminal only",
+                        "outcome after step chain_length",
+                        "intermediate rewards ±1 with equal probability (variance 1)")
+                .put(
+                        "observability",
+                        "full latent state (need, has, time) plus " + nd + " fresh random distractor bits per step")
                 .put("verifier", "none")
                 .agents(1, true)
                 .decisive(1, List.of(0), "the first action sets has_umbrella; +1 iff it equals need_umbrella")
@@ -67,8 +72,7 @@ public final class Umbrella extends FamilyBase {
     }
 
     /** Latent state: time step, need, has. */
-    record State(int t, int need, int has) {
-    }
+    record State(int t, int need, int has) {}
 
     private static final class Rules implements OneDecisionPerTurn<State> {
         final int len;

@@ -1,17 +1,16 @@
 package dev.apportion.bench.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class BenchCommandTest {
     private static int run(StringWriter out, StringWriter err, String... args) {
@@ -29,8 +28,19 @@ class BenchCommandTest {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = run(out, err, "--suite", suite.toString(), "--tasks", "bif", "--estimators", "oracle,random",
-                "--no-claims", "--quiet", "--out", dir.resolve("o").toString());
+        int code = run(
+                out,
+                err,
+                "--suite",
+                suite.toString(),
+                "--tasks",
+                "bif",
+                "--estimators",
+                "oracle,random",
+                "--no-claims",
+                "--quiet",
+                "--out",
+                dir.resolve("o").toString());
         assertEquals(0, code, err.toString());
         String text = out.toString();
         assertTrue(text.contains("Leaderboard"), text);

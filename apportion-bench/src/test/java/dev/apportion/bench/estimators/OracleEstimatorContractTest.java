@@ -5,7 +5,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-
 import java.util.List;
 
 /** The oracle keeps every estimator invariant on batches that carry the true advantage of each policy span. */

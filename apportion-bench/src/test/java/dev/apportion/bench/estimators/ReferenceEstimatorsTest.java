@@ -1,5 +1,10 @@
 package dev.apportion.bench.estimators;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
 import dev.apportion.bench.mdp.Solution;
@@ -12,15 +17,9 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The reference estimators validate the metrics: the oracle scores perfectly, random scores about chance. */
 class ReferenceEstimatorsTest {
@@ -42,7 +41,8 @@ class ReferenceEstimatorsTest {
     void oracleScoresOneOnEveryFamily() {
         OracleEstimator o = new OracleEstimator();
         for (TaskFamily f : TaskFamilies.all()) {
-            Map<String, Object> k = f.id().equals("bifurcation") ? Map.of("tokens_per_turn", 3, "distractor_noise", 1.0) : Map.of();
+            Map<String, Object> k =
+                    f.id().equals("bifurcation") ? Map.of("tokens_per_turn", 3, "distractor_noise", 1.0) : Map.of();
             SampledBatch b = batch(f.id(), k, 3);
             assertEquals(null, b.rollouts().spanSignal("true_advantage"), "the truth reaches references only");
             assertEquals(null, b.rollouts().tokenSignal("true_advantage"), "the truth reaches references only");
@@ -62,7 +62,11 @@ class ReferenceEstimatorsTest {
 
     @Test
     void oracleNeedsTheTruthSignal() {
-        Rollouts plain = Rollouts.builder().trajectory("g", "t").outcome(1).span(dev.apportion.core.rollout.Role.POLICY, 2).build();
+        Rollouts plain = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(dev.apportion.core.rollout.Role.POLICY, 2)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> new OracleEstimator().assign(plain));
         assertTrue(e.getMessage().contains("true_advantage"), e.getMessage());
     }
@@ -90,7 +94,9 @@ class ReferenceEstimatorsTest {
         SampledBatch b2 = batch("agentic", Map.of(), 2);
         RandomEstimator r = new RandomEstimator();
         float[] a1 = r.assign(b1.rollouts()).advantages();
-        assertEquals(java.util.Arrays.toString(a1), java.util.Arrays.toString(r.assign(b1.rollouts()).advantages()));
+        assertEquals(
+                java.util.Arrays.toString(a1),
+                java.util.Arrays.toString(r.assign(b1.rollouts()).advantages()));
         assertNotEquals(a1[b1.policyTokens()[0]], r.assign(b2.rollouts()).advantages()[b2.policyTokens()[0]]);
     }
 }

@@ -5,7 +5,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-
 import java.util.List;
 
 /** The trajectory-level oracle (the sum of the true span advantages, on every policy token) keeps every estimator invariant. */

@@ -1,18 +1,17 @@
 package dev.apportion.bench.mdp;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.bench.task.Task;
 import dev.apportion.bench.task.TaskFamilies;
 import dev.apportion.bench.task.TaskFamily;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The exact solver (the oracle's source of truth) against brute-force Monte Carlo: on a small
@@ -25,16 +24,39 @@ class OracleMonteCarloTest {
 
     static Stream<Arguments> tasks() {
         return Stream.of(
-                Arguments.of("bifurcation", Map.of("horizon", 5, "decisive", 2, "actions", 3, "distractor_noise", 0.5,
-                        "transition_noise", 0.2)),
-                Arguments.of("bifurcation", Map.of("horizon", 3, "decisive", 2, "tokens_per_turn", 3, "aliased", true,
-                        "threshold", 1)),
+                Arguments.of(
+                        "bifurcation",
+                        Map.of(
+                                "horizon",
+                                5,
+                                "decisive",
+                                2,
+                                "actions",
+                                3,
+                                "distractor_noise",
+                                0.5,
+                                "transition_noise",
+                                0.2)),
+                Arguments.of(
+                        "bifurcation",
+                        Map.of("horizon", 3, "decisive", 2, "tokens_per_turn", 3, "aliased", true, "threshold", 1)),
                 Arguments.of("umbrella", Map.of("chain_length", 4, "n_distractor", 2)),
                 Arguments.of("discounting_chain", Map.of("mapping_seed", 3)),
                 Arguments.of("key_to_door", Map.of("length", 7, "random_distractors", true)),
                 Arguments.of("key_to_door", Map.of("length", 6)),
-                Arguments.of("agentic", Map.of("trace_length", 2, "tools", 3, "max_turns", 4, "tool_failure", 0.3,
-                        "verifier_reward", 0.5)),
+                Arguments.of(
+                        "agentic",
+                        Map.of(
+                                "trace_length",
+                                2,
+                                "tools",
+                                3,
+                                "max_turns",
+                                4,
+                                "tool_failure",
+                                0.3,
+                                "verifier_reward",
+                                0.5)),
                 Arguments.of("multi_agent", Map.of("agents", 3, "rounds", 2, "symbols", 2, "distractor_noise", 0.3)));
     }
 
@@ -60,7 +82,8 @@ class OracleMonteCarloTest {
         // return variance from one start state (the Monte-Carlo value signal's noise)
         int s00 = m.startStates()[0];
         double[] g = new double[N];
-        for (int i = 0; i < N; i++) g[i] = Episode.sample(m, sol, s00, false, rng).totalReturn(m);
+        for (int i = 0; i < N; i++)
+            g[i] = Episode.sample(m, sol, s00, false, rng).totalReturn(m);
         double mean0 = 0;
         for (double x : g) mean0 += x;
         mean0 /= N;
@@ -132,7 +155,9 @@ class OracleMonteCarloTest {
         double se = Math.sqrt(var / (samples.length - 1) / samples.length);
         double tol = 4.5 * se + 1e-9;
         double mc = mean;
-        assertTrue(Math.abs(mc - exact) <= tol,
-                () -> what + ": exact " + exact + " vs Monte Carlo mean " + mc + " of " + samples.length + " samples (tolerance " + tol + ")");
+        assertTrue(
+                Math.abs(mc - exact) <= tol,
+                () -> what + ": exact " + exact + " vs Monte Carlo mean " + mc + " of " + samples.length
+                        + " samples (tolerance " + tol + ")");
     }
 }

@@ -1,10 +1,10 @@
 package dev.apportion.bench.metrics;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class RanksTest {
     @Test
@@ -21,7 +21,8 @@ class RanksTest {
         // scipy.stats.spearmanr([1,2,3,4,5],[2,1,4,3,5]) = 0.8
         assertEquals(0.8, Ranks.spearman(x, new double[] {2, 1, 4, 3, 5}, 5), 1e-12);
         // with ties: spearmanr([1,2,2,3],[1,3,2,4]) = 0.9486832980505138
-        assertEquals(0.9486832980505138, Ranks.spearman(new double[] {1, 2, 2, 3}, new double[] {1, 3, 2, 4}, 4), 1e-12);
+        assertEquals(
+                0.9486832980505138, Ranks.spearman(new double[] {1, 2, 2, 3}, new double[] {1, 3, 2, 4}, 4), 1e-12);
         assertEquals(0.0, Ranks.spearman(x, new double[] {1, 1, 1, 1, 1}, 5), "constant side carries no ranking");
         assertTrue(Double.isNaN(Ranks.spearman(x, x, 1)));
     }

@@ -1,5 +1,8 @@
 package dev.apportion.bench.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
 import dev.apportion.bench.mdp.Solution;
@@ -8,13 +11,9 @@ import dev.apportion.bench.task.Task;
 import dev.apportion.bench.task.TaskFamilies;
 import dev.apportion.bench.task.TaskFamily;
 import dev.apportion.core.credit.Credit;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Issue 7, findings 2 and 3: rounding noise in the truth, and metrics that pooling does not dilute. */
 class TruthAndWithinMetricsTest {
@@ -32,7 +31,8 @@ class TruthAndWithinMetricsTest {
             SampledBatch b = batch(fam, Map.of(), 3);
             for (int s : b.policySpans()) {
                 float v = b.spanTruth()[s];
-                assertTrue(v == 0f || Math.abs(v) >= 1e-9, fam + ": truth " + v + " is rounding noise, not an advantage");
+                assertTrue(
+                        v == 0f || Math.abs(v) >= 1e-9, fam + ": truth " + v + " is rounding noise, not an advantage");
             }
             for (int t : b.policyTokens()) {
                 float v = b.tokenTruth()[t];
@@ -69,7 +69,8 @@ class TruthAndWithinMetricsTest {
         for (int s : b.policySpans()) {
             for (int t = r.spanTokenStart(s); t < r.spanTokenEnd(s); t++) truthTok[t] = b.spanTruth()[s];
         }
-        Map<String, Double> o = CreditMetrics.evaluate(b, Credit.builder(truthTok).build(), false, false);
+        Map<String, Double> o =
+                CreditMetrics.evaluate(b, Credit.builder(truthTok).build(), false, false);
         assertEquals(1.0, o.get(CreditMetrics.WITHIN_TRAJECTORY), 1e-9);
         assertEquals(1.0, o.get(CreditMetrics.WITHIN_DECISION), 1e-9);
         assertEquals(1.0, o.get("spearman"), 1e-9);

@@ -1,5 +1,10 @@
 package dev.apportion.bench.report;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.bench.run.BenchResult;
 import dev.apportion.bench.run.Claim;
@@ -7,9 +12,6 @@ import dev.apportion.bench.run.Progress;
 import dev.apportion.bench.run.Runner;
 import dev.apportion.bench.run.Suite;
 import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,11 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The structure of report.html on a tiny suite: offline, one section per task, claims, leaderboard marks, escaping. */
 class HtmlReportTest {
@@ -42,7 +41,8 @@ class HtmlReportTest {
         try (InputStream in = HtmlReportTest.class.getResourceAsStream("/dev/apportion/bench/tiny-claims.json")) {
             claims = Claim.parse(om.readTree(in), "tiny-claims.json");
         }
-        BenchResult r = Runner.run(new Runner.Options(suite, null, null, claims, 7, 2, Progress.NONE, EstimatorRegistry.global()));
+        BenchResult r = Runner.run(
+                new Runner.Options(suite, null, null, claims, 7, 2, Progress.NONE, EstimatorRegistry.global()));
         tree = plain(ResultsJson.tree(r, Map.of("suite", "tiny"), Path.of("")));
         html = HtmlReport.render(tree);
         // kept as a test artifact (for a look in a browser)
@@ -81,8 +81,10 @@ class HtmlReportTest {
         assertFalse(html.contains("<script src"), "no external scripts");
         assertFalse(html.contains("<link"), "no stylesheets or preloads");
         assertFalse(html.contains("@import"), "no CSS imports");
-        assertFalse(Pattern.compile("url\\(\\s*['\"]?(https?:)?//").matcher(html).find(), "no CSS url() to the network");
-        Matcher m = Pattern.compile("\\s(?:src|href|action|poster|srcset|data)\\s*=\\s*\"([^\"]*)\"").matcher(markup(html));
+        assertFalse(
+                Pattern.compile("url\\(\\s*['\"]?(https?:)?//").matcher(html).find(), "no CSS url() to the network");
+        Matcher m = Pattern.compile("\\s(?:src|href|action|poster|srcset|data)\\s*=\\s*\"([^\"]*)\"")
+                .matcher(markup(html));
         int links = 0;
         while (m.find()) {
             links++;
@@ -90,7 +92,8 @@ class HtmlReportTest {
         }
         assertTrue(links > 10, "the navigation and task links are there");
         String script = markup(html);
-        for (String call : List.of("fetch(", "XMLHttpRequest", "import(", "WebSocket", "EventSource", "sendBeacon", "new Image")) {
+        for (String call :
+                List.of("fetch(", "XMLHttpRequest", "import(", "WebSocket", "EventSource", "sendBeacon", "new Image")) {
             assertFalse(script.contains(call), "the page's own script does not load anything: " + call);
         }
     }
@@ -113,18 +116,30 @@ class HtmlReportTest {
         assertEquals(tasks.size(), count(html, "<section class=\"task\""));
         for (int i = 0; i < tasks.size(); i++) {
             String id = String.valueOf(tasks.get(i).get("id"));
-            Matcher m = Pattern.compile("<section class=\"task\" id=\"([^\"]+)\" data-task=\"" + i + "\"><h3>([^<]*)").matcher(html);
+            Matcher m = Pattern.compile("<section class=\"task\" id=\"([^\"]+)\" data-task=\"" + i + "\"><h3>([^<]*)")
+                    .matcher(html);
             assertTrue(m.find(), "section of task " + id);
             assertEquals(HtmlReport.esc(id) + " ", m.group(2));
-            assertTrue(html.contains("class=\"credit-chart js-only\" data-task=\"" + i + "\""), "credit chart of " + id);
+            assertTrue(
+                    html.contains("class=\"credit-chart js-only\" data-task=\"" + i + "\""), "credit chart of " + id);
             if (tasks.get(i).get("learning") != null) {
-                assertTrue(html.contains("class=\"learn-chart js-only\" data-task=\"" + i + "\""), "learning chart of " + id);
+                assertTrue(
+                        html.contains("class=\"learn-chart js-only\" data-task=\"" + i + "\""),
+                        "learning chart of " + id);
             }
         }
-        long withExamples = tasks.stream().filter(t -> t.get("examples") != null).mapToLong(t -> list(t.get("examples")).size()).sum();
+        long withExamples = tasks.stream()
+                .filter(t -> t.get("examples") != null)
+                .mapToLong(t -> list(t.get("examples")).size())
+                .sum();
         assertTrue(withExamples > 0);
-        assertEquals(withExamples, count(html, "<tr class=\"truth\"><th class=\"rowlabel\">truth (oracle)</th>"), "one truth row per example");
-        assertTrue(html.indexOf("id=\"claim-tasks\"") > html.indexOf("data-task=\"0\""), "claim-only configurations come after the suite's tasks");
+        assertEquals(
+                withExamples,
+                count(html, "<tr class=\"truth\"><th class=\"rowlabel\">truth (oracle)</th>"),
+                "one truth row per example");
+        assertTrue(
+                html.indexOf("id=\"claim-tasks\"") > html.indexOf("data-task=\"0\""),
+                "claim-only configurations come after the suite's tasks");
     }
 
     @Test
@@ -136,14 +151,22 @@ class HtmlReportTest {
         int rows = 0;
         for (Map<String, Object> c : claims) {
             String status = String.valueOf(c.get("status"));
-            assertTrue(table.contains("<code>" + HtmlReport.esc(String.valueOf(c.get("id"))) + "</code>"), "claim " + c.get("id"));
-            assertTrue(table.contains("<span class=\"status " + status.replace(' ', '-') + "\">" + status + "</span>"), "status of " + c.get("id"));
+            assertTrue(
+                    table.contains("<code>" + HtmlReport.esc(String.valueOf(c.get("id"))) + "</code>"),
+                    "claim " + c.get("id"));
+            assertTrue(
+                    table.contains("<span class=\"status " + status.replace(' ', '-') + "\">" + status + "</span>"),
+                    "status of " + c.get("id"));
             List<Map<String, Object>> rs = list(c.get("rows"));
             rows += rs.size();
-            if (rs.isEmpty()) assertTrue(table.contains(HtmlReport.esc(String.valueOf(c.get("reason")))), "reason of " + c.get("id"));
+            if (rs.isEmpty())
+                assertTrue(table.contains(HtmlReport.esc(String.valueOf(c.get("reason")))), "reason of " + c.get("id"));
         }
         assertTrue(rows > 0);
-        assertEquals(rows, count(table, "data-ap-interval="), "one interval plot (drawn by the bundled Chart.js) per comparison");
+        assertEquals(
+                rows,
+                count(table, "data-ap-interval="),
+                "one interval plot (drawn by the bundled Chart.js) per comparison");
         assertEquals(0, count(table, "<svg "), "no hand-drawn chart");
         assertTrue(table.contains("class=\"status holds\""), "oracle beats random holds");
         assertTrue(table.contains("class=\"status estimator-not-available\""));
@@ -154,14 +177,19 @@ class HtmlReportTest {
         String lb = section(html, "leaderboard");
         assertTrue(lb.contains("<tr class=\"ref oracle\" data-full=\"1\">"), "oracle is a reference");
         assertTrue(lb.contains("<tr class=\"ref random\" data-full=\"1\">"), "random is a reference");
-        int total = (int) list(tree.get("tasks")).stream().filter(x -> Boolean.TRUE.equals(x.get("leaderboard"))).count();
+        int total = (int) list(tree.get("tasks")).stream()
+                .filter(x -> Boolean.TRUE.equals(x.get("leaderboard")))
+                .count();
         assertTrue(total > 1);
         int partial = 0;
         for (Map<String, Object> row : list(tree.get("leaderboard"))) {
             String est = String.valueOf(row.get("estimator"));
             int k = ((Number) row.get("tasks")).intValue();
-            Matcher m = Pattern.compile("<tr(?: class=\"([^\"]*)\")? data-full=\"([01])\">(?:(?!</tr>).)*?<td class=\"est\" data-v=\""
-                    + Pattern.quote(est) + "\">((?:(?!</td>).)*)</td>", Pattern.DOTALL).matcher(lb);
+            Matcher m = Pattern.compile(
+                            "<tr(?: class=\"([^\"]*)\")? data-full=\"([01])\">(?:(?!</tr>).)*?<td class=\"est\" data-v=\""
+                                    + Pattern.quote(est) + "\">((?:(?!</td>).)*)</td>",
+                            Pattern.DOTALL)
+                    .matcher(lb);
             if (k == 0) {
                 assertFalse(m.find(), "no row for " + est + ", which ran on no leaderboard task");
                 continue;
@@ -169,7 +197,8 @@ class HtmlReportTest {
             assertTrue(m.find(), "row of " + est);
             assertEquals(k < total ? "0" : "1", m.group(2), est);
             assertEquals(k < total, m.group(1) != null && m.group(1).contains("few"), est);
-            assertEquals(k < total, m.group(3).contains(">" + k + "/" + total + " tasks</span>"), est + ": " + m.group(3));
+            assertEquals(
+                    k < total, m.group(3).contains(">" + k + "/" + total + " tasks</span>"), est + ": " + m.group(3));
             if (k < total) partial++;
         }
         // an estimator that ran nowhere is named below the table
@@ -183,7 +212,9 @@ class HtmlReportTest {
         String lb2 = section(HtmlReport.render(t), "leaderboard");
         assertTrue(lb2.contains("data-full=\"0\""), "a partial row can be filtered out");
         assertFalse(lb2.contains("data-v=\"never_ran\""), "no row for an estimator that ran nowhere");
-        assertTrue(lb2.contains("Not run on any leaderboard task") && lb2.contains("never_ran"), "it is listed below the table");
+        assertTrue(
+                lb2.contains("Not run on any leaderboard task") && lb2.contains("never_ran"),
+                "it is listed below the table");
     }
 
     @Test
@@ -196,7 +227,8 @@ class HtmlReportTest {
         }
         for (Map<String, Object> row : list(t.get("leaderboard"))) row.put("tasks", inSuite);
         String lb = section(HtmlReport.render(t), "leaderboard");
-        assertTrue(lb.contains("mean over the " + inSuite + " suite tasks (this run selected no leaderboard task)"), lb);
+        assertTrue(
+                lb.contains("mean over the " + inSuite + " suite tasks (this run selected no leaderboard task)"), lb);
         assertFalse(lb.contains("data-full=\"0\""), "every row ran on every task it is averaged over");
     }
 
@@ -209,7 +241,15 @@ class HtmlReportTest {
     @Test
     void provenanceShowsVersionCommitSeedsAndConfiguration() {
         String pv = section(html, "provenance");
-        for (String k : List.of("apportion version", "git commit", "root seed", "seed derivation", "request", "suite", "learning seeds", "Chart.js",
+        for (String k : List.of(
+                "apportion version",
+                "git commit",
+                "root seed",
+                "seed derivation",
+                "request",
+                "suite",
+                "learning seeds",
+                "Chart.js",
                 "timing (not reproducible)")) {
             assertTrue(pv.contains("<th>" + k + "</th>"), k);
         }
@@ -225,8 +265,13 @@ class HtmlReportTest {
         timing.put("total_seconds", 12345.0);
         String other = HtmlReport.render(t);
         assertNotEquals(html, other);
-        assertEquals(markup(html).replaceAll("(?s)<div class=\"glance\">.*?</div>\n", "").replaceAll("(?s)<tr><th>timing \\(not reproducible\\).*?</tr>\n", ""),
-                markup(other).replaceAll("(?s)<div class=\"glance\">.*?</div>\n", "").replaceAll("(?s)<tr><th>timing \\(not reproducible\\).*?</tr>\n", ""));
+        assertEquals(
+                markup(html)
+                        .replaceAll("(?s)<div class=\"glance\">.*?</div>\n", "")
+                        .replaceAll("(?s)<tr><th>timing \\(not reproducible\\).*?</tr>\n", ""),
+                markup(other)
+                        .replaceAll("(?s)<div class=\"glance\">.*?</div>\n", "")
+                        .replaceAll("(?s)<tr><th>timing \\(not reproducible\\).*?</tr>\n", ""));
     }
 
     @Test

@@ -1,14 +1,13 @@
 package dev.apportion.bench.run;
 
-import dev.apportion.bench.metrics.PairedTest;
-import dev.apportion.bench.metrics.Summary;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apportion.bench.metrics.PairedTest;
+import dev.apportion.bench.metrics.Summary;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** Issue 7, finding 5: symmetric verdicts, Holm's correction, paired t p-values. */
 class ClaimVerdictTest {

@@ -1,5 +1,7 @@
 package dev.apportion.bench.run;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
 import dev.apportion.bench.mdp.Solution;
@@ -13,12 +15,9 @@ import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 7, finding 1: every estimator must see a task's episode score the same way, and GiGPO's
@@ -53,7 +52,9 @@ class EpisodeScoreTest {
         float[] r = credit(b, "grpo", Map.of("normalize_by_std", false));
         double max = 0;
         for (int s : b.policySpans()) max = Math.max(max, Math.abs(g[s] - r[s]));
-        assertTrue(max < 1e-4, "gigpo(step_weight=0) and grpo(no std) differ by up to " + max + ": different episode scores");
+        assertTrue(
+                max < 1e-4,
+                "gigpo(step_weight=0) and grpo(no std) differ by up to " + max + ": different episode scores");
     }
 
     @Test

@@ -1,5 +1,12 @@
 package dev.apportion.bench.run;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,23 +15,15 @@ import dev.apportion.bench.report.Checklist;
 import dev.apportion.bench.report.ResultsCsv;
 import dev.apportion.bench.report.ResultsJson;
 import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** End to end on a tiny suite: outputs, determinism, skipping, claims, the reporting checklist. */
 class RunnerTest {
@@ -57,7 +56,9 @@ class RunnerTest {
     @Test
     void writesTheThreeFiles(@TempDir Path dir) throws Exception {
         List<Path> files = BenchOutputs.write(twoThreads, Map.of("suite", "tiny"), dir.resolve("out"));
-        assertEquals(List.of("results.json", "results.csv", "report.html", "leaderboard.svg"), files.stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(
+                List.of("results.json", "results.csv", "report.html", "leaderboard.svg"),
+                files.stream().map(p -> p.getFileName().toString()).toList());
         for (Path f : files) assertTrue(Files.size(f) > 500, f + " is too small");
         JsonNode root = new ObjectMapper().readTree(files.get(0).toFile());
         assertEquals(ResultsJson.FORMAT, root.get("format").asText());
@@ -81,7 +82,9 @@ class RunnerTest {
         String a = ResultsJson.render(twoThreads, Map.of(), here);
         String b = ResultsJson.render(oneThread, Map.of(), here);
         assertEquals(withoutTiming(a), withoutTiming(b));
-        assertNotEquals(withoutTiming(a), withoutTiming(ResultsJson.render(Runner.run(options(2, 8)), Map.of(), here)),
+        assertNotEquals(
+                withoutTiming(a),
+                withoutTiming(ResultsJson.render(Runner.run(options(2, 8)), Map.of(), here)),
                 "another root seed gives other numbers");
     }
 
@@ -93,7 +96,16 @@ class RunnerTest {
         assertEquals(0.0, cq.get("oracle").metrics().get("credit_noise").mean(), 1e-6);
         assertEquals(0.0, cq.get("random").metrics().get("spearman").mean(), 0.2);
         assertTrue(twoThreads.credit().get("agents").get("oracle").metrics().containsKey("agent_spearman"));
-        assertEquals(1.0, twoThreads.credit().get("agents").get("oracle").metrics().get("agent_spearman").mean(), 1e-6);
+        assertEquals(
+                1.0,
+                twoThreads
+                        .credit()
+                        .get("agents")
+                        .get("oracle")
+                        .metrics()
+                        .get("agent_spearman")
+                        .mean(),
+                1e-6);
     }
 
     @Test
@@ -119,22 +131,31 @@ class RunnerTest {
         assertNotNull(by.get("learning_claim").status());
         assertEquals(1, by.get("learning_claim").rows().size());
         assertEquals("estimator not available", by.get("placeholder").status());
-        assertTrue(by.get("placeholder").reason().contains("no_such_method"), by.get("placeholder").reason());
+        assertTrue(
+                by.get("placeholder").reason().contains("no_such_method"),
+                by.get("placeholder").reason());
         assertEquals("error", by.get("bad_params").status());
-        assertTrue(by.get("bad_params").reason().contains("'nope'"), by.get("bad_params").reason());
-        assertTrue(twoThreads.configs().stream().anyMatch(c -> c.id().startsWith("claim:outcome_degrades[horizon=16]")));
+        assertTrue(
+                by.get("bad_params").reason().contains("'nope'"),
+                by.get("bad_params").reason());
+        assertTrue(
+                twoThreads.configs().stream().anyMatch(c -> c.id().startsWith("claim:outcome_degrades[horizon=16]")));
     }
 
     @Test
     void bsuiteScoresAndLeaderboard() {
-        assertTrue(twoThreads.bsuite().stream().anyMatch(b -> b.experiment().equals("umbrella_length") && b.estimator().equals("oracle")));
+        assertTrue(twoThreads.bsuite().stream()
+                .anyMatch(b -> b.experiment().equals("umbrella_length")
+                        && b.estimator().equals("oracle")));
         assertEquals("oracle", twoThreads.leaderboard().get(0).estimator());
         assertEquals(2, twoThreads.leaderboard().get(0).tasks(), "sweep configs are not on the leaderboard by default");
     }
 
     @Test
     void reportCoversTheChecklist() throws Exception {
-        JsonNode report = new ObjectMapper().readTree(ResultsJson.render(twoThreads, Map.of(), Path.of(""))).get("report");
+        JsonNode report = new ObjectMapper()
+                .readTree(ResultsJson.render(twoThreads, Map.of(), Path.of("")))
+                .get("report");
         assertEquals(20, Checklist.KEYS.size());
         for (String k : Checklist.KEYS) {
             JsonNode v = report.get(k);
@@ -145,11 +166,22 @@ class RunnerTest {
 
     @Test
     void unknownTaskOrEstimatorIsAnErrorNamingIt() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Runner.run(new Runner.Options(suite,
-                List.of("nope"), null, List.of(), 0, 1, Progress.NONE, EstimatorRegistry.global())));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Runner.run(new Runner.Options(
+                        suite, List.of("nope"), null, List.of(), 0, 1, Progress.NONE, EstimatorRegistry.global())));
         assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("bif"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Runner.run(new Runner.Options(suite, null,
-                List.of(EstimatorRef.parse("oracel")), List.of(), 0, 1, Progress.NONE, EstimatorRegistry.global())));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Runner.run(new Runner.Options(
+                        suite,
+                        null,
+                        List.of(EstimatorRef.parse("oracel")),
+                        List.of(),
+                        0,
+                        1,
+                        Progress.NONE,
+                        EstimatorRegistry.global())));
         assertTrue(e.getMessage().contains("oracel") && e.getMessage().contains("oracle"), e.getMessage());
     }
 

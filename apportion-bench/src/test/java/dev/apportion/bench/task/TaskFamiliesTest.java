@@ -1,18 +1,17 @@
 package dev.apportion.bench.task;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.bench.mdp.Episode;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.Solution;
 import dev.apportion.bench.mdp.TabularPolicy;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Dynamics, knob validation and metadata of the task families. */
 class TaskFamiliesTest {
@@ -25,8 +24,16 @@ class TaskFamiliesTest {
     void everyFamilyRecordsTheProtocolMetadata() {
         for (TaskFamily f : TaskFamilies.all()) {
             Task t = f.create(f.knobs(Map.of()), new SplittableRandom(1));
-            for (String k : List.of("horizon", "reward", "stochastic_transitions", "observability", "branching", "verifier", "agents",
-                    "decisive_steps", "distractor_rewards")) {
+            for (String k : List.of(
+                    "horizon",
+                    "reward",
+                    "stochastic_transitions",
+                    "observability",
+                    "branching",
+                    "verifier",
+                    "agents",
+                    "decisive_steps",
+                    "distractor_rewards")) {
                 assertTrue(t.metadata().containsKey(k), f.id() + " lacks metadata " + k);
             }
             assertTrue(Solution.optimalSuccess(t.mdp()) > 0.9, f.id() + " is solvable");
@@ -42,10 +49,14 @@ class TaskFamiliesTest {
         assertTrue(e.getMessage().contains("'horizn'") && e.getMessage().contains("horizon"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> b.knobs(Map.of("horizon", 0)));
         assertTrue(e.getMessage().contains("horizon") && e.getMessage().contains(">= 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> b.create(b.knobs(Map.of("horizon", 2, "decisive", 3)), new SplittableRandom(1)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> b.create(b.knobs(Map.of("horizon", 2, "decisive", 3)), new SplittableRandom(1)));
         assertTrue(e.getMessage().contains("decisive"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> b.create(b.knobs(Map.of("horizon", 4, "decisive", 2, "positions", "3,1")),
-                new SplittableRandom(1)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> b.create(
+                        b.knobs(Map.of("horizon", 4, "decisive", 2, "positions", "3,1")), new SplittableRandom(1)));
         assertTrue(e.getMessage().contains("increasing"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TaskFamilies.get("nope"));
         assertEquals("bifurcation[horizon=4]", b.knobs(Map.of("horizon", "4")).canonical());
@@ -53,26 +64,35 @@ class TaskFamiliesTest {
 
     @Test
     void inconsistentKnobsAreRefusedWithMessagesNamingFamilyKnobAndValues() {
-        assertEquals("task 'agentic': knob 'max_turns' (5) must be >= trace_length + 1 (6)",
+        assertEquals(
+                "task 'agentic': knob 'max_turns' (5) must be >= trace_length + 1 (6)",
                 refusal("agentic", Map.of("trace_length", 5, "max_turns", 5)));
-        assertEquals("task 'bifurcation': knob 'decisive_token' must be < tokens_per_turn (2), got 3",
+        assertEquals(
+                "task 'bifurcation': knob 'decisive_token' must be < tokens_per_turn (2), got 3",
                 refusal("bifurcation", Map.of("tokens_per_turn", 2, "decisive_token", 3)));
-        assertEquals("task 'bifurcation': knob 'decisive' (3) must be <= horizon (2)",
+        assertEquals(
+                "task 'bifurcation': knob 'decisive' (3) must be <= horizon (2)",
                 refusal("bifurcation", Map.of("horizon", 2, "decisive", 3)));
-        assertEquals("task 'bifurcation': knob 'threshold' (3) must be <= decisive (2)",
+        assertEquals(
+                "task 'bifurcation': knob 'threshold' (3) must be <= decisive (2)",
                 refusal("bifurcation", Map.of("decisive", 2, "threshold", 3)));
-        assertEquals("task 'bifurcation': knob 'positions' has 1 entries but decisive = 2",
+        assertEquals(
+                "task 'bifurcation': knob 'positions' has 1 entries but decisive = 2",
                 refusal("bifurcation", Map.of("decisive", 2, "positions", "1")));
-        assertEquals("task 'bifurcation': knob 'positions' entry 9.0 is not a turn in [0, 4)",
+        assertEquals(
+                "task 'bifurcation': knob 'positions' entry 9.0 is not a turn in [0, 4)",
                 refusal("bifurcation", Map.of("horizon", 4, "decisive", 2, "positions", "1,9")));
-        assertEquals("task 'bifurcation': knob 'positions' must be strictly increasing",
+        assertEquals(
+                "task 'bifurcation': knob 'positions' must be strictly increasing",
                 refusal("bifurcation", Map.of("horizon", 4, "decisive", 2, "positions", "3,1")));
-        assertEquals("task 'key_to_door': knob 'distractor_rewards' must hold 1 or 2 values, got 3",
+        assertEquals(
+                "task 'key_to_door': knob 'distractor_rewards' must hold 1 or 2 values, got 3",
                 refusal("key_to_door", Map.of("distractor_rewards", "0.1,0.2,0.3")));
     }
 
     private static String refusal(String family, Map<String, Object> knobs) {
-        return assertThrows(IllegalArgumentException.class, () -> task(family, knobs)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> task(family, knobs))
+                .getMessage();
     }
 
     @Test
@@ -107,7 +127,11 @@ class TaskFamiliesTest {
             }
         }
         Task longer = task("umbrella", Map.of("chain_length", 5, "n_distractor", 4));
-        Episode e = Episode.sample(longer.mdp(), Solution.of(longer.mdp(), TabularPolicy.uniform(longer.mdp())), longer.mdp().startStates()[0], false,
+        Episode e = Episode.sample(
+                longer.mdp(),
+                Solution.of(longer.mdp(), TabularPolicy.uniform(longer.mdp())),
+                longer.mdp().startStates()[0],
+                false,
                 new SplittableRandom(3));
         assertEquals(5, e.length());
         for (int k = 0; k < 4; k++) assertEquals(1.0, Math.abs(e.rewards()[k]), 1e-12, "intermediate rewards are +-1");

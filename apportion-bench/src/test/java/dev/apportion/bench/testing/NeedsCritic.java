@@ -12,7 +12,9 @@ import dev.apportion.core.rollout.Rollouts;
 public final class NeedsCritic implements Estimator {
     @Override
     public Descriptor descriptor() {
-        return Descriptor.builder("test_needs_magic").requires(SignalRequirement.span("magic", "nothing")).build();
+        return Descriptor.builder("test_needs_magic")
+                .requires(SignalRequirement.span("magic", "nothing"))
+                .build();
     }
 
     @Override

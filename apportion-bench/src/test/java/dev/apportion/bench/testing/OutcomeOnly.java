@@ -16,7 +16,9 @@ import dev.apportion.core.rollout.Rollouts;
 public final class OutcomeOnly implements Estimator {
     @Override
     public Descriptor descriptor() {
-        return Descriptor.builder("test_outcome").requires(SignalRequirement.trajectory("reward", "the task")).build();
+        return Descriptor.builder("test_outcome")
+                .requires(SignalRequirement.trajectory("reward", "the task"))
+                .build();
     }
 
     @Override
@@ -31,7 +33,8 @@ public final class OutcomeOnly implements Estimator {
             mean /= hi - lo;
             for (int k = lo; k < hi; k++) {
                 int i = b.groupMembers()[k];
-                for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) if (b.mask()[t] == 1) adv[t] = (float) (s[i] - mean);
+                for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++)
+                    if (b.mask()[t] == 1) adv[t] = (float) (s[i] - mean);
             }
         }
         return Credit.of(adv);

@@ -2,7 +2,6 @@ package dev.apportion.bench.testing;
 
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorProvider;
-
 import java.util.List;
 
 /** Registers the test-only estimators (test class path only). */

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
  * Exit 0 when no required item is missing, 1 when one is, 2 when the file cannot be read or parsed
  * (the message names the file, and the line for a parse error).
  */
-@Command(name = "checklist", mixinStandardHelpOptions = true,
+@Command(
+        name = "checklist",
+        mixinStandardHelpOptions = true,
         header = "Check a report against the credit-assignment reporting checklist.",
         description = "Check a credit-assignment report (YAML or JSON) against the reporting checklist.")
 public final class ChecklistCommand implements Callable<Integer> {
@@ -54,19 +56,27 @@ public final class ChecklistCommand implements Callable<Integer> {
             return 2;
         }
         long req = checklist.items().stream().filter(ChecklistItem::required).count();
-        long reqCovered = result.covered().stream().filter(ChecklistItem::required).count();
+        long reqCovered =
+                result.covered().stream().filter(ChecklistItem::required).count();
         long rec = checklist.items().size() - req;
         out.println("checklist " + checklist.version() + ": " + report);
-        out.println("covered " + result.covered().size() + " of " + checklist.items().size() + " items (required "
-                + reqCovered + " of " + req + ", recommended " + (result.covered().size() - reqCovered) + " of " + rec + ")");
-        List<ChecklistItem> missingRequired = result.missing().stream().filter(ChecklistItem::required).toList();
-        List<ChecklistItem> missingRecommended = result.missing().stream().filter(i -> !i.required()).toList();
+        out.println("covered " + result.covered().size() + " of "
+                + checklist.items().size() + " items (required " + reqCovered + " of " + req + ", recommended "
+                + (result.covered().size() - reqCovered) + " of " + rec + ")");
+        List<ChecklistItem> missingRequired =
+                result.missing().stream().filter(ChecklistItem::required).toList();
+        List<ChecklistItem> missingRecommended =
+                result.missing().stream().filter(i -> !i.required()).toList();
         if (!missingRequired.isEmpty()) out.println("missing required items:");
         for (ChecklistItem i : missingRequired) out.println("  " + i.id() + ": " + i.description());
         if (!missingRecommended.isEmpty()) out.println("missing recommended items:");
-        for (ChecklistItem i : missingRecommended) out.println("  " + i.id() + ": " + i.description() + " (applies " + i.appliesWhen() + ")");
-        out.println(result.passed() ? "result: PASS" : "result: FAIL (" + result.missingRequired() + " required item"
-                + (result.missingRequired() == 1 ? "" : "s") + " missing)");
+        for (ChecklistItem i : missingRecommended)
+            out.println("  " + i.id() + ": " + i.description() + " (applies " + i.appliesWhen() + ")");
+        out.println(
+                result.passed()
+                        ? "result: PASS"
+                        : "result: FAIL (" + result.missingRequired() + " required item"
+                                + (result.missingRequired() == 1 ? "" : "s") + " missing)");
         out.flush();
         return result.passed() ? 0 : 1;
     }

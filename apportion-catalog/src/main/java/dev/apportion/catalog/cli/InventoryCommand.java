@@ -37,29 +37,47 @@ import picocli.CommandLine.Spec;
  * {@code apportion inventory}: lists the method inventory, filtered, as a table, JSON or CSV.
  * Exit 0 on success (also when no entry matches), 2 for a bad filter value or an unreadable file.
  */
-@Command(name = "inventory", mixinStandardHelpOptions = true,
+@Command(
+        name = "inventory",
+        mixinStandardHelpOptions = true,
         header = "List the method inventory with taxonomy, evidence and implementations.",
-        description = {"List the credit-assignment method inventory (seed papers, survey catalog, classic estimators).",
-                "Filters take comma-separated values; an entry matches a filter when it has any of the values."})
+        description = {
+            "List the credit-assignment method inventory (seed papers, survey catalog, classic estimators).",
+            "Filters take comma-separated values; an entry matches a filter when it has any of the values."
+        })
 public final class InventoryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--granularity", split = ",", paramLabel = "UNIT",
+    @Option(
+            names = "--granularity",
+            split = ",",
+            paramLabel = "UNIT",
             description = "token, segment, step, turn, trajectory, multi_agent (any of the entry's units)")
     List<String> granularity = List.of();
 
-    @Option(names = "--methodology", split = ",", paramLabel = "AXIS",
-            description = "monte_carlo, temporal_difference, model_based, game_theoretic, information_theoretic, llm_as_critic")
+    @Option(
+            names = "--methodology",
+            split = ",",
+            paramLabel = "AXIS",
+            description =
+                    "monte_carlo, temporal_difference, model_based, game_theoretic, information_theoretic, llm_as_critic")
     List<String> methodology = List.of();
 
-    @Option(names = "--regime", split = ",", paramLabel = "REGIME", description = "reasoning, agentic, multi_agent, other")
+    @Option(
+            names = "--regime",
+            split = ",",
+            paramLabel = "REGIME",
+            description = "reasoning, agentic, multi_agent, other")
     List<String> regime = List.of();
 
     @Option(names = "--scope", split = ",", paramLabel = "SCOPE", description = "core, adjacent, out_of_scope")
     List<String> scope = List.of();
 
-    @Option(names = "--min-evidence", paramLabel = "LEVEL", description = "only entries with at least this evidence level (E0..E4)")
+    @Option(
+            names = "--min-evidence",
+            paramLabel = "LEVEL",
+            description = "only entries with at least this evidence level (E0..E4)")
     String minEvidence;
 
     @Option(names = "--implemented", description = "only methods implemented by an estimator registered in this build")
@@ -153,7 +171,8 @@ public final class InventoryCommand implements Callable<Integer> {
         for (E e : type.getEnumConstants()) {
             if (e.name().equals(key)) return e;
         }
-        String valid = java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT))
+        String valid = java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(", "));
         if (option.equals("--methodology")) valid += ", llm_as_critic";
         if (option.equals("--min-evidence")) valid = valid.toUpperCase(Locale.ROOT);
@@ -178,25 +197,38 @@ public final class InventoryCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, Inventory inv, List<InventoryEntry> hits, List<String> registered) {
-        Table t = new Table("ID", "NAME", "YEAR", "REGIME", "GRANULARITY", "METHODOLOGY", "EVIDENCE", "SCOPE", "APPORTION");
+        Table t = new Table(
+                "ID", "NAME", "YEAR", "REGIME", "GRANULARITY", "METHODOLOGY", "EVIDENCE", "SCOPE", "APPORTION");
         for (InventoryEntry e : hits) {
-            String meth = e.methodology().axes().stream().map(InventoryCommand::lower).collect(Collectors.joining(","));
+            String meth =
+                    e.methodology().axes().stream().map(InventoryCommand::lower).collect(Collectors.joining(","));
             if (e.methodology().llmAsCritic()) meth += (meth.isEmpty() ? "" : ",") + "llm_as_critic";
-            t.row(e.id(), e.shortName(), Integer.toString(e.year()), lower(e.regime()),
+            t.row(
+                    e.id(),
+                    e.shortName(),
+                    Integer.toString(e.year()),
+                    lower(e.regime()),
                     e.granularity().stream().map(InventoryCommand::lower).collect(Collectors.joining(",")),
-                    meth.isEmpty() ? "-" : meth, e.evidence() == null ? "-" : e.evidence().level().name(),
-                    lower(e.scope()), estimators(e, registered));
+                    meth.isEmpty() ? "-" : meth,
+                    e.evidence() == null ? "-" : e.evidence().level().name(),
+                    lower(e.scope()),
+                    estimators(e, registered));
         }
         t.print(out);
         long core = hits.stream().filter(e -> e.scope() == Scope.CORE).count();
         if (core > 0) {
-            long impl = hits.stream().filter(e -> e.scope() == Scope.CORE && !e.implementedBy().isEmpty()).count();
-            long explained = hits.stream().filter(e -> e.scope() == Scope.CORE && e.implementedBy().isEmpty() && !e.unexplained()).count();
+            long impl = hits.stream()
+                    .filter(e -> e.scope() == Scope.CORE && !e.implementedBy().isEmpty())
+                    .count();
+            long explained = hits.stream()
+                    .filter(e -> e.scope() == Scope.CORE && e.implementedBy().isEmpty() && !e.unexplained())
+                    .count();
             out.println("core: " + impl + " implemented, " + explained + " not runnable (reason given), "
                     + (core - impl - explained) + " unexplained");
         }
-        out.println(hits.size() + " of " + inv.entries().size() + " entries (inventory " + inv.version()
-                + "); APPORTION: estimator ids, in parentheses when not registered in this build, or why the method is not runnable");
+        out.println(
+                hits.size() + " of " + inv.entries().size() + " entries (inventory " + inv.version()
+                        + "); APPORTION: estimator ids, in parentheses when not registered in this build, or why the method is not runnable");
     }
 
     private static void printJson(PrintWriter out, Inventory inv, List<InventoryEntry> hits) {
@@ -213,10 +245,35 @@ public final class InventoryCommand implements Callable<Integer> {
         }
     }
 
-    static final String[] CSV_HEADER = {"id", "arxiv_id", "short_name", "title", "year", "url", "regime", "granularity",
-        "methodology_axes", "llm_as_critic", "methodology_label", "baseline_family", "verifier", "branchable_states", "critic",
-        "reference_model", "privileged_information", "extra_rollouts", "evidence_level", "evidence_basis", "code_url",
-        "code_status", "scope", "scope_reason", "implemented_by", "sources", "not_runnable_reason"};
+    static final String[] CSV_HEADER = {
+        "id",
+        "arxiv_id",
+        "short_name",
+        "title",
+        "year",
+        "url",
+        "regime",
+        "granularity",
+        "methodology_axes",
+        "llm_as_critic",
+        "methodology_label",
+        "baseline_family",
+        "verifier",
+        "branchable_states",
+        "critic",
+        "reference_model",
+        "privileged_information",
+        "extra_rollouts",
+        "evidence_level",
+        "evidence_basis",
+        "code_url",
+        "code_status",
+        "scope",
+        "scope_reason",
+        "implemented_by",
+        "sources",
+        "not_runnable_reason"
+    };
 
     private static void printCsv(PrintWriter out, List<InventoryEntry> hits, List<String> registered) {
         out.println(String.join(",", CSV_HEADER));
@@ -234,7 +291,11 @@ public final class InventoryCommand implements Callable<Integer> {
             c.add(Boolean.toString(e.methodology().llmAsCritic()));
             c.add(e.methodology().label());
             c.add(e.baselineFamilies().stream().map(InventoryCommand::lower).collect(Collectors.joining(";")));
-            for (Requirement r : Requirement.values()) c.add(e.requirements() == null ? "" : Boolean.toString(e.requirements().has(r)));
+            for (Requirement r : Requirement.values())
+                c.add(
+                        e.requirements() == null
+                                ? ""
+                                : Boolean.toString(e.requirements().has(r)));
             c.add(e.evidence() == null ? "" : e.evidence().level().name());
             c.add(e.evidence() == null ? "" : lower(e.evidence().basis()));
             c.add(nz(e.codeUrl()));

@@ -43,43 +43,82 @@ import picocli.CommandLine.TypeConversionException;
  * or found at {@code bench-out/results.json}) estimators with measured credit quality come first.
  * Exit 0, or 2 for bad usage or an unreadable {@code --results} file.
  */
-@Command(name = "recommend", mixinStandardHelpOptions = true,
+@Command(
+        name = "recommend",
+        mixinStandardHelpOptions = true,
         header = "Recommend a credit-assignment method for a setting (decision tree).",
-        description = {"Recommend a credit-assignment method family and the apportion estimators that implement it.",
-                "Questions: reliable intermediate verifier? branchable states? critic trainable or callable?",
-                "reward shared by several agents? how many turns per episode?"})
+        description = {
+            "Recommend a credit-assignment method family and the apportion estimators that implement it.",
+            "Questions: reliable intermediate verifier? branchable states? critic trainable or callable?",
+            "reward shared by several agents? how many turns per episode?"
+        })
 public final class RecommendCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--verifier", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(
+            names = "--verifier",
+            required = true,
+            arity = "1",
+            paramLabel = "yes|no",
+            converter = YesNo.class,
             description = "a reliable intermediate verifier exists (checks steps, turns or tool calls)")
     boolean verifier;
 
-    @Option(names = "--branching", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(
+            names = "--branching",
+            required = true,
+            arity = "1",
+            paramLabel = "yes|no",
+            converter = YesNo.class,
             description = "rollouts can branch from intermediate states")
     boolean branching;
 
-    @Option(names = "--critic", required = true, arity = "1", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(
+            names = "--critic",
+            required = true,
+            arity = "1",
+            paramLabel = "yes|no",
+            converter = YesNo.class,
             description = "a critic (value model, PRM, judge) can be trained or called")
     boolean critic;
 
-    @Option(names = "--agents", required = true, paramLabel = "N", description = "agents sharing the reward (1 for a single agent)")
+    @Option(
+            names = "--agents",
+            required = true,
+            paramLabel = "N",
+            description = "agents sharing the reward (1 for a single agent)")
     int agents;
 
-    @Option(names = "--horizon", required = true, paramLabel = "N", description = "model actions (turns) per episode; 1 for a single generation")
+    @Option(
+            names = "--horizon",
+            required = true,
+            paramLabel = "N",
+            description = "model actions (turns) per episode; 1 for a single generation")
     int horizon;
 
-    @Option(names = "--gold-answer", arity = "1", paramLabel = "yes|no", converter = YesNo.class, defaultValue = "no",
-            description = "privileged information at training time: the gold answer of every prompt or a ground-truth tool trace "
-                    + "(default: no; methods that need it are listed only with yes)")
+    @Option(
+            names = "--gold-answer",
+            arity = "1",
+            paramLabel = "yes|no",
+            converter = YesNo.class,
+            defaultValue = "no",
+            description =
+                    "privileged information at training time: the gold answer of every prompt or a ground-truth tool trace "
+                            + "(default: no; methods that need it are listed only with yes)")
     boolean goldAnswer;
 
-    @Option(names = "--regime", paramLabel = "REGIME", description = "reasoning, agentic, multi_agent or other (default: implied by agents and horizon)")
+    @Option(
+            names = "--regime",
+            paramLabel = "REGIME",
+            description = "reasoning, agentic, multi_agent or other (default: implied by agents and horizon)")
     String regime;
 
-    @Option(names = "--results", paramLabel = "FILE",
-            description = "benchmark results.json to rank estimators by measured credit quality (default: bench-out/results.json if present)")
+    @Option(
+            names = "--results",
+            paramLabel = "FILE",
+            description =
+                    "benchmark results.json to rank estimators by measured credit quality (default: bench-out/results.json if present)")
     Path results;
 
     @Option(names = "--json", description = "print the recommendation as JSON")
@@ -116,12 +155,16 @@ public final class RecommendCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (agents < 1) throw new ParameterException(spec.commandLine(), "--agents must be at least 1, got " + agents);
-        if (horizon < 1) throw new ParameterException(spec.commandLine(), "--horizon must be at least 1, got " + horizon);
+        if (horizon < 1)
+            throw new ParameterException(spec.commandLine(), "--horizon must be at least 1, got " + horizon);
         Regime reg = null;
         if (regime != null) {
             String key = regime.trim().replace('-', '_').toUpperCase(Locale.ROOT);
             for (Regime r : Regime.values()) if (r.name().equals(key)) reg = r;
-            if (reg == null) throw new ParameterException(spec.commandLine(), "--regime: '" + regime + "' is not one of reasoning, agentic, multi_agent, other");
+            if (reg == null)
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--regime: '" + regime + "' is not one of reasoning, agentic, multi_agent, other");
         }
         Inventory inv = Inventory.load();
         EstimatorRegistry estimators = registry.get();
@@ -165,21 +208,34 @@ public final class RecommendCommand implements Callable<Integer> {
             out.println("  " + i++ + ". " + s.text());
             out.println("     " + s.answer() + (s.outcome().isEmpty() ? "" : "  " + s.outcome()));
         }
-        out.println("regime: " + rec.regime().wireName() + (rec.answers().regime() == null ? " (implied by agents and horizon)" : ""));
+        out.println("regime: " + rec.regime().wireName()
+                + (rec.answers().regime() == null ? " (implied by agents and horizon)" : ""));
         DecisionFamily fam = rec.family();
         out.println("recommended family: " + fam.name() + " (" + rec.leafId() + ")");
         out.println("  when: " + fam.condition() + "; cost/risk: " + fam.costRisk());
         if (rec.estimators().isEmpty()) {
             out.println("apportion estimators: none implemented yet");
         } else {
-            out.println("apportion estimators, ranked" + (bench.isEmpty() ? "" : " (measured credit quality from " + bench.source() + " first)") + ":");
+            out.println("apportion estimators, ranked"
+                    + (bench.isEmpty() ? "" : " (measured credit quality from " + bench.source() + " first)") + ":");
             for (RankedEstimator r : rec.estimators()) {
-                StringBuilder sb = new StringBuilder("  ").append(r.rank()).append(". ").append(r.id());
+                StringBuilder sb =
+                        new StringBuilder("  ").append(r.rank()).append(". ").append(r.id());
                 if (!r.registered()) sb.append(" [not in this build]");
-                if (r.fidelity() != null) sb.append("  fidelity ").append(r.fidelity().wireName());
-                if (r.paper() != null) sb.append("  paper: ").append(r.paper().citation()).append("  needs: ").append(needs(r.paper()));
+                if (r.fidelity() != null)
+                    sb.append("  fidelity ").append(r.fidelity().wireName());
+                if (r.paper() != null)
+                    sb.append("  paper: ")
+                            .append(r.paper().citation())
+                            .append("  needs: ")
+                            .append(needs(r.paper()));
                 if (r.measured() != null) {
-                    sb.append(String.format(Locale.ROOT, "  measured %s %.3f (n=%d)", r.measured().metric(), r.measured().mean(), r.measured().n()));
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            "  measured %s %.3f (n=%d)",
+                            r.measured().metric(),
+                            r.measured().mean(),
+                            r.measured().n()));
                 }
                 out.println(sb);
             }
@@ -187,7 +243,8 @@ public final class RecommendCommand implements Callable<Integer> {
         }
         out.println("  note: " + rec.leaf().note());
         if (rec.interAgent() != null) {
-            out.println("several agents share the reward: add " + rec.interAgent().name());
+            out.println(
+                    "several agents share the reward: add " + rec.interAgent().name());
             out.println("  cost/risk: " + rec.interAgent().costRisk());
             out.println("  " + rec.interAgentLeaf().note());
         }
@@ -233,8 +290,13 @@ public final class RecommendCommand implements Callable<Integer> {
             e.put("id", r.id());
             e.put("rank", r.rank());
             e.put("registered", r.registered());
-            e.put("role", rec.interAgentLeaf() != null && !rec.leaf().estimators().contains(r.id())
-                    && rec.interAgentLeaf().estimators().contains(r.id()) ? "inter_agent" : "temporal");
+            e.put(
+                    "role",
+                    rec.interAgentLeaf() != null
+                                    && !rec.leaf().estimators().contains(r.id())
+                                    && rec.interAgentLeaf().estimators().contains(r.id())
+                            ? "inter_agent"
+                            : "temporal");
             if (r.fidelity() != null) e.put("fidelity", r.fidelity().wireName());
             else e.putNull("fidelity");
             if (r.paper() != null) {
@@ -244,7 +306,8 @@ public final class RecommendCommand implements Callable<Integer> {
                 p.put("title", r.paper().title());
                 if (r.paper().url() != null) p.put("url", r.paper().url());
                 ArrayNode needs = p.putArray("requirements");
-                if (r.paper().requirements() != null) r.paper().requirements().needed().forEach(q -> needs.add(q.wireName()));
+                if (r.paper().requirements() != null)
+                    r.paper().requirements().needed().forEach(q -> needs.add(q.wireName()));
             } else {
                 e.putNull("paper");
             }
@@ -263,7 +326,11 @@ public final class RecommendCommand implements Callable<Integer> {
             ObjectNode ia = root.putObject("inter_agent");
             ia.put("name", rec.interAgent().name());
             ia.put("cost_risk", rec.interAgent().costRisk());
-            ia.put("implemented", rec.estimators().stream().anyMatch(x -> x.registered() && rec.interAgentLeaf().estimators().contains(x.id())));
+            ia.put(
+                    "implemented",
+                    rec.estimators().stream()
+                            .anyMatch(x -> x.registered()
+                                    && rec.interAgentLeaf().estimators().contains(x.id())));
             ia.put("note", rec.interAgentLeaf().note());
         } else {
             root.putNull("inter_agent");

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ChecklistCommandTest {
     @Test
     void completeYamlReportExitsZero() {
-        Run r = Run.of(new ChecklistCommand(), TestFiles.report("complete-report.yaml").toString());
+        Run r = Run.of(
+                new ChecklistCommand(), TestFiles.report("complete-report.yaml").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("covered 20 of 20 items (required 15 of 15, recommended 5 of 5)"), r.out());
         assertTrue(r.out().contains("result: PASS"), r.out());
@@ -19,15 +20,20 @@ class ChecklistCommandTest {
 
     @Test
     void benchmarkStyleJsonWithReportObjectPasses() {
-        Run r = Run.of(new ChecklistCommand(), TestFiles.report("nested-report.json").toString());
+        Run r = Run.of(
+                new ChecklistCommand(), TestFiles.report("nested-report.json").toString());
         assertEquals(0, r.exit(), r.out() + r.err());
     }
 
     @Test
     void missingRequiredItemsExitOneAndArePrintedWithTheirDescriptions() {
-        Run r = Run.of(new ChecklistCommand(), TestFiles.report("missing-required.json").toString());
+        Run r = Run.of(
+                new ChecklistCommand(),
+                TestFiles.report("missing-required.json").toString());
         assertEquals(1, r.exit());
-        assertTrue(r.out().contains("missing required items:\n  intervals: Confidence intervals or standard errors"), r.out());
+        assertTrue(
+                r.out().contains("missing required items:\n  intervals: Confidence intervals or standard errors"),
+                r.out());
         assertTrue(r.out().contains("  credit_quality_measure: A direct measure of credit quality"), r.out());
         assertTrue(r.out().contains("missing recommended items:\n  causal_checks:"), r.out());
         assertTrue(r.out().contains("result: FAIL (8 required items missing)"), r.out());
@@ -38,7 +44,8 @@ class ChecklistCommandTest {
         Path absent = dir.resolve("nope.yaml");
         Run r = Run.of(new ChecklistCommand(), absent.toString());
         assertEquals(2, r.exit());
-        assertEquals("apportion checklist: " + absent + ": no such file", r.err().strip());
+        assertEquals(
+                "apportion checklist: " + absent + ": no such file", r.err().strip());
 
         Run y = Run.of(new ChecklistCommand(), TestFiles.report("broken.yaml").toString());
         assertEquals(2, y.exit());

@@ -19,15 +19,27 @@ class RecommendCommandTest {
 
     @Test
     void printsPathFamilyAndRankedEstimatorsWithPapers(@TempDir Path dir) {
-        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "no", "--branching", "no", "--critic", "yes",
-                "--agents", "1", "--horizon", "12");
+        Run r = Run.of(
+                planned(dir.resolve("none.json")),
+                "--verifier",
+                "no",
+                "--branching",
+                "no",
+                "--critic",
+                "yes",
+                "--agents",
+                "1",
+                "--horizon",
+                "12");
         assertEquals(0, r.exit(), r.err());
         String o = r.out();
         assertTrue(o.contains("1. Will you run a reliable intermediate verifier during training"), o);
         assertTrue(o.contains("3. Will you train or call a critic during training"), o);
         assertTrue(o.contains("yes  -> TD / value / retrospective-critic credit"), o);
         assertTrue(o.contains("regime: agentic (implied by agents and horizon)"), o);
-        assertTrue(o.contains("recommended family: TD / value / retrospective-critic credit (critic_value/multi_turn)"), o);
+        assertTrue(
+                o.contains("recommended family: TD / value / retrospective-critic credit (critic_value/multi_turn)"),
+                o);
         assertTrue(o.contains("  1. gae  fidelity reference  paper: GAE (arXiv 1506.02438)  needs: critic"), o);
         assertTrue(o.contains("representative papers of the family"), o);
         assertFalse(o.contains("not in this build"), o);
@@ -35,8 +47,18 @@ class RecommendCommandTest {
 
     @Test
     void saysPlainlyWhenNothingIsImplemented(@TempDir Path dir) {
-        Run r = Run.of(new RecommendCommand(FakeEstimators::empty, dir.resolve("none.json")), "--verifier", "yes", "--branching", "no",
-                "--critic", "no", "--agents", "3", "--horizon", "4");
+        Run r = Run.of(
+                new RecommendCommand(FakeEstimators::empty, dir.resolve("none.json")),
+                "--verifier",
+                "yes",
+                "--branching",
+                "no",
+                "--critic",
+                "no",
+                "--agents",
+                "3",
+                "--horizon",
+                "4");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("vpr [not in this build]"), r.out());
         assertTrue(r.out().contains("none of these is implemented in this build yet"), r.out());
@@ -47,16 +69,33 @@ class RecommendCommandTest {
     @Test
     void jsonOutputAndExplicitResultsRanking(@TempDir Path dir) throws Exception {
         Path results = dir.resolve("results.json");
-        Files.writeString(results, "{\"estimators\": {\"dapo\": {\"credit\": {\"spearman\": 0.77}}, \"grpo\": {\"spearman\": 0.5}}}");
-        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "n", "--branching", "n", "--critic", "n", "--agents", "1",
-                "--horizon", "1", "--results", results.toString(), "--json");
+        Files.writeString(
+                results,
+                "{\"estimators\": {\"dapo\": {\"credit\": {\"spearman\": 0.77}}, \"grpo\": {\"spearman\": 0.5}}}");
+        Run r = Run.of(
+                planned(dir.resolve("none.json")),
+                "--verifier",
+                "n",
+                "--branching",
+                "n",
+                "--critic",
+                "n",
+                "--agents",
+                "1",
+                "--horizon",
+                "1",
+                "--results",
+                results.toString(),
+                "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("implicit_reweighting/single_turn", j.get("leaf").asText());
         assertEquals("dapo", j.get("estimators").get(0).get("id").asText());
-        assertEquals(0.77, j.get("estimators").get(0).get("measured").get("mean").asDouble(), 1e-12);
+        assertEquals(
+                0.77, j.get("estimators").get(0).get("measured").get("mean").asDouble(), 1e-12);
         assertEquals("grpo", j.get("estimators").get(1).get("id").asText());
-        assertEquals("2503.14476", j.get("estimators").get(0).get("paper").get("id").asText());
+        assertEquals(
+                "2503.14476", j.get("estimators").get(0).get("paper").get("id").asText());
         assertEquals("reasoning", j.get("regime").asText());
         assertTrue(j.get("inter_agent").isNull());
     }
@@ -65,7 +104,18 @@ class RecommendCommandTest {
     void defaultResultsFileIsUsedWhenPresent(@TempDir Path dir) throws Exception {
         Path def = dir.resolve("results.json");
         Files.writeString(def, "[{\"estimator\": \"tir_optimal_token_baseline\", \"spearman\": 0.95}]");
-        Run r = Run.of(planned(def), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "6");
+        Run r = Run.of(
+                planned(def),
+                "--verifier",
+                "no",
+                "--branching",
+                "no",
+                "--critic",
+                "no",
+                "--agents",
+                "1",
+                "--horizon",
+                "6");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("  1. tir_optimal_token_baseline"), r.out());
         assertTrue(r.out().contains("measured spearman 0.950 (n=1)"), r.out());
@@ -75,27 +125,102 @@ class RecommendCommandTest {
     void unreadableExplicitResultsIsBadInputButDefaultIsOnlyAWarning(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("results.json");
         Files.writeString(bad, "{ not json");
-        Run r = Run.of(planned(dir.resolve("none.json")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1",
-                "--horizon", "1", "--results", bad.toString());
+        Run r = Run.of(
+                planned(dir.resolve("none.json")),
+                "--verifier",
+                "no",
+                "--branching",
+                "no",
+                "--critic",
+                "no",
+                "--agents",
+                "1",
+                "--horizon",
+                "1",
+                "--results",
+                bad.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("results.json: not valid JSON at line 1"), r.err());
 
-        Run w = Run.of(planned(bad), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1");
+        Run w = Run.of(
+                planned(bad),
+                "--verifier",
+                "no",
+                "--branching",
+                "no",
+                "--critic",
+                "no",
+                "--agents",
+                "1",
+                "--horizon",
+                "1");
         assertEquals(0, w.exit());
         assertTrue(w.err().contains("warning: ignoring"), w.err());
     }
 
     @Test
     void badUsageExitsTwo(@TempDir Path dir) {
-        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "maybe", "--branching", "no", "--critic", "no", "--agents", "1",
-                "--horizon", "1").exit());
-        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "0",
-                "--horizon", "1").exit());
-        assertEquals(2, Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1").exit());
-        Run reg = Run.of(planned(dir.resolve("x")), "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1",
-                "--horizon", "1", "--regime", "robotics");
+        assertEquals(
+                2,
+                Run.of(
+                                planned(dir.resolve("x")),
+                                "--verifier",
+                                "maybe",
+                                "--branching",
+                                "no",
+                                "--critic",
+                                "no",
+                                "--agents",
+                                "1",
+                                "--horizon",
+                                "1")
+                        .exit());
+        assertEquals(
+                2,
+                Run.of(
+                                planned(dir.resolve("x")),
+                                "--verifier",
+                                "no",
+                                "--branching",
+                                "no",
+                                "--critic",
+                                "no",
+                                "--agents",
+                                "0",
+                                "--horizon",
+                                "1")
+                        .exit());
+        assertEquals(
+                2,
+                Run.of(
+                                planned(dir.resolve("x")),
+                                "--verifier",
+                                "no",
+                                "--branching",
+                                "no",
+                                "--critic",
+                                "no",
+                                "--agents",
+                                "1")
+                        .exit());
+        Run reg = Run.of(
+                planned(dir.resolve("x")),
+                "--verifier",
+                "no",
+                "--branching",
+                "no",
+                "--critic",
+                "no",
+                "--agents",
+                "1",
+                "--horizon",
+                "1",
+                "--regime",
+                "robotics");
         assertEquals(2, reg.exit());
-        assertTrue(reg.err().contains("--regime: 'robotics' is not one of reasoning, agentic, multi_agent, other"), reg.err());
+        assertTrue(
+                reg.err().contains("--regime: 'robotics' is not one of reasoning, agentic, multi_agent, other"),
+                reg.err());
     }
 
     /** Issue 7: the contract outside checks rely on, with the real registry. */
@@ -111,9 +236,12 @@ class RecommendCommandTest {
                 throw new AssertionError(e);
             }
         };
-        String[] base = {"--json", "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1"};
+        String[] base = {
+            "--json", "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1"
+        };
         var single = run.apply(base);
-        assertTrue(java.util.Set.of("grpo", "rloo", "dr_grpo").contains(single.get("estimators").get(0).get("id").asText()));
+        assertTrue(java.util.Set.of("grpo", "rloo", "dr_grpo")
+                .contains(single.get("estimators").get(0).get("id").asText()));
         String[] h20 = base.clone();
         h20[10] = "20";
         assertEquals("gigpo", run.apply(h20).get("estimators").get(0).get("id").asText());
@@ -122,9 +250,14 @@ class RecommendCommandTest {
         var three = run.apply(a3);
         java.util.List<String> ids = new java.util.ArrayList<>();
         three.get("estimators").forEach(e -> ids.add(e.get("id").asText()));
-        assertTrue(ids.contains("coma") || ids.contains("agent_shapley") || ids.contains("agent_shapley_ig"), ids::toString);
+        assertTrue(
+                ids.contains("coma") || ids.contains("agent_shapley") || ids.contains("agent_shapley_ig"),
+                ids::toString);
         for (var out : java.util.List.of(single, three)) {
-            out.get("estimators").forEach(e -> assertTrue(reg.ids().contains(e.get("id").asText()), e.get("id").asText()));
+            out.get("estimators")
+                    .forEach(e -> assertTrue(
+                            reg.ids().contains(e.get("id").asText()),
+                            e.get("id").asText()));
         }
     }
 }

@@ -83,8 +83,7 @@ public final class Credit {
         private float[] returns;
 
         /** Empty buffers; arrays are created on first use. */
-        public Buffers() {
-        }
+        public Buffers() {}
 
         /**
          * An array of exactly {@code n} floats for advantages: the one of the previous call when it
@@ -115,11 +114,30 @@ public final class Credit {
             this.advantages = java.util.Objects.requireNonNull(advantages, "advantages");
         }
 
-        public Builder returns(float[] r) { this.returns = r; return this; }
-        public Builder spanAdvantages(float[] a) { this.spanAdvantages = a; return this; }
-        public Builder lossWeights(float[] w) { this.lossWeights = w; return this; }
-        public Builder clipScales(float[] c) { this.clipScales = c; return this; }
-        public Builder diagnostic(String name, double value) { diagnostics.put(name, value); return this; }
+        public Builder returns(float[] r) {
+            this.returns = r;
+            return this;
+        }
+
+        public Builder spanAdvantages(float[] a) {
+            this.spanAdvantages = a;
+            return this;
+        }
+
+        public Builder lossWeights(float[] w) {
+            this.lossWeights = w;
+            return this;
+        }
+
+        public Builder clipScales(float[] c) {
+            this.clipScales = c;
+            return this;
+        }
+
+        public Builder diagnostic(String name, double value) {
+            diagnostics.put(name, value);
+            return this;
+        }
 
         public Credit build() {
             return new Credit(this);

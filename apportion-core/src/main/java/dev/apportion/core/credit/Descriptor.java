@@ -23,11 +23,19 @@ import java.util.Map;
  *     parameter values
  * @param summary one-line formula or description
  */
-public record Descriptor(String id, List<String> aliases, String title, String source,
-                         Granularity granularity, Methodology methodology, Fidelity fidelity,
-                         boolean groupLocal, List<SignalRequirement> requires,
-                         List<ParamSpec> parameters, Map<String, Map<String, Object>> presets,
-                         String summary) {
+public record Descriptor(
+        String id,
+        List<String> aliases,
+        String title,
+        String source,
+        Granularity granularity,
+        Methodology methodology,
+        Fidelity fidelity,
+        boolean groupLocal,
+        List<SignalRequirement> requires,
+        List<ParamSpec> parameters,
+        Map<String, Map<String, Object>> presets,
+        String summary) {
     public Descriptor {
         aliases = List.copyOf(aliases);
         requires = List.copyOf(requires);
@@ -62,21 +70,75 @@ public record Descriptor(String id, List<String> aliases, String title, String s
             this.title = id;
         }
 
-        public Builder aliases(String... a) { this.aliases = List.of(a); return this; }
-        public Builder title(String t) { this.title = t; return this; }
-        public Builder source(String s) { this.source = s; return this; }
-        public Builder granularity(Granularity g) { this.granularity = g; return this; }
-        public Builder methodology(Methodology m) { this.methodology = m; return this; }
-        public Builder fidelity(Fidelity f) { this.fidelity = f; return this; }
-        public Builder groupLocal(boolean b) { this.groupLocal = b; return this; }
-        public Builder requires(SignalRequirement... r) { this.requires = List.of(r); return this; }
-        public Builder parameters(ParamSpec... p) { this.parameters = List.of(p); return this; }
-        public Builder preset(String name, Map<String, Object> values) { presets.put(name, values); return this; }
-        public Builder summary(String s) { this.summary = s; return this; }
+        public Builder aliases(String... a) {
+            this.aliases = List.of(a);
+            return this;
+        }
+
+        public Builder title(String t) {
+            this.title = t;
+            return this;
+        }
+
+        public Builder source(String s) {
+            this.source = s;
+            return this;
+        }
+
+        public Builder granularity(Granularity g) {
+            this.granularity = g;
+            return this;
+        }
+
+        public Builder methodology(Methodology m) {
+            this.methodology = m;
+            return this;
+        }
+
+        public Builder fidelity(Fidelity f) {
+            this.fidelity = f;
+            return this;
+        }
+
+        public Builder groupLocal(boolean b) {
+            this.groupLocal = b;
+            return this;
+        }
+
+        public Builder requires(SignalRequirement... r) {
+            this.requires = List.of(r);
+            return this;
+        }
+
+        public Builder parameters(ParamSpec... p) {
+            this.parameters = List.of(p);
+            return this;
+        }
+
+        public Builder preset(String name, Map<String, Object> values) {
+            presets.put(name, values);
+            return this;
+        }
+
+        public Builder summary(String s) {
+            this.summary = s;
+            return this;
+        }
 
         public Descriptor build() {
-            Descriptor d = new Descriptor(id, aliases, title, source, granularity, methodology, fidelity, groupLocal,
-                    requires, parameters, presets, summary);
+            Descriptor d = new Descriptor(
+                    id,
+                    aliases,
+                    title,
+                    source,
+                    granularity,
+                    methodology,
+                    fidelity,
+                    groupLocal,
+                    requires,
+                    parameters,
+                    presets,
+                    summary);
             // validate presets eagerly so a typo in a preset fails at registration, not at use
             for (String p : d.presets().keySet()) Params.resolve(d, p, Map.of());
             return d;

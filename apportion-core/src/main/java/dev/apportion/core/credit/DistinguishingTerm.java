@@ -16,10 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DistinguishingTerm {
     /** |term| at or below this counts as zero (float rounding of exact zeros). */
     public static final double TOLERANCE = 1e-9;
+
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
-    private DistinguishingTerm() {
-    }
+    private DistinguishingTerm() {}
 
     /** The diagnostic name for {@code term}. */
     public static String diagnostic(String term) {

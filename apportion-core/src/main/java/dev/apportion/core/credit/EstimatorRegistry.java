@@ -39,7 +39,8 @@ public final class EstimatorRegistry {
         Estimator prev = names.put(name, e);
         if (prev != null && prev != e) {
             throw new IllegalStateException("estimator name '" + name + "' is claimed by both "
-                    + prev.unwrap().getClass().getName() + " and " + e.unwrap().getClass().getName());
+                    + prev.unwrap().getClass().getName() + " and "
+                    + e.unwrap().getClass().getName());
         }
     }
 
@@ -51,7 +52,8 @@ public final class EstimatorRegistry {
                 r = global;
                 if (r == null) {
                     List<Estimator> all = new ArrayList<>();
-                    for (EstimatorProvider p : ServiceLoader.load(EstimatorProvider.class, EstimatorRegistry.class.getClassLoader())) {
+                    for (EstimatorProvider p :
+                            ServiceLoader.load(EstimatorProvider.class, EstimatorRegistry.class.getClassLoader())) {
                         all.addAll(p.estimators());
                     }
                     r = global = new EstimatorRegistry(all);
@@ -98,7 +100,8 @@ public final class EstimatorRegistry {
             }
         }
         String hint = close != null && best <= Math.max(2, name.length() / 3) ? " (did you mean '" + close + "'?)" : "";
-        throw new IllegalArgumentException("unknown estimator '" + name + "'" + hint + "; known: " + String.join(", ", byId.keySet()));
+        throw new IllegalArgumentException(
+                "unknown estimator '" + name + "'" + hint + "; known: " + String.join(", ", byId.keySet()));
     }
 
     private static int distance(String a, String b) {

@@ -14,11 +14,18 @@ import java.util.Locale;
  * @param choices allowed values for {@link Type#CHOICE}, else empty
  * @param doc one sentence for {@code apportion estimators} and the docs
  */
-public record ParamSpec(String name, Type type, Object defaultValue, Double min, Double max,
-                        List<String> choices, String doc) {
+public record ParamSpec(
+        String name, Type type, Object defaultValue, Double min, Double max, List<String> choices, String doc) {
 
     /** Parameter value types. */
-    public enum Type { DOUBLE, INT, BOOLEAN, CHOICE, STRING, DOUBLE_LIST }
+    public enum Type {
+        DOUBLE,
+        INT,
+        BOOLEAN,
+        CHOICE,
+        STRING,
+        DOUBLE_LIST
+    }
 
     public ParamSpec {
         choices = choices == null ? List.of() : List.copyOf(choices);
@@ -30,8 +37,14 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
     }
 
     public static ParamSpec integer(String name, int def, Integer min, Integer max, String doc) {
-        return new ParamSpec(name, Type.INT, def, min == null ? null : min.doubleValue(),
-                max == null ? null : max.doubleValue(), List.of(), doc);
+        return new ParamSpec(
+                name,
+                Type.INT,
+                def,
+                min == null ? null : min.doubleValue(),
+                max == null ? null : max.doubleValue(),
+                List.of(),
+                doc);
     }
 
     public static ParamSpec bool(String name, boolean def, String doc) {
@@ -48,7 +61,8 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
      */
     public static <E extends Enum<E>> ParamSpec choice(String name, E def, String doc) {
         List<String> names = new java.util.ArrayList<>();
-        for (E e : def.getDeclaringClass().getEnumConstants()) names.add(e.name().toLowerCase(java.util.Locale.ROOT));
+        for (E e : def.getDeclaringClass().getEnumConstants())
+            names.add(e.name().toLowerCase(java.util.Locale.ROOT));
         return choice(name, def.name().toLowerCase(java.util.Locale.ROOT), names, doc);
     }
 
@@ -66,8 +80,8 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
         return coerce(name, type, raw, min, max, choices, "");
     }
 
-    private static Object coerce(String name, Type type, Object raw, Double min, Double max,
-                                 List<String> choices, String what) {
+    private static Object coerce(
+            String name, Type type, Object raw, Double min, Double max, List<String> choices, String what) {
         String label = what + "parameter '" + name + "'";
         if (raw == null) throw new IllegalArgumentException(label + " must not be null");
         switch (type) {
@@ -87,10 +101,12 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
             }
             case INT: {
                 long v;
-                if (raw instanceof Integer || raw instanceof Long || raw instanceof Short) v = ((Number) raw).longValue();
+                if (raw instanceof Integer || raw instanceof Long || raw instanceof Short)
+                    v = ((Number) raw).longValue();
                 else if (raw instanceof Number) {
                     double d = ((Number) raw).doubleValue();
-                    if (d != Math.rint(d)) throw new IllegalArgumentException(label + " must be a whole number, got " + raw);
+                    if (d != Math.rint(d))
+                        throw new IllegalArgumentException(label + " must be a whole number, got " + raw);
                     v = (long) d;
                 } else {
                     try {
@@ -99,7 +115,8 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
                         throw new IllegalArgumentException(label + " must be a whole number, got '" + raw + "'");
                     }
                 }
-                if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) throw new IllegalArgumentException(label + " is out of range: " + raw);
+                if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE)
+                    throw new IllegalArgumentException(label + " is out of range: " + raw);
                 checkRange(label, v, min, max, raw);
                 return (int) v;
             }
@@ -112,7 +129,8 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
             }
             case CHOICE: {
                 String s = raw.toString();
-                if (!choices.contains(s)) throw new IllegalArgumentException(label + " must be one of " + choices + ", got '" + raw + "'");
+                if (!choices.contains(s))
+                    throw new IllegalArgumentException(label + " must be one of " + choices + ", got '" + raw + "'");
                 return s;
             }
             case DOUBLE_LIST: {
@@ -138,7 +156,8 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
                             throw new IllegalArgumentException(label + " must be a list of numbers, got '" + raw + "'");
                         }
                     }
-                    if (!Double.isFinite(v)) throw new IllegalArgumentException(label + " must hold finite numbers, got " + raw);
+                    if (!Double.isFinite(v))
+                        throw new IllegalArgumentException(label + " must hold finite numbers, got " + raw);
                     out.add(v);
                 }
                 return List.copyOf(out);
@@ -150,8 +169,10 @@ public record ParamSpec(String name, Type type, Object defaultValue, Double min,
     }
 
     private static void checkRange(String label, double v, Double min, Double max, Object raw) {
-        if (min != null && v < min) throw new IllegalArgumentException(label + " must be >= " + fmt(min) + ", got " + raw);
-        if (max != null && v > max) throw new IllegalArgumentException(label + " must be <= " + fmt(max) + ", got " + raw);
+        if (min != null && v < min)
+            throw new IllegalArgumentException(label + " must be >= " + fmt(min) + ", got " + raw);
+        if (max != null && v > max)
+            throw new IllegalArgumentException(label + " must be <= " + fmt(max) + ", got " + raw);
     }
 
     private static String fmt(double d) {

@@ -45,7 +45,9 @@ public final class Params {
             Map<String, Object> pv = d.presets().get(preset);
             if (pv == null) {
                 throw new IllegalArgumentException("estimator '" + d.id() + "' has no preset '" + preset + "'"
-                        + (d.presets().isEmpty() ? " (it has none)" : " (presets: " + String.join(", ", d.presets().keySet()) + ")"));
+                        + (d.presets().isEmpty()
+                                ? " (it has none)"
+                                : " (presets: " + String.join(", ", d.presets().keySet()) + ")"));
             }
             for (Map.Entry<String, Object> e : pv.entrySet()) put(d, specs, values, e.getKey(), e.getValue());
         }
@@ -53,11 +55,14 @@ public final class Params {
         return new Params(d.id(), preset, specs, values);
     }
 
-    private static void put(Descriptor d, Map<String, ParamSpec> specs, Map<String, Object> values, String name, Object raw) {
+    private static void put(
+            Descriptor d, Map<String, ParamSpec> specs, Map<String, Object> values, String name, Object raw) {
         ParamSpec spec = specs.get(name);
         if (spec == null) {
             throw new IllegalArgumentException("estimator '" + d.id() + "' has no parameter '" + name + "'"
-                    + (specs.isEmpty() ? " (it takes none)" : " (parameters: " + String.join(", ", specs.keySet()) + ")"));
+                    + (specs.isEmpty()
+                            ? " (it takes none)"
+                            : " (parameters: " + String.join(", ", specs.keySet()) + ")"));
         }
         try {
             values.put(name, spec.coerce(raw));
@@ -82,7 +87,8 @@ public final class Params {
 
     private Object get(String name, ParamSpec.Type type) {
         ParamSpec spec = specs.get(name);
-        if (spec == null) throw new IllegalArgumentException("estimator '" + estimator + "' declares no parameter '" + name + "'");
+        if (spec == null)
+            throw new IllegalArgumentException("estimator '" + estimator + "' declares no parameter '" + name + "'");
         if (spec.type() != type && !(type == ParamSpec.Type.STRING && spec.type() == ParamSpec.Type.CHOICE)) {
             throw new IllegalStateException("parameter '" + name + "' is " + spec.type() + ", not " + type);
         }
@@ -120,7 +126,8 @@ public final class Params {
         for (E e : type.getEnumConstants()) {
             if (e.name().toLowerCase(java.util.Locale.ROOT).equals(v)) return e;
         }
-        throw new IllegalStateException(estimator + "." + name + " = '" + v + "' names no constant of " + type.getSimpleName());
+        throw new IllegalStateException(
+                estimator + "." + name + " = '" + v + "' names no constant of " + type.getSimpleName());
     }
 
     /** A DOUBLE_LIST parameter as a fresh array. */

@@ -2,7 +2,6 @@ package dev.apportion.core.credit;
 
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,8 +22,7 @@ public final class Requirements {
     /** The requirement name meaning any reward (outcome, outcome components, span or token rewards). */
     public static final String ANY_REWARD = "reward";
 
-    private Requirements() {
-    }
+    private Requirements() {}
 
     /** True when {@code b} carries what {@code r} names. */
     public static boolean met(SignalRequirement r, Rollouts b) {
@@ -41,7 +39,8 @@ public final class Requirements {
             case TRAJECTORY:
             default:
                 if (n.equals("outcome")) return b.outcome() != null;
-                if (n.equals("outcome_components")) return !b.outcomeComponents().isEmpty();
+                if (n.equals("outcome_components"))
+                    return !b.outcomeComponents().isEmpty();
                 return b.trajectorySignal(n) != null || b.outcomeComponents().containsKey(n);
         }
     }
@@ -56,7 +55,8 @@ public final class Requirements {
     /** A requirement as a reader meets it: {@code trajectory signal 'reward' (any reward: …) from …}. */
     public static String describe(SignalRequirement r) {
         String what = r.name().equals(ANY_REWARD)
-                ? " (any reward: an outcome, outcome components, span rewards or token_signals.reward)" : "";
+                ? " (any reward: an outcome, outcome components, span rewards or token_signals.reward)"
+                : "";
         return r.level().wireName() + " signal '" + r.name() + "'" + what + " from " + r.producedBy();
     }
 
@@ -70,8 +70,8 @@ public final class Requirements {
         if (b.trajectoryCount() == 0) return;
         for (SignalRequirement r : d.requires()) {
             if (r.enforced() && !met(r, b)) {
-                throw new RolloutException("estimator '" + d.id() + "' needs " + describe(r) + "; the batch has none", -1,
-                        field(r));
+                throw new RolloutException(
+                        "estimator '" + d.id() + "' needs " + describe(r) + "; the batch has none", -1, field(r));
             }
         }
     }
@@ -79,9 +79,12 @@ public final class Requirements {
     private static String field(SignalRequirement r) {
         if (r.name().equals(ANY_REWARD)) return "outcome";
         switch (r.level()) {
-            case TOKEN: return "token_signals." + r.name();
-            case SPAN: return "spans[].signals." + r.name();
-            default: return r.name();
+            case TOKEN:
+                return "token_signals." + r.name();
+            case SPAN:
+                return "spans[].signals." + r.name();
+            default:
+                return r.name();
         }
     }
 }

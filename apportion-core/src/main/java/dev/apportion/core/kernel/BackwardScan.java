@@ -1,7 +1,6 @@
 package dev.apportion.core.kernel;
 
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 
 /**
@@ -58,6 +57,7 @@ public final class BackwardScan {
     public static final int MIN_CHAIN = 32;
     /** Shortest span that takes the blocked path. */
     public static final int BLOCKED_MIN = CHAINS * MIN_CHAIN;
+
     private static final int LANES = 64;
 
     /** Powers of the recurrence factor {@code c}, shared by the threads of one call. */
@@ -67,6 +67,7 @@ public final class BackwardScan {
         final double[] pow;
         /** {@code pat[k] = (float) c^(len − k)}. */
         final float[] pat;
+
         final int len;
 
         /** Powers for blocks of up to {@code maxBlock} tokens. */
@@ -94,6 +95,7 @@ public final class BackwardScan {
     public final float[] v;
     /** Scratch: the values shifted by one token. */
     private final float[] vn;
+
     private final float[] p;
     private final float[] s1;
     private final float[] s2;
@@ -286,8 +288,10 @@ public final class BackwardScan {
         int sink = 0;
         for (int j = m - 1; j >= 0; j--) {
             int x = Math.min(pf, pfEnd);
-            sink ^= Float.floatToRawIntBits(q0[x]) ^ Float.floatToRawIntBits(q1[x])
-                    ^ Float.floatToRawIntBits(q2[x]) ^ Float.floatToRawIntBits(q3[x]);
+            sink ^= Float.floatToRawIntBits(q0[x])
+                    ^ Float.floatToRawIntBits(q1[x])
+                    ^ Float.floatToRawIntBits(q2[x])
+                    ^ Float.floatToRawIntBits(q3[x]);
             pf += 16;
             a0 = d[j] + c * a0;
             a1 = d[o1 + j] + c * a1;
@@ -396,8 +400,10 @@ public final class BackwardScan {
         int t = to - 1;
         for (; t - 3 >= from; t -= 4) {
             int z = Math.min(pf, pfEnd);
-            sink ^= Float.floatToRawIntBits(q0[z]) ^ Float.floatToRawIntBits(q1[z])
-                    ^ Float.floatToRawIntBits(q2[z]) ^ Float.floatToRawIntBits(q3[z]);
+            sink ^= Float.floatToRawIntBits(q0[z])
+                    ^ Float.floatToRawIntBits(q1[z])
+                    ^ Float.floatToRawIntBits(q2[z])
+                    ^ Float.floatToRawIntBits(q3[z]);
             pf += 16;
             double d3 = a[t];
             double e2 = a[t - 1] + c * d3;

@@ -16,8 +16,7 @@ public final class GroupZScores {
     /** The variance floor IGPO and A²TGPO put inside the square root. */
     public static final double POPULATION_VARIANCE_FLOOR = 1e-8;
 
-    private GroupZScores() {
-    }
+    private GroupZScores() {}
 
     /**
      * IGPO's population z-score: {@code σ = sqrt(var_pop + 1e-8)}, σ = 1 for a statistics
@@ -102,7 +101,8 @@ public final class GroupZScores {
      * @param key read, one key in {@code [0, keys)} per value
      * @return a fresh array
      */
-    public static double[] zscore(double[] values, int[] key, int keys, boolean byStd, boolean unbiased, double epsilon) {
+    public static double[] zscore(
+            double[] values, int[] key, int keys, boolean byStd, boolean unbiased, double epsilon) {
         GroupStats st = GroupStats.of(values, key, keys);
         double[] out = new double[values.length];
         for (int j = 0; j < values.length; j++) {

@@ -10,8 +10,7 @@ package dev.apportion.core.kernel;
  * float accumulator (NumPy does not widen a float32 sum).
  */
 public final class NumpySum {
-    private NumpySum() {
-    }
+    private NumpySum() {}
 
     /** {@code numpy.sum} of {@code a[from .. from+n)} for float64. */
     public static double of(double[] a, int from, int n) {

@@ -96,8 +96,10 @@ public final class PaperSteps {
     public double[] signal(Rollouts batch, String name, String estimator, String producedBy, boolean allowMissing) {
         float[] v = batch.spanSignal(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the span signal '" + name + "' (" + producedBy
-                    + ") on every policy span, which the batch lacks (spans[].signals." + name + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the span signal '" + name + "' (" + producedBy
+                            + ") on every policy span, which the batch lacks (spans[].signals." + name + ")",
+                    -1,
                     "spans[].signals." + name);
         }
         double[] out = new double[spans.length];
@@ -113,8 +115,10 @@ public final class PaperSteps {
     public RolloutException missing(Rollouts batch, int k, String name, String estimator, String producedBy) {
         int i = trajectory[k];
         int local = spans[k] - batch.spanStart(i);
-        return new RolloutException(batch.describe(i) + ": step " + (k - offsets[i]) + " (spans[" + local
-                + "]) has no signals." + name + ", which estimator '" + estimator + "' needs (" + producedBy + ")", i,
+        return new RolloutException(
+                batch.describe(i) + ": step " + (k - offsets[i]) + " (spans[" + local + "]) has no signals." + name
+                        + ", which estimator '" + estimator + "' needs (" + producedBy + ")",
+                i,
                 "spans[" + local + "].signals." + name);
     }
 
@@ -160,8 +164,11 @@ public final class PaperSteps {
             if (count(i) == 0) continue;
             float v = o == null ? Float.NaN : o[i];
             if (Float.isNaN(v)) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + estimator
-                        + "' needs the outcome (the verifier or reward model) but it is absent", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + estimator
+                                + "' needs the outcome (the verifier or reward model) but it is absent",
+                        i,
+                        "outcome");
             }
             r[end(i) - 1] = v;
             if (spanRewards && sr != null) {
@@ -183,7 +190,8 @@ public final class PaperSteps {
      * @param values read, indices {@code [from, to)}: the value of the state each step starts from
      * @param adv written, indices {@code [from, to)}
      */
-    public static void gae(double[] rewards, double[] values, int from, int to, double gamma, double lambda, double[] adv) {
+    public static void gae(
+            double[] rewards, double[] values, int from, int to, double gamma, double lambda, double[] adv) {
         double nextValue = 0;
         double nextAdv = 0;
         for (int k = to - 1; k >= from; k--) {

@@ -2,7 +2,6 @@ package dev.apportion.core.kernel;
 
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 
 /**
@@ -15,8 +14,7 @@ public final class PolicySpans {
     /** Span signal: the turn's index in its episode. */
     public static final String TURN_INDEX = "turn_index";
 
-    private PolicySpans() {
-    }
+    private PolicySpans() {}
 
     /** Global indices of the batch's policy spans, in batch order. */
     public static int[] indices(Rollouts batch) {
@@ -55,8 +53,10 @@ public final class PolicySpans {
             if (sig != null && !Float.isNaN(sig[s])) {
                 float v = sig[s];
                 if (v != Math.rint(v)) {
-                    throw new RolloutException(batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].signals."
-                            + TURN_INDEX + " must be a whole number, got " + v, i,
+                    throw new RolloutException(
+                            batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].signals." + TURN_INDEX
+                                    + " must be a whole number, got " + v,
+                            i,
                             "spans[" + (s - batch.spanStart(i)) + "].signals." + TURN_INDEX);
                 }
                 out[k] = (int) v;

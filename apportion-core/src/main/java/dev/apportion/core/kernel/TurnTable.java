@@ -3,8 +3,6 @@ package dev.apportion.core.kernel;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.stats.GroupStats;
-
 import java.util.Arrays;
 import java.util.Map;
 
@@ -102,7 +100,8 @@ public final class TurnTable {
         double[] out = new double[spans.length];
         for (int j = 0; j < out.length; j++) {
             double sum = 0;
-            for (int t = batch.spanTokenStart(spans[j]), e = batch.spanTokenEnd(spans[j]); t < e; t++) sum += perToken[t];
+            for (int t = batch.spanTokenStart(spans[j]), e = batch.spanTokenEnd(spans[j]); t < e; t++)
+                sum += perToken[t];
             out[j] = sum;
         }
         return out;
@@ -113,7 +112,8 @@ public final class TurnTable {
         double[] out = new double[spans.length];
         for (int j = 0; j < out.length; j++) {
             double sum = 0;
-            for (int t = batch.spanTokenStart(spans[j]), e = batch.spanTokenEnd(spans[j]); t < e; t++) sum += (double) a[t] - b[t];
+            for (int t = batch.spanTokenStart(spans[j]), e = batch.spanTokenEnd(spans[j]); t < e; t++)
+                sum += (double) a[t] - b[t];
             out[j] = sum;
         }
         return out;
@@ -224,9 +224,11 @@ public final class TurnTable {
                 }
             }
             if (!any) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + estimator
-                        + "' needs the shared outcome (outcome or outcome components) of every trajectory, and this one has none",
-                        i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + estimator
+                                + "' needs the shared outcome (outcome or outcome components) of every trajectory, and this one has none",
+                        i,
+                        "outcome");
             }
             out[i] = sum;
         }
@@ -267,7 +269,8 @@ public final class TurnTable {
         }
         for (int k = 0; k < groups; k++) width[k + 1] += width[k];
         int[] cell = new int[spans.length];
-        for (int j = 0; j < cell.length; j++) cell[j] = width[batch.trajectoryGroup(trajectory[j])] + indexInTrajectory(j);
+        for (int j = 0; j < cell.length; j++)
+            cell[j] = width[batch.trajectoryGroup(trajectory[j])] + indexInTrajectory(j);
         cellCount[0] = width[groups];
         return cell;
     }
@@ -299,8 +302,10 @@ public final class TurnTable {
     public double[] requireSpanSignal(Rollouts batch, String name, String estimator, String producedBy) {
         float[] v = batch.spanSignal(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the span signal '" + name + "' (" + producedBy
-                    + ") on every policy span, which the batch lacks (spans[].signals." + name + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the span signal '" + name + "' (" + producedBy
+                            + ") on every policy span, which the batch lacks (spans[].signals." + name + ")",
+                    -1,
                     "spans.signals." + name);
         }
         double[] out = new double[spans.length];
@@ -309,8 +314,10 @@ public final class TurnTable {
             if (Float.isNaN(x)) {
                 int i = trajectory[j];
                 int local = spans[j] - batch.spanStart(i);
-                throw new RolloutException(batch.describe(i) + ": policy span " + local + " has no signals." + name
-                        + " (" + producedBy + "), which estimator '" + estimator + "' needs", i,
+                throw new RolloutException(
+                        batch.describe(i) + ": policy span " + local + " has no signals." + name + " (" + producedBy
+                                + "), which estimator '" + estimator + "' needs",
+                        i,
                         "spans[" + local + "].signals." + name);
             }
             out[j] = x;

@@ -11,12 +11,16 @@ public enum Role {
     public static Role parse(String s) {
         if (s != null) {
             switch (s.toLowerCase(java.util.Locale.ROOT)) {
-                case "policy": return POLICY;
-                case "context": return CONTEXT;
-                default: break;
+                case "policy":
+                    return POLICY;
+                case "context":
+                    return CONTEXT;
+                default:
+                    break;
             }
         }
-        throw new IllegalArgumentException("role must be \"policy\" or \"context\", got " + (s == null ? "null" : "\"" + s + "\""));
+        throw new IllegalArgumentException(
+                "role must be \"policy\" or \"context\", got " + (s == null ? "null" : "\"" + s + "\""));
     }
 
     /** Lower-case name used in files. */

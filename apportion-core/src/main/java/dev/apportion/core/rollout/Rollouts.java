@@ -55,6 +55,7 @@ import java.util.TreeMap;
 public final class Rollouts {
     /** Well-known token signal names. */
     public static final String REWARD = "reward";
+
     public static final String LOGPROB = "logprob";
     public static final String OLD_LOGPROB = "old_logprob";
     public static final String REF_LOGPROB = "ref_logprob";
@@ -83,29 +84,69 @@ public final class Rollouts {
     Map<String, float[]> tokenMatrices = Map.of();
     /** Start of each trajectory's triangle in {@link #tokenMatrices}, length trajectoryCount() + 1. */
     int[] tokenMatrixOffsets;
+
     final String[] tokenText;
     final byte[] mask;
     final int[] groupMemberStart;
     final int[] groupMembers;
 
-    Rollouts(String[] groupKeys, int[] trajectoryGroup, String[] trajectoryIds,
-             int[] trajectoryTokenStart, int[] trajectorySpanStart, int[] spanTokenStart,
-             byte[] spanRole, float[] spanReward, String[] spanState, String[] spanAgent,
-             Map<String, float[]> spanSignals, float[] outcome,
-             Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
-             Map<String, float[]> tokenSignals, String[] tokenText) {
-        this(groupKeys, trajectoryGroup, trajectoryIds, trajectoryTokenStart, trajectorySpanStart, spanTokenStart,
-                spanRole, spanReward, spanState, spanAgent, spanSignals, outcome, outcomeComponents, trajectorySignals,
-                tokenSignals, tokenText, Map.of(), Map.of());
+    Rollouts(
+            String[] groupKeys,
+            int[] trajectoryGroup,
+            String[] trajectoryIds,
+            int[] trajectoryTokenStart,
+            int[] trajectorySpanStart,
+            int[] spanTokenStart,
+            byte[] spanRole,
+            float[] spanReward,
+            String[] spanState,
+            String[] spanAgent,
+            Map<String, float[]> spanSignals,
+            float[] outcome,
+            Map<String, float[]> outcomeComponents,
+            Map<String, float[]> trajectorySignals,
+            Map<String, float[]> tokenSignals,
+            String[] tokenText) {
+        this(
+                groupKeys,
+                trajectoryGroup,
+                trajectoryIds,
+                trajectoryTokenStart,
+                trajectorySpanStart,
+                spanTokenStart,
+                spanRole,
+                spanReward,
+                spanState,
+                spanAgent,
+                spanSignals,
+                outcome,
+                outcomeComponents,
+                trajectorySignals,
+                tokenSignals,
+                tokenText,
+                Map.of(),
+                Map.of());
     }
 
-    Rollouts(String[] groupKeys, int[] trajectoryGroup, String[] trajectoryIds,
-             int[] trajectoryTokenStart, int[] trajectorySpanStart, int[] spanTokenStart,
-             byte[] spanRole, float[] spanReward, String[] spanState, String[] spanAgent,
-             Map<String, float[]> spanSignals, float[] outcome,
-             Map<String, float[]> outcomeComponents, Map<String, float[]> trajectorySignals,
-             Map<String, float[]> tokenSignals, String[] tokenText,
-             Map<String, float[]> tokenVectors, Map<String, Integer> tokenVectorWidths) {
+    Rollouts(
+            String[] groupKeys,
+            int[] trajectoryGroup,
+            String[] trajectoryIds,
+            int[] trajectoryTokenStart,
+            int[] trajectorySpanStart,
+            int[] spanTokenStart,
+            byte[] spanRole,
+            float[] spanReward,
+            String[] spanState,
+            String[] spanAgent,
+            Map<String, float[]> spanSignals,
+            float[] outcome,
+            Map<String, float[]> outcomeComponents,
+            Map<String, float[]> trajectorySignals,
+            Map<String, float[]> tokenSignals,
+            String[] tokenText,
+            Map<String, float[]> tokenVectors,
+            Map<String, Integer> tokenVectorWidths) {
         this.tokenVectors = Collections.unmodifiableMap(new TreeMap<>(tokenVectors));
         this.tokenVectorWidths = Collections.unmodifiableMap(new TreeMap<>(tokenVectorWidths));
         this.groupKeys = groupKeys;
@@ -349,8 +390,10 @@ public final class Rollouts {
     public float[] requireTokenVector(String name, String estimator, String producedBy) {
         float[] v = tokenVectors.get(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the token vector signal '" + name
-                    + "' (" + producedBy + "), which the batch lacks (token_vectors." + name + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the token vector signal '" + name + "' (" + producedBy
+                            + "), which the batch lacks (token_vectors." + name + ")",
+                    -1,
                     "token_vectors." + name);
         }
         return v;
@@ -381,8 +424,10 @@ public final class Rollouts {
     public float[] requireTokenMatrix(String name, String estimator, String producedBy) {
         float[] v = tokenMatrices.get(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the token matrix signal '" + name
-                    + "' (" + producedBy + "), which the batch lacks (token_matrices." + name + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the token matrix signal '" + name + "' (" + producedBy
+                            + "), which the batch lacks (token_matrices." + name + ")",
+                    -1,
                     "token_matrices." + name);
         }
         return v;
@@ -412,7 +457,9 @@ public final class Rollouts {
 
     /** True if the batch has any reward at all: outcome, span reward or token reward. */
     public boolean hasAnyReward() {
-        return outcome != null || spanReward != null || tokenSignals.containsKey(REWARD)
+        return outcome != null
+                || spanReward != null
+                || tokenSignals.containsKey(REWARD)
                 || !outcomeComponents.isEmpty();
     }
 
@@ -503,8 +550,10 @@ public final class Rollouts {
     public float[] requireTokenSignal(String name, String estimator, String producedBy) {
         float[] v = tokenSignals.get(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the token signal '" + name
-                    + "' (" + producedBy + "), which the batch lacks (token_signals." + name + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the token signal '" + name + "' (" + producedBy
+                            + "), which the batch lacks (token_signals." + name + ")",
+                    -1,
                     "token_signals." + name);
         }
         return v;
@@ -514,13 +563,19 @@ public final class Rollouts {
     public float[] requireTrajectorySignal(String name, String estimator, String producedBy) {
         float[] v = trajectorySignals.get(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + estimator + "' needs the trajectory signal '" + name
-                    + "' (" + producedBy + "), which the batch lacks (signals." + name + ")", -1, "signals." + name);
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the trajectory signal '" + name + "' (" + producedBy
+                            + "), which the batch lacks (signals." + name + ")",
+                    -1,
+                    "signals." + name);
         }
         for (int i = 0; i < v.length; i++) {
             if (Float.isNaN(v[i])) {
-                throw new RolloutException(describe(i) + ": estimator '" + estimator + "' needs signals." + name
-                        + " (" + producedBy + ") but it is absent", i, "signals." + name);
+                throw new RolloutException(
+                        describe(i) + ": estimator '" + estimator + "' needs signals." + name + " (" + producedBy
+                                + ") but it is absent",
+                        i,
+                        "signals." + name);
             }
         }
         return v;
@@ -529,15 +584,22 @@ public final class Rollouts {
     /** Requires span state keys on every policy span (anchor-state methods). */
     public String[] requireSpanState(String estimator) {
         if (spanState == null) {
-            throw new RolloutException("estimator '" + estimator
-                    + "' needs a state key on every policy span (spans[].state), which the batch lacks", -1, "spans.state");
+            throw new RolloutException(
+                    "estimator '" + estimator
+                            + "' needs a state key on every policy span (spans[].state), which the batch lacks",
+                    -1,
+                    "spans.state");
         }
         for (int i = 0; i < trajectoryCount(); i++) {
             for (int s = spanStart(i); s < spanEnd(i); s++) {
                 if (spanRole[s] == 1 && spanState[s] == null) {
-                    throw new RolloutException(describe(i) + ": span " + (s - spanStart(i))
-                            + " is a policy span without a state key (spans[" + (s - spanStart(i)) + "].state), which estimator '"
-                            + estimator + "' needs", i, "spans[" + (s - spanStart(i)) + "].state");
+                    throw new RolloutException(
+                            describe(i) + ": span " + (s - spanStart(i))
+                                    + " is a policy span without a state key (spans[" + (s - spanStart(i))
+                                    + "].state), which estimator '"
+                                    + estimator + "' needs",
+                            i,
+                            "spans[" + (s - spanStart(i)) + "].state");
                 }
             }
         }

@@ -43,6 +43,7 @@ public final class RolloutsBuilder {
     private final Map<String, float[]> tokenSignals = new LinkedHashMap<>();
     /** Per token signal: number of trajectories that gave it. */
     private final Map<String, Integer> tokenSignalGiven = new HashMap<>();
+
     private final Map<String, Boolean> tokenSignalGivenCurrent = new HashMap<>();
     private final Map<String, float[]> tokenVectors = new LinkedHashMap<>();
     private final Map<String, Integer> tokenVectorWidths = new LinkedHashMap<>();
@@ -54,13 +55,12 @@ public final class RolloutsBuilder {
     private String[] tokenText;
     private boolean anyText;
     private boolean textCurrent;
-    private int n;      // trajectories started
-    private int spans;  // spans added
+    private int n; // trajectories started
+    private int spans; // spans added
     private int tokens; // tokens added
     private boolean built;
 
-    RolloutsBuilder() {
-    }
+    RolloutsBuilder() {}
 
     /** Reserves room for a batch of this size (optional; arrays grow as needed). */
     public RolloutsBuilder ensureCapacity(int trajectories, int spanCount, int tokenCount) {
@@ -124,7 +124,8 @@ public final class RolloutsBuilder {
     public RolloutsBuilder outcomeComponent(String name, double value) {
         int i = cur();
         if (Double.isInfinite(value)) {
-            throw new RolloutException(where(i), "outcome." + name + " must be finite, got " + value, i, "outcome." + name);
+            throw new RolloutException(
+                    where(i), "outcome." + name + " must be finite, got " + value, i, "outcome." + name);
         }
         float[] a = outcomeComponents.get(name);
         a = growNaN(a == null ? nanArray(Math.max(16, trajGroup.length)) : a, i + 1);
@@ -159,17 +160,26 @@ public final class RolloutsBuilder {
     public RolloutsBuilder span(Role role, int tokenCount, double reward, String state, String agent) {
         int i = cur();
         int local = spans - trajSpanStart[i];
-        if (role == null) throw new RolloutException(where(i), "spans[" + local + "].role is missing", i, "spans[" + local + "].role");
+        if (role == null)
+            throw new RolloutException(
+                    where(i), "spans[" + local + "].role is missing", i, "spans[" + local + "].role");
         if (tokenCount < 0) {
-            throw new RolloutException(where(i), "spans[" + local + "].tokens must be >= 0, got " + tokenCount, i,
+            throw new RolloutException(
+                    where(i),
+                    "spans[" + local + "].tokens must be >= 0, got " + tokenCount,
+                    i,
                     "spans[" + local + "].tokens");
         }
         if (Double.isInfinite(reward)) {
-            throw new RolloutException(where(i), "spans[" + local + "].reward must be finite, got " + reward, i,
+            throw new RolloutException(
+                    where(i),
+                    "spans[" + local + "].reward must be finite, got " + reward,
+                    i,
                     "spans[" + local + "].reward");
         }
         if ((long) tokens + tokenCount > Integer.MAX_VALUE - 8) {
-            throw new RolloutException(where(i), "batch exceeds " + (Integer.MAX_VALUE - 8) + " tokens", i, "spans[" + local + "].tokens");
+            throw new RolloutException(
+                    where(i), "batch exceeds " + (Integer.MAX_VALUE - 8) + " tokens", i, "spans[" + local + "].tokens");
         }
         spanTokenStart = grow(spanTokenStart, spans + 2);
         if (spanRole.length < spans + 1) spanRole = Arrays.copyOf(spanRole, Math.max(spans + 1, spanRole.length * 2));
@@ -182,12 +192,14 @@ public final class RolloutsBuilder {
         }
         if (state != null) {
             if (spanState == null) spanState = new String[spanRole.length];
-            if (spanState.length < spans + 1) spanState = Arrays.copyOf(spanState, Math.max(spans + 1, spanState.length * 2));
+            if (spanState.length < spans + 1)
+                spanState = Arrays.copyOf(spanState, Math.max(spans + 1, spanState.length * 2));
             spanState[spans] = state;
         }
         if (agent != null) {
             if (spanAgent == null) spanAgent = new String[spanRole.length];
-            if (spanAgent.length < spans + 1) spanAgent = Arrays.copyOf(spanAgent, Math.max(spans + 1, spanAgent.length * 2));
+            if (spanAgent.length < spans + 1)
+                spanAgent = Arrays.copyOf(spanAgent, Math.max(spans + 1, spanAgent.length * 2));
             spanAgent[spans] = agent;
         }
         spans++;
@@ -219,8 +231,11 @@ public final class RolloutsBuilder {
         }
         for (int k = 0; k < values.length; k++) {
             if (!Float.isFinite(values[k])) {
-                throw new RolloutException(where(i), "token_signals." + name + "[" + k + "] must be finite, got " + values[k],
-                        i, "token_signals." + name);
+                throw new RolloutException(
+                        where(i),
+                        "token_signals." + name + "[" + k + "] must be finite, got " + values[k],
+                        i,
+                        "token_signals." + name);
             }
         }
         pendingSignals.put(name, values.clone());
@@ -249,10 +264,12 @@ public final class RolloutsBuilder {
     public RolloutsBuilder tokenMatrix(String name, float[] lowerTriangle) {
         int i = cur();
         String field = "token_matrices." + name;
-        if (pendingMatrices.containsKey(name)) throw new RolloutException(where(i) + ": " + field + " given twice", i, field);
+        if (pendingMatrices.containsKey(name))
+            throw new RolloutException(where(i) + ": " + field + " given twice", i, field);
         for (int k = 0; k < lowerTriangle.length; k++) {
             if (!Float.isFinite(lowerTriangle[k])) {
-                throw new RolloutException(where(i) + ": " + field + "[" + k + "] must be finite, got " + lowerTriangle[k], i, field);
+                throw new RolloutException(
+                        where(i) + ": " + field + "[" + k + "] must be finite, got " + lowerTriangle[k], i, field);
             }
         }
         pendingMatrices.put(name, lowerTriangle.clone());
@@ -265,7 +282,8 @@ public final class RolloutsBuilder {
         float[] out = new float[n * (n - 1) / 2];
         int k = 0;
         for (int r = 0; r < n; r++) {
-            if (square[r].length != n) throw new IllegalArgumentException("row " + r + " has " + square[r].length + " entries, not " + n);
+            if (square[r].length != n)
+                throw new IllegalArgumentException("row " + r + " has " + square[r].length + " entries, not " + n);
             for (int c = 0; c < r; c++) out[k++] = square[r][c];
         }
         return out;
@@ -281,20 +299,28 @@ public final class RolloutsBuilder {
     public RolloutsBuilder tokenVector(String name, int width, float[] values) {
         int i = cur();
         String field = "token_vectors." + name;
-        if (pendingVectors.containsKey(name)) throw new RolloutException(where(i) + ": " + field + " given twice", i, field);
-        if (width < 1) throw new RolloutException(where(i) + ": " + field + ".width must be >= 1, got " + width, i, field + ".width");
+        if (pendingVectors.containsKey(name))
+            throw new RolloutException(where(i) + ": " + field + " given twice", i, field);
+        if (width < 1)
+            throw new RolloutException(
+                    where(i) + ": " + field + ".width must be >= 1, got " + width, i, field + ".width");
         Integer known = tokenVectorWidths.get(name);
         if (known != null && known != width) {
-            throw new RolloutException(where(i) + ": " + field + ".width is " + width + " but earlier trajectories gave " + known,
-                    i, field + ".width");
+            throw new RolloutException(
+                    where(i) + ": " + field + ".width is " + width + " but earlier trajectories gave " + known,
+                    i,
+                    field + ".width");
         }
         if (values.length % width != 0) {
-            throw new RolloutException(where(i) + ": " + field + " has " + values.length + " values, not a multiple of its width "
-                    + width, i, field);
+            throw new RolloutException(
+                    where(i) + ": " + field + " has " + values.length + " values, not a multiple of its width " + width,
+                    i,
+                    field);
         }
         for (int k = 0; k < values.length; k++) {
             if (!Float.isFinite(values[k])) {
-                throw new RolloutException(where(i) + ": " + field + "[" + k + "] must be finite, got " + values[k], i, field);
+                throw new RolloutException(
+                        where(i) + ": " + field + "[" + k + "] must be finite, got " + values[k], i, field);
             }
         }
         tokenVectorWidths.put(name, width);
@@ -318,15 +344,21 @@ public final class RolloutsBuilder {
             String name = e.getKey();
             float[] v = e.getValue();
             if (v.length != count) {
-                throw new RolloutException(where(i), count + " tokens but " + v.length + " values in token_signals." + name,
-                        i, "token_signals." + name);
+                throw new RolloutException(
+                        where(i),
+                        count + " tokens but " + v.length + " values in token_signals." + name,
+                        i,
+                        "token_signals." + name);
             }
             float[] dst = tokenSignals.get(name);
             if (dst == null) {
                 dst = new float[Math.max(tokenCapacity, tokens)];
                 if (!Rollouts.REWARD.equals(name) && i > 0) {
-                    throw new RolloutException(where(i), "token_signals." + name + " is given here but not for "
-                            + describe(0), 0, "token_signals." + name);
+                    throw new RolloutException(
+                            where(i),
+                            "token_signals." + name + " is given here but not for " + describe(0),
+                            0,
+                            "token_signals." + name);
                 }
             }
             dst = growFloat(dst, tokens);
@@ -337,8 +369,11 @@ public final class RolloutsBuilder {
         for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
             if (!pendingSignals.containsKey(e.getKey())) {
                 if (!Rollouts.REWARD.equals(e.getKey())) {
-                    throw new RolloutException(where(i), "token_signals." + e.getKey()
-                            + " is missing here but given for earlier trajectories", i, "token_signals." + e.getKey());
+                    throw new RolloutException(
+                            where(i),
+                            "token_signals." + e.getKey() + " is missing here but given for earlier trajectories",
+                            i,
+                            "token_signals." + e.getKey());
                 }
                 e.setValue(growFloat(e.getValue(), tokens)); // zeros
             }
@@ -349,17 +384,23 @@ public final class RolloutsBuilder {
             float[] v = e.getValue();
             String field = "token_vectors." + name;
             if (v.length != (long) count * w) {
-                throw new RolloutException(where(i) + ": " + count + " tokens of width " + w + " need " + ((long) count * w)
-                        + " values but " + field + " has " + v.length, i, field);
+                throw new RolloutException(
+                        where(i) + ": " + count + " tokens of width " + w + " need " + ((long) count * w)
+                                + " values but " + field + " has " + v.length,
+                        i,
+                        field);
             }
             float[] dst = tokenVectors.get(name);
             if (dst == null) {
-                if (i > 0) throw new RolloutException(where(i) + ": " + field + " is given here but not for " + describe(0), 0, field);
+                if (i > 0)
+                    throw new RolloutException(
+                            where(i) + ": " + field + " is given here but not for " + describe(0), 0, field);
                 dst = new float[Math.max(16, v.length)];
             }
             long need = (long) tokens * w;
             if (need > Integer.MAX_VALUE - 8) {
-                throw new RolloutException(where(i) + ": " + field + " exceeds " + (Integer.MAX_VALUE - 8) + " floats", i, field);
+                throw new RolloutException(
+                        where(i) + ": " + field + " exceeds " + (Integer.MAX_VALUE - 8) + " floats", i, field);
             }
             dst = growFloat(dst, (int) need);
             System.arraycopy(v, 0, dst, start * w, v.length);
@@ -367,27 +408,37 @@ public final class RolloutsBuilder {
         }
         for (String name : tokenVectors.keySet()) {
             if (!pendingVectors.containsKey(name)) {
-                throw new RolloutException(where(i) + ": token_vectors." + name + " is missing here but given for earlier trajectories",
-                        i, "token_vectors." + name);
+                throw new RolloutException(
+                        where(i) + ": token_vectors." + name + " is missing here but given for earlier trajectories",
+                        i,
+                        "token_vectors." + name);
             }
         }
         pendingVectors.clear();
         long tri = (long) count * (count - 1) / 2;
         if (!pendingMatrices.isEmpty() || !tokenMatrices.isEmpty()) {
             if (matrixFloats + tri > Integer.MAX_VALUE - 8) {
-                throw new RolloutException(where(i) + ": token matrices exceed " + (Integer.MAX_VALUE - 8) + " floats", i, "token_matrices");
+                throw new RolloutException(
+                        where(i) + ": token matrices exceed " + (Integer.MAX_VALUE - 8) + " floats",
+                        i,
+                        "token_matrices");
             }
         }
         for (Map.Entry<String, float[]> e : pendingMatrices.entrySet()) {
             String field = "token_matrices." + e.getKey();
             float[] v = e.getValue();
             if (v.length != tri) {
-                throw new RolloutException(where(i) + ": " + count + " tokens need " + tri + " values (the strict lower triangle) but "
-                        + field + " has " + v.length, i, field);
+                throw new RolloutException(
+                        where(i) + ": " + count + " tokens need " + tri + " values (the strict lower triangle) but "
+                                + field + " has " + v.length,
+                        i,
+                        field);
             }
             float[] dst = tokenMatrices.get(e.getKey());
             if (dst == null) {
-                if (i > 0) throw new RolloutException(where(i) + ": " + field + " is given here but not for " + describe(0), 0, field);
+                if (i > 0)
+                    throw new RolloutException(
+                            where(i) + ": " + field + " is given here but not for " + describe(0), 0, field);
                 dst = new float[Math.max(16, v.length)];
             }
             dst = growFloat(dst, (int) (matrixFloats + tri));
@@ -396,8 +447,10 @@ public final class RolloutsBuilder {
         }
         for (String name : tokenMatrices.keySet()) {
             if (!pendingMatrices.containsKey(name)) {
-                throw new RolloutException(where(i) + ": token_matrices." + name + " is missing here but given for earlier trajectories",
-                        i, "token_matrices." + name);
+                throw new RolloutException(
+                        where(i) + ": token_matrices." + name + " is missing here but given for earlier trajectories",
+                        i,
+                        "token_matrices." + name);
             }
         }
         if (!tokenMatrices.isEmpty()) {
@@ -409,7 +462,8 @@ public final class RolloutsBuilder {
         pendingMatrices.clear();
         if (textCurrent) {
             if (pendingText.length != count) {
-                throw new RolloutException(where(i), count + " tokens but " + pendingText.length + " strings in text", i, "text");
+                throw new RolloutException(
+                        where(i), count + " tokens but " + pendingText.length + " strings in text", i, "text");
             }
             if (tokenText == null) tokenText = new String[Math.max(tokenCapacity, tokens)];
             if (tokenText.length < tokens) tokenText = Arrays.copyOf(tokenText, Math.max(tokens, tokenText.length * 2));
@@ -447,27 +501,44 @@ public final class RolloutsBuilder {
         int[] sts = Arrays.copyOf(spanTokenStart, m + 1);
         sts[m] = tokens;
         Map<String, float[]> ts = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) ts.put(e.getKey(), exact(e.getValue(), tokens, 0f));
+        for (Map.Entry<String, float[]> e : tokenSignals.entrySet())
+            ts.put(e.getKey(), exact(e.getValue(), tokens, 0f));
         Map<String, float[]> ss = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : spanSignals.entrySet()) ss.put(e.getKey(), exact(e.getValue(), m, Float.NaN));
+        for (Map.Entry<String, float[]> e : spanSignals.entrySet())
+            ss.put(e.getKey(), exact(e.getValue(), m, Float.NaN));
         Map<String, float[]> oc = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : outcomeComponents.entrySet()) oc.put(e.getKey(), exact(e.getValue(), n, Float.NaN));
+        for (Map.Entry<String, float[]> e : outcomeComponents.entrySet())
+            oc.put(e.getKey(), exact(e.getValue(), n, Float.NaN));
         Map<String, float[]> sig = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : trajSignals.entrySet()) sig.put(e.getKey(), exact(e.getValue(), n, Float.NaN));
+        for (Map.Entry<String, float[]> e : trajSignals.entrySet())
+            sig.put(e.getKey(), exact(e.getValue(), n, Float.NaN));
         Map<String, float[]> tv = new LinkedHashMap<>();
         for (Map.Entry<String, float[]> e : tokenVectors.entrySet()) {
             tv.put(e.getKey(), exact(e.getValue(), tokens * tokenVectorWidths.get(e.getKey()), 0f));
         }
-        Rollouts out = new Rollouts(groupKeys.toArray(new String[0]), tg, ids, tts, tss, sts,
+        Rollouts out = new Rollouts(
+                groupKeys.toArray(new String[0]),
+                tg,
+                ids,
+                tts,
+                tss,
+                sts,
                 Arrays.copyOf(spanRole, m),
                 spanReward == null ? null : exact(spanReward, m, Float.NaN),
                 spanState == null ? null : Arrays.copyOf(spanState, m),
                 spanAgent == null ? null : Arrays.copyOf(spanAgent, m),
-                ss, outcome == null ? null : exact(outcome, n, Float.NaN), oc, sig, ts,
-                anyText ? Arrays.copyOf(tokenText, tokens) : null, tv, tokenVectorWidths);
+                ss,
+                outcome == null ? null : exact(outcome, n, Float.NaN),
+                oc,
+                sig,
+                ts,
+                anyText ? Arrays.copyOf(tokenText, tokens) : null,
+                tv,
+                tokenVectorWidths);
         if (!tokenMatrices.isEmpty()) {
             Map<String, float[]> tm = new java.util.TreeMap<>();
-            for (Map.Entry<String, float[]> e : tokenMatrices.entrySet()) tm.put(e.getKey(), exact(e.getValue(), matrixFloats, 0f));
+            for (Map.Entry<String, float[]> e : tokenMatrices.entrySet())
+                tm.put(e.getKey(), exact(e.getValue(), matrixFloats, 0f));
             out.tokenMatrices = java.util.Collections.unmodifiableMap(tm);
             out.tokenMatrixOffsets = Arrays.copyOf(matrixOffsets, n + 1);
         }

@@ -5,8 +5,7 @@ import dev.apportion.core.rollout.Rollouts;
 
 /** Laying per-trajectory or per-span values over tokens. */
 public final class Broadcast {
-    private Broadcast() {
-    }
+    private Broadcast() {}
 
     /**
      * Writes {@code perTrajectory[i]} on every policy token of trajectory {@code i} and 0 on

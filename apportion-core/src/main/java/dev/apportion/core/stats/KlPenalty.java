@@ -13,20 +13,30 @@ import java.util.Locale;
  * ±10 by {@code compute_reward}).
  */
 public final class KlPenalty {
-    private KlPenalty() {
-    }
+    private KlPenalty() {}
 
     /** KL estimator. */
     public enum Kind {
-        K1, K2, K3, ABS;
+        K1,
+        K2,
+        K3,
+        ABS;
 
         public static Kind parse(String s) {
             switch (s.toLowerCase(Locale.ROOT)) {
-                case "k1": case "kl": return K1;
-                case "k2": case "mse": return K2;
-                case "k3": case "low_var_kl": return K3;
-                case "abs": return ABS;
-                default: throw new IllegalArgumentException("unknown KL estimator '" + s + "' (k1, k2, k3, abs)");
+                case "k1":
+                case "kl":
+                    return K1;
+                case "k2":
+                case "mse":
+                    return K2;
+                case "k3":
+                case "low_var_kl":
+                    return K3;
+                case "abs":
+                    return ABS;
+                default:
+                    throw new IllegalArgumentException("unknown KL estimator '" + s + "' (k1, k2, k3, abs)");
             }
         }
     }
@@ -35,10 +45,15 @@ public final class KlPenalty {
     public static double estimate(Kind kind, double logprob, double refLogprob) {
         double d = logprob - refLogprob;
         switch (kind) {
-            case K1: return d;
-            case K2: return 0.5 * d * d;
-            case K3: return Math.exp(-d) - 1 + d;
-            case ABS: default: return Math.abs(d);
+            case K1:
+                return d;
+            case K2:
+                return 0.5 * d * d;
+            case K3:
+                return Math.exp(-d) - 1 + d;
+            case ABS:
+            default:
+                return Math.abs(d);
         }
     }
 
@@ -52,8 +67,8 @@ public final class KlPenalty {
      * @param out read and written
      * @param clamp absolute bound on each KL estimate (10 in OpenRLHF); {@code Double.POSITIVE_INFINITY} for none
      */
-    public static void addPenalty(Kind kind, double coef, double clamp, float[] logprob, float[] refLogprob,
-                                  byte[] mask, float[] out) {
+    public static void addPenalty(
+            Kind kind, double coef, double clamp, float[] logprob, float[] refLogprob, byte[] mask, float[] out) {
         if (coef == 0) return;
         for (int t = 0; t < out.length; t++) {
             if (mask[t] == 0) continue;

@@ -11,11 +11,13 @@ package dev.apportion.core.stats;
  * </ul>
  */
 public final class Whitening {
-    private Whitening() {
-    }
+    private Whitening() {}
 
     /** Variance divisor. */
-    public enum Variance { UNBIASED, BIASED }
+    public enum Variance {
+        UNBIASED,
+        BIASED
+    }
 
     /** Where epsilon enters. */
     public enum Epsilon {
@@ -26,8 +28,7 @@ public final class Whitening {
     }
 
     /** Mean and variance found, for diagnostics. */
-    public record Stats(long count, double mean, double variance, double scale) {
-    }
+    public record Stats(long count, double mean, double variance, double scale) {}
 
     /**
      * Whitens {@code values} in place at positions where {@code mask != 0}; other positions are
@@ -39,8 +40,14 @@ public final class Whitening {
      * @param scale divide by the standard deviation (false: only shift)
      * @throws IllegalArgumentException when unbiased and fewer than 2 masked tokens
      */
-    public static Stats whiten(float[] values, byte[] mask, Variance variance, Epsilon epsilon, double eps,
-                               boolean shiftMean, boolean scale) {
+    public static Stats whiten(
+            float[] values,
+            byte[] mask,
+            Variance variance,
+            Epsilon epsilon,
+            double eps,
+            boolean shiftMean,
+            boolean scale) {
         long n = 0;
         double sum = 0;
         for (int t = 0; t < values.length; t++) {
@@ -50,8 +57,8 @@ public final class Whitening {
             }
         }
         if (n == 0 || (variance == Variance.UNBIASED && n == 1)) {
-            throw new IllegalArgumentException("batch whitening needs at least " + (variance == Variance.UNBIASED ? 2 : 1)
-                    + " policy tokens, the batch has " + n);
+            throw new IllegalArgumentException("batch whitening needs at least "
+                    + (variance == Variance.UNBIASED ? 2 : 1) + " policy tokens, the batch has " + n);
         }
         double mean = sum / n;
         double ss = 0;

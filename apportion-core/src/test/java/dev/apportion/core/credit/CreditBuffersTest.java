@@ -1,14 +1,14 @@
 package dev.apportion.core.credit;
 
-import dev.apportion.core.estimator.trajectory.Grpo;
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+
+import dev.apportion.core.estimator.trajectory.Grpo;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import org.junit.jupiter.api.Test;
 
 class CreditBuffersTest {
     @Test
@@ -29,8 +29,14 @@ class CreditBuffersTest {
     /** An estimator without buffer support ignores them (the interface's default) and gives the same credit. */
     @Test
     void defaultAssignIgnoresBuffers() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 3)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 3)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .build();
         Estimator opo = new dev.apportion.core.estimator.trajectory.Opo();
         Params p = Params.defaults(opo.descriptor());
         Credit.Buffers b = new Credit.Buffers();
@@ -42,9 +48,19 @@ class CreditBuffersTest {
     /** GRPO writes into the buffer and overwrites every token, context tokens included, whatever it held. */
     @Test
     void grpoWritesIntoDirtyBuffers() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 2).span(Role.POLICY, 3)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
-                .trajectory("g", "c").outcome(0.5).span(Role.POLICY, 1).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 3)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .trajectory("g", "c")
+                .outcome(0.5)
+                .span(Role.POLICY, 1)
+                .build();
         Estimator grpo = new Grpo();
         Params p = Params.defaults(grpo.descriptor());
         Credit.Buffers b = new Credit.Buffers();

@@ -1,14 +1,13 @@
 package dev.apportion.core.kernel;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.SplittableRandom;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 class BackwardScanTest {
     private static final int[] LENGTHS = {1, 2, 7, 255, 256, 257, 263, 1000, 4099, 9000};
@@ -50,7 +49,8 @@ class BackwardScanTest {
                     for (int k = 0; k < n; k++) {
                         double err = Math.abs(scan.d[k] - want[k]) / scale;
                         worst = Math.max(worst, err);
-                        if (err > 1e-6) fail("n=" + n + " c=" + c + " token " + k + ": want " + want[k] + " got " + scan.d[k]);
+                        if (err > 1e-6)
+                            fail("n=" + n + " c=" + c + " token " + k + ": want " + want[k] + " got " + scan.d[k]);
                     }
                 }
             }

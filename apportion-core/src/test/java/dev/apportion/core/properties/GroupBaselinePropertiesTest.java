@@ -1,10 +1,13 @@
 package dev.apportion.core.properties;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -12,10 +15,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.Size;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Algebraic properties of the group-baseline estimators that follow from their formulas,
@@ -32,14 +31,23 @@ class GroupBaselinePropertiesTest {
 
     @Provide
     Arbitrary<List<Double>> outcomes() {
-        return Arbitraries.doubles().between(-5, 5).ofScale(3).list().ofMinSize(2).ofMaxSize(12);
+        return Arbitraries.doubles()
+                .between(-5, 5)
+                .ofScale(3)
+                .list()
+                .ofMinSize(2)
+                .ofMaxSize(12);
     }
 
     private static Rollouts group(List<Double> outcomes, double shift, double scale) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < outcomes.size(); i++) {
-            b.trajectory("g", "t" + i).outcome(outcomes.get(i) * scale + shift)
-                    .span(Role.CONTEXT, 2).span(Role.POLICY, 1 + i % 3).span(Role.CONTEXT, i % 2).span(Role.POLICY, 2);
+            b.trajectory("g", "t" + i)
+                    .outcome(outcomes.get(i) * scale + shift)
+                    .span(Role.CONTEXT, 2)
+                    .span(Role.POLICY, 1 + i % 3)
+                    .span(Role.CONTEXT, i % 2)
+                    .span(Role.POLICY, 2);
         }
         return b.build();
     }
@@ -63,7 +71,8 @@ class GroupBaselinePropertiesTest {
     }
 
     @Property(tries = 200, seed = "20261126")
-    void drGrpoSumsToZeroAndIgnoresShifts(@ForAll("outcomes") List<Double> r, @ForAll @DoubleRange(min = -3, max = 3) double c) {
+    void drGrpoSumsToZeroAndIgnoresShifts(
+            @ForAll("outcomes") List<Double> r, @ForAll @DoubleRange(min = -3, max = 3) double c) {
         Estimator e = REGISTRY.get("dr_grpo");
         double[] a = perTrajectory(e, group(r, 0, 1));
         double[] shifted = perTrajectory(e, group(r, c, 1));
@@ -76,9 +85,10 @@ class GroupBaselinePropertiesTest {
     }
 
     @Property(tries = 200, seed = "20261126")
-    void grpoIgnoresShiftAndPositiveScale(@ForAll("outcomes") List<Double> r,
-                                         @ForAll @DoubleRange(min = -3, max = 3) double c,
-                                         @ForAll @DoubleRange(min = 0.5, max = 4) double k) {
+    void grpoIgnoresShiftAndPositiveScale(
+            @ForAll("outcomes") List<Double> r,
+            @ForAll @DoubleRange(min = -3, max = 3) double c,
+            @ForAll @DoubleRange(min = 0.5, max = 4) double k) {
         Estimator e = REGISTRY.get("grpo");
         double[] a = perTrajectory(e, group(r, 0, 1));
         double[] t = perTrajectory(e, group(r, c, k));

@@ -1,13 +1,12 @@
 package dev.apportion.core.stats;
 
-import dev.apportion.core.credit.Execution;
-import org.junit.jupiter.api.Test;
-
-import java.util.concurrent.atomic.AtomicIntegerArray;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Execution;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
 
 class StatsTest {
     @Test
@@ -43,7 +42,8 @@ class StatsTest {
     void whiteningVerlAndOpenRlhf() {
         float[] v = {1, 2, 3, 100};
         byte[] m = {1, 1, 1, 0};
-        Whitening.Stats st = Whitening.whiten(v, m, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+        Whitening.Stats st =
+                Whitening.whiten(v, m, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
         assertEquals(2, st.mean(), 1e-12);
         assertEquals(1, st.variance(), 1e-12);
         assertEquals(-1, v[0], 1e-6);
@@ -56,8 +56,16 @@ class StatsTest {
         Whitening.whiten(tiny, new byte[] {1, 1}, Whitening.Variance.BIASED, Whitening.Epsilon.CLAMP, 1e-8, true, true);
         // var = 2.5e-11 < 1e-8 clamp: scale 1e4
         assertEquals(-0.05, tiny[0], 1e-6);
-        assertThrows(IllegalArgumentException.class,
-                () -> Whitening.whiten(new float[] {1}, new byte[] {1}, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Whitening.whiten(
+                        new float[] {1},
+                        new byte[] {1},
+                        Whitening.Variance.UNBIASED,
+                        Whitening.Epsilon.ADD,
+                        1e-8,
+                        true,
+                        true));
     }
 
     @Test
@@ -66,7 +74,8 @@ class StatsTest {
         assertEquals(0.125, KlPenalty.estimate(KlPenalty.Kind.K2, -1, -1.5), 1e-12);
         assertEquals(Math.exp(-0.5) - 1 + 0.5, KlPenalty.estimate(KlPenalty.Kind.K3, -1, -1.5), 1e-12);
         float[] out = {1, 1};
-        KlPenalty.addPenalty(KlPenalty.Kind.K1, 0.1, 10, new float[] {0, 50}, new float[] {-1, 0}, new byte[] {1, 1}, out);
+        KlPenalty.addPenalty(
+                KlPenalty.Kind.K1, 0.1, 10, new float[] {0, 50}, new float[] {-1, 0}, new byte[] {1, 1}, out);
         assertEquals(0.9, out[0], 1e-6);
         assertEquals(0.0, out[1], 1e-6); // clamped at 10
     }

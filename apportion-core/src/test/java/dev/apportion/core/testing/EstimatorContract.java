@@ -1,12 +1,19 @@
 package dev.apportion.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,15 +23,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Invariants every estimator must keep. A test class per estimator extends this, names the
@@ -114,16 +113,22 @@ public abstract class EstimatorContract {
 
     @Test
     void splittingByGroupGivesSameCreditForGroupLocalEstimators() {
-        assumeTrue(estimator().descriptor().groupLocal(), () -> estimator().id() + " is not group-local: a group's credit may depend on the batch");
+        assumeTrue(
+                estimator().descriptor().groupLocal(),
+                () -> estimator().id() + " is not group-local: a group's credit may depend on the batch");
         for (Params p : parameterSets()) {
             for (List<RandomBatches.Traj> ts : batches()) {
                 Map<String, List<RandomBatches.Traj>> byGroup = new LinkedHashMap<>();
-                for (RandomBatches.Traj t : ts) byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
+                for (RandomBatches.Traj t : ts)
+                    byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
                 Map<String, float[]> whole = perTrajectory(estimator().assign(build(ts), p), ts);
                 for (List<RandomBatches.Traj> part : byGroup.values()) {
                     Map<String, float[]> alone = perTrajectory(estimator().assign(build(part), p), part);
                     for (Map.Entry<String, float[]> e : alone.entrySet()) {
-                        assertClose(whole.get(e.getKey()), e.getValue(), p + " trajectory " + e.getKey() + " alone vs in batch");
+                        assertClose(
+                                whole.get(e.getKey()),
+                                e.getValue(),
+                                p + " trajectory " + e.getKey() + " alone vs in batch");
                     }
                 }
             }
@@ -141,7 +146,8 @@ public abstract class EstimatorContract {
                 for (int threads = 2; threads <= 3; threads++) {
                     try (Execution ex = Execution.splittingAll(threads)) {
                         assertTrue(ex.chunks(b.trajectoryCount(), 256) > 1, "the batch is split");
-                        assertSameCredit(seq, estimator().assign(b, p, ex), p + " " + threads + " threads vs sequential");
+                        assertSameCredit(
+                                seq, estimator().assign(b, p, ex), p + " " + threads + " threads vs sequential");
                     }
                 }
             }
@@ -199,14 +205,18 @@ public abstract class EstimatorContract {
      * classes of the module holding {@code anchor} (its class-path root is walked).
      */
     public static Set<String> coveredIds(Class<?> anchor) throws Exception {
-        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path root = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         Set<String> ids = new TreeSet<>();
         List<Path> classes;
         try (Stream<Path> s = Files.walk(root)) {
-            classes = s.filter(f -> f.toString().endsWith(".class") && !f.getFileName().toString().contains("$")).toList();
+            classes = s.filter(f -> f.toString().endsWith(".class")
+                            && !f.getFileName().toString().contains("$"))
+                    .toList();
         }
         for (Path f : classes) {
-            String name = root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".");
+            String name =
+                    root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), ".");
             name = name.substring(0, name.length() - ".class".length());
             Class<?> c = Class.forName(name, false, anchor.getClassLoader());
             if (!EstimatorContract.class.isAssignableFrom(c) || Modifier.isAbstract(c.getModifiers())) continue;

@@ -1,11 +1,12 @@
 package dev.apportion.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorProvider;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Granularity;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,9 +15,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The layout rule of the estimators (CONTRIBUTING.md): a class lives in the package of the
@@ -46,8 +45,9 @@ class EstimatorLayoutTest {
             if (!pkg.startsWith(ROOT + ".")) continue; // other modules' estimators (bench) follow their own layout
             checked++;
             String want = ROOT + "." + packageOf(e.descriptor().granularity());
-            if (!pkg.equals(want)) wrong.add(e.id() + " (" + e.unwrap().getClass().getSimpleName() + ") is in " + pkg + ", its granularity "
-                    + e.descriptor().granularity() + " wants " + want);
+            if (!pkg.equals(want))
+                wrong.add(e.id() + " (" + e.unwrap().getClass().getSimpleName() + ") is in " + pkg
+                        + ", its granularity " + e.descriptor().granularity() + " wants " + want);
         }
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
         assertTrue(checked >= 50, "the registry's core estimators were checked (" + checked + ")");
@@ -62,19 +62,25 @@ class EstimatorLayoutTest {
             if (!pkg.startsWith(ROOT + ".")) continue;
             String segment = pkg.substring(ROOT.length() + 1);
             String prev = providerOfPackage.put(pkg, p.getClass().getSimpleName());
-            if (prev != null) wrong.add(pkg + " has two providers: " + prev + " and " + p.getClass().getSimpleName());
+            if (prev != null)
+                wrong.add(pkg + " has two providers: " + prev + " and "
+                        + p.getClass().getSimpleName());
             if (!p.getClass().getSimpleName().equals(providerName(segment))) {
                 wrong.add(p.getClass().getName() + " should be named " + providerName(segment));
             }
             for (Estimator e : p.estimators()) {
                 if (!e.getClass().getPackageName().equals(pkg)) {
-                    wrong.add(p.getClass().getName() + " registers " + e.getClass().getName() + " from another package");
+                    wrong.add(p.getClass().getName() + " registers "
+                            + e.getClass().getName() + " from another package");
                 }
             }
         }
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
-        assertEquals(Set.of("trajectory", "token", "segment", "step", "turn", "agent"),
-                new TreeSet<>(providerOfPackage.keySet().stream().map(k -> k.substring(ROOT.length() + 1)).toList()),
+        assertEquals(
+                Set.of("trajectory", "token", "segment", "step", "turn", "agent"),
+                new TreeSet<>(providerOfPackage.keySet().stream()
+                        .map(k -> k.substring(ROOT.length() + 1))
+                        .toList()),
                 "one provider per granularity package");
     }
 
@@ -83,7 +89,8 @@ class EstimatorLayoutTest {
         Set<String> covered = EstimatorContract.coveredIds(EstimatorContract.class);
         Set<String> missing = new TreeSet<>();
         for (Estimator e : EstimatorRegistry.global().all()) {
-            if (e.unwrap().getClass().getPackageName().startsWith(ROOT + ".") && !covered.contains(e.id())) missing.add(e.id());
+            if (e.unwrap().getClass().getPackageName().startsWith(ROOT + ".") && !covered.contains(e.id()))
+                missing.add(e.id());
         }
         assertTrue(covered.size() >= 50, "contract tests found: " + covered.size());
         assertTrue(missing.isEmpty(), "registered ids without a test class extending EstimatorContract: " + missing);

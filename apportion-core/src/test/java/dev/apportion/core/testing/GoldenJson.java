@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,8 +31,7 @@ public final class GoldenJson {
     /** The mapper every reader uses (default Jackson settings). */
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private GoldenJson() {
-    }
+    private GoldenJson() {}
 
     /** Turns one parsed case into what a reader returns; {@code null} leaves the case out. */
     @FunctionalInterface
@@ -122,7 +120,8 @@ public final class GoldenJson {
         for (int i = 0; i < out.length; i++) {
             JsonNode row = m.get(i);
             out[i] = new float[row.size()];
-            for (int t = 0; t < out[i].length; t++) out[i][t] = (float) row.get(t).asDouble();
+            for (int t = 0; t < out[i].length; t++)
+                out[i][t] = (float) row.get(t).asDouble();
         }
         return out;
     }
@@ -157,7 +156,8 @@ public final class GoldenJson {
     /** Rows by key, keys in order of first appearance, rows in input order. */
     public static Map<String, List<Integer>> groupRows(String[] key) {
         Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++) out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
+        for (int r = 0; r < key.length; r++)
+            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
         return out;
     }
 
@@ -181,7 +181,8 @@ public final class GoldenJson {
     }
 
     /** Same as {@link #spans(RolloutsBuilder, boolean[], int, int)}, calling {@code afterEach} after each span. */
-    public static void spans(RolloutsBuilder b, boolean[] policy, int from, int to, Consumer<RolloutsBuilder> afterEach) {
+    public static void spans(
+            RolloutsBuilder b, boolean[] policy, int from, int to, Consumer<RolloutsBuilder> afterEach) {
         int k = from;
         while (k < to) {
             int e = k;
@@ -206,8 +207,7 @@ public final class GoldenJson {
     }
 
     /** A padded layout built into a batch. {@code tokenIndex[row][col]} is the global token of each position. */
-    public record Padded(Rollouts batch, int[][] tokenIndex, double[][] mask) {
-    }
+    public record Padded(Rollouts batch, int[][] tokenIndex, double[][] mask) {}
 
     /**
      * The verl layout of the golden-case contract: row i → trajectory {@code row<i>} of group

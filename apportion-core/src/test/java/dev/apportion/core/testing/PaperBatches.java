@@ -1,18 +1,17 @@
 package dev.apportion.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Hand-made step batches for the paper-level reasoning estimators: a one-token prompt, then
  * steps, each a policy span followed by a one-token context span (a separator or observation).
  */
 public final class PaperBatches {
-    private PaperBatches() {
-    }
+    private PaperBatches() {}
 
     /** Starts a trajectory with a one-token prompt; {@code outcome} NaN for none. */
     public static RolloutsBuilder start(RolloutsBuilder b, String group, String id, double outcome) {
@@ -32,8 +31,8 @@ public final class PaperBatches {
     }
 
     /** A trajectory whose steps carry one signal each ({@code tokens} tokens per step). */
-    public static RolloutsBuilder steps(RolloutsBuilder b, String group, String id, double outcome, int tokens,
-                                        String signal, double... values) {
+    public static RolloutsBuilder steps(
+            RolloutsBuilder b, String group, String id, double outcome, int tokens, String signal, double... values) {
         start(b, group, id, outcome);
         for (double v : values) step(b, tokens, signal, v);
         return b;
@@ -47,12 +46,14 @@ public final class PaperBatches {
         int seen = -1;
         for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
             if (!batch.isPolicySpan(s)) {
-                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) assertEquals(0f, credit[t], 0f, "context token");
+                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++)
+                    assertEquals(0f, credit[t], 0f, "context token");
                 continue;
             }
             if (++seen != k) continue;
             float v = credit[batch.spanTokenStart(s)];
-            for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) assertEquals(v, credit[t], 0f, "step tokens differ");
+            for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++)
+                assertEquals(v, credit[t], 0f, "step tokens differ");
             return v;
         }
         throw new AssertionError("trajectory " + i + " has no step " + k);

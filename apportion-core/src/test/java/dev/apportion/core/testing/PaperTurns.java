@@ -1,13 +1,12 @@
 package dev.apportion.core.testing;
 
-import dev.apportion.core.rollout.Rollouts;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apportion.core.rollout.Rollouts;
 
 /** Reading per-turn values back from per-token credit, for the worked examples. */
 public final class PaperTurns {
-    private PaperTurns() {
-    }
+    private PaperTurns() {}
 
     /** Value of turn {@code j} (the {@code j}-th non-empty policy span) of trajectory {@code i}, read at its last token. */
     public static double turn(Rollouts batch, float[] perToken, int i, int j) {

@@ -3,7 +3,6 @@ package dev.apportion.core.testing;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,13 +23,22 @@ import java.util.SplittableRandom;
  * Outcome: 0/1 or continuous.
  */
 public final class RandomBatches {
-    private RandomBatches() {
-    }
+    private RandomBatches() {}
 
     /** Description of one trajectory, so a batch can be rebuilt in another order. */
-    public record Traj(String group, String id, double outcome, double baseline, List<SpanSpec> spans,
-                       float[] reward, float[] value, float[] logprob, float[] oldLogprob, float[] refLogprob,
-                       float[] teacherLogprob, float[] entropy) {
+    public record Traj(
+            String group,
+            String id,
+            double outcome,
+            double baseline,
+            List<SpanSpec> spans,
+            float[] reward,
+            float[] value,
+            float[] logprob,
+            float[] oldLogprob,
+            float[] refLogprob,
+            float[] teacherLogprob,
+            float[] entropy) {
         public int tokens() {
             int n = 0;
             for (SpanSpec s : spans) n += s.tokens;
@@ -39,12 +47,18 @@ public final class RandomBatches {
     }
 
     /** One span. */
-    public record SpanSpec(Role role, int tokens, double reward, String state, String agent, double prm, double infoGain) {
-    }
+    public record SpanSpec(
+            Role role, int tokens, double reward, String state, String agent, double prm, double infoGain) {}
 
     /** Options. */
-    public record Options(int groups, int minGroupSize, int maxGroupSize, boolean binaryOutcome,
-                          boolean tokenRewards, boolean allowEmptyContext, boolean allowNoPolicy) {
+    public record Options(
+            int groups,
+            int minGroupSize,
+            int maxGroupSize,
+            boolean binaryOutcome,
+            boolean tokenRewards,
+            boolean allowEmptyContext,
+            boolean allowNoPolicy) {
         public static Options defaults() {
             return new Options(4, 1, 6, false, true, true, false);
         }
@@ -58,13 +72,21 @@ public final class RandomBatches {
             int size = o.minGroupSize() + r.nextInt(o.maxGroupSize() - o.minGroupSize() + 1);
             for (int k = 0; k < size; k++) {
                 List<SpanSpec> spans = new ArrayList<>();
-                if (r.nextBoolean()) spans.add(new SpanSpec(Role.CONTEXT, 1 + r.nextInt(4), Double.NaN, null, null, Double.NaN, Double.NaN));
+                if (r.nextBoolean())
+                    spans.add(new SpanSpec(
+                            Role.CONTEXT, 1 + r.nextInt(4), Double.NaN, null, null, Double.NaN, Double.NaN));
                 boolean noPolicy = o.allowNoPolicy() && r.nextInt(8) == 0;
                 int turns = 1 + r.nextInt(4);
                 for (int t = 0; t < turns; t++) {
                     if (!noPolicy) {
-                        spans.add(new SpanSpec(Role.POLICY, 1 + r.nextInt(6), round(r.nextDouble(-1, 1)),
-                                "s" + t + "-" + r.nextInt(3), "agent" + (t % 2), round(r.nextDouble()), round(r.nextDouble(-0.5, 0.5))));
+                        spans.add(new SpanSpec(
+                                Role.POLICY,
+                                1 + r.nextInt(6),
+                                round(r.nextDouble(-1, 1)),
+                                "s" + t + "-" + r.nextInt(3),
+                                "agent" + (t % 2),
+                                round(r.nextDouble()),
+                                round(r.nextDouble(-0.5, 0.5))));
                     }
                     int ctx = o.allowEmptyContext() ? r.nextInt(4) : 1 + r.nextInt(3);
                     spans.add(new SpanSpec(Role.CONTEXT, ctx, Double.NaN, null, null, Double.NaN, Double.NaN));
@@ -72,9 +94,19 @@ public final class RandomBatches {
                 int n = 0;
                 for (SpanSpec s : spans) n += s.tokens();
                 double outcome = o.binaryOutcome() ? (r.nextBoolean() ? 1 : 0) : round(r.nextDouble(-1, 2));
-                out.add(new Traj("g" + g, "t" + (id++), outcome, round(r.nextDouble(-0.5, 1)), spans,
-                        o.tokenRewards() ? sparse(r, n) : new float[n], dense(r, n, -1, 1), dense(r, n, -3, 0),
-                        dense(r, n, -3, 0), dense(r, n, -3, 0), dense(r, n, -3, 0), dense(r, n, 0, 2)));
+                out.add(new Traj(
+                        "g" + g,
+                        "t" + (id++),
+                        outcome,
+                        round(r.nextDouble(-0.5, 1)),
+                        spans,
+                        o.tokenRewards() ? sparse(r, n) : new float[n],
+                        dense(r, n, -1, 1),
+                        dense(r, n, -3, 0),
+                        dense(r, n, -3, 0),
+                        dense(r, n, -3, 0),
+                        dense(r, n, -3, 0),
+                        dense(r, n, 0, 2)));
             }
         }
         return out;
@@ -107,9 +139,12 @@ public final class RandomBatches {
                 if (!Double.isNaN(s.prm())) b.spanSignal("prm", s.prm());
                 if (!Double.isNaN(s.infoGain())) b.spanSignal("info_gain", s.infoGain());
             }
-            b.tokenSignal(Rollouts.REWARD, t.reward()).tokenSignal(Rollouts.VALUE, t.value())
-                    .tokenSignal(Rollouts.LOGPROB, t.logprob()).tokenSignal(Rollouts.OLD_LOGPROB, t.oldLogprob())
-                    .tokenSignal(Rollouts.REF_LOGPROB, t.refLogprob()).tokenSignal(Rollouts.TEACHER_LOGPROB, t.teacherLogprob())
+            b.tokenSignal(Rollouts.REWARD, t.reward())
+                    .tokenSignal(Rollouts.VALUE, t.value())
+                    .tokenSignal(Rollouts.LOGPROB, t.logprob())
+                    .tokenSignal(Rollouts.OLD_LOGPROB, t.oldLogprob())
+                    .tokenSignal(Rollouts.REF_LOGPROB, t.refLogprob())
+                    .tokenSignal(Rollouts.TEACHER_LOGPROB, t.teacherLogprob())
                     .tokenSignal(Rollouts.ENTROPY, t.entropy())
                     .tokenSignal("sum_pi_squared", sumPiSquared(t.oldLogprob()));
             b.tokenText(text(t));
@@ -130,7 +165,8 @@ public final class RandomBatches {
             }
             String cmd = COMMANDS[Math.floorMod((t.group() + "|" + s.state()).hashCode(), COMMANDS.length)];
             for (int j = 0; j < s.tokens(); j++) {
-                String piece = s.tokens() == 1 ? "<code>" + cmd + "</code>"
+                String piece = s.tokens() == 1
+                        ? "<code>" + cmd + "</code>"
                         : j == 0 ? "<code>" : j == s.tokens() - 1 ? cmd + "</code>" : " ";
                 out[k++] = piece;
             }

@@ -8,7 +8,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.evaluate.TurnCredit;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -85,13 +84,13 @@ public final class Doctor {
     public static final double EXPLODING = 10.0;
     /** Length ratio (negative / positive advantage) beyond which the length bias is a warning. */
     public static final double LENGTH_BIAS = 1.5;
+
     private static final double EQUAL_TOL = 1e-6;
     private static final int EXAMPLES = 3;
     private static final List<String> KEEP_MASKS = List.of("response_mask", "loss_mask", "action_mask");
     private static final List<String> OBS_MASKS = List.of("observation_mask", "obs_mask");
 
-    private Doctor() {
-    }
+    private Doctor() {}
 
     /**
      * Examines a batch and, when an estimator is named, the credit it assigns.
@@ -112,7 +111,8 @@ public final class Doctor {
      *
      * @param registry where GRPO is looked up for the {@code inert_term} check (null: skip that check)
      */
-    public static DoctorReport examine(Rollouts batch, Estimator estimator, Params paramsOrNull, EstimatorRegistry registry) {
+    public static DoctorReport examine(
+            Rollouts batch, Estimator estimator, Params paramsOrNull, EstimatorRegistry registry) {
         List<Finding> out = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
         int n = batch.trajectoryCount();
@@ -156,8 +156,12 @@ public final class Doctor {
             try {
                 credit = estimator.assign(batch, params);
             } catch (IllegalArgumentException e) {
-                out.add(new Finding(Severity.ERROR, "estimator_cannot_run",
-                        "estimator '" + estimator.id() + "' cannot run on this batch: " + e.getMessage(), null, null));
+                out.add(new Finding(
+                        Severity.ERROR,
+                        "estimator_cannot_run",
+                        "estimator '" + estimator.id() + "' cannot run on this batch: " + e.getMessage(),
+                        null,
+                        null));
             }
             if (credit != null) {
                 checkCredit(batch, estimator, params, credit, registry, out, summary);
@@ -183,8 +187,13 @@ public final class Doctor {
         return new DoctorReport(out, summary);
     }
 
-    private static void checkGroups(Rollouts b, double[] scores, long[] groupPolicy, double denom,
-                                    List<Finding> out, Map<String, Object> summary) {
+    private static void checkGroups(
+            Rollouts b,
+            double[] scores,
+            long[] groupPolicy,
+            double denom,
+            List<Finding> out,
+            Map<String, Object> summary) {
         int groups = b.groupCount();
         int[] members = b.groupMembers();
         int[] start = b.groupMemberStart();
@@ -240,36 +249,75 @@ public final class Doctor {
         summary.put("zero_signal_token_share", equalShare);
         summary.put("near_equal_token_share", share(near, groupPolicy, denom));
         if (!single.isEmpty()) {
-            out.add(groupFinding(b, Severity.WARNING, "singleton_groups", single,
-                    String.format(Locale.ROOT, "%d of %d groups have a single trajectory (%s of policy tokens): "
-                            + "a group-relative baseline has nothing to compare them with", single.size(), groups,
+            out.add(groupFinding(
+                    b,
+                    Severity.WARNING,
+                    "singleton_groups",
+                    single,
+                    String.format(
+                            Locale.ROOT,
+                            "%d of %d groups have a single trajectory (%s of policy tokens): "
+                                    + "a group-relative baseline has nothing to compare them with",
+                            single.size(),
+                            groups,
                             pct(share(single, groupPolicy, denom)))));
         }
         if (!equal.isEmpty()) {
-            out.add(groupFinding(b, Severity.WARNING, "zero_signal_groups", equal,
-                    String.format(Locale.ROOT, "%d of %d groups have all-equal rewards (%s of policy tokens): "
-                            + "group-relative advantages are 0 there, no learning signal", equal.size(), groups, pct(equalShare))));
+            out.add(groupFinding(
+                    b,
+                    Severity.WARNING,
+                    "zero_signal_groups",
+                    equal,
+                    String.format(
+                            Locale.ROOT,
+                            "%d of %d groups have all-equal rewards (%s of policy tokens): "
+                                    + "group-relative advantages are 0 there, no learning signal",
+                            equal.size(),
+                            groups,
+                            pct(equalShare))));
         }
         if (!near.isEmpty()) {
-            out.add(groupFinding(b, Severity.WARNING, "near_equal_rewards", near,
-                    String.format(Locale.ROOT, "%d groups have near-equal rewards (range <= %.0e of the batch's; %s of policy "
-                            + "tokens): std normalisation turns the tiny differences into advantages of about +-1",
-                            near.size(), NEAR_EQUAL, pct(share(near, groupPolicy, denom)))));
+            out.add(groupFinding(
+                    b,
+                    Severity.WARNING,
+                    "near_equal_rewards",
+                    near,
+                    String.format(
+                            Locale.ROOT,
+                            "%d groups have near-equal rewards (range <= %.0e of the batch's; %s of policy "
+                                    + "tokens): std normalisation turns the tiny differences into advantages of about +-1",
+                            near.size(),
+                            NEAR_EQUAL,
+                            pct(share(near, groupPolicy, denom)))));
         }
         if (modal >= 2 && minSize < modal) {
             List<Integer> partial = new ArrayList<>();
             for (int g = 0; g < groups; g++) if (start[g + 1] - start[g] < modal) partial.add(g);
-            out.add(groupFinding(b, Severity.WARNING, "partial_groups", partial,
-                    String.format(Locale.ROOT, "%d of %d groups have fewer trajectories than the usual %d (sizes down to %d): "
-                            + "lost or filtered samples change those groups' baselines", partial.size(), groups, modal, minSize)));
+            out.add(groupFinding(
+                    b,
+                    Severity.WARNING,
+                    "partial_groups",
+                    partial,
+                    String.format(
+                            Locale.ROOT,
+                            "%d of %d groups have fewer trajectories than the usual %d (sizes down to %d): "
+                                    + "lost or filtered samples change those groups' baselines",
+                            partial.size(),
+                            groups,
+                            modal,
+                            minSize)));
         }
     }
 
     private static void checkRewards(Rollouts b, List<Finding> out) {
         int n = b.trajectoryCount();
         if (!b.hasAnyReward()) {
-            out.add(new Finding(Severity.WARNING, "no_reward",
-                    "the batch has no reward at all (no outcome, span or token reward): reward-based estimators cannot run", null, null));
+            out.add(new Finding(
+                    Severity.WARNING,
+                    "no_reward",
+                    "the batch has no reward at all (no outcome, span or token reward): reward-based estimators cannot run",
+                    null,
+                    null));
             return;
         }
         float[] outcome = b.outcome();
@@ -277,8 +325,13 @@ public final class Doctor {
             List<Integer> missing = new ArrayList<>();
             for (int i = 0; i < n; i++) if (Float.isNaN(outcome[i])) missing.add(i);
             if (!missing.isEmpty() && missing.size() < n) {
-                out.add(trajFinding(b, Severity.WARNING, "missing_outcome", missing,
-                        missing.size() + " of " + n + " trajectories have no outcome while the others do (scored as 0)"));
+                out.add(trajFinding(
+                        b,
+                        Severity.WARNING,
+                        "missing_outcome",
+                        missing,
+                        missing.size() + " of " + n
+                                + " trajectories have no outcome while the others do (scored as 0)"));
             }
         }
         List<String> bad = new ArrayList<>();
@@ -300,12 +353,20 @@ public final class Doctor {
             }
         }
         nonFinite(b.spanReward(), "span reward", bad);
-        for (Map.Entry<String, float[]> e : b.spanSignals().entrySet()) nonFiniteSignal(e.getValue(), "span signal " + e.getKey(), bad);
-        for (Map.Entry<String, float[]> e : b.tokenSignals().entrySet()) nonFinite(e.getValue(), "token signal " + e.getKey(), bad);
-        for (Map.Entry<String, float[]> e : b.trajectorySignals().entrySet()) nonFiniteSignal(e.getValue(), "signal " + e.getKey(), bad);
+        for (Map.Entry<String, float[]> e : b.spanSignals().entrySet())
+            nonFiniteSignal(e.getValue(), "span signal " + e.getKey(), bad);
+        for (Map.Entry<String, float[]> e : b.tokenSignals().entrySet())
+            nonFinite(e.getValue(), "token signal " + e.getKey(), bad);
+        for (Map.Entry<String, float[]> e : b.trajectorySignals().entrySet())
+            nonFiniteSignal(e.getValue(), "signal " + e.getKey(), bad);
         if (!bad.isEmpty()) {
-            out.add(new Finding(Severity.ERROR, "non_finite", bad.size() + " non-finite value(s): "
-                    + String.join("; ", bad.subList(0, Math.min(EXAMPLES, bad.size()))), null, null));
+            out.add(new Finding(
+                    Severity.ERROR,
+                    "non_finite",
+                    bad.size() + " non-finite value(s): "
+                            + String.join("; ", bad.subList(0, Math.min(EXAMPLES, bad.size()))),
+                    null,
+                    null));
         }
     }
 
@@ -340,13 +401,23 @@ public final class Doctor {
         summary.put("empty_turns", emptyTurns);
         summary.put("trajectories_without_policy_tokens", noPolicy.size());
         if (emptyTurns > 0) {
-            out.add(trajFinding(b, Severity.WARNING, "empty_turns", emptyTurnTraj, emptyTurns
-                    + " turn(s) (policy spans) with zero tokens in " + emptyTurnTraj.size()
-                    + " trajectories: rewards or labels on them have no token to act on"));
+            out.add(trajFinding(
+                    b,
+                    Severity.WARNING,
+                    "empty_turns",
+                    emptyTurnTraj,
+                    emptyTurns
+                            + " turn(s) (policy spans) with zero tokens in " + emptyTurnTraj.size()
+                            + " trajectories: rewards or labels on them have no token to act on"));
         }
         if (!noPolicy.isEmpty()) {
-            out.add(trajFinding(b, Severity.WARNING, "no_policy_tokens", noPolicy, noPolicy.size()
-                    + " trajectories have no policy token: they enter baselines but receive no credit"));
+            out.add(trajFinding(
+                    b,
+                    Severity.WARNING,
+                    "no_policy_tokens",
+                    noPolicy,
+                    noPolicy.size()
+                            + " trajectories have no policy token: they enter baselines but receive no credit"));
         }
     }
 
@@ -370,15 +441,26 @@ public final class Doctor {
                 }
             }
             if (count > 0) {
-                out.add(trajFinding(b, Severity.ERROR, "mask_conflict", traj, count + " policy token(s) in " + traj.size()
-                        + " trajectories are marked as observation by token signal '" + name
-                        + "': the spans and the mask disagree about what the policy generated"));
+                out.add(trajFinding(
+                        b,
+                        Severity.ERROR,
+                        "mask_conflict",
+                        traj,
+                        count + " policy token(s) in " + traj.size()
+                                + " trajectories are marked as observation by token signal '" + name
+                                + "': the spans and the mask disagree about what the policy generated"));
             }
         }
     }
 
-    private static void checkCredit(Rollouts b, Estimator est, Params params, Credit credit, EstimatorRegistry registry,
-                                    List<Finding> out, Map<String, Object> summary) {
+    private static void checkCredit(
+            Rollouts b,
+            Estimator est,
+            Params params,
+            Credit credit,
+            EstimatorRegistry registry,
+            List<Finding> out,
+            Map<String, Object> summary) {
         float[] adv = credit.advantages();
         byte[] mask = b.mask();
         List<Integer> badTraj = new ArrayList<>();
@@ -404,8 +486,13 @@ public final class Doctor {
             if (bad) badTraj.add(i);
         }
         if (!badTraj.isEmpty()) {
-            out.add(trajFinding(b, Severity.ERROR, "non_finite_credit", badTraj, "estimator '" + est.id()
-                    + "' gives NaN or infinite advantages in " + badTraj.size() + " trajectories"));
+            out.add(trajFinding(
+                    b,
+                    Severity.ERROR,
+                    "non_finite_credit",
+                    badTraj,
+                    "estimator '" + est.id() + "' gives NaN or infinite advantages in " + badTraj.size()
+                            + " trajectories"));
         }
         double std = 0;
         if (count > 1) {
@@ -417,13 +504,27 @@ public final class Doctor {
         summary.put("advantage_std", std);
         summary.put("max_abs_advantage_over_std", ratio);
         if (ratio > EXPLODING) {
-            out.add(new Finding(Severity.WARNING, "exploding_advantages", String.format(Locale.ROOT,
-                    "max |A| is %.3g standard deviations (max |A| = %.3g, std = %.3g; threshold %.0f): a few tokens dominate the update",
-                    ratio, maxAbs, std, EXPLODING), null, null));
+            out.add(new Finding(
+                    Severity.WARNING,
+                    "exploding_advantages",
+                    String.format(
+                            Locale.ROOT,
+                            "max |A| is %.3g standard deviations (max |A| = %.3g, std = %.3g; threshold %.0f): a few tokens dominate the update",
+                            ratio,
+                            maxAbs,
+                            std,
+                            EXPLODING),
+                    null,
+                    null));
         }
         if (count > 0 && maxAbs == 0) {
-            out.add(new Finding(Severity.WARNING, "zero_credit", "estimator '" + est.id()
-                    + "' gives advantage 0 to every policy token of this batch: nothing to learn", null, null));
+            out.add(new Finding(
+                    Severity.WARNING,
+                    "zero_credit",
+                    "estimator '" + est.id()
+                            + "' gives advantage 0 to every policy token of this batch: nothing to learn",
+                    null,
+                    null));
         }
         if (count > 0 && maxAbs > 0 && badTraj.isEmpty()) {
             String inert = inertTerm(b, est, params, adv, registry);
@@ -450,13 +551,18 @@ public final class Doctor {
                 }
             }
             if (multi > 0 && varying == 0) {
-                out.add(new Finding(Severity.INFO, "turn_credit_constant", "estimator '" + est.id() + "' is "
-                        + g.name().toLowerCase(Locale.ROOT) + "-level but its turn credit never varies within any of the "
-                        + multi + " multi-turn trajectories: its turn-level term is zero on this batch", null, null));
+                out.add(new Finding(
+                        Severity.INFO,
+                        "turn_credit_constant",
+                        "estimator '" + est.id() + "' is "
+                                + g.name().toLowerCase(Locale.ROOT)
+                                + "-level but its turn credit never varies within any of the "
+                                + multi + " multi-turn trajectories: its turn-level term is zero on this batch",
+                        null,
+                        null));
             }
         }
     }
-
 
     /**
      * Why the estimator's distinguishing term is zero on this batch, or null. For an estimator
@@ -477,23 +583,28 @@ public final class Doctor {
             }
             if (!sameCredit(adv, ablated.advantages())) return null;
             int repeated = repeatedStates(b);
-            return "estimator '" + est.id() + "' gives the same advantages when every turn gets a state of its own: its "
-                    + "anchor-state term is zero on this batch (" + (repeated == 0
-                    ? "no anchor state repeats across the trajectories of a group, so every step group has one member"
-                    : repeated + " anchor states repeat, but their step groups carry no return difference") + ")";
+            return "estimator '" + est.id()
+                    + "' gives the same advantages when every turn gets a state of its own: its "
+                    + "anchor-state term is zero on this batch ("
+                    + (repeated == 0
+                            ? "no anchor state repeats across the trajectories of a group, so every step group has one member"
+                            : repeated + " anchor states repeat, but their step groups carry no return difference")
+                    + ")";
         }
         if (registry == null || est.id().equals("grpo") || !registry.has("grpo")) return null;
         Estimator grpo = registry.get("grpo");
         for (boolean byStd : new boolean[] {true, false}) {
             Credit base;
             try {
-                Params p = Params.resolve(grpo.descriptor(), null, byStd ? Map.of() : Map.of("normalize_by_std", false));
+                Params p =
+                        Params.resolve(grpo.descriptor(), null, byStd ? Map.of() : Map.of("normalize_by_std", false));
                 base = grpo.assign(b, p);
             } catch (IllegalArgumentException e) {
                 return null;
             }
             if (sameCredit(adv, base.advantages())) {
-                return "estimator '" + est.id() + "' gives the same advantages as grpo" + (byStd ? "" : " without std normalisation")
+                return "estimator '" + est.id() + "' gives the same advantages as grpo"
+                        + (byStd ? "" : " without std normalisation")
                         + " on this batch: its distinguishing term is zero here";
             }
         }
@@ -525,8 +636,8 @@ public final class Doctor {
         return true;
     }
 
-    private static void checkLengthBias(Rollouts b, double[] signOf, String lossAgg, List<Finding> out,
-                                        Map<String, Object> summary) {
+    private static void checkLengthBias(
+            Rollouts b, double[] signOf, String lossAgg, List<Finding> out, Map<String, Object> summary) {
         double posLen = 0;
         double negLen = 0;
         int pos = 0;
@@ -549,15 +660,26 @@ public final class Doctor {
         boolean strong = ratio > LENGTH_BIAS || ratio < 1 / LENGTH_BIAS;
         if (!strong) return;
         String effect = seqMean
-                ? (ratio > 1 ? "each token of a negative-advantage response is pushed down about " + fmt(ratio)
-                        + "x less than a token of a positive one (seq-mean-token-mean divides by the length)"
+                ? (ratio > 1
+                        ? "each token of a negative-advantage response is pushed down about " + fmt(ratio)
+                                + "x less than a token of a positive one (seq-mean-token-mean divides by the length)"
                         : "tokens of negative-advantage responses are pushed down about " + fmt(1 / ratio)
-                        + "x more per token than positive ones are pushed up (seq-mean-token-mean divides by the length)")
+                                + "x more per token than positive ones are pushed up (seq-mean-token-mean divides by the length)")
                 : "under token-mean every token weighs the same, so the " + (ratio > 1 ? "negative" : "positive")
-                        + "-advantage responses hold " + fmt(Math.max(ratio, 1 / ratio)) + "x more of the update per response";
-        out.add(new Finding(seqMean ? Severity.WARNING : Severity.INFO, "length_bias", String.format(Locale.ROOT,
-                "responses with negative advantage have %.1f policy tokens on average, positive ones %.1f (ratio %s); %s",
-                negLen / neg, posLen / pos, fmt(ratio), effect), null, null));
+                        + "-advantage responses hold " + fmt(Math.max(ratio, 1 / ratio))
+                        + "x more of the update per response";
+        out.add(new Finding(
+                seqMean ? Severity.WARNING : Severity.INFO,
+                "length_bias",
+                String.format(
+                        Locale.ROOT,
+                        "responses with negative advantage have %.1f policy tokens on average, positive ones %.1f (ratio %s); %s",
+                        negLen / neg,
+                        posLen / pos,
+                        fmt(ratio),
+                        effect),
+                null,
+                null));
     }
 
     private static Finding groupFinding(Rollouts b, Severity sev, String code, List<Integer> groups, String message) {
@@ -580,7 +702,11 @@ public final class Doctor {
         }
         m.append(')');
         boolean one = traj.size() == 1;
-        return new Finding(sev, code, m.toString(), one ? b.groupKey(b.trajectoryGroup(traj.get(0))) : null,
+        return new Finding(
+                sev,
+                code,
+                m.toString(),
+                one ? b.groupKey(b.trajectoryGroup(traj.get(0))) : null,
                 one ? b.trajectoryId(traj.get(0)) : null);
     }
 

@@ -1,7 +1,6 @@
 package dev.apportion.io.doctor;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-
 import java.util.Locale;
 
 /** How serious a {@link Finding} is. Serialised lower-case ({@code "error"}, {@code "warning"}, {@code "info"}). */

@@ -2,7 +2,6 @@ package dev.apportion.io.evaluate;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,20 +22,22 @@ import java.util.List;
  */
 public final class Comparison {
     /** A turn where two estimators disagree. */
-    public record Turn(String group, String id, int policySpan, double creditA, double creditB, double rankGap) {
-    }
+    public record Turn(String group, String id, int policySpan, double creditA, double creditB, double rankGap) {}
 
     /** A trajectory where two estimators disagree. */
-    public record Trajectory(String group, String id, double meanRankGap, int turns) {
-    }
+    public record Trajectory(String group, String id, double meanRankGap, int turns) {}
 
     /** The comparison of estimators {@code a} and {@code b}. */
-    public record Pair(String a, String b, double spearman, double signDisagreement, int turns,
-                       List<Trajectory> topTrajectories, List<Turn> topTurns) {
-    }
+    public record Pair(
+            String a,
+            String b,
+            double spearman,
+            double signDisagreement,
+            int turns,
+            List<Trajectory> topTrajectories,
+            List<Turn> topTurns) {}
 
-    private Comparison() {
-    }
+    private Comparison() {}
 
     /**
      * Compares two credits of the same batch.
@@ -86,13 +87,20 @@ public final class Comparison {
                 if (Double.isNaN(g)) continue;
                 sum += g;
                 c++;
-                turns.add(new Turn(batch.groupKey(batch.trajectoryGroup(i)), batch.trajectoryId(i), k, ta[ps[k]], tb[ps[k]], g));
+                turns.add(new Turn(
+                        batch.groupKey(batch.trajectoryGroup(i)), batch.trajectoryId(i), k, ta[ps[k]], tb[ps[k]], g));
             }
-            if (c > 0) trajs.add(new Trajectory(batch.groupKey(batch.trajectoryGroup(i)), batch.trajectoryId(i), sum / c, c));
+            if (c > 0)
+                trajs.add(new Trajectory(batch.groupKey(batch.trajectoryGroup(i)), batch.trajectoryId(i), sum / c, c));
         }
         turns.sort((p, q) -> Double.compare(q.rankGap(), p.rankGap()));
         trajs.sort((p, q) -> Double.compare(q.meanRankGap(), p.meanRankGap()));
-        return new Pair(a, b, rho, policy == 0 ? Double.NaN : (double) differ / policy, n,
+        return new Pair(
+                a,
+                b,
+                rho,
+                policy == 0 ? Double.NaN : (double) differ / policy,
+                n,
                 List.copyOf(trajs.subList(0, Math.min(top, trajs.size()))),
                 List.copyOf(turns.subList(0, Math.min(top, turns.size()))));
     }

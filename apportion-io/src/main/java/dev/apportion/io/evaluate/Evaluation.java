@@ -4,7 +4,6 @@ import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.importer.TrajectoryLabels;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,8 +56,12 @@ public final class Evaluation {
     public static final long DEFAULT_SEED = 20261207L;
 
     /** The four metrics (NaN when undefined). */
-    public record Metrics(double aurocAll, double aurocWithinFailed, double spearman, double firstErrorAccuracy,
-                          double aurocWithinTrajectory) {
+    public record Metrics(
+            double aurocAll,
+            double aurocWithinFailed,
+            double spearman,
+            double firstErrorAccuracy,
+            double aurocWithinTrajectory) {
         /** Number of metrics. */
         public static final int COUNT = 5;
 
@@ -79,20 +82,17 @@ public final class Evaluation {
      *
      * @param ci95 per metric (in {@link Metrics} order) the 2.5% and 97.5% bootstrap quantiles (NaN when undefined)
      */
-    public record Result(String id, String granularity, Metrics metrics, double[][] ci95) {
-    }
+    public record Result(String id, String granularity, Metrics metrics, double[][] ci95) {}
 
     /** An estimator that could not run on the batch, with the reason (the signal it lacks). */
-    public record Skipped(String id, String reason) {
-    }
+    public record Skipped(String id, String reason) {}
 
     /**
      * The evaluation.
      *
      * @param data counts: trajectories, labelled trajectories, failed, labelled turns, positive / negative / neutral turns, first errors
      */
-    public record Report(List<Result> estimators, List<Skipped> skipped, Map<String, Object> data) {
-    }
+    public record Report(List<Result> estimators, List<Skipped> skipped, Map<String, Object> data) {}
 
     /** The labels of the batch aligned with its trajectories, flat. */
     public static final class Aligned {
@@ -101,6 +101,7 @@ public final class Evaluation {
         final int[][] spans;
         /** per trajectory: label per policy span, 2 = none */
         final byte[][] labels;
+
         final int[] firstError;
         final boolean[] failed;
         final boolean[] labelled;
@@ -115,8 +116,7 @@ public final class Evaluation {
         }
     }
 
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /**
      * Matches labels to trajectories by (group, id).
@@ -127,7 +127,8 @@ public final class Evaluation {
     public static Aligned align(Rollouts batch, List<TrajectoryLabels> labels, String labelsName) {
         int n = batch.trajectoryCount();
         Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < n; i++) index.put(batch.groupKey(batch.trajectoryGroup(i)) + "\u0000" + batch.trajectoryId(i), i);
+        for (int i = 0; i < n; i++)
+            index.put(batch.groupKey(batch.trajectoryGroup(i)) + "\u0000" + batch.trajectoryId(i), i);
         Aligned a = new Aligned(n);
         Arrays.fill(a.firstError, -1);
         float[] outcome = batch.outcome();
@@ -141,12 +142,13 @@ public final class Evaluation {
             TrajectoryLabels l = labels.get(k);
             Integer i = index.get(l.group() + "\u0000" + l.id());
             if (i == null) {
-                throw new IllegalArgumentException(labelsName + ": labels line " + (k + 1) + " names trajectory '" + l.id()
-                        + "' of group '" + l.group() + "', which the rollouts do not have");
+                throw new IllegalArgumentException(labelsName + ": labels line " + (k + 1) + " names trajectory '"
+                        + l.id() + "' of group '" + l.group() + "', which the rollouts do not have");
             }
             if (l.policySpanLabels().size() != a.spans[i].length) {
                 throw new IllegalArgumentException(labelsName + ": labels line " + (k + 1) + ": trajectory '" + l.id()
-                        + "' (group '" + l.group() + "') has " + l.policySpanLabels().size() + " labels but "
+                        + "' (group '" + l.group() + "') has "
+                        + l.policySpanLabels().size() + " labels but "
                         + a.spans[i].length + " policy spans in the rollouts");
             }
             byte[] b = new byte[a.spans[i].length];
@@ -183,13 +185,20 @@ public final class Evaluation {
                 continue;
             }
             float[] credit = toFloat(TurnCredit.of(batch, c));
-            results.add(evaluate(e.id(), e.descriptor().granularity().name().toLowerCase(java.util.Locale.ROOT), credit, a, sample, resamples));
+            results.add(evaluate(
+                    e.id(),
+                    e.descriptor().granularity().name().toLowerCase(java.util.Locale.ROOT),
+                    credit,
+                    a,
+                    sample,
+                    resamples));
         }
         return new Report(results, skipped, dataSummary(a));
     }
 
     /** Scores one turn-credit vector (one value per span of the batch, NaN for non-turns). */
-    public static Result evaluate(String id, String granularity, float[] credit, Aligned a, int[] sample, int[][] resamples) {
+    public static Result evaluate(
+            String id, String granularity, float[] credit, Aligned a, int[] sample, int[][] resamples) {
         Metrics m = metrics(credit, a, sample);
         int count = Metrics.COUNT;
         double[][] ci = new double[count][];
@@ -280,8 +289,11 @@ public final class Evaluation {
                 if (credit[sp[fe]] == min) hits += 1.0 / ties;
             }
         }
-        return new Metrics(RankStats.auroc(pos, np, neg, nn), RankStats.auroc(fpos, fp, fneg, fn),
-                RankStats.spearman(x, y, nl), firsts == 0 ? Double.NaN : hits / firsts,
+        return new Metrics(
+                RankStats.auroc(pos, np, neg, nn),
+                RankStats.auroc(fpos, fp, fneg, fn),
+                RankStats.spearman(x, y, nl),
+                firsts == 0 ? Double.NaN : hits / firsts,
                 inPairs == 0 ? Double.NaN : inWins / inPairs);
     }
 

@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /** Rank statistics with ties counted one half (midranks). Inputs are flat arrays; nothing is boxed. */
 public final class RankStats {
-    private RankStats() {
-    }
+    private RankStats() {}
 
     /**
      * AUROC of {@code score} separating positives from negatives: the probability that a random

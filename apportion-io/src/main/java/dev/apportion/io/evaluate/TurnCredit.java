@@ -11,8 +11,7 @@ import dev.apportion.core.rollout.Rollouts;
  * same credit, which the metrics then count as ties.
  */
 public final class TurnCredit {
-    private TurnCredit() {
-    }
+    private TurnCredit() {}
 
     /**
      * @return one value per span of the batch (global span index), NaN where the span is not a

@@ -1,7 +1,6 @@
 package dev.apportion.io.golden;
 
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -15,5 +14,5 @@ import java.util.Map;
  * @param preset preset name, or null
  * @param params explicit parameter values for {@code Params.resolve}
  */
-public record AdaptedCase(Rollouts batch, int[][] tokenIndex, String estimator, String preset, Map<String, Object> params) {
-}
+public record AdaptedCase(
+        Rollouts batch, int[][] tokenIndex, String estimator, String preset, Map<String, Object> params) {}

@@ -1,7 +1,6 @@
 package dev.apportion.io.golden;
 
 import dev.apportion.core.credit.Credit;
-
 import java.util.Map;
 import java.util.Set;
 

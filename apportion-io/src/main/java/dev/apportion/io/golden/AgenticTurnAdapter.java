@@ -11,7 +11,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,12 +65,18 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
     public boolean accepts(GoldenCase c) {
         switch (c.estimator()) {
             case VprEstimator.ID:
-                return GoldenInputs.has(c, "rewards") && GoldenInputs.has(c, "turn_index") && GoldenInputs.has(c, "response_mask")
+                return GoldenInputs.has(c, "rewards")
+                        && GoldenInputs.has(c, "turn_index")
+                        && GoldenInputs.has(c, "response_mask")
                         && GoldenInputs.has(c, "traj_uid");
             case R3lEstimator.ID:
-                return GoldenInputs.has(c, "action_mask") && GoldenInputs.has(c, "retry_step") && GoldenInputs.has(c, "task");
+                return GoldenInputs.has(c, "action_mask")
+                        && GoldenInputs.has(c, "retry_step")
+                        && GoldenInputs.has(c, "task");
             case A3Estimator.ID:
-                return GoldenInputs.has(c, "episode_rewards") && GoldenInputs.has(c, "turn_idx") && GoldenInputs.has(c, "responses");
+                return GoldenInputs.has(c, "episode_rewards")
+                        && GoldenInputs.has(c, "turn_idx")
+                        && GoldenInputs.has(c, "responses");
             default:
                 return false;
         }
@@ -80,9 +85,12 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         switch (c.estimator()) {
-            case VprEstimator.ID: return vpr(c);
-            case R3lEstimator.ID: return r3l(c);
-            default: return a3(c);
+            case VprEstimator.ID:
+                return vpr(c);
+            case R3lEstimator.ID:
+                return r3l(c);
+            default:
+                return a3(c);
         }
     }
 
@@ -95,9 +103,12 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         }
         JsonNode want = c.expected();
         switch (c.estimator()) {
-            case VprEstimator.ID: return compareVpr(c, a, credit, want, tr);
-            case R3lEstimator.ID: return compareR3l(a, credit, want, tr);
-            default: return compareA3(c, a, credit, want, tr);
+            case VprEstimator.ID:
+                return compareVpr(c, a, credit, want, tr);
+            case R3lEstimator.ID:
+                return compareR3l(a, credit, want, tr);
+            default:
+                return compareA3(c, a, credit, want, tr);
         }
     }
 
@@ -132,20 +143,27 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             }
         }
         Rollouts batch = b.build();
-        return new AdaptedCase(batch, paddedIndex(batch, mask, byTraj), c.estimator(), c.preset(),
+        return new AdaptedCase(
+                batch,
+                paddedIndex(batch, mask, byTraj),
+                c.estimator(),
+                c.preset(),
                 GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
-    private static Comparison.Result compareVpr(GoldenCase c, AdaptedCase a, Credit credit, JsonNode want, Comparison.Tracker tr) {
+    private static Comparison.Result compareVpr(
+            GoldenCase c, AdaptedCase a, Credit credit, JsonNode want, Comparison.Tracker tr) {
         int[][] ti = a.tokenIndex();
-        if (credit.lossWeights() == null) return tr.problem("the estimator produced no loss weights (the response mask after the call)");
+        if (credit.lossWeights() == null)
+            return tr.problem("the estimator produced no loss weights (the response mask after the call)");
         double[][] adv = c.expectedAdvantages();
         double[][] mask = matrix(want.get("response_mask"));
         if (adv == null || mask == null || adv.length != ti.length || mask.length != ti.length) {
             return tr.problem("expected.advantages and expected.response_mask must have one row per input row");
         }
         for (int r = 0; r < ti.length; r++) {
-            if (adv[r].length != ti[r].length || mask[r].length != ti[r].length) return tr.problem("row " + r + " has the wrong length");
+            if (adv[r].length != ti[r].length || mask[r].length != ti[r].length)
+                return tr.problem("row " + r + " has the wrong length");
             for (int j = 0; j < ti[r].length; j++) {
                 tr.value("advantages", r, j, adv[r][j], credit.advantages()[ti[r][j]]);
                 tr.value("response_mask", r, j, mask[r][j], credit.lossWeights()[ti[r][j]]);
@@ -181,7 +199,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         String[] run = GoldenInputs.strings(c, "run");
         float[] reward = GoldenInputs.vector(c, "reward");
         float[] retry = GoldenInputs.vector(c, "retry_step");
-        for (String[] col : List.of(batchId, task, run)) GoldenInputs.sameRows("batch/task/run", col.length, "action_mask", rows);
+        for (String[] col : List.of(batchId, task, run))
+            GoldenInputs.sameRows("batch/task/run", col.length, "action_mask", rows);
         GoldenInputs.sameRows("reward", reward.length, "action_mask", rows);
         GoldenInputs.sameRows("retry_step", retry.length, "action_mask", rows);
         boolean steps = String.valueOf(c.params().get("variant")).startsWith("step_wise");
@@ -210,7 +229,9 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
                 tokenIndex[r] = new int[m.length];
                 for (int j = 0; j < m.length; j++) {
                     if (m[j] != 0f && m[j] != 1f) {
-                        throw new IllegalArgumentException("input.action_mask[" + r + "][" + j + "] must be 0 or 1, got " + Json.show(maskNode.get(r).get(j)));
+                        throw new IllegalArgumentException(
+                                "input.action_mask[" + r + "][" + j + "] must be 0 or 1, got "
+                                        + Json.show(maskNode.get(r).get(j)));
                     }
                     tokenIndex[r][j] = base + j;
                 }
@@ -229,7 +250,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
                 ordinal++;
             }
         }
-        return new AdaptedCase(b.build(), tokenIndex, c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
+        return new AdaptedCase(
+                b.build(), tokenIndex, c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
     private static Comparison.Result compareR3l(AdaptedCase a, Credit credit, JsonNode want, Comparison.Tracker tr) {
@@ -237,12 +259,14 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         double[][] mask = matrix(want.get("action_mask"));
         JsonNode adv = want.get("advantages");
         JsonNode kept = want.get("kept");
-        if (mask == null || mask.length != ti.length) return tr.problem("expected.action_mask must have one row per input row");
+        if (mask == null || mask.length != ti.length)
+            return tr.problem("expected.action_mask must have one row per input row");
         float[] w = credit.lossWeights();
         if (w == null) return tr.problem("the estimator produced no loss weights (the action mask after pivoting)");
         for (int r = 0; r < ti.length; r++) {
             boolean isKept = kept == null || kept.isNull() || kept.get(r).asBoolean();
-            if (mask[r] == null || mask[r].length != ti[r].length) return tr.problem("expected.action_mask[" + r + "] has the wrong length");
+            if (mask[r] == null || mask[r].length != ti[r].length)
+                return tr.problem("expected.action_mask[" + r + "] has the wrong length");
             JsonNode advRow = adv == null || adv.isNull() ? null : adv.get(r);
             for (int j = 0; j < ti[r].length; j++) {
                 int t = ti[r][j];
@@ -252,7 +276,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
                     continue;
                 }
                 tr.value("action_mask", r, j, mask[r][j], w[t]);
-                if (advRow != null && !advRow.isNull()) tr.value("advantages", r, j, advRow.get(j).asDouble(), credit.advantages()[t]);
+                if (advRow != null && !advRow.isNull())
+                    tr.value("advantages", r, j, advRow.get(j).asDouble(), credit.advantages()[t]);
             }
         }
         return tr.result();
@@ -268,7 +293,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         String[] uid = GoldenInputs.strings(c, "uid");
         float[] turn = GoldenInputs.vector(c, "turn_idx");
         float[] reward = GoldenInputs.vector(c, "episode_rewards");
-        for (Object[] col : new Object[][] {traj, uid}) GoldenInputs.sameRows("traj_uid/uid", col.length, "response_mask", rows);
+        for (Object[] col : new Object[][] {traj, uid})
+            GoldenInputs.sameRows("traj_uid/uid", col.length, "response_mask", rows);
         GoldenInputs.sameRows("turn_idx", turn.length, "response_mask", rows);
         GoldenInputs.sameRows("episode_rewards", reward.length, "response_mask", rows);
         GoldenInputs.sameRows("responses", ids.length, "response_mask", rows);
@@ -280,8 +306,9 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             boolean constant = true;
             for (int r : rs) {
                 if (!uid[r].equals(uid[first])) {
-                    throw new IllegalArgumentException("trajectory '" + e.getKey() + "' has rows in two prompt groups: input.uid[" + first
-                            + "] = '" + uid[first] + "' but input.uid[" + r + "] = '" + uid[r] + "'");
+                    throw new IllegalArgumentException(
+                            "trajectory '" + e.getKey() + "' has rows in two prompt groups: input.uid[" + first
+                                    + "] = '" + uid[first] + "' but input.uid[" + r + "] = '" + uid[r] + "'");
                 }
                 constant &= reward[r] == reward[first];
             }
@@ -310,22 +337,28 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         }
         Rollouts batch = b.build();
         Map<String, Object> params = new LinkedHashMap<>(GoldenInputs.params(c, Set.of("multi_turn"), Map.of()));
-        if (GoldenInputs.has(c, "intent_signature")) params.put("intent_signature", c.input().get("intent_signature").asText());
+        if (GoldenInputs.has(c, "intent_signature"))
+            params.put("intent_signature", c.input().get("intent_signature").asText());
         return new AdaptedCase(batch, paddedIndex(batch, mask, byTraj), c.estimator(), c.preset(), params);
     }
 
-    private static Comparison.Result compareA3(GoldenCase c, AdaptedCase a, Credit credit, JsonNode want, Comparison.Tracker tr) {
+    private static Comparison.Result compareA3(
+            GoldenCase c, AdaptedCase a, Credit credit, JsonNode want, Comparison.Tracker tr) {
         int[][] ti = a.tokenIndex();
         double[][] adv = c.expectedAdvantages();
-        if (adv == null || adv.length != ti.length) return tr.problem("expected.advantages must have one row per input row");
+        if (adv == null || adv.length != ti.length)
+            return tr.problem("expected.advantages must have one row per input row");
         for (int r = 0; r < ti.length; r++) {
-            if (adv[r] == null || adv[r].length != ti[r].length) return tr.problem("expected.advantages[" + r + "] has the wrong length");
-            for (int j = 0; j < ti[r].length; j++) tr.value("advantages", r, j, adv[r][j], credit.advantages()[ti[r][j]]);
+            if (adv[r] == null || adv[r].length != ti[r].length)
+                return tr.problem("expected.advantages[" + r + "] has the wrong length");
+            for (int j = 0; j < ti[r].length; j++)
+                tr.value("advantages", r, j, adv[r][j], credit.advantages()[ti[r][j]]);
         }
         int[] rowSpan = rowSpans(a.batch(), groupRows(GoldenInputs.strings(c, "traj_uid")), ti.length);
         JsonNode scalar = want.get("scalar_adv");
         if (scalar != null && credit.spanAdvantages() != null) {
-            for (int r = 0; r < ti.length; r++) tr.value("scalar_adv", r, 0, scalar.get(r).asDouble(), credit.spanAdvantages()[rowSpan[r]]);
+            for (int r = 0; r < ti.length; r++)
+                tr.value("scalar_adv", r, 0, scalar.get(r).asDouble(), credit.spanAdvantages()[rowSpan[r]]);
         }
         JsonNode dbg = want.get("debug_metrics");
         if (dbg != null && dbg.isObject()) {
@@ -338,8 +371,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             }
         }
         A3Estimator a3 = new A3Estimator();
-        A3Estimator.Components comp = a3.components(a.batch(), Params.resolve(a3.descriptor(), a.preset(), a.params()),
-                Execution.sequential());
+        A3Estimator.Components comp = a3.components(
+                a.batch(), Params.resolve(a3.descriptor(), a.preset(), a.params()), Execution.sequential());
         Map<Integer, Integer> turnOfSpan = new LinkedHashMap<>();
         for (int k = 0; k < comp.spans().length; k++) turnOfSpan.put(comp.spans()[k], k);
         Map<String, double[]> terms = new LinkedHashMap<>();
@@ -351,7 +384,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         for (Map.Entry<String, double[]> e : terms.entrySet()) {
             JsonNode w = want.get(e.getKey());
             if (w == null || !w.isArray()) continue;
-            for (int r = 0; r < ti.length; r++) tr.value(e.getKey(), r, 0, w.get(r).asDouble(), e.getValue()[turnOfSpan.get(rowSpan[r])]);
+            for (int r = 0; r < ti.length; r++)
+                tr.value(e.getKey(), r, 0, w.get(r).asDouble(), e.getValue()[turnOfSpan.get(rowSpan[r])]);
         }
         return tr.result();
     }
@@ -360,7 +394,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
 
     private static Map<String, List<Integer>> groupRows(String[] key) {
         Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++) out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
+        for (int r = 0; r < key.length; r++)
+            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
         return out;
     }
 
@@ -393,8 +428,9 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         while (n < m.length && m[n] == 1f) n++;
         for (int j = n; j < m.length; j++) {
             if (m[j] != 0f) {
-                throw new IllegalArgumentException("input." + field + "[" + row + "] has " + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j])
-                        + " at position " + j + "; this layout needs each row's valid tokens first, then padding (0s)");
+                throw new IllegalArgumentException("input." + field + "[" + row + "] has "
+                        + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j]) + " at position " + j
+                        + "; this layout needs each row's valid tokens first, then padding (0s)");
             }
         }
         return n;
@@ -405,13 +441,16 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         float[] out = new float[rows];
         if (!GoldenInputs.has(c, field)) return out;
         JsonNode v = c.input().get(field);
-        if (!v.isArray()) throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
+        if (!v.isArray())
+            throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
         GoldenInputs.sameRows(field, v.size(), "response_mask", rows);
         for (int r = 0; r < rows; r++) {
             JsonNode x = v.get(r);
             if (x.isBoolean()) out[r] = x.asBoolean() ? 1f : 0f;
             else if (x.isNumber()) out[r] = x.doubleValue() != 0 ? 1f : 0f;
-            else throw new IllegalArgumentException("input." + field + "[" + r + "] must be a boolean, got " + Json.kind(x) + " " + Json.show(x));
+            else
+                throw new IllegalArgumentException(
+                        "input." + field + "[" + r + "] must be a boolean, got " + Json.kind(x) + " " + Json.show(x));
         }
         return out;
     }

@@ -12,7 +12,11 @@ package dev.apportion.io.golden;
  */
 public record CaseResult(String caseName, Status status, String detail, String source, Mismatch worst, String error) {
     /** Result classes. */
-    public enum Status { PASSED, FAILED, SKIPPED }
+    public enum Status {
+        PASSED,
+        FAILED,
+        SKIPPED
+    }
 
     /**
      * One compared value.
@@ -24,6 +28,5 @@ public record CaseResult(String caseName, Status status, String detail, String s
      * @param got apportion's value
      * @param tolerance {@code atol + rtol * |want|}
      */
-    public record Mismatch(String array, int row, int col, double want, double got, double tolerance) {
-    }
+    public record Mismatch(String array, int row, int col, double want, double got, double tolerance) {}
 }

@@ -2,7 +2,6 @@ package dev.apportion.io.golden;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Locale;
 
 /**
@@ -11,8 +10,7 @@ import java.util.Locale;
  * {@code |got - want| / tolerance}. Adapters that compare other outputs use a {@link Tracker}.
  */
 public final class Comparison {
-    private Comparison() {
-    }
+    private Comparison() {}
 
     /**
      * Result of a comparison.
@@ -23,8 +21,7 @@ public final class Comparison {
      * @param worst the worst value, or null when nothing was compared
      * @param detail one line for reports
      */
-    public record Result(boolean passed, int compared, int failed, CaseResult.Mismatch worst, String detail) {
-    }
+    public record Result(boolean passed, int compared, int failed, CaseResult.Mismatch worst, String detail) {}
 
     /**
      * The contract's comparison: {@code expected.advantages} (and {@code returns} and
@@ -36,11 +33,13 @@ public final class Comparison {
         Tracker tr = new Tracker(c.atol(), c.rtol());
         Rollouts batch = a.batch();
         if (c.expectedAdvantages() == null) {
-            return tr.problem("the case has no expected.advantages array (rows x L); its adapter must compare what it expects");
+            return tr.problem(
+                    "the case has no expected.advantages array (rows x L); its adapter must compare what it expects");
         }
         if (credit.advantages() == null || credit.advantages().length != batch.tokenCount()) {
-            return tr.problem("the estimator returned " + (credit.advantages() == null ? "no" : credit.advantages().length)
-                    + " advantages for " + batch.tokenCount() + " tokens");
+            return tr.problem(
+                    "the estimator returned " + (credit.advantages() == null ? "no" : credit.advantages().length)
+                            + " advantages for " + batch.tokenCount() + " tokens");
         }
         Result shape = shape(tr, "advantages", c.expectedAdvantages(), a.tokenIndex());
         if (shape != null) return shape;
@@ -52,7 +51,8 @@ public final class Comparison {
             compare(tr, "returns", c.expectedReturns(), credit.returns(), a, false);
         }
         if (c.expectedClipScale() != null) {
-            if (credit.clipScales() == null) return tr.problem("the case expects clip_scale but the estimator produced none");
+            if (credit.clipScales() == null)
+                return tr.problem("the case expects clip_scale but the estimator produced none");
             shape = shape(tr, "clip_scale", c.expectedClipScale(), a.tokenIndex());
             if (shape != null) return shape;
             compare(tr, "clip_scale", c.expectedClipScale(), credit.clipScales(), a, false);
@@ -62,7 +62,8 @@ public final class Comparison {
 
     private static Result shape(Tracker tr, String array, double[][] want, int[][] tokenIndex) {
         if (want.length != tokenIndex.length) {
-            return tr.problem("expected." + array + " has " + want.length + " rows but the input has " + tokenIndex.length);
+            return tr.problem(
+                    "expected." + array + " has " + want.length + " rows but the input has " + tokenIndex.length);
         }
         for (int r = 0; r < want.length; r++) {
             if (want[r] == null || want[r].length != tokenIndex[r].length) {
@@ -73,7 +74,8 @@ public final class Comparison {
         return null;
     }
 
-    private static void compare(Tracker tr, String array, double[][] want, float[] got, AdaptedCase a, boolean zeroOnContext) {
+    private static void compare(
+            Tracker tr, String array, double[][] want, float[] got, AdaptedCase a, boolean zeroOnContext) {
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
         for (int r = 0; r < ti.length; r++) {
@@ -115,7 +117,9 @@ public final class Comparison {
             compared++;
             double diff = Math.abs(got - want);
             boolean ok = diff <= tol; // false for NaN
-            double ratio = ok ? (tol > 0 ? diff / tol : 0.0) : (tol > 0 && Double.isFinite(diff) ? diff / tol : Double.POSITIVE_INFINITY);
+            double ratio = ok
+                    ? (tol > 0 ? diff / tol : 0.0)
+                    : (tol > 0 && Double.isFinite(diff) ? diff / tol : Double.POSITIVE_INFINITY);
             if (!ok) failed++;
             if (ratio > worstRatio) {
                 worstRatio = ratio;
@@ -137,12 +141,22 @@ public final class Comparison {
             String where = w.array() + "[" + w.row() + "][" + w.col() + "]";
             double diff = Math.abs(w.got() - w.want());
             if (failed > 0) {
-                return new Result(false, compared, failed, w, failed + " of " + compared + " values outside tolerance; worst "
-                        + where + ": want " + num(w.want()) + ", got " + num(w.got()) + " (|diff| " + num(diff)
-                        + " > tolerance " + num(w.tolerance()) + ")");
+                return new Result(
+                        false,
+                        compared,
+                        failed,
+                        w,
+                        failed + " of " + compared + " values outside tolerance; worst "
+                                + where + ": want " + num(w.want()) + ", got " + num(w.got()) + " (|diff| " + num(diff)
+                                + " > tolerance " + num(w.tolerance()) + ")");
             }
-            return new Result(true, compared, 0, w, compared + " values within tolerance; worst " + where + ": |diff| "
-                    + num(diff) + " <= tolerance " + num(w.tolerance()));
+            return new Result(
+                    true,
+                    compared,
+                    0,
+                    w,
+                    compared + " values within tolerance; worst " + where + ": |diff| " + num(diff) + " <= tolerance "
+                            + num(w.tolerance()));
         }
     }
 
@@ -150,6 +164,8 @@ public final class Comparison {
     static String num(double v) {
         if (v == 0) return "0";
         if (Double.isNaN(v) || Double.isInfinite(v)) return Double.toString(v);
-        return String.format(Locale.ROOT, "%.7g", v).replaceFirst("(\\.\\d*?)0+(e|$)", "$1$2").replaceFirst("\\.(e|$)", "$1");
+        return String.format(Locale.ROOT, "%.7g", v)
+                .replaceFirst("(\\.\\d*?)0+(e|$)", "$1$2")
+                .replaceFirst("\\.(e|$)", "$1");
     }
 }

@@ -6,7 +6,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,8 +28,7 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class Conformance {
-    private Conformance() {
-    }
+    private Conformance() {}
 
     /** Counts of a run. */
     public record Summary(int passed, int failed, int skipped) {
@@ -57,8 +55,12 @@ public final class Conformance {
         if (adapter == null) {
             List<String> fields = new ArrayList<>();
             c.input().fieldNames().forEachRemaining(fields::add);
-            return failed(c, "no golden adapter accepts this case (input fields: " + String.join(", ", fields)
-                    + (c.compare() == null ? "" : "; compare: " + c.compare()) + ")", null, null);
+            return failed(
+                    c,
+                    "no golden adapter accepts this case (input fields: " + String.join(", ", fields)
+                            + (c.compare() == null ? "" : "; compare: " + c.compare()) + ")",
+                    null,
+                    null);
         }
         AdaptedCase a;
         try {
@@ -80,15 +82,30 @@ public final class Conformance {
             credit = estimator.assign(a.batch(), params, Execution.sequential());
         } catch (IllegalArgumentException e) {
             if (c.expectedError() != null) {
-                return new CaseResult(c.name(), CaseResult.Status.PASSED, "refused as expected: " + message(e), c.source(), null, e.getMessage());
+                return new CaseResult(
+                        c.name(),
+                        CaseResult.Status.PASSED,
+                        "refused as expected: " + message(e),
+                        c.source(),
+                        null,
+                        e.getMessage());
             }
-            return failed(c, "estimator '" + a.estimator() + "' refused the input: " + message(e), null, e.getMessage());
+            return failed(
+                    c, "estimator '" + a.estimator() + "' refused the input: " + message(e), null, e.getMessage());
         } catch (RuntimeException e) {
-            return failed(c, "estimator '" + a.estimator() + "' crashed: " + e.getClass().getSimpleName() + ": " + message(e), null, e.getMessage());
+            return failed(
+                    c,
+                    "estimator '" + a.estimator() + "' crashed: " + e.getClass().getSimpleName() + ": " + message(e),
+                    null,
+                    e.getMessage());
         }
         if (c.expectedError() != null) {
-            return failed(c, "expected the estimator to refuse the input (reference: " + oneLine(c.expectedError())
-                    + ") but it returned credit", null, null);
+            return failed(
+                    c,
+                    "expected the estimator to refuse the input (reference: " + oneLine(c.expectedError())
+                            + ") but it returned credit",
+                    null,
+                    null);
         }
         if (credit == null) return failed(c, "estimator '" + a.estimator() + "' returned null", null, null);
         Comparison.Result r;
@@ -97,7 +114,13 @@ public final class Conformance {
         } catch (RuntimeException e) {
             return failed(c, "comparison failed: " + e.getClass().getSimpleName() + ": " + message(e), null, null);
         }
-        return new CaseResult(c.name(), r.passed() ? CaseResult.Status.PASSED : CaseResult.Status.FAILED, r.detail(), c.source(), r.worst(), null);
+        return new CaseResult(
+                c.name(),
+                r.passed() ? CaseResult.Status.PASSED : CaseResult.Status.FAILED,
+                r.detail(),
+                c.source(),
+                r.worst(),
+                null);
     }
 
     /** Runs every case in order. */
@@ -114,9 +137,15 @@ public final class Conformance {
         int s = 0;
         for (CaseResult r : results) {
             switch (r.status()) {
-                case PASSED: p++; break;
-                case FAILED: f++; break;
-                default: s++; break;
+                case PASSED:
+                    p++;
+                    break;
+                case FAILED:
+                    f++;
+                    break;
+                default:
+                    s++;
+                    break;
             }
         }
         return new Summary(p, f, s);
@@ -127,7 +156,9 @@ public final class Conformance {
         Descriptor d = registry.get(id).descriptor();
         if (preset != null && !d.presets().containsKey(preset)) {
             return "estimator '" + id + "' has no preset '" + preset + "'"
-                    + (d.presets().isEmpty() ? "" : " (presets: " + String.join(", ", d.presets().keySet()) + ")");
+                    + (d.presets().isEmpty()
+                            ? ""
+                            : " (presets: " + String.join(", ", d.presets().keySet()) + ")");
         }
         return null;
     }

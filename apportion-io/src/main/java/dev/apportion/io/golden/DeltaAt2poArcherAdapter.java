@@ -10,7 +10,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,32 +62,44 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
     @Override
     public boolean accepts(GoldenCase c) {
         switch (c.estimator()) {
-            case Delta.ID: return GoldenInputs.has(c, "hidden") && GoldenInputs.has(c, "attention_mask");
-            case At2po.ID: return GoldenInputs.has(c, "trees") && GoldenInputs.has(c, "row_leaf");
-            case Archer.ID: return GoldenInputs.has(c, "critic_q1_pi") && GoldenInputs.has(c, "reward");
-            default: return false;
+            case Delta.ID:
+                return GoldenInputs.has(c, "hidden") && GoldenInputs.has(c, "attention_mask");
+            case At2po.ID:
+                return GoldenInputs.has(c, "trees") && GoldenInputs.has(c, "row_leaf");
+            case Archer.ID:
+                return GoldenInputs.has(c, "critic_q1_pi") && GoldenInputs.has(c, "reward");
+            default:
+                return false;
         }
     }
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         switch (c.estimator()) {
-            case Delta.ID: return delta(c);
-            case At2po.ID: return at2po(c);
-            default: return archer(c);
+            case Delta.ID:
+                return delta(c);
+            case At2po.ID:
+                return at2po(c);
+            default:
+                return archer(c);
         }
     }
 
     @Override
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        if (credit.advantages() == null || credit.advantages().length != a.batch().tokenCount()) {
-            return tr.problem("the estimator returned no advantages for the batch's " + a.batch().tokenCount() + " tokens");
+        if (credit.advantages() == null
+                || credit.advantages().length != a.batch().tokenCount()) {
+            return tr.problem("the estimator returned no advantages for the batch's "
+                    + a.batch().tokenCount() + " tokens");
         }
         switch (c.estimator()) {
-            case Delta.ID: return compareDelta(c, a, credit, tr);
-            case At2po.ID: return compareAt2po(c, a, credit, tr);
-            default: return compareArcher(c, a, credit, tr);
+            case Delta.ID:
+                return compareDelta(c, a, credit, tr);
+            case At2po.ID:
+                return compareAt2po(c, a, credit, tr);
+            default:
+                return compareArcher(c, a, credit, tr);
         }
     }
 
@@ -116,17 +127,19 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
             float[] vec = null;
             JsonNode hr = hidden.get(r);
             if (!hr.isArray() || hr.size() != attn[r].length) {
-                throw new IllegalArgumentException("input.hidden[" + r + "] must have " + attn[r].length + " positions, got " + Json.show(hr));
+                throw new IllegalArgumentException(
+                        "input.hidden[" + r + "] must have " + attn[r].length + " positions, got " + Json.show(hr));
             }
             for (int j = 0; j < n; j++) {
                 JsonNode hv = hr.get(j);
                 if (width < 0) width = hv.size();
                 if (!hv.isArray() || hv.size() != width || width == 0) {
-                    throw new IllegalArgumentException("input.hidden[" + r + "][" + j + "] must be an array of " + width + " numbers, got "
-                            + Json.show(hv));
+                    throw new IllegalArgumentException("input.hidden[" + r + "][" + j + "] must be an array of " + width
+                            + " numbers, got " + Json.show(hv));
                 }
                 if (vec == null) vec = new float[n * width];
-                for (int k = 0; k < width; k++) vec[j * width + k] = (float) hv.get(k).doubleValue();
+                for (int k = 0; k < width; k++)
+                    vec[j * width + k] = (float) hv.get(k).doubleValue();
             }
             b.tokenSignal(Rollouts.OLD_LOGPROB, java.util.Arrays.copyOf(lp[r], n));
             b.tokenSignal(Delta.ADVANTAGE, java.util.Arrays.copyOf(adv[r], n));
@@ -212,7 +225,8 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
             int t = rowLeaf.get(r).get(0).asInt();
             int id = rowLeaf.get(r).get(1).asInt();
             if (t < 0 || t >= nodes.size() || !nodes.get(t).containsKey(id)) {
-                throw new IllegalArgumentException("input.row_leaf[" + r + "] = " + rowLeaf.get(r) + " names no node of input.trees");
+                throw new IllegalArgumentException(
+                        "input.row_leaf[" + r + "] = " + rowLeaf.get(r) + " names no node of input.trees");
             }
             List<Integer> path = new ArrayList<>();
             for (JsonNode nd = nodes.get(t).get(id); nd != null; ) {
@@ -243,10 +257,13 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
                 int to = Math.min(u.get("response_len").asInt(), L);
                 if (u.get("response_len").asInt() <= p.get("response_len").asInt()) to = from;
                 if (from != covered) {
-                    throw new IllegalArgumentException("input.trees[" + t + "] node " + path.get(k) + ": its segment starts at " + from
-                            + " but the path so far covers " + covered + " positions");
+                    throw new IllegalArgumentException(
+                            "input.trees[" + t + "] node " + path.get(k) + ": its segment starts at " + from
+                                    + " but the path so far covers " + covered + " positions");
                 }
-                double[] tag = {path.get(k), k == 1 ? -1 : path.get(k - 1), u.get("entropy").asDouble()};
+                double[] tag = {
+                    path.get(k), k == 1 ? -1 : path.get(k - 1), u.get("entropy").asDouble()
+                };
                 spansByMask(b, resp[r], from, to, tag);
                 covered = to;
             }
@@ -258,7 +275,8 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
                     if (onPath.get(t).contains(e.getKey()) || nd.get("parent").isNull()) continue;
                     int parent = nd.get("parent").asInt();
                     boolean parentIsRoot = tree.get(parent).get("parent").isNull();
-                    b.span(Role.CONTEXT, 0).spanSignal(At2po.TREE_NODE, e.getKey())
+                    b.span(Role.CONTEXT, 0)
+                            .spanSignal(At2po.TREE_NODE, e.getKey())
                             .spanSignal(At2po.TREE_PARENT, parentIsRoot ? -1 : parent)
                             .spanSignal(At2po.TREE_ENTROPY, nd.get("entropy").asDouble())
                             .spanSignal(At2po.TREE_DETACHED, 1);
@@ -277,7 +295,8 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
         JsonNode want = c.expected();
         double[][] adv = matrix(want, "advantages");
         double[][] tlr = matrix(want, "token_level_rewards");
-        if (adv == null || tlr == null) return tr.problem("the case needs expected.advantages and expected.token_level_rewards");
+        if (adv == null || tlr == null)
+            return tr.problem("the case needs expected.advantages and expected.token_level_rewards");
         if (credit.returns() == null) return tr.problem("at2po returned no returns");
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
@@ -303,7 +322,8 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
                     JsonNode nd = inTrees.get(t).get(k);
                     int id = nd.get("parent").isNull() ? -1 : nd.get("id").asInt();
                     int idx = trees.find(g, id);
-                    if (idx < 0) return tr.problem("tree " + t + " node " + nd.get("id") + " is missing from the batch's tree");
+                    if (idx < 0)
+                        return tr.problem("tree " + t + " node " + nd.get("id") + " is missing from the batch's tree");
                     double got = field.equals("node_value") ? trees.value()[idx] : trees.advantage()[idx];
                     tr.value(field, t, k, w.get(t).get(k).asDouble(), got);
                 }
@@ -314,8 +334,19 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
 
     // ---- archer --------------------------------------------------------------------------
 
-    private static final String[] ARCHER_SIGNALS = {Archer.Q1, Archer.Q2, Archer.Q1_PI, Archer.Q2_PI, Archer.V1, Archer.V2,
-            Archer.TARGET_Q1_PI, Archer.TARGET_Q2_PI, Archer.TARGET_V1_NEXT, Archer.TARGET_V2_NEXT, Archer.DONE};
+    private static final String[] ARCHER_SIGNALS = {
+        Archer.Q1,
+        Archer.Q2,
+        Archer.Q1_PI,
+        Archer.Q2_PI,
+        Archer.V1,
+        Archer.V2,
+        Archer.TARGET_Q1_PI,
+        Archer.TARGET_Q2_PI,
+        Archer.TARGET_V1_NEXT,
+        Archer.TARGET_V2_NEXT,
+        Archer.DONE
+    };
 
     private static AdaptedCase archer(GoldenCase c) {
         float[] reward = GoldenInputs.vector(c, "reward");
@@ -328,8 +359,10 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
         }
         boolean tokens = GoldenInputs.has(c, "action_mask");
         float[][] mask = tokens ? GoldenInputs.matrix(c, "action_mask") : null;
-        float[][] values = tokens && GoldenInputs.has(c, "token_values") ? GoldenInputs.matrix(c, "token_values") : null;
-        float[][] lps = tokens && GoldenInputs.has(c, "token_log_probs") ? GoldenInputs.matrix(c, "token_log_probs") : null;
+        float[][] values =
+                tokens && GoldenInputs.has(c, "token_values") ? GoldenInputs.matrix(c, "token_values") : null;
+        float[][] lps =
+                tokens && GoldenInputs.has(c, "token_log_probs") ? GoldenInputs.matrix(c, "token_log_probs") : null;
         float[] sumLp = GoldenInputs.has(c, "sum_log_prob") ? GoldenInputs.vector(c, "sum_log_prob") : null;
         RolloutsBuilder b = Rollouts.builder();
         int[][] index = new int[rows][];
@@ -361,17 +394,25 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
         perRow.put("v_targets_1", comp.vTarget1());
         perRow.put("v_targets_2", comp.vTarget2());
         int rows = a.tokenIndex().length;
-        if (comp.spans().length != rows) return tr.problem(rows + " transitions but " + comp.spans().length + " utterances");
+        if (comp.spans().length != rows)
+            return tr.problem(rows + " transitions but " + comp.spans().length + " utterances");
         JsonNode advW = want.get("advantages");
-        for (int r = 0; r < rows; r++) tr.value("advantages", r, 0, advW.get(r).asDouble(), credit.spanAdvantages()[comp.spans()[r]]);
+        for (int r = 0; r < rows; r++)
+            tr.value("advantages", r, 0, advW.get(r).asDouble(), credit.spanAdvantages()[comp.spans()[r]]);
         for (Map.Entry<String, double[]> e : perRow.entrySet()) {
             JsonNode w = want.get(e.getKey());
             if (w == null) return tr.problem("the case has no expected." + e.getKey());
             for (int r = 0; r < rows; r++) tr.value(e.getKey(), r, 0, w.get(r).asDouble(), e.getValue()[r]);
         }
         JsonNode losses = want.get("critic_losses");
-        String[][] names = {{"q1", "critic_loss_q1"}, {"q2", "critic_loss_q2"}, {"v1", "critic_loss_v1"}, {"v2", "critic_loss_v2"},
-                {null, "pg_loss"}, {null, "value_loss"}};
+        String[][] names = {
+            {"q1", "critic_loss_q1"},
+            {"q2", "critic_loss_q2"},
+            {"v1", "critic_loss_v1"},
+            {"v2", "critic_loss_v2"},
+            {null, "pg_loss"},
+            {null, "value_loss"}
+        };
         for (String[] nm : names) {
             JsonNode w = nm[0] == null ? want.get(nm[1]) : losses == null ? null : losses.get(nm[0]);
             if (w == null) continue;
@@ -385,7 +426,8 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
             int[][] ti = a.tokenIndex();
             for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < mask[r].length; j++) {
-                    if (mask[r][j] == 1f) tr.value("token_advantages", r, j, tokAdv[r][j], credit.advantages()[ti[r][j]]);
+                    if (mask[r][j] == 1f)
+                        tr.value("token_advantages", r, j, tokAdv[r][j], credit.advantages()[ti[r][j]]);
                 }
             }
         }
@@ -413,7 +455,9 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
 
     private static void tag(RolloutsBuilder b, double[] tag) {
         if (tag == null) return;
-        b.spanSignal(At2po.TREE_NODE, tag[0]).spanSignal(At2po.TREE_PARENT, tag[1]).spanSignal(At2po.TREE_ENTROPY, tag[2]);
+        b.spanSignal(At2po.TREE_NODE, tag[0])
+                .spanSignal(At2po.TREE_PARENT, tag[1])
+                .spanSignal(At2po.TREE_ENTROPY, tag[2]);
     }
 
     /** Number of leading ones; the rest must be zeros. */
@@ -422,8 +466,9 @@ public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
         while (n < m.length && m[n] == 1f) n++;
         for (int j = n; j < m.length; j++) {
             if (m[j] != 0f) {
-                throw new IllegalArgumentException("input." + field + "[" + row + "] has the value " + m[j] + " at position " + j
-                        + " after its valid prefix; this layout needs valid positions first, then padding (0s)");
+                throw new IllegalArgumentException(
+                        "input." + field + "[" + row + "] has the value " + m[j] + " at position " + j
+                                + " after its valid prefix; this layout needs valid positions first, then padding (0s)");
             }
         }
         return n;

@@ -3,7 +3,6 @@ package dev.apportion.io.golden;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +40,8 @@ public final class GigpoStepAdapter implements GoldenAdapter {
         String[] index = GoldenInputs.strings(c, "index");
         String[] traj = GoldenInputs.strings(c, "traj_index");
         String[] anchor = GoldenInputs.has(c, "anchor_obs") ? GoldenInputs.strings(c, "anchor_obs") : null;
-        float[] stepRewards = GoldenInputs.has(c, "step_env_rewards") ? GoldenInputs.vector(c, "step_env_rewards") : null;
+        float[] stepRewards =
+                GoldenInputs.has(c, "step_env_rewards") ? GoldenInputs.vector(c, "step_env_rewards") : null;
         int rows = mask.length;
         GoldenInputs.sameRows("token_level_rewards", rewards.length, "response_mask", rows);
         GoldenInputs.sameRows("index", index.length, "response_mask", rows);
@@ -59,7 +59,8 @@ public final class GigpoStepAdapter implements GoldenAdapter {
         }
 
         Map<String, List<Integer>> byTraj = new LinkedHashMap<>();
-        for (int r = 0; r < rows; r++) byTraj.computeIfAbsent(traj[r], k -> new ArrayList<>()).add(r);
+        for (int r = 0; r < rows; r++)
+            byTraj.computeIfAbsent(traj[r], k -> new ArrayList<>()).add(r);
 
         RolloutsBuilder b = Rollouts.builder();
         int[] rowTraj = new int[rows];
@@ -71,8 +72,9 @@ public final class GigpoStepAdapter implements GoldenAdapter {
             int length = 0;
             for (int r : members) {
                 if (!index[r].equals(group)) {
-                    throw new IllegalArgumentException("trajectory '" + e.getKey() + "' has rows in two groups: input.index["
-                            + members.get(0) + "] = '" + group + "' but input.index[" + r + "] = '" + index[r] + "'");
+                    throw new IllegalArgumentException(
+                            "trajectory '" + e.getKey() + "' has rows in two groups: input.index[" + members.get(0)
+                                    + "] = '" + group + "' but input.index[" + r + "] = '" + index[r] + "'");
                 }
                 rowTraj[r] = t;
                 rowOffset[r] = length;
@@ -81,7 +83,12 @@ public final class GigpoStepAdapter implements GoldenAdapter {
             b.trajectory(group, e.getKey());
             float[] tokenRewards = new float[length];
             for (int r : members) {
-                b.span(Role.POLICY, valid[r], stepRewards == null ? Double.NaN : stepRewards[r], anchor == null ? null : anchor[r], null);
+                b.span(
+                        Role.POLICY,
+                        valid[r],
+                        stepRewards == null ? Double.NaN : stepRewards[r],
+                        anchor == null ? null : anchor[r],
+                        null);
                 b.span(Role.CONTEXT, mask[r].length - valid[r]);
                 System.arraycopy(rewards[r], 0, tokenRewards, rowOffset[r], rewards[r].length);
             }
@@ -96,7 +103,8 @@ public final class GigpoStepAdapter implements GoldenAdapter {
             for (int j = 0; j < row.length; j++) row[j] = start + j;
             tokenIndex[r] = row;
         }
-        return new AdaptedCase(batch, tokenIndex, c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
+        return new AdaptedCase(
+                batch, tokenIndex, c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
     /** Number of leading ones; the rest must be zeros. */

@@ -27,8 +27,7 @@ public final class GoldenAdapters {
             new PrlPoadItpoAdapter(),
             new VerlLayoutAdapter());
 
-    private GoldenAdapters() {
-    }
+    private GoldenAdapters() {}
 
     /** Every adapter, most specific first. */
     public static List<GoldenAdapter> all() {

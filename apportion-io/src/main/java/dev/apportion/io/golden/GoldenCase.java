@@ -1,7 +1,6 @@
 package dev.apportion.io.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.Map;
 
 /**
@@ -24,11 +23,22 @@ import java.util.Map;
  * @param rtol relative tolerance
  * @param source {@code file:line} of the case
  */
-public record GoldenCase(String name, String reference, String estimator, String preset,
-                         Map<String, Object> params, JsonNode input,
-                         double[][] expectedAdvantages, double[][] expectedReturns,
-                         double[][] expectedClipScale, String expectedError, JsonNode expected,
-                         String compare, double atol, double rtol, String source) {
+public record GoldenCase(
+        String name,
+        String reference,
+        String estimator,
+        String preset,
+        Map<String, Object> params,
+        JsonNode input,
+        double[][] expectedAdvantages,
+        double[][] expectedReturns,
+        double[][] expectedClipScale,
+        String expectedError,
+        JsonNode expected,
+        String compare,
+        double atol,
+        double rtol,
+        String source) {
     /** Absolute tolerance used when a case gives none. */
     public static final double DEFAULT_ATOL = 1e-5;
     /** Relative tolerance used when a case gives none. */

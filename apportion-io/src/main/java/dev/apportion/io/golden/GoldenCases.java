@@ -3,7 +3,6 @@ package dev.apportion.io.golden;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.InputException;
 import dev.apportion.io.Json;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -25,8 +24,7 @@ import java.util.Map;
  * their own input layouts load too. Problems are {@link InputException}s naming file and line.
  */
 public final class GoldenCases {
-    private GoldenCases() {
-    }
+    private GoldenCases() {}
 
     /** Loads every case of a file (UTF-8), in file order. */
     public static List<GoldenCase> load(Path file) throws IOException {
@@ -48,7 +46,11 @@ public final class GoldenCases {
             GoldenCase c = parse(Json.parseLine(text, sourceName, line), sourceName, line);
             Integer first = names.putIfAbsent(c.name(), line);
             if (first != null) {
-                throw new InputException(sourceName, line, "case", "duplicate case name '" + c.name() + "' (first on line " + first + ")");
+                throw new InputException(
+                        sourceName,
+                        line,
+                        "case",
+                        "duplicate case name '" + c.name() + "' (first on line " + first + ")");
             }
             out.add(c);
         }
@@ -57,7 +59,8 @@ public final class GoldenCases {
 
     /** Parses one case object. */
     static GoldenCase parse(JsonNode n, String source, int line) {
-        if (!n.isObject()) throw new InputException(source, line, null, "a golden case must be a JSON object, got " + Json.kind(n));
+        if (!n.isObject())
+            throw new InputException(source, line, null, "a golden case must be a JSON object, got " + Json.kind(n));
         String name = text(n, "case", true, source, line, null);
         String ctx = "case '" + name + "': ";
         String estimator = text(n, "estimator", true, source, line, ctx);
@@ -70,10 +73,12 @@ public final class GoldenCases {
             paramMap = Map.of();
         } else if (params.isObject()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            params.fields().forEachRemaining(e -> m.put(e.getKey(), Json.mapper().convertValue(e.getValue(), Object.class)));
+            params.fields()
+                    .forEachRemaining(e -> m.put(e.getKey(), Json.mapper().convertValue(e.getValue(), Object.class)));
             paramMap = Collections.unmodifiableMap(m);
         } else {
-            throw new InputException(source, line, "params", ctx + "params must be an object, got " + Json.kind(params));
+            throw new InputException(
+                    source, line, "params", ctx + "params must be an object, got " + Json.kind(params));
         }
         JsonNode input = n.get("input");
         if (input == null || !input.isObject()) {
@@ -81,26 +86,44 @@ public final class GoldenCases {
         }
         JsonNode expected = n.get("expected");
         if (expected == null || !expected.isObject()) {
-            throw new InputException(source, line, "expected", ctx + "expected must be an object, got " + Json.kind(expected));
+            throw new InputException(
+                    source, line, "expected", ctx + "expected must be an object, got " + Json.kind(expected));
         }
         JsonNode err = expected.get("error");
         String error = err == null || err.isNull() ? null : err.isTextual() ? err.asText() : err.toString();
         double atol = tolerance(n, "atol", GoldenCase.DEFAULT_ATOL, source, line, ctx);
         double rtol = tolerance(n, "rtol", GoldenCase.DEFAULT_RTOL, source, line, ctx);
-        return new GoldenCase(name, reference == null ? "" : reference, estimator, preset, paramMap, input,
-                matrix(expected.get("advantages")), matrix(expected.get("returns")), matrix(expected.get("clip_scale")),
-                error, expected, compare, atol, rtol, source + ":" + line);
+        return new GoldenCase(
+                name,
+                reference == null ? "" : reference,
+                estimator,
+                preset,
+                paramMap,
+                input,
+                matrix(expected.get("advantages")),
+                matrix(expected.get("returns")),
+                matrix(expected.get("clip_scale")),
+                error,
+                expected,
+                compare,
+                atol,
+                rtol,
+                source + ":" + line);
     }
 
     private static String text(JsonNode n, String field, boolean required, String source, int line, String ctx) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
-            if (required) throw new InputException(source, line, field, (ctx == null ? "" : ctx) + field + " is missing");
+            if (required)
+                throw new InputException(source, line, field, (ctx == null ? "" : ctx) + field + " is missing");
             return null;
         }
         if (!v.isTextual()) {
-            throw new InputException(source, line, field, (ctx == null ? "" : ctx) + field + " must be a string, got "
-                    + Json.kind(v) + " " + Json.show(v));
+            throw new InputException(
+                    source,
+                    line,
+                    field,
+                    (ctx == null ? "" : ctx) + field + " must be a string, got " + Json.kind(v) + " " + Json.show(v));
         }
         return v.asText();
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.Json;
 import dev.apportion.io.VerlLayout;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,8 +15,7 @@ import java.util.Set;
  * {@code input.response_mask[2][5] must be a number, got "x"}.
  */
 public final class GoldenInputs {
-    private GoldenInputs() {
-    }
+    private GoldenInputs() {}
 
     /** True when the input has a non-null field of that name. */
     public static boolean has(GoldenCase c, String field) {
@@ -44,12 +42,14 @@ public final class GoldenInputs {
 
     private static float[][] matrix(GoldenCase c, String field, boolean nulls) {
         JsonNode v = require(c, field);
-        if (!v.isArray()) throw new IllegalArgumentException("input." + field + " must be an array of rows, got " + Json.kind(v));
+        if (!v.isArray())
+            throw new IllegalArgumentException("input." + field + " must be an array of rows, got " + Json.kind(v));
         float[][] out = new float[v.size()][];
         for (int i = 0; i < out.length; i++) {
             JsonNode row = v.get(i);
             if (!row.isArray()) {
-                throw new IllegalArgumentException("input." + field + "[" + i + "] must be an array, got " + Json.kind(row) + " " + Json.show(row));
+                throw new IllegalArgumentException("input." + field + "[" + i + "] must be an array, got "
+                        + Json.kind(row) + " " + Json.show(row));
             }
             float[] r = new float[row.size()];
             for (int j = 0; j < r.length; j++) r[j] = number(row.get(j), field + "[" + i + "][" + j + "]", nulls);
@@ -61,7 +61,8 @@ public final class GoldenInputs {
     /** One number per row. */
     public static float[] vector(GoldenCase c, String field) {
         JsonNode v = require(c, field);
-        if (!v.isArray()) throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
+        if (!v.isArray())
+            throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
         float[] out = new float[v.size()];
         for (int i = 0; i < out.length; i++) out[i] = number(v.get(i), field + "[" + i + "]", false);
         return out;
@@ -73,7 +74,8 @@ public final class GoldenInputs {
      */
     public static String[] strings(GoldenCase c, String field) {
         JsonNode v = require(c, field);
-        if (!v.isArray()) throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
+        if (!v.isArray())
+            throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
         String[] out = new String[v.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode x = v.get(i);
@@ -85,7 +87,9 @@ public final class GoldenInputs {
 
     private static float number(JsonNode x, String where, boolean nulls) {
         if (x.isNull() && nulls) return Float.NaN;
-        if (!x.isNumber()) throw new IllegalArgumentException("input." + where + " must be a number, got " + Json.kind(x) + " " + Json.show(x));
+        if (!x.isNumber())
+            throw new IllegalArgumentException(
+                    "input." + where + " must be a number, got " + Json.kind(x) + " " + Json.show(x));
         return (float) x.doubleValue();
     }
 
@@ -138,6 +142,8 @@ public final class GoldenInputs {
 
     /** Checks that two row-indexed arrays have the same number of rows. */
     static void sameRows(String a, int rowsA, String b, int rowsB) {
-        if (rowsA != rowsB) throw new IllegalArgumentException("input." + a + " has " + rowsA + " rows but input." + b + " has " + rowsB);
+        if (rowsA != rowsB)
+            throw new IllegalArgumentException(
+                    "input." + a + " has " + rowsA + " rows but input." + b + " has " + rowsB);
     }
 }

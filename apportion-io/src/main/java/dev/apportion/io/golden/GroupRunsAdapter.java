@@ -1,7 +1,6 @@
 package dev.apportion.io.golden;
 
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 import java.util.Set;
 
@@ -19,7 +18,10 @@ final class GroupRunsAdapter extends ReasoningAdapter {
 
     @Override
     Built build(GoldenCase c, Map<String, Object> params) {
-        return byRuns(c, GoldenInputs.matrix(c, "eos_mask"), GoldenInputs.strings(c, "index"),
+        return byRuns(
+                c,
+                GoldenInputs.matrix(c, "eos_mask"),
+                GoldenInputs.strings(c, "index"),
                 Map.of(Rollouts.REWARD, GoldenInputs.matrix(c, "token_level_rewards")));
     }
 }

@@ -1,7 +1,6 @@
 package dev.apportion.io.golden;
 
 import dev.apportion.core.credit.Credit;
-
 import java.util.Map;
 import java.util.Set;
 
@@ -25,7 +24,8 @@ final class MaRlhfAdapter extends ReasoningAdapter {
     @Override
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        if (credit.returns() == null) return tr.problem("the case expects token returns but the estimator produced none");
+        if (credit.returns() == null)
+            return tr.problem("the case expects token returns but the estimator produced none");
         tokens(tr, "token_advantages", c.expected().get("token_advantages"), credit.advantages(), a, true);
         tokens(tr, "token_returns", c.expected().get("token_returns"), credit.returns(), a, false);
         return tr.result();

@@ -10,7 +10,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -52,32 +51,44 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
     @Override
     public boolean accepts(GoldenCase c) {
         switch (c.estimator()) {
-            case MtGrpo.ID: return GoldenInputs.has(c, "completion_mask") && GoldenInputs.has(c, "completion_messages");
-            case SpaRl.ID: return GoldenInputs.has(c, "masks") && GoldenInputs.has(c, "scores");
-            case SpaRlStepRewards.ID: return GoldenInputs.has(c, "annotations");
-            default: return false;
+            case MtGrpo.ID:
+                return GoldenInputs.has(c, "completion_mask") && GoldenInputs.has(c, "completion_messages");
+            case SpaRl.ID:
+                return GoldenInputs.has(c, "masks") && GoldenInputs.has(c, "scores");
+            case SpaRlStepRewards.ID:
+                return GoldenInputs.has(c, "annotations");
+            default:
+                return false;
         }
     }
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         switch (c.estimator()) {
-            case MtGrpo.ID: return mtGrpo(c);
-            case SpaRl.ID: return spaRl(c);
-            default: return stepRewards(c);
+            case MtGrpo.ID:
+                return mtGrpo(c);
+            case SpaRl.ID:
+                return spaRl(c);
+            default:
+                return stepRewards(c);
         }
     }
 
     @Override
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        if (credit.advantages() == null || credit.advantages().length != a.batch().tokenCount()) {
-            return tr.problem("the estimator returned no advantages for the batch's " + a.batch().tokenCount() + " tokens");
+        if (credit.advantages() == null
+                || credit.advantages().length != a.batch().tokenCount()) {
+            return tr.problem("the estimator returned no advantages for the batch's "
+                    + a.batch().tokenCount() + " tokens");
         }
         switch (c.estimator()) {
-            case MtGrpo.ID: return compareMtGrpo(c, a, credit, tr);
-            case SpaRl.ID: return compareSpaRl(c, a, credit, tr);
-            default: return compareStepRewards(c, a, credit, tr);
+            case MtGrpo.ID:
+                return compareMtGrpo(c, a, credit, tr);
+            case SpaRl.ID:
+                return compareSpaRl(c, a, credit, tr);
+            default:
+                return compareStepRewards(c, a, credit, tr);
         }
     }
 
@@ -93,9 +104,12 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
         GoldenInputs.sameRows("outcome_rewards_per_func", out.length, "completion_mask", rows);
         GoldenInputs.sameRows("completion_messages", msgs.size(), "completion_mask", rows);
         Object gObj = c.params().get("num_generations");
-        if (!(gObj instanceof Number) || ((Number) gObj).intValue() < 1) throw new IllegalArgumentException("params.num_generations must be a positive number, got " + gObj);
+        if (!(gObj instanceof Number) || ((Number) gObj).intValue() < 1)
+            throw new IllegalArgumentException("params.num_generations must be a positive number, got " + gObj);
         int g = ((Number) gObj).intValue();
-        if (rows % g != 0) throw new IllegalArgumentException("input.completion_mask has " + rows + " rows, not a multiple of num_generations " + g);
+        if (rows % g != 0)
+            throw new IllegalArgumentException(
+                    "input.completion_mask has " + rows + " rows, not a multiple of num_generations " + g);
         RolloutsBuilder b = Rollouts.builder();
         for (int r = 0; r < rows; r++) {
             b.trajectory("prompt" + (r / g), "row" + r);
@@ -104,16 +118,23 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
             b.signal(MtGrpo.RESULT_SEGMENT, resultPosition(msgs.get(r), r));
             runs(b, mask[r], "completion_mask", r);
         }
-        return new AdaptedCase(b.build(), rowMajor(mask), c.estimator(), c.preset(), GoldenInputs.params(c, Set.of("num_generations"), Map.of()));
+        return new AdaptedCase(
+                b.build(),
+                rowMajor(mask),
+                c.estimator(),
+                c.preset(),
+                GoldenInputs.params(c, Set.of("num_generations"), Map.of()));
     }
 
     /** The reference's _find_result_positions for one completion. */
     private static int resultPosition(JsonNode messages, int row) {
-        if (messages == null || !messages.isArray()) throw new IllegalArgumentException("input.completion_messages[" + row + "] must be an array");
+        if (messages == null || !messages.isArray())
+            throw new IllegalArgumentException("input.completion_messages[" + row + "] must be an array");
         for (int j = 0; j + 1 < messages.size(); j++) {
             JsonNode m = messages.get(j);
             JsonNode next = messages.get(j + 1);
-            if ("assistant".equals(m.path("role").asText()) && "user".equals(next.path("role").asText())
+            if ("assistant".equals(m.path("role").asText())
+                    && "user".equals(next.path("role").asText())
                     && next.path("content").asText().contains("<result>")) {
                 return j + 1;
             }
@@ -134,11 +155,13 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
         for (Map.Entry<String, double[]> e : per.entrySet()) {
             JsonNode w = want.get(e.getKey());
             if (w == null || !w.isArray()) continue;
-            for (int r = 0; r < w.size(); r++) tr.value(e.getKey(), r, 0, w.get(r).asDouble(), e.getValue()[r]);
+            for (int r = 0; r < w.size(); r++)
+                tr.value(e.getKey(), r, 0, w.get(r).asDouble(), e.getValue()[r]);
         }
         JsonNode rsi = want.get("result_segment_indices");
         if (rsi != null && rsi.isArray()) {
-            for (int r = 0; r < rsi.size(); r++) tr.value("result_segment_indices", r, 0, rsi.get(r).asInt(), comp.resultSegment()[r]);
+            for (int r = 0; r < rsi.size(); r++)
+                tr.value("result_segment_indices", r, 0, rsi.get(r).asInt(), comp.resultSegment()[r]);
         }
         return tr.result();
     }
@@ -152,16 +175,20 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
         float[][] val = GoldenInputs.matrix(c, "values");
         JsonNode scores = GoldenInputs.require(c, "scores");
         int rows = mask.length;
-        for (Object[] m : new Object[][] {lp, ref, val}) GoldenInputs.sameRows("logprobs/ref_logprobs/values", m.length, "masks", rows);
+        for (Object[] m : new Object[][] {lp, ref, val})
+            GoldenInputs.sameRows("logprobs/ref_logprobs/values", m.length, "masks", rows);
         GoldenInputs.sameRows("scores", scores.size(), "masks", rows);
         RolloutsBuilder b = Rollouts.builder();
         for (int r = 0; r < rows; r++) {
             float[] m = mask[r];
             for (float[][] x : new float[][][] {lp, ref, val}) {
-                if (x[r].length != m.length) throw new IllegalArgumentException("input row " + r + ": logprobs, ref_logprobs and values must have the mask's " + m.length + " positions");
+                if (x[r].length != m.length)
+                    throw new IllegalArgumentException("input row " + r
+                            + ": logprobs, ref_logprobs and values must have the mask's " + m.length + " positions");
             }
             JsonNode s = scores.get(r);
-            if (s == null || !s.isArray()) throw new IllegalArgumentException("input.scores[" + r + "] must be an array, got " + Json.show(s));
+            if (s == null || !s.isArray())
+                throw new IllegalArgumentException("input.scores[" + r + "] must be an array, got " + Json.show(s));
             // policy runs, counted from the right, pair with the scores from the last one backwards
             int policyRuns = 0;
             for (int j = 0; j < m.length; j++) if (m[j] == 1f && (j == 0 || m[j - 1] != 1f)) policyRuns++;
@@ -182,9 +209,12 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
                 }
                 j = k;
             }
-            b.tokenSignal(Rollouts.LOGPROB, lp[r]).tokenSignal(Rollouts.REF_LOGPROB, ref[r]).tokenSignal(Rollouts.VALUE, val[r]);
+            b.tokenSignal(Rollouts.LOGPROB, lp[r])
+                    .tokenSignal(Rollouts.REF_LOGPROB, ref[r])
+                    .tokenSignal(Rollouts.VALUE, val[r]);
         }
-        return new AdaptedCase(b.build(), rowMajor(mask), c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
+        return new AdaptedCase(
+                b.build(), rowMajor(mask), c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
     private static Comparison.Result compareSpaRl(GoldenCase c, AdaptedCase a, Credit credit, Comparison.Tracker tr) {
@@ -206,16 +236,20 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
 
     private static AdaptedCase stepRewards(GoldenCase c) {
         JsonNode ann = GoldenInputs.require(c, "annotations");
-        if (!ann.isArray()) throw new IllegalArgumentException("input.annotations must be an array, got " + Json.kind(ann));
+        if (!ann.isArray())
+            throw new IllegalArgumentException("input.annotations must be an array, got " + Json.kind(ann));
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < ann.size(); i++) {
             JsonNode a = ann.get(i);
             JsonNode conv = a.get("conversations");
             JsonNode tv = a.get("turn_values");
-            if (conv == null || !conv.isArray()) throw new IllegalArgumentException("input.annotations[" + i + "].conversations must be an array");
-            if (tv == null || !tv.isArray()) throw new IllegalArgumentException("input.annotations[" + i + "].turn_values must be an array");
+            if (conv == null || !conv.isArray())
+                throw new IllegalArgumentException("input.annotations[" + i + "].conversations must be an array");
+            if (tv == null || !tv.isArray())
+                throw new IllegalArgumentException("input.annotations[" + i + "].turn_values must be an array");
             JsonNode id = a.get("id");
-            if (id == null || id.isNull()) throw new IllegalArgumentException("input.annotations[" + i + "].id is missing");
+            if (id == null || id.isNull())
+                throw new IllegalArgumentException("input.annotations[" + i + "].id is missing");
             b.trajectory(id.isValueNode() ? id.asText() : id.toString(), "a" + i)
                     .outcome(number(a.get("agent_final_reward"), "annotations[" + i + "].agent_final_reward"))
                     .signal(SpaRlStepRewards.TURN_VALUE_COUNT, tv.size());
@@ -226,16 +260,19 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
             }
             b.tokenText(text);
         }
-        return new AdaptedCase(b.build(), new int[0][], c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
+        return new AdaptedCase(
+                b.build(), new int[0][], c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
-    private static Comparison.Result compareStepRewards(GoldenCase c, AdaptedCase a, Credit credit, Comparison.Tracker tr) {
+    private static Comparison.Result compareStepRewards(
+            GoldenCase c, AdaptedCase a, Credit credit, Comparison.Tracker tr) {
         Rollouts batch = a.batch();
         SpaRlStepRewards est = new SpaRlStepRewards();
         SpaRlStepRewards.Steps st = est.steps(batch, Params.resolve(est.descriptor(), a.preset(), a.params()));
         JsonNode kept = c.expected().get("kept");
         JsonNode reward = c.expected().get("reward");
-        if (kept == null || reward == null || kept.size() != reward.size()) return tr.problem("expected kept and reward of the same length");
+        if (kept == null || reward == null || kept.size() != reward.size())
+            return tr.problem("expected kept and reward of the same length");
         boolean[] want = new boolean[batch.trajectoryCount()];
         for (int j = 0; j < kept.size(); j++) want[kept.get(j).asInt()] = true;
         for (int i = 0; i < want.length; i++) tr.value("kept", i, 0, want[i] ? 1 : 0, st.kept()[i] ? 1 : 0);
@@ -244,18 +281,27 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
             int k = 0;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
                 if (!batch.isPolicySpan(s)) continue;
-                if (k >= reward.get(j).size()) return tr.problem("rollout " + i + " has more steps than expected.reward[" + j + "]");
+                if (k >= reward.get(j).size())
+                    return tr.problem("rollout " + i + " has more steps than expected.reward[" + j + "]");
                 tr.value("reward", j, k, reward.get(j).get(k).asDouble(), st.reward()[s]);
-                tr.value("advantages", j, k, reward.get(j).get(k).asDouble(), credit.advantages()[batch.spanTokenStart(s)]);
+                tr.value(
+                        "advantages",
+                        j,
+                        k,
+                        reward.get(j).get(k).asDouble(),
+                        credit.advantages()[batch.spanTokenStart(s)]);
                 k++;
             }
-            if (k != reward.get(j).size()) return tr.problem("rollout " + i + " has " + k + " steps, expected.reward[" + j + "] " + reward.get(j).size());
+            if (k != reward.get(j).size())
+                return tr.problem("rollout " + i + " has " + k + " steps, expected.reward[" + j + "] "
+                        + reward.get(j).size());
         }
         for (int i = 0; i < want.length; i++) {
             if (want[i]) continue;
             for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
                 tr.mustBeZero("advantages(dropped)", i, t - batch.tokenStart(i), credit.advantages()[t]);
-                if (credit.lossWeights() != null) tr.mustBeZero("loss_weights(dropped)", i, t - batch.tokenStart(i), credit.lossWeights()[t]);
+                if (credit.lossWeights() != null)
+                    tr.mustBeZero("loss_weights(dropped)", i, t - batch.tokenStart(i), credit.lossWeights()[t]);
             }
         }
         return tr.result();
@@ -264,7 +310,8 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
     // ---- shared ----------------------------------------------------------------------------
 
     /** Compares a rows × L expectation with per-token values, where mask == 1 (mask null: everywhere). */
-    private static void compareWhere(String name, JsonNode want, int[][] ti, float[][] mask, float[] got, Comparison.Tracker tr) {
+    private static void compareWhere(
+            String name, JsonNode want, int[][] ti, float[][] mask, float[] got, Comparison.Tracker tr) {
         if (want == null || !want.isArray() || want.size() != ti.length) {
             tr.problem("expected." + name + " must have one row per input row");
             return;
@@ -272,7 +319,8 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
         for (int r = 0; r < ti.length; r++) {
             JsonNode row = want.get(r);
             if (row.size() != ti[r].length) {
-                tr.problem("expected." + name + "[" + r + "] has " + row.size() + " values, the input row " + ti[r].length);
+                tr.problem("expected." + name + "[" + r + "] has " + row.size() + " values, the input row "
+                        + ti[r].length);
                 return;
             }
             for (int j = 0; j < ti[r].length; j++) {
@@ -286,7 +334,9 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
     private static void runs(RolloutsBuilder b, float[] m, String field, int row) {
         if (m.length == 0) b.span(Role.CONTEXT, 0);
         for (int j = 0; j < m.length; ) {
-            if (m[j] != 0f && m[j] != 1f) throw new IllegalArgumentException("input." + field + "[" + row + "][" + j + "] must be 0 or 1, got " + m[j]);
+            if (m[j] != 0f && m[j] != 1f)
+                throw new IllegalArgumentException(
+                        "input." + field + "[" + row + "][" + j + "] must be 0 or 1, got " + m[j]);
             int k = j;
             while (k < m.length && m[k] == m[j]) k++;
             b.span(m[j] == 1f ? Role.POLICY : Role.CONTEXT, k - j);
@@ -307,7 +357,9 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
     }
 
     private static double number(JsonNode x, String where) {
-        if (x == null || !x.isNumber()) throw new IllegalArgumentException("input." + where + " must be a number, got " + (x == null ? "nothing" : Json.show(x)));
+        if (x == null || !x.isNumber())
+            throw new IllegalArgumentException(
+                    "input." + where + " must be a number, got " + (x == null ? "nothing" : Json.show(x)));
         return x.doubleValue();
     }
 }

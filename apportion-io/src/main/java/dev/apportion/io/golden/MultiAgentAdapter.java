@@ -11,7 +11,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,34 +55,57 @@ public final class MultiAgentAdapter implements GoldenAdapter {
     @Override
     public boolean accepts(GoldenCase c) {
         switch (c.estimator()) {
-            case DrMas.ID: return GoldenInputs.has(c, "agent_id") && GoldenInputs.has(c, "traj_uid") && GoldenInputs.has(c, "uid");
-            case AtGrpo.ID: return GoldenInputs.has(c, "env_idx") && GoldenInputs.has(c, "agent_idx") && GoldenInputs.has(c, "reward");
-            case Ccpo.ID: return GoldenInputs.has(c, "joint_score") && GoldenInputs.has(c, "thinker_response_mask");
-            case C3.ID: return GoldenInputs.has(c, "groups") && GoldenInputs.has(c, "exp_sizes");
-            default: return false;
+            case DrMas.ID:
+                return GoldenInputs.has(c, "agent_id") && GoldenInputs.has(c, "traj_uid") && GoldenInputs.has(c, "uid");
+            case AtGrpo.ID:
+                return GoldenInputs.has(c, "env_idx")
+                        && GoldenInputs.has(c, "agent_idx")
+                        && GoldenInputs.has(c, "reward");
+            case Ccpo.ID:
+                return GoldenInputs.has(c, "joint_score") && GoldenInputs.has(c, "thinker_response_mask");
+            case C3.ID:
+                return GoldenInputs.has(c, "groups") && GoldenInputs.has(c, "exp_sizes");
+            default:
+                return false;
         }
     }
 
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         switch (c.estimator()) {
-            case DrMas.ID: return drMas(c);
-            case AtGrpo.ID: return atGrpo(c);
-            case Ccpo.ID: return ccpo(c);
-            default: return c3(c);
+            case DrMas.ID:
+                return drMas(c);
+            case AtGrpo.ID:
+                return atGrpo(c);
+            case Ccpo.ID:
+                return ccpo(c);
+            default:
+                return c3(c);
         }
     }
 
     @Override
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        if (credit.advantages() == null || credit.advantages().length != a.batch().tokenCount()) {
-            return tr.problem("the estimator returned no advantages for the batch's " + a.batch().tokenCount() + " tokens");
+        if (credit.advantages() == null
+                || credit.advantages().length != a.batch().tokenCount()) {
+            return tr.problem("the estimator returned no advantages for the batch's "
+                    + a.batch().tokenCount() + " tokens");
         }
         switch (c.estimator()) {
-            case AtGrpo.ID: return compareAtGrpo(c, a, credit, tr);
-            case Ccpo.ID: return compareCcpo(c, a, credit, tr);
-            default: return comparePadded("advantages", c.expected().get("advantages"), a.tokenIndex(), 0, a.tokenIndex().length, credit, tr);
+            case AtGrpo.ID:
+                return compareAtGrpo(c, a, credit, tr);
+            case Ccpo.ID:
+                return compareCcpo(c, a, credit, tr);
+            default:
+                return comparePadded(
+                        "advantages",
+                        c.expected().get("advantages"),
+                        a.tokenIndex(),
+                        0,
+                        a.tokenIndex().length,
+                        credit,
+                        tr);
         }
     }
 
@@ -108,8 +130,9 @@ public final class MultiAgentAdapter implements GoldenAdapter {
             List<Float> r = new ArrayList<>();
             for (int row : e.getValue()) {
                 if (!uid[row].equals(uid[first])) {
-                    throw new IllegalArgumentException("trajectory '" + e.getKey() + "' has rows in two questions: input.uid[" + first + "] = '"
-                            + uid[first] + "' but input.uid[" + row + "] = '" + uid[row] + "'");
+                    throw new IllegalArgumentException(
+                            "trajectory '" + e.getKey() + "' has rows in two questions: input.uid[" + first + "] = '"
+                                    + uid[first] + "' but input.uid[" + row + "] = '" + uid[row] + "'");
                 }
                 if (rew[row].length != mask[row].length) {
                     throw new IllegalArgumentException("input.token_level_rewards[" + row + "] has " + rew[row].length
@@ -125,7 +148,8 @@ public final class MultiAgentAdapter implements GoldenAdapter {
             b.tokenSignal(Rollouts.REWARD, tok);
         }
         Rollouts batch = b.build();
-        return new AdaptedCase(batch, rowIndex(mask, byTraj), c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
+        return new AdaptedCase(
+                batch, rowIndex(mask, byTraj), c.estimator(), c.preset(), GoldenInputs.params(c, Set.of(), Map.of()));
     }
 
     // ---- at_grpo ---------------------------------------------------------------------------
@@ -152,16 +176,19 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         RolloutsBuilder b = Rollouts.builder();
         for (Map.Entry<String, List<Integer>> e : byTraj.entrySet()) {
             long envIdx = Long.parseLong(e.getKey());
-            b.trajectory(designMode ? "problem" + envIdx : "problem" + Math.floorDiv(envIdx, (long) sampleNum), "env" + envIdx);
+            b.trajectory(
+                    designMode ? "problem" + envIdx : "problem" + Math.floorDiv(envIdx, (long) sampleNum),
+                    "env" + envIdx);
             for (int r : e.getValue()) {
                 int valid = prefixLength(mask[r], "response_mask", r);
-                b.span(Role.POLICY, valid, reward[r], null, Long.toString((long) agent[r])).spanSignal(AtGrpo.TURN_IDX, turn[r]);
+                b.span(Role.POLICY, valid, reward[r], null, Long.toString((long) agent[r]))
+                        .spanSignal(AtGrpo.TURN_IDX, turn[r]);
                 if (design != null) b.spanSignal(AtGrpo.DESIGN_IDX, design[r]);
                 b.span(Role.CONTEXT, mask[r].length - valid);
             }
         }
-        Map<String, Object> params = new LinkedHashMap<>(GoldenInputs.params(c, Set.of("sample_num", "design_sample_num"),
-                Map.of("norm_adv_by_std_in_grpo", "normalize_by_std")));
+        Map<String, Object> params = new LinkedHashMap<>(GoldenInputs.params(
+                c, Set.of("sample_num", "design_sample_num"), Map.of("norm_adv_by_std_in_grpo", "normalize_by_std")));
         return new AdaptedCase(b.build(), rowIndex(mask, byTraj), c.estimator(), c.preset(), params);
     }
 
@@ -202,8 +229,10 @@ public final class MultiAgentAdapter implements GoldenAdapter {
             for (int j = 0; j < kept.size(); j++) {
                 int r = kept.get(j).asInt();
                 JsonNode row = adv.get(j);
-                if (row.size() != ti[r].length) return tr.problem("expected.advantages[" + j + "] has the wrong length");
-                for (int col = 0; col < ti[r].length; col++) tr.value("advantages", j, col, row.get(col).asDouble(), credit.advantages()[ti[r][col]]);
+                if (row.size() != ti[r].length)
+                    return tr.problem("expected.advantages[" + j + "] has the wrong length");
+                for (int col = 0; col < ti[r].length; col++)
+                    tr.value("advantages", j, col, row.get(col).asDouble(), credit.advantages()[ti[r][col]]);
             }
             return tr.result();
         }
@@ -269,14 +298,17 @@ public final class MultiAgentAdapter implements GoldenAdapter {
 
     private static double[] scores(GoldenCase c, String field, int rows) {
         JsonNode v = GoldenInputs.require(c, field);
-        if (!v.isArray()) throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
+        if (!v.isArray())
+            throw new IllegalArgumentException("input." + field + " must be an array, got " + Json.kind(v));
         GoldenInputs.sameRows(field, v.size(), "thinker_response_mask", rows);
         double[] out = new double[rows];
         for (int r = 0; r < rows; r++) {
             JsonNode x = v.get(r);
             if (x.isBoolean()) out[r] = x.asBoolean() ? 1.0 : -1.0;
             else if (x.isNumber()) out[r] = x.doubleValue();
-            else throw new IllegalArgumentException("input." + field + "[" + r + "] must be a number or boolean, got " + Json.kind(x) + " " + Json.show(x));
+            else
+                throw new IllegalArgumentException("input." + field + "[" + r + "] must be a number or boolean, got "
+                        + Json.kind(x) + " " + Json.show(x));
         }
         return out;
     }
@@ -286,7 +318,8 @@ public final class MultiAgentAdapter implements GoldenAdapter {
     private static AdaptedCase c3(GoldenCase c) {
         JsonNode sizes = GoldenInputs.require(c, "exp_sizes");
         JsonNode groups = GoldenInputs.require(c, "groups");
-        if (!sizes.isArray() || !groups.isArray()) throw new IllegalArgumentException("input.exp_sizes and input.groups must be arrays");
+        if (!sizes.isArray() || !groups.isArray())
+            throw new IllegalArgumentException("input.exp_sizes and input.groups must be arrays");
         int[][] index = new int[sizes.size()][];
         for (int e = 0; e < index.length; e++) {
             index[e] = new int[sizes.get(e).asInt()];
@@ -300,17 +333,24 @@ public final class MultiAgentAdapter implements GoldenAdapter {
             JsonNode rewards = g.get("node_rewards");
             JsonNode q = g.get("q_values");
             if (rows == null || rewards == null || rows.size() != rewards.size()) {
-                throw new IllegalArgumentException("input.groups[" + k + "] needs rows and node_rewards of the same length");
+                throw new IllegalArgumentException(
+                        "input.groups[" + k + "] needs rows and node_rewards of the same length");
             }
             for (int j = 0; j < rows.size(); j++) {
                 int e = rows.get(j).get(0).asInt();
                 int r = rows.get(j).get(1).asInt();
                 if (e < 0 || e >= index.length || r < 0 || r >= index[e].length) {
-                    throw new IllegalArgumentException("input.groups[" + k + "].rows[" + j + "] = " + rows.get(j) + " is outside exp_sizes " + sizes);
+                    throw new IllegalArgumentException("input.groups[" + k + "].rows[" + j + "] = " + rows.get(j)
+                            + " is outside exp_sizes " + sizes);
                 }
-                if (index[e][r] >= 0) throw new IllegalArgumentException("input.groups[" + k + "].rows[" + j + "]: row " + rows.get(j) + " is in two groups");
-                b.trajectory("g" + k, e + "/" + r).outcome(rewards.get(j).asDouble()).signal(C3.DEPTH, g.path("depth").asDouble());
-                if (q != null && !q.isNull() && !q.get(j).isNull()) b.signal(C3.Q_VALUE, q.get(j).asDouble());
+                if (index[e][r] >= 0)
+                    throw new IllegalArgumentException(
+                            "input.groups[" + k + "].rows[" + j + "]: row " + rows.get(j) + " is in two groups");
+                b.trajectory("g" + k, e + "/" + r)
+                        .outcome(rewards.get(j).asDouble())
+                        .signal(C3.DEPTH, g.path("depth").asDouble());
+                if (q != null && !q.isNull() && !q.get(j).isNull())
+                    b.signal(C3.Q_VALUE, q.get(j).asDouble());
                 b.span(Role.POLICY, 1);
                 index[e][r] = token++;
             }
@@ -328,13 +368,18 @@ public final class MultiAgentAdapter implements GoldenAdapter {
 
     // ---- shared ----------------------------------------------------------------------------
 
-    private static Comparison.Result comparePadded(String name, JsonNode want, int[][] ti, int from, int rows, Credit credit, Comparison.Tracker tr) {
-        if (want == null || !want.isArray() || want.size() != rows) return tr.problem("expected." + name + " must have " + rows + " rows");
+    private static Comparison.Result comparePadded(
+            String name, JsonNode want, int[][] ti, int from, int rows, Credit credit, Comparison.Tracker tr) {
+        if (want == null || !want.isArray() || want.size() != rows)
+            return tr.problem("expected." + name + " must have " + rows + " rows");
         for (int r = 0; r < rows; r++) {
             JsonNode row = want.get(r);
             int[] idx = ti[from + r];
-            if (row.size() != idx.length) return tr.problem("expected." + name + "[" + r + "] has " + row.size() + " values, the input row " + idx.length);
-            for (int j = 0; j < idx.length; j++) tr.value(name, r, j, row.get(j).asDouble(), credit.advantages()[idx[j]]);
+            if (row.size() != idx.length)
+                return tr.problem(
+                        "expected." + name + "[" + r + "] has " + row.size() + " values, the input row " + idx.length);
+            for (int j = 0; j < idx.length; j++)
+                tr.value(name, r, j, row.get(j).asDouble(), credit.advantages()[idx[j]]);
         }
         return tr.result();
     }
@@ -342,13 +387,15 @@ public final class MultiAgentAdapter implements GoldenAdapter {
     private static int intParam(GoldenCase c, String name, int def) {
         Object v = c.params().get(name);
         if (v == null) return def;
-        if (!(v instanceof Number)) throw new IllegalArgumentException("params." + name + " must be a number, got " + v);
+        if (!(v instanceof Number))
+            throw new IllegalArgumentException("params." + name + " must be a number, got " + v);
         return ((Number) v).intValue();
     }
 
     private static Map<String, List<Integer>> groupRows(String[] key) {
         Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++) out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
+        for (int r = 0; r < key.length; r++)
+            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
         return out;
     }
 
@@ -377,8 +424,9 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         while (n < m.length && m[n] == 1f) n++;
         for (int j = n; j < m.length; j++) {
             if (m[j] != 0f) {
-                throw new IllegalArgumentException("input." + field + "[" + row + "] has " + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j])
-                        + " at position " + j + "; this layout needs each row's valid tokens first, then padding (0s)");
+                throw new IllegalArgumentException("input." + field + "[" + row + "] has "
+                        + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j]) + " at position " + j
+                        + "; this layout needs each row's valid tokens first, then padding (0s)");
             }
         }
         return n;

@@ -2,7 +2,6 @@ package dev.apportion.io.golden;
 
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.VerlLayout;
-
 import java.util.Map;
 import java.util.Set;
 
@@ -40,12 +39,16 @@ public final class OpenRlhfAdapter implements GoldenAdapter {
         GoldenInputs.sameRows("rewards", rewards.length, "response_mask", rows.count());
         VerlLayout layout = rows.layout().outcome(rewards);
         if (GoldenInputs.has(c, "logprobs")) layout.tokenSignal(Rollouts.LOGPROB, GoldenInputs.matrix(c, "logprobs"));
-        if (GoldenInputs.has(c, "ref_logprobs")) layout.tokenSignal(Rollouts.REF_LOGPROB, GoldenInputs.matrix(c, "ref_logprobs"));
+        if (GoldenInputs.has(c, "ref_logprobs"))
+            layout.tokenSignal(Rollouts.REF_LOGPROB, GoldenInputs.matrix(c, "ref_logprobs"));
         if (GoldenInputs.has(c, "values")) layout.values(GoldenInputs.matrix(c, "values"));
         Rollouts batch = layout.toRollouts();
         boolean gae = "gae".equals(c.estimator());
-        Map<String, String> rename = gae ? Map.of("init_kl_coef", "kl_coef", "lambd", "lambda") : Map.of("init_kl_coef", "kl_coef");
-        Set<String> drop = gae ? Set.of("estimator", "n_samples_per_prompt") : Set.of("estimator", "n_samples_per_prompt", "lambd");
+        Map<String, String> rename =
+                gae ? Map.of("init_kl_coef", "kl_coef", "lambd", "lambda") : Map.of("init_kl_coef", "kl_coef");
+        Set<String> drop = gae
+                ? Set.of("estimator", "n_samples_per_prompt")
+                : Set.of("estimator", "n_samples_per_prompt", "lambd");
         return GoldenInputs.adapted(c, batch, GoldenInputs.params(c, drop, rename));
     }
 }

@@ -10,7 +10,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -82,9 +81,12 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
     @Override
     public AdaptedCase adapt(GoldenCase c) {
         switch (c.estimator()) {
-            case Prl.ID: return prl(c);
-            case Poad.ID: return poad(c);
-            default: return itpo(c);
+            case Prl.ID:
+                return prl(c);
+            case Poad.ID:
+                return poad(c);
+            default:
+                return itpo(c);
         }
     }
 
@@ -104,7 +106,8 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
         GoldenInputs.sameRows(a, x.length, "response_mask", mask.length);
         for (int i = 0; i < x.length; i++) {
             if (x[i].length != mask[i].length) {
-                throw new IllegalArgumentException("input." + a + "[" + i + "] has " + x[i].length + " values, response_mask " + mask[i].length);
+                throw new IllegalArgumentException(
+                        "input." + a + "[" + i + "] has " + x[i].length + " values, response_mask " + mask[i].length);
             }
         }
     }
@@ -128,12 +131,15 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
         for (int i = 0; i < mask.length; i++) {
             b.trajectory(index[i], "row" + i);
             runs(b, mask[i]);
-            b.tokenSignal(Rollouts.REWARD, scores[i]).tokenSignal(Rollouts.OLD_LOGPROB, old[i]).tokenSignal(Rollouts.REF_LOGPROB, ref[i]);
+            b.tokenSignal(Rollouts.REWARD, scores[i])
+                    .tokenSignal(Rollouts.OLD_LOGPROB, old[i])
+                    .tokenSignal(Rollouts.REF_LOGPROB, ref[i]);
             if (ids != null) {
                 String[] text = new String[mask[i].length];
                 for (int t = 0; t < text.length; t++) {
                     long id = (long) ids[i][t];
-                    text[t] = nl instanceof Number && id == ((Number) nl).longValue() ? "\n"
+                    text[t] = nl instanceof Number && id == ((Number) nl).longValue()
+                            ? "\n"
                             : nnl instanceof Number && id == ((Number) nnl).longValue() ? "\n\n" : Long.toString(id);
                 }
                 b.tokenText(text);
@@ -164,7 +170,8 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
             for (String k : keys) {
                 JsonNode v = info.path(k).get(i);
                 if (v == null || !v.isNumber()) {
-                    throw new IllegalArgumentException("input.extra_info." + k + "[" + i + "] must be a number, got " + Json.show(v));
+                    throw new IllegalArgumentException(
+                            "input.extra_info." + k + "[" + i + "] must be a number, got " + Json.show(v));
                 }
                 b.signal(k, v.doubleValue());
             }
@@ -188,10 +195,12 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
                 for (int d = 0; d < out[a][b].length; d++) {
                     JsonNode z = y.get(d);
                     if (z == null || !z.isArray()) {
-                        throw new IllegalArgumentException("input." + field + "[" + a + "][" + b + "][" + d + "] must be an array, got " + Json.show(z));
+                        throw new IllegalArgumentException("input." + field + "[" + a + "][" + b + "][" + d
+                                + "] must be an array, got " + Json.show(z));
                     }
                     out[a][b][d] = new double[z.size()];
-                    for (int e = 0; e < z.size(); e++) out[a][b][d][e] = num(z.get(e), field + "[" + a + "][" + b + "][" + d + "][" + e + "]");
+                    for (int e = 0; e < z.size(); e++)
+                        out[a][b][d][e] = num(z.get(e), field + "[" + a + "][" + b + "][" + d + "][" + e + "]");
                 }
             }
         }
@@ -206,16 +215,19 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
             out[a] = new double[x.size()][];
             for (int b = 0; b < out[a].length; b++) {
                 JsonNode y = x.get(b);
-                if (y == null || !y.isArray()) throw new IllegalArgumentException("input." + field + "[" + a + "][" + b + "] must be an array");
+                if (y == null || !y.isArray())
+                    throw new IllegalArgumentException("input." + field + "[" + a + "][" + b + "] must be an array");
                 out[a][b] = new double[y.size()];
-                for (int d = 0; d < y.size(); d++) out[a][b][d] = num(y.get(d), field + "[" + a + "][" + b + "][" + d + "]");
+                for (int d = 0; d < y.size(); d++)
+                    out[a][b][d] = num(y.get(d), field + "[" + a + "][" + b + "][" + d + "]");
             }
         }
         return out;
     }
 
     private static double num(JsonNode x, String where) {
-        if (x == null || !x.isNumber()) throw new IllegalArgumentException("input." + where + " must be a number, got " + Json.show(x));
+        if (x == null || !x.isNumber())
+            throw new IllegalArgumentException("input." + where + " must be a number, got " + Json.show(x));
         return x.doubleValue();
     }
 
@@ -229,14 +241,17 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
         double[][][] masks = array3(c, "masks");
         JsonNode nvNode = GoldenInputs.require(c, "next_value");
         double[][][][] tokens = actionLevel ? null : array4(c, "action_tokens");
-        if (!actionLevel && !(pad instanceof Number)) throw new IllegalArgumentException("params.pad_token_id must be a number, got " + pad);
+        if (!actionLevel && !(pad instanceof Number))
+            throw new IllegalArgumentException("params.pad_token_id must be a number, got " + pad);
         long padId = actionLevel ? 0 : ((Number) pad).longValue();
         int steps = values.length;
         if (steps == 0) throw new IllegalArgumentException("input.values has no step");
         int threads = values[0].length;
         int agents = values[0][0].length;
         int slots = actionLevel ? 1 : values[0][0][0].length;
-        if (masks.length != steps + 1) throw new IllegalArgumentException("input.masks has " + masks.length + " steps, expected T + 1 = " + (steps + 1));
+        if (masks.length != steps + 1)
+            throw new IllegalArgumentException(
+                    "input.masks has " + masks.length + " steps, expected T + 1 = " + (steps + 1));
         // token index: row t·R·A + r·A + a, column l (every slot is a token: action or context)
         int[][] index = new int[steps * threads * agents][slots];
         // action lengths per (t, r), from agent 0's tokens
@@ -273,11 +288,14 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
                         }
                         if (slots > len) b.span(Role.CONTEXT, slots - len);
                         double m = masks[t + 1][r][a];
-                        if (m != 0 && m != 1) throw new IllegalArgumentException("input.masks[" + (t + 1) + "][" + r + "][" + a + "] must be 0 or 1, got " + m);
+                        if (m != 0 && m != 1)
+                            throw new IllegalArgumentException(
+                                    "input.masks[" + (t + 1) + "][" + r + "][" + a + "] must be 0 or 1, got " + m);
                         ended = m == 0;
                         t++;
                     }
-                    if (!ended) b.signal(Poad.NEXT_VALUE, num(nvNode.get(r).get(a), "next_value[" + r + "][" + a + "]"));
+                    if (!ended)
+                        b.signal(Poad.NEXT_VALUE, num(nvNode.get(r).get(a), "next_value[" + r + "][" + a + "]"));
                     float[] v = new float[token - begin];
                     for (int k = 0; k < v.length; k++) v[k] = vals.get(k);
                     b.tokenSignal(Rollouts.VALUE, v);
@@ -312,11 +330,18 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
                 Comparison.Result std = Comparison.standard(c, a, credit);
                 if (!std.passed()) return std;
                 Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-                Itpo.TurnStats st = Itpo.turnStatistics(a.batch(), Params.resolve(new Itpo().descriptor(), a.preset(), a.params()));
-                if (!turns(tr, c.expected().get("turn_length_proportions"), st, st.lengthShare(), "turn_length_proportions")) return tr.result();
+                Itpo.TurnStats st =
+                        Itpo.turnStatistics(a.batch(), Params.resolve(new Itpo().descriptor(), a.preset(), a.params()));
+                if (!turns(
+                        tr,
+                        c.expected().get("turn_length_proportions"),
+                        st,
+                        st.lengthShare(),
+                        "turn_length_proportions")) return tr.result();
                 JsonNode tv = c.expected().get("turn_values");
                 if (tv != null && !tv.isNull()) {
-                    if (st.value() == null) return tr.problem("the case expects turn_values but the estimator computed none");
+                    if (st.value() == null)
+                        return tr.problem("the case expects turn_values but the estimator computed none");
                     if (!turns(tr, tv, st, st.value(), "turn_values")) return tr.result();
                 } else if (st.value() != null) {
                     return tr.problem("the estimator computed turn_values the case does not have");
@@ -335,10 +360,12 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
             int k0 = st.offsets()[i];
             int count = st.offsets()[i + 1] - k0;
             if (want.get(i).size() != count) {
-                tr.problem(name + "[" + i + "]: expected " + want.get(i).size() + " turns, the estimator found " + count);
+                tr.problem(
+                        name + "[" + i + "]: expected " + want.get(i).size() + " turns, the estimator found " + count);
                 return false;
             }
-            for (int k = 0; k < count; k++) tr.value(name, i, k, want.get(i).get(k).asDouble(), got[k0 + k]);
+            for (int k = 0; k < count; k++)
+                tr.value(name, i, k, want.get(i).get(k).asDouble(), got[k0 + k]);
         }
         return true;
     }
@@ -361,16 +388,21 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
             for (JsonNode step : w) {
                 for (JsonNode thread : step) {
                     for (JsonNode cell : thread) {
-                        if (row >= ix.length) return tr.problem("expected." + name + " has more (step, thread, agent) cells than the input");
+                        if (row >= ix.length)
+                            return tr.problem(
+                                    "expected." + name + " has more (step, thread, agent) cells than the input");
                         for (int l = 0; l < ix[row].length; l++) {
-                            double want = actionLevel ? cell.asDouble() : cell.get(l).asDouble();
+                            double want =
+                                    actionLevel ? cell.asDouble() : cell.get(l).asDouble();
                             tr.value(name, row, l, want, got[ix[row][l]]);
                         }
                         row++;
                     }
                 }
             }
-            if (row != ix.length) return tr.problem("expected." + name + " has " + row + " (step, thread, agent) cells, the input " + ix.length);
+            if (row != ix.length)
+                return tr.problem(
+                        "expected." + name + " has " + row + " (step, thread, agent) cells, the input " + ix.length);
         }
         return tr.result();
     }

@@ -1,6 +1,5 @@
 package dev.apportion.io.golden;
 
-
 import java.util.Map;
 import java.util.Set;
 

@@ -9,7 +9,6 @@ import dev.apportion.core.estimator.trajectory.AdoraVlEstimator;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -69,17 +68,21 @@ import java.util.Set;
  * golden test checks those.
  */
 public abstract sealed class ReasoningAdapter implements GoldenAdapter
-        permits PureRewardAdapter, PureAdapter, MaRlhfAdapter, GroupRunsAdapter, AdoraVlAdapter, TemporalScheduleAdapter {
+        permits PureRewardAdapter,
+                PureAdapter,
+                MaRlhfAdapter,
+                GroupRunsAdapter,
+                AdoraVlAdapter,
+                TemporalScheduleAdapter {
     /** The preset the cases run with when they name none. */
     public static final String PRESET = "reference";
 
     /** Estimator ids whose cases this adapter knows. */
-    public static final Set<String> ESTIMATORS = Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl",
-            "temporal_schedule");
+    public static final Set<String> ESTIMATORS =
+            Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl", "temporal_schedule");
 
     /** One layout per family of reference code: these are the subclasses, each in its own file. */
-    ReasoningAdapter() {
-    }
+    ReasoningAdapter() {}
 
     /** The estimator ids whose cases this layout holds. */
     abstract Set<String> estimators();
@@ -116,8 +119,7 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
         return new AdaptedCase(b.batch, b.tokenIndex, c.estimator(), preset, Map.copyOf(params));
     }
 
-    record Built(Rollouts batch, int[][] tokenIndex) {
-    }
+    record Built(Rollouts batch, int[][] tokenIndex) {}
 
     static int groupSize(Object n) {
         if (!(n instanceof Number) || ((Number) n).intValue() < 1) {
@@ -135,13 +137,15 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
     static JsonNode row(GoldenCase c, String field, int i, int width) {
         JsonNode r = GoldenInputs.require(c, field).get(i);
         if (r == null || !r.isArray() || r.size() < width) {
-            throw new IllegalArgumentException("input." + field + "[" + i + "] must be an array of at least " + width + " entries, got " + r);
+            throw new IllegalArgumentException(
+                    "input." + field + "[" + i + "] must be an array of at least " + width + " entries, got " + r);
         }
         return r;
     }
 
     static double num(JsonNode x, String where) {
-        if (x == null || !x.isNumber()) throw new IllegalArgumentException("input." + where + " must be a number, got " + x);
+        if (x == null || !x.isNumber())
+            throw new IllegalArgumentException("input." + where + " must be a number, got " + x);
         return x.doubleValue();
     }
 
@@ -171,7 +175,9 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
             for (Map.Entry<String, float[][]> e : signals.entrySet()) {
                 float[][] v = e.getValue();
                 GoldenInputs.sameRows(e.getKey(), v.length, "mask", mask.length);
-                if (v[i].length != l) throw new IllegalArgumentException("input row " + i + ": " + e.getKey() + " has " + v[i].length + " values, the mask " + l);
+                if (v[i].length != l)
+                    throw new IllegalArgumentException(
+                            "input row " + i + ": " + e.getKey() + " has " + v[i].length + " values, the mask " + l);
                 b.tokenSignal(e.getKey(), v[i]);
             }
             ti[i] = new int[l];
@@ -218,7 +224,9 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
             int len = 0;
             while (len < width && am[i][len] != 0f) len++;
             for (int t = len; t < width; t++) {
-                if (am[i][t] != 0f) throw new IllegalArgumentException("input.action_mask[" + i + "] must be a prefix of ones; 1 at " + t + " after 0 at " + len);
+                if (am[i][t] != 0f)
+                    throw new IllegalArgumentException(
+                            "input.action_mask[" + i + "] must be a prefix of ones; 1 at " + t + " after 0 at " + len);
             }
             b.trajectory("prompt" + (i / n), "row" + i).outcome(solved[i]);
             int k = 0;
@@ -233,9 +241,11 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
                     begin = t + 1;
                 }
             }
-            if (GoldenInputs.has(c, "num_steps") && k != (int) num(c.input().get("num_steps").get(i), "num_steps[" + i + "]")) {
-                throw new IllegalArgumentException("input row " + i + ": the separators give " + k + " steps but num_steps[" + i + "] is "
-                        + c.input().get("num_steps").get(i));
+            if (GoldenInputs.has(c, "num_steps")
+                    && k != (int) num(c.input().get("num_steps").get(i), "num_steps[" + i + "]")) {
+                throw new IllegalArgumentException(
+                        "input row " + i + ": the separators give " + k + " steps but num_steps[" + i + "] is "
+                                + c.input().get("num_steps").get(i));
             }
             b.span(Role.CONTEXT, width - len);
             b.tokenSignal(Rollouts.LOGPROB, lp[i]).tokenSignal(Rollouts.REF_LOGPROB, ref[i]);
@@ -258,12 +268,14 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
         int token = 0;
         for (int i = 0; i < att.length; i++) {
             int s = att[i].length;
-            if (p < 1 || p >= s) throw new IllegalArgumentException("input.prompt_length " + p + " must lie in [1, " + (s - 1) + "]");
+            if (p < 1 || p >= s)
+                throw new IllegalArgumentException("input.prompt_length " + p + " must lie in [1, " + (s - 1) + "]");
             b.trajectory("row" + i, "row" + i).outcome(score[i]).span(Role.CONTEXT, p);
             boolean[] valid = new boolean[s];
             for (int j = p; j < s; j++) valid[j] = att[i][j] != 0f;
             runs(b, valid, p, s);
-            b.tokenSignal(Rollouts.LOGPROB, shift(lp[i], s, "logprobs", i)).tokenSignal(Rollouts.REF_LOGPROB, shift(ref[i], s, "ref_logprobs", i))
+            b.tokenSignal(Rollouts.LOGPROB, shift(lp[i], s, "logprobs", i))
+                    .tokenSignal(Rollouts.REF_LOGPROB, shift(ref[i], s, "ref_logprobs", i))
                     .tokenSignal(Rollouts.VALUE, shift(val[i], s, "values", i));
             ti[i] = new int[s - p];
             for (int k = 0; k < s - p; k++) ti[i][k] = token + p + k;
@@ -274,7 +286,9 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
 
     /** DeepSpeed-Chat's entry t (length S − 1) scores token t + 1. */
     static float[] shift(float[] x, int s, String field, int row) {
-        if (x.length != s - 1) throw new IllegalArgumentException("input." + field + "[" + row + "] has " + x.length + " values, expected " + (s - 1));
+        if (x.length != s - 1)
+            throw new IllegalArgumentException(
+                    "input." + field + "[" + row + "] has " + x.length + " values, expected " + (s - 1));
         float[] out = new float[s];
         System.arraycopy(x, 0, out, 1, s - 1);
         return out;
@@ -289,7 +303,9 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
         int token = 0;
         for (int i = 0; i < reward.length; i++) {
             int l = (int) len[i];
-            if (l != len[i] || l < 0) throw new IllegalArgumentException("input.response_length[" + i + "] must be a whole number >= 0, got " + len[i]);
+            if (l != len[i] || l < 0)
+                throw new IllegalArgumentException(
+                        "input.response_length[" + i + "] must be a whole number >= 0, got " + len[i]);
             b.trajectory("prompt" + (i / n), "row" + i).outcome(reward[i]).span(Role.POLICY, l);
             ti[i][0] = l == 0 ? -1 : token;
             token += l;
@@ -327,8 +343,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
         for (int i = 0; i < resp.length; i++) {
             int r = resp[i].length;
             if (att[i].length != p + r) {
-                throw new IllegalArgumentException("input.attention_mask[" + i + "] has " + att[i].length + " values, expected prompt_width + "
-                        + r + " = " + (p + r));
+                throw new IllegalArgumentException("input.attention_mask[" + i + "] has " + att[i].length
+                        + " values, expected prompt_width + " + r + " = " + (p + r));
             }
             b.trajectory("row" + i, "row" + i).span(Role.CONTEXT, p);
             boolean[] valid = new boolean[r];
@@ -347,7 +363,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
     // ---- comparison ------------------------------------------------------------------------
 
     /** {@code want[row][col]} against {@code got[tokenIndex[row][col]]} on policy tokens; 0 elsewhere when asked. */
-    static void tokens(Comparison.Tracker tr, String array, JsonNode want, float[] got, AdaptedCase a, boolean zeroElsewhere) {
+    static void tokens(
+            Comparison.Tracker tr, String array, JsonNode want, float[] got, AdaptedCase a, boolean zeroElsewhere) {
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
         for (int r = 0; r < ti.length; r++) {
@@ -378,7 +395,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
                 while (next < ti[r].length && mask[ti[r][next]] == 0) next++;
                 tr.value("process_reward", r, s, want, g[ti[r][s]] - (next < ti[r].length ? g[ti[r][next]] : 0.0));
             }
-            if (first >= 0) tr.value("outcome_reward", r, 0, e.get("outcome_reward").get(r).asDouble(), g[ti[r][first]]);
+            if (first >= 0)
+                tr.value("outcome_reward", r, 0, e.get("outcome_reward").get(r).asDouble(), g[ti[r][first]]);
         }
         return tr.result();
     }
@@ -387,15 +405,23 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
         Rollouts b = a.batch();
         for (int r = 0; r < a.tokenIndex().length; r++) {
             int t = a.tokenIndex()[r][0];
-            if (t >= 0) tr.value("shaped_reward", r, 0, e.get("shaped_reward").get(r).asDouble(), credit.advantages()[t]);
+            if (t >= 0)
+                tr.value("shaped_reward", r, 0, e.get("shaped_reward").get(r).asDouble(), credit.advantages()[t]);
         }
         if (e.has("weights")) {
-            AdoraVlEstimator est = (AdoraVlEstimator) EstimatorRegistry.global().get(AdoraVlEstimator.ID).unwrap();
+            AdoraVlEstimator est = (AdoraVlEstimator)
+                    EstimatorRegistry.global().get(AdoraVlEstimator.ID).unwrap();
             Params p = Params.resolve(est.descriptor(), a.preset(), a.params());
             if (p.getBoolean("use_adora")) {
-                double[] w = AdoraVlEstimator.groupWeights(b, b.scores(), p.getDouble("adora_lamda"), p.getDouble("correct_threshold"),
-                        p.getDouble("max_length_threshold"), "lamda".equals(p.getString("empty_other")));
-                for (int r = 0; r < b.trajectoryCount(); r++) tr.value("weights", r, 0, e.get("weights").get(r).asDouble(), w[b.trajectoryGroup(r)]);
+                double[] w = AdoraVlEstimator.groupWeights(
+                        b,
+                        b.scores(),
+                        p.getDouble("adora_lamda"),
+                        p.getDouble("correct_threshold"),
+                        p.getDouble("max_length_threshold"),
+                        "lamda".equals(p.getString("empty_other")));
+                for (int r = 0; r < b.trajectoryCount(); r++)
+                    tr.value("weights", r, 0, e.get("weights").get(r).asDouble(), w[b.trajectoryGroup(r)]);
             }
         }
         return tr.result();
@@ -417,9 +443,15 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
             Object rl = c.params().get("response_length");
             int[] lengths = null;
             if (pl instanceof Number && rl instanceof Number) {
-                lengths = TemporalScheduleEstimator.stepLengths(((Number) pl).intValue(), ((Number) rl).intValue(), rho);
+                lengths =
+                        TemporalScheduleEstimator.stepLengths(((Number) pl).intValue(), ((Number) rl).intValue(), rho);
                 tr.value("step_prompt_length", 0, 0, e.get("step_prompt_length").asDouble(), lengths[0]);
-                tr.value("step_response_length", 0, 0, e.get("step_response_length").asDouble(), lengths[1]);
+                tr.value(
+                        "step_response_length",
+                        0,
+                        0,
+                        e.get("step_response_length").asDouble(),
+                        lengths[1]);
             }
             for (int r = 0; r < ti.length; r++) {
                 int prefix = 0;
@@ -438,7 +470,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
             if (w == null) return tr.problem("forking_tok_schedule produced no loss weights");
             JsonNode rm = e.get("response_mask");
             for (int r = 0; r < ti.length; r++) {
-                for (int col = 0; col < ti[r].length; col++) tr.value("response_mask", r, col, rm.get(r).get(col).asDouble(), w[ti[r][col]]);
+                for (int col = 0; col < ti[r].length; col++)
+                    tr.value("response_mask", r, col, rm.get(r).get(col).asDouble(), w[ti[r][col]]);
             }
             return tr.result();
         }

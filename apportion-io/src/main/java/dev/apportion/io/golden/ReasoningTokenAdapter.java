@@ -9,7 +9,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,10 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
     @Override
     public boolean accepts(GoldenCase c) {
         if (SpoChain.ID.equals(c.estimator())) {
-            return GoldenInputs.has(c, "response_logprobs") && GoldenInputs.has(c, "prefix_values")
-                    && GoldenInputs.has(c, "prompt_value") && GoldenInputs.has(c, "score");
+            return GoldenInputs.has(c, "response_logprobs")
+                    && GoldenInputs.has(c, "prefix_values")
+                    && GoldenInputs.has(c, "prompt_value")
+                    && GoldenInputs.has(c, "score");
         }
         return SpoTree.ID.equals(c.estimator()) && GoldenInputs.has(c, "tree");
     }
@@ -84,15 +85,20 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
         int token = 0;
         for (int i = 0; i < lp.length; i++) {
             int t = lp[i].length;
-            if (t < 1) throw new IllegalArgumentException("input.response_logprobs[" + i + "] must hold at least one token");
+            if (t < 1)
+                throw new IllegalArgumentException("input.response_logprobs[" + i + "] must hold at least one token");
             if (pv[i].length != t) {
-                throw new IllegalArgumentException("input.prefix_values[" + i + "] has " + pv[i].length + " values, the response " + t);
+                throw new IllegalArgumentException(
+                        "input.prefix_values[" + i + "] has " + pv[i].length + " values, the response " + t);
             }
             float[] before = new float[t];
             before[0] = prompt[i];
             System.arraycopy(pv[i], 0, before, 1, t - 1);
-            b.trajectory("row" + i, "row" + i).outcome(score[i]).span(Role.POLICY, t)
-                    .tokenSignal(Rollouts.OLD_LOGPROB, lp[i]).tokenSignal(Rollouts.VALUE, before);
+            b.trajectory("row" + i, "row" + i)
+                    .outcome(score[i])
+                    .span(Role.POLICY, t)
+                    .tokenSignal(Rollouts.OLD_LOGPROB, lp[i])
+                    .tokenSignal(Rollouts.VALUE, before);
             ti[i] = new int[t];
             for (int k = 0; k < t; k++) ti[i][k] = token++;
         }
@@ -100,8 +106,8 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
     }
 
     /** A tree node read from the case, in pre-order. */
-    private record Node(int parent, String text, String fullText, double reward, double std, boolean leaf, int children) {
-    }
+    private record Node(
+            int parent, String text, String fullText, double reward, double std, boolean leaf, int children) {}
 
     private static List<Node> nodes(GoldenCase c) {
         List<Node> out = new ArrayList<>();
@@ -110,28 +116,39 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
     }
 
     private static void visit(JsonNode n, int parent, String where, List<Node> out) {
-        if (!n.isObject()) throw new IllegalArgumentException("input." + where + " must be a node object, got " + Json.kind(n));
+        if (!n.isObject())
+            throw new IllegalArgumentException("input." + where + " must be a node object, got " + Json.kind(n));
         JsonNode kids = n.get("children");
         int count = kids == null || kids.isNull() ? 0 : kids.size();
         if (kids != null && !kids.isNull() && !kids.isArray()) {
             throw new IllegalArgumentException("input." + where + ".children must be an array, got " + Json.kind(kids));
         }
         int self = out.size();
-        out.add(new Node(parent, parent < 0 ? null : text(n, "text", where), count > 0 || parent < 0 ? text(n, "full_text", where) : null,
-                number(n, "reward", where, false), number(n, "reward_std", where, true), n.path("leaf").asBoolean(false), count));
+        out.add(new Node(
+                parent,
+                parent < 0 ? null : text(n, "text", where),
+                count > 0 || parent < 0 ? text(n, "full_text", where) : null,
+                number(n, "reward", where, false),
+                number(n, "reward_std", where, true),
+                n.path("leaf").asBoolean(false),
+                count));
         for (int k = 0; k < count; k++) visit(kids.get(k), self, where + ".children[" + k + "]", out);
     }
 
     private static String text(JsonNode n, String field, String where) {
         JsonNode v = n.get(field);
-        if (v == null || !v.isTextual()) throw new IllegalArgumentException("input." + where + "." + field + " must be a string, got " + Json.show(v));
+        if (v == null || !v.isTextual())
+            throw new IllegalArgumentException(
+                    "input." + where + "." + field + " must be a string, got " + Json.show(v));
         return v.asText();
     }
 
     private static double number(JsonNode n, String field, String where, boolean optional) {
         JsonNode v = n.get(field);
         if ((v == null || v.isNull()) && optional) return Double.NaN;
-        if (v == null || !v.isNumber()) throw new IllegalArgumentException("input." + where + "." + field + " must be a number, got " + Json.show(v));
+        if (v == null || !v.isNumber())
+            throw new IllegalArgumentException(
+                    "input." + where + "." + field + " must be a number, got " + Json.show(v));
         return v.doubleValue();
     }
 
@@ -152,7 +169,11 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
             }
             rows.add(row);
         }
-        return new AdaptedCase(b.build(), rows.toArray(new int[0][]), c.estimator(), c.preset(),
+        return new AdaptedCase(
+                b.build(),
+                rows.toArray(new int[0][]),
+                c.estimator(),
+                c.preset(),
                 GoldenInputs.params(c, Set.of("use_hard_estimation"), Map.of()));
     }
 
@@ -175,25 +196,33 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
             SpoChain.Segments s = SpoChain.segments(batch, i, p);
             JsonNode want = cuts.get(i);
             if (want.size() != s.cutpoints().length) {
-                return tr.problem("cutpoints[" + i + "]: want " + want + ", got " + java.util.Arrays.toString(s.cutpoints()));
+                return tr.problem(
+                        "cutpoints[" + i + "]: want " + want + ", got " + java.util.Arrays.toString(s.cutpoints()));
             }
             for (int k = 0; k < want.size(); k++) {
                 if (want.get(k).asInt() != s.cutpoints()[k]) {
-                    return tr.problem("cutpoints[" + i + "]: want " + want + ", got " + java.util.Arrays.toString(s.cutpoints()));
+                    return tr.problem(
+                            "cutpoints[" + i + "]: want " + want + ", got " + java.util.Arrays.toString(s.cutpoints()));
                 }
             }
             JsonNode v = vals.get(i);
             for (int t = 0; t < v.size(); t++) {
                 double got = s.nodeValues()[t];
                 if (v.get(t).isNull() != Double.isNaN(got)) {
-                    return tr.problem("token_values[" + i + "][" + t + "]: want " + v.get(t) + ", got " + (Double.isNaN(got) ? "null" : got));
+                    return tr.problem("token_values[" + i + "][" + t + "]: want " + v.get(t) + ", got "
+                            + (Double.isNaN(got) ? "null" : got));
                 }
                 if (!Double.isNaN(got)) tr.value("token_values", i, t, v.get(t).asDouble(), got);
             }
         }
         Comparison.Result r = tr.result();
         if (!r.passed()) return r;
-        return new Comparison.Result(true, adv.compared() + r.compared(), 0, adv.worst(), adv.detail() + "; cutpoints and token_values match");
+        return new Comparison.Result(
+                true,
+                adv.compared() + r.compared(),
+                0,
+                adv.worst(),
+                adv.detail() + "; cutpoints and token_values match");
     }
 
     private static Comparison.Result compareTree(GoldenCase c, AdaptedCase a, Credit credit) {
@@ -209,13 +238,17 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
             std[k] = nodes.get(k).std();
         }
         Params p = Params.resolve(new SpoTree().descriptor(), a.preset(), a.params());
-        List<SpoTree.Edge> all = SpoTree.edges(new SpoTree.Tree(parent, value, std), p.getString("adv_method"),
-                p.getBoolean("only_adv_greater_than_zero"), p.getInt("prover_best_of"));
+        List<SpoTree.Edge> all = SpoTree.edges(
+                new SpoTree.Tree(parent, value, std),
+                p.getString("adv_method"),
+                p.getBoolean("only_adv_greater_than_zero"),
+                p.getInt("prover_best_of"));
         List<SpoTree.Edge> kept = new ArrayList<>();
         for (SpoTree.Edge e : all) if (e.kept()) kept.add(e);
         JsonNode want = c.expected().get("edges");
         if (want == null || !want.isArray()) return tr.problem("the case has no expected.edges array");
-        if (want.size() != kept.size()) return tr.problem("expected " + want.size() + " edges, the tree API emits " + kept.size());
+        if (want.size() != kept.size())
+            return tr.problem("expected " + want.size() + " edges, the tree API emits " + kept.size());
         double[] edgeAdv = new double[n];
         boolean[] emitted = new boolean[n];
         for (int k = 0; k < kept.size(); k++) {
@@ -223,10 +256,12 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
             Node node = nodes.get(e.node());
             JsonNode w = want.get(k);
             String query = nodes.get(node.parent()).fullText();
-            if (!w.path("query_text").asText().equals(query) || !w.path("response_text").asText().equals(node.text())
+            if (!w.path("query_text").asText().equals(query)
+                    || !w.path("response_text").asText().equals(node.text())
                     || w.path("leaf").asBoolean() != node.leaf()) {
-                return tr.problem("edge " + k + ": want (" + w.path("query_text") + ", " + w.path("response_text") + ", leaf "
-                        + w.path("leaf") + "), got (\"" + query + "\", \"" + node.text() + "\", leaf " + node.leaf() + ")");
+                return tr.problem("edge " + k + ": want (" + w.path("query_text") + ", " + w.path("response_text")
+                        + ", leaf " + w.path("leaf") + "), got (\"" + query + "\", \"" + node.text() + "\", leaf "
+                        + node.leaf() + ")");
             }
             tr.value("advantage", k, 0, w.path("advantage").asDouble(), e.advantage());
             tr.value("prover_advantage", k, 0, w.path("prover_advantage").asDouble(), e.proverAdvantage());

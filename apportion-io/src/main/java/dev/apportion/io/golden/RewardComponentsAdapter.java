@@ -3,7 +3,6 @@ package dev.apportion.io.golden;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.VerlLayout;
-
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -43,14 +42,16 @@ public final class RewardComponentsAdapter implements GoldenAdapter {
         VerlLayout layout = VerlLayoutAdapter.layout(rows);
         JsonNode comps = GoldenInputs.require(c, FIELD);
         if (!comps.isObject()) {
-            throw new IllegalArgumentException("input." + FIELD + " must be an object of key → one number per row, got " + comps);
+            throw new IllegalArgumentException(
+                    "input." + FIELD + " must be an object of key → one number per row, got " + comps);
         }
         Iterator<Map.Entry<String, JsonNode>> it = comps.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
             String where = "input." + FIELD + "." + e.getKey();
-            if (!v.isArray()) throw new IllegalArgumentException(where + " must be an array with one number per row, got " + v);
+            if (!v.isArray())
+                throw new IllegalArgumentException(where + " must be an array with one number per row, got " + v);
             GoldenInputs.sameRows(FIELD + "." + e.getKey(), v.size(), "response_mask", rows.count());
             float[] col = new float[v.size()];
             for (int i = 0; i < col.length; i++) {

@@ -3,7 +3,6 @@ package dev.apportion.io.golden;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 import java.util.Set;
 
@@ -16,7 +15,8 @@ final class TemporalScheduleAdapter extends ReasoningAdapter {
 
     @Override
     boolean hasInputs(GoldenCase c) {
-        return has(c, "prompt_lengths", "response_lengths") || has(c, "prompt_width", "attention_mask", "response_mask", "entropys")
+        return has(c, "prompt_lengths", "response_lengths")
+                || has(c, "prompt_width", "attention_mask", "response_mask", "entropys")
                 || has(c, "advantages", "response_mask", "entropys");
     }
 
@@ -28,8 +28,15 @@ final class TemporalScheduleAdapter extends ReasoningAdapter {
         if (GoldenInputs.has(c, "prompt_width")) return forking(c);
         float[][] mask = GoldenInputs.matrix(c, "response_mask");
         params.put("base_advantage", "token_signal");
-        return byRuns(c, mask, rowKeys(mask.length), Map.of(TemporalScheduleEstimator.ADVANTAGE_SIGNAL,
-                GoldenInputs.matrix(c, "advantages"), Rollouts.ENTROPY, GoldenInputs.matrix(c, "entropys")));
+        return byRuns(
+                c,
+                mask,
+                rowKeys(mask.length),
+                Map.of(
+                        TemporalScheduleEstimator.ADVANTAGE_SIGNAL,
+                        GoldenInputs.matrix(c, "advantages"),
+                        Rollouts.ENTROPY,
+                        GoldenInputs.matrix(c, "entropys")));
     }
 
     @Override

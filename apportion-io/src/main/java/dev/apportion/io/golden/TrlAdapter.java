@@ -3,7 +3,6 @@ package dev.apportion.io.golden;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.VerlLayout;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -52,14 +51,16 @@ public final class TrlAdapter implements GoldenAdapter {
             layout.outcomeComponent("f" + f, comp);
         }
         Rollouts batch = layout.toRollouts();
-        Map<String, Object> params = new LinkedHashMap<>(GoldenInputs.params(c, Set.of("num_generations", "mode", "std_epsilon"), Map.of()));
+        Map<String, Object> params =
+                new LinkedHashMap<>(GoldenInputs.params(c, Set.of("num_generations", "mode", "std_epsilon"), Map.of()));
         if (GoldenInputs.has(c, "reward_weights")) {
             JsonNode w = c.input().get("reward_weights");
             if (!w.isArray()) throw new IllegalArgumentException("input.reward_weights must be an array of numbers");
             List<Double> weights = new ArrayList<>();
             for (int f = 0; f < w.size(); f++) {
                 if (!w.get(f).isNumber()) {
-                    throw new IllegalArgumentException("input.reward_weights[" + f + "] must be a number, got " + w.get(f));
+                    throw new IllegalArgumentException(
+                            "input.reward_weights[" + f + "] must be a number, got " + w.get(f));
                 }
                 weights.add(w.get(f).doubleValue());
             }

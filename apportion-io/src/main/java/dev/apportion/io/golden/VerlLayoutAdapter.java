@@ -2,7 +2,6 @@ package dev.apportion.io.golden;
 
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.VerlLayout;
-
 import java.util.Map;
 import java.util.Set;
 
@@ -28,7 +27,8 @@ public final class VerlLayoutAdapter implements GoldenAdapter {
 
     @Override
     public boolean accepts(GoldenCase c) {
-        return GoldenInputs.has(c, "token_level_rewards") && GoldenInputs.has(c, "response_mask")
+        return GoldenInputs.has(c, "token_level_rewards")
+                && GoldenInputs.has(c, "response_mask")
                 && !GigpoStepAdapter.LAYOUT.equals(c.input().path("layout").asText(null))
                 && (c.compare() == null || STANDARD_COMPARE.equals(c.compare()));
     }

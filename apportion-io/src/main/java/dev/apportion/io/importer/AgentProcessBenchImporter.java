@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +24,7 @@ import java.util.Map;
  * message that is not an assistant message is an error.
  */
 final class AgentProcessBenchImporter {
-    private AgentProcessBenchImporter() {
-    }
+    private AgentProcessBenchImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();
@@ -53,8 +51,10 @@ final class AgentProcessBenchImporter {
                     throw f.error(path, "step_labels key must be a message index, got \"" + k + "\"");
                 }
                 if (!policy.contains(idx)) {
-                    throw f.error(path, path + " labels message " + idx + ", which is not an assistant message (assistant "
-                            + "messages: " + policy + ")");
+                    throw f.error(
+                            path,
+                            path + " labels message " + idx + ", which is not an assistant message (assistant "
+                                    + "messages: " + policy + ")");
                 }
                 byMessage.put(idx, f.label(steps.get(k), path));
             }

@@ -25,11 +25,10 @@ public final class ApproximateTokens implements TokenCounter {
     /** The shared instance. */
     public static final ApproximateTokens INSTANCE = new ApproximateTokens();
 
-    private static final Pattern PIECES = Pattern.compile(
-            "'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    private static final Pattern PIECES =
+            Pattern.compile("'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
-    private ApproximateTokens() {
-    }
+    private ApproximateTokens() {}
 
     @Override
     public int count(String text) {

@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +18,10 @@ import java.util.Set;
  * field is an error.
  */
 final class ChatImporter {
-    static final Set<String> FIELDS = Set.of("messages", "group", "id", "outcome", "reward", "signals", "tools", "metadata");
+    static final Set<String> FIELDS =
+            Set.of("messages", "group", "id", "outcome", "reward", "signals", "tools", "metadata");
 
-    private ChatImporter() {
-    }
+    private ChatImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();
@@ -35,8 +34,10 @@ final class ChatImporter {
             for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!FIELDS.contains(name)) {
-                    throw f.error(name, "unknown field '" + name + "' (known fields: messages, group, id, outcome, reward, "
-                            + "signals, tools, metadata)");
+                    throw f.error(
+                            name,
+                            "unknown field '" + name + "' (known fields: messages, group, id, outcome, reward, "
+                                    + "signals, tools, metadata)");
                 }
             }
             Conversation c = new Conversation(r.line());

@@ -11,8 +11,7 @@ import java.util.Map;
  */
 final class Conversation {
     /** One message or step. */
-    record Turn(boolean policy, String text, String agent, double reward) {
-    }
+    record Turn(boolean policy, String text, String agent, double reward) {}
 
     String group;
     String id;
@@ -25,6 +24,7 @@ final class Conversation {
     List<Integer> labels;
     /** The first error (policy-turn index); used only when {@link #firstErrorGiven}. */
     Integer firstError;
+
     boolean firstErrorGiven;
     /** Text that identifies the prompt (for groups recovered from identical prompts), or null. */
     String promptKey;

@@ -6,15 +6,14 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.InputException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,11 +29,11 @@ final class ConversationBatch {
     /** Trajectory signal: 1 when token counts come from {@link ApproximateTokens}, 0 from a tokenizer file. */
     static final String APPROXIMATE_SIGNAL = "tokens_approximate";
 
-    private ConversationBatch() {
-    }
+    private ConversationBatch() {}
 
     static Imported build(String source, List<Conversation> convs, ImportOptions opt) throws IOException {
-        Map<String, Map<Integer, Map<String, Double>>> joined = opt.signals() == null ? Map.of() : readSignals(opt.signals());
+        Map<String, Map<Integer, Map<String, Double>>> joined =
+                opt.signals() == null ? Map.of() : readSignals(opt.signals());
         Set<String> used = new HashSet<>();
         recoverGroups(convs);
         RolloutsBuilder b = Rollouts.builder();
@@ -46,18 +45,22 @@ final class ConversationBatch {
         for (Conversation c : convs) {
             Fields f = new Fields(source, c.line).trajectory(c.group, c.id);
             Integer first = seen.putIfAbsent(c.group + "\u0000" + c.id, c.line);
-            if (first != null) throw f.error("id", "duplicate id '" + c.id + "' in group '" + c.group + "' (first on line " + first + ")");
+            if (first != null)
+                throw f.error(
+                        "id", "duplicate id '" + c.id + "' in group '" + c.group + "' (first on line " + first + ")");
             try {
                 b.trajectory(c.group, c.id);
                 if (!Double.isNaN(c.outcome)) b.outcome(c.outcome);
-                for (Map.Entry<String, Double> e : c.components.entrySet()) b.outcomeComponent(e.getKey(), e.getValue());
+                for (Map.Entry<String, Double> e : c.components.entrySet())
+                    b.outcomeComponent(e.getKey(), e.getValue());
                 for (Map.Entry<String, Double> e : c.signals.entrySet()) b.signal(e.getKey(), e.getValue());
                 b.signal(APPROXIMATE_SIGNAL, tokens.exact() ? 0 : 1);
                 String key = c.group + "\u0000" + c.id;
                 Map<Integer, Map<String, Double>> extra = joined.getOrDefault(key, Map.of());
                 if (!extra.isEmpty()) used.add(key);
                 Map<String, Double> trajExtra = extra.get(-1);
-                if (trajExtra != null) for (Map.Entry<String, Double> e : trajExtra.entrySet()) b.signal(e.getKey(), e.getValue());
+                if (trajExtra != null)
+                    for (Map.Entry<String, Double> e : trajExtra.entrySet()) b.signal(e.getKey(), e.getValue());
                 int policyIndex = 0;
                 int contextTokens = 0;
                 boolean pendingContext = false;
@@ -84,16 +87,22 @@ final class ConversationBatch {
                     String state = opt.stateFromObservation() ? stateKey(lastObservation, sinceObservation) : null;
                     b.span(Role.POLICY, n, t.reward(), state, t.agent());
                     Map<String, Double> s = extra.get(policyIndex);
-                    if (s != null) for (Map.Entry<String, Double> e : s.entrySet()) b.spanSignal(e.getKey(), e.getValue());
+                    if (s != null)
+                        for (Map.Entry<String, Double> e : s.entrySet()) b.spanSignal(e.getKey(), e.getValue());
                     policyIndex++;
                     sinceObservation++;
                 }
                 if (pendingContext) b.span(Role.CONTEXT, contextTokens);
                 for (Integer k : extra.keySet()) {
                     if (k >= policyIndex) {
-                        throw new InputException(opt.signals().toString(), 0, "span", "trajectory '" + c.id + "' (group '"
-                                + c.group + "'): signals for policy span " + k + " but the trajectory has " + policyIndex
-                                + " policy spans");
+                        throw new InputException(
+                                opt.signals().toString(),
+                                0,
+                                "span",
+                                "trajectory '" + c.id + "' (group '"
+                                        + c.group + "'): signals for policy span " + k + " but the trajectory has "
+                                        + policyIndex
+                                        + " policy spans");
                     }
                 }
             } catch (RolloutException e) {
@@ -104,15 +113,21 @@ final class ConversationBatch {
                 if (l.size() != c.policyTurns()) {
                     throw f.error("labels", "has " + l.size() + " labels but " + c.policyTurns() + " policy turns");
                 }
-                labels.add(c.firstErrorGiven ? new TrajectoryLabels(c.group, c.id, l, c.firstError)
-                        : TrajectoryLabels.firstNegative(c.group, c.id, l));
+                labels.add(
+                        c.firstErrorGiven
+                                ? new TrajectoryLabels(c.group, c.id, l, c.firstError)
+                                : TrajectoryLabels.firstNegative(c.group, c.id, l));
             }
         }
         for (String key : joined.keySet()) {
             if (!used.contains(key) && !joined.get(key).isEmpty()) {
                 String[] p = key.split("\u0000", 2);
-                throw new InputException(opt.signals().toString(), 0, "id",
-                        "signals name trajectory '" + p[1] + "' of group '" + p[0] + "', which the input does not have");
+                throw new InputException(
+                        opt.signals().toString(),
+                        0,
+                        "id",
+                        "signals name trajectory '" + p[1] + "' of group '" + p[0]
+                                + "', which the input does not have");
             }
         }
         Rollouts batch;

@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 
 /**

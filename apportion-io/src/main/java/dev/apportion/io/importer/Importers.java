@@ -16,10 +16,10 @@ import java.util.List;
  */
 public final class Importers {
     /** The format names, in the order {@code apportion import --help} lists them. */
-    public static final List<String> FORMATS = List.of("chat", "agentprocessbench", "processbench", "taubench", "verl-dump", "trl");
+    public static final List<String> FORMATS =
+            List.of("chat", "agentprocessbench", "processbench", "taubench", "verl-dump", "trl");
 
-    private Importers() {
-    }
+    private Importers() {}
 
     /**
      * Reads {@code in} in {@code format}.
@@ -29,14 +29,21 @@ public final class Importers {
      */
     public static Imported read(String format, Path in, ImportOptions options) throws IOException {
         switch (format) {
-            case "chat": return ChatImporter.read(in, options);
-            case "agentprocessbench": return AgentProcessBenchImporter.read(in, options);
-            case "processbench": return ProcessBenchImporter.read(in, options);
-            case "taubench": return TauBenchImporter.read(in, options);
-            case "verl-dump": return VerlDumpImporter.read(in, options);
-            case "trl": return TrlImporter.read(in, options);
+            case "chat":
+                return ChatImporter.read(in, options);
+            case "agentprocessbench":
+                return AgentProcessBenchImporter.read(in, options);
+            case "processbench":
+                return ProcessBenchImporter.read(in, options);
+            case "taubench":
+                return TauBenchImporter.read(in, options);
+            case "verl-dump":
+                return VerlDumpImporter.read(in, options);
+            case "trl":
+                return TrlImporter.read(in, options);
             default:
-                throw new IllegalArgumentException("unknown import format '" + format + "' (formats: " + String.join(", ", FORMATS) + ")");
+                throw new IllegalArgumentException(
+                        "unknown import format '" + format + "' (formats: " + String.join(", ", FORMATS) + ")");
         }
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.InputException;
 import dev.apportion.io.Json;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -24,11 +23,9 @@ import java.util.List;
  */
 public final class JsonRecords {
     /** One record and the 1-based line it starts on. */
-    public record Rec(JsonNode node, int line) {
-    }
+    public record Rec(JsonNode node, int line) {}
 
-    private JsonRecords() {
-    }
+    private JsonRecords() {}
 
     /** The records of {@code file}; its name as given is used in messages. */
     public static List<Rec> read(Path file) throws IOException {
@@ -40,8 +37,12 @@ public final class JsonRecords {
         byte[] bytes = Files.readAllBytes(file);
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new InputException(source, badUtf8Line(bytes), null, "the file is not valid UTF-8");
         }
@@ -65,10 +66,12 @@ public final class JsonRecords {
                 pos = nl + 1;
             }
         }
-        if (out.isEmpty()) throw new InputException(source, 0, null, "no record in the file (expected JSON Lines or a JSON array)");
+        if (out.isEmpty())
+            throw new InputException(source, 0, null, "no record in the file (expected JSON Lines or a JSON array)");
         for (Rec r : out) {
             if (!r.node().isObject()) {
-                throw new InputException(source, r.line(), null, "a record must be a JSON object, got " + Json.kind(r.node()));
+                throw new InputException(
+                        source, r.line(), null, "a record must be a JSON object, got " + Json.kind(r.node()));
             }
         }
         return out;
@@ -76,18 +79,23 @@ public final class JsonRecords {
 
     private static void readArray(String text, String source, List<Rec> out) throws IOException {
         try (JsonParser p = Json.factory().createParser(text)) {
-            com.fasterxml.jackson.databind.ObjectReader reader = Json.mapper().readerFor(JsonNode.class)
+            com.fasterxml.jackson.databind.ObjectReader reader = Json.mapper()
+                    .readerFor(JsonNode.class)
                     .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            if (p.nextToken() != JsonToken.START_ARRAY) throw new InputException(source, 1, null, "expected a JSON array");
+            if (p.nextToken() != JsonToken.START_ARRAY)
+                throw new InputException(source, 1, null, "expected a JSON array");
             JsonToken t;
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                if (t == null) throw new InputException(source, p.currentLocation().getLineNr(), null, "the JSON array is not closed");
+                if (t == null)
+                    throw new InputException(
+                            source, p.currentLocation().getLineNr(), null, "the JSON array is not closed");
                 int line = p.currentTokenLocation().getLineNr();
                 JsonNode n = reader.readValue(p);
                 out.add(new Rec(n, line));
             }
             if (p.nextToken() != null) {
-                throw new InputException(source, p.currentTokenLocation().getLineNr(), null, "text after the closing ] of the array");
+                throw new InputException(
+                        source, p.currentTokenLocation().getLineNr(), null, "text after the closing ] of the array");
             }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
@@ -102,7 +110,9 @@ public final class JsonRecords {
         for (int i = 0; i <= bytes.length; i++) {
             if (i == bytes.length || bytes[i] == '\n') {
                 try {
-                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
                             .decode(ByteBuffer.wrap(bytes, start, i - start));
                 } catch (CharacterCodingException e) {
                     return line;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.InputException;
 import dev.apportion.io.Json;
-
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Path;
@@ -23,8 +22,7 @@ public final class LabelsJsonl {
     /** The fields of a line. */
     public static final List<String> FIELDS = List.of("group", "id", "policy_span_labels", "first_error_span");
 
-    private LabelsJsonl() {
-    }
+    private LabelsJsonl() {}
 
     /** Writes the labels atomically. */
     public static void write(Path out, List<TrajectoryLabels> labels) throws IOException {
@@ -68,14 +66,16 @@ public final class LabelsJsonl {
             for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!FIELDS.contains(name)) {
-                    throw f.error(name, "unknown field '" + name + "' (known fields: " + String.join(", ", FIELDS) + ")");
+                    throw f.error(
+                            name, "unknown field '" + name + "' (known fields: " + String.join(", ", FIELDS) + ")");
                 }
             }
             String group = f.string(n, "group", "group");
             String id = f.string(n, "id", "id");
             f.trajectory(group, id);
             Integer first = seen.putIfAbsent(group + "\u0000" + id, r.line());
-            if (first != null) throw f.error("id", "labels for this trajectory are given twice (first on line " + first + ")");
+            if (first != null)
+                throw f.error("id", "labels for this trajectory are given twice (first on line " + first + ")");
             JsonNode arr = f.array(n, "policy_span_labels", "policy_span_labels");
             List<Integer> labels = new ArrayList<>();
             for (int k = 0; k < arr.size(); k++) labels.add(f.label(arr.get(k), "policy_span_labels[" + k + "]"));
@@ -84,8 +84,10 @@ public final class LabelsJsonl {
             if (fe != null && !fe.isNull()) {
                 firstError = f.integer(fe, "first_error_span");
                 if (firstError < 0 || firstError >= labels.size()) {
-                    throw f.error("first_error_span", "first_error_span must be a policy span index 0.." + (labels.size() - 1)
-                            + " or null, got " + firstError);
+                    throw f.error(
+                            "first_error_span",
+                            "first_error_span must be a policy span index 0.." + (labels.size() - 1) + " or null, got "
+                                    + firstError);
                 }
             }
             out.add(new TrajectoryLabels(group, id, labels, firstError));

@@ -2,7 +2,6 @@ package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,10 +13,10 @@ import java.util.Set;
  * by one line per tool call, {@code name arguments}. Chat-template tokens are not counted.
  */
 final class Messages {
-    static final Set<String> CONTEXT_ROLES = Set.of("system", "developer", "user", "tool", "function", "ipython", "environment");
+    static final Set<String> CONTEXT_ROLES =
+            Set.of("system", "developer", "user", "tool", "function", "ipython", "environment");
 
-    private Messages() {
-    }
+    private Messages() {}
 
     /**
      * Appends the messages to {@code c}.
@@ -41,8 +40,10 @@ final class Messages {
             } else if (CONTEXT_ROLES.contains(role)) {
                 c.context(text);
             } else {
-                throw f.error(p + ".role", p + ".role must be one of assistant, system, developer, user, tool, function, "
-                        + "ipython, environment; got \"" + role + "\"");
+                throw f.error(
+                        p + ".role",
+                        p + ".role must be one of assistant, system, developer, user, tool, function, "
+                                + "ipython, environment; got \"" + role + "\"");
             }
         }
         return policy;
@@ -61,32 +62,43 @@ final class Messages {
                 JsonNode part = content.get(k);
                 if (part.isTextual()) {
                     s.append(part.asText());
-                } else if (part.isObject() && part.get("text") != null && part.get("text").isTextual()) {
+                } else if (part.isObject()
+                        && part.get("text") != null
+                        && part.get("text").isTextual()) {
                     s.append(part.get("text").asText());
                 } else if (!part.isObject()) {
-                    throw f.error(p + ".content[" + k + "]", p + ".content[" + k + "] must be a string or a content part, got "
-                            + Json.kind(part) + " " + Json.show(part));
+                    throw f.error(
+                            p + ".content[" + k + "]",
+                            p + ".content[" + k + "] must be a string or a content part, got " + Json.kind(part) + " "
+                                    + Json.show(part));
                 }
             }
         } else {
-            throw f.error(p + ".content", p + ".content must be a string, an array of parts or null, got "
-                    + Json.kind(content) + " " + Json.show(content));
+            throw f.error(
+                    p + ".content",
+                    p + ".content must be a string, an array of parts or null, got " + Json.kind(content) + " "
+                            + Json.show(content));
         }
         JsonNode calls = m.get("tool_calls");
         if (calls != null && !calls.isNull()) {
-            if (!calls.isArray()) throw f.error(p + ".tool_calls", p + ".tool_calls must be an array, got " + Json.kind(calls));
+            if (!calls.isArray())
+                throw f.error(p + ".tool_calls", p + ".tool_calls must be an array, got " + Json.kind(calls));
             for (int k = 0; k < calls.size(); k++) {
                 Call call = call(calls.get(k), f, p + ".tool_calls[" + k + "]");
                 if (s.length() > 0) s.append('\n');
-                s.append(call.name()).append(' ').append(call.arguments().isTextual() ? call.arguments().asText() : call.arguments().toString());
+                s.append(call.name())
+                        .append(' ')
+                        .append(
+                                call.arguments().isTextual()
+                                        ? call.arguments().asText()
+                                        : call.arguments().toString());
             }
         }
         return s.toString();
     }
 
     /** A tool call: its function name and arguments (a JSON string as OpenAI sends it, or an object). */
-    record Call(String name, JsonNode arguments) {
-    }
+    record Call(String name, JsonNode arguments) {}
 
     static Call call(JsonNode c, Fields f, String p) {
         if (!c.isObject()) throw f.error(p, p + " must be an object, got " + Json.kind(c));
@@ -96,7 +108,9 @@ final class Messages {
         JsonNode args = fn.get("arguments");
         if (args == null || args.isNull()) args = Json.mapper().createObjectNode();
         if (!args.isTextual() && !args.isObject()) {
-            throw f.error(p + ".function.arguments", p + ".function.arguments must be a JSON string or an object, got " + Json.kind(args));
+            throw f.error(
+                    p + ".function.arguments",
+                    p + ".function.arguments must be a JSON string or an object, got " + Json.kind(args));
         }
         return new Call(name, args);
     }

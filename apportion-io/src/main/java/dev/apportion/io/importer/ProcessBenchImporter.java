@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +21,7 @@ import java.util.List;
  * error.
  */
 final class ProcessBenchImporter {
-    private ProcessBenchImporter() {
-    }
+    private ProcessBenchImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();
@@ -37,19 +35,23 @@ final class ProcessBenchImporter {
             String problem = f.string(n, "problem", "problem");
             c.promptKey = problem;
             JsonNode correct = f.required(n, "final_answer_correct", "final_answer_correct");
-            if (!correct.isBoolean()) throw f.error("final_answer_correct", "final_answer_correct must be true or false, got " + correct);
+            if (!correct.isBoolean())
+                throw f.error("final_answer_correct", "final_answer_correct must be true or false, got " + correct);
             c.outcome = correct.asBoolean() ? 1 : 0;
             JsonNode steps = f.array(n, "steps", "steps");
             JsonNode labelNode = f.required(n, "label", "label");
             int label = f.integer(labelNode, "label");
             if (label < -1 || label >= steps.size()) {
-                throw f.error("label", "label must be -1 (no error) or a step index 0.." + (steps.size() - 1) + ", got " + label);
+                throw f.error(
+                        "label",
+                        "label must be -1 (no error) or a step index 0.." + (steps.size() - 1) + ", got " + label);
             }
             c.context(problem);
             c.labels = new ArrayList<>();
             for (int k = 0; k < steps.size(); k++) {
                 JsonNode s = steps.get(k);
-                if (!s.isTextual()) throw f.error("steps[" + k + "]", "steps[" + k + "] must be a string, got " + s.getNodeType());
+                if (!s.isTextual())
+                    throw f.error("steps[" + k + "]", "steps[" + k + "] must be a string, got " + s.getNodeType());
                 c.policy(s.asText(), null, Double.NaN);
                 c.labels.add(label < 0 || k < label ? Integer.valueOf(1) : k == label ? Integer.valueOf(-1) : null);
             }

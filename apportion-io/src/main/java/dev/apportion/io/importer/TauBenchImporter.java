@@ -3,7 +3,6 @@ package dev.apportion.io.importer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +24,7 @@ import java.util.List;
  * the first −1 turn. Arguments that are not valid JSON count as no arguments.
  */
 final class TauBenchImporter {
-    private TauBenchImporter() {
-    }
+    private TauBenchImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();
@@ -48,7 +46,8 @@ final class TauBenchImporter {
                 goldName[g] = f.string(gold.get(g), "name", p + ".name");
                 JsonNode kw = gold.get(g).get("kwargs");
                 goldArgs[g] = kw == null || kw.isNull() ? Json.mapper().createObjectNode() : kw;
-                if (!goldArgs[g].isObject()) throw f.error(p + ".kwargs", p + ".kwargs must be an object, got " + Json.kind(kw));
+                if (!goldArgs[g].isObject())
+                    throw f.error(p + ".kwargs", p + ".kwargs must be an object, got " + Json.kind(kw));
             }
             JsonNode traj = f.array(n, "traj", "traj");
             // every tool call of the episode, with its turn
@@ -72,7 +71,8 @@ final class TauBenchImporter {
             }
             double[][] w = new double[callName.size()][gold.size()];
             for (int i = 0; i < w.length; i++) {
-                for (int g = 0; g < gold.size(); g++) w[i][g] = ToolCallMatching.similarity(callName.get(i), callArgs.get(i), goldName[g], goldArgs[g]);
+                for (int g = 0; g < gold.size(); g++)
+                    w[i][g] = ToolCallMatching.similarity(callName.get(i), callArgs.get(i), goldName[g], goldArgs[g]);
             }
             int[] match = ToolCallMatching.assign(w, gold.size());
             double[] sum = new double[turn];
@@ -90,7 +90,12 @@ final class TauBenchImporter {
                 if (!ct.policy()) continue;
                 double reward = count[t] == 0 ? Double.NaN : sum[t] / count[t];
                 c.turns.set(k, new Conversation.Turn(true, ct.text(), ct.agent(), reward));
-                c.labels.add(count[t] == 0 ? null : reward >= 1 - 1e-9 ? Integer.valueOf(1) : reward <= 1e-9 ? Integer.valueOf(-1) : Integer.valueOf(0));
+                c.labels.add(
+                        count[t] == 0
+                                ? null
+                                : reward >= 1 - 1e-9
+                                        ? Integer.valueOf(1)
+                                        : reward <= 1e-9 ? Integer.valueOf(-1) : Integer.valueOf(0));
                 t++;
             }
             if (t != policy.size()) throw new IllegalStateException("turn count mismatch");

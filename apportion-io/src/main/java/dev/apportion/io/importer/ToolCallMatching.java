@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -25,8 +24,7 @@ final class ToolCallMatching {
         return a.equals(b) ? 0 : 1;
     };
 
-    private ToolCallMatching() {
-    }
+    private ToolCallMatching() {}
 
     /** Similarity of a call (name, arguments object) with a gold action (name, kwargs object). */
     static double similarity(String name, JsonNode args, String goldName, JsonNode goldArgs) {

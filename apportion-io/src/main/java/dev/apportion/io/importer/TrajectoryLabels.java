@@ -21,10 +21,12 @@ public record TrajectoryLabels(String group, String id, List<Integer> policySpan
         Objects.requireNonNull(id, "id");
         policySpanLabels = Collections.unmodifiableList(new ArrayList<>(policySpanLabels));
         for (Integer l : policySpanLabels) {
-            if (l != null && (l < -1 || l > 1)) throw new IllegalArgumentException("label must be -1, 0, 1 or null, got " + l);
+            if (l != null && (l < -1 || l > 1))
+                throw new IllegalArgumentException("label must be -1, 0, 1 or null, got " + l);
         }
         if (firstErrorSpan != null && (firstErrorSpan < 0 || firstErrorSpan >= policySpanLabels.size())) {
-            throw new IllegalArgumentException("first_error_span " + firstErrorSpan + " is outside 0.." + (policySpanLabels.size() - 1));
+            throw new IllegalArgumentException(
+                    "first_error_span " + firstErrorSpan + " is outside 0.." + (policySpanLabels.size() - 1));
         }
     }
 

@@ -2,7 +2,6 @@ package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +24,7 @@ import java.util.Map;
  * function is an error.
  */
 final class TrlImporter {
-    private TrlImporter() {
-    }
+    private TrlImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();
@@ -53,7 +51,9 @@ final class TrlImporter {
             } else if (completion.isArray()) {
                 Messages.append(c, completion, f, "completion", false);
             } else {
-                throw f.error("completion", "completion must be a string or a list of messages, got " + Json.kind(completion));
+                throw f.error(
+                        "completion",
+                        "completion must be a string or a list of messages, got " + Json.kind(completion));
             }
             double adv = f.optNumber(n, "advantage", "advantage");
             if (!Double.isNaN(adv)) c.signals.put("trl_advantage", adv);
@@ -62,7 +62,9 @@ final class TrlImporter {
                 JsonNode o = f.object(n, "rewards", "rewards");
                 for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    c.components.put(e.getKey(), e.getValue().isNull() ? Double.NaN : f.number(e.getValue(), "rewards." + e.getKey()));
+                    c.components.put(
+                            e.getKey(),
+                            e.getValue().isNull() ? Double.NaN : f.number(e.getValue(), "rewards." + e.getKey()));
                 }
             } else {
                 for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
@@ -74,13 +76,17 @@ final class TrlImporter {
                     } else if (v.isNumber()) {
                         c.components.put(e.getKey(), f.number(v, e.getKey()));
                     } else {
-                        throw f.error(e.getKey(), "reward column '" + e.getKey() + "' must be a number or null, got "
-                                + Json.kind(v) + " " + Json.show(v));
+                        throw f.error(
+                                e.getKey(),
+                                "reward column '" + e.getKey() + "' must be a number or null, got " + Json.kind(v) + " "
+                                        + Json.show(v));
                     }
                 }
             }
             if (c.components.isEmpty()) {
-                throw f.error("rewards", "no reward: give \"rewards\": {\"<function>\": number} or one number column per reward function");
+                throw f.error(
+                        "rewards",
+                        "no reward: give \"rewards\": {\"<function>\": number} or one number column per reward function");
             }
             out.add(c);
         }

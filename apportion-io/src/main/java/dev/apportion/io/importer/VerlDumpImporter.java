@@ -1,7 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +20,7 @@ import java.util.Map;
  * lists) and {@code gts} are ignored (verl writes whatever the reward function returns).
  */
 final class VerlDumpImporter {
-    private VerlDumpImporter() {
-    }
+    private VerlDumpImporter() {}
 
     static Imported read(Path in, ImportOptions opt) throws IOException {
         String source = in.toString();

@@ -1,5 +1,10 @@
 package dev.apportion.io.doctor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -9,17 +14,11 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class DoctorTest {
     /** Two groups of four with different rewards, equal lengths, two turns each: nothing to report. */
@@ -33,8 +32,10 @@ class DoctorTest {
         for (int g = 0; g < 2; g++) {
             for (int k = 0; k < 4; k++) {
                 b.trajectory("g" + g, "t" + k).outcome(scores[g][k]);
-                b.span(Role.CONTEXT, 3).span(Role.POLICY, turnTokens, Double.NaN, "s" + g + k + "a", null)
-                        .span(Role.CONTEXT, 2).span(Role.POLICY, turnTokens, Double.NaN, "s" + g + k + "b", null);
+                b.span(Role.CONTEXT, 3)
+                        .span(Role.POLICY, turnTokens, Double.NaN, "s" + g + k + "a", null)
+                        .span(Role.CONTEXT, 2)
+                        .span(Role.POLICY, turnTokens, Double.NaN, "s" + g + k + "b", null);
             }
         }
         return b.build();
@@ -84,8 +85,18 @@ class DoctorTest {
         b.trajectory("normal", "n4").outcome(0).span(Role.CONTEXT, 3).tokenSignal("response_mask", new float[3]);
         Rollouts batch = b.build();
         DoctorReport r = Doctor.examine(batch, null, null);
-        assertEquals(new TreeSet<>(List.of("singleton_groups", "zero_signal_groups", "near_equal_rewards", "partial_groups",
-                "empty_turns", "no_policy_tokens", "mask_conflict", "length_bias")), codes(r), r.findings().toString());
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "singleton_groups",
+                        "zero_signal_groups",
+                        "near_equal_rewards",
+                        "partial_groups",
+                        "empty_turns",
+                        "no_policy_tokens",
+                        "mask_conflict",
+                        "length_bias")),
+                codes(r),
+                r.findings().toString());
         assertTrue(r.hasError());
         Finding single = find(r, "singleton_groups");
         assertEquals("alone", single.group());
@@ -158,8 +169,8 @@ class DoctorTest {
         assertEquals("warning", Severity.WARNING.toString());
         assertEquals("error", Severity.ERROR.wireName());
         try {
-            String json = dev.apportion.io.Json.mapper().writeValueAsString(
-                    new Finding(Severity.INFO, "c", "m", null, null));
+            String json =
+                    dev.apportion.io.Json.mapper().writeValueAsString(new Finding(Severity.INFO, "c", "m", null, null));
             assertTrue(json.contains("\"severity\":\"info\""), json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new AssertionError(e);

@@ -1,10 +1,10 @@
 package dev.apportion.io.evaluate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ComparisonTest {
     @Test

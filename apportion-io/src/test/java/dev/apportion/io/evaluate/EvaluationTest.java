@@ -1,5 +1,10 @@
 package dev.apportion.io.evaluate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -10,15 +15,9 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.importer.TrajectoryLabels;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The metrics against a hand-computed example with ties. Spans (all policy, one token each):
@@ -39,14 +38,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EvaluationTest {
     static Rollouts batch() {
         var b = Rollouts.builder();
-        b.trajectory("g", "A").outcome(0).span(Role.POLICY, 1).span(Role.POLICY, 1).span(Role.POLICY, 1);
+        b.trajectory("g", "A")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .span(Role.POLICY, 1)
+                .span(Role.POLICY, 1);
         b.trajectory("g", "B").outcome(1).span(Role.POLICY, 1).span(Role.POLICY, 1);
         b.trajectory("g", "C").outcome(0).span(Role.POLICY, 1).span(Role.POLICY, 1);
         return b.build();
     }
 
     static List<TrajectoryLabels> labels() {
-        return List.of(new TrajectoryLabels("g", "A", Arrays.asList(1, -1, -1), 1),
+        return List.of(
+                new TrajectoryLabels("g", "A", Arrays.asList(1, -1, -1), 1),
                 new TrajectoryLabels("g", "B", Arrays.asList(1, 0), null),
                 new TrajectoryLabels("g", "C", Arrays.asList(1, -1), 1));
     }
@@ -71,7 +75,10 @@ class EvaluationTest {
             return Credit.builder(adv).spanAdvantages(CREDIT.clone()).build();
         });
         Estimator lacking = fake("lacking", b -> {
-            throw new RolloutException("estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks", -1, "token_signals.value");
+            throw new RolloutException(
+                    "estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks",
+                    -1,
+                    "token_signals.value");
         });
         Rollouts batch = batch();
         Evaluation.Aligned a = Evaluation.align(batch, labels(), "labels.jsonl");
@@ -84,11 +91,15 @@ class EvaluationTest {
             assertTrue(res.ci95()[k][0] <= res.ci95()[k][1], "interval ordered");
         }
         assertTrue(res.ci95()[0][0] <= 5.5 / 9 && 5.5 / 9 <= res.ci95()[0][1]);
-        assertEquals(List.of(new Evaluation.Skipped("lacking",
-                "estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks")), r.skipped());
+        assertEquals(
+                List.of(new Evaluation.Skipped(
+                        "lacking",
+                        "estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks")),
+                r.skipped());
         // fixed seed: the same intervals again
         Evaluation.Report again = Evaluation.run(batch, a, List.of(fixed), 200, 7);
-        for (int k = 0; k < 5; k++) assertArrayEquals(res.ci95()[k], again.estimators().get(0).ci95()[k]);
+        for (int k = 0; k < 5; k++)
+            assertArrayEquals(res.ci95()[k], again.estimators().get(0).ci95()[k]);
         assertEquals(3, r.data().get("turns_minus"));
         assertEquals(2, r.data().get("failed_labelled_trajectories"));
     }
@@ -106,12 +117,19 @@ class EvaluationTest {
 
     @Test
     void labelsMustFitTheRollouts() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Evaluation.align(batch(),
-                List.of(new TrajectoryLabels("g", "A", Arrays.asList(1, 1), null)), "labels.jsonl"));
-        assertTrue(e.getMessage().contains("labels.jsonl: labels line 1: trajectory 'A' (group 'g') has 2 labels but 3 policy spans"),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Evaluation.align(
+                        batch(), List.of(new TrajectoryLabels("g", "A", Arrays.asList(1, 1), null)), "labels.jsonl"));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "labels.jsonl: labels line 1: trajectory 'A' (group 'g') has 2 labels but 3 policy spans"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Evaluation.align(batch(),
-                List.of(new TrajectoryLabels("h", "A", Arrays.asList(1), null)), "labels.jsonl"));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Evaluation.align(
+                        batch(), List.of(new TrajectoryLabels("h", "A", Arrays.asList(1), null)), "labels.jsonl"));
         assertTrue(e.getMessage().contains("names trajectory 'A' of group 'h'"), e.getMessage());
     }
 

@@ -1,14 +1,5 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The four standard adapters on small hand-built cases, and structurally on every real case they accept. */
 class AdaptersTest {
@@ -75,15 +74,17 @@ class AdaptersTest {
                 + "\"response_mask\":[[1,0.5]],\"index\":[\"q\"]},\"expected\":{\"advantages\":[[0,1]]}}");
         CaseResult r = Conformance.run(c, EstimatorRegistry.of(List.of(TestEstimators.echo())));
         assertEquals(CaseResult.Status.FAILED, r.status());
-        assertEquals("the verl layout adapter rejected the case: response_mask[0][1] must be 0 or 1, got 0.5", r.detail());
+        assertEquals(
+                "the verl layout adapter rejected the case: response_mask[0][1] must be 0 or 1, got 0.5", r.detail());
     }
 
     @Test
     void comparisonRequiresZeroOnContextTokensAndTheExpectedReturns() {
         // echo puts the reward on policy tokens only; expecting a value on a context position is ignored,
         // but a case expecting returns from an estimator that has none fails
-        GoldenCase c = one("{\"case\":\"v\",\"estimator\":\"noreturns\",\"input\":{\"token_level_rewards\":[[5,1]],"
-                + "\"response_mask\":[[0,1]],\"index\":[\"q\"]},\"expected\":{\"advantages\":[[99,1]],\"returns\":[[0,1]]}}");
+        GoldenCase c = one(
+                "{\"case\":\"v\",\"estimator\":\"noreturns\",\"input\":{\"token_level_rewards\":[[5,1]],"
+                        + "\"response_mask\":[[0,1]],\"index\":[\"q\"]},\"expected\":{\"advantages\":[[99,1]],\"returns\":[[0,1]]}}");
         EstimatorRegistry reg = EstimatorRegistry.of(List.of(TestEstimators.of(
                 dev.apportion.core.credit.Descriptor.builder("noreturns").build(),
                 (b, p) -> dev.apportion.core.credit.Credit.of(new float[] {0f, 1f}))));
@@ -93,22 +94,27 @@ class AdaptersTest {
 
         EstimatorRegistry leaky = EstimatorRegistry.of(List.of(TestEstimators.of(
                 dev.apportion.core.credit.Descriptor.builder("noreturns").build(),
-                (b, p) -> dev.apportion.core.credit.Credit.builder(new float[] {0.5f, 1f}).returns(new float[] {0f, 1f}).build())));
+                (b, p) -> dev.apportion.core.credit.Credit.builder(new float[] {0.5f, 1f})
+                        .returns(new float[] {0f, 1f})
+                        .build())));
         r = Conformance.run(c, leaky);
         assertEquals(CaseResult.Status.FAILED, r.status());
-        assertEquals("1 of 3 values outside tolerance; worst advantages[0][0]: want 0, got 0.5 (|diff| 0.5 > tolerance 0)", r.detail());
+        assertEquals(
+                "1 of 3 values outside tolerance; worst advantages[0][0]: want 0, got 0.5 (|diff| 0.5 > tolerance 0)",
+                r.detail());
     }
 
     @Test
     void gigpoStepsFormTrajectoriesInOrderOfFirstAppearance() {
         // rows: t1 step0, t0 step0, t1 step1 (interleaved); row 1 has no padding, row 2 has no valid token
-        GoldenCase c = one("{\"case\":\"g\",\"estimator\":\"echo\",\"params\":{\"gamma\":0.95},"
-                + "\"input\":{\"layout\":\"one row per step\","
-                + "\"token_level_rewards\":[[1,2,0],[3,4,5],[0,0,6]],"
-                + "\"response_mask\":[[1,1,0],[1,1,1],[0,0,0]],"
-                + "\"index\":[\"p\",\"p\",\"p\"],\"traj_index\":[\"t1\",\"t0\",\"t1\"],"
-                + "\"anchor_obs\":[\"s0\",{\"x\":1},\"s1\"],\"step_env_rewards\":[0.5,-0.1,2]},"
-                + "\"expected\":{\"advantages\":[[1,2,0],[3,4,5],[0,0,0]],\"returns\":[[0.5,0.5,0],[-0.1,-0.1,-0.1],[0,0,0]]}}");
+        GoldenCase c = one(
+                "{\"case\":\"g\",\"estimator\":\"echo\",\"params\":{\"gamma\":0.95},"
+                        + "\"input\":{\"layout\":\"one row per step\","
+                        + "\"token_level_rewards\":[[1,2,0],[3,4,5],[0,0,6]],"
+                        + "\"response_mask\":[[1,1,0],[1,1,1],[0,0,0]],"
+                        + "\"index\":[\"p\",\"p\",\"p\"],\"traj_index\":[\"t1\",\"t0\",\"t1\"],"
+                        + "\"anchor_obs\":[\"s0\",{\"x\":1},\"s1\"],\"step_env_rewards\":[0.5,-0.1,2]},"
+                        + "\"expected\":{\"advantages\":[[1,2,0],[3,4,5],[0,0,0]],\"returns\":[[0.5,0.5,0],[-0.1,-0.1,-0.1],[0,0,0]]}}");
         GoldenAdapter a = GoldenAdapters.find(c, GoldenAdapters.all());
         assertInstanceOf(GigpoStepAdapter.class, a);
         AdaptedCase ad = a.adapt(c);
@@ -139,14 +145,18 @@ class AdaptersTest {
         String hole = "{\"case\":\"g\",\"estimator\":\"echo\",\"input\":{\"layout\":\"one row per step\","
                 + "\"token_level_rewards\":[[1,2,3]],\"response_mask\":[[1,0,1]],\"index\":[\"p\"],\"traj_index\":[\"t\"]},"
                 + "\"expected\":{\"advantages\":[[1,0,3]]}}";
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GigpoStepAdapter().adapt(one(hole)));
-        assertEquals("input.response_mask[0] has a 1 after a 0 at position 2; the 'one row per step' layout needs each row's"
-                + " valid tokens first, then padding (0s)", e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new GigpoStepAdapter().adapt(one(hole)));
+        assertEquals(
+                "input.response_mask[0] has a 1 after a 0 at position 2; the 'one row per step' layout needs each row's"
+                        + " valid tokens first, then padding (0s)",
+                e.getMessage());
         String twoGroups = "{\"case\":\"g\",\"estimator\":\"echo\",\"input\":{\"layout\":\"one row per step\","
                 + "\"token_level_rewards\":[[1],[2]],\"response_mask\":[[1],[1]],\"index\":[\"p\",\"q\"],\"traj_index\":[\"t\",\"t\"]},"
                 + "\"expected\":{\"advantages\":[[1],[2]]}}";
         e = assertThrows(IllegalArgumentException.class, () -> new GigpoStepAdapter().adapt(one(twoGroups)));
-        assertEquals("trajectory 't' has rows in two groups: input.index[0] = 'p' but input.index[1] = 'q'", e.getMessage());
+        assertEquals(
+                "trajectory 't' has rows in two groups: input.index[0] = 'p' but input.index[1] = 'q'", e.getMessage());
     }
 
     @Test
@@ -170,8 +180,21 @@ class AdaptersTest {
         assertArrayEquals(new float[] {-1.5f, -2.5f, -3.5f, -4.5f, -5.5f, -6.5f}, b.tokenSignal(Rollouts.REF_LOGPROB));
         assertNull(b.tokenSignal(Rollouts.REWARD));
         assertEquals("openrlhf", ad.preset());
-        assertEquals(Map.of("gamma", 0.9, "kl_coef", 0.01, "kl_estimator", "k3", "kl_use_loss", false,
-                "reward_clip_range", List.of(-10.0, 10.0), "no_std_norm", true), ad.params());
+        assertEquals(
+                Map.of(
+                        "gamma",
+                        0.9,
+                        "kl_coef",
+                        0.01,
+                        "kl_estimator",
+                        "k3",
+                        "kl_use_loss",
+                        false,
+                        "reward_clip_range",
+                        List.of(-10.0, 10.0),
+                        "no_std_norm",
+                        true),
+                ad.params());
         assertFalse(ad.params().containsKey("lambda"), "lambd is for gae only");
 
         GoldenCase gae = one("{\"case\":\"o\",\"estimator\":\"gae\",\"preset\":\"openrlhf\","
@@ -201,8 +224,15 @@ class AdaptersTest {
         assertTrue(Float.isNaN(b.outcomeComponents().get("f1")[0]));
         assertEquals(2.0f, b.outcomeComponents().get("f1")[1]);
         assertEquals("P2C1", spans(b, 0));
-        assertEquals(Map.of("scale_rewards", "group", "multi_objective_aggregation", "normalize_then_sum",
-                "reward_weights", List.of(1.0, 0.5)), ad.params());
+        assertEquals(
+                Map.of(
+                        "scale_rewards",
+                        "group",
+                        "multi_objective_aggregation",
+                        "normalize_then_sum",
+                        "reward_weights",
+                        List.of(1.0, 0.5)),
+                ad.params());
     }
 
     /** Every real case the standard adapters accept maps its padded positions one-to-one onto tokens, with the case's mask. */
@@ -224,7 +254,8 @@ class AdaptersTest {
                 AdaptedCase ad = a.adapt(c);
                 Rollouts b = ad.batch();
                 // R³L experiences carry their mask as action_mask (vpr-r3l-a3.jsonl)
-                float[][] mask = GoldenInputs.matrix(c, GoldenInputs.has(c, "response_mask") ? "response_mask" : "action_mask");
+                float[][] mask =
+                        GoldenInputs.matrix(c, GoldenInputs.has(c, "response_mask") ? "response_mask" : "action_mask");
                 int[][] ti = ad.tokenIndex();
                 assertEquals(mask.length, ti.length, c.name());
                 boolean[] seen = new boolean[b.tokenCount()];
@@ -247,7 +278,10 @@ class AdaptersTest {
         // verl-and-gigpo (79) + openrlhf-trl (40) + matchtir-and-siop (12) + a2tgpo-igpo-gdpo (33) + vpr-r3l-a3 (22)
         // + prl (22) and itpo (27) of prl-poad-itpo
         assertEquals(235, adapted);
-        assertTrue(Arrays.asList(GoldenAdapters.all().get(GoldenAdapters.all().size() - 1)).get(0) instanceof VerlLayoutAdapter,
+        assertTrue(
+                Arrays.asList(GoldenAdapters.all().get(GoldenAdapters.all().size() - 1))
+                                .get(0)
+                        instanceof VerlLayoutAdapter,
                 "the default adapter comes last");
     }
 }

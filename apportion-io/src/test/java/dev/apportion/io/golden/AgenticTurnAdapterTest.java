@@ -1,11 +1,14 @@
 package dev.apportion.io.golden;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.estimator.turn.R3lEstimator;
 import dev.apportion.core.estimator.turn.VprEstimator;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -15,11 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code vpr-r3l-a3.jsonl} through the real loader and {@link Conformance}: every case is
@@ -44,7 +43,8 @@ class AgenticTurnAdapterTest {
         Map<String, Integer> passedPerEstimator = new LinkedHashMap<>();
         for (int k = 0; k < cases.size(); k++) {
             CaseResult r = results.get(k);
-            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            if (r.status() != CaseResult.Status.PASSED)
+                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
             else passedPerEstimator.merge(cases.get(k).estimator(), 1, Integer::sum);
         }
         assertEquals(List.of(), notPassed);
@@ -54,7 +54,11 @@ class AgenticTurnAdapterTest {
 
     @Test
     void theAdapterClaimsEveryCaseOfTheFileAndNothingElse() throws IOException {
-        for (GoldenCase c : load()) assertSame(AgenticTurnAdapter.class, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
+        for (GoldenCase c : load())
+            assertSame(
+                    AgenticTurnAdapter.class,
+                    GoldenAdapters.find(c, GoldenAdapters.all()).getClass(),
+                    c.name());
         for (String other : List.of("verl-and-gigpo.jsonl", "matchtir-and-siop.jsonl", "a2tgpo-igpo-gdpo.jsonl")) {
             try (InputStream in = getClass().getResourceAsStream("/golden/" + other)) {
                 assertNotNull(in, other);
@@ -87,7 +91,8 @@ class AgenticTurnAdapterTest {
         for (GoldenCase c : load()) {
             if (!c.estimator().equals(R3lEstimator.ID) || !c.expected().hasNonNull("kept")) continue;
             ObjectNode exp = c.expected().deepCopy();
-            com.fasterxml.jackson.databind.node.ArrayNode kept = (com.fasterxml.jackson.databind.node.ArrayNode) exp.get("kept");
+            com.fasterxml.jackson.databind.node.ArrayNode kept =
+                    (com.fasterxml.jackson.databind.node.ArrayNode) exp.get("kept");
             int keptRow = -1;
             for (int r = 0; r < kept.size() && keptRow < 0; r++) if (kept.get(r).asBoolean()) keptRow = r;
             kept.set(keptRow, false); // claim a trained row was dropped
@@ -98,8 +103,21 @@ class AgenticTurnAdapterTest {
     }
 
     private static GoldenCase withExpected(GoldenCase c, ObjectNode expected) {
-        return new GoldenCase(c.name(), c.reference(), c.estimator(), c.preset(), c.params(), c.input(),
-                GoldenCases.matrix(expected.get("advantages")), c.expectedReturns(), c.expectedClipScale(), c.expectedError(),
-                expected, c.compare(), c.atol(), c.rtol(), c.source());
+        return new GoldenCase(
+                c.name(),
+                c.reference(),
+                c.estimator(),
+                c.preset(),
+                c.params(),
+                c.input(),
+                GoldenCases.matrix(expected.get("advantages")),
+                c.expectedReturns(),
+                c.expectedClipScale(),
+                c.expectedError(),
+                expected,
+                c.compare(),
+                c.atol(),
+                c.rtol(),
+                c.source());
     }
 }

@@ -1,15 +1,14 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.stream.Collectors;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.EstimatorRegistry;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 
 /** Runs real golden cases through the adapters with small test-only estimators. */
 class ConformanceTest {
@@ -21,8 +20,10 @@ class ConformanceTest {
     }
 
     private static String failures(List<CaseResult> rs) {
-        return rs.stream().filter(r -> r.status() != CaseResult.Status.PASSED)
-                .map(r -> r.caseName() + " " + r.status() + ": " + r.detail()).collect(Collectors.joining("\n"));
+        return rs.stream()
+                .filter(r -> r.status() != CaseResult.Status.PASSED)
+                .map(r -> r.caseName() + " " + r.status() + ": " + r.detail())
+                .collect(Collectors.joining("\n"));
     }
 
     @Test
@@ -34,7 +35,12 @@ class ConformanceTest {
         for (CaseResult r : rs) {
             assertNotNull(r.worst(), r.caseName());
             assertTrue(r.detail().contains("values within tolerance; worst "), r.detail());
-            assertTrue(r.source().startsWith(GoldenFiles.dir().resolve("verl-and-gigpo.jsonl").toString() + ":"), r.source());
+            assertTrue(
+                    r.source()
+                            .startsWith(GoldenFiles.dir()
+                                            .resolve("verl-and-gigpo.jsonl")
+                                            .toString() + ":"),
+                    r.source());
         }
     }
 
@@ -52,15 +58,19 @@ class ConformanceTest {
         assertEquals(1.1546984910964966, w.want(), 0);
         assertEquals(Math.sqrt(2), w.got(), 1e-5);
         assertEquals(1e-5 + 1e-4 * 1.1546984910964966, w.tolerance(), 1e-12);
-        // 24 advantage positions (15 policy + 9 context zeros) + 15 returns; group 'a' (9 policy tokens) is wrong in both
-        assertEquals("18 of 39 values outside tolerance; worst advantages[0][0]: want 1.154698, got 1.414211"
-                + " (|diff| 0.2595121 > tolerance 0.0001254698)", r.detail());
+        // 24 advantage positions (15 policy + 9 context zeros) + 15 returns; group 'a' (9 policy tokens) is wrong in
+        // both
+        assertEquals(
+                "18 of 39 values outside tolerance; worst advantages[0][0]: want 1.154698, got 1.414211"
+                        + " (|diff| 0.2595121 > tolerance 0.0001254698)",
+                r.detail());
     }
 
     @Test
     void expectedErrorPassesOnlyWhenTheEstimatorRefuses() {
         List<GoldenCase> errs = cases("verl-and-gigpo.jsonl", "grpo_passk", null).stream()
-                .filter(c -> c.expectedError() != null).collect(Collectors.toList());
+                .filter(c -> c.expectedError() != null)
+                .collect(Collectors.toList());
         assertEquals(2, errs.size());
         EstimatorRegistry refusing = EstimatorRegistry.of(List.of(TestEstimators.grpoPassk(true)));
         EstimatorRegistry lenient = EstimatorRegistry.of(List.of(TestEstimators.grpoPassk(false)));
@@ -71,7 +81,8 @@ class ConformanceTest {
             assertTrue(ok.detail().startsWith("refused as expected: group '"), ok.detail());
             CaseResult bad = Conformance.run(c, lenient);
             assertEquals(CaseResult.Status.FAILED, bad.status());
-            assertEquals("expected the estimator to refuse the input (reference: a group has fewer than 2 samples) but it returned credit",
+            assertEquals(
+                    "expected the estimator to refuse the input (reference: a group has fewer than 2 samples) but it returned credit",
                     bad.detail());
         }
         // the non-error pass@k cases pass with the faithful port too
@@ -82,11 +93,15 @@ class ConformanceTest {
     @Test
     void refusingAnInputThatHasAnAnswerFails() {
         GoldenCase c = cases("verl-and-gigpo.jsonl", "grpo_passk", null).stream()
-                .filter(x -> x.expectedError() == null).findFirst().orElseThrow();
-        CaseResult r = Conformance.run(c, EstimatorRegistry.of(List.of(TestEstimators.of(
-                TestEstimators.grpoPassk(true).descriptor(), (b, p) -> {
-                    throw new IllegalArgumentException("no");
-                }))));
+                .filter(x -> x.expectedError() == null)
+                .findFirst()
+                .orElseThrow();
+        CaseResult r = Conformance.run(
+                c,
+                EstimatorRegistry.of(
+                        List.of(TestEstimators.of(TestEstimators.grpoPassk(true).descriptor(), (b, p) -> {
+                            throw new IllegalArgumentException("no");
+                        }))));
         assertEquals(CaseResult.Status.FAILED, r.status());
         assertEquals("estimator 'grpo_passk' refused the input: no", r.detail());
         assertEquals("no", r.error());
@@ -109,8 +124,10 @@ class ConformanceTest {
     @Test
     void anUndeclaredParameterFails() {
         GoldenCase c = cases("verl-and-gigpo.jsonl", "grpo", null).get(0);
-        CaseResult r = Conformance.run(c, EstimatorRegistry.of(List.of(TestEstimators.of(
-                dev.apportion.core.credit.Descriptor.builder("grpo").build(), (b, p) -> null))));
+        CaseResult r = Conformance.run(
+                c,
+                EstimatorRegistry.of(List.of(TestEstimators.of(
+                        dev.apportion.core.credit.Descriptor.builder("grpo").build(), (b, p) -> null))));
         assertEquals(CaseResult.Status.FAILED, r.status());
         assertTrue(r.detail().startsWith("parameters: estimator 'grpo' has no parameter '"), r.detail());
     }
@@ -143,7 +160,9 @@ class ConformanceTest {
 
     @Test
     void aCaseNoAdapterAcceptsFailsWhenItsEstimatorIsRegistered() {
-        GoldenCase c = GoldenFiles.parse("{\"case\":\"x\",\"estimator\":\"grpo\",\"input\":{\"scores\":[1,2]},\"expected\":{\"advantages\":[[1]]}}").get(0);
+        GoldenCase c = GoldenFiles.parse(
+                        "{\"case\":\"x\",\"estimator\":\"grpo\",\"input\":{\"scores\":[1,2]},\"expected\":{\"advantages\":[[1]]}}")
+                .get(0);
         CaseResult r = Conformance.run(c, EstimatorRegistry.of(List.of(TestEstimators.grpo())));
         assertEquals(CaseResult.Status.FAILED, r.status());
         assertEquals("no golden adapter accepts this case (input fields: scores)", r.detail());
@@ -154,7 +173,8 @@ class ConformanceTest {
     @Test
     void summaryCounts() {
         List<GoldenCase> cs = cases("verl-and-gigpo.jsonl", "grpo", null);
-        List<CaseResult> rs = Conformance.runAll(cs.subList(0, 3), EstimatorRegistry.of(List.of(TestEstimators.grpo())));
+        List<CaseResult> rs =
+                Conformance.runAll(cs.subList(0, 3), EstimatorRegistry.of(List.of(TestEstimators.grpo())));
         rs = new java.util.ArrayList<>(rs);
         rs.add(Conformance.run(cases("verl-and-gigpo.jsonl", "gae", null).get(0), EstimatorRegistry.of(List.of())));
         Conformance.Summary s = Conformance.summarize(rs);

@@ -1,9 +1,10 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,10 +13,8 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every case of every golden file in {@code src/test/resources/golden/} against the estimators
@@ -33,7 +32,10 @@ class GoldenConformanceTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertEquals(12, files.size(), "the twelve golden files are copied (the shared eleven and at_grpo-pending): " + files);
+        assertEquals(
+                12,
+                files.size(),
+                "the twelve golden files are copied (the shared eleven and at_grpo-pending): " + files);
         List<DynamicTest> tests = new ArrayList<>();
         for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
         return tests;
@@ -47,10 +49,14 @@ class GoldenConformanceTest {
         List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
         Conformance.Summary s = Conformance.summarize(results);
         report(f.getFileName() + ": " + s, results);
-        List<CaseResult> failed = results.stream().filter(r -> r.status() != CaseResult.Status.PASSED).collect(Collectors.toList());
+        List<CaseResult> failed = results.stream()
+                .filter(r -> r.status() != CaseResult.Status.PASSED)
+                .collect(Collectors.toList());
         if (!failed.isEmpty()) {
-            fail(f.getFileName() + ": " + s + "\n" + failed.stream()
-                    .map(r -> r.source() + " " + r.caseName() + ": " + r.detail()).collect(Collectors.joining("\n")));
+            fail(f.getFileName() + ": " + s + "\n"
+                    + failed.stream()
+                            .map(r -> r.source() + " " + r.caseName() + ": " + r.detail())
+                            .collect(Collectors.joining("\n")));
         }
     }
 
@@ -59,8 +65,19 @@ class GoldenConformanceTest {
             Path out = Paths.get("target", "golden-conformance.txt");
             Files.createDirectories(out.getParent());
             StringBuilder sb = new StringBuilder(headline).append('\n');
-            for (CaseResult r : results) sb.append("  ").append(r.status()).append(' ').append(r.caseName()).append(": ").append(r.detail()).append('\n');
-            Files.writeString(out, sb.toString(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            for (CaseResult r : results)
+                sb.append("  ")
+                        .append(r.status())
+                        .append(' ')
+                        .append(r.caseName())
+                        .append(": ")
+                        .append(r.detail())
+                        .append('\n');
+            Files.writeString(
+                    out,
+                    sb.toString(),
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -14,8 +14,7 @@ import java.util.stream.Stream;
 
 /** The golden files copied into this module's test resources. */
 final class GoldenFiles {
-    private GoldenFiles() {
-    }
+    private GoldenFiles() {}
 
     /** The folder holding the copies. */
     static Path dir() {
@@ -31,7 +30,9 @@ final class GoldenFiles {
     /** Every *.jsonl file, sorted by name. */
     static List<Path> all() {
         try (Stream<Path> s = Files.list(dir())) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
+            return s.filter(p -> p.getFileName().toString().endsWith(".jsonl"))
+                    .sorted()
+                    .collect(Collectors.toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

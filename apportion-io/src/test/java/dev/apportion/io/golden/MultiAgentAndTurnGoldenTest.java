@@ -1,16 +1,15 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code multi-agent.jsonl}, {@code at_grpo-pending.jsonl} (the shared {@code pending/at_grpo.jsonl},
@@ -28,7 +27,8 @@ class MultiAgentAndTurnGoldenTest {
             GoldenCase c = cases.get(k);
             assertSame(adapter, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
             CaseResult r = results.get(k);
-            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            if (r.status() != CaseResult.Status.PASSED)
+                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
             else passed.merge(c.estimator(), 1, Integer::sum);
         }
         assertEquals(List.of(), notPassed);
@@ -43,7 +43,9 @@ class MultiAgentAndTurnGoldenTest {
 
     @Test
     void agenticTurnFamilyPasses() {
-        assertEquals(Map.of("mt_grpo", 16, "spa_rl", 16, "spa_rl_step_rewards", 8), passAll("agentic-turn.jsonl", MtGrpoSpaRlAdapter.class));
+        assertEquals(
+                Map.of("mt_grpo", 16, "spa_rl", 16, "spa_rl_step_rewards", 8),
+                passAll("agentic-turn.jsonl", MtGrpoSpaRlAdapter.class));
     }
 
     /** One case per estimator with a parameter changed must fail (the comparison is not vacuous). */
@@ -65,9 +67,22 @@ class MultiAgentAndTurnGoldenTest {
                 seen++;
                 Map<String, Object> p = new LinkedHashMap<>(c.params());
                 p.putAll(delta);
-                GoldenCase wrong = new GoldenCase(c.name(), c.reference(), c.estimator(), c.preset(), p, c.input(),
-                        c.expectedAdvantages(), c.expectedReturns(), c.expectedClipScale(), c.expectedError(), c.expected(),
-                        c.compare(), c.atol(), c.rtol(), c.source());
+                GoldenCase wrong = new GoldenCase(
+                        c.name(),
+                        c.reference(),
+                        c.estimator(),
+                        c.preset(),
+                        p,
+                        c.input(),
+                        c.expectedAdvantages(),
+                        c.expectedReturns(),
+                        c.expectedClipScale(),
+                        c.expectedError(),
+                        c.expected(),
+                        c.compare(),
+                        c.atol(),
+                        c.rtol(),
+                        c.source());
                 CaseResult r = Conformance.run(wrong, EstimatorRegistry.global());
                 assertEquals(CaseResult.Status.FAILED, r.status(), c.name() + " with " + delta + ": " + r.detail());
             }

@@ -1,10 +1,13 @@
 package dev.apportion.io.golden;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,12 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code reasoning.jsonl} through the real loader and {@link Conformance}: every case is claimed
@@ -40,13 +38,29 @@ class ReasoningAdapterTest {
         Map<String, Integer> passed = new TreeMap<>();
         for (int k = 0; k < cases.size(); k++) {
             CaseResult r = results.get(k);
-            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            if (r.status() != CaseResult.Status.PASSED)
+                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
             else passed.merge(cases.get(k).estimator(), 1, Integer::sum);
         }
         assertEquals(List.of(), notPassed);
         assertEquals(new Conformance.Summary(35, 0, 0), Conformance.summarize(results));
-        assertEquals(new TreeMap<>(Map.of("a_grae", 4, "adora", 4, "adora_vl", 5, "ma_rlhf", 5, "pure", 5, "pure_reward", 5,
-                "temporal_schedule", 7)), passed);
+        assertEquals(
+                new TreeMap<>(Map.of(
+                        "a_grae",
+                        4,
+                        "adora",
+                        4,
+                        "adora_vl",
+                        5,
+                        "ma_rlhf",
+                        5,
+                        "pure",
+                        5,
+                        "pure_reward",
+                        5,
+                        "temporal_schedule",
+                        7)),
+                passed);
     }
 
     @Test
@@ -55,7 +69,9 @@ class ReasoningAdapterTest {
             GoldenAdapter a = GoldenAdapters.find(c, GoldenAdapters.all());
             assertNotNull(a, c.name());
             assertTrue(a instanceof ReasoningAdapter, c.name());
-            assertTrue(((ReasoningAdapter) a).estimators().contains(c.estimator()), c.name() + ": one layout per estimator family");
+            assertTrue(
+                    ((ReasoningAdapter) a).estimators().contains(c.estimator()),
+                    c.name() + ": one layout per estimator family");
             assertEquals(ReasoningAdapter.PRESET, a.adapt(c).preset());
         }
     }
@@ -103,9 +119,22 @@ class ReasoningAdapterTest {
         assertNotNull(pure);
         ObjectNode input = pure.input().deepCopy();
         ((ArrayNode) input.get("num_steps")).set(0, 99);
-        GoldenCase bad = new GoldenCase(pure.name(), pure.reference(), pure.estimator(), pure.preset(), pure.params(), input,
-                pure.expectedAdvantages(), pure.expectedReturns(), pure.expectedClipScale(), pure.expectedError(), pure.expected(),
-                pure.compare(), pure.atol(), pure.rtol(), pure.source());
+        GoldenCase bad = new GoldenCase(
+                pure.name(),
+                pure.reference(),
+                pure.estimator(),
+                pure.preset(),
+                pure.params(),
+                input,
+                pure.expectedAdvantages(),
+                pure.expectedReturns(),
+                pure.expectedClipScale(),
+                pure.expectedError(),
+                pure.expected(),
+                pure.compare(),
+                pure.atol(),
+                pure.rtol(),
+                pure.source());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PureAdapter().adapt(bad));
         assertTrue(e.getMessage().contains("num_steps[0]"), e.getMessage());
     }

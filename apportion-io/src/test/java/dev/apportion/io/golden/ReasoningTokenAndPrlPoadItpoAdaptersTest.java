@@ -1,26 +1,31 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.rollout.Rollouts;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 /** The adapters of reasoning-token.jsonl and prl-poad-itpo.jsonl: who takes which case, and the layouts' rules. */
 class ReasoningTokenAndPrlPoadItpoAdaptersTest {
     @Test
     void everyCaseGoesToItsFamilysAdapter() {
         for (GoldenCase c : GoldenFiles.load("reasoning-token.jsonl")) {
-            assertSame(ReasoningTokenAdapter.class, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
+            assertSame(
+                    ReasoningTokenAdapter.class,
+                    GoldenAdapters.find(c, GoldenAdapters.all()).getClass(),
+                    c.name());
         }
         for (GoldenCase c : GoldenFiles.load("prl-poad-itpo.jsonl")) {
-            assertSame(PrlPoadItpoAdapter.class, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
+            assertSame(
+                    PrlPoadItpoAdapter.class,
+                    GoldenAdapters.find(c, GoldenAdapters.all()).getClass(),
+                    c.name());
         }
     }
 
@@ -29,8 +34,14 @@ class ReasoningTokenAndPrlPoadItpoAdaptersTest {
         for (String f : List.of("reasoning-token.jsonl", "prl-poad-itpo.jsonl")) {
             List<CaseResult> results = Conformance.runAll(GoldenFiles.load(f), EstimatorRegistry.global());
             Conformance.Summary s = Conformance.summarize(results);
-            assertEquals(results.size(), s.passed(), f + ": " + s + " " + results.stream()
-                    .filter(r -> r.status() != CaseResult.Status.PASSED).map(r -> r.caseName() + ": " + r.detail()).toList());
+            assertEquals(
+                    results.size(),
+                    s.passed(),
+                    f + ": " + s + " "
+                            + results.stream()
+                                    .filter(r -> r.status() != CaseResult.Status.PASSED)
+                                    .map(r -> r.caseName() + ": " + r.detail())
+                                    .toList());
         }
     }
 
@@ -38,7 +49,9 @@ class ReasoningTokenAndPrlPoadItpoAdaptersTest {
     @Test
     void poadActionsTakeAgentZerosLength() {
         GoldenCase c = GoldenFiles.load("prl-poad-itpo.jsonl").stream()
-                .filter(x -> x.name().equals("public/poad/edge/two-agents-agent0-length")).findFirst().orElseThrow();
+                .filter(x -> x.name().equals("public/poad/edge/two-agents-agent0-length"))
+                .findFirst()
+                .orElseThrow();
         AdaptedCase a = new PrlPoadItpoAdapter().adapt(c);
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
@@ -49,7 +62,13 @@ class ReasoningTokenAndPrlPoadItpoAdaptersTest {
             for (int l = 0; l < ti[row].length; l++) {
                 assertEquals(mask[ti[row][l]], mask[ti[row + 1][l]], "row " + row + " slot " + l);
                 // agent 1's own tokens end elsewhere in this case: its trailing pads still count
-                double tok1 = c.input().get("action_tokens").get(row / agents).get(0).get(1).get(l).asDouble();
+                double tok1 = c.input()
+                        .get("action_tokens")
+                        .get(row / agents)
+                        .get(0)
+                        .get(1)
+                        .get(l)
+                        .asDouble();
                 if (mask[ti[row + 1][l]] == 1 && tok1 == 0) differs = true;
             }
         }

@@ -1,8 +1,12 @@
 package dev.apportion.io.golden;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -10,12 +14,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The turn-level golden files through the real loader and {@link Conformance}: GDPO's
@@ -38,7 +37,8 @@ class RewardComponentsAdapterTest {
         List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
         List<String> notPassed = new ArrayList<>();
         for (CaseResult r : results) {
-            if (r.status() != CaseResult.Status.PASSED) notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            if (r.status() != CaseResult.Status.PASSED)
+                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
         }
         assertEquals(List.of(), notPassed);
         assertEquals(new Conformance.Summary(45, 0, 0), Conformance.summarize(results));
@@ -54,7 +54,9 @@ class RewardComponentsAdapterTest {
             if (has) {
                 claimed++;
                 AdaptedCase ac = a.adapt(c);
-                assertEquals(c.input().get(RewardComponentsAdapter.FIELD).size(), ac.batch().outcomeComponents().size());
+                assertEquals(
+                        c.input().get(RewardComponentsAdapter.FIELD).size(),
+                        ac.batch().outcomeComponents().size());
                 assertTrue(ac.batch().outcomeComponents().keySet().iterator().hasNext());
             } else {
                 assertSame(VerlLayoutAdapter.class, a.getClass(), c.name());

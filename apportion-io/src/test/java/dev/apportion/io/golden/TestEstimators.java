@@ -8,7 +8,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -20,8 +19,7 @@ import java.util.function.BiFunction;
  * apportion-core.
  */
 final class TestEstimators {
-    private TestEstimators() {
-    }
+    private TestEstimators() {}
 
     /** An estimator from a descriptor and a function. */
     static Estimator of(Descriptor d, BiFunction<Rollouts, Params, Credit> f) {
@@ -41,21 +39,29 @@ final class TestEstimators {
     /** verl's compute_grpo_outcome_advantage (and its std_floor variant). */
     static Estimator grpo() {
         Descriptor d = Descriptor.builder("grpo")
-                .parameters(ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
+                .parameters(
+                        ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                         ParamSpec.bool("normalize_by_std", true, "divide by the group std"),
                         ParamSpec.real("std_floor", 0.0, 0.0, null, "std = sqrt(max(var, floor^2))"))
                 .build();
-        return of(d, (b, p) -> grpo(b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), false));
+        return of(
+                d,
+                (b, p) -> grpo(
+                        b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), false));
     }
 
     /** The same with the population std: a wrong implementation that golden cases must catch. */
     static Estimator grpoPopulationStd() {
         Descriptor d = Descriptor.builder("grpo")
-                .parameters(ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
+                .parameters(
+                        ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                         ParamSpec.bool("normalize_by_std", true, "divide by the group std"),
                         ParamSpec.real("std_floor", 0.0, 0.0, null, "std = sqrt(max(var, floor^2))"))
                 .build();
-        return of(d, (b, p) -> grpo(b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), true));
+        return of(
+                d,
+                (b, p) -> grpo(
+                        b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), true));
     }
 
     private static Credit grpo(Rollouts b, double eps, boolean byStd, double floor, boolean population) {
@@ -87,7 +93,8 @@ final class TestEstimators {
     /** verl's compute_grpo_passk_outcome_advantage: refuses groups of one. */
     static Estimator grpoPassk(boolean refuseSingletons) {
         Descriptor d = Descriptor.builder("grpo_passk")
-                .parameters(ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
+                .parameters(
+                        ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                         ParamSpec.bool("normalize_by_std", true, "divide by the group std"))
                 .build();
         return of(d, (b, p) -> {
@@ -98,7 +105,8 @@ final class TestEstimators {
             for (int g = 0; g < b.groupCount(); g++) {
                 int n = start[g + 1] - start[g];
                 if (n < 2) {
-                    if (refuseSingletons) throw new RolloutException("group '" + b.groupKey(g) + "' has fewer than 2 samples");
+                    if (refuseSingletons)
+                        throw new RolloutException("group '" + b.groupKey(g) + "' has fewer than 2 samples");
                     continue;
                 }
                 int best = -1;
@@ -120,7 +128,9 @@ final class TestEstimators {
                 double ss = 0;
                 for (int k = start[g]; k < start[g + 1]; k++) ss += (s[members[k]] - mean) * (s[members[k]] - mean);
                 double std = Math.sqrt(ss / (n - 1));
-                a[best] = p.getBoolean("normalize_by_std") ? (max - second) / (std + p.getDouble("epsilon")) : max - second;
+                a[best] = p.getBoolean("normalize_by_std")
+                        ? (max - second) / (std + p.getDouble("epsilon"))
+                        : max - second;
             }
             float[] adv = broadcast(b, a);
             return Credit.builder(adv).returns(adv.clone()).build();
@@ -134,7 +144,8 @@ final class TestEstimators {
      */
     static Estimator drGrpo() {
         Descriptor d = Descriptor.builder("dr_grpo")
-                .parameters(ParamSpec.choice("style", "openrlhf", List.of("openrlhf", "trl"), "which framework"),
+                .parameters(
+                        ParamSpec.choice("style", "openrlhf", List.of("openrlhf", "trl"), "which framework"),
                         ParamSpec.real("gamma", 1.0, 0.0, 1.0, "forced to 1 by OpenRLHF"),
                         ParamSpec.real("kl_coef", 0.0, null, null, "beta"),
                         ParamSpec.choice("kl_estimator", "k1", List.of("k1", "k2", "k3"), "KL estimator"),
@@ -142,8 +153,11 @@ final class TestEstimators {
                         ParamSpec.realList("reward_clip_range", List.of(-10.0, 10.0), "clip after shaping"),
                         ParamSpec.bool("no_std_norm", false, "unused by dr_grpo"),
                         ParamSpec.choice("scale_rewards", "none", List.of("group", "batch", "none"), "TRL"),
-                        ParamSpec.choice("multi_objective_aggregation", "sum_then_normalize",
-                                List.of("sum_then_normalize", "normalize_then_sum"), "TRL"),
+                        ParamSpec.choice(
+                                "multi_objective_aggregation",
+                                "sum_then_normalize",
+                                List.of("sum_then_normalize", "normalize_then_sum"),
+                                "TRL"),
                         ParamSpec.realList("reward_weights", List.of(), "TRL weights, empty = all 1"))
                 .preset("openrlhf", Map.of("style", "openrlhf"))
                 .preset("trl", Map.of("style", "trl"))
@@ -184,9 +198,15 @@ final class TestEstimators {
                         double dlt = lp[t] - ref[t];
                         double k;
                         switch (p.getString("kl_estimator")) {
-                            case "k2": k = dlt * dlt / 2; break;
-                            case "k3": k = Math.exp(-dlt) - 1 + dlt; break;
-                            default: k = dlt; break;
+                            case "k2":
+                                k = dlt * dlt / 2;
+                                break;
+                            case "k3":
+                                k = Math.exp(-dlt) - 1 + dlt;
+                                break;
+                            default:
+                                k = dlt;
+                                break;
                         }
                         rho = -beta * Math.max(-10, Math.min(10, k));
                     }
@@ -242,7 +262,9 @@ final class TestEstimators {
      */
     static Estimator echo() {
         Descriptor d = Descriptor.builder("echo")
-                .parameters(ParamSpec.real("epsilon", 0, null, null, "unused"), ParamSpec.real("gamma", 1, null, null, "unused"))
+                .parameters(
+                        ParamSpec.real("epsilon", 0, null, null, "unused"),
+                        ParamSpec.real("gamma", 1, null, null, "unused"))
                 .build();
         return of(d, (b, p) -> {
             float[] r = b.tokenSignal(Rollouts.REWARD);

@@ -1,11 +1,15 @@
 package dev.apportion.io.importer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.InputException;
 import dev.apportion.io.RolloutJsonl;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImportersTest {
     @TempDir
@@ -77,9 +76,11 @@ class ImportersTest {
         Path arr = tmp.resolve("chat.json");
         List<String> lines = Files.readAllLines(resource("chat.jsonl"));
         StringBuilder s = new StringBuilder("[\n");
-        for (String l : lines) if (!l.isBlank()) s.append(s.length() > 2 ? ",\n" : "").append(l);
+        for (String l : lines)
+            if (!l.isBlank()) s.append(s.length() > 2 ? ",\n" : "").append(l);
         Files.writeString(arr, s.append("\n]\n").toString());
-        Imported im = Importers.read("chat", arr, new ImportOptions(ApproximateTokens.INSTANCE, true, resource("signals.jsonl")));
+        Imported im = Importers.read(
+                "chat", arr, new ImportOptions(ApproximateTokens.INSTANCE, true, resource("signals.jsonl")));
         Rollouts b = im.rollouts();
         assertEquals(4, b.trajectoryCount());
         String[] state = b.spanState();
@@ -104,18 +105,23 @@ class ImportersTest {
     void signalsForAnUnknownTrajectoryAreRefused() throws IOException {
         Path sig = tmp.resolve("sig.jsonl");
         Files.writeString(sig, "{\"group\": \"q1\", \"id\": \"zz\", \"signals\": {\"prm\": 1}}\n");
-        InputException e = assertThrows(InputException.class, () -> Importers.read("chat", resource("chat.jsonl"),
-                new ImportOptions(ApproximateTokens.INSTANCE, false, sig)));
+        InputException e = assertThrows(
+                InputException.class,
+                () -> Importers.read(
+                        "chat", resource("chat.jsonl"), new ImportOptions(ApproximateTokens.INSTANCE, false, sig)));
         assertTrue(e.getMessage().contains("trajectory 'zz' of group 'q1'"), e.getMessage());
         Files.writeString(sig, "{\"group\": \"q1\", \"id\": \"a\", \"span\": 5, \"signals\": {\"prm\": 1}}\n");
-        e = assertThrows(InputException.class, () -> Importers.read("chat", resource("chat.jsonl"),
-                new ImportOptions(ApproximateTokens.INSTANCE, false, sig)));
+        e = assertThrows(
+                InputException.class,
+                () -> Importers.read(
+                        "chat", resource("chat.jsonl"), new ImportOptions(ApproximateTokens.INSTANCE, false, sig)));
         assertTrue(e.getMessage().contains("policy span 5 but the trajectory has 2"), e.getMessage());
     }
 
     @Test
     void agentProcessBench() throws IOException {
-        Imported im = Importers.read("agentprocessbench", resource("agentprocessbench.jsonl"), ImportOptions.defaults());
+        Imported im =
+                Importers.read("agentprocessbench", resource("agentprocessbench.jsonl"), ImportOptions.defaults());
         Rollouts b = im.rollouts();
         assertEquals(2, b.trajectoryCount());
         assertEquals(1, b.groupCount());
@@ -211,7 +217,10 @@ class ImportersTest {
         Path out = tmp.resolve("labels.jsonl");
         LabelsJsonl.write(out, im.labels());
         String text = Files.readString(out);
-        assertTrue(text.startsWith("{\"group\":\"q1\",\"id\":\"a\",\"policy_span_labels\":[1,1],\"first_error_span\":null}\n"), text);
+        assertTrue(
+                text.startsWith(
+                        "{\"group\":\"q1\",\"id\":\"a\",\"policy_span_labels\":[1,1],\"first_error_span\":null}\n"),
+                text);
         assertEquals(im.labels(), LabelsJsonl.read(out));
     }
 
@@ -242,14 +251,23 @@ class ImportersTest {
 
     @Test
     void malformedChat() throws IOException {
-        InputException e = refuse("chat", "c.jsonl", "{\"group\":\"g\",\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
-                + "{\"group\":\"g\",\"id\":\"y\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"robot\",\"content\":\"?\"}]}\n");
+        InputException e = refuse(
+                "chat",
+                "c.jsonl",
+                "{\"group\":\"g\",\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
+                        + "{\"group\":\"g\",\"id\":\"y\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"robot\",\"content\":\"?\"}]}\n");
         assertNames(e, "c.jsonl", 2, "messages[1].role", "trajectory 'y' (group 'g')", "\"robot\"");
         e = refuse("chat", "c2.jsonl", "{\"messages\":[], \"outcom\": 1}\n");
         assertNames(e, "c2.jsonl", 1, "outcom", "unknown field 'outcom'");
-        e = refuse("chat", "c3.jsonl", "{\"id\":\"x\",\"messages\":[{\"role\":\"assistant\",\"content\":\"a\",\"label\":2}]}\n");
+        e = refuse(
+                "chat",
+                "c3.jsonl",
+                "{\"id\":\"x\",\"messages\":[{\"role\":\"assistant\",\"content\":\"a\",\"label\":2}]}\n");
         assertNames(e, "c3.jsonl", 1, "messages[0].label", "must be -1, 0, 1 or null, got 2");
-        e = refuse("chat", "c4.jsonl", "{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n");
+        e = refuse(
+                "chat",
+                "c4.jsonl",
+                "{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n");
         assertNames(e, "c4.jsonl", 2, "id", "duplicate id 'x' in group 'g' (first on line 1)");
         e = refuse("chat", "c5.jsonl", "{\"messages\": [}\n");
         assertNames(e, "c5.jsonl", 1, null, "malformed JSON");
@@ -257,33 +275,54 @@ class ImportersTest {
 
     @Test
     void malformedAgentProcessBench() throws IOException {
-        InputException e = refuse("agentprocessbench", "a.jsonl", "{\"query_index\":1,\"sample_index\":0,\"final_label\":1,"
-                + "\"step_labels\":{\"1\":1},\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"user\",\"content\":\"q2\"}]}\n");
+        InputException e = refuse(
+                "agentprocessbench",
+                "a.jsonl",
+                "{\"query_index\":1,\"sample_index\":0,\"final_label\":1,"
+                        + "\"step_labels\":{\"1\":1},\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"user\",\"content\":\"q2\"}]}\n");
         assertNames(e, "a.jsonl", 1, "step_labels.1", "trajectory 's0' (group 'q1')", "not an assistant message");
-        e = refuse("agentprocessbench", "a2.jsonl", "{\"query_index\":1,\"sample_index\":0,\"step_labels\":{},\"messages\":[]}\n");
+        e = refuse(
+                "agentprocessbench",
+                "a2.jsonl",
+                "{\"query_index\":1,\"sample_index\":0,\"step_labels\":{},\"messages\":[]}\n");
         assertNames(e, "a2.jsonl", 1, "final_label", "final_label is missing");
     }
 
     @Test
     void malformedProcessBench() throws IOException {
-        InputException e = refuse("processbench", "p.json", "[\n {\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":true,\"label\":-1},\n"
-                + " {\"id\":\"b\",\"problem\":\"p\",\"steps\":[\"s\",\"t\"],\"final_answer_correct\":true,\"label\":2}\n]\n");
+        InputException e = refuse(
+                "processbench",
+                "p.json",
+                "[\n {\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":true,\"label\":-1},\n"
+                        + " {\"id\":\"b\",\"problem\":\"p\",\"steps\":[\"s\",\"t\"],\"final_answer_correct\":true,\"label\":2}\n]\n");
         assertNames(e, "p.json", 3, "label", "trajectory 'b'", "got 2");
-        e = refuse("processbench", "p2.json", "[{\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":\"yes\",\"label\":-1}]");
+        e = refuse(
+                "processbench",
+                "p2.json",
+                "[{\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":\"yes\",\"label\":-1}]");
         assertNames(e, "p2.json", 1, "final_answer_correct", "true or false");
     }
 
     @Test
     void malformedTauBench() throws IOException {
-        InputException e = refuse("taubench", "t.json", "[\n{\"task_id\":1,\"trial\":0,\"info\":{\"task\":{\"actions\":[]}},\"traj\":[]}\n]");
+        InputException e = refuse(
+                "taubench",
+                "t.json",
+                "[\n{\"task_id\":1,\"trial\":0,\"info\":{\"task\":{\"actions\":[]}},\"traj\":[]}\n]");
         assertNames(e, "t.json", 2, "reward", "trajectory 'trial-0' (group 'task-1')", "reward is missing");
-        e = refuse("taubench", "t2.json", "[{\"task_id\":1,\"trial\":0,\"reward\":1,\"info\":{\"task\":{\"actions\":[{\"kwargs\":{}}]}},\"traj\":[]}]");
+        e = refuse(
+                "taubench",
+                "t2.json",
+                "[{\"task_id\":1,\"trial\":0,\"reward\":1,\"info\":{\"task\":{\"actions\":[{\"kwargs\":{}}]}},\"traj\":[]}]");
         assertNames(e, "t2.json", 1, "info.task.actions[0].name", "is missing");
     }
 
     @Test
     void malformedVerlDump() throws IOException {
-        InputException e = refuse("verl-dump", "v.jsonl", "{\"input\":\"a\",\"output\":\"b\",\"score\":1}\n{\"input\":\"a\",\"output\":\"b\",\"score\":\"1.0\"}\n");
+        InputException e = refuse(
+                "verl-dump",
+                "v.jsonl",
+                "{\"input\":\"a\",\"output\":\"b\",\"score\":1}\n{\"input\":\"a\",\"output\":\"b\",\"score\":\"1.0\"}\n");
         assertNames(e, "v.jsonl", 2, "score", "score must be a number, got a string");
     }
 
@@ -298,8 +337,10 @@ class ImportersTest {
     @Test
     void malformedLabels() throws IOException {
         Path p = tmp.resolve("l.jsonl");
-        Files.writeString(p, "{\"group\":\"g\",\"id\":\"a\",\"policy_span_labels\":[1,null]}\n"
-                + "{\"group\":\"g\",\"id\":\"b\",\"policy_span_labels\":[1,2],\"first_error_span\":null}\n");
+        Files.writeString(
+                p,
+                "{\"group\":\"g\",\"id\":\"a\",\"policy_span_labels\":[1,null]}\n"
+                        + "{\"group\":\"g\",\"id\":\"b\",\"policy_span_labels\":[1,2],\"first_error_span\":null}\n");
         InputException e = assertThrows(InputException.class, () -> LabelsJsonl.read(p));
         assertNames(e, "l.jsonl", 2, "policy_span_labels[1]", "trajectory 'b' (group 'g')");
         Files.writeString(p, "{\"group\":\"g\",\"id\":\"a\",\"policy_span_labels\":[1],\"first_error_span\":3}\n");
@@ -309,7 +350,8 @@ class ImportersTest {
 
     @Test
     void unknownFormat() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Importers.read("csv", resource("chat.jsonl"), ImportOptions.defaults()));
         assertTrue(e.getMessage().contains("formats: chat, agentprocessbench"), e.getMessage());
     }

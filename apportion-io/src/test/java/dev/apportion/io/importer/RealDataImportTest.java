@@ -1,15 +1,14 @@
 package dev.apportion.io.importer;
 
-import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.apportion.core.rollout.Rollouts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 /**
  * The importers on the real data sets in ../shared/data/trajectories (skipped when absent). The
@@ -40,7 +39,8 @@ class RealDataImportTest {
 
     @Test
     void agentProcessBench() throws IOException {
-        Imported im = Importers.read("agentprocessbench", data("AgentProcessBench/hotpotqa.jsonl"), ImportOptions.defaults());
+        Imported im =
+                Importers.read("agentprocessbench", data("AgentProcessBench/hotpotqa.jsonl"), ImportOptions.defaults());
         Rollouts b = im.rollouts();
         // 250 lines, 50 query_index values x 5 samples; 734 assistant messages, each with a step label
         assertEquals(250, b.trajectoryCount());
@@ -82,7 +82,8 @@ class RealDataImportTest {
     void tauBench() throws IOException {
         Imported im = Importers.read("taubench", data("tau-bench/gpt-4o-airline.json"), ImportOptions.defaults());
         Rollouts b = im.rollouts();
-        // 200 episodes of 50 tasks x 4 trials; 2454 assistant messages, 1164 of them with one tool call; 84 rewards of 1
+        // 200 episodes of 50 tasks x 4 trials; 2454 assistant messages, 1164 of them with one tool call; 84 rewards of
+        // 1
         assertEquals(200, b.trajectoryCount());
         assertEquals(50, b.groupCount());
         assertEquals(2454, policySpans(b));

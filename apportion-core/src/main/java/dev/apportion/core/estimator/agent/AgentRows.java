@@ -1,7 +1,6 @@
 package dev.apportion.core.estimator.agent;
 
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 
 /**
@@ -19,6 +18,7 @@ final class AgentRows {
     final int[] trajectory;
     /** Token range [tokenStart, tokenEnd) of each row. */
     final int[] tokenStart;
+
     final int[] tokenEnd;
     /** Rows of trajectory i are [rowStart[i], rowStart[i+1]). */
     final int[] rowStart;

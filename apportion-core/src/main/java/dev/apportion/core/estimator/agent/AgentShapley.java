@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -107,18 +106,29 @@ public final class AgentShapley implements Estimator {
 
     private static List<ParamSpec> commonParams() {
         return List.of(
-                ParamSpec.real("team_weight", 0.0, 0.0, null, "weight of the shared outcome added to each agent's share"),
-                ParamSpec.choice("baseline", "group_z", List.of("group_z", "group_mean", "none"),
+                ParamSpec.real(
+                        "team_weight", 0.0, 0.0, null, "weight of the shared outcome added to each agent's share"),
+                ParamSpec.choice(
+                        "baseline",
+                        "group_z",
+                        List.of("group_z", "group_mean", "none"),
                         "per (group, agent) cell: z-score, mean-centre, or raw share"),
                 ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the cell's std"));
     }
 
     private static Descriptor coalitionDescriptor() {
         List<ParamSpec> ps = new ArrayList<>(List.of(
-                ParamSpec.choice("method", "shapley", List.of("shapley", "difference"),
+                ParamSpec.choice(
+                        "method",
+                        "shapley",
+                        List.of("shapley", "difference"),
                         "Shapley value over all coalitions, or difference rewards v(N) - v(N without k)"),
-                ParamSpec.string("coalition_prefix", "coalition:", "prefix of the trajectory signals holding coalition values"),
-                ParamSpec.choice("missing_coalition", "error", List.of("error", "zero"),
+                ParamSpec.string(
+                        "coalition_prefix", "coalition:", "prefix of the trajectory signals holding coalition values"),
+                ParamSpec.choice(
+                        "missing_coalition",
+                        "error",
+                        List.of("error", "zero"),
                         "an absent coalition value: error, or count it as v(empty)")));
         ps.addAll(commonParams());
         return Descriptor.builder(ID)
@@ -128,23 +138,28 @@ public final class AgentShapley implements Estimator {
                 .methodology(Methodology.GAME_THEORETIC)
                 .fidelity(Fidelity.RECONSTRUCTED)
                 .groupLocal(true)
-                .requires(SignalRequirement.span("agent", "the acting agent of every turn"),
-                        SignalRequirement.trajectory("outcome", "the shared outcome v(N), unless coalition:<all agents> is given"))
+                .requires(
+                        SignalRequirement.span("agent", "the acting agent of every turn"),
+                        SignalRequirement.trajectory(
+                                "outcome", "the shared outcome v(N), unless coalition:<all agents> is given"))
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("difference", Map.of("method", "difference"))
-                .summary("phi_k = sum_S |S|!(n-|S|-1)!/n! [v(S+k) - v(S)] from signals coalition:<agents>; z-scored per (group, agent)")
+                .summary(
+                        "phi_k = sum_S |S|!(n-|S|-1)!/n! [v(S+k) - v(S)] from signals coalition:<agents>; z-scored per (group, agent)")
                 .build();
     }
 
     private static Descriptor igDescriptor() {
         return Descriptor.builder(IG_ID)
                 .title("Agent credit as the sum of its turns' information gain (Shapley along the played order)")
-                .source("Shapley (1953) permutation form, one ordering; SHARP arXiv 2602.08335 normalization; approximation ours")
+                .source(
+                        "Shapley (1953) permutation form, one ordering; SHARP arXiv 2602.08335 normalization; approximation ours")
                 .granularity(Granularity.MULTI_AGENT)
                 .methodology(Methodology.GAME_THEORETIC)
                 .fidelity(Fidelity.RECONSTRUCTED)
                 .groupLocal(true)
-                .requires(SignalRequirement.span("agent", "the acting agent of every turn"),
+                .requires(
+                        SignalRequirement.span("agent", "the acting agent of every turn"),
                         SignalRequirement.span("info_gain", "change of the success probability over the turn"))
                 .parameters(commonParams().toArray(new ParamSpec[0]))
                 .summary("phi_k = sum of info_gain over agent k's turns; z-scored per (group, agent)")
@@ -182,8 +197,10 @@ public final class AgentShapley implements Estimator {
                 int a = agent[j];
                 if (a < 0) {
                     int local = turns.span(j) - batch.spanStart(i);
-                    throw new RolloutException(batch.describe(i) + ": policy span " + local + " has no agent (spans[" + local
-                            + "].agent), which estimator '" + id + "' needs to split credit over agents", i,
+                    throw new RolloutException(
+                            batch.describe(i) + ": policy span " + local + " has no agent (spans[" + local
+                                    + "].agent), which estimator '" + id + "' needs to split credit over agents",
+                            i,
                             "spans[" + local + "].agent");
                 }
                 if (seen[a] == i) continue;
@@ -203,7 +220,8 @@ public final class AgentShapley implements Estimator {
         }
         entryStart[n] = e;
         int entries = e;
-        double[] phi = infoGain ? infoGainShares(batch, turns, entries, indexOfTurn)
+        double[] phi = infoGain
+                ? infoGainShares(batch, turns, entries, indexOfTurn)
                 : coalitionShares(batch, params, names, entryStart, entryAgent);
 
         double teamWeight = params.getDouble("team_weight");
@@ -218,8 +236,10 @@ public final class AgentShapley implements Estimator {
             }
         }
         String baseline = params.getString("baseline");
-        double[] credit = baseline.equals("none") ? x
-                : GroupZScores.zscore(x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
+        double[] credit = baseline.equals("none")
+                ? x
+                : GroupZScores.zscore(
+                        x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
         double[] perTurn = new double[turns.size()];
         for (int j = 0; j < perTurn.length; j++) perTurn[j] = credit[indexOfTurn[j]];
         return Credit.builder(turns.broadcast(batch, perTurn, execution))
@@ -230,13 +250,15 @@ public final class AgentShapley implements Estimator {
     }
 
     private static double[] infoGainShares(Rollouts batch, TurnTable turns, int entries, int[] indexOfTurn) {
-        double[] ig = turns.requireSpanSignal(batch, "info_gain", IG_ID, "change of the success probability over the turn");
+        double[] ig =
+                turns.requireSpanSignal(batch, "info_gain", IG_ID, "change of the success probability over the turn");
         double[] phi = new double[entries];
         for (int j = 0; j < ig.length; j++) phi[indexOfTurn[j]] += ig[j];
         return phi;
     }
 
-    private double[] coalitionShares(Rollouts batch, Params params, List<String> agentNames, int[] entryStart, int[] entryAgent) {
+    private double[] coalitionShares(
+            Rollouts batch, Params params, List<String> agentNames, int[] entryStart, int[] entryAgent) {
         String prefix = params.getString("coalition_prefix");
         boolean shapley = params.getString("method").equals("shapley");
         boolean missingZero = params.getString("missing_coalition").equals("zero");
@@ -249,8 +271,11 @@ public final class AgentShapley implements Estimator {
             for (String part : rest.split("\\+")) if (!part.trim().isEmpty()) set.add(part.trim());
             String key = String.join("+", set);
             if (coalitions.put(key, s.getValue()) != null) {
-                throw new RolloutException("estimator '" + ID + "': two trajectory signals name the same coalition {" + key
-                        + "} (signals." + s.getKey() + ")", -1, "signals." + s.getKey());
+                throw new RolloutException(
+                        "estimator '" + ID + "': two trajectory signals name the same coalition {" + key + "} (signals."
+                                + s.getKey() + ")",
+                        -1,
+                        "signals." + s.getKey());
             }
         }
         float[] outcome = batch.outcome();
@@ -261,8 +286,10 @@ public final class AgentShapley implements Estimator {
             String[] names = new String[n];
             for (int k = 0; k < n; k++) names[k] = agentNames.get(entryAgent[entryStart[i] + k]);
             if (n > MAX_AGENTS) {
-                throw new RolloutException(batch.describe(i) + ": " + n + " agents; estimator '" + ID
-                        + "' supports at most " + MAX_AGENTS, i, "spans.agent");
+                throw new RolloutException(
+                        batch.describe(i) + ": " + n + " agents; estimator '" + ID + "' supports at most " + MAX_AGENTS,
+                        i,
+                        "spans.agent");
             }
             int full = (1 << n) - 1;
             double empty = value(coalitions, "", i);
@@ -272,8 +299,11 @@ public final class AgentShapley implements Estimator {
             double grand = value(coalitions, key(names, full), i);
             if (Double.isNaN(grand)) {
                 if (outcome == null || Float.isNaN(outcome[i])) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs v(N): the signal "
-                            + prefix + key(names, full) + " or the outcome, and the trajectory has neither", i, "outcome");
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "' needs v(N): the signal " + prefix
+                                    + key(names, full) + " or the outcome, and the trajectory has neither",
+                            i,
+                            "outcome");
                 }
                 grand = outcome[i];
             }
@@ -294,7 +324,9 @@ public final class AgentShapley implements Estimator {
             } else {
                 for (int k = 0; k < n; k++) {
                     int without = full & ~(1 << k);
-                    double vw = without == 0 ? empty : need(coalitions, names, without, i, batch, prefix, missingZero, empty);
+                    double vw = without == 0
+                            ? empty
+                            : need(coalitions, names, without, i, batch, prefix, missingZero, empty);
                     phi[base + k] = grand - vw;
                 }
             }
@@ -302,14 +334,23 @@ public final class AgentShapley implements Estimator {
         return phi;
     }
 
-    private static double need(Map<String, float[]> coalitions, String[] names, int mask, int i, Rollouts batch, String prefix,
-                               boolean missingZero, double empty) {
+    private static double need(
+            Map<String, float[]> coalitions,
+            String[] names,
+            int mask,
+            int i,
+            Rollouts batch,
+            String prefix,
+            boolean missingZero,
+            double empty) {
         String key = key(names, mask);
         double x = value(coalitions, key, i);
         if (!Double.isNaN(x)) return x;
         if (missingZero) return empty;
-        throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs the value of coalition {" + key
-                + "} (signals." + prefix + key + "), which is absent; give it, or set missing_coalition=zero", i,
+        throw new RolloutException(
+                batch.describe(i) + ": estimator '" + ID + "' needs the value of coalition {" + key + "} (signals."
+                        + prefix + key + "), which is absent; give it, or set missing_coalition=zero",
+                i,
                 "signals." + prefix + key);
     }
 

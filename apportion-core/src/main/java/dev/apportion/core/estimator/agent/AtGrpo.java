@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -96,8 +95,9 @@ public final class AtGrpo implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("AT-GRPO: agent- and turn-wise grouped GRPO on per-turn team + local rewards")
-            .source("Zhao et al., Stronger-MAS / AT-GRPO, arXiv 2510.11062; pettingllms-ai/PettingLLMs@a054fb1 "
-                    + "multi_agents_ppo_trainer.py _assign_consistent_uids + vendored verl compute_grpo_outcome_advantage")
+            .source(
+                    "Zhao et al., Stronger-MAS / AT-GRPO, arXiv 2510.11062; pettingllms-ai/PettingLLMs@a054fb1 "
+                            + "multi_agents_ppo_trainer.py _assign_consistent_uids + vendored verl compute_grpo_outcome_advantage")
             .granularity(Granularity.MULTI_AGENT)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
@@ -105,28 +105,55 @@ public final class AtGrpo implements Estimator {
             .requires(SignalRequirement.span("reward", "the environment's per-turn reward of each agent action"))
             .parameters(
                     ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the team reward in each turn's reward"),
-                    ParamSpec.choice("team_reward", "turn", List.of("turn", "outcome"),
+                    ParamSpec.choice(
+                            "team_reward",
+                            "turn",
+                            List.of("turn", "outcome"),
                             "team reward: span signal team_reward at that turn (reference), or the final outcome on every turn"),
-                    ParamSpec.choice("grouping", "agent_turn", List.of("agent_turn", "agent", "group"),
+                    ParamSpec.choice(
+                            "grouping",
+                            "agent_turn",
+                            List.of("agent_turn", "agent", "group"),
                             "tree-mode group key: (group, turn, agent), (group, agent) or group"),
-                    ParamSpec.choice("rollout_mode", "tree", List.of("tree", "no_tree"),
+                    ParamSpec.choice(
+                            "rollout_mode",
+                            "tree",
+                            List.of("tree", "no_tree"),
                             "no_tree: group by trajectory and keep only each trajectory's last turn"),
-                    ParamSpec.real("filter_ratio", 0.0, 0.0, 1.0, "fraction of groups (std, mean) or rows (uid) to drop; dapo needs > 0"),
-                    ParamSpec.choice("filter_method", "uid", List.of("uid", "mean", "std", "dapo"), "row / group filter"),
-                    ParamSpec.integer("execute_sample_num", 0, 0, null, "executors per design in design-tree mode (> 1 turns it on)"),
-                    ParamSpec.choice("executor_group_mode", "auto", List.of("auto", "question", "design"),
+                    ParamSpec.real(
+                            "filter_ratio",
+                            0.0,
+                            0.0,
+                            1.0,
+                            "fraction of groups (std, mean) or rows (uid) to drop; dapo needs > 0"),
+                    ParamSpec.choice(
+                            "filter_method", "uid", List.of("uid", "mean", "std", "dapo"), "row / group filter"),
+                    ParamSpec.integer(
+                            "execute_sample_num",
+                            0,
+                            0,
+                            null,
+                            "executors per design in design-tree mode (> 1 turns it on)"),
+                    ParamSpec.choice(
+                            "executor_group_mode",
+                            "auto",
+                            List.of("auto", "question", "design"),
                             "design-tree executors grouped per question or per design (auto: question when execute_sample_num <= 2)"),
                     ParamSpec.string("designer_agent", "0", "agent name of the designer in design-tree mode"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
-                    ParamSpec.choice("singleton", "vendored_verl", List.of("vendored_verl", "zero", "raw"),
+                    ParamSpec.choice(
+                            "singleton",
+                            "vendored_verl",
+                            List.of("vendored_verl", "zero", "raw"),
                             "one-row group: 0 unless all groups are singletons (authors' verl), always 0, or raw reward"))
             .preset("paper", Map.of())
             .preset("pettingllms", Map.of())
             .preset("verl", Map.of("singleton", "vendored_verl"))
             .preset("upstream_verl", Map.of("singleton", "raw"))
             .preset("outcome_team", Map.of("team_reward", "outcome", "alpha", 1.0, "singleton", "zero"))
-            .summary("r = alpha*team_reward(turn) + local; A = z-score of r within (problem, turn, agent); one-row groups 0")
+            .summary(
+                    "r = alpha*team_reward(turn) + local; A = z-score of r within (problem, turn, agent); one-row groups 0")
             .build();
 
     /**
@@ -136,8 +163,7 @@ public final class AtGrpo implements Estimator {
      * @param reward reward of each row
      * @param group group number of each kept row (first appearance among kept rows), -1 if dropped
      */
-    public record Grouping(int[] rowSpan, double[] reward, int[] group) {
-    }
+    public record Grouping(int[] rowSpan, double[] reward, int[] group) {}
 
     @Override
     public Descriptor descriptor() {
@@ -179,12 +205,20 @@ public final class AtGrpo implements Estimator {
                 s = "traj\u0000" + i;
             } else if (designMode) {
                 if (agent[k].equals(designer)) s = g + "\u0000designer";
-                else s = g + "\u0000" + (perDesign ? num(design[rows.span[k]], batch, i, DESIGN_IDX) : "0") + "\u0000executor";
+                else
+                    s = g + "\u0000" + (perDesign ? num(design[rows.span[k]], batch, i, DESIGN_IDX) : "0")
+                            + "\u0000executor";
             } else {
                 switch (grouping) {
-                    case "agent_turn": s = g + "\u0000" + turn[k] + "\u0000" + agent[k]; break;
-                    case "agent": s = g + "\u0000" + agent[k]; break;
-                    default: s = g; break;
+                    case "agent_turn":
+                        s = g + "\u0000" + turn[k] + "\u0000" + agent[k];
+                        break;
+                    case "agent":
+                        s = g + "\u0000" + agent[k];
+                        break;
+                    default:
+                        s = g;
+                        break;
                 }
             }
             Integer idx = keyIndex.get(s);
@@ -333,8 +367,11 @@ public final class AtGrpo implements Estimator {
                     team = 0;
                     for (float[] c : batch.outcomeComponents().values()) if (!Float.isNaN(c[i])) team += c[i];
                 } else {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' with team_reward = outcome and alpha > 0"
-                            + " needs the trajectory's outcome, which is absent", i, "outcome");
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "' with team_reward = outcome and alpha > 0"
+                                    + " needs the trajectory's outcome, which is absent",
+                            i,
+                            "outcome");
                 }
                 r[k] += alpha * team;
             }
@@ -352,8 +389,11 @@ public final class AtGrpo implements Estimator {
 
     private static String num(float v, Rollouts batch, int i, String name) {
         if (Float.isNaN(v)) {
-            throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' in design-tree mode needs the span signal "
-                    + name + " on every action", i, "spans.signals." + name);
+            throw new RolloutException(
+                    batch.describe(i) + ": estimator '" + ID + "' in design-tree mode needs the span signal " + name
+                            + " on every action",
+                    i,
+                    "spans.signals." + name);
         }
         return Float.toString(v);
     }

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -75,15 +74,24 @@ public final class C3 implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the node's team reward (subtree mean of leaf rewards)"),
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the node's team reward (subtree mean of leaf rewards)"),
                     SignalRequirement.trajectory(Q_VALUE, "the centralised Q critic (value_assisted, value_only)"))
             .parameters(
-                    ParamSpec.choice("credit_variant", "value_assisted", List.of("value_assisted", "reward_only", "value_only"),
+                    ParamSpec.choice(
+                            "credit_variant",
+                            "value_assisted",
+                            List.of("value_assisted", "reward_only", "value_only"),
                             "signal and baseline: reward - mixed baseline, reward only, or critic only"),
-                    ParamSpec.choice("baseline_mode", "loo", List.of("loo", "full_mean"), "leave-one-out or full sibling mean"),
+                    ParamSpec.choice(
+                            "baseline_mode", "loo", List.of("loo", "full_mean"), "leave-one-out or full sibling mean"),
                     ParamSpec.real("va_alpha", 1.0, 0.0, 1.0, "weight of the critic's baseline in value_assisted"),
-                    ParamSpec.realList("fanout_list", List.of(), "expected sibling-group size per depth (empty = no check)"),
-                    ParamSpec.bool("no_replay", false, "flat groups: a group at depth d > 0 holds fanout[0]*...*fanout[d] nodes"),
+                    ParamSpec.realList(
+                            "fanout_list", List.of(), "expected sibling-group size per depth (empty = no check)"),
+                    ParamSpec.bool(
+                            "no_replay",
+                            false,
+                            "flat groups: a group at depth d > 0 holds fanout[0]*...*fanout[d] nodes"),
                     ParamSpec.string("q_signal", Q_VALUE, "trajectory signal holding the critic's Q score"))
             .preset("paper", Map.of())
             .preset("reward_only", Map.of("credit_variant", "reward_only"))
@@ -106,13 +114,19 @@ public final class C3 implements Estimator {
         float[] r = batch.outcome();
         for (int i = 0; i < n; i++) {
             if (r == null || Float.isNaN(r[i])) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' found no team reward (outcome) for this node:"
-                        + " every row must be routed to a sibling group", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID + "' found no team reward (outcome) for this node:"
+                                + " every row must be routed to a sibling group",
+                        i,
+                        "outcome");
             }
         }
         float[] q = null;
-        if (!variant.equals("reward_only")) q = batch.requireTrajectorySignal(params.getString("q_signal"), ID, "the centralised Q critic");
-        float[] depth = fanout.length > 0 ? batch.requireTrajectorySignal(DEPTH, ID, "the node's depth in the rollout tree") : null;
+        if (!variant.equals("reward_only"))
+            q = batch.requireTrajectorySignal(params.getString("q_signal"), ID, "the centralised Q critic");
+        float[] depth = fanout.length > 0
+                ? batch.requireTrajectorySignal(DEPTH, ID, "the node's depth in the rollout tree")
+                : null;
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
         double[] a = new double[n];
@@ -131,9 +145,15 @@ public final class C3 implements Estimator {
                 double br = loo ? (sr - r[i]) / (size - 1) : sr / size;
                 double bq = q == null ? 0 : (loo ? (sq - q[i]) / (size - 1) : sq / size);
                 switch (variant) {
-                    case "reward_only": a[i] = r[i] - br; break;
-                    case "value_only": a[i] = q[i] - bq; break;
-                    default: a[i] = r[i] - ((1 - alpha) * br + alpha * bq); break;
+                    case "reward_only":
+                        a[i] = r[i] - br;
+                        break;
+                    case "value_only":
+                        a[i] = q[i] - bq;
+                        break;
+                    default:
+                        a[i] = r[i] - ((1 - alpha) * br + alpha * bq);
+                        break;
                 }
             }
         }
@@ -142,11 +162,15 @@ public final class C3 implements Estimator {
         return Credit.builder(adv).diagnostic("groups", batch.groupCount()).build();
     }
 
-    private static void checkSize(Rollouts batch, int i, float depth, int size, double[] fanout, boolean noReplay, int g) {
+    private static void checkSize(
+            Rollouts batch, int i, float depth, int size, double[] fanout, boolean noReplay, int g) {
         int d = (int) depth;
         if (d != depth || d < 0 || d >= fanout.length) {
-            throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "': sibling group '" + batch.groupKey(g) + "' has depth "
-                    + depth + ", which fanout_list (" + fanout.length + " levels) does not cover", i, "signals." + DEPTH);
+            throw new RolloutException(
+                    batch.describe(i) + ": estimator '" + ID + "': sibling group '" + batch.groupKey(g) + "' has depth "
+                            + depth + ", which fanout_list (" + fanout.length + " levels) does not cover",
+                    i,
+                    "signals." + DEPTH);
         }
         long want = (long) fanout[d];
         if (noReplay && d > 0) {
@@ -154,8 +178,12 @@ public final class C3 implements Estimator {
             for (int k = 0; k <= d; k++) want *= (long) fanout[k];
         }
         if (size != want) {
-            throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "': sibling group '" + batch.groupKey(g) + "' at depth " + d
-                    + " has " + size + " nodes but fanout_list expects " + want + " (missing or extra nodes)", i, "group");
+            throw new RolloutException(
+                    batch.describe(i) + ": estimator '" + ID + "': sibling group '" + batch.groupKey(g) + "' at depth "
+                            + d + " has " + size + " nodes but fanout_list expects " + want
+                            + " (missing or extra nodes)",
+                    i,
+                    "group");
         }
     }
 }

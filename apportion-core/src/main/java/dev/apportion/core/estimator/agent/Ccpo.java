@@ -12,9 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,30 +69,43 @@ public final class Ccpo implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("CCPO: counterfactual role rewards for a thinker-solver pair, GRPO per role")
-            .source("CCPO, arXiv 2603.21563; bhai114/ccpo@ea50d3a two_model_trainer.py _compute_counterfactual_role_rewards + core_algos.py")
+            .source(
+                    "CCPO, arXiv 2603.21563; bhai114/ccpo@ea50d3a two_model_trainer.py _compute_counterfactual_role_rewards + core_algos.py")
             .granularity(Granularity.MULTI_AGENT)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the verifier score of the joint answer"),
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the verifier score of the joint answer"),
                     SignalRequirement.trajectory(SOLO_SCORE, "the verifier score of the solver answering alone"))
             .parameters(
-                    ParamSpec.real("counterfactual_lambda", 0.2, null, null, "weight λ of the thinker's counterfactual bonus"),
-                    ParamSpec.bool("counterfactual_use_group_solo_baseline", true, "baseline = the group's mean solo outcome (else the row's own)"),
-                    ParamSpec.bool("counterfactual_use_event_bonus", true, "bonus +1/-1 on flips (else (joint - baseline)/2)"),
+                    ParamSpec.real(
+                            "counterfactual_lambda", 0.2, null, null, "weight λ of the thinker's counterfactual bonus"),
+                    ParamSpec.bool(
+                            "counterfactual_use_group_solo_baseline",
+                            true,
+                            "baseline = the group's mean solo outcome (else the row's own)"),
+                    ParamSpec.bool(
+                            "counterfactual_use_event_bonus", true, "bonus +1/-1 on flips (else (joint - baseline)/2)"),
                     ParamSpec.bool("norm_adv_by_std_in_grpo", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                     ParamSpec.string("thinker_agent", "thinker", "agent name of the thinker's spans"),
                     ParamSpec.string("solver_agent", "solver", "agent name of the solver's spans"),
-                    ParamSpec.string("solo_signal", SOLO_SCORE, "trajectory signal holding the solver-only verifier score"))
+                    ParamSpec.string(
+                            "solo_signal", SOLO_SCORE, "trajectory signal holding the solver-only verifier score"))
             .preset("paper", Map.of())
-            .summary("r_thinker = o(joint) + lambda*bonus(o(joint), mean_group o(solo)), r_solver = o(joint); GRPO per role")
+            .summary(
+                    "r_thinker = o(joint) + lambda*bonus(o(joint), mean_group o(solo)), r_solver = o(joint); GRPO per role")
             .build();
 
     /** Per-trajectory values of one call. */
-    public record Components(double[] jointOutcome, double[] soloOutcome, double[] rewardThinker, double[] rewardSolver,
-                             double[] advantageThinker, double[] advantageSolver) {
-    }
+    public record Components(
+            double[] jointOutcome,
+            double[] soloOutcome,
+            double[] rewardThinker,
+            double[] rewardSolver,
+            double[] advantageThinker,
+            double[] advantageSolver) {}
 
     @Override
     public Descriptor descriptor() {
@@ -105,8 +116,11 @@ public final class Ccpo implements Estimator {
     public Components components(Rollouts batch, Params params) {
         int n = batch.trajectoryCount();
         float[] joint = batch.outcome();
-        if (joint == null) throw new RolloutException("estimator '" + ID + "' needs each trajectory's outcome (the joint verifier score)", -1, "outcome");
-        float[] solo = batch.requireTrajectorySignal(params.getString("solo_signal"), ID, "the verifier score of the solver-only answer");
+        if (joint == null)
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs each trajectory's outcome (the joint verifier score)", -1, "outcome");
+        float[] solo = batch.requireTrajectorySignal(
+                params.getString("solo_signal"), ID, "the verifier score of the solver-only answer");
         double lambda = params.getDouble("counterfactual_lambda");
         boolean groupBase = params.getBoolean("counterfactual_use_group_solo_baseline");
         boolean event = params.getBoolean("counterfactual_use_event_bonus");
@@ -114,7 +128,10 @@ public final class Ccpo implements Estimator {
         double[] so = new double[n];
         for (int i = 0; i < n; i++) {
             if (Float.isNaN(joint[i])) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs the outcome (joint verifier score)", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID + "' needs the outcome (joint verifier score)",
+                        i,
+                        "outcome");
             }
             jo[i] = joint[i] > 0 ? 1.0 : -1.0;
             so[i] = solo[i] > 0 ? 1.0 : -1.0;
@@ -161,7 +178,10 @@ public final class Ccpo implements Estimator {
                 Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) v);
             }
         }
-        return Credit.builder(adv).spanAdvantages(span).diagnostic("groups", batch.groupCount()).build();
+        return Credit.builder(adv)
+                .spanAdvantages(span)
+                .diagnostic("groups", batch.groupCount())
+                .build();
     }
 
     private static double[] grpo(Rollouts batch, double[] r, boolean byStd, double eps) {

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -93,12 +92,17 @@ public final class Coma implements Estimator {
                 .methodology(Methodology.GAME_THEORETIC)
                 .fidelity(Fidelity.PAPER)
                 .groupLocal(true)
-                .requires(SignalRequirement.span("q_value", "a centralised critic's Q of the joint action played at the turn"),
-                        SignalRequirement.span("counterfactual_baseline",
+                .requires(
+                        SignalRequirement.span(
+                                "q_value", "a centralised critic's Q of the joint action played at the turn"),
+                        SignalRequirement.span(
+                                "counterfactual_baseline",
                                 "the critic's sum over the acting agent's actions u' of pi(u')*Q(s,(u^-a,u'))"))
                 .parameters(
                         ParamSpec.string("q_signal", "q_value", "span signal holding Q(s_t, u_t)"),
-                        ParamSpec.string("baseline_signal", "counterfactual_baseline",
+                        ParamSpec.string(
+                                "baseline_signal",
+                                "counterfactual_baseline",
                                 "span signal holding the counterfactual baseline"))
                 .preset("paper", Map.of("q_signal", "q_value", "baseline_signal", "counterfactual_baseline"))
                 .summary("A_t = Q(s_t,u_t) - sum_u' pi(u'|tau_t) Q(s_t,(u_t^-a,u')) per agent turn")
@@ -108,15 +112,19 @@ public final class Coma implements Estimator {
     private static Descriptor criticDescriptor() {
         return Descriptor.builder(CRITIC_ID)
                 .title("COMA for turn-taking agents: r + gamma*V(s') - V(s) from a state critic")
-                .source("Foerster et al., arXiv 1705.08926 (counterfactual baseline); turn-taking reduction and TD(0) Q: ours")
+                .source(
+                        "Foerster et al., arXiv 1705.08926 (counterfactual baseline); turn-taking reduction and TD(0) Q: ours")
                 .granularity(Granularity.MULTI_AGENT)
                 .methodology(Methodology.GAME_THEORETIC)
                 .fidelity(Fidelity.RECONSTRUCTED)
                 .groupLocal(true)
-                .requires(SignalRequirement.token(Rollouts.VALUE, "a state-value critic"),
-                        SignalRequirement.trajectory("reward", "the outcome or step rewards").always())
+                .requires(
+                        SignalRequirement.token(Rollouts.VALUE, "a state-value critic"),
+                        SignalRequirement.trajectory("reward", "the outcome or step rewards")
+                                .always())
                 .parameters(ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount per turn"))
-                .summary("A_t = r_t + gamma*V(s_{t+1}) - V(s_t); V(s_t) = sum_u pi(u|s_t) Q(s_t,u) when one agent acts at a time")
+                .summary(
+                        "A_t = r_t + gamma*V(s_{t+1}) - V(s_t); V(s_t) = sum_u pi(u|s_t) Q(s_t,u) when one agent acts at a time")
                 .build();
     }
 
@@ -139,7 +147,10 @@ public final class Coma implements Estimator {
         String qName = params.getString("q_signal");
         String bName = params.getString("baseline_signal");
         double[] q = turns.requireSpanSignal(batch, qName, ID, "Q(s,u) of the joint action from a centralised critic");
-        double[] b = turns.requireSpanSignal(batch, bName, ID,
+        double[] b = turns.requireSpanSignal(
+                batch,
+                bName,
+                ID,
                 "the counterfactual baseline: the acting agent's policy-weighted Q over its own actions");
         double[] a = new double[q.length];
         for (int j = 0; j < a.length; j++) a[j] = q[j] - b[j];

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,17 +72,27 @@ public final class DrMas implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("Dr. MAS: agent-wise group normalisation for multi-agent GRPO / RLOO / REINFORCE++ / pass@k")
-            .source("Dr. MAS, arXiv 2602.08847; langfengQ/DrMAS@19c632b verl/trainer/ppo/ray_trainer.py compute_advantage + core_algos.py")
+            .source(
+                    "Dr. MAS, arXiv 2602.08847; langfengQ/DrMAS@19c632b verl/trainer/ppo/ray_trainer.py compute_advantage + core_algos.py")
             .granularity(Granularity.MULTI_AGENT)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
             .requires(SignalRequirement.span("reward", "the reward of each agent turn (span reward or token rewards)"))
             .parameters(
-                    ParamSpec.choice("adv_estimator", "grpo", List.of("grpo", "rloo", "reinforce_plus_plus_baseline", "grpo_passk"),
+                    ParamSpec.choice(
+                            "adv_estimator",
+                            "grpo",
+                            List.of("grpo", "rloo", "reinforce_plus_plus_baseline", "grpo_passk"),
                             "verl outcome estimator run on the agent-wise groups"),
-                    ParamSpec.bool("group_by_agent_id", true, "group index = question + '_' + agent (Dr. MAS); false = question only"),
-                    ParamSpec.bool("norm_adv_by_std_in_grpo", true, "divide by the group's unbiased std + epsilon (grpo, grpo_passk)"),
+                    ParamSpec.bool(
+                            "group_by_agent_id",
+                            true,
+                            "group index = question + '_' + agent (Dr. MAS); false = question only"),
+                    ParamSpec.bool(
+                            "norm_adv_by_std_in_grpo",
+                            true,
+                            "divide by the group's unbiased std + epsilon (grpo, grpo_passk)"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
             .preset("paper", Map.of("group_by_agent_id", true))
             .preset("shared_baseline", Map.of("group_by_agent_id", false))
@@ -182,8 +191,17 @@ public final class DrMas implements Estimator {
                 .build();
     }
 
-    private static void passK(Rollouts batch, AgentRows rows, double[] s, boolean[] sample, int[] g, int[] n, double[] std,
-                              boolean byStd, double eps, double[] a) {
+    private static void passK(
+            Rollouts batch,
+            AgentRows rows,
+            double[] s,
+            boolean[] sample,
+            int[] g,
+            int[] n,
+            double[] std,
+            boolean byStd,
+            double eps,
+            double[] a) {
         int groups = n.length;
         int[] best = new int[groups];
         double[] max = new double[groups];
@@ -207,15 +225,21 @@ public final class DrMas implements Estimator {
                 int k = 0;
                 while (g[k] != j) k++;
                 int i = rows.trajectory[k];
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' with adv_estimator = grpo_passk needs at least 2 samples"
-                        + " per group, but the group of this trajectory's agent turn " + (k - rows.rowStart[i]) + " has " + n[j], i, "group");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID
+                                + "' with adv_estimator = grpo_passk needs at least 2 samples"
+                                + " per group, but the group of this trajectory's agent turn " + (k - rows.rowStart[i])
+                                + " has " + n[j],
+                        i,
+                        "group");
             }
             double v = max[j] - second[j];
             a[best[j]] = byStd ? v / (std[j] + eps) : v;
         }
     }
 
-    private static Credit plusPlusBaseline(Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean) {
+    private static Credit plusPlusBaseline(
+            Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean) {
         int m = s.length;
         double[] x = new double[m];
         for (int k = 0; k < m; k++) x[k] = s[k] - (n[g[k]] > 1 ? mean[g[k]] : 0.0);
@@ -227,8 +251,9 @@ public final class DrMas implements Estimator {
             sum += x[k] * len;
         }
         if (tokens < 2) {
-            throw new RolloutException("estimator '" + ID + "' with adv_estimator = reinforce_plus_plus_baseline whitens over the batch's"
-                    + " policy tokens and needs at least 2, the batch has " + tokens);
+            throw new RolloutException(
+                    "estimator '" + ID + "' with adv_estimator = reinforce_plus_plus_baseline whitens over the batch's"
+                            + " policy tokens and needs at least 2, the batch has " + tokens);
         }
         double mu = sum / (tokens + 1e-8);
         double ss = 0;

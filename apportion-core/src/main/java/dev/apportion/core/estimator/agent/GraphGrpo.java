@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +66,10 @@ public final class GraphGrpo implements Estimator {
             .groupLocal(true)
             .requires(SignalRequirement.span("agent", "the edge (e.g. planner->coder) each edge-decision span emits"))
             .parameters(
-                    ParamSpec.choice("mode", "edge", List.of("edge", "graph"),
+                    ParamSpec.choice(
+                            "mode",
+                            "edge",
+                            List.of("edge", "graph"),
                             "edge: contrast of graphs with and without the edge; graph: every edge gets its graph's advantage"),
                     ParamSpec.string("edge_marker", "->", "a span agent containing this names an edge"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
@@ -84,7 +86,8 @@ public final class GraphGrpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         boolean edgeMode = params.getString("mode").equals("edge");
         String marker = params.getString("edge_marker");
-        if (marker.isEmpty()) throw new IllegalArgumentException("estimator '" + ID + "': parameter 'edge_marker' is empty");
+        if (marker.isEmpty())
+            throw new IllegalArgumentException("estimator '" + ID + "': parameter 'edge_marker' is empty");
         double eps = params.getDouble("epsilon");
         int n = batch.trajectoryCount();
         double[] scores = batch.scores();
@@ -105,7 +108,8 @@ public final class GraphGrpo implements Estimator {
             double var = 0;
             for (int k = from; k < to; k++) var += (scores[members[k]] - mean) * (scores[members[k]] - mean);
             double std = size > 1 ? Math.sqrt(var / (size - 1)) : 0;
-            for (int k = from; k < to; k++) ghat[members[k]] = size > 1 ? (scores[members[k]] - mean) / (std + eps) : 0.0;
+            for (int k = from; k < to; k++)
+                ghat[members[k]] = size > 1 ? (scores[members[k]] - mean) / (std + eps) : 0.0;
             // edge contrast: sum and count of Â over the graphs containing each edge
             Map<String, double[]> with = new HashMap<>();
             if (edgeMode && agents != null) {
@@ -145,6 +149,9 @@ public final class GraphGrpo implements Estimator {
                 }
             }
         }
-        return Credit.builder(adv).spanAdvantages(spanAdv).diagnostic("edges", edges).build();
+        return Credit.builder(adv)
+                .spanAdvantages(spanAdv)
+                .diagnostic("edges", edges)
+                .build();
     }
 }

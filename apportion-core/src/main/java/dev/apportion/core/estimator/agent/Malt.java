@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,14 +76,20 @@ public final class Malt implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("state", "the input each agent saw (identifies the previous agent's output)"),
+            .requires(
+                    SignalRequirement.span(
+                            "state", "the input each agent saw (identifies the previous agent's output)"),
                     SignalRequirement.trajectory("outcome", "the graded final answer"))
             .parameters(
                     ParamSpec.real("threshold", 0.5, null, null, "a node is correct when its value is above this"),
-                    ParamSpec.choice("credit", "label", List.of("label", "value"),
+                    ParamSpec.choice(
+                            "credit",
+                            "label",
+                            List.of("label", "value"),
                             "label: +1 correct, -1 incorrect with a correct sibling, else 0; value: V(node) - V(parent)"))
             .preset("paper", Map.of("threshold", 0.5, "credit", "label"))
-            .summary("V(leaf)=outcome, V(node)=mean V(children); credit = +1 correct / -1 DPO-rejected / 0, or V - V(parent)")
+            .summary(
+                    "V(leaf)=outcome, V(node)=mean V(children); credit = +1 correct / -1 DPO-rejected / 0, or V - V(parent)")
             .build();
 
     @Override

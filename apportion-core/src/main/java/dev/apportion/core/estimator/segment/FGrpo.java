@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,18 +58,26 @@ public final class FGrpo implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("F-GRPO: phase-factorized GRPO (each phase's tokens get its own reward's group advantage)")
-            .source("Surana et al., F-GRPO: Factorized GRPO for Unified Candidate Generation and Ranking, arXiv 2605.12995")
+            .source(
+                    "Surana et al., F-GRPO: Factorized GRPO for Unified Candidate Generation and Ranking, arXiv 2605.12995")
             .granularity(Granularity.SEGMENT)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("agent", "the phase of every policy span (gen, rank)"),
+            .requires(
+                    SignalRequirement.span("agent", "the phase of every policy span (gen, rank)"),
                     SignalRequirement.trajectory("outcome_components", "one reward per phase, named like the phase"))
             .parameters(
                     ParamSpec.string("phases", "gen,rank", "comma-separated phase names (span agents)"),
-                    ParamSpec.choice("phase_reward_source", "outcome_components", List.of("outcome_components", "span_rewards"),
+                    ParamSpec.choice(
+                            "phase_reward_source",
+                            "outcome_components",
+                            List.of("outcome_components", "span_rewards"),
                             "the outcome component named like the phase, or the sum of the phase's span rewards"),
-                    ParamSpec.choice("unphased", "error", List.of("error", "outcome"),
+                    ParamSpec.choice(
+                            "unphased",
+                            "error",
+                            List.of("error", "outcome"),
                             "a policy span outside every phase: error, or the GRPO advantage of the trajectory score"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
@@ -87,7 +94,8 @@ public final class FGrpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         List<String> phases = new ArrayList<>();
         for (String p : params.getString("phases").split(",")) if (!p.trim().isEmpty()) phases.add(p.trim());
-        if (phases.isEmpty()) throw new IllegalArgumentException("estimator '" + ID + "': parameter 'phases' names no phase");
+        if (phases.isEmpty())
+            throw new IllegalArgumentException("estimator '" + ID + "': parameter 'phases' names no phase");
         Map<String, Integer> phaseIndex = new HashMap<>();
         for (String p : phases) {
             if (phaseIndex.put(p, phaseIndex.size()) != null) {
@@ -111,9 +119,12 @@ public final class FGrpo implements Estimator {
                 if (!unphasedOutcome) {
                     int i = turns.trajectory(j);
                     int local = turns.span(j) - batch.spanStart(i);
-                    throw new RolloutException(batch.describe(i) + ": policy span " + local + " has agent "
-                            + (a == null ? "none" : "'" + a + "'") + ", which is not one of the phases " + phases
-                            + " of estimator '" + ID + "' (set unphased=outcome to give it the GRPO advantage)", i,
+                    throw new RolloutException(
+                            batch.describe(i) + ": policy span " + local + " has agent "
+                                    + (a == null ? "none" : "'" + a + "'") + ", which is not one of the phases "
+                                    + phases
+                                    + " of estimator '" + ID + "' (set unphased=outcome to give it the GRPO advantage)",
+                            i,
                             "spans[" + local + "].agent");
                 }
                 phaseOfTurn[j] = -1;
@@ -128,9 +139,12 @@ public final class FGrpo implements Estimator {
             for (int p = 0; p < k; p++) {
                 float[] c = batch.outcomeComponents().get(phases.get(p));
                 if (c == null) {
-                    throw new RolloutException("estimator '" + ID + "' needs the outcome component '" + phases.get(p)
-                            + "' (the reward of phase '" + phases.get(p) + "'), which the batch lacks (outcome."
-                            + phases.get(p) + ")", -1, "outcome." + phases.get(p));
+                    throw new RolloutException(
+                            "estimator '" + ID + "' needs the outcome component '" + phases.get(p)
+                                    + "' (the reward of phase '" + phases.get(p) + "'), which the batch lacks (outcome."
+                                    + phases.get(p) + ")",
+                            -1,
+                            "outcome." + phases.get(p));
                 }
                 for (int i = 0; i < n; i++) reward[i * k + p] = c[i];
             }

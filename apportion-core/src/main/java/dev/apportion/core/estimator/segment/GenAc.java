@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,8 +10,8 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -62,15 +61,24 @@ public final class GenAc implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("outcome", "the verifier or reward model"),
-                    SignalRequirement.span("critic_value", "the generative critic's value of the state before the "
-                            + "segment (or the span signal named by value_signal)"))
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the verifier or reward model"),
+                    SignalRequirement.span(
+                            "critic_value",
+                            "the generative critic's value of the state before the "
+                                    + "segment (or the span signal named by value_signal)"))
             .parameters(
-                    ParamSpec.string("value_signal", "critic_value", "span signal: critic value of the state before the segment"),
+                    ParamSpec.string(
+                            "value_signal",
+                            "critic_value",
+                            "span signal: critic value of the state before the segment"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount per segment"),
                     ParamSpec.real("lambda", 0.95, 0.0, 1.0, "GAE λ over segments"),
                     ParamSpec.bool("whiten", true, "whiten advantages over the batch's policy tokens"),
-                    ParamSpec.choice("step_rewards", "outcome", List.of("outcome", "outcome_and_span_rewards"),
+                    ParamSpec.choice(
+                            "step_rewards",
+                            "outcome",
+                            List.of("outcome", "outcome_and_span_rewards"),
                             "outcome on the last segment only, or plus each segment's span reward"))
             .preset("monte_carlo", Map.of("lambda", 1.0))
             .summary("δ_k = r_k + γV_{k+1} − V_k over segments (V from a generative critic), A_k = δ_k + γλA_{k+1}; "
@@ -90,7 +98,8 @@ public final class GenAc implements Estimator {
         boolean whiten = params.getBoolean("whiten");
         boolean spanRewards = "outcome_and_span_rewards".equals(params.getString("step_rewards"));
         PaperSteps steps = PaperSteps.of(batch);
-        double[] values = steps.signal(batch, name, ID, "the generative critic's value of the state before the segment", false);
+        double[] values =
+                steps.signal(batch, name, ID, "the generative critic's value of the state before the segment", false);
         double[] rewards = steps.outcomeRewards(batch, ID, spanRewards);
         double[] adv = new double[steps.total()];
         double[] ret = new double[steps.total()];
@@ -98,6 +107,8 @@ public final class GenAc implements Estimator {
             PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
             for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
         }
-        return steps.credit(batch, adv, ret, whiten, execution).diagnostic("segments", steps.total()).build();
+        return steps.credit(batch, adv, ret, whiten, execution)
+                .diagnostic("segments", steps.total())
+                .build();
     }
 }

@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +105,8 @@ public final class MaRlhfEstimator implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.VALUE, "the critic"),
+            .requires(
+                    SignalRequirement.token(Rollouts.VALUE, "the critic"),
                     SignalRequirement.token(Rollouts.LOGPROB, "the actor (unless kl_ctl is 0)"),
                     SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model (unless kl_ctl is 0)"),
                     SignalRequirement.trajectory("outcome", "the reward model's score"))
@@ -114,19 +114,50 @@ public final class MaRlhfEstimator implements Estimator {
                     ParamSpec.real("kl_ctl", 0.05, 0.0, null, "KL penalty coefficient of the token rewards"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount over macro steps"),
                     ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda over macro steps"),
-                    ParamSpec.choice("termination_condition", "fixed", List.of("fixed"),
+                    ParamSpec.choice(
+                            "termination_condition",
+                            "fixed",
+                            List.of("fixed"),
                             "macro-action rule; only fixed n-grams are implemented"),
-                    ParamSpec.integer("ngram", 5, 1, null, "policy tokens per macro action (run_gemma.sh 5; argparse default 1)"),
-                    ParamSpec.choice("value_function", EQUAL, List.of(EQUAL, POSITION, UNIT),
+                    ParamSpec.integer(
+                            "ngram", 5, 1, null, "policy tokens per macro action (run_gemma.sh 5; argparse default 1)"),
+                    ParamSpec.choice(
+                            "value_function",
+                            EQUAL,
+                            List.of(EQUAL, POSITION, UNIT),
                             "pooling of token values/rewards in a macro: mean, 1/k position weights, or the last token"),
-                    ParamSpec.real("reward_clip", 2.5, 0.0, null, "the reward model's score is clipped to [-reward_clip, reward_clip]"),
-                    ParamSpec.bool("reference_padding", false,
+                    ParamSpec.real(
+                            "reward_clip",
+                            2.5,
+                            0.0,
+                            null,
+                            "the reward model's score is clipped to [-reward_clip, reward_clip]"),
+                    ParamSpec.bool(
+                            "reference_padding",
+                            false,
                             "trailing context tokens act as DeepSpeed-Chat padding (the score lands on the first one and is lost)"),
-                    ParamSpec.bool("empty_terminal_macro", false,
+                    ParamSpec.bool(
+                            "empty_terminal_macro",
+                            false,
                             "keep the reference's empty macro when an n-gram closes exactly at the last position"))
             .preset("reference", Map.of("reference_padding", true, "empty_terminal_macro", true))
-            .preset("run_gemma", Map.of("kl_ctl", 0.05, "gamma", 1.0, "lam", 0.95, "ngram", 5, "value_function", EQUAL,
-                    "reference_padding", true, "empty_terminal_macro", true))
+            .preset(
+                    "run_gemma",
+                    Map.of(
+                            "kl_ctl",
+                            0.05,
+                            "gamma",
+                            1.0,
+                            "lam",
+                            0.95,
+                            "ngram",
+                            5,
+                            "value_function",
+                            EQUAL,
+                            "reference_padding",
+                            true,
+                            "empty_terminal_macro",
+                            true))
             .summary("macros = n-grams of policy tokens + a one-token terminal macro; GAE over macro means of V and r")
             .build();
 
@@ -136,11 +167,24 @@ public final class MaRlhfEstimator implements Estimator {
     }
 
     /** Resolved parameters. */
-    record Settings(double klCtl, double gamma, double lam, int ngram, String pooling, double clip,
-                    boolean referencePadding, boolean emptyTerminalMacro) {
+    record Settings(
+            double klCtl,
+            double gamma,
+            double lam,
+            int ngram,
+            String pooling,
+            double clip,
+            boolean referencePadding,
+            boolean emptyTerminalMacro) {
         static Settings of(Params p) {
-            return new Settings(p.getDouble("kl_ctl"), p.getDouble("gamma"), p.getDouble("lam"), p.getInt("ngram"),
-                    p.getString("value_function"), p.getDouble("reward_clip"), p.getBoolean("reference_padding"),
+            return new Settings(
+                    p.getDouble("kl_ctl"),
+                    p.getDouble("gamma"),
+                    p.getDouble("lam"),
+                    p.getInt("ngram"),
+                    p.getString("value_function"),
+                    p.getDouble("reward_clip"),
+                    p.getBoolean("reference_padding"),
                     p.getBoolean("empty_terminal_macro"));
         }
     }
@@ -155,9 +199,16 @@ public final class MaRlhfEstimator implements Estimator {
      *     the terminal position)
      * @param lengths macro lengths (last = 1)
      */
-    record Macros(int regionStart, int regionEnd, double[] tokenRewards, int[] boundaries, int[] lengths,
-                  double[] values, double[] rewards, double[] advantages, double[] returns) {
-    }
+    record Macros(
+            int regionStart,
+            int regionEnd,
+            double[] tokenRewards,
+            int[] boundaries,
+            int[] lengths,
+            double[] values,
+            double[] rewards,
+            double[] advantages,
+            double[] returns) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
@@ -191,7 +242,10 @@ public final class MaRlhfEstimator implements Estimator {
         });
         long macros = 0;
         for (long c : macroCounts) macros += c;
-        return Credit.builder(adv).returns(ret).diagnostic("macro_actions", macros).build();
+        return Credit.builder(adv)
+                .returns(ret)
+                .diagnostic("macro_actions", macros)
+                .build();
     }
 
     /** The signals the estimator reads. */

@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,8 +10,8 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -62,17 +61,28 @@ public final class Scrl implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("subproblem_correct",
+            .requires(SignalRequirement.span(
+                    "subproblem_correct",
                     "a verifier of each subproblem's answer span, 1/0 (or the span signal named by verdict_signal)"))
             .parameters(
-                    ParamSpec.string("verdict_signal", "subproblem_correct", "span signal: verdict of the segment's answer"),
-                    ParamSpec.choice("progress", "prefix", List.of("prefix", "independent"),
+                    ParamSpec.string(
+                            "verdict_signal", "subproblem_correct", "span signal: verdict of the segment's answer"),
+                    ParamSpec.choice(
+                            "progress",
+                            "prefix",
+                            List.of("prefix", "independent"),
                             "prefix: reward = product of verdicts up to k (consecutive correct prefix); "
                                     + "independent: reward = verdict of k"),
-                    ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"),
+                    ParamSpec.choice(
+                            "std",
+                            "unbiased",
+                            List.of("unbiased", "population"),
                             "standard deviation across the group at one position"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"),
-                    ParamSpec.choice("missing", "fail", List.of("fail", "skip"),
+                    ParamSpec.choice(
+                            "missing",
+                            "fail",
+                            List.of("fail", "skip"),
                             "a rollout without segment k: scored 0 there (fail) or left out of position k (skip)"))
             .preset("population_std", Map.of("std", "population"))
             .summary("r_{i,k} = Π_{j≤k} v_{i,j}; A_{i,k} = (r_{i,k} − mean_i r_{·,k}) / (std_i r_{·,k} + ε); "
@@ -92,7 +102,8 @@ public final class Scrl implements Estimator {
         double eps = params.getDouble("epsilon");
         boolean fail = "fail".equals(params.getString("missing"));
         PaperSteps steps = PaperSteps.of(batch);
-        double[] verdict = steps.signal(batch, signal, ID, "a verifier of the subproblem answered in the segment", false);
+        double[] verdict =
+                steps.signal(batch, signal, ID, "a verifier of the subproblem answered in the segment", false);
 
         double[] reward = new double[steps.total()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -102,17 +101,32 @@ public final class SpoChain implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy (logprob_signal)"),
-                    SignalRequirement.token(Rollouts.VALUE, "Monte-Carlo rollouts from each prefix: the value of the state before the token"),
+            .requires(
+                    SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy (logprob_signal)"),
+                    SignalRequirement.token(
+                            Rollouts.VALUE,
+                            "Monte-Carlo rollouts from each prefix: the value of the state before the token"),
                     SignalRequirement.trajectory("outcome", "the verifier (the response's final reward)"))
             .parameters(
-                    ParamSpec.integer("cutpoint_interval", 5, 1, null,
+                    ParamSpec.integer(
+                            "cutpoint_interval",
+                            5,
+                            1,
+                            null,
                             "keep every k-th low-probability cutpoint, starting with the first (SPO default 5)"),
-                    ParamSpec.real("prob_threshold", 0.9, 0.0, 1.0,
+                    ParamSpec.real(
+                            "prob_threshold",
+                            0.9,
+                            0.0,
+                            1.0,
                             "tokens with probability below it open segments; tokens above it get advantage 0 (hard-coded 0.9)"),
-                    ParamSpec.choice("logprob_signal", Rollouts.OLD_LOGPROB, List.of(Rollouts.OLD_LOGPROB, Rollouts.LOGPROB),
+                    ParamSpec.choice(
+                            "logprob_signal",
+                            Rollouts.OLD_LOGPROB,
+                            List.of(Rollouts.OLD_LOGPROB, Rollouts.LOGPROB),
                             "token signal holding the sampled tokens' log-probabilities"))
-            .summary("cutpoints before tokens with p < 0.9 (every k-th); segment advantage = V(next cut or score) - V(cut); 0 where p > 0.9")
+            .summary(
+                    "cutpoints before tokens with p < 0.9 (every k-th); segment advantage = V(next cut or score) - V(cut); 0 where p > 0.9")
             .build();
 
     @Override
@@ -129,13 +143,16 @@ public final class SpoChain implements Estimator {
      * @param advantages advantage per response position
      * @param probabilities float32 probability per response position
      */
-    public record Segments(int[] tokens, int[] cutpoints, double[] nodeValues, double[] advantages, float[] probabilities) {
-    }
+    public record Segments(
+            int[] tokens, int[] cutpoints, double[] nodeValues, double[] advantages, float[] probabilities) {}
 
     /** Resolved settings. */
     private record Settings(int interval, float threshold, String logprobSignal) {
         static Settings of(Params p) {
-            return new Settings(p.getInt("cutpoint_interval"), (float) p.getDouble("prob_threshold"), p.getString("logprob_signal"));
+            return new Settings(
+                    p.getInt("cutpoint_interval"),
+                    (float) p.getDouble("prob_threshold"),
+                    p.getString("logprob_signal"));
         }
     }
 
@@ -143,7 +160,8 @@ public final class SpoChain implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         Settings cfg = Settings.of(params);
         float[] lp = batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities");
-        float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token");
+        float[] value =
+                batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token");
         int n = batch.trajectoryCount();
         float[] adv = new float[batch.tokenCount()];
         float[] weight = new float[batch.tokenCount()];
@@ -167,8 +185,11 @@ public final class SpoChain implements Estimator {
             cuts[chunk] = c;
             segs[chunk] = s;
         });
-        return Credit.builder(adv).lossWeights(weight).diagnostic("cutpoints", Arrays.stream(cuts).sum())
-                .diagnostic("segments", Arrays.stream(segs).sum()).build();
+        return Credit.builder(adv)
+                .lossWeights(weight)
+                .diagnostic("cutpoints", Arrays.stream(cuts).sum())
+                .diagnostic("segments", Arrays.stream(segs).sum())
+                .build();
     }
 
     /**
@@ -177,7 +198,11 @@ public final class SpoChain implements Estimator {
      */
     public static Segments segments(Rollouts batch, int i, Params params) {
         Settings cfg = Settings.of(params);
-        return segments(batch, i, cfg, batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities"),
+        return segments(
+                batch,
+                i,
+                cfg,
+                batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities"),
                 batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token"));
     }
 
@@ -186,8 +211,11 @@ public final class SpoChain implements Estimator {
         if (count == 0) return null;
         float[] outcome = batch.outcome();
         if (outcome == null || Float.isNaN(outcome[i])) {
-            throw new RolloutException(batch.describe(i) + ": estimator '" + ID
-                    + "' needs the outcome (the response's final reward, which closes the last segment), which is absent", i, "outcome");
+            throw new RolloutException(
+                    batch.describe(i) + ": estimator '" + ID
+                            + "' needs the outcome (the response's final reward, which closes the last segment), which is absent",
+                    i,
+                    "outcome");
         }
         byte[] mask = batch.mask();
         int[] tok = new int[count];

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -98,16 +97,28 @@ public final class SpoTree implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span("state", "the tree: the node each segment reaches (same key on every path through it)"),
+            .requires(
+                    SignalRequirement.span(
+                            "state", "the tree: the node each segment reaches (same key on every path through it)"),
                     SignalRequirement.trajectory("outcome", "the verifier: the terminal node's reward"))
             .parameters(
-                    ParamSpec.string("adv_method", "rloo",
+                    ParamSpec.string(
+                            "adv_method",
+                            "rloo",
                             "rloo: child value minus parent value; grpo: divided by the parent's children std + 1e-8 (anything else is refused)"),
-                    ParamSpec.bool("only_adv_greater_than_zero", true,
+                    ParamSpec.bool(
+                            "only_adv_greater_than_zero",
+                            true,
                             "keep only edges whose advantage + prover advantage is non-zero (exact test; negative edges are kept)"),
-                    ParamSpec.integer("prover_best_of", 4, 1, null, "K of the best-of-K prover value 1 - (1 - v)^K (fixed 4 in the reference)"))
+                    ParamSpec.integer(
+                            "prover_best_of",
+                            4,
+                            1,
+                            null,
+                            "K of the best-of-K prover value 1 - (1 - v)^K (fixed 4 in the reference)"))
             .preset("grpo", Map.of("adv_method", "grpo"))
-            .summary("edge (p -> c) of the sampling tree: A = V(c) - V(p) (rloo) or / (std(p) + 1e-8) (grpo); kept when A + BoK diff != 0")
+            .summary(
+                    "edge (p -> c) of the sampling tree: A = V(c) - V(p) (rloo) or / (std(p) + 1e-8) (grpo); kept when A + BoK diff != 0")
             .build();
 
     @Override
@@ -133,12 +144,13 @@ public final class SpoTree implements Estimator {
         public Tree(int[] parent, double[] value, double[] std) {
             if (parent.length == 0) throw new IllegalArgumentException("a tree has at least its root");
             if (value.length != parent.length || std.length != parent.length) {
-                throw new IllegalArgumentException("tree arrays differ in length: parent " + parent.length + ", value " + value.length
-                        + ", std " + std.length);
+                throw new IllegalArgumentException("tree arrays differ in length: parent " + parent.length + ", value "
+                        + value.length + ", std " + std.length);
             }
             for (int n = 1; n < parent.length; n++) {
                 if (parent[n] < 0 || parent[n] >= n) {
-                    throw new IllegalArgumentException("node " + n + ": parent must be an earlier node, got " + parent[n]);
+                    throw new IllegalArgumentException(
+                            "node " + n + ": parent must be an earlier node, got " + parent[n]);
                 }
             }
             this.parent = parent.clone();
@@ -172,8 +184,7 @@ public final class SpoTree implements Estimator {
      * @param value the child's value (SPO's {@code value} and {@code reward} of the edge)
      * @param kept whether the filter keeps it (always true without the filter)
      */
-    public record Edge(int node, double advantage, double proverAdvantage, double value, boolean kept) {
-    }
+    public record Edge(int node, double advantage, double proverAdvantage, double value, boolean kept) {}
 
     /**
      * Every edge of {@code tree} in visiting order, with the filter's verdict.
@@ -194,7 +205,9 @@ public final class SpoTree implements Estimator {
             double adv;
             if (grpo) {
                 double sd = tree.std(p);
-                if (Double.isNaN(sd)) throw new IllegalArgumentException("node " + p + " has no reward_std, which adv_method grpo divides by");
+                if (Double.isNaN(sd))
+                    throw new IllegalArgumentException(
+                            "node " + p + " has no reward_std, which adv_method grpo divides by");
                 adv = diff / (sd + GRPO_EPS);
             } else {
                 adv = diff;
@@ -259,13 +272,18 @@ public final class SpoTree implements Estimator {
             edgeCount += c[1];
             kept += c[2];
         }
-        return Credit.builder(adv).returns(ret).lossWeights(weight).spanAdvantages(spanAdv).diagnostic("nodes", nodes)
-                .diagnostic("edges", edgeCount).diagnostic("kept_edges", kept).build();
+        return Credit.builder(adv)
+                .returns(ret)
+                .lossWeights(weight)
+                .spanAdvantages(spanAdv)
+                .diagnostic("nodes", nodes)
+                .diagnostic("edges", edgeCount)
+                .diagnostic("kept_edges", kept)
+                .build();
     }
 
     /** The tree of one group and, per node, the policy spans that are copies of its edge (batch order). */
-    private record GroupTree(Tree tree, List<List<Integer>> spans) {
-    }
+    private record GroupTree(Tree tree, List<List<Integer>> spans) {}
 
     /** The tree of group {@code g}, with derived node values, or null when no member has a policy span. */
     private static GroupTree build(Rollouts batch, int g) {
@@ -298,10 +316,12 @@ public final class SpoTree implements Estimator {
                     endedBy.add(-1);
                 } else if (parents.get(node) != cur) {
                     int p = parents.get(node);
-                    throw new RolloutException(batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].state '" + key
-                            + "' follows " + describeNode(keys, cur) + " here but " + describeNode(keys, p)
-                            + " in an earlier trajectory; spo_tree needs the trajectories of a group to form a tree (state = node key)",
-                            i, "spans[" + (s - batch.spanStart(i)) + "].state");
+                    throw new RolloutException(
+                            batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].state '" + key
+                                    + "' follows " + describeNode(keys, cur) + " here but " + describeNode(keys, p)
+                                    + " in an earlier trajectory; spo_tree needs the trajectories of a group to form a tree (state = node key)",
+                            i,
+                            "spans[" + (s - batch.spanStart(i)) + "].state");
                 }
                 spans.get(node).add(s);
                 cur = node;
@@ -309,12 +329,18 @@ public final class SpoTree implements Estimator {
             }
             if (lastSpan < 0) continue;
             if (outcome == null || Float.isNaN(outcome[i])) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID
-                        + "' needs the outcome (the reward of the path's terminal node), which is absent", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID
+                                + "' needs the outcome (the reward of the path's terminal node), which is absent",
+                        i,
+                        "outcome");
             }
             if (endedBy.get(cur) >= 0) {
-                throw new RolloutException(batch.describe(i) + ": ends at node '" + keys.get(cur) + "' like "
-                        + batch.describe(endedBy.get(cur)) + "; two paths of a tree cannot end at the same node", i,
+                throw new RolloutException(
+                        batch.describe(i) + ": ends at node '" + keys.get(cur) + "' like "
+                                + batch.describe(endedBy.get(cur))
+                                + "; two paths of a tree cannot end at the same node",
+                        i,
                         "spans[" + (lastSpan - batch.spanStart(i)) + "].state");
             }
             endedBy.set(cur, i);
@@ -331,8 +357,11 @@ public final class SpoTree implements Estimator {
             int end = endedBy.get(k);
             if (children[k] > 0) {
                 if (end >= 0) {
-                    throw new RolloutException(batch.describe(end) + ": ends at node '" + keys.get(k)
-                            + "', which has children in other trajectories of its group; a terminal node cannot have children", end, "spans.state");
+                    throw new RolloutException(
+                            batch.describe(end) + ": ends at node '" + keys.get(k)
+                                    + "', which has children in other trajectories of its group; a terminal node cannot have children",
+                            end,
+                            "spans.state");
                 }
                 value[k] = sum[k] / children[k];
             } else {

@@ -13,8 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,21 +69,30 @@ public final class TpGrpo implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("TP-GRPO: ability-adaptive thought-level GenPRM rewards added to GRPO")
-            .source("He et al., Good Learners Think Their Thinking: Generative PRM Makes Large Reasoning Model More Efficient "
-                    + "Math Learner, arXiv 2507.23317 (ICLR 2026)")
+            .source(
+                    "He et al., Good Learners Think Their Thinking: Generative PRM Makes Large Reasoning Model More Efficient "
+                            + "Math Learner, arXiv 2507.23317 (ICLR 2026)")
             .granularity(Granularity.SEGMENT)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("prm_label", "a generative PRM's verdict per step (+1 correct, -1 incorrect)"))
+            .requires(SignalRequirement.span(
+                    "prm_label", "a generative PRM's verdict per step (+1 correct, -1 incorrect)"))
             .parameters(
                     ParamSpec.string("label_signal", "prm_label", "span signal with the PRM verdict of each step"),
                     ParamSpec.real("lambda", 0.5, 0.0, null, "scale of the thought rewards"),
-                    ParamSpec.real("correct_threshold", 0.5, null, null, "a score above this counts as solved (group accuracy p)"),
-                    ParamSpec.bool("sign_guard", true, "clamp to 0 a token advantage whose sign the process reward flips"),
+                    ParamSpec.real(
+                            "correct_threshold",
+                            0.5,
+                            null,
+                            null,
+                            "a score above this counts as solved (group accuracy p)"),
+                    ParamSpec.bool(
+                            "sign_guard", true, "clamp to 0 a token advantage whose sign the process reward flips"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
             .preset("paper", Map.of("lambda", 0.5, "sign_guard", true))
-            .summary("A_t = z_group(R_i) + ρ_θ(t), ρ = λ(1−p) for a correct thought, −λp for an incorrect one; sign kept")
+            .summary(
+                    "A_t = z_group(R_i) + ρ_θ(t), ρ = λ(1−p) for a correct thought, −λp for an incorrect one; sign kept")
             .build();
 
     @Override
@@ -98,8 +105,11 @@ public final class TpGrpo implements Estimator {
         String name = params.getString("label_signal");
         float[] label = batch.spanSignal(name);
         if (label == null) {
-            throw new RolloutException("estimator '" + ID + "' needs the span signal '" + name
-                    + "' (a generative PRM's verdict per step), which the batch lacks", -1, "spans[].signals." + name);
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs the span signal '" + name
+                            + "' (a generative PRM's verdict per step), which the batch lacks",
+                    -1,
+                    "spans[].signals." + name);
         }
         double lambda = params.getDouble("lambda");
         double threshold = params.getDouble("correct_threshold");
@@ -121,7 +131,8 @@ public final class TpGrpo implements Estimator {
             }
             mean /= size;
             double var = 0;
-            for (int k = start[g]; k < start[g + 1]; k++) var += (scores[members[k]] - mean) * (scores[members[k]] - mean);
+            for (int k = start[g]; k < start[g + 1]; k++)
+                var += (scores[members[k]] - mean) * (scores[members[k]] - mean);
             double std = size > 1 ? Math.sqrt(var / (size - 1)) : 0;
             for (int k = start[g]; k < start[g + 1]; k++) {
                 int i = members[k];
@@ -152,6 +163,10 @@ public final class TpGrpo implements Estimator {
                 java.util.Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) a);
             }
         }
-        return Credit.builder(adv).spanAdvantages(spanAdv).diagnostic("thoughts", thoughts).diagnostic("guarded_steps", flipped).build();
+        return Credit.builder(adv)
+                .spanAdvantages(spanAdv)
+                .diagnostic("thoughts", thoughts)
+                .diagnostic("guarded_steps", flipped)
+                .build();
     }
 }

@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -79,28 +78,42 @@ public final class Capo implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the rule-based verifier (0/1)"),
-                    SignalRequirement.span("step_error_votes",
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the rule-based verifier (0/1)"),
+                    SignalRequirement.span(
+                            "step_error_votes",
                             "the LLM-as-GenPRM critiques: fraction of critiques listing the step as wrong "
                                     + "(or the span signal named by error_signal)"))
             .parameters(
-                    ParamSpec.string("error_signal", "step_error_votes",
+                    ParamSpec.string(
+                            "error_signal",
+                            "step_error_votes",
                             "span signal: fraction in [0,1] of the critiques that list the step as wrong"),
-                    ParamSpec.choice("voting", "majority", List.of("majority", "intersection", "average", "union"),
+                    ParamSpec.choice(
+                            "voting",
+                            "majority",
+                            List.of("majority", "intersection", "average", "union"),
                             "penalty 1 if more than half / all critiques list the step, the listing share (average), "
                                     + "or 1 if any does (union, not in the paper's text)"),
                     ParamSpec.real("w_whole", 2.0, 0.0, null, "weight of the verifier outcome (our assumption: 2)"),
                     ParamSpec.real("w_process", 1.0, 0.0, null, "penalty on tokens of wrong steps (our assumption: 1)"),
-                    ParamSpec.choice("normalization", "group_tokens", List.of("group_tokens", "outcome_plus_penalty", "none"),
+                    ParamSpec.choice(
+                            "normalization",
+                            "group_tokens",
+                            List.of("group_tokens", "outcome_plus_penalty", "none"),
                             "group_tokens: z-score over the group's policy tokens; outcome_plus_penalty: outcome "
                                     + "z-score minus the raw penalty; none: raw token rewards"),
-                    ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"),
+                    ParamSpec.choice(
+                            "std",
+                            "unbiased",
+                            List.of("unbiased", "population"),
                             "standard deviation convention of the normalization"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
             .preset("intersection", Map.of("voting", "intersection"))
             .preset("average", Map.of("voting", "average"))
             .preset("union", Map.of("voting", "union"))
-            .summary("R_t = W_whole·r_v − W_process·p_step (vote: majority/intersection/average share); A = z-score of R over the group's tokens")
+            .summary(
+                    "R_t = W_whole·r_v − W_process·p_step (vote: majority/intersection/average share); A = z-score of R over the group's tokens")
             .build();
 
     @Override
@@ -129,8 +142,11 @@ public final class Capo implements Estimator {
             if (v < -1e-9 || v > 1 + 1e-9) {
                 int i = steps.trajectory(k);
                 int local = steps.span(k) - batch.spanStart(i);
-                throw new RolloutException(batch.describe(i) + ": spans[" + local + "].signals." + signal
-                        + " must be a vote fraction in [0, 1], got " + v, i, "spans[" + local + "].signals." + signal);
+                throw new RolloutException(
+                        batch.describe(i) + ": spans[" + local + "].signals." + signal
+                                + " must be a vote fraction in [0, 1], got " + v,
+                        i,
+                        "spans[" + local + "].signals." + signal);
             }
             pen[k] = "average".equals(voting) ? Math.min(1.0, Math.max(0.0, v)) : vote(voting, v) ? 1.0 : 0.0;
             wrong[k] = pen[k] > 0;
@@ -193,10 +209,14 @@ public final class Capo implements Estimator {
     /** The voting rule applied to one step's vote fraction. */
     static boolean vote(String rule, double fraction) {
         switch (rule) {
-            case "majority": return fraction > 0.5;
-            case "intersection": return fraction >= 1 - 1e-9;
-            case "union": return fraction > 1e-9;
-            default: throw new IllegalArgumentException("unknown voting rule '" + rule + "'");
+            case "majority":
+                return fraction > 0.5;
+            case "intersection":
+                return fraction >= 1 - 1e-9;
+            case "union":
+                return fraction > 1e-9;
+            default:
+                throw new IllegalArgumentException("unknown voting rule '" + rule + "'");
         }
     }
 
@@ -213,8 +233,11 @@ public final class Capo implements Estimator {
         for (int i = 0; i < n; i++) {
             float v = o == null ? Float.NaN : o[i];
             if (Float.isNaN(v)) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + estimator + "' needs the outcome ("
-                        + producedBy + ") but it is absent", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + estimator + "' needs the outcome (" + producedBy
+                                + ") but it is absent",
+                        i,
+                        "outcome");
             }
             out[i] = v;
         }

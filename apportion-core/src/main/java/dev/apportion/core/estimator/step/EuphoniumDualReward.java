@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,16 +63,21 @@ public final class EuphoniumDualReward implements Estimator {
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("dual_reward_grpo")
             .title("Euphonium dual-reward GRPO: clamped outcome z-score + clamped per-step-position process z-score")
-            .source("Zhong et al., arXiv 2602.04928; zerzerzerz/Euphonium@4f8a27c euphonium/grpo/grpo_training/trainer.py")
+            .source(
+                    "Zhong et al., arXiv 2602.04928; zerzerzerz/Euphonium@4f8a27c euphonium/grpo/grpo_training/trainer.py")
             .granularity(Granularity.STEP)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the outcome reward model(s), or outcome components"),
-                    SignalRequirement.span("prm", "a process reward of each step (or the span signal named by "
-                            + "process_signal)"))
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the outcome reward model(s), or outcome components"),
+                    SignalRequirement.span(
+                            "prm", "a process reward of each step (or the span signal named by " + "process_signal)"))
             .parameters(
-                    ParamSpec.choice("mode", "both", List.of("none", "only", "both"),
+                    ParamSpec.choice(
+                            "mode",
+                            "both",
+                            List.of("none", "only", "both"),
                             "none: outcome advantage only; only: process advantage only; both: weighted sum"),
                     ParamSpec.string("process_signal", "prm", "span signal: process reward of the step"),
                     ParamSpec.real("outcome_coef", 1.0, 0.0, null, "c_O, weight of the outcome term in mode both"),
@@ -81,8 +85,19 @@ public final class EuphoniumDualReward implements Estimator {
                     ParamSpec.realList("reward_weights", List.of(), "w_r per outcome component (empty: all 1)"),
                     ParamSpec.real("adv_clip_max", 5.0, 0.0, null, "each advantage is clamped to ±adv_clip_max"),
                     ParamSpec.real("epsilon", 1e-8, 0.0, null, "added to the unbiased group std"))
-            .preset("reference", Map.of("mode", "both", "outcome_coef", 1.0, "process_coef", 1.0, "adv_clip_max", 5.0,
-                    "epsilon", 1e-8))
+            .preset(
+                    "reference",
+                    Map.of(
+                            "mode",
+                            "both",
+                            "outcome_coef",
+                            1.0,
+                            "process_coef",
+                            1.0,
+                            "adv_clip_max",
+                            5.0,
+                            "epsilon",
+                            1e-8))
             .preset("outcome_only", Map.of("mode", "none"))
             .preset("process_only", Map.of("mode", "only"))
             .summary("A = c_O·Σ_r w_r·clamp(z_g(R_r)) + c_P·clamp(z_{g,k}(p_k)); z over the group, per step position")
@@ -145,7 +160,8 @@ public final class EuphoniumDualReward implements Estimator {
                     double ss = 0;
                     for (int j = start[g]; j < start[g + 1]; j++) {
                         int i = members[j];
-                        if (pos < steps.count(i)) ss += (p[steps.start(i) + pos] - mean) * (p[steps.start(i) + pos] - mean);
+                        if (pos < steps.count(i))
+                            ss += (p[steps.start(i) + pos] - mean) * (p[steps.start(i) + pos] - mean);
                     }
                     double sd = Math.sqrt(ss / (m - 1)) + eps;
                     for (int j = start[g]; j < start[g + 1]; j++) {
@@ -160,7 +176,10 @@ public final class EuphoniumDualReward implements Estimator {
         }
         float[] out = new float[batch.tokenCount()];
         steps.broadcast(batch, adv, out, execution);
-        return Credit.builder(out).spanAdvantages(steps.spanValues(batch, adv)).diagnostic("steps", adv.length).build();
+        return Credit.builder(out)
+                .spanAdvantages(steps.spanValues(batch, adv))
+                .diagnostic("steps", adv.length)
+                .build();
     }
 
     private static double clamp(double x, double c) {
@@ -179,8 +198,11 @@ public final class EuphoniumDualReward implements Estimator {
             double[] v = new double[batch.trajectoryCount()];
             for (int i = 0; i < v.length; i++) {
                 if (Float.isNaN(e.getValue()[i])) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs outcome." + e.getKey()
-                            + " but it is absent", i, "outcome." + e.getKey());
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "' needs outcome." + e.getKey()
+                                    + " but it is absent",
+                            i,
+                            "outcome." + e.getKey());
                 }
                 v[i] = e.getValue()[i];
             }

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -140,40 +139,142 @@ public final class Gigpo implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("GiGPO (group-in-group policy optimization)")
-            .source("Feng, Xue, Liu, An, arXiv 2505.10978 (NeurIPS 2025); langfengQ/verl-agent@29e3e8b gigpo/core_gigpo.py")
+            .source(
+                    "Feng, Xue, Liu, An, arXiv 2505.10978 (NeurIPS 2025); langfengQ/verl-agent@29e3e8b gigpo/core_gigpo.py")
             .granularity(Granularity.STEP)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span("state", "the environment: the anchor observation each step starts from"),
-                    SignalRequirement.trajectory("reward", "an outcome or token rewards (episode score) and/or span rewards (step rewards)").always())
+            .requires(
+                    SignalRequirement.span("state", "the environment: the anchor observation each step starts from"),
+                    SignalRequirement.trajectory(
+                                    "reward",
+                                    "an outcome or token rewards (episode score) and/or span rewards (step rewards)")
+                            .always())
             .parameters(
-                    ParamSpec.real("gamma", 1.0, 0.0, 1.0,
+                    ParamSpec.real(
+                            "gamma",
+                            1.0,
+                            0.0,
+                            1.0,
                             "discount of the step return G_k = r_k + gamma*G_{k+1} (verl-agent yaml 1.0, example scripts 0.95)"),
-                    ParamSpec.choice("mode", MEAN_NORM, List.of(MEAN_NORM, MEAN_STD_NORM),
+                    ParamSpec.choice(
+                            "mode",
+                            MEAN_NORM,
+                            List.of(MEAN_NORM, MEAN_STD_NORM),
                             "mean_norm: subtract the group mean; mean_std_norm: also divide by the unbiased std + epsilon (both levels)"),
-                    ParamSpec.real("step_weight", 1.0, 0.0, null,
+                    ParamSpec.real(
+                            "step_weight",
+                            1.0,
+                            0.0,
+                            null,
                             "weight of the step-level advantage (verl-agent step_advantage_w)"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in mean_std_norm"),
-                    ParamSpec.choice("episode_stats", PER_STEP_ROW, List.of(PER_STEP_ROW, PER_TRAJECTORY),
+                    ParamSpec.choice(
+                            "episode_stats",
+                            PER_STEP_ROW,
+                            List.of(PER_STEP_ROW, PER_TRAJECTORY),
                             "episode statistics over every step (verl-agent; longer trajectories weigh more) or once per trajectory"),
-                    ParamSpec.real("similarity_threshold", 0.0, 0.0, 1.0,
+                    ParamSpec.real(
+                            "similarity_threshold",
+                            0.0,
+                            0.0,
+                            1.0,
                             "0: step groups by identical state; in (0,1): greedy grouping by difflib ratio >= threshold (verl-agent enable_similarity)"),
-                    ParamSpec.choice("outcome_step_reward", WHEN_NO_STEP_REWARDS, List.of(WHEN_NO_STEP_REWARDS, NEVER),
+                    ParamSpec.choice(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            List.of(WHEN_NO_STEP_REWARDS, NEVER),
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
-            .preset("verl-agent", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 1.0, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
-                    "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-alfworld", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
-                    "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-webshop", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
-                    "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.0))
-            .preset("verl-agent-search", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_STD_NORM, "step_weight", 1.0, "epsilon", 1e-6,
-                    "episode_stats", PER_STEP_ROW, "similarity_threshold", 0.9))
-            .preset("paper", Map.of("outcome_step_reward", WHEN_NO_STEP_REWARDS, "gamma", 0.95, "mode", MEAN_NORM, "step_weight", 1.0, "epsilon", 1e-6,
-                    "episode_stats", PER_TRAJECTORY, "similarity_threshold", 0.0))
-            .summary("A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
+            .preset(
+                    "verl-agent",
+                    Map.of(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            "gamma",
+                            1.0,
+                            "mode",
+                            MEAN_NORM,
+                            "step_weight",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "episode_stats",
+                            PER_STEP_ROW,
+                            "similarity_threshold",
+                            0.0))
+            .preset(
+                    "verl-agent-alfworld",
+                    Map.of(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            "gamma",
+                            0.95,
+                            "mode",
+                            MEAN_STD_NORM,
+                            "step_weight",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "episode_stats",
+                            PER_STEP_ROW,
+                            "similarity_threshold",
+                            0.0))
+            .preset(
+                    "verl-agent-webshop",
+                    Map.of(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            "gamma",
+                            0.95,
+                            "mode",
+                            MEAN_NORM,
+                            "step_weight",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "episode_stats",
+                            PER_STEP_ROW,
+                            "similarity_threshold",
+                            0.0))
+            .preset(
+                    "verl-agent-search",
+                    Map.of(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            "gamma",
+                            0.95,
+                            "mode",
+                            MEAN_STD_NORM,
+                            "step_weight",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "episode_stats",
+                            PER_STEP_ROW,
+                            "similarity_threshold",
+                            0.9))
+            .preset(
+                    "paper",
+                    Map.of(
+                            "outcome_step_reward",
+                            WHEN_NO_STEP_REWARDS,
+                            "gamma",
+                            0.95,
+                            "mode",
+                            MEAN_NORM,
+                            "step_weight",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "episode_stats",
+                            PER_TRAJECTORY,
+                            "similarity_threshold",
+                            0.0))
+            .summary(
+                    "A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
             .build();
 
     @Override
@@ -183,28 +284,45 @@ public final class Gigpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        Settings cfg = new Settings(params.getDouble("gamma"), MEAN_STD_NORM.equals(params.getString("mode")),
-                params.getDouble("step_weight"), params.getDouble("epsilon"),
-                PER_STEP_ROW.equals(params.getString("episode_stats")), params.getDouble("similarity_threshold"));
+        Settings cfg = new Settings(
+                params.getDouble("gamma"),
+                MEAN_STD_NORM.equals(params.getString("mode")),
+                params.getDouble("step_weight"),
+                params.getDouble("epsilon"),
+                PER_STEP_ROW.equals(params.getString("episode_stats")),
+                params.getDouble("similarity_threshold"));
         if (cfg.threshold >= 1.0) {
-            throw new IllegalArgumentException("estimator '" + ID + "': parameter 'similarity_threshold' must be 0 (exact state match) "
-                    + "or lie in (0, 1), got " + cfg.threshold);
+            throw new IllegalArgumentException(
+                    "estimator '" + ID + "': parameter 'similarity_threshold' must be 0 (exact state match) "
+                            + "or lie in (0, 1), got " + cfg.threshold);
         }
         float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = batch.isPolicySpan(s);
         if (!anyStep) {
-            return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv)
-                    .diagnostic("steps", 0).diagnostic("step_groups", 0).diagnostic("step_group_size_mean", 0)
-                    .diagnostic("singleton_step_groups", 0).build();
+            return Credit.builder(adv)
+                    .returns(adv)
+                    .spanAdvantages(spanAdv)
+                    .diagnostic("steps", 0)
+                    .diagnostic("step_groups", 0)
+                    .diagnostic("step_group_size_mean", 0)
+                    .diagnostic("singleton_step_groups", 0)
+                    .build();
         }
         String[] state = batch.requireSpanState(ID);
         float[] spanReward = batch.spanReward();
         boolean outcomeAsStepReward = WHEN_NO_STEP_REWARDS.equals(params.getString("outcome_step_reward"))
                 && !hasPolicySpanReward(batch, spanReward);
-        Inputs in = new Inputs(batch, state, outcomes(batch), batch.tokenSignal(Rollouts.REWARD), spanReward, outcomeAsStepReward,
-                adv, spanAdv);
+        Inputs in = new Inputs(
+                batch,
+                state,
+                outcomes(batch),
+                batch.tokenSignal(Rollouts.REWARD),
+                spanReward,
+                outcomeAsStepReward,
+                adv,
+                spanAdv);
         int groups = batch.groupCount();
         long[][] diag = new long[execution.chunks(groups, MIN_GROUPS_PER_CHUNK)][];
         execution.forRange(groups, MIN_GROUPS_PER_CHUNK, (chunk, from, to) -> {
@@ -222,10 +340,18 @@ public final class Gigpo implements Estimator {
             singletons += d[2];
             maxAbsStep = Math.max(maxAbsStep, Double.longBitsToDouble(d[3]));
         }
-        double stepTermZero = DistinguishingTerm.report(ID, "step_term", maxAbsStep, cfg.stepWeight,
+        double stepTermZero = DistinguishingTerm.report(
+                ID,
+                "step_term",
+                maxAbsStep,
+                cfg.stepWeight,
                 "no step return differs within an anchor-state group: states never repeat, or the step rewards carry no signal"
-                        + (outcomeAsStepReward ? "" : "; outcome_step_reward=never or span rewards without the outcome"));
-        return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv)
+                        + (outcomeAsStepReward
+                                ? ""
+                                : "; outcome_step_reward=never or span rewards without the outcome"));
+        return Credit.builder(adv)
+                .returns(adv)
+                .spanAdvantages(spanAdv)
                 .diagnostic("steps", steps)
                 .diagnostic("step_groups", stepGroups)
                 .diagnostic("step_group_size_mean", stepGroups == 0 ? 0.0 : (double) steps / stepGroups)
@@ -259,14 +385,24 @@ public final class Gigpo implements Estimator {
         return out;
     }
 
-    private record Settings(double gamma, boolean divideByStd, double stepWeight, double epsilon, boolean perStepRow,
-                            double threshold) {
-    }
+    private record Settings(
+            double gamma,
+            boolean divideByStd,
+            double stepWeight,
+            double epsilon,
+            boolean perStepRow,
+            double threshold) {}
 
     /** Read-only batch arrays and the two outputs (each group writes only its own spans and tokens). */
-    private record Inputs(Rollouts batch, String[] state, double[] outcome, float[] tokenReward, float[] spanReward,
-                          boolean outcomeAsStepReward, float[] adv, float[] spanAdv) {
-    }
+    private record Inputs(
+            Rollouts batch,
+            String[] state,
+            double[] outcome,
+            float[] tokenReward,
+            float[] spanReward,
+            boolean outcomeAsStepReward,
+            float[] adv,
+            float[] spanAdv) {}
 
     /**
      * Per-chunk work arrays, reused group after group (no allocation per step once grown).

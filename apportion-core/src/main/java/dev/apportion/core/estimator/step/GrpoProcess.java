@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -63,16 +62,27 @@ public final class GrpoProcess implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.PAPER)
             .groupLocal(true)
-            .requires(SignalRequirement.span("prm", "a process reward model scoring each step "
-                    + "(or the span signal named by process_signal, or span rewards with source=span_reward)"))
+            .requires(SignalRequirement.span(
+                    "prm",
+                    "a process reward model scoring each step "
+                            + "(or the span signal named by process_signal, or span rewards with source=span_reward)"))
             .parameters(
-                    ParamSpec.choice("source", "span_signal", List.of("span_signal", "span_reward"),
+                    ParamSpec.choice(
+                            "source",
+                            "span_signal",
+                            List.of("span_signal", "span_reward"),
                             "where each step's process reward comes from"),
-                    ParamSpec.string("process_signal", "prm", "span signal holding the process reward (source=span_signal)"),
-                    ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"),
+                    ParamSpec.string(
+                            "process_signal", "prm", "span signal holding the process reward (source=span_signal)"),
+                    ParamSpec.choice(
+                            "std",
+                            "unbiased",
+                            List.of("unbiased", "population"),
                             "standard deviation of the group's step rewards: divisor N−1 (torch) or N"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
-            .preset("paper", Map.of("source", "span_signal", "process_signal", "prm", "std", "unbiased", "epsilon", 1e-6))
+            .preset(
+                    "paper",
+                    Map.of("source", "span_signal", "process_signal", "prm", "std", "unbiased", "epsilon", 1e-6))
             .summary("r̃ = (r − mean(R_group)) / (std(R_group) + ε) over all step rewards of the group; "
                     + "A_t = Σ of r̃ over the token's step and later steps")
             .build();
@@ -141,8 +151,10 @@ public final class GrpoProcess implements Estimator {
             if (Float.isNaN(v)) {
                 int i = steps.trajectory(k);
                 int local = steps.span(k) - batch.spanStart(i);
-                throw new RolloutException(batch.describe(i) + ": step " + (k - steps.start(i)) + " (spans[" + local
-                        + "]) has no reward, which estimator '" + ID + "' needs with source=span_reward", i,
+                throw new RolloutException(
+                        batch.describe(i) + ": step " + (k - steps.start(i)) + " (spans[" + local
+                                + "]) has no reward, which estimator '" + ID + "' needs with source=span_reward",
+                        i,
                         "spans[" + local + "].reward");
             }
             out[k] = v;

@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,8 +10,8 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -64,7 +63,8 @@ public final class Habc implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("viability", "the viability head: P(success | state before the step)"),
+            .requires(
+                    SignalRequirement.span("viability", "the viability head: P(success | state before the step)"),
                     SignalRequirement.span("efficiency", "the efficiency head: value of the state before the step"),
                     SignalRequirement.trajectory("outcome", "episode success (1) or failure (0)"))
             .parameters(
@@ -77,7 +77,8 @@ public final class Habc implements Estimator {
                     ParamSpec.string("viability_signal", "viability", "span signal holding V_v(s_t)"),
                     ParamSpec.string("efficiency_signal", "efficiency", "span signal holding V_e(s_t)"))
             .preset("paper", Map.of("gate_sharpness", 5.0, "gate_threshold", 0.7, "beta", 1.0))
-            .summary("A = (1-g)(V_v(s')-V_v(s)) + g(c + gamma V_e(s') - V_e(s)), g = sigmoid(k(V_v(s)-tau)); w = min(exp(A/beta), w_max)")
+            .summary(
+                    "A = (1-g)(V_v(s')-V_v(s)) + g(c + gamma V_e(s') - V_e(s)), g = sigmoid(k(V_v(s)-tau)); w = min(exp(A/beta), w_max)")
             .build();
 
     @Override

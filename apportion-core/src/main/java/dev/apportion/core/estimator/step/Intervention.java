@@ -13,8 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,22 +59,32 @@ public final class Intervention implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("InT: credit at the first error localised by the model's own intervention")
-            .source("Yang et al., InT: Self-Proposed Interventions Enable Credit Assignment in LLM Reasoning, arXiv 2601.14209")
+            .source(
+                    "Yang et al., InT: Self-Proposed Interventions Enable Credit Assignment in LLM Reasoning, arXiv 2601.14209")
             .granularity(Granularity.STEP)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("first_error", "positive on the step the model localised as the first error"))
+            .requires(SignalRequirement.span(
+                    "first_error", "positive on the step the model localised as the first error"))
             .parameters(
                     ParamSpec.string("error_signal", "first_error", "span signal marking the localised first error"),
-                    ParamSpec.string("intervention_signal", "intervention_success",
+                    ParamSpec.string(
+                            "intervention_signal",
+                            "intervention_success",
                             "trajectory signal with the intervention's success rate (optional)"),
                     ParamSpec.real("failure_threshold", 0.5, null, null, "a trajectory scoring at most this failed"),
-                    ParamSpec.real("min_intervention_success", 0.0, null, null,
+                    ParamSpec.real(
+                            "min_intervention_success",
+                            0.0,
+                            null,
+                            null,
                             "use a trajectory only when intervention_success (if given) is above this"),
-                    ParamSpec.real("error_step_credit", 0.0, null, null, "advantage of the erroneous step's own tokens"))
+                    ParamSpec.real(
+                            "error_step_credit", 0.0, null, null, "advantage of the erroneous step's own tokens"))
             .preset("paper", Map.of("error_step_credit", 0.0))
-            .summary("failed trace with first error k*: steps < k* get advantage 1 (SFT target), steps ≥ k* are dropped")
+            .summary(
+                    "failed trace with first error k*: steps < k* get advantage 1 (SFT target), steps ≥ k* are dropped")
             .build();
 
     @Override
@@ -89,8 +97,10 @@ public final class Intervention implements Estimator {
         String errorName = params.getString("error_signal");
         float[] flag = batch.spanSignal(errorName);
         if (flag == null) {
-            throw new RolloutException("estimator '" + ID + "' needs the span signal '" + errorName + "' (the model's "
-                    + "first-error localisation), which the batch lacks (spans[].signals." + errorName + ")", -1,
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs the span signal '" + errorName + "' (the model's "
+                            + "first-error localisation), which the batch lacks (spans[].signals." + errorName + ")",
+                    -1,
                     "spans[].signals." + errorName);
         }
         float[] success = batch.trajectorySignal(params.getString("intervention_signal"));
@@ -125,6 +135,10 @@ public final class Intervention implements Estimator {
                 step++;
             }
         }
-        return Credit.builder(adv).spanAdvantages(spanAdv).lossWeights(weight).diagnostic("intervened_trajectories", used).build();
+        return Credit.builder(adv)
+                .spanAdvantages(spanAdv)
+                .lossWeights(weight)
+                .diagnostic("intervened_trajectories", used)
+                .build();
     }
 }

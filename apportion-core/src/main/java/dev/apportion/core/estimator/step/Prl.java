@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -106,18 +105,34 @@ public final class Prl implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.OLD_LOGPROB, "the actor (rollout log-probabilities)"),
+            .requires(
+                    SignalRequirement.token(Rollouts.OLD_LOGPROB, "the actor (rollout log-probabilities)"),
                     SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model"),
                     SignalRequirement.trajectory("reward", "the verifier (outcome or token rewards)"))
             .parameters(
                     ParamSpec.real("eta", 100.0, 1e-12, null, "eta: the log-ratio to go is divided by it"),
-                    ParamSpec.choice("adv", PRM, List.of(ORM, PRM),
+                    ParamSpec.choice(
+                            "adv",
+                            PRM,
+                            List.of(ORM, PRM),
                             "orm: group-normalised outcome and a step mask; prm: raw scores, every token its own value"),
-                    ParamSpec.choice("step_split", LENGTH, List.of(LENGTH, NEWLINE, DOUBLE_NEWLINE),
+                    ParamSpec.choice(
+                            "step_split",
+                            LENGTH,
+                            List.of(LENGTH, NEWLINE, DOUBLE_NEWLINE),
                             "step ends (orm only): every step_len tokens, or tokens whose text is \\n (n) or \\n\\n (nn)"),
-                    ParamSpec.integer("step_len", 64, null, null, "tokens per step of the length split (<= 0: no step mask)"),
-                    ParamSpec.integer("n", 5, 1, null, "configured rollouts per prompt (rollout.n); orm groups outcomes only when > 1"),
-                    ParamSpec.bool("norm_adv_by_std_in_grpo", true, "divide the group-centred outcome by the group std + 1e-6"))
+                    ParamSpec.integer(
+                            "step_len", 64, null, null, "tokens per step of the length split (<= 0: no step mask)"),
+                    ParamSpec.integer(
+                            "n",
+                            5,
+                            1,
+                            null,
+                            "configured rollouts per prompt (rollout.n); orm groups outcomes only when > 1"),
+                    ParamSpec.bool(
+                            "norm_adv_by_std_in_grpo",
+                            true,
+                            "divide the group-centred outcome by the group std + 1e-6"))
             .preset("run_grpo-3", Map.of("eta", 100.0, "adv", PRM, "step_len", 64, "n", 5))
             .preset("run_grpo", Map.of("eta", 200.0, "adv", ORM, "step_split", LENGTH, "step_len", 256, "n", 5))
             .summary("V = outcome term - (sum of log pi/pi_ref from here to the end)/eta, kept at step ends (orm); "
@@ -132,8 +147,13 @@ public final class Prl implements Estimator {
     /** Resolved settings. */
     private record Settings(double eta, boolean orm, String split, int stepLen, int n, boolean normStd) {
         static Settings of(Params p) {
-            return new Settings(p.getDouble("eta"), ORM.equals(p.getString("adv")), p.getString("step_split"), p.getInt("step_len"),
-                    p.getInt("n"), p.getBoolean("norm_adv_by_std_in_grpo"));
+            return new Settings(
+                    p.getDouble("eta"),
+                    ORM.equals(p.getString("adv")),
+                    p.getString("step_split"),
+                    p.getInt("step_len"),
+                    p.getInt("n"),
+                    p.getBoolean("norm_adv_by_std_in_grpo"));
         }
     }
 
@@ -182,8 +202,11 @@ public final class Prl implements Estimator {
         if (cfg.orm() && newline) {
             text = batch.tokenText();
             if (text == null) {
-                throw new RolloutException("estimator '" + ID + "': step_split " + cfg.split()
-                        + " finds step ends by token text, which the batch lacks (text)", -1, "text");
+                throw new RolloutException(
+                        "estimator '" + ID + "': step_split " + cfg.split()
+                                + " finds step ends by token text, which the batch lacks (text)",
+                        -1,
+                        "text");
             }
         }
         String stepEnd = DOUBLE_NEWLINE.equals(cfg.split()) ? "\n\n" : "\n";

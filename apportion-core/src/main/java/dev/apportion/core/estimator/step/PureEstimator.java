@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -120,34 +119,74 @@ public final class PureEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PURE (min-form process-reward credit, RLOO baselines, verifiable reward)")
-            .source("Cheng et al., arXiv 2504.15275 (NeurIPS 2025); CJReinforce/PURE@41f9363 "
-                    + "openrlhf/trainer/ppo_utils/experience_maker.py NaiveExperienceMaker + replay_buffer.py normalize")
+            .source(
+                    "Cheng et al., arXiv 2504.15275 (NeurIPS 2025); CJReinforce/PURE@41f9363 "
+                            + "openrlhf/trainer/ppo_utils/experience_maker.py NaiveExperienceMaker + replay_buffer.py normalize")
             .granularity(Granularity.STEP)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.span(PureSteps.PRM,
-                    "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"),
-                    SignalRequirement.trajectory("outcome", "a verifier: 1 solved, 0 not (absent = no reference answer)"),
+            .requires(
+                    SignalRequirement.span(
+                            PureSteps.PRM,
+                            "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"),
+                    SignalRequirement.trajectory(
+                            "outcome", "a verifier: 1 solved, 0 not (absent = no reference answer)"),
                     SignalRequirement.token(Rollouts.LOGPROB, "the actor (unless init_kl_coef is 0)"),
                     SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference model (unless init_kl_coef is 0)"))
             .parameters(
-                    ParamSpec.choice("reward_mode", "PRMVR", List.of("PRM", "VR", "PRMVR"),
+                    ParamSpec.choice(
+                            "reward_mode",
+                            "PRMVR",
+                            List.of("PRM", "VR", "PRMVR"),
                             "PRM: process rewards only; VR: verifiable reward only; PRMVR: both (train_pure.sh)"),
-                    ParamSpec.choice("reward_baseline", "token", List.of("token", "step"),
+                    ParamSpec.choice(
+                            "reward_baseline",
+                            "token",
+                            List.of("token", "step"),
                             "leave-one-out baseline on the step rewards: per token (train_pure.sh) or per step (argparse default)"),
-                    ParamSpec.real("verifiable_reward_coef", 1.0, null, null, "weight c of the verifiable-reward RLOO term"),
-                    ParamSpec.bool("disable_weighted_reward", false, "uniform step weights 1/N instead of the soft-min"),
-                    ParamSpec.real("temperature", 0.1, Double.MIN_VALUE, null, "soft-min temperature (0.1, hard-coded in PURE)"),
-                    ParamSpec.real("init_kl_coef", 0.001, 0.0, null, "KL penalty coefficient beta (the fixed KL controller value)"),
-                    ParamSpec.bool("use_kl_estimator_k3", false, "k3 KL estimate exp(-x)-1+x instead of x = logprob - ref_logprob"),
-                    ParamSpec.bool("nomask_separator_adv", false, "keep the returns at step ends (separators and EOS) instead of 0"),
-                    ParamSpec.bool("disable_advantage_normalization", false, "skip the batch whitening (advantages = returns)"),
-                    ParamSpec.choice("whitening_count", UNMASKED, List.of(UNMASKED, NONZERO),
+                    ParamSpec.real(
+                            "verifiable_reward_coef", 1.0, null, null, "weight c of the verifiable-reward RLOO term"),
+                    ParamSpec.bool(
+                            "disable_weighted_reward", false, "uniform step weights 1/N instead of the soft-min"),
+                    ParamSpec.real(
+                            "temperature",
+                            0.1,
+                            Double.MIN_VALUE,
+                            null,
+                            "soft-min temperature (0.1, hard-coded in PURE)"),
+                    ParamSpec.real(
+                            "init_kl_coef",
+                            0.001,
+                            0.0,
+                            null,
+                            "KL penalty coefficient beta (the fixed KL controller value)"),
+                    ParamSpec.bool(
+                            "use_kl_estimator_k3",
+                            false,
+                            "k3 KL estimate exp(-x)-1+x instead of x = logprob - ref_logprob"),
+                    ParamSpec.bool(
+                            "nomask_separator_adv",
+                            false,
+                            "keep the returns at step ends (separators and EOS) instead of 0"),
+                    ParamSpec.bool(
+                            "disable_advantage_normalization",
+                            false,
+                            "skip the batch whitening (advantages = returns)"),
+                    ParamSpec.choice(
+                            "whitening_count",
+                            UNMASKED,
+                            List.of(UNMASKED, NONZERO),
                             "unmasked: whitening statistics over the unmasked tokens; nonzero: the reference's count of non-zero tokens"),
-                    ParamSpec.choice("step_tokens", EXCLUDE_END, List.of(EXCLUDE_END, INCLUDE_END),
+                    ParamSpec.choice(
+                            "step_tokens",
+                            EXCLUDE_END,
+                            List.of(EXCLUDE_END, INCLUDE_END),
                             "tokens per step in the token baseline: without (reference) or with the step's end token"),
-                    ParamSpec.choice("step_score", PureSteps.AUTO, PureSteps.SOURCES,
+                    ParamSpec.choice(
+                            "step_score",
+                            PureSteps.AUTO,
+                            PureSteps.SOURCES,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
             .preset("reference", Map.of("whitening_count", NONZERO, "step_tokens", EXCLUDE_END))
             .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
@@ -160,19 +199,36 @@ public final class PureEstimator implements Estimator {
     }
 
     /** Resolved parameter values. */
-    private record Settings(boolean prm, boolean vr, boolean stepBaseline, double vrCoef, boolean weighted, double temperature,
-                            double beta, boolean k3, boolean maskEnds, boolean whiten, boolean nonzeroCount,
-                            boolean includeEnd) {
-    }
+    private record Settings(
+            boolean prm,
+            boolean vr,
+            boolean stepBaseline,
+            double vrCoef,
+            boolean weighted,
+            double temperature,
+            double beta,
+            boolean k3,
+            boolean maskEnds,
+            boolean whiten,
+            boolean nonzeroCount,
+            boolean includeEnd) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         String mode = params.getString("reward_mode");
-        Settings cfg = new Settings(mode.contains("PRM"), mode.contains("VR"), "step".equals(params.getString("reward_baseline")),
-                params.getDouble("verifiable_reward_coef"), !params.getBoolean("disable_weighted_reward"),
-                params.getDouble("temperature"), params.getDouble("init_kl_coef"), params.getBoolean("use_kl_estimator_k3"),
-                !params.getBoolean("nomask_separator_adv"), !params.getBoolean("disable_advantage_normalization"),
-                NONZERO.equals(params.getString("whitening_count")), INCLUDE_END.equals(params.getString("step_tokens")));
+        Settings cfg = new Settings(
+                mode.contains("PRM"),
+                mode.contains("VR"),
+                "step".equals(params.getString("reward_baseline")),
+                params.getDouble("verifiable_reward_coef"),
+                !params.getBoolean("disable_weighted_reward"),
+                params.getDouble("temperature"),
+                params.getDouble("init_kl_coef"),
+                params.getBoolean("use_kl_estimator_k3"),
+                !params.getBoolean("nomask_separator_adv"),
+                !params.getBoolean("disable_advantage_normalization"),
+                NONZERO.equals(params.getString("whitening_count")),
+                INCLUDE_END.equals(params.getString("step_tokens")));
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         float[] returns = new float[tokens];
@@ -190,9 +246,11 @@ public final class PureEstimator implements Estimator {
         for (int g = 0; g < batch.groupCount(); g++) {
             if (batch.groupSize(g) < 2) {
                 int i = members[groupStart[g]];
-                throw new RolloutException(batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; PURE's "
-                        + "leave-one-out baselines divide by n - 1 and need at least 2 samples per prompt (n_samples_per_prompt >= 2)",
-                        i, "group");
+                throw new RolloutException(
+                        batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; PURE's "
+                                + "leave-one-out baselines divide by n - 1 and need at least 2 samples per prompt (n_samples_per_prompt >= 2)",
+                        i,
+                        "group");
             }
         }
 
@@ -239,7 +297,7 @@ public final class PureEstimator implements Estimator {
         });
 
         // 2. leave-one-out baselines per group
-        double[] baseline = new double[n];   // step: b_i; token: rho_i
+        double[] baseline = new double[n]; // step: b_i; token: rho_i
         double[] vrTerm = new double[n];
         float[] outcome = batch.outcome();
         for (int g = 0; g < batch.groupCount(); g++) {
@@ -344,7 +402,10 @@ public final class PureEstimator implements Estimator {
         }
         if (count == 0) {
             for (int t = 0; t < tokens; t++) adv[t] = 0f;
-            return Credit.builder(adv).returns(returns).diagnostic("whiten_count", 0).build();
+            return Credit.builder(adv)
+                    .returns(returns)
+                    .diagnostic("whiten_count", 0)
+                    .build();
         }
         double mean = sum / count;
         double sq = 0;
@@ -362,8 +423,12 @@ public final class PureEstimator implements Estimator {
                 else adv[t] = (float) ((returns[t] - mean) * rstd);
             }
         });
-        return Credit.builder(adv).returns(returns).diagnostic("whiten_count", count).diagnostic("whiten_mean", mean)
-                .diagnostic("whiten_rstd", rstd).build();
+        return Credit.builder(adv)
+                .returns(returns)
+                .diagnostic("whiten_count", count)
+                .diagnostic("whiten_mean", mean)
+                .diagnostic("whiten_rstd", rstd)
+                .build();
     }
 
     private static boolean excluded(Settings cfg, boolean[] ends, float[] returns, int t) {

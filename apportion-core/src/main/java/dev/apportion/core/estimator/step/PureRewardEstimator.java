@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.Map;
 
@@ -75,16 +74,29 @@ public final class PureRewardEstimator implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span(PureSteps.PRM,
-                    "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"))
+            .requires(
+                    SignalRequirement.span(
+                            PureSteps.PRM,
+                            "a process reward model: P(step correct) per step, or its 2-class logits as span signals prm_logit0/prm_logit1"))
             .parameters(
-                    ParamSpec.real("temperature", 0.1, Double.MIN_VALUE, null,
+                    ParamSpec.real(
+                            "temperature",
+                            0.1,
+                            Double.MIN_VALUE,
+                            null,
                             "soft-min temperature T of w = softmax(-r/T) (0.1, hard-coded in PURE)"),
-                    ParamSpec.bool("disable_weighted_reward", false, "uniform weights 1/K instead of the soft-min (PURE --disable_weighted_reward)"),
-                    ParamSpec.choice("step_score", PureSteps.AUTO, PureSteps.SOURCES,
+                    ParamSpec.bool(
+                            "disable_weighted_reward",
+                            false,
+                            "uniform weights 1/K instead of the soft-min (PURE --disable_weighted_reward)"),
+                    ParamSpec.choice(
+                            "step_score",
+                            PureSteps.AUTO,
+                            PureSteps.SOURCES,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
-            .summary("p_k = softmax_k(-r_k/T)·r_k over a trajectory's steps; token credit G_k = Σ_{j≥k} p_j (G_0 ≈ min_k r_k)")
+            .summary(
+                    "p_k = softmax_k(-r_k/T)·r_k over a trajectory's steps; token credit G_k = Σ_{j≥k} p_j (G_0 ≈ min_k r_k)")
             .build();
 
     @Override
@@ -101,7 +113,12 @@ public final class PureRewardEstimator implements Estimator {
         int n = batch.trajectoryCount();
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = PureSteps.isStep(batch, s);
-        if (!anyStep) return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).diagnostic("steps", 0).build();
+        if (!anyStep)
+            return Credit.builder(adv)
+                    .returns(adv)
+                    .spanAdvantages(spanAdv)
+                    .diagnostic("steps", 0)
+                    .build();
         PureSteps.Scores scores = PureSteps.Scores.of(batch, params.getString("step_score"), ID);
         int[] spanOff = batch.trajectorySpanOffsets();
         long[] stepCounts = new long[execution.chunks(n, 64)];
@@ -137,6 +154,10 @@ public final class PureRewardEstimator implements Estimator {
         });
         long steps = 0;
         for (long c : stepCounts) steps += c;
-        return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).diagnostic("steps", steps).build();
+        return Credit.builder(adv)
+                .returns(adv)
+                .spanAdvantages(spanAdv)
+                .diagnostic("steps", steps)
+                .build();
     }
 }

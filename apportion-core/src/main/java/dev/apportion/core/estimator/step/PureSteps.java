@@ -2,7 +2,6 @@ package dev.apportion.core.estimator.step;
 
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 
 /**
@@ -31,8 +30,7 @@ public final class PureSteps {
     static final String PROBABILITY = "probability";
     static final List<String> SOURCES = List.of(AUTO, LOGITS, PROBABILITY);
 
-    private PureSteps() {
-    }
+    private PureSteps() {}
 
     /** Where step scores come from, resolved against a batch. */
     static final class Scores {
@@ -60,16 +58,23 @@ public final class PureSteps {
             boolean logits = LOGITS.equals(source) || (AUTO.equals(source) && l0 != null && l1 != null);
             if (logits) {
                 if (l0 == null || l1 == null) {
-                    throw new RolloutException("estimator '" + estimator + "' needs the span signals '" + LOGIT0 + "' and '"
-                            + LOGIT1 + "' (the process reward model's 2-class logits per step), which the batch lacks (spans[].signals."
-                            + (l0 == null ? LOGIT0 : LOGIT1) + ")", -1, "spans.signals." + (l0 == null ? LOGIT0 : LOGIT1));
+                    throw new RolloutException(
+                            "estimator '" + estimator + "' needs the span signals '" + LOGIT0 + "' and '"
+                                    + LOGIT1
+                                    + "' (the process reward model's 2-class logits per step), which the batch lacks (spans[].signals."
+                                    + (l0 == null ? LOGIT0 : LOGIT1) + ")",
+                            -1,
+                            "spans.signals." + (l0 == null ? LOGIT0 : LOGIT1));
                 }
                 return new Scores(l0, l1, null, estimator);
             }
             if (p == null) {
-                throw new RolloutException("estimator '" + estimator + "' needs a process reward per step: span signals '"
-                        + LOGIT0 + "'/'" + LOGIT1 + "' (2-class PRM logits) or '" + PRM
-                        + "' (PRM probability that the step is correct); the batch has neither (spans[].signals)", -1, "spans.signals." + PRM);
+                throw new RolloutException(
+                        "estimator '" + estimator + "' needs a process reward per step: span signals '"
+                                + LOGIT0 + "'/'" + LOGIT1 + "' (2-class PRM logits) or '" + PRM
+                                + "' (PRM probability that the step is correct); the batch has neither (spans[].signals)",
+                        -1,
+                        "spans.signals." + PRM);
             }
             return new Scores(null, null, p, estimator);
         }
@@ -85,16 +90,22 @@ public final class PureSteps {
             float v = p[s];
             if (Float.isNaN(v)) throw missing(batch, i, s, PRM);
             if (v < 0f || v > 1f) {
-                throw new RolloutException(batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].signals." + PRM
-                        + " must be a probability in [0, 1], got " + v, i, "spans[" + (s - batch.spanStart(i)) + "].signals." + PRM);
+                throw new RolloutException(
+                        batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].signals." + PRM
+                                + " must be a probability in [0, 1], got " + v,
+                        i,
+                        "spans[" + (s - batch.spanStart(i)) + "].signals." + PRM);
             }
             return 2.0 * v - 1.0;
         }
 
         private RolloutException missing(Rollouts batch, int i, int s, String name) {
             String f = "spans[" + (s - batch.spanStart(i)) + "].signals." + name;
-            return new RolloutException(batch.describe(i) + ": step span " + (s - batch.spanStart(i)) + " has no " + f
-                    + ", which estimator '" + estimator + "' needs on every step (policy span)", i, f);
+            return new RolloutException(
+                    batch.describe(i) + ": step span " + (s - batch.spanStart(i)) + " has no " + f
+                            + ", which estimator '" + estimator + "' needs on every step (policy span)",
+                    i,
+                    f);
         }
     }
 

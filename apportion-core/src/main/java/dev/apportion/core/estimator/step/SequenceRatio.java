@@ -34,8 +34,7 @@ public final class SequenceRatio {
     /** Python's auto-junk threshold on {@code len(b)}. */
     static final int AUTOJUNK_MIN_LENGTH = 200;
 
-    private SequenceRatio() {
-    }
+    private SequenceRatio() {}
 
     /** {@code SequenceMatcher(None, a, b).ratio()}. */
     public static double ratio(String a, String b) {
@@ -71,6 +70,7 @@ public final class SequenceRatio {
         final int[] elems;
         /** Positions of {@code elems[e]} are {@code positions[start[e] .. start[e+1])}, ascending. */
         final int[] start;
+
         final int[] positions;
         /** True for elements removed from {@code b2j} by the auto-junk heuristic. */
         final boolean[] popular;

@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,11 +10,11 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
-
 import java.util.List;
 import java.util.Map;
 
@@ -72,13 +71,18 @@ public final class Spae implements Estimator {
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("outcome", "the verifier"),
-                    SignalRequirement.span("probe_acc",
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the verifier"),
+                    SignalRequirement.span(
+                            "probe_acc",
                             "the answer probe: mean probability of the ground-truth answer after the step"),
-                    SignalRequirement.span("probe_conf",
-                            "the answer probe: mean exp(−entropy) of the forced answer after the step"))
+                    SignalRequirement.span(
+                            "probe_conf", "the answer probe: mean exp(−entropy) of the forced answer after the step"))
             .parameters(
-                    ParamSpec.choice("potential_from", "acc_conf", List.of("acc_conf", "signal"),
+                    ParamSpec.choice(
+                            "potential_from",
+                            "acc_conf",
+                            List.of("acc_conf", "signal"),
                             "acc_conf: Φ from the probe's accuracy and confidence; signal: Φ given as a span signal"),
                     ParamSpec.string("acc_signal", "probe_acc", "span signal: probe accuracy in [0,1]"),
                     ParamSpec.string("conf_signal", "probe_conf", "span signal: probe confidence in [0,1]"),
@@ -86,14 +90,20 @@ public final class Spae implements Estimator {
                     ParamSpec.real("alpha", 0.5, 0.0, 1.0, "penalty factor α on steps after saturation"),
                     ParamSpec.real("xi", 0.5, 0.0, null, "shaping factor ξ on ΔΦ"),
                     ParamSpec.real("tau", 0.9, -1.0, 1.0, "saturation threshold τ on Φ"),
-                    ParamSpec.choice("saturation", "scale", List.of("scale", "penalize"),
+                    ParamSpec.choice(
+                            "saturation",
+                            "scale",
+                            List.of("scale", "penalize"),
                             "scale: Â^G·(1 − α); penalize: Â^G − α·|Â^G| after saturation"),
                     ParamSpec.bool("filter_uniform_groups", true, "drop groups whose outcomes are all equal"),
-                    ParamSpec.bool("batch_normalize", true, "whiten the final advantages over the batch's policy tokens"),
-                    ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"), "std of the GRPO outcome z-score"),
+                    ParamSpec.bool(
+                            "batch_normalize", true, "whiten the final advantages over the batch's policy tokens"),
+                    ParamSpec.choice(
+                            "std", "unbiased", List.of("unbiased", "population"), "std of the GRPO outcome z-score"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
-            .preset("paper", Map.of("alpha", 0.5, "xi", 0.5, "tau", 0.9, "filter_uniform_groups", true,
-                    "batch_normalize", true))
+            .preset(
+                    "paper",
+                    Map.of("alpha", 0.5, "xi", 0.5, "tau", 0.9, "filter_uniform_groups", true, "batch_normalize", true))
             .preset("penalize", Map.of("saturation", "penalize"))
             .summary("Φ = 1.5·Acc·Conf + 0.5·Acc − Conf; A = Â^G·(1 − α·[Φ saturated earlier]) + ξ·ΔΦ; batch-whitened")
             .build();
@@ -115,8 +125,16 @@ public final class Spae implements Estimator {
      * @param out written, indices {@code [from, to)}
      * @return number of saturated steps
      */
-    static int shape(double aGroup, double[] phi, int from, int to, double alpha, double xi, double tau,
-                     boolean penalize, double[] out) {
+    static int shape(
+            double aGroup,
+            double[] phi,
+            int from,
+            int to,
+            double alpha,
+            double xi,
+            double tau,
+            boolean penalize,
+            double[] out) {
         boolean saturated = false;
         int count = 0;
         for (int k = from; k < to; k++) {
@@ -208,8 +226,11 @@ public final class Spae implements Estimator {
         if (v < 0 || v > 1) {
             int i = steps.trajectory(k);
             int local = steps.span(k) - batch.spanStart(i);
-            throw new RolloutException(batch.describe(i) + ": spans[" + local + "].signals." + name
-                    + " must be in [0, 1] (a probe average), got " + v, i, "spans[" + local + "].signals." + name);
+            throw new RolloutException(
+                    batch.describe(i) + ": spans[" + local + "].signals." + name
+                            + " must be in [0, 1] (a probe average), got " + v,
+                    i,
+                    "spans[" + local + "].signals." + name);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.apportion.core.estimator.step;
 
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorProvider;
-
 import java.util.List;
 
 /**

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -71,14 +70,21 @@ public final class VinePpo implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.PAPER)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("outcome", "the verifier"),
-                    SignalRequirement.span("mc_value", "Monte-Carlo rollouts from the state before the step: "
-                            + "their mean return (or the span signal named by value_signal)"))
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the verifier"),
+                    SignalRequirement.span(
+                            "mc_value",
+                            "Monte-Carlo rollouts from the state before the step: "
+                                    + "their mean return (or the span signal named by value_signal)"))
             .parameters(
                     ParamSpec.string("value_signal", "mc_value", "span signal: MC value of the state before the step"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount per step"),
-                    ParamSpec.bool("whiten", true, "whiten advantages over the batch's policy tokens (VinePPO trainer)"),
-                    ParamSpec.choice("step_rewards", "outcome", List.of("outcome", "outcome_and_span_rewards"),
+                    ParamSpec.bool(
+                            "whiten", true, "whiten advantages over the batch's policy tokens (VinePPO trainer)"),
+                    ParamSpec.choice(
+                            "step_rewards",
+                            "outcome",
+                            List.of("outcome", "outcome_and_span_rewards"),
                             "outcome on the last step only, or plus each step's span reward"))
             .preset("paper", Map.of("gamma", 1.0, "whiten", true, "step_rewards", "outcome"))
             .summary("A_k = r_k + γ·V_MC(s_{k+1}) − V_MC(s_k), V after the last step = 0; batch-whitened")
@@ -109,7 +115,8 @@ public final class VinePpo implements Estimator {
             boolean trailing = true;
             for (int k = to - 1; k >= from; k--) {
                 if (Double.isNaN(values[k])) {
-                    if (!trailing) throw steps.missing(batch, k, name, ID, "Monte-Carlo value of the state before the step");
+                    if (!trailing)
+                        throw steps.missing(batch, k, name, ID, "Monte-Carlo value of the state before the step");
                     values[k] = rewards[k] + gamma * next;
                     filled++;
                 } else {
@@ -121,6 +128,8 @@ public final class VinePpo implements Estimator {
             }
         }
         return steps.credit(batch, adv, target, whiten, execution)
-                .diagnostic("steps", steps.total()).diagnostic("values_filled_from_return", filled).build();
+                .diagnostic("steps", steps.total())
+                .diagnostic("values_filled_from_return", filled)
+                .build();
     }
 }

@@ -12,9 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,8 +69,11 @@ public final class Appo implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("branch_point", "token offset where a branched continuation starts (absent for roots)"),
-                    SignalRequirement.trajectory("branch_omega", "future-aware influence Ω of the branching position (optional)"))
+            .requires(
+                    SignalRequirement.trajectory(
+                            "branch_point", "token offset where a branched continuation starts (absent for roots)"),
+                    SignalRequirement.trajectory(
+                            "branch_omega", "future-aware influence Ω of the branching position (optional)"))
             .parameters(
                     ParamSpec.real("kappa", 0.5, 0.0, null, "procedure scaling s_p = 1 + kappa * Omega_p / max Omega"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
@@ -139,8 +140,11 @@ public final class Appo implements Estimator {
             }
             int len = batch.tokenEnd(i) - batch.tokenStart(i);
             if (v != Math.rint(v) || v > len) {
-                throw new RolloutException(batch.describe(i) + ": signals.branch_point is " + v + "; it must be a token offset in [0, "
-                        + len + "]", i, "signals.branch_point");
+                throw new RolloutException(
+                        batch.describe(i) + ": signals.branch_point is " + v + "; it must be a token offset in [0, "
+                                + len + "]",
+                        i,
+                        "signals.branch_point");
             }
             p[i] = (int) v;
         }

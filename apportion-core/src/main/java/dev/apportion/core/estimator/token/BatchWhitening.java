@@ -1,13 +1,12 @@
 package dev.apportion.core.estimator.token;
 
-import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
-
 import java.util.List;
 import java.util.Locale;
 
@@ -24,24 +23,36 @@ import java.util.Locale;
  * The final {@code (a − μ)·k} is computed in float, as the references do on float32 tensors.
  */
 final class BatchWhitening {
-    static final ParamSpec WHITEN = ParamSpec.bool("whiten", true,
-            "whiten the advantages over all policy tokens of the batch (token-weighted mean and std)");
-    static final ParamSpec WHITEN_VARIANCE = ParamSpec.choice("whiten_variance", "unbiased", List.of("unbiased", "biased"),
+    static final ParamSpec WHITEN = ParamSpec.bool(
+            "whiten", true, "whiten the advantages over all policy tokens of the batch (token-weighted mean and std)");
+    static final ParamSpec WHITEN_VARIANCE = ParamSpec.choice(
+            "whiten_variance",
+            "unbiased",
+            List.of("unbiased", "biased"),
             "variance divisor of the batch whitening: unbiased N-1 (verl masked_whiten) or biased N (OpenRLHF)");
-    static final ParamSpec WHITEN_EPSILON = ParamSpec.choice("whiten_epsilon", "add", List.of("add", "clamp"),
+    static final ParamSpec WHITEN_EPSILON = ParamSpec.choice(
+            "whiten_epsilon",
+            "add",
+            List.of("add", "clamp"),
             "where whiten_eps enters: add rsqrt(var + eps) (verl) or clamp rsqrt(max(var, eps)) (OpenRLHF)");
-    static final ParamSpec WHITEN_EPS = ParamSpec.real("whiten_eps", 1e-8, 0.0, null,
-            "epsilon of the batch whitening (1e-8 in verl and OpenRLHF)");
-    static final ParamSpec NO_STD_NORM = ParamSpec.bool("no_std_norm", false,
+    static final ParamSpec WHITEN_EPS =
+            ParamSpec.real("whiten_eps", 1e-8, 0.0, null, "epsilon of the batch whitening (1e-8 in verl and OpenRLHF)");
+    static final ParamSpec NO_STD_NORM = ParamSpec.bool(
+            "no_std_norm",
+            false,
             "whitening only subtracts the batch mean and does not divide by the std (OpenRLHF --algo.advantage.no_std_norm)");
 
     /** Resolved whitening options. */
-    record Settings(boolean whiten, Whitening.Variance variance, Whitening.Epsilon epsilon, double eps, boolean noStdNorm) {
+    record Settings(
+            boolean whiten, Whitening.Variance variance, Whitening.Epsilon epsilon, double eps, boolean noStdNorm) {
         static Settings of(Params p) {
-            return new Settings(p.getBoolean(WHITEN.name()),
-                    Whitening.Variance.valueOf(p.getString(WHITEN_VARIANCE.name()).toUpperCase(Locale.ROOT)),
+            return new Settings(
+                    p.getBoolean(WHITEN.name()),
+                    Whitening.Variance.valueOf(
+                            p.getString(WHITEN_VARIANCE.name()).toUpperCase(Locale.ROOT)),
                     Whitening.Epsilon.valueOf(p.getString(WHITEN_EPSILON.name()).toUpperCase(Locale.ROOT)),
-                    p.getDouble(WHITEN_EPS.name()), p.getBoolean(NO_STD_NORM.name()));
+                    p.getDouble(WHITEN_EPS.name()),
+                    p.getBoolean(NO_STD_NORM.name()));
         }
     }
 
@@ -90,8 +101,14 @@ final class BatchWhitening {
      * @param src read (policy tokens)
      * @param dst written (policy tokens); may be {@code src}
      */
-    void apply(Rollouts batch, float[] src, float[] dst, Settings s, Execution exec, String estimator,
-               Credit.Builder diag) {
+    void apply(
+            Rollouts batch,
+            float[] src,
+            float[] dst,
+            Settings s,
+            Execution exec,
+            String estimator,
+            Credit.Builder diag) {
         long n = 0;
         double mu = 0;
         double ss = 0;
@@ -123,9 +140,10 @@ final class BatchWhitening {
                 if (src != dst) copyPolicyTokens(batch, src, dst, exec);
                 return;
             }
-            throw new IllegalArgumentException("estimator '" + estimator + "': batch whitening with the unbiased variance"
-                    + " needs at least 2 policy tokens, the batch has " + n
-                    + " (set whiten=false, or whiten_variance=biased as OpenRLHF does)");
+            throw new IllegalArgumentException(
+                    "estimator '" + estimator + "': batch whitening with the unbiased variance"
+                            + " needs at least 2 policy tokens, the batch has " + n
+                            + " (set whiten=false, or whiten_variance=biased as OpenRLHF does)");
         }
         double var = unbiased ? ss / (n - 1) : ss / n;
         double denom = s.epsilon() == Whitening.Epsilon.ADD ? var + s.eps() : Math.max(var, s.eps());

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -88,22 +87,35 @@ public final class Delta implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.token(HIDDEN, "the policy's hidden states (token vector signal, width H)"),
+            .requires(
+                    SignalRequirement.token(HIDDEN, "the policy's hidden states (token vector signal, width H)"),
                     SignalRequirement.token(Rollouts.OLD_LOGPROB, "the actor's log-probs before the update"),
                     SignalRequirement.token(Rollouts.REWARD, "an outcome or rewards (base_advantage = grpo)"))
             .parameters(
                     ParamSpec.integer("K", 1, 0, 100, "centre-refinement steps"),
-                    ParamSpec.choice("impl", "Normal", List.of("Normal", "Memory_efficient"),
+                    ParamSpec.choice(
+                            "impl",
+                            "Normal",
+                            List.of("Normal", "Memory_efficient"),
                             "squared distance as |v-c|^2 (Normal) or as sum v^2 - 2 v.c + sum c^2 clamped at 0"),
                     ParamSpec.real("lam_min", 0.8, null, null, "smallest weight before renormalisation"),
                     ParamSpec.real("lam_max", 1.2, null, null, "largest weight before renormalisation"),
-                    ParamSpec.choice("base_advantage", "grpo", List.of("grpo", "token_signal"),
+                    ParamSpec.choice(
+                            "base_advantage",
+                            "grpo",
+                            List.of("grpo", "token_signal"),
                             "row advantage: verl GRPO of the trajectory score, or the token signal 'advantage' at the first policy token"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std (base_advantage = grpo)"),
                     ParamSpec.bool("norm_adv_by_std", true, "divide by the group std (base_advantage = grpo)"),
-                    ParamSpec.choice("token_set", "response", List.of("response", "policy"),
+                    ParamSpec.choice(
+                            "token_set",
+                            "response",
+                            List.of("response", "policy"),
                             "tokens in the statistics: the response attention mask (from the first policy token on) or policy tokens only"),
-                    ParamSpec.string("logprob_signal", Rollouts.OLD_LOGPROB, "token signal with the log-probs l of the feature (1-exp l) h"))
+                    ParamSpec.string(
+                            "logprob_signal",
+                            Rollouts.OLD_LOGPROB,
+                            "token signal with the log-probs l of the feature (1-exp l) h"))
             .preset("verl", Map.of("K", 1, "impl", "Normal", "lam_min", 0.8, "lam_max", 1.2))
             .summary("A_t = g*a_i*(lam_min + (lam_max-lam_min)*sigmoid(margin_t/gamma)); margin from distances of "
                     + "(1-p_t)h_t to positive/negative centres; g renormalises weights to mean 1")
@@ -126,9 +138,15 @@ public final class Delta implements Estimator {
      * @param b the discriminant offset
      * @param scale the renormalisation {@code g}
      */
-    public record Components(int[] tokens, double[] weights, double[] weightedAdvantages, double[] preds,
-                             double[] rowAdvantage, double[] w, double b, double scale) {
-    }
+    public record Components(
+            int[] tokens,
+            double[] weights,
+            double[] weightedAdvantages,
+            double[] preds,
+            double[] rowAdvantage,
+            double[] w,
+            double b,
+            double scale) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
@@ -255,7 +273,8 @@ public final class Delta implements Estimator {
 
     private static int firstPolicyToken(Rollouts batch, int i) {
         for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s)) return batch.spanTokenStart(s);
+            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s))
+                return batch.spanTokenStart(s);
         }
         return -1;
     }
@@ -273,8 +292,11 @@ public final class Delta implements Estimator {
             return out;
         }
         if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs rewards (an outcome, span or token rewards) for its GRPO base "
-                    + "advantage, the batch has none (or set base_advantage=token_signal)", -1, "outcome");
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs rewards (an outcome, span or token rewards) for its GRPO base "
+                            + "advantage, the batch has none (or set base_advantage=token_signal)",
+                    -1,
+                    "outcome");
         }
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("norm_adv_by_std");
@@ -308,8 +330,8 @@ public final class Delta implements Estimator {
     }
 
     /** d = D₋ − D₊ per token of the set. */
-    private static void margins(float[] hidden, int h, int[] tok, double[] f, double[] cPos, double[] cNeg,
-                                boolean memEff, double[] d) {
+    private static void margins(
+            float[] hidden, int h, int[] tok, double[] f, double[] cPos, double[] cNeg, boolean memEff, double[] d) {
         double cp2 = 0;
         double cn2 = 0;
         for (int j = 0; j < h; j++) {

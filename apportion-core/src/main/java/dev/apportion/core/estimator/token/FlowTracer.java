@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.Map;
 
 /**
@@ -71,21 +70,26 @@ public final class FlowTracer implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("FlowTracer: attention-flow (question to answer) token weights on the GRPO advantage")
-            .source("Dong et al., How Does Reasoning Flow? Tracing Attention-Induced Information Flow for Targeted RL in LLMs, "
-                    + "arXiv 2606.10646 (no public code)")
+            .source(
+                    "Dong et al., How Does Reasoning Flow? Tracing Attention-Induced Information Flow for Targeted RL in LLMs, "
+                            + "arXiv 2606.10646 (no public code)")
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.token(ATTENTION, "the policy's attention map, aggregated over layers and heads (token matrix)"),
+            .requires(
+                    SignalRequirement.token(
+                            ATTENTION, "the policy's attention map, aggregated over layers and heads (token matrix)"),
                     SignalRequirement.token(Rollouts.REWARD, "an outcome or rewards"))
             .parameters(
-                    ParamSpec.real("strength", 1.0, 0.0, 1.0, "lambda: weight (1-lambda) + lambda*normalised throughput"),
+                    ParamSpec.real(
+                            "strength", 1.0, 0.0, 1.0, "lambda: weight (1-lambda) + lambda*normalised throughput"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"),
                     ParamSpec.bool("norm_adv_by_std", true, "divide the GRPO advantage by the group std"))
             .preset("paper", Map.of("strength", 1.0))
-            .summary("T = flow from question to answer tokens through the answer-conditioned, row-normalised attention DAG; "
-                    + "A_t = GRPO_i * T_t / mean(T)")
+            .summary(
+                    "T = flow from question to answer tokens through the answer-conditioned, row-normalised attention DAG; "
+                            + "A_t = GRPO_i * T_t / mean(T)")
             .build();
 
     @Override
@@ -99,8 +103,10 @@ public final class FlowTracer implements Estimator {
         float[] att = batch.requireTokenMatrix(ATTENTION, ID, "the policy's aggregated attention map");
         int[] off = batch.tokenMatrixOffsets();
         if (!batch.hasAnyReward()) {
-            throw new RolloutException("estimator '" + ID + "' needs rewards (an outcome, span or token rewards), the batch has none",
-                    -1, "outcome");
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs rewards (an outcome, span or token rewards), the batch has none",
+                    -1,
+                    "outcome");
         }
         double[] a = grpo(batch, params.getDouble("epsilon"), params.getBoolean("norm_adv_by_std"));
         float[] adv = new float[batch.tokenCount()];
@@ -168,8 +174,11 @@ public final class FlowTracer implements Estimator {
             int row = base + r * (r - 1) / 2;
             for (int c = 0; c < r; c++) {
                 if (att[row + c] < 0) {
-                    throw new RolloutException(batch.describe(i) + ": token_matrices." + ATTENTION + " at (" + r + ", " + c
-                            + ") is negative (" + att[row + c] + "); attention weights are capacities", i, "token_matrices." + ATTENTION);
+                    throw new RolloutException(
+                            batch.describe(i) + ": token_matrices." + ATTENTION + " at (" + r + ", " + c
+                                    + ") is negative (" + att[row + c] + "); attention weights are capacities",
+                            i,
+                            "token_matrices." + ATTENTION);
                 }
             }
         }

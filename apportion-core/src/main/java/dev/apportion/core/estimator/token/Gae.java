@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.token;
 
-import dev.apportion.core.kernel.PolicySpans;
-import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,8 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.BackwardScan;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +98,10 @@ public final class Gae implements Estimator {
 
     static final ParamSpec GAMMA = ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount γ per token");
     static final ParamSpec LAMBDA = ParamSpec.real("lambda", 1.0, 0.0, 1.0, "GAE λ (verl lam, OpenRLHF lambd)");
-    static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice("context_tokens", "skip", List.of("skip", "through"),
+    static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice(
+            "context_tokens",
+            "skip",
+            List.of("skip", "through"),
             "skip: the recursion carries V and A across context tokens (verl); through: it runs over them with "
                     + "value and reward 0 (OpenRLHF)");
 
@@ -111,11 +113,22 @@ public final class Gae implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.token(Rollouts.VALUE, "the critic"),
+            .requires(
+                    SignalRequirement.token(Rollouts.VALUE, "the critic"),
                     SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"))
-            .parameters(GAMMA, LAMBDA, CONTEXT_TOKENS, BatchWhitening.WHITEN, BatchWhitening.WHITEN_VARIANCE,
-                    BatchWhitening.WHITEN_EPSILON, BatchWhitening.WHITEN_EPS, BatchWhitening.NO_STD_NORM,
-                    RewardShaping.KL_COEF, RewardShaping.KL_ESTIMATOR, RewardShaping.KL_USE_LOSS, RewardShaping.KL_CLAMP,
+            .parameters(
+                    GAMMA,
+                    LAMBDA,
+                    CONTEXT_TOKENS,
+                    BatchWhitening.WHITEN,
+                    BatchWhitening.WHITEN_VARIANCE,
+                    BatchWhitening.WHITEN_EPSILON,
+                    BatchWhitening.WHITEN_EPS,
+                    BatchWhitening.NO_STD_NORM,
+                    RewardShaping.KL_COEF,
+                    RewardShaping.KL_ESTIMATOR,
+                    RewardShaping.KL_USE_LOSS,
+                    RewardShaping.KL_CLAMP,
                     RewardShaping.REWARD_CLIP_RANGE)
             .preset("verl", verl())
             .preset("openrlhf", openRlhf())
@@ -199,8 +212,19 @@ public final class Gae implements Estimator {
      * @param ret written on the trajectory's tokens
      * @param zeroed true when {@code adv} and {@code ret} are known to hold zeros (context tokens are not written)
      */
-    private static void trajectory(Rollouts batch, int i, RewardShaping rewards, float[] values, float[] adv, float[] ret,
-                                   boolean zeroed, double gamma, double gl, boolean through, BackwardScan scan, BatchWhitening stats) {
+    private static void trajectory(
+            Rollouts batch,
+            int i,
+            RewardShaping rewards,
+            float[] values,
+            float[] adv,
+            float[] ret,
+            boolean zeroed,
+            double gamma,
+            double gl,
+            boolean through,
+            BackwardScan scan,
+            BatchWhitening stats) {
         int[] tok = batch.spanTokenOffsets();
         float[] r = rewards.tokenRewards();
         int last = batch.lastPolicyToken(i);

@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -67,8 +66,8 @@ public final class ImplicitTokenReward implements Estimator {
     /** Registry id. */
     public static final String ID = "implicit_token_reward";
 
-    private static final List<String> LOGPROBS = List.of(Rollouts.LOGPROB, Rollouts.OLD_LOGPROB,
-            Rollouts.REF_LOGPROB, Rollouts.TEACHER_LOGPROB);
+    private static final List<String> LOGPROBS =
+            List.of(Rollouts.LOGPROB, Rollouts.OLD_LOGPROB, Rollouts.REF_LOGPROB, Rollouts.TEACHER_LOGPROB);
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("r_to_q_star", "dpo_token_reward")
@@ -79,20 +78,42 @@ public final class ImplicitTokenReward implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.PAPER)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.LOGPROB, "the policy (or the signal named by policy_signal)"),
-                    SignalRequirement.token(Rollouts.REF_LOGPROB,
-                            "the reference model (or the signal named by reference_signal)"))
+            .requires(
+                    SignalRequirement.token(Rollouts.LOGPROB, "the policy (or the signal named by policy_signal)"),
+                    SignalRequirement.token(
+                            Rollouts.REF_LOGPROB, "the reference model (or the signal named by reference_signal)"))
             .parameters(
                     ParamSpec.real("beta", 0.1, 0.0, null, "KL coefficient β of the regularised objective"),
                     ParamSpec.choice("policy_signal", Rollouts.LOGPROB, LOGPROBS, "token log-probabilities of π"),
-                    ParamSpec.choice("reference_signal", Rollouts.REF_LOGPROB, LOGPROBS,
-                            "token log-probabilities of π_ref"),
-                    ParamSpec.choice("credit", "token_reward", List.of("token_reward", "reward_to_go"),
+                    ParamSpec.choice(
+                            "reference_signal", Rollouts.REF_LOGPROB, LOGPROBS, "token log-probabilities of π_ref"),
+                    ParamSpec.choice(
+                            "credit",
+                            "token_reward",
+                            List.of("token_reward", "reward_to_go"),
                             "token_reward: r̂_t (= Q* − V*); reward_to_go: Σ of r̂ from t to the end"))
-            .preset("paper", Map.of("beta", 0.1, "policy_signal", Rollouts.LOGPROB,
-                    "reference_signal", Rollouts.REF_LOGPROB, "credit", "token_reward"))
-            .preset("teacher_posterior", Map.of("beta", 1.0, "policy_signal", Rollouts.TEACHER_LOGPROB,
-                    "reference_signal", Rollouts.OLD_LOGPROB, "credit", "token_reward"))
+            .preset(
+                    "paper",
+                    Map.of(
+                            "beta",
+                            0.1,
+                            "policy_signal",
+                            Rollouts.LOGPROB,
+                            "reference_signal",
+                            Rollouts.REF_LOGPROB,
+                            "credit",
+                            "token_reward"))
+            .preset(
+                    "teacher_posterior",
+                    Map.of(
+                            "beta",
+                            1.0,
+                            "policy_signal",
+                            Rollouts.TEACHER_LOGPROB,
+                            "reference_signal",
+                            Rollouts.OLD_LOGPROB,
+                            "credit",
+                            "token_reward"))
             .summary("r̂_t = β·(log π − log π_ref)(a_t|s_t) = Q*(s_t,a_t) − V*(s_t); optional reward-to-go Σ_{t'≥t} r̂")
             .build();
 

@@ -9,7 +9,6 @@ import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -74,10 +73,14 @@ public final class OptimalTokenBaseline implements Estimator {
             .fidelity(Fidelity.PORT)
             .groupLocal(true)
             .requires(OtbKernel.REQUIRES)
-            .parameters(OtbKernel.EPSILON, OtbKernel.handleZeroTail(false), OtbKernel.USE_IS_WEIGHTS,
+            .parameters(
+                    OtbKernel.EPSILON,
+                    OtbKernel.handleZeroTail(false),
+                    OtbKernel.USE_IS_WEIGHTS,
                     OtbKernel.POSITIONS_FROM)
             .preset("verl", Map.of())
-            .summary("A_t = G_t − Σ_group G·W / (Σ_group W + ε) at the same position, W the cumulative Σ (1 − 2π + Σπ²)")
+            .summary(
+                    "A_t = G_t − Σ_group G·W / (Σ_group W + ε) at the same position, W the cumulative Σ (1 − 2π + Σπ²)")
             .build();
 
     @Override

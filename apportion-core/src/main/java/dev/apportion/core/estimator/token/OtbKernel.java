@@ -6,7 +6,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 
 /**
@@ -26,27 +25,33 @@ final class OtbKernel {
     static final String OLD_LOGPROB_BY = "the sampling policy's log-probability of each token";
 
     static final SignalRequirement[] REQUIRES = {
-            SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"),
-            SignalRequirement.token(Rollouts.OLD_LOGPROB, OLD_LOGPROB_BY),
-            SignalRequirement.token(SUM_PI_SQUARED, SUM_PI_SQUARED_BY)};
+        SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"),
+        SignalRequirement.token(Rollouts.OLD_LOGPROB, OLD_LOGPROB_BY),
+        SignalRequirement.token(SUM_PI_SQUARED, SUM_PI_SQUARED_BY)
+    };
 
-    static final ParamSpec EPSILON = ParamSpec.real("epsilon", 1e-8, 0.0, null,
-            "added to the baseline's denominator Σ W");
-    static final ParamSpec USE_IS_WEIGHTS = ParamSpec.bool("rollout_is_weights", true,
+    static final ParamSpec EPSILON =
+            ParamSpec.real("epsilon", 1e-8, 0.0, null, "added to the baseline's denominator Σ W");
+    static final ParamSpec USE_IS_WEIGHTS = ParamSpec.bool(
+            "rollout_is_weights",
+            true,
             "scale each token's w by rollout_is_weight² when the batch carries that token signal");
 
     static ParamSpec handleZeroTail(boolean def) {
-        return ParamSpec.bool("handle_zero_tail", def,
+        return ParamSpec.bool(
+                "handle_zero_tail",
+                def,
                 "baseline 0 on the part of a group's unique longest trajectory beyond the second-longest one's length");
     }
 
-    static final ParamSpec POSITIONS_FROM = ParamSpec.choice("positions_from", "first_policy_token",
+    static final ParamSpec POSITIONS_FROM = ParamSpec.choice(
+            "positions_from",
+            "first_policy_token",
             List.of("first_policy_token", "trajectory_start"),
             "origin of the per-position baseline: the trajectory's first policy token (the response start, as verl's "
                     + "response tensor) or its first token (verl's padded rows read as trajectories)");
 
-    private OtbKernel() {
-    }
+    private OtbKernel() {}
 
     static Credit assign(Rollouts batch, Params params, Execution exec, String id, boolean compacted) {
         float[] oldLogprob = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, id, OLD_LOGPROB_BY);
@@ -59,10 +64,10 @@ final class OtbKernel {
 
         int n = batch.tokenCount();
         float[] adv = new float[n];
-        float[] ret = new float[n];  // G on policy tokens, 0 on context tokens
+        float[] ret = new float[n]; // G on policy tokens, 0 on context tokens
         float[] cumW = new float[n]; // W on policy tokens
         int trajectories = batch.trajectoryCount();
-        int[] origin = new int[trajectories];   // token index of position 0
+        int[] origin = new int[trajectories]; // token index of position 0
         int[] policyCount = new int[trajectories];
         int maxLen = RewardShaping.maxTrajectoryLength(batch);
         int[] spanOff = batch.trajectorySpanOffsets();
@@ -171,7 +176,10 @@ final class OtbKernel {
                 }
             }
         });
-        return Credit.builder(adv).returns(ret).diagnostic("rollout_is_weighted", isw == null ? 0 : 1).build();
+        return Credit.builder(adv)
+                .returns(ret)
+                .diagnostic("rollout_is_weighted", isw == null ? 0 : 1)
+                .build();
     }
 
     /** Number of positions trajectory {@code i} occupies. */
@@ -184,7 +192,12 @@ final class OtbKernel {
     private static void copyReturns(Rollouts batch, int i, float[] ret, float[] adv) {
         for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
             if (!batch.isPolicySpan(s)) continue;
-            System.arraycopy(ret, batch.spanTokenStart(s), adv, batch.spanTokenStart(s), batch.spanTokenEnd(s) - batch.spanTokenStart(s));
+            System.arraycopy(
+                    ret,
+                    batch.spanTokenStart(s),
+                    adv,
+                    batch.spanTokenStart(s),
+                    batch.spanTokenEnd(s) - batch.spanTokenStart(s));
         }
     }
 

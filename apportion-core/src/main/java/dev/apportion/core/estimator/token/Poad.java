@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -96,29 +95,40 @@ public final class Poad implements Estimator {
     static final String ARCHER = "ARCHER";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
-            .title("POAD: token-level Bellman backup with action decomposition (POAD / NTPO / ARCHER; action-level GAE)")
-            .source("Wen et al., arXiv 2405.15821 (NeurIPS 2024); morning9393/ADRL@5ec1aa5 mappo/utils/language_buffer.py "
-                    + "LanguageBuffer.batch_process_tppo, batch_process_appo")
+            .title(
+                    "POAD: token-level Bellman backup with action decomposition (POAD / NTPO / ARCHER; action-level GAE)")
+            .source(
+                    "Wen et al., arXiv 2405.15821 (NeurIPS 2024); morning9393/ADRL@5ec1aa5 mappo/utils/language_buffer.py "
+                            + "LanguageBuffer.batch_process_tppo, batch_process_appo")
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.VALUE, "the token-level critic"),
+            .requires(
+                    SignalRequirement.token(Rollouts.VALUE, "the token-level critic"),
                     SignalRequirement.span("reward", "the environment (reward of each action), or the outcome"))
             .parameters(
-                    ParamSpec.choice("algorithm", POAD, List.of(POAD, NTPO, ARCHER),
+                    ParamSpec.choice(
+                            "algorithm",
+                            POAD,
+                            List.of(POAD, NTPO, ARCHER),
                             "POAD: no discount inside an action; NTPO: discount between all tokens; ARCHER: NTPO bootstrapping "
                                     + "from the next action's last token"),
-                    ParamSpec.choice("level", "token", List.of("token", "action"),
+                    ParamSpec.choice(
+                            "level",
+                            "token",
+                            List.of("token", "action"),
                             "token: token-level backup (batch_process_tppo); action: action-level GAE (batch_process_appo)"),
-                    ParamSpec.real("gamma", 0.95, 0.0, 1.0, "discount between actions (and between tokens for NTPO/ARCHER)"),
+                    ParamSpec.real(
+                            "gamma", 0.95, 0.0, 1.0, "discount between actions (and between tokens for NTPO/ARCHER)"),
                     ParamSpec.real("gae_lambda", 0.95, 0.0, 1.0, "GAE lambda"))
             .preset("ntpo", Map.of("algorithm", NTPO))
             .preset("archer", Map.of("algorithm", ARCHER))
             .preset("appo", Map.of("level", "action"))
             .preset("overcooked", Map.of("gamma", 0.99))
-            .summary("inside an action delta = V(l+1) - V(l), g = delta + lambda g; at its end delta = r + gamma V(next action) - V, "
-                    + "g = delta + gamma lambda g")
+            .summary(
+                    "inside an action delta = V(l+1) - V(l), g = delta + lambda g; at its end delta = r + gamma V(next action) - V, "
+                            + "g = delta + gamma lambda g")
             .build();
 
     @Override
@@ -156,7 +166,10 @@ public final class Poad implements Estimator {
                     if (a + 1 < k) {
                         m = 1;
                         int ns = actions[a + 1];
-                        vn = value[actionLevel || !ARCHER.equals(algorithm) ? batch.spanTokenStart(ns) : batch.spanTokenEnd(ns) - 1];
+                        vn = value[
+                                actionLevel || !ARCHER.equals(algorithm)
+                                        ? batch.spanTokenStart(ns)
+                                        : batch.spanTokenEnd(ns) - 1];
                     } else {
                         m = goesOn ? 1 : 0;
                         vn = goesOn ? next[i] : 0;
@@ -194,9 +207,13 @@ public final class Poad implements Estimator {
         for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
             if (!batch.isPolicySpan(s)) continue;
             if (batch.spanTokenEnd(s) == batch.spanTokenStart(s)) {
-                throw new RolloutException(batch.describe(i) + ": spans[" + (s - batch.spanStart(i))
-                        + "] is an action without tokens; estimator '" + ID + "' needs every action (policy span) to have at least one "
-                        + "token (the reference fails on an all-pad action)", i, "spans[" + (s - batch.spanStart(i)) + "].tokens");
+                throw new RolloutException(
+                        batch.describe(i) + ": spans[" + (s - batch.spanStart(i))
+                                + "] is an action without tokens; estimator '" + ID
+                                + "' needs every action (policy span) to have at least one "
+                                + "token (the reference fails on an all-pad action)",
+                        i,
+                        "spans[" + (s - batch.spanStart(i)) + "].tokens");
             }
             out[k++] = s;
         }

@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -52,8 +51,10 @@ public final class ReMax implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"),
-                    SignalRequirement.trajectory("reward_baseline", "the reward of a greedy rollout of the same prompt"))
+            .requires(
+                    SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"),
+                    SignalRequirement.trajectory(
+                            "reward_baseline", "the reward of a greedy rollout of the same prompt"))
             .preset("verl", Map.of())
             .summary("A_t = Σ_{t'≥t} r_t' − b (b = the greedy rollout's reward); returns the reward-to-go")
             .build();
@@ -65,8 +66,8 @@ public final class ReMax implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        float[] baseline = batch.requireTrajectorySignal("reward_baseline", ID,
-                "the reward of a greedy rollout of the same prompt");
+        float[] baseline = batch.requireTrajectorySignal(
+                "reward_baseline", ID, "the reward of a greedy rollout of the same prompt");
         RewardShaping rewards = RewardShaping.dense(batch, ID);
         int n = batch.tokenCount();
         float[] adv = new float[n];

@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.token;
 
-import dev.apportion.core.kernel.PolicySpans;
-import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,8 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.BackwardScan;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,10 +73,17 @@ public final class ReinforcePlusPlus implements Estimator {
     public static final String ID = "reinforce_plus_plus";
 
     static final ParamSpec GAMMA = ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount γ per token");
-    static final ParamSpec LAMBDA = ParamSpec.real("lambda", 1.0, 0.0, 1.0,
+    static final ParamSpec LAMBDA = ParamSpec.real(
+            "lambda",
+            1.0,
+            0.0,
+            1.0,
             "ignored: accepted so that an OpenRLHF configuration (which carries lambd for every estimator) can be "
                     + "passed as it is; REINFORCE++ has no λ");
-    static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice("context_tokens", "reset", List.of("reset", "through", "skip"),
+    static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice(
+            "context_tokens",
+            "reset",
+            List.of("reset", "through", "skip"),
             "reset: the running return restarts at each context token (verl); through: context tokens give reward 0 "
                     + "and discount (OpenRLHF); skip: the return crosses them unchanged");
 
@@ -90,13 +96,24 @@ public final class ReinforcePlusPlus implements Estimator {
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
             .requires(SignalRequirement.token(Rollouts.REWARD, "any reward: outcome, span or token reward"))
-            .parameters(GAMMA, LAMBDA, CONTEXT_TOKENS, BatchWhitening.WHITEN, BatchWhitening.WHITEN_VARIANCE,
-                    BatchWhitening.WHITEN_EPSILON, BatchWhitening.WHITEN_EPS, BatchWhitening.NO_STD_NORM,
-                    RewardShaping.KL_COEF, RewardShaping.KL_ESTIMATOR, RewardShaping.KL_USE_LOSS, RewardShaping.KL_CLAMP,
+            .parameters(
+                    GAMMA,
+                    LAMBDA,
+                    CONTEXT_TOKENS,
+                    BatchWhitening.WHITEN,
+                    BatchWhitening.WHITEN_VARIANCE,
+                    BatchWhitening.WHITEN_EPSILON,
+                    BatchWhitening.WHITEN_EPS,
+                    BatchWhitening.NO_STD_NORM,
+                    RewardShaping.KL_COEF,
+                    RewardShaping.KL_ESTIMATOR,
+                    RewardShaping.KL_USE_LOSS,
+                    RewardShaping.KL_CLAMP,
                     RewardShaping.REWARD_CLIP_RANGE)
             .preset("verl", verl())
             .preset("openrlhf", openRlhf())
-            .summary("G_t = r_t + γG_next per trajectory; returns G; advantages G whitened over the batch's policy tokens")
+            .summary(
+                    "G_t = r_t + γG_next per trajectory; returns G; advantages G whitened over the batch's policy tokens")
             .build();
 
     private static Map<String, Object> verl() {

@@ -4,7 +4,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.KlPenalty;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -20,15 +19,30 @@ import java.util.List;
  * Instances are immutable and may be shared by threads; {@link #fill} writes only its argument.
  */
 final class RewardShaping {
-    static final ParamSpec KL_COEF = ParamSpec.real("kl_coef", 0.0, null, null,
+    static final ParamSpec KL_COEF = ParamSpec.real(
+            "kl_coef",
+            0.0,
+            null,
+            null,
             "coefficient β of the per-token KL penalty added to the rewards (OpenRLHF init_kl_coef); <= 0 turns it off");
-    static final ParamSpec KL_ESTIMATOR = ParamSpec.choice("kl_estimator", "k1", List.of("k1", "k2", "k3", "abs"),
+    static final ParamSpec KL_ESTIMATOR = ParamSpec.choice(
+            "kl_estimator",
+            "k1",
+            List.of("k1", "k2", "k3", "abs"),
             "KL estimate of each policy token from logprob and ref_logprob: k1 d, k2 d²/2, k3 exp(-d)-1+d, abs |d|");
-    static final ParamSpec KL_USE_LOSS = ParamSpec.bool("kl_use_loss", false,
+    static final ParamSpec KL_USE_LOSS = ParamSpec.bool(
+            "kl_use_loss",
+            false,
             "true: the KL goes to the loss (OpenRLHF --algo.kl.use_loss), so no KL penalty enters the rewards");
-    static final ParamSpec KL_CLAMP = ParamSpec.real("kl_clamp", 10.0, 0.0, null,
+    static final ParamSpec KL_CLAMP = ParamSpec.real(
+            "kl_clamp",
+            10.0,
+            0.0,
+            null,
             "absolute bound on each token's KL estimate before it is scaled by kl_coef (10 in OpenRLHF)");
-    static final ParamSpec REWARD_CLIP_RANGE = ParamSpec.realList("reward_clip_range", List.of(),
+    static final ParamSpec REWARD_CLIP_RANGE = ParamSpec.realList(
+            "reward_clip_range",
+            List.of(),
             "[lo, hi] clamp of the trajectory outcome before it is placed on the last policy token (OpenRLHF "
                     + "--reward.clip_range); empty: no clip");
 
@@ -43,8 +57,16 @@ final class RewardShaping {
     private final float[] logprob;
     private final float[] refLogprob;
 
-    private RewardShaping(Rollouts batch, String estimator, double clipLo, double clipHi, KlPenalty.Kind klKind,
-                          double klCoef, double klClamp, float[] logprob, float[] refLogprob) {
+    private RewardShaping(
+            Rollouts batch,
+            String estimator,
+            double clipLo,
+            double clipHi,
+            KlPenalty.Kind klKind,
+            double klCoef,
+            double klClamp,
+            float[] logprob,
+            float[] refLogprob) {
         this.batch = batch;
         this.estimator = estimator;
         this.tokenReward = batch.tokenSignal(Rollouts.REWARD);
@@ -62,8 +84,16 @@ final class RewardShaping {
 
     /** Dense rewards with no clip and no KL (verl's token_level_rewards). */
     static RewardShaping dense(Rollouts batch, String estimator) {
-        return new RewardShaping(batch, estimator, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
-                KlPenalty.Kind.K1, 0, 0, null, null);
+        return new RewardShaping(
+                batch,
+                estimator,
+                Double.NEGATIVE_INFINITY,
+                Double.POSITIVE_INFINITY,
+                KlPenalty.Kind.K1,
+                0,
+                0,
+                null,
+                null);
     }
 
     /**
@@ -82,25 +112,37 @@ final class RewardShaping {
             lo = clip[0];
             hi = clip[1];
             if (lo > hi) {
-                throw new IllegalArgumentException("estimator '" + estimator + "': reward_clip_range must be [lo, hi] with lo <= hi, got "
-                        + Arrays.toString(clip));
+                throw new IllegalArgumentException("estimator '" + estimator
+                        + "': reward_clip_range must be [lo, hi] with lo <= hi, got " + Arrays.toString(clip));
             }
         } else if (clip.length != 0) {
-            throw new IllegalArgumentException("estimator '" + estimator + "': reward_clip_range must be empty or [lo, hi], got "
-                    + Arrays.toString(clip));
+            throw new IllegalArgumentException("estimator '" + estimator
+                    + "': reward_clip_range must be empty or [lo, hi], got " + Arrays.toString(clip));
         }
         double coef = p.getDouble(KL_COEF.name());
         boolean klOn = coef > 0 && !p.getBoolean(KL_USE_LOSS.name());
         float[] lp = null;
         float[] ref = null;
         if (klOn) {
-            lp = batch.requireTokenSignal(Rollouts.LOGPROB, estimator,
+            lp = batch.requireTokenSignal(
+                    Rollouts.LOGPROB,
+                    estimator,
                     "the policy's log-probabilities, needed for the KL penalty since kl_coef > 0 and kl_use_loss is false");
-            ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, estimator,
+            ref = batch.requireTokenSignal(
+                    Rollouts.REF_LOGPROB,
+                    estimator,
                     "the reference model's log-probabilities, needed for the KL penalty since kl_coef > 0 and kl_use_loss is false");
         }
-        return new RewardShaping(batch, estimator, lo, hi, KlPenalty.Kind.parse(p.getString(KL_ESTIMATOR.name())),
-                klOn ? coef : 0, p.getDouble(KL_CLAMP.name()), lp, ref);
+        return new RewardShaping(
+                batch,
+                estimator,
+                lo,
+                hi,
+                KlPenalty.Kind.parse(p.getString(KL_ESTIMATOR.name())),
+                klOn ? coef : 0,
+                p.getDouble(KL_CLAMP.name()),
+                lp,
+                ref);
     }
 
     /** True when a KL penalty enters the rewards. */

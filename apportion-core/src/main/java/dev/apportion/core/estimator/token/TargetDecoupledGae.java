@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -63,23 +62,33 @@ public final class TargetDecoupledGae implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("Multi-timescale GAE with target decoupling: the actor uses the longest-horizon head only")
-            .source("Sun, Representation over Routing: Overcoming Surrogate Hacking in Multi-Timescale PPO, arXiv 2604.13517; "
-                    + "ben-dlwlrma/Representation-Over-Routing@0633ab1 4_target_decoupling_final.py")
+            .source(
+                    "Sun, Representation over Routing: Overcoming Surrogate Hacking in Multi-Timescale PPO, arXiv 2604.13517; "
+                            + "ben-dlwlrma/Representation-Over-Routing@0633ab1 4_target_decoupling_final.py")
             .granularity(Granularity.TOKEN)
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.PAPER)
             .groupLocal(false)
-            .requires(SignalRequirement.token("value_h0", "value head k of a multi-timescale critic (value_h0 .. value_h<K-1>)"))
+            .requires(SignalRequirement.token(
+                    "value_h0", "value head k of a multi-timescale critic (value_h0 .. value_h<K-1>)"))
             .parameters(
                     ParamSpec.realList("gammas", List.of(0.5, 0.9, 0.99, 0.999), "discount of each value head"),
                     ParamSpec.real("lambda", 0.95, 0.0, 1.0, "GAE λ"),
-                    ParamSpec.integer("actor_head", 3, 0, null, "the head whose advantage the actor uses (decoupled mode)"),
-                    ParamSpec.choice("mode", "decoupled", List.of("decoupled", "routed", "mean"),
+                    ParamSpec.integer(
+                            "actor_head", 3, 0, null, "the head whose advantage the actor uses (decoupled mode)"),
+                    ParamSpec.choice(
+                            "mode",
+                            "decoupled",
+                            List.of("decoupled", "routed", "mean"),
                             "decoupled: one fixed head; routed: router-weighted heads (route_h<k>); mean: average of heads"),
                     ParamSpec.bool("normalize", true, "whiten the actor advantage over the batch's policy tokens"),
-                    ParamSpec.string("value_signals", "value_h0,value_h1,value_h2,value_h3",
+                    ParamSpec.string(
+                            "value_signals",
+                            "value_h0,value_h1,value_h2,value_h3",
                             "token signals with the value heads, one per gamma, comma-separated"),
-                    ParamSpec.string("route_signals", "route_h0,route_h1,route_h2,route_h3",
+                    ParamSpec.string(
+                            "route_signals",
+                            "route_h0,route_h1,route_h2,route_h3",
                             "token signals with the router weights of the heads (routed mode)"))
             .preset("paper", Map.of("mode", "decoupled", "actor_head", 3, "lambda", 0.95))
             .summary("per-head GAE (γ_k ∈ {.5,.9,.99,.999}, λ=.95); actor advantage = head γ=.999 only, whitened")
@@ -99,17 +108,20 @@ public final class TargetDecoupledGae implements Estimator {
         int actor = params.getInt("actor_head");
         String mode = params.getString("mode");
         if (actor >= k) {
-            throw new IllegalArgumentException("estimator '" + ID + "': actor_head " + actor + " but only " + k + " gammas");
+            throw new IllegalArgumentException(
+                    "estimator '" + ID + "': actor_head " + actor + " but only " + k + " gammas");
         }
         int first = mode.equals("decoupled") ? actor : 0;
         int last = mode.equals("decoupled") ? actor : k - 1;
         String[] valueNames = names(params.getString("value_signals"), k, "value_signals");
-        String[] routeNames = mode.equals("routed") ? names(params.getString("route_signals"), k, "route_signals") : null;
+        String[] routeNames =
+                mode.equals("routed") ? names(params.getString("route_signals"), k, "route_signals") : null;
         float[][] values = new float[k][];
         float[][] route = new float[k][];
         for (int h = first; h <= last; h++) {
             values[h] = batch.requireTokenSignal(valueNames[h], ID, "value head " + h + " (γ = " + gammas[h] + ")");
-            if (routeNames != null) route[h] = batch.requireTokenSignal(routeNames[h], ID, "the router's weight of head " + h);
+            if (routeNames != null)
+                route[h] = batch.requireTokenSignal(routeNames[h], ID, "the router's weight of head " + h);
         }
         float[] rewards = batch.denseTokenRewards();
         byte[] mask = batch.mask();
@@ -119,7 +131,8 @@ public final class TargetDecoupledGae implements Estimator {
         double[] head = new double[tokens];
         for (int h = first; h <= last; h++) {
             double g = gammas[h];
-            if (!(g >= 0 && g <= 1)) throw new IllegalArgumentException("estimator '" + ID + "': gamma " + g + " is not in [0, 1]");
+            if (!(g >= 0 && g <= 1))
+                throw new IllegalArgumentException("estimator '" + ID + "': gamma " + g + " is not in [0, 1]");
             java.util.Arrays.fill(head, 0.0);
             float[] v = values[h];
             for (int i = 0; i < batch.trajectoryCount(); i++) {
@@ -128,8 +141,11 @@ public final class TargetDecoupledGae implements Estimator {
                 for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
                     if (mask[t] == 0) continue;
                     if (!Float.isFinite(v[t])) {
-                        throw new RolloutException(batch.describe(i) + ": token_signals." + valueNames[h] + "[" + (t - batch.tokenStart(i))
-                                + "] is " + v[t], i, "token_signals." + valueNames[h]);
+                        throw new RolloutException(
+                                batch.describe(i) + ": token_signals." + valueNames[h] + "[" + (t - batch.tokenStart(i))
+                                        + "] is " + v[t],
+                                i,
+                                "token_signals." + valueNames[h]);
                     }
                     double delta = rewards[t] + g * nextValue - v[t];
                     double a = delta + g * lambda * nextAdv;
@@ -147,7 +163,11 @@ public final class TargetDecoupledGae implements Estimator {
         }
         int n = 0;
         double mean = 0;
-        for (int t = 0; t < tokens; t++) if (mask[t] != 0) { mean += out[t]; n++; }
+        for (int t = 0; t < tokens; t++)
+            if (mask[t] != 0) {
+                mean += out[t];
+                n++;
+            }
         if (params.getBoolean("normalize") && n > 1) {
             mean /= n;
             double ss = 0;

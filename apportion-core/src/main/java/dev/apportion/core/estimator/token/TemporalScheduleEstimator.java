@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -108,31 +107,64 @@ public final class TemporalScheduleEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "a verifier (outcome), for the GRPO base advantage"),
-                    SignalRequirement.token(Rollouts.ENTROPY, "the actor's token entropies (forking and entropy strategies)"))
+            .requires(
+                    SignalRequirement.trajectory("reward", "a verifier (outcome), for the GRPO base advantage"),
+                    SignalRequirement.token(
+                            Rollouts.ENTROPY, "the actor's token entropies (forking and entropy strategies)"))
             .parameters(
-                    ParamSpec.choice("strategy", TP, List.of(TP, FORKING, ENTROPY_ADV),
+                    ParamSpec.choice(
+                            "strategy",
+                            TP,
+                            List.of(TP, FORKING, ENTROPY_ADV),
                             "tp_schedule: train the response suffix; forking_tok_schedule: top-entropy tokens; "
                                     + "entropy_adv_schedule: entropy bonus on the advantage"),
-                    ParamSpec.choice("schedule_mode", "linear", List.of("linear", "sigmoid", "gamma"), "shape of the ratio's decay"),
-                    ParamSpec.real("initial_schedule_magnitude", 0.99, 0.0, null, "ratio at the start of the schedule window"),
-                    ParamSpec.real("min_schedule_ratio", 0.0, 0.0, null, "window start as a fraction of total_training_steps"),
-                    ParamSpec.real("max_schedule_ratio", 0.8, 0.0, null, "window end as a fraction of total_training_steps"),
+                    ParamSpec.choice(
+                            "schedule_mode",
+                            "linear",
+                            List.of("linear", "sigmoid", "gamma"),
+                            "shape of the ratio's decay"),
+                    ParamSpec.real(
+                            "initial_schedule_magnitude", 0.99, 0.0, null, "ratio at the start of the schedule window"),
+                    ParamSpec.real(
+                            "min_schedule_ratio", 0.0, 0.0, null, "window start as a fraction of total_training_steps"),
+                    ParamSpec.real(
+                            "max_schedule_ratio", 0.8, 0.0, null, "window end as a fraction of total_training_steps"),
                     ParamSpec.real("gamma_ratio", 2.0, 0.0, null, "exponent of the gamma mode"),
-                    ParamSpec.choice("gamma_form", "power_of_linear", List.of("power_of_linear", "scaled_power"),
+                    ParamSpec.choice(
+                            "gamma_form",
+                            "power_of_linear",
+                            List.of("power_of_linear", "scaled_power"),
                             "gamma mode: (mag(1-p))^g as the reference, or mag(1-p)^g"),
                     ParamSpec.integer("total_training_steps", 500, 1, null, "the trainer's total number of steps"),
-                    ParamSpec.integer("global_steps", 0, 0, null, "the trainer's step for this batch (training-loop state)"),
-                    ParamSpec.real("entropy_adv_schedule_alpha", 1.0, 0.0, null, "alpha of the entropy bonus min(alpha*H, |A|/kappa)"),
-                    ParamSpec.real("entropy_adv_schedule_kappa", 1.0, Double.MIN_VALUE, null, "kappa of the entropy bonus"),
-                    ParamSpec.choice("base_advantage", "grpo", List.of("grpo", "token_signal"),
+                    ParamSpec.integer(
+                            "global_steps", 0, 0, null, "the trainer's step for this batch (training-loop state)"),
+                    ParamSpec.real(
+                            "entropy_adv_schedule_alpha",
+                            1.0,
+                            0.0,
+                            null,
+                            "alpha of the entropy bonus min(alpha*H, |A|/kappa)"),
+                    ParamSpec.real(
+                            "entropy_adv_schedule_kappa", 1.0, Double.MIN_VALUE, null, "kappa of the entropy bonus"),
+                    ParamSpec.choice(
+                            "base_advantage",
+                            "grpo",
+                            List.of("grpo", "token_signal"),
                             "grpo: verl GRPO from the scores; token_signal: the token signal 'advantage'"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std of the GRPO base advantage"))
             .preset("reference", Map.of("gamma_form", "power_of_linear"))
-            .preset("run_schedule_adv_4b", Map.of("strategy", ENTROPY_ADV, "entropy_adv_schedule_alpha", 0.4,
-                    "entropy_adv_schedule_kappa", 2.0))
-            .summary("rho(step) decays from mag to 0; tp: no loss on the first trunc(rho·L) tokens; forking: top-(1-rho) "
-                    + "entropy tokens; entropy_adv: A + rho·min(alpha·H, |A|/kappa)")
+            .preset(
+                    "run_schedule_adv_4b",
+                    Map.of(
+                            "strategy",
+                            ENTROPY_ADV,
+                            "entropy_adv_schedule_alpha",
+                            0.4,
+                            "entropy_adv_schedule_kappa",
+                            2.0))
+            .summary(
+                    "rho(step) decays from mag to 0; tp: no loss on the first trunc(rho·L) tokens; forking: top-(1-rho) "
+                            + "entropy tokens; entropy_adv: A + rho·min(alpha·H, |A|/kappa)")
             .build();
 
     @Override
@@ -141,22 +173,29 @@ public final class TemporalScheduleEstimator implements Estimator {
     }
 
     /** Schedule window and ratio. */
-    public record Schedule(int minStep, int maxStep, double ratio) {
-    }
+    public record Schedule(int minStep, int maxStep, double ratio) {}
 
     /**
      * The schedule at {@code globalSteps}, in the reference's double arithmetic.
      *
      * @throws IllegalArgumentException when the window is empty
      */
-    public static Schedule schedule(String mode, boolean powerOfLinear, double magnitude, double minRatio, double maxRatio,
-                                    double gammaRatio, int totalSteps, int globalSteps) {
+    public static Schedule schedule(
+            String mode,
+            boolean powerOfLinear,
+            double magnitude,
+            double minRatio,
+            double maxRatio,
+            double gammaRatio,
+            int totalSteps,
+            int globalSteps) {
         int minStep = (int) (totalSteps * minRatio);
         int maxStep = (int) (totalSteps * maxRatio);
         if (maxStep == minStep) {
-            throw new IllegalArgumentException("estimator '" + ID + "': the schedule window is empty: trunc(total_training_steps * "
-                    + "min_schedule_ratio) = trunc(" + totalSteps + " * " + minRatio + ") = " + minStep
-                    + " equals trunc(total_training_steps * max_schedule_ratio) = " + maxStep);
+            throw new IllegalArgumentException(
+                    "estimator '" + ID + "': the schedule window is empty: trunc(total_training_steps * "
+                            + "min_schedule_ratio) = trunc(" + totalSteps + " * " + minRatio + ") = " + minStep
+                            + " equals trunc(total_training_steps * max_schedule_ratio) = " + maxStep);
         }
         double progress = Math.min(Math.max((double) (globalSteps - minStep) / (maxStep - minStep), 0.0), 1.0);
         double ratio;
@@ -169,7 +208,8 @@ public final class TemporalScheduleEstimator implements Estimator {
                 break;
             }
             case "gamma":
-                ratio = powerOfLinear ? Math.pow(magnitude * (1.0 - progress), gammaRatio)
+                ratio = powerOfLinear
+                        ? Math.pow(magnitude * (1.0 - progress), gammaRatio)
                         : magnitude * Math.pow(1.0 - progress, gammaRatio);
                 break;
             case "linear":
@@ -206,15 +246,21 @@ public final class TemporalScheduleEstimator implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         String strategy = params.getString("strategy");
-        Schedule sched = schedule(params.getString("schedule_mode"), "power_of_linear".equals(params.getString("gamma_form")),
-                params.getDouble("initial_schedule_magnitude"), params.getDouble("min_schedule_ratio"),
-                params.getDouble("max_schedule_ratio"), params.getDouble("gamma_ratio"), params.getInt("total_training_steps"),
+        Schedule sched = schedule(
+                params.getString("schedule_mode"),
+                "power_of_linear".equals(params.getString("gamma_form")),
+                params.getDouble("initial_schedule_magnitude"),
+                params.getDouble("min_schedule_ratio"),
+                params.getDouble("max_schedule_ratio"),
+                params.getDouble("gamma_ratio"),
+                params.getInt("total_training_steps"),
                 params.getInt("global_steps"));
         double rho = sched.ratio();
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         float[] adv = base(batch, params, execution);
-        float[] entropy = strategy.equals(TP) ? null
+        float[] entropy = strategy.equals(TP)
+                ? null
                 : batch.requireTokenSignal(Rollouts.ENTROPY, ID, "the actor's per-token entropies");
         float[] weights = strategy.equals(ENTROPY_ADV) ? null : new float[tokens];
         byte[] mask = batch.mask();
@@ -273,8 +319,11 @@ public final class TemporalScheduleEstimator implements Estimator {
         }
         long keptTotal = 0;
         for (long k : kept) keptTotal += k;
-        Credit.Builder b = Credit.builder(adv).diagnostic("prefix_ratio", rho).diagnostic("min_schedule_step", sched.minStep())
-                .diagnostic("max_schedule_step", sched.maxStep()).diagnostic("trained_tokens", keptTotal);
+        Credit.Builder b = Credit.builder(adv)
+                .diagnostic("prefix_ratio", rho)
+                .diagnostic("min_schedule_step", sched.minStep())
+                .diagnostic("max_schedule_step", sched.maxStep())
+                .diagnostic("trained_tokens", keptTotal);
         if (weights != null) b.lossWeights(weights);
         return b.build();
     }
@@ -288,7 +337,7 @@ public final class TemporalScheduleEstimator implements Estimator {
         for (int j = 0; j < m; j++) {
             int bits = Float.floatToIntBits(entropy[order[j]]);
             int sortable = bits ^ ((bits >> 31) & 0x7fffffff); // same order as the floats
-            keys[j] = ((long) ~sortable << 32) | j;             // descending entropy, then ascending position
+            keys[j] = ((long) ~sortable << 32) | j; // descending entropy, then ascending position
         }
         java.util.Arrays.sort(keys, 0, m);
         int[] picked = new int[k];
@@ -302,7 +351,8 @@ public final class TemporalScheduleEstimator implements Estimator {
         float[] adv = new float[tokens];
         byte[] mask = batch.mask();
         if ("token_signal".equals(params.getString("base_advantage"))) {
-            float[] a = batch.requireTokenSignal(ADVANTAGE_SIGNAL, ID, "a precomputed advantage (base_advantage = token_signal)");
+            float[] a = batch.requireTokenSignal(
+                    ADVANTAGE_SIGNAL, ID, "a precomputed advantage (base_advantage = token_signal)");
             for (int t = 0; t < tokens; t++) adv[t] = mask[t] == 1 ? a[t] : 0f;
             return adv;
         }

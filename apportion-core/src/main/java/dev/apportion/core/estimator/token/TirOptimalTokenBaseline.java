@@ -9,7 +9,6 @@ import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -71,14 +70,23 @@ public final class AdoraEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "a verifier's score (outcome or token rewards)").always())
+            .requires(SignalRequirement.trajectory("reward", "a verifier's score (outcome or token rewards)")
+                    .always())
             .parameters(
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"),
-                    ParamSpec.real("correct_score", 1.01, null, null, "a score above this is a correct answer (K&K scale)"),
+                    ParamSpec.real(
+                            "correct_score", 1.01, null, null, "a score above this is a correct answer (K&K scale)"),
                     ParamSpec.real("lamda", 0.1, null, null, "factor on the advantages of non-advantageous groups"),
-                    ParamSpec.real("max_length_threshold", 3900.0, 0.0, null,
+                    ParamSpec.real(
+                            "max_length_threshold",
+                            3900.0,
+                            0.0,
+                            null,
                             "incorrect answers at least this long (truncated) are left out of the length criterion"),
-                    ParamSpec.choice("singleton", "zero", List.of("zero", "raw"),
+                    ParamSpec.choice(
+                            "singleton",
+                            "zero",
+                            List.of("zero", "raw"),
                             "one-trajectory groups: zero, or the reference's raw score"))
             .preset("reference", Map.of("singleton", "raw"))
             .summary("a = GRPO z-score; a *= lamda unless max len(correct) > mean len(incorrect, untruncated)")
@@ -132,6 +140,9 @@ public final class AdoraEstimator implements Estimator {
             a[i] = advantageous[g] ? x : lamda * x;
         }
         Broadcast.trajectories(batch, a, adv, execution);
-        return Credit.builder(adv).returns(adv).diagnostic("groups_attenuated", attenuated).build();
+        return Credit.builder(adv)
+                .returns(adv)
+                .diagnostic("groups_attenuated", attenuated)
+                .build();
     }
 }

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -75,25 +74,40 @@ public final class AdoraVlEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("ADORA-VL (ADORA weight on OpenRLHF outcome shaping)")
-            .source("Ren et al., arXiv 2602.10019; ShadeCloak/ADORA@c518485 ADORA_VL/openrlhf/trainer/ppo_utils/experience_maker_vl.py "
-                    + "weight_func + NaiveExperienceMakerVL.process_experiences")
+            .source(
+                    "Ren et al., arXiv 2602.10019; ShadeCloak/ADORA@c518485 ADORA_VL/openrlhf/trainer/ppo_utils/experience_maker_vl.py "
+                            + "weight_func + NaiveExperienceMakerVL.process_experiences")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "an accuracy reward (outcome)").always())
+            .requires(SignalRequirement.trajectory("reward", "an accuracy reward (outcome)")
+                    .always())
             .parameters(
-                    ParamSpec.choice("advantage_estimator", "group_norm", ESTIMATORS,
+                    ParamSpec.choice(
+                            "advantage_estimator",
+                            "group_norm",
+                            ESTIMATORS,
                             "OpenRLHF outcome shaping the weight multiplies: group_norm, rloo, reinforce_baseline, reinforce"),
                     ParamSpec.real("adora_lamda", 0.1, null, null, "weight of non-advantageous groups"),
                     ParamSpec.bool("use_adora", true, "apply the ADORA weight (false: weight 1)"),
                     ParamSpec.real("correct_threshold", 0.5, null, null, "a reward above this is a correct answer"),
-                    ParamSpec.real("max_length_threshold", 4094.0, 0.0, null,
+                    ParamSpec.real(
+                            "max_length_threshold",
+                            4094.0,
+                            0.0,
+                            null,
                             "incorrect answers at least this long (truncated) are left out of the length criterion"),
-                    ParamSpec.choice("empty_other", "one", List.of("one", "lamda"),
+                    ParamSpec.choice(
+                            "empty_other",
+                            "one",
+                            List.of("one", "lamda"),
                             "weight of a group whose incorrect, untruncated set is empty: 1, or the reference's lamda"))
-            .preset("reference", Map.of("empty_other", "lamda", "correct_threshold", 0.5, "max_length_threshold", 4094.0))
-            .summary("w = 1 if no correct answer or max len(correct) > mean len(other) else lamda; advantage = OpenRLHF shaping · w")
+            .preset(
+                    "reference",
+                    Map.of("empty_other", "lamda", "correct_threshold", 0.5, "max_length_threshold", 4094.0))
+            .summary(
+                    "w = 1 if no correct answer or max len(correct) > mean len(other) else lamda; advantage = OpenRLHF shaping · w")
             .build();
 
     @Override
@@ -107,8 +121,13 @@ public final class AdoraVlEstimator implements Estimator {
      * @param rewards read, one per trajectory
      * @param emptyOtherLamda the reference's +∞ mean for an empty "other" set
      */
-    public static double[] groupWeights(Rollouts batch, double[] rewards, double lamda, double correctThreshold,
-                                        double maxLength, boolean emptyOtherLamda) {
+    public static double[] groupWeights(
+            Rollouts batch,
+            double[] rewards,
+            double lamda,
+            double correctThreshold,
+            double maxLength,
+            boolean emptyOtherLamda) {
         int groups = batch.groupCount();
         int[] start = batch.groupMemberStart();
         int[] members = batch.groupMembers();
@@ -130,7 +149,9 @@ public final class AdoraVlEstimator implements Estimator {
                     other++;
                 }
             }
-            double meanO = other > 0 ? otherSum / other : emptyOtherLamda ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+            double meanO = other > 0
+                    ? otherSum / other
+                    : emptyOtherLamda ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
             w[g] = (correct == 0 || maxC > meanO) ? 1.0 : lam;
         }
         return w;
@@ -148,15 +169,24 @@ public final class AdoraVlEstimator implements Estimator {
             for (int g = 0; g < groups; g++) {
                 if (batch.groupSize(g) < 2) {
                     int i = batch.groupMembers()[batch.groupMemberStart()[g]];
-                    throw new RolloutException(batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; "
-                            + "advantage_estimator '" + est + "' needs at least 2 samples per prompt (the reference gives NaN)", i, "group");
+                    throw new RolloutException(
+                            batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; "
+                                    + "advantage_estimator '" + est
+                                    + "' needs at least 2 samples per prompt (the reference gives NaN)",
+                            i,
+                            "group");
                 }
             }
         }
         double[] w;
         if (params.getBoolean("use_adora")) {
-            w = groupWeights(batch, r, params.getDouble("adora_lamda"), params.getDouble("correct_threshold"),
-                    params.getDouble("max_length_threshold"), "lamda".equals(params.getString("empty_other")));
+            w = groupWeights(
+                    batch,
+                    r,
+                    params.getDouble("adora_lamda"),
+                    params.getDouble("correct_threshold"),
+                    params.getDouble("max_length_threshold"),
+                    "lamda".equals(params.getString("empty_other")));
         } else {
             w = new double[groups];
             java.util.Arrays.fill(w, 1.0);
@@ -186,6 +216,9 @@ public final class AdoraVlEstimator implements Estimator {
             a[i] = x * w[g];
         }
         Broadcast.trajectories(batch, a, adv, execution);
-        return Credit.builder(adv).returns(adv).diagnostic("groups_weighted", weighted).build();
+        return Credit.builder(adv)
+                .returns(adv)
+                .diagnostic("groups_weighted", weighted)
+                .build();
     }
 }

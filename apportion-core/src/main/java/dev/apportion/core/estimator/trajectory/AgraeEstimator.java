@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -82,22 +81,34 @@ public final class AgraeEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("A-GRAE (asymmetric group-relative advantage with a difficulty curriculum)")
-            .source("Yu et al., arXiv 2602.05548; Yu7-code/A-GRAE@5f129ef verl/trainer/ppo/core_algos.py compute_grpo_outcome_advantage")
+            .source(
+                    "Yu et al., arXiv 2602.05548; Yu7-code/A-GRAE@5f129ef verl/trainer/ppo/core_algos.py compute_grpo_outcome_advantage")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("reward", "a verifier's accuracy reward in [0, 1] (outcome or token rewards)").always())
+            .requires(SignalRequirement.trajectory(
+                            "reward", "a verifier's accuracy reward in [0, 1] (outcome or token rewards)")
+                    .always())
             .parameters(
-                    ParamSpec.real("grpo_weight", 2.0, null, null,
+                    ParamSpec.real(
+                            "grpo_weight",
+                            2.0,
+                            null,
+                            null,
                             "the reference's switch: exactly 2.0 applies A-GRAE, any other value gives plain GRPO / Dr.GRPO"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std and to the difficulty denominators"),
                     ParamSpec.bool("norm_adv_by_std_in_grpo", true, "divide by the group std (GRPO); false = Dr.GRPO"),
-                    ParamSpec.real("alpha", 1.0, Double.MIN_VALUE, null, "positive advantages are scaled by min(1, m/alpha)"),
-                    ParamSpec.choice("singleton_group", ZERO, List.of(ZERO, MEAN0_STD1),
+                    ParamSpec.real(
+                            "alpha", 1.0, Double.MIN_VALUE, null, "positive advantages are scaled by min(1, m/alpha)"),
+                    ParamSpec.choice(
+                            "singleton_group",
+                            ZERO,
+                            List.of(ZERO, MEAN0_STD1),
                             "one-trajectory groups: zero (advantage 0, left out of m) or the reference's mean 0, std 1"))
             .preset("reference", Map.of("alpha", 1.0, "singleton_group", MEAN0_STD1))
-            .summary("a = GRPO; if grpo_weight == 2: a = (1-m)·a/(2(1-√μ+ε)) + m·a/(2(√μ+ε)), positives ·min(1, m/α); m = mean of group means")
+            .summary(
+                    "a = GRPO; if grpo_weight == 2: a = (1-m)·a/(2(1-√μ+ε)) + m·a/(2(√μ+ε)), positives ·min(1, m/α); m = mean of group means")
             .build();
 
     @Override

@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,15 +72,30 @@ public final class Dapo implements Estimator {
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.PAPER)
                 .groupLocal(false)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
-                .parameters(GroupNormalization.epsilon(1e-6), GroupNormalization.std(), GroupNormalization.epsilonOn(),
-                        ParamSpec.bool("dynamic_sampling", true,
+                .requires(SignalRequirement.trajectory(
+                                "reward", "the reward model or verifier (outcome, span or token rewards)")
+                        .always())
+                .parameters(
+                        GroupNormalization.epsilon(1e-6),
+                        GroupNormalization.std(),
+                        GroupNormalization.epsilonOn(),
+                        ParamSpec.bool(
+                                "dynamic_sampling",
+                                true,
                                 "groups whose scores are all equal get advantage 0 and loss weight 0 (DAPO drops them)"),
-                        ParamSpec.choice("loss_agg", "token-mean", List.of("token-mean", "seq-mean-token-mean"),
+                        ParamSpec.choice(
+                                "loss_agg",
+                                "token-mean",
+                                List.of("token-mean", "seq-mean-token-mean"),
                                 "loss weights: token-mean = 1/total policy tokens (DAPO); seq-mean-token-mean = 1/(|o_i|·N) (GRPO)"),
-                        ParamSpec.integer("overlong_max_length", 0, 0, null,
+                        ParamSpec.integer(
+                                "overlong_max_length",
+                                0,
+                                0,
+                                null,
                                 "L_max of the soft overlong penalty (paper 20480); 0 = no penalty"),
-                        ParamSpec.integer("overlong_buffer", 0, 0, null, "L_cache of the soft overlong penalty (paper 4096)"),
+                        ParamSpec.integer(
+                                "overlong_buffer", 0, 0, null, "L_cache of the soft overlong penalty (paper 4096)"),
                         ParamSpec.real("overlong_penalty_factor", 1.0, 0.0, null, "scale of the overlong penalty"))
                 .preset("paper", paper)
                 .summary("GRPO z-score; all-equal groups filtered (weight 0); loss weight 1/Σ|o| per policy token")
@@ -105,7 +119,10 @@ public final class Dapo implements Estimator {
                     + maxLen + "], got " + buffer);
         }
         int n = batch.trajectoryCount();
-        if (n == 0) return Credit.builder(new float[batch.tokenCount()]).lossWeights(new float[batch.tokenCount()]).build();
+        if (n == 0)
+            return Credit.builder(new float[batch.tokenCount()])
+                    .lossWeights(new float[batch.tokenCount()])
+                    .build();
         double[] raw = batch.scores();
         int[] len = new int[n];
         for (int i = 0; i < n; i++) len[i] = batch.policyTokenCount(i);
@@ -118,10 +135,16 @@ public final class Dapo implements Estimator {
                 else if (len[i] > expected) s[i] += factor * (expected - len[i]) / buffer;
             }
         }
-        GroupNormalization.Settings settings = new GroupNormalization.Settings(GroupNormalization.Scale.GROUP,
-                params.getString("std").equals("unbiased"), params.getDouble("epsilon"),
-                params.getString("epsilon_on").equals("variance"), 0.0, GroupNormalization.Singleton.ZERO, false,
-                new double[0], false);
+        GroupNormalization.Settings settings = new GroupNormalization.Settings(
+                GroupNormalization.Scale.GROUP,
+                params.getString("std").equals("unbiased"),
+                params.getDouble("epsilon"),
+                params.getString("epsilon_on").equals("variance"),
+                0.0,
+                GroupNormalization.Singleton.ZERO,
+                false,
+                new double[0],
+                false);
         GroupNormalization.Stats st = new GroupNormalization.Stats();
         double[] a = GroupNormalization.advantages(batch, s, settings, st);
 
@@ -158,7 +181,9 @@ public final class Dapo implements Estimator {
         }
         float[] adv = TokenCredit.broadcast(batch, a, execution);
         float[] weights = TokenCredit.broadcast(batch, w, execution);
-        return Credit.builder(adv).returns(adv).lossWeights(weights)
+        return Credit.builder(adv)
+                .returns(adv)
+                .lossWeights(weights)
                 .diagnostic("groups", batch.groupCount())
                 .diagnostic("filtered_groups", filtered)
                 .diagnostic("kept_trajectories", n - countFalse(kept))

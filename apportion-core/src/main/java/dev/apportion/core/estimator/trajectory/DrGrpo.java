@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,23 +51,32 @@ public final class DrGrpo implements Estimator {
 
     public DrGrpo() {
         List<ParamSpec> ps = new ArrayList<>(List.of(
-                GroupNormalization.singleton("raw", List.of("raw", "zero", "error"),
+                GroupNormalization.singleton(
+                        "raw",
+                        List.of("raw", "zero", "error"),
                         "a one-sample group: raw = keeps its score (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
-                ParamSpec.choice("scale_rewards", "none", List.of("none"), "TRL scale_rewards; Dr. GRPO never divides by a std"),
-                ParamSpec.choice("multi_objective_aggregation", "sum_then_normalize", List.of("sum_then_normalize"),
+                ParamSpec.choice(
+                        "scale_rewards", "none", List.of("none"), "TRL scale_rewards; Dr. GRPO never divides by a std"),
+                ParamSpec.choice(
+                        "multi_objective_aggregation",
+                        "sum_then_normalize",
+                        List.of("sum_then_normalize"),
                         "TRL multi-objective aggregation; only sum_then_normalize keeps the advantage unscaled"),
                 GroupNormalization.rewardWeights(),
                 GroupNormalization.missingReward()));
         ps.addAll(TokenCredit.openRlhfParams());
         this.descriptor = Descriptor.builder(ID)
                 .title("Dr. GRPO (GRPO without std normalisation)")
-                .source("Liu et al. 2025, arXiv 2503.20783; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage"
-                        + " (norm_adv_by_std_in_grpo=False); OpenRLHF@3c3be62 dr_grpo; huggingface/trl@f2cd577 scale_rewards=none")
+                .source(
+                        "Liu et al. 2025, arXiv 2503.20783; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage"
+                                + " (norm_adv_by_std_in_grpo=False); OpenRLHF@3c3be62 dr_grpo; huggingface/trl@f2cd577 scale_rewards=none")
                 .granularity(Granularity.TRAJECTORY)
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
+                .requires(SignalRequirement.trajectory(
+                                "reward", "the reward model or verifier (outcome, span or token rewards)")
+                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("openrlhf", Grpo.openRlhf(Map.of()))

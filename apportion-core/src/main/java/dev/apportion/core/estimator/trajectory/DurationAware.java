@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -61,13 +60,20 @@ public final class DurationAware implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("duration", "the execution time of the sample (seconds)"),
+            .requires(
+                    SignalRequirement.trajectory("duration", "the execution time of the sample (seconds)"),
                     SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
-                    ParamSpec.choice("duration_source", "trajectory", List.of("trajectory", "turn"),
+                    ParamSpec.choice(
+                            "duration_source",
+                            "trajectory",
+                            List.of("trajectory", "turn"),
                             "a trajectory signal, or a span signal on each turn"),
                     ParamSpec.string("duration_signal", "duration", "name of the signal holding the duration"),
-                    ParamSpec.choice("normalizer", "batch_mean", List.of("batch_mean", "batch_sum"),
+                    ParamSpec.choice(
+                            "normalizer",
+                            "batch_mean",
+                            List.of("batch_mean", "batch_sum"),
                             "divide the duration by the batch mean or the batch sum"),
                     ParamSpec.bool("normalize_by_std", true, "GRPO: divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
@@ -87,15 +93,22 @@ public final class DurationAware implements Estimator {
         boolean sum = params.getString("normalizer").equals("batch_sum");
         double eps = params.getDouble("epsilon");
         TurnTable turns = TurnTable.of(batch);
-        double[] adv = GroupZScores.zscore(batch.scores(), batch.trajectoryGroups(), batch.groupCount(),
-                params.getBoolean("normalize_by_std"), true, eps);
+        double[] adv = GroupZScores.zscore(
+                batch.scores(),
+                batch.trajectoryGroups(),
+                batch.groupCount(),
+                params.getBoolean("normalize_by_std"),
+                true,
+                eps);
         double[] dt;
         if (perTurn) {
             dt = turns.requireSpanSignal(batch, name, ID, "the execution time of the turn's action");
             for (int j = 0; j < dt.length; j++) {
                 if (dt[j] < 0) {
                     int i = turns.trajectory(j);
-                    throw new RolloutException(batch.describe(i) + ": span duration " + dt[j] + " is negative", i,
+                    throw new RolloutException(
+                            batch.describe(i) + ": span duration " + dt[j] + " is negative",
+                            i,
                             "spans[" + (turns.span(j) - batch.spanStart(i)) + "].signals." + name);
                 }
             }
@@ -103,7 +116,9 @@ public final class DurationAware implements Estimator {
             float[] d = batch.requireTrajectorySignal(name, ID, "the execution time of the sample");
             dt = new double[d.length];
             for (int i = 0; i < d.length; i++) {
-                if (d[i] < 0) throw new RolloutException(batch.describe(i) + ": duration " + d[i] + " is negative", i, "signals." + name);
+                if (d[i] < 0)
+                    throw new RolloutException(
+                            batch.describe(i) + ": duration " + d[i] + " is negative", i, "signals." + name);
                 dt[i] = d[i];
             }
         }

@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,11 +10,11 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.Whitening;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,21 +78,25 @@ public final class GdpoEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("GDPO: per-reward-dimension GRPO, weighted sum, batch whitening")
-            .source("GDPO, arXiv 2601.05242; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py compute_gdpo_outcome_advantage")
+            .source(
+                    "GDPO, arXiv 2601.05242; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py compute_gdpo_outcome_advantage")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory(Rollouts.REWARD,
-                    "the reward functions, one named outcome component per reward dimension (else the summed reward)").always())
+            .requires(SignalRequirement.trajectory(
+                            Rollouts.REWARD,
+                            "the reward functions, one named outcome component per reward dimension (else the summed reward)")
+                    .always())
             .parameters(
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"),
                     ParamSpec.bool("normalize_by_std", true, "divide each dimension by its group std"),
-                    ParamSpec.string("reward_keys", "",
+                    ParamSpec.string(
+                            "reward_keys",
+                            "",
                             "outcome components used as reward dimensions, comma-separated (JSON list accepted); "
                                     + "empty: every outcome component, or the summed reward when there is none"),
-                    ParamSpec.realList("reward_weights", List.of(),
-                            "weight per reward dimension (empty: all 1)"))
+                    ParamSpec.realList("reward_weights", List.of(), "weight per reward dimension (empty: all 1)"))
             .preset("reference", Map.of("epsilon", 1e-6, "normalize_by_std", true))
             .summary("A = whiten(sum_k w_k * GRPO_group(s_k)) over policy tokens")
             .build();
@@ -113,7 +116,8 @@ public final class GdpoEstimator implements Estimator {
 
         List<double[]> dims = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        if (keys.isEmpty() && !batch.outcomeComponents().isEmpty()) keys = new ArrayList<>(batch.outcomeComponents().keySet());
+        if (keys.isEmpty() && !batch.outcomeComponents().isEmpty())
+            keys = new ArrayList<>(batch.outcomeComponents().keySet());
         if (keys.isEmpty()) {
             dims.add(batch.scores());
             names.add("score");
@@ -121,15 +125,21 @@ public final class GdpoEstimator implements Estimator {
             for (String k : keys) {
                 float[] c = batch.outcomeComponents().get(k);
                 if (c == null) {
-                    throw new RolloutException("estimator '" + ID + "' needs the outcome component '" + k
-                            + "' (reward_keys), which the batch lacks (outcome components: "
-                            + String.join(", ", batch.outcomeComponents().keySet()) + ")", -1, "outcome." + k);
+                    throw new RolloutException(
+                            "estimator '" + ID + "' needs the outcome component '" + k
+                                    + "' (reward_keys), which the batch lacks (outcome components: "
+                                    + String.join(
+                                            ", ", batch.outcomeComponents().keySet()) + ")",
+                            -1,
+                            "outcome." + k);
                 }
                 double[] s = new double[n];
                 for (int i = 0; i < n; i++) {
                     if (Float.isNaN(c[i])) {
-                        throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs outcome." + k
-                                + " but it is absent", i, "outcome." + k);
+                        throw new RolloutException(
+                                batch.describe(i) + ": estimator '" + ID + "' needs outcome." + k + " but it is absent",
+                                i,
+                                "outcome." + k);
                     }
                     s[i] = c[i];
                 }
@@ -152,7 +162,8 @@ public final class GdpoEstimator implements Estimator {
         Broadcast.trajectories(batch, sum, adv, execution);
         Whitening.Stats ws;
         try {
-            ws = Whitening.whiten(adv, batch.mask(), Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+            ws = Whitening.whiten(
+                    adv, batch.mask(), Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("estimator '" + ID + "': " + e.getMessage(), e);
         }
@@ -178,8 +189,8 @@ public final class GdpoEstimator implements Estimator {
             if (!k.isEmpty()) out.add(k);
         }
         if (out.size() != new java.util.HashSet<>(out).size()) {
-            throw new IllegalArgumentException("estimator '" + ID + "': reward_keys names a component twice: "
-                    + String.join(", ", out));
+            throw new IllegalArgumentException(
+                    "estimator '" + ID + "': reward_keys names a component twice: " + String.join(", ", out));
         }
         return out;
     }

@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -42,12 +41,15 @@ public final class Gpg implements Estimator {
     static final String ID = "gpg";
     private final Descriptor descriptor = Descriptor.builder(ID)
             .title("GPG (group policy gradient)")
-            .source("Chu et al. 2025, arXiv 2504.02546; reference volcengine/verl@b178a3c compute_gpg_outcome_advantage")
+            .source(
+                    "Chu et al. 2025, arXiv 2504.02546; reference volcengine/verl@b178a3c compute_gpg_outcome_advantage")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
+            .requires(SignalRequirement.trajectory(
+                            "reward", "the reward model or verifier (outcome, span or token rewards)")
+                    .always())
             .parameters(ParamSpec.real("f_norm", 1.0, Double.MIN_VALUE, null, "divisor of the advantage (verl f_norm)"))
             .preset("verl", Map.of("f_norm", 1.0))
             .summary("A_i = (B / #nonzero scores) · (s_i − mean_g) / f_norm")
@@ -80,7 +82,8 @@ public final class Gpg implements Estimator {
             }
         }
         float[] adv = TokenCredit.broadcast(batch, a, execution);
-        return Credit.builder(adv).returns(adv)
+        return Credit.builder(adv)
+                .returns(adv)
                 .diagnostic("alpha", alpha)
                 .diagnostic("nonzero_scores", nonZero)
                 .diagnostic("groups", batch.groupCount())

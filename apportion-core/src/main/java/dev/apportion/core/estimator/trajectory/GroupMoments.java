@@ -22,6 +22,7 @@ final class GroupMoments {
     double mean;
     /** Variance with the requested divisor; NaN when undefined (unbiased with count &lt; 2, or count 0). */
     double variance;
+
     boolean tied;
 
     /**

@@ -3,9 +3,7 @@ package dev.apportion.core.estimator.trajectory;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The group-relative scalar advantage shared by {@link Grpo}, {@link DrGrpo},
@@ -14,8 +12,7 @@ import java.util.Locale;
  * setting. Stateless; {@link #advantages} allocates its result.
  */
 final class GroupNormalization {
-    private GroupNormalization() {
-    }
+    private GroupNormalization() {}
 
     /** Which standard deviation divides the centred score. */
     enum Scale {
@@ -48,9 +45,16 @@ final class GroupNormalization {
      * @param weights reward weights per outcome component (empty = all 1)
      * @param skipMissing a trajectory without an outcome is left out of the statistics (TRL)
      */
-    record Settings(Scale scale, boolean unbiased, double epsilon, boolean epsilonOnVariance, double stdFloor,
-                    Singleton singleton, boolean normalizeThenSum, double[] weights, boolean skipMissing) {
-    }
+    record Settings(
+            Scale scale,
+            boolean unbiased,
+            double epsilon,
+            boolean epsilonOnVariance,
+            double stdFloor,
+            Singleton singleton,
+            boolean normalizeThenSum,
+            double[] weights,
+            boolean skipMissing) {}
 
     /** Counts for diagnostics. */
     static final class Stats {
@@ -63,21 +67,32 @@ final class GroupNormalization {
     // ---- parameters shared by the estimators that use this engine ---------------------------
 
     static ParamSpec epsilon(double def) {
-        return ParamSpec.real("epsilon", def, 0.0, null, "small constant that keeps the division finite (see epsilon_on)");
+        return ParamSpec.real(
+                "epsilon", def, 0.0, null, "small constant that keeps the division finite (see epsilon_on)");
     }
 
     static ParamSpec std() {
-        return ParamSpec.choice("std", "unbiased", List.of("unbiased", "population"),
+        return ParamSpec.choice(
+                "std",
+                "unbiased",
+                List.of("unbiased", "population"),
                 "divisor of the variance: unbiased = n−1 (torch.std: verl, OpenRLHF, TRL nanstd), population = n");
     }
 
     static ParamSpec epsilonOn() {
-        return ParamSpec.choice("epsilon_on", "std", List.of("std", "variance"),
+        return ParamSpec.choice(
+                "epsilon_on",
+                "std",
+                List.of("std", "variance"),
                 "where epsilon goes: std = (s−μ)/(σ+ε) (verl, OpenRLHF, TRL); variance = (s−μ)/sqrt(σ²+ε)");
     }
 
     static ParamSpec stdFloor() {
-        return ParamSpec.real("std_floor", 0.0, 0.0, null,
+        return ParamSpec.real(
+                "std_floor",
+                0.0,
+                0.0,
+                null,
                 "0 = none; else σ = sqrt(max(var, std_floor²)) computed as verl's grpo_vectorized does (float32, single pass;"
                         + " 1e-3 there)");
     }
@@ -87,13 +102,18 @@ final class GroupNormalization {
     }
 
     static ParamSpec missingReward() {
-        return ParamSpec.choice("missing_reward", "zero", List.of("zero", "skip"),
+        return ParamSpec.choice(
+                "missing_reward",
+                "zero",
+                List.of("zero", "skip"),
                 "a trajectory without an outcome value: zero = it counts 0 (verl); skip = it is left out of every statistic"
                         + " and gets 0 (TRL, where a reward function returned None)");
     }
 
     static ParamSpec rewardWeights() {
-        return ParamSpec.realList("reward_weights", List.of(),
+        return ParamSpec.realList(
+                "reward_weights",
+                List.of(),
                 "weight of each outcome component, in the batch's component order (TRL reward_weights); empty = all 1");
     }
 
@@ -103,13 +123,17 @@ final class GroupNormalization {
      */
     static Settings settings(Params p, Scale scale, boolean normalizeThenSum) {
         boolean has = p.values().containsKey("std");
-        return new Settings(scale, !has || p.getString("std").equals("unbiased"),
+        return new Settings(
+                scale,
+                !has || p.getString("std").equals("unbiased"),
                 p.values().containsKey("epsilon") ? p.getDouble("epsilon") : 0.0,
                 has && p.getString("epsilon_on").equals("variance"),
                 p.values().containsKey("std_floor") ? p.getDouble("std_floor") : 0.0,
-                p.getChoice("singleton", Singleton.class), normalizeThenSum,
+                p.getChoice("singleton", Singleton.class),
+                normalizeThenSum,
                 p.values().containsKey("reward_weights") ? p.getDoubleList("reward_weights") : new double[0],
-                p.values().containsKey("missing_reward") && p.getString("missing_reward").equals("skip"));
+                p.values().containsKey("missing_reward")
+                        && p.getString("missing_reward").equals("skip"));
     }
 
     // ---- the computation -----------------------------------------------------------------------
@@ -223,7 +247,8 @@ final class GroupNormalization {
         return adv;
     }
 
-    private static void moments(GroupMoments m, double[] v, int[] members, int from, int to, boolean unbiased, boolean f32) {
+    private static void moments(
+            GroupMoments m, double[] v, int[] members, int from, int to, boolean unbiased, boolean f32) {
         if (f32) m.singlePassF32(v, members, from, to, unbiased);
         else m.twoPass(v, members, from, to, unbiased);
     }
@@ -242,7 +267,8 @@ final class GroupNormalization {
     private static double divide(double x, double sigma, Settings s, boolean f32) {
         if (f32) {
             float sg = (float) sigma;
-            float den = s.epsilonOnVariance() ? (float) Math.sqrt(sg * sg + (float) s.epsilon()) : sg + (float) s.epsilon();
+            float den =
+                    s.epsilonOnVariance() ? (float) Math.sqrt(sg * sg + (float) s.epsilon()) : sg + (float) s.epsilon();
             return (float) x / den;
         }
         double den = s.epsilonOnVariance() ? Math.sqrt(sigma * sigma + s.epsilon()) : sigma + s.epsilon();

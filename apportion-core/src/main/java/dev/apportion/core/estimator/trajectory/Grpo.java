@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,15 +77,24 @@ public final class Grpo implements Estimator {
     public Grpo() {
         List<ParamSpec> ps = new ArrayList<>(List.of(
                 GroupNormalization.epsilon(1e-6),
-                ParamSpec.bool("normalize_by_std", true, "divide the centred score by the std (verl norm_adv_by_std_in_grpo)"),
+                ParamSpec.bool(
+                        "normalize_by_std", true, "divide the centred score by the std (verl norm_adv_by_std_in_grpo)"),
                 GroupNormalization.stdFloor(),
                 GroupNormalization.std(),
                 GroupNormalization.epsilonOn(),
-                GroupNormalization.singleton("raw", List.of("raw", "zero", "error"),
+                GroupNormalization.singleton(
+                        "raw",
+                        List.of("raw", "zero", "error"),
                         "a one-sample group: raw = mean 0, std 1 (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
-                ParamSpec.choice("scale_rewards", "group", List.of("group", "batch", "none"),
+                ParamSpec.choice(
+                        "scale_rewards",
+                        "group",
+                        List.of("group", "batch", "none"),
                         "which std divides: the group's, the batch's (with the group mean, TRL), or none; normalize_by_std=false means none"),
-                ParamSpec.choice("multi_objective_aggregation", "sum_then_normalize", List.of("sum_then_normalize", "normalize_then_sum"),
+                ParamSpec.choice(
+                        "multi_objective_aggregation",
+                        "sum_then_normalize",
+                        List.of("sum_then_normalize", "normalize_then_sum"),
                         "TRL: normalise the (weighted) sum of outcome components, or each component in its group and then the sum over the batch"),
                 GroupNormalization.rewardWeights(),
                 GroupNormalization.missingReward()));
@@ -98,19 +106,33 @@ public final class Grpo implements Estimator {
         verl.put("singleton", "raw");
         this.descriptor = Descriptor.builder(ID)
                 .title("GRPO (group-relative policy optimization)")
-                .source("Shao et al. 2024, arXiv 2402.03300; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage,"
-                        + " compute_grpo_vectorized_outcome_advantage; OpenRLHF@3c3be62 group_norm; huggingface/trl@f2cd577 GRPOTrainer")
+                .source(
+                        "Shao et al. 2024, arXiv 2402.03300; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage,"
+                                + " compute_grpo_vectorized_outcome_advantage; OpenRLHF@3c3be62 group_norm; huggingface/trl@f2cd577 GRPOTrainer")
                 .granularity(Granularity.TRAJECTORY)
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
+                .requires(SignalRequirement.trajectory(
+                                "reward", "the reward model or verifier (outcome, span or token rewards)")
+                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
                 .preset("verl_vectorized", Map.of("std_floor", 1e-3))
                 .preset("openrlhf", openRlhf(Map.of("epsilon", 1e-9, "std", "unbiased", "epsilon_on", "std")))
-                .preset("trl", Map.of("epsilon", 1e-4, "std", "unbiased", "epsilon_on", "std", "singleton", "zero",
-                        "missing_reward", "skip"))
+                .preset(
+                        "trl",
+                        Map.of(
+                                "epsilon",
+                                1e-4,
+                                "std",
+                                "unbiased",
+                                "epsilon_on",
+                                "std",
+                                "singleton",
+                                "zero",
+                                "missing_reward",
+                                "skip"))
                 .preset("paper", Map.of("std", "population", "singleton", "zero"))
                 .summary("A_i = (s_i − mean_g) / (std_g + ε) on every policy token; s = outcome + span + token rewards")
                 .build();
@@ -144,27 +166,39 @@ public final class Grpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         GroupNormalization.Scale scale = byStd
-                ? GroupNormalization.Scale.valueOf(params.getString("scale_rewards").toUpperCase(java.util.Locale.ROOT))
+                ? GroupNormalization.Scale.valueOf(
+                        params.getString("scale_rewards").toUpperCase(java.util.Locale.ROOT))
                 : GroupNormalization.Scale.NONE;
         boolean nts = params.getString("multi_objective_aggregation").equals("normalize_then_sum");
         return run(ID, batch, params, execution, scale, nts, buffers);
     }
 
     /** The computation shared with {@link DrGrpo}. */
-    static Credit run(String id, Rollouts batch, Params params, Execution execution, GroupNormalization.Scale scale,
-                      boolean normalizeThenSum, Credit.Buffers buffers) {
+    static Credit run(
+            String id,
+            Rollouts batch,
+            Params params,
+            Execution execution,
+            GroupNormalization.Scale scale,
+            boolean normalizeThenSum,
+            Credit.Buffers buffers) {
         GroupNormalization.Settings s = GroupNormalization.settings(params, scale, normalizeThenSum);
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, id);
-        if (batch.trajectoryCount() == 0) return Credit.builder(new float[batch.tokenCount()]).build();
+        if (batch.trajectoryCount() == 0)
+            return Credit.builder(new float[batch.tokenCount()]).build();
         if (s.singleton() == GroupNormalization.Singleton.ERROR) {
-            TokenCredit.requireGroupsOfTwo(batch, id, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
+            TokenCredit.requireGroupsOfTwo(
+                    batch, id, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }
         GroupNormalization.Stats st = new GroupNormalization.Stats();
         double[] perTraj = normalizeThenSum
-                ? GroupNormalization.normalizeThenSum(batch, OutcomeScores.components(batch, s.weights(), s.skipMissing(), id), s, st)
-                : GroupNormalization.advantages(batch, OutcomeScores.scores(batch, s.weights(), s.skipMissing(), id), s, st);
+                ? GroupNormalization.normalizeThenSum(
+                        batch, OutcomeScores.components(batch, s.weights(), s.skipMissing(), id), s, st)
+                : GroupNormalization.advantages(
+                        batch, OutcomeScores.scores(batch, s.weights(), s.skipMissing(), id), s, st);
         float[] adv = TokenCredit.assign(batch, perTraj, shaping, id, execution, buffers);
-        return Credit.builder(adv).returns(adv)
+        return Credit.builder(adv)
+                .returns(adv)
                 .diagnostic("groups", st.groups)
                 .diagnostic("singleton_groups", st.singletonGroups)
                 .diagnostic("tied_groups", st.tiedGroups)

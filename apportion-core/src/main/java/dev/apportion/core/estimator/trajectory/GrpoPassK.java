@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -50,9 +49,15 @@ public final class GrpoPassK implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
-            .parameters(GroupNormalization.epsilon(1e-6),
-                    ParamSpec.bool("normalize_by_std", true, "divide the margin by the group's std (verl norm_adv_by_std_in_grpo)"))
+            .requires(SignalRequirement.trajectory(
+                            "reward", "the reward model or verifier (outcome, span or token rewards)")
+                    .always())
+            .parameters(
+                    GroupNormalization.epsilon(1e-6),
+                    ParamSpec.bool(
+                            "normalize_by_std",
+                            true,
+                            "divide the margin by the group's std (verl norm_adv_by_std_in_grpo)"))
             .preset("verl", Map.of("epsilon", 1e-6, "normalize_by_std", true))
             .summary("best of group: (r_max − r_2nd)/(std + ε); others 0")
             .build();
@@ -82,8 +87,11 @@ public final class GrpoPassK implements Estimator {
         for (int g = 0; g < batch.groupCount(); g++) {
             if (start[g + 1] - start[g] < 2) {
                 int i = members[start[g]];
-                throw new RolloutException("estimator '" + ID + "' (pass@k) needs at least 2 trajectories per group; group '"
-                        + batch.groupKey(g) + "' has only " + batch.describe(i), i, "group");
+                throw new RolloutException(
+                        "estimator '" + ID + "' (pass@k) needs at least 2 trajectories per group; group '"
+                                + batch.groupKey(g) + "' has only " + batch.describe(i),
+                        i,
+                        "group");
             }
         }
         double[] s = batch.scores();
@@ -111,8 +119,12 @@ public final class GrpoPassK implements Estimator {
             }
             a[best] = margin;
         }
-        float[] adv = buffers == null ? TokenCredit.broadcast(batch, a, execution)
+        float[] adv = buffers == null
+                ? TokenCredit.broadcast(batch, a, execution)
                 : TokenCredit.broadcastInto(batch, a, execution, buffers.advantages(batch.tokenCount()));
-        return Credit.builder(adv).returns(adv).diagnostic("groups", batch.groupCount()).build();
+        return Credit.builder(adv)
+                .returns(adv)
+                .diagnostic("groups", batch.groupCount())
+                .build();
     }
 }

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,20 +69,32 @@ public final class LscTransform implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.PAPER)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "a Bradley-Terry reward model (or outcome components, one "
-                            + "per property)"),
-                    SignalRequirement.trajectory("reward_reference", "the reward of a reference response of the prompt "
-                            + "(reference=signal)"))
+            .requires(
+                    SignalRequirement.trajectory(
+                            "outcome", "a Bradley-Terry reward model (or outcome components, one " + "per property)"),
+                    SignalRequirement.trajectory(
+                            "reward_reference",
+                            "the reward of a reference response of the prompt " + "(reference=signal)"))
             .parameters(
-                    ParamSpec.choice("reference", "signal", List.of("signal", "group_quantile"),
+                    ParamSpec.choice(
+                            "reference",
+                            "signal",
+                            List.of("signal", "group_quantile"),
                             "signal: r_ref from a trajectory signal; group_quantile: a quantile of the group's rewards"),
                     ParamSpec.string("reference_signal", "reward_reference", "trajectory signal holding r_ref"),
-                    ParamSpec.real("quantile", 0.5, 0.0, 1.0, "quantile of the group's rewards (reference=group_quantile)"),
-                    ParamSpec.choice("baseline", "none", List.of("none", "group_mean", "leave_one_out"),
+                    ParamSpec.real(
+                            "quantile", 0.5, 0.0, 1.0, "quantile of the group's rewards (reference=group_quantile)"),
+                    ParamSpec.choice(
+                            "baseline",
+                            "none",
+                            List.of("none", "group_mean", "leave_one_out"),
                             "subtracted from the utility: nothing (the paper's reward), the group mean, or the mean "
                                     + "of the others"))
-            .preset("group_median_rloo", Map.of("reference", "group_quantile", "quantile", 0.5, "baseline", "leave_one_out"))
-            .summary("u = Σ_properties log σ(r − r_ref); credit u (optionally minus a group baseline) on every policy token")
+            .preset(
+                    "group_median_rloo",
+                    Map.of("reference", "group_quantile", "quantile", 0.5, "baseline", "leave_one_out"))
+            .summary(
+                    "u = Σ_properties log σ(r − r_ref); credit u (optionally minus a group baseline) on every policy token")
             .build();
 
     @Override
@@ -107,8 +118,12 @@ public final class LscTransform implements Estimator {
         Map<String, float[]> props = new LinkedHashMap<>();
         if (!batch.outcomeComponents().isEmpty()) props.putAll(batch.outcomeComponents());
         else if (batch.outcome() != null) props.put("outcome", batch.outcome());
-        else throw new RolloutException("estimator '" + ID + "' needs an outcome (a reward model score) or outcome "
-                + "components, which the batch lacks", -1, "outcome");
+        else
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs an outcome (a reward model score) or outcome "
+                            + "components, which the batch lacks",
+                    -1,
+                    "outcome");
 
         double[] u = new double[n];
         boolean components = !batch.outcomeComponents().isEmpty();
@@ -117,11 +132,15 @@ public final class LscTransform implements Estimator {
             float[] r = e.getValue();
             for (int i = 0; i < n; i++) {
                 if (Float.isNaN(r[i])) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs " + field
-                            + " (every property's reward) but it is absent", i, field);
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "' needs " + field
+                                    + " (every property's reward) but it is absent",
+                            i,
+                            field);
                 }
             }
-            double[] ref = fromSignal ? referenceFromSignal(batch, refName, components ? e.getKey() : null)
+            double[] ref = fromSignal
+                    ? referenceFromSignal(batch, refName, components ? e.getKey() : null)
                     : groupQuantile(batch, r, q);
             for (int i = 0; i < n; i++) u[i] += logSigmoid(r[i] - ref[i]);
         }
@@ -144,14 +163,17 @@ public final class LscTransform implements Estimator {
         Broadcast.trajectories(batch, adv, out, execution);
         float[] ret = new float[batch.tokenCount()];
         Broadcast.trajectories(batch, u, ret, execution);
-        return Credit.builder(out).returns(ret).diagnostic("properties", props.size()).build();
+        return Credit.builder(out)
+                .returns(ret)
+                .diagnostic("properties", props.size())
+                .build();
     }
 
     private static double[] referenceFromSignal(Rollouts batch, String name, String component) {
         String specific = component == null ? null : name + "." + component;
         String use = specific != null && batch.trajectorySignal(specific) != null ? specific : name;
-        float[] v = batch.requireTrajectorySignal(use, ID, "the reward of a reference response of the prompt, "
-                + "e.g. from base-policy samples");
+        float[] v = batch.requireTrajectorySignal(
+                use, ID, "the reward of a reference response of the prompt, " + "e.g. from base-policy samples");
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) out[i] = v[i];
         return out;

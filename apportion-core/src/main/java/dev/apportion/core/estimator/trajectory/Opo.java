@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -44,13 +43,19 @@ public final class Opo implements Estimator {
     static final String ID = "opo";
     private final Descriptor descriptor = Descriptor.builder(ID)
             .title("OPO (optimal reward baseline)")
-            .source("Hao et al. 2025, arXiv 2505.23585; reference volcengine/verl@b178a3c compute_opo_outcome_advantage")
+            .source(
+                    "Hao et al. 2025, arXiv 2505.23585; reference volcengine/verl@b178a3c compute_opo_outcome_advantage")
             .granularity(Granularity.TRAJECTORY)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
-            .parameters(ParamSpec.choice("singleton", "raw", List.of("raw", "zero"),
+            .requires(SignalRequirement.trajectory(
+                            "reward", "the reward model or verifier (outcome, span or token rewards)")
+                    .always())
+            .parameters(ParamSpec.choice(
+                    "singleton",
+                    "raw",
+                    List.of("raw", "zero"),
                     "a one-sample group: raw = baseline 0, keeps its score (verl); zero = 0"))
             .preset("verl", Map.of("singleton", "raw"))
             .summary("A_i = s_i − Σ L_j s_j / Σ L_j over the group (L = policy tokens)")
@@ -89,6 +94,9 @@ public final class Opo implements Estimator {
             for (int k = start[g]; k < start[g + 1]; k++) a[members[k]] = s[members[k]] - baseline;
         }
         float[] adv = TokenCredit.broadcast(batch, a, execution);
-        return Credit.builder(adv).returns(adv).diagnostic("groups", batch.groupCount()).build();
+        return Credit.builder(adv)
+                .returns(adv)
+                .diagnostic("groups", batch.groupCount())
+                .build();
     }
 }

@@ -2,7 +2,6 @@ package dev.apportion.core.estimator.trajectory;
 
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +16,7 @@ import java.util.Map;
  * or every component NaN) gets NaN: it is left out of every statistic and receives 0.
  */
 final class OutcomeScores {
-    private OutcomeScores() {
-    }
+    private OutcomeScores() {}
 
     /**
      * Per-trajectory scores.
@@ -54,7 +52,8 @@ final class OutcomeScores {
             if (skipMissing) for (int i = 0; i < n; i++) if (!present[i]) out[i] = Double.NaN;
         } else {
             out = b.scores();
-            if (skipMissing && outcome != null) for (int i = 0; i < n; i++) if (Float.isNaN(outcome[i])) out[i] = Double.NaN;
+            if (skipMissing && outcome != null)
+                for (int i = 0; i < n; i++) if (Float.isNaN(outcome[i])) out[i] = Double.NaN;
         }
         return out;
     }
@@ -77,9 +76,12 @@ final class OutcomeScores {
         addProcessRewards(b, process);
         for (int i = 0; i < n; i++) {
             if (process[i] != 0) {
-                throw new RolloutException(b.describe(i) + ": estimator '" + estimator + "' with multi_objective_aggregation="
-                        + "normalize_then_sum normalises each outcome component; this trajectory also has span or token rewards"
-                        + " (sum " + process[i] + "), which belong to no component", i, "spans.reward");
+                throw new RolloutException(
+                        b.describe(i) + ": estimator '" + estimator + "' with multi_objective_aggregation="
+                                + "normalize_then_sum normalises each outcome component; this trajectory also has span or token rewards"
+                                + " (sum " + process[i] + "), which belong to no component",
+                        i,
+                        "spans.reward");
             }
         }
         double[][] out = new double[comps.size()][n];
@@ -103,15 +105,22 @@ final class OutcomeScores {
     private static void checkWeights(Rollouts b, double[] weights, boolean useComponents, String estimator) {
         if (weights.length == 0) return;
         if (!useComponents) {
-            throw new RolloutException("estimator '" + estimator + "': reward_weights has " + weights.length
-                    + " values but the batch has " + (b.outcome() != null ? "a scalar outcome" : "no outcome components")
-                    + "; reward weights apply to named outcome components only", -1, "outcome");
+            throw new RolloutException(
+                    "estimator '" + estimator + "': reward_weights has " + weights.length
+                            + " values but the batch has "
+                            + (b.outcome() != null ? "a scalar outcome" : "no outcome components")
+                            + "; reward weights apply to named outcome components only",
+                    -1,
+                    "outcome");
         }
         int k = b.outcomeComponents().size();
         if (weights.length != k) {
             List<String> names = new ArrayList<>(b.outcomeComponents().keySet());
-            throw new RolloutException("estimator '" + estimator + "': reward_weights has " + weights.length
-                    + " values but the batch has " + k + " outcome components " + names, -1, "outcome");
+            throw new RolloutException(
+                    "estimator '" + estimator + "': reward_weights has " + weights.length + " values but the batch has "
+                            + k + " outcome components " + names,
+                    -1,
+                    "outcome");
         }
     }
 

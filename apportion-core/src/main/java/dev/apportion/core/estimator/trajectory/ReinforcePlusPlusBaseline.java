@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,14 +58,24 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
 
     public ReinforcePlusPlusBaseline() {
         List<ParamSpec> ps = new ArrayList<>(List.of(
-                GroupNormalization.singleton("raw", List.of("raw", "zero", "error"),
+                GroupNormalization.singleton(
+                        "raw",
+                        List.of("raw", "zero", "error"),
                         "a one-sample group: raw = mean 0, keeps its score (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
-                ParamSpec.choice("whiten_variance", "unbiased", List.of("unbiased", "biased"),
+                ParamSpec.choice(
+                        "whiten_variance",
+                        "unbiased",
+                        List.of("unbiased", "biased"),
                         "variance of the batch whitening: unbiased (verl masked_whiten) or biased (OpenRLHF)"),
-                ParamSpec.choice("whiten_epsilon", "add", List.of("add", "clamp"),
+                ParamSpec.choice(
+                        "whiten_epsilon",
+                        "add",
+                        List.of("add", "clamp"),
                         "add: rsqrt(var + eps) (verl); clamp: rsqrt(max(var, eps)) (OpenRLHF)"),
                 ParamSpec.real("whiten_eps", 1e-8, 0.0, null, "epsilon of the batch whitening"),
-                ParamSpec.bool("whiten_returns", true,
+                ParamSpec.bool(
+                        "whiten_returns",
+                        true,
                         "true: returns are the whitened advantages (verl); false: the unwhitened returns (OpenRLHF)")));
         ps.addAll(TokenCredit.openRlhfParams());
         Map<String, Object> verl = new LinkedHashMap<>();
@@ -78,17 +87,29 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
         this.descriptor = Descriptor.builder(ID)
                 .aliases("reinforce_baseline")
                 .title("REINFORCE++ with group baseline")
-                .source("Hu 2025, arXiv 2501.03262; reference volcengine/verl@b178a3c"
-                        + " compute_reinforce_plus_plus_baseline_outcome_advantage; OpenRLHF@3c3be62 reinforce_baseline")
+                .source(
+                        "Hu 2025, arXiv 2501.03262; reference volcengine/verl@b178a3c"
+                                + " compute_reinforce_plus_plus_baseline_outcome_advantage; OpenRLHF@3c3be62 reinforce_baseline")
                 .granularity(Granularity.TRAJECTORY)
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(false)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
+                .requires(SignalRequirement.trajectory(
+                                "reward", "the reward model or verifier (outcome, span or token rewards)")
+                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
-                .preset("openrlhf", Grpo.openRlhf(Map.of("whiten_variance", "biased", "whiten_epsilon", "clamp",
-                        "whiten_eps", 1e-8, "whiten_returns", false)))
+                .preset(
+                        "openrlhf",
+                        Grpo.openRlhf(Map.of(
+                                "whiten_variance",
+                                "biased",
+                                "whiten_epsilon",
+                                "clamp",
+                                "whiten_eps",
+                                1e-8,
+                                "whiten_returns",
+                                false)))
                 .summary("A = batch-whiten(s_i − mean_g over policy tokens)")
                 .build();
     }
@@ -103,22 +124,31 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
         GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         Whitening.Variance variance = params.getString("whiten_variance").equals("biased")
-                ? Whitening.Variance.BIASED : Whitening.Variance.UNBIASED;
-        Whitening.Epsilon epsilon = params.getString("whiten_epsilon").equals("clamp")
-                ? Whitening.Epsilon.CLAMP : Whitening.Epsilon.ADD;
+                ? Whitening.Variance.BIASED
+                : Whitening.Variance.UNBIASED;
+        Whitening.Epsilon epsilon =
+                params.getString("whiten_epsilon").equals("clamp") ? Whitening.Epsilon.CLAMP : Whitening.Epsilon.ADD;
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
         if (single == GroupNormalization.Singleton.ERROR) {
-            TokenCredit.requireGroupsOfTwo(batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
+            TokenCredit.requireGroupsOfTwo(
+                    batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }
-        GroupNormalization.Settings s = new GroupNormalization.Settings(GroupNormalization.Scale.NONE, true, 0.0, false, 0.0,
-                single, false, new double[0], false);
+        GroupNormalization.Settings s = new GroupNormalization.Settings(
+                GroupNormalization.Scale.NONE, true, 0.0, false, 0.0, single, false, new double[0], false);
         GroupNormalization.Stats st = new GroupNormalization.Stats();
         double[] a = GroupNormalization.advantages(batch, batch.scores(), s, st);
         float[] returns = TokenCredit.assign(batch, a, shaping, ID, execution);
         float[] adv = params.getBoolean("whiten_returns") ? returns : returns.clone();
-        Whitening.Stats ws = Whitening.whiten(adv, batch.mask(), variance, epsilon, params.getDouble("whiten_eps"),
-                true, !params.getBoolean("no_std_norm"));
-        return Credit.builder(adv).returns(params.getBoolean("whiten_returns") ? adv : returns)
+        Whitening.Stats ws = Whitening.whiten(
+                adv,
+                batch.mask(),
+                variance,
+                epsilon,
+                params.getDouble("whiten_eps"),
+                true,
+                !params.getBoolean("no_std_norm"));
+        return Credit.builder(adv)
+                .returns(params.getBoolean("whiten_returns") ? adv : returns)
                 .diagnostic("groups", st.groups)
                 .diagnostic("singleton_groups", st.singletonGroups)
                 .diagnostic("whiten_mean", ws.mean())

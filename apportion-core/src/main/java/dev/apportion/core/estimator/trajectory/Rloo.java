@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,18 +49,24 @@ public final class Rloo implements Estimator {
 
     public Rloo() {
         List<ParamSpec> ps = new ArrayList<>();
-        ps.add(GroupNormalization.singleton("raw", List.of("raw", "zero", "error"),
-                "a one-sample group: raw = keeps its score (verl loop), zero = 0 (verl vectorized), error = refuse (OpenRLHF)"));
+        ps.add(
+                GroupNormalization.singleton(
+                        "raw",
+                        List.of("raw", "zero", "error"),
+                        "a one-sample group: raw = keeps its score (verl loop), zero = 0 (verl vectorized), error = refuse (OpenRLHF)"));
         ps.addAll(TokenCredit.openRlhfParams());
         this.descriptor = Descriptor.builder(ID)
                 .title("RLOO (REINFORCE leave-one-out)")
-                .source("Ahmadian et al. 2024, arXiv 2402.14740; reference volcengine/verl@b178a3c compute_rloo_outcome_advantage,"
-                        + " compute_rloo_vectorized_outcome_advantage; OpenRLHF@3c3be62 rloo")
+                .source(
+                        "Ahmadian et al. 2024, arXiv 2402.14740; reference volcengine/verl@b178a3c compute_rloo_outcome_advantage,"
+                                + " compute_rloo_vectorized_outcome_advantage; OpenRLHF@3c3be62 rloo")
                 .granularity(Granularity.TRAJECTORY)
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(true)
-                .requires(SignalRequirement.trajectory("reward", "the reward model or verifier (outcome, span or token rewards)").always())
+                .requires(SignalRequirement.trajectory(
+                                "reward", "the reward model or verifier (outcome, span or token rewards)")
+                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("verl_vectorized", Map.of("singleton", "zero"))
@@ -87,7 +92,8 @@ public final class Rloo implements Estimator {
         GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
         if (single == GroupNormalization.Singleton.ERROR) {
-            TokenCredit.requireGroupsOfTwo(batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
+            TokenCredit.requireGroupsOfTwo(
+                    batch, ID, "with singleton=error (OpenRLHF asserts n_samples_per_prompt > 1)");
         }
         double[] s = batch.scores();
         int[] members = batch.groupMembers();
@@ -116,7 +122,8 @@ public final class Rloo implements Estimator {
             }
         }
         float[] adv = TokenCredit.assign(batch, a, shaping, ID, execution, buffers);
-        return Credit.builder(adv).returns(adv)
+        return Credit.builder(adv)
+                .returns(adv)
                 .diagnostic("groups", batch.groupCount())
                 .diagnostic("singleton_groups", singletons)
                 .diagnostic("gamma_requested", shaping.gammaRequested())

@@ -1,13 +1,12 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.KlPenalty;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -32,46 +31,83 @@ import java.util.List;
  * values there; they are not tokens of the policy).
  */
 final class TokenCredit {
-    private TokenCredit() {
-    }
+    private TokenCredit() {}
 
     /** The OpenRLHF parameter names every estimator with an {@code openrlhf} preset declares. */
     static List<ParamSpec> openRlhfParams() {
         return List.of(
-                ParamSpec.real("gamma", 1.0, 0.0, 1.0,
+                ParamSpec.real(
+                        "gamma",
+                        1.0,
+                        0.0,
+                        1.0,
                         "discount of the cumulative return; accepted for OpenRLHF compatibility, which forces it to 1 for"
                                 + " group estimators, as apportion does (the requested value is reported as a diagnostic)"),
-                ParamSpec.real("lambda", 1.0, 0.0, 1.0,
+                ParamSpec.real(
+                        "lambda",
+                        1.0,
+                        0.0,
+                        1.0,
                         "GAE lambda; accepted for OpenRLHF compatibility (its --algo.advantage.lambd), unused here"),
-                ParamSpec.real("kl_coef", 0.0, 0.0, null,
+                ParamSpec.real(
+                        "kl_coef",
+                        0.0,
+                        0.0,
+                        null,
                         "coefficient of the per-token KL penalty added to the token rewards (OpenRLHF init_kl_coef);"
                                 + " 0 = none; needs token signals logprob and ref_logprob"),
-                ParamSpec.choice("kl_estimator", "k1", List.of("k1", "k2", "k3", "abs"),
+                ParamSpec.choice(
+                        "kl_estimator",
+                        "k1",
+                        List.of("k1", "k2", "k3", "abs"),
                         "KL estimator of the penalty: k1 = d, k2 = d²/2, k3 = exp(−d) − 1 + d, abs = |d|, d = logprob − ref_logprob"),
-                ParamSpec.bool("kl_use_loss", false,
+                ParamSpec.bool(
+                        "kl_use_loss",
+                        false,
                         "true: the KL goes into the loss instead of the reward (OpenRLHF --algo.kl.use_loss), so no penalty here"),
-                ParamSpec.real("kl_clamp", 10.0, 0.0, null,
+                ParamSpec.real(
+                        "kl_clamp",
+                        10.0,
+                        0.0,
+                        null,
                         "bound on the absolute value of each token's KL estimate (10 in OpenRLHF)"),
-                ParamSpec.realList("reward_clip_range", List.of(),
+                ParamSpec.realList(
+                        "reward_clip_range",
+                        List.of(),
                         "[lo, hi]: clip the shaped per-trajectory scalar (after the group baseline, as OpenRLHF does); empty = no clip"),
-                ParamSpec.bool("no_std_norm", false,
+                ParamSpec.bool(
+                        "no_std_norm",
+                        false,
                         "OpenRLHF --algo.advantage.no_std_norm: whitening only shifts by the mean; only estimators that whiten use it"));
     }
 
     /** Resolved OpenRLHF shaping settings. */
-    record Shaping(double clipLo, double clipHi, boolean clip, double klCoef, KlPenalty.Kind kind, boolean klUseLoss,
-                   double klClamp, double gammaRequested) {
+    record Shaping(
+            double clipLo,
+            double clipHi,
+            boolean clip,
+            double klCoef,
+            KlPenalty.Kind kind,
+            boolean klUseLoss,
+            double klClamp,
+            double gammaRequested) {
 
         static Shaping of(Params p, String estimator) {
             double[] range = p.getDoubleList("reward_clip_range");
             boolean clip = range.length > 0;
             if (clip && (range.length != 2 || range[0] > range[1])) {
-                throw new IllegalArgumentException("estimator '" + estimator + "': reward_clip_range must be [lo, hi] with lo <= hi, got "
-                        + Arrays.toString(range));
+                throw new IllegalArgumentException("estimator '" + estimator
+                        + "': reward_clip_range must be [lo, hi] with lo <= hi, got " + Arrays.toString(range));
             }
-            return new Shaping(clip ? range[0] : Double.NEGATIVE_INFINITY, clip ? range[1] : Double.POSITIVE_INFINITY, clip,
-                    p.getDouble("kl_coef"), KlPenalty.Kind.parse(p.getString("kl_estimator")), p.getBoolean("kl_use_loss"),
-                    p.getDouble("kl_clamp"), p.getDouble("gamma"));
+            return new Shaping(
+                    clip ? range[0] : Double.NEGATIVE_INFINITY,
+                    clip ? range[1] : Double.POSITIVE_INFINITY,
+                    clip,
+                    p.getDouble("kl_coef"),
+                    KlPenalty.Kind.parse(p.getString("kl_estimator")),
+                    p.getBoolean("kl_use_loss"),
+                    p.getDouble("kl_clamp"),
+                    p.getDouble("gamma"));
         }
 
         /** True when a KL penalty enters the token rewards. */
@@ -95,15 +131,22 @@ final class TokenCredit {
      * As {@link #assign(Rollouts, double[], Shaping, String, Execution)}, writing the broadcast
      * into {@code buffers.advantages(n)} when buffers are given (every token is overwritten).
      */
-    static float[] assign(Rollouts b, double[] perTrajectory, Shaping s, String estimator, Execution ex,
-                          dev.apportion.core.credit.Credit.Buffers buffers) {
+    static float[] assign(
+            Rollouts b,
+            double[] perTrajectory,
+            Shaping s,
+            String estimator,
+            Execution ex,
+            dev.apportion.core.credit.Credit.Buffers buffers) {
         if (s.clip()) {
             for (int i = 0; i < perTrajectory.length; i++) {
                 perTrajectory[i] = Math.max(s.clipLo(), Math.min(s.clipHi(), perTrajectory[i]));
             }
         }
         if (s.klActive()) return cumulative(b, perTrajectory, s, estimator, ex);
-        return buffers == null ? broadcast(b, perTrajectory, ex) : broadcastInto(b, perTrajectory, ex, buffers.advantages(b.tokenCount()));
+        return buffers == null
+                ? broadcast(b, perTrajectory, ex)
+                : broadcastInto(b, perTrajectory, ex, buffers.advantages(b.tokenCount()));
     }
 
     /**
@@ -177,8 +220,11 @@ final class TokenCredit {
         for (int g = 0; g < b.groupCount(); g++) {
             if (b.groupSize(g) < 2) {
                 int i = b.groupMembers()[b.groupMemberStart()[g]];
-                throw new RolloutException(b.describe(i) + " is alone in group '" + b.groupKey(g) + "': estimator '" + estimator
-                        + "' " + why + " needs at least 2 trajectories per group", i, "group");
+                throw new RolloutException(
+                        b.describe(i) + " is alone in group '" + b.groupKey(g) + "': estimator '" + estimator + "' "
+                                + why + " needs at least 2 trajectories per group",
+                        i,
+                        "group");
             }
         }
     }

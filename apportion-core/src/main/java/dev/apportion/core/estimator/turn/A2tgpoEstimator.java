@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnBoundaries;
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,8 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -109,30 +108,53 @@ public final class A2tgpoEstimator implements Estimator {
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
-                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)").always())
+            .requires(SignalRequirement.token(
+                            Rollouts.REWARD,
+                            "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
+                                    + "policy token (or IG as span rewards and the outcome as the trajectory outcome)")
+                    .always())
             .parameters(
-                    ParamSpec.choice("mode", V1D, List.of(V1D, JOINT, SEPARATE, TURN_GROUP),
+                    ParamSpec.choice(
+                            "mode",
+                            V1D,
+                            List.of(V1D, JOINT, SEPARATE, TURN_GROUP),
                             "turn-group-v1d (the paper), joint, separate (IGPO), turn-group"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount over IG turns"),
-                    ParamSpec.real("alpha", 0.3, null, null,
+                    ParamSpec.real(
+                            "alpha",
+                            0.3,
+                            null,
+                            null,
                             "turn-group-v1d: weight of the IG term D_k (adv_rescale_alpha; the function default is 1.0)"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std outside the square root"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the std in every popnorm"),
-                    ParamSpec.real("clip_modulation", 0.3, 0.0, 1.0,
+                    ParamSpec.real(
+                            "clip_modulation",
+                            0.3,
+                            0.0,
+                            1.0,
                             "turn-group-v1d: clip scale 1 + clip_modulation*(2*sigmoid(z)-1) (hard-coded 0.3)"),
-                    ParamSpec.real("turn_group_outcome_weight", 1.5, null, null,
+                    ParamSpec.real(
+                            "turn_group_outcome_weight",
+                            1.5,
+                            null,
+                            null,
                             "turn-group: weight of the normalized outcome added to IG turns (hard-coded 1.5)"),
-                    ParamSpec.bool("turn_group_double_discount", true,
+                    ParamSpec.bool(
+                            "turn_group_double_discount",
+                            true,
                             "turn-group: seed the accumulation with gamma*R, so the last IG turn sees gamma^2*R (reference)"),
-                    ParamSpec.choice("turn_boundaries", "nonzero_reward", List.of("nonzero_reward", "policy_spans"),
+                    ParamSpec.choice(
+                            "turn_boundaries",
+                            "nonzero_reward",
+                            List.of("nonzero_reward", "policy_spans"),
                             "nonzero_reward: turns end at non-zero rewards (reference); policy_spans: at policy span ends"))
             .preset("paper", Map.of("mode", V1D, "alpha", 0.3, "gamma", 1.0))
             .preset("igpo", Map.of("mode", SEPARATE))
             .preset("corrected", Map.of("turn_boundaries", "policy_spans", "turn_group_double_discount", false))
-            .summary("turn-group-v1d: A_k = alpha*sum_j gamma^(j-k) z_j/sqrt(n-k) + o_i, z = popnorm per (group, turn); "
-                    + "clip scale 1 + 0.3*(2*sigmoid(z_k)-1)")
+            .summary(
+                    "turn-group-v1d: A_k = alpha*sum_j gamma^(j-k) z_j/sqrt(n-k) + o_i, z = popnorm per (group, turn); "
+                            + "clip scale 1 + 0.3*(2*sigmoid(z_k)-1)")
             .build();
 
     @Override
@@ -162,15 +184,30 @@ public final class A2tgpoEstimator implements Estimator {
             }
             case V1D: {
                 double[] clipPerBoundary = new double[raw.length];
-                double[] v = turnGroupV1d(batch, b, raw, gamma, params.getDouble("alpha"), eps, byStd,
-                        params.getDouble("clip_modulation"), clipPerBoundary);
+                double[] v = turnGroupV1d(
+                        batch,
+                        b,
+                        raw,
+                        gamma,
+                        params.getDouble("alpha"),
+                        eps,
+                        byStd,
+                        params.getDouble("clip_modulation"),
+                        clipPerBoundary);
                 b.broadcast(batch, v, 0f, adv, execution);
                 clip = new float[batch.tokenCount()];
                 b.broadcast(batch, clipPerBoundary, 1f, clip, execution);
                 break;
             }
             case TURN_GROUP: {
-                double[] v = turnGroup(batch, b, raw, gamma, eps, byStd, params.getDouble("turn_group_outcome_weight"),
+                double[] v = turnGroup(
+                        batch,
+                        b,
+                        raw,
+                        gamma,
+                        eps,
+                        byStd,
+                        params.getDouble("turn_group_outcome_weight"),
                         params.getBoolean("turn_group_double_discount"));
                 b.broadcast(batch, v, 0f, adv, execution);
                 break;
@@ -199,18 +236,18 @@ public final class A2tgpoEstimator implements Estimator {
      */
     private static double[] cellZ(Rollouts batch, TurnBoundaries b, double[] x, double eps, boolean byStd) {
         int[] cellCount = new int[1];
-        int[] cell = TurnBoundaries.cells(igTurnIndex(b), b.trajectory, batch.trajectoryGroups(), batch.groupCount(),
-                cellCount);
+        int[] cell = TurnBoundaries.cells(
+                igTurnIndex(b), b.trajectory, batch.trajectoryGroups(), batch.groupCount(), cellCount);
         double[] ig = IgpoKernel.infoGains(b, x);
         for (int j = 0; j < cell.length; j++) if (cell[j] < 0) cell[j] = 0; // outcome entries are NaN: skipped
         return GroupZScores.populationZ(ig, cell, Math.max(1, cellCount[0]), eps, byStd);
     }
 
     /** Outcome popnorm per prompt group, as one value per boundary (the trajectory's o_i). */
-    private static double[] normalizedOutcomeByBoundary(Rollouts batch, TurnBoundaries b, double[] raw, double eps,
-                                                        boolean byStd) {
-        double[] o = GroupZScores.populationZ(IgpoKernel.outcomes(b, raw), IgpoKernel.groupOfBoundary(batch, b),
-                batch.groupCount(), eps, byStd);
+    private static double[] normalizedOutcomeByBoundary(
+            Rollouts batch, TurnBoundaries b, double[] raw, double eps, boolean byStd) {
+        double[] o = GroupZScores.populationZ(
+                IgpoKernel.outcomes(b, raw), IgpoKernel.groupOfBoundary(batch, b), batch.groupCount(), eps, byStd);
         double[] out = new double[raw.length];
         for (int i = 0; i < b.trajectoryCount(); i++) {
             int from = b.offsets[i];
@@ -222,8 +259,16 @@ public final class A2tgpoEstimator implements Estimator {
         return out;
     }
 
-    static double[] turnGroupV1d(Rollouts batch, TurnBoundaries b, double[] raw, double gamma, double alpha, double eps,
-                                 boolean byStd, double modulation, double[] clipOut) {
+    static double[] turnGroupV1d(
+            Rollouts batch,
+            TurnBoundaries b,
+            double[] raw,
+            double gamma,
+            double alpha,
+            double eps,
+            boolean byStd,
+            double modulation,
+            double[] clipOut) {
         double[] z = cellZ(batch, b, raw, eps, byStd);
         double[] o = normalizedOutcomeByBoundary(batch, b, raw, eps, byStd);
         double[] v = new double[raw.length];
@@ -245,8 +290,15 @@ public final class A2tgpoEstimator implements Estimator {
         return v;
     }
 
-    static double[] turnGroup(Rollouts batch, TurnBoundaries b, double[] raw, double gamma, double eps, boolean byStd,
-                              double outcomeWeight, boolean doubleDiscount) {
+    static double[] turnGroup(
+            Rollouts batch,
+            TurnBoundaries b,
+            double[] raw,
+            double gamma,
+            double eps,
+            boolean byStd,
+            double outcomeWeight,
+            boolean doubleDiscount) {
         double[] ig = IgpoKernel.infoGains(b, raw);
         double[] out = IgpoKernel.outcomes(b, raw);
         double scale = batchStd(out, eps) / batchStd(ig, eps);

@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.NumpySum;
-import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.NumpySum;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -194,37 +193,87 @@ public final class A3Estimator implements Estimator {
         Objects.requireNonNull(name, "name");
         this.descriptor = Descriptor.builder(ID)
                 .title("A³ action advantage (robust backbone + multi-scale intent residual + decision-tree return)")
-                .source("Su, Wen, arXiv 2605.08013; Hoyant-Su/Agentic-RL-A3@44f22cc main_entry/cli_agent_bash_coding/algo/"
-                        + "A3_algo.py compute_A3_algo_advantage (intent signature: " + name + ")")
+                .source(
+                        "Su, Wen, arXiv 2605.08013; Hoyant-Su/Agentic-RL-A3@44f22cc main_entry/cli_agent_bash_coding/algo/"
+                                + "A3_algo.py compute_A3_algo_advantage (intent signature: " + name + ")")
                 .granularity(Granularity.TURN)
                 .methodology(Methodology.MONTE_CARLO)
                 .fidelity(Fidelity.REFERENCE)
                 .groupLocal(false)
-                .requires(SignalRequirement.trajectory("reward", "the episode reward (outcome, or span signal episode_reward)"),
-                        SignalRequirement.token("text", "the decoded response tokens, holding the bash command in <code>...</code>"))
+                .requires(
+                        SignalRequirement.trajectory(
+                                "reward", "the episode reward (outcome, or span signal episode_reward)"),
+                        SignalRequirement.token(
+                                "text", "the decoded response tokens, holding the bash command in <code>...</code>"))
                 .parameters(
-                        ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the robust scales and to the tree shrinkage"),
-                        ParamSpec.real("adv_bound", 1.1, 1e-12, null, "final advantage = adv_bound*tanh(pre/adv_bound)"),
-                        ParamSpec.integer("trie_min_count", 2, 1, null, "target cluster size: k* = ceil(m / trie_min_count) clusters"),
+                        ParamSpec.real(
+                                "epsilon", 1e-6, 0.0, null, "added to the robust scales and to the tree shrinkage"),
+                        ParamSpec.real(
+                                "adv_bound", 1.1, 1e-12, null, "final advantage = adv_bound*tanh(pre/adv_bound)"),
+                        ParamSpec.integer(
+                                "trie_min_count",
+                                2,
+                                1,
+                                null,
+                                "target cluster size: k* = ceil(m / trie_min_count) clusters"),
                         ParamSpec.real("w_trie", 0.65, null, null, "weight of the bounded intent residual"),
-                        ParamSpec.real("support_prior", 0.1, 0.0, null, "prior count p in the shrinkage n/(n+p+eps) and the gate S/(S+p+eps)"),
+                        ParamSpec.real(
+                                "support_prior",
+                                0.1,
+                                0.0,
+                                null,
+                                "prior count p in the shrinkage n/(n+p+eps) and the gate S/(S+p+eps)"),
                         ParamSpec.real("decision_gamma", 0.9, 0.0, 1.0, "discount of the backward tree return"),
                         ParamSpec.real("w_action_cluster", 1.0, null, null, "weight of the tree component"),
-                        ParamSpec.realList("intent_scopes", List.of(1.0, 2.0, 3.0, -1.0),
+                        ParamSpec.realList(
+                                "intent_scopes",
+                                List.of(1.0, 2.0, 3.0, -1.0),
                                 "snippet scopes: 1 = this turn, s > 1 = last s turns up to this one, -1 = whole trajectory"),
                         ParamSpec.realList("w_intent_scopes", List.of(0.25, 0.25, 0.25, 0.25), "weight of each scope"),
-                        ParamSpec.real("A3_algo_tree_intent_match_tau", 0.05, 0.0, null,
+                        ParamSpec.real(
+                                "A3_algo_tree_intent_match_tau",
+                                0.05,
+                                0.0,
+                                null,
                                 "tree buckets: weighted Hamming distance of intent vectors <= tau means the same state/action"),
-                        ParamSpec.real("A3_algo_tree_bucket_time_decay", 0.84, 0.0, null,
+                        ParamSpec.real(
+                                "A3_algo_tree_bucket_time_decay",
+                                0.84,
+                                0.0,
+                                null,
                                 "decay of the prefix time weights (earliest turn weighs most; function default 0.85)"),
-                        ParamSpec.choice("intent_signature", name, List.of(name),
-                                "how a bash snippet becomes intent tokens (the authors: tree-sitter-bash; here: " + name + ")"))
-                .preset("reference", Map.of("epsilon", 1e-6, "adv_bound", 1.1, "trie_min_count", 2, "w_trie", 0.65,
-                        "support_prior", 0.1, "decision_gamma", 0.9, "w_action_cluster", 1.0,
-                        "intent_scopes", List.of(1.0, 2.0, 3.0, -1.0), "w_intent_scopes", List.of(0.25, 0.25, 0.25, 0.25),
-                        "A3_algo_tree_intent_match_tau", 0.05))
-                .summary("A = B*tanh((backbone/mae_b + w_trie*intent/mae_t + w_tree*tree/mae_c)/B): robust episode score, "
-                        + "leave-one-out residual within intent clusters, shrunk action-vs-state gains discounted over turns")
+                        ParamSpec.choice(
+                                "intent_signature",
+                                name,
+                                List.of(name),
+                                "how a bash snippet becomes intent tokens (the authors: tree-sitter-bash; here: " + name
+                                        + ")"))
+                .preset(
+                        "reference",
+                        Map.of(
+                                "epsilon",
+                                1e-6,
+                                "adv_bound",
+                                1.1,
+                                "trie_min_count",
+                                2,
+                                "w_trie",
+                                0.65,
+                                "support_prior",
+                                0.1,
+                                "decision_gamma",
+                                0.9,
+                                "w_action_cluster",
+                                1.0,
+                                "intent_scopes",
+                                List.of(1.0, 2.0, 3.0, -1.0),
+                                "w_intent_scopes",
+                                List.of(0.25, 0.25, 0.25, 0.25),
+                                "A3_algo_tree_intent_match_tau",
+                                0.05))
+                .summary(
+                        "A = B*tanh((backbone/mae_b + w_trie*intent/mae_t + w_tree*tree/mae_c)/B): robust episode score, "
+                                + "leave-one-out residual within intent clusters, shrunk action-vs-state gains discounted over turns")
                 .build();
     }
 
@@ -250,10 +299,20 @@ public final class A3Estimator implements Estimator {
      * @param maeTrie {@code mean|bounded| + 1e-9}
      * @param maeTree {@code mean|tree| + 1e-9}
      */
-    public record Components(int[] spans, String[] bash, double[] reward, double[] backbone, double[] trieResidual,
-                             double[] trieBounded, double[] treeReturn, double[] treeSupport, double[] treeGate,
-                             double[] scalarAdvantage, double maeBackbone, double maeTrie, double maeTree) {
-    }
+    public record Components(
+            int[] spans,
+            String[] bash,
+            double[] reward,
+            double[] backbone,
+            double[] trieResidual,
+            double[] trieBounded,
+            double[] treeReturn,
+            double[] treeSupport,
+            double[] treeGate,
+            double[] scalarAdvantage,
+            double maeBackbone,
+            double maeTrie,
+            double maeTree) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
@@ -272,7 +331,9 @@ public final class A3Estimator implements Estimator {
             gate += c.treeGate[k];
             finalAbs += Math.abs(c.scalarAdvantage[k]);
         }
-        return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv)
+        return Credit.builder(adv)
+                .returns(adv)
+                .spanAdvantages(spanAdv)
                 .diagnostic("turns", n)
                 .diagnostic("merge_mae_backbone", c.maeBackbone)
                 .diagnostic("merge_mae_trie", c.maeTrie)
@@ -300,8 +361,20 @@ public final class A3Estimator implements Estimator {
         double[] gate = new double[n];
         double[] scalar = new double[n];
         if (n == 0) {
-            return new Components(t.span, t.bash, t.reward, backbone, residual, bounded, treeReturn, treeSupport, gate, scalar,
-                    RESIDUAL_EPS, RESIDUAL_EPS, RESIDUAL_EPS);
+            return new Components(
+                    t.span,
+                    t.bash,
+                    t.reward,
+                    backbone,
+                    residual,
+                    bounded,
+                    treeReturn,
+                    treeSupport,
+                    gate,
+                    scalar,
+                    RESIDUAL_EPS,
+                    RESIDUAL_EPS,
+                    RESIDUAL_EPS);
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
         int groups = batch.groupCount();
@@ -350,8 +423,20 @@ public final class A3Estimator implements Estimator {
             double pre = backbone[k] / maeB + cfg.wTrie * (bounded[k] / maeT) + cfg.wTree * (tree[k] / maeC);
             scalar[k] = cfg.bound * Math.tanh(pre / cfg.bound);
         }
-        return new Components(t.span, t.bash, t.reward, backbone, residual, bounded, treeReturn, treeSupport, gate, scalar,
-                maeB, maeT, maeC);
+        return new Components(
+                t.span,
+                t.bash,
+                t.reward,
+                backbone,
+                residual,
+                bounded,
+                treeReturn,
+                treeSupport,
+                gate,
+                scalar,
+                maeB,
+                maeT,
+                maeC);
     }
 
     String[] signatureOf(String bash) {
@@ -403,13 +488,25 @@ public final class A3Estimator implements Estimator {
     }
 
     /** Resolved parameters. */
-    private record Settings(double epsilon, double bound, int trieMinCount, double wTrie, double prior, double gamma,
-                            double wTree, int[] scopes, double[] residualWeights, double[] hammingWeights, double tau,
-                            double decay) {
+    private record Settings(
+            double epsilon,
+            double bound,
+            int trieMinCount,
+            double wTrie,
+            double prior,
+            double gamma,
+            double wTree,
+            int[] scopes,
+            double[] residualWeights,
+            double[] hammingWeights,
+            double tau,
+            double decay) {
         static Settings of(Params p) {
             double[] s = p.getDoubleList("intent_scopes");
             double[] w = p.getDoubleList("w_intent_scopes");
-            if (s.length == 0) throw new IllegalArgumentException("estimator '" + ID + "': parameter 'intent_scopes' must not be empty");
+            if (s.length == 0)
+                throw new IllegalArgumentException(
+                        "estimator '" + ID + "': parameter 'intent_scopes' must not be empty");
             if (w.length != s.length) {
                 throw new IllegalArgumentException("estimator '" + ID + "': parameter 'w_intent_scopes' has " + w.length
                         + " weights but 'intent_scopes' has " + s.length + " scopes");
@@ -417,8 +514,9 @@ public final class A3Estimator implements Estimator {
             int[] scopes = new int[s.length];
             for (int i = 0; i < s.length; i++) {
                 if (s[i] != Math.rint(s[i]) || Math.abs(s[i]) > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException("estimator '" + ID + "': parameter 'intent_scopes' must hold whole numbers, got "
-                            + s[i] + " at position " + i);
+                    throw new IllegalArgumentException(
+                            "estimator '" + ID + "': parameter 'intent_scopes' must hold whole numbers, got " + s[i]
+                                    + " at position " + i);
                 }
                 scopes[i] = (int) s[i];
             }
@@ -429,10 +527,19 @@ public final class A3Estimator implements Estimator {
                 residual[i] = w[i] / (sum + 1e-12);
                 hamming[i] = w[i] / (sum + RESIDUAL_EPS);
             }
-            return new Settings(p.getDouble("epsilon"), p.getDouble("adv_bound"), p.getInt("trie_min_count"),
-                    p.getDouble("w_trie"), p.getDouble("support_prior"), p.getDouble("decision_gamma"),
-                    p.getDouble("w_action_cluster"), scopes, residual, hamming,
-                    p.getDouble("A3_algo_tree_intent_match_tau"), p.getDouble("A3_algo_tree_bucket_time_decay"));
+            return new Settings(
+                    p.getDouble("epsilon"),
+                    p.getDouble("adv_bound"),
+                    p.getInt("trie_min_count"),
+                    p.getDouble("w_trie"),
+                    p.getDouble("support_prior"),
+                    p.getDouble("decision_gamma"),
+                    p.getDouble("w_action_cluster"),
+                    scopes,
+                    residual,
+                    hamming,
+                    p.getDouble("A3_algo_tree_intent_match_tau"),
+                    p.getDouble("A3_algo_tree_bucket_time_decay"));
         }
     }
 
@@ -450,6 +557,7 @@ public final class A3Estimator implements Estimator {
         final int[] rowStart;
         /** Per trajectory: distinct turn indices ascending, the bash of each (last row wins), its score (last row's R). */
         final int[][] turns;
+
         final int[][] turnRow;
         final double[] score;
 
@@ -499,8 +607,11 @@ public final class A3Estimator implements Estimator {
             for (int k = 0; k < n; k++) {
                 int s = span[k];
                 if (spanTok[s + 1] > spanTok[s] && tokenText == null) {
-                    throw new RolloutException("estimator '" + ID + "' needs the token text (the decoded response, holding the bash "
-                            + "command in <code>...</code>), which the batch lacks (text)", traj[k], "text");
+                    throw new RolloutException(
+                            "estimator '" + ID + "' needs the token text (the decoded response, holding the bash "
+                                    + "command in <code>...</code>), which the batch lacks (text)",
+                            traj[k],
+                            "text");
                 }
                 sb.setLength(0);
                 for (int q = spanTok[s]; q < spanTok[s + 1]; q++) if (tokenText[q] != null) sb.append(tokenText[q]);
@@ -530,8 +641,12 @@ public final class A3Estimator implements Estimator {
                     }
                     if (!any) {
                         int local = span[k] - batch.spanStart(i);
-                        throw new RolloutException(batch.describe(i) + ": policy span " + local + " has no episode reward: estimator '"
-                                + ID + "' reads the trajectory outcome or spans[" + local + "].signals." + EPISODE_REWARD, i, "outcome");
+                        throw new RolloutException(
+                                batch.describe(i) + ": policy span " + local + " has no episode reward: estimator '"
+                                        + ID + "' reads the trajectory outcome or spans[" + local + "].signals."
+                                        + EPISODE_REWARD,
+                                i,
+                                "outcome");
                     }
                 }
             }
@@ -575,10 +690,11 @@ public final class A3Estimator implements Estimator {
     private final class GroupWork {
         private final Turns t;
         private final Settings cfg;
-        private final int[] trajs;       // the group's trajectories with turns, by id then batch order
+        private final int[] trajs; // the group's trajectories with turns, by id then batch order
         private final int g;
         /** Per trajectory (indexed as in {@code trajs}): labels[pos * G + si] and loo[pos * G + si]. */
         private final int[][] labels;
+
         private final double[][] loo;
 
         GroupWork(Turns t, Settings cfg, int g) {
@@ -590,7 +706,8 @@ public final class A3Estimator implements Estimator {
             int to = t.batch.groupMemberStart()[g + 1];
             int[] list = new int[to - from];
             int m = 0;
-            for (int q = from; q < to; q++) if (t.rowStart[members[q]] < t.rowStart[members[q] + 1]) list[m++] = members[q];
+            for (int q = from; q < to; q++)
+                if (t.rowStart[members[q]] < t.rowStart[members[q] + 1]) list[m++] = members[q];
             list = Arrays.copyOf(list, m);
             // order by trajectory id, then batch order (insertion sort: groups are small)
             for (int q = 1; q < m; q++) {
@@ -622,8 +739,8 @@ public final class A3Estimator implements Estimator {
             if (m == 0) return;
             int gCount = cfg.scopes.length;
             int[] allTurns = unionTurns();
-            int[] here = new int[m];   // local indices of the trajectories having turn k
-            int[] pos = new int[m];    // position of k in each of them
+            int[] here = new int[m]; // local indices of the trajectories having turn k
+            int[] pos = new int[m]; // position of k in each of them
             for (int k : allTurns) {
                 int mk = 0;
                 for (int q = 0; q < m; q++) {
@@ -645,7 +762,8 @@ public final class A3Estimator implements Estimator {
                 for (int k = t.rowStart[i]; k < t.rowStart[i + 1]; k++) {
                     int p = t.position(i, t.turn[k]);
                     double acc = 0.0;
-                    for (int si = 0; si < gCount; si++) acc += cfg.residualWeights[si] * (t.reward[k] - loo[q][p * gCount + si]);
+                    for (int si = 0; si < gCount; si++)
+                        acc += cfg.residualWeights[si] * (t.reward[k] - loo[q][p * gCount + si]);
                     residual[k] = acc;
                 }
             }
@@ -831,7 +949,8 @@ public final class A3Estimator implements Estimator {
 
         /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (cached per length). */
         private double[] timeWeights(int m) {
-            if (m >= timeWeights.length) timeWeights = Arrays.copyOf(timeWeights, Math.max(m + 1, 2 * timeWeights.length));
+            if (m >= timeWeights.length)
+                timeWeights = Arrays.copyOf(timeWeights, Math.max(m + 1, 2 * timeWeights.length));
             double[] tw = timeWeights[m];
             if (tw == null) {
                 double[] raw = new double[m];
@@ -854,7 +973,8 @@ public final class A3Estimator implements Estimator {
             int[] la = labels[localOf[ia]];
             int[] lb = labels[localOf[ib]];
             double acc = 0.0;
-            for (int si = 0; si < gCount; si++) acc += cfg.hammingWeights[si] * (la[pa * gCount + si] != lb[pb * gCount + si] ? 1.0 : 0.0);
+            for (int si = 0; si < gCount; si++)
+                acc += cfg.hammingWeights[si] * (la[pa * gCount + si] != lb[pb * gCount + si] ? 1.0 : 0.0);
             return acc;
         }
     }

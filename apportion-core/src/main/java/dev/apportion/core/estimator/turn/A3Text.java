@@ -15,8 +15,7 @@ final class A3Text {
     private static final String OPEN = "<code>";
     private static final String CLOSE = "</code>";
 
-    private A3Text() {
-    }
+    private A3Text() {}
 
     /**
      * The bash command of a response: the content of the first {@code <code>…</code>} block
@@ -33,7 +32,8 @@ final class A3Text {
             if (close >= 0) return strip(text.substring(open + OPEN.length(), close));
         }
         String s = strip(text);
-        if (s.codePointCount(0, s.length()) > MAX_PLAIN_CHARS) s = s.substring(0, s.offsetByCodePoints(0, MAX_PLAIN_CHARS));
+        if (s.codePointCount(0, s.length()) > MAX_PLAIN_CHARS)
+            s = s.substring(0, s.offsetByCodePoints(0, MAX_PLAIN_CHARS));
         return s;
     }
 
@@ -54,7 +54,14 @@ final class A3Text {
     static boolean isPythonSpace(int cp) {
         if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
         switch (cp) {
-            case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+            case 0x85:
+            case 0xA0:
+            case 0x1680:
+            case 0x2028:
+            case 0x2029:
+            case 0x202F:
+            case 0x205F:
+            case 0x3000:
                 return true;
             default:
                 return cp >= 0x2000 && cp <= 0x200A;

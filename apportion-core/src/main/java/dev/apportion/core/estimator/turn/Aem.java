@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -75,15 +74,20 @@ public final class Aem implements Estimator {
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy's log-probs"),
+            .requires(
+                    SignalRequirement.token(Rollouts.OLD_LOGPROB, "the sampling policy's log-probs"),
                     SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
                     ParamSpec.real("kappa", 0.5, -1.0, 1.0, "strength (and direction) of the modulation"),
                     ParamSpec.real("delta", 0.5, 0.0, 1.0, "the weight is clipped to [1 - delta, 1 + delta]"),
                     ParamSpec.choice("unit", "turn", List.of("turn", "trajectory"), "what one response is"),
-                    ParamSpec.string("logprob_signal", Rollouts.OLD_LOGPROB, "token signal with the responses' log-probs"),
+                    ParamSpec.string(
+                            "logprob_signal", Rollouts.OLD_LOGPROB, "token signal with the responses' log-probs"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the GRPO std"),
-                    ParamSpec.choice("balance", "group", List.of("group", "fixed"),
+                    ParamSpec.choice(
+                            "balance",
+                            "group",
+                            List.of("group", "fixed"),
                             "scale kappa by the group's (negatives - positives)/(negatives + positives), or keep it fixed"))
             .preset("paper", Map.of("kappa", 0.5, "delta", 0.5, "unit", "turn", "balance", "group"))
             .preset("fixed_sign", Map.of("kappa", 0.5, "delta", 0.5, "unit", "turn", "balance", "fixed"))
@@ -101,7 +105,8 @@ public final class Aem implements Estimator {
         double kappa = params.getDouble("kappa");
         double delta = params.getDouble("delta");
         boolean perTurn = params.getString("unit").equals("turn");
-        float[] lp = batch.requireTokenSignal(params.getString("logprob_signal"), ID, "the sampling policy's log-probs");
+        float[] lp =
+                batch.requireTokenSignal(params.getString("logprob_signal"), ID, "the sampling policy's log-probs");
         TurnTable turns = TurnTable.of(batch);
         double[] adv = TurnTable.groupOutcomeAdvantage(batch, params.getDouble("epsilon"));
         int n = batch.trajectoryCount();
@@ -143,7 +148,8 @@ public final class Aem implements Estimator {
                 if (adv[i] > 0) pos[batch.trajectoryGroup(i)]++;
                 else if (adv[i] < 0) neg[batch.trajectoryGroup(i)]++;
             }
-            for (int g = 0; g < bal.length; g++) bal[g] = pos[g] + neg[g] == 0 ? 0.0 : (neg[g] - pos[g]) / (double) (pos[g] + neg[g]);
+            for (int g = 0; g < bal.length; g++)
+                bal[g] = pos[g] + neg[g] == 0 ? 0.0 : (neg[g] - pos[g]) / (double) (pos[g] + neg[g]);
         }
         double[] a = new double[turns.size()];
         for (int j = 0; j < a.length; j++) {

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -92,17 +91,22 @@ public final class Archer implements Estimator {
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span(Q1_PI, "the critic's Q heads at a sampled action"),
+            .requires(
+                    SignalRequirement.span(Q1_PI, "the critic's Q heads at a sampled action"),
                     SignalRequirement.span(Q2_PI, "the critic's Q heads at a sampled action"),
                     SignalRequirement.span(V1, "the critic's V heads"),
                     SignalRequirement.span(V2, "the critic's V heads"))
             .parameters(
                     ParamSpec.real("gamma", 0.95, 0.0, 1.0, "utterance-level discount of the TD targets"),
-                    ParamSpec.bool("token_baseline", false, "subtract the policy's per-token value head (token signal 'value')"))
+                    ParamSpec.bool(
+                            "token_baseline",
+                            false,
+                            "subtract the policy's per-token value head (token signal 'value')"))
             .preset("paper", Map.of("gamma", 0.95))
             .preset("trainer", Map.of("gamma", 0.9))
-            .summary("A_u = min(Q1,Q2)(s,a_pi) - min(V1,V2)(s) on the utterance's tokens (minus value_t with token_baseline); "
-                    + "TD targets r + (1-done)*gamma*V_target(s')")
+            .summary(
+                    "A_u = min(Q1,Q2)(s,a_pi) - min(V1,V2)(s) on the utterance's tokens (minus value_t with token_baseline); "
+                            + "TD targets r + (1-done)*gamma*V_target(s')")
             .build();
 
     @Override
@@ -115,10 +119,19 @@ public final class Archer implements Estimator {
      * indexed like {@code spans}; NaN where a signal is missing) and the losses (NaN when not
      * computable).
      */
-    public record Components(int[] spans, double[] advantage, double[] tdTargetQ1, double[] tdTargetQ2,
-                             double[] vTarget1, double[] vTarget2, double criticLossQ1, double criticLossQ2,
-                             double criticLossV1, double criticLossV2, double pgLoss, double valueLoss) {
-    }
+    public record Components(
+            int[] spans,
+            double[] advantage,
+            double[] tdTargetQ1,
+            double[] tdTargetQ2,
+            double[] vTarget1,
+            double[] vTarget2,
+            double criticLossQ1,
+            double criticLossQ2,
+            double criticLossV1,
+            double criticLossV2,
+            double pgLoss,
+            double valueLoss) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
@@ -185,8 +198,11 @@ public final class Archer implements Estimator {
                     if (Float.isNaN(sig[s])) {
                         String name = sig == q1pi ? Q1_PI : sig == q2pi ? Q2_PI : sig == v1 ? V1 : V2;
                         String at = "spans[" + (s - batch.spanStart(i)) + "]";
-                        throw new RolloutException(batch.describe(i) + ": " + at + " is an utterance (non-empty policy span) without "
-                                + "signals." + name + ", which estimator '" + ID + "' needs", i, at + ".signals." + name);
+                        throw new RolloutException(
+                                batch.describe(i) + ": " + at + " is an utterance (non-empty policy span) without "
+                                        + "signals." + name + ", which estimator '" + ID + "' needs",
+                                i,
+                                at + ".signals." + name);
                     }
                 }
                 spans[u++] = s;
@@ -212,7 +228,9 @@ public final class Archer implements Estimator {
             adv[u] = a;
             double r = 0;
             for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) r += dense[t];
-            double d = done != null && !Float.isNaN(done[s]) ? done[s] : (isLastUtterance(batch, trajOf[s], s) ? 1.0 : 0.0);
+            double d = done != null && !Float.isNaN(done[s])
+                    ? done[s]
+                    : (isLastUtterance(batch, trajOf[s], s) ? 1.0 : 0.0);
             y1[u] = tv1 == null || Float.isNaN(tv1[s]) ? Double.NaN : (float) (r + (1 - d) * tv1[s] * gamma);
             y2[u] = tv2 == null || Float.isNaN(tv2[s]) ? Double.NaN : (float) (r + (1 - d) * tv2[s] * gamma);
             vt1[u] = tq1 == null ? Double.NaN : tq1[s];
@@ -237,9 +255,17 @@ public final class Archer implements Estimator {
         }
         double nan = Double.NaN;
         int tokens = batch.tokenCount();
-        return new Components(spans, adv, y1, y2, vt1, vt2,
-                haveQLoss && count > 0 ? lq1 / count : nan, haveQLoss && count > 0 ? lq2 / count : nan,
-                haveVLoss && count > 0 ? lv1 / count : nan, haveVLoss && count > 0 ? lv2 / count : nan,
+        return new Components(
+                spans,
+                adv,
+                y1,
+                y2,
+                vt1,
+                vt2,
+                haveQLoss && count > 0 ? lq1 / count : nan,
+                haveQLoss && count > 0 ? lq2 / count : nan,
+                haveVLoss && count > 0 ? lv1 / count : nan,
+                haveVLoss && count > 0 ? lv2 / count : nan,
                 logprob != null && count > 0 ? -pg / count : nan,
                 logprob != null && count > 0 ? (baseline && tokens > 0 ? vloss / tokens : 0.0) : nan);
     }
@@ -256,8 +282,11 @@ public final class Archer implements Estimator {
     private static float[] need(Rollouts batch, String name) {
         float[] v = batch.spanSignal(name);
         if (v == null) {
-            throw new RolloutException("estimator '" + ID + "' needs the span signal '" + name + "' (the critic's output per utterance),"
-                    + " which the batch lacks (spans[].signals." + name + ")", -1, "spans.signals." + name);
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs the span signal '" + name + "' (the critic's output per utterance),"
+                            + " which the batch lacks (spans[].signals." + name + ")",
+                    -1,
+                    "spans.signals." + name);
         }
         return v;
     }

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -87,23 +86,39 @@ public final class At2po implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("AT2PO tree-search turn credit (node values and advantages)")
-            .source("AT2PO, arXiv 2601.04767; zzfoutofspace/ATPO@98e60f6 ATPO/verl_atpo/verl/workers/rollout/vllm_rollout/"
-                    + "vllm_rollout_with_tools_tree_offline.py ToolTreeNode.compute_value_from_children + generate_sequences PHASE 6")
+            .source(
+                    "AT2PO, arXiv 2601.04767; zzfoutofspace/ATPO@98e60f6 ATPO/verl_atpo/verl/workers/rollout/vllm_rollout/"
+                            + "vllm_rollout_with_tools_tree_offline.py ToolTreeNode.compute_value_from_children + generate_sequences PHASE 6")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.span(TREE_NODE, "the tree rollout (node id of each span)"),
-                    SignalRequirement.span(TREE_PARENT, "the tree rollout (parent id of each span's node, -1 under the root)"),
+            .requires(
+                    SignalRequirement.span(TREE_NODE, "the tree rollout (node id of each span)"),
+                    SignalRequirement.span(
+                            TREE_PARENT, "the tree rollout (parent id of each span's node, -1 under the root)"),
                     SignalRequirement.token(Rollouts.REWARD, "the leaf reward (outcome)"))
             .parameters(
-                    ParamSpec.bool("leaf_value_norm", true, "z-score the leaf rewards within each tree (population std, +1e-6)"),
-                    ParamSpec.choice("node_value_mode", "child_softmax", List.of("child_mean", "child_softmax", "leaf_mean"),
+                    ParamSpec.bool(
+                            "leaf_value_norm",
+                            true,
+                            "z-score the leaf rewards within each tree (population std, +1e-6)"),
+                    ParamSpec.choice(
+                            "node_value_mode",
+                            "child_softmax",
+                            List.of("child_mean", "child_softmax", "leaf_mean"),
                             "value of a non-leaf node: mean of children, entropy-softmax of children, or mean of subtree leaves"),
-                    ParamSpec.choice("node_adv_mode", "node_value", List.of("node_value", "diff_parent", "diff_global", "diff_localglobal"),
+                    ParamSpec.choice(
+                            "node_adv_mode",
+                            "node_value",
+                            List.of("node_value", "diff_parent", "diff_global", "diff_localglobal"),
                             "advantage: value, value - parent value, value - root value, or the sum of both differences"))
-            .preset("paper", Map.of("leaf_value_norm", true, "node_value_mode", "child_softmax", "node_adv_mode", "node_value"))
-            .preset("yaml", Map.of("leaf_value_norm", false, "node_value_mode", "child_mean", "node_adv_mode", "node_value"))
+            .preset(
+                    "paper",
+                    Map.of("leaf_value_norm", true, "node_value_mode", "child_softmax", "node_adv_mode", "node_value"))
+            .preset(
+                    "yaml",
+                    Map.of("leaf_value_norm", false, "node_value_mode", "child_mean", "node_adv_mode", "node_value"))
             .summary("node value from leaf rewards (child mean / entropy softmax / leaf mean), advantage = value or a "
                     + "difference to parent/root; each token gets its tree node's advantage")
             .build();
@@ -124,8 +139,8 @@ public final class At2po implements Estimator {
      * @param tokenValue the node value on every token of a tagged span (the reference's
      *     {@code token_level_rewards}), 0 elsewhere
      */
-    public record Trees(int[] nodeGroup, int[] nodeId, double[] value, double[] advantage, int[] spanNode,
-                        float[] tokenValue) {
+    public record Trees(
+            int[] nodeGroup, int[] nodeId, double[] value, double[] advantage, int[] spanNode, float[] tokenValue) {
         /** Index of node {@code id} of group {@code g} ({@code id = −1}: the root), or −1. */
         public int find(int g, int id) {
             for (int k = 0; k < nodeId.length; k++) if (nodeGroup[k] == g && nodeId[k] == id) return k;
@@ -150,7 +165,9 @@ public final class At2po implements Estimator {
                 if (policy) adv[t] = a;
             }
         }
-        return Credit.builder(adv).returns(ret).spanAdvantages(spanAdv)
+        return Credit.builder(adv)
+                .returns(ret)
+                .spanAdvantages(spanAdv)
                 .diagnostic("tree_nodes", tr.nodeId.length)
                 .build();
     }
@@ -163,15 +180,21 @@ public final class At2po implements Estimator {
         float[] node = batch.spanSignal(TREE_NODE);
         float[] parent = batch.spanSignal(TREE_PARENT);
         if (node == null || parent == null) {
-            throw new RolloutException("estimator '" + ID + "' needs the span signals " + TREE_NODE + " and " + TREE_PARENT
-                    + " (the search tree), which the batch lacks", -1, "spans.signals." + (node == null ? TREE_NODE : TREE_PARENT));
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs the span signals " + TREE_NODE + " and " + TREE_PARENT
+                            + " (the search tree), which the batch lacks",
+                    -1,
+                    "spans.signals." + (node == null ? TREE_NODE : TREE_PARENT));
         }
         float[] entropy = batch.spanSignal(TREE_ENTROPY);
         float[] detached = batch.spanSignal(TREE_DETACHED);
         boolean softmax = "child_softmax".equals(valueMode);
         if (softmax && entropy == null) {
-            throw new RolloutException("estimator '" + ID + "' with node_value_mode=child_softmax needs the span signal "
-                    + TREE_ENTROPY + ", which the batch lacks", -1, "spans.signals." + TREE_ENTROPY);
+            throw new RolloutException(
+                    "estimator '" + ID + "' with node_value_mode=child_softmax needs the span signal " + TREE_ENTROPY
+                            + ", which the batch lacks",
+                    -1,
+                    "spans.signals." + TREE_ENTROPY);
         }
         double[] score = batch.scores();
 
@@ -199,14 +222,19 @@ public final class At2po implements Estimator {
                 String at = "spans[" + (s - batch.spanStart(i)) + "]";
                 int id = wholeId(batch, i, node[s], at + ".signals." + TREE_NODE, 0);
                 if (Float.isNaN(parent[s])) {
-                    throw new RolloutException(batch.describe(i) + ": " + at + " has " + TREE_NODE + " " + id + " but no "
-                            + TREE_PARENT, i, at + ".signals." + TREE_PARENT);
+                    throw new RolloutException(
+                            batch.describe(i) + ": " + at + " has " + TREE_NODE + " " + id + " but no " + TREE_PARENT,
+                            i,
+                            at + ".signals." + TREE_PARENT);
                 }
                 int pid = wholeId(batch, i, parent[s], at + ".signals." + TREE_PARENT, -1);
                 double e = entropy == null ? Double.NaN : entropy[s];
                 if (softmax && Double.isNaN(e)) {
-                    throw new RolloutException(batch.describe(i) + ": " + at + " (node " + id + ") has no " + TREE_ENTROPY
-                            + ", which child_softmax needs", i, at + ".signals." + TREE_ENTROPY);
+                    throw new RolloutException(
+                            batch.describe(i) + ": " + at + " (node " + id + ") has no " + TREE_ENTROPY
+                                    + ", which child_softmax needs",
+                            i,
+                            at + ".signals." + TREE_ENTROPY);
                 }
                 Integer k = index.get(key(g, id));
                 if (k == null) {
@@ -218,21 +246,30 @@ public final class At2po implements Estimator {
                     nEntropy.add(e);
                 } else {
                     if (nParentId.get(k) != pid) {
-                        throw new RolloutException(batch.describe(i) + ": " + at + " gives node " + id + " the parent " + pid
-                                + " but another span gives " + nParentId.get(k), i, at + ".signals." + TREE_PARENT);
+                        throw new RolloutException(
+                                batch.describe(i) + ": " + at + " gives node " + id + " the parent " + pid
+                                        + " but another span gives " + nParentId.get(k),
+                                i,
+                                at + ".signals." + TREE_PARENT);
                     }
                     double known = nEntropy.get(k);
                     if (!Double.isNaN(e) && !Double.isNaN(known) && known != e) {
-                        throw new RolloutException(batch.describe(i) + ": " + at + " gives node " + id + " the entropy " + e
-                                + " but another span gives " + known, i, at + ".signals." + TREE_ENTROPY);
+                        throw new RolloutException(
+                                batch.describe(i) + ": " + at + " gives node " + id + " the entropy " + e
+                                        + " but another span gives " + known,
+                                i,
+                                at + ".signals." + TREE_ENTROPY);
                     }
                     if (Double.isNaN(known)) nEntropy.set(k, e);
                 }
                 boolean det = detached != null && !Float.isNaN(detached[s]) && detached[s] != 0;
                 if (det) {
                     if (batch.spanTokenEnd(s) > batch.spanTokenStart(s)) {
-                        throw new RolloutException(batch.describe(i) + ": " + at + " is marked " + TREE_DETACHED
-                                + " but has tokens; a detached node is declared by a zero-token span", i, at + ".tokens");
+                        throw new RolloutException(
+                                batch.describe(i) + ": " + at + " is marked " + TREE_DETACHED
+                                        + " but has tokens; a detached node is declared by a zero-token span",
+                                i,
+                                at + ".tokens");
                     }
                 } else {
                     spanNode[s] = k;
@@ -248,8 +285,11 @@ public final class At2po implements Estimator {
             }
             Integer p = index.get(key(nGroup.get(k), nParentId.get(k)));
             if (p == null) {
-                throw new RolloutException("group '" + batch.groupKey(nGroup.get(k)) + "': node " + nId.get(k) + " has parent "
-                        + nParentId.get(k) + ", which no span declares", -1, "spans.signals." + TREE_PARENT);
+                throw new RolloutException(
+                        "group '" + batch.groupKey(nGroup.get(k)) + "': node " + nId.get(k) + " has parent "
+                                + nParentId.get(k) + ", which no span declares",
+                        -1,
+                        "spans.signals." + TREE_PARENT);
             }
             par[k] = p;
         }
@@ -266,28 +306,40 @@ public final class At2po implements Estimator {
                 if (k < 0 || k == cur) continue;
                 if (par[k] != cur) {
                     String at = "spans[" + (s - batch.spanStart(i)) + "]";
-                    throw new RolloutException(batch.describe(i) + ": " + at + " is node " + nId.get(k) + " with parent "
-                            + nParentId.get(k) + ", but the path so far ends at node " + nId.get(cur)
-                            + " (a trajectory's spans must follow its root-to-leaf path)", i, at + ".signals." + TREE_PARENT);
+                    throw new RolloutException(
+                            batch.describe(i) + ": " + at + " is node " + nId.get(k) + " with parent "
+                                    + nParentId.get(k) + ", but the path so far ends at node " + nId.get(cur)
+                                    + " (a trajectory's spans must follow its root-to-leaf path)",
+                            i,
+                            at + ".signals." + TREE_PARENT);
                 }
                 if (cur != index.get(key(g, -1))) inner[cur] = true;
                 cur = k;
             }
             if (nId.get(cur) == -1) {
-                throw new RolloutException(batch.describe(i) + ": no span carries " + TREE_NODE
-                        + ", so the trajectory has no leaf in its group's tree", i, "spans.signals." + TREE_NODE);
+                throw new RolloutException(
+                        batch.describe(i) + ": no span carries " + TREE_NODE
+                                + ", so the trajectory has no leaf in its group's tree",
+                        i,
+                        "spans.signals." + TREE_NODE);
             }
             if (leafOwner[cur] >= 0) {
-                throw new RolloutException(batch.describe(i) + ": its leaf node " + nId.get(cur) + " is also the leaf of "
-                        + batch.describe(leafOwner[cur]) + "; each leaf is one trajectory", i, "spans.signals." + TREE_NODE);
+                throw new RolloutException(
+                        batch.describe(i) + ": its leaf node " + nId.get(cur) + " is also the leaf of "
+                                + batch.describe(leafOwner[cur]) + "; each leaf is one trajectory",
+                        i,
+                        "spans.signals." + TREE_NODE);
             }
             leafOwner[cur] = i;
             leafValue[cur] = score[i];
         }
         for (int k = 0; k < m; k++) {
             if (leafOwner[k] >= 0 && inner[k]) {
-                throw new RolloutException(batch.describe(leafOwner[k]) + ": its leaf node " + nId.get(k)
-                        + " is an inner node of another trajectory's path", leafOwner[k], "spans.signals." + TREE_NODE);
+                throw new RolloutException(
+                        batch.describe(leafOwner[k]) + ": its leaf node " + nId.get(k)
+                                + " is an inner node of another trajectory's path",
+                        leafOwner[k],
+                        "spans.signals." + TREE_NODE);
             }
         }
         if (norm) {
@@ -326,8 +378,12 @@ public final class At2po implements Estimator {
             int d = 0;
             for (int p = par[k]; p >= 0; p = par[p]) {
                 d++;
-                if (d > m) throw new RolloutException("group '" + batch.groupKey(nGroup.get(k)) + "': the parent links of node "
-                        + nId.get(k) + " form a cycle", -1, "spans.signals." + TREE_PARENT);
+                if (d > m)
+                    throw new RolloutException(
+                            "group '" + batch.groupKey(nGroup.get(k)) + "': the parent links of node " + nId.get(k)
+                                    + " form a cycle",
+                            -1,
+                            "spans.signals." + TREE_PARENT);
             }
             depth[k] = d;
         }
@@ -383,16 +439,25 @@ public final class At2po implements Estimator {
             double root = value[index.get(key(nGroup.get(k), -1))];
             double pv = value[par[k]];
             switch (advMode) {
-                case "diff_parent": adv[k] = value[k] - pv; break;
-                case "diff_global": adv[k] = value[k] - root; break;
-                case "diff_localglobal": adv[k] = (value[k] - root) + (value[k] - pv); break;
-                default: adv[k] = value[k]; break;
+                case "diff_parent":
+                    adv[k] = value[k] - pv;
+                    break;
+                case "diff_global":
+                    adv[k] = value[k] - root;
+                    break;
+                case "diff_localglobal":
+                    adv[k] = (value[k] - root) + (value[k] - pv);
+                    break;
+                default:
+                    adv[k] = value[k];
+                    break;
             }
         }
         float[] tokenValue = new float[batch.tokenCount()];
         for (int s = 0; s < spanNode.length; s++) {
             if (spanNode[s] < 0) continue;
-            java.util.Arrays.fill(tokenValue, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) value[spanNode[s]]);
+            java.util.Arrays.fill(
+                    tokenValue, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) value[spanNode[s]]);
         }
         int[] ng = new int[m];
         int[] ids = new int[m];
@@ -409,7 +474,8 @@ public final class At2po implements Estimator {
 
     private static int wholeId(Rollouts batch, int i, float v, String field, int min) {
         if (v != Math.rint(v) || v < min || v > (1 << 24)) {
-            throw new RolloutException(batch.describe(i) + ": " + field + " must be a whole number >= " + min + ", got " + v, i, field);
+            throw new RolloutException(
+                    batch.describe(i) + ": " + field + " must be a whole number >= " + min + ", got " + v, i, field);
         }
         return (int) v;
     }

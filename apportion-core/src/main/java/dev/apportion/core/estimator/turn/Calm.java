@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,8 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Map;
 
 /**
@@ -56,12 +55,14 @@ public final class Calm implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("CALM: LLM-judged subgoal completions as auxiliary rewards; shaped return minus a group baseline")
-            .source("Pignatelli et al., Assessing the Zero-Shot Capabilities of LLMs for Action Evaluation in RL, arXiv 2409.12798")
+            .source(
+                    "Pignatelli et al., Assessing the Zero-Shot Capabilities of LLMs for Action Evaluation in RL, arXiv 2409.12798")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.span("subgoal", "the LLM's verdict that a subgoal was achieved at the turn (0/1)"))
+            .requires(SignalRequirement.span(
+                    "subgoal", "the LLM's verdict that a subgoal was achieved at the turn (0/1)"))
             .parameters(
                     ParamSpec.real("r_aux", 0.1, null, null, "auxiliary reward per achieved subgoal"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the return over turns"),
@@ -86,8 +87,10 @@ public final class Calm implements Estimator {
         String name = params.getString("subgoal_signal");
         float[] sub = batch.spanSignal(name);
         if (sub == null) {
-            throw new dev.apportion.core.rollout.RolloutException("estimator '" + ID + "' needs the span signal '" + name
-                    + "' (the LLM's subgoal verdicts), which the batch lacks (spans[].signals." + name + ")", -1,
+            throw new dev.apportion.core.rollout.RolloutException(
+                    "estimator '" + ID + "' needs the span signal '" + name
+                            + "' (the LLM's subgoal verdicts), which the batch lacks (spans[].signals." + name + ")",
+                    -1,
                     "spans.signals." + name);
         }
         TurnTable turns = TurnTable.of(batch);

@@ -10,8 +10,7 @@ package dev.apportion.core.estimator.turn;
 final class Half {
     private static final double MAX = 65504.0;
 
-    private Half() {
-    }
+    private Half() {}
 
     /** {@code x} rounded to the nearest binary16 value, as a double. */
     static double round(double x) {

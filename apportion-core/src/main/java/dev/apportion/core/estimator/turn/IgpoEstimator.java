@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,8 +10,8 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -84,21 +83,46 @@ public final class IgpoEstimator implements Estimator {
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
-                            + "policy token (or IG as span rewards and the outcome as the trajectory outcome)").always())
+            .requires(SignalRequirement.token(
+                            Rollouts.REWARD,
+                            "IGPO's reward function: information gain at each non-final turn's last token, outcome at the last "
+                                    + "policy token (or IG as span rewards and the outcome as the trajectory outcome)")
+                    .always())
             .parameters(
-                    ParamSpec.choice("mode", "separate", List.of("separate", "joint"),
+                    ParamSpec.choice(
+                            "mode",
+                            "separate",
+                            List.of("separate", "joint"),
                             "separate: outcome and IG normalized apart within the group; joint: together"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the backward accumulation over turns"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std outside the square root"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the std (verl norm_adv_by_std_in_grpo)"),
-                    ParamSpec.real("curriculum_f1_weight", 1.0, null, null, "multiplies the outcome before normalization"),
-                    ParamSpec.real("curriculum_ig_weight", 1.0, null, null, "multiplies every IG value before normalization"),
-                    ParamSpec.choice("turn_boundaries", "nonzero_reward", List.of("nonzero_reward", "policy_spans"),
+                    ParamSpec.real(
+                            "curriculum_f1_weight", 1.0, null, null, "multiplies the outcome before normalization"),
+                    ParamSpec.real(
+                            "curriculum_ig_weight", 1.0, null, null, "multiplies every IG value before normalization"),
+                    ParamSpec.choice(
+                            "turn_boundaries",
+                            "nonzero_reward",
+                            List.of("nonzero_reward", "policy_spans"),
                             "nonzero_reward: turns end at non-zero rewards (reference); policy_spans: at policy span ends"))
-            .preset("reference", Map.of("mode", "separate", "gamma", 1.0, "epsilon", 1e-6, "normalize_by_std", true,
-                    "curriculum_f1_weight", 1.0, "curriculum_ig_weight", 1.0, "turn_boundaries", "nonzero_reward"))
+            .preset(
+                    "reference",
+                    Map.of(
+                            "mode",
+                            "separate",
+                            "gamma",
+                            1.0,
+                            "epsilon",
+                            1e-6,
+                            "normalize_by_std",
+                            true,
+                            "curriculum_f1_weight",
+                            1.0,
+                            "curriculum_ig_weight",
+                            1.0,
+                            "turn_boundaries",
+                            "nonzero_reward"))
             .preset("joint", Map.of("mode", "joint"))
             .preset("corrected", Map.of("turn_boundaries", "policy_spans"))
             .summary("v = popnorm_group(outcome), popnorm_group(IG) (or jointly); A_j = v_j + gamma*A_{j+1}")

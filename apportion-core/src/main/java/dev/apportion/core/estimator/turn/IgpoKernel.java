@@ -1,7 +1,7 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 
 /**
@@ -10,8 +10,7 @@ import dev.apportion.core.rollout.Rollouts;
  * backward accumulation over boundaries. Values are per boundary of a {@link TurnBoundaries}.
  */
 final class IgpoKernel {
-    private IgpoKernel() {
-    }
+    private IgpoKernel() {}
 
     /** Raw outcome per boundary (NaN at IG boundaries). */
     static double[] outcomes(TurnBoundaries b, double[] raw) {
@@ -42,8 +41,8 @@ final class IgpoKernel {
      * @param raw read, the (weighted) reward at each boundary
      * @return a fresh array of one value per boundary
      */
-    static double[] separateOrJoint(Rollouts batch, TurnBoundaries b, double[] raw, boolean joint,
-                                    double gamma, double eps, boolean byStd) {
+    static double[] separateOrJoint(
+            Rollouts batch, TurnBoundaries b, double[] raw, boolean joint, double gamma, double eps, boolean byStd) {
         int groups = batch.groupCount();
         int[] g = groupOfBoundary(batch, b);
         double[] v;

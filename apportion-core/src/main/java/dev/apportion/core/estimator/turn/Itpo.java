@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,30 +109,55 @@ public final class Itpo implements Estimator {
     static final String TOKEN_AMOUNT = "token_amount";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
-            .title("ITPO: implicit turn-wise PRM rewards with an RLOO baseline (rloo_itpo / rloo_itponorm / PRIME rloo)")
+            .title(
+                    "ITPO: implicit turn-wise PRM rewards with an RLOO baseline (rloo_itpo / rloo_itponorm / PRIME rloo)")
             .source("arXiv 2603.23550; Graph-COM/ITPO@b1245e8 recipe/itpo/itpo_core_algos.py "
                     + "(calculate_segment_proportions*, compute_rloo_advantage_return)")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.token(RM_SCORE, "an implicit PRM: beta * log-ratio token rewards (rm_score_signal)"),
+            .requires(
+                    SignalRequirement.token(
+                            RM_SCORE, "an implicit PRM: beta * log-ratio token rewards (rm_score_signal)"),
                     SignalRequirement.trajectory("accuracy", "the reward function's outcome metric (reward_metrics)"),
-                    SignalRequirement.trajectory(TOKEN_AMOUNT, "the reward function's token-amount metric (reward_metrics)"))
+                    SignalRequirement.trajectory(
+                            TOKEN_AMOUNT, "the reward function's token-amount metric (reward_metrics)"))
             .parameters(
-                    ParamSpec.choice("adv_estimator", ITPO, List.of(ITPO, ITPONORM, RLOO),
+                    ParamSpec.choice(
+                            "adv_estimator",
+                            ITPO,
+                            List.of(ITPO, ITPONORM, RLOO),
                             "rloo_itpo: turn sums; rloo_itponorm: per-dialogue softmax of turn means; rloo: PRIME's token-level baseline"),
-                    ParamSpec.real("temp", 0.4, 1e-12, null, "softmax temperature tau of rloo_itponorm (scripts 0.4, code default 0.7)"),
+                    ParamSpec.real(
+                            "temp",
+                            0.4,
+                            1e-12,
+                            null,
+                            "softmax temperature tau of rloo_itponorm (scripts 0.4, code default 0.7)"),
                     ParamSpec.real("reward_dpo_coef", 5.0, null, null, "weight of the implicit-PRM terms"),
-                    ParamSpec.real("reward_gt_coef", 0.0, null, null, "weight of the outcome term (RLOO over the outcome at the last turn end)"),
-                    ParamSpec.string("rm_score_signal", RM_SCORE, "token signal holding the implicit PRM's token rewards"),
-                    ParamSpec.string("reward_metrics", "accuracy," + TOKEN_AMOUNT,
+                    ParamSpec.real(
+                            "reward_gt_coef",
+                            0.0,
+                            null,
+                            null,
+                            "weight of the outcome term (RLOO over the outcome at the last turn end)"),
+                    ParamSpec.string(
+                            "rm_score_signal", RM_SCORE, "token signal holding the implicit PRM's token rewards"),
+                    ParamSpec.string(
+                            "reward_metrics",
+                            "accuracy," + TOKEN_AMOUNT,
                             "comma-separated trajectory signals that are the reward metrics, in order; names containing token_amount are token keys"))
-            .preset("math_rloo_itpo", Map.of("adv_estimator", ITPO, "temp", 0.4, "reward_dpo_coef", 5.0, "reward_gt_coef", 0.0))
-            .preset("math_rloo_itponorm", Map.of("adv_estimator", ITPONORM, "temp", 0.4, "reward_dpo_coef", 5.0, "reward_gt_coef", 0.0))
+            .preset(
+                    "math_rloo_itpo",
+                    Map.of("adv_estimator", ITPO, "temp", 0.4, "reward_dpo_coef", 5.0, "reward_gt_coef", 0.0))
+            .preset(
+                    "math_rloo_itponorm",
+                    Map.of("adv_estimator", ITPONORM, "temp", 0.4, "reward_dpo_coef", 5.0, "reward_gt_coef", 0.0))
             .preset("prime_rloo", Map.of("adv_estimator", RLOO, "reward_dpo_coef", 5.0, "reward_gt_coef", 5.0))
-            .summary("turn rewards from implicit-PRM token rewards (sum or softmax of means) x metrics, RLOO at turn ends, "
-                    + "reverse cumsum, batch whitening")
+            .summary(
+                    "turn rewards from implicit-PRM token rewards (sum or softmax of means) x metrics, RLOO at turn ends, "
+                            + "reverse cumsum, batch whitening")
             .build();
 
     @Override
@@ -152,12 +176,16 @@ public final class Itpo implements Estimator {
      * @param lengthShare {@code ℓ}: the turn's share of the dialogue's policy tokens
      * @param value {@code u} (null unless {@code rloo_itpo}/{@code rloo_itponorm} with {@code reward_dpo_coef ≠ 0})
      */
-    public record TurnStats(int[] offsets, int[] turnEnd, int[] length, double[] sum, double[] lengthShare, double[] value) {
-    }
+    public record TurnStats(
+            int[] offsets, int[] turnEnd, int[] length, double[] sum, double[] lengthShare, double[] value) {}
 
     /** Turn statistics of every dialogue (checks the signals and groups as {@link #assign} does). */
     public static TurnStats turnStatistics(Rollouts batch, Params params) {
-        return stats(batch, params.getString("adv_estimator"), params.getDouble("reward_dpo_coef"), params.getDouble("temp"),
+        return stats(
+                batch,
+                params.getString("adv_estimator"),
+                params.getDouble("reward_dpo_coef"),
+                params.getDouble("temp"),
                 batch.requireTokenSignal(params.getString("rm_score_signal"), ID, "the implicit PRM's token rewards"));
     }
 
@@ -175,8 +203,11 @@ public final class Itpo implements Estimator {
                 }
             }
             if (turns == 0) {
-                throw new RolloutException(batch.describe(i) + ": has no policy token; estimator '" + ID
-                        + "' needs at least one turn per dialogue (the reference divides by the turn count)", i, "spans");
+                throw new RolloutException(
+                        batch.describe(i) + ": has no policy token; estimator '" + ID
+                                + "' needs at least one turn per dialogue (the reference divides by the turn count)",
+                        i,
+                        "spans");
             }
             offsets[i + 1] = offsets[i] + turns;
         }
@@ -234,13 +265,17 @@ public final class Itpo implements Estimator {
         String mode = params.getString("adv_estimator");
         double dpo = params.getDouble("reward_dpo_coef");
         double gt = params.getDouble("reward_gt_coef");
-        float[] p = batch.requireTokenSignal(params.getString("rm_score_signal"), ID, "the implicit PRM's token rewards");
+        float[] p =
+                batch.requireTokenSignal(params.getString("rm_score_signal"), ID, "the implicit PRM's token rewards");
         int n = batch.trajectoryCount();
         for (int g = 0; g < batch.groupCount(); g++) {
             if (batch.groupSize(g) < 2) {
                 int i = batch.groupMembers()[batch.groupMemberStart()[g]];
-                throw new RolloutException(batch.describe(i) + ": is alone in its group; estimator '" + ID
-                        + "' needs groups of at least 2 dialogues (the RLOO baseline divides by n - 1)", i, "group");
+                throw new RolloutException(
+                        batch.describe(i) + ": is alone in its group; estimator '" + ID
+                                + "' needs groups of at least 2 dialogues (the RLOO baseline divides by n - 1)",
+                        i,
+                        "group");
             }
         }
         TurnStats st = stats(batch, mode, dpo, params.getDouble("temp"), p);
@@ -286,8 +321,11 @@ public final class Itpo implements Estimator {
             boolean[] last = new boolean[turns];
             for (int i = 0; i < n; i++) {
                 if (outcome == null || Float.isNaN(outcome[i])) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID
-                            + "' needs the outcome (the dialogue's score) when reward_gt_coef is not 0, but it is absent", i, "outcome");
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID
+                                    + "' needs the outcome (the dialogue's score) when reward_gt_coef is not 0, but it is absent",
+                            i,
+                            "outcome");
                 }
                 int k = st.offsets()[i + 1] - 1;
                 y[k] = outcome[i];
@@ -311,8 +349,11 @@ public final class Itpo implements Estimator {
             }
         }
         if (cnt < 2) {
-            throw new RolloutException("estimator '" + ID + "' needs at least 2 policy tokens in the batch to whiten (it has "
-                    + (long) cnt + ")", -1, "spans");
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs at least 2 policy tokens in the batch to whiten (it has " + (long) cnt
+                            + ")",
+                    -1,
+                    "spans");
         }
         double mean = sum / (cnt + 1e-8);
         double ss = 0;
@@ -326,8 +367,12 @@ public final class Itpo implements Estimator {
             adv[t] = (float) ((ret[t] - mean) * scale);
             returns[t] = (float) ret[t];
         }
-        return Credit.builder(adv).returns(returns).diagnostic("turns", turns).diagnostic("whiten_mean", mean)
-                .diagnostic("whiten_var", var).build();
+        return Credit.builder(adv)
+                .returns(returns)
+                .diagnostic("turns", turns)
+                .diagnostic("whiten_mean", mean)
+                .diagnostic("whiten_var", var)
+                .build();
     }
 
     /** {@code f += coef·rloo(X, E)} with X given per turn (at its end). */
@@ -412,7 +457,8 @@ public final class Itpo implements Estimator {
                 String name = raw.trim();
                 if (name.isEmpty()) continue;
                 m.names.add(name);
-                m.values.add(batch.requireTrajectorySignal(name, ID, "the reward function's metric '" + name + "' (reward_metrics)"));
+                m.values.add(batch.requireTrajectorySignal(
+                        name, ID, "the reward function's metric '" + name + "' (reward_metrics)"));
             }
             m.tokenKey = new boolean[m.names.size()];
             boolean any = false;
@@ -420,7 +466,8 @@ public final class Itpo implements Estimator {
                 m.tokenKey[q] = m.names.get(q).contains(TOKEN_AMOUNT);
                 any |= m.tokenKey[q];
             }
-            if (any) m.tokenAmount = batch.requireTrajectorySignal(TOKEN_AMOUNT, ID, "the reward function's token amount");
+            if (any)
+                m.tokenAmount = batch.requireTrajectorySignal(TOKEN_AMOUNT, ID, "the reward function's token amount");
             return m;
         }
     }

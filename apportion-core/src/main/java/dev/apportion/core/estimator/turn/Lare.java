@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,11 +67,17 @@ public final class Lare implements Estimator {
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(false)
-            .requires(SignalRequirement.span("latent_*", "the LLM-written scorer's latent dimensions per turn"),
-                    SignalRequirement.trajectory("reward", "the episodic return").always())
+            .requires(
+                    SignalRequirement.span("latent_*", "the LLM-written scorer's latent dimensions per turn"),
+                    SignalRequirement.trajectory("reward", "the episodic return")
+                            .always())
             .parameters(
-                    ParamSpec.string("features", "", "comma-separated span signals; empty = every span signal named latent_*"),
-                    ParamSpec.choice("fit", "least_squares", List.of("least_squares", "gradient_step"),
+                    ParamSpec.string(
+                            "features", "", "comma-separated span signals; empty = every span signal named latent_*"),
+                    ParamSpec.choice(
+                            "fit",
+                            "least_squares",
+                            List.of("least_squares", "gradient_step"),
                             "closed-form ridge fit, or one gradient step from zero"),
                     ParamSpec.real("ridge", 1e-3, 0.0, null, "ridge penalty rho of the least-squares fit"),
                     ParamSpec.real("learning_rate", 0.1, 0.0, null, "step size of gradient_step"),
@@ -80,7 +85,8 @@ public final class Lare implements Estimator {
                     ParamSpec.bool("normalize_by_std", false, "divide by the cell's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
             .preset("paper", Map.of("fit", "least_squares", "gamma", 1.0))
-            .summary("fit w: R_tau ~ sum_t w.z_t over the batch; r_t = w.z_t; A_t = proxy return - group mean at turn t")
+            .summary(
+                    "fit w: R_tau ~ sum_t w.z_t over the batch; r_t = w.z_t; A_t = proxy return - group mean at turn t")
             .build();
 
     @Override
@@ -95,7 +101,8 @@ public final class Lare implements Estimator {
         int d = names.size();
         int m = turns.size();
         double[][] z = new double[d][];
-        for (int k = 0; k < d; k++) z[k] = turns.requireSpanSignal(batch, names.get(k), ID, "a latent reward dimension");
+        for (int k = 0; k < d; k++)
+            z[k] = turns.requireSpanSignal(batch, names.get(k), ID, "a latent reward dimension");
         int n = batch.trajectoryCount();
         double[] ret = batch.scores();
         double[][] zTraj = new double[n][d];
@@ -118,7 +125,8 @@ public final class Lare implements Estimator {
         double[] g = turns.returns(r, params.getDouble("gamma"));
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
-        double[] a = GroupZScores.zscore(g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
+        double[] a = GroupZScores.zscore(
+                g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
         Credit.Builder c = Credit.builder(turns.broadcast(batch, a, execution))
                 .returns(turns.broadcast(batch, g, execution))
                 .spanAdvantages(turns.spanValues(batch, a));
@@ -131,15 +139,18 @@ public final class Lare implements Estimator {
         if (spec.trim().isEmpty()) {
             for (String s : batch.spanSignals().keySet()) if (s.startsWith(PREFIX)) names.add(s); // sorted map
             if (names.isEmpty()) {
-                throw new RolloutException("estimator '" + ID + "' needs latent reward features: span signals named "
-                        + PREFIX + "* (or name them with the parameter 'features'); the batch has none", -1,
+                throw new RolloutException(
+                        "estimator '" + ID + "' needs latent reward features: span signals named " + PREFIX
+                                + "* (or name them with the parameter 'features'); the batch has none",
+                        -1,
                         "spans.signals." + PREFIX + "*");
             }
         } else {
             for (String s : spec.split(",")) {
                 String t = s.trim();
                 if (t.isEmpty()) continue;
-                if (names.contains(t)) throw new IllegalArgumentException("estimator '" + ID + "': feature '" + t + "' listed twice");
+                if (names.contains(t))
+                    throw new IllegalArgumentException("estimator '" + ID + "': feature '" + t + "' listed twice");
                 names.add(t);
             }
         }

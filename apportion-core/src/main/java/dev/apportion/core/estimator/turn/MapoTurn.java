@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,9 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.Map;
 
 /**
@@ -57,7 +56,8 @@ public final class MapoTurn implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("MAPO (multi-turn dialogue): judge-score MC returns, turn-level and batch-level normalization mixed")
-            .source("Zhang et al., MAPO: Mixed Advantage Policy Optimization for Long-Horizon Multi-Turn Dialogue, arXiv 2603.06194")
+            .source(
+                    "Zhang et al., MAPO: Mixed Advantage Policy Optimization for Long-Horizon Multi-Turn Dialogue, arXiv 2603.06194")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.RECONSTRUCTED)
@@ -67,7 +67,10 @@ public final class MapoTurn implements Estimator {
                     ParamSpec.real("lambda", 0.5, 0.0, 1.0, "weight of the turn-level term"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the Monte Carlo return over turns"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the stds"),
-                    ParamSpec.string("turn_reward", SPAN_REWARD, "span_reward, or the name of a span signal with the turn score"),
+                    ParamSpec.string(
+                            "turn_reward",
+                            SPAN_REWARD,
+                            "span_reward, or the name of a span signal with the turn score"),
                     ParamSpec.bool("add_outcome", true, "add the trajectory's outcome to its last turn's score"))
             .preset("paper", Map.of("lambda", 0.5, "gamma", 1.0))
             .summary("G_t = sum_k>=t gamma^(k-t) r_k; A = lambda*z_(group,turn)(G) + (1-lambda)*z_batch(G)")
@@ -85,11 +88,13 @@ public final class MapoTurn implements Estimator {
         double eps = params.getDouble("epsilon");
         String source = params.getString("turn_reward");
         TurnTable turns = TurnTable.of(batch);
-        double[] r = source.equals(SPAN_REWARD) ? turns.spanRewards(batch)
+        double[] r = source.equals(SPAN_REWARD)
+                ? turns.spanRewards(batch)
                 : turns.requireSpanSignal(batch, source, ID, "the judge's per-turn score");
         if (params.getBoolean("add_outcome")) {
             double[] o = TurnTable.outcomesOrZero(batch);
-            for (int i = 0; i < batch.trajectoryCount(); i++) if (turns.end(i) > turns.start(i)) r[turns.end(i) - 1] += o[i];
+            for (int i = 0; i < batch.trajectoryCount(); i++)
+                if (turns.end(i) > turns.start(i)) r[turns.end(i) - 1] += o[i];
         }
         int m = r.length;
         double[] g = turns.returns(r, gamma);

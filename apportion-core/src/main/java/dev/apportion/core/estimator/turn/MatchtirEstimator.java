@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnBoundaries;
-import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.List;
 import java.util.Map;
 
@@ -80,17 +78,30 @@ public final class MatchtirEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "the turn reward function (reward at each turn's last token), or span rewards / an outcome").always())
+            .requires(SignalRequirement.token(
+                            Rollouts.REWARD,
+                            "the turn reward function (reward at each turn's last token), or span rewards / an outcome")
+                    .always())
             .parameters(
-                    ParamSpec.real("turn_gamma", 0.9, 0.0, 1.0,
+                    ParamSpec.real(
+                            "turn_gamma",
+                            0.9,
+                            0.0,
+                            1.0,
                             "discount of the turn return G_j = r_j + turn_gamma*G_{j+1} (hard-coded 0.9 in the reference)"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std (both parts)"),
-                    ParamSpec.bool("normalize_by_std", true,
+                    ParamSpec.bool(
+                            "normalize_by_std",
+                            true,
                             "divide the trajectory part by the group std (verl norm_adv_by_std_in_grpo); the turn part always divides"),
-                    ParamSpec.choice("singleton_turn", "raw", List.of("raw", "zero"),
+                    ParamSpec.choice(
+                            "singleton_turn",
+                            "raw",
+                            List.of("raw", "zero"),
                             "a (group, turn) cell with one member: raw keeps G/(1+eps) as the reference does, zero gives 0"))
-            .preset("reference", Map.of("turn_gamma", 0.9, "epsilon", 1e-6, "normalize_by_std", true, "singleton_turn", "raw"))
+            .preset(
+                    "reference",
+                    Map.of("turn_gamma", 0.9, "epsilon", 1e-6, "normalize_by_std", true, "singleton_turn", "raw"))
             .preset("corrected", Map.of("singleton_turn", "zero"))
             .summary("A_ij = (GRPO(s_i) + z_{group,turn j}(G_ij))/2, G_ij = r_ij + 0.9*G_i,j+1; turns = policy spans")
             .build();

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,21 +83,31 @@ public final class MtGrpo implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome",
+            .requires(SignalRequirement.trajectory(
+                    "outcome",
                     "turn-level ('turn*') and outcome reward functions as outcome components; optional trajectory signal result_segment"
                             + " or span signal tool_result marks the first tool result"))
             .parameters(
-                    ParamSpec.real("turn_advantage_coef", 1.0, null, null, "λ: weight of the turn advantage before the first result"),
-                    ParamSpec.realList("turn_reward_weights", List.of(), "weights of the turn reward functions (empty = all 1)"),
-                    ParamSpec.realList("outcome_reward_weights", List.of(), "weights of the outcome reward functions (empty = all 1)"),
+                    ParamSpec.real(
+                            "turn_advantage_coef",
+                            1.0,
+                            null,
+                            null,
+                            "λ: weight of the turn advantage before the first result"),
+                    ParamSpec.realList(
+                            "turn_reward_weights", List.of(), "weights of the turn reward functions (empty = all 1)"),
+                    ParamSpec.realList(
+                            "outcome_reward_weights",
+                            List.of(),
+                            "weights of the outcome reward functions (empty = all 1)"),
                     ParamSpec.real("std_epsilon", 1e-4, 0.0, null, "added to the unbiased std"))
             .preset("paper", Map.of())
             .summary("A_t = z(O) + lambda*z(T)*[t < first <result> response], or z(T+O) when the episode has no result")
             .build();
 
     /** Per-trajectory intermediates of one call. */
-    public record Components(double[] turnAdvantage, double[] outcomeAdvantage, double[] combinedAdvantage, int[] resultSegment) {
-    }
+    public record Components(
+            double[] turnAdvantage, double[] outcomeAdvantage, double[] combinedAdvantage, int[] resultSegment) {}
 
     @Override
     public Descriptor descriptor() {
@@ -117,8 +126,11 @@ public final class MtGrpo implements Estimator {
         }
         if (turnF.isEmpty() && outF.isEmpty() && batch.outcome() != null) outF.add(batch.outcome());
         if (outF.isEmpty() && turnF.isEmpty()) {
-            throw new RolloutException("estimator '" + ID + "' needs reward functions: outcome components ('turn*' = turn level, others = outcome)",
-                    -1, "outcome");
+            throw new RolloutException(
+                    "estimator '" + ID
+                            + "' needs reward functions: outcome components ('turn*' = turn level, others = outcome)",
+                    -1,
+                    "outcome");
         }
         double[] t = weighted(batch, turnF, params.getDoubleList("turn_reward_weights"), "turn_reward_weights");
         double[] o = weighted(batch, outF, params.getDoubleList("outcome_reward_weights"), "outcome_reward_weights");
@@ -128,8 +140,11 @@ public final class MtGrpo implements Estimator {
         for (int g = 0; g < batch.groupCount(); g++) {
             if (batch.groupSize(g) < 2) {
                 int i = batch.groupMembers()[batch.groupMemberStart()[g]];
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs at least 2 completions per group"
-                        + " (the reference's unbiased std of one value is NaN)", i, "group");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID + "' needs at least 2 completions per group"
+                                + " (the reference's unbiased std of one value is NaN)",
+                        i,
+                        "group");
             }
         }
         int[] r = resultSegments(batch);
@@ -150,8 +165,12 @@ public final class MtGrpo implements Estimator {
             if (r > 0) {
                 int split = boundary(mask, from, to, r);
                 if (split < 0) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "': the first <result> is message " + r
-                            + " but the token mask has only " + (runs(mask, from, to)) + " runs (not enough segments)", i, RESULT_SEGMENT);
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "': the first <result> is message " + r
+                                    + " but the token mask has only " + (runs(mask, from, to))
+                                    + " runs (not enough segments)",
+                            i,
+                            RESULT_SEGMENT);
                 }
                 withResult++;
                 double out = comp.outcomeAdvantage()[i];
@@ -162,7 +181,9 @@ public final class MtGrpo implements Estimator {
                 for (int k = from; k < to; k++) if (mask[k] != 0) adv[k] = v;
             }
         }
-        return Credit.builder(adv).diagnostic("trajectories_with_result", withResult).build();
+        return Credit.builder(adv)
+                .diagnostic("trajectories_with_result", withResult)
+                .build();
     }
 
     /** Offset (from the trajectory start) of run boundary r, or -1 when r ≥ the number of boundaries. */
@@ -196,7 +217,9 @@ public final class MtGrpo implements Estimator {
             }
             if (tool == null) continue;
             for (int s = batch.spanStart(i) + 1; s < batch.spanEnd(i); s++) {
-                if (!batch.isPolicySpan(s) && batch.isPolicySpan(s - 1) && tool[s] == 1f
+                if (!batch.isPolicySpan(s)
+                        && batch.isPolicySpan(s - 1)
+                        && tool[s] == 1f
                         && batch.spanTokenEnd(s) > batch.spanTokenStart(s)) {
                     out[i] = runs(mask, batch.tokenStart(i), batch.spanTokenStart(s) + 1) - 1;
                     break;
@@ -209,8 +232,8 @@ public final class MtGrpo implements Estimator {
     private static double[] weighted(Rollouts batch, List<float[]> fs, double[] w, String param) {
         int n = batch.trajectoryCount();
         if (w.length != 0 && w.length != fs.size()) {
-            throw new IllegalArgumentException("parameter '" + param + "' has " + w.length + " weights but the batch has " + fs.size()
-                    + " such reward functions");
+            throw new IllegalArgumentException("parameter '" + param + "' has " + w.length
+                    + " weights but the batch has " + fs.size() + " such reward functions");
         }
         double[] out = new double[n];
         for (int f = 0; f < fs.size(); f++) {
@@ -218,8 +241,11 @@ public final class MtGrpo implements Estimator {
             double wf = w.length == 0 ? 1.0 : w[f];
             for (int i = 0; i < n; i++) {
                 if (Float.isNaN(v[i])) {
-                    throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "': reward function " + f + " of " + param
-                            + " has no value", i, "outcome");
+                    throw new RolloutException(
+                            batch.describe(i) + ": estimator '" + ID + "': reward function " + f + " of " + param
+                                    + " has no value",
+                            i,
+                            "outcome");
                 }
                 out[i] += wf * v[i];
             }

@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -89,35 +88,68 @@ import java.util.Map;
  */
 public final class Oprl implements Estimator {
     static final String ID = "oprl";
-    static final List<String> MODES = List.of("istar_rloo", "istar_grpo_mean_norm", "istar_grpo_mean_std_norm",
-            "istar_reinforce_plus_baseline", "process_outcome_combined", "pooled_zscore");
+    static final List<String> MODES = List.of(
+            "istar_rloo",
+            "istar_grpo_mean_norm",
+            "istar_grpo_mean_std_norm",
+            "istar_reinforce_plus_baseline",
+            "process_outcome_combined",
+            "pooled_zscore");
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("istar")
-            .title("OPRL / iStar: implicit PRM step rewards (beta * log-ratio) + episode advantage (RLOO / GRPO / REINFORCE++)")
+            .title(
+                    "OPRL / iStar: implicit PRM step rewards (beta * log-ratio) + episode advantage (RLOO / GRPO / REINFORCE++)")
             .source("Liu et al., Agentic RL with Implicit Step Rewards (iStar / OPRL), arXiv 2509.19199; "
                     + "Tongyi-ConvAI/Qwen-Character@1de87a2 CharacterRL-iStar/istar/core_istar.py, istar/dp_rm.py")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MODEL_BASED)
             .fidelity(Fidelity.PORT)
             .groupLocal(false)
-            .requires(SignalRequirement.token("prm_logprob", "the implicit PRM's log-probs of the action tokens"),
-                    SignalRequirement.token(Rollouts.OLD_LOGPROB, "the rollout policy's log-probs (the PRM's reference)"),
+            .requires(
+                    SignalRequirement.token("prm_logprob", "the implicit PRM's log-probs of the action tokens"),
+                    SignalRequirement.token(
+                            Rollouts.OLD_LOGPROB, "the rollout policy's log-probs (the PRM's reference)"),
                     SignalRequirement.trajectory("reward", "the outcome reward").always())
             .parameters(
-                    ParamSpec.choice("mode", "istar_rloo", MODES, "how the episode and step terms are baselined (the authors' estimators)"),
-                    ParamSpec.real("beta", 0.05, 0.0, null, "scale of the implicit reward (the PRM's DPO beta, beta_train)"),
+                    ParamSpec.choice(
+                            "mode",
+                            "istar_rloo",
+                            MODES,
+                            "how the episode and step terms are baselined (the authors' estimators)"),
+                    ParamSpec.real(
+                            "beta", 0.05, 0.0, null, "scale of the implicit reward (the PRM's DPO beta, beta_train)"),
                     ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the step-level term (step_advantage_w)"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the stds (GRPO and pooled_zscore modes)"),
-                    ParamSpec.choice("step_reward_norm", "batch_max", List.of("batch_max", "none"),
+                    ParamSpec.choice(
+                            "step_reward_norm",
+                            "batch_max",
+                            List.of("batch_max", "none"),
                             "divide step rewards by the batch's largest |step reward| + 1e-6 (istar_norm batch_norm) or not"),
                     ParamSpec.bool("use_process_only", false, "istar_rloo: the step term alone"),
-                    ParamSpec.choice("step_reward_aggregation", "sum", List.of("sum", "mean"),
+                    ParamSpec.choice(
+                            "step_reward_aggregation",
+                            "sum",
+                            List.of("sum", "mean"),
                             "sum (the authors' code) or mean of the token log-ratios of a turn"),
                     ParamSpec.string("prm_signal", "prm_logprob", "token signal with the PRM's log-probs"),
-                    ParamSpec.string("reference_signal", Rollouts.OLD_LOGPROB, "token signal with the reference log-probs"))
-            .preset("paper", Map.of("mode", "istar_rloo", "beta", 0.05, "alpha", 1.0, "step_reward_norm", "batch_max",
-                    "step_reward_aggregation", "sum", "use_process_only", false))
+                    ParamSpec.string(
+                            "reference_signal", Rollouts.OLD_LOGPROB, "token signal with the reference log-probs"))
+            .preset(
+                    "paper",
+                    Map.of(
+                            "mode",
+                            "istar_rloo",
+                            "beta",
+                            0.05,
+                            "alpha",
+                            1.0,
+                            "step_reward_norm",
+                            "batch_max",
+                            "step_reward_aggregation",
+                            "sum",
+                            "use_process_only",
+                            false))
             .preset("pooled_zscore", Map.of("mode", "pooled_zscore", "step_reward_norm", "none"))
             .summary("r_t = beta*sum_tokens(logp_prm - logp_old) / batch max|r|; A = RLOO(R) + alpha*RLOO(r_t) "
                     + "(step pool: first turn per trajectory)")
@@ -136,7 +168,8 @@ public final class Oprl implements Estimator {
         String mode = params.getString("mode");
         boolean mean = params.getString("step_reward_aggregation").equals("mean");
         float[] prm = batch.requireTokenSignal(params.getString("prm_signal"), ID, "the implicit PRM's log-probs");
-        float[] ref = batch.requireTokenSignal(params.getString("reference_signal"), ID, "the PRM's reference log-probs");
+        float[] ref =
+                batch.requireTokenSignal(params.getString("reference_signal"), ID, "the PRM's reference log-probs");
         TurnTable turns = TurnTable.of(batch);
         double[] r = turns.sumOfDifference(batch, prm, ref);
         int[] len = turns.lengths(batch);
@@ -170,8 +203,11 @@ public final class Oprl implements Estimator {
                 break;
             }
             default: {
-                String kind = mode.equals("istar_rloo") ? "rloo" : mode.equals("istar_grpo_mean_norm") ? "mean"
-                        : mode.equals("istar_grpo_mean_std_norm") ? "std" : "reinforce";
+                String kind = mode.equals("istar_rloo")
+                        ? "rloo"
+                        : mode.equals("istar_grpo_mean_norm")
+                                ? "mean"
+                                : mode.equals("istar_grpo_mean_std_norm") ? "std" : "reinforce";
                 double[] e = firstRowBaseline(batch, turns, episode, kind, eps);
                 double[] st = firstRowBaseline(batch, turns, r, kind, eps);
                 if (kind.equals("reinforce")) {
@@ -243,8 +279,11 @@ public final class Oprl implements Estimator {
             s += v[j] * len[j];
         }
         if (tokens < 2) {
-            throw new RolloutException("estimator '" + ID + "' (istar_reinforce_plus_baseline) whitens over the batch's policy "
-                    + "tokens and needs at least 2, the batch has " + (long) tokens, -1, "spans");
+            throw new RolloutException(
+                    "estimator '" + ID + "' (istar_reinforce_plus_baseline) whitens over the batch's policy "
+                            + "tokens and needs at least 2, the batch has " + (long) tokens,
+                    -1,
+                    "spans");
         }
         double mu = s / tokens;
         double var = 0;

@@ -1,7 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -12,9 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -64,28 +63,42 @@ public final class Pbsd implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PBSD: answer-conditioned teacher / student log-ratio per turn re-weights the GRPO advantage")
-            .source("Tian et al., Privileged Bayesian Self-Distillation for Long-Horizon Credit Assignment, arXiv 2606.09348")
+            .source(
+                    "Tian et al., Privileged Bayesian Self-Distillation for Long-Horizon Credit Assignment, arXiv 2606.09348")
             .granularity(Granularity.TURN)
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.RECONSTRUCTED)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.TEACHER_LOGPROB, "the policy with the verified answer in context"),
+            .requires(
+                    SignalRequirement.token(Rollouts.TEACHER_LOGPROB, "the policy with the verified answer in context"),
                     SignalRequirement.token(Rollouts.OLD_LOGPROB, "the student (the sampling policy)"),
-                    SignalRequirement.trajectory("reward", "the verified outcome").always())
+                    SignalRequirement.trajectory("reward", "the verified outcome")
+                            .always())
             .parameters(
-                    ParamSpec.choice("mode", "reweight", List.of("reweight", "additive"),
+                    ParamSpec.choice(
+                            "mode",
+                            "reweight",
+                            List.of("reweight", "additive"),
                             "A*clip(exp(sign(A)*c)) or A + lambda*z(c)"),
                     ParamSpec.real("w_min", 0.5, 0.0, null, "lower clip of the weight (reweight)"),
                     ParamSpec.real("w_max", 2.0, 0.0, null, "upper clip of the weight (reweight)"),
                     ParamSpec.real("lambda", 1.0, 0.0, null, "weight of the evidence z-score (additive)"),
-                    ParamSpec.choice("evidence_aggregation", "sum", List.of("sum", "mean"),
+                    ParamSpec.choice(
+                            "evidence_aggregation",
+                            "sum",
+                            List.of("sum", "mean"),
                             "sum (the Bayes decomposition) or mean of a turn's token log-ratios"),
-                    ParamSpec.choice("final_turn", "include", List.of("include", "neutral"),
+                    ParamSpec.choice(
+                            "final_turn",
+                            "include",
+                            List.of("include", "neutral"),
                             "neutral: the last turn gets no evidence term (answer leakage)"),
-                    ParamSpec.string("student_signal", Rollouts.OLD_LOGPROB, "token signal with the student's log-probs"),
+                    ParamSpec.string(
+                            "student_signal", Rollouts.OLD_LOGPROB, "token signal with the student's log-probs"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the stds"))
             .preset("paper", Map.of("mode", "reweight", "w_min", 0.5, "w_max", 2.0))
-            .summary("c_t = sum_turn(logp_teacher - logp_student); A_t = A_grpo * clip(exp(sign(A_grpo)*c_t), w_min, w_max)")
+            .summary(
+                    "c_t = sum_turn(logp_teacher - logp_student); A_t = A_grpo * clip(exp(sign(A_grpo)*c_t), w_min, w_max)")
             .build();
 
     @Override
@@ -99,14 +112,15 @@ public final class Pbsd implements Estimator {
         double wMin = params.getDouble("w_min");
         double wMax = params.getDouble("w_max");
         if (wMin > wMax) {
-            throw new IllegalArgumentException("estimator '" + ID + "': w_min (" + wMin + ") must not exceed w_max (" + wMax + ")");
+            throw new IllegalArgumentException(
+                    "estimator '" + ID + "': w_min (" + wMin + ") must not exceed w_max (" + wMax + ")");
         }
         double lambda = params.getDouble("lambda");
         boolean mean = params.getString("evidence_aggregation").equals("mean");
         boolean neutralLast = params.getString("final_turn").equals("neutral");
         double eps = params.getDouble("epsilon");
-        float[] teacher = batch.requireTokenSignal(Rollouts.TEACHER_LOGPROB, ID,
-                "the same policy with the verified answer in context");
+        float[] teacher = batch.requireTokenSignal(
+                Rollouts.TEACHER_LOGPROB, ID, "the same policy with the verified answer in context");
         float[] student = batch.requireTokenSignal(params.getString("student_signal"), ID, "the student's log-probs");
         TurnTable turns = TurnTable.of(batch);
         double[] c = turns.sumOfDifference(batch, teacher, student);
@@ -119,7 +133,9 @@ public final class Pbsd implements Estimator {
         if (reweight) {
             for (int j = 0; j < a.length; j++) {
                 double ai = episode[turns.trajectory(j)];
-                double w = neutralLast && turns.isLast(j) ? 1.0 : Math.min(wMax, Math.max(wMin, Math.exp(Math.signum(ai) * c[j])));
+                double w = neutralLast && turns.isLast(j)
+                        ? 1.0
+                        : Math.min(wMax, Math.max(wMin, Math.exp(Math.signum(ai) * c[j])));
                 a[j] = ai * w;
             }
         } else {

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -142,26 +141,62 @@ public final class R3lEstimator implements Estimator {
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("reward", "the task verifier (trajectory outcome; 1.0 = success)"),
-                    SignalRequirement.trajectory(RETRY_STEP, "the reflection's retry_from_step (optional; or per step as a span signal)"))
+            .requires(
+                    SignalRequirement.trajectory("reward", "the task verifier (trajectory outcome; 1.0 = success)"),
+                    SignalRequirement.trajectory(
+                            RETRY_STEP, "the reflection's retry_from_step (optional; or per step as a span signal)"))
             .parameters(
-                    ParamSpec.choice("variant", OPMD_REWEIGHT,
+                    ParamSpec.choice(
+                            "variant",
+                            OPMD_REWEIGHT,
                             List.of(OPMD_REWEIGHT, GRPO_REWEIGHT, STEP_OPMD_REWEIGHT, STEP_GRPO, STEP_OPMD, PIVOT_MASK),
                             "which reference advantage function (see the class documentation)"),
-                    ParamSpec.choice("opmd_baseline", "mean", List.of("mean", "logavgexp"),
+                    ParamSpec.choice(
+                            "opmd_baseline",
+                            "mean",
+                            List.of("mean", "logavgexp"),
                             "OPMD reweight variants: group mean, or tau*(logsumexp(R/tau) - ln n)"),
                     ParamSpec.real("tau", 1.0, 1e-12, null, "temperature of the logavgexp baseline"),
-                    ParamSpec.real("alpha", 3.0, 0.0, null, "positive amplification of non-negative scores (hard-coded 3 in opmd_reweight_adv/grpo_reweight_adv)"),
-                    ParamSpec.real("success_threshold", 1.0, null, null, "a reward >= this gets score 1 in the reweight variants"),
+                    ParamSpec.real(
+                            "alpha",
+                            3.0,
+                            0.0,
+                            null,
+                            "positive amplification of non-negative scores (hard-coded 3 in opmd_reweight_adv/grpo_reweight_adv)"),
+                    ParamSpec.real(
+                            "success_threshold",
+                            1.0,
+                            null,
+                            null,
+                            "a reward >= this gets score 1 in the reweight variants"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in the GRPO variants"),
-                    ParamSpec.choice("std_cal_level", "group", List.of("group", "batch"),
+                    ParamSpec.choice(
+                            "std_cal_level",
+                            "group",
+                            List.of("group", "batch"),
                             "GRPO variants: divide by the group std, or by the std of every reward in the batch"),
-                    ParamSpec.real("std_threshold", -1.0, null, null,
+                    ParamSpec.real(
+                            "std_threshold",
+                            -1.0,
+                            null,
+                            null,
                             "GRPO variants: >= 0 drops groups with one trajectory or std <= threshold; negative = off (None)"),
-                    ParamSpec.bool("enable_step_norm", false, "divide each trajectory's advantage by its number of steps"))
+                    ParamSpec.bool(
+                            "enable_step_norm", false, "divide each trajectory's advantage by its number of steps"))
             .preset("reference", Map.of("variant", OPMD_REWEIGHT, "opmd_baseline", "mean", "tau", 1.0, "alpha", 3.0))
-            .preset("step", Map.of("variant", STEP_OPMD_REWEIGHT, "opmd_baseline", "mean", "tau", 1.0, "alpha", 3.0,
-                    "enable_step_norm", false))
+            .preset(
+                    "step",
+                    Map.of(
+                            "variant",
+                            STEP_OPMD_REWEIGHT,
+                            "opmd_baseline",
+                            "mean",
+                            "tau",
+                            1.0,
+                            "alpha",
+                            3.0,
+                            "enable_step_norm",
+                            false))
             .preset("grpo_reweight", Map.of("variant", GRPO_REWEIGHT, "epsilon", 1e-6, "std_cal_level", "group"))
             .summary("s = R - baseline(group), successes -> 1, non-negative failures * alpha; advantage = s on the "
                     + "assistant segments after the pivot (loss weight 0 before it)")
@@ -187,8 +222,12 @@ public final class R3lEstimator implements Estimator {
         float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
         if (PIVOT_MASK.equals(variant)) {
-            return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).lossWeights(weights)
-                    .diagnostic("trajectories", n).build();
+            return Credit.builder(adv)
+                    .returns(adv)
+                    .spanAdvantages(spanAdv)
+                    .lossWeights(weights)
+                    .diagnostic("trajectories", n)
+                    .build();
         }
         double[] reward = rewards(batch);
         double[] score = new double[n];
@@ -252,12 +291,17 @@ public final class R3lEstimator implements Estimator {
             }
             double s = stepNorm ? score[i] / steps[i] : score[i];
             float v = (float) s;
-            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) adv[t] = weights[t] == 0f ? 0f : v * weights[t];
+            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++)
+                adv[t] = weights[t] == 0f ? 0f : v * weights[t];
             for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
-                if (batch.isPolicySpan(sp) && spanTok[sp + 1] > spanTok[sp] && weights[spanTok[sp + 1] - 1] != 0f) spanAdv[sp] = v;
+                if (batch.isPolicySpan(sp) && spanTok[sp + 1] > spanTok[sp] && weights[spanTok[sp + 1] - 1] != 0f)
+                    spanAdv[sp] = v;
             }
         }
-        Credit.Builder out = Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).lossWeights(weights)
+        Credit.Builder out = Credit.builder(adv)
+                .returns(adv)
+                .spanAdvantages(spanAdv)
+                .lossWeights(weights)
                 .diagnostic("trajectories", n)
                 .diagnostic("groups", batch.groupCount())
                 .diagnostic("dropped_groups", droppedGroups)
@@ -320,8 +364,11 @@ public final class R3lEstimator implements Estimator {
                 }
             }
             if (!any) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID
-                        + "' needs the trajectory's reward (outcome), which is absent", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID
+                                + "' needs the trajectory's reward (outcome), which is absent",
+                        i,
+                        "outcome");
             }
         }
         return out;
@@ -335,8 +382,11 @@ public final class R3lEstimator implements Estimator {
         float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
         float[] perSpan = batch.spanSignal(RETRY_STEP);
         if (perTrajectory != null && perSpan != null) {
-            throw new RolloutException("estimator '" + ID + "': the batch gives the pivot both per trajectory (signals."
-                    + RETRY_STEP + ") and per span (spans[].signals." + RETRY_STEP + "); give one", -1, "signals." + RETRY_STEP);
+            throw new RolloutException(
+                    "estimator '" + ID + "': the batch gives the pivot both per trajectory (signals." + RETRY_STEP
+                            + ") and per span (spans[].signals." + RETRY_STEP + "); give one",
+                    -1,
+                    "signals." + RETRY_STEP);
         }
         if (perTrajectory != null) {
             for (int i = 0; i < batch.trajectoryCount(); i++) {
@@ -358,7 +408,8 @@ public final class R3lEstimator implements Estimator {
     private static int pivot(Rollouts batch, int i, float v, String field) {
         if (Float.isNaN(v)) return 0;
         if (v != Math.rint(v)) {
-            throw new RolloutException(batch.describe(i) + ": " + field + " (the pivot) must be a whole number, got " + v, i, field);
+            throw new RolloutException(
+                    batch.describe(i) + ": " + field + " (the pivot) must be a whole number, got " + v, i, field);
         }
         return v > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) v;
     }

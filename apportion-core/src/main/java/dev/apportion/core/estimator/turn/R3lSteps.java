@@ -11,8 +11,7 @@ import dev.apportion.core.rollout.Rollouts;
  * spans has no step.
  */
 final class R3lSteps {
-    private R3lSteps() {
-    }
+    private R3lSteps() {}
 
     /** Receives one step: trajectory {@code i}, spans {@code [firstSpan, endSpan)}. */
     @FunctionalInterface
@@ -33,8 +32,10 @@ final class R3lSteps {
                 boolean opens;
                 if (step != null) {
                     if (Float.isNaN(step[s])) {
-                        throw new RolloutException(batch.describe(i) + ": spans[" + (s - s0) + "].signals." + R3lEstimator.STEP
-                                + " is missing; when the batch numbers steps, every span needs its step", i,
+                        throw new RolloutException(
+                                batch.describe(i) + ": spans[" + (s - s0) + "].signals." + R3lEstimator.STEP
+                                        + " is missing; when the batch numbers steps, every span needs its step",
+                                i,
                                 "spans[" + (s - s0) + "].signals." + R3lEstimator.STEP);
                     }
                     opens = s > s0 && Float.compare(step[s], step[s - 1]) != 0;

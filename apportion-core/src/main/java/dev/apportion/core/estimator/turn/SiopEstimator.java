@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,9 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-
 import java.util.Map;
 
 /**
@@ -71,15 +70,18 @@ public final class SiopEstimator implements Estimator {
             .methodology(Methodology.INFORMATION_THEORETIC)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.token(Rollouts.REWARD,
-                    "SIOP's process reward at each turn's last token (or span rewards / an outcome)").always())
+            .requires(SignalRequirement.token(
+                            Rollouts.REWARD,
+                            "SIOP's process reward at each turn's last token (or span rewards / an outcome)")
+                    .always())
             .parameters(
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the backward accumulation over turns"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the group std (verl norm_adv_by_std_in_grpo)"),
-                    ParamSpec.real("epsilon", 1e-6, 0.0, null,
-                            "added to the group std; a std below it is replaced by 1"))
+                    ParamSpec.real(
+                            "epsilon", 1e-6, 0.0, null, "added to the group std; a std below it is replaced by 1"))
             .preset("reference", Map.of("gamma", 1.0, "normalize_by_std", true, "epsilon", 1e-6))
-            .summary("z_ij = (r_ij - mean_g)/(std_g + eps) over all turn rewards of the group; A_ij = z_ij + gamma*A_i,j+1")
+            .summary(
+                    "z_ij = (r_ij - mean_g)/(std_g + eps) over all turn rewards of the group; A_ij = z_ij + gamma*A_i,j+1")
             .build();
 
     @Override

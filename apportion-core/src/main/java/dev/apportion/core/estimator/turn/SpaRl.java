@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.List;
 import java.util.Map;
 
@@ -72,13 +71,15 @@ public final class SpaRl implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("SPA-RL: stepwise progress rewards (released weighting) into TRL 0.10.1 PPO GAE")
-            .source("Wang et al., SPA-RL, arXiv 2505.20732; WangHanLinHenry/SPA-RL-Agent@ed20087 ppo/step_ppotrainer.py compute_rewards "
-                    + "+ huggingface/trl@55cc4b1 (v0.10.1) compute_advantages")
+            .source(
+                    "Wang et al., SPA-RL, arXiv 2505.20732; WangHanLinHenry/SPA-RL-Agent@ed20087 ppo/step_ppotrainer.py compute_rewards "
+                            + "+ huggingface/trl@55cc4b1 (v0.10.1) compute_advantages")
             .granularity(Granularity.TURN)
             .methodology(Methodology.TEMPORAL_DIFFERENCE)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.span("reward", "the step rewards (spa_rl_step_rewards, or a progress model)"),
+            .requires(
+                    SignalRequirement.span("reward", "the step rewards (spa_rl_step_rewards, or a progress model)"),
                     SignalRequirement.token(Rollouts.LOGPROB, "the policy"),
                     SignalRequirement.token(Rollouts.REF_LOGPROB, "the reference policy"),
                     SignalRequirement.token(Rollouts.VALUE, "the critic"))
@@ -87,16 +88,18 @@ public final class SpaRl implements Estimator {
                     ParamSpec.choice("kl_penalty", "kl", List.of("kl", "abs", "mse"), "per-token KL estimate"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount"),
                     ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda"),
-                    ParamSpec.bool("whiten_rewards", false, "whiten the rewards over the batch's policy tokens before GAE"),
-                    ParamSpec.choice("score_dtype", "float16", List.of("float16", "float32"), "storage type of the step scores"))
+                    ParamSpec.bool(
+                            "whiten_rewards", false, "whiten the rewards over the batch's policy tokens before GAE"),
+                    ParamSpec.choice(
+                            "score_dtype", "float16", List.of("float16", "float32"), "storage type of the step scores"))
             .preset("trl", Map.of())
             .preset("paper", Map.of())
-            .summary("r = -kl_coef*KL + f16(s_j*(#steps to the right)) on step ends; TRL GAE over all positions; whitened advantages")
+            .summary(
+                    "r = -kl_coef*KL + f16(s_j*(#steps to the right)) on step ends; TRL GAE over all positions; whitened advantages")
             .build();
 
     /** Per-token rewards before GAE. */
-    public record Components(float[] rewards, float[] nonScoreReward) {
-    }
+    public record Components(float[] rewards, float[] nonScoreReward) {}
 
     @Override
     public Descriptor descriptor() {
@@ -173,7 +176,8 @@ public final class SpaRl implements Estimator {
         double k = 1.0 / Math.sqrt(st[1] + 1e-8);
         float[] adv = new float[n];
         for (int t = 0; t < n; t++) if (mask[t] != 0) adv[t] = (float) ((a[t] - st[0]) * k);
-        return Credit.builder(adv).returns(returns)
+        return Credit.builder(adv)
+                .returns(returns)
                 .diagnostic("whiten_mean", st[0])
                 .diagnostic("whiten_var", st[1])
                 .build();
@@ -190,7 +194,8 @@ public final class SpaRl implements Estimator {
             }
         }
         if (m < 2) {
-            throw new RolloutException("estimator '" + ID + "' whitens over the batch's policy tokens and needs at least 2, the batch has " + m);
+            throw new RolloutException("estimator '" + ID
+                    + "' whitens over the batch's policy tokens and needs at least 2, the batch has " + m);
         }
         double mu = sum / m;
         double ss = 0;

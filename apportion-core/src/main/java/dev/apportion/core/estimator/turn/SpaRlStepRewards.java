@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.Map;
 
@@ -67,18 +66,30 @@ public final class SpaRlStepRewards implements Estimator {
     public static final String NO_EFFECT = "no_effect";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
-            .title("SPA-RL step rewards: leave-one-out-centred outcome + grounding reward per step (released data script)")
+            .title(
+                    "SPA-RL step rewards: leave-one-out-centred outcome + grounding reward per step (released data script)")
             .source("Wang et al., SPA-RL, arXiv 2505.20732; WangHanLinHenry/SPA-RL-Agent@ed20087 prm/rl_data_org.py")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(true)
-            .requires(SignalRequirement.trajectory("outcome", "the agent's final reward of each exploration rollout"),
-                    SignalRequirement.span(NO_EFFECT, "the observation's no-effect marker (or the observation text as token text)"))
+            .requires(
+                    SignalRequirement.trajectory("outcome", "the agent's final reward of each exploration rollout"),
+                    SignalRequirement.span(
+                            NO_EFFECT, "the observation's no-effect marker (or the observation text as token text)"))
             .parameters(
-                    ParamSpec.real("grounding_reward", 0.5, null, null, "reward of an action that had an effect (and of the last action)"),
-                    ParamSpec.integer("max_steps_exclusive", 35, 1, null, "rollouts with this many steps or more are dropped"),
-                    ParamSpec.string("no_effect_marker", "Nothing happens", "observation text that marks an action without effect"))
+                    ParamSpec.real(
+                            "grounding_reward",
+                            0.5,
+                            null,
+                            null,
+                            "reward of an action that had an effect (and of the last action)"),
+                    ParamSpec.integer(
+                            "max_steps_exclusive", 35, 1, null, "rollouts with this many steps or more are dropped"),
+                    ParamSpec.string(
+                            "no_effect_marker",
+                            "Nothing happens",
+                            "observation text that marks an action without effect"))
             .preset("paper", Map.of())
             .summary("reward_j = (R - mean of the task's other R) + 0.5*[observation after action j shows an effect]")
             .build();
@@ -89,8 +100,7 @@ public final class SpaRlStepRewards implements Estimator {
      * @param kept whether each trajectory is kept
      * @param reward per span: the step reward on kept policy spans, 0 elsewhere
      */
-    public record Steps(boolean[] kept, double[] reward) {
-    }
+    public record Steps(boolean[] kept, double[] reward) {}
 
     @Override
     public Descriptor descriptor() {
@@ -103,14 +113,20 @@ public final class SpaRlStepRewards implements Estimator {
         float[] out = batch.outcome();
         for (int i = 0; i < n; i++) {
             if (out == null || Float.isNaN(out[i])) {
-                throw new RolloutException(batch.describe(i) + ": estimator '" + ID + "' needs the rollout's final reward (outcome)", i, "outcome");
+                throw new RolloutException(
+                        batch.describe(i) + ": estimator '" + ID + "' needs the rollout's final reward (outcome)",
+                        i,
+                        "outcome");
             }
         }
         String[] text = batch.tokenText();
         float[] flag = batch.spanSignal(NO_EFFECT);
         if (text == null && flag == null) {
-            throw new RolloutException("estimator '" + ID + "' needs the observations' text (token text) or the span signal '" + NO_EFFECT
-                    + "' to find actions without effect", -1, "spans.signals." + NO_EFFECT);
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs the observations' text (token text) or the span signal '" + NO_EFFECT
+                            + "' to find actions without effect",
+                    -1,
+                    "spans.signals." + NO_EFFECT);
         }
         double ground = params.getDouble("grounding_reward");
         int maxSteps = params.getInt("max_steps_exclusive");
@@ -162,7 +178,9 @@ public final class SpaRlStepRewards implements Estimator {
                 Arrays.fill(w, batch.spanTokenStart(s), batch.spanTokenEnd(s), 1f);
             }
         }
-        return Credit.builder(adv).spanAdvantages(span).lossWeights(w)
+        return Credit.builder(adv)
+                .spanAdvantages(span)
+                .lossWeights(w)
                 .diagnostic("kept_rollouts", kept)
                 .diagnostic("dropped_rollouts", batch.trajectoryCount() - kept)
                 .build();
@@ -171,7 +189,8 @@ public final class SpaRlStepRewards implements Estimator {
     private static boolean noEffect(Rollouts batch, int span, String[] text, float[] flag, String marker) {
         if (text != null) {
             StringBuilder sb = new StringBuilder();
-            for (int t = batch.spanTokenStart(span); t < batch.spanTokenEnd(span); t++) if (text[t] != null) sb.append(text[t]);
+            for (int t = batch.spanTokenStart(span); t < batch.spanTokenEnd(span); t++)
+                if (text[t] != null) sb.append(text[t]);
             return sb.indexOf(marker) >= 0;
         }
         return flag[span] == 1f;

@@ -14,11 +14,30 @@ import dev.apportion.core.kernel.NumpySum;
  */
 enum VprArithmetic {
     DOUBLE {
-        @Override double round(double x) { return x; }
-        @Override double add(double a, double b) { return a + b; }
-        @Override double sub(double a, double b) { return a - b; }
-        @Override double mul(double a, double b) { return a * b; }
-        @Override double div(double a, double b) { return a / b; }
+        @Override
+        double round(double x) {
+            return x;
+        }
+
+        @Override
+        double add(double a, double b) {
+            return a + b;
+        }
+
+        @Override
+        double sub(double a, double b) {
+            return a - b;
+        }
+
+        @Override
+        double mul(double a, double b) {
+            return a * b;
+        }
+
+        @Override
+        double div(double a, double b) {
+            return a / b;
+        }
 
         @Override
         double mean(double[] v, int[] idx, int n) {
@@ -39,11 +58,30 @@ enum VprArithmetic {
         }
     },
     NUMPY_FLOAT32 {
-        @Override double round(double x) { return (float) x; }
-        @Override double add(double a, double b) { return (float) a + (float) b; }
-        @Override double sub(double a, double b) { return (float) a - (float) b; }
-        @Override double mul(double a, double b) { return (float) a * (float) b; }
-        @Override double div(double a, double b) { return (float) a / (float) b; }
+        @Override
+        double round(double x) {
+            return (float) x;
+        }
+
+        @Override
+        double add(double a, double b) {
+            return (float) a + (float) b;
+        }
+
+        @Override
+        double sub(double a, double b) {
+            return (float) a - (float) b;
+        }
+
+        @Override
+        double mul(double a, double b) {
+            return (float) a * (float) b;
+        }
+
+        @Override
+        double div(double a, double b) {
+            return (float) a / (float) b;
+        }
 
         @Override
         double mean(double[] v, int[] idx, int n) {

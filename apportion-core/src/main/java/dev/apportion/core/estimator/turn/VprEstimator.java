@@ -1,6 +1,5 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
@@ -11,9 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -139,29 +138,80 @@ public final class VprEstimator implements Estimator {
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("VPR turn-level advantage (oracle turn rewards normalized within state groups or per turn index)")
-            .source("Yuan et al., arXiv 2605.10325; thu-nics/VPR@7fa8008 gigpo/core_gigpo.py compute_vpr_turn_level_advantage")
+            .source(
+                    "Yuan et al., arXiv 2605.10325; thu-nics/VPR@7fa8008 gigpo/core_gigpo.py compute_vpr_turn_level_advantage")
             .granularity(Granularity.TURN)
             .methodology(Methodology.MONTE_CARLO)
             .fidelity(Fidelity.REFERENCE)
             .groupLocal(false)
-            .requires(SignalRequirement.span("reward", "the symbolic oracle's score of each turn's action"),
-                    SignalRequirement.span("state", "the state-group key of each candidate (optional: per-turn mode without it)"))
+            .requires(
+                    SignalRequirement.span("reward", "the symbolic oracle's score of each turn's action"),
+                    SignalRequirement.span(
+                            "state", "the state-group key of each candidate (optional: per-turn mode without it)"))
             .parameters(
-                    ParamSpec.integer("min_group_size", 4, 1, null,
+                    ParamSpec.integer(
+                            "min_group_size",
+                            4,
+                            1,
+                            null,
                             "per-turn mode: a turn index with fewer kept turns uses the batch mean and std"),
-                    ParamSpec.real("eps", 1e-8, 0.0, null, "added to every std; a group std <= eps marks an equal-reward group"),
-                    ParamSpec.real("outcome_reward_scale", 0.0, null, null,
+                    ParamSpec.real(
+                            "eps",
+                            1e-8,
+                            0.0,
+                            null,
+                            "added to every std; a group std <= eps marks an equal-reward group"),
+                    ParamSpec.real(
+                            "outcome_reward_scale",
+                            0.0,
+                            null,
+                            null,
                             "terminal bonus scale * success added to terminal turns (paper 0.0, function default 1.0)"),
-                    ParamSpec.choice("state_group_advantage_mode", MEAN_THEN_BATCH_WHITEN, List.of(GROUP_WHITEN, MEAN_THEN_BATCH_WHITEN),
+                    ParamSpec.choice(
+                            "state_group_advantage_mode",
+                            MEAN_THEN_BATCH_WHITEN,
+                            List.of(GROUP_WHITEN, MEAN_THEN_BATCH_WHITEN),
                             "group_whiten: (r - mean)/(std + eps) per state group; mean_then_batch_whiten: centre per group, whiten over the batch"),
-                    ParamSpec.choice("grouping", AUTO, List.of(AUTO, STATE_GROUP, PER_TURN),
+                    ParamSpec.choice(
+                            "grouping",
+                            AUTO,
+                            List.of(AUTO, STATE_GROUP, PER_TURN),
                             "auto: state groups when the batch has state keys, else per turn index"),
-                    ParamSpec.choice("arithmetic", DOUBLE, List.of(DOUBLE, FLOAT32),
+                    ParamSpec.choice(
+                            "arithmetic",
+                            DOUBLE,
+                            List.of(DOUBLE, FLOAT32),
                             "double, or the reference's NumPy float32 (reproduces its rounding, e.g. equal non-dyadic groups that escape the skip)"))
-            .preset("paper", Map.of("min_group_size", 4, "eps", 1e-8, "outcome_reward_scale", 0.0,
-                    "state_group_advantage_mode", MEAN_THEN_BATCH_WHITEN, "grouping", AUTO, "arithmetic", DOUBLE))
-            .preset("reference", Map.of("min_group_size", 4, "eps", 1e-8, "outcome_reward_scale", 1.0,
-                    "state_group_advantage_mode", GROUP_WHITEN, "grouping", AUTO, "arithmetic", FLOAT32))
+            .preset(
+                    "paper",
+                    Map.of(
+                            "min_group_size",
+                            4,
+                            "eps",
+                            1e-8,
+                            "outcome_reward_scale",
+                            0.0,
+                            "state_group_advantage_mode",
+                            MEAN_THEN_BATCH_WHITEN,
+                            "grouping",
+                            AUTO,
+                            "arithmetic",
+                            DOUBLE))
+            .preset(
+                    "reference",
+                    Map.of(
+                            "min_group_size",
+                            4,
+                            "eps",
+                            1e-8,
+                            "outcome_reward_scale",
+                            1.0,
+                            "state_group_advantage_mode",
+                            GROUP_WHITEN,
+                            "grouping",
+                            AUTO,
+                            "arithmetic",
+                            FLOAT32))
             .summary("A = (r - mean)/(popstd + eps) over the candidates of a state (or all turns at a turn index); "
                     + "single-member and equal-reward state groups are dropped")
             .build();
@@ -178,7 +228,8 @@ public final class VprEstimator implements Estimator {
         double bonusScale = params.getDouble("outcome_reward_scale");
         boolean batchWhiten = MEAN_THEN_BATCH_WHITEN.equals(params.getString("state_group_advantage_mode"));
         String grouping = params.getString("grouping");
-        VprArithmetic ar = FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
+        VprArithmetic ar =
+                FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
 
         int[] spanTok = batch.spanTokenOffsets();
         int[] rowSpan = PolicySpans.indices(batch);
@@ -187,14 +238,23 @@ public final class VprEstimator implements Estimator {
         float[] weights = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
         if (n == 0) {
-            return Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).lossWeights(weights)
-                    .diagnostic("turns", 0).build();
+            return Credit.builder(adv)
+                    .returns(adv)
+                    .spanAdvantages(spanAdv)
+                    .lossWeights(weights)
+                    .diagnostic("turns", 0)
+                    .build();
         }
         boolean stateMode;
         switch (grouping) {
-            case STATE_GROUP: stateMode = true; break;
-            case PER_TURN: stateMode = false; break;
-            default: stateMode = batch.spanState() != null;
+            case STATE_GROUP:
+                stateMode = true;
+                break;
+            case PER_TURN:
+                stateMode = false;
+                break;
+            default:
+                stateMode = batch.spanState() != null;
         }
 
         double[] r = effectiveRewards(batch, rowSpan, bonusScale, ar);
@@ -278,7 +338,10 @@ public final class VprEstimator implements Estimator {
             Arrays.fill(adv, spanTok[s], spanTok[s + 1], v);
             Arrays.fill(weights, spanTok[s], spanTok[s + 1], 1f);
         }
-        Credit.Builder out = Credit.builder(adv).returns(adv).spanAdvantages(spanAdv).lossWeights(weights)
+        Credit.Builder out = Credit.builder(adv)
+                .returns(adv)
+                .spanAdvantages(spanAdv)
+                .lossWeights(weights)
                 .diagnostic("turns", n)
                 .diagnostic("padding_turns", paddingTurns)
                 .diagnostic("skipped_turns", skippedTurns)
@@ -313,9 +376,13 @@ public final class VprEstimator implements Estimator {
             int s = rowSpan[k];
             if (reward == null || Float.isNaN(reward[s])) {
                 int i = trajOf[s];
-                throw new RolloutException(batch.describe(i) + ": policy span " + (s - batch.spanStart(i))
-                        + " has no reward (spans[" + (s - batch.spanStart(i)) + "].reward), which estimator '" + ID
-                        + "' needs: the oracle's score of the turn", i, "spans[" + (s - batch.spanStart(i)) + "].reward");
+                throw new RolloutException(
+                        batch.describe(i) + ": policy span " + (s - batch.spanStart(i))
+                                + " has no reward (spans[" + (s - batch.spanStart(i)) + "].reward), which estimator '"
+                                + ID
+                                + "' needs: the oracle's score of the turn",
+                        i,
+                        "spans[" + (s - batch.spanStart(i)) + "].reward");
             }
             r[k] = ar.round(reward[s]);
         }
@@ -328,7 +395,8 @@ public final class VprEstimator implements Estimator {
             int i = trajOf[s];
             boolean isTerminal = terminal != null ? nonZero(terminal[s]) : s == lastPolicySpan(batch, i);
             if (!isTerminal) continue;
-            double ok = success != null ? (nonZero(success[s]) ? 1.0 : 0.0)
+            double ok = success != null
+                    ? (nonZero(success[s]) ? 1.0 : 0.0)
                     : outcome == null || Float.isNaN(outcome[i]) ? 0.0 : outcome[i];
             r[k] = ar.add(r[k], ar.mul(ar.round(bonusScale), ok));
         }

@@ -1,18 +1,16 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.testing.PaperTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class AgentShapleyIgTest extends EstimatorContract {
     private final AgentShapley est = AgentShapley.fromInfoGain();
@@ -30,13 +28,22 @@ class AgentShapleyIgTest extends EstimatorContract {
     @Test
     void realizedOrderMarginalContributions() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "t1").outcome(1)
-                .span(Role.POLICY, 2, Double.NaN, null, "a").spanSignal("info_gain", 0.1).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1, Double.NaN, null, "b").spanSignal("info_gain", 0.3).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1, Double.NaN, null, "a").spanSignal("info_gain", -0.05)
-                .trajectory("g", "t2").outcome(0)
-                .span(Role.POLICY, 1, Double.NaN, null, "a").spanSignal("info_gain", 0.25)
-                .span(Role.POLICY, 1, Double.NaN, null, "b").spanSignal("info_gain", -0.1)
+                .trajectory("g", "t1")
+                .outcome(1)
+                .span(Role.POLICY, 2, Double.NaN, null, "a")
+                .spanSignal("info_gain", 0.1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1, Double.NaN, null, "b")
+                .spanSignal("info_gain", 0.3)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1, Double.NaN, null, "a")
+                .spanSignal("info_gain", -0.05)
+                .trajectory("g", "t2")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, null, "a")
+                .spanSignal("info_gain", 0.25)
+                .span(Role.POLICY, 1, Double.NaN, null, "b")
+                .spanSignal("info_gain", -0.1)
                 .build();
         Params raw = Params.resolve(est.descriptor(), null, Map.of("baseline", "none"));
         assertTurns(batch, est.assign(batch, raw).advantages(), 0, 1e-6, 0.05, 0.3, 0.05);
@@ -51,9 +58,12 @@ class AgentShapleyIgTest extends EstimatorContract {
     @Test
     void oneAgentOneTrajectory() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "t").outcome(1)
-                .span(Role.POLICY, 1, Double.NaN, null, "solo").spanSignal("info_gain", 0.2)
-                .span(Role.POLICY, 2, Double.NaN, null, "solo").spanSignal("info_gain", 0.5)
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, null, "solo")
+                .spanSignal("info_gain", 0.2)
+                .span(Role.POLICY, 2, Double.NaN, null, "solo")
+                .spanSignal("info_gain", 0.5)
                 .build();
         Params raw = Params.resolve(est.descriptor(), null, Map.of("baseline", "none"));
         assertTurns(batch, est.assign(batch, raw).advantages(), 0, 1e-6, 0.7, 0.7);
@@ -62,9 +72,13 @@ class AgentShapleyIgTest extends EstimatorContract {
 
     @Test
     void needsInfoGainOnEveryTurn() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "t").outcome(1)
-                .span(Role.POLICY, 1, Double.NaN, null, "a").spanSignal("info_gain", 0.1)
-                .span(Role.POLICY, 1, Double.NaN, null, "b").build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, null, "a")
+                .spanSignal("info_gain", 0.1)
+                .span(Role.POLICY, 1, Double.NaN, null, "b")
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
     }
 }

@@ -1,6 +1,12 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.testing.PaperTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,17 +15,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AgentShapleyTest extends EstimatorContract {
     private final AgentShapley est = AgentShapley.fromCoalitions();
@@ -47,9 +45,13 @@ class AgentShapleyTest extends EstimatorContract {
 
     /** Agent turns a, b, a, then the given coalition signals. */
     private static RolloutsBuilder twoAgents(RolloutsBuilder b, String group, String id, double outcome) {
-        return b.trajectory(group, id).outcome(outcome).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2, Double.NaN, null, "a").span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1, Double.NaN, null, "b").span(Role.CONTEXT, 1)
+        return b.trajectory(group, id)
+                .outcome(outcome)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, Double.NaN, null, "a")
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1, Double.NaN, null, "b")
+                .span(Role.CONTEXT, 1)
                 .span(Role.POLICY, 3, Double.NaN, null, "a");
     }
 
@@ -80,11 +82,17 @@ class AgentShapleyTest extends EstimatorContract {
     @Test
     void threeAgentShapley() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "t").outcome(0.0)
-                .span(Role.POLICY, 1, Double.NaN, null, "y").span(Role.POLICY, 1, Double.NaN, null, "z")
+                .trajectory("g", "t")
+                .outcome(0.0)
+                .span(Role.POLICY, 1, Double.NaN, null, "y")
+                .span(Role.POLICY, 1, Double.NaN, null, "z")
                 .span(Role.POLICY, 1, Double.NaN, null, "x")
-                .signal("coalition:x", 0.1).signal("coalition:y", 0.2).signal("coalition:z", 0.0)
-                .signal("coalition:y+x", 0.6).signal("coalition:x+z", 0.3).signal("coalition:z+y", 0.4)
+                .signal("coalition:x", 0.1)
+                .signal("coalition:y", 0.2)
+                .signal("coalition:z", 0.0)
+                .signal("coalition:y+x", 0.6)
+                .signal("coalition:x+z", 0.3)
+                .signal("coalition:z+y", 0.4)
                 .signal("coalition:z+x+y", 1.0)
                 .build();
         float[] a = est.assign(batch, raw(Map.of())).advantages();
@@ -108,7 +116,8 @@ class AgentShapleyTest extends EstimatorContract {
         float[] a = est.assign(batch).advantages();
         assertTurns(batch, a, 0, TOL, 0.7071068, -0.7071068, 0.7071068);
         assertTurns(batch, a, 1, TOL, -0.7071068, 0.7071068, -0.7071068);
-        float[] m = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("baseline", "group_mean"))).advantages();
+        float[] m = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("baseline", "group_mean")))
+                .advantages();
         assertTurns(batch, m, 0, TOL, 0.15, -0.15, 0.15);
     }
 
@@ -116,7 +125,9 @@ class AgentShapleyTest extends EstimatorContract {
     @Test
     void oneAgentAndOneTrajectory() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "solo").outcome(0.7).span(Role.POLICY, 2, Double.NaN, null, "a")
+                .trajectory("g", "solo")
+                .outcome(0.7)
+                .span(Role.POLICY, 2, Double.NaN, null, "a")
                 .span(Role.POLICY, 1, Double.NaN, null, "a")
                 .build();
         assertTurns(batch, est.assign(batch, raw(Map.of())).advantages(), 0, TOL, 0.7, 0.7);
@@ -142,15 +153,25 @@ class AgentShapleyTest extends EstimatorContract {
         twoAgents(b, "g", "t", 1).signal("coalition:a", 0.2);
         Rollouts batch = b.build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
-        assertTrue(e.getMessage().contains("coalition:b") && e.getMessage().contains("missing_coalition"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("coalition:b") && e.getMessage().contains("missing_coalition"), e.getMessage());
         // missing = v(empty): v(b) = 0 -> phi_a = 0.2/2 + 1/2 = 0.6, phi_b = 0 + 0.8/2 = 0.4
         float[] z = est.assign(batch, raw(Map.of("missing_coalition", "zero"))).advantages();
         assertTurns(batch, z, 0, TOL, 0.6, 0.4, 0.6);
-        Rollouts noAgent = Rollouts.builder().trajectory("g", "t").outcome(1).span(Role.POLICY, 2).build();
+        Rollouts noAgent = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
         RolloutException e2 = assertThrows(RolloutException.class, () -> est.assign(noAgent));
         assertTrue(e2.getMessage().contains("agent"), e2.getMessage());
-        Rollouts duplicate = Rollouts.builder().trajectory("g", "t").outcome(1).span(Role.POLICY, 2, Double.NaN, null, "a")
-                .signal("coalition:a+b", 1).signal("coalition:b+a", 1).build();
+        Rollouts duplicate = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 2, Double.NaN, null, "a")
+                .signal("coalition:a+b", 1)
+                .signal("coalition:b+a", 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(duplicate, raw(Map.of())));
     }
 
@@ -158,15 +179,23 @@ class AgentShapleyTest extends EstimatorContract {
     @Test
     void sharesAddUpToTheOutcome() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "t").outcome(0.9).signal("coalition:", 0.1)
-                .span(Role.POLICY, 1, Double.NaN, null, "p").span(Role.POLICY, 1, Double.NaN, null, "q")
+                .trajectory("g", "t")
+                .outcome(0.9)
+                .signal("coalition:", 0.1)
+                .span(Role.POLICY, 1, Double.NaN, null, "p")
+                .span(Role.POLICY, 1, Double.NaN, null, "q")
                 .span(Role.POLICY, 1, Double.NaN, null, "r")
-                .signal("coalition:p", 0.3).signal("coalition:q", 0.1).signal("coalition:r", 0.2)
-                .signal("coalition:p+q", 0.5).signal("coalition:p+r", 0.4).signal("coalition:q+r", 0.6)
+                .signal("coalition:p", 0.3)
+                .signal("coalition:q", 0.1)
+                .signal("coalition:r", 0.2)
+                .signal("coalition:p+q", 0.5)
+                .signal("coalition:p+r", 0.4)
+                .signal("coalition:q+r", 0.6)
                 .build();
         Credit c = est.assign(batch, raw(Map.of()));
         float[] s = c.spanAdvantages();
         assertEquals(0.8, s[0] + s[1] + s[2], 1e-6);
-        assertArrayEquals(new float[] {s[0], s[1], s[2]}, new float[] {c.advantages()[0], c.advantages()[1], c.advantages()[2]});
+        assertArrayEquals(
+                new float[] {s[0], s[1], s[2]}, new float[] {c.advantages()[0], c.advantages()[1], c.advantages()[2]});
     }
 }

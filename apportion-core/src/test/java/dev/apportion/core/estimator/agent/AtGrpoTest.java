@@ -1,6 +1,11 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.testing.PaperTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,15 +14,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
+import dev.apportion.core.testing.PaperTurns;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AtGrpoTest extends EstimatorContract {
     private final AtGrpo est = new AtGrpo();
@@ -29,7 +28,8 @@ class AtGrpoTest extends EstimatorContract {
     }
 
     /** A prompt, then per turn: the agent's policy span (2 tokens, optional local reward), an observation. */
-    private static void traj(RolloutsBuilder b, String group, String id, double outcome, String[] agents, double[] local) {
+    private static void traj(
+            RolloutsBuilder b, String group, String id, double outcome, String[] agents, double[] local) {
         b.trajectory(group, id).outcome(outcome).span(Role.CONTEXT, 1);
         for (int t = 0; t < agents.length; t++) {
             b.span(Role.POLICY, 2, local[t], null, agents[t]).span(Role.CONTEXT, 1);
@@ -117,7 +117,8 @@ class AtGrpoTest extends EstimatorContract {
         float[] raw = est.assign(single, legacy(Map.of("singleton", "raw"))).advantages();
         assertTurns(single, raw, 0, TOL, 0.7, 0.8);
         // the authors' vendored verl: all groups are singletons, so raw as well
-        float[] vendored = est.assign(single, legacy(Map.of("singleton", "vendored_verl"))).advantages();
+        float[] vendored =
+                est.assign(single, legacy(Map.of("singleton", "vendored_verl"))).advantages();
         assertTurns(single, vendored, 0, TOL, 0.7, 0.8);
     }
 
@@ -125,8 +126,14 @@ class AtGrpoTest extends EstimatorContract {
     @Test
     void noAgentsAtAll() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 3)
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 3)
                 .build();
         float[] a = est.assign(batch, legacy(Map.of())).advantages();
         assertTurns(batch, a, 0, TOL, 0.7071068, 0.0);
@@ -136,8 +143,11 @@ class AtGrpoTest extends EstimatorContract {
     @Test
     void missingOutcomeIsAnError() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 2, Double.NaN, null, "A")
-                .trajectory("g", "b").span(Role.POLICY, 2, 0.5, null, "A")
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2, Double.NaN, null, "A")
+                .trajectory("g", "b")
+                .span(Role.POLICY, 2, 0.5, null, "A")
                 .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch, legacy(Map.of())));
         assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("at_grpo"), e.getMessage());
@@ -208,16 +218,19 @@ class AtGrpoTest extends EstimatorContract {
         rollout(b, "p", "a", new double[][] {{0, 0, 1.0}, {1, 0, 0.5}, {0, 1, 0.0}, {1, 1, 1.0}});
         rollout(b, "p", "b", new double[][] {{0, 0, 0.0}, {1, 0, 0.5}, {0, 1, 1.0}, {1, 1, 0.0}});
         Rollouts batch = b.build();
-        Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("filter_method", "dapo", "filter_ratio", 0.1)));
+        Credit c = est.assign(
+                batch, Params.resolve(est.descriptor(), null, Map.of("filter_method", "dapo", "filter_ratio", 0.1)));
         assertEquals(2.0, c.diagnostics().get("dropped_rows"));
         assertEquals(0f, c.lossWeights()[batch.spanTokenStart(2)]);
         assertEquals(1f, c.lossWeights()[batch.spanTokenStart(0)]);
         assertEquals(0.0, PaperTurns.turn(batch, c.advantages(), 0, 1), 0.0);
         assertEquals(0.7071064, PaperTurns.turn(batch, c.advantages(), 0, 0), TOL);
-        AtGrpo.Grouping g = est.grouping(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree")));
+        AtGrpo.Grouping g =
+                est.grouping(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree")));
         // rows in batch order: a's four actions then b's; only turn 1 survives, one group per rollout
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {-1, -1, 0, 0, -1, -1, 1, 1}, g.group());
-        float[] nt = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree"))).advantages();
+        float[] nt = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree")))
+                .advantages();
         assertEquals(-0.7071061, PaperTurns.turn(batch, nt, 0, 2), TOL);
         assertEquals(0.7071061, PaperTurns.turn(batch, nt, 0, 3), TOL);
     }

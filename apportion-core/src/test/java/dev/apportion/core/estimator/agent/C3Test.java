@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
@@ -7,14 +11,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class C3Test extends EstimatorContract {
     private final C3 est = new C3();
@@ -28,17 +27,30 @@ class C3Test extends EstimatorContract {
     /** The random batches carry reward_baseline, used here as the critic's score. */
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline")),
+        return List.of(
+                Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline")),
                 Params.resolve(est.descriptor(), "reward_only", Map.of()),
-                Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline", "credit_variant", "value_only",
-                        "baseline_mode", "full_mean")),
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of(
+                                "q_signal",
+                                "reward_baseline",
+                                "credit_variant",
+                                "value_only",
+                                "baseline_mode",
+                                "full_mean")),
                 Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline", "va_alpha", 0.3)));
     }
 
     private static Rollouts siblings(double[] r, double[] q, int depth) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < r.length; i++) {
-            b.trajectory("g", "n" + i).outcome(r[i]).signal(C3.Q_VALUE, q[i]).signal(C3.DEPTH, depth).span(Role.POLICY, 2);
+            b.trajectory("g", "n" + i)
+                    .outcome(r[i])
+                    .signal(C3.Q_VALUE, q[i])
+                    .signal(C3.DEPTH, depth)
+                    .span(Role.POLICY, 2);
         }
         return b.build();
     }
@@ -55,9 +67,13 @@ class C3Test extends EstimatorContract {
         assertEquals(1 - 0.35, node(b, a, 0), TOL);
         assertEquals(0 - 0.65, node(b, a, 1), TOL);
         assertEquals(0.5 - 0.5, node(b, a, 2), TOL);
-        float[] ro = est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of())).advantages();
+        float[] ro = est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of()))
+                .advantages();
         assertEquals(1 - 0.25, node(b, ro, 0), TOL);
-        float[] half = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("va_alpha", 0.5, "baseline_mode", "full_mean"))).advantages();
+        float[] half = est.assign(
+                        b,
+                        Params.resolve(est.descriptor(), null, Map.of("va_alpha", 0.5, "baseline_mode", "full_mean")))
+                .advantages();
         assertEquals(1 - (0.5 * 0.5 + 0.5 * 0.5), node(b, half, 0), TOL);
     }
 
@@ -70,14 +86,22 @@ class C3Test extends EstimatorContract {
         Params fan = Params.resolve(est.descriptor(), null, Map.of("fanout_list", List.of(2.0, 3.0)));
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(two, fan));
         assertTrue(e.getMessage().contains("expects 3"), e.getMessage());
-        Params flat = Params.resolve(est.descriptor(), null, Map.of("fanout_list", List.of(1.0, 2.0), "no_replay", true));
+        Params flat =
+                Params.resolve(est.descriptor(), null, Map.of("fanout_list", List.of(1.0, 2.0), "no_replay", true));
         est.assign(two, flat); // 1 * 2 nodes at depth 1
     }
 
     @Test
     void nodeWithoutTeamRewardIsAnError() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).signal(C3.Q_VALUE, 0.5).span(Role.POLICY, 1)
-                .trajectory("h", "b").span(Role.POLICY, 1).build();
-        assertThrows(RolloutException.class, () -> est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of())));
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .signal(C3.Q_VALUE, 0.5)
+                .span(Role.POLICY, 1)
+                .trajectory("h", "b")
+                .span(Role.POLICY, 1)
+                .build();
+        assertThrows(
+                RolloutException.class, () -> est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of())));
     }
 }

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.agent;
 
+import static dev.apportion.core.testing.PaperTurns.turn;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,15 +13,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.turn;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class CcpoTest extends EstimatorContract {
     private final Ccpo est = new Ccpo();
@@ -30,15 +29,31 @@ class CcpoTest extends EstimatorContract {
     /** The random batches name their agents agent0/agent1 and carry reward_baseline as a stand-in counterfactual score. */
     @Override
     protected List<Params> parameterSets() {
-        Map<String, Object> p = Map.of("thinker_agent", "agent0", "solver_agent", "agent1", "solo_signal", "reward_baseline");
-        return List.of(Params.resolve(est.descriptor(), null, p), Params.resolve(est.descriptor(), "paper", p),
-                Params.resolve(est.descriptor(), null, Map.of("thinker_agent", "agent0", "solver_agent", "agent1",
-                        "solo_signal", "reward_baseline", "counterfactual_use_event_bonus", false)));
+        Map<String, Object> p =
+                Map.of("thinker_agent", "agent0", "solver_agent", "agent1", "solo_signal", "reward_baseline");
+        return List.of(
+                Params.resolve(est.descriptor(), null, p),
+                Params.resolve(est.descriptor(), "paper", p),
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of(
+                                "thinker_agent",
+                                "agent0",
+                                "solver_agent",
+                                "agent1",
+                                "solo_signal",
+                                "reward_baseline",
+                                "counterfactual_use_event_bonus",
+                                false)));
     }
 
     private static void pair(RolloutsBuilder b, String group, String id, double joint, double solo) {
-        b.trajectory(group, id).outcome(joint).signal(Ccpo.SOLO_SCORE, solo)
-                .span(Role.POLICY, 2, Double.NaN, null, "thinker").span(Role.CONTEXT, 1)
+        b.trajectory(group, id)
+                .outcome(joint)
+                .signal(Ccpo.SOLO_SCORE, solo)
+                .span(Role.POLICY, 2, Double.NaN, null, "thinker")
+                .span(Role.CONTEXT, 1)
                 .span(Role.POLICY, 3, Double.NaN, null, "solver");
     }
 
@@ -59,7 +74,8 @@ class CcpoTest extends EstimatorContract {
         assertArrayEquals(new double[] {1.2, 1.2, -1, 1.2}, c.rewardThinker(), 1e-6);
         assertArrayEquals(new double[] {1, 1, -1, 1}, c.rewardSolver(), 0);
         Credit credit = est.assign(batch);
-        // solver: mean 0.5, std 1 -> 0.5/(1+eps) and -1.5/(1+eps); thinker: mean 0.65, std sqrt(3*0.55^2+1.65^2)/sqrt3 = 1.1
+        // solver: mean 0.5, std 1 -> 0.5/(1+eps) and -1.5/(1+eps); thinker: mean 0.65, std sqrt(3*0.55^2+1.65^2)/sqrt3
+        // = 1.1
         assertEquals(0.5, turn(batch, credit.advantages(), 0, 1), TOL);
         assertEquals(-1.5, turn(batch, credit.advantages(), 2, 1), TOL);
         assertEquals(0.55 / 1.1, turn(batch, credit.advantages(), 0, 0), TOL);
@@ -76,14 +92,26 @@ class CcpoTest extends EstimatorContract {
         pair(b, "p", "a", 1, 1);
         pair(b, "p", "b", -1, 1);
         Rollouts batch = b.build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("counterfactual_use_group_solo_baseline", false,
-                "counterfactual_use_event_bonus", false, "counterfactual_lambda", 0.5));
+        Params p = Params.resolve(
+                est.descriptor(),
+                null,
+                Map.of(
+                        "counterfactual_use_group_solo_baseline",
+                        false,
+                        "counterfactual_use_event_bonus",
+                        false,
+                        "counterfactual_lambda",
+                        0.5));
         assertArrayEquals(new double[] {1.0, -1.5}, est.components(batch, p).rewardThinker(), 1e-6);
     }
 
     @Test
     void missingSoloScoreIsAnError() {
-        Rollouts batch = Rollouts.builder().trajectory("p", "a").outcome(1).span(Role.POLICY, 1, Double.NaN, null, "thinker").build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("p", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, null, "thinker")
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
     }
 }

@@ -1,18 +1,16 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.testing.PaperTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class ComaCriticTest extends EstimatorContract {
     private final Coma est = Coma.withCritic();
@@ -31,9 +29,13 @@ class ComaCriticTest extends EstimatorContract {
     @Test
     void turnTakingTdAdvantage() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2, 0.1, "s0", "agent0").span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2, Double.NaN, "s1", "agent1").span(Role.CONTEXT, 1)
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, 0.1, "s0", "agent0")
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, Double.NaN, "s1", "agent1")
+                .span(Role.CONTEXT, 1)
                 .tokenSignal(Rollouts.VALUE, new float[] {0f, 0.4f, 0.45f, 0.5f, 0.7f, 0.8f, 0f})
                 .build();
         assertTurns(batch, est.assign(batch).advantages(), 0, 1e-6, 0.4, 0.3);
@@ -43,7 +45,11 @@ class ComaCriticTest extends EstimatorContract {
 
     @Test
     void needsTheCritic() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
     }
 }

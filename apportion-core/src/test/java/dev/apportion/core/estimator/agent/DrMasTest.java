@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.agent;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.turn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,17 +14,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.turn;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class DrMasTest extends EstimatorContract {
     private final DrMas est = new DrMas();
@@ -34,7 +33,8 @@ class DrMasTest extends EstimatorContract {
         List<Params> out = new ArrayList<>(super.parameterSets());
         for (String e : List.of("rloo", "reinforce_plus_plus_baseline")) {
             for (boolean byAgent : new boolean[] {true, false}) {
-                out.add(Params.resolve(est.descriptor(), null, Map.of("adv_estimator", e, "group_by_agent_id", byAgent)));
+                out.add(Params.resolve(
+                        est.descriptor(), null, Map.of("adv_estimator", e, "group_by_agent_id", byAgent)));
             }
         }
         return out;
@@ -43,9 +43,14 @@ class DrMasTest extends EstimatorContract {
     /** A question with two rollouts of a solver/verifier team; each row's reward is a span reward. */
     private static Rollouts team() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("q", "r1").span(Role.POLICY, 2, 1.0, null, "solver").span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2, 0.0, null, "verifier").span(Role.POLICY, 1, 1.0, null, "solver");
-        b.trajectory("q", "r2").span(Role.POLICY, 2, 0.0, null, "solver").span(Role.CONTEXT, 1)
+        b.trajectory("q", "r1")
+                .span(Role.POLICY, 2, 1.0, null, "solver")
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, 0.0, null, "verifier")
+                .span(Role.POLICY, 1, 1.0, null, "solver");
+        b.trajectory("q", "r2")
+                .span(Role.POLICY, 2, 0.0, null, "solver")
+                .span(Role.CONTEXT, 1)
                 .span(Role.POLICY, 2, 1.0, null, "verifier");
         return b.build();
     }
@@ -67,7 +72,8 @@ class DrMasTest extends EstimatorContract {
         assertEquals(-2 * hi, turn(batch, a, 1, 0), 2 * TOL);
         assertEquals(0.7071061, turn(batch, a, 1, 1), TOL);
         assertTurnConstant(batch, a);
-        float[] shared = est.assign(batch, Params.resolve(est.descriptor(), "shared_baseline", Map.of())).advantages();
+        float[] shared = est.assign(batch, Params.resolve(est.descriptor(), "shared_baseline", Map.of()))
+                .advantages();
         for (int j = 0; j < 3; j++) assertEquals(0.7071061, turn(batch, shared, 0, j), TOL);
         for (int j = 0; j < 2; j++) assertEquals(-0.7071061, turn(batch, shared, 1, j), TOL);
     }
@@ -76,15 +82,20 @@ class DrMasTest extends EstimatorContract {
     @Test
     void rlooAndPassK() {
         Rollouts batch = team();
-        float[] r = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "rloo"))).advantages();
+        float[] r = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "rloo")))
+                .advantages();
         assertEquals((1 - 2.0 / 3) * 1.5, turn(batch, r, 0, 0), TOL);
         assertEquals(-1.0, turn(batch, r, 0, 1), TOL);
-        Params pk = Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "grpo_passk", "norm_adv_by_std_in_grpo", false));
+        Params pk = Params.resolve(
+                est.descriptor(), null, Map.of("adv_estimator", "grpo_passk", "norm_adv_by_std_in_grpo", false));
         float[] p = est.assign(batch, pk).advantages();
         assertEquals(0.0, turn(batch, p, 0, 0), 0.0); // solver tie at the top: 1 - 1
         assertEquals(1.0, turn(batch, p, 1, 1), TOL); // verifier best: 1 - 0
         assertEquals(0.0, turn(batch, p, 0, 1), 0.0);
-        Rollouts lone = Rollouts.builder().trajectory("q", "x").span(Role.POLICY, 2, 1.0, null, "solver").build();
+        Rollouts lone = Rollouts.builder()
+                .trajectory("q", "x")
+                .span(Role.POLICY, 2, 1.0, null, "solver")
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(lone, pk));
         assertTrue(e.getMessage().contains("at least 2 samples"), e.getMessage());
     }
@@ -93,7 +104,10 @@ class DrMasTest extends EstimatorContract {
     @Test
     void reinforcePlusPlusBaselineWhitensOverTokens() {
         Rollouts batch = team();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "reinforce_plus_plus_baseline"))).advantages();
+        float[] a = est.assign(
+                        batch,
+                        Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "reinforce_plus_plus_baseline")))
+                .advantages();
         double sum = 0;
         int n = 0;
         for (int t = 0; t < a.length; t++) {

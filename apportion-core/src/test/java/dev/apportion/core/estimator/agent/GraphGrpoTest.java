@@ -1,16 +1,15 @@
 package dev.apportion.core.estimator.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class GraphGrpoTest extends EstimatorContract {
     private final GraphGrpo est = new GraphGrpo();
@@ -23,7 +22,8 @@ class GraphGrpoTest extends EstimatorContract {
     /** The random batches' span agents are agent0/agent1: with marker "agent" every policy span is an edge. */
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.defaults(est.descriptor()),
+        return List.of(
+                Params.defaults(est.descriptor()),
                 Params.resolve(est.descriptor(), null, Map.of("edge_marker", "agent")),
                 Params.resolve(est.descriptor(), null, Map.of("edge_marker", "agent", "mode", "graph")));
     }
@@ -36,13 +36,23 @@ class GraphGrpoTest extends EstimatorContract {
      */
     static Rollouts example() {
         return Rollouts.builder()
-                .trajectory("q", "g1").outcome(1).span(Role.CONTEXT, 2).span(Role.POLICY, 2, Double.NaN, null, "a->b")
+                .trajectory("q", "g1")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 2, Double.NaN, null, "a->b")
                 .span(Role.POLICY, 1, Double.NaN, null, "b->c")
-                .trajectory("q", "g2").outcome(1).span(Role.POLICY, 1, Double.NaN, null, "a->b")
-                .span(Role.POLICY, 1, Double.NaN, null, "a->c").span(Role.POLICY, 1, Double.NaN, null, "b->c")
-                .trajectory("q", "g3").outcome(0).span(Role.POLICY, 1, Double.NaN, null, "a->c")
+                .trajectory("q", "g2")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, null, "a->b")
+                .span(Role.POLICY, 1, Double.NaN, null, "a->c")
                 .span(Role.POLICY, 1, Double.NaN, null, "b->c")
-                .trajectory("q", "g4").outcome(0).span(Role.POLICY, 1, Double.NaN, null, "b->c")
+                .trajectory("q", "g3")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, null, "a->c")
+                .span(Role.POLICY, 1, Double.NaN, null, "b->c")
+                .trajectory("q", "g4")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, null, "b->c")
                 .span(Role.POLICY, 2, Double.NaN, null, "writer")
                 .build();
     }
@@ -50,23 +60,39 @@ class GraphGrpoTest extends EstimatorContract {
     @Test
     void workedExampleEdgeContrast() {
         float[] a = est.assign(example()).advantages();
-        float[] want = {0, 0, 1.732051f, 1.732051f, 0,   // g1: context, a->b ×2, b->c
-                1.732051f, 0, 0,                            // g2: a->b, a->c, b->c
-                0, 0,                                       // g3: a->c, b->c
-                0, -0.866025f, -0.866025f};                 // g4: b->c, writer ×2
+        float[] want = {
+            0,
+            0,
+            1.732051f,
+            1.732051f,
+            0, // g1: context, a->b ×2, b->c
+            1.732051f,
+            0,
+            0, // g2: a->b, a->c, b->c
+            0,
+            0, // g3: a->c, b->c
+            0,
+            -0.866025f,
+            -0.866025f
+        }; // g4: b->c, writer ×2
         assertClose(want, a, "edge contrast");
     }
 
     @Test
     void graphModeGivesEveryEdgeItsGraphAdvantage() {
-        float[] a = est.assign(example(), Params.resolve(est.descriptor(), null, Map.of("mode", "graph"))).advantages();
+        float[] a = est.assign(example(), Params.resolve(est.descriptor(), null, Map.of("mode", "graph")))
+                .advantages();
         float u = 0.866025f;
-        assertClose(new float[]{0, 0, u, u, u, u, u, u, -u, -u, -u, -u, -u}, a, "graph mode");
+        assertClose(new float[] {0, 0, u, u, u, u, u, u, -u, -u, -u, -u, -u}, a, "graph mode");
     }
 
     @Test
     void singleGraphGetsZero() {
-        Rollouts one = Rollouts.builder().trajectory("q", "g").outcome(1).span(Role.POLICY, 2, Double.NaN, null, "a->b").build();
+        Rollouts one = Rollouts.builder()
+                .trajectory("q", "g")
+                .outcome(1)
+                .span(Role.POLICY, 2, Double.NaN, null, "a->b")
+                .build();
         float[] a = est.assign(one).advantages();
         assertEquals(0f, a[0]);
         assertEquals(0f, a[1]);

@@ -1,6 +1,10 @@
 package dev.apportion.core.estimator.agent;
 
-import dev.apportion.core.testing.PaperTurns;
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,14 +13,8 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class MaltTest extends EstimatorContract {
     private final Malt est = new Malt();
@@ -34,9 +32,13 @@ class MaltTest extends EstimatorContract {
         RolloutsBuilder b = Rollouts.builder();
         for (int v = 0; v < 3; v++) {
             for (int r = 0; r < 3; r++) {
-                b.trajectory("question", "v" + v + "r" + r).outcome(OUTCOMES[v][r]).span(Role.CONTEXT, 2)
-                        .span(Role.POLICY, 3, Double.NaN, "question", "generator").span(Role.CONTEXT, 1)
-                        .span(Role.POLICY, 2, Double.NaN, "g1", "verifier").span(Role.CONTEXT, 1)
+                b.trajectory("question", "v" + v + "r" + r)
+                        .outcome(OUTCOMES[v][r])
+                        .span(Role.CONTEXT, 2)
+                        .span(Role.POLICY, 3, Double.NaN, "question", "generator")
+                        .span(Role.CONTEXT, 1)
+                        .span(Role.POLICY, 2, Double.NaN, "g1", "verifier")
+                        .span(Role.CONTEXT, 1)
                         .span(Role.POLICY, 2, Double.NaN, "g1/v" + v, "refiner");
             }
         }
@@ -68,7 +70,8 @@ class MaltTest extends EstimatorContract {
     @Test
     void workedExampleValues() {
         Rollouts batch = tree();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("credit", "value"))).advantages();
+        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("credit", "value")))
+                .advantages();
         double[] vv = {2.0 / 3, 0, 1.0 / 3};
         for (int v = 0; v < 3; v++) {
             for (int r = 0; r < 3; r++) {
@@ -80,34 +83,62 @@ class MaltTest extends EstimatorContract {
     /** One trajectory is a chain: label +1 or 0 (no siblings), value 0 everywhere. */
     @Test
     void singleTrajectoryChain() {
-        Rollouts win = Rollouts.builder().trajectory("q", "t").outcome(1)
-                .span(Role.POLICY, 1, Double.NaN, "q", "generator").span(Role.POLICY, 1, Double.NaN, "g", "verifier").build();
+        Rollouts win = Rollouts.builder()
+                .trajectory("q", "t")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, "q", "generator")
+                .span(Role.POLICY, 1, Double.NaN, "g", "verifier")
+                .build();
         assertTurns(win, est.assign(win).advantages(), 0, 0.0, 1, 1);
-        Rollouts loss = Rollouts.builder().trajectory("q", "t").outcome(0)
-                .span(Role.POLICY, 1, Double.NaN, "q", "generator").span(Role.POLICY, 1, Double.NaN, "g", "verifier").build();
+        Rollouts loss = Rollouts.builder()
+                .trajectory("q", "t")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, "q", "generator")
+                .span(Role.POLICY, 1, Double.NaN, "g", "verifier")
+                .build();
         assertTurns(loss, est.assign(loss).advantages(), 0, 0.0, 0, 0);
-        assertTurns(win, est.assign(win, Params.resolve(est.descriptor(), null, Map.of("credit", "value"))).advantages(),
-                0, 0.0, 0, 0);
+        assertTurns(
+                win,
+                est.assign(win, Params.resolve(est.descriptor(), null, Map.of("credit", "value")))
+                        .advantages(),
+                0,
+                0.0,
+                0,
+                0);
     }
 
     /** Two generator outputs as siblings at the root; a lower threshold changes the labels. */
     @Test
     void rootSiblingsAndThreshold() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("q", "a").outcome(1).span(Role.POLICY, 1, Double.NaN, "q", "g").span(Role.POLICY, 1, Double.NaN, "ga", "v");
-        b.trajectory("q", "b").outcome(0.3).span(Role.POLICY, 1, Double.NaN, "q", "g").span(Role.POLICY, 1, Double.NaN, "gb", "v");
+        b.trajectory("q", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, "q", "g")
+                .span(Role.POLICY, 1, Double.NaN, "ga", "v");
+        b.trajectory("q", "b")
+                .outcome(0.3)
+                .span(Role.POLICY, 1, Double.NaN, "q", "g")
+                .span(Role.POLICY, 1, Double.NaN, "gb", "v");
         Rollouts batch = b.build();
         assertTurns(batch, est.assign(batch).advantages(), 0, 0.0, 1, 1);
         assertTurns(batch, est.assign(batch).advantages(), 1, 0.0, -1, 0);
-        float[] low = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("threshold", 0.2))).advantages();
+        float[] low = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("threshold", 0.2)))
+                .advantages();
         assertTurns(batch, low, 1, 0.0, 1, 1);
     }
 
     @Test
     void needsStatesAndOutcomes() {
-        Rollouts noState = Rollouts.builder().trajectory("q", "t").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts noState = Rollouts.builder()
+                .trajectory("q", "t")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(noState));
-        Rollouts noOutcome = Rollouts.builder().trajectory("q", "t").span(Role.POLICY, 1, 0.5, "s", "g").build();
+        Rollouts noOutcome = Rollouts.builder()
+                .trajectory("q", "t")
+                .span(Role.POLICY, 1, 0.5, "s", "g")
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(noOutcome));
     }
 }

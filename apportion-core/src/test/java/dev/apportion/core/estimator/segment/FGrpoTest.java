@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.segment;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
@@ -7,15 +12,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class FGrpoTest extends EstimatorContract {
     private final FGrpo est = new FGrpo();
@@ -30,9 +29,14 @@ class FGrpoTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("phases", "agent0,agent1", "phase_reward_source", "span_rewards")),
-                Params.resolve(est.descriptor(), null, Map.of("phases", "agent0", "phase_reward_source", "span_rewards",
-                        "unphased", "outcome")));
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of("phases", "agent0,agent1", "phase_reward_source", "span_rewards")),
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of("phases", "agent0", "phase_reward_source", "span_rewards", "unphased", "outcome")));
     }
 
     /**
@@ -44,8 +48,11 @@ class FGrpoTest extends EstimatorContract {
         double[] rank = {1, 0.63, 0.5, 0};
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < 4; i++) {
-            b.trajectory("query", "t" + i).outcomeComponent("gen", gen[i]).outcomeComponent("rank", rank[i])
-                    .span(Role.CONTEXT, 3).span(Role.POLICY, 4, Double.NaN, null, "gen")
+            b.trajectory("query", "t" + i)
+                    .outcomeComponent("gen", gen[i])
+                    .outcomeComponent("rank", rank[i])
+                    .span(Role.CONTEXT, 3)
+                    .span(Role.POLICY, 4, Double.NaN, null, "gen")
                     .span(Role.POLICY, 2, Double.NaN, null, "rank");
         }
         return b.build();
@@ -65,9 +72,13 @@ class FGrpoTest extends EstimatorContract {
     @Test
     void spanRewardSource() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("q", "a").span(Role.POLICY, 1, 0.5, null, "gen").span(Role.POLICY, 1, 0.5, null, "gen")
+                .trajectory("q", "a")
+                .span(Role.POLICY, 1, 0.5, null, "gen")
+                .span(Role.POLICY, 1, 0.5, null, "gen")
                 .span(Role.POLICY, 1, 0.0, null, "rank")
-                .trajectory("q", "b").span(Role.POLICY, 1, 0.0, null, "gen").span(Role.POLICY, 1, 1.0, null, "rank")
+                .trajectory("q", "b")
+                .span(Role.POLICY, 1, 0.0, null, "gen")
+                .span(Role.POLICY, 1, 1.0, null, "rank")
                 .build();
         Params p = Params.resolve(est.descriptor(), null, Map.of("phase_reward_source", "span_rewards"));
         float[] a = est.assign(batch, p).advantages();
@@ -79,25 +90,42 @@ class FGrpoTest extends EstimatorContract {
     @Test
     void unphasedSpansAndSingleton() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("q", "a").outcome(1).outcomeComponent("gen", 1).outcomeComponent("rank", 0)
-                .span(Role.POLICY, 1, Double.NaN, null, "gen").span(Role.POLICY, 1, Double.NaN, null, "critic")
-                .trajectory("q", "b").outcome(0).outcomeComponent("gen", 0).outcomeComponent("rank", 0)
-                .span(Role.POLICY, 1, Double.NaN, null, "gen").span(Role.POLICY, 1)
+                .trajectory("q", "a")
+                .outcome(1)
+                .outcomeComponent("gen", 1)
+                .outcomeComponent("rank", 0)
+                .span(Role.POLICY, 1, Double.NaN, null, "gen")
+                .span(Role.POLICY, 1, Double.NaN, null, "critic")
+                .trajectory("q", "b")
+                .outcome(0)
+                .outcomeComponent("gen", 0)
+                .outcomeComponent("rank", 0)
+                .span(Role.POLICY, 1, Double.NaN, null, "gen")
+                .span(Role.POLICY, 1)
                 .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("'critic'"), e.getMessage());
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("unphased", "outcome"))).advantages();
+        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("unphased", "outcome")))
+                .advantages();
         assertTurns(batch, a, 0, 1e-5, 0.7071058, 0.7071058);
         assertTurns(batch, a, 1, 1e-5, -0.7071058, -0.7071058);
-        Rollouts single = Rollouts.builder().trajectory("q", "a").outcomeComponent("gen", 1).outcomeComponent("rank", 1)
-                .span(Role.POLICY, 1, Double.NaN, null, "gen").span(Role.POLICY, 1, Double.NaN, null, "rank").build();
+        Rollouts single = Rollouts.builder()
+                .trajectory("q", "a")
+                .outcomeComponent("gen", 1)
+                .outcomeComponent("rank", 1)
+                .span(Role.POLICY, 1, Double.NaN, null, "gen")
+                .span(Role.POLICY, 1, Double.NaN, null, "rank")
+                .build();
         assertTurns(single, est.assign(single).advantages(), 0, 0.0, 0.0, 0.0);
     }
 
     @Test
     void missingComponentIsNamed() {
-        Rollouts batch = Rollouts.builder().trajectory("q", "a").outcomeComponent("gen", 1)
-                .span(Role.POLICY, 1, Double.NaN, null, "gen").build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("q", "a")
+                .outcomeComponent("gen", 1)
+                .span(Role.POLICY, 1, Double.NaN, null, "gen")
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("outcome.rank"), e.getMessage());
     }

@@ -1,6 +1,11 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.testing.PaperBatches;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,17 +14,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperBatches.stepValue;
-import static dev.apportion.core.testing.PaperBatches.steps;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class GenAcTest extends EstimatorContract {
     private static final String V = "critic_value";
@@ -40,7 +38,8 @@ class GenAcTest extends EstimatorContract {
 
     @Test
     void notesGaeExampleOverSegments() {
-        // notes §21: r = [0, 0, 1], V = [0.5, 0.6, 0.8], γ = 1, λ = 0.95 → A = [0.4705, 0.39, 0.2], returns [0.9705, 0.99, 1.0]
+        // notes §21: r = [0, 0, 1], V = [0.5, 0.6, 0.8], γ = 1, λ = 0.95 → A = [0.4705, 0.39, 0.2], returns [0.9705,
+        // 0.99, 1.0]
         RolloutsBuilder rb = Rollouts.builder();
         steps(rb, "q", "a", 1.0, 3, V, 0.5, 0.6, 0.8);
         Rollouts b = rb.build();
@@ -60,10 +59,11 @@ class GenAcTest extends EstimatorContract {
         steps(rb, "q", "b", 0.0, 3, V, 0.5, 0.1);
         Rollouts b = rb.build();
         VinePpo vine = new VinePpo();
-        for (boolean whiten : new boolean[]{false, true}) {
+        for (boolean whiten : new boolean[] {false, true}) {
             float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("lambda", 0.0, "whiten", whiten)))
                     .advantages();
-            float[] v = vine.assign(b, Params.resolve(vine.descriptor(), null, Map.of("value_signal", V, "whiten", whiten)))
+            float[] v = vine.assign(
+                            b, Params.resolve(vine.descriptor(), null, Map.of("value_signal", V, "whiten", whiten)))
                     .advantages();
             assertClose(v, g, "λ = 0 vs vineppo, whiten " + whiten);
         }

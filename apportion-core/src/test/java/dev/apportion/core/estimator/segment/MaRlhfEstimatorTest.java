@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.segment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,16 +12,10 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class MaRlhfEstimatorTest extends EstimatorContract {
     private static final MaRlhfEstimator EST = new MaRlhfEstimator();
@@ -48,9 +47,14 @@ class MaRlhfEstimatorTest extends EstimatorContract {
         float[] reward = new float[n];
         System.arraycopy(new float[] {0.2f, 0.4f, 0.5f, 0.7f, 0.9f}, 0, value, 0, 5);
         System.arraycopy(new float[] {-0.01f, -0.02f, 0f, -0.01f, 0f}, 0, reward, 0, 5);
-        return Rollouts.builder().trajectory("g", "t").outcome(1.0).span(Role.CONTEXT, 2).span(Role.POLICY, 5)
+        return Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1.0)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 5)
                 .span(Role.CONTEXT, trailingContext)
-                .tokenSignal(Rollouts.VALUE, concat(new float[2], value)).tokenSignal(Rollouts.REWARD, concat(new float[2], reward))
+                .tokenSignal(Rollouts.VALUE, concat(new float[2], value))
+                .tokenSignal(Rollouts.REWARD, concat(new float[2], reward))
                 .build();
     }
 
@@ -86,7 +90,8 @@ class MaRlhfEstimatorTest extends EstimatorContract {
         double a2 = 0.9 + 0.95 * a3;
         double a1 = -0.005 - 0.6 + 0.95 * a2;
         double a0 = -0.015 + 0.6 - 0.3 + 0.95 * a1;
-        assertArrayEquals(new float[] {0, 0, (float) a0, (float) a0, (float) a1, (float) a1, (float) a3}, c.advantages(), 1e-6f);
+        assertArrayEquals(
+                new float[] {0, 0, (float) a0, (float) a0, (float) a1, (float) a1, (float) a3}, c.advantages(), 1e-6f);
         assertEquals(4.0, c.diagnostics().get("macro_actions"));
     }
 
@@ -113,8 +118,12 @@ class MaRlhfEstimatorTest extends EstimatorContract {
     @Test
     void interiorContextTokensAreSkippedWhenPooling() {
         // policy [a, b] context [x] policy [c, d]: with ngram 2 the macros are {a, b}, {x, c} and the terminal {d}
-        Rollouts b = Rollouts.builder().trajectory("g", "t").outcome(0.0)
-                .span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(0.0)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(Rollouts.VALUE, new float[] {1f, 3f, 100f, 5f, 7f})
                 .build();
         Params p = params(Map.of("kl_ctl", 0.0, "ngram", 2));
@@ -129,8 +138,12 @@ class MaRlhfEstimatorTest extends EstimatorContract {
 
     @Test
     void positionWeightsAndClip() {
-        Rollouts b = Rollouts.builder().trajectory("g", "t").outcome(10.0).span(Role.POLICY, 4)
-                .tokenSignal(Rollouts.VALUE, new float[] {1f, 2f, 4f, 0f}).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(10.0)
+                .span(Role.POLICY, 4)
+                .tokenSignal(Rollouts.VALUE, new float[] {1f, 2f, 4f, 0f})
+                .build();
         Params p = params(Map.of("kl_ctl", 0.0, "ngram", 3, "value_function", "position"));
         MaRlhfEstimator.Settings cfg = MaRlhfEstimator.Settings.of(p);
         MaRlhfEstimator.Macros m = MaRlhfEstimator.macros(b, MaRlhfEstimator.Inputs.of(b, cfg), cfg, 0);
@@ -141,7 +154,11 @@ class MaRlhfEstimatorTest extends EstimatorContract {
 
     @Test
     void refusesMissingCritic() {
-        Rollouts b = Rollouts.builder().trajectory("g", "t").outcome(1).span(Role.POLICY, 2).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("kl_ctl", 0.0))));
         assertTrue(e.getMessage().contains("value"), e.getMessage());
     }

@@ -1,17 +1,16 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.credit.Fidelity;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.credit.Fidelity;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class PaperReasoningEstimatorsTest {
     private static final Map<String, Fidelity> EXPECTED = Map.of(
@@ -27,13 +26,16 @@ class PaperReasoningEstimatorsTest {
 
     @Test
     void providerRegistersEveryEstimatorWithItsFidelityAndAnArxivSource() {
-        List<Estimator> mine = EXPECTED.keySet().stream().map(EstimatorRegistry.global()::get).toList();
+        List<Estimator> mine =
+                EXPECTED.keySet().stream().map(EstimatorRegistry.global()::get).toList();
         assertEquals(EXPECTED.keySet(), mine.stream().map(Estimator::id).collect(java.util.stream.Collectors.toSet()));
         EstimatorRegistry r = EstimatorRegistry.global();
         for (Estimator e : mine) {
             assertSame(e.unwrap().getClass(), r.get(e.id()).unwrap().getClass(), e.id());
             assertEquals(EXPECTED.get(e.id()), e.descriptor().fidelity(), e.id());
-            assertTrue(e.descriptor().source().matches(".*arXiv \\d{4}\\.\\d{5}.*"), e.id() + ": " + e.descriptor().source());
+            assertTrue(
+                    e.descriptor().source().matches(".*arXiv \\d{4}\\.\\d{5}.*"),
+                    e.id() + ": " + e.descriptor().source());
             assertFalse(e.descriptor().requires().isEmpty(), e.id());
         }
     }

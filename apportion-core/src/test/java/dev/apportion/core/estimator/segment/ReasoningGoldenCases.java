@@ -1,13 +1,12 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.estimator.step.PureSteps;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apportion.core.estimator.step.PureSteps;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.GoldenJson;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +55,20 @@ final class ReasoningGoldenCases {
     static final String RESOURCE = "/golden/reasoning.jsonl";
     static final String PRESET = "reference";
 
-    private ReasoningGoldenCases() {
-    }
+    private ReasoningGoldenCases() {}
 
     /** One case, adapted. {@code tokenIndex[row][col]} is a global token index or −1. */
-    record Case(String name, String estimator, Rollouts batch, int[][] tokenIndex, Map<String, Object> params,
-                Map<String, Object> rawParams, JsonNode input, JsonNode expected, double atol, double rtol) {
+    record Case(
+            String name,
+            String estimator,
+            Rollouts batch,
+            int[][] tokenIndex,
+            Map<String, Object> params,
+            Map<String, Object> rawParams,
+            JsonNode input,
+            JsonNode expected,
+            double atol,
+            double rtol) {
         boolean close(double want, double got) {
             return GoldenJson.close(want, got, atol, rtol);
         }
@@ -111,19 +118,28 @@ final class ReasoningGoldenCases {
             default:
                 throw new IllegalArgumentException("unknown estimator " + est);
         }
-        return new Case(c.get("case").asText(), est, a.batch, a.tokenIndex, params, params(c.get("params")), in, c.get("expected"),
-                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4));
+        return new Case(
+                c.get("case").asText(),
+                est,
+                a.batch,
+                a.tokenIndex,
+                params,
+                params(c.get("params")),
+                in,
+                c.get("expected"),
+                c.path("atol").asDouble(1e-5),
+                c.path("rtol").asDouble(1e-4));
     }
 
-    private record Adapted(Rollouts batch, int[][] tokenIndex) {
-    }
+    private record Adapted(Rollouts batch, int[][] tokenIndex) {}
 
     static Map<String, Object> params(JsonNode p) {
         Map<String, Object> out = new LinkedHashMap<>();
         p.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
-            Object o = v.isIntegralNumber() ? (Object) v.asInt() : v.isNumber() ? (Object) v.asDouble()
-                    : v.isBoolean() ? (Object) v.asBoolean() : v.asText();
+            Object o = v.isIntegralNumber()
+                    ? (Object) v.asInt()
+                    : v.isNumber() ? (Object) v.asDouble() : v.isBoolean() ? (Object) v.asBoolean() : v.asText();
             out.put(e.getKey(), o);
         });
         return out;
@@ -177,7 +193,8 @@ final class ReasoningGoldenCases {
                 }
             }
             if (k != in.get("num_steps").get(i).asInt()) {
-                throw new IllegalArgumentException("row " + i + ": " + k + " steps but num_steps says " + in.get("num_steps").get(i));
+                throw new IllegalArgumentException("row " + i + ": " + k + " steps but num_steps says "
+                        + in.get("num_steps").get(i));
             }
             b.span(Role.CONTEXT, width - len);
             b.tokenSignal(Rollouts.LOGPROB, lp[i]).tokenSignal(Rollouts.REF_LOGPROB, ref[i]);
@@ -204,7 +221,8 @@ final class ReasoningGoldenCases {
             boolean[] valid = new boolean[s];
             for (int j = p; j < s; j++) valid[j] = att[row][j] != 0;
             GoldenJson.spans(b, valid, p, s);
-            b.tokenSignal(Rollouts.LOGPROB, shift(lp[row], s)).tokenSignal(Rollouts.REF_LOGPROB, shift(ref[row], s))
+            b.tokenSignal(Rollouts.LOGPROB, shift(lp[row], s))
+                    .tokenSignal(Rollouts.REF_LOGPROB, shift(ref[row], s))
                     .tokenSignal(Rollouts.VALUE, shift(val[row], s));
             ti[row] = GoldenJson.consecutive(token + p, s - p);
             token += s;
@@ -227,7 +245,8 @@ final class ReasoningGoldenCases {
         int token = 0;
         for (int i = 0; i < reward.length; i++) {
             int l = (int) len[i];
-            if (l != len[i] || l < 0) throw new IllegalArgumentException("response_length[" + i + "] must be a whole number >= 0");
+            if (l != len[i] || l < 0)
+                throw new IllegalArgumentException("response_length[" + i + "] must be a whole number >= 0");
             b.trajectory("p" + (i / n), "row" + i).outcome(reward[i]).span(Role.POLICY, l);
             ti[i][0] = l == 0 ? -1 : token;
             token += l;
@@ -291,7 +310,8 @@ final class ReasoningGoldenCases {
     }
 
     /** Estimator ids of the file. */
-    static final Set<String> ESTIMATORS = Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl", "temporal_schedule");
+    static final Set<String> ESTIMATORS =
+            Set.of("pure_reward", "pure", "ma_rlhf", "a_grae", "adora", "adora_vl", "temporal_schedule");
 
     static int[] ints(JsonNode v) {
         return Arrays.stream(GoldenJson.vector(v)).mapToInt(d -> (int) d).toArray();

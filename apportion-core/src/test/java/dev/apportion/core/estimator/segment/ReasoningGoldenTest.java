@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.segment;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
@@ -9,19 +13,14 @@ import dev.apportion.core.estimator.step.PureRewardEstimator;
 import dev.apportion.core.estimator.token.TemporalScheduleEstimator;
 import dev.apportion.core.estimator.trajectory.AdoraVlEstimator;
 import dev.apportion.core.rollout.Rollouts;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every case of {@code golden/reasoning.jsonl} (produced by running the authors' code on CPU
@@ -33,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * returns, ADORA-VL's weights, RLVR-Schedule's masks and budgets.
  */
 class ReasoningGoldenTest {
-    private static final Map<String, Integer> PUBLIC_CASES = Map.of("pure_reward", 5, "pure", 5, "ma_rlhf", 5, "a_grae", 4,
-            "adora", 4, "adora_vl", 5, "temporal_schedule", 7);
+    private static final Map<String, Integer> PUBLIC_CASES = Map.of(
+            "pure_reward", 5, "pure", 5, "ma_rlhf", 5, "a_grae", 4, "adora", 4, "adora_vl", 5, "temporal_schedule", 7);
 
     @Test
     void everyCaseIsReadAndEveryEstimatorIsRegistered() {
@@ -72,7 +71,9 @@ class ReasoningGoldenTest {
         for (ReasoningGoldenCases.Case c : ReasoningGoldenCases.all()) {
             if (!QUIRK_CASES.contains(c.name())) continue;
             tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-                AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> check(c, null),
+                AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(
+                        AssertionError.class,
+                        () -> check(c, null),
                         "the corrected defaults reproduce the reference's quirk");
                 assertNotNull(e.getMessage());
             }));
@@ -99,21 +100,36 @@ class ReasoningGoldenTest {
     static void check(ReasoningGoldenCases.Case c, String preset) {
         Credit credit = run(c, preset, Map.of());
         switch (c.estimator()) {
-            case "pure_reward": pureReward(c, credit); break;
-            case "pure": pure(c, credit); break;
-            case "ma_rlhf": maRlhf(c, credit); break;
+            case "pure_reward":
+                pureReward(c, credit);
+                break;
+            case "pure":
+                pure(c, credit);
+                break;
+            case "ma_rlhf":
+                maRlhf(c, credit);
+                break;
             case "a_grae":
             case "adora":
                 tokens(c, "advantages", c.expected().get("advantages"), credit.advantages(), true, false);
                 break;
-            case "adora_vl": adoraVl(c, credit); break;
-            default: temporal(c, credit); break;
+            case "adora_vl":
+                adoraVl(c, credit);
+                break;
+            default:
+                temporal(c, credit);
+                break;
         }
     }
 
     /** Compares {@code want[row][col]} with {@code got[tokenIndex[row][col]]}; off-policy positions must be 0 when asked. */
-    private static void tokens(ReasoningGoldenCases.Case c, String what, JsonNode want, float[] got, boolean zeroOffPolicy,
-                               boolean comparePadding) {
+    private static void tokens(
+            ReasoningGoldenCases.Case c,
+            String what,
+            JsonNode want,
+            float[] got,
+            boolean zeroOffPolicy,
+            boolean comparePadding) {
         byte[] mask = c.batch().mask();
         assertEquals(c.tokenIndex().length, want.size(), c.name() + ": rows of " + what);
         for (int row = 0; row < c.tokenIndex().length; row++) {
@@ -123,7 +139,8 @@ class ReasoningGoldenTest {
                 int t = ti[col];
                 double w = want.get(row).get(col).asDouble();
                 if (mask[t] == 1 || comparePadding) value(c, what + "[" + row + "][" + col + "]", w, got[t]);
-                else if (zeroOffPolicy && got[t] != 0f) fail(c.name() + ": " + what + "[" + row + "][" + col + "] is a context token but got " + got[t]);
+                else if (zeroOffPolicy && got[t] != 0f)
+                    fail(c.name() + ": " + what + "[" + row + "][" + col + "] is a context token but got " + got[t]);
             }
         }
     }
@@ -144,14 +161,22 @@ class ReasoningGoldenTest {
             int first = -1;
             for (int s = 0; s < ti.length; s++) {
                 if (mask[ti[s]] == 0) {
-                    value(c, "process_reward[" + row + "][" + s + "] (masked slot)", pr.get(row).get(s).asDouble(), credit.advantages()[ti[s]]);
+                    value(
+                            c,
+                            "process_reward[" + row + "][" + s + "] (masked slot)",
+                            pr.get(row).get(s).asDouble(),
+                            credit.advantages()[ti[s]]);
                     continue;
                 }
                 if (first < 0) first = s;
                 int next = s + 1;
                 while (next < ti.length && mask[ti[next]] == 0) next++;
                 double later = next < ti.length ? g[ti[next]] : 0;
-                value(c, "process_reward[" + row + "][" + s + "] = G_s - G_next", pr.get(row).get(s).asDouble(), g[ti[s]] - later);
+                value(
+                        c,
+                        "process_reward[" + row + "][" + s + "] = G_s - G_next",
+                        pr.get(row).get(s).asDouble(),
+                        g[ti[s]] - later);
             }
             value(c, "outcome_reward[" + row + "] = G_first", outcome.get(row).asDouble(), g[ti[first]]);
         }
@@ -171,13 +196,24 @@ class ReasoningGoldenTest {
                 for (int s = b.spanStart(row); s < b.spanEnd(row); s++) {
                     if (b.isPolicySpan(s) && b.spanTokenEnd(s) - 1 == t) end = true;
                 }
-                assertEquals(e.get("step_end_mask").get(row).get(col).asInt(), end ? 1 : 0, c.name() + ": step_end_mask[" + row + "][" + col + "]");
+                assertEquals(
+                        e.get("step_end_mask").get(row).get(col).asInt(),
+                        end ? 1 : 0,
+                        c.name() + ": step_end_mask[" + row + "][" + col + "]");
             }
         }
         // process and outcome rewards: pure_reward on the same steps
         Estimator pr = EstimatorRegistry.global().get(PureRewardEstimator.ID);
-        Credit steps = pr.assign(b, Params.resolve(pr.descriptor(), ReasoningGoldenCases.PRESET,
-                Map.of("temperature", c.params().get("temperature"), "disable_weighted_reward", c.params().get("disable_weighted_reward"))));
+        Credit steps = pr.assign(
+                b,
+                Params.resolve(
+                        pr.descriptor(),
+                        ReasoningGoldenCases.PRESET,
+                        Map.of(
+                                "temperature",
+                                c.params().get("temperature"),
+                                "disable_weighted_reward",
+                                c.params().get("disable_weighted_reward"))));
         boolean prm = ((String) c.params().get("reward_mode")).contains("PRM");
         for (int row = 0; row < ti.length; row++) {
             double outcome = 0;
@@ -187,14 +223,24 @@ class ReasoningGoldenTest {
                 double next = s + 1 < b.spanEnd(row) && b.isPolicySpan(s + 1) ? steps.spanAdvantages()[s + 1] : 0;
                 double p = prm ? steps.spanAdvantages()[s] - next : 0;
                 int col = end - b.tokenStart(row);
-                value(c, "process_reward[" + row + "][" + col + "]", e.get("process_reward").get(row).get(col).asDouble(), p);
+                value(
+                        c,
+                        "process_reward[" + row + "][" + col + "]",
+                        e.get("process_reward").get(row).get(col).asDouble(),
+                        p);
                 if (s == b.spanStart(row)) outcome = prm ? steps.spanAdvantages()[s] : 0;
             }
-            value(c, "outcome_reward[" + row + "]", e.get("outcome_reward").get(row).asDouble(), outcome);
+            value(
+                    c,
+                    "outcome_reward[" + row + "]",
+                    e.get("outcome_reward").get(row).asDouble(),
+                    outcome);
         }
         // shaped rewards: returns without KL, masking and whitening; KL: the difference made by beta = 1
-        Credit shaped = run(c, Map.of("init_kl_coef", 0.0, "nomask_separator_adv", true, "disable_advantage_normalization", true));
-        Credit withKl = run(c, Map.of("init_kl_coef", 1.0, "nomask_separator_adv", true, "disable_advantage_normalization", true));
+        Credit shaped = run(
+                c, Map.of("init_kl_coef", 0.0, "nomask_separator_adv", true, "disable_advantage_normalization", true));
+        Credit withKl = run(
+                c, Map.of("init_kl_coef", 1.0, "nomask_separator_adv", true, "disable_advantage_normalization", true));
         for (int row = 0; row < ti.length; row++) {
             for (int col = 0; col < ti[row].length; col++) {
                 int t = ti[row][col];
@@ -205,8 +251,16 @@ class ReasoningGoldenTest {
                     r0 = 0;
                     r1 = 0;
                 }
-                value(c, "shaped_reward[" + row + "][" + col + "]", e.get("shaped_reward").get(row).get(col).asDouble(), r0);
-                value(c, "kl[" + row + "][" + col + "]", e.get("kl").get(row).get(col).asDouble(), r0 - r1);
+                value(
+                        c,
+                        "shaped_reward[" + row + "][" + col + "]",
+                        e.get("shaped_reward").get(row).get(col).asDouble(),
+                        r0);
+                value(
+                        c,
+                        "kl[" + row + "][" + col + "]",
+                        e.get("kl").get(row).get(col).asDouble(),
+                        r0 - r1);
             }
         }
     }
@@ -218,7 +272,8 @@ class ReasoningGoldenTest {
         tokens(c, "token_advantages", e.get("token_advantages"), credit.advantages(), true, false);
         tokens(c, "token_returns", e.get("token_returns"), credit.returns(), true, false);
         Rollouts b = c.batch();
-        MaRlhfEstimator est = (MaRlhfEstimator) EstimatorRegistry.global().get(MaRlhfEstimator.ID).unwrap();
+        MaRlhfEstimator est = (MaRlhfEstimator)
+                EstimatorRegistry.global().get(MaRlhfEstimator.ID).unwrap();
         Params p = Params.resolve(est.descriptor(), ReasoningGoldenCases.PRESET, c.params());
         MaRlhfEstimator.Settings cfg = MaRlhfEstimator.Settings.of(p);
         MaRlhfEstimator.Inputs in = MaRlhfEstimator.Inputs.of(b, cfg);
@@ -228,8 +283,14 @@ class ReasoningGoldenTest {
             int offset = b.tokenStart(row) + 1;
             int[] bounds = new int[m.boundaries().length];
             for (int j = 0; j < bounds.length; j++) bounds[j] = m.boundaries()[j] - offset;
-            assertEquals(list(ReasoningGoldenCases.ints(e.get("macro_boundaries"))), list(bounds), c.name() + ": macro_boundaries");
-            assertEquals(list(ReasoningGoldenCases.ints(e.get("macro_lengths"))), list(m.lengths()), c.name() + ": macro_lengths");
+            assertEquals(
+                    list(ReasoningGoldenCases.ints(e.get("macro_boundaries"))),
+                    list(bounds),
+                    c.name() + ": macro_boundaries");
+            assertEquals(
+                    list(ReasoningGoldenCases.ints(e.get("macro_lengths"))),
+                    list(m.lengths()),
+                    c.name() + ": macro_lengths");
             macro(c, "macro_values", e.get("macro_values").get(row), m.values());
             macro(c, "macro_rewards", e.get("macro_rewards").get(row), m.rewards());
             macro(c, "advantages", e.get("advantages").get(row), m.advantages());
@@ -244,7 +305,8 @@ class ReasoningGoldenTest {
 
     private static void macro(ReasoningGoldenCases.Case c, String what, JsonNode want, double[] got) {
         assertEquals(want.size(), got.length, c.name() + ": number of " + what);
-        for (int j = 0; j < got.length; j++) value(c, what + "[" + j + "]", want.get(j).asDouble(), got[j]);
+        for (int j = 0; j < got.length; j++)
+            value(c, what + "[" + j + "]", want.get(j).asDouble(), got[j]);
     }
 
     private static List<Integer> list(int[] a) {
@@ -260,9 +322,15 @@ class ReasoningGoldenTest {
         Rollouts b = c.batch();
         for (int row = 0; row < b.trajectoryCount(); row++) {
             int t = c.tokenIndex()[row][0];
-            if (t >= 0) value(c, "shaped_reward[" + row + "]", e.get("shaped_reward").get(row).asDouble(), credit.advantages()[t]);
+            if (t >= 0)
+                value(
+                        c,
+                        "shaped_reward[" + row + "]",
+                        e.get("shaped_reward").get(row).asDouble(),
+                        credit.advantages()[t]);
         }
-        double[] w = AdoraVlEstimator.groupWeights(b, b.scores(), ((Number) c.params().get("adora_lamda")).doubleValue(), 0.5, 4094, true);
+        double[] w = AdoraVlEstimator.groupWeights(
+                b, b.scores(), ((Number) c.params().get("adora_lamda")).doubleValue(), 0.5, 4094, true);
         for (int row = 0; row < b.trajectoryCount(); row++) {
             value(c, "weights[" + row + "]", e.get("weights").get(row).asDouble(), w[b.trajectoryGroup(row)]);
         }
@@ -272,39 +340,59 @@ class ReasoningGoldenTest {
 
     private static void temporal(ReasoningGoldenCases.Case c, Credit credit) {
         JsonNode e = c.expected();
-        assertEquals(e.get("min_schedule_step").asInt(), credit.diagnostics().get("min_schedule_step").intValue(), c.name() + ": min step");
-        assertEquals(e.get("max_schedule_step").asInt(), credit.diagnostics().get("max_schedule_step").intValue(), c.name() + ": max step");
+        assertEquals(
+                e.get("min_schedule_step").asInt(),
+                credit.diagnostics().get("min_schedule_step").intValue(),
+                c.name() + ": min step");
+        assertEquals(
+                e.get("max_schedule_step").asInt(),
+                credit.diagnostics().get("max_schedule_step").intValue(),
+                c.name() + ": max step");
         double rho = credit.diagnostics().get("prefix_ratio");
         value(c, "prefix_ratio", e.get("prefix_ratio").asDouble(), rho);
         String strategy = (String) c.params().get("strategy");
         Rollouts b = c.batch();
         if ("tp_schedule".equals(strategy)) {
             JsonNode in = c.input();
-            int[] lengths = TemporalScheduleEstimator.stepLengths(((Number) paramOf(c, "prompt_length")).intValue(),
-                    ((Number) paramOf(c, "response_length")).intValue(), rho);
+            int[] lengths = TemporalScheduleEstimator.stepLengths(
+                    ((Number) paramOf(c, "prompt_length")).intValue(),
+                    ((Number) paramOf(c, "response_length")).intValue(),
+                    rho);
             assertEquals(e.get("step_prompt_length").asInt(), lengths[0], c.name() + ": step_prompt_length");
             assertEquals(e.get("step_response_length").asInt(), lengths[1], c.name() + ": step_response_length");
             for (int row = 0; row < b.trajectoryCount(); row++) {
                 int[] ti = c.tokenIndex()[row];
                 int prefix = 0;
                 for (int t : ti) if (credit.lossWeights()[t] == 0f) prefix++;
-                assertEquals(e.get("prefix_length").get(row).asInt(), prefix, c.name() + ": prefix_length[" + row + "]");
+                assertEquals(
+                        e.get("prefix_length").get(row).asInt(), prefix, c.name() + ": prefix_length[" + row + "]");
                 for (int k = 0; k < ti.length; k++) {
-                    assertEquals(k < prefix ? 0f : 1f, credit.lossWeights()[ti[k]], 0f, c.name() + ": loss weight of response token " + k);
+                    assertEquals(
+                            k < prefix ? 0f : 1f,
+                            credit.lossWeights()[ti[k]],
+                            0f,
+                            c.name() + ": loss weight of response token " + k);
                 }
-                // the reference's masks: prompt_mask = left-padded [0]*prompt + [1]*prefix; response_mask = 1 for L - prefix
+                // the reference's masks: prompt_mask = left-padded [0]*prompt + [1]*prefix; response_mask = 1 for L -
+                // prefix
                 int pl = in.get("prompt_lengths").get(row).asInt();
                 JsonNode pm = e.get("prompt_mask").get(row);
                 assertEquals(lengths[0], pm.size(), c.name() + ": prompt_mask width");
                 for (int k = 0; k < pm.size(); k++) {
-                    assertEquals(k >= pm.size() - prefix ? 1 : 0, pm.get(k).asInt(), c.name() + ": prompt_mask[" + row + "][" + k + "]");
+                    assertEquals(
+                            k >= pm.size() - prefix ? 1 : 0,
+                            pm.get(k).asInt(),
+                            c.name() + ": prompt_mask[" + row + "][" + k + "]");
                 }
                 assertEquals(true, pl + prefix <= lengths[0], c.name() + ": prompt fits");
                 for (String f : new String[] {"response_mask", "response_attention_mask"}) {
                     JsonNode rm = e.get(f).get(row);
                     assertEquals(lengths[1], rm.size(), c.name() + ": " + f + " width");
                     for (int k = 0; k < rm.size(); k++) {
-                        assertEquals(k < ti.length - prefix ? 1 : 0, rm.get(k).asInt(), c.name() + ": " + f + "[" + row + "][" + k + "]");
+                        assertEquals(
+                                k < ti.length - prefix ? 1 : 0,
+                                rm.get(k).asInt(),
+                                c.name() + ": " + f + "[" + row + "][" + k + "]");
                     }
                 }
             }
@@ -313,7 +401,11 @@ class ReasoningGoldenTest {
             for (int row = 0; row < b.trajectoryCount(); row++) {
                 int[] ti = c.tokenIndex()[row];
                 for (int k = 0; k < ti.length; k++) {
-                    assertEquals(rm.get(row).get(k).asDouble(), credit.lossWeights()[ti[k]], 0.0, c.name() + ": response_mask[" + row + "][" + k + "]");
+                    assertEquals(
+                            rm.get(row).get(k).asDouble(),
+                            credit.lossWeights()[ti[k]],
+                            0.0,
+                            c.name() + ": response_mask[" + row + "][" + k + "]");
                 }
             }
         } else {

@@ -1,6 +1,11 @@
 package dev.apportion.core.estimator.segment;
 
-import dev.apportion.core.testing.PaperBatches;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,17 +13,11 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
+import dev.apportion.core.testing.PaperBatches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperBatches.stepValue;
-import static dev.apportion.core.testing.PaperBatches.steps;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ScrlTest extends EstimatorContract {
     private static final String V = "subproblem_correct";
@@ -61,7 +60,8 @@ class ScrlTest extends EstimatorContract {
     @Test
     void notesWorkedExamplePopulation() {
         Rollouts b = notesExample();
-        float[] a = est.assign(b, Params.resolve(est.descriptor(), "population_std", Map.of())).advantages();
+        float[] a = est.assign(b, Params.resolve(est.descriptor(), "population_std", Map.of()))
+                .advantages();
         double r3 = 1 / Math.sqrt(3); // 0.577
         double[][] want = {{r3, 1, -r3}, {r3, -1, -r3}, {-3 * r3, -1, -r3}, {r3, 1, 3 * r3}};
         for (int i = 0; i < 4; i++) {
@@ -72,7 +72,8 @@ class ScrlTest extends EstimatorContract {
     @Test
     void independentProgressUsesTheVerdictAlone() {
         Rollouts b = notesExample();
-        float[] a = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("progress", "independent"))).advantages();
+        float[] a = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("progress", "independent")))
+                .advantages();
         // position 2 verdicts [0, 1, 1, 1]: mean 0.75, unbiased std 0.5
         assertEquals(-1.5, stepValue(b, a, 0, 2), 1e-5);
         assertEquals(0.5, stepValue(b, a, 1, 2), 1e-5);
@@ -108,6 +109,9 @@ class ScrlTest extends EstimatorContract {
         PaperBatches.step(rb, 2, V, 1.0);
         PaperBatches.step(rb, 2, "other", 1.0);
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(rb.build()));
-        assertTrue(e.getMessage().contains("signals.subproblem_correct") && e.getMessage().contains("step 1"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("signals.subproblem_correct")
+                        && e.getMessage().contains("step 1"),
+                e.getMessage());
     }
 }

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.segment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,16 +12,10 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class SpoChainTest extends EstimatorContract {
     private static final SpoChain EST = new SpoChain();
@@ -47,8 +46,14 @@ class SpoChainTest extends EstimatorContract {
             lp[j + 2] = (float) Math.log(p[j]);
             v[j + 2] = (float) valueBefore[j];
         }
-        return Rollouts.builder().trajectory("g", "t").outcome(score).span(Role.CONTEXT, 2).span(Role.POLICY, n)
-                .tokenSignal(Rollouts.OLD_LOGPROB, lp).tokenSignal(Rollouts.VALUE, v).build();
+        return Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(score)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, n)
+                .tokenSignal(Rollouts.OLD_LOGPROB, lp)
+                .tokenSignal(Rollouts.VALUE, v)
+                .build();
     }
 
     /**
@@ -69,7 +74,9 @@ class SpoChainTest extends EstimatorContract {
         SpoChain.Segments s = SpoChain.segments(b, 0, prm);
         assertArrayEquals(new int[] {2, 3, 7}, s.cutpoints());
         Credit c = EST.assign(b, prm);
-        float[] want = {0, 0, 0, 0, 0, (float) (1.0 / 3 - 0.3), (float) (2.0 / 9 - 1.0 / 3), 0, 0, 0, (float) (1 - 2.0 / 9), 0};
+        float[] want = {
+            0, 0, 0, 0, 0, (float) (1.0 / 3 - 0.3), (float) (2.0 / 9 - 1.0 / 3), 0, 0, 0, (float) (1 - 2.0 / 9), 0
+        };
         assertArrayEquals(want, c.advantages(), 1e-6f);
         assertEquals(3.0, c.diagnostics().get("cutpoints"));
         // the trainer's probability mask: only p < 0.9 trains
@@ -111,8 +118,12 @@ class SpoChainTest extends EstimatorContract {
 
     @Test
     void missingOutcomeIsRefused() {
-        Rollouts b = Rollouts.builder().trajectory("g", "t").span(Role.POLICY, 2)
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2, -2}).tokenSignal(Rollouts.VALUE, new float[2]).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "t")
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2, -2})
+                .tokenSignal(Rollouts.VALUE, new float[2])
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("outcome"), e.getMessage());
     }

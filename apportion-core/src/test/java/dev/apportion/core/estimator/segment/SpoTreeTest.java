@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.segment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,18 +15,11 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class SpoTreeTest extends EstimatorContract {
     private static final SpoTree EST = new SpoTree();
@@ -55,8 +54,13 @@ class SpoTreeTest extends EstimatorContract {
         return out;
     }
 
-    private static void grow(SplittableRandom r, String group, String key, List<RandomBatches.SpanSpec> path, int depth,
-                             List<RandomBatches.Traj> out) {
+    private static void grow(
+            SplittableRandom r,
+            String group,
+            String key,
+            List<RandomBatches.SpanSpec> path,
+            int depth,
+            List<RandomBatches.Traj> out) {
         int children = depth == 0 ? 2 + r.nextInt(2) : depth < 3 && r.nextInt(3) > 0 ? 1 + r.nextInt(3) : 0;
         if (children == 0) {
             List<RandomBatches.SpanSpec> spans = new ArrayList<>();
@@ -65,14 +69,26 @@ class SpoTreeTest extends EstimatorContract {
             int n = 0;
             for (RandomBatches.SpanSpec s : spans) n += s.tokens();
             double outcome = r.nextInt(4) == 0 ? 0.5 : r.nextInt(2);
-            out.add(new RandomBatches.Traj(group, group + "-" + key, outcome, 0, spans, new float[n], new float[n], new float[n],
-                    new float[n], new float[n], new float[n], new float[n]));
+            out.add(new RandomBatches.Traj(
+                    group,
+                    group + "-" + key,
+                    outcome,
+                    0,
+                    spans,
+                    new float[n],
+                    new float[n],
+                    new float[n],
+                    new float[n],
+                    new float[n],
+                    new float[n],
+                    new float[n]));
             return;
         }
         for (int c = 0; c < children; c++) {
             String k = key + "." + c;
             List<RandomBatches.SpanSpec> p = new ArrayList<>(path);
-            p.add(new RandomBatches.SpanSpec(Role.POLICY, 1 + Math.floorMod(k.hashCode(), 3), Double.NaN, k, null, Double.NaN, Double.NaN));
+            p.add(new RandomBatches.SpanSpec(
+                    Role.POLICY, 1 + Math.floorMod(k.hashCode(), 3), Double.NaN, k, null, Double.NaN, Double.NaN));
             grow(r, group, k, p, depth + 1, out);
         }
     }
@@ -80,9 +96,15 @@ class SpoTreeTest extends EstimatorContract {
     /** Root → A → {a1: 1, a2: 0}, root → B (terminal, 1): V(A) = 0.5, V(root) = 0.75. */
     static Rollouts smallTree() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("q", "a1").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 2, Double.NaN, "A", null)
+        b.trajectory("q", "a1")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, Double.NaN, "A", null)
                 .span(Role.POLICY, 1, Double.NaN, "a1", null);
-        b.trajectory("q", "a2").outcome(0).span(Role.CONTEXT, 1).span(Role.POLICY, 2, Double.NaN, "A", null)
+        b.trajectory("q", "a2")
+                .outcome(0)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2, Double.NaN, "A", null)
                 .span(Role.POLICY, 1, Double.NaN, "a2", null);
         b.trajectory("q", "B").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 1, Double.NaN, "B", null);
         return b.build();
@@ -94,7 +116,8 @@ class SpoTreeTest extends EstimatorContract {
         assertArrayEquals(new double[] {0.75, 0.5, 1, 0, 1}, SpoTree.nodeValues(b, 0), 1e-12);
         Credit c = EST.assign(b, params(Map.of()));
         // a1: ctx, A, A, a1 | a2: ctx, A, A, a2 | B: ctx, B
-        assertArrayEquals(new float[] {0, -0.25f, -0.25f, 0.5f, 0, -0.25f, -0.25f, -0.5f, 0, 0.25f}, c.advantages(), 1e-7f);
+        assertArrayEquals(
+                new float[] {0, -0.25f, -0.25f, 0.5f, 0, -0.25f, -0.25f, -0.5f, 0, 0.25f}, c.advantages(), 1e-7f);
         assertArrayEquals(new float[] {0, 0.5f, 0.5f, 1, 0, 0.5f, 0.5f, 0, 0, 1}, c.returns(), 1e-7f);
         // the shared edge A trains once (its first copy)
         assertArrayEquals(new float[] {0, 1, 1, 1, 0, 0, 0, 1, 0, 1}, c.lossWeights(), 0f);
@@ -113,8 +136,10 @@ class SpoTreeTest extends EstimatorContract {
     /** The filter keeps negative edges and drops edges between equal values. */
     @Test
     void filterDropsOnlyUnchangedValues() {
-        SpoTree.Tree t = new SpoTree.Tree(new int[] {0, 0, 1, 1, 0}, new double[] {0.5, 1.0, 1.0, 1.0, 0.0},
-                new double[] {0.5, 0.0, Double.NaN, Double.NaN, Double.NaN});
+        SpoTree.Tree t =
+                new SpoTree.Tree(new int[] {0, 0, 1, 1, 0}, new double[] {0.5, 1.0, 1.0, 1.0, 0.0}, new double[] {
+                    0.5, 0.0, Double.NaN, Double.NaN, Double.NaN
+                });
         List<SpoTree.Edge> e = SpoTree.edges(t, "rloo", true, 4);
         assertTrue(e.get(0).kept());
         assertFalse(e.get(1).kept());
@@ -128,17 +153,26 @@ class SpoTreeTest extends EstimatorContract {
 
     @Test
     void unsupportedMethodIsRefusedAtTheFirstEdgeOnly() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EST.assign(smallTree(), params(Map.of("adv_method", "GRPO"))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> EST.assign(smallTree(), params(Map.of("adv_method", "GRPO"))));
         assertTrue(e.getMessage().contains("adv_method GRPO is not supported"), e.getMessage());
-        assertEquals(0, SpoTree.edges(new SpoTree.Tree(new int[] {-1}, new double[] {1}, new double[] {0}), "ppo", true, 4).size());
+        assertEquals(
+                0,
+                SpoTree.edges(new SpoTree.Tree(new int[] {-1}, new double[] {1}, new double[] {0}), "ppo", true, 4)
+                        .size());
     }
 
     @Test
     void aStateUnderTwoParentsIsRefused() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("q", "x").outcome(1).span(Role.POLICY, 1, Double.NaN, "A", null).span(Role.POLICY, 1, Double.NaN, "C", null);
-        b.trajectory("q", "y").outcome(0).span(Role.POLICY, 1, Double.NaN, "B", null).span(Role.POLICY, 1, Double.NaN, "C", null);
+        b.trajectory("q", "x")
+                .outcome(1)
+                .span(Role.POLICY, 1, Double.NaN, "A", null)
+                .span(Role.POLICY, 1, Double.NaN, "C", null);
+        b.trajectory("q", "y")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, "B", null)
+                .span(Role.POLICY, 1, Double.NaN, "C", null);
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b.build(), params(Map.of())));
         assertTrue(e.getMessage().contains("'C'") && e.getMessage().contains("form a tree"), e.getMessage());
     }
@@ -147,7 +181,10 @@ class SpoTreeTest extends EstimatorContract {
     void aTerminalNodeWithChildrenIsRefused() {
         RolloutsBuilder b = Rollouts.builder();
         b.trajectory("q", "x").outcome(1).span(Role.POLICY, 1, Double.NaN, "A", null);
-        b.trajectory("q", "y").outcome(0).span(Role.POLICY, 1, Double.NaN, "A", null).span(Role.POLICY, 1, Double.NaN, "C", null);
+        b.trajectory("q", "y")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, "A", null)
+                .span(Role.POLICY, 1, Double.NaN, "C", null);
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b.build(), params(Map.of())));
         assertTrue(e.getMessage().contains("terminal node cannot have children"), e.getMessage());
     }

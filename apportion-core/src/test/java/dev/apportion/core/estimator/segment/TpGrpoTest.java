@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.segment;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,14 +12,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class TpGrpoTest extends EstimatorContract {
     private final TpGrpo est = new TpGrpo();
@@ -28,7 +27,8 @@ class TpGrpoTest extends EstimatorContract {
     /** Random batches carry a signed span signal info_gain in [-0.5, 0.5]. */
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.resolve(est.descriptor(), null, Map.of("label_signal", "info_gain")),
+        return List.of(
+                Params.resolve(est.descriptor(), null, Map.of("label_signal", "info_gain")),
                 Params.resolve(est.descriptor(), "paper", Map.of("label_signal", "info_gain", "lambda", 2.0)),
                 Params.resolve(est.descriptor(), null, Map.of("label_signal", "info_gain", "sign_guard", false)));
     }
@@ -56,7 +56,8 @@ class TpGrpoTest extends EstimatorContract {
         Credit c = est.assign(batch);
         float hi = 0.957107f;
         float lo = 0.457107f;
-        assertClose(new float[]{0, hi, hi, hi, hi, lo, lo, lo, lo, hi, hi, -hi, -hi, -lo, -lo}, c.advantages(), "tp_grpo");
+        assertClose(
+                new float[] {0, hi, hi, hi, hi, lo, lo, lo, lo, hi, hi, -hi, -hi, -lo, -lo}, c.advantages(), "tp_grpo");
         assertEquals(5.0, c.diagnostics().get("thoughts"));
     }
 
@@ -74,11 +75,18 @@ class TpGrpoTest extends EstimatorContract {
         steps(b.trajectory("q", "l").outcome(0), 1);
         Rollouts batch = b.build();
         float[] a = est.assign(batch).advantages();
-        assertClose(new float[]{0.625f, 0.625f, 0.125f, 0.125f, 0.625f, 0.625f, 0.625f, 0.625f, -1.375f, -1.375f}, a, "p=3/4");
-        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0))).advantages();
+        assertClose(
+                new float[] {0.625f, 0.625f, 0.125f, 0.125f, 0.625f, 0.625f, 0.625f, 0.625f, -1.375f, -1.375f},
+                a,
+                "p=3/4");
+        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0)))
+                .advantages();
         assertEquals(0f, g[2]);
-        assertEquals(-1.0f, est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0, "sign_guard", false)))
-                .advantages()[2], 1e-5);
+        assertEquals(
+                -1.0f,
+                est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0, "sign_guard", false)))
+                        .advantages()[2],
+                1e-5);
         // the loser's correct thought: -1.5 + 2*(1-0.75) = -1.0, same sign, kept
         assertEquals(-1.0f, g[8], 1e-5);
     }
@@ -91,12 +99,16 @@ class TpGrpoTest extends EstimatorContract {
         steps(b.trajectory("q", "b").outcome(0), 1);
         float[] a = est.assign(b.build()).advantages();
         // p = 0: ρ+ = 0.5, ρ− = 0
-        assertClose(new float[]{0, 0, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f}, a, "p=0");
+        assertClose(new float[] {0, 0, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f}, a, "p=0");
     }
 
     @Test
     void missingLabelsAreNamed() {
-        Rollouts batch = Rollouts.builder().trajectory("q", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("q", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("prm_label"), e.getMessage());
     }

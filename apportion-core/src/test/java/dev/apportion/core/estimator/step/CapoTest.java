@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.step;
 
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,18 +14,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperBatches.stepValue;
-import static dev.apportion.core.testing.PaperBatches.steps;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class CapoTest extends EstimatorContract {
     private static final String VOTES = "step_error_votes";
@@ -53,12 +52,14 @@ class CapoTest extends EstimatorContract {
         // N = 4 critiques; step 1 listed 3 times, step 2 twice, step 3 four times
         double[] fraction = {0.0, 0.75, 0.5, 1.0};
         boolean[][] want = {
-                {false, true, false, true},  // majority (> N/2): {1, 3}
-                {false, false, false, true}, // intersection: {3}
-                {false, true, true, true}};  // union: {1, 2, 3}
+            {false, true, false, true}, // majority (> N/2): {1, 3}
+            {false, false, false, true}, // intersection: {3}
+            {false, true, true, true}
+        }; // union: {1, 2, 3}
         String[] rules = {"majority", "intersection", "union"};
         for (int r = 0; r < 3; r++) {
-            for (int k = 0; k < 4; k++) assertEquals(want[r][k], Capo.vote(rules[r], fraction[k]), rules[r] + " step " + k);
+            for (int k = 0; k < 4; k++)
+                assertEquals(want[r][k], Capo.vote(rules[r], fraction[k]), rules[r] + " step " + k);
         }
     }
 
@@ -77,11 +78,13 @@ class CapoTest extends EstimatorContract {
         assertEquals(4.0, c.diagnostics().get("wrong_steps"));
         Credit union = est.assign(batch, p("normalization", "none", "voting", "union"));
         assertEquals(1.0, stepValue(batch, union.advantages(), 0, 2), 1e-6);
-        // average (the paper's third rule, read as a soft penalty): 2 − share → [2, 1.25, 1.5, 1] and [0, −.75, −.5, −1]
+        // average (the paper's third rule, read as a soft penalty): 2 − share → [2, 1.25, 1.5, 1] and [0, −.75, −.5,
+        // −1]
         Credit avg = est.assign(batch, p("normalization", "none", "voting", "average"));
         double[][] soft = {{2, 1.25, 1.5, 1}, {0, -0.75, -0.5, -1}};
         for (int i = 0; i < 2; i++) {
-            for (int k = 0; k < 4; k++) assertEquals(soft[i][k], stepValue(batch, avg.advantages(), i, k), 1e-6, "average " + i + "/" + k);
+            for (int k = 0; k < 4; k++)
+                assertEquals(soft[i][k], stepValue(batch, avg.advantages(), i, k), 1e-6, "average " + i + "/" + k);
         }
         assertEquals(6.0, avg.diagnostics().get("wrong_steps"), "steps listed by at least one critique");
     }
@@ -89,7 +92,7 @@ class CapoTest extends EstimatorContract {
     private static Rollouts twoResponses() {
         RolloutsBuilder b = Rollouts.builder();
         steps(b, "q", "a", 1.0, 2, VOTES, 0.0, 1.0, 0.0); // token rewards 2 2 | 1 1 | 2 2
-        steps(b, "q", "b", 0.0, 2, VOTES, 1.0, 0.0);      // token rewards −1 −1 | 0 0
+        steps(b, "q", "b", 0.0, 2, VOTES, 1.0, 0.0); // token rewards −1 −1 | 0 0
         return b.build();
     }
 
@@ -108,7 +111,8 @@ class CapoTest extends EstimatorContract {
     @Test
     void outcomeZScorePlusPenalty() {
         Rollouts batch = twoResponses();
-        float[] a = est.assign(batch, p("normalization", "outcome_plus_penalty")).advantages();
+        float[] a =
+                est.assign(batch, p("normalization", "outcome_plus_penalty")).advantages();
         double z = 1 / (Math.sqrt(2) + 1e-6); // outcomes·2 = [2, 0]: mean 1, unbiased std √2
         assertEquals(z, stepValue(batch, a, 0, 0), 1e-5);
         assertEquals(z - 1, stepValue(batch, a, 0, 1), 1e-5);

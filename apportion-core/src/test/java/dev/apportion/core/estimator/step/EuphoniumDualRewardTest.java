@@ -1,17 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Params;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import static dev.apportion.core.testing.PaperBatches.start;
 import static dev.apportion.core.testing.PaperBatches.step;
 import static dev.apportion.core.testing.PaperBatches.stepValue;
@@ -19,6 +7,17 @@ import static dev.apportion.core.testing.PaperBatches.steps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.EstimatorContract;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class EuphoniumDualRewardTest extends EstimatorContract {
     private final EuphoniumDualReward est = new EuphoniumDualReward();
@@ -61,10 +60,13 @@ class EuphoniumDualRewardTest extends EstimatorContract {
         double[] pra = {-0.9933992283251002, -0.19867984566502, -0.19867984566502, 1.3907589196551404};
         double ora = 0.8660253887844389; // outcomes [1, 0, 0, 1]
         double[] sign = {1, -1, -1, 1};
-        float[] only = est.assign(b, Params.resolve(est.descriptor(), "process_only", Map.of())).advantages();
-        float[] none = est.assign(b, Params.resolve(est.descriptor(), "outcome_only", Map.of())).advantages();
+        float[] only = est.assign(b, Params.resolve(est.descriptor(), "process_only", Map.of()))
+                .advantages();
+        float[] none = est.assign(b, Params.resolve(est.descriptor(), "outcome_only", Map.of()))
+                .advantages();
         float[] both = est.assign(b).advantages();
-        float[] weighted = est.assign(b, p("outcome_coef", 2.0, "process_coef", 0.5)).advantages();
+        float[] weighted =
+                est.assign(b, p("outcome_coef", 2.0, "process_coef", 0.5)).advantages();
         for (int i = 0; i < 4; i++) {
             assertEquals(pra[i], stepValue(b, only, i, 0), 1e-5);
             assertEquals(sign[i] * ora, stepValue(b, none, i, 0), 1e-5);
@@ -100,13 +102,14 @@ class EuphoniumDualRewardTest extends EstimatorContract {
         }
         Rollouts batch = b.build();
         double z = 0.5 / (Math.sqrt(0.5) + 1e-8);
-        float[] a = est.assign(batch, p("reward_weights", List.of(3.0, 1.0), "mode", "none")).advantages();
+        float[] a = est.assign(batch, p("reward_weights", List.of(3.0, 1.0), "mode", "none"))
+                .advantages();
         assertEquals(3 * z, a[0], 1e-5);
         // process rewards [1, 0 (missing)]
         float[] q = est.assign(batch, p("mode", "only")).advantages();
         assertEquals(-z, q[2], 1e-5);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> est.assign(batch, p("reward_weights", List.of(1.0))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> est.assign(batch, p("reward_weights", List.of(1.0))));
         assertTrue(e.getMessage().contains("reward_weights"), e.getMessage());
     }
 }

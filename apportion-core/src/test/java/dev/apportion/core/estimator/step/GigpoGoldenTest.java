@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
@@ -9,19 +14,13 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.GoldenJson;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * The gigpo golden cases of {@code verl-and-gigpo.jsonl} (copied from the shared golden folder;
@@ -35,12 +34,19 @@ class GigpoGoldenTest {
     private static final int EXPECTED_CASES = 24;
 
     /** A case turned into a batch. */
-    record Case(String name, Rollouts batch, int[][] tokenIndex, double[][] mask, Map<String, Object> params,
-                JsonNode expected, double atol, double rtol) {
-    }
+    record Case(
+            String name,
+            Rollouts batch,
+            int[][] tokenIndex,
+            double[][] mask,
+            Map<String, Object> params,
+            JsonNode expected,
+            double atol,
+            double rtol) {}
 
     static List<Case> cases() {
-        return GoldenJson.read(RESOURCE, (c, lineNo) -> Gigpo.ID.equals(c.path("estimator").asText()) ? build(c, lineNo) : null);
+        return GoldenJson.read(
+                RESOURCE, (c, lineNo) -> Gigpo.ID.equals(c.path("estimator").asText()) ? build(c, lineNo) : null);
     }
 
     /** The gigpo adapter: trajectories by traj_index (first appearance), one policy + one context span per row. */
@@ -71,7 +77,12 @@ class GigpoGoldenTest {
                 }
                 JsonNode obs = in.get("anchor_obs").get(row);
                 String state = obs.isTextual() ? obs.asText() : obs.toString();
-                b.span(Role.POLICY, valid[row], in.get("step_env_rewards").get(row).asDouble(), state, null);
+                b.span(
+                        Role.POLICY,
+                        valid[row],
+                        in.get("step_env_rewards").get(row).asDouble(),
+                        state,
+                        null);
                 b.span(Role.CONTEXT, width - valid[row]);
                 for (int col = 0; col < width; col++) {
                     tr[k++] = (float) rewards.get(row).get(col).asDouble();
@@ -83,10 +94,19 @@ class GigpoGoldenTest {
         Map<String, Object> params = new LinkedHashMap<>();
         c.get("params").fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
-            params.put(e.getKey(), v.isNumber() ? (Object) v.asDouble() : v.isBoolean() ? (Object) v.asBoolean() : v.asText());
+            params.put(
+                    e.getKey(),
+                    v.isNumber() ? (Object) v.asDouble() : v.isBoolean() ? (Object) v.asBoolean() : v.asText());
         });
-        return new Case(name, b.build(), tokenIndex, mask, params, c.get("expected"),
-                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4));
+        return new Case(
+                name,
+                b.build(),
+                tokenIndex,
+                mask,
+                params,
+                c.get("expected"),
+                c.path("atol").asDouble(1e-5),
+                c.path("rtol").asDouble(1e-4));
     }
 
     @Test

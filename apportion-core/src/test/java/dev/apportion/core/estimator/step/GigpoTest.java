@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
@@ -11,19 +18,11 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class GigpoTest extends EstimatorContract {
     private static final Gigpo GIGPO = new Gigpo();
@@ -37,7 +36,8 @@ class GigpoTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("gamma", 0.9, "mode", "mean_std_norm", "episode_stats", "per-trajectory", "step_weight", 0.5)));
+        out.add(params(
+                Map.of("gamma", 0.9, "mode", "mean_std_norm", "episode_stats", "per-trajectory", "step_weight", 0.5)));
         return out;
     }
 
@@ -47,8 +47,7 @@ class GigpoTest extends EstimatorContract {
 
     // ---- a tiny batch language: a step is (state, step reward), 2 policy tokens + 1 context token
 
-    private record Step(String state, double reward) {
-    }
+    private record Step(String state, double reward) {}
 
     private static Step step(String state, double reward) {
         return new Step(state, reward);
@@ -68,11 +67,13 @@ class GigpoTest extends EstimatorContract {
         for (int s = 0; s < batch.spanCount(); s++) {
             if (batch.isPolicySpan(s)) {
                 float v = c.spanAdvantages()[s];
-                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) assertEquals(v, c.advantages()[t], 0f);
+                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++)
+                    assertEquals(v, c.advantages()[t], 0f);
                 out.add((double) v);
             } else {
                 assertEquals(0f, c.spanAdvantages()[s], 0f, "context span credit");
-                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) assertEquals(0f, c.advantages()[t], 0f);
+                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++)
+                    assertEquals(0f, c.advantages()[t], 0f);
             }
         }
         return out.stream().mapToDouble(Double::doubleValue).toArray();
@@ -109,7 +110,8 @@ class GigpoTest extends EstimatorContract {
     @Test
     void perTrajectoryEpisodeStatisticsCountEachTrajectoryOnce() {
         Rollouts batch = workedExample();
-        Credit c = GIGPO.assign(batch, params(Map.of("gamma", 0.95, "mode", "mean_std_norm", "episode_stats", "per-trajectory")));
+        Credit c = GIGPO.assign(
+                batch, params(Map.of("gamma", 0.95, "mode", "mean_std_norm", "episode_stats", "per-trajectory")));
         // episode scores {10, 0}: mean 5, std 7.0711 → ±0.7071; the s0 step advantage ±0.7071 adds on the first steps
         double e = 5 / Math.sqrt(50);
         double s = 4.5125 / Math.sqrt((4.5125 * 4.5125) * 2);
@@ -138,10 +140,14 @@ class GigpoTest extends EstimatorContract {
     @Test
     void episodeScoreIsOutcomePlusTokenRewardsOfTheStepAndItsObservation() {
         // leading context (reward 5) belongs to no step; step 1 = policy [1, 0] + context [2]; step 2 = policy [0.25]
-        Rollouts batch = Rollouts.builder().trajectory("g", "t").outcome(0.5)
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(0.5)
                 .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2, Double.NaN, "a", null).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1, Double.NaN, "b", null).span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 2, Double.NaN, "a", null)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1, Double.NaN, "b", null)
+                .span(Role.CONTEXT, 0)
                 .tokenSignal(Rollouts.REWARD, new float[] {5f, 1f, 0f, 2f, 0.25f})
                 .build();
         // one trajectory counted once: mean 0, std 1, so each step keeps its own score
@@ -228,7 +234,8 @@ class GigpoTest extends EstimatorContract {
     @Test
     void similarityThresholdOneIsRefused() {
         Params p = params(Map.of("similarity_threshold", 1.0));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GIGPO.assign(workedExample(), p));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GIGPO.assign(workedExample(), p));
         assertTrue(e.getMessage().contains("similarity_threshold"), e.getMessage());
     }
 
@@ -236,8 +243,12 @@ class GigpoTest extends EstimatorContract {
 
     @Test
     void aPolicySpanWithoutStateIsAnError() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "t").outcome(1)
-                .span(Role.POLICY, 2, 0, "s", null).span(Role.POLICY, 1).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.POLICY, 2, 0, "s", null)
+                .span(Role.POLICY, 1)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> GIGPO.assign(batch));
         assertTrue(e.getMessage().contains("state"), e.getMessage());
         assertTrue(e.getMessage().contains("trajectory 0"), e.getMessage());
@@ -245,8 +256,15 @@ class GigpoTest extends EstimatorContract {
 
     @Test
     void aBatchWithoutAnyRewardIsAnError() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "t").span(Role.POLICY, 2, Double.NaN, "s", null).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("gigpo").assign(batch));
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t")
+                .span(Role.POLICY, 2, Double.NaN, "s", null)
+                .build();
+        RolloutException e = assertThrows(
+                RolloutException.class,
+                () -> dev.apportion.core.credit.EstimatorRegistry.global()
+                        .get("gigpo")
+                        .assign(batch));
         assertTrue(e.getMessage().contains("gigpo"), e.getMessage());
     }
 
@@ -264,7 +282,11 @@ class GigpoTest extends EstimatorContract {
 
     @Test
     void aBatchWithoutPolicySpansGetsZeros() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "t").outcome(1).span(Role.CONTEXT, 3).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "t")
+                .outcome(1)
+                .span(Role.CONTEXT, 3)
+                .build();
         Credit c = GIGPO.assign(batch);
         assertArrayEquals(new float[3], c.advantages());
         assertEquals(0.0, c.diagnostics().get("steps"));
@@ -273,8 +295,13 @@ class GigpoTest extends EstimatorContract {
     @Test
     void anEmptyPolicySpanIsStillAStep() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 0, Double.NaN, "s", null).span(Role.POLICY, 2, Double.NaN, "t", null)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 1, Double.NaN, "t", null)
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 0, Double.NaN, "s", null)
+                .span(Role.POLICY, 2, Double.NaN, "t", null)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1, Double.NaN, "t", null)
                 .build();
         // span rewards only in the step return (the default would add the outcome to each last step)
         Credit c = GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential());
@@ -288,8 +315,14 @@ class GigpoTest extends EstimatorContract {
     @Test
     void outcomeComponentsStandInForAMissingOutcome() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcomeComponent("f0", 1).outcomeComponent("f1", Double.NaN).span(Role.POLICY, 1, Double.NaN, "s", null)
-                .trajectory("g", "b").outcomeComponent("f0", 0).outcomeComponent("f1", 2).span(Role.POLICY, 1, Double.NaN, "s", null)
+                .trajectory("g", "a")
+                .outcomeComponent("f0", 1)
+                .outcomeComponent("f1", Double.NaN)
+                .span(Role.POLICY, 1, Double.NaN, "s", null)
+                .trajectory("g", "b")
+                .outcomeComponent("f0", 0)
+                .outcomeComponent("f1", 2)
+                .span(Role.POLICY, 1, Double.NaN, "s", null)
                 .build();
         Credit c = GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential());
         assertEquals(-0.5, c.advantages()[0], 1e-6);
@@ -317,15 +350,23 @@ class GigpoTest extends EstimatorContract {
         Estimator e = EstimatorRegistry.global().get("gigpo");
         assertInstanceOf(Gigpo.class, e.unwrap());
         Map<String, Map<String, Object>> presets = e.descriptor().presets();
-        assertEquals(List.of("verl-agent", "verl-agent-alfworld", "verl-agent-webshop", "verl-agent-search", "paper"),
+        assertEquals(
+                List.of("verl-agent", "verl-agent-alfworld", "verl-agent-webshop", "verl-agent-search", "paper"),
                 new ArrayList<>(presets.keySet()));
-        assertEquals(Params.defaults(e.descriptor()).values(), Params.resolve(e.descriptor(), "verl-agent", Map.of()).values(),
+        assertEquals(
+                Params.defaults(e.descriptor()).values(),
+                Params.resolve(e.descriptor(), "verl-agent", Map.of()).values(),
                 "defaults are verl-agent's yaml");
-        Map<String, Object> alfworld = new HashMap<>(Params.resolve(e.descriptor(), "verl-agent-alfworld", Map.of()).values());
+        Map<String, Object> alfworld = new HashMap<>(
+                Params.resolve(e.descriptor(), "verl-agent-alfworld", Map.of()).values());
         assertEquals(0.95, alfworld.get("gamma"));
         assertEquals("mean_std_norm", alfworld.get("mode"));
-        assertEquals(0.9, Params.resolve(e.descriptor(), "verl-agent-search", Map.of()).getDouble("similarity_threshold"));
-        assertEquals("per-trajectory", Params.resolve(e.descriptor(), "paper", Map.of()).getString("episode_stats"));
+        assertEquals(
+                0.9,
+                Params.resolve(e.descriptor(), "verl-agent-search", Map.of()).getDouble("similarity_threshold"));
+        assertEquals(
+                "per-trajectory",
+                Params.resolve(e.descriptor(), "paper", Map.of()).getString("episode_stats"));
     }
 
     // ---- issue 7: outcome-only batches ------------------------------------------------------
@@ -366,7 +407,8 @@ class GigpoTest extends EstimatorContract {
         assertEquals(e0 - 1.0 / 3, on[3], EPS);
         assertEquals(e0 - 0.5, on[4], EPS);
         // the documented opt-out restores the span-rewards-only step return (A^S = 0 here)
-        double[] never = perStep(batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
+        double[] never = perStep(
+                batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
         assertArrayEquals(flat, never, EPS);
     }
 
@@ -377,7 +419,8 @@ class GigpoTest extends EstimatorContract {
         traj(b, "g", "b", 0.0, step("s0", 0.0), step("s1", 0.0));
         Rollouts batch = b.build();
         double[] auto = perStep(batch, GIGPO.assign(batch, params(Map.of()), Execution.sequential()));
-        double[] never = perStep(batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
+        double[] never = perStep(
+                batch, GIGPO.assign(batch, params(Map.of("outcome_step_reward", "never")), Execution.sequential()));
         assertArrayEquals(never, auto, 0);
     }
 

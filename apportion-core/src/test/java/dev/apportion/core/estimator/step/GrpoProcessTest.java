@@ -1,5 +1,13 @@
 package dev.apportion.core.estimator.step;
 
+import static dev.apportion.core.testing.PaperBatches.start;
+import static dev.apportion.core.testing.PaperBatches.step;
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,18 +15,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperBatches.step;
-import static dev.apportion.core.testing.PaperBatches.stepValue;
-import static dev.apportion.core.testing.PaperBatches.steps;
-import static dev.apportion.core.testing.PaperBatches.start;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class GrpoProcessTest extends EstimatorContract {
     private final GrpoProcess est = new GrpoProcess();
@@ -68,7 +67,8 @@ class GrpoProcessTest extends EstimatorContract {
             }
         }
         float[] want = est.assign(example()).advantages();
-        float[] got = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("source", "span_reward"))).advantages();
+        float[] got = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("source", "span_reward")))
+                .advantages();
         assertClose(want, got, "span rewards vs prm signal");
     }
 

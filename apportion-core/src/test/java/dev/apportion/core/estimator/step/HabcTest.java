@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.step;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,14 +11,9 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class HabcTest extends EstimatorContract {
     private final Habc est = new Habc();
@@ -27,7 +26,8 @@ class HabcTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.resolve(est.descriptor(), null, Map.of("viability_signal", "prm", "efficiency_signal", "info_gain")));
+        return List.of(Params.resolve(
+                est.descriptor(), null, Map.of("viability_signal", "prm", "efficiency_signal", "info_gain")));
     }
 
     /**
@@ -40,12 +40,26 @@ class HabcTest extends EstimatorContract {
      */
     private static Rollouts episodes() {
         return Rollouts.builder()
-                .trajectory("task", "e1").outcome(1).span(Role.CONTEXT, 2)
-                .span(Role.POLICY, 3).spanSignal("viability", 0.3).spanSignal("efficiency", -10).span(Role.CONTEXT, 2)
-                .span(Role.POLICY, 3).spanSignal("viability", 0.5).spanSignal("efficiency", -9)
-                .trajectory("task", "e2").outcome(1).span(Role.CONTEXT, 2)
-                .span(Role.POLICY, 3).spanSignal("viability", 0.95).spanSignal("efficiency", -10).span(Role.CONTEXT, 2)
-                .span(Role.POLICY, 3).spanSignal("viability", 0.95).spanSignal("efficiency", -10.5)
+                .trajectory("task", "e1")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 3)
+                .spanSignal("viability", 0.3)
+                .spanSignal("efficiency", -10)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 3)
+                .spanSignal("viability", 0.5)
+                .spanSignal("efficiency", -9)
+                .trajectory("task", "e2")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 3)
+                .spanSignal("viability", 0.95)
+                .spanSignal("efficiency", -10)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 3)
+                .spanSignal("viability", 0.95)
+                .spanSignal("efficiency", -10.5)
                 .build();
     }
 
@@ -68,9 +82,16 @@ class HabcTest extends EstimatorContract {
         Credit capped = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_max", 2.0)));
         assertTurns(batch, capped.lossWeights(), 0, 1e-3, 1.2055, 2.0);
         Rollouts human = Rollouts.builder()
-                .trajectory("task", "e").outcome(0)
-                .span(Role.POLICY, 1).spanSignal("viability", 0.3).spanSignal("efficiency", -10).spanSignal("intervention", 1)
-                .span(Role.POLICY, 1).spanSignal("viability", 0.2).spanSignal("efficiency", -9).spanSignal("intervention", 0)
+                .trajectory("task", "e")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .spanSignal("viability", 0.3)
+                .spanSignal("efficiency", -10)
+                .spanSignal("intervention", 1)
+                .span(Role.POLICY, 1)
+                .spanSignal("viability", 0.2)
+                .spanSignal("efficiency", -9)
+                .spanSignal("intervention", 0)
                 .build();
         Credit c = est.assign(human);
         assertTurns(human, c.advantages(), 0, 1e-9, 0.0);
@@ -82,8 +103,12 @@ class HabcTest extends EstimatorContract {
 
     @Test
     void needsBothHeads() {
-        Rollouts batch = Rollouts.builder().trajectory("task", "e").outcome(1)
-                .span(Role.POLICY, 1).spanSignal("viability", 0.3).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("task", "e")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal("viability", 0.3)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
     }
 }

@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,14 +12,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class InterventionTest extends EstimatorContract {
     private final Intervention est = new Intervention();
@@ -28,14 +27,24 @@ class InterventionTest extends EstimatorContract {
     /** Random batches: info_gain (signed) as the error flag, reward_baseline as the intervention's success rate. */
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.resolve(est.descriptor(), null, Map.of("error_signal", "info_gain")),
-                Params.resolve(est.descriptor(), "paper", Map.of("error_signal", "info_gain", "intervention_signal", "reward_baseline",
-                        "failure_threshold", 1.0)),
+        return List.of(
+                Params.resolve(est.descriptor(), null, Map.of("error_signal", "info_gain")),
+                Params.resolve(
+                        est.descriptor(),
+                        "paper",
+                        Map.of(
+                                "error_signal",
+                                "info_gain",
+                                "intervention_signal",
+                                "reward_baseline",
+                                "failure_threshold",
+                                1.0)),
                 Params.resolve(est.descriptor(), null, Map.of("error_signal", "info_gain", "error_step_credit", -1.0)));
     }
 
     private static RolloutsBuilder steps(RolloutsBuilder b, int... errorFlags) {
-        for (int f : errorFlags) b.span(Role.POLICY, 2).spanSignal("first_error", f).span(Role.CONTEXT, 1);
+        for (int f : errorFlags)
+            b.span(Role.POLICY, 2).spanSignal("first_error", f).span(Role.CONTEXT, 1);
         return b;
     }
 
@@ -46,7 +55,8 @@ class InterventionTest extends EstimatorContract {
      */
     @Test
     void workedExample() {
-        RolloutsBuilder b = Rollouts.builder().trajectory("q", "fail").outcome(0).span(Role.CONTEXT, 1);
+        RolloutsBuilder b =
+                Rollouts.builder().trajectory("q", "fail").outcome(0).span(Role.CONTEXT, 1);
         steps(b, 0, 0, 1, 0, 1);
         steps(b.trajectory("q", "win").outcome(1), 1, 0);
         steps(b.trajectory("q", "nofind").outcome(0), 0, 0);
@@ -83,7 +93,11 @@ class InterventionTest extends EstimatorContract {
 
     @Test
     void missingSignalIsNamed() {
-        Rollouts batch = Rollouts.builder().trajectory("q", "a").outcome(0).span(Role.POLICY, 1).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("q", "a")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("first_error"), e.getMessage());
     }

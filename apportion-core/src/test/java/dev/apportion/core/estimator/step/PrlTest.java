@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,15 +12,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PrlTest extends EstimatorContract {
     private static final Prl EST = new Prl();
@@ -43,7 +42,10 @@ class PrlTest extends EstimatorContract {
     static Rollouts pair(String[] text) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < 2; i++) {
-            b.trajectory("q", "r" + i).outcome(1 - i).span(Role.CONTEXT, 1).span(Role.POLICY, 4)
+            b.trajectory("q", "r" + i)
+                    .outcome(1 - i)
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 4)
                     .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0, -1.0f, -1.0f, -1.0f, -1.0f})
                     .tokenSignal(Rollouts.REF_LOGPROB, new float[] {0, -1.1f, -1.1f, -1.1f, -1.1f});
             if (text != null) b.tokenText(text);
@@ -71,7 +73,8 @@ class PrlTest extends EstimatorContract {
     @Test
     void prmModeGivesEveryTokenItsOwnValue() {
         Credit c = EST.assign(pair(null), params(Map.of("eta", 1.0)));
-        assertArrayEquals(new float[] {0, 0.6f, 0.7f, 0.8f, 0.9f, 0, -0.4f, -0.3f, -0.2f, -0.1f}, c.advantages(), 1e-6f);
+        assertArrayEquals(
+                new float[] {0, 0.6f, 0.7f, 0.8f, 0.9f, 0, -0.4f, -0.3f, -0.2f, -0.1f}, c.advantages(), 1e-6f);
     }
 
     /** Newline split: step ends at "\n" tokens and at the last response token. */
@@ -80,13 +83,19 @@ class PrlTest extends EstimatorContract {
         String[] text = {"Q", "a", "\n", "b", "c"};
         Credit c = EST.assign(pair(text), params(Map.of("adv", "orm", "eta", 1.0, "step_split", "n")));
         float a = (float) (0.5 / (Math.sqrt(0.5) + 1e-6));
-        assertArrayEquals(new float[] {0, a - 0.3f, a - 0.3f, a - 0.1f, a - 0.1f}, java.util.Arrays.copyOf(c.advantages(), 5), 1e-6f);
+        assertArrayEquals(
+                new float[] {0, a - 0.3f, a - 0.3f, a - 0.1f, a - 0.1f},
+                java.util.Arrays.copyOf(c.advantages(), 5),
+                1e-6f);
     }
 
     @Test
     void newlineSplitWithoutGroupingIsRefused() {
-        RolloutException e = assertThrows(RolloutException.class,
-                () -> EST.assign(pair(new String[] {"Q", "a", "\n", "b", "c"}), params(Map.of("adv", "orm", "step_split", "nn", "n", 1))));
+        RolloutException e = assertThrows(
+                RolloutException.class,
+                () -> EST.assign(
+                        pair(new String[] {"Q", "a", "\n", "b", "c"}),
+                        params(Map.of("adv", "orm", "step_split", "nn", "n", 1))));
         assertTrue(e.getMessage().contains("n > 1"), e.getMessage());
     }
 }

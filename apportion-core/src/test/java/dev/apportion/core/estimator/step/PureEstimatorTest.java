@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,17 +14,11 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PureEstimatorTest extends EstimatorContract {
     private static final PureEstimator EST = new PureEstimator();
@@ -73,8 +72,8 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void workedExampleStepReturns() {
         Rollouts b = workedExample();
-        Map<String, Object> raw = new HashMap<>(Map.of("init_kl_coef", 0.0, "nomask_separator_adv", true,
-                "disable_advantage_normalization", true));
+        Map<String, Object> raw = new HashMap<>(
+                Map.of("init_kl_coef", 0.0, "nomask_separator_adv", true, "disable_advantage_normalization", true));
         Credit c = EST.assign(b, params(raw));
         int a0 = b.spanTokenStart(1);
         int a1 = b.spanTokenStart(2);
@@ -97,8 +96,19 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void stepBaselineSubtractsTheOthersMeanPerStepReward() {
         Rollouts b = workedExample();
-        Credit c = EST.assign(b, params(Map.of("reward_mode", "PRM", "reward_baseline", "step", "init_kl_coef", 0.0,
-                "nomask_separator_adv", true, "disable_advantage_normalization", true)));
+        Credit c = EST.assign(
+                b,
+                params(Map.of(
+                        "reward_mode",
+                        "PRM",
+                        "reward_baseline",
+                        "step",
+                        "init_kl_coef",
+                        0.0,
+                        "nomask_separator_adv",
+                        true,
+                        "disable_advantage_normalization",
+                        true)));
         // B: one step of score 0.5 → O_B / N_B = 0.5; A's steps each lose 0.5
         double first = 6.652e-07 - 0.5 + (-0.599972 - 0.5) + (1.8159e-05 - 0.5);
         assertEquals(first, c.returns()[b.spanTokenStart(1)], 2e-6);
@@ -110,13 +120,28 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void klPenaltyEntersEveryToken() {
         RolloutsBuilder bb = Rollouts.builder();
-        bb.trajectory("q", "A").outcome(1).span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5)
-                .tokenSignal(Rollouts.LOGPROB, new float[] {-1f, -2f}).tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -1f});
-        bb.trajectory("q", "B").outcome(1).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5)
-                .tokenSignal(Rollouts.LOGPROB, new float[] {0f}).tokenSignal(Rollouts.REF_LOGPROB, new float[] {0f});
+        bb.trajectory("q", "A")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .spanSignal(PureSteps.PRM, 0.5)
+                .tokenSignal(Rollouts.LOGPROB, new float[] {-1f, -2f})
+                .tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -1f});
+        bb.trajectory("q", "B")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.PRM, 0.5)
+                .tokenSignal(Rollouts.LOGPROB, new float[] {0f})
+                .tokenSignal(Rollouts.REF_LOGPROB, new float[] {0f});
         Rollouts b = bb.build();
-        Map<String, Object> p = new HashMap<>(Map.of("reward_mode", "PRM", "init_kl_coef", 0.1, "nomask_separator_adv", true,
-                "disable_advantage_normalization", true));
+        Map<String, Object> p = new HashMap<>(Map.of(
+                "reward_mode",
+                "PRM",
+                "init_kl_coef",
+                0.1,
+                "nomask_separator_adv",
+                true,
+                "disable_advantage_normalization",
+                true));
         Credit k1 = EST.assign(b, params(p));
         // scores are 0 (p = 0.5), so the returns are -beta * reverse cumsum of x = logprob - ref_logprob: x = [0.5, -1]
         assertEquals(-0.1 * (0.5 - 1.0), k1.returns()[0], 1e-7);
@@ -163,15 +188,23 @@ class PureEstimatorTest extends EstimatorContract {
         assertEquals(7.0, reference.diagnostics().get("whiten_count"));
         assertEquals(1 / Math.sqrt(rSq / 7), reference.diagnostics().get("whiten_rstd"), 1e-6);
         assertEquals(0f, reference.advantages()[zTok], 0f, "the reference zeroes every exactly-zero token");
-        assertNotEquals(corrected.advantages()[b.spanTokenStart(b.spanStart(2) + 1)],
+        assertNotEquals(
+                corrected.advantages()[b.spanTokenStart(b.spanStart(2) + 1)],
                 reference.advantages()[b.spanTokenStart(b.spanStart(2) + 1)]);
     }
 
     @Test
     void tokenBaselineStepTokensIncludeEndSumsToRhoTimesLength() {
         Rollouts b = workedExample();
-        Map<String, Object> p = new HashMap<>(Map.of("reward_mode", "PRM", "init_kl_coef", 0.0, "nomask_separator_adv", true,
-                "disable_advantage_normalization", true));
+        Map<String, Object> p = new HashMap<>(Map.of(
+                "reward_mode",
+                "PRM",
+                "init_kl_coef",
+                0.0,
+                "nomask_separator_adv",
+                true,
+                "disable_advantage_normalization",
+                true));
         double excl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];
         p.put("step_tokens", "include_end");
         double incl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];
@@ -186,12 +219,22 @@ class PureEstimatorTest extends EstimatorContract {
         Rollouts b = bb.build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("group 'alone'"), e.getMessage());
-        Rollouts noLogprob = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5).build();
+        Rollouts noLogprob = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.PRM, 0.5)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.PRM, 0.5)
+                .build();
         e = assertThrows(RolloutException.class, () -> EST.assign(noLogprob, params(Map.of())));
         assertTrue(e.getMessage().contains("logprob"), e.getMessage());
         // without KL and PRM, neither log-probs nor PRM scores are needed
-        Credit c = EST.assign(noLogprob, params(Map.of("init_kl_coef", 0.0, "reward_mode", "VR", "disable_advantage_normalization", true)));
+        Credit c = EST.assign(
+                noLogprob,
+                params(Map.of("init_kl_coef", 0.0, "reward_mode", "VR", "disable_advantage_normalization", true)));
         assertEquals(0f, c.advantages()[0], 0f, "the only token is the step end, masked");
     }
 
@@ -201,7 +244,8 @@ class PureEstimatorTest extends EstimatorContract {
         bb.trajectory("g", "a").span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5);
         bb.trajectory("g", "b").outcome(0).span(Role.POLICY, 2).spanSignal(PureSteps.PRM, 0.5);
         Rollouts b = bb.build();
-        Credit c = EST.assign(b, params(Map.of("reward_mode", "VR", "init_kl_coef", 0.0, "disable_advantage_normalization", true)));
+        Credit c = EST.assign(
+                b, params(Map.of("reward_mode", "VR", "init_kl_coef", 0.0, "disable_advantage_normalization", true)));
         // v = [0, -1]: a gets 0 - (-1) = 1, b gets -1 - 0 = -1
         assertEquals(1f, c.returns()[0], 1e-7f);
         assertEquals(-1f, c.returns()[2], 1e-7f);

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,16 +13,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PureRewardEstimatorTest extends EstimatorContract {
     private static final PureRewardEstimator EST = new PureRewardEstimator();
@@ -85,19 +84,26 @@ class PureRewardEstimatorTest extends EstimatorContract {
         double[] g = perStep(b, EST.assign(b, params(Map.of())).spanAdvantages());
         assertArrayEquals(new double[] {-0.599953, -0.599954, 1.8159e-05}, g, 2e-6);
         // T → 0 gives the hard minimum at the first steps and ~0 after the worst step (the paper's caveat)
-        double[] cold = perStep(b, EST.assign(b, params(Map.of("temperature", 1e-3))).spanAdvantages());
+        double[] cold =
+                perStep(b, EST.assign(b, params(Map.of("temperature", 1e-3))).spanAdvantages());
         assertArrayEquals(new double[] {-0.6, -0.6, 0.0}, cold, 1e-7); // prm is stored as float32
     }
 
     @Test
     void logitsAndProbabilitiesGiveTheSameScore() {
         double p = 0.8;
-        Rollouts withLogits = Rollouts.builder().trajectory("g", "t")
-                .span(Role.POLICY, 1).spanSignal(PureSteps.LOGIT0, 0.0).spanSignal(PureSteps.LOGIT1, Math.log(p / (1 - p)))
-                .span(Role.POLICY, 1).spanSignal(PureSteps.LOGIT0, 1.0).spanSignal(PureSteps.LOGIT1, 1.0)
+        Rollouts withLogits = Rollouts.builder()
+                .trajectory("g", "t")
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.LOGIT0, 0.0)
+                .spanSignal(PureSteps.LOGIT1, Math.log(p / (1 - p)))
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.LOGIT0, 1.0)
+                .spanSignal(PureSteps.LOGIT1, 1.0)
                 .build();
         Rollouts withProb = steps(p, 0.5);
-        double[] a = perStep(withLogits, EST.assign(withLogits, params(Map.of())).spanAdvantages());
+        double[] a =
+                perStep(withLogits, EST.assign(withLogits, params(Map.of())).spanAdvantages());
         double[] b = perStep(withProb, EST.assign(withProb, params(Map.of())).spanAdvantages());
         assertArrayEquals(b, a, 1e-6);
         // auto prefers the logits when both are present; "probability" forces prm
@@ -107,8 +113,12 @@ class PureRewardEstimatorTest extends EstimatorContract {
 
     @Test
     void refusesStepsWithoutScoreOrOutOfRange() {
-        Rollouts missing = Rollouts.builder().trajectory("g", "t").span(Role.POLICY, 1).spanSignal(PureSteps.PRM, 0.5)
-                .span(Role.POLICY, 2).build();
+        Rollouts missing = Rollouts.builder()
+                .trajectory("g", "t")
+                .span(Role.POLICY, 1)
+                .spanSignal(PureSteps.PRM, 0.5)
+                .span(Role.POLICY, 2)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(missing, params(Map.of())));
         assertTrue(e.getMessage().contains("spans[1].signals.prm"), e.getMessage());
         Rollouts bad = steps(0.5, 1.5);
@@ -118,7 +128,11 @@ class PureRewardEstimatorTest extends EstimatorContract {
 
     @Test
     void trajectoriesWithoutStepsGetZeroAndNeedNoScores() {
-        Rollouts b = Rollouts.builder().trajectory("g", "t").span(Role.CONTEXT, 2).span(Role.POLICY, 0).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "t")
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 0)
+                .build();
         Credit c = EST.assign(b, params(Map.of()));
         assertArrayEquals(new float[2], c.advantages());
         assertEquals(0.0, c.diagnostics().get("steps"));

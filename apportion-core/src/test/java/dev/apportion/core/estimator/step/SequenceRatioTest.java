@@ -1,9 +1,13 @@
 package dev.apportion.core.estimator.step;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,12 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link SequenceRatio} against values derived by hand from difflib's algorithm, and against
@@ -38,9 +37,9 @@ class SequenceRatioTest {
 
     @Test
     void smallHandComputedRatios() {
-        assertEquals(0.75, SequenceRatio.ratio("abcd", "bcde"), 0.0);        // block "bcd"
-        assertEquals(8.0 / 9.0, SequenceRatio.ratio("abxcd", "abcd"), 0.0);  // "ab" + "cd"
-        assertEquals(1.0, SequenceRatio.ratio("", ""), 0.0);                // difflib: no elements → 1.0
+        assertEquals(0.75, SequenceRatio.ratio("abcd", "bcde"), 0.0); // block "bcd"
+        assertEquals(8.0 / 9.0, SequenceRatio.ratio("abxcd", "abcd"), 0.0); // "ab" + "cd"
+        assertEquals(1.0, SequenceRatio.ratio("", ""), 0.0); // difflib: no elements → 1.0
         assertEquals(0.0, SequenceRatio.ratio("a", ""), 0.0);
         assertEquals(0.0, SequenceRatio.ratio("abc", "xyz"), 0.0);
         assertEquals(1.0, SequenceRatio.ratio("same", "same"), 0.0);
@@ -100,12 +99,23 @@ class SequenceRatioTest {
             SequenceRatio.Target t = SequenceRatio.Target.of(b);
             assertEquals(c.get("ratio").asDouble(), shared.ratio(a, t), 0.0, what + ": ratio");
             assertEquals(c.get("quick_ratio").asDouble(), shared.quickRatio(a, t), 0.0, what + ": quick_ratio");
-            assertEquals(c.get("real_quick_ratio").asDouble(), SequenceRatio.realQuickRatio(a, b), 0.0, what + ": real_quick_ratio");
+            assertEquals(
+                    c.get("real_quick_ratio").asDouble(),
+                    SequenceRatio.realQuickRatio(a, b),
+                    0.0,
+                    what + ": real_quick_ratio");
             if (c.get("kind").asText().equals("long-autojunk-changes")) {
                 autojunkMatters++;
                 assertNotEquals(c.get("ratio_without_autojunk").asDouble(), shared.ratio(a, t), what);
             }
-            for (double thr : new double[] {0.5, 0.8, 0.9, 0.95, c.get("ratio").asDouble(), Math.nextUp(c.get("ratio").asDouble())}) {
+            for (double thr : new double[] {
+                0.5,
+                0.8,
+                0.9,
+                0.95,
+                c.get("ratio").asDouble(),
+                Math.nextUp(c.get("ratio").asDouble())
+            }) {
                 assertEquals(c.get("ratio").asDouble() >= thr, shared.atLeast(a, t, thr), what + " at " + thr);
             }
         }

@@ -1,19 +1,5 @@
 package dev.apportion.core.estimator.step;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Params;
-import dev.apportion.core.rollout.RolloutException;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import static dev.apportion.core.testing.PaperBatches.start;
 import static dev.apportion.core.testing.PaperBatches.step;
 import static dev.apportion.core.testing.PaperBatches.stepValue;
@@ -21,6 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.core.testing.EstimatorContract;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class SpaeTest extends EstimatorContract {
     private final Spae est = new Spae();
@@ -37,8 +36,18 @@ class SpaeTest extends EstimatorContract {
         out.add(Params.resolve(est.descriptor(), null, probe));
         out.add(Params.resolve(est.descriptor(), "paper", probe));
         out.add(Params.resolve(est.descriptor(), "penalize", probe));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("potential_from", "signal", "potential_signal", "info_gain",
-                "batch_normalize", false, "filter_uniform_groups", false)));
+        out.add(Params.resolve(
+                est.descriptor(),
+                null,
+                Map.of(
+                        "potential_from",
+                        "signal",
+                        "potential_signal",
+                        "info_gain",
+                        "batch_normalize",
+                        false,
+                        "filter_uniform_groups",
+                        false)));
         return out;
     }
 
@@ -77,7 +86,7 @@ class SpaeTest extends EstimatorContract {
     void estimatorWithGroupAdvantage() {
         RolloutsBuilder rb = Rollouts.builder();
         probed(rb, "q", "right", 1.0, NOTES_PROBES);
-        probed(rb, "q", "wrong", 0.0, new double[][]{{0.1, 0.2}, {0.2, 0.2}});
+        probed(rb, "q", "wrong", 0.0, new double[][] {{0.1, 0.2}, {0.2, 0.2}});
         Rollouts b = rb.build();
         Credit c = est.assign(b, p("batch_normalize", false));
         double z = 0.5 / (Math.sqrt(0.5) + 1e-6); // outcomes [1, 0]: unbiased std √0.5
@@ -94,13 +103,14 @@ class SpaeTest extends EstimatorContract {
     @Test
     void penalizeMakesPostSaturationStepsOfWrongAnswersMoreNegative() {
         RolloutsBuilder rb = Rollouts.builder();
-        probed(rb, "q", "right", 1.0, new double[][]{{0.5, 0.5}, {0.5, 0.5}});
-        probed(rb, "q", "lost", 0.0, new double[][]{{0.97, 0.95}, {0.1, 0.9}}); // Φ 0.91725 then −0.715
+        probed(rb, "q", "right", 1.0, new double[][] {{0.5, 0.5}, {0.5, 0.5}});
+        probed(rb, "q", "lost", 0.0, new double[][] {{0.97, 0.95}, {0.1, 0.9}}); // Φ 0.91725 then −0.715
         Rollouts b = rb.build();
         double z = 0.5 / (Math.sqrt(0.5) + 1e-6);
         double shaping = 0.5 * (-0.715 - 0.91725);
         float[] scale = est.assign(b, p("batch_normalize", false)).advantages();
-        float[] pen = est.assign(b, p("batch_normalize", false, "saturation", "penalize")).advantages();
+        float[] pen = est.assign(b, p("batch_normalize", false, "saturation", "penalize"))
+                .advantages();
         assertEquals(-z * 0.5 + shaping, stepValue(b, scale, 1, 1), 1e-5);
         assertEquals(-z - 0.5 * z + shaping, stepValue(b, pen, 1, 1), 1e-5);
         // for the positive response nothing saturates, so both rules agree
@@ -110,10 +120,10 @@ class SpaeTest extends EstimatorContract {
     @Test
     void uniformGroupsAreDroppedAndTheRestWhitened() {
         RolloutsBuilder rb = Rollouts.builder();
-        probed(rb, "solved", "a", 1.0, new double[][]{{0.2, 0.2}, {0.9, 0.9}});
-        probed(rb, "solved", "b", 1.0, new double[][]{{0.3, 0.3}});
-        probed(rb, "mixed", "c", 1.0, new double[][]{{0.2, 0.2}, {0.9, 0.9}, {0.95, 0.95}});
-        probed(rb, "mixed", "d", 0.0, new double[][]{{0.2, 0.6}});
+        probed(rb, "solved", "a", 1.0, new double[][] {{0.2, 0.2}, {0.9, 0.9}});
+        probed(rb, "solved", "b", 1.0, new double[][] {{0.3, 0.3}});
+        probed(rb, "mixed", "c", 1.0, new double[][] {{0.2, 0.2}, {0.9, 0.9}, {0.95, 0.95}});
+        probed(rb, "mixed", "d", 0.0, new double[][] {{0.2, 0.6}});
         Rollouts b = rb.build();
         Credit c = est.assign(b);
         assertEquals(1.0, c.diagnostics().get("dropped_groups"));
@@ -131,7 +141,8 @@ class SpaeTest extends EstimatorContract {
         assertEquals(0.0, sum / n, 1e-5);
         assertEquals(1.0, (sq - sum * sum / n) / (n - 1), 1e-4);
         // without filtering the solved group is shaped by ξ·ΔΦ alone
-        float[] kept = est.assign(b, p("filter_uniform_groups", false, "batch_normalize", false)).advantages();
+        float[] kept = est.assign(b, p("filter_uniform_groups", false, "batch_normalize", false))
+                .advantages();
         double dPhi = Spae.potential(0.9, 0.9) - Spae.potential(0.2, 0.2);
         assertEquals(0.5 * dPhi, stepValue(b, kept, 0, 1), 1e-6);
         assertNotEquals(0.0, dPhi);
@@ -145,7 +156,8 @@ class SpaeTest extends EstimatorContract {
         start(rb, "q", "b", 0.0);
         step(rb, 1, "potential", 0.0);
         Rollouts b = rb.build();
-        float[] a = est.assign(b, p("potential_from", "signal", "batch_normalize", false)).advantages();
+        float[] a = est.assign(b, p("potential_from", "signal", "batch_normalize", false))
+                .advantages();
         double z = 0.5 / (Math.sqrt(0.5) + 1e-6);
         assertEquals(z * 0.5 + 0.5 * 0.02395, stepValue(b, a, 0, 4), 1e-5);
     }
@@ -153,7 +165,7 @@ class SpaeTest extends EstimatorContract {
     @Test
     void probeValuesAreChecked() {
         RolloutsBuilder rb = Rollouts.builder();
-        probed(rb, "q", "a", 1.0, new double[][]{{1.2, 0.5}});
+        probed(rb, "q", "a", 1.0, new double[][] {{1.2, 0.5}});
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(rb.build()));
         assertTrue(e.getMessage().contains("probe_acc") && e.getMessage().contains("1.2"), e.getMessage());
         RolloutsBuilder nb = Rollouts.builder();

@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.step;
 
+import static dev.apportion.core.testing.PaperBatches.stepValue;
+import static dev.apportion.core.testing.PaperBatches.steps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,17 +13,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperBatches.stepValue;
-import static dev.apportion.core.testing.PaperBatches.steps;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class VinePpoTest extends EstimatorContract {
     private static final String V = "mc_value";
@@ -32,8 +31,18 @@ class VinePpoTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>();
         out.add(Params.resolve(est.descriptor(), null, Map.of("value_signal", "prm")));
-        out.add(Params.resolve(est.descriptor(), "paper", Map.of("value_signal", "prm", "whiten", false, "gamma", 0.9,
-                "step_rewards", "outcome_and_span_rewards")));
+        out.add(Params.resolve(
+                est.descriptor(),
+                "paper",
+                Map.of(
+                        "value_signal",
+                        "prm",
+                        "whiten",
+                        false,
+                        "gamma",
+                        0.9,
+                        "step_rewards",
+                        "outcome_and_span_rewards")));
         return out;
     }
 
@@ -54,7 +63,8 @@ class VinePpoTest extends EstimatorContract {
         assertEquals(0.75, stepValue(b, c.returns(), 0, 0), 1e-6);
         assertEquals(1.0, stepValue(b, c.returns(), 0, 2), 1e-6);
         // γ discounts the next value
-        float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("whiten", false, "gamma", 0.5))).advantages();
+        float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("whiten", false, "gamma", 0.5)))
+                .advantages();
         assertEquals(0.5 * 0.75 - 0.5, stepValue(b, g, 0, 0), 1e-6);
     }
 
@@ -86,8 +96,8 @@ class VinePpoTest extends EstimatorContract {
     @Test
     void whiteningIsTokenWeightedWithTheUnbiasedVariance() {
         RolloutsBuilder rb = Rollouts.builder();
-        steps(rb, "q", "a", 1.0, 1, V, 0.5);       // A = 0.5, 1 token
-        steps(rb, "q", "b", 0.0, 3, V, 0.5);       // A = −0.5, 3 tokens
+        steps(rb, "q", "a", 1.0, 1, V, 0.5); // A = 0.5, 1 token
+        steps(rb, "q", "b", 0.0, 3, V, 0.5); // A = −0.5, 3 tokens
         Rollouts b = rb.build();
         float[] a = est.assign(b).advantages();
         // tokens [0.5, −0.5, −0.5, −0.5]: mean −0.25, unbiased var = (0.5625 + 3·0.0625)/3 = 0.25
@@ -103,7 +113,8 @@ class VinePpoTest extends EstimatorContract {
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2, 0.2, null, null).spanSignal(V, 0.5);
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2).spanSignal(V, 0.6);
         Rollouts b = rb.build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
+        Params p = Params.resolve(
+                est.descriptor(), null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
         float[] a = est.assign(b, p).advantages();
         assertEquals(0.2 + 0.6 - 0.5, a[1], 1e-6);
         assertEquals(1.0 - 0.6, a[3], 1e-6);

@@ -1,19 +1,18 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AppoTest extends EstimatorContract {
     private final Appo est = new Appo();
@@ -39,11 +38,12 @@ class AppoTest extends EstimatorContract {
         float[] o = {0.05f, 0.9f, 0.6f};
         byte[] m = {1, 1, 1};
         double[] bs = Appo.branchingScores(h, o, m, 0, 3);
-        assertClose(new float[]{0.0555556f, 0.05f, 0.5f}, new float[]{(float) bs[0], (float) bs[1], (float) bs[2]}, "BS");
-        assertArrayEquals(new int[]{2}, Appo.selectBranchPoints(h, o, m, 0, 3, 1));
-        assertArrayEquals(new int[]{2, 0, 1}, Appo.selectBranchPoints(h, o, m, 0, 3, 5));
+        assertClose(
+                new float[] {0.0555556f, 0.05f, 0.5f}, new float[] {(float) bs[0], (float) bs[1], (float) bs[2]}, "BS");
+        assertArrayEquals(new int[] {2}, Appo.selectBranchPoints(h, o, m, 0, 3, 1));
+        assertArrayEquals(new int[] {2, 0, 1}, Appo.selectBranchPoints(h, o, m, 0, 3, 5));
         // a context token is never chosen
-        assertArrayEquals(new int[]{0}, Appo.selectBranchPoints(h, o, new byte[]{1, 1, 0}, 0, 3, 1));
+        assertArrayEquals(new int[] {0}, Appo.selectBranchPoints(h, o, new byte[] {1, 1, 0}, 0, 3, 1));
     }
 
     /**
@@ -54,26 +54,54 @@ class AppoTest extends EstimatorContract {
     @Test
     void dualGroupWorkedExample() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("q", "r1").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .trajectory("q", "r2").outcome(0).span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .trajectory("q", "b1").outcome(1).signal("branch_point", 2).signal("branch_omega", 0.6)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .trajectory("q", "b2").outcome(0).signal("branch_point", 2).signal("branch_omega", 0.6)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .trajectory("q", "b3").outcome(1).signal("branch_point", 1).signal("branch_omega", 0.3)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .trajectory("q", "b4").outcome(1).signal("branch_point", 1).signal("branch_omega", 0.3)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 3)
+                .trajectory("q", "r1")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .trajectory("q", "r2")
+                .outcome(0)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .trajectory("q", "b1")
+                .outcome(1)
+                .signal("branch_point", 2)
+                .signal("branch_omega", 0.6)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .trajectory("q", "b2")
+                .outcome(0)
+                .signal("branch_point", 2)
+                .signal("branch_omega", 0.6)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .trajectory("q", "b3")
+                .outcome(1)
+                .signal("branch_point", 1)
+                .signal("branch_omega", 0.3)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .trajectory("q", "b4")
+                .outcome(1)
+                .signal("branch_point", 1)
+                .signal("branch_omega", 0.3)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
                 .build();
         float[] a = est.assign(batch).advantages();
         float r = 0.707107f;
         float s = 1.06066f;
-        assertClose(new float[]{0, r, r, r, 0, -r, -r, -r, 0, 0, s, s, 0, 0, -s, -s, 0, 0, 0, 0, 0, 0, 0, 0}, a, "appo");
+        assertClose(
+                new float[] {0, r, r, r, 0, -r, -r, -r, 0, 0, s, s, 0, 0, -s, -s, 0, 0, 0, 0, 0, 0, 0, 0}, a, "appo");
     }
 
     @Test
     void badBranchPointIsNamed() {
-        Rollouts batch = Rollouts.builder().trajectory("q", "b").outcome(1).signal("branch_point", 9).span(Role.POLICY, 3).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("q", "b")
+                .outcome(1)
+                .signal("branch_point", 9)
+                .span(Role.POLICY, 3)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("branch_point") && e.getMessage().contains("9"), e.getMessage());
     }

@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,14 +13,9 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class DeltaTest extends EstimatorContract {
     private final Delta est = new Delta();
@@ -52,7 +51,10 @@ class DeltaTest extends EstimatorContract {
         float[][] h = {{1, 0, 0, 1, 1, 1}, {0, 1, 1, 0, 0, 0}, {2, 0, 1, 1, 0, 2}, {0, 0, 1, 2, 0, 1}};
         double[] outcome = {1, 0, 1, 0};
         for (int i = 0; i < 4; i++) {
-            b.trajectory("g" + (i / 2), "t" + i).outcome(outcome[i]).span(Role.CONTEXT, 1).span(Role.POLICY, 2);
+            b.trajectory("g" + (i / 2), "t" + i)
+                    .outcome(outcome[i])
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 2);
             b.tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -0.5f, -1f});
             b.tokenVector(Delta.HIDDEN, 2, h[i]);
         }
@@ -92,9 +94,15 @@ class DeltaTest extends EstimatorContract {
         // one positive row whose two tokens differ: the token nearer the positive centre (and
         // farther from the negative one) gets the larger weight
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("g", "pos").outcome(1).span(Role.POLICY, 2).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-10f, -10f})
+        b.trajectory("g", "pos")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-10f, -10f})
                 .tokenVector(Delta.HIDDEN, 1, new float[] {1f, 3f});
-        b.trajectory("g", "neg").outcome(0).span(Role.POLICY, 2).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-10f, -10f})
+        b.trajectory("g", "neg")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-10f, -10f})
                 .tokenVector(Delta.HIDDEN, 1, new float[] {-2f, -2f});
         Delta.Components c = est.components(b.build(), Params.defaults(est.descriptor()));
         assertTrue(c.weights()[1] > c.weights()[0], "token at 3 is farther from the negative centre -2");
@@ -112,7 +120,9 @@ class DeltaTest extends EstimatorContract {
     @Test
     void tokenSignalBaseReadsTheFirstPolicyToken() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("g", "a").span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        b.trajectory("g", "a")
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -1f, -1f})
                 .tokenSignal(Delta.ADVANTAGE, new float[] {9f, 0.5f, 7f})
                 .tokenVector(Delta.HIDDEN, 1, new float[] {0f, 1f, 2f});

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,15 +14,9 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class FlowTracerTest extends EstimatorContract {
     private final FlowTracer est = new FlowTracer();
@@ -57,7 +56,12 @@ class FlowTracerTest extends EstimatorContract {
         a[3][2] = 0.8f;
         a[4][2] = 0.3f;
         a[4][3] = 0.7f;
-        b.trajectory("g", id).outcome(outcome).span(Role.CONTEXT, 1).span(Role.POLICY, 3).span(Role.CONTEXT, 0).span(Role.POLICY, 1)
+        b.trajectory("g", id)
+                .outcome(outcome)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 1)
                 .tokenMatrix(FlowTracer.ATTENTION, RolloutsBuilder.lowerTriangle(a));
         return null;
     }
@@ -68,7 +72,8 @@ class FlowTracerTest extends EstimatorContract {
         example(1, "a", b);
         example(0, "b", b);
         Rollouts batch = b.build();
-        double[] t = FlowTracer.throughput(batch, 0, batch.tokenMatrix(FlowTracer.ATTENTION), batch.tokenMatrixOffsets()[0], null);
+        double[] t = FlowTracer.throughput(
+                batch, 0, batch.tokenMatrix(FlowTracer.ATTENTION), batch.tokenMatrixOffsets()[0], null);
         assertArrayEquals(new double[] {1.0, 0.6667, 0.8095, 0.7792, 1.0}, t, 1e-4);
         Credit c = est.assign(batch);
         double mean = (0.666667 + 0.809524 + 0.779221 + 1.0) / 4;
@@ -88,8 +93,15 @@ class FlowTracerTest extends EstimatorContract {
         a[1][0] = 1f;
         a[2][0] = 1f;
         a[3][1] = 1f;
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
-                .span(Role.CONTEXT, 0).span(Role.POLICY, 1).tokenMatrix(FlowTracer.ATTENTION, RolloutsBuilder.lowerTriangle(a)).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 1)
+                .tokenMatrix(FlowTracer.ATTENTION, RolloutsBuilder.lowerTriangle(a))
+                .build();
         double[] t = FlowTracer.throughput(batch, 0, batch.tokenMatrix(FlowTracer.ATTENTION), 0, null);
         assertArrayEquals(new double[] {1, 1, 0, 1}, t, 1e-12);
     }
@@ -100,11 +112,20 @@ class FlowTracerTest extends EstimatorContract {
         b.trajectory("g", "a").outcome(1).span(Role.POLICY, 3).tokenMatrix(FlowTracer.ATTENTION, new float[] {1, 2});
         RolloutException e = assertThrows(RolloutException.class, b::build);
         assertTrue(e.getMessage().contains("3 tokens need 3 values"), e.getMessage());
-        Rollouts neg = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
-                .tokenMatrix(FlowTracer.ATTENTION, new float[] {1, -1, 1}).build();
+        Rollouts neg = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .tokenMatrix(FlowTracer.ATTENTION, new float[] {1, -1, 1})
+                .build();
         e = assertThrows(RolloutException.class, () -> est.assign(neg));
         assertTrue(e.getMessage().contains("negative"), e.getMessage());
-        Rollouts none = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).build();
+        Rollouts none = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
         e = assertThrows(RolloutException.class, () -> est.assign(none));
         assertTrue(e.getMessage().contains("token_matrices.attention"), e.getMessage());
     }

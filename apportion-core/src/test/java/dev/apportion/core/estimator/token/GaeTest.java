@@ -1,5 +1,13 @@
 package dev.apportion.core.estimator.token;
 
+import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
+import static dev.apportion.core.estimator.token.TokenTesting.params;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
@@ -11,19 +19,10 @@ import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.stats.Whitening;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
-import static dev.apportion.core.estimator.token.TokenTesting.params;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class GaeTest extends EstimatorContract {
     private final Gae gae = new Gae();
@@ -36,9 +35,13 @@ class GaeTest extends EstimatorContract {
     /** verl's example: r=[0,0,1,·], V=[.5,.4,.3,·], mask [1,1,1,0], γ=1, λ=.95 (framework-estimators.md §1.3). */
     @Test
     void verlWorkedExample() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 3).span(Role.CONTEXT, 1)
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .span(Role.POLICY, 3)
+                .span(Role.CONTEXT, 1)
                 .tokenSignal(Rollouts.REWARD, new float[] {0, 0, 1, 0})
-                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, .3f, 0}).build();
+                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, .3f, 0})
+                .build();
         Credit c = gae.assign(b, params(gae, "verl", Map.of("lambda", 0.95)));
         assertValues(new double[] {0.93675, 0.965, 1.0, 0.0}, c.returns(), 0, "returns");
         // the notes give the whitened values to 3 decimals
@@ -49,8 +52,14 @@ class GaeTest extends EstimatorContract {
 
     /** A hole P P [C] P, outcome 1 on the last token, V = [.5, .4, (9), .3], γ = .9, λ = .8. */
     private static Rollouts hole() {
-        return Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1).tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, 9f, .3f}).build();
+        return Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, 9f, .3f})
+                .build();
     }
 
     @Test
@@ -62,8 +71,8 @@ class GaeTest extends EstimatorContract {
 
     @Test
     void openRlhfRunsThroughContextTokensWithValueZero() {
-        Credit c = gae.assign(hole(), params(gae, "openrlhf",
-                Map.of("gamma", 0.9, "lambda", 0.8, "whiten", false, "kl_coef", 0.0)));
+        Credit c = gae.assign(
+                hole(), params(gae, "openrlhf", Map.of("gamma", 0.9, "lambda", 0.8, "whiten", false, "kl_coef", 0.0)));
         assertValues(new double[] {-0.0267584, 0.15728, 0, 0.7}, c.advantages(), 0, "advantages");
         assertValues(new double[] {0.4732416, 0.55728, 0, 1.0}, c.returns(), 0, "returns");
     }
@@ -72,8 +81,14 @@ class GaeTest extends EstimatorContract {
     @Test
     void valuesOnContextTokensDoNotMatterInVerlMode() {
         Rollouts a = hole();
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1).tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, -3f, .3f}).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .4f, -3f, .3f})
+                .build();
         Params p = params(gae, "verl", Map.of("gamma", 0.9, "lambda", 0.8));
         assertArrayEquals(gae.assign(a, p).advantages(), gae.assign(b, p).advantages());
         assertArrayEquals(gae.assign(a, p).returns(), gae.assign(b, p).returns());
@@ -82,28 +97,55 @@ class GaeTest extends EstimatorContract {
     @Test
     void zeroLengthContextSpansChangeNothing() {
         float[] v = {.1f, .2f, .3f, .4f};
-        Rollouts joined = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 0).span(Role.POLICY, 4)
-                .tokenSignal(Rollouts.VALUE, v).trajectory("g", "b").outcome(0).span(Role.POLICY, 2)
-                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .6f}).build();
-        Rollouts split = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).span(Role.CONTEXT, 0)
-                .span(Role.POLICY, 3).span(Role.CONTEXT, 0).tokenSignal(Rollouts.VALUE, v).trajectory("g", "b").outcome(0)
-                .span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, new float[] {.5f, .6f}).build();
+        Rollouts joined = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 4)
+                .tokenSignal(Rollouts.VALUE, v)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .6f})
+                .build();
+        Rollouts split = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 3)
+                .span(Role.CONTEXT, 0)
+                .tokenSignal(Rollouts.VALUE, v)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, new float[] {.5f, .6f})
+                .build();
         for (String preset : List.of("verl", "openrlhf")) {
             Params p = params(gae, preset, Map.of("gamma", 0.9, "lambda", 0.7, "kl_coef", 0.0));
-            assertArrayEquals(gae.assign(joined, p).advantages(), gae.assign(split, p).advantages(), preset);
-            assertArrayEquals(gae.assign(joined, p).returns(), gae.assign(split, p).returns(), preset);
+            assertArrayEquals(
+                    gae.assign(joined, p).advantages(), gae.assign(split, p).advantages(), preset);
+            assertArrayEquals(
+                    gae.assign(joined, p).returns(), gae.assign(split, p).returns(), preset);
         }
     }
 
     @Test
     void trajectoryWithoutPolicyTokensGetsZerosAndDoesNotMoveTheWhitening() {
         RolloutsBuilder with = Rollouts.builder();
-        with.trajectory("g", "a").outcome(1).span(Role.POLICY, 3).tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f});
+        with.trajectory("g", "a").outcome(1).span(Role.POLICY, 3).tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f
+        });
         with.trajectory("g", "empty").outcome(5).span(Role.CONTEXT, 2).tokenSignal(Rollouts.VALUE, new float[] {7, 8});
         with.trajectory("g", "b").outcome(0).span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, new float[] {.4f, .5f});
         Rollouts without = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 3).tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f})
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, new float[] {.4f, .5f})
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 3)
+                .tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f})
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, new float[] {.4f, .5f})
                 .build();
         Credit c = gae.assign(with.build());
         Credit d = gae.assign(without);
@@ -118,7 +160,8 @@ class GaeTest extends EstimatorContract {
     void whiteningMatchesTheTwoPassKernel() {
         Rollouts b = RandomBatches.batch(5);
         Params p = params(gae, "verl", Map.of("gamma", 0.97, "lambda", 0.9));
-        float[] raw = gae.assign(b, params(gae, "verl", Map.of("gamma", 0.97, "lambda", 0.9, "whiten", false))).advantages();
+        float[] raw = gae.assign(b, params(gae, "verl", Map.of("gamma", 0.97, "lambda", 0.9, "whiten", false)))
+                .advantages();
         Whitening.whiten(raw, b.mask(), Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
         float[] got = gae.assign(b, p).advantages();
         byte[] m = b.mask();
@@ -129,33 +172,63 @@ class GaeTest extends EstimatorContract {
 
     @Test
     void oneTokenBatchCannotBeWhitenedWithTheUnbiasedVariance() {
-        Rollouts one = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 3).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.VALUE, new float[] {0, 0, 0, .5f}).build();
+        Rollouts one = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 3)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.VALUE, new float[] {0, 0, 0, .5f})
+                .build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gae.assign(one));
-        assertTrue(e.getMessage().contains("'gae'") && e.getMessage().contains("at least 2 policy tokens, the batch has 1"),
+        assertTrue(
+                e.getMessage().contains("'gae'")
+                        && e.getMessage().contains("at least 2 policy tokens, the batch has 1"),
                 e.getMessage());
         // OpenRLHF's biased variance with the clamp whitens a single token to 0; without whitening it stays raw
-        assertEquals(0f, gae.assign(one, params(gae, "openrlhf", Map.of("kl_coef", 0.0))).advantages()[3]);
-        assertEquals(0.5f, gae.assign(one, params(gae, "verl", Map.of("whiten", false))).advantages()[3], 1e-7);
+        assertEquals(
+                0f,
+                gae.assign(one, params(gae, "openrlhf", Map.of("kl_coef", 0.0))).advantages()[3]);
+        assertEquals(
+                0.5f,
+                gae.assign(one, params(gae, "verl", Map.of("whiten", false))).advantages()[3],
+                1e-7);
     }
 
     @Test
     void missingValueNamesEstimatorSignalAndCritic() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> gae.assign(b));
-        assertTrue(e.getMessage().contains("'gae'") && e.getMessage().contains("'value'") && e.getMessage().contains("critic"),
+        assertTrue(
+                e.getMessage().contains("'gae'")
+                        && e.getMessage().contains("'value'")
+                        && e.getMessage().contains("critic"),
                 e.getMessage());
     }
 
     @Test
     void outcomeIsClippedAndKlPenaltyNeedsLogprobs() {
         float[] v = {0, 0};
-        Rollouts big = Rollouts.builder().trajectory("g", "a").outcome(30).span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, v).build();
-        Rollouts ten = Rollouts.builder().trajectory("g", "a").outcome(10).span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, v).build();
+        Rollouts big = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(30)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, v)
+                .build();
+        Rollouts ten = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(10)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, v)
+                .build();
         Params clip = params(gae, "openrlhf", Map.of("kl_coef", 0.0, "whiten", false));
         assertArrayEquals(gae.assign(ten, clip).returns(), gae.assign(big, clip).returns());
         assertEquals(10f, gae.assign(big, clip).returns()[1]);
-        RolloutException e = assertThrows(RolloutException.class, () -> gae.assign(big, params(gae, "openrlhf", Map.of())));
+        RolloutException e =
+                assertThrows(RolloutException.class, () -> gae.assign(big, params(gae, "openrlhf", Map.of())));
         assertTrue(e.getMessage().contains("'logprob'"), e.getMessage());
         // with the KL in the loss, no log-probs are needed
         gae.assign(big, params(gae, "openrlhf", Map.of("kl_use_loss", true)));
@@ -163,10 +236,15 @@ class GaeTest extends EstimatorContract {
 
     @Test
     void klPenaltyEntersPolicyTokenRewards() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
                 .tokenSignal(Rollouts.VALUE, new float[] {0, 0, 0})
                 .tokenSignal(Rollouts.LOGPROB, new float[] {-1, -2, -50})
-                .tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -1, 0}).build();
+                .tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -1, 0})
+                .build();
         // k1: d = [.5, -1]; rewards −.1·d + outcome on token 1 = [−.05, 1.1]; γ = λ = 1, V = 0
         Credit c = gae.assign(b, params(gae, "openrlhf", Map.of("kl_coef", 0.1, "whiten", false)));
         assertValues(new double[] {1.05, 1.1, 0}, c.returns(), 0, "returns");
@@ -174,15 +252,26 @@ class GaeTest extends EstimatorContract {
 
     @Test
     void spanRewardsAndOutcomeAreDenseTokenRewards() {
-        Rollouts spans = Rollouts.builder().trajectory("g", "a").outcome(2).span(Role.POLICY, 2, 0.5, null, null)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 2).tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f, .4f, .5f})
-                .build();
-        Rollouts tokens = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        Rollouts spans = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(2)
+                .span(Role.POLICY, 2, 0.5, null, null)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f, .4f, .5f})
-                .tokenSignal(Rollouts.REWARD, new float[] {0, .5f, 0, 0, 2}).build();
+                .build();
+        Rollouts tokens = Rollouts.builder()
+                .trajectory("g", "a")
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.VALUE, new float[] {.1f, .2f, .3f, .4f, .5f})
+                .tokenSignal(Rollouts.REWARD, new float[] {0, .5f, 0, 0, 2})
+                .build();
         Params p = params(gae, "verl", Map.of("gamma", 0.9, "lambda", 0.95));
         // equal up to float rounding: span rewards and the outcome are added to the TD error after the token reward
-        assertClose(gae.assign(tokens, p).advantages(), gae.assign(spans, p).advantages(), "span rewards vs token rewards");
+        assertClose(
+                gae.assign(tokens, p).advantages(), gae.assign(spans, p).advantages(), "span rewards vs token rewards");
     }
 
     @Test
@@ -197,7 +286,9 @@ class GaeTest extends EstimatorContract {
         Rollouts b = LongSpans.batch(21, 14);
         for (boolean through : new boolean[] {false, true}) {
             for (double[] gl : new double[][] {{0.99, 0.95}, {1, 1}, {0.9, 0.5}, {1, 0}}) {
-                Params p = params(gae, through ? "openrlhf" : "verl",
+                Params p = params(
+                        gae,
+                        through ? "openrlhf" : "verl",
                         Map.of("gamma", gl[0], "lambda", gl[1], "whiten", false, "kl_coef", 0.0));
                 float[][] want = LongSpans.gae(b, gl[0], gl[1], through);
                 Credit c = gae.assign(b, p);
@@ -212,7 +303,8 @@ class GaeTest extends EstimatorContract {
     void longSpansWhitenLikeTheTwoPassKernel() {
         Rollouts b = LongSpans.batch(22, 10);
         Map<String, Object> gl = Map.of("gamma", 0.99, "lambda", 0.95);
-        float[] raw = gae.assign(b, params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95, "whiten", false))).advantages();
+        float[] raw = gae.assign(b, params(gae, "verl", Map.of("gamma", 0.99, "lambda", 0.95, "whiten", false)))
+                .advantages();
         double sum = 0;
         long n = 0;
         byte[] m = b.mask();

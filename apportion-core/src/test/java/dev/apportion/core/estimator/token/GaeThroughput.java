@@ -7,7 +7,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
@@ -29,8 +28,7 @@ import java.util.SplittableRandom;
  * </pre>
  */
 public final class GaeThroughput {
-    private GaeThroughput() {
-    }
+    private GaeThroughput() {}
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
@@ -75,7 +73,9 @@ public final class GaeThroughput {
         }
         Rollouts batch = b.build();
         Estimator est = which.equals("rpp") ? new ReinforcePlusPlus() : new Gae();
-        Params p = Params.resolve(est.descriptor(), "verl",
+        Params p = Params.resolve(
+                est.descriptor(),
+                "verl",
                 which.equals("rpp") ? Map.of("gamma", 0.99) : Map.of("gamma", 0.99, "lambda", 0.95));
         java.lang.management.ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         try (Execution ex = Execution.threads(threads)) {
@@ -119,8 +119,15 @@ public final class GaeThroughput {
             mg = Arrays.copyOfRange(mg, w, reps);
             wc = Arrays.copyOfRange(wc, w, reps);
             cc = Arrays.copyOfRange(cc, w, reps);
-            System.out.printf(Locale.ROOT, "%s %s, %d tokens, %d thread(s), %d calls after %d warm-up%n", est.id(),
-                    buffers == null ? "allocating" : "with Credit.Buffers", tokens, threads, reps - w, w);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s %s, %d tokens, %d thread(s), %d calls after %d warm-up%n",
+                    est.id(),
+                    buffers == null ? "allocating" : "with Credit.Buffers",
+                    tokens,
+                    threads,
+                    reps - w,
+                    w);
             for (String stat : new String[] {"median", "best"}) {
                 boolean best = stat.equals("best");
                 double gw = best ? min(wg) : median(wg);
@@ -128,11 +135,22 @@ public final class GaeThroughput {
                 double gm = best ? min(mg) : median(mg);
                 double xw = best ? min(wc) : median(wc);
                 double xc = best ? min(cc) : median(cc);
-                System.out.printf(Locale.ROOT, "  %-6s wall %6.2f ms (%5.0f Mtok/s)  cpu %6.2f ms  busiest thread cpu %6.2f ms"
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-6s wall %6.2f ms (%5.0f Mtok/s)  cpu %6.2f ms  busiest thread cpu %6.2f ms"
                                 + " | copy wall %5.2f ms (%5.0f Mtok/s) cpu %5.2f ms | ratio wall %.3f, cpu %.3f,"
                                 + " busiest thread %.3f%n",
-                        stat, gw * 1e3, tokens / gw / 1e6, gc * 1e3, gm * 1e3, xw * 1e3, tokens / xw / 1e6, xc * 1e3,
-                        xw / gw, xc / gc, xc / gm);
+                        stat,
+                        gw * 1e3,
+                        tokens / gw / 1e6,
+                        gc * 1e3,
+                        gm * 1e3,
+                        xw * 1e3,
+                        tokens / xw / 1e6,
+                        xc * 1e3,
+                        xw / gw,
+                        xc / gc,
+                        xc / gm);
             }
             if (sink == 42) System.out.println("unlikely");
         }

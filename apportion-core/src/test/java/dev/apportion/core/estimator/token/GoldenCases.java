@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,14 +27,22 @@ import java.util.Map;
  * {@code ref_logprob}, parameters renamed). Replaced by the io module's loader once it is on main.
  */
 final class GoldenCases {
-    private GoldenCases() {
-    }
+    private GoldenCases() {}
 
     /** One case, ready to run. */
-    record Case(String name, String estimator, String preset, Map<String, Object> params, Rollouts batch,
-                int[][] tokenIndex, double[][] mask, double[][] advantages, double[][] returns, String error,
-                double atol, double rtol) {
-    }
+    record Case(
+            String name,
+            String estimator,
+            String preset,
+            Map<String, Object> params,
+            Rollouts batch,
+            int[][] tokenIndex,
+            double[][] mask,
+            double[][] advantages,
+            double[][] returns,
+            String error,
+            double atol,
+            double rtol) {}
 
     /** Every case of {@code resource} whose estimator is one of {@code estimators}. */
     static List<Case> load(String resource, List<String> estimators) {
@@ -89,7 +96,8 @@ final class GoldenCases {
             tokenSignal(b, in, "values", Rollouts.VALUE, i);
             tokenSignal(b, in, "logprobs", Rollouts.LOGPROB, i);
             tokenSignal(b, in, "ref_logprobs", Rollouts.REF_LOGPROB, i);
-            if (in.has("reward_baselines")) b.signal("reward_baseline", in.get("reward_baselines").get(i).asDouble());
+            if (in.has("reward_baselines"))
+                b.signal("reward_baseline", in.get("reward_baselines").get(i).asDouble());
             index[i] = new int[len];
             for (int t = 0; t < len; t++) index[i][t] = next++;
         }
@@ -106,11 +114,19 @@ final class GoldenCases {
             params.put(name, value(e.getValue()));
         }
         JsonNode exp = c.get("expected");
-        return new Case(c.get("case").asText(), c.get("estimator").asText(), preset, params, b.build(), index, mask,
+        return new Case(
+                c.get("case").asText(),
+                c.get("estimator").asText(),
+                preset,
+                params,
+                b.build(),
+                index,
+                mask,
                 exp.has("advantages") ? matrix(exp.get("advantages")) : null,
                 exp.has("returns") ? matrix(exp.get("returns")) : null,
                 exp.has("error") ? exp.get("error").asText() : null,
-                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4));
+                c.path("atol").asDouble(1e-5),
+                c.path("rtol").asDouble(1e-4));
     }
 
     private static void tokenSignal(RolloutsBuilder b, JsonNode in, String key, String name, int row) {

@@ -1,18 +1,17 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Batches with long policy spans (so that {@link BackwardScan} takes its blocked path, which
@@ -20,8 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * recursions in double to check the estimators against.
  */
 final class LongSpans {
-    private LongSpans() {
-    }
+    private LongSpans() {}
 
     /**
      * {@code trajectories} trajectories: an optional prompt, then 1–3 turns (a policy span of
@@ -124,7 +122,8 @@ final class LongSpans {
                 }
                 for (int t = te - 1; t >= ts; t--) {
                     float rho = r[t];
-                    if (t == last && batch.outcome() != null && !Float.isNaN(batch.outcome()[i])) rho += batch.outcome()[i];
+                    if (t == last && batch.outcome() != null && !Float.isNaN(batch.outcome()[i]))
+                        rho += batch.outcome()[i];
                     g = rho + gamma * g;
                     ret[t] = (float) g;
                 }

@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.token;
 
+import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
+import static dev.apportion.core.estimator.token.TokenTesting.params;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Role;
@@ -7,16 +13,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.Map;
-
-import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
-import static dev.apportion.core.estimator.token.TokenTesting.params;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class OptimalTokenBaselineTest extends EstimatorContract {
     private final OptimalTokenBaseline otb = new OptimalTokenBaseline();
@@ -27,7 +26,8 @@ class OptimalTokenBaselineTest extends EstimatorContract {
     }
 
     /** p = exp(old_logprob) = .5 on every token; w = 1 − 2p + Σπ² = Σπ² − 0 = {@code sumPiSq}. */
-    static RolloutsBuilder traj(RolloutsBuilder b, String group, String id, double outcome, float sumPiSq, Object... spans) {
+    static RolloutsBuilder traj(
+            RolloutsBuilder b, String group, String id, double outcome, float sumPiSq, Object... spans) {
         b.trajectory(group, id).outcome(outcome);
         int n = 0;
         for (int k = 0; k < spans.length; k += 2) {
@@ -55,7 +55,7 @@ class OptimalTokenBaselineTest extends EstimatorContract {
     @Test
     void baselineWeighsByCumulativePathVariance() {
         RolloutsBuilder b = Rollouts.builder();
-        traj(b, "g", "a", 1, 0.5f, Role.POLICY, 2);  // w .5 → W [.5, 1]
+        traj(b, "g", "a", 1, 0.5f, Role.POLICY, 2); // w .5 → W [.5, 1]
         traj(b, "g", "b", 0, 0.25f, Role.POLICY, 2); // w .25 → W [.25, .5]
         Rollouts batch = b.build();
         Credit c = otb.assign(batch); // B = (1·W_a)/(W_a + W_b) = 2/3 at both positions
@@ -92,14 +92,19 @@ class OptimalTokenBaselineTest extends EstimatorContract {
         Rollouts batch = b.build();
         // B_0 = .5, B_1 = B_2 = 1 (a alone)
         assertValues(new double[] {0.5, 0, 0, -0.5}, otb.assign(batch).advantages(), 0, "no zero tail");
-        assertValues(new double[] {0.5, 1, 1, -0.5},
-                otb.assign(batch, params(otb, null, Map.of("handle_zero_tail", true))).advantages(), 0, "zero tail");
+        assertValues(
+                new double[] {0.5, 1, 1, -0.5},
+                otb.assign(batch, params(otb, null, Map.of("handle_zero_tail", true)))
+                        .advantages(),
+                0,
+                "zero tail");
         // a tie at the longest length: no zero tail
         RolloutsBuilder t = Rollouts.builder();
         traj(t, "g", "a", 1, 0.5f, Role.POLICY, 3);
         traj(t, "g", "b", 0, 0.5f, Role.POLICY, 1);
         traj(t, "g", "c", 1, 0.5f, Role.POLICY, 3);
-        float[] a = otb.assign(t.build(), params(otb, null, Map.of("handle_zero_tail", true))).advantages();
+        float[] a = otb.assign(t.build(), params(otb, null, Map.of("handle_zero_tail", true)))
+                .advantages();
         assertEquals(0f, a[1], 1e-6f);
     }
 
@@ -109,10 +114,14 @@ class OptimalTokenBaselineTest extends EstimatorContract {
         traj(b, "g", "a", 1, 0.5f, Role.CONTEXT, 2, Role.POLICY, 1);
         traj(b, "g", "b", 0, 0.5f, Role.CONTEXT, 1, Role.POLICY, 1);
         Rollouts batch = b.build();
-        assertValues(new double[] {0, 0, 0.5, 0, -0.5}, otb.assign(batch).advantages(), 0, "aligned on the response start");
+        assertValues(
+                new double[] {0, 0, 0.5, 0, -0.5}, otb.assign(batch).advantages(), 0, "aligned on the response start");
         // from the trajectory start, the two policy tokens sit at different positions: each is its own baseline
-        assertValues(new double[] {0, 0, 0, 0, 0},
-                otb.assign(batch, params(otb, null, Map.of("positions_from", "trajectory_start"))).advantages(), 0,
+        assertValues(
+                new double[] {0, 0, 0, 0, 0},
+                otb.assign(batch, params(otb, null, Map.of("positions_from", "trajectory_start")))
+                        .advantages(),
+                0,
                 "aligned on the first token");
     }
 
@@ -127,11 +136,19 @@ class OptimalTokenBaselineTest extends EstimatorContract {
 
     @Test
     void missingSignalsAreNamed() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-1}).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-1})
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> otb.assign(b));
         assertTrue(e.getMessage().contains("'sum_pi_squared'") && e.getMessage().contains("actor"), e.getMessage());
-        Rollouts c = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts c = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         RolloutException f = assertThrows(RolloutException.class, () -> otb.assign(c));
         assertTrue(f.getMessage().contains("'old_logprob'"), f.getMessage());
     }

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,16 +13,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PoadTest extends EstimatorContract {
     private static final Poad EST = new Poad();
@@ -40,8 +39,12 @@ class PoadTest extends EstimatorContract {
 
     /** Action 0 (2 tokens, V .5 .6, reward 0), an observation of 2 tokens, action 1 (1 token, V .7, reward 1). */
     static Rollouts episode(Double nextValue) {
-        RolloutsBuilder b = Rollouts.builder().trajectory("g", "e").span(Role.POLICY, 2, 0.0, null, null).span(Role.CONTEXT, 2)
-                .span(Role.POLICY, 1, 1.0, null, null).tokenSignal(Rollouts.VALUE, new float[] {0.5f, 0.6f, 9, 9, 0.7f});
+        RolloutsBuilder b = Rollouts.builder()
+                .trajectory("g", "e")
+                .span(Role.POLICY, 2, 0.0, null, null)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 1, 1.0, null, null)
+                .tokenSignal(Rollouts.VALUE, new float[] {0.5f, 0.6f, 9, 9, 0.7f});
         if (nextValue != null) b.signal(Poad.NEXT_VALUE, nextValue);
         return b.build();
     }
@@ -66,8 +69,12 @@ class PoadTest extends EstimatorContract {
     /** ARCHER bootstraps from the last token of the next action; the action level uses one value per action. */
     @Test
     void archerAndActionLevel() {
-        Rollouts b = Rollouts.builder().trajectory("g", "e").span(Role.POLICY, 1, 0.0, null, null).span(Role.POLICY, 2, 1.0, null, null)
-                .tokenSignal(Rollouts.VALUE, new float[] {0.5f, 0.6f, 0.7f}).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "e")
+                .span(Role.POLICY, 1, 0.0, null, null)
+                .span(Role.POLICY, 2, 1.0, null, null)
+                .tokenSignal(Rollouts.VALUE, new float[] {0.5f, 0.6f, 0.7f})
+                .build();
         Credit archer = EST.assign(b, params(Map.of("gamma", 1.0, "gae_lambda", 1.0, "algorithm", "ARCHER")));
         // action 1: last token δ = 1 − 0.7, inside δ = 0.7 − 0.6 → 0.4; action 0: δ = 0.7 − 0.5 = 0.2, g = 0.2 + 0.4
         assertArrayEquals(new float[] {0.6f, 0.4f, 0.3f}, archer.advantages(), 1e-6f);
@@ -79,8 +86,12 @@ class PoadTest extends EstimatorContract {
 
     @Test
     void anActionWithoutTokensIsRefused() {
-        Rollouts b = Rollouts.builder().trajectory("g", "e").span(Role.POLICY, 0).span(Role.CONTEXT, 1)
-                .tokenSignal(Rollouts.VALUE, new float[1]).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "e")
+                .span(Role.POLICY, 0)
+                .span(Role.CONTEXT, 1)
+                .tokenSignal(Rollouts.VALUE, new float[1])
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("without tokens"), e.getMessage());
     }

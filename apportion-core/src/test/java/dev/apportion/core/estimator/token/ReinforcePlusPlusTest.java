@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.token;
 
+import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
+import static dev.apportion.core.estimator.token.TokenTesting.params;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
@@ -7,18 +14,10 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
-import static dev.apportion.core.estimator.token.TokenTesting.params;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ReinforcePlusPlusTest extends EstimatorContract {
     private final ReinforcePlusPlus rpp = new ReinforcePlusPlus();
@@ -31,8 +30,12 @@ class ReinforcePlusPlusTest extends EstimatorContract {
     /** verl's example: γ = .9, reward 1 at t = 2, mask [1,1,1,0] → returns [.81, .9, 1] (framework-estimators.md §1.3). */
     @Test
     void verlWorkedExample() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 3).span(Role.CONTEXT, 1)
-                .tokenSignal(Rollouts.REWARD, new float[] {0, 0, 1, 0}).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .span(Role.POLICY, 3)
+                .span(Role.CONTEXT, 1)
+                .tokenSignal(Rollouts.REWARD, new float[] {0, 0, 1, 0})
+                .build();
         Credit c = rpp.assign(b, params(rpp, "verl", Map.of("gamma", 0.9)));
         assertValues(new double[] {0.81, 0.9, 1.0, 0.0}, c.returns(), 0, "returns");
         // whitened over the three returns: mean .9033, unbiased std .0950
@@ -41,8 +44,13 @@ class ReinforcePlusPlusTest extends EstimatorContract {
 
     /** P P [C] P with outcome 1 on the last token, γ = .9, no whitening. */
     private static Rollouts hole(int contextTokens) {
-        return Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, contextTokens)
-                .span(Role.POLICY, 1).build();
+        return Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, contextTokens)
+                .span(Role.POLICY, 1)
+                .build();
     }
 
     @Test
@@ -52,7 +60,8 @@ class ReinforcePlusPlusTest extends EstimatorContract {
         assertValues(new double[] {0, 0, 0, 0, 1}, reset.returns(), 0, "verl: the return restarts at the observation");
         Credit through = rpp.assign(hole(2), params(rpp, "openrlhf", base));
         assertValues(new double[] {0.6561, 0.729, 0, 0, 1}, through.returns(), 0, "OpenRLHF: one γ per context token");
-        Credit skip = rpp.assign(hole(2), params(rpp, "verl", Map.of("gamma", 0.9, "whiten", false, "context_tokens", "skip")));
+        Credit skip = rpp.assign(
+                hole(2), params(rpp, "verl", Map.of("gamma", 0.9, "whiten", false, "context_tokens", "skip")));
         assertValues(new double[] {0.81, 0.9, 0, 0, 1}, skip.returns(), 0, "skip: context tokens are not steps");
         assertArrayEquals(skip.returns(), skip.advantages(), "no whitening: advantages = returns");
     }
@@ -65,9 +74,16 @@ class ReinforcePlusPlusTest extends EstimatorContract {
 
     @Test
     void oneTokenBatchCannotBeWhitenedWithTheUnbiasedVariance() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rpp.assign(b));
-        assertTrue(e.getMessage().contains("'reinforce_plus_plus'") && e.getMessage().contains("the batch has 1"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'reinforce_plus_plus'")
+                        && e.getMessage().contains("the batch has 1"),
+                e.getMessage());
     }
 
     @Test

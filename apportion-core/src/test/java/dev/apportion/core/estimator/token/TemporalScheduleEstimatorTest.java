@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,17 +13,10 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class TemporalScheduleEstimatorTest extends EstimatorContract {
     private static final TemporalScheduleEstimator EST = new TemporalScheduleEstimator();
@@ -41,7 +40,8 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
     }
 
     static double ratio(String mode, int step) {
-        return TemporalScheduleEstimator.schedule(mode, true, 0.99, 0.0, 0.8, 2.0, 500, step).ratio();
+        return TemporalScheduleEstimator.schedule(mode, true, 0.99, 0.0, 0.8, 2.0, 500, step)
+                .ratio();
     }
 
     /** methods-reasoning.md §12: T = 500, linear, window [0, 400], |o| = 1000. */
@@ -53,8 +53,16 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
             double rho = ratio("linear", steps[k]);
             assertEquals(trained[k], 1000 - TemporalScheduleEstimator.prefixLength(1000, rho), "step " + steps[k]);
         }
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 3).span(Role.POLICY, 1000)
-                .trajectory("g", "b").outcome(0).span(Role.CONTEXT, 3).span(Role.POLICY, 1000).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 3)
+                .span(Role.POLICY, 1000)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.CONTEXT, 3)
+                .span(Role.POLICY, 1000)
+                .build();
         Credit c = EST.assign(b, params(Map.of("global_steps", 100)));
         assertEquals(0.7425, c.diagnostics().get("prefix_ratio"), 1e-12);
         assertEquals(2 * 258.0, c.diagnostics().get("trained_tokens"));
@@ -75,13 +83,19 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
         assertEquals(0.0, ratio("sigmoid", 400), 1e-12);
         // gamma: the reference raises the scaled ratio, (0.99 * 0.5)^2; the alternative is 0.99 * 0.5^2
         assertEquals(0.495 * 0.495, ratio("gamma", 200), 1e-12);
-        assertEquals(0.99 * 0.25, TemporalScheduleEstimator.schedule("gamma", false, 0.99, 0.0, 0.8, 2.0, 500, 200).ratio(), 1e-12);
+        assertEquals(
+                0.99 * 0.25,
+                TemporalScheduleEstimator.schedule("gamma", false, 0.99, 0.0, 0.8, 2.0, 500, 200)
+                        .ratio(),
+                1e-12);
         // window with a late start
-        TemporalScheduleEstimator.Schedule s = TemporalScheduleEstimator.schedule("linear", true, 0.99, 0.1, 0.8, 2.0, 300, 20);
+        TemporalScheduleEstimator.Schedule s =
+                TemporalScheduleEstimator.schedule("linear", true, 0.99, 0.1, 0.8, 2.0, 300, 20);
         assertEquals(30, s.minStep());
         assertEquals(240, s.maxStep());
         assertEquals(0.99, s.ratio(), 0.0);
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> TemporalScheduleEstimator.schedule("linear", true, 0.99, 0.5, 0.5, 2.0, 300, 20));
     }
 
@@ -89,9 +103,15 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
     void forkingKeepsTheHighestEntropyTokensWithAFloat32Budget() {
         assertEquals(1, TemporalScheduleEstimator.forkingBudget(100, 0.99), "float32 (1 - 0.99) * 100 = 1, not 2");
         float[] entropy = {0f, 0f, 0.5f, 3f, 1f, 3f, 2f, 0f};
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.CONTEXT, 2).span(Role.POLICY, 4)
-                .span(Role.CONTEXT, 1).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.ENTROPY, entropy).build();
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 4)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.ENTROPY, entropy)
+                .build();
         // 5 policy tokens (entropies 0.5, 3, 1, 3, 0); rho = 0.495 → budget ceil(5 * 0.505) = 3: the two 3s and the 1;
         // the context token with entropy 2 is never picked
         Credit c = EST.assign(b, params(Map.of("strategy", "forking_tok_schedule", "global_steps", 200)));
@@ -105,24 +125,43 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
     /** methods-reasoning.md §12: A = 0.5, rho = 0.5, alpha 0.4, kappa 2: H = 0.1 → 0.52; H = 2.0 → 0.625. */
     @Test
     void entropyBonusWorkedExample() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(TemporalScheduleEstimator.ADVANTAGE_SIGNAL, new float[] {9f, 0.5f, 0.5f})
-                .tokenSignal(Rollouts.ENTROPY, new float[] {5f, 0.1f, 2.0f}).build();
-        Credit c = EST.assign(b, params(Map.of("strategy", "entropy_adv_schedule", "base_advantage", "token_signal",
-                "initial_schedule_magnitude", 1.0, "global_steps", 200, "entropy_adv_schedule_alpha", 0.4,
-                "entropy_adv_schedule_kappa", 2.0)));
+                .tokenSignal(Rollouts.ENTROPY, new float[] {5f, 0.1f, 2.0f})
+                .build();
+        Credit c = EST.assign(
+                b,
+                params(Map.of(
+                        "strategy",
+                        "entropy_adv_schedule",
+                        "base_advantage",
+                        "token_signal",
+                        "initial_schedule_magnitude",
+                        1.0,
+                        "global_steps",
+                        200,
+                        "entropy_adv_schedule_alpha",
+                        0.4,
+                        "entropy_adv_schedule_kappa",
+                        2.0)));
         assertArrayEquals(new float[] {0f, 0.52f, 0.625f}, c.advantages(), 1e-6f);
         assertNull(c.lossWeights());
     }
 
     @Test
     void refusesMissingInputs() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2).build();
-        RolloutException e = assertThrows(RolloutException.class,
-                () -> EST.assign(b, params(Map.of("strategy", "forking_tok_schedule"))));
+        Rollouts b = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .build();
+        RolloutException e = assertThrows(
+                RolloutException.class, () -> EST.assign(b, params(Map.of("strategy", "forking_tok_schedule"))));
         assertTrue(e.getMessage().contains("entropy"), e.getMessage());
-        assertThrows(RolloutException.class,
-                () -> EST.assign(b, params(Map.of("base_advantage", "token_signal"))));
+        assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("base_advantage", "token_signal"))));
     }
 
     @Test

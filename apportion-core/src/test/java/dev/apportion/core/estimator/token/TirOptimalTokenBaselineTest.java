@@ -1,18 +1,17 @@
 package dev.apportion.core.estimator.token;
 
+import static dev.apportion.core.estimator.token.OptimalTokenBaselineTest.traj;
+import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
+import static dev.apportion.core.estimator.token.TokenTesting.params;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static dev.apportion.core.estimator.token.OptimalTokenBaselineTest.traj;
-import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
-import static dev.apportion.core.estimator.token.TokenTesting.params;
+import org.junit.jupiter.api.Test;
 
 class TirOptimalTokenBaselineTest extends EstimatorContract {
     private final TirOptimalTokenBaseline tir = new TirOptimalTokenBaseline();
@@ -56,8 +55,12 @@ class TirOptimalTokenBaselineTest extends EstimatorContract {
         traj(b, "g", "b", 0, 0.5f, Role.POLICY, 1);
         Rollouts batch = b.build();
         assertValues(new double[] {0.5, 0, 1, 1, -0.5}, tir.assign(batch).advantages(), 0, "default");
-        assertValues(new double[] {0.5, 0, 0, 0, -0.5},
-                tir.assign(batch, params(tir, null, Map.of("handle_zero_tail", false))).advantages(), 0, "off");
+        assertValues(
+                new double[] {0.5, 0, 0, 0, -0.5},
+                tir.assign(batch, params(tir, null, Map.of("handle_zero_tail", false)))
+                        .advantages(),
+                0,
+                "off");
     }
 
     @Test

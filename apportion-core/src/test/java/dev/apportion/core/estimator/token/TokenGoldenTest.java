@@ -1,22 +1,21 @@
 package dev.apportion.core.estimator.token;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.credit.Params;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.credit.Params;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every golden case of this package's estimators, from the copies of

@@ -1,21 +1,19 @@
 package dev.apportion.core.estimator.token;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.RandomBatches;
-
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Small helpers shared by this package's tests. */
 final class TokenTesting {
-    private TokenTesting() {
-    }
+    private TokenTesting() {}
 
     static Params params(Estimator e, String preset, Map<String, ?> overrides) {
         return Params.resolve(e.descriptor(), preset, overrides);
@@ -38,8 +36,8 @@ final class TokenTesting {
      * threads must be bit-identical to the sequential one (fixed combination order).
      */
     static void assertParallelBitIdentical(Estimator e, Params p) {
-        Rollouts b = RandomBatches.build(RandomBatches.trajectories(11,
-                new RandomBatches.Options(80, 1, 6, false, true, true, true)));
+        Rollouts b = RandomBatches.build(
+                RandomBatches.trajectories(11, new RandomBatches.Options(80, 1, 6, false, true, true, true)));
         Credit seq = e.assign(b, p, Execution.sequential());
         try (Execution two = Execution.threads(2)) {
             Credit par = e.assign(b, p, two);

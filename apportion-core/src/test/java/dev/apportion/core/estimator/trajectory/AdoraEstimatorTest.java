@@ -1,5 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,14 +10,10 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class AdoraEstimatorTest extends EstimatorContract {
     private static final AdoraEstimator EST = new AdoraEstimator();
@@ -39,7 +38,10 @@ class AdoraEstimatorTest extends EstimatorContract {
     static Rollouts batch(String[] groups, double[] scores, int[] lengths) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < scores.length; i++) {
-            b.trajectory(groups[i], "t" + i).outcome(scores[i]).span(Role.CONTEXT, 2).span(Role.POLICY, lengths[i]);
+            b.trajectory(groups[i], "t" + i)
+                    .outcome(scores[i])
+                    .span(Role.CONTEXT, 2)
+                    .span(Role.POLICY, lengths[i]);
         }
         return b.build();
     }
@@ -58,14 +60,21 @@ class AdoraEstimatorTest extends EstimatorContract {
         int[] len = {800, 500, 1200, 900, 300, 400, 600, 700};
         Rollouts b = batch(g, s, len);
         Credit c = EST.assign(b, params(Map.of()));
-        assertArrayEquals(new double[] {0.8622, -0.9772, 0.8622, -0.7472, 0.08622, 0.08622, -0.09772, -0.07472}, perTrajectory(b, c), 1e-4);
+        assertArrayEquals(
+                new double[] {0.8622, -0.9772, 0.8622, -0.7472, 0.08622, 0.08622, -0.09772, -0.07472},
+                perTrajectory(b, c),
+                1e-4);
         assertEquals(1.0, c.diagnostics().get("groups_attenuated"));
-        // incorrect answers at least max_length_threshold long (truncated) are left out: with 650, B keeps {600} and 400 < 600
+        // incorrect answers at least max_length_threshold long (truncated) are left out: with 650, B keeps {600} and
+        // 400 < 600
         Credit cut = EST.assign(b, params(Map.of("max_length_threshold", 650.0)));
         assertEquals(1.0, cut.diagnostics().get("groups_attenuated"));
         // with 550 both of B's incorrect answers are left out (and A's 900): empty sets count as advantageous
         Credit none = EST.assign(b, params(Map.of("max_length_threshold", 550.0)));
-        assertEquals(0.0, none.diagnostics().get("groups_attenuated"), "an empty incorrect set makes the group advantageous");
+        assertEquals(
+                0.0,
+                none.diagnostics().get("groups_attenuated"),
+                "an empty incorrect set makes the group advantageous");
     }
 
     @Test
@@ -78,7 +87,8 @@ class AdoraEstimatorTest extends EstimatorContract {
     @Test
     void singletonReferenceKeepsTheRawScore() {
         Rollouts b = batch(new String[] {"a", "b", "b"}, new double[] {3, 3, -1}, new int[] {5, 6, 5});
-        assertEquals(3.0, perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())))[0], 1e-6);
+        assertEquals(
+                3.0, perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())))[0], 1e-6);
         assertEquals(0.0, perTrajectory(b, EST.assign(b, params(Map.of())))[0], 0.0);
     }
 }

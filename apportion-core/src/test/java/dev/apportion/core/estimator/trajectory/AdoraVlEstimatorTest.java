@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,16 +14,10 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AdoraVlEstimatorTest extends EstimatorContract {
     private static final AdoraVlEstimator EST = new AdoraVlEstimator();
@@ -36,7 +35,8 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
-        for (String e : List.of("rloo", "reinforce_baseline", "reinforce")) out.add(params(Map.of("advantage_estimator", e)));
+        for (String e : List.of("rloo", "reinforce_baseline", "reinforce"))
+            out.add(params(Map.of("advantage_estimator", e)));
         out.add(params(Map.of("use_adora", false, "max_length_threshold", 8.0)));
         return out;
     }
@@ -47,7 +47,8 @@ class AdoraVlEstimatorTest extends EstimatorContract {
 
     static Rollouts batch(double[] reward, int[] len, int n) {
         RolloutsBuilder b = Rollouts.builder();
-        for (int i = 0; i < reward.length; i++) b.trajectory("p" + (i / n), "t" + i).outcome(reward[i]).span(Role.POLICY, len[i]);
+        for (int i = 0; i < reward.length; i++)
+            b.trajectory("p" + (i / n), "t" + i).outcome(reward[i]).span(Role.POLICY, len[i]);
         return b.build();
     }
 
@@ -74,7 +75,8 @@ class AdoraVlEstimatorTest extends EstimatorContract {
         assertEquals(0.5 / Math.sqrt(1.0 / 3), norm[0], 1e-6);
         double[] raw = perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce"))));
         assertEquals((float) 0.1, raw[4], 1e-7);
-        double[] off = perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce", "use_adora", false))));
+        double[] off =
+                perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce", "use_adora", false))));
         assertEquals(1.0, off[4], 0.0);
     }
 
@@ -82,14 +84,21 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     void emptyOtherSetReferenceVersusCorrected() {
         // all correct: the reference's +inf mean gives lamda; the corrected default gives 1
         Rollouts b = batch(new double[] {1, 1}, new int[] {5, 6}, 2);
-        Credit ref = EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")));
+        Credit ref = EST.assign(
+                b, Params.resolve(EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")));
         assertEquals((float) 0.1, ref.advantages()[0], 1e-7);
         Credit fixed = EST.assign(b, params(Map.of("advantage_estimator", "reinforce")));
         assertEquals(1f, fixed.advantages()[0], 0f);
         // no correct answer keeps weight 1 in both
         Rollouts none = batch(new double[] {0, 0.25}, new int[] {5, 6}, 2);
-        assertEquals(0.25f, EST.assign(none, Params.resolve(EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")))
-                .advantages()[5], 0f);
+        assertEquals(
+                0.25f,
+                EST.assign(
+                                none,
+                                Params.resolve(
+                                        EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")))
+                        .advantages()[5],
+                0f);
     }
 
     @Test
@@ -98,6 +107,10 @@ class AdoraVlEstimatorTest extends EstimatorContract {
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("group 'p0'"), e.getMessage());
         assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("advantage_estimator", "rloo"))));
-        assertEquals(0f, EST.assign(b, params(Map.of("advantage_estimator", "reinforce_baseline"))).advantages()[0], 0f);
+        assertEquals(
+                0f,
+                EST.assign(b, params(Map.of("advantage_estimator", "reinforce_baseline")))
+                        .advantages()[0],
+                0f);
     }
 }

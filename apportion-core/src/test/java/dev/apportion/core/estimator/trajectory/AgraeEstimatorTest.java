@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,15 +12,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class AgraeEstimatorTest extends EstimatorContract {
     private static final AgraeEstimator EST = new AgraeEstimator();
@@ -43,7 +42,11 @@ class AgraeEstimatorTest extends EstimatorContract {
         RolloutsBuilder b = Rollouts.builder();
         int id = 0;
         for (int g = 0; g < outcomes.length; g++) {
-            for (double o : outcomes[g]) b.trajectory("g" + g, "t" + id++).outcome(o).span(Role.CONTEXT, 1).span(Role.POLICY, 1);
+            for (double o : outcomes[g])
+                b.trajectory("g" + g, "t" + id++)
+                        .outcome(o)
+                        .span(Role.CONTEXT, 1)
+                        .span(Role.POLICY, 1);
         }
         return b.build();
     }
@@ -77,9 +80,13 @@ class AgraeEstimatorTest extends EstimatorContract {
         assertArrayEquals(new double[] {0.6, -0.5, -0.5, -0.5}, java.util.Arrays.copyOfRange(a, 4, 8), 1e-5);
         // any grpo_weight other than exactly 2.0 is plain GRPO (unbiased std): ±0.866
         double[] grpo = perTrajectory(b, EST.assign(b, params(Map.of("grpo_weight", 1.99))));
-        assertArrayEquals(new double[] {0.866025, 0.866025, -0.866025, -0.866025}, java.util.Arrays.copyOfRange(grpo, 0, 4), 1e-5);
+        assertArrayEquals(
+                new double[] {0.866025, 0.866025, -0.866025, -0.866025},
+                java.util.Arrays.copyOfRange(grpo, 0, 4),
+                1e-5);
         // Dr.GRPO: no std; all-equal groups give 0
-        double[] dr = perTrajectory(b, EST.assign(b, params(Map.of("grpo_weight", 1.0, "norm_adv_by_std_in_grpo", false))));
+        double[] dr =
+                perTrajectory(b, EST.assign(b, params(Map.of("grpo_weight", 1.0, "norm_adv_by_std_in_grpo", false))));
         assertEquals(0.75, dr[4], 1e-12);
     }
 
@@ -92,12 +99,20 @@ class AgraeEstimatorTest extends EstimatorContract {
         double[] fixed = perTrajectory(b, EST.assign(b, params(Map.of())));
         assertEquals(0.0, fixed[0], 0.0);
         // the corrected m leaves the singleton out: (2/3 + 1/2) / 2
-        assertEquals((2.0 / 3 + 0.5) / 2, EST.assign(b, params(Map.of())).diagnostics().get("batch_accuracy"), 1e-12);
+        assertEquals(
+                (2.0 / 3 + 0.5) / 2,
+                EST.assign(b, params(Map.of())).diagnostics().get("batch_accuracy"),
+                1e-12);
     }
 
     @Test
     void refusesBatchWithoutReward() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 1).build();
-        assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get(EST.id()).assign(b, params(Map.of())));
+        Rollouts b =
+                Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 1).build();
+        assertThrows(
+                RolloutException.class,
+                () -> dev.apportion.core.credit.EstimatorRegistry.global()
+                        .get(EST.id())
+                        .assign(b, params(Map.of())));
     }
 }

@@ -1,21 +1,19 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Small hand-made batches and assertions for the worked examples. */
 final class Batches {
-    private Batches() {
-    }
+    private Batches() {}
 
     /**
      * One trajectory per entry: a 2-token context prompt, then {@code policy[i]} policy tokens,
@@ -24,8 +22,11 @@ final class Batches {
     static Rollouts outcomes(String[] groups, double[] outcome, int[] policy) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < groups.length; i++) {
-            b.trajectory(groups[i], "t" + i).outcome(outcome[i])
-                    .span(Role.CONTEXT, 2).span(Role.POLICY, policy[i]).span(Role.CONTEXT, 1);
+            b.trajectory(groups[i], "t" + i)
+                    .outcome(outcome[i])
+                    .span(Role.CONTEXT, 2)
+                    .span(Role.POLICY, policy[i])
+                    .span(Role.CONTEXT, 1);
         }
         return b.build();
     }

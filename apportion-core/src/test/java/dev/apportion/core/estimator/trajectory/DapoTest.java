@@ -1,20 +1,19 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
+import static dev.apportion.core.estimator.trajectory.Batches.groups;
+import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
+import static dev.apportion.core.estimator.trajectory.Batches.run;
+import static dev.apportion.core.estimator.trajectory.Batches.valueOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
-import static dev.apportion.core.estimator.trajectory.Batches.groups;
-import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
-import static dev.apportion.core.estimator.trajectory.Batches.valueOf;
-import static dev.apportion.core.estimator.trajectory.Batches.run;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class DapoTest extends EstimatorContract {
     private final Dapo dapo = new Dapo();
@@ -25,8 +24,10 @@ class DapoTest extends EstimatorContract {
     }
 
     // a: mixed (kept), b: all correct (filtered), c: one sample (filtered), d: mixed (kept)
-    private final Rollouts batch = outcomes(groups("a", "a", "b", "b", "c", "d", "d"),
-            new double[] {1, 0, 1, 1, 1, 0, 1}, new int[] {2, 6, 3, 3, 5, 1, 3});
+    private final Rollouts batch =
+            outcomes(groups("a", "a", "b", "b", "c", "d", "d"), new double[] {1, 0, 1, 1, 1, 0, 1}, new int[] {
+                2, 6, 3, 3, 5, 1, 3
+            });
 
     @Test
     void dynamicSamplingFiltersAllEqualGroups() {
@@ -75,15 +76,25 @@ class DapoTest extends EstimatorContract {
         // methods-reasoning.md §21 with L_max 20480, L_cache 4096: |y| 16000 → 0, 18432 → −.5, 20480 → −1, 21000 → −1;
         // here scaled down by 1024 (L_max 20, L_cache 4): lengths 15, 18, 20, 21 → 0, −.5, −1, −1
         Rollouts b = outcomes(groups("g", "g", "g", "g"), new double[] {1, 1, 1, 1}, new int[] {15, 18, 20, 21});
-        Credit c = run(dapo, b, null, Map.of("overlong_max_length", 20, "overlong_buffer", 4, "dynamic_sampling", false));
+        Credit c =
+                run(dapo, b, null, Map.of("overlong_max_length", 20, "overlong_buffer", 4, "dynamic_sampling", false));
         // scores [1, .5, 0, 0]: mean .375, unbiased σ = sqrt((.625²+.125²+.375²·2)/3)
         double sigma = Math.sqrt((0.625 * 0.625 + 0.125 * 0.125 + 2 * 0.375 * 0.375) / 3);
         double d = sigma + 1e-6;
         assertPerTrajectory(b, c, 1e-6, 0.625 / d, 0.125 / d, -0.375 / d, -0.375 / d);
         // the filter looks at the score before the length penalty: this group is all-correct
-        assertEquals(1.0, dapo.assign(b, dev.apportion.core.credit.Params.resolve(dapo.descriptor(), null,
-                Map.of("overlong_max_length", 20, "overlong_buffer", 4))).diagnostics().get("filtered_groups"));
-        assertThrows(IllegalArgumentException.class,
+        assertEquals(
+                1.0,
+                dapo.assign(
+                                b,
+                                dev.apportion.core.credit.Params.resolve(
+                                        dapo.descriptor(),
+                                        null,
+                                        Map.of("overlong_max_length", 20, "overlong_buffer", 4)))
+                        .diagnostics()
+                        .get("filtered_groups"));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> run(dapo, b, null, Map.of("overlong_max_length", 20, "overlong_buffer", 0)));
     }
 }

@@ -1,16 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.rollout.RolloutException;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.EstimatorContract;
-import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
 import static dev.apportion.core.estimator.trajectory.Batches.groups;
 import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
@@ -18,6 +7,16 @@ import static dev.apportion.core.estimator.trajectory.Batches.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.RandomBatches;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class DrGrpoTest extends EstimatorContract {
     private final DrGrpo dr = new DrGrpo();
@@ -60,8 +59,8 @@ class DrGrpoTest extends EstimatorContract {
     @Test
     void stdScalingIsNotAnOption() {
         Rollouts b = outcomes(groups("g", "g"), 0, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> run(dr, b, "trl", Map.of("scale_rewards", "group")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> run(dr, b, "trl", Map.of("scale_rewards", "group")));
         assertTrue(e.getMessage().contains("scale_rewards"), e.getMessage());
     }
 
@@ -69,7 +68,8 @@ class DrGrpoTest extends EstimatorContract {
     void openRlhfNoWhiteningGammaForced() {
         // dr_grpo in OpenRLHF = reinforce_baseline without whitening: r − mean, clipped, KL off here
         Rollouts b = outcomes(groups("p", "p", "p"), 30, 0, -6);
-        Credit c = run(dr, b, "openrlhf", Map.of("kl_coef", 0.0, "gamma", 0.9, "reward_clip_range", List.of(-10.0, 10.0)));
+        Credit c =
+                run(dr, b, "openrlhf", Map.of("kl_coef", 0.0, "gamma", 0.9, "reward_clip_range", List.of(-10.0, 10.0)));
         assertPerTrajectory(b, c, 1e-6, 10, -8, -10);
     }
 }

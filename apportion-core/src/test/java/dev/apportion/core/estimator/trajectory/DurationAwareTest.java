@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,14 +11,9 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class DurationAwareTest extends EstimatorContract {
     private final DurationAware est = new DurationAware();
@@ -29,8 +28,10 @@ class DurationAwareTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         return List.of(
                 Params.resolve(est.descriptor(), null, Map.of("duration_source", "turn", "duration_signal", "prm")),
-                Params.resolve(est.descriptor(), null, Map.of("duration_source", "turn", "duration_signal", "prm",
-                        "normalizer", "batch_sum")));
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of("duration_source", "turn", "duration_signal", "prm", "normalizer", "batch_sum")));
     }
 
     /**
@@ -43,8 +44,13 @@ class DurationAwareTest extends EstimatorContract {
         double[] dt = {10, 10, 100};
         var b = Rollouts.builder();
         for (int i = 0; i < 3; i++) {
-            b.trajectory("task", "run" + i).outcome(score[i]).signal("duration", dt[i]).span(Role.CONTEXT, 2)
-                    .span(Role.POLICY, 3).span(Role.CONTEXT, 1).span(Role.POLICY, 1);
+            b.trajectory("task", "run" + i)
+                    .outcome(score[i])
+                    .signal("duration", dt[i])
+                    .span(Role.CONTEXT, 2)
+                    .span(Role.POLICY, 3)
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 1);
         }
         return b.build();
     }
@@ -57,8 +63,11 @@ class DurationAwareTest extends EstimatorContract {
         assertTurns(batch, c.advantages(), 1, TOL, -0.125);
         assertTurns(batch, c.advantages(), 2, TOL, 2.5, 2.5);
         assertEquals(40.0, c.diagnostics().get("duration_normalizer"), 1e-9);
-        float[] s = est.assign(batch, Params.resolve(est.descriptor(), null,
-                Map.of("normalize_by_std", false, "normalizer", "batch_sum"))).advantages();
+        float[] s = est.assign(
+                        batch,
+                        Params.resolve(
+                                est.descriptor(), null, Map.of("normalize_by_std", false, "normalizer", "batch_sum")))
+                .advantages();
         assertTurns(batch, s, 0, TOL, -0.5 / 12, -0.5 / 12);
         assertTurns(batch, s, 2, TOL, 100.0 / 120);
     }
@@ -67,10 +76,16 @@ class DurationAwareTest extends EstimatorContract {
     @Test
     void perTurnDurations() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("task", "a").outcome(1)
-                .span(Role.POLICY, 1).spanSignal("duration", 1).span(Role.POLICY, 1).spanSignal("duration", 5)
-                .trajectory("task", "b").outcome(0)
-                .span(Role.POLICY, 1).spanSignal("duration", 3)
+                .trajectory("task", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal("duration", 1)
+                .span(Role.POLICY, 1)
+                .spanSignal("duration", 5)
+                .trajectory("task", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .spanSignal("duration", 3)
                 .build();
         Params p = Params.resolve(est.descriptor(), null, Map.of("duration_source", "turn", "normalize_by_std", false));
         float[] a = est.assign(batch, p).advantages();
@@ -80,13 +95,29 @@ class DurationAwareTest extends EstimatorContract {
 
     @Test
     void badDurations() {
-        Rollouts negative = Rollouts.builder().trajectory("task", "a").outcome(1).signal("duration", -1).span(Role.POLICY, 1).build();
+        Rollouts negative = Rollouts.builder()
+                .trajectory("task", "a")
+                .outcome(1)
+                .signal("duration", -1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(negative));
-        Rollouts missing = Rollouts.builder().trajectory("task", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts missing = Rollouts.builder()
+                .trajectory("task", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(missing));
         Rollouts zero = Rollouts.builder()
-                .trajectory("task", "a").outcome(1).signal("duration", 0).span(Role.POLICY, 1)
-                .trajectory("task", "b").outcome(0).signal("duration", 0).span(Role.POLICY, 1).build();
+                .trajectory("task", "a")
+                .outcome(1)
+                .signal("duration", 0)
+                .span(Role.POLICY, 1)
+                .trajectory("task", "b")
+                .outcome(0)
+                .signal("duration", 0)
+                .span(Role.POLICY, 1)
+                .build();
         assertTurns(zero, est.assign(zero).advantages(), 0, 0.0, 0.0);
     }
 }

@@ -1,26 +1,25 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.estimator.turn.TurnGoldenTest;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.estimator.turn.TurnGoldenTest;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 class GdpoEstimatorTest extends EstimatorContract {
     private final GdpoEstimator est = new GdpoEstimator();
@@ -41,9 +40,11 @@ class GdpoEstimatorTest extends EstimatorContract {
         double[] acc = {1, 0, 0, 0.5};
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < 4; i++) {
-            b.trajectory("p", "r" + i).outcomeComponent("format", fmt[i])
+            b.trajectory("p", "r" + i)
+                    .outcomeComponent("format", fmt[i])
                     .outcomeComponent("accuracy", withNaN && i == 2 ? Double.NaN : acc[i])
-                    .span(Role.CONTEXT, 1).span(Role.POLICY, 2);
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 2);
         }
         return b.build();
     }
@@ -51,8 +52,10 @@ class GdpoEstimatorTest extends EstimatorContract {
     @Test
     void perComponentGrpoWeightedThenWhitened() {
         Rollouts batch = components(false);
-        Params p = Params.resolve(est.descriptor(), null, Map.of("reward_keys", List.of("format", "accuracy"),
-                "reward_weights", List.of(0.5, 1.0)));
+        Params p = Params.resolve(
+                est.descriptor(),
+                null,
+                Map.of("reward_keys", List.of("format", "accuracy"), "reward_weights", List.of(0.5, 1.0)));
         Credit c = est.assign(batch, p);
         double[] fmt = {1, 1, 0, 1};
         double[] acc = {1, 0, 0, 0.5};
@@ -89,7 +92,8 @@ class GdpoEstimatorTest extends EstimatorContract {
     void emptyKeysUseEveryComponentInBatchOrder() {
         Rollouts batch = components(false);
         float[] all = est.assign(batch).advantages();
-        float[] named = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format, accuracy")))
+        float[] named = est.assign(
+                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format, accuracy")))
                 .advantages();
         assertArrayEquals(named, all, 0f);
         float[] one = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "[\"accuracy\"]")))
@@ -111,22 +115,35 @@ class GdpoEstimatorTest extends EstimatorContract {
     @Test
     void inputErrorsNameTheirCause() {
         Rollouts batch = components(false);
-        RolloutException missing = assertThrows(RolloutException.class,
+        RolloutException missing = assertThrows(
+                RolloutException.class,
                 () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format,speed"))));
-        assertTrue(missing.getMessage().contains("'speed'") && missing.getMessage().contains("format, accuracy"),
+        assertTrue(
+                missing.getMessage().contains("'speed'") && missing.getMessage().contains("format, accuracy"),
                 missing.getMessage());
         RolloutException nan = assertThrows(RolloutException.class, () -> est.assign(components(true)));
-        assertTrue(nan.getMessage().contains("trajectory 2") && nan.getMessage().contains("outcome.accuracy"), nan.getMessage());
-        IllegalArgumentException weights = assertThrows(IllegalArgumentException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_weights", List.of(1.0)))));
+        assertTrue(
+                nan.getMessage().contains("trajectory 2") && nan.getMessage().contains("outcome.accuracy"),
+                nan.getMessage());
+        IllegalArgumentException weights = assertThrows(
+                IllegalArgumentException.class,
+                () -> est.assign(
+                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_weights", List.of(1.0)))));
         assertTrue(weights.getMessage().contains("1 entries but there are 2"), weights.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format,format"))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> est.assign(
+                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format,format"))));
     }
 
     @Test
     void singlePolicyTokenCannotBeWhitened() {
-        Rollouts one = Rollouts.builder().trajectory("p", "a").outcome(1).span(Role.CONTEXT, 2).span(Role.POLICY, 1).build();
+        Rollouts one = Rollouts.builder()
+                .trajectory("p", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 2)
+                .span(Role.POLICY, 1)
+                .build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> est.assign(one));
         assertTrue(e.getMessage().contains("gdpo") && e.getMessage().contains("at least 2"), e.getMessage());
     }

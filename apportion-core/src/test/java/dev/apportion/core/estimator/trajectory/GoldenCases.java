@@ -3,7 +3,6 @@ package dev.apportion.core.estimator.trajectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.GoldenJson;
-
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,14 +17,22 @@ import java.util.Set;
  * is not handled (no estimator of this package uses it): such cases come back unsupported.
  */
 final class GoldenCases {
-    private GoldenCases() {
-    }
+    private GoldenCases() {}
 
     /** One case, adapted. {@code batch} is null when the layout is not supported here. */
-    record Case(String name, String estimator, String preset, Map<String, Object> params, Rollouts batch,
-                int[][] tokenIndex, double[][] mask, double[][] advantages, double[][] returns, String error,
-                double atol, double rtol) {
-    }
+    record Case(
+            String name,
+            String estimator,
+            String preset,
+            Map<String, Object> params,
+            Rollouts batch,
+            int[][] tokenIndex,
+            double[][] mask,
+            double[][] advantages,
+            double[][] returns,
+            String error,
+            double atol,
+            double rtol) {}
 
     static List<Case> load(String resource) {
         return GoldenJson.read(resource, (c, lineNo) -> adapt(c));
@@ -51,12 +58,15 @@ final class GoldenCases {
                 b.outcome(in.get("rewards").get(i).asDouble());
             } else if ("trl".equals(preset)) {
                 JsonNode f = in.get("rewards_per_func").get(i);
-                for (int k = 0; k < f.size(); k++) b.outcomeComponent("f" + k, f.get(k).isNull() ? Double.NaN : f.get(k).asDouble());
+                for (int k = 0; k < f.size(); k++)
+                    b.outcomeComponent(
+                            "f" + k, f.get(k).isNull() ? Double.NaN : f.get(k).asDouble());
             } else if (in.has("reward_baselines")) {
                 b.signal("reward_baseline", in.get("reward_baselines").get(i).asDouble());
             }
         });
-        return new Case(name, estimator, preset, params, p.batch(), p.tokenIndex(), p.mask(), adv, ret, error, atol, rtol);
+        return new Case(
+                name, estimator, preset, params, p.batch(), p.tokenIndex(), p.mask(), adv, ret, error, atol, rtol);
     }
 
     private static final Set<String> OPENRLHF_DROP = Set.of("estimator", "n_samples_per_prompt");

@@ -1,19 +1,18 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.testing.GoldenJson;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every golden case of this package's estimators (verl-and-gigpo.jsonl and openrlhf-trl.jsonl,
@@ -27,15 +26,29 @@ class GoldenCasesTest {
     @Test
     void verlCasesOfThisPackagePass() {
         Map<String, Integer> passed = run("/golden/verl-and-gigpo.jsonl");
-        assertEquals(Map.of("gpg", 5, "grpo", 15, "grpo_passk", 5, "opo", 5, "reinforce_plus_plus_baseline", 5, "rloo", 10),
+        assertEquals(
+                Map.of("gpg", 5, "grpo", 15, "grpo_passk", 5, "opo", 5, "reinforce_plus_plus_baseline", 5, "rloo", 10),
                 passed);
     }
 
     @Test
     void openRlhfAndTrlCasesOfThisPackagePass() {
         Map<String, Integer> passed = run("/golden/openrlhf-trl.jsonl");
-        assertEquals(Map.of("dr_grpo[openrlhf]", 4, "dr_grpo[trl]", 4, "grpo[openrlhf]", 4, "grpo[trl]", 12,
-                "reinforce_plus_plus_baseline[openrlhf]", 4, "rloo[openrlhf]", 4), passed);
+        assertEquals(
+                Map.of(
+                        "dr_grpo[openrlhf]",
+                        4,
+                        "dr_grpo[trl]",
+                        4,
+                        "grpo[openrlhf]",
+                        4,
+                        "grpo[trl]",
+                        12,
+                        "reinforce_plus_plus_baseline[openrlhf]",
+                        4,
+                        "rloo[openrlhf]",
+                        4),
+                passed);
     }
 
     /** Runs the file's cases of this package's estimators; fails listing every failing case; returns passes per estimator. */
@@ -50,7 +63,8 @@ class GoldenCasesTest {
                 continue;
             }
             String problem = check(e, c);
-            if (problem == null) passed.merge(c.estimator() + (c.preset() == null ? "" : "[" + c.preset() + "]"), 1, Integer::sum);
+            if (problem == null)
+                passed.merge(c.estimator() + (c.preset() == null ? "" : "[" + c.preset() + "]"), 1, Integer::sum);
             else failures.add(c.name() + ": " + problem);
         }
         assertTrue(failures.isEmpty(), () -> failures.size() + " golden cases failed:\n" + String.join("\n", failures));
@@ -81,7 +95,8 @@ class GoldenCasesTest {
             for (int t = 0; t < want[r].length; t++) {
                 double g = got[c.tokenIndex()[r][t]];
                 if (c.mask()[r][t] == 0) {
-                    if (what.equals("advantages") && g != 0) return what + "[" + r + "][" + t + "] on a context token is " + g;
+                    if (what.equals("advantages") && g != 0)
+                        return what + "[" + r + "][" + t + "] on a context token is " + g;
                     continue;
                 }
                 double w = want[r][t];

@@ -1,18 +1,17 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
 import static dev.apportion.core.estimator.trajectory.Batches.groups;
 import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
 import static dev.apportion.core.estimator.trajectory.Batches.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.testing.EstimatorContract;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class GpgTest extends EstimatorContract {
     private final Gpg gpg = new Gpg();

@@ -1,18 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Params;
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.RolloutException;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.EstimatorContract;
-import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
 import static dev.apportion.core.estimator.trajectory.Batches.groups;
 import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
@@ -21,6 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Params;
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.RandomBatches;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class GrpoTest extends EstimatorContract {
     private final Grpo grpo = new Grpo();
@@ -47,8 +46,8 @@ class GrpoTest extends EstimatorContract {
         assertSame(c.advantages(), c.returns(), "returns are the advantages");
         assertEquals(1.0, c.diagnostics().get("singleton_groups"));
         assertEquals(1.0, c.diagnostics().get("tied_groups"));
-        assertPerTrajectory(b, run(grpo, b, null, Map.of("normalize_by_std", false)), 1e-4,
-                0.6667, -0.3333, -0.3333, 1.0, 0, 0);
+        assertPerTrajectory(
+                b, run(grpo, b, null, Map.of("normalize_by_std", false)), 1e-4, 0.6667, -0.3333, -0.3333, 1.0, 0, 0);
     }
 
     @Test
@@ -65,9 +64,14 @@ class GrpoTest extends EstimatorContract {
         Rollouts b = outcomes(groups("g", "g"), 0, 1);
         // σ = sqrt(0.5); (s−μ)/sqrt(σ² + 0.25) = ±0.5/sqrt(0.75)
         double want = 0.5 / Math.sqrt(0.75);
-        assertPerTrajectory(b, run(grpo, b, null, Map.of("epsilon", 0.25, "epsilon_on", "variance")), 1e-6, -want, want);
-        assertPerTrajectory(b, run(grpo, b, null, Map.of("epsilon", 0.25)), 1e-6,
-                -0.5 / (Math.sqrt(0.5) + 0.25), 0.5 / (Math.sqrt(0.5) + 0.25));
+        assertPerTrajectory(
+                b, run(grpo, b, null, Map.of("epsilon", 0.25, "epsilon_on", "variance")), 1e-6, -want, want);
+        assertPerTrajectory(
+                b,
+                run(grpo, b, null, Map.of("epsilon", 0.25)),
+                1e-6,
+                -0.5 / (Math.sqrt(0.5) + 0.25),
+                0.5 / (Math.sqrt(0.5) + 0.25));
     }
 
     @Test
@@ -103,9 +107,19 @@ class GrpoTest extends EstimatorContract {
     @Test
     void zeroLengthContextSpansAndATrajectoryWithoutPolicyTokens() {
         Rollouts b = Rollouts.builder()
-                .trajectory("g", "x").outcome(1).span(Role.CONTEXT, 0).span(Role.POLICY, 2).span(Role.CONTEXT, 0)
-                .trajectory("g", "empty").outcome(0).span(Role.CONTEXT, 3)
-                .trajectory("g", "y").outcome(0).span(Role.POLICY, 1).span(Role.CONTEXT, 0).span(Role.POLICY, 1)
+                .trajectory("g", "x")
+                .outcome(1)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 0)
+                .trajectory("g", "empty")
+                .outcome(0)
+                .span(Role.CONTEXT, 3)
+                .trajectory("g", "y")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 1)
                 .build();
         Credit c = grpo.assign(b);
         // the empty trajectory's score still counts: s = [1, 0, 0] → [1.1547, −.5773, −.5773]
@@ -116,8 +130,14 @@ class GrpoTest extends EstimatorContract {
     @Test
     void scoreIsTheRowSumOfOutcomeSpanAndTokenRewards() {
         Rollouts b = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 2, 0.5, null, null).tokenSignal("reward", new float[] {0.25f, 0})
-                .trajectory("g", "b").span(Role.POLICY, 2).span(Role.CONTEXT, 1).tokenSignal("reward", new float[] {0, 0, -0.25f})
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2, 0.5, null, null)
+                .tokenSignal("reward", new float[] {0.25f, 0})
+                .trajectory("g", "b")
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .tokenSignal("reward", new float[] {0, 0, -0.25f})
                 .build();
         // s = [1.75, −0.25] → ±1/sqrt(2) with ε
         assertPerTrajectory(b, run(grpo, b, null, Map.of("normalize_by_std", false)), 1e-6, 1.0, -1.0);
@@ -126,10 +146,22 @@ class GrpoTest extends EstimatorContract {
     @Test
     void trlSkipsMissingRewardsAndWeightsComponents() {
         Rollouts b = Rollouts.builder()
-                .trajectory("g", "a").outcomeComponent("acc", 1).outcomeComponent("fmt", Double.NaN).span(Role.POLICY, 2)
-                .trajectory("g", "b").outcomeComponent("acc", 0).outcomeComponent("fmt", 1).span(Role.POLICY, 2)
-                .trajectory("g", "c").outcomeComponent("acc", Double.NaN).outcomeComponent("fmt", Double.NaN).span(Role.POLICY, 2)
-                .trajectory("g", "d").outcomeComponent("acc", 1).outcomeComponent("fmt", 1).span(Role.POLICY, 2)
+                .trajectory("g", "a")
+                .outcomeComponent("acc", 1)
+                .outcomeComponent("fmt", Double.NaN)
+                .span(Role.POLICY, 2)
+                .trajectory("g", "b")
+                .outcomeComponent("acc", 0)
+                .outcomeComponent("fmt", 1)
+                .span(Role.POLICY, 2)
+                .trajectory("g", "c")
+                .outcomeComponent("acc", Double.NaN)
+                .outcomeComponent("fmt", Double.NaN)
+                .span(Role.POLICY, 2)
+                .trajectory("g", "d")
+                .outcomeComponent("acc", 1)
+                .outcomeComponent("fmt", 1)
+                .span(Role.POLICY, 2)
                 .build();
         // weights [1, 2]: r = [1, 2, NaN, 3]; mean 2, unbiased σ 1; c is unscorable → 0
         Credit c = run(grpo, b, "trl", Map.of("reward_weights", List.of(1.0, 2.0)));
@@ -137,8 +169,8 @@ class GrpoTest extends EstimatorContract {
         assertEquals(1.0, c.diagnostics().get("skipped_trajectories"));
         // verl semantics: the absent values count 0: r = [1, 1, 0, 2] (weights 1)
         assertPerTrajectory(b, run(grpo, b, null, Map.of("normalize_by_std", false)), 1e-6, 0, 0, -1, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> run(grpo, b, "trl", Map.of("reward_weights", List.of(1.0))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> run(grpo, b, "trl", Map.of("reward_weights", List.of(1.0))));
         assertTrue(e.getMessage().contains("2 outcome components"), e.getMessage());
     }
 
@@ -155,10 +187,22 @@ class GrpoTest extends EstimatorContract {
     @Test
     void trlNormalizeThenSum() {
         Rollouts b = Rollouts.builder()
-                .trajectory("g", "a").outcomeComponent("x", 0).outcomeComponent("y", 5).span(Role.POLICY, 1)
-                .trajectory("g", "b").outcomeComponent("x", 2).outcomeComponent("y", 5).span(Role.POLICY, 1)
-                .trajectory("h", "c").outcomeComponent("x", 1).outcomeComponent("y", 0).span(Role.POLICY, 1)
-                .trajectory("h", "d").outcomeComponent("x", 1).outcomeComponent("y", 4).span(Role.POLICY, 1)
+                .trajectory("g", "a")
+                .outcomeComponent("x", 0)
+                .outcomeComponent("y", 5)
+                .span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcomeComponent("x", 2)
+                .outcomeComponent("y", 5)
+                .span(Role.POLICY, 1)
+                .trajectory("h", "c")
+                .outcomeComponent("x", 1)
+                .outcomeComponent("y", 0)
+                .span(Role.POLICY, 1)
+                .trajectory("h", "d")
+                .outcomeComponent("x", 1)
+                .outcomeComponent("y", 4)
+                .span(Role.POLICY, 1)
                 .build();
         // per group z (tied groups give 0): x → [−z1, z1, 0, 0] with z1 = 1/(sqrt 2 + 1e-4);
         // y → [0, 0, −z2, z2] with z2 = 2/(2 sqrt 2 + 1e-4)
@@ -182,15 +226,24 @@ class GrpoTest extends EstimatorContract {
     @Test
     void openRlhfClipsAfterShapingAndAddsTheKlPenaltyFromTheEnd() {
         Rollouts b = Rollouts.builder()
-                .trajectory("p", "a").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
+                .trajectory("p", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
                 .tokenSignal("logprob", new float[] {0, -1, -1, 9, -2})
                 .tokenSignal("ref_logprob", new float[] {5, -1.5f, -1, -9, -1})
-                .trajectory("p", "b").outcome(0).span(Role.POLICY, 1)
+                .trajectory("p", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
                 .tokenSignal("logprob", new float[] {-1})
                 .tokenSignal("ref_logprob", new float[] {-1})
                 .build();
-        Params p = Params.resolve(grpo.descriptor(), "openrlhf", Map.of("kl_coef", 0.1, "reward_clip_range", List.of(-0.5, 0.5),
-                "gamma", 0.5));
+        Params p = Params.resolve(
+                grpo.descriptor(),
+                "openrlhf",
+                Map.of("kl_coef", 0.1, "reward_clip_range", List.of(-0.5, 0.5), "gamma", 0.5));
         Credit c = grpo.assign(b, p);
         // shaped (1−.5)/(σ + 1e-9) = 0.7071 → clipped to 0.5; k1 per policy token of a: [.5, 0, −1]; the hole (index 3,
         // KL 18 would clamp to 10) is context and gets no penalty; γ is forced to 1.
@@ -212,10 +265,16 @@ class GrpoTest extends EstimatorContract {
     @Test
     void openRlhfKlClampAtTen() {
         Rollouts b = Rollouts.builder()
-                .trajectory("p", "a").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal("logprob", new float[] {0}).tokenSignal("ref_logprob", new float[] {-30})
-                .trajectory("p", "b").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal("logprob", new float[] {0}).tokenSignal("ref_logprob", new float[] {0})
+                .trajectory("p", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal("logprob", new float[] {0})
+                .tokenSignal("ref_logprob", new float[] {-30})
+                .trajectory("p", "b")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal("logprob", new float[] {0})
+                .tokenSignal("ref_logprob", new float[] {0})
                 .build();
         Credit c = run(grpo, b, "openrlhf", Map.of("kl_coef", 0.5));
         assertEquals(-5.0, c.advantages()[0], 1e-6);
@@ -226,8 +285,13 @@ class GrpoTest extends EstimatorContract {
 
     @Test
     void aBatchWithoutAnyRewardIsRefused() {
-        Rollouts b = Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 2).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("grpo").assign(b));
+        Rollouts b =
+                Rollouts.builder().trajectory("g", "a").span(Role.POLICY, 2).build();
+        RolloutException e = assertThrows(
+                RolloutException.class,
+                () -> dev.apportion.core.credit.EstimatorRegistry.global()
+                        .get("grpo")
+                        .assign(b));
         assertTrue(e.getMessage().contains("'grpo'") && e.getMessage().contains("reward"), e.getMessage());
     }
 
@@ -240,7 +304,8 @@ class GrpoTest extends EstimatorContract {
     @Test
     void badClipRangeIsRefused() {
         Rollouts b = outcomes(groups("g", "g"), 0, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> run(grpo, b, null, Map.of("reward_clip_range", List.of(1.0, -1.0))));
         assertTrue(e.getMessage().contains("reward_clip_range"), e.getMessage());
     }

@@ -6,7 +6,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -18,8 +17,7 @@ import java.util.SplittableRandom;
  * {@code java -cp target/classes:target/test-classes dev.apportion.core.estimator.trajectory.GrpoThroughput [threads]}
  */
 public final class GrpoThroughput {
-    private GrpoThroughput() {
-    }
+    private GrpoThroughput() {}
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
@@ -29,7 +27,10 @@ public final class GrpoThroughput {
         for (int i = 0; i < n; i++) {
             int prompt = 500 + r.nextInt(1000);
             int policy = 3500 + r.nextInt(1000);
-            b.trajectory("g" + (i / 8), "t" + i).outcome(r.nextInt(2)).span(Role.CONTEXT, prompt).span(Role.POLICY, policy);
+            b.trajectory("g" + (i / 8), "t" + i)
+                    .outcome(r.nextInt(2))
+                    .span(Role.CONTEXT, prompt)
+                    .span(Role.POLICY, policy);
         }
         Rollouts batch = b.build();
         Grpo grpo = new Grpo();
@@ -56,8 +57,18 @@ public final class GrpoThroughput {
             for (String stat : new String[] {"median", "min"}) {
                 double g = stat.equals("min") ? Arrays.stream(wg).min().orElseThrow() : median(wg);
                 double c = stat.equals("min") ? Arrays.stream(wc).min().orElseThrow() : median(wc);
-                System.out.printf(Locale.ROOT, "%s: tokens=%d threads=%d grpo=%.2f ms (%.0f Mtok/s) copy=%.2f ms (%.0f Mtok/s)"
-                        + " ratio=%.2f%n", stat, tokens, threads, g * 1e3, tokens / g / 1e6, c * 1e3, tokens / c / 1e6, c / g);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s: tokens=%d threads=%d grpo=%.2f ms (%.0f Mtok/s) copy=%.2f ms (%.0f Mtok/s)"
+                                + " ratio=%.2f%n",
+                        stat,
+                        tokens,
+                        threads,
+                        g * 1e3,
+                        tokens / g / 1e6,
+                        c * 1e3,
+                        tokens / c / 1e6,
+                        c / g);
             }
             if (sink == 42) System.out.println("unlikely");
         }

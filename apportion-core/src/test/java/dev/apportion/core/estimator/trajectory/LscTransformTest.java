@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.trajectory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,15 +12,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class LscTransformTest extends EstimatorContract {
     private final LscTransform est = new LscTransform();
@@ -30,7 +29,8 @@ class LscTransformTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>();
         out.add(Params.resolve(est.descriptor(), null, Map.of("reference_signal", "reward_baseline")));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")));
+        out.add(Params.resolve(
+                est.descriptor(), null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")));
         out.add(Params.resolve(est.descriptor(), "group_median_rloo", Map.of()));
         out.add(Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile", "quantile", 0.85)));
         return out;
@@ -44,8 +44,8 @@ class LscTransformTest extends EstimatorContract {
     @Test
     void notesSinglePropertyExamples() {
         RolloutsBuilder b = Rollouts.builder();
-        traj(b, "q", "a").outcome(1.5).signal("reward_reference", 0.5);   // r − r_ref = 1
-        traj(b, "q", "b").outcome(-1.5).signal("reward_reference", 0.5);  // r − r_ref = −2
+        traj(b, "q", "a").outcome(1.5).signal("reward_reference", 0.5); // r − r_ref = 1
+        traj(b, "q", "b").outcome(-1.5).signal("reward_reference", 0.5); // r − r_ref = −2
         Credit c = est.assign(b.build());
         assertEquals(0f, c.advantages()[0], 0f);
         assertEquals(-0.31326, c.advantages()[1], 1e-5);
@@ -57,8 +57,11 @@ class LscTransformTest extends EstimatorContract {
     @Test
     void notesCombinedPropertiesAreALogicalAnd() {
         RolloutsBuilder b = Rollouts.builder();
-        traj(b, "q", "a").outcomeComponent("helpful", 2.0).outcomeComponent("harmless", -1.0)
-                .signal("reward_reference.helpful", 1.0).signal("reward_reference.harmless", 1.0);
+        traj(b, "q", "a")
+                .outcomeComponent("helpful", 2.0)
+                .outcomeComponent("harmless", -1.0)
+                .signal("reward_reference.helpful", 1.0)
+                .signal("reward_reference.harmless", 1.0);
         float[] a = est.assign(b.build()).advantages();
         // log σ(1) + log σ(−2) = log(0.08714) = −2.44019
         assertEquals(-2.44019, a[1], 1e-5);
@@ -84,13 +87,21 @@ class LscTransformTest extends EstimatorContract {
         double[] u = {LscTransform.logSigmoid(-1), Math.log(0.5), LscTransform.logSigmoid(2)};
         for (int i = 0; i < 3; i++) assertEquals(u[i], a[1 + 3 * i], 1e-6);
         // quantile 0.75 of {0, 1, 3} by linear interpolation: 1 + 0.5·2 = 2
-        float[] q = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile",
-                "quantile", 0.75))).advantages();
+        float[] q = est.assign(
+                        batch,
+                        Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile", "quantile", 0.75)))
+                .advantages();
         assertEquals(LscTransform.logSigmoid(1.0), q[1 + 3 * 2], 1e-6);
-        float[] loo = est.assign(batch, Params.resolve(est.descriptor(), "group_median_rloo", Map.of())).advantages();
+        float[] loo = est.assign(batch, Params.resolve(est.descriptor(), "group_median_rloo", Map.of()))
+                .advantages();
         assertEquals(u[0] - (u[1] + u[2]) / 2, loo[1], 1e-6);
-        float[] mean = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile",
-                "baseline", "group_mean"))).advantages();
+        float[] mean = est.assign(
+                        batch,
+                        Params.resolve(
+                                est.descriptor(),
+                                null,
+                                Map.of("reference", "group_quantile", "baseline", "group_mean")))
+                .advantages();
         assertEquals(u[2] - (u[0] + u[1] + u[2]) / 3, mean[7], 1e-6);
     }
 
@@ -100,7 +111,8 @@ class LscTransformTest extends EstimatorContract {
         assertEquals(0.0, LscTransform.logSigmoid(1000), 1e-12);
         RolloutsBuilder b = Rollouts.builder();
         traj(b, "alone", "a").outcome(1.0).signal("reward_reference", 0.0);
-        float[] a = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("baseline", "leave_one_out"))).advantages();
+        float[] a = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("baseline", "leave_one_out")))
+                .advantages();
         assertEquals(0f, a[1], 0f);
     }
 
@@ -111,7 +123,10 @@ class LscTransformTest extends EstimatorContract {
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(b.build()));
         assertTrue(e.getMessage().contains("reward_reference"), e.getMessage());
         RolloutsBuilder c = Rollouts.builder();
-        traj(c, "q", "a").outcomeComponent("x", 1.0).outcomeComponent("y", Double.NaN).signal("reward_reference", 0.0);
+        traj(c, "q", "a")
+                .outcomeComponent("x", 1.0)
+                .outcomeComponent("y", Double.NaN)
+                .signal("reward_reference", 0.0);
         RolloutException f = assertThrows(RolloutException.class, () -> est.assign(c.build()));
         assertTrue(f.getMessage().contains("outcome.y"), f.getMessage());
     }

@@ -1,15 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.EstimatorRegistry;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.EstimatorContract;
-import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
 import static dev.apportion.core.estimator.trajectory.Batches.groups;
 import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
@@ -18,6 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorRegistry;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.RandomBatches;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class ReinforcePlusPlusBaselineTest extends EstimatorContract {
     private final ReinforcePlusPlusBaseline rpp = new ReinforcePlusPlusBaseline();

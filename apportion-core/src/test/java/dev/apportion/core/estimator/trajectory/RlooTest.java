@@ -1,15 +1,5 @@
 package dev.apportion.core.estimator.trajectory;
 
-import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.rollout.RolloutException;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.EstimatorContract;
-import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static dev.apportion.core.estimator.trajectory.Batches.assertPerTrajectory;
 import static dev.apportion.core.estimator.trajectory.Batches.groups;
 import static dev.apportion.core.estimator.trajectory.Batches.outcomes;
@@ -17,6 +7,15 @@ import static dev.apportion.core.estimator.trajectory.Batches.run;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.rollout.RolloutException;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.testing.EstimatorContract;
+import dev.apportion.core.testing.RandomBatches;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class RlooTest extends EstimatorContract {
     private final Rloo rloo = new Rloo();

@@ -1,5 +1,13 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,23 +16,14 @@ import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.GoldenJson;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 class A2tgpoEstimatorTest extends EstimatorContract {
     private static final List<String> MODES = List.of("turn-group-v1d", "joint", "separate", "turn-group");
@@ -39,7 +38,8 @@ class A2tgpoEstimatorTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
         for (String m : MODES) out.add(Params.resolve(est.descriptor(), null, Map.of("mode", m)));
-        for (String m : MODES) out.add(Params.resolve(est.descriptor(), "corrected", Map.of("mode", m, "normalize_by_std", false)));
+        for (String m : MODES)
+            out.add(Params.resolve(est.descriptor(), "corrected", Map.of("mode", m, "normalize_by_std", false)));
         return out;
     }
 
@@ -97,13 +97,15 @@ class A2tgpoEstimatorTest extends EstimatorContract {
         turns(b, "q", "c", 1, 0.05, 1.0);
         Rollouts batch = b.build();
         Map<String, Object> p = new LinkedHashMap<>(Map.of("mode", "turn-group", "gamma", 0.5));
-        float[] ref = est.assign(batch, Params.resolve(est.descriptor(), null, p)).advantages();
+        float[] ref =
+                est.assign(batch, Params.resolve(est.descriptor(), null, p)).advantages();
         assertEquals(2.2067090, turnValue(batch, ref, 0, 0), 1e-5);
         assertEquals(-3.4119206, turnValue(batch, ref, 1, 0), 1e-5);
         assertEquals(1.2052116, turnValue(batch, ref, 2, 0), 1e-5);
         assertEquals(0.7071053, turnValue(batch, ref, 0, 1), 1e-5);
         p.put("turn_group_double_discount", false);
-        float[] single = est.assign(batch, Params.resolve(est.descriptor(), null, p)).advantages();
+        float[] single =
+                est.assign(batch, Params.resolve(est.descriptor(), null, p)).advantages();
         assertEquals(2.1456536, turnValue(batch, single, 0, 0), 1e-5);
         assertEquals(-3.4493605, turnValue(batch, single, 1, 0), 1e-5);
         assertEquals(1.3037069, turnValue(batch, single, 2, 0), 1e-5);
@@ -113,7 +115,8 @@ class A2tgpoEstimatorTest extends EstimatorContract {
     void groupLocalModesAreGroupLocalAndTurnGroupIsNot() {
         List<RandomBatches.Traj> ts = RandomBatches.trajectories(5, RandomBatches.Options.defaults());
         Map<String, List<RandomBatches.Traj>> byGroup = new LinkedHashMap<>();
-        for (RandomBatches.Traj t : ts) byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
+        for (RandomBatches.Traj t : ts)
+            byGroup.computeIfAbsent(t.group(), k -> new ArrayList<>()).add(t);
         for (String mode : MODES) {
             Params p = Params.resolve(est.descriptor(), null, Map.of("mode", mode));
             Map<String, float[]> whole = perTrajectory(est.assign(RandomBatches.build(ts), p), ts);

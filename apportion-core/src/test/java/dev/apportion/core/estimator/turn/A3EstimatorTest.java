@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
@@ -9,22 +15,15 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 class A3EstimatorTest extends EstimatorContract {
     private static final A3Estimator A3 = new A3Estimator();
@@ -37,8 +36,17 @@ class A3EstimatorTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("intent_scopes", List.of(1.0, 2.0, -1.0), "w_intent_scopes", List.of(0.5, 0.25, 0.25),
-                "A3_algo_tree_intent_match_tau", 0.3, "A3_algo_tree_bucket_time_decay", 0.85, "trie_min_count", 3)));
+        out.add(params(Map.of(
+                "intent_scopes",
+                List.of(1.0, 2.0, -1.0),
+                "w_intent_scopes",
+                List.of(0.5, 0.25, 0.25),
+                "A3_algo_tree_intent_match_tau",
+                0.3,
+                "A3_algo_tree_bucket_time_decay",
+                0.85,
+                "trie_min_count",
+                3)));
         return out;
     }
 
@@ -142,7 +150,8 @@ class A3EstimatorTest extends EstimatorContract {
         for (int k = 0; k < comp.spans().length; k++) {
             int s = comp.spans()[k];
             assertTrue(Math.abs(comp.scalarAdvantage()[k]) <= 1.1);
-            for (int t = b.spanTokenStart(s); t < b.spanTokenEnd(s); t++) assertEquals((float) comp.scalarAdvantage()[k], c.advantages()[t]);
+            for (int t = b.spanTokenStart(s); t < b.spanTokenEnd(s); t++)
+                assertEquals((float) comp.scalarAdvantage()[k], c.advantages()[t]);
             assertEquals((float) comp.scalarAdvantage()[k], c.spanAdvantages()[s]);
         }
         assertSame(c.advantages(), c.returns());
@@ -170,7 +179,8 @@ class A3EstimatorTest extends EstimatorContract {
             if (reference == null) {
                 reference = byId;
                 // pairs in id order, all at distance 0: (t0,t1) then (t0,t2) merge, leaving {t0,t1,t2} and {t3}
-                assertArrayEquals(new float[] {(float) (0.0 - 1.75), (float) (0.5 - 1.5), (float) (3.0 - 0.25), 0f}, byId, 1e-6f);
+                assertArrayEquals(
+                        new float[] {(float) (0.0 - 1.75), (float) (0.5 - 1.5), (float) (3.0 - 0.25), 0f}, byId, 1e-6f);
             } else {
                 assertArrayEquals(reference, byId, 1e-6f, "order " + order);
             }
@@ -180,7 +190,8 @@ class A3EstimatorTest extends EstimatorContract {
 
     @Test
     void customSignaturePlugsIn() {
-        A3Estimator byVerb = new A3Estimator(bash -> bash.isEmpty() ? new String[0] : new String[] {bash.split(" ")[0]}, "verb");
+        A3Estimator byVerb =
+                new A3Estimator(bash -> bash.isEmpty() ? new String[0] : new String[] {bash.split(" ")[0]}, "verb");
         RolloutsBuilder rb = Rollouts.builder();
         traj(rb, "p", "t0", 1.0, "ls a");
         traj(rb, "p", "t1", 0.0, "ls b");
@@ -192,8 +203,10 @@ class A3EstimatorTest extends EstimatorContract {
         A3Estimator.Components c = byVerb.components(b, p, Execution.sequential());
         // by verb, {t0,t1} and {t2,t3} cluster: residual = R - twin's score
         assertArrayEquals(new double[] {1.0, -1.0, 0.0, 0.0}, c.trieResidual(), 1e-9); // weights W/(ΣW + 1e-12)
-        assertThrows(IllegalArgumentException.class,
-                () -> Params.resolve(byVerb.descriptor(), null, Map.of("intent_signature", A3Estimator.WHITESPACE_SPLIT)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Params.resolve(
+                        byVerb.descriptor(), null, Map.of("intent_signature", A3Estimator.WHITESPACE_SPLIT)));
     }
 
     @Test
@@ -213,14 +226,21 @@ class A3EstimatorTest extends EstimatorContract {
         RolloutsBuilder rb = Rollouts.builder();
         traj(rb, "p", "t", 1.0, "ls");
         Rollouts b = rb.build();
-        assertThrows(IllegalArgumentException.class, () -> A3.assign(b, params(Map.of("intent_scopes", List.of(1.0, 2.0)))));
-        assertThrows(IllegalArgumentException.class, () -> A3.assign(b, params(Map.of("intent_scopes", List.of(1.5, 2, 3, -1)))));
+        assertThrows(
+                IllegalArgumentException.class, () -> A3.assign(b, params(Map.of("intent_scopes", List.of(1.0, 2.0)))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> A3.assign(b, params(Map.of("intent_scopes", List.of(1.5, 2, 3, -1)))));
     }
 
     @Test
     void emptyTurnsAndBatchesWithoutTurns() {
         RolloutsBuilder rb = Rollouts.builder();
-        rb.trajectory("p", "t").outcome(1.0).span(Role.POLICY, 0).span(Role.CONTEXT, 1).tokenText(new String[] {"obs"});
+        rb.trajectory("p", "t")
+                .outcome(1.0)
+                .span(Role.POLICY, 0)
+                .span(Role.CONTEXT, 1)
+                .tokenText(new String[] {"obs"});
         A3Estimator.Components c = A3.components(rb.build(), params(Map.of()), Execution.sequential());
         assertArrayEquals(new String[] {""}, c.bash());
         RolloutsBuilder none = Rollouts.builder();
@@ -238,7 +258,10 @@ class A3EstimatorTest extends EstimatorContract {
         assertEquals("", A3Text.bash("<code>\n  \n</code>"));
         assertEquals("<answer>42</answer>", A3Text.bash("  <answer>42</answer>\n"));
         assertEquals("<code>ls", A3Text.bash("<code>ls"), "no closing tag: the whole text");
-        assertEquals("a\u00a0b", A3Text.bash("\u00a0<code>\u2003a\u00a0b\u001c</code>"), "Python whitespace includes NBSP and U+001C");
+        assertEquals(
+                "a\u00a0b",
+                A3Text.bash("\u00a0<code>\u2003a\u00a0b\u001c</code>"),
+                "Python whitespace includes NBSP and U+001C");
         assertEquals("", A3Text.bash(""));
         String longText = "x".repeat(9000);
         assertEquals(8192, A3Text.bash(longText).length());
@@ -250,7 +273,9 @@ class A3EstimatorTest extends EstimatorContract {
         assertArrayEquals(new String[0], A3Text.whitespaceSplit(" \n "));
         assertEquals(0.0, A3Text.distance(new String[0], new String[0]));
         assertEquals(1.0, A3Text.distance(new String[] {"ls"}, new String[0]));
-        assertEquals(0.25, A3Text.distance(new String[] {"grep", "-n", "WARN", "a"}, new String[] {"grep", "-n", "ERROR", "a"}));
+        assertEquals(
+                0.25,
+                A3Text.distance(new String[] {"grep", "-n", "WARN", "a"}, new String[] {"grep", "-n", "ERROR", "a"}));
         assertEquals(3, A3Text.levenshtein(new String[] {"a", "b", "c"}, new String[] {"b", "c", "d", "e"}));
     }
 

@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
@@ -7,17 +13,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AemTest extends EstimatorContract {
     private final Aem est = new Aem();
@@ -31,7 +30,8 @@ class AemTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
+        out.add(Params.resolve(
+                est.descriptor(), null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
         return out;
     }
 
@@ -46,7 +46,10 @@ class AemTest extends EstimatorContract {
         double[] r = {1, 1, 0, 0};
         double[] lp = {-0.5, -1.5, -0.5, -1.5};
         for (int i = 0; i < 4; i++) {
-            b.trajectory("g", "t" + i).outcome(r[i]).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
+            b.trajectory("g", "t" + i)
+                    .outcome(r[i])
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 1)
                     .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, (float) lp[i]});
         }
         return b.build();
@@ -63,10 +66,14 @@ class AemTest extends EstimatorContract {
     private double driftRatio(double[] r, double[] lp, Params p) {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < r.length; i++) {
-            b.trajectory("g", "t" + i).outcome(r[i]).span(Role.POLICY, 1).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {(float) lp[i]});
+            b.trajectory("g", "t" + i)
+                    .outcome(r[i])
+                    .span(Role.POLICY, 1)
+                    .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {(float) lp[i]});
         }
         Rollouts batch = b.build();
-        float[] plain = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("kappa", 0.0))).advantages();
+        float[] plain = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("kappa", 0.0)))
+                .advantages();
         float[] mod = est.assign(batch, p).advantages();
         double meanS = 0;
         for (double x : lp) meanS -= x / lp.length;
@@ -94,8 +101,11 @@ class AemTest extends EstimatorContract {
         assertTrue(failureHeavy > 1.01, "failure-heavy group explores: " + failureHeavy);
         assertTrue(successHeavy < 0.99, "success-heavy group exploits: " + successHeavy);
         double fixedFail = driftRatio(new double[] {1, 0, 0, 0}, lp, fixed(Map.of()));
-        double fixedSucc = driftRatio(new double[] {1, 1, 1, 0}, new double[] {-0.5, -1.5, -1.2, -0.7}, fixed(Map.of()));
-        assertTrue(fixedFail > 1 && fixedSucc > 1, "the fixed sign amplifies entropy-raising updates in both: " + fixedFail + ", " + fixedSucc);
+        double fixedSucc =
+                driftRatio(new double[] {1, 1, 1, 0}, new double[] {-0.5, -1.5, -1.2, -0.7}, fixed(Map.of()));
+        assertTrue(
+                fixedFail > 1 && fixedSucc > 1,
+                "the fixed sign amplifies entropy-raising updates in both: " + fixedFail + ", " + fixedSucc);
         // a balanced group is left alone under the paper preset
         Rollouts balanced = example();
         float[] a = est.assign(balanced, paper).advantages();
@@ -132,9 +142,15 @@ class AemTest extends EstimatorContract {
     @Test
     void trajectoryUnit() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-0.5f, -0.5f, 0f, -2f})
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f})
                 .build();
         float[] a = est.assign(batch, fixed(Map.of("unit", "trajectory"))).advantages();
@@ -144,15 +160,29 @@ class AemTest extends EstimatorContract {
         assertTurns(batch, a, 1, TOL, -0.7071058 * w);
         // per turn instead: turns s = [.5, 2, 2], group mean 1.5 -> u = [-1, .5, .5]
         float[] t = est.assign(batch, fixed(Map.of())).advantages();
-        assertTurns(batch, t, 0, TOL, 0.7071058 * (1 + 0.5 * Math.tanh(-0.7071058)), 0.7071058 * (1 + 0.5 * Math.tanh(0.3535529)));
+        assertTurns(
+                batch,
+                t,
+                0,
+                TOL,
+                0.7071058 * (1 + 0.5 * Math.tanh(-0.7071058)),
+                0.7071058 * (1 + 0.5 * Math.tanh(0.3535529)));
     }
 
     @Test
     void oneResponseGroupAndMissingLogprobs() {
-        Rollouts one = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-1f}).build();
+        Rollouts one = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-1f})
+                .build();
         assertTurns(one, est.assign(one, fixed(Map.of())).advantages(), 0, 0.0, 0.0);
-        Rollouts none = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts none = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(none));
     }
 }

@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,14 +13,9 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ArcherTest extends EstimatorContract {
     private final Archer est = new Archer();
@@ -44,20 +43,28 @@ class ArcherTest extends EstimatorContract {
                 if (s.role() == Role.POLICY) {
                     double x = s.prm();
                     double y = s.infoGain();
-                    b.spanSignal(Archer.Q1_PI, x).spanSignal(Archer.Q2_PI, x + y).spanSignal(Archer.V1, y)
-                            .spanSignal(Archer.V2, 0.5 * x).spanSignal(Archer.TARGET_V1_NEXT, x - y)
+                    b.spanSignal(Archer.Q1_PI, x)
+                            .spanSignal(Archer.Q2_PI, x + y)
+                            .spanSignal(Archer.V1, y)
+                            .spanSignal(Archer.V2, 0.5 * x)
+                            .spanSignal(Archer.TARGET_V1_NEXT, x - y)
                             .spanSignal(Archer.TARGET_V2_NEXT, 0.3);
                 }
             }
-            b.tokenSignal(Rollouts.REWARD, t.reward()).tokenSignal(Rollouts.VALUE, t.value())
+            b.tokenSignal(Rollouts.REWARD, t.reward())
+                    .tokenSignal(Rollouts.VALUE, t.value())
                     .tokenSignal(Rollouts.LOGPROB, t.logprob());
         }
         return b.build();
     }
 
     private static void critic(RolloutsBuilder b, double q1, double q2, double v1, double v2, double tv1, double tv2) {
-        b.spanSignal(Archer.Q1_PI, q1).spanSignal(Archer.Q2_PI, q2).spanSignal(Archer.V1, v1).spanSignal(Archer.V2, v2)
-                .spanSignal(Archer.TARGET_V1_NEXT, tv1).spanSignal(Archer.TARGET_V2_NEXT, tv2);
+        b.spanSignal(Archer.Q1_PI, q1)
+                .spanSignal(Archer.Q2_PI, q2)
+                .spanSignal(Archer.V1, v1)
+                .spanSignal(Archer.V2, v2)
+                .spanSignal(Archer.TARGET_V1_NEXT, tv1)
+                .spanSignal(Archer.TARGET_V2_NEXT, tv2);
     }
 
     /** Two utterances: A = min(Q) − min(V); TD targets r + (1 − done)·γ·V'(s'), done on the last utterance. */

@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,14 +13,9 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class At2poTest extends EstimatorContract {
     private final At2po est = new At2po();
@@ -50,7 +49,8 @@ class At2poTest extends EstimatorContract {
                 }
                 b.span(s.role(), s.tokens(), s.reward(), s.state(), s.agent());
                 if (node >= 0) {
-                    b.spanSignal(At2po.TREE_NODE, node).spanSignal(At2po.TREE_PARENT, parent)
+                    b.spanSignal(At2po.TREE_NODE, node)
+                            .spanSignal(At2po.TREE_PARENT, parent)
                             .spanSignal(At2po.TREE_ENTROPY, node == 1 ? 0.5 : 0.1 * (num % 7));
                 }
             }
@@ -94,11 +94,16 @@ class At2poTest extends EstimatorContract {
     }
 
     private static void tag(RolloutsBuilder b, int node, int parent, double entropy) {
-        b.spanSignal(At2po.TREE_NODE, node).spanSignal(At2po.TREE_PARENT, parent).spanSignal(At2po.TREE_ENTROPY, entropy);
+        b.spanSignal(At2po.TREE_NODE, node)
+                .spanSignal(At2po.TREE_PARENT, parent)
+                .spanSignal(At2po.TREE_ENTROPY, entropy);
     }
 
     private Params p(String value, String adv, boolean norm) {
-        return Params.resolve(est.descriptor(), null, Map.of("node_value_mode", value, "node_adv_mode", adv, "leaf_value_norm", norm));
+        return Params.resolve(
+                est.descriptor(),
+                null,
+                Map.of("node_value_mode", value, "node_adv_mode", adv, "leaf_value_norm", norm));
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,14 +12,9 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class CalmTest extends EstimatorContract {
     private final Calm est = new Calm();
@@ -30,8 +29,10 @@ class CalmTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         return List.of(
                 Params.resolve(est.descriptor(), null, Map.of("subgoal_signal", "prm")),
-                Params.resolve(est.descriptor(), "paper", Map.of("subgoal_signal", "info_gain", "normalize_by_std", true,
-                        "gamma", 0.9)));
+                Params.resolve(
+                        est.descriptor(),
+                        "paper",
+                        Map.of("subgoal_signal", "info_gain", "normalize_by_std", true, "gamma", 0.9)));
     }
 
     /** Ten turns; the LLM flags subgoals at turns {@code flagged}; the outcome sits on the last turn. */
@@ -72,11 +73,23 @@ class CalmTest extends EstimatorContract {
         float[] a = est.assign(single).advantages();
         for (float v : a) if (v != 0f) throw new AssertionError("one-episode group must get 0");
         Rollouts partial = Rollouts.builder()
-                .trajectory("g", "a").outcome(0).span(Role.POLICY, 1).spanSignal("subgoal", 1).span(Role.POLICY, 1)
-                .trajectory("g", "b").outcome(0).span(Role.POLICY, 1).spanSignal("subgoal", 0).span(Role.POLICY, 1)
+                .trajectory("g", "a")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .spanSignal("subgoal", 1)
+                .span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
+                .spanSignal("subgoal", 0)
+                .span(Role.POLICY, 1)
                 .build();
         assertTurns(partial, est.assign(partial).advantages(), 0, TOL, 0.05, 0.0);
-        Rollouts none = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1).build();
+        Rollouts none = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(none));
     }
 }

@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,19 +14,11 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 class IgpoEstimatorTest extends EstimatorContract {
     private final IgpoEstimator est = new IgpoEstimator();
@@ -70,7 +69,8 @@ class IgpoEstimatorTest extends EstimatorContract {
         assertNotEquals(turnValue(batch, fixed, 1, 1), turnValue(batch, fixed, 1, 0));
         // with every IG non-zero the two rules agree
         Rollouts clean = docBatch(1e-10);
-        assertArrayEquals(est.assign(clean).advantages(), est.assign(clean, spans).advantages(), 0f);
+        assertArrayEquals(
+                est.assign(clean).advantages(), est.assign(clean, spans).advantages(), 0f);
     }
 
     @Test
@@ -83,7 +83,8 @@ class IgpoEstimatorTest extends EstimatorContract {
             for (double g : ig[i]) b.span(Role.POLICY, 2, g, null, null).span(Role.CONTEXT, 1);
             b.span(Role.POLICY, 2).span(Role.CONTEXT, 1);
         }
-        assertArrayEquals(est.assign(docBatch(1e-10)).advantages(), est.assign(b.build()).advantages(), 1e-6f);
+        assertArrayEquals(
+                est.assign(docBatch(1e-10)).advantages(), est.assign(b.build()).advantages(), 1e-6f);
     }
 
     @Test
@@ -91,10 +92,13 @@ class IgpoEstimatorTest extends EstimatorContract {
         Rollouts batch = docBatch(1e-10);
         Map<String, Object> w = Map.of("curriculum_f1_weight", 0.5, "curriculum_ig_weight", 2.0);
         float[] sepPlain = est.assign(batch).advantages();
-        float[] sepWeighted = est.assign(batch, Params.resolve(est.descriptor(), null, w)).advantages();
+        float[] sepWeighted =
+                est.assign(batch, Params.resolve(est.descriptor(), null, w)).advantages();
         assertArrayEquals(sepPlain, sepWeighted, 1e-3f);
-        float[] jointPlain = est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of())).advantages();
-        float[] jointWeighted = est.assign(batch, Params.resolve(est.descriptor(), "joint", w)).advantages();
+        float[] jointPlain = est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of()))
+                .advantages();
+        float[] jointWeighted =
+                est.assign(batch, Params.resolve(est.descriptor(), "joint", w)).advantages();
         assertNotEquals(jointPlain[1], jointWeighted[1], 1e-3f);
     }
 
@@ -104,7 +108,12 @@ class IgpoEstimatorTest extends EstimatorContract {
         turns(b, "alone", "a", 1, 0.3, 0.8);
         Rollouts batch = b.build();
         assertEquals(0f, turnValue(batch, est.assign(batch).advantages(), 0, 1), 0f);
-        float joint = turnValue(batch, est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of())).advantages(), 0, 1);
+        float joint = turnValue(
+                batch,
+                est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of()))
+                        .advantages(),
+                0,
+                1);
         assertEquals(0.25 / (0.25 + 1e-6), joint, 1e-5); // pool {0.3, 0.8}: mean 0.55, population std 0.25
     }
 }

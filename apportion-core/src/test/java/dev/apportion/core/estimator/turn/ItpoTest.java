@@ -1,5 +1,11 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,17 +15,10 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ItpoTest extends EstimatorContract {
     private static final Itpo EST = new Itpo();
@@ -34,8 +33,15 @@ class ItpoTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>();
         for (String mode : List.of("rloo_itpo", "rloo_itponorm", "rloo")) {
-            out.add(params(Map.of("adv_estimator", mode, "rm_score_signal", "reward", "reward_metrics", "reward_baseline",
-                    "reward_gt_coef", 1.0)));
+            out.add(params(Map.of(
+                    "adv_estimator",
+                    mode,
+                    "rm_score_signal",
+                    "reward",
+                    "reward_metrics",
+                    "reward_baseline",
+                    "reward_gt_coef",
+                    1.0)));
         }
         return out;
     }
@@ -52,9 +58,17 @@ class ItpoTest extends EstimatorContract {
     /** Two one-turn dialogues of a group: P = [1, 1] and [0, 0] after a 1-token user turn. */
     static Rollouts pair() {
         RolloutsBuilder b = Rollouts.builder();
-        b.trajectory("q", "d0").signal("acc", 1).signal("token_amount", 0.5).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        b.trajectory("q", "d0")
+                .signal("acc", 1)
+                .signal("token_amount", 0.5)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(Itpo.RM_SCORE, new float[] {0, 1, 1});
-        b.trajectory("q", "d1").signal("acc", 0).signal("token_amount", 0.25).span(Role.CONTEXT, 1).span(Role.POLICY, 2)
+        b.trajectory("q", "d1")
+                .signal("acc", 0)
+                .signal("token_amount", 0.25)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
                 .tokenSignal(Itpo.RM_SCORE, new float[] {0, 0, 0});
         return b.build();
     }
@@ -77,18 +91,30 @@ class ItpoTest extends EstimatorContract {
     /** rloo_itponorm: a single turn's softmax is 1, so the turn reward is the metric itself (plus ta·ℓ for token keys). */
     @Test
     void normModeWeighsTheMetricsWithTheSoftmax() {
-        Credit c = EST.assign(pair(), params(Map.of("adv_estimator", "rloo_itponorm", "reward_dpo_coef", 1.0,
-                "reward_metrics", "acc,token_amount")));
+        Credit c = EST.assign(
+                pair(),
+                params(Map.of(
+                        "adv_estimator",
+                        "rloo_itponorm",
+                        "reward_dpo_coef",
+                        1.0,
+                        "reward_metrics",
+                        "acc,token_amount")));
         // X = acc·1 + ta·1 = [1.5, 0.25] → 2X − 1.75 = [1.25, −1.25]
         assertArrayEquals(new float[] {0, 1.25f, 1.25f, 0, -1.25f, -1.25f}, c.returns(), 1e-6f);
-        assertNull(Itpo.turnStatistics(pair(), params(Map.of("adv_estimator", "rloo"))).value());
+        assertNull(Itpo.turnStatistics(pair(), params(Map.of("adv_estimator", "rloo")))
+                .value());
     }
 
     @Test
     void twoTurnsShareLengthAndSeeLaterRewards() {
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < 2; i++) {
-            b.trajectory("q", "d" + i).signal("acc", i).span(Role.POLICY, 1).span(Role.CONTEXT, 1).span(Role.POLICY, 3)
+            b.trajectory("q", "d" + i)
+                    .signal("acc", i)
+                    .span(Role.POLICY, 1)
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 3)
                     .tokenSignal(Itpo.RM_SCORE, new float[] {i, 0, 1, 1, 1});
         }
         Params p = params(Map.of("reward_dpo_coef", 1.0, "reward_metrics", "acc"));
@@ -102,9 +128,14 @@ class ItpoTest extends EstimatorContract {
 
     @Test
     void aGroupOfOneIsRefused() {
-        Rollouts b = Rollouts.builder().trajectory("q", "d").signal("acc", 1).span(Role.POLICY, 2)
-                .tokenSignal(Itpo.RM_SCORE, new float[2]).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("reward_metrics", "acc"))));
+        Rollouts b = Rollouts.builder()
+                .trajectory("q", "d")
+                .signal("acc", 1)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Itpo.RM_SCORE, new float[2])
+                .build();
+        RolloutException e =
+                assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("reward_metrics", "acc"))));
         assertTrue(e.getMessage().contains("groups of at least 2"), e.getMessage());
         assertEquals("group", e.field());
     }

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -7,15 +12,9 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class LareTest extends EstimatorContract {
     private final Lare est = new Lare();
@@ -29,8 +28,10 @@ class LareTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         return List.of(
                 Params.resolve(est.descriptor(), null, Map.of("features", "prm,info_gain")),
-                Params.resolve(est.descriptor(), null, Map.of("features", "info_gain", "fit", "gradient_step",
-                        "normalize_by_std", true)));
+                Params.resolve(
+                        est.descriptor(),
+                        null,
+                        Map.of("features", "info_gain", "fit", "gradient_step", "normalize_by_std", true)));
     }
 
     /**
@@ -41,9 +42,16 @@ class LareTest extends EstimatorContract {
     @Test
     void gradientStepWorkedExample() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "e").outcome(3).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2).spanSignal("latent_a", 1).spanSignal("latent_b", 0).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 1).spanSignal("latent_a", 0).spanSignal("latent_b", 1)
+                .trajectory("g", "e")
+                .outcome(3)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .spanSignal("latent_a", 1)
+                .spanSignal("latent_b", 0)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .spanSignal("latent_a", 0)
+                .spanSignal("latent_b", 1)
                 .build();
         Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("fit", "gradient_step")));
         assertEquals(0.6, c.diagnostics().get("weight.latent_a"), 1e-12);
@@ -60,11 +68,19 @@ class LareTest extends EstimatorContract {
     @Test
     void exactDecomposition() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a").outcome(3)
-                .span(Role.POLICY, 1).spanSignal("latent_a", 1).spanSignal("latent_b", 0)
-                .span(Role.POLICY, 1).spanSignal("latent_a", 0).spanSignal("latent_b", 1)
-                .trajectory("g", "b").outcome(1)
-                .span(Role.POLICY, 1).spanSignal("latent_a", 1).spanSignal("latent_b", 0)
+                .trajectory("g", "a")
+                .outcome(3)
+                .span(Role.POLICY, 1)
+                .spanSignal("latent_a", 1)
+                .spanSignal("latent_b", 0)
+                .span(Role.POLICY, 1)
+                .spanSignal("latent_a", 0)
+                .spanSignal("latent_b", 1)
+                .trajectory("g", "b")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal("latent_a", 1)
+                .spanSignal("latent_b", 0)
                 .build();
         Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("ridge", 0.0)));
         assertEquals(1.0, c.diagnostics().get("weight.latent_a"), 1e-9);
@@ -87,9 +103,15 @@ class LareTest extends EstimatorContract {
 
     @Test
     void needsFeatures() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "e").outcome(1).span(Role.POLICY, 1).spanSignal("prm", 1).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "e")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .spanSignal("prm", 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
-        assertThrows(RolloutException.class,
+        assertThrows(
+                RolloutException.class,
                 () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("features", "prm,latent_x"))));
     }
 }

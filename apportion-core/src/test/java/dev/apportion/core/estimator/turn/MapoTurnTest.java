@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,16 +13,10 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class MapoTurnTest extends EstimatorContract {
     private final MapoTurn est = new MapoTurn();
@@ -67,8 +66,13 @@ class MapoTurnTest extends EstimatorContract {
     @Test
     void singletonTurnIndexUsesTheBatchTerm() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("q", "a").outcome(1).span(Role.POLICY, 1, 1.0, null, null).span(Role.POLICY, 1)
-                .trajectory("q", "b").outcome(0).span(Role.POLICY, 1)
+                .trajectory("q", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1, 1.0, null, null)
+                .span(Role.POLICY, 1)
+                .trajectory("q", "b")
+                .outcome(0)
+                .span(Role.POLICY, 1)
                 .build();
         Credit c = est.assign(batch);
         assertTurns(batch, c.advantages(), 0, 1e-5, 1.1123717, 0.0);
@@ -80,8 +84,16 @@ class MapoTurnTest extends EstimatorContract {
     @Test
     void signalSourceAndParameters() {
         Rollouts batch = Rollouts.builder()
-                .trajectory("q", "a").span(Role.POLICY, 1).spanSignal("judge", 1.0).span(Role.POLICY, 1).spanSignal("judge", 1.0)
-                .trajectory("q", "b").span(Role.POLICY, 1).spanSignal("judge", 0.0).span(Role.POLICY, 1).spanSignal("judge", 0.0)
+                .trajectory("q", "a")
+                .span(Role.POLICY, 1)
+                .spanSignal("judge", 1.0)
+                .span(Role.POLICY, 1)
+                .spanSignal("judge", 1.0)
+                .trajectory("q", "b")
+                .span(Role.POLICY, 1)
+                .spanSignal("judge", 0.0)
+                .span(Role.POLICY, 1)
+                .spanSignal("judge", 0.0)
                 .build();
         Params p = Params.resolve(est.descriptor(), null, Map.of("turn_reward", "judge", "lambda", 1.0, "gamma", 0.5));
         Credit c = est.assign(batch, p);

@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,19 +15,11 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MatchtirEstimatorTest extends EstimatorContract {
     private final MatchtirEstimator est = new MatchtirEstimator();
@@ -82,11 +81,16 @@ class MatchtirEstimatorTest extends EstimatorContract {
         double[] outcome = {1.0, 0.0, 0.5};
         String[] ids = {"a", "b", "c"};
         for (int i = 0; i < 3; i++) {
-            nat.trajectory("p", ids[i]).outcome(outcome[i]).span(Role.CONTEXT, 1)
-                    .span(Role.POLICY, 2, turnR[i][0], null, null).span(Role.CONTEXT, 1)
-                    .span(Role.POLICY, 2).span(Role.CONTEXT, 1);
+            nat.trajectory("p", ids[i])
+                    .outcome(outcome[i])
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 2, turnR[i][0], null, null)
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 2)
+                    .span(Role.CONTEXT, 1);
         }
-        assertArrayEquals(est.assign(tok.build()).advantages(), est.assign(nat.build()).advantages(), 1e-6f);
+        assertArrayEquals(
+                est.assign(tok.build()).advantages(), est.assign(nat.build()).advantages(), 1e-6f);
     }
 
     @Test
@@ -111,7 +115,10 @@ class MatchtirEstimatorTest extends EstimatorContract {
         Rollouts batch = b.build();
         Params p = Params.resolve(est.descriptor(), null, Map.of("normalize_by_std", false));
         // trajectory part 2 - 1 = 1; turn part z = +0.7071 (always by std): (1 + 0.7071)/2
-        assertEquals((1 + 1 / (Math.sqrt(2) + 1e-6)) / 2, turnValue(batch, est.assign(batch, p).advantages(), 0, 0), 1e-5);
+        assertEquals(
+                (1 + 1 / (Math.sqrt(2) + 1e-6)) / 2,
+                turnValue(batch, est.assign(batch, p).advantages(), 0, 0),
+                1e-5);
     }
 
     @Test
@@ -123,13 +130,19 @@ class MatchtirEstimatorTest extends EstimatorContract {
         Credit c = est.assign(batch);
         for (int t = batch.tokenStart(1); t < batch.tokenEnd(1); t++) assertEquals(0f, c.advantages()[t]);
         // group of two scores (1, 0): trajectory part 0.7071; turn cell has one member: raw 1/(1+eps)
-        assertEquals((1 / (Math.sqrt(0.5) + 1e-6) * 0.5 + 1 / (1 + 1e-6)) / 2, turnValue(batch, c.advantages(), 0, 0), 1e-5);
+        assertEquals(
+                (1 / (Math.sqrt(0.5) + 1e-6) * 0.5 + 1 / (1 + 1e-6)) / 2, turnValue(batch, c.advantages(), 0, 0), 1e-5);
     }
 
     @Test
     void batchWithoutRewardsIsRefused() {
-        Rollouts batch = Rollouts.builder().trajectory("p", "a").span(Role.POLICY, 2).build();
-        RolloutException e = assertThrows(RolloutException.class, () -> dev.apportion.core.credit.EstimatorRegistry.global().get("matchtir").assign(batch));
+        Rollouts batch =
+                Rollouts.builder().trajectory("p", "a").span(Role.POLICY, 2).build();
+        RolloutException e = assertThrows(
+                RolloutException.class,
+                () -> dev.apportion.core.credit.EstimatorRegistry.global()
+                        .get("matchtir")
+                        .assign(batch));
         assertTrue(e.getMessage().contains("matchtir"), e.getMessage());
     }
 }

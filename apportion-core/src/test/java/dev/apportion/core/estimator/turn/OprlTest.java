@@ -1,20 +1,19 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class OprlTest extends EstimatorContract {
     private final Oprl est = new Oprl();
@@ -29,9 +28,11 @@ class OprlTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new java.util.ArrayList<>();
         out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob")));
-        out.add(Params.resolve(est.descriptor(), "paper", Map.of("prm_signal", "ref_logprob", "step_reward_aggregation", "mean")));
+        out.add(Params.resolve(
+                est.descriptor(), "paper", Map.of("prm_signal", "ref_logprob", "step_reward_aggregation", "mean")));
         out.add(Params.resolve(est.descriptor(), "pooled_zscore", Map.of("prm_signal", "logprob")));
-        for (String mode : Oprl.MODES) out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob", "mode", mode)));
+        for (String mode : Oprl.MODES)
+            out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob", "mode", mode)));
         out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob", "use_process_only", true)));
         return out;
     }
@@ -45,11 +46,18 @@ class OprlTest extends EstimatorContract {
      */
     private static Rollouts example() {
         return Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
                 .span(Role.POLICY, 2)
                 .tokenSignal("prm_logprob", new float[] {0f, -1f, -2f, 0f, -0.5f, -3f})
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -1.5f, -2f, 0f, -0.5f, -2f})
-                .trajectory("g", "b").outcome(0).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
                 .tokenSignal("prm_logprob", new float[] {0f, -1f})
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -1.4f})
                 .build();
@@ -70,7 +78,11 @@ class OprlTest extends EstimatorContract {
         double[][] sums = {{2, 1}, {-1, 0}, {0, -2}};
         String[] ids = {"a", "b", "c"};
         for (int i = 0; i < 3; i++) {
-            b.trajectory("g", ids[i]).outcome(i == 0 ? 1 : 0).span(Role.CONTEXT, 1).span(Role.POLICY, 2).span(Role.CONTEXT, 1)
+            b.trajectory("g", ids[i])
+                    .outcome(i == 0 ? 1 : 0)
+                    .span(Role.CONTEXT, 1)
+                    .span(Role.POLICY, 2)
+                    .span(Role.CONTEXT, 1)
                     .span(Role.POLICY, 1)
                     .tokenSignal("prm_logprob", new float[] {0f, (float) sums[i][0] - 1f, 1f, 0f, (float) sums[i][1]})
                     .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, 0f, 0f, 0f, 0f});
@@ -87,25 +99,34 @@ class OprlTest extends EstimatorContract {
         assertTurns(batch, a, 2, 1e-4, -0.75, -2.25);
         assertTurnConstant(batch, a);
         // the paper preset is the same estimator
-        float[] p = est.assign(batch, Params.resolve(est.descriptor(), "paper", Map.of())).advantages();
+        float[] p = est.assign(batch, Params.resolve(est.descriptor(), "paper", Map.of()))
+                .advantages();
         assertTurns(batch, p, 0, 1e-4, 2.25, 1.50);
         // process only: the step term alone
-        float[] s = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("use_process_only", true))).advantages();
+        float[] s = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("use_process_only", true)))
+                .advantages();
         assertTurns(batch, s, 0, 1e-4, 1.25, 0.50);
         assertTurns(batch, s, 2, 1e-4, -0.25, -1.75);
         // combined: RLOO of R + r/max with the first-turn pool [2, -0.5, 0]: mean 0.5
-        float[] c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "process_outcome_combined"))).advantages();
+        float[] c = est.assign(
+                        batch, Params.resolve(est.descriptor(), null, Map.of("mode", "process_outcome_combined")))
+                .advantages();
         assertTurns(batch, c, 0, 1e-4, 1.5 * (2 - 0.5), 1.5 * (1.5 - 0.5));
         assertTurns(batch, c, 1, 1e-4, 1.5 * (-0.5 - 0.5), 1.5 * (0 - 0.5));
         // GRPO mean_norm: no N/(N-1) factor: a1 = (1 - 1/3) + (1 - 1/6)
-        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "istar_grpo_mean_norm"))).advantages();
+        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "istar_grpo_mean_norm")))
+                .advantages();
         assertTurns(batch, g, 0, 1e-4, 2.0 / 3 + 5.0 / 6, 2.0 / 3 + (0.5 - 1.0 / 6));
     }
 
     @Test
     void rlooKeepsRawValuesForAGroupOfOne() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2)
-                .tokenSignal("prm_logprob", new float[] {-1f, -1f}).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .tokenSignal("prm_logprob", new float[] {-1f, -1f})
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
                 .build();
         // R = 1 raw, r = 0.1 / (0.1 + 1e-6) raw
         assertTurns(batch, est.assign(batch).advantages(), 0, 1e-5, 1.0 + 0.1 / (0.1 + 1e-6));
@@ -127,7 +148,8 @@ class OprlTest extends EstimatorContract {
         float[] half = est.assign(batch, pooled(Map.of("alpha", 0.5))).advantages();
         assertTurns(batch, half, 0, 1e-5, 1.0250697, 0.1307963);
         assertTurns(batch, half, 1, 1e-5, -0.4487601);
-        float[] mean = est.assign(batch, pooled(Map.of("step_reward_aggregation", "mean"))).advantages();
+        float[] mean = est.assign(batch, pooled(Map.of("step_reward_aggregation", "mean")))
+                .advantages();
         assertTurns(batch, mean, 0, 1e-5, 1.1218693, -0.4334938);
         assertTurns(batch, mean, 1, 1e-5, 0.0187303);
     }
@@ -135,16 +157,24 @@ class OprlTest extends EstimatorContract {
     /** pooled_zscore, one trajectory: no episode baseline and a one-turn pool: 0. */
     @Test
     void singleStepSingleTrajectoryIsZero() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2)
-                .tokenSignal("prm_logprob", new float[] {-1f, -1f}).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .tokenSignal("prm_logprob", new float[] {-1f, -1f})
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
                 .build();
         assertTurns(batch, est.assign(batch, pooled(Map.of())).advantages(), 0, 0.0, 0.0);
     }
 
     @Test
     void missingPrmLogprobsAreNamed() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 2)
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f}).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 2)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
+                .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("prm_logprob"), e.getMessage());
     }

@@ -1,20 +1,19 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
+import static dev.apportion.core.testing.PaperTurns.assertTurns;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static dev.apportion.core.testing.PaperTurns.assertTurnConstant;
-import static dev.apportion.core.testing.PaperTurns.assertTurns;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class PbsdTest extends EstimatorContract {
     private final Pbsd est = new Pbsd();
@@ -29,7 +28,8 @@ class PbsdTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
         out.add(Params.resolve(est.descriptor(), null, Map.of("mode", "additive", "final_turn", "neutral")));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
+        out.add(Params.resolve(
+                est.descriptor(), null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
         return out;
     }
 
@@ -41,11 +41,21 @@ class PbsdTest extends EstimatorContract {
      */
     private static Rollouts example() {
         return Rollouts.builder()
-                .trajectory("g", "a").outcome(1).span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 2).span(Role.CONTEXT, 1).span(Role.POLICY, 1).span(Role.CONTEXT, 1).span(Role.POLICY, 3)
-                .tokenSignal(Rollouts.TEACHER_LOGPROB, new float[] {0f, -0.2f, -0.3f, 0f, -1.0f, 0f, -0.1f, -0.1f, -0.1f})
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 2)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 3)
+                .tokenSignal(
+                        Rollouts.TEACHER_LOGPROB, new float[] {0f, -0.2f, -0.3f, 0f, -1.0f, 0f, -0.1f, -0.1f, -0.1f})
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -0.4f, -0.4f, 0f, -0.5f, 0f, -0.2f, -0.1f, -0.1f})
-                .trajectory("g", "b").outcome(0).span(Role.CONTEXT, 1).span(Role.POLICY, 1)
+                .trajectory("g", "b")
+                .outcome(0)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
                 .tokenSignal(Rollouts.TEACHER_LOGPROB, new float[] {0f, -1.0f})
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {0f, -0.5f})
                 .build();
@@ -69,7 +79,8 @@ class PbsdTest extends EstimatorContract {
     @Test
     void additiveWorkedExample() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "additive"))).advantages();
+        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "additive")))
+                .advantages();
         assertTurns(batch, a, 0, TOL, 1.7985134, -0.1417668, 1.3134434);
         assertTurns(batch, a, 1, TOL, -1.5559784);
     }
@@ -78,29 +89,39 @@ class PbsdTest extends EstimatorContract {
     @Test
     void neutralFinalTurnAndClipping() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("final_turn", "neutral"))).advantages();
+        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("final_turn", "neutral")))
+                .advantages();
         assertTurns(batch, a, 0, TOL, 0.9544930, 0.4288813, 0.7071058);
         assertTurns(batch, a, 1, TOL, -0.7071058);
         float[] tight = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 0.9, "w_max", 1.2)))
                 .advantages();
         assertTurns(batch, tight, 0, TOL, 0.7071058 * 1.2, 0.7071058 * 0.9, 0.7071058 * Math.exp(0.1));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 2.0, "w_max", 1.0))));
     }
 
     /** All outcomes equal (or one trajectory): A_grpo = 0, so reweighting gives 0. */
     @Test
     void noOutcomeContrastGivesZero() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.TEACHER_LOGPROB, new float[] {-0.1f}).tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f})
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.TEACHER_LOGPROB, new float[] {-0.1f})
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f})
                 .build();
         assertTurns(batch, est.assign(batch).advantages(), 0, 0.0, 0.0);
     }
 
     @Test
     void needsTheTeacher() {
-        Rollouts batch = Rollouts.builder().trajectory("g", "a").outcome(1).span(Role.POLICY, 1)
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f}).build();
+        Rollouts batch = Rollouts.builder()
+                .trajectory("g", "a")
+                .outcome(1)
+                .span(Role.POLICY, 1)
+                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f})
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
     }
 }

@@ -1,5 +1,12 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -9,21 +16,13 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 class R3lEstimatorTest extends EstimatorContract {
     private static final R3lEstimator R3L = new R3lEstimator();
@@ -37,7 +36,8 @@ class R3lEstimatorTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
         out.add(params(Map.of("variant", "step_wise_grpo", "std_threshold", 0.05, "enable_step_norm", true)));
-        out.add(params(Map.of("variant", "step_wise_opmd_reweight_adv", "opmd_baseline", "logavgexp", "tau", 0.5, "alpha", 2.5)));
+        out.add(params(Map.of(
+                "variant", "step_wise_opmd_reweight_adv", "opmd_baseline", "logavgexp", "tau", 0.5, "alpha", 2.5)));
         out.add(params(Map.of("variant", "step_wise_opmd")));
         out.add(params(Map.of("variant", "pivot_mask")));
         return out;
@@ -108,7 +108,11 @@ class R3lEstimatorTest extends EstimatorContract {
     void adjacentPolicySpansFormOneSegmentAndWholeNumberFloatPivotsWork() {
         RolloutsBuilder rb = Rollouts.builder();
         rb.trajectory("t", "x").outcome(0.0).signal(R3lEstimator.RETRY_STEP, 1.0);
-        rb.span(Role.POLICY, 1).span(Role.CONTEXT, 0).span(Role.POLICY, 1).span(Role.CONTEXT, 1).span(Role.POLICY, 1);
+        rb.span(Role.POLICY, 1)
+                .span(Role.CONTEXT, 0)
+                .span(Role.POLICY, 1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1);
         Credit c = R3L.assign(rb.build(), params(Map.of("variant", "pivot_mask")));
         assertArrayEquals(new float[] {0, 0, 0, 1}, c.lossWeights(), "tokens 0 and 1 are one run of 1s");
         assertArrayEquals(new float[4], c.advantages());
@@ -117,12 +121,18 @@ class R3lEstimatorTest extends EstimatorContract {
     @Test
     void badPivotsAreRefused() {
         RolloutsBuilder rb = Rollouts.builder();
-        rb.trajectory("t", "x").outcome(0.0).signal(R3lEstimator.RETRY_STEP, 1.5).span(Role.POLICY, 2);
+        rb.trajectory("t", "x")
+                .outcome(0.0)
+                .signal(R3lEstimator.RETRY_STEP, 1.5)
+                .span(Role.POLICY, 2);
         RolloutException e = assertThrows(RolloutException.class, () -> R3L.assign(rb.build()));
         assertTrue(e.getMessage().contains("whole number"), e.getMessage());
 
         RolloutsBuilder both = Rollouts.builder();
-        both.trajectory("t", "x").outcome(0.0).signal(R3lEstimator.RETRY_STEP, 1).span(Role.POLICY, 2)
+        both.trajectory("t", "x")
+                .outcome(0.0)
+                .signal(R3lEstimator.RETRY_STEP, 1)
+                .span(Role.POLICY, 2)
                 .spanSignal(R3lEstimator.RETRY_STEP, 1);
         assertThrows(RolloutException.class, () -> R3L.assign(both.build()));
     }
@@ -134,7 +144,9 @@ class R3lEstimatorTest extends EstimatorContract {
         Rollouts b = rb.build();
         RolloutException e = assertThrows(RolloutException.class, () -> R3L.assign(b));
         assertTrue(e.getMessage().contains("outcome"), e.getMessage());
-        assertArrayEquals(new float[] {1, 1}, R3L.assign(b, params(Map.of("variant", "pivot_mask"))).lossWeights());
+        assertArrayEquals(
+                new float[] {1, 1},
+                R3L.assign(b, params(Map.of("variant", "pivot_mask"))).lossWeights());
     }
 
     /** Step-wise: steps by span signal, per-step pivot, step normalization by the number of steps. */
@@ -168,12 +180,14 @@ class R3lEstimatorTest extends EstimatorContract {
     @Test
     void stepWiseGrpoDropsLowStdGroupsButKeepsThemInTheBatchStd() {
         RolloutsBuilder rb = Rollouts.builder();
-        for (double r : new double[] {0.0, 1.0}) rb.trajectory("a", "a" + r).outcome(r).span(Role.POLICY, 1);
+        for (double r : new double[] {0.0, 1.0})
+            rb.trajectory("a", "a" + r).outcome(r).span(Role.POLICY, 1);
         rb.trajectory("b", "b0").outcome(1.0).span(Role.POLICY, 1);
         rb.trajectory("b", "b1").outcome(1.0).span(Role.POLICY, 1);
         rb.trajectory("c", "c").outcome(0.5).span(Role.POLICY, 1);
         Rollouts b = rb.build();
-        Credit c = R3L.assign(b, params(Map.of("variant", "step_wise_grpo", "std_threshold", 0.0, "std_cal_level", "batch")));
+        Credit c = R3L.assign(
+                b, params(Map.of("variant", "step_wise_grpo", "std_threshold", 0.0, "std_cal_level", "batch")));
         double[] all = {0, 1, 1, 1, 0.5};
         double mean = 0.7;
         double ss = 0;

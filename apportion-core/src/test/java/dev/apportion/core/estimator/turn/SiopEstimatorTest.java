@@ -1,22 +1,21 @@
 package dev.apportion.core.estimator.turn;
 
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
+import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turnValue;
-import static dev.apportion.core.estimator.turn.TurnTestBatches.turns;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SiopEstimatorTest extends EstimatorContract {
     private final SiopEstimator est = new SiopEstimator();

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Role;
@@ -8,11 +13,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SpaRlStepRewardsTest extends EstimatorContract {
     private final SpaRlStepRewards est = new SpaRlStepRewards();
@@ -23,7 +23,8 @@ class SpaRlStepRewardsTest extends EstimatorContract {
     }
 
     /** Observation, action, observation, action, …: one token per message, text = the message. */
-    private static void rollout(RolloutsBuilder b, String task, String id, double reward, int predictions, String... messages) {
+    private static void rollout(
+            RolloutsBuilder b, String task, String id, double reward, int predictions, String... messages) {
         b.trajectory(task, id).outcome(reward).signal(SpaRlStepRewards.TURN_VALUE_COUNT, predictions);
         for (int j = 0; j < messages.length; j++) b.span(j % 2 == 0 ? Role.CONTEXT : Role.POLICY, 1);
         b.tokenText(messages);
@@ -62,8 +63,14 @@ class SpaRlStepRewardsTest extends EstimatorContract {
         String[] msgs = new String[70];
         for (int j = 0; j < msgs.length; j++) msgs[j] = "m" + j;
         rollout(b, "t", "long", 1.0, 35, msgs);
-        assertFalse(est.steps(b.build(), dev.apportion.core.credit.Params.defaults(est.descriptor())).kept()[0]);
-        Rollouts bare = Rollouts.builder().trajectory("t", "x").outcome(1).span(Role.CONTEXT, 1).span(Role.POLICY, 1).build();
+        assertFalse(est.steps(b.build(), dev.apportion.core.credit.Params.defaults(est.descriptor()))
+                .kept()[0]);
+        Rollouts bare = Rollouts.builder()
+                .trajectory("t", "x")
+                .outcome(1)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1)
+                .build();
         assertThrows(RolloutException.class, () -> est.assign(bare));
     }
 }

@@ -1,18 +1,17 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class SpaRlTest extends EstimatorContract {
     private final SpaRl est = new SpaRl();
@@ -26,14 +25,18 @@ class SpaRlTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("whiten_rewards", true, "kl_penalty", "mse", "score_dtype", "float32")));
+        out.add(Params.resolve(
+                est.descriptor(), null, Map.of("whiten_rewards", true, "kl_penalty", "mse", "score_dtype", "float32")));
         return out;
     }
 
     /** Two steps (action, observation, action), scores 0.3 and 0.9, no KL, zero values, gamma = lam = 1. */
     private static Rollouts twoSteps() {
-        return Rollouts.builder().trajectory("g", "a")
-                .span(Role.POLICY, 1, 0.3, null, null).span(Role.CONTEXT, 1).span(Role.POLICY, 1, 0.9, null, null)
+        return Rollouts.builder()
+                .trajectory("g", "a")
+                .span(Role.POLICY, 1, 0.3, null, null)
+                .span(Role.CONTEXT, 1)
+                .span(Role.POLICY, 1, 0.9, null, null)
                 .tokenSignal(Rollouts.LOGPROB, new float[] {-1f, -2f, -1f})
                 .tokenSignal(Rollouts.REF_LOGPROB, new float[] {-1.5f, -2f, -0.5f})
                 .tokenSignal(Rollouts.VALUE, new float[3])

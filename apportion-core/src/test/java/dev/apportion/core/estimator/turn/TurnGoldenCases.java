@@ -7,7 +7,6 @@ import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.GoldenJson;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,30 +22,42 @@ import java.util.Map;
  * Parameters pass verbatim except that a JSON {@code null} means "the estimator's default".
  */
 final class TurnGoldenCases {
-    private TurnGoldenCases() {
-    }
+    private TurnGoldenCases() {}
 
     /** One golden case as read. */
-    record Case(String name, String estimator, String preset, Map<String, Object> params, JsonNode input,
-                JsonNode expected, double atol, double rtol) {
-    }
+    record Case(
+            String name,
+            String estimator,
+            String preset,
+            Map<String, Object> params,
+            JsonNode input,
+            JsonNode expected,
+            double atol,
+            double rtol) {}
 
     /** A built batch and the global token index of each padded position. */
-    record Built(Rollouts batch, int[][] tokenIndex, double[][] mask) {
-    }
+    record Built(Rollouts batch, int[][] tokenIndex, double[][] mask) {}
 
     static List<Case> read(String resource) {
-        return GoldenJson.read("/golden/" + resource, (c, no) -> new Case(c.path("case").asText(resource + ":" + no),
-                c.get("estimator").asText(), c.hasNonNull("preset") ? c.get("preset").asText() : null,
-                GoldenJson.paramsWithoutNulls(c.path("params")), c.get("input"), c.get("expected"),
-                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
+        return GoldenJson.read(
+                "/golden/" + resource,
+                (c, no) -> new Case(
+                        c.path("case").asText(resource + ":" + no),
+                        c.get("estimator").asText(),
+                        c.hasNonNull("preset") ? c.get("preset").asText() : null,
+                        GoldenJson.paramsWithoutNulls(c.path("params")),
+                        c.get("input"),
+                        c.get("expected"),
+                        c.path("atol").asDouble(1e-5),
+                        c.path("rtol").asDouble(1e-4)));
     }
 
     static Built build(JsonNode input) {
         JsonNode baselines = input.get("reward_baselines");
         JsonNode components = input.get("reward_components");
         GoldenJson.Padded p = GoldenJson.verl(input, "response_mask", (b, i) -> {
-            if (baselines != null && !baselines.isNull()) b.signal("reward_baseline", baselines.get(i).asDouble());
+            if (baselines != null && !baselines.isNull())
+                b.signal("reward_baseline", baselines.get(i).asDouble());
             if (components != null && !components.isNull()) {
                 Iterator<Map.Entry<String, JsonNode>> it = components.fields();
                 while (it.hasNext()) {
@@ -72,7 +83,8 @@ final class TurnGoldenCases {
             } catch (IllegalArgumentException expected) {
                 return null;
             }
-            return "expected an error (" + c.expected().get("error").asText() + ") but the estimator accepted the input";
+            return "expected an error (" + c.expected().get("error").asText()
+                    + ") but the estimator accepted the input";
         }
         Credit credit = e.assign(built.batch(), p);
         List<String> problems = new ArrayList<>();
@@ -84,7 +96,8 @@ final class TurnGoldenCases {
         if (c.expected().has("clip_scale")) {
             JsonNode want = c.expected().get("clip_scale");
             if (want.isNull()) {
-                if (credit.clipScales() != null) problems.add("the reference has no clip_scale, the estimator produced one");
+                if (credit.clipScales() != null)
+                    problems.add("the reference has no clip_scale, the estimator produced one");
             } else if (credit.clipScales() == null) {
                 problems.add("the reference has clip_scale, the estimator produced none");
             } else {
@@ -94,8 +107,8 @@ final class TurnGoldenCases {
         return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
-    private static void compare(String what, JsonNode want, float[] got, Built built, Case c, boolean zeroOffMask,
-                                List<String> problems) {
+    private static void compare(
+            String what, JsonNode want, float[] got, Built built, Case c, boolean zeroOffMask, List<String> problems) {
         float[][] w = GoldenJson.floatMatrix(want);
         int bad = 0;
         StringBuilder first = new StringBuilder();
@@ -106,8 +119,16 @@ final class TurnGoldenCases {
                 if (built.mask()[i][t] == 1f) ok = GoldenJson.close(w[i][t], g, c.atol(), c.rtol());
                 else ok = !zeroOffMask || g == 0.0;
                 if (!ok) {
-                    if (bad++ == 0) first.append(what).append("[").append(i).append("][").append(t).append("] want ")
-                            .append(built.mask()[i][t] == 1f ? w[i][t] : 0f).append(" got ").append(g);
+                    if (bad++ == 0)
+                        first.append(what)
+                                .append("[")
+                                .append(i)
+                                .append("][")
+                                .append(t)
+                                .append("] want ")
+                                .append(built.mask()[i][t] == 1f ? w[i][t] : 0f)
+                                .append(" got ")
+                                .append(g);
                 }
             }
         }

@@ -1,19 +1,18 @@
 package dev.apportion.core.estimator.turn;
 
-import dev.apportion.core.credit.EstimatorRegistry;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage of the golden files {@code matchtir-and-siop.jsonl} and {@code a2tgpo-igpo-gdpo.jsonl}:
@@ -65,12 +64,17 @@ public class TurnGoldenTest {
         assertTrue(problem.contains("clip_scale"), problem);
 
         TurnGoldenCases.Case err = TurnGoldenCases.read(A2TGPO_IGPO_GDPO).stream()
-                .filter(c -> c.expected().has("error")).findFirst().orElseThrow();
-        assertNotNull(TurnGoldenCases.check(new TurnGoldenCases.Case(err.name(), "igpo", null, Map.of(), err.input(),
-                err.expected(), err.atol(), err.rtol())), "an estimator that accepts the error case must fail it");
+                .filter(c -> c.expected().has("error"))
+                .findFirst()
+                .orElseThrow();
+        assertNotNull(
+                TurnGoldenCases.check(new TurnGoldenCases.Case(
+                        err.name(), "igpo", null, Map.of(), err.input(), err.expected(), err.atol(), err.rtol())),
+                "an estimator that accepts the error case must fail it");
     }
 
     private static TurnGoldenCases.Case withParams(TurnGoldenCases.Case c, Map<String, Object> p) {
-        return new TurnGoldenCases.Case(c.name(), c.estimator(), c.preset(), p, c.input(), c.expected(), c.atol(), c.rtol());
+        return new TurnGoldenCases.Case(
+                c.name(), c.estimator(), c.preset(), p, c.input(), c.expected(), c.atol(), c.rtol());
     }
 }

@@ -6,8 +6,7 @@ import dev.apportion.core.rollout.RolloutsBuilder;
 
 /** Small hand-made multi-turn batches for the worked examples of this package's tests. */
 final class TurnTestBatches {
-    private TurnTestBatches() {
-    }
+    private TurnTestBatches() {}
 
     /**
      * Adds a trajectory: one context token (the prompt), then per turn a policy span of
@@ -45,7 +44,8 @@ final class TurnTestBatches {
             int from = batch.spanTokenStart(s);
             for (int t = from; t < batch.spanTokenEnd(s); t++) {
                 float want = batch.isPolicySpan(s) ? perToken[from] : 0f;
-                if (perToken[t] != want) throw new AssertionError("token " + t + " of span " + s + ": " + perToken[t] + " vs " + want);
+                if (perToken[t] != want)
+                    throw new AssertionError("token " + t + " of span " + s + ": " + perToken[t] + " vs " + want);
             }
         }
     }

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
@@ -8,19 +13,13 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 class VprEstimatorTest extends EstimatorContract {
     private static final VprEstimator VPR = new VprEstimator();
@@ -48,8 +47,7 @@ class VprEstimatorTest extends EstimatorContract {
     }
 
     /** A candidate turn: two policy tokens, one context token. */
-    private record Turn(double reward, String state, int turnIndex, boolean padding) {
-    }
+    private record Turn(double reward, String state, int turnIndex, boolean padding) {}
 
     private static Turn turn(double reward, String state, int turnIndex) {
         return new Turn(reward, state, turnIndex, false);
@@ -83,8 +81,16 @@ class VprEstimatorTest extends EstimatorContract {
     /** methods-agentic.md §8: rewards [2, 0, 0, −2] → ±√2 in both modes; an all-zero group is skipped. */
     @Test
     void notesUnitTestBothModes() {
-        Rollouts b = episode("e", turn(2, "s0", 0), turn(0, "s0", 0), turn(0, "s0", 0), turn(-2, "s0", 0),
-                turn(0, "s1", 1), turn(0, "s1", 1), turn(0, "s1", 1), turn(0, "s1", 1));
+        Rollouts b = episode(
+                "e",
+                turn(2, "s0", 0),
+                turn(0, "s0", 0),
+                turn(0, "s0", 0),
+                turn(-2, "s0", 0),
+                turn(0, "s1", 1),
+                turn(0, "s1", 1),
+                turn(0, "s1", 1),
+                turn(0, "s1", 1));
         for (String mode : List.of("group_whiten", "mean_then_batch_whiten")) {
             Credit c = VPR.assign(b, params(Map.of("state_group_advantage_mode", mode)));
             double[] want = {Math.sqrt(2), 0, 0, -Math.sqrt(2)};
@@ -105,7 +111,12 @@ class VprEstimatorTest extends EstimatorContract {
     @Test
     void singletonGroupsAreSkippedAndPaddingNeverCounts() {
         RolloutsBuilder rb = Rollouts.builder();
-        add(rb, "e", turn(1, "a", 0), turn(0, "a", 0), turn(5, "lonely", 1),
+        add(
+                rb,
+                "e",
+                turn(1, "a", 0),
+                turn(0, "a", 0),
+                turn(5, "lonely", 1),
                 new Turn(100, "a", 0, true)); // padding duplicate in group "a" must not shift its mean
         Rollouts b = rb.build();
         Credit c = VPR.assign(b, params(Map.of("state_group_advantage_mode", "group_whiten")));
@@ -128,7 +139,8 @@ class VprEstimatorTest extends EstimatorContract {
         for (int k = 0; k < 6; k++) ts[k] = turn(0.3, "s", 0);
         Rollouts b = episode("e", ts);
         Credit ref = VPR.assign(b, Params.resolve(VPR.descriptor(), "reference", Map.of()));
-        Credit dbl = VPR.assign(b, params(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
+        Credit dbl = VPR.assign(
+                b, params(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
         for (int k = 0; k < 6; k++) {
             assertEquals(0.7487584f, turnAdvantage(b, ref, k), 1e-6f);
             assertEquals(1f, turnWeight(b, ref, k));
@@ -139,7 +151,11 @@ class VprEstimatorTest extends EstimatorContract {
         Turn[] five = new Turn[5];
         for (int k = 0; k < 5; k++) five[k] = turn(0.3, "s", 0);
         Rollouts b5 = episode("e", five);
-        assertEquals(5.0, VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of())).diagnostics().get("skipped_turns"));
+        assertEquals(
+                5.0,
+                VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of()))
+                        .diagnostics()
+                        .get("skipped_turns"));
     }
 
     /** The golden vectors avoid float32 artefacts, so they pass in both arithmetics. */
@@ -150,8 +166,10 @@ class VprEstimatorTest extends EstimatorContract {
             if (!c.estimator().equals(VprEstimator.ID)) continue;
             Map<String, Object> p = new java.util.LinkedHashMap<>(c.params());
             p.put("arithmetic", "float32");
-            out.add(DynamicTest.dynamicTest(c.name() + " [float32]", () -> VprR3lA3GoldenTest.check(
-                    new VprR3lA3GoldenCases.Case(c.name(), c.estimator(), p, c.input(), c.expected(), c.atol(), c.rtol()))));
+            out.add(DynamicTest.dynamicTest(
+                    c.name() + " [float32]",
+                    () -> VprR3lA3GoldenTest.check(new VprR3lA3GoldenCases.Case(
+                            c.name(), c.estimator(), p, c.input(), c.expected(), c.atol(), c.rtol()))));
         }
         assertEquals(6, out.size());
         return out.stream();
@@ -161,10 +179,25 @@ class VprEstimatorTest extends EstimatorContract {
     @Test
     void float32StatisticsMatchNumpy() {
         int[] ns = {7, 8, 9, 13, 129, 300};
-        float[] sum = {4.199999809265137f, 5.200000286102295f, 6.300000190734863f, 11.700000762939453f, 864.2999877929688f, 4575.0f};
-        float[] mean = {0.5999999642372131f, 0.6500000357627869f, 0.7000000476837158f, 0.9000000357627869f, 6.699999809265137f, 15.25f};
-        float[] std = {0.20000000298023224f, 0.22912879288196564f, 0.25819888710975647f, 0.37416574358940125f, 3.72379732131958f,
-            8.660205841064453f};
+        float[] sum = {
+            4.199999809265137f, 5.200000286102295f, 6.300000190734863f, 11.700000762939453f, 864.2999877929688f, 4575.0f
+        };
+        float[] mean = {
+            0.5999999642372131f,
+            0.6500000357627869f,
+            0.7000000476837158f,
+            0.9000000357627869f,
+            6.699999809265137f,
+            15.25f
+        };
+        float[] std = {
+            0.20000000298023224f,
+            0.22912879288196564f,
+            0.25819888710975647f,
+            0.37416574358940125f,
+            3.72379732131958f,
+            8.660205841064453f
+        };
         for (int c = 0; c < ns.length; c++) {
             int n = ns[c];
             float[] a = new float[n];
@@ -225,10 +258,15 @@ class VprEstimatorTest extends EstimatorContract {
     void explicitTerminalSignalsWinOverTheFallback() {
         RolloutsBuilder rb = Rollouts.builder();
         rb.trajectory("g", "e").outcome(1.0);
-        rb.span(Role.POLICY, 1, 0.0, "s", null).spanSignal(VprEstimator.IS_TERMINAL, 1).spanSignal(VprEstimator.TERMINAL_SUCCESS, 1);
-        rb.span(Role.POLICY, 1, 0.0, "s", null).spanSignal(VprEstimator.IS_TERMINAL, 1).spanSignal(VprEstimator.TERMINAL_SUCCESS, 0);
+        rb.span(Role.POLICY, 1, 0.0, "s", null)
+                .spanSignal(VprEstimator.IS_TERMINAL, 1)
+                .spanSignal(VprEstimator.TERMINAL_SUCCESS, 1);
+        rb.span(Role.POLICY, 1, 0.0, "s", null)
+                .spanSignal(VprEstimator.IS_TERMINAL, 1)
+                .spanSignal(VprEstimator.TERMINAL_SUCCESS, 0);
         Rollouts b = rb.build();
-        Credit c = VPR.assign(b, params(Map.of("outcome_reward_scale", 1.0, "state_group_advantage_mode", "group_whiten")));
+        Credit c = VPR.assign(
+                b, params(Map.of("outcome_reward_scale", 1.0, "state_group_advantage_mode", "group_whiten")));
         assertTrue(c.advantages()[0] > 0.99 && c.advantages()[1] < -0.99, "the bonus breaks the tie");
     }
 

@@ -5,7 +5,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.GoldenJson;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,13 +40,17 @@ import java.util.function.Consumer;
 final class VprR3lA3GoldenCases {
     static final String RESOURCE = "/golden/vpr-r3l-a3.jsonl";
 
-    private VprR3lA3GoldenCases() {
-    }
+    private VprR3lA3GoldenCases() {}
 
     /** One case as read. */
-    record Case(String name, String estimator, Map<String, Object> params, JsonNode input, JsonNode expected,
-                double atol, double rtol) {
-    }
+    record Case(
+            String name,
+            String estimator,
+            Map<String, Object> params,
+            JsonNode input,
+            JsonNode expected,
+            double atol,
+            double rtol) {}
 
     /**
      * A built case.
@@ -56,21 +59,31 @@ final class VprR3lA3GoldenCases {
      * @param rowSpan global index of the row's policy span (vpr, a3), or -1
      * @param params parameters for {@code Params.resolve}
      */
-    record Built(Rollouts batch, int[][] tokenIndex, int[] rowSpan, Map<String, Object> params) {
-    }
+    record Built(Rollouts batch, int[][] tokenIndex, int[] rowSpan, Map<String, Object> params) {}
 
     static List<Case> read() {
-        return GoldenJson.read(RESOURCE, (c, no) -> new Case(c.path("case").asText("line " + no), c.get("estimator").asText(),
-                GoldenJson.paramsWithoutNulls(c.path("params")), c.get("input"), c.get("expected"),
-                c.path("atol").asDouble(1e-5), c.path("rtol").asDouble(1e-4)));
+        return GoldenJson.read(
+                RESOURCE,
+                (c, no) -> new Case(
+                        c.path("case").asText("line " + no),
+                        c.get("estimator").asText(),
+                        GoldenJson.paramsWithoutNulls(c.path("params")),
+                        c.get("input"),
+                        c.get("expected"),
+                        c.path("atol").asDouble(1e-5),
+                        c.path("rtol").asDouble(1e-4)));
     }
 
     static Built build(Case c) {
         switch (c.estimator()) {
-            case VprEstimator.ID: return vpr(c);
-            case R3lEstimator.ID: return r3l(c);
-            case A3Estimator.ID: return a3(c);
-            default: throw new IllegalArgumentException(c.name() + ": unknown estimator " + c.estimator());
+            case VprEstimator.ID:
+                return vpr(c);
+            case R3lEstimator.ID:
+                return r3l(c);
+            case A3Estimator.ID:
+                return a3(c);
+            default:
+                throw new IllegalArgumentException(c.name() + ": unknown estimator " + c.estimator());
         }
     }
 
@@ -92,12 +105,20 @@ final class VprR3lA3GoldenCases {
             int ord = 0;
             for (int r : e.getValue()) {
                 int valid = GoldenJson.prefixLength(mask[r], c.name() + ": row " + r + " mask");
-                b.span(Role.POLICY, valid, in.get("rewards").get(r).asDouble(),
-                        states ? in.get("state_group_uid").get(r).asText() : null, null);
-                b.spanSignal(VprEstimator.TURN_INDEX, in.get("turn_index").get(r).asDouble());
+                b.span(
+                        Role.POLICY,
+                        valid,
+                        in.get("rewards").get(r).asDouble(),
+                        states ? in.get("state_group_uid").get(r).asText() : null,
+                        null);
+                b.spanSignal(
+                        VprEstimator.TURN_INDEX, in.get("turn_index").get(r).asDouble());
                 b.spanSignal(VprEstimator.IS_PADDING, bool(in.get("is_padding").get(r)));
-                b.spanSignal(VprEstimator.IS_TERMINAL, bool(in.get("is_terminal").get(r)));
-                b.spanSignal(VprEstimator.TERMINAL_SUCCESS, bool(in.get("terminal_success").get(r)));
+                b.spanSignal(
+                        VprEstimator.IS_TERMINAL, bool(in.get("is_terminal").get(r)));
+                b.spanSignal(
+                        VprEstimator.TERMINAL_SUCCESS,
+                        bool(in.get("terminal_success").get(r)));
                 b.span(Role.CONTEXT, mask[r].length - valid);
                 rowTraj[r] = t;
                 rowOrdinal[r] = ord++;
@@ -105,7 +126,8 @@ final class VprR3lA3GoldenCases {
             t++;
         }
         Rollouts batch = b.build();
-        return new Built(batch, padded(batch, mask, rowTraj, rowOrdinal), rowSpans(batch, rowTraj, rowOrdinal), c.params());
+        return new Built(
+                batch, padded(batch, mask, rowTraj, rowOrdinal), rowSpans(batch, rowTraj, rowOrdinal), c.params());
     }
 
     // ---- a3 ------------------------------------------------------------------------------
@@ -128,7 +150,8 @@ final class VprR3lA3GoldenCases {
             double first = in.get("episode_rewards").get(rs.get(0)).asDouble();
             boolean constant = true;
             for (int r : rs) {
-                if (!uid[r].equals(group)) throw new IllegalArgumentException(c.name() + ": trajectory " + e.getKey() + " has two uids");
+                if (!uid[r].equals(group))
+                    throw new IllegalArgumentException(c.name() + ": trajectory " + e.getKey() + " has two uids");
                 constant &= in.get("episode_rewards").get(r).asDouble() == first;
             }
             b.trajectory(group, e.getKey());
@@ -139,9 +162,13 @@ final class VprR3lA3GoldenCases {
                 int valid = GoldenJson.prefixLength(mask[r], c.name() + ": row " + r + " mask");
                 b.span(Role.POLICY, valid);
                 b.spanSignal(VprEstimator.TURN_INDEX, in.get("turn_idx").get(r).asDouble());
-                if (!constant) b.spanSignal(A3Estimator.EPISODE_REWARD, in.get("episode_rewards").get(r).asDouble());
+                if (!constant)
+                    b.spanSignal(
+                            A3Estimator.EPISODE_REWARD,
+                            in.get("episode_rewards").get(r).asDouble());
                 b.span(Role.CONTEXT, mask[r].length - valid);
-                for (int j = 0; j < mask[r].length; j++) text.add(j < valid ? new String(Character.toChars(ids[r][j])) : "");
+                for (int j = 0; j < mask[r].length; j++)
+                    text.add(j < valid ? new String(Character.toChars(ids[r][j])) : "");
                 rowTraj[r] = t;
                 rowOrdinal[r] = ord++;
             }
@@ -168,7 +195,8 @@ final class VprR3lA3GoldenCases {
         String[] tid = new String[rows];
         String[] rid = new String[rows];
         for (int r = 0; r < rows; r++) {
-            tid[r] = in.get("batch").get(r).asText() + "/" + in.get("task").get(r).asText();
+            tid[r] = in.get("batch").get(r).asText() + "/"
+                    + in.get("task").get(r).asText();
             rid[r] = tid[r] + "/" + in.get("run").get(r).asText();
         }
         boolean steps = stepWise(String.valueOf(c.params().get("variant")));
@@ -188,7 +216,10 @@ final class VprR3lA3GoldenCases {
             List<Integer> rs = e.getValue();
             b.trajectory(tid[rs.get(0)], e.getKey());
             b.outcome(in.get("reward").get(rs.get(rs.size() - 1)).asDouble());
-            if (!steps) b.signal(R3lEstimator.RETRY_STEP, in.get("retry_step").get(rs.get(0)).asDouble());
+            if (!steps)
+                b.signal(
+                        R3lEstimator.RETRY_STEP,
+                        in.get("retry_step").get(rs.get(0)).asDouble());
             int ord = 0;
             for (int r : rs) {
                 double[] m = mask[r];

@@ -1,5 +1,10 @@
 package dev.apportion.core.estimator.turn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
@@ -7,20 +12,14 @@ import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.testing.GoldenJson;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every case of {@code vpr-r3l-a3.jsonl} against the registered estimators, comparing all
@@ -30,14 +29,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class VprR3lA3GoldenTest {
     /** Published cases per estimator. */
-    private static final Map<String, Integer> EXPECTED = Map.of(VprEstimator.ID, 6, R3lEstimator.ID, 10, A3Estimator.ID, 6);
+    private static final Map<String, Integer> EXPECTED =
+            Map.of(VprEstimator.ID, 6, R3lEstimator.ID, 10, A3Estimator.ID, 6);
 
     @Test
     void everyPublishedCaseIsReadAndEveryEstimatorIsRegistered() {
         Map<String, Integer> count = new LinkedHashMap<>();
         for (VprR3lA3GoldenCases.Case c : VprR3lA3GoldenCases.read()) count.merge(c.estimator(), 1, Integer::sum);
         assertEquals(EXPECTED, count);
-        for (String id : EXPECTED.keySet()) assertTrue(EstimatorRegistry.global().has(id), id);
+        for (String id : EXPECTED.keySet())
+            assertTrue(EstimatorRegistry.global().has(id), id);
     }
 
     static Stream<DynamicTest> cases(String estimator) {
@@ -75,7 +76,10 @@ class VprR3lA3GoldenTest {
                         boolean skipped = credit.lossWeights()[b.batch().spanTokenStart(s)] == 0f;
                         assertEquals(skip.get(r).asBoolean(), skipped, c.name() + ": vpr_skip_loss[" + r + "]");
                     }
-                    assertEquals(trueCount, credit.diagnostics().get("skipped_turns").intValue(), c.name() + ": skipped turns");
+                    assertEquals(
+                            trueCount,
+                            credit.diagnostics().get("skipped_turns").intValue(),
+                            c.name() + ": skipped turns");
                 }
                 break;
             }
@@ -83,21 +87,28 @@ class VprR3lA3GoldenTest {
                 JsonNode kept = want.get("kept");
                 JsonNode adv = want.get("advantages");
                 for (int r = 0; r < b.tokenIndex().length; r++) {
-                    boolean isKept = kept == null || kept.isNull() || kept.get(r).asBoolean();
+                    boolean isKept =
+                            kept == null || kept.isNull() || kept.get(r).asBoolean();
                     for (int j = 0; j < b.tokenIndex()[r].length; j++) {
                         int t = b.tokenIndex()[r][j];
                         if (!isKept) {
-                            assertEquals(0f, credit.lossWeights()[t], c.name() + ": dropped row " + r + " has loss weight");
-                            assertEquals(0f, credit.advantages()[t], c.name() + ": dropped row " + r + " has advantage");
+                            assertEquals(
+                                    0f, credit.lossWeights()[t], c.name() + ": dropped row " + r + " has loss weight");
+                            assertEquals(
+                                    0f, credit.advantages()[t], c.name() + ": dropped row " + r + " has advantage");
                             continue;
                         }
-                        assertEquals(want.get("action_mask").get(r).get(j).asDouble(), credit.lossWeights()[t], 0.0,
+                        assertEquals(
+                                want.get("action_mask").get(r).get(j).asDouble(),
+                                credit.lossWeights()[t],
+                                0.0,
                                 c.name() + ": action_mask[" + r + "][" + j + "]");
                         if (adv != null && !adv.isNull()) {
                             tol.value("advantages", r, j, adv.get(r).get(j).asDouble(), credit.advantages()[t]);
                         }
                     }
-                    if (!isKept) assertTrue(adv.get(r).isNull(), c.name() + ": dropped row " + r + " has expected advantages");
+                    if (!isKept)
+                        assertTrue(adv.get(r).isNull(), c.name() + ": dropped row " + r + " has expected advantages");
                 }
                 break;
             }
@@ -107,9 +118,19 @@ class VprR3lA3GoldenTest {
                 A3Estimator.Components comp = a3.components(b.batch(), p, Execution.sequential());
                 Map<Integer, Integer> turnOfSpan = new LinkedHashMap<>();
                 for (int k = 0; k < comp.spans().length; k++) turnOfSpan.put(comp.spans()[k], k);
-                Map<String, double[]> terms = Map.of("scalar_adv", comp.scalarAdvantage(), "backbone", comp.backbone(),
-                        "trie_residual", comp.trieResidual(), "trie_bounded", comp.trieBounded(),
-                        "tree_return", comp.treeReturn(), "tree_support", comp.treeSupport());
+                Map<String, double[]> terms = Map.of(
+                        "scalar_adv",
+                        comp.scalarAdvantage(),
+                        "backbone",
+                        comp.backbone(),
+                        "trie_residual",
+                        comp.trieResidual(),
+                        "trie_bounded",
+                        comp.trieBounded(),
+                        "tree_return",
+                        comp.treeReturn(),
+                        "tree_support",
+                        comp.treeSupport());
                 for (Map.Entry<String, double[]> e : terms.entrySet()) {
                     JsonNode w = want.get(e.getKey());
                     assertNotNull(w, e.getKey());
@@ -120,7 +141,12 @@ class VprR3lA3GoldenTest {
                     }
                 }
                 for (int r = 0; r < b.rowSpan().length; r++) {
-                    tol.value("span_advantages", r, 0, want.get("scalar_adv").get(r).asDouble(), credit.spanAdvantages()[b.rowSpan()[r]]);
+                    tol.value(
+                            "span_advantages",
+                            r,
+                            0,
+                            want.get("scalar_adv").get(r).asDouble(),
+                            credit.spanAdvantages()[b.rowSpan()[r]]);
                 }
                 JsonNode dbg = want.get("debug_metrics");
                 dbg.fieldNames().forEachRemaining(name -> {
@@ -144,7 +170,8 @@ class VprR3lA3GoldenTest {
         void rows(String what, JsonNode want, float[] got, int[][] tokenIndex) {
             assertEquals(tokenIndex.length, want.size(), name + ": rows of " + what);
             for (int r = 0; r < tokenIndex.length; r++) {
-                for (int j = 0; j < tokenIndex[r].length; j++) value(what, r, j, want.get(r).get(j).asDouble(), got[tokenIndex[r][j]]);
+                for (int j = 0; j < tokenIndex[r].length; j++)
+                    value(what, r, j, want.get(r).get(j).asDouble(), got[tokenIndex[r][j]]);
             }
         }
 
@@ -152,7 +179,11 @@ class VprR3lA3GoldenTest {
             assertNotNull(got, name + ": the estimator gives no " + what);
             for (int r = 0; r < tokenIndex.length; r++) {
                 for (int j = 0; j < tokenIndex[r].length; j++) {
-                    assertEquals(want.get(r).get(j).asDouble(), got[tokenIndex[r][j]], 0.0, name + ": " + what + "[" + r + "][" + j + "]");
+                    assertEquals(
+                            want.get(r).get(j).asDouble(),
+                            got[tokenIndex[r][j]],
+                            0.0,
+                            name + ": " + what + "[" + r + "][" + j + "]");
                 }
             }
         }
