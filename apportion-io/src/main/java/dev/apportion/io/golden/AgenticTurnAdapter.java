@@ -98,9 +98,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
         Rollouts batch = a.batch();
-        if (credit.advantages() == null || credit.advantages().length != batch.tokenCount()) {
-            return tr.problem("the estimator returned no advantages for the batch's " + batch.tokenCount() + " tokens");
-        }
+        Comparison.Result missing = Comparison.missingAdvantages(tr, batch, credit);
+        if (missing != null) return missing;
         JsonNode want = c.expected();
         switch (c.estimator()) {
             case VprEstimator.ID:

@@ -88,6 +88,15 @@ public final class Comparison {
         }
     }
 
+    /**
+     * The failed result when {@code credit} has no advantage array of the batch's token count,
+     * recorded on {@code tr}; null when the advantages are there to compare.
+     */
+    public static Result missingAdvantages(Tracker tr, Rollouts batch, Credit credit) {
+        if (credit.advantages() != null && credit.advantages().length == batch.tokenCount()) return null;
+        return tr.problem("the estimator returned no advantages for the batch's " + batch.tokenCount() + " tokens");
+    }
+
     /** Accumulates compared values and keeps the worst one. Not thread-safe. */
     public static final class Tracker {
         private final double atol;

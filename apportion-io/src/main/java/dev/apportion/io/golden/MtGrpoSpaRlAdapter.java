@@ -77,11 +77,8 @@ public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
     @Override
     public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        if (credit.advantages() == null
-                || credit.advantages().length != a.batch().tokenCount()) {
-            return tr.problem("the estimator returned no advantages for the batch's "
-                    + a.batch().tokenCount() + " tokens");
-        }
+        Comparison.Result missing = Comparison.missingAdvantages(tr, a.batch(), credit);
+        if (missing != null) return missing;
         switch (c.estimator()) {
             case MtGrpo.ID:
                 return compareMtGrpo(c, a, credit, tr);

@@ -188,94 +188,30 @@ public final class Gigpo implements Estimator {
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
-            .preset(
-                    "verl-agent",
-                    Map.of(
-                            "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            "gamma",
-                            1.0,
-                            "mode",
-                            MEAN_NORM,
-                            "step_weight",
-                            1.0,
-                            "epsilon",
-                            1e-6,
-                            "episode_stats",
-                            PER_STEP_ROW,
-                            "similarity_threshold",
-                            0.0))
-            .preset(
-                    "verl-agent-alfworld",
-                    Map.of(
-                            "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            "gamma",
-                            0.95,
-                            "mode",
-                            MEAN_STD_NORM,
-                            "step_weight",
-                            1.0,
-                            "epsilon",
-                            1e-6,
-                            "episode_stats",
-                            PER_STEP_ROW,
-                            "similarity_threshold",
-                            0.0))
-            .preset(
-                    "verl-agent-webshop",
-                    Map.of(
-                            "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            "gamma",
-                            0.95,
-                            "mode",
-                            MEAN_NORM,
-                            "step_weight",
-                            1.0,
-                            "epsilon",
-                            1e-6,
-                            "episode_stats",
-                            PER_STEP_ROW,
-                            "similarity_threshold",
-                            0.0))
-            .preset(
-                    "verl-agent-search",
-                    Map.of(
-                            "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            "gamma",
-                            0.95,
-                            "mode",
-                            MEAN_STD_NORM,
-                            "step_weight",
-                            1.0,
-                            "epsilon",
-                            1e-6,
-                            "episode_stats",
-                            PER_STEP_ROW,
-                            "similarity_threshold",
-                            0.9))
-            .preset(
-                    "paper",
-                    Map.of(
-                            "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            "gamma",
-                            0.95,
-                            "mode",
-                            MEAN_NORM,
-                            "step_weight",
-                            1.0,
-                            "epsilon",
-                            1e-6,
-                            "episode_stats",
-                            PER_TRAJECTORY,
-                            "similarity_threshold",
-                            0.0))
+            .preset("verl-agent", preset(1.0, MEAN_NORM, PER_STEP_ROW, 0.0))
+            .preset("verl-agent-alfworld", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.0))
+            .preset("verl-agent-webshop", preset(0.95, MEAN_NORM, PER_STEP_ROW, 0.0))
+            .preset("verl-agent-search", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.9))
+            .preset("paper", preset(0.95, MEAN_NORM, PER_TRAJECTORY, 0.0))
             .summary(
                     "A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
             .build();
+
+    /**
+     * One preset's values: every preset of the references pays the outcome as the last step's
+     * reward on outcome-only data, weighs the step term 1 and adds 1e-6 to the stds; they differ in
+     * the discount, the normalisation, the episode statistics and the state similarity.
+     */
+    private static Map<String, Object> preset(double gamma, String mode, String episodeStats, double similarity) {
+        return Map.of(
+                "outcome_step_reward", WHEN_NO_STEP_REWARDS,
+                "gamma", gamma,
+                "mode", mode,
+                "step_weight", 1.0,
+                "epsilon", 1e-6,
+                "episode_stats", episodeStats,
+                "similarity_threshold", similarity);
+    }
 
     @Override
     public Descriptor descriptor() {
