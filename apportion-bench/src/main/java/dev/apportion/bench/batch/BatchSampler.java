@@ -77,6 +77,8 @@ public final class BatchSampler {
         double[] criticValue = new double[spanCount];
         double[] qValue = new double[spanCount];
         double[] cfBaseline = new double[spanCount];
+        double[] spanV = new double[spanCount];
+        double[] spanAdv = new double[spanCount];
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
@@ -200,6 +202,8 @@ public final class BatchSampler {
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());
                 qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
                 cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
+                spanV[span] = vFirst;
+                spanAdv[span] = adv;
                 spanTruth[span] = Math.abs(adv) < EPS ? 0f : (float) adv;
                 spanDecision[span] = sFirst;
                 spanLabel[span] = anyDecisive
@@ -211,6 +215,22 @@ public final class BatchSampler {
             }
         }
         trajSpanStart[n] = span;
+        SampledBatch.Extras extras = extras(
+                groupSize,
+                trajSpanStart,
+                spanPolicy,
+                spanTokens,
+                spanKey,
+                spanState,
+                spanV,
+                spanAdv,
+                logp,
+                returns,
+                sig);
+        float[] rm = new float[tokenCount];
+        for (int t = 0; t < tokenCount; t++) {
+            if (tokenKey[t] >= 0) rm[t] = (float) (Signals.RM_SCORE_BETA * ((double) teacher[t] - logp[t]));
+        }
         Map<String, float[]> ts = new LinkedHashMap<>();
         ts.put(Rollouts.LOGPROB, logp);
         ts.put(Rollouts.OLD_LOGPROB, logp);
@@ -219,6 +239,7 @@ public final class BatchSampler {
         ts.put(Rollouts.ENTROPY, ent);
         ts.put(Rollouts.VALUE, value);
         ts.put(SUM_PI_SQUARED, pi2);
+        ts.put(Signals.RM_SCORE, rm);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(
                 groupKey,
@@ -250,7 +271,97 @@ public final class BatchSampler {
                 tokenLabel,
                 tokenKey,
                 returns,
-                success);
+                success,
+                extras);
+    }
+
+    /**
+     * The signals derived after sampling, from a random stream of their own (seeded by the
+     * batch's content, so adding them left every earlier signal's draws unchanged): ArCHer's second
+     * critic head, and the prefix tree of each group.
+     *
+     * <p>The tree: the trajectories of a group share their first turns where they saw the same
+     * observation (state key and latent state) and took the same actions; each distinct prefix of
+     * (state, actions) turns is a node, its parent the prefix one turn shorter (-1: the prompt).
+     * A trajectory's last turn is its own leaf (a fresh node even when another trajectory's path
+     * holds an identical turn), since each sampled episode is one leaf of a sampling tree. The tree
+     * is the group's own independently sampled episodes, so it costs no extra rollout.
+     */
+    private static SampledBatch.Extras extras(
+            int groupSize,
+            int[] trajSpanStart,
+            boolean[] spanPolicy,
+            int[] spanTokens,
+            long[] spanKey,
+            String[] spanState,
+            double[] spanV,
+            double[] spanAdv,
+            float[] logp,
+            double[] returns,
+            SignalModel sig) {
+        int spans = spanPolicy.length;
+        long h = 0x6A09E667F3BCC909L;
+        for (int s = 0; s < spans; s++) h = mix(h ^ spanKey[s]);
+        for (double r : returns) h = mix(h ^ Double.doubleToLongBits(r));
+        SplittableRandom own = new SplittableRandom(h);
+        double[] q2 = new double[spans];
+        double[] v2 = new double[spans];
+        int[] node = new int[spans];
+        int[] parent = new int[spans];
+        double[] ent = new double[spans];
+        java.util.Arrays.fill(node, -1);
+        java.util.Arrays.fill(parent, -1);
+        int n = trajSpanStart.length - 1;
+        Map<NodeKey, Integer> ids = new java.util.HashMap<>();
+        int next = 0;
+        int tok = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % groupSize == 0) {
+                ids.clear();
+                next = 0;
+            }
+            int last = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) last = s;
+            int up = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
+                if (!spanPolicy[s]) {
+                    tok += spanTokens[s];
+                    continue;
+                }
+                q2[s] = spanV[s] + spanAdv[s] + noise(own, sig.criticNoise());
+                v2[s] = spanV[s] + noise(own, sig.criticNoise());
+                double nl = 0;
+                for (int t = tok; t < tok + spanTokens[s]; t++) nl -= logp[t];
+                ent[s] = spanTokens[s] == 0 ? 0 : nl / spanTokens[s];
+                tok += spanTokens[s];
+                int id;
+                if (s == last) {
+                    id = next++;
+                } else {
+                    NodeKey k = new NodeKey(up, spanKey[s], spanState[s]);
+                    Integer known = ids.get(k);
+                    if (known == null) {
+                        known = next++;
+                        ids.put(k, known);
+                    }
+                    id = known;
+                }
+                node[s] = id;
+                parent[s] = up;
+                up = id;
+            }
+        }
+        return new SampledBatch.Extras(q2, v2, node, parent, ent);
+    }
+
+    /** A tree node: its parent, the turn's decision (latent state and actions) and what it showed. */
+    private record NodeKey(int parent, long decision, String state) {}
+
+    private static long mix(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private static double noise(SplittableRandom rng, double sd) {

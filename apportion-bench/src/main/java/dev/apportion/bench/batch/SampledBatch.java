@@ -45,6 +45,7 @@ public final class SampledBatch {
     final Map<String, float[]> tokenSignals;
     final boolean hasEnvRewards;
     final boolean hasVerifier;
+    final Extras extras;
     private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
     private Rollouts referenceView;
 
@@ -91,7 +92,9 @@ public final class SampledBatch {
             byte[] tokenLabel,
             long[] tokenKey,
             double[] returns,
-            boolean[] success) {
+            boolean[] success,
+            Extras extras) {
+        this.extras = extras;
         this.groupKey = groupKey;
         this.trajId = trajId;
         this.outcome = outcome;
@@ -178,6 +181,9 @@ public final class SampledBatch {
             // Views that put another quantity in the span rewards move the episode's environment
             // return (outcome + step rewards) into the outcome, so the estimator still sees it.
             double out = view == TurnReward.ENV ? outcome[i] : returns[i];
+            int policyTokens = 0;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++)
+                if (spanPolicy[s]) policyTokens += spanTokens[s];
             int turns = 0;
             int lastPolicy = -1;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
@@ -190,7 +196,9 @@ public final class SampledBatch {
                     .outcome(out)
                     .signal(Signals.REWARD_BASELINE, baseline[i])
                     .signal(Signals.REWARD_REFERENCE, baseline[i])
-                    .signal(Signals.DURATION, turns);
+                    .signal(Signals.DURATION, turns)
+                    .signal(Signals.ACCURACY, success[i] ? 1.0 : 0.0)
+                    .signal(Signals.TOKEN_AMOUNT, policyTokens);
             int t0 = tok;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
                 if (!spanPolicy[s]) {
@@ -210,6 +218,9 @@ public final class SampledBatch {
                         case PRM:
                             r = prm[s];
                             break;
+                        case TREE:
+                            r = Double.NaN;
+                            break;
                         case ENV_RETURN:
                             r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0);
                             break;
@@ -217,7 +228,8 @@ public final class SampledBatch {
                         default:
                             r = hasEnvRewards ? envReward[s] : Double.NaN;
                     }
-                    b.span(Role.POLICY, spanTokens[s], r, spanState[s], spanAgent[s]);
+                    String state = view == TurnReward.TREE ? "n" + extras.treeNode[s] : spanState[s];
+                    b.span(Role.POLICY, spanTokens[s], r, state, spanAgent[s]);
                     b.spanSignal(Signals.PRM, prm[s]);
                     b.spanSignal(Signals.INFO_GAIN, infoGain[s]);
                     if (hasVerifier) {
@@ -228,6 +240,16 @@ public final class SampledBatch {
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.Q_VALUE, qValue[s]);
                     b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
+                    // ArCHer's double critic: head 1 is the critic every other critic reader gets
+                    // (COMA's q_value and baseline), head 2 the same critic with independent noise
+                    b.spanSignal(Signals.CRITIC_Q1_PI, qValue[s]);
+                    b.spanSignal(Signals.CRITIC_Q2_PI, extras.q2[s]);
+                    b.spanSignal(Signals.CRITIC_V1, cfBaseline[s]);
+                    b.spanSignal(Signals.CRITIC_V2, extras.v2[s]);
+                    b.spanSignal(Signals.PRM_LABEL, prm[s] >= Signals.PRM_LABEL_THRESHOLD ? 1.0 : -1.0);
+                    b.spanSignal(Signals.TREE_NODE, extras.treeNode[s]);
+                    b.spanSignal(Signals.TREE_PARENT, extras.treeParent[s]);
+                    b.spanSignal(Signals.TREE_ENTROPY, extras.treeEntropy[s]);
                     if (withTruth) b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];
@@ -238,6 +260,28 @@ public final class SampledBatch {
             }
         }
         return b.build();
+    }
+
+    /**
+     * Signals derived after sampling, indexed like the spans (policy spans only): the second
+     * critic head (ArCHer) and the group's prefix tree (AT²PO, SPO-tree).
+     *
+     * @param q2 second Q head at the played action
+     * @param v2 second V head at the state before the turn
+     * @param treeNode node id of the turn in its group's prefix tree (unique within the group)
+     * @param treeParent the parent node's id, -1 under the root (the prompt)
+     * @param treeEntropy mean negative log-prob of the turn's policy tokens
+     */
+    record Extras(double[] q2, double[] v2, int[] treeNode, int[] treeParent, double[] treeEntropy) {}
+
+    /** Node id of each policy span in its group's prefix tree (-1 on context spans). */
+    public int[] treeNode() {
+        return extras.treeNode;
+    }
+
+    /** Parent node id of each policy span's tree node (-1 under the root and on context spans). */
+    public int[] treeParent() {
+        return extras.treeParent;
     }
 
     /** True advantage per span (0 on context spans). */

@@ -182,6 +182,11 @@ final class Planning {
         for (String label : all) {
             EstimatorRef.Resolved e = resolved.get(label);
             EstimatorInputs.Entry in = INPUTS.of(e.estimator().id());
+            String unavailable = INPUTS.unavailable(e.estimator().id());
+            if (unavailable != null) {
+                p.inapplicable.put(label, "no honest input: " + unavailable);
+                continue;
+            }
             if (!probe.supports(in.source())) {
                 p.inapplicable.put(
                         label,
