@@ -227,6 +227,7 @@ public final class BatchSampler {
                 logp,
                 returns,
                 sig);
+        float[][] heads = valueHeads(m, solution, tokenKey, spanKey, returns, sig);
         float[] rm = new float[tokenCount];
         for (int t = 0; t < tokenCount; t++) {
             if (tokenKey[t] >= 0) rm[t] = (float) (Signals.RM_SCORE_BETA * ((double) teacher[t] - logp[t]));
@@ -240,6 +241,7 @@ public final class BatchSampler {
         ts.put(Rollouts.VALUE, value);
         ts.put(SUM_PI_SQUARED, pi2);
         ts.put(Signals.RM_SCORE, rm);
+        for (int k = 0; k < heads.length; k++) ts.put(Signals.VALUE_HEAD_PREFIX + k, heads[k]);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(
                 groupKey,
@@ -352,6 +354,38 @@ public final class BatchSampler {
             }
         }
         return new SampledBatch.Extras(q2, v2, node, parent, ent);
+    }
+
+    /**
+     * The value heads of a multi-timescale critic (target-decoupled GAE): head k is the
+     * discounted value {@code V_γk(s)} of the state before each token ({@link Solution#discountedValues},
+     * one step per decision) plus {@code N(0, critic_noise²)} drawn per token and head, like the
+     * token signal {@code value}; context tokens show the value of the state they observe. From a
+     * random stream of their own, seeded by the batch's content.
+     */
+    private static float[][] valueHeads(
+            Mdp m, Solution solution, long[] tokenKey, long[] spanKey, double[] returns, SignalModel sig) {
+        long h = 0x3C6EF372FE94F82BL;
+        for (long k : spanKey) h = mix(h ^ k);
+        for (double r : returns) h = mix(h ^ Double.doubleToLongBits(r));
+        SplittableRandom own = new SplittableRandom(h);
+        int nt = tokenKey.length;
+        int[] state = new int[nt];
+        int next = -1;
+        for (int t = nt - 1; t >= 0; t--) {
+            if (tokenKey[t] >= 0) next = m.pairState((int) tokenKey[t]);
+            state[t] = next;
+        }
+        double[] gammas = Signals.VALUE_HEAD_GAMMAS;
+        float[][] out = new float[gammas.length][nt];
+        for (int k = 0; k < gammas.length; k++) {
+            double[] vg = solution.discountedValues(gammas[k]);
+            float[] o = out[k];
+            for (int t = 0; t < nt; t++) {
+                o[t] = state[t] < 0 ? 0f : (float) (vg[state[t]] + noise(own, sig.criticNoise()));
+            }
+        }
+        return out;
     }
 
     /** A tree node: its parent, the turn's decision (latent state and actions) and what it showed. */

@@ -59,6 +59,11 @@ public final class Signals {
     /** Trajectory signal: the response's length in policy tokens (ITPO's token_amount metric). */
     public static final String TOKEN_AMOUNT = "token_amount";
 
+    /** Token signals {@code value_h0 .. value_h3}: the value heads of a multi-timescale critic (target-decoupled GAE). */
+    public static final String VALUE_HEAD_PREFIX = "value_h";
+    /** Discount of each value head: the defaults of {@code target_decoupled_gae}'s {@code gammas}. */
+    public static final double[] VALUE_HEAD_GAMMAS = {0.5, 0.9, 0.99, 0.999};
+
     /** Tier labels of the signal documentation (see the bench's {@code Tiers}). */
     static final String OUTCOME = "outcome";
 
@@ -242,6 +247,14 @@ public final class Signals {
                         RM_SCORE,
                         "implicit PRM token reward (ITPO, PRIME): 0.05 * (teacher_logprob - logprob) on policy tokens, "
                                 + "0 on context tokens: the same noisy teacher log-ratio log Q_s - log V_s + noise",
+                        MODEL),
+                new Doc(
+                        "token",
+                        "value_h0..value_h3",
+                        "multi-timescale critic (target_decoupled_gae): head k = the discounted value V_gamma_k(s) of the "
+                                + "state before the token (gamma = 0.5, 0.9, 0.99, 0.999; one step per decision, the outcome "
+                                + "undiscounted with the last decision's reward) + N(0, critic_noise^2) per token and head; "
+                                + "context tokens show the value of the state they observe",
                         MODEL));
     }
 

@@ -49,7 +49,11 @@ public final class Tiers {
             "critic_v1",
             "critic_v2",
             "rm_score",
-            "prm_label");
+            "prm_label",
+            "value_h0",
+            "value_h1",
+            "value_h2",
+            "value_h3");
     /** Structure and rewards: not an extra input. */
     private static final Set<String> STRUCTURE = Set.of(
             "reward",

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class DerivedInputsTest {
     private static final EstimatorInputs INPUTS = EstimatorInputs.builtIn();
-    static final List<String> FED = List.of("archer", "itpo", "tp_grpo", "at2po", "spo_tree");
+    static final List<String> FED = List.of("archer", "itpo", "tp_grpo", "at2po", "spo_tree", "target_decoupled_gae");
 
     private static SampledBatch batch(String family, Map<String, Object> knobs, long seed, int groupSize) {
         TaskFamily f = TaskFamilies.get(family);
@@ -151,6 +151,41 @@ class DerivedInputsTest {
         float[] acc = r.trajectorySignal(Signals.ACCURACY);
         for (int i = 0; i < r.trajectoryCount(); i++) assertEquals(b.success()[i] ? 1f : 0f, acc[i]);
         assertNotNull(r.trajectorySignal(Signals.TOKEN_AMOUNT));
+    }
+
+    @Test
+    void valueHeadsAreDiscountedValuesAtTheEstimatorsGammas() {
+        TaskFamily f = TaskFamilies.get("key_to_door");
+        Task t = f.create(f.knobs(Map.of()), new SplittableRandom(2));
+        TabularPolicy p = TabularPolicy.random(t.mdp(), 1.0, new SplittableRandom(3));
+        Solution sol = Solution.of(t.mdp(), p);
+        double[] one = sol.discountedValues(1.0);
+        double[] half = sol.discountedValues(0.5);
+        int below = 0;
+        for (int s = 0; s < t.mdp().stateCount(); s++) {
+            assertEquals(sol.v(s), one[s], 1e-9, "state " + s);
+            if (Math.abs(half[s] - one[s]) > 1e-9) below++;
+        }
+        assertTrue(below > 0, "a shorter horizon changes some values");
+        Estimator e = EstimatorRegistry.global().get("target_decoupled_gae");
+        Object gammas = Params.resolve(e.descriptor(), null, Map.of()).values().get("gammas");
+        assertEquals(
+                java.util.Arrays.toString(Signals.VALUE_HEAD_GAMMAS),
+                java.util.Arrays.toString(((List<?>) gammas)
+                        .stream().mapToDouble(x -> ((Number) x).doubleValue()).toArray()),
+                "the heads follow the estimator's default discounts");
+        // privileged: head k on a policy token is exactly V_gamma_k of its state
+        Task exactTask = f.create(f.knobs(Map.of("signal_noise", 0.0)), new SplittableRandom(2));
+        Solution exactSol = Solution.of(exactTask.mdp(), p);
+        SampledBatch exact = BatchSampler.sample(exactTask, p, exactSol, 2, 4, new SplittableRandom(4));
+        for (int k = 0; k < 4; k++) {
+            float[] head = exact.rollouts().tokenSignal("value_h" + k);
+            double[] vg = exactSol.discountedValues(Signals.VALUE_HEAD_GAMMAS[k]);
+            for (int tok : exact.policyTokens()) {
+                int s = exactTask.mdp().pairState((int) exact.tokenKey()[tok]);
+                assertEquals((float) vg[s], head[tok], "head " + k + " token " + tok);
+            }
+        }
     }
 
     @Test
