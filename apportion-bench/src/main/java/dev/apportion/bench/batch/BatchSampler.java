@@ -215,23 +215,30 @@ public final class BatchSampler {
             }
         }
         trajSpanStart[n] = span;
-        SampledBatch.Extras extras = extras(
-                groupSize,
-                trajSpanStart,
-                spanPolicy,
-                spanTokens,
-                spanKey,
-                spanState,
-                spanV,
-                spanAdv,
-                logp,
-                returns,
-                sig);
-        float[][] heads = valueHeads(m, solution, tokenKey, spanKey, returns, sig);
-        float[] rm = new float[tokenCount];
-        for (int t = 0; t < tokenCount; t++) {
-            if (tokenKey[t] >= 0) rm[t] = (float) (Signals.RM_SCORE_BETA * ((double) teacher[t] - logp[t]));
-        }
+        // derived signals (ArCHer's second head, the prefix tree, ITPO's implicit PRM, the value heads)
+        // are computed on first use: only estimators that read them pay for them
+        java.util.function.Supplier<SampledBatch.Extras> derived = () -> {
+            SampledBatch.Extras x = extras(
+                    groupSize,
+                    trajSpanStart,
+                    spanPolicy,
+                    spanTokens,
+                    spanKey,
+                    spanState,
+                    spanV,
+                    spanAdv,
+                    logp,
+                    returns,
+                    sig);
+            float[][] heads = valueHeads(m, solution, tokenKey, spanKey, returns, sig);
+            float[] rm = new float[tokenCount];
+            for (int t = 0; t < tokenCount; t++) {
+                if (tokenKey[t] >= 0) rm[t] = (float) (Signals.RM_SCORE_BETA * ((double) teacher[t] - logp[t]));
+            }
+            x.tokenSignals().put(Signals.RM_SCORE, rm);
+            for (int k = 0; k < heads.length; k++) x.tokenSignals().put(Signals.VALUE_HEAD_PREFIX + k, heads[k]);
+            return x;
+        };
         Map<String, float[]> ts = new LinkedHashMap<>();
         ts.put(Rollouts.LOGPROB, logp);
         ts.put(Rollouts.OLD_LOGPROB, logp);
@@ -240,8 +247,6 @@ public final class BatchSampler {
         ts.put(Rollouts.ENTROPY, ent);
         ts.put(Rollouts.VALUE, value);
         ts.put(SUM_PI_SQUARED, pi2);
-        ts.put(Signals.RM_SCORE, rm);
-        for (int k = 0; k < heads.length; k++) ts.put(Signals.VALUE_HEAD_PREFIX + k, heads[k]);
         ts.put(Signals.TRUE_ADVANTAGE, tokenTruth);
         return new SampledBatch(
                 groupKey,
@@ -274,7 +279,7 @@ public final class BatchSampler {
                 tokenKey,
                 returns,
                 success,
-                extras);
+                derived);
     }
 
     /**
@@ -353,7 +358,7 @@ public final class BatchSampler {
                 up = id;
             }
         }
-        return new SampledBatch.Extras(q2, v2, node, parent, ent);
+        return new SampledBatch.Extras(q2, v2, node, parent, ent, new LinkedHashMap<>());
     }
 
     /**

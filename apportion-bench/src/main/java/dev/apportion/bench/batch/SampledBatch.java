@@ -45,8 +45,10 @@ public final class SampledBatch {
     final Map<String, float[]> tokenSignals;
     final boolean hasEnvRewards;
     final boolean hasVerifier;
-    final Extras extras;
+    private final java.util.function.Supplier<Extras> derivedSource;
+    private Extras extras;
     private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
+    private final Map<TurnReward, Rollouts> derivedViews = new EnumMap<>(TurnReward.class);
     private Rollouts referenceView;
 
     // truth
@@ -93,8 +95,8 @@ public final class SampledBatch {
             long[] tokenKey,
             double[] returns,
             boolean[] success,
-            Extras extras) {
-        this.extras = extras;
+            java.util.function.Supplier<Extras> derivedSource) {
+        this.derivedSource = derivedSource;
         this.groupKey = groupKey;
         this.trajId = trajId;
         this.outcome = outcome;
@@ -163,16 +165,41 @@ public final class SampledBatch {
      * @throws IllegalArgumentException when the task cannot provide the view
      */
     public Rollouts rollouts(TurnReward view) {
-        Rollouts r = views.get(view);
+        return rollouts(view, false);
+    }
+
+    /**
+     * The batch with span rewards from {@code view}, with the derived signals ({@link Extras}:
+     * ArCHer's critic heads, the prefix tree, ITPO's implicit PRM and metrics, TP-GRPO's verdicts,
+     * the value heads) when {@code derived} is true or the view is {@link TurnReward#TREE}. The
+     * derived signals are computed once per batch, on first use.
+     *
+     * @throws IllegalArgumentException when the task cannot provide the view
+     */
+    public Rollouts rollouts(TurnReward view, boolean derived) {
+        boolean d = derived || view == TurnReward.TREE;
+        Map<TurnReward, Rollouts> cache = d ? derivedViews : views;
+        Rollouts r = cache.get(view);
         if (r == null) {
             if (!supports(view)) throw new IllegalArgumentException("the task has no step verifier");
-            r = build(view, false);
-            views.put(view, r);
+            r = build(view, false, d);
+            cache.put(view, r);
         }
         return r;
     }
 
+    /** The derived signals, computed on first use. */
+    private Extras extras() {
+        if (extras == null) extras = derivedSource.get();
+        return extras;
+    }
+
     private Rollouts build(TurnReward view, boolean withTruth) {
+        return build(view, withTruth, false);
+    }
+
+    private Rollouts build(TurnReward view, boolean withTruth, boolean derived) {
+        Extras extras = derived ? extras() : null;
         RolloutsBuilder b = Rollouts.builder();
         int n = trajId.length;
         b.ensureCapacity(n, spanTokens.length, tokenKey.length);
@@ -196,9 +223,10 @@ public final class SampledBatch {
                     .outcome(out)
                     .signal(Signals.REWARD_BASELINE, baseline[i])
                     .signal(Signals.REWARD_REFERENCE, baseline[i])
-                    .signal(Signals.DURATION, turns)
-                    .signal(Signals.ACCURACY, success[i] ? 1.0 : 0.0)
-                    .signal(Signals.TOKEN_AMOUNT, policyTokens);
+                    .signal(Signals.DURATION, turns);
+            if (derived) {
+                b.signal(Signals.ACCURACY, success[i] ? 1.0 : 0.0).signal(Signals.TOKEN_AMOUNT, policyTokens);
+            }
             int t0 = tok;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
                 if (!spanPolicy[s]) {
@@ -240,16 +268,18 @@ public final class SampledBatch {
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.Q_VALUE, qValue[s]);
                     b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
-                    // ArCHer's double critic: head 1 is the critic every other critic reader gets
-                    // (COMA's q_value and baseline), head 2 the same critic with independent noise
-                    b.spanSignal(Signals.CRITIC_Q1_PI, qValue[s]);
-                    b.spanSignal(Signals.CRITIC_Q2_PI, extras.q2[s]);
-                    b.spanSignal(Signals.CRITIC_V1, cfBaseline[s]);
-                    b.spanSignal(Signals.CRITIC_V2, extras.v2[s]);
-                    b.spanSignal(Signals.PRM_LABEL, prm[s] >= Signals.PRM_LABEL_THRESHOLD ? 1.0 : -1.0);
-                    b.spanSignal(Signals.TREE_NODE, extras.treeNode[s]);
-                    b.spanSignal(Signals.TREE_PARENT, extras.treeParent[s]);
-                    b.spanSignal(Signals.TREE_ENTROPY, extras.treeEntropy[s]);
+                    if (derived) {
+                        // ArCHer's double critic: head 1 is the critic every other critic reader gets
+                        // (COMA's q_value and baseline), head 2 the same critic with independent noise
+                        b.spanSignal(Signals.CRITIC_Q1_PI, qValue[s]);
+                        b.spanSignal(Signals.CRITIC_Q2_PI, extras.q2[s]);
+                        b.spanSignal(Signals.CRITIC_V1, cfBaseline[s]);
+                        b.spanSignal(Signals.CRITIC_V2, extras.v2[s]);
+                        b.spanSignal(Signals.PRM_LABEL, prm[s] >= Signals.PRM_LABEL_THRESHOLD ? 1.0 : -1.0);
+                        b.spanSignal(Signals.TREE_NODE, extras.treeNode[s]);
+                        b.spanSignal(Signals.TREE_PARENT, extras.treeParent[s]);
+                        b.spanSignal(Signals.TREE_ENTROPY, extras.treeEntropy[s]);
+                    }
                     if (withTruth) b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];
@@ -257,6 +287,11 @@ public final class SampledBatch {
             for (Map.Entry<String, float[]> e : tokenSignals.entrySet()) {
                 if (!withTruth && e.getKey().equals(Signals.TRUE_ADVANTAGE)) continue;
                 b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
+            }
+            if (derived) {
+                for (Map.Entry<String, float[]> e : extras.tokenSignals().entrySet()) {
+                    b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
+                }
             }
         }
         return b.build();
@@ -271,17 +306,24 @@ public final class SampledBatch {
      * @param treeNode node id of the turn in its group's prefix tree (unique within the group)
      * @param treeParent the parent node's id, -1 under the root (the prompt)
      * @param treeEntropy mean negative log-prob of the turn's policy tokens
+     * @param tokenSignals derived token signals by name (ITPO's {@code rm_score}, the value heads)
      */
-    record Extras(double[] q2, double[] v2, int[] treeNode, int[] treeParent, double[] treeEntropy) {}
+    record Extras(
+            double[] q2,
+            double[] v2,
+            int[] treeNode,
+            int[] treeParent,
+            double[] treeEntropy,
+            Map<String, float[]> tokenSignals) {}
 
     /** Node id of each policy span in its group's prefix tree (-1 on context spans). */
     public int[] treeNode() {
-        return extras.treeNode;
+        return extras().treeNode;
     }
 
     /** Parent node id of each policy span's tree node (-1 under the root and on context spans). */
     public int[] treeParent() {
-        return extras.treeParent;
+        return extras().treeParent;
     }
 
     /** True advantage per span (0 on context spans). */

@@ -64,6 +64,30 @@ public final class Signals {
     /** Discount of each value head: the defaults of {@code target_decoupled_gae}'s {@code gammas}. */
     public static final double[] VALUE_HEAD_GAMMAS = {0.5, 0.9, 0.99, 0.999};
 
+    /** Signals a batch derives on demand ({@link SampledBatch#rollouts(TurnReward, boolean)}). */
+    public static final java.util.Set<String> DERIVED = java.util.Set.of(
+            CRITIC_Q1_PI,
+            CRITIC_Q2_PI,
+            CRITIC_V1,
+            CRITIC_V2,
+            PRM_LABEL,
+            TREE_NODE,
+            TREE_PARENT,
+            TREE_ENTROPY,
+            RM_SCORE,
+            ACCURACY,
+            TOKEN_AMOUNT,
+            "value_h0",
+            "value_h1",
+            "value_h2",
+            "value_h3");
+
+    /** True when an estimator declaring {@code d}'s requirements reads a derived signal. */
+    public static boolean needsDerived(dev.apportion.core.credit.Descriptor d) {
+        for (dev.apportion.core.credit.SignalRequirement r : d.requires()) if (DERIVED.contains(r.name())) return true;
+        return false;
+    }
+
     /** Tier labels of the signal documentation (see the bench's {@code Tiers}). */
     static final String OUTCOME = "outcome";
 

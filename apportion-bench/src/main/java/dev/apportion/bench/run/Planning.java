@@ -195,7 +195,8 @@ final class Planning {
             }
             boolean reference = e.estimator().unwrap() instanceof BenchReference;
             List<String> miss = Requirements.missing(
-                    e.estimator().descriptor(), reference ? probe.referenceRollouts() : probe.rollouts(in.source()));
+                    e.estimator().descriptor(),
+                    reference ? probe.referenceRollouts() : probe.rollouts(in.source(), true));
             if (!miss.isEmpty()) {
                 p.inapplicable.put(label, "task does not provide " + String.join("; ", miss));
                 continue;

@@ -55,7 +55,7 @@ class DerivedInputsTest {
             SampledBatch b = batch(e.family(), knobs, 5, quick.groupSize());
             for (String id : FED) {
                 Estimator est = EstimatorRegistry.global().get(id);
-                Rollouts r = b.rollouts(INPUTS.of(id).source());
+                Rollouts r = b.rollouts(INPUTS.of(id).source(), Signals.needsDerived(est.descriptor()));
                 assertTrue(Requirements.missing(est.descriptor(), r).isEmpty(), id + " on " + e.id());
                 Credit c = est.assign(r, Params.resolve(est.descriptor(), null, Map.of()), Execution.sequential());
                 for (float x : c.advantages()) assertTrue(Float.isFinite(x), id + " on " + e.id() + ": " + x);
@@ -67,7 +67,7 @@ class DerivedInputsTest {
     void treeNodesArePrefixesSharedWithinAGroupAndLeavesAreOwn() {
         // a short deterministic-start task: a group of 16 episodes shares its first turns
         SampledBatch b = batch("bifurcation", Map.of("horizon", 4, "decisive", 1), 3, 16);
-        Rollouts r = b.rollouts();
+        Rollouts r = b.rollouts(TurnReward.ENV, true);
         int[] node = b.treeNode();
         int[] parent = b.treeParent();
         int shared = 0;
@@ -111,7 +111,7 @@ class DerivedInputsTest {
     @Test
     void archerHeadOneIsTheCriticOthersReadAndHeadTwoHasItsOwnNoise() {
         SampledBatch b = batch("agentic", Map.of(), 4, 8);
-        Rollouts r = b.rollouts();
+        Rollouts r = b.rollouts(TurnReward.ENV, true);
         float[] q = r.spanSignal(Signals.Q_VALUE);
         float[] q1 = r.spanSignal(Signals.CRITIC_Q1_PI);
         float[] q2 = r.spanSignal(Signals.CRITIC_Q2_PI);
@@ -126,7 +126,7 @@ class DerivedInputsTest {
         assertTrue(differ > 0, "head 2 has independent noise");
         // exact in the privileged configuration: both heads equal V + A
         SampledBatch exact = batch("agentic", Map.of("signal_noise", 0.0), 4, 8);
-        Rollouts e = exact.rollouts();
+        Rollouts e = exact.rollouts(TurnReward.ENV, true);
         for (int s : exact.policySpans()) {
             assertEquals(
                     e.spanSignal(Signals.CRITIC_Q1_PI)[s], e.spanSignal(Signals.CRITIC_Q2_PI)[s], 1e-6, "span " + s);
@@ -137,7 +137,8 @@ class DerivedInputsTest {
     @Test
     void itpoAndTpGrpoInputsFollowTheNoisyTeacherAndPrm() {
         SampledBatch b = batch("agentic", Map.of(), 6, 8);
-        Rollouts r = b.rollouts();
+        Rollouts r = b.rollouts(TurnReward.ENV, true);
+        assertNull(b.rollouts().tokenSignal(Signals.RM_SCORE), "derived signals only where asked for");
         float[] rm = r.tokenSignal(Signals.RM_SCORE);
         float[] teacher = r.tokenSignal(Rollouts.TEACHER_LOGPROB);
         float[] lp = r.tokenSignal(Rollouts.LOGPROB);
@@ -179,7 +180,7 @@ class DerivedInputsTest {
         Solution exactSol = Solution.of(exactTask.mdp(), p);
         SampledBatch exact = BatchSampler.sample(exactTask, p, exactSol, 2, 4, new SplittableRandom(4));
         for (int k = 0; k < 4; k++) {
-            float[] head = exact.rollouts().tokenSignal("value_h" + k);
+            float[] head = exact.rollouts(TurnReward.ENV, true).tokenSignal("value_h" + k);
             double[] vg = exactSol.discountedValues(Signals.VALUE_HEAD_GAMMAS[k]);
             for (int tok : exact.policyTokens()) {
                 int s = exactTask.mdp().pairState((int) exact.tokenKey()[tok]);
@@ -195,6 +196,17 @@ class DerivedInputsTest {
         }
         for (String id : FED) assertNull(INPUTS.unavailable(id), id);
         assertEquals(TurnReward.TREE, INPUTS.of("spo_tree").source());
+    }
+
+    @Test
+    void theFedEstimatorsAskForTheDerivedSignals() {
+        for (String id : FED) {
+            Estimator e = EstimatorRegistry.global().get(id);
+            assertTrue(
+                    Signals.needsDerived(e.descriptor()) || INPUTS.of(id).source() == TurnReward.TREE,
+                    id + " gets the derived signals");
+        }
+        assertTrue(!Signals.needsDerived(EstimatorRegistry.global().get("grpo").descriptor()));
     }
 
     @Test
