@@ -329,12 +329,14 @@ public final class SyntheticBatch {
             case "agent_shapley", "agent_shapley_ig" ->
                 new Extras(Extras.NONE.agentNames(), Set.of(), false, text, true);
             // token vector / matrix signals: the requirement says "token"; their shape is the method's
-            case "delta" -> new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
-                    .with(Map.of("hidden", HIDDEN_WIDTH), List.of(), false);
-            case "flowtracer" -> new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
-                    .with(Map.of(), List.of("attention"), false);
-            case "appo" -> new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
-                    .with(Map.of(), List.of(), true);
+            case "delta" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
+                        .with(Map.of("hidden", HIDDEN_WIDTH), List.of(), false);
+            case "flowtracer" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
+                        .with(Map.of(), List.of("attention"), false);
+            case "appo" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false).with(Map.of(), List.of(), true);
             default -> text ? new Extras(Extras.NONE.agentNames(), Set.of(), false, true, false) : Extras.NONE;
         };
     }
@@ -454,7 +456,8 @@ public final class SyntheticBatch {
                 if (k < steps - 1) b.span(Role.CONTEXT, obs);
             }
             for (String name : spec.tokenSignals()) {
-                if (extras.tokenVectors().containsKey(name) || extras.tokenMatrices().contains(name)) continue;
+                if (extras.tokenVectors().containsKey(name)
+                        || extras.tokenMatrices().contains(name)) continue;
                 fill(name, buf, policy, spec.stepEndTokenRewards(), r);
                 b.tokenSignal(name, buf);
             }
