@@ -242,6 +242,8 @@ public final class SyntheticBatch {
      * @param branches whether the trajectory signals {@code branch_point} / {@code branch_omega} describe branched
      *     continuations: in each group the first half are roots ({@code branch_point} -1), the others branch at the
      *     offset of a policy token of their trajectory, with {@code branch_omega} in [0, 1]
+     * @param prompt whether each trajectory starts with a prompt: a context span of an eighth of its tokens
+     *     (the question an attention-flow method traces from), taken from the policy tokens
      */
     public record Extras(
             List<String> agentNames,
@@ -252,7 +254,8 @@ public final class SyntheticBatch {
             List<String> outcomeComponents,
             Map<String, Integer> tokenVectors,
             List<String> tokenMatrices,
-            boolean branches) {
+            boolean branches,
+            boolean prompt) {
         public static final Extras NONE =
                 new Extras(List.of("agent0", "agent1"), Set.of(), false, false, false, List.of());
 
@@ -281,6 +284,7 @@ public final class SyntheticBatch {
                     outcomeComponents,
                     Map.of(),
                     List.of(),
+                    false,
                     false);
         }
 
@@ -292,7 +296,7 @@ public final class SyntheticBatch {
             tokenMatrices = List.copyOf(tokenMatrices);
         }
 
-        /** These extras with token vectors, token matrices and branches. */
+        /** These extras with token vectors, token matrices and branches (and a prompt with a matrix). */
         Extras with(Map<String, Integer> vectors, List<String> matrices, boolean branched) {
             return new Extras(
                     agentNames,
@@ -303,7 +307,8 @@ public final class SyntheticBatch {
                     outcomeComponents,
                     vectors,
                     matrices,
-                    branched);
+                    branched,
+                    !matrices.isEmpty());
         }
 
         /** Floats per token the token vectors add, and whether a token matrix is carried. */
@@ -366,13 +371,15 @@ public final class SyntheticBatch {
         int len = spec.tokensPerTrajectory();
         int steps = spec.stepsPerTrajectory();
         int obs = spec.observationTokens();
-        int policyTotal = len - (steps - 1) * obs;
+        // a prompt (question) before the response, for estimators that trace flow from it
+        int prompt = extras.prompt() ? len / 8 : 0;
+        int policyTotal = len - prompt - (steps - 1) * obs;
         int[] stepLen = new int[steps];
         for (int k = 0; k < steps; k++) stepLen[k] = policyTotal / steps + (k < policyTotal % steps ? 1 : 0);
         int spansPerTrajectory = 2 * steps - 1;
         // per position of a trajectory: 0 context, 1 policy, 2 last token of a policy span
         byte[] policy = new byte[len];
-        for (int k = 0, t = 0; k < steps; k++) {
+        for (int k = 0, t = prompt; k < steps; k++) {
             java.util.Arrays.fill(policy, t, t + stepLen[k], (byte) 1);
             policy[t + stepLen[k] - 1] = 2;
             t += stepLen[k] + obs;
@@ -388,7 +395,7 @@ public final class SyntheticBatch {
         int vectorWidth = extras.vectorFloatsPerToken();
         float[] vbuf = vectorWidth == 0 ? null : new float[len * vectorWidth];
         float[] mbuf = extras.tokenMatrices().isEmpty() ? null : new float[(int) ((long) len * (len - 1) / 2)];
-        int firstPolicyOffset = 0; // policy spans start at offset 0 of every trajectory
+        int firstPolicyOffset = prompt; // policy spans start after the prompt
         java.util.Map<String, Integer> treeIds = new java.util.HashMap<>();
         java.util.Map<Integer, Float> treeEntropy = new java.util.HashMap<>();
         boolean tree = spec.states() && extras.treeStates();
@@ -426,6 +433,7 @@ public final class SyntheticBatch {
             }
             String node = "g" + g;
             int parentId = -1;
+            if (prompt > 0) b.span(Role.CONTEXT, prompt);
             for (int k = 0; k < steps; k++) {
                 double reward = spec.spanRewards() ? r.nextDouble() : Double.NaN;
                 String state = null;
