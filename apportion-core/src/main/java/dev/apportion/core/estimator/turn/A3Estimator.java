@@ -316,6 +316,12 @@ public final class A3Estimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params, execution);
         float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];

@@ -102,6 +102,12 @@ public final class Aem implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double kappa = params.getDouble("kappa");
         double delta = params.getDouble("delta");
         boolean perTurn = params.getString("unit").equals("turn");
@@ -158,7 +164,7 @@ public final class Aem implements Estimator {
             w = Math.min(1 + delta, Math.max(1 - delta, w));
             a[j] = ai * w;
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("responses", s.length)
                 .build();

@@ -135,6 +135,12 @@ public final class Archer implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params);
         boolean baseline = params.getBoolean("token_baseline");
         float[] value = baseline ? batch.requireTokenSignal(Rollouts.VALUE, ID, "the policy's value head") : null;

@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.List;
@@ -135,6 +136,12 @@ public final class IgpoEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean joint = "joint".equals(params.getString("mode"));
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
@@ -143,15 +150,16 @@ public final class IgpoEstimator implements Estimator {
         double wIg = params.getDouble("curriculum_ig_weight");
         TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
-        float[] dense = batch.denseTokenRewards();
+        // the dense rewards are read before the broadcast overwrites the advantages' array
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] dense = DenseRewards.into(batch, adv);
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
         double[] raw = b.valuesAt(dense);
         for (int j = 0; j < raw.length; j++) raw[j] *= b.isLast(j) ? wF : wIg;
         double[] v = IgpoKernel.separateOrJoint(batch, b, raw, joint, gamma, eps, byStd);
-        float[] adv = new float[batch.tokenCount()];
         b.broadcast(batch, v, 0f, adv, execution);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .diagnostic("boundaries", b.size())
                 .build();

@@ -262,6 +262,12 @@ public final class Itpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String mode = params.getString("adv_estimator");
         double dpo = params.getDouble("reward_dpo_coef");
         double gt = params.getDouble("reward_gt_coef");

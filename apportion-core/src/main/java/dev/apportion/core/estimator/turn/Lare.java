@@ -96,6 +96,12 @@ public final class Lare implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         List<String> names = featureNames(batch, params.getString("features"));
         TurnTable turns = TurnTable.of(batch);
         int d = names.size();
@@ -127,8 +133,9 @@ public final class Lare implements Estimator {
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         double[] a = GroupZScores.zscore(
                 g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
-        Credit.Builder c = Credit.builder(turns.broadcast(batch, a, execution))
-                .returns(turns.broadcast(batch, g, execution))
+        Credit.Builder c = Credit.builder(
+                        turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
+                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a));
         for (int k = 0; k < d; k++) c.diagnostic("weight." + names.get(k), w[k]);
         return c.build();

@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
@@ -113,6 +114,12 @@ public final class MatchtirEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double gamma = params.getDouble("turn_gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
@@ -123,9 +130,8 @@ public final class MatchtirEstimator implements Estimator {
         double[] scores = batch.scores();
         double[] trajAdv = GroupZScores.verl(scores, groupOf, batch.groupCount(), eps, byStd);
 
-        float[] dense = batch.denseTokenRewards();
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
-        double[] ret = turns.valuesAt(dense);
+        double[] ret = DenseRewards.at(batch, turns.tokens, turns.trajectory);
         for (int i = 0; i < n; i++) {
             double acc = 0;
             for (int j = turns.offsets[i + 1] - 1; j >= turns.offsets[i]; j--) {
@@ -149,10 +155,10 @@ public final class MatchtirEstimator implements Estimator {
             }
             fused[j] = (trajAdv[turns.trajectory[j]] + turnAdv) / 2.0;
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         turns.broadcast(batch, fused, 0f, adv, execution);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .diagnostic("turns", turns.size())
                 .diagnostic("turn_cells", cellCount[0])

@@ -153,10 +153,16 @@ public final class MtGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components comp = components(batch, params);
         double lambda = params.getDouble("turn_advantage_coef");
         byte[] mask = batch.mask();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         int withResult = 0;
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             int from = batch.tokenStart(i);
@@ -175,10 +181,12 @@ public final class MtGrpo implements Estimator {
                 withResult++;
                 double out = comp.outcomeAdvantage()[i];
                 double both = out + lambda * comp.turnAdvantage()[i];
-                for (int k = from; k < to; k++) if (mask[k] != 0) adv[k] = (float) (k - from < split ? both : out);
+                float b = (float) both;
+                float o = (float) out;
+                for (int k = from; k < to; k++) adv[k] = mask[k] != 0 ? (k - from < split ? b : o) : 0f;
             } else {
                 float v = (float) comp.combinedAdvantage()[i];
-                for (int k = from; k < to; k++) if (mask[k] != 0) adv[k] = v;
+                for (int k = from; k < to; k++) adv[k] = mask[k] != 0 ? v : 0f;
             }
         }
         return Credit.builder(adv)

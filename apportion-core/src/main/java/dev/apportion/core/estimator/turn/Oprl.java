@@ -162,6 +162,12 @@ public final class Oprl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double beta = params.getDouble("beta");
         double alpha = params.getDouble("alpha");
         double eps = params.getDouble("epsilon");
@@ -219,7 +225,7 @@ public final class Oprl implements Estimator {
                 break;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .diagnostic("step_reward_batch_max", maxAbs)

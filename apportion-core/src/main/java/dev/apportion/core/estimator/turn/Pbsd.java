@@ -108,6 +108,12 @@ public final class Pbsd implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean reweight = params.getString("mode").equals("reweight");
         double wMin = params.getDouble("w_min");
         double wMax = params.getDouble("w_max");
@@ -148,7 +154,7 @@ public final class Pbsd implements Estimator {
                 a[j] = episode[turns.trajectory(j)] + (Double.isNaN(z[j]) ? 0.0 : lambda * z[j]);
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", c.length)
                 .build();

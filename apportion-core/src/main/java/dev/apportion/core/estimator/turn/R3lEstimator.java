@@ -209,6 +209,12 @@ public final class R3lEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String variant = params.getString("variant");
         boolean stepNorm = params.getBoolean("enable_step_norm");
         boolean meanBaseline = "mean".equals(params.getString("opmd_baseline"));
@@ -218,10 +224,12 @@ public final class R3lEstimator implements Estimator {
         double alpha = params.getDouble("alpha");
         double success = params.getDouble("success_threshold");
         int n = batch.trajectoryCount();
-        float[] weights = pivotWeights(batch);
-        float[] adv = new float[batch.tokenCount()];
+        // the loss weights go into the buffers' second array (the returns are the advantages)
+        float[] weights = pivotWeights(batch, Outputs.second(buffers, batch.tokenCount()));
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
         if (PIVOT_MASK.equals(variant)) {
+            if (buffers != null) java.util.Arrays.fill(adv, 0f);
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -287,6 +295,7 @@ public final class R3lEstimator implements Estimator {
         for (int i = 0; i < n; i++) {
             if (dropped[i]) {
                 java.util.Arrays.fill(weights, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+                java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
                 continue;
             }
             double s = stepNorm ? score[i] / steps[i] : score[i];
@@ -374,10 +383,9 @@ public final class R3lEstimator implements Estimator {
         return out;
     }
 
-    /** Loss weights after the pivots: 1 on policy tokens, the pivoted segments and context 0. */
-    static float[] pivotWeights(Rollouts batch) {
+    /** Writes the loss weights after the pivots into {@code w}: 1 on policy tokens, the pivoted segments and context 0. */
+    static float[] pivotWeights(Rollouts batch, float[] w) {
         byte[] mask = batch.mask();
-        float[] w = new float[mask.length];
         for (int t = 0; t < mask.length; t++) w[t] = mask[t];
         float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
         float[] perSpan = batch.spanSignal(RETRY_STEP);

@@ -142,64 +142,151 @@ public final class SpaRl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        Components comp = components(batch, params);
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is
+     * overwritten). One fused backward pass computes the rewards of {@link #components} on the fly
+     * (the score additions at step ends are kept as a sorted list of token positions), the GAE
+     * advantages (held in one array of doubles for the whitening) and the returns; then the
+     * whitening reads the advantages twice (mean and variance, as {@code stats}) and writes them.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
+        float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
+        double coef = params.getDouble("kl_coef");
+        String kind = params.getString("kl_penalty");
+        boolean half = params.getString("score_dtype").equals("float16");
+        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        float c = (float) (-coef);
         float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
         double gamma = params.getDouble("gamma");
         double lam = params.getDouble("lam");
         byte[] mask = batch.mask();
         int n = batch.tokenCount();
-        double[] r = new double[n];
-        double[] v = new double[n];
-        for (int t = 0; t < n; t++) {
-            r[t] = mask[t] != 0 ? comp.rewards()[t] : 0.0;
-            v[t] = mask[t] != 0 ? value[t] : 0.0;
+        int trajectories = batch.trajectoryCount();
+
+        // score additions on step-end tokens, in token order, as components() adds them
+        float[] sr = batch.spanReward();
+        int[] addStart = new int[trajectories + 1];
+        int[] addTok = new int[sr == null ? 0 : batch.spanCount()];
+        float[] addVal = new float[addTok.length];
+        int adds = 0;
+        for (int i = 0; i < trajectories; i++) {
+            addStart[i] = adds;
+            if (sr == null) continue;
+            int right = 0;
+            int from = adds;
+            for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+                if (!batch.isPolicySpan(s) || batch.spanTokenEnd(s) == batch.spanTokenStart(s)) continue;
+                float score = sr[s];
+                if (!Float.isNaN(score)) {
+                    double add = half ? Half.round(Half.round(score) * right) : (double) score * right;
+                    addTok[adds] = batch.spanTokenEnd(s) - 1;
+                    addVal[adds++] = (float) add;
+                }
+                right++;
+            }
+            reverse(addTok, addVal, from, adds); // collected backwards: put them in token order
         }
-        if (params.getBoolean("whiten_rewards")) {
-            double[] st = stats(r, mask);
-            double k = 1.0 / Math.sqrt(st[1] + 1e-8);
-            for (int t = 0; t < n; t++) r[t] = (r[t] - st[0]) * k + st[0];
+        addStart[trajectories] = adds;
+
+        boolean whiten = params.getBoolean("whiten_rewards");
+        double wMean = 0;
+        double wScale = 1;
+        if (whiten) {
+            long m = 0;
+            double sum = 0;
+            for (int i = 0; i < trajectories; i++) {
+                int p = addStart[i];
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
+                    float rew = c * kl(lp[t] - ref[t], k);
+                    if (p < addStart[i + 1] && addTok[p] == t) rew = rew + addVal[p++];
+                    if (mask[t] != 0) {
+                        m++;
+                        sum += rew;
+                    }
+                }
+            }
+            requireTwo(m);
+            double mu = sum / m;
+            double ss = 0;
+            for (int i = 0; i < trajectories; i++) {
+                int p = addStart[i];
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
+                    float rew = c * kl(lp[t] - ref[t], k);
+                    if (p < addStart[i + 1] && addTok[p] == t) rew = rew + addVal[p++];
+                    if (mask[t] != 0) ss += (rew - mu) * (rew - mu);
+                }
+            }
+            wMean = mu;
+            wScale = 1.0 / Math.sqrt(ss / m * m / (m - 1.0) + 1e-8);
         }
+
         double[] a = new double[n];
-        float[] returns = new float[n];
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
+        float[] returns = Outputs.second(buffers, n);
+        long m = 0;
+        double sum = 0;
+        for (int i = 0; i < trajectories; i++) {
             double next = 0;
             double acc = 0;
-            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
-                double delta = r[t] + gamma * next - v[t];
+            int p = addStart[i + 1] - 1;
+            int from = batch.tokenStart(i);
+            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) {
+                float rew = c * kl(lp[t] - ref[t], k);
+                if (p >= addStart[i] && addTok[p] == t) rew = rew + addVal[p--];
+                double r = mask[t] != 0 ? rew : 0.0;
+                if (whiten) r = (r - wMean) * wScale + wMean;
+                double v = mask[t] != 0 ? value[t] : 0.0;
+                double delta = r + gamma * next - v;
                 acc = delta + gamma * lam * acc;
                 a[t] = acc;
-                next = v[t];
-                returns[t] = (float) (acc + v[t]);
+                next = v;
+                returns[t] = (float) (acc + v);
+            }
+            for (int t = from; t < batch.tokenEnd(i); t++) { // the mean's sum, in token order
+                if (mask[t] != 0) {
+                    m++;
+                    sum += a[t];
+                }
             }
         }
-        double[] st = stats(a, mask);
-        double k = 1.0 / Math.sqrt(st[1] + 1e-8);
-        float[] adv = new float[n];
-        for (int t = 0; t < n; t++) if (mask[t] != 0) adv[t] = (float) ((a[t] - st[0]) * k);
+        requireTwo(m);
+        double mu = sum / m;
+        double ss = 0;
+        for (int t = 0; t < n; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+        double var = ss / m * m / (m - 1.0);
+        double scale = 1.0 / Math.sqrt(var + 1e-8);
+        float[] adv = Outputs.advantages(buffers, n);
+        for (int t = 0; t < n; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
         return Credit.builder(adv)
                 .returns(returns)
-                .diagnostic("whiten_mean", st[0])
-                .diagnostic("whiten_var", st[1])
+                .diagnostic("whiten_mean", mu)
+                .diagnostic("whiten_var", var)
                 .build();
     }
 
-    /** Mean and unbiased variance over the policy tokens. */
-    private static double[] stats(double[] x, byte[] mask) {
-        long m = 0;
-        double sum = 0;
-        for (int t = 0; t < x.length; t++) {
-            if (mask[t] != 0) {
-                m++;
-                sum += x[t];
-            }
+    private static float kl(float d, int k) {
+        return k == 0 ? d : (k == 1 ? Math.abs(d) : 0.5f * d * d);
+    }
+
+    private static void reverse(int[] tok, float[] val, int from, int to) {
+        for (int x = from, y = to - 1; x < y; x++, y--) {
+            int t = tok[x];
+            tok[x] = tok[y];
+            tok[y] = t;
+            float v = val[x];
+            val[x] = val[y];
+            val[y] = v;
         }
+    }
+
+    private static void requireTwo(long m) {
         if (m < 2) {
             throw new RolloutException("estimator '" + ID
                     + "' whitens over the batch's policy tokens and needs at least 2, the batch has " + m);
         }
-        double mu = sum / m;
-        double ss = 0;
-        for (int t = 0; t < x.length; t++) if (mask[t] != 0) ss += (x[t] - mu) * (x[t] - mu);
-        return new double[] {mu, ss / m * m / (m - 1.0)};
     }
 }

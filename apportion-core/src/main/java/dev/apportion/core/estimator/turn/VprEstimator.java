@@ -223,6 +223,12 @@ public final class VprEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         int minGroup = params.getInt("min_group_size");
         double eps = params.getDouble("eps");
         double bonusScale = params.getDouble("outcome_reward_scale");
@@ -231,13 +237,17 @@ public final class VprEstimator implements Estimator {
         VprArithmetic ar =
                 FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
 
-        int[] spanTok = batch.spanTokenOffsets();
         int[] rowSpan = PolicySpans.indices(batch);
         int n = rowSpan.length;
-        float[] adv = new float[batch.tokenCount()];
-        float[] weights = new float[batch.tokenCount()];
+        // the loss weights go into the buffers' second array (the returns are the advantages)
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] weights = Outputs.second(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
         if (n == 0) {
+            if (buffers != null) {
+                Arrays.fill(adv, 0f);
+                Arrays.fill(weights, 0f);
+            }
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -326,6 +336,7 @@ public final class VprEstimator implements Estimator {
 
         long skippedTurns = 0;
         long paddingTurns = 0;
+        float[] spanWeight = new float[batch.spanCount()];
         for (int k = 0; k < n; k++) {
             if (padding[k]) paddingTurns++;
             if (skip[k]) {
@@ -333,11 +344,11 @@ public final class VprEstimator implements Estimator {
                 continue;
             }
             int s = rowSpan[k];
-            float v = (float) a[k];
-            spanAdv[s] = v;
-            Arrays.fill(adv, spanTok[s], spanTok[s + 1], v);
-            Arrays.fill(weights, spanTok[s], spanTok[s + 1], 1f);
+            spanAdv[s] = (float) a[k];
+            spanWeight[s] = 1f;
         }
+        Outputs.spanBroadcast(batch, spanAdv, adv);
+        Outputs.spanBroadcast(batch, spanWeight, weights);
         Credit.Builder out = Credit.builder(adv)
                 .returns(adv)
                 .spanAdvantages(spanAdv)
