@@ -193,12 +193,14 @@ public final class Itpo implements Estimator {
         int n = batch.trajectoryCount();
         byte[] mask = batch.mask();
         int[] offsets = new int[n + 1];
-        List<int[]> ends = new ArrayList<>();
+        int[] ends = new int[16];
+        int endCount = 0;
         for (int i = 0; i < n; i++) {
             int turns = 0;
             for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
                 if (mask[t] == 1 && (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0)) {
-                    ends.add(new int[] {t});
+                    if (endCount == ends.length) ends = java.util.Arrays.copyOf(ends, 2 * endCount);
+                    ends[endCount++] = t;
                     turns++;
                 }
             }
@@ -220,7 +222,7 @@ public final class Itpo implements Estimator {
         for (int i = 0; i < n; i++) {
             int policy = 0;
             for (int k = offsets[i]; k < offsets[i + 1]; k++) {
-                int e = ends.get(k)[0];
+                int e = ends[k];
                 turnEnd[k] = e;
                 int b = e;
                 double s = 0;
@@ -286,8 +288,11 @@ public final class Itpo implements Estimator {
         }
         TurnStats st = stats(batch, mode, dpo, params.getDouble("temp"), p);
         byte[] mask = batch.mask();
-        double[] f = new double[batch.tokenCount()];
         int turns = st.offsets()[n];
+        // the per-token rewards f: only PRIME's token baseline puts them on every policy token; the
+        // other modes put them on turn ends only, kept per turn (the same additions, in the same order)
+        boolean dense = dpo != 0 && RLOO.equals(mode);
+        double[] f = new double[dense ? batch.tokenCount() : turns];
         if (dpo != 0) {
             Metrics metrics = Metrics.of(batch, params.getString("reward_metrics"));
             double[] xTok = new double[turns];
@@ -314,10 +319,10 @@ public final class Itpo implements Estimator {
                 }
             }
             if (ITPONORM.equals(mode)) {
-                rlooTurnEnds(batch, st, x, dpo, f);
+                rloo(batch, st, x, null, dpo, f, dense);
             } else {
-                rlooTurnEnds(batch, st, xTok, dpo, f);
-                if (ITPO.equals(mode)) rlooTurnEnds(batch, st, x, dpo, f);
+                rloo(batch, st, xTok, null, dpo, f, dense);
+                if (ITPO.equals(mode)) rloo(batch, st, x, null, dpo, f, dense);
                 else rlooTokens(batch, p, dpo, f);
             }
         }
@@ -337,20 +342,24 @@ public final class Itpo implements Estimator {
                 y[k] = outcome[i];
                 last[k] = true;
             }
-            rloo(batch, st, y, last, gt, f);
+            rloo(batch, st, y, last, gt, f, dense);
         }
-        // reverse cumulative sum along each dialogue, then masked whitening over the batch
-        double[] ret = new double[batch.tokenCount()];
+        // reverse cumulative sum along each dialogue, then masked whitening over the batch: the sums
+        // are recomputed per dialogue (into a dialogue-sized scratch) for each of the three passes
+        // instead of being held for the whole batch
+        int longest = 0;
+        for (int i = 0; i < n; i++) longest = Math.max(longest, batch.tokenEnd(i) - batch.tokenStart(i));
+        double[] ret = new double[longest];
+        int[] turnEnd = st.turnEnd();
         double cnt = 0;
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double acc = 0;
-            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
-                if (mask[t] == 1) acc += f[t];
-                ret[t] = acc;
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) { // in the reference's (backward) order
                 if (mask[t] == 1) {
                     cnt++;
-                    sum += acc;
+                    sum += ret[t - from];
                 }
             }
         }
@@ -363,15 +372,21 @@ public final class Itpo implements Estimator {
         }
         double mean = sum / (cnt + 1e-8);
         double ss = 0;
-        for (int t = 0; t < ret.length; t++) if (mask[t] == 1) ss += (ret[t] - mean) * (ret[t] - mean);
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            for (int t = from; t < batch.tokenEnd(i); t++)
+                if (mask[t] == 1) ss += (ret[t - from] - mean) * (ret[t - from] - mean);
+        }
         double var = ss / (cnt + 1e-8) * (cnt / (cnt - 1));
         double scale = 1.0 / Math.sqrt(var + 1e-8);
-        float[] adv = new float[ret.length];
-        float[] returns = new float[ret.length];
-        for (int t = 0; t < ret.length; t++) {
-            if (mask[t] == 0) continue;
-            adv[t] = (float) ((ret[t] - mean) * scale);
-            returns[t] = (float) ret[t];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] returns = Outputs.second(buffers, batch.tokenCount());
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            int to = batch.tokenEnd(i);
+            cumsum(from, to, mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            write(from, to, mask, ret, mean, scale, adv, returns);
         }
         return Credit.builder(adv)
                 .returns(returns)
@@ -381,16 +396,43 @@ public final class Itpo implements Estimator {
                 .build();
     }
 
-    /** {@code f += coef·rloo(X, E)} with X given per turn (at its end). */
-    private static void rlooTurnEnds(Rollouts batch, TurnStats st, double[] x, double coef, double[] f) {
-        rloo(batch, st, x, null, coef, f);
+    /**
+     * The reverse cumulative sum of {@code f} over the policy tokens of one dialogue
+     * {@code [from, to)}, written to {@code ret[t - from]}; {@code f} holds one value per token
+     * ({@code dense}) or one per turn end (turns {@code [k0, k1)}, ending at {@code turnEnd}).
+     */
+    private static void cumsum(
+            int from, int to, byte[] mask, double[] f, boolean dense, int[] turnEnd, int k0, int k1, double[] ret) {
+        double acc = 0;
+        int k = k1 - 1;
+        for (int t = to - 1; t >= from; t--) {
+            double ft = 0.0;
+            if (dense) ft = f[t];
+            else if (k >= k0 && turnEnd[k] == t) ft = f[k--];
+            if (mask[t] == 1) acc += ft;
+            ret[t - from] = acc;
+        }
+    }
+
+    private static void write(
+            int from, int to, byte[] mask, double[] ret, double mean, double scale, float[] adv, float[] returns) {
+        for (int t = from; t < to; t++) {
+            if (mask[t] == 0) {
+                adv[t] = 0f;
+                returns[t] = 0f;
+            } else {
+                adv[t] = (float) ((ret[t - from] - mean) * scale);
+                returns[t] = (float) ret[t - from];
+            }
+        }
     }
 
     /**
      * {@code f += coef·rloo(X, Q)} where X lives at turn ends and Q is every turn end
      * ({@code only == null}) or the turns flagged in {@code only}.
      */
-    private static void rloo(Rollouts batch, TurnStats st, double[] x, boolean[] only, double coef, double[] f) {
+    private static void rloo(
+            Rollouts batch, TurnStats st, double[] x, boolean[] only, double coef, double[] f, boolean dense) {
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
         int[] off = st.offsets();
@@ -414,7 +456,7 @@ public final class Itpo implements Estimator {
                 int i = members[m];
                 for (int k = off[i]; k < off[i + 1]; k++) {
                     if (only != null && !only[k]) continue;
-                    f[st.turnEnd()[k]] += coef * (x[k] * scale - base);
+                    f[dense ? st.turnEnd()[k] : k] += coef * (x[k] * scale - base);
                 }
             }
         }

@@ -13,6 +13,7 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -181,17 +182,38 @@ public final class MtGrpo implements Estimator {
                 withResult++;
                 double out = comp.outcomeAdvantage()[i];
                 double both = out + lambda * comp.turnAdvantage()[i];
-                float b = (float) both;
-                float o = (float) out;
-                for (int k = from; k < to; k++) adv[k] = mask[k] != 0 ? (k - from < split ? b : o) : 0f;
+                fillPolicy(batch, i, adv, from + split, (float) both, (float) out);
             } else {
                 float v = (float) comp.combinedAdvantage()[i];
-                for (int k = from; k < to; k++) adv[k] = mask[k] != 0 ? v : 0f;
+                fillPolicy(batch, i, adv, from, v, v);
             }
         }
         return Credit.builder(adv)
                 .diagnostic("trajectories_with_result", withResult)
                 .build();
+    }
+
+    /**
+     * Writes trajectory {@code i}'s advantages span by span (policy tokens are exactly the tokens
+     * of policy spans): {@code before} on policy tokens before token {@code cut}, {@code after}
+     * on policy tokens from it on, 0 on every other token.
+     */
+    private static void fillPolicy(Rollouts batch, int i, float[] adv, int cut, float before, float after) {
+        int[] spanTok = batch.spanTokenOffsets();
+        int t = batch.tokenStart(i);
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            Arrays.fill(adv, t, spanTok[s], 0f);
+            int a = spanTok[s];
+            t = spanTok[s + 1];
+            if (!batch.isPolicySpan(s)) {
+                Arrays.fill(adv, a, t, 0f);
+            } else {
+                int c = Math.max(a, Math.min(t, cut));
+                Arrays.fill(adv, a, c, before);
+                Arrays.fill(adv, c, t, after);
+            }
+        }
+        Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
     }
 
     /** Offset (from the trajectory start) of run boundary r, or -1 when r ≥ the number of boundaries. */

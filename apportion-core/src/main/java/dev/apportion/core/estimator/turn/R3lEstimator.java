@@ -225,11 +225,16 @@ public final class R3lEstimator implements Estimator {
         double success = params.getDouble("success_threshold");
         int n = batch.trajectoryCount();
         // the loss weights go into the buffers' second array (the returns are the advantages)
-        float[] weights = pivotWeights(batch, Outputs.second(buffers, batch.tokenCount()));
+        // (written trajectory by trajectory together with the advantages, below)
+        Pivots pivots = Pivots.of(batch);
+        float[] weights = Outputs.second(buffers, batch.tokenCount());
         float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
         if (PIVOT_MASK.equals(variant)) {
-            if (buffers != null) java.util.Arrays.fill(adv, 0f);
+            for (int i = 0; i < n; i++) {
+                pivots.weights(batch, i, weights);
+                java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+            }
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -298,10 +303,10 @@ public final class R3lEstimator implements Estimator {
                 java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
                 continue;
             }
+            pivots.weights(batch, i, weights);
             double s = stepNorm ? score[i] / steps[i] : score[i];
             float v = (float) s;
-            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++)
-                adv[t] = weights[t] == 0f ? 0f : v * weights[t];
+            scale(weights, v, adv, batch.tokenStart(i), batch.tokenEnd(i));
             for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
                 if (batch.isPolicySpan(sp) && spanTok[sp + 1] > spanTok[sp] && weights[spanTok[sp + 1] - 1] != 0f)
                     spanAdv[sp] = v;
@@ -383,34 +388,85 @@ public final class R3lEstimator implements Estimator {
         return out;
     }
 
-    /** Writes the loss weights after the pivots into {@code w}: 1 on policy tokens, the pivoted segments and context 0. */
-    static float[] pivotWeights(Rollouts batch, float[] w) {
-        byte[] mask = batch.mask();
-        for (int t = 0; t < mask.length; t++) w[t] = mask[t];
-        float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
-        float[] perSpan = batch.spanSignal(RETRY_STEP);
-        if (perTrajectory != null && perSpan != null) {
-            throw new RolloutException(
-                    "estimator '" + ID + "': the batch gives the pivot both per trajectory (signals." + RETRY_STEP
-                            + ") and per span (spans[].signals." + RETRY_STEP + "); give one",
-                    -1,
-                    "signals." + RETRY_STEP);
+    private static void scale(float[] weights, float v, float[] adv, int from, int to) {
+        for (int t = from; t < to; t++) adv[t] = weights[t] == 0f ? 0f : v * weights[t];
+    }
+
+    /**
+     * The pivots of a batch, validated up front (in the order the loss weights are built): per
+     * trajectory, the token ranges whose first {@code k} runs of policy tokens are pivoted away.
+     */
+    private static final class Pivots {
+        /** Per trajectory, its ranges {@code [start[i], start[i+1])} in the arrays below. */
+        final int[] start;
+
+        final int[] from;
+        final int[] to;
+        final int[] k;
+
+        private Pivots(int[] start, int[] from, int[] to, int[] k) {
+            this.start = start;
+            this.from = from;
+            this.to = to;
+            this.k = k;
         }
-        if (perTrajectory != null) {
-            for (int i = 0; i < batch.trajectoryCount(); i++) {
-                int k = pivot(batch, i, perTrajectory[i], "signals." + RETRY_STEP);
-                if (k > 0) zeroLeadingSegments(mask, w, batch.tokenStart(i), batch.tokenEnd(i), k);
+
+        static Pivots of(Rollouts batch) {
+            int n = batch.trajectoryCount();
+            float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
+            float[] perSpan = batch.spanSignal(RETRY_STEP);
+            if (perTrajectory != null && perSpan != null) {
+                throw new RolloutException(
+                        "estimator '" + ID + "': the batch gives the pivot both per trajectory (signals." + RETRY_STEP
+                                + ") and per span (spans[].signals." + RETRY_STEP + "); give one",
+                        -1,
+                        "signals." + RETRY_STEP);
             }
-        } else if (perSpan != null) {
+            int[] start = new int[n + 1];
+            if (perTrajectory != null) {
+                int[] from = new int[n];
+                int[] to = new int[n];
+                int[] k = new int[n];
+                for (int i = 0; i < n; i++) {
+                    from[i] = batch.tokenStart(i);
+                    to[i] = batch.tokenEnd(i);
+                    k[i] = pivot(batch, i, perTrajectory[i], "signals." + RETRY_STEP);
+                    start[i + 1] = i + 1;
+                }
+                return new Pivots(start, from, to, k);
+            }
+            if (perSpan == null) return new Pivots(start, new int[0], new int[0], new int[0]);
             int[] spanTok = batch.spanTokenOffsets();
+            int cap = batch.spanCount();
+            int[] from = new int[cap];
+            int[] to = new int[cap];
+            int[] k = new int[cap];
+            int[] count = new int[1];
             R3lSteps.forEachStep(batch, (i, firstSpan, endSpan) -> {
                 int s = firstSpan;
                 while (s < endSpan - 1 && Float.isNaN(perSpan[s])) s++;
-                int k = pivot(batch, i, perSpan[s], "spans[" + (s - batch.spanStart(i)) + "].signals." + RETRY_STEP);
-                if (k > 0) zeroLeadingSegments(mask, w, spanTok[firstSpan], spanTok[endSpan], k);
+                int q = count[0]++;
+                k[q] = pivot(batch, i, perSpan[s], "spans[" + (s - batch.spanStart(i)) + "].signals." + RETRY_STEP);
+                from[q] = spanTok[firstSpan];
+                to[q] = spanTok[endSpan];
+                start[i + 1] = q + 1;
             });
+            for (int i = 0; i < n; i++) start[i + 1] = Math.max(start[i + 1], start[i]);
+            return new Pivots(start, from, to, k);
         }
-        return w;
+
+        /** Writes trajectory {@code i}'s loss weights: 1 on policy tokens, the pivoted segments and context 0. */
+        void weights(Rollouts batch, int i, float[] w) {
+            byte[] mask = batch.mask();
+            copyMask(mask, w, batch.tokenStart(i), batch.tokenEnd(i));
+            for (int q = start[i]; q < start[i + 1]; q++) {
+                if (k[q] > 0) zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
+            }
+        }
+
+        private static void copyMask(byte[] mask, float[] w, int from, int to) {
+            for (int t = from; t < to; t++) w[t] = mask[t];
+        }
     }
 
     private static int pivot(Rollouts batch, int i, float v, String field) {

@@ -229,14 +229,57 @@ public final class SpaRl implements Estimator {
         float[] returns = Outputs.second(buffers, n);
         long m = 0;
         double sum = 0;
+        Scan scan = new Scan(lp, ref, value, mask, c, k, addTok, addVal, whiten, wMean, wScale, gamma, lam, a, returns);
         for (int i = 0; i < trajectories; i++) {
+            int from = batch.tokenStart(i);
+            int to = batch.tokenEnd(i);
+            scan.run(from, to, addStart[i], addStart[i + 1]);
+            // the mean's sum, in token order (trajectories are contiguous and in order)
+            for (int t = from; t < to; t++) {
+                if (mask[t] != 0) {
+                    m++;
+                    sum += a[t];
+                }
+            }
+        }
+        requireTwo(m);
+        double mu = sum / m;
+        double ss = squares(a, mask, mu);
+        double var = ss / m * m / (m - 1.0);
+        double scale = 1.0 / Math.sqrt(var + 1e-8);
+        float[] adv = Outputs.advantages(buffers, n);
+        whiten(a, mask, mu, scale, adv);
+        return Credit.builder(adv)
+                .returns(returns)
+                .diagnostic("whiten_mean", mu)
+                .diagnostic("whiten_var", var)
+                .build();
+    }
+
+    /** The backward GAE scan of one trajectory, rewards computed on the fly (a small method, compiled early). */
+    private record Scan(
+            float[] lp,
+            float[] ref,
+            float[] value,
+            byte[] mask,
+            float c,
+            int k,
+            int[] addTok,
+            float[] addVal,
+            boolean whiten,
+            double wMean,
+            double wScale,
+            double gamma,
+            double lam,
+            double[] a,
+            float[] returns) {
+        void run(int from, int to, int firstAdd, int endAdd) {
             double next = 0;
             double acc = 0;
-            int p = addStart[i + 1] - 1;
-            int from = batch.tokenStart(i);
-            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) {
+            int p = endAdd - 1;
+            for (int t = to - 1; t >= from; t--) {
                 float rew = c * kl(lp[t] - ref[t], k);
-                if (p >= addStart[i] && addTok[p] == t) rew = rew + addVal[p--];
+                if (p >= firstAdd && addTok[p] == t) rew = rew + addVal[p--];
                 double r = mask[t] != 0 ? rew : 0.0;
                 if (whiten) r = (r - wMean) * wScale + wMean;
                 double v = mask[t] != 0 ? value[t] : 0.0;
@@ -246,26 +289,17 @@ public final class SpaRl implements Estimator {
                 next = v;
                 returns[t] = (float) (acc + v);
             }
-            for (int t = from; t < batch.tokenEnd(i); t++) { // the mean's sum, in token order
-                if (mask[t] != 0) {
-                    m++;
-                    sum += a[t];
-                }
-            }
         }
-        requireTwo(m);
-        double mu = sum / m;
+    }
+
+    private static double squares(double[] a, byte[] mask, double mu) {
         double ss = 0;
-        for (int t = 0; t < n; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
-        double var = ss / m * m / (m - 1.0);
-        double scale = 1.0 / Math.sqrt(var + 1e-8);
-        float[] adv = Outputs.advantages(buffers, n);
-        for (int t = 0; t < n; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
-        return Credit.builder(adv)
-                .returns(returns)
-                .diagnostic("whiten_mean", mu)
-                .diagnostic("whiten_var", var)
-                .build();
+        for (int t = 0; t < a.length; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+        return ss;
+    }
+
+    private static void whiten(double[] a, byte[] mask, double mu, double scale, float[] adv) {
+        for (int t = 0; t < a.length; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
     }
 
     private static float kl(float d, int k) {
