@@ -76,6 +76,12 @@ import java.util.Map;
 public final class IgpoEstimator implements Estimator {
     static final String ID = "igpo";
 
+    /** Values of {@code mode}. */
+    enum Mode {
+        SEPARATE,
+        JOINT
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("IGPO turn-level advantage (information gain + outcome, group z-scores, discounted over turns)")
             .source("IGPO, Wang, Dai et al., arXiv 2510.14967; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py "
@@ -92,8 +98,7 @@ public final class IgpoEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "separate",
-                            List.of("separate", "joint"),
+                            Mode.SEPARATE,
                             "separate: outcome and IG normalized apart within the group; joint: together"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the backward accumulation over turns"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std outside the square root"),
@@ -142,7 +147,7 @@ public final class IgpoEstimator implements Estimator {
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        boolean joint = "joint".equals(params.getString("mode"));
+        boolean joint = params.getChoice("mode", Mode.class) == Mode.JOINT;
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");

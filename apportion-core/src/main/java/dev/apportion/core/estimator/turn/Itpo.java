@@ -108,6 +108,13 @@ public final class Itpo implements Estimator {
     static final String RLOO = "rloo";
     static final String TOKEN_AMOUNT = "token_amount";
 
+    /** Values of {@code adv_estimator} (written {@link #ITPO}, {@link #ITPONORM}, {@link #RLOO}). */
+    enum AdvEstimator {
+        RLOO_ITPO,
+        RLOO_ITPONORM,
+        RLOO
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title(
                     "ITPO: implicit turn-wise PRM rewards with an RLOO baseline (rloo_itpo / rloo_itponorm / PRIME rloo)")
@@ -126,8 +133,7 @@ public final class Itpo implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "adv_estimator",
-                            ITPO,
-                            List.of(ITPO, ITPONORM, RLOO),
+                            AdvEstimator.RLOO_ITPO,
                             "rloo_itpo: turn sums; rloo_itponorm: per-dialogue softmax of turn means; rloo: PRIME's token-level baseline"),
                     ParamSpec.real(
                             "temp",
@@ -183,13 +189,13 @@ public final class Itpo implements Estimator {
     public static TurnStats turnStatistics(Rollouts batch, Params params) {
         return stats(
                 batch,
-                params.getString("adv_estimator"),
+                params.getChoice("adv_estimator", AdvEstimator.class),
                 params.getDouble("reward_dpo_coef"),
                 params.getDouble("temp"),
                 batch.requireTokenSignal(params.getString("rm_score_signal"), ID, "the implicit PRM's token rewards"));
     }
 
-    private static TurnStats stats(Rollouts batch, String mode, double dpoCoef, double temp, float[] p) {
+    private static TurnStats stats(Rollouts batch, AdvEstimator mode, double dpoCoef, double temp, float[] p) {
         int n = batch.trajectoryCount();
         byte[] mask = batch.mask();
         int[] offsets = new int[n + 1];
@@ -238,9 +244,9 @@ public final class Itpo implements Estimator {
             allLength += policy;
         }
         double[] value = null;
-        if (dpoCoef != 0 && (ITPO.equals(mode) || ITPONORM.equals(mode))) {
+        if (dpoCoef != 0 && (mode == AdvEstimator.RLOO_ITPO || mode == AdvEstimator.RLOO_ITPONORM)) {
             value = new double[total];
-            if (ITPO.equals(mode)) {
+            if (mode == AdvEstimator.RLOO_ITPO) {
                 System.arraycopy(sum, 0, value, 0, total);
             } else {
                 double meanLength = (double) allLength / total;
@@ -270,7 +276,7 @@ public final class Itpo implements Estimator {
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        String mode = params.getString("adv_estimator");
+        AdvEstimator mode = params.getChoice("adv_estimator", AdvEstimator.class);
         double dpo = params.getDouble("reward_dpo_coef");
         double gt = params.getDouble("reward_gt_coef");
         float[] p =
@@ -291,7 +297,7 @@ public final class Itpo implements Estimator {
         int turns = st.offsets()[n];
         // the per-token rewards f: only PRIME's token baseline puts them on every policy token; the
         // other modes put them on turn ends only, kept per turn (the same additions, in the same order)
-        boolean dense = dpo != 0 && RLOO.equals(mode);
+        boolean dense = dpo != 0 && mode == AdvEstimator.RLOO;
         double[] f = new double[dense ? batch.tokenCount() : turns];
         if (dpo != 0) {
             Metrics metrics = Metrics.of(batch, params.getString("reward_metrics"));
@@ -304,13 +310,13 @@ public final class Itpo implements Estimator {
                     for (int q = 0; q < metrics.names.size(); q++) {
                         if (metrics.tokenKey[q]) {
                             tok += metrics.tokenAmount[i] * st.lengthShare()[k];
-                        } else if (ITPONORM.equals(mode)) {
+                        } else if (mode == AdvEstimator.RLOO_ITPONORM) {
                             other += metrics.values.get(q)[i] * st.value()[k];
-                        } else if (ITPO.equals(mode)) {
+                        } else if (mode == AdvEstimator.RLOO_ITPO) {
                             other += st.value()[k];
                         }
                     }
-                    if (ITPONORM.equals(mode)) {
+                    if (mode == AdvEstimator.RLOO_ITPONORM) {
                         x[k] = tok + other;
                     } else {
                         xTok[k] = tok;
@@ -318,11 +324,11 @@ public final class Itpo implements Estimator {
                     }
                 }
             }
-            if (ITPONORM.equals(mode)) {
+            if (mode == AdvEstimator.RLOO_ITPONORM) {
                 rloo(batch, st, x, null, dpo, f, dense);
             } else {
                 rloo(batch, st, xTok, null, dpo, f, dense);
-                if (ITPO.equals(mode)) rloo(batch, st, x, null, dpo, f, dense);
+                if (mode == AdvEstimator.RLOO_ITPO) rloo(batch, st, x, null, dpo, f, dense);
                 else rlooTokens(batch, p, dpo, f);
             }
         }

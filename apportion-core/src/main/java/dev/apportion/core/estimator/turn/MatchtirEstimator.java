@@ -15,7 +15,6 @@ import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,6 +70,12 @@ import java.util.Map;
 public final class MatchtirEstimator implements Estimator {
     static final String ID = "matchtir";
 
+    /** Values of {@code singleton_turn}. */
+    enum SingletonTurn {
+        RAW,
+        ZERO
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("MatchTIR dual-level (trajectory + turn) advantage")
             .source("Qu et al., arXiv 2601.10712; quchangle1/MatchTIR@f614ce1 Code/verl/trainer/ppo/core_algos.py "
@@ -97,8 +102,7 @@ public final class MatchtirEstimator implements Estimator {
                             "divide the trajectory part by the group std (verl norm_adv_by_std_in_grpo); the turn part always divides"),
                     ParamSpec.choice(
                             "singleton_turn",
-                            "raw",
-                            List.of("raw", "zero"),
+                            SingletonTurn.RAW,
                             "a (group, turn) cell with one member: raw keeps G/(1+eps) as the reference does, zero gives 0"))
             .preset(
                     "reference",
@@ -123,7 +127,7 @@ public final class MatchtirEstimator implements Estimator {
         double gamma = params.getDouble("turn_gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
-        boolean singletonZero = "zero".equals(params.getString("singleton_turn"));
+        boolean singletonZero = params.getChoice("singleton_turn", SingletonTurn.class) == SingletonTurn.ZERO;
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();

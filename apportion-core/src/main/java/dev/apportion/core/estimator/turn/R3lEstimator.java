@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -128,9 +127,28 @@ public final class R3lEstimator implements Estimator {
     static final String OPMD_REWEIGHT = "opmd_reweight_adv";
     static final String GRPO_REWEIGHT = "grpo_reweight_adv";
     static final String STEP_OPMD_REWEIGHT = "step_wise_opmd_reweight_adv";
-    static final String STEP_GRPO = "step_wise_grpo";
-    static final String STEP_OPMD = "step_wise_opmd";
-    static final String PIVOT_MASK = "pivot_mask";
+
+    /** Values of {@code variant} (the reference advantage functions, written as the constants above). */
+    enum Variant {
+        OPMD_REWEIGHT_ADV,
+        GRPO_REWEIGHT_ADV,
+        STEP_WISE_OPMD_REWEIGHT_ADV,
+        STEP_WISE_GRPO,
+        STEP_WISE_OPMD,
+        PIVOT_MASK
+    }
+
+    /** Values of {@code opmd_baseline}. */
+    enum OpmdBaseline {
+        MEAN,
+        LOGAVGEXP
+    }
+
+    /** Values of {@code std_cal_level}. */
+    enum StdLevel {
+        GROUP,
+        BATCH
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("R³L (reflect-then-retry: positive amplification and pivotal credit)")
@@ -148,13 +166,11 @@ public final class R3lEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "variant",
-                            OPMD_REWEIGHT,
-                            List.of(OPMD_REWEIGHT, GRPO_REWEIGHT, STEP_OPMD_REWEIGHT, STEP_GRPO, STEP_OPMD, PIVOT_MASK),
+                            Variant.OPMD_REWEIGHT_ADV,
                             "which reference advantage function (see the class documentation)"),
                     ParamSpec.choice(
                             "opmd_baseline",
-                            "mean",
-                            List.of("mean", "logavgexp"),
+                            OpmdBaseline.MEAN,
                             "OPMD reweight variants: group mean, or tau*(logsumexp(R/tau) - ln n)"),
                     ParamSpec.real("tau", 1.0, 1e-12, null, "temperature of the logavgexp baseline"),
                     ParamSpec.real(
@@ -172,8 +188,7 @@ public final class R3lEstimator implements Estimator {
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in the GRPO variants"),
                     ParamSpec.choice(
                             "std_cal_level",
-                            "group",
-                            List.of("group", "batch"),
+                            StdLevel.GROUP,
                             "GRPO variants: divide by the group std, or by the std of every reward in the batch"),
                     ParamSpec.real(
                             "std_threshold",
@@ -215,9 +230,9 @@ public final class R3lEstimator implements Estimator {
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        String variant = params.getString("variant");
+        Variant variant = params.getChoice("variant", Variant.class);
         boolean stepNorm = params.getBoolean("enable_step_norm");
-        boolean meanBaseline = "mean".equals(params.getString("opmd_baseline"));
+        boolean meanBaseline = params.getChoice("opmd_baseline", OpmdBaseline.class) == OpmdBaseline.MEAN;
         double tau = params.getDouble("tau");
         double threshold = params.getDouble("std_threshold");
         double epsilon = params.getDouble("epsilon");
@@ -230,7 +245,7 @@ public final class R3lEstimator implements Estimator {
         float[] weights = Outputs.second(buffers, batch.tokenCount());
         float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
-        if (PIVOT_MASK.equals(variant)) {
+        if (variant == Variant.PIVOT_MASK) {
             for (int i = 0; i < n; i++) {
                 pivots.weights(batch, i, weights);
                 java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
@@ -246,8 +261,8 @@ public final class R3lEstimator implements Estimator {
         double[] score = new double[n];
         boolean[] dropped = new boolean[n];
         double batchStd = Double.NaN;
-        boolean grpo = GRPO_REWEIGHT.equals(variant) || STEP_GRPO.equals(variant);
-        if (grpo && "batch".equals(params.getString("std_cal_level"))) batchStd = batchStd(reward);
+        boolean grpo = variant == Variant.GRPO_REWEIGHT_ADV || variant == Variant.STEP_WISE_GRPO;
+        if (grpo && params.getChoice("std_cal_level", StdLevel.class) == StdLevel.BATCH) batchStd = batchStd(reward);
 
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
@@ -262,8 +277,8 @@ public final class R3lEstimator implements Estimator {
             for (int q = from; q < to; q++) mean += reward[members[q]];
             mean /= m;
             switch (variant) {
-                case OPMD_REWEIGHT:
-                case STEP_OPMD_REWEIGHT: {
+                case OPMD_REWEIGHT_ADV:
+                case STEP_WISE_OPMD_REWEIGHT_ADV: {
                     double b = m == 1 ? 0.0 : meanBaseline ? mean : logAvgExp(reward, members, from, to, tau);
                     for (int q = from; q < to; q++) {
                         int i = members[q];
@@ -271,7 +286,7 @@ public final class R3lEstimator implements Estimator {
                     }
                     break;
                 }
-                case STEP_OPMD: {
+                case STEP_WISE_OPMD: {
                     double b = m == 1 ? 0.0 : mean;
                     for (int q = from; q < to; q++) score[members[q]] = reward[members[q]] - b;
                     break;
@@ -289,7 +304,7 @@ public final class R3lEstimator implements Estimator {
                     for (int q = from; q < to; q++) {
                         int i = members[q];
                         double z = (reward[i] - mu) / denom;
-                        score[i] = GRPO_REWEIGHT.equals(variant) ? reweight(reward[i], z, alpha, success) : z;
+                        score[i] = variant == Variant.GRPO_REWEIGHT_ADV ? reweight(reward[i], z, alpha, success) : z;
                     }
                 }
             }

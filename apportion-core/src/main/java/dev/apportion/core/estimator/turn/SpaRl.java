@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,6 +68,19 @@ import java.util.Map;
 public final class SpaRl implements Estimator {
     public static final String ID = "spa_rl";
 
+    /** Values of {@code kl_penalty}: the per-token KL estimate. */
+    enum KlPenalty {
+        KL,
+        ABS,
+        MSE
+    }
+
+    /** Values of {@code score_dtype}. */
+    enum ScoreDtype {
+        FLOAT16,
+        FLOAT32
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("SPA-RL: stepwise progress rewards (released weighting) into TRL 0.10.1 PPO GAE")
             .source(
@@ -85,13 +97,12 @@ public final class SpaRl implements Estimator {
                     SignalRequirement.token(Rollouts.VALUE, "the critic"))
             .parameters(
                     ParamSpec.real("kl_coef", 0.2, 0.0, null, "KL penalty coefficient (TRL init_kl_coef)"),
-                    ParamSpec.choice("kl_penalty", "kl", List.of("kl", "abs", "mse"), "per-token KL estimate"),
+                    ParamSpec.choice("kl_penalty", KlPenalty.KL, "per-token KL estimate"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount"),
                     ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda"),
                     ParamSpec.bool(
                             "whiten_rewards", false, "whiten the rewards over the batch's policy tokens before GAE"),
-                    ParamSpec.choice(
-                            "score_dtype", "float16", List.of("float16", "float32"), "storage type of the step scores"))
+                    ParamSpec.choice("score_dtype", ScoreDtype.FLOAT16, "storage type of the step scores"))
             .preset("trl", Map.of())
             .preset("paper", Map.of())
             .summary(
@@ -111,11 +122,11 @@ public final class SpaRl implements Estimator {
         float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
         float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
         double coef = params.getDouble("kl_coef");
-        String kind = params.getString("kl_penalty");
-        boolean half = params.getString("score_dtype").equals("float16");
+        KlPenalty kind = params.getChoice("kl_penalty", KlPenalty.class);
+        boolean half = params.getChoice("score_dtype", ScoreDtype.class) == ScoreDtype.FLOAT16;
         int n = batch.tokenCount();
         float[] nsr = new float[n];
-        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        int k = kind == KlPenalty.ABS ? 1 : kind == KlPenalty.MSE ? 2 : 0;
         float c = (float) (-coef);
         for (int t = 0; t < n; t++) {
             float d = lp[t] - ref[t];
@@ -157,9 +168,9 @@ public final class SpaRl implements Estimator {
         float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
         float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
         double coef = params.getDouble("kl_coef");
-        String kind = params.getString("kl_penalty");
-        boolean half = params.getString("score_dtype").equals("float16");
-        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        KlPenalty kind = params.getChoice("kl_penalty", KlPenalty.class);
+        boolean half = params.getChoice("score_dtype", ScoreDtype.class) == ScoreDtype.FLOAT16;
+        int k = kind == KlPenalty.ABS ? 1 : kind == KlPenalty.MSE ? 2 : 0;
         float c = (float) (-coef);
         float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
         double gamma = params.getDouble("gamma");
