@@ -323,20 +323,16 @@ public final class A3Estimator implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params, execution);
-        float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
-        int[] spanTok = batch.spanTokenOffsets();
         double gate = 0.0;
         double finalAbs = 0.0;
         int n = c.spans.length;
         for (int k = 0; k < n; k++) {
-            int s = c.spans[k];
-            float v = (float) c.scalarAdvantage[k];
-            spanAdv[s] = v;
-            Arrays.fill(adv, spanTok[s], spanTok[s + 1], v);
+            spanAdv[c.spans[k]] = (float) c.scalarAdvantage[k];
             gate += c.treeGate[k];
             finalAbs += Math.abs(c.scalarAdvantage[k]);
         }
+        float[] adv = Outputs.spanBroadcast(batch, spanAdv, Outputs.advantages(buffers, batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .spanAdvantages(spanAdv)
