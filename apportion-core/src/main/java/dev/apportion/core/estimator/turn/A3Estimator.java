@@ -143,6 +143,14 @@ import java.util.Objects;
  * {@code ""} (signature {@code []}). A batch without turns gets zeros. {@code intent_scopes}
  * must be non-empty whole numbers and as long as {@code w_intent_scopes}.
  *
+ * <h2>Cost</h2>
+ * Bounded by text work, not memory traffic: each turn's token strings are joined and searched for
+ * the {@code <code>} block, each snippet is split into an intent signature, and single-linkage
+ * clustering compares every pair of trajectories of a group at each turn index and scope by a
+ * token-level Levenshtein distance (quadratic in the group size and in the signature length).
+ * The derived floor of {@code apportion perf} reads one text reference per token and counts none
+ * of this, so A³ stays far below it (docs/performance.md gives the numbers).
+ *
  * <p>Not group-local (the fusion scales are batch means). Stateless and thread-safe; with an
  * {@link Execution} of several threads the groups' clustering runs in parallel with results
  * identical to the sequential run.

@@ -94,6 +94,13 @@ import java.util.Map;
  * tokens, a batch with fewer than 2 policy tokens, a missing metric signal, a token key without a
  * {@code token_amount} signal, {@code reward_gt_coef ≠ 0} without outcomes.
  *
+ * <h2>Cost</h2>
+ * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted); the
+ * reverse cumulative sum and the masked whitening over the batch need three passes over each
+ * dialogue (sum, squared deviations, output), recomputed in a dialogue-sized scratch rather than
+ * held for the batch, and two outputs (advantages, returns): about three times the traffic of the
+ * derived floor (docs/performance.md).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Itpo implements Estimator {

@@ -63,6 +63,13 @@ import java.util.Map;
  * needs logits and is not offered. Fewer than 2 policy tokens in the batch cannot be whitened
  * (an error). Context tokens get advantage 0; returns are given at every position.
  *
+ * <h2>Cost</h2>
+ * A token-level GAE (TRL's), not a turn broadcast: one fused backward pass reads the log-probs,
+ * reference log-probs, values and mask and writes the returns and one double of advantage per
+ * token; the whitening then reads those doubles twice (mean, variance) and writes the
+ * advantages. The derived floor of {@code apportion perf} counts the four input streams and one
+ * output (17 bytes per token); the estimator moves about 45 (docs/performance.md).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class SpaRl implements Estimator {
