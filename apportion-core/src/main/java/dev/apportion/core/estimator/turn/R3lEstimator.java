@@ -318,10 +318,10 @@ public final class R3lEstimator implements Estimator {
                 java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
                 continue;
             }
-            pivots.weights(batch, i, weights);
             double s = stepNorm ? score[i] / steps[i] : score[i];
             float v = (float) s;
-            scale(weights, v, adv, batch.tokenStart(i), batch.tokenEnd(i));
+            // weights are 0 or 1, so v * weight is v or (as the reference's mask gives) 0
+            pivots.weightsAndAdvantages(batch, i, weights, adv, v);
             for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
                 if (batch.isPolicySpan(sp) && spanTok[sp + 1] > spanTok[sp] && weights[spanTok[sp + 1] - 1] != 0f)
                     spanAdv[sp] = v;
@@ -403,10 +403,6 @@ public final class R3lEstimator implements Estimator {
         return out;
     }
 
-    private static void scale(float[] weights, float v, float[] adv, int from, int to) {
-        for (int t = from; t < to; t++) adv[t] = weights[t] == 0f ? 0f : v * weights[t];
-    }
-
     /**
      * The pivots of a batch, validated up front (in the order the loss weights are built): per
      * trajectory, the token ranges whose first {@code k} runs of policy tokens are pivoted away.
@@ -476,6 +472,33 @@ public final class R3lEstimator implements Estimator {
             copyMask(mask, w, batch.tokenStart(i), batch.tokenEnd(i));
             for (int q = start[i]; q < start[i + 1]; q++) {
                 if (k[q] > 0) zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
+            }
+        }
+
+        /**
+         * Writes trajectory {@code i}'s loss weights (as {@link #weights}) and its advantages:
+         * {@code v} where the weight is 1, 0 elsewhere, span by span (policy tokens are exactly
+         * the tokens of policy spans).
+         */
+        void weightsAndAdvantages(Rollouts batch, int i, float[] w, float[] adv, float v) {
+            int[] spanTok = batch.spanTokenOffsets();
+            int t = batch.tokenStart(i);
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                java.util.Arrays.fill(w, t, spanTok[s], 0f);
+                java.util.Arrays.fill(adv, t, spanTok[s], 0f);
+                t = spanTok[s + 1];
+                boolean policy = batch.isPolicySpan(s);
+                java.util.Arrays.fill(w, spanTok[s], t, policy ? 1f : 0f);
+                java.util.Arrays.fill(adv, spanTok[s], t, policy ? v : 0f);
+            }
+            java.util.Arrays.fill(w, t, batch.tokenEnd(i), 0f);
+            java.util.Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
+            byte[] mask = batch.mask();
+            for (int q = start[i]; q < start[i + 1]; q++) {
+                if (k[q] > 0) {
+                    zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
+                    zeroLeadingSegments(mask, adv, from[q], to[q], k[q]);
+                }
             }
         }
 
