@@ -104,6 +104,14 @@ public final class GroupZScores {
     public static double[] zscore(
             double[] values, int[] key, int keys, boolean byStd, boolean unbiased, double epsilon) {
         GroupStats st = GroupStats.of(values, key, keys);
+        // per key once: the mean and the divisor (the same doubles as computing them per value)
+        double[] mean = new double[keys];
+        double[] div = new double[keys];
+        for (int k = 0; k < keys; k++) {
+            if (st.count(k) <= 1) continue;
+            mean[k] = st.mean(k);
+            if (byStd) div[k] = st.std(k, unbiased) + epsilon;
+        }
         double[] out = new double[values.length];
         for (int j = 0; j < values.length; j++) {
             if (Double.isNaN(values[j])) {
@@ -112,8 +120,8 @@ public final class GroupZScores {
             }
             int k = key[j];
             if (st.count(k) <= 1) continue;
-            double d = values[j] - st.mean(k);
-            if (byStd) d /= st.std(k, unbiased) + epsilon;
+            double d = values[j] - mean[k];
+            if (byStd) d /= div[k];
             out[j] = d;
         }
         return out;

@@ -172,6 +172,30 @@ public final class TurnTable {
     }
 
     /**
+     * {@link #broadcast(Rollouts, double[], Execution)} into an array the caller reuses: writes
+     * every token of {@code out}, {@code perTurn[j]} on turn {@code j}'s tokens and 0 elsewhere.
+     *
+     * @param out written, one per token (its previous contents do not matter)
+     * @return {@code out}
+     */
+    public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec, float[] out) {
+        int[] spanTok = batch.spanTokenOffsets();
+        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int t = batch.tokenStart(i);
+                for (int j = offsets[i]; j < offsets[i + 1]; j++) {
+                    int s = spans[j];
+                    Arrays.fill(out, t, spanTok[s], 0f);
+                    t = spanTok[s + 1];
+                    Arrays.fill(out, spanTok[s], t, (float) perTurn[j]);
+                }
+                Arrays.fill(out, t, batch.tokenEnd(i), 0f);
+            }
+        });
+        return out;
+    }
+
+    /**
      * One value per span: {@code perTurn[j]} on turn {@code j}'s span, 0 on context spans and
      * empty policy spans.
      */

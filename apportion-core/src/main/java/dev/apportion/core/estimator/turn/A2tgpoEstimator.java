@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
@@ -164,16 +165,23 @@ public final class A2tgpoEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String mode = params.getString("mode");
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
         TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
-        float[] dense = batch.denseTokenRewards();
+        // the dense rewards are read before the broadcast overwrites the advantages' array
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] dense = DenseRewards.into(batch, adv);
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
         double[] raw = b.valuesAt(dense);
-        float[] adv = new float[batch.tokenCount()];
         float[] clip = null;
         switch (mode) {
             case SEPARATE:
@@ -195,7 +203,7 @@ public final class A2tgpoEstimator implements Estimator {
                         params.getDouble("clip_modulation"),
                         clipPerBoundary);
                 b.broadcast(batch, v, 0f, adv, execution);
-                clip = new float[batch.tokenCount()];
+                clip = Outputs.second(buffers, batch.tokenCount());
                 b.broadcast(batch, clipPerBoundary, 1f, clip, execution);
                 break;
             }
@@ -216,7 +224,7 @@ public final class A2tgpoEstimator implements Estimator {
                 throw new IllegalArgumentException("estimator '" + ID + "': unknown mode '" + mode + "'");
         }
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .clipScales(clip)
                 .diagnostic("boundaries", b.size())

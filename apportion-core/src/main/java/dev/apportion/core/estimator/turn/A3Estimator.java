@@ -143,6 +143,14 @@ import java.util.Objects;
  * {@code ""} (signature {@code []}). A batch without turns gets zeros. {@code intent_scopes}
  * must be non-empty whole numbers and as long as {@code w_intent_scopes}.
  *
+ * <h2>Cost</h2>
+ * Bounded by text work, not memory traffic: each turn's token strings are joined and searched for
+ * the {@code <code>} block, each snippet is split into an intent signature, and single-linkage
+ * clustering compares every pair of trajectories of a group at each turn index and scope by a
+ * token-level Levenshtein distance (quadratic in the group size and in the signature length).
+ * The derived floor of {@code apportion perf} reads one text reference per token and counts none
+ * of this, so A³ stays far below it (docs/performance.md gives the numbers).
+ *
  * <p>Not group-local (the fusion scales are batch means). Stateless and thread-safe; with an
  * {@link Execution} of several threads the groups' clustering runs in parallel with results
  * identical to the sequential run.
@@ -316,21 +324,23 @@ public final class A3Estimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params, execution);
-        float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
-        int[] spanTok = batch.spanTokenOffsets();
         double gate = 0.0;
         double finalAbs = 0.0;
         int n = c.spans.length;
         for (int k = 0; k < n; k++) {
-            int s = c.spans[k];
-            float v = (float) c.scalarAdvantage[k];
-            spanAdv[s] = v;
-            Arrays.fill(adv, spanTok[s], spanTok[s + 1], v);
+            spanAdv[c.spans[k]] = (float) c.scalarAdvantage[k];
             gate += c.treeGate[k];
             finalAbs += Math.abs(c.scalarAdvantage[k]);
         }
+        float[] adv = Outputs.spanBroadcast(batch, spanAdv, Outputs.advantages(buffers, batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .spanAdvantages(spanAdv)

@@ -39,7 +39,9 @@ final class A3Text {
 
     private static int indexOfIgnoreCase(String text, String ascii, int from) {
         int n = ascii.length();
-        for (int p = from; p + n <= text.length(); p++) {
+        // the first character of both tags is '<', which no other character equals ignoring case
+        char first = ascii.charAt(0);
+        for (int p = text.indexOf(first, from); p >= 0 && p + n <= text.length(); p = text.indexOf(first, p + 1)) {
             if (text.regionMatches(true, p, ascii, 0, n)) return p;
         }
         return -1;

@@ -14,7 +14,6 @@ import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,6 +66,18 @@ import java.util.Map;
 public final class Aem implements Estimator {
     static final String ID = "aem";
 
+    /** Values of {@code unit}: what one response is. */
+    enum Unit {
+        TURN,
+        TRAJECTORY
+    }
+
+    /** Values of {@code balance}. */
+    enum Balance {
+        GROUP,
+        FIXED
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("AEM: GRPO advantage rescaled by tanh(advantage x relative surprisal) per response")
             .source("Zhao et al., Adaptive Entropy Modulation for Multi-Turn Agentic RL, arXiv 2605.00425")
@@ -80,14 +91,13 @@ public final class Aem implements Estimator {
             .parameters(
                     ParamSpec.real("kappa", 0.5, -1.0, 1.0, "strength (and direction) of the modulation"),
                     ParamSpec.real("delta", 0.5, 0.0, 1.0, "the weight is clipped to [1 - delta, 1 + delta]"),
-                    ParamSpec.choice("unit", "turn", List.of("turn", "trajectory"), "what one response is"),
+                    ParamSpec.choice("unit", Unit.TURN, "what one response is"),
                     ParamSpec.string(
                             "logprob_signal", Rollouts.OLD_LOGPROB, "token signal with the responses' log-probs"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the GRPO std"),
                     ParamSpec.choice(
                             "balance",
-                            "group",
-                            List.of("group", "fixed"),
+                            Balance.GROUP,
                             "scale kappa by the group's (negatives - positives)/(negatives + positives), or keep it fixed"))
             .preset("paper", Map.of("kappa", 0.5, "delta", 0.5, "unit", "turn", "balance", "group"))
             .preset("fixed_sign", Map.of("kappa", 0.5, "delta", 0.5, "unit", "turn", "balance", "fixed"))
@@ -102,9 +112,15 @@ public final class Aem implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double kappa = params.getDouble("kappa");
         double delta = params.getDouble("delta");
-        boolean perTurn = params.getString("unit").equals("turn");
+        boolean perTurn = params.getChoice("unit", Unit.class) == Unit.TURN;
         float[] lp =
                 batch.requireTokenSignal(params.getString("logprob_signal"), ID, "the sampling policy's log-probs");
         TurnTable turns = TurnTable.of(batch);
@@ -140,7 +156,7 @@ public final class Aem implements Estimator {
         double[] u = GroupZScores.zscore(s, key, batch.groupCount(), false, false, 0.0);
         double[] bal = new double[batch.groupCount()];
         java.util.Arrays.fill(bal, 1.0);
-        if (params.getString("balance").equals("group")) {
+        if (params.getChoice("balance", Balance.class) == Balance.GROUP) {
             int[] pos = new int[bal.length];
             int[] neg = new int[bal.length];
             for (int i = 0; i < n; i++) {
@@ -158,7 +174,7 @@ public final class Aem implements Estimator {
             w = Math.min(1 + delta, Math.max(1 - delta, w));
             a[j] = ai * w;
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("responses", s.length)
                 .build();

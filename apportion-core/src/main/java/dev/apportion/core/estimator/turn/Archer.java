@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
@@ -135,26 +136,37 @@ public final class Archer implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params);
         boolean baseline = params.getBoolean("token_baseline");
         float[] value = baseline ? batch.requireTokenSignal(Rollouts.VALUE, ID, "the policy's value head") : null;
-        float[] adv = new float[batch.tokenCount()];
-        float[] ret = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
+        float[] spanRet = new float[batch.spanCount()];
         boolean anyTarget = false;
         for (int u = 0; u < c.spans.length; u++) {
             int s = c.spans[u];
-            float a = (float) c.advantage[u];
-            spanAdv[s] = a;
+            spanAdv[s] = (float) c.advantage[u];
             float y = (float) c.tdTargetQ1[u];
             if (!Float.isNaN(y)) anyTarget = true;
-            for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) {
-                adv[t] = baseline ? (float) (c.advantage[u] - value[t]) : a;
-                ret[t] = Float.isNaN(y) ? 0f : y;
+            spanRet[s] = Float.isNaN(y) ? 0f : y;
+        }
+        // utterances are exactly the spans with tokens among the policy spans: every other token gets 0
+        Outputs.spanBroadcast(batch, spanAdv, adv);
+        if (baseline) {
+            for (int u = 0; u < c.spans.length; u++) {
+                int s = c.spans[u];
+                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++)
+                    adv[t] = (float) (c.advantage[u] - value[t]);
             }
         }
         Credit.Builder b = Credit.builder(adv).spanAdvantages(spanAdv).diagnostic("utterances", c.spans.length);
-        if (anyTarget) b.returns(ret);
+        if (anyTarget) b.returns(Outputs.spanBroadcast(batch, spanRet, Outputs.second(buffers, batch.tokenCount())));
         diag(b, "critic_loss_q1", c.criticLossQ1);
         diag(b, "critic_loss_q2", c.criticLossQ2);
         diag(b, "critic_loss_v1", c.criticLossV1);
@@ -185,7 +197,7 @@ public final class Archer implements Estimator {
         float[] done = batch.spanSignal(DONE);
         float[] value = baseline ? batch.requireTokenSignal(Rollouts.VALUE, ID, "the policy's value head") : null;
         float[] logprob = batch.tokenSignal(Rollouts.LOGPROB);
-        float[] dense = batch.denseTokenRewards();
+        float[] tokenReward = batch.tokenSignal(Rollouts.REWARD);
 
         int count = 0;
         for (int s = 0; s < batch.spanCount(); s++) if (utterance(batch, s)) count++;
@@ -194,16 +206,16 @@ public final class Archer implements Estimator {
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
                 if (!utterance(batch, s)) continue;
-                for (float[] sig : new float[][] {q1pi, q2pi, v1, v2}) {
-                    if (Float.isNaN(sig[s])) {
-                        String name = sig == q1pi ? Q1_PI : sig == q2pi ? Q2_PI : sig == v1 ? V1 : V2;
-                        String at = "spans[" + (s - batch.spanStart(i)) + "]";
-                        throw new RolloutException(
-                                batch.describe(i) + ": " + at + " is an utterance (non-empty policy span) without "
-                                        + "signals." + name + ", which estimator '" + ID + "' needs",
-                                i,
-                                at + ".signals." + name);
-                    }
+                String name = Float.isNaN(q1pi[s])
+                        ? Q1_PI
+                        : Float.isNaN(q2pi[s]) ? Q2_PI : Float.isNaN(v1[s]) ? V1 : Float.isNaN(v2[s]) ? V2 : null;
+                if (name != null) {
+                    String at = "spans[" + (s - batch.spanStart(i)) + "]";
+                    throw new RolloutException(
+                            batch.describe(i) + ": " + at + " is an utterance (non-empty policy span) without "
+                                    + "signals." + name + ", which estimator '" + ID + "' needs",
+                            i,
+                            at + ".signals." + name);
                 }
                 spans[u++] = s;
             }
@@ -218,19 +230,30 @@ public final class Archer implements Estimator {
         boolean haveVLoss = tq1 != null && tq2 != null;
         double pg = 0;
         double vloss = 0;
-        int[] trajOf = new int[batch.spanCount()];
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) trajOf[s] = i;
+        // the dense reward (Rollouts.denseTokenRewards) of each utterance's last token; the tokens
+        // before it carry only the token reward
+        int[] lastTok = new int[count];
+        int[] trajOfUtt = new int[count];
+        int[] lastUtterance = new int[batch.trajectoryCount()];
+        java.util.Arrays.fill(lastUtterance, -1);
+        for (int i = 0, q = 0; i < batch.trajectoryCount(); i++) {
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                if (q < count && spans[q] == s) {
+                    lastTok[q] = batch.spanTokenEnd(s) - 1;
+                    trajOfUtt[q++] = i;
+                    lastUtterance[i] = s;
+                }
+            }
         }
+        double[] endReward = DenseRewards.at(batch, lastTok, trajOfUtt);
         for (u = 0; u < count; u++) {
             int s = spans[u];
             float a = Math.min(q1pi[s], q2pi[s]) - Math.min(v1[s], v2[s]);
             adv[u] = a;
             double r = 0;
-            for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) r += dense[t];
-            double d = done != null && !Float.isNaN(done[s])
-                    ? done[s]
-                    : (isLastUtterance(batch, trajOf[s], s) ? 1.0 : 0.0);
+            if (tokenReward != null) for (int t = batch.spanTokenStart(s); t < lastTok[u]; t++) r += tokenReward[t];
+            r += endReward[u];
+            double d = done != null && !Float.isNaN(done[s]) ? done[s] : (lastUtterance[trajOfUtt[u]] == s ? 1.0 : 0.0);
             y1[u] = tv1 == null || Float.isNaN(tv1[s]) ? Double.NaN : (float) (r + (1 - d) * tv1[s] * gamma);
             y2[u] = tv2 == null || Float.isNaN(tv2[s]) ? Double.NaN : (float) (r + (1 - d) * tv2[s] * gamma);
             vt1[u] = tq1 == null ? Double.NaN : tq1[s];
@@ -272,11 +295,6 @@ public final class Archer implements Estimator {
 
     private static boolean utterance(Rollouts batch, int s) {
         return batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s);
-    }
-
-    private static boolean isLastUtterance(Rollouts batch, int i, int s) {
-        for (int q = s + 1; q < batch.spanEnd(i); q++) if (utterance(batch, q)) return false;
-        return true;
     }
 
     private static float[] need(Rollouts batch, String name) {

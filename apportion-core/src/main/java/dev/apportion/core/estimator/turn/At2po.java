@@ -84,6 +84,21 @@ public final class At2po implements Estimator {
     public static final String TREE_ENTROPY = "tree_entropy";
     public static final String TREE_DETACHED = "tree_detached";
 
+    /** Values of {@code node_value_mode}: the value of a non-leaf node. */
+    enum NodeValue {
+        CHILD_MEAN,
+        CHILD_SOFTMAX,
+        LEAF_MEAN
+    }
+
+    /** Values of {@code node_adv_mode}. */
+    enum NodeAdvantage {
+        NODE_VALUE,
+        DIFF_PARENT,
+        DIFF_GLOBAL,
+        DIFF_LOCALGLOBAL
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("AT2PO tree-search turn credit (node values and advantages)")
             .source(
@@ -105,13 +120,11 @@ public final class At2po implements Estimator {
                             "z-score the leaf rewards within each tree (population std, +1e-6)"),
                     ParamSpec.choice(
                             "node_value_mode",
-                            "child_softmax",
-                            List.of("child_mean", "child_softmax", "leaf_mean"),
+                            NodeValue.CHILD_SOFTMAX,
                             "value of a non-leaf node: mean of children, entropy-softmax of children, or mean of subtree leaves"),
                     ParamSpec.choice(
                             "node_adv_mode",
-                            "node_value",
-                            List.of("node_value", "diff_parent", "diff_global", "diff_localglobal"),
+                            NodeAdvantage.NODE_VALUE,
                             "advantage: value, value - parent value, value - root value, or the sum of both differences"))
             .preset(
                     "paper",
@@ -175,8 +188,8 @@ public final class At2po implements Estimator {
     /** Builds every group's tree from the span signals and computes node values and advantages. */
     public Trees trees(Rollouts batch, Params params) {
         boolean norm = params.getBoolean("leaf_value_norm");
-        String valueMode = params.getString("node_value_mode");
-        String advMode = params.getString("node_adv_mode");
+        NodeValue valueMode = params.getChoice("node_value_mode", NodeValue.class);
+        NodeAdvantage advMode = params.getChoice("node_adv_mode", NodeAdvantage.class);
         float[] node = batch.spanSignal(TREE_NODE);
         float[] parent = batch.spanSignal(TREE_PARENT);
         if (node == null || parent == null) {
@@ -188,7 +201,7 @@ public final class At2po implements Estimator {
         }
         float[] entropy = batch.spanSignal(TREE_ENTROPY);
         float[] detached = batch.spanSignal(TREE_DETACHED);
-        boolean softmax = "child_softmax".equals(valueMode);
+        boolean softmax = valueMode == NodeValue.CHILD_SOFTMAX;
         if (softmax && entropy == null) {
             throw new RolloutException(
                     "estimator '" + ID + "' with node_value_mode=child_softmax needs the span signal " + TREE_ENTROPY
@@ -387,7 +400,7 @@ public final class At2po implements Estimator {
             }
             depth[k] = d;
         }
-        boolean leafMean = "leaf_mean".equals(valueMode);
+        boolean leafMean = valueMode == NodeValue.LEAF_MEAN;
         double[] subtreeSum = new double[m];
         int[] subtreeLeaves = new int[m];
         if (leafMean) {
@@ -439,13 +452,13 @@ public final class At2po implements Estimator {
             double root = value[index.get(key(nGroup.get(k), -1))];
             double pv = value[par[k]];
             switch (advMode) {
-                case "diff_parent":
+                case DIFF_PARENT:
                     adv[k] = value[k] - pv;
                     break;
-                case "diff_global":
+                case DIFF_GLOBAL:
                     adv[k] = value[k] - root;
                     break;
-                case "diff_localglobal":
+                case DIFF_LOCALGLOBAL:
                     adv[k] = (value[k] - root) + (value[k] - pv);
                     break;
                 default:

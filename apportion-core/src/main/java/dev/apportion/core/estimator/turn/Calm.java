@@ -80,6 +80,12 @@ public final class Calm implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double rAux = params.getDouble("r_aux");
         double gamma = params.getDouble("gamma");
         boolean byStd = params.getBoolean("normalize_by_std");
@@ -106,8 +112,8 @@ public final class Calm implements Estimator {
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         double[] a = GroupZScores.zscore(g, cell, cells[0], byStd, true, eps);
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .returns(turns.broadcast(batch, g, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
+                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .build();

@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.List;
@@ -75,6 +76,12 @@ import java.util.Map;
 public final class IgpoEstimator implements Estimator {
     static final String ID = "igpo";
 
+    /** Values of {@code mode}. */
+    enum Mode {
+        SEPARATE,
+        JOINT
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("IGPO turn-level advantage (information gain + outcome, group z-scores, discounted over turns)")
             .source("IGPO, Wang, Dai et al., arXiv 2510.14967; dl-m9/SIOP@a871ef9 verl/trainer/ppo/core_algos.py "
@@ -91,8 +98,7 @@ public final class IgpoEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "separate",
-                            List.of("separate", "joint"),
+                            Mode.SEPARATE,
                             "separate: outcome and IG normalized apart within the group; joint: together"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the backward accumulation over turns"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std outside the square root"),
@@ -135,7 +141,13 @@ public final class IgpoEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean joint = "joint".equals(params.getString("mode"));
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean joint = params.getChoice("mode", Mode.class) == Mode.JOINT;
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
@@ -143,15 +155,16 @@ public final class IgpoEstimator implements Estimator {
         double wIg = params.getDouble("curriculum_ig_weight");
         TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
-        float[] dense = batch.denseTokenRewards();
+        // the dense rewards are read before the broadcast overwrites the advantages' array
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] dense = DenseRewards.into(batch, adv);
         TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
         double[] raw = b.valuesAt(dense);
         for (int j = 0; j < raw.length; j++) raw[j] *= b.isLast(j) ? wF : wIg;
         double[] v = IgpoKernel.separateOrJoint(batch, b, raw, joint, gamma, eps, byStd);
-        float[] adv = new float[batch.tokenCount()];
         b.broadcast(batch, v, 0f, adv, execution);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .diagnostic("boundaries", b.size())
                 .build();

@@ -94,6 +94,13 @@ import java.util.Map;
  * tokens, a batch with fewer than 2 policy tokens, a missing metric signal, a token key without a
  * {@code token_amount} signal, {@code reward_gt_coef ≠ 0} without outcomes.
  *
+ * <h2>Cost</h2>
+ * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted); the
+ * reverse cumulative sum and the masked whitening over the batch need three passes over each
+ * dialogue (sum, squared deviations, output), recomputed in a dialogue-sized scratch rather than
+ * held for the batch, and two outputs (advantages, returns): about three times the traffic of the
+ * derived floor (docs/performance.md).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Itpo implements Estimator {
@@ -107,6 +114,13 @@ public final class Itpo implements Estimator {
     static final String ITPONORM = "rloo_itponorm";
     static final String RLOO = "rloo";
     static final String TOKEN_AMOUNT = "token_amount";
+
+    /** Values of {@code adv_estimator} (written {@link #ITPO}, {@link #ITPONORM}, {@link #RLOO}). */
+    enum AdvEstimator {
+        RLOO_ITPO,
+        RLOO_ITPONORM,
+        RLOO
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title(
@@ -126,8 +140,7 @@ public final class Itpo implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "adv_estimator",
-                            ITPO,
-                            List.of(ITPO, ITPONORM, RLOO),
+                            AdvEstimator.RLOO_ITPO,
                             "rloo_itpo: turn sums; rloo_itponorm: per-dialogue softmax of turn means; rloo: PRIME's token-level baseline"),
                     ParamSpec.real(
                             "temp",
@@ -183,22 +196,24 @@ public final class Itpo implements Estimator {
     public static TurnStats turnStatistics(Rollouts batch, Params params) {
         return stats(
                 batch,
-                params.getString("adv_estimator"),
+                params.getChoice("adv_estimator", AdvEstimator.class),
                 params.getDouble("reward_dpo_coef"),
                 params.getDouble("temp"),
                 batch.requireTokenSignal(params.getString("rm_score_signal"), ID, "the implicit PRM's token rewards"));
     }
 
-    private static TurnStats stats(Rollouts batch, String mode, double dpoCoef, double temp, float[] p) {
+    private static TurnStats stats(Rollouts batch, AdvEstimator mode, double dpoCoef, double temp, float[] p) {
         int n = batch.trajectoryCount();
         byte[] mask = batch.mask();
         int[] offsets = new int[n + 1];
-        List<int[]> ends = new ArrayList<>();
+        int[] ends = new int[16];
+        int endCount = 0;
         for (int i = 0; i < n; i++) {
             int turns = 0;
             for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
                 if (mask[t] == 1 && (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0)) {
-                    ends.add(new int[] {t});
+                    if (endCount == ends.length) ends = java.util.Arrays.copyOf(ends, 2 * endCount);
+                    ends[endCount++] = t;
                     turns++;
                 }
             }
@@ -220,7 +235,7 @@ public final class Itpo implements Estimator {
         for (int i = 0; i < n; i++) {
             int policy = 0;
             for (int k = offsets[i]; k < offsets[i + 1]; k++) {
-                int e = ends.get(k)[0];
+                int e = ends[k];
                 turnEnd[k] = e;
                 int b = e;
                 double s = 0;
@@ -236,9 +251,9 @@ public final class Itpo implements Estimator {
             allLength += policy;
         }
         double[] value = null;
-        if (dpoCoef != 0 && (ITPO.equals(mode) || ITPONORM.equals(mode))) {
+        if (dpoCoef != 0 && (mode == AdvEstimator.RLOO_ITPO || mode == AdvEstimator.RLOO_ITPONORM)) {
             value = new double[total];
-            if (ITPO.equals(mode)) {
+            if (mode == AdvEstimator.RLOO_ITPO) {
                 System.arraycopy(sum, 0, value, 0, total);
             } else {
                 double meanLength = (double) allLength / total;
@@ -262,7 +277,13 @@ public final class Itpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String mode = params.getString("adv_estimator");
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        AdvEstimator mode = params.getChoice("adv_estimator", AdvEstimator.class);
         double dpo = params.getDouble("reward_dpo_coef");
         double gt = params.getDouble("reward_gt_coef");
         float[] p =
@@ -280,8 +301,11 @@ public final class Itpo implements Estimator {
         }
         TurnStats st = stats(batch, mode, dpo, params.getDouble("temp"), p);
         byte[] mask = batch.mask();
-        double[] f = new double[batch.tokenCount()];
         int turns = st.offsets()[n];
+        // the per-token rewards f: only PRIME's token baseline puts them on every policy token; the
+        // other modes put them on turn ends only, kept per turn (the same additions, in the same order)
+        boolean dense = dpo != 0 && mode == AdvEstimator.RLOO;
+        double[] f = new double[dense ? batch.tokenCount() : turns];
         if (dpo != 0) {
             Metrics metrics = Metrics.of(batch, params.getString("reward_metrics"));
             double[] xTok = new double[turns];
@@ -293,13 +317,13 @@ public final class Itpo implements Estimator {
                     for (int q = 0; q < metrics.names.size(); q++) {
                         if (metrics.tokenKey[q]) {
                             tok += metrics.tokenAmount[i] * st.lengthShare()[k];
-                        } else if (ITPONORM.equals(mode)) {
+                        } else if (mode == AdvEstimator.RLOO_ITPONORM) {
                             other += metrics.values.get(q)[i] * st.value()[k];
-                        } else if (ITPO.equals(mode)) {
+                        } else if (mode == AdvEstimator.RLOO_ITPO) {
                             other += st.value()[k];
                         }
                     }
-                    if (ITPONORM.equals(mode)) {
+                    if (mode == AdvEstimator.RLOO_ITPONORM) {
                         x[k] = tok + other;
                     } else {
                         xTok[k] = tok;
@@ -307,11 +331,11 @@ public final class Itpo implements Estimator {
                     }
                 }
             }
-            if (ITPONORM.equals(mode)) {
-                rlooTurnEnds(batch, st, x, dpo, f);
+            if (mode == AdvEstimator.RLOO_ITPONORM) {
+                rloo(batch, st, x, null, dpo, f, dense);
             } else {
-                rlooTurnEnds(batch, st, xTok, dpo, f);
-                if (ITPO.equals(mode)) rlooTurnEnds(batch, st, x, dpo, f);
+                rloo(batch, st, xTok, null, dpo, f, dense);
+                if (mode == AdvEstimator.RLOO_ITPO) rloo(batch, st, x, null, dpo, f, dense);
                 else rlooTokens(batch, p, dpo, f);
             }
         }
@@ -331,20 +355,24 @@ public final class Itpo implements Estimator {
                 y[k] = outcome[i];
                 last[k] = true;
             }
-            rloo(batch, st, y, last, gt, f);
+            rloo(batch, st, y, last, gt, f, dense);
         }
-        // reverse cumulative sum along each dialogue, then masked whitening over the batch
-        double[] ret = new double[batch.tokenCount()];
+        // reverse cumulative sum along each dialogue, then masked whitening over the batch: the sums
+        // are recomputed per dialogue (into a dialogue-sized scratch) for each of the three passes
+        // instead of being held for the whole batch
+        int longest = 0;
+        for (int i = 0; i < n; i++) longest = Math.max(longest, batch.tokenEnd(i) - batch.tokenStart(i));
+        double[] ret = new double[longest];
+        int[] turnEnd = st.turnEnd();
         double cnt = 0;
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double acc = 0;
-            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
-                if (mask[t] == 1) acc += f[t];
-                ret[t] = acc;
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) { // in the reference's (backward) order
                 if (mask[t] == 1) {
                     cnt++;
-                    sum += acc;
+                    sum += ret[t - from];
                 }
             }
         }
@@ -357,15 +385,21 @@ public final class Itpo implements Estimator {
         }
         double mean = sum / (cnt + 1e-8);
         double ss = 0;
-        for (int t = 0; t < ret.length; t++) if (mask[t] == 1) ss += (ret[t] - mean) * (ret[t] - mean);
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            for (int t = from; t < batch.tokenEnd(i); t++)
+                if (mask[t] == 1) ss += (ret[t - from] - mean) * (ret[t - from] - mean);
+        }
         double var = ss / (cnt + 1e-8) * (cnt / (cnt - 1));
         double scale = 1.0 / Math.sqrt(var + 1e-8);
-        float[] adv = new float[ret.length];
-        float[] returns = new float[ret.length];
-        for (int t = 0; t < ret.length; t++) {
-            if (mask[t] == 0) continue;
-            adv[t] = (float) ((ret[t] - mean) * scale);
-            returns[t] = (float) ret[t];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] returns = Outputs.second(buffers, batch.tokenCount());
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            int to = batch.tokenEnd(i);
+            cumsum(from, to, mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
+            write(from, to, mask, ret, mean, scale, adv, returns);
         }
         return Credit.builder(adv)
                 .returns(returns)
@@ -375,16 +409,43 @@ public final class Itpo implements Estimator {
                 .build();
     }
 
-    /** {@code f += coef·rloo(X, E)} with X given per turn (at its end). */
-    private static void rlooTurnEnds(Rollouts batch, TurnStats st, double[] x, double coef, double[] f) {
-        rloo(batch, st, x, null, coef, f);
+    /**
+     * The reverse cumulative sum of {@code f} over the policy tokens of one dialogue
+     * {@code [from, to)}, written to {@code ret[t - from]}; {@code f} holds one value per token
+     * ({@code dense}) or one per turn end (turns {@code [k0, k1)}, ending at {@code turnEnd}).
+     */
+    private static void cumsum(
+            int from, int to, byte[] mask, double[] f, boolean dense, int[] turnEnd, int k0, int k1, double[] ret) {
+        double acc = 0;
+        int k = k1 - 1;
+        for (int t = to - 1; t >= from; t--) {
+            double ft = 0.0;
+            if (dense) ft = f[t];
+            else if (k >= k0 && turnEnd[k] == t) ft = f[k--];
+            if (mask[t] == 1) acc += ft;
+            ret[t - from] = acc;
+        }
+    }
+
+    private static void write(
+            int from, int to, byte[] mask, double[] ret, double mean, double scale, float[] adv, float[] returns) {
+        for (int t = from; t < to; t++) {
+            if (mask[t] == 0) {
+                adv[t] = 0f;
+                returns[t] = 0f;
+            } else {
+                adv[t] = (float) ((ret[t - from] - mean) * scale);
+                returns[t] = (float) ret[t - from];
+            }
+        }
     }
 
     /**
      * {@code f += coef·rloo(X, Q)} where X lives at turn ends and Q is every turn end
      * ({@code only == null}) or the turns flagged in {@code only}.
      */
-    private static void rloo(Rollouts batch, TurnStats st, double[] x, boolean[] only, double coef, double[] f) {
+    private static void rloo(
+            Rollouts batch, TurnStats st, double[] x, boolean[] only, double coef, double[] f, boolean dense) {
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
         int[] off = st.offsets();
@@ -408,7 +469,7 @@ public final class Itpo implements Estimator {
                 int i = members[m];
                 for (int k = off[i]; k < off[i + 1]; k++) {
                     if (only != null && !only[k]) continue;
-                    f[st.turnEnd()[k]] += coef * (x[k] * scale - base);
+                    f[dense ? st.turnEnd()[k] : k] += coef * (x[k] * scale - base);
                 }
             }
         }

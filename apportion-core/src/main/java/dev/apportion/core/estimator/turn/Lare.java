@@ -60,6 +60,12 @@ public final class Lare implements Estimator {
     static final String ID = "lare";
     static final String PREFIX = "latent_";
 
+    /** Values of {@code fit}. */
+    enum Fit {
+        LEAST_SQUARES,
+        GRADIENT_STEP
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("LaRe: linear decoder of LLM latent step scores fitted by return decomposition; proxy-return credit")
             .source("Qu et al., Latent Reward: LLM-Empowered Credit Assignment in Episodic RL, arXiv 2412.11120")
@@ -74,11 +80,7 @@ public final class Lare implements Estimator {
             .parameters(
                     ParamSpec.string(
                             "features", "", "comma-separated span signals; empty = every span signal named latent_*"),
-                    ParamSpec.choice(
-                            "fit",
-                            "least_squares",
-                            List.of("least_squares", "gradient_step"),
-                            "closed-form ridge fit, or one gradient step from zero"),
+                    ParamSpec.choice("fit", Fit.LEAST_SQUARES, "closed-form ridge fit, or one gradient step from zero"),
                     ParamSpec.real("ridge", 1e-3, 0.0, null, "ridge penalty rho of the least-squares fit"),
                     ParamSpec.real("learning_rate", 0.1, 0.0, null, "step size of gradient_step"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount of the proxy return over turns"),
@@ -96,6 +98,12 @@ public final class Lare implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         List<String> names = featureNames(batch, params.getString("features"));
         TurnTable turns = TurnTable.of(batch);
         int d = names.size();
@@ -109,7 +117,7 @@ public final class Lare implements Estimator {
         for (int j = 0; j < m; j++) for (int k = 0; k < d; k++) zTraj[turns.trajectory(j)][k] += z[k][j];
 
         double[] w;
-        if (params.getString("fit").equals("gradient_step")) {
+        if (params.getChoice("fit", Fit.class) == Fit.GRADIENT_STEP) {
             w = new double[d];
             double lr = params.getDouble("learning_rate");
             for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) w[k] += lr * 2.0 * ret[i] * zTraj[i][k] / n;
@@ -127,8 +135,9 @@ public final class Lare implements Estimator {
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         double[] a = GroupZScores.zscore(
                 g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
-        Credit.Builder c = Credit.builder(turns.broadcast(batch, a, execution))
-                .returns(turns.broadcast(batch, g, execution))
+        Credit.Builder c = Credit.builder(
+                        turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
+                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a));
         for (int k = 0; k < d; k++) c.diagnostic("weight." + names.get(k), w[k]);
         return c.build();

@@ -83,6 +83,12 @@ public final class MapoTurn implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double lambda = params.getDouble("lambda");
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
@@ -116,8 +122,8 @@ public final class MapoTurn implements Estimator {
                 a[j] = lambda * zt + (1 - lambda) * zb;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .returns(turns.broadcast(batch, g, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
+                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .diagnostic("batch_only_turns", fallback)

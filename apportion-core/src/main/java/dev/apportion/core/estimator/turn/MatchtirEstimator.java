@@ -10,11 +10,11 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -70,6 +70,12 @@ import java.util.Map;
 public final class MatchtirEstimator implements Estimator {
     static final String ID = "matchtir";
 
+    /** Values of {@code singleton_turn}. */
+    enum SingletonTurn {
+        RAW,
+        ZERO
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("MatchTIR dual-level (trajectory + turn) advantage")
             .source("Qu et al., arXiv 2601.10712; quchangle1/MatchTIR@f614ce1 Code/verl/trainer/ppo/core_algos.py "
@@ -96,8 +102,7 @@ public final class MatchtirEstimator implements Estimator {
                             "divide the trajectory part by the group std (verl norm_adv_by_std_in_grpo); the turn part always divides"),
                     ParamSpec.choice(
                             "singleton_turn",
-                            "raw",
-                            List.of("raw", "zero"),
+                            SingletonTurn.RAW,
                             "a (group, turn) cell with one member: raw keeps G/(1+eps) as the reference does, zero gives 0"))
             .preset(
                     "reference",
@@ -113,19 +118,24 @@ public final class MatchtirEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double gamma = params.getDouble("turn_gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
-        boolean singletonZero = "zero".equals(params.getString("singleton_turn"));
+        boolean singletonZero = params.getChoice("singleton_turn", SingletonTurn.class) == SingletonTurn.ZERO;
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
         double[] scores = batch.scores();
         double[] trajAdv = GroupZScores.verl(scores, groupOf, batch.groupCount(), eps, byStd);
 
-        float[] dense = batch.denseTokenRewards();
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
-        double[] ret = turns.valuesAt(dense);
+        double[] ret = DenseRewards.at(batch, turns.tokens, turns.trajectory);
         for (int i = 0; i < n; i++) {
             double acc = 0;
             for (int j = turns.offsets[i + 1] - 1; j >= turns.offsets[i]; j--) {
@@ -149,10 +159,10 @@ public final class MatchtirEstimator implements Estimator {
             }
             fused[j] = (trajAdv[turns.trajectory[j]] + turnAdv) / 2.0;
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         turns.broadcast(batch, fused, 0f, adv, execution);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .diagnostic("turns", turns.size())
                 .diagnostic("turn_cells", cellCount[0])

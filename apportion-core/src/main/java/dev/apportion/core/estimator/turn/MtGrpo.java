@@ -13,6 +13,7 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -153,10 +154,16 @@ public final class MtGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components comp = components(batch, params);
         double lambda = params.getDouble("turn_advantage_coef");
         byte[] mask = batch.mask();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         int withResult = 0;
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             int from = batch.tokenStart(i);
@@ -175,15 +182,38 @@ public final class MtGrpo implements Estimator {
                 withResult++;
                 double out = comp.outcomeAdvantage()[i];
                 double both = out + lambda * comp.turnAdvantage()[i];
-                for (int k = from; k < to; k++) if (mask[k] != 0) adv[k] = (float) (k - from < split ? both : out);
+                fillPolicy(batch, i, adv, from + split, (float) both, (float) out);
             } else {
                 float v = (float) comp.combinedAdvantage()[i];
-                for (int k = from; k < to; k++) if (mask[k] != 0) adv[k] = v;
+                fillPolicy(batch, i, adv, from, v, v);
             }
         }
         return Credit.builder(adv)
                 .diagnostic("trajectories_with_result", withResult)
                 .build();
+    }
+
+    /**
+     * Writes trajectory {@code i}'s advantages span by span (policy tokens are exactly the tokens
+     * of policy spans): {@code before} on policy tokens before token {@code cut}, {@code after}
+     * on policy tokens from it on, 0 on every other token.
+     */
+    private static void fillPolicy(Rollouts batch, int i, float[] adv, int cut, float before, float after) {
+        int[] spanTok = batch.spanTokenOffsets();
+        int t = batch.tokenStart(i);
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            Arrays.fill(adv, t, spanTok[s], 0f);
+            int a = spanTok[s];
+            t = spanTok[s + 1];
+            if (!batch.isPolicySpan(s)) {
+                Arrays.fill(adv, a, t, 0f);
+            } else {
+                int c = Math.max(a, Math.min(t, cut));
+                Arrays.fill(adv, a, c, before);
+                Arrays.fill(adv, c, t, after);
+            }
+        }
+        Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
     }
 
     /** Offset (from the trajectory start) of run boundary r, or -1 when r ≥ the number of boundaries. */

@@ -88,13 +88,40 @@ import java.util.Map;
  */
 public final class Oprl implements Estimator {
     static final String ID = "oprl";
-    static final List<String> MODES = List.of(
-            "istar_rloo",
-            "istar_grpo_mean_norm",
-            "istar_grpo_mean_std_norm",
-            "istar_reinforce_plus_baseline",
-            "process_outcome_combined",
-            "pooled_zscore");
+    /** Values of {@code mode}: how the episode and step terms are baselined. */
+    enum Mode {
+        ISTAR_RLOO,
+        ISTAR_GRPO_MEAN_NORM,
+        ISTAR_GRPO_MEAN_STD_NORM,
+        ISTAR_REINFORCE_PLUS_BASELINE,
+        PROCESS_OUTCOME_COMBINED,
+        POOLED_ZSCORE
+    }
+
+    /** Values of {@code step_reward_norm}. */
+    enum StepNorm {
+        BATCH_MAX,
+        NONE
+    }
+
+    /** Values of {@code step_reward_aggregation}. */
+    enum Aggregation {
+        SUM,
+        MEAN
+    }
+
+    /** The first-row baselines of the iStar modes. */
+    private enum Baseline {
+        RLOO,
+        MEAN,
+        STD,
+        REINFORCE
+    }
+
+    /** The values of {@code mode}, as written. */
+    static final List<String> MODES = java.util.Arrays.stream(Mode.values())
+            .map(x -> x.name().toLowerCase(java.util.Locale.ROOT))
+            .toList();
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("istar")
@@ -114,8 +141,7 @@ public final class Oprl implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "istar_rloo",
-                            MODES,
+                            Mode.ISTAR_RLOO,
                             "how the episode and step terms are baselined (the authors' estimators)"),
                     ParamSpec.real(
                             "beta", 0.05, 0.0, null, "scale of the implicit reward (the PRM's DPO beta, beta_train)"),
@@ -123,14 +149,12 @@ public final class Oprl implements Estimator {
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the stds (GRPO and pooled_zscore modes)"),
                     ParamSpec.choice(
                             "step_reward_norm",
-                            "batch_max",
-                            List.of("batch_max", "none"),
+                            StepNorm.BATCH_MAX,
                             "divide step rewards by the batch's largest |step reward| + 1e-6 (istar_norm batch_norm) or not"),
                     ParamSpec.bool("use_process_only", false, "istar_rloo: the step term alone"),
                     ParamSpec.choice(
                             "step_reward_aggregation",
-                            "sum",
-                            List.of("sum", "mean"),
+                            Aggregation.SUM,
                             "sum (the authors' code) or mean of the token log-ratios of a turn"),
                     ParamSpec.string("prm_signal", "prm_logprob", "token signal with the PRM's log-probs"),
                     ParamSpec.string(
@@ -162,11 +186,17 @@ public final class Oprl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double beta = params.getDouble("beta");
         double alpha = params.getDouble("alpha");
         double eps = params.getDouble("epsilon");
-        String mode = params.getString("mode");
-        boolean mean = params.getString("step_reward_aggregation").equals("mean");
+        Mode mode = params.getChoice("mode", Mode.class);
+        boolean mean = params.getChoice("step_reward_aggregation", Aggregation.class) == Aggregation.MEAN;
         float[] prm = batch.requireTokenSignal(params.getString("prm_signal"), ID, "the implicit PRM's log-probs");
         float[] ref =
                 batch.requireTokenSignal(params.getString("reference_signal"), ID, "the PRM's reference log-probs");
@@ -182,7 +212,7 @@ public final class Oprl implements Estimator {
             groupOfTurn[j] = batch.trajectoryGroup(turns.trajectory(j));
             maxAbs = Math.max(maxAbs, Math.abs(r[j]));
         }
-        if ("batch_max".equals(params.getString("step_reward_norm"))) {
+        if (params.getChoice("step_reward_norm", StepNorm.class) == StepNorm.BATCH_MAX) {
             for (int j = 0; j < m; j++) r[j] /= maxAbs + 1e-6;
         }
         double[] score = batch.scores();
@@ -190,36 +220,36 @@ public final class Oprl implements Estimator {
         for (int j = 0; j < m; j++) episode[j] = score[turns.trajectory(j)];
         double[] a = new double[m];
         switch (mode) {
-            case "pooled_zscore": {
+            case POOLED_ZSCORE: {
                 double[] stepZ = GroupZScores.zscore(r, groupOfTurn, batch.groupCount(), true, true, eps);
                 double[] ep = TurnTable.groupOutcomeAdvantage(batch, eps);
                 for (int j = 0; j < m; j++) a[j] = ep[turns.trajectory(j)] + alpha * stepZ[j];
                 break;
             }
-            case "process_outcome_combined": {
+            case PROCESS_OUTCOME_COMBINED: {
                 double[] combined = new double[m];
                 for (int j = 0; j < m; j++) combined[j] = episode[j] + alpha * r[j];
-                a = firstRowBaseline(batch, turns, combined, "rloo", eps);
+                a = firstRowBaseline(batch, turns, combined, Baseline.RLOO, eps);
                 break;
             }
             default: {
-                String kind = mode.equals("istar_rloo")
-                        ? "rloo"
-                        : mode.equals("istar_grpo_mean_norm")
-                                ? "mean"
-                                : mode.equals("istar_grpo_mean_std_norm") ? "std" : "reinforce";
+                Baseline kind = mode == Mode.ISTAR_RLOO
+                        ? Baseline.RLOO
+                        : mode == Mode.ISTAR_GRPO_MEAN_NORM
+                                ? Baseline.MEAN
+                                : mode == Mode.ISTAR_GRPO_MEAN_STD_NORM ? Baseline.STD : Baseline.REINFORCE;
                 double[] e = firstRowBaseline(batch, turns, episode, kind, eps);
                 double[] st = firstRowBaseline(batch, turns, r, kind, eps);
-                if (kind.equals("reinforce")) {
+                if (kind == Baseline.REINFORCE) {
                     whiten(e, len);
                     whiten(st, len);
                 }
-                boolean processOnly = mode.equals("istar_rloo") && params.getBoolean("use_process_only");
+                boolean processOnly = mode == Mode.ISTAR_RLOO && params.getBoolean("use_process_only");
                 for (int j = 0; j < m; j++) a[j] = processOnly ? st[j] : e[j] + alpha * st[j];
                 break;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .diagnostic("step_reward_batch_max", maxAbs)
@@ -232,7 +262,7 @@ public final class Oprl implements Estimator {
      * {@code mean}: v − mean (mean 0 for N = 1); {@code std}: (v − mean)/(std + ε) (mean 0, std 1
      * for N = 1); {@code reinforce}: v − mean (mean 0 for N = 1).
      */
-    private static double[] firstRowBaseline(Rollouts batch, TurnTable turns, double[] v, String kind, double eps) {
+    private static double[] firstRowBaseline(Rollouts batch, TurnTable turns, double[] v, Baseline kind, double eps) {
         int groups = batch.groupCount();
         double[] sum = new double[groups];
         int[] cnt = new int[groups];
@@ -256,10 +286,10 @@ public final class Oprl implements Estimator {
             int n = cnt[g];
             double mu = n > 1 ? sum[g] / n : 0.0;
             switch (kind) {
-                case "rloo":
+                case RLOO:
                     out[j] = n > 1 ? (v[j] - mu) * n / (n - 1) : v[j];
                     break;
-                case "std":
+                case STD:
                     out[j] = (v[j] - mu) / ((n > 1 ? Math.sqrt(sq[g] / (n - 1)) : 1.0) + eps);
                     break;
                 default:

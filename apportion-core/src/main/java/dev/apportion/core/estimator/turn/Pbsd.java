@@ -14,7 +14,6 @@ import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +60,24 @@ import java.util.Map;
 public final class Pbsd implements Estimator {
     static final String ID = "pbsd";
 
+    /** Values of {@code mode}. */
+    enum Mode {
+        REWEIGHT,
+        ADDITIVE
+    }
+
+    /** Values of {@code evidence_aggregation}. */
+    enum Aggregation {
+        SUM,
+        MEAN
+    }
+
+    /** Values of {@code final_turn}. */
+    enum FinalTurn {
+        INCLUDE,
+        NEUTRAL
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PBSD: answer-conditioned teacher / student log-ratio per turn re-weights the GRPO advantage")
             .source(
@@ -75,23 +92,17 @@ public final class Pbsd implements Estimator {
                     SignalRequirement.trajectory("reward", "the verified outcome")
                             .always())
             .parameters(
-                    ParamSpec.choice(
-                            "mode",
-                            "reweight",
-                            List.of("reweight", "additive"),
-                            "A*clip(exp(sign(A)*c)) or A + lambda*z(c)"),
+                    ParamSpec.choice("mode", Mode.REWEIGHT, "A*clip(exp(sign(A)*c)) or A + lambda*z(c)"),
                     ParamSpec.real("w_min", 0.5, 0.0, null, "lower clip of the weight (reweight)"),
                     ParamSpec.real("w_max", 2.0, 0.0, null, "upper clip of the weight (reweight)"),
                     ParamSpec.real("lambda", 1.0, 0.0, null, "weight of the evidence z-score (additive)"),
                     ParamSpec.choice(
                             "evidence_aggregation",
-                            "sum",
-                            List.of("sum", "mean"),
+                            Aggregation.SUM,
                             "sum (the Bayes decomposition) or mean of a turn's token log-ratios"),
                     ParamSpec.choice(
                             "final_turn",
-                            "include",
-                            List.of("include", "neutral"),
+                            FinalTurn.INCLUDE,
                             "neutral: the last turn gets no evidence term (answer leakage)"),
                     ParamSpec.string(
                             "student_signal", Rollouts.OLD_LOGPROB, "token signal with the student's log-probs"),
@@ -108,7 +119,13 @@ public final class Pbsd implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean reweight = params.getString("mode").equals("reweight");
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean reweight = params.getChoice("mode", Mode.class) == Mode.REWEIGHT;
         double wMin = params.getDouble("w_min");
         double wMax = params.getDouble("w_max");
         if (wMin > wMax) {
@@ -116,8 +133,8 @@ public final class Pbsd implements Estimator {
                     "estimator '" + ID + "': w_min (" + wMin + ") must not exceed w_max (" + wMax + ")");
         }
         double lambda = params.getDouble("lambda");
-        boolean mean = params.getString("evidence_aggregation").equals("mean");
-        boolean neutralLast = params.getString("final_turn").equals("neutral");
+        boolean mean = params.getChoice("evidence_aggregation", Aggregation.class) == Aggregation.MEAN;
+        boolean neutralLast = params.getChoice("final_turn", FinalTurn.class) == FinalTurn.NEUTRAL;
         double eps = params.getDouble("epsilon");
         float[] teacher = batch.requireTokenSignal(
                 Rollouts.TEACHER_LOGPROB, ID, "the same policy with the verified answer in context");
@@ -148,7 +165,7 @@ public final class Pbsd implements Estimator {
                 a[j] = episode[turns.trajectory(j)] + (Double.isNaN(z[j]) ? 0.0 : lambda * z[j]);
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", c.length)
                 .build();

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -128,9 +127,28 @@ public final class R3lEstimator implements Estimator {
     static final String OPMD_REWEIGHT = "opmd_reweight_adv";
     static final String GRPO_REWEIGHT = "grpo_reweight_adv";
     static final String STEP_OPMD_REWEIGHT = "step_wise_opmd_reweight_adv";
-    static final String STEP_GRPO = "step_wise_grpo";
-    static final String STEP_OPMD = "step_wise_opmd";
-    static final String PIVOT_MASK = "pivot_mask";
+
+    /** Values of {@code variant} (the reference advantage functions, written as the constants above). */
+    enum Variant {
+        OPMD_REWEIGHT_ADV,
+        GRPO_REWEIGHT_ADV,
+        STEP_WISE_OPMD_REWEIGHT_ADV,
+        STEP_WISE_GRPO,
+        STEP_WISE_OPMD,
+        PIVOT_MASK
+    }
+
+    /** Values of {@code opmd_baseline}. */
+    enum OpmdBaseline {
+        MEAN,
+        LOGAVGEXP
+    }
+
+    /** Values of {@code std_cal_level}. */
+    enum StdLevel {
+        GROUP,
+        BATCH
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("R³L (reflect-then-retry: positive amplification and pivotal credit)")
@@ -148,13 +166,11 @@ public final class R3lEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "variant",
-                            OPMD_REWEIGHT,
-                            List.of(OPMD_REWEIGHT, GRPO_REWEIGHT, STEP_OPMD_REWEIGHT, STEP_GRPO, STEP_OPMD, PIVOT_MASK),
+                            Variant.OPMD_REWEIGHT_ADV,
                             "which reference advantage function (see the class documentation)"),
                     ParamSpec.choice(
                             "opmd_baseline",
-                            "mean",
-                            List.of("mean", "logavgexp"),
+                            OpmdBaseline.MEAN,
                             "OPMD reweight variants: group mean, or tau*(logsumexp(R/tau) - ln n)"),
                     ParamSpec.real("tau", 1.0, 1e-12, null, "temperature of the logavgexp baseline"),
                     ParamSpec.real(
@@ -172,8 +188,7 @@ public final class R3lEstimator implements Estimator {
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in the GRPO variants"),
                     ParamSpec.choice(
                             "std_cal_level",
-                            "group",
-                            List.of("group", "batch"),
+                            StdLevel.GROUP,
                             "GRPO variants: divide by the group std, or by the std of every reward in the batch"),
                     ParamSpec.real(
                             "std_threshold",
@@ -209,19 +224,32 @@ public final class R3lEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String variant = params.getString("variant");
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        Variant variant = params.getChoice("variant", Variant.class);
         boolean stepNorm = params.getBoolean("enable_step_norm");
-        boolean meanBaseline = "mean".equals(params.getString("opmd_baseline"));
+        boolean meanBaseline = params.getChoice("opmd_baseline", OpmdBaseline.class) == OpmdBaseline.MEAN;
         double tau = params.getDouble("tau");
         double threshold = params.getDouble("std_threshold");
         double epsilon = params.getDouble("epsilon");
         double alpha = params.getDouble("alpha");
         double success = params.getDouble("success_threshold");
         int n = batch.trajectoryCount();
-        float[] weights = pivotWeights(batch);
-        float[] adv = new float[batch.tokenCount()];
+        // the loss weights go into the buffers' second array (the returns are the advantages)
+        // (written trajectory by trajectory together with the advantages, below)
+        Pivots pivots = Pivots.of(batch);
+        float[] weights = Outputs.second(buffers, batch.tokenCount());
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
-        if (PIVOT_MASK.equals(variant)) {
+        if (variant == Variant.PIVOT_MASK) {
+            for (int i = 0; i < n; i++) {
+                pivots.weights(batch, i, weights);
+                java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+            }
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -233,8 +261,8 @@ public final class R3lEstimator implements Estimator {
         double[] score = new double[n];
         boolean[] dropped = new boolean[n];
         double batchStd = Double.NaN;
-        boolean grpo = GRPO_REWEIGHT.equals(variant) || STEP_GRPO.equals(variant);
-        if (grpo && "batch".equals(params.getString("std_cal_level"))) batchStd = batchStd(reward);
+        boolean grpo = variant == Variant.GRPO_REWEIGHT_ADV || variant == Variant.STEP_WISE_GRPO;
+        if (grpo && params.getChoice("std_cal_level", StdLevel.class) == StdLevel.BATCH) batchStd = batchStd(reward);
 
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
@@ -249,8 +277,8 @@ public final class R3lEstimator implements Estimator {
             for (int q = from; q < to; q++) mean += reward[members[q]];
             mean /= m;
             switch (variant) {
-                case OPMD_REWEIGHT:
-                case STEP_OPMD_REWEIGHT: {
+                case OPMD_REWEIGHT_ADV:
+                case STEP_WISE_OPMD_REWEIGHT_ADV: {
                     double b = m == 1 ? 0.0 : meanBaseline ? mean : logAvgExp(reward, members, from, to, tau);
                     for (int q = from; q < to; q++) {
                         int i = members[q];
@@ -258,7 +286,7 @@ public final class R3lEstimator implements Estimator {
                     }
                     break;
                 }
-                case STEP_OPMD: {
+                case STEP_WISE_OPMD: {
                     double b = m == 1 ? 0.0 : mean;
                     for (int q = from; q < to; q++) score[members[q]] = reward[members[q]] - b;
                     break;
@@ -276,7 +304,7 @@ public final class R3lEstimator implements Estimator {
                     for (int q = from; q < to; q++) {
                         int i = members[q];
                         double z = (reward[i] - mu) / denom;
-                        score[i] = GRPO_REWEIGHT.equals(variant) ? reweight(reward[i], z, alpha, success) : z;
+                        score[i] = variant == Variant.GRPO_REWEIGHT_ADV ? reweight(reward[i], z, alpha, success) : z;
                     }
                 }
             }
@@ -287,12 +315,13 @@ public final class R3lEstimator implements Estimator {
         for (int i = 0; i < n; i++) {
             if (dropped[i]) {
                 java.util.Arrays.fill(weights, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+                java.util.Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
                 continue;
             }
             double s = stepNorm ? score[i] / steps[i] : score[i];
             float v = (float) s;
-            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++)
-                adv[t] = weights[t] == 0f ? 0f : v * weights[t];
+            // weights are 0 or 1, so v * weight is v or (as the reference's mask gives) 0
+            pivots.weightsAndAdvantages(batch, i, weights, adv, v);
             for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
                 if (batch.isPolicySpan(sp) && spanTok[sp + 1] > spanTok[sp] && weights[spanTok[sp + 1] - 1] != 0f)
                     spanAdv[sp] = v;
@@ -374,35 +403,108 @@ public final class R3lEstimator implements Estimator {
         return out;
     }
 
-    /** Loss weights after the pivots: 1 on policy tokens, the pivoted segments and context 0. */
-    static float[] pivotWeights(Rollouts batch) {
-        byte[] mask = batch.mask();
-        float[] w = new float[mask.length];
-        for (int t = 0; t < mask.length; t++) w[t] = mask[t];
-        float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
-        float[] perSpan = batch.spanSignal(RETRY_STEP);
-        if (perTrajectory != null && perSpan != null) {
-            throw new RolloutException(
-                    "estimator '" + ID + "': the batch gives the pivot both per trajectory (signals." + RETRY_STEP
-                            + ") and per span (spans[].signals." + RETRY_STEP + "); give one",
-                    -1,
-                    "signals." + RETRY_STEP);
+    /**
+     * The pivots of a batch, validated up front (in the order the loss weights are built): per
+     * trajectory, the token ranges whose first {@code k} runs of policy tokens are pivoted away.
+     */
+    private static final class Pivots {
+        /** Per trajectory, its ranges {@code [start[i], start[i+1])} in the arrays below. */
+        final int[] start;
+
+        final int[] from;
+        final int[] to;
+        final int[] k;
+
+        private Pivots(int[] start, int[] from, int[] to, int[] k) {
+            this.start = start;
+            this.from = from;
+            this.to = to;
+            this.k = k;
         }
-        if (perTrajectory != null) {
-            for (int i = 0; i < batch.trajectoryCount(); i++) {
-                int k = pivot(batch, i, perTrajectory[i], "signals." + RETRY_STEP);
-                if (k > 0) zeroLeadingSegments(mask, w, batch.tokenStart(i), batch.tokenEnd(i), k);
+
+        static Pivots of(Rollouts batch) {
+            int n = batch.trajectoryCount();
+            float[] perTrajectory = batch.trajectorySignal(RETRY_STEP);
+            float[] perSpan = batch.spanSignal(RETRY_STEP);
+            if (perTrajectory != null && perSpan != null) {
+                throw new RolloutException(
+                        "estimator '" + ID + "': the batch gives the pivot both per trajectory (signals." + RETRY_STEP
+                                + ") and per span (spans[].signals." + RETRY_STEP + "); give one",
+                        -1,
+                        "signals." + RETRY_STEP);
             }
-        } else if (perSpan != null) {
+            int[] start = new int[n + 1];
+            if (perTrajectory != null) {
+                int[] from = new int[n];
+                int[] to = new int[n];
+                int[] k = new int[n];
+                for (int i = 0; i < n; i++) {
+                    from[i] = batch.tokenStart(i);
+                    to[i] = batch.tokenEnd(i);
+                    k[i] = pivot(batch, i, perTrajectory[i], "signals." + RETRY_STEP);
+                    start[i + 1] = i + 1;
+                }
+                return new Pivots(start, from, to, k);
+            }
+            if (perSpan == null) return new Pivots(start, new int[0], new int[0], new int[0]);
             int[] spanTok = batch.spanTokenOffsets();
+            int cap = batch.spanCount();
+            int[] from = new int[cap];
+            int[] to = new int[cap];
+            int[] k = new int[cap];
+            int[] count = new int[1];
             R3lSteps.forEachStep(batch, (i, firstSpan, endSpan) -> {
                 int s = firstSpan;
                 while (s < endSpan - 1 && Float.isNaN(perSpan[s])) s++;
-                int k = pivot(batch, i, perSpan[s], "spans[" + (s - batch.spanStart(i)) + "].signals." + RETRY_STEP);
-                if (k > 0) zeroLeadingSegments(mask, w, spanTok[firstSpan], spanTok[endSpan], k);
+                int q = count[0]++;
+                k[q] = pivot(batch, i, perSpan[s], "spans[" + (s - batch.spanStart(i)) + "].signals." + RETRY_STEP);
+                from[q] = spanTok[firstSpan];
+                to[q] = spanTok[endSpan];
+                start[i + 1] = q + 1;
             });
+            for (int i = 0; i < n; i++) start[i + 1] = Math.max(start[i + 1], start[i]);
+            return new Pivots(start, from, to, k);
         }
-        return w;
+
+        /** Writes trajectory {@code i}'s loss weights: 1 on policy tokens, the pivoted segments and context 0. */
+        void weights(Rollouts batch, int i, float[] w) {
+            byte[] mask = batch.mask();
+            copyMask(mask, w, batch.tokenStart(i), batch.tokenEnd(i));
+            for (int q = start[i]; q < start[i + 1]; q++) {
+                if (k[q] > 0) zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
+            }
+        }
+
+        /**
+         * Writes trajectory {@code i}'s loss weights (as {@link #weights}) and its advantages:
+         * {@code v} where the weight is 1, 0 elsewhere, span by span (policy tokens are exactly
+         * the tokens of policy spans).
+         */
+        void weightsAndAdvantages(Rollouts batch, int i, float[] w, float[] adv, float v) {
+            int[] spanTok = batch.spanTokenOffsets();
+            int t = batch.tokenStart(i);
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                java.util.Arrays.fill(w, t, spanTok[s], 0f);
+                java.util.Arrays.fill(adv, t, spanTok[s], 0f);
+                t = spanTok[s + 1];
+                boolean policy = batch.isPolicySpan(s);
+                java.util.Arrays.fill(w, spanTok[s], t, policy ? 1f : 0f);
+                java.util.Arrays.fill(adv, spanTok[s], t, policy ? v : 0f);
+            }
+            java.util.Arrays.fill(w, t, batch.tokenEnd(i), 0f);
+            java.util.Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
+            byte[] mask = batch.mask();
+            for (int q = start[i]; q < start[i + 1]; q++) {
+                if (k[q] > 0) {
+                    zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
+                    zeroLeadingSegments(mask, adv, from[q], to[q], k[q]);
+                }
+            }
+        }
+
+        private static void copyMask(byte[] mask, float[] w, int from, int to) {
+            for (int t = from; t < to; t++) w[t] = mask[t];
+        }
     }
 
     private static int pivot(Rollouts batch, int i, float v, String field) {

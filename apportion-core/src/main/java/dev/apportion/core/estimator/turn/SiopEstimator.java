@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
@@ -91,15 +92,20 @@ public final class SiopEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
-        float[] dense = batch.denseTokenRewards();
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
-        double[] r = turns.valuesAt(dense);
+        double[] r = DenseRewards.at(batch, turns.tokens, turns.trajectory);
         int[] groupOfTurn = new int[r.length];
         for (int j = 0; j < r.length; j++) groupOfTurn[j] = groupOf[turns.trajectory[j]];
         GroupStats st = GroupStats.of(r, groupOfTurn, batch.groupCount());
@@ -122,10 +128,10 @@ public final class SiopEstimator implements Estimator {
                 a[j] = acc;
             }
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         turns.broadcast(batch, a, 0f, adv, execution);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(buffers == null ? adv.clone() : adv)
                 .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
                 .diagnostic("turns", turns.size())
                 .build();

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -64,10 +63,30 @@ import java.util.Map;
  * needs logits and is not offered. Fewer than 2 policy tokens in the batch cannot be whitened
  * (an error). Context tokens get advantage 0; returns are given at every position.
  *
+ * <h2>Cost</h2>
+ * A token-level GAE (TRL's), not a turn broadcast: one fused backward pass reads the log-probs,
+ * reference log-probs, values and mask and writes the returns and one double of advantage per
+ * token; the whitening then reads those doubles twice (mean, variance) and writes the
+ * advantages. The derived floor of {@code apportion perf} counts the four input streams and one
+ * output (17 bytes per token); the estimator moves about 45 (docs/performance.md).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class SpaRl implements Estimator {
     public static final String ID = "spa_rl";
+
+    /** Values of {@code kl_penalty}: the per-token KL estimate. */
+    enum KlPenalty {
+        KL,
+        ABS,
+        MSE
+    }
+
+    /** Values of {@code score_dtype}. */
+    enum ScoreDtype {
+        FLOAT16,
+        FLOAT32
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("SPA-RL: stepwise progress rewards (released weighting) into TRL 0.10.1 PPO GAE")
@@ -85,13 +104,12 @@ public final class SpaRl implements Estimator {
                     SignalRequirement.token(Rollouts.VALUE, "the critic"))
             .parameters(
                     ParamSpec.real("kl_coef", 0.2, 0.0, null, "KL penalty coefficient (TRL init_kl_coef)"),
-                    ParamSpec.choice("kl_penalty", "kl", List.of("kl", "abs", "mse"), "per-token KL estimate"),
+                    ParamSpec.choice("kl_penalty", KlPenalty.KL, "per-token KL estimate"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount"),
                     ParamSpec.real("lam", 0.95, 0.0, 1.0, "GAE lambda"),
                     ParamSpec.bool(
                             "whiten_rewards", false, "whiten the rewards over the batch's policy tokens before GAE"),
-                    ParamSpec.choice(
-                            "score_dtype", "float16", List.of("float16", "float32"), "storage type of the step scores"))
+                    ParamSpec.choice("score_dtype", ScoreDtype.FLOAT16, "storage type of the step scores"))
             .preset("trl", Map.of())
             .preset("paper", Map.of())
             .summary(
@@ -111,11 +129,11 @@ public final class SpaRl implements Estimator {
         float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
         float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
         double coef = params.getDouble("kl_coef");
-        String kind = params.getString("kl_penalty");
-        boolean half = params.getString("score_dtype").equals("float16");
+        KlPenalty kind = params.getChoice("kl_penalty", KlPenalty.class);
+        boolean half = params.getChoice("score_dtype", ScoreDtype.class) == ScoreDtype.FLOAT16;
         int n = batch.tokenCount();
         float[] nsr = new float[n];
-        int k = kind.equals("abs") ? 1 : kind.equals("mse") ? 2 : 0;
+        int k = kind == KlPenalty.ABS ? 1 : kind == KlPenalty.MSE ? 2 : 0;
         float c = (float) (-coef);
         for (int t = 0; t < n; t++) {
             float d = lp[t] - ref[t];
@@ -142,64 +160,185 @@ public final class SpaRl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        Components comp = components(batch, params);
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is
+     * overwritten). One fused backward pass computes the rewards of {@link #components} on the fly
+     * (the score additions at step ends are kept as a sorted list of token positions), the GAE
+     * advantages (held in one array of doubles for the whitening) and the returns; then the
+     * whitening reads the advantages twice (mean and variance, as {@code stats}) and writes them.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        float[] lp = batch.requireTokenSignal(Rollouts.LOGPROB, ID, "the policy");
+        float[] ref = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference policy");
+        double coef = params.getDouble("kl_coef");
+        KlPenalty kind = params.getChoice("kl_penalty", KlPenalty.class);
+        boolean half = params.getChoice("score_dtype", ScoreDtype.class) == ScoreDtype.FLOAT16;
+        int k = kind == KlPenalty.ABS ? 1 : kind == KlPenalty.MSE ? 2 : 0;
+        float c = (float) (-coef);
         float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
         double gamma = params.getDouble("gamma");
         double lam = params.getDouble("lam");
         byte[] mask = batch.mask();
         int n = batch.tokenCount();
-        double[] r = new double[n];
-        double[] v = new double[n];
-        for (int t = 0; t < n; t++) {
-            r[t] = mask[t] != 0 ? comp.rewards()[t] : 0.0;
-            v[t] = mask[t] != 0 ? value[t] : 0.0;
+        int trajectories = batch.trajectoryCount();
+
+        // score additions on step-end tokens, in token order, as components() adds them
+        float[] sr = batch.spanReward();
+        int[] addStart = new int[trajectories + 1];
+        int[] addTok = new int[sr == null ? 0 : batch.spanCount()];
+        float[] addVal = new float[addTok.length];
+        int adds = 0;
+        for (int i = 0; i < trajectories; i++) {
+            addStart[i] = adds;
+            if (sr == null) continue;
+            int right = 0;
+            int from = adds;
+            for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+                if (!batch.isPolicySpan(s) || batch.spanTokenEnd(s) == batch.spanTokenStart(s)) continue;
+                float score = sr[s];
+                if (!Float.isNaN(score)) {
+                    double add = half ? Half.round(Half.round(score) * right) : (double) score * right;
+                    addTok[adds] = batch.spanTokenEnd(s) - 1;
+                    addVal[adds++] = (float) add;
+                }
+                right++;
+            }
+            reverse(addTok, addVal, from, adds); // collected backwards: put them in token order
         }
-        if (params.getBoolean("whiten_rewards")) {
-            double[] st = stats(r, mask);
-            double k = 1.0 / Math.sqrt(st[1] + 1e-8);
-            for (int t = 0; t < n; t++) r[t] = (r[t] - st[0]) * k + st[0];
+        addStart[trajectories] = adds;
+
+        boolean whiten = params.getBoolean("whiten_rewards");
+        double wMean = 0;
+        double wScale = 1;
+        if (whiten) {
+            long m = 0;
+            double sum = 0;
+            for (int i = 0; i < trajectories; i++) {
+                int p = addStart[i];
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
+                    float rew = c * kl(lp[t] - ref[t], k);
+                    if (p < addStart[i + 1] && addTok[p] == t) rew = rew + addVal[p++];
+                    if (mask[t] != 0) {
+                        m++;
+                        sum += rew;
+                    }
+                }
+            }
+            requireTwo(m);
+            double mu = sum / m;
+            double ss = 0;
+            for (int i = 0; i < trajectories; i++) {
+                int p = addStart[i];
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
+                    float rew = c * kl(lp[t] - ref[t], k);
+                    if (p < addStart[i + 1] && addTok[p] == t) rew = rew + addVal[p++];
+                    if (mask[t] != 0) ss += (rew - mu) * (rew - mu);
+                }
+            }
+            wMean = mu;
+            wScale = 1.0 / Math.sqrt(ss / m * m / (m - 1.0) + 1e-8);
         }
+
         double[] a = new double[n];
-        float[] returns = new float[n];
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
-            double next = 0;
-            double acc = 0;
-            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
-                double delta = r[t] + gamma * next - v[t];
-                acc = delta + gamma * lam * acc;
-                a[t] = acc;
-                next = v[t];
-                returns[t] = (float) (acc + v[t]);
+        float[] returns = Outputs.second(buffers, n);
+        long m = 0;
+        double sum = 0;
+        Scan scan = new Scan(lp, ref, value, mask, c, k, addTok, addVal, whiten, wMean, wScale, gamma, lam, a, returns);
+        for (int i = 0; i < trajectories; i++) {
+            int from = batch.tokenStart(i);
+            int to = batch.tokenEnd(i);
+            scan.run(from, to, addStart[i], addStart[i + 1]);
+            // the mean's sum, in token order (trajectories are contiguous and in order)
+            for (int t = from; t < to; t++) {
+                if (mask[t] != 0) {
+                    m++;
+                    sum += a[t];
+                }
             }
         }
-        double[] st = stats(a, mask);
-        double k = 1.0 / Math.sqrt(st[1] + 1e-8);
-        float[] adv = new float[n];
-        for (int t = 0; t < n; t++) if (mask[t] != 0) adv[t] = (float) ((a[t] - st[0]) * k);
+        requireTwo(m);
+        double mu = sum / m;
+        double ss = squares(a, mask, mu);
+        double var = ss / m * m / (m - 1.0);
+        double scale = 1.0 / Math.sqrt(var + 1e-8);
+        float[] adv = Outputs.advantages(buffers, n);
+        whiten(a, mask, mu, scale, adv);
         return Credit.builder(adv)
                 .returns(returns)
-                .diagnostic("whiten_mean", st[0])
-                .diagnostic("whiten_var", st[1])
+                .diagnostic("whiten_mean", mu)
+                .diagnostic("whiten_var", var)
                 .build();
     }
 
-    /** Mean and unbiased variance over the policy tokens. */
-    private static double[] stats(double[] x, byte[] mask) {
-        long m = 0;
-        double sum = 0;
-        for (int t = 0; t < x.length; t++) {
-            if (mask[t] != 0) {
-                m++;
-                sum += x[t];
+    /** The backward GAE scan of one trajectory, rewards computed on the fly (a small method, compiled early). */
+    private record Scan(
+            float[] lp,
+            float[] ref,
+            float[] value,
+            byte[] mask,
+            float c,
+            int k,
+            int[] addTok,
+            float[] addVal,
+            boolean whiten,
+            double wMean,
+            double wScale,
+            double gamma,
+            double lam,
+            double[] a,
+            float[] returns) {
+        void run(int from, int to, int firstAdd, int endAdd) {
+            double next = 0;
+            double acc = 0;
+            int p = endAdd - 1;
+            for (int t = to - 1; t >= from; t--) {
+                float rew = c * kl(lp[t] - ref[t], k);
+                if (p >= firstAdd && addTok[p] == t) rew = rew + addVal[p--];
+                double r = mask[t] != 0 ? rew : 0.0;
+                if (whiten) r = (r - wMean) * wScale + wMean;
+                double v = mask[t] != 0 ? value[t] : 0.0;
+                double delta = r + gamma * next - v;
+                acc = delta + gamma * lam * acc;
+                a[t] = acc;
+                next = v;
+                returns[t] = (float) (acc + v);
             }
         }
+    }
+
+    private static double squares(double[] a, byte[] mask, double mu) {
+        double ss = 0;
+        for (int t = 0; t < a.length; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+        return ss;
+    }
+
+    private static void whiten(double[] a, byte[] mask, double mu, double scale, float[] adv) {
+        for (int t = 0; t < a.length; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
+    }
+
+    private static float kl(float d, int k) {
+        return k == 0 ? d : (k == 1 ? Math.abs(d) : 0.5f * d * d);
+    }
+
+    private static void reverse(int[] tok, float[] val, int from, int to) {
+        for (int x = from, y = to - 1; x < y; x++, y--) {
+            int t = tok[x];
+            tok[x] = tok[y];
+            tok[y] = t;
+            float v = val[x];
+            val[x] = val[y];
+            val[y] = v;
+        }
+    }
+
+    private static void requireTwo(long m) {
         if (m < 2) {
             throw new RolloutException("estimator '" + ID
                     + "' whitens over the batch's policy tokens and needs at least 2, the batch has " + m);
         }
-        double mu = sum / m;
-        double ss = 0;
-        for (int t = 0; t < x.length; t++) if (mask[t] != 0) ss += (x[t] - mu) * (x[t] - mu);
-        return new double[] {mu, ss / m * m / (m - 1.0)};
     }
 }

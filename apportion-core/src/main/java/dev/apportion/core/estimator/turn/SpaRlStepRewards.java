@@ -163,14 +163,24 @@ public final class SpaRlStepRewards implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Steps st = steps(batch, params);
-        float[] adv = new float[batch.tokenCount()];
-        float[] w = new float[batch.tokenCount()];
+        // the loss weights go into the buffers' second array (this estimator has no returns)
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] w = Outputs.second(buffers, batch.tokenCount());
         float[] span = new float[batch.spanCount()];
         int kept = 0;
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            if (!st.kept()[i]) continue;
-            kept++;
+            boolean keep = st.kept()[i];
+            if (keep) kept++;
+            Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+            Arrays.fill(w, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+            if (!keep) continue;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
                 if (!batch.isPolicySpan(s)) continue;
                 span[s] = (float) st.reward()[s];

@@ -15,7 +15,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -131,10 +130,27 @@ public final class VprEstimator implements Estimator {
     static final String GROUP_WHITEN = "group_whiten";
     static final String MEAN_THEN_BATCH_WHITEN = "mean_then_batch_whiten";
     static final String AUTO = "auto";
-    static final String STATE_GROUP = "state_group";
-    static final String PER_TURN = "per_turn";
     static final String DOUBLE = "double";
     static final String FLOAT32 = "float32";
+
+    /** Values of {@code state_group_advantage_mode}. */
+    enum StateGroupMode {
+        GROUP_WHITEN,
+        MEAN_THEN_BATCH_WHITEN
+    }
+
+    /** Values of {@code grouping}. */
+    enum Grouping {
+        AUTO,
+        STATE_GROUP,
+        PER_TURN
+    }
+
+    /** Values of {@code arithmetic}. */
+    enum Arithmetic {
+        DOUBLE,
+        FLOAT32
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("VPR turn-level advantage (oracle turn rewards normalized within state groups or per turn index)")
@@ -169,18 +185,15 @@ public final class VprEstimator implements Estimator {
                             "terminal bonus scale * success added to terminal turns (paper 0.0, function default 1.0)"),
                     ParamSpec.choice(
                             "state_group_advantage_mode",
-                            MEAN_THEN_BATCH_WHITEN,
-                            List.of(GROUP_WHITEN, MEAN_THEN_BATCH_WHITEN),
+                            StateGroupMode.MEAN_THEN_BATCH_WHITEN,
                             "group_whiten: (r - mean)/(std + eps) per state group; mean_then_batch_whiten: centre per group, whiten over the batch"),
                     ParamSpec.choice(
                             "grouping",
-                            AUTO,
-                            List.of(AUTO, STATE_GROUP, PER_TURN),
+                            Grouping.AUTO,
                             "auto: state groups when the batch has state keys, else per turn index"),
                     ParamSpec.choice(
                             "arithmetic",
-                            DOUBLE,
-                            List.of(DOUBLE, FLOAT32),
+                            Arithmetic.DOUBLE,
                             "double, or the reference's NumPy float32 (reproduces its rounding, e.g. equal non-dyadic groups that escape the skip)"))
             .preset(
                     "paper",
@@ -223,21 +236,33 @@ public final class VprEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         int minGroup = params.getInt("min_group_size");
         double eps = params.getDouble("eps");
         double bonusScale = params.getDouble("outcome_reward_scale");
-        boolean batchWhiten = MEAN_THEN_BATCH_WHITEN.equals(params.getString("state_group_advantage_mode"));
-        String grouping = params.getString("grouping");
-        VprArithmetic ar =
-                FLOAT32.equals(params.getString("arithmetic")) ? VprArithmetic.NUMPY_FLOAT32 : VprArithmetic.DOUBLE;
+        boolean batchWhiten = params.getChoice("state_group_advantage_mode", StateGroupMode.class)
+                == StateGroupMode.MEAN_THEN_BATCH_WHITEN;
+        Grouping grouping = params.getChoice("grouping", Grouping.class);
+        VprArithmetic ar = params.getChoice("arithmetic", Arithmetic.class) == Arithmetic.FLOAT32
+                ? VprArithmetic.NUMPY_FLOAT32
+                : VprArithmetic.DOUBLE;
 
-        int[] spanTok = batch.spanTokenOffsets();
         int[] rowSpan = PolicySpans.indices(batch);
         int n = rowSpan.length;
-        float[] adv = new float[batch.tokenCount()];
-        float[] weights = new float[batch.tokenCount()];
+        // the loss weights go into the buffers' second array (the returns are the advantages)
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] weights = Outputs.second(buffers, batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
         if (n == 0) {
+            if (buffers != null) {
+                Arrays.fill(adv, 0f);
+                Arrays.fill(weights, 0f);
+            }
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -326,6 +351,7 @@ public final class VprEstimator implements Estimator {
 
         long skippedTurns = 0;
         long paddingTurns = 0;
+        float[] spanWeight = new float[batch.spanCount()];
         for (int k = 0; k < n; k++) {
             if (padding[k]) paddingTurns++;
             if (skip[k]) {
@@ -333,11 +359,11 @@ public final class VprEstimator implements Estimator {
                 continue;
             }
             int s = rowSpan[k];
-            float v = (float) a[k];
-            spanAdv[s] = v;
-            Arrays.fill(adv, spanTok[s], spanTok[s + 1], v);
-            Arrays.fill(weights, spanTok[s], spanTok[s + 1], 1f);
+            spanAdv[s] = (float) a[k];
+            spanWeight[s] = 1f;
         }
+        Outputs.spanBroadcast(batch, spanAdv, adv);
+        Outputs.spanBroadcast(batch, spanWeight, weights);
         Credit.Builder out = Credit.builder(adv)
                 .returns(adv)
                 .spanAdvantages(spanAdv)
