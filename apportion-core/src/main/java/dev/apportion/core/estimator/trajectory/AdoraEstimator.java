@@ -99,13 +99,19 @@ public final class AdoraEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         double correct = params.getDouble("correct_score");
         double lamda = params.getDouble("lamda");
         double maxLen = params.getDouble("max_length_threshold");
         boolean raw = "raw".equals(params.getString("singleton"));
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         if (n == 0) return Credit.builder(adv).returns(adv).build();
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);

@@ -118,13 +118,19 @@ public final class AgraeEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
         boolean agrae = params.getDouble("grpo_weight") == 2.0;
         double alpha = params.getDouble("alpha");
         boolean singletonZero = ZERO.equals(params.getString("singleton_group"));
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         if (n == 0) return Credit.builder(adv).returns(adv).build();
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);

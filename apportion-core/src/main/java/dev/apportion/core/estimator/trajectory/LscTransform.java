@@ -109,6 +109,12 @@ public final class LscTransform implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean fromSignal = "signal".equals(params.getString("reference"));
         String refName = params.getString("reference_signal");
         double q = params.getDouble("quantile");
@@ -159,9 +165,9 @@ public final class LscTransform implements Estimator {
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
+        float[] out = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         Broadcast.trajectories(batch, adv, out, execution);
-        float[] ret = new float[batch.tokenCount()];
+        float[] ret = TokenCredit.returnsArray(buffers, batch.tokenCount());
         Broadcast.trajectories(batch, u, ret, execution);
         return Credit.builder(out)
                 .returns(ret)

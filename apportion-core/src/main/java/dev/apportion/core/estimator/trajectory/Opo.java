@@ -68,6 +68,12 @@ public final class Opo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean raw = params.getString("singleton").equals("raw");
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
@@ -93,7 +99,8 @@ public final class Opo implements Estimator {
             double baseline = den == 0 ? 0.0 : num / den;
             for (int k = start[g]; k < start[g + 1]; k++) a[members[k]] = s[members[k]] - baseline;
         }
-        float[] adv = TokenCredit.broadcast(batch, a, execution);
+        float[] adv = TokenCredit.broadcastInto(
+                batch, a, execution, TokenCredit.advantagesArray(buffers, batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .diagnostic("groups", batch.groupCount())

@@ -33,6 +33,21 @@ import java.util.List;
 final class TokenCredit {
     private TokenCredit() {}
 
+    /** The advantages array of a call: {@code buffers.advantages(n)} when given, else a fresh array. */
+    static float[] advantagesArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.advantages(n);
+    }
+
+    /** The returns array of a call: {@code buffers.returns(n)} when given, else a fresh array. */
+    static float[] returnsArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.returns(n);
+    }
+
+    /** The loss-weights array of a call: {@code buffers.lossWeights(n)} when given, else a fresh array. */
+    static float[] lossWeightsArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.lossWeights(n);
+    }
+
     /** The OpenRLHF parameter names every estimator with an {@code openrlhf} preset declares. */
     static List<ParamSpec> openRlhfParams() {
         return List.of(
