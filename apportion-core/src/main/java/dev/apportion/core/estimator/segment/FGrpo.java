@@ -92,6 +92,12 @@ public final class FGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         List<String> phases = new ArrayList<>();
         for (String p : params.getString("phases").split(",")) if (!p.trim().isEmpty()) phases.add(p.trim());
         if (phases.isEmpty())
@@ -168,8 +174,22 @@ public final class FGrpo implements Estimator {
             double v = p < 0 ? fallback[i] : z[i * k + p];
             a[j] = Double.isNaN(v) ? 0.0 : v;
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .spanAdvantages(turns.spanValues(batch, a))
+        float[] spanAdv = turns.spanValues(batch, a);
+        float[] out;
+        if (buffers == null) out = turns.broadcast(batch, a, execution);
+        else {
+            // the span values hold each turn's value and 0 elsewhere: lay them on every token
+            float[] o = buffers.advantages(batch.tokenCount());
+            int[] spanOff = batch.trajectorySpanOffsets();
+            int[] tokOff = batch.spanTokenOffsets();
+            execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+                for (int s = spanOff[from]; s < spanOff[to]; s++)
+                    java.util.Arrays.fill(o, tokOff[s], tokOff[s + 1], spanAdv[s]);
+            });
+            out = o;
+        }
+        return Credit.builder(out)
+                .spanAdvantages(spanAdv)
                 .diagnostic("phases", k)
                 .build();
     }

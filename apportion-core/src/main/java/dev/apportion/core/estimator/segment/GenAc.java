@@ -92,6 +92,12 @@ public final class GenAc implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String name = params.getString("value_signal");
         double gamma = params.getDouble("gamma");
         double lambda = params.getDouble("lambda");
@@ -107,7 +113,7 @@ public final class GenAc implements Estimator {
             PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
             for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
         }
-        return steps.credit(batch, adv, ret, whiten, execution)
+        return steps.credit(batch, adv, ret, whiten, execution, buffers)
                 .diagnostic("segments", steps.total())
                 .build();
     }

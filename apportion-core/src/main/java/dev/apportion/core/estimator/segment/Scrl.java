@@ -96,6 +96,12 @@ public final class Scrl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String signal = params.getString("verdict_signal");
         boolean prefix = "prefix".equals(params.getString("progress"));
         boolean unbiased = "unbiased".equals(params.getString("std"));
@@ -152,8 +158,14 @@ public final class Scrl implements Estimator {
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out;
+        if (buffers == null) {
+            out = new float[batch.tokenCount()];
+            steps.broadcast(batch, adv, out, execution);
+        } else {
+            out = buffers.advantages(batch.tokenCount());
+            steps.broadcastAll(batch, adv, out, execution);
+        }
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("segments", steps.total())
