@@ -130,8 +130,7 @@ public final class PaperSteps {
      * @param out written, one per token
      */
     public void broadcast(Rollouts batch, double[] perStep, float[] out, Execution exec) {
-        int n = batch.trajectoryCount();
-        exec.forRange(n, 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int k = offsets[i]; k < offsets[i + 1]; k++) {
                     int s = spans[k];
@@ -149,8 +148,7 @@ public final class PaperSteps {
      * @param out written, one per token
      */
     public void broadcastAll(Rollouts batch, double[] perStep, float[] out, Execution exec) {
-        int n = batch.trajectoryCount();
-        exec.forRange(n, 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int k = offsets[i];
                 for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {

@@ -56,6 +56,22 @@ import java.util.Map;
 public final class FGrpo implements Estimator {
     static final String ID = "f_grpo";
 
+    /** Where a phase's reward comes from ({@code phase_reward_source}). */
+    enum PhaseRewardSource {
+        /** the outcome component named like the phase */
+        OUTCOME_COMPONENTS,
+        /** the sum of the phase's span rewards */
+        SPAN_REWARDS
+    }
+
+    /** A policy span outside every phase ({@code unphased}). */
+    enum Unphased {
+        /** refused */
+        ERROR,
+        /** the GRPO advantage of the trajectory score */
+        OUTCOME
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("F-GRPO: phase-factorized GRPO (each phase's tokens get its own reward's group advantage)")
             .source(
@@ -71,13 +87,11 @@ public final class FGrpo implements Estimator {
                     ParamSpec.string("phases", "gen,rank", "comma-separated phase names (span agents)"),
                     ParamSpec.choice(
                             "phase_reward_source",
-                            "outcome_components",
-                            List.of("outcome_components", "span_rewards"),
+                            PhaseRewardSource.OUTCOME_COMPONENTS,
                             "the outcome component named like the phase, or the sum of the phase's span rewards"),
                     ParamSpec.choice(
                             "unphased",
-                            "error",
-                            List.of("error", "outcome"),
+                            Unphased.ERROR,
                             "a policy span outside every phase: error, or the GRPO advantage of the trajectory score"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
@@ -108,8 +122,9 @@ public final class FGrpo implements Estimator {
                 throw new IllegalArgumentException("estimator '" + ID + "': phase '" + p + "' is listed twice");
             }
         }
-        boolean fromComponents = params.getString("phase_reward_source").equals("outcome_components");
-        boolean unphasedOutcome = params.getString("unphased").equals("outcome");
+        boolean fromComponents = params.getChoice("phase_reward_source", PhaseRewardSource.class)
+                == PhaseRewardSource.OUTCOME_COMPONENTS;
+        boolean unphasedOutcome = params.getChoice("unphased", Unphased.class) == Unphased.OUTCOME;
         boolean byStd = params.getBoolean("normalize_by_std");
         double eps = params.getDouble("epsilon");
 
@@ -182,7 +197,7 @@ public final class FGrpo implements Estimator {
             float[] o = buffers.advantages(batch.tokenCount());
             int[] spanOff = batch.trajectorySpanOffsets();
             int[] tokOff = batch.spanTokenOffsets();
-            execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+            execution.forTrajectories(batch, (c, from, to) -> {
                 for (int s = spanOff[from]; s < spanOff[to]; s++)
                     java.util.Arrays.fill(o, tokOff[s], tokOff[s + 1], spanAdv[s]);
             });

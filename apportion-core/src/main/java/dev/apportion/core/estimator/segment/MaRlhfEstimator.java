@@ -236,8 +236,8 @@ public final class MaRlhfEstimator implements Estimator {
         int maxLen = 0;
         for (int i = 0; i < n; i++) maxLen = Math.max(maxLen, batch.tokenEnd(i) - batch.tokenStart(i));
         int width = maxLen;
-        long[] macroCounts = new long[execution.chunks(n, 32)];
-        execution.forRange(n, 32, (chunk, from, to) -> {
+        long[] macroCounts = new long[execution.chunks(batch)];
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             long count = 0;
             byte[] mask = batch.mask();
             Scratch sc = new Scratch(width);

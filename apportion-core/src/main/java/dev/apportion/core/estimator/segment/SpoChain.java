@@ -183,10 +183,10 @@ public final class SpoChain implements Estimator {
         int maxCount = 0;
         for (int i = 0; i < n; i++) maxCount = Math.max(maxCount, batch.tokenEnd(i) - batch.tokenStart(i));
         int width = maxCount;
-        int chunks = execution.chunks(n, 64);
+        int chunks = execution.chunks(batch);
         long[] cuts = new long[chunks];
         long[] segs = new long[chunks];
-        execution.forRange(n, 64, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             long c = 0;
             long s = 0;
             Scratch sc = new Scratch(width);

@@ -240,9 +240,8 @@ public final class SpoTree implements Estimator {
         boolean anyPolicySpan = false;
         for (int s = 0; s < batch.spanCount() && !anyPolicySpan; s++) anyPolicySpan = batch.isPolicySpan(s);
         if (anyPolicySpan) batch.requireSpanState(ID);
-        int groups = batch.groupCount();
-        long[][] counts = new long[execution.chunks(groups, 4)][3];
-        execution.forRange(groups, 4, (chunk, from, to) -> {
+        long[][] counts = new long[execution.chunksForGroups(batch)][3];
+        execution.forGroups(batch, (chunk, from, to) -> {
             for (int g = from; g < to; g++) {
                 GroupTree gt = build(batch, g);
                 if (gt == null) continue;

@@ -6,7 +6,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 
 /**
  * The computation shared by {@link OptimalTokenBaseline} and {@link TirOptimalTokenBaseline}:
@@ -44,10 +43,17 @@ final class OtbKernel {
                 "baseline 0 on the part of a group's unique longest trajectory beyond the second-longest one's length");
     }
 
+    /** Origin of the per-position baseline ({@code positions_from}). */
+    enum PositionsFrom {
+        /** the trajectory's first policy token (verl's response tensor) */
+        FIRST_POLICY_TOKEN,
+        /** its first token (verl's padded rows read as trajectories) */
+        TRAJECTORY_START
+    }
+
     static final ParamSpec POSITIONS_FROM = ParamSpec.choice(
             "positions_from",
-            "first_policy_token",
-            List.of("first_policy_token", "trajectory_start"),
+            PositionsFrom.FIRST_POLICY_TOKEN,
             "origin of the per-position baseline: the trajectory's first policy token (the response start, as verl's "
                     + "response tensor) or its first token (verl's padded rows read as trajectories)");
 
@@ -59,7 +65,8 @@ final class OtbKernel {
         float[] isw = params.getBoolean(USE_IS_WEIGHTS.name()) ? batch.tokenSignal(ROLLOUT_IS_WEIGHT) : null;
         double eps = params.getDouble(EPSILON.name());
         boolean zeroTail = params.getBoolean("handle_zero_tail");
-        boolean fromStart = !compacted && "trajectory_start".equals(params.getString(POSITIONS_FROM.name()));
+        boolean fromStart = !compacted
+                && params.getChoice(POSITIONS_FROM.name(), PositionsFrom.class) == PositionsFrom.TRAJECTORY_START;
         RewardShaping rewards = RewardShaping.dense(batch, id);
 
         int n = batch.tokenCount();
@@ -74,7 +81,7 @@ final class OtbKernel {
         int[] tok = batch.spanTokenOffsets();
 
         // 1. reward-to-go G and cumulative path-variance proxy W, per trajectory
-        exec.forRange(trajectories, 16, (chunk, from, to) -> {
+        exec.forTrajectories(batch, (chunk, from, to) -> {
             float[] rho = new float[maxLen];
             for (int i = from; i < to; i++) {
                 rewards.fill(i, rho);
@@ -110,7 +117,7 @@ final class OtbKernel {
         int[] members = batch.groupMembers();
         int[] memberStart = batch.groupMemberStart();
         int maxPositions = compacted ? max(policyCount) : maxLen;
-        exec.forRange(batch.groupCount(), 4, (chunk, from, to) -> {
+        exec.forGroups(batch, (chunk, from, to) -> {
             double[] num = new double[maxPositions];
             double[] den = new double[maxPositions];
             for (int grp = from; grp < to; grp++) {

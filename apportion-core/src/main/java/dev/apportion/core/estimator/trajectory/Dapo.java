@@ -143,9 +143,10 @@ public final class Dapo implements Estimator {
         }
         GroupNormalization.Settings settings = new GroupNormalization.Settings(
                 GroupNormalization.Scale.GROUP,
-                params.getString("std").equals("unbiased"),
+                params.getChoice("std", GroupNormalization.Std.class) == GroupNormalization.Std.UNBIASED,
                 params.getDouble("epsilon"),
-                params.getString("epsilon_on").equals("variance"),
+                params.getChoice("epsilon_on", GroupNormalization.EpsilonOn.class)
+                        == GroupNormalization.EpsilonOn.VARIANCE,
                 0.0,
                 GroupNormalization.Singleton.ZERO,
                 false,

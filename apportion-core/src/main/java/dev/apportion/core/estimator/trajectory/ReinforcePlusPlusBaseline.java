@@ -65,13 +65,11 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
                         "a one-sample group: raw = mean 0, keeps its score (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
                 ParamSpec.choice(
                         "whiten_variance",
-                        "unbiased",
-                        List.of("unbiased", "biased"),
+                        Whitening.Variance.UNBIASED,
                         "variance of the batch whitening: unbiased (verl masked_whiten) or biased (OpenRLHF)"),
                 ParamSpec.choice(
                         "whiten_epsilon",
-                        "add",
-                        List.of("add", "clamp"),
+                        Whitening.Epsilon.ADD,
                         "add: rsqrt(var + eps) (verl); clamp: rsqrt(max(var, eps)) (OpenRLHF)"),
                 ParamSpec.real("whiten_eps", 1e-8, 0.0, null, "epsilon of the batch whitening"),
                 ParamSpec.bool(
@@ -130,11 +128,8 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
         GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
-        Whitening.Variance variance = params.getString("whiten_variance").equals("biased")
-                ? Whitening.Variance.BIASED
-                : Whitening.Variance.UNBIASED;
-        Whitening.Epsilon epsilon =
-                params.getString("whiten_epsilon").equals("clamp") ? Whitening.Epsilon.CLAMP : Whitening.Epsilon.ADD;
+        Whitening.Variance variance = params.getChoice("whiten_variance", Whitening.Variance.class);
+        Whitening.Epsilon epsilon = params.getChoice("whiten_epsilon", Whitening.Epsilon.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
         if (single == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(

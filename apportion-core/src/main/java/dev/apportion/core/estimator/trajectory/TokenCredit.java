@@ -186,7 +186,7 @@ final class TokenCredit {
         float[] out = new float[b.tokenCount()];
         int[] spanOff = b.trajectorySpanOffsets();
         int[] tokOff = b.spanTokenOffsets();
-        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
+        ex.forTrajectories(b, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = (float) perTrajectory[i];
                 if (v == 0f) continue;
@@ -212,7 +212,7 @@ final class TokenCredit {
         double coef = s.klCoef();
         double clamp = s.klClamp();
         KlPenalty.Kind kind = s.kind();
-        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
+        ex.forTrajectories(b, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int last = b.lastPolicyToken(i);
                 if (last < 0) continue;
