@@ -90,6 +90,12 @@ public final class OptimalTokenBaseline implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return OtbKernel.assign(batch, params, execution, ID, false);
+        return OtbKernel.assign(batch, params, execution, ID, false, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        return OtbKernel.assign(batch, params, execution, ID, false, buffers);
     }
 }

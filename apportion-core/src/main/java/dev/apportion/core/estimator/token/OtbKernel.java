@@ -59,7 +59,13 @@ final class OtbKernel {
 
     private OtbKernel() {}
 
-    static Credit assign(Rollouts batch, Params params, Execution exec, String id, boolean compacted) {
+    static Credit assign(
+            Rollouts batch,
+            Params params,
+            Execution exec,
+            String id,
+            boolean compacted,
+            dev.apportion.core.credit.Credit.Buffers buffers) {
         float[] oldLogprob = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, id, OLD_LOGPROB_BY);
         float[] sumPiSq = batch.requireTokenSignal(SUM_PI_SQUARED, id, SUM_PI_SQUARED_BY);
         float[] isw = params.getBoolean(USE_IS_WEIGHTS.name()) ? batch.tokenSignal(ROLLOUT_IS_WEIGHT) : null;
@@ -70,8 +76,8 @@ final class OtbKernel {
         RewardShaping rewards = RewardShaping.dense(batch, id);
 
         int n = batch.tokenCount();
-        float[] adv = new float[n];
-        float[] ret = new float[n]; // G on policy tokens, 0 on context tokens
+        float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
+        float[] ret = buffers == null ? new float[n] : buffers.returns(n); // G on policy tokens, 0 on context tokens
         float[] cumW = new float[n]; // W on policy tokens
         int trajectories = batch.trajectoryCount();
         int[] origin = new int[trajectories]; // token index of position 0
@@ -90,7 +96,11 @@ final class OtbKernel {
                 int first = -1;
                 int count = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    if (!batch.isPolicySpan(s)) continue;
+                    if (!batch.isPolicySpan(s)) {
+                        java.util.Arrays.fill(adv, tok[s], tok[s + 1], 0f);
+                        java.util.Arrays.fill(ret, tok[s], tok[s + 1], 0f);
+                        continue;
+                    }
                     for (int t = tok[s + 1] - 1; t >= tok[s]; t--) {
                         g += rho[t - base];
                         ret[t] = (float) g;
