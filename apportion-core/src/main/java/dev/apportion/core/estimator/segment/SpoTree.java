@@ -229,13 +229,24 @@ public final class SpoTree implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} The buffers' arrays are cleared, then written where edges are kept. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String method = params.getString("adv_method");
         boolean filter = params.getBoolean("only_adv_greater_than_zero");
         int bestOf = params.getInt("prover_best_of");
         int tokens = batch.tokenCount();
-        float[] adv = new float[tokens];
-        float[] ret = new float[tokens];
-        float[] weight = new float[tokens];
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        float[] weight = buffers == null ? new float[tokens] : buffers.lossWeights(tokens);
+        if (buffers != null) {
+            java.util.Arrays.fill(adv, 0f);
+            java.util.Arrays.fill(ret, 0f);
+            java.util.Arrays.fill(weight, 0f);
+        }
         float[] spanAdv = new float[batch.spanCount()];
         boolean anyPolicySpan = false;
         for (int s = 0; s < batch.spanCount() && !anyPolicySpan; s++) anyPolicySpan = batch.isPolicySpan(s);
