@@ -87,6 +87,13 @@ import java.util.Map;
  * A trajectory without policy tokens gets 0. Computed in double precision (the reference uses
  * float32; within the golden tolerances).
  *
+ * <h2>Cost</h2>
+ * Per trajectory, the token rewards and values are copied into double scratch arrays (the
+ * DeepSpeed-Chat padding rules rewrite them), each macro action is pooled over them twice and the
+ * result written back: about five passes where the derived floor of {@code docs/performance.md}
+ * declares three, so the ratio to that floor stays near 0.2. Scratch arrays are per thread and
+ * outputs go into {@link Credit.Buffers} when given.
+ *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
 public final class MaRlhfEstimator implements Estimator {
