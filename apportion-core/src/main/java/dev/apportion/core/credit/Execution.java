@@ -1,5 +1,6 @@
 package dev.apportion.core.credit;
 
+import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -11,6 +12,14 @@ import java.util.concurrent.Future;
  * How many threads an estimator may use. Parallel estimators split work into contiguous
  * index ranges; results must be identical to the sequential run (each range writes disjoint
  * outputs, and reductions are combined in a fixed order).
+ *
+ * <p>Two ways to split: by item count ({@link #forRange(int, int, RangeBody)}: every range gets
+ * about as many items, and ranges of fewer than {@code 2·minPerChunk} items stay on the caller's
+ * thread), or by weight ({@link #forTrajectories}, {@link #forRange(int, int[], RangeBody)}: every
+ * range gets about as many tokens, and a batch of fewer than {@code 2·}{@link #MIN_TOKENS_PER_CHUNK}
+ * tokens stays on the caller's thread). Token-weighted splits keep two threads from being slower
+ * than one when trajectory lengths are uneven (one thread would otherwise get most of the tokens)
+ * and when a batch is too small to pay for a hand-off to a worker.
  */
 public final class Execution implements AutoCloseable {
     private static final Execution SEQUENTIAL = new Execution(1);
@@ -52,6 +61,12 @@ public final class Execution implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * Fewest tokens a range of a token-weighted split holds: handing a range to a worker thread
+     * costs tens of microseconds, the time one pass over some 10⁴–10⁵ tokens takes.
+     */
+    public static final int MIN_TOKENS_PER_CHUNK = 1 << 16;
+
     /** A range body: processes indices {@code [from, to)}; {@code chunk} numbers the range. */
     @FunctionalInterface
     public interface RangeBody {
@@ -68,6 +83,91 @@ public final class Execution implements AutoCloseable {
         return Math.min(threads, Math.max(1, n / Math.max(1, minPerChunk)));
     }
 
+    /**
+     * Number of ranges {@link #forRange(int, int[], RangeBody)} uses for {@code n} items whose
+     * weights (tokens) are {@code offsets[i + 1] − offsets[i]}: 1 below {@code 2·}{@link
+     * #MIN_TOKENS_PER_CHUNK} tokens, else up to the thread count with at least that many tokens
+     * each (every range of two or more items is split with {@link #splittingAll}).
+     *
+     * @param offsets cumulative weights, at least {@code n + 1} non-decreasing entries
+     */
+    public int chunks(int n, int[] offsets) {
+        if (splitAll) return n < 2 ? 1 : Math.min(threads, n);
+        if (threads == 1 || n < 2) return 1;
+        long total = (long) offsets[n] - offsets[0];
+        if (total < 2L * MIN_TOKENS_PER_CHUNK) return 1;
+        return (int) Math.min(Math.min(threads, n), total / MIN_TOKENS_PER_CHUNK);
+    }
+
+    /** {@link #chunks(int, int[])} over the trajectories of {@code batch}, weighted by their tokens. */
+    public int chunks(Rollouts batch) {
+        return chunks(batch.trajectoryCount(), batch.trajectoryTokenOffsets());
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int[])} contiguous,
+     * non-empty ranges of about equal weight: range {@code k} starts at the first item whose
+     * cumulative weight reaches {@code k/c} of the total.
+     *
+     * @param offsets cumulative weights (e.g. {@link Rollouts#trajectoryTokenOffsets()})
+     */
+    public void forRange(int n, int[] offsets, RangeBody body) {
+        int c = chunks(n, offsets);
+        if (c == 1) {
+            body.run(0, 0, n);
+            return;
+        }
+        int[] bounds = new int[c + 1];
+        bounds[c] = n;
+        long base = offsets[0];
+        long total = (long) offsets[n] - base;
+        for (int k = 1; k < c; k++) {
+            long target = base + total * k / c;
+            int lo = 0;
+            int hi = n; // first index i in [0, n] with offsets[i] >= target
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (offsets[mid] >= target) hi = mid;
+                else lo = mid + 1;
+            }
+            bounds[k] = Math.max(bounds[k - 1] + 1, Math.min(lo, n - (c - k)));
+        }
+        run(c, bounds, body);
+    }
+
+    /** {@link #forRange(int, int[], RangeBody)} over the trajectories of {@code batch}, weighted by their tokens. */
+    public void forTrajectories(Rollouts batch, RangeBody body) {
+        forRange(batch.trajectoryCount(), batch.trajectoryTokenOffsets(), body);
+    }
+
+    /**
+     * Cumulative tokens of the groups of {@code batch}: entry {@code g + 1} − entry {@code g} is
+     * the token count of group {@code g}'s members (the weights of {@link #forGroups}).
+     */
+    public static int[] groupTokenOffsets(Rollouts batch) {
+        int groups = batch.groupCount();
+        int[] off = new int[groups + 1];
+        int[] tok = batch.trajectoryTokenOffsets();
+        int[] members = batch.groupMembers();
+        int[] start = batch.groupMemberStart();
+        for (int g = 0; g < groups; g++) {
+            long sum = off[g];
+            for (int k = start[g]; k < start[g + 1]; k++) sum += tok[members[k] + 1] - tok[members[k]];
+            off[g + 1] = (int) sum;
+        }
+        return off;
+    }
+
+    /** {@link #chunks(int, int[])} over the groups of {@code batch}, weighted by their tokens. */
+    public int chunksForGroups(Rollouts batch) {
+        return chunks(batch.groupCount(), groupTokenOffsets(batch));
+    }
+
+    /** {@link #forRange(int, int[], RangeBody)} over the groups of {@code batch}, weighted by their tokens. */
+    public void forGroups(Rollouts batch, RangeBody body) {
+        forRange(batch.groupCount(), groupTokenOffsets(batch), body);
+    }
+
     /** Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges. */
     public void forRange(int n, int minPerChunk, RangeBody body) {
         int c = chunks(n, minPerChunk);
@@ -75,11 +175,18 @@ public final class Execution implements AutoCloseable {
             body.run(0, 0, n);
             return;
         }
+        int[] bounds = new int[c + 1];
+        for (int k = 0; k <= c; k++) bounds[k] = (int) ((long) n * k / c);
+        run(c, bounds, body);
+    }
+
+    /** Ranges {@code [bounds[k], bounds[k+1])}: the first {@code c − 1} on the pool, the last on the caller. */
+    private void run(int c, int[] bounds, RangeBody body) {
         ExecutorService p = pool();
         List<Future<?>> fs = new ArrayList<>(c);
         for (int k = 0; k < c; k++) {
-            int from = (int) ((long) n * k / c);
-            int to = (int) ((long) n * (k + 1) / c);
+            int from = bounds[k];
+            int to = bounds[k + 1];
             int chunk = k;
             if (k == c - 1) {
                 body.run(chunk, from, to);

@@ -130,12 +130,31 @@ public final class PaperSteps {
      * @param out written, one per token
      */
     public void broadcast(Rollouts batch, double[] perStep, float[] out, Execution exec) {
-        int n = batch.trajectoryCount();
-        exec.forRange(n, 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int k = offsets[i]; k < offsets[i + 1]; k++) {
                     int s = spans[k];
                     java.util.Arrays.fill(out, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) perStep[k]);
+                }
+            }
+        });
+    }
+
+    /**
+     * As {@link #broadcast}, but writes every token of the batch: {@code perStep[k]} on step
+     * {@code k}'s tokens and 0 on context tokens (for reused arrays of unspecified contents).
+     *
+     * @param perStep read, one per step
+     * @param out written, one per token
+     */
+    public void broadcastAll(Rollouts batch, double[] perStep, float[] out, Execution exec) {
+        exec.forTrajectories(batch, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int k = offsets[i];
+                for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                    float v = 0f;
+                    if (k < offsets[i + 1] && spans[k] == s) v = (float) perStep[k++];
+                    java.util.Arrays.fill(out, batch.spanTokenStart(s), batch.spanTokenEnd(s), v);
                 }
             }
         });
@@ -221,6 +240,52 @@ public final class PaperSteps {
             Whitening.Stats st = whitenUnbiased(out, batch.mask(), 1e-8);
             if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
         }
+        return c;
+    }
+
+    /**
+     * {@link #credit(Rollouts, double[], double[], boolean, Execution)} writing into {@code buffers}
+     * when given (every token overwritten). The token advantages are constant on each step, so the
+     * whitening is done per step with {@link RepeatedSum#whitenConstantRuns} (the same numbers as
+     * {@link #whitenUnbiased} over the tokens, bit for bit) and the result broadcast once.
+     *
+     * @param buffers reused output arrays, or null for fresh ones
+     */
+    public Credit.Builder credit(
+            Rollouts batch,
+            double[] adv,
+            double[] returns,
+            boolean whiten,
+            Execution execution,
+            Credit.Buffers buffers) {
+        if (buffers == null) return credit(batch, adv, returns, whiten, execution);
+        int tokens = batch.tokenCount();
+        float[] out = buffers.advantages(tokens);
+        float[] ret = buffers.returns(tokens);
+        broadcastAll(batch, returns, ret, execution);
+        Whitening.Stats st = null;
+        if (whiten) {
+            int k = spans.length;
+            long policy = 0;
+            float[] x = new float[k];
+            int[] count = new int[k];
+            for (int j = 0; j < k; j++) {
+                x[j] = (float) adv[j];
+                count[j] = batch.spanTokenEnd(spans[j]) - batch.spanTokenStart(spans[j]);
+                policy += count[j];
+            }
+            if (policy >= 2) {
+                float[] y = new float[k];
+                st = RepeatedSum.whitenConstantRuns(
+                        x, count, y, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+                double[] wide = new double[k];
+                for (int j = 0; j < k; j++) wide[j] = y[j];
+                broadcastAll(batch, wide, out, execution);
+            }
+        }
+        if (st == null) broadcastAll(batch, adv, out, execution);
+        Credit.Builder c = Credit.builder(out).returns(ret).spanAdvantages(spanValues(batch, adv));
+        if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
         return c;
     }
 

@@ -37,7 +37,19 @@ class CreditBuffersTest {
                 .outcome(0)
                 .span(Role.POLICY, 2)
                 .build();
-        Estimator opo = new dev.apportion.core.estimator.trajectory.Opo();
+        Estimator buffered = new dev.apportion.core.estimator.trajectory.Opo();
+        // only the three-argument assign: the four-argument one is the interface's default
+        Estimator opo = new Estimator() {
+            @Override
+            public Descriptor descriptor() {
+                return buffered.descriptor();
+            }
+
+            @Override
+            public Credit assign(Rollouts batch, Params params, Execution execution) {
+                return buffered.assign(batch, params, execution);
+            }
+        };
         Params p = Params.defaults(opo.descriptor());
         Credit.Buffers b = new Credit.Buffers();
         Credit c = opo.assign(batch, p, Execution.sequential(), b);

@@ -56,6 +56,22 @@ import java.util.Map;
 public final class FGrpo implements Estimator {
     static final String ID = "f_grpo";
 
+    /** Where a phase's reward comes from ({@code phase_reward_source}). */
+    enum PhaseRewardSource {
+        /** the outcome component named like the phase */
+        OUTCOME_COMPONENTS,
+        /** the sum of the phase's span rewards */
+        SPAN_REWARDS
+    }
+
+    /** A policy span outside every phase ({@code unphased}). */
+    enum Unphased {
+        /** refused */
+        ERROR,
+        /** the GRPO advantage of the trajectory score */
+        OUTCOME
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("F-GRPO: phase-factorized GRPO (each phase's tokens get its own reward's group advantage)")
             .source(
@@ -71,13 +87,11 @@ public final class FGrpo implements Estimator {
                     ParamSpec.string("phases", "gen,rank", "comma-separated phase names (span agents)"),
                     ParamSpec.choice(
                             "phase_reward_source",
-                            "outcome_components",
-                            List.of("outcome_components", "span_rewards"),
+                            PhaseRewardSource.OUTCOME_COMPONENTS,
                             "the outcome component named like the phase, or the sum of the phase's span rewards"),
                     ParamSpec.choice(
                             "unphased",
-                            "error",
-                            List.of("error", "outcome"),
+                            Unphased.ERROR,
                             "a policy span outside every phase: error, or the GRPO advantage of the trajectory score"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
@@ -92,6 +106,12 @@ public final class FGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         List<String> phases = new ArrayList<>();
         for (String p : params.getString("phases").split(",")) if (!p.trim().isEmpty()) phases.add(p.trim());
         if (phases.isEmpty())
@@ -102,8 +122,9 @@ public final class FGrpo implements Estimator {
                 throw new IllegalArgumentException("estimator '" + ID + "': phase '" + p + "' is listed twice");
             }
         }
-        boolean fromComponents = params.getString("phase_reward_source").equals("outcome_components");
-        boolean unphasedOutcome = params.getString("unphased").equals("outcome");
+        boolean fromComponents = params.getChoice("phase_reward_source", PhaseRewardSource.class)
+                == PhaseRewardSource.OUTCOME_COMPONENTS;
+        boolean unphasedOutcome = params.getChoice("unphased", Unphased.class) == Unphased.OUTCOME;
         boolean byStd = params.getBoolean("normalize_by_std");
         double eps = params.getDouble("epsilon");
 
@@ -168,8 +189,22 @@ public final class FGrpo implements Estimator {
             double v = p < 0 ? fallback[i] : z[i * k + p];
             a[j] = Double.isNaN(v) ? 0.0 : v;
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .spanAdvantages(turns.spanValues(batch, a))
+        float[] spanAdv = turns.spanValues(batch, a);
+        float[] out;
+        if (buffers == null) out = turns.broadcast(batch, a, execution);
+        else {
+            // the span values hold each turn's value and 0 elsewhere: lay them on every token
+            float[] o = buffers.advantages(batch.tokenCount());
+            int[] spanOff = batch.trajectorySpanOffsets();
+            int[] tokOff = batch.spanTokenOffsets();
+            execution.forTrajectories(batch, (c, from, to) -> {
+                for (int s = spanOff[from]; s < spanOff[to]; s++)
+                    java.util.Arrays.fill(o, tokOff[s], tokOff[s + 1], spanAdv[s]);
+            });
+            out = o;
+        }
+        return Credit.builder(out)
+                .spanAdvantages(spanAdv)
                 .diagnostic("phases", k)
                 .build();
     }

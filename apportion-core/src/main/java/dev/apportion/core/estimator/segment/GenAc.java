@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +52,14 @@ public final class GenAc implements Estimator {
     /** Registry id. */
     public static final String ID = "genac";
 
+    /** The rewards of the segments ({@code step_rewards}). */
+    enum StepRewards {
+        /** the outcome on the last segment only */
+        OUTCOME,
+        /** plus each segment's span reward */
+        OUTCOME_AND_SPAN_REWARDS
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("generative_actor_critic")
             .title("GenAC: segment-level GAE on a generative (chain-of-thought) critic's values")
@@ -77,8 +84,7 @@ public final class GenAc implements Estimator {
                     ParamSpec.bool("whiten", true, "whiten advantages over the batch's policy tokens"),
                     ParamSpec.choice(
                             "step_rewards",
-                            "outcome",
-                            List.of("outcome", "outcome_and_span_rewards"),
+                            StepRewards.OUTCOME,
                             "outcome on the last segment only, or plus each segment's span reward"))
             .preset("monte_carlo", Map.of("lambda", 1.0))
             .summary("δ_k = r_k + γV_{k+1} − V_k over segments (V from a generative critic), A_k = δ_k + γλA_{k+1}; "
@@ -92,11 +98,18 @@ public final class GenAc implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String name = params.getString("value_signal");
         double gamma = params.getDouble("gamma");
         double lambda = params.getDouble("lambda");
         boolean whiten = params.getBoolean("whiten");
-        boolean spanRewards = "outcome_and_span_rewards".equals(params.getString("step_rewards"));
+        boolean spanRewards =
+                params.getChoice("step_rewards", StepRewards.class) == StepRewards.OUTCOME_AND_SPAN_REWARDS;
         PaperSteps steps = PaperSteps.of(batch);
         double[] values =
                 steps.signal(batch, name, ID, "the generative critic's value of the state before the segment", false);
@@ -107,7 +120,7 @@ public final class GenAc implements Estimator {
             PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
             for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
         }
-        return steps.credit(batch, adv, ret, whiten, execution)
+        return steps.credit(batch, adv, ret, whiten, execution, buffers)
                 .diagnostic("segments", steps.total())
                 .build();
     }

@@ -87,15 +87,28 @@ import java.util.Map;
  * A trajectory without policy tokens gets 0. Computed in double precision (the reference uses
  * float32; within the golden tolerances).
  *
+ * <h2>Cost</h2>
+ * Per trajectory, the token rewards and values are copied into double scratch arrays (the
+ * DeepSpeed-Chat padding rules rewrite them), each macro action is pooled over them twice and the
+ * result written back: about five passes where the derived floor of {@code docs/performance.md}
+ * declares three, so the ratio to that floor stays near 0.2. Scratch arrays are per thread and
+ * outputs go into {@link Credit.Buffers} when given.
+ *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
 public final class MaRlhfEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "ma_rlhf";
 
-    static final String EQUAL = "equal";
-    static final String POSITION = "position";
-    static final String UNIT = "unit";
+    /** Pooling of token values and rewards inside a macro action ({@code value_function}). */
+    enum Pooling {
+        /** Mean over the macro's policy tokens. */
+        EQUAL,
+        /** Weights 1/k over the k-th policy token, normalised. */
+        POSITION,
+        /** The last policy token. */
+        UNIT
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("MA-RLHF macro-action GAE (fixed n-gram termination)")
@@ -123,8 +136,7 @@ public final class MaRlhfEstimator implements Estimator {
                             "ngram", 5, 1, null, "policy tokens per macro action (run_gemma.sh 5; argparse default 1)"),
                     ParamSpec.choice(
                             "value_function",
-                            EQUAL,
-                            List.of(EQUAL, POSITION, UNIT),
+                            Pooling.EQUAL,
                             "pooling of token values/rewards in a macro: mean, 1/k position weights, or the last token"),
                     ParamSpec.real(
                             "reward_clip",
@@ -153,7 +165,7 @@ public final class MaRlhfEstimator implements Estimator {
                             "ngram",
                             5,
                             "value_function",
-                            EQUAL,
+                            "equal",
                             "reference_padding",
                             true,
                             "empty_terminal_macro",
@@ -172,7 +184,7 @@ public final class MaRlhfEstimator implements Estimator {
             double gamma,
             double lam,
             int ngram,
-            String pooling,
+            Pooling pooling,
             double clip,
             boolean referencePadding,
             boolean emptyTerminalMacro) {
@@ -182,7 +194,7 @@ public final class MaRlhfEstimator implements Estimator {
                     p.getDouble("gamma"),
                     p.getDouble("lam"),
                     p.getInt("ngram"),
-                    p.getString("value_function"),
+                    p.getChoice("value_function", Pooling.class),
                     p.getDouble("reward_clip"),
                     p.getBoolean("reference_padding"),
                     p.getBoolean("empty_terminal_macro"));
@@ -212,29 +224,54 @@ public final class MaRlhfEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Settings cfg = Settings.of(params);
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
-        float[] ret = new float[batch.tokenCount()];
+        int tokens = batch.tokenCount();
         boolean any = false;
         for (int i = 0; i < n && !any; i++) any = batch.lastPolicyToken(i) >= 0;
-        if (!any) return Credit.builder(adv).returns(ret).build();
+        if (!any)
+            return Credit.builder(new float[tokens]).returns(new float[tokens]).build();
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
         Inputs in = Inputs.of(batch, cfg);
-        long[] macroCounts = new long[execution.chunks(n, 32)];
-        execution.forRange(n, 32, (chunk, from, to) -> {
+        int maxLen = 0;
+        for (int i = 0; i < n; i++) maxLen = Math.max(maxLen, batch.tokenEnd(i) - batch.tokenStart(i));
+        int width = maxLen;
+        long[] macroCounts = new long[execution.chunks(batch)];
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             long count = 0;
             byte[] mask = batch.mask();
+            Scratch sc = new Scratch(width);
             for (int i = from; i < to; i++) {
-                Macros m = macros(batch, in, cfg, i);
-                if (m == null) continue;
-                count += m.values.length;
-                for (int j = 0; j < m.boundaries.length; j++) {
-                    int a = m.boundaries[j];
-                    int b = Math.min(a + m.lengths[j], m.regionEnd);
+                int ts = batch.tokenStart(i);
+                int te = batch.tokenEnd(i);
+                int nb = macrosInto(batch, in, cfg, i, sc);
+                if (nb < 0) {
+                    Arrays.fill(adv, ts, te, 0f);
+                    Arrays.fill(ret, ts, te, 0f);
+                    continue;
+                }
+                count += nb;
+                // the macros tile [regionStart, regionEnd); every other token gets 0
+                Arrays.fill(adv, ts, sc.regionStart, 0f);
+                Arrays.fill(ret, ts, sc.regionStart, 0f);
+                Arrays.fill(adv, sc.regionEnd, te, 0f);
+                Arrays.fill(ret, sc.regionEnd, te, 0f);
+                for (int j = 0; j < nb; j++) {
+                    int a = sc.bounds[j];
+                    int b = Math.min(a + sc.lengths[j], sc.regionEnd);
+                    float av = (float) sc.ma[j];
+                    float rv = (float) sc.mret[j];
                     for (int t = a; t < b; t++) {
-                        if (mask[t] == 0) continue;
-                        adv[t] = (float) m.advantages[j];
-                        ret[t] = (float) m.returns[j];
+                        boolean policy = mask[t] != 0;
+                        adv[t] = policy ? av : 0f;
+                        ret[t] = policy ? rv : 0f;
                     }
                 }
             }
@@ -246,6 +283,31 @@ public final class MaRlhfEstimator implements Estimator {
                 .returns(ret)
                 .diagnostic("macro_actions", macros)
                 .build();
+    }
+
+    /** Per-thread work arrays of {@link #macrosInto}, sized for the longest trajectory. */
+    static final class Scratch {
+        final double[] r;
+        final double[] v;
+        final int[] bounds;
+        final int[] lengths;
+        final double[] mv;
+        final double[] mr;
+        final double[] ma;
+        final double[] mret;
+        int regionStart;
+        int regionEnd;
+
+        Scratch(int maxTokens) {
+            r = new double[maxTokens];
+            v = new double[maxTokens];
+            bounds = new int[maxTokens + 2];
+            lengths = new int[maxTokens + 2];
+            mv = new double[maxTokens + 2];
+            mr = new double[maxTokens + 2];
+            ma = new double[maxTokens + 2];
+            mret = new double[maxTokens + 2];
+        }
     }
 
     /** The signals the estimator reads. */
@@ -264,8 +326,29 @@ public final class MaRlhfEstimator implements Estimator {
 
     /** Macro actions, values, rewards and GAE of trajectory {@code i}, or null without policy tokens. */
     static Macros macros(Rollouts batch, Inputs in, Settings cfg, int i) {
+        Scratch sc = new Scratch(batch.tokenEnd(i) - batch.tokenStart(i));
+        int nb = macrosInto(batch, in, cfg, i, sc);
+        if (nb < 0) return null;
+        return new Macros(
+                sc.regionStart,
+                sc.regionEnd,
+                Arrays.copyOf(sc.r, sc.regionEnd - sc.regionStart),
+                Arrays.copyOf(sc.bounds, nb),
+                Arrays.copyOf(sc.lengths, nb),
+                Arrays.copyOf(sc.mv, nb),
+                Arrays.copyOf(sc.mr, nb),
+                Arrays.copyOf(sc.ma, nb),
+                Arrays.copyOf(sc.mret, nb));
+    }
+
+    /**
+     * {@link #macros} into reused arrays: fills {@code sc} (token rewards and values from index 0,
+     * boundaries, lengths and the macro values, rewards, advantages and returns of the first
+     * {@code nb} entries, the region) and returns {@code nb}, or -1 without policy tokens.
+     */
+    static int macrosInto(Rollouts batch, Inputs in, Settings cfg, int i, Scratch sc) {
         int last = batch.lastPolicyToken(i);
-        if (last < 0) return null;
+        if (last < 0) return -1;
         byte[] mask = batch.mask();
         int start = batch.tokenStart(i);
         while (mask[start] == 0) start++;
@@ -273,8 +356,8 @@ public final class MaRlhfEstimator implements Estimator {
         int w = end - start;
         int valid = 0;
         for (int t = start; t < end; t++) valid += mask[t];
-        double[] r = new double[w];
-        double[] v = new double[w];
+        double[] r = sc.r;
+        double[] v = sc.v;
         for (int k = 0; k < w; k++) {
             int t = start + k;
             double x = 0;
@@ -296,7 +379,7 @@ public final class MaRlhfEstimator implements Estimator {
             r[w - 1] += score;
         }
 
-        int[] bounds = new int[w + 2];
+        int[] bounds = sc.bounds;
         int nb = 0;
         bounds[nb++] = start;
         int count = 0;
@@ -309,21 +392,21 @@ public final class MaRlhfEstimator implements Estimator {
         }
         int terminal = end - 1;
         if (cfg.emptyTerminalMacro() || bounds[nb - 1] != terminal) bounds[nb++] = terminal;
-        int[] boundaries = Arrays.copyOf(bounds, nb);
-        int[] lengths = new int[nb];
+        int[] boundaries = bounds;
+        int[] lengths = sc.lengths;
         for (int j = 0; j + 1 < nb; j++) lengths[j] = boundaries[j + 1] - boundaries[j];
         lengths[nb - 1] = 1;
 
-        double[] mv = new double[nb];
-        double[] mr = new double[nb];
+        double[] mv = sc.mv;
+        double[] mr = sc.mr;
         for (int j = 0; j < nb; j++) {
             int a = boundaries[j] - start;
             int b = Math.min(a + lengths[j], w);
             mv[j] = pool(cfg.pooling(), mask, start, a, b, v);
             mr[j] = pool(cfg.pooling(), mask, start, a, b, r);
         }
-        double[] ma = new double[nb];
-        double[] mret = new double[nb];
+        double[] ma = sc.ma;
+        double[] mret = sc.mret;
         double next = 0;
         double gae = 0;
         for (int j = nb - 1; j >= 0; j--) {
@@ -333,11 +416,13 @@ public final class MaRlhfEstimator implements Estimator {
             mret[j] = gae + mv[j];
             next = mv[j];
         }
-        return new Macros(start, end, r, boundaries, lengths, mv, mr, ma, mret);
+        sc.regionStart = start;
+        sc.regionEnd = end;
+        return nb;
     }
 
     /** Pools {@code x[a..b)} over positions whose token is a policy token. */
-    private static double pool(String pooling, byte[] mask, int start, int a, int b, double[] x) {
+    private static double pool(Pooling pooling, byte[] mask, int start, int a, int b, double[] x) {
         int q = 0;
         for (int k = a; k < b; k++) q += mask[start + k];
         if (q == 0) return 0;

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,6 +53,30 @@ public final class Scrl implements Estimator {
     /** Registry id. */
     public static final String ID = "scrl";
 
+    /** How a segment's reward is formed ({@code progress}). */
+    enum Progress {
+        /** the product of the verdicts up to k */
+        PREFIX,
+        /** the segment's own verdict */
+        INDEPENDENT
+    }
+
+    /** Standard deviation across the group at one position ({@code std}). */
+    enum Std {
+        /** n − 1 */
+        UNBIASED,
+        /** n */
+        POPULATION
+    }
+
+    /** A rollout without segment k ({@code missing}). */
+    enum Missing {
+        /** scored 0 there */
+        FAIL,
+        /** left out of position k */
+        SKIP
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("SCRL: per-subproblem-position group normalization of consecutive-correct-prefix rewards")
             .source("Jiang, Tang, Lin, Yue, Wang, Huang, arXiv 2605.22074 (no public code)")
@@ -69,20 +92,14 @@ public final class Scrl implements Estimator {
                             "verdict_signal", "subproblem_correct", "span signal: verdict of the segment's answer"),
                     ParamSpec.choice(
                             "progress",
-                            "prefix",
-                            List.of("prefix", "independent"),
+                            Progress.PREFIX,
                             "prefix: reward = product of verdicts up to k (consecutive correct prefix); "
                                     + "independent: reward = verdict of k"),
-                    ParamSpec.choice(
-                            "std",
-                            "unbiased",
-                            List.of("unbiased", "population"),
-                            "standard deviation across the group at one position"),
+                    ParamSpec.choice("std", Std.UNBIASED, "standard deviation across the group at one position"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"),
                     ParamSpec.choice(
                             "missing",
-                            "fail",
-                            List.of("fail", "skip"),
+                            Missing.FAIL,
                             "a rollout without segment k: scored 0 there (fail) or left out of position k (skip)"))
             .preset("population_std", Map.of("std", "population"))
             .summary("r_{i,k} = Π_{j≤k} v_{i,j}; A_{i,k} = (r_{i,k} − mean_i r_{·,k}) / (std_i r_{·,k} + ε); "
@@ -96,11 +113,17 @@ public final class Scrl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String signal = params.getString("verdict_signal");
-        boolean prefix = "prefix".equals(params.getString("progress"));
-        boolean unbiased = "unbiased".equals(params.getString("std"));
+        boolean prefix = params.getChoice("progress", Progress.class) == Progress.PREFIX;
+        boolean unbiased = params.getChoice("std", Std.class) == Std.UNBIASED;
         double eps = params.getDouble("epsilon");
-        boolean fail = "fail".equals(params.getString("missing"));
+        boolean fail = params.getChoice("missing", Missing.class) == Missing.FAIL;
         PaperSteps steps = PaperSteps.of(batch);
         double[] verdict =
                 steps.signal(batch, signal, ID, "a verifier of the subproblem answered in the segment", false);
@@ -152,8 +175,14 @@ public final class Scrl implements Estimator {
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out;
+        if (buffers == null) {
+            out = new float[batch.tokenCount()];
+            steps.broadcast(batch, adv, out, execution);
+        } else {
+            out = buffers.advantages(batch.tokenCount());
+            steps.broadcastAll(batch, adv, out, execution);
+        }
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("segments", steps.total())

@@ -158,28 +158,49 @@ public final class SpoChain implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} Every token of the buffers' arrays is overwritten. The probabilities are only
+     * compared with θ, so the token loop compares log-probabilities with the two float cut-offs
+     * found by {@link #cutoff} instead of taking an exponential per token (the same comparisons:
+     * {@code Math.exp} is semi-monotonic).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Settings cfg = Settings.of(params);
         float[] lp = batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities");
         float[] value =
                 batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token");
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
-        float[] weight = new float[batch.tokenCount()];
-        int chunks = execution.chunks(n, 64);
+        int tokens = batch.tokenCount();
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] weight = buffers == null ? new float[tokens] : buffers.lossWeights(tokens);
+        // p < θ  <=>  lp < below;   p > θ  <=>  lp >= above   (p = (float) exp(lp))
+        float below = cutoff(cfg.threshold(), false);
+        float above = cutoff(cfg.threshold(), true);
+        int maxCount = 0;
+        for (int i = 0; i < n; i++) maxCount = Math.max(maxCount, batch.tokenEnd(i) - batch.tokenStart(i));
+        int width = maxCount;
+        int chunks = execution.chunks(batch);
         long[] cuts = new long[chunks];
         long[] segs = new long[chunks];
-        execution.forRange(n, 64, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             long c = 0;
             long s = 0;
+            Scratch sc = new Scratch(width);
             for (int i = from; i < to; i++) {
-                Segments sg = segments(batch, i, cfg, lp, value);
-                if (sg == null) continue;
-                c += sg.cutpoints().length;
-                s += sg.cutpoints().length == 0 ? 1 : sg.cutpoints().length + (sg.cutpoints()[0] == -1 ? 0 : 1);
-                for (int j = 0; j < sg.tokens().length; j++) {
-                    int t = sg.tokens()[j];
-                    adv[t] = (float) sg.advantages()[j];
-                    weight[t] = sg.probabilities()[j] < cfg.threshold() ? 1f : 0f;
+                Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+                Arrays.fill(weight, batch.tokenStart(i), batch.tokenEnd(i), 0f);
+                int kept = segmentsInto(batch, i, cfg, lp, value, below, above, sc);
+                if (kept < 0) continue;
+                c += kept;
+                s += kept == 0 ? 1 : kept + (sc.cuts[0] == -1 ? 0 : 1);
+                for (int j = 0; j < sc.count; j++) {
+                    int t = sc.tok[j];
+                    adv[t] = (float) sc.adv[j];
+                    weight[t] = lp[t] < below ? 1f : 0f;
                 }
             }
             cuts[chunk] = c;
@@ -193,22 +214,90 @@ public final class SpoChain implements Estimator {
     }
 
     /**
+     * The least float {@code x} with {@code (float) Math.exp(x) >= θ} ({@code strict}: {@code > θ}),
+     * by bisection over the floats in order; {@code Math.exp} is semi-monotonic, so the predicate
+     * holds exactly from there on. θ is in [0, 1], so such an {@code x} exists (at most +∞).
+     */
+    static float cutoff(float theta, boolean strict) {
+        long lo = order(Float.NEGATIVE_INFINITY);
+        long hi = order(Float.POSITIVE_INFINITY);
+        if (holds(Float.NEGATIVE_INFINITY, theta, strict)) return Float.NEGATIVE_INFINITY;
+        while (hi - lo > 1) { // holds(hi) and !holds(lo)
+            long mid = (lo + hi) >> 1;
+            if (holds(fromOrder((int) mid), theta, strict)) hi = mid;
+            else lo = mid;
+        }
+        return fromOrder((int) hi);
+    }
+
+    private static boolean holds(float x, float theta, boolean strict) {
+        float p = (float) Math.exp(x);
+        return strict ? p > theta : p >= theta;
+    }
+
+    private static int order(float f) {
+        int b = Float.floatToRawIntBits(f);
+        return b < 0 ? b ^ 0x7fffffff : b;
+    }
+
+    private static float fromOrder(int k) {
+        return Float.intBitsToFloat(k < 0 ? k ^ 0x7fffffff : k);
+    }
+
+    /** Per-thread work arrays of {@link #segmentsInto}, sized for the longest trajectory. */
+    private static final class Scratch {
+        final int[] tok;
+        final int[] cand;
+        final int[] cuts;
+        final double[] nodeValue;
+        final double[] adv;
+        final boolean[] has;
+        int count;
+
+        Scratch(int maxTokens) {
+            tok = new int[maxTokens];
+            cand = new int[maxTokens];
+            cuts = new int[maxTokens];
+            nodeValue = new double[maxTokens];
+            adv = new double[maxTokens];
+            has = new boolean[maxTokens];
+        }
+    }
+
+    /**
      * Cutpoints, node values and advantages of trajectory {@code i}, or null when it has no policy
      * token.
      */
     public static Segments segments(Rollouts batch, int i, Params params) {
         Settings cfg = Settings.of(params);
-        return segments(
-                batch,
-                i,
-                cfg,
-                batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities"),
-                batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token"));
+        float[] lp = batch.requireTokenSignal(cfg.logprobSignal(), ID, "the sampling policy's log-probabilities");
+        float[] value =
+                batch.requireTokenSignal(Rollouts.VALUE, ID, "Monte-Carlo values of the state before each token");
+        Scratch sc = new Scratch(batch.tokenEnd(i) - batch.tokenStart(i));
+        int kept = segmentsInto(
+                batch, i, cfg, lp, value, cutoff(cfg.threshold(), false), cutoff(cfg.threshold(), true), sc);
+        if (kept < 0) return null;
+        int count = sc.count;
+        float[] p = new float[count];
+        for (int j = 0; j < count; j++) p[j] = (float) Math.exp(lp[sc.tok[j]]);
+        return new Segments(
+                Arrays.copyOf(sc.tok, count),
+                Arrays.copyOf(sc.cuts, kept),
+                Arrays.copyOf(sc.nodeValue, count),
+                Arrays.copyOf(sc.adv, count),
+                p);
     }
 
-    private static Segments segments(Rollouts batch, int i, Settings cfg, float[] lp, float[] value) {
+    /**
+     * Fills {@code sc} with trajectory {@code i}'s response positions ({@code count}), kept
+     * cutpoints, node values and advantages; returns the number of kept cutpoints, or -1 when the
+     * trajectory has no policy token.
+     */
+    private static int segmentsInto(
+            Rollouts batch, int i, Settings cfg, float[] lp, float[] value, float below, float above, Scratch sc) {
         int count = batch.policyTokenCount(i);
-        if (count == 0) return null;
+        sc.count = count;
+        if (count == 0) return -1;
         float[] outcome = batch.outcome();
         if (outcome == null || Float.isNaN(outcome[i])) {
             throw new RolloutException(
@@ -218,26 +307,25 @@ public final class SpoChain implements Estimator {
                     "outcome");
         }
         byte[] mask = batch.mask();
-        int[] tok = new int[count];
+        int[] tok = sc.tok;
         int k = 0;
         for (int t = batch.tokenStart(i), e = batch.tokenEnd(i); t < e; t++) if (mask[t] == 1) tok[k++] = t;
-        float[] p = new float[count];
-        for (int j = 0; j < count; j++) p[j] = (float) Math.exp(lp[tok[j]]);
-        // low-probability positions minus one, every interval-th kept
-        int[] cand = new int[count];
+        // low-probability positions (p < θ) minus one, every interval-th kept
+        int[] cand = sc.cand;
         int nc = 0;
-        for (int j = 0; j < count; j++) if (p[j] < cfg.threshold()) cand[nc++] = j - 1;
+        for (int j = 0; j < count; j++) if (lp[tok[j]] < below) cand[nc++] = j - 1;
         int kept = nc == 0 ? 0 : (nc - 1) / cfg.interval() + 1;
-        int[] cuts = new int[kept];
+        int[] cuts = sc.cuts;
         for (int m = 0; m < kept; m++) cuts[m] = cand[m * cfg.interval()];
         double score = outcome[i];
-        double[] nodeValue = new double[count];
-        double[] adv = new double[count];
+        double[] nodeValue = sc.nodeValue;
+        double[] adv = sc.adv;
+        Arrays.fill(adv, 0, count, 0.0);
         if (kept == 0) {
-            Arrays.fill(nodeValue, score);
-            return new Segments(tok, cuts, nodeValue, adv, p);
+            Arrays.fill(nodeValue, 0, count, score);
+            return 0;
         }
-        Arrays.fill(nodeValue, Double.NaN);
+        Arrays.fill(nodeValue, 0, count, Double.NaN);
         nodeValue[count - 1] = score;
         boolean hasBase = false;
         double base = 0;
@@ -251,7 +339,8 @@ public final class SpoChain implements Estimator {
             int c = cuts[m];
             nodeValue[c] = value[tok[c + 1]];
         }
-        boolean[] has = new boolean[count];
+        boolean[] has = sc.has;
+        Arrays.fill(has, 0, count, false);
         for (int j = 0; j < count; j++) {
             if (Double.isNaN(nodeValue[j])) continue;
             adv[j] = hasBase ? nodeValue[j] - base : 0.0;
@@ -260,7 +349,7 @@ public final class SpoChain implements Estimator {
             hasBase = true;
         }
         for (int j = count - 2; j >= 0; j--) if (!has[j]) adv[j] = adv[j + 1];
-        for (int j = 0; j < count; j++) if (p[j] > cfg.threshold()) adv[j] = 0.0;
-        return new Segments(tok, cuts, nodeValue, adv, p);
+        for (int j = 0; j < count; j++) if (lp[tok[j]] >= above) adv[j] = 0.0;
+        return kept;
     }
 }

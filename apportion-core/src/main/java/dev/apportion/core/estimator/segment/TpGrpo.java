@@ -102,6 +102,12 @@ public final class TpGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String name = params.getString("label_signal");
         float[] label = batch.spanSignal(name);
         if (label == null) {
@@ -140,7 +146,7 @@ public final class TpGrpo implements Estimator {
                 ability[i] = (double) solved / size;
             }
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
         float[] spanAdv = new float[batch.spanCount()];
         int thoughts = 0;
         int flipped = 0;
@@ -148,7 +154,10 @@ public final class TpGrpo implements Estimator {
             double p = ability[i];
             int prevSign = 0;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (batch.spanRole(s) != Role.POLICY) continue;
+                if (batch.spanRole(s) != Role.POLICY) {
+                    java.util.Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                    continue;
+                }
                 float l = label[s];
                 int sign = Float.isNaN(l) || l == 0f ? 0 : (l > 0 ? 1 : -1);
                 if (sign != 0 && sign != prevSign) thoughts++;

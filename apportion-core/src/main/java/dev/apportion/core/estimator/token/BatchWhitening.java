@@ -151,7 +151,7 @@ final class BatchWhitening {
         diag.diagnostic("whiten_mean", mu).diagnostic("whiten_variance", var).diagnostic("whiten_scale", k);
         float muF = (float) mu;
         float kF = (float) k;
-        exec.forRange(batch.trajectoryCount(), 64, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int s0 = spanOff[from], s1 = spanOff[to], sp = s0; sp < s1; sp++) {
                 if (!batch.isPolicySpan(sp)) continue;
                 for (int t = tok[sp], e = tok[sp + 1]; t < e; t++) dst[t] = (src[t] - muF) * kF;
@@ -162,7 +162,7 @@ final class BatchWhitening {
     private static void copyPolicyTokens(Rollouts batch, float[] src, float[] dst, Execution exec) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
-        exec.forRange(batch.trajectoryCount(), 64, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int sp = spanOff[from]; sp < spanOff[to]; sp++) {
                 if (batch.isPolicySpan(sp)) System.arraycopy(src, tok[sp], dst, tok[sp], tok[sp + 1] - tok[sp]);
             }

@@ -79,6 +79,22 @@ public final class Delta implements Estimator {
 
     private static final double EPS = 1e-8;
 
+    /** The row advantage ({@code base_advantage}). */
+    enum BaseAdvantage {
+        /** verl GRPO of the trajectory score */
+        GRPO,
+        /** the token signal 'advantage' at the first policy token */
+        TOKEN_SIGNAL
+    }
+
+    /** Tokens in the statistics ({@code token_set}). */
+    enum TokenSet {
+        /** the response attention mask, from the first policy token on */
+        RESPONSE,
+        /** policy tokens only */
+        POLICY
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("DelTA discriminative token weights from hidden states")
             .source("DelTA, arXiv 2605.21467; RUCBM/DelTA@cf048bd verl-DelTA/verl/workers/actor/dp_actor.py "
@@ -102,15 +118,13 @@ public final class Delta implements Estimator {
                     ParamSpec.real("lam_max", 1.2, null, null, "largest weight before renormalisation"),
                     ParamSpec.choice(
                             "base_advantage",
-                            "grpo",
-                            List.of("grpo", "token_signal"),
+                            BaseAdvantage.GRPO,
                             "row advantage: verl GRPO of the trajectory score, or the token signal 'advantage' at the first policy token"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std (base_advantage = grpo)"),
                     ParamSpec.bool("norm_adv_by_std", true, "divide by the group std (base_advantage = grpo)"),
                     ParamSpec.choice(
                             "token_set",
-                            "response",
-                            List.of("response", "policy"),
+                            TokenSet.RESPONSE,
                             "tokens in the statistics: the response attention mask (from the first policy token on) or policy tokens only"),
                     ParamSpec.string(
                             "logprob_signal",
@@ -170,7 +184,7 @@ public final class Delta implements Estimator {
         boolean memEff = "Memory_efficient".equals(params.getString("impl"));
         double lamMin = params.getDouble("lam_min");
         double lamMax = params.getDouble("lam_max");
-        boolean policyOnly = "policy".equals(params.getString("token_set"));
+        boolean policyOnly = params.getChoice("token_set", TokenSet.class) == TokenSet.POLICY;
         String lpName = params.getString("logprob_signal");
 
         float[] hidden = batch.requireTokenVector(HIDDEN, ID, "the policy's hidden states, width H");
@@ -283,7 +297,7 @@ public final class Delta implements Estimator {
     private static double[] rowAdvantages(Rollouts batch, Params params) {
         int n = batch.trajectoryCount();
         double[] out = new double[n];
-        if ("token_signal".equals(params.getString("base_advantage"))) {
+        if (params.getChoice("base_advantage", BaseAdvantage.class) == BaseAdvantage.TOKEN_SIGNAL) {
             float[] adv = batch.requireTokenSignal(ADVANTAGE, ID, "the sequence-level advantage to reweight");
             for (int i = 0; i < n; i++) {
                 int first = firstPolicyToken(batch, i);

@@ -112,7 +112,7 @@ public final class FlowTracer implements Estimator {
         float[] adv = new float[batch.tokenCount()];
         float[] answerSignal = batch.spanSignal(ANSWER_REGION);
         byte[] mask = batch.mask();
-        execution.forRange(batch.trajectoryCount(), 64, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
                 double[] t = throughput(batch, i, att, off[i], answerSignal);
                 if (t == null) continue;

@@ -98,10 +98,17 @@ public final class Gae implements Estimator {
 
     static final ParamSpec GAMMA = ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount γ per token");
     static final ParamSpec LAMBDA = ParamSpec.real("lambda", 1.0, 0.0, 1.0, "GAE λ (verl lam, OpenRLHF lambd)");
+    /** How the recursion treats context tokens ({@code context_tokens}). */
+    enum ContextTokens {
+        /** V and A are carried across them (verl) */
+        SKIP,
+        /** the recursion runs over them */
+        THROUGH
+    }
+
     static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice(
             "context_tokens",
-            "skip",
-            List.of("skip", "through"),
+            ContextTokens.SKIP,
             "skip: the recursion carries V and A across context tokens (verl); through: it runs over them with "
                     + "value and reward 0 (OpenRLHF)");
 
@@ -175,7 +182,7 @@ public final class Gae implements Estimator {
         float[] values = batch.requireTokenSignal(Rollouts.VALUE, ID, "the critic");
         double gamma = params.getDouble(GAMMA.name());
         double gl = gamma * params.getDouble(LAMBDA.name());
-        boolean through = "through".equals(params.getString(CONTEXT_TOKENS.name()));
+        boolean through = params.getChoice(CONTEXT_TOKENS.name(), ContextTokens.class) == ContextTokens.THROUGH;
         RewardShaping rewards = RewardShaping.of(batch, params, ID);
         BatchWhitening.Settings ws = BatchWhitening.Settings.of(params);
 
@@ -186,7 +193,7 @@ public final class Gae implements Estimator {
         BatchWhitening stats = new BatchWhitening(batch);
         int maxSpan = PolicySpans.maxTokens(batch);
         BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gl, maxSpan);
-        execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
             float[] r = rewards.tokenRewards() != null ? rewards.tokenRewards() : values;
             for (int i = from; i < to; i++) {

@@ -69,6 +69,14 @@ public final class ImplicitTokenReward implements Estimator {
     private static final List<String> LOGPROBS =
             List.of(Rollouts.LOGPROB, Rollouts.OLD_LOGPROB, Rollouts.REF_LOGPROB, Rollouts.TEACHER_LOGPROB);
 
+    /** What each token gets ({@code credit}). */
+    enum CreditForm {
+        /** r̂_t */
+        TOKEN_REWARD,
+        /** Σ of r̂ from t to the end */
+        REWARD_TO_GO
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("r_to_q_star", "dpo_token_reward")
             .title("Implicit token reward β·log π/π_ref (From r to Q*)")
@@ -89,8 +97,7 @@ public final class ImplicitTokenReward implements Estimator {
                             "reference_signal", Rollouts.REF_LOGPROB, LOGPROBS, "token log-probabilities of π_ref"),
                     ParamSpec.choice(
                             "credit",
-                            "token_reward",
-                            List.of("token_reward", "reward_to_go"),
+                            CreditForm.TOKEN_REWARD,
                             "token_reward: r̂_t (= Q* − V*); reward_to_go: Σ of r̂ from t to the end"))
             .preset(
                     "paper",
@@ -127,7 +134,7 @@ public final class ImplicitTokenReward implements Estimator {
         double beta = params.getDouble("beta");
         String pol = params.getString("policy_signal");
         String ref = params.getString("reference_signal");
-        boolean toGo = "reward_to_go".equals(params.getString("credit"));
+        boolean toGo = params.getChoice("credit", CreditForm.class) == CreditForm.REWARD_TO_GO;
         if (pol.equals(ref)) {
             throw new IllegalArgumentException("estimator '" + ID + "': policy_signal and reference_signal are both '"
                     + pol + "'; the implicit reward would be 0 everywhere");
@@ -139,7 +146,7 @@ public final class ImplicitTokenReward implements Estimator {
         float[] reward = new float[batch.tokenCount()];
         float[] toGoArr = new float[batch.tokenCount()];
         double[] sequence = new double[n];
-        execution.forRange(n, 256, (c, from, to) -> {
+        execution.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 double acc = 0;
                 for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {

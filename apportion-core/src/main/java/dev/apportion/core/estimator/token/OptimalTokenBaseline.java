@@ -59,6 +59,14 @@ import java.util.Map;
  *   <li>Advantages and returns are 0 on context tokens.</li>
  * </ul>
  *
+ * <h2>Cost</h2>
+ * Below 0.3 of its derived floor ({@code docs/performance.md}): the path-variance proxy needs
+ * {@code Math.exp} of every policy token's log-probability, about 14 ns of CPU per token on the
+ * 2-core build machine (28 ms for 2·10⁶ tokens), several times the whole floor (3–5 ms, which
+ * streams the same arrays without arithmetic); the value is used, not only compared, so it cannot
+ * be replaced by a cut-off, and a different exponential would change the numbers. Outputs go into
+ * {@link Credit.Buffers} when given.
+ *
  * <p>Thread-safety: stateless; parallel over trajectories, then over groups; group-local.
  */
 public final class OptimalTokenBaseline implements Estimator {
@@ -90,6 +98,12 @@ public final class OptimalTokenBaseline implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return OtbKernel.assign(batch, params, execution, ID, false);
+        return OtbKernel.assign(batch, params, execution, ID, false, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        return OtbKernel.assign(batch, params, execution, ID, false, buffers);
     }
 }

@@ -6,7 +6,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 
 /**
  * The computation shared by {@link OptimalTokenBaseline} and {@link TirOptimalTokenBaseline}:
@@ -44,27 +43,41 @@ final class OtbKernel {
                 "baseline 0 on the part of a group's unique longest trajectory beyond the second-longest one's length");
     }
 
+    /** Origin of the per-position baseline ({@code positions_from}). */
+    enum PositionsFrom {
+        /** the trajectory's first policy token (verl's response tensor) */
+        FIRST_POLICY_TOKEN,
+        /** its first token (verl's padded rows read as trajectories) */
+        TRAJECTORY_START
+    }
+
     static final ParamSpec POSITIONS_FROM = ParamSpec.choice(
             "positions_from",
-            "first_policy_token",
-            List.of("first_policy_token", "trajectory_start"),
+            PositionsFrom.FIRST_POLICY_TOKEN,
             "origin of the per-position baseline: the trajectory's first policy token (the response start, as verl's "
                     + "response tensor) or its first token (verl's padded rows read as trajectories)");
 
     private OtbKernel() {}
 
-    static Credit assign(Rollouts batch, Params params, Execution exec, String id, boolean compacted) {
+    static Credit assign(
+            Rollouts batch,
+            Params params,
+            Execution exec,
+            String id,
+            boolean compacted,
+            dev.apportion.core.credit.Credit.Buffers buffers) {
         float[] oldLogprob = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, id, OLD_LOGPROB_BY);
         float[] sumPiSq = batch.requireTokenSignal(SUM_PI_SQUARED, id, SUM_PI_SQUARED_BY);
         float[] isw = params.getBoolean(USE_IS_WEIGHTS.name()) ? batch.tokenSignal(ROLLOUT_IS_WEIGHT) : null;
         double eps = params.getDouble(EPSILON.name());
         boolean zeroTail = params.getBoolean("handle_zero_tail");
-        boolean fromStart = !compacted && "trajectory_start".equals(params.getString(POSITIONS_FROM.name()));
+        boolean fromStart = !compacted
+                && params.getChoice(POSITIONS_FROM.name(), PositionsFrom.class) == PositionsFrom.TRAJECTORY_START;
         RewardShaping rewards = RewardShaping.dense(batch, id);
 
         int n = batch.tokenCount();
-        float[] adv = new float[n];
-        float[] ret = new float[n]; // G on policy tokens, 0 on context tokens
+        float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
+        float[] ret = buffers == null ? new float[n] : buffers.returns(n); // G on policy tokens, 0 on context tokens
         float[] cumW = new float[n]; // W on policy tokens
         int trajectories = batch.trajectoryCount();
         int[] origin = new int[trajectories]; // token index of position 0
@@ -74,7 +87,7 @@ final class OtbKernel {
         int[] tok = batch.spanTokenOffsets();
 
         // 1. reward-to-go G and cumulative path-variance proxy W, per trajectory
-        exec.forRange(trajectories, 16, (chunk, from, to) -> {
+        exec.forTrajectories(batch, (chunk, from, to) -> {
             float[] rho = new float[maxLen];
             for (int i = from; i < to; i++) {
                 rewards.fill(i, rho);
@@ -83,7 +96,11 @@ final class OtbKernel {
                 int first = -1;
                 int count = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    if (!batch.isPolicySpan(s)) continue;
+                    if (!batch.isPolicySpan(s)) {
+                        java.util.Arrays.fill(adv, tok[s], tok[s + 1], 0f);
+                        java.util.Arrays.fill(ret, tok[s], tok[s + 1], 0f);
+                        continue;
+                    }
                     for (int t = tok[s + 1] - 1; t >= tok[s]; t--) {
                         g += rho[t - base];
                         ret[t] = (float) g;
@@ -110,7 +127,7 @@ final class OtbKernel {
         int[] members = batch.groupMembers();
         int[] memberStart = batch.groupMemberStart();
         int maxPositions = compacted ? max(policyCount) : maxLen;
-        exec.forRange(batch.groupCount(), 4, (chunk, from, to) -> {
+        exec.forGroups(batch, (chunk, from, to) -> {
             double[] num = new double[maxPositions];
             double[] den = new double[maxPositions];
             for (int grp = from; grp < to; grp++) {

@@ -94,6 +94,14 @@ public final class Poad implements Estimator {
     static final String NTPO = "NTPO";
     static final String ARCHER = "ARCHER";
 
+    /** Level of the backup ({@code level}). */
+    enum Level {
+        /** token-level backup (batch_process_tppo) */
+        TOKEN,
+        /** action-level GAE (batch_process_appo) */
+        ACTION
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title(
                     "POAD: token-level Bellman backup with action decomposition (POAD / NTPO / ARCHER; action-level GAE)")
@@ -116,8 +124,7 @@ public final class Poad implements Estimator {
                                     + "from the next action's last token"),
                     ParamSpec.choice(
                             "level",
-                            "token",
-                            List.of("token", "action"),
+                            Level.TOKEN,
                             "token: token-level backup (batch_process_tppo); action: action-level GAE (batch_process_appo)"),
                     ParamSpec.real(
                             "gamma", 0.95, 0.0, 1.0, "discount between actions (and between tokens for NTPO/ARCHER)"),
@@ -139,7 +146,7 @@ public final class Poad implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         String algorithm = params.getString("algorithm");
-        boolean actionLevel = "action".equals(params.getString("level"));
+        boolean actionLevel = params.getChoice("level", Level.class) == Level.ACTION;
         double gamma = params.getDouble("gamma");
         double lambda = params.getDouble("gae_lambda");
         float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the token-level critic");
@@ -147,7 +154,7 @@ public final class Poad implements Estimator {
         float[] next = batch.trajectorySignal(NEXT_VALUE);
         float[] adv = new float[batch.tokenCount()];
         float[] ret = new float[batch.tokenCount()];
-        execution.forRange(batch.trajectoryCount(), 64, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
                 int[] actions = actions(batch, i);
                 int k = actions.length;

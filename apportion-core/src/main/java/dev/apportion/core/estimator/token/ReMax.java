@@ -75,7 +75,7 @@ public final class ReMax implements Estimator {
         int maxLen = RewardShaping.maxTrajectoryLength(batch);
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
-        execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             float[] rho = new float[maxLen];
             for (int i = from; i < to; i++) {
                 rewards.fill(i, rho);

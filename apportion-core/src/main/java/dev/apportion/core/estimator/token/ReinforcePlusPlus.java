@@ -15,7 +15,6 @@ import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -80,10 +79,19 @@ public final class ReinforcePlusPlus implements Estimator {
             1.0,
             "ignored: accepted so that an OpenRLHF configuration (which carries lambd for every estimator) can be "
                     + "passed as it is; REINFORCE++ has no λ");
+    /** How the running return treats context tokens ({@code context_tokens}). */
+    enum ContextTokens {
+        /** restarts at each context token (verl) */
+        RESET,
+        /** context tokens give reward 0 and are discounted through */
+        THROUGH,
+        /** context tokens are skipped */
+        SKIP
+    }
+
     static final ParamSpec CONTEXT_TOKENS = ParamSpec.choice(
             "context_tokens",
-            "reset",
-            List.of("reset", "through", "skip"),
+            ContextTokens.RESET,
             "reset: the running return restarts at each context token (verl); through: context tokens give reward 0 "
                     + "and discount (OpenRLHF); skip: the return crosses them unchanged");
 
@@ -140,9 +148,9 @@ public final class ReinforcePlusPlus implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double gamma = params.getDouble(GAMMA.name());
-        String mode = params.getString(CONTEXT_TOKENS.name());
-        boolean reset = "reset".equals(mode);
-        boolean through = "through".equals(mode);
+        ContextTokens mode = params.getChoice(CONTEXT_TOKENS.name(), ContextTokens.class);
+        boolean reset = mode == ContextTokens.RESET;
+        boolean through = mode == ContextTokens.THROUGH;
         RewardShaping rewards = RewardShaping.of(batch, params, ID);
         BatchWhitening.Settings ws = BatchWhitening.Settings.of(params);
 
@@ -156,7 +164,7 @@ public final class ReinforcePlusPlus implements Estimator {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
         float[] r = rewards.tokenRewards();
-        execution.forRange(batch.trajectoryCount(), 16, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             BackwardScan scan = new BackwardScan(powers, maxSpan);
             float[] touch = r != null ? r : ret;
             for (int i = from; i < to; i++) {

@@ -60,6 +60,16 @@ import java.util.Map;
 public final class TargetDecoupledGae implements Estimator {
     static final String ID = "target_decoupled_gae";
 
+    /** How the value heads combine ({@code mode}). */
+    enum Mode {
+        /** one fixed head */
+        DECOUPLED,
+        /** router-weighted heads */
+        ROUTED,
+        /** the average of the heads */
+        MEAN
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("Multi-timescale GAE with target decoupling: the actor uses the longest-horizon head only")
             .source(
@@ -78,8 +88,7 @@ public final class TargetDecoupledGae implements Estimator {
                             "actor_head", 3, 0, null, "the head whose advantage the actor uses (decoupled mode)"),
                     ParamSpec.choice(
                             "mode",
-                            "decoupled",
-                            List.of("decoupled", "routed", "mean"),
+                            Mode.DECOUPLED,
                             "decoupled: one fixed head; routed: router-weighted heads (route_h<k>); mean: average of heads"),
                     ParamSpec.bool("normalize", true, "whiten the actor advantage over the batch's policy tokens"),
                     ParamSpec.string(
@@ -106,16 +115,15 @@ public final class TargetDecoupledGae implements Estimator {
         if (k == 0) throw new IllegalArgumentException("estimator '" + ID + "': parameter 'gammas' is empty");
         double lambda = params.getDouble("lambda");
         int actor = params.getInt("actor_head");
-        String mode = params.getString("mode");
+        Mode mode = params.getChoice("mode", Mode.class);
         if (actor >= k) {
             throw new IllegalArgumentException(
                     "estimator '" + ID + "': actor_head " + actor + " but only " + k + " gammas");
         }
-        int first = mode.equals("decoupled") ? actor : 0;
-        int last = mode.equals("decoupled") ? actor : k - 1;
+        int first = mode == Mode.DECOUPLED ? actor : 0;
+        int last = mode == Mode.DECOUPLED ? actor : k - 1;
         String[] valueNames = names(params.getString("value_signals"), k, "value_signals");
-        String[] routeNames =
-                mode.equals("routed") ? names(params.getString("route_signals"), k, "route_signals") : null;
+        String[] routeNames = mode == Mode.ROUTED ? names(params.getString("route_signals"), k, "route_signals") : null;
         float[][] values = new float[k][];
         float[][] route = new float[k][];
         for (int h = first; h <= last; h++) {
@@ -156,7 +164,7 @@ public final class TargetDecoupledGae implements Estimator {
             }
             for (int t = 0; t < tokens; t++) {
                 if (mask[t] == 0) continue;
-                double w = mode.equals("decoupled") ? 1.0 : mode.equals("mean") ? 1.0 / k : route[h][t];
+                double w = mode == Mode.DECOUPLED ? 1.0 : mode == Mode.MEAN ? 1.0 / k : route[h][t];
                 out[t] += (float) (w * head[t]);
                 if (h == actor) returns[t] = (float) (head[t] + v[t]);
             }

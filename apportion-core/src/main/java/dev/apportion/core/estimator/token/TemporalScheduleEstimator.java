@@ -99,6 +99,22 @@ public final class TemporalScheduleEstimator implements Estimator {
     static final String FORKING = "forking_tok_schedule";
     static final String ENTROPY_ADV = "entropy_adv_schedule";
 
+    /** Form of the gamma schedule ({@code gamma_form}). */
+    enum GammaForm {
+        /** (mag(1 − p))^g, as the reference */
+        POWER_OF_LINEAR,
+        /** mag·(1 − p)^g */
+        SCALED_POWER
+    }
+
+    /** The advantage the schedule reweights ({@code base_advantage}). */
+    enum BaseAdvantage {
+        /** verl GRPO from the scores */
+        GRPO,
+        /** the token signal 'advantage' */
+        TOKEN_SIGNAL
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("RLVR-Schedule (temporal scheduling of trained tokens)")
             .source("Zhang, Li, Zhao, Wang, arXiv 2605.25381; Jinghaoleven/RLVR-Schedule@f4272ef "
@@ -132,8 +148,7 @@ public final class TemporalScheduleEstimator implements Estimator {
                     ParamSpec.real("gamma_ratio", 2.0, 0.0, null, "exponent of the gamma mode"),
                     ParamSpec.choice(
                             "gamma_form",
-                            "power_of_linear",
-                            List.of("power_of_linear", "scaled_power"),
+                            GammaForm.POWER_OF_LINEAR,
                             "gamma mode: (mag(1-p))^g as the reference, or mag(1-p)^g"),
                     ParamSpec.integer("total_training_steps", 500, 1, null, "the trainer's total number of steps"),
                     ParamSpec.integer(
@@ -148,8 +163,7 @@ public final class TemporalScheduleEstimator implements Estimator {
                             "entropy_adv_schedule_kappa", 1.0, Double.MIN_VALUE, null, "kappa of the entropy bonus"),
                     ParamSpec.choice(
                             "base_advantage",
-                            "grpo",
-                            List.of("grpo", "token_signal"),
+                            BaseAdvantage.GRPO,
                             "grpo: verl GRPO from the scores; token_signal: the token signal 'advantage'"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std of the GRPO base advantage"))
             .preset("reference", Map.of("gamma_form", "power_of_linear"))
@@ -248,7 +262,7 @@ public final class TemporalScheduleEstimator implements Estimator {
         String strategy = params.getString("strategy");
         Schedule sched = schedule(
                 params.getString("schedule_mode"),
-                "power_of_linear".equals(params.getString("gamma_form")),
+                params.getChoice("gamma_form", GammaForm.class) == GammaForm.POWER_OF_LINEAR,
                 params.getDouble("initial_schedule_magnitude"),
                 params.getDouble("min_schedule_ratio"),
                 params.getDouble("max_schedule_ratio"),
@@ -267,8 +281,8 @@ public final class TemporalScheduleEstimator implements Estimator {
         int[] spanOff = batch.trajectorySpanOffsets();
         double alpha = params.getDouble("entropy_adv_schedule_alpha");
         double kappa = params.getDouble("entropy_adv_schedule_kappa");
-        long[] kept = new long[execution.chunks(n, 64)];
-        execution.forRange(n, 64, (chunk, from, to) -> {
+        long[] kept = new long[execution.chunks(batch)];
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             long keptHere = 0;
             int[] order = new int[16];
             long[] keys = new long[16];
@@ -350,7 +364,7 @@ public final class TemporalScheduleEstimator implements Estimator {
         int tokens = batch.tokenCount();
         float[] adv = new float[tokens];
         byte[] mask = batch.mask();
-        if ("token_signal".equals(params.getString("base_advantage"))) {
+        if (params.getChoice("base_advantage", BaseAdvantage.class) == BaseAdvantage.TOKEN_SIGNAL) {
             float[] a = batch.requireTokenSignal(
                     ADVANTAGE_SIGNAL, ID, "a precomputed advantage (base_advantage = token_signal)");
             for (int t = 0; t < tokens; t++) adv[t] = mask[t] == 1 ? a[t] : 0f;

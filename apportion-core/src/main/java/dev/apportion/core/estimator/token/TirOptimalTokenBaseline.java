@@ -66,6 +66,12 @@ public final class TirOptimalTokenBaseline implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return OtbKernel.assign(batch, params, execution, ID, true);
+        return OtbKernel.assign(batch, params, execution, ID, true, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        return OtbKernel.assign(batch, params, execution, ID, true, buffers);
     }
 }

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,6 +61,14 @@ public final class AdoraEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "adora";
 
+    /** What a one-trajectory group gets ({@code singleton}). */
+    enum Singleton {
+        /** 0 */
+        ZERO,
+        /** the reference's raw score */
+        RAW
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("ADORA (length-advantage weighting of GRPO advantages, LLM version)")
             .source("Ren et al., arXiv 2602.10019; ShadeCloak/ADORA@c518485 ADORA/verl/trainer/ppo/core_algos.py "
@@ -84,10 +91,7 @@ public final class AdoraEstimator implements Estimator {
                             null,
                             "incorrect answers at least this long (truncated) are left out of the length criterion"),
                     ParamSpec.choice(
-                            "singleton",
-                            "zero",
-                            List.of("zero", "raw"),
-                            "one-trajectory groups: zero, or the reference's raw score"))
+                            "singleton", Singleton.ZERO, "one-trajectory groups: zero, or the reference's raw score"))
             .preset("reference", Map.of("singleton", "raw"))
             .summary("a = GRPO z-score; a *= lamda unless max len(correct) > mean len(incorrect, untruncated)")
             .build();
@@ -99,13 +103,19 @@ public final class AdoraEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         double correct = params.getDouble("correct_score");
         double lamda = params.getDouble("lamda");
         double maxLen = params.getDouble("max_length_threshold");
-        boolean raw = "raw".equals(params.getString("singleton"));
+        boolean raw = params.getChoice("singleton", Singleton.class) == Singleton.RAW;
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         if (n == 0) return Credit.builder(adv).returns(adv).build();
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -70,7 +69,25 @@ public final class AdoraVlEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "adora_vl";
 
-    static final List<String> ESTIMATORS = List.of("group_norm", "rloo", "reinforce_baseline", "reinforce");
+    /** OpenRLHF's outcome shaping ({@code advantage_estimator}). */
+    enum Shaping {
+        /** (r − mean)/(unbiased std + 1e-9) */
+        GROUP_NORM,
+        /** r − mean of the others */
+        RLOO,
+        /** r − mean */
+        REINFORCE_BASELINE,
+        /** r */
+        REINFORCE
+    }
+
+    /** Weight of a group whose incorrect, untruncated set is empty ({@code empty_other}). */
+    enum EmptyOther {
+        /** 1, as the LLM version */
+        ONE,
+        /** the reference's lamda */
+        LAMDA
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("ADORA-VL (ADORA weight on OpenRLHF outcome shaping)")
@@ -86,8 +103,7 @@ public final class AdoraVlEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "advantage_estimator",
-                            "group_norm",
-                            ESTIMATORS,
+                            Shaping.GROUP_NORM,
                             "OpenRLHF outcome shaping the weight multiplies: group_norm, rloo, reinforce_baseline, reinforce"),
                     ParamSpec.real("adora_lamda", 0.1, null, null, "weight of non-advantageous groups"),
                     ParamSpec.bool("use_adora", true, "apply the ADORA weight (false: weight 1)"),
@@ -100,8 +116,7 @@ public final class AdoraVlEstimator implements Estimator {
                             "incorrect answers at least this long (truncated) are left out of the length criterion"),
                     ParamSpec.choice(
                             "empty_other",
-                            "one",
-                            List.of("one", "lamda"),
+                            EmptyOther.ONE,
                             "weight of a group whose incorrect, untruncated set is empty: 1, or the reference's lamda"))
             .preset(
                     "reference",
@@ -159,19 +174,25 @@ public final class AdoraVlEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String est = params.getString("advantage_estimator");
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        Shaping est = params.getChoice("advantage_estimator", Shaping.class);
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         if (n == 0) return Credit.builder(adv).returns(adv).build();
         double[] r = batch.scores();
         int groups = batch.groupCount();
-        if ("rloo".equals(est) || "group_norm".equals(est)) {
+        if (est == Shaping.RLOO || est == Shaping.GROUP_NORM) {
             for (int g = 0; g < groups; g++) {
                 if (batch.groupSize(g) < 2) {
                     int i = batch.groupMembers()[batch.groupMemberStart()[g]];
                     throw new RolloutException(
                             batch.describe(i) + ": group '" + batch.groupKey(g) + "' has 1 trajectory; "
-                                    + "advantage_estimator '" + est
+                                    + "advantage_estimator '" + est.name().toLowerCase(java.util.Locale.ROOT)
                                     + "' needs at least 2 samples per prompt (the reference gives NaN)",
                             i,
                             "group");
@@ -186,7 +207,7 @@ public final class AdoraVlEstimator implements Estimator {
                     params.getDouble("adora_lamda"),
                     params.getDouble("correct_threshold"),
                     params.getDouble("max_length_threshold"),
-                    "lamda".equals(params.getString("empty_other")));
+                    params.getChoice("empty_other", EmptyOther.class) == EmptyOther.LAMDA);
         } else {
             w = new double[groups];
             java.util.Arrays.fill(w, 1.0);
@@ -200,13 +221,13 @@ public final class AdoraVlEstimator implements Estimator {
             int size = st.count(g);
             double x;
             switch (est) {
-                case "rloo":
+                case RLOO:
                     x = r[i] - (st.sum(g) - r[i]) / (size - 1);
                     break;
-                case "reinforce_baseline":
+                case REINFORCE_BASELINE:
                     x = r[i] - st.mean(g);
                     break;
-                case "group_norm":
+                case GROUP_NORM:
                     x = (r[i] - st.mean(g)) / (st.std(g, true) + 1e-9);
                     break;
                 default:

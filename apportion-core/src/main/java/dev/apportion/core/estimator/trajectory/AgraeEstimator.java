@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,8 +75,13 @@ public final class AgraeEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "a_grae";
 
-    static final String MEAN0_STD1 = "mean0_std1";
-    static final String ZERO = "zero";
+    /** One-trajectory groups ({@code singleton_group}). */
+    enum SingletonGroup {
+        /** advantage 0, left out of m */
+        ZERO,
+        /** the reference's mean 0, std 1 */
+        MEAN0_STD1
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("A-GRAE (asymmetric group-relative advantage with a difficulty curriculum)")
@@ -103,10 +107,9 @@ public final class AgraeEstimator implements Estimator {
                             "alpha", 1.0, Double.MIN_VALUE, null, "positive advantages are scaled by min(1, m/alpha)"),
                     ParamSpec.choice(
                             "singleton_group",
-                            ZERO,
-                            List.of(ZERO, MEAN0_STD1),
+                            SingletonGroup.ZERO,
                             "one-trajectory groups: zero (advantage 0, left out of m) or the reference's mean 0, std 1"))
-            .preset("reference", Map.of("alpha", 1.0, "singleton_group", MEAN0_STD1))
+            .preset("reference", Map.of("alpha", 1.0, "singleton_group", "mean0_std1"))
             .summary(
                     "a = GRPO; if grpo_weight == 2: a = (1-m)·a/(2(1-√μ+ε)) + m·a/(2(√μ+ε)), positives ·min(1, m/α); m = mean of group means")
             .build();
@@ -118,13 +121,19 @@ public final class AgraeEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
         boolean agrae = params.getDouble("grpo_weight") == 2.0;
         double alpha = params.getDouble("alpha");
-        boolean singletonZero = ZERO.equals(params.getString("singleton_group"));
+        boolean singletonZero = params.getChoice("singleton_group", SingletonGroup.class) == SingletonGroup.ZERO;
         int n = batch.trajectoryCount();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         if (n == 0) return Credit.builder(adv).returns(adv).build();
         double[] s = batch.scores();
         GroupStats st = GroupStats.of(batch, s);

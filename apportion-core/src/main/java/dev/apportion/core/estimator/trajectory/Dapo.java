@@ -109,6 +109,12 @@ public final class Dapo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean dynamic = params.getBoolean("dynamic_sampling");
         boolean tokenMean = params.getString("loss_agg").equals("token-mean");
         int maxLen = params.getInt("overlong_max_length");
@@ -137,9 +143,10 @@ public final class Dapo implements Estimator {
         }
         GroupNormalization.Settings settings = new GroupNormalization.Settings(
                 GroupNormalization.Scale.GROUP,
-                params.getString("std").equals("unbiased"),
+                params.getChoice("std", GroupNormalization.Std.class) == GroupNormalization.Std.UNBIASED,
                 params.getDouble("epsilon"),
-                params.getString("epsilon_on").equals("variance"),
+                params.getChoice("epsilon_on", GroupNormalization.EpsilonOn.class)
+                        == GroupNormalization.EpsilonOn.VARIANCE,
                 0.0,
                 GroupNormalization.Singleton.ZERO,
                 false,
@@ -179,8 +186,10 @@ public final class Dapo implements Estimator {
             if (!kept[i] || len[i] == 0) continue;
             w[i] = tokenMean ? 1.0 / tokens : 1.0 / ((double) len[i] * sequences);
         }
-        float[] adv = TokenCredit.broadcast(batch, a, execution);
-        float[] weights = TokenCredit.broadcast(batch, w, execution);
+        float[] adv = TokenCredit.broadcastInto(
+                batch, a, execution, TokenCredit.advantagesArray(buffers, batch.tokenCount()));
+        float[] weights = TokenCredit.broadcastInto(
+                batch, w, execution, TokenCredit.lossWeightsArray(buffers, batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .lossWeights(weights)

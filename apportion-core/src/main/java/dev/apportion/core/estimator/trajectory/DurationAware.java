@@ -14,7 +14,6 @@ import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +52,22 @@ import java.util.Map;
 public final class DurationAware implements Estimator {
     static final String ID = "duration_aware";
 
+    /** Where the duration comes from ({@code duration_source}). */
+    enum DurationSource {
+        /** a trajectory signal */
+        TRAJECTORY,
+        /** a span signal on each turn */
+        TURN
+    }
+
+    /** What the duration is divided by ({@code normalizer}). */
+    enum Normalizer {
+        /** the batch mean */
+        BATCH_MEAN,
+        /** the batch sum */
+        BATCH_SUM
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("Duration-aware updates: GRPO advantage weighted by execution duration / batch mean duration")
             .source("Yang et al., Reinforcement Learning for Machine Learning Engineering Agents, arXiv 2509.01684")
@@ -66,14 +81,12 @@ public final class DurationAware implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "duration_source",
-                            "trajectory",
-                            List.of("trajectory", "turn"),
+                            DurationSource.TRAJECTORY,
                             "a trajectory signal, or a span signal on each turn"),
                     ParamSpec.string("duration_signal", "duration", "name of the signal holding the duration"),
                     ParamSpec.choice(
                             "normalizer",
-                            "batch_mean",
-                            List.of("batch_mean", "batch_sum"),
+                            Normalizer.BATCH_MEAN,
                             "divide the duration by the batch mean or the batch sum"),
                     ParamSpec.bool("normalize_by_std", true, "GRPO: divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"))
@@ -88,9 +101,9 @@ public final class DurationAware implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean perTurn = params.getString("duration_source").equals("turn");
+        boolean perTurn = params.getChoice("duration_source", DurationSource.class) == DurationSource.TURN;
         String name = params.getString("duration_signal");
-        boolean sum = params.getString("normalizer").equals("batch_sum");
+        boolean sum = params.getChoice("normalizer", Normalizer.class) == Normalizer.BATCH_SUM;
         double eps = params.getDouble("epsilon");
         TurnTable turns = TurnTable.of(batch);
         double[] adv = GroupZScores.zscore(

@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.RepeatedSum;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
@@ -108,6 +109,12 @@ public final class GdpoEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
         List<String> keys = parseKeys(params.getString("reward_keys"));
@@ -158,18 +165,30 @@ public final class GdpoEstimator implements Estimator {
             double[] a = GroupZScores.verl(dims.get(k), groupOf, batch.groupCount(), eps, byStd);
             for (int i = 0; i < n; i++) sum[i] += w * a[i];
         }
-        float[] adv = new float[batch.tokenCount()];
-        Broadcast.trajectories(batch, sum, adv, execution);
+        // the broadcast sums are constant on each trajectory's policy tokens: whiten them per trajectory
+        // (bit for bit the token whitening, see RepeatedSum), then broadcast the whitened values once
+        float[] x = new float[n];
+        int[] count = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) sum[i];
+            count[i] = batch.policyTokenCount(i);
+        }
+        float[] y = new float[n];
         Whitening.Stats ws;
         try {
-            ws = Whitening.whiten(
-                    adv, batch.mask(), Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+            ws = RepeatedSum.whitenConstantRuns(
+                    x, count, y, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("estimator '" + ID + "': " + e.getMessage(), e);
         }
-        Broadcast.zeroContext(batch, adv);
+        double[] whitened = new double[n];
+        for (int i = 0; i < n; i++) whitened[i] = y[i];
+        float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
+        Broadcast.trajectories(batch, whitened, adv, execution);
+        float[] ret = TokenCredit.returnsArray(buffers, batch.tokenCount());
+        System.arraycopy(adv, 0, ret, 0, adv.length);
         return Credit.builder(adv)
-                .returns(adv.clone())
+                .returns(ret)
                 .diagnostic("reward_dimensions", dims.size())
                 .diagnostic("whiten_mean", ws.mean())
                 .diagnostic("whiten_variance", ws.variance())

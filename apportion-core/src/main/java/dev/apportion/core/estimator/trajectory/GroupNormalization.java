@@ -24,6 +24,38 @@ final class GroupNormalization {
         NONE
     }
 
+    /** Divisor of the variance ({@code std}). */
+    enum Std {
+        /** n − 1 (torch.std) */
+        UNBIASED,
+        /** n */
+        POPULATION
+    }
+
+    /** Where epsilon enters ({@code epsilon_on}). */
+    enum EpsilonOn {
+        /** (s − μ)/(σ + ε) */
+        STD,
+        /** (s − μ)/sqrt(σ² + ε) */
+        VARIANCE
+    }
+
+    /** A trajectory without an outcome value ({@code missing_reward}). */
+    enum MissingReward {
+        /** counts 0 */
+        ZERO,
+        /** left out of every statistic, gets 0 */
+        SKIP
+    }
+
+    /** Multi-objective aggregation ({@code multi_objective_aggregation}). */
+    enum Aggregation {
+        /** normalise the (weighted) sum of outcome components */
+        SUM_THEN_NORMALIZE,
+        /** z-score each component in its group, weight, sum, then z-score over the batch */
+        NORMALIZE_THEN_SUM
+    }
+
     /** What a group with a single (scored) member gets. */
     enum Singleton {
         /** mean 0 and std 1: the raw score, divided by {@code 1 + ε} when scaling (verl) */
@@ -74,16 +106,14 @@ final class GroupNormalization {
     static ParamSpec std() {
         return ParamSpec.choice(
                 "std",
-                "unbiased",
-                List.of("unbiased", "population"),
+                Std.UNBIASED,
                 "divisor of the variance: unbiased = n−1 (torch.std: verl, OpenRLHF, TRL nanstd), population = n");
     }
 
     static ParamSpec epsilonOn() {
         return ParamSpec.choice(
                 "epsilon_on",
-                "std",
-                List.of("std", "variance"),
+                EpsilonOn.STD,
                 "where epsilon goes: std = (s−μ)/(σ+ε) (verl, OpenRLHF, TRL); variance = (s−μ)/sqrt(σ²+ε)");
     }
 
@@ -104,8 +134,7 @@ final class GroupNormalization {
     static ParamSpec missingReward() {
         return ParamSpec.choice(
                 "missing_reward",
-                "zero",
-                List.of("zero", "skip"),
+                MissingReward.ZERO,
                 "a trajectory without an outcome value: zero = it counts 0 (verl); skip = it is left out of every statistic"
                         + " and gets 0 (TRL, where a reward function returned None)");
     }
@@ -125,15 +154,15 @@ final class GroupNormalization {
         boolean has = p.values().containsKey("std");
         return new Settings(
                 scale,
-                !has || p.getString("std").equals("unbiased"),
+                !has || p.getChoice("std", Std.class) == Std.UNBIASED,
                 p.values().containsKey("epsilon") ? p.getDouble("epsilon") : 0.0,
-                has && p.getString("epsilon_on").equals("variance"),
+                has && p.getChoice("epsilon_on", EpsilonOn.class) == EpsilonOn.VARIANCE,
                 p.values().containsKey("std_floor") ? p.getDouble("std_floor") : 0.0,
                 p.getChoice("singleton", Singleton.class),
                 normalizeThenSum,
                 p.values().containsKey("reward_weights") ? p.getDoubleList("reward_weights") : new double[0],
                 p.values().containsKey("missing_reward")
-                        && p.getString("missing_reward").equals("skip"));
+                        && p.getChoice("missing_reward", MissingReward.class) == MissingReward.SKIP);
     }
 
     // ---- the computation -----------------------------------------------------------------------

@@ -88,13 +88,11 @@ public final class Grpo implements Estimator {
                         "a one-sample group: raw = mean 0, std 1 (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
                 ParamSpec.choice(
                         "scale_rewards",
-                        "group",
-                        List.of("group", "batch", "none"),
+                        GroupNormalization.Scale.GROUP,
                         "which std divides: the group's, the batch's (with the group mean, TRL), or none; normalize_by_std=false means none"),
                 ParamSpec.choice(
                         "multi_objective_aggregation",
-                        "sum_then_normalize",
-                        List.of("sum_then_normalize", "normalize_then_sum"),
+                        GroupNormalization.Aggregation.SUM_THEN_NORMALIZE,
                         "TRL: normalise the (weighted) sum of outcome components, or each component in its group and then the sum over the batch"),
                 GroupNormalization.rewardWeights(),
                 GroupNormalization.missingReward()));
@@ -166,10 +164,10 @@ public final class Grpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         GroupNormalization.Scale scale = byStd
-                ? GroupNormalization.Scale.valueOf(
-                        params.getString("scale_rewards").toUpperCase(java.util.Locale.ROOT))
+                ? params.getChoice("scale_rewards", GroupNormalization.Scale.class)
                 : GroupNormalization.Scale.NONE;
-        boolean nts = params.getString("multi_objective_aggregation").equals("normalize_then_sum");
+        boolean nts = params.getChoice("multi_objective_aggregation", GroupNormalization.Aggregation.class)
+                == GroupNormalization.Aggregation.NORMALIZE_THEN_SUM;
         return run(ID, batch, params, execution, scale, nts, buffers);
     }
 

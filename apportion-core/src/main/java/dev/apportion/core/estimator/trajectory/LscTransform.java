@@ -15,7 +15,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Broadcast;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +60,24 @@ public final class LscTransform implements Estimator {
     /** Registry id. */
     public static final String ID = "lsc";
 
+    /** Where r_ref comes from ({@code reference}). */
+    enum Reference {
+        /** a trajectory signal */
+        SIGNAL,
+        /** a quantile of the group's rewards */
+        GROUP_QUANTILE
+    }
+
+    /** What is subtracted from the utility ({@code baseline}). */
+    enum Baseline {
+        /** nothing */
+        NONE,
+        /** the group mean */
+        GROUP_MEAN,
+        /** the mean of the others */
+        LEAVE_ONE_OUT
+    }
+
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .aliases("lsc_transform")
             .title("LSC reward transform: log σ(r − r_ref), summed over properties (logical AND)")
@@ -78,16 +95,14 @@ public final class LscTransform implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "reference",
-                            "signal",
-                            List.of("signal", "group_quantile"),
+                            Reference.SIGNAL,
                             "signal: r_ref from a trajectory signal; group_quantile: a quantile of the group's rewards"),
                     ParamSpec.string("reference_signal", "reward_reference", "trajectory signal holding r_ref"),
                     ParamSpec.real(
                             "quantile", 0.5, 0.0, 1.0, "quantile of the group's rewards (reference=group_quantile)"),
                     ParamSpec.choice(
                             "baseline",
-                            "none",
-                            List.of("none", "group_mean", "leave_one_out"),
+                            Baseline.NONE,
                             "subtracted from the utility: nothing (the paper's reward), the group mean, or the mean "
                                     + "of the others"))
             .preset(
@@ -109,10 +124,16 @@ public final class LscTransform implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean fromSignal = "signal".equals(params.getString("reference"));
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean fromSignal = params.getChoice("reference", Reference.class) == Reference.SIGNAL;
         String refName = params.getString("reference_signal");
         double q = params.getDouble("quantile");
-        String baseline = params.getString("baseline");
+        Baseline baseline = params.getChoice("baseline", Baseline.class);
         int n = batch.trajectoryCount();
 
         Map<String, float[]> props = new LinkedHashMap<>();
@@ -145,7 +166,7 @@ public final class LscTransform implements Estimator {
             for (int i = 0; i < n; i++) u[i] += logSigmoid(r[i] - ref[i]);
         }
         double[] adv = u.clone();
-        if (!"none".equals(baseline)) {
+        if (baseline != Baseline.NONE) {
             int[] start = batch.groupMemberStart();
             int[] members = batch.groupMembers();
             for (int g = 0; g < batch.groupCount(); g++) {
@@ -154,14 +175,14 @@ public final class LscTransform implements Estimator {
                 for (int j = start[g]; j < start[g + 1]; j++) sum += u[members[j]];
                 for (int j = start[g]; j < start[g + 1]; j++) {
                     int i = members[j];
-                    if ("group_mean".equals(baseline)) adv[i] = u[i] - sum / m;
+                    if (baseline == Baseline.GROUP_MEAN) adv[i] = u[i] - sum / m;
                     else adv[i] = m < 2 ? 0.0 : u[i] - (sum - u[i]) / (m - 1);
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
+        float[] out = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         Broadcast.trajectories(batch, adv, out, execution);
-        float[] ret = new float[batch.tokenCount()];
+        float[] ret = TokenCredit.returnsArray(buffers, batch.tokenCount());
         Broadcast.trajectories(batch, u, ret, execution);
         return Credit.builder(out)
                 .returns(ret)

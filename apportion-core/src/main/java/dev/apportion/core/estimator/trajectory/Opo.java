@@ -11,7 +11,6 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +40,15 @@ import java.util.Map;
  */
 public final class Opo implements Estimator {
     static final String ID = "opo";
+
+    /** What a one-sample group gets ({@code singleton}). */
+    enum Singleton {
+        /** baseline 0: the trajectory keeps its score (verl) */
+        RAW,
+        /** 0 */
+        ZERO
+    }
+
     private final Descriptor descriptor = Descriptor.builder(ID)
             .title("OPO (optimal reward baseline)")
             .source(
@@ -54,8 +62,7 @@ public final class Opo implements Estimator {
                     .always())
             .parameters(ParamSpec.choice(
                     "singleton",
-                    "raw",
-                    List.of("raw", "zero"),
+                    Singleton.RAW,
                     "a one-sample group: raw = baseline 0, keeps its score (verl); zero = 0"))
             .preset("verl", Map.of("singleton", "raw"))
             .summary("A_i = s_i − Σ L_j s_j / Σ L_j over the group (L = policy tokens)")
@@ -68,7 +75,13 @@ public final class Opo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean raw = params.getString("singleton").equals("raw");
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean raw = params.getChoice("singleton", Singleton.class) == Singleton.RAW;
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
         double[] s = batch.scores();
@@ -93,7 +106,8 @@ public final class Opo implements Estimator {
             double baseline = den == 0 ? 0.0 : num / den;
             for (int k = start[g]; k < start[g + 1]; k++) a[members[k]] = s[members[k]] - baseline;
         }
-        float[] adv = TokenCredit.broadcast(batch, a, execution);
+        float[] adv = TokenCredit.broadcastInto(
+                batch, a, execution, TokenCredit.advantagesArray(buffers, batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .diagnostic("groups", batch.groupCount())

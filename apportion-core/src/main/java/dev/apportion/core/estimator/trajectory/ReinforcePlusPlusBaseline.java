@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.RepeatedSum;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
 import java.util.ArrayList;
@@ -64,13 +65,11 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
                         "a one-sample group: raw = mean 0, keeps its score (verl), zero = 0, error = refuse (OpenRLHF asserts n > 1)"),
                 ParamSpec.choice(
                         "whiten_variance",
-                        "unbiased",
-                        List.of("unbiased", "biased"),
+                        Whitening.Variance.UNBIASED,
                         "variance of the batch whitening: unbiased (verl masked_whiten) or biased (OpenRLHF)"),
                 ParamSpec.choice(
                         "whiten_epsilon",
-                        "add",
-                        List.of("add", "clamp"),
+                        Whitening.Epsilon.ADD,
                         "add: rsqrt(var + eps) (verl); clamp: rsqrt(max(var, eps)) (OpenRLHF)"),
                 ParamSpec.real("whiten_eps", 1e-8, 0.0, null, "epsilon of the batch whitening"),
                 ParamSpec.bool(
@@ -121,13 +120,16 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         TokenCredit.Shaping shaping = TokenCredit.Shaping.of(params, ID);
         GroupNormalization.Singleton single = params.getChoice("singleton", GroupNormalization.Singleton.class);
-        Whitening.Variance variance = params.getString("whiten_variance").equals("biased")
-                ? Whitening.Variance.BIASED
-                : Whitening.Variance.UNBIASED;
-        Whitening.Epsilon epsilon =
-                params.getString("whiten_epsilon").equals("clamp") ? Whitening.Epsilon.CLAMP : Whitening.Epsilon.ADD;
+        Whitening.Variance variance = params.getChoice("whiten_variance", Whitening.Variance.class);
+        Whitening.Epsilon epsilon = params.getChoice("whiten_epsilon", Whitening.Epsilon.class);
         if (batch.trajectoryCount() == 0) return Credit.of(new float[batch.tokenCount()]);
         if (single == GroupNormalization.Singleton.ERROR) {
             TokenCredit.requireGroupsOfTwo(
@@ -137,18 +139,55 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
                 GroupNormalization.Scale.NONE, true, 0.0, false, 0.0, single, false, new double[0], false);
         GroupNormalization.Stats st = new GroupNormalization.Stats();
         double[] a = GroupNormalization.advantages(batch, batch.scores(), s, st);
-        float[] returns = TokenCredit.assign(batch, a, shaping, ID, execution);
-        float[] adv = params.getBoolean("whiten_returns") ? returns : returns.clone();
-        Whitening.Stats ws = Whitening.whiten(
-                adv,
-                batch.mask(),
-                variance,
-                epsilon,
-                params.getDouble("whiten_eps"),
-                true,
-                !params.getBoolean("no_std_norm"));
+        boolean whitenReturns = params.getBoolean("whiten_returns");
+        float[] adv;
+        float[] returns;
+        Whitening.Stats ws;
+        if (!shaping.klActive()) {
+            // without the KL penalty the credit is constant on each trajectory's policy tokens: clip and
+            // whiten per trajectory (bit for bit the token whitening, see RepeatedSum), broadcast once
+            int n = batch.trajectoryCount();
+            float[] x = new float[n];
+            int[] count = new int[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) Math.max(shaping.clipLo(), Math.min(shaping.clipHi(), a[i]))
+                        + 0.0f; // -0 as the broadcast writes it
+                count[i] = batch.policyTokenCount(i);
+            }
+            float[] y = new float[n];
+            ws = RepeatedSum.whitenConstantRuns(
+                    x,
+                    count,
+                    y,
+                    variance,
+                    epsilon,
+                    params.getDouble("whiten_eps"),
+                    true,
+                    !params.getBoolean("no_std_norm"));
+            double[] wide = new double[n];
+            for (int i = 0; i < n; i++) wide[i] = y[i];
+            adv = TokenCredit.broadcastInto(
+                    batch, wide, execution, TokenCredit.advantagesArray(buffers, batch.tokenCount()));
+            if (whitenReturns) returns = adv;
+            else {
+                for (int i = 0; i < n; i++) wide[i] = x[i];
+                returns = TokenCredit.broadcastInto(
+                        batch, wide, execution, TokenCredit.returnsArray(buffers, batch.tokenCount()));
+            }
+        } else {
+            returns = TokenCredit.assign(batch, a, shaping, ID, execution);
+            adv = whitenReturns ? returns : returns.clone();
+            ws = Whitening.whiten(
+                    adv,
+                    batch.mask(),
+                    variance,
+                    epsilon,
+                    params.getDouble("whiten_eps"),
+                    true,
+                    !params.getBoolean("no_std_norm"));
+        }
         return Credit.builder(adv)
-                .returns(params.getBoolean("whiten_returns") ? adv : returns)
+                .returns(whitenReturns ? adv : returns)
                 .diagnostic("groups", st.groups)
                 .diagnostic("singleton_groups", st.singletonGroups)
                 .diagnostic("whiten_mean", ws.mean())

@@ -33,6 +33,21 @@ import java.util.List;
 final class TokenCredit {
     private TokenCredit() {}
 
+    /** The advantages array of a call: {@code buffers.advantages(n)} when given, else a fresh array. */
+    static float[] advantagesArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.advantages(n);
+    }
+
+    /** The returns array of a call: {@code buffers.returns(n)} when given, else a fresh array. */
+    static float[] returnsArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.returns(n);
+    }
+
+    /** The loss-weights array of a call: {@code buffers.lossWeights(n)} when given, else a fresh array. */
+    static float[] lossWeightsArray(dev.apportion.core.credit.Credit.Buffers buffers, int n) {
+        return buffers == null ? new float[n] : buffers.lossWeights(n);
+    }
+
     /** The OpenRLHF parameter names every estimator with an {@code openrlhf} preset declares. */
     static List<ParamSpec> openRlhfParams() {
         return List.of(
@@ -171,7 +186,7 @@ final class TokenCredit {
         float[] out = new float[b.tokenCount()];
         int[] spanOff = b.trajectorySpanOffsets();
         int[] tokOff = b.spanTokenOffsets();
-        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
+        ex.forTrajectories(b, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = (float) perTrajectory[i];
                 if (v == 0f) continue;
@@ -197,7 +212,7 @@ final class TokenCredit {
         double coef = s.klCoef();
         double clamp = s.klClamp();
         KlPenalty.Kind kind = s.kind();
-        ex.forRange(b.trajectoryCount(), 64, (c, from, to) -> {
+        ex.forTrajectories(b, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int last = b.lastPolicyToken(i);
                 if (last < 0) continue;
