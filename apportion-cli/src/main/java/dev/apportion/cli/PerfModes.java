@@ -231,8 +231,25 @@ final class PerfModes {
                 .append(s)
                 .append(' ')
                 .append(t));
+        // rows on smaller batches (a wide token vector or matrix stream is capped): named per estimator
+        Map<String, List<String>> smaller = new LinkedHashMap<>();
+        for (Map<String, Object> r : rows) {
+            String shape = String.valueOf(r.get("shape"));
+            Object t = r.get("tokens");
+            if (t != null && !String.valueOf(t).equals(String.valueOf(tokensByShape.get(shape)))) {
+                List<String> l = smaller.computeIfAbsent(String.valueOf(r.get("estimator")), x -> new ArrayList<>());
+                String cell = shape + " " + t;
+                if (!l.contains(cell)) l.add(cell);
+            }
+        }
+        StringBuilder fewer = new StringBuilder();
+        smaller.forEach((e, l) -> fewer.append(fewer.length() == 0 ? "" : "; ")
+                .append(e)
+                .append(": ")
+                .append(String.join(", ", l)));
         b.append("Tokens per batch: ")
                 .append(sizes)
+                .append(fewer.length() == 0 ? "" : " (fewer where a token vector or matrix is read: " + fewer + ")")
                 .append(". Times are medians on one thread; floor = the estimator's "
                         + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
                         + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
