@@ -81,6 +81,7 @@ public final class Credit {
     public static final class Buffers {
         private float[] advantages;
         private float[] returns;
+        private float[] lossWeights;
 
         /** Empty buffers; arrays are created on first use. */
         public Buffers() {}
@@ -98,6 +99,12 @@ public final class Credit {
         public float[] returns(int n) {
             if (returns == null || returns.length != n) returns = new float[n];
             return returns;
+        }
+
+        /** As {@link #advantages(int)}, for per-token loss weights. */
+        public float[] lossWeights(int n) {
+            if (lossWeights == null || lossWeights.length != n) lossWeights = new float[n];
+            return lossWeights;
         }
     }
 

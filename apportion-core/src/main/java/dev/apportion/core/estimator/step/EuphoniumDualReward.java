@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
@@ -110,6 +111,12 @@ public final class EuphoniumDualReward implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String mode = params.getString("mode");
         String signal = params.getString("process_signal");
         double cO = params.getDouble("outcome_coef");
@@ -174,8 +181,8 @@ public final class EuphoniumDualReward implements Estimator {
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, adv, out, execution);
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("steps", adv.length)

@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.List;
@@ -94,6 +95,12 @@ public final class GrpoProcess implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean fromSignal = "span_signal".equals(params.getString("source"));
         String name = params.getString("process_signal");
         boolean unbiased = "unbiased".equals(params.getString("std"));
@@ -134,8 +141,8 @@ public final class GrpoProcess implements Estimator {
                 adv[k] = acc;
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, adv, out, execution);
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("steps", r.length)

@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
@@ -151,6 +152,12 @@ public final class Spae implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean fromSignal = "signal".equals(params.getString("potential_from"));
         double alpha = params.getDouble("alpha");
         double xi = params.getDouble("xi");
@@ -205,17 +212,12 @@ public final class Spae implements Estimator {
             if (dropped[i]) continue;
             saturated += shape(aGroup[i], phi, steps.start(i), steps.end(i), alpha, xi, tau, penalize, adv);
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] values = StepTokens.floats(adv);
+        Whitening.Stats st = whiten ? StepTokens.whitenUnbiased(batch, steps, values, dropped, 1e-8) : null;
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, values, out, execution);
         Credit.Builder c = Credit.builder(out);
-        if (whiten) {
-            byte[] mask = batch.mask().clone();
-            for (int i = 0; i < n; i++) {
-                if (dropped[i]) java.util.Arrays.fill(mask, batch.tokenStart(i), batch.tokenEnd(i), (byte) 0);
-            }
-            Whitening.Stats st = PaperSteps.whitenUnbiased(out, mask, 1e-8);
-            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
-        }
+        if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
         return c.spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("dropped_groups", droppedGroups)
                 .diagnostic("saturated_steps", saturated)

@@ -97,6 +97,12 @@ public final class VinePpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes advantages and returns into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String name = params.getString("value_signal");
         double gamma = params.getDouble("gamma");
         boolean whiten = params.getBoolean("whiten");
@@ -127,7 +133,7 @@ public final class VinePpo implements Estimator {
                 next = values[k];
             }
         }
-        return steps.credit(batch, adv, target, whiten, execution)
+        return StepCredit.withReturns(batch, steps, adv, target, whiten, execution, buffers)
                 .diagnostic("steps", steps.total())
                 .diagnostic("values_filled_from_return", filled)
                 .build();
