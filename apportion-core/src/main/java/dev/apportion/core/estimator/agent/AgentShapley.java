@@ -173,6 +173,12 @@ public final class AgentShapley implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String id = descriptor.id();
         TurnTable turns = TurnTable.of(batch);
         int n = batch.trajectoryCount();
@@ -242,7 +248,7 @@ public final class AgentShapley implements Estimator {
                         x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
         double[] perTurn = new double[turns.size()];
         for (int j = 0; j < perTurn.length; j++) perTurn[j] = credit[indexOfTurn[j]];
-        return Credit.builder(turns.broadcast(batch, perTurn, execution))
+        return Credit.builder(AgentOutput.turns(batch, turns, perTurn, execution, buffers))
                 .spanAdvantages(turns.spanValues(batch, perTurn))
                 .diagnostic("agent_entries", entries)
                 .diagnostic("cells", cells.size())

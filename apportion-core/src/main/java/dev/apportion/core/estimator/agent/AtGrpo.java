@@ -15,7 +15,6 @@ import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -185,48 +184,66 @@ public final class AtGrpo implements Estimator {
         boolean perDesign = execMode.equals("design") || (execMode.equals("auto") && exec > 2);
         String designer = params.getString("designer_agent");
         String grouping = params.getString("grouping");
+        // agents as small ints (first seen, first numbered): per-row keys without strings
+        Map<String, Integer> agentIds = new HashMap<>();
+        int[] agentId = new int[m];
+        for (int k = 0; k < m; k++) {
+            Integer id = agentIds.get(agent[k]);
+            if (id == null) {
+                id = agentIds.size();
+                agentIds.put(agent[k], id);
+            }
+            agentId[k] = id;
+        }
         double[] turn = new double[m];
+        int[] own = new int[agentIds.size()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            Map<String, Integer> own = new HashMap<>();
             for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                int n = own.merge(agent[k], 1, Integer::sum) - 1;
+                int n = own[agentId[k]]++;
                 float t = turnSig == null ? Float.NaN : turnSig[rows.span[k]];
                 turn[k] = Float.isNaN(t) ? n : t;
             }
+            for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) own[agentId[k]] = 0;
         }
-        // step 1: keys (string per row; rows, not tokens)
-        Map<String, Integer> keyIndex = new LinkedHashMap<>();
+        // step 1: keys, numbered by first appearance over the rows. A key is the batch group and a
+        // sub-key: per trajectory (no tree); designer / executor (by design value) in design mode;
+        // (turn, agent), agent or nothing by the grouping. Distinct sub-keys are distinct values (turns
+        // and design values compared by their bits, as their decimal strings are distinct).
+        CellIndex keyIndex = new CellIndex(Math.max(16, m));
+        CellIndex subIndex = new CellIndex(64);
+        CellIndex valueIndex = new CellIndex(64);
         int[] key = new int[m];
         for (int k = 0; k < m; k++) {
             int i = rows.trajectory[k];
-            String g = batch.groupKey(batch.trajectoryGroup(i));
-            String s;
+            int g = batch.trajectoryGroup(i);
+            long cell;
             if (noTree) {
-                s = "traj\u0000" + i;
+                cell = i;
             } else if (designMode) {
-                if (agent[k].equals(designer)) s = g + "\u0000designer";
-                else
-                    s = g + "\u0000" + (perDesign ? num(design[rows.span[k]], batch, i, DESIGN_IDX) : "0")
-                            + "\u0000executor";
+                int sub;
+                if (agent[k].equals(designer)) sub = 0;
+                else if (!perDesign) sub = 1;
+                else {
+                    float v = design[rows.span[k]];
+                    num(v, batch, i, DESIGN_IDX); // the error for a missing design index
+                    sub = 2 + valueIndex.index(Float.floatToIntBits(v) & 0xffffffffL);
+                }
+                cell = CellIndex.pack(g, sub);
             } else {
                 switch (grouping) {
                     case "agent_turn":
-                        s = g + "\u0000" + turn[k] + "\u0000" + agent[k];
+                        int tid = valueIndex.index(Double.doubleToLongBits(turn[k]));
+                        cell = CellIndex.pack(g, subIndex.index(CellIndex.pack(tid, agentId[k])));
                         break;
                     case "agent":
-                        s = g + "\u0000" + agent[k];
+                        cell = CellIndex.pack(g, agentId[k]);
                         break;
                     default:
-                        s = g;
+                        cell = g;
                         break;
                 }
             }
-            Integer idx = keyIndex.get(s);
-            if (idx == null) {
-                idx = keyIndex.size();
-                keyIndex.put(s, idx);
-            }
-            key[k] = idx;
+            key[k] = keyIndex.index(cell);
         }
         int groups = keyIndex.size();
         boolean[] drop = new boolean[m];
@@ -295,6 +312,12 @@ public final class AtGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         double eps = params.getDouble("epsilon");
         String singleton = params.getString("singleton");
@@ -323,14 +346,14 @@ public final class AtGrpo implements Estimator {
         double[] a = new double[m];
         int singles = 0;
         int dropped = 0;
-        float[] weights = new float[batch.tokenCount()];
+        double[] kept = new double[m]; // loss weight of each row: 1 when kept, 0 when dropped
         for (int k = 0; k < m; k++) {
             int g = gr.group()[k];
             if (g < 0) {
                 dropped++;
                 continue;
             }
-            Arrays.fill(weights, batch.spanTokenStart(rows.span[k]), batch.spanTokenEnd(rows.span[k]), 1f);
+            kept[k] = 1.0;
             double x = gr.reward()[k];
             if (count[g] == 1) {
                 singles++;
@@ -342,9 +365,9 @@ public final class AtGrpo implements Estimator {
             if (byStd) d /= Math.sqrt(ss[g] / (count[g] - 1)) + eps;
             a[k] = d;
         }
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
-                .lossWeights(weights)
+                .lossWeights(rows.writeAll(batch, kept, AgentOutput.lossWeights(batch, buffers)))
                 .diagnostic("rows", m)
                 .diagnostic("groups", groups)
                 .diagnostic("dropped_rows", dropped)

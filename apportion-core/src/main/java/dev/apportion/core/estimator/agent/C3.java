@@ -105,6 +105,12 @@ public final class C3 implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String variant = params.getString("credit_variant");
         boolean loo = params.getString("baseline_mode").equals("loo");
         double alpha = params.getDouble("va_alpha");
@@ -157,7 +163,7 @@ public final class C3 implements Estimator {
                 }
             }
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = AgentOutput.advantages(batch, buffers); // every token is written
         dev.apportion.core.stats.Broadcast.trajectories(batch, a, adv, execution);
         return Credit.builder(adv).diagnostic("groups", batch.groupCount()).build();
     }

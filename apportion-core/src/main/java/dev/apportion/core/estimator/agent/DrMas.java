@@ -106,6 +106,12 @@ public final class DrMas implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String est = params.getString("adv_estimator");
         boolean byAgent = params.getBoolean("group_by_agent_id");
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
@@ -114,38 +120,44 @@ public final class DrMas implements Estimator {
         int m = rows.size();
         double[] s = rows.scores(batch);
         String[] agent = rows.agents(batch);
-        // group index of each row
-        Map<String, Integer> index = new HashMap<>();
+        // group index of each row: (question, agent) or the question, numbered by first appearance
+        Map<String, Integer> agentIds = new HashMap<>();
+        CellIndex index = new CellIndex(Math.max(16, batch.groupCount() * 2));
         int[] g = new int[m];
         for (int k = 0; k < m; k++) {
-            String q = batch.groupKey(batch.trajectoryGroup(rows.trajectory[k]));
-            String key = byAgent ? q + "_" + agent[k] : q;
-            g[k] = index.computeIfAbsent(key, x -> index.size());
+            int q = batch.trajectoryGroup(rows.trajectory[k]);
+            if (byAgent) {
+                Integer id = agentIds.get(agent[k]);
+                if (id == null) {
+                    id = agentIds.size();
+                    agentIds.put(agent[k], id);
+                }
+                g[k] = index.index(CellIndex.pack(q, id));
+            } else {
+                g[k] = index.index(q);
+            }
         }
         int groups = index.size();
-        // samples: every row (agent switch), else the first row of each (group, trajectory)
+        // samples: every row (agent switch), else the first row of each trajectory (all its rows share
+        // the question's group), whose score for grpo is the mean of the trajectory's rows
         boolean[] sample = new boolean[m];
         double[] score = s.clone();
         if (byAgent) {
             java.util.Arrays.fill(sample, true);
         } else {
             for (int i = 0; i < batch.trajectoryCount(); i++) {
-                Map<Integer, double[]> perGroup = new HashMap<>(); // group -> {sum, count}
-                for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                    double[] acc = perGroup.get(g[k]);
-                    if (acc == null) {
-                        sample[k] = true;
-                        perGroup.put(g[k], new double[] {s[k], 1});
-                    } else {
-                        acc[0] += s[k];
-                        acc[1]++;
-                    }
-                }
+                int first = rows.rowStart[i];
+                int end = rows.rowStart[i + 1];
+                if (first == end) continue;
+                sample[first] = true;
                 if (est.equals("grpo")) {
-                    for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                        double[] acc = perGroup.get(g[k]);
-                        score[k] = acc[0] / acc[1];
+                    double sum = s[first];
+                    double count = 1;
+                    for (int k = first + 1; k < end; k++) {
+                        sum += s[k];
+                        count++;
                     }
+                    for (int k = first; k < end; k++) score[k] = sum / count;
                 }
             }
         }
@@ -182,9 +194,9 @@ public final class DrMas implements Estimator {
                 passK(batch, rows, s, sample, g, n, std, byStd, eps, a);
                 break;
             default:
-                return plusPlusBaseline(batch, rows, s, g, n, mean);
+                return plusPlusBaseline(batch, rows, s, g, n, mean, buffers);
         }
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
                 .diagnostic("rows", m)
                 .diagnostic("groups", groups)
@@ -239,7 +251,7 @@ public final class DrMas implements Estimator {
     }
 
     private static Credit plusPlusBaseline(
-            Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean) {
+            Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean, Credit.Buffers buffers) {
         int m = s.length;
         double[] x = new double[m];
         for (int k = 0; k < m; k++) x[k] = s[k] - (n[g[k]] > 1 ? mean[g[k]] : 0.0);
@@ -265,7 +277,7 @@ public final class DrMas implements Estimator {
         double scale = 1.0 / Math.sqrt(var + 1e-8);
         double[] a = new double[m];
         for (int k = 0; k < m; k++) a[k] = (x[k] - mu) * scale;
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
                 .diagnostic("rows", m)
                 .diagnostic("groups", n.length)

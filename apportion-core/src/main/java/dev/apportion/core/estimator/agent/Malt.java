@@ -99,6 +99,12 @@ public final class Malt implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double threshold = params.getDouble("threshold");
         boolean label = params.getString("credit").equals("label");
         String[] state = batch.requireSpanState(ID);
@@ -213,7 +219,7 @@ public final class Malt implements Estimator {
                 a[j] = value[k] - pv;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(AgentOutput.turns(batch, turns, a, execution, buffers))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("nodes", nodes)
                 .diagnostic("dpo_pairs", pairs)

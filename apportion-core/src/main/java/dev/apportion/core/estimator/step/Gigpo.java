@@ -220,6 +220,15 @@ public final class Gigpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * Writes the advantages (also the returns) into {@code buffers} when given (reused across
+     * calls): the steps' tokens as always, and 0 on every context span.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Settings cfg = new Settings(
                 params.getDouble("gamma"),
                 MEAN_STD_NORM.equals(params.getString("mode")),
@@ -232,7 +241,8 @@ public final class Gigpo implements Estimator {
                     "estimator '" + ID + "': parameter 'similarity_threshold' must be 0 (exact state match) "
                             + "or lie in (0, 1), got " + cfg.threshold);
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
+        if (buffers != null) zeroContext(batch, adv, execution);
         float[] spanAdv = new float[batch.spanCount()];
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = batch.isPolicySpan(s);
@@ -295,6 +305,16 @@ public final class Gigpo implements Estimator {
                 .diagnostic("outcome_in_step_return", outcomeAsStepReward ? 1 : 0)
                 .diagnostic(DistinguishingTerm.diagnostic("step_term"), stepTermZero)
                 .build();
+    }
+
+    /** Writes 0 on the tokens of every context span (the policy spans are the steps, written per group). */
+    private static void zeroContext(Rollouts batch, float[] out, Execution execution) {
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tokOff = batch.spanTokenOffsets();
+        execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+            for (int s = spanOff[from], e = spanOff[to]; s < e; s++)
+                if (!batch.isPolicySpan(s)) Arrays.fill(out, tokOff[s], tokOff[s + 1], 0f);
+        });
     }
 
     /** True when some policy span of the batch carries a (non-NaN) reward. */
