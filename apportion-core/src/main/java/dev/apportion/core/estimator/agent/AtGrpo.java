@@ -84,6 +84,47 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class AtGrpo implements Estimator {
+    /** Values of the {@code singleton} parameter (lower-case names on the wire). */
+    enum Singleton {
+        VENDORED_VERL,
+        ZERO,
+        RAW
+    }
+
+    /** Values of the {@code executor_group_mode} parameter (lower-case names on the wire). */
+    enum ExecutorGroupMode {
+        AUTO,
+        QUESTION,
+        DESIGN
+    }
+
+    /** Values of the {@code filter_method} parameter (lower-case names on the wire). */
+    enum FilterMethod {
+        UID,
+        MEAN,
+        STD,
+        DAPO
+    }
+
+    /** Values of the {@code rollout_mode} parameter (lower-case names on the wire). */
+    enum RolloutMode {
+        TREE,
+        NO_TREE
+    }
+
+    /** Values of the {@code grouping} parameter (lower-case names on the wire). */
+    enum GroupKey {
+        AGENT_TURN,
+        AGENT,
+        GROUP
+    }
+
+    /** Values of the {@code team_reward} parameter (lower-case names on the wire). */
+    enum TeamReward {
+        TURN,
+        OUTCOME
+    }
+
     public static final String ID = "at_grpo";
     /** Span signal: the turn index of the action (PettingLLMs' {@code turn_idx}). */
     public static final String TURN_IDX = "turn_idx";
@@ -106,18 +147,15 @@ public final class AtGrpo implements Estimator {
                     ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the team reward in each turn's reward"),
                     ParamSpec.choice(
                             "team_reward",
-                            "turn",
-                            List.of("turn", "outcome"),
+                            TeamReward.TURN,
                             "team reward: span signal team_reward at that turn (reference), or the final outcome on every turn"),
                     ParamSpec.choice(
                             "grouping",
-                            "agent_turn",
-                            List.of("agent_turn", "agent", "group"),
+                            GroupKey.AGENT_TURN,
                             "tree-mode group key: (group, turn, agent), (group, agent) or group"),
                     ParamSpec.choice(
                             "rollout_mode",
-                            "tree",
-                            List.of("tree", "no_tree"),
+                            RolloutMode.TREE,
                             "no_tree: group by trajectory and keep only each trajectory's last turn"),
                     ParamSpec.real(
                             "filter_ratio",
@@ -125,8 +163,7 @@ public final class AtGrpo implements Estimator {
                             0.0,
                             1.0,
                             "fraction of groups (std, mean) or rows (uid) to drop; dapo needs > 0"),
-                    ParamSpec.choice(
-                            "filter_method", "uid", List.of("uid", "mean", "std", "dapo"), "row / group filter"),
+                    ParamSpec.choice("filter_method", FilterMethod.UID, "row / group filter"),
                     ParamSpec.integer(
                             "execute_sample_num",
                             0,
@@ -135,16 +172,14 @@ public final class AtGrpo implements Estimator {
                             "executors per design in design-tree mode (> 1 turns it on)"),
                     ParamSpec.choice(
                             "executor_group_mode",
-                            "auto",
-                            List.of("auto", "question", "design"),
+                            ExecutorGroupMode.AUTO,
                             "design-tree executors grouped per question or per design (auto: question when execute_sample_num <= 2)"),
                     ParamSpec.string("designer_agent", "0", "agent name of the designer in design-tree mode"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                     ParamSpec.choice(
                             "singleton",
-                            "vendored_verl",
-                            List.of("vendored_verl", "zero", "raw"),
+                            Singleton.VENDORED_VERL,
                             "one-row group: 0 unless all groups are singletons (authors' verl), always 0, or raw reward"))
             .preset("paper", Map.of())
             .preset("pettingllms", Map.of())
@@ -178,12 +213,12 @@ public final class AtGrpo implements Estimator {
         float[] turnSig = batch.spanSignal(TURN_IDX);
         float[] design = batch.spanSignal(DESIGN_IDX);
         int exec = params.getInt("execute_sample_num");
-        boolean noTree = params.getString("rollout_mode").equals("no_tree");
+        boolean noTree = params.getChoice("rollout_mode", RolloutMode.class) == RolloutMode.NO_TREE;
         boolean designMode = !noTree && design != null && exec > 1;
-        String execMode = params.getString("executor_group_mode");
-        boolean perDesign = execMode.equals("design") || (execMode.equals("auto") && exec > 2);
+        ExecutorGroupMode execMode = params.getChoice("executor_group_mode", ExecutorGroupMode.class);
+        boolean perDesign = execMode == ExecutorGroupMode.DESIGN || (execMode == ExecutorGroupMode.AUTO && exec > 2);
         String designer = params.getString("designer_agent");
-        String grouping = params.getString("grouping");
+        GroupKey grouping = params.getChoice("grouping", GroupKey.class);
         // agents as small ints (first seen, first numbered): per-row keys without strings
         Map<String, Integer> agentIds = new HashMap<>();
         int[] agentId = new int[m];
@@ -231,11 +266,11 @@ public final class AtGrpo implements Estimator {
                 cell = CellIndex.pack(g, sub);
             } else {
                 switch (grouping) {
-                    case "agent_turn":
+                    case AGENT_TURN:
                         int tid = valueIndex.index(Double.doubleToLongBits(turn[k]));
                         cell = CellIndex.pack(g, subIndex.index(CellIndex.pack(tid, agentId[k])));
                         break;
-                    case "agent":
+                    case AGENT:
                         cell = CellIndex.pack(g, agentId[k]);
                         break;
                     default:
@@ -248,7 +283,7 @@ public final class AtGrpo implements Estimator {
         int groups = keyIndex.size();
         boolean[] drop = new boolean[m];
         double ratio = params.getDouble("filter_ratio");
-        String method = params.getString("filter_method");
+        FilterMethod method = params.getChoice("filter_method", FilterMethod.class);
         if (noTree) {
             double[] last = new double[batch.trajectoryCount()];
             Arrays.fill(last, Double.NEGATIVE_INFINITY);
@@ -258,11 +293,11 @@ public final class AtGrpo implements Estimator {
             List<List<Integer>> members = new ArrayList<>();
             for (int g = 0; g < groups; g++) members.add(new ArrayList<>());
             for (int k = 0; k < m; k++) members.get(key[k]).add(k);
-            if (method.equals("dapo")) {
+            if (method == FilterMethod.DAPO) {
                 for (List<Integer> mem : members) {
                     if (range(mem, r) == 0) for (int k : mem) drop[k] = true;
                 }
-            } else if (method.equals("uid")) {
+            } else if (method == FilterMethod.UID) {
                 for (List<Integer> mem : members) {
                     int n = mem.size();
                     if (n <= 1) continue;
@@ -276,7 +311,7 @@ public final class AtGrpo implements Estimator {
                 double[] value = new double[groups];
                 for (int g = 0; g < groups; g++) {
                     List<Integer> mem = members.get(g);
-                    if (method.equals("mean")) {
+                    if (method == FilterMethod.MEAN) {
                         value[g] = mem.size() == 1 ? 0.0 : mean(mem, r);
                     } else {
                         double rg = range(mem, r);
@@ -320,7 +355,7 @@ public final class AtGrpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         double eps = params.getDouble("epsilon");
-        String singleton = params.getString("singleton");
+        Singleton singleton = params.getChoice("singleton", Singleton.class);
         AgentRows rows = AgentRows.of(batch);
         Grouping gr = grouping(batch, params);
         int m = rows.size();
@@ -357,7 +392,7 @@ public final class AtGrpo implements Estimator {
             double x = gr.reward()[k];
             if (count[g] == 1) {
                 singles++;
-                boolean raw = singleton.equals("raw") || (singleton.equals("vendored_verl") && maxLen == 1);
+                boolean raw = singleton == Singleton.RAW || (singleton == Singleton.VENDORED_VERL && maxLen == 1);
                 a[k] = raw ? x : 0.0;
                 continue;
             }
@@ -378,7 +413,7 @@ public final class AtGrpo implements Estimator {
     private static double[] rewards(Rollouts batch, AgentRows rows, Params params) {
         double alpha = params.getDouble("alpha");
         double[] r = rows.scores(batch);
-        if (params.getString("team_reward").equals("outcome")) {
+        if (params.getChoice("team_reward", TeamReward.class) == TeamReward.OUTCOME) {
             if (alpha == 0) return r;
             float[] out = batch.outcome();
             for (int k = 0; k < r.length; k++) {

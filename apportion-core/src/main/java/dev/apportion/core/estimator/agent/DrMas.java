@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,6 +67,14 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class DrMas implements Estimator {
+    /** Values of the {@code adv_estimator} parameter (lower-case names on the wire). */
+    enum AdvEstimator {
+        GRPO,
+        RLOO,
+        REINFORCE_PLUS_PLUS_BASELINE,
+        GRPO_PASSK
+    }
+
     public static final String ID = "dr_mas";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -81,10 +88,7 @@ public final class DrMas implements Estimator {
             .requires(SignalRequirement.span("reward", "the reward of each agent turn (span reward or token rewards)"))
             .parameters(
                     ParamSpec.choice(
-                            "adv_estimator",
-                            "grpo",
-                            List.of("grpo", "rloo", "reinforce_plus_plus_baseline", "grpo_passk"),
-                            "verl outcome estimator run on the agent-wise groups"),
+                            "adv_estimator", AdvEstimator.GRPO, "verl outcome estimator run on the agent-wise groups"),
                     ParamSpec.bool(
                             "group_by_agent_id",
                             true,
@@ -112,7 +116,7 @@ public final class DrMas implements Estimator {
     /** Writes the advantages into {@code buffers} when given (reused across calls). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        String est = params.getString("adv_estimator");
+        AdvEstimator est = params.getChoice("adv_estimator", AdvEstimator.class);
         boolean byAgent = params.getBoolean("group_by_agent_id");
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
         double eps = params.getDouble("epsilon");
@@ -150,7 +154,7 @@ public final class DrMas implements Estimator {
                 int end = rows.rowStart[i + 1];
                 if (first == end) continue;
                 sample[first] = true;
-                if (est.equals("grpo")) {
+                if (est == AdvEstimator.GRPO) {
                     double sum = s[first];
                     double count = 1;
                     for (int k = first + 1; k < end; k++) {
@@ -176,7 +180,7 @@ public final class DrMas implements Estimator {
         for (int j = 0; j < groups; j++) std[j] = n[j] > 1 ? Math.sqrt(ss[j] / (n[j] - 1)) : 1.0;
         double[] a = new double[m];
         switch (est) {
-            case "grpo":
+            case GRPO:
                 for (int k = 0; k < m; k++) {
                     int j = g[k];
                     double mu = n[j] > 1 ? mean[j] : 0.0;
@@ -184,13 +188,13 @@ public final class DrMas implements Estimator {
                     a[k] = byStd ? (score[k] - mu) / (sd + eps) : score[k] - mu;
                 }
                 break;
-            case "rloo":
+            case RLOO:
                 for (int k = 0; k < m; k++) {
                     int j = g[k];
                     a[k] = n[j] > 1 ? s[k] * n[j] / (n[j] - 1.0) - mean[j] * n[j] / (n[j] - 1.0) : s[k];
                 }
                 break;
-            case "grpo_passk":
+            case GRPO_PASSK:
                 passK(batch, rows, s, sample, g, n, std, byStd, eps, a);
                 break;
             default:

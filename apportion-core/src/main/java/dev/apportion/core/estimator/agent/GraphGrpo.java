@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,6 +53,12 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class GraphGrpo implements Estimator {
+    /** Values of the {@code mode} parameter (lower-case names on the wire). */
+    enum Mode {
+        EDGE,
+        GRAPH
+    }
+
     static final String ID = "graph_grpo";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -67,8 +72,7 @@ public final class GraphGrpo implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "edge",
-                            List.of("edge", "graph"),
+                            Mode.EDGE,
                             "edge: contrast of graphs with and without the edge; graph: every edge gets its graph's advantage"),
                     ParamSpec.string("edge_marker", "->", "a span agent containing this names an edge"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
@@ -89,7 +93,7 @@ public final class GraphGrpo implements Estimator {
     /** Writes the advantages into {@code buffers} when given (reused across calls). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        boolean edgeMode = params.getString("mode").equals("edge");
+        boolean edgeMode = params.getChoice("mode", Mode.class) == Mode.EDGE;
         String marker = params.getString("edge_marker");
         if (marker.isEmpty())
             throw new IllegalArgumentException("estimator '" + ID + "': parameter 'edge_marker' is empty");

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,6 +66,12 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class Malt implements Estimator {
+    /** Values of the {@code credit} parameter (lower-case names on the wire). */
+    enum CreditRule {
+        LABEL,
+        VALUE
+    }
+
     static final String ID = "malt";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -84,8 +89,7 @@ public final class Malt implements Estimator {
                     ParamSpec.real("threshold", 0.5, null, null, "a node is correct when its value is above this"),
                     ParamSpec.choice(
                             "credit",
-                            "label",
-                            List.of("label", "value"),
+                            CreditRule.LABEL,
                             "label: +1 correct, -1 incorrect with a correct sibling, else 0; value: V(node) - V(parent)"))
             .preset("paper", Map.of("threshold", 0.5, "credit", "label"))
             .summary(
@@ -106,7 +110,7 @@ public final class Malt implements Estimator {
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double threshold = params.getDouble("threshold");
-        boolean label = params.getString("credit").equals("label");
+        boolean label = params.getChoice("credit", CreditRule.class) == CreditRule.LABEL;
         String[] state = batch.requireSpanState(ID);
         TurnTable turns = TurnTable.of(batch);
         double[] outcome = TurnTable.teamOutcome(batch, ID);

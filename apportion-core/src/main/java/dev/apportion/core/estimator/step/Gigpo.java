@@ -124,6 +124,31 @@ import java.util.Map;
  * groups are processed in parallel; results are identical to the sequential run.
  */
 public final class Gigpo implements Estimator {
+    /**
+     * Values of the {@code episode_stats} parameter; their wire names keep the reference's hyphens
+     * ({@code per-step-row}, {@code per-trajectory}), so the choice is declared as strings.
+     */
+    enum EpisodeStats {
+        PER_STEP_ROW,
+        PER_TRAJECTORY;
+
+        static EpisodeStats of(String wire) {
+            return valueOf(wire.replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** Values of the {@code outcome_step_reward} parameter (lower-case names on the wire). */
+    enum OutcomeStepReward {
+        WHEN_NO_STEP_REWARDS,
+        NEVER
+    }
+
+    /** Values of the {@code mode} parameter (lower-case names on the wire). */
+    enum Mode {
+        MEAN_NORM,
+        MEAN_STD_NORM
+    }
+
     /** Registry id. */
     public static final String ID = "gigpo";
 
@@ -132,7 +157,6 @@ public final class Gigpo implements Estimator {
     static final String PER_STEP_ROW = "per-step-row";
     static final String PER_TRAJECTORY = "per-trajectory";
     static final String WHEN_NO_STEP_REWARDS = "when_no_step_rewards";
-    static final String NEVER = "never";
 
     /** Groups per parallel chunk, at least. */
     private static final int MIN_GROUPS_PER_CHUNK = 8;
@@ -160,8 +184,7 @@ public final class Gigpo implements Estimator {
                             "discount of the step return G_k = r_k + gamma*G_{k+1} (verl-agent yaml 1.0, example scripts 0.95)"),
                     ParamSpec.choice(
                             "mode",
-                            MEAN_NORM,
-                            List.of(MEAN_NORM, MEAN_STD_NORM),
+                            Mode.MEAN_NORM,
                             "mean_norm: subtract the group mean; mean_std_norm: also divide by the unbiased std + epsilon (both levels)"),
                     ParamSpec.real(
                             "step_weight",
@@ -183,8 +206,7 @@ public final class Gigpo implements Estimator {
                             "0: step groups by identical state; in (0,1): greedy grouping by difflib ratio >= threshold (verl-agent enable_similarity)"),
                     ParamSpec.choice(
                             "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            List.of(WHEN_NO_STEP_REWARDS, NEVER),
+                            OutcomeStepReward.WHEN_NO_STEP_REWARDS,
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
@@ -231,10 +253,10 @@ public final class Gigpo implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Settings cfg = new Settings(
                 params.getDouble("gamma"),
-                MEAN_STD_NORM.equals(params.getString("mode")),
+                params.getChoice("mode", Mode.class) == Mode.MEAN_STD_NORM,
                 params.getDouble("step_weight"),
                 params.getDouble("epsilon"),
-                PER_STEP_ROW.equals(params.getString("episode_stats")),
+                EpisodeStats.of(params.getString("episode_stats")) == EpisodeStats.PER_STEP_ROW,
                 params.getDouble("similarity_threshold"));
         if (cfg.threshold >= 1.0) {
             throw new IllegalArgumentException(
@@ -258,7 +280,8 @@ public final class Gigpo implements Estimator {
         }
         String[] state = batch.requireSpanState(ID);
         float[] spanReward = batch.spanReward();
-        boolean outcomeAsStepReward = WHEN_NO_STEP_REWARDS.equals(params.getString("outcome_step_reward"))
+        boolean outcomeAsStepReward = params.getChoice("outcome_step_reward", OutcomeStepReward.class)
+                        == OutcomeStepReward.WHEN_NO_STEP_REWARDS
                 && !hasPolicySpanReward(batch, spanReward);
         Inputs in = new Inputs(
                 batch,

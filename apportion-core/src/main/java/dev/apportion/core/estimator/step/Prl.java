@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,14 +87,30 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class Prl implements Estimator {
+    /** Values of the {@code step_split} parameter (lower-case names on the wire). */
+    enum StepSplit {
+        LENGTH,
+        N,
+        NN;
+
+        /** The value as written on the wire. */
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Values of the {@code adv} parameter (lower-case names on the wire). */
+    enum Adv {
+        ORM,
+        PRM
+    }
+
     /** Registry id. */
     public static final String ID = "prl";
 
     static final String ORM = "orm";
     static final String PRM = "prm";
     static final String LENGTH = "length";
-    static final String NEWLINE = "n";
-    static final String DOUBLE_NEWLINE = "nn";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PRL: process rewards = outcome minus log-ratio-to-go / eta at step ends")
@@ -113,13 +128,11 @@ public final class Prl implements Estimator {
                     ParamSpec.real("eta", 100.0, 1e-12, null, "eta: the log-ratio to go is divided by it"),
                     ParamSpec.choice(
                             "adv",
-                            PRM,
-                            List.of(ORM, PRM),
+                            Adv.PRM,
                             "orm: group-normalised outcome and a step mask; prm: raw scores, every token its own value"),
                     ParamSpec.choice(
                             "step_split",
-                            LENGTH,
-                            List.of(LENGTH, NEWLINE, DOUBLE_NEWLINE),
+                            StepSplit.LENGTH,
                             "step ends (orm only): every step_len tokens, or tokens whose text is \\n (n) or \\n\\n (nn)"),
                     ParamSpec.integer(
                             "step_len", 64, null, null, "tokens per step of the length split (<= 0: no step mask)"),
@@ -145,12 +158,12 @@ public final class Prl implements Estimator {
     }
 
     /** Resolved settings. */
-    private record Settings(double eta, boolean orm, String split, int stepLen, int n, boolean normStd) {
+    private record Settings(double eta, boolean orm, StepSplit split, int stepLen, int n, boolean normStd) {
         static Settings of(Params p) {
             return new Settings(
                     p.getDouble("eta"),
-                    ORM.equals(p.getString("adv")),
-                    p.getString("step_split"),
+                    p.getChoice("adv", Adv.class) == Adv.ORM,
+                    p.getChoice("step_split", StepSplit.class),
                     p.getInt("step_len"),
                     p.getInt("n"),
                     p.getBoolean("norm_adv_by_std_in_grpo"));
@@ -191,10 +204,11 @@ public final class Prl implements Estimator {
      */
     public static float[] tokenRewards(Rollouts batch, Params params) {
         Settings cfg = Settings.of(params);
-        boolean newline = !LENGTH.equals(cfg.split());
+        boolean newline = cfg.split() != StepSplit.LENGTH;
         if (cfg.orm() && newline && cfg.n() <= 1) {
-            throw new RolloutException("estimator '" + ID + "': step_split " + cfg.split()
-                    + " with adv orm needs n > 1 (the reference fails on a variable only its grouping branch defines)");
+            throw new RolloutException(
+                    "estimator '" + ID + "': step_split " + cfg.split().wire()
+                            + " with adv orm needs n > 1 (the reference fails on a variable only its grouping branch defines)");
         }
         float[] o = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, ID, "the actor's rollout log-probabilities");
         float[] r = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference model's log-probabilities");
@@ -203,13 +217,13 @@ public final class Prl implements Estimator {
             text = batch.tokenText();
             if (text == null) {
                 throw new RolloutException(
-                        "estimator '" + ID + "': step_split " + cfg.split()
+                        "estimator '" + ID + "': step_split " + cfg.split().wire()
                                 + " finds step ends by token text, which the batch lacks (text)",
                         -1,
                         "text");
             }
         }
-        String stepEnd = DOUBLE_NEWLINE.equals(cfg.split()) ? "\n\n" : "\n";
+        String stepEnd = cfg.split() == StepSplit.NN ? "\n\n" : "\n";
         float[] dense = batch.denseTokenRewards();
         int n = batch.trajectoryCount();
         double[] s = new double[n];

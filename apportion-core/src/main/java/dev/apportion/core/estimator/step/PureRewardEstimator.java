@@ -91,8 +91,7 @@ public final class PureRewardEstimator implements Estimator {
                             "uniform weights 1/K instead of the soft-min (PURE --disable_weighted_reward)"),
                     ParamSpec.choice(
                             "step_score",
-                            PureSteps.AUTO,
-                            PureSteps.SOURCES,
+                            PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
             .summary(
@@ -119,7 +118,8 @@ public final class PureRewardEstimator implements Estimator {
                     .spanAdvantages(spanAdv)
                     .diagnostic("steps", 0)
                     .build();
-        PureSteps.Scores scores = PureSteps.Scores.of(batch, params.getString("step_score"), ID);
+        PureSteps.Scores scores =
+                PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
         int[] spanOff = batch.trajectorySpanOffsets();
         long[] stepCounts = new long[execution.chunks(n, 64)];
         execution.forRange(n, 64, (chunk, from, to) -> {
