@@ -206,7 +206,10 @@ public final class AtGrpo implements Estimator {
 
     /** Rows, rewards, keys and row removal (steps 1 and 2). */
     public Grouping grouping(Rollouts batch, Params params) {
-        AgentRows rows = AgentRows.of(batch);
+        return grouping(batch, params, AgentRows.of(batch));
+    }
+
+    private Grouping grouping(Rollouts batch, Params params, AgentRows rows) {
         int m = rows.size();
         double[] r = rewards(batch, rows, params);
         String[] agent = rows.agents(batch);
@@ -357,7 +360,7 @@ public final class AtGrpo implements Estimator {
         double eps = params.getDouble("epsilon");
         Singleton singleton = params.getChoice("singleton", Singleton.class);
         AgentRows rows = AgentRows.of(batch);
-        Grouping gr = grouping(batch, params);
+        Grouping gr = grouping(batch, params, rows);
         int m = rows.size();
         int groups = 0;
         for (int g : gr.group()) groups = Math.max(groups, g + 1);
