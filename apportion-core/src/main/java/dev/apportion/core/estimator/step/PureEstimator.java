@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -234,6 +235,15 @@ public final class PureEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * Writes the advantages and returns into {@code buffers} when given (reused across calls; every
+     * token is written: returns 0 on context tokens, advantages 0 off the whitened tokens).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         RewardMode mode = RewardMode.valueOf(params.getString("reward_mode"));
         Settings cfg = new Settings(
                 mode != RewardMode.VR,
@@ -250,9 +260,10 @@ public final class PureEstimator implements Estimator {
                 params.getChoice("step_tokens", StepTokenCount.class) == StepTokenCount.INCLUDE_END);
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
-        float[] returns = new float[tokens];
-        float[] adv = new float[tokens];
-        if (n == 0) return Credit.builder(adv).returns(returns).build();
+        if (n == 0)
+            return Credit.builder(new float[tokens]).returns(new float[tokens]).build();
+        float[] returns = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
 
         float[] logprob = null;
         float[] ref = null;
@@ -358,7 +369,10 @@ public final class PureEstimator implements Estimator {
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    if (!batch.isPolicySpan(s)) continue;
+                    if (!batch.isPolicySpan(s)) {
+                        Arrays.fill(returns, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                        continue;
+                    }
                     int st = batch.spanTokenStart(s);
                     int end = batch.spanTokenEnd(s) - 1;
                     for (int t = end; t >= st; t--) {
