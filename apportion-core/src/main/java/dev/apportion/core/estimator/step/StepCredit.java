@@ -26,13 +26,6 @@ final class StepCredit {
         return buffers == null ? new float[batch.tokenCount()] : buffers.returns(batch.tokenCount());
     }
 
-    /** {@code adv} on the tokens of each step (0 elsewhere), span advantages {@code adv}. */
-    static Credit.Builder of(Rollouts batch, PaperSteps steps, double[] adv, Execution ex, Credit.Buffers buffers) {
-        float[] out = advantages(batch, buffers);
-        StepTokens.write(batch, steps, adv, out, ex);
-        return Credit.builder(out).spanAdvantages(steps.spanValues(batch, adv));
-    }
-
     /**
      * As {@link PaperSteps#credit}: advantages (whitened when asked) and returns on the tokens of each
      * step, span advantages unwhitened, diagnostics {@code whiten_mean} and {@code whiten_scale} when
