@@ -99,6 +99,28 @@ final class AgentRows {
         return out;
     }
 
+    /**
+     * As {@link #broadcast(Rollouts, double[])} into the buffer's advantages when given: every token is
+     * written ({@code perRow[r]} on row r's policy span, 0 elsewhere).
+     */
+    float[] broadcast(Rollouts b, double[] perRow, dev.apportion.core.credit.Credit.Buffers buffers) {
+        if (buffers == null) return broadcast(b, perRow);
+        return writeAll(b, perRow, buffers.advantages(b.tokenCount()));
+    }
+
+    /** Writes {@code perRow[r]} on the tokens of row r's policy span and 0 on every other token of {@code out}. */
+    float[] writeAll(Rollouts b, double[] perRow, float[] out) {
+        int[] tokOff = b.spanTokenOffsets();
+        for (int i = 0; i < rowStart.length - 1; i++) {
+            int r = rowStart[i];
+            for (int s = b.spanStart(i); s < b.spanEnd(i); s++) {
+                float v = b.isPolicySpan(s) ? (float) perRow[r++] : 0f;
+                Arrays.fill(out, tokOff[s], tokOff[s + 1], v);
+            }
+        }
+        return out;
+    }
+
     /** Per-span values: {@code perRow[r]} on row r's policy span, 0 on the other spans. */
     float[] spanValues(Rollouts b, double[] perRow) {
         float[] out = new float[b.spanCount()];

@@ -82,6 +82,25 @@ import java.util.TreeSet;
  * <p>Stateless and thread-safe.
  */
 public final class AgentShapley implements Estimator {
+    /** Values of the {@code missing_coalition} parameter (lower-case names on the wire). */
+    enum MissingCoalition {
+        ERROR,
+        ZERO
+    }
+
+    /** Values of the {@code method} parameter (lower-case names on the wire). */
+    enum Method {
+        SHAPLEY,
+        DIFFERENCE
+    }
+
+    /** Values of the {@code baseline} parameter (lower-case names on the wire). */
+    enum Baseline {
+        GROUP_Z,
+        GROUP_MEAN,
+        NONE
+    }
+
     static final String ID = "agent_shapley";
     static final String IG_ID = "agent_shapley_ig";
     static final int MAX_AGENTS = 16;
@@ -109,10 +128,7 @@ public final class AgentShapley implements Estimator {
                 ParamSpec.real(
                         "team_weight", 0.0, 0.0, null, "weight of the shared outcome added to each agent's share"),
                 ParamSpec.choice(
-                        "baseline",
-                        "group_z",
-                        List.of("group_z", "group_mean", "none"),
-                        "per (group, agent) cell: z-score, mean-centre, or raw share"),
+                        "baseline", Baseline.GROUP_Z, "per (group, agent) cell: z-score, mean-centre, or raw share"),
                 ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the cell's std"));
     }
 
@@ -120,15 +136,13 @@ public final class AgentShapley implements Estimator {
         List<ParamSpec> ps = new ArrayList<>(List.of(
                 ParamSpec.choice(
                         "method",
-                        "shapley",
-                        List.of("shapley", "difference"),
+                        Method.SHAPLEY,
                         "Shapley value over all coalitions, or difference rewards v(N) - v(N without k)"),
                 ParamSpec.string(
                         "coalition_prefix", "coalition:", "prefix of the trajectory signals holding coalition values"),
                 ParamSpec.choice(
                         "missing_coalition",
-                        "error",
-                        List.of("error", "zero"),
+                        MissingCoalition.ERROR,
                         "an absent coalition value: error, or count it as v(empty)")));
         ps.addAll(commonParams());
         return Descriptor.builder(ID)
@@ -173,6 +187,12 @@ public final class AgentShapley implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String id = descriptor.id();
         TurnTable turns = TurnTable.of(batch);
         int n = batch.trajectoryCount();
@@ -235,14 +255,14 @@ public final class AgentShapley implements Estimator {
                 cell[k] = cells.index(CellIndex.pack(batch.trajectoryGroup(i), entryAgent[k]));
             }
         }
-        String baseline = params.getString("baseline");
-        double[] credit = baseline.equals("none")
+        Baseline baseline = params.getChoice("baseline", Baseline.class);
+        double[] credit = baseline == Baseline.NONE
                 ? x
                 : GroupZScores.zscore(
-                        x, cell, cells.size(), baseline.equals("group_z"), true, params.getDouble("epsilon"));
+                        x, cell, cells.size(), baseline == Baseline.GROUP_Z, true, params.getDouble("epsilon"));
         double[] perTurn = new double[turns.size()];
         for (int j = 0; j < perTurn.length; j++) perTurn[j] = credit[indexOfTurn[j]];
-        return Credit.builder(turns.broadcast(batch, perTurn, execution))
+        return Credit.builder(AgentOutput.turns(batch, turns, perTurn, execution, buffers))
                 .spanAdvantages(turns.spanValues(batch, perTurn))
                 .diagnostic("agent_entries", entries)
                 .diagnostic("cells", cells.size())
@@ -260,8 +280,8 @@ public final class AgentShapley implements Estimator {
     private double[] coalitionShares(
             Rollouts batch, Params params, List<String> agentNames, int[] entryStart, int[] entryAgent) {
         String prefix = params.getString("coalition_prefix");
-        boolean shapley = params.getString("method").equals("shapley");
-        boolean missingZero = params.getString("missing_coalition").equals("zero");
+        boolean shapley = params.getChoice("method", Method.class) == Method.SHAPLEY;
+        boolean missingZero = params.getChoice("missing_coalition", MissingCoalition.class) == MissingCoalition.ZERO;
         // canonical coalition key (sorted names joined by '+') -> values
         Map<String, float[]> coalitions = new HashMap<>();
         for (Map.Entry<String, float[]> s : batch.trajectorySignals().entrySet()) {

@@ -15,7 +15,6 @@ import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -85,6 +84,47 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class AtGrpo implements Estimator {
+    /** Values of the {@code singleton} parameter (lower-case names on the wire). */
+    enum Singleton {
+        VENDORED_VERL,
+        ZERO,
+        RAW
+    }
+
+    /** Values of the {@code executor_group_mode} parameter (lower-case names on the wire). */
+    enum ExecutorGroupMode {
+        AUTO,
+        QUESTION,
+        DESIGN
+    }
+
+    /** Values of the {@code filter_method} parameter (lower-case names on the wire). */
+    enum FilterMethod {
+        UID,
+        MEAN,
+        STD,
+        DAPO
+    }
+
+    /** Values of the {@code rollout_mode} parameter (lower-case names on the wire). */
+    enum RolloutMode {
+        TREE,
+        NO_TREE
+    }
+
+    /** Values of the {@code grouping} parameter (lower-case names on the wire). */
+    enum GroupKey {
+        AGENT_TURN,
+        AGENT,
+        GROUP
+    }
+
+    /** Values of the {@code team_reward} parameter (lower-case names on the wire). */
+    enum TeamReward {
+        TURN,
+        OUTCOME
+    }
+
     public static final String ID = "at_grpo";
     /** Span signal: the turn index of the action (PettingLLMs' {@code turn_idx}). */
     public static final String TURN_IDX = "turn_idx";
@@ -107,18 +147,15 @@ public final class AtGrpo implements Estimator {
                     ParamSpec.real("alpha", 1.0, 0.0, null, "weight of the team reward in each turn's reward"),
                     ParamSpec.choice(
                             "team_reward",
-                            "turn",
-                            List.of("turn", "outcome"),
+                            TeamReward.TURN,
                             "team reward: span signal team_reward at that turn (reference), or the final outcome on every turn"),
                     ParamSpec.choice(
                             "grouping",
-                            "agent_turn",
-                            List.of("agent_turn", "agent", "group"),
+                            GroupKey.AGENT_TURN,
                             "tree-mode group key: (group, turn, agent), (group, agent) or group"),
                     ParamSpec.choice(
                             "rollout_mode",
-                            "tree",
-                            List.of("tree", "no_tree"),
+                            RolloutMode.TREE,
                             "no_tree: group by trajectory and keep only each trajectory's last turn"),
                     ParamSpec.real(
                             "filter_ratio",
@@ -126,8 +163,7 @@ public final class AtGrpo implements Estimator {
                             0.0,
                             1.0,
                             "fraction of groups (std, mean) or rows (uid) to drop; dapo needs > 0"),
-                    ParamSpec.choice(
-                            "filter_method", "uid", List.of("uid", "mean", "std", "dapo"), "row / group filter"),
+                    ParamSpec.choice("filter_method", FilterMethod.UID, "row / group filter"),
                     ParamSpec.integer(
                             "execute_sample_num",
                             0,
@@ -136,16 +172,14 @@ public final class AtGrpo implements Estimator {
                             "executors per design in design-tree mode (> 1 turns it on)"),
                     ParamSpec.choice(
                             "executor_group_mode",
-                            "auto",
-                            List.of("auto", "question", "design"),
+                            ExecutorGroupMode.AUTO,
                             "design-tree executors grouped per question or per design (auto: question when execute_sample_num <= 2)"),
                     ParamSpec.string("designer_agent", "0", "agent name of the designer in design-tree mode"),
                     ParamSpec.bool("normalize_by_std", true, "divide by the group's unbiased std + epsilon"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
                     ParamSpec.choice(
                             "singleton",
-                            "vendored_verl",
-                            List.of("vendored_verl", "zero", "raw"),
+                            Singleton.VENDORED_VERL,
                             "one-row group: 0 unless all groups are singletons (authors' verl), always 0, or raw reward"))
             .preset("paper", Map.of())
             .preset("pettingllms", Map.of())
@@ -172,66 +206,87 @@ public final class AtGrpo implements Estimator {
 
     /** Rows, rewards, keys and row removal (steps 1 and 2). */
     public Grouping grouping(Rollouts batch, Params params) {
-        AgentRows rows = AgentRows.of(batch);
+        return grouping(batch, params, AgentRows.of(batch));
+    }
+
+    private Grouping grouping(Rollouts batch, Params params, AgentRows rows) {
         int m = rows.size();
         double[] r = rewards(batch, rows, params);
         String[] agent = rows.agents(batch);
         float[] turnSig = batch.spanSignal(TURN_IDX);
         float[] design = batch.spanSignal(DESIGN_IDX);
         int exec = params.getInt("execute_sample_num");
-        boolean noTree = params.getString("rollout_mode").equals("no_tree");
+        boolean noTree = params.getChoice("rollout_mode", RolloutMode.class) == RolloutMode.NO_TREE;
         boolean designMode = !noTree && design != null && exec > 1;
-        String execMode = params.getString("executor_group_mode");
-        boolean perDesign = execMode.equals("design") || (execMode.equals("auto") && exec > 2);
+        ExecutorGroupMode execMode = params.getChoice("executor_group_mode", ExecutorGroupMode.class);
+        boolean perDesign = execMode == ExecutorGroupMode.DESIGN || (execMode == ExecutorGroupMode.AUTO && exec > 2);
         String designer = params.getString("designer_agent");
-        String grouping = params.getString("grouping");
+        GroupKey grouping = params.getChoice("grouping", GroupKey.class);
+        // agents as small ints (first seen, first numbered): per-row keys without strings
+        Map<String, Integer> agentIds = new HashMap<>();
+        int[] agentId = new int[m];
+        for (int k = 0; k < m; k++) {
+            Integer id = agentIds.get(agent[k]);
+            if (id == null) {
+                id = agentIds.size();
+                agentIds.put(agent[k], id);
+            }
+            agentId[k] = id;
+        }
         double[] turn = new double[m];
+        int[] own = new int[agentIds.size()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            Map<String, Integer> own = new HashMap<>();
             for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                int n = own.merge(agent[k], 1, Integer::sum) - 1;
+                int n = own[agentId[k]]++;
                 float t = turnSig == null ? Float.NaN : turnSig[rows.span[k]];
                 turn[k] = Float.isNaN(t) ? n : t;
             }
+            for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) own[agentId[k]] = 0;
         }
-        // step 1: keys (string per row; rows, not tokens)
-        Map<String, Integer> keyIndex = new LinkedHashMap<>();
+        // step 1: keys, numbered by first appearance over the rows. A key is the batch group and a
+        // sub-key: per trajectory (no tree); designer / executor (by design value) in design mode;
+        // (turn, agent), agent or nothing by the grouping. Distinct sub-keys are distinct values (turns
+        // and design values compared by their bits, as their decimal strings are distinct).
+        CellIndex keyIndex = new CellIndex(Math.max(16, m));
+        CellIndex subIndex = new CellIndex(64);
+        CellIndex valueIndex = new CellIndex(64);
         int[] key = new int[m];
         for (int k = 0; k < m; k++) {
             int i = rows.trajectory[k];
-            String g = batch.groupKey(batch.trajectoryGroup(i));
-            String s;
+            int g = batch.trajectoryGroup(i);
+            long cell;
             if (noTree) {
-                s = "traj\u0000" + i;
+                cell = i;
             } else if (designMode) {
-                if (agent[k].equals(designer)) s = g + "\u0000designer";
-                else
-                    s = g + "\u0000" + (perDesign ? num(design[rows.span[k]], batch, i, DESIGN_IDX) : "0")
-                            + "\u0000executor";
+                int sub;
+                if (agent[k].equals(designer)) sub = 0;
+                else if (!perDesign) sub = 1;
+                else {
+                    float v = design[rows.span[k]];
+                    num(v, batch, i, DESIGN_IDX); // the error for a missing design index
+                    sub = 2 + valueIndex.index(Float.floatToIntBits(v) & 0xffffffffL);
+                }
+                cell = CellIndex.pack(g, sub);
             } else {
                 switch (grouping) {
-                    case "agent_turn":
-                        s = g + "\u0000" + turn[k] + "\u0000" + agent[k];
+                    case AGENT_TURN:
+                        int tid = valueIndex.index(Double.doubleToLongBits(turn[k]));
+                        cell = CellIndex.pack(g, subIndex.index(CellIndex.pack(tid, agentId[k])));
                         break;
-                    case "agent":
-                        s = g + "\u0000" + agent[k];
+                    case AGENT:
+                        cell = CellIndex.pack(g, agentId[k]);
                         break;
                     default:
-                        s = g;
+                        cell = g;
                         break;
                 }
             }
-            Integer idx = keyIndex.get(s);
-            if (idx == null) {
-                idx = keyIndex.size();
-                keyIndex.put(s, idx);
-            }
-            key[k] = idx;
+            key[k] = keyIndex.index(cell);
         }
         int groups = keyIndex.size();
         boolean[] drop = new boolean[m];
         double ratio = params.getDouble("filter_ratio");
-        String method = params.getString("filter_method");
+        FilterMethod method = params.getChoice("filter_method", FilterMethod.class);
         if (noTree) {
             double[] last = new double[batch.trajectoryCount()];
             Arrays.fill(last, Double.NEGATIVE_INFINITY);
@@ -241,11 +296,11 @@ public final class AtGrpo implements Estimator {
             List<List<Integer>> members = new ArrayList<>();
             for (int g = 0; g < groups; g++) members.add(new ArrayList<>());
             for (int k = 0; k < m; k++) members.get(key[k]).add(k);
-            if (method.equals("dapo")) {
+            if (method == FilterMethod.DAPO) {
                 for (List<Integer> mem : members) {
                     if (range(mem, r) == 0) for (int k : mem) drop[k] = true;
                 }
-            } else if (method.equals("uid")) {
+            } else if (method == FilterMethod.UID) {
                 for (List<Integer> mem : members) {
                     int n = mem.size();
                     if (n <= 1) continue;
@@ -259,7 +314,7 @@ public final class AtGrpo implements Estimator {
                 double[] value = new double[groups];
                 for (int g = 0; g < groups; g++) {
                     List<Integer> mem = members.get(g);
-                    if (method.equals("mean")) {
+                    if (method == FilterMethod.MEAN) {
                         value[g] = mem.size() == 1 ? 0.0 : mean(mem, r);
                     } else {
                         double rg = range(mem, r);
@@ -295,11 +350,17 @@ public final class AtGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean byStd = params.getBoolean("normalize_by_std");
         double eps = params.getDouble("epsilon");
-        String singleton = params.getString("singleton");
+        Singleton singleton = params.getChoice("singleton", Singleton.class);
         AgentRows rows = AgentRows.of(batch);
-        Grouping gr = grouping(batch, params);
+        Grouping gr = grouping(batch, params, rows);
         int m = rows.size();
         int groups = 0;
         for (int g : gr.group()) groups = Math.max(groups, g + 1);
@@ -323,18 +384,18 @@ public final class AtGrpo implements Estimator {
         double[] a = new double[m];
         int singles = 0;
         int dropped = 0;
-        float[] weights = new float[batch.tokenCount()];
+        double[] kept = new double[m]; // loss weight of each row: 1 when kept, 0 when dropped
         for (int k = 0; k < m; k++) {
             int g = gr.group()[k];
             if (g < 0) {
                 dropped++;
                 continue;
             }
-            Arrays.fill(weights, batch.spanTokenStart(rows.span[k]), batch.spanTokenEnd(rows.span[k]), 1f);
+            kept[k] = 1.0;
             double x = gr.reward()[k];
             if (count[g] == 1) {
                 singles++;
-                boolean raw = singleton.equals("raw") || (singleton.equals("vendored_verl") && maxLen == 1);
+                boolean raw = singleton == Singleton.RAW || (singleton == Singleton.VENDORED_VERL && maxLen == 1);
                 a[k] = raw ? x : 0.0;
                 continue;
             }
@@ -342,9 +403,9 @@ public final class AtGrpo implements Estimator {
             if (byStd) d /= Math.sqrt(ss[g] / (count[g] - 1)) + eps;
             a[k] = d;
         }
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
-                .lossWeights(weights)
+                .lossWeights(rows.writeAll(batch, kept, AgentOutput.lossWeights(batch, buffers)))
                 .diagnostic("rows", m)
                 .diagnostic("groups", groups)
                 .diagnostic("dropped_rows", dropped)
@@ -355,7 +416,7 @@ public final class AtGrpo implements Estimator {
     private static double[] rewards(Rollouts batch, AgentRows rows, Params params) {
         double alpha = params.getDouble("alpha");
         double[] r = rows.scores(batch);
-        if (params.getString("team_reward").equals("outcome")) {
+        if (params.getChoice("team_reward", TeamReward.class) == TeamReward.OUTCOME) {
             if (alpha == 0) return r;
             float[] out = batch.outcome();
             for (int k = 0; k < r.length; k++) {

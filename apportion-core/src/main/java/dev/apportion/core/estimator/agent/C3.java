@@ -61,6 +61,19 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class C3 implements Estimator {
+    /** Values of the {@code baseline_mode} parameter (lower-case names on the wire). */
+    enum BaselineMode {
+        LOO,
+        FULL_MEAN
+    }
+
+    /** Values of the {@code credit_variant} parameter (lower-case names on the wire). */
+    enum CreditVariant {
+        VALUE_ASSISTED,
+        REWARD_ONLY,
+        VALUE_ONLY
+    }
+
     public static final String ID = "c3";
     /** Trajectory signal: the centralised critic's Q score of the node's prefix. */
     public static final String Q_VALUE = "q_value";
@@ -80,11 +93,9 @@ public final class C3 implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "credit_variant",
-                            "value_assisted",
-                            List.of("value_assisted", "reward_only", "value_only"),
+                            CreditVariant.VALUE_ASSISTED,
                             "signal and baseline: reward - mixed baseline, reward only, or critic only"),
-                    ParamSpec.choice(
-                            "baseline_mode", "loo", List.of("loo", "full_mean"), "leave-one-out or full sibling mean"),
+                    ParamSpec.choice("baseline_mode", BaselineMode.LOO, "leave-one-out or full sibling mean"),
                     ParamSpec.real("va_alpha", 1.0, 0.0, 1.0, "weight of the critic's baseline in value_assisted"),
                     ParamSpec.realList(
                             "fanout_list", List.of(), "expected sibling-group size per depth (empty = no check)"),
@@ -105,8 +116,14 @@ public final class C3 implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String variant = params.getString("credit_variant");
-        boolean loo = params.getString("baseline_mode").equals("loo");
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        CreditVariant variant = params.getChoice("credit_variant", CreditVariant.class);
+        boolean loo = params.getChoice("baseline_mode", BaselineMode.class) == BaselineMode.LOO;
         double alpha = params.getDouble("va_alpha");
         double[] fanout = params.getDoubleList("fanout_list");
         boolean noReplay = params.getBoolean("no_replay");
@@ -122,7 +139,7 @@ public final class C3 implements Estimator {
             }
         }
         float[] q = null;
-        if (!variant.equals("reward_only"))
+        if (variant != CreditVariant.REWARD_ONLY)
             q = batch.requireTrajectorySignal(params.getString("q_signal"), ID, "the centralised Q critic");
         float[] depth = fanout.length > 0
                 ? batch.requireTrajectorySignal(DEPTH, ID, "the node's depth in the rollout tree")
@@ -145,10 +162,10 @@ public final class C3 implements Estimator {
                 double br = loo ? (sr - r[i]) / (size - 1) : sr / size;
                 double bq = q == null ? 0 : (loo ? (sq - q[i]) / (size - 1) : sq / size);
                 switch (variant) {
-                    case "reward_only":
+                    case REWARD_ONLY:
                         a[i] = r[i] - br;
                         break;
-                    case "value_only":
+                    case VALUE_ONLY:
                         a[i] = q[i] - bq;
                         break;
                     default:
@@ -157,7 +174,7 @@ public final class C3 implements Estimator {
                 }
             }
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = AgentOutput.advantages(batch, buffers); // every token is written
         dev.apportion.core.stats.Broadcast.trajectories(batch, a, adv, execution);
         return Credit.builder(adv).diagnostic("groups", batch.groupCount()).build();
     }

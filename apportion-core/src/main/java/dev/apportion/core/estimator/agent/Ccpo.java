@@ -161,21 +161,31 @@ public final class Ccpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Components c = components(batch, params);
         String thinker = params.getString("thinker_agent");
         String solver = params.getString("solver_agent");
         String[] agent = batch.spanAgent();
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = AgentOutput.advantages(batch, buffers);
         float[] span = new float[batch.spanCount()];
+        int[] tokOff = batch.spanTokenOffsets();
+        double[] thinkerAdv = c.advantageThinker();
+        double[] solverAdv = c.advantageSolver();
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (!batch.isPolicySpan(s) || agent == null || agent[s] == null) continue;
-                double v;
-                if (agent[s].equals(thinker)) v = c.advantageThinker()[i];
-                else if (agent[s].equals(solver)) v = c.advantageSolver()[i];
-                else continue;
-                span[s] = (float) v;
-                Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) v);
+                float v = 0f; // every token is written: 0 outside the thinker's and the solver's spans
+                String a = agent == null ? null : agent[s];
+                if (batch.isPolicySpan(s) && a != null) {
+                    if (a.equals(thinker)) v = (float) thinkerAdv[i];
+                    else if (a.equals(solver)) v = (float) solverAdv[i];
+                    span[s] = v;
+                }
+                Arrays.fill(adv, tokOff[s], tokOff[s + 1], v);
             }
         }
         return Credit.builder(adv)

@@ -135,9 +135,15 @@ public final class Coma implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         TurnTable turns = TurnTable.of(batch);
         double[] a = critic ? critic(batch, turns, params.getDouble("gamma")) : signals(batch, turns, params);
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(AgentOutput.turns(batch, turns, a, execution, buffers))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", turns.size())
                 .build();

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,6 +67,14 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class DrMas implements Estimator {
+    /** Values of the {@code adv_estimator} parameter (lower-case names on the wire). */
+    enum AdvEstimator {
+        GRPO,
+        RLOO,
+        REINFORCE_PLUS_PLUS_BASELINE,
+        GRPO_PASSK
+    }
+
     public static final String ID = "dr_mas";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -81,10 +88,7 @@ public final class DrMas implements Estimator {
             .requires(SignalRequirement.span("reward", "the reward of each agent turn (span reward or token rewards)"))
             .parameters(
                     ParamSpec.choice(
-                            "adv_estimator",
-                            "grpo",
-                            List.of("grpo", "rloo", "reinforce_plus_plus_baseline", "grpo_passk"),
-                            "verl outcome estimator run on the agent-wise groups"),
+                            "adv_estimator", AdvEstimator.GRPO, "verl outcome estimator run on the agent-wise groups"),
                     ParamSpec.bool(
                             "group_by_agent_id",
                             true,
@@ -106,7 +110,13 @@ public final class DrMas implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String est = params.getString("adv_estimator");
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        AdvEstimator est = params.getChoice("adv_estimator", AdvEstimator.class);
         boolean byAgent = params.getBoolean("group_by_agent_id");
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
         double eps = params.getDouble("epsilon");
@@ -114,38 +124,44 @@ public final class DrMas implements Estimator {
         int m = rows.size();
         double[] s = rows.scores(batch);
         String[] agent = rows.agents(batch);
-        // group index of each row
-        Map<String, Integer> index = new HashMap<>();
+        // group index of each row: (question, agent) or the question, numbered by first appearance
+        Map<String, Integer> agentIds = new HashMap<>();
+        CellIndex index = new CellIndex(Math.max(16, batch.groupCount() * 2));
         int[] g = new int[m];
         for (int k = 0; k < m; k++) {
-            String q = batch.groupKey(batch.trajectoryGroup(rows.trajectory[k]));
-            String key = byAgent ? q + "_" + agent[k] : q;
-            g[k] = index.computeIfAbsent(key, x -> index.size());
+            int q = batch.trajectoryGroup(rows.trajectory[k]);
+            if (byAgent) {
+                Integer id = agentIds.get(agent[k]);
+                if (id == null) {
+                    id = agentIds.size();
+                    agentIds.put(agent[k], id);
+                }
+                g[k] = index.index(CellIndex.pack(q, id));
+            } else {
+                g[k] = index.index(q);
+            }
         }
         int groups = index.size();
-        // samples: every row (agent switch), else the first row of each (group, trajectory)
+        // samples: every row (agent switch), else the first row of each trajectory (all its rows share
+        // the question's group), whose score for grpo is the mean of the trajectory's rows
         boolean[] sample = new boolean[m];
         double[] score = s.clone();
         if (byAgent) {
             java.util.Arrays.fill(sample, true);
         } else {
             for (int i = 0; i < batch.trajectoryCount(); i++) {
-                Map<Integer, double[]> perGroup = new HashMap<>(); // group -> {sum, count}
-                for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                    double[] acc = perGroup.get(g[k]);
-                    if (acc == null) {
-                        sample[k] = true;
-                        perGroup.put(g[k], new double[] {s[k], 1});
-                    } else {
-                        acc[0] += s[k];
-                        acc[1]++;
+                int first = rows.rowStart[i];
+                int end = rows.rowStart[i + 1];
+                if (first == end) continue;
+                sample[first] = true;
+                if (est == AdvEstimator.GRPO) {
+                    double sum = s[first];
+                    double count = 1;
+                    for (int k = first + 1; k < end; k++) {
+                        sum += s[k];
+                        count++;
                     }
-                }
-                if (est.equals("grpo")) {
-                    for (int k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
-                        double[] acc = perGroup.get(g[k]);
-                        score[k] = acc[0] / acc[1];
-                    }
+                    for (int k = first; k < end; k++) score[k] = sum / count;
                 }
             }
         }
@@ -164,7 +180,7 @@ public final class DrMas implements Estimator {
         for (int j = 0; j < groups; j++) std[j] = n[j] > 1 ? Math.sqrt(ss[j] / (n[j] - 1)) : 1.0;
         double[] a = new double[m];
         switch (est) {
-            case "grpo":
+            case GRPO:
                 for (int k = 0; k < m; k++) {
                     int j = g[k];
                     double mu = n[j] > 1 ? mean[j] : 0.0;
@@ -172,19 +188,19 @@ public final class DrMas implements Estimator {
                     a[k] = byStd ? (score[k] - mu) / (sd + eps) : score[k] - mu;
                 }
                 break;
-            case "rloo":
+            case RLOO:
                 for (int k = 0; k < m; k++) {
                     int j = g[k];
                     a[k] = n[j] > 1 ? s[k] * n[j] / (n[j] - 1.0) - mean[j] * n[j] / (n[j] - 1.0) : s[k];
                 }
                 break;
-            case "grpo_passk":
+            case GRPO_PASSK:
                 passK(batch, rows, s, sample, g, n, std, byStd, eps, a);
                 break;
             default:
-                return plusPlusBaseline(batch, rows, s, g, n, mean);
+                return plusPlusBaseline(batch, rows, s, g, n, mean, buffers);
         }
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
                 .diagnostic("rows", m)
                 .diagnostic("groups", groups)
@@ -239,7 +255,7 @@ public final class DrMas implements Estimator {
     }
 
     private static Credit plusPlusBaseline(
-            Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean) {
+            Rollouts batch, AgentRows rows, double[] s, int[] g, int[] n, double[] mean, Credit.Buffers buffers) {
         int m = s.length;
         double[] x = new double[m];
         for (int k = 0; k < m; k++) x[k] = s[k] - (n[g[k]] > 1 ? mean[g[k]] : 0.0);
@@ -265,7 +281,7 @@ public final class DrMas implements Estimator {
         double scale = 1.0 / Math.sqrt(var + 1e-8);
         double[] a = new double[m];
         for (int k = 0; k < m; k++) a[k] = (x[k] - mu) * scale;
-        return Credit.builder(rows.broadcast(batch, a))
+        return Credit.builder(rows.broadcast(batch, a, buffers))
                 .spanAdvantages(rows.spanValues(batch, a))
                 .diagnostic("rows", m)
                 .diagnostic("groups", n.length)

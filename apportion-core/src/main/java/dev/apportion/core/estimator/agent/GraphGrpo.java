@@ -10,10 +10,8 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,6 +53,12 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class GraphGrpo implements Estimator {
+    /** Values of the {@code mode} parameter (lower-case names on the wire). */
+    enum Mode {
+        EDGE,
+        GRAPH
+    }
+
     static final String ID = "graph_grpo";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -68,8 +72,7 @@ public final class GraphGrpo implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "edge",
-                            List.of("edge", "graph"),
+                            Mode.EDGE,
                             "edge: contrast of graphs with and without the edge; graph: every edge gets its graph's advantage"),
                     ParamSpec.string("edge_marker", "->", "a span agent containing this names an edge"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
@@ -84,7 +87,13 @@ public final class GraphGrpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean edgeMode = params.getString("mode").equals("edge");
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean edgeMode = params.getChoice("mode", Mode.class) == Mode.EDGE;
         String marker = params.getString("edge_marker");
         if (marker.isEmpty())
             throw new IllegalArgumentException("estimator '" + ID + "': parameter 'edge_marker' is empty");
@@ -95,8 +104,34 @@ public final class GraphGrpo implements Estimator {
         int[] members = batch.groupMembers();
         int[] start = batch.groupMemberStart();
         String[] agents = batch.spanAgent();
-        float[] adv = new float[batch.tokenCount()];
+        int[] tokOff = batch.spanTokenOffsets();
+        float[] adv = AgentOutput.advantages(batch, buffers);
         float[] spanAdv = new float[batch.spanCount()];
+        // the edge of each policy span (-1: names no edge), numbered over the batch; each distinct
+        // agent name is tested for the marker once
+        int[] edgeOf = new int[batch.spanCount()];
+        Map<String, Integer> edgeIds = new HashMap<>();
+        int edgeCount = 0;
+        for (int s = 0; s < edgeOf.length; s++) {
+            String a = agents == null ? null : agents[s];
+            if (!edgeMode || a == null || !batch.isPolicySpan(s)) {
+                edgeOf[s] = -1;
+                continue;
+            }
+            Integer id = edgeIds.get(a);
+            if (id == null) {
+                id = a.contains(marker) ? edgeCount++ : -1;
+                edgeIds.put(a, id);
+            }
+            edgeOf[s] = id;
+        }
+        // per edge, within the current group: sum and count of Â over the graphs containing it
+        double[] sumIn = new double[edgeCount];
+        int[] in = new int[edgeCount];
+        int[] lastGraph = new int[edgeCount];
+        double[] edgeAdv = new double[edgeCount];
+        int[] touched = new int[edgeCount];
+        java.util.Arrays.fill(lastGraph, -1);
         int edges = 0;
         for (int g = 0; g < batch.groupCount(); g++) {
             int from = start[g];
@@ -110,43 +145,43 @@ public final class GraphGrpo implements Estimator {
             double std = size > 1 ? Math.sqrt(var / (size - 1)) : 0;
             for (int k = from; k < to; k++)
                 ghat[members[k]] = size > 1 ? (scores[members[k]] - mean) / (std + eps) : 0.0;
-            // edge contrast: sum and count of Â over the graphs containing each edge
-            Map<String, double[]> with = new HashMap<>();
-            if (edgeMode && agents != null) {
-                for (int k = from; k < to; k++) {
-                    int i = members[k];
-                    for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                        String a = agents[s];
-                        if (batch.spanRole(s) != Role.POLICY || a == null || !a.contains(marker)) continue;
-                        double[] acc = with.computeIfAbsent(a, x -> new double[3]);
-                        if (acc[2] != i + 1) { // count each graph once per edge
-                            acc[0] += ghat[i];
-                            acc[1] += 1;
-                            acc[2] = i + 1;
-                        }
-                    }
+            // edge contrast
+            int used = 0;
+            for (int k = from; k < to; k++) {
+                int i = members[k];
+                for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                    int e = edgeOf[s];
+                    if (e < 0 || lastGraph[e] == i) continue; // count each graph once per edge
+                    if (in[e] == 0) touched[used++] = e;
+                    sumIn[e] += ghat[i];
+                    in[e]++;
+                    lastGraph[e] = i;
                 }
             }
             double total = 0;
             for (int k = from; k < to; k++) total += ghat[members[k]];
-            Map<String, Double> edgeAdv = new HashMap<>();
-            for (Map.Entry<String, double[]> e : with.entrySet()) {
-                double sumIn = e.getValue()[0];
-                int in = (int) e.getValue()[1];
-                int out = size - in;
-                edgeAdv.put(e.getKey(), in == 0 || out == 0 ? 0.0 : sumIn / in - (total - sumIn) / out);
+            for (int q = 0; q < used; q++) {
+                int e = touched[q];
+                int out = size - in[e];
+                edgeAdv[e] = in[e] == 0 || out == 0 ? 0.0 : sumIn[e] / in[e] - (total - sumIn[e]) / out;
             }
-            edges += edgeAdv.size();
+            edges += used;
             for (int k = from; k < to; k++) {
                 int i = members[k];
                 for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                    if (batch.spanRole(s) != Role.POLICY) continue;
-                    String a = agents == null ? null : agents[s];
-                    double v = ghat[i];
-                    if (edgeMode && a != null && a.contains(marker)) v = edgeAdv.get(a);
-                    spanAdv[s] = (float) v;
-                    java.util.Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) v);
+                    float v = 0f; // every token is written: 0 on context spans
+                    if (batch.isPolicySpan(s)) {
+                        v = (float) (edgeOf[s] >= 0 ? edgeAdv[edgeOf[s]] : ghat[i]);
+                        spanAdv[s] = v;
+                    }
+                    java.util.Arrays.fill(adv, tokOff[s], tokOff[s + 1], v);
                 }
+            }
+            for (int q = 0; q < used; q++) {
+                int e = touched[q];
+                sumIn[e] = 0;
+                in[e] = 0;
+                lastGraph[e] = -1;
             }
         }
         return Credit.builder(adv)

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,6 +66,12 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class Malt implements Estimator {
+    /** Values of the {@code credit} parameter (lower-case names on the wire). */
+    enum CreditRule {
+        LABEL,
+        VALUE
+    }
+
     static final String ID = "malt";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -84,8 +89,7 @@ public final class Malt implements Estimator {
                     ParamSpec.real("threshold", 0.5, null, null, "a node is correct when its value is above this"),
                     ParamSpec.choice(
                             "credit",
-                            "label",
-                            List.of("label", "value"),
+                            CreditRule.LABEL,
                             "label: +1 correct, -1 incorrect with a correct sibling, else 0; value: V(node) - V(parent)"))
             .preset("paper", Map.of("threshold", 0.5, "credit", "label"))
             .summary(
@@ -99,8 +103,14 @@ public final class Malt implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double threshold = params.getDouble("threshold");
-        boolean label = params.getString("credit").equals("label");
+        boolean label = params.getChoice("credit", CreditRule.class) == CreditRule.LABEL;
         String[] state = batch.requireSpanState(ID);
         TurnTable turns = TurnTable.of(batch);
         double[] outcome = TurnTable.teamOutcome(batch, ID);
@@ -213,7 +223,7 @@ public final class Malt implements Estimator {
                 a[j] = value[k] - pv;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        return Credit.builder(AgentOutput.turns(batch, turns, a, execution, buffers))
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("nodes", nodes)
                 .diagnostic("dpo_pairs", pairs)

@@ -12,9 +12,9 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,6 +68,27 @@ import java.util.Map;
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class Capo implements Estimator {
+    /** Values of the {@code std} parameter (lower-case names on the wire). */
+    enum Std {
+        UNBIASED,
+        POPULATION
+    }
+
+    /** Values of the {@code normalization} parameter (lower-case names on the wire). */
+    enum Normalization {
+        GROUP_TOKENS,
+        OUTCOME_PLUS_PENALTY,
+        NONE
+    }
+
+    /** Values of the {@code voting} parameter (lower-case names on the wire). */
+    enum Voting {
+        MAJORITY,
+        INTERSECTION,
+        AVERAGE,
+        UNION
+    }
+
     /** Registry id. */
     public static final String ID = "capo";
 
@@ -91,23 +112,17 @@ public final class Capo implements Estimator {
                             "span signal: fraction in [0,1] of the critiques that list the step as wrong"),
                     ParamSpec.choice(
                             "voting",
-                            "majority",
-                            List.of("majority", "intersection", "average", "union"),
+                            Voting.MAJORITY,
                             "penalty 1 if more than half / all critiques list the step, the listing share (average), "
                                     + "or 1 if any does (union, not in the paper's text)"),
                     ParamSpec.real("w_whole", 2.0, 0.0, null, "weight of the verifier outcome (our assumption: 2)"),
                     ParamSpec.real("w_process", 1.0, 0.0, null, "penalty on tokens of wrong steps (our assumption: 1)"),
                     ParamSpec.choice(
                             "normalization",
-                            "group_tokens",
-                            List.of("group_tokens", "outcome_plus_penalty", "none"),
+                            Normalization.GROUP_TOKENS,
                             "group_tokens: z-score over the group's policy tokens; outcome_plus_penalty: outcome "
                                     + "z-score minus the raw penalty; none: raw token rewards"),
-                    ParamSpec.choice(
-                            "std",
-                            "unbiased",
-                            List.of("unbiased", "population"),
-                            "standard deviation convention of the normalization"),
+                    ParamSpec.choice("std", Std.UNBIASED, "standard deviation convention of the normalization"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
             .preset("intersection", Map.of("voting", "intersection"))
             .preset("average", Map.of("voting", "average"))
@@ -123,12 +138,18 @@ public final class Capo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String signal = params.getString("error_signal");
-        String voting = params.getString("voting");
+        Voting voting = params.getChoice("voting", Voting.class);
         double wWhole = params.getDouble("w_whole");
         double wProcess = params.getDouble("w_process");
-        String norm = params.getString("normalization");
-        boolean unbiased = "unbiased".equals(params.getString("std"));
+        Normalization norm = params.getChoice("normalization", Normalization.class);
+        boolean unbiased = params.getChoice("std", Std.class) == Std.UNBIASED;
         double eps = params.getDouble("epsilon");
 
         double[] outcome = requireOutcome(batch, ID, "the rule-based verifier's verdict");
@@ -148,7 +169,7 @@ public final class Capo implements Estimator {
                         i,
                         "spans[" + local + "].signals." + signal);
             }
-            pen[k] = "average".equals(voting) ? Math.min(1.0, Math.max(0.0, v)) : vote(voting, v) ? 1.0 : 0.0;
+            pen[k] = voting == Voting.AVERAGE ? Math.min(1.0, Math.max(0.0, v)) : vote(voting, v) ? 1.0 : 0.0;
             wrong[k] = pen[k] > 0;
         }
         double[] reward = new double[nSteps];
@@ -159,10 +180,10 @@ public final class Capo implements Estimator {
         double[] adv = new double[nSteps];
         int groups = batch.groupCount();
         switch (norm) {
-            case "none":
+            case NONE:
                 System.arraycopy(reward, 0, adv, 0, nSteps);
                 break;
-            case "group_tokens": {
+            case GROUP_TOKENS: {
                 double[] n = new double[groups];
                 double[] sum = new double[groups];
                 for (int k = 0; k < nSteps; k++) {
@@ -187,7 +208,7 @@ public final class Capo implements Estimator {
                 }
                 break;
             }
-            case "outcome_plus_penalty": {
+            case OUTCOME_PLUS_PENALTY: {
                 double[] z = GroupZScores.ofGroupMembers(batch, outcome, wWhole, unbiased, eps);
                 for (int k = 0; k < nSteps; k++) adv[k] = z[steps.trajectory(k)] - wProcess * pen[k];
                 break;
@@ -195,8 +216,8 @@ public final class Capo implements Estimator {
             default:
                 throw new IllegalStateException("normalization " + norm);
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, adv, out, execution);
         int flagged = 0;
         for (boolean w : wrong) if (w) flagged++;
         return Credit.builder(out)
@@ -207,16 +228,16 @@ public final class Capo implements Estimator {
     }
 
     /** The voting rule applied to one step's vote fraction. */
-    static boolean vote(String rule, double fraction) {
+    static boolean vote(Voting rule, double fraction) {
         switch (rule) {
-            case "majority":
+            case MAJORITY:
                 return fraction > 0.5;
-            case "intersection":
+            case INTERSECTION:
                 return fraction >= 1 - 1e-9;
-            case "union":
+            case UNION:
                 return fraction > 1e-9;
             default:
-                throw new IllegalArgumentException("unknown voting rule '" + rule + "'");
+                throw new IllegalArgumentException("voting rule '" + rule + "' is not a vote");
         }
     }
 

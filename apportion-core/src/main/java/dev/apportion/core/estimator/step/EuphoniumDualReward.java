@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
@@ -57,6 +58,13 @@ import java.util.Map;
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class EuphoniumDualReward implements Estimator {
+    /** Values of the {@code mode} parameter (lower-case names on the wire). */
+    enum Mode {
+        NONE,
+        ONLY,
+        BOTH
+    }
+
     /** Registry id. */
     public static final String ID = "euphonium";
 
@@ -76,8 +84,7 @@ public final class EuphoniumDualReward implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "mode",
-                            "both",
-                            List.of("none", "only", "both"),
+                            Mode.BOTH,
                             "none: outcome advantage only; only: process advantage only; both: weighted sum"),
                     ParamSpec.string("process_signal", "prm", "span signal: process reward of the step"),
                     ParamSpec.real("outcome_coef", 1.0, 0.0, null, "c_O, weight of the outcome term in mode both"),
@@ -110,7 +117,13 @@ public final class EuphoniumDualReward implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String mode = params.getString("mode");
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        Mode mode = params.getChoice("mode", Mode.class);
         String signal = params.getString("process_signal");
         double cO = params.getDouble("outcome_coef");
         double cP = params.getDouble("process_coef");
@@ -121,13 +134,13 @@ public final class EuphoniumDualReward implements Estimator {
         PaperSteps steps = PaperSteps.of(batch);
 
         double[] outcomeTerm = new double[n];
-        if (!"only".equals(mode)) {
+        if (mode != Mode.ONLY) {
             List<double[]> props = properties(batch);
             if (weights.length != 0 && weights.length != props.size()) {
                 throw new IllegalArgumentException("estimator '" + ID + "': reward_weights has " + weights.length
                         + " weights but the batch has " + props.size() + " outcome reward(s)");
             }
-            double coef = "both".equals(mode) ? cO : 1.0;
+            double coef = mode == Mode.BOTH ? cO : 1.0;
             for (int r = 0; r < props.size(); r++) {
                 double w = weights.length == 0 ? 1.0 : weights[r];
                 double[] z = GroupZScores.ofGroupMembers(batch, props.get(r), 1.0, true, eps);
@@ -136,10 +149,10 @@ public final class EuphoniumDualReward implements Estimator {
         }
         double[] adv = new double[steps.total()];
         for (int k = 0; k < adv.length; k++) adv[k] = outcomeTerm[steps.trajectory(k)];
-        if (!"none".equals(mode)) {
+        if (mode != Mode.NONE) {
             double[] p = steps.signal(batch, signal, ID, "a process reward of the step", true);
             for (int k = 0; k < p.length; k++) if (Double.isNaN(p[k])) p[k] = 0.0;
-            double coef = "both".equals(mode) ? cP : 1.0;
+            double coef = mode == Mode.BOTH ? cP : 1.0;
             int[] start = batch.groupMemberStart();
             int[] members = batch.groupMembers();
             for (int g = 0; g < batch.groupCount(); g++) {
@@ -174,8 +187,8 @@ public final class EuphoniumDualReward implements Estimator {
                 }
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, adv, out, execution);
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("steps", adv.length)

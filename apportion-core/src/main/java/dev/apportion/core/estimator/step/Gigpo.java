@@ -124,6 +124,31 @@ import java.util.Map;
  * groups are processed in parallel; results are identical to the sequential run.
  */
 public final class Gigpo implements Estimator {
+    /**
+     * Values of the {@code episode_stats} parameter; their wire names keep the reference's hyphens
+     * ({@code per-step-row}, {@code per-trajectory}), so the choice is declared as strings.
+     */
+    enum EpisodeStats {
+        PER_STEP_ROW,
+        PER_TRAJECTORY;
+
+        static EpisodeStats of(String wire) {
+            return valueOf(wire.replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** Values of the {@code outcome_step_reward} parameter (lower-case names on the wire). */
+    enum OutcomeStepReward {
+        WHEN_NO_STEP_REWARDS,
+        NEVER
+    }
+
+    /** Values of the {@code mode} parameter (lower-case names on the wire). */
+    enum Mode {
+        MEAN_NORM,
+        MEAN_STD_NORM
+    }
+
     /** Registry id. */
     public static final String ID = "gigpo";
 
@@ -132,7 +157,6 @@ public final class Gigpo implements Estimator {
     static final String PER_STEP_ROW = "per-step-row";
     static final String PER_TRAJECTORY = "per-trajectory";
     static final String WHEN_NO_STEP_REWARDS = "when_no_step_rewards";
-    static final String NEVER = "never";
 
     /** Groups per parallel chunk, at least. */
     private static final int MIN_GROUPS_PER_CHUNK = 8;
@@ -160,8 +184,7 @@ public final class Gigpo implements Estimator {
                             "discount of the step return G_k = r_k + gamma*G_{k+1} (verl-agent yaml 1.0, example scripts 0.95)"),
                     ParamSpec.choice(
                             "mode",
-                            MEAN_NORM,
-                            List.of(MEAN_NORM, MEAN_STD_NORM),
+                            Mode.MEAN_NORM,
                             "mean_norm: subtract the group mean; mean_std_norm: also divide by the unbiased std + epsilon (both levels)"),
                     ParamSpec.real(
                             "step_weight",
@@ -183,8 +206,7 @@ public final class Gigpo implements Estimator {
                             "0: step groups by identical state; in (0,1): greedy grouping by difflib ratio >= threshold (verl-agent enable_similarity)"),
                     ParamSpec.choice(
                             "outcome_step_reward",
-                            WHEN_NO_STEP_REWARDS,
-                            List.of(WHEN_NO_STEP_REWARDS, NEVER),
+                            OutcomeStepReward.WHEN_NO_STEP_REWARDS,
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
@@ -220,19 +242,29 @@ public final class Gigpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * Writes the advantages (also the returns) into {@code buffers} when given (reused across
+     * calls): the steps' tokens as always, and 0 on every context span.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Settings cfg = new Settings(
                 params.getDouble("gamma"),
-                MEAN_STD_NORM.equals(params.getString("mode")),
+                params.getChoice("mode", Mode.class) == Mode.MEAN_STD_NORM,
                 params.getDouble("step_weight"),
                 params.getDouble("epsilon"),
-                PER_STEP_ROW.equals(params.getString("episode_stats")),
+                EpisodeStats.of(params.getString("episode_stats")) == EpisodeStats.PER_STEP_ROW,
                 params.getDouble("similarity_threshold"));
         if (cfg.threshold >= 1.0) {
             throw new IllegalArgumentException(
                     "estimator '" + ID + "': parameter 'similarity_threshold' must be 0 (exact state match) "
                             + "or lie in (0, 1), got " + cfg.threshold);
         }
-        float[] adv = new float[batch.tokenCount()];
+        float[] adv = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
+        if (buffers != null) zeroContext(batch, adv, execution);
         float[] spanAdv = new float[batch.spanCount()];
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = batch.isPolicySpan(s);
@@ -248,7 +280,8 @@ public final class Gigpo implements Estimator {
         }
         String[] state = batch.requireSpanState(ID);
         float[] spanReward = batch.spanReward();
-        boolean outcomeAsStepReward = WHEN_NO_STEP_REWARDS.equals(params.getString("outcome_step_reward"))
+        boolean outcomeAsStepReward = params.getChoice("outcome_step_reward", OutcomeStepReward.class)
+                        == OutcomeStepReward.WHEN_NO_STEP_REWARDS
                 && !hasPolicySpanReward(batch, spanReward);
         Inputs in = new Inputs(
                 batch,
@@ -295,6 +328,16 @@ public final class Gigpo implements Estimator {
                 .diagnostic("outcome_in_step_return", outcomeAsStepReward ? 1 : 0)
                 .diagnostic(DistinguishingTerm.diagnostic("step_term"), stepTermZero)
                 .build();
+    }
+
+    /** Writes 0 on the tokens of every context span (the policy spans are the steps, written per group). */
+    private static void zeroContext(Rollouts batch, float[] out, Execution execution) {
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tokOff = batch.spanTokenOffsets();
+        execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+            for (int s = spanOff[from], e = spanOff[to]; s < e; s++)
+                if (!batch.isPolicySpan(s)) Arrays.fill(out, tokOff[s], tokOff[s + 1], 0f);
+        });
     }
 
     /** True when some policy span of the batch carries a (non-NaN) reward. */

@@ -11,9 +11,9 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +51,18 @@ import java.util.Map;
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class GrpoProcess implements Estimator {
+    /** Values of the {@code std} parameter (lower-case names on the wire). */
+    enum Std {
+        UNBIASED,
+        POPULATION
+    }
+
+    /** Values of the {@code source} parameter (lower-case names on the wire). */
+    enum Source {
+        SPAN_SIGNAL,
+        SPAN_REWARD
+    }
+
     /** Registry id. */
     public static final String ID = "grpo_process";
 
@@ -67,17 +79,12 @@ public final class GrpoProcess implements Estimator {
                     "a process reward model scoring each step "
                             + "(or the span signal named by process_signal, or span rewards with source=span_reward)"))
             .parameters(
-                    ParamSpec.choice(
-                            "source",
-                            "span_signal",
-                            List.of("span_signal", "span_reward"),
-                            "where each step's process reward comes from"),
+                    ParamSpec.choice("source", Source.SPAN_SIGNAL, "where each step's process reward comes from"),
                     ParamSpec.string(
                             "process_signal", "prm", "span signal holding the process reward (source=span_signal)"),
                     ParamSpec.choice(
                             "std",
-                            "unbiased",
-                            List.of("unbiased", "population"),
+                            Std.UNBIASED,
                             "standard deviation of the group's step rewards: divisor N−1 (torch) or N"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the standard deviation"))
             .preset(
@@ -94,9 +101,15 @@ public final class GrpoProcess implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean fromSignal = "span_signal".equals(params.getString("source"));
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean fromSignal = params.getChoice("source", Source.class) == Source.SPAN_SIGNAL;
         String name = params.getString("process_signal");
-        boolean unbiased = "unbiased".equals(params.getString("std"));
+        boolean unbiased = params.getChoice("std", Std.class) == Std.UNBIASED;
         double eps = params.getDouble("epsilon");
         PaperSteps steps = PaperSteps.of(batch);
         double[] r = fromSignal
@@ -134,8 +147,8 @@ public final class GrpoProcess implements Estimator {
                 adv[k] = acc;
             }
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, adv, out, execution);
         return Credit.builder(out)
                 .spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("steps", r.length)

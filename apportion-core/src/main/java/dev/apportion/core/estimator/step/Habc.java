@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
@@ -88,6 +89,12 @@ public final class Habc implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double k = params.getDouble("gate_sharpness");
         double tau = params.getDouble("gate_threshold");
         double beta = params.getDouble("beta");
@@ -118,8 +125,13 @@ public final class Habc implements Estimator {
             a[j] = (1 - g) * av + g * ae;
             w[j] = Math.min(Math.exp(a[j] / beta), wMax);
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
-                .lossWeights(turns.broadcast(batch, w, execution))
+        int n = batch.tokenCount();
+        float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
+        float[] weights = buffers == null ? new float[n] : buffers.lossWeights(n);
+        StepTokens.write(batch, turns, a, adv, execution);
+        StepTokens.write(batch, turns, w, weights, execution);
+        return Credit.builder(adv)
+                .lossWeights(weights)
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("intervention_steps", human)
                 .build();

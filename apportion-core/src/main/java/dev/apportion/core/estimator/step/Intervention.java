@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
@@ -94,6 +93,12 @@ public final class Intervention implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String errorName = params.getString("error_signal");
         float[] flag = batch.spanSignal(errorName);
         if (flag == null) {
@@ -108,31 +113,38 @@ public final class Intervention implements Estimator {
         double minSuccess = params.getDouble("min_intervention_success");
         double errorCredit = params.getDouble("error_step_credit");
         double[] scores = batch.scores();
-        float[] adv = new float[batch.tokenCount()];
-        float[] weight = new float[batch.tokenCount()];
+        int tokens = batch.tokenCount();
+        // every token is written below (a value on the steps of an intervened trajectory, else 0)
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] weight = buffers == null ? new float[tokens] : buffers.lossWeights(tokens);
         float[] spanAdv = new float[batch.spanCount()];
+        int[] tokOff = batch.spanTokenOffsets();
         int used = 0;
         for (int i = 0; i < batch.trajectoryCount(); i++) {
-            if (!(scores[i] <= failure)) continue;
-            if (success != null && !Float.isNaN(success[i]) && !(success[i] > minSuccess)) continue;
             int k = -1;
-            int step = 0;
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i) && k < 0; s++) {
-                if (batch.spanRole(s) != Role.POLICY) continue;
-                if (flag[s] > 0) k = step;
-                step++;
+            boolean eligible =
+                    scores[i] <= failure && (success == null || Float.isNaN(success[i]) || success[i] > minSuccess);
+            if (eligible) {
+                int step = 0;
+                for (int s = batch.spanStart(i); s < batch.spanEnd(i) && k < 0; s++) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    if (flag[s] > 0) k = step;
+                    step++;
+                }
             }
-            if (k < 0) continue;
-            used++;
-            step = 0;
+            if (k >= 0) used++;
+            int step = 0;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (batch.spanRole(s) != Role.POLICY) continue;
-                double a = step < k ? 1.0 : step == k ? errorCredit : 0.0;
-                float w = step < k || (step == k && errorCredit != 0) ? 1f : 0f;
-                spanAdv[s] = (float) a;
-                java.util.Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) a);
-                java.util.Arrays.fill(weight, batch.spanTokenStart(s), batch.spanTokenEnd(s), w);
-                step++;
+                float a = 0f;
+                float w = 0f;
+                if (k >= 0 && batch.isPolicySpan(s)) {
+                    a = (float) (step < k ? 1.0 : step == k ? errorCredit : 0.0);
+                    w = step < k || (step == k && errorCredit != 0) ? 1f : 0f;
+                    spanAdv[s] = a;
+                    step++;
+                }
+                java.util.Arrays.fill(adv, tokOff[s], tokOff[s + 1], a);
+                java.util.Arrays.fill(weight, tokOff[s], tokOff[s + 1], w);
             }
         }
         return Credit.builder(adv)

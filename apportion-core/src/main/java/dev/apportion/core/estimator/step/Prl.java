@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,14 +87,30 @@ import java.util.Map;
  * <p>Stateless and thread-safe.
  */
 public final class Prl implements Estimator {
+    /** Values of the {@code step_split} parameter (lower-case names on the wire). */
+    enum StepSplit {
+        LENGTH,
+        N,
+        NN;
+
+        /** The value as written on the wire. */
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Values of the {@code adv} parameter (lower-case names on the wire). */
+    enum Adv {
+        ORM,
+        PRM
+    }
+
     /** Registry id. */
     public static final String ID = "prl";
 
     static final String ORM = "orm";
     static final String PRM = "prm";
     static final String LENGTH = "length";
-    static final String NEWLINE = "n";
-    static final String DOUBLE_NEWLINE = "nn";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PRL: process rewards = outcome minus log-ratio-to-go / eta at step ends")
@@ -113,13 +128,11 @@ public final class Prl implements Estimator {
                     ParamSpec.real("eta", 100.0, 1e-12, null, "eta: the log-ratio to go is divided by it"),
                     ParamSpec.choice(
                             "adv",
-                            PRM,
-                            List.of(ORM, PRM),
+                            Adv.PRM,
                             "orm: group-normalised outcome and a step mask; prm: raw scores, every token its own value"),
                     ParamSpec.choice(
                             "step_split",
-                            LENGTH,
-                            List.of(LENGTH, NEWLINE, DOUBLE_NEWLINE),
+                            StepSplit.LENGTH,
                             "step ends (orm only): every step_len tokens, or tokens whose text is \\n (n) or \\n\\n (nn)"),
                     ParamSpec.integer(
                             "step_len", 64, null, null, "tokens per step of the length split (<= 0: no step mask)"),
@@ -145,12 +158,12 @@ public final class Prl implements Estimator {
     }
 
     /** Resolved settings. */
-    private record Settings(double eta, boolean orm, String split, int stepLen, int n, boolean normStd) {
+    private record Settings(double eta, boolean orm, StepSplit split, int stepLen, int n, boolean normStd) {
         static Settings of(Params p) {
             return new Settings(
                     p.getDouble("eta"),
-                    ORM.equals(p.getString("adv")),
-                    p.getString("step_split"),
+                    p.getChoice("adv", Adv.class) == Adv.ORM,
+                    p.getChoice("step_split", StepSplit.class),
                     p.getInt("step_len"),
                     p.getInt("n"),
                     p.getBoolean("norm_adv_by_std_in_grpo"));
@@ -159,20 +172,57 @@ public final class Prl implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        float[] v = tokenRewards(batch, params);
-        float[] adv = new float[batch.tokenCount()];
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * The advantage of a policy token is the process reward V of the nearest policy token at or after
+     * it whose V is not 0 (within its row); returns equal advantages. Computed in one backward pass per
+     * trajectory that produces V and the advantage together (V is not stored), with the outputs in
+     * {@code buffers} when given.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        Prepared p = prepare(batch, params);
+        Settings cfg = p.cfg();
+        int tokens = batch.tokenCount();
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
         byte[] mask = batch.mask();
+        float[] o = p.o();
+        float[] r = p.r();
+        double eta = cfg.eta();
         for (int i = 0; i < batch.trajectoryCount(); i++) {
+            int from = batch.tokenStart(i);
+            int end = batch.tokenEnd(i);
             int start = rowStart(batch, i);
-            if (start < 0) continue;
+            if (start < 0) {
+                java.util.Arrays.fill(adv, from, end, 0f);
+                java.util.Arrays.fill(ret, from, end, 0f);
+                continue;
+            }
+            java.util.Arrays.fill(adv, from, start, 0f);
+            java.util.Arrays.fill(ret, from, start, 0f);
+            double q = p.q()[i];
+            int ones = cfg.orm() ? ones(mask, start, end) : 0;
+            double togo = 0;
             float next = 0f;
-            for (int t = batch.tokenEnd(i) - 1; t >= start; t--) {
-                float w = mask[t] == 1 ? v[t] : 0f;
-                if (w != 0f) next = w;
-                if (mask[t] == 1) adv[t] = next;
+            for (int t = end - 1; t >= start; t--) {
+                if (mask[t] == 1) {
+                    togo += (double) o[t] - r[t];
+                    double x = q - togo / eta;
+                    if (cfg.orm() && !keep(p, mask, t - start, ones, t)) x = 0;
+                    float w = (float) x;
+                    if (w != 0f) next = w;
+                    adv[t] = next;
+                    ret[t] = next;
+                } else {
+                    adv[t] = 0f;
+                    ret[t] = 0f;
+                }
             }
         }
-        return Credit.builder(adv).returns(adv.clone()).build();
+        return Credit.builder(adv).returns(ret).build();
     }
 
     /** First policy token of trajectory {@code i} (the start of its row), or -1. */
@@ -180,6 +230,116 @@ public final class Prl implements Estimator {
         byte[] mask = batch.mask();
         for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) if (mask[t] == 1) return t;
         return -1;
+    }
+
+    /** Policy tokens in {@code [start, end)}. */
+    private static int ones(byte[] mask, int start, int end) {
+        int ones = 0;
+        for (int t = start; t < end; t++) ones += mask[t];
+        return ones;
+    }
+
+    /** Settings, signals and the row score q of every trajectory, checked. */
+    private record Prepared(
+            Settings cfg, boolean newline, float[] o, float[] r, String[] text, String stepEnd, double[] q) {}
+
+    private static Prepared prepare(Rollouts batch, Params params) {
+        Settings cfg = Settings.of(params);
+        boolean newline = cfg.split() != StepSplit.LENGTH;
+        if (cfg.orm() && newline && cfg.n() <= 1) {
+            throw new RolloutException(
+                    "estimator '" + ID + "': step_split " + cfg.split().wire()
+                            + " with adv orm needs n > 1 (the reference fails on a variable only its grouping branch defines)");
+        }
+        float[] o = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, ID, "the actor's rollout log-probabilities");
+        float[] r = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference model's log-probabilities");
+        String[] text = null;
+        if (cfg.orm() && newline) {
+            text = batch.tokenText();
+            if (text == null) {
+                throw new RolloutException(
+                        "estimator '" + ID + "': step_split " + cfg.split().wire()
+                                + " finds step ends by token text, which the batch lacks (text)",
+                        -1,
+                        "text");
+            }
+        }
+        String stepEnd = cfg.split() == StepSplit.NN ? "\n\n" : "\n";
+        double[] s = scores(batch);
+        double[] q = s;
+        if (cfg.orm() && cfg.n() > 1) q = groupNormalised(batch, s, cfg.normStd());
+        return new Prepared(cfg, newline, o, r, text, stepEnd, q);
+    }
+
+    /**
+     * Whether the token at row position {@code j} (token {@code t}) keeps its value under the orm step
+     * mask: the row's last policy token, and every step end (every step_len-th policy position, or a
+     * token whose text is the step separator).
+     */
+    private static boolean keep(Prepared p, byte[] mask, int j, int ones, int t) {
+        Settings cfg = p.cfg();
+        boolean keep = j == ones - 1;
+        if (!p.newline()) {
+            if (cfg.stepLen() <= 0) keep = true;
+            else keep |= (j + 1) % cfg.stepLen() == 0 && mask[t] == 1;
+        } else {
+            keep |= p.stepEnd().equals(p.text()[t]);
+        }
+        return keep;
+    }
+
+    /**
+     * The sum of {@link Rollouts#denseTokenRewards()} over each trajectory's tokens, in token order.
+     * Without a token reward signal the dense rewards are 0 except on span ends (span rewards) and
+     * the last policy token (the outcome), so the sum runs over those positions only, with the same
+     * float values and in the same order (adding a zero never changes a sum that starts at +0).
+     */
+    private static double[] scores(Rollouts batch) {
+        int n = batch.trajectoryCount();
+        double[] s = new double[n];
+        if (batch.tokenSignal(Rollouts.REWARD) != null) {
+            float[] dense = batch.denseTokenRewards();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) sum += dense[t];
+                s[i] = sum;
+            }
+            return s;
+        }
+        float[] sr = batch.spanReward();
+        float[] outcome = batch.outcome();
+        boolean hasOutcome = outcome != null || !batch.outcomeComponents().isEmpty();
+        for (int i = 0; i < n; i++) {
+            float out = 0f;
+            if (hasOutcome) {
+                double v = 0;
+                if (outcome != null) {
+                    if (!Float.isNaN(outcome[i])) v = outcome[i];
+                } else {
+                    for (float[] c : batch.outcomeComponents().values()) if (!Float.isNaN(c[i])) v += c[i];
+                }
+                out = (float) v;
+            }
+            int last = batch.lastPolicyToken(i);
+            double sum = 0;
+            for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
+                if (batch.spanTokenEnd(sp) == batch.spanTokenStart(sp)) continue;
+                int e = batch.spanTokenEnd(sp) - 1;
+                float val = 0f;
+                boolean placed = false;
+                if (sr != null && !Float.isNaN(sr[sp])) {
+                    val += sr[sp];
+                    placed = true;
+                }
+                if (hasOutcome && e == last) {
+                    val += out;
+                    placed = true;
+                }
+                if (placed) sum += val;
+            }
+            s[i] = sum;
+        }
+        return s;
     }
 
     /**
@@ -190,59 +350,23 @@ public final class Prl implements Estimator {
      *     reference raises), or missing signals
      */
     public static float[] tokenRewards(Rollouts batch, Params params) {
-        Settings cfg = Settings.of(params);
-        boolean newline = !LENGTH.equals(cfg.split());
-        if (cfg.orm() && newline && cfg.n() <= 1) {
-            throw new RolloutException("estimator '" + ID + "': step_split " + cfg.split()
-                    + " with adv orm needs n > 1 (the reference fails on a variable only its grouping branch defines)");
-        }
-        float[] o = batch.requireTokenSignal(Rollouts.OLD_LOGPROB, ID, "the actor's rollout log-probabilities");
-        float[] r = batch.requireTokenSignal(Rollouts.REF_LOGPROB, ID, "the reference model's log-probabilities");
-        String[] text = null;
-        if (cfg.orm() && newline) {
-            text = batch.tokenText();
-            if (text == null) {
-                throw new RolloutException(
-                        "estimator '" + ID + "': step_split " + cfg.split()
-                                + " finds step ends by token text, which the batch lacks (text)",
-                        -1,
-                        "text");
-            }
-        }
-        String stepEnd = DOUBLE_NEWLINE.equals(cfg.split()) ? "\n\n" : "\n";
-        float[] dense = batch.denseTokenRewards();
-        int n = batch.trajectoryCount();
-        double[] s = new double[n];
-        for (int i = 0; i < n; i++) {
-            double sum = 0;
-            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) sum += dense[t];
-            s[i] = sum;
-        }
-        double[] q = s;
-        if (cfg.orm() && cfg.n() > 1) q = groupNormalised(batch, s, cfg.normStd());
+        Prepared p = prepare(batch, params);
+        Settings cfg = p.cfg();
+        float[] o = p.o();
+        float[] r = p.r();
         byte[] mask = batch.mask();
+        int n = batch.trajectoryCount();
         float[] v = new float[batch.tokenCount()];
         for (int i = 0; i < n; i++) {
             int start = rowStart(batch, i);
             if (start < 0) continue;
             int end = batch.tokenEnd(i);
-            int ones = 0;
-            for (int t = start; t < end; t++) ones += mask[t];
+            int ones = ones(mask, start, end);
             double togo = 0;
             for (int t = end - 1; t >= start; t--) {
                 togo += mask[t] == 1 ? (double) o[t] - r[t] : 0.0;
-                double x = (mask[t] == 1 ? q[i] : 0.0) - togo / cfg.eta();
-                if (cfg.orm()) {
-                    int j = t - start;
-                    boolean keep = j == ones - 1;
-                    if (!newline) {
-                        if (cfg.stepLen() <= 0) keep = true;
-                        else keep |= (j + 1) % cfg.stepLen() == 0 && mask[t] == 1;
-                    } else {
-                        keep |= stepEnd.equals(text[t]);
-                    }
-                    if (!keep) x = 0;
-                }
+                double x = (mask[t] == 1 ? p.q()[i] : 0.0) - togo / cfg.eta();
+                if (cfg.orm() && !keep(p, mask, t - start, ones, t)) x = 0;
                 v[t] = (float) x;
             }
         }

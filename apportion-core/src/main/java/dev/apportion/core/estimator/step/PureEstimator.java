@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -112,13 +113,36 @@ import java.util.Map;
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
  */
 public final class PureEstimator implements Estimator {
+    /**
+     * Values of the {@code reward_mode} parameter, written on the wire as these exact (upper-case)
+     * names, as in the reference's scripts: process rewards, the verifiable reward, or both.
+     */
+    enum RewardMode {
+        PRM,
+        VR,
+        PRMVR
+    }
+
+    /** Values of the {@code step_tokens} parameter (lower-case names on the wire). */
+    enum StepTokenCount {
+        EXCLUDE_END,
+        INCLUDE_END
+    }
+
+    /** Values of the {@code whitening_count} parameter (lower-case names on the wire). */
+    enum WhiteningCount {
+        UNMASKED,
+        NONZERO
+    }
+
+    /** Values of the {@code reward_baseline} parameter (lower-case names on the wire). */
+    enum RewardBaseline {
+        TOKEN,
+        STEP
+    }
+
     /** Registry id. */
     public static final String ID = "pure";
-
-    static final String NONZERO = "nonzero";
-    static final String UNMASKED = "unmasked";
-    static final String EXCLUDE_END = "exclude_end";
-    static final String INCLUDE_END = "include_end";
 
     private static final int MIN_PER_CHUNK = 64;
 
@@ -147,8 +171,7 @@ public final class PureEstimator implements Estimator {
                             "PRM: process rewards only; VR: verifiable reward only; PRMVR: both (train_pure.sh)"),
                     ParamSpec.choice(
                             "reward_baseline",
-                            "token",
-                            List.of("token", "step"),
+                            RewardBaseline.TOKEN,
                             "leave-one-out baseline on the step rewards: per token (train_pure.sh) or per step (argparse default)"),
                     ParamSpec.real(
                             "verifiable_reward_coef", 1.0, null, null, "weight c of the verifiable-reward RLOO term"),
@@ -180,21 +203,18 @@ public final class PureEstimator implements Estimator {
                             "skip the batch whitening (advantages = returns)"),
                     ParamSpec.choice(
                             "whitening_count",
-                            UNMASKED,
-                            List.of(UNMASKED, NONZERO),
+                            WhiteningCount.UNMASKED,
                             "unmasked: whitening statistics over the unmasked tokens; nonzero: the reference's count of non-zero tokens"),
                     ParamSpec.choice(
                             "step_tokens",
-                            EXCLUDE_END,
-                            List.of(EXCLUDE_END, INCLUDE_END),
+                            StepTokenCount.EXCLUDE_END,
                             "tokens per step in the token baseline: without (reference) or with the step's end token"),
                     ParamSpec.choice(
                             "step_score",
-                            PureSteps.AUTO,
-                            PureSteps.SOURCES,
+                            PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
                     ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
-            .preset("reference", Map.of("whitening_count", NONZERO, "step_tokens", EXCLUDE_END))
+            .preset("reference", Map.of("whitening_count", "nonzero", "step_tokens", "exclude_end"))
             .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
                     + "A = whiten(reverse cumsum), 0 at step ends")
             .build();
@@ -222,11 +242,20 @@ public final class PureEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String mode = params.getString("reward_mode");
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * Writes the advantages and returns into {@code buffers} when given (reused across calls; every
+     * token is written: returns 0 on context tokens, advantages 0 off the whitened tokens).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        RewardMode mode = RewardMode.valueOf(params.getString("reward_mode"));
         Settings cfg = new Settings(
-                mode.contains("PRM"),
-                mode.contains("VR"),
-                "step".equals(params.getString("reward_baseline")),
+                mode != RewardMode.VR,
+                mode != RewardMode.PRM,
+                params.getChoice("reward_baseline", RewardBaseline.class) == RewardBaseline.STEP,
                 params.getDouble("verifiable_reward_coef"),
                 !params.getBoolean("disable_weighted_reward"),
                 params.getDouble("temperature"),
@@ -234,14 +263,15 @@ public final class PureEstimator implements Estimator {
                 params.getBoolean("use_kl_estimator_k3"),
                 !params.getBoolean("nomask_separator_adv"),
                 !params.getBoolean("disable_advantage_normalization"),
-                NONZERO.equals(params.getString("whitening_count")),
-                INCLUDE_END.equals(params.getString("step_tokens")),
+                params.getChoice("whitening_count", WhiteningCount.class) == WhiteningCount.NONZERO,
+                params.getChoice("step_tokens", StepTokenCount.class) == StepTokenCount.INCLUDE_END,
                 PureSteps.SUM_FORM.equals(params.getString("credit_form")));
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
-        float[] returns = new float[tokens];
-        float[] adv = new float[tokens];
-        if (n == 0) return Credit.builder(adv).returns(returns).build();
+        if (n == 0)
+            return Credit.builder(new float[tokens]).returns(new float[tokens]).build();
+        float[] returns = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
 
         float[] logprob = null;
         float[] ref = null;
@@ -271,7 +301,8 @@ public final class PureEstimator implements Estimator {
         if (cfg.prm) {
             boolean anyStep = false;
             for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = PureSteps.isStep(batch, s);
-            if (anyStep) scores = PureSteps.Scores.of(batch, params.getString("step_score"), ID);
+            if (anyStep)
+                scores = PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
         }
         PureSteps.Scores sc = scores;
         int[] spanOff = batch.trajectorySpanOffsets();
@@ -348,7 +379,10 @@ public final class PureEstimator implements Estimator {
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    if (!batch.isPolicySpan(s)) continue;
+                    if (!batch.isPolicySpan(s)) {
+                        Arrays.fill(returns, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                        continue;
+                    }
                     int st = batch.spanTokenStart(s);
                     int end = batch.spanTokenEnd(s) - 1;
                     for (int t = end; t >= st; t--) {

@@ -94,8 +94,7 @@ public final class PureRewardEstimator implements Estimator {
                             "uniform weights 1/K instead of the soft-min (PURE --disable_weighted_reward)"),
                     ParamSpec.choice(
                             "step_score",
-                            PureSteps.AUTO,
-                            PureSteps.SOURCES,
+                            PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
                     ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
@@ -110,21 +109,30 @@ public final class PureRewardEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages (also the returns) into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double temperature = params.getDouble("temperature");
         boolean weighted = !params.getBoolean("disable_weighted_reward");
         boolean sumForm = PureSteps.SUM_FORM.equals(params.getString("credit_form"));
-        float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
         int n = batch.trajectoryCount();
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = PureSteps.isStep(batch, s);
-        if (!anyStep)
+        if (!anyStep) {
+            float[] adv = new float[batch.tokenCount()];
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
                     .diagnostic("steps", 0)
                     .build();
-        PureSteps.Scores scores = PureSteps.Scores.of(batch, params.getString("step_score"), ID);
+        }
+        PureSteps.Scores scores =
+                PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
+        float[] out = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
         int[] spanOff = batch.trajectorySpanOffsets();
         long[] stepCounts = new long[execution.chunks(n, 64)];
         execution.forRange(n, 64, (chunk, from, to) -> {
@@ -141,7 +149,10 @@ public final class PureRewardEstimator implements Estimator {
                     span = new int[width];
                 }
                 for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
-                    if (!PureSteps.isStep(batch, s)) continue;
+                    if (!PureSteps.isStep(batch, s)) {
+                        Arrays.fill(out, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                        continue;
+                    }
                     r[k] = scores.score(batch, i, s);
                     span[k++] = s;
                 }
@@ -152,7 +163,7 @@ public final class PureRewardEstimator implements Estimator {
                     g += p[j];
                     int s = span[j];
                     spanAdv[s] = (float) g;
-                    Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) g);
+                    Arrays.fill(out, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) g);
                 }
                 steps += k;
             }
@@ -160,8 +171,8 @@ public final class PureRewardEstimator implements Estimator {
         });
         long steps = 0;
         for (long c : stepCounts) steps += c;
-        return Credit.builder(adv)
-                .returns(adv)
+        return Credit.builder(out)
+                .returns(out)
                 .spanAdvantages(spanAdv)
                 .diagnostic("steps", steps)
                 .build();

@@ -25,10 +25,12 @@ public final class PureSteps {
     public static final String LOGIT1 = "prm_logit1";
     static final String PRM = "prm";
 
-    static final String AUTO = "auto";
-    static final String LOGITS = "logits";
-    static final String PROBABILITY = "probability";
-    static final List<String> SOURCES = List.of(AUTO, LOGITS, PROBABILITY);
+    /** Values of the {@code step_score} parameter (lower-case names on the wire). */
+    enum Source {
+        AUTO,
+        LOGITS,
+        PROBABILITY
+    }
 
     /** Credit forms: PURE's min-form (soft-min or uniform weights) or the summation form it argues against. */
     static final String MIN_FORM = "min";
@@ -61,11 +63,11 @@ public final class PureSteps {
          * needs {@code prm}, {@code auto} takes the logits when the batch has both, else
          * {@code prm}.
          */
-        static Scores of(Rollouts batch, String source, String estimator) {
+        static Scores of(Rollouts batch, Source source, String estimator) {
             float[] l0 = batch.spanSignal(LOGIT0);
             float[] l1 = batch.spanSignal(LOGIT1);
             float[] p = batch.spanSignal(PRM);
-            boolean logits = LOGITS.equals(source) || (AUTO.equals(source) && l0 != null && l1 != null);
+            boolean logits = source == Source.LOGITS || (source == Source.AUTO && l0 != null && l1 != null);
             if (logits) {
                 if (l0 == null || l1 == null) {
                     throw new RolloutException(

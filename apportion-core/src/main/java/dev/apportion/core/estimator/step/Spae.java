@@ -12,10 +12,10 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +61,24 @@ import java.util.Map;
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class Spae implements Estimator {
+    /** Values of the {@code std} parameter (lower-case names on the wire). */
+    enum Std {
+        UNBIASED,
+        POPULATION
+    }
+
+    /** Values of the {@code saturation} parameter (lower-case names on the wire). */
+    enum Saturation {
+        SCALE,
+        PENALIZE
+    }
+
+    /** Values of the {@code potential_from} parameter (lower-case names on the wire). */
+    enum PotentialFrom {
+        ACC_CONF,
+        SIGNAL
+    }
+
     /** Registry id. */
     public static final String ID = "spae";
 
@@ -81,8 +99,7 @@ public final class Spae implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "potential_from",
-                            "acc_conf",
-                            List.of("acc_conf", "signal"),
+                            PotentialFrom.ACC_CONF,
                             "acc_conf: Φ from the probe's accuracy and confidence; signal: Φ given as a span signal"),
                     ParamSpec.string("acc_signal", "probe_acc", "span signal: probe accuracy in [0,1]"),
                     ParamSpec.string("conf_signal", "probe_conf", "span signal: probe confidence in [0,1]"),
@@ -92,14 +109,12 @@ public final class Spae implements Estimator {
                     ParamSpec.real("tau", 0.9, -1.0, 1.0, "saturation threshold τ on Φ"),
                     ParamSpec.choice(
                             "saturation",
-                            "scale",
-                            List.of("scale", "penalize"),
+                            Saturation.SCALE,
                             "scale: Â^G·(1 − α); penalize: Â^G − α·|Â^G| after saturation"),
                     ParamSpec.bool("filter_uniform_groups", true, "drop groups whose outcomes are all equal"),
                     ParamSpec.bool(
                             "batch_normalize", true, "whiten the final advantages over the batch's policy tokens"),
-                    ParamSpec.choice(
-                            "std", "unbiased", List.of("unbiased", "population"), "std of the GRPO outcome z-score"),
+                    ParamSpec.choice("std", Std.UNBIASED, "std of the GRPO outcome z-score"),
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the group std"))
             .preset(
                     "paper",
@@ -151,14 +166,20 @@ public final class Spae implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        boolean fromSignal = "signal".equals(params.getString("potential_from"));
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        boolean fromSignal = params.getChoice("potential_from", PotentialFrom.class) == PotentialFrom.SIGNAL;
         double alpha = params.getDouble("alpha");
         double xi = params.getDouble("xi");
         double tau = params.getDouble("tau");
-        boolean penalize = "penalize".equals(params.getString("saturation"));
+        boolean penalize = params.getChoice("saturation", Saturation.class) == Saturation.PENALIZE;
         boolean filter = params.getBoolean("filter_uniform_groups");
         boolean whiten = params.getBoolean("batch_normalize");
-        boolean unbiased = "unbiased".equals(params.getString("std"));
+        boolean unbiased = params.getChoice("std", Std.class) == Std.UNBIASED;
         double eps = params.getDouble("epsilon");
 
         double[] outcome = Capo.requireOutcome(batch, ID, "the verifier");
@@ -205,17 +226,12 @@ public final class Spae implements Estimator {
             if (dropped[i]) continue;
             saturated += shape(aGroup[i], phi, steps.start(i), steps.end(i), alpha, xi, tau, penalize, adv);
         }
-        float[] out = new float[batch.tokenCount()];
-        steps.broadcast(batch, adv, out, execution);
+        float[] values = StepTokens.floats(adv);
+        Whitening.Stats st = whiten ? StepTokens.whitenUnbiased(batch, steps, values, dropped, 1e-8) : null;
+        float[] out = StepCredit.advantages(batch, buffers);
+        StepTokens.write(batch, steps, values, out, execution);
         Credit.Builder c = Credit.builder(out);
-        if (whiten) {
-            byte[] mask = batch.mask().clone();
-            for (int i = 0; i < n; i++) {
-                if (dropped[i]) java.util.Arrays.fill(mask, batch.tokenStart(i), batch.tokenEnd(i), (byte) 0);
-            }
-            Whitening.Stats st = PaperSteps.whitenUnbiased(out, mask, 1e-8);
-            if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
-        }
+        if (st != null) c.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
         return c.spanAdvantages(steps.spanValues(batch, adv))
                 .diagnostic("dropped_groups", droppedGroups)
                 .diagnostic("saturated_steps", saturated)

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +58,12 @@ import java.util.Map;
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class VinePpo implements Estimator {
+    /** Values of the {@code step_rewards} parameter (lower-case names on the wire). */
+    enum StepRewards {
+        OUTCOME,
+        OUTCOME_AND_SPAN_REWARDS
+    }
+
     /** Registry id. */
     public static final String ID = "vineppo";
 
@@ -83,8 +88,7 @@ public final class VinePpo implements Estimator {
                             "whiten", true, "whiten advantages over the batch's policy tokens (VinePPO trainer)"),
                     ParamSpec.choice(
                             "step_rewards",
-                            "outcome",
-                            List.of("outcome", "outcome_and_span_rewards"),
+                            StepRewards.OUTCOME,
                             "outcome on the last step only, or plus each step's span reward"))
             .preset("paper", Map.of("gamma", 1.0, "whiten", true, "step_rewards", "outcome"))
             .summary("A_k = r_k + γ·V_MC(s_{k+1}) − V_MC(s_k), V after the last step = 0; batch-whitened")
@@ -97,10 +101,17 @@ public final class VinePpo implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes advantages and returns into {@code buffers} when given (reused across calls). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String name = params.getString("value_signal");
         double gamma = params.getDouble("gamma");
         boolean whiten = params.getBoolean("whiten");
-        boolean spanRewards = "outcome_and_span_rewards".equals(params.getString("step_rewards"));
+        boolean spanRewards =
+                params.getChoice("step_rewards", StepRewards.class) == StepRewards.OUTCOME_AND_SPAN_REWARDS;
         PaperSteps steps = PaperSteps.of(batch);
         double[] values = steps.signal(batch, name, ID, "Monte-Carlo value of the state before the step", true);
         double[] rewards = steps.outcomeRewards(batch, ID, spanRewards);
@@ -127,7 +138,7 @@ public final class VinePpo implements Estimator {
                 next = values[k];
             }
         }
-        return steps.credit(batch, adv, target, whiten, execution)
+        return StepCredit.withReturns(batch, steps, adv, target, whiten, execution, buffers)
                 .diagnostic("steps", steps.total())
                 .diagnostic("values_filled_from_return", filled)
                 .build();

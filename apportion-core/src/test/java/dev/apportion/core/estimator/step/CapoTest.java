@@ -56,7 +56,7 @@ class CapoTest extends EstimatorContract {
             {false, false, false, true}, // intersection: {3}
             {false, true, true, true}
         }; // union: {1, 2, 3}
-        String[] rules = {"majority", "intersection", "union"};
+        Capo.Voting[] rules = {Capo.Voting.MAJORITY, Capo.Voting.INTERSECTION, Capo.Voting.UNION};
         for (int r = 0; r < 3; r++) {
             for (int k = 0; k < 4; k++)
                 assertEquals(want[r][k], Capo.vote(rules[r], fraction[k]), rules[r] + " step " + k);
