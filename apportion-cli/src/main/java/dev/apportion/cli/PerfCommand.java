@@ -193,6 +193,15 @@ final class PerfCommand implements Callable<Integer> {
     private int warmup;
 
     @Option(
+            names = "--warmup-seconds",
+            paramLabel = "S",
+            defaultValue = "1",
+            description = "With --all: keep warming up (estimator and floor alternating) until this many seconds have "
+                    + "passed, at most half of --budget, so fast estimators are timed after JIT compilation "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private double warmupSeconds;
+
+    @Option(
             names = "--seed",
             paramLabel = "N",
             defaultValue = "42",
@@ -215,8 +224,9 @@ final class PerfCommand implements Callable<Integer> {
         if (markdownFrom != null) return modes.markdownFrom(markdownFrom, machine);
         check(runs >= 1, "--runs must be >= 1, got " + runs);
         check(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        check(warmupSeconds >= 0, "--warmup-seconds must be >= 0, got " + warmupSeconds);
         check(budget > 0, "--budget must be > 0, got " + budget);
-        PerfSuite.Settings settings = new PerfSuite.Settings(warmup, runs, budget, seed);
+        PerfSuite.Settings settings = new PerfSuite.Settings(warmup, warmupSeconds, runs, budget, seed);
         if (all) {
             check(!scaling && estimatorId == null, "--all takes no --estimator and no --scaling");
             check(allTokens >= 1, "--tokens must be >= 1, got " + allTokens);

@@ -98,7 +98,12 @@ final class PerfSuite {
     }
 
     /** Settings of one suite run. */
-    record Settings(int warmup, int runs, double budgetSeconds, long seed) {}
+    /**
+     * @param warmup at least this many untimed runs
+     * @param warmupSeconds and untimed runs until this much time has passed (capped at half the
+     *     budget), so that fast estimators are timed after the JIT has compiled them, not before
+     */
+    record Settings(int warmup, double warmupSeconds, int runs, double budgetSeconds, long seed) {}
 
     /** One measurement; {@code error} set (and the numbers NaN) when the estimator cannot run on the shape. */
     record Result(
@@ -273,10 +278,13 @@ final class PerfSuite {
             try (Execution exec = Execution.threads(threads)) {
                 boolean cpu = threads == 1 && threadBean.isCurrentThreadCpuTimeSupported();
                 long warmStart = System.nanoTime();
-                for (int i = 0; i < settings.warmup(); i++) {
+                double warmCap = settings.budgetSeconds() / 2;
+                double warmFor = Math.min(settings.warmupSeconds(), warmCap);
+                for (int i = 0; ; i++) {
+                    double elapsed = (System.nanoTime() - warmStart) / 1e9;
+                    if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor)) break;
                     consume(est.assign(batch, params, exec, buffers).advantages());
                     sink |= floor.run(exec);
-                    if ((System.nanoTime() - warmStart) / 1e9 > settings.budgetSeconds() / 2) break;
                 }
                 double[] e = new double[settings.runs()];
                 double[] f = new double[settings.runs()];

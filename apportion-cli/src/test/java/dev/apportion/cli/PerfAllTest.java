@@ -45,7 +45,19 @@ class PerfAllTest {
     @Test
     void allPrintsOneLinePerEstimatorShapeAndThreadCount() throws IOException {
         Cli.Result r = Cli.run(
-                "perf", "--all", "--tokens", "20000", "--runs", "1", "--warmup", "0", "--threads", "1,2", "--json");
+                "perf",
+                "--all",
+                "--tokens",
+                "20000",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--warmup-seconds",
+                "0",
+                "--threads",
+                "1,2",
+                "--json");
         assertEquals(0, r.code(), r::toString);
         String[] lines = r.out().strip().split("\\R");
         int estimators = TestEstimators.registry().all().size();
@@ -84,6 +96,8 @@ class PerfAllTest {
                 "--runs",
                 "1",
                 "--warmup",
+                "0",
+                "--warmup-seconds",
                 "0",
                 "--threads",
                 "1",
@@ -141,6 +155,8 @@ class PerfAllTest {
                 "--runs",
                 "1",
                 "--warmup",
+                "0",
+                "--warmup-seconds",
                 "0",
                 "--json",
                 "--plot",
