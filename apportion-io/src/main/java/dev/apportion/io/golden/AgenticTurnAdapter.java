@@ -391,7 +391,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
 
     // ---- shared --------------------------------------------------------------------------
 
-    private static Map<String, List<Integer>> groupRows(String[] key) {
+    static Map<String, List<Integer>> groupRows(String[] key) {
         Map<String, List<Integer>> out = new LinkedHashMap<>();
         for (int r = 0; r < key.length; r++)
             out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
@@ -399,7 +399,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
     }
 
     /** Global index of each row's policy span when every row is a policy span plus a context span. */
-    private static int[] rowSpans(Rollouts batch, Map<String, List<Integer>> byTraj, int rows) {
+    static int[] rowSpans(Rollouts batch, Map<String, List<Integer>> byTraj, int rows) {
         int[] out = new int[rows];
         int t = 0;
         for (List<Integer> rs : byTraj.values()) {

@@ -1,5 +1,6 @@
 package dev.apportion.io.golden;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -8,7 +9,9 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -54,5 +57,78 @@ final class GoldenFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code c} with other parameters. */
+    static GoldenCase withParams(GoldenCase c, Map<String, Object> params) {
+        return new GoldenCase(
+                c.name(),
+                c.reference(),
+                c.estimator(),
+                c.preset(),
+                params,
+                c.input(),
+                c.expectedAdvantages(),
+                c.expectedReturns(),
+                c.expectedClipScale(),
+                c.expectedError(),
+                c.expected(),
+                c.compare(),
+                c.atol(),
+                c.rtol(),
+                c.source());
+    }
+
+    /** {@code c} with {@code overrides} put over its parameters. */
+    static GoldenCase withChangedParams(GoldenCase c, Map<String, ?> overrides) {
+        Map<String, Object> p = new LinkedHashMap<>(c.params());
+        p.putAll(overrides);
+        return withParams(c, p);
+    }
+
+    /** {@code c} with another estimator and no preset or parameters. */
+    static GoldenCase forEstimator(GoldenCase c, String estimator) {
+        return new GoldenCase(
+                c.name(),
+                c.reference(),
+                estimator,
+                null,
+                Map.of(),
+                c.input(),
+                c.expectedAdvantages(),
+                c.expectedReturns(),
+                c.expectedClipScale(),
+                c.expectedError(),
+                c.expected(),
+                c.compare(),
+                c.atol(),
+                c.rtol(),
+                c.source());
+    }
+
+    /** {@code c} with another {@code expected} object (its advantages re-read from it). */
+    static GoldenCase withExpected(GoldenCase c, JsonNode expected) {
+        return new GoldenCase(
+                c.name(),
+                c.reference(),
+                c.estimator(),
+                c.preset(),
+                c.params(),
+                c.input(),
+                GoldenCases.matrix(expected.get("advantages")),
+                c.expectedReturns(),
+                c.expectedClipScale(),
+                c.expectedError(),
+                expected,
+                c.compare(),
+                c.atol(),
+                c.rtol(),
+                c.source());
+    }
+
+    /** The case named {@code name} of {@code fileName}. */
+    static GoldenCase named(String fileName, String name) {
+        for (GoldenCase c : load(fileName)) if (c.name().equals(name)) return c;
+        throw new IllegalStateException(fileName + " has no case " + name);
     }
 }
