@@ -2,8 +2,6 @@ package dev.apportion.bench.report;
 
 import static dev.apportion.bench.report.Html.bool;
 import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.fmt;
-import static dev.apportion.bench.report.Html.fmtSmall;
 import static dev.apportion.bench.report.Html.human;
 import static dev.apportion.bench.report.Html.key;
 import static dev.apportion.bench.report.Html.list;
@@ -13,6 +11,7 @@ import static dev.apportion.bench.report.Html.str;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apportion.core.text.Numbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -287,7 +286,7 @@ public final class HtmlReport {
                     .append(cs)
                     .append("</span></div>")
                     .append("<div><b>")
-                    .append(fmt(num(timing.get("total_seconds")), 0))
+                    .append(Numbers.fixed(num(timing.get("total_seconds")), 0))
                     .append(" s</b><span>run time on ")
                     .append(esc(str(timing.get("threads"))))
                     .append(" threads (wall clock)</span></div>")
@@ -457,18 +456,18 @@ public final class HtmlReport {
                     b.append("<td class=\"n");
                     if (!lowerIsBetter(m) && Double.isFinite(v)) {
                         b.append(" bar\" style=\"--w:")
-                                .append(fmt(Math.max(0, Math.min(1, v)) * 100, 1))
+                                .append(Numbers.fixed(Math.max(0, Math.min(1, v)) * 100, 1))
                                 .append('%');
                     }
                     List<Object> ci = list(r.get(m + "_ci"));
                     String ciText = ci.size() == 2 && Double.isFinite(num(ci.get(0)))
-                            ? "<br><span class=\"ci\">[" + fmt(num(ci.get(0)), 2) + ", " + fmt(num(ci.get(1)), 2)
-                                    + "]</span>"
+                            ? "<br><span class=\"ci\">[" + Numbers.fixed(num(ci.get(0)), 2) + ", "
+                                    + Numbers.fixed(num(ci.get(1)), 2) + "]</span>"
                             : "";
                     b.append("\" data-v=\"")
                             .append(key(v))
                             .append("\">")
-                            .append(fmt(v, 3))
+                            .append(Numbers.fixed(v, 3))
                             .append(ciText)
                             .append("</td>");
                 }
@@ -476,7 +475,7 @@ public final class HtmlReport {
                 b.append("<td class=\"n\" data-v=\"")
                         .append(key(ms))
                         .append("\">")
-                        .append(fmt(ms, 2))
+                        .append(Numbers.fixed(ms, 2))
                         .append("</td></tr>\n");
             }
             b.append("</tbody></table></div>\n");
@@ -584,11 +583,11 @@ public final class HtmlReport {
                             .append(means(id, map(r.get("means"))))
                             .append("</td>")
                             .append("<td class=\"n\">")
-                            .append(fmtSmall(num(d.get("mean"))))
+                            .append(Numbers.small(num(d.get("mean"))))
                             .append("<br><span class=\"ci\">[")
-                            .append(fmtSmall(lo))
+                            .append(Numbers.small(lo))
                             .append(", ")
-                            .append(fmtSmall(hi))
+                            .append(Numbers.small(hi))
                             .append("]</span></td>")
                             .append("<td>")
                             .append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict))
@@ -598,9 +597,9 @@ public final class HtmlReport {
                             .append("\">")
                             .append(esc(verdict))
                             .append("</span><br><span class=\"ci\">p = ")
-                            .append(fmtSmall(num(r.get("p_value"))))
+                            .append(Numbers.small(num(r.get("p_value"))))
                             .append(", Holm p = ")
-                            .append(fmtSmall(num(r.get("p_holm"))))
+                            .append(Numbers.small(num(r.get("p_holm"))))
                             .append("</span></td></tr>\n");
                 }
             }
@@ -630,7 +629,7 @@ public final class HtmlReport {
             String prefix = "claim:" + claimId;
             for (Map.Entry<String, Object> e : means.entrySet()) {
                 String k = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : e.getKey();
-                parts.add(esc(k) + " " + fmt(num(e.getValue()), 3));
+                parts.add(esc(k) + " " + Numbers.fixed(num(e.getValue()), 3));
             }
             return "<br><span class=\"ci\">means: " + String.join(" · ", parts) + "</span>";
         }
@@ -654,7 +653,8 @@ public final class HtmlReport {
                     + positive
                     + ",\"colour\":\"" + col + "\"}";
             return "<div class=\"interval\" style=\"width:170px;height:26px\" role=\"img\" aria-label=\"95% interval "
-                    + fmtSmall(lo) + " to " + fmtSmall(hi) + "\" data-ap-interval=\"" + esc(spec) + "\"></div>";
+                    + Numbers.small(lo) + " to " + Numbers.small(hi) + "\" data-ap-interval=\"" + esc(spec)
+                    + "\"></div>";
         }
 
         // ---------------------------------------------------------------- tasks
@@ -772,23 +772,23 @@ public final class HtmlReport {
                     for (int i = 0; i < settings.size() && i < values.size(); i++) {
                         String st = str(settings.get(i));
                         int br = st.indexOf('[');
-                        per.add((br >= 0 ? st.substring(br) : st) + " " + fmt(num(values.get(i)), 3));
+                        per.add((br >= 0 ? st.substring(br) : st) + " " + Numbers.fixed(num(values.get(i)), 3));
                     }
                     b.append("<td class=\"n bar\" style=\"--w:")
-                            .append(fmt(Double.isFinite(v) ? Math.max(0, Math.min(1, v)) * 100 : 0, 1))
+                            .append(Numbers.fixed(Double.isFinite(v) ? Math.max(0, Math.min(1, v)) * 100 : 0, 1))
                             .append("%\" data-v=\"")
                             .append(key(v))
                             .append("\" title=\"")
                             .append(esc(String.join("; ", per)))
                             .append("\">")
-                            .append(fmt(v, 2))
+                            .append(Numbers.fixed(v, 2))
                             .append("</td>");
                 }
                 double mean = cnt == 0 ? Double.NaN : sum / cnt;
                 b.append("<td class=\"n\" data-v=\"")
                         .append(key(mean))
                         .append("\">")
-                        .append(fmt(mean, 2))
+                        .append(Numbers.fixed(mean, 2))
                         .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></section>\n");
@@ -1158,7 +1158,7 @@ public final class HtmlReport {
                     .append(" estimators ran")
                     .append(skipped == 0 ? "" : ", " + skipped + " skipped")
                     .append(" · exact success probability after every update, mean with 95% band")
-                    .append(Double.isFinite(opt) ? " · optimal success " + fmt(opt, 3) : "")
+                    .append(Double.isFinite(opt) ? " · optimal success " + Numbers.fixed(opt, 3) : "")
                     .append("</small></h4>\n");
             if (ok.isEmpty()) return;
             b.append("<div class=\"learn-chart js-only\" data-task=\"")
@@ -1195,12 +1195,12 @@ public final class HtmlReport {
                 b.append("<td class=\"n\" data-v=\"")
                         .append(key(ep))
                         .append("\">")
-                        .append(fmt(ep, 0))
+                        .append(Numbers.fixed(ep, 0))
                         .append("</td>")
                         .append("<td class=\"n\" data-v=\"")
                         .append(key(re))
                         .append("\">")
-                        .append(fmt(re, 2))
+                        .append(Numbers.fixed(re, 2))
                         .append("</td></tr>\n");
             }
             b.append("</tbody></table></div></details>\n");
@@ -1240,7 +1240,7 @@ public final class HtmlReport {
                         .append(" · ")
                         .append(bool(ex.get("success")) ? "success" : "failure")
                         .append(" · return ")
-                        .append(fmt(num(ex.get("return")), 2))
+                        .append(Numbers.fixed(num(ex.get("return")), 2))
                         .append(
                                 bool(ex.get("truncated"))
                                         ? " · first " + n + " turns"
