@@ -10,6 +10,7 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -107,8 +108,7 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
     }
 
     static boolean has(GoldenCase c, String... fields) {
-        for (String f : fields) if (!GoldenInputs.has(c, f)) return false;
-        return true;
+        return GoldenInputs.hasAll(c, List.of(fields));
     }
 
     @Override

@@ -191,7 +191,7 @@ class GoldenFamilyChecksTest {
                 assertArrayEquals(credit.advantages(), credit.returns(), c.name() + ": returns are the advantages");
                 int rows = a.tokenIndex().length;
                 int[] rowSpan = AgenticTurnAdapter.rowSpans(
-                        a.batch(), AgenticTurnAdapter.groupRows(GoldenInputs.strings(c, "traj_uid")), rows);
+                        a.batch(), GoldenInputs.groupRows(GoldenInputs.strings(c, "traj_uid")), rows);
                 A3Estimator a3 = (A3Estimator) ran.estimator().unwrap();
                 A3Estimator.Components comp = a3.components(a.batch(), ran.params(), Execution.sequential());
                 Map<Integer, Integer> turnOfSpan = new TreeMap<>();

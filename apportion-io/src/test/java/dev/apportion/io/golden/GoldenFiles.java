@@ -59,63 +59,23 @@ final class GoldenFiles {
         }
     }
 
-    /** {@code c} with other parameters. */
-    static GoldenCase withParams(GoldenCase c, Map<String, Object> params) {
-        return new GoldenCase(
-                c.name(),
-                c.reference(),
-                c.estimator(),
-                c.preset(),
-                params,
-                c.input(),
-                c.expectedAdvantages(),
-                c.expectedReturns(),
-                c.expectedClipScale(),
-                c.expectedError(),
-                c.expected(),
-                c.compare(),
-                c.atol(),
-                c.rtol(),
-                c.source());
-    }
-
-    /** {@code c} with {@code overrides} put over its parameters. */
-    static GoldenCase withChangedParams(GoldenCase c, Map<String, ?> overrides) {
-        Map<String, Object> p = new LinkedHashMap<>(c.params());
-        p.putAll(overrides);
-        return withParams(c, p);
-    }
-
-    /** {@code c} with another estimator and no preset or parameters. */
-    static GoldenCase forEstimator(GoldenCase c, String estimator) {
+    /** {@code c} with the given estimator, preset, parameters, input and expectations; the rest kept. */
+    private static GoldenCase copy(
+            GoldenCase c,
+            String estimator,
+            String preset,
+            Map<String, Object> params,
+            JsonNode input,
+            double[][] expectedAdvantages,
+            JsonNode expected) {
         return new GoldenCase(
                 c.name(),
                 c.reference(),
                 estimator,
-                null,
-                Map.of(),
-                c.input(),
-                c.expectedAdvantages(),
-                c.expectedReturns(),
-                c.expectedClipScale(),
-                c.expectedError(),
-                c.expected(),
-                c.compare(),
-                c.atol(),
-                c.rtol(),
-                c.source());
-    }
-
-    /** {@code c} with another {@code expected} object (its advantages re-read from it). */
-    static GoldenCase withExpected(GoldenCase c, JsonNode expected) {
-        return new GoldenCase(
-                c.name(),
-                c.reference(),
-                c.estimator(),
-                c.preset(),
-                c.params(),
-                c.input(),
-                GoldenCases.matrix(expected.get("advantages")),
+                preset,
+                params,
+                input,
+                expectedAdvantages,
                 c.expectedReturns(),
                 c.expectedClipScale(),
                 c.expectedError(),
@@ -126,9 +86,32 @@ final class GoldenFiles {
                 c.source());
     }
 
-    /** The case named {@code name} of {@code fileName}. */
-    static GoldenCase named(String fileName, String name) {
-        for (GoldenCase c : load(fileName)) if (c.name().equals(name)) return c;
-        throw new IllegalStateException(fileName + " has no case " + name);
+    /** {@code c} with another {@code input} object. */
+    static GoldenCase withInput(GoldenCase c, JsonNode input) {
+        return copy(c, c.estimator(), c.preset(), c.params(), input, c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with {@code overrides} put over its parameters. */
+    static GoldenCase withChangedParams(GoldenCase c, Map<String, ?> overrides) {
+        Map<String, Object> p = new LinkedHashMap<>(c.params());
+        p.putAll(overrides);
+        return copy(c, c.estimator(), c.preset(), p, c.input(), c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with another estimator and no preset or parameters. */
+    static GoldenCase forEstimator(GoldenCase c, String estimator) {
+        return copy(c, estimator, null, Map.of(), c.input(), c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with another {@code expected} object (its advantages re-read from it). */
+    static GoldenCase withExpected(GoldenCase c, JsonNode expected) {
+        return copy(
+                c,
+                c.estimator(),
+                c.preset(),
+                c.params(),
+                c.input(),
+                GoldenCases.matrix(expected.get("advantages")),
+                expected);
     }
 }

@@ -138,22 +138,7 @@ class ReasoningAdapterTest {
         assertNotNull(pure);
         ObjectNode input = pure.input().deepCopy();
         ((ArrayNode) input.get("num_steps")).set(0, 99);
-        GoldenCase bad = new GoldenCase(
-                pure.name(),
-                pure.reference(),
-                pure.estimator(),
-                pure.preset(),
-                pure.params(),
-                input,
-                pure.expectedAdvantages(),
-                pure.expectedReturns(),
-                pure.expectedClipScale(),
-                pure.expectedError(),
-                pure.expected(),
-                pure.compare(),
-                pure.atol(),
-                pure.rtol(),
-                pure.source());
+        GoldenCase bad = GoldenFiles.withInput(pure, input);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PureAdapter().adapt(bad));
         assertTrue(e.getMessage().contains("num_steps[0]"), e.getMessage());
     }
