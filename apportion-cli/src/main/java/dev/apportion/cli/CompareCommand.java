@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.text.Numbers;
 import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Comparison;
@@ -147,7 +148,7 @@ final class CompareCommand implements Callable<Integer> {
                         "%s vs %s: Spearman %s over %d turns, sign differs on %s of policy tokens%n",
                         p.a(),
                         p.b(),
-                        Pages.num(p.spearman()),
+                        Numbers.fixed(p.spearman(), 3),
                         p.turns(),
                         pct(p.signDisagreement()));
                 for (Comparison.Turn t : p.topTurns()) {
@@ -179,7 +180,7 @@ final class CompareCommand implements Callable<Integer> {
         for (Comparison.Pair p : pairs)
             rows.add(List.of(
                     p.a() + " vs " + p.b(),
-                    Pages.num(p.spearman()),
+                    Numbers.fixed(p.spearman(), 3),
                     pct(p.signDisagreement()),
                     Integer.toString(p.turns())));
         List<String> names = new ArrayList<>();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.text.Numbers;
 import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Evaluation;
@@ -176,7 +177,7 @@ final class EvaluateCommand implements Callable<Integer> {
             row.add(e.id());
             row.add(e.granularity());
             for (int k = 0; k < METRICS.length; k++) {
-                row.add(Pages.num(e.metrics().get(k)));
+                row.add(Numbers.fixed(e.metrics().get(k), 3));
                 row.add(Pages.ci(e.ci95()[k]));
             }
             rows.add(row);

@@ -1,5 +1,6 @@
 package dev.apportion.cli;
 
+import dev.apportion.core.text.Numbers;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -12,18 +13,11 @@ final class Fmt {
     static String value(Object v) {
         if (v == null) return "none";
         if (v instanceof String && ((String) v).isEmpty()) return "\"\"";
-        if (v instanceof Double || v instanceof Float) return number(((Number) v).doubleValue());
+        if (v instanceof Double || v instanceof Float) return Numbers.exact(((Number) v).doubleValue());
         if (v instanceof List) {
             return ((List<?>) v).stream().map(Fmt::value).collect(Collectors.joining(",", "[", "]"));
         }
         return v.toString();
-    }
-
-    static String number(double d) {
-        if (Double.isNaN(d) || Double.isInfinite(d)) return Double.toString(d);
-        if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
-        String s = Double.toString(d).replace("E", "e");
-        return s.replace(".0e", "e");
     }
 
     /** Seconds with four significant digits. */

@@ -2,11 +2,11 @@ package dev.apportion.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apportion.core.text.Numbers;
 import dev.apportion.view.ViewAssets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -93,12 +93,8 @@ final class Pages {
                 .toString();
     }
 
-    static String num(double d) {
-        return Double.isNaN(d) ? "–" : String.format(Locale.ROOT, "%.3f", d);
-    }
-
     static String ci(double[] c) {
-        return Double.isNaN(c[0]) ? "–" : String.format(Locale.ROOT, "[%.3f, %.3f]", c[0], c[1]);
+        return Double.isNaN(c[0]) ? "–" : "[" + Numbers.fixed(c[0], 3) + ", " + Numbers.fixed(c[1], 3) + "]";
     }
 
     /** A JSON number or null for NaN. */

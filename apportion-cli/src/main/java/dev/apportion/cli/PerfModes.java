@@ -7,6 +7,7 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.text.Numbers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -280,9 +281,7 @@ final class PerfModes {
 
     private static String num(Object o) {
         double v = dbl(o);
-        if (v >= 100) return String.format(Locale.ROOT, "%.0f", v);
-        if (v >= 10) return String.format(Locale.ROOT, "%.1f", v);
-        return String.format(Locale.ROOT, "%.2f", v);
+        return Numbers.fixed(v, v >= 100 ? 0 : v >= 10 ? 1 : 2);
     }
 
     /** {@code --floors}: the floor declaration of every timed estimator as a Markdown table. */

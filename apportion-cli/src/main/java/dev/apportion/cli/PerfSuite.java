@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -409,9 +408,5 @@ final class PerfSuite {
             sxx += dx * dx;
         }
         return sxx == 0 ? Double.NaN : sxy / sxx;
-    }
-
-    static String fmt(String f, Object... a) {
-        return String.format(Locale.ROOT, f, a);
     }
 }

@@ -3,9 +3,9 @@ package dev.apportion.view;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.text.Numbers;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -204,10 +204,12 @@ public final class ViewerPage {
                     .append("</td><td class=\"num\">")
                     .append(cnt[g])
                     .append("</td><td class=\"num\">")
-                    .append(outN[g] == 0 ? "–" : num(outS[g] / outN[g]))
+                    .append(outN[g] == 0 ? "–" : Numbers.significant(outS[g] / outN[g], 4))
                     .append("</td>");
             for (int e = 0; e < E; e++)
-                b.append("<td class=\"num\">").append(num(gm[e][g] / cnt[g])).append("</td>");
+                b.append("<td class=\"num\">")
+                        .append(Numbers.significant(gm[e][g] / cnt[g], 4))
+                        .append("</td>");
             b.append("</tr>\n");
         }
         b.append(
@@ -226,7 +228,7 @@ public final class ViewerPage {
                     .append("</td><td>")
                     .append(ViewAssets.esc(batch.groupKey(batch.trajectoryGroup(i))))
                     .append("</td><td class=\"num\">")
-                    .append(Double.isNaN(o) ? "–" : num(o))
+                    .append(Double.isNaN(o) ? "–" : Numbers.significant(o, 4))
                     .append("</td><td class=\"num\">")
                     .append(batch.tokenEnd(i) - batch.tokenStart(i))
                     .append("</td><td class=\"num\">")
@@ -234,9 +236,9 @@ public final class ViewerPage {
                     .append("</td>");
             for (int e = 0; e < E; e++) {
                 b.append("<td class=\"num\">")
-                        .append(num(mean[e][i]))
+                        .append(Numbers.significant(mean[e][i], 4))
                         .append("</td><td class=\"num\">")
-                        .append(num(maxAbs[e][i]))
+                        .append(Numbers.significant(maxAbs[e][i], 4))
                         .append("</td>");
             }
             b.append("</tr>\n");
@@ -245,11 +247,6 @@ public final class ViewerPage {
         if (n > NOSCRIPT_ROWS)
             b.append("<p>First ").append(NOSCRIPT_ROWS).append(" of ").append(n).append(" trajectories.</p>\n");
         b.append("</noscript>\n");
-    }
-
-    private static String num(double v) {
-        if (v == 0) return "0";
-        return String.format(Locale.ROOT, "%.4g", v);
     }
 
     private static String json(Object o) {

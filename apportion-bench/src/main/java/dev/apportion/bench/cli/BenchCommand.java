@@ -91,6 +91,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Option(
+            names = "--report-from",
+            paramLabel = "FILE",
+            description =
+                    "Run nothing: render report.html and leaderboard.svg again into --out from this" + " results.json.")
+    Path reportFrom;
+
     @Override
     public Integer call() {
         PrintWriter err = spec == null
@@ -100,6 +107,11 @@ public final class BenchCommand implements Callable<Integer> {
                 ? new PrintWriter(System.out, true)
                 : spec.commandLine().getOut();
         try {
+            if (reportFrom != null) {
+                for (Path f : BenchOutputs.rerender(reportFrom, out)) outw.println("wrote " + f);
+                outw.flush();
+                return 0;
+            }
             Suite s = Files.isRegularFile(Path.of(suite)) ? Suite.load(Path.of(suite)) : Suite.builtIn(suite);
             if (seeds != null) s = s.withSeeds(seeds);
             List<EstimatorRef> refs = null;

@@ -1,5 +1,6 @@
 package dev.apportion.bench.report;
 
+import dev.apportion.core.text.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,24 +55,6 @@ final class Html {
         return Boolean.TRUE.equals(o);
     }
 
-    /** {@code v} with {@code d} decimals, "–" for NaN; "-0.000" is written "0.000". */
-    static String fmt(double v, int d) {
-        if (!Double.isFinite(v)) return "–";
-        String s = String.format(Locale.ROOT, "%." + d + "f", v);
-        if (s.startsWith("-") && s.chars().noneMatch(c -> c >= '1' && c <= '9')) s = s.substring(1);
-        return s;
-    }
-
-    /**
-     * A difference for the claims table: 3 decimals, or 3 significant digits when it is smaller
-     * than 0.01 in magnitude (so small effects do not print as 0.000).
-     */
-    static String fmtSmall(double v) {
-        if (!Double.isFinite(v)) return "–";
-        if (v == 0 || Math.abs(v) >= 0.01) return fmt(v, 3);
-        return String.format(Locale.ROOT, "%.3g", v);
-    }
-
     /** A number for a {@code data-v} sort key: empty for NaN (sorted last). */
     static String key(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
@@ -81,13 +64,13 @@ final class Html {
     static String meanCi(Object summary, int d) {
         Map<String, Object> s = map(summary);
         if (s.isEmpty()) return "–";
-        StringBuilder b = new StringBuilder(fmt(num(s.get("mean")), d));
+        StringBuilder b = new StringBuilder(Numbers.fixed(num(s.get("mean")), d));
         List<Object> ci = list(s.get("ci95"));
         if (ci.size() == 2 && Double.isFinite(num(ci.get(0))) && Double.isFinite(num(ci.get(1)))) {
             b.append(" <span class=\"ci\">[")
-                    .append(fmt(num(ci.get(0)), d))
+                    .append(Numbers.fixed(num(ci.get(0)), d))
                     .append(", ")
-                    .append(fmt(num(ci.get(1)), d))
+                    .append(Numbers.fixed(num(ci.get(1)), d))
                     .append("]</span>");
         }
         return b.toString();

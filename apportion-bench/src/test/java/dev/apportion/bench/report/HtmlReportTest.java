@@ -256,6 +256,20 @@ class HtmlReportTest {
         assertTrue(pv.contains("Reporting checklist"));
     }
 
+    /** {@code bench --report-from}: the page and the figure rendered again from results.json are the run's bytes. */
+    @Test
+    void reRenderingFromResultsJsonGivesTheSameFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path json = dir.resolve("results.json");
+        java.nio.file.Files.writeString(json, new ObjectMapper().writeValueAsString(tree));
+        List<Path> files = BenchOutputs.rerender(json, dir.resolve("again"));
+        assertEquals(html, java.nio.file.Files.readString(files.get(0)));
+        assertEquals(LeaderboardChart.svg(tree), java.nio.file.Files.readString(files.get(1)));
+        java.nio.file.Files.writeString(json, "[1, 2]");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class, () -> BenchOutputs.rerender(json, dir.resolve("bad")));
+        assertTrue(e.getMessage().contains("results.json"), e.getMessage());
+    }
+
     @Test
     void sameTreeGivesTheSameBytesAndTimingIsTheOnlyRunDependentPart() throws Exception {
         assertEquals(html, HtmlReport.render(plain(tree)));

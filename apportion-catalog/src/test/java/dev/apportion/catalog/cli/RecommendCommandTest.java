@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.catalog.FakeEstimators;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,20 +19,19 @@ class RecommendCommandTest {
         return new RecommendCommand(FakeEstimators::plannedRegistry, defaultResults);
     }
 
+    /** The five answers as options ({@code --horizon} left out when null), then {@code extra}. */
+    private static String[] answers(
+            String verifier, String branching, String critic, String agents, String horizon, String... extra) {
+        List<String> a = new ArrayList<>(
+                List.of("--verifier", verifier, "--branching", branching, "--critic", critic, "--agents", agents));
+        if (horizon != null) a.addAll(List.of("--horizon", horizon));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
     @Test
     void printsPathFamilyAndRankedEstimatorsWithPapers(@TempDir Path dir) {
-        Run r = Run.of(
-                planned(dir.resolve("none.json")),
-                "--verifier",
-                "no",
-                "--branching",
-                "no",
-                "--critic",
-                "yes",
-                "--agents",
-                "1",
-                "--horizon",
-                "12");
+        Run r = Run.of(planned(dir.resolve("none.json")), answers("no", "no", "yes", "1", "12"));
         assertEquals(0, r.exit(), r.err());
         String o = r.out();
         assertTrue(o.contains("1. Will you run a reliable intermediate verifier during training"), o);
@@ -49,16 +50,7 @@ class RecommendCommandTest {
     void saysPlainlyWhenNothingIsImplemented(@TempDir Path dir) {
         Run r = Run.of(
                 new RecommendCommand(FakeEstimators::empty, dir.resolve("none.json")),
-                "--verifier",
-                "yes",
-                "--branching",
-                "no",
-                "--critic",
-                "no",
-                "--agents",
-                "3",
-                "--horizon",
-                "4");
+                answers("yes", "no", "no", "3", "4"));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("vpr [not in this build]"), r.out());
         assertTrue(r.out().contains("none of these is implemented in this build yet"), r.out());
@@ -74,19 +66,7 @@ class RecommendCommandTest {
                 "{\"estimators\": {\"dapo\": {\"credit\": {\"spearman\": 0.77}}, \"grpo\": {\"spearman\": 0.5}}}");
         Run r = Run.of(
                 planned(dir.resolve("none.json")),
-                "--verifier",
-                "n",
-                "--branching",
-                "n",
-                "--critic",
-                "n",
-                "--agents",
-                "1",
-                "--horizon",
-                "1",
-                "--results",
-                results.toString(),
-                "--json");
+                answers("n", "n", "n", "1", "1", "--results", results.toString(), "--json"));
         assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("implicit_reweighting/single_turn", j.get("leaf").asText());
@@ -104,18 +84,7 @@ class RecommendCommandTest {
     void defaultResultsFileIsUsedWhenPresent(@TempDir Path dir) throws Exception {
         Path def = dir.resolve("results.json");
         Files.writeString(def, "[{\"estimator\": \"tir_optimal_token_baseline\", \"spearman\": 0.95}]");
-        Run r = Run.of(
-                planned(def),
-                "--verifier",
-                "no",
-                "--branching",
-                "no",
-                "--critic",
-                "no",
-                "--agents",
-                "1",
-                "--horizon",
-                "6");
+        Run r = Run.of(planned(def), answers("no", "no", "no", "1", "6"));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("  1. tir_optimal_token_baseline"), r.out());
         assertTrue(r.out().contains("measured spearman 0.950 (n=1)"), r.out());
@@ -126,34 +95,11 @@ class RecommendCommandTest {
         Path bad = dir.resolve("results.json");
         Files.writeString(bad, "{ not json");
         Run r = Run.of(
-                planned(dir.resolve("none.json")),
-                "--verifier",
-                "no",
-                "--branching",
-                "no",
-                "--critic",
-                "no",
-                "--agents",
-                "1",
-                "--horizon",
-                "1",
-                "--results",
-                bad.toString());
+                planned(dir.resolve("none.json")), answers("no", "no", "no", "1", "1", "--results", bad.toString()));
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("results.json: not valid JSON at line 1"), r.err());
 
-        Run w = Run.of(
-                planned(bad),
-                "--verifier",
-                "no",
-                "--branching",
-                "no",
-                "--critic",
-                "no",
-                "--agents",
-                "1",
-                "--horizon",
-                "1");
+        Run w = Run.of(planned(bad), answers("no", "no", "no", "1", "1"));
         assertEquals(0, w.exit());
         assertTrue(w.err().contains("warning: ignoring"), w.err());
     }
@@ -162,61 +108,17 @@ class RecommendCommandTest {
     void badUsageExitsTwo(@TempDir Path dir) {
         assertEquals(
                 2,
-                Run.of(
-                                planned(dir.resolve("x")),
-                                "--verifier",
-                                "maybe",
-                                "--branching",
-                                "no",
-                                "--critic",
-                                "no",
-                                "--agents",
-                                "1",
-                                "--horizon",
-                                "1")
+                Run.of(planned(dir.resolve("x")), answers("maybe", "no", "no", "1", "1"))
                         .exit());
         assertEquals(
                 2,
-                Run.of(
-                                planned(dir.resolve("x")),
-                                "--verifier",
-                                "no",
-                                "--branching",
-                                "no",
-                                "--critic",
-                                "no",
-                                "--agents",
-                                "0",
-                                "--horizon",
-                                "1")
+                Run.of(planned(dir.resolve("x")), answers("no", "no", "no", "0", "1"))
                         .exit());
         assertEquals(
                 2,
-                Run.of(
-                                planned(dir.resolve("x")),
-                                "--verifier",
-                                "no",
-                                "--branching",
-                                "no",
-                                "--critic",
-                                "no",
-                                "--agents",
-                                "1")
+                Run.of(planned(dir.resolve("x")), answers("no", "no", "no", "1", null))
                         .exit());
-        Run reg = Run.of(
-                planned(dir.resolve("x")),
-                "--verifier",
-                "no",
-                "--branching",
-                "no",
-                "--critic",
-                "no",
-                "--agents",
-                "1",
-                "--horizon",
-                "1",
-                "--regime",
-                "robotics");
+        Run reg = Run.of(planned(dir.resolve("x")), answers("no", "no", "no", "1", "1", "--regime", "robotics"));
         assertEquals(2, reg.exit());
         assertTrue(
                 reg.err().contains("--regime: 'robotics' is not one of reasoning, agentic, multi_agent, other"),
@@ -236,18 +138,17 @@ class RecommendCommandTest {
                 throw new AssertionError(e);
             }
         };
-        String[] base = {
-            "--json", "--verifier", "no", "--branching", "no", "--critic", "no", "--agents", "1", "--horizon", "1"
-        };
-        var single = run.apply(base);
+        var single = run.apply(answers("no", "no", "no", "1", "1", "--json"));
         assertTrue(java.util.Set.of("grpo", "rloo", "dr_grpo")
                 .contains(single.get("estimators").get(0).get("id").asText()));
-        String[] h20 = base.clone();
-        h20[10] = "20";
-        assertEquals("gigpo", run.apply(h20).get("estimators").get(0).get("id").asText());
-        String[] a3 = base.clone();
-        a3[8] = "3";
-        var three = run.apply(a3);
+        assertEquals(
+                "gigpo",
+                run.apply(answers("no", "no", "no", "1", "20", "--json"))
+                        .get("estimators")
+                        .get(0)
+                        .get("id")
+                        .asText());
+        var three = run.apply(answers("no", "no", "no", "3", "1", "--json"));
         java.util.List<String> ids = new java.util.ArrayList<>();
         three.get("estimators").forEach(e -> ids.add(e.get("id").asText()));
         assertTrue(

@@ -1,5 +1,6 @@
 package dev.apportion.core.credit;
 
+import dev.apportion.core.text.Numbers;
 import java.util.List;
 import java.util.Locale;
 
@@ -170,12 +171,8 @@ public record ParamSpec(
 
     private static void checkRange(String label, double v, Double min, Double max, Object raw) {
         if (min != null && v < min)
-            throw new IllegalArgumentException(label + " must be >= " + fmt(min) + ", got " + raw);
+            throw new IllegalArgumentException(label + " must be >= " + Numbers.exact(min) + ", got " + raw);
         if (max != null && v > max)
-            throw new IllegalArgumentException(label + " must be <= " + fmt(max) + ", got " + raw);
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+            throw new IllegalArgumentException(label + " must be <= " + Numbers.exact(max) + ", got " + raw);
     }
 }

@@ -289,7 +289,7 @@ public final class Rollouts {
 
     /** A trajectory signal by name, or null. */
     public float[] trajectorySignal(String name) {
-        return trajectorySignals.get(name);
+        return signal(SignalKind.TRAJECTORY, name);
     }
 
     /** Human-readable name of trajectory {@code i} for messages. */
@@ -341,7 +341,7 @@ public final class Rollouts {
     }
 
     public float[] spanSignal(String name) {
-        return spanSignals.get(name);
+        return signal(SignalKind.SPAN, name);
     }
 
     // ---- tokens --------------------------------------------------------------------------
@@ -357,11 +357,87 @@ public final class Rollouts {
 
     /** A token signal by name, or null when the batch lacks it. */
     public float[] tokenSignal(String name) {
-        return tokenSignals.get(name);
+        return signal(SignalKind.TOKEN, name);
     }
 
     public Set<String> tokenSignalNames() {
-        return tokenSignals.keySet();
+        return signalNames(SignalKind.TOKEN);
+    }
+
+    // ---- named signals of every kind -----------------------------------------------------
+
+    /**
+     * The kinds of named float signals a batch carries, each with its name in messages and the
+     * rollout JSONL field it is read from.
+     */
+    public enum SignalKind {
+        /** One value per trajectory, NaN where absent ({@code signals}). */
+        TRAJECTORY("trajectory signal", "signals"),
+        /** One value per span, NaN where absent ({@code spans[].signals}). */
+        SPAN("span signal", "spans.signals"),
+        /** One value per token ({@code token_signals}). */
+        TOKEN("token signal", "token_signals"),
+        /** A vector of a declared width per token, flat and token-major ({@code token_vectors}). */
+        TOKEN_VECTOR("token vector signal", "token_vectors"),
+        /** Per trajectory the strict lower triangle of a token × token matrix ({@code token_matrices}). */
+        TOKEN_MATRIX("token matrix signal", "token_matrices");
+
+        private final String label;
+        private final String field;
+
+        SignalKind(String label, String field) {
+            this.label = label;
+            this.field = field;
+        }
+
+        /** How messages call a signal of this kind ("token signal"). */
+        public String label() {
+            return label;
+        }
+
+        /** The rollout JSONL field holding signals of this kind ({@code token_signals}). */
+        public String field() {
+            return field;
+        }
+    }
+
+    private Map<String, float[]> signals(SignalKind kind) {
+        return switch (kind) {
+            case TRAJECTORY -> trajectorySignals;
+            case SPAN -> spanSignals;
+            case TOKEN -> tokenSignals;
+            case TOKEN_VECTOR -> tokenVectors;
+            case TOKEN_MATRIX -> tokenMatrices;
+        };
+    }
+
+    /** The signal of kind {@code kind} named {@code name}, or null when the batch lacks it. Read-only. */
+    public float[] signal(SignalKind kind, String name) {
+        return signals(kind).get(name);
+    }
+
+    /** Names of the signals of kind {@code kind} (sorted). */
+    public Set<String> signalNames(SignalKind kind) {
+        return signals(kind).keySet();
+    }
+
+    /**
+     * The signal of kind {@code kind} named {@code name}; throws a {@link RolloutException}
+     * naming the estimator, what produces the signal and the field when the batch lacks it.
+     *
+     * @param estimator id of the estimator asking, for the message
+     * @param producedBy what produces the signal, for the message (e.g. "the critic")
+     */
+    public float[] requireSignal(SignalKind kind, String name, String estimator, String producedBy) {
+        float[] v = signals(kind).get(name);
+        if (v == null) {
+            throw new RolloutException(
+                    "estimator '" + estimator + "' needs the " + kind.label() + " '" + name + "' (" + producedBy
+                            + "), which the batch lacks (" + kind.field() + "." + name + ")",
+                    -1,
+                    kind.field() + "." + name);
+        }
+        return v;
     }
 
     /**
@@ -369,7 +445,7 @@ public final class Rollouts {
      * or null when the batch lacks it. Read-only.
      */
     public float[] tokenVector(String name) {
-        return tokenVectors.get(name);
+        return signal(SignalKind.TOKEN_VECTOR, name);
     }
 
     /** Width (floats per token) of the token vector signal {@code name}, or 0 when the batch lacks it. */
@@ -380,7 +456,7 @@ public final class Rollouts {
 
     /** Names of the token vector signals (sorted). */
     public Set<String> tokenVectorNames() {
-        return tokenVectors.keySet();
+        return signalNames(SignalKind.TOKEN_VECTOR);
     }
 
     /**
@@ -388,15 +464,7 @@ public final class Rollouts {
      * naming the field when the batch lacks it.
      */
     public float[] requireTokenVector(String name, String estimator, String producedBy) {
-        float[] v = tokenVectors.get(name);
-        if (v == null) {
-            throw new RolloutException(
-                    "estimator '" + estimator + "' needs the token vector signal '" + name + "' (" + producedBy
-                            + "), which the batch lacks (token_vectors." + name + ")",
-                    -1,
-                    "token_vectors." + name);
-        }
-        return v;
+        return requireSignal(SignalKind.TOKEN_VECTOR, name, estimator, producedBy);
     }
 
     /**
@@ -404,12 +472,12 @@ public final class Rollouts {
      * triangle, rows in order), or null when the batch lacks it. Read-only.
      */
     public float[] tokenMatrix(String name) {
-        return tokenMatrices.get(name);
+        return signal(SignalKind.TOKEN_MATRIX, name);
     }
 
     /** Names of the token matrix signals (sorted). */
     public Set<String> tokenMatrixNames() {
-        return tokenMatrices.keySet();
+        return signalNames(SignalKind.TOKEN_MATRIX);
     }
 
     /**
@@ -422,15 +490,7 @@ public final class Rollouts {
 
     /** Like {@link #requireTokenSignal} for a token matrix signal. */
     public float[] requireTokenMatrix(String name, String estimator, String producedBy) {
-        float[] v = tokenMatrices.get(name);
-        if (v == null) {
-            throw new RolloutException(
-                    "estimator '" + estimator + "' needs the token matrix signal '" + name + "' (" + producedBy
-                            + "), which the batch lacks (token_matrices." + name + ")",
-                    -1,
-                    "token_matrices." + name);
-        }
-        return v;
+        return requireSignal(SignalKind.TOKEN_MATRIX, name, estimator, producedBy);
     }
 
     /** Token strings, or null when the batch carries none. */
@@ -548,27 +608,12 @@ public final class Rollouts {
      * @param producedBy what produces the signal, for the message (e.g. "the critic")
      */
     public float[] requireTokenSignal(String name, String estimator, String producedBy) {
-        float[] v = tokenSignals.get(name);
-        if (v == null) {
-            throw new RolloutException(
-                    "estimator '" + estimator + "' needs the token signal '" + name + "' (" + producedBy
-                            + "), which the batch lacks (token_signals." + name + ")",
-                    -1,
-                    "token_signals." + name);
-        }
-        return v;
+        return requireSignal(SignalKind.TOKEN, name, estimator, producedBy);
     }
 
     /** Like {@link #requireTokenSignal} for a trajectory-level signal. */
     public float[] requireTrajectorySignal(String name, String estimator, String producedBy) {
-        float[] v = trajectorySignals.get(name);
-        if (v == null) {
-            throw new RolloutException(
-                    "estimator '" + estimator + "' needs the trajectory signal '" + name + "' (" + producedBy
-                            + "), which the batch lacks (signals." + name + ")",
-                    -1,
-                    "signals." + name);
-        }
+        float[] v = requireSignal(SignalKind.TRAJECTORY, name, estimator, producedBy);
         for (int i = 0; i < v.length; i++) {
             if (Float.isNaN(v[i])) {
                 throw new RolloutException(

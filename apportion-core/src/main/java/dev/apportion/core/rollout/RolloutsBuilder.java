@@ -127,10 +127,7 @@ public final class RolloutsBuilder {
             throw new RolloutException(
                     where(i), "outcome." + name + " must be finite, got " + value, i, "outcome." + name);
         }
-        float[] a = outcomeComponents.get(name);
-        a = growNaN(a == null ? nanArray(Math.max(16, trajGroup.length)) : a, i + 1);
-        a[i] = (float) value;
-        outcomeComponents.put(name, a);
+        putTrajectoryValue(outcomeComponents, name, i, value);
         return this;
     }
 
@@ -138,11 +135,16 @@ public final class RolloutsBuilder {
     public RolloutsBuilder signal(String name, double value) {
         int i = cur();
         finite(value, i, "signals." + name);
-        float[] a = trajSignals.get(name);
+        putTrajectoryValue(trajSignals, name, i, value);
+        return this;
+    }
+
+    /** Sets trajectory {@code i}'s entry of the per-trajectory array {@code name} of {@code into} (NaN elsewhere). */
+    private void putTrajectoryValue(Map<String, float[]> into, String name, int i, double value) {
+        float[] a = into.get(name);
         a = growNaN(a == null ? nanArray(Math.max(16, trajGroup.length)) : a, i + 1);
         a[i] = (float) value;
-        trajSignals.put(name, a);
-        return this;
+        into.put(name, a);
     }
 
     /** Appends a span with no reward, state or agent. */

@@ -194,7 +194,7 @@ public abstract class EstimatorContract {
     protected static void assertClose(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what + ": length");
         for (int i = 0; i < want.length; i++) {
-            if (!GoldenJson.close(want[i], got[i], TOL, TOL)) {
+            if (!Tolerance.close(want[i], got[i], TOL, TOL)) {
                 fail(what + ": token " + i + " want " + want[i] + " got " + got[i]);
             }
         }

@@ -7,6 +7,7 @@ import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.text.Numbers;
 import dev.apportion.io.evaluate.TurnCredit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -661,12 +662,12 @@ public final class Doctor {
         if (!strong) return;
         String effect = seqMean
                 ? (ratio > 1
-                        ? "each token of a negative-advantage response is pushed down about " + fmt(ratio)
+                        ? "each token of a negative-advantage response is pushed down about " + Numbers.fixed(ratio, 2)
                                 + "x less than a token of a positive one (seq-mean-token-mean divides by the length)"
-                        : "tokens of negative-advantage responses are pushed down about " + fmt(1 / ratio)
+                        : "tokens of negative-advantage responses are pushed down about " + Numbers.fixed(1 / ratio, 2)
                                 + "x more per token than positive ones are pushed up (seq-mean-token-mean divides by the length)")
                 : "under token-mean every token weighs the same, so the " + (ratio > 1 ? "negative" : "positive")
-                        + "-advantage responses hold " + fmt(Math.max(ratio, 1 / ratio))
+                        + "-advantage responses hold " + Numbers.fixed(Math.max(ratio, 1 / ratio), 2)
                         + "x more of the update per response";
         out.add(new Finding(
                 seqMean ? Severity.WARNING : Severity.INFO,
@@ -676,7 +677,7 @@ public final class Doctor {
                         "responses with negative advantage have %.1f policy tokens on average, positive ones %.1f (ratio %s); %s",
                         negLen / neg,
                         posLen / pos,
-                        fmt(ratio),
+                        Numbers.fixed(ratio, 2),
                         effect),
                 null,
                 null));
@@ -718,9 +719,5 @@ public final class Doctor {
 
     private static String pct(double share) {
         return String.format(Locale.ROOT, "%.1f%%", 100 * share);
-    }
-
-    private static String fmt(double x) {
-        return String.format(Locale.ROOT, "%.2f", x);
     }
 }

@@ -55,60 +55,25 @@ import java.util.Set;
  * Params otherwise verbatim (JSON nulls left out). Accepts cases whose estimator is one of the
  * three and whose input has that layout's row arrays.
  */
-public final class AgenticTurnAdapter implements GoldenAdapter {
-    @Override
-    public String name() {
-        return "agentic turn rows (vpr, r3l, a3)";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case VprEstimator.ID:
-                return GoldenInputs.has(c, "rewards")
-                        && GoldenInputs.has(c, "turn_index")
-                        && GoldenInputs.has(c, "response_mask")
-                        && GoldenInputs.has(c, "traj_uid");
-            case R3lEstimator.ID:
-                return GoldenInputs.has(c, "action_mask")
-                        && GoldenInputs.has(c, "retry_step")
-                        && GoldenInputs.has(c, "task");
-            case A3Estimator.ID:
-                return GoldenInputs.has(c, "episode_rewards")
-                        && GoldenInputs.has(c, "turn_idx")
-                        && GoldenInputs.has(c, "responses");
-            default:
-                return false;
-        }
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        switch (c.estimator()) {
-            case VprEstimator.ID:
-                return vpr(c);
-            case R3lEstimator.ID:
-                return r3l(c);
-            default:
-                return a3(c);
-        }
-    }
-
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        Rollouts batch = a.batch();
-        Comparison.Result missing = Comparison.missingAdvantages(tr, batch, credit);
-        if (missing != null) return missing;
-        JsonNode want = c.expected();
-        switch (c.estimator()) {
-            case VprEstimator.ID:
-                return compareVpr(c, a, credit, want, tr);
-            case R3lEstimator.ID:
-                return compareR3l(a, credit, want, tr);
-            default:
-                return compareA3(c, a, credit, want, tr);
-        }
+public final class AgenticTurnAdapter extends FamilyAdapter {
+    public AgenticTurnAdapter() {
+        super(
+                "agentic turn rows (vpr, r3l, a3)",
+                layout(
+                        VprEstimator.ID,
+                        List.of("rewards", "turn_index", "response_mask", "traj_uid"),
+                        AgenticTurnAdapter::vpr,
+                        withAdvantages((c, a, credit, tr) -> compareVpr(c, a, credit, c.expected(), tr))),
+                layout(
+                        R3lEstimator.ID,
+                        List.of("action_mask", "retry_step", "task"),
+                        AgenticTurnAdapter::r3l,
+                        withAdvantages((c, a, credit, tr) -> compareR3l(a, credit, c.expected(), tr))),
+                layout(
+                        A3Estimator.ID,
+                        List.of("episode_rewards", "turn_idx", "responses"),
+                        AgenticTurnAdapter::a3,
+                        withAdvantages((c, a, credit, tr) -> compareA3(c, a, credit, c.expected(), tr))));
     }
 
     // ---- vpr -----------------------------------------------------------------------------
@@ -127,12 +92,12 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         GoldenInputs.sameRows("rewards", rewards.length, "response_mask", rows);
         GoldenInputs.sameRows("turn_index", turn.length, "response_mask", rows);
         if (state != null) GoldenInputs.sameRows("state_group_uid", state.length, "response_mask", rows);
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        Map<String, List<Integer>> byTraj = GoldenInputs.groupRows(traj);
         RolloutsBuilder b = Rollouts.builder();
         for (Map.Entry<String, List<Integer>> e : byTraj.entrySet()) {
             b.trajectory(e.getKey(), e.getKey());
             for (int r : e.getValue()) {
-                int valid = prefixLength(mask[r], "response_mask", r);
+                int valid = GoldenInputs.prefixLength(mask[r], "response_mask", r);
                 b.span(Role.POLICY, valid, rewards[r], state == null ? null : state[r], null)
                         .spanSignal(VprEstimator.TURN_INDEX, turn[r])
                         .spanSignal(VprEstimator.IS_PADDING, padding[r])
@@ -170,7 +135,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         }
         JsonNode skip = want.get("vpr_skip_loss");
         if (skip != null && !skip.isNull()) {
-            int[] rowSpan = rowSpans(a.batch(), groupRows(GoldenInputs.strings(c, "traj_uid")), ti.length);
+            int[] rowSpan = rowSpans(a.batch(), GoldenInputs.groupRows(GoldenInputs.strings(c, "traj_uid")), ti.length);
             int skipped = 0;
             for (int r = 0; r < ti.length; r++) {
                 boolean w = skip.get(r).asBoolean();
@@ -297,7 +262,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
         GoldenInputs.sameRows("turn_idx", turn.length, "response_mask", rows);
         GoldenInputs.sameRows("episode_rewards", reward.length, "response_mask", rows);
         GoldenInputs.sameRows("responses", ids.length, "response_mask", rows);
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        Map<String, List<Integer>> byTraj = GoldenInputs.groupRows(traj);
         RolloutsBuilder b = Rollouts.builder();
         for (Map.Entry<String, List<Integer>> e : byTraj.entrySet()) {
             List<Integer> rs = e.getValue();
@@ -315,7 +280,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             if (constant) b.outcome(reward[first]);
             List<String> text = new ArrayList<>();
             for (int r : rs) {
-                int valid = prefixLength(mask[r], "response_mask", r);
+                int valid = GoldenInputs.prefixLength(mask[r], "response_mask", r);
                 if (ids[r].length != mask[r].length) {
                     throw new IllegalArgumentException("input.responses[" + r + "] has " + ids[r].length
                             + " positions but input.response_mask[" + r + "] has " + mask[r].length);
@@ -353,7 +318,7 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             for (int j = 0; j < ti[r].length; j++)
                 tr.value("advantages", r, j, adv[r][j], credit.advantages()[ti[r][j]]);
         }
-        int[] rowSpan = rowSpans(a.batch(), groupRows(GoldenInputs.strings(c, "traj_uid")), ti.length);
+        int[] rowSpan = rowSpans(a.batch(), GoldenInputs.groupRows(GoldenInputs.strings(c, "traj_uid")), ti.length);
         JsonNode scalar = want.get("scalar_adv");
         if (scalar != null && credit.spanAdvantages() != null) {
             for (int r = 0; r < ti.length; r++)
@@ -391,15 +356,8 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
 
     // ---- shared --------------------------------------------------------------------------
 
-    private static Map<String, List<Integer>> groupRows(String[] key) {
-        Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++)
-            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
-        return out;
-    }
-
     /** Global index of each row's policy span when every row is a policy span plus a context span. */
-    private static int[] rowSpans(Rollouts batch, Map<String, List<Integer>> byTraj, int rows) {
+    static int[] rowSpans(Rollouts batch, Map<String, List<Integer>> byTraj, int rows) {
         int[] out = new int[rows];
         int t = 0;
         for (List<Integer> rs : byTraj.values()) {
@@ -419,20 +377,6 @@ public final class AgenticTurnAdapter implements GoldenAdapter {
             for (int j = 0; j < out[r].length; j++) out[r][j] = start + j;
         }
         return out;
-    }
-
-    /** Number of leading ones; the rest must be zeros. */
-    private static int prefixLength(float[] m, String field, int row) {
-        int n = 0;
-        while (n < m.length && m[n] == 1f) n++;
-        for (int j = n; j < m.length; j++) {
-            if (m[j] != 0f) {
-                throw new IllegalArgumentException("input." + field + "[" + row + "] has "
-                        + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j]) + " at position " + j
-                        + "; this layout needs each row's valid tokens first, then padding (0s)");
-            }
-        }
-        return n;
     }
 
     /** A per-row boolean (or 0/1) array as 0/1; all zeros when absent. */

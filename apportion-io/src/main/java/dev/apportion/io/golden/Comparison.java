@@ -2,7 +2,7 @@ package dev.apportion.io.golden;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.Locale;
+import dev.apportion.core.text.Numbers;
 
 /**
  * Comparing apportion's credit with a golden case's expected values. A value passes when
@@ -156,25 +156,17 @@ public final class Comparison {
                         failed,
                         w,
                         failed + " of " + compared + " values outside tolerance; worst "
-                                + where + ": want " + num(w.want()) + ", got " + num(w.got()) + " (|diff| " + num(diff)
-                                + " > tolerance " + num(w.tolerance()) + ")");
+                                + where + ": want " + Numbers.compact(w.want(), 7) + ", got "
+                                + Numbers.compact(w.got(), 7) + " (|diff| " + Numbers.compact(diff, 7)
+                                + " > tolerance " + Numbers.compact(w.tolerance(), 7) + ")");
             }
             return new Result(
                     true,
                     compared,
                     0,
                     w,
-                    compared + " values within tolerance; worst " + where + ": |diff| " + num(diff) + " <= tolerance "
-                            + num(w.tolerance()));
+                    compared + " values within tolerance; worst " + where + ": |diff| " + Numbers.compact(diff, 7)
+                            + " <= tolerance " + Numbers.compact(w.tolerance(), 7));
         }
-    }
-
-    /** Compact number for messages, independent of the default locale. */
-    static String num(double v) {
-        if (v == 0) return "0";
-        if (Double.isNaN(v) || Double.isInfinite(v)) return Double.toString(v);
-        return String.format(Locale.ROOT, "%.7g", v)
-                .replaceFirst("(\\.\\d*?)0+(e|$)", "$1$2")
-                .replaceFirst("\\.(e|$)", "$1");
     }
 }

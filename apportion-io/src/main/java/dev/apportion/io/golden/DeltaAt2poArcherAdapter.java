@@ -53,51 +53,25 @@ import java.util.Set;
  *       {@code token_advantages} where {@code action_mask} = 1.</li>
  * </ul>
  */
-public final class DeltaAt2poArcherAdapter implements GoldenAdapter {
-    @Override
-    public String name() {
-        return "delta / at2po / archer rows";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case Delta.ID:
-                return GoldenInputs.has(c, "hidden") && GoldenInputs.has(c, "attention_mask");
-            case At2po.ID:
-                return GoldenInputs.has(c, "trees") && GoldenInputs.has(c, "row_leaf");
-            case Archer.ID:
-                return GoldenInputs.has(c, "critic_q1_pi") && GoldenInputs.has(c, "reward");
-            default:
-                return false;
-        }
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        switch (c.estimator()) {
-            case Delta.ID:
-                return delta(c);
-            case At2po.ID:
-                return at2po(c);
-            default:
-                return archer(c);
-        }
-    }
-
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        Comparison.Result missing = Comparison.missingAdvantages(tr, a.batch(), credit);
-        if (missing != null) return missing;
-        switch (c.estimator()) {
-            case Delta.ID:
-                return compareDelta(c, a, credit, tr);
-            case At2po.ID:
-                return compareAt2po(c, a, credit, tr);
-            default:
-                return compareArcher(c, a, credit, tr);
-        }
+public final class DeltaAt2poArcherAdapter extends FamilyAdapter {
+    public DeltaAt2poArcherAdapter() {
+        super(
+                "delta / at2po / archer rows",
+                layout(
+                        Delta.ID,
+                        List.of("hidden", "attention_mask"),
+                        DeltaAt2poArcherAdapter::delta,
+                        withAdvantages(DeltaAt2poArcherAdapter::compareDelta)),
+                layout(
+                        At2po.ID,
+                        List.of("trees", "row_leaf"),
+                        DeltaAt2poArcherAdapter::at2po,
+                        withAdvantages(DeltaAt2poArcherAdapter::compareAt2po)),
+                layout(
+                        Archer.ID,
+                        List.of("critic_q1_pi", "reward"),
+                        DeltaAt2poArcherAdapter::archer,
+                        withAdvantages(DeltaAt2poArcherAdapter::compareArcher)));
     }
 
     // ---- delta ---------------------------------------------------------------------------

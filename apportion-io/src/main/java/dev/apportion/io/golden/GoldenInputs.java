@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.io.Json;
 import dev.apportion.io.VerlLayout;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,6 +23,12 @@ public final class GoldenInputs {
     public static boolean has(GoldenCase c, String field) {
         JsonNode v = c.input().get(field);
         return v != null && !v.isNull();
+    }
+
+    /** True when the input has every one of {@code fields}, none of them JSON null. */
+    public static boolean hasAll(GoldenCase c, Iterable<String> fields) {
+        for (String f : fields) if (!has(c, f)) return false;
+        return true;
     }
 
     /** The field's value; it must be present. */
@@ -145,5 +153,31 @@ public final class GoldenInputs {
         if (rowsA != rowsB)
             throw new IllegalArgumentException(
                     "input." + a + " has " + rowsA + " rows but input." + b + " has " + rowsB);
+    }
+
+    /** Rows by key, keys in order of first appearance, rows in input order. */
+    static Map<String, List<Integer>> groupRows(String[] key) {
+        Map<String, List<Integer>> out = new LinkedHashMap<>();
+        for (int r = 0; r < key.length; r++)
+            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
+        return out;
+    }
+
+    /**
+     * Number of leading ones of the mask row {@code input.field[row]}; the rest must be zeros.
+     *
+     * @throws IllegalArgumentException naming the field, row, position and value otherwise
+     */
+    static int prefixLength(float[] m, String field, int row) {
+        int n = 0;
+        while (n < m.length && m[n] == 1f) n++;
+        for (int j = n; j < m.length; j++) {
+            if (m[j] != 0f) {
+                throw new IllegalArgumentException("input." + field + "[" + row + "] has "
+                        + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j]) + " at position " + j
+                        + "; this layout needs each row's valid tokens first, then padding (0s)");
+            }
+        }
+        return n;
     }
 }

@@ -11,6 +11,7 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,51 +43,25 @@ import java.util.Set;
  *       have advantage and loss weight 0.</li>
  * </ul>
  */
-public final class MtGrpoSpaRlAdapter implements GoldenAdapter {
-    @Override
-    public String name() {
-        return "agentic turn credit rows (mt_grpo, spa_rl, spa_rl_step_rewards)";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case MtGrpo.ID:
-                return GoldenInputs.has(c, "completion_mask") && GoldenInputs.has(c, "completion_messages");
-            case SpaRl.ID:
-                return GoldenInputs.has(c, "masks") && GoldenInputs.has(c, "scores");
-            case SpaRlStepRewards.ID:
-                return GoldenInputs.has(c, "annotations");
-            default:
-                return false;
-        }
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        switch (c.estimator()) {
-            case MtGrpo.ID:
-                return mtGrpo(c);
-            case SpaRl.ID:
-                return spaRl(c);
-            default:
-                return stepRewards(c);
-        }
-    }
-
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        Comparison.Result missing = Comparison.missingAdvantages(tr, a.batch(), credit);
-        if (missing != null) return missing;
-        switch (c.estimator()) {
-            case MtGrpo.ID:
-                return compareMtGrpo(c, a, credit, tr);
-            case SpaRl.ID:
-                return compareSpaRl(c, a, credit, tr);
-            default:
-                return compareStepRewards(c, a, credit, tr);
-        }
+public final class MtGrpoSpaRlAdapter extends FamilyAdapter {
+    public MtGrpoSpaRlAdapter() {
+        super(
+                "agentic turn credit rows (mt_grpo, spa_rl, spa_rl_step_rewards)",
+                layout(
+                        MtGrpo.ID,
+                        List.of("completion_mask", "completion_messages"),
+                        MtGrpoSpaRlAdapter::mtGrpo,
+                        withAdvantages(MtGrpoSpaRlAdapter::compareMtGrpo)),
+                layout(
+                        SpaRl.ID,
+                        List.of("masks", "scores"),
+                        MtGrpoSpaRlAdapter::spaRl,
+                        withAdvantages(MtGrpoSpaRlAdapter::compareSpaRl)),
+                layout(
+                        SpaRlStepRewards.ID,
+                        List.of("annotations"),
+                        MtGrpoSpaRlAdapter::stepRewards,
+                        withAdvantages(MtGrpoSpaRlAdapter::compareStepRewards)));
     }
 
     // ---- mt_grpo ---------------------------------------------------------------------------

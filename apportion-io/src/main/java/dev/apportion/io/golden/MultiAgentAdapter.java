@@ -46,64 +46,37 @@ import java.util.Set;
  *       the reference does). Compared: {@code advantages[e][row]}.</li>
  * </ul>
  */
-public final class MultiAgentAdapter implements GoldenAdapter {
-    @Override
-    public String name() {
-        return "multi-agent rows (dr_mas, at_grpo, ccpo, c3)";
+public final class MultiAgentAdapter extends FamilyAdapter {
+    public MultiAgentAdapter() {
+        super(
+                "multi-agent rows (dr_mas, at_grpo, ccpo, c3)",
+                layout(
+                        DrMas.ID,
+                        List.of("agent_id", "traj_uid", "uid"),
+                        MultiAgentAdapter::drMas,
+                        withAdvantages(MultiAgentAdapter::compareAdvantages)),
+                layout(
+                        AtGrpo.ID,
+                        List.of("env_idx", "agent_idx", "reward"),
+                        MultiAgentAdapter::atGrpo,
+                        withAdvantages(MultiAgentAdapter::compareAtGrpo)),
+                layout(
+                        Ccpo.ID,
+                        List.of("joint_score", "thinker_response_mask"),
+                        MultiAgentAdapter::ccpo,
+                        withAdvantages(MultiAgentAdapter::compareCcpo)),
+                layout(
+                        C3.ID,
+                        List.of("groups", "exp_sizes"),
+                        MultiAgentAdapter::c3,
+                        withAdvantages(MultiAgentAdapter::compareAdvantages)));
     }
 
-    @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case DrMas.ID:
-                return GoldenInputs.has(c, "agent_id") && GoldenInputs.has(c, "traj_uid") && GoldenInputs.has(c, "uid");
-            case AtGrpo.ID:
-                return GoldenInputs.has(c, "env_idx")
-                        && GoldenInputs.has(c, "agent_idx")
-                        && GoldenInputs.has(c, "reward");
-            case Ccpo.ID:
-                return GoldenInputs.has(c, "joint_score") && GoldenInputs.has(c, "thinker_response_mask");
-            case C3.ID:
-                return GoldenInputs.has(c, "groups") && GoldenInputs.has(c, "exp_sizes");
-            default:
-                return false;
-        }
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        switch (c.estimator()) {
-            case DrMas.ID:
-                return drMas(c);
-            case AtGrpo.ID:
-                return atGrpo(c);
-            case Ccpo.ID:
-                return ccpo(c);
-            default:
-                return c3(c);
-        }
-    }
-
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-        Comparison.Result missing = Comparison.missingAdvantages(tr, a.batch(), credit);
-        if (missing != null) return missing;
-        switch (c.estimator()) {
-            case AtGrpo.ID:
-                return compareAtGrpo(c, a, credit, tr);
-            case Ccpo.ID:
-                return compareCcpo(c, a, credit, tr);
-            default:
-                return comparePadded(
-                        "advantages",
-                        c.expected().get("advantages"),
-                        a.tokenIndex(),
-                        0,
-                        a.tokenIndex().length,
-                        credit,
-                        tr);
-        }
+    /** {@code expected.advantages} at every padded position of every row. */
+    private static Comparison.Result compareAdvantages(
+            GoldenCase c, AdaptedCase a, Credit credit, Comparison.Tracker tr) {
+        return comparePadded(
+                "advantages", c.expected().get("advantages"), a.tokenIndex(), 0, a.tokenIndex().length, credit, tr);
     }
 
     // ---- dr_mas ----------------------------------------------------------------------------
@@ -119,7 +92,7 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         GoldenInputs.sameRows("agent_id", agent.length, "response_mask", rows);
         GoldenInputs.sameRows("traj_uid", traj.length, "response_mask", rows);
         GoldenInputs.sameRows("token_level_rewards", rew.length, "response_mask", rows);
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        Map<String, List<Integer>> byTraj = GoldenInputs.groupRows(traj);
         RolloutsBuilder b = Rollouts.builder();
         for (Map.Entry<String, List<Integer>> e : byTraj.entrySet()) {
             int first = e.getValue().get(0);
@@ -135,7 +108,7 @@ public final class MultiAgentAdapter implements GoldenAdapter {
                     throw new IllegalArgumentException("input.token_level_rewards[" + row + "] has " + rew[row].length
                             + " positions but input.response_mask[" + row + "] has " + mask[row].length);
                 }
-                int valid = prefixLength(mask[row], "response_mask", row);
+                int valid = GoldenInputs.prefixLength(mask[row], "response_mask", row);
                 b.span(Role.POLICY, valid, Double.NaN, null, agent[row]);
                 b.span(Role.CONTEXT, mask[row].length - valid);
                 for (float x : rew[row]) r.add(x);
@@ -169,7 +142,7 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         boolean designMode = design != null && exec > 1;
         String[] traj = new String[rows];
         for (int r = 0; r < rows; r++) traj[r] = Long.toString((long) env[r]);
-        Map<String, List<Integer>> byTraj = groupRows(traj);
+        Map<String, List<Integer>> byTraj = GoldenInputs.groupRows(traj);
         RolloutsBuilder b = Rollouts.builder();
         for (Map.Entry<String, List<Integer>> e : byTraj.entrySet()) {
             long envIdx = Long.parseLong(e.getKey());
@@ -177,7 +150,7 @@ public final class MultiAgentAdapter implements GoldenAdapter {
                     designMode ? "problem" + envIdx : "problem" + Math.floorDiv(envIdx, (long) sampleNum),
                     "env" + envIdx);
             for (int r : e.getValue()) {
-                int valid = prefixLength(mask[r], "response_mask", r);
+                int valid = GoldenInputs.prefixLength(mask[r], "response_mask", r);
                 b.span(Role.POLICY, valid, reward[r], null, Long.toString((long) agent[r]))
                         .spanSignal(AtGrpo.TURN_IDX, turn[r]);
                 if (design != null) b.spanSignal(AtGrpo.DESIGN_IDX, design[r]);
@@ -197,7 +170,7 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         // the estimator's rows are in batch order: trajectories (env_idx, first appearance), rows in input order inside
         int[] estRow = new int[ti.length];
         int k = 0;
-        for (List<Integer> rs : groupRows(rowsAsStrings(c)).values()) for (int r : rs) estRow[r] = k++;
+        for (List<Integer> rs : GoldenInputs.groupRows(rowsAsStrings(c)).values()) for (int r : rs) estRow[r] = k++;
         JsonNode kept = want.get("kept_rows");
         JsonNode group = want.get("group");
         JsonNode adv = want.get("advantages");
@@ -261,8 +234,8 @@ public final class MultiAgentAdapter implements GoldenAdapter {
             JsonNode g = pg == null || pg.isNull() ? null : pg.get(r);
             String group = g == null || g.isNull() ? "row" + r : (g.isValueNode() ? g.asText() : g.toString());
             b.trajectory(group, "row" + r).outcome(joint[r]).signal(Ccpo.SOLO_SCORE, solo[r]);
-            int tv = prefixLength(tm[r], "thinker_response_mask", r);
-            int sv = prefixLength(sm[r], "solver_response_mask", r);
+            int tv = GoldenInputs.prefixLength(tm[r], "thinker_response_mask", r);
+            int sv = GoldenInputs.prefixLength(sm[r], "solver_response_mask", r);
             b.span(Role.POLICY, tv, Double.NaN, null, "thinker").span(Role.CONTEXT, tm[r].length - tv);
             b.span(Role.POLICY, sv, Double.NaN, null, "solver").span(Role.CONTEXT, sm[r].length - sv);
             index[r] = range(base, tm[r].length);
@@ -389,13 +362,6 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         return ((Number) v).intValue();
     }
 
-    private static Map<String, List<Integer>> groupRows(String[] key) {
-        Map<String, List<Integer>> out = new LinkedHashMap<>();
-        for (int r = 0; r < key.length; r++)
-            out.computeIfAbsent(key[r], k -> new ArrayList<>()).add(r);
-        return out;
-    }
-
     /** Token index of each padded position when every row is a policy span plus a context span, rows grouped by trajectory. */
     private static int[][] rowIndex(float[][] mask, Map<String, List<Integer>> byTraj) {
         int[][] out = new int[mask.length][];
@@ -413,19 +379,5 @@ public final class MultiAgentAdapter implements GoldenAdapter {
         int[] out = new int[n];
         for (int j = 0; j < n; j++) out[j] = start + j;
         return out;
-    }
-
-    /** Number of leading ones; the rest must be zeros. */
-    private static int prefixLength(float[] m, String field, int row) {
-        int n = 0;
-        while (n < m.length && m[n] == 1f) n++;
-        for (int j = n; j < m.length; j++) {
-            if (m[j] != 0f) {
-                throw new IllegalArgumentException("input." + field + "[" + row + "] has "
-                        + (m[j] == 1f ? "a 1 after a 0" : "the value " + m[j]) + " at position " + j
-                        + "; this layout needs each row's valid tokens first, then padding (0s)");
-            }
-        }
-        return n;
     }
 }

@@ -11,6 +11,7 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.io.Json;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -50,44 +51,28 @@ import java.util.Set;
  * order. Compared: {@code advantages}, {@code returns} (standard), and {@code turn_values},
  * {@code turn_length_proportions} (per row, per turn) from {@link Itpo#turnStatistics}.
  */
-public final class PrlPoadItpoAdapter implements GoldenAdapter {
+public final class PrlPoadItpoAdapter extends FamilyAdapter {
     /** Estimator ids whose cases this adapter knows. */
     public static final Set<String> ESTIMATORS = Set.of(Prl.ID, Poad.ID, Itpo.ID);
 
-    @Override
-    public String name() {
-        return "prl-poad-itpo";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        switch (c.estimator()) {
-            case Prl.ID:
-                return has(c, "token_level_scores", "response_mask", "index", "old_log_probs", "ref_log_prob");
-            case Poad.ID:
-                return has(c, "values", "rewards", "masks", "next_value");
-            case Itpo.ID:
-                return has(c, "rm_scores", "response_mask", "extra_info_keys", "extra_info");
-            default:
-                return false;
-        }
-    }
-
-    private static boolean has(GoldenCase c, String... fields) {
-        for (String f : fields) if (!GoldenInputs.has(c, f)) return false;
-        return true;
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        switch (c.estimator()) {
-            case Prl.ID:
-                return prl(c);
-            case Poad.ID:
-                return poad(c);
-            default:
-                return itpo(c);
-        }
+    public PrlPoadItpoAdapter() {
+        super(
+                "prl-poad-itpo",
+                layout(
+                        Prl.ID,
+                        List.of("token_level_scores", "response_mask", "index", "old_log_probs", "ref_log_prob"),
+                        PrlPoadItpoAdapter::prl,
+                        PrlPoadItpoAdapter::comparePrl),
+                layout(
+                        Poad.ID,
+                        List.of("values", "rewards", "masks", "next_value"),
+                        PrlPoadItpoAdapter::poad,
+                        PrlPoadItpoAdapter::comparePoad),
+                layout(
+                        Itpo.ID,
+                        List.of("rm_scores", "response_mask", "extra_info_keys", "extra_info"),
+                        PrlPoadItpoAdapter::itpo,
+                        PrlPoadItpoAdapter::compareItpo));
     }
 
     /** Spans by runs of the mask row. */
@@ -308,47 +293,38 @@ public final class PrlPoadItpoAdapter implements GoldenAdapter {
 
     // ---- comparison ------------------------------------------------------------------------
 
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        switch (c.estimator()) {
-            case Prl.ID: {
-                Comparison.Result std = Comparison.standard(c, a, credit);
-                if (!std.passed()) return std;
-                Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-                float[] v = Prl.tokenRewards(a.batch(), Params.resolve(new Prl().descriptor(), a.preset(), a.params()));
-                double[][] want = GoldenCases.matrix(c.expected().get("token_level_rewards"));
-                for (int r = 0; r < a.tokenIndex().length; r++) {
-                    for (int col = 0; col < a.tokenIndex()[r].length; col++) {
-                        tr.value("token_level_rewards", r, col, want[r][col], v[a.tokenIndex()[r][col]]);
-                    }
-                }
-                return merge(std, tr.result());
-            }
-            case Poad.ID:
-                return comparePoad(c, a, credit);
-            default: {
-                Comparison.Result std = Comparison.standard(c, a, credit);
-                if (!std.passed()) return std;
-                Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
-                Itpo.TurnStats st =
-                        Itpo.turnStatistics(a.batch(), Params.resolve(new Itpo().descriptor(), a.preset(), a.params()));
-                if (!turns(
-                        tr,
-                        c.expected().get("turn_length_proportions"),
-                        st,
-                        st.lengthShare(),
-                        "turn_length_proportions")) return tr.result();
-                JsonNode tv = c.expected().get("turn_values");
-                if (tv != null && !tv.isNull()) {
-                    if (st.value() == null)
-                        return tr.problem("the case expects turn_values but the estimator computed none");
-                    if (!turns(tr, tv, st, st.value(), "turn_values")) return tr.result();
-                } else if (st.value() != null) {
-                    return tr.problem("the estimator computed turn_values the case does not have");
-                }
-                return merge(std, tr.result());
+    /** The standard comparison, then {@code token_level_rewards} from {@link Prl#tokenRewards}. */
+    private static Comparison.Result comparePrl(GoldenCase c, AdaptedCase a, Credit credit) {
+        Comparison.Result std = Comparison.standard(c, a, credit);
+        if (!std.passed()) return std;
+        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
+        float[] v = Prl.tokenRewards(a.batch(), Params.resolve(new Prl().descriptor(), a.preset(), a.params()));
+        double[][] want = GoldenCases.matrix(c.expected().get("token_level_rewards"));
+        for (int r = 0; r < a.tokenIndex().length; r++) {
+            for (int col = 0; col < a.tokenIndex()[r].length; col++) {
+                tr.value("token_level_rewards", r, col, want[r][col], v[a.tokenIndex()[r][col]]);
             }
         }
+        return merge(std, tr.result());
+    }
+
+    /** The standard comparison, then the per-turn statistics of {@link Itpo#turnStatistics}. */
+    private static Comparison.Result compareItpo(GoldenCase c, AdaptedCase a, Credit credit) {
+        Comparison.Result std = Comparison.standard(c, a, credit);
+        if (!std.passed()) return std;
+        Comparison.Tracker tr = new Comparison.Tracker(c.atol(), c.rtol());
+        Itpo.TurnStats st =
+                Itpo.turnStatistics(a.batch(), Params.resolve(new Itpo().descriptor(), a.preset(), a.params()));
+        if (!turns(tr, c.expected().get("turn_length_proportions"), st, st.lengthShare(), "turn_length_proportions"))
+            return tr.result();
+        JsonNode tv = c.expected().get("turn_values");
+        if (tv != null && !tv.isNull()) {
+            if (st.value() == null) return tr.problem("the case expects turn_values but the estimator computed none");
+            if (!turns(tr, tv, st, st.value(), "turn_values")) return tr.result();
+        } else if (st.value() != null) {
+            return tr.problem("the estimator computed turn_values the case does not have");
+        }
+        return merge(std, tr.result());
     }
 
     private static boolean turns(Comparison.Tracker tr, JsonNode want, Itpo.TurnStats st, double[] got, String name) {

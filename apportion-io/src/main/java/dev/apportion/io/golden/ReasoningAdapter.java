@@ -10,6 +10,7 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -63,9 +64,9 @@ import java.util.Set;
  *       {@code response_mask} and the step lengths; forking: the loss weights against
  *       {@code response_mask}; entropy: {@code advantages} (standard).</li>
  * </ul>
- * Not compared (no place in apportion's credit): PURE's {@code kl}/{@code shaped_reward}/
- * {@code process_reward} of the pipeline and MA-RLHF's macro-level arrays; the core module's
- * golden test checks those.
+ * Not compared here (no place in apportion's credit): PURE's {@code kl}/{@code shaped_reward}/
+ * {@code process_reward} of the pipeline and MA-RLHF's macro-level arrays; this module's tests
+ * {@code ReasoningIntermediatesTest} and {@code MaRlhfMacrosGoldenTest} check those.
  */
 public abstract sealed class ReasoningAdapter implements GoldenAdapter
         permits PureRewardAdapter,
@@ -107,8 +108,7 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
     }
 
     static boolean has(GoldenCase c, String... fields) {
-        for (String f : fields) if (!GoldenInputs.has(c, f)) return false;
-        return true;
+        return GoldenInputs.hasAll(c, List.of(fields));
     }
 
     @Override

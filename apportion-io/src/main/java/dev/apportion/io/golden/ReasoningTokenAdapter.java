@@ -46,30 +46,19 @@ import java.util.Set;
  * </ol>
  * {@code expected.error} (unsupported {@code adv_method}) passes when the estimator refuses.
  */
-public final class ReasoningTokenAdapter implements GoldenAdapter {
+public final class ReasoningTokenAdapter extends FamilyAdapter {
     /** Estimator ids whose cases this adapter knows. */
     public static final Set<String> ESTIMATORS = Set.of(SpoChain.ID, SpoTree.ID);
 
-    @Override
-    public String name() {
-        return "reasoning-token";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        if (SpoChain.ID.equals(c.estimator())) {
-            return GoldenInputs.has(c, "response_logprobs")
-                    && GoldenInputs.has(c, "prefix_values")
-                    && GoldenInputs.has(c, "prompt_value")
-                    && GoldenInputs.has(c, "score");
-        }
-        return SpoTree.ID.equals(c.estimator()) && GoldenInputs.has(c, "tree");
-    }
-
-    @Override
-    public AdaptedCase adapt(GoldenCase c) {
-        if (SpoChain.ID.equals(c.estimator())) return chain(c);
-        return tree(c);
+    public ReasoningTokenAdapter() {
+        super(
+                "reasoning-token",
+                layout(
+                        SpoChain.ID,
+                        List.of("response_logprobs", "prefix_values", "prompt_value", "score"),
+                        ReasoningTokenAdapter::chain,
+                        ReasoningTokenAdapter::compareChain),
+                layout(SpoTree.ID, List.of("tree"), ReasoningTokenAdapter::tree, ReasoningTokenAdapter::compareTree));
     }
 
     private static AdaptedCase chain(GoldenCase c) {
@@ -178,11 +167,6 @@ public final class ReasoningTokenAdapter implements GoldenAdapter {
     }
 
     // ---- comparison ------------------------------------------------------------------------
-
-    @Override
-    public Comparison.Result compare(GoldenCase c, AdaptedCase a, Credit credit) {
-        return SpoChain.ID.equals(c.estimator()) ? compareChain(c, a, credit) : compareTree(c, a, credit);
-    }
 
     private static Comparison.Result compareChain(GoldenCase c, AdaptedCase a, Credit credit) {
         Comparison.Result adv = Comparison.standard(c, a, credit);

@@ -77,7 +77,7 @@ class AgenticTurnAdapterTest {
                 ObjectNode exp = c.expected().deepCopy();
                 boolean first = exp.get("vpr_skip_loss").get(0).asBoolean();
                 ((com.fasterxml.jackson.databind.node.ArrayNode) exp.get("vpr_skip_loss")).set(0, !first);
-                CaseResult r = Conformance.run(withExpected(c, exp), EstimatorRegistry.global());
+                CaseResult r = Conformance.run(GoldenFiles.withExpected(c, exp), EstimatorRegistry.global());
                 assertEquals(CaseResult.Status.FAILED, r.status(), c.name());
                 assertTrue(r.detail().contains("vpr_skip_loss"), r.detail());
                 return;
@@ -96,28 +96,9 @@ class AgenticTurnAdapterTest {
             int keptRow = -1;
             for (int r = 0; r < kept.size() && keptRow < 0; r++) if (kept.get(r).asBoolean()) keptRow = r;
             kept.set(keptRow, false); // claim a trained row was dropped
-            CaseResult r = Conformance.run(withExpected(c, exp), EstimatorRegistry.global());
+            CaseResult r = Conformance.run(GoldenFiles.withExpected(c, exp), EstimatorRegistry.global());
             if (r.status() == CaseResult.Status.FAILED) return;
         }
         throw new AssertionError("claiming a kept row was dropped never failed");
-    }
-
-    private static GoldenCase withExpected(GoldenCase c, ObjectNode expected) {
-        return new GoldenCase(
-                c.name(),
-                c.reference(),
-                c.estimator(),
-                c.preset(),
-                c.params(),
-                c.input(),
-                GoldenCases.matrix(expected.get("advantages")),
-                c.expectedReturns(),
-                c.expectedClipScale(),
-                c.expectedError(),
-                expected,
-                c.compare(),
-                c.atol(),
-                c.rtol(),
-                c.source());
     }
 }

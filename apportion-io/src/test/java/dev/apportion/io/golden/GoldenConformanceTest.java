@@ -12,20 +12,20 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
+import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every case of every golden file in {@code src/test/resources/golden/} against the estimators
- * registered on the class path ({@link EstimatorRegistry#global()}). A FAILED case fails the
- * file's test, and so does a SKIPPED one: a golden file is copied here together with the
+ * registered on the class path ({@link EstimatorRegistry#global()}), one test per case (grouped
+ * by file). A FAILED case fails its test, and so does a SKIPPED one: a golden file is copied here together with the
  * estimators it checks (CONTRIBUTING.md), so every case must run. Counts per file go to
  * {@code target/golden-conformance.txt}.
  */
 class GoldenConformanceTest {
     @TestFactory
-    List<DynamicTest> everyGoldenFile() {
+    List<DynamicContainer> everyGoldenFile() {
         List<Path> files = GoldenFiles.all();
         try {
             Files.deleteIfExists(Paths.get("target", "golden-conformance.txt"));
@@ -36,28 +36,39 @@ class GoldenConformanceTest {
                 12,
                 files.size(),
                 "the twelve golden files are copied (the shared eleven and at_grpo-pending): " + files);
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path f : files) tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> runFile(f)));
-        return tests;
+        List<DynamicContainer> containers = new ArrayList<>();
+        for (Path f : files) containers.add(file(f));
+        return containers;
     }
 
-    private static void runFile(Path f) throws IOException {
-        List<GoldenCase> cases = GoldenCases.load(f);
-        long lines = Files.readAllLines(f).stream().filter(l -> !l.isBlank()).count();
-        assertEquals(lines, cases.size(), "one case per line");
-        assertTrue(cases.size() > 0);
+    /**
+     * One container per file: a test that the file reads whole (one case per non-blank line),
+     * then one test per case, named after it, which fails unless the case PASSED.
+     */
+    private static DynamicContainer file(Path f) {
+        List<GoldenCase> cases;
+        long lines;
+        try {
+            cases = GoldenCases.load(f);
+            lines = Files.readAllLines(f).stream().filter(l -> !l.isBlank()).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
         Conformance.Summary s = Conformance.summarize(results);
         report(f.getFileName() + ": " + s, results);
-        List<CaseResult> failed = results.stream()
-                .filter(r -> r.status() != CaseResult.Status.PASSED)
-                .collect(Collectors.toList());
-        if (!failed.isEmpty()) {
-            fail(f.getFileName() + ": " + s + "\n"
-                    + failed.stream()
-                            .map(r -> r.source() + " " + r.caseName() + ": " + r.detail())
-                            .collect(Collectors.joining("\n")));
+        List<DynamicTest> tests = new ArrayList<>();
+        tests.add(DynamicTest.dynamicTest("one case per line", () -> {
+            assertEquals(lines, cases.size(), "one case per line");
+            assertTrue(cases.size() > 0);
+        }));
+        for (CaseResult r : results) {
+            tests.add(DynamicTest.dynamicTest(r.caseName(), () -> {
+                if (r.status() != CaseResult.Status.PASSED)
+                    fail(r.source() + " " + r.caseName() + " " + r.status() + ": " + r.detail());
+            }));
         }
+        return DynamicContainer.dynamicContainer(f.getFileName().toString(), tests);
     }
 
     private static synchronized void report(String headline, List<CaseResult> results) {

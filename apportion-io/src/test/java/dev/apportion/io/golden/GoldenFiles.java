@@ -1,5 +1,6 @@
 package dev.apportion.io.golden;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -8,7 +9,9 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -54,5 +57,61 @@ final class GoldenFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code c} with the given estimator, preset, parameters, input and expectations; the rest kept. */
+    private static GoldenCase copy(
+            GoldenCase c,
+            String estimator,
+            String preset,
+            Map<String, Object> params,
+            JsonNode input,
+            double[][] expectedAdvantages,
+            JsonNode expected) {
+        return new GoldenCase(
+                c.name(),
+                c.reference(),
+                estimator,
+                preset,
+                params,
+                input,
+                expectedAdvantages,
+                c.expectedReturns(),
+                c.expectedClipScale(),
+                c.expectedError(),
+                expected,
+                c.compare(),
+                c.atol(),
+                c.rtol(),
+                c.source());
+    }
+
+    /** {@code c} with another {@code input} object. */
+    static GoldenCase withInput(GoldenCase c, JsonNode input) {
+        return copy(c, c.estimator(), c.preset(), c.params(), input, c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with {@code overrides} put over its parameters. */
+    static GoldenCase withChangedParams(GoldenCase c, Map<String, ?> overrides) {
+        Map<String, Object> p = new LinkedHashMap<>(c.params());
+        p.putAll(overrides);
+        return copy(c, c.estimator(), c.preset(), p, c.input(), c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with another estimator and no preset or parameters. */
+    static GoldenCase forEstimator(GoldenCase c, String estimator) {
+        return copy(c, estimator, null, Map.of(), c.input(), c.expectedAdvantages(), c.expected());
+    }
+
+    /** {@code c} with another {@code expected} object (its advantages re-read from it). */
+    static GoldenCase withExpected(GoldenCase c, JsonNode expected) {
+        return copy(
+                c,
+                c.estimator(),
+                c.preset(),
+                c.params(),
+                c.input(),
+                GoldenCases.matrix(expected.get("advantages")),
+                expected);
     }
 }

@@ -65,24 +65,7 @@ class MultiAgentAndTurnGoldenTest {
                 Map<String, Object> delta = change.get(c.name());
                 if (delta == null) continue;
                 seen++;
-                Map<String, Object> p = new LinkedHashMap<>(c.params());
-                p.putAll(delta);
-                GoldenCase wrong = new GoldenCase(
-                        c.name(),
-                        c.reference(),
-                        c.estimator(),
-                        c.preset(),
-                        p,
-                        c.input(),
-                        c.expectedAdvantages(),
-                        c.expectedReturns(),
-                        c.expectedClipScale(),
-                        c.expectedError(),
-                        c.expected(),
-                        c.compare(),
-                        c.atol(),
-                        c.rtol(),
-                        c.source());
+                GoldenCase wrong = GoldenFiles.withChangedParams(c, delta);
                 CaseResult r = Conformance.run(wrong, EstimatorRegistry.global());
                 assertEquals(CaseResult.Status.FAILED, r.status(), c.name() + " with " + delta + ": " + r.detail());
             }

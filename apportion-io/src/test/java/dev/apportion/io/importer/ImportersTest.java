@@ -235,10 +235,17 @@ class ImportersTest {
 
     // ---- malformed inputs: file, line and field ------------------------------------------------------
 
-    InputException refuse(String format, String name, String content) throws IOException {
+    /**
+     * Writes {@code content} to {@code name}, imports it as {@code format} and checks that the
+     * refusal names the file, line and field in one line containing each of {@code parts}.
+     */
+    void refused(String format, String name, String content, int line, String field, String... parts)
+            throws IOException {
         Path p = tmp.resolve(name);
         Files.write(p, content.getBytes(StandardCharsets.UTF_8));
-        return assertThrows(InputException.class, () -> Importers.read(format, p, ImportOptions.defaults()));
+        InputException e =
+                assertThrows(InputException.class, () -> Importers.read(format, p, ImportOptions.defaults()));
+        assertNames(e, name, line, field, parts);
     }
 
     void assertNames(InputException e, String name, int line, String field, String... parts) {
@@ -251,87 +258,113 @@ class ImportersTest {
 
     @Test
     void malformedChat() throws IOException {
-        InputException e = refuse(
+        refused(
                 "chat",
                 "c.jsonl",
                 "{\"group\":\"g\",\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n"
-                        + "{\"group\":\"g\",\"id\":\"y\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"robot\",\"content\":\"?\"}]}\n");
-        assertNames(e, "c.jsonl", 2, "messages[1].role", "trajectory 'y' (group 'g')", "\"robot\"");
-        e = refuse("chat", "c2.jsonl", "{\"messages\":[], \"outcom\": 1}\n");
-        assertNames(e, "c2.jsonl", 1, "outcom", "unknown field 'outcom'");
-        e = refuse(
+                        + "{\"group\":\"g\",\"id\":\"y\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"robot\",\"content\":\"?\"}]}\n",
+                2,
+                "messages[1].role",
+                "trajectory 'y' (group 'g')",
+                "\"robot\"");
+        refused("chat", "c2.jsonl", "{\"messages\":[], \"outcom\": 1}\n", 1, "outcom", "unknown field 'outcom'");
+        refused(
                 "chat",
                 "c3.jsonl",
-                "{\"id\":\"x\",\"messages\":[{\"role\":\"assistant\",\"content\":\"a\",\"label\":2}]}\n");
-        assertNames(e, "c3.jsonl", 1, "messages[0].label", "must be -1, 0, 1 or null, got 2");
-        e = refuse(
+                "{\"id\":\"x\",\"messages\":[{\"role\":\"assistant\",\"content\":\"a\",\"label\":2}]}\n",
+                1,
+                "messages[0].label",
+                "must be -1, 0, 1 or null, got 2");
+        refused(
                 "chat",
                 "c4.jsonl",
-                "{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n");
-        assertNames(e, "c4.jsonl", 2, "id", "duplicate id 'x' in group 'g' (first on line 1)");
-        e = refuse("chat", "c5.jsonl", "{\"messages\": [}\n");
-        assertNames(e, "c5.jsonl", 1, null, "malformed JSON");
+                "{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n{\"group\":\"g\",\"id\":\"x\",\"messages\":[]}\n",
+                2,
+                "id",
+                "duplicate id 'x' in group 'g' (first on line 1)");
+        refused("chat", "c5.jsonl", "{\"messages\": [}\n", 1, null, "malformed JSON");
     }
 
     @Test
     void malformedAgentProcessBench() throws IOException {
-        InputException e = refuse(
+        refused(
                 "agentprocessbench",
                 "a.jsonl",
                 "{\"query_index\":1,\"sample_index\":0,\"final_label\":1,"
-                        + "\"step_labels\":{\"1\":1},\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"user\",\"content\":\"q2\"}]}\n");
-        assertNames(e, "a.jsonl", 1, "step_labels.1", "trajectory 's0' (group 'q1')", "not an assistant message");
-        e = refuse(
+                        + "\"step_labels\":{\"1\":1},\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"user\",\"content\":\"q2\"}]}\n",
+                1,
+                "step_labels.1",
+                "trajectory 's0' (group 'q1')",
+                "not an assistant message");
+        refused(
                 "agentprocessbench",
                 "a2.jsonl",
-                "{\"query_index\":1,\"sample_index\":0,\"step_labels\":{},\"messages\":[]}\n");
-        assertNames(e, "a2.jsonl", 1, "final_label", "final_label is missing");
+                "{\"query_index\":1,\"sample_index\":0,\"step_labels\":{},\"messages\":[]}\n",
+                1,
+                "final_label",
+                "final_label is missing");
     }
 
     @Test
     void malformedProcessBench() throws IOException {
-        InputException e = refuse(
+        refused(
                 "processbench",
                 "p.json",
                 "[\n {\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":true,\"label\":-1},\n"
-                        + " {\"id\":\"b\",\"problem\":\"p\",\"steps\":[\"s\",\"t\"],\"final_answer_correct\":true,\"label\":2}\n]\n");
-        assertNames(e, "p.json", 3, "label", "trajectory 'b'", "got 2");
-        e = refuse(
+                        + " {\"id\":\"b\",\"problem\":\"p\",\"steps\":[\"s\",\"t\"],\"final_answer_correct\":true,\"label\":2}\n]\n",
+                3,
+                "label",
+                "trajectory 'b'",
+                "got 2");
+        refused(
                 "processbench",
                 "p2.json",
-                "[{\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":\"yes\",\"label\":-1}]");
-        assertNames(e, "p2.json", 1, "final_answer_correct", "true or false");
+                "[{\"id\":\"a\",\"problem\":\"p\",\"steps\":[\"s\"],\"final_answer_correct\":\"yes\",\"label\":-1}]",
+                1,
+                "final_answer_correct",
+                "true or false");
     }
 
     @Test
     void malformedTauBench() throws IOException {
-        InputException e = refuse(
+        refused(
                 "taubench",
                 "t.json",
-                "[\n{\"task_id\":1,\"trial\":0,\"info\":{\"task\":{\"actions\":[]}},\"traj\":[]}\n]");
-        assertNames(e, "t.json", 2, "reward", "trajectory 'trial-0' (group 'task-1')", "reward is missing");
-        e = refuse(
+                "[\n{\"task_id\":1,\"trial\":0,\"info\":{\"task\":{\"actions\":[]}},\"traj\":[]}\n]",
+                2,
+                "reward",
+                "trajectory 'trial-0' (group 'task-1')",
+                "reward is missing");
+        refused(
                 "taubench",
                 "t2.json",
-                "[{\"task_id\":1,\"trial\":0,\"reward\":1,\"info\":{\"task\":{\"actions\":[{\"kwargs\":{}}]}},\"traj\":[]}]");
-        assertNames(e, "t2.json", 1, "info.task.actions[0].name", "is missing");
+                "[{\"task_id\":1,\"trial\":0,\"reward\":1,\"info\":{\"task\":{\"actions\":[{\"kwargs\":{}}]}},\"traj\":[]}]",
+                1,
+                "info.task.actions[0].name",
+                "is missing");
     }
 
     @Test
     void malformedVerlDump() throws IOException {
-        InputException e = refuse(
+        refused(
                 "verl-dump",
                 "v.jsonl",
-                "{\"input\":\"a\",\"output\":\"b\",\"score\":1}\n{\"input\":\"a\",\"output\":\"b\",\"score\":\"1.0\"}\n");
-        assertNames(e, "v.jsonl", 2, "score", "score must be a number, got a string");
+                "{\"input\":\"a\",\"output\":\"b\",\"score\":1}\n{\"input\":\"a\",\"output\":\"b\",\"score\":\"1.0\"}\n",
+                2,
+                "score",
+                "score must be a number, got a string");
     }
 
     @Test
     void malformedTrl() throws IOException {
-        InputException e = refuse("trl", "r.jsonl", "{\"prompt\":\"a\",\"completion\":\"b\",\"acc\":\"high\"}\n");
-        assertNames(e, "r.jsonl", 1, "acc", "reward column 'acc' must be a number or null");
-        e = refuse("trl", "r2.jsonl", "{\"prompt\":\"a\",\"completion\":\"b\"}\n");
-        assertNames(e, "r2.jsonl", 1, "rewards", "no reward");
+        refused(
+                "trl",
+                "r.jsonl",
+                "{\"prompt\":\"a\",\"completion\":\"b\",\"acc\":\"high\"}\n",
+                1,
+                "acc",
+                "reward column 'acc' must be a number or null");
+        refused("trl", "r2.jsonl", "{\"prompt\":\"a\",\"completion\":\"b\"}\n", 1, "rewards", "no reward");
     }
 
     @Test

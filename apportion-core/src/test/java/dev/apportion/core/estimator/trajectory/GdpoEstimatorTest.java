@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.estimator.turn.TurnGoldenTest;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
@@ -16,10 +15,7 @@ import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class GdpoEstimatorTest extends EstimatorContract {
     private final GdpoEstimator est = new GdpoEstimator();
@@ -27,11 +23,6 @@ class GdpoEstimatorTest extends EstimatorContract {
     @Override
     protected Estimator estimator() {
         return est;
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return TurnGoldenTest.cases(TurnGoldenTest.A2TGPO_IGPO_GDPO, "gdpo");
     }
 
     /** Four rollouts of one prompt with two components, two policy tokens each. */

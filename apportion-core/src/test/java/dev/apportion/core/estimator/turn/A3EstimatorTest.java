@@ -20,10 +20,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class A3EstimatorTest extends EstimatorContract {
     private static final A3Estimator A3 = new A3Estimator();
@@ -52,11 +49,6 @@ class A3EstimatorTest extends EstimatorContract {
 
     private static Params params(Map<String, ?> values) {
         return Params.resolve(A3.descriptor(), null, values);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return VprR3lA3GoldenTest.cases(A3Estimator.ID);
     }
 
     /** A trajectory whose turns issue the given commands; one token per character, a context token after each turn. */

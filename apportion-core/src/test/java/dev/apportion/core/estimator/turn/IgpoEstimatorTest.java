@@ -15,10 +15,7 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class IgpoEstimatorTest extends EstimatorContract {
     private final IgpoEstimator est = new IgpoEstimator();
@@ -26,11 +23,6 @@ class IgpoEstimatorTest extends EstimatorContract {
     @Override
     protected Estimator estimator() {
         return est;
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return TurnGoldenTest.cases(TurnGoldenTest.A2TGPO_IGPO_GDPO, "igpo");
     }
 
     /** Two rollouts, two IG turns and an answer turn; IG of row b's first turn stored as 1e-10. */

@@ -16,10 +16,7 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class MatchtirEstimatorTest extends EstimatorContract {
     private final MatchtirEstimator est = new MatchtirEstimator();
@@ -27,11 +24,6 @@ class MatchtirEstimatorTest extends EstimatorContract {
     @Override
     protected Estimator estimator() {
         return est;
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return TurnGoldenTest.cases(TurnGoldenTest.MATCHTIR_SIOP, "matchtir");
     }
 
     /** methods-agentic.md §4 worked example: G = 3, three turns each. */

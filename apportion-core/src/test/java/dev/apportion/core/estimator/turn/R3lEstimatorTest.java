@@ -19,10 +19,7 @@ import dev.apportion.core.testing.RandomBatches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class R3lEstimatorTest extends EstimatorContract {
     private static final R3lEstimator R3L = new R3lEstimator();
@@ -45,11 +42,6 @@ class R3lEstimatorTest extends EstimatorContract {
 
     private static Params params(Map<String, ?> values) {
         return Params.resolve(R3L.descriptor(), null, values);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return VprR3lA3GoldenTest.cases(R3lEstimator.ID);
     }
 
     /** One single-experience trajectory per reward: a 2-token assistant turn, 1 observation token, another turn. */

@@ -12,10 +12,7 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class SiopEstimatorTest extends EstimatorContract {
     private final SiopEstimator est = new SiopEstimator();
@@ -23,11 +20,6 @@ class SiopEstimatorTest extends EstimatorContract {
     @Override
     protected Estimator estimator() {
         return est;
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return TurnGoldenTest.cases(TurnGoldenTest.MATCHTIR_SIOP, "siop");
     }
 
     /** framework-estimators.md §5.5, checked on the reference: rewards (.3,.5) and (-.1,.1). */

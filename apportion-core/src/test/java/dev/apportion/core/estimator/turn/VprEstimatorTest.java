@@ -16,10 +16,7 @@ import dev.apportion.core.testing.EstimatorContract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class VprEstimatorTest extends EstimatorContract {
     private static final VprEstimator VPR = new VprEstimator();
@@ -39,11 +36,6 @@ class VprEstimatorTest extends EstimatorContract {
 
     private static Params params(Map<String, ?> values) {
         return Params.resolve(VPR.descriptor(), null, values);
-    }
-
-    @TestFactory
-    Stream<DynamicTest> goldenCases() {
-        return VprR3lA3GoldenTest.cases(VprEstimator.ID);
     }
 
     /** A candidate turn: two policy tokens, one context token. */
@@ -156,23 +148,6 @@ class VprEstimatorTest extends EstimatorContract {
                 VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of()))
                         .diagnostics()
                         .get("skipped_turns"));
-    }
-
-    /** The golden vectors avoid float32 artefacts, so they pass in both arithmetics. */
-    @TestFactory
-    Stream<DynamicTest> goldenCasesInFloat32() {
-        List<DynamicTest> out = new ArrayList<>();
-        for (VprR3lA3GoldenCases.Case c : VprR3lA3GoldenCases.read()) {
-            if (!c.estimator().equals(VprEstimator.ID)) continue;
-            Map<String, Object> p = new java.util.LinkedHashMap<>(c.params());
-            p.put("arithmetic", "float32");
-            out.add(DynamicTest.dynamicTest(
-                    c.name() + " [float32]",
-                    () -> VprR3lA3GoldenTest.check(new VprR3lA3GoldenCases.Case(
-                            c.name(), c.estimator(), p, c.input(), c.expected(), c.atol(), c.rtol()))));
-        }
-        assertEquals(6, out.size());
-        return out.stream();
     }
 
     /** NumPy 2.4 float32 sum/mean/std of a = arange(n)*0.1f + 0.3f (pairwise summation). */
