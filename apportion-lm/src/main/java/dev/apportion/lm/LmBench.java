@@ -59,7 +59,7 @@ public final class LmBench implements Callable<Integer> {
     @Option(names = "--group", defaultValue = "8")
     int group;
 
-    @Option(names = "--lr", defaultValue = "3e-4")
+    @Option(names = "--lr", defaultValue = "0", description = "0: the task's default")
     double lr;
 
     @Option(names = "--warmup-steps", defaultValue = "-1", description = "supervised steps (-1: the task's default)")
@@ -92,7 +92,7 @@ public final class LmBench implements Callable<Integer> {
         e.estimators = estimators;
         e.seeds = seeds;
         e.seedStart = seedStart;
-        e.ppoEpochs = 1;
+        e.ppoEpochs = 0;
         e.steps = steps;
         e.prompts = prompts;
         e.group = group;
