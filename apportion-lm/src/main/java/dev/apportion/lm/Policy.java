@@ -93,15 +93,17 @@ public final class Policy {
     private static int sample(float[] lp, int off, int vocab, SplittableRandom rnd) {
         double u = rnd.nextDouble();
         double acc = 0;
-        int last = 0;
+        int best = 0;
         for (int k = 0; k < vocab; k++) {
             double p = Math.exp(lp[off + k]);
+            if (lp[off + k] > lp[off + best]) best = k;
             if (p <= 0) continue;
             acc += p;
-            last = k;
             if (u < acc) return k;
         }
-        return last;
+        // u fell beyond the rounded total (probability ~1e-7): the most probable token, not the
+        // last one with any mass (which would be a near-impossible token)
+        return best;
     }
 
     // ------------------------------------------------------------------ teacher forcing
@@ -329,6 +331,7 @@ public final class Policy {
         float[] mask = new float[b * t], adv = new float[b * t], old = new float[b * t], ref = new float[b * t];
         float[] lo = new float[b * t], hi = new float[b * t];
         float[] seqNorm = new float[b * t];
+        float[] policyMask = new float[b * t];
         int policyTokens = 0;
         for (int i = 0; i < b; i++) {
             Episode e = eps.get(i);
@@ -343,6 +346,7 @@ public final class Policy {
                 ref[c] = refLogProb == null ? 0f : refLogProb[r];
                 if (e.role[p] != 1) continue;
                 float wt = lossWeights == null ? 1f : lossWeights[r];
+                policyMask[c] = 1f;
                 mask[c] = wt;
                 adv[c] = advantages[r];
                 policyTokens++;
@@ -369,13 +373,18 @@ public final class Policy {
                 NDArray tl = lp.mul(m.create(g.targets, bt).oneHot(w.config().vocab()))
                         .sum(new int[] {2});
                 NDArray a = m.create(adv, bt);
-                NDArray ratio = tl.sub(m.create(old, bt)).exp();
+                // log-ratio only on policy tokens (0 elsewhere, so a context token whose old
+                // log-prob was tiny cannot overflow exp and turn the masked-out term into
+                // inf·0 = NaN), clamped to [−20, 20] as verl does before exp
+                NDArray isPolicy = m.create(policyMask, bt);
+                NDArray logRatio = tl.sub(m.create(old, bt)).mul(isPolicy).clip(-20f, 20f);
+                NDArray ratio = logRatio.exp();
                 NDArray clipped = ratio.maximum(m.create(lo, bt)).minimum(m.create(hi, bt));
                 NDArray surrogate = ratio.mul(a).minimum(clipped.mul(a));
                 NDArray per = surrogate.neg();
                 NDArray klTok = null;
                 if (klCoef != 0) {
-                    NDArray d = m.create(ref, bt).sub(tl);
+                    NDArray d = m.create(ref, bt).sub(tl).mul(isPolicy).clip(-20f, 20f);
                     klTok = d.exp().sub(d).sub(1f);
                     per = per.add(klTok.mul((float) klCoef));
                 }
