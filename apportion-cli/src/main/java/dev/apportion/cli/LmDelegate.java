@@ -1,5 +1,6 @@
 package dev.apportion.cli;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code lm-train} and {@code lm-experiment}: thin delegations to the runnable jar of module
+ * {@code lm-train}, {@code lm-experiment} and {@code bench --suite lm}: thin delegations to the runnable jar of module
  * apportion-lm ({@code apportion-lm/target/apportion-lm.jar} with its {@code lib/}), which is
  * kept out of this jar because it carries the PyTorch CPU library (about 110 MB). The jar is
  * found through {@code APPORTION_LM_JAR} or beside this jar's module in the checkout; the
@@ -29,9 +30,16 @@ public abstract class LmDelegate implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<String> all = new ArrayList<>(args);
+        if (lmHelp) all.add("--help");
+        return delegate(command(), all);
+    }
+
+    /** Runs {@code command} with {@code args} in apportion-lm.jar and returns its exit code. */
+    static int delegate(String command, List<String> args) throws IOException, InterruptedException {
         Path jar = locate();
         if (jar == null || !Files.isRegularFile(jar)) {
-            System.err.println("error: " + command() + " runs in apportion-lm.jar, which was not found"
+            System.err.println("error: " + command + " runs in apportion-lm.jar, which was not found"
                     + (jar == null ? "" : " at " + jar)
                     + "; build it with: mvn -B -q -DskipTests package -pl apportion-lm -am"
                     + " (or set APPORTION_LM_JAR)");
@@ -41,11 +49,34 @@ public abstract class LmDelegate implements Callable<Integer> {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-jar");
         cmd.add(jar.toString());
-        cmd.add(command());
+        cmd.add(command);
         cmd.addAll(args);
-        if (lmHelp) cmd.add("--help");
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         return p.waitFor();
+    }
+
+    /**
+     * {@code bench --suite lm …}: the benchmark family {@code lm} runs in apportion-lm.jar (command
+     * {@code lm-bench}), because the bench module cannot depend on the leaf module that carries
+     * PyTorch. Returns the arguments for {@code lm-bench} (the rest of the command line without
+     * {@code --suite lm}), or null when {@code args} is not a bench run of suite {@code lm}.
+     */
+    static List<String> lmBenchArgs(String... args) {
+        if (args.length == 0 || !"bench".equals(args[0])) return null;
+        List<String> rest = new ArrayList<>();
+        boolean lm = false;
+        for (int k = 1; k < args.length; k++) {
+            String a = args[k];
+            if (a.equals("--suite") && k + 1 < args.length && args[k + 1].equals("lm")) {
+                lm = true;
+                k++;
+            } else if (a.equals("--suite=lm")) {
+                lm = true;
+            } else {
+                rest.add(a);
+            }
+        }
+        return lm ? rest : null;
     }
 
     static Path locate() {

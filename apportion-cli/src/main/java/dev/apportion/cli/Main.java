@@ -89,6 +89,15 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line against the global estimator registry and returns the exit code. */
     public static int run(String... args) {
+        java.util.List<String> lmBench = LmDelegate.lmBenchArgs(args);
+        if (lmBench != null) {
+            try {
+                return LmDelegate.delegate("lm-bench", lmBench);
+            } catch (java.io.IOException | InterruptedException e) {
+                System.err.println("error: bench --suite lm: " + e.getMessage());
+                return ExitCodes.INTERNAL_ERROR;
+            }
+        }
         return commandLine(EstimatorRegistry::global).execute(args);
     }
 

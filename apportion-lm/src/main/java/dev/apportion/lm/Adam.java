@@ -34,12 +34,15 @@ public final class Adam {
     /**
      * One update of {@code w} with gradient {@code g} and learning rate {@code lr}.
      *
-     * @return the gradient's global L2 norm before clipping
+     * @return the gradient's global L2 norm before clipping (non-finite: the update was skipped)
      */
     public double step(float[] w, float[] g, double lr) {
         double sq = 0;
         for (float x : g) sq += (double) x * x;
         double norm = Math.sqrt(sq);
+        // a non-finite gradient (an overflow somewhere in the batch) is skipped, as verl's
+        // actor does, instead of writing NaN into every weight and the moments
+        if (!Double.isFinite(norm)) return norm;
         double scale = maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1.0;
         t++;
         double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);

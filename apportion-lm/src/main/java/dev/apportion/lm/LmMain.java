@@ -3,11 +3,11 @@ package dev.apportion.lm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the runnable {@code apportion-lm.jar}: {@code lm-train}, {@code lm-experiment}. */
+/** Entry point of the runnable {@code apportion-lm.jar}: {@code lm-train}, {@code lm-experiment}, {@code lm-bench}. */
 @Command(
         name = "apportion-lm",
         mixinStandardHelpOptions = true,
-        subcommands = {LmTrainCommand.class, Experiment.class},
+        subcommands = {LmTrainCommand.class, Experiment.class, LmBench.class},
         description = "RL with verifiable rewards on a small transformer (DJL, PyTorch CPU).")
 public final class LmMain implements Runnable {
     @Override

@@ -55,13 +55,19 @@ public final class LmTrainCommand implements Callable<Integer> {
     @Option(names = "--group", defaultValue = "8", description = "samples per prompt G (default ${DEFAULT-VALUE})")
     int group;
 
-    @Option(names = "--lr", defaultValue = "3e-4", description = "RL learning rate (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--lr",
+            defaultValue = "0",
+            description = "RL learning rate (0: the task's default, 1e-4 on addition, 3e-4 otherwise)")
     double lr;
 
     @Option(names = "--clip", defaultValue = "0.2", description = "PPO clip range (default ${DEFAULT-VALUE})")
     double clip;
 
-    @Option(names = "--ppo-epochs", defaultValue = "1", description = "updates per batch (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--ppo-epochs",
+            defaultValue = "0",
+            description = "updates per batch (0: the task's default, 4 on addition, 1 otherwise)")
     int ppoEpochs;
 
     @Option(
@@ -139,9 +145,9 @@ public final class LmTrainCommand implements Callable<Integer> {
                 overrides,
                 prompts,
                 group,
-                lr,
+                lr > 0 ? lr : Experiment.defaultLr(t.name()),
                 clip,
-                ppoEpochs,
+                ppoEpochs > 0 ? ppoEpochs : Experiment.defaultPpoEpochs(t.name()),
                 Policy.Aggregation.of(lossAgg),
                 kl,
                 mcK);

@@ -93,15 +93,17 @@ public final class Policy {
     private static int sample(float[] lp, int off, int vocab, SplittableRandom rnd) {
         double u = rnd.nextDouble();
         double acc = 0;
-        int last = 0;
+        int best = 0;
         for (int k = 0; k < vocab; k++) {
             double p = Math.exp(lp[off + k]);
+            if (lp[off + k] > lp[off + best]) best = k;
             if (p <= 0) continue;
             acc += p;
-            last = k;
             if (u < acc) return k;
         }
-        return last;
+        // u fell beyond the rounded total (probability ~1e-7): the most probable token, not the
+        // last one with any mass (which would be a near-impossible token)
+        return best;
     }
 
     // ------------------------------------------------------------------ teacher forcing
@@ -116,10 +118,41 @@ public final class Policy {
      *   <li>{@code entropy}: entropy of the next-token distribution the token was drawn from;</li>
      *   <li>{@code attention}: mean last-layer attention (averaged over heads) that the later
      *       positions of the episode pay to this token (0 for the last token);</li>
-     *   <li>{@code hiddenNorm}: L2 norm of the final hidden state at this token.</li>
+     *   <li>{@code hiddenNorm}: L2 norm of the final hidden state at this token;</li>
+     *   <li>{@code attentionMatrix}: the token matrix FlowTracer reads — the attention weights
+     *       averaged over every layer and head, {@code Ā = (1/(L·H))·Σ_l Σ_h softmax(q kᵀ/√d)};
+     *       for episode {@code i} the strict lower triangle over its tokens, row by row (entry
+     *       {@code (r, c)}, {@code c < r}: how much token {@code r}, at its own position, attends to
+     *       the earlier token {@code c}), starting at {@code matrixOffsets[i]}. Each full row of
+     *       {@code Ā} sums to 1 over the causal prefix; the strict triangle leaves out the weight
+     *       on {@code <bos>} and on the token itself;</li>
+     *   <li>{@code hidden}: the final hidden state (after the last LayerNorm, the input of the
+     *       output head) that produced the token's distribution — the state at the position
+     *       before the token, as verl-DelTA's {@code lm_head} hook takes it — {@code hiddenWidth}
+     *       floats per token, token-major.</li>
      * </ul>
+     * The feature arrays are null when the scores were computed without features.
      */
-    public record Scores(int[] offsets, float[] logProb, float[] entropy, float[] attention, float[] hiddenNorm) {}
+    public record Scores(
+            int[] offsets,
+            float[] logProb,
+            float[] entropy,
+            float[] attention,
+            float[] hiddenNorm,
+            int[] matrixOffsets,
+            float[] attentionMatrix,
+            int hiddenWidth,
+            float[] hidden) {}
+
+    /** Offsets of the token matrices of a batch: episode i has {@code n(n−1)/2} entries, {@code n = len_i − 1}. */
+    public static int[] matrixOffsets(List<Episode> eps) {
+        int[] off = new int[eps.size() + 1];
+        for (int i = 0; i < eps.size(); i++) {
+            long n = eps.get(i).len - 1;
+            off[i + 1] = Math.toIntExact(off[i] + n * (n - 1) / 2);
+        }
+        return off;
+    }
 
     /** Rollout-order offsets of a batch: episode i has {@code len_i − 1} tokens. */
     public static int[] offsets(List<Episode> eps) {
@@ -136,6 +169,9 @@ public final class Policy {
         int n = off[b];
         float[] logProb = new float[n], entropy = new float[n];
         float[] att = features ? new float[n] : null, hn = features ? new float[n] : null;
+        int d = w.config().width();
+        int[] moff = features ? matrixOffsets(eps) : null;
+        float[] mat = features ? new float[moff[b]] : null, hid = features ? new float[n * d] : null;
         try (NDManager m = NDManager.newBaseManager(
                 LmEngine.get().defaultDevice(), LmEngine.get().getEngineName())) {
             Transformer net = new Transformer(m, w, false);
@@ -148,11 +184,16 @@ public final class Policy {
                     .sum(new int[] {2})
                     .toFloatArray();
             float[] en = lp.exp().mul(lp).sum(new int[] {2}).neg().toFloatArray();
-            float[] a = null, h = null;
+            float[] a = null, h = null, all = null, hv = null;
             if (features) {
                 List<NDArray> layers = out.attention();
                 a = layers.get(layers.size() - 1).mean(new int[] {1}).toFloatArray(); // [b, t, t]
+                NDArray sum = layers.get(0).mean(new int[] {1});
+                for (int l = 1; l < layers.size(); l++)
+                    sum = sum.add(layers.get(l).mean(new int[] {1}));
+                all = sum.div((float) layers.size()).toFloatArray(); // [b, t, t], layers and heads
                 h = out.hidden().square().sum(new int[] {2}).sqrt().toFloatArray(); // [b, t]
+                hv = out.hidden().toFloatArray(); // [b, t, d]
             }
             for (int i = 0; i < b; i++) {
                 int len = eps.get(i).len;
@@ -165,11 +206,16 @@ public final class Policy {
                         for (int q = p + 1; q < len; q++) s += a[(i * t + q) * t + p];
                         att[r] = len - 1 - p > 0 ? (float) (s / (len - 1 - p)) : 0f;
                         hn[r] = h[i * t + p];
+                        // the state at position p-1 produced this token's distribution
+                        System.arraycopy(hv, (i * t + p - 1) * d, hid, r * d, d);
+                        // row of token p-1 (position p) over the earlier tokens (positions 1 … p-1)
+                        int row = moff[i] + (p - 1) * (p - 2) / 2;
+                        for (int c = 1; c < p; c++) mat[row + c - 1] = all[(i * t + p) * t + c];
                     }
                 }
             }
         }
-        return new Scores(off, logProb, entropy, att, hn);
+        return new Scores(off, logProb, entropy, att, hn, moff, mat, features ? d : 0, hid);
     }
 
     private static int maxLen(List<Episode> eps) {
@@ -285,6 +331,7 @@ public final class Policy {
         float[] mask = new float[b * t], adv = new float[b * t], old = new float[b * t], ref = new float[b * t];
         float[] lo = new float[b * t], hi = new float[b * t];
         float[] seqNorm = new float[b * t];
+        float[] policyMask = new float[b * t];
         int policyTokens = 0;
         for (int i = 0; i < b; i++) {
             Episode e = eps.get(i);
@@ -299,6 +346,7 @@ public final class Policy {
                 ref[c] = refLogProb == null ? 0f : refLogProb[r];
                 if (e.role[p] != 1) continue;
                 float wt = lossWeights == null ? 1f : lossWeights[r];
+                policyMask[c] = 1f;
                 mask[c] = wt;
                 adv[c] = advantages[r];
                 policyTokens++;
@@ -325,13 +373,18 @@ public final class Policy {
                 NDArray tl = lp.mul(m.create(g.targets, bt).oneHot(w.config().vocab()))
                         .sum(new int[] {2});
                 NDArray a = m.create(adv, bt);
-                NDArray ratio = tl.sub(m.create(old, bt)).exp();
+                // log-ratio only on policy tokens (0 elsewhere, so a context token whose old
+                // log-prob was tiny cannot overflow exp and turn the masked-out term into
+                // inf·0 = NaN), clamped to [−20, 20] as verl does before exp
+                NDArray isPolicy = m.create(policyMask, bt);
+                NDArray logRatio = tl.sub(m.create(old, bt)).mul(isPolicy).clip(-20f, 20f);
+                NDArray ratio = logRatio.exp();
                 NDArray clipped = ratio.maximum(m.create(lo, bt)).minimum(m.create(hi, bt));
                 NDArray surrogate = ratio.mul(a).minimum(clipped.mul(a));
                 NDArray per = surrogate.neg();
                 NDArray klTok = null;
                 if (klCoef != 0) {
-                    NDArray d = m.create(ref, bt).sub(tl);
+                    NDArray d = m.create(ref, bt).sub(tl).mul(isPolicy).clip(-20f, 20f);
                     klTok = d.exp().sub(d).sub(1f);
                     per = per.add(klTok.mul((float) klCoef));
                 }

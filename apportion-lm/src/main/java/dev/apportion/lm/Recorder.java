@@ -16,12 +16,21 @@ import java.util.List;
  *       forcing), {@code ref_logprob} (the reference policy, when given), {@code entropy},
  *       {@code attn_received} (mean last-layer attention later positions pay to the token),
  *       {@code hidden_norm} (L2 norm of the final hidden state);</li>
+ *   <li>token matrix {@code attention} (FlowTracer): attention averaged over every layer and
+ *       head, strict lower triangle over the trajectory's tokens ({@link Policy.Scores});</li>
+ *   <li>token vector {@code hidden} (DelTA): the final hidden state that produced each token's
+ *       distribution, width d;</li>
  *   <li>span state (anchor state, for GiGPO-style grouping): the text before each policy span;
  *       span signal {@code turn} (index of the policy turn); span signal {@code mc_value} (the
  *       branching estimate of V before the span) when given.</li>
  * </ul>
  */
 public final class Recorder {
+    /** Token matrix signal with the attention averaged over layers and heads (FlowTracer's {@code attention}). */
+    public static final String ATTENTION = "attention";
+    /** Token vector signal with the final hidden states (DelTA's {@code hidden}). */
+    public static final String HIDDEN = "hidden";
+
     private Recorder() {}
 
     /**
@@ -58,6 +67,14 @@ public final class Recorder {
             if (cur.attention() != null) b.tokenSignal("attn_received", slice(cur.attention(), from, to));
             if (cur.hiddenNorm() != null) b.tokenSignal("hidden_norm", slice(cur.hiddenNorm(), from, to));
             if (ref != null) b.tokenSignal(Rollouts.REF_LOGPROB, slice(ref.logProb(), from, to));
+            if (cur.attentionMatrix() != null) {
+                int[] mo = cur.matrixOffsets();
+                b.tokenMatrix(ATTENTION, slice(cur.attentionMatrix(), mo[i], mo[i + 1]));
+            }
+            if (cur.hidden() != null) {
+                int d = cur.hiddenWidth();
+                b.tokenVector(HIDDEN, d, slice(cur.hidden(), from * d, to * d));
+            }
         }
         return b.build();
     }

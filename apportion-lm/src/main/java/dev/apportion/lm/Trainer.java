@@ -47,7 +47,9 @@ public final class Trainer {
     /**
      * What one RL step did. {@code creditSeconds}: time in the estimator's {@code assign} plus,
      * for estimators that need Monte-Carlo values, the branching rollouts that produce them
-     * (recording the batch is not counted).
+     * (recording the batch is not counted). {@code cpuSeconds} / {@code creditCpuSeconds}: the same
+     * spans in CPU time of the calling thread (PyTorch runs single-threaded on it), which the
+     * load of a shared machine does not inflate.
      */
     public record StepStats(
             int step,
@@ -57,7 +59,9 @@ public final class Trainer {
             double kl,
             long samples,
             double seconds,
-            double creditSeconds) {}
+            double creditSeconds,
+            double cpuSeconds,
+            double creditCpuSeconds) {}
 
     private final Task task;
     private final Weights policy;
@@ -70,6 +74,7 @@ public final class Trainer {
     private final SplittableRandom rnd;
     private long samples;
     private int step;
+    private Map<String, Double> lastDiagnostics = Map.of();
 
     /**
      * @param policy trained in place
@@ -101,9 +106,14 @@ public final class Trainer {
         return samples;
     }
 
+    /** The estimator's diagnostics on the last step's batch (e.g. GiGPO's {@code step_term_all_zero}). */
+    public Map<String, Double> lastDiagnostics() {
+        return lastDiagnostics;
+    }
+
     /** One RL step. */
     public StepStats step() {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), u0 = cpu();
         List<Episode> eps = new ArrayList<>(cfg.prompts() * cfg.group());
         for (int j = 0; j < cfg.prompts(); j++) {
             Task.Problem p = task.sample(rnd);
@@ -117,16 +127,16 @@ public final class Trainer {
         success /= eps.size();
         Policy.Scores cur = Policy.score(policy, eps, true);
         Policy.Scores ref = Policy.score(reference, eps, false);
-        long c0 = System.nanoTime();
+        long c0 = System.nanoTime(), cu0 = cpu();
         double[][] mc = null;
         if (needsMcValue) {
             long[] spent = new long[1];
             mc = BranchingOracle.turnValues(policy, task, eps, cfg.vineK(), rnd, spent);
             samples += spent[0];
         }
-        long m1 = System.nanoTime();
+        long m1 = System.nanoTime(), cu1 = cpu();
         Rollouts batch = Recorder.record("s" + step + "-p", eps, cur, ref, mc);
-        long a0 = System.nanoTime();
+        long a0 = System.nanoTime(), au0 = cpu();
         Credit credit;
         try {
             credit = estimator.assign(batch, params);
@@ -134,7 +144,8 @@ public final class Trainer {
             throw new IllegalArgumentException(
                     "estimator '" + estimator.id() + "' cannot run on lm rollouts: " + e.getMessage(), e);
         }
-        long a1 = System.nanoTime();
+        long a1 = System.nanoTime(), au1 = cpu();
+        lastDiagnostics = credit.diagnostics();
         float[] grad = new float[policy.size()];
         Policy.LossInfo info = null;
         for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
@@ -152,7 +163,7 @@ public final class Trainer {
                     grad);
             adam.step(policy.data(), grad, cfg.lr());
         }
-        long t1 = System.nanoTime();
+        long t1 = System.nanoTime(), u1 = cpu();
         step++;
         return new StepStats(
                 step,
@@ -162,7 +173,18 @@ public final class Trainer {
                 info.kl(),
                 samples,
                 (t1 - t0) / 1e9,
-                ((m1 - c0) + (a1 - a0)) / 1e9);
+                ((m1 - c0) + (a1 - a0)) / 1e9,
+                (u1 - u0) / 1e9,
+                ((cu1 - cu0) + (au1 - au0)) / 1e9);
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time of the calling thread in ns (wall time where the JVM cannot measure it). */
+    private static long cpu() {
+        long t = THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : -1;
+        return t >= 0 ? t : System.nanoTime();
     }
 
     /** Credit of {@code estimator} for a recorded batch (no training). */

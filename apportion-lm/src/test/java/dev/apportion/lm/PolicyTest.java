@@ -113,6 +113,17 @@ class PolicyTest {
     }
 
     @Test
+    void adamSkipsANonFiniteGradient() {
+        Adam a = new Adam(3, 1.0);
+        float[] w = {1f, 2f, 3f};
+        double n = a.step(w, new float[] {0.1f, Float.NaN, 0.2f}, 1e-2);
+        assertTrue(Double.isNaN(n));
+        assertArrayEquals(new float[] {1f, 2f, 3f}, w, "weights untouched");
+        a.step(w, new float[] {1f, 1f, 1f}, 1e-2);
+        assertEquals(1f - 1e-2f, w[0], 1e-6, "the next finite step is Adam's first (moments not poisoned)");
+    }
+
+    @Test
     void checkpointsRoundTrip(@TempDir Path dir) throws Exception {
         Weights w = Weights.init(TINY, 1);
         Path f = dir.resolve("m.bin");
