@@ -11,23 +11,25 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Estimated cost of a work unit in seconds of one idle core, for the progress bar's time left and
- * {@code bench --plan}. A unit's cost grows with the tokens it samples and the MDP it solves:
+ * Estimated cost of a work unit in seconds of one core, for the progress bar's time left and
+ * {@code bench --plan}. A unit's cost grows with the policy tokens it samples:
  * <ul>
- *   <li>credit unit: {@code batches × episodes × tokens/episode × (estimators + 1) × CREDIT_TOKEN + INSTANCE × pairs};
- *   <li>learning unit: {@code updates × (episodes × tokens/episode × LEARN_TOKEN + pairs × SOLVE_PAIR)};
+ *   <li>credit unit: {@code CREDIT_BASE + batches × episodes × tokens/episode × (estimators + 1) × CREDIT_TOKEN};
+ *   <li>learning unit: {@code updates × (LEARN_UPDATE + episodes × tokens/episode × LEARN_TOKEN)};
  * </ul>
- * where tokens/episode is measured on 32 episodes of the uniform policy on the seed-0 instance and
- * pairs is the MDP's (state, action) count. The constants were fitted to runs of single
- * configurations on this project's 2-core build machine (one thread each); they are an estimate,
- * good to about a factor of two per task.
+ * both times {@code OVERHEAD} (garbage collection, compilation and the coordinating thread), where
+ * tokens/episode is measured on 32 episodes of the uniform policy on the seed-0 instance. The
+ * constants were fitted to the per-unit CPU times a run journals ({@code cpu_ms}), measured on
+ * this project's 2-core machine on 17 configurations spanning every family (umbrella chains of 1
+ * and 100 steps, key-to-door 23–103, bifurcation horizons 2–64): within a factor of about 1.5 per
+ * configuration.
  */
 final class CostModel {
-    static final double CREDIT_TOKEN = 1.6e-6;
-    static final double INSTANCE_PAIR = 2.0e-6;
-    static final double LEARN_TOKEN = 2.5e-6;
-    static final double SOLVE_PAIR = 2.0e-7;
-    static final double UNIT_OVERHEAD = 2e-4;
+    static final double CREDIT_BASE = 0.015;
+    static final double CREDIT_TOKEN = 0.42e-6;
+    static final double LEARN_UPDATE = 50e-6;
+    static final double LEARN_TOKEN = 0.72e-6;
+    static final double OVERHEAD = 1.2;
 
     private final Suite suite;
     private final long rootSeed;
@@ -57,13 +59,13 @@ final class CostModel {
         int labels = 0;
         for (String l : p.creditLabels) if (!p.inapplicable.containsKey(l)) labels++;
         double episodes = (double) suite.groups() * suite.groupSize();
-        return UNIT_OVERHEAD + suite.batches() * episodes * s[0] * (labels + 1) * CREDIT_TOKEN + s[1] * INSTANCE_PAIR;
+        return OVERHEAD * (CREDIT_BASE + suite.batches() * episodes * s[0] * (labels + 1) * CREDIT_TOKEN);
     }
 
     /** Estimated seconds of one learning unit (one estimator, one rate, one seed). */
     double learn(Plan p) {
         double[] s = size(p);
         var l = suite.learning();
-        return UNIT_OVERHEAD + l.updates() * (l.episodesPerUpdate() * s[0] * LEARN_TOKEN + s[1] * SOLVE_PAIR);
+        return OVERHEAD * l.updates() * (LEARN_UPDATE + l.episodesPerUpdate() * s[0] * LEARN_TOKEN);
     }
 }
