@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -39,9 +38,10 @@ public final class Journal implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    private final Map<String, JsonNode> done;
+    /** Completed units read back on resume: unit key -> its line (parsed when taken, to keep memory low). */
+    private final Map<String, String> done;
 
-    private Journal(Path file, FileChannel channel, Map<String, JsonNode> done) {
+    private Journal(Path file, FileChannel channel, Map<String, String> done) {
         this.file = file;
         this.channel = channel;
         this.done = done;
@@ -62,7 +62,7 @@ public final class Journal implements AutoCloseable {
         header.put("version", VERSION);
         // through text, so numbers compare as they read back (7 is 7 whether an int or a long)
         header.set("fingerprint", OM.readTree(OM.writeValueAsString(fingerprint)));
-        Map<String, JsonNode> done = new HashMap<>();
+        Map<String, String> done = new HashMap<>();
         if (resume && Files.exists(file)) {
             long keep = read(file, header, done);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
@@ -78,7 +78,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Reads the units of {@code file} into {@code done}; returns the length of its intact prefix. */
-    private static long read(Path file, ObjectNode expected, Map<String, JsonNode> done) throws IOException {
+    private static long read(Path file, ObjectNode expected, Map<String, String> done) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         int pos = 0;
         int lineNo = 0;
@@ -108,7 +108,7 @@ public final class Journal implements AutoCloseable {
                 if (key == null || !key.isTextual())
                     throw new IllegalArgumentException(file + ": line " + lineNo
                             + ": field 'unit': missing; delete the file or use another --out");
-                done.put(key.asText(), n);
+                done.put(key.asText(), text);
             }
             pos = complete ? nl + 1 : nl;
         }
@@ -145,9 +145,20 @@ public final class Journal implements AutoCloseable {
         return file;
     }
 
-    /** Completed units read back on resume, by unit key (read-only). */
-    Map<String, JsonNode> done() {
-        return Collections.unmodifiableMap(done);
+    /** Number of completed units read back and not taken yet. */
+    synchronized int pending() {
+        return done.size();
+    }
+
+    /** The record of completed unit {@code key}, removed from the journal's memory, or null when it did not run. */
+    synchronized JsonNode take(String key) {
+        String line = done.remove(key);
+        if (line == null) return null;
+        try {
+            return OM.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(file + ": unit " + key + " no longer parses: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -113,7 +113,6 @@ public final class Runner {
         Progress prog = o.progress();
 
         Journal journal = openJournal(o);
-        Map<String, JsonNode> prior = journal == null ? Map.of() : journal.done();
         CostModel cost = new CostModel(suite, o.rootSeed());
         Tally tally = new Tally();
 
@@ -127,7 +126,7 @@ public final class Runner {
                 final int fp = pi;
                 final int fs = si;
                 String key = "credit|" + p.id + "|" + si;
-                JsonNode done = prior.get(key);
+                JsonNode done = journal == null ? null : journal.take(key);
                 if (done != null) {
                     creditOut[fp][fs] = UnitCodec.credit(done);
                     tally.resumed(w);
@@ -164,7 +163,7 @@ public final class Runner {
                         final int fg = g;
                         final int fs = si;
                         String key = "tune|" + p.id + "|" + label + "|" + grid.get(g) + "|" + si;
-                        JsonNode done = prior.get(key);
+                        JsonNode done = journal == null ? null : journal.take(key);
                         if (done != null) {
                             auc[fg][fs] = UnitCodec.tuning(done);
                             tally.resumed(w);
@@ -212,7 +211,7 @@ public final class Runner {
                 for (int si = 0; si < suite.learningSeeds(); si++) {
                     final int fs = si;
                     String key = "learn|" + p.id + "|" + label + "|" + cell.lr + "|" + si;
-                    JsonNode done = prior.get(key);
+                    JsonNode done = journal == null ? null : journal.take(key);
                     if (done != null) {
                         cell.errors[fs] = UnitCodec.learningError(done);
                         if (cell.errors[fs] == null) cell.runs[fs] = UnitCodec.learning(done);
