@@ -190,9 +190,7 @@ public final class BatchSampler {
                 envReward[span] = reward;
                 spanState[span] = state;
                 spanAgent[span] = m.agent(sFirst);
-                // a PRM scores a probability: clipped to [0, 1]
-                double prmRaw = vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0);
-                prm[span] = sig.prmClip() ? Math.max(0, Math.min(1, prmRaw)) : prmRaw;
+                prm[span] = prm(sig, vsAfter, biased, rng);
                 ig[span] = vsAfter - vsFirst + noise(rng, sig.infoGainNoise());
                 logRatio[span] = Math.log(vsAfter + 1e-8) - Math.log(vsFirst + 1e-8) + noise(rng, sig.infoGainNoise());
                 verifier[span] = m.hasVerifier() ? ver / tpt : Double.NaN;
@@ -251,6 +249,28 @@ public final class BatchSampler {
                 tokenKey,
                 returns,
                 success);
+    }
+
+    /**
+     * The PRM's probability that the turn was a good step. Clipped ({@code prm_clip}, default):
+     * {@code V_s(s') + N(0, prm_noise²) + prm_bias·[biased]} clipped to [0, 1], so the bias of a
+     * step whose success probability is already high is cut off (at {@code V_s(s') ≥ 1 − prm_bias}
+     * a biased step gains nothing). Unclipped: noise and bias act on the PRM's logit and nothing
+     * is clipped, {@code σ(logit V_s(s') + 4·N(0, prm_noise²) + 4·prm_bias·[biased])} (the factor
+     * 4 = 1/σ'(0) matches the clipped model's scale at ½; V is held inside [1e−9, 1 − 1e−9]), so
+     * every biased step scores strictly higher than the same step unbiased, wherever its success
+     * probability lies, and each repeated biased step adds its inflated score to a summed return.
+     * Exact ({@code V_s(s')}) in both forms when the noise and the bias are 0.
+     */
+    static double prm(SignalModel sig, double vsAfter, boolean biased, SplittableRandom rng) {
+        if (sig.prmClip()) {
+            double raw = vsAfter + noise(rng, sig.prmNoise()) + (biased ? sig.prmBias() : 0);
+            return Math.max(0, Math.min(1, raw));
+        }
+        double shift = 4 * noise(rng, sig.prmNoise()) + (biased ? 4 * sig.prmBias() : 0);
+        if (shift == 0) return vsAfter; // exact
+        double v = Math.max(1e-9, Math.min(1 - 1e-9, vsAfter));
+        return 1 / (1 + Math.exp(-(Math.log(v) - Math.log1p(-v) + shift)));
     }
 
     private static double noise(SplittableRandom rng, double sd) {

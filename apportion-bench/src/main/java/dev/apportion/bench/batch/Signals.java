@@ -71,7 +71,9 @@ public final class Signals {
                         PRM,
                         "process reward model: true success probability after the turn, V_s(s'), + N(0, prm_noise^2) "
                                 + "+ prm_bias when the action carries the exploitable feature (agentic: restate), which does not help; "
-                                + "clipped to [0, 1] unless prm_clip=false. Noises scale with signal_noise (0 = privileged, exact)"),
+                                + "clipped to [0, 1]; with prm_clip=false nothing is clipped: noise (x4) and bias (x4) are added to "
+                                + "the logit of V_s(s') instead, so the bias is never cut off. Noises scale with signal_noise "
+                                + "(0 = privileged, exact)"),
                 new Doc(
                         "span",
                         INFO_GAIN,

@@ -1,8 +1,8 @@
 package dev.apportion.bench.task;
 
+import dev.apportion.bench.mdp.Dynamics;
 import dev.apportion.bench.mdp.Mdp;
 import dev.apportion.bench.mdp.MdpBuilder;
-import dev.apportion.bench.mdp.OneDecisionPerTurn;
 import dev.apportion.core.credit.ParamSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +27,11 @@ import java.util.SplittableRandom;
  *       call (or a complete answer), else 0 — an intermediate step a checker can verify.
  *       {@code verifier_reward} &gt; 0 also pays it as a dense step reward (VPR-style).</li>
  *   <li>The PRM's exploitable feature is the restate action: it never helps (it spends a turn)
- *       but the PRM adds {@code prm_bias} (default 0.3 here) to it.</li>
+ *       but the PRM adds {@code prm_bias} (default 0.3 here) to it, on every repetition.</li>
+ *   <li>Multi-token steps: {@code tokens_per_turn} T &gt; 1 makes every turn's policy span T
+ *       tokens — the action token, then T − 1 argument tokens with a single choice (they carry
+ *       no decision, like the arguments a tool call spells out). The turn's effect and step
+ *       reward come with the action token; the verifier verdict covers the whole turn.</li>
  * </ul>
  * Modelled on the agentic benchmarks of the survey (HotpotQA / search QA tool agents;
  * benchmarks-and-survey.md §1.5) and on the signals of GiGPO (anchor states), MatchTIR (tool
@@ -55,7 +59,13 @@ public final class Agentic extends FamilyBase {
                             0.0,
                             0.0,
                             10.0,
-                            "Dense step reward paid for a verified step (0 = outcome only).")),
+                            "Dense step reward paid for a verified step (0 = outcome only)."),
+                    ParamSpec.integer(
+                            "tokens_per_turn",
+                            1,
+                            1,
+                            32,
+                            "Policy tokens per turn: the action token, then tokens_per_turn - 1 argument tokens without a choice.")),
             ParamSpec.real(
                     "prm_bias", 0.3, -100.0, 100.0, "Bonus the PRM gives the restate action (it does not help)."));
 
@@ -86,7 +96,8 @@ public final class Agentic extends FamilyBase {
                 h,
                 k.getDouble("tool_failure"),
                 k.getBoolean("restate_action"),
-                k.getDouble("verifier_reward"));
+                k.getDouble("verifier_reward"),
+                k.getInt("tokens_per_turn"));
         Mdp mdp = MdpBuilder.build(r);
         SignalModel sig = SignalModel.of(k);
         Metadata md = Metadata.of(mdp, sig)
@@ -112,10 +123,17 @@ public final class Agentic extends FamilyBase {
         return new Task(id(), k, mdp, sig, md.build(), inst);
     }
 
-    /** Latent state: turn, progress along the trace, last result, answered. */
-    record State(int t, int p, int last, boolean answered) {}
+    /**
+     * Latent state: turn, progress along the trace, last result, answered; token {@code j} of the
+     * turn and, on argument tokens ({@code j > 0}), the verifier's verdict on the turn's action.
+     */
+    record State(int t, int p, int last, boolean answered, int j, boolean verified) {
+        State(int t, int p, int last, boolean answered) {
+            this(t, p, last, answered, 0, false);
+        }
+    }
 
-    private static final class Rules implements OneDecisionPerTurn<State> {
+    private static final class Rules implements Dynamics<State> {
         final int[] trace;
         final int tools;
         final int h;
@@ -123,8 +141,10 @@ public final class Agentic extends FamilyBase {
         final boolean restate;
         final double verifierReward;
         final String[] names;
+        final int tpt;
 
-        Rules(int[] trace, int tools, int h, double fail, boolean restate, double verifierReward) {
+        Rules(int[] trace, int tools, int h, double fail, boolean restate, double verifierReward, int tpt) {
+            this.tpt = tpt;
             this.trace = trace;
             this.tools = tools;
             this.h = h;
@@ -143,6 +163,16 @@ public final class Agentic extends FamilyBase {
         }
 
         @Override
+        public int tokensPerTurn() {
+            return tpt;
+        }
+
+        @Override
+        public int tokenInTurn(State s) {
+            return s.j;
+        }
+
+        @Override
         public String[] actionNames() {
             return names;
         }
@@ -154,7 +184,7 @@ public final class Agentic extends FamilyBase {
 
         @Override
         public boolean terminal(State s) {
-            return s.answered || s.t == h;
+            return s.j == 0 && (s.answered || s.t == h);
         }
 
         @Override
@@ -179,11 +209,12 @@ public final class Agentic extends FamilyBase {
 
         @Override
         public int actionCount(State s) {
-            return names.length;
+            return s.j == 0 ? names.length : 1;
         }
 
         @Override
         public double verifier(State s, int a) {
+            if (s.j > 0) return s.verified ? 1 : 0;
             if (a < tools) return s.p < trace.length && a == trace[s.p] ? 1 : 0;
             if (a == answer()) return s.p == trace.length ? 1 : 0;
             return 0;
@@ -191,25 +222,39 @@ public final class Agentic extends FamilyBase {
 
         @Override
         public boolean prmBiased(State s, int a) {
-            return restate && a == tools + 1;
+            return s.j == 0 && restate && a == tools + 1;
         }
 
         @Override
         public void transitions(State s, int a, TransitionSink<State> sink) {
-            double r = verifierReward * verifier(s, a);
-            int t = s.t + 1;
+            if (s.j > 0) { // an argument token: no choice, no effect
+                sink.add(1, s.j + 1 < tpt ? new State(s.t, s.p, s.last, s.answered, s.j + 1, s.verified) : end(s), 0);
+                return;
+            }
+            boolean v = verifier(s, a) > 0;
+            double r = verifierReward * (v ? 1 : 0);
             if (a < tools) {
                 if (s.p < trace.length && a == trace[s.p]) {
-                    if (fail < 1) sink.add(1 - fail, new State(t, s.p + 1, 1, false), r);
-                    if (fail > 0) sink.add(fail, new State(t, s.p, 2, false), r);
+                    if (fail < 1) sink.add(1 - fail, after(s, s.p + 1, 1, false, v), r);
+                    if (fail > 0) sink.add(fail, after(s, s.p, 2, false, v), r);
                 } else {
-                    sink.add(1, new State(t, s.p, 2, false), r);
+                    sink.add(1, after(s, s.p, 2, false, v), r);
                 }
             } else if (a == answer()) {
-                sink.add(1, new State(t, s.p, s.last, true), r);
+                sink.add(1, after(s, s.p, s.last, true, v), r);
             } else {
-                sink.add(1, new State(t, s.p, 3, false), r);
+                sink.add(1, after(s, s.p, 3, false, v), r);
             }
+        }
+
+        /** The state after the action token of turn {@code s.t}: the next turn, or its first argument token. */
+        private State after(State s, int p, int last, boolean answered, boolean verified) {
+            return tpt == 1 ? new State(s.t + 1, p, last, answered) : new State(s.t, p, last, answered, 1, verified);
+        }
+
+        /** The first token of the next turn, after the last argument token. */
+        private static State end(State s) {
+            return new State(s.t + 1, s.p, s.last, s.answered);
         }
     }
 }

@@ -10,13 +10,14 @@ import java.util.List;
  * declares these knobs (see {@link #SPECS}).
  *
  * @param criticNoise standard deviation of the Gaussian noise added to the true value on every token
- * @param prmNoise standard deviation of the Gaussian noise added to the PRM score (then clipped to [0, 1])
+ * @param prmNoise standard deviation of the Gaussian noise added to the PRM score (then clipped to [0, 1]; in
+ *     logit space, times 4, when {@code prmClip} is false)
  * @param prmBias amount the PRM adds to turns whose action carries the biased feature
  * @param infoGainNoise standard deviation of the Gaussian noise added to the information gain
  * @param obsTokens context tokens per turn
  * @param mcSamples rollouts behind each Monte-Carlo value estimate (span signal {@code mc_value})
  * @param teacherNoise standard deviation of the noise on the teacher's log-ratio
- * @param prmClip whether the PRM score is clipped to [0, 1]
+ * @param prmClip whether the PRM score is clipped to [0, 1] (else noise and bias act on its logit)
  */
 public record SignalModel(
         double criticNoise,
@@ -72,7 +73,10 @@ public record SignalModel(
             ParamSpec.bool(
                     "prm_clip",
                     true,
-                    "Clip the PRM score to [0, 1] (false: an unclipped PRM whose sum can be inflated)."),
+                    "Clip the PRM score V_s(s') + noise + bias to [0, 1], which caps the bias of a step that is already "
+                            + "likely to succeed (false: noise and bias act on the PRM's logit, sigma(logit V_s(s') + 4 noise + "
+                            + "4 prm_bias); nothing is clipped, every biased step scores higher, and padding with biased steps "
+                            + "inflates a summed PRM return)."),
             ParamSpec.integer("obs_tokens", 2, 1, 64, "Context (observation) tokens per turn."),
             ParamSpec.integer(
                     "mc_samples",

@@ -93,6 +93,11 @@ import java.util.Map;
  * {@code reward_baseline} token (the argparse default is step), {@code verifiable_reward_coef}
  * 1.0, {@code init_kl_coef} 0.001, k1 KL, separators masked, whitening on,
  * {@code temperature} 0.1 (hard-coded at the call site); {@code whitening_count} unmasked.
+ * {@code credit_form} {@code min} (PURE); {@code sum} replaces step 1's soft-min by the
+ * summation form {@code p_{i,k} = r_k} (no weights: the return is the cumulative sum of the step
+ * scores, the form the paper contrasts with min-form; PURE's verl branch
+ * {@code credit_assignment: gamma-decay} with γ = 1), everything else unchanged — note that
+ * {@code disable_weighted_reward} gives the step <em>mean</em>, not a sum.
  * Preset {@code reference}: {@code whitening_count} nonzero, {@code step_tokens} exclude_end.
  *
  * <h2>Edge cases</h2>
@@ -187,7 +192,8 @@ public final class PureEstimator implements Estimator {
                             "step_score",
                             PureSteps.AUTO,
                             PureSteps.SOURCES,
-                            "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
+                            "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
+                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
             .preset("reference", Map.of("whitening_count", NONZERO, "step_tokens", EXCLUDE_END))
             .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
                     + "A = whiten(reverse cumsum), 0 at step ends")
@@ -211,7 +217,8 @@ public final class PureEstimator implements Estimator {
             boolean maskEnds,
             boolean whiten,
             boolean nonzeroCount,
-            boolean includeEnd) {}
+            boolean includeEnd,
+            boolean sumForm) {}
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
@@ -228,7 +235,8 @@ public final class PureEstimator implements Estimator {
                 !params.getBoolean("nomask_separator_adv"),
                 !params.getBoolean("disable_advantage_normalization"),
                 NONZERO.equals(params.getString("whitening_count")),
-                INCLUDE_END.equals(params.getString("step_tokens")));
+                INCLUDE_END.equals(params.getString("step_tokens")),
+                PureSteps.SUM_FORM.equals(params.getString("credit_form")));
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         float[] returns = new float[tokens];
@@ -290,7 +298,9 @@ public final class PureEstimator implements Estimator {
                 stepCount[i] = k;
                 length[i] = len;
                 if (sc != null) {
-                    outcomeReward[i] = PureSteps.softMin(r, k, cfg.temperature, cfg.weighted, p);
+                    outcomeReward[i] = cfg.sumForm
+                            ? PureSteps.sumForm(r, k, p)
+                            : PureSteps.softMin(r, k, cfg.temperature, cfg.weighted, p);
                     for (int j = 0; j < k; j++) stepReward[span[j]] = p[j];
                 }
             }

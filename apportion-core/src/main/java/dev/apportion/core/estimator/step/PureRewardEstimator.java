@@ -51,7 +51,10 @@ import java.util.Map;
  *
  * <h2>Parameters</h2>
  * {@code temperature} T (0.1, hard-coded at PURE's call site), {@code disable_weighted_reward}
- * (false), {@code step_score} ({@code auto}: logits when the batch has both logit signals,
+ * (false; note that uniform weights 1/K make {@code G_0} the <em>mean</em> step score, not a sum),
+ * {@code credit_form} ({@code min}, the above; {@code sum}: {@code p_k = r_k}, so
+ * {@code G_k = Σ_{j ≥ k} r_j} is the summation-form return the paper contrasts min-form with,
+ * PURE's verl-branch {@code credit_assignment: gamma-decay} at γ = 1), {@code step_score} ({@code auto}: logits when the batch has both logit signals,
  * else {@code prm}). Preset {@code reference} = the reference's values (also the defaults; the
  * reference has no quirk in this function on inputs it accepts).
  *
@@ -93,7 +96,8 @@ public final class PureRewardEstimator implements Estimator {
                             "step_score",
                             PureSteps.AUTO,
                             PureSteps.SOURCES,
-                            "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"))
+                            "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
+                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
             .summary(
                     "p_k = softmax_k(-r_k/T)·r_k over a trajectory's steps; token credit G_k = Σ_{j≥k} p_j (G_0 ≈ min_k r_k)")
@@ -108,6 +112,7 @@ public final class PureRewardEstimator implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution) {
         double temperature = params.getDouble("temperature");
         boolean weighted = !params.getBoolean("disable_weighted_reward");
+        boolean sumForm = PureSteps.SUM_FORM.equals(params.getString("credit_form"));
         float[] adv = new float[batch.tokenCount()];
         float[] spanAdv = new float[batch.spanCount()];
         int n = batch.trajectoryCount();
@@ -140,7 +145,8 @@ public final class PureRewardEstimator implements Estimator {
                     r[k] = scores.score(batch, i, s);
                     span[k++] = s;
                 }
-                PureSteps.softMin(r, k, temperature, weighted, p);
+                if (sumForm) PureSteps.sumForm(r, k, p);
+                else PureSteps.softMin(r, k, temperature, weighted, p);
                 double g = 0;
                 for (int j = k - 1; j >= 0; j--) {
                     g += p[j];

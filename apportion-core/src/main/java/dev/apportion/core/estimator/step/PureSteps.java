@@ -30,6 +30,16 @@ public final class PureSteps {
     static final String PROBABILITY = "probability";
     static final List<String> SOURCES = List.of(AUTO, LOGITS, PROBABILITY);
 
+    /** Credit forms: PURE's min-form (soft-min or uniform weights) or the summation form it argues against. */
+    static final String MIN_FORM = "min";
+
+    static final String SUM_FORM = "sum";
+    static final List<String> FORMS = List.of(MIN_FORM, SUM_FORM);
+    static final String FORM_HELP = "min: PURE's min-form step rewards w_k·r_k (soft-min weights, or 1/K with "
+            + "disable_weighted_reward); sum: the summation form r'_k = r_k, whose return is the cumulative sum of the "
+            + "step scores (PURE verl branch credit_assignment 'gamma-decay' with gamma = 1; ignores temperature and "
+            + "disable_weighted_reward)";
+
     private PureSteps() {}
 
     /** Where step scores come from, resolved against a batch. */
@@ -112,6 +122,23 @@ public final class PureSteps {
     /** True when span {@code s} is a step: a policy span with at least one token. */
     static boolean isStep(Rollouts batch, int s) {
         return batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s);
+    }
+
+    /**
+     * The summation form PURE contrasts with its min-form: every step keeps its score,
+     * {@code out[j] = r[j]}, so the return of step k is {@code Σ_{j ≥ k} r_j} (the paper's sum-form
+     * value with γ = 1; PURE's verl branch {@code credit_assignment: gamma-decay}). Returns the sum.
+     *
+     * @param r read
+     * @param out written, {@code out[0..k)}
+     */
+    static double sumForm(double[] r, int k, double[] out) {
+        double sum = 0;
+        for (int j = 0; j < k; j++) {
+            out[j] = r[j];
+            sum += r[j];
+        }
+        return sum;
     }
 
     /**

@@ -39,6 +39,7 @@ class PureEstimatorTest extends EstimatorContract {
         out.add(params(Map.of("reward_baseline", "step", "use_kl_estimator_k3", true, "nomask_separator_adv", true)));
         out.add(params(Map.of("reward_mode", "VR", "disable_advantage_normalization", true)));
         out.add(params(Map.of("reward_mode", "PRM", "step_tokens", "include_end", "disable_weighted_reward", true)));
+        out.add(params(Map.of("reward_mode", "PRMVR", "credit_form", "sum")));
         return out;
     }
 
@@ -91,6 +92,42 @@ class PureEstimatorTest extends EstimatorContract {
         Credit masked = EST.assign(b, params(raw));
         for (int s = 1; s <= 3; s++) assertEquals(0f, masked.returns()[b.spanTokenEnd(s) - 1], 0f);
         assertEquals(c.returns()[a0], masked.returns()[a0], 0f);
+    }
+
+    /**
+     * The summation form (credit_form sum): step rewards are the raw scores r = [0.8, −0.6, 0.4]
+     * (A) and [0.5] (B), not PURE's soft-min or the uniform-weight mean; step baseline as above.
+     */
+    @Test
+    void sumFormKeepsEveryStepScore() {
+        Rollouts b = workedExample();
+        Map<String, Object> raw = new HashMap<>(Map.of(
+                "reward_mode",
+                "PRM",
+                "reward_baseline",
+                "step",
+                "init_kl_coef",
+                0.0,
+                "nomask_separator_adv",
+                true,
+                "disable_advantage_normalization",
+                true));
+        int bStart = b.spanTokenStart(b.spanStart(1) + 1);
+        // uniform weights (the old "sum-form"): p = r / 3, so O_A = 0.2 is the mean score
+        raw.put("disable_weighted_reward", true);
+        Credit uniform = EST.assign(b, params(raw));
+        assertEquals(0.2 - 3 * 0.5, uniform.returns()[b.spanTokenStart(1)], 2e-6);
+        assertEquals(0.5 - 0.2 / 3, uniform.returns()[bStart], 2e-6);
+        // the true sum: O_A = 0.6 = 0.8 − 0.6 + 0.4; A's steps each lose B's 0.5, B loses O_A / N_A = 0.2
+        raw.put("credit_form", "sum");
+        Credit sum = EST.assign(b, params(raw));
+        assertEquals(0.6 - 3 * 0.5, sum.returns()[b.spanTokenStart(1)], 2e-6);
+        assertEquals(-0.6 + 0.4 - 2 * 0.5, sum.returns()[b.spanTokenStart(2)], 2e-6);
+        assertEquals(0.5 - 0.2, sum.returns()[bStart], 2e-6);
+        // the weighting switch does not change the sum form
+        raw.put("disable_weighted_reward", false);
+        assertEquals(
+                sum.returns()[b.spanTokenStart(1)], EST.assign(b, params(raw)).returns()[b.spanTokenStart(1)], 0f);
     }
 
     @Test

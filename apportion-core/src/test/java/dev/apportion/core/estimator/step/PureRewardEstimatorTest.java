@@ -31,6 +31,7 @@ class PureRewardEstimatorTest extends EstimatorContract {
         List<Params> out = new ArrayList<>(super.parameterSets());
         out.add(params(Map.of("disable_weighted_reward", true)));
         out.add(params(Map.of("temperature", 0.02)));
+        out.add(params(Map.of("credit_form", "sum")));
         return out;
     }
 
@@ -75,6 +76,30 @@ class PureRewardEstimatorTest extends EstimatorContract {
         double[] g = perStep(b, c.spanAdvantages());
         // r = [0.8, -0.6, 0.6] / 3 = [0.2667, -0.2, 0.2]
         assertArrayEquals(new double[] {0.8 / 3 - 0.2 + 0.2, 0.0, 0.2}, g, 1e-6);
+    }
+
+    /**
+     * methods-reasoning.md §1: "sum-form gives [0.6, −0.2, 0.4]" for p = [0.9, 0.2, 0.7]; the
+     * uniform-weight switch gives a third of that (the mean, not a sum).
+     */
+    @Test
+    void sumFormIsTheCumulativeSumOfTheStepScores() {
+        Rollouts b = steps(0.9, 0.2, 0.7);
+        double[] uniform = perStep(
+                b,
+                EST.assign(b, params(Map.of("disable_weighted_reward", true))).spanAdvantages());
+        assertArrayEquals(new double[] {0.2, -0.2 / 3, 0.4 / 3}, uniform, 1e-6);
+        double[] sum =
+                perStep(b, EST.assign(b, params(Map.of("credit_form", "sum"))).spanAdvantages());
+        assertArrayEquals(new double[] {0.6, -0.2, 0.4}, sum, 1e-6);
+        // padding with a step the PRM likes inflates the sum, not the min-form return
+        Rollouts padded = steps(0.9, 0.2, 0.7, 0.9, 0.9);
+        double[] sumPadded = perStep(
+                padded, EST.assign(padded, params(Map.of("credit_form", "sum"))).spanAdvantages());
+        assertEquals(2.2, sumPadded[0], 1e-6);
+        double[] minPadded =
+                perStep(padded, EST.assign(padded, params(Map.of())).spanAdvantages());
+        assertEquals(-0.6, minPadded[0], 1e-3);
     }
 
     /** methods-reasoning.md §1: p = [0.9, 0.2, 0.7], T = 0.1 → step returns [-0.599953, -0.599954, 1.8e-5]. */
