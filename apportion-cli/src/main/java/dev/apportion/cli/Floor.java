@@ -48,7 +48,12 @@ public final class Floor {
     public enum Level {
         TOKEN,
         SPAN,
-        TRAJECTORY
+        TRAJECTORY,
+        /**
+         * A token matrix: per trajectory of {@code L} tokens, its {@code L(L−1)/2} pair values (the
+         * strict lower triangle, an attention map), walked once per trajectory.
+         */
+        MATRIX
     }
 
     /** Element type of a stream, by its size in bytes. */
@@ -67,11 +72,26 @@ public final class Floor {
         }
     }
 
-    /** One array: name, level, element type. */
-    public record Stream(String name, Level level, Type type) {
+    /**
+     * One array: name, level, element type, and elements per token for a token vector ({@code width}
+     * floats per token, as the hidden states of a token vector signal; 1 otherwise).
+     */
+    public record Stream(String name, Level level, Type type, int width) {
+        public Stream {
+            if (width < 1) throw new IllegalArgumentException("stream " + name + ": width must be >= 1, got " + width);
+            if (width > 1 && level != Level.TOKEN)
+                throw new IllegalArgumentException("stream " + name + ": only token streams have a width");
+        }
+
+        public Stream(String name, Level level, Type type) {
+            this(name, level, type, 1);
+        }
+
         @Override
         public String toString() {
-            return name + (type == Type.F32 ? "" : "(" + type.name().toLowerCase(Locale.ROOT) + ")");
+            return name
+                    + (width > 1 ? "×" + width : "")
+                    + (type == Type.F32 ? "" : "(" + type.name().toLowerCase(Locale.ROOT) + ")");
         }
     }
 
@@ -89,7 +109,7 @@ public final class Floor {
             writes = List.copyOf(writes);
         }
 
-        /** The finest level any of the pass's streams lives at. */
+        /** The finest level any of the pass's streams lives at (a matrix is walked per trajectory). */
         Level finest() {
             Level l = Level.TRAJECTORY;
             for (Stream s : reads) if (s.level().ordinal() < l.ordinal()) l = s.level();
@@ -120,13 +140,27 @@ public final class Floor {
                 bytes += 4.0 * trajectories; // trajectory span offsets (and per-trajectory loop state)
                 if (f != Level.TRAJECTORY) bytes += 5.0 * spans; // span token offsets + roles
                 for (List<Stream> l : List.of(p.reads(), p.writes())) {
-                    for (Stream s : l) {
-                        int count = s.level() == Level.TOKEN ? tokens : s.level() == Level.SPAN ? spans : trajectories;
-                        bytes += (double) count * s.type().bytes;
-                    }
+                    for (Stream s : l) bytes += elements(s, tokens, spans, trajectories) * s.type().bytes;
                 }
             }
             return tokens == 0 ? 0 : bytes / tokens;
+        }
+
+        /**
+         * Elements of {@code s} in a batch of this structure: a token vector has {@code width} per
+         * token; a matrix {@code L(L−1)/2} per trajectory of {@code L = tokens / trajectories} tokens
+         * (trajectories of equal length, as perf's batches are).
+         */
+        static double elements(Stream s, int tokens, int spans, int trajectories) {
+            return switch (s.level()) {
+                case TOKEN -> (double) tokens * s.width();
+                case SPAN -> spans;
+                case TRAJECTORY -> trajectories;
+                case MATRIX -> {
+                    double len = trajectories == 0 ? 0 : (double) tokens / trajectories;
+                    yield trajectories * len * (len - 1) / 2;
+                }
+            };
         }
 
         /** One line per pass: {@code 1. what (backward): reads → writes}. */
@@ -147,7 +181,13 @@ public final class Floor {
             StringBuilder b = new StringBuilder();
             for (Stream s : l) {
                 if (b.length() > 0) b.append(", ");
-                b.append(s.level() == Level.TOKEN ? "tok:" : s.level() == Level.SPAN ? "span:" : "traj:")
+                b.append(
+                                switch (s.level()) {
+                                    case TOKEN -> "tok:";
+                                    case SPAN -> "span:";
+                                    case TRAJECTORY -> "traj:";
+                                    case MATRIX -> "matrix:";
+                                })
                         .append(s);
             }
             return b.toString();
@@ -213,6 +253,84 @@ public final class Floor {
                                 backward("return scan", List.of(token("reward"), ROLE), List.of(RETURNS)),
                                 pass("whiten", List.of(RETURNS, ROLE), List.of(ADVANTAGES))),
                         true));
+    }
+
+    static {
+        // DelTA (K = 1): features from the log-probs, the two class centres, the margins, one
+        // refinement of both centres, the final margins, then weights and predictions; every step
+        // but the first reads the hidden states (H floats per token)
+        Stream hidden = new Stream("hidden", Level.TOKEN, Type.F32, SyntheticBatch.HIDDEN_WIDTH);
+        Stream feature = token("feature");
+        Stream margin = token("margin");
+        DECLARED.put(
+                "delta",
+                d -> new Plan(
+                        List.of(
+                                pass("GRPO row advantages", List.of(OUTCOME), List.of(SCORE)),
+                                pass("features", List.of(token("old_logprob"), MASK), List.of(feature)),
+                                pass("centre +", List.of(hidden, feature, SCORE), List.of()),
+                                pass("centre −", List.of(hidden, feature, SCORE), List.of()),
+                                pass("margins", List.of(hidden, feature), List.of(margin)),
+                                pass("refined centre +", List.of(hidden, feature, margin, SCORE), List.of()),
+                                pass("refined centre −", List.of(hidden, feature, margin, SCORE), List.of()),
+                                pass("final margins", List.of(hidden, feature), List.of(margin)),
+                                pass(
+                                        "weights and predictions",
+                                        List.of(hidden, feature, margin, SCORE, MASK),
+                                        List.of(ADVANTAGES))),
+                        true));
+        // FlowTracer: GRPO, then per trajectory three walks over its attention triangle (L(L−1)/2
+        // values: the sign check, the out-capacities, the throughput); the answer reachability reads
+        // about one value per token (every weight of a normalised map is positive)
+        Stream attention = new Stream("attention", Level.MATRIX, Type.F32);
+        Stream throughput = token("throughput");
+        DECLARED.put(
+                "flowtracer",
+                d -> new Plan(
+                        List.of(
+                                pass("GRPO", List.of(OUTCOME), List.of(SCORE)),
+                                pass("attention check", List.of(attention), List.of()),
+                                backward("answer reachability", List.of(MASK), List.of()),
+                                pass("out-capacities", List.of(attention), List.of()),
+                                pass("throughput", List.of(attention, MASK), List.of(throughput)),
+                                pass("weights", List.of(throughput, SCORE, MASK), List.of(ADVANTAGES))),
+                        true));
+        // target-decoupled GAE (mode decoupled): dense rewards, the actor head's backward GAE scan,
+        // advantages and returns, then whitening (mean, variance, apply)
+        DECLARED.put(
+                "target_decoupled_gae",
+                d -> new Plan(
+                        List.of(
+                                pass("dense rewards", List.of(token("reward"), OUTCOME), List.of(token("dense"))),
+                                backward(
+                                        "TD scan (actor head)",
+                                        List.of(token("dense"), token("value_h3"), MASK),
+                                        List.of(token("head"))),
+                                pass(
+                                        "advantages and returns",
+                                        List.of(token("head"), token("value_h3"), MASK),
+                                        List.of(ADVANTAGES, RETURNS)),
+                                pass("whiten mean", List.of(ADVANTAGES, MASK), List.of()),
+                                pass("whiten variance", List.of(ADVANTAGES, MASK), List.of()),
+                                pass("whiten", List.of(ADVANTAGES, MASK), List.of(ADVANTAGES))),
+                        true));
+        // AT²PO: the derived plan plus the node entropies its default child_softmax reads
+        DECLARED.put("at2po", d -> withSpanReads(derived(d), "tree_entropy"));
+    }
+
+    /** {@code p} with span streams {@code names} added to its "span scores" pass (an explicit plan). */
+    static Plan withSpanReads(Plan p, String... names) {
+        List<Pass> out = new ArrayList<>();
+        for (Pass x : p.passes()) {
+            if (!x.what().equals("span scores")) {
+                out.add(x);
+                continue;
+            }
+            List<Stream> reads = new ArrayList<>(x.reads());
+            for (String n : names) reads.add(new Stream("span_" + n, Level.SPAN, Type.F32));
+            out.add(new Pass(x.what(), x.backward(), reads, x.writes()));
+        }
+        return new Plan(out, true);
     }
 
     /** The declared plan of {@code d}: explicit when {@link #DECLARED} has one, else {@link #derived}. */
@@ -313,6 +431,8 @@ public final class Floor {
         private final List<PassArrays> passes = new ArrayList<>();
         private final Plan plan;
 
+        private final int[] matrixOffsets;
+
         private record PassArrays(
                 boolean backward,
                 Level finest,
@@ -322,7 +442,10 @@ public final class Floor {
                 int[][] spanW,
                 int[][] tokR,
                 byte[][] tokRb,
-                int[][] tokW) {}
+                int[][] tokW,
+                int[][] vecR,
+                int[] vecWidth,
+                int[][] matR) {}
 
         Prepared(Plan plan, Rollouts batch) {
             this.plan = plan;
@@ -333,6 +456,20 @@ public final class Floor {
             this.roles = new byte[spans];
             for (int s = 0; s < spans; s++) roles[s] = (byte) (batch.isPolicySpan(s) ? 1 : 0);
             int tokens = batch.tokenCount();
+            // per trajectory, where its matrix values start (the strict lower triangle of its tokens)
+            this.matrixOffsets = new int[trajectories + 1];
+            long m = 0;
+            for (int i = 0; i < trajectories; i++) {
+                matrixOffsets[i] = (int) m;
+                long len = batch.tokenEnd(i) - batch.tokenStart(i);
+                m += len * (len - 1) / 2;
+            }
+            boolean anyMatrix = false;
+            for (Pass p : plan.passes()) for (Stream x : p.reads()) anyMatrix |= x.level() == Level.MATRIX;
+            if (anyMatrix && m > Integer.MAX_VALUE - 8)
+                throw new IllegalArgumentException("floor: the batch's token matrices hold " + m + " values, too many");
+            matrixOffsets[trajectories] = (int) Math.min(m, Integer.MAX_VALUE);
+            int matrixValues = anyMatrix ? (int) m : 0;
             Map<Stream, Object> arrays = new LinkedHashMap<>();
             for (Pass p : plan.passes()) {
                 List<int[]> trajR = new ArrayList<>(),
@@ -342,18 +479,27 @@ public final class Floor {
                         tokR = new ArrayList<>(),
                         tokW = new ArrayList<>();
                 List<byte[]> tokRb = new ArrayList<>();
+                List<int[]> vecR = new ArrayList<>(), matR = new ArrayList<>();
+                List<Integer> vecWidth = new ArrayList<>();
                 for (Stream s : p.reads()) {
-                    Object a = arrays.computeIfAbsent(s, k -> allocate(k, tokens, spans, trajectories));
+                    Object a = arrays.computeIfAbsent(s, k -> allocate(k, tokens, spans, trajectories, matrixValues));
                     if (s.equals(ROLE)) continue; // the walk reads the roles itself
-                    if (a instanceof byte[] b) {
+                    if (s.level() == Level.MATRIX) {
+                        matR.add((int[]) a);
+                    } else if (s.level() == Level.TOKEN && s.width() > 1) {
+                        vecR.add((int[]) a);
+                        vecWidth.add(s.width());
+                    } else if (a instanceof byte[] b) {
                         tokRb.add(b);
                     } else {
                         (s.level() == Level.TOKEN ? tokR : s.level() == Level.SPAN ? spanR : trajR).add((int[]) a);
                     }
                 }
                 for (Stream s : p.writes()) {
-                    Object a = arrays.computeIfAbsent(s, k -> allocate(k, tokens, spans, trajectories));
+                    Object a = arrays.computeIfAbsent(s, k -> allocate(k, tokens, spans, trajectories, matrixValues));
                     if (a instanceof byte[]) throw new IllegalArgumentException("floor: byte stream written: " + s);
+                    if (s.level() == Level.MATRIX || s.width() > 1)
+                        throw new IllegalArgumentException("floor: matrix or vector stream written: " + s);
                     (s.level() == Level.TOKEN ? tokW : s.level() == Level.SPAN ? spanW : trajW).add((int[]) a);
                 }
                 passes.add(new PassArrays(
@@ -365,12 +511,20 @@ public final class Floor {
                         spanW.toArray(int[][]::new),
                         tokR.toArray(int[][]::new),
                         tokRb.toArray(byte[][]::new),
-                        tokW.toArray(int[][]::new)));
+                        tokW.toArray(int[][]::new),
+                        vecR.toArray(int[][]::new),
+                        vecWidth.stream().mapToInt(Integer::intValue).toArray(),
+                        matR.toArray(int[][]::new)));
             }
         }
 
-        private static Object allocate(Stream s, int tokens, int spans, int trajectories) {
-            int n = s.level() == Level.TOKEN ? tokens : s.level() == Level.SPAN ? spans : trajectories;
+        private static Object allocate(Stream s, int tokens, int spans, int trajectories, int matrixValues) {
+            int n = switch (s.level()) {
+                case TOKEN -> Math.multiplyExact(tokens, s.width());
+                case SPAN -> spans;
+                case TRAJECTORY -> trajectories;
+                case MATRIX -> matrixValues;
+            };
             if (s.type() == Type.I8) {
                 byte[] b = new byte[n];
                 for (int i = 0; i < n; i++) b[i] = (byte) (i & 1);
@@ -403,6 +557,15 @@ public final class Floor {
             for (int i = from; i < to; i++) {
                 int acc = trajSpans[i];
                 for (int[] a : p.trajR) acc |= a[i];
+                for (int[] a : p.matR) {
+                    // the trajectory's matrix, row by row (backwards for a backward pass)
+                    int m0 = matrixOffsets[i];
+                    int m1 = matrixOffsets[i + 1];
+                    int x = 0;
+                    if (p.backward) for (int j = m1 - 1; j >= m0; j--) x |= a[j];
+                    else for (int j = m0; j < m1; j++) x |= a[j];
+                    acc |= x;
+                }
                 if (p.finest != Level.TRAJECTORY) {
                     int s0 = trajSpans[i];
                     int s1 = trajSpans[i + 1];
@@ -442,6 +605,17 @@ public final class Floor {
                 }
                 for (byte[] m : p.tokRb) {
                     for (int j = 0; j < n; j++) block[j] |= m[from + j];
+                }
+                for (int q = 0; q < p.vecR.length; q++) {
+                    // a token vector: width values per token, contiguous
+                    int[] v = p.vecR[q];
+                    int w = p.vecWidth[q];
+                    for (int j = 0; j < n; j++) {
+                        int base = (from + j) * w;
+                        int x = 0;
+                        for (int c = 0; c < w; c++) x |= v[base + c];
+                        block[j] |= x;
+                    }
                 }
                 for (int[] w : p.tokW) System.arraycopy(block, 0, w, from, n);
                 keep |= block[0] | block[n - 1];

@@ -29,6 +29,9 @@ final class PerfSuite {
     /** Estimators that are bench references, not credit methods: not timed. */
     static final Set<String> BENCH_REFERENCES = Set.of("oracle", "random", "trajectory_oracle");
 
+    /** Values a token vector or matrix stream may hold in a timed batch (128 MB of floats). */
+    static final long WIDE_FLOATS = 32L << 20;
+
     /** Batch shapes. */
     enum Shape {
         /** Single-turn long responses: one policy span of 4096 tokens per trajectory. */
@@ -56,9 +59,22 @@ final class PerfSuite {
             throw new IllegalArgumentException("--shape must be single, multiturn, multiagent or all, got '" + s + "'");
         }
 
-        /** The batch spec for {@code d} with about {@code tokens} tokens (whole groups of 8 trajectories). */
+        /**
+         * The batch spec for {@code d} with about {@code tokens} tokens (whole groups of 8
+         * trajectories); fewer for an estimator reading a token vector or matrix, so that the wide
+         * stream holds at most {@link #WIDE_FLOATS} values (but at least one group).
+         */
         SyntheticBatch.Spec spec(Descriptor d, long tokens, long seed) {
             int g = SyntheticBatch.DEFAULT_GROUP_SIZE;
+            SyntheticBatch.Extras x = SyntheticBatch.extrasFor(d);
+            int width = x.vectorFloatsPerToken();
+            if (width > 0) tokens = Math.min(tokens, Math.max((long) g * tokensPerTrajectory, WIDE_FLOATS / width));
+            if (!x.tokenMatrices().isEmpty()) {
+                double perTrajectory =
+                        x.tokenMatrices().size() * (double) tokensPerTrajectory * (tokensPerTrajectory - 1) / 2;
+                long trajectories = Math.max(g, (long) (WIDE_FLOATS / perTrajectory));
+                tokens = Math.min(tokens, trajectories * tokensPerTrajectory);
+            }
             long groups = Math.max(1, Math.round((double) tokens / tokensPerTrajectory / g));
             int trajectories = (int) Math.min(Integer.MAX_VALUE / tokensPerTrajectory / g * g, groups * g);
             SyntheticBatch.Spec s = SyntheticBatch.forEstimator(d, trajectories, tokensPerTrajectory, steps, seed);

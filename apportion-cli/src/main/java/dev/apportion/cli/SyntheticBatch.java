@@ -2,6 +2,7 @@ package dev.apportion.cli;
 
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.SignalLevel;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Role;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -194,6 +196,16 @@ public final class SyntheticBatch {
                     break;
             }
         }
+        // a signal-name list parameter whose default names a required token signal (value_h0 in
+        // "value_h0,value_h1,...") names the estimator's other token signals of that kind
+        for (ParamSpec p : d.parameters()) {
+            if (!(p.defaultValue() instanceof String list) || !list.contains(",")) continue;
+            List<String> names = new ArrayList<>();
+            for (String x : list.split(",")) names.add(x.trim());
+            boolean named = false;
+            for (String x : names) named |= token.contains(x);
+            if (named) token.addAll(names);
+        }
         return new Spec(
                 trajectories,
                 tokensPerTrajectory,
@@ -216,11 +228,22 @@ public final class SyntheticBatch {
      * @param agentNames agent names policy spans cycle through (default {@code agent0, agent1})
      * @param wholeNumberSignals trajectory signals drawn as whole numbers in [0, steps) (step indices)
      * @param treeStates state keys that make each group a tree: a policy span's state is its parent's key plus a
-     *     branch (one of 2), and the last span's state is unique to the trajectory (a leaf)
+     *     branch (one of 2), and the last span's state is unique to the trajectory (a leaf); with it, the span
+     *     signals {@code tree_node} (a whole-number id per node, unique in the group), {@code tree_parent} (-1 under
+     *     the root) and {@code tree_entropy} (one value per node, equal wherever the node appears) describe the same
+     *     tree
      * @param tokenText whether trajectories carry token text (policy spans: {@code <code>}, {@code ls}, {@code </code>}, filler)
      * @param coalitions whether trajectories carry {@code coalition:<agents>} values for every proper non-empty
      *     coalition of the agents (for Shapley-value credit)
      * @param outcomeComponents named outcome components each trajectory carries besides the outcome, in [0, 1]
+     * @param tokenVectors token vector signals by name, with their width (floats per token), values in [-1, 1]
+     * @param tokenMatrices token matrix signals (attention maps): per trajectory, causal rows over the earlier
+     *     tokens, positive and normalised to sum 1 per row (the strict lower triangle; row 0 is empty)
+     * @param branches whether the trajectory signals {@code branch_point} / {@code branch_omega} describe branched
+     *     continuations: in each group the first half are roots ({@code branch_point} -1), the others branch at the
+     *     offset of a policy token of their trajectory, with {@code branch_omega} in [0, 1]
+     * @param prompt whether each trajectory starts with a prompt: a context span of an eighth of its tokens
+     *     (the question an attention-flow method traces from), taken from the policy tokens
      */
     public record Extras(
             List<String> agentNames,
@@ -228,7 +251,11 @@ public final class SyntheticBatch {
             boolean treeStates,
             boolean tokenText,
             boolean coalitions,
-            List<String> outcomeComponents) {
+            List<String> outcomeComponents,
+            Map<String, Integer> tokenVectors,
+            List<String> tokenMatrices,
+            boolean branches,
+            boolean prompt) {
         public static final Extras NONE =
                 new Extras(List.of("agent0", "agent1"), Set.of(), false, false, false, List.of());
 
@@ -241,12 +268,59 @@ public final class SyntheticBatch {
             this(agentNames, wholeNumberSignals, treeStates, tokenText, coalitions, List.of());
         }
 
+        public Extras(
+                List<String> agentNames,
+                Set<String> wholeNumberSignals,
+                boolean treeStates,
+                boolean tokenText,
+                boolean coalitions,
+                List<String> outcomeComponents) {
+            this(
+                    agentNames,
+                    wholeNumberSignals,
+                    treeStates,
+                    tokenText,
+                    coalitions,
+                    outcomeComponents,
+                    Map.of(),
+                    List.of(),
+                    false,
+                    false);
+        }
+
         public Extras {
             agentNames = List.copyOf(agentNames);
             wholeNumberSignals = Set.copyOf(wholeNumberSignals);
             outcomeComponents = List.copyOf(outcomeComponents);
+            tokenVectors = Map.copyOf(tokenVectors);
+            tokenMatrices = List.copyOf(tokenMatrices);
+        }
+
+        /** These extras with token vectors, token matrices and branches (and a prompt with a matrix). */
+        Extras with(Map<String, Integer> vectors, List<String> matrices, boolean branched) {
+            return new Extras(
+                    agentNames,
+                    wholeNumberSignals,
+                    treeStates,
+                    tokenText,
+                    coalitions,
+                    outcomeComponents,
+                    vectors,
+                    matrices,
+                    branched,
+                    !matrices.isEmpty());
+        }
+
+        /** Floats per token the token vectors add, and whether a token matrix is carried. */
+        public int vectorFloatsPerToken() {
+            int w = 0;
+            for (int x : tokenVectors.values()) w += x;
+            return w;
         }
     }
+
+    /** Width of the synthetic hidden states ({@code delta}'s token vector {@code hidden}). */
+    public static final int HIDDEN_WIDTH = 64;
 
     /** The extras {@code d} needs: per-estimator knowledge of signal formats the descriptor cannot state. */
     public static Extras extrasFor(Descriptor d) {
@@ -256,9 +330,18 @@ public final class SyntheticBatch {
         return switch (d.id()) {
             case "f_grpo" -> new Extras(List.of("gen", "rank"), Set.of(), false, text, false, List.of("gen", "rank"));
             case "r3l" -> new Extras(Extras.NONE.agentNames(), Set.of("retry_step"), false, text, false);
-            case "spo_tree" -> new Extras(Extras.NONE.agentNames(), Set.of(), true, text, false);
+            case "spo_tree", "at2po" -> new Extras(Extras.NONE.agentNames(), Set.of(), true, text, false);
             case "agent_shapley", "agent_shapley_ig" ->
                 new Extras(Extras.NONE.agentNames(), Set.of(), false, text, true);
+            // token vector / matrix signals: the requirement says "token"; their shape is the method's
+            case "delta" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
+                        .with(Map.of("hidden", HIDDEN_WIDTH), List.of(), false);
+            case "flowtracer" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false)
+                        .with(Map.of(), List.of("attention"), false);
+            case "appo" ->
+                new Extras(Extras.NONE.agentNames(), Set.of(), false, text, false).with(Map.of(), List.of(), true);
             default -> text ? new Extras(Extras.NONE.agentNames(), Set.of(), false, true, false) : Extras.NONE;
         };
     }
@@ -288,13 +371,15 @@ public final class SyntheticBatch {
         int len = spec.tokensPerTrajectory();
         int steps = spec.stepsPerTrajectory();
         int obs = spec.observationTokens();
-        int policyTotal = len - (steps - 1) * obs;
+        // a prompt (question) before the response, for estimators that trace flow from it
+        int prompt = extras.prompt() ? len / 8 : 0;
+        int policyTotal = len - prompt - (steps - 1) * obs;
         int[] stepLen = new int[steps];
         for (int k = 0; k < steps; k++) stepLen[k] = policyTotal / steps + (k < policyTotal % steps ? 1 : 0);
         int spansPerTrajectory = 2 * steps - 1;
         // per position of a trajectory: 0 context, 1 policy, 2 last token of a policy span
         byte[] policy = new byte[len];
-        for (int k = 0, t = 0; k < steps; k++) {
+        for (int k = 0, t = prompt; k < steps; k++) {
             java.util.Arrays.fill(policy, t, t + stepLen[k], (byte) 1);
             policy[t + stepLen[k] - 1] = 2;
             t += stepLen[k] + obs;
@@ -307,11 +392,31 @@ public final class SyntheticBatch {
         double[] successRate = new double[groups];
         for (int g = 0; g < groups; g++) successRate[g] = 0.1 + 0.8 * r.nextDouble();
         int reportEvery = Math.max(1, n / 10);
+        int vectorWidth = extras.vectorFloatsPerToken();
+        float[] vbuf = vectorWidth == 0 ? null : new float[len * vectorWidth];
+        float[] mbuf = extras.tokenMatrices().isEmpty() ? null : new float[(int) ((long) len * (len - 1) / 2)];
+        int firstPolicyOffset = prompt; // policy spans start after the prompt
+        java.util.Map<String, Integer> treeIds = new java.util.HashMap<>();
+        java.util.Map<Integer, Float> treeEntropy = new java.util.HashMap<>();
+        boolean tree = spec.states() && extras.treeStates();
+        int lastGroup = -1;
         for (int i = 0; i < n; i++) {
             int g = i / spec.groupSize();
+            if (g != lastGroup) {
+                treeIds.clear();
+                treeEntropy.clear();
+                lastGroup = g;
+            }
             b.trajectory("g" + g, "t" + i).outcome(r.nextDouble() < successRate[g] ? 1 : 0);
             for (String name : spec.trajectorySignals()) {
-                b.signal(name, extras.wholeNumberSignals().contains(name) ? r.nextInt(steps) : r.nextDouble());
+                if (extras.branches() && name.equals("branch_point")) {
+                    // the first half of a group are roots; the others branch at one of their policy tokens
+                    boolean root = i % spec.groupSize() < (spec.groupSize() + 1) / 2;
+                    int at = firstPolicyOffset + r.nextInt(Math.max(1, stepLen[0]));
+                    b.signal(name, root ? -1 : at);
+                } else {
+                    b.signal(name, extras.wholeNumberSignals().contains(name) ? r.nextInt(steps) : r.nextDouble());
+                }
             }
             for (String c : extras.outcomeComponents()) b.outcomeComponent(c, r.nextDouble());
             List<String> names = extras.agentNames();
@@ -327,10 +432,12 @@ public final class SyntheticBatch {
                 }
             }
             String node = "g" + g;
+            int parentId = -1;
+            if (prompt > 0) b.span(Role.CONTEXT, prompt);
             for (int k = 0; k < steps; k++) {
                 double reward = spec.spanRewards() ? r.nextDouble() : Double.NaN;
                 String state = null;
-                if (spec.states() && extras.treeStates()) {
+                if (tree) {
                     node = k == steps - 1 ? node + "/leaf-t" + i : node + "/" + r.nextInt(2);
                     state = node;
                 } else if (spec.states()) {
@@ -338,17 +445,69 @@ public final class SyntheticBatch {
                 }
                 String agent = spec.agents() ? names.get(k % names.size()) : null;
                 b.span(Role.POLICY, stepLen[k], reward, state, agent);
-                for (String name : spec.spanSignals()) b.spanSignal(name, r.nextDouble());
+                for (String name : spec.spanSignals()) {
+                    if (tree && TREE_SIGNALS.contains(name)) continue;
+                    b.spanSignal(name, r.nextDouble());
+                }
+                if (tree) {
+                    Integer id = treeIds.get(node);
+                    if (id == null) {
+                        id = treeIds.size();
+                        treeIds.put(node, id);
+                        treeEntropy.put(id, (float) (2 * r.nextDouble()));
+                    }
+                    b.spanSignal(TREE_NODE, id);
+                    b.spanSignal(TREE_PARENT, parentId);
+                    b.spanSignal(TREE_ENTROPY, treeEntropy.get(id));
+                    parentId = id;
+                }
                 if (k < steps - 1) b.span(Role.CONTEXT, obs);
             }
             for (String name : spec.tokenSignals()) {
+                if (extras.tokenVectors().containsKey(name)
+                        || extras.tokenMatrices().contains(name)) continue;
                 fill(name, buf, policy, spec.stepEndTokenRewards(), r);
                 b.tokenSignal(name, buf);
+            }
+            for (String name : new java.util.TreeSet<>(extras.tokenVectors().keySet())) {
+                int w = extras.tokenVectors().get(name);
+                float[] v = vbuf.length == len * w ? vbuf : new float[len * w];
+                for (int x = 0; x < v.length; x++) v[x] = (float) (2 * r.nextDouble() - 1);
+                b.tokenVector(name, w, v);
+            }
+            for (String name : extras.tokenMatrices()) {
+                attention(mbuf, len, r);
+                b.tokenMatrix(name, mbuf);
             }
             if (extras.tokenText()) b.tokenText(text(policy));
             if ((i + 1) % reportEvery == 0 || i + 1 == n) progress.built(i + 1, n);
         }
         return b.build();
+    }
+
+    static final String TREE_NODE = "tree_node";
+    static final String TREE_PARENT = "tree_parent";
+    static final String TREE_ENTROPY = "tree_entropy";
+    private static final Set<String> TREE_SIGNALS = Set.of(TREE_NODE, TREE_PARENT, TREE_ENTROPY);
+
+    /**
+     * A causal attention map of {@code len} tokens into {@code out} (strict lower triangle, row by
+     * row): row {@code r} attends to the {@code r} earlier tokens with positive weights summing to 1
+     * (row 0 attends to nothing).
+     */
+    static void attention(float[] out, int len, SplittableRandom r) {
+        int k = 0;
+        for (int row = 1; row < len; row++) {
+            double sum = 0;
+            for (int c = 0; c < row; c++) {
+                float x = (float) (0.05 + r.nextDouble());
+                out[k + c] = x;
+                sum += x;
+            }
+            float inv = (float) (1 / sum);
+            for (int c = 0; c < row; c++) out[k + c] *= inv;
+            k += row;
+        }
     }
 
     /** Token text of one trajectory: each policy span starts {@code <code>}, {@code ls}, {@code </code>}; filler elsewhere. */

@@ -68,6 +68,41 @@ class PerfAllTest {
         assertTrue(r.err().contains("perf: [1/" + estimators * 3 + "]"), "progress on stderr: " + r.err());
     }
 
+    /**
+     * Issue 14: the synthetic batch carries what every registered estimator reads (trees, hidden
+     * states, attention maps, critic heads, branch points, value heads): no row of a tiny run on
+     * any shape is an error line.
+     */
+    @Test
+    void everyRegisteredEstimatorRunsOnEveryShape() throws IOException {
+        Cli.Result r = Cli.run(
+                EstimatorRegistry.global(),
+                "perf",
+                "--all",
+                "--tokens",
+                "2000",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--threads",
+                "1",
+                "--json");
+        assertEquals(0, r.code(), r::toString);
+        List<String> errors = new ArrayList<>();
+        Map<String, Integer> rows = new LinkedHashMap<>();
+        for (String l : r.out().strip().split("\\R")) {
+            JsonNode j = new ObjectMapper().readTree(l);
+            rows.merge(j.get("estimator").asText(), 1, Integer::sum);
+            if (j.has("error"))
+                errors.add(j.get("estimator").asText() + " on " + j.get("shape").asText() + ": "
+                        + j.get("error").asText());
+        }
+        assertEquals(List.of(), errors, "estimators that cannot run on a perf shape");
+        assertEquals(timedIds(), new TreeSet<>(rows.keySet()));
+        for (int n : rows.values()) assertEquals(3, n, "one row per shape");
+    }
+
     @Test
     void markdownFromJsonLinesNamesEveryEstimatorAndTheMachine() throws IOException {
         Path f = dir.resolve("all.jsonl");

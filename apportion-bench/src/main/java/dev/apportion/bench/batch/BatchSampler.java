@@ -77,6 +77,8 @@ public final class BatchSampler {
         double[] criticValue = new double[spanCount];
         double[] qValue = new double[spanCount];
         double[] cfBaseline = new double[spanCount];
+        double[] spanV = new double[spanCount];
+        double[] spanAdv = new double[spanCount];
         float[] spanTruth = new float[spanCount];
         byte[] spanLabel = new byte[spanCount];
         long[] spanKey = new long[spanCount];
@@ -198,6 +200,8 @@ public final class BatchSampler {
                 criticValue[span] = vFirst + noise(rng, sig.criticNoise());
                 qValue[span] = vFirst + adv + noise(rng, sig.criticNoise());
                 cfBaseline[span] = vFirst + noise(rng, sig.criticNoise());
+                spanV[span] = vFirst;
+                spanAdv[span] = adv;
                 spanTruth[span] = Math.abs(adv) < EPS ? 0f : (float) adv;
                 spanDecision[span] = sFirst;
                 spanLabel[span] = anyDecisive
@@ -209,6 +213,30 @@ public final class BatchSampler {
             }
         }
         trajSpanStart[n] = span;
+        // derived signals (ArCHer's second head, the prefix tree, ITPO's implicit PRM, the value heads)
+        // are computed on first use: only estimators that read them pay for them
+        java.util.function.Supplier<SampledBatch.Extras> derived = () -> {
+            SampledBatch.Extras x = extras(
+                    groupSize,
+                    trajSpanStart,
+                    spanPolicy,
+                    spanTokens,
+                    spanKey,
+                    spanState,
+                    spanV,
+                    spanAdv,
+                    logp,
+                    returns,
+                    sig);
+            float[][] heads = valueHeads(m, solution, tokenKey, spanKey, returns, sig);
+            float[] rm = new float[tokenCount];
+            for (int t = 0; t < tokenCount; t++) {
+                if (tokenKey[t] >= 0) rm[t] = (float) (Signals.RM_SCORE_BETA * ((double) teacher[t] - logp[t]));
+            }
+            x.tokenSignals().put(Signals.RM_SCORE, rm);
+            for (int k = 0; k < heads.length; k++) x.tokenSignals().put(Signals.VALUE_HEAD_PREFIX + k, heads[k]);
+            return x;
+        };
         Map<String, float[]> ts = new LinkedHashMap<>();
         ts.put(Rollouts.LOGPROB, logp);
         ts.put(Rollouts.OLD_LOGPROB, logp);
@@ -248,7 +276,129 @@ public final class BatchSampler {
                 tokenLabel,
                 tokenKey,
                 returns,
-                success);
+                success,
+                derived);
+    }
+
+    /**
+     * The signals derived after sampling, from a random stream of their own (seeded by the
+     * batch's content, so adding them left every earlier signal's draws unchanged): ArCHer's second
+     * critic head, and the prefix tree of each group.
+     *
+     * <p>The tree: the trajectories of a group share their first turns where they saw the same
+     * observation (state key and latent state) and took the same actions; each distinct prefix of
+     * (state, actions) turns is a node, its parent the prefix one turn shorter (-1: the prompt).
+     * A trajectory's last turn is its own leaf (a fresh node even when another trajectory's path
+     * holds an identical turn), since each sampled episode is one leaf of a sampling tree. The tree
+     * is the group's own independently sampled episodes, so it costs no extra rollout.
+     */
+    private static SampledBatch.Extras extras(
+            int groupSize,
+            int[] trajSpanStart,
+            boolean[] spanPolicy,
+            int[] spanTokens,
+            long[] spanKey,
+            String[] spanState,
+            double[] spanV,
+            double[] spanAdv,
+            float[] logp,
+            double[] returns,
+            SignalModel sig) {
+        int spans = spanPolicy.length;
+        long h = 0x6A09E667F3BCC909L;
+        for (int s = 0; s < spans; s++) h = mix(h ^ spanKey[s]);
+        for (double r : returns) h = mix(h ^ Double.doubleToLongBits(r));
+        SplittableRandom own = new SplittableRandom(h);
+        double[] q2 = new double[spans];
+        double[] v2 = new double[spans];
+        int[] node = new int[spans];
+        int[] parent = new int[spans];
+        double[] ent = new double[spans];
+        java.util.Arrays.fill(node, -1);
+        java.util.Arrays.fill(parent, -1);
+        int n = trajSpanStart.length - 1;
+        Map<NodeKey, Integer> ids = new java.util.HashMap<>();
+        int next = 0;
+        int tok = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % groupSize == 0) {
+                ids.clear();
+                next = 0;
+            }
+            int last = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) if (spanPolicy[s]) last = s;
+            int up = -1;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
+                if (!spanPolicy[s]) {
+                    tok += spanTokens[s];
+                    continue;
+                }
+                q2[s] = spanV[s] + spanAdv[s] + noise(own, sig.criticNoise());
+                v2[s] = spanV[s] + noise(own, sig.criticNoise());
+                double nl = 0;
+                for (int t = tok; t < tok + spanTokens[s]; t++) nl -= logp[t];
+                ent[s] = spanTokens[s] == 0 ? 0 : nl / spanTokens[s];
+                tok += spanTokens[s];
+                int id;
+                if (s == last) {
+                    id = next++;
+                } else {
+                    NodeKey k = new NodeKey(up, spanKey[s], spanState[s]);
+                    Integer known = ids.get(k);
+                    if (known == null) {
+                        known = next++;
+                        ids.put(k, known);
+                    }
+                    id = known;
+                }
+                node[s] = id;
+                parent[s] = up;
+                up = id;
+            }
+        }
+        return new SampledBatch.Extras(q2, v2, node, parent, ent, new LinkedHashMap<>());
+    }
+
+    /**
+     * The value heads of a multi-timescale critic (target-decoupled GAE): head k is the
+     * discounted value {@code V_γk(s)} of the state before each token ({@link Solution#discountedValues},
+     * one step per decision) plus {@code N(0, critic_noise²)} drawn per token and head, like the
+     * token signal {@code value}; context tokens show the value of the state they observe. From a
+     * random stream of their own, seeded by the batch's content.
+     */
+    private static float[][] valueHeads(
+            Mdp m, Solution solution, long[] tokenKey, long[] spanKey, double[] returns, SignalModel sig) {
+        long h = 0x3C6EF372FE94F82BL;
+        for (long k : spanKey) h = mix(h ^ k);
+        for (double r : returns) h = mix(h ^ Double.doubleToLongBits(r));
+        SplittableRandom own = new SplittableRandom(h);
+        int nt = tokenKey.length;
+        int[] state = new int[nt];
+        int next = -1;
+        for (int t = nt - 1; t >= 0; t--) {
+            if (tokenKey[t] >= 0) next = m.pairState((int) tokenKey[t]);
+            state[t] = next;
+        }
+        double[] gammas = Signals.VALUE_HEAD_GAMMAS;
+        float[][] out = new float[gammas.length][nt];
+        for (int k = 0; k < gammas.length; k++) {
+            double[] vg = solution.discountedValues(gammas[k]);
+            float[] o = out[k];
+            for (int t = 0; t < nt; t++) {
+                o[t] = state[t] < 0 ? 0f : (float) (vg[state[t]] + noise(own, sig.criticNoise()));
+            }
+        }
+        return out;
+    }
+
+    /** A tree node: its parent, the turn's decision (latent state and actions) and what it showed. */
+    private record NodeKey(int parent, long decision, String state) {}
+
+    private static long mix(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**

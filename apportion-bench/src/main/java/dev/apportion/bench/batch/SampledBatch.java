@@ -45,7 +45,10 @@ public final class SampledBatch {
     final Map<String, float[]> tokenSignals;
     final boolean hasEnvRewards;
     final boolean hasVerifier;
+    private final java.util.function.Supplier<Extras> derivedSource;
+    private Extras extras;
     private final Map<TurnReward, Rollouts> views = new EnumMap<>(TurnReward.class);
+    private final Map<TurnReward, Rollouts> derivedViews = new EnumMap<>(TurnReward.class);
     private Rollouts referenceView;
 
     // truth
@@ -91,7 +94,9 @@ public final class SampledBatch {
             byte[] tokenLabel,
             long[] tokenKey,
             double[] returns,
-            boolean[] success) {
+            boolean[] success,
+            java.util.function.Supplier<Extras> derivedSource) {
+        this.derivedSource = derivedSource;
         this.groupKey = groupKey;
         this.trajId = trajId;
         this.outcome = outcome;
@@ -160,16 +165,41 @@ public final class SampledBatch {
      * @throws IllegalArgumentException when the task cannot provide the view
      */
     public Rollouts rollouts(TurnReward view) {
-        Rollouts r = views.get(view);
+        return rollouts(view, false);
+    }
+
+    /**
+     * The batch with span rewards from {@code view}, with the derived signals ({@link Extras}:
+     * ArCHer's critic heads, the prefix tree, ITPO's implicit PRM and metrics, TP-GRPO's verdicts,
+     * the value heads) when {@code derived} is true or the view is {@link TurnReward#TREE}. The
+     * derived signals are computed once per batch, on first use.
+     *
+     * @throws IllegalArgumentException when the task cannot provide the view
+     */
+    public Rollouts rollouts(TurnReward view, boolean derived) {
+        boolean d = derived || view == TurnReward.TREE;
+        Map<TurnReward, Rollouts> cache = d ? derivedViews : views;
+        Rollouts r = cache.get(view);
         if (r == null) {
             if (!supports(view)) throw new IllegalArgumentException("the task has no step verifier");
-            r = build(view, false);
-            views.put(view, r);
+            r = build(view, false, d);
+            cache.put(view, r);
         }
         return r;
     }
 
+    /** The derived signals, computed on first use. */
+    private Extras extras() {
+        if (extras == null) extras = derivedSource.get();
+        return extras;
+    }
+
     private Rollouts build(TurnReward view, boolean withTruth) {
+        return build(view, withTruth, false);
+    }
+
+    private Rollouts build(TurnReward view, boolean withTruth, boolean derived) {
+        Extras extras = derived ? extras() : null;
         RolloutsBuilder b = Rollouts.builder();
         int n = trajId.length;
         b.ensureCapacity(n, spanTokens.length, tokenKey.length);
@@ -178,6 +208,9 @@ public final class SampledBatch {
             // Views that put another quantity in the span rewards move the episode's environment
             // return (outcome + step rewards) into the outcome, so the estimator still sees it.
             double out = view == TurnReward.ENV ? outcome[i] : returns[i];
+            int policyTokens = 0;
+            for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++)
+                if (spanPolicy[s]) policyTokens += spanTokens[s];
             int turns = 0;
             int lastPolicy = -1;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
@@ -191,6 +224,9 @@ public final class SampledBatch {
                     .signal(Signals.REWARD_BASELINE, baseline[i])
                     .signal(Signals.REWARD_REFERENCE, baseline[i])
                     .signal(Signals.DURATION, turns);
+            if (derived) {
+                b.signal(Signals.ACCURACY, success[i] ? 1.0 : 0.0).signal(Signals.TOKEN_AMOUNT, policyTokens);
+            }
             int t0 = tok;
             for (int s = trajSpanStart[i]; s < trajSpanStart[i + 1]; s++) {
                 if (!spanPolicy[s]) {
@@ -210,6 +246,9 @@ public final class SampledBatch {
                         case PRM:
                             r = prm[s];
                             break;
+                        case TREE:
+                            r = Double.NaN;
+                            break;
                         case ENV_RETURN:
                             r = (hasEnvRewards ? envReward[s] : 0.0) + (s == lastPolicy ? outcome[i] : 0.0);
                             break;
@@ -217,7 +256,8 @@ public final class SampledBatch {
                         default:
                             r = hasEnvRewards ? envReward[s] : Double.NaN;
                     }
-                    b.span(Role.POLICY, spanTokens[s], r, spanState[s], spanAgent[s]);
+                    String state = view == TurnReward.TREE ? "n" + extras.treeNode[s] : spanState[s];
+                    b.span(Role.POLICY, spanTokens[s], r, state, spanAgent[s]);
                     b.spanSignal(Signals.PRM, prm[s]);
                     b.spanSignal(Signals.INFO_GAIN, infoGain[s]);
                     if (hasVerifier) {
@@ -228,6 +268,18 @@ public final class SampledBatch {
                     b.spanSignal(Signals.CRITIC_VALUE, criticValue[s]);
                     b.spanSignal(Signals.Q_VALUE, qValue[s]);
                     b.spanSignal(Signals.COUNTERFACTUAL_BASELINE, cfBaseline[s]);
+                    if (derived) {
+                        // ArCHer's double critic: head 1 is the critic every other critic reader gets
+                        // (COMA's q_value and baseline), head 2 the same critic with independent noise
+                        b.spanSignal(Signals.CRITIC_Q1_PI, qValue[s]);
+                        b.spanSignal(Signals.CRITIC_Q2_PI, extras.q2[s]);
+                        b.spanSignal(Signals.CRITIC_V1, cfBaseline[s]);
+                        b.spanSignal(Signals.CRITIC_V2, extras.v2[s]);
+                        b.spanSignal(Signals.PRM_LABEL, prm[s] >= Signals.PRM_LABEL_THRESHOLD ? 1.0 : -1.0);
+                        b.spanSignal(Signals.TREE_NODE, extras.treeNode[s]);
+                        b.spanSignal(Signals.TREE_PARENT, extras.treeParent[s]);
+                        b.spanSignal(Signals.TREE_ENTROPY, extras.treeEntropy[s]);
+                    }
                     if (withTruth) b.spanSignal(Signals.TRUE_ADVANTAGE, spanTruth[s]);
                 }
                 tok += spanTokens[s];
@@ -236,8 +288,42 @@ public final class SampledBatch {
                 if (!withTruth && e.getKey().equals(Signals.TRUE_ADVANTAGE)) continue;
                 b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
             }
+            if (derived) {
+                for (Map.Entry<String, float[]> e : extras.tokenSignals().entrySet()) {
+                    b.tokenSignal(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), t0, tok));
+                }
+            }
         }
         return b.build();
+    }
+
+    /**
+     * Signals derived after sampling, indexed like the spans (policy spans only): the second
+     * critic head (ArCHer) and the group's prefix tree (AT²PO, SPO-tree).
+     *
+     * @param q2 second Q head at the played action
+     * @param v2 second V head at the state before the turn
+     * @param treeNode node id of the turn in its group's prefix tree (unique within the group)
+     * @param treeParent the parent node's id, -1 under the root (the prompt)
+     * @param treeEntropy mean negative log-prob of the turn's policy tokens
+     * @param tokenSignals derived token signals by name (ITPO's {@code rm_score}, the value heads)
+     */
+    record Extras(
+            double[] q2,
+            double[] v2,
+            int[] treeNode,
+            int[] treeParent,
+            double[] treeEntropy,
+            Map<String, float[]> tokenSignals) {}
+
+    /** Node id of each policy span in its group's prefix tree (-1 on context spans). */
+    public int[] treeNode() {
+        return extras().treeNode;
+    }
+
+    /** Parent node id of each policy span's tree node (-1 under the root and on context spans). */
+    public int[] treeParent() {
+        return extras().treeParent;
     }
 
     /** True advantage per span (0 on context spans). */

@@ -27,7 +27,13 @@ public enum TurnReward {
     /** The step verifier's verdict (tasks with a verifier only). */
     VERIFIER,
     /** The PRM score. */
-    PRM;
+    PRM,
+    /**
+     * SPO-tree's layout: the span state keys name the node of the group's prefix tree each turn
+     * reaches ({@code n<tree_node>}, see {@link Signals#TREE_NODE}), the episode's environment
+     * return is the outcome (the value of the trajectory's leaf), and span rewards are absent.
+     */
+    TREE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -37,6 +43,6 @@ public enum TurnReward {
     public static TurnReward parse(String s) {
         for (TurnReward t : values()) if (t.wireName().equals(s)) return t;
         throw new IllegalArgumentException("unknown turn reward source '" + s
-                + "' (expected env, env_return, info_gain, log_potential_ratio, verifier or prm)");
+                + "' (expected env, env_return, info_gain, log_potential_ratio, verifier, prm or tree)");
     }
 }

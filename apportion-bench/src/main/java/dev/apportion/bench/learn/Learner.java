@@ -101,7 +101,7 @@ public final class Learner {
             }
             Rollouts b = estimator.unwrap() instanceof dev.apportion.bench.estimators.BenchReference
                     ? batch.referenceRollouts()
-                    : batch.rollouts(view);
+                    : batch.rollouts(view, dev.apportion.bench.batch.Signals.needsDerived(estimator.descriptor()));
             Credit c = estimator.assign(b, params, Execution.sequential());
             float[] adv = c.advantages();
             float[] w = c.lossWeights();

@@ -22,6 +22,7 @@ public final class Solution {
     private final double[] qs;
     private final double[] pi;
     private double[] m2;
+    private final java.util.Map<Double, double[]> discounted = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Solution(Mdp mdp, double[] v, double[] q, double[] vo, double[] qo, double[] vs, double[] qs, double[] pi) {
         this.mdp = mdp;
@@ -148,6 +149,40 @@ public final class Solution {
                     double sc = mdp.rewardNoise(t) == RewardNoise.NONE ? 0 : mdp.rewardScale(t);
                     int nx = mdp.next(t);
                     y += mdp.probability(t) * (r * r + sc * sc + 2 * r * v[nx] + out[nx]);
+                }
+                x += pi[sa] * y;
+            }
+            out[s] = x;
+        }
+        return out;
+    }
+
+    /**
+     * The discounted value of every state under the policy, one time step per decision:
+     * {@code V_γ(s) = Σ_a π(a|s) Σ p·(r + γ·V_γ(s'))} for a non-terminal {@code s'}, and
+     * {@code r + outcome(s')} when {@code s'} is terminal (the outcome arrives with the last
+     * decision's reward, undiscounted); terminal states hold their outcome. {@code γ = 1} gives
+     * {@link #v(int)}. Computed once per γ (read-only array; thread-safe).
+     */
+    public double[] discountedValues(double gamma) {
+        return discounted.computeIfAbsent(gamma, this::solveDiscounted);
+    }
+
+    private double[] solveDiscounted(double gamma) {
+        int n = mdp.stateCount();
+        double[] out = new double[n];
+        for (int s = n - 1; s >= 0; s--) {
+            if (mdp.terminal(s)) {
+                out[s] = mdp.outcome(s);
+                continue;
+            }
+            double x = 0;
+            for (int a = 0; a < mdp.actionCount(s); a++) {
+                int sa = mdp.pair(s, a);
+                double y = 0;
+                for (int t = mdp.transitionStart(sa); t < mdp.transitionEnd(sa); t++) {
+                    int nx = mdp.next(t);
+                    y += mdp.probability(t) * (mdp.rewardMean(t) + (mdp.terminal(nx) ? out[nx] : gamma * out[nx]));
                 }
                 x += pi[sa] * y;
             }

@@ -13,16 +13,20 @@ import java.util.Map;
  * Which quantity the span rewards carry for each estimator (configuration file
  * {@code dev/apportion/bench/inputs.json}): an estimator whose method defines its own turn reward
  * (IGPO, A²TGPO, SIOP, MatchTIR, VPR) gets the task's exact version of it; every other estimator
- * gets the environment's step rewards. Immutable.
+ * gets the environment's step rewards; SPO-tree gets the group's prefix tree as its state keys.
+ * Estimators whose inputs have no honest counterpart in a tabular task are listed as unavailable,
+ * with the reason. Immutable.
  */
 public final class EstimatorInputs {
     /** One entry: the source and why. */
     public record Entry(TurnReward source, String why) {}
 
     private final Map<String, Entry> byId;
+    private final Map<String, String> unavailable;
 
-    private EstimatorInputs(Map<String, Entry> byId) {
+    private EstimatorInputs(Map<String, Entry> byId, Map<String, String> unavailable) {
         this.byId = Map.copyOf(byId);
+        this.unavailable = Map.copyOf(unavailable);
     }
 
     /** The built-in configuration. */
@@ -51,7 +55,21 @@ public final class EstimatorInputs {
                 throw new IllegalArgumentException(where + ": turn_rewards." + e.getKey() + ": " + ex.getMessage(), ex);
             }
         }
-        return new EstimatorInputs(m);
+        Map<String, String> u = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> ut = root.path("unavailable").fields();
+        while (ut.hasNext()) {
+            Map.Entry<String, JsonNode> e = ut.next();
+            u.put(e.getKey(), e.getValue().asText());
+        }
+        return new EstimatorInputs(m, u);
+    }
+
+    /**
+     * Why the bench does not feed registry id {@code id} (no honest mapping of its inputs onto a
+     * tabular task), or null when it does.
+     */
+    public String unavailable(String id) {
+        return unavailable.get(id);
     }
 
     /** The entry for registry id {@code id}, or the environment default. */

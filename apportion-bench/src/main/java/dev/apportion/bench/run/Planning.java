@@ -182,6 +182,11 @@ final class Planning {
         for (String label : all) {
             EstimatorRef.Resolved e = resolved.get(label);
             EstimatorInputs.Entry in = INPUTS.of(e.estimator().id());
+            String unavailable = INPUTS.unavailable(e.estimator().id());
+            if (unavailable != null) {
+                p.inapplicable.put(label, "no honest input: " + unavailable);
+                continue;
+            }
             if (!probe.supports(in.source())) {
                 p.inapplicable.put(
                         label,
@@ -190,7 +195,8 @@ final class Planning {
             }
             boolean reference = e.estimator().unwrap() instanceof BenchReference;
             List<String> miss = Requirements.missing(
-                    e.estimator().descriptor(), reference ? probe.referenceRollouts() : probe.rollouts(in.source()));
+                    e.estimator().descriptor(),
+                    reference ? probe.referenceRollouts() : probe.rollouts(in.source(), true));
             if (!miss.isEmpty()) {
                 p.inapplicable.put(label, "task does not provide " + String.join("; ", miss));
                 continue;

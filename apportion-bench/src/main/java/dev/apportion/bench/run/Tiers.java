@@ -43,10 +43,35 @@ public final class Tiers {
             "mc_value",
             "critic_value",
             "q_value",
-            "counterfactual_baseline");
+            "counterfactual_baseline",
+            "critic_q1_pi",
+            "critic_q2_pi",
+            "critic_v1",
+            "critic_v2",
+            "rm_score",
+            "prm_label",
+            "value_h0",
+            "value_h1",
+            "value_h2",
+            "value_h3");
     /** Structure and rewards: not an extra input. */
     private static final Set<String> STRUCTURE = Set.of(
-            "reward", "outcome", "outcome_components", "state", "agent", "duration", "span_reward", "turn_reward");
+            "reward",
+            "outcome",
+            "outcome_components",
+            "state",
+            "agent",
+            "duration",
+            "span_reward",
+            "turn_reward",
+            "accuracy",
+            "token_amount");
+
+    /*
+     * The prefix tree's signals (tree_node, tree_parent) are structure, but the tree carries the
+     * policy's entropies (tree_entropy, read by AT2PO's default child_softmax): observable, as
+     * every name not listed above is.
+     */
 
     private Tiers() {}
 

@@ -2,6 +2,7 @@ package dev.apportion.bench.run;
 
 import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
+import dev.apportion.bench.batch.Signals;
 import dev.apportion.bench.estimators.BenchReference;
 import dev.apportion.bench.learn.Learner;
 import dev.apportion.bench.learn.LearningConfig;
@@ -75,7 +76,9 @@ final class Units {
                 EstimatorRef.Resolved e = resolved.get(l);
                 Rollouts r = e.estimator().unwrap() instanceof BenchReference
                         ? batch.referenceRollouts()
-                        : batch.rollouts(Planning.INPUTS.of(e.estimator().id()).source());
+                        : batch.rollouts(
+                                Planning.INPUTS.of(e.estimator().id()).source(),
+                                Signals.needsDerived(e.estimator().descriptor()));
                 Credit c;
                 long n0 = System.nanoTime();
                 try {
