@@ -272,9 +272,13 @@ public final class Runner {
 
         // ---- stage 4: claims and leaderboard -------------------------------------------------
         List<ClaimOutcome> claims = ClaimEvaluator.evaluateAll(o.claims(), plan, agg.credit, agg.learning);
+        // a row's tier is the highest tier its estimator had on the configurations the row averages
+        // (the leaderboard tasks, as in Leaderboard.rows), not on sweeps such as signal_noise 0
         Map<String, String> tiers = new LinkedHashMap<>();
+        boolean anyBoard = false;
+        for (Plan p : plans) anyBoard |= p.inSuite && p.leaderboard;
         for (Plan p : plans) {
-            if (!p.inSuite) continue;
+            if (!p.inSuite || (anyBoard && !p.leaderboard)) continue;
             for (Map.Entry<String, String> t : p.tiers.entrySet()) tiers.merge(t.getKey(), t.getValue(), Tiers::max);
         }
         List<BenchResult.LeaderRow> board =
