@@ -1,6 +1,8 @@
 package dev.apportion.bench.cli;
 
 import dev.apportion.bench.report.BenchOutputs;
+import dev.apportion.bench.report.Provenance;
+import dev.apportion.bench.report.ReadmeResults;
 import dev.apportion.bench.run.BenchResult;
 import dev.apportion.bench.run.Claim;
 import dev.apportion.bench.run.EstimatorRef;
@@ -98,6 +100,36 @@ public final class BenchCommand implements Callable<Integer> {
                     "Run nothing: render report.html and leaderboard.svg again into --out from this" + " results.json.")
     Path reportFrom;
 
+    @Option(
+            names = "--plan",
+            description = "Print the work units per task configuration and an estimate of the run time; run nothing.")
+    boolean plan;
+
+    @Option(
+            names = "--resume",
+            description = "Continue an interrupted run: units recorded in --out's journal.jsonl (same suite, seed, "
+                    + "filters and build) are read back instead of run; the results equal an uninterrupted run's.")
+    boolean resume;
+
+    @Option(
+            names = "--progress-lines",
+            description = "Print progress as one line every 30 s (for log files) instead of redrawing one line.")
+    boolean progressLines;
+
+    @Option(
+            names = "--readme-from",
+            paramLabel = "RESULTS_JSON",
+            description = "Write README.md's results section (between <!-- results:begin --> and "
+                    + "<!-- results:end -->) from a results.json; run nothing.")
+    Path readmeFrom;
+
+    @Option(
+            names = "--readme",
+            defaultValue = "README.md",
+            paramLabel = "FILE",
+            description = "README to update with --readme-from (default README.md).")
+    Path readme;
+
     @Override
     public Integer call() {
         PrintWriter err = spec == null
@@ -112,6 +144,12 @@ public final class BenchCommand implements Callable<Integer> {
                 outw.flush();
                 return 0;
             }
+            if (readmeFrom != null) {
+                boolean changed = ReadmeResults.update(readmeFrom, readme);
+                outw.println((changed ? "updated " : "unchanged ") + readme);
+                outw.flush();
+                return 0;
+            }
             Suite s = Files.isRegularFile(Path.of(suite)) ? Suite.load(Path.of(suite)) : Suite.builtIn(suite);
             if (seeds != null) s = s.withSeeds(seeds);
             List<EstimatorRef> refs = null;
@@ -121,9 +159,26 @@ public final class BenchCommand implements Callable<Integer> {
             }
             List<Claim> claims = noClaims ? List.of() : claimsFile != null ? Claim.load(claimsFile) : Claim.builtIn();
             int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            Progress progress = quiet ? Progress.NONE : new StderrProgress(System.err);
-            BenchResult r = Runner.run(
-                    new Runner.Options(s, tasks, refs, claims, rootSeed, th, progress, EstimatorRegistry.global()));
+            if (plan) {
+                outw.print(Runner.plan(new Runner.Options(
+                                s, tasks, refs, claims, rootSeed, th, Progress.NONE, EstimatorRegistry.global()))
+                        .render());
+                outw.flush();
+                return 0;
+            }
+            Progress progress = quiet ? Progress.NONE : new StderrProgress(System.err, progressLines);
+            BenchResult r = Runner.run(new Runner.Options(
+                    s,
+                    tasks,
+                    refs,
+                    claims,
+                    rootSeed,
+                    th,
+                    progress,
+                    EstimatorRegistry.global(),
+                    out,
+                    resume,
+                    String.valueOf(Provenance.buildCommit())));
             Map<String, Object> request = new LinkedHashMap<>();
             request.put("suite", suite);
             request.put("tasks", tasks);
@@ -140,7 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
             err.println("apportion bench: " + e.getMessage());
             err.flush();
             return 2;
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             err.println("apportion bench: " + e.getMessage());
             err.flush();
             return 2;

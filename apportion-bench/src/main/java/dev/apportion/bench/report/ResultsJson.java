@@ -149,6 +149,7 @@ public final class ResultsJson {
             per.put(e.getKey(), m);
         }
         tm.put("assign_time_per_batch", per);
+        if (r.timing().machine() != null) tm.put("machine", r.timing().machine());
         root.put("timing", tm);
         return root;
     }

@@ -154,11 +154,15 @@ public record BenchResult(
      * @param batchesTimed batches timed per label
      * @param createdAt ISO-8601 time the run finished
      * @param threads worker threads
+     * @param machine the machine and the process: processors, CPU model, memory, load average at
+     *     start and end, process CPU seconds, peak resident memory, units run and read back from
+     *     the journal (see {@link MachineInfo})
      */
     public record Timing(
             double totalSeconds,
             Map<String, Double> msPerBatch,
             Map<String, Long> batchesTimed,
             String createdAt,
-            int threads) {}
+            int threads,
+            Map<String, Object> machine) {}
 }

@@ -1,11 +1,15 @@
 package dev.apportion.bench.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.bench.learn.LearningRun;
 import dev.apportion.bench.metrics.Summary;
 import dev.apportion.bench.run.BenchResult.ClaimOutcome;
 import dev.apportion.bench.run.BenchResult.EstimatorInfo;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.SignalRequirement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -53,6 +57,9 @@ public final class Runner {
      * @param threads worker threads
      * @param progress progress sink
      * @param registry estimator registry
+     * @param journalDir directory of the run's {@link Journal} (completed units, for resuming), or null for none
+     * @param resume keep the units an existing journal of the same run holds (else start a new journal)
+     * @param code identifies the code that runs (the build's commit); a journal of other code is refused
      */
     public record Options(
             Suite suite,
@@ -62,10 +69,32 @@ public final class Runner {
             long rootSeed,
             int threads,
             Progress progress,
-            EstimatorRegistry registry) {
+            EstimatorRegistry registry,
+            Path journalDir,
+            boolean resume,
+            String code) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+
+        /** Options without a journal. */
+        public Options(
+                Suite suite,
+                List<String> taskFilter,
+                List<EstimatorRef> estimators,
+                List<Claim> claims,
+                long rootSeed,
+                int threads,
+                Progress progress,
+                EstimatorRegistry registry) {
+            this(suite, taskFilter, estimators, claims, rootSeed, threads, progress, registry, null, false, null);
+        }
+    }
+
+    /** The work a run would do, per configuration, with an estimate of its cost; runs nothing. */
+    public static RunPlan plan(Options o) {
+        Planning.Result plan = Planning.plan(o);
+        return RunPlan.of(o, plan);
     }
 
     /**
@@ -76,23 +105,39 @@ public final class Runner {
      */
     public static BenchResult run(Options o) {
         long t0 = System.nanoTime();
+        double loadAtStart = MachineInfo.loadAverage();
         Suite suite = o.suite();
         Planning.Result plan = Planning.plan(o);
         List<Plan> plans = plan.plans;
         Map<String, EstimatorRef.Resolved> resolved = plan.resolved;
         Progress prog = o.progress();
 
+        Journal journal = openJournal(o);
+        CostModel cost = new CostModel(suite, o.rootSeed());
+        Tally tally = new Tally();
+
         // ---- stage 2a: credit units and learning-rate tuning units ----------------------------
         List<Runnable> units = new ArrayList<>();
         Units.CreditSeed[][] creditOut = new Units.CreditSeed[plans.size()][suite.seeds()];
         for (int pi = 0; pi < plans.size(); pi++) {
             Plan p = plans.get(pi);
+            double w = cost.credit(p);
             for (int si = 0; si < suite.seeds(); si++) {
                 final int fp = pi;
                 final int fs = si;
+                String key = "credit|" + p.id + "|" + si;
+                JsonNode done = journal == null ? null : journal.take(key);
+                if (done != null) {
+                    creditOut[fp][fs] = UnitCodec.credit(done);
+                    tally.resumed(w);
+                    continue;
+                }
+                tally.planned(w);
                 units.add(() -> {
+                    long c0 = cpuNanos();
                     creditOut[fp][fs] = Units.credit(p, fs, o, resolved);
-                    prog.advance(p.id + " credit seed " + fs);
+                    if (journal != null) journal.append(key, UnitCodec.credit(creditOut[fp][fs]), cpuNanos() - c0);
+                    prog.advance(p.id + " credit seed " + fs, w);
                 });
             }
         }
@@ -103,6 +148,7 @@ public final class Runner {
         for (Plan p : plans) {
             Map<String, Aggregation.LearnCell> m = new LinkedHashMap<>();
             cells.add(m);
+            double w = cost.learn(p);
             for (String label : p.learnLabels) {
                 if (p.inapplicable.containsKey(label)) continue;
                 Aggregation.LearnCell cell = new Aggregation.LearnCell();
@@ -116,7 +162,16 @@ public final class Runner {
                     for (int si = 0; si < suite.tuningSeeds(); si++) {
                         final int fg = g;
                         final int fs = si;
+                        String key = "tune|" + p.id + "|" + label + "|" + grid.get(g) + "|" + si;
+                        JsonNode done = journal == null ? null : journal.take(key);
+                        if (done != null) {
+                            auc[fg][fs] = UnitCodec.tuning(done);
+                            tally.resumed(w);
+                            continue;
+                        }
+                        tally.planned(w);
                         units.add(() -> {
+                            long c0 = cpuNanos();
                             try {
                                 auc[fg][fs] = Units.learn(
                                                 p, label, grid.get(fg), Units.TUNING_SEED_OFFSET + fs, o, resolved)
@@ -124,21 +179,29 @@ public final class Runner {
                             } catch (RuntimeException ex) {
                                 auc[fg][fs] = Double.NaN;
                             }
-                            prog.advance(p.id + " tuning " + label);
+                            if (journal != null) journal.append(key, UnitCodec.tuning(auc[fg][fs]), cpuNanos() - c0);
+                            prog.advance(p.id + " tuning " + label, w);
                         });
                     }
                 }
             }
         }
-        int reportedUnits = 0;
-        for (Map<String, Aggregation.LearnCell> m : cells) reportedUnits += m.size() * suite.learningSeeds();
-        prog.start(units.size() + reportedUnits);
+        for (int pi = 0; pi < plans.size(); pi++) {
+            double w = cost.learn(plans.get(pi));
+            for (int k = 0; k < cells.get(pi).size() * suite.learningSeeds(); k++) tally.planned(w);
+        }
+        prog.start(
+                tally.units + tally.resumedUnits,
+                tally.cost + tally.resumedCost,
+                tally.resumedUnits,
+                tally.resumedCost);
         execute(units, o.threads());
 
         // ---- stage 2b: reported learning runs at each estimator's chosen rate ------------------
         units.clear();
         for (int pi = 0; pi < plans.size(); pi++) {
             Plan p = plans.get(pi);
+            double w = cost.learn(p);
             for (Map.Entry<String, Aggregation.LearnCell> en : cells.get(pi).entrySet()) {
                 String label = en.getKey();
                 Aggregation.LearnCell cell = en.getValue();
@@ -147,19 +210,40 @@ public final class Runner {
                 cell.errors = new String[suite.learningSeeds()];
                 for (int si = 0; si < suite.learningSeeds(); si++) {
                     final int fs = si;
+                    String key = "learn|" + p.id + "|" + label + "|" + cell.lr + "|" + si;
+                    JsonNode done = journal == null ? null : journal.take(key);
+                    if (done != null) {
+                        cell.errors[fs] = UnitCodec.learningError(done);
+                        if (cell.errors[fs] == null) cell.runs[fs] = UnitCodec.learning(done);
+                        tally.units--;
+                        tally.cost -= w;
+                        tally.resumed(w);
+                        prog.skip(w);
+                        continue;
+                    }
                     units.add(() -> {
+                        long c0 = cpuNanos();
                         try {
                             cell.runs[fs] = Units.learn(p, label, cell.lr, fs, o, resolved);
                         } catch (RuntimeException ex) {
                             cell.errors[fs] = message(ex);
                         }
-                        prog.advance(p.id + " learning " + label + " seed " + fs);
+                        if (journal != null)
+                            journal.append(key, UnitCodec.learning(cell.runs[fs], cell.errors[fs]), cpuNanos() - c0);
+                        prog.advance(p.id + " learning " + label + " seed " + fs, w);
                     });
                 }
             }
         }
         execute(units, o.threads());
         prog.finish();
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close " + journal.file() + ": " + e.getMessage(), e);
+            }
+        }
 
         // ---- stage 3: aggregation --------------------------------------------------------------
         Aggregation agg = new Aggregation();
@@ -188,9 +272,13 @@ public final class Runner {
 
         // ---- stage 4: claims and leaderboard -------------------------------------------------
         List<ClaimOutcome> claims = ClaimEvaluator.evaluateAll(o.claims(), plan, agg.credit, agg.learning);
+        // a row's tier is the highest tier its estimator had on the configurations the row averages
+        // (the leaderboard tasks, as in Leaderboard.rows), not on sweeps such as signal_noise 0
         Map<String, String> tiers = new LinkedHashMap<>();
+        boolean anyBoard = false;
+        for (Plan p : plans) anyBoard |= p.inSuite && p.leaderboard;
         for (Plan p : plans) {
-            if (!p.inSuite) continue;
+            if (!p.inSuite || (anyBoard && !p.leaderboard)) continue;
             for (Map.Entry<String, String> t : p.tiers.entrySet()) tiers.merge(t.getKey(), t.getValue(), Tiers::max);
         }
         List<BenchResult.LeaderRow> board =
@@ -206,7 +294,8 @@ public final class Runner {
                 ms,
                 nb,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-                o.threads());
+                o.threads(),
+                MachineInfo.describe(loadAtStart, tally.units, tally.resumedUnits));
         return new BenchResult(
                 suite,
                 o.rootSeed(),
@@ -235,6 +324,41 @@ public final class Runner {
     }
 
     // ---- plumbing ---------------------------------------------------------------------------
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** CPU time of the current thread, or 0 when the JVM cannot measure it. */
+    private static long cpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
+    }
+
+    private static Journal openJournal(Options o) {
+        if (o.journalDir() == null) return null;
+        try {
+            return Journal.open(o.journalDir(), Journal.fingerprint(o, o.code()), o.resume());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the journal in " + o.journalDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Units and estimated cost still to run, and those read back from the journal. */
+    private static final class Tally {
+        int units;
+        double cost;
+        int resumedUnits;
+        double resumedCost;
+
+        void planned(double w) {
+            units++;
+            cost += w;
+        }
+
+        void resumed(double w) {
+            resumedUnits++;
+            resumedCost += w;
+        }
+    }
 
     static String message(Throwable ex) {
         String m = ex.getMessage();

@@ -50,6 +50,31 @@ class BenchCommandTest {
     }
 
     @Test
+    void planCountsUnitsPerConfigurationAndRunsNothing(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = run(
+                out,
+                err,
+                "--suite",
+                "full",
+                "--plan",
+                "--threads",
+                "2",
+                "--out",
+                dir.resolve("o").toString());
+        assertEquals(0, code, err.toString());
+        String text = out.toString();
+        assertTrue(text.contains("umbrella_length[chain_length=100]"), text);
+        assertTrue(text.contains("per entry"), text);
+        assertTrue(
+                text.matches("(?s).*suite 'full': \\d+ configurations, \\d+ task instances .*, \\d+ work units; "
+                        + "estimated \\d+ core-seconds, about \\d+ min wall with 2 threads.*"),
+                text);
+        assertTrue(!Files.exists(dir.resolve("o")), "--plan writes nothing");
+    }
+
+    @Test
     void badInputExitsWithTwoAndOneLine(@TempDir Path dir) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
