@@ -136,13 +136,23 @@ public final class Experiment implements Callable<Integer> {
         setup.put("prompts", prompts);
         setup.put("group", group);
         setup.put("samples_per_run", (long) steps * prompts * group);
-        setup.put("lr", lr);
-        setup.put("ppo_epochs", ppoEpochs);
+        // 0 (or -1 for warm-up) means "the task's default"; record the values each task really used
+        Map<String, Object> lrs = new LinkedHashMap<>();
+        Map<String, Object> epochs = new LinkedHashMap<>();
+        Map<String, Object> warmups = new LinkedHashMap<>();
+        for (String taskName : tasks) {
+            String t = Task.named(taskName, difficulty).name();
+            lrs.put(t, lr > 0 ? lr : defaultLr(t));
+            epochs.put(t, ppoEpochs > 0 ? ppoEpochs : defaultPpoEpochs(t));
+            warmups.put(t, warmupSteps >= 0 ? warmupSteps : defaultWarmup(t));
+        }
+        setup.put("lr", lrs);
+        setup.put("ppo_epochs", epochs);
         setup.put("oracle_prompts", oraclePrompts);
         setup.put("oracle_k", oracleK);
         setup.put("eval_problems", eval);
         setup.put("difficulty", difficulty);
-        setup.put("warmup_steps", warmupSteps);
+        setup.put("warmup_steps", warmups);
         setup.put("processors", Runtime.getRuntime().availableProcessors());
         for (String taskName : tasks) {
             Task task = Task.named(taskName, difficulty);
