@@ -143,41 +143,9 @@ public final class CreditQuality {
         return -1;
     }
 
-    /** Spearman rank correlation with average ranks for ties; 0 when either side is constant. */
+    /** Spearman rank correlation with average ranks for ties; 0 when either side is constant or n < 2. */
     public static double spearman(double[] a, double[] b) {
-        double[] ra = ranks(a), rb = ranks(b);
-        int n = a.length;
-        if (n < 2) return 0;
-        double ma = 0, mb = 0;
-        for (int k = 0; k < n; k++) {
-            ma += ra[k];
-            mb += rb[k];
-        }
-        ma /= n;
-        mb /= n;
-        double sab = 0, saa = 0, sbb = 0;
-        for (int k = 0; k < n; k++) {
-            sab += (ra[k] - ma) * (rb[k] - mb);
-            saa += (ra[k] - ma) * (ra[k] - ma);
-            sbb += (rb[k] - mb) * (rb[k] - mb);
-        }
-        return saa == 0 || sbb == 0 ? 0 : sab / Math.sqrt(saa * sbb);
-    }
-
-    private static double[] ranks(double[] x) {
-        int n = x.length;
-        Integer[] idx = new Integer[n];
-        for (int k = 0; k < n; k++) idx[k] = k;
-        Arrays.sort(idx, (p, q) -> Double.compare(x[p], x[q]));
-        double[] r = new double[n];
-        int k = 0;
-        while (k < n) {
-            int j = k;
-            while (j + 1 < n && x[idx[j + 1]] == x[idx[k]]) j++;
-            double avg = (k + j) / 2.0 + 1;
-            for (int t = k; t <= j; t++) r[idx[t]] = avg;
-            k = j + 1;
-        }
-        return r;
+        double r = dev.apportion.core.stats.RankStatistics.spearman(a, b, a.length);
+        return Double.isNaN(r) ? 0 : r;
     }
 }

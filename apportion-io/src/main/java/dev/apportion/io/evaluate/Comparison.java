@@ -2,6 +2,7 @@ package dev.apportion.io.evaluate;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.RankStatistics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,12 +59,12 @@ public final class Comparison {
             xa[n] = (float) ta[s];
             xb[n++] = (float) tb[s];
         }
-        double rho = RankStats.spearman(xa, xb, n);
+        double rho = RankStatistics.spearman(xa, xb, n);
         double[] gap = new double[spans];
         Arrays.fill(gap, Double.NaN);
         if (n > 0) {
-            double[] ra = RankStats.midranks(xa, n);
-            double[] rb = RankStats.midranks(xb, n);
+            double[] ra = RankStatistics.midranks(xa, n);
+            double[] rb = RankStatistics.midranks(xb, n);
             for (int k = 0; k < n; k++) gap[turn[k]] = Math.abs(ra[k] - rb[k]) / n;
         }
         float[] adva = ca.advantages();

@@ -3,6 +3,7 @@ package dev.apportion.io.evaluate;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.RankStatistics;
 import dev.apportion.io.importer.TrajectoryLabels;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -290,9 +291,9 @@ public final class Evaluation {
             }
         }
         return new Metrics(
-                RankStats.auroc(pos, np, neg, nn),
-                RankStats.auroc(fpos, fp, fneg, fn),
-                RankStats.spearman(x, y, nl),
+                RankStatistics.auroc(pos, np, neg, nn),
+                RankStatistics.auroc(fpos, fp, fneg, fn),
+                RankStatistics.spearman(x, y, nl),
                 firsts == 0 ? Double.NaN : hits / firsts,
                 inPairs == 0 ? Double.NaN : inWins / inPairs);
     }

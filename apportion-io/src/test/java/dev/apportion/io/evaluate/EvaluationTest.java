@@ -14,6 +14,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.RankStatistics;
 import dev.apportion.io.importer.TrajectoryLabels;
 import java.util.Arrays;
 import java.util.List;
@@ -135,10 +136,10 @@ class EvaluationTest {
 
     @Test
     void ranks() {
-        assertArrayEquals(new double[] {2.5, 1, 2.5, 4}, RankStats.midranks(new double[] {3, 1, 3, 7}, 4));
-        assertEquals(1.0, RankStats.auroc(new double[] {2}, 1, new double[] {1}, 1));
-        assertEquals(0.5, RankStats.auroc(new double[] {1}, 1, new double[] {1}, 1));
-        assertTrue(Double.isNaN(RankStats.auroc(new double[0], 0, new double[] {1}, 1)));
+        assertArrayEquals(new double[] {2.5, 1, 2.5, 4}, RankStatistics.midranks(new double[] {3, 1, 3, 7}, 4));
+        assertEquals(1.0, RankStatistics.auroc(new double[] {2}, 1, new double[] {1}, 1));
+        assertEquals(0.5, RankStatistics.auroc(new double[] {1}, 1, new double[] {1}, 1));
+        assertTrue(Double.isNaN(RankStatistics.auroc(new double[0], 0, new double[] {1}, 1)));
     }
 
     static Estimator fake(String id, java.util.function.Function<Rollouts, Credit> f) {
