@@ -32,25 +32,8 @@ public final class PaperSteps {
 
     /** The steps (policy spans) of every trajectory of {@code batch}. */
     public static PaperSteps of(Rollouts batch) {
-        int n = batch.trajectoryCount();
-        int[] off = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            int k = 0;
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (batch.isPolicySpan(s)) k++;
-            off[i + 1] = off[i] + k;
-        }
-        int[] sp = new int[off[n]];
-        int[] tr = new int[off[n]];
-        for (int i = 0; i < n; i++) {
-            int k = off[i];
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (batch.isPolicySpan(s)) {
-                    sp[k] = s;
-                    tr[k++] = i;
-                }
-            }
-        }
-        return new PaperSteps(off, sp, tr);
+        SpanIndex index = SpanIndex.select(batch, batch::isPolicySpan);
+        return new PaperSteps(index.offsets(), index.spans(), index.trajectory());
     }
 
     /** Number of steps in the batch. */

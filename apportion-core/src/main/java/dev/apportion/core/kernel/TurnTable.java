@@ -30,25 +30,8 @@ public final class TurnTable {
 
     /** The turns (non-empty policy spans) of {@code batch}. */
     public static TurnTable of(Rollouts batch) {
-        int n = batch.trajectoryCount();
-        int[] off = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            int k = 0;
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (isTurn(batch, s)) k++;
-            off[i + 1] = off[i] + k;
-        }
-        int[] sp = new int[off[n]];
-        int[] tr = new int[off[n]];
-        for (int i = 0; i < n; i++) {
-            int j = off[i];
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (isTurn(batch, s)) {
-                    sp[j] = s;
-                    tr[j++] = i;
-                }
-            }
-        }
-        return new TurnTable(off, sp, tr);
+        SpanIndex index = SpanIndex.select(batch, s -> isTurn(batch, s));
+        return new TurnTable(index.offsets(), index.spans(), index.trajectory());
     }
 
     private static boolean isTurn(Rollouts b, int s) {
