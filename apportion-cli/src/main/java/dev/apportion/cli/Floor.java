@@ -314,8 +314,35 @@ public final class Floor {
                                 pass("whiten variance", List.of(ADVANTAGES, MASK), List.of()),
                                 pass("whiten", List.of(ADVANTAGES, MASK), List.of(ADVANTAGES))),
                         true));
-        // AT²PO: the derived plan plus the node entropies its default child_softmax reads
-        DECLARED.put("at2po", d -> withSpanReads(derived(d), "tree_entropy"));
+        // AT²PO: the derived plan plus the node entropies its default child_softmax reads, and the
+        // returns (the node advantage on every token of its span) beside the advantages
+        DECLARED.put("at2po", d -> withBroadcastWrites(withSpanReads(derived(d), "tree_entropy"), RETURNS));
+        // Estimators whose reference emits a second (or third) token output beside the advantages,
+        // which the derived plan's broadcast does not write: ITPO's compute_rloo_advantage_return
+        // (advantages and returns), MA-RLHF's macro GAE (advantages and returns), SPA-RL's GAE
+        // (advantages and returns), SPO-chain (advantages and the trainer's loss mask), SPO-tree
+        // (advantages, the node value as return, and the one-example-per-edge loss mask)
+        Stream lossWeights = token("loss_weights");
+        DECLARED.put("itpo", d -> withBroadcastWrites(derived(d), RETURNS));
+        DECLARED.put("ma_rlhf", d -> withBroadcastWrites(derived(d), RETURNS));
+        DECLARED.put("spa_rl", d -> withBroadcastWrites(derived(d), RETURNS));
+        DECLARED.put("spo_chain", d -> withBroadcastWrites(derived(d), lossWeights));
+        DECLARED.put("spo_tree", d -> withBroadcastWrites(derived(d), RETURNS, lossWeights));
+    }
+
+    /** {@code p} with token streams {@code outputs} added to the writes of its "broadcast" pass (an explicit plan). */
+    static Plan withBroadcastWrites(Plan p, Stream... outputs) {
+        List<Pass> out = new ArrayList<>();
+        for (Pass x : p.passes()) {
+            if (!x.what().equals("broadcast")) {
+                out.add(x);
+                continue;
+            }
+            List<Stream> writes = new ArrayList<>(x.writes());
+            writes.addAll(List.of(outputs));
+            out.add(new Pass(x.what(), x.backward(), x.reads(), writes));
+        }
+        return new Plan(out, true);
     }
 
     /** {@code p} with span streams {@code names} added to its "span scores" pass (an explicit plan). */

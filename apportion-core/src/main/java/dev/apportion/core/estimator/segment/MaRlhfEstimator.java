@@ -399,11 +399,11 @@ public final class MaRlhfEstimator implements Estimator {
 
         double[] mv = sc.mv;
         double[] mr = sc.mr;
+        Pooling pooling = cfg.pooling();
         for (int j = 0; j < nb; j++) {
             int a = boundaries[j] - start;
             int b = Math.min(a + lengths[j], w);
-            mv[j] = pool(cfg.pooling(), mask, start, a, b, v);
-            mr[j] = pool(cfg.pooling(), mask, start, a, b, r);
+            poolBoth(pooling, mask, start, a, b, v, r, mv, mr, j);
         }
         double[] ma = sc.ma;
         double[] mret = sc.mret;
@@ -421,33 +421,73 @@ public final class MaRlhfEstimator implements Estimator {
         return nb;
     }
 
-    /** Pools {@code x[a..b)} over positions whose token is a policy token. */
-    private static double pool(Pooling pooling, byte[] mask, int start, int a, int b, double[] x) {
+    /**
+     * Pools {@code v[a..b)} into {@code mv[j]} and {@code r[a..b)} into {@code mr[j]} over the
+     * positions whose token is a policy token, in one pass (the two sums are independent chains
+     * of the same loop, each adding in position order): mean ({@code equal}), 1/k position
+     * weights normalised by the harmonic number ({@code position}), or the last policy token
+     * ({@code unit}); 0 without policy tokens.
+     */
+    private static void poolBoth(
+            Pooling pooling,
+            byte[] mask,
+            int start,
+            int a,
+            int b,
+            double[] v,
+            double[] r,
+            double[] mv,
+            double[] mr,
+            int j) {
         int q = 0;
         for (int k = a; k < b; k++) q += mask[start + k];
-        if (q == 0) return 0;
+        if (q == 0) {
+            mv[j] = 0;
+            mr[j] = 0;
+            return;
+        }
         switch (pooling) {
             case POSITION: {
                 double h = 0;
                 for (int k = 1; k <= q; k++) h += 1.0 / k;
-                double sum = 0;
+                double sv = 0;
+                double sr = 0;
                 int idx = 0;
                 for (int k = a; k < b; k++) {
                     if (mask[start + k] == 0) continue;
                     idx++;
-                    sum += (1.0 / idx) / h * x[k];
+                    double wk = (1.0 / idx) / h;
+                    sv += wk * v[k];
+                    sr += wk * r[k];
                 }
-                return sum;
+                mv[j] = sv;
+                mr[j] = sr;
+                return;
             }
             case UNIT: {
-                for (int k = b - 1; k >= a; k--) if (mask[start + k] != 0) return x[k];
-                return 0;
+                for (int k = b - 1; k >= a; k--) {
+                    if (mask[start + k] != 0) {
+                        mv[j] = v[k];
+                        mr[j] = r[k];
+                        return;
+                    }
+                }
+                mv[j] = 0;
+                mr[j] = 0;
+                return;
             }
             case EQUAL:
             default: {
-                double sum = 0;
-                for (int k = a; k < b; k++) if (mask[start + k] != 0) sum += x[k];
-                return sum / q;
+                double sv = 0;
+                double sr = 0;
+                for (int k = a; k < b; k++) {
+                    if (mask[start + k] != 0) {
+                        sv += v[k];
+                        sr += r[k];
+                    }
+                }
+                mv[j] = sv / q;
+                mr[j] = sr / q;
             }
         }
     }

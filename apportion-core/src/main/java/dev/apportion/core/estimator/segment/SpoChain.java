@@ -189,19 +189,12 @@ public final class SpoChain implements Estimator {
         execution.forTrajectories(batch, (chunk, from, to) -> {
             long c = 0;
             long s = 0;
-            Scratch sc = new Scratch(width);
+            RunScratch sc = new RunScratch(width);
             for (int i = from; i < to; i++) {
-                Arrays.fill(adv, batch.tokenStart(i), batch.tokenEnd(i), 0f);
-                Arrays.fill(weight, batch.tokenStart(i), batch.tokenEnd(i), 0f);
-                int kept = segmentsInto(batch, i, cfg, lp, value, below, above, sc);
+                int kept = writeTrajectory(batch, i, cfg, lp, value, below, above, sc, adv, weight);
                 if (kept < 0) continue;
                 c += kept;
-                s += kept == 0 ? 1 : kept + (sc.cuts[0] == -1 ? 0 : 1);
-                for (int j = 0; j < sc.count; j++) {
-                    int t = sc.tok[j];
-                    adv[t] = (float) sc.adv[j];
-                    weight[t] = lp[t] < below ? 1f : 0f;
-                }
+                s += kept == 0 ? 1 : kept + (sc.firstCutBeforeStart ? 0 : 1);
             }
             cuts[chunk] = c;
             segs[chunk] = s;
@@ -211,6 +204,129 @@ public final class SpoChain implements Estimator {
                 .diagnostic("cutpoints", Arrays.stream(cuts).sum())
                 .diagnostic("segments", Arrays.stream(segs).sum())
                 .build();
+    }
+
+    /** Per-thread work arrays of {@link #writeTrajectory}, sized for the longest trajectory. */
+    private static final class RunScratch {
+        final int[] candPos;
+        final int[] candTok;
+        final int[] nodePos;
+        final double[] nodeAdv;
+        boolean firstCutBeforeStart;
+
+        RunScratch(int maxTokens) {
+            candPos = new int[maxTokens];
+            candTok = new int[maxTokens];
+            nodePos = new int[maxTokens + 1];
+            nodeAdv = new double[maxTokens + 1];
+        }
+    }
+
+    /**
+     * {@link #segmentsInto} and the token writes of trajectory {@code i} in two passes over its
+     * tokens, without per-position arrays: the advantage is constant between consecutive nodes
+     * (each position takes that of the next node at or after it, which is what the backward fill
+     * of {@link #segmentsInto} gives), so only the nodes are kept. Pass 1 finds the response
+     * positions with {@code p < θ} (the cutpoint candidates) and their tokens; pass 2 writes every
+     * token of the trajectory (0 on context tokens). Same values as {@link #segmentsInto}, which
+     * {@link #segments} still uses to show every position.
+     *
+     * @return the number of kept cutpoints, or −1 (tokens written as 0) when there is no policy token
+     */
+    private static int writeTrajectory(
+            Rollouts batch,
+            int i,
+            Settings cfg,
+            float[] lp,
+            float[] value,
+            float below,
+            float above,
+            RunScratch sc,
+            float[] adv,
+            float[] weight) {
+        int start = batch.tokenStart(i);
+        int end = batch.tokenEnd(i);
+        int count = batch.policyTokenCount(i);
+        if (count == 0) {
+            Arrays.fill(adv, start, end, 0f);
+            Arrays.fill(weight, start, end, 0f);
+            return -1;
+        }
+        float[] outcome = batch.outcome();
+        if (outcome == null || Float.isNaN(outcome[i])) {
+            throw new RolloutException(
+                    batch.describe(i) + ": estimator '" + ID
+                            + "' needs the outcome (the response's final reward, which closes the last segment), which is absent",
+                    i,
+                    "outcome");
+        }
+        byte[] mask = batch.mask();
+        int[] candPos = sc.candPos;
+        int[] candTok = sc.candTok;
+        int nc = 0;
+        int j = 0;
+        for (int t = start; t < end; t++) {
+            if (mask[t] != 1) continue;
+            if (lp[t] < below) {
+                candPos[nc] = j;
+                candTok[nc++] = t;
+            }
+            j++;
+        }
+        int interval = cfg.interval();
+        int kept = nc == 0 ? 0 : (nc - 1) / interval + 1;
+        double score = outcome[i];
+        // the nodes in position order (cutpoints with a value, then the last position) and their advantages
+        int[] nodePos = sc.nodePos;
+        double[] nodeAdv = sc.nodeAdv;
+        int nodes = 0;
+        sc.firstCutBeforeStart = false;
+        if (kept == 0) {
+            nodePos[nodes] = count - 1;
+            nodeAdv[nodes++] = 0.0;
+        } else {
+            boolean hasBase = false;
+            double base = 0;
+            int m0 = 0;
+            if (candPos[0] == 0) { // cutpoint −1: the value before the first response token is the base
+                sc.firstCutBeforeStart = true;
+                hasBase = true;
+                base = value[candTok[0]];
+                m0 = 1;
+            }
+            for (int m = m0; m <= kept; m++) {
+                int pos;
+                double v;
+                if (m < kept) {
+                    int q = m * interval;
+                    pos = candPos[q] - 1;
+                    v = value[candTok[q]];
+                } else {
+                    pos = count - 1;
+                    v = score;
+                }
+                if (Double.isNaN(v)) continue;
+                nodePos[nodes] = pos;
+                nodeAdv[nodes++] = hasBase ? v - base : 0.0;
+                base = v;
+                hasBase = true;
+            }
+        }
+        int node = 0;
+        j = 0;
+        for (int t = start; t < end; t++) {
+            if (mask[t] != 1) {
+                adv[t] = 0f;
+                weight[t] = 0f;
+                continue;
+            }
+            while (nodePos[node] < j) node++;
+            float x = lp[t];
+            adv[t] = x >= above ? 0f : (float) nodeAdv[node];
+            weight[t] = x < below ? 1f : 0f;
+            j++;
+        }
+        return kept;
     }
 
     /**

@@ -238,7 +238,11 @@ public final class SpoTree implements Estimator {
         return assign(batch, params, execution, null);
     }
 
-    /** {@inheritDoc} The buffers' arrays are cleared, then written where edges are kept. */
+    /**
+     * {@inheritDoc} Every token of the buffers' arrays is written once: the tree's values are set
+     * per span first, then broadcast over each trajectory (0 on context tokens, on tokens outside
+     * every span and on spans of dropped edges).
+     */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         String method = params.getString("adv_method");
@@ -248,14 +252,12 @@ public final class SpoTree implements Estimator {
         float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
         float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
         float[] weight = buffers == null ? new float[tokens] : buffers.lossWeights(tokens);
-        if (buffers != null) {
-            java.util.Arrays.fill(adv, 0f);
-            java.util.Arrays.fill(ret, 0f);
-            java.util.Arrays.fill(weight, 0f);
-        }
-        float[] spanAdv = new float[batch.spanCount()];
+        int spanCount = batch.spanCount();
+        float[] spanAdv = new float[spanCount];
+        float[] spanRet = new float[spanCount];
+        float[] spanWeight = new float[spanCount];
         boolean anyPolicySpan = false;
-        for (int s = 0; s < batch.spanCount() && !anyPolicySpan; s++) anyPolicySpan = batch.isPolicySpan(s);
+        for (int s = 0; s < spanCount && !anyPolicySpan; s++) anyPolicySpan = batch.isPolicySpan(s);
         if (anyPolicySpan) batch.requireSpanState(ID);
         long[][] counts = new long[execution.chunksForGroups(batch)][3];
         execution.forGroups(batch, (chunk, from, to) -> {
@@ -268,16 +270,28 @@ public final class SpoTree implements Estimator {
                 for (Edge e : edges) {
                     if (!e.kept()) continue;
                     counts[chunk][2]++;
-                    for (int s : gt.spans.get(e.node())) {
-                        spanAdv[s] = (float) e.advantage();
-                        for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) {
-                            adv[t] = (float) e.advantage();
-                            ret[t] = (float) e.value();
-                        }
+                    float a = (float) e.advantage();
+                    float v = (float) e.value();
+                    int node = e.node();
+                    for (int q = gt.nodeStart[node]; q < gt.nodeStart[node + 1]; q++) {
+                        int sp = gt.nodeSpans[q];
+                        spanAdv[sp] = a;
+                        spanRet[sp] = v;
                     }
-                    int first = gt.spans.get(e.node()).get(0);
-                    for (int t = batch.spanTokenStart(first); t < batch.spanTokenEnd(first); t++) weight[t] = 1f;
+                    spanWeight[gt.nodeSpans[gt.nodeStart[node]]] = 1f;
                 }
+            }
+        });
+        int[] spanTok = batch.spanTokenOffsets();
+        execution.forTrajectories(batch, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int t = batch.tokenStart(i);
+                for (int sp = batch.spanStart(i); sp < batch.spanEnd(i); sp++) {
+                    fill(adv, ret, weight, t, spanTok[sp], 0f, 0f, 0f);
+                    t = spanTok[sp + 1];
+                    fill(adv, ret, weight, spanTok[sp], t, spanAdv[sp], spanRet[sp], spanWeight[sp]);
+                }
+                fill(adv, ret, weight, t, batch.tokenEnd(i), 0f, 0f, 0f);
             }
         });
         long nodes = 0;
@@ -298,24 +312,44 @@ public final class SpoTree implements Estimator {
                 .build();
     }
 
-    /** The tree of one group and, per node, the policy spans that are copies of its edge (batch order). */
-    private record GroupTree(Tree tree, List<List<Integer>> spans) {}
+    private static void fill(float[] adv, float[] ret, float[] weight, int from, int to, float a, float r, float w) {
+        if (from >= to) return;
+        Arrays.fill(adv, from, to, a);
+        Arrays.fill(ret, from, to, r);
+        Arrays.fill(weight, from, to, w);
+    }
+
+    /**
+     * The tree of one group and, per node, the policy spans that are copies of its edge (batch
+     * order): those of node k are {@code nodeSpans[nodeStart[k] .. nodeStart[k+1])}.
+     */
+    private record GroupTree(Tree tree, int[] nodeStart, int[] nodeSpans) {}
 
     /** The tree of group {@code g}, with derived node values, or null when no member has a policy span. */
     private static GroupTree build(Rollouts batch, int g) {
         String[] state = batch.spanState();
         float[] outcome = batch.outcome();
-        Map<String, Integer> index = new HashMap<>();
-        List<Integer> parents = new ArrayList<>();
-        List<List<Integer>> spans = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
-        List<Integer> endedBy = new ArrayList<>();
-        parents.add(-1);
-        spans.add(List.of());
-        keys.add(null);
-        endedBy.add(-1);
         int[] members = batch.groupMembers();
-        for (int m = batch.groupMemberStart()[g]; m < batch.groupMemberStart()[g + 1]; m++) {
+        int mFrom = batch.groupMemberStart()[g];
+        int mTo = batch.groupMemberStart()[g + 1];
+        int policySpans = 0;
+        for (int m = mFrom; m < mTo; m++) {
+            int i = members[m];
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (batch.isPolicySpan(s)) policySpans++;
+        }
+        // nodes: 0 = the root, then in order of first appearance; at most one per policy span
+        Map<String, Integer> index = new HashMap<>(Math.max(16, 2 * policySpans));
+        int cap = policySpans + 1;
+        int[] parent = new int[cap];
+        String[] keys = new String[cap];
+        int[] endedBy = new int[cap];
+        int[] spanNode = new int[policySpans]; // node of each policy span, in visiting order
+        int[] spanOf = new int[policySpans];
+        parent[0] = -1;
+        endedBy[0] = -1;
+        int n = 1;
+        int visited = 0;
+        for (int m = mFrom; m < mTo; m++) {
             int i = members[m];
             int cur = 0;
             int lastSpan = -1;
@@ -324,14 +358,13 @@ public final class SpoTree implements Estimator {
                 String key = state[s];
                 Integer node = index.get(key);
                 if (node == null) {
-                    node = parents.size();
+                    node = n++;
                     index.put(key, node);
-                    parents.add(cur);
-                    spans.add(new ArrayList<>());
-                    keys.add(key);
-                    endedBy.add(-1);
-                } else if (parents.get(node) != cur) {
-                    int p = parents.get(node);
+                    parent[node] = cur;
+                    keys[node] = key;
+                    endedBy[node] = -1;
+                } else if (parent[node] != cur) {
+                    int p = parent[node];
                     throw new RolloutException(
                             batch.describe(i) + ": spans[" + (s - batch.spanStart(i)) + "].state '" + key
                                     + "' follows " + describeNode(keys, cur) + " here but " + describeNode(keys, p)
@@ -339,7 +372,8 @@ public final class SpoTree implements Estimator {
                             i,
                             "spans[" + (s - batch.spanStart(i)) + "].state");
                 }
-                spans.get(node).add(s);
+                spanNode[visited] = node;
+                spanOf[visited++] = s;
                 cur = node;
                 lastSpan = s;
             }
@@ -351,30 +385,34 @@ public final class SpoTree implements Estimator {
                         i,
                         "outcome");
             }
-            if (endedBy.get(cur) >= 0) {
+            if (endedBy[cur] >= 0) {
                 throw new RolloutException(
-                        batch.describe(i) + ": ends at node '" + keys.get(cur) + "' like "
-                                + batch.describe(endedBy.get(cur))
+                        batch.describe(i) + ": ends at node '" + keys[cur] + "' like " + batch.describe(endedBy[cur])
                                 + "; two paths of a tree cannot end at the same node",
                         i,
                         "spans[" + (lastSpan - batch.spanStart(i)) + "].state");
             }
-            endedBy.set(cur, i);
+            endedBy[cur] = i;
         }
-        int n = parents.size();
         if (n == 1) return null;
-        int[] parent = new int[n];
-        for (int k = 0; k < n; k++) parent[k] = parents.get(k);
+        parent = Arrays.copyOf(parent, n);
+        // the spans of each node, in visiting (batch) order: a counting sort by node
+        int[] nodeStart = new int[n + 1];
+        for (int q = 0; q < visited; q++) nodeStart[spanNode[q] + 1]++;
+        for (int k = 0; k < n; k++) nodeStart[k + 1] += nodeStart[k];
+        int[] fillAt = Arrays.copyOf(nodeStart, n);
+        int[] nodeSpans = new int[visited];
+        for (int q = 0; q < visited; q++) nodeSpans[fillAt[spanNode[q]]++] = spanOf[q];
         int[] children = new int[n];
         for (int k = 1; k < n; k++) children[parent[k]]++;
         double[] value = new double[n];
         double[] sum = new double[n];
         for (int k = n - 1; k >= 0; k--) {
-            int end = endedBy.get(k);
+            int end = endedBy[k];
             if (children[k] > 0) {
                 if (end >= 0) {
                     throw new RolloutException(
-                            batch.describe(end) + ": ends at node '" + keys.get(k)
+                            batch.describe(end) + ": ends at node '" + keys[k]
                                     + "', which has children in other trajectories of its group; a terminal node cannot have children",
                             end,
                             "spans.state");
@@ -392,11 +430,11 @@ public final class SpoTree implements Estimator {
         }
         double[] std = new double[n];
         for (int k = 0; k < n; k++) std[k] = children[k] > 0 ? Math.sqrt(sq[k] / children[k]) : Double.NaN;
-        return new GroupTree(new Tree(parent, value, std), spans);
+        return new GroupTree(new Tree(parent, value, std), nodeStart, nodeSpans);
     }
 
-    private static String describeNode(List<String> keys, int node) {
-        return node == 0 ? "the root (the prompt)" : "node '" + keys.get(node) + "'";
+    private static String describeNode(String[] keys, int node) {
+        return node == 0 ? "the root (the prompt)" : "node '" + keys[node] + "'";
     }
 
     /** For tests: the derived node values of group {@code g}, in order of first appearance (root first). */

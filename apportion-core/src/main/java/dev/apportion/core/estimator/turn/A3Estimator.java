@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.EditDistance;
 import dev.apportion.core.kernel.NumpySum;
 import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.RolloutException;
@@ -623,9 +624,7 @@ public final class A3Estimator implements Estimator {
                             traj[k],
                             "text");
                 }
-                sb.setLength(0);
-                for (int q = spanTok[s]; q < spanTok[s + 1]; q++) if (tokenText[q] != null) sb.append(tokenText[q]);
-                bash[k] = A3Text.bash(sb.toString());
+                bash[k] = spanTok[s + 1] > spanTok[s] ? A3Text.bash(tokenText, spanTok[s], spanTok[s + 1], sb) : "";
             }
             return new Turns(batch, span, traj, turn, reward, bash);
         }
@@ -696,6 +695,147 @@ public final class A3Estimator implements Estimator {
         }
     }
 
+    /**
+     * The intent signatures of one group's snippets and their distances, each computed once: the
+     * snippet of a trajectory for a scope at its turn position (the whole trajectory for scope
+     * −1, whatever the turn) is built, split and interned on first use; signature tokens become
+     * dense ids, and equal signatures the same snippet id, so that the distance of a pair of ids
+     * is computed once per group (equal ids: 0) by the integer {@link EditDistance}. Caching
+     * changes nothing: a distance is a function of the two signatures.
+     */
+    private final class Snippets {
+        private final Turns t;
+        private final int[] trajs;
+        private final int gCount;
+        /** Per trajectory (local index): snippet id at [position * gCount + scope index], −1 until built. */
+        private final int[][] idOf;
+
+        private final java.util.HashMap<String, Integer> tokenIds = new java.util.HashMap<>();
+        private final java.util.HashMap<Signature, Integer> signatureIds = new java.util.HashMap<>();
+        private final java.util.ArrayList<int[]> signatures = new java.util.ArrayList<>();
+        private final LongDoubleMap distances = new LongDoubleMap();
+        private final EditDistance editDistance = new EditDistance();
+
+        Snippets(Turns t, int[] trajs, int gCount) {
+            this.t = t;
+            this.trajs = trajs;
+            this.gCount = gCount;
+            this.idOf = new int[trajs.length][];
+        }
+
+        /** Snippet id of local trajectory {@code q} at turn index {@code k} (its position {@code p}) for scope {@code si}. */
+        int id(int q, int k, int p, int si, int scope) {
+            int[] ids = idOf[q];
+            if (ids == null) {
+                ids = new int[t.turns[trajs[q]].length * gCount];
+                Arrays.fill(ids, -1);
+                idOf[q] = ids;
+            }
+            int slot = (scope == -1 ? 0 : p) * gCount + si;
+            int id = ids[slot];
+            if (id < 0) {
+                id = intern(signatureOf(t.snippet(trajs[q], k, scope)));
+                ids[slot] = id;
+            }
+            return id;
+        }
+
+        private int intern(String[] sig) {
+            int[] symbols = new int[sig.length];
+            for (int j = 0; j < sig.length; j++) {
+                Integer s = tokenIds.get(sig[j]);
+                if (s == null) {
+                    s = tokenIds.size();
+                    tokenIds.put(sig[j], s);
+                }
+                symbols[j] = s;
+            }
+            Signature key = new Signature(symbols);
+            Integer id = signatureIds.get(key);
+            if (id == null) {
+                id = signatures.size();
+                signatures.add(symbols);
+                signatureIds.put(key, id);
+            }
+            return id;
+        }
+
+        /** {@code Lev(sig a, sig b) / max(|sig a|, |sig b|, 1)}, as {@link A3Text#distance}. */
+        double distance(int a, int b) {
+            if (a == b) return 0.0;
+            long key = a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
+            double d = distances.get(key);
+            if (d >= 0) return d;
+            int[] x = signatures.get(a);
+            int[] y = signatures.get(b);
+            d = editDistance.distance(x, y) / (double) Math.max(Math.max(x.length, y.length), 1);
+            distances.put(key, d);
+            return d;
+        }
+    }
+
+    /** An interned signature as a hash key (content equality). */
+    private record Signature(int[] symbols) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Signature s && Arrays.equals(symbols, s.symbols);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(symbols);
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(symbols);
+        }
+    }
+
+    /** Open-addressing map from non-negative long keys to non-negative doubles; {@code get} gives −1 when absent. */
+    private static final class LongDoubleMap {
+        private long[] keys = new long[64];
+        private double[] values = new double[64];
+        private int size;
+
+        LongDoubleMap() {
+            Arrays.fill(keys, -1L);
+        }
+
+        double get(long key) {
+            int mask = keys.length - 1;
+            for (int h = slot(key, mask); ; h = (h + 1) & mask) {
+                if (keys[h] == key) return values[h];
+                if (keys[h] == -1L) return -1.0;
+            }
+        }
+
+        void put(long key, double value) {
+            if (2 * (size + 1) > keys.length) grow();
+            int mask = keys.length - 1;
+            int h = slot(key, mask);
+            while (keys[h] != -1L && keys[h] != key) h = (h + 1) & mask;
+            if (keys[h] == -1L) size++;
+            keys[h] = key;
+            values[h] = value;
+        }
+
+        private static int slot(long key, int mask) {
+            long x = key * 0x9E3779B97F4A7C15L;
+            return (int) (x ^ (x >>> 32)) & mask;
+        }
+
+        private void grow() {
+            long[] oldKeys = keys;
+            double[] oldValues = values;
+            keys = new long[2 * oldKeys.length];
+            values = new double[2 * oldKeys.length];
+            Arrays.fill(keys, -1L);
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != -1L) put(oldKeys[i], oldValues[i]);
+        }
+    }
+
     /** The intent clustering, the residual and the tree gains of one group. */
     private final class GroupWork {
         private final Turns t;
@@ -706,6 +846,8 @@ public final class A3Estimator implements Estimator {
         private final int[][] labels;
 
         private final double[][] loo;
+
+        private final Snippets snippets;
 
         GroupWork(Turns t, Settings cfg, int g) {
             this.t = t;
@@ -737,6 +879,7 @@ public final class A3Estimator implements Estimator {
                 labels[q] = new int[t.turns[list[q]].length * gCount];
                 loo[q] = new double[t.turns[list[q]].length * gCount];
             }
+            this.snippets = new Snippets(t, list, gCount);
         }
 
         private int compareTraj(int a, int b) {
@@ -761,7 +904,7 @@ public final class A3Estimator implements Estimator {
                     }
                 }
                 for (int si = 0; si < gCount; si++) {
-                    int[] lab = cluster(here, mk, k, cfg.scopes[si]);
+                    int[] lab = cluster(here, pos, mk, k, si, cfg.scopes[si]);
                     leaveOneOut(here, pos, mk, lab, si);
                     for (int j = 0; j < mk; j++) labels[here[j]][pos[j] * gCount + si] = lab[j];
                 }
@@ -793,7 +936,7 @@ public final class A3Estimator implements Estimator {
         }
 
         /** Single-linkage labels of the snippets of the {@code mk} trajectories {@code here} at turn k for one scope. */
-        private int[] cluster(int[] here, int mk, int k, int scope) {
+        private int[] cluster(int[] here, int[] pos, int mk, int k, int si, int scope) {
             int[] out = new int[mk];
             if (mk <= 1) return out;
             int kStar = Math.max(1, Math.min(mk, (mk + cfg.trieMinCount - 1) / cfg.trieMinCount));
@@ -802,8 +945,8 @@ public final class A3Estimator implements Estimator {
                 return out;
             }
             if (kStar <= 1) return out;
-            String[][] sigs = new String[mk][];
-            for (int j = 0; j < mk; j++) sigs[j] = signatureOf(t.snippet(trajs[here[j]], k, scope));
+            int[] ids = new int[mk];
+            for (int j = 0; j < mk; j++) ids[j] = snippets.id(here[j], k, pos[j], si, scope);
             int edges = mk * (mk - 1) / 2;
             double[] d = new double[edges];
             int[] ea = new int[edges];
@@ -811,7 +954,7 @@ public final class A3Estimator implements Estimator {
             int e = 0;
             for (int a = 0; a < mk; a++) {
                 for (int b = a + 1; b < mk; b++) {
-                    d[e] = A3Text.distance(sigs[a], sigs[b]);
+                    d[e] = snippets.distance(ids[a], ids[b]);
                     ea[e] = a;
                     eb[e++] = b;
                 }

@@ -37,6 +37,44 @@ final class A3Text {
         return s;
     }
 
+    /**
+     * {@link #bash} of the concatenation of {@code tokenText[from, to)} (null entries skipped),
+     * without joining more tokens than needed: the tokens are appended one by one and the tags
+     * looked for in the new text only (from where a tag could start that ends in it), so the
+     * first opening tag and the nearest closing tag after it are found exactly where
+     * {@link #bash} finds them in the whole text; the rest of the response is never read. Without
+     * a complete block the whole text goes through {@link #bash}.
+     *
+     * @param sb scratch, overwritten
+     */
+    static String bash(String[] tokenText, int from, int to, StringBuilder sb) {
+        sb.setLength(0);
+        int open = -1;
+        for (int q = from; q < to; q++) {
+            String tok = tokenText[q];
+            if (tok == null) continue;
+            int prev = sb.length();
+            sb.append(tok);
+            if (open < 0) {
+                open = indexOfIgnoreCase(sb, OPEN, Math.max(0, prev - OPEN.length() + 1));
+                if (open < 0) continue;
+            }
+            int close = indexOfIgnoreCase(sb, CLOSE, Math.max(open + OPEN.length(), prev - CLOSE.length() + 1));
+            if (close >= 0) return strip(sb.substring(open + OPEN.length(), close));
+        }
+        return bash(sb.toString());
+    }
+
+    /** {@link #indexOfIgnoreCase(String, String, int)} over a builder. */
+    private static int indexOfIgnoreCase(StringBuilder text, String ascii, int from) {
+        int n = ascii.length();
+        String first = ascii.substring(0, 1);
+        for (int p = text.indexOf(first, from); p >= 0 && p + n <= text.length(); p = text.indexOf(first, p + 1)) {
+            if (text.substring(p, p + n).regionMatches(true, 0, ascii, 0, n)) return p;
+        }
+        return -1;
+    }
+
     private static int indexOfIgnoreCase(String text, String ascii, int from) {
         int n = ascii.length();
         // the first character of both tags is '<', which no other character equals ignoring case

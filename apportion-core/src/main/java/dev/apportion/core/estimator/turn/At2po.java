@@ -10,11 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.LongIntMap;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -163,20 +161,39 @@ public final class At2po implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        Trees tr = trees(batch, params);
-        float[] adv = new float[batch.tokenCount()];
-        float[] ret = new float[batch.tokenCount()];
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} The per-token outputs go into {@code buffers} when given: every token is
+     * written once, trajectory by trajectory (returns = the node's advantage on every token of a
+     * tagged span, advantages the same on tagged policy spans, 0 elsewhere).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
+        Trees tr = build(batch, params, false);
+        int tokens = batch.tokenCount();
+        float[] adv = Outputs.advantages(buffers, tokens);
+        float[] ret = Outputs.second(buffers, tokens);
         float[] spanAdv = new float[batch.spanCount()];
-        for (int s = 0; s < batch.spanCount(); s++) {
-            int k = tr.spanNode[s];
-            if (k < 0) continue;
-            float a = (float) tr.advantage[k];
-            spanAdv[s] = a;
-            boolean policy = batch.isPolicySpan(s);
-            for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) {
-                ret[t] = a;
-                if (policy) adv[t] = a;
+        int[] spanTok = batch.spanTokenOffsets();
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            int t = batch.tokenStart(i);
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                java.util.Arrays.fill(adv, t, spanTok[s], 0f);
+                java.util.Arrays.fill(ret, t, spanTok[s], 0f);
+                t = spanTok[s + 1];
+                int k = tr.spanNode[s];
+                float a = 0f;
+                if (k >= 0) {
+                    a = (float) tr.advantage[k];
+                    spanAdv[s] = a;
+                }
+                java.util.Arrays.fill(ret, spanTok[s], t, a);
+                java.util.Arrays.fill(adv, spanTok[s], t, batch.isPolicySpan(s) ? a : 0f);
             }
+            java.util.Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
+            java.util.Arrays.fill(ret, t, batch.tokenEnd(i), 0f);
         }
         return Credit.builder(adv)
                 .returns(ret)
@@ -187,6 +204,14 @@ public final class At2po implements Estimator {
 
     /** Builds every group's tree from the span signals and computes node values and advantages. */
     public Trees trees(Rollouts batch, Params params) {
+        return build(batch, params, true);
+    }
+
+    /**
+     * {@link #trees}; the token values (the reference's {@code token_level_rewards}, which the
+     * credit does not use) only when {@code tokenValues} (else {@code null}).
+     */
+    private static Trees build(Rollouts batch, Params params, boolean tokenValues) {
         boolean norm = params.getBoolean("leaf_value_norm");
         NodeValue valueMode = params.getChoice("node_value_mode", NodeValue.class);
         NodeAdvantage advMode = params.getChoice("node_adv_mode", NodeAdvantage.class);
@@ -211,19 +236,22 @@ public final class At2po implements Estimator {
         }
         double[] score = batch.scores();
 
-        // nodes: index per (group, id); roots first get index per group lazily
-        List<Integer> nGroup = new ArrayList<>();
-        List<Integer> nId = new ArrayList<>();
-        List<Integer> nParentId = new ArrayList<>();
-        List<Double> nEntropy = new ArrayList<>();
-        Map<Long, Integer> index = new HashMap<>();
+        // nodes: index per (group, id); the groups' roots first (node g is the root of group g)
         int groups = batch.groupCount();
+        int cap = groups + 16;
+        int[] nGroup = new int[cap];
+        int[] nId = new int[cap];
+        int[] nParentId = new int[cap];
+        double[] nEntropy = new double[cap];
+        LongIntMap index = new LongIntMap(groups + batch.spanCount() / 2);
+        int m = 0;
         for (int g = 0; g < groups; g++) {
-            index.put(key(g, -1), nId.size());
-            nGroup.add(g);
-            nId.add(-1);
-            nParentId.add(Integer.MIN_VALUE);
-            nEntropy.add(Double.NaN);
+            index.put(key(g, -1), m);
+            nGroup[m] = g;
+            nId[m] = -1;
+            nParentId[m] = Integer.MIN_VALUE;
+            nEntropy[m] = Double.NaN;
+            m++;
         }
         int n = batch.trajectoryCount();
         int[] spanNode = new int[batch.spanCount()];
@@ -232,52 +260,63 @@ public final class At2po implements Estimator {
             int g = batch.trajectoryGroup(i);
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
                 if (Float.isNaN(node[s])) continue;
-                String at = "spans[" + (s - batch.spanStart(i)) + "]";
-                int id = wholeId(batch, i, node[s], at + ".signals." + TREE_NODE, 0);
+                int id = wholeId(batch, i, node[s], s, TREE_NODE, 0);
                 if (Float.isNaN(parent[s])) {
+                    String at = at(batch, i, s);
                     throw new RolloutException(
                             batch.describe(i) + ": " + at + " has " + TREE_NODE + " " + id + " but no " + TREE_PARENT,
                             i,
                             at + ".signals." + TREE_PARENT);
                 }
-                int pid = wholeId(batch, i, parent[s], at + ".signals." + TREE_PARENT, -1);
+                int pid = wholeId(batch, i, parent[s], s, TREE_PARENT, -1);
                 double e = entropy == null ? Double.NaN : entropy[s];
                 if (softmax && Double.isNaN(e)) {
+                    String at = at(batch, i, s);
                     throw new RolloutException(
                             batch.describe(i) + ": " + at + " (node " + id + ") has no " + TREE_ENTROPY
                                     + ", which child_softmax needs",
                             i,
                             at + ".signals." + TREE_ENTROPY);
                 }
-                Integer k = index.get(key(g, id));
-                if (k == null) {
-                    k = nId.size();
+                int k = index.get(key(g, id), -1);
+                if (k < 0) {
+                    k = m++;
+                    if (k == nId.length) {
+                        int c = 2 * k;
+                        nGroup = java.util.Arrays.copyOf(nGroup, c);
+                        nId = java.util.Arrays.copyOf(nId, c);
+                        nParentId = java.util.Arrays.copyOf(nParentId, c);
+                        nEntropy = java.util.Arrays.copyOf(nEntropy, c);
+                    }
                     index.put(key(g, id), k);
-                    nGroup.add(g);
-                    nId.add(id);
-                    nParentId.add(pid);
-                    nEntropy.add(e);
+                    nGroup[k] = g;
+                    nId[k] = id;
+                    nParentId[k] = pid;
+                    nEntropy[k] = e;
                 } else {
-                    if (nParentId.get(k) != pid) {
+                    if (nParentId[k] != pid) {
+                        String at = at(batch, i, s);
                         throw new RolloutException(
                                 batch.describe(i) + ": " + at + " gives node " + id + " the parent " + pid
-                                        + " but another span gives " + nParentId.get(k),
+                                        + " but another span gives " + nParentId[k],
                                 i,
                                 at + ".signals." + TREE_PARENT);
                     }
-                    double known = nEntropy.get(k);
+                    double known = nEntropy[k];
                     if (!Double.isNaN(e) && !Double.isNaN(known) && known != e) {
+                        String at = at(batch, i, s);
                         throw new RolloutException(
                                 batch.describe(i) + ": " + at + " gives node " + id + " the entropy " + e
                                         + " but another span gives " + known,
                                 i,
                                 at + ".signals." + TREE_ENTROPY);
                     }
-                    if (Double.isNaN(known)) nEntropy.set(k, e);
+                    if (Double.isNaN(known)) nEntropy[k] = e;
                 }
                 boolean det = detached != null && !Float.isNaN(detached[s]) && detached[s] != 0;
                 if (det) {
                     if (batch.spanTokenEnd(s) > batch.spanTokenStart(s)) {
+                        String at = at(batch, i, s);
                         throw new RolloutException(
                                 batch.describe(i) + ": " + at + " is marked " + TREE_DETACHED
                                         + " but has tokens; a detached node is declared by a zero-token span",
@@ -289,18 +328,17 @@ public final class At2po implements Estimator {
                 }
             }
         }
-        int m = nId.size();
         int[] par = new int[m];
         for (int k = 0; k < m; k++) {
-            if (nId.get(k) == -1) {
+            if (nId[k] == -1) {
                 par[k] = -1;
                 continue;
             }
-            Integer p = index.get(key(nGroup.get(k), nParentId.get(k)));
-            if (p == null) {
+            int p = index.get(key(nGroup[k], nParentId[k]), -1);
+            if (p < 0) {
                 throw new RolloutException(
-                        "group '" + batch.groupKey(nGroup.get(k)) + "': node " + nId.get(k) + " has parent "
-                                + nParentId.get(k) + ", which no span declares",
+                        "group '" + batch.groupKey(nGroup[k]) + "': node " + nId[k] + " has parent " + nParentId[k]
+                                + ", which no span declares",
                         -1,
                         "spans.signals." + TREE_PARENT);
             }
@@ -313,23 +351,24 @@ public final class At2po implements Estimator {
         double[] leafValue = new double[m];
         for (int i = 0; i < n; i++) {
             int g = batch.trajectoryGroup(i);
-            int cur = index.get(key(g, -1));
+            int root = g; // node g is the root of group g
+            int cur = root;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
                 int k = spanNode[s];
                 if (k < 0 || k == cur) continue;
                 if (par[k] != cur) {
                     String at = "spans[" + (s - batch.spanStart(i)) + "]";
                     throw new RolloutException(
-                            batch.describe(i) + ": " + at + " is node " + nId.get(k) + " with parent "
-                                    + nParentId.get(k) + ", but the path so far ends at node " + nId.get(cur)
+                            batch.describe(i) + ": " + at + " is node " + nId[k] + " with parent "
+                                    + nParentId[k] + ", but the path so far ends at node " + nId[cur]
                                     + " (a trajectory's spans must follow its root-to-leaf path)",
                             i,
                             at + ".signals." + TREE_PARENT);
                 }
-                if (cur != index.get(key(g, -1))) inner[cur] = true;
+                if (cur != root) inner[cur] = true;
                 cur = k;
             }
-            if (nId.get(cur) == -1) {
+            if (nId[cur] == -1) {
                 throw new RolloutException(
                         batch.describe(i) + ": no span carries " + TREE_NODE
                                 + ", so the trajectory has no leaf in its group's tree",
@@ -338,7 +377,7 @@ public final class At2po implements Estimator {
             }
             if (leafOwner[cur] >= 0) {
                 throw new RolloutException(
-                        batch.describe(i) + ": its leaf node " + nId.get(cur) + " is also the leaf of "
+                        batch.describe(i) + ": its leaf node " + nId[cur] + " is also the leaf of "
                                 + batch.describe(leafOwner[cur]) + "; each leaf is one trajectory",
                         i,
                         "spans.signals." + TREE_NODE);
@@ -349,7 +388,7 @@ public final class At2po implements Estimator {
         for (int k = 0; k < m; k++) {
             if (leafOwner[k] >= 0 && inner[k]) {
                 throw new RolloutException(
-                        batch.describe(leafOwner[k]) + ": its leaf node " + nId.get(k)
+                        batch.describe(leafOwner[k]) + ": its leaf node " + nId[k]
                                 + " is an inner node of another trajectory's path",
                         leafOwner[k],
                         "spans.signals." + TREE_NODE);
@@ -360,19 +399,19 @@ public final class At2po implements Estimator {
             double[] cnt = new double[groups];
             for (int k = 0; k < m; k++) {
                 if (leafOwner[k] < 0) continue;
-                sum[nGroup.get(k)] += leafValue[k];
-                cnt[nGroup.get(k)]++;
+                sum[nGroup[k]] += leafValue[k];
+                cnt[nGroup[k]]++;
             }
             double[] sq = new double[groups];
             for (int k = 0; k < m; k++) {
                 if (leafOwner[k] < 0) continue;
-                int g = nGroup.get(k);
+                int g = nGroup[k];
                 double d = leafValue[k] - sum[g] / cnt[g];
                 sq[g] += d * d;
             }
             for (int k = 0; k < m; k++) {
                 if (leafOwner[k] < 0) continue;
-                int g = nGroup.get(k);
+                int g = nGroup[k];
                 leafValue[k] = (leafValue[k] - sum[g] / cnt[g]) / (Math.sqrt(sq[g] / cnt[g]) + 1e-6);
             }
         }
@@ -393,7 +432,7 @@ public final class At2po implements Estimator {
                 d++;
                 if (d > m)
                     throw new RolloutException(
-                            "group '" + batch.groupKey(nGroup.get(k)) + "': the parent links of node " + nId.get(k)
+                            "group '" + batch.groupKey(nGroup[k]) + "': the parent links of node " + nId[k]
                                     + " form a cycle",
                             -1,
                             "spans.signals." + TREE_PARENT);
@@ -412,9 +451,14 @@ public final class At2po implements Estimator {
                 }
             }
         }
-        Integer[] order = new Integer[m];
-        for (int k = 0; k < m; k++) order[k] = k;
-        java.util.Arrays.sort(order, (x, y) -> Integer.compare(depth[y], depth[x]));
+        // nodes by decreasing depth, index order within a depth (a counting sort)
+        int maxDepth = 0;
+        for (int k = 0; k < m; k++) maxDepth = Math.max(maxDepth, depth[k]);
+        int[] at = new int[maxDepth + 2];
+        for (int k = 0; k < m; k++) at[maxDepth - depth[k] + 1]++;
+        for (int d = 0; d <= maxDepth; d++) at[d + 1] += at[d];
+        int[] order = new int[m];
+        for (int k = 0; k < m; k++) order[at[maxDepth - depth[k]]++] = k;
         for (int k : order) {
             if (leafOwner[k] >= 0) {
                 value[k] = leafValue[k];
@@ -427,11 +471,11 @@ public final class At2po implements Estimator {
                     value[k] = 0.0;
                 } else if (softmax) {
                     double mx = Double.NEGATIVE_INFINITY;
-                    for (int c = from; c < to; c++) mx = Math.max(mx, nEntropy.get(children[c]));
+                    for (int c = from; c < to; c++) mx = Math.max(mx, nEntropy[children[c]]);
                     double z = 0;
                     double s = 0;
                     for (int c = from; c < to; c++) {
-                        double w = Math.exp(nEntropy.get(children[c]) - mx);
+                        double w = Math.exp(nEntropy[children[c]] - mx);
                         z += w;
                         s += w * value[children[c]];
                     }
@@ -449,7 +493,7 @@ public final class At2po implements Estimator {
                 adv[k] = value[k];
                 continue;
             }
-            double root = value[index.get(key(nGroup.get(k), -1))];
+            double root = value[nGroup[k]]; // node g is the root of group g
             double pv = value[par[k]];
             switch (advMode) {
                 case DIFF_PARENT:
@@ -466,27 +510,30 @@ public final class At2po implements Estimator {
                     break;
             }
         }
-        float[] tokenValue = new float[batch.tokenCount()];
-        for (int s = 0; s < spanNode.length; s++) {
-            if (spanNode[s] < 0) continue;
-            java.util.Arrays.fill(
-                    tokenValue, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) value[spanNode[s]]);
+        float[] tokenValue = null;
+        if (tokenValues) {
+            tokenValue = new float[batch.tokenCount()];
+            for (int s = 0; s < spanNode.length; s++) {
+                if (spanNode[s] < 0) continue;
+                java.util.Arrays.fill(
+                        tokenValue, batch.spanTokenStart(s), batch.spanTokenEnd(s), (float) value[spanNode[s]]);
+            }
         }
-        int[] ng = new int[m];
-        int[] ids = new int[m];
-        for (int k = 0; k < m; k++) {
-            ng[k] = nGroup.get(k);
-            ids[k] = nId.get(k);
-        }
-        return new Trees(ng, ids, value, adv, spanNode, tokenValue);
+        return new Trees(
+                java.util.Arrays.copyOf(nGroup, m), java.util.Arrays.copyOf(nId, m), value, adv, spanNode, tokenValue);
+    }
+
+    private static String at(Rollouts batch, int i, int s) {
+        return "spans[" + (s - batch.spanStart(i)) + "]";
     }
 
     private static long key(int group, int id) {
         return ((long) group << 32) ^ (id & 0xffffffffL);
     }
 
-    private static int wholeId(Rollouts batch, int i, float v, String field, int min) {
+    private static int wholeId(Rollouts batch, int i, float v, int s, String signal, int min) {
         if (v != Math.rint(v) || v < min || v > (1 << 24)) {
+            String field = at(batch, i, s) + ".signals." + signal;
             throw new RolloutException(
                     batch.describe(i) + ": " + field + " must be a whole number >= " + min + ", got " + v, i, field);
         }

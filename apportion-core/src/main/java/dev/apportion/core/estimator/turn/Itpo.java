@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.kernel.RepeatedSum;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
@@ -95,11 +96,13 @@ import java.util.Map;
  * {@code token_amount} signal, {@code reward_gt_coef ≠ 0} without outcomes.
  *
  * <h2>Cost</h2>
- * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted); the
- * reverse cumulative sum and the masked whitening over the batch need three passes over each
- * dialogue (sum, squared deviations, output), recomputed in a dialogue-sized scratch rather than
- * held for the batch, and two outputs (advantages, returns): about three times the traffic of the
- * derived floor (docs/performance.md).
+ * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted), so every
+ * policy token of a turn has the same return, and the reverse cumulative sum and the masked
+ * whitening are computed per turn: the token loop's sums over runs of equal terms are added in
+ * closed form, bit for bit ({@link RepeatedSum}), in the reference's order. The tokens are read
+ * once (mask and PRM rewards, for the turn sums) and written once (advantages and returns).
+ * PRIME's {@code rloo} puts a reward on every policy token and keeps three passes over each
+ * dialogue (sum, squared deviations, output) in a dialogue-sized scratch.
  *
  * <p>Stateless and thread-safe.
  */
@@ -357,50 +360,11 @@ public final class Itpo implements Estimator {
             }
             rloo(batch, st, y, last, gt, f, dense);
         }
-        // reverse cumulative sum along each dialogue, then masked whitening over the batch: the sums
-        // are recomputed per dialogue (into a dialogue-sized scratch) for each of the three passes
-        // instead of being held for the whole batch
-        int longest = 0;
-        for (int i = 0; i < n; i++) longest = Math.max(longest, batch.tokenEnd(i) - batch.tokenStart(i));
-        double[] ret = new double[longest];
-        int[] turnEnd = st.turnEnd();
-        double cnt = 0;
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            int from = batch.tokenStart(i);
-            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
-            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) { // in the reference's (backward) order
-                if (mask[t] == 1) {
-                    cnt++;
-                    sum += ret[t - from];
-                }
-            }
-        }
-        if (cnt < 2) {
-            throw new RolloutException(
-                    "estimator '" + ID + "' needs at least 2 policy tokens in the batch to whiten (it has " + (long) cnt
-                            + ")",
-                    -1,
-                    "spans");
-        }
-        double mean = sum / (cnt + 1e-8);
-        double ss = 0;
-        for (int i = 0; i < n; i++) {
-            int from = batch.tokenStart(i);
-            cumsum(from, batch.tokenEnd(i), mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
-            for (int t = from; t < batch.tokenEnd(i); t++)
-                if (mask[t] == 1) ss += (ret[t - from] - mean) * (ret[t - from] - mean);
-        }
-        double var = ss / (cnt + 1e-8) * (cnt / (cnt - 1));
-        double scale = 1.0 / Math.sqrt(var + 1e-8);
         float[] adv = Outputs.advantages(buffers, batch.tokenCount());
         float[] returns = Outputs.second(buffers, batch.tokenCount());
-        for (int i = 0; i < n; i++) {
-            int from = batch.tokenStart(i);
-            int to = batch.tokenEnd(i);
-            cumsum(from, to, mask, f, dense, turnEnd, st.offsets()[i], st.offsets()[i + 1], ret);
-            write(from, to, mask, ret, mean, scale, adv, returns);
-        }
+        double[] stats = dense ? denseWhiten(batch, mask, f, adv, returns) : turnWhiten(batch, st, f, adv, returns);
+        double mean = stats[0];
+        double var = stats[1];
         return Credit.builder(adv)
                 .returns(returns)
                 .diagnostic("turns", turns)
@@ -410,19 +374,121 @@ public final class Itpo implements Estimator {
     }
 
     /**
-     * The reverse cumulative sum of {@code f} over the policy tokens of one dialogue
-     * {@code [from, to)}, written to {@code ret[t - from]}; {@code f} holds one value per token
-     * ({@code dense}) or one per turn end (turns {@code [k0, k1)}, ending at {@code turnEnd}).
+     * Reverse cumulative sum and masked whitening when {@code f} lives on every token (PRIME's
+     * token-level {@code rloo}): the sums are recomputed per dialogue (into a dialogue-sized
+     * scratch) for each of the three passes instead of being held for the whole batch.
+     *
+     * @return {mean, variance}
      */
-    private static void cumsum(
-            int from, int to, byte[] mask, double[] f, boolean dense, int[] turnEnd, int k0, int k1, double[] ret) {
+    private static double[] denseWhiten(Rollouts batch, byte[] mask, double[] f, float[] adv, float[] returns) {
+        int n = batch.trajectoryCount();
+        int longest = 0;
+        for (int i = 0; i < n; i++) longest = Math.max(longest, batch.tokenEnd(i) - batch.tokenStart(i));
+        double[] ret = new double[longest];
+        double cnt = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, ret);
+            for (int t = batch.tokenEnd(i) - 1; t >= from; t--) { // in the reference's (backward) order
+                if (mask[t] == 1) {
+                    cnt++;
+                    sum += ret[t - from];
+                }
+            }
+        }
+        checkCount((long) cnt);
+        double mean = sum / (cnt + 1e-8);
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            cumsum(from, batch.tokenEnd(i), mask, f, ret);
+            for (int t = from; t < batch.tokenEnd(i); t++)
+                if (mask[t] == 1) ss += (ret[t - from] - mean) * (ret[t - from] - mean);
+        }
+        double var = ss / (cnt + 1e-8) * (cnt / (cnt - 1));
+        double scale = 1.0 / Math.sqrt(var + 1e-8);
+        for (int i = 0; i < n; i++) {
+            int from = batch.tokenStart(i);
+            int to = batch.tokenEnd(i);
+            cumsum(from, to, mask, f, ret);
+            write(from, to, mask, ret, mean, scale, adv, returns);
+        }
+        return new double[] {mean, var};
+    }
+
+    /**
+     * Reverse cumulative sum and masked whitening when {@code f} lives on turn ends only (one value
+     * per turn), without walking the tokens: along a dialogue the token loop's running sum changes
+     * only at a turn end (adding {@code +0.0} to a sum that starts at {@code +0.0} never changes
+     * it), so every policy token of turn k holds the same return {@code R_k} (the sum of the turn
+     * rewards from k on, added in the loop's order), and the loop's sums over the tokens — the
+     * batch sum backwards per dialogue, the squared deviations forwards — are runs of
+     * {@code length_k} equal terms, which {@link RepeatedSum#add} adds bit for bit as the loop does.
+     * The tokens are written once (context tokens get 0).
+     *
+     * @return {mean, variance}
+     */
+    private static double[] turnWhiten(Rollouts batch, TurnStats st, double[] f, float[] adv, float[] returns) {
+        int n = batch.trajectoryCount();
+        int[] off = st.offsets();
+        int[] length = st.length();
+        int[] turnEnd = st.turnEnd();
+        double[] ret = new double[off[n]];
+        long cnt = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double acc = 0;
+            for (int k = off[i + 1] - 1; k >= off[i]; k--) {
+                acc += f[k];
+                ret[k] = acc;
+                sum = RepeatedSum.add(sum, acc, length[k]);
+                cnt += length[k];
+            }
+        }
+        checkCount(cnt);
+        double c = cnt;
+        double mean = sum / (c + 1e-8);
+        double ss = 0;
+        for (int k = 0; k < off[n]; k++) {
+            double d = ret[k] - mean;
+            ss = RepeatedSum.add(ss, d * d, length[k]);
+        }
+        double var = ss / (c + 1e-8) * (c / (c - 1));
+        double scale = 1.0 / Math.sqrt(var + 1e-8);
+        for (int i = 0; i < n; i++) {
+            int t = batch.tokenStart(i);
+            for (int k = off[i]; k < off[i + 1]; k++) {
+                int start = turnEnd[k] - length[k] + 1;
+                java.util.Arrays.fill(adv, t, start, 0f);
+                java.util.Arrays.fill(returns, t, start, 0f);
+                t = turnEnd[k] + 1;
+                java.util.Arrays.fill(adv, start, t, (float) ((ret[k] - mean) * scale));
+                java.util.Arrays.fill(returns, start, t, (float) ret[k]);
+            }
+            java.util.Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
+            java.util.Arrays.fill(returns, t, batch.tokenEnd(i), 0f);
+        }
+        return new double[] {mean, var};
+    }
+
+    private static void checkCount(long cnt) {
+        if (cnt < 2) {
+            throw new RolloutException(
+                    "estimator '" + ID + "' needs at least 2 policy tokens in the batch to whiten (it has " + cnt + ")",
+                    -1,
+                    "spans");
+        }
+    }
+
+    /**
+     * The reverse cumulative sum of {@code f} (one value per token) over the policy tokens of one
+     * dialogue {@code [from, to)}, written to {@code ret[t - from]}.
+     */
+    private static void cumsum(int from, int to, byte[] mask, double[] f, double[] ret) {
         double acc = 0;
-        int k = k1 - 1;
         for (int t = to - 1; t >= from; t--) {
-            double ft = 0.0;
-            if (dense) ft = f[t];
-            else if (k >= k0 && turnEnd[k] == t) ft = f[k--];
-            if (mask[t] == 1) acc += ft;
+            if (mask[t] == 1) acc += f[t];
             ret[t - from] = acc;
         }
     }

@@ -248,12 +248,23 @@ public final class SpaRl implements Estimator {
         long m = 0;
         double sum = 0;
         Scan scan = new Scan(lp, ref, value, mask, c, k, addTok, addVal, whiten, wMean, wScale, gamma, lam, a, returns);
-        for (int i = 0; i < trajectories; i++) {
-            int from = batch.tokenStart(i);
-            int to = batch.tokenEnd(i);
-            scan.run(from, to, addStart[i], addStart[i + 1]);
+        for (int i = 0; i < trajectories; i += 2) {
+            // two trajectories' scans at a time: independent recurrences, each in its own order
+            if (i + 1 < trajectories) {
+                scan.runTwo(
+                        batch.tokenStart(i),
+                        batch.tokenEnd(i),
+                        addStart[i],
+                        addStart[i + 1],
+                        batch.tokenStart(i + 1),
+                        batch.tokenEnd(i + 1),
+                        addStart[i + 2]);
+            } else {
+                scan.run(batch.tokenStart(i), batch.tokenEnd(i), addStart[i], addStart[i + 1]);
+            }
             // the mean's sum, in token order (trajectories are contiguous and in order)
-            for (int t = from; t < to; t++) {
+            int to = batch.tokenEnd(Math.min(i + 1, trajectories - 1));
+            for (int t = batch.tokenStart(i); t < to; t++) {
                 if (mask[t] != 0) {
                     m++;
                     sum += a[t];
@@ -291,6 +302,66 @@ public final class SpaRl implements Estimator {
             double lam,
             double[] a,
             float[] returns) {
+        /**
+         * {@link #run} of trajectory A ({@code [fromA, toA)}, additions {@code [firstA, endA)}) and
+         * of the next trajectory B (additions {@code [endA, endB)}) in one loop: the two
+         * recurrences are independent, so the processor overlaps their latency; each trajectory's
+         * arithmetic is exactly {@link #run}'s, in the same order.
+         */
+        void runTwo(int fromA, int toA, int firstA, int endA, int fromB, int toB, int endB) {
+            double nextA = 0;
+            double accA = 0;
+            double nextB = 0;
+            double accB = 0;
+            int pA = endA - 1;
+            int pB = endB - 1;
+            int tA = toA - 1;
+            int tB = toB - 1;
+            double gl = gamma * lam;
+            while (tA >= fromA && tB >= fromB) {
+                float rewA = c * kl(lp[tA] - ref[tA], k);
+                if (pA >= firstA && addTok[pA] == tA) rewA = rewA + addVal[pA--];
+                float rewB = c * kl(lp[tB] - ref[tB], k);
+                if (pB >= endA && addTok[pB] == tB) rewB = rewB + addVal[pB--];
+                double rA = mask[tA] != 0 ? rewA : 0.0;
+                double rB = mask[tB] != 0 ? rewB : 0.0;
+                if (whiten) {
+                    rA = (rA - wMean) * wScale + wMean;
+                    rB = (rB - wMean) * wScale + wMean;
+                }
+                double vA = mask[tA] != 0 ? value[tA] : 0.0;
+                double vB = mask[tB] != 0 ? value[tB] : 0.0;
+                accA = (rA + gamma * nextA - vA) + gl * accA;
+                accB = (rB + gamma * nextB - vB) + gl * accB;
+                a[tA] = accA;
+                a[tB] = accB;
+                returns[tA] = (float) (accA + vA);
+                returns[tB] = (float) (accB + vB);
+                nextA = vA;
+                nextB = vB;
+                tA--;
+                tB--;
+            }
+            finish(fromA, tA, firstA, pA, nextA, accA);
+            finish(fromB, tB, endA, pB, nextB, accB);
+        }
+
+        /** The rest of {@link #run} from token {@code t} down, with the scan's state so far. */
+        private void finish(int from, int t, int firstAdd, int p, double next, double acc) {
+            for (; t >= from; t--) {
+                float rew = c * kl(lp[t] - ref[t], k);
+                if (p >= firstAdd && addTok[p] == t) rew = rew + addVal[p--];
+                double r = mask[t] != 0 ? rew : 0.0;
+                if (whiten) r = (r - wMean) * wScale + wMean;
+                double v = mask[t] != 0 ? value[t] : 0.0;
+                double delta = r + gamma * next - v;
+                acc = delta + gamma * lam * acc;
+                a[t] = acc;
+                next = v;
+                returns[t] = (float) (acc + v);
+            }
+        }
+
         void run(int from, int to, int firstAdd, int endAdd) {
             double next = 0;
             double acc = 0;

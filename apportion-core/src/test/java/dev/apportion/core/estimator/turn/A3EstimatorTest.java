@@ -260,6 +260,47 @@ class A3EstimatorTest extends EstimatorContract {
     }
 
     @Test
+    void bashOfTokensEqualsBashOfTheJoinedText() {
+        String[] pieces = {
+            "<code>",
+            "</code>",
+            "<CoDe>",
+            "</CODE",
+            ">",
+            "<",
+            "/",
+            "code",
+            "ls -l",
+            " ",
+            "\n",
+            "x",
+            "<c",
+            "ode>",
+            "</co",
+            "de>",
+            "\u00a0",
+            "\u2003",
+            "cat a.txt"
+        };
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        StringBuilder scratch = new StringBuilder();
+        for (int trial = 0; trial < 5000; trial++) {
+            int n = r.nextInt(12);
+            String[] tokens = new String[n + 2];
+            StringBuilder joined = new StringBuilder();
+            for (int q = 1; q <= n; q++) {
+                if (r.nextInt(10) == 0) continue; // a null token
+                String piece = pieces[r.nextInt(pieces.length)];
+                // split some pieces further, so that tags straddle tokens
+                tokens[q] = piece;
+                joined.append(piece);
+            }
+            String want = A3Text.bash(joined.toString());
+            assertEquals(want, A3Text.bash(tokens, 1, n + 1, scratch), () -> java.util.Arrays.toString(tokens));
+        }
+    }
+
+    @Test
     void whitespaceSplitAndDistance() {
         assertArrayEquals(new String[] {"tr", "-d", "'", "'"}, A3Text.whitespaceSplit(" tr\t-d ' '\n"));
         assertArrayEquals(new String[0], A3Text.whitespaceSplit(" \n "));
