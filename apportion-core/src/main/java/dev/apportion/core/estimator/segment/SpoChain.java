@@ -267,10 +267,10 @@ public final class SpoChain implements Estimator {
         int j = 0;
         for (int t = start; t < end; t++) {
             if (mask[t] != 1) continue;
-            if (lp[t] < below) {
-                candPos[nc] = j;
-                candTok[nc++] = t;
-            }
+            // branch-free: the slot is written always and kept only when p < θ (an unpredictable test)
+            candPos[nc] = j;
+            candTok[nc] = t;
+            nc += lp[t] < below ? 1 : 0;
             j++;
         }
         int interval = cfg.interval();

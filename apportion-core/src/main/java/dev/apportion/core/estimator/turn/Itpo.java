@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.RepeatedSum;
+import dev.apportion.core.kernel.RunSums;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
@@ -210,12 +211,23 @@ public final class Itpo implements Estimator {
         byte[] mask = batch.mask();
         int[] offsets = new int[n + 1];
         int[] ends = new int[16];
+        int[] lengths = new int[16];
         int endCount = 0;
         for (int i = 0; i < n; i++) {
             int turns = 0;
+            int runStart = -1;
             for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
-                if (mask[t] == 1 && (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0)) {
-                    if (endCount == ends.length) ends = java.util.Arrays.copyOf(ends, 2 * endCount);
+                if (mask[t] != 1) {
+                    runStart = -1;
+                    continue;
+                }
+                if (runStart < 0) runStart = t;
+                if (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0) {
+                    if (endCount == ends.length) {
+                        ends = java.util.Arrays.copyOf(ends, 2 * endCount);
+                        lengths = java.util.Arrays.copyOf(lengths, 2 * endCount);
+                    }
+                    lengths[endCount] = t - runStart + 1;
                     ends[endCount++] = t;
                     turns++;
                 }
@@ -235,21 +247,14 @@ public final class Itpo implements Estimator {
         double[] sum = new double[total];
         double[] share = new double[total];
         long allLength = 0;
+        // each turn's sum of P backwards from its last token (as the reference's loop adds them),
+        // four turns at a time
+        System.arraycopy(ends, 0, turnEnd, 0, total);
+        System.arraycopy(lengths, 0, length, 0, total);
+        RunSums.backward(p, turnEnd, length, total, sum);
         for (int i = 0; i < n; i++) {
             int policy = 0;
-            for (int k = offsets[i]; k < offsets[i + 1]; k++) {
-                int e = ends[k];
-                turnEnd[k] = e;
-                int b = e;
-                double s = 0;
-                while (b >= batch.tokenStart(i) && mask[b] == 1) {
-                    s += p[b];
-                    b--;
-                }
-                length[k] = e - b;
-                sum[k] = s;
-                policy += length[k];
-            }
+            for (int k = offsets[i]; k < offsets[i + 1]; k++) policy += length[k];
             for (int k = offsets[i]; k < offsets[i + 1]; k++) share[k] = (double) length[k] / policy;
             allLength += policy;
         }
