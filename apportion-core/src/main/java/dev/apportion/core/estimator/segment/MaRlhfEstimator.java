@@ -89,10 +89,11 @@ import java.util.Map;
  *
  * <h2>Cost</h2>
  * Per trajectory, the token rewards and values are copied into double scratch arrays (the
- * DeepSpeed-Chat padding rules rewrite them), each macro action is pooled over them twice and the
- * result written back: about five passes where the derived floor of {@code docs/performance.md}
- * declares three, so the ratio to that floor stays near 0.2. Scratch arrays are per thread and
- * outputs go into {@link Credit.Buffers} when given.
+ * DeepSpeed-Chat padding rules rewrite them), the values and rewards of each macro action are
+ * pooled in one pass over them (two independent sums, each in position order) and the result
+ * written back: four passes over the tokens where the declared floor of
+ * {@code docs/performance.md} has three. Scratch arrays are per thread and outputs go into
+ * {@link Credit.Buffers} when given.
  *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */

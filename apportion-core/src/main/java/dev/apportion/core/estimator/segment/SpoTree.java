@@ -81,10 +81,9 @@ import java.util.Map;
  * A trajectory without policy spans is not part of its tree and gets 0.
  *
  * <h2>Cost</h2>
- * The tree of a group is keyed by the spans' state strings (a hash map per group, node lists per
- * span), work the derived floor of {@code docs/performance.md} does not count: on the multi-turn
- * perf batch (31 k spans) building the trees takes most of the time and the estimator stays
- * below 0.3 of that floor.
+ * The tree of a group is keyed by the spans' state strings (one hash map per group; node lists
+ * and values in flat arrays), work the declared floor of {@code docs/performance.md} does not
+ * count; the three token outputs are written once per token from per-span values.
  *
  * <p>Stateless and thread-safe; groups are independent and processed in parallel.
  */

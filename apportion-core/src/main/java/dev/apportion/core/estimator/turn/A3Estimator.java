@@ -145,12 +145,14 @@ import java.util.Objects;
  * must be non-empty whole numbers and as long as {@code w_intent_scopes}.
  *
  * <h2>Cost</h2>
- * Bounded by text work, not memory traffic: each turn's token strings are joined and searched for
- * the {@code <code>} block, each snippet is split into an intent signature, and single-linkage
- * clustering compares every pair of trajectories of a group at each turn index and scope by a
- * token-level Levenshtein distance (quadratic in the group size and in the signature length).
- * The derived floor of {@code apportion perf} reads one text reference per token and counts none
- * of this, so A³ stays far below it (docs/performance.md gives the numbers).
+ * Bounded by text work, not memory traffic: each turn's token strings are appended until its first
+ * {@code <code>} block is complete, each distinct snippet of a group (per trajectory, turn position
+ * and scope; once per trajectory for scope −1) is split into an intent signature once and its tokens
+ * interned to integers, and single-linkage clustering compares the trajectories of a group at each
+ * turn index and scope with the group's cached distances: each distinct pair of signatures is
+ * compared once, by the exact bit-parallel {@link EditDistance}. The clustering stays quadratic in
+ * the group size. The derived floor of {@code apportion perf} reads one text reference per token and
+ * counts none of this (docs/performance.md gives the numbers).
  *
  * <p>Not group-local (the fusion scales are batch means). Stateless and thread-safe; with an
  * {@link Execution} of several threads the groups' clustering runs in parallel with results

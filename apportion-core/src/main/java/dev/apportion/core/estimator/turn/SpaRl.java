@@ -66,9 +66,10 @@ import java.util.Map;
  * <h2>Cost</h2>
  * A token-level GAE (TRL's), not a turn broadcast: one fused backward pass reads the log-probs,
  * reference log-probs, values and mask and writes the returns and one double of advantage per
- * token; the whitening then reads those doubles twice (mean, variance) and writes the
- * advantages. The derived floor of {@code apportion perf} counts the four input streams and one
- * output (17 bytes per token); the estimator moves about 45 (docs/performance.md).
+ * token (the scans of two trajectories interleaved: independent recurrences whose latencies
+ * overlap); the whitening then reads those doubles twice (mean, variance) and writes the
+ * advantages. The declared floor of {@code apportion perf} counts the four input streams and the
+ * two outputs (21 bytes per token); the estimator moves about 45 (docs/performance.md).
  *
  * <p>Stateless and thread-safe.
  */
