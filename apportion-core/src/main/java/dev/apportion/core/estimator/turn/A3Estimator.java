@@ -186,10 +186,17 @@ public final class A3Estimator implements Estimator {
 
     private final IntentSignature signature;
     private final Descriptor descriptor;
+    /**
+     * Whether the signature of turns joined by {@code "\n"} is the concatenation of the turns'
+     * signatures: true for the whitespace split ({@code "\n"} is whitespace, so no token spans
+     * the separator and empty turns add nothing), so snippets are built from per-turn
+     * signatures without joining or splitting text; false for a plugged-in signature.
+     */
+    private final boolean concatenative;
 
     /** The registered estimator, with the whitespace-split signature of the golden vectors. */
     public A3Estimator() {
-        this(A3Text::whitespaceSplit, WHITESPACE_SPLIT);
+        this(A3Text::whitespaceSplit, WHITESPACE_SPLIT, true);
     }
 
     /**
@@ -200,6 +207,11 @@ public final class A3Estimator implements Estimator {
      * @param name its name, the only accepted value of parameter {@code intent_signature}
      */
     public A3Estimator(IntentSignature signature, String name) {
+        this(signature, name, false);
+    }
+
+    private A3Estimator(IntentSignature signature, String name, boolean concatenative) {
+        this.concatenative = concatenative;
         this.signature = Objects.requireNonNull(signature, "signature");
         Objects.requireNonNull(name, "name");
         this.descriptor = Descriptor.builder(ID)
@@ -671,20 +683,33 @@ public final class A3Estimator implements Estimator {
 
         /** Bash snippet of trajectory {@code i} at turn index {@code k} for one scope (the reference's rules). */
         String snippet(int i, int k, int scope) {
+            long r = snippetRange(i, k, scope);
+            int from = (int) (r >>> 32);
+            int to = (int) r;
+            if (scope == 1 && to == from + 1) return bash[turnRow[i][from]];
+            return join(i, from, to);
+        }
+
+        /**
+         * The turns (positions {@code [from, to)} in {@code turns[i]}) whose bash, joined by
+         * {@code "\n"}, is {@link #snippet}: {@code (long) from << 32 | to}; an empty range for
+         * {@code ""}.
+         */
+        long snippetRange(int i, int k, int scope) {
             int[] ts = turns[i];
-            if (ts.length == 0) return "";
-            if (scope == -1) return join(i, 0, ts.length);
+            if (ts.length == 0) return 0L;
+            if (scope == -1) return ts.length;
             int le = 0; // number of turns <= k
             while (le < ts.length && ts[le] <= k) le++;
             if (scope == 1) {
                 int p = position(i, k);
-                return p >= 0 ? bash[turnRow[i][p]] : "";
+                return p >= 0 ? ((long) p << 32) | (p + 1) : 0L;
             }
-            if (le == 0) return "";
+            if (le == 0) return 0L;
             int startIdx = -Math.min(scope, le); // Python slice keys[-min(scope, len):]
             if (startIdx < 0) startIdx += le;
             startIdx = Math.max(0, Math.min(le, startIdx));
-            return join(i, startIdx, le);
+            return ((long) startIdx << 32) | le;
         }
 
         private String join(int i, int from, int to) {
@@ -711,6 +736,8 @@ public final class A3Estimator implements Estimator {
         private final int gCount;
         /** Per trajectory (local index): snippet id at [position * gCount + scope index], −1 until built. */
         private final int[][] idOf;
+        /** Per trajectory (local index) and turn position: the turn's own signature, built on first use. */
+        private final int[][][] turnSymbols;
 
         private final java.util.HashMap<String, Integer> tokenIds = new java.util.HashMap<>();
         private final java.util.HashMap<Signature, Integer> signatureIds = new java.util.HashMap<>();
@@ -723,6 +750,7 @@ public final class A3Estimator implements Estimator {
             this.trajs = trajs;
             this.gCount = gCount;
             this.idOf = new int[trajs.length][];
+            this.turnSymbols = new int[trajs.length][][];
         }
 
         /** Snippet id of local trajectory {@code q} at turn index {@code k} (its position {@code p}) for scope {@code si}. */
@@ -736,13 +764,39 @@ public final class A3Estimator implements Estimator {
             int slot = (scope == -1 ? 0 : p) * gCount + si;
             int id = ids[slot];
             if (id < 0) {
-                id = intern(signatureOf(t.snippet(trajs[q], k, scope)));
+                id = concatenative
+                        ? intern(concatenated(q, t.snippetRange(trajs[q], k, scope)))
+                        : intern(symbols(signatureOf(t.snippet(trajs[q], k, scope))));
                 ids[slot] = id;
             }
             return id;
         }
 
-        private int intern(String[] sig) {
+        /** The signature of turns {@code [from, to)} of local trajectory q, as the concatenation of theirs. */
+        private int[] concatenated(int q, long range) {
+            int from = (int) (range >>> 32);
+            int to = (int) range;
+            int[][] own = turnSymbols[q];
+            if (own == null) {
+                own = new int[t.turns[trajs[q]].length][];
+                turnSymbols[q] = own;
+            }
+            int total = 0;
+            for (int x = from; x < to; x++) {
+                if (own[x] == null) own[x] = symbols(signatureOf(t.bash[t.turnRow[trajs[q]][x]]));
+                total += own[x].length;
+            }
+            if (to - from == 1) return own[from];
+            int[] out = new int[total];
+            int c = 0;
+            for (int x = from; x < to; x++) {
+                System.arraycopy(own[x], 0, out, c, own[x].length);
+                c += own[x].length;
+            }
+            return out;
+        }
+
+        private int[] symbols(String[] sig) {
             int[] symbols = new int[sig.length];
             for (int j = 0; j < sig.length; j++) {
                 Integer s = tokenIds.get(sig[j]);
@@ -752,6 +806,10 @@ public final class A3Estimator implements Estimator {
                 }
                 symbols[j] = s;
             }
+            return symbols;
+        }
+
+        private int intern(int[] symbols) {
             Signature key = new Signature(symbols);
             Integer id = signatureIds.get(key);
             if (id == null) {

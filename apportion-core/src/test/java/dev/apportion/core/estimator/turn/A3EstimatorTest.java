@@ -259,6 +259,37 @@ class A3EstimatorTest extends EstimatorContract {
         assertEquals(8192, A3Text.bash(longText).length());
     }
 
+    /**
+     * The registered estimator builds snippet signatures by concatenating turn signatures; the
+     * same split plugged in as a custom signature takes the join-then-split path. Random groups
+     * with repeated, empty and multi-word commands give bit-identical components.
+     */
+    @Test
+    void concatenatedSignaturesEqualJoinedThenSplit() {
+        A3Estimator joined = new A3Estimator(A3Text::whitespaceSplit, A3Estimator.WHITESPACE_SPLIT);
+        String[] words = {"ls", "cat a", "grep -n x f", "", "cd /tmp && ls", "echo  two   spaces", "ls"};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int trial = 0; trial < 20; trial++) {
+            RolloutsBuilder b = Rollouts.builder();
+            for (int g = 0; g < 3; g++) {
+                for (int i = 0; i < 2 + r.nextInt(6); i++) {
+                    String[] cmds = new String[1 + r.nextInt(6)];
+                    for (int q = 0; q < cmds.length; q++) cmds[q] = words[r.nextInt(words.length)];
+                    traj(b, "g" + g, "t" + g + "_" + i, r.nextInt(3) * 0.5, cmds);
+                }
+            }
+            Rollouts batch = b.build();
+            for (Params p : parameterSets()) {
+                A3Estimator.Components x = A3.components(batch, p, Execution.sequential());
+                A3Estimator.Components y = joined.components(batch, p, Execution.sequential());
+                assertArrayEquals(y.trieResidual(), x.trieResidual());
+                assertArrayEquals(y.treeReturn(), x.treeReturn());
+                assertArrayEquals(y.treeSupport(), x.treeSupport());
+                assertArrayEquals(y.scalarAdvantage(), x.scalarAdvantage());
+            }
+        }
+    }
+
     @Test
     void bashOfTokensEqualsBashOfTheJoinedText() {
         String[] pieces = {
