@@ -403,8 +403,9 @@ public final class A3Estimator implements Estimator {
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
         int groups = batch.groupCount();
+        double[][] timeWeights = timeWeights(cfg.decay, t);
         execution.forRange(groups, 1, (chunk, from, to) -> {
-            for (int g = from; g < to; g++) new GroupWork(t, cfg, g).run(residual, gain, support);
+            for (int g = from; g < to; g++) new GroupWork(t, cfg, g, timeWeights).run(residual, gain, support);
         });
         robustBound(t, residual, cfg.epsilon, bounded);
 
@@ -468,6 +469,25 @@ public final class A3Estimator implements Estimator {
         String[] sig = signature.of(bash);
         if (sig == null) throw new IllegalStateException("intent signature returned null for '" + bash + "'");
         return sig;
+    }
+
+    /**
+     * The tree's prefix time weights {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for every prefix length a
+     * trajectory of the batch can have (index m: a prefix of m turns), computed once per call.
+     */
+    private static double[][] timeWeights(double decay, Turns t) {
+        int longest = 0;
+        for (int[] ts : t.turns) longest = Math.max(longest, ts.length);
+        double[][] out = new double[longest + 1][];
+        for (int m = 0; m <= longest; m++) {
+            double[] raw = new double[m];
+            for (int q = 0; q < m; q++) raw[q] = Math.pow(decay, q);
+            double denom = NumpySum.of(raw, 0, m) + RESIDUAL_EPS;
+            double[] tw = new double[m];
+            for (int q = 0; q < m; q++) tw[q] = raw[q] / denom;
+            out[m] = tw;
+        }
+        return out;
     }
 
     private static double meanAbs(double[] v) {
@@ -908,8 +928,10 @@ public final class A3Estimator implements Estimator {
         private final double[][] loo;
 
         private final Snippets snippets;
+        private final double[][] timeWeights;
 
-        GroupWork(Turns t, Settings cfg, int g) {
+        GroupWork(Turns t, Settings cfg, int g, double[][] timeWeights) {
+            this.timeWeights = timeWeights;
             this.t = t;
             this.cfg = cfg;
             this.g = g;
@@ -1158,22 +1180,9 @@ public final class A3Estimator implements Estimator {
             return acc <= cfg.tau;
         }
 
-        private double[][] timeWeights = new double[8][];
-
-        /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (cached per length). */
+        /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (computed once per call). */
         private double[] timeWeights(int m) {
-            if (m >= timeWeights.length)
-                timeWeights = Arrays.copyOf(timeWeights, Math.max(m + 1, 2 * timeWeights.length));
-            double[] tw = timeWeights[m];
-            if (tw == null) {
-                double[] raw = new double[m];
-                for (int q = 0; q < m; q++) raw[q] = Math.pow(cfg.decay, q);
-                double denom = NumpySum.of(raw, 0, m) + RESIDUAL_EPS;
-                tw = new double[m];
-                for (int q = 0; q < m; q++) tw[q] = raw[q] / denom;
-                timeWeights[m] = tw;
-            }
-            return tw;
+            return timeWeights[m];
         }
 
         private double hamming(int rowA, int rowB, int kA, int kB, int[] localOf, int gCount) {
@@ -1211,6 +1220,19 @@ public final class A3Estimator implements Estimator {
         int n = key.length;
         int[] a = new int[n];
         for (int i = 0; i < n; i++) a[i] = i;
+        if (n <= 64) { // small: a stable insertion sort (a stable order is unique, so the same result)
+            for (int i = 1; i < n; i++) {
+                int x = a[i];
+                double kx = key[x];
+                int j = i - 1;
+                while (j >= 0 && kx < key[a[j]]) {
+                    a[j + 1] = a[j];
+                    j--;
+                }
+                a[j + 1] = x;
+            }
+            return a;
+        }
         int[] b = new int[n];
         for (int width = 1; width < n; width *= 2) {
             for (int lo = 0; lo < n; lo += 2 * width) {

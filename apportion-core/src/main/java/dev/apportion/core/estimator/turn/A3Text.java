@@ -70,7 +70,9 @@ final class A3Text {
         int n = ascii.length();
         String first = ascii.substring(0, 1);
         for (int p = text.indexOf(first, from); p >= 0 && p + n <= text.length(); p = text.indexOf(first, p + 1)) {
-            if (text.substring(p, p + n).regionMatches(true, 0, ascii, 0, n)) return p;
+            int j = 0;
+            while (j < n && text.charAt(p + j) == ascii.charAt(j)) j++; // the common case: same case
+            if (j == n || text.substring(p, p + n).regionMatches(true, 0, ascii, 0, n)) return p;
         }
         return -1;
     }
