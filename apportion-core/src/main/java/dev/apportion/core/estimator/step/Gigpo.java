@@ -11,10 +11,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -126,14 +126,21 @@ import java.util.Map;
 public final class Gigpo implements Estimator {
     /**
      * Values of the {@code episode_stats} parameter; their wire names keep the reference's hyphens
-     * ({@code per-step-row}, {@code per-trajectory}), so the choice is declared as strings.
+     * ({@code per-step-row}, {@code per-trajectory}).
      */
-    enum EpisodeStats {
-        PER_STEP_ROW,
-        PER_TRAJECTORY;
+    enum EpisodeStats implements WireName {
+        PER_STEP_ROW("per-step-row"),
+        PER_TRAJECTORY("per-trajectory");
 
-        static EpisodeStats of(String wire) {
-            return valueOf(wire.replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        private final String wire;
+
+        EpisodeStats(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
         }
     }
 
@@ -151,12 +158,6 @@ public final class Gigpo implements Estimator {
 
     /** Registry id. */
     public static final String ID = "gigpo";
-
-    static final String MEAN_NORM = "mean_norm";
-    static final String MEAN_STD_NORM = "mean_std_norm";
-    static final String PER_STEP_ROW = "per-step-row";
-    static final String PER_TRAJECTORY = "per-trajectory";
-    static final String WHEN_NO_STEP_REWARDS = "when_no_step_rewards";
 
     /** Groups per parallel chunk, at least. */
     private static final int MIN_GROUPS_PER_CHUNK = 8;
@@ -195,8 +196,7 @@ public final class Gigpo implements Estimator {
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in mean_std_norm"),
                     ParamSpec.choice(
                             "episode_stats",
-                            PER_STEP_ROW,
-                            List.of(PER_STEP_ROW, PER_TRAJECTORY),
+                            EpisodeStats.PER_STEP_ROW,
                             "episode statistics over every step (verl-agent; longer trajectories weigh more) or once per trajectory"),
                     ParamSpec.real(
                             "similarity_threshold",
@@ -210,11 +210,11 @@ public final class Gigpo implements Estimator {
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
-            .preset("verl-agent", preset(1.0, MEAN_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-alfworld", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-webshop", preset(0.95, MEAN_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-search", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.9))
-            .preset("paper", preset(0.95, MEAN_NORM, PER_TRAJECTORY, 0.0))
+            .preset("verl-agent", preset(1.0, Mode.MEAN_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-alfworld", preset(0.95, Mode.MEAN_STD_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-webshop", preset(0.95, Mode.MEAN_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-search", preset(0.95, Mode.MEAN_STD_NORM, EpisodeStats.PER_STEP_ROW, 0.9))
+            .preset("paper", preset(0.95, Mode.MEAN_NORM, EpisodeStats.PER_TRAJECTORY, 0.0))
             .summary(
                     "A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
             .build();
@@ -224,14 +224,17 @@ public final class Gigpo implements Estimator {
      * reward on outcome-only data, weighs the step term 1 and adds 1e-6 to the stds; they differ in
      * the discount, the normalisation, the episode statistics and the state similarity.
      */
-    private static Map<String, Object> preset(double gamma, String mode, String episodeStats, double similarity) {
+    private static Map<String, Object> preset(double gamma, Mode mode, EpisodeStats episodeStats, double similarity) {
+        String outcome = WireName.of(OutcomeStepReward.WHEN_NO_STEP_REWARDS);
+        String norm = WireName.of(mode);
+        String stats = episodeStats.wire();
         return Map.of(
-                "outcome_step_reward", WHEN_NO_STEP_REWARDS,
+                "outcome_step_reward", outcome,
                 "gamma", gamma,
-                "mode", mode,
+                "mode", norm,
                 "step_weight", 1.0,
                 "epsilon", 1e-6,
-                "episode_stats", episodeStats,
+                "episode_stats", stats,
                 "similarity_threshold", similarity);
     }
 
@@ -256,7 +259,7 @@ public final class Gigpo implements Estimator {
                 params.getChoice("mode", Mode.class) == Mode.MEAN_STD_NORM,
                 params.getDouble("step_weight"),
                 params.getDouble("epsilon"),
-                EpisodeStats.of(params.getString("episode_stats")) == EpisodeStats.PER_STEP_ROW,
+                params.getChoice("episode_stats", EpisodeStats.class) == EpisodeStats.PER_STEP_ROW,
                 params.getDouble("similarity_threshold"));
         if (cfg.threshold >= 1.0) {
             throw new IllegalArgumentException(

@@ -10,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -117,10 +117,15 @@ public final class PureEstimator implements Estimator {
      * Values of the {@code reward_mode} parameter, written on the wire as these exact (upper-case)
      * names, as in the reference's scripts: process rewards, the verifiable reward, or both.
      */
-    enum RewardMode {
+    enum RewardMode implements WireName {
         PRM,
         VR,
-        PRMVR
+        PRMVR;
+
+        @Override
+        public String wire() {
+            return name();
+        }
     }
 
     /** Values of the {@code step_tokens} parameter (lower-case names on the wire). */
@@ -166,8 +171,7 @@ public final class PureEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "reward_mode",
-                            "PRMVR",
-                            List.of("PRM", "VR", "PRMVR"),
+                            RewardMode.PRMVR,
                             "PRM: process rewards only; VR: verifiable reward only; PRMVR: both (train_pure.sh)"),
                     ParamSpec.choice(
                             "reward_baseline",
@@ -213,7 +217,7 @@ public final class PureEstimator implements Estimator {
                             "step_score",
                             PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
-                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
+                    ParamSpec.choice("credit_form", PureSteps.CreditForm.MIN, PureSteps.FORM_HELP))
             .preset("reference", Map.of("whitening_count", "nonzero", "step_tokens", "exclude_end"))
             .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
                     + "A = whiten(reverse cumsum), 0 at step ends")
@@ -251,7 +255,7 @@ public final class PureEstimator implements Estimator {
      */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        RewardMode mode = RewardMode.valueOf(params.getString("reward_mode"));
+        RewardMode mode = params.getChoice("reward_mode", RewardMode.class);
         Settings cfg = new Settings(
                 mode != RewardMode.VR,
                 mode != RewardMode.PRM,
@@ -265,7 +269,7 @@ public final class PureEstimator implements Estimator {
                 !params.getBoolean("disable_advantage_normalization"),
                 params.getChoice("whitening_count", WhiteningCount.class) == WhiteningCount.NONZERO,
                 params.getChoice("step_tokens", StepTokenCount.class) == StepTokenCount.INCLUDE_END,
-                PureSteps.SUM_FORM.equals(params.getString("credit_form")));
+                params.getChoice("credit_form", PureSteps.CreditForm.class) == PureSteps.CreditForm.SUM);
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         if (n == 0)

@@ -96,7 +96,7 @@ public final class PureRewardEstimator implements Estimator {
                             "step_score",
                             PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
-                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
+                    ParamSpec.choice("credit_form", PureSteps.CreditForm.MIN, PureSteps.FORM_HELP))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
             .summary(
                     "p_k = softmax_k(-r_k/T)·r_k over a trajectory's steps; token credit G_k = Σ_{j≥k} p_j (G_0 ≈ min_k r_k)")
@@ -117,7 +117,7 @@ public final class PureRewardEstimator implements Estimator {
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double temperature = params.getDouble("temperature");
         boolean weighted = !params.getBoolean("disable_weighted_reward");
-        boolean sumForm = PureSteps.SUM_FORM.equals(params.getString("credit_form"));
+        boolean sumForm = params.getChoice("credit_form", PureSteps.CreditForm.class) == PureSteps.CreditForm.SUM;
         float[] spanAdv = new float[batch.spanCount()];
         int n = batch.trajectoryCount();
         boolean anyStep = false;
