@@ -419,7 +419,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
                         p.getDouble("adora_lamda"),
                         p.getDouble("correct_threshold"),
                         p.getDouble("max_length_threshold"),
-                        "lamda".equals(p.getString("empty_other")));
+                        p.getChoice("empty_other", AdoraVlEstimator.EmptyOther.class)
+                                == AdoraVlEstimator.EmptyOther.LAMDA);
                 for (int r = 0; r < b.trajectoryCount(); r++)
                     tr.value("weights", r, 0, e.get("weights").get(r).asDouble(), w[b.trajectoryGroup(r)]);
             }

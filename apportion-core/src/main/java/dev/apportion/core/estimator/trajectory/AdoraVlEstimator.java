@@ -82,7 +82,7 @@ public final class AdoraVlEstimator implements Estimator {
     }
 
     /** Weight of a group whose incorrect, untruncated set is empty ({@code empty_other}). */
-    enum EmptyOther {
+    public enum EmptyOther {
         /** 1, as the LLM version */
         ONE,
         /** the reference's lamda */
