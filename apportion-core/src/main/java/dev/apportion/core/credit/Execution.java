@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How many threads an estimator may use. Parallel estimators split work into contiguous
@@ -26,6 +28,7 @@ public final class Execution implements AutoCloseable {
     private final int threads;
     private final boolean splitAll;
     private ExecutorService pool;
+    private final AtomicLong handedOff = new AtomicLong();
 
     private Execution(int threads) {
         this(threads, false);
@@ -168,7 +171,14 @@ public final class Execution implements AutoCloseable {
         forRange(batch.groupCount(), groupTokenOffsets(batch), body);
     }
 
-    /** Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges. */
+    /**
+     * Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges.
+     * For items of about equal cost only: {@code minPerChunk} items should cost at least as much
+     * as {@link #MIN_TOKENS_PER_CHUNK} tokens of a pass (token loops pass that constant; loops over
+     * trajectories, groups or turns use {@link #forTrajectories}, {@link #forGroups} or {@link
+     * #forRange(int, int[], RangeBody)} with token offsets, so that work too small to split stays on
+     * the caller's thread).
+     */
     public void forRange(int n, int minPerChunk, RangeBody body) {
         int c = chunks(n, minPerChunk);
         if (c == 1) {
@@ -191,6 +201,7 @@ public final class Execution implements AutoCloseable {
             if (k == c - 1) {
                 body.run(chunk, from, to);
             } else {
+                handedOff.incrementAndGet();
                 fs.add(p.submit(() -> body.run(chunk, from, to)));
             }
         }
@@ -216,6 +227,27 @@ public final class Execution implements AutoCloseable {
                 throw new IllegalStateException(t);
             }
         }
+    }
+
+    /**
+     * Ranges handed to the worker pool so far (the caller's own range not counted): 0 as long as
+     * every call was too small to split. For tests and for the perf tool.
+     */
+    public long handedOff() {
+        return handedOff.get();
+    }
+
+    /**
+     * Creates the worker pool and starts its threads now instead of on the first split, so that a
+     * caller timing estimators (e.g. {@code apportion perf}) keeps thread start-up out of the timed
+     * calls. Does nothing on one thread. Returns {@code this}.
+     */
+    public Execution start() {
+        if (threads > 1) {
+            ExecutorService p = pool();
+            if (p instanceof ThreadPoolExecutor tpe) tpe.prestartAllCoreThreads();
+        }
+        return this;
     }
 
     private synchronized ExecutorService pool() {
