@@ -175,6 +175,31 @@ class PerfAllTest {
         assertEquals(2, slopes, r::toString);
         byte[] b = Files.readAllBytes(png);
         assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', "a PNG");
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(ScalingChart.WIDTH, img.getWidth());
+        assertEquals(ScalingChart.HEIGHT, img.getHeight());
+        assertTrue(r.err().contains("perf: scaling test_mean: building"), "progress on stderr: " + r.err());
+        assertTrue(r.err().contains("perf: wrote " + png), r.err());
+    }
+
+    @Test
+    void scalingStopsUpFrontWhenTheHeapCannotHoldTheLargestBatch() throws IOException {
+        Path png = dir.resolve("never.png");
+        Cli.Result r = Cli.run(
+                "perf",
+                "--scaling",
+                "--estimators",
+                "tm",
+                "--min-tokens",
+                "1e3",
+                "--max-tokens",
+                "1e11",
+                "--plot",
+                png.toString());
+        assertEquals(2, r.code(), r::toString);
+        assertTrue(r.err().contains("-Xmx"), r.err());
+        assertTrue(r.err().contains("perf: --scaling: test_mean at "), r.err());
+        assertTrue(!Files.exists(png), "no plot");
     }
 
     /** Estimator ids in the Markdown rows between the two markers of {@code text}. */
