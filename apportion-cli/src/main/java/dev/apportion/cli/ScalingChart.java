@@ -3,6 +3,7 @@ package dev.apportion.cli;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Paint;
+import java.awt.Shape;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -15,7 +16,9 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.DefaultDrawingSupplier;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -45,6 +48,9 @@ final class ScalingChart {
         new Color(0xbcbd22),
         new Color(0x17becf)
     };
+
+    /** One marker per estimator, the same in both panels. */
+    private static final Shape[] SHAPES = DefaultDrawingSupplier.createStandardSeriesShapes();
 
     private ScalingChart() {}
 
@@ -85,10 +91,11 @@ final class ScalingChart {
             time.addSeries(t);
             heap.addSeries(h);
         }
-        LogAxis tokens = logAxis("tokens per batch");
+        LogAxis tokens = logAxis("tokens per batch", true);
         XYPlot timePlot =
-                new XYPlot(time, null, logAxis("thread CPU ms per call (median)"), renderer(series.size(), true));
-        XYPlot heapPlot = new XYPlot(heap, null, logAxis("peak heap bytes per token"), renderer(series.size(), false));
+                new XYPlot(time, null, logAxis("thread CPU ms per call (median)", true), renderer(series.size(), true));
+        XYPlot heapPlot =
+                new XYPlot(heap, null, logAxis("peak heap bytes per token", false), renderer(series.size(), false));
         if (guide != null && xmax > xmin) {
             // slope 1 through the first estimator's first point: linear cost runs parallel to it
             double y0 = guide.plotted() * xmin / guide.tokens();
@@ -119,11 +126,21 @@ final class ScalingChart {
         return chart;
     }
 
-    private static LogAxis logAxis(String label) {
+    /**
+     * A base-10 log axis; {@code decades}: one labelled tick per power of ten (10ⁿ), else automatic
+     * ticks labelled with their value (a panel that may span less than a decade).
+     */
+    private static LogAxis logAxis(String label, boolean decades) {
         LogAxis a = new LogAxis(label);
         a.setBase(10);
         a.setSmallestValue(1e-6);
-        a.setNumberFormatOverride(new DecimalFormat("0.###E0"));
+        if (decades) {
+            a.setTickUnit(new NumberTickUnit(1, new DecimalFormat("0")));
+            a.setMinorTickCount(9);
+            a.setMinorTickMarksVisible(true);
+        } else {
+            a.setNumberFormatOverride(new DecimalFormat("0.#"));
+        }
         return a;
     }
 
@@ -134,6 +151,7 @@ final class ScalingChart {
             r.setSeriesPaint(i, c);
             r.setSeriesStroke(i, new BasicStroke(2f));
             r.setSeriesVisibleInLegend(i, inLegend);
+            r.setSeriesShape(i, SHAPES[i % SHAPES.length]);
         }
         return r;
     }
