@@ -97,7 +97,7 @@ final class PerfCommand implements Callable<Integer> {
             paramLabel = "SECONDS",
             defaultValue = "3",
             description = "With --all/--scaling: stop timing an estimator after this many seconds of timed runs "
-                    + "(at least 3 runs) (default: ${DEFAULT-VALUE}).")
+                    + "per thread count (at least 3 runs) (default: ${DEFAULT-VALUE}).")
     private double budget;
 
     @Option(
