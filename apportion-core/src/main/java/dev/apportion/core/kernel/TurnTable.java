@@ -144,7 +144,7 @@ public final class TurnTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec) {
         float[] out = new float[batch.tokenCount()];
-        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {
                     Arrays.fill(out, batch.spanTokenStart(spans[j]), batch.spanTokenEnd(spans[j]), (float) perTurn[j]);
@@ -163,7 +163,7 @@ public final class TurnTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec, float[] out) {
         int[] spanTok = batch.spanTokenOffsets();
-        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = batch.tokenStart(i);
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {

@@ -159,8 +159,6 @@ public final class Gigpo implements Estimator {
     /** Registry id. */
     public static final String ID = "gigpo";
 
-    /** Groups per parallel chunk, at least. */
-    private static final int MIN_GROUPS_PER_CHUNK = 8;
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("GiGPO (group-in-group policy optimization)")
@@ -295,9 +293,8 @@ public final class Gigpo implements Estimator {
                 outcomeAsStepReward,
                 adv,
                 spanAdv);
-        int groups = batch.groupCount();
-        long[][] diag = new long[execution.chunks(groups, MIN_GROUPS_PER_CHUNK)][];
-        execution.forRange(groups, MIN_GROUPS_PER_CHUNK, (chunk, from, to) -> {
+        long[][] diag = new long[execution.chunksForGroups(batch)][];
+        execution.forGroups(batch, (chunk, from, to) -> {
             Workspace ws = new Workspace(cfg, in);
             for (int g = from; g < to; g++) ws.group(g);
             diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons, Double.doubleToLongBits(ws.maxAbsStep)};
@@ -337,7 +334,7 @@ public final class Gigpo implements Estimator {
     private static void zeroContext(Rollouts batch, float[] out, Execution execution) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+        execution.forTrajectories(batch, (c, from, to) -> {
             for (int s = spanOff[from], e = spanOff[to]; s < e; s++)
                 if (!batch.isPolicySpan(s)) Arrays.fill(out, tokOff[s], tokOff[s + 1], 0f);
         });

@@ -149,8 +149,6 @@ public final class PureEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "pure";
 
-    private static final int MIN_PER_CHUNK = 64;
-
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PURE (min-form process-reward credit, RLOO baselines, verifiable reward)")
             .source(
@@ -310,7 +308,7 @@ public final class PureEstimator implements Estimator {
         }
         PureSteps.Scores sc = scores;
         int[] spanOff = batch.trajectorySpanOffsets();
-        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             double[] r = new double[8];
             double[] p = new double[8];
             int[] span = new int[8];
@@ -378,7 +376,7 @@ public final class PureEstimator implements Estimator {
         // 3. token rewards, reverse cumulative returns, masked step ends
         float[] lp = logprob;
         float[] rf = ref;
-        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
@@ -465,7 +463,7 @@ public final class PureEstimator implements Estimator {
         }
         double var = sq / count;
         double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
-        execution.forRange(tokens, 1 << 14, (chunk, from, to) -> {
+        execution.forRange(tokens, Execution.MIN_TOKENS_PER_CHUNK, (chunk, from, to) -> {
             for (int t = from; t < to; t++) {
                 if (mask[t] == 0 || excluded(cfg, ends, returns, t)) adv[t] = 0f;
                 else adv[t] = (float) ((returns[t] - mean) * rstd);

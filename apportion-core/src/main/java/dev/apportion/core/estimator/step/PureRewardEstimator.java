@@ -134,8 +134,8 @@ public final class PureRewardEstimator implements Estimator {
                 PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
         float[] out = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
         int[] spanOff = batch.trajectorySpanOffsets();
-        long[] stepCounts = new long[execution.chunks(n, 64)];
-        execution.forRange(n, 64, (chunk, from, to) -> {
+        long[] stepCounts = new long[execution.chunks(batch)];
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             double[] r = new double[8];
             double[] p = new double[8];
             int[] span = new int[8];

@@ -387,8 +387,7 @@ public final class A3Estimator implements Estimator {
                     RESIDUAL_EPS);
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
-        int groups = batch.groupCount();
-        execution.forRange(groups, 1, (chunk, from, to) -> {
+        execution.forGroups(batch, (chunk, from, to) -> {
             for (int g = from; g < to; g++) new GroupWork(t, cfg, g).run(residual, gain, support);
         });
         robustBound(t, residual, cfg.epsilon, bounded);
