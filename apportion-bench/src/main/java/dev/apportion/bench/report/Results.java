@@ -7,13 +7,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -357,18 +360,18 @@ public record Results(
             public LeaderRow deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                 ObjectNode o = p.readValueAsTree();
                 Map<String, MetricValue> metrics = new LinkedHashMap<>();
-                java.util.Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = o.fields();
+                Iterator<Map.Entry<String, JsonNode>> it = o.fields();
                 while (it.hasNext()) {
-                    Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
+                    Map.Entry<String, JsonNode> e = it.next();
                     String k = e.getKey();
                     if (k.equals("estimator") || k.equals("tier") || k.equals("tasks") || k.endsWith("_ci")) continue;
                     double mean = number(p, ctxt, e.getValue(), k);
-                    com.fasterxml.jackson.databind.JsonNode ci = o.path(k + "_ci");
+                    JsonNode ci = o.path(k + "_ci");
                     double lo = ci.size() == 2 ? number(p, ctxt, ci.get(0), k + "_ci") : Double.NaN;
                     double hi = ci.size() == 2 ? number(p, ctxt, ci.get(1), k + "_ci") : Double.NaN;
                     metrics.put(k, new MetricValue(mean, lo, hi));
                 }
-                com.fasterxml.jackson.databind.JsonNode tasks = o.path("tasks");
+                JsonNode tasks = o.path("tasks");
                 if (!tasks.isMissingNode() && !tasks.isNull() && !tasks.canConvertToInt())
                     throw ctxt.weirdStringException(tasks.asText(), int.class, "field 'tasks': expected an integer");
                 return new LeaderRow(
@@ -378,12 +381,11 @@ public record Results(
                         metrics);
             }
 
-            private static double number(
-                    JsonParser p, DeserializationContext ctxt, com.fasterxml.jackson.databind.JsonNode n, String k)
+            private static double number(JsonParser p, DeserializationContext ctxt, JsonNode n, String k)
                     throws IOException {
                 if (n == null || n.isNull()) return Double.NaN;
                 if (!n.isNumber())
-                    throw com.fasterxml.jackson.databind.exc.InvalidFormatException.from(
+                    throw InvalidFormatException.from(
                             p, "field '" + k + "': expected a number or null, got " + n, n, double.class);
                 return n.asDouble();
             }

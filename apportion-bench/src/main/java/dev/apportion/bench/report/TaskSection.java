@@ -145,7 +145,7 @@ final class TaskSection {
         return s == null ? Double.NaN : s.mean();
     }
 
-    /** A JSON object of the results, or an empty node when absent. */
+    /** An open JSON object of the results (knobs, metadata), or a missing node when the file has none. */
     private static JsonNode obj(JsonNode n) {
         return n == null ? MissingNode.getInstance() : n;
     }
