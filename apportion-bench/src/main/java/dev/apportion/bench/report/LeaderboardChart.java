@@ -44,6 +44,11 @@ import org.jfree.svg.SVGGraphics2D;
  * machine, so coordinates may differ between machines; the content does not.
  */
 public final class LeaderboardChart {
+    // first, before any AWT class (Font, Color) is initialised: no display is needed
+    static {
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    }
+
     /** The file name of the figure beside results.json. */
     public static final String FILE = "leaderboard.svg";
 
@@ -60,10 +65,6 @@ public final class LeaderboardChart {
             "outcome", new Color(0x1b7837),
             "observable", new Color(0x2166ac),
             "privileged", new Color(0xb2182b));
-
-    static {
-        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
-    }
 
     private LeaderboardChart() {}
 
