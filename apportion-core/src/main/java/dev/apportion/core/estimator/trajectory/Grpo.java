@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -70,7 +70,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share. Parallel over trajectories for the broadcast.
  */
-public final class Grpo implements Estimator {
+public final class Grpo implements BufferedEstimator {
     static final String ID = "grpo";
     private final Descriptor descriptor;
 
@@ -152,11 +152,6 @@ public final class Grpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls, e.g. by {@code apportion perf}). */

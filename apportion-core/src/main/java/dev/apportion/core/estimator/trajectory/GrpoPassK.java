@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -40,7 +40,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class GrpoPassK implements Estimator {
+public final class GrpoPassK implements BufferedEstimator {
     static final String ID = "grpo_passk";
     private final Descriptor descriptor = Descriptor.builder(ID)
             .title("GRPO pass@k (best-of-group margin)")
@@ -65,11 +65,6 @@ public final class GrpoPassK implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -38,7 +38,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class Opo implements Estimator {
+public final class Opo implements BufferedEstimator {
     static final String ID = "opo";
 
     /** What a one-sample group gets ({@code singleton}). */
@@ -71,11 +71,6 @@ public final class Opo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -43,7 +43,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class Rloo implements Estimator {
+public final class Rloo implements BufferedEstimator {
     static final String ID = "rloo";
     private final Descriptor descriptor;
 
@@ -78,11 +78,6 @@ public final class Rloo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The advantages go into {@code buffers} when given (every token is overwritten). */
