@@ -4,12 +4,8 @@ import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
 
@@ -49,17 +45,10 @@ public final class Opo implements BufferedEstimator {
         ZERO
     }
 
-    private final Descriptor descriptor = Descriptor.builder(ID)
+    private final Descriptor descriptor = GroupNormalization.outcomeReference(ID, true)
             .title("OPO (optimal reward baseline)")
             .source(
                     "Hao et al. 2025, arXiv 2505.23585; reference volcengine/verl@b178a3c compute_opo_outcome_advantage")
-            .granularity(Granularity.TRAJECTORY)
-            .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.REFERENCE)
-            .groupLocal(true)
-            .requires(SignalRequirement.trajectory(
-                            "reward", "the reward model or verifier (outcome, span or token rewards)")
-                    .always())
             .parameters(ParamSpec.choice(
                     "singleton",
                     Singleton.RAW,
