@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 class AgentShapleyTest extends EstimatorContract {
     private final AgentShapley est = AgentShapley.fromCoalitions();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {

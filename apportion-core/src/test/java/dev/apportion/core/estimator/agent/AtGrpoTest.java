@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 
 class AtGrpoTest extends EstimatorContract {
     private final AtGrpo est = new AtGrpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {

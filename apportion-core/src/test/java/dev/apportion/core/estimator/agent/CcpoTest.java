@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 class CcpoTest extends EstimatorContract {
     private final Ccpo est = new Ccpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 class DrMasTest extends EstimatorContract {
     private final DrMas est = new DrMas();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,10 +29,9 @@ class GenAcTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("value_signal", "info_gain")));
-        out.add(Params.resolve(est.descriptor(), "monte_carlo", Map.of("value_signal", "prm", "whiten", false)));
-        return out;
+        return List.of(
+                resolved(null, Map.of("value_signal", "info_gain")),
+                resolved("monte_carlo", Map.of("value_signal", "prm", "whiten", false)));
     }
 
     @Test

@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.PaperBatches;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,10 @@ class ScrlTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("verdict_signal", "prm")));
-        out.add(Params.resolve(est.descriptor(), "population_std", Map.of("verdict_signal", "prm", "missing", "skip")));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("verdict_signal", "prm", "progress", "independent")));
-        return out;
+        return List.of(
+                resolved(null, Map.of("verdict_signal", "prm")),
+                resolved("population_std", Map.of("verdict_signal", "prm", "missing", "skip")),
+                resolved(null, Map.of("verdict_signal", "prm", "progress", "independent")));
     }
 
     /** The notes' G = 4, K = 3 example. */

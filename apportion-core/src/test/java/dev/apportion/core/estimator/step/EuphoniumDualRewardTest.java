@@ -13,7 +13,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +28,7 @@ class EuphoniumDualRewardTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("outcome_coef", 0.5, "adv_clip_max", 1.0)));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("outcome_coef", 0.5, "adv_clip_max", 1.0)));
     }
 
     private Params p(Object... kv) {

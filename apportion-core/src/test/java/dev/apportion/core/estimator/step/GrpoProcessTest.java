@@ -29,9 +29,7 @@ class GrpoProcessTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new java.util.ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("source", "span_reward", "std", "population")));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("source", "span_reward", "std", "population")));
     }
 
     private static Rollouts example() {

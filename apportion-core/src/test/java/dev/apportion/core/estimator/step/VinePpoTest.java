@@ -13,7 +13,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,21 +28,19 @@ class VinePpoTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("value_signal", "prm")));
-        out.add(Params.resolve(
-                est.descriptor(),
-                "paper",
-                Map.of(
-                        "value_signal",
-                        "prm",
-                        "whiten",
-                        false,
-                        "gamma",
-                        0.9,
-                        "step_rewards",
-                        "outcome_and_span_rewards")));
-        return out;
+        return List.of(
+                resolved(null, Map.of("value_signal", "prm")),
+                resolved(
+                        "paper",
+                        Map.of(
+                                "value_signal",
+                                "prm",
+                                "whiten",
+                                false,
+                                "gamma",
+                                0.9,
+                                "step_rewards",
+                                "outcome_and_span_rewards")));
     }
 
     private Params raw() {

@@ -12,7 +12,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,13 +26,11 @@ class LscTransformTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("reference_signal", "reward_baseline")));
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")));
-        out.add(Params.resolve(est.descriptor(), "group_median_rloo", Map.of()));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile", "quantile", 0.85)));
-        return out;
+        return List.of(
+                resolved(null, Map.of("reference_signal", "reward_baseline")),
+                resolved(null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")),
+                resolved("group_median_rloo", Map.of()),
+                resolved(null, Map.of("reference", "group_quantile", "quantile", 0.85)));
     }
 
     /** A trajectory: a context token and two policy tokens. */

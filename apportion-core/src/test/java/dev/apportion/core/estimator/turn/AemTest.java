@@ -13,14 +13,12 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AemTest extends EstimatorContract {
     private final Aem est = new Aem();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -29,10 +27,7 @@ class AemTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
     }
 
     /**

@@ -27,9 +27,7 @@ class ArcherTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new java.util.ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("token_baseline", true)));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("token_baseline", true)));
     }
 
     /** The random batch with critic outputs on every policy span (fixed functions of the span's numbers). */

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 class MtGrpoTest extends EstimatorContract {
     private final MtGrpo est = new MtGrpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {

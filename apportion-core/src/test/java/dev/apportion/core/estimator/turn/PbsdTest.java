@@ -10,14 +10,12 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PbsdTest extends EstimatorContract {
     private final Pbsd est = new Pbsd();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -26,11 +24,9 @@ class PbsdTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("mode", "additive", "final_turn", "neutral")));
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
-        return out;
+        return defaultSetsAnd(
+                resolved(null, Map.of("mode", "additive", "final_turn", "neutral")),
+                resolved(null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
     }
 
     /**
