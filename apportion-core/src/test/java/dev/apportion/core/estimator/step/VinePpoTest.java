@@ -44,7 +44,7 @@ class VinePpoTest extends EstimatorContract {
     }
 
     private Params raw() {
-        return Params.resolve(est.descriptor(), null, Map.of("whiten", false));
+        return resolved(null, Map.of("whiten", false));
     }
 
     @Test
@@ -60,7 +60,7 @@ class VinePpoTest extends EstimatorContract {
         assertEquals(0.75, stepValue(b, c.returns(), 0, 0), 1e-6);
         assertEquals(1.0, stepValue(b, c.returns(), 0, 2), 1e-6);
         // γ discounts the next value
-        float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("whiten", false, "gamma", 0.5)))
+        float[] g = est.assign(b, resolved(null, Map.of("whiten", false, "gamma", 0.5)))
                 .advantages();
         assertEquals(0.5 * 0.75 - 0.5, stepValue(b, g, 0, 0), 1e-6);
     }
@@ -110,8 +110,7 @@ class VinePpoTest extends EstimatorContract {
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2, 0.2, null, null).spanSignal(V, 0.5);
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2).spanSignal(V, 0.6);
         Rollouts b = rb.build();
-        Params p = Params.resolve(
-                est.descriptor(), null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
+        Params p = resolved(null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
         float[] a = est.assign(b, p).advantages();
         assertEquals(0.2 + 0.6 - 0.5, a[1], 1e-6);
         assertEquals(1.0 - 0.6, a[3], 1e-6);

@@ -80,8 +80,7 @@ class AdoraEstimatorTest extends EstimatorContract {
     @Test
     void singletonReferenceKeepsTheRawScore() {
         Rollouts b = batch(new String[] {"a", "b", "b"}, new double[] {3, 3, -1}, new int[] {5, 6, 5});
-        assertEquals(
-                3.0, perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())))[0], 1e-6);
+        assertEquals(3.0, perTrajectory(b, EST.assign(b, resolved("reference", Map.of())))[0], 1e-6);
         assertEquals(0.0, perTrajectory(b, EST.assign(b, resolved(Map.of())))[0], 0.0);
     }
 }

@@ -80,8 +80,7 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     void emptyOtherSetReferenceVersusCorrected() {
         // all correct: the reference's +inf mean gives lamda; the corrected default gives 1
         Rollouts b = batch(new double[] {1, 1}, new int[] {5, 6}, 2);
-        Credit ref = EST.assign(
-                b, Params.resolve(EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")));
+        Credit ref = EST.assign(b, resolved("reference", Map.of("advantage_estimator", "reinforce")));
         assertEquals((float) 0.1, ref.advantages()[0], 1e-7);
         Credit fixed = EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce")));
         assertEquals(1f, fixed.advantages()[0], 0f);
@@ -89,10 +88,7 @@ class AdoraVlEstimatorTest extends EstimatorContract {
         Rollouts none = batch(new double[] {0, 0.25}, new int[] {5, 6}, 2);
         assertEquals(
                 0.25f,
-                EST.assign(
-                                none,
-                                Params.resolve(
-                                        EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")))
+                EST.assign(none, resolved("reference", Map.of("advantage_estimator", "reinforce")))
                         .advantages()[5],
                 0f);
     }

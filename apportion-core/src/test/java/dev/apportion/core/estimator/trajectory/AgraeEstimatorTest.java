@@ -86,7 +86,7 @@ class AgraeEstimatorTest extends EstimatorContract {
     @Test
     void singletonGroupsReferenceVersusCorrected() {
         Rollouts b = groups(new double[] {1}, new double[] {1, 0, 1}, new double[] {0.25, 0.75});
-        double[] ref = perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())));
+        double[] ref = perTrajectory(b, EST.assign(b, resolved("reference", Map.of())));
         // the reference: mu = 0, sigma = 1 → hard = a/(2 eps) explodes (golden case singleton_group_mean0_std1_quirk)
         assertEquals(75617.35, ref[0], 0.1);
         double[] fixed = perTrajectory(b, EST.assign(b, resolved(Map.of())));

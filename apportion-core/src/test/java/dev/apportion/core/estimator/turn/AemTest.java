@@ -51,7 +51,7 @@ class AemTest extends EstimatorContract {
     }
 
     private Params fixed(Map<String, Object> extra) {
-        return Params.resolve(est.descriptor(), "fixed_sign", extra);
+        return resolved("fixed_sign", extra);
     }
 
     /**
@@ -67,8 +67,7 @@ class AemTest extends EstimatorContract {
                     .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {(float) lp[i]});
         }
         Rollouts batch = b.build();
-        float[] plain = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("kappa", 0.0)))
-                .advantages();
+        float[] plain = est.assign(batch, resolved(null, Map.of("kappa", 0.0))).advantages();
         float[] mod = est.assign(batch, p).advantages();
         double meanS = 0;
         for (double x : lp) meanS -= x / lp.length;
@@ -90,7 +89,7 @@ class AemTest extends EstimatorContract {
     @Test
     void balanceMovesFromExplorationToExploitation() {
         double[] lp = {-1.5, -0.5, -0.7, -1.2};
-        Params paper = Params.resolve(est.descriptor(), "paper", Map.of());
+        Params paper = resolved("paper", Map.of());
         double failureHeavy = driftRatio(new double[] {1, 0, 0, 0}, lp, paper);
         double successHeavy = driftRatio(new double[] {1, 1, 1, 0}, new double[] {-0.5, -1.5, -1.2, -0.7}, paper);
         assertTrue(failureHeavy > 1.01, "failure-heavy group explores: " + failureHeavy);

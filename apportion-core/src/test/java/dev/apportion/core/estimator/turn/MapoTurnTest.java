@@ -92,12 +92,12 @@ class MapoTurnTest extends EstimatorContract {
                 .span(Role.POLICY, 1)
                 .spanSignal("judge", 0.0)
                 .build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("turn_reward", "judge", "lambda", 1.0, "gamma", 0.5));
+        Params p = resolved(null, Map.of("turn_reward", "judge", "lambda", 1.0, "gamma", 0.5));
         Credit c = est.assign(batch, p);
         assertTurns(batch, c.returns(), 0, 1e-6, 1.5, 1.0);
         assertTurns(batch, c.advantages(), 0, 1e-5, 1.0, 1.0);
         assertTurns(batch, c.advantages(), 1, 1e-5, -1.0, -1.0);
-        Params missing = Params.resolve(est.descriptor(), null, Map.of("turn_reward", "nope"));
+        Params missing = resolved(null, Map.of("turn_reward", "nope"));
         assertThrows(RolloutException.class, () -> est.assign(batch, missing));
     }
 }

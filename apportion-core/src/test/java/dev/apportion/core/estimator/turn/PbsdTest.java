@@ -75,8 +75,8 @@ class PbsdTest extends EstimatorContract {
     @Test
     void additiveWorkedExample() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "additive")))
-                .advantages();
+        float[] a =
+                est.assign(batch, resolved(null, Map.of("mode", "additive"))).advantages();
         assertTurns(batch, a, 0, TOL, 1.7985134, -0.1417668, 1.3134434);
         assertTurns(batch, a, 1, TOL, -1.5559784);
     }
@@ -85,16 +85,16 @@ class PbsdTest extends EstimatorContract {
     @Test
     void neutralFinalTurnAndClipping() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("final_turn", "neutral")))
+        float[] a = est.assign(batch, resolved(null, Map.of("final_turn", "neutral")))
                 .advantages();
         assertTurns(batch, a, 0, TOL, 0.9544930, 0.4288813, 0.7071058);
         assertTurns(batch, a, 1, TOL, -0.7071058);
-        float[] tight = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 0.9, "w_max", 1.2)))
+        float[] tight = est.assign(batch, resolved(null, Map.of("w_min", 0.9, "w_max", 1.2)))
                 .advantages();
         assertTurns(batch, tight, 0, TOL, 0.7071058 * 1.2, 0.7071058 * 0.9, 0.7071058 * Math.exp(0.1));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 2.0, "w_max", 1.0))));
+                () -> est.assign(batch, resolved(null, Map.of("w_min", 2.0, "w_max", 1.0))));
     }
 
     /** All outcomes equal (or one trajectory): A_grpo = 0, so reweighting gives 0. */

@@ -200,7 +200,7 @@ class R3lEstimatorTest extends EstimatorContract {
     @Test
     void grpoReweightWithGroupAndBatchStd() {
         Rollouts b = group("t", 1.0, 0.0, 0.5);
-        Credit g = R3L.assign(b, Params.resolve(R3L.descriptor(), "grpo_reweight", Map.of()));
+        Credit g = R3L.assign(b, resolved("grpo_reweight", Map.of()));
         double sd = 0.5; // unbiased std of (1, 0, 0.5)
         assertEquals(1.0, first(b, g, 0), 1e-6, "success pinned to 1");
         assertEquals(-0.5 / (sd + 1e-6), first(b, g, 1), 1e-6);

@@ -124,7 +124,7 @@ class VprEstimatorTest extends EstimatorContract {
         Turn[] ts = new Turn[6];
         for (int k = 0; k < 6; k++) ts[k] = turn(0.3, "s", 0);
         Rollouts b = episode("e", ts);
-        Credit ref = VPR.assign(b, Params.resolve(VPR.descriptor(), "reference", Map.of()));
+        Credit ref = VPR.assign(b, resolved("reference", Map.of()));
         Credit dbl = VPR.assign(
                 b, resolved(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
         for (int k = 0; k < 6; k++) {
@@ -139,9 +139,7 @@ class VprEstimatorTest extends EstimatorContract {
         Rollouts b5 = episode("e", five);
         assertEquals(
                 5.0,
-                VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of()))
-                        .diagnostics()
-                        .get("skipped_turns"));
+                VPR.assign(b5, resolved("reference", Map.of())).diagnostics().get("skipped_turns"));
     }
 
     /** NumPy 2.4 float32 sum/mean/std of a = arange(n)*0.1f + 0.3f (pairwise summation). */
@@ -254,8 +252,8 @@ class VprEstimatorTest extends EstimatorContract {
 
     @Test
     void presetsDifferOnlyWhereTheReferenceDefaultsDiffer() {
-        Params paper = Params.resolve(VPR.descriptor(), "paper", Map.of());
-        Params ref = Params.resolve(VPR.descriptor(), "reference", Map.of());
+        Params paper = resolved("paper", Map.of());
+        Params ref = resolved("reference", Map.of());
         assertEquals(Params.defaults(VPR.descriptor()).values(), paper.values());
         assertEquals(1.0, ref.getDouble("outcome_reward_scale"));
         assertEquals("group_whiten", ref.getString("state_group_advantage_mode"));
