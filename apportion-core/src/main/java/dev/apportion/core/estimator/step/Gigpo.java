@@ -1,9 +1,9 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.DistinguishingTerm;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -123,7 +123,7 @@ import java.util.Map;
  * <p>Thread-safety: stateless and thread-safe. With an {@link Execution} of several threads
  * groups are processed in parallel; results are identical to the sequential run.
  */
-public final class Gigpo implements Estimator {
+public final class Gigpo implements BufferedEstimator {
     /**
      * Values of the {@code episode_stats} parameter; their wire names keep the reference's hyphens
      * ({@code per-step-row}, {@code per-trajectory}).
@@ -239,11 +239,6 @@ public final class Gigpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -112,7 +112,7 @@ import java.util.Map;
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
  */
-public final class PureEstimator implements Estimator {
+public final class PureEstimator implements BufferedEstimator {
     /**
      * Values of the {@code reward_mode} parameter, written on the wire as these exact (upper-case)
      * names, as in the reference's scripts: process rewards, the verifiable reward, or both.
@@ -241,11 +241,6 @@ public final class PureEstimator implements Estimator {
             boolean nonzeroCount,
             boolean includeEnd,
             boolean sumForm) {}
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
 
     /**
      * Writes the advantages and returns into {@code buffers} when given (reused across calls; every

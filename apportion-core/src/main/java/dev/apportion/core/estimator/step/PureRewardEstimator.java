@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -65,7 +65,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; trajectories are processed in parallel with identical results.
  */
-public final class PureRewardEstimator implements Estimator {
+public final class PureRewardEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "pure_reward";
 
@@ -105,11 +105,6 @@ public final class PureRewardEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages (also the returns) into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -94,7 +94,7 @@ import java.util.Map;
  * scales IG by batch-wide statistics, so the descriptor declares the estimator not
  * group-local. Stateless and thread-safe.
  */
-public final class A2tgpoEstimator implements Estimator {
+public final class A2tgpoEstimator implements BufferedEstimator {
     static final String ID = "a2tgpo";
 
     /** Values of the {@code mode} parameter, written with the reference's hyphens. */
@@ -177,11 +177,6 @@ public final class A2tgpoEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

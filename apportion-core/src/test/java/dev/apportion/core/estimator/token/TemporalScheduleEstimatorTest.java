@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,11 +28,10 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("global_steps", 150, "schedule_mode", "sigmoid")));
-        out.add(params(Map.of("strategy", "forking_tok_schedule", "global_steps", 100, "schedule_mode", "gamma")));
-        out.add(params(Map.of("strategy", "entropy_adv_schedule", "global_steps", 50)));
-        return out;
+        return defaultSetsAnd(
+                params(Map.of("global_steps", 150, "schedule_mode", "sigmoid")),
+                params(Map.of("strategy", "forking_tok_schedule", "global_steps", 100, "schedule_mode", "gamma")),
+                params(Map.of("strategy", "entropy_adv_schedule", "global_steps", 50)));
     }
 
     static Params params(Map<String, ?> v) {
