@@ -1,8 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -26,11 +24,8 @@ import java.util.Map;
 final class AgentProcessBenchImporter {
     private AgentProcessBenchImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, AgentProcessBenchImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
         Conversation c = new Conversation(line);
         c.group = "q" + requiredKey(f, n, "query_index");
         c.id = "s" + requiredKey(f, n, "sample_index");

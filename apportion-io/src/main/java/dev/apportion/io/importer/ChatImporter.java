@@ -1,8 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,11 +21,8 @@ final class ChatImporter {
 
     private ChatImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, ChatImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!FIELDS.contains(name)) {

@@ -1,8 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 
 /**
@@ -22,11 +20,8 @@ import java.util.ArrayList;
 final class ProcessBenchImporter {
     private ProcessBenchImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, ProcessBenchImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
         Conversation c = new Conversation(line);
         c.id = AgentProcessBenchImporter.requiredKey(f, n, "id");
         f.trajectory(null, c.id);

@@ -3,8 +3,6 @@ package dev.apportion.io.importer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,11 +24,8 @@ import java.util.List;
 final class TauBenchImporter {
     private TauBenchImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, TauBenchImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
         Conversation c = new Conversation(line);
         c.group = "task-" + AgentProcessBenchImporter.requiredKey(f, n, "task_id");
         c.id = "trial-" + AgentProcessBenchImporter.requiredKey(f, n, "trial");

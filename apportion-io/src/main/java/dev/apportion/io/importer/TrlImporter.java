@@ -2,8 +2,6 @@ package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +23,12 @@ import java.util.Map;
 final class TrlImporter {
     private TrlImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, TrlImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
-        Conversation c = new Conversation(line);
-        c.id = Integer.toString(line);
-        f.trajectory(null, c.id);
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = Conversation.numbered(f, line);
         JsonNode prompt = f.required(n, "prompt", "prompt");
         JsonNode completion = f.required(n, "completion", "completion");
-        String step = f.key(n, "step", "step");
-        c.promptKey = (step == null ? "" : step) + "\u0000" + prompt;
+        c.promptWithinStep(f, n, prompt);
         if (prompt.isTextual()) {
             c.context(prompt.asText());
         } else if (prompt.isArray()) {

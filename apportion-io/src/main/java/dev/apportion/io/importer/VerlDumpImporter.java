@@ -1,8 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -21,19 +19,13 @@ import java.util.Map;
 final class VerlDumpImporter {
     private VerlDumpImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        return ConversationBatch.read(in, opt, VerlDumpImporter::conversation);
-    }
-
-    private static Conversation conversation(Fields f, JsonNode n, int line, int index) {
-        Conversation c = new Conversation(line);
-        c.id = Integer.toString(line);
-        f.trajectory(null, c.id);
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = Conversation.numbered(f, line);
         String input = f.string(n, "input", "input");
         String output = f.string(n, "output", "output");
         c.outcome = f.number(n, "score", "score");
-        String step = f.key(n, "step", "step");
-        c.promptKey = (step == null ? "" : step) + "\u0000" + input;
+        c.promptWithinStep(f, n, input);
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String k = e.getKey();
