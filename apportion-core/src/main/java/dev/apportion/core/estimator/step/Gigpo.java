@@ -159,7 +159,6 @@ public final class Gigpo implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "gigpo";
 
-
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("GiGPO (group-in-group policy optimization)")
             .source(
