@@ -69,7 +69,7 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Outputs</h2>
- * {@link Credit#advantages()} and {@link Credit#returns()} (equal, 0 on context tokens);
+ * {@link Credit#advantages()} and {@link Credit#returns()} (the same array, 0 on context tokens);
  * {@link #tokenRewards(Rollouts, Params)} gives V (the reference's {@code token_level_rewards}).
  *
  * <h2>Parameters</h2>
@@ -177,7 +177,7 @@ public final class Prl implements Estimator {
 
     /**
      * The advantage of a policy token is the process reward V of the nearest policy token at or after
-     * it whose V is not 0 (within its row); returns equal advantages. Computed per trajectory, backwards
+     * it whose V is not 0 (within its row); returns equal advantages (the same array). Computed per trajectory, backwards
      * span by span (V lives only in a span-sized scratch), trajectories in parallel ranges (each writes
      * only its own tokens, so the result does not depend on the split), with the outputs in
      * {@code buffers} when given.
@@ -187,7 +187,6 @@ public final class Prl implements Estimator {
         Prepared p = prepare(batch, params);
         int tokens = batch.tokenCount();
         float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
-        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
         int maxSpan = 0;
         int[] tok = batch.spanTokenOffsets();
         for (int s = 0; s < batch.spanCount(); s++) maxSpan = Math.max(maxSpan, tok[s + 1] - tok[s]);
@@ -196,11 +195,11 @@ public final class Prl implements Estimator {
             double[] togo = p.cfg().orm() ? null : new double[scratch];
             float[] v = p.cfg().orm() ? null : new float[scratch];
             for (int i = from; i < to; i++) {
-                if (p.cfg().orm()) trajectoryOrm(batch, p, i, adv, ret);
-                else trajectoryPrm(batch, p, i, adv, ret, togo, v);
+                if (p.cfg().orm()) trajectoryOrm(batch, p, i, adv);
+                else trajectoryPrm(batch, p, i, adv, togo, v);
             }
         });
-        return Credit.builder(adv).returns(ret).build();
+        return Credit.builder(adv).returns(adv).build();
     }
 
     /**
@@ -210,8 +209,7 @@ public final class Prl implements Estimator {
      * overlap), then the next-non-zero fill. The same operations per token as the token-by-token
      * loop, so the same floats.
      */
-    private static void trajectoryPrm(
-            Rollouts batch, Prepared p, int i, float[] adv, float[] ret, double[] togo, float[] v) {
+    private static void trajectoryPrm(Rollouts batch, Prepared p, int i, float[] adv, double[] togo, float[] v) {
         int[] tok = batch.spanTokenOffsets();
         float[] o = p.o();
         float[] r = p.r();
@@ -225,7 +223,6 @@ public final class Prl implements Estimator {
             // context tokens (inside the row or before it) get 0 and leave the sums alone
             if (!batch.isPolicySpan(s)) {
                 java.util.Arrays.fill(adv, ts, te, 0f);
-                java.util.Arrays.fill(ret, ts, te, 0f);
                 continue;
             }
             int n = te - ts;
@@ -238,13 +235,12 @@ public final class Prl implements Estimator {
                 float w = v[k];
                 if (w != 0f) next = w;
                 adv[ts + k] = next;
-                ret[ts + k] = next;
             }
         }
     }
 
     /** {@code adv = orm}: V only at step ends (the step mask), token by token over the row. */
-    private static void trajectoryOrm(Rollouts batch, Prepared p, int i, float[] adv, float[] ret) {
+    private static void trajectoryOrm(Rollouts batch, Prepared p, int i, float[] adv) {
         byte[] mask = batch.mask();
         float[] o = p.o();
         float[] r = p.r();
@@ -254,11 +250,9 @@ public final class Prl implements Estimator {
         int start = rowStart(batch, i);
         if (start < 0) {
             java.util.Arrays.fill(adv, from, end, 0f);
-            java.util.Arrays.fill(ret, from, end, 0f);
             return;
         }
         java.util.Arrays.fill(adv, from, start, 0f);
-        java.util.Arrays.fill(ret, from, start, 0f);
         double q = p.q()[i];
         int ones = ones(mask, start, end);
         double togo = 0;
@@ -271,10 +265,8 @@ public final class Prl implements Estimator {
                 float w = (float) x;
                 if (w != 0f) next = w;
                 adv[t] = next;
-                ret[t] = next;
             } else {
                 adv[t] = 0f;
-                ret[t] = 0f;
             }
         }
     }
