@@ -193,23 +193,26 @@ public final class Prl implements Estimator {
         int scratch = maxSpan;
         execution.forTrajectories(batch, (chunk, from, to) -> {
             double[] togo = p.cfg().orm() ? null : new double[scratch];
-            float[] v = p.cfg().orm() ? null : new float[scratch];
             for (int i = from; i < to; i++) {
                 if (p.cfg().orm()) trajectoryOrm(batch, p, i, adv);
-                else trajectoryPrm(batch, p, i, adv, togo, v);
+                else trajectoryPrm(batch, p, i, adv, togo);
             }
         });
         return Credit.builder(adv).returns(adv).build();
     }
 
+    /** Policy spans shorter than this take the fused token-by-token loop in {@link #trajectoryPrm}. */
+    private static final int SHORT_SPAN = 64;
+
     /**
      * {@code adv = prm}: every policy token keeps its own V. Per policy span, backwards: the running
      * log-ratio to go (one dependent double addition per token) into {@code togo}, then
-     * {@code V = q − togo/η} for the whole span in one loop without dependences (the divisions
-     * overlap), then the next-non-zero fill. The same operations per token as the token-by-token
+     * {@code q − togo/η} for the whole span in one loop without dependences (vectorized divisions),
+     * then V (rounded to float) and the next-non-zero fill; spans under {@link #SHORT_SPAN} tokens do
+     * all three in one loop. The same operations per token as the token-by-token
      * loop, so the same floats.
      */
-    private static void trajectoryPrm(Rollouts batch, Prepared p, int i, float[] adv, double[] togo, float[] v) {
+    private static void trajectoryPrm(Rollouts batch, Prepared p, int i, float[] adv, double[] togo) {
         int[] tok = batch.spanTokenOffsets();
         float[] o = p.o();
         float[] r = p.r();
@@ -226,13 +229,23 @@ public final class Prl implements Estimator {
                 continue;
             }
             int n = te - ts;
+            if (n < SHORT_SPAN) {
+                // a short span: one fused loop (three loops would cost more in set-up than they save)
+                for (int t = te - 1; t >= ts; t--) {
+                    acc += (double) o[t] - r[t];
+                    float w = (float) (q - acc / eta);
+                    if (w != 0f) next = w;
+                    adv[t] = next;
+                }
+                continue;
+            }
             for (int k = n - 1; k >= 0; k--) {
                 acc += (double) o[ts + k] - r[ts + k];
                 togo[k] = acc;
             }
-            for (int k = 0; k < n; k++) v[k] = (float) (q - togo[k] / eta);
+            for (int k = 0; k < n; k++) togo[k] = q - togo[k] / eta; // vectorized divisions
             for (int k = n - 1; k >= 0; k--) {
-                float w = v[k];
+                float w = (float) togo[k];
                 if (w != 0f) next = w;
                 adv[ts + k] = next;
             }

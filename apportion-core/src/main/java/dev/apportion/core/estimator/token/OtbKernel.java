@@ -14,8 +14,8 @@ import dev.apportion.core.rollout.Rollouts;
  * trajectory's policy tokens (compacted).
  *
  * <p>Two passes over the tokens: the reward-to-go G per trajectory (backwards), then per group the
- * path-variance proxy W of each member, accumulated into the per-position sums where it is computed
- * (W is never stored), and the advantages. {@code Math.exp} of each policy token's log-probability
+ * path-variance proxy W of each member (into a trajectory-sized scratch, read back at once by the
+ * per-position sums; no token-sized array), and the advantages. {@code Math.exp} of each policy token's log-probability
  * is part of W's value, in the reference's order: it dominates the cost (see
  * {@code docs/performance.md}).
  */
@@ -128,6 +128,7 @@ final class OtbKernel {
         exec.forGroups(batch, (chunk, from, to) -> {
             double[] num = new double[maxPositions];
             double[] den = new double[maxPositions];
+            float[] cw = new float[maxLen]; // one member's W, by policy-token rank
             for (int grp = from; grp < to; grp++) {
                 int m0 = memberStart[grp];
                 int m1 = memberStart[grp + 1];
@@ -164,32 +165,40 @@ final class OtbKernel {
                     } else if (c > second) {
                         second = c;
                     }
-                    // W_t = Σ_{t' ≤ t} w_t' in double, rounded to float as the position sums read it
+                    // W_t = Σ_{t' ≤ t} w_t' in double, rounded to float as the position sums read it; the
+                    // exponentials run in a loop of their own (a call per token: few values live across it)
+                    int rank = 0;
                     double w = 0;
-                    int p = compacted ? 0 : -origin[i]; // position = p + (t or rank)
                     for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
                         if (!batch.isPolicySpan(s)) continue;
                         int ts = tok[s];
                         int te = tok[s + 1];
-                        int shift = compacted ? p - ts : p; // pos = t + shift
                         if (isw == null) {
                             for (int t = ts; t < te; t++) {
                                 w += 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
-                                double cw = (float) w;
-                                int pos = t + shift;
-                                num[pos] += ret[t] * cw;
-                                den[pos] += cw;
+                                cw[rank++] = (float) w;
                             }
                         } else {
                             for (int t = ts; t < te; t++) {
                                 double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
                                 wt *= (double) isw[t] * isw[t];
                                 w += wt;
-                                double cw = (float) w;
-                                int pos = t + shift;
-                                num[pos] += ret[t] * cw;
-                                den[pos] += cw;
+                                cw[rank++] = (float) w;
                             }
+                        }
+                    }
+                    rank = 0;
+                    int p = compacted ? 0 : -origin[i]; // position = p + (t or rank)
+                    for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                        if (!batch.isPolicySpan(s)) continue;
+                        int ts = tok[s];
+                        int te = tok[s + 1];
+                        int shift = compacted ? p - ts : p; // pos = t + shift
+                        for (int t = ts; t < te; t++) {
+                            double x = cw[rank++];
+                            int pos = t + shift;
+                            num[pos] += ret[t] * x;
+                            den[pos] += x;
                         }
                         if (compacted) p += te - ts;
                     }
