@@ -202,8 +202,8 @@ final class PerfCommand implements Callable<Integer> {
             paramLabel = "S",
             defaultValue = "1",
             description = "With --all: keep warming up (estimator and floor alternating) until this many seconds have "
-                    + "passed, at most half of --budget, so fast estimators are timed after JIT compilation "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "passed and no JIT compilation finished during the last warm-up run, at most half of --budget, "
+                    + "so estimators are timed after JIT compilation (default: ${DEFAULT-VALUE}).")
     private double warmupSeconds;
 
     @Option(

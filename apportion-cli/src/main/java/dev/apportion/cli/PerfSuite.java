@@ -336,9 +336,15 @@ final class PerfSuite {
             long warmStart = System.nanoTime();
             double warmCap = settings.budgetSeconds() / 2 * k;
             double warmFor = Math.min(settings.warmupSeconds() * k, warmCap);
+            // also warm until no JIT compilation finished during the last warm-up round: after a heavy
+            // estimator the C2 queue can hold this one's loops for seconds (gae was timed in C1 code)
+            long jitMs = jitMillis();
             for (int i = 0; ; i++) {
                 double elapsed = (System.nanoTime() - warmStart) / 1e9;
-                if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor)) break;
+                long jitNow = jitMillis();
+                boolean compiling = jitNow != jitMs;
+                jitMs = jitNow;
+                if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor && !compiling)) break;
                 for (int j = 0; j < k; j++) {
                     consume(est.assign(batch, params, execs[j], buffers[j]).advantages());
                     sink |= floor.run(execs[j]);
@@ -450,6 +456,12 @@ final class PerfSuite {
             int j = Math.min(v.length - 1, i + 1);
             return v[i] + (pos - i) * (v[j] - v[i]);
         }
+    }
+
+    /** Total JIT compilation time so far (ms), or 0 when the JVM does not report it. */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Median ms of {@code System.arraycopy} of {@code tokens} floats into an existing array (cached per size). */
