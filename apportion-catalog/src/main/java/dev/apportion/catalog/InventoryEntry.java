@@ -54,54 +54,6 @@ public record InventoryEntry(
         List<String> sources,
         String notes,
         String notRunnableReason) {
-    /** An entry without a {@code not_runnable_reason}. */
-    public InventoryEntry(
-            String id,
-            String arxivId,
-            String shortName,
-            String title,
-            int year,
-            String url,
-            String venue,
-            Regime regime,
-            List<Granularity> granularity,
-            MethodTaxonomy methodology,
-            List<BaselineFamily> baselineFamilies,
-            Requirements requirements,
-            Evidence evidence,
-            String codeUrl,
-            CodeStatus codeStatus,
-            Scope scope,
-            String scopeReason,
-            String summary,
-            List<Implementation> implementedBy,
-            List<String> sources,
-            String notes) {
-        this(
-                id,
-                arxivId,
-                shortName,
-                title,
-                year,
-                url,
-                venue,
-                regime,
-                granularity,
-                methodology,
-                baselineFamilies,
-                requirements,
-                evidence,
-                codeUrl,
-                codeStatus,
-                scope,
-                scopeReason,
-                summary,
-                implementedBy,
-                sources,
-                notes,
-                null);
-    }
-
     public InventoryEntry {
         granularity = List.copyOf(granularity);
         baselineFamilies = List.copyOf(baselineFamilies);

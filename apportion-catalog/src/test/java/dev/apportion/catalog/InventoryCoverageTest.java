@@ -68,7 +68,8 @@ class InventoryCoverageTest {
                 any.summary(),
                 any.implementedBy(),
                 any.sources(),
-                any.notes());
+                any.notes(),
+                null);
         assertTrue(bare.unexplained());
         assertTrue(!any.unexplained());
     }

@@ -1,12 +1,9 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.text.Numbers;
-import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Comparison;
 import java.io.IOException;
@@ -19,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -59,11 +57,8 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     private boolean json;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "HTML",
-            description = "Also write a static HTML page.")
-    private Path html;
+    @Mixin
+    private HtmlPageOption html = new HtmlPageOption();
 
     @Option(
             names = "--top",
@@ -138,9 +133,7 @@ final class CompareCommand implements Callable<Integer> {
                 ps.add(o);
             }
             m.put("pairs", ps);
-            out.println(new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(m));
+            Pages.printJson(out, m);
         } else {
             for (Comparison.Pair p : pairs) {
                 out.printf(
@@ -166,7 +159,7 @@ final class CompareCommand implements Callable<Integer> {
             for (String s : skipped) out.println("cannot run: " + s);
         }
         out.flush();
-        if (html != null) AtomicFiles.write(html, w -> w.write(page(pairs, skipped)));
+        html.write(() -> page(pairs, skipped));
         return ExitCodes.OK;
     }
 

@@ -1,7 +1,5 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
@@ -78,9 +76,7 @@ final class DoctorCommand implements Callable<Integer> {
         DoctorReport r = Doctor.examine(batch, est, p, main.registry());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(toJson(r)));
+            Pages.printJson(out, toJson(r));
         } else {
             out.println(in + ": " + r.summary());
             if (r.findings().isEmpty()) out.println("no findings");

@@ -1,12 +1,9 @@
 package dev.apportion.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.text.Numbers;
-import dev.apportion.io.AtomicFiles;
 import dev.apportion.io.RolloutJsonl;
 import dev.apportion.io.evaluate.Evaluation;
 import dev.apportion.io.importer.LabelsJsonl;
@@ -20,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -77,11 +75,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     private boolean json;
 
-    @Option(
-            names = {"-o", "--output"},
-            paramLabel = "HTML",
-            description = "Also write a static HTML page.")
-    private Path html;
+    @Mixin
+    private HtmlPageOption html = new HtmlPageOption();
 
     @Option(
             names = "--bootstrap",
@@ -125,14 +120,12 @@ final class EvaluateCommand implements Callable<Integer> {
         Evaluation.Report r = Evaluation.run(batch, aligned, chosen, bootstrap, seed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(toJson(r)));
+            Pages.printJson(out, toJson(r));
         } else {
             out.print(table(r));
         }
         out.flush();
-        if (html != null) AtomicFiles.write(html, w -> w.write(page(r)));
+        html.write(() -> page(r));
         return ExitCodes.OK;
     }
 

@@ -345,6 +345,39 @@ public final class Floor {
         return new Plan(out, true);
     }
 
+    static {
+        // Optimal token baseline (both variants; verl compute_[multi_turn_]optimal_token_baseline_advantage):
+        // the reward-to-go G is written backwards (it is the returns output); the per-position group
+        // baseline B_p = Σ G·W / (Σ W + ε) needs every member's G·W at p before any A at p can be written,
+        // so a second pass reads the log-probs and Σπ² (W, accumulated into per-position sums that stay in
+        // cache) with G, and a third reads G again to write A = G − B. The derived plan had one pass and no
+        // returns.
+        for (String id : List.of("optimal_token_baseline", "tir_optimal_token_baseline")) {
+            DECLARED.put(
+                    id,
+                    d -> new Plan(
+                            List.of(
+                                    backward("reward-to-go", List.of(token("reward"), ROLE), List.of(RETURNS)),
+                                    pass(
+                                            "path variance and position sums",
+                                            List.of(token("old_logprob"), token("sum_pi_squared"), RETURNS, ROLE),
+                                            List.of()),
+                                    pass("advantages", List.of(RETURNS, ROLE), List.of(ADVANTAGES))),
+                            true));
+        }
+        // Implicit token reward: one backward pass over the policy spans reading the two log-probability
+        // streams and writing r̂ (advantages) and its reward-to-go (returns, always an output). The derived
+        // plan read a token reward the estimator does not use and wrote no returns.
+        DECLARED.put(
+                "implicit_token_reward",
+                d -> new Plan(
+                        List.of(backward(
+                                "implicit reward and reward-to-go",
+                                List.of(token("logprob"), token("ref_logprob"), ROLE),
+                                List.of(ADVANTAGES, RETURNS))),
+                        true));
+    }
+
     /** {@code p} with span streams {@code names} added to its "span scores" pass (an explicit plan). */
     static Plan withSpanReads(Plan p, String... names) {
         List<Pass> out = new ArrayList<>();

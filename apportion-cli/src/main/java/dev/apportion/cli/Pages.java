@@ -2,8 +2,10 @@ package dev.apportion.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.apportion.core.text.Numbers;
 import dev.apportion.view.ViewAssets;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,5 +102,11 @@ final class Pages {
     /** A JSON number or null for NaN. */
     static Object json(double d) {
         return Double.isNaN(d) || Double.isInfinite(d) ? null : d;
+    }
+
+    /** Prints {@code value} as indented JSON (the {@code --json} output of compare, doctor, evaluate). */
+    static void printJson(PrintWriter out, Object value) throws JsonProcessingException {
+        out.println(
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));
     }
 }

@@ -97,7 +97,7 @@ final class PerfCommand implements Callable<Integer> {
             paramLabel = "SECONDS",
             defaultValue = "3",
             description = "With --all/--scaling: stop timing an estimator after this many seconds of timed runs "
-                    + "(at least 3 runs) (default: ${DEFAULT-VALUE}).")
+                    + "per thread count (at least 3 runs) (default: ${DEFAULT-VALUE}).")
     private double budget;
 
     @Option(
@@ -181,8 +181,13 @@ final class PerfCommand implements Callable<Integer> {
     @Option(
             names = "--runs",
             paramLabel = "N",
-            defaultValue = "5",
-            description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs; the median is reported (default: 5; with --all and --scaling at most " + ALL_RUNS
+                    + ", fewer when --budget runs out, at least 3).")
+    private Integer runsOption;
+
+    /** Most timed repetitions per row of {@code --all}: enough pairs for the bootstrap interval of the 2/1-thread ratio. */
+    static final int ALL_RUNS = 21;
+
     private int runs;
 
     @Option(
@@ -197,8 +202,8 @@ final class PerfCommand implements Callable<Integer> {
             paramLabel = "S",
             defaultValue = "1",
             description = "With --all: keep warming up (estimator and floor alternating) until this many seconds have "
-                    + "passed, at most half of --budget, so fast estimators are timed after JIT compilation "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "passed and no JIT compilation finished during the last warm-up run, at most half of --budget, "
+                    + "so estimators are timed after JIT compilation (default: ${DEFAULT-VALUE}).")
     private double warmupSeconds;
 
     @Option(
@@ -222,6 +227,7 @@ final class PerfCommand implements Callable<Integer> {
                 main.registry(), spec.commandLine().getOut(), spec.commandLine().getErr());
         if (floors) return modes.floors();
         if (markdownFrom != null) return modes.markdownFrom(markdownFrom, machine);
+        runs = runsOption != null ? runsOption : all || scaling ? ALL_RUNS : 5;
         check(runs >= 1, "--runs must be >= 1, got " + runs);
         check(warmup >= 0, "--warmup must be >= 0, got " + warmup);
         check(warmupSeconds >= 0, "--warmup-seconds must be >= 0, got " + warmupSeconds);
@@ -287,7 +293,7 @@ final class PerfCommand implements Callable<Integer> {
         // output arrays are reused across runs (estimators that support it write into them), so the
         // timing is of the estimator, not of allocating and zeroing fresh 40 MB arrays and the GC after
         Credit.Buffers buffers = new Credit.Buffers();
-        try (Execution exec = Execution.threads(threads)) {
+        try (Execution exec = Execution.threads(threads).start()) {
             for (int i = 0; i < warmup + runs; i++) {
                 long s = System.nanoTime();
                 Credit c = est.estimator().assign(batch, est.params(), exec, buffers);

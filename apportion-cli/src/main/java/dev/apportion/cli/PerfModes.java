@@ -139,6 +139,14 @@ final class PerfModes {
             s += String.format(Locale.ROOT, "  (best: floor x%.3f)", r.floorMinMs() / r.minMs());
         if (!Double.isNaN(r.cpuMs()))
             s += String.format(Locale.ROOT, "  (cpu: floor x%.3f)", r.floorCpuMs() / r.cpuMs());
+        if (r.vsOne() != null)
+            s += String.format(
+                    Locale.ROOT,
+                    "  vs 1 thread x%.3f [%.3f, %.3f] %s",
+                    r.vsOne().ratio(),
+                    r.vsOne().low(),
+                    r.vsOne().high(),
+                    r.vsOne().verdict());
         return s;
     }
 
@@ -183,6 +191,7 @@ final class PerfModes {
         Map<String, Map<String, Map<String, Object>>> two = new LinkedHashMap<>();
         List<String> shapes = new ArrayList<>();
         Map<String, Object> tokensByShape = new TreeMap<>();
+        Map<String, Integer> verdicts = new TreeMap<>();
         for (Map<String, Object> r : rows) {
             String est = String.valueOf(r.get("estimator"));
             String shape = String.valueOf(r.get("shape"));
@@ -219,6 +228,18 @@ final class PerfModes {
                     if (c.length() > 0) c.append("; ");
                     c.append(String.format(
                             Locale.ROOT, "%s %s (×%.2f)", s, num(r.get("median_ms")), dbl(r.get("ratio_to_floor"))));
+                    if (r.get("vs_1_thread") != null) {
+                        String v = String.valueOf(r.get("vs_1_thread"));
+                        c.append(String.format(
+                                Locale.ROOT,
+                                " %s/1: %.2f [%.2f, %.2f] %s",
+                                r.get("threads"),
+                                dbl(r.get("time_ratio_to_1_thread")),
+                                dbl(r.get("time_ratio_ci95_low")),
+                                dbl(r.get("time_ratio_ci95_high")),
+                                v.equals("slower") ? "**slower**" : v));
+                        verdicts.merge(v, 1, Integer::sum);
+                    }
                 }
                 b.append(' ').append(c.length() == 0 ? "–" : c).append(" |");
             }
@@ -255,6 +276,18 @@ final class PerfModes {
                         + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
                         + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
                         + "other processes on a shared machine). ‘cannot run’ cells give the reason.");
+        if (!verdicts.isEmpty()) {
+            b.append(
+                    " 2 threads: the median time and × floor on two threads; n/1 = the n-thread time over the one-thread "
+                            + "time from interleaved, paired repetitions, with its 95 % bootstrap interval; slower only when the "
+                            + "whole interval lies above 1, faster when below (");
+            StringBuilder v = new StringBuilder();
+            for (String x : List.of("slower", "same", "faster")) {
+                if (v.length() > 0) v.append(", ");
+                v.append(x).append(' ').append(verdicts.getOrDefault(x, 0));
+            }
+            b.append(v).append(" rows).");
+        }
         if (machine != null) b.append(" Machine: ").append(machine).append('.');
         b.append('\n');
         return b.toString();

@@ -120,7 +120,43 @@ final class PerfSuite {
             int runs,
             String error,
             double minMs,
-            double floorMinMs) {
+            double floorMinMs,
+            Paired vsOne) {
+        Result(
+                String estimator,
+                String shape,
+                int tokens,
+                int threads,
+                double medianMs,
+                double floorMs,
+                double copyMs,
+                double cpuMs,
+                double floorCpuMs,
+                double bytesPerToken,
+                double peakBytesPerToken,
+                int runs,
+                String error,
+                double minMs,
+                double floorMinMs) {
+            this(
+                    estimator,
+                    shape,
+                    tokens,
+                    threads,
+                    medianMs,
+                    floorMs,
+                    copyMs,
+                    cpuMs,
+                    floorCpuMs,
+                    bytesPerToken,
+                    peakBytesPerToken,
+                    runs,
+                    error,
+                    minMs,
+                    floorMinMs,
+                    null);
+        }
+
         Result(
                 String estimator,
                 String shape,
@@ -150,7 +186,8 @@ final class PerfSuite {
                     runs,
                     error,
                     Double.NaN,
-                    Double.NaN);
+                    Double.NaN,
+                    null);
         }
 
         double tokensPerSecond() {
@@ -196,6 +233,14 @@ final class PerfSuite {
             }
             if (!Double.isNaN(peakBytesPerToken)) m.put("peak_heap_bytes_per_token", round(peakBytesPerToken));
             m.put("runs", runs);
+            if (vsOne != null) {
+                // this thread count against one thread, from the paired (interleaved) repetitions
+                m.put("time_ratio_to_1_thread", round(vsOne.ratio()));
+                m.put("time_ratio_ci95_low", round(vsOne.low()));
+                m.put("time_ratio_ci95_high", round(vsOne.high()));
+                m.put("vs_1_thread", vsOne.verdict());
+                m.put("paired_runs", vsOne.pairs());
+            }
             return m;
         }
 
@@ -253,7 +298,15 @@ final class PerfSuite {
     }
 
     /**
-     * Times {@code est} on {@code batch} with each thread count, interleaved with its floor.
+     * Times {@code est} on {@code batch} with each thread count, interleaved with its floor and
+     * with the other thread counts: every repetition runs the estimator and then its floor once on
+     * each thread count, the order of the thread counts rotating from one repetition to the next
+     * (1, 2 then 2, 1 …), so that drift and other processes hit every thread count alike and the
+     * repetitions pair up. Each thread count's pool is created and its threads started
+     * ({@link Execution#start()}) before the warm-up, which runs every thread count too: no pool
+     * creation, thread start-up or first-use compilation falls inside a timed call. Each thread
+     * count gets about {@code --budget} seconds of timed runs (at least 3, at most {@code --runs}).
+     * With a 1-thread count among others, each other row carries its {@link Paired} comparison.
      *
      * @param peak whether to measure the peak heap (the caller reset the pools' peaks before building the batch)
      */
@@ -270,68 +323,145 @@ final class PerfSuite {
         Floor.Prepared floor = Floor.prepare(plan, batch);
         int tokens = batch.tokenCount();
         double bpt = plan.bytesPerToken(tokens, batch.spanCount(), batch.trajectoryCount());
-        List<Result> out = new ArrayList<>();
         double copy = copyMs(tokens);
-        for (int threads : threadCounts) {
-            Credit.Buffers buffers = new Credit.Buffers();
-            try (Execution exec = Execution.threads(threads)) {
-                boolean cpu = threads == 1 && threadBean.isCurrentThreadCpuTimeSupported();
-                long warmStart = System.nanoTime();
-                double warmCap = settings.budgetSeconds() / 2;
-                double warmFor = Math.min(settings.warmupSeconds(), warmCap);
-                for (int i = 0; ; i++) {
-                    double elapsed = (System.nanoTime() - warmStart) / 1e9;
-                    if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor)) break;
-                    consume(est.assign(batch, params, exec, buffers).advantages());
-                    sink |= floor.run(exec);
+        int k = threadCounts.size();
+        Execution[] execs = new Execution[k];
+        Credit.Buffers[] buffers = new Credit.Buffers[k];
+        try {
+            for (int j = 0; j < k; j++) {
+                execs[j] = Execution.threads(threadCounts.get(j)).start();
+                buffers[j] = new Credit.Buffers();
+            }
+            boolean cpuOk = threadBean.isCurrentThreadCpuTimeSupported();
+            long warmStart = System.nanoTime();
+            double warmCap = settings.budgetSeconds() / 2 * k;
+            double warmFor = Math.min(settings.warmupSeconds() * k, warmCap);
+            // also warm until no JIT compilation finished during the last warm-up round: after a heavy
+            // estimator the C2 queue can hold this one's loops for seconds (gae was timed in C1 code)
+            long jitMs = jitMillis();
+            for (int i = 0; ; i++) {
+                double elapsed = (System.nanoTime() - warmStart) / 1e9;
+                long jitNow = jitMillis();
+                boolean compiling = jitNow != jitMs;
+                jitMs = jitNow;
+                if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor && !compiling)) break;
+                for (int j = 0; j < k; j++) {
+                    consume(est.assign(batch, params, execs[j], buffers[j]).advantages());
+                    sink |= floor.run(execs[j]);
                 }
-                double[] e = new double[settings.runs()];
-                double[] f = new double[settings.runs()];
-                double[] ec = new double[settings.runs()];
-                double[] fc = new double[settings.runs()];
-                int n = 0;
-                long start = System.nanoTime();
-                while (n < settings.runs()) {
+            }
+            int runs = settings.runs();
+            double[][] e = new double[k][runs];
+            double[][] f = new double[k][runs];
+            double[][] ec = new double[k][runs];
+            double[][] fc = new double[k][runs];
+            int n = 0;
+            long start = System.nanoTime();
+            while (n < runs) {
+                for (int step = 0; step < k; step++) {
+                    int j = (step + n) % k;
+                    boolean cpu = cpuOk && threadCounts.get(j) == 1;
                     long c0 = cpu ? threadBean.getCurrentThreadCpuTime() : 0;
                     long t0 = System.nanoTime();
-                    Credit c = est.assign(batch, params, exec, buffers);
+                    Credit c = est.assign(batch, params, execs[j], buffers[j]);
                     long t1 = System.nanoTime();
                     long c1 = cpu ? threadBean.getCurrentThreadCpuTime() : 0;
                     consume(c.advantages());
                     long t2 = System.nanoTime();
-                    sink |= floor.run(exec);
+                    sink |= floor.run(execs[j]);
                     long t3 = System.nanoTime();
                     long c2 = cpu ? threadBean.getCurrentThreadCpuTime() : 0;
-                    e[n] = (t1 - t0) / 1e6;
-                    f[n] = (t3 - t2) / 1e6;
-                    ec[n] = (c1 - c0) / 1e6;
-                    fc[n] = (c2 - c1) / 1e6; // includes consume(): a single load
-                    n++;
-                    if (n >= 3 && (System.nanoTime() - start) / 1e9 > settings.budgetSeconds()) break;
+                    e[j][n] = (t1 - t0) / 1e6;
+                    f[j][n] = (t3 - t2) / 1e6;
+                    ec[j][n] = (c1 - c0) / 1e6;
+                    fc[j][n] = (c2 - c1) / 1e6; // includes consume(): a single load
                 }
-                e = Arrays.copyOf(e, n);
-                f = Arrays.copyOf(f, n);
-                double peakBpt = Double.NaN;
-                if (peak) peakBpt = (peakHeap() - heapBaseline) / (double) tokens;
+                n++;
+                if (n >= 3 && (System.nanoTime() - start) / 1e9 > settings.budgetSeconds() * k) break;
+            }
+            double peakBpt = Double.NaN;
+            if (peak) peakBpt = (peakHeap() - heapBaseline) / (double) tokens;
+            int one = threadCounts.indexOf(1);
+            List<Result> out = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                boolean cpu = cpuOk && threadCounts.get(j) == 1;
+                double[] ej = Arrays.copyOf(e[j], n);
+                double[] fj = Arrays.copyOf(f[j], n);
+                Paired vsOne = one >= 0 && j != one ? Paired.of(Arrays.copyOf(e[one], n), ej, BOOTSTRAP_SEED) : null;
                 out.add(new Result(
                         d.id(),
                         shape,
                         tokens,
-                        threads,
-                        PerfCommand.median(e),
-                        PerfCommand.median(f),
+                        threadCounts.get(j),
+                        PerfCommand.median(ej),
+                        PerfCommand.median(fj),
                         copy,
-                        cpu ? PerfCommand.median(Arrays.copyOf(ec, n)) : Double.NaN,
-                        cpu ? PerfCommand.median(Arrays.copyOf(fc, n)) : Double.NaN,
+                        cpu ? PerfCommand.median(Arrays.copyOf(ec[j], n)) : Double.NaN,
+                        cpu ? PerfCommand.median(Arrays.copyOf(fc[j], n)) : Double.NaN,
                         bpt,
                         peakBpt,
                         n,
                         null,
-                        Arrays.stream(e).min().orElse(Double.NaN),
-                        Arrays.stream(f).min().orElse(Double.NaN)));
+                        Arrays.stream(ej).min().orElse(Double.NaN),
+                        Arrays.stream(fj).min().orElse(Double.NaN),
+                        vsOne));
             }
+            return out;
+        } finally {
+            for (Execution x : execs) if (x != null) x.close();
         }
-        return out;
+    }
+
+    /** Seed of the bootstrap resampling of {@link Paired#of}: fixed, so a JSON file is reproducible from its runs. */
+    static final long BOOTSTRAP_SEED = 20261207L;
+
+    /** Bootstrap resamples behind each interval. */
+    static final int BOOTSTRAP_RESAMPLES = 2000;
+
+    /**
+     * A thread count's time against one thread's, from paired repetitions (repetition {@code r}
+     * of both ran back to back): {@code ratio} = median time / median one-thread time; {@code low}
+     * and {@code high} its 95 % percentile-bootstrap interval (repetitions resampled as pairs,
+     * with replacement, {@link #BOOTSTRAP_RESAMPLES} times, fixed seed); {@code verdict}
+     * {@code slower} only when the whole interval lies above 1, {@code faster} when it lies below
+     * 1, else {@code same}.
+     */
+    record Paired(double ratio, double low, double high, String verdict, int pairs) {
+        static Paired of(double[] oneThread, double[] other, long seed) {
+            int n = oneThread.length;
+            double ratio = PerfCommand.median(other) / PerfCommand.median(oneThread);
+            double[] stats = new double[BOOTSTRAP_RESAMPLES];
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+            double[] a = new double[n];
+            double[] b = new double[n];
+            for (int s = 0; s < stats.length; s++) {
+                for (int i = 0; i < n; i++) {
+                    int r = rnd.nextInt(n);
+                    a[i] = oneThread[r];
+                    b[i] = other[r];
+                }
+                stats[s] = PerfCommand.median(b) / PerfCommand.median(a);
+            }
+            Arrays.sort(stats);
+            double low = quantile(stats, 0.025);
+            double high = quantile(stats, 0.975);
+            String verdict = low > 1 ? "slower" : high < 1 ? "faster" : "same";
+            return new Paired(ratio, low, high, verdict, n);
+        }
+
+        /** Linear interpolation between order statistics of sorted {@code v} (the NumPy default). */
+        static double quantile(double[] v, double q) {
+            double pos = q * (v.length - 1);
+            int i = (int) Math.floor(pos);
+            int j = Math.min(v.length - 1, i + 1);
+            return v[i] + (pos - i) * (v[j] - v[i]);
+        }
+    }
+
+    /** Total JIT compilation time so far (ms), or 0 when the JVM does not report it. */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Median ms of {@code System.arraycopy} of {@code tokens} floats into an existing array (cached per size). */

@@ -74,6 +74,18 @@ class PerfAllTest {
                     2e-3 * j.get("ratio_to_floor").asDouble(),
                     l);
             assertTrue(j.get("bytes_per_token").asDouble() >= 4, l); // every plan writes at least one float per token
+            // the two-thread line carries its paired comparison with the one-thread line
+            assertEquals(j.get("threads").asInt() == 2, j.has("vs_1_thread"), l);
+            if (j.has("vs_1_thread")) {
+                assertTrue(
+                        j.get("time_ratio_ci95_low").asDouble()
+                                <= j.get("time_ratio_ci95_high").asDouble(),
+                        l);
+                assertTrue(
+                        List.of("slower", "same", "faster")
+                                .contains(j.get("vs_1_thread").asText()),
+                        l);
+            }
         }
         assertEquals(
                 Map.of("single", estimators * 2, "multiturn", estimators * 2, "multiagent", estimators * 2), shapes);
@@ -134,6 +146,20 @@ class PerfAllTest {
         assertTrue(r.out().contains("| `a` | 2.00 (1.00, ×0.50) cpu ×0.25 | single 1.50 (×0.67) | 4.0 |"), r.out());
         assertTrue(r.out().contains("| `b` | cannot run: needs x \\| y |"), r.out());
         assertTrue(r.out().contains("Machine: test box."), r.out());
+        // a two-thread line with its paired comparison (perf --all --threads 1,2): the verdict and the count
+        Files.writeString(
+                f,
+                String.join(
+                        "\n",
+                        "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":2.0,\"floor_ms\":1.0,\"ratio_to_floor\":0.5,"
+                                + "\"threads\":1,\"bytes_per_token\":4.0}",
+                        "{\"estimator\":\"a\",\"shape\":\"single\",\"tokens\":100,\"median_ms\":2.2,\"floor_ms\":1.0,\"ratio_to_floor\":0.455,"
+                                + "\"threads\":2,\"bytes_per_token\":4.0,\"time_ratio_to_1_thread\":1.1,\"time_ratio_ci95_low\":1.02,"
+                                + "\"time_ratio_ci95_high\":1.2,\"vs_1_thread\":\"slower\",\"paired_runs\":21}"));
+        Cli.Result v = Cli.run("perf", "--markdown-from", f.toString());
+        assertEquals(0, v.code(), v::toString);
+        assertTrue(v.out().contains("single 2.20 (×0.46) 2/1: 1.10 [1.02, 1.20] **slower** |"), v.out());
+        assertTrue(v.out().contains("(slower 1, same 0, faster 0 rows)"), v.out());
         Files.writeString(f, "{\"estimator\":\"a\"}\n");
         Cli.Result bad = Cli.run("perf", "--markdown-from", f.toString());
         assertEquals(2, bad.code(), bad::toString);
@@ -175,6 +201,31 @@ class PerfAllTest {
         assertEquals(2, slopes, r::toString);
         byte[] b = Files.readAllBytes(png);
         assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', "a PNG");
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(ScalingChart.WIDTH, img.getWidth());
+        assertEquals(ScalingChart.HEIGHT, img.getHeight());
+        assertTrue(r.err().contains("perf: scaling test_mean: building"), "progress on stderr: " + r.err());
+        assertTrue(r.err().contains("perf: wrote " + png), r.err());
+    }
+
+    @Test
+    void scalingStopsUpFrontWhenTheHeapCannotHoldTheLargestBatch() throws IOException {
+        Path png = dir.resolve("never.png");
+        Cli.Result r = Cli.run(
+                "perf",
+                "--scaling",
+                "--estimators",
+                "tm",
+                "--min-tokens",
+                "1e3",
+                "--max-tokens",
+                "1e11",
+                "--plot",
+                png.toString());
+        assertEquals(2, r.code(), r::toString);
+        assertTrue(r.err().contains("-Xmx"), r.err());
+        assertTrue(r.err().contains("perf: --scaling: test_mean at "), r.err());
+        assertTrue(!Files.exists(png), "no plot");
     }
 
     /** Estimator ids in the Markdown rows between the two markers of {@code text}. */

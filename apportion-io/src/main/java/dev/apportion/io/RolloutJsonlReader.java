@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,11 +36,8 @@ final class RolloutJsonlReader {
     private int[] lines = new int[64];
     /** group → (id → line) for duplicate detection. */
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
-    /** Token signal names (except reward) of the first trajectory. */
-    private Set<String> firstSignals;
-
-    private int firstSignalsLine;
-    private String firstSignalsId;
+    /** Token signal names (except reward): the same in every trajectory. */
+    private final SameSignalNames signalNames = new SameSignalNames();
     /** Whether outcomes are objects (true) or numbers (false); null until the first outcome. */
     private Boolean outcomeObjects;
 
@@ -523,31 +519,14 @@ final class RolloutJsonlReader {
     private void checkSignalNames(List<String> names) {
         Set<String> mine = new TreeSet<>(names);
         mine.remove(Rollouts.REWARD);
-        if (firstSignals == null) {
-            firstSignals = mine;
-            firstSignalsLine = line;
-            firstSignalsId = id;
-            return;
-        }
-        if (mine.equals(firstSignals)) return;
-        Set<String> missing = new LinkedHashSet<>(firstSignals);
-        missing.removeAll(mine);
-        if (!missing.isEmpty()) {
-            String name = missing.iterator().next();
-            throw error(
-                    "token_signals." + name,
-                    "token_signals." + name + " is missing, but line " + firstSignalsLine + " (trajectory '"
-                            + firstSignalsId
-                            + "') has it; every trajectory must give the same token signals (reward excepted)");
-        }
-        Set<String> extra = new LinkedHashSet<>(mine);
-        extra.removeAll(firstSignals);
-        String name = extra.iterator().next();
+        SameSignalNames.Mismatch m = signalNames.check(mine, line, id);
+        if (m == null) return;
+        String field = "token_signals." + m.name();
         throw error(
-                "token_signals." + name,
-                "token_signals." + name + " is given here, but line " + firstSignalsLine + " (trajectory '"
-                        + firstSignalsId
-                        + "') lacks it; every trajectory must give the same token signals (reward excepted)");
+                field,
+                field + (m.missing() ? " is missing" : " is given here") + ", but line " + m.firstPosition()
+                        + " (trajectory '" + m.firstId() + "') " + (m.missing() ? "has" : "lacks")
+                        + " it; every trajectory must give the same token signals (reward excepted)");
     }
 
     /** A finite number that fits float32. */

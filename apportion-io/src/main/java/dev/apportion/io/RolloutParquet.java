@@ -779,9 +779,7 @@ public final class RolloutParquet {
         private final int chunkRows;
         private final RolloutSink sink;
         private final Map<String, Map<String, Long>> seen = new HashMap<>();
-        private Set<String> firstSignals;
-        private long firstSignalsRow;
-        private String firstSignalsId;
+        private final SameSignalNames signalNames = new SameSignalNames();
         private Boolean outcomeObjects;
         private long outcomeFormRow;
         private RolloutsBuilder builder;
@@ -968,29 +966,13 @@ public final class RolloutParquet {
         }
 
         private void checkSignalNames(Set<String> mine) {
-            if (firstSignals == null) {
-                firstSignals = mine;
-                firstSignalsRow = row;
-                firstSignalsId = id;
-                return;
-            }
-            if (mine.equals(firstSignals)) return;
-            Set<String> missing = new LinkedHashSet<>(firstSignals);
-            missing.removeAll(mine);
-            if (!missing.isEmpty()) {
-                String name = missing.iterator().next();
-                throw error(
-                        "token_signals." + name,
-                        "is missing (null), but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
-                                + "') has it; every trajectory must give the same token signals (reward excepted)");
-            }
-            Set<String> extra = new LinkedHashSet<>(mine);
-            extra.removeAll(firstSignals);
-            String name = extra.iterator().next();
+            SameSignalNames.Mismatch m = signalNames.check(mine, row, id);
+            if (m == null) return;
             throw error(
-                    "token_signals." + name,
-                    "is given here, but row " + firstSignalsRow + " (trajectory '" + firstSignalsId
-                            + "') lacks it; every trajectory must give the same token signals (reward excepted)");
+                    "token_signals." + m.name(),
+                    (m.missing() ? "is missing (null)" : "is given here") + ", but row " + m.firstPosition()
+                            + " (trajectory '" + m.firstId() + "') " + (m.missing() ? "has" : "lacks")
+                            + " it; every trajectory must give the same token signals (reward excepted)");
         }
 
         private void flush() throws IOException {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,17 +42,15 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--estimators", split = ",", defaultValue = "grpo,dr_grpo,rloo,reinforce_plus_plus,gigpo")
     List<String> estimators;
 
+    /** --lr, --ppo-epochs, --warmup-steps and the task defaults they stand for. */
+    @Mixin
+    TaskSchedule schedule = new TaskSchedule();
+
     @Option(names = "--seeds", defaultValue = "5")
     int seeds;
 
     @Option(names = "--seed-start", defaultValue = "1")
     int seedStart;
-
-    @Option(
-            names = "--ppo-epochs",
-            defaultValue = "0",
-            description = "updates per batch (0: the task's default, 4 on addition, 1 otherwise)")
-    int ppoEpochs;
 
     @Option(names = "--steps", defaultValue = "30")
     int steps;
@@ -61,15 +60,6 @@ public final class Experiment implements Callable<Integer> {
 
     @Option(names = "--group", defaultValue = "8")
     int group;
-
-    @Option(
-            names = "--lr",
-            defaultValue = "0",
-            description = "RL learning rate (0: the task's default, 1e-4 on addition, 3e-4 otherwise)")
-    double lr;
-
-    @Option(names = "--warmup-steps", defaultValue = "-1", description = "supervised steps (-1: the task's default)")
-    int warmupSteps;
 
     @Option(
             names = "--difficulty",
@@ -92,35 +82,6 @@ public final class Experiment implements Callable<Integer> {
     @Option(names = "--merge", split = ",", description = "no training: merge these results.json files into --out")
     List<Path> merge;
 
-    /**
-     * Supervised warm-up steps per task. Addition: 800 (success about 0.7) — after 400 steps the
-     * demonstrations' NLL is still falling (0.45) and success varies 0.07–0.35 between seeds, too
-     * little signal for exact-match RL; 1,500 steps reach about 0.83, leaving less room (see
-     * docs/lm-experiment/README.md, "Why addition did not move").
-     */
-    static int defaultWarmup(String task) {
-        return switch (task) {
-            case "tool" -> 600;
-            case "countdown" -> 600;
-            case "addition" -> 800;
-            default -> 400;
-        };
-    }
-
-    /**
-     * RL learning rate per task. Addition: 1e-4 — with a fresh Adam, whose first updates move
-     * every weight by about the learning rate whatever the gradient's size, 1e-3 and 3e-3 collapse
-     * addition to 0.01 and 0 success within two steps, and 3e-4 drifts within noise.
-     */
-    static double defaultLr(String task) {
-        return "addition".equals(task) ? 1e-4 : 3e-4;
-    }
-
-    /** PPO epochs per batch: 4 on addition (more movement per sample at the small learning rate), else 1. */
-    static int defaultPpoEpochs(String task) {
-        return "addition".equals(task) ? 4 : 1;
-    }
-
     @Override
     public Integer call() throws IOException {
         Files.createDirectories(out);
@@ -142,9 +103,9 @@ public final class Experiment implements Callable<Integer> {
         Map<String, Object> warmups = new LinkedHashMap<>();
         for (String taskName : tasks) {
             String t = Task.named(taskName, difficulty).name();
-            lrs.put(t, lr > 0 ? lr : defaultLr(t));
-            epochs.put(t, ppoEpochs > 0 ? ppoEpochs : defaultPpoEpochs(t));
-            warmups.put(t, warmupSteps >= 0 ? warmupSteps : defaultWarmup(t));
+            lrs.put(t, schedule.lr(t));
+            epochs.put(t, schedule.ppoEpochs(t));
+            warmups.put(t, schedule.warmupSteps(t));
         }
         setup.put("lr", lrs);
         setup.put("ppo_epochs", epochs);
@@ -156,9 +117,9 @@ public final class Experiment implements Callable<Integer> {
         setup.put("processors", Runtime.getRuntime().availableProcessors());
         for (String taskName : tasks) {
             Task task = Task.named(taskName, difficulty);
-            double taskLr = lr > 0 ? lr : defaultLr(task.name());
-            int taskEpochs = ppoEpochs > 0 ? ppoEpochs : defaultPpoEpochs(task.name());
-            int taskWarmup = warmupSteps >= 0 ? warmupSteps : defaultWarmup(task.name());
+            double taskLr = schedule.lr(task.name());
+            int taskEpochs = schedule.ppoEpochs(task.name());
+            int taskWarmup = schedule.warmupSteps(task.name());
             for (int seed = seedStart; seed < seedStart + seeds; seed++) {
                 long t0 = System.nanoTime();
                 Weights w0 = Weights.init(ModelConfig.defaults(), seed);

@@ -92,12 +92,12 @@ public final class LmBench implements Callable<Integer> {
         e.estimators = estimators;
         e.seeds = seeds;
         e.seedStart = seedStart;
-        e.ppoEpochs = 0;
+        e.schedule.ppoEpochs = 0;
         e.steps = steps;
         e.prompts = prompts;
         e.group = group;
-        e.lr = lr;
-        e.warmupSteps = warmupSteps;
+        e.schedule.lr = lr;
+        e.schedule.warmupSteps = warmupSteps;
         e.difficulty = difficulty;
         e.oraclePrompts = oraclePrompts;
         e.oracleK = oracleK;

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,20 +56,12 @@ public final class LmTrainCommand implements Callable<Integer> {
     @Option(names = "--group", defaultValue = "8", description = "samples per prompt G (default ${DEFAULT-VALUE})")
     int group;
 
-    @Option(
-            names = "--lr",
-            defaultValue = "0",
-            description = "RL learning rate (0: the task's default, 1e-4 on addition, 3e-4 otherwise)")
-    double lr;
+    /** --lr, --ppo-epochs, --warmup-steps and the task defaults they stand for. */
+    @Mixin
+    TaskSchedule schedule = new TaskSchedule();
 
     @Option(names = "--clip", defaultValue = "0.2", description = "PPO clip range (default ${DEFAULT-VALUE})")
     double clip;
-
-    @Option(
-            names = "--ppo-epochs",
-            defaultValue = "0",
-            description = "updates per batch (0: the task's default, 4 on addition, 1 otherwise)")
-    int ppoEpochs;
 
     @Option(
             names = "--loss-agg",
@@ -87,9 +80,6 @@ public final class LmTrainCommand implements Callable<Integer> {
             defaultValue = "8",
             description = "continuations per MC value (estimators that need mc_value)")
     int mcK;
-
-    @Option(names = "--warmup-steps", defaultValue = "-1", description = "supervised steps (-1: the task's default)")
-    int warmupSteps;
 
     @Option(names = "--layers", defaultValue = "2")
     int layers;
@@ -133,7 +123,7 @@ public final class LmTrainCommand implements Callable<Integer> {
             w = Weights.load(init);
         } else {
             w = Weights.init(new ModelConfig(CharTokenizer.vocabSize(), layers, width, heads, 48), seed);
-            int ws = warmupSteps >= 0 ? warmupSteps : Experiment.defaultWarmup(t.name());
+            int ws = schedule.warmupSteps(t.name());
             Trainer.warmup(w, t, ws, 64, 2e-3, seed, err::println);
         }
         Weights ref = w.copy();
@@ -145,9 +135,9 @@ public final class LmTrainCommand implements Callable<Integer> {
                 overrides,
                 prompts,
                 group,
-                lr > 0 ? lr : Experiment.defaultLr(t.name()),
+                schedule.lr(t.name()),
                 clip,
-                ppoEpochs > 0 ? ppoEpochs : Experiment.defaultPpoEpochs(t.name()),
+                schedule.ppoEpochs(t.name()),
                 Policy.Aggregation.of(lossAgg),
                 kl,
                 mcK);

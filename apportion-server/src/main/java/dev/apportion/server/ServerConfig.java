@@ -1,5 +1,7 @@
 package dev.apportion.server;
 
+import java.util.function.Consumer;
+
 /**
  * Settings of the credit service. Every limit is per request.
  *
@@ -59,64 +61,80 @@ public record ServerConfig(
                 true);
     }
 
-    public ServerConfig withHost(String h) {
-        return new ServerConfig(
-                h,
-                port,
-                maxBodyBytes,
-                maxTokens,
-                timeoutMillis,
-                computeThreads,
-                maxQueued,
-                stopTimeoutMillis,
-                requestLog);
+    public ServerConfig withHost(String v) {
+        return with(b -> b.host = v);
     }
 
-    public ServerConfig withPort(int p) {
-        return new ServerConfig(
-                host,
-                p,
-                maxBodyBytes,
-                maxTokens,
-                timeoutMillis,
-                computeThreads,
-                maxQueued,
-                stopTimeoutMillis,
-                requestLog);
+    public ServerConfig withPort(int v) {
+        return with(b -> b.port = v);
     }
 
     public ServerConfig withMaxBodyBytes(long v) {
-        return new ServerConfig(
-                host, port, v, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return with(b -> b.maxBodyBytes = v);
     }
 
     public ServerConfig withMaxTokens(long v) {
-        return new ServerConfig(
-                host, port, maxBodyBytes, v, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return with(b -> b.maxTokens = v);
     }
 
     public ServerConfig withTimeoutMillis(long v) {
-        return new ServerConfig(
-                host, port, maxBodyBytes, maxTokens, v, computeThreads, maxQueued, stopTimeoutMillis, requestLog);
+        return with(b -> b.timeoutMillis = v);
     }
 
     public ServerConfig withComputeThreads(int v) {
-        return new ServerConfig(
-                host, port, maxBodyBytes, maxTokens, timeoutMillis, v, maxQueued, stopTimeoutMillis, requestLog);
+        return with(b -> b.computeThreads = v);
     }
 
     public ServerConfig withMaxQueued(int v) {
-        return new ServerConfig(
-                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, v, stopTimeoutMillis, requestLog);
+        return with(b -> b.maxQueued = v);
     }
 
     public ServerConfig withStopTimeoutMillis(long v) {
-        return new ServerConfig(
-                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, v, requestLog);
+        return with(b -> b.stopTimeoutMillis = v);
     }
 
     public ServerConfig withRequestLog(boolean v) {
+        return with(b -> b.requestLog = v);
+    }
+
+    /** A copy with one or more settings changed (validated again by the canonical constructor). */
+    private ServerConfig with(Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
         return new ServerConfig(
-                host, port, maxBodyBytes, maxTokens, timeoutMillis, computeThreads, maxQueued, stopTimeoutMillis, v);
+                b.host,
+                b.port,
+                b.maxBodyBytes,
+                b.maxTokens,
+                b.timeoutMillis,
+                b.computeThreads,
+                b.maxQueued,
+                b.stopTimeoutMillis,
+                b.requestLog);
+    }
+
+    /** The mutable copy behind the withers: one place that lists every component. */
+    private static final class Copy {
+        String host;
+        int port;
+        long maxBodyBytes;
+        long maxTokens;
+        long timeoutMillis;
+        int computeThreads;
+        int maxQueued;
+        long stopTimeoutMillis;
+        boolean requestLog;
+
+        Copy(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            maxBodyBytes = c.maxBodyBytes;
+            maxTokens = c.maxTokens;
+            timeoutMillis = c.timeoutMillis;
+            computeThreads = c.computeThreads;
+            maxQueued = c.maxQueued;
+            stopTimeoutMillis = c.stopTimeoutMillis;
+            requestLog = c.requestLog;
+        }
     }
 }

@@ -28,6 +28,21 @@ class ReliabilityTest {
     static final EstimatorRegistry REGISTRY = EstimatorRegistry.global();
     static final int CLIENTS = 8;
 
+    /**
+     * A compute hook that signals {@code entered}, then holds the request until {@code release}
+     * (at most {@code seconds}).
+     */
+    static Runnable hold(CountDownLatch entered, CountDownLatch release, int seconds) {
+        return () -> {
+            entered.countDown();
+            try {
+                release.await(seconds, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
     static CreditServer start(ServerConfig c) throws Exception {
         return new CreditServer(c.withPort(0).withRequestLog(false), REGISTRY, null).start();
     }
@@ -161,13 +176,7 @@ class ReliabilityTest {
     void overTheTimeLimitIs503() throws Exception {
         try (CreditServer server = start(ServerConfig.defaults().withTimeoutMillis(200))) {
             CountDownLatch release = new CountDownLatch(1);
-            server.beforeCompute = () -> {
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
+            server.beforeCompute = hold(new CountDownLatch(0), release, 30);
             Http http = new Http(server.url());
             Http.Reply r = http.postJsonl("/v1/credit?estimator=grpo", TestBatches.jsonl(1, 2, 2, 1));
             release.countDown();
@@ -187,14 +196,7 @@ class ReliabilityTest {
                 start(ServerConfig.defaults().withComputeThreads(1).withMaxQueued(0))) {
             CountDownLatch entered = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            server.beforeCompute = () -> {
-                entered.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
+            server.beforeCompute = hold(entered, release, 60);
             Http http = new Http(server.url());
             String body = TestBatches.jsonl(2, 2, 3, 8);
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -226,14 +228,7 @@ class ReliabilityTest {
         CreditServer server = start(ServerConfig.defaults().withStopTimeoutMillis(60_000));
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        server.beforeCompute = () -> {
-            entered.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        server.beforeCompute = hold(entered, release, 60);
         Http http = new Http(server.url());
         String body = TestBatches.jsonl(3, 3, 4, 5);
         String want = CreditServerTest.assignPath(body, "grpo", null, Map.of());

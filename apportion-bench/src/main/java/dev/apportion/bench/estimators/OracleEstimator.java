@@ -48,17 +48,7 @@ public final class OracleEstimator implements Estimator, BenchReference {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        float[] span = batch.spanSignal(Signals.TRUE_ADVANTAGE);
-        if (span == null) {
-            throw new RolloutException(
-                    "estimator 'oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
-                            + "' (the apportion benchmark's exact solver), which the batch lacks (spans[].signals."
-                            + Signals.TRUE_ADVANTAGE + ")",
-                    -1,
-                    "spans.signals." + Signals.TRUE_ADVANTAGE);
-        }
-        float[] tok = batch.tokenSignal(Signals.TRUE_ADVANTAGE);
-        float[] adv = new float[batch.tokenCount()];
+        float[] span = TrueAdvantage.spans(batch, "oracle", " (spans[].signals." + Signals.TRUE_ADVANTAGE + ")");
         float[] spanAdv = new float[batch.spanCount()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
@@ -72,9 +62,8 @@ public final class OracleEstimator implements Estimator, BenchReference {
                             "spans[" + (s - batch.spanStart(i)) + "].signals." + Signals.TRUE_ADVANTAGE);
                 }
                 spanAdv[s] = v;
-                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) adv[t] = tok != null ? tok[t] : v;
             }
         }
-        return Credit.builder(adv).spanAdvantages(spanAdv).build();
+        return TrueAdvantage.onPolicySpans(batch, spanAdv, batch.tokenSignal(Signals.TRUE_ADVANTAGE));
     }
 }

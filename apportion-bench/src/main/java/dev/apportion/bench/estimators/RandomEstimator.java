@@ -52,7 +52,7 @@ public final class RandomEstimator implements Estimator {
         byte[] mask = batch.mask();
         float[] out = batch.outcome();
         float[][] signals = batch.tokenSignals().values().toArray(new float[0][]);
-        execution.forRange(batch.trajectoryCount(), 64, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
                 long h = mix(base ^ batch.groupKey(batch.trajectoryGroup(i)).hashCode());
                 h = mix(h ^ batch.trajectoryId(i).hashCode());

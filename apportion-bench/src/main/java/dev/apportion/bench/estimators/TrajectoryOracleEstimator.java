@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Granularity;
 import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 
 /**
@@ -42,26 +41,14 @@ public final class TrajectoryOracleEstimator implements Estimator, BenchReferenc
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        float[] span = batch.spanSignal(Signals.TRUE_ADVANTAGE);
-        if (span == null) {
-            throw new RolloutException(
-                    "estimator 'trajectory_oracle' needs the span signal '" + Signals.TRUE_ADVANTAGE
-                            + "' (the apportion benchmark's exact solver), which the batch lacks",
-                    -1,
-                    "spans.signals." + Signals.TRUE_ADVANTAGE);
-        }
-        float[] adv = new float[batch.tokenCount()];
+        float[] span = TrueAdvantage.spans(batch, "trajectory_oracle", "");
         float[] spanAdv = new float[batch.spanCount()];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             double sum = 0;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (batch.isPolicySpan(s)) sum += span[s];
             float v = (float) sum;
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (!batch.isPolicySpan(s)) continue;
-                spanAdv[s] = v;
-                for (int t = batch.spanTokenStart(s); t < batch.spanTokenEnd(s); t++) adv[t] = v;
-            }
+            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (batch.isPolicySpan(s)) spanAdv[s] = v;
         }
-        return Credit.builder(adv).spanAdvantages(spanAdv).build();
+        return TrueAdvantage.onPolicySpans(batch, spanAdv, null);
     }
 }

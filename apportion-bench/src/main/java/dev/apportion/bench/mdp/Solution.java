@@ -1,5 +1,7 @@
 package dev.apportion.bench.mdp;
 
+import java.util.function.IntToDoubleFunction;
+
 /**
  * Exact values of one policy on one {@link Mdp}, by backward induction (no sampling):
  * for every state {@code s} and pair {@code sa},
@@ -133,23 +135,39 @@ public final class Solution {
     }
 
     private double[] secondMoments() {
+        return evaluateBackward(s -> mdp.outcome(s) * mdp.outcome(s), (t, out) -> {
+            double r = mdp.rewardMean(t);
+            double sc = mdp.rewardNoise(t) == RewardNoise.NONE ? 0 : mdp.rewardScale(t);
+            int nx = mdp.next(t);
+            return r * r + sc * sc + 2 * r * v[nx] + out[nx];
+        });
+    }
+
+    /** What one transition contributes to its state-action pair, given the values of later states. */
+    @FunctionalInterface
+    private interface TransitionTerm {
+        double of(int transition, double[] later);
+    }
+
+    /**
+     * Policy evaluation by backward induction (states are numbered so that successors come
+     * later): a terminal state holds {@code terminal(s)}; any other state holds
+     * {@code Σ_a π(a|s) Σ_t p(t)·term(t)}, summed in action and transition order.
+     */
+    private double[] evaluateBackward(IntToDoubleFunction terminal, TransitionTerm term) {
         int n = mdp.stateCount();
         double[] out = new double[n];
         for (int s = n - 1; s >= 0; s--) {
             if (mdp.terminal(s)) {
-                out[s] = mdp.outcome(s) * mdp.outcome(s);
+                out[s] = terminal.applyAsDouble(s);
                 continue;
             }
             double x = 0;
             for (int a = 0; a < mdp.actionCount(s); a++) {
                 int sa = mdp.pair(s, a);
                 double y = 0;
-                for (int t = mdp.transitionStart(sa); t < mdp.transitionEnd(sa); t++) {
-                    double r = mdp.rewardMean(t);
-                    double sc = mdp.rewardNoise(t) == RewardNoise.NONE ? 0 : mdp.rewardScale(t);
-                    int nx = mdp.next(t);
-                    y += mdp.probability(t) * (r * r + sc * sc + 2 * r * v[nx] + out[nx]);
-                }
+                for (int t = mdp.transitionStart(sa); t < mdp.transitionEnd(sa); t++)
+                    y += mdp.probability(t) * term.of(t, out);
                 x += pi[sa] * y;
             }
             out[s] = x;
@@ -169,26 +187,10 @@ public final class Solution {
     }
 
     private double[] solveDiscounted(double gamma) {
-        int n = mdp.stateCount();
-        double[] out = new double[n];
-        for (int s = n - 1; s >= 0; s--) {
-            if (mdp.terminal(s)) {
-                out[s] = mdp.outcome(s);
-                continue;
-            }
-            double x = 0;
-            for (int a = 0; a < mdp.actionCount(s); a++) {
-                int sa = mdp.pair(s, a);
-                double y = 0;
-                for (int t = mdp.transitionStart(sa); t < mdp.transitionEnd(sa); t++) {
-                    int nx = mdp.next(t);
-                    y += mdp.probability(t) * (mdp.rewardMean(t) + (mdp.terminal(nx) ? out[nx] : gamma * out[nx]));
-                }
-                x += pi[sa] * y;
-            }
-            out[s] = x;
-        }
-        return out;
+        return evaluateBackward(mdp::outcome, (t, out) -> {
+            int nx = mdp.next(t);
+            return mdp.rewardMean(t) + (mdp.terminal(nx) ? out[nx] : gamma * out[nx]);
+        });
     }
 
     public double v(int s) {

@@ -1,12 +1,9 @@
 package dev.apportion.bench.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.bench.run.BenchResult;
 import dev.apportion.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,21 +15,21 @@ public final class BenchOutputs {
     private BenchOutputs() {}
 
     /**
-     * Writes the files and returns their paths (json, csv, html).
+     * Writes the files and returns their paths (json, csv, html, svg).
      *
      * @param request the user's request, recorded as provenance
      */
     public static List<Path> write(BenchResult r, Map<String, Object> request, Path outDir) throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Map<String, Object> tree = ResultsJson.tree(r, request, cwd);
+        Results results = ResultsJson.of(r, request, cwd);
         Path json = outDir.resolve("results.json");
         Path csv = outDir.resolve("results.csv");
         Path html = outDir.resolve("report.html");
-        Path svg = outDir.resolve("leaderboard.svg");
-        AtomicFiles.writeString(json, ResultsJson.render(r, request, cwd));
+        Path svg = outDir.resolve(LeaderboardChart.FILE);
+        AtomicFiles.writeString(json, ResultsJson.write(results));
         AtomicFiles.writeString(csv, ResultsCsv.render(r));
-        AtomicFiles.writeString(html, HtmlReport.render(tree));
-        AtomicFiles.writeString(svg, LeaderboardChart.svg(tree));
+        AtomicFiles.writeString(html, HtmlReport.render(results));
+        AtomicFiles.writeString(svg, LeaderboardChart.svg(results));
         return List.of(json, csv, html, svg);
     }
 
@@ -41,21 +38,15 @@ public final class BenchOutputs {
      * {@code apportion bench --report-from FILE} command): the same bytes a run writes, for a
      * results file written by a run of this version. Returns the paths (html, svg).
      *
-     * @throws IOException when the file cannot be read or is not a JSON object
+     * @throws IOException when the file cannot be read or is not a results.json (the message names the file and the
+     *     field)
      */
     public static List<Path> rerender(Path resultsJson, Path outDir) throws IOException {
-        Map<String, Object> tree;
-        try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> t = new ObjectMapper().readValue(resultsJson.toFile(), LinkedHashMap.class);
-            tree = t;
-        } catch (JsonProcessingException e) {
-            throw new IOException(resultsJson + ": not a results.json object: " + e.getOriginalMessage(), e);
-        }
+        Results results = ResultsJson.read(resultsJson);
         Path html = outDir.resolve("report.html");
-        Path svg = outDir.resolve("leaderboard.svg");
-        AtomicFiles.writeString(html, HtmlReport.render(tree));
-        AtomicFiles.writeString(svg, LeaderboardChart.svg(tree));
+        Path svg = outDir.resolve(LeaderboardChart.FILE);
+        AtomicFiles.writeString(html, HtmlReport.render(results));
+        AtomicFiles.writeString(svg, LeaderboardChart.svg(results));
         return List.of(html, svg);
     }
 }

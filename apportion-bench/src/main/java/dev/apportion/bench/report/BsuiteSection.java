@@ -2,9 +2,6 @@ package dev.apportion.bench.report;
 
 import static dev.apportion.bench.report.Html.esc;
 import static dev.apportion.bench.report.Html.key;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
-import static dev.apportion.bench.report.Html.num;
 import static dev.apportion.bench.report.Html.str;
 
 import dev.apportion.core.text.Numbers;
@@ -23,7 +20,7 @@ final class BsuiteSection extends ReportPage {
     // ---------------------------------------------------------------- bsuite
 
     void render(StringBuilder b) {
-        List<Object> bs = list(t.get("bsuite"));
+        List<Results.BsuiteRow> bs = t.bsuite();
         b.append("<section class=\"top\" id=\"bsuite\"><h2>bsuite scores</h2>\n");
         if (bs.isEmpty()) {
             b.append("<p>No bsuite experiments in this suite.</p></section>\n");
@@ -33,12 +30,11 @@ final class BsuiteSection extends ReportPage {
                         "<p class=\"note\">bsuite's scoring formulas applied to the training episodes of the learning comparison (the suite's ")
                 .append("episode budget, not bsuite's). Hover a score for its per-setting values.</p>\n");
         Map<String, String> formulas = new LinkedHashMap<>();
-        Map<String, Map<String, Map<String, Object>>> byEst = new TreeMap<>();
-        for (Object o : bs) {
-            Map<String, Object> s = map(o);
-            String ex = str(s.get("experiment"));
-            formulas.putIfAbsent(ex, str(s.get("formula")));
-            byEst.computeIfAbsent(str(s.get("estimator")), k -> new LinkedHashMap<>())
+        Map<String, Map<String, Results.BsuiteRow>> byEst = new TreeMap<>();
+        for (Results.BsuiteRow s : bs) {
+            String ex = str(s.experiment());
+            formulas.putIfAbsent(ex, str(s.formula()));
+            byEst.computeIfAbsent(str(s.estimator()), k -> new LinkedHashMap<>())
                     .put(ex, s);
         }
         b.append("<ul class=\"notes\">");
@@ -54,7 +50,7 @@ final class BsuiteSection extends ReportPage {
         for (String ex : formulas.keySet())
             b.append("<th class=\"n\" data-type=\"num\">").append(esc(ex)).append("</th>");
         b.append("<th class=\"n\" data-type=\"num\">mean</th></tr></thead><tbody>\n");
-        for (Map.Entry<String, Map<String, Map<String, Object>>> e : byEst.entrySet()) {
+        for (Map.Entry<String, Map<String, Results.BsuiteRow>> e : byEst.entrySet()) {
             String role = role(e.getKey());
             b.append("<tr")
                     .append(rowClass(role))
@@ -67,23 +63,23 @@ final class BsuiteSection extends ReportPage {
             double sum = 0;
             int cnt = 0;
             for (String ex : formulas.keySet()) {
-                Map<String, Object> sc = e.getValue().get(ex);
+                Results.BsuiteRow sc = e.getValue().get(ex);
                 if (sc == null) {
                     b.append("<td class=\"n\" data-v=\"\">–</td>");
                     continue;
                 }
-                double v = num(sc.get("score"));
+                double v = sc.score();
                 if (Double.isFinite(v)) {
                     sum += v;
                     cnt++;
                 }
                 List<String> per = new ArrayList<>();
-                List<Object> settings = list(sc.get("settings"));
-                List<Object> values = list(sc.get("values"));
-                for (int i = 0; i < settings.size() && i < values.size(); i++) {
+                List<String> settings = Results.orEmpty(sc.settings());
+                double[] values = sc.values() == null ? new double[0] : sc.values();
+                for (int i = 0; i < settings.size() && i < values.length; i++) {
                     String st = str(settings.get(i));
                     int br = st.indexOf('[');
-                    per.add((br >= 0 ? st.substring(br) : st) + " " + Numbers.fixed(num(values.get(i)), 3));
+                    per.add((br >= 0 ? st.substring(br) : st) + " " + Numbers.fixed(values[i], 3));
                 }
                 b.append("<td class=\"n bar\" style=\"--w:")
                         .append(Numbers.fixed(Double.isFinite(v) ? Math.max(0, Math.min(1, v)) * 100 : 0, 1))

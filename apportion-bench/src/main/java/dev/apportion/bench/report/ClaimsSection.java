@@ -1,9 +1,6 @@
 package dev.apportion.bench.report;
 
 import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
-import static dev.apportion.bench.report.Html.num;
 import static dev.apportion.bench.report.Html.str;
 
 import dev.apportion.core.text.Numbers;
@@ -33,7 +30,7 @@ final class ClaimsSection extends ReportPage {
     }
 
     void render(StringBuilder b) {
-        List<Object> claims = list(t.get("claims"));
+        List<Results.ClaimEntry> claims = t.claims();
         b.append("<section class=\"top\" id=\"claims\"><h2>Claims re-tested</h2>\n")
                 .append(
                         "<p class=\"note\">Each claim from a paper is re-tested on a controlled task. The difference is paired by seed ")
@@ -51,18 +48,17 @@ final class ClaimsSection extends ReportPage {
                 .append("<col style=\"width:135px\"><col style=\"width:186px\"><col style=\"width:105px\"></colgroup>")
                 .append("<thead><tr><th>claim</th><th>metric · expected</th><th>status</th><th>comparison · task</th>")
                 .append("<th>difference [95% CI]</th><th>interval vs 0</th><th>verdict</th></tr></thead><tbody>\n");
-        for (Object o : claims) {
-            Map<String, Object> c = map(o);
-            String id = str(c.get("id"));
-            String status = str(c.get("status"));
-            List<Object> rows = list(c.get("rows"));
+        for (Results.ClaimEntry c : claims) {
+            String id = str(c.id());
+            String status = str(c.status());
+            List<Results.ClaimRow> rows = Results.orEmpty(c.rows());
             int span = Math.max(1, rows.size());
-            String expect = str(c.get("expect"));
-            String head = "<td class=\"claim\" rowspan=\"" + span + "\"><b>" + esc(str(c.get("statement")))
+            String expect = str(c.expect());
+            String head = "<td class=\"claim\" rowspan=\"" + span + "\"><b>" + esc(str(c.statement()))
                     + "</b><code>" + esc(id) + "</code>"
-                    + (c.get("source") == null ? "" : "<span class=\"src\">" + esc(str(c.get("source"))) + "</span>")
+                    + (c.source() == null ? "" : "<span class=\"src\">" + esc(str(c.source())) + "</span>")
                     + "</td>"
-                    + "<td rowspan=\"" + span + "\">" + esc(str(c.get("metric"))) + "<br><span class=\"ci\">"
+                    + "<td rowspan=\"" + span + "\">" + esc(str(c.metric())) + "<br><span class=\"ci\">"
                     + expectation(expect) + "</span></td>"
                     + "<td rowspan=\"" + span + "\"><span class=\"status " + esc(status.replace(' ', '-')) + "\">"
                     + esc(status) + "</span></td>";
@@ -72,51 +68,51 @@ final class ClaimsSection extends ReportPage {
                     .append(head);
             if (rows.isEmpty()) {
                 b.append("<td colspan=\"4\" class=\"err\">")
-                        .append(esc(str(c.get("reason"))))
+                        .append(esc(str(c.reason())))
                         .append("</td></tr>\n");
                 continue;
             }
             double scale = 0;
-            for (Object ro : rows) {
-                Map<String, Object> d = map(map(ro).get("difference"));
-                scale = Math.max(scale, Math.abs(num(d.get("mean"))));
-                for (Object x : list(d.get("ci95")))
-                    if (Double.isFinite(num(x))) scale = Math.max(scale, Math.abs(num(x)));
+            for (Results.ClaimRow ro : rows) {
+                Results.Stat d = ro.difference();
+                scale = Math.max(scale, Math.abs(d == null ? Double.NaN : d.mean()));
+                if (d != null && d.ci95() != null)
+                    for (double x : d.ci95()) if (Double.isFinite(x)) scale = Math.max(scale, Math.abs(x));
             }
             boolean positive = expect.equals("greater") || expect.equals("decreasing") || expect.equals("did_greater");
             for (int k = 0; k < rows.size(); k++) {
-                Map<String, Object> r = map(rows.get(k));
+                Results.ClaimRow r = rows.get(k);
                 if (k > 0) b.append("<tr>");
-                Map<String, Object> d = map(r.get("difference"));
-                List<Object> ci = list(d.get("ci95"));
-                double lo = ci.size() == 2 ? num(ci.get(0)) : Double.NaN;
-                double hi = ci.size() == 2 ? num(ci.get(1)) : Double.NaN;
-                String verdict = str(r.get("verdict"));
+                Results.Stat d = r.difference();
+                double mean = d == null ? Double.NaN : d.mean();
+                double lo = d == null ? Double.NaN : d.lo();
+                double hi = d == null ? Double.NaN : d.hi();
+                String verdict = str(r.verdict());
                 b.append("<td>")
-                        .append(esc(str(r.get("comparison"))))
+                        .append(esc(str(r.comparison())))
                         .append("<br><span class=\"ci\">on ")
-                        .append(claimTask(id, str(r.get("task"))))
+                        .append(claimTask(id, str(r.task())))
                         .append("</span>")
-                        .append(means(id, map(r.get("means"))))
+                        .append(means(id, Results.orEmpty(r.means())))
                         .append("</td>")
                         .append("<td class=\"n\">")
-                        .append(Numbers.small(num(d.get("mean"))))
+                        .append(Numbers.small(mean))
                         .append("<br><span class=\"ci\">[")
                         .append(Numbers.small(lo))
                         .append(", ")
                         .append(Numbers.small(hi))
                         .append("]</span></td>")
                         .append("<td>")
-                        .append(interval(num(d.get("mean")), lo, hi, scale, positive, verdict))
+                        .append(interval(mean, lo, hi, scale, positive, verdict))
                         .append("</td>")
                         .append("<td><span class=\"status ")
                         .append(esc(verdict.replace(' ', '-')))
                         .append("\">")
                         .append(esc(verdict))
                         .append("</span><br><span class=\"ci\">p = ")
-                        .append(Numbers.small(num(r.get("p_value"))))
+                        .append(Numbers.small(r.pValue()))
                         .append(", Holm p = ")
-                        .append(Numbers.small(num(r.get("p_holm"))))
+                        .append(Numbers.small(r.pHolm()))
                         .append("</span></td></tr>\n");
             }
         }
@@ -140,13 +136,13 @@ final class ClaimsSection extends ReportPage {
         return String.join(" vs ", out);
     }
 
-    static String means(String claimId, Map<String, Object> means) {
+    static String means(String claimId, Map<String, Double> means) {
         if (means.isEmpty()) return "";
         List<String> parts = new ArrayList<>();
         String prefix = "claim:" + claimId;
-        for (Map.Entry<String, Object> e : means.entrySet()) {
+        for (Map.Entry<String, Double> e : means.entrySet()) {
             String k = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : e.getKey();
-            parts.add(esc(k) + " " + Numbers.fixed(num(e.getValue()), 3));
+            parts.add(esc(k) + " " + Numbers.fixed(e.getValue() == null ? Double.NaN : e.getValue(), 3));
         }
         return "<br><span class=\"ci\">means: " + String.join(" · ", parts) + "</span>";
     }

@@ -1,11 +1,11 @@
 package dev.apportion.bench.report;
 
 import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
 import static dev.apportion.bench.report.Html.str;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +16,7 @@ final class EstimatorsSection extends ReportPage {
     }
 
     void render(StringBuilder b) {
-        List<Object> ests = list(t.get("estimators"));
+        List<Results.EstimatorEntry> ests = t.estimators();
         b.append("<section class=\"top\" id=\"estimators\"><h2>Estimators</h2>\n")
                 .append("<details><summary>")
                 .append(ests.size())
@@ -30,33 +30,37 @@ final class EstimatorsSection extends ReportPage {
                 .append(
                         "<th data-type=\"text\" title=\"granularity · methodology · fidelity\">kind</th><th data-type=\"text\">requires</th>")
                 .append("<th data-type=\"text\">parameters</th></tr></thead><tbody>\n");
-        for (Object o : ests) {
-            Map<String, Object> e = map(o);
-            String label = str(e.get("label"));
+        for (Results.EstimatorEntry e : ests) {
+            String label = str(e.label());
             List<String> ps = new ArrayList<>();
-            for (Map.Entry<String, Object> p : map(e.get("resolved_params")).entrySet()) {
-                ps.add("<span class=\"chip\">" + esc(p.getKey()) + "=" + Html.value(p.getValue(), 99) + "</span>");
+            if (e.resolvedParams() != null) {
+                for (Iterator<Map.Entry<String, JsonNode>> it =
+                                e.resolvedParams().fields();
+                        it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> p = it.next();
+                    ps.add("<span class=\"chip\">" + esc(p.getKey()) + "=" + Html.value(p.getValue(), 99) + "</span>");
+                }
             }
             List<String> req = new ArrayList<>();
-            for (Object r : list(e.get("requires"))) req.add("<code>" + esc(str(r)) + "</code>");
+            for (String r : Results.orEmpty(e.requires())) req.add("<code>" + esc(str(r)) + "</code>");
             b.append("<tr><td data-v=\"")
                     .append(esc(label))
                     .append("\">")
                     .append(name(label))
                     .append(
-                            e.get("id") != null && !str(e.get("id")).equals(label)
-                                    ? "<br><span class=\"ci\">" + esc(str(e.get("id"))) + "</span>"
+                            e.id() != null && !e.id().equals(label)
+                                    ? "<br><span class=\"ci\">" + esc(e.id()) + "</span>"
                                     : "")
                     .append("</td><td>")
-                    .append(esc(str(e.get("title"))))
+                    .append(esc(str(e.title())))
                     .append("<br><span class=\"ci\">")
-                    .append(esc(str(e.get("source"))))
+                    .append(esc(str(e.source())))
                     .append("</span></td><td>")
-                    .append(esc(str(e.get("granularity"))))
+                    .append(esc(str(e.granularity())))
                     .append("<br><span class=\"ci\">")
-                    .append(esc(str(e.get("methodology"))))
+                    .append(esc(str(e.methodology())))
                     .append("<br>")
-                    .append(esc(str(e.get("fidelity"))))
+                    .append(esc(str(e.fidelity())))
                     .append("</span></td><td>")
                     .append(req.isEmpty() ? "–" : String.join("<br>", req))
                     .append("</td><td><div class=\"chips\">")

@@ -1,10 +1,6 @@
 package dev.apportion.bench.report;
 
-import static dev.apportion.bench.report.Html.bool;
 import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
-import static dev.apportion.bench.report.Html.num;
 import static dev.apportion.bench.report.Html.str;
 
 import dev.apportion.core.text.Numbers;
@@ -19,9 +15,9 @@ final class GlanceSection extends ReportPage {
 
     void render(StringBuilder b) {
         int inSuite = 0;
-        for (Object o : tasks) if (bool(map(o).get("in_suite"))) inSuite++;
+        for (Results.Task task : tasks) if (task.inSuite()) inSuite++;
         Map<String, Integer> status = new TreeMap<>();
-        for (Object o : list(t.get("claims"))) status.merge(str(map(o).get("status")), 1, Integer::sum);
+        for (Results.ClaimEntry c : t.claims()) status.merge(str(c.status()), 1, Integer::sum);
         StringBuilder cs = new StringBuilder();
         for (Map.Entry<String, Integer> e : status.entrySet()) {
             if (cs.length() > 0) cs.append(' ');
@@ -33,7 +29,7 @@ final class GlanceSection extends ReportPage {
                     .append(esc(e.getKey()))
                     .append("</span>");
         }
-        Map<String, Object> timing = map(t.get("timing"));
+        Results.Timing timing = t.timing();
         b.append("<div class=\"glance\">")
                 .append("<div><b>")
                 .append(tasks.size())
@@ -43,20 +39,20 @@ final class GlanceSection extends ReportPage {
                 .append(leaderboardTasks)
                 .append(" on the leaderboard)</span></div>")
                 .append("<div><b>")
-                .append(list(t.get("estimators")).size())
+                .append(t.estimators().size())
                 .append("</b><span>estimators</span></div>")
                 .append("<div><b>")
-                .append(list(t.get("skipped")).size())
+                .append(t.skipped().size())
                 .append("</b><span>skipped estimator × task pairs</span></div>")
                 .append("<div><b>")
-                .append(list(t.get("claims")).size())
+                .append(t.claims().size())
                 .append("</b><span>claims ")
                 .append(cs)
                 .append("</span></div>")
                 .append("<div><b>")
-                .append(Numbers.fixed(num(timing.get("total_seconds")), 0))
+                .append(Numbers.fixed(timing == null ? Double.NaN : timing.totalSeconds(), 0))
                 .append(" s</b><span>run time on ")
-                .append(esc(str(timing.get("threads"))))
+                .append(esc(timing == null ? "" : str(timing.threads())))
                 .append(" threads (wall clock)</span></div>")
                 .append("</div>\n");
     }

@@ -1,7 +1,9 @@
 package dev.apportion.bench.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.core.text.Numbers;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.Set;
 
 /**
  * Small helpers for writing report.html: escaping, number formatting with {@link Locale#ROOT},
- * and typed reads of the untyped results tree (maps, lists, numbers, strings, booleans, null).
+ * and the reads of the open-ended JSON parts of the results (knobs, metadata, parameters).
  */
 final class Html {
     private Html() {}
@@ -32,27 +34,18 @@ final class Html {
         return b.toString();
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return o instanceof Map ? (Map<String, Object>) o : Map.of();
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
-        return o instanceof List ? (List<Object>) o : List.of();
-    }
-
-    /** The number, or NaN when {@code o} is not a number (null stands for NaN in results.json). */
-    static double num(Object o) {
-        return o instanceof Number n ? n.doubleValue() : Double.NaN;
-    }
-
     static String str(Object o) {
         return o == null ? "" : String.valueOf(o);
     }
 
-    static boolean bool(Object o) {
-        return Boolean.TRUE.equals(o);
+    /** The text of a JSON scalar as the report shows it: "" for null or missing. */
+    static String str(JsonNode n) {
+        return n == null || n.isNull() || n.isMissingNode() ? "" : n.asText();
+    }
+
+    /** The number, or NaN when {@code n} is not a number (null stands for NaN in results.json). */
+    static double num(JsonNode n) {
+        return n != null && n.isNumber() ? n.asDouble() : Double.NaN;
     }
 
     /** A number for a {@code data-v} sort key: empty for NaN (sorted last). */
@@ -60,17 +53,15 @@ final class Html {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
     }
 
-    /** "mean [lo, hi]" of a summary object ({@code mean}, {@code ci95}) with the interval in a muted span. */
-    static String meanCi(Object summary, int d) {
-        Map<String, Object> s = map(summary);
-        if (s.isEmpty()) return "–";
-        StringBuilder b = new StringBuilder(Numbers.fixed(num(s.get("mean")), d));
-        List<Object> ci = list(s.get("ci95"));
-        if (ci.size() == 2 && Double.isFinite(num(ci.get(0))) && Double.isFinite(num(ci.get(1)))) {
+    /** "mean [lo, hi]" of a summary with the interval in a muted span; "–" when there is none. */
+    static String meanCi(Results.Stat s, int d) {
+        if (s == null) return "–";
+        StringBuilder b = new StringBuilder(Numbers.fixed(s.mean(), d));
+        if (Double.isFinite(s.lo()) && Double.isFinite(s.hi())) {
             b.append(" <span class=\"ci\">[")
-                    .append(Numbers.fixed(num(ci.get(0)), d))
+                    .append(Numbers.fixed(s.lo(), d))
                     .append(", ")
-                    .append(Numbers.fixed(num(ci.get(1)), d))
+                    .append(Numbers.fixed(s.hi(), d))
                     .append("]</span>");
         }
         return b.toString();
@@ -103,42 +94,50 @@ final class Html {
     }
 
     /**
-     * A value of the tree as HTML: maps become key/value tables (folded into a {@code details}
-     * element past {@code foldAt} entries), lists of scalars a comma-separated line, anything
-     * else its text.
+     * A JSON value as HTML: objects become key/value tables (folded into a {@code details}
+     * element past {@code foldAt} entries), arrays of scalars a comma-separated line, a
+     * floating-point number with an integral value its integer, anything else its text.
      */
-    static String value(Object o, int foldAt) {
-        if (o == null) return "–";
-        if (o instanceof Map<?, ?> m) {
-            if (m.isEmpty()) return "–";
+    static String value(JsonNode o, int foldAt) {
+        if (o == null || o.isNull() || o.isMissingNode()) return "–";
+        if (o.isObject()) {
+            if (o.isEmpty()) return "–";
             StringBuilder b = new StringBuilder("<table class=\"kv small\">");
-            for (Map.Entry<?, ?> e : m.entrySet()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
                 b.append("<tr><th>")
-                        .append(esc(human(String.valueOf(e.getKey()))))
+                        .append(esc(human(e.getKey())))
                         .append("</th><td>")
                         .append(value(e.getValue(), foldAt))
                         .append("</td></tr>");
             }
             b.append("</table>");
-            if (m.size() > foldAt) {
-                return "<details><summary>" + m.size() + " entries</summary>" + b + "</details>";
+            if (o.size() > foldAt) {
+                return "<details><summary>" + o.size() + " entries</summary>" + b + "</details>";
             }
             return b.toString();
         }
-        if (o instanceof List<?> l) {
-            if (l.isEmpty()) return "–";
-            boolean scalars = l.stream().noneMatch(x -> x instanceof Map || x instanceof List);
-            boolean shortText = l.stream().allMatch(x -> str(x).length() <= 40);
+        if (o.isArray()) {
+            if (o.isEmpty()) return "–";
+            boolean scalars = true;
+            boolean shortText = true;
+            for (JsonNode x : o) {
+                if (x.isContainerNode()) scalars = false;
+                if (str(x).length() > 40) shortText = false;
+            }
             if (scalars && shortText) {
                 List<String> parts = new ArrayList<>();
-                for (Object x : l) parts.add(esc(str(x)));
+                for (JsonNode x : o) parts.add(esc(str(x)));
                 return String.join(", ", parts);
             }
             StringBuilder b = new StringBuilder("<ul>");
-            for (Object x : l) b.append("<li>").append(value(x, foldAt)).append("</li>");
+            for (JsonNode x : o) b.append("<li>").append(value(x, foldAt)).append("</li>");
             return b.append("</ul>").toString();
         }
-        if (o instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) return esc(String.valueOf(d.longValue()));
+        if (o.isFloatingPointNumber()) {
+            double d = o.asDouble();
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) return esc(String.valueOf((long) d));
+        }
         return esc(str(o));
     }
 }

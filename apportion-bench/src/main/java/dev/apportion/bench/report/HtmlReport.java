@@ -3,8 +3,6 @@ package dev.apportion.bench.report;
 import static dev.apportion.bench.report.Html.esc;
 import static dev.apportion.bench.report.Html.str;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,15 +13,16 @@ import java.util.Map;
  * report.html: one self-contained file that reads offline and loads nothing from the network.
  *
  * <p>The page is written here as plain HTML (every section, table, heat strip and claim interval),
- * so it is complete without JavaScript. It also embeds the results tree (the content of
- * results.json) as a JSON island, the Chart.js bundle from its WebJar, and a small script
+ * so it is complete without JavaScript. It also embeds the results (the content of
+ * results.json, compact) as a JSON island, the Chart.js bundle from its WebJar, and a small script
  * (report.js) that draws the charts (per-task credit quality with 95% intervals, learning curves
  * with bands) and adds sorting, "show all" toggles and the leaderboard filter. Sections, in order:
  * at a glance, leaderboard, claims, tasks (one section per task configuration), bsuite, skipped
  * estimators, estimators, signals, provenance.
  *
- * <p>Deterministic: the same results tree gives the same bytes; only the tree's {@code timing}
- * object differs between runs with the same seed.
+ * <p>Deterministic: the same results give the same bytes; only their {@code timing} differs
+ * between runs with the same seed. The page is rendered from the results as written and read
+ * back, so a run and {@code --report-from} its results.json give the same page.
  */
 public final class HtmlReport {
     /** Section anchors in page order, with their navigation labels. */
@@ -44,17 +43,13 @@ public final class HtmlReport {
         return m;
     }
 
-    /** The HTML text for a results tree (see {@link ResultsJson#tree}). */
-    public static String render(Map<String, Object> tree) {
-        ObjectMapper om = new ObjectMapper();
-        String data;
-        Map<String, Object> t;
+    /** The HTML text for typed results (see {@link ResultsJson#of} and {@link ResultsJson#read}). */
+    public static String render(Results results) {
+        String data = ResultsJson.compact(results);
+        Results t;
         try {
-            data = om.writeValueAsString(tree);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> plain = om.readValue(data, LinkedHashMap.class);
-            t = plain;
-        } catch (JsonProcessingException e) {
+            t = ResultsJson.parse(data.getBytes(StandardCharsets.UTF_8), "results");
+        } catch (IOException e) {
             throw new IllegalStateException("cannot embed results: " + e.getMessage(), e);
         }
         data = data.replace("</", "<\\/").replace("<!--", "<\\!--");
@@ -63,7 +58,7 @@ public final class HtmlReport {
         String css = resource("/dev/apportion/bench/report/report.css");
         if (js == null || css == null) throw new IllegalStateException("missing resource report.js or report.css");
         ReportPage p = new ReportPage(t);
-        String suiteName = str(p.suite.get("name"));
+        String suiteName = str(p.suite.name());
         StringBuilder b = new StringBuilder(600_000);
         b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")

@@ -1,219 +1,275 @@
 package dev.apportion.bench.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apportion.io.AtomicFiles;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.awt.Rectangle;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
+import java.awt.geom.Rectangle2D;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItem;
+import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.xy.XIntervalSeries;
+import org.jfree.data.xy.XIntervalSeriesCollection;
+import org.jfree.svg.SVGGraphics2D;
 
 /**
- * A static SVG chart of the leaderboard (file {@code leaderboard.svg}): for every estimator that
- * ran on a leaderboard task, pooled and within-decision Spearman as dots with their 95% whiskers,
- * coloured by signal tier, in leaderboard order. Built from the results tree (the same map
- * results.json holds), so it can also be rendered from an existing results.json
- * ({@link #main}). Plain SVG, no script, no external resource.
+ * The leaderboard figure (file {@code leaderboard.svg}), drawn with JFreeChart and written as SVG
+ * by JFreeSVG: for every estimator that ran on a leaderboard task, in leaderboard order, its pooled
+ * Spearman (filled circle) and within-decision Spearman (open diamond) with their 95% intervals
+ * over seeds as horizontal whiskers, coloured by signal tier (outcome, observable, privileged). A
+ * row that covers fewer leaderboard tasks than the others says so after its name. Values and
+ * interval ends outside the axis range [-0.2, 1] are drawn at its edge. Built from the typed
+ * results, so it renders from an existing results.json too ({@link #main}). Headless: no display
+ * is needed ({@code java.awt.headless} is set when unset). Text is measured with the fonts of the
+ * machine, so coordinates may differ between machines; the content does not.
  */
 public final class LeaderboardChart {
+    // first, before any AWT class (Font, Color) is initialised: no display is needed
+    static {
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    }
+
+    /** The file name of the figure beside results.json. */
+    public static final String FILE = "leaderboard.svg";
+
+    static final double LO = -0.2;
+    static final double HI = 1.0;
+    static final String POOLED = "pooled Spearman";
+    static final String WITHIN = "within-decision Spearman";
     private static final int ROW = 16;
-    private static final int LEFT = 200;
     private static final int WIDTH = 760;
-    private static final int TOP = 58;
+    private static final Font FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+
+    /** Tier colours (ColorBrewer RdBu / PRGn ends): outcome green, observable blue, privileged red. */
+    static final Map<String, Color> TIERS = Map.of(
+            "outcome", new Color(0x1b7837),
+            "observable", new Color(0x2166ac),
+            "privileged", new Color(0xb2182b));
 
     private LeaderboardChart() {}
 
     /** Renders {@code results.json} (args[0]) to an SVG file (args[1]). */
     public static void main(String[] args) throws IOException {
         if (args.length != 2) throw new IllegalArgumentException("usage: LeaderboardChart results.json out.svg");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> tree = new ObjectMapper().readValue(Files.readAllBytes(Path.of(args[0])), Map.class);
-        AtomicFiles.writeString(Path.of(args[1]), svg(tree));
+        AtomicFiles.writeString(Path.of(args[1]), svg(ResultsJson.read(Path.of(args[0]))));
     }
 
-    @SuppressWarnings("unchecked")
-    public static String svg(Map<String, Object> tree) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        Object lb = tree.get("leaderboard");
-        if (lb instanceof List<?> l) {
-            for (Object o : l) {
-                Map<String, Object> r = (Map<String, Object>) o;
-                if (num(r.get("tasks")) > 0) rows.add(r);
-            }
+    /** The rows drawn: leaderboard rows with at least one task, in leaderboard order. */
+    static List<Results.LeaderRow> rows(Results r) {
+        List<Results.LeaderRow> rows = new ArrayList<>();
+        for (Results.LeaderRow row : r.leaderboard()) if (row.tasks() > 0) rows.add(row);
+        return rows;
+    }
+
+    /** The row labels, top to bottom: the estimator, and "(k tasks)" when it covers fewer tasks than the widest row. */
+    static String[] labels(List<Results.LeaderRow> rows) {
+        int max = 0;
+        for (Results.LeaderRow row : rows) max = Math.max(max, row.tasks());
+        String[] out = new String[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            Results.LeaderRow row = rows.get(i);
+            out[i] = row.estimator() + (row.tasks() < max ? " (" + row.tasks() + " tasks)" : "");
         }
-        int plotW = WIDTH - LEFT - 20;
-        int h = TOP + rows.size() * ROW + 40;
-        StringBuilder b = new StringBuilder();
-        b.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
-                .append(WIDTH)
-                .append("\" height=\"")
-                .append(h)
-                .append("\" viewBox=\"0 0 ")
-                .append(WIDTH)
-                .append(' ')
-                .append(h)
-                .append("\" font-family=\"sans-serif\" font-size=\"11\">\n")
-                .append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        String suite = "";
-        Object prov = tree.get("provenance");
-        if (prov instanceof Map<?, ?> pm && pm.get("suite") instanceof Map<?, ?> sm)
-            suite = String.valueOf(sm.get("name"));
-        b.append(
-                        "<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Credit quality vs the exact advantage (")
-                .append(esc(suite))
-                .append(" suite), 95% intervals over seeds</text>\n")
-                .append("<text x=\"10\" y=\"36\">● pooled Spearman   ◆ within-decision Spearman   colour = tier: ")
-                .append("<tspan fill=\"#1b7837\">outcome</tspan> · <tspan fill=\"#2166ac\">observable</tspan> · ")
-                .append("<tspan fill=\"#b2182b\">privileged</tspan></text>\n");
-        // axis: -0.2 .. 1.0
-        double lo = -0.2;
-        double hi = 1.0;
-        for (double t = lo; t <= hi + 1e-9; t += 0.2) {
-            double x = LEFT + (t - lo) / (hi - lo) * plotW;
-            b.append("<line x1=\"")
-                    .append(f(x))
-                    .append("\" y1=\"")
-                    .append(TOP - 6)
-                    .append("\" x2=\"")
-                    .append(f(x))
-                    .append("\" y2=\"")
-                    .append(TOP + rows.size() * ROW)
-                    .append("\" stroke=\"")
-                    .append(Math.abs(t) < 1e-9 ? "#444" : "#ddd")
-                    .append("\"/>\n")
-                    .append("<text x=\"")
-                    .append(f(x))
-                    .append("\" y=\"")
-                    .append(TOP + rows.size() * ROW + 14)
-                    .append("\" text-anchor=\"middle\">")
-                    .append(String.format(Locale.ROOT, "%.1f", t))
-                    .append("</text>\n");
-        }
+        return out;
+    }
+
+    /**
+     * The two series (pooled, within-decision): x = the clamped mean with its clamped interval
+     * (the mean alone when the interval is missing), y = the row index offset by ∓0.18 so the two
+     * marks of a row sit one above the other. A row without the metric has no item in that series.
+     */
+    static XIntervalSeriesCollection dataset(List<Results.LeaderRow> rows) {
+        XIntervalSeries pooled = new XIntervalSeries(POOLED, false, true);
+        XIntervalSeries within = new XIntervalSeries(WITHIN, false, true);
         for (int i = 0; i < rows.size(); i++) {
-            Map<String, Object> r = rows.get(i);
-            double y = TOP + i * ROW + ROW / 2.0;
-            String tier = String.valueOf(r.get("tier"));
-            String colour = switch (tier) {
-                case "outcome" -> "#1b7837";
-                case "privileged" -> "#b2182b";
-                default -> "#2166ac";
-            };
-            if (i % 2 == 0) {
-                b.append("<rect x=\"0\" y=\"")
-                        .append(f(y - ROW / 2.0))
-                        .append("\" width=\"")
-                        .append(WIDTH)
-                        .append("\" height=\"")
-                        .append(ROW)
-                        .append("\" fill=\"#f6f6f6\"/>\n");
-            }
-            b.append("<text x=\"")
-                    .append(LEFT - 6)
-                    .append("\" y=\"")
-                    .append(f(y + 4))
-                    .append("\" text-anchor=\"end\" fill=\"")
-                    .append(colour)
-                    .append("\">")
-                    .append(esc(String.valueOf(r.get("estimator"))))
-                    .append(num(r.get("tasks")) < maxTasks(rows) ? " (" + (int) num(r.get("tasks")) + " tasks)" : "")
-                    .append("</text>\n");
-            point(b, r, "spearman_pooled", y - 3, colour, false, lo, hi, plotW);
-            point(b, r, "spearman_within_decision", y + 3, colour, true, lo, hi, plotW);
+            add(pooled, rows.get(i).metrics().get("spearman_pooled"), i - 0.18);
+            add(within, rows.get(i).metrics().get("spearman_within_decision"), i + 0.18);
         }
-        b.append("</svg>\n");
-        return b.toString();
+        XIntervalSeriesCollection d = new XIntervalSeriesCollection();
+        d.addSeries(pooled);
+        d.addSeries(within);
+        return d;
     }
 
-    private static double maxTasks(List<Map<String, Object>> rows) {
-        double m = 0;
-        for (Map<String, Object> r : rows) m = Math.max(m, num(r.get("tasks")));
-        return m;
+    private static void add(XIntervalSeries s, Results.MetricValue v, double y) {
+        if (v == null || !Double.isFinite(v.mean())) return;
+        double x = clamp(v.mean());
+        boolean ci = Double.isFinite(v.lo()) && Double.isFinite(v.hi());
+        s.add(x, ci ? clamp(v.lo()) : x, ci ? clamp(v.hi()) : x, y);
     }
 
-    private static void point(
-            StringBuilder b,
-            Map<String, Object> r,
-            String key,
-            double y,
-            String colour,
-            boolean diamond,
-            double lo,
-            double hi,
-            int plotW) {
-        double v = num(r.get(key));
-        if (!Double.isFinite(v)) return;
-        double x = LEFT + (clamp(v, lo, hi) - lo) / (hi - lo) * plotW;
-        Object ci = r.get(key + "_ci");
-        if (ci instanceof List<?> c
-                && c.size() == 2
-                && Double.isFinite(num(c.get(0)))
-                && Double.isFinite(num(c.get(1)))) {
-            double x0 = LEFT + (clamp(num(c.get(0)), lo, hi) - lo) / (hi - lo) * plotW;
-            double x1 = LEFT + (clamp(num(c.get(1)), lo, hi) - lo) / (hi - lo) * plotW;
-            b.append("<line x1=\"")
-                    .append(f(x0))
-                    .append("\" y1=\"")
-                    .append(f(y))
-                    .append("\" x2=\"")
-                    .append(f(x1))
-                    .append("\" y2=\"")
-                    .append(f(y))
-                    .append("\" stroke=\"")
-                    .append(colour)
-                    .append("\" stroke-width=\"1.2\"/>\n");
+    private static double clamp(double v) {
+        return Math.max(LO, Math.min(HI, v));
+    }
+
+    /** The chart: an XY plot, values across, one row per estimator down. */
+    static JFreeChart chart(Results r) {
+        List<Results.LeaderRow> rows = rows(r);
+        String suite = r.provenance() == null || r.provenance().suite() == null
+                ? ""
+                : Html.str(r.provenance().suite().name());
+        NumberAxis values = new NumberAxis("Spearman rank correlation with the exact advantage");
+        // a small margin so marks at the ends of the range are drawn whole
+        values.setRange(LO - 0.02, HI + 0.02);
+        values.setTickUnit(new NumberTickUnit(
+                0.2,
+                new java.text.DecimalFormat("0.0", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT))));
+        values.setTickLabelFont(FONT);
+        values.setLabelFont(FONT);
+        SymbolAxis names = new SymbolAxis(null, labels(rows));
+        names.setInverted(true);
+        names.setRange(-0.6, Math.max(0.6, rows.size() - 0.4));
+        names.setGridBandsVisible(true);
+        names.setGridBandPaint(new Color(0xf6f6f6));
+        names.setGridBandAlternatePaint(Color.WHITE);
+        names.setTickLabelFont(FONT);
+        names.setTickMarksVisible(false);
+        XIntervalSeriesCollection data = dataset(rows);
+        XYErrorRenderer renderer = new TierRenderer(rows, data);
+        renderer.setDrawYError(false);
+        renderer.setDrawXError(true);
+        renderer.setCapLength(0);
+        renderer.setErrorStroke(new BasicStroke(1.2f));
+        renderer.setDefaultLinesVisible(false);
+        renderer.setDefaultShapesVisible(true);
+        renderer.setSeriesShape(0, new Ellipse2D.Double(-3, -3, 6, 6));
+        renderer.setSeriesShape(1, diamond(3.5));
+        renderer.setDefaultShapesFilled(true);
+        renderer.setUseFillPaint(true);
+        renderer.setUseOutlinePaint(true);
+        renderer.setDrawOutlines(true);
+        XYPlot plot = new XYPlot(data, values, names, renderer);
+        plot.setOrientation(PlotOrientation.VERTICAL);
+        plot.setDomainAxisLocation(org.jfree.chart.axis.AxisLocation.BOTTOM_OR_LEFT);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setDomainGridlineStroke(new BasicStroke(1f));
+        plot.setRangeGridlinesVisible(false);
+        plot.setDomainZeroBaselineVisible(true);
+        plot.setDomainZeroBaselinePaint(new Color(0x444444));
+        plot.setOutlineVisible(false);
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        LegendItemCollection legend = new LegendItemCollection();
+        legend.add(legendItem(POOLED, new Ellipse2D.Double(-3, -3, 6, 6), Color.DARK_GRAY, true));
+        legend.add(legendItem(WITHIN, diamond(3.5), Color.DARK_GRAY, false));
+        for (String tier : List.of("outcome", "observable", "privileged"))
+            legend.add(legendItem("tier: " + tier, new Rectangle2D.Double(-4, -4, 8, 8), TIERS.get(tier), true));
+        plot.setFixedLegendItems(legend);
+        JFreeChart chart = new JFreeChart(null, FONT, plot, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setTitle(new TextTitle(
+                "Credit quality vs the exact advantage (" + suite + " suite), 95% intervals over seeds",
+                new Font(Font.SANS_SERIF, Font.BOLD, 14)));
+        LegendTitle lt = new LegendTitle(plot);
+        lt.setItemFont(FONT);
+        lt.setPosition(RectangleEdge.TOP);
+        lt.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+        chart.addSubtitle(lt);
+        chart.setAntiAlias(true);
+        return chart;
+    }
+
+    /** Marks and whiskers in the colour of their row's tier. */
+    private static final class TierRenderer extends XYErrorRenderer {
+        private static final long serialVersionUID = 1L;
+        private final transient List<Results.LeaderRow> rows;
+        private final transient XIntervalSeriesCollection data;
+
+        TierRenderer(List<Results.LeaderRow> rows, XIntervalSeriesCollection data) {
+            this.rows = rows;
+            this.data = data;
         }
-        if (diamond) {
-            b.append("<path d=\"M")
-                    .append(f(x))
-                    .append(' ')
-                    .append(f(y - 3.5))
-                    .append(" L")
-                    .append(f(x + 3.5))
-                    .append(' ')
-                    .append(f(y))
-                    .append(" L")
-                    .append(f(x))
-                    .append(' ')
-                    .append(f(y + 3.5))
-                    .append(" L")
-                    .append(f(x - 3.5))
-                    .append(' ')
-                    .append(f(y))
-                    .append(" Z\" fill=\"white\" stroke=\"")
-                    .append(colour)
-                    .append("\"/>\n");
-        } else {
-            b.append("<circle cx=\"")
-                    .append(f(x))
-                    .append("\" cy=\"")
-                    .append(f(y))
-                    .append("\" r=\"3\" fill=\"")
-                    .append(colour)
-                    .append("\"/>\n");
+
+        @Override
+        public Paint getItemPaint(int series, int item) {
+            return tierColour(rows, (int) Math.round(data.getYValue(series, item)));
+        }
+
+        @Override
+        public Paint getItemOutlinePaint(int series, int item) {
+            return getItemPaint(series, item);
+        }
+
+        /** The pooled mark is filled with the tier colour, the within-decision mark with white. */
+        @Override
+        public Paint getItemFillPaint(int series, int item) {
+            return series == 0 ? getItemPaint(series, item) : Color.WHITE;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return super.equals(o);
+        }
+
+        @Override
+        public int hashCode() {
+            return super.hashCode();
         }
     }
 
-    private static double clamp(double v, double lo, double hi) {
-        return Math.max(lo, Math.min(hi, v));
+    static Paint tierColour(List<Results.LeaderRow> rows, int row) {
+        String tier = row >= 0 && row < rows.size() ? rows.get(row).tier() : null;
+        Color c = tier == null ? null : TIERS.get(tier);
+        return c == null ? TIERS.get("observable") : c;
     }
 
-    private static double num(Object o) {
-        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    private static LegendItem legendItem(String label, Shape shape, Color colour, boolean filled) {
+        return new LegendItem(
+                label,
+                null,
+                null,
+                null,
+                true,
+                shape,
+                filled,
+                colour,
+                true,
+                colour,
+                new BasicStroke(1f),
+                false,
+                new Rectangle2D.Double(0, 0, 0, 0),
+                new BasicStroke(1f),
+                colour);
     }
 
-    private static String f(double x) {
-        return String.format(Locale.ROOT, "%.1f", x);
+    private static Shape diamond(double r) {
+        Path2D.Double p = new Path2D.Double();
+        p.moveTo(0, -r);
+        p.lineTo(r, 0);
+        p.lineTo(0, r);
+        p.lineTo(-r, 0);
+        p.closePath();
+        return p;
     }
 
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
-
-    /** Bytes of the SVG (UTF-8). */
-    static byte[] bytes(Map<String, Object> tree) {
-        return svg(tree).getBytes(StandardCharsets.UTF_8);
+    /** The SVG document of the figure for {@code r}. */
+    public static String svg(Results r) {
+        int n = rows(r).size();
+        int height = 110 + Math.max(1, n) * ROW + 50;
+        SVGGraphics2D g = new SVGGraphics2D(WIDTH, height);
+        // fixed prefix for clip-path and gradient ids, so the same results give the same file
+        g.setDefsKeyPrefix("lb");
+        chart(r).draw(g, new Rectangle(0, 0, WIDTH, height));
+        return g.getSVGDocument() + "\n";
     }
 }

@@ -3,9 +3,6 @@ package dev.apportion.bench.report;
 import static dev.apportion.bench.report.Html.esc;
 import static dev.apportion.bench.report.Html.human;
 import static dev.apportion.bench.report.Html.key;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
-import static dev.apportion.bench.report.Html.num;
 import static dev.apportion.bench.report.Html.str;
 
 import dev.apportion.core.text.Numbers;
@@ -22,19 +19,11 @@ final class LeaderboardSection extends ReportPage {
     }
 
     void render(StringBuilder b) {
-        List<Object> rows = list(t.get("leaderboard"));
+        List<Results.LeaderRow> rows = t.leaderboard();
         b.append("<section class=\"top\" id=\"leaderboard\"><h2>Leaderboard</h2>\n");
         List<String> metrics = new ArrayList<>();
-        for (Object o : rows) {
-            for (String k : map(o).keySet()) {
-                if (!k.equals("estimator")
-                        && !k.equals("tasks")
-                        && !k.equals("tier")
-                        && !k.endsWith("_ci")
-                        && !metrics.contains(k)) {
-                    metrics.add(k);
-                }
-            }
+        for (Results.LeaderRow r : rows) {
+            for (String k : r.metrics().keySet()) if (!metrics.contains(k)) metrics.add(k);
         }
         int n = leaderboardTasks;
         b.append("<p class=\"note\">Each number is the mean over the ")
@@ -65,7 +54,8 @@ final class LeaderboardSection extends ReportPage {
                         "<p class=\"controls js-only\"><label><input type=\"checkbox\" id=\"lb-full\"> show only estimators that ran on all ")
                 .append(n)
                 .append(" leaderboard tasks</label></p>\n");
-        Map<String, Object> timing = map(map(t.get("timing")).get("assign_time_per_batch"));
+        Map<String, Results.BatchTime> timing =
+                t.timing() == null ? Map.of() : Results.orEmpty(t.timing().assignTimePerBatch());
         b.append("<div class=\"scroll\"><table class=\"num sortable lb\" id=\"leaderboard-table\"><thead><tr>")
                 .append("<th class=\"n\" data-type=\"num\" data-low=\"1\">#</th><th data-type=\"text\">estimator</th>")
                 .append("<th data-type=\"text\" title=\"inputs used: outcome, observable or privileged\">tier</th>")
@@ -87,11 +77,10 @@ final class LeaderboardSection extends ReportPage {
         List<String> none = new ArrayList<>();
         Set<String> onBoard = new HashSet<>();
         int rank = 0;
-        for (Object o : rows) {
-            Map<String, Object> r = map(o);
-            String est = str(r.get("estimator"));
+        for (Results.LeaderRow r : rows) {
+            String est = str(r.estimator());
             onBoard.add(est);
-            int k = (int) num(r.get("tasks"));
+            int k = r.tasks();
             if (k == 0) {
                 none.add(est);
                 continue;
@@ -126,9 +115,9 @@ final class LeaderboardSection extends ReportPage {
                         .append(n)
                         .append(" tasks</span>");
             b.append("</td><td data-v=\"")
-                    .append(esc(str(r.get("tier"))))
+                    .append(esc(str(r.tier())))
                     .append("\">")
-                    .append(esc(str(r.get("tier"))))
+                    .append(esc(str(r.tier())))
                     .append("</td>");
             b.append("<td class=\"n\" data-v=\"")
                     .append(k)
@@ -136,17 +125,17 @@ final class LeaderboardSection extends ReportPage {
                     .append(k)
                     .append("</td>");
             for (String m : metrics) {
-                double v = num(r.get(m));
+                Results.MetricValue mv = r.metrics().get(m);
+                double v = mv == null ? Double.NaN : mv.mean();
                 b.append("<td class=\"n");
                 if (!lowerIsBetter(m) && Double.isFinite(v)) {
                     b.append(" bar\" style=\"--w:")
                             .append(Numbers.fixed(Math.max(0, Math.min(1, v)) * 100, 1))
                             .append('%');
                 }
-                List<Object> ci = list(r.get(m + "_ci"));
-                String ciText = ci.size() == 2 && Double.isFinite(num(ci.get(0)))
-                        ? "<br><span class=\"ci\">[" + Numbers.fixed(num(ci.get(0)), 2) + ", "
-                                + Numbers.fixed(num(ci.get(1)), 2) + "]</span>"
+                String ciText = mv != null && Double.isFinite(mv.lo())
+                        ? "<br><span class=\"ci\">[" + Numbers.fixed(mv.lo(), 2) + ", " + Numbers.fixed(mv.hi(), 2)
+                                + "]</span>"
                         : "";
                 b.append("\" data-v=\"")
                         .append(key(v))
@@ -155,7 +144,8 @@ final class LeaderboardSection extends ReportPage {
                         .append(ciText)
                         .append("</td>");
             }
-            double ms = num(map(timing.get(est)).get("ms_per_batch"));
+            Results.BatchTime bt = timing.get(est);
+            double ms = bt == null ? Double.NaN : bt.msPerBatch();
             b.append("<td class=\"n\" data-v=\"")
                     .append(key(ms))
                     .append("\">")

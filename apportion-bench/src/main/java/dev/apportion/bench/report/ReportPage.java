@@ -1,10 +1,7 @@
 package dev.apportion.bench.report;
 
-import static dev.apportion.bench.report.Html.bool;
 import static dev.apportion.bench.report.Html.esc;
 import static dev.apportion.bench.report.Html.human;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
 import static dev.apportion.bench.report.Html.str;
 
 import java.util.HashSet;
@@ -14,16 +11,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What every section renderer of report.html shares: the results tree and its provenance, suite
+ * What every section renderer of report.html shares: the typed results and their provenance, suite
  * and tasks, each estimator's role (reference, baseline) and title, the task anchors, and the
  * helpers that name estimators, metrics and tasks. A section renderer extends it and shares the
  * same objects ({@link #ReportPage(ReportPage)}).
  */
 class ReportPage {
-    final Map<String, Object> t;
-    final Map<String, Object> prov;
-    final Map<String, Object> suite;
-    final List<Object> tasks;
+    final Results t;
+    final Results.RunProvenance prov;
+    final Results.SuiteInfo suite;
+    final List<Results.Task> tasks;
     /** label -> "oracle", "random" or "baseline" (outcome-level baselines); absent for the others. */
     final Map<String, String> roles;
 
@@ -34,32 +31,35 @@ class ReportPage {
 
     final String leaderboardScope;
 
-    ReportPage(Map<String, Object> t) {
+    ReportPage(Results t) {
         this.t = t;
         roles = new LinkedHashMap<>();
         titles = new LinkedHashMap<>();
         taskAnchors = new LinkedHashMap<>();
-        prov = map(t.get("provenance"));
-        suite = map(prov.get("suite"));
-        tasks = list(t.get("tasks"));
-        for (Object b : list(map(map(t.get("report")).get("baselines")).get("outcome_level_baselines")))
-            roles.put(str(b), "baseline");
-        for (Object o : list(t.get("estimators"))) {
-            Map<String, Object> e = map(o);
-            String label = str(e.get("label"));
-            String id = str(e.get("registry_id"));
+        prov = t.provenance() != null
+                ? t.provenance()
+                : new Results.RunProvenance(null, null, null, 0, null, null, null);
+        suite = prov.suite() != null
+                ? prov.suite()
+                : new Results.SuiteInfo(null, null, 0, 0, 0, 0, 0, Double.NaN, null, List.of());
+        tasks = t.tasks();
+        if (t.report() != null && t.report().baselines() != null)
+            for (String b : Results.orEmpty(t.report().baselines().outcomeLevelBaselines()))
+                roles.put(str(b), "baseline");
+        for (Results.EstimatorEntry e : t.estimators()) {
+            String label = str(e.label());
+            String id = str(e.registryId());
             if (id.equals("oracle") || id.equals("random")) roles.put(label, id);
-            titles.put(label, str(e.get("title")));
+            titles.put(label, str(e.title()));
         }
         Set<String> taken = new HashSet<>();
         int lb = 0;
         int inSuite = 0;
-        for (Object o : tasks) {
-            Map<String, Object> task = map(o);
-            taskAnchors.put(str(task.get("id")), Html.slug("task-", str(task.get("id")), taken));
-            if (bool(task.get("in_suite"))) {
+        for (Results.Task task : tasks) {
+            taskAnchors.put(str(task.id()), Html.slug("task-", str(task.id()), taken));
+            if (task.inSuite()) {
                 inSuite++;
-                if (bool(task.get("leaderboard"))) lb++;
+                if (task.leaderboard()) lb++;
             }
         }
         leaderboardTasks = lb > 0 ? lb : inSuite;
@@ -145,7 +145,7 @@ class ReportPage {
         b.append("<tr><th>").append(esc(k)).append("</th><td>").append(v).append("</td></tr>\n");
     }
 
-    int taskIndex(Map<String, Object> task) {
+    int taskIndex(Results.Task task) {
         for (int i = 0; i < tasks.size(); i++) if (tasks.get(i) == task) return i;
         return -1;
     }

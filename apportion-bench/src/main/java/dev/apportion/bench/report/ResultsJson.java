@@ -1,9 +1,25 @@
 package dev.apportion.bench.report;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apportion.bench.batch.Signals;
+import dev.apportion.bench.learn.LearningConfig;
 import dev.apportion.bench.metrics.Summary;
 import dev.apportion.bench.run.BenchResult;
 import dev.apportion.bench.run.BenchResult.ClaimOutcome;
@@ -13,18 +29,24 @@ import dev.apportion.bench.run.BenchResult.CreditOutcome;
 import dev.apportion.bench.run.BenchResult.LearnOutcome;
 import dev.apportion.bench.run.Claim;
 import dev.apportion.bench.run.EstimatorRef;
+import dev.apportion.bench.run.Suite;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * results.json: every number of a run with its full configuration, seeds, version and commit.
- * Numbers are rounded to 7 significant digits; NaN is written as null. Everything except the
- * top-level {@code timing} object is identical for identical seeds.
+ * results.json: every number of a run with its full configuration, seeds, version and commit,
+ * written from the typed {@link Results} and read back into it. Numbers are rounded to 7
+ * significant digits; NaN is written as null. Everything except the top-level {@code timing}
+ * object is identical for identical seeds. Writing what {@link #read} returns gives the same
+ * bytes for a file written by this version.
  */
 public final class ResultsJson {
     /** Format name and version written at the top of the file. */
@@ -33,270 +55,364 @@ public final class ResultsJson {
     public static final int FORMAT_VERSION = 1;
     private static final MathContext SIG = new MathContext(7);
 
+    /**
+     * The mapper of results.json: NaN and infinities are written as null and null reads as NaN
+     * (numbers and {@code double[]}); unknown fields are ignored.
+     */
+    public static final ObjectMapper MAPPER = mapper();
+
     private ResultsJson() {}
 
     /**
-     * The JSON text.
+     * The JSON text: {@link #of} written by {@link #MAPPER} (two-space indent, a final newline).
      *
      * @param request the user's request (suite, filters, seeds) for provenance
      * @param workDir the working directory (the recorded commit is the build's, see {@link Provenance#buildCommit()})
      */
     public static String render(BenchResult r, Map<String, Object> request, Path workDir) {
+        return write(of(r, request, workDir));
+    }
+
+    /** The text of results.json for {@code results}: indented, with a final newline. */
+    public static String write(Results results) {
         try {
-            return new ObjectMapper()
-                            .enable(SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsString(tree(r, request, workDir))
-                    + "\n";
+            return MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render results.json: " + e.getMessage(), e);
         }
     }
 
-    /** The JSON tree (maps, lists, numbers, strings, booleans, null). */
-    public static Map<String, Object> tree(BenchResult r, Map<String, Object> request, Path workDir) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("format", FORMAT);
-        root.put("format_version", FORMAT_VERSION);
-        Map<String, Object> prov = new LinkedHashMap<>();
-        prov.put("apportion_version", Provenance.version());
-        prov.put("git_commit", Provenance.buildCommit());
-        prov.put("java_version", System.getProperty("java.specification.version"));
-        prov.put("root_seed", r.rootSeed());
-        prov.put(
-                "seed_derivation",
-                "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "
-                        + "per seed a SplittableRandom is split into instance, policy and batch streams, then a learning seed is drawn");
-        prov.put("request", request);
-        prov.put("suite", r.suite().toMap());
-        root.put("provenance", prov);
-        root.put("report", Checklist.report(r));
-        root.put("signals", Signals.docsAsMaps());
-        List<Object> ests = new ArrayList<>();
-        for (BenchResult.EstimatorInfo e : r.estimators()) {
-            Map<String, Object> m = new LinkedHashMap<>(e.ref().toMap());
-            m.put("registry_id", e.id());
-            m.put("title", e.title());
-            m.put("source", e.source());
-            m.put("granularity", e.granularity());
-            m.put("methodology", e.methodology());
-            m.put("fidelity", e.fidelity());
-            m.put("resolved_params", e.params());
-            m.put("requires", e.requires());
-            m.put("span_reward_carries", e.turnReward());
-            m.put("span_reward_why", e.turnRewardWhy());
-            m.put("reference", e.reference());
-            ests.add(m);
+    /** {@code results} as compact JSON (the data island of report.html). */
+    static String compact(Results results) {
+        try {
+            return MAPPER.writeValueAsString(results);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write results: " + e.getMessage(), e);
         }
-        root.put("estimators", ests);
-        List<Object> tasks = new ArrayList<>();
-        for (ConfigResult c : r.configs()) tasks.add(task(r, c));
-        root.put("tasks", tasks);
-        List<Object> board = new ArrayList<>();
-        for (BenchResult.LeaderRow row : r.leaderboard()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("estimator", row.estimator());
-            m.put("tier", row.tier());
-            m.put("tasks", row.tasks());
-            for (Map.Entry<String, Double> e : row.means().entrySet()) {
-                m.put(e.getKey(), num(e.getValue()));
-                double[] ci = row.ci().get(e.getKey());
-                List<Object> c = new ArrayList<>();
-                c.add(num(ci == null ? Double.NaN : ci[0]));
-                c.add(num(ci == null ? Double.NaN : ci[1]));
-                m.put(e.getKey() + "_ci", c);
-            }
-            board.add(m);
-        }
-        root.put("leaderboard", board);
-        List<Object> bs = new ArrayList<>();
-        for (BenchResult.BsuiteScore s : r.bsuite()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("experiment", s.experiment());
-            m.put("entry", s.entry());
-            m.put("estimator", s.estimator());
-            m.put("score", num(s.score()));
-            m.put("formula", s.formula());
-            m.put("settings", s.settings());
-            m.put("values", nums(s.values()));
-            bs.add(m);
-        }
-        root.put("bsuite", bs);
-        List<Object> claims = new ArrayList<>();
-        for (ClaimOutcome co : r.claims()) claims.add(claim(co));
-        root.put("claims", claims);
-        List<Object> sk = new ArrayList<>();
-        for (BenchResult.Skip s : r.skipped()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("task", s.config());
-            m.put("estimator", s.estimator());
-            m.put("phase", s.phase());
-            m.put("reason", s.reason());
-            sk.add(m);
-        }
-        root.put("skipped", sk);
-        Map<String, Object> tm = new LinkedHashMap<>();
-        tm.put(
-                "note",
-                "wall-clock measurements; the only part of this file that differs between runs with the same seed");
-        tm.put("created_at", r.timing().createdAt());
-        tm.put("threads", r.timing().threads());
-        tm.put("total_seconds", num(r.timing().totalSeconds()));
-        Map<String, Object> per = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : r.timing().msPerBatch().entrySet()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("ms_per_batch", num(e.getValue()));
-            m.put("batches", r.timing().batchesTimed().get(e.getKey()));
-            per.put(e.getKey(), m);
-        }
-        tm.put("assign_time_per_batch", per);
-        if (r.timing().machine() != null) tm.put("machine", r.timing().machine());
-        root.put("timing", tm);
-        return root;
     }
 
-    private static Map<String, Object> task(BenchResult r, ConfigResult c) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", c.id());
-        m.put("entry", c.entry());
-        m.put("family", c.family());
-        m.put("in_suite", c.inSuite());
-        m.put("leaderboard", c.leaderboard());
-        if (c.bsuite() != null) m.put("bsuite", c.bsuite());
-        m.put("knobs", c.knobs());
-        m.put("explicit_knobs", c.explicitKnobs());
-        m.put("metadata", c.metadata());
-        m.put("seeds", c.seeds());
-        m.put("instances", c.instances());
-        m.put("credit_metrics", c.metrics());
-        Map<String, Object> cq = new LinkedHashMap<>();
+    /**
+     * Reads a results.json. Unknown fields are ignored, missing ones read as null / NaN / empty
+     * (see {@link Results}); a value of the wrong type fails with the file and the field's path.
+     *
+     * @throws IOException when the file cannot be read, is not JSON, is not a results file or has a
+     *     field of the wrong type; the message names the file and the field
+     */
+    public static Results read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        return parse(bytes, file.toString());
+    }
+
+    /** Reads results from JSON bytes; {@code where} names the source in error messages. */
+    public static Results parse(byte[] json, String where) throws IOException {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation l = e.getLocation();
+            throw new IOException(
+                    where + (l == null ? "" : ": line " + l.getLineNr() + ", column " + l.getColumnNr())
+                            + ": not JSON: " + e.getOriginalMessage(),
+                    e);
+        }
+        if (root == null || !root.isObject()) throw new IOException(where + ": not a results.json object");
+        if (!FORMAT.equals(root.path("format").asText(null)))
+            throw new IOException(where + ": field 'format': expected '" + FORMAT + "', got " + root.path("format"));
+        int version = root.path("format_version").asInt(-1);
+        if (version > FORMAT_VERSION)
+            throw new IOException(where + ": field 'format_version': " + version + " is newer than this reader ("
+                    + FORMAT_VERSION + ")");
+        try {
+            return MAPPER.treeToValue(root, Results.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(where + ": field '" + path(e) + "': " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The JSON path of a binding error: {@code tasks[3].credit_quality.grpo.metrics.spearman.mean}. */
+    static String path(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException d)) return "?";
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : d.getPath()) {
+            if (r.getFieldName() != null) {
+                if (b.length() > 0) b.append('.');
+                b.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) b.append('[').append(r.getIndex()).append(']');
+        }
+        return b.length() == 0 ? "(root)" : b.toString();
+    }
+
+    /** The typed results of a run. */
+    public static Results of(BenchResult r, Map<String, Object> request, Path workDir) {
+        Suite s = r.suite();
+        LearningConfig l = s.learning();
+        Results.SuiteInfo suite = new Results.SuiteInfo(
+                s.name(),
+                s.description(),
+                s.seeds(),
+                s.learningSeeds(),
+                s.batches(),
+                s.groups(),
+                s.groupSize(),
+                s.policyLogitScale(),
+                new Results.LearningSetup(
+                        l.groups(),
+                        l.groupSize(),
+                        l.updates(),
+                        l.updates() * l.episodesPerUpdate(),
+                        l.learningRate(),
+                        doubles(s.learningRateGrid()),
+                        s.tuningSeeds(),
+                        "with a grid of several rates and tuning_seeds > 0, each estimator's rate on each task is the grid "
+                                + "value with the best mean learn_auc over tuning_seeds seeds disjoint from the reported learning seeds",
+                        l.successThreshold()),
+                s.notes());
+        Results.RunProvenance prov = new Results.RunProvenance(
+                Provenance.version(),
+                Provenance.buildCommit(),
+                System.getProperty("java.specification.version"),
+                r.rootSeed(),
+                "seed(config, i) = SplitMix64 mix of (root seed, FNV-1a 64 of the config's canonical knobs, i); "
+                        + "per seed a SplittableRandom is split into instance, policy and batch streams, then a learning seed is drawn",
+                object(request),
+                suite);
+        List<Results.Signal> signals = new ArrayList<>();
+        for (Signals.Doc d : Signals.docs())
+            signals.add(new Results.Signal(d.level(), d.name(), d.definition(), d.tier()));
+        List<Results.EstimatorEntry> ests = new ArrayList<>();
+        for (BenchResult.EstimatorInfo e : r.estimators()) {
+            EstimatorRef ref = e.ref();
+            ests.add(new Results.EstimatorEntry(
+                    ref.label(),
+                    ref.id(),
+                    ref.preset(),
+                    object(ref.params()),
+                    e.id(),
+                    e.title(),
+                    e.source(),
+                    e.granularity(),
+                    e.methodology(),
+                    e.fidelity(),
+                    object(e.params()),
+                    e.requires(),
+                    e.turnReward(),
+                    e.turnRewardWhy(),
+                    e.reference()));
+        }
+        List<Results.Task> tasks = new ArrayList<>();
+        for (ConfigResult c : r.configs()) tasks.add(task(r, c));
+        List<Results.LeaderRow> board = new ArrayList<>();
+        for (BenchResult.LeaderRow row : r.leaderboard()) {
+            Map<String, Results.MetricValue> ms = new LinkedHashMap<>();
+            for (Map.Entry<String, Double> e : row.means().entrySet()) {
+                double[] ci = row.ci().get(e.getKey());
+                ms.put(
+                        e.getKey(),
+                        new Results.MetricValue(
+                                round(e.getValue()),
+                                round(ci == null ? Double.NaN : ci[0]),
+                                round(ci == null ? Double.NaN : ci[1])));
+            }
+            board.add(new Results.LeaderRow(row.estimator(), row.tier(), row.tasks(), ms));
+        }
+        List<Results.BsuiteRow> bs = new ArrayList<>();
+        for (BenchResult.BsuiteScore b : r.bsuite())
+            bs.add(new Results.BsuiteRow(
+                    b.experiment(),
+                    b.entry(),
+                    b.estimator(),
+                    round(b.score()),
+                    b.formula(),
+                    b.settings(),
+                    rounded(b.values())));
+        List<Results.ClaimEntry> claims = new ArrayList<>();
+        for (ClaimOutcome co : r.claims()) claims.add(claim(co));
+        List<Results.Skip> sk = new ArrayList<>();
+        for (BenchResult.Skip k : r.skipped())
+            sk.add(new Results.Skip(k.config(), k.estimator(), k.phase(), k.reason()));
+        Map<String, Results.BatchTime> per = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : r.timing().msPerBatch().entrySet())
+            per.put(
+                    e.getKey(),
+                    new Results.BatchTime(
+                            round(e.getValue()), r.timing().batchesTimed().get(e.getKey())));
+        Results.Timing timing = new Results.Timing(
+                "wall-clock measurements; the only part of this file that differs between runs with the same seed",
+                r.timing().createdAt(),
+                r.timing().threads(),
+                round(r.timing().totalSeconds()),
+                per,
+                r.timing().machine() == null
+                        ? null
+                        : MAPPER.convertValue(r.timing().machine(), Results.Machine.class));
+        return new Results(
+                FORMAT, FORMAT_VERSION, prov, Checklist.of(r), signals, ests, tasks, board, bs, claims, sk, timing);
+    }
+
+    private static Results.Task task(BenchResult r, ConfigResult c) {
+        Map<String, Results.CreditResult> cq = new LinkedHashMap<>();
         for (Map.Entry<String, CreditOutcome> e :
                 r.credit().getOrDefault(c.id(), Map.of()).entrySet()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("status", e.getValue().status());
-            if (e.getValue().reason() != null) o.put("reason", e.getValue().reason());
-            Map<String, Object> ms = new LinkedHashMap<>();
-            for (Map.Entry<String, Summary> s : e.getValue().metrics().entrySet())
-                ms.put(s.getKey(), summary(s.getValue()));
-            if (!ms.isEmpty()) o.put("metrics", ms);
-            cq.put(e.getKey(), o);
+            CreditOutcome o = e.getValue();
+            cq.put(e.getKey(), new Results.CreditResult(o.status(), o.reason(), stats(o.metrics())));
         }
-        m.put("credit_quality", cq);
+        Map<String, Results.LearningResult> learning = null;
         Map<String, LearnOutcome> lm = r.learning().get(c.id());
         if (lm != null) {
-            Map<String, Object> lo = new LinkedHashMap<>();
+            learning = new LinkedHashMap<>();
             for (Map.Entry<String, LearnOutcome> e : lm.entrySet()) {
                 LearnOutcome l = e.getValue();
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("status", l.status());
-                if (l.reason() != null) o.put("reason", l.reason());
-                if (l.status().equals("ok")) {
-                    o.put("optimal_success", num(l.optimalSuccess()));
-                    o.put("learning_rate", num(l.learningRate()));
-                    if (!l.tuning().isEmpty()) {
-                        Map<String, Object> tu = new LinkedHashMap<>();
-                        for (Map.Entry<Double, Double> t : l.tuning().entrySet())
-                            tu.put(String.valueOf(t.getKey()), num(t.getValue()));
-                        o.put("tuning_learn_auc_by_rate", tu);
-                    }
-                    if (!l.rolloutCost().isEmpty()) o.put("extra_rollouts_charged", l.rolloutCost());
-                    o.put("episodes_per_update", l.episodesPerUpdate());
-                    Map<String, Object> ms = new LinkedHashMap<>();
-                    for (Map.Entry<String, Summary> s : l.metrics().entrySet())
-                        ms.put(s.getKey(), summary(s.getValue()));
-                    o.put("metrics", ms);
-                    List<Object> ep = new ArrayList<>();
-                    List<Object> mean = new ArrayList<>();
-                    List<Object> lo95 = new ArrayList<>();
-                    List<Object> hi95 = new ArrayList<>();
-                    for (int u = 0; u < l.curve().size(); u++) {
-                        ep.add(u * l.episodesPerUpdate());
-                        mean.add(num(l.curve().get(u).mean()));
-                        lo95.add(num(l.curve().get(u).lo()));
-                        hi95.add(num(l.curve().get(u).hi()));
-                    }
-                    Map<String, Object> curve = new LinkedHashMap<>();
-                    curve.put("episodes", ep);
-                    curve.put("success_mean", mean);
-                    curve.put("ci_low", lo95);
-                    curve.put("ci_high", hi95);
-                    o.put("curve", curve);
+                if (!l.status().equals("ok")) {
+                    learning.put(
+                            e.getKey(),
+                            new Results.LearningResult(
+                                    l.status(), l.reason(), null, null, null, null, null, null, null));
+                    continue;
                 }
-                lo.put(e.getKey(), o);
+                Map<String, Double> tuning = new LinkedHashMap<>();
+                for (Map.Entry<Double, Double> t : l.tuning().entrySet())
+                    tuning.put(String.valueOf(t.getKey()), round(t.getValue()));
+                int n = l.curve().size();
+                int[] ep = new int[n];
+                double[] mean = new double[n];
+                double[] lo = new double[n];
+                double[] hi = new double[n];
+                for (int u = 0; u < n; u++) {
+                    ep[u] = u * l.episodesPerUpdate();
+                    mean[u] = round(l.curve().get(u).mean());
+                    lo[u] = round(l.curve().get(u).lo());
+                    hi[u] = round(l.curve().get(u).hi());
+                }
+                learning.put(
+                        e.getKey(),
+                        new Results.LearningResult(
+                                l.status(),
+                                l.reason(),
+                                round(l.optimalSuccess()),
+                                round(l.learningRate()),
+                                tuning,
+                                object(l.rolloutCost()),
+                                l.episodesPerUpdate(),
+                                stats(l.metrics()),
+                                new Results.Curve(ep, mean, lo, hi)));
             }
-            m.put("learning", lo);
         }
+        List<Results.Example> examples = null;
         if (c.example() != null) {
-            List<Object> ex = new ArrayList<>();
+            examples = new ArrayList<>();
             for (BenchResult.ExampleTrajectory t : c.example().trajectories()) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("trajectory", t.id());
-                o.put("success", t.success());
-                o.put("outcome", num(t.outcome()));
-                o.put("return", num(t.episodeReturn()));
-                o.put("truncated", t.truncated());
-                o.put("states", t.states());
-                o.put("actions", t.actions());
-                o.put("labels", t.labels());
-                o.put("true_advantage", nums(t.truth()));
-                Map<String, Object> cr = new LinkedHashMap<>();
-                for (Map.Entry<String, List<Double>> e : t.credit().entrySet()) cr.put(e.getKey(), nums(e.getValue()));
-                o.put("credit", cr);
-                ex.add(o);
+                Map<String, double[]> credit = new LinkedHashMap<>();
+                for (Map.Entry<String, List<Double>> e : t.credit().entrySet())
+                    credit.put(e.getKey(), rounded(e.getValue()));
+                examples.add(new Results.Example(
+                        t.id(),
+                        t.success(),
+                        round(t.outcome()),
+                        round(t.episodeReturn()),
+                        t.truncated(),
+                        t.states(),
+                        t.actions(),
+                        t.labels(),
+                        rounded(t.truth()),
+                        credit));
             }
-            m.put("examples", ex);
         }
-        return m;
+        long[] seeds = new long[c.seeds().size()];
+        for (int i = 0; i < seeds.length; i++) seeds[i] = c.seeds().get(i);
+        return new Results.Task(
+                c.id(),
+                c.entry(),
+                c.family(),
+                c.inSuite(),
+                c.leaderboard(),
+                c.bsuite(),
+                object(c.knobs()),
+                object(c.explicitKnobs()),
+                object(c.metadata()),
+                seeds,
+                MAPPER.valueToTree(c.instances()),
+                c.metrics(),
+                cq,
+                learning,
+                examples);
     }
 
-    private static Map<String, Object> claim(ClaimOutcome co) {
+    private static Results.ClaimEntry claim(ClaimOutcome co) {
         Claim c = co.claim();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", c.id());
-        m.put("statement", c.statement());
-        m.put("source", c.source());
-        Map<String, Object> task = new LinkedHashMap<>();
-        task.put("family", c.family());
-        task.put("knobs", c.knobs());
-        if (c.sweepKnob() != null) task.put("sweep", Map.of(c.sweepKnob(), c.sweepValues()));
-        m.put("task", task);
-        List<Object> es = new ArrayList<>();
-        for (EstimatorRef e : c.estimators()) es.add(e.toMap());
-        m.put("estimators", es);
-        m.put("metric", c.metric());
-        m.put("expect", c.expect());
-        m.put("status", co.status());
-        if (co.reason() != null) m.put("reason", co.reason());
-        List<Object> rows = new ArrayList<>();
-        for (ClaimRow row : co.rows()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("comparison", row.label());
-            o.put("task", row.config());
-            o.put("difference", summary(row.difference()));
-            o.put("p_value", num(row.p()));
-            o.put("p_holm", num(row.pHolm()));
-            o.put("verdict", row.verdict());
-            Map<String, Object> means = new LinkedHashMap<>();
-            for (Map.Entry<String, Double> e : row.means().entrySet()) means.put(e.getKey(), num(e.getValue()));
-            o.put("means", means);
-            rows.add(o);
+        ObjectNode sweep = null;
+        if (c.sweepKnob() != null) {
+            sweep = MAPPER.createObjectNode();
+            sweep.set(c.sweepKnob(), MAPPER.valueToTree(c.sweepValues()));
         }
-        m.put("rows", rows);
-        return m;
+        List<Results.EstimatorRefEntry> es = new ArrayList<>();
+        for (EstimatorRef e : c.estimators())
+            es.add(new Results.EstimatorRefEntry(e.label(), e.id(), e.preset(), object(e.params())));
+        List<Results.ClaimRow> rows = new ArrayList<>();
+        for (ClaimRow row : co.rows()) {
+            Map<String, Double> means = new LinkedHashMap<>();
+            for (Map.Entry<String, Double> e : row.means().entrySet()) means.put(e.getKey(), round(e.getValue()));
+            rows.add(new Results.ClaimRow(
+                    row.label(),
+                    row.config(),
+                    stat(row.difference()),
+                    round(row.p()),
+                    round(row.pHolm()),
+                    row.verdict(),
+                    means));
+        }
+        return new Results.ClaimEntry(
+                c.id(),
+                c.statement(),
+                c.source(),
+                new Results.ClaimTask(c.family(), object(c.knobs()), sweep),
+                es,
+                c.metric(),
+                c.expect(),
+                co.status(),
+                co.reason(),
+                rows);
     }
 
-    static Map<String, Object> summary(Summary s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mean", num(s.mean()));
-        m.put("sd", num(s.sd()));
-        m.put("n", s.n());
-        List<Object> ci = new ArrayList<>();
-        ci.add(num(s.lo()));
-        ci.add(num(s.hi()));
-        m.put("ci95", ci);
-        List<Object> ps = new ArrayList<>();
-        for (double v : s.perSeed()) ps.add(num(v));
-        m.put("per_seed", ps);
-        return m;
+    private static Map<String, Results.Stat> stats(Map<String, Summary> m) {
+        Map<String, Results.Stat> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Summary> s : m.entrySet()) out.put(s.getKey(), stat(s.getValue()));
+        return out;
+    }
+
+    static Results.Stat stat(Summary s) {
+        double[] ps = new double[s.perSeed().length];
+        for (int i = 0; i < ps.length; i++) ps[i] = round(s.perSeed()[i]);
+        return new Results.Stat(round(s.mean()), round(s.sd()), s.n(), new double[] {round(s.lo()), round(s.hi())}, ps);
+    }
+
+    /** A JSON object of a runner map (knobs, parameters, metadata), or null for null. */
+    private static ObjectNode object(Map<String, Object> m) {
+        return m == null ? null : MAPPER.valueToTree(m);
+    }
+
+    private static double[] doubles(List<Double> l) {
+        double[] out = new double[l.size()];
+        for (int i = 0; i < out.length; i++) out[i] = l.get(i);
+        return out;
+    }
+
+    private static double[] rounded(List<Double> l) {
+        double[] out = new double[l.size()];
+        for (int i = 0; i < out.length; i++) out[i] = l.get(i) == null ? Double.NaN : round(l.get(i));
+        return out;
+    }
+
+    /** {@code v} rounded to 7 significant digits; NaN for NaN and infinities (written as null); 0.0 for ±0. */
+    public static double round(double v) {
+        if (!Double.isFinite(v)) return Double.NaN;
+        if (v == 0) return 0.0;
+        return new BigDecimal(v).round(SIG).doubleValue();
+    }
+
+    /** Writes a number, or null for NaN and infinities. */
+    static void writeNumber(JsonGenerator g, double v) throws IOException {
+        if (Double.isFinite(v)) g.writeNumber(v);
+        else g.writeNull();
     }
 
     /** A number rounded to 7 significant digits, or null for NaN/infinite. */
@@ -306,9 +422,59 @@ public final class ResultsJson {
         return new BigDecimal(v).round(SIG).doubleValue();
     }
 
-    static List<Object> nums(List<Double> l) {
-        List<Object> out = new ArrayList<>();
-        for (Double d : l) out.add(d == null ? null : num(d));
-        return out;
+    private static ObjectMapper mapper() {
+        SimpleModule numbers = new SimpleModule("results-numbers");
+        JsonSerializer<Double> finite = new JsonSerializer<>() {
+            @Override
+            public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+                writeNumber(g, v);
+            }
+        };
+        numbers.addSerializer(Double.class, finite);
+        numbers.addSerializer(Double.TYPE, finite);
+        numbers.addSerializer(double[].class, new JsonSerializer<>() {
+            @Override
+            public void serialize(double[] v, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeStartArray(v, v.length);
+                for (double x : v) writeNumber(g, x);
+                g.writeEndArray();
+            }
+        });
+        // a primitive double: null and a missing number read as NaN
+        numbers.addDeserializer(Double.TYPE, new NumberDeserializers.DoubleDeserializer(Double.TYPE, Double.NaN));
+        // a boxed Double is an optional number: null reads as NaN (written back as null), a missing one as null
+        // (left out when written back)
+        numbers.addDeserializer(Double.class, new NumberDeserializers.DoubleDeserializer(Double.class, Double.NaN) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public Object getAbsentValue(DeserializationContext ctxt) {
+                return null;
+            }
+        });
+        numbers.addDeserializer(double[].class, new JsonDeserializer<>() {
+            @Override
+            public double[] deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                if (!p.isExpectedStartArrayToken()) return (double[]) ctxt.handleUnexpectedToken(double[].class, p);
+                double[] out = new double[8];
+                int n = 0;
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                    double v;
+                    if (t == JsonToken.VALUE_NULL) v = Double.NaN;
+                    else if (Results.numeric(t)) v = p.getDoubleValue();
+                    else {
+                        return ctxt.reportInputMismatch(
+                                double[].class, "element [" + n + "]: expected a number or null, got " + t);
+                    }
+                    if (n == out.length) out = Arrays.copyOf(out, n * 2);
+                    out[n++] = v;
+                }
+                return Arrays.copyOf(out, n);
+            }
+        });
+        return JsonMapper.builder()
+                .addModule(numbers)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
     }
 }

@@ -1,9 +1,6 @@
 package dev.apportion.bench.report;
 
-import static dev.apportion.bench.report.Html.bool;
 import static dev.apportion.bench.report.Html.esc;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
 import static dev.apportion.bench.report.Html.str;
 
 import java.util.ArrayList;
@@ -23,7 +20,7 @@ final class SkippedSection extends ReportPage {
     // ---------------------------------------------------------------- skipped, estimators, signals, provenance
 
     void render(StringBuilder b) {
-        List<Object> sk = list(t.get("skipped"));
+        List<Results.Skip> sk = t.skipped();
         b.append("<section class=\"top\" id=\"skipped\"><h2>Skipped estimators</h2>\n");
         if (sk.isEmpty()) {
             b.append("<p>None: every estimator ran on every task.</p></section>\n");
@@ -32,13 +29,12 @@ final class SkippedSection extends ReportPage {
         // (estimator, reason) -> phase -> tasks, in first-seen order
         Map<String, Map<String, Set<String>>> groups = new TreeMap<>();
         Map<String, String[]> keys = new LinkedHashMap<>();
-        for (Object o : sk) {
-            Map<String, Object> s = map(o);
-            String k = str(s.get("estimator")) + "\u0000" + str(s.get("reason"));
-            keys.putIfAbsent(k, new String[] {str(s.get("estimator")), str(s.get("reason"))});
+        for (Results.Skip s : sk) {
+            String k = str(s.estimator()) + "\u0000" + str(s.reason());
+            keys.putIfAbsent(k, new String[] {str(s.estimator()), str(s.reason())});
             groups.computeIfAbsent(k, x -> new LinkedHashMap<>())
-                    .computeIfAbsent(str(s.get("phase")), x -> new LinkedHashSet<>())
-                    .add(str(s.get("task")));
+                    .computeIfAbsent(str(s.phase()), x -> new LinkedHashSet<>())
+                    .add(str(s.task()));
         }
         b.append("<p class=\"note\">")
                 .append(sk.size())
@@ -72,7 +68,7 @@ final class SkippedSection extends ReportPage {
     /** "all 11 suite tasks", "all 11 suite tasks except multi_agent" or the list of tasks, linked. */
     String where(Set<String> set) {
         Set<String> suiteTasks = new LinkedHashSet<>();
-        for (Object o : tasks) if (bool(map(o).get("in_suite"))) suiteTasks.add(str(map(o).get("id")));
+        for (Results.Task task : tasks) if (task.inSuite()) suiteTasks.add(str(task.id()));
         List<String> missing = new ArrayList<>();
         for (String s : suiteTasks) if (!set.contains(s)) missing.add(taskLink(s));
         List<String> extra = new ArrayList<>();

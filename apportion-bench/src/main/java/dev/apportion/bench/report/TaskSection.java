@@ -1,16 +1,17 @@
 package dev.apportion.bench.report;
 
-import static dev.apportion.bench.report.Html.bool;
 import static dev.apportion.bench.report.Html.esc;
 import static dev.apportion.bench.report.Html.human;
 import static dev.apportion.bench.report.Html.key;
-import static dev.apportion.bench.report.Html.list;
-import static dev.apportion.bench.report.Html.map;
 import static dev.apportion.bench.report.Html.num;
 import static dev.apportion.bench.report.Html.str;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.apportion.core.text.Numbers;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +29,8 @@ final class TaskSection {
         this.p = p;
     }
 
-    void render(StringBuilder b, Map<String, Object> task) {
-        String id = str(task.get("id"));
+    void render(StringBuilder b, Results.Task task) {
+        String id = str(task.id());
         int index = p.taskIndex(task);
         b.append("<section class=\"task\" id=\"")
                 .append(p.taskAnchors.get(id))
@@ -39,28 +40,32 @@ final class TaskSection {
                 .append("<h3>")
                 .append(esc(id))
                 .append(" <span class=\"badge fam\">")
-                .append(esc(str(task.get("family"))))
+                .append(esc(str(task.family())))
                 .append("</span>")
-                .append(bool(task.get("leaderboard")) ? "<span class=\"badge lb\">leaderboard</span>" : "")
+                .append(task.leaderboard() ? "<span class=\"badge lb\">leaderboard</span>" : "")
                 .append(
-                        task.get("bsuite") != null
-                                ? "<span class=\"badge fam\">bsuite " + esc(str(task.get("bsuite"))) + "</span>"
+                        task.bsuite() != null
+                                ? "<span class=\"badge fam\">bsuite " + esc(task.bsuite()) + "</span>"
                                 : "")
                 .append("</h3>\n");
         facts(b, task);
-        Map<String, Object> cq = map(task.get("credit_quality"));
+        Map<String, Results.CreditResult> cq = Results.orEmpty(task.creditQuality());
         List<String> metrics = new ArrayList<>();
-        for (Object m : list(task.get("credit_metrics"))) metrics.add(str(m));
-        List<String> ok = ordered(cq, "spearman", false);
+        for (String m : Results.orEmpty(task.creditMetrics())) metrics.add(str(m));
+        Map<String, Map<String, Results.Stat>> okMetrics = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
-        for (Map.Entry<String, Object> e : cq.entrySet())
-            if (!str(map(e.getValue()).get("status")).equals("ok")) skipped.add(e.getKey());
+        for (Map.Entry<String, Results.CreditResult> e : cq.entrySet()) {
+            if (e.getValue().ok())
+                okMetrics.put(e.getKey(), Results.orEmpty(e.getValue().metrics()));
+            else skipped.add(e.getKey());
+        }
+        List<String> ok = ordered(okMetrics, "spearman", false);
         b.append("<h4>Credit quality <small>")
                 .append(ok.size())
                 .append(" estimators ran")
                 .append(skipped.isEmpty() ? "" : ", " + skipped.size() + " skipped")
                 .append(" · mean over ")
-                .append(esc(str(list(task.get("seeds")).size())))
+                .append(esc(str(task.seeds() == null ? 0 : task.seeds().length)))
                 .append(" seeds with 95% interval</small></h4>\n");
         if (!ok.isEmpty()) {
             b.append("<div class=\"credit-chart js-only\" data-task=\"")
@@ -83,7 +88,7 @@ final class TaskSection {
             }
             b.append("</tr></thead><tbody>\n");
             for (String est : ok) {
-                Map<String, Object> ms = map(map(cq.get(est)).get("metrics"));
+                Map<String, Results.Stat> ms = okMetrics.get(est);
                 b.append("<tr")
                         .append(rowClass(est))
                         .append("><td class=\"est\" data-v=\"")
@@ -92,9 +97,9 @@ final class TaskSection {
                         .append(p.name(est))
                         .append("</td>");
                 for (String m : metrics) {
-                    Map<String, Object> s = map(ms.get(m));
+                    Results.Stat s = ms.get(m);
                     b.append("<td class=\"n\" data-v=\"")
-                            .append(key(num(s.get("mean"))))
+                            .append(key(s == null ? Double.NaN : s.mean()))
                             .append("\">")
                             .append(Html.meanCi(s, 3))
                             .append("</td>");
@@ -108,9 +113,9 @@ final class TaskSection {
                     .append(esc(String.join(", ", skipped)))
                     .append(".</p>\n");
         }
-        Map<String, Object> learning = map(task.get("learning"));
-        if (!learning.isEmpty()) learning(b, task, index, learning);
-        if (!list(task.get("examples")).isEmpty()) heat(b, task, ok);
+        Map<String, Results.LearningResult> learning = Results.orEmpty(task.learning());
+        if (!learning.isEmpty()) learning(b, index, learning);
+        if (!Results.orEmpty(task.examples()).isEmpty()) heat(b, task, ok);
         b.append("</section>\n");
     }
 
@@ -118,16 +123,15 @@ final class TaskSection {
         return ReportPage.rowClass(p.role(est));
     }
 
-    /** Labels whose status is ok, ordered by the mean of {@code metric} (best first, NaN last, then by name). */
-    static List<String> ordered(Map<String, Object> outcomes, String metric, boolean ascending) {
-        List<String> ok = new ArrayList<>();
-        for (Map.Entry<String, Object> e : outcomes.entrySet())
-            if (str(map(e.getValue()).get("status")).equals("ok")) ok.add(e.getKey());
+    /**
+     * The labels of {@code okMetrics} (the estimators whose status is ok, with their metrics)
+     * ordered by the mean of {@code metric} (best first, NaN last, then by name).
+     */
+    static List<String> ordered(Map<String, Map<String, Results.Stat>> okMetrics, String metric, boolean ascending) {
+        List<String> ok = new ArrayList<>(okMetrics.keySet());
         ok.sort((a, c) -> {
-            double x = num(
-                    map(map(map(outcomes.get(a)).get("metrics")).get(metric)).get("mean"));
-            double y = num(
-                    map(map(map(outcomes.get(c)).get("metrics")).get(metric)).get("mean"));
+            double x = mean(okMetrics.get(a).get(metric));
+            double y = mean(okMetrics.get(c).get(metric));
             boolean nx = !Double.isFinite(x);
             boolean ny = !Double.isFinite(y);
             if (nx || ny) return nx == ny ? a.compareTo(c) : (nx ? 1 : -1);
@@ -137,13 +141,28 @@ final class TaskSection {
         return ok;
     }
 
-    void facts(StringBuilder b, Map<String, Object> task) {
-        Map<String, Object> explicit = map(task.get("explicit_knobs"));
-        Map<String, Object> knobs = map(task.get("knobs"));
+    static double mean(Results.Stat s) {
+        return s == null ? Double.NaN : s.mean();
+    }
+
+    /** An open JSON object of the results (knobs, metadata), or a missing node when the file has none. */
+    private static JsonNode obj(JsonNode n) {
+        return n == null ? MissingNode.getInstance() : n;
+    }
+
+    /** A value that is there and not null (a present key with a null value counts as absent, as before). */
+    private static boolean present(JsonNode n) {
+        return !n.isMissingNode() && !n.isNull();
+    }
+
+    void facts(StringBuilder b, Results.Task task) {
+        JsonNode explicit = obj(task.explicitKnobs());
+        JsonNode knobs = obj(task.knobs());
         b.append("<div class=\"chips\" title=\"task knobs; the ones set by the suite are highlighted\">");
-        for (Map.Entry<String, Object> e : knobs.entrySet()) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = knobs.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
             b.append("<span class=\"chip")
-                    .append(explicit.containsKey(e.getKey()) ? " explicit" : "")
+                    .append(explicit.has(e.getKey()) ? " explicit" : "")
                     .append("\">")
                     .append(esc(e.getKey()))
                     .append('=')
@@ -151,9 +170,9 @@ final class TaskSection {
                     .append("</span>");
         }
         b.append("</div>\n<dl class=\"facts\">");
-        Map<String, Object> md = map(task.get("metadata"));
-        Map<String, Object> hz = map(md.get("horizon"));
-        if (!hz.isEmpty()) {
+        JsonNode md = obj(task.metadata());
+        JsonNode hz = md.path("horizon");
+        if (hz.isObject() && !hz.isEmpty()) {
             fact(
                     b,
                     "horizon",
@@ -163,31 +182,36 @@ final class TaskSection {
                             + esc(str(hz.get("max_total_tokens")))
                             + " tokens");
         }
-        Map<String, Object> rw = map(md.get("reward"));
-        if (!rw.isEmpty()) {
+        JsonNode rw = md.path("reward");
+        if (rw.isObject() && !rw.isEmpty()) {
             List<String> parts = new ArrayList<>();
-            for (Object v : rw.values()) parts.add(esc(str(v)));
+            for (JsonNode v : rw) parts.add(esc(str(v)));
             fact(b, "reward", String.join(" · ", parts));
         }
-        Map<String, Object> dec = map(md.get("decisive_steps"));
-        if (!dec.isEmpty()) {
+        JsonNode dec = md.path("decisive_steps");
+        if (dec.isObject() && !dec.isEmpty()) {
             fact(
                     b,
                     "decisive turns",
                     esc(str(dec.get("rule")))
-                            + (list(dec.get("turns")).isEmpty()
+                            + (!dec.path("turns").isArray() || dec.path("turns").isEmpty()
                                     ? ""
                                     : " (turns " + Html.value(dec.get("turns"), 99) + ")"));
         }
         List<String> env = new ArrayList<>();
-        if (md.get("observability") != null) env.add("observability " + esc(str(md.get("observability"))));
-        if (md.containsKey("stochastic_transitions"))
-            env.add(bool(md.get("stochastic_transitions")) ? "stochastic transitions" : "deterministic transitions");
-        if (md.get("states") != null) env.add(esc(str(md.get("states"))) + " states");
-        Map<String, Object> ag = map(md.get("agents"));
-        if (!ag.isEmpty() && num(ag.get("count")) > 1) env.add(esc(str(ag.get("count"))) + " agents");
-        if (md.get("verifier") != null && !str(md.get("verifier")).equals("none"))
-            env.add("verifier: " + esc(str(md.get("verifier"))));
+        if (present(md.path("observability"))) env.add("observability " + esc(str(md.path("observability"))));
+        if (md.has("stochastic_transitions"))
+            env.add(
+                    md.path("stochastic_transitions").isBoolean()
+                                    && md.path("stochastic_transitions").booleanValue()
+                            ? "stochastic transitions"
+                            : "deterministic transitions");
+        if (present(md.path("states"))) env.add(esc(str(md.path("states"))) + " states");
+        JsonNode ag = md.path("agents");
+        if (ag.isObject() && !ag.isEmpty() && num(ag.path("count")) > 1)
+            env.add(esc(str(ag.path("count"))) + " agents");
+        if (present(md.path("verifier")) && !str(md.path("verifier")).equals("none"))
+            env.add("verifier: " + esc(str(md.path("verifier"))));
         if (!env.isEmpty()) fact(b, "environment", String.join(" · ", env));
         b.append("</dl>\n");
     }
@@ -196,11 +220,15 @@ final class TaskSection {
         b.append("<dt>").append(esc(k)).append("</dt><dd>").append(v).append("</dd>");
     }
 
-    void learning(StringBuilder b, Map<String, Object> task, int index, Map<String, Object> learning) {
-        List<String> ok = ordered(learning, "learn_auc", false);
+    void learning(StringBuilder b, int index, Map<String, Results.LearningResult> learning) {
+        Map<String, Map<String, Results.Stat>> okMetrics = new LinkedHashMap<>();
+        for (Map.Entry<String, Results.LearningResult> e : learning.entrySet())
+            if (e.getValue().ok())
+                okMetrics.put(e.getKey(), Results.orEmpty(e.getValue().metrics()));
+        List<String> ok = ordered(okMetrics, "learn_auc", false);
         int skipped = learning.size() - ok.size();
-        double opt =
-                ok.isEmpty() ? Double.NaN : num(map(learning.get(ok.get(0))).get("optimal_success"));
+        Double best = ok.isEmpty() ? null : learning.get(ok.get(0)).optimalSuccess();
+        double opt = best == null ? Double.NaN : best;
         b.append("<h4>Learning <small>")
                 .append(ok.size())
                 .append(" estimators ran")
@@ -223,7 +251,7 @@ final class TaskSection {
                 .append(
                         "<th class=\"n\" data-type=\"num\" title=\"share of seeds that reached the threshold\">reached</th></tr></thead><tbody>\n");
         for (String est : ok) {
-            Map<String, Object> ms = map(map(learning.get(est)).get("metrics"));
+            Map<String, Results.Stat> ms = okMetrics.get(est);
             b.append("<tr")
                     .append(rowClass(est))
                     .append("><td class=\"est\" data-v=\"")
@@ -233,13 +261,13 @@ final class TaskSection {
                     .append("</td>");
             for (String m : List.of("learn_auc", "final_success")) {
                 b.append("<td class=\"n\" data-v=\"")
-                        .append(key(num(map(ms.get(m)).get("mean"))))
+                        .append(key(mean(ms.get(m))))
                         .append("\">")
                         .append(Html.meanCi(ms.get(m), 3))
                         .append("</td>");
             }
-            double ep = num(map(ms.get("episodes_to_threshold")).get("mean"));
-            double re = num(map(ms.get("reached_threshold")).get("mean"));
+            double ep = mean(ms.get("episodes_to_threshold"));
+            double re = mean(ms.get("reached_threshold"));
             b.append("<td class=\"n\" data-v=\"")
                     .append(key(ep))
                     .append("\">")
@@ -254,11 +282,12 @@ final class TaskSection {
         b.append("</tbody></table></div></details>\n");
     }
 
-    void heat(StringBuilder b, Map<String, Object> task, List<String> byRank) {
-        List<Object> examples = list(task.get("examples"));
+    void heat(StringBuilder b, Results.Task task, List<String> byRank) {
+        List<Results.Example> examples = Results.orEmpty(task.examples());
         List<String> rows = new ArrayList<>();
         Set<String> any = new LinkedHashSet<>();
-        for (Object o : examples) any.addAll(map(map(o).get("credit")).keySet());
+        for (Results.Example ex : examples)
+            any.addAll(Results.orEmpty(ex.credit()).keySet());
         for (String est : byRank) if (any.contains(est) && !p.role(est).equals("oracle")) rows.add(est);
         for (String est : any) if (!rows.contains(est) && !p.role(est).equals("oracle")) rows.add(est);
         b.append("<h4>Turn credit on example trajectories <small>seed 0, batch 0</small></h4>\n")
@@ -275,23 +304,19 @@ final class TaskSection {
                 .append("<div class=\"heat\" data-top=\"")
                 .append(HEAT_TOP)
                 .append("\"><div class=\"strips\">\n");
-        for (Object o : examples) {
-            Map<String, Object> ex = map(o);
-            List<Object> truth = list(ex.get("true_advantage"));
-            List<Object> states = list(ex.get("states"));
-            List<Object> actions = list(ex.get("actions"));
-            List<Object> labels = list(ex.get("labels"));
-            int n = truth.size();
+        for (Results.Example ex : examples) {
+            double[] truth = ex.trueAdvantage() == null ? new double[0] : ex.trueAdvantage();
+            List<String> states = Results.orEmpty(ex.states());
+            List<String> actions = Results.orEmpty(ex.actions());
+            List<String> labels = Results.orEmpty(ex.labels());
+            int n = truth.length;
             b.append("<figure class=\"strip\"><figcaption>")
-                    .append(esc(str(ex.get("trajectory"))))
+                    .append(esc(str(ex.trajectory())))
                     .append(" · ")
-                    .append(bool(ex.get("success")) ? "success" : "failure")
+                    .append(ex.success() ? "success" : "failure")
                     .append(" · return ")
-                    .append(Numbers.fixed(num(ex.get("return")), 2))
-                    .append(
-                            bool(ex.get("truncated"))
-                                    ? " · first " + n + " turns"
-                                    : n == 1 ? " · 1 turn" : " · " + n + " turns")
+                    .append(Numbers.fixed(ex.episodeReturn(), 2))
+                    .append(ex.truncated() ? " · first " + n + " turns" : n == 1 ? " · 1 turn" : " · " + n + " turns")
                     .append("</figcaption>")
                     .append("<div class=\"scroll\"><table class=\"strip ")
                     .append(n <= 12 ? "wide" : n <= 25 ? "mid" : "narrow")
@@ -312,11 +337,11 @@ final class TaskSection {
             }
             b.append("</tr></thead><tbody>\n");
             strip(b, "truth (oracle)", truth, "truth");
-            Map<String, Object> credit = map(ex.get("credit"));
+            Map<String, double[]> credit = Results.orEmpty(ex.credit());
             int k = 0;
             for (String est : rows) {
                 if (!credit.containsKey(est)) continue;
-                strip(b, est, list(credit.get(est)), k++ >= HEAT_TOP ? "extra" : "");
+                strip(b, est, credit.get(est), k++ >= HEAT_TOP ? "extra" : "");
             }
             b.append("</tbody></table></div></figure>\n");
         }
@@ -330,16 +355,16 @@ final class TaskSection {
     }
 
     /** One row of a heat strip; the cell's tooltip holds its value (the column headings hold state and action). */
-    static void strip(StringBuilder b, String label, List<Object> vals, String cls) {
+    static void strip(StringBuilder b, String label, double[] vals, String cls) {
         double mx = 1e-12;
-        for (Object v : vals) if (Double.isFinite(num(v))) mx = Math.max(mx, Math.abs(num(v)));
+        if (vals == null) vals = new double[0];
+        for (double v : vals) if (Double.isFinite(v)) mx = Math.max(mx, Math.abs(v));
         b.append("<tr")
                 .append(cls.isEmpty() ? "" : " class=\"" + cls + "\"")
                 .append("><th class=\"rowlabel\">")
                 .append(esc(label))
                 .append("</th>");
-        for (Object o : vals) {
-            double v = num(o);
+        for (double v : vals) {
             if (!Double.isFinite(v)) {
                 b.append("<td class=\"none\" title=\"no credit\"></td>");
                 continue;

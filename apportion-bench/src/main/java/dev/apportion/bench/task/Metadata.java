@@ -22,12 +22,16 @@ public final class Metadata {
         int turns = 0;
         for (int s = 0; s < mdp.stateCount(); s++) if (mdp.terminal(s)) turns = Math.max(turns, mdp.turn(s));
         int tpt = mdp.tokensPerTurn();
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("max_turns", turns);
-        h.put("policy_tokens_per_turn", tpt);
-        h.put("context_tokens_per_turn", signals.obsTokens());
-        h.put("max_total_tokens", turns * (tpt + signals.obsTokens()));
-        md.m.put("horizon", h);
+        md.section(
+                "horizon",
+                "max_turns",
+                turns,
+                "policy_tokens_per_turn",
+                tpt,
+                "context_tokens_per_turn",
+                signals.obsTokens(),
+                "max_total_tokens",
+                turns * (tpt + signals.obsTokens()));
         boolean stochastic = false;
         for (int sa = 0; sa < mdp.pairCount() && !stochastic; sa++) {
             stochastic = mdp.transitionEnd(sa) - mdp.transitionStart(sa) > 1;
@@ -50,39 +54,28 @@ public final class Metadata {
 
     /** Decisive steps: how many and at which turns. */
     public Metadata decisive(int count, List<Integer> turns, String rule) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("count", count);
-        d.put("turns", turns);
-        d.put("rule", rule);
-        m.put("decisive_steps", d);
-        return this;
+        return section("decisive_steps", "count", count, "turns", turns, "rule", rule);
     }
 
     /** Reward sparsity, timing and noise. */
     public Metadata reward(String sparsity, String timing, String noise) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("sparsity", sparsity);
-        d.put("timing", timing);
-        d.put("noise", noise);
-        m.put("reward", d);
-        return this;
+        return section("reward", "sparsity", sparsity, "timing", timing, "noise", noise);
     }
 
     /** Distractor rewards: magnitude (mean absolute value) and variance per distractor step. */
     public Metadata distractors(String where, double magnitude, double variance) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("where", where);
-        d.put("mean_abs", magnitude);
-        d.put("variance", variance);
-        m.put("distractor_rewards", d);
-        return this;
+        return section("distractor_rewards", "where", where, "mean_abs", magnitude, "variance", variance);
     }
 
     public Metadata agents(int count, boolean shared) {
+        return section("agents", "count", count, "shared_reward", shared);
+    }
+
+    /** Puts {@code name} → an ordered object of the given key, value pairs. */
+    private Metadata section(String name, Object... keysAndValues) {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("count", count);
-        d.put("shared_reward", shared);
-        m.put("agents", d);
+        for (int k = 0; k < keysAndValues.length; k += 2) d.put((String) keysAndValues[k], keysAndValues[k + 1]);
+        m.put(name, d);
         return this;
     }
 

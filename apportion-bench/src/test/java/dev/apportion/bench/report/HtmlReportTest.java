@@ -27,7 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /** The structure of report.html on a tiny suite: offline, one section per task, claims, leaderboard marks, escaping. */
 class HtmlReportTest {
+    private static Results results;
+    /** The results as plain maps and lists (their JSON), for the tests to read and edit. */
     private static Map<String, Object> tree;
+
     private static String html;
 
     @BeforeAll
@@ -43,11 +46,22 @@ class HtmlReportTest {
         }
         BenchResult r = Runner.run(
                 new Runner.Options(suite, null, null, claims, 7, 2, Progress.NONE, EstimatorRegistry.global()));
-        tree = plain(ResultsJson.tree(r, Map.of("suite", "tiny"), Path.of("")));
-        html = HtmlReport.render(tree);
+        results = ResultsJson.of(r, Map.of("suite", "tiny"), Path.of(""));
+        tree = plain(ResultsJson.write(results));
+        html = HtmlReport.render(results);
         // kept as a test artifact (for a look in a browser)
         java.nio.file.Files.createDirectories(Path.of("target"));
         java.nio.file.Files.writeString(Path.of("target", "report-sample.html"), html);
+    }
+
+    /** The page of an edited results tree, read back through the typed results. */
+    private static String render(Map<String, Object> t) throws Exception {
+        return HtmlReport.render(ResultsJson.parse(new ObjectMapper().writeValueAsBytes(t), "edited results"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> plain(String json) throws Exception {
+        return new ObjectMapper().readValue(json, LinkedHashMap.class);
     }
 
     /** A deep copy as plain maps and lists, so tests can edit it. */
@@ -209,7 +223,7 @@ class HtmlReportTest {
         none.put("tasks", 0);
         rows.add(none);
         if (partial == 0) rows.get(rows.size() - 2).put("tasks", 1);
-        String lb2 = section(HtmlReport.render(t), "leaderboard");
+        String lb2 = section(render(t), "leaderboard");
         assertTrue(lb2.contains("data-full=\"0\""), "a partial row can be filtered out");
         assertFalse(lb2.contains("data-v=\"never_ran\""), "no row for an estimator that ran nowhere");
         assertTrue(
@@ -226,7 +240,7 @@ class HtmlReportTest {
             if (Boolean.TRUE.equals(task.get("in_suite"))) inSuite++;
         }
         for (Map<String, Object> row : list(t.get("leaderboard"))) row.put("tasks", inSuite);
-        String lb = section(HtmlReport.render(t), "leaderboard");
+        String lb = section(render(t), "leaderboard");
         assertTrue(
                 lb.contains("mean over the " + inSuite + " suite tasks (this run selected no leaderboard task)"), lb);
         assertFalse(lb.contains("data-full=\"0\""), "every row ran on every task it is averaged over");
@@ -260,10 +274,10 @@ class HtmlReportTest {
     @Test
     void reRenderingFromResultsJsonGivesTheSameFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path json = dir.resolve("results.json");
-        java.nio.file.Files.writeString(json, new ObjectMapper().writeValueAsString(tree));
+        java.nio.file.Files.writeString(json, ResultsJson.write(results));
         List<Path> files = BenchOutputs.rerender(json, dir.resolve("again"));
         assertEquals(html, java.nio.file.Files.readString(files.get(0)));
-        assertEquals(LeaderboardChart.svg(tree), java.nio.file.Files.readString(files.get(1)));
+        assertEquals(LeaderboardChart.svg(results), java.nio.file.Files.readString(files.get(1)));
         java.nio.file.Files.writeString(json, "[1, 2]");
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
                 java.io.IOException.class, () -> BenchOutputs.rerender(json, dir.resolve("bad")));
@@ -272,12 +286,12 @@ class HtmlReportTest {
 
     @Test
     void sameTreeGivesTheSameBytesAndTimingIsTheOnlyRunDependentPart() throws Exception {
-        assertEquals(html, HtmlReport.render(plain(tree)));
+        assertEquals(html, render(plain(tree)));
         Map<String, Object> t = plain(tree);
         @SuppressWarnings("unchecked")
         Map<String, Object> timing = (Map<String, Object>) t.get("timing");
         timing.put("total_seconds", 12345.0);
-        String other = HtmlReport.render(t);
+        String other = render(t);
         assertNotEquals(html, other);
         assertEquals(
                 markup(html)
@@ -293,7 +307,7 @@ class HtmlReportTest {
         Map<String, Object> t = plain(tree);
         Map<String, Object> c = list(t.get("claims")).get(0);
         c.put("statement", "<script>alert(1)</script> & \"quoted\"");
-        String page = HtmlReport.render(t);
+        String page = render(t);
         assertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;"));
         String island = page.substring(page.indexOf("id=\"bench-data\">"));
         island = island.substring(0, island.indexOf("</script>"));
@@ -305,7 +319,7 @@ class HtmlReportTest {
     void rendersATreeWithoutOptionalParts() throws Exception {
         Map<String, Object> t = plain(tree);
         for (String k : List.of("claims", "bsuite", "skipped", "leaderboard", "signals")) t.put(k, new ArrayList<>());
-        String page = HtmlReport.render(t);
+        String page = render(t);
         assertTrue(page.contains("No claims were run."));
         assertTrue(page.contains("No bsuite experiments in this suite."));
         assertTrue(page.contains("None: every estimator ran on every task."));

@@ -14,6 +14,7 @@ import dev.apportion.bench.mdp.TabularPolicy;
 import dev.apportion.bench.task.Task;
 import dev.apportion.bench.task.TaskFamilies;
 import dev.apportion.bench.task.TaskFamily;
+import dev.apportion.bench.testing.Batches;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
@@ -39,11 +40,7 @@ class DerivedInputsTest {
     static final List<String> FED = List.of("archer", "itpo", "tp_grpo", "at2po", "spo_tree", "target_decoupled_gae");
 
     private static SampledBatch batch(String family, Map<String, Object> knobs, long seed, int groupSize) {
-        TaskFamily f = TaskFamilies.get(family);
-        Task t = f.create(f.knobs(knobs), new SplittableRandom(seed));
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        TabularPolicy p = TabularPolicy.random(t.mdp(), 1.0, r);
-        return BatchSampler.sample(t, p, Solution.of(t.mdp(), p), 4, groupSize, r);
+        return Batches.sampled(family, knobs, seed, groupSize);
     }
 
     @Test

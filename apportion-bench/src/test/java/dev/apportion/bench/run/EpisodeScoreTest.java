@@ -2,13 +2,8 @@ package dev.apportion.bench.run;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.apportion.bench.batch.BatchSampler;
 import dev.apportion.bench.batch.SampledBatch;
-import dev.apportion.bench.mdp.Solution;
-import dev.apportion.bench.mdp.TabularPolicy;
-import dev.apportion.bench.task.Task;
-import dev.apportion.bench.task.TaskFamilies;
-import dev.apportion.bench.task.TaskFamily;
+import dev.apportion.bench.testing.Batches;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.EstimatorRegistry;
@@ -16,7 +11,6 @@ import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,11 +21,7 @@ class EpisodeScoreTest {
     private static final EstimatorInputs INPUTS = EstimatorInputs.builtIn();
 
     private static SampledBatch batch(String family, Map<String, Object> knobs, long seed) {
-        TaskFamily f = TaskFamilies.get(family);
-        Task t = f.create(f.knobs(knobs), new SplittableRandom(seed));
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        TabularPolicy p = TabularPolicy.random(t.mdp(), 1.0, r);
-        return BatchSampler.sample(t, p, Solution.of(t.mdp(), p), 4, 8, r);
+        return Batches.sampled(family, knobs, seed);
     }
 
     private static float[] credit(SampledBatch b, String id, Map<String, Object> params) {

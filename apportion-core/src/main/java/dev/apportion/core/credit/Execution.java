@@ -1,12 +1,15 @@
 package dev.apportion.core.credit;
 
 import dev.apportion.core.rollout.Rollouts;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How many threads an estimator may use. Parallel estimators split work into contiguous
@@ -26,6 +29,7 @@ public final class Execution implements AutoCloseable {
     private final int threads;
     private final boolean splitAll;
     private ExecutorService pool;
+    private final AtomicLong handedOff = new AtomicLong();
 
     private Execution(int threads) {
         this(threads, false);
@@ -168,7 +172,14 @@ public final class Execution implements AutoCloseable {
         forRange(batch.groupCount(), groupTokenOffsets(batch), body);
     }
 
-    /** Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges. */
+    /**
+     * Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int)} contiguous ranges.
+     * For items of about equal cost only: {@code minPerChunk} items should cost at least as much
+     * as {@link #MIN_TOKENS_PER_CHUNK} tokens of a pass (token loops pass that constant; loops over
+     * trajectories, groups or turns use {@link #forTrajectories}, {@link #forGroups} or {@link
+     * #forRange(int, int[], RangeBody)} with token offsets, so that work too small to split stays on
+     * the caller's thread).
+     */
     public void forRange(int n, int minPerChunk, RangeBody body) {
         int c = chunks(n, minPerChunk);
         if (c == 1) {
@@ -180,21 +191,71 @@ public final class Execution implements AutoCloseable {
         run(c, bounds, body);
     }
 
-    /** Ranges {@code [bounds[k], bounds[k+1])}: the first {@code c − 1} on the pool, the last on the caller. */
+    /**
+     * Runs the ranges {@code [bounds[k], bounds[k+1])}, {@code k < c}. The caller hands {@code c − 1}
+     * helper tasks to the pool and then works too; the caller and the helpers claim ranges from a
+     * shared counter, so a range is run by whichever thread gets to it first. A helper that starts
+     * late (its thread was asleep, or another process holds the other core) finds every range taken
+     * and returns at once, instead of holding the caller up: the caller waits only for ranges a
+     * helper really started. Which thread runs a range does not change the result (ranges write
+     * disjoint outputs; per-range partial results are indexed by range number). The first failure,
+     * in range order, is rethrown as {@link #awaitAll} would.
+     */
     private void run(int c, int[] bounds, RangeBody body) {
         ExecutorService p = pool();
-        List<Future<?>> fs = new ArrayList<>(c);
-        for (int k = 0; k < c; k++) {
-            int from = bounds[k];
-            int to = bounds[k + 1];
-            int chunk = k;
-            if (k == c - 1) {
-                body.run(chunk, from, to);
-            } else {
-                fs.add(p.submit(() -> body.run(chunk, from, to)));
+        Claims claims = new Claims(c, bounds, body);
+        for (int k = 0; k < c - 1; k++) {
+            handedOff.incrementAndGet();
+            p.execute(claims);
+        }
+        claims.run();
+        claims.await();
+    }
+
+    /** The ranges of one {@link #run} call, claimed one at a time by the caller and the helpers. */
+    private static final class Claims implements Runnable {
+        private final int c;
+        private final int[] bounds;
+        private final RangeBody body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CountDownLatch done;
+        private final Throwable[] failures;
+
+        Claims(int c, int[] bounds, RangeBody body) {
+            this.c = c;
+            this.bounds = bounds;
+            this.body = body;
+            this.done = new CountDownLatch(c);
+            this.failures = new Throwable[c];
+        }
+
+        @Override
+        public void run() {
+            for (int k; (k = next.getAndIncrement()) < c; ) {
+                try {
+                    body.run(k, bounds[k], bounds[k + 1]);
+                } catch (Throwable t) {
+                    failures[k] = t;
+                } finally {
+                    done.countDown();
+                }
             }
         }
-        awaitAll(fs);
+
+        void await() {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            for (Throwable t : failures) {
+                if (t == null) continue;
+                if (t instanceof RuntimeException r) throw r;
+                if (t instanceof Error e) throw e;
+                throw new IllegalStateException(t);
+            }
+        }
     }
 
     /**
@@ -216,6 +277,28 @@ public final class Execution implements AutoCloseable {
                 throw new IllegalStateException(t);
             }
         }
+    }
+
+    /**
+     * Helper tasks handed to the worker pool so far (one per range beyond the first; a helper may
+     * find its range already taken by the caller): 0 as long as every call was too small to split.
+     * For tests and for the perf tool.
+     */
+    public long handedOff() {
+        return handedOff.get();
+    }
+
+    /**
+     * Creates the worker pool and starts its threads now instead of on the first split, so that a
+     * caller timing estimators (e.g. {@code apportion perf}) keeps thread start-up out of the timed
+     * calls. Does nothing on one thread. Returns {@code this}.
+     */
+    public Execution start() {
+        if (threads > 1) {
+            ExecutorService p = pool();
+            if (p instanceof ThreadPoolExecutor tpe) tpe.prestartAllCoreThreads();
+        }
+        return this;
     }
 
     private synchronized ExecutorService pool() {

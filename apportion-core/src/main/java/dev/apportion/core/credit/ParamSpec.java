@@ -57,14 +57,25 @@ public record ParamSpec(
     }
 
     /**
-     * A choice among the constants of an enum, written as their lower-case names; read it back
-     * with {@link Params#getChoice}.
+     * A choice among the constants of an enum, in declaration order, each written as its
+     * {@link WireName#of wire name} (its lower-case name unless the enum implements
+     * {@link WireName}); read it back with {@link Params#getChoice}.
+     *
+     * @throws IllegalArgumentException when two constants share a wire name or one is empty
      */
     public static <E extends Enum<E>> ParamSpec choice(String name, E def, String doc) {
         List<String> names = new java.util.ArrayList<>();
-        for (E e : def.getDeclaringClass().getEnumConstants())
-            names.add(e.name().toLowerCase(java.util.Locale.ROOT));
-        return choice(name, def.name().toLowerCase(java.util.Locale.ROOT), names, doc);
+        for (E e : def.getDeclaringClass().getEnumConstants()) {
+            String wire = WireName.of(e);
+            if (wire == null || wire.isEmpty() || names.contains(wire)) {
+                throw new IllegalArgumentException(
+                        "parameter '" + name + "': " + e.getDeclaringClass().getSimpleName()
+                                + "." + e.name() + " has " + (names.contains(wire) ? "the duplicate" : "an empty")
+                                + " wire name '" + wire + "'");
+            }
+            names.add(wire);
+        }
+        return choice(name, WireName.of(def), names, doc);
     }
 
     /** A list of numbers: given as a JSON array or as comma-separated text ("-10,10"). */

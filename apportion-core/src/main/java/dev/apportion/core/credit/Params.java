@@ -113,10 +113,12 @@ public final class Params {
     }
 
     /**
-     * A CHOICE parameter as a constant of a closed family: the constant whose lower-case name is
-     * the chosen value ({@code "policy_spans"} → {@code POLICY_SPANS}). The string API stays: the
-     * descriptor lists the same values ({@link ParamSpec#choice(String, Enum, String)} builds
-     * the list from the enum), so the choice is validated once, when parameters are resolved.
+     * A CHOICE parameter as a constant of a closed family: the constant whose {@link WireName#of
+     * wire name} is exactly the chosen value ({@code "policy_spans"} → {@code POLICY_SPANS} by the
+     * lower-case rule; {@code "token-mean"} → the constant whose {@link WireName#wire()} says so).
+     * The string API stays: the descriptor lists the same values
+     * ({@link ParamSpec#choice(String, Enum, String)} builds the list from the enum), so the
+     * choice is validated once, when parameters are resolved.
      *
      * @throws IllegalStateException when the value names no constant of {@code type} (the
      *     descriptor and the enum disagree: a bug, not bad input)
@@ -124,7 +126,7 @@ public final class Params {
     public <E extends Enum<E>> E getChoice(String name, Class<E> type) {
         String v = getString(name);
         for (E e : type.getEnumConstants()) {
-            if (e.name().toLowerCase(java.util.Locale.ROOT).equals(v)) return e;
+            if (WireName.of(e).equals(v)) return e;
         }
         throw new IllegalStateException(
                 estimator + "." + name + " = '" + v + "' names no constant of " + type.getSimpleName());

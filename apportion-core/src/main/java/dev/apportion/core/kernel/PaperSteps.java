@@ -19,21 +19,14 @@ import dev.apportion.core.stats.Whitening;
  *
  * <p>Instances are immutable and safe to share between threads.
  */
-public final class PaperSteps {
-    private final int[] offsets;
-    private final int[] spans;
-    private final int[] trajectory;
-
-    private PaperSteps(int[] offsets, int[] spans, int[] trajectory) {
-        this.offsets = offsets;
-        this.spans = spans;
-        this.trajectory = trajectory;
+public final class PaperSteps extends SpanTable {
+    private PaperSteps(SpanIndex index) {
+        super(index);
     }
 
     /** The steps (policy spans) of every trajectory of {@code batch}. */
     public static PaperSteps of(Rollouts batch) {
-        SpanIndex index = SpanIndex.select(batch, batch::isPolicySpan);
-        return new PaperSteps(index.offsets(), index.spans(), index.trajectory());
+        return new PaperSteps(SpanIndex.select(batch, batch::isPolicySpan));
     }
 
     /** Number of steps in the batch. */
@@ -41,29 +34,9 @@ public final class PaperSteps {
         return spans.length;
     }
 
-    /** First step of trajectory {@code i}. */
-    public int start(int i) {
-        return offsets[i];
-    }
-
-    /** One past the last step of trajectory {@code i}. */
-    public int end(int i) {
-        return offsets[i + 1];
-    }
-
     /** Number of steps of trajectory {@code i}. */
     public int count(int i) {
         return offsets[i + 1] - offsets[i];
-    }
-
-    /** Global span index of step {@code k}. */
-    public int span(int k) {
-        return spans[k];
-    }
-
-    /** Trajectory of step {@code k}. */
-    public int trajectory(int k) {
-        return trajectory[k];
     }
 
     /**
@@ -141,13 +114,6 @@ public final class PaperSteps {
                 }
             }
         });
-    }
-
-    /** Per-span values: {@code perStep[k]} on step {@code k}'s span, 0 on context spans (fresh array). */
-    public float[] spanValues(Rollouts batch, double[] perStep) {
-        float[] out = new float[batch.spanCount()];
-        for (int k = 0; k < spans.length; k++) out[spans[k]] = (float) perStep[k];
-        return out;
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.function.IntPredicate;
  * The selected spans of a batch in trajectory order, as a compressed table: entries
  * {@code offsets[i] .. offsets[i+1]} of {@code spans} are trajectory {@code i}'s selected spans and
  * {@code trajectory[k]} is the trajectory of entry {@code k}. The one builder behind
- * {@link PaperSteps} (every policy span) and {@link TurnTable} (non-empty policy spans).
+ * {@link SpanTable}, the base of {@link PaperSteps} (every policy span) and {@link TurnTable} (non-empty policy spans).
  */
 record SpanIndex(int[] offsets, int[] spans, int[] trajectory) {
 

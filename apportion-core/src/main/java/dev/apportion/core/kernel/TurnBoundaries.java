@@ -58,7 +58,7 @@ public final class TurnBoundaries {
         for (int i = 0; i < n; i++) offsets[i + 1] = turns.end(i);
         int[] tokens = new int[turns.size()];
         int[] traj = new int[turns.size()];
-        exec.forRange(turns.size(), 4096, (c, from, to) -> {
+        exec.forRange(turns.size(), Execution.MIN_TOKENS_PER_CHUNK, (c, from, to) -> {
             for (int j = from; j < to; j++) {
                 tokens[j] = batch.spanTokenEnd(turns.span(j)) - 1;
                 traj[j] = turns.trajectory(j);
@@ -78,7 +78,7 @@ public final class TurnBoundaries {
         byte[] mask = batch.mask();
         int[] last = new int[n];
         int[] counts = new int[n + 1];
-        exec.forRange(n, 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int l = batch.lastPolicyToken(i);
                 last[i] = l;
@@ -91,7 +91,7 @@ public final class TurnBoundaries {
         int[] offsets = prefix(counts);
         int[] tokens = new int[offsets[n]];
         int[] traj = new int[offsets[n]];
-        exec.forRange(n, 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int l = last[i];
                 if (l < 0) continue;
@@ -149,7 +149,7 @@ public final class TurnBoundaries {
      */
     public void broadcast(Rollouts batch, double[] perBoundary, float contextValue, float[] out, Execution exec) {
         byte[] mask = batch.mask();
-        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = batch.tokenStart(i);
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {

@@ -17,21 +17,14 @@ import java.util.Map;
  * <p>Instances are immutable and safe to share between threads; every array argument is read
  * only unless its documentation says otherwise.
  */
-public final class TurnTable {
-    private final int[] offsets;
-    private final int[] spans;
-    private final int[] trajectory;
-
-    private TurnTable(int[] offsets, int[] spans, int[] trajectory) {
-        this.offsets = offsets;
-        this.spans = spans;
-        this.trajectory = trajectory;
+public final class TurnTable extends SpanTable {
+    private TurnTable(SpanIndex index) {
+        super(index);
     }
 
     /** The turns (non-empty policy spans) of {@code batch}. */
     public static TurnTable of(Rollouts batch) {
-        SpanIndex index = SpanIndex.select(batch, s -> isTurn(batch, s));
-        return new TurnTable(index.offsets(), index.spans(), index.trajectory());
+        return new TurnTable(SpanIndex.select(batch, s -> isTurn(batch, s)));
     }
 
     private static boolean isTurn(Rollouts b, int s) {
@@ -41,26 +34,6 @@ public final class TurnTable {
     /** Number of turns in the batch. */
     public int size() {
         return spans.length;
-    }
-
-    /** First turn of trajectory {@code i}. */
-    public int start(int i) {
-        return offsets[i];
-    }
-
-    /** One past the last turn of trajectory {@code i}. */
-    public int end(int i) {
-        return offsets[i + 1];
-    }
-
-    /** Span index of turn {@code j}. */
-    public int span(int j) {
-        return spans[j];
-    }
-
-    /** Trajectory of turn {@code j}. */
-    public int trajectory(int j) {
-        return trajectory[j];
     }
 
     /** Position of turn {@code j} among its trajectory's turns (0-based). */
@@ -144,7 +117,7 @@ public final class TurnTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec) {
         float[] out = new float[batch.tokenCount()];
-        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {
                     Arrays.fill(out, batch.spanTokenStart(spans[j]), batch.spanTokenEnd(spans[j]), (float) perTurn[j]);
@@ -163,7 +136,7 @@ public final class TurnTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec, float[] out) {
         int[] spanTok = batch.spanTokenOffsets();
-        exec.forRange(trajectoryCount(), 256, (c, from, to) -> {
+        exec.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = batch.tokenStart(i);
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {
@@ -176,21 +149,6 @@ public final class TurnTable {
             }
         });
         return out;
-    }
-
-    /**
-     * One value per span: {@code perTurn[j]} on turn {@code j}'s span, 0 on context spans and
-     * empty policy spans.
-     */
-    public float[] spanValues(Rollouts batch, double[] perTurn) {
-        float[] out = new float[batch.spanCount()];
-        for (int j = 0; j < spans.length; j++) out[spans[j]] = (float) perTurn[j];
-        return out;
-    }
-
-    /** Number of trajectories of the batch this table was built from. */
-    public int trajectoryCount() {
-        return offsets.length - 1;
     }
 
     // ---- shared statistics -------------------------------------------------------------------

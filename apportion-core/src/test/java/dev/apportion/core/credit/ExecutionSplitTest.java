@@ -68,6 +68,48 @@ class ExecutionSplitTest {
         }
     }
 
+    @Test
+    void everyRangeRunsOnceWhoeverClaimsItAndFailuresAreRethrown() throws Exception {
+        int[] off = offsets(new int[64]);
+        for (int i = 0; i < 64; i++) off[i + 1] = off[i] + 8 * Execution.MIN_TOKENS_PER_CHUNK;
+        try (Execution ex = Execution.threads(4).start()) {
+            int c = ex.chunks(64, off);
+            assertEquals(4, c);
+            for (int rep = 0; rep < 200; rep++) {
+                int[] runs = new int[64];
+                ex.forRange(64, off, (chunk, from, to) -> {
+                    for (int i = from; i < to; i++) runs[i]++;
+                });
+                for (int v : runs) assertEquals(1, v, "each item exactly once");
+            }
+            assertEquals(200L * 3, ex.handedOff(), "c - 1 helpers per split call");
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ex.forRange(64, off, (chunk, from, to) -> {
+                        if (chunk >= 2) throw new IllegalArgumentException("range " + chunk);
+                    }));
+            assertEquals("range 2", e.getMessage(), "the first failure in range order");
+            // a split call from inside a range (nested) completes: the thread that called it claims the ranges
+            int[] inner = new int[1];
+            ex.forRange(
+                    64,
+                    off,
+                    (chunk, from, to) -> ex.forRange(64, off, (c2, f2, t2) -> {
+                        synchronized (inner) {
+                            inner[0] += t2 - f2;
+                        }
+                    }));
+            assertEquals(4 * 64, inner[0]);
+        }
+    }
+
+    @Test
+    void oneThreadHandsNothingOff() {
+        Execution one = Execution.threads(1).start();
+        one.forRange(1 << 20, Execution.MIN_TOKENS_PER_CHUNK, (chunk, from, to) -> {});
+        assertEquals(0, one.handedOff());
+    }
+
     private static List<String> describe(List<int[]> r) {
         List<String> out = new ArrayList<>();
         for (int[] x : r) out.add(x[0] + ":" + x[1] + "-" + x[2]);

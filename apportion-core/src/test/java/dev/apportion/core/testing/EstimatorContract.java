@@ -49,12 +49,31 @@ public abstract class EstimatorContract {
 
     /** Parameter sets to check: defaults and every preset, unless overridden. */
     protected List<Params> parameterSets() {
+        return defaultSetsAnd();
+    }
+
+    /**
+     * The default parameter sets (defaults, then every preset) followed by {@code more}: what an
+     * override of {@link #parameterSets()} returns when it adds sets to the defaults.
+     */
+    protected final List<Params> defaultSetsAnd(Params... more) {
         List<Params> out = new ArrayList<>();
         out.add(Params.defaults(estimator().descriptor()));
         for (String p : estimator().descriptor().presets().keySet()) {
             out.add(Params.resolve(estimator().descriptor(), p, Map.of()));
         }
+        out.addAll(List.of(more));
         return out;
+    }
+
+    /** Parameters of the estimator under test: {@code preset} (null for none) with {@code overrides}. */
+    protected final Params resolved(String preset, Map<String, ?> overrides) {
+        return Params.resolve(estimator().descriptor(), preset, overrides);
+    }
+
+    /** Parameters of the estimator under test: its defaults with {@code overrides}. */
+    protected final Params resolved(Map<String, ?> overrides) {
+        return resolved(null, overrides);
     }
 
     /** Batch options for the random batches (override when the estimator needs, e.g., group size ≥ 2). */

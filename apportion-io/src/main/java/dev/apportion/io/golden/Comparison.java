@@ -76,13 +76,27 @@ public final class Comparison {
 
     private static void compare(
             Tracker tr, String array, double[][] want, float[] got, AdaptedCase a, boolean zeroOnContext) {
+        tokens(tr, array, (r, col) -> want[r][col], got, a, zeroOnContext);
+    }
+
+    /** The expected value at a row and column of a case's row-major expected array. */
+    @FunctionalInterface
+    interface Expected {
+        double at(int row, int col);
+    }
+
+    /**
+     * {@code want(row, col)} against {@code got[tokenIndex[row][col]]} on policy tokens (read only
+     * there); on context tokens 0 when {@code zeroOnContext}; padding (index −1) skipped.
+     */
+    static void tokens(Tracker tr, String array, Expected want, float[] got, AdaptedCase a, boolean zeroOnContext) {
         byte[] mask = a.batch().mask();
         int[][] ti = a.tokenIndex();
         for (int r = 0; r < ti.length; r++) {
             for (int col = 0; col < ti[r].length; col++) {
                 int t = ti[r][col];
                 if (t < 0) continue;
-                if (mask[t] == 1) tr.value(array, r, col, want[r][col], got[t]);
+                if (mask[t] == 1) tr.value(array, r, col, want.at(r, col), got[t]);
                 else if (zeroOnContext) tr.mustBeZero(array, r, col, got[t]);
             }
         }

@@ -18,18 +18,12 @@ import java.util.Set;
  * {@code kl_estimator}, {@code kl_use_loss}, {@code reward_clip_range}, {@code no_std_norm})
  * pass verbatim. {@code micro_batches} does not change the numbers and is ignored.
  */
-public final class OpenRlhfAdapter implements GoldenAdapter {
+public final class OpenRlhfAdapter extends PresetAdapter {
     /** The preset name that selects this adapter. */
     public static final String PRESET = "openrlhf";
 
-    @Override
-    public String name() {
-        return "openrlhf";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        return PRESET.equals(c.preset());
+    public OpenRlhfAdapter() {
+        super(PRESET);
     }
 
     @Override

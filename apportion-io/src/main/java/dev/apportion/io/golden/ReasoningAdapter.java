@@ -365,16 +365,7 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
     /** {@code want[row][col]} against {@code got[tokenIndex[row][col]]} on policy tokens; 0 elsewhere when asked. */
     static void tokens(
             Comparison.Tracker tr, String array, JsonNode want, float[] got, AdaptedCase a, boolean zeroElsewhere) {
-        byte[] mask = a.batch().mask();
-        int[][] ti = a.tokenIndex();
-        for (int r = 0; r < ti.length; r++) {
-            for (int col = 0; col < ti[r].length; col++) {
-                int t = ti[r][col];
-                if (t < 0) continue;
-                if (mask[t] == 1) tr.value(array, r, col, want.get(r).get(col).asDouble(), got[t]);
-                else if (zeroElsewhere) tr.mustBeZero(array, r, col, got[t]);
-            }
-        }
+        Comparison.tokens(tr, array, (r, col) -> want.get(r).get(col).asDouble(), got, a, zeroElsewhere);
     }
 
     static Comparison.Result pureReward(Comparison.Tracker tr, JsonNode e, AdaptedCase a, Credit credit) {
@@ -419,7 +410,8 @@ public abstract sealed class ReasoningAdapter implements GoldenAdapter
                         p.getDouble("adora_lamda"),
                         p.getDouble("correct_threshold"),
                         p.getDouble("max_length_threshold"),
-                        "lamda".equals(p.getString("empty_other")));
+                        p.getChoice("empty_other", AdoraVlEstimator.EmptyOther.class)
+                                == AdoraVlEstimator.EmptyOther.LAMDA);
                 for (int r = 0; r < b.trajectoryCount(); r++)
                     tr.value("weights", r, 0, e.get("weights").get(r).asDouble(), w[b.trajectoryGroup(r)]);
             }

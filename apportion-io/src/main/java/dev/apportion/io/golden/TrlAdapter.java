@@ -18,18 +18,12 @@ import java.util.Set;
  * are dropped, {@code scale_rewards} and {@code multi_objective_aggregation} pass verbatim, and
  * {@code reward_weights} = {@code input.reward_weights} is added when the input has it.
  */
-public final class TrlAdapter implements GoldenAdapter {
+public final class TrlAdapter extends PresetAdapter {
     /** The preset name that selects this adapter. */
     public static final String PRESET = "trl";
 
-    @Override
-    public String name() {
-        return "trl";
-    }
-
-    @Override
-    public boolean accepts(GoldenCase c) {
-        return PRESET.equals(c.preset());
+    public TrlAdapter() {
+        super(PRESET);
     }
 
     @Override

@@ -1,8 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -26,43 +24,37 @@ import java.util.Map;
 final class AgentProcessBenchImporter {
     private AgentProcessBenchImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        String source = in.toString();
-        List<Conversation> out = new ArrayList<>();
-        for (JsonRecords.Rec r : JsonRecords.read(in, source)) {
-            Fields f = new Fields(source, r.line());
-            JsonNode n = r.node();
-            Conversation c = new Conversation(r.line());
-            c.group = "q" + requiredKey(f, n, "query_index");
-            c.id = "s" + requiredKey(f, n, "sample_index");
-            f.trajectory(c.group, c.id);
-            c.outcome = f.number(n, "final_label", "final_label") > 0 ? 1 : 0;
-            JsonNode messages = f.array(n, "messages", "messages");
-            List<Integer> policy = Messages.append(c, messages, f, "messages", false);
-            JsonNode steps = f.object(n, "step_labels", "step_labels");
-            Map<Integer, Integer> byMessage = new HashMap<>();
-            for (Iterator<String> it = steps.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                String path = "step_labels." + k;
-                int idx;
-                try {
-                    idx = Integer.parseInt(k);
-                } catch (NumberFormatException e) {
-                    throw f.error(path, "step_labels key must be a message index, got \"" + k + "\"");
-                }
-                if (!policy.contains(idx)) {
-                    throw f.error(
-                            path,
-                            path + " labels message " + idx + ", which is not an assistant message (assistant "
-                                    + "messages: " + policy + ")");
-                }
-                byMessage.put(idx, f.label(steps.get(k), path));
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = new Conversation(line);
+        c.group = "q" + requiredKey(f, n, "query_index");
+        c.id = "s" + requiredKey(f, n, "sample_index");
+        f.trajectory(c.group, c.id);
+        c.outcome = f.number(n, "final_label", "final_label") > 0 ? 1 : 0;
+        JsonNode messages = f.array(n, "messages", "messages");
+        List<Integer> policy = Messages.append(c, messages, f, "messages", false);
+        JsonNode steps = f.object(n, "step_labels", "step_labels");
+        Map<Integer, Integer> byMessage = new HashMap<>();
+        for (Iterator<String> it = steps.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            String path = "step_labels." + k;
+            int idx;
+            try {
+                idx = Integer.parseInt(k);
+            } catch (NumberFormatException e) {
+                throw f.error(path, "step_labels key must be a message index, got \"" + k + "\"");
             }
-            c.labels = new ArrayList<>();
-            for (int k : policy) c.labels.add(byMessage.get(k));
-            out.add(c);
+            if (!policy.contains(idx)) {
+                throw f.error(
+                        path,
+                        path + " labels message " + idx + ", which is not an assistant message (assistant "
+                                + "messages: " + policy + ")");
+            }
+            byMessage.put(idx, f.label(steps.get(k), path));
         }
-        return ConversationBatch.build(source, out, opt);
+        c.labels = new ArrayList<>();
+        for (int k : policy) c.labels.add(byMessage.get(k));
+        return c;
     }
 
     static String requiredKey(Fields f, JsonNode n, String field) {

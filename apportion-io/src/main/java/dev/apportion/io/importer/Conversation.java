@@ -1,5 +1,6 @@
 package dev.apportion.io.importer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,23 @@ final class Conversation {
 
     Conversation(int line) {
         this.line = line;
+    }
+
+    /**
+     * A conversation identified by its line (id = the line number, no group: logs such as verl's
+     * dumps and TRL's completions table have no ids), with {@code f} pointed at it.
+     */
+    static Conversation numbered(Fields f, int line) {
+        Conversation c = new Conversation(line);
+        c.id = Integer.toString(line);
+        f.trajectory(null, c.id);
+        return c;
+    }
+
+    /** Groups by identical {@code prompt} within the record's optional {@code step}. */
+    void promptWithinStep(Fields f, JsonNode n, Object prompt) {
+        String step = f.key(n, "step", "step");
+        promptKey = (step == null ? "" : step) + "\u0000" + prompt;
     }
 
     int policyTurns() {

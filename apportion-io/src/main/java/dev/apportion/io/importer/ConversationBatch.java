@@ -31,6 +31,33 @@ final class ConversationBatch {
 
     private ConversationBatch() {}
 
+    /** Maps one import record (a JSON object) to a conversation; errors through {@code f}. */
+    @FunctionalInterface
+    interface RecordMapper {
+        /**
+         * @param f field access and errors located at the record's file and line
+         * @param n the record
+         * @param line the 1-based line the record starts on
+         * @param index the 1-based position of the record in the file
+         */
+        Conversation conversation(Fields f, JsonNode n, int line, int index);
+    }
+
+    /**
+     * Reads the records of {@code in} ({@link JsonRecords}), maps each with {@code mapper} and
+     * builds the batch: the loop every record-per-conversation importer shares.
+     */
+    static Imported read(Path in, ImportOptions opt, RecordMapper mapper) throws IOException {
+        String source = in.toString();
+        List<Conversation> out = new ArrayList<>();
+        int index = 0;
+        for (JsonRecords.Rec r : JsonRecords.read(in, source)) {
+            index++;
+            out.add(mapper.conversation(new Fields(source, r.line()), r.node(), r.line(), index));
+        }
+        return build(source, out, opt);
+    }
+
     static Imported build(String source, List<Conversation> convs, ImportOptions opt) throws IOException {
         Map<String, Map<Integer, Map<String, Double>>> joined =
                 opt.signals() == null ? Map.of() : readSignals(opt.signals());

@@ -2,7 +2,9 @@ package dev.apportion.io.importer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Imports trajectories in the formats people have into apportion's rollout model, with their
@@ -15,9 +17,20 @@ import java.util.List;
  * }</pre>
  */
 public final class Importers {
+    /** Each format's record mapping, in the order {@code apportion import --help} lists the formats. */
+    private static final Map<String, ConversationBatch.RecordMapper> MAPPERS = new LinkedHashMap<>();
+
+    static {
+        MAPPERS.put("chat", ChatImporter::conversation);
+        MAPPERS.put("agentprocessbench", AgentProcessBenchImporter::conversation);
+        MAPPERS.put("processbench", ProcessBenchImporter::conversation);
+        MAPPERS.put("taubench", TauBenchImporter::conversation);
+        MAPPERS.put("verl-dump", VerlDumpImporter::conversation);
+        MAPPERS.put("trl", TrlImporter::conversation);
+    }
+
     /** The format names, in the order {@code apportion import --help} lists them. */
-    public static final List<String> FORMATS =
-            List.of("chat", "agentprocessbench", "processbench", "taubench", "verl-dump", "trl");
+    public static final List<String> FORMATS = List.copyOf(MAPPERS.keySet());
 
     private Importers() {}
 
@@ -28,22 +41,10 @@ public final class Importers {
      * @throws dev.apportion.io.InputException for a malformed file (file, line, trajectory, field, value)
      */
     public static Imported read(String format, Path in, ImportOptions options) throws IOException {
-        switch (format) {
-            case "chat":
-                return ChatImporter.read(in, options);
-            case "agentprocessbench":
-                return AgentProcessBenchImporter.read(in, options);
-            case "processbench":
-                return ProcessBenchImporter.read(in, options);
-            case "taubench":
-                return TauBenchImporter.read(in, options);
-            case "verl-dump":
-                return VerlDumpImporter.read(in, options);
-            case "trl":
-                return TrlImporter.read(in, options);
-            default:
-                throw new IllegalArgumentException(
-                        "unknown import format '" + format + "' (formats: " + String.join(", ", FORMATS) + ")");
-        }
+        ConversationBatch.RecordMapper mapper = MAPPERS.get(format);
+        if (mapper == null)
+            throw new IllegalArgumentException(
+                    "unknown import format '" + format + "' (formats: " + String.join(", ", FORMATS) + ")");
+        return ConversationBatch.read(in, options, mapper);
     }
 }

@@ -1,10 +1,7 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * {@code processbench}: a ProcessBench split (QwenLM/ProcessBench, {@code gsm8k.json} etc.;
@@ -23,42 +20,35 @@ import java.util.List;
 final class ProcessBenchImporter {
     private ProcessBenchImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        String source = in.toString();
-        List<Conversation> out = new ArrayList<>();
-        for (JsonRecords.Rec r : JsonRecords.read(in, source)) {
-            Fields f = new Fields(source, r.line());
-            JsonNode n = r.node();
-            Conversation c = new Conversation(r.line());
-            c.id = AgentProcessBenchImporter.requiredKey(f, n, "id");
-            f.trajectory(null, c.id);
-            String problem = f.string(n, "problem", "problem");
-            c.promptKey = problem;
-            JsonNode correct = f.required(n, "final_answer_correct", "final_answer_correct");
-            if (!correct.isBoolean())
-                throw f.error("final_answer_correct", "final_answer_correct must be true or false, got " + correct);
-            c.outcome = correct.asBoolean() ? 1 : 0;
-            JsonNode steps = f.array(n, "steps", "steps");
-            JsonNode labelNode = f.required(n, "label", "label");
-            int label = f.integer(labelNode, "label");
-            if (label < -1 || label >= steps.size()) {
-                throw f.error(
-                        "label",
-                        "label must be -1 (no error) or a step index 0.." + (steps.size() - 1) + ", got " + label);
-            }
-            c.context(problem);
-            c.labels = new ArrayList<>();
-            for (int k = 0; k < steps.size(); k++) {
-                JsonNode s = steps.get(k);
-                if (!s.isTextual())
-                    throw f.error("steps[" + k + "]", "steps[" + k + "] must be a string, got " + s.getNodeType());
-                c.policy(s.asText(), null, Double.NaN);
-                c.labels.add(label < 0 || k < label ? Integer.valueOf(1) : k == label ? Integer.valueOf(-1) : null);
-            }
-            c.firstErrorGiven = true;
-            c.firstError = label < 0 ? null : label;
-            out.add(c);
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = new Conversation(line);
+        c.id = AgentProcessBenchImporter.requiredKey(f, n, "id");
+        f.trajectory(null, c.id);
+        String problem = f.string(n, "problem", "problem");
+        c.promptKey = problem;
+        JsonNode correct = f.required(n, "final_answer_correct", "final_answer_correct");
+        if (!correct.isBoolean())
+            throw f.error("final_answer_correct", "final_answer_correct must be true or false, got " + correct);
+        c.outcome = correct.asBoolean() ? 1 : 0;
+        JsonNode steps = f.array(n, "steps", "steps");
+        JsonNode labelNode = f.required(n, "label", "label");
+        int label = f.integer(labelNode, "label");
+        if (label < -1 || label >= steps.size()) {
+            throw f.error(
+                    "label", "label must be -1 (no error) or a step index 0.." + (steps.size() - 1) + ", got " + label);
         }
-        return ConversationBatch.build(source, out, opt);
+        c.context(problem);
+        c.labels = new ArrayList<>();
+        for (int k = 0; k < steps.size(); k++) {
+            JsonNode s = steps.get(k);
+            if (!s.isTextual())
+                throw f.error("steps[" + k + "]", "steps[" + k + "] must be a string, got " + s.getNodeType());
+            c.policy(s.asText(), null, Double.NaN);
+            c.labels.add(label < 0 || k < label ? Integer.valueOf(1) : k == label ? Integer.valueOf(-1) : null);
+        }
+        c.firstErrorGiven = true;
+        c.firstError = label < 0 ? null : label;
+        return c;
     }
 }

@@ -2,9 +2,6 @@ package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apportion.io.Json;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -26,70 +23,60 @@ import java.util.Map;
 final class TrlImporter {
     private TrlImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        String source = in.toString();
-        List<Conversation> out = new ArrayList<>();
-        for (JsonRecords.Rec r : JsonRecords.read(in, source)) {
-            Fields f = new Fields(source, r.line());
-            JsonNode n = r.node();
-            Conversation c = new Conversation(r.line());
-            c.id = Integer.toString(r.line());
-            f.trajectory(null, c.id);
-            JsonNode prompt = f.required(n, "prompt", "prompt");
-            JsonNode completion = f.required(n, "completion", "completion");
-            String step = f.key(n, "step", "step");
-            c.promptKey = (step == null ? "" : step) + "\u0000" + prompt;
-            if (prompt.isTextual()) {
-                c.context(prompt.asText());
-            } else if (prompt.isArray()) {
-                for (int k = 0; k < prompt.size(); k++) c.context(Messages.text(prompt.get(k), f, "prompt[" + k + "]"));
-            } else {
-                throw f.error("prompt", "prompt must be a string or a list of messages, got " + Json.kind(prompt));
-            }
-            if (completion.isTextual()) {
-                c.policy(completion.asText(), null, Double.NaN);
-            } else if (completion.isArray()) {
-                Messages.append(c, completion, f, "completion", false);
-            } else {
-                throw f.error(
-                        "completion",
-                        "completion must be a string or a list of messages, got " + Json.kind(completion));
-            }
-            double adv = f.optNumber(n, "advantage", "advantage");
-            if (!Double.isNaN(adv)) c.signals.put("trl_advantage", adv);
-            JsonNode rewards = n.get("rewards");
-            if (rewards != null && !rewards.isNull()) {
-                JsonNode o = f.object(n, "rewards", "rewards");
-                for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    c.components.put(
-                            e.getKey(),
-                            e.getValue().isNull() ? Double.NaN : f.number(e.getValue(), "rewards." + e.getKey()));
-                }
-            } else {
-                for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    if (List.of("prompt", "completion", "step", "advantage").contains(e.getKey())) continue;
-                    JsonNode v = e.getValue();
-                    if (v.isNull()) {
-                        c.components.put(e.getKey(), Double.NaN);
-                    } else if (v.isNumber()) {
-                        c.components.put(e.getKey(), f.number(v, e.getKey()));
-                    } else {
-                        throw f.error(
-                                e.getKey(),
-                                "reward column '" + e.getKey() + "' must be a number or null, got " + Json.kind(v) + " "
-                                        + Json.show(v));
-                    }
-                }
-            }
-            if (c.components.isEmpty()) {
-                throw f.error(
-                        "rewards",
-                        "no reward: give \"rewards\": {\"<function>\": number} or one number column per reward function");
-            }
-            out.add(c);
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = Conversation.numbered(f, line);
+        JsonNode prompt = f.required(n, "prompt", "prompt");
+        JsonNode completion = f.required(n, "completion", "completion");
+        c.promptWithinStep(f, n, prompt);
+        if (prompt.isTextual()) {
+            c.context(prompt.asText());
+        } else if (prompt.isArray()) {
+            for (int k = 0; k < prompt.size(); k++) c.context(Messages.text(prompt.get(k), f, "prompt[" + k + "]"));
+        } else {
+            throw f.error("prompt", "prompt must be a string or a list of messages, got " + Json.kind(prompt));
         }
-        return ConversationBatch.build(source, out, opt);
+        if (completion.isTextual()) {
+            c.policy(completion.asText(), null, Double.NaN);
+        } else if (completion.isArray()) {
+            Messages.append(c, completion, f, "completion", false);
+        } else {
+            throw f.error(
+                    "completion", "completion must be a string or a list of messages, got " + Json.kind(completion));
+        }
+        double adv = f.optNumber(n, "advantage", "advantage");
+        if (!Double.isNaN(adv)) c.signals.put("trl_advantage", adv);
+        JsonNode rewards = n.get("rewards");
+        if (rewards != null && !rewards.isNull()) {
+            JsonNode o = f.object(n, "rewards", "rewards");
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                c.components.put(
+                        e.getKey(),
+                        e.getValue().isNull() ? Double.NaN : f.number(e.getValue(), "rewards." + e.getKey()));
+            }
+        } else {
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (List.of("prompt", "completion", "step", "advantage").contains(e.getKey())) continue;
+                JsonNode v = e.getValue();
+                if (v.isNull()) {
+                    c.components.put(e.getKey(), Double.NaN);
+                } else if (v.isNumber()) {
+                    c.components.put(e.getKey(), f.number(v, e.getKey()));
+                } else {
+                    throw f.error(
+                            e.getKey(),
+                            "reward column '" + e.getKey() + "' must be a number or null, got " + Json.kind(v) + " "
+                                    + Json.show(v));
+                }
+            }
+        }
+        if (c.components.isEmpty()) {
+            throw f.error(
+                    "rewards",
+                    "no reward: give \"rewards\": {\"<function>\": number} or one number column per reward function");
+        }
+        return c;
     }
 }

@@ -1,9 +1,6 @@
 package dev.apportion.io.importer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,30 +19,21 @@ import java.util.Map;
 final class VerlDumpImporter {
     private VerlDumpImporter() {}
 
-    static Imported read(Path in, ImportOptions opt) throws IOException {
-        String source = in.toString();
-        List<Conversation> out = new ArrayList<>();
-        for (JsonRecords.Rec r : JsonRecords.read(in, source)) {
-            Fields f = new Fields(source, r.line());
-            JsonNode n = r.node();
-            Conversation c = new Conversation(r.line());
-            c.id = Integer.toString(r.line());
-            f.trajectory(null, c.id);
-            String input = f.string(n, "input", "input");
-            String output = f.string(n, "output", "output");
-            c.outcome = f.number(n, "score", "score");
-            String step = f.key(n, "step", "step");
-            c.promptKey = (step == null ? "" : step) + "\u0000" + input;
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String k = e.getKey();
-                if (List.of("input", "output", "score", "step", "gts").contains(k)) continue;
-                if (e.getValue().isNumber() || e.getValue().isBoolean()) c.signals.put(k, f.number(e.getValue(), k));
-            }
-            c.context(input);
-            c.policy(output, null, Double.NaN);
-            out.add(c);
+    /** One record as a conversation ({@link ConversationBatch.RecordMapper}). */
+    static Conversation conversation(Fields f, JsonNode n, int line, int index) {
+        Conversation c = Conversation.numbered(f, line);
+        String input = f.string(n, "input", "input");
+        String output = f.string(n, "output", "output");
+        c.outcome = f.number(n, "score", "score");
+        c.promptWithinStep(f, n, input);
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String k = e.getKey();
+            if (List.of("input", "output", "score", "step", "gts").contains(k)) continue;
+            if (e.getValue().isNumber() || e.getValue().isBoolean()) c.signals.put(k, f.number(e.getValue(), k));
         }
-        return ConversationBatch.build(source, out, opt);
+        c.context(input);
+        c.policy(output, null, Double.NaN);
+        return c;
     }
 }

@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
+import dev.apportion.io.FakeEstimator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class DoctorTest {
@@ -113,7 +110,7 @@ class DoctorTest {
     @Test
     void findsBrokenCredit() {
         Rollouts batch = clean();
-        Estimator nan = fake("nan_est", Granularity.TRAJECTORY, bt -> {
+        Estimator nan = FakeEstimator.of("nan_est", Granularity.TRAJECTORY, bt -> {
             float[] a = new float[bt.tokenCount()];
             for (int t = 0; t < a.length; t++) a[t] = bt.mask()[t];
             a[5] = Float.NaN;
@@ -123,7 +120,7 @@ class DoctorTest {
         assertTrue(codes(r).contains("non_finite_credit"), r.findings().toString());
         assertTrue(r.hasError());
 
-        Estimator spike = fake("spike", Granularity.TRAJECTORY, bt -> {
+        Estimator spike = FakeEstimator.of("spike", Granularity.TRAJECTORY, bt -> {
             float[] a = new float[bt.tokenCount()];
             byte[] m = bt.mask();
             for (int t = 0; t < a.length; t++) a[t] = m[t] * ((t % 2) == 0 ? 0.01f : -0.01f);
@@ -135,10 +132,10 @@ class DoctorTest {
         assertEquals(Set.of("exploding_advantages"), codes(s), s.findings().toString());
         assertFalse(s.hasError());
 
-        Estimator zero = fake("zero", Granularity.TRAJECTORY, bt -> Credit.of(new float[bt.tokenCount()]));
+        Estimator zero = FakeEstimator.of("zero", Granularity.TRAJECTORY, bt -> Credit.of(new float[bt.tokenCount()]));
         assertEquals(Set.of("zero_credit"), codes(Doctor.examine(batch, zero, null, null)));
 
-        Estimator flatTurns = fake("flat_turns", Granularity.TURN, bt -> {
+        Estimator flatTurns = FakeEstimator.of("flat_turns", Granularity.TURN, bt -> {
             float[] a = new float[bt.tokenCount()];
             for (int t = 0; t < a.length; t++) a[t] = bt.mask()[t];
             for (int i = 0; i < bt.trajectoryCount(); i++) {
@@ -148,7 +145,7 @@ class DoctorTest {
         });
         assertEquals(Set.of("turn_credit_constant"), codes(Doctor.examine(batch, flatTurns, null, null)));
 
-        Estimator refuses = fake("refuses", Granularity.TRAJECTORY, bt -> {
+        Estimator refuses = FakeEstimator.of("refuses", Granularity.TRAJECTORY, bt -> {
             throw new IllegalArgumentException("needs the token signal 'value'");
         });
         DoctorReport f = Doctor.examine(batch, refuses, null, null);
@@ -186,20 +183,5 @@ class DoctorTest {
         float[] m = new float[n];
         for (int k = zerosFirst; k < n; k++) m[k] = 1f;
         return m;
-    }
-
-    static Estimator fake(String id, Granularity g, Function<Rollouts, Credit> f) {
-        Descriptor d = Descriptor.builder(id).granularity(g).build();
-        return new Estimator() {
-            @Override
-            public Descriptor descriptor() {
-                return d;
-            }
-
-            @Override
-            public Credit assign(Rollouts batch, Params params, Execution execution) {
-                return f.apply(batch);
-            }
-        };
     }
 }

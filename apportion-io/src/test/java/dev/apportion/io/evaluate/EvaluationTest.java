@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apportion.core.credit.Credit;
-import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.RankStatistics;
+import dev.apportion.io.FakeEstimator;
 import dev.apportion.io.importer.TrajectoryLabels;
 import java.util.Arrays;
 import java.util.List;
@@ -71,11 +69,11 @@ class EvaluationTest {
 
     @Test
     void throughAnEstimatorWithBootstrap() {
-        Estimator fixed = fake("fixed", b -> {
+        Estimator fixed = FakeEstimator.of("fixed", Granularity.TURN, b -> {
             float[] adv = CREDIT.clone();
             return Credit.builder(adv).spanAdvantages(CREDIT.clone()).build();
         });
-        Estimator lacking = fake("lacking", b -> {
+        Estimator lacking = FakeEstimator.of("lacking", Granularity.TURN, b -> {
             throw new RolloutException(
                     "estimator 'lacking' needs the token signal 'value' (the critic), which the batch lacks",
                     -1,
@@ -140,20 +138,5 @@ class EvaluationTest {
         assertEquals(1.0, RankStatistics.auroc(new double[] {2}, 1, new double[] {1}, 1));
         assertEquals(0.5, RankStatistics.auroc(new double[] {1}, 1, new double[] {1}, 1));
         assertTrue(Double.isNaN(RankStatistics.auroc(new double[0], 0, new double[] {1}, 1)));
-    }
-
-    static Estimator fake(String id, java.util.function.Function<Rollouts, Credit> f) {
-        Descriptor d = Descriptor.builder(id).granularity(Granularity.TURN).build();
-        return new Estimator() {
-            @Override
-            public Descriptor descriptor() {
-                return d;
-            }
-
-            @Override
-            public Credit assign(Rollouts batch, Params params, Execution execution) {
-                return f.apply(batch);
-            }
-        };
     }
 }

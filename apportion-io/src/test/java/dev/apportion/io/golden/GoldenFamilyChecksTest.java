@@ -38,19 +38,8 @@ class GoldenFamilyChecksTest {
 
     /** Runs every case of {@code file}; fails listing those that did not pass; passes per {@code estimator[preset]}. */
     private static Map<String, Integer> passedPerEstimatorAndPreset(String file) {
-        List<GoldenCase> cases = GoldenFiles.load(file);
-        List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
-        List<String> notPassed = new ArrayList<>();
-        Map<String, Integer> passed = new TreeMap<>();
-        for (int k = 0; k < cases.size(); k++) {
-            GoldenCase c = cases.get(k);
-            CaseResult r = results.get(k);
-            if (r.status() != CaseResult.Status.PASSED)
-                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
-            else passed.merge(c.estimator() + (c.preset() == null ? "" : "[" + c.preset() + "]"), 1, Integer::sum);
-        }
-        assertEquals(List.of(), notPassed, file);
-        return passed;
+        return GoldenFiles.passCounts(
+                file, c -> c.estimator() + (c.preset() == null ? "" : "[" + c.preset() + "]"), c -> {});
     }
 
     @Test

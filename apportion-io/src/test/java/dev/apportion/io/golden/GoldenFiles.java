@@ -1,6 +1,9 @@
 package dev.apportion.io.golden;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apportion.core.credit.EstimatorRegistry;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -9,9 +12,13 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -48,6 +55,29 @@ final class GoldenFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Runs every case of {@code fileName} on the global registry (each first given to
+     * {@code check}); fails listing the cases that did not pass; else the passes counted per
+     * {@code key(case)}, in key order.
+     */
+    static Map<String, Integer> passCounts(
+            String fileName, Function<GoldenCase, String> key, Consumer<GoldenCase> check) {
+        List<GoldenCase> cases = load(fileName);
+        List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
+        List<String> notPassed = new ArrayList<>();
+        Map<String, Integer> passed = new TreeMap<>();
+        for (int k = 0; k < cases.size(); k++) {
+            GoldenCase c = cases.get(k);
+            check.accept(c);
+            CaseResult r = results.get(k);
+            if (r.status() != CaseResult.Status.PASSED)
+                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
+            else passed.merge(key.apply(c), 1, Integer::sum);
+        }
+        assertEquals(List.of(), notPassed, fileName);
+        return passed;
     }
 
     /** Cases from JSON lines written in a test. */

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.apportion.core.credit.EstimatorRegistry;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,20 +17,11 @@ import org.junit.jupiter.api.Test;
  */
 class MultiAgentAndTurnGoldenTest {
     private static Map<String, Integer> passAll(String file, Class<?> adapter) {
-        List<GoldenCase> cases = GoldenFiles.load(file);
-        List<CaseResult> results = Conformance.runAll(cases, EstimatorRegistry.global());
-        List<String> notPassed = new ArrayList<>();
-        Map<String, Integer> passed = new TreeMap<>();
-        for (int k = 0; k < cases.size(); k++) {
-            GoldenCase c = cases.get(k);
-            assertSame(adapter, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name());
-            CaseResult r = results.get(k);
-            if (r.status() != CaseResult.Status.PASSED)
-                notPassed.add(r.caseName() + " " + r.status() + ": " + r.detail());
-            else passed.merge(c.estimator(), 1, Integer::sum);
-        }
-        assertEquals(List.of(), notPassed);
-        return passed;
+        return GoldenFiles.passCounts(
+                file,
+                GoldenCase::estimator,
+                c -> assertSame(
+                        adapter, GoldenAdapters.find(c, GoldenAdapters.all()).getClass(), c.name()));
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.apportion.io.golden;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.io.FakeEstimator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -23,35 +23,20 @@ final class TestEstimators {
 
     /** An estimator from a descriptor and a function. */
     static Estimator of(Descriptor d, BiFunction<Rollouts, Params, Credit> f) {
-        return new Estimator() {
-            @Override
-            public Descriptor descriptor() {
-                return d;
-            }
-
-            @Override
-            public Credit assign(Rollouts batch, Params params, Execution execution) {
-                return f.apply(batch, params);
-            }
-        };
+        return FakeEstimator.of(d, f);
     }
 
     /** verl's compute_grpo_outcome_advantage (and its std_floor variant). */
     static Estimator grpo() {
-        Descriptor d = Descriptor.builder("grpo")
-                .parameters(
-                        ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
-                        ParamSpec.bool("normalize_by_std", true, "divide by the group std"),
-                        ParamSpec.real("std_floor", 0.0, 0.0, null, "std = sqrt(max(var, floor^2))"))
-                .build();
-        return of(
-                d,
-                (b, p) -> grpo(
-                        b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), false));
+        return grpo(false);
     }
 
     /** The same with the population std: a wrong implementation that golden cases must catch. */
     static Estimator grpoPopulationStd() {
+        return grpo(true);
+    }
+
+    private static Estimator grpo(boolean population) {
         Descriptor d = Descriptor.builder("grpo")
                 .parameters(
                         ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std"),
@@ -61,7 +46,11 @@ final class TestEstimators {
         return of(
                 d,
                 (b, p) -> grpo(
-                        b, p.getDouble("epsilon"), p.getBoolean("normalize_by_std"), p.getDouble("std_floor"), true));
+                        b,
+                        p.getDouble("epsilon"),
+                        p.getBoolean("normalize_by_std"),
+                        p.getDouble("std_floor"),
+                        population));
     }
 
     private static Credit grpo(Rollouts b, double eps, boolean byStd, double floor, boolean population) {

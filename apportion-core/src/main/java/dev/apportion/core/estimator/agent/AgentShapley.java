@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -81,7 +81,7 @@ import java.util.TreeSet;
  *
  * <p>Stateless and thread-safe.
  */
-public final class AgentShapley implements Estimator {
+public final class AgentShapley implements BufferedEstimator {
     /** Values of the {@code missing_coalition} parameter (lower-case names on the wire). */
     enum MissingCoalition {
         ERROR,
@@ -183,11 +183,6 @@ public final class AgentShapley implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -83,7 +83,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class AtGrpo implements Estimator {
+public final class AtGrpo implements BufferedEstimator {
     /** Values of the {@code singleton} parameter (lower-case names on the wire). */
     enum Singleton {
         VENDORED_VERL,
@@ -346,11 +346,6 @@ public final class AtGrpo implements Estimator {
             group[k] = renumber[key[k]];
         }
         return new Grouping(rows.span.clone(), r, group);
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -60,7 +60,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class C3 implements Estimator {
+public final class C3 implements BufferedEstimator {
     /** Values of the {@code baseline_mode} parameter (lower-case names on the wire). */
     enum BaselineMode {
         LOO,
@@ -112,11 +112,6 @@ public final class C3 implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

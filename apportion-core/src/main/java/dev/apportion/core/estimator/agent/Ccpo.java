@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -62,7 +62,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Ccpo implements Estimator {
+public final class Ccpo implements BufferedEstimator {
     public static final String ID = "ccpo";
     /** Trajectory signal: verifier score of the solver-only (counterfactual) answer. */
     public static final String SOLO_SCORE = "solo_score";
@@ -157,11 +157,6 @@ public final class Ccpo implements Estimator {
         boolean byStd = params.getBoolean("norm_adv_by_std_in_grpo");
         double eps = params.getDouble("epsilon");
         return new Components(jo, so, rt, rs, grpo(batch, rt, byStd, eps), grpo(batch, rs, byStd, eps));
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -62,7 +62,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Coma implements Estimator {
+public final class Coma implements BufferedEstimator {
     static final String ID = "coma";
     static final String CRITIC_ID = "coma_critic";
 
@@ -131,11 +131,6 @@ public final class Coma implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

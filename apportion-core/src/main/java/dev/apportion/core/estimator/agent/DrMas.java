@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -66,7 +66,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class DrMas implements Estimator {
+public final class DrMas implements BufferedEstimator {
     /** Values of the {@code adv_estimator} parameter (lower-case names on the wire). */
     enum AdvEstimator {
         GRPO,
@@ -106,11 +106,6 @@ public final class DrMas implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

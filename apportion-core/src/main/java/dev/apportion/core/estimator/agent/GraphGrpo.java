@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -52,7 +52,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class GraphGrpo implements Estimator {
+public final class GraphGrpo implements BufferedEstimator {
     /** Values of the {@code mode} parameter (lower-case names on the wire). */
     enum Mode {
         EDGE,
@@ -83,11 +83,6 @@ public final class GraphGrpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

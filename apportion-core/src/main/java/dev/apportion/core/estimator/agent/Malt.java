@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.agent;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -65,7 +65,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Malt implements Estimator {
+public final class Malt implements BufferedEstimator {
     /** Values of the {@code credit} parameter (lower-case names on the wire). */
     enum CreditRule {
         LABEL,
@@ -99,11 +99,6 @@ public final class Malt implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -53,7 +53,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class FGrpo implements Estimator {
+public final class FGrpo implements BufferedEstimator {
     static final String ID = "f_grpo";
 
     /** Where a phase's reward comes from ({@code phase_reward_source}). */
@@ -102,11 +102,6 @@ public final class FGrpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */

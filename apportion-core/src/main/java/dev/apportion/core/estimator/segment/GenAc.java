@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -48,7 +48,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
-public final class GenAc implements Estimator {
+public final class GenAc implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "genac";
 
@@ -94,11 +94,6 @@ public final class GenAc implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

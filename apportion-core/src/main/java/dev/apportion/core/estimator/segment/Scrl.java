@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.segment;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -49,7 +49,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
-public final class Scrl implements Estimator {
+public final class Scrl implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "scrl";
 
@@ -109,11 +109,6 @@ public final class Scrl implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -67,7 +67,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
-public final class Capo implements Estimator {
+public final class Capo implements BufferedEstimator {
     /** Values of the {@code std} parameter (lower-case names on the wire). */
     enum Std {
         UNBIASED,
@@ -134,11 +134,6 @@ public final class Capo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls). */

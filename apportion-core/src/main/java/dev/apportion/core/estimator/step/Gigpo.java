@@ -1,9 +1,9 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
 import dev.apportion.core.credit.DistinguishingTerm;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -11,10 +11,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -123,17 +123,24 @@ import java.util.Map;
  * <p>Thread-safety: stateless and thread-safe. With an {@link Execution} of several threads
  * groups are processed in parallel; results are identical to the sequential run.
  */
-public final class Gigpo implements Estimator {
+public final class Gigpo implements BufferedEstimator {
     /**
      * Values of the {@code episode_stats} parameter; their wire names keep the reference's hyphens
-     * ({@code per-step-row}, {@code per-trajectory}), so the choice is declared as strings.
+     * ({@code per-step-row}, {@code per-trajectory}).
      */
-    enum EpisodeStats {
-        PER_STEP_ROW,
-        PER_TRAJECTORY;
+    enum EpisodeStats implements WireName {
+        PER_STEP_ROW("per-step-row"),
+        PER_TRAJECTORY("per-trajectory");
 
-        static EpisodeStats of(String wire) {
-            return valueOf(wire.replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        private final String wire;
+
+        EpisodeStats(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
         }
     }
 
@@ -151,15 +158,6 @@ public final class Gigpo implements Estimator {
 
     /** Registry id. */
     public static final String ID = "gigpo";
-
-    static final String MEAN_NORM = "mean_norm";
-    static final String MEAN_STD_NORM = "mean_std_norm";
-    static final String PER_STEP_ROW = "per-step-row";
-    static final String PER_TRAJECTORY = "per-trajectory";
-    static final String WHEN_NO_STEP_REWARDS = "when_no_step_rewards";
-
-    /** Groups per parallel chunk, at least. */
-    private static final int MIN_GROUPS_PER_CHUNK = 8;
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("GiGPO (group-in-group policy optimization)")
@@ -195,8 +193,7 @@ public final class Gigpo implements Estimator {
                     ParamSpec.real("epsilon", 1e-6, 0.0, null, "added to the std in mean_std_norm"),
                     ParamSpec.choice(
                             "episode_stats",
-                            PER_STEP_ROW,
-                            List.of(PER_STEP_ROW, PER_TRAJECTORY),
+                            EpisodeStats.PER_STEP_ROW,
                             "episode statistics over every step (verl-agent; longer trajectories weigh more) or once per trajectory"),
                     ParamSpec.real(
                             "similarity_threshold",
@@ -210,11 +207,11 @@ public final class Gigpo implements Estimator {
                             "when_no_step_rewards: if no policy span of the batch has a reward, the trajectory outcome is the last "
                                     + "step's reward in the step return (verl-agent pays success as the last step's environment reward); "
                                     + "never: step returns read span rewards only"))
-            .preset("verl-agent", preset(1.0, MEAN_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-alfworld", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-webshop", preset(0.95, MEAN_NORM, PER_STEP_ROW, 0.0))
-            .preset("verl-agent-search", preset(0.95, MEAN_STD_NORM, PER_STEP_ROW, 0.9))
-            .preset("paper", preset(0.95, MEAN_NORM, PER_TRAJECTORY, 0.0))
+            .preset("verl-agent", preset(1.0, Mode.MEAN_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-alfworld", preset(0.95, Mode.MEAN_STD_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-webshop", preset(0.95, Mode.MEAN_NORM, EpisodeStats.PER_STEP_ROW, 0.0))
+            .preset("verl-agent-search", preset(0.95, Mode.MEAN_STD_NORM, EpisodeStats.PER_STEP_ROW, 0.9))
+            .preset("paper", preset(0.95, Mode.MEAN_NORM, EpisodeStats.PER_TRAJECTORY, 0.0))
             .summary(
                     "A = A^E(episode score vs group) + step_weight * A^S(discounted step return vs steps of the group from the same state)")
             .build();
@@ -224,25 +221,23 @@ public final class Gigpo implements Estimator {
      * reward on outcome-only data, weighs the step term 1 and adds 1e-6 to the stds; they differ in
      * the discount, the normalisation, the episode statistics and the state similarity.
      */
-    private static Map<String, Object> preset(double gamma, String mode, String episodeStats, double similarity) {
+    private static Map<String, Object> preset(double gamma, Mode mode, EpisodeStats episodeStats, double similarity) {
+        String outcome = WireName.of(OutcomeStepReward.WHEN_NO_STEP_REWARDS);
+        String norm = WireName.of(mode);
+        String stats = episodeStats.wire();
         return Map.of(
-                "outcome_step_reward", WHEN_NO_STEP_REWARDS,
+                "outcome_step_reward", outcome,
                 "gamma", gamma,
-                "mode", mode,
+                "mode", norm,
                 "step_weight", 1.0,
                 "epsilon", 1e-6,
-                "episode_stats", episodeStats,
+                "episode_stats", stats,
                 "similarity_threshold", similarity);
     }
 
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /**
@@ -256,7 +251,7 @@ public final class Gigpo implements Estimator {
                 params.getChoice("mode", Mode.class) == Mode.MEAN_STD_NORM,
                 params.getDouble("step_weight"),
                 params.getDouble("epsilon"),
-                EpisodeStats.of(params.getString("episode_stats")) == EpisodeStats.PER_STEP_ROW,
+                params.getChoice("episode_stats", EpisodeStats.class) == EpisodeStats.PER_STEP_ROW,
                 params.getDouble("similarity_threshold"));
         if (cfg.threshold >= 1.0) {
             throw new IllegalArgumentException(
@@ -292,9 +287,8 @@ public final class Gigpo implements Estimator {
                 outcomeAsStepReward,
                 adv,
                 spanAdv);
-        int groups = batch.groupCount();
-        long[][] diag = new long[execution.chunks(groups, MIN_GROUPS_PER_CHUNK)][];
-        execution.forRange(groups, MIN_GROUPS_PER_CHUNK, (chunk, from, to) -> {
+        long[][] diag = new long[execution.chunksForGroups(batch)][];
+        execution.forGroups(batch, (chunk, from, to) -> {
             Workspace ws = new Workspace(cfg, in);
             for (int g = from; g < to; g++) ws.group(g);
             diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons, Double.doubleToLongBits(ws.maxAbsStep)};
@@ -334,7 +328,7 @@ public final class Gigpo implements Estimator {
     private static void zeroContext(Rollouts batch, float[] out, Execution execution) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        execution.forRange(batch.trajectoryCount(), 256, (c, from, to) -> {
+        execution.forTrajectories(batch, (c, from, to) -> {
             for (int s = spanOff[from], e = spanOff[to]; s < e; s++)
                 if (!batch.isPolicySpan(s)) Arrays.fill(out, tokOff[s], tokOff[s + 1], 0f);
         });

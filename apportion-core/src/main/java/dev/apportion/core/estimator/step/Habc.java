@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -54,7 +54,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Habc implements Estimator {
+public final class Habc implements BufferedEstimator {
     static final String ID = "habc";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -85,11 +85,6 @@ public final class Habc implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -53,7 +53,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Intervention implements Estimator {
+public final class Intervention implements BufferedEstimator {
     static final String ID = "int";
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
@@ -89,11 +89,6 @@ public final class Intervention implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages and loss weights into {@code buffers} when given (reused across calls). */

@@ -69,7 +69,7 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Outputs</h2>
- * {@link Credit#advantages()} and {@link Credit#returns()} (equal, 0 on context tokens);
+ * {@link Credit#advantages()} and {@link Credit#returns()} (the same array, 0 on context tokens);
  * {@link #tokenRewards(Rollouts, Params)} gives V (the reference's {@code token_level_rewards}).
  *
  * <h2>Parameters</h2>
@@ -177,52 +177,111 @@ public final class Prl implements Estimator {
 
     /**
      * The advantage of a policy token is the process reward V of the nearest policy token at or after
-     * it whose V is not 0 (within its row); returns equal advantages. Computed in one backward pass per
-     * trajectory that produces V and the advantage together (V is not stored), with the outputs in
+     * it whose V is not 0 (within its row); returns equal advantages (the same array). Computed per trajectory, backwards
+     * span by span (V lives only in a span-sized scratch), trajectories in parallel ranges (each writes
+     * only its own tokens, so the result does not depend on the split), with the outputs in
      * {@code buffers} when given.
      */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Prepared p = prepare(batch, params);
-        Settings cfg = p.cfg();
         int tokens = batch.tokenCount();
         float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
-        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        int maxSpan = 0;
+        int[] tok = batch.spanTokenOffsets();
+        for (int s = 0; s < batch.spanCount(); s++) maxSpan = Math.max(maxSpan, tok[s + 1] - tok[s]);
+        int scratch = maxSpan;
+        execution.forTrajectories(batch, (chunk, from, to) -> {
+            double[] togo = p.cfg().orm() ? null : new double[scratch];
+            for (int i = from; i < to; i++) {
+                if (p.cfg().orm()) trajectoryOrm(batch, p, i, adv);
+                else trajectoryPrm(batch, p, i, adv, togo);
+            }
+        });
+        return Credit.builder(adv).returns(adv).build();
+    }
+
+    /** Policy spans shorter than this take the fused token-by-token loop in {@link #trajectoryPrm}. */
+    private static final int SHORT_SPAN = 64;
+
+    /**
+     * {@code adv = prm}: every policy token keeps its own V. Per policy span, backwards: the running
+     * log-ratio to go (one dependent double addition per token) into {@code togo}, then
+     * {@code q − togo/η} for the whole span in one loop without dependences (vectorized divisions),
+     * then V (rounded to float) and the next-non-zero fill; spans under {@link #SHORT_SPAN} tokens do
+     * all three in one loop. The same operations per token as the token-by-token
+     * loop, so the same floats.
+     */
+    private static void trajectoryPrm(Rollouts batch, Prepared p, int i, float[] adv, double[] togo) {
+        int[] tok = batch.spanTokenOffsets();
+        float[] o = p.o();
+        float[] r = p.r();
+        double eta = p.cfg().eta();
+        double q = p.q()[i];
+        double acc = 0;
+        float next = 0f;
+        for (int s = batch.spanEnd(i) - 1; s >= batch.spanStart(i); s--) {
+            int ts = tok[s];
+            int te = tok[s + 1];
+            // context tokens (inside the row or before it) get 0 and leave the sums alone
+            if (!batch.isPolicySpan(s)) {
+                java.util.Arrays.fill(adv, ts, te, 0f);
+                continue;
+            }
+            int n = te - ts;
+            if (n < SHORT_SPAN) {
+                // a short span: one fused loop (three loops would cost more in set-up than they save)
+                for (int t = te - 1; t >= ts; t--) {
+                    acc += (double) o[t] - r[t];
+                    float w = (float) (q - acc / eta);
+                    if (w != 0f) next = w;
+                    adv[t] = next;
+                }
+                continue;
+            }
+            for (int k = n - 1; k >= 0; k--) {
+                acc += (double) o[ts + k] - r[ts + k];
+                togo[k] = acc;
+            }
+            for (int k = 0; k < n; k++) togo[k] = q - togo[k] / eta; // vectorized divisions
+            for (int k = n - 1; k >= 0; k--) {
+                float w = (float) togo[k];
+                if (w != 0f) next = w;
+                adv[ts + k] = next;
+            }
+        }
+    }
+
+    /** {@code adv = orm}: V only at step ends (the step mask), token by token over the row. */
+    private static void trajectoryOrm(Rollouts batch, Prepared p, int i, float[] adv) {
         byte[] mask = batch.mask();
         float[] o = p.o();
         float[] r = p.r();
-        double eta = cfg.eta();
-        for (int i = 0; i < batch.trajectoryCount(); i++) {
-            int from = batch.tokenStart(i);
-            int end = batch.tokenEnd(i);
-            int start = rowStart(batch, i);
-            if (start < 0) {
-                java.util.Arrays.fill(adv, from, end, 0f);
-                java.util.Arrays.fill(ret, from, end, 0f);
-                continue;
-            }
-            java.util.Arrays.fill(adv, from, start, 0f);
-            java.util.Arrays.fill(ret, from, start, 0f);
-            double q = p.q()[i];
-            int ones = cfg.orm() ? ones(mask, start, end) : 0;
-            double togo = 0;
-            float next = 0f;
-            for (int t = end - 1; t >= start; t--) {
-                if (mask[t] == 1) {
-                    togo += (double) o[t] - r[t];
-                    double x = q - togo / eta;
-                    if (cfg.orm() && !keep(p, mask, t - start, ones, t)) x = 0;
-                    float w = (float) x;
-                    if (w != 0f) next = w;
-                    adv[t] = next;
-                    ret[t] = next;
-                } else {
-                    adv[t] = 0f;
-                    ret[t] = 0f;
-                }
+        double eta = p.cfg().eta();
+        int from = batch.tokenStart(i);
+        int end = batch.tokenEnd(i);
+        int start = rowStart(batch, i);
+        if (start < 0) {
+            java.util.Arrays.fill(adv, from, end, 0f);
+            return;
+        }
+        java.util.Arrays.fill(adv, from, start, 0f);
+        double q = p.q()[i];
+        int ones = ones(mask, start, end);
+        double togo = 0;
+        float next = 0f;
+        for (int t = end - 1; t >= start; t--) {
+            if (mask[t] == 1) {
+                togo += (double) o[t] - r[t];
+                double x = q - togo / eta;
+                if (!keep(p, mask, t - start, ones, t)) x = 0;
+                float w = (float) x;
+                if (w != 0f) next = w;
+                adv[t] = next;
+            } else {
+                adv[t] = 0f;
             }
         }
-        return Credit.builder(adv).returns(ret).build();
     }
 
     /** First policy token of trajectory {@code i} (the start of its row), or -1. */

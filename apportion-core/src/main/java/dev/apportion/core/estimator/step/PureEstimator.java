@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -10,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -112,15 +112,20 @@ import java.util.Map;
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
  */
-public final class PureEstimator implements Estimator {
+public final class PureEstimator implements BufferedEstimator {
     /**
      * Values of the {@code reward_mode} parameter, written on the wire as these exact (upper-case)
      * names, as in the reference's scripts: process rewards, the verifiable reward, or both.
      */
-    enum RewardMode {
+    enum RewardMode implements WireName {
         PRM,
         VR,
-        PRMVR
+        PRMVR;
+
+        @Override
+        public String wire() {
+            return name();
+        }
     }
 
     /** Values of the {@code step_tokens} parameter (lower-case names on the wire). */
@@ -144,8 +149,6 @@ public final class PureEstimator implements Estimator {
     /** Registry id. */
     public static final String ID = "pure";
 
-    private static final int MIN_PER_CHUNK = 64;
-
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("PURE (min-form process-reward credit, RLOO baselines, verifiable reward)")
             .source(
@@ -166,8 +169,7 @@ public final class PureEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "reward_mode",
-                            "PRMVR",
-                            List.of("PRM", "VR", "PRMVR"),
+                            RewardMode.PRMVR,
                             "PRM: process rewards only; VR: verifiable reward only; PRMVR: both (train_pure.sh)"),
                     ParamSpec.choice(
                             "reward_baseline",
@@ -213,7 +215,7 @@ public final class PureEstimator implements Estimator {
                             "step_score",
                             PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
-                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
+                    ParamSpec.choice("credit_form", PureSteps.CreditForm.MIN, PureSteps.FORM_HELP))
             .preset("reference", Map.of("whitening_count", "nonzero", "step_tokens", "exclude_end"))
             .summary("reward = softmin step rewards − RLOO baseline (+ c·RLOO(v) at EOS) − β·kl; "
                     + "A = whiten(reverse cumsum), 0 at step ends")
@@ -240,18 +242,13 @@ public final class PureEstimator implements Estimator {
             boolean includeEnd,
             boolean sumForm) {}
 
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
-
     /**
      * Writes the advantages and returns into {@code buffers} when given (reused across calls; every
      * token is written: returns 0 on context tokens, advantages 0 off the whitened tokens).
      */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        RewardMode mode = RewardMode.valueOf(params.getString("reward_mode"));
+        RewardMode mode = params.getChoice("reward_mode", RewardMode.class);
         Settings cfg = new Settings(
                 mode != RewardMode.VR,
                 mode != RewardMode.PRM,
@@ -265,7 +262,7 @@ public final class PureEstimator implements Estimator {
                 !params.getBoolean("disable_advantage_normalization"),
                 params.getChoice("whitening_count", WhiteningCount.class) == WhiteningCount.NONZERO,
                 params.getChoice("step_tokens", StepTokenCount.class) == StepTokenCount.INCLUDE_END,
-                PureSteps.SUM_FORM.equals(params.getString("credit_form")));
+                params.getChoice("credit_form", PureSteps.CreditForm.class) == PureSteps.CreditForm.SUM);
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         if (n == 0)
@@ -306,7 +303,7 @@ public final class PureEstimator implements Estimator {
         }
         PureSteps.Scores sc = scores;
         int[] spanOff = batch.trajectorySpanOffsets();
-        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             double[] r = new double[8];
             double[] p = new double[8];
             int[] span = new int[8];
@@ -374,7 +371,7 @@ public final class PureEstimator implements Estimator {
         // 3. token rewards, reverse cumulative returns, masked step ends
         float[] lp = logprob;
         float[] rf = ref;
-        execution.forRange(n, MIN_PER_CHUNK, (chunk, from, to) -> {
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
                 int last = batch.lastPolicyToken(i);
                 double g = 0;
@@ -461,7 +458,7 @@ public final class PureEstimator implements Estimator {
         }
         double var = sq / count;
         double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
-        execution.forRange(tokens, 1 << 14, (chunk, from, to) -> {
+        execution.forRange(tokens, Execution.MIN_TOKENS_PER_CHUNK, (chunk, from, to) -> {
             for (int t = from; t < to; t++) {
                 if (mask[t] == 0 || excluded(cfg, ends, returns, t)) adv[t] = 0f;
                 else adv[t] = (float) ((returns[t] - mean) * rstd);

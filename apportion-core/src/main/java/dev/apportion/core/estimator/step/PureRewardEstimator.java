@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -65,7 +65,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; trajectories are processed in parallel with identical results.
  */
-public final class PureRewardEstimator implements Estimator {
+public final class PureRewardEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "pure_reward";
 
@@ -96,7 +96,7 @@ public final class PureRewardEstimator implements Estimator {
                             "step_score",
                             PureSteps.Source.AUTO,
                             "step score source: logits (span signals prm_logit0/prm_logit1), probability (span signal prm), auto"),
-                    ParamSpec.choice("credit_form", PureSteps.MIN_FORM, PureSteps.FORMS, PureSteps.FORM_HELP))
+                    ParamSpec.choice("credit_form", PureSteps.CreditForm.MIN, PureSteps.FORM_HELP))
             .preset("reference", Map.of("temperature", 0.1, "disable_weighted_reward", false))
             .summary(
                     "p_k = softmax_k(-r_k/T)·r_k over a trajectory's steps; token credit G_k = Σ_{j≥k} p_j (G_0 ≈ min_k r_k)")
@@ -107,17 +107,12 @@ public final class PureRewardEstimator implements Estimator {
         return DESCRIPTOR;
     }
 
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
-
     /** Writes the advantages (also the returns) into {@code buffers} when given (reused across calls). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double temperature = params.getDouble("temperature");
         boolean weighted = !params.getBoolean("disable_weighted_reward");
-        boolean sumForm = PureSteps.SUM_FORM.equals(params.getString("credit_form"));
+        boolean sumForm = params.getChoice("credit_form", PureSteps.CreditForm.class) == PureSteps.CreditForm.SUM;
         float[] spanAdv = new float[batch.spanCount()];
         int n = batch.trajectoryCount();
         boolean anyStep = false;
@@ -134,8 +129,8 @@ public final class PureRewardEstimator implements Estimator {
                 PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
         float[] out = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
         int[] spanOff = batch.trajectorySpanOffsets();
-        long[] stepCounts = new long[execution.chunks(n, 64)];
-        execution.forRange(n, 64, (chunk, from, to) -> {
+        long[] stepCounts = new long[execution.chunks(batch)];
+        execution.forTrajectories(batch, (chunk, from, to) -> {
             double[] r = new double[8];
             double[] p = new double[8];
             int[] span = new int[8];

@@ -2,7 +2,6 @@ package dev.apportion.core.estimator.step;
 
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 
 /**
  * Reasoning steps and their PRM scores for the PURE estimators ({@link PureRewardEstimator},
@@ -32,11 +31,15 @@ public final class PureSteps {
         PROBABILITY
     }
 
-    /** Credit forms: PURE's min-form (soft-min or uniform weights) or the summation form it argues against. */
-    static final String MIN_FORM = "min";
+    /**
+     * Values of the {@code credit_form} parameter (lower-case names on the wire): PURE's min-form
+     * (soft-min or uniform weights) or the summation form it argues against.
+     */
+    enum CreditForm {
+        MIN,
+        SUM
+    }
 
-    static final String SUM_FORM = "sum";
-    static final List<String> FORMS = List.of(MIN_FORM, SUM_FORM);
     static final String FORM_HELP = "min: PURE's min-form step rewards w_k·r_k (soft-min weights, or 1/K with "
             + "disable_weighted_reward); sum: the summation form r'_k = r_k, whose return is the cumulative sum of the "
             + "step scores (PURE verl branch credit_assignment 'gamma-decay' with gamma = 1; ignores temperature and "

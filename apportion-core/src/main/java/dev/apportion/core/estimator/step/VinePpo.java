@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.step;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -57,7 +57,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
-public final class VinePpo implements Estimator {
+public final class VinePpo implements BufferedEstimator {
     /** Values of the {@code step_rewards} parameter (lower-case names on the wire). */
     enum StepRewards {
         OUTCOME,
@@ -97,11 +97,6 @@ public final class VinePpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes advantages and returns into {@code buffers} when given (reused across calls). */

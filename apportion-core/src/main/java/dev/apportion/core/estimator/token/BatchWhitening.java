@@ -8,7 +8,6 @@ import dev.apportion.core.kernel.BackwardScan;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Token-weighted batch whitening of per-token advantages over every policy token of the batch,
@@ -48,9 +47,8 @@ final class BatchWhitening {
         static Settings of(Params p) {
             return new Settings(
                     p.getBoolean(WHITEN.name()),
-                    Whitening.Variance.valueOf(
-                            p.getString(WHITEN_VARIANCE.name()).toUpperCase(Locale.ROOT)),
-                    Whitening.Epsilon.valueOf(p.getString(WHITEN_EPSILON.name()).toUpperCase(Locale.ROOT)),
+                    p.getChoice(WHITEN_VARIANCE.name(), Whitening.Variance.class),
+                    p.getChoice(WHITEN_EPSILON.name(), Whitening.Epsilon.class),
                     p.getDouble(WHITEN_EPS.name()),
                     p.getBoolean(NO_STD_NORM.name()));
         }

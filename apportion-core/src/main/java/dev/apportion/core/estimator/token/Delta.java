@@ -10,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -79,6 +79,25 @@ public final class Delta implements Estimator {
 
     private static final double EPS = 1e-8;
 
+    /** How squared distances are computed ({@code impl}), written as the reference spells it. */
+    enum Impl implements WireName {
+        /** {@code |v - c|²} */
+        NORMAL("Normal"),
+        /** {@code Σv² − 2 v·c + Σc²}, clamped at 0 */
+        MEMORY_EFFICIENT("Memory_efficient");
+
+        private final String wire;
+
+        Impl(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
+        }
+    }
+
     /** The row advantage ({@code base_advantage}). */
     enum BaseAdvantage {
         /** verl GRPO of the trajectory score */
@@ -111,8 +130,7 @@ public final class Delta implements Estimator {
                     ParamSpec.integer("K", 1, 0, 100, "centre-refinement steps"),
                     ParamSpec.choice(
                             "impl",
-                            "Normal",
-                            List.of("Normal", "Memory_efficient"),
+                            Impl.NORMAL,
                             "squared distance as |v-c|^2 (Normal) or as sum v^2 - 2 v.c + sum c^2 clamped at 0"),
                     ParamSpec.real("lam_min", 0.8, null, null, "smallest weight before renormalisation"),
                     ParamSpec.real("lam_max", 1.2, null, null, "largest weight before renormalisation"),
@@ -130,7 +148,7 @@ public final class Delta implements Estimator {
                             "logprob_signal",
                             Rollouts.OLD_LOGPROB,
                             "token signal with the log-probs l of the feature (1-exp l) h"))
-            .preset("verl", Map.of("K", 1, "impl", "Normal", "lam_min", 0.8, "lam_max", 1.2))
+            .preset("verl", Map.of("K", 1, "impl", Impl.NORMAL.wire(), "lam_min", 0.8, "lam_max", 1.2))
             .summary("A_t = g*a_i*(lam_min + (lam_max-lam_min)*sigmoid(margin_t/gamma)); margin from distances of "
                     + "(1-p_t)h_t to positive/negative centres; g renormalises weights to mean 1")
             .build();
@@ -181,7 +199,7 @@ public final class Delta implements Estimator {
     /** Computes the weights, advantages and discriminant for {@code batch}. */
     public Components components(Rollouts batch, Params params) {
         int steps = params.getInt("K");
-        boolean memEff = "Memory_efficient".equals(params.getString("impl"));
+        boolean memEff = params.getChoice("impl", Impl.class) == Impl.MEMORY_EFFICIENT;
         double lamMin = params.getDouble("lam_min");
         double lamMax = params.getDouble("lam_max");
         boolean policyOnly = params.getChoice("token_set", TokenSet.class) == TokenSet.POLICY;

@@ -194,26 +194,65 @@ public final class FlowTracer implements Estimator {
             }
         }
         // out-capacity per token after conditioning
+        // (answer tokens have no out-edges: each row adds over the runs of non-answer columns, so the
+        // inner loops have no test per pair)
+        int[] runs = new int[n + 1];
+        int nr = 0;
+        for (int k = 0; k < n; ) {
+            if (answer[k]) {
+                k++;
+                continue;
+            }
+            int e = k;
+            while (e < n && !answer[e]) e++;
+            runs[nr++] = k;
+            runs[nr++] = e;
+            k = e;
+        }
         double[] out = new double[n];
         for (int r = 1; r < n; r++) {
             if (!reach[r] || r < firstPolicy && !answer[r]) continue; // question tokens take no in-flow
             int row = base + r * (r - 1) / 2;
-            for (int c = 0; c < r; c++) if (!answer[c]) out[c] += att[row + c];
+            for (int u = 0; u < nr; u += 2) {
+                int a = runs[u];
+                if (a >= r) break;
+                int b = Math.min(runs[u + 1], r);
+                for (int c = a; c < b; c++) out[c] += att[row + c];
+            }
         }
         double[] t = new double[n];
         int q = 0;
         for (int k = 0; k < firstPolicy; k++) if (!answer[k]) q++;
         if (q == 0) return t;
         for (int k = 0; k < firstPolicy; k++) if (!answer[k]) t[k] = 1.0 / q;
+        // T_r = Σ_c T_c·a_{r,c}/out_c over the sources c < r that pass flow on (not an answer token,
+        // out-capacity and throughput not 0), in increasing c. A source's T and out-capacity are final
+        // once its own row is done, so the sources are collected in order as they become final, and
+        // each row sums over that list only: the same terms in the same order, without a test per pair.
+        int[] src = new int[n];
+        double[] srcT = new double[n];
+        double[] srcOut = new double[n];
+        int m = 0;
+        for (int k = 0; k < firstPolicy; k++) {
+            if (!answer[k] && out[k] != 0 && t[k] != 0) {
+                src[m] = k;
+                srcT[m] = t[k];
+                srcOut[m] = out[k];
+                m++;
+            }
+        }
         for (int r = firstPolicy; r < n; r++) {
             if (!reach[r]) continue;
             int row = base + r * (r - 1) / 2;
             double in = 0;
-            for (int c = 0; c < r; c++) {
-                if (answer[c] || out[c] == 0 || t[c] == 0) continue;
-                in += t[c] * att[row + c] / out[c];
-            }
+            for (int j = 0; j < m; j++) in += srcT[j] * att[row + src[j]] / srcOut[j];
             t[r] = in;
+            if (!answer[r] && out[r] != 0 && in != 0) {
+                src[m] = r;
+                srcT[m] = in;
+                srcOut[m] = out[r];
+                m++;
+            }
         }
         return t;
     }

@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +59,10 @@ import java.util.Map;
  * everywhere. A missing token signal is a {@link dev.apportion.core.rollout.RolloutException}
  * naming the signal. No group or batch statistics are used, so the credit of a trajectory
  * depends only on itself.
+ *
+ * <p>Cost: one backward pass per trajectory over its policy spans reading the two log-probability
+ * streams and writing advantages and returns (into {@link Credit.Buffers} when given); the running
+ * sum of {@code r̂} is one dependent double addition per token.
  *
  * <p>Stateless and thread-safe; trajectories are processed in parallel ranges with disjoint
  * outputs, so the result does not depend on the number of threads.
@@ -131,6 +136,15 @@ public final class ImplicitTokenReward implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} Advantages and returns go into {@code buffers} when given; every token of both is
+     * written (0 on context tokens). One backward pass per trajectory over its policy spans.
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double beta = params.getDouble("beta");
         String pol = params.getString("policy_signal");
         String ref = params.getString("reference_signal");
@@ -141,20 +155,38 @@ public final class ImplicitTokenReward implements Estimator {
         }
         float[] lp = batch.requireTokenSignal(pol, ID, "log-probabilities of the policy π");
         float[] lr = batch.requireTokenSignal(ref, ID, "log-probabilities of the reference π_ref");
-        byte[] mask = batch.mask();
         int n = batch.trajectoryCount();
-        float[] reward = new float[batch.tokenCount()];
-        float[] toGoArr = new float[batch.tokenCount()];
+        int tokens = batch.tokenCount();
+        // advantages: r̂ (token_reward) or G (reward_to_go); returns: always G, in its own array
+        float[] adv = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tok = batch.spanTokenOffsets();
         double[] sequence = new double[n];
         execution.forTrajectories(batch, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 double acc = 0;
-                for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
-                    if (mask[t] == 0) continue;
-                    double r = beta * ((double) lp[t] - (double) lr[t]);
-                    reward[t] = (float) r;
-                    acc += r;
-                    toGoArr[t] = (float) acc;
+                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
+                    int ts = tok[s];
+                    int te = tok[s + 1];
+                    if (!batch.isPolicySpan(s)) {
+                        Arrays.fill(adv, ts, te, 0f);
+                        Arrays.fill(ret, ts, te, 0f);
+                    } else if (toGo) {
+                        for (int t = te - 1; t >= ts; t--) {
+                            acc += beta * ((double) lp[t] - (double) lr[t]);
+                            float g = (float) acc;
+                            adv[t] = g;
+                            ret[t] = g;
+                        }
+                    } else {
+                        for (int t = te - 1; t >= ts; t--) {
+                            double r = beta * ((double) lp[t] - (double) lr[t]);
+                            adv[t] = (float) r;
+                            acc += r;
+                            ret[t] = (float) acc;
+                        }
+                    }
                 }
                 sequence[i] = acc;
             }
@@ -167,8 +199,8 @@ public final class ImplicitTokenReward implements Estimator {
                 counted++;
             }
         }
-        return Credit.builder(toGo ? toGoArr : reward)
-                .returns(toGo ? toGoArr.clone() : toGoArr)
+        return Credit.builder(adv)
+                .returns(ret)
                 .diagnostic("mean_sequence_implicit_reward", counted == 0 ? 0.0 : sum / counted)
                 .build();
     }

@@ -10,9 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -90,9 +90,20 @@ public final class Poad implements Estimator {
     /** Trajectory signal: bootstrap value after the last action when the episode goes on. */
     public static final String NEXT_VALUE = "next_value";
 
-    static final String POAD = "POAD";
-    static final String NTPO = "NTPO";
-    static final String ARCHER = "ARCHER";
+    /** The backup rule ({@code algorithm}), written as the upper-case names of the paper. */
+    enum Algorithm implements WireName {
+        /** no discount inside an action */
+        POAD,
+        /** discount between all tokens */
+        NTPO,
+        /** NTPO bootstrapping from the next action's last token */
+        ARCHER;
+
+        @Override
+        public String wire() {
+            return name();
+        }
+    }
 
     /** Level of the backup ({@code level}). */
     enum Level {
@@ -118,8 +129,7 @@ public final class Poad implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "algorithm",
-                            POAD,
-                            List.of(POAD, NTPO, ARCHER),
+                            Algorithm.POAD,
                             "POAD: no discount inside an action; NTPO: discount between all tokens; ARCHER: NTPO bootstrapping "
                                     + "from the next action's last token"),
                     ParamSpec.choice(
@@ -129,8 +139,8 @@ public final class Poad implements Estimator {
                     ParamSpec.real(
                             "gamma", 0.95, 0.0, 1.0, "discount between actions (and between tokens for NTPO/ARCHER)"),
                     ParamSpec.real("gae_lambda", 0.95, 0.0, 1.0, "GAE lambda"))
-            .preset("ntpo", Map.of("algorithm", NTPO))
-            .preset("archer", Map.of("algorithm", ARCHER))
+            .preset("ntpo", Map.of("algorithm", Algorithm.NTPO.wire()))
+            .preset("archer", Map.of("algorithm", Algorithm.ARCHER.wire()))
             .preset("appo", Map.of("level", "action"))
             .preset("overcooked", Map.of("gamma", 0.99))
             .summary(
@@ -145,7 +155,7 @@ public final class Poad implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String algorithm = params.getString("algorithm");
+        Algorithm algorithm = params.getChoice("algorithm", Algorithm.class);
         boolean actionLevel = params.getChoice("level", Level.class) == Level.ACTION;
         double gamma = params.getDouble("gamma");
         double lambda = params.getDouble("gae_lambda");
@@ -174,7 +184,7 @@ public final class Poad implements Estimator {
                         m = 1;
                         int ns = actions[a + 1];
                         vn = value[
-                                actionLevel || !ARCHER.equals(algorithm)
+                                actionLevel || algorithm != Algorithm.ARCHER
                                         ? batch.spanTokenStart(ns)
                                         : batch.spanTokenEnd(ns) - 1];
                     } else {
@@ -194,7 +204,7 @@ public final class Poad implements Estimator {
                     adv[last] = (float) g;
                     ret[last] = (float) (g + value[last]);
                     for (int t = last - 1; t >= first; t--) {
-                        if (POAD.equals(algorithm)) g = value[t + 1] - value[t] + lambda * g;
+                        if (algorithm == Algorithm.POAD) g = value[t + 1] - value[t] + lambda * g;
                         else g = gamma * value[t + 1] - value[t] + gamma * lambda * g;
                         adv[t] = (float) g;
                         ret[t] = (float) (g + value[t]);

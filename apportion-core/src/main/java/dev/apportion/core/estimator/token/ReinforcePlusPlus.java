@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -67,7 +67,7 @@ import java.util.Map;
  * <p>Thread-safety: stateless; parallel per trajectory; whitening statistics are combined in
  * batch order, so the result is bit-identical whatever the thread count.
  */
-public final class ReinforcePlusPlus implements Estimator {
+public final class ReinforcePlusPlus implements BufferedEstimator {
     /** Id in the registry (verl's name). */
     public static final String ID = "reinforce_plus_plus";
 
@@ -137,11 +137,6 @@ public final class ReinforcePlusPlus implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Advantages and returns go into {@code buffers} when given. */

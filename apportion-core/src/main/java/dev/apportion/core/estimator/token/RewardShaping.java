@@ -138,7 +138,7 @@ final class RewardShaping {
                 estimator,
                 lo,
                 hi,
-                KlPenalty.Kind.parse(p.getString(KL_ESTIMATOR.name())),
+                p.getChoice(KL_ESTIMATOR.name(), KlPenalty.Kind.class),
                 klOn ? coef : 0,
                 p.getDouble(KL_CLAMP.name()),
                 lp,

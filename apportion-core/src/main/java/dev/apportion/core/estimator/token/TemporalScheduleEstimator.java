@@ -10,9 +10,9 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,9 +95,36 @@ public final class TemporalScheduleEstimator implements Estimator {
     /** Token signal holding a precomputed advantage ({@code base_advantage = token_signal}). */
     public static final String ADVANTAGE_SIGNAL = "advantage";
 
-    static final String TP = "tp_schedule";
-    static final String FORKING = "forking_tok_schedule";
-    static final String ENTROPY_ADV = "entropy_adv_schedule";
+    /** Which tokens the schedule acts on ({@code strategy}), written as the reference's names. */
+    enum Strategy implements WireName {
+        /** train the response suffix */
+        TP("tp_schedule"),
+        /** train the top-entropy tokens */
+        FORKING("forking_tok_schedule"),
+        /** entropy bonus on the advantage */
+        ENTROPY_ADV("entropy_adv_schedule");
+
+        private final String wire;
+
+        Strategy(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** Shape of the ratio's decay ({@code schedule_mode}, lower-case names on the wire). */
+    public enum ScheduleMode {
+        /** {@code mag·(1 − p)} */
+        LINEAR,
+        /** a logistic curve from mag to 0, rescaled to end points */
+        SIGMOID,
+        /** {@code (mag(1 − p))^g} or {@code mag·(1 − p)^g} ({@code gamma_form}) */
+        GAMMA
+    }
 
     /** Form of the gamma schedule ({@code gamma_form}). */
     enum GammaForm {
@@ -130,15 +157,10 @@ public final class TemporalScheduleEstimator implements Estimator {
             .parameters(
                     ParamSpec.choice(
                             "strategy",
-                            TP,
-                            List.of(TP, FORKING, ENTROPY_ADV),
+                            Strategy.TP,
                             "tp_schedule: train the response suffix; forking_tok_schedule: top-entropy tokens; "
                                     + "entropy_adv_schedule: entropy bonus on the advantage"),
-                    ParamSpec.choice(
-                            "schedule_mode",
-                            "linear",
-                            List.of("linear", "sigmoid", "gamma"),
-                            "shape of the ratio's decay"),
+                    ParamSpec.choice("schedule_mode", ScheduleMode.LINEAR, "shape of the ratio's decay"),
                     ParamSpec.real(
                             "initial_schedule_magnitude", 0.99, 0.0, null, "ratio at the start of the schedule window"),
                     ParamSpec.real(
@@ -171,7 +193,7 @@ public final class TemporalScheduleEstimator implements Estimator {
                     "run_schedule_adv_4b",
                     Map.of(
                             "strategy",
-                            ENTROPY_ADV,
+                            Strategy.ENTROPY_ADV.wire(),
                             "entropy_adv_schedule_alpha",
                             0.4,
                             "entropy_adv_schedule_kappa",
@@ -195,7 +217,7 @@ public final class TemporalScheduleEstimator implements Estimator {
      * @throws IllegalArgumentException when the window is empty
      */
     public static Schedule schedule(
-            String mode,
+            ScheduleMode mode,
             boolean powerOfLinear,
             double magnitude,
             double minRatio,
@@ -214,19 +236,19 @@ public final class TemporalScheduleEstimator implements Estimator {
         double progress = Math.min(Math.max((double) (globalSteps - minStep) / (maxStep - minStep), 0.0), 1.0);
         double ratio;
         switch (mode) {
-            case "sigmoid": {
+            case SIGMOID: {
                 double sig = 1.0 / (1.0 + Math.exp(8.0 * (progress - 0.5)));
                 double sigStart = 1.0 / (1.0 + Math.exp(-4.0));
                 double sigEnd = 1.0 / (1.0 + Math.exp(4.0));
                 ratio = magnitude * (sig - sigEnd) / (sigStart - sigEnd);
                 break;
             }
-            case "gamma":
+            case GAMMA:
                 ratio = powerOfLinear
                         ? Math.pow(magnitude * (1.0 - progress), gammaRatio)
                         : magnitude * Math.pow(1.0 - progress, gammaRatio);
                 break;
-            case "linear":
+            case LINEAR:
             default:
                 ratio = magnitude * (1.0 - progress);
                 break;
@@ -259,9 +281,9 @@ public final class TemporalScheduleEstimator implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
-        String strategy = params.getString("strategy");
+        Strategy strategy = params.getChoice("strategy", Strategy.class);
         Schedule sched = schedule(
-                params.getString("schedule_mode"),
+                params.getChoice("schedule_mode", ScheduleMode.class),
                 params.getChoice("gamma_form", GammaForm.class) == GammaForm.POWER_OF_LINEAR,
                 params.getDouble("initial_schedule_magnitude"),
                 params.getDouble("min_schedule_ratio"),
@@ -273,10 +295,10 @@ public final class TemporalScheduleEstimator implements Estimator {
         int n = batch.trajectoryCount();
         int tokens = batch.tokenCount();
         float[] adv = base(batch, params, execution);
-        float[] entropy = strategy.equals(TP)
+        float[] entropy = strategy == Strategy.TP
                 ? null
                 : batch.requireTokenSignal(Rollouts.ENTROPY, ID, "the actor's per-token entropies");
-        float[] weights = strategy.equals(ENTROPY_ADV) ? null : new float[tokens];
+        float[] weights = strategy == Strategy.ENTROPY_ADV ? null : new float[tokens];
         byte[] mask = batch.mask();
         int[] spanOff = batch.trajectorySpanOffsets();
         double alpha = params.getDouble("entropy_adv_schedule_alpha");

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -57,7 +57,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; group-local.
  */
-public final class AdoraEstimator implements Estimator {
+public final class AdoraEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "adora";
 
@@ -99,11 +99,6 @@ public final class AdoraEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -65,7 +65,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; group-local.
  */
-public final class AdoraVlEstimator implements Estimator {
+public final class AdoraVlEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "adora_vl";
 
@@ -82,7 +82,7 @@ public final class AdoraVlEstimator implements Estimator {
     }
 
     /** Weight of a group whose incorrect, untruncated set is empty ({@code empty_other}). */
-    enum EmptyOther {
+    public enum EmptyOther {
         /** 1, as the LLM version */
         ONE,
         /** the reference's lamda */
@@ -170,11 +170,6 @@ public final class AdoraVlEstimator implements Estimator {
             w[g] = (correct == 0 || maxC > meanO) ? 1.0 : lam;
         }
         return w;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -71,7 +71,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class AgraeEstimator implements Estimator {
+public final class AgraeEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "a_grae";
 
@@ -117,11 +117,6 @@ public final class AgraeEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -10,10 +10,10 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,15 +56,35 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class Dapo implements Estimator {
+public final class Dapo implements BufferedEstimator {
     static final String ID = "dapo";
+
+    /** Values of the {@code loss_agg} parameter, written with verl's hyphens. */
+    enum LossAgg implements WireName {
+        /** {@code 1 / Σ|o|} per policy token (DAPO) */
+        TOKEN_MEAN("token-mean"),
+        /** {@code 1 / (|o_i| · N)} per policy token (GRPO) */
+        SEQ_MEAN_TOKEN_MEAN("seq-mean-token-mean");
+
+        private final String wire;
+
+        LossAgg(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
+        }
+    }
+
     private final Descriptor descriptor;
 
     public Dapo() {
         Map<String, Object> paper = new LinkedHashMap<>();
         paper.put("epsilon", 1e-6);
         paper.put("dynamic_sampling", true);
-        paper.put("loss_agg", "token-mean");
+        paper.put("loss_agg", LossAgg.TOKEN_MEAN.wire());
         this.descriptor = Descriptor.builder(ID)
                 .title("DAPO (decoupled clip and dynamic sampling policy optimization)")
                 .source("Yu et al. 2025, arXiv 2503.14476")
@@ -85,8 +105,7 @@ public final class Dapo implements Estimator {
                                 "groups whose scores are all equal get advantage 0 and loss weight 0 (DAPO drops them)"),
                         ParamSpec.choice(
                                 "loss_agg",
-                                "token-mean",
-                                List.of("token-mean", "seq-mean-token-mean"),
+                                LossAgg.TOKEN_MEAN,
                                 "loss weights: token-mean = 1/total policy tokens (DAPO); seq-mean-token-mean = 1/(|o_i|·N) (GRPO)"),
                         ParamSpec.integer(
                                 "overlong_max_length",
@@ -107,16 +126,11 @@ public final class Dapo implements Estimator {
         return descriptor;
     }
 
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
-
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean dynamic = params.getBoolean("dynamic_sampling");
-        boolean tokenMean = params.getString("loss_agg").equals("token-mean");
+        boolean tokenMean = params.getChoice("loss_agg", LossAgg.class) == LossAgg.TOKEN_MEAN;
         int maxLen = params.getInt("overlong_max_length");
         int buffer = params.getInt("overlong_buffer");
         double factor = params.getDouble("overlong_penalty_factor");

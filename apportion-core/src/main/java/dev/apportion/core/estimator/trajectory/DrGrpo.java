@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +41,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class DrGrpo implements Estimator {
+public final class DrGrpo implements BufferedEstimator {
     static final String ID = "dr_grpo";
     private final Descriptor descriptor;
 
@@ -65,18 +61,11 @@ public final class DrGrpo implements Estimator {
                 GroupNormalization.rewardWeights(),
                 GroupNormalization.missingReward()));
         ps.addAll(TokenCredit.openRlhfParams());
-        this.descriptor = Descriptor.builder(ID)
+        this.descriptor = GroupNormalization.outcomeReference(ID, true)
                 .title("Dr. GRPO (GRPO without std normalisation)")
                 .source(
                         "Liu et al. 2025, arXiv 2503.20783; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage"
                                 + " (norm_adv_by_std_in_grpo=False); OpenRLHF@3c3be62 dr_grpo; huggingface/trl@f2cd577 scale_rewards=none")
-                .granularity(Granularity.TRAJECTORY)
-                .methodology(Methodology.MONTE_CARLO)
-                .fidelity(Fidelity.REFERENCE)
-                .groupLocal(true)
-                .requires(SignalRequirement.trajectory(
-                                "reward", "the reward model or verifier (outcome, span or token rewards)")
-                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("openrlhf", Grpo.openRlhf(Map.of()))
@@ -88,11 +77,6 @@ public final class DrGrpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The advantages go into {@code buffers} when given (as {@link Grpo} does). */

@@ -35,6 +35,8 @@ import java.util.Map;
  * One-sample group: mean 0, so {@code A = α·s/f_norm} (verl). All scores zero: α = B and every
  * advantage 0. α depends on the whole batch, so credit is not group-local. Context tokens: 0.
  *
+ * <p>Outputs go into {@link Credit.Buffers} when given (one token write per call, no fresh array).
+ *
  * <p>Thread-safety: stateless; safe to share.
  */
 public final class Gpg implements Estimator {
@@ -62,6 +64,15 @@ public final class Gpg implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /**
+     * {@inheritDoc} The advantages (which are also the returns) go into {@code buffers} when given;
+     * every token is written (0 on context tokens).
+     */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double fNorm = params.getDouble("f_norm");
         int n = batch.trajectoryCount();
         if (n == 0) return Credit.of(new float[batch.tokenCount()]);
@@ -81,7 +92,11 @@ public final class Gpg implements Estimator {
                 a[i] = m.tied && m.count > 1 ? 0.0 : alpha * (s[i] - mean) / fNorm;
             }
         }
-        float[] adv = TokenCredit.broadcast(batch, a, execution);
+        // a value that rounds to a float zero is written as +0 on both paths (the fresh array skips it)
+        for (int i = 0; i < n; i++) if ((float) a[i] == 0f) a[i] = 0.0;
+        float[] adv = buffers == null
+                ? TokenCredit.broadcast(batch, a, execution)
+                : TokenCredit.broadcastInto(batch, a, execution, buffers.advantages(batch.tokenCount()));
         return Credit.builder(adv)
                 .returns(adv)
                 .diagnostic("alpha", alpha)

@@ -1,7 +1,12 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Fidelity;
+import dev.apportion.core.credit.Granularity;
+import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.List;
 
@@ -13,6 +18,26 @@ import java.util.List;
  */
 final class GroupNormalization {
     private GroupNormalization() {}
+
+    /** The signal every outcome-reward estimator of this package needs, enforced before each call. */
+    static final SignalRequirement REWARD = SignalRequirement.trajectory(
+                    "reward", "the reward model or verifier (outcome, span or token rewards)")
+            .always();
+
+    /**
+     * The descriptor profile shared by the reference outcome-reward estimators of this package
+     * (GRPO, Dr. GRPO, RLOO, REINFORCE++-baseline, OPO, GRPO pass@k): trajectory granularity,
+     * Monte Carlo, reference fidelity, {@link #REWARD} required; the caller adds title, source,
+     * parameters, presets and summary.
+     */
+    static Descriptor.Builder outcomeReference(String id, boolean groupLocal) {
+        return Descriptor.builder(id)
+                .granularity(Granularity.TRAJECTORY)
+                .methodology(Methodology.MONTE_CARLO)
+                .fidelity(Fidelity.REFERENCE)
+                .groupLocal(groupLocal)
+                .requires(REWARD);
+    }
 
     /** Which standard deviation divides the centred score. */
     enum Scale {

@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,7 +66,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share. Parallel over trajectories for the broadcast.
  */
-public final class Grpo implements Estimator {
+public final class Grpo implements BufferedEstimator {
     static final String ID = "grpo";
     private final Descriptor descriptor;
 
@@ -102,18 +98,11 @@ public final class Grpo implements Estimator {
         verl.put("std", "unbiased");
         verl.put("epsilon_on", "std");
         verl.put("singleton", "raw");
-        this.descriptor = Descriptor.builder(ID)
+        this.descriptor = GroupNormalization.outcomeReference(ID, true)
                 .title("GRPO (group-relative policy optimization)")
                 .source(
                         "Shao et al. 2024, arXiv 2402.03300; reference volcengine/verl@b178a3c compute_grpo_outcome_advantage,"
                                 + " compute_grpo_vectorized_outcome_advantage; OpenRLHF@3c3be62 group_norm; huggingface/trl@f2cd577 GRPOTrainer")
-                .granularity(Granularity.TRAJECTORY)
-                .methodology(Methodology.MONTE_CARLO)
-                .fidelity(Fidelity.REFERENCE)
-                .groupLocal(true)
-                .requires(SignalRequirement.trajectory(
-                                "reward", "the reward model or verifier (outcome, span or token rewards)")
-                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
                 .preset("verl_vectorized", Map.of("std_floor", 1e-3))
@@ -152,11 +141,6 @@ public final class Grpo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** Writes the advantages into {@code buffers} when given (reused across calls, e.g. by {@code apportion perf}). */

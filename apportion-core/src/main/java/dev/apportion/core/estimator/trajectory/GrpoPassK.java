@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
@@ -40,18 +36,11 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class GrpoPassK implements Estimator {
+public final class GrpoPassK implements BufferedEstimator {
     static final String ID = "grpo_passk";
-    private final Descriptor descriptor = Descriptor.builder(ID)
+    private final Descriptor descriptor = GroupNormalization.outcomeReference(ID, true)
             .title("GRPO pass@k (best-of-group margin)")
             .source("arXiv 2503.19595; reference volcengine/verl@b178a3c compute_grpo_passk_outcome_advantage")
-            .granularity(Granularity.TRAJECTORY)
-            .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.REFERENCE)
-            .groupLocal(true)
-            .requires(SignalRequirement.trajectory(
-                            "reward", "the reward model or verifier (outcome, span or token rewards)")
-                    .always())
             .parameters(
                     GroupNormalization.epsilon(1e-6),
                     ParamSpec.bool(
@@ -65,11 +54,6 @@ public final class GrpoPassK implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /**

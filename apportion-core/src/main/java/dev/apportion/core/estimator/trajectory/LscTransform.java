@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -56,7 +56,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
-public final class LscTransform implements Estimator {
+public final class LscTransform implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "lsc";
 
@@ -120,11 +120,6 @@ public final class LscTransform implements Estimator {
     /** log σ(x), stable for large |x|. */
     static double logSigmoid(double x) {
         return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
 
@@ -38,7 +34,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class Opo implements Estimator {
+public final class Opo implements BufferedEstimator {
     static final String ID = "opo";
 
     /** What a one-sample group gets ({@code singleton}). */
@@ -49,17 +45,10 @@ public final class Opo implements Estimator {
         ZERO
     }
 
-    private final Descriptor descriptor = Descriptor.builder(ID)
+    private final Descriptor descriptor = GroupNormalization.outcomeReference(ID, true)
             .title("OPO (optimal reward baseline)")
             .source(
                     "Hao et al. 2025, arXiv 2505.23585; reference volcengine/verl@b178a3c compute_opo_outcome_advantage")
-            .granularity(Granularity.TRAJECTORY)
-            .methodology(Methodology.MONTE_CARLO)
-            .fidelity(Fidelity.REFERENCE)
-            .groupLocal(true)
-            .requires(SignalRequirement.trajectory(
-                            "reward", "the reward model or verifier (outcome, span or token rewards)")
-                    .always())
             .parameters(ParamSpec.choice(
                     "singleton",
                     Singleton.RAW,
@@ -71,11 +60,6 @@ public final class Opo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

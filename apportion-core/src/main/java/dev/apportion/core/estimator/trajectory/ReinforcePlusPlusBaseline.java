@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.RepeatedSum;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.Whitening;
@@ -53,7 +49,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class ReinforcePlusPlusBaseline implements Estimator {
+public final class ReinforcePlusPlusBaseline implements BufferedEstimator {
     static final String ID = "reinforce_plus_plus_baseline";
     private final Descriptor descriptor;
 
@@ -83,19 +79,12 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
         verl.put("whiten_epsilon", "add");
         verl.put("whiten_eps", 1e-8);
         verl.put("whiten_returns", true);
-        this.descriptor = Descriptor.builder(ID)
+        this.descriptor = GroupNormalization.outcomeReference(ID, false)
                 .aliases("reinforce_baseline")
                 .title("REINFORCE++ with group baseline")
                 .source(
                         "Hu 2025, arXiv 2501.03262; reference volcengine/verl@b178a3c"
                                 + " compute_reinforce_plus_plus_baseline_outcome_advantage; OpenRLHF@3c3be62 reinforce_baseline")
-                .granularity(Granularity.TRAJECTORY)
-                .methodology(Methodology.MONTE_CARLO)
-                .fidelity(Fidelity.REFERENCE)
-                .groupLocal(false)
-                .requires(SignalRequirement.trajectory(
-                                "reward", "the reward model or verifier (outcome, span or token rewards)")
-                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", verl)
                 .preset(
@@ -116,11 +105,6 @@ public final class ReinforcePlusPlusBaseline implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */

@@ -1,15 +1,11 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
-import dev.apportion.core.credit.Fidelity;
-import dev.apportion.core.credit.Granularity;
-import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
-import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +39,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class Rloo implements Estimator {
+public final class Rloo implements BufferedEstimator {
     static final String ID = "rloo";
     private final Descriptor descriptor;
 
@@ -55,18 +51,11 @@ public final class Rloo implements Estimator {
                         List.of("raw", "zero", "error"),
                         "a one-sample group: raw = keeps its score (verl loop), zero = 0 (verl vectorized), error = refuse (OpenRLHF)"));
         ps.addAll(TokenCredit.openRlhfParams());
-        this.descriptor = Descriptor.builder(ID)
+        this.descriptor = GroupNormalization.outcomeReference(ID, true)
                 .title("RLOO (REINFORCE leave-one-out)")
                 .source(
                         "Ahmadian et al. 2024, arXiv 2402.14740; reference volcengine/verl@b178a3c compute_rloo_outcome_advantage,"
                                 + " compute_rloo_vectorized_outcome_advantage; OpenRLHF@3c3be62 rloo")
-                .granularity(Granularity.TRAJECTORY)
-                .methodology(Methodology.MONTE_CARLO)
-                .fidelity(Fidelity.REFERENCE)
-                .groupLocal(true)
-                .requires(SignalRequirement.trajectory(
-                                "reward", "the reward model or verifier (outcome, span or token rewards)")
-                        .always())
                 .parameters(ps.toArray(new ParamSpec[0]))
                 .preset("verl", Map.of("singleton", "raw"))
                 .preset("verl_vectorized", Map.of("singleton", "zero"))
@@ -78,11 +67,6 @@ public final class Rloo implements Estimator {
     @Override
     public Descriptor descriptor() {
         return descriptor;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The advantages go into {@code buffers} when given (every token is overwritten). */

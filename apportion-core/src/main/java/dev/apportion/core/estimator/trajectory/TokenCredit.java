@@ -119,7 +119,7 @@ final class TokenCredit {
                     clip ? range[1] : Double.POSITIVE_INFINITY,
                     clip,
                     p.getDouble("kl_coef"),
-                    KlPenalty.Kind.parse(p.getString("kl_estimator")),
+                    p.getChoice("kl_estimator", KlPenalty.Kind.class),
                     p.getBoolean("kl_use_loss"),
                     p.getDouble("kl_clamp"),
                     p.getDouble("gamma"));

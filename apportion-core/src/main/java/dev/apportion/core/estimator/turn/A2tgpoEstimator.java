@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
+import dev.apportion.core.credit.WireName;
 import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
 import dev.apportion.core.kernel.TurnBoundaries;
@@ -93,13 +94,31 @@ import java.util.Map;
  * scales IG by batch-wide statistics, so the descriptor declares the estimator not
  * group-local. Stateless and thread-safe.
  */
-public final class A2tgpoEstimator implements Estimator {
+public final class A2tgpoEstimator implements BufferedEstimator {
     static final String ID = "a2tgpo";
 
-    static final String V1D = "turn-group-v1d";
-    static final String JOINT = "joint";
-    static final String SEPARATE = "separate";
-    static final String TURN_GROUP = "turn-group";
+    /** Values of the {@code mode} parameter, written with the reference's hyphens. */
+    enum Mode implements WireName {
+        /** the paper's turn-group advantage with adaptive clipping */
+        V1D("turn-group-v1d"),
+        /** IGPO, IG and outcome normalised together */
+        JOINT("joint"),
+        /** IGPO, IG and outcome normalised apart */
+        SEPARATE("separate"),
+        /** IG scaled by batch-wide turn-group statistics */
+        TURN_GROUP("turn-group");
+
+        private final String wire;
+
+        Mode(String wire) {
+            this.wire = wire;
+        }
+
+        @Override
+        public String wire() {
+            return wire;
+        }
+    }
 
     private static final Descriptor DESCRIPTOR = Descriptor.builder(ID)
             .title("A²TGPO turn-group information-gain advantage with adaptive turn-level clipping")
@@ -116,10 +135,7 @@ public final class A2tgpoEstimator implements Estimator {
                     .always())
             .parameters(
                     ParamSpec.choice(
-                            "mode",
-                            V1D,
-                            List.of(V1D, JOINT, SEPARATE, TURN_GROUP),
-                            "turn-group-v1d (the paper), joint, separate (IGPO), turn-group"),
+                            "mode", Mode.V1D, "turn-group-v1d (the paper), joint, separate (IGPO), turn-group"),
                     ParamSpec.real("gamma", 1.0, 0.0, 1.0, "discount over IG turns"),
                     ParamSpec.real(
                             "alpha",
@@ -150,8 +166,8 @@ public final class A2tgpoEstimator implements Estimator {
                             "nonzero_reward",
                             List.of("nonzero_reward", "policy_spans"),
                             "nonzero_reward: turns end at non-zero rewards (reference); policy_spans: at policy span ends"))
-            .preset("paper", Map.of("mode", V1D, "alpha", 0.3, "gamma", 1.0))
-            .preset("igpo", Map.of("mode", SEPARATE))
+            .preset("paper", Map.of("mode", Mode.V1D.wire(), "alpha", 0.3, "gamma", 1.0))
+            .preset("igpo", Map.of("mode", Mode.SEPARATE.wire()))
             .preset("corrected", Map.of("turn_boundaries", "policy_spans", "turn_group_double_discount", false))
             .summary(
                     "turn-group-v1d: A_k = alpha*sum_j gamma^(j-k) z_j/sqrt(n-k) + o_i, z = popnorm per (group, turn); "
@@ -163,15 +179,10 @@ public final class A2tgpoEstimator implements Estimator {
         return DESCRIPTOR;
     }
 
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
-
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        String mode = params.getString("mode");
+        Mode mode = params.getChoice("mode", Mode.class);
         double gamma = params.getDouble("gamma");
         double eps = params.getDouble("epsilon");
         boolean byStd = params.getBoolean("normalize_by_std");
@@ -186,7 +197,7 @@ public final class A2tgpoEstimator implements Estimator {
         switch (mode) {
             case SEPARATE:
             case JOINT: {
-                double[] v = IgpoKernel.separateOrJoint(batch, b, raw, JOINT.equals(mode), gamma, eps, byStd);
+                double[] v = IgpoKernel.separateOrJoint(batch, b, raw, mode == Mode.JOINT, gamma, eps, byStd);
                 b.broadcast(batch, v, 0f, adv, execution);
                 break;
             }
@@ -221,7 +232,7 @@ public final class A2tgpoEstimator implements Estimator {
                 break;
             }
             default:
-                throw new IllegalArgumentException("estimator '" + ID + "': unknown mode '" + mode + "'");
+                throw new IllegalArgumentException("estimator '" + ID + "': unknown mode '" + mode.wire() + "'");
         }
         return Credit.builder(adv)
                 .returns(buffers == null ? adv.clone() : adv)

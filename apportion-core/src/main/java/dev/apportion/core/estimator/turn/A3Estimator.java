@@ -402,9 +402,8 @@ public final class A3Estimator implements Estimator {
                     RESIDUAL_EPS);
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
-        int groups = batch.groupCount();
         double[][] timeWeights = timeWeights(cfg.decay, t);
-        execution.forRange(groups, 1, (chunk, from, to) -> {
+        execution.forGroups(batch, (chunk, from, to) -> {
             for (int g = from; g < to; g++) new GroupWork(t, cfg, g, timeWeights).run(residual, gain, support);
         });
         robustBound(t, residual, cfg.epsilon, bounded);

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -70,7 +70,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class Archer implements Estimator {
+public final class Archer implements BufferedEstimator {
     public static final String ID = "archer";
     public static final String Q1_PI = "critic_q1_pi";
     public static final String Q2_PI = "critic_q2_pi";
@@ -133,11 +133,6 @@ public final class Archer implements Estimator {
             double criticLossV2,
             double pgLoss,
             double valueLoss) {}
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
-    }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -67,7 +67,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class MatchtirEstimator implements Estimator {
+public final class MatchtirEstimator implements BufferedEstimator {
     static final String ID = "matchtir";
 
     /** Values of {@code singleton_turn}. */
@@ -114,11 +114,6 @@ public final class MatchtirEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

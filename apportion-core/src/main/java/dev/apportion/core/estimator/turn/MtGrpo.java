@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -69,7 +69,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class MtGrpo implements Estimator {
+public final class MtGrpo implements BufferedEstimator {
     public static final String ID = "mt_grpo";
     /** Trajectory signal: message index of the first {@code <result>} tool response (−1 none). */
     public static final String RESULT_SEGMENT = "result_segment";
@@ -150,11 +150,6 @@ public final class MtGrpo implements Estimator {
         }
         int[] r = resultSegments(batch);
         return new Components(z(batch, t, eps), z(batch, o, eps), z(batch, c, eps), r);
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -116,7 +116,7 @@ import java.util.Map;
  * score depend on the whole batch. Stateless and thread-safe; runs sequentially (linear in the
  * batch).
  */
-public final class R3lEstimator implements Estimator {
+public final class R3lEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "r3l";
     /** Trajectory or span signal: the pivot (number of leading assistant segments to drop). */
@@ -220,11 +220,6 @@ public final class R3lEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -58,7 +58,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class SpaRlStepRewards implements Estimator {
+public final class SpaRlStepRewards implements BufferedEstimator {
     public static final String ID = "spa_rl_step_rewards";
     /** Trajectory signal: number of progress-model predictions of the rollout. */
     public static final String TURN_VALUE_COUNT = "turn_value_count";
@@ -159,11 +159,6 @@ public final class SpaRlStepRewards implements Estimator {
             }
         }
         return new Steps(kept, reward);
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.turn;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -115,7 +115,7 @@ import java.util.Map;
  * <p>Not group-local: the per-turn statistics and the batch whitening span the whole batch.
  * Stateless and thread-safe; runs sequentially (linear in the number of turns and tokens).
  */
-public final class VprEstimator implements Estimator {
+public final class VprEstimator implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "vpr";
     /** Span signal: the turn's index in its episode. */
@@ -232,11 +232,6 @@ public final class VprEstimator implements Estimator {
     @Override
     public Descriptor descriptor() {
         return DESCRIPTOR;
-    }
-
-    @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
-        return assign(batch, params, execution, null);
     }
 
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */

@@ -45,11 +45,11 @@ class AgentShapleyIgTest extends EstimatorContract {
                 .span(Role.POLICY, 1, Double.NaN, null, "b")
                 .spanSignal("info_gain", -0.1)
                 .build();
-        Params raw = Params.resolve(est.descriptor(), null, Map.of("baseline", "none"));
+        Params raw = resolved(null, Map.of("baseline", "none"));
         assertTurns(batch, est.assign(batch, raw).advantages(), 0, 1e-6, 0.05, 0.3, 0.05);
         assertTurns(batch, est.assign(batch).advantages(), 0, 1e-5, -0.7071068, 0.7071068, -0.7071068);
         assertTurns(batch, est.assign(batch).advantages(), 1, 1e-5, 0.7071068, -0.7071068);
-        Params team = Params.resolve(est.descriptor(), null, Map.of("baseline", "none", "team_weight", 1.0));
+        Params team = resolved(null, Map.of("baseline", "none", "team_weight", 1.0));
         assertTurns(batch, est.assign(batch, team).advantages(), 0, 1e-6, 1.05, 1.3, 1.05);
         assertTurns(batch, est.assign(batch, team).advantages(), 1, 1e-6, 0.25, -0.1);
     }
@@ -65,7 +65,7 @@ class AgentShapleyIgTest extends EstimatorContract {
                 .span(Role.POLICY, 2, Double.NaN, null, "solo")
                 .spanSignal("info_gain", 0.5)
                 .build();
-        Params raw = Params.resolve(est.descriptor(), null, Map.of("baseline", "none"));
+        Params raw = resolved(null, Map.of("baseline", "none"));
         assertTurns(batch, est.assign(batch, raw).advantages(), 0, 1e-6, 0.7, 0.7);
         assertTurns(batch, est.assign(batch).advantages(), 0, 0.0, 0.0, 0.0);
     }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 class AgentShapleyTest extends EstimatorContract {
     private final AgentShapley est = AgentShapley.fromCoalitions();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -32,15 +31,15 @@ class AgentShapleyTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("missing_coalition", "zero")),
-                Params.resolve(est.descriptor(), "difference", Map.of("missing_coalition", "zero", "team_weight", 0.5)),
-                Params.resolve(est.descriptor(), null, Map.of("missing_coalition", "zero", "baseline", "none")));
+                resolved(null, Map.of("missing_coalition", "zero")),
+                resolved("difference", Map.of("missing_coalition", "zero", "team_weight", 0.5)),
+                resolved(null, Map.of("missing_coalition", "zero", "baseline", "none")));
     }
 
     private Params raw(Map<String, Object> more) {
         Map<String, Object> m = new java.util.HashMap<>(more);
         m.put("baseline", "none");
-        return Params.resolve(est.descriptor(), null, m);
+        return resolved(null, m);
     }
 
     /** Agent turns a, b, a, then the given coalition signals. */
@@ -116,7 +115,7 @@ class AgentShapleyTest extends EstimatorContract {
         float[] a = est.assign(batch).advantages();
         assertTurns(batch, a, 0, TOL, 0.7071068, -0.7071068, 0.7071068);
         assertTurns(batch, a, 1, TOL, -0.7071068, 0.7071068, -0.7071068);
-        float[] m = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("baseline", "group_mean")))
+        float[] m = est.assign(batch, resolved(null, Map.of("baseline", "group_mean")))
                 .advantages();
         assertTurns(batch, m, 0, TOL, 0.15, -0.15, 0.15);
     }

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 
 class AtGrpoTest extends EstimatorContract {
     private final AtGrpo est = new AtGrpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -40,7 +39,7 @@ class AtGrpoTest extends EstimatorContract {
 
     /** The earlier paper-level reading, kept as preset outcome_team (alpha x final outcome on every turn). */
     private Params legacy(Map<String, Object> overrides) {
-        return Params.resolve(est.descriptor(), "outcome_team", overrides);
+        return resolved("outcome_team", overrides);
     }
 
     /**
@@ -204,7 +203,7 @@ class AtGrpoTest extends EstimatorContract {
         rollout(b, "p", "a", new double[][] {{0, 0, 0.1, 1.0}});
         rollout(b, "p", "b", new double[][] {{0, 0, 0.3, 0.0}});
         Rollouts batch = b.build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("alpha", 0.5, "normalize_by_std", false));
+        Params p = resolved(null, Map.of("alpha", 0.5, "normalize_by_std", false));
         float[] a = est.assign(batch, p).advantages();
         // r = [0.6, 0.3], mean 0.45
         assertEquals(0.15, PaperTurns.turn(batch, a, 0, 0), TOL);
@@ -218,18 +217,16 @@ class AtGrpoTest extends EstimatorContract {
         rollout(b, "p", "a", new double[][] {{0, 0, 1.0}, {1, 0, 0.5}, {0, 1, 0.0}, {1, 1, 1.0}});
         rollout(b, "p", "b", new double[][] {{0, 0, 0.0}, {1, 0, 0.5}, {0, 1, 1.0}, {1, 1, 0.0}});
         Rollouts batch = b.build();
-        Credit c = est.assign(
-                batch, Params.resolve(est.descriptor(), null, Map.of("filter_method", "dapo", "filter_ratio", 0.1)));
+        Credit c = est.assign(batch, resolved(null, Map.of("filter_method", "dapo", "filter_ratio", 0.1)));
         assertEquals(2.0, c.diagnostics().get("dropped_rows"));
         assertEquals(0f, c.lossWeights()[batch.spanTokenStart(2)]);
         assertEquals(1f, c.lossWeights()[batch.spanTokenStart(0)]);
         assertEquals(0.0, PaperTurns.turn(batch, c.advantages(), 0, 1), 0.0);
         assertEquals(0.7071064, PaperTurns.turn(batch, c.advantages(), 0, 0), TOL);
-        AtGrpo.Grouping g =
-                est.grouping(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree")));
+        AtGrpo.Grouping g = est.grouping(batch, resolved(null, Map.of("rollout_mode", "no_tree")));
         // rows in batch order: a's four actions then b's; only turn 1 survives, one group per rollout
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {-1, -1, 0, 0, -1, -1, 1, 1}, g.group());
-        float[] nt = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("rollout_mode", "no_tree")))
+        float[] nt = est.assign(batch, resolved(null, Map.of("rollout_mode", "no_tree")))
                 .advantages();
         assertEquals(-0.7071061, PaperTurns.turn(batch, nt, 0, 2), TOL);
         assertEquals(0.7071061, PaperTurns.turn(batch, nt, 0, 3), TOL);

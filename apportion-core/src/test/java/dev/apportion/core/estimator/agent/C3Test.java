@@ -28,10 +28,9 @@ class C3Test extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline")),
-                Params.resolve(est.descriptor(), "reward_only", Map.of()),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(null, Map.of("q_signal", "reward_baseline")),
+                resolved("reward_only", Map.of()),
+                resolved(
                         null,
                         Map.of(
                                 "q_signal",
@@ -40,7 +39,7 @@ class C3Test extends EstimatorContract {
                                 "value_only",
                                 "baseline_mode",
                                 "full_mean")),
-                Params.resolve(est.descriptor(), null, Map.of("q_signal", "reward_baseline", "va_alpha", 0.3)));
+                resolved(null, Map.of("q_signal", "reward_baseline", "va_alpha", 0.3)));
     }
 
     private static Rollouts siblings(double[] r, double[] q, int depth) {
@@ -67,12 +66,9 @@ class C3Test extends EstimatorContract {
         assertEquals(1 - 0.35, node(b, a, 0), TOL);
         assertEquals(0 - 0.65, node(b, a, 1), TOL);
         assertEquals(0.5 - 0.5, node(b, a, 2), TOL);
-        float[] ro = est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of()))
-                .advantages();
+        float[] ro = est.assign(b, resolved("reward_only", Map.of())).advantages();
         assertEquals(1 - 0.25, node(b, ro, 0), TOL);
-        float[] half = est.assign(
-                        b,
-                        Params.resolve(est.descriptor(), null, Map.of("va_alpha", 0.5, "baseline_mode", "full_mean")))
+        float[] half = est.assign(b, resolved(null, Map.of("va_alpha", 0.5, "baseline_mode", "full_mean")))
                 .advantages();
         assertEquals(1 - (0.5 * 0.5 + 0.5 * 0.5), node(b, half, 0), TOL);
     }
@@ -83,11 +79,10 @@ class C3Test extends EstimatorContract {
         Rollouts one = siblings(new double[] {1}, new double[] {0.3}, 1);
         assertEquals(0.0, est.assign(one).advantages()[0], 0.0);
         Rollouts two = siblings(new double[] {1, 0}, new double[] {0.3, 0.1}, 1);
-        Params fan = Params.resolve(est.descriptor(), null, Map.of("fanout_list", List.of(2.0, 3.0)));
+        Params fan = resolved(null, Map.of("fanout_list", List.of(2.0, 3.0)));
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(two, fan));
         assertTrue(e.getMessage().contains("expects 3"), e.getMessage());
-        Params flat =
-                Params.resolve(est.descriptor(), null, Map.of("fanout_list", List.of(1.0, 2.0), "no_replay", true));
+        Params flat = resolved(null, Map.of("fanout_list", List.of(1.0, 2.0), "no_replay", true));
         est.assign(two, flat); // 1 * 2 nodes at depth 1
     }
 
@@ -101,7 +96,6 @@ class C3Test extends EstimatorContract {
                 .trajectory("h", "b")
                 .span(Role.POLICY, 1)
                 .build();
-        assertThrows(
-                RolloutException.class, () -> est.assign(b, Params.resolve(est.descriptor(), "reward_only", Map.of())));
+        assertThrows(RolloutException.class, () -> est.assign(b, resolved("reward_only", Map.of())));
     }
 }

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 class CcpoTest extends EstimatorContract {
     private final Ccpo est = new Ccpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -32,10 +31,9 @@ class CcpoTest extends EstimatorContract {
         Map<String, Object> p =
                 Map.of("thinker_agent", "agent0", "solver_agent", "agent1", "solo_signal", "reward_baseline");
         return List.of(
-                Params.resolve(est.descriptor(), null, p),
-                Params.resolve(est.descriptor(), "paper", p),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(null, p),
+                resolved("paper", p),
+                resolved(
                         null,
                         Map.of(
                                 "thinker_agent",
@@ -81,7 +79,7 @@ class CcpoTest extends EstimatorContract {
         assertEquals(0.55 / 1.1, turn(batch, credit.advantages(), 0, 0), TOL);
         assertEquals(-1.65 / 1.1, turn(batch, credit.advantages(), 2, 0), TOL);
         // lambda 0: both roles get the same advantage
-        Credit zero = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("counterfactual_lambda", 0.0)));
+        Credit zero = est.assign(batch, resolved(null, Map.of("counterfactual_lambda", 0.0)));
         assertEquals(turn(batch, zero.advantages(), 0, 1), turn(batch, zero.advantages(), 0, 0), 1e-7);
     }
 
@@ -92,8 +90,7 @@ class CcpoTest extends EstimatorContract {
         pair(b, "p", "a", 1, 1);
         pair(b, "p", "b", -1, 1);
         Rollouts batch = b.build();
-        Params p = Params.resolve(
-                est.descriptor(),
+        Params p = resolved(
                 null,
                 Map.of(
                         "counterfactual_use_group_solo_baseline",

@@ -39,7 +39,7 @@ class ComaCriticTest extends EstimatorContract {
                 .tokenSignal(Rollouts.VALUE, new float[] {0f, 0.4f, 0.45f, 0.5f, 0.7f, 0.8f, 0f})
                 .build();
         assertTurns(batch, est.assign(batch).advantages(), 0, 1e-6, 0.4, 0.3);
-        Params half = Params.resolve(est.descriptor(), null, Map.of("gamma", 0.5));
+        Params half = resolved(null, Map.of("gamma", 0.5));
         assertTurns(batch, est.assign(batch, half).advantages(), 0, 1e-6, 0.05, 0.3);
     }
 

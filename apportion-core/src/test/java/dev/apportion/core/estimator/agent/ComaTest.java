@@ -27,8 +27,7 @@ class ComaTest extends EstimatorContract {
     /** The random batches carry no q_value: read Q from 'prm' and the baseline from 'info_gain'. */
     @Override
     protected List<Params> parameterSets() {
-        return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("q_signal", "prm", "baseline_signal", "info_gain")));
+        return List.of(resolved(null, Map.of("q_signal", "prm", "baseline_signal", "info_gain")));
     }
 
     /** A = Q - sum pi Q: (0.8 - 0.5, 0.2 - 0.6) for the leader and the follower. */

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 
 class DrMasTest extends EstimatorContract {
     private final DrMas est = new DrMas();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -33,8 +32,7 @@ class DrMasTest extends EstimatorContract {
         List<Params> out = new ArrayList<>(super.parameterSets());
         for (String e : List.of("rloo", "reinforce_plus_plus_baseline")) {
             for (boolean byAgent : new boolean[] {true, false}) {
-                out.add(Params.resolve(
-                        est.descriptor(), null, Map.of("adv_estimator", e, "group_by_agent_id", byAgent)));
+                out.add(resolved(null, Map.of("adv_estimator", e, "group_by_agent_id", byAgent)));
             }
         }
         return out;
@@ -72,8 +70,8 @@ class DrMasTest extends EstimatorContract {
         assertEquals(-2 * hi, turn(batch, a, 1, 0), 2 * TOL);
         assertEquals(0.7071061, turn(batch, a, 1, 1), TOL);
         assertTurnConstant(batch, a);
-        float[] shared = est.assign(batch, Params.resolve(est.descriptor(), "shared_baseline", Map.of()))
-                .advantages();
+        float[] shared =
+                est.assign(batch, resolved("shared_baseline", Map.of())).advantages();
         for (int j = 0; j < 3; j++) assertEquals(0.7071061, turn(batch, shared, 0, j), TOL);
         for (int j = 0; j < 2; j++) assertEquals(-0.7071061, turn(batch, shared, 1, j), TOL);
     }
@@ -82,12 +80,11 @@ class DrMasTest extends EstimatorContract {
     @Test
     void rlooAndPassK() {
         Rollouts batch = team();
-        float[] r = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "rloo")))
+        float[] r = est.assign(batch, resolved(null, Map.of("adv_estimator", "rloo")))
                 .advantages();
         assertEquals((1 - 2.0 / 3) * 1.5, turn(batch, r, 0, 0), TOL);
         assertEquals(-1.0, turn(batch, r, 0, 1), TOL);
-        Params pk = Params.resolve(
-                est.descriptor(), null, Map.of("adv_estimator", "grpo_passk", "norm_adv_by_std_in_grpo", false));
+        Params pk = resolved(null, Map.of("adv_estimator", "grpo_passk", "norm_adv_by_std_in_grpo", false));
         float[] p = est.assign(batch, pk).advantages();
         assertEquals(0.0, turn(batch, p, 0, 0), 0.0); // solver tie at the top: 1 - 1
         assertEquals(1.0, turn(batch, p, 1, 1), TOL); // verifier best: 1 - 0
@@ -104,9 +101,7 @@ class DrMasTest extends EstimatorContract {
     @Test
     void reinforcePlusPlusBaselineWhitensOverTokens() {
         Rollouts batch = team();
-        float[] a = est.assign(
-                        batch,
-                        Params.resolve(est.descriptor(), null, Map.of("adv_estimator", "reinforce_plus_plus_baseline")))
+        float[] a = est.assign(batch, resolved(null, Map.of("adv_estimator", "reinforce_plus_plus_baseline")))
                 .advantages();
         double sum = 0;
         int n = 0;

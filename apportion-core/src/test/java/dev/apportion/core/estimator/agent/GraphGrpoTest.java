@@ -24,8 +24,8 @@ class GraphGrpoTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         return List.of(
                 Params.defaults(est.descriptor()),
-                Params.resolve(est.descriptor(), null, Map.of("edge_marker", "agent")),
-                Params.resolve(est.descriptor(), null, Map.of("edge_marker", "agent", "mode", "graph")));
+                resolved(null, Map.of("edge_marker", "agent")),
+                resolved(null, Map.of("edge_marker", "agent", "mode", "graph")));
     }
 
     /**
@@ -80,8 +80,8 @@ class GraphGrpoTest extends EstimatorContract {
 
     @Test
     void graphModeGivesEveryEdgeItsGraphAdvantage() {
-        float[] a = est.assign(example(), Params.resolve(est.descriptor(), null, Map.of("mode", "graph")))
-                .advantages();
+        float[] a =
+                est.assign(example(), resolved(null, Map.of("mode", "graph"))).advantages();
         float u = 0.866025f;
         assertClose(new float[] {0, 0, u, u, u, u, u, u, -u, -u, -u, -u, -u}, a, "graph mode");
     }

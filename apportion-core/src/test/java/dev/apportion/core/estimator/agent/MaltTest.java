@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
-import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
@@ -70,8 +69,7 @@ class MaltTest extends EstimatorContract {
     @Test
     void workedExampleValues() {
         Rollouts batch = tree();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("credit", "value")))
-                .advantages();
+        float[] a = est.assign(batch, resolved(null, Map.of("credit", "value"))).advantages();
         double[] vv = {2.0 / 3, 0, 1.0 / 3};
         for (int v = 0; v < 3; v++) {
             for (int r = 0; r < 3; r++) {
@@ -81,30 +79,24 @@ class MaltTest extends EstimatorContract {
     }
 
     /** One trajectory is a chain: label +1 or 0 (no siblings), value 0 everywhere. */
+    /** One trajectory: a generator turn (state "q") then a verifier turn (state "g"), with {@code outcome}. */
+    private static Rollouts chain(double outcome) {
+        return Rollouts.builder()
+                .trajectory("q", "t")
+                .outcome(outcome)
+                .span(Role.POLICY, 1, Double.NaN, "q", "generator")
+                .span(Role.POLICY, 1, Double.NaN, "g", "verifier")
+                .build();
+    }
+
     @Test
     void singleTrajectoryChain() {
-        Rollouts win = Rollouts.builder()
-                .trajectory("q", "t")
-                .outcome(1)
-                .span(Role.POLICY, 1, Double.NaN, "q", "generator")
-                .span(Role.POLICY, 1, Double.NaN, "g", "verifier")
-                .build();
+        Rollouts win = chain(1);
         assertTurns(win, est.assign(win).advantages(), 0, 0.0, 1, 1);
-        Rollouts loss = Rollouts.builder()
-                .trajectory("q", "t")
-                .outcome(0)
-                .span(Role.POLICY, 1, Double.NaN, "q", "generator")
-                .span(Role.POLICY, 1, Double.NaN, "g", "verifier")
-                .build();
+        Rollouts loss = chain(0);
         assertTurns(loss, est.assign(loss).advantages(), 0, 0.0, 0, 0);
         assertTurns(
-                win,
-                est.assign(win, Params.resolve(est.descriptor(), null, Map.of("credit", "value")))
-                        .advantages(),
-                0,
-                0.0,
-                0,
-                0);
+                win, est.assign(win, resolved(null, Map.of("credit", "value"))).advantages(), 0, 0.0, 0, 0);
     }
 
     /** Two generator outputs as siblings at the root; a lower threshold changes the labels. */
@@ -122,8 +114,8 @@ class MaltTest extends EstimatorContract {
         Rollouts batch = b.build();
         assertTurns(batch, est.assign(batch).advantages(), 0, 0.0, 1, 1);
         assertTurns(batch, est.assign(batch).advantages(), 1, 0.0, -1, 0);
-        float[] low = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("threshold", 0.2)))
-                .advantages();
+        float[] low =
+                est.assign(batch, resolved(null, Map.of("threshold", 0.2))).advantages();
         assertTurns(batch, low, 1, 0.0, 1, 1);
     }
 

@@ -29,12 +29,8 @@ class FGrpoTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(
-                        est.descriptor(),
-                        null,
-                        Map.of("phases", "agent0,agent1", "phase_reward_source", "span_rewards")),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(null, Map.of("phases", "agent0,agent1", "phase_reward_source", "span_rewards")),
+                resolved(
                         null,
                         Map.of("phases", "agent0", "phase_reward_source", "span_rewards", "unphased", "outcome")));
     }
@@ -80,7 +76,7 @@ class FGrpoTest extends EstimatorContract {
                 .span(Role.POLICY, 1, 0.0, null, "gen")
                 .span(Role.POLICY, 1, 1.0, null, "rank")
                 .build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("phase_reward_source", "span_rewards"));
+        Params p = resolved(null, Map.of("phase_reward_source", "span_rewards"));
         float[] a = est.assign(batch, p).advantages();
         assertTurns(batch, a, 0, 1e-5, 0.7071058, 0.7071058, -0.7071058);
         assertTurns(batch, a, 1, 1e-5, -0.7071058, 0.7071058);
@@ -105,8 +101,8 @@ class FGrpoTest extends EstimatorContract {
                 .build();
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(batch));
         assertTrue(e.getMessage().contains("'critic'"), e.getMessage());
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("unphased", "outcome")))
-                .advantages();
+        float[] a =
+                est.assign(batch, resolved(null, Map.of("unphased", "outcome"))).advantages();
         assertTurns(batch, a, 0, 1e-5, 0.7071058, 0.7071058);
         assertTurns(batch, a, 1, 1e-5, -0.7071058, -0.7071058);
         Rollouts single = Rollouts.builder()

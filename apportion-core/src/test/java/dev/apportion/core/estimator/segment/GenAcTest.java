@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,10 +29,9 @@ class GenAcTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("value_signal", "info_gain")));
-        out.add(Params.resolve(est.descriptor(), "monte_carlo", Map.of("value_signal", "prm", "whiten", false)));
-        return out;
+        return List.of(
+                resolved(null, Map.of("value_signal", "info_gain")),
+                resolved("monte_carlo", Map.of("value_signal", "prm", "whiten", false)));
     }
 
     @Test
@@ -43,7 +41,7 @@ class GenAcTest extends EstimatorContract {
         RolloutsBuilder rb = Rollouts.builder();
         steps(rb, "q", "a", 1.0, 3, V, 0.5, 0.6, 0.8);
         Rollouts b = rb.build();
-        Credit c = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("whiten", false)));
+        Credit c = est.assign(b, resolved(null, Map.of("whiten", false)));
         double[] a = {0.4705, 0.39, 0.2};
         double[] r = {0.9705, 0.99, 1.0};
         for (int k = 0; k < 3; k++) {
@@ -60,7 +58,7 @@ class GenAcTest extends EstimatorContract {
         Rollouts b = rb.build();
         VinePpo vine = new VinePpo();
         for (boolean whiten : new boolean[] {false, true}) {
-            float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("lambda", 0.0, "whiten", whiten)))
+            float[] g = est.assign(b, resolved(null, Map.of("lambda", 0.0, "whiten", whiten)))
                     .advantages();
             float[] v = vine.assign(
                             b, Params.resolve(vine.descriptor(), null, Map.of("value_signal", V, "whiten", whiten)))

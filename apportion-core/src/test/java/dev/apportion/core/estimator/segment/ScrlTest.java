@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.PaperBatches;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,10 @@ class ScrlTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("verdict_signal", "prm")));
-        out.add(Params.resolve(est.descriptor(), "population_std", Map.of("verdict_signal", "prm", "missing", "skip")));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("verdict_signal", "prm", "progress", "independent")));
-        return out;
+        return List.of(
+                resolved(null, Map.of("verdict_signal", "prm")),
+                resolved("population_std", Map.of("verdict_signal", "prm", "missing", "skip")),
+                resolved(null, Map.of("verdict_signal", "prm", "progress", "independent")));
     }
 
     /** The notes' G = 4, K = 3 example. */
@@ -60,8 +58,7 @@ class ScrlTest extends EstimatorContract {
     @Test
     void notesWorkedExamplePopulation() {
         Rollouts b = notesExample();
-        float[] a = est.assign(b, Params.resolve(est.descriptor(), "population_std", Map.of()))
-                .advantages();
+        float[] a = est.assign(b, resolved("population_std", Map.of())).advantages();
         double r3 = 1 / Math.sqrt(3); // 0.577
         double[][] want = {{r3, 1, -r3}, {r3, -1, -r3}, {-3 * r3, -1, -r3}, {r3, 1, 3 * r3}};
         for (int i = 0; i < 4; i++) {
@@ -72,8 +69,8 @@ class ScrlTest extends EstimatorContract {
     @Test
     void independentProgressUsesTheVerdictAlone() {
         Rollouts b = notesExample();
-        float[] a = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("progress", "independent")))
-                .advantages();
+        float[] a =
+                est.assign(b, resolved(null, Map.of("progress", "independent"))).advantages();
         // position 2 verdicts [0, 1, 1, 1]: mean 0.75, unbiased std 0.5
         assertEquals(-1.5, stepValue(b, a, 0, 2), 1e-5);
         assertEquals(0.5, stepValue(b, a, 1, 2), 1e-5);
@@ -89,7 +86,7 @@ class ScrlTest extends EstimatorContract {
         assertEquals(0.0, stepValue(b, fail.advantages(), 0, 0), 0);
         // position 1: [1, 0 (unanswered)]: mean 0.5, unbiased std √0.5
         assertEquals(0.5 / (Math.sqrt(0.5) + 1e-6), stepValue(b, fail.advantages(), 0, 1), 1e-6);
-        Credit skip = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("missing", "skip")));
+        Credit skip = est.assign(b, resolved(null, Map.of("missing", "skip")));
         assertEquals(0.0, stepValue(b, skip.advantages(), 0, 1), 0);
     }
 

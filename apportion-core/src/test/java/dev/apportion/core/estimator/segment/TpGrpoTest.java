@@ -28,9 +28,9 @@ class TpGrpoTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("label_signal", "info_gain")),
-                Params.resolve(est.descriptor(), "paper", Map.of("label_signal", "info_gain", "lambda", 2.0)),
-                Params.resolve(est.descriptor(), null, Map.of("label_signal", "info_gain", "sign_guard", false)));
+                resolved(null, Map.of("label_signal", "info_gain")),
+                resolved("paper", Map.of("label_signal", "info_gain", "lambda", 2.0)),
+                resolved(null, Map.of("label_signal", "info_gain", "sign_guard", false)));
     }
 
     private static RolloutsBuilder steps(RolloutsBuilder b, double... labels) {
@@ -79,12 +79,11 @@ class TpGrpoTest extends EstimatorContract {
                 new float[] {0.625f, 0.625f, 0.125f, 0.125f, 0.625f, 0.625f, 0.625f, 0.625f, -1.375f, -1.375f},
                 a,
                 "p=3/4");
-        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0)))
-                .advantages();
+        float[] g = est.assign(batch, resolved(null, Map.of("lambda", 2.0))).advantages();
         assertEquals(0f, g[2]);
         assertEquals(
                 -1.0f,
-                est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("lambda", 2.0, "sign_guard", false)))
+                est.assign(batch, resolved(null, Map.of("lambda", 2.0, "sign_guard", false)))
                         .advantages()[2],
                 1e-5);
         // the loser's correct thought: -1.5 + 2*(1-0.75) = -1.0, same sign, kept

@@ -33,10 +33,10 @@ class CapoTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>();
         for (String norm : List.of("group_tokens", "outcome_plus_penalty", "none")) {
-            out.add(Params.resolve(est.descriptor(), null, Map.of("error_signal", "prm", "normalization", norm)));
+            out.add(resolved(null, Map.of("error_signal", "prm", "normalization", norm)));
         }
         for (String preset : est.descriptor().presets().keySet()) {
-            out.add(Params.resolve(est.descriptor(), preset, Map.of("error_signal", "prm")));
+            out.add(resolved(preset, Map.of("error_signal", "prm")));
         }
         return out;
     }
@@ -44,7 +44,7 @@ class CapoTest extends EstimatorContract {
     private Params p(Object... kv) {
         Map<String, Object> m = new java.util.HashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        return Params.resolve(est.descriptor(), null, m);
+        return resolved(null, m);
     }
 
     @Test

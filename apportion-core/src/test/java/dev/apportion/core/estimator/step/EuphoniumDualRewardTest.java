@@ -13,7 +13,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +28,13 @@ class EuphoniumDualRewardTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("outcome_coef", 0.5, "adv_clip_max", 1.0)));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("outcome_coef", 0.5, "adv_clip_max", 1.0)));
     }
 
     private Params p(Object... kv) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        return Params.resolve(est.descriptor(), null, m);
+        return resolved(null, m);
     }
 
     /** Four rollouts, outcomes [1, 0, 0, 1], a first step scored [0.2, 0.4, 0.4, 0.8], a second step on two of them. */
@@ -60,10 +57,8 @@ class EuphoniumDualRewardTest extends EstimatorContract {
         double[] pra = {-0.9933992283251002, -0.19867984566502, -0.19867984566502, 1.3907589196551404};
         double ora = 0.8660253887844389; // outcomes [1, 0, 0, 1]
         double[] sign = {1, -1, -1, 1};
-        float[] only = est.assign(b, Params.resolve(est.descriptor(), "process_only", Map.of()))
-                .advantages();
-        float[] none = est.assign(b, Params.resolve(est.descriptor(), "outcome_only", Map.of()))
-                .advantages();
+        float[] only = est.assign(b, resolved("process_only", Map.of())).advantages();
+        float[] none = est.assign(b, resolved("outcome_only", Map.of())).advantages();
         float[] both = est.assign(b).advantages();
         float[] weighted =
                 est.assign(b, p("outcome_coef", 2.0, "process_coef", 0.5)).advantages();

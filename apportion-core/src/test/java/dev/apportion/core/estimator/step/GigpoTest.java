@@ -35,10 +35,8 @@ class GigpoTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(
+        return defaultSetsAnd(params(
                 Map.of("gamma", 0.9, "mode", "mean_std_norm", "episode_stats", "per-trajectory", "step_weight", 0.5)));
-        return out;
     }
 
     private static Params params(Map<String, ?> values) {

@@ -29,9 +29,7 @@ class GrpoProcessTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new java.util.ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("source", "span_reward", "std", "population")));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("source", "span_reward", "std", "population")));
     }
 
     private static Rollouts example() {
@@ -51,7 +49,7 @@ class GrpoProcessTest extends EstimatorContract {
         double[] wantB = {-0.4601772286093069, -0.23008861430465344};
         for (int k = 0; k < 3; k++) assertEquals(wantA[k], stepValue(b, c.advantages(), 0, k), 1e-5);
         for (int k = 0; k < 2; k++) assertEquals(wantB[k], stepValue(b, c.advantages(), 1, k), 1e-5);
-        Credit pop = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("std", "population")));
+        Credit pop = est.assign(b, resolved(null, Map.of("std", "population")));
         assertEquals(0.5144935495546319, stepValue(b, pop.advantages(), 0, 0), 1e-5);
     }
 
@@ -67,7 +65,7 @@ class GrpoProcessTest extends EstimatorContract {
             }
         }
         float[] want = est.assign(example()).advantages();
-        float[] got = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("source", "span_reward")))
+        float[] got = est.assign(b.build(), resolved(null, Map.of("source", "span_reward")))
                 .advantages();
         assertClose(want, got, "span rewards vs prm signal");
     }

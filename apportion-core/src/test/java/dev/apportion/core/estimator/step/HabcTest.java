@@ -26,8 +26,7 @@ class HabcTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.resolve(
-                est.descriptor(), null, Map.of("viability_signal", "prm", "efficiency_signal", "info_gain")));
+        return List.of(resolved(null, Map.of("viability_signal", "prm", "efficiency_signal", "info_gain")));
     }
 
     /**
@@ -79,7 +78,7 @@ class HabcTest extends EstimatorContract {
     @Test
     void capAndIntervention() {
         Rollouts batch = episodes();
-        Credit capped = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_max", 2.0)));
+        Credit capped = est.assign(batch, resolved(null, Map.of("w_max", 2.0)));
         assertTurns(batch, capped.lossWeights(), 0, 1e-3, 1.2055, 2.0);
         Rollouts human = Rollouts.builder()
                 .trajectory("task", "e")

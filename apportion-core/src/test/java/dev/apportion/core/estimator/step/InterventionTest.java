@@ -28,9 +28,8 @@ class InterventionTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("error_signal", "info_gain")),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(null, Map.of("error_signal", "info_gain")),
+                resolved(
                         "paper",
                         Map.of(
                                 "error_signal",
@@ -39,7 +38,7 @@ class InterventionTest extends EstimatorContract {
                                 "reward_baseline",
                                 "failure_threshold",
                                 1.0)),
-                Params.resolve(est.descriptor(), null, Map.of("error_signal", "info_gain", "error_step_credit", -1.0)));
+                resolved(null, Map.of("error_signal", "info_gain", "error_step_credit", -1.0)));
     }
 
     private static RolloutsBuilder steps(RolloutsBuilder b, int... errorFlags) {
@@ -70,7 +69,7 @@ class InterventionTest extends EstimatorContract {
         assertClose(want, c.lossWeights(), "loss weights");
         assertEquals(1.0, c.diagnostics().get("intervened_trajectories"));
 
-        Credit neg = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("error_step_credit", -1.0)));
+        Credit neg = est.assign(batch, resolved(null, Map.of("error_step_credit", -1.0)));
         assertEquals(-1f, neg.advantages()[7]);
         assertEquals(1f, neg.lossWeights()[7]);
         assertEquals(0f, neg.lossWeights()[10]);

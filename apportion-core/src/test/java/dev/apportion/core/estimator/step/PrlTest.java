@@ -123,7 +123,8 @@ class PrlTest extends EstimatorContract {
                 int tokens = 0;
                 int spans = rnd.nextInt(1, 6);
                 for (int k = 0; k < spans; k++) {
-                    int len = rnd.nextInt(0, 5);
+                    // mostly short spans, some long enough for the blocked (per-span scratch) path
+                    int len = rnd.nextInt(6) == 0 ? rnd.nextInt(64, 140) : rnd.nextInt(0, 5);
                     Role role = trial % 7 == 3 && i == 2 ? Role.CONTEXT : (k % 2 == 0 ? Role.CONTEXT : Role.POLICY);
                     double reward = rnd.nextInt(3) == 0 ? Double.NaN : rnd.nextDouble(-1, 1);
                     b.span(role, len, reward, null, null);
@@ -153,8 +154,12 @@ class PrlTest extends EstimatorContract {
                 Credit.Buffers buffers = new Credit.Buffers();
                 java.util.Arrays.fill(buffers.advantages(batch.tokenCount()), Float.NaN);
                 java.util.Arrays.fill(buffers.returns(batch.tokenCount()), Float.NaN);
-                assertArrayEquals(want, EST.assign(batch, p, null, buffers).advantages(), "buffers " + trial);
-                assertArrayEquals(want, buffers.returns(batch.tokenCount()), "buffers " + trial);
+                Credit viaBuffers = EST.assign(batch, p, dev.apportion.core.credit.Execution.sequential(), buffers);
+                assertArrayEquals(want, viaBuffers.advantages(), "buffers " + trial);
+                assertArrayEquals(want, viaBuffers.returns(), "buffers " + trial);
+                try (dev.apportion.core.credit.Execution two = dev.apportion.core.credit.Execution.splittingAll(2)) {
+                    assertArrayEquals(want, EST.assign(batch, p, two).advantages(), "split " + trial);
+                }
             }
         }
     }

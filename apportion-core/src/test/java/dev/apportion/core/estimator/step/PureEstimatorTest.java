@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +34,34 @@ class PureEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("reward_baseline", "step", "use_kl_estimator_k3", true, "nomask_separator_adv", true)));
-        out.add(params(Map.of("reward_mode", "VR", "disable_advantage_normalization", true)));
-        out.add(params(Map.of("reward_mode", "PRM", "step_tokens", "include_end", "disable_weighted_reward", true)));
-        out.add(params(Map.of("reward_mode", "PRMVR", "credit_form", "sum")));
-        return out;
+        return defaultSetsAnd(
+                params(Map.of("reward_baseline", "step", "use_kl_estimator_k3", true, "nomask_separator_adv", true)),
+                params(Map.of("reward_mode", "VR", "disable_advantage_normalization", true)),
+                params(Map.of("reward_mode", "PRM", "step_tokens", "include_end", "disable_weighted_reward", true)),
+                params(Map.of("reward_mode", "PRMVR", "credit_form", "sum")));
     }
 
     static Params params(Map<String, ?> v) {
         return Params.resolve(EST.descriptor(), null, v);
+    }
+
+    /**
+     * PRM rewards with the raw (unnormalised) advantages the worked examples check: KL coefficient
+     * {@code klCoef}, the separator tokens unmasked, and the per-step baseline when {@code stepBaseline}
+     * (a mutable map, for tests that vary one more setting).
+     */
+    private static Map<String, Object> prmRaw(double klCoef, boolean stepBaseline) {
+        Map<String, Object> m = new HashMap<>(Map.of(
+                "reward_mode",
+                "PRM",
+                "init_kl_coef",
+                klCoef,
+                "nomask_separator_adv",
+                true,
+                "disable_advantage_normalization",
+                true));
+        if (stepBaseline) m.put("reward_baseline", "step");
+        return m;
     }
 
     /** A trajectory whose steps have {@code ntok[k]} tokens plus their end token, with prm = p[k]. */
@@ -101,17 +118,7 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void sumFormKeepsEveryStepScore() {
         Rollouts b = workedExample();
-        Map<String, Object> raw = new HashMap<>(Map.of(
-                "reward_mode",
-                "PRM",
-                "reward_baseline",
-                "step",
-                "init_kl_coef",
-                0.0,
-                "nomask_separator_adv",
-                true,
-                "disable_advantage_normalization",
-                true));
+        Map<String, Object> raw = prmRaw(0.0, true);
         int bStart = b.spanTokenStart(b.spanStart(1) + 1);
         // uniform weights (the old "sum-form"): p = r / 3, so O_A = 0.2 is the mean score
         raw.put("disable_weighted_reward", true);
@@ -133,19 +140,7 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void stepBaselineSubtractsTheOthersMeanPerStepReward() {
         Rollouts b = workedExample();
-        Credit c = EST.assign(
-                b,
-                params(Map.of(
-                        "reward_mode",
-                        "PRM",
-                        "reward_baseline",
-                        "step",
-                        "init_kl_coef",
-                        0.0,
-                        "nomask_separator_adv",
-                        true,
-                        "disable_advantage_normalization",
-                        true)));
+        Credit c = EST.assign(b, params(prmRaw(0.0, true)));
         // B: one step of score 0.5 → O_B / N_B = 0.5; A's steps each lose 0.5
         double first = 6.652e-07 - 0.5 + (-0.599972 - 0.5) + (1.8159e-05 - 0.5);
         assertEquals(first, c.returns()[b.spanTokenStart(1)], 2e-6);
@@ -170,15 +165,7 @@ class PureEstimatorTest extends EstimatorContract {
                 .tokenSignal(Rollouts.LOGPROB, new float[] {0f})
                 .tokenSignal(Rollouts.REF_LOGPROB, new float[] {0f});
         Rollouts b = bb.build();
-        Map<String, Object> p = new HashMap<>(Map.of(
-                "reward_mode",
-                "PRM",
-                "init_kl_coef",
-                0.1,
-                "nomask_separator_adv",
-                true,
-                "disable_advantage_normalization",
-                true));
+        Map<String, Object> p = prmRaw(0.1, false);
         Credit k1 = EST.assign(b, params(p));
         // scores are 0 (p = 0.5), so the returns are -beta * reverse cumsum of x = logprob - ref_logprob: x = [0.5, -1]
         assertEquals(-0.1 * (0.5 - 1.0), k1.returns()[0], 1e-7);
@@ -233,15 +220,7 @@ class PureEstimatorTest extends EstimatorContract {
     @Test
     void tokenBaselineStepTokensIncludeEndSumsToRhoTimesLength() {
         Rollouts b = workedExample();
-        Map<String, Object> p = new HashMap<>(Map.of(
-                "reward_mode",
-                "PRM",
-                "init_kl_coef",
-                0.0,
-                "nomask_separator_adv",
-                true,
-                "disable_advantage_normalization",
-                true));
+        Map<String, Object> p = prmRaw(0.0, false);
         double excl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];
         p.put("step_tokens", "include_end");
         double incl = EST.assign(b, params(p)).returns()[b.spanTokenStart(1)];

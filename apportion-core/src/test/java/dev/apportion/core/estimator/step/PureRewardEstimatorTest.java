@@ -28,15 +28,10 @@ class PureRewardEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("disable_weighted_reward", true)));
-        out.add(params(Map.of("temperature", 0.02)));
-        out.add(params(Map.of("credit_form", "sum")));
-        return out;
-    }
-
-    static Params params(Map<String, ?> v) {
-        return Params.resolve(EST.descriptor(), null, v);
+        return defaultSetsAnd(
+                resolved(Map.of("disable_weighted_reward", true)),
+                resolved(Map.of("temperature", 0.02)),
+                resolved(Map.of("credit_form", "sum")));
     }
 
     /** One trajectory: a context prompt, then one policy span per step (2 tokens each) with prm = p. */
@@ -56,7 +51,7 @@ class PureRewardEstimatorTest extends EstimatorContract {
     @Test
     void notesExampleWeighted() {
         Rollouts b = steps(0.9, 0.2, 0.8);
-        Credit c = EST.assign(b, params(Map.of()));
+        Credit c = EST.assign(b, resolved(Map.of()));
         double[] g = perStep(b, c.spanAdvantages());
         double p2 = 3.7e-6;
         double p1 = -0.59999;
@@ -72,7 +67,7 @@ class PureRewardEstimatorTest extends EstimatorContract {
     @Test
     void notesExampleUnweightedIsTheMean() {
         Rollouts b = steps(0.9, 0.2, 0.8);
-        Credit c = EST.assign(b, params(Map.of("disable_weighted_reward", true)));
+        Credit c = EST.assign(b, resolved(Map.of("disable_weighted_reward", true)));
         double[] g = perStep(b, c.spanAdvantages());
         // r = [0.8, -0.6, 0.6] / 3 = [0.2667, -0.2, 0.2]
         assertArrayEquals(new double[] {0.8 / 3 - 0.2 + 0.2, 0.0, 0.2}, g, 1e-6);
@@ -87,18 +82,19 @@ class PureRewardEstimatorTest extends EstimatorContract {
         Rollouts b = steps(0.9, 0.2, 0.7);
         double[] uniform = perStep(
                 b,
-                EST.assign(b, params(Map.of("disable_weighted_reward", true))).spanAdvantages());
+                EST.assign(b, resolved(Map.of("disable_weighted_reward", true))).spanAdvantages());
         assertArrayEquals(new double[] {0.2, -0.2 / 3, 0.4 / 3}, uniform, 1e-6);
         double[] sum =
-                perStep(b, EST.assign(b, params(Map.of("credit_form", "sum"))).spanAdvantages());
+                perStep(b, EST.assign(b, resolved(Map.of("credit_form", "sum"))).spanAdvantages());
         assertArrayEquals(new double[] {0.6, -0.2, 0.4}, sum, 1e-6);
         // padding with a step the PRM likes inflates the sum, not the min-form return
         Rollouts padded = steps(0.9, 0.2, 0.7, 0.9, 0.9);
         double[] sumPadded = perStep(
-                padded, EST.assign(padded, params(Map.of("credit_form", "sum"))).spanAdvantages());
+                padded,
+                EST.assign(padded, resolved(Map.of("credit_form", "sum"))).spanAdvantages());
         assertEquals(2.2, sumPadded[0], 1e-6);
         double[] minPadded =
-                perStep(padded, EST.assign(padded, params(Map.of())).spanAdvantages());
+                perStep(padded, EST.assign(padded, resolved(Map.of())).spanAdvantages());
         assertEquals(-0.6, minPadded[0], 1e-3);
     }
 
@@ -106,11 +102,11 @@ class PureRewardEstimatorTest extends EstimatorContract {
     @Test
     void methodsExampleStepReturnsApproachTheMinimumThenZero() {
         Rollouts b = steps(0.9, 0.2, 0.7);
-        double[] g = perStep(b, EST.assign(b, params(Map.of())).spanAdvantages());
+        double[] g = perStep(b, EST.assign(b, resolved(Map.of())).spanAdvantages());
         assertArrayEquals(new double[] {-0.599953, -0.599954, 1.8159e-05}, g, 2e-6);
         // T → 0 gives the hard minimum at the first steps and ~0 after the worst step (the paper's caveat)
         double[] cold =
-                perStep(b, EST.assign(b, params(Map.of("temperature", 1e-3))).spanAdvantages());
+                perStep(b, EST.assign(b, resolved(Map.of("temperature", 1e-3))).spanAdvantages());
         assertArrayEquals(new double[] {-0.6, -0.6, 0.0}, cold, 1e-7); // prm is stored as float32
     }
 
@@ -128,12 +124,13 @@ class PureRewardEstimatorTest extends EstimatorContract {
                 .build();
         Rollouts withProb = steps(p, 0.5);
         double[] a =
-                perStep(withLogits, EST.assign(withLogits, params(Map.of())).spanAdvantages());
-        double[] b = perStep(withProb, EST.assign(withProb, params(Map.of())).spanAdvantages());
+                perStep(withLogits, EST.assign(withLogits, resolved(Map.of())).spanAdvantages());
+        double[] b = perStep(withProb, EST.assign(withProb, resolved(Map.of())).spanAdvantages());
         assertArrayEquals(b, a, 1e-6);
         // auto prefers the logits when both are present; "probability" forces prm
-        assertThrows(RolloutException.class, () -> EST.assign(withLogits, params(Map.of("step_score", "probability"))));
-        assertThrows(RolloutException.class, () -> EST.assign(withProb, params(Map.of("step_score", "logits"))));
+        assertThrows(
+                RolloutException.class, () -> EST.assign(withLogits, resolved(Map.of("step_score", "probability"))));
+        assertThrows(RolloutException.class, () -> EST.assign(withProb, resolved(Map.of("step_score", "logits"))));
     }
 
     @Test
@@ -144,10 +141,10 @@ class PureRewardEstimatorTest extends EstimatorContract {
                 .spanSignal(PureSteps.PRM, 0.5)
                 .span(Role.POLICY, 2)
                 .build();
-        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(missing, params(Map.of())));
+        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(missing, resolved(Map.of())));
         assertTrue(e.getMessage().contains("spans[1].signals.prm"), e.getMessage());
         Rollouts bad = steps(0.5, 1.5);
-        e = assertThrows(RolloutException.class, () -> EST.assign(bad, params(Map.of())));
+        e = assertThrows(RolloutException.class, () -> EST.assign(bad, resolved(Map.of())));
         assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
     }
 
@@ -158,7 +155,7 @@ class PureRewardEstimatorTest extends EstimatorContract {
                 .span(Role.CONTEXT, 2)
                 .span(Role.POLICY, 0)
                 .build();
-        Credit c = EST.assign(b, params(Map.of()));
+        Credit c = EST.assign(b, resolved(Map.of()));
         assertArrayEquals(new float[2], c.advantages());
         assertEquals(0.0, c.diagnostics().get("steps"));
     }

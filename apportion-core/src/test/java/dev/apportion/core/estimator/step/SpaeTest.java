@@ -33,11 +33,10 @@ class SpaeTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>();
         Map<String, Object> probe = Map.of("acc_signal", "prm", "conf_signal", "prm");
-        out.add(Params.resolve(est.descriptor(), null, probe));
-        out.add(Params.resolve(est.descriptor(), "paper", probe));
-        out.add(Params.resolve(est.descriptor(), "penalize", probe));
-        out.add(Params.resolve(
-                est.descriptor(),
+        out.add(resolved(null, probe));
+        out.add(resolved("paper", probe));
+        out.add(resolved("penalize", probe));
+        out.add(resolved(
                 null,
                 Map.of(
                         "potential_from",
@@ -54,7 +53,7 @@ class SpaeTest extends EstimatorContract {
     private Params p(Object... kv) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        return Params.resolve(est.descriptor(), null, m);
+        return resolved(null, m);
     }
 
     private static final double[][] NOTES_PROBES = {{0.1, 0.3}, {0.6, 0.5}, {0.95, 0.9}, {0.97, 0.95}, {0.98, 0.96}};

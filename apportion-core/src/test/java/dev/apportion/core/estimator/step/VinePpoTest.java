@@ -13,7 +13,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,25 +28,23 @@ class VinePpoTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("value_signal", "prm")));
-        out.add(Params.resolve(
-                est.descriptor(),
-                "paper",
-                Map.of(
-                        "value_signal",
-                        "prm",
-                        "whiten",
-                        false,
-                        "gamma",
-                        0.9,
-                        "step_rewards",
-                        "outcome_and_span_rewards")));
-        return out;
+        return List.of(
+                resolved(null, Map.of("value_signal", "prm")),
+                resolved(
+                        "paper",
+                        Map.of(
+                                "value_signal",
+                                "prm",
+                                "whiten",
+                                false,
+                                "gamma",
+                                0.9,
+                                "step_rewards",
+                                "outcome_and_span_rewards")));
     }
 
     private Params raw() {
-        return Params.resolve(est.descriptor(), null, Map.of("whiten", false));
+        return resolved(null, Map.of("whiten", false));
     }
 
     @Test
@@ -63,7 +60,7 @@ class VinePpoTest extends EstimatorContract {
         assertEquals(0.75, stepValue(b, c.returns(), 0, 0), 1e-6);
         assertEquals(1.0, stepValue(b, c.returns(), 0, 2), 1e-6);
         // γ discounts the next value
-        float[] g = est.assign(b, Params.resolve(est.descriptor(), null, Map.of("whiten", false, "gamma", 0.5)))
+        float[] g = est.assign(b, resolved(null, Map.of("whiten", false, "gamma", 0.5)))
                 .advantages();
         assertEquals(0.5 * 0.75 - 0.5, stepValue(b, g, 0, 0), 1e-6);
     }
@@ -113,8 +110,7 @@ class VinePpoTest extends EstimatorContract {
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2, 0.2, null, null).spanSignal(V, 0.5);
         rb.span(dev.apportion.core.rollout.Role.POLICY, 2).spanSignal(V, 0.6);
         Rollouts b = rb.build();
-        Params p = Params.resolve(
-                est.descriptor(), null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
+        Params p = resolved(null, Map.of("whiten", false, "step_rewards", "outcome_and_span_rewards"));
         float[] a = est.assign(b, p).advantages();
         assertEquals(0.2 + 0.6 - 0.5, a[1], 1e-6);
         assertEquals(1.0 - 0.6, a[3], 1e-6);

@@ -9,6 +9,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ class AppoTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        return List.of(Params.defaults(est.descriptor()), Params.resolve(est.descriptor(), null, Map.of("kappa", 0.0)));
+        return List.of(Params.defaults(est.descriptor()), resolved(null, Map.of("kappa", 0.0)));
     }
 
     /**
@@ -53,45 +54,26 @@ class AppoTest extends EstimatorContract {
      */
     @Test
     void dualGroupWorkedExample() {
-        Rollouts batch = Rollouts.builder()
-                .trajectory("q", "r1")
-                .outcome(1)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .trajectory("q", "r2")
-                .outcome(0)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .trajectory("q", "b1")
-                .outcome(1)
-                .signal("branch_point", 2)
-                .signal("branch_omega", 0.6)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .trajectory("q", "b2")
-                .outcome(0)
-                .signal("branch_point", 2)
-                .signal("branch_omega", 0.6)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .trajectory("q", "b3")
-                .outcome(1)
-                .signal("branch_point", 1)
-                .signal("branch_omega", 0.3)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .trajectory("q", "b4")
-                .outcome(1)
-                .signal("branch_point", 1)
-                .signal("branch_omega", 0.3)
-                .span(Role.CONTEXT, 1)
-                .span(Role.POLICY, 3)
-                .build();
+        RolloutsBuilder b = Rollouts.builder();
+        member(b, "r1", 1, -1, 0);
+        member(b, "r2", 0, -1, 0);
+        member(b, "b1", 1, 2, 0.6);
+        member(b, "b2", 0, 2, 0.6);
+        member(b, "b3", 1, 1, 0.3);
+        member(b, "b4", 1, 1, 0.3);
+        Rollouts batch = b.build();
         float[] a = est.assign(batch).advantages();
         float r = 0.707107f;
         float s = 1.06066f;
         assertClose(
                 new float[] {0, r, r, r, 0, -r, -r, -r, 0, 0, s, s, 0, 0, -s, -s, 0, 0, 0, 0, 0, 0, 0, 0}, a, "appo");
+    }
+
+    /** Group "q" member {@code id}: one context token, three policy tokens; a branch when {@code point} ≥ 0. */
+    private static void member(RolloutsBuilder b, String id, double outcome, int point, double omega) {
+        b.trajectory("q", id).outcome(outcome);
+        if (point >= 0) b.signal("branch_point", point).signal("branch_omega", omega);
+        b.span(Role.CONTEXT, 1).span(Role.POLICY, 3);
     }
 
     @Test

@@ -13,7 +13,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,7 @@ class PoadTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("algorithm", "ARCHER", "gamma", 1.0, "gae_lambda", 1.0)));
-        return out;
+        return defaultSetsAnd(params(Map.of("algorithm", "ARCHER", "gamma", 1.0, "gae_lambda", 1.0)));
     }
 
     static Params params(Map<String, ?> v) {

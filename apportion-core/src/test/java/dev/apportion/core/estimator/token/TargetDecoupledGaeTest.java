@@ -26,12 +26,8 @@ class TargetDecoupledGaeTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(
-                        est.descriptor(),
-                        null,
-                        Map.of("gammas", List.of(0.99), "actor_head", 0, "value_signals", "value")),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(null, Map.of("gammas", List.of(0.99), "actor_head", 0, "value_signals", "value")),
+                resolved(
                         null,
                         Map.of(
                                 "gammas",
@@ -42,8 +38,7 @@ class TargetDecoupledGaeTest extends EstimatorContract {
                                 false,
                                 "value_signals",
                                 "value,value")),
-                Params.resolve(
-                        est.descriptor(),
+                resolved(
                         null,
                         Map.of(
                                 "gammas",
@@ -86,21 +81,20 @@ class TargetDecoupledGaeTest extends EstimatorContract {
             {2.25625f, 4.75f, 10f}, {7.310250f, 8.55f, 10f}, {8.845402f, 9.405f, 10f}, {9.006959f, 9.4905f, 10f}
         };
         for (int h = 0; h < 4; h++) {
-            Credit c =
-                    est.assign(b, Params.resolve(est.descriptor(), null, Map.of("actor_head", h, "normalize", false)));
+            Credit c = est.assign(b, resolved(null, Map.of("actor_head", h, "normalize", false)));
             assertClose(new float[] {0, want[h][0], want[h][1], want[h][2]}, c.advantages(), "head " + h);
             assertClose(new float[] {0, want[h][0], want[h][1], want[h][2]}, c.returns(), "returns (V = 0) head " + h);
         }
         // routed with all weight on head 0 gives head 0; mean gives the heads' average
         assertClose(
                 new float[] {0, 2.25625f, 4.75f, 10f},
-                est.assign(b, Params.resolve(est.descriptor(), null, Map.of("mode", "routed", "normalize", false)))
+                est.assign(b, resolved(null, Map.of("mode", "routed", "normalize", false)))
                         .advantages(),
                 "routed");
         float m0 = (2.25625f + 7.31025f + 8.845402f + 9.006959f) / 4;
         assertClose(
                 new float[] {0, m0, (4.75f + 8.55f + 9.405f + 9.4905f) / 4, 10f},
-                est.assign(b, Params.resolve(est.descriptor(), null, Map.of("mode", "mean", "normalize", false)))
+                est.assign(b, resolved(null, Map.of("mode", "mean", "normalize", false)))
                         .advantages(),
                 "mean");
         // paper default: head 3 whitened: mean 9.499153, unbiased std of [9.006959, 9.4905, 10] = 0.496577

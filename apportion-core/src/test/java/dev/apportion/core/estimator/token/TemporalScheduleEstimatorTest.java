@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
+import dev.apportion.core.estimator.token.TemporalScheduleEstimator.ScheduleMode;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,18 +28,17 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("global_steps", 150, "schedule_mode", "sigmoid")));
-        out.add(params(Map.of("strategy", "forking_tok_schedule", "global_steps", 100, "schedule_mode", "gamma")));
-        out.add(params(Map.of("strategy", "entropy_adv_schedule", "global_steps", 50)));
-        return out;
+        return defaultSetsAnd(
+                params(Map.of("global_steps", 150, "schedule_mode", "sigmoid")),
+                params(Map.of("strategy", "forking_tok_schedule", "global_steps", 100, "schedule_mode", "gamma")),
+                params(Map.of("strategy", "entropy_adv_schedule", "global_steps", 50)));
     }
 
     static Params params(Map<String, ?> v) {
         return Params.resolve(EST.descriptor(), null, v);
     }
 
-    static double ratio(String mode, int step) {
+    static double ratio(ScheduleMode mode, int step) {
         return TemporalScheduleEstimator.schedule(mode, true, 0.99, 0.0, 0.8, 2.0, 500, step)
                 .ratio();
     }
@@ -50,7 +49,7 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
         int[] steps = {0, 100, 200, 400, 450};
         int[] trained = {10, 258, 505, 1000, 1000};
         for (int k = 0; k < steps.length; k++) {
-            double rho = ratio("linear", steps[k]);
+            double rho = ratio(ScheduleMode.LINEAR, steps[k]);
             assertEquals(trained[k], 1000 - TemporalScheduleEstimator.prefixLength(1000, rho), "step " + steps[k]);
         }
         Rollouts b = Rollouts.builder()
@@ -78,25 +77,25 @@ class TemporalScheduleEstimatorTest extends EstimatorContract {
     @Test
     void scheduleModes() {
         // sigmoid starts at mag and ends at 0; halfway it is mag/2
-        assertEquals(0.99, ratio("sigmoid", 0), 1e-12);
-        assertEquals(0.495, ratio("sigmoid", 200), 1e-12);
-        assertEquals(0.0, ratio("sigmoid", 400), 1e-12);
+        assertEquals(0.99, ratio(ScheduleMode.SIGMOID, 0), 1e-12);
+        assertEquals(0.495, ratio(ScheduleMode.SIGMOID, 200), 1e-12);
+        assertEquals(0.0, ratio(ScheduleMode.SIGMOID, 400), 1e-12);
         // gamma: the reference raises the scaled ratio, (0.99 * 0.5)^2; the alternative is 0.99 * 0.5^2
-        assertEquals(0.495 * 0.495, ratio("gamma", 200), 1e-12);
+        assertEquals(0.495 * 0.495, ratio(ScheduleMode.GAMMA, 200), 1e-12);
         assertEquals(
                 0.99 * 0.25,
-                TemporalScheduleEstimator.schedule("gamma", false, 0.99, 0.0, 0.8, 2.0, 500, 200)
+                TemporalScheduleEstimator.schedule(ScheduleMode.GAMMA, false, 0.99, 0.0, 0.8, 2.0, 500, 200)
                         .ratio(),
                 1e-12);
         // window with a late start
         TemporalScheduleEstimator.Schedule s =
-                TemporalScheduleEstimator.schedule("linear", true, 0.99, 0.1, 0.8, 2.0, 300, 20);
+                TemporalScheduleEstimator.schedule(ScheduleMode.LINEAR, true, 0.99, 0.1, 0.8, 2.0, 300, 20);
         assertEquals(30, s.minStep());
         assertEquals(240, s.maxStep());
         assertEquals(0.99, s.ratio(), 0.0);
         assertThrows(
                 IllegalArgumentException.class,
-                () -> TemporalScheduleEstimator.schedule("linear", true, 0.99, 0.5, 0.5, 2.0, 300, 20));
+                () -> TemporalScheduleEstimator.schedule(ScheduleMode.LINEAR, true, 0.99, 0.5, 0.5, 2.0, 300, 20));
     }
 
     @Test

@@ -10,7 +10,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,13 +24,7 @@ class AdoraEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("correct_score", 0.5, "max_length_threshold", 10.0, "lamda", 0.5)));
-        return out;
-    }
-
-    static Params params(Map<String, ?> v) {
-        return Params.resolve(EST.descriptor(), null, v);
+        return defaultSetsAnd(resolved(Map.of("correct_score", 0.5, "max_length_threshold", 10.0, "lamda", 0.5)));
     }
 
     /** Trajectories (group, score, response length) with a 2-token prompt. */
@@ -59,7 +52,7 @@ class AdoraEstimatorTest extends EstimatorContract {
         double[] s = {3, -1, 3, -0.5, 3, 3, -1, -0.5};
         int[] len = {800, 500, 1200, 900, 300, 400, 600, 700};
         Rollouts b = batch(g, s, len);
-        Credit c = EST.assign(b, params(Map.of()));
+        Credit c = EST.assign(b, resolved(Map.of()));
         assertArrayEquals(
                 new double[] {0.8622, -0.9772, 0.8622, -0.7472, 0.08622, 0.08622, -0.09772, -0.07472},
                 perTrajectory(b, c),
@@ -67,10 +60,10 @@ class AdoraEstimatorTest extends EstimatorContract {
         assertEquals(1.0, c.diagnostics().get("groups_attenuated"));
         // incorrect answers at least max_length_threshold long (truncated) are left out: with 650, B keeps {600} and
         // 400 < 600
-        Credit cut = EST.assign(b, params(Map.of("max_length_threshold", 650.0)));
+        Credit cut = EST.assign(b, resolved(Map.of("max_length_threshold", 650.0)));
         assertEquals(1.0, cut.diagnostics().get("groups_attenuated"));
         // with 550 both of B's incorrect answers are left out (and A's 900): empty sets count as advantageous
-        Credit none = EST.assign(b, params(Map.of("max_length_threshold", 550.0)));
+        Credit none = EST.assign(b, resolved(Map.of("max_length_threshold", 550.0)));
         assertEquals(
                 0.0,
                 none.diagnostics().get("groups_attenuated"),
@@ -80,15 +73,14 @@ class AdoraEstimatorTest extends EstimatorContract {
     @Test
     void groupWithoutCorrectAnswerIsAttenuated() {
         Rollouts b = batch(new String[] {"a", "a"}, new double[] {-1, -0.5}, new int[] {5, 6});
-        double[] a = perTrajectory(b, EST.assign(b, params(Map.of())));
+        double[] a = perTrajectory(b, EST.assign(b, resolved(Map.of())));
         assertArrayEquals(new double[] {-0.1 * 0.7071, 0.1 * 0.7071}, a, 1e-4);
     }
 
     @Test
     void singletonReferenceKeepsTheRawScore() {
         Rollouts b = batch(new String[] {"a", "b", "b"}, new double[] {3, 3, -1}, new int[] {5, 6, 5});
-        assertEquals(
-                3.0, perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())))[0], 1e-6);
-        assertEquals(0.0, perTrajectory(b, EST.assign(b, params(Map.of())))[0], 0.0);
+        assertEquals(3.0, perTrajectory(b, EST.assign(b, resolved("reference", Map.of())))[0], 1e-6);
+        assertEquals(0.0, perTrajectory(b, EST.assign(b, resolved(Map.of())))[0], 0.0);
     }
 }

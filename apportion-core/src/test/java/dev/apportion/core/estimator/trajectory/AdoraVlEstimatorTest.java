@@ -36,13 +36,9 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     protected List<Params> parameterSets() {
         List<Params> out = new ArrayList<>(super.parameterSets());
         for (String e : List.of("rloo", "reinforce_baseline", "reinforce"))
-            out.add(params(Map.of("advantage_estimator", e)));
-        out.add(params(Map.of("use_adora", false, "max_length_threshold", 8.0)));
+            out.add(resolved(Map.of("advantage_estimator", e)));
+        out.add(resolved(Map.of("use_adora", false, "max_length_threshold", 8.0)));
         return out;
-    }
-
-    static Params params(Map<String, ?> v) {
-        return Params.resolve(EST.descriptor(), null, v);
     }
 
     static Rollouts batch(double[] reward, int[] len, int n) {
@@ -66,17 +62,17 @@ class AdoraVlEstimatorTest extends EstimatorContract {
         Rollouts b = batch(r, len, 4);
         double[] w = AdoraVlEstimator.groupWeights(b, b.scores(), 0.1, 0.5, 4094, true);
         assertArrayEquals(new double[] {1.0, (float) 0.1}, w, 0.0);
-        double[] rloo = perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "rloo"))));
+        double[] rloo = perTrajectory(b, EST.assign(b, resolved(Map.of("advantage_estimator", "rloo"))));
         assertEquals(1 - 1.0 / 3, rloo[0], 1e-6);
         assertEquals(1.0 * (float) 0.1, rloo[4], 1e-6);
-        double[] base = perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce_baseline"))));
+        double[] base = perTrajectory(b, EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce_baseline"))));
         assertEquals(0.5, base[0], 1e-6);
-        double[] norm = perTrajectory(b, EST.assign(b, params(Map.of())));
+        double[] norm = perTrajectory(b, EST.assign(b, resolved(Map.of())));
         assertEquals(0.5 / Math.sqrt(1.0 / 3), norm[0], 1e-6);
-        double[] raw = perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce"))));
+        double[] raw = perTrajectory(b, EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce"))));
         assertEquals((float) 0.1, raw[4], 1e-7);
-        double[] off =
-                perTrajectory(b, EST.assign(b, params(Map.of("advantage_estimator", "reinforce", "use_adora", false))));
+        double[] off = perTrajectory(
+                b, EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce", "use_adora", false))));
         assertEquals(1.0, off[4], 0.0);
     }
 
@@ -84,19 +80,15 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     void emptyOtherSetReferenceVersusCorrected() {
         // all correct: the reference's +inf mean gives lamda; the corrected default gives 1
         Rollouts b = batch(new double[] {1, 1}, new int[] {5, 6}, 2);
-        Credit ref = EST.assign(
-                b, Params.resolve(EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")));
+        Credit ref = EST.assign(b, resolved("reference", Map.of("advantage_estimator", "reinforce")));
         assertEquals((float) 0.1, ref.advantages()[0], 1e-7);
-        Credit fixed = EST.assign(b, params(Map.of("advantage_estimator", "reinforce")));
+        Credit fixed = EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce")));
         assertEquals(1f, fixed.advantages()[0], 0f);
         // no correct answer keeps weight 1 in both
         Rollouts none = batch(new double[] {0, 0.25}, new int[] {5, 6}, 2);
         assertEquals(
                 0.25f,
-                EST.assign(
-                                none,
-                                Params.resolve(
-                                        EST.descriptor(), "reference", Map.of("advantage_estimator", "reinforce")))
+                EST.assign(none, resolved("reference", Map.of("advantage_estimator", "reinforce")))
                         .advantages()[5],
                 0f);
     }
@@ -104,12 +96,12 @@ class AdoraVlEstimatorTest extends EstimatorContract {
     @Test
     void singletonsAreRefusedWhereTheReferenceGivesNaN() {
         Rollouts b = batch(new double[] {1}, new int[] {3}, 1);
-        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
+        RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, resolved(Map.of())));
         assertTrue(e.getMessage().contains("group 'p0'"), e.getMessage());
-        assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of("advantage_estimator", "rloo"))));
+        assertThrows(RolloutException.class, () -> EST.assign(b, resolved(Map.of("advantage_estimator", "rloo"))));
         assertEquals(
                 0f,
-                EST.assign(b, params(Map.of("advantage_estimator", "reinforce_baseline")))
+                EST.assign(b, resolved(Map.of("advantage_estimator", "reinforce_baseline")))
                         .advantages()[0],
                 0f);
     }

@@ -12,7 +12,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,14 +26,8 @@ class AgraeEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("norm_adv_by_std_in_grpo", false, "alpha", 0.5)));
-        out.add(params(Map.of("grpo_weight", 1.0)));
-        return out;
-    }
-
-    static Params params(Map<String, ?> v) {
-        return Params.resolve(EST.descriptor(), null, v);
+        return defaultSetsAnd(
+                resolved(Map.of("norm_adv_by_std_in_grpo", false, "alpha", 0.5)), resolved(Map.of("grpo_weight", 1.0)));
     }
 
     /** Groups of binary outcomes, one policy token after one context token per trajectory. */
@@ -73,35 +66,35 @@ class AgraeEstimatorTest extends EstimatorContract {
     @Test
     void workedExamples() {
         Rollouts b = groups(new double[] {1, 1, 0, 0}, new double[] {1, 0, 0, 0}, ones(20, 9));
-        Credit c = EST.assign(b, params(Map.of()));
+        Credit c = EST.assign(b, resolved(Map.of()));
         assertEquals(0.4, c.diagnostics().get("batch_accuracy"), 1e-12);
         double[] a = perTrajectory(b, c);
         assertArrayEquals(new double[] {0.4528, 0.4528, -1.1320, -1.1320}, java.util.Arrays.copyOfRange(a, 0, 4), 1e-4);
         assertArrayEquals(new double[] {0.6, -0.5, -0.5, -0.5}, java.util.Arrays.copyOfRange(a, 4, 8), 1e-5);
         // any grpo_weight other than exactly 2.0 is plain GRPO (unbiased std): ±0.866
-        double[] grpo = perTrajectory(b, EST.assign(b, params(Map.of("grpo_weight", 1.99))));
+        double[] grpo = perTrajectory(b, EST.assign(b, resolved(Map.of("grpo_weight", 1.99))));
         assertArrayEquals(
                 new double[] {0.866025, 0.866025, -0.866025, -0.866025},
                 java.util.Arrays.copyOfRange(grpo, 0, 4),
                 1e-5);
         // Dr.GRPO: no std; all-equal groups give 0
         double[] dr =
-                perTrajectory(b, EST.assign(b, params(Map.of("grpo_weight", 1.0, "norm_adv_by_std_in_grpo", false))));
+                perTrajectory(b, EST.assign(b, resolved(Map.of("grpo_weight", 1.0, "norm_adv_by_std_in_grpo", false))));
         assertEquals(0.75, dr[4], 1e-12);
     }
 
     @Test
     void singletonGroupsReferenceVersusCorrected() {
         Rollouts b = groups(new double[] {1}, new double[] {1, 0, 1}, new double[] {0.25, 0.75});
-        double[] ref = perTrajectory(b, EST.assign(b, Params.resolve(EST.descriptor(), "reference", Map.of())));
+        double[] ref = perTrajectory(b, EST.assign(b, resolved("reference", Map.of())));
         // the reference: mu = 0, sigma = 1 → hard = a/(2 eps) explodes (golden case singleton_group_mean0_std1_quirk)
         assertEquals(75617.35, ref[0], 0.1);
-        double[] fixed = perTrajectory(b, EST.assign(b, params(Map.of())));
+        double[] fixed = perTrajectory(b, EST.assign(b, resolved(Map.of())));
         assertEquals(0.0, fixed[0], 0.0);
         // the corrected m leaves the singleton out: (2/3 + 1/2) / 2
         assertEquals(
                 (2.0 / 3 + 0.5) / 2,
-                EST.assign(b, params(Map.of())).diagnostics().get("batch_accuracy"),
+                EST.assign(b, resolved(Map.of())).diagnostics().get("batch_accuracy"),
                 1e-12);
     }
 
@@ -113,6 +106,6 @@ class AgraeEstimatorTest extends EstimatorContract {
                 RolloutException.class,
                 () -> dev.apportion.core.credit.EstimatorRegistry.global()
                         .get(EST.id())
-                        .assign(b, params(Map.of())));
+                        .assign(b, resolved(Map.of())));
     }
 }

@@ -27,11 +27,8 @@ class DurationAwareTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("duration_source", "turn", "duration_signal", "prm")),
-                Params.resolve(
-                        est.descriptor(),
-                        null,
-                        Map.of("duration_source", "turn", "duration_signal", "prm", "normalizer", "batch_sum")));
+                resolved(null, Map.of("duration_source", "turn", "duration_signal", "prm")),
+                resolved(null, Map.of("duration_source", "turn", "duration_signal", "prm", "normalizer", "batch_sum")));
     }
 
     /**
@@ -58,15 +55,12 @@ class DurationAwareTest extends EstimatorContract {
     @Test
     void workedExample() {
         Rollouts batch = example();
-        Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("normalize_by_std", false)));
+        Credit c = est.assign(batch, resolved(null, Map.of("normalize_by_std", false)));
         assertTurns(batch, c.advantages(), 0, TOL, -0.125, -0.125);
         assertTurns(batch, c.advantages(), 1, TOL, -0.125);
         assertTurns(batch, c.advantages(), 2, TOL, 2.5, 2.5);
         assertEquals(40.0, c.diagnostics().get("duration_normalizer"), 1e-9);
-        float[] s = est.assign(
-                        batch,
-                        Params.resolve(
-                                est.descriptor(), null, Map.of("normalize_by_std", false, "normalizer", "batch_sum")))
+        float[] s = est.assign(batch, resolved(null, Map.of("normalize_by_std", false, "normalizer", "batch_sum")))
                 .advantages();
         assertTurns(batch, s, 0, TOL, -0.5 / 12, -0.5 / 12);
         assertTurns(batch, s, 2, TOL, 100.0 / 120);
@@ -87,7 +81,7 @@ class DurationAwareTest extends EstimatorContract {
                 .span(Role.POLICY, 1)
                 .spanSignal("duration", 3)
                 .build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("duration_source", "turn", "normalize_by_std", false));
+        Params p = resolved(null, Map.of("duration_source", "turn", "normalize_by_std", false));
         float[] a = est.assign(batch, p).advantages();
         assertTurns(batch, a, 0, TOL, 0.5 * 1 / 3.0, 0.5 * 5 / 3.0);
         assertTurns(batch, a, 1, TOL, -0.5 * 3 / 3.0);

@@ -43,10 +43,8 @@ class GdpoEstimatorTest extends EstimatorContract {
     @Test
     void perComponentGrpoWeightedThenWhitened() {
         Rollouts batch = components(false);
-        Params p = Params.resolve(
-                est.descriptor(),
-                null,
-                Map.of("reward_keys", List.of("format", "accuracy"), "reward_weights", List.of(0.5, 1.0)));
+        Params p = resolved(
+                null, Map.of("reward_keys", List.of("format", "accuracy"), "reward_weights", List.of(0.5, 1.0)));
         Credit c = est.assign(batch, p);
         double[] fmt = {1, 1, 0, 1};
         double[] acc = {1, 0, 0, 0.5};
@@ -83,11 +81,10 @@ class GdpoEstimatorTest extends EstimatorContract {
     void emptyKeysUseEveryComponentInBatchOrder() {
         Rollouts batch = components(false);
         float[] all = est.assign(batch).advantages();
-        float[] named = est.assign(
-                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format, accuracy")))
+        float[] named = est.assign(batch, resolved(null, Map.of("reward_keys", "format, accuracy")))
                 .advantages();
         assertArrayEquals(named, all, 0f);
-        float[] one = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "[\"accuracy\"]")))
+        float[] one = est.assign(batch, resolved(null, Map.of("reward_keys", "[\"accuracy\"]")))
                 .advantages();
         assertTrue(Math.abs(one[1] - all[1]) > 1e-3, "one dimension differs from two");
     }
@@ -107,8 +104,7 @@ class GdpoEstimatorTest extends EstimatorContract {
     void inputErrorsNameTheirCause() {
         Rollouts batch = components(false);
         RolloutException missing = assertThrows(
-                RolloutException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format,speed"))));
+                RolloutException.class, () -> est.assign(batch, resolved(null, Map.of("reward_keys", "format,speed"))));
         assertTrue(
                 missing.getMessage().contains("'speed'") && missing.getMessage().contains("format, accuracy"),
                 missing.getMessage());
@@ -118,13 +114,11 @@ class GdpoEstimatorTest extends EstimatorContract {
                 nan.getMessage());
         IllegalArgumentException weights = assertThrows(
                 IllegalArgumentException.class,
-                () -> est.assign(
-                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_weights", List.of(1.0)))));
+                () -> est.assign(batch, resolved(null, Map.of("reward_weights", List.of(1.0)))));
         assertTrue(weights.getMessage().contains("1 entries but there are 2"), weights.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
-                () -> est.assign(
-                        batch, Params.resolve(est.descriptor(), null, Map.of("reward_keys", "format,format"))));
+                () -> est.assign(batch, resolved(null, Map.of("reward_keys", "format,format"))));
     }
 
     @Test

@@ -240,10 +240,7 @@ class GrpoTest extends EstimatorContract {
                 .tokenSignal("logprob", new float[] {-1})
                 .tokenSignal("ref_logprob", new float[] {-1})
                 .build();
-        Params p = Params.resolve(
-                grpo.descriptor(),
-                "openrlhf",
-                Map.of("kl_coef", 0.1, "reward_clip_range", List.of(-0.5, 0.5), "gamma", 0.5));
+        Params p = resolved("openrlhf", Map.of("kl_coef", 0.1, "reward_clip_range", List.of(-0.5, 0.5), "gamma", 0.5));
         Credit c = grpo.assign(b, p);
         // shaped (1−.5)/(σ + 1e-9) = 0.7071 → clipped to 0.5; k1 per policy token of a: [.5, 0, −1]; the hole (index 3,
         // KL 18 would clamp to 10) is context and gets no penalty; γ is forced to 1.

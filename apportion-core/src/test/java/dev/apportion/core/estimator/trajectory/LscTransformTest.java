@@ -12,7 +12,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,13 +26,11 @@ class LscTransformTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("reference_signal", "reward_baseline")));
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")));
-        out.add(Params.resolve(est.descriptor(), "group_median_rloo", Map.of()));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile", "quantile", 0.85)));
-        return out;
+        return List.of(
+                resolved(null, Map.of("reference_signal", "reward_baseline")),
+                resolved(null, Map.of("reference_signal", "reward_baseline", "baseline", "group_mean")),
+                resolved("group_median_rloo", Map.of()),
+                resolved(null, Map.of("reference", "group_quantile", "quantile", 0.85)));
     }
 
     /** A trajectory: a context token and two policy tokens. */
@@ -82,25 +79,18 @@ class LscTransformTest extends EstimatorContract {
         double[] r = {0.0, 1.0, 3.0};
         for (int i = 0; i < 3; i++) traj(b, "q", "t" + i).outcome(r[i]);
         Rollouts batch = b.build();
-        Params median = Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile"));
+        Params median = resolved(null, Map.of("reference", "group_quantile"));
         float[] a = est.assign(batch, median).advantages();
         double[] u = {LscTransform.logSigmoid(-1), Math.log(0.5), LscTransform.logSigmoid(2)};
         for (int i = 0; i < 3; i++) assertEquals(u[i], a[1 + 3 * i], 1e-6);
         // quantile 0.75 of {0, 1, 3} by linear interpolation: 1 + 0.5·2 = 2
-        float[] q = est.assign(
-                        batch,
-                        Params.resolve(est.descriptor(), null, Map.of("reference", "group_quantile", "quantile", 0.75)))
+        float[] q = est.assign(batch, resolved(null, Map.of("reference", "group_quantile", "quantile", 0.75)))
                 .advantages();
         assertEquals(LscTransform.logSigmoid(1.0), q[1 + 3 * 2], 1e-6);
-        float[] loo = est.assign(batch, Params.resolve(est.descriptor(), "group_median_rloo", Map.of()))
-                .advantages();
+        float[] loo = est.assign(batch, resolved("group_median_rloo", Map.of())).advantages();
         assertEquals(u[0] - (u[1] + u[2]) / 2, loo[1], 1e-6);
         float[] mean = est.assign(
-                        batch,
-                        Params.resolve(
-                                est.descriptor(),
-                                null,
-                                Map.of("reference", "group_quantile", "baseline", "group_mean")))
+                        batch, resolved(null, Map.of("reference", "group_quantile", "baseline", "group_mean")))
                 .advantages();
         assertEquals(u[2] - (u[0] + u[1] + u[2]) / 3, mean[7], 1e-6);
     }
@@ -111,7 +101,7 @@ class LscTransformTest extends EstimatorContract {
         assertEquals(0.0, LscTransform.logSigmoid(1000), 1e-12);
         RolloutsBuilder b = Rollouts.builder();
         traj(b, "alone", "a").outcome(1.0).signal("reward_reference", 0.0);
-        float[] a = est.assign(b.build(), Params.resolve(est.descriptor(), null, Map.of("baseline", "leave_one_out")))
+        float[] a = est.assign(b.build(), resolved(null, Map.of("baseline", "leave_one_out")))
                 .advantages();
         assertEquals(0f, a[1], 0f);
     }

@@ -13,14 +13,12 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AemTest extends EstimatorContract {
     private final Aem est = new Aem();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -29,10 +27,7 @@ class AemTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("unit", "trajectory", "kappa", -0.3, "logprob_signal", "logprob")));
     }
 
     /**
@@ -56,7 +51,7 @@ class AemTest extends EstimatorContract {
     }
 
     private Params fixed(Map<String, Object> extra) {
-        return Params.resolve(est.descriptor(), "fixed_sign", extra);
+        return resolved("fixed_sign", extra);
     }
 
     /**
@@ -72,8 +67,7 @@ class AemTest extends EstimatorContract {
                     .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {(float) lp[i]});
         }
         Rollouts batch = b.build();
-        float[] plain = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("kappa", 0.0)))
-                .advantages();
+        float[] plain = est.assign(batch, resolved(null, Map.of("kappa", 0.0))).advantages();
         float[] mod = est.assign(batch, p).advantages();
         double meanS = 0;
         for (double x : lp) meanS -= x / lp.length;
@@ -95,7 +89,7 @@ class AemTest extends EstimatorContract {
     @Test
     void balanceMovesFromExplorationToExploitation() {
         double[] lp = {-1.5, -0.5, -0.7, -1.2};
-        Params paper = Params.resolve(est.descriptor(), "paper", Map.of());
+        Params paper = resolved("paper", Map.of());
         double failureHeavy = driftRatio(new double[] {1, 0, 0, 0}, lp, paper);
         double successHeavy = driftRatio(new double[] {1, 1, 1, 0}, new double[] {-0.5, -1.5, -1.2, -0.7}, paper);
         assertTrue(failureHeavy > 1.01, "failure-heavy group explores: " + failureHeavy);

@@ -27,9 +27,7 @@ class ArcherTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new java.util.ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("token_baseline", true)));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("token_baseline", true)));
     }
 
     /** The random batch with critic outputs on every policy span (fixed functions of the span's numbers). */
@@ -77,7 +75,7 @@ class ArcherTest extends EstimatorContract {
         critic(b, -1.0, 0.0, 0.0, 1.0, 4.0, 4.0);
         b.tokenSignal(Rollouts.VALUE, new float[] {0f, 0.3f, -0.2f, 0f, 0.1f});
         Rollouts batch = b.build();
-        Params p = Params.resolve(est.descriptor(), "trainer", Map.of());
+        Params p = resolved("trainer", Map.of());
         Credit c = est.assign(batch, p);
         assertEquals(0.8f, c.advantages()[1], 1e-6f);
         assertEquals(0.8f, c.advantages()[2], 1e-6f);
@@ -88,7 +86,7 @@ class ArcherTest extends EstimatorContract {
         assertEquals(1.0 + 0.9 * 3.0, k.tdTargetQ2()[0], 1e-6, "one target per head, no min");
         assertEquals(0.5, k.tdTargetQ1()[1], 1e-6, "the last utterance is done");
         assertEquals(2.8f, c.returns()[1], 1e-6f);
-        Credit base = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("token_baseline", true)));
+        Credit base = est.assign(batch, resolved(null, Map.of("token_baseline", true)));
         assertEquals(0.5f, base.advantages()[1], 1e-6f);
         assertEquals(1.0f, base.advantages()[2], 1e-6f);
     }

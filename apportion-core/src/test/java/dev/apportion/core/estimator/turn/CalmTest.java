@@ -28,11 +28,8 @@ class CalmTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("subgoal_signal", "prm")),
-                Params.resolve(
-                        est.descriptor(),
-                        "paper",
-                        Map.of("subgoal_signal", "info_gain", "normalize_by_std", true, "gamma", 0.9)));
+                resolved(null, Map.of("subgoal_signal", "prm")),
+                resolved("paper", Map.of("subgoal_signal", "info_gain", "normalize_by_std", true, "gamma", 0.9)));
     }
 
     /** Ten turns; the LLM flags subgoals at turns {@code flagged}; the outcome sits on the last turn. */

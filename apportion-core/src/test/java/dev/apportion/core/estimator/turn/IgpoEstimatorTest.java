@@ -56,7 +56,7 @@ class IgpoEstimatorTest extends EstimatorContract {
         float[] ref = est.assign(batch).advantages();
         // reference: row b's first turn has no boundary and takes the second turn's value
         assertEquals(turnValue(batch, ref, 1, 1), turnValue(batch, ref, 1, 0), 0f);
-        Params spans = Params.resolve(est.descriptor(), "corrected", Map.of());
+        Params spans = resolved("corrected", Map.of());
         float[] fixed = est.assign(batch, spans).advantages();
         assertNotEquals(turnValue(batch, fixed, 1, 1), turnValue(batch, fixed, 1, 0));
         // with every IG non-zero the two rules agree
@@ -84,13 +84,10 @@ class IgpoEstimatorTest extends EstimatorContract {
         Rollouts batch = docBatch(1e-10);
         Map<String, Object> w = Map.of("curriculum_f1_weight", 0.5, "curriculum_ig_weight", 2.0);
         float[] sepPlain = est.assign(batch).advantages();
-        float[] sepWeighted =
-                est.assign(batch, Params.resolve(est.descriptor(), null, w)).advantages();
+        float[] sepWeighted = est.assign(batch, resolved(null, w)).advantages();
         assertArrayEquals(sepPlain, sepWeighted, 1e-3f);
-        float[] jointPlain = est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of()))
-                .advantages();
-        float[] jointWeighted =
-                est.assign(batch, Params.resolve(est.descriptor(), "joint", w)).advantages();
+        float[] jointPlain = est.assign(batch, resolved("joint", Map.of())).advantages();
+        float[] jointWeighted = est.assign(batch, resolved("joint", w)).advantages();
         assertNotEquals(jointPlain[1], jointWeighted[1], 1e-3f);
     }
 
@@ -100,12 +97,8 @@ class IgpoEstimatorTest extends EstimatorContract {
         turns(b, "alone", "a", 1, 0.3, 0.8);
         Rollouts batch = b.build();
         assertEquals(0f, turnValue(batch, est.assign(batch).advantages(), 0, 1), 0f);
-        float joint = turnValue(
-                batch,
-                est.assign(batch, Params.resolve(est.descriptor(), "joint", Map.of()))
-                        .advantages(),
-                0,
-                1);
+        float joint =
+                turnValue(batch, est.assign(batch, resolved("joint", Map.of())).advantages(), 0, 1);
         assertEquals(0.25 / (0.25 + 1e-6), joint, 1e-5); // pool {0.3, 0.8}: mean 0.55, population std 0.25
     }
 }

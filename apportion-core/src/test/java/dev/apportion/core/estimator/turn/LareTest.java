@@ -27,11 +27,8 @@ class LareTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         return List.of(
-                Params.resolve(est.descriptor(), null, Map.of("features", "prm,info_gain")),
-                Params.resolve(
-                        est.descriptor(),
-                        null,
-                        Map.of("features", "info_gain", "fit", "gradient_step", "normalize_by_std", true)));
+                resolved(null, Map.of("features", "prm,info_gain")),
+                resolved(null, Map.of("features", "info_gain", "fit", "gradient_step", "normalize_by_std", true)));
     }
 
     /**
@@ -53,7 +50,7 @@ class LareTest extends EstimatorContract {
                 .spanSignal("latent_a", 0)
                 .spanSignal("latent_b", 1)
                 .build();
-        Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("fit", "gradient_step")));
+        Credit c = est.assign(batch, resolved(null, Map.of("fit", "gradient_step")));
         assertEquals(0.6, c.diagnostics().get("weight.latent_a"), 1e-12);
         assertEquals(0.6, c.diagnostics().get("weight.latent_b"), 1e-12);
         assertTurns(batch, c.returns(), 0, 1e-6, 1.2, 0.6);
@@ -82,7 +79,7 @@ class LareTest extends EstimatorContract {
                 .spanSignal("latent_a", 1)
                 .spanSignal("latent_b", 0)
                 .build();
-        Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("ridge", 0.0)));
+        Credit c = est.assign(batch, resolved(null, Map.of("ridge", 0.0)));
         assertEquals(1.0, c.diagnostics().get("weight.latent_a"), 1e-9);
         assertEquals(2.0, c.diagnostics().get("weight.latent_b"), 1e-9);
         assertTurns(batch, c.returns(), 0, 1e-6, 3, 2);
@@ -111,7 +108,6 @@ class LareTest extends EstimatorContract {
                 .build();
         assertThrows(RolloutException.class, () -> est.assign(batch));
         assertThrows(
-                RolloutException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("features", "prm,latent_x"))));
+                RolloutException.class, () -> est.assign(batch, resolved(null, Map.of("features", "prm,latent_x"))));
     }
 }

@@ -13,7 +13,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,9 +28,7 @@ class MapoTurnTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("turn_reward", "prm", "gamma", 0.9, "lambda", 0.8)));
-        return out;
+        return defaultSetsAnd(resolved(null, Map.of("turn_reward", "prm", "gamma", 0.9, "lambda", 0.8)));
     }
 
     /** Judge scores as span rewards, one per turn (the outcome is 0). */
@@ -95,12 +92,12 @@ class MapoTurnTest extends EstimatorContract {
                 .span(Role.POLICY, 1)
                 .spanSignal("judge", 0.0)
                 .build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("turn_reward", "judge", "lambda", 1.0, "gamma", 0.5));
+        Params p = resolved(null, Map.of("turn_reward", "judge", "lambda", 1.0, "gamma", 0.5));
         Credit c = est.assign(batch, p);
         assertTurns(batch, c.returns(), 0, 1e-6, 1.5, 1.0);
         assertTurns(batch, c.advantages(), 0, 1e-5, 1.0, 1.0);
         assertTurns(batch, c.advantages(), 1, 1e-5, -1.0, -1.0);
-        Params missing = Params.resolve(est.descriptor(), null, Map.of("turn_reward", "nope"));
+        Params missing = resolved(null, Map.of("turn_reward", "nope"));
         assertThrows(RolloutException.class, () -> est.assign(batch, missing));
     }
 }

@@ -92,7 +92,7 @@ class MatchtirEstimatorTest extends EstimatorContract {
         turns(b, "p", "b", 1, 0.0, 0.0);
         Rollouts batch = b.build();
         float raw = turnValue(batch, est.assign(batch).advantages(), 0, 2);
-        Params zero = Params.resolve(est.descriptor(), "corrected", Map.of());
+        Params zero = resolved("corrected", Map.of());
         float corrected = turnValue(batch, est.assign(batch, zero).advantages(), 0, 2);
         double grpo = 1.5 / (Math.sqrt(4.5) + 1e-6); // scores 3 and 0: (3 - 1.5)/(unbiased std 2.1213 + eps)
         assertEquals((grpo + 2.0 / (1 + 1e-6)) / 2, raw, 1e-6);
@@ -105,7 +105,7 @@ class MatchtirEstimatorTest extends EstimatorContract {
         turns(b, "p", "a", 1, 2.0);
         turns(b, "p", "b", 1, 0.0);
         Rollouts batch = b.build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("normalize_by_std", false));
+        Params p = resolved(null, Map.of("normalize_by_std", false));
         // trajectory part 2 - 1 = 1; turn part z = +0.7071 (always by std): (1 + 0.7071)/2
         assertEquals(
                 (1 + 1 / (Math.sqrt(2) + 1e-6)) / 2,

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 class MtGrpoTest extends EstimatorContract {
     private final MtGrpo est = new MtGrpo();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -54,7 +53,7 @@ class MtGrpoTest extends EstimatorContract {
         episode(b, "b", 0, 0, -1);
         Rollouts batch = b.build();
         double z = 0.5 / (Math.sqrt(0.5) + 1e-4);
-        Credit c = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("turn_advantage_coef", 0.5)));
+        Credit c = est.assign(batch, resolved(null, Map.of("turn_advantage_coef", 0.5)));
         float[] a = c.advantages();
         assertEquals(z + 0.5 * z, a[0], TOL);
         assertEquals(z + 0.5 * z, a[1], TOL);
@@ -85,8 +84,7 @@ class MtGrpoTest extends EstimatorContract {
                 .spanSignal(MtGrpo.TOOL_RESULT, 1)
                 .span(Role.POLICY, 2);
         Rollouts batch = b.build();
-        Params p = Params.resolve(
-                est.descriptor(), null, Map.of("turn_reward_weights", "2", "outcome_reward_weights", "3"));
+        Params p = resolved(null, Map.of("turn_reward_weights", "2", "outcome_reward_weights", "3"));
         MtGrpo.Components comp = est.components(batch, p);
         assertEquals(1, comp.resultSegment()[0]);
         double z = 1.0 / (Math.sqrt(2.0) + 1e-4);

@@ -27,13 +27,11 @@ class OprlTest extends EstimatorContract {
     @Override
     protected List<Params> parameterSets() {
         List<Params> out = new java.util.ArrayList<>();
-        out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob")));
-        out.add(Params.resolve(
-                est.descriptor(), "paper", Map.of("prm_signal", "ref_logprob", "step_reward_aggregation", "mean")));
-        out.add(Params.resolve(est.descriptor(), "pooled_zscore", Map.of("prm_signal", "logprob")));
-        for (String mode : Oprl.MODES)
-            out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob", "mode", mode)));
-        out.add(Params.resolve(est.descriptor(), null, Map.of("prm_signal", "logprob", "use_process_only", true)));
+        out.add(resolved(null, Map.of("prm_signal", "logprob")));
+        out.add(resolved("paper", Map.of("prm_signal", "ref_logprob", "step_reward_aggregation", "mean")));
+        out.add(resolved("pooled_zscore", Map.of("prm_signal", "logprob")));
+        for (String mode : Oprl.MODES) out.add(resolved(null, Map.of("prm_signal", "logprob", "mode", mode)));
+        out.add(resolved(null, Map.of("prm_signal", "logprob", "use_process_only", true)));
         return out;
     }
 
@@ -64,7 +62,7 @@ class OprlTest extends EstimatorContract {
     }
 
     private Params pooled(Map<String, Object> extra) {
-        return Params.resolve(est.descriptor(), "pooled_zscore", extra);
+        return resolved("pooled_zscore", extra);
     }
 
     /**
@@ -99,35 +97,38 @@ class OprlTest extends EstimatorContract {
         assertTurns(batch, a, 2, 1e-4, -0.75, -2.25);
         assertTurnConstant(batch, a);
         // the paper preset is the same estimator
-        float[] p = est.assign(batch, Params.resolve(est.descriptor(), "paper", Map.of()))
-                .advantages();
+        float[] p = est.assign(batch, resolved("paper", Map.of())).advantages();
         assertTurns(batch, p, 0, 1e-4, 2.25, 1.50);
         // process only: the step term alone
-        float[] s = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("use_process_only", true)))
+        float[] s = est.assign(batch, resolved(null, Map.of("use_process_only", true)))
                 .advantages();
         assertTurns(batch, s, 0, 1e-4, 1.25, 0.50);
         assertTurns(batch, s, 2, 1e-4, -0.25, -1.75);
         // combined: RLOO of R + r/max with the first-turn pool [2, -0.5, 0]: mean 0.5
-        float[] c = est.assign(
-                        batch, Params.resolve(est.descriptor(), null, Map.of("mode", "process_outcome_combined")))
+        float[] c = est.assign(batch, resolved(null, Map.of("mode", "process_outcome_combined")))
                 .advantages();
         assertTurns(batch, c, 0, 1e-4, 1.5 * (2 - 0.5), 1.5 * (1.5 - 0.5));
         assertTurns(batch, c, 1, 1e-4, 1.5 * (-0.5 - 0.5), 1.5 * (0 - 0.5));
         // GRPO mean_norm: no N/(N-1) factor: a1 = (1 - 1/3) + (1 - 1/6)
-        float[] g = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "istar_grpo_mean_norm")))
+        float[] g = est.assign(batch, resolved(null, Map.of("mode", "istar_grpo_mean_norm")))
                 .advantages();
         assertTurns(batch, g, 0, 1e-4, 2.0 / 3 + 5.0 / 6, 2.0 / 3 + (0.5 - 1.0 / 6));
     }
 
-    @Test
-    void rlooKeepsRawValuesForAGroupOfOne() {
-        Rollouts batch = Rollouts.builder()
+    /** One trajectory with one two-token turn, outcome 1: PRM log-probs −1 and old log-probs −2 on both tokens. */
+    private static Rollouts oneTurn() {
+        return Rollouts.builder()
                 .trajectory("g", "a")
                 .outcome(1)
                 .span(Role.POLICY, 2)
                 .tokenSignal("prm_logprob", new float[] {-1f, -1f})
                 .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
                 .build();
+    }
+
+    @Test
+    void rlooKeepsRawValuesForAGroupOfOne() {
+        Rollouts batch = oneTurn();
         // R = 1 raw, r = 0.1 / (0.1 + 1e-6) raw
         assertTurns(batch, est.assign(batch).advantages(), 0, 1e-5, 1.0 + 0.1 / (0.1 + 1e-6));
     }
@@ -157,13 +158,7 @@ class OprlTest extends EstimatorContract {
     /** pooled_zscore, one trajectory: no episode baseline and a one-turn pool: 0. */
     @Test
     void singleStepSingleTrajectoryIsZero() {
-        Rollouts batch = Rollouts.builder()
-                .trajectory("g", "a")
-                .outcome(1)
-                .span(Role.POLICY, 2)
-                .tokenSignal("prm_logprob", new float[] {-1f, -1f})
-                .tokenSignal(Rollouts.OLD_LOGPROB, new float[] {-2f, -2f})
-                .build();
+        Rollouts batch = oneTurn();
         assertTurns(batch, est.assign(batch, pooled(Map.of())).advantages(), 0, 0.0, 0.0);
     }
 

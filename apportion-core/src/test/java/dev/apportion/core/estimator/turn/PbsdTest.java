@@ -10,14 +10,12 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PbsdTest extends EstimatorContract {
     private final Pbsd est = new Pbsd();
-    private static final double TOL = 1e-5;
 
     @Override
     protected Estimator estimator() {
@@ -26,11 +24,9 @@ class PbsdTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(Params.resolve(est.descriptor(), null, Map.of("mode", "additive", "final_turn", "neutral")));
-        out.add(Params.resolve(
-                est.descriptor(), null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
-        return out;
+        return defaultSetsAnd(
+                resolved(null, Map.of("mode", "additive", "final_turn", "neutral")),
+                resolved(null, Map.of("evidence_aggregation", "mean", "final_turn", "neutral")));
     }
 
     /**
@@ -79,8 +75,8 @@ class PbsdTest extends EstimatorContract {
     @Test
     void additiveWorkedExample() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("mode", "additive")))
-                .advantages();
+        float[] a =
+                est.assign(batch, resolved(null, Map.of("mode", "additive"))).advantages();
         assertTurns(batch, a, 0, TOL, 1.7985134, -0.1417668, 1.3134434);
         assertTurns(batch, a, 1, TOL, -1.5559784);
     }
@@ -89,16 +85,16 @@ class PbsdTest extends EstimatorContract {
     @Test
     void neutralFinalTurnAndClipping() {
         Rollouts batch = example();
-        float[] a = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("final_turn", "neutral")))
+        float[] a = est.assign(batch, resolved(null, Map.of("final_turn", "neutral")))
                 .advantages();
         assertTurns(batch, a, 0, TOL, 0.9544930, 0.4288813, 0.7071058);
         assertTurns(batch, a, 1, TOL, -0.7071058);
-        float[] tight = est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 0.9, "w_max", 1.2)))
+        float[] tight = est.assign(batch, resolved(null, Map.of("w_min", 0.9, "w_max", 1.2)))
                 .advantages();
         assertTurns(batch, tight, 0, TOL, 0.7071058 * 1.2, 0.7071058 * 0.9, 0.7071058 * Math.exp(0.1));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> est.assign(batch, Params.resolve(est.descriptor(), null, Map.of("w_min", 2.0, "w_max", 1.0))));
+                () -> est.assign(batch, resolved(null, Map.of("w_min", 2.0, "w_max", 1.0))));
     }
 
     /** All outcomes equal (or one trajectory): A_grpo = 0, so reweighting gives 0. */

@@ -31,17 +31,19 @@ class R3lEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("variant", "step_wise_grpo", "std_threshold", 0.05, "enable_step_norm", true)));
-        out.add(params(Map.of(
-                "variant", "step_wise_opmd_reweight_adv", "opmd_baseline", "logavgexp", "tau", 0.5, "alpha", 2.5)));
-        out.add(params(Map.of("variant", "step_wise_opmd")));
-        out.add(params(Map.of("variant", "pivot_mask")));
-        return out;
-    }
-
-    private static Params params(Map<String, ?> values) {
-        return Params.resolve(R3L.descriptor(), null, values);
+        return defaultSetsAnd(
+                resolved(Map.of("variant", "step_wise_grpo", "std_threshold", 0.05, "enable_step_norm", true)),
+                resolved(Map.of(
+                        "variant",
+                        "step_wise_opmd_reweight_adv",
+                        "opmd_baseline",
+                        "logavgexp",
+                        "tau",
+                        0.5,
+                        "alpha",
+                        2.5)),
+                resolved(Map.of("variant", "step_wise_opmd")),
+                resolved(Map.of("variant", "pivot_mask")));
     }
 
     /** One single-experience trajectory per reward: a 2-token assistant turn, 1 observation token, another turn. */
@@ -105,7 +107,7 @@ class R3lEstimatorTest extends EstimatorContract {
                 .span(Role.POLICY, 1)
                 .span(Role.CONTEXT, 1)
                 .span(Role.POLICY, 1);
-        Credit c = R3L.assign(rb.build(), params(Map.of("variant", "pivot_mask")));
+        Credit c = R3L.assign(rb.build(), resolved(Map.of("variant", "pivot_mask")));
         assertArrayEquals(new float[] {0, 0, 0, 1}, c.lossWeights(), "tokens 0 and 1 are one run of 1s");
         assertArrayEquals(new float[4], c.advantages());
     }
@@ -138,7 +140,7 @@ class R3lEstimatorTest extends EstimatorContract {
         assertTrue(e.getMessage().contains("outcome"), e.getMessage());
         assertArrayEquals(
                 new float[] {1, 1},
-                R3L.assign(b, params(Map.of("variant", "pivot_mask"))).lossWeights());
+                R3L.assign(b, resolved(Map.of("variant", "pivot_mask"))).lossWeights());
     }
 
     /** Step-wise: steps by span signal, per-step pivot, step normalization by the number of steps. */
@@ -156,7 +158,7 @@ class R3lEstimatorTest extends EstimatorContract {
         rb.span(Role.POLICY, 1).spanSignal(R3lEstimator.STEP, 0).spanSignal(R3lEstimator.RETRY_STEP, 0);
         Rollouts b = rb.build();
         assertArrayEquals(new int[] {3, 1}, R3lSteps.count(b));
-        Credit c = R3L.assign(b, params(Map.of("variant", "step_wise_opmd", "enable_step_norm", true)));
+        Credit c = R3L.assign(b, resolved(Map.of("variant", "step_wise_opmd", "enable_step_norm", true)));
         // baseline 0.5: run0 +0.5 / 3 steps, run1 -0.5 / 1 step
         float s0 = (float) (0.5 / 3);
         assertArrayEquals(new float[] {0, 0, 0, s0, s0, s0, -0.5f}, c.advantages(), 1e-7f);
@@ -179,7 +181,7 @@ class R3lEstimatorTest extends EstimatorContract {
         rb.trajectory("c", "c").outcome(0.5).span(Role.POLICY, 1);
         Rollouts b = rb.build();
         Credit c = R3L.assign(
-                b, params(Map.of("variant", "step_wise_grpo", "std_threshold", 0.0, "std_cal_level", "batch")));
+                b, resolved(Map.of("variant", "step_wise_grpo", "std_threshold", 0.0, "std_cal_level", "batch")));
         double[] all = {0, 1, 1, 1, 0.5};
         double mean = 0.7;
         double ss = 0;
@@ -198,7 +200,7 @@ class R3lEstimatorTest extends EstimatorContract {
     @Test
     void grpoReweightWithGroupAndBatchStd() {
         Rollouts b = group("t", 1.0, 0.0, 0.5);
-        Credit g = R3L.assign(b, Params.resolve(R3L.descriptor(), "grpo_reweight", Map.of()));
+        Credit g = R3L.assign(b, resolved("grpo_reweight", Map.of()));
         double sd = 0.5; // unbiased std of (1, 0, 0.5)
         assertEquals(1.0, first(b, g, 0), 1e-6, "success pinned to 1");
         assertEquals(-0.5 / (sd + 1e-6), first(b, g, 1), 1e-6);
@@ -208,8 +210,8 @@ class R3lEstimatorTest extends EstimatorContract {
     @Test
     void batchStdMakesScoresDependOnOtherGroups() {
         List<RandomBatches.Traj> ts = RandomBatches.trajectories(3, RandomBatches.Options.defaults());
-        Params batch = params(Map.of("variant", "grpo_reweight_adv", "std_cal_level", "batch"));
-        Params group = params(Map.of("variant", "grpo_reweight_adv", "std_cal_level", "group"));
+        Params batch = resolved(Map.of("variant", "grpo_reweight_adv", "std_cal_level", "batch"));
+        Params group = resolved(Map.of("variant", "grpo_reweight_adv", "std_cal_level", "group"));
         List<RandomBatches.Traj> firstGroup = new ArrayList<>();
         for (RandomBatches.Traj t : ts) if (t.group().equals(ts.get(0).group())) firstGroup.add(t);
         float[] whole = R3L.assign(RandomBatches.build(ts), batch).advantages();

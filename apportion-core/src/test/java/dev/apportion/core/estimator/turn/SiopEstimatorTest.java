@@ -58,7 +58,7 @@ class SiopEstimatorTest extends EstimatorContract {
         turns(b, "q", "a", 1, 1.0, 0.0);
         turns(b, "q", "b", 1, 0.0, 0.0);
         Rollouts batch = b.build();
-        Params p = Params.resolve(est.descriptor(), null, Map.of("gamma", 0.5, "normalize_by_std", false));
+        Params p = resolved(null, Map.of("gamma", 0.5, "normalize_by_std", false));
         float[] a = est.assign(batch, p).advantages();
         // pool mean 0.25: z = (0.75, -0.25) and (-0.25, -0.25); A_0 = z_0 + 0.5*z_1
         assertEquals(0.75 - 0.125, turnValue(batch, a, 0, 0), 1e-6);

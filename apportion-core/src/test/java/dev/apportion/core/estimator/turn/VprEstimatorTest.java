@@ -13,7 +13,6 @@ import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,14 +27,9 @@ class VprEstimatorTest extends EstimatorContract {
 
     @Override
     protected List<Params> parameterSets() {
-        List<Params> out = new ArrayList<>(super.parameterSets());
-        out.add(params(Map.of("grouping", "per_turn", "outcome_reward_scale", 0.5, "min_group_size", 2)));
-        out.add(params(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", -1.0)));
-        return out;
-    }
-
-    private static Params params(Map<String, ?> values) {
-        return Params.resolve(VPR.descriptor(), null, values);
+        return defaultSetsAnd(
+                resolved(Map.of("grouping", "per_turn", "outcome_reward_scale", 0.5, "min_group_size", 2)),
+                resolved(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", -1.0)));
     }
 
     /** A candidate turn: two policy tokens, one context token. */
@@ -84,7 +78,7 @@ class VprEstimatorTest extends EstimatorContract {
                 turn(0, "s1", 1),
                 turn(0, "s1", 1));
         for (String mode : List.of("group_whiten", "mean_then_batch_whiten")) {
-            Credit c = VPR.assign(b, params(Map.of("state_group_advantage_mode", mode)));
+            Credit c = VPR.assign(b, resolved(Map.of("state_group_advantage_mode", mode)));
             double[] want = {Math.sqrt(2), 0, 0, -Math.sqrt(2)};
             for (int k = 0; k < 4; k++) {
                 assertEquals(want[k], turnAdvantage(b, c, k), 1e-6, mode + " turn " + k);
@@ -111,7 +105,7 @@ class VprEstimatorTest extends EstimatorContract {
                 turn(5, "lonely", 1),
                 new Turn(100, "a", 0, true)); // padding duplicate in group "a" must not shift its mean
         Rollouts b = rb.build();
-        Credit c = VPR.assign(b, params(Map.of("state_group_advantage_mode", "group_whiten")));
+        Credit c = VPR.assign(b, resolved(Map.of("state_group_advantage_mode", "group_whiten")));
         assertEquals(0.5 / (0.5 + 1e-8), turnAdvantage(b, c, 0), 1e-6);
         assertEquals(-0.5 / (0.5 + 1e-8), turnAdvantage(b, c, 1), 1e-6);
         assertEquals(0f, turnWeight(b, c, 2), "a single candidate is skipped");
@@ -130,9 +124,9 @@ class VprEstimatorTest extends EstimatorContract {
         Turn[] ts = new Turn[6];
         for (int k = 0; k < 6; k++) ts[k] = turn(0.3, "s", 0);
         Rollouts b = episode("e", ts);
-        Credit ref = VPR.assign(b, Params.resolve(VPR.descriptor(), "reference", Map.of()));
+        Credit ref = VPR.assign(b, resolved("reference", Map.of()));
         Credit dbl = VPR.assign(
-                b, params(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
+                b, resolved(Map.of("state_group_advantage_mode", "group_whiten", "outcome_reward_scale", 1.0)));
         for (int k = 0; k < 6; k++) {
             assertEquals(0.7487584f, turnAdvantage(b, ref, k), 1e-6f);
             assertEquals(1f, turnWeight(b, ref, k));
@@ -145,9 +139,7 @@ class VprEstimatorTest extends EstimatorContract {
         Rollouts b5 = episode("e", five);
         assertEquals(
                 5.0,
-                VPR.assign(b5, Params.resolve(VPR.descriptor(), "reference", Map.of()))
-                        .diagnostics()
-                        .get("skipped_turns"));
+                VPR.assign(b5, resolved("reference", Map.of())).diagnostics().get("skipped_turns"));
     }
 
     /** NumPy 2.4 float32 sum/mean/std of a = arange(n)*0.1f + 0.3f (pairwise summation). */
@@ -198,7 +190,7 @@ class VprEstimatorTest extends EstimatorContract {
         add(rb, "c", turn(0, null, 0));
         add(rb, "d", turn(1, null, 0));
         Rollouts b = rb.build();
-        Credit c = VPR.assign(b, params(Map.of()));
+        Credit c = VPR.assign(b, resolved(Map.of()));
         double tm = 0.5;
         double ts = 0.5 + 1e-8;
         assertEquals((1 - tm) / ts, turnAdvantage(b, c, 0), 1e-6);
@@ -223,7 +215,7 @@ class VprEstimatorTest extends EstimatorContract {
         rb.span(Role.POLICY, 2, 0.0, null, null).span(Role.CONTEXT, 1).span(Role.POLICY, 2, 0.0, null, null);
         Rollouts b = rb.build();
         // per turn, min_group_size 2: turn 0 rewards (0, 0) -> 0; turn 1 (0 + 2, 0) -> ±1
-        Credit c = VPR.assign(b, params(Map.of("outcome_reward_scale", 2.0, "min_group_size", 2)));
+        Credit c = VPR.assign(b, resolved(Map.of("outcome_reward_scale", 2.0, "min_group_size", 2)));
         assertEquals(0f, turnAdvantage(b, c, 0));
         assertEquals(1.0, turnAdvantage(b, c, 1), 1e-6);
         assertEquals(-1.0, turnAdvantage(b, c, 3), 1e-6);
@@ -241,7 +233,7 @@ class VprEstimatorTest extends EstimatorContract {
                 .spanSignal(VprEstimator.TERMINAL_SUCCESS, 0);
         Rollouts b = rb.build();
         Credit c = VPR.assign(
-                b, params(Map.of("outcome_reward_scale", 1.0, "state_group_advantage_mode", "group_whiten")));
+                b, resolved(Map.of("outcome_reward_scale", 1.0, "state_group_advantage_mode", "group_whiten")));
         assertTrue(c.advantages()[0] > 0.99 && c.advantages()[1] < -0.99, "the bonus breaks the tie");
     }
 
@@ -249,18 +241,19 @@ class VprEstimatorTest extends EstimatorContract {
     void missingRewardOrStateIsRefused() {
         RolloutsBuilder rb = Rollouts.builder();
         rb.trajectory("g", "e").span(Role.POLICY, 2, Double.NaN, "s", null);
-        RolloutException e = assertThrows(RolloutException.class, () -> VPR.assign(rb.build(), params(Map.of())));
+        RolloutException e = assertThrows(RolloutException.class, () -> VPR.assign(rb.build(), resolved(Map.of())));
         assertTrue(e.getMessage().contains("reward"), e.getMessage());
 
         Rollouts noState = episode("e", turn(1, null, 0), turn(0, null, 0));
-        e = assertThrows(RolloutException.class, () -> VPR.assign(noState, params(Map.of("grouping", "state_group"))));
+        e = assertThrows(
+                RolloutException.class, () -> VPR.assign(noState, resolved(Map.of("grouping", "state_group"))));
         assertTrue(e.getMessage().contains("state"), e.getMessage());
     }
 
     @Test
     void presetsDifferOnlyWhereTheReferenceDefaultsDiffer() {
-        Params paper = Params.resolve(VPR.descriptor(), "paper", Map.of());
-        Params ref = Params.resolve(VPR.descriptor(), "reference", Map.of());
+        Params paper = resolved("paper", Map.of());
+        Params ref = resolved("reference", Map.of());
         assertEquals(Params.defaults(VPR.descriptor()).values(), paper.values());
         assertEquals(1.0, ref.getDouble("outcome_reward_scale"));
         assertEquals("group_whiten", ref.getString("state_group_advantage_mode"));
