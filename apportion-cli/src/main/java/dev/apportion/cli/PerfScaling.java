@@ -24,8 +24,12 @@ import java.util.Map;
  * measured at the previous one, that the heap can hold the batch, and says which -Xmx to use when not.
  */
 final class PerfScaling {
-    /** GRPO family, GAE, GiGPO and the heaviest turn-level method of a 'perf --all' run (measured: see README). */
-    static final String DEFAULT_ESTIMATORS = "grpo,dr_grpo,rloo,gae,gigpo,itpo";
+    /**
+     * GRPO family, GAE, GiGPO, ITPO and A³ — A³ the heaviest turn-level method of the Dec 7 2026 idle
+     * 'perf --all' run on the multi-turn shape, ITPO the heaviest before the third performance pass
+     * (measured: see README).
+     */
+    static final String DEFAULT_ESTIMATORS = "grpo,dr_grpo,rloo,gae,gigpo,itpo,a3";
 
     private PerfScaling() {}
 
