@@ -71,6 +71,44 @@ public final class Execution implements AutoCloseable {
      */
     public static final int MIN_TOKENS_PER_CHUNK = 1 << 16;
 
+    /**
+     * How much a pass costs per token, declared by the split site, so that work too cheap to pay
+     * for a hand-off stays on the caller's thread ({@link #forTrajectories(Rollouts, Cost,
+     * RangeBody)}).
+     */
+    public enum Cost {
+        /**
+         * A plain fill: per-trajectory, per-turn or per-step values stored over the tokens
+         * ({@code Arrays.fill} per span, or one store per token), no per-token arithmetic. Split
+         * only when the estimated work ({@link #LIGHT_PS_PER_TOKEN} per token plus {@link
+         * #LIGHT_PS_PER_SPAN} per span) gives every range at least {@link #MIN_LIGHT_PS_PER_CHUNK}.
+         */
+        LIGHT,
+        /** A scan with arithmetic per token: ranges of at least {@link #MIN_TOKENS_PER_CHUNK} tokens. */
+        NORMAL
+    }
+
+    /**
+     * Estimated time of a {@link Cost#LIGHT} pass per token, in picoseconds: one-thread fills of
+     * 2·10⁶ tokens in trajectories of 1024 tokens with 1, 8, 16, 32 and 64 spans each took 131,
+     * 157, 232, 359 and 555 µs on the development VM (2 cores; docs/performance.md, "Token-weighted
+     * splits"); the fitted line is 0.062 ns per token plus {@link #LIGHT_PS_PER_SPAN} per span.
+     */
+    public static final long LIGHT_PS_PER_TOKEN = 62;
+
+    /** Estimated time of a {@link Cost#LIGHT} pass per span ({@code Arrays.fill} call), in picoseconds (see {@link #LIGHT_PS_PER_TOKEN}). */
+    public static final long LIGHT_PS_PER_SPAN = 3_600;
+
+    /**
+     * Least estimated work of a range of a {@link Cost#LIGHT} split, in picoseconds (150 µs): a
+     * split costs about 0.1 ms more than it moves when the second core gains nothing on a
+     * memory-bound pass (the slower two-thread rows of the idle {@code perf --all}: fills of 0.24–0.29
+     * ms took 0.33–0.41 ms on two threads), and on passes that did gain, the second thread saved
+     * about two thirds of the half it took over (2/1 ratio 0.64–0.71); a range must therefore
+     * carry at least 0.1 ms / (2/3) of work for the split to pay.
+     */
+    public static final long MIN_LIGHT_PS_PER_CHUNK = 150_000_000L;
+
     /** A range body: processes indices {@code [from, to)}; {@code chunk} numbers the range. */
     @FunctionalInterface
     public interface RangeBody {
@@ -109,6 +147,31 @@ public final class Execution implements AutoCloseable {
     }
 
     /**
+     * Number of ranges {@link #forTrajectories(Rollouts, Cost, RangeBody)} uses: {@link
+     * #chunks(Rollouts)} for {@link Cost#NORMAL}; for {@link Cost#LIGHT}, 1 below {@code 2·}{@link
+     * #MIN_LIGHT_PS_PER_CHUNK} of estimated work ({@code tokens·}{@link #LIGHT_PS_PER_TOKEN}{@code
+     * + spans·}{@link #LIGHT_PS_PER_SPAN}), else up to the thread count with at least that much
+     * each (every range of two or more trajectories is split with {@link #splittingAll}).
+     */
+    public int chunks(Rollouts batch, Cost cost) {
+        if (cost == Cost.NORMAL || splitAll) return chunks(batch);
+        int n = batch.trajectoryCount();
+        if (threads == 1 || n < 2) return 1;
+        long work = (long) batch.tokenCount() * LIGHT_PS_PER_TOKEN + (long) batch.spanCount() * LIGHT_PS_PER_SPAN;
+        if (work < 2 * MIN_LIGHT_PS_PER_CHUNK) return 1;
+        return (int) Math.min(Math.min(threads, n), work / MIN_LIGHT_PS_PER_CHUNK);
+    }
+
+    /**
+     * {@link #forTrajectories(Rollouts, RangeBody)} for a pass of the given cost: the ranges are
+     * token-weighted as there, their number is {@link #chunks(Rollouts, Cost)}.
+     */
+    public void forTrajectories(Rollouts batch, Cost cost, RangeBody body) {
+        int n = batch.trajectoryCount();
+        split(n, batch.trajectoryTokenOffsets(), chunks(batch, cost), body);
+    }
+
+    /**
      * Runs {@code body} over {@code [0, n)} split into {@link #chunks(int, int[])} contiguous,
      * non-empty ranges of about equal weight: range {@code k} starts at the first item whose
      * cumulative weight reaches {@code k/c} of the total.
@@ -116,7 +179,11 @@ public final class Execution implements AutoCloseable {
      * @param offsets cumulative weights (e.g. {@link Rollouts#trajectoryTokenOffsets()})
      */
     public void forRange(int n, int[] offsets, RangeBody body) {
-        int c = chunks(n, offsets);
+        split(n, offsets, chunks(n, offsets), body);
+    }
+
+    /** {@code c} token-weighted ranges of {@code [0, n)} (see {@link #forRange(int, int[], RangeBody)}). */
+    private void split(int n, int[] offsets, int c, RangeBody body) {
         if (c == 1) {
             body.run(0, 0, n);
             return;

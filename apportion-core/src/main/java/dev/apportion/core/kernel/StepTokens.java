@@ -24,7 +24,7 @@ public final class StepTokens {
     public static void write(Rollouts batch, PaperSteps steps, double[] perStep, float[] out, Execution exec) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int k = steps.start(i);
                 for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
@@ -39,7 +39,7 @@ public final class StepTokens {
     public static void write(Rollouts batch, PaperSteps steps, float[] perStep, float[] out, Execution exec) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int k = steps.start(i);
                 for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
@@ -61,7 +61,7 @@ public final class StepTokens {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
         int size = turns.size();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int j = turns.start(i);
                 for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {

@@ -149,7 +149,7 @@ public final class TurnBoundaries {
      */
     public void broadcast(Rollouts batch, double[] perBoundary, float contextValue, float[] out, Execution exec) {
         byte[] mask = batch.mask();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = batch.tokenStart(i);
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {

@@ -117,7 +117,7 @@ public final class TurnTable extends SpanTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec) {
         float[] out = new float[batch.tokenCount()];
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {
                     Arrays.fill(out, batch.spanTokenStart(spans[j]), batch.spanTokenEnd(spans[j]), (float) perTurn[j]);
@@ -136,7 +136,7 @@ public final class TurnTable extends SpanTable {
      */
     public float[] broadcast(Rollouts batch, double[] perTurn, Execution exec, float[] out) {
         int[] spanTok = batch.spanTokenOffsets();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int t = batch.tokenStart(i);
                 for (int j = offsets[i]; j < offsets[i + 1]; j++) {

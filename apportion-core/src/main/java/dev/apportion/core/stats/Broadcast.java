@@ -17,7 +17,7 @@ public final class Broadcast {
     public static void trajectories(Rollouts batch, double[] perTrajectory, float[] out, Execution exec) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = (float) perTrajectory[i];
                 for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {

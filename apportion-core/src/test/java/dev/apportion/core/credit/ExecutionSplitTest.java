@@ -3,6 +3,9 @@ package dev.apportion.core.credit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.rollout.Role;
+import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.rollout.RolloutsBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -114,5 +117,48 @@ class ExecutionSplitTest {
         List<String> out = new ArrayList<>();
         for (int[] x : r) out.add(x[0] + ":" + x[1] + "-" + x[2]);
         return out;
+    }
+
+    /** {@code trajectories} trajectories of {@code spans} spans of {@code tokensPerSpan} tokens each. */
+    private static Rollouts batch(int trajectories, int spans, int tokensPerSpan) {
+        RolloutsBuilder b = Rollouts.builder();
+        for (int i = 0; i < trajectories; i++) {
+            b.trajectory("g" + i / 8, "t" + i).outcome(i % 2);
+            for (int s = 0; s < spans; s++) b.span(s % 2 == 0 ? Role.POLICY : Role.CONTEXT, tokensPerSpan);
+        }
+        return b.build();
+    }
+
+    @Test
+    void lightPassesSplitOnlyWhenTheEstimatedWorkPaysForTheHandOff() {
+        // 2·10⁶ tokens in one span per trajectory: ~0.12 ms of fill, far above 2·MIN_TOKENS_PER_CHUNK
+        Rollouts oneSpan = batch(488, 1, 4096);
+        // the same tokens in 16 spans per trajectory: ~0.24 ms, still below 2·MIN_LIGHT_PS_PER_CHUNK
+        Rollouts sixteen = batch(1952, 16, 64);
+        // 32 spans per trajectory: ~0.35 ms, two ranges
+        Rollouts thirtyTwo = batch(1952, 32, 32);
+        try (Execution ex = Execution.threads(2)) {
+            assertEquals(2, ex.chunks(oneSpan, Execution.Cost.NORMAL));
+            assertEquals(1, ex.chunks(oneSpan, Execution.Cost.LIGHT));
+            assertEquals(1, ex.chunks(sixteen, Execution.Cost.LIGHT));
+            assertEquals(2, ex.chunks(thirtyTwo, Execution.Cost.LIGHT));
+            long[] seen = new long[2];
+            ex.forTrajectories(sixteen, Execution.Cost.LIGHT, (c, from, to) -> seen[c] += to - from);
+            assertEquals(0, ex.handedOff());
+            assertEquals(1952, seen[0]);
+            List<int[]> r = new ArrayList<>();
+            ex.forTrajectories(thirtyTwo, Execution.Cost.LIGHT, (c, from, to) -> {
+                synchronized (r) {
+                    r.add(new int[] {c, from, to});
+                }
+            });
+            r.sort((a, b) -> Integer.compare(a[0], b[0]));
+            assertEquals(List.of("0:0-976", "1:976-1952"), describe(r));
+            assertEquals(1, ex.handedOff());
+        }
+        try (Execution all = Execution.splittingAll(2)) {
+            assertEquals(2, all.chunks(sixteen, Execution.Cost.LIGHT), "splittingAll splits light passes too");
+        }
+        assertEquals(1, Execution.sequential().chunks(thirtyTwo, Execution.Cost.LIGHT));
     }
 }

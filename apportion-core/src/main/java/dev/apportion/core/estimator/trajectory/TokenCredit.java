@@ -186,7 +186,7 @@ final class TokenCredit {
         float[] out = new float[b.tokenCount()];
         int[] spanOff = b.trajectorySpanOffsets();
         int[] tokOff = b.spanTokenOffsets();
-        ex.forTrajectories(b, (c, from, to) -> {
+        ex.forTrajectories(b, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = (float) perTrajectory[i];
                 if (v == 0f) continue;
