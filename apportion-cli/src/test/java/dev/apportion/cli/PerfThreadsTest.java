@@ -60,9 +60,67 @@ class PerfThreadsTest {
             }
         });
         assertEquals(List.of(), differ, "1 vs 2 threads");
-        // the large batches really cross the thresholds: the shared kernels and a method of each package split
-        for (String id : List.of("grpo", "gae", "reinforce_plus_plus", "gigpo", "pure", "mapo_turn", "matchtir", "a3"))
+        // the large batches really cross the thresholds of normal passes: a method of each package splits
+        // (estimators whose only split is a broadcast, e.g. grpo, mapo_turn, matchtir, are light: next test)
+        for (String id : List.of("gae", "reinforce_plus_plus", "gigpo", "pure", "a3"))
             assertTrue(split.contains(id), id + " handed work to the pool; split: " + split);
+        for (String id : LIGHT_ONLY)
+            assertTrue(!split.contains(id), id + " is light: nothing to split at " + LARGE + " tokens");
+    }
+
+    /**
+     * Estimators whose only split site is a light pass ({@link Execution.Cost#LIGHT}: {@code
+     * Broadcast.trajectories}, {@code TokenCredit.broadcast}, {@code TurnTable.broadcast}, {@code
+     * TurnBoundaries.broadcast}, {@code StepTokens.write}).
+     */
+    private static final List<String> LIGHT_ONLY =
+            List.of("grpo", "dr_grpo", "a_grae", "adora_vl", "c3", "calm", "pbsd", "mapo_turn", "matchtir");
+
+    /**
+     * Light passes: the {@code perf --all} multi-agent batch (2·10⁶ tokens, 16 spans per
+     * trajectory, ~0.24 ms of fill) stays on one thread; the multi-turn batch of 2.5·10⁶ tokens (32
+     * spans per trajectory, ~0.44 ms) splits, bit for bit.
+     */
+    @Test
+    void lightPassesSplitOnlyWhenTheirEstimatedWorkPays() {
+        EstimatorRegistry registry = EstimatorRegistry.global();
+        List<String> handed = new ArrayList<>();
+        List<String> notSplit = new ArrayList<>();
+        List<String> differ = new ArrayList<>();
+        Map<Object, Rollouts> cache = new LinkedHashMap<>();
+        for (String id : LIGHT_ONLY) {
+            Estimator e = registry.get(id);
+            Descriptor d = e.descriptor();
+            Params p = Params.resolve(d, null, Map.of());
+            Rollouts small = build(cache, PerfSuite.Shape.MULTIAGENT, d, 2_000_000);
+            Rollouts large = build(cache, PerfSuite.Shape.MULTITURN, d, 2_500_000);
+            try (Execution two = Execution.threads(2)) {
+                e.assign(small, p, two);
+                if (two.handedOff() > 0) handed.add(id);
+            }
+            Credit one = e.assign(large, p, Execution.sequential());
+            try (Execution two = Execution.threads(2)) {
+                String why = difference(one, e.assign(large, p, two));
+                if (why != null) differ.add(id + ": " + why);
+                if (two.handedOff() == 0) notSplit.add(id);
+            }
+        }
+        assertEquals(List.of(), handed, "light passes split on the perf multi-agent batch");
+        assertEquals(List.of(), notSplit, "light passes not split on 2.5·10⁶ multi-turn tokens");
+        assertEquals(List.of(), differ, "1 vs 2 threads");
+    }
+
+    /** The perf batch of {@code shape} for {@code d}, shared between estimators that need the same one (at most 4 kept). */
+    private static Rollouts build(Map<Object, Rollouts> cache, PerfSuite.Shape shape, Descriptor d, long tokens) {
+        SyntheticBatch.Spec spec = shape.spec(d, tokens, SEED);
+        Object key = List.of(spec, SyntheticBatch.extrasFor(d));
+        Rollouts batch = cache.get(key);
+        if (batch == null) {
+            if (cache.size() >= 4) cache.remove(cache.keySet().iterator().next());
+            batch = SyntheticBatch.build(spec, SyntheticBatch.extrasFor(d), (x, y) -> {});
+            cache.put(key, batch);
+        }
+        return batch;
     }
 
     private interface Row {

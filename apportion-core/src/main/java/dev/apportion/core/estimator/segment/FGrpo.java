@@ -192,7 +192,7 @@ public final class FGrpo implements BufferedEstimator {
             float[] o = buffers.advantages(batch.tokenCount());
             int[] spanOff = batch.trajectorySpanOffsets();
             int[] tokOff = batch.spanTokenOffsets();
-            execution.forTrajectories(batch, (c, from, to) -> {
+            execution.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
                 for (int s = spanOff[from]; s < spanOff[to]; s++)
                     java.util.Arrays.fill(o, tokOff[s], tokOff[s + 1], spanAdv[s]);
             });
