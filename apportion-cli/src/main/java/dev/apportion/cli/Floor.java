@@ -36,9 +36,12 @@ import java.util.function.Function;
  * estimators split them), and inside each trajectory its spans (backwards for a backward pass),
  * reading each trajectory stream once per trajectory, each span stream once per span and each token
  * stream once per token, and writing likewise. Float streams are held as {@code int[]} (same 4 bytes
- * per element) and combined with bitwise OR, the cheapest operation that keeps every load alive;
- * token streams go through an L1-resident 512-element block so that any number of streams runs in
- * one vectorized loop per stream and block (all streams advance together, as in a fused loop).
+ * per element) and combined with bitwise OR, the cheapest operation that keeps every load alive.
+ * Token streams run in one fused loop per trajectory ({@link FloorLoops}: every read and written
+ * stream in the same loop, loaded and stored once per element, downwards in a backward pass) when
+ * the pass has at most {@value FloorLoops#MAX_READS} float and one byte stream read and at most
+ * {@value FloorLoops#MAX_WRITES} written, else through an L1-resident 512-element block (token
+ * vectors, wider passes), which costs an extra load and store per element and stream pair.
  * Every pass also reads the offset arrays it walks, as the estimators do.
  */
 public final class Floor {
