@@ -16,30 +16,6 @@ final class FloorLoops {
     static final int MAX_READS = 4;
     static final int MAX_WRITES = 3;
 
-    /**
-     * Runs every fused loop, both directions, on small arrays until the JIT has compiled them, so
-     * that no arity is first compiled inside a timed floor; returns a value depending on the work.
-     */
-    static int warm(int rounds) {
-        int n = 1024;
-        int[][] all = new int[MAX_READS + MAX_WRITES][n];
-        byte[] m = new byte[n];
-        int x = 0;
-        for (int k = 0; k < rounds; k++) {
-            for (int nr = 0; nr <= MAX_READS; nr++) {
-                for (int nw = 0; nw <= MAX_WRITES; nw++) {
-                    int[][] r = java.util.Arrays.copyOfRange(all, 0, nr);
-                    int[][] w = java.util.Arrays.copyOfRange(all, MAX_READS, MAX_READS + nw);
-                    for (int back = 0; back < 2; back++) {
-                        x |= run(r, null, w, 0, n, k, back == 1);
-                        x |= run(r, m, w, 0, n, k, back == 1);
-                    }
-                }
-            }
-        }
-        return x;
-    }
-
     /** Whether {@link #run} has a fused loop for this many int reads, byte reads and writes. */
     static boolean supports(int reads, int byteReads, int writes) {
         return reads <= MAX_READS && byteReads <= 1 && writes <= MAX_WRITES;

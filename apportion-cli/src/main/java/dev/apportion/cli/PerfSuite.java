@@ -290,7 +290,6 @@ final class PerfSuite {
                 true);
         Floor.Prepared f = Floor.prepare(plan, batch);
         for (int i = 0; i < 3000; i++) sink |= f.run(Execution.sequential());
-        sink |= FloorLoops.warm(300); // every fused arity and direction, not only the plan's above
     }
 
     /** Builds the batch of {@code spec}, or returns the failure as a result. */
