@@ -36,9 +36,12 @@ import java.util.function.Function;
  * estimators split them), and inside each trajectory its spans (backwards for a backward pass),
  * reading each trajectory stream once per trajectory, each span stream once per span and each token
  * stream once per token, and writing likewise. Float streams are held as {@code int[]} (same 4 bytes
- * per element) and combined with bitwise OR, the cheapest operation that keeps every load alive;
- * token streams go through an L1-resident 512-element block so that any number of streams runs in
- * one vectorized loop per stream and block (all streams advance together, as in a fused loop).
+ * per element) and combined with bitwise OR, the cheapest operation that keeps every load alive.
+ * Token streams run in one fused loop per trajectory ({@link FloorLoops}: every read and written
+ * stream in the same loop, loaded and stored once per element, downwards in a backward pass) when
+ * the pass has at most {@value FloorLoops#MAX_READS} float and one byte stream read and at most
+ * {@value FloorLoops#MAX_WRITES} written, else through an L1-resident 512-element block (token
+ * vectors, wider passes), which costs an extra load and store per element and stream pair.
  * Every pass also reads the offset arrays it walks, as the estimators do.
  */
 public final class Floor {
@@ -492,6 +495,7 @@ public final class Floor {
         private final Plan plan;
 
         private final int[] matrixOffsets;
+        private final Map<Stream, Object> arrays = new LinkedHashMap<>();
 
         private record PassArrays(
                 boolean backward,
@@ -530,7 +534,6 @@ public final class Floor {
                 throw new IllegalArgumentException("floor: the batch's token matrices hold " + m + " values, too many");
             matrixOffsets[trajectories] = (int) Math.min(m, Integer.MAX_VALUE);
             int matrixValues = anyMatrix ? (int) m : 0;
-            Map<Stream, Object> arrays = new LinkedHashMap<>();
             for (Pass p : plan.passes()) {
                 List<int[]> trajR = new ArrayList<>(),
                         trajW = new ArrayList<>(),
@@ -595,6 +598,11 @@ public final class Floor {
             return a;
         }
 
+        /** The array holding {@code s} ({@code int[]} or {@code byte[]}), for tests. */
+        Object array(Stream s) {
+            return arrays.get(s);
+        }
+
         /** The plan these arrays were laid out for. */
         public Plan plan() {
             return plan;
@@ -614,6 +622,9 @@ public final class Floor {
         private int runPass(PassArrays p, int from, int to) {
             int[] block = new int[BLOCK];
             int keep = 0;
+            // a pass that reads token streams walks each trajectory's tokens as one run (its spans are
+            // contiguous): the per-span seed only matters when no token stream is read (a broadcast)
+            boolean runs = p.finest == Level.TOKEN && (p.tokR.length + p.tokRb.length + p.vecR.length) > 0;
             for (int i = from; i < to; i++) {
                 int acc = trajSpans[i];
                 for (int[] a : p.trajR) acc |= a[i];
@@ -629,11 +640,13 @@ public final class Floor {
                 if (p.finest != Level.TRAJECTORY) {
                     int s0 = trajSpans[i];
                     int s1 = trajSpans[i + 1];
+                    if (runs && s1 > s0) acc |= tokens(p, spanTokens[s0], spanTokens[s1], acc, block);
                     for (int k = 0; k < s1 - s0; k++) {
                         int s = p.backward ? s1 - 1 - k : s0 + k;
                         int sacc = acc | roles[s];
                         for (int[] a : p.spanR) sacc |= a[s];
-                        if (p.finest == Level.TOKEN) sacc |= tokens(p, spanTokens[s], spanTokens[s + 1], sacc, block);
+                        if (p.finest == Level.TOKEN && !runs)
+                            sacc |= tokens(p, spanTokens[s], spanTokens[s + 1], sacc, block);
                         for (int[] a : p.spanW) a[s] = sacc;
                         keep |= sacc;
                     }
@@ -644,43 +657,134 @@ public final class Floor {
             return keep;
         }
 
+        /**
+         * Tokens {@code [t0, t1)}: one fused loop ({@link FloorLoops}) when the pass has one for its
+         * arity, else (token vectors, more streams) block by block; a backward pass takes the blocks from the end and
+         * walks every loop inside a block downwards, so that each stream is one descending run (as
+         * a backward scan reads it) rather than ascending runs in descending order, which the
+         * hardware prefetchers do not follow. Read streams are combined two per loop and written
+         * streams two per loop, so the block (L1) costs one extra load and store per pair of streams.
+         */
         private static int tokens(PassArrays p, int t0, int t1, int seed, int[] block) {
+            if (p.vecR.length == 0 && FloorLoops.supports(p.tokR.length, p.tokRb.length, p.tokW.length)) {
+                return FloorLoops.run(
+                        p.tokR, p.tokRb.length == 1 ? p.tokRb[0] : null, p.tokW, t0, t1, seed, p.backward);
+            }
             int keep = 0;
-            int len = t1 - t0;
-            int blocks = (len + BLOCK - 1) / BLOCK;
-            for (int bk = 0; bk < blocks; bk++) {
-                int b = p.backward ? blocks - 1 - bk : bk;
-                int from = t0 + b * BLOCK;
-                int n = Math.min(BLOCK, t1 - from);
-                int[][] r = p.tokR;
-                if (r.length > 0) {
-                    int[] a = r[0];
-                    for (int j = 0; j < n; j++) block[j] = a[from + j];
-                    for (int q = 1; q < r.length; q++) {
-                        int[] c = r[q];
-                        for (int j = 0; j < n; j++) block[j] |= c[from + j];
+            boolean back = p.backward;
+            for (int done = 0; done < t1 - t0; ) {
+                int n = Math.min(BLOCK, t1 - t0 - done);
+                int from = back ? t1 - done - n : t0 + done;
+                done += n;
+                gather(p, from, n, seed, block, back);
+                int[][] w = p.tokW;
+                int q = 0;
+                for (; q + 1 < w.length; q += 2) {
+                    int[] x = w[q], y = w[q + 1];
+                    if (back) {
+                        for (int j = n - 1; j >= 0; j--) {
+                            int v = block[j];
+                            x[from + j] = v;
+                            y[from + j] = v;
+                        }
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            int v = block[j];
+                            x[from + j] = v;
+                            y[from + j] = v;
+                        }
+                    }
+                }
+                if (q < w.length) {
+                    int[] x = w[q];
+                    if (back) for (int j = n - 1; j >= 0; j--) x[from + j] = block[j];
+                    else System.arraycopy(block, 0, x, from, n);
+                }
+                if (w.length > 0) {
+                    keep |= block[0] | block[n - 1]; // the writes keep the rest observable
+                } else {
+                    int x = 0; // nothing written: every value read must reach the result
+                    for (int j = 0; j < n; j++) x |= block[j];
+                    keep |= x;
+                }
+            }
+            return keep;
+        }
+
+        /** Fills {@code block[0, n)} with the OR of every read token stream at {@code from + j} (or the seed). */
+        private static void gather(PassArrays p, int from, int n, int seed, int[] block, boolean back) {
+            int[][] r = p.tokR;
+            byte[][] rb = p.tokRb;
+            int q = 0;
+            int qb = 0;
+            // the first loop stores into the block, later ones OR into it
+            boolean first = true;
+            while (q < r.length || qb < rb.length) {
+                if (q + 1 < r.length) {
+                    int[] x = r[q], y = r[q + 1];
+                    q += 2;
+                    if (first) {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] = x[from + j] | y[from + j];
+                        else for (int j = 0; j < n; j++) block[j] = x[from + j] | y[from + j];
+                    } else {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] |= x[from + j] | y[from + j];
+                        else for (int j = 0; j < n; j++) block[j] |= x[from + j] | y[from + j];
+                    }
+                } else if (q < r.length && qb < rb.length) {
+                    int[] x = r[q++];
+                    byte[] m = rb[qb++];
+                    if (first) {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] = x[from + j] | m[from + j];
+                        else for (int j = 0; j < n; j++) block[j] = x[from + j] | m[from + j];
+                    } else {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] |= x[from + j] | m[from + j];
+                        else for (int j = 0; j < n; j++) block[j] |= x[from + j] | m[from + j];
+                    }
+                } else if (q < r.length) {
+                    int[] x = r[q++];
+                    if (first) {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] = x[from + j];
+                        else for (int j = 0; j < n; j++) block[j] = x[from + j];
+                    } else {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] |= x[from + j];
+                        else for (int j = 0; j < n; j++) block[j] |= x[from + j];
                     }
                 } else {
-                    for (int j = 0; j < n; j++) block[j] = seed;
+                    byte[] m = rb[qb++];
+                    if (first) {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] = seed | m[from + j];
+                        else for (int j = 0; j < n; j++) block[j] = seed | m[from + j];
+                    } else {
+                        if (back) for (int j = n - 1; j >= 0; j--) block[j] |= m[from + j];
+                        else for (int j = 0; j < n; j++) block[j] |= m[from + j];
+                    }
                 }
-                for (byte[] m : p.tokRb) {
-                    for (int j = 0; j < n; j++) block[j] |= m[from + j];
-                }
-                for (int q = 0; q < p.vecR.length; q++) {
-                    // a token vector: width values per token, contiguous
-                    int[] v = p.vecR[q];
-                    int w = p.vecWidth[q];
+                first = false;
+            }
+            if (first) {
+                if (back) for (int j = n - 1; j >= 0; j--) block[j] = seed;
+                else for (int j = 0; j < n; j++) block[j] = seed;
+            }
+            for (int v = 0; v < p.vecR.length; v++) {
+                // a token vector: width values per token, contiguous
+                int[] a = p.vecR[v];
+                int w = p.vecWidth[v];
+                if (back) {
+                    for (int j = n - 1; j >= 0; j--) {
+                        int base = (from + j) * w;
+                        int x = 0;
+                        for (int c = w - 1; c >= 0; c--) x |= a[base + c];
+                        block[j] |= x;
+                    }
+                } else {
                     for (int j = 0; j < n; j++) {
                         int base = (from + j) * w;
                         int x = 0;
-                        for (int c = 0; c < w; c++) x |= v[base + c];
+                        for (int c = 0; c < w; c++) x |= a[base + c];
                         block[j] |= x;
                     }
                 }
-                for (int[] w : p.tokW) System.arraycopy(block, 0, w, from, n);
-                keep |= block[0] | block[n - 1];
             }
-            return keep;
         }
     }
 

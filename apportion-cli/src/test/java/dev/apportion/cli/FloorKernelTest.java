@@ -1,0 +1,99 @@
+package dev.apportion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apportion.core.credit.Execution;
+import dev.apportion.core.rollout.Rollouts;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The floor kernel reads every element of every declared read stream and writes every element of
+ * every declared written stream, for every arity (the fused loops of {@link FloorLoops} and the
+ * block fallback beyond them), in both directions, on single- and multi-span trajectories: a change
+ * to any one read element shows in every written stream at that token, or in the run's result when
+ * the pass writes nothing. A loop the JIT could drop, or a stream the kernel skipped, fails here.
+ */
+class FloorKernelTest {
+    /** A bit no seed (span offsets of these small batches, roles) ever sets. */
+    private static final int INT_BIT = 1 << 29;
+    /** The mask's bit: the batches have fewer than 64 spans, so no seed sets it. */
+    private static final byte MASK_BIT = 0x40;
+
+    private static Rollouts batch(int steps) {
+        return SyntheticBatch.build(new SyntheticBatch.Spec(
+                4, 96, steps, 2, 7, List.of(), List.of(), List.of(), false, false, false, false));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void everyReadReachesEveryWriteInEveryArityAndDirection(int steps) {
+        Rollouts b = batch(steps);
+        assertTrue(b.spanCount() < 64, "test batch must keep span offsets below the mask bit");
+        for (boolean back : new boolean[] {false, true}) {
+            for (int reads = 0; reads <= FloorLoops.MAX_READS + 2; reads++) {
+                for (boolean mask : new boolean[] {false, true}) {
+                    for (int writes = 0; writes <= FloorLoops.MAX_WRITES + 1; writes++) {
+                        for (boolean vector : new boolean[] {false, true}) {
+                            check(b, back, reads, mask, writes, vector);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void check(Rollouts b, boolean back, int nr, boolean mask, int nw, boolean vector) {
+        String what = (back ? "backward" : "forward") + " reads=" + nr + " mask=" + mask + " writes=" + nw + " vector="
+                + vector + " spans=" + b.spanCount();
+        List<Floor.Stream> reads = new ArrayList<>();
+        for (int q = 0; q < nr; q++) reads.add(Floor.token("r" + q));
+        if (vector) reads.add(new Floor.Stream("v", Floor.Level.TOKEN, Floor.Type.F32, 3));
+        if (mask) reads.add(Floor.MASK);
+        reads.add(Floor.ROLE);
+        List<Floor.Stream> writes = new ArrayList<>();
+        for (int q = 0; q < nw; q++) writes.add(Floor.token("w" + q));
+        Floor.Pass pass = back ? Floor.backward("p", reads, writes) : Floor.pass("p", reads, writes);
+        Floor.Prepared f = Floor.prepare(new Floor.Plan(List.of(pass), true), b);
+        for (Floor.Stream s : reads) {
+            Object a = f.array(s);
+            if (a instanceof int[] x) Arrays.fill(x, 0);
+            else if (a instanceof byte[] x && !s.equals(Floor.ROLE)) Arrays.fill(x, (byte) 0);
+        }
+        for (Floor.Stream s : writes) Arrays.fill((int[]) f.array(s), -1);
+        int base = f.run(Execution.sequential());
+        int n = b.tokenCount();
+        for (Floor.Stream s : writes) {
+            int[] w = (int[]) f.array(s);
+            for (int t = 0; t < n; t++) assertNotEquals(-1, w[t], what + ": " + s + " not written at token " + t);
+        }
+        for (Floor.Stream s : reads) {
+            if (s.equals(Floor.ROLE)) continue;
+            for (int t : new int[] {0, n / 3, n / 2 + 1, n - 1}) {
+                Object a = f.array(s);
+                int at = s.width() > 1 ? t * s.width() + s.width() - 1 : t;
+                if (a instanceof int[] x) x[at] = INT_BIT;
+                else ((byte[]) a)[at] = MASK_BIT;
+                int bit = a instanceof int[] ? INT_BIT : MASK_BIT;
+                int result = f.run(Execution.sequential());
+                if (writes.isEmpty()) {
+                    assertEquals(
+                            bit, result & bit, what + ": change of " + s + " at token " + t + " not in the result");
+                    assertEquals(0, base & bit, what);
+                } else {
+                    for (Floor.Stream w : writes) {
+                        int v = ((int[]) f.array(w))[t];
+                        assertEquals(bit, v & bit, what + ": change of " + s + " at token " + t + " not in " + w);
+                    }
+                }
+                if (a instanceof int[] x) x[at] = 0;
+                else ((byte[]) a)[at] = 0;
+            }
+        }
+    }
+}
