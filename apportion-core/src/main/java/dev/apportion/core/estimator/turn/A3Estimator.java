@@ -1088,11 +1088,15 @@ public final class A3Estimator implements Estimator {
         private void tree(int[] allTurns, double[] gain, double[] support) {
             int gCount = cfg.scopes.length;
             int m = trajs.length;
-            int[] localOf = new int[t.trajCount];
-            for (int q = 0; q < m; q++) localOf[trajs[q]] = q;
+            // the group's trajectories in batch order, with their local indices (in trajs): no table
+            // indexed by the batch's trajectories (allocating one per group was quadratic in the batch)
+            int[] byIndex = new int[m];
+            for (int q = 0; q < m; q++) byIndex[q] = q;
+            sortLocalByTrajectory(byIndex);
             int maxRows = 0;
             for (int i : trajs) maxRows += t.rowStart[i + 1] - t.rowStart[i];
             int[] cell = new int[maxRows];
+            int[] cellLocal = new int[maxRows];
             int[] parent = new int[maxRows];
             int[] actionParent = new int[maxRows];
             int[] stateRoot = new int[maxRows];
@@ -1105,13 +1109,19 @@ public final class A3Estimator implements Estimator {
             for (int k : allTurns) {
                 // the cell: every turn (row) of the group with turn index k, in batch order
                 int c = 0;
-                for (int i : sortedByIndex()) {
-                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) if (t.turn[r] == k) cell[c++] = r;
+                for (int q : byIndex) {
+                    int i = trajs[q];
+                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                        if (t.turn[r] == k) {
+                            cellLocal[c] = q;
+                            cell[c++] = r;
+                        }
+                    }
                 }
                 for (int a = 0; a < c; a++) parent[a] = a;
                 for (int a = 0; a < c; a++) {
                     for (int b = a + 1; b < c; b++) {
-                        if (sameState(cell[a], cell[b], k, localOf, gCount)) union(parent, a, b);
+                        if (sameState(cellLocal[a], cellLocal[b], k, gCount)) union(parent, a, b);
                     }
                 }
                 for (int a = 0; a < c; a++) actionParent[a] = a;
@@ -1119,7 +1129,7 @@ public final class A3Estimator implements Estimator {
                     int sa = find(parent, a);
                     for (int b = a + 1; b < c; b++) {
                         if (find(parent, b) != sa) continue;
-                        if (hamming(cell[a], cell[b], k, k, localOf, gCount) <= cfg.tau) union(actionParent, a, b);
+                        if (hamming(cellLocal[a], cellLocal[b], k, gCount) <= cfg.tau) union(actionParent, a, b);
                     }
                 }
                 // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
@@ -1152,20 +1162,23 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        private int[] sortedByIndexCache;
-
-        /** The group's trajectories in batch order. */
-        private int[] sortedByIndex() {
-            if (sortedByIndexCache == null) {
-                sortedByIndexCache = trajs.clone();
-                Arrays.sort(sortedByIndexCache);
+        /** Sorts local trajectory indices by the trajectories' batch indices (insertion sort: groups are small). */
+        private void sortLocalByTrajectory(int[] local) {
+            for (int q = 1; q < local.length; q++) {
+                int x = local[q];
+                int p = q - 1;
+                while (p >= 0 && trajs[local[p]] > trajs[x]) {
+                    local[p + 1] = local[p];
+                    p--;
+                }
+                local[p + 1] = x;
             }
-            return sortedByIndexCache;
         }
 
-        private boolean sameState(int rowA, int rowB, int k, int[] localOf, int gCount) {
-            int ia = t.traj[rowA];
-            int ib = t.traj[rowB];
+        /** Whether the turns at index {@code k} of local trajectories {@code qa} and {@code qb} are in one state. */
+        private boolean sameState(int qa, int qb, int k, int gCount) {
+            int ia = trajs[qa];
+            int ib = trajs[qb];
             int pa = t.position(ia, k);
             int pb = t.position(ib, k);
             if (pa != pb) return false; // different numbers of earlier turns
@@ -1173,26 +1186,19 @@ public final class A3Estimator implements Estimator {
             int[] tb = t.turns[ib];
             for (int q = 0; q < pa; q++) if (ta[q] != tb[q]) return false;
             if (pa == 0) return true;
-            double[] tw = timeWeights(pa);
+            double[] tw = timeWeights[pa];
+            int[] la = labels[qa];
+            int[] lb = labels[qb];
             double acc = 0.0;
-            for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(ia, q, ib, q, localOf, gCount);
+            for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(la, q, lb, q, gCount);
             return acc <= cfg.tau;
         }
 
-        /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (computed once per call). */
-        private double[] timeWeights(int m) {
-            return timeWeights[m];
+        private double hamming(int qa, int qb, int k, int gCount) {
+            return hammingAt(labels[qa], t.position(trajs[qa], k), labels[qb], t.position(trajs[qb], k), gCount);
         }
 
-        private double hamming(int rowA, int rowB, int kA, int kB, int[] localOf, int gCount) {
-            int ia = t.traj[rowA];
-            int ib = t.traj[rowB];
-            return hammingAt(ia, t.position(ia, kA), ib, t.position(ib, kB), localOf, gCount);
-        }
-
-        private double hammingAt(int ia, int pa, int ib, int pb, int[] localOf, int gCount) {
-            int[] la = labels[localOf[ia]];
-            int[] lb = labels[localOf[ib]];
+        private double hammingAt(int[] la, int pa, int[] lb, int pb, int gCount) {
             double acc = 0.0;
             for (int si = 0; si < gCount; si++)
                 acc += cfg.hammingWeights[si] * (la[pa * gCount + si] != lb[pb * gCount + si] ? 1.0 : 0.0);
