@@ -1016,9 +1016,37 @@ public final class A3Estimator implements Estimator {
             return Arrays.copyOf(all, u);
         }
 
-        /** Single-linkage labels of the snippets of the {@code mk} trajectories {@code here} at turn k for one scope. */
+        // clustering scratch, sized for the whole group and reused at every turn index and scope
+        private int[] outS;
+        private int[] idsS;
+        private int[] parentS;
+        private int[] rankS;
+        private double[] dS;
+        private int[] eaS;
+        private int[] ebS;
+        private int[] orderA;
+        private int[] orderB;
+
+        /**
+         * Single-linkage labels of the snippets of the {@code mk} trajectories {@code here} at turn k for one
+         * scope, in {@code [0, mk)} of a scratch array (valid until the next call).
+         */
         private int[] cluster(int[] here, int[] pos, int mk, int k, int si, int scope) {
-            int[] out = new int[mk];
+            if (outS == null) {
+                int m = trajs.length;
+                int maxEdges = m * (m - 1) / 2;
+                outS = new int[m];
+                idsS = new int[m];
+                parentS = new int[m];
+                rankS = new int[m];
+                dS = new double[maxEdges];
+                eaS = new int[maxEdges];
+                ebS = new int[maxEdges];
+                orderA = new int[maxEdges];
+                orderB = new int[maxEdges];
+            }
+            int[] out = outS;
+            Arrays.fill(out, 0, mk, 0);
             if (mk <= 1) return out;
             int kStar = Math.max(1, Math.min(mk, (mk + cfg.trieMinCount - 1) / cfg.trieMinCount));
             if (kStar >= mk) {
@@ -1026,12 +1054,12 @@ public final class A3Estimator implements Estimator {
                 return out;
             }
             if (kStar <= 1) return out;
-            int[] ids = new int[mk];
+            int[] ids = idsS;
             for (int j = 0; j < mk; j++) ids[j] = snippets.id(here[j], k, pos[j], si, scope);
             int edges = mk * (mk - 1) / 2;
-            double[] d = new double[edges];
-            int[] ea = new int[edges];
-            int[] eb = new int[edges];
+            double[] d = dS;
+            int[] ea = eaS;
+            int[] eb = ebS;
             int e = 0;
             for (int a = 0; a < mk; a++) {
                 for (int b = a + 1; b < mk; b++) {
@@ -1040,10 +1068,13 @@ public final class A3Estimator implements Estimator {
                     eb[e++] = b;
                 }
             }
-            int[] order = stableOrder(d);
-            int[] parent = new int[mk];
-            int[] rank = new int[mk];
-            for (int j = 0; j < mk; j++) parent[j] = j;
+            int[] order = stableOrder(d, edges, orderA, orderB);
+            int[] parent = parentS;
+            int[] rank = rankS;
+            for (int j = 0; j < mk; j++) {
+                parent[j] = j;
+                rank[j] = 0;
+            }
             int comps = mk;
             for (int q = 0; q < edges && comps > kStar; q++) {
                 int ra = find(parent, ea[order[q]]);
@@ -1222,8 +1253,14 @@ public final class A3Estimator implements Estimator {
 
     /** Indices of {@code key} in ascending order, ties in index order (a stable merge sort). */
     static int[] stableOrder(double[] key) {
-        int n = key.length;
-        int[] a = new int[n];
+        return stableOrder(key, key.length, new int[key.length], new int[key.length]);
+    }
+
+    /**
+     * {@link #stableOrder(double[])} of {@code key[0, n)} in caller scratch: returns whichever of {@code a} and
+     * {@code b} (each at least {@code n} long) holds the order in {@code [0, n)}.
+     */
+    static int[] stableOrder(double[] key, int n, int[] a, int[] b) {
         for (int i = 0; i < n; i++) a[i] = i;
         if (n <= 64) { // small: a stable insertion sort (a stable order is unique, so the same result)
             for (int i = 1; i < n; i++) {
@@ -1238,7 +1275,6 @@ public final class A3Estimator implements Estimator {
             }
             return a;
         }
-        int[] b = new int[n];
         for (int width = 1; width < n; width *= 2) {
             for (int lo = 0; lo < n; lo += 2 * width) {
                 int mid = Math.min(lo + width, n);
