@@ -1016,9 +1016,37 @@ public final class A3Estimator implements Estimator {
             return Arrays.copyOf(all, u);
         }
 
-        /** Single-linkage labels of the snippets of the {@code mk} trajectories {@code here} at turn k for one scope. */
+        // clustering scratch, sized for the whole group and reused at every turn index and scope
+        private int[] outS;
+        private int[] idsS;
+        private int[] parentS;
+        private int[] rankS;
+        private double[] dS;
+        private int[] eaS;
+        private int[] ebS;
+        private int[] orderA;
+        private int[] orderB;
+
+        /**
+         * Single-linkage labels of the snippets of the {@code mk} trajectories {@code here} at turn k for one
+         * scope, in {@code [0, mk)} of a scratch array (valid until the next call).
+         */
         private int[] cluster(int[] here, int[] pos, int mk, int k, int si, int scope) {
-            int[] out = new int[mk];
+            if (outS == null) {
+                int m = trajs.length;
+                int maxEdges = m * (m - 1) / 2;
+                outS = new int[m];
+                idsS = new int[m];
+                parentS = new int[m];
+                rankS = new int[m];
+                dS = new double[maxEdges];
+                eaS = new int[maxEdges];
+                ebS = new int[maxEdges];
+                orderA = new int[maxEdges];
+                orderB = new int[maxEdges];
+            }
+            int[] out = outS;
+            Arrays.fill(out, 0, mk, 0);
             if (mk <= 1) return out;
             int kStar = Math.max(1, Math.min(mk, (mk + cfg.trieMinCount - 1) / cfg.trieMinCount));
             if (kStar >= mk) {
@@ -1026,12 +1054,12 @@ public final class A3Estimator implements Estimator {
                 return out;
             }
             if (kStar <= 1) return out;
-            int[] ids = new int[mk];
+            int[] ids = idsS;
             for (int j = 0; j < mk; j++) ids[j] = snippets.id(here[j], k, pos[j], si, scope);
             int edges = mk * (mk - 1) / 2;
-            double[] d = new double[edges];
-            int[] ea = new int[edges];
-            int[] eb = new int[edges];
+            double[] d = dS;
+            int[] ea = eaS;
+            int[] eb = ebS;
             int e = 0;
             for (int a = 0; a < mk; a++) {
                 for (int b = a + 1; b < mk; b++) {
@@ -1040,10 +1068,13 @@ public final class A3Estimator implements Estimator {
                     eb[e++] = b;
                 }
             }
-            int[] order = stableOrder(d);
-            int[] parent = new int[mk];
-            int[] rank = new int[mk];
-            for (int j = 0; j < mk; j++) parent[j] = j;
+            int[] order = stableOrder(d, edges, orderA, orderB);
+            int[] parent = parentS;
+            int[] rank = rankS;
+            for (int j = 0; j < mk; j++) {
+                parent[j] = j;
+                rank[j] = 0;
+            }
             int comps = mk;
             for (int q = 0; q < edges && comps > kStar; q++) {
                 int ra = find(parent, ea[order[q]]);
@@ -1088,11 +1119,15 @@ public final class A3Estimator implements Estimator {
         private void tree(int[] allTurns, double[] gain, double[] support) {
             int gCount = cfg.scopes.length;
             int m = trajs.length;
-            int[] localOf = new int[t.trajCount];
-            for (int q = 0; q < m; q++) localOf[trajs[q]] = q;
+            // the group's trajectories in batch order, with their local indices (in trajs): no table
+            // indexed by the batch's trajectories (allocating one per group was quadratic in the batch)
+            int[] byIndex = new int[m];
+            for (int q = 0; q < m; q++) byIndex[q] = q;
+            sortLocalByTrajectory(byIndex);
             int maxRows = 0;
             for (int i : trajs) maxRows += t.rowStart[i + 1] - t.rowStart[i];
             int[] cell = new int[maxRows];
+            int[] cellLocal = new int[maxRows];
             int[] parent = new int[maxRows];
             int[] actionParent = new int[maxRows];
             int[] stateRoot = new int[maxRows];
@@ -1105,13 +1140,19 @@ public final class A3Estimator implements Estimator {
             for (int k : allTurns) {
                 // the cell: every turn (row) of the group with turn index k, in batch order
                 int c = 0;
-                for (int i : sortedByIndex()) {
-                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) if (t.turn[r] == k) cell[c++] = r;
+                for (int q : byIndex) {
+                    int i = trajs[q];
+                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                        if (t.turn[r] == k) {
+                            cellLocal[c] = q;
+                            cell[c++] = r;
+                        }
+                    }
                 }
                 for (int a = 0; a < c; a++) parent[a] = a;
                 for (int a = 0; a < c; a++) {
                     for (int b = a + 1; b < c; b++) {
-                        if (sameState(cell[a], cell[b], k, localOf, gCount)) union(parent, a, b);
+                        if (sameState(cellLocal[a], cellLocal[b], k, gCount)) union(parent, a, b);
                     }
                 }
                 for (int a = 0; a < c; a++) actionParent[a] = a;
@@ -1119,7 +1160,7 @@ public final class A3Estimator implements Estimator {
                     int sa = find(parent, a);
                     for (int b = a + 1; b < c; b++) {
                         if (find(parent, b) != sa) continue;
-                        if (hamming(cell[a], cell[b], k, k, localOf, gCount) <= cfg.tau) union(actionParent, a, b);
+                        if (hamming(cellLocal[a], cellLocal[b], k, gCount) <= cfg.tau) union(actionParent, a, b);
                     }
                 }
                 // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
@@ -1152,20 +1193,23 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        private int[] sortedByIndexCache;
-
-        /** The group's trajectories in batch order. */
-        private int[] sortedByIndex() {
-            if (sortedByIndexCache == null) {
-                sortedByIndexCache = trajs.clone();
-                Arrays.sort(sortedByIndexCache);
+        /** Sorts local trajectory indices by the trajectories' batch indices (insertion sort: groups are small). */
+        private void sortLocalByTrajectory(int[] local) {
+            for (int q = 1; q < local.length; q++) {
+                int x = local[q];
+                int p = q - 1;
+                while (p >= 0 && trajs[local[p]] > trajs[x]) {
+                    local[p + 1] = local[p];
+                    p--;
+                }
+                local[p + 1] = x;
             }
-            return sortedByIndexCache;
         }
 
-        private boolean sameState(int rowA, int rowB, int k, int[] localOf, int gCount) {
-            int ia = t.traj[rowA];
-            int ib = t.traj[rowB];
+        /** Whether the turns at index {@code k} of local trajectories {@code qa} and {@code qb} are in one state. */
+        private boolean sameState(int qa, int qb, int k, int gCount) {
+            int ia = trajs[qa];
+            int ib = trajs[qb];
             int pa = t.position(ia, k);
             int pb = t.position(ib, k);
             if (pa != pb) return false; // different numbers of earlier turns
@@ -1173,26 +1217,19 @@ public final class A3Estimator implements Estimator {
             int[] tb = t.turns[ib];
             for (int q = 0; q < pa; q++) if (ta[q] != tb[q]) return false;
             if (pa == 0) return true;
-            double[] tw = timeWeights(pa);
+            double[] tw = timeWeights[pa];
+            int[] la = labels[qa];
+            int[] lb = labels[qb];
             double acc = 0.0;
-            for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(ia, q, ib, q, localOf, gCount);
+            for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(la, q, lb, q, gCount);
             return acc <= cfg.tau;
         }
 
-        /** {@code tw_q = δ^q / (Σ δ^q' + 1e-9)} for a prefix of {@code m} turns (computed once per call). */
-        private double[] timeWeights(int m) {
-            return timeWeights[m];
+        private double hamming(int qa, int qb, int k, int gCount) {
+            return hammingAt(labels[qa], t.position(trajs[qa], k), labels[qb], t.position(trajs[qb], k), gCount);
         }
 
-        private double hamming(int rowA, int rowB, int kA, int kB, int[] localOf, int gCount) {
-            int ia = t.traj[rowA];
-            int ib = t.traj[rowB];
-            return hammingAt(ia, t.position(ia, kA), ib, t.position(ib, kB), localOf, gCount);
-        }
-
-        private double hammingAt(int ia, int pa, int ib, int pb, int[] localOf, int gCount) {
-            int[] la = labels[localOf[ia]];
-            int[] lb = labels[localOf[ib]];
+        private double hammingAt(int[] la, int pa, int[] lb, int pb, int gCount) {
             double acc = 0.0;
             for (int si = 0; si < gCount; si++)
                 acc += cfg.hammingWeights[si] * (la[pa * gCount + si] != lb[pb * gCount + si] ? 1.0 : 0.0);
@@ -1216,8 +1253,14 @@ public final class A3Estimator implements Estimator {
 
     /** Indices of {@code key} in ascending order, ties in index order (a stable merge sort). */
     static int[] stableOrder(double[] key) {
-        int n = key.length;
-        int[] a = new int[n];
+        return stableOrder(key, key.length, new int[key.length], new int[key.length]);
+    }
+
+    /**
+     * {@link #stableOrder(double[])} of {@code key[0, n)} in caller scratch: returns whichever of {@code a} and
+     * {@code b} (each at least {@code n} long) holds the order in {@code [0, n)}.
+     */
+    static int[] stableOrder(double[] key, int n, int[] a, int[] b) {
         for (int i = 0; i < n; i++) a[i] = i;
         if (n <= 64) { // small: a stable insertion sort (a stable order is unique, so the same result)
             for (int i = 1; i < n; i++) {
@@ -1232,7 +1275,6 @@ public final class A3Estimator implements Estimator {
             }
             return a;
         }
-        int[] b = new int[n];
         for (int width = 1; width < n; width *= 2) {
             for (int lo = 0; lo < n; lo += 2 * width) {
                 int mid = Math.min(lo + width, n);
