@@ -112,40 +112,11 @@ class ChoiceCompareLintTest {
 
     /** {@code source} with comments blanked (string literals and line breaks kept). */
     static String withoutComments(String source) {
-        StringBuilder b = new StringBuilder(source.length());
-        int n = source.length();
-        int k = 0;
-        while (k < n) {
-            char c = source.charAt(k);
-            if (c == '/' && k + 1 < n && source.charAt(k + 1) == '/') {
-                while (k < n && source.charAt(k) != '\n') {
-                    b.append(' ');
-                    k++;
-                }
-            } else if (c == '/' && k + 1 < n && source.charAt(k + 1) == '*') {
-                int end = source.indexOf("*/", k + 2);
-                end = end < 0 ? n : end + 2;
-                for (; k < end; k++) b.append(source.charAt(k) == '\n' ? '\n' : ' ');
-            } else if (c == '"' || c == '\'') {
-                b.append(c);
-                k++;
-                while (k < n && source.charAt(k) != c && source.charAt(k) != '\n') {
-                    if (source.charAt(k) == '\\' && k + 1 < n) b.append(source.charAt(k++));
-                    b.append(source.charAt(k++));
-                }
-                if (k < n) b.append(source.charAt(k++));
-            } else {
-                b.append(c);
-                k++;
-            }
-        }
-        return b.toString();
+        return JavaSourceText.blankComments(source, false);
     }
 
     private static int line(String text, int offset) {
-        int line = 1;
-        for (int k = 0; k < offset; k++) if (text.charAt(k) == '\n') line++;
-        return line;
+        return JavaSourceText.lineOf(text, offset);
     }
 
     private static List<Path> javaFiles(Path dir) {
@@ -157,10 +128,6 @@ class ChoiceCompareLintTest {
     }
 
     private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JavaSourceText.read(f);
     }
 }

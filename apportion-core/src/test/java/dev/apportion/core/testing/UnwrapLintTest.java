@@ -107,46 +107,11 @@ class UnwrapLintTest {
 
     /** {@code source} with comments and the contents of string and char literals blanked (line breaks kept). */
     static String codeOnly(String source) {
-        StringBuilder b = new StringBuilder(source.length());
-        int n = source.length();
-        int k = 0;
-        while (k < n) {
-            char c = source.charAt(k);
-            if (c == '/' && k + 1 < n && source.charAt(k + 1) == '/') {
-                while (k < n && source.charAt(k) != '\n') {
-                    b.append(' ');
-                    k++;
-                }
-            } else if (c == '/' && k + 1 < n && source.charAt(k + 1) == '*') {
-                int end = source.indexOf("*/", k + 2);
-                end = end < 0 ? n : end + 2;
-                for (; k < end; k++) b.append(source.charAt(k) == '\n' ? '\n' : ' ');
-            } else if (c == '"' || c == '\'') {
-                b.append(c);
-                k++;
-                while (k < n && source.charAt(k) != c && source.charAt(k) != '\n') {
-                    if (source.charAt(k) == '\\') {
-                        b.append(' ');
-                        k++;
-                    }
-                    if (k < n) {
-                        b.append(' ');
-                        k++;
-                    }
-                }
-                if (k < n) b.append(source.charAt(k++));
-            } else {
-                b.append(c);
-                k++;
-            }
-        }
-        return b.toString();
+        return JavaSourceText.blankComments(source, true);
     }
 
     private static String line(String text, int at) {
-        int no = 1;
-        for (int k = 0; k < at; k++) if (text.charAt(k) == '\n') no++;
-        return "line " + no;
+        return "line " + JavaSourceText.lineOf(text, at);
     }
 
     private static Set<String> estimatorTypes(List<Path> sources) {
@@ -221,10 +186,6 @@ class UnwrapLintTest {
     }
 
     private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JavaSourceText.read(f);
     }
 }
