@@ -12,12 +12,6 @@ import dev.apportion.core.rollout.Rollouts;
  * reward-to-go, the cumulative path-variance proxy, a per-group per-position weighted baseline.
  * Positions are either offsets from an origin in the trajectory (absolute) or ranks among the
  * trajectory's policy tokens (compacted).
- *
- * <p>Two passes over the tokens: the reward-to-go G per trajectory (backwards), then per group the
- * path-variance proxy W of each member (into a trajectory-sized scratch, read back at once by the
- * per-position sums; no token-sized array), and the advantages. {@code Math.exp} of each policy token's log-probability
- * is part of W's value, in the reference's order: it dominates the cost (see
- * {@code docs/performance.md}).
  */
 final class OtbKernel {
     /** Token signal: Σ_v π(v)² of the sampling policy's next-token distribution at each token. */
@@ -84,6 +78,7 @@ final class OtbKernel {
         int n = batch.tokenCount();
         float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
         float[] ret = buffers == null ? new float[n] : buffers.returns(n); // G on policy tokens, 0 on context tokens
+        float[] cumW = new float[n]; // W on policy tokens
         int trajectories = batch.trajectoryCount();
         int[] origin = new int[trajectories]; // token index of position 0
         int[] policyCount = new int[trajectories];
@@ -91,7 +86,7 @@ final class OtbKernel {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
 
-        // 1. reward-to-go G per trajectory (0 on context tokens)
+        // 1. reward-to-go G and cumulative path-variance proxy W, per trajectory
         exec.forTrajectories(batch, (chunk, from, to) -> {
             float[] rho = new float[maxLen];
             for (int i = from; i < to; i++) {
@@ -101,34 +96,40 @@ final class OtbKernel {
                 int first = -1;
                 int count = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    int ts = tok[s];
-                    int te = tok[s + 1];
                     if (!batch.isPolicySpan(s)) {
-                        java.util.Arrays.fill(adv, ts, te, 0f);
-                        java.util.Arrays.fill(ret, ts, te, 0f);
+                        java.util.Arrays.fill(adv, tok[s], tok[s + 1], 0f);
+                        java.util.Arrays.fill(ret, tok[s], tok[s + 1], 0f);
                         continue;
                     }
-                    for (int t = te - 1; t >= ts; t--) {
+                    for (int t = tok[s + 1] - 1; t >= tok[s]; t--) {
                         g += rho[t - base];
                         ret[t] = (float) g;
+                        first = t;
+                        count++;
                     }
-                    if (te > ts) first = ts;
-                    count += te - ts;
                 }
                 policyCount[i] = count;
                 origin[i] = fromStart || first < 0 ? base : first;
+                double w = 0;
+                for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                    if (!batch.isPolicySpan(s)) continue;
+                    for (int t = tok[s]; t < tok[s + 1]; t++) {
+                        double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
+                        if (isw != null) wt *= (double) isw[t] * isw[t];
+                        w += wt;
+                        cumW[t] = (float) w;
+                    }
+                }
             }
         });
 
-        // 2. per group: the cumulative path-variance proxy W of each member, computed where it is used
-        // (B_p = Σ G·W / (Σ W + ε) per position, in member order), then A = G − B on policy tokens
+        // 2. per group and position: B_p = Σ G·W / (Σ W + ε); A = G − B on policy tokens
         int[] members = batch.groupMembers();
         int[] memberStart = batch.groupMemberStart();
         int maxPositions = compacted ? max(policyCount) : maxLen;
         exec.forGroups(batch, (chunk, from, to) -> {
             double[] num = new double[maxPositions];
             double[] den = new double[maxPositions];
-            float[] cw = new float[maxLen]; // one member's W, by policy-token rank
             for (int grp = from; grp < to; grp++) {
                 int m0 = memberStart[grp];
                 int m1 = memberStart[grp + 1];
@@ -165,64 +166,29 @@ final class OtbKernel {
                     } else if (c > second) {
                         second = c;
                     }
-                    // W_t = Σ_{t' ≤ t} w_t' in double, rounded to float as the position sums read it; the
-                    // exponentials run in a loop of their own (a call per token: few values live across it)
-                    int rank = 0;
-                    double w = 0;
+                    int p = 0;
                     for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
                         if (!batch.isPolicySpan(s)) continue;
-                        int ts = tok[s];
-                        int te = tok[s + 1];
-                        if (isw == null) {
-                            for (int t = ts; t < te; t++) {
-                                w += 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
-                                cw[rank++] = (float) w;
-                            }
-                        } else {
-                            for (int t = ts; t < te; t++) {
-                                double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
-                                wt *= (double) isw[t] * isw[t];
-                                w += wt;
-                                cw[rank++] = (float) w;
-                            }
+                        for (int t = tok[s]; t < tok[s + 1]; t++) {
+                            int pos = compacted ? p++ : t - origin[i];
+                            double w = cumW[t];
+                            num[pos] += ret[t] * w;
+                            den[pos] += w;
                         }
-                    }
-                    rank = 0;
-                    int p = compacted ? 0 : -origin[i]; // position = p + (t or rank)
-                    for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
-                        if (!batch.isPolicySpan(s)) continue;
-                        int ts = tok[s];
-                        int te = tok[s + 1];
-                        int shift = compacted ? p - ts : p; // pos = t + shift
-                        for (int t = ts; t < te; t++) {
-                            double x = cw[rank++];
-                            int pos = t + shift;
-                            num[pos] += ret[t] * x;
-                            den[pos] += x;
-                        }
-                        if (compacted) p += te - ts;
                     }
                 }
                 for (int p = 0; p < longest; p++) num[p] = num[p] / (den[p] + eps);
                 int zeroFrom = zeroTail && !tie && maxCount > second ? second : Integer.MAX_VALUE;
                 for (int k = m0; k < m1; k++) {
                     int i = members[k];
-                    int p = compacted ? 0 : -origin[i];
+                    int p = 0;
                     for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
                         if (!batch.isPolicySpan(s)) continue;
-                        int ts = tok[s];
-                        int te = tok[s + 1];
-                        int shift = compacted ? p - ts : p;
-                        if (i == argMax && zeroFrom != Integer.MAX_VALUE) {
-                            for (int t = ts; t < te; t++) {
-                                int pos = t + shift;
-                                double bl = pos >= zeroFrom ? 0.0 : num[pos];
-                                adv[t] = (float) (ret[t] - bl);
-                            }
-                        } else {
-                            for (int t = ts; t < te; t++) adv[t] = (float) (ret[t] - num[t + shift]);
+                        for (int t = tok[s]; t < tok[s + 1]; t++) {
+                            int pos = compacted ? p++ : t - origin[i];
+                            double b = i == argMax && pos >= zeroFrom ? 0.0 : num[pos];
+                            adv[t] = (float) (ret[t] - b);
                         }
-                        if (compacted) p += te - ts;
                     }
                 }
             }
