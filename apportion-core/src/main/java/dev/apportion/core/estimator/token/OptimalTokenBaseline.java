@@ -60,13 +60,12 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Cost</h2>
- * Two passes over the tokens (the reward-to-go; then, per group, the path-variance proxy summed into
- * the per-position sums where it is computed, and the advantages); no token-sized scratch. Below 0.3
- * of its floor ({@code docs/performance.md}): the proxy needs {@code Math.exp} of every policy
- * token's log-probability, 9–14 ns of CPU per call on the 2-core build machine (18–28 ms for 2·10⁶
- * tokens) against a floor of about 4–5 ms that streams the same arrays without arithmetic; the value
- * is used, not only compared, so it cannot be replaced by a cut-off, and another exponential would
- * change the numbers. Outputs go into {@link Credit.Buffers} when given.
+ * Below 0.3 of its derived floor ({@code docs/performance.md}): the path-variance proxy needs
+ * {@code Math.exp} of every policy token's log-probability, about 14 ns of CPU per token on the
+ * 2-core build machine (28 ms for 2·10⁶ tokens), several times the whole floor (3–5 ms, which
+ * streams the same arrays without arithmetic); the value is used, not only compared, so it cannot
+ * be replaced by a cut-off, and a different exponential would change the numbers. Outputs go into
+ * {@link Credit.Buffers} when given.
  *
  * <p>Thread-safety: stateless; parallel over trajectories, then over groups; group-local.
  */
