@@ -83,20 +83,7 @@ final class PerfModes {
                     String why = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
                     rs = new ArrayList<>();
                     for (int t : threads) {
-                        rs.add(new PerfSuite.Result(
-                                d.id(),
-                                shape.wire,
-                                spec.tokens(),
-                                t,
-                                Double.NaN,
-                                Double.NaN,
-                                Double.NaN,
-                                Double.NaN,
-                                Double.NaN,
-                                Double.NaN,
-                                Double.NaN,
-                                0,
-                                oneLine(why)));
+                        rs.add(PerfSuite.Result.failed(d.id(), shape.wire, spec.tokens(), t, oneLine(why)));
                     }
                 }
                 for (PerfSuite.Result r : rs) {

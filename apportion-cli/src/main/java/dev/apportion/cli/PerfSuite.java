@@ -122,72 +122,11 @@ final class PerfSuite {
             double minMs,
             double floorMinMs,
             Paired vsOne) {
-        Result(
-                String estimator,
-                String shape,
-                int tokens,
-                int threads,
-                double medianMs,
-                double floorMs,
-                double copyMs,
-                double cpuMs,
-                double floorCpuMs,
-                double bytesPerToken,
-                double peakBytesPerToken,
-                int runs,
-                String error,
-                double minMs,
-                double floorMinMs) {
-            this(
-                    estimator,
-                    shape,
-                    tokens,
-                    threads,
-                    medianMs,
-                    floorMs,
-                    copyMs,
-                    cpuMs,
-                    floorCpuMs,
-                    bytesPerToken,
-                    peakBytesPerToken,
-                    runs,
-                    error,
-                    minMs,
-                    floorMinMs,
-                    null);
-        }
-
-        Result(
-                String estimator,
-                String shape,
-                int tokens,
-                int threads,
-                double medianMs,
-                double floorMs,
-                double copyMs,
-                double cpuMs,
-                double floorCpuMs,
-                double bytesPerToken,
-                double peakBytesPerToken,
-                int runs,
-                String error) {
-            this(
-                    estimator,
-                    shape,
-                    tokens,
-                    threads,
-                    medianMs,
-                    floorMs,
-                    copyMs,
-                    cpuMs,
-                    floorCpuMs,
-                    bytesPerToken,
-                    peakBytesPerToken,
-                    runs,
-                    error,
-                    Double.NaN,
-                    Double.NaN,
-                    null);
+        /** A row for an estimator that cannot run on the shape: {@code why} set, the numbers NaN. */
+        static Result failed(String estimator, String shape, int tokens, int threads, String why) {
+            double nan = Double.NaN;
+            return new Result(
+                    estimator, shape, tokens, threads, nan, nan, nan, nan, nan, nan, nan, 0, why, nan, nan, null);
         }
 
         double tokensPerSecond() {
