@@ -76,9 +76,11 @@ final class OtbKernel {
         RewardShaping rewards = RewardShaping.dense(batch, id);
 
         int n = batch.tokenCount();
+        // the advantages array holds the cumulative W on policy tokens until the group pass
+        // replaces it by G − B (no token-sized scratch; groups are disjoint, so a group reads
+        // only W that no other group overwrites)
         float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
         float[] ret = buffers == null ? new float[n] : buffers.returns(n); // G on policy tokens, 0 on context tokens
-        float[] cumW = new float[n]; // W on policy tokens
         int trajectories = batch.trajectoryCount();
         int[] origin = new int[trajectories]; // token index of position 0
         int[] policyCount = new int[trajectories];
@@ -86,7 +88,7 @@ final class OtbKernel {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tok = batch.spanTokenOffsets();
 
-        // 1. reward-to-go G and cumulative path-variance proxy W, per trajectory
+        // 1. reward-to-go G (into ret) and cumulative path-variance proxy W (into adv), per trajectory
         exec.forTrajectories(batch, (chunk, from, to) -> {
             float[] rho = new float[maxLen];
             for (int i = from; i < to; i++) {
@@ -96,28 +98,40 @@ final class OtbKernel {
                 int first = -1;
                 int count = 0;
                 for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
+                    int t0 = tok[s];
+                    int t1 = tok[s + 1];
                     if (!batch.isPolicySpan(s)) {
-                        java.util.Arrays.fill(adv, tok[s], tok[s + 1], 0f);
-                        java.util.Arrays.fill(ret, tok[s], tok[s + 1], 0f);
+                        java.util.Arrays.fill(adv, t0, t1, 0f);
+                        java.util.Arrays.fill(ret, t0, t1, 0f);
                         continue;
                     }
-                    for (int t = tok[s + 1] - 1; t >= tok[s]; t--) {
+                    for (int t = t1 - 1; t >= t0; t--) {
                         g += rho[t - base];
                         ret[t] = (float) g;
-                        first = t;
-                        count++;
+                    }
+                    if (t1 > t0) {
+                        first = t0;
+                        count += t1 - t0;
                     }
                 }
                 policyCount[i] = count;
                 origin[i] = fromStart || first < 0 ? base : first;
                 double w = 0;
                 for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
-                    if (!batch.isPolicySpan(s)) continue;
-                    for (int t = tok[s]; t < tok[s + 1]; t++) {
-                        double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
-                        if (isw != null) wt *= (double) isw[t] * isw[t];
-                        w += wt;
-                        cumW[t] = (float) w;
+                    if (batch.isPolicySpan(s)) {
+                        if (isw == null) {
+                            for (int t = tok[s]; t < tok[s + 1]; t++) {
+                                w += 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
+                                adv[t] = (float) w;
+                            }
+                        } else {
+                            for (int t = tok[s]; t < tok[s + 1]; t++) {
+                                double wt = 1 - 2 * Math.exp(oldLogprob[t]) + sumPiSq[t];
+                                wt *= (double) isw[t] * isw[t];
+                                w += wt;
+                                adv[t] = (float) w;
+                            }
+                        }
                     }
                 }
             }
@@ -135,18 +149,6 @@ final class OtbKernel {
                 int m1 = memberStart[grp + 1];
                 int eligible = 0;
                 int longest = 0;
-                for (int k = m0; k < m1; k++) {
-                    int i = members[k];
-                    if (compacted && policyCount[i] == 0) continue; // TIR leaves empty trajectories out of the group
-                    eligible++;
-                    longest = Math.max(longest, extent(batch, i, origin, policyCount, compacted));
-                }
-                if (eligible <= 1) { // a group of one: no baseline, A = G
-                    for (int k = m0; k < m1; k++) copyReturns(batch, members[k], ret, adv);
-                    continue;
-                }
-                java.util.Arrays.fill(num, 0, longest, 0.0);
-                java.util.Arrays.fill(den, 0, longest, 0.0);
                 int maxCount = -1;
                 int second = -1;
                 int argMax = -1;
@@ -154,7 +156,9 @@ final class OtbKernel {
                 for (int k = m0; k < m1; k++) {
                     int i = members[k];
                     int c = policyCount[i];
-                    if (compacted && c == 0) continue;
+                    if (compacted && c == 0) continue; // TIR leaves empty trajectories out of the group
+                    eligible++;
+                    longest = Math.max(longest, extent(batch, i, origin, policyCount, compacted));
                     if (c > maxCount) {
                         second = maxCount;
                         maxCount = c;
@@ -166,15 +170,28 @@ final class OtbKernel {
                     } else if (c > second) {
                         second = c;
                     }
+                }
+                if (eligible <= 1) { // a group of one: no baseline, A = G
+                    for (int k = m0; k < m1; k++) copyReturns(batch, members[k], ret, adv);
+                    continue;
+                }
+                java.util.Arrays.fill(num, 0, longest, 0.0);
+                java.util.Arrays.fill(den, 0, longest, 0.0);
+                for (int k = m0; k < m1; k++) { // members in group order: the sums' order
+                    int i = members[k];
+                    if (compacted && policyCount[i] == 0) continue;
                     int p = 0;
                     for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
                         if (!batch.isPolicySpan(s)) continue;
-                        for (int t = tok[s]; t < tok[s + 1]; t++) {
-                            int pos = compacted ? p++ : t - origin[i];
-                            double w = cumW[t];
-                            num[pos] += ret[t] * w;
-                            den[pos] += w;
+                        int t0 = tok[s];
+                        int len = tok[s + 1] - t0;
+                        int pos0 = compacted ? p : t0 - origin[i];
+                        for (int j = 0; j < len; j++) {
+                            double w = adv[t0 + j];
+                            num[pos0 + j] += ret[t0 + j] * w;
+                            den[pos0 + j] += w;
                         }
+                        p += len;
                     }
                 }
                 for (int p = 0; p < longest; p++) num[p] = num[p] / (den[p] + eps);
@@ -184,11 +201,14 @@ final class OtbKernel {
                     int p = 0;
                     for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
                         if (!batch.isPolicySpan(s)) continue;
-                        for (int t = tok[s]; t < tok[s + 1]; t++) {
-                            int pos = compacted ? p++ : t - origin[i];
-                            double b = i == argMax && pos >= zeroFrom ? 0.0 : num[pos];
-                            adv[t] = (float) (ret[t] - b);
-                        }
+                        int t0 = tok[s];
+                        int len = tok[s + 1] - t0;
+                        int pos0 = compacted ? p : t0 - origin[i];
+                        // the baseline is 0 from position zeroFrom on for the unique longest member
+                        int cut = i == argMax ? Math.max(0, Math.min(len, zeroFrom - pos0)) : len;
+                        for (int j = 0; j < cut; j++) adv[t0 + j] = (float) (ret[t0 + j] - num[pos0 + j]);
+                        for (int j = cut; j < len; j++) adv[t0 + j] = (float) (ret[t0 + j] - 0.0);
+                        p += len;
                     }
                 }
             }
