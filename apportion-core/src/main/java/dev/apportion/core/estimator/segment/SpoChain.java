@@ -260,18 +260,23 @@ public final class SpoChain implements Estimator {
                     i,
                     "outcome");
         }
-        byte[] mask = batch.mask();
+        int[] tok = batch.spanTokenOffsets();
+        int s0 = batch.spanStart(i);
+        int s1 = batch.spanEnd(i);
         int[] candPos = sc.candPos;
         int[] candTok = sc.candTok;
         int nc = 0;
         int j = 0;
-        for (int t = start; t < end; t++) {
-            if (mask[t] != 1) continue;
-            // branch-free: the slot is written always and kept only when p < θ (an unpredictable test)
-            candPos[nc] = j;
-            candTok[nc] = t;
-            nc += lp[t] < below ? 1 : 0;
-            j++;
+        for (int s = s0; s < s1; s++) { // policy spans: the response in order
+            if (!batch.isPolicySpan(s)) continue;
+            int jt = j - tok[s]; // position of token t: t + jt
+            for (int t = tok[s], te = tok[s + 1]; t < te; t++) {
+                // branch-free: the slot is written always and kept only when p < θ (an unpredictable test)
+                candPos[nc] = t + jt;
+                candTok[nc] = t;
+                nc += lp[t] < below ? 1 : 0;
+            }
+            j += tok[s + 1] - tok[s];
         }
         int interval = cfg.interval();
         int kept = nc == 0 ? 0 : (nc - 1) / interval + 1;
@@ -314,17 +319,20 @@ public final class SpoChain implements Estimator {
         }
         int node = 0;
         j = 0;
-        for (int t = start; t < end; t++) {
-            if (mask[t] != 1) {
-                adv[t] = 0f;
-                weight[t] = 0f;
+        for (int s = s0; s < s1; s++) {
+            int ts = tok[s];
+            int te = tok[s + 1];
+            if (!batch.isPolicySpan(s)) {
+                Arrays.fill(adv, ts, te, 0f);
+                Arrays.fill(weight, ts, te, 0f);
                 continue;
             }
-            while (nodePos[node] < j) node++;
-            float x = lp[t];
-            adv[t] = x >= above ? 0f : (float) nodeAdv[node];
-            weight[t] = x < below ? 1f : 0f;
-            j++;
+            for (int t = ts; t < te; t++, j++) {
+                while (nodePos[node] < j) node++;
+                float x = lp[t];
+                adv[t] = x >= above ? 0f : (float) nodeAdv[node];
+                weight[t] = x < below ? 1f : 0f;
+            }
         }
         return kept;
     }

@@ -60,12 +60,14 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Cost</h2>
- * Below 0.3 of its derived floor ({@code docs/performance.md}): the path-variance proxy needs
- * {@code Math.exp} of every policy token's log-probability, about 14 ns of CPU per token on the
- * 2-core build machine (28 ms for 2·10⁶ tokens), several times the whole floor (3–5 ms, which
- * streams the same arrays without arithmetic); the value is used, not only compared, so it cannot
- * be replaced by a cut-off, and a different exponential would change the numbers. Outputs go into
- * {@link Credit.Buffers} when given.
+ * Below 0.3 of its declared floor ({@code docs/performance.md}, "Optimal-token baselines and
+ * spo_chain"). The path-variance proxy needs {@code Math.exp} of every policy token's
+ * log-probability as a value (not only compared, so no cut-off applies), in double: on the 2-core
+ * build machine the exponentials alone take about 10 ms of CPU for 2·10⁶ tokens (the same kernel
+ * with the exponential replaced by its argument: 7.6–8.1 ms instead of 17.5–18.4 ms), more than
+ * the whole budget for 0.3 (floor/0.3 = 5.6–8.7 ms). A different exponential would change the
+ * numbers. Without token-sized scratch: the cumulative W is kept in the advantages array until
+ * the group pass overwrites it. Outputs go into {@link Credit.Buffers} when given.
  *
  * <p>Thread-safety: stateless; parallel over trajectories, then over groups; group-local.
  */

@@ -40,6 +40,10 @@ import java.util.Map;
  * {@code L₂} (second-longest policy-token count) on; advantages and returns are 0 on context
  * tokens.
  *
+ * <h2>Cost</h2>
+ * The kernel of {@link OptimalTokenBaseline} (one {@code Math.exp} per policy token, most of the
+ * time; see its Cost paragraph).
+ *
  * <p>Thread-safety: stateless; parallel over trajectories, then over groups; group-local.
  */
 public final class TirOptimalTokenBaseline implements Estimator {

@@ -15,6 +15,7 @@ import dev.apportion.core.testing.EstimatorContract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SpoChainTest extends EstimatorContract {
@@ -126,5 +127,63 @@ class SpoChainTest extends EstimatorContract {
                 .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("outcome"), e.getMessage());
+    }
+
+    /**
+     * Multi-turn responses (policy turns between observations, some empty): the token pass of
+     * {@code assign} gives, at the k-th policy token, the advantage of {@link SpoChain#segments} at
+     * response position k (as float, bit for bit), 0 on context tokens, and the loss weight
+     * {@code p < θ}; for every interval and threshold tried.
+     */
+    @Test
+    void tokenPassMatchesSegmentsAcrossTurns() {
+        SplittableRandom r = new SplittableRandom(14);
+        var b = Rollouts.builder();
+        int trajectories = 12;
+        for (int i = 0; i < trajectories; i++) {
+            b.trajectory("g" + i / 4, "t" + i).outcome(r.nextDouble());
+            int n = 0;
+            boolean policy = i % 2 == 0;
+            for (int s = 0; s < 7; s++) {
+                int len = r.nextInt(6) == 0 ? 0 : 1 + r.nextInt(40);
+                b.span(policy ? Role.POLICY : Role.CONTEXT, len);
+                n += len;
+                policy = !policy;
+            }
+            float[] lp = new float[n];
+            float[] v = new float[n];
+            for (int t = 0; t < n; t++) {
+                lp[t] = (float) Math.log(r.nextDouble());
+                v[t] = (float) r.nextDouble();
+            }
+            b.tokenSignal(Rollouts.OLD_LOGPROB, lp).tokenSignal(Rollouts.VALUE, v);
+        }
+        Rollouts batch = b.build();
+        float[] lp = batch.tokenSignal(Rollouts.OLD_LOGPROB);
+        for (int k : new int[] {1, 3, 5}) {
+            for (double theta : new double[] {0.9, 0.5}) {
+                Params p = params(Map.of("cutpoint_interval", k, "prob_threshold", theta));
+                Credit c = EST.assign(batch, p);
+                float[] want = new float[batch.tokenCount()];
+                float[] wantWeight = new float[batch.tokenCount()];
+                for (int i = 0; i < trajectories; i++) {
+                    SpoChain.Segments seg = SpoChain.segments(batch, i, p);
+                    if (seg == null) continue;
+                    for (int j = 0; j < seg.tokens().length; j++) {
+                        int t = seg.tokens()[j];
+                        want[t] = (float) seg.advantages()[j];
+                        wantWeight[t] = seg.probabilities()[j] < (float) theta ? 1f : 0f;
+                    }
+                }
+                String what = "k=" + k + " θ=" + theta;
+                for (int t = 0; t < want.length; t++) {
+                    assertEquals(
+                            Float.floatToIntBits(want[t]),
+                            Float.floatToIntBits(c.advantages()[t]),
+                            what + " token " + t);
+                    assertEquals(wantWeight[t], c.lossWeights()[t], what + " weight, token " + t + " lp " + lp[t]);
+                }
+            }
+        }
     }
 }
