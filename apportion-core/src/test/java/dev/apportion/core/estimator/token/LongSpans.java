@@ -104,6 +104,52 @@ final class LongSpans {
         return new float[][] {adv, ret};
     }
 
+    /**
+     * verl / OpenRLHF GAE before whitening as their float32 tensor code computes it, restated
+     * token by token in float: dense rewards {@link Rollouts#denseTokenRewards()}, then per
+     * trajectory backwards {@code δ = (ρ + γ·nextV) − V}, {@code A = δ + γλ·A}; verl ({@code
+     * through} false) carries nextV and A over context tokens with its mask arithmetic
+     * {@code x·m + (1−m)·y}; OpenRLHF multiplies rewards and values by the mask and recurs over
+     * every token. Returns {advantages, returns}, 0 on context tokens.
+     */
+    static float[][] gaeFloat32(Rollouts batch, double gamma, double lambda, boolean through) {
+        int n = batch.tokenCount();
+        float[] adv = new float[n];
+        float[] ret = new float[n];
+        float[] rho = batch.denseTokenRewards();
+        float[] v = batch.tokenSignal(Rollouts.VALUE);
+        byte[] mask = batch.mask();
+        float g = (float) gamma;
+        float gl = (float) (gamma * lambda);
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            float nextV = 0f;
+            float a = 0f;
+            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                float m = mask[t];
+                if (through) {
+                    float vt = m * v[t];
+                    float delta = (m * rho[t] + g * nextV) - vt;
+                    a = delta + gl * a;
+                    nextV = vt;
+                    if (m == 1f) {
+                        adv[t] = a;
+                        ret[t] = a + vt;
+                    }
+                } else {
+                    float delta = (rho[t] + g * nextV) - v[t];
+                    float candidate = delta + gl * a;
+                    nextV = v[t] * m + (1f - m) * nextV;
+                    a = candidate * m + (1f - m) * a;
+                    if (m == 1f) {
+                        adv[t] = a;
+                        ret[t] = a + v[t];
+                    }
+                }
+            }
+        }
+        return new float[][] {adv, ret};
+    }
+
     /** REINFORCE++ returns token by token in double; {@code mode} reset, through or skip. */
     static float[] returns(Rollouts batch, double gamma, String mode) {
         int n = batch.tokenCount();
