@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.BackwardScan;
+import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -186,17 +187,114 @@ public final class Gae implements Estimator {
         BatchWhitening.Settings ws = BatchWhitening.Settings.of(params);
 
         int n = batch.tokenCount();
-        float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
-        float[] ret = buffers == null ? new float[n] : buffers.returns(n);
+        boolean zeroed = buffers == null;
+        float[] adv = zeroed ? new float[n] : buffers.advantages(n);
+        float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
         float[] r = rewards.tokenRewards();
+        int maxSpan = PolicySpans.maxTokens(batch);
+        BackwardScan.Powers powers =
+                maxSpan >= BackwardScan.BLOCKED_MIN ? BackwardScan.Powers.forSpans(gl, maxSpan) : null;
         execution.forTrajectories(batch, (chunk, from, to) -> {
+            BackwardScan[] scan = {null};
+            float[] touch = r != null ? r : values;
             GaeLanes lanes = new GaeLanes(batch, values, adv, ret, gamma, gl, through);
-            lanes.run(from, to, i -> denseRewards(batch, i, rewards, r, ret), stats);
+            lanes.run(
+                    from,
+                    to,
+                    i -> {
+                        if (!hasLongSpan(batch, i)) {
+                            denseRewards(batch, i, rewards, r, ret);
+                            return true;
+                        }
+                        // a policy span of BLOCKED_MIN tokens or more: the blocked recursion in double
+                        if (scan[0] == null) scan[0] = new BackwardScan(powers, maxSpan);
+                        scan[0].prefetchTrajectory(batch, i + 2, to, touch, values, adv, ret);
+                        trajectory(batch, i, rewards, values, adv, ret, zeroed, gamma, gl, through, scan[0], stats);
+                        return false;
+                    },
+                    stats);
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, adv, ws, execution, ID, out);
         return out.build();
+    }
+
+    /**
+     * The recursion over trajectory {@code i}, backwards span by span: writes its advantages
+     * (before whitening) and returns, 0 on context tokens, and records its whitening partial sums.
+     * Each policy span goes through {@link BackwardScan}: the TD errors
+     * {@code δ_t = r_t + γ·V_{t+1} − V_t} in float, as the references compute them (the last
+     * token of the span uses the carried {@code V_next} in double), then
+     * {@code A_t = δ_t + γλ·A_{t+1}} (blocked, see there) and {@code R_t = A_t + V_t} in float.
+     *
+     * @param values read
+     * @param adv written on the trajectory's tokens
+     * @param ret written on the trajectory's tokens
+     * @param zeroed true when {@code adv} and {@code ret} are known to hold zeros (context tokens are not written)
+     */
+    private static void trajectory(
+            Rollouts batch,
+            int i,
+            RewardShaping rewards,
+            float[] values,
+            float[] adv,
+            float[] ret,
+            boolean zeroed,
+            double gamma,
+            double gl,
+            boolean through,
+            BackwardScan scan,
+            BatchWhitening stats) {
+        int[] tok = batch.spanTokenOffsets();
+        float[] r = rewards.tokenRewards();
+        int last = batch.lastPolicyToken(i);
+        int firstSpan = batch.spanStart(i);
+        double nextV = 0;
+        double a = 0;
+        scan.beginTrajectory();
+        for (int s = batch.spanEnd(i) - 1; s >= firstSpan; s--) {
+            int ts = tok[s];
+            int te = tok[s + 1];
+            if (!batch.isPolicySpan(s)) {
+                if (!zeroed) {
+                    Arrays.fill(adv, ts, te, 0f);
+                    Arrays.fill(ret, ts, te, 0f);
+                }
+                // in 'through' mode each context token is a step with V = 0 and r = 0; the value
+                // carried past the first policy token is never read, so leading context is skipped
+                if (through && ts > tok[firstSpan]) {
+                    for (int t = te - 1; t >= ts; t--) {
+                        a = gamma * nextV + gl * a;
+                        nextV = 0;
+                    }
+                }
+                continue;
+            }
+            int len = te - ts;
+            if (len == 0) continue;
+            if (len < BackwardScan.BLOCKED_MIN) {
+                // short span: directly in the output arrays (scratch copies would cost more than they save)
+                float gf = (float) gamma;
+                if (r != null) {
+                    for (int t = ts; t < te - 1; t++) adv[t] = r[t] + gf * values[t + 1] - values[t];
+                    adv[te - 1] = (float) (r[te - 1] + gamma * nextV - values[te - 1]);
+                } else {
+                    for (int t = ts; t < te - 1; t++) adv[t] = gf * values[t + 1] - values[t];
+                    adv[te - 1] = (float) (gamma * nextV - values[te - 1]);
+                }
+                rewards.addExtras(i, s, last, adv, 0);
+                a = scan.runInPlace(adv, ts, len, a, values, ret);
+            } else {
+                scan.loadTd(r, values, ts, len, gamma, nextV);
+                rewards.addExtras(i, s, last, scan.d, ts);
+                a = scan.run(len, a, true);
+                System.arraycopy(scan.d, 0, adv, ts, len);
+                System.arraycopy(scan.v, 0, ret, ts, len);
+            }
+            nextV = values[ts];
+        }
+        stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
     }
 
     /**
@@ -213,5 +311,15 @@ public final class Gae implements Estimator {
         for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
             if (batch.isPolicySpan(s)) rewards.addExtras(i, s, last, dst, 0);
         }
+    }
+
+    /** True when trajectory {@code i} has a policy span of at least {@link BackwardScan#BLOCKED_MIN} tokens. */
+    static boolean hasLongSpan(Rollouts batch, int i) {
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) - batch.spanTokenStart(s) >= BackwardScan.BLOCKED_MIN) {
+                return true;
+            }
+        }
+        return false;
     }
 }

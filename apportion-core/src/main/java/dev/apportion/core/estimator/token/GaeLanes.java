@@ -47,6 +47,7 @@ final class GaeLanes {
     private final float gf;
     private final float glf;
     private final boolean through;
+    private final boolean unit;
 
     // lane state: trajectory, next token (descending), first token, carried A and V, sums
     private final int[] traj = new int[LANES];
@@ -73,11 +74,17 @@ final class GaeLanes {
         this.gf = (float) gamma;
         this.glf = (float) gl;
         this.through = through;
+        this.unit = gf == 1f && glf == 1f;
     }
 
-    /** Writes the dense token rewards of trajectory {@code i} into the returns array on its tokens. */
+    /** Hands trajectory {@code i} to a lane, or takes it elsewhere. */
     interface Prep {
-        void prepare(int i);
+        /**
+         * Either writes the dense token rewards of trajectory {@code i} into the returns array on
+         * its tokens and returns true (a lane runs it), or computes the trajectory itself, records
+         * its whitening sums, and returns false.
+         */
+        boolean prepare(int i);
     }
 
     /**
@@ -103,8 +110,8 @@ final class GaeLanes {
             if (active == LANES) {
                 int steps = Integer.MAX_VALUE;
                 for (int j = 0; j < LANES; j++) steps = Math.min(steps, pos[j] - lo[j] + 1);
-                if (through) fourThrough(steps);
-                else fourSkip(steps);
+                if (unit) fourUnit(steps);
+                else four(steps);
             } else {
                 // fewer trajectories than lanes left: finish them one at a time
                 for (int j = 0; j < LANES; j++) if (busy[j]) one(j, pos[j] - lo[j] + 1);
@@ -133,7 +140,7 @@ final class GaeLanes {
             stats.record(i, 0, 0, 0, 0);
             return false;
         }
-        prep.prepare(i);
+        if (!prep.prepare(i)) return false;
         traj[j] = i;
         lo[j] = ts;
         pos[j] = te - 1;
@@ -191,22 +198,27 @@ final class GaeLanes {
         count[j] = k0;
     }
 
-    /** {@code steps} tokens of each of the four lanes, {@code context_tokens=skip}. */
-    private void fourSkip(int steps) {
+    /** {@code steps} tokens of each of the four lanes. */
+    private void four(int steps) {
         byte[] m = mask;
         float[] v = values;
         float[] ad = adv;
         float[] rt = ret;
         float g = gf;
         float gl = glf;
+        boolean thr = through;
         float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
         float n0 = nv[0], n1 = nv[1], n2 = nv[2], n3 = nv[3];
         double c0 = shift[0], c1 = shift[1], c2 = shift[2], c3 = shift[3];
         double p0 = s1[0], p1 = s1[1], p2 = s1[2], p3 = s1[3];
         double q0 = s2[0], q1 = s2[1], q2 = s2[2], q3 = s2[3];
         int k0 = count[0], k1 = count[1], k2 = count[2], k3 = count[3];
-        int t0 = pos[0], t1 = pos[1], t2 = pos[2], t3 = pos[3];
-        for (int k = 0; k < steps; k++, t0--, t1--, t2--, t3--) {
+        int e0 = pos[0], e1 = pos[1], e2 = pos[2], e3 = pos[3];
+        for (int k = 0; k < steps; k++) {
+            int t0 = e0 - k;
+            int t1 = e1 - k;
+            int t2 = e2 - k;
+            int t3 = e3 - k;
             float v0 = v[t0];
             float v1 = v[t1];
             float v2 = v[t2];
@@ -222,6 +234,10 @@ final class GaeLanes {
                 q0 = Math.fma(y, y, q0);
                 k0++;
             } else {
+                if (thr) {
+                    a0 = g * n0 + gl * a0;
+                    n0 = 0f;
+                }
                 ad[t0] = 0f;
                 rt[t0] = 0f;
             }
@@ -236,6 +252,10 @@ final class GaeLanes {
                 q1 = Math.fma(y, y, q1);
                 k1++;
             } else {
+                if (thr) {
+                    a1 = g * n1 + gl * a1;
+                    n1 = 0f;
+                }
                 ad[t1] = 0f;
                 rt[t1] = 0f;
             }
@@ -250,6 +270,10 @@ final class GaeLanes {
                 q2 = Math.fma(y, y, q2);
                 k2++;
             } else {
+                if (thr) {
+                    a2 = g * n2 + gl * a2;
+                    n2 = 0f;
+                }
                 ad[t2] = 0f;
                 rt[t2] = 0f;
             }
@@ -264,6 +288,10 @@ final class GaeLanes {
                 q3 = Math.fma(y, y, q3);
                 k3++;
             } else {
+                if (thr) {
+                    a3 = g * n3 + gl * a3;
+                    n3 = 0f;
+                }
                 ad[t3] = 0f;
                 rt[t3] = 0f;
             }
@@ -288,34 +316,40 @@ final class GaeLanes {
         count[1] = k1;
         count[2] = k2;
         count[3] = k3;
-        pos[0] = t0;
-        pos[1] = t1;
-        pos[2] = t2;
-        pos[3] = t3;
+        pos[0] = e0 - steps;
+        pos[1] = e1 - steps;
+        pos[2] = e2 - steps;
+        pos[3] = e3 - steps;
     }
 
-    /** As {@link #fourSkip}, {@code context_tokens=through}. */
-    private void fourThrough(int steps) {
+    /**
+     * As {@link #four} for {@code γ = γλ = 1} (the verl and OpenRLHF defaults): the products by
+     * 1 are left out, which changes no bit ({@code 1·x == x} in float).
+     */
+    private void fourUnit(int steps) {
         byte[] m = mask;
         float[] v = values;
         float[] ad = adv;
         float[] rt = ret;
-        float g = gf;
-        float gl = glf;
+        boolean thr = through;
         float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
         float n0 = nv[0], n1 = nv[1], n2 = nv[2], n3 = nv[3];
         double c0 = shift[0], c1 = shift[1], c2 = shift[2], c3 = shift[3];
         double p0 = s1[0], p1 = s1[1], p2 = s1[2], p3 = s1[3];
         double q0 = s2[0], q1 = s2[1], q2 = s2[2], q3 = s2[3];
         int k0 = count[0], k1 = count[1], k2 = count[2], k3 = count[3];
-        int t0 = pos[0], t1 = pos[1], t2 = pos[2], t3 = pos[3];
-        for (int k = 0; k < steps; k++, t0--, t1--, t2--, t3--) {
+        int e0 = pos[0], e1 = pos[1], e2 = pos[2], e3 = pos[3];
+        for (int k = 0; k < steps; k++) {
+            int t0 = e0 - k;
+            int t1 = e1 - k;
+            int t2 = e2 - k;
+            int t3 = e3 - k;
             float v0 = v[t0];
             float v1 = v[t1];
             float v2 = v[t2];
             float v3 = v[t3];
             if (m[t0] != 0) {
-                float x = ((rt[t0] + g * n0) - v0) + gl * a0;
+                float x = ((rt[t0] + n0) - v0) + a0;
                 a0 = x;
                 n0 = v0;
                 ad[t0] = x;
@@ -325,13 +359,15 @@ final class GaeLanes {
                 q0 = Math.fma(y, y, q0);
                 k0++;
             } else {
-                a0 = g * n0 + gl * a0;
-                n0 = 0f;
+                if (thr) {
+                    a0 = n0 + a0;
+                    n0 = 0f;
+                }
                 ad[t0] = 0f;
                 rt[t0] = 0f;
             }
             if (m[t1] != 0) {
-                float x = ((rt[t1] + g * n1) - v1) + gl * a1;
+                float x = ((rt[t1] + n1) - v1) + a1;
                 a1 = x;
                 n1 = v1;
                 ad[t1] = x;
@@ -341,13 +377,15 @@ final class GaeLanes {
                 q1 = Math.fma(y, y, q1);
                 k1++;
             } else {
-                a1 = g * n1 + gl * a1;
-                n1 = 0f;
+                if (thr) {
+                    a1 = n1 + a1;
+                    n1 = 0f;
+                }
                 ad[t1] = 0f;
                 rt[t1] = 0f;
             }
             if (m[t2] != 0) {
-                float x = ((rt[t2] + g * n2) - v2) + gl * a2;
+                float x = ((rt[t2] + n2) - v2) + a2;
                 a2 = x;
                 n2 = v2;
                 ad[t2] = x;
@@ -357,13 +395,15 @@ final class GaeLanes {
                 q2 = Math.fma(y, y, q2);
                 k2++;
             } else {
-                a2 = g * n2 + gl * a2;
-                n2 = 0f;
+                if (thr) {
+                    a2 = n2 + a2;
+                    n2 = 0f;
+                }
                 ad[t2] = 0f;
                 rt[t2] = 0f;
             }
             if (m[t3] != 0) {
-                float x = ((rt[t3] + g * n3) - v3) + gl * a3;
+                float x = ((rt[t3] + n3) - v3) + a3;
                 a3 = x;
                 n3 = v3;
                 ad[t3] = x;
@@ -373,8 +413,10 @@ final class GaeLanes {
                 q3 = Math.fma(y, y, q3);
                 k3++;
             } else {
-                a3 = g * n3 + gl * a3;
-                n3 = 0f;
+                if (thr) {
+                    a3 = n3 + a3;
+                    n3 = 0f;
+                }
                 ad[t3] = 0f;
                 rt[t3] = 0f;
             }
@@ -399,9 +441,9 @@ final class GaeLanes {
         count[1] = k1;
         count[2] = k2;
         count[3] = k3;
-        pos[0] = t0;
-        pos[1] = t1;
-        pos[2] = t2;
-        pos[3] = t3;
+        pos[0] = e0 - steps;
+        pos[1] = e1 - steps;
+        pos[2] = e2 - steps;
+        pos[3] = e3 - steps;
     }
 }

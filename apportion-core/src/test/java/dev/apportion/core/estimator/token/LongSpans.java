@@ -66,6 +66,43 @@ final class LongSpans {
         return b.build();
     }
 
+    /**
+     * {@code trajectories} multi-turn trajectories of different lengths: an optional prompt, then
+     * 2–20 turns (a policy span of 1–120 tokens, a span reward on some, then an observation of
+     * 0–30 tokens); sparse token rewards, critic values, an outcome on most; one trajectory has no
+     * policy token.
+     */
+    static Rollouts turns(long seed, int trajectories) {
+        SplittableRandom r = new SplittableRandom(seed);
+        RolloutsBuilder b = Rollouts.builder();
+        for (int i = 0; i < trajectories; i++) {
+            b.trajectory("g" + (i % 4), "t" + i);
+            if (r.nextInt(4) != 0) b.outcome(r.nextInt(3) - 0.5);
+            List<int[]> spans = new ArrayList<>();
+            if (r.nextBoolean()) spans.add(new int[] {0, 1 + r.nextInt(40)});
+            int turns = i == 5 ? 0 : 2 + r.nextInt(19);
+            for (int t = 0; t < turns; t++) {
+                spans.add(new int[] {1, 1 + r.nextInt(120)});
+                spans.add(new int[] {0, r.nextInt(31)});
+            }
+            if (spans.isEmpty()) spans.add(new int[] {0, 7});
+            int n = 0;
+            for (int[] sp : spans) n += sp[1];
+            float[] reward = new float[n];
+            float[] value = new float[n];
+            for (int k = 0; k < n; k++) {
+                if (r.nextInt(10) == 0) reward[k] = (float) r.nextDouble(-0.3, 0.3);
+                value[k] = (float) r.nextDouble(-1, 2);
+            }
+            for (int[] sp : spans) {
+                double spanReward = sp[0] == 1 && r.nextInt(3) == 0 ? r.nextDouble(-1, 1) : Double.NaN;
+                b.span(sp[0] == 1 ? Role.POLICY : Role.CONTEXT, sp[1], spanReward, null, null);
+            }
+            b.tokenSignal(Rollouts.REWARD, reward).tokenSignal(Rollouts.VALUE, value);
+        }
+        return b.build();
+    }
+
     /** verl / OpenRLHF GAE before whitening, token by token in double: {advantages, returns}. */
     static float[][] gae(Rollouts batch, double gamma, double lambda, boolean through) {
         int n = batch.tokenCount();
