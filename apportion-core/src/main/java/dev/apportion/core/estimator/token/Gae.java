@@ -204,7 +204,7 @@ public final class Gae implements Estimator {
                     to,
                     i -> {
                         if (!hasLongSpan(batch, i)) {
-                            denseRewards(batch, i, rewards, r, ret);
+                            rewards.fillAt(i, ret);
                             return true;
                         }
                         // a policy span of BLOCKED_MIN tokens or more: the blocked recursion in double
@@ -295,22 +295,6 @@ public final class Gae implements Estimator {
             nextV = values[ts];
         }
         stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
-    }
-
-    /**
-     * Writes the dense token rewards of trajectory {@code i} (as {@link RewardShaping} defines
-     * them: token reward, span rewards, clipped outcome, KL penalty) into {@code dst} on its
-     * tokens, where {@link GaeLanes} reads them before it overwrites them with the returns.
-     */
-    private static void denseRewards(Rollouts batch, int i, RewardShaping rewards, float[] r, float[] dst) {
-        int ts = batch.tokenStart(i);
-        int te = batch.tokenEnd(i);
-        if (r != null) System.arraycopy(r, ts, dst, ts, te - ts);
-        else Arrays.fill(dst, ts, te, 0f);
-        int last = batch.lastPolicyToken(i);
-        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-            if (batch.isPolicySpan(s)) rewards.addExtras(i, s, last, dst, 0);
-        }
     }
 
     /** True when trajectory {@code i} has a policy span of at least {@link BackwardScan#BLOCKED_MIN} tokens. */

@@ -1,7 +1,6 @@
 package dev.apportion.core.estimator.token;
 
 import dev.apportion.core.rollout.Rollouts;
-import java.util.Arrays;
 
 /**
  * The GAE recursion of {@link Gae} in float32, in the references' operation order, with
@@ -21,140 +20,40 @@ import java.util.Arrays;
  * {@code through} (OpenRLHF, rewards and values multiplied by the mask) the step is
  * {@code A ← γ·V_next + γλ·A} and {@code V_next ← 0}. Outputs are 0 on context tokens.
  *
- * <h2>Lanes</h2>
- * Each trajectory's recursion is one dependent chain (a multiply and an add per token): alone it
- * is latency-bound. Here {@link #LANES} trajectories run in one loop, one chain per trajectory,
- * each chain's own operations unchanged, so the CPU overlaps the chains and every trajectory gets
- * the bits it would get alone (and its result does not depend on the batch, the thread or which
- * lane it ran in). A lane that finishes takes the next trajectory of the range; when fewer
- * trajectories than lanes are left, the rest run one at a time.
- *
- * <h2>Whitening partial sums</h2>
- * Per trajectory, over its policy tokens in backward order: {@code Σ(A−c)} and {@code Σ(A−c)²}
- * in double ({@code (A−c)²} added with one fused multiply-add), with the shift
- * {@code c = ρ_last − V_last} of the last policy token (its TD error, near the trajectory's
- * advantages), handed to {@link BatchWhitening#record}. The order is fixed per trajectory.
+ * <p>Four trajectories at a time ({@link TokenLanes}); the whitening sums are over {@code A} with
+ * the shift {@code c = ρ_last − V_last}, the last policy token's TD error.
  */
-final class GaeLanes {
-    /** Trajectories advanced together. */
-    static final int LANES = 4;
-
-    private final Rollouts batch;
-    private final byte[] mask;
+final class GaeLanes extends TokenLanes {
     private final float[] values;
-    private final float[] adv;
-    private final float[] ret;
     private final float gf;
     private final float glf;
     private final boolean through;
     private final boolean unit;
 
-    // lane state: trajectory, next token (descending), first token, carried A and V, sums
-    private final int[] traj = new int[LANES];
-    private final int[] pos = new int[LANES];
-    private final int[] lo = new int[LANES];
-    private final float[] a = new float[LANES];
-    private final float[] nv = new float[LANES];
-    private final double[] shift = new double[LANES];
-    private final double[] s1 = new double[LANES];
-    private final double[] s2 = new double[LANES];
-    private final int[] count = new int[LANES];
-
-    /**
-     * Lanes over {@code batch}, writing {@code adv} and {@code ret}; {@code ret} also carries the
-     * dense token rewards of a trajectory from {@link Prep#prepare} until the recursion overwrites
-     * them with the returns.
-     */
+    /** Lanes writing GAE's advantages (before whitening) into {@code adv} and returns into {@code ret}. */
     GaeLanes(Rollouts batch, float[] values, float[] adv, float[] ret, double gamma, double gl, boolean through) {
-        this.batch = batch;
-        this.mask = batch.mask();
+        super(batch, adv, ret);
         this.values = values;
-        this.adv = adv;
-        this.ret = ret;
         this.gf = (float) gamma;
         this.glf = (float) gl;
         this.through = through;
         this.unit = gf == 1f && glf == 1f;
     }
 
-    /** Hands trajectory {@code i} to a lane, or takes it elsewhere. */
-    interface Prep {
-        /**
-         * Either writes the dense token rewards of trajectory {@code i} into the returns array on
-         * its tokens and returns true (a lane runs it), or computes the trajectory itself, records
-         * its whitening sums, and returns false.
-         */
-        boolean prepare(int i);
+    /** The last policy token's TD error {@code ρ − V}: near the trajectory's advantages. */
+    @Override
+    double shiftAt(int last) {
+        return ret[last] - values[last];
     }
 
-    /**
-     * Runs trajectories {@code [from, to)}: advantages (before whitening) and returns on each
-     * trajectory's tokens (0 on context tokens), whitening sums recorded in {@code stats}.
-     */
-    void run(int from, int to, Prep prep, BatchWhitening stats) {
-        int next = from;
-        int active = 0;
-        boolean[] busy = new boolean[LANES];
-        while (true) {
-            // fill free lanes
-            for (int j = 0; j < LANES && next < to; j++) {
-                if (busy[j]) continue;
-                while (next < to && !start(j, next, prep, stats)) next++;
-                if (next < to) {
-                    busy[j] = true;
-                    active++;
-                    next++;
-                }
-            }
-            if (active == 0) return;
-            if (active == LANES) {
-                int steps = Integer.MAX_VALUE;
-                for (int j = 0; j < LANES; j++) steps = Math.min(steps, pos[j] - lo[j] + 1);
-                if (unit) fourUnit(steps);
-                else four(steps);
-            } else {
-                // fewer trajectories than lanes left: finish them one at a time
-                for (int j = 0; j < LANES; j++) if (busy[j]) one(j, pos[j] - lo[j] + 1);
-            }
-            for (int j = 0; j < LANES; j++) {
-                if (busy[j] && pos[j] < lo[j]) {
-                    stats.record(traj[j], count[j], shift[j], s1[j], s2[j]);
-                    busy[j] = false;
-                    active--;
-                }
-            }
-        }
+    @Override
+    void four(int steps) {
+        if (unit) fourUnit(steps);
+        else fourGeneral(steps);
     }
 
-    /**
-     * Puts trajectory {@code i} in lane {@code j}; false (and its tokens zeroed, its record
-     * written) when it has no policy token.
-     */
-    private boolean start(int j, int i, Prep prep, BatchWhitening stats) {
-        int ts = batch.tokenStart(i);
-        int te = batch.tokenEnd(i);
-        int last = batch.lastPolicyToken(i);
-        if (last < 0) {
-            Arrays.fill(adv, ts, te, 0f);
-            Arrays.fill(ret, ts, te, 0f);
-            stats.record(i, 0, 0, 0, 0);
-            return false;
-        }
-        if (!prep.prepare(i)) return false;
-        traj[j] = i;
-        lo[j] = ts;
-        pos[j] = te - 1;
-        a[j] = 0f;
-        nv[j] = 0f;
-        shift[j] = ret[last] - values[last];
-        s1[j] = 0;
-        s2[j] = 0;
-        count[j] = 0;
-        return true;
-    }
-
-    /** {@code steps} tokens of lane {@code j} alone. */
-    private void one(int j, int steps) {
+    @Override
+    void one(int j, int steps) {
         byte[] m = mask;
         float[] v = values;
         float[] ad = adv;
@@ -199,7 +98,7 @@ final class GaeLanes {
     }
 
     /** {@code steps} tokens of each of the four lanes. */
-    private void four(int steps) {
+    private void fourGeneral(int steps) {
         byte[] m = mask;
         float[] v = values;
         float[] ad = adv;
@@ -323,7 +222,7 @@ final class GaeLanes {
     }
 
     /**
-     * As {@link #four} for {@code γ = γλ = 1} (the verl and OpenRLHF defaults): the products by
+     * As {@link #fourGeneral} for {@code γ = γλ = 1} (the verl and OpenRLHF defaults): the products by
      * 1 are left out, which changes no bit ({@code 1·x == x} in float).
      */
     private void fourUnit(int steps) {

@@ -216,6 +216,43 @@ final class LongSpans {
     }
 
     /**
+     * REINFORCE++ returns as the references' float32 tensor code computes them, restated token by
+     * token in float, from {@link Rollouts#denseTokenRewards()}: verl ({@code reset}) {@code G =
+     * ρ + γ·G} on every token, then {@code G = G·mask}; OpenRLHF ({@code through}) {@code G =
+     * mask·ρ + γ·G}; {@code skip} only on policy tokens. 0 on context tokens.
+     */
+    static float[] returnsFloat32(Rollouts batch, double gamma, String mode) {
+        float[] ret = new float[batch.tokenCount()];
+        float[] rho = batch.denseTokenRewards();
+        byte[] mask = batch.mask();
+        float g = (float) gamma;
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            float run = 0f;
+            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                float m = mask[t];
+                switch (mode) {
+                    case "reset" -> {
+                        run = rho[t] + g * run;
+                        if (m == 1f) ret[t] = run;
+                        run = run * m;
+                    }
+                    case "through" -> {
+                        run = m * rho[t] + g * run;
+                        if (m == 1f) ret[t] = run;
+                    }
+                    default -> {
+                        if (m == 1f) {
+                            run = rho[t] + g * run;
+                            ret[t] = run;
+                        }
+                    }
+                }
+            }
+        }
+        return ret;
+    }
+
+    /**
      * Asserts {@code got} equals {@code want} on every policy token up to {@code rel} times the
      * largest |value| of the token's trajectory in {@code want} and {@code scales} (the blocked
      * recurrence rounds to float at the scale of its partial sums), and exactly 0 on context tokens.
