@@ -60,9 +60,12 @@ import java.util.Map;
  * unbiased whitening needs at least 2 policy tokens in the batch
  * ({@link IllegalArgumentException} otherwise); a zero-length context span does not reset.
  *
- * <p>Numerics and speed as in {@link Gae}: the return recursion in double (blocked for spans of
- * 256 tokens or more, {@link BackwardScan}), returns and advantages in float, optional
- * {@link Credit.Buffers} for the outputs.
+ * <p>Numerics and speed as in {@link Gae}: a trajectory whose policy spans are all shorter than
+ * 256 tokens runs the references' float32 return in their operation order ({@link ReturnLanes}:
+ * {@code G = ρ + γ·G} rounded to float per operation; reset, through and skip as above), four
+ * trajectories interleaved, so its returns are verl's and OpenRLHF's floats; a trajectory with a
+ * longer policy span runs the return recursion in double (blocked, {@link BackwardScan}), returns
+ * and advantages in float. Optional {@link Credit.Buffers} for the outputs.
  *
  * <p>Thread-safety: stateless; parallel per trajectory; whitening statistics are combined in
  * batch order, so the result is bit-identical whatever the thread count.
