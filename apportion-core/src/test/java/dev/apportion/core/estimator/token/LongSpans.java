@@ -73,6 +73,11 @@ final class LongSpans {
      * policy token.
      */
     static Rollouts turns(long seed, int trajectories) {
+        return turns(seed, trajectories, true);
+    }
+
+    /** As {@link #turns(long, int)}; without the token {@code reward} signal unless {@code tokenRewards}. */
+    static Rollouts turns(long seed, int trajectories, boolean tokenRewards) {
         SplittableRandom r = new SplittableRandom(seed);
         RolloutsBuilder b = Rollouts.builder();
         for (int i = 0; i < trajectories; i++) {
@@ -98,7 +103,8 @@ final class LongSpans {
                 double spanReward = sp[0] == 1 && r.nextInt(3) == 0 ? r.nextDouble(-1, 1) : Double.NaN;
                 b.span(sp[0] == 1 ? Role.POLICY : Role.CONTEXT, sp[1], spanReward, null, null);
             }
-            b.tokenSignal(Rollouts.REWARD, reward).tokenSignal(Rollouts.VALUE, value);
+            if (tokenRewards) b.tokenSignal(Rollouts.REWARD, reward);
+            b.tokenSignal(Rollouts.VALUE, value);
         }
         return b.build();
     }
