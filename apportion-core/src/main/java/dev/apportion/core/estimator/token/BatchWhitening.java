@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>The estimators record, per trajectory, the count, a shift {@code c} (near the trajectory's
  * values, so that the one-pass sums do not cancel) and the shifted sums {@code Σ(a−c)},
- * {@code Σ(a−c)²} while they compute the advantages ({@link BackwardScan}). The batch
+ * {@code Σ(a−c)²} while they compute the advantages ({@link BackwardScan}, {@link TokenLanes}). The batch
  * mean and sum of squared deviations are then combined trajectory by trajectory in batch order
  * (Chan et al.'s pairwise update), so the result is the same whatever the number of threads.
  * The final {@code (a − μ)·k} is computed in float, as the references do on float32 tensors.

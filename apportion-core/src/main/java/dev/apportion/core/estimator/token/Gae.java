@@ -77,14 +77,23 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Numerics and speed</h2>
- * TD errors and returns are computed in float, as the references do; the recursion runs in
- * double. Policy spans of 256 tokens or more take a blocked form of the recursion
- * ({@link BackwardScan}: eight interleaved chains and a vectorized fix-up), which agrees with
- * the token-by-token double recursion to a few float units in the last place of the span's
- * partial sums (below 1e-6 of the span's largest advantage). The whitening statistics are
- * summed over the float advantages. With {@link Credit.Buffers}
- * ({@link #assign(Rollouts, Params, Execution, Credit.Buffers)}) the advantages and returns go
- * into the caller's reusable arrays instead of two new arrays of the token count.
+ * A trajectory whose policy spans are all shorter than {@link BackwardScan#BLOCKED_MIN} (256)
+ * tokens — multi-turn episodes — runs the references' float32 recursion in their exact operation
+ * order ({@link GaeLanes}: dense rewards first, {@code δ = (ρ + γ·V_next) − V},
+ * {@code A = δ + γλ·A}, {@code R = A + V}, each operation rounded to float, no fused multiply-add),
+ * so its advantages before whitening and its returns are the floats verl's
+ * {@code compute_gae_advantage_return} and OpenRLHF's {@code get_advantages_and_returns} compute
+ * (up to the sign of a zero); four such trajectories run interleaved, each chain unchanged. A
+ * trajectory with a policy span of 256 tokens or more (single-turn long responses) runs the
+ * recursion in double: TD errors and returns in float, the rest blocked ({@link BackwardScan}:
+ * eight interleaved chains and a vectorized fix-up), which agrees with the token-by-token double
+ * recursion to a few float units in the last place of the span's partial sums (below 1e-6 of the
+ * span's largest advantage). Scalar float32 chains, even four at a time, were slower there than
+ * the blocked scan (docs/performance.md, "GAE-like chains in float32 lanes"). The whitening
+ * statistics are summed per trajectory in double over the float advantages, in a fixed order. With
+ * {@link Credit.Buffers} ({@link #assign(Rollouts, Params, Execution, Credit.Buffers)}) the
+ * advantages and returns go into the caller's reusable arrays instead of two new arrays of the
+ * token count.
  *
  * <p>Thread-safety: stateless; {@link #assign} may run concurrently. With an
  * {@link Execution} of several threads the recursion runs per trajectory in parallel, and the
@@ -191,15 +200,29 @@ public final class Gae implements Estimator {
         float[] adv = zeroed ? new float[n] : buffers.advantages(n);
         float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
+        float[] r = rewards.tokenRewards();
         int maxSpan = PolicySpans.maxTokens(batch);
-        BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gl, maxSpan);
+        BackwardScan.Powers powers =
+                maxSpan >= BackwardScan.BLOCKED_MIN ? BackwardScan.Powers.forSpans(gl, maxSpan) : null;
         execution.forTrajectories(batch, (chunk, from, to) -> {
-            BackwardScan scan = new BackwardScan(powers, maxSpan);
-            float[] r = rewards.tokenRewards() != null ? rewards.tokenRewards() : values;
-            for (int i = from; i < to; i++) {
-                scan.prefetchTrajectory(batch, i + 2, to, r, values, adv, ret);
-                trajectory(batch, i, rewards, values, adv, ret, zeroed, gamma, gl, through, scan, stats);
-            }
+            BackwardScan[] scan = {null};
+            float[] touch = r != null ? r : values;
+            GaeLanes lanes = new GaeLanes(batch, values, adv, ret, gamma, gl, through);
+            lanes.run(
+                    from,
+                    to,
+                    i -> {
+                        if (!hasLongSpan(batch, i)) {
+                            rewards.fillAt(i, ret);
+                            return true;
+                        }
+                        // a policy span of BLOCKED_MIN tokens or more: the blocked recursion in double
+                        if (scan[0] == null) scan[0] = new BackwardScan(powers, maxSpan);
+                        scan[0].prefetchTrajectory(batch, i + 2, to, touch, values, adv, ret);
+                        trajectory(batch, i, rewards, values, adv, ret, zeroed, gamma, gl, through, scan[0], stats);
+                        return false;
+                    },
+                    stats);
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, adv, ws, execution, ID, out);
@@ -281,5 +304,15 @@ public final class Gae implements Estimator {
             nextV = values[ts];
         }
         stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
+    }
+
+    /** True when trajectory {@code i} has a policy span of at least {@link BackwardScan#BLOCKED_MIN} tokens. */
+    static boolean hasLongSpan(Rollouts batch, int i) {
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) - batch.spanTokenStart(s) >= BackwardScan.BLOCKED_MIN) {
+                return true;
+            }
+        }
+        return false;
     }
 }

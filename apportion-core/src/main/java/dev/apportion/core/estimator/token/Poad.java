@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -13,6 +13,7 @@ import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.credit.WireName;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -83,7 +84,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
-public final class Poad implements Estimator {
+public final class Poad implements BufferedEstimator {
     /** Registry id. */
     public static final String ID = "poad";
 
@@ -153,36 +154,50 @@ public final class Poad implements Estimator {
         return DESCRIPTOR;
     }
 
+    /**
+     * {@inheritDoc} Advantages and returns go into {@code buffers} when given (every token is
+     * written). The arithmetic is the same with and without: per action the reward sum, then the
+     * backup, in double from the float inputs, each output rounded to float.
+     */
     @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         Algorithm algorithm = params.getChoice("algorithm", Algorithm.class);
         boolean actionLevel = params.getChoice("level", Level.class) == Level.ACTION;
         double gamma = params.getDouble("gamma");
         double lambda = params.getDouble("gae_lambda");
         float[] value = batch.requireTokenSignal(Rollouts.VALUE, ID, "the token-level critic");
-        float[] reward = batch.denseTokenRewards();
+        DenseRewards reward = new DenseRewards(batch);
         float[] next = batch.trajectorySignal(NEXT_VALUE);
-        float[] adv = new float[batch.tokenCount()];
-        float[] ret = new float[batch.tokenCount()];
+        int n = batch.tokenCount();
+        boolean zeroed = buffers == null;
+        float[] adv = zeroed ? new float[n] : buffers.advantages(n);
+        float[] ret = zeroed ? new float[n] : buffers.returns(n);
+        for (int i = 0; i < batch.trajectoryCount(); i++) checkActions(batch, i);
         execution.forTrajectories(batch, (chunk, from, to) -> {
             for (int i = from; i < to; i++) {
-                int[] actions = actions(batch, i);
-                int k = actions.length;
-                if (k == 0) continue;
+                int s0 = batch.spanStart(i);
+                int s1 = batch.spanEnd(i);
+                if (!zeroed) {
+                    for (int s = s0; s < s1; s++) {
+                        if (!batch.isPolicySpan(s)) {
+                            Arrays.fill(adv, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                            Arrays.fill(ret, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
+                        }
+                    }
+                }
                 double g = 0;
                 boolean goesOn = next != null && !Float.isNaN(next[i]);
-                for (int a = k - 1; a >= 0; a--) {
-                    int s = actions[a];
+                int ns = -1; // the next action (policy span) after s, -1 after the last
+                for (int s = s1 - 1; s >= s0; s--) {
+                    if (!batch.isPolicySpan(s)) continue;
                     int first = batch.spanTokenStart(s);
                     int last = batch.spanTokenEnd(s) - 1;
-                    int rewardEnd = a + 1 < k ? batch.spanTokenStart(actions[a + 1]) : batch.tokenEnd(i);
-                    double r = 0;
-                    for (int t = first; t < rewardEnd; t++) r += reward[t];
+                    // rewards from the action's first token up to the next action's first token
+                    double r = reward.sum(i, s, ns >= 0 ? ns : s1);
                     double m;
                     double vn;
-                    if (a + 1 < k) {
+                    if (ns >= 0) {
                         m = 1;
-                        int ns = actions[a + 1];
                         vn = value[
                                 actionLevel || algorithm != Algorithm.ARCHER
                                         ? batch.spanTokenStart(ns)
@@ -191,6 +206,7 @@ public final class Poad implements Estimator {
                         m = goesOn ? 1 : 0;
                         vn = goesOn ? next[i] : 0;
                     }
+                    ns = s;
                     if (actionLevel) {
                         double v = value[first];
                         g = r + gamma * vn * m - v + gamma * lambda * m * g;
@@ -203,16 +219,86 @@ public final class Poad implements Estimator {
                     g = r + gamma * vn * m - value[last] + gamma * lambda * m * g;
                     adv[last] = (float) g;
                     ret[last] = (float) (g + value[last]);
-                    for (int t = last - 1; t >= first; t--) {
-                        if (algorithm == Algorithm.POAD) g = value[t + 1] - value[t] + lambda * g;
-                        else g = gamma * value[t + 1] - value[t] + gamma * lambda * g;
-                        adv[t] = (float) g;
-                        ret[t] = (float) (g + value[t]);
+                    if (algorithm == Algorithm.POAD) {
+                        for (int t = last - 1; t >= first; t--) {
+                            g = value[t + 1] - value[t] + lambda * g;
+                            adv[t] = (float) g;
+                            ret[t] = (float) (g + value[t]);
+                        }
+                    } else {
+                        for (int t = last - 1; t >= first; t--) {
+                            g = gamma * value[t + 1] - value[t] + gamma * lambda * g;
+                            adv[t] = (float) g;
+                            ret[t] = (float) (g + value[t]);
+                        }
                     }
                 }
             }
         });
         return Credit.builder(adv).returns(ret).build();
+    }
+
+    /**
+     * The dense token rewards of {@link Rollouts#denseTokenRewards()} (token reward, span rewards
+     * on their last token, the outcome on the last policy token), summed per action without the
+     * token-sized copy that method makes: the same floats, added in token order in double.
+     */
+    private static final class DenseRewards {
+        private final Rollouts batch;
+        private final float[] token;
+        private final float[] span;
+        /** The outcome as denseTokenRewards adds it, or null when the batch has no outcome at all. */
+        private final double[] outcome;
+
+        DenseRewards(Rollouts batch) {
+            this.batch = batch;
+            this.token = batch.tokenSignal(Rollouts.REWARD);
+            this.span = batch.spanReward();
+            float[] o = batch.outcome();
+            Map<String, float[]> comps = batch.outcomeComponents();
+            if (o == null && comps.isEmpty()) {
+                outcome = null;
+            } else {
+                int n = batch.trajectoryCount();
+                outcome = new double[n];
+                if (o != null) {
+                    for (int i = 0; i < n; i++) if (!Float.isNaN(o[i])) outcome[i] = o[i];
+                } else {
+                    for (float[] c : comps.values()) {
+                        for (int i = 0; i < n; i++) if (!Float.isNaN(c[i])) outcome[i] += c[i];
+                    }
+                }
+            }
+        }
+
+        /**
+         * {@code Σ dense[t]} over the tokens of spans {@code [from, to)} of trajectory {@code i}, in
+         * token order, in double. Without a token reward signal the dense reward is +0 except on
+         * the last token of a span (a +0 term leaves a sum that starts at +0 unchanged), so only
+         * those tokens are added.
+         */
+        double sum(int i, int from, int to) {
+            int lastPolicy = batch.lastPolicyToken(i);
+            double r = 0;
+            for (int s = from; s < to; s++) {
+                int ts = batch.spanTokenStart(s);
+                int te = batch.spanTokenEnd(s);
+                if (te == ts) continue;
+                if (token != null) for (int t = ts; t < te - 1; t++) r += token[t];
+                float d = token != null ? token[te - 1] : 0f;
+                if (span != null && !Float.isNaN(span[s])) d += span[s];
+                if (outcome != null && te - 1 == lastPolicy) d += (float) outcome[i];
+                r += d;
+            }
+            return r;
+        }
+    }
+
+    /** Refuses an action (policy span) without tokens: the first one of trajectory {@code i}. */
+    private static void checkActions(Rollouts batch, int i) {
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) == batch.spanTokenStart(s)) actions(batch, i);
+        }
     }
 
     /** The policy spans (actions) of trajectory {@code i}; an empty one is refused. */

@@ -60,9 +60,12 @@ import java.util.Map;
  * unbiased whitening needs at least 2 policy tokens in the batch
  * ({@link IllegalArgumentException} otherwise); a zero-length context span does not reset.
  *
- * <p>Numerics and speed as in {@link Gae}: the return recursion in double (blocked for spans of
- * 256 tokens or more, {@link BackwardScan}), returns and advantages in float, optional
- * {@link Credit.Buffers} for the outputs.
+ * <p>Numerics and speed as in {@link Gae}: a trajectory whose policy spans are all shorter than
+ * 256 tokens runs the references' float32 return in their operation order ({@link ReturnLanes}:
+ * {@code G = ρ + γ·G} rounded to float per operation; reset, through and skip as above), four
+ * trajectories interleaved, so its returns are verl's and OpenRLHF's floats; a trajectory with a
+ * longer policy span runs the return recursion in double (blocked, {@link BackwardScan}), returns
+ * and advantages in float. Optional {@link Credit.Buffers} for the outputs.
  *
  * <p>Thread-safety: stateless; parallel per trajectory; whitening statistics are combined in
  * batch order, so the result is bit-identical whatever the thread count.
@@ -155,53 +158,88 @@ public final class ReinforcePlusPlus implements BufferedEstimator {
         float[] ret = zeroed ? new float[n] : buffers.returns(n);
         BatchWhitening stats = new BatchWhitening(batch);
         int maxSpan = PolicySpans.maxTokens(batch);
-        BackwardScan.Powers powers = BackwardScan.Powers.forSpans(gamma, maxSpan);
-        int[] spanOff = batch.trajectorySpanOffsets();
-        int[] tok = batch.spanTokenOffsets();
+        BackwardScan.Powers powers =
+                maxSpan >= BackwardScan.BLOCKED_MIN ? BackwardScan.Powers.forSpans(gamma, maxSpan) : null;
         float[] r = rewards.tokenRewards();
         execution.forTrajectories(batch, (chunk, from, to) -> {
-            BackwardScan scan = new BackwardScan(powers, maxSpan);
+            BackwardScan[] scan = {null};
             float[] touch = r != null ? r : ret;
-            for (int i = from; i < to; i++) {
-                scan.prefetchTrajectory(batch, i + 2, to, touch, ret, touch, ret);
-                int last = batch.lastPolicyToken(i);
-                double g = 0;
-                scan.beginTrajectory();
-                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    int ts = tok[s];
-                    int te = tok[s + 1];
-                    int len = te - ts;
-                    if (batch.isPolicySpan(s)) {
-                        if (len == 0) continue;
-                        // the returns only: the advantages are written from them by the whitening
-                        if (len < BackwardScan.BLOCKED_MIN) {
-                            if (r != null) System.arraycopy(r, ts, ret, ts, len);
-                            else Arrays.fill(ret, ts, te, 0f);
-                            rewards.addExtras(i, s, last, ret, 0);
-                            g = scan.runInPlace(ret, ts, len, g, null, null);
-                        } else {
-                            if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
-                            else Arrays.fill(scan.d, 0, len, 0f);
-                            rewards.addExtras(i, s, last, scan.d, ts);
-                            g = scan.run(len, g, false);
-                            System.arraycopy(scan.d, 0, ret, ts, len);
+            ReturnLanes lanes = new ReturnLanes(batch, adv, ret, gamma, mode);
+            lanes.run(
+                    from,
+                    to,
+                    i -> {
+                        if (!Gae.hasLongSpan(batch, i)) {
+                            rewards.fillAt(i, ret);
+                            return true;
                         }
-                    } else {
-                        if (!zeroed) {
-                            Arrays.fill(adv, ts, te, 0f);
-                            Arrays.fill(ret, ts, te, 0f);
-                        }
-                        if (len > 0) {
-                            if (reset) g = 0;
-                            else if (through) g *= Math.pow(gamma, len);
-                        }
-                    }
-                }
-                stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
-            }
+                        // a policy span of BLOCKED_MIN tokens or more: the blocked recursion in double
+                        if (scan[0] == null) scan[0] = new BackwardScan(powers, maxSpan);
+                        scan[0].prefetchTrajectory(batch, i + 2, to, touch, ret, touch, ret);
+                        trajectory(batch, i, rewards, r, adv, ret, zeroed, gamma, reset, through, scan[0], stats);
+                        return false;
+                    },
+                    stats);
         });
         Credit.Builder out = Credit.builder(adv).returns(ret);
         stats.apply(batch, ret, adv, ws, execution, ID, out);
         return out.build();
+    }
+
+    /**
+     * The return recursion over trajectory {@code i} in double ({@link BackwardScan}; blocked for
+     * policy spans of {@link BackwardScan#BLOCKED_MIN} tokens or more), backwards span by span:
+     * writes its returns, 0 on context tokens (and the advantages there unless {@code zeroed}),
+     * and records its whitening partial sums.
+     */
+    private static void trajectory(
+            Rollouts batch,
+            int i,
+            RewardShaping rewards,
+            float[] r,
+            float[] adv,
+            float[] ret,
+            boolean zeroed,
+            double gamma,
+            boolean reset,
+            boolean through,
+            BackwardScan scan,
+            BatchWhitening stats) {
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tok = batch.spanTokenOffsets();
+        int last = batch.lastPolicyToken(i);
+        double g = 0;
+        scan.beginTrajectory();
+        for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
+            int ts = tok[s];
+            int te = tok[s + 1];
+            int len = te - ts;
+            if (batch.isPolicySpan(s)) {
+                if (len == 0) continue;
+                // the returns only: the advantages are written from them by the whitening
+                if (len < BackwardScan.BLOCKED_MIN) {
+                    if (r != null) System.arraycopy(r, ts, ret, ts, len);
+                    else Arrays.fill(ret, ts, te, 0f);
+                    rewards.addExtras(i, s, last, ret, 0);
+                    g = scan.runInPlace(ret, ts, len, g, null, null);
+                } else {
+                    if (r != null) System.arraycopy(r, ts, scan.d, 0, len);
+                    else Arrays.fill(scan.d, 0, len, 0f);
+                    rewards.addExtras(i, s, last, scan.d, ts);
+                    g = scan.run(len, g, false);
+                    System.arraycopy(scan.d, 0, ret, ts, len);
+                }
+            } else {
+                if (!zeroed) {
+                    Arrays.fill(adv, ts, te, 0f);
+                    Arrays.fill(ret, ts, te, 0f);
+                }
+                if (len > 0) {
+                    if (reset) g = 0;
+                    else if (through) g *= Math.pow(gamma, len);
+                }
+            }
+        }
+        stats.record(i, scan.count(), scan.shift(), scan.sum1(), scan.sum2());
     }
 }

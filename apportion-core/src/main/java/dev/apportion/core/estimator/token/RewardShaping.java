@@ -179,6 +179,23 @@ final class RewardShaping {
     }
 
     /**
+     * Writes the rewards of trajectory {@code i} into {@code dst} at the trajectory's own token
+     * indices (as {@link #fill}, which writes them from index 0).
+     *
+     * @param dst written on the trajectory's tokens
+     */
+    void fillAt(int i, float[] dst) {
+        int ts = batch.tokenStart(i);
+        int te = batch.tokenEnd(i);
+        if (tokenReward != null) System.arraycopy(tokenReward, ts, dst, ts, te - ts);
+        else Arrays.fill(dst, ts, te, 0f);
+        int last = batch.lastPolicyToken(i);
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s)) addExtras(i, s, last, dst, 0);
+        }
+    }
+
+    /**
      * Adds the rewards of policy span {@code s} (of trajectory {@code i}) that are not token
      * rewards: the span's reward on its last token, the clipped outcome when the span holds the
      * trajectory's last policy token {@code last}, and {@code −β·clamp(KL)} on each token.

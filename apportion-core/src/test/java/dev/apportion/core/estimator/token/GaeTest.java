@@ -280,21 +280,68 @@ class GaeTest extends EstimatorContract {
         TokenTesting.assertParallelBitIdentical(gae, params(gae, "openrlhf", Map.of("gamma", 0.99, "lambda", 0.95)));
     }
 
-    /** Long spans take the blocked recurrence: it equals the token-by-token recursion, verl and OpenRLHF context handling. */
+    /**
+     * Trajectories with a policy span of 256 tokens or more take the blocked recurrence in double:
+     * it equals the token-by-token recursion in double to a few float ulps. The others run the
+     * references' float32 arithmetic, bit for bit ({@link LongSpans#gaeFloat32}). verl and OpenRLHF
+     * context handling.
+     */
     @Test
     void longSpansMatchTheTokenByTokenRecursion() {
         Rollouts b = LongSpans.batch(21, 14);
+        int shortOnly = 0;
+        for (int i = 0; i < b.trajectoryCount(); i++) if (!Gae.hasLongSpan(b, i)) shortOnly++;
+        assertTrue(shortOnly > 0 && shortOnly < b.trajectoryCount(), "both kinds of trajectory: " + shortOnly);
         for (boolean through : new boolean[] {false, true}) {
             for (double[] gl : new double[][] {{0.99, 0.95}, {1, 1}, {0.9, 0.5}, {1, 0}}) {
                 Params p = params(
                         gae,
                         through ? "openrlhf" : "verl",
                         Map.of("gamma", gl[0], "lambda", gl[1], "whiten", false, "kl_coef", 0.0));
-                float[][] want = LongSpans.gae(b, gl[0], gl[1], through);
+                float[][] inDouble = LongSpans.gae(b, gl[0], gl[1], through);
+                float[][] inFloat = LongSpans.gaeFloat32(b, gl[0], gl[1], through);
+                float[][] want = {inDouble[0].clone(), inDouble[1].clone()};
+                for (int i = 0; i < b.trajectoryCount(); i++) {
+                    if (Gae.hasLongSpan(b, i)) continue;
+                    for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) {
+                        want[0][t] = inFloat[0][t];
+                        want[1][t] = inFloat[1][t];
+                    }
+                }
                 Credit c = gae.assign(b, p);
                 String what = (through ? "through" : "skip") + " γ=" + gl[0] + " λ=" + gl[1];
                 LongSpans.assertNear(b, want[0], c.advantages(), 1e-6, what + " advantages");
                 LongSpans.assertNear(b, want[1], c.returns(), 1e-6, what + " returns", want[0]);
+                for (int i = 0; i < b.trajectoryCount(); i++) {
+                    if (Gae.hasLongSpan(b, i)) continue;
+                    for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) {
+                        assertEquals(inFloat[0][t], c.advantages()[t], 0f, what + " advantage, token " + t);
+                        assertEquals(inFloat[1][t], c.returns()[t], 0f, what + " return, token " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Multi-turn trajectories (short turns between observations, token rewards, span rewards, an
+     * outcome): the references' float32 recursion bit for bit, verl and OpenRLHF context handling,
+     * with and without the unit coefficients of the defaults; lanes of different lengths.
+     */
+    @Test
+    void shortTurnsAreTheReferencesFloat32Recursion() {
+        Rollouts b = LongSpans.turns(27, 23);
+        for (boolean through : new boolean[] {false, true}) {
+            for (double[] gl : new double[][] {{0.99, 0.95}, {1, 1}, {0.9, 0.5}, {1, 0}, {1, 0.95}}) {
+                Params p = params(
+                        gae,
+                        through ? "openrlhf" : "verl",
+                        Map.of("gamma", gl[0], "lambda", gl[1], "whiten", false, "kl_coef", 0.0));
+                float[][] want = LongSpans.gaeFloat32(b, gl[0], gl[1], through);
+                Credit c = gae.assign(b, p);
+                String what = (through ? "through" : "skip") + " γ=" + gl[0] + " λ=" + gl[1];
+                LongSpans.assertNear(b, want[0], c.advantages(), 0, what + " advantages");
+                LongSpans.assertNear(b, want[1], c.returns(), 0, what + " returns");
             }
         }
     }

@@ -66,6 +66,49 @@ final class LongSpans {
         return b.build();
     }
 
+    /**
+     * {@code trajectories} multi-turn trajectories of different lengths: an optional prompt, then
+     * 2–20 turns (a policy span of 1–120 tokens, a span reward on some, then an observation of
+     * 0–30 tokens); sparse token rewards, critic values, an outcome on most; one trajectory has no
+     * policy token.
+     */
+    static Rollouts turns(long seed, int trajectories) {
+        return turns(seed, trajectories, true);
+    }
+
+    /** As {@link #turns(long, int)}; without the token {@code reward} signal unless {@code tokenRewards}. */
+    static Rollouts turns(long seed, int trajectories, boolean tokenRewards) {
+        SplittableRandom r = new SplittableRandom(seed);
+        RolloutsBuilder b = Rollouts.builder();
+        for (int i = 0; i < trajectories; i++) {
+            b.trajectory("g" + (i % 4), "t" + i);
+            if (r.nextInt(4) != 0) b.outcome(r.nextInt(3) - 0.5);
+            List<int[]> spans = new ArrayList<>();
+            if (r.nextBoolean()) spans.add(new int[] {0, 1 + r.nextInt(40)});
+            int turns = i == 5 ? 0 : 2 + r.nextInt(19);
+            for (int t = 0; t < turns; t++) {
+                spans.add(new int[] {1, 1 + r.nextInt(120)});
+                spans.add(new int[] {0, r.nextInt(31)});
+            }
+            if (spans.isEmpty()) spans.add(new int[] {0, 7});
+            int n = 0;
+            for (int[] sp : spans) n += sp[1];
+            float[] reward = new float[n];
+            float[] value = new float[n];
+            for (int k = 0; k < n; k++) {
+                if (r.nextInt(10) == 0) reward[k] = (float) r.nextDouble(-0.3, 0.3);
+                value[k] = (float) r.nextDouble(-1, 2);
+            }
+            for (int[] sp : spans) {
+                double spanReward = sp[0] == 1 && r.nextInt(3) == 0 ? r.nextDouble(-1, 1) : Double.NaN;
+                b.span(sp[0] == 1 ? Role.POLICY : Role.CONTEXT, sp[1], spanReward, null, null);
+            }
+            if (tokenRewards) b.tokenSignal(Rollouts.REWARD, reward);
+            b.tokenSignal(Rollouts.VALUE, value);
+        }
+        return b.build();
+    }
+
     /** verl / OpenRLHF GAE before whitening, token by token in double: {advantages, returns}. */
     static float[][] gae(Rollouts batch, double gamma, double lambda, boolean through) {
         int n = batch.tokenCount();
@@ -104,6 +147,52 @@ final class LongSpans {
         return new float[][] {adv, ret};
     }
 
+    /**
+     * verl / OpenRLHF GAE before whitening as their float32 tensor code computes it, restated
+     * token by token in float: dense rewards {@link Rollouts#denseTokenRewards()}, then per
+     * trajectory backwards {@code δ = (ρ + γ·nextV) − V}, {@code A = δ + γλ·A}; verl ({@code
+     * through} false) carries nextV and A over context tokens with its mask arithmetic
+     * {@code x·m + (1−m)·y}; OpenRLHF multiplies rewards and values by the mask and recurs over
+     * every token. Returns {advantages, returns}, 0 on context tokens.
+     */
+    static float[][] gaeFloat32(Rollouts batch, double gamma, double lambda, boolean through) {
+        int n = batch.tokenCount();
+        float[] adv = new float[n];
+        float[] ret = new float[n];
+        float[] rho = batch.denseTokenRewards();
+        float[] v = batch.tokenSignal(Rollouts.VALUE);
+        byte[] mask = batch.mask();
+        float g = (float) gamma;
+        float gl = (float) (gamma * lambda);
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            float nextV = 0f;
+            float a = 0f;
+            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                float m = mask[t];
+                if (through) {
+                    float vt = m * v[t];
+                    float delta = (m * rho[t] + g * nextV) - vt;
+                    a = delta + gl * a;
+                    nextV = vt;
+                    if (m == 1f) {
+                        adv[t] = a;
+                        ret[t] = a + vt;
+                    }
+                } else {
+                    float delta = (rho[t] + g * nextV) - v[t];
+                    float candidate = delta + gl * a;
+                    nextV = v[t] * m + (1f - m) * nextV;
+                    a = candidate * m + (1f - m) * a;
+                    if (m == 1f) {
+                        adv[t] = a;
+                        ret[t] = a + v[t];
+                    }
+                }
+            }
+        }
+        return new float[][] {adv, ret};
+    }
+
     /** REINFORCE++ returns token by token in double; {@code mode} reset, through or skip. */
     static float[] returns(Rollouts batch, double gamma, String mode) {
         int n = batch.tokenCount();
@@ -126,6 +215,43 @@ final class LongSpans {
                         rho += batch.outcome()[i];
                     g = rho + gamma * g;
                     ret[t] = (float) g;
+                }
+            }
+        }
+        return ret;
+    }
+
+    /**
+     * REINFORCE++ returns as the references' float32 tensor code computes them, restated token by
+     * token in float, from {@link Rollouts#denseTokenRewards()}: verl ({@code reset}) {@code G =
+     * ρ + γ·G} on every token, then {@code G = G·mask}; OpenRLHF ({@code through}) {@code G =
+     * mask·ρ + γ·G}; {@code skip} only on policy tokens. 0 on context tokens.
+     */
+    static float[] returnsFloat32(Rollouts batch, double gamma, String mode) {
+        float[] ret = new float[batch.tokenCount()];
+        float[] rho = batch.denseTokenRewards();
+        byte[] mask = batch.mask();
+        float g = (float) gamma;
+        for (int i = 0; i < batch.trajectoryCount(); i++) {
+            float run = 0f;
+            for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                float m = mask[t];
+                switch (mode) {
+                    case "reset" -> {
+                        run = rho[t] + g * run;
+                        if (m == 1f) ret[t] = run;
+                        run = run * m;
+                    }
+                    case "through" -> {
+                        run = m * rho[t] + g * run;
+                        if (m == 1f) ret[t] = run;
+                    }
+                    default -> {
+                        if (m == 1f) {
+                            run = rho[t] + g * run;
+                            ret[t] = run;
+                        }
+                    }
                 }
             }
         }

@@ -2,17 +2,20 @@ package dev.apportion.core.estimator.token;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
 import dev.apportion.core.testing.EstimatorContract;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -91,5 +94,85 @@ class PoadTest extends EstimatorContract {
                 .build();
         RolloutException e = assertThrows(RolloutException.class, () -> EST.assign(b, params(Map.of())));
         assertTrue(e.getMessage().contains("without tokens"), e.getMessage());
+    }
+
+    /**
+     * Multi-turn episodes with and without token rewards, every algorithm and level: the estimator
+     * gives, bit for bit, what the per-action sum over {@link Rollouts#denseTokenRewards()} and the
+     * backup restated here give; into NaN-filled buffers and split over two threads alike.
+     */
+    @Test
+    void denseRewardSumsBuffersAndThreadsGiveTheSameBits() {
+        for (boolean tokenRewards : new boolean[] {true, false}) {
+            Rollouts b = LongSpans.turns(41, 23, tokenRewards);
+            int n = b.tokenCount();
+            for (String algorithm : List.of("POAD", "NTPO", "ARCHER")) {
+                for (String level : List.of("token", "action")) {
+                    Params p = params(Map.of("algorithm", algorithm, "level", level, "gamma", 0.99, "gae_lambda", 0.9));
+                    String what = algorithm + " " + level + " token rewards " + tokenRewards;
+                    float[][] want = restated(b, algorithm, level.equals("action"), 0.99, 0.9);
+                    Credit fresh = EST.assign(b, p);
+                    assertArrayEquals(want[0], fresh.advantages(), what);
+                    assertArrayEquals(want[1], fresh.returns(), what);
+                    Credit.Buffers buffers = new Credit.Buffers();
+                    Arrays.fill(buffers.advantages(n), Float.NaN);
+                    Arrays.fill(buffers.returns(n), Float.NaN);
+                    try (Execution two = Execution.splittingAll(2)) {
+                        Credit split = EST.assign(b, p, two, buffers);
+                        assertSame(buffers.advantages(n), split.advantages(), what);
+                        assertArrayEquals(want[0], split.advantages(), what + " (buffers, 2 threads)");
+                        assertArrayEquals(want[1], split.returns(), what + " (buffers, 2 threads)");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The backup of the class Javadoc, per trajectory, with rewards summed from denseTokenRewards(). */
+    private static float[][] restated(Rollouts b, String algorithm, boolean actionLevel, double gamma, double lambda) {
+        float[] reward = b.denseTokenRewards();
+        float[] value = b.tokenSignal(Rollouts.VALUE);
+        float[] adv = new float[b.tokenCount()];
+        float[] ret = new float[b.tokenCount()];
+        for (int i = 0; i < b.trajectoryCount(); i++) {
+            List<Integer> actions = new java.util.ArrayList<>();
+            for (int s = b.spanStart(i); s < b.spanEnd(i); s++) if (b.isPolicySpan(s)) actions.add(s);
+            double g = 0;
+            for (int k = actions.size() - 1; k >= 0; k--) {
+                int s = actions.get(k);
+                int first = b.spanTokenStart(s);
+                int last = b.spanTokenEnd(s) - 1;
+                int end = k + 1 < actions.size() ? b.spanTokenStart(actions.get(k + 1)) : b.tokenEnd(i);
+                double r = 0;
+                for (int t = first; t < end; t++) r += reward[t];
+                double m = k + 1 < actions.size() ? 1 : 0;
+                double vn = 0;
+                if (m == 1) {
+                    int ns = actions.get(k + 1);
+                    vn = value[
+                            !actionLevel && algorithm.equals("ARCHER") ? b.spanTokenEnd(ns) - 1 : b.spanTokenStart(ns)];
+                }
+                if (actionLevel) {
+                    double v = value[first];
+                    g = r + gamma * vn * m - v + gamma * lambda * m * g;
+                    for (int t = first; t <= last; t++) {
+                        adv[t] = (float) g;
+                        ret[t] = (float) (g + v);
+                    }
+                    continue;
+                }
+                g = r + gamma * vn * m - value[last] + gamma * lambda * m * g;
+                adv[last] = (float) g;
+                ret[last] = (float) (g + value[last]);
+                for (int t = last - 1; t >= first; t--) {
+                    g = algorithm.equals("POAD")
+                            ? value[t + 1] - value[t] + lambda * g
+                            : gamma * value[t + 1] - value[t] + gamma * lambda * g;
+                    adv[t] = (float) g;
+                    ret[t] = (float) (g + value[t]);
+                }
+            }
+        }
+        return new float[][] {adv, ret};
     }
 }

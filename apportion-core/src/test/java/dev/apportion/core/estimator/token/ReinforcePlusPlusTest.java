@@ -3,6 +3,7 @@ package dev.apportion.core.estimator.token;
 import static dev.apportion.core.estimator.token.TokenTesting.assertValues;
 import static dev.apportion.core.estimator.token.TokenTesting.params;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,7 +101,12 @@ class ReinforcePlusPlusTest extends EstimatorContract {
         TokenTesting.assertParallelBitIdentical(rpp, params(rpp, "openrlhf", Map.of("gamma", 0.95)));
     }
 
-    /** Long spans take the blocked recurrence: it equals the token-by-token discounted return for each context mode. */
+    /**
+     * Trajectories with a policy span of 256 tokens or more take the blocked recurrence in double:
+     * it equals the token-by-token discounted return in double to a few float ulps; the others run
+     * the references' float32 arithmetic bit for bit ({@link LongSpans#returnsFloat32}). Each
+     * context mode.
+     */
     @Test
     void longSpansMatchTheTokenByTokenReturn() {
         Rollouts b = LongSpans.batch(31, 14);
@@ -108,9 +114,35 @@ class ReinforcePlusPlusTest extends EstimatorContract {
             for (double gamma : new double[] {0.99, 1, 0.9}) {
                 Params p = params(rpp, "verl", Map.of("gamma", gamma, "context_tokens", mode, "whiten", false));
                 float[] want = LongSpans.returns(b, gamma, mode);
+                float[] inFloat = LongSpans.returnsFloat32(b, gamma, mode);
+                for (int i = 0; i < b.trajectoryCount(); i++) {
+                    if (Gae.hasLongSpan(b, i)) continue;
+                    System.arraycopy(inFloat, b.tokenStart(i), want, b.tokenStart(i), b.tokenEnd(i) - b.tokenStart(i));
+                }
                 Credit c = rpp.assign(b, p);
                 LongSpans.assertNear(b, want, c.returns(), 1e-6, mode + " γ=" + gamma + " returns");
+                for (int i = 0; i < b.trajectoryCount(); i++) {
+                    if (Gae.hasLongSpan(b, i)) continue;
+                    for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) {
+                        assertEquals(inFloat[t], c.returns()[t], 0f, mode + " γ=" + gamma + " token " + t);
+                    }
+                }
                 assertArrayEquals(c.returns(), c.advantages(), "no whitening: advantages = returns");
+            }
+        }
+    }
+
+    /** Multi-turn trajectories: the references' float32 return bit for bit, each context mode, γ = 1 and not. */
+    @Test
+    void shortTurnsAreTheReferencesFloat32Return() {
+        Rollouts b = LongSpans.turns(33, 23);
+        for (String mode : List.of("reset", "through", "skip")) {
+            for (double gamma : new double[] {0.99, 1, 0.9}) {
+                Params p = params(rpp, "verl", Map.of("gamma", gamma, "context_tokens", mode, "whiten", false));
+                float[] want = LongSpans.returnsFloat32(b, gamma, mode);
+                Credit c = rpp.assign(b, p);
+                LongSpans.assertNear(b, want, c.returns(), 0, mode + " γ=" + gamma + " returns");
+                LongSpans.assertNear(b, want, c.advantages(), 0, mode + " γ=" + gamma + " advantages");
             }
         }
     }
