@@ -96,4 +96,84 @@ class FloorKernelTest {
             }
         }
     }
+
+    /**
+     * Passes that read no token stream — span scores (span and trajectory values into span values)
+     * and broadcasts (into token streams, one {@code Arrays.fill} per span) — in both directions:
+     * a change to one span value reaches every token of that span in every written token stream
+     * and that span in every written span stream; a change to one trajectory value reaches all of
+     * its tokens and spans; with nothing written, the run's result.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void spanAndTrajectoryValuesReachTheirSpansAndTokens(int steps) {
+        Rollouts b = batch(steps);
+        for (boolean back : new boolean[] {false, true}) {
+            for (int spanReads = 0; spanReads <= 3; spanReads++) {
+                for (int tokenWrites = 0; tokenWrites <= 3; tokenWrites++) {
+                    for (int spanWrites = 0; spanWrites <= 2; spanWrites++) {
+                        for (boolean traj : new boolean[] {false, true}) {
+                            checkSpans(b, back, spanReads, tokenWrites, spanWrites, traj);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkSpans(Rollouts b, boolean back, int nsr, int ntw, int nsw, boolean traj) {
+        String what = (back ? "backward" : "forward") + " spanReads=" + nsr + " tokenWrites=" + ntw + " spanWrites="
+                + nsw + " trajectory=" + traj + " spans=" + b.spanCount();
+        List<Floor.Stream> reads = new ArrayList<>();
+        for (int q = 0; q < nsr; q++) reads.add(new Floor.Stream("s" + q, Floor.Level.SPAN, Floor.Type.F32));
+        if (traj) reads.add(Floor.OUTCOME);
+        reads.add(Floor.ROLE);
+        List<Floor.Stream> writes = new ArrayList<>();
+        for (int q = 0; q < ntw; q++) writes.add(Floor.token("w" + q));
+        for (int q = 0; q < nsw; q++) writes.add(new Floor.Stream("z" + q, Floor.Level.SPAN, Floor.Type.F32));
+        Floor.Pass pass = back ? Floor.backward("p", reads, writes) : Floor.pass("p", reads, writes);
+        Floor.Prepared f = Floor.prepare(new Floor.Plan(List.of(pass), true), b);
+        for (Floor.Stream s : reads) if (!s.equals(Floor.ROLE)) Arrays.fill((int[]) f.array(s), 0);
+        for (Floor.Stream s : writes) Arrays.fill((int[]) f.array(s), -1);
+        int base = f.run(Execution.sequential());
+        for (Floor.Stream s : writes) {
+            int[] w = (int[]) f.array(s);
+            for (int e = 0; e < w.length; e++) assertNotEquals(-1, w[e], what + ": " + s + " not written at " + e);
+        }
+        int[] spanTok = b.spanTokenOffsets();
+        int[] trajSpan = b.trajectorySpanOffsets();
+        for (Floor.Stream s : reads) {
+            if (s.equals(Floor.ROLE)) continue;
+            int[] x = (int[]) f.array(s);
+            for (int e : new int[] {0, x.length / 2, x.length - 1}) {
+                // the spans the changed element belongs to: itself, or every span of the trajectory
+                int s0 = s.level() == Floor.Level.SPAN ? e : trajSpan[e];
+                int s1 = s.level() == Floor.Level.SPAN ? e + 1 : trajSpan[e + 1];
+                x[e] = INT_BIT;
+                int result = f.run(Execution.sequential());
+                if (writes.isEmpty()) {
+                    assertEquals(
+                            INT_BIT, result & INT_BIT, what + ": change of " + s + " at " + e + " not in the result");
+                    assertEquals(0, base & INT_BIT, what);
+                }
+                for (Floor.Stream w : writes) {
+                    int[] y = (int[]) f.array(w);
+                    for (int sp = s0; sp < s1; sp++) {
+                        if (w.level() == Floor.Level.SPAN) {
+                            assertEquals(
+                                    INT_BIT, y[sp] & INT_BIT, what + ": change of " + s + " at " + e + " not in " + w);
+                        } else {
+                            for (int t = spanTok[sp]; t < spanTok[sp + 1]; t++) {
+                                assertEquals(
+                                        INT_BIT,
+                                        y[t] & INT_BIT,
+                                        what + ": change of " + s + " at " + e + " not in " + w + " at token " + t);
+                            }
+                        }
+                    }
+                }
+                x[e] = 0;
+            }
+        }
+    }
 }
