@@ -8,7 +8,9 @@ package dev.apportion.cli;
  * combined with bitwise OR; a backward loop walks its indices downwards. One method per arity, so
  * that the JIT sees a fixed set of arrays in each loop: a loop over a variable number of streams
  * cannot be one fused loop in Java, and staging through a buffer costs an extra load and store per
- * element (measured: about twice the time of the fused loop on 2·10⁶ tokens).
+ * element (measured: about twice the time of the fused loop on 2·10⁶ tokens). {@link #runVector}
+ * does the same for a pass that also reads one token vector (DelTA's hidden states): per token, the
+ * vector's values in an inner loop beside the token's element of each other stream.
  */
 final class FloorLoops {
     private FloorLoops() {}
