@@ -261,7 +261,7 @@ final class PerfSuite {
         Floor.Plan plan = Floor.plan(d);
         Floor.Prepared floor = Floor.prepare(plan, batch);
         int tokens = batch.tokenCount();
-        double bpt = plan.bytesPerToken(tokens, batch.spanCount(), batch.trajectoryCount());
+        double bpt = floor.bytesPerToken();
         double copy = copyMs(tokens);
         int k = threadCounts.size();
         Execution[] execs = new Execution[k];

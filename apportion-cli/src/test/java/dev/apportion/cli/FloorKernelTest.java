@@ -40,17 +40,19 @@ class FloorKernelTest {
                 for (boolean mask : new boolean[] {false, true}) {
                     for (int writes = 0; writes <= FloorLoops.MAX_WRITES + 1; writes++) {
                         for (boolean vector : new boolean[] {false, true}) {
-                            check(b, back, reads, mask, writes, vector);
+                            check(b, back, reads, mask, writes, vector, false);
                         }
+                        check(b, back, reads, mask, writes, false, true);
                     }
                 }
             }
         }
     }
 
-    private static void check(Rollouts b, boolean back, int nr, boolean mask, int nw, boolean vector) {
+    private static void check(
+            Rollouts b, boolean back, int nr, boolean mask, int nw, boolean vector, boolean perTrajectory) {
         String what = (back ? "backward" : "forward") + " reads=" + nr + " mask=" + mask + " writes=" + nw + " vector="
-                + vector + " spans=" + b.spanCount();
+                + vector + " perTrajectory=" + perTrajectory + " spans=" + b.spanCount();
         List<Floor.Stream> reads = new ArrayList<>();
         for (int q = 0; q < nr; q++) reads.add(Floor.token("r" + q));
         if (vector) reads.add(new Floor.Stream("v", Floor.Level.TOKEN, Floor.Type.F32, 3));
@@ -59,7 +61,9 @@ class FloorKernelTest {
         List<Floor.Stream> writes = new ArrayList<>();
         for (int q = 0; q < nw; q++) writes.add(Floor.token("w" + q));
         Floor.Pass pass = back ? Floor.backward("p", reads, writes) : Floor.pass("p", reads, writes);
-        Floor.Prepared f = Floor.prepare(new Floor.Plan(List.of(pass), true), b);
+        // per trajectory: the pass run trajectory by trajectory (Plan.perTrajectoryFrom = 0)
+        Floor.Plan plan = new Floor.Plan(List.of(pass), true, perTrajectory ? 0 : 1);
+        Floor.Prepared f = Floor.prepare(plan, b);
         for (Floor.Stream s : reads) {
             Object a = f.array(s);
             if (a instanceof int[] x) Arrays.fill(x, 0);
@@ -94,6 +98,144 @@ class FloorKernelTest {
                 if (a instanceof int[] x) x[at] = 0;
                 else ((byte[]) a)[at] = 0;
             }
+        }
+    }
+
+    /**
+     * Passes that read no token stream — span scores (span and trajectory values into span values)
+     * and broadcasts (into token streams, one {@code Arrays.fill} per span) — in both directions:
+     * a change to one span value reaches every token of that span in every written token stream
+     * and that span in every written span stream; a change to one trajectory value reaches all of
+     * its tokens and spans; with nothing written, the run's result.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void spanAndTrajectoryValuesReachTheirSpansAndTokens(int steps) {
+        Rollouts b = batch(steps);
+        for (boolean back : new boolean[] {false, true}) {
+            for (int spanReads = 0; spanReads <= 3; spanReads++) {
+                for (int tokenWrites = 0; tokenWrites <= 3; tokenWrites++) {
+                    for (int spanWrites = 0; spanWrites <= 2; spanWrites++) {
+                        for (boolean traj : new boolean[] {false, true}) {
+                            checkSpans(b, back, spanReads, tokenWrites, spanWrites, traj);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkSpans(Rollouts b, boolean back, int nsr, int ntw, int nsw, boolean traj) {
+        String what = (back ? "backward" : "forward") + " spanReads=" + nsr + " tokenWrites=" + ntw + " spanWrites="
+                + nsw + " trajectory=" + traj + " spans=" + b.spanCount();
+        List<Floor.Stream> reads = new ArrayList<>();
+        for (int q = 0; q < nsr; q++) reads.add(new Floor.Stream("s" + q, Floor.Level.SPAN, Floor.Type.F32));
+        if (traj) reads.add(Floor.OUTCOME);
+        reads.add(Floor.ROLE);
+        List<Floor.Stream> writes = new ArrayList<>();
+        for (int q = 0; q < ntw; q++) writes.add(Floor.token("w" + q));
+        for (int q = 0; q < nsw; q++) writes.add(new Floor.Stream("z" + q, Floor.Level.SPAN, Floor.Type.F32));
+        Floor.Pass pass = back ? Floor.backward("p", reads, writes) : Floor.pass("p", reads, writes);
+        Floor.Prepared f = Floor.prepare(new Floor.Plan(List.of(pass), true), b);
+        for (Floor.Stream s : reads) if (!s.equals(Floor.ROLE)) Arrays.fill((int[]) f.array(s), 0);
+        for (Floor.Stream s : writes) Arrays.fill((int[]) f.array(s), -1);
+        int base = f.run(Execution.sequential());
+        for (Floor.Stream s : writes) {
+            int[] w = (int[]) f.array(s);
+            for (int e = 0; e < w.length; e++) assertNotEquals(-1, w[e], what + ": " + s + " not written at " + e);
+        }
+        int[] spanTok = b.spanTokenOffsets();
+        int[] trajSpan = b.trajectorySpanOffsets();
+        for (Floor.Stream s : reads) {
+            if (s.equals(Floor.ROLE)) continue;
+            int[] x = (int[]) f.array(s);
+            for (int e : new int[] {0, x.length / 2, x.length - 1}) {
+                // the spans the changed element belongs to: itself, or every span of the trajectory
+                int s0 = s.level() == Floor.Level.SPAN ? e : trajSpan[e];
+                int s1 = s.level() == Floor.Level.SPAN ? e + 1 : trajSpan[e + 1];
+                x[e] = INT_BIT;
+                int result = f.run(Execution.sequential());
+                if (writes.isEmpty()) {
+                    assertEquals(
+                            INT_BIT, result & INT_BIT, what + ": change of " + s + " at " + e + " not in the result");
+                    assertEquals(0, base & INT_BIT, what);
+                }
+                for (Floor.Stream w : writes) {
+                    int[] y = (int[]) f.array(w);
+                    for (int sp = s0; sp < s1; sp++) {
+                        if (w.level() == Floor.Level.SPAN) {
+                            assertEquals(
+                                    INT_BIT, y[sp] & INT_BIT, what + ": change of " + s + " at " + e + " not in " + w);
+                        } else {
+                            for (int t = spanTok[sp]; t < spanTok[sp + 1]; t++) {
+                                assertEquals(
+                                        INT_BIT,
+                                        y[t] & INT_BIT,
+                                        what + ": change of " + s + " at " + e + " not in " + w + " at token " + t);
+                            }
+                        }
+                    }
+                }
+                x[e] = 0;
+            }
+        }
+    }
+
+    /**
+     * A matrix's flow block ({@code MATRIX_FLOW}): every value in it (rows from the first policy
+     * token, columns outside the answer, the last policy span) reaches the result, in both
+     * directions; values outside it (question rows, answer columns) do not, so the block is the one
+     * declared; and a whole-matrix read of the same stream shares its array.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void theFlowBlockReadsExactlyItsPairs(int steps) {
+        Rollouts b = SyntheticBatch.build(new SyntheticBatch.Spec(
+                2, 64, steps, 2, 7, List.of(), List.of(), List.of(), false, false, false, false));
+        Floor.Stream flow = new Floor.Stream("m", Floor.Level.MATRIX_FLOW, Floor.Type.F32);
+        Floor.Stream whole = new Floor.Stream("m", Floor.Level.MATRIX, Floor.Type.F32);
+        for (boolean back : new boolean[] {false, true}) {
+            Floor.Pass pass =
+                    back ? Floor.backward("p", List.of(flow), List.of()) : Floor.pass("p", List.of(flow), List.of());
+            Floor.Prepared f =
+                    Floor.prepare(new Floor.Plan(List.of(pass, Floor.pass("q", List.of(whole), List.of())), true), b);
+            Floor.Prepared one = Floor.prepare(new Floor.Plan(List.of(pass), true), b);
+            assertTrue(f.array(whole) == f.array(new Floor.Stream("m", Floor.Level.MATRIX, Floor.Type.F32)));
+            int[] m = (int[]) one.array(whole);
+            assertTrue(m != null, "the flow block is laid over the whole matrix's array");
+            Arrays.fill(m, 0);
+            int base = one.run(Execution.sequential());
+            assertEquals(0, base & INT_BIT);
+            long inside = 0;
+            int at = 0;
+            for (int i = 0; i < b.trajectoryCount(); i++) {
+                int t0 = b.tokenStart(i);
+                int len = b.tokenEnd(i) - t0;
+                int first = len, as = len, ae = len;
+                for (int s = b.spanStart(i); s < b.spanEnd(i); s++) {
+                    if (b.isPolicySpan(s) && b.spanTokenEnd(s) > b.spanTokenStart(s)) {
+                        first = Math.min(first, b.spanTokenStart(s) - t0);
+                        as = b.spanTokenStart(s) - t0;
+                        ae = b.spanTokenEnd(s) - t0;
+                    }
+                }
+                for (int r = 1; r < len; r++) {
+                    for (int c = 0; c < r; c++, at++) {
+                        boolean in = r >= first && (c < as || c >= ae);
+                        if (in) inside++;
+                        m[at] = INT_BIT;
+                        int result = one.run(Execution.sequential());
+                        m[at] = 0;
+                        String what =
+                                (back ? "backward" : "forward") + " trajectory " + i + " pair (" + r + ", " + c + ")";
+                        assertEquals(
+                                in ? INT_BIT : 0,
+                                result & INT_BIT,
+                                what + (in ? " not read" : " read outside the block"));
+                    }
+                }
+            }
+            assertEquals(inside, one.flowValues(), "flowValues counts the block");
         }
     }
 }
