@@ -70,14 +70,23 @@ public final class RepeatedSum {
             }
             if (rq == 0) return s; // every remaining addition rounds back to s
             // steps j = 0 .. k-1 keep a + j·r + w inside [lo + 2u, hi - 2u] (with a margin of steps)
-            double room = rq > 0 ? (hi - 2 * u - w - a) / r : (a + w - lo - 2 * u) / -r;
-            long k = (long) Math.floor(room - 4 - room * 1e-12);
-            if (k <= 0) {
-                s = plain(s, v, Math.min(count, PLAIN_STEPS));
-                count -= Math.min(count, PLAIN_STEPS);
-                continue;
+            double distance = rq > 0 ? hi - 2 * u - w - a : a + w - lo - 2 * u;
+            double step = rq > 0 ? r : -r;
+            long k;
+            if ((count + 5.0) * step <= distance * 0.999999) {
+                // then room = distance / step exceeds count + 5 by more than the rounding of this test, so
+                // floor(room − 4 − room·1e-12) ≥ count: every remaining step fits, without the division
+                k = count;
+            } else {
+                double room = distance / step;
+                k = (long) Math.floor(room - 4 - room * 1e-12);
+                if (k <= 0) {
+                    s = plain(s, v, Math.min(count, PLAIN_STEPS));
+                    count -= Math.min(count, PLAIN_STEPS);
+                    continue;
+                }
+                k = Math.min(k, count);
             }
-            k = Math.min(k, count);
             a += k * r; // exact: k·rq < 2^53 and the result is a multiple of u inside the binade
             s = neg ? -a : a;
             count -= k;
