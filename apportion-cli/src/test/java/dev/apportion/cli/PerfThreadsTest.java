@@ -71,10 +71,24 @@ class PerfThreadsTest {
     /**
      * Estimators whose only split site is a light pass ({@link Execution.Cost#LIGHT}: {@code
      * Broadcast.trajectories}, {@code TokenCredit.broadcast}, {@code TurnTable.broadcast}, {@code
-     * TurnBoundaries.broadcast}, {@code StepTokens.write}).
+     * TurnBoundaries.broadcast}, {@code StepTokens.write}, {@code PaperSteps.broadcast(All)}, {@code
+     * FGrpo}'s span fill).
      */
-    private static final List<String> LIGHT_ONLY =
-            List.of("grpo", "dr_grpo", "a_grae", "adora_vl", "c3", "calm", "pbsd", "mapo_turn", "matchtir");
+    private static final List<String> LIGHT_ONLY = List.of(
+            "grpo",
+            "dr_grpo",
+            "a_grae",
+            "adora_vl",
+            "c3",
+            "calm",
+            "pbsd",
+            "mapo_turn",
+            "matchtir",
+            "scrl",
+            "f_grpo",
+            "opo",
+            "gdpo",
+            "duration_aware");
 
     /**
      * Light passes: the {@code perf --all} multi-agent batch (2·10⁶ tokens, 16 spans per

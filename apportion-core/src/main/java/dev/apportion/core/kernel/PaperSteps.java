@@ -80,13 +80,14 @@ public final class PaperSteps extends SpanTable {
 
     /**
      * Writes {@code perStep[k]} on every token of step {@code k}; other tokens are left as they
-     * are (callers pass a fresh, zeroed array).
+     * are (callers pass a fresh, zeroed array). A plain fill: split only when it pays
+     * ({@link Execution.Cost#LIGHT}).
      *
      * @param perStep read, one per step
      * @param out written, one per token
      */
     public void broadcast(Rollouts batch, double[] perStep, float[] out, Execution exec) {
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int k = offsets[i]; k < offsets[i + 1]; k++) {
                     int s = spans[k];
@@ -98,13 +99,14 @@ public final class PaperSteps extends SpanTable {
 
     /**
      * As {@link #broadcast}, but writes every token of the batch: {@code perStep[k]} on step
-     * {@code k}'s tokens and 0 on context tokens (for reused arrays of unspecified contents).
+     * {@code k}'s tokens and 0 on context tokens (for reused arrays of unspecified contents); a
+     * {@link Execution.Cost#LIGHT} fill.
      *
      * @param perStep read, one per step
      * @param out written, one per token
      */
     public void broadcastAll(Rollouts batch, double[] perStep, float[] out, Execution exec) {
-        exec.forTrajectories(batch, (c, from, to) -> {
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int k = offsets[i];
                 for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {

@@ -40,37 +40,82 @@ public final class RepeatedSum {
                 count--;
                 continue;
             }
-            double u = Math.ulp(a);
-            double lo = Math.scalb(1.0, Math.getExponent(a));
+            // the binade [lo, 2·lo) of a and its ulp u are powers of two read off a's exponent bits (the
+            // values Math.scalb and Math.ulp give); w / u is exact, and so is w times 1/u where 1/u is a
+            // normal double (a ≥ 2^-970), which saves a division
+            long exponent = Double.doubleToRawLongBits(a) & EXPONENT_BITS;
+            double lo = Double.longBitsToDouble(exponent);
+            double u;
+            double q;
+            if (exponent >= NORMAL_ULP) {
+                u = Double.longBitsToDouble(exponent - ULP_SHIFT);
+                q = w * Double.longBitsToDouble(INVERSE_ULP - exponent);
+            } else {
+                u = Math.ulp(a);
+                q = w / u;
+            }
             double hi = 2 * lo;
-            double q = w / u; // exact: u is a power of two and the quotient is in range
             double rq = Math.rint(q);
             if (!(Math.abs(q) < 0x1p50) || Math.abs(q - rq) == 0.5) {
-                s += v;
-                count--;
+                s = plain(s, v, Math.min(count, PLAIN_STEPS));
+                count -= Math.min(count, PLAIN_STEPS);
                 continue;
             }
             double r = rq * u;
             double next = a + w;
             if (!(next >= lo + 2 * u && next <= hi - 2 * u)) { // the step leaves the binade's interior
-                s += v;
-                count--;
+                s = plain(s, v, Math.min(count, PLAIN_STEPS));
+                count -= Math.min(count, PLAIN_STEPS);
                 continue;
             }
             if (rq == 0) return s; // every remaining addition rounds back to s
             // steps j = 0 .. k-1 keep a + j·r + w inside [lo + 2u, hi - 2u] (with a margin of steps)
-            double room = rq > 0 ? (hi - 2 * u - w - a) / r : (a + w - lo - 2 * u) / -r;
-            long k = (long) Math.floor(room - 4 - room * 1e-12);
-            if (k <= 0) {
-                s += v;
-                count--;
-                continue;
+            double distance = rq > 0 ? hi - 2 * u - w - a : a + w - lo - 2 * u;
+            double step = rq > 0 ? r : -r;
+            long k;
+            if ((count + 5.0) * step <= distance * 0.999999) {
+                // then room = distance / step exceeds count + 5 by more than the rounding of this test, so
+                // floor(room − 4 − room·1e-12) ≥ count: every remaining step fits, without the division
+                k = count;
+            } else {
+                double room = distance / step;
+                k = (long) Math.floor(room - 4 - room * 1e-12);
+                if (k <= 0) {
+                    s = plain(s, v, Math.min(count, PLAIN_STEPS));
+                    count -= Math.min(count, PLAIN_STEPS);
+                    continue;
+                }
+                k = Math.min(k, count);
             }
-            k = Math.min(k, count);
             a += k * r; // exact: k·rq < 2^53 and the result is a multiple of u inside the binade
             s = neg ? -a : a;
             count -= k;
         }
+        return s;
+    }
+
+    /** The exponent field of a double. */
+    private static final long EXPONENT_BITS = 0x7FF0_0000_0000_0000L;
+
+    /** Exponent field of 2^-970, the least binade whose ulp (2^-1022) is a normal double. */
+    private static final long NORMAL_ULP = 53L << 52;
+
+    /** ulp(2^e) = 2^(e−52): the exponent field less 52. */
+    private static final long ULP_SHIFT = 52L << 52;
+
+    /** 1 / ulp(2^e) = 2^(52−e): exponent field 2098 − (e + 1023), i.e. this constant less a's field. */
+    private static final long INVERSE_ULP = 2098L << 52;
+
+    /**
+     * Plain additions done in a row where the closed form does not apply (near a binade edge, on a
+     * tie, with a large addend) before the closed form is tried again: one at a time, each such step
+     * paid for the whole set-up of the closed form.
+     */
+    private static final long PLAIN_STEPS = 4;
+
+    /** {@code s} after {@code steps} plain additions of {@code v}. */
+    private static double plain(double s, double v, long steps) {
+        for (long c = 0; c < steps; c++) s += v;
         return s;
     }
 

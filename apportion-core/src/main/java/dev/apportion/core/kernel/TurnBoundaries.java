@@ -2,6 +2,7 @@ package dev.apportion.core.kernel;
 
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 
 /**
  * Turn boundaries of every trajectory of a batch, in CSR form: the boundaries of trajectory
@@ -106,6 +107,77 @@ public final class TurnBoundaries {
                 traj[j] = i;
             }
         });
+        return new TurnBoundaries(offsets, tokens, traj);
+    }
+
+    /**
+     * {@link #of(Rule, Rollouts, float[], Execution)} without the dense reward array: the
+     * boundaries of {@link #nonZeroRewards(Rollouts, Execution)} for {@link Rule#NONZERO_REWARD}.
+     */
+    public static TurnBoundaries of(Rule rule, Rollouts batch, Execution exec) {
+        return rule == Rule.POLICY_SPANS ? policySpanEnds(batch, exec) : nonZeroRewards(batch, exec);
+    }
+
+    /**
+     * The boundaries {@link #nonZeroRewards(Rollouts, float[], Execution)} finds in {@link
+     * Rollouts#denseTokenRewards()}, read off the batch's token and span rewards without building
+     * the dense array, in one pass over the policy tokens. Before a trajectory's last policy token
+     * the dense reward of a policy token is its token reward, plus (in float) its span's reward
+     * when it is the span's last token; the outcome lands on the last policy token, which is a
+     * boundary whatever its reward. The values at the boundaries are {@link DenseRewards#at}.
+     */
+    public static TurnBoundaries nonZeroRewards(Rollouts batch, Execution exec) {
+        int n = batch.trajectoryCount();
+        float[] r = batch.tokenSignal(Rollouts.REWARD);
+        float[] spanReward = batch.spanReward();
+        int[] spanTok = batch.spanTokenOffsets();
+        int[] counts = new int[n + 1];
+        int[][] parts = new int[exec.chunks(batch)][];
+        int[] sizes = new int[parts.length];
+        exec.forTrajectories(batch, (c, from, to) -> {
+            int[] buf = new int[Math.max(16, 2 * (to - from))];
+            int m = 0;
+            for (int i = from; i < to; i++) {
+                int l = batch.lastPolicyToken(i);
+                if (l < 0) continue;
+                int first = m;
+                for (int s = batch.spanStart(i); s < batch.spanEnd(i) && spanTok[s] < l; s++) {
+                    if (!batch.isPolicySpan(s) || spanTok[s + 1] == spanTok[s]) continue;
+                    int last = spanTok[s + 1] - 1; // the span's last token: may carry its span reward
+                    int end = Math.min(last, l);
+                    if (r != null) {
+                        for (int t = spanTok[s]; t < end; t++) {
+                            if (r[t] != 0f) {
+                                if (m == buf.length) buf = Arrays.copyOf(buf, 2 * m);
+                                buf[m++] = t;
+                            }
+                        }
+                    }
+                    if (last < l) {
+                        float v = r == null ? 0f : r[last];
+                        if (spanReward != null && !Float.isNaN(spanReward[s])) v += spanReward[s];
+                        if (v != 0f) {
+                            if (m == buf.length) buf = Arrays.copyOf(buf, 2 * m);
+                            buf[m++] = last;
+                        }
+                    }
+                }
+                if (m == buf.length) buf = Arrays.copyOf(buf, 2 * m);
+                buf[m++] = l;
+                counts[i + 1] = m - first;
+            }
+            parts[c] = buf;
+            sizes[c] = m;
+        });
+        int[] offsets = prefix(counts);
+        int[] tokens = new int[offsets[n]];
+        int[] traj = new int[offsets[n]];
+        for (int c = 0, at = 0; c < parts.length; c++) {
+            if (parts[c] == null) continue;
+            System.arraycopy(parts[c], 0, tokens, at, sizes[c]);
+            at += sizes[c];
+        }
+        for (int i = 0; i < n; i++) Arrays.fill(traj, offsets[i], offsets[i + 1], i);
         return new TurnBoundaries(offsets, tokens, traj);
     }
 

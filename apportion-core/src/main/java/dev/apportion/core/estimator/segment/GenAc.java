@@ -11,7 +11,9 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.PaperSteps;
+import dev.apportion.core.kernel.RepeatedSum;
 import dev.apportion.core.rollout.Rollouts;
+import dev.apportion.core.stats.Whitening;
 import java.util.Map;
 
 /**
@@ -109,14 +111,57 @@ public final class GenAc implements BufferedEstimator {
         double[] values =
                 steps.signal(batch, name, ID, "the generative critic's value of the state before the segment", false);
         double[] rewards = steps.outcomeRewards(batch, ID, spanRewards);
-        double[] adv = new double[steps.total()];
-        double[] ret = new double[steps.total()];
+        int total = steps.total();
+        double[] adv = new double[total];
+        float[] stepRet = new float[total];
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             PaperSteps.gae(rewards, values, steps.start(i), steps.end(i), gamma, lambda, adv);
-            for (int k = steps.start(i); k < steps.end(i); k++) ret[k] = adv[k] + values[k];
+            for (int k = steps.start(i); k < steps.end(i); k++) stepRet[k] = (float) (adv[k] + values[k]);
         }
-        return steps.credit(batch, adv, ret, whiten, execution, buffers)
-                .diagnostic("segments", steps.total())
-                .build();
+        // every token of a segment gets the same value, so the token whitening is done once per segment
+        // (RepeatedSum: the statistics of the token loop, bit for bit) and both outputs are laid over the
+        // tokens in one pass
+        float[] stepAdv = new float[total];
+        Whitening.Stats st = null;
+        if (whiten) {
+            float[] x = new float[total];
+            int[] count = new int[total];
+            long policy = 0;
+            for (int k = 0; k < total; k++) {
+                x[k] = (float) adv[k];
+                count[k] = batch.spanTokenEnd(steps.span(k)) - batch.spanTokenStart(steps.span(k));
+                policy += count[k];
+            }
+            if (policy >= 2) {
+                st = RepeatedSum.whitenConstantRuns(
+                        x, count, stepAdv, Whitening.Variance.UNBIASED, Whitening.Epsilon.ADD, 1e-8, true, true);
+            }
+        }
+        if (st == null) for (int k = 0; k < total; k++) stepAdv[k] = (float) adv[k];
+        int tokens = batch.tokenCount();
+        float[] out = buffers == null ? new float[tokens] : buffers.advantages(tokens);
+        float[] ret = buffers == null ? new float[tokens] : buffers.returns(tokens);
+        int[] spanTok = batch.spanTokenOffsets();
+        execution.forTrajectories(batch, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int k = steps.start(i);
+                int end = steps.end(i);
+                for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+                    float a = 0f;
+                    float r = 0f;
+                    if (k < end && steps.span(k) == s) {
+                        a = stepAdv[k];
+                        r = stepRet[k++];
+                    }
+                    for (int t = spanTok[s], e = spanTok[s + 1]; t < e; t++) {
+                        out[t] = a;
+                        ret[t] = r;
+                    }
+                }
+            }
+        });
+        Credit.Builder credit = Credit.builder(out).returns(ret).spanAdvantages(steps.spanValues(batch, adv));
+        if (st != null) credit.diagnostic("whiten_mean", st.mean()).diagnostic("whiten_scale", st.scale());
+        return credit.diagnostic("segments", total).build();
     }
 }

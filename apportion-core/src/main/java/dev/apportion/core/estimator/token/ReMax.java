@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -10,6 +10,7 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.rollout.Rollouts;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -40,7 +41,7 @@ import java.util.Map;
  * <p>Thread-safety: stateless; parallel per trajectory; each trajectory's credit depends on
  * that trajectory only.
  */
-public final class ReMax implements Estimator {
+public final class ReMax implements BufferedEstimator {
     /** Id in the registry (verl's name). */
     public static final String ID = "remax";
 
@@ -64,42 +65,140 @@ public final class ReMax implements Estimator {
         return DESCRIPTOR;
     }
 
+    /** {@inheritDoc} Every token of the buffers' arrays is overwritten. */
     @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         float[] baseline = batch.requireTrajectorySignal(
                 "reward_baseline", ID, "the reward of a greedy rollout of the same prompt");
         RewardShaping rewards = RewardShaping.dense(batch, ID);
         int n = batch.tokenCount();
-        float[] adv = new float[n];
-        float[] ret = new float[n];
+        float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
+        float[] ret = buffers == null ? new float[n] : buffers.returns(n);
         int maxLen = RewardShaping.maxTrajectoryLength(batch);
-        int[] spanOff = batch.trajectorySpanOffsets();
-        int[] tok = batch.spanTokenOffsets();
         execution.forTrajectories(batch, (chunk, from, to) -> {
-            float[] rho = new float[maxLen];
-            for (int i = from; i < to; i++) {
-                rewards.fill(i, rho);
-                int base = batch.tokenStart(i);
-                double b = baseline[i];
-                double g = 0;
-                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    int ts = tok[s];
-                    int te = tok[s + 1];
-                    if (batch.isPolicySpan(s)) {
-                        for (int t = te - 1; t >= ts; t--) {
-                            g += rho[t - base];
-                            ret[t] = (float) g;
-                            adv[t] = (float) (g - b);
-                        }
-                    } else {
-                        for (int t = ts; t < te; t++) {
-                            adv[t] = 0f;
-                            ret[t] = 0f;
-                        }
+            float[] rhoA = new float[maxLen];
+            float[] rhoB = new float[maxLen];
+            int i = from;
+            for (; i + 1 < to; i += 2) pair(batch, rewards, baseline, i, i + 1, rhoA, rhoB, adv, ret);
+            if (i < to) pair(batch, rewards, baseline, i, -1, rhoA, rhoB, adv, ret);
+        });
+        return Credit.builder(adv).returns(ret).build();
+    }
+
+    /**
+     * The credit of trajectories {@code a} and {@code b} ({@code b = -1}: {@code a} alone), their two
+     * reward-to-go chains run side by side. Each chain is the plain backward sum of its own
+     * trajectory ({@code g += ρ_t} in double, token by token), so the bits are those of one
+     * trajectory at a time; running two independent chains in one loop hides the latency of the
+     * dependent addition (the chain, not memory, bounded the one-chain loop).
+     */
+    private static void pair(
+            Rollouts batch,
+            RewardShaping rewards,
+            float[] baseline,
+            int a,
+            int b,
+            float[] rhoA,
+            float[] rhoB,
+            float[] adv,
+            float[] ret) {
+        rewards.fill(a, rhoA);
+        zeroContext(batch, a, adv, ret);
+        int offA = batch.tokenStart(a);
+        double bA = baseline[a];
+        double gA = 0;
+        int sA = previousPolicySpan(batch, batch.spanEnd(a) - 1, batch.spanStart(a));
+        int tA = sA < 0 ? 0 : batch.spanTokenEnd(sA) - 1;
+        int lowA = sA < 0 ? 0 : batch.spanTokenStart(sA);
+        if (b >= 0) {
+            rewards.fill(b, rhoB);
+            zeroContext(batch, b, adv, ret);
+            int offB = batch.tokenStart(b);
+            double bB = baseline[b];
+            double gB = 0;
+            int sB = previousPolicySpan(batch, batch.spanEnd(b) - 1, batch.spanStart(b));
+            int tB = sB < 0 ? 0 : batch.spanTokenEnd(sB) - 1;
+            int lowB = sB < 0 ? 0 : batch.spanTokenStart(sB);
+            while (sA >= 0 && sB >= 0) {
+                int m = Math.min(tA - lowA, tB - lowB) + 1; // tokens left in both current spans
+                for (int q = 0; q < m; q++) {
+                    int ta = tA - q;
+                    int tb = tB - q;
+                    gA += rhoA[ta - offA];
+                    gB += rhoB[tb - offB];
+                    ret[ta] = (float) gA;
+                    adv[ta] = (float) (gA - bA);
+                    ret[tb] = (float) gB;
+                    adv[tb] = (float) (gB - bB);
+                }
+                tA -= m;
+                tB -= m;
+                if (tA < lowA) {
+                    sA = previousPolicySpan(batch, sA - 1, batch.spanStart(a));
+                    if (sA >= 0) {
+                        tA = batch.spanTokenEnd(sA) - 1;
+                        lowA = batch.spanTokenStart(sA);
+                    }
+                }
+                if (tB < lowB) {
+                    sB = previousPolicySpan(batch, sB - 1, batch.spanStart(b));
+                    if (sB >= 0) {
+                        tB = batch.spanTokenEnd(sB) - 1;
+                        lowB = batch.spanTokenStart(sB);
                     }
                 }
             }
-        });
-        return Credit.builder(adv).returns(ret).build();
+            chain(batch, b, sB, tB, lowB, gB, bB, rhoB, offB, adv, ret);
+        }
+        chain(batch, a, sA, tA, lowA, gA, bA, rhoA, offA, adv, ret);
+    }
+
+    /**
+     * Continues one trajectory's chain alone from token {@code t} of policy span {@code s}
+     * (nothing when {@code s < 0}) down to its first policy token.
+     */
+    private static void chain(
+            Rollouts batch,
+            int i,
+            int s,
+            int t,
+            int low,
+            double g,
+            double base,
+            float[] rho,
+            int off,
+            float[] adv,
+            float[] ret) {
+        while (s >= 0) {
+            for (; t >= low; t--) {
+                g += rho[t - off];
+                ret[t] = (float) g;
+                adv[t] = (float) (g - base);
+            }
+            s = previousPolicySpan(batch, s - 1, batch.spanStart(i));
+            if (s >= 0) {
+                t = batch.spanTokenEnd(s) - 1;
+                low = batch.spanTokenStart(s);
+            }
+        }
+    }
+
+    /** The last non-empty policy span among {@code [first, s]}, or -1. */
+    private static int previousPolicySpan(Rollouts batch, int s, int first) {
+        for (; s >= first; s--) {
+            if (batch.isPolicySpan(s) && batch.spanTokenEnd(s) > batch.spanTokenStart(s)) return s;
+        }
+        return -1;
+    }
+
+    /** Advantages and returns 0 on the context tokens of trajectory {@code i}. */
+    private static void zeroContext(Rollouts batch, int i, float[] adv, float[] ret) {
+        for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
+            if (batch.isPolicySpan(s)) continue;
+            int ts = batch.spanTokenStart(s);
+            int te = batch.spanTokenEnd(s);
+            Arrays.fill(adv, ts, te, 0f);
+            Arrays.fill(ret, ts, te, 0f);
+        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.trajectory;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -49,7 +49,7 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-public final class DurationAware implements Estimator {
+public final class DurationAware implements BufferedEstimator {
     static final String ID = "duration_aware";
 
     /** Where the duration comes from ({@code duration_source}). */
@@ -99,8 +99,9 @@ public final class DurationAware implements Estimator {
         return DESCRIPTOR;
     }
 
+    /** {@inheritDoc} Every token of the buffers' advantages is overwritten. */
     @Override
-    public Credit assign(Rollouts batch, Params params, Execution execution) {
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         boolean perTurn = params.getChoice("duration_source", DurationSource.class) == DurationSource.TURN;
         String name = params.getString("duration_signal");
         boolean sum = params.getChoice("normalizer", Normalizer.class) == Normalizer.BATCH_SUM;
@@ -155,7 +156,10 @@ public final class DurationAware implements Estimator {
             double d = perTurn ? dt[j] : dt[i];
             a[j] = norm == 0 ? 0.0 : adv[i] * d / norm;
         }
-        return Credit.builder(turns.broadcast(batch, a, execution))
+        float[] out = buffers == null
+                ? turns.broadcast(batch, a, execution)
+                : turns.broadcast(batch, a, execution, buffers.advantages(batch.tokenCount()));
+        return Credit.builder(out)
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("duration_normalizer", norm)
                 .build();

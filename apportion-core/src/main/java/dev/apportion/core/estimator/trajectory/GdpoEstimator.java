@@ -180,10 +180,9 @@ public final class GdpoEstimator implements BufferedEstimator {
         for (int i = 0; i < n; i++) whitened[i] = y[i];
         float[] adv = TokenCredit.advantagesArray(buffers, batch.tokenCount());
         Broadcast.trajectories(batch, whitened, adv, execution);
-        float[] ret = TokenCredit.returnsArray(buffers, batch.tokenCount());
-        System.arraycopy(adv, 0, ret, 0, adv.length);
+        // returns equal the advantages: one array for both, as in GRPO (no second 4-byte-per-token write)
         return Credit.builder(adv)
-                .returns(ret)
+                .returns(adv)
                 .diagnostic("reward_dimensions", dims.size())
                 .diagnostic("whiten_mean", ws.mean())
                 .diagnostic("whiten_variance", ws.variance())

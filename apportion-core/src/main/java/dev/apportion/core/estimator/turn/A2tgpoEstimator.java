@@ -188,11 +188,10 @@ public final class A2tgpoEstimator implements BufferedEstimator {
         boolean byStd = params.getBoolean("normalize_by_std");
         TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
-        // the dense rewards are read before the broadcast overwrites the advantages' array
+        // boundaries and their rewards straight from the batch: no dense reward array over the tokens
+        TurnBoundaries b = TurnBoundaries.of(rule, batch, execution);
+        double[] raw = DenseRewards.at(batch, b.tokens, b.trajectory);
         float[] adv = Outputs.advantages(buffers, batch.tokenCount());
-        float[] dense = DenseRewards.into(batch, adv);
-        TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
-        double[] raw = b.valuesAt(dense);
         float[] clip = null;
         switch (mode) {
             case SEPARATE:

@@ -150,11 +150,10 @@ public final class IgpoEstimator implements BufferedEstimator {
         double wIg = params.getDouble("curriculum_ig_weight");
         TurnBoundaries.Rule rule = params.getChoice("turn_boundaries", TurnBoundaries.Rule.class);
 
-        // the dense rewards are read before the broadcast overwrites the advantages' array
+        // boundaries and their rewards straight from the batch: no dense reward array over the tokens
+        TurnBoundaries b = TurnBoundaries.of(rule, batch, execution);
+        double[] raw = DenseRewards.at(batch, b.tokens, b.trajectory);
         float[] adv = Outputs.advantages(buffers, batch.tokenCount());
-        float[] dense = DenseRewards.into(batch, adv);
-        TurnBoundaries b = TurnBoundaries.of(rule, batch, dense, execution);
-        double[] raw = b.valuesAt(dense);
         for (int j = 0; j < raw.length; j++) raw[j] *= b.isLast(j) ? wF : wIg;
         double[] v = IgpoKernel.separateOrJoint(batch, b, raw, joint, gamma, eps, byStd);
         b.broadcast(batch, v, 0f, adv, execution);

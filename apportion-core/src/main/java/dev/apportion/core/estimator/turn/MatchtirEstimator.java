@@ -158,9 +158,26 @@ public final class MatchtirEstimator implements BufferedEstimator {
         turns.broadcast(batch, fused, 0f, adv, execution);
         return Credit.builder(adv)
                 .returns(buffers == null ? adv.clone() : adv)
-                .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
+                .spanAdvantages(spanValues(batch, fused))
                 .diagnostic("turns", turns.size())
                 .diagnostic("turn_cells", cellCount[0])
                 .build();
+    }
+
+    /**
+     * The span advantages: {@code (float) fused[j]} on the {@code j}-th non-empty policy span of the
+     * batch (turn {@code j} of {@link TurnBoundaries#policySpanEnds}, whose last token carries that
+     * value), 0 elsewhere. The same values as {@link TurnBoundaries#spanValues} reads back from the
+     * token advantages, taken from the turns instead, so the caller does not read the token array
+     * another thread has just written.
+     */
+    private static float[] spanValues(Rollouts batch, double[] fused) {
+        int[] tokOff = batch.spanTokenOffsets();
+        float[] out = new float[batch.spanCount()];
+        int j = 0;
+        for (int s = 0; s < out.length; s++) {
+            if (batch.isPolicySpan(s) && tokOff[s + 1] > tokOff[s]) out[s] = (float) fused[j++];
+        }
+        return out;
     }
 }
