@@ -265,12 +265,14 @@ final class PerfSuite {
         double copy = copyMs(tokens);
         int k = threadCounts.size();
         Execution[] execs = new Execution[k];
-        Credit.Buffers[] buffers = new Credit.Buffers[k];
+        // one set of output buffers for every thread count (the calls run one after another), so that the
+        // Execution is the only difference between them: with an array set per thread count, rows that hand
+        // nothing off to the second thread (opo, f_grpo, dr_mas multiagent) came out 3-6 % "slower" on two
+        // threads (a suspected cause: page placement and which arrays are warm differ per set)
+        Credit.Buffers buffers = new Credit.Buffers();
         try {
-            for (int j = 0; j < k; j++) {
+            for (int j = 0; j < k; j++)
                 execs[j] = Execution.threads(threadCounts.get(j)).start();
-                buffers[j] = new Credit.Buffers();
-            }
             boolean cpuOk = threadBean.isCurrentThreadCpuTimeSupported();
             long warmStart = System.nanoTime();
             double warmCap = settings.budgetSeconds() / 2 * k;
@@ -285,7 +287,7 @@ final class PerfSuite {
                 jitMs = jitNow;
                 if (elapsed > warmCap || (i >= settings.warmup() && elapsed >= warmFor && !compiling)) break;
                 for (int j = 0; j < k; j++) {
-                    consume(est.assign(batch, params, execs[j], buffers[j]).advantages());
+                    consume(est.assign(batch, params, execs[j], buffers).advantages());
                     sink |= floor.run(execs[j]);
                 }
             }
@@ -302,7 +304,7 @@ final class PerfSuite {
                     boolean cpu = cpuOk && threadCounts.get(j) == 1;
                     long c0 = cpu ? threadBean.getCurrentThreadCpuTime() : 0;
                     long t0 = System.nanoTime();
-                    Credit c = est.assign(batch, params, execs[j], buffers[j]);
+                    Credit c = est.assign(batch, params, execs[j], buffers);
                     long t1 = System.nanoTime();
                     long c1 = cpu ? threadBean.getCurrentThreadCpuTime() : 0;
                     consume(c.advantages());
