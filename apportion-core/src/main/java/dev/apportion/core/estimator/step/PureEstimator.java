@@ -109,6 +109,16 @@ import java.util.Map;
  * separator (shape error); here the last step simply ends there. Whitening with no token to
  * count leaves the returns at 0. The batch-wide whitening makes the estimator not group-local.
  *
+ * <h2>Cost</h2>
+ * Three chains of dependent double additions per token, in the reference's order: the reverse
+ * return scan and the whitening's mean and variance sums. Each step's term (its reward minus the
+ * baseline) is looked up in a per-trajectory table of step ends, and the return scans of two
+ * trajectories run interleaved in one loop (independent chains, each trajectory's additions in
+ * its own order), so their latencies overlap. When the counted tokens follow from the spans (every
+ * policy token, or all but each step's last: the default) the whitening's sums and output run
+ * span by span, without a test per token; the reference's {@code nonzero} count, which depends on
+ * the returns' values, keeps the token loop. The two whitening sums remain sequential chains.
+ *
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
  */

@@ -100,8 +100,9 @@ import java.util.Map;
  * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted), so every
  * policy token of a turn has the same return, and the reverse cumulative sum and the masked
  * whitening are computed per turn: the token loop's sums over runs of equal terms are added in
- * closed form, bit for bit ({@link RepeatedSum}), in the reference's order. The tokens are read
- * once (mask and PRM rewards, for the turn sums) and written once (advantages and returns).
+ * closed form, bit for bit ({@link RepeatedSum}), in the reference's order. The turns (runs of
+ * mask-1 tokens) are found from the spans, without reading the mask; the tokens are read once
+ * (the PRM rewards, for the turn sums) and written once (advantages and returns).
  * PRIME's {@code rloo} puts a reward on every policy token and keeps three passes over each
  * dialogue (sum, squared deviations, output) in a dialogue-sized scratch.
  *
@@ -255,7 +256,7 @@ public final class Itpo implements Estimator {
         // four turns at a time
         System.arraycopy(ends, 0, turnEnd, 0, total);
         System.arraycopy(lengths, 0, length, 0, total);
-        RunSums.backward(p, turnEnd, length, total, sum);
+        RunSums.backwardTouched(p, turnEnd, length, total, sum);
         for (int i = 0; i < n; i++) {
             int policy = 0;
             for (int k = offsets[i]; k < offsets[i + 1]; k++) policy += length[k];
