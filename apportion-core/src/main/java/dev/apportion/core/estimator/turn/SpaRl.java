@@ -69,7 +69,7 @@ import java.util.Map;
  * token (the scans of two trajectories interleaved: independent recurrences whose latencies
  * overlap; the whitening mean's sum, a third chain in token order, advances in the same loop over
  * the tokens scanned before); the whitening then reads those doubles once more (variance) and
- * writes the advantages. The declared floor of {@code apportion perf} counts the four input streams and the
+ * writes the advantages, both span by span (no mask test per token). The declared floor of {@code apportion perf} counts the four input streams and the
  * two outputs (21 bytes per token); the estimator moves about 45 (docs/performance.md).
  *
  * <p>Stateless and thread-safe.
@@ -269,11 +269,11 @@ public final class SpaRl implements Estimator {
         double sum = scan.sum;
         requireTwo(m);
         double mu = sum / m;
-        double ss = squares(a, mask, mu);
+        double ss = squares(batch, a, mu);
         double var = ss / m * m / (m - 1.0);
         double scale = 1.0 / Math.sqrt(var + 1e-8);
         float[] adv = Outputs.advantages(buffers, n);
-        whiten(a, mask, mu, scale, adv);
+        whiten(batch, a, mu, scale, adv);
         return Credit.builder(adv)
                 .returns(returns)
                 .diagnostic("whiten_mean", mu)
@@ -456,14 +456,31 @@ public final class SpaRl implements Estimator {
         }
     }
 
-    private static double squares(double[] a, byte[] mask, double mu) {
+    /**
+     * {@code Σ (a[t] − μ)²} over the policy tokens in token order: span by span (the mask is 1
+     * exactly on the tokens of policy spans, which tile the batch in order), no test per token.
+     */
+    private static double squares(Rollouts batch, double[] a, double mu) {
         double ss = 0;
-        for (int t = 0; t < a.length; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+        for (int s = 0; s < batch.spanCount(); s++) {
+            if (!batch.isPolicySpan(s)) continue;
+            int end = batch.spanTokenEnd(s);
+            for (int t = batch.spanTokenStart(s); t < end; t++) ss += (a[t] - mu) * (a[t] - mu);
+        }
         return ss;
     }
 
-    private static void whiten(double[] a, byte[] mask, double mu, double scale, float[] adv) {
-        for (int t = 0; t < a.length; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
+    /** The whitened advantages on policy tokens, 0 elsewhere: span by span, no test per token. */
+    private static void whiten(Rollouts batch, double[] a, double mu, double scale, float[] adv) {
+        for (int s = 0; s < batch.spanCount(); s++) {
+            int st = batch.spanTokenStart(s);
+            int end = batch.spanTokenEnd(s);
+            if (!batch.isPolicySpan(s)) {
+                java.util.Arrays.fill(adv, st, end, 0f);
+                continue;
+            }
+            for (int t = st; t < end; t++) adv[t] = (float) ((a[t] - mu) * scale);
+        }
     }
 
     private static float kl(float d, int k) {
