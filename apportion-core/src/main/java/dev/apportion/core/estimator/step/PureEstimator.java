@@ -445,20 +445,14 @@ public final class PureEstimator implements BufferedEstimator {
      */
     private static Credit whiten(Rollouts batch, Settings cfg, float[] returns, float[] adv, Execution execution) {
         if (!cfg.maskEnds || !cfg.nonzeroCount) return whitenSpans(batch, cfg.maskEnds, returns, adv, execution);
+        // the reference's count: policy tokens whose return is not exactly 0 for the count, the
+        // mean and the output, every policy token for the variance sum
         byte[] mask = batch.mask();
-        boolean[] isEnd = new boolean[0];
         int tokens = batch.tokenCount();
-        if (cfg.maskEnds && !cfg.nonzeroCount) {
-            isEnd = new boolean[tokens];
-            for (int s = 0; s < batch.spanCount(); s++) {
-                if (PureSteps.isStep(batch, s)) isEnd[batch.spanTokenEnd(s) - 1] = true;
-            }
-        }
-        boolean[] ends = isEnd;
         long count = 0;
         double sum = 0;
         for (int t = 0; t < tokens; t++) {
-            if (mask[t] == 0 || excluded(cfg, ends, returns, t)) continue;
+            if (mask[t] == 0 || returns[t] == 0f) continue;
             sum += returns[t];
             count++;
         }
@@ -473,7 +467,6 @@ public final class PureEstimator implements BufferedEstimator {
         double sq = 0;
         for (int t = 0; t < tokens; t++) {
             if (mask[t] == 0) continue;
-            if (!cfg.nonzeroCount && excluded(cfg, ends, returns, t)) continue;
             double d = returns[t] - mean;
             sq += d * d;
         }
@@ -481,7 +474,7 @@ public final class PureEstimator implements BufferedEstimator {
         double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
         execution.forRange(tokens, Execution.MIN_TOKENS_PER_CHUNK, (chunk, from, to) -> {
             for (int t = from; t < to; t++) {
-                if (mask[t] == 0 || excluded(cfg, ends, returns, t)) adv[t] = 0f;
+                if (mask[t] == 0 || returns[t] == 0f) adv[t] = 0f;
                 else adv[t] = (float) ((returns[t] - mean) * rstd);
             }
         });
@@ -634,10 +627,5 @@ public final class PureEstimator implements BufferedEstimator {
                 returns[t] = (maskEnds && end) ? 0f : (float) g;
             }
         }
-    }
-
-    private static boolean excluded(Settings cfg, boolean[] ends, float[] returns, int t) {
-        if (!cfg.maskEnds) return false;
-        return cfg.nonzeroCount ? returns[t] == 0f : ends[t];
     }
 }
