@@ -88,12 +88,14 @@ import java.util.Map;
  * float32; within the golden tolerances).
  *
  * <h2>Cost</h2>
- * Per trajectory, the token rewards and values are copied into double scratch arrays (the
- * DeepSpeed-Chat padding rules rewrite them), the values and rewards of each macro action are
- * pooled in one pass over them (two independent sums, each in position order) and the result
- * written back: four passes over the tokens where the declared floor of
- * {@code docs/performance.md} has three. Scratch arrays are per thread and outputs go into
- * {@link Credit.Buffers} when given.
+ * With {@code equal} pooling (the default and both presets) each trajectory is read once: one
+ * walk over the response computes every token's reward and value where the macro sums use them
+ * (the DeepSpeed-Chat padding rules applied by position), finds the n-gram boundaries and adds
+ * each macro's two sums in position order; GAE runs over the macros, and one pass writes the
+ * tokens (the mask is read only in macros that hold context tokens) — the two token passes of
+ * the declared floor in {@code docs/performance.md}. {@code position} and {@code unit} pooling
+ * copy the token rewards and values into double scratch arrays first (four passes). Scratch
+ * arrays are per thread and outputs go into {@link Credit.Buffers} when given.
  *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
@@ -248,11 +250,13 @@ public final class MaRlhfEstimator implements Estimator {
         execution.forTrajectories(batch, (chunk, from, to) -> {
             long count = 0;
             byte[] mask = batch.mask();
-            Scratch sc = new Scratch(width);
+            Scratch sc = new Scratch(width, cfg.ngram());
             for (int i = from; i < to; i++) {
                 int ts = batch.tokenStart(i);
                 int te = batch.tokenEnd(i);
-                int nb = macrosInto(batch, in, cfg, i, sc);
+                int nb = cfg.pooling() == Pooling.EQUAL
+                        ? macrosEqual(batch, in, cfg, i, sc)
+                        : macrosInto(batch, in, cfg, i, sc);
                 if (nb < 0) {
                     Arrays.fill(adv, ts, te, 0f);
                     Arrays.fill(ret, ts, te, 0f);
@@ -269,6 +273,13 @@ public final class MaRlhfEstimator implements Estimator {
                     int b = Math.min(a + sc.lengths[j], sc.regionEnd);
                     float av = (float) sc.ma[j];
                     float rv = (float) sc.mret[j];
+                    if (sc.policy[j] == b - a) { // every token of the macro is a policy token
+                        for (int t = a; t < b; t++) {
+                            adv[t] = av;
+                            ret[t] = rv;
+                        }
+                        continue;
+                    }
                     for (int t = a; t < b; t++) {
                         boolean policy = mask[t] != 0;
                         adv[t] = policy ? av : 0f;
@@ -288,10 +299,16 @@ public final class MaRlhfEstimator implements Estimator {
 
     /** Per-thread work arrays of {@link #macrosInto}, sized for the longest trajectory. */
     static final class Scratch {
-        final double[] r;
-        final double[] v;
+        private final int maxTokens;
+        /** Token rewards and values of {@link #macrosInto} (allocated on its first use). */
+        double[] r;
+
+        double[] v;
         final int[] bounds;
         final int[] lengths;
+        /** Policy tokens per macro, or -1 when not counted. */
+        final int[] policy;
+
         final double[] mv;
         final double[] mr;
         final double[] ma;
@@ -299,15 +316,29 @@ public final class MaRlhfEstimator implements Estimator {
         int regionStart;
         int regionEnd;
 
-        Scratch(int maxTokens) {
-            r = new double[maxTokens];
-            v = new double[maxTokens];
-            bounds = new int[maxTokens + 2];
-            lengths = new int[maxTokens + 2];
-            mv = new double[maxTokens + 2];
-            mr = new double[maxTokens + 2];
-            ma = new double[maxTokens + 2];
-            mret = new double[maxTokens + 2];
+        /**
+         * @param maxTokens tokens of the longest trajectory
+         * @param ngram policy tokens per macro: a response of w positions has at most
+         *     {@code 1 + (w − 1)/ngram} n-gram boundaries plus the terminal one (listed twice with
+         *     {@code empty_terminal_macro})
+         */
+        Scratch(int maxTokens, int ngram) {
+            this.maxTokens = maxTokens;
+            int macros = maxTokens / ngram + 3;
+            bounds = new int[macros];
+            lengths = new int[macros];
+            policy = new int[macros];
+            mv = new double[macros];
+            mr = new double[macros];
+            ma = new double[macros];
+            mret = new double[macros];
+        }
+
+        void tokenArrays() {
+            if (r == null) {
+                r = new double[maxTokens];
+                v = new double[maxTokens];
+            }
         }
     }
 
@@ -327,7 +358,7 @@ public final class MaRlhfEstimator implements Estimator {
 
     /** Macro actions, values, rewards and GAE of trajectory {@code i}, or null without policy tokens. */
     static Macros macros(Rollouts batch, Inputs in, Settings cfg, int i) {
-        Scratch sc = new Scratch(batch.tokenEnd(i) - batch.tokenStart(i));
+        Scratch sc = new Scratch(batch.tokenEnd(i) - batch.tokenStart(i), cfg.ngram());
         int nb = macrosInto(batch, in, cfg, i, sc);
         if (nb < 0) return null;
         return new Macros(
@@ -357,6 +388,7 @@ public final class MaRlhfEstimator implements Estimator {
         int w = end - start;
         int valid = 0;
         for (int t = start; t < end; t++) valid += mask[t];
+        sc.tokenArrays();
         double[] r = sc.r;
         double[] v = sc.v;
         for (int k = 0; k < w; k++) {
@@ -397,6 +429,7 @@ public final class MaRlhfEstimator implements Estimator {
         int[] lengths = sc.lengths;
         for (int j = 0; j + 1 < nb; j++) lengths[j] = boundaries[j + 1] - boundaries[j];
         lengths[nb - 1] = 1;
+        Arrays.fill(sc.policy, 0, nb, -1);
 
         double[] mv = sc.mv;
         double[] mr = sc.mr;
@@ -406,6 +439,16 @@ public final class MaRlhfEstimator implements Estimator {
             int b = Math.min(a + lengths[j], w);
             poolBoth(pooling, mask, start, a, b, v, r, mv, mr, j);
         }
+        gae(cfg, nb, sc);
+        sc.regionStart = start;
+        sc.regionEnd = end;
+        return nb;
+    }
+
+    /** GAE over the {@code nb} macros of {@code sc} (backwards), into {@code sc.ma} and {@code sc.mret}. */
+    private static void gae(Settings cfg, int nb, Scratch sc) {
+        double[] mv = sc.mv;
+        double[] mr = sc.mr;
         double[] ma = sc.ma;
         double[] mret = sc.mret;
         double next = 0;
@@ -417,6 +460,99 @@ public final class MaRlhfEstimator implements Estimator {
             mret[j] = gae + mv[j];
             next = mv[j];
         }
+    }
+
+    /**
+     * {@link #macrosInto} for {@code equal} pooling in one walk over the response: each token's
+     * reward and value are computed where the macro's sums read them (the same expressions, the
+     * DeepSpeed-Chat padding rules applied by position), the n-gram boundaries found in the same
+     * walk, and each macro's two sums added in position order as {@link #poolBoth} adds them. Fills
+     * the macro arrays of {@code sc} (also {@link Scratch#policy}), not its token arrays.
+     */
+    static int macrosEqual(Rollouts batch, Inputs in, Settings cfg, int i, Scratch sc) {
+        int last = batch.lastPolicyToken(i);
+        if (last < 0) return -1;
+        byte[] mask = batch.mask();
+        int start = batch.tokenStart(i);
+        while (mask[start] == 0) start++;
+        int end = cfg.referencePadding() ? batch.tokenEnd(i) : last + 1;
+        int w = end - start;
+        // relative positions from zeroFrom on hold r = v = 0; the score is added at scoreAt
+        int zeroFrom = w;
+        int scoreAt = w - 1;
+        if (cfg.referencePadding()) {
+            int valid = 0;
+            for (int t = start; t < end; t++) valid += mask[t];
+            scoreAt = Math.min(valid, w - 1);
+            zeroFrom = Math.min(valid + 1, w);
+        }
+        double score = in.outcome() == null || Float.isNaN(in.outcome()[i]) ? 0 : in.outcome()[i];
+        score = Math.max(-cfg.clip(), Math.min(cfg.clip(), score));
+        float[] value = in.value();
+        float[] lp = in.logprob();
+        float[] ref = in.ref();
+        float[] reward = in.reward();
+        double kl = cfg.klCtl();
+        int ngram = cfg.ngram();
+        int[] bounds = sc.bounds;
+        int[] lengths = sc.lengths;
+        int[] policy = sc.policy;
+        double[] mv = sc.mv;
+        double[] mr = sc.mr;
+        int nb = 0;
+        int a = 0;
+        double sv = 0;
+        double sr = 0;
+        int q = 0;
+        for (int k = 0; k < w; k++) {
+            int t = start + k;
+            if (k == w - 1) { // the terminal position: close the open n-gram macro first
+                if (a != k || cfg.emptyTerminalMacro()) {
+                    bounds[nb] = start + a;
+                    lengths[nb] = k - a;
+                    policy[nb] = q;
+                    mv[nb] = q == 0 ? 0 : sv / q;
+                    mr[nb] = q == 0 ? 0 : sr / q;
+                    nb++;
+                }
+                a = k;
+                sv = 0;
+                sr = 0;
+                q = 0;
+            }
+            if (mask[t] == 0) continue;
+            double x = 0;
+            if (kl != 0) x = -kl * ((double) lp[t] - ref[t]);
+            if (reward != null) x += reward[t];
+            if (k == scoreAt) x += score;
+            double vk = value[t];
+            if (k >= zeroFrom) {
+                x = 0;
+                vk = 0;
+            }
+            sv += vk;
+            sr += x;
+            q++;
+            if (q == ngram && k < w - 1) { // the n-gram walk stops before the terminal position
+                bounds[nb] = start + a;
+                lengths[nb] = k + 1 - a;
+                policy[nb] = q;
+                mv[nb] = sv / q;
+                mr[nb] = sr / q;
+                nb++;
+                a = k + 1;
+                sv = 0;
+                sr = 0;
+                q = 0;
+            }
+        }
+        bounds[nb] = start + a; // the terminal macro, one position
+        lengths[nb] = 1;
+        policy[nb] = q;
+        mv[nb] = q == 0 ? 0 : sv / q;
+        mr[nb] = q == 0 ? 0 : sr / q;
+        nb++;
+        gae(cfg, nb, sc);
         sc.regionStart = start;
         sc.regionEnd = end;
         return nb;

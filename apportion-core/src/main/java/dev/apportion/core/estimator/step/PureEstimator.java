@@ -109,6 +109,16 @@ import java.util.Map;
  * separator (shape error); here the last step simply ends there. Whitening with no token to
  * count leaves the returns at 0. The batch-wide whitening makes the estimator not group-local.
  *
+ * <h2>Cost</h2>
+ * Three chains of dependent double additions per token, in the reference's order: the reverse
+ * return scan and the whitening's mean and variance sums. Each step's term (its reward minus the
+ * baseline) is looked up in a per-trajectory table of step ends, and the return scans of two
+ * trajectories run interleaved in one loop (independent chains, each trajectory's additions in
+ * its own order), so their latencies overlap. When the counted tokens follow from the spans (every
+ * policy token, or all but each step's last: the default) the whitening's sums and output run
+ * span by span, without a test per token; the reference's {@code nonzero} count, which depends on
+ * the returns' values, keeps the token loop. The two whitening sums remain sequential chains.
+ *
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
  */
@@ -368,32 +378,42 @@ public final class PureEstimator implements BufferedEstimator {
             }
         }
 
-        // 3. token rewards, reverse cumulative returns, masked step ends
-        float[] lp = logprob;
-        float[] rf = ref;
+        // 3. token rewards, reverse cumulative returns, masked step ends. Each step's term
+        // (its reward minus the baseline) sits on the step's last token; the table lists them per
+        // trajectory in token order, so that a backward scan meets them in reverse order.
+        int[] endOff = new int[n + 1];
+        int[] endTok = new int[batch.spanCount()];
+        double[] endVal = new double[batch.spanCount()];
+        int ends = 0;
+        for (int i = 0; i < n; i++) {
+            for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                if (!batch.isPolicySpan(s)) continue;
+                int st = batch.spanTokenStart(s);
+                int end = batch.spanTokenEnd(s) - 1;
+                if (end < st) continue;
+                int ntok = cfg.includeEnd ? end - st + 1 : end - st;
+                endTok[ends] = end;
+                endVal[ends++] = stepReward[s] - (cfg.stepBaseline ? baseline[i] : baseline[i] * ntok);
+            }
+            endOff[i + 1] = ends;
+        }
+        ReturnScan scan = new ReturnScan(
+                batch.mask(), logprob, ref, cfg.beta, cfg.k3, cfg.maskEnds, endOff, endTok, endVal, vrTerm, returns);
         execution.forTrajectories(batch, (chunk, from, to) -> {
-            for (int i = from; i < to; i++) {
-                int last = batch.lastPolicyToken(i);
-                double g = 0;
-                for (int s = spanOff[i + 1] - 1; s >= spanOff[i]; s--) {
-                    if (!batch.isPolicySpan(s)) {
-                        Arrays.fill(returns, batch.spanTokenStart(s), batch.spanTokenEnd(s), 0f);
-                        continue;
-                    }
-                    int st = batch.spanTokenStart(s);
-                    int end = batch.spanTokenEnd(s) - 1;
-                    for (int t = end; t >= st; t--) {
-                        double reward = 0;
-                        if (t == end) {
-                            int ntok = cfg.includeEnd ? end - st + 1 : end - st;
-                            reward = stepReward[s] - (cfg.stepBaseline ? baseline[i] : baseline[i] * ntok);
-                        }
-                        if (t == last) reward += vrTerm[i];
-                        if (cfg.beta != 0) reward -= cfg.beta * kl(lp[t], rf[t], cfg.k3);
-                        g += reward;
-                        returns[t] = (cfg.maskEnds && t == end) ? 0f : (float) g;
-                    }
-                }
+            int i = from;
+            // two trajectories at a time: independent chains, each in its own order
+            for (; i + 1 < to; i += 2) {
+                scan.two(
+                        i,
+                        batch.tokenStart(i),
+                        batch.tokenEnd(i),
+                        batch.lastPolicyToken(i),
+                        batch.tokenStart(i + 1),
+                        batch.tokenEnd(i + 1),
+                        batch.lastPolicyToken(i + 1));
+            }
+            if (i < to) {
+                scan.one(i, batch.tokenStart(i), batch.tokenEnd(i) - 1, batch.lastPolicyToken(i), 0, endOff[i + 1] - 1);
             }
         });
         if (!cfg.whiten) {
@@ -424,20 +444,15 @@ public final class PureEstimator implements BufferedEstimator {
      * that are not step ends for everything.
      */
     private static Credit whiten(Rollouts batch, Settings cfg, float[] returns, float[] adv, Execution execution) {
+        if (!cfg.maskEnds || !cfg.nonzeroCount) return whitenSpans(batch, cfg.maskEnds, returns, adv, execution);
+        // the reference's count: policy tokens whose return is not exactly 0 for the count, the
+        // mean and the output, every policy token for the variance sum
         byte[] mask = batch.mask();
-        boolean[] isEnd = new boolean[0];
         int tokens = batch.tokenCount();
-        if (cfg.maskEnds && !cfg.nonzeroCount) {
-            isEnd = new boolean[tokens];
-            for (int s = 0; s < batch.spanCount(); s++) {
-                if (PureSteps.isStep(batch, s)) isEnd[batch.spanTokenEnd(s) - 1] = true;
-            }
-        }
-        boolean[] ends = isEnd;
         long count = 0;
         double sum = 0;
         for (int t = 0; t < tokens; t++) {
-            if (mask[t] == 0 || excluded(cfg, ends, returns, t)) continue;
+            if (mask[t] == 0 || returns[t] == 0f) continue;
             sum += returns[t];
             count++;
         }
@@ -452,7 +467,6 @@ public final class PureEstimator implements BufferedEstimator {
         double sq = 0;
         for (int t = 0; t < tokens; t++) {
             if (mask[t] == 0) continue;
-            if (!cfg.nonzeroCount && excluded(cfg, ends, returns, t)) continue;
             double d = returns[t] - mean;
             sq += d * d;
         }
@@ -460,7 +474,7 @@ public final class PureEstimator implements BufferedEstimator {
         double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
         execution.forRange(tokens, Execution.MIN_TOKENS_PER_CHUNK, (chunk, from, to) -> {
             for (int t = from; t < to; t++) {
-                if (mask[t] == 0 || excluded(cfg, ends, returns, t)) adv[t] = 0f;
+                if (mask[t] == 0 || returns[t] == 0f) adv[t] = 0f;
                 else adv[t] = (float) ((returns[t] - mean) * rstd);
             }
         });
@@ -472,8 +486,146 @@ public final class PureEstimator implements BufferedEstimator {
                 .build();
     }
 
-    private static boolean excluded(Settings cfg, boolean[] ends, float[] returns, int t) {
-        if (!cfg.maskEnds) return false;
-        return cfg.nonzeroCount ? returns[t] == 0f : ends[t];
+    /**
+     * {@link #whiten} when the tokens that count are known from the spans alone: every policy
+     * token, or ({@code maskEnds}) every policy token but each step's last one. The sums run span
+     * by span in token order — the token loop's additions, in its order, without a test per token.
+     */
+    private static Credit whitenSpans(
+            Rollouts batch, boolean maskEnds, float[] returns, float[] adv, Execution execution) {
+        int spans = batch.spanCount();
+        int cut = maskEnds ? 1 : 0;
+        long count = 0;
+        double sum = 0;
+        for (int s = 0; s < spans; s++) {
+            if (!batch.isPolicySpan(s)) continue;
+            int st = batch.spanTokenStart(s);
+            int e = batch.spanTokenEnd(s) - cut;
+            for (int t = st; t < e; t++) sum += returns[t];
+            count += Math.max(0, e - st);
+        }
+        if (count == 0) {
+            Arrays.fill(adv, 0f);
+            return Credit.builder(adv)
+                    .returns(returns)
+                    .diagnostic("whiten_count", 0)
+                    .build();
+        }
+        double mean = sum / count;
+        double sq = 0;
+        for (int s = 0; s < spans; s++) {
+            if (!batch.isPolicySpan(s)) continue;
+            int e = batch.spanTokenEnd(s) - cut;
+            for (int t = batch.spanTokenStart(s); t < e; t++) {
+                double d = returns[t] - mean;
+                sq += d * d;
+            }
+        }
+        double var = sq / count;
+        double rstd = 1.0 / Math.sqrt(Math.max(var, 1e-8));
+        int[] spanOff = batch.trajectorySpanOffsets();
+        execution.forTrajectories(batch, (chunk, from, to) -> {
+            for (int s = spanOff[from]; s < spanOff[to]; s++) {
+                int st = batch.spanTokenStart(s);
+                int end = batch.spanTokenEnd(s);
+                if (!batch.isPolicySpan(s) || end == st) {
+                    Arrays.fill(adv, st, end, 0f);
+                    continue;
+                }
+                int e = end - cut;
+                for (int t = st; t < e; t++) adv[t] = (float) ((returns[t] - mean) * rstd);
+                if (maskEnds) adv[end - 1] = 0f;
+            }
+        });
+        return Credit.builder(adv)
+                .returns(returns)
+                .diagnostic("whiten_count", count)
+                .diagnostic("whiten_mean", mean)
+                .diagnostic("whiten_rstd", rstd)
+                .build();
+    }
+
+    /**
+     * The backward return scan of step 3 over one trajectory's tokens, or two trajectories'
+     * interleaved (independent chains of dependent additions, which the processor overlaps; each
+     * trajectory's additions are those of the plain loop, in its order). A context token gets
+     * return 0 and adds nothing; a policy token adds its reward — the step's term on the step's
+     * last token (from the table), the verifiable term on the trajectory's last policy token, minus
+     * the KL penalty — and keeps the running sum (0 on a step's last token with {@code maskEnds}).
+     */
+    private record ReturnScan(
+            byte[] mask,
+            float[] lp,
+            float[] rf,
+            double beta,
+            boolean k3,
+            boolean maskEnds,
+            int[] endOff,
+            int[] endTok,
+            double[] endVal,
+            double[] vrTerm,
+            float[] returns) {
+        /** Trajectories {@code a} and {@code a + 1}. */
+        void two(int a, int fromA, int toA, int lastA, int fromB, int toB, int lastB) {
+            int b = a + 1;
+            int firstA = endOff[a];
+            int firstB = endOff[b];
+            int pA = endOff[a + 1] - 1;
+            int pB = endOff[b + 1] - 1;
+            double vrA = vrTerm[a];
+            double vrB = vrTerm[b];
+            double gA = 0;
+            double gB = 0;
+            int tA = toA - 1;
+            int tB = toB - 1;
+            for (; tA >= fromA && tB >= fromB; tA--, tB--) {
+                if (mask[tA] == 0) {
+                    returns[tA] = 0f;
+                } else {
+                    double reward = 0;
+                    boolean end = pA >= firstA && endTok[pA] == tA;
+                    if (end) reward = endVal[pA--];
+                    if (tA == lastA) reward += vrA;
+                    if (beta != 0) reward -= beta * kl(lp[tA], rf[tA], k3);
+                    gA += reward;
+                    returns[tA] = (maskEnds && end) ? 0f : (float) gA;
+                }
+                if (mask[tB] == 0) {
+                    returns[tB] = 0f;
+                } else {
+                    double reward = 0;
+                    boolean end = pB >= firstB && endTok[pB] == tB;
+                    if (end) reward = endVal[pB--];
+                    if (tB == lastB) reward += vrB;
+                    if (beta != 0) reward -= beta * kl(lp[tB], rf[tB], k3);
+                    gB += reward;
+                    returns[tB] = (maskEnds && end) ? 0f : (float) gB;
+                }
+            }
+            if (tA >= fromA) one(a, fromA, tA, lastA, gA, pA);
+            if (tB >= fromB) one(b, fromB, tB, lastB, gB, pB);
+        }
+
+        /**
+         * Trajectory {@code i} from token {@code t} down to {@code from}, with the running sum
+         * {@code g} and the next step end {@code p} (an index into the table) so far.
+         */
+        void one(int i, int from, int t, int last, double g, int p) {
+            int first = endOff[i];
+            double vr = vrTerm[i];
+            for (; t >= from; t--) {
+                if (mask[t] == 0) {
+                    returns[t] = 0f;
+                    continue;
+                }
+                double reward = 0;
+                boolean end = p >= first && endTok[p] == t;
+                if (end) reward = endVal[p--];
+                if (t == last) reward += vr;
+                if (beta != 0) reward -= beta * kl(lp[t], rf[t], k3);
+                g += reward;
+                returns[t] = (maskEnds && end) ? 0f : (float) g;
+            }
+        }
     }
 }

@@ -100,8 +100,9 @@ import java.util.Map;
  * Turn rewards live on turn ends only (PRIME's token-level {@code rloo} mode excepted), so every
  * policy token of a turn has the same return, and the reverse cumulative sum and the masked
  * whitening are computed per turn: the token loop's sums over runs of equal terms are added in
- * closed form, bit for bit ({@link RepeatedSum}), in the reference's order. The tokens are read
- * once (mask and PRM rewards, for the turn sums) and written once (advantages and returns).
+ * closed form, bit for bit ({@link RepeatedSum}), in the reference's order. The turns (runs of
+ * mask-1 tokens) are found from the spans, without reading the mask; the tokens are read once
+ * (the PRM rewards, for the turn sums) and written once (advantages and returns).
  * PRIME's {@code rloo} puts a reward on every policy token and keeps three passes over each
  * dialogue (sum, squared deviations, output) in a dialogue-sized scratch.
  *
@@ -208,29 +209,33 @@ public final class Itpo implements Estimator {
 
     private static TurnStats stats(Rollouts batch, AdvEstimator mode, double dpoCoef, double temp, float[] p) {
         int n = batch.trajectoryCount();
-        byte[] mask = batch.mask();
         int[] offsets = new int[n + 1];
-        int[] ends = new int[16];
-        int[] lengths = new int[16];
+        // every turn holds at least one non-empty policy span
+        int[] ends = new int[batch.spanCount()];
+        int[] lengths = new int[batch.spanCount()];
         int endCount = 0;
+        // a turn is a maximal run of mask-1 tokens; the mask is 1 exactly on the tokens of policy
+        // spans, so the runs are found from the spans: consecutive non-empty policy spans (empty
+        // spans in between, of any role, break nothing) form one run, a non-empty context span ends it
+        int[] spanTok = batch.spanTokenOffsets();
         for (int i = 0; i < n; i++) {
             int turns = 0;
             int runStart = -1;
-            for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
-                if (mask[t] != 1) {
-                    runStart = -1;
+            int runEnd = -1;
+            for (int s = batch.spanStart(i); s <= batch.spanEnd(i); s++) {
+                boolean last = s == batch.spanEnd(i);
+                boolean empty = !last && spanTok[s + 1] == spanTok[s];
+                if (empty) continue;
+                if (!last && batch.isPolicySpan(s)) {
+                    if (runStart < 0) runStart = spanTok[s];
+                    runEnd = spanTok[s + 1];
                     continue;
                 }
-                if (runStart < 0) runStart = t;
-                if (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0) {
-                    if (endCount == ends.length) {
-                        ends = java.util.Arrays.copyOf(ends, 2 * endCount);
-                        lengths = java.util.Arrays.copyOf(lengths, 2 * endCount);
-                    }
-                    lengths[endCount] = t - runStart + 1;
-                    ends[endCount++] = t;
-                    turns++;
-                }
+                if (runStart < 0) continue;
+                lengths[endCount] = runEnd - runStart;
+                ends[endCount++] = runEnd - 1;
+                turns++;
+                runStart = -1;
             }
             if (turns == 0) {
                 throw new RolloutException(
@@ -251,7 +256,7 @@ public final class Itpo implements Estimator {
         // four turns at a time
         System.arraycopy(ends, 0, turnEnd, 0, total);
         System.arraycopy(lengths, 0, length, 0, total);
-        RunSums.backward(p, turnEnd, length, total, sum);
+        RunSums.backwardTouched(p, turnEnd, length, total, sum);
         for (int i = 0; i < n; i++) {
             int policy = 0;
             for (int k = offsets[i]; k < offsets[i + 1]; k++) policy += length[k];

@@ -67,8 +67,9 @@ import java.util.Map;
  * A token-level GAE (TRL's), not a turn broadcast: one fused backward pass reads the log-probs,
  * reference log-probs, values and mask and writes the returns and one double of advantage per
  * token (the scans of two trajectories interleaved: independent recurrences whose latencies
- * overlap); the whitening then reads those doubles twice (mean, variance) and writes the
- * advantages. The declared floor of {@code apportion perf} counts the four input streams and the
+ * overlap; the whitening mean's sum, a third chain in token order, advances in the same loop over
+ * the tokens scanned before); the whitening then reads those doubles once more (variance) and
+ * writes the advantages, both span by span (no mask test per token). The declared floor of {@code apportion perf} counts the four input streams and the
  * two outputs (21 bytes per token); the estimator moves about 45 (docs/performance.md).
  *
  * <p>Stateless and thread-safe.
@@ -246,11 +247,10 @@ public final class SpaRl implements Estimator {
 
         double[] a = new double[n];
         float[] returns = Outputs.second(buffers, n);
-        long m = 0;
-        double sum = 0;
         Scan scan = new Scan(lp, ref, value, mask, c, k, addTok, addVal, whiten, wMean, wScale, gamma, lam, a, returns);
         for (int i = 0; i < trajectories; i += 2) {
-            // two trajectories' scans at a time: independent recurrences, each in its own order
+            // two trajectories' scans at a time: independent recurrences, each in its own order;
+            // the mean's sum (one chain in token order) advances over the tokens scanned before
             if (i + 1 < trajectories) {
                 scan.runTwo(
                         batch.tokenStart(i),
@@ -263,22 +263,17 @@ public final class SpaRl implements Estimator {
             } else {
                 scan.run(batch.tokenStart(i), batch.tokenEnd(i), addStart[i], addStart[i + 1]);
             }
-            // the mean's sum, in token order (trajectories are contiguous and in order)
-            int to = batch.tokenEnd(Math.min(i + 1, trajectories - 1));
-            for (int t = batch.tokenStart(i); t < to; t++) {
-                if (mask[t] != 0) {
-                    m++;
-                    sum += a[t];
-                }
-            }
         }
+        scan.sumUpTo(n);
+        long m = scan.m;
+        double sum = scan.sum;
         requireTwo(m);
         double mu = sum / m;
-        double ss = squares(a, mask, mu);
+        double ss = squares(batch, a, mu);
         double var = ss / m * m / (m - 1.0);
         double scale = 1.0 / Math.sqrt(var + 1e-8);
         float[] adv = Outputs.advantages(buffers, n);
-        whiten(a, mask, mu, scale, adv);
+        whiten(batch, a, mu, scale, adv);
         return Credit.builder(adv)
                 .returns(returns)
                 .diagnostic("whiten_mean", mu)
@@ -286,23 +281,83 @@ public final class SpaRl implements Estimator {
                 .build();
     }
 
-    /** The backward GAE scan of one trajectory, rewards computed on the fly (a small method, compiled early). */
-    private record Scan(
-            float[] lp,
-            float[] ref,
-            float[] value,
-            byte[] mask,
-            float c,
-            int k,
-            int[] addTok,
-            float[] addVal,
-            boolean whiten,
-            double wMean,
-            double wScale,
-            double gamma,
-            double lam,
-            double[] a,
-            float[] returns) {
+    /**
+     * The backward GAE scan of one trajectory, rewards computed on the fly (a small method, compiled
+     * early), and the whitening mean's sum over the advantages: {@code sum += a[t]} over the policy
+     * tokens in token order, one chain of dependent additions, advanced by {@link #runTwo} over the
+     * tokens scanned before its own (so that its latency overlaps the scans') and completed by
+     * {@link #sumUpTo}.
+     */
+    private static final class Scan {
+        private final float[] lp;
+        private final float[] ref;
+        private final float[] value;
+        private final byte[] mask;
+        private final float c;
+        private final int k;
+        private final int[] addTok;
+        private final float[] addVal;
+        private final boolean whiten;
+        private final double wMean;
+        private final double wScale;
+        private final double gamma;
+        private final double lam;
+        private final double[] a;
+        private final float[] returns;
+        /** Policy tokens summed so far, their sum, and the next token the sum adds. */
+        long m;
+
+        double sum;
+        int summed;
+
+        Scan(
+                float[] lp,
+                float[] ref,
+                float[] value,
+                byte[] mask,
+                float c,
+                int k,
+                int[] addTok,
+                float[] addVal,
+                boolean whiten,
+                double wMean,
+                double wScale,
+                double gamma,
+                double lam,
+                double[] a,
+                float[] returns) {
+            this.lp = lp;
+            this.ref = ref;
+            this.value = value;
+            this.mask = mask;
+            this.c = c;
+            this.k = k;
+            this.addTok = addTok;
+            this.addVal = addVal;
+            this.whiten = whiten;
+            this.wMean = wMean;
+            this.wScale = wScale;
+            this.gamma = gamma;
+            this.lam = lam;
+            this.a = a;
+            this.returns = returns;
+        }
+
+        /** Completes the mean's sum up to token {@code to} (exclusive; every token before it is scanned). */
+        void sumUpTo(int to) {
+            long cnt = m;
+            double s = sum;
+            for (int t = summed; t < to; t++) {
+                if (mask[t] != 0) {
+                    cnt++;
+                    s += a[t];
+                }
+            }
+            m = cnt;
+            sum = s;
+            summed = Math.max(summed, to);
+        }
+
         /**
          * {@link #run} of trajectory A ({@code [fromA, toA)}, additions {@code [firstA, endA)}) and
          * of the next trajectory B (additions {@code [endA, endB)}) in one loop: the two
@@ -319,7 +374,22 @@ public final class SpaRl implements Estimator {
             int tA = toA - 1;
             int tB = toB - 1;
             double gl = gamma * lam;
+            // the mean's sum: two tokens per step over [u, fromA), scanned by earlier calls
+            int u = summed;
+            long cnt = m;
+            double s = sum;
             while (tA >= fromA && tB >= fromB) {
+                if (u + 1 < fromA) {
+                    if (mask[u] != 0) {
+                        cnt++;
+                        s += a[u];
+                    }
+                    if (mask[u + 1] != 0) {
+                        cnt++;
+                        s += a[u + 1];
+                    }
+                    u += 2;
+                }
                 float rewA = c * kl(lp[tA] - ref[tA], k);
                 if (pA >= firstA && addTok[pA] == tA) rewA = rewA + addVal[pA--];
                 float rewB = c * kl(lp[tB] - ref[tB], k);
@@ -343,8 +413,12 @@ public final class SpaRl implements Estimator {
                 tA--;
                 tB--;
             }
+            summed = u;
+            m = cnt;
+            sum = s;
             finish(fromA, tA, firstA, pA, nextA, accA);
             finish(fromB, tB, endA, pB, nextB, accB);
+            sumUpTo(fromA); // the earlier tokens the loop did not reach
         }
 
         /** The rest of {@link #run} from token {@code t} down, with the scan's state so far. */
@@ -382,14 +456,31 @@ public final class SpaRl implements Estimator {
         }
     }
 
-    private static double squares(double[] a, byte[] mask, double mu) {
+    /**
+     * {@code Σ (a[t] − μ)²} over the policy tokens in token order: span by span (the mask is 1
+     * exactly on the tokens of policy spans, which tile the batch in order), no test per token.
+     */
+    private static double squares(Rollouts batch, double[] a, double mu) {
         double ss = 0;
-        for (int t = 0; t < a.length; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+        for (int s = 0; s < batch.spanCount(); s++) {
+            if (!batch.isPolicySpan(s)) continue;
+            int end = batch.spanTokenEnd(s);
+            for (int t = batch.spanTokenStart(s); t < end; t++) ss += (a[t] - mu) * (a[t] - mu);
+        }
         return ss;
     }
 
-    private static void whiten(double[] a, byte[] mask, double mu, double scale, float[] adv) {
-        for (int t = 0; t < a.length; t++) adv[t] = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
+    /** The whitened advantages on policy tokens, 0 elsewhere: span by span, no test per token. */
+    private static void whiten(Rollouts batch, double[] a, double mu, double scale, float[] adv) {
+        for (int s = 0; s < batch.spanCount(); s++) {
+            int st = batch.spanTokenStart(s);
+            int end = batch.spanTokenEnd(s);
+            if (!batch.isPolicySpan(s)) {
+                java.util.Arrays.fill(adv, st, end, 0f);
+                continue;
+            }
+            for (int t = st; t < end; t++) adv[t] = (float) ((a[t] - mu) * scale);
+        }
     }
 
     private static float kl(float d, int k) {

@@ -71,6 +71,86 @@ class MaRlhfEstimatorTest extends EstimatorContract {
         return out;
     }
 
+    /**
+     * The one-walk {@code equal} pooling gives the general path's macros bit for bit: random responses with
+     * interior and trailing context, every n-gram from 1 to 6, both DeepSpeed-Chat quirks, with and without
+     * the KL term and token rewards.
+     */
+    @Test
+    void equalWalkMatchesTheGeneralPath() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2410);
+        for (int round = 0; round < 60; round++) {
+            var b = Rollouts.builder();
+            int trajectories = 4;
+            for (int i = 0; i < trajectories; i++) {
+                b.trajectory("g", "t" + i);
+                if (r.nextInt(4) > 0) b.outcome(r.nextDouble(-4, 4));
+                int len = 0;
+                int spans = 1 + r.nextInt(6);
+                for (int s = 0; s < spans; s++) {
+                    int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(9);
+                    b.span(r.nextInt(3) == 0 ? Role.CONTEXT : Role.POLICY, l);
+                    len += l;
+                }
+                if (len == 0) {
+                    b.span(Role.POLICY, 1);
+                    len = 1;
+                }
+                for (String sig : List.of(Rollouts.VALUE, Rollouts.LOGPROB, Rollouts.REF_LOGPROB, Rollouts.REWARD)) {
+                    float[] x = new float[len];
+                    for (int k = 0; k < len; k++) x[k] = r.nextInt(8) == 0 ? -0.0f : (float) r.nextDouble(-1, 1);
+                    b.tokenSignal(sig, x);
+                }
+            }
+            Rollouts batch = b.build();
+            for (int ngram = 1; ngram <= 6; ngram++) {
+                for (int variant = 0; variant < 8; variant++) {
+                    Params p = params(Map.of(
+                            "ngram",
+                            ngram,
+                            "reference_padding",
+                            (variant & 1) != 0,
+                            "empty_terminal_macro",
+                            (variant & 2) != 0,
+                            "kl_ctl",
+                            (variant & 4) != 0 ? 0.0 : 0.05));
+                    MaRlhfEstimator.Settings cfg = MaRlhfEstimator.Settings.of(p);
+                    MaRlhfEstimator.Inputs in = MaRlhfEstimator.Inputs.of(batch, cfg);
+                    for (int i = 0; i < trajectories; i++) {
+                        int w = batch.tokenEnd(i) - batch.tokenStart(i);
+                        MaRlhfEstimator.Scratch general = new MaRlhfEstimator.Scratch(w, ngram);
+                        MaRlhfEstimator.Scratch walk = new MaRlhfEstimator.Scratch(w, ngram);
+                        int nb = MaRlhfEstimator.macrosInto(batch, in, cfg, i, general);
+                        String where =
+                                "round " + round + " ngram " + ngram + " variant " + variant + " trajectory " + i;
+                        assertEquals(nb, MaRlhfEstimator.macrosEqual(batch, in, cfg, i, walk), where);
+                        if (nb < 0) continue;
+                        assertEquals(general.regionStart, walk.regionStart, where);
+                        assertEquals(general.regionEnd, walk.regionEnd, where);
+                        for (int j = 0; j < nb; j++) {
+                            String at = where + " macro " + j;
+                            assertEquals(general.bounds[j], walk.bounds[j], at);
+                            assertEquals(general.lengths[j], walk.lengths[j], at);
+                            assertEquals(bits(general.mv[j]), bits(walk.mv[j]), at);
+                            assertEquals(bits(general.mr[j]), bits(walk.mr[j]), at);
+                            assertEquals(bits(general.ma[j]), bits(walk.ma[j]), at);
+                            assertEquals(bits(general.mret[j]), bits(walk.mret[j]), at);
+                            int a = walk.bounds[j];
+                            int policy = 0;
+                            for (int t = a; t < Math.min(a + walk.lengths[j], walk.regionEnd); t++)
+                                policy += batch.mask()[t];
+                            assertEquals(policy, walk.policy[j], at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static long bits(double x) {
+        return Double.doubleToRawLongBits(x);
+    }
+
     @Test
     void workedExample() {
         Rollouts b = workedExample(0);

@@ -87,6 +87,95 @@ class PureEstimatorTest extends EstimatorContract {
         return b.build();
     }
 
+    /**
+     * The return scan runs two trajectories interleaved when a range holds several, and one at a time
+     * when every range holds one trajectory ({@code splittingAll} with as many threads as
+     * trajectories): the two must agree bit for bit. The whitened advantages must be the plain token
+     * loop's (sums in token order over the counted tokens), recomputed here from the returns. Random
+     * batches with context and empty spans, every masking and baseline variant, KL on and off.
+     */
+    @Test
+    void interleavedScanAndSpanWhiteningMatchThePlainLoops() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2026);
+        for (int round = 0; round < 30; round++) {
+            RolloutsBuilder b = Rollouts.builder();
+            int trajectories = 5 + r.nextInt(4);
+            for (int i = 0; i < trajectories; i++) {
+                b.trajectory("q" + (i % 2), "t" + i).outcome(r.nextInt(2));
+                int len = 0;
+                int spans = 1 + r.nextInt(6);
+                for (int s = 0; s < spans || len == 0; s++) {
+                    int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(8);
+                    if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
+                    else b.span(Role.POLICY, l).spanSignal(PureSteps.PRM, r.nextDouble());
+                    len += l;
+                }
+                float[] lp = new float[len];
+                float[] ref = new float[len];
+                for (int k = 0; k < len; k++) {
+                    lp[k] = (float) r.nextDouble(-3, 0);
+                    ref[k] = (float) r.nextDouble(-3, 0);
+                }
+                b.tokenSignal(Rollouts.LOGPROB, lp).tokenSignal(Rollouts.REF_LOGPROB, ref);
+            }
+            Rollouts batch = b.build();
+            for (int variant = 0; variant < 16; variant++) {
+                boolean nomask = (variant & 1) != 0;
+                boolean nonzero = (variant & 2) != 0;
+                Params p = params(Map.of(
+                        "nomask_separator_adv",
+                        nomask,
+                        "whitening_count",
+                        nonzero ? "nonzero" : "unmasked",
+                        "reward_baseline",
+                        (variant & 4) != 0 ? "step" : "token",
+                        "init_kl_coef",
+                        (variant & 8) != 0 ? 0.0 : 0.05));
+                String where = "round " + round + " variant " + variant;
+                Credit seq = EST.assign(batch, p, dev.apportion.core.credit.Execution.sequential());
+                try (var ex = dev.apportion.core.credit.Execution.splittingAll(trajectories)) {
+                    Credit one = EST.assign(batch, p, ex);
+                    assertBits(one.returns(), seq.returns(), where + " returns");
+                    assertBits(one.advantages(), seq.advantages(), where + " advantages");
+                }
+                if (nonzero && !nomask) continue; // the token loop itself
+                float[] ret = seq.returns();
+                byte[] mask = batch.mask();
+                boolean[] end = new boolean[mask.length];
+                if (!nomask) {
+                    for (int s = 0; s < batch.spanCount(); s++) {
+                        if (PureSteps.isStep(batch, s)) end[batch.spanTokenEnd(s) - 1] = true;
+                    }
+                }
+                long count = 0;
+                double sum = 0;
+                for (int t = 0; t < mask.length; t++) {
+                    if (mask[t] == 1 && !end[t]) {
+                        sum += ret[t];
+                        count++;
+                    }
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int t = 0; t < mask.length; t++) {
+                    if (mask[t] == 1 && !end[t]) sq += (ret[t] - mean) * (ret[t] - mean);
+                }
+                double rstd = 1.0 / Math.sqrt(Math.max(sq / count, 1e-8));
+                float[] want = new float[mask.length];
+                for (int t = 0; t < mask.length; t++) {
+                    if (mask[t] == 1 && !end[t]) want[t] = (float) ((ret[t] - mean) * rstd);
+                }
+                assertBits(want, seq.advantages(), where + " whitening");
+            }
+        }
+    }
+
+    private static void assertBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int t = 0; t < want.length; t++)
+            assertEquals(Float.floatToRawIntBits(want[t]), Float.floatToRawIntBits(got[t]), what + " token " + t);
+    }
+
     @Test
     void workedExampleStepReturns() {
         Rollouts b = workedExample();

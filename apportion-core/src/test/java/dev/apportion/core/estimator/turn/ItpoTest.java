@@ -126,6 +126,62 @@ class ItpoTest extends EstimatorContract {
         assertArrayEquals(new float[] {-1, 0, 2.5f, 2.5f, 2.5f, 1, 0, 2.5f, 2.5f, 2.5f}, c.returns(), 1e-6f);
     }
 
+    /**
+     * Turns are the maximal runs of mask-1 tokens: adjacent policy spans form one turn, empty spans of
+     * either role split nothing, a non-empty context span does. Random span layouts against a scan of the
+     * mask.
+     */
+    @Test
+    void turnsAreTheRunsOfTheMask() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(14);
+        for (int round = 0; round < 200; round++) {
+            RolloutsBuilder b = Rollouts.builder();
+            for (int i = 0; i < 2; i++) {
+                var t = b.trajectory("q", "d" + i).signal("acc", i);
+                int len = 0;
+                int spans = 1 + r.nextInt(7);
+                boolean policy = false;
+                for (int s = 0; s < spans || !policy; s++) {
+                    boolean p = r.nextBoolean();
+                    int l = r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(3);
+                    policy |= p && l > 0;
+                    t.span(p ? Role.POLICY : Role.CONTEXT, l);
+                    len += l;
+                }
+                float[] rm = new float[len];
+                for (int k = 0; k < len; k++) rm[k] = (float) r.nextDouble(-1, 1);
+                t.tokenSignal(Itpo.RM_SCORE, rm);
+            }
+            Rollouts batch = b.build();
+            Itpo.TurnStats st = Itpo.turnStatistics(batch, params(Map.of("reward_metrics", "acc")));
+            byte[] mask = batch.mask();
+            List<Integer> ends = new ArrayList<>();
+            List<Integer> lengths = new ArrayList<>();
+            int[] offsets = new int[3];
+            for (int i = 0; i < 2; i++) {
+                int run = 0;
+                for (int t = batch.tokenStart(i); t < batch.tokenEnd(i); t++) {
+                    run = mask[t] == 1 ? run + 1 : 0;
+                    if (run > 0 && (t + 1 == batch.tokenEnd(i) || mask[t + 1] == 0)) {
+                        ends.add(t);
+                        lengths.add(run);
+                    }
+                }
+                offsets[i + 1] = ends.size();
+            }
+            String where = "round " + round;
+            assertArrayEquals(offsets, st.offsets(), where);
+            assertArrayEquals(ends.stream().mapToInt(Integer::intValue).toArray(), st.turnEnd(), where);
+            assertArrayEquals(lengths.stream().mapToInt(Integer::intValue).toArray(), st.length(), where);
+            for (int k = 0; k < ends.size(); k++) {
+                double sum = 0;
+                for (int t = ends.get(k); t > ends.get(k) - lengths.get(k); t--)
+                    sum += batch.tokenSignal(Itpo.RM_SCORE)[t];
+                assertEquals(sum, st.sum()[k], 0, where);
+            }
+        }
+    }
+
     @Test
     void aGroupOfOneIsRefused() {
         Rollouts b = Rollouts.builder()

@@ -74,6 +74,85 @@ class SpaRlTest extends EstimatorContract {
         assertEquals(-0.1, abs.nonScoreReward()[2], TOL);
     }
 
+    /**
+     * The whitening statistics are TRL's: the GAE advantages (recomputed here per trajectory from the reward
+     * tensor, in the scan's arithmetic) summed over the policy tokens in token order, then the squared
+     * deviations. Raw bits of the mean, the variance and every advantage, on random batches of 1 to 7
+     * trajectories of different lengths (the scans run in pairs and the mean's sum trails them).
+     */
+    @Test
+    void whiteningSumsFollowTokenOrder() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2505);
+        for (int round = 0; round < 40; round++) {
+            var b = Rollouts.builder();
+            int trajectories = 1 + round % 7;
+            for (int i = 0; i < trajectories; i++) {
+                b.trajectory("g", "t" + i);
+                int len = 0;
+                int spans = 1 + r.nextInt(5);
+                for (int s = 0; s < spans || len < 2; s++) {
+                    int l = r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(12);
+                    if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
+                    else b.span(Role.POLICY, l, r.nextDouble(), null, null);
+                    len += l;
+                }
+                for (String sig : List.of(Rollouts.LOGPROB, Rollouts.REF_LOGPROB, Rollouts.VALUE)) {
+                    float[] x = new float[len];
+                    for (int t = 0; t < len; t++) x[t] = (float) r.nextDouble(-2, 1);
+                    b.tokenSignal(sig, x);
+                }
+            }
+            Rollouts batch = b.build();
+            Params p = Params.resolve(est.descriptor(), null, Map.of("gamma", 0.99, "lam", 0.9));
+            float[] rew = est.components(batch, p).rewards();
+            float[] value = batch.tokenSignal(Rollouts.VALUE);
+            byte[] mask = batch.mask();
+            double[] a = new double[batch.tokenCount()];
+            double gamma = 0.99;
+            double gl = gamma * 0.9;
+            for (int i = 0; i < trajectories; i++) {
+                double next = 0;
+                double acc = 0;
+                for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
+                    double rt = mask[t] != 0 ? rew[t] : 0.0;
+                    double vt = mask[t] != 0 ? value[t] : 0.0;
+                    acc = (rt + gamma * next - vt) + gl * acc;
+                    a[t] = acc;
+                    next = vt;
+                }
+            }
+            long m = 0;
+            double sum = 0;
+            for (int t = 0; t < a.length; t++) {
+                if (mask[t] != 0) {
+                    m++;
+                    sum += a[t];
+                }
+            }
+            if (m < 2) continue;
+            double mu = sum / m;
+            double ss = 0;
+            for (int t = 0; t < a.length; t++) if (mask[t] != 0) ss += (a[t] - mu) * (a[t] - mu);
+            double var = ss / m * m / (m - 1.0);
+            double scale = 1.0 / Math.sqrt(var + 1e-8);
+            Credit c = est.assign(batch, p);
+            String where = "round " + round;
+            assertEquals(
+                    Double.doubleToRawLongBits(mu),
+                    Double.doubleToRawLongBits(c.diagnostics().get("whiten_mean")),
+                    where + " mean");
+            assertEquals(
+                    Double.doubleToRawLongBits(var),
+                    Double.doubleToRawLongBits(c.diagnostics().get("whiten_var")),
+                    where + " variance");
+            for (int t = 0; t < a.length; t++) {
+                float want = mask[t] != 0 ? (float) ((a[t] - mu) * scale) : 0f;
+                assertEquals(
+                        Float.floatToRawIntBits(want), Float.floatToRawIntBits(c.advantages()[t]), where + " " + t);
+            }
+        }
+    }
+
     @Test
     void halfPrecisionRounding() {
         assertEquals(0.300048828125, Half.round(0.3), 0.0);
