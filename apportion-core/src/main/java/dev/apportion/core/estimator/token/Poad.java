@@ -185,6 +185,8 @@ public final class Poad implements BufferedEstimator {
                         }
                     }
                 }
+                if (!actionLevel) continue;
+                // action level: one step per action, every token of the action gets it
                 double g = 0;
                 boolean goesOn = next != null && !Float.isNaN(next[i]);
                 int ns = -1; // the next action (policy span) after s, -1 after the last
@@ -198,41 +200,34 @@ public final class Poad implements BufferedEstimator {
                     double vn;
                     if (ns >= 0) {
                         m = 1;
-                        vn = value[
-                                actionLevel || algorithm != Algorithm.ARCHER
-                                        ? batch.spanTokenStart(ns)
-                                        : batch.spanTokenEnd(ns) - 1];
+                        vn = value[batch.spanTokenStart(ns)];
                     } else {
                         m = goesOn ? 1 : 0;
                         vn = goesOn ? next[i] : 0;
                     }
                     ns = s;
-                    if (actionLevel) {
-                        double v = value[first];
-                        g = r + gamma * vn * m - v + gamma * lambda * m * g;
-                        for (int t = first; t <= last; t++) {
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + v);
-                        }
-                        continue;
-                    }
-                    g = r + gamma * vn * m - value[last] + gamma * lambda * m * g;
-                    adv[last] = (float) g;
-                    ret[last] = (float) (g + value[last]);
-                    if (algorithm == Algorithm.POAD) {
-                        for (int t = last - 1; t >= first; t--) {
-                            g = value[t + 1] - value[t] + lambda * g;
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + value[t]);
-                        }
-                    } else {
-                        for (int t = last - 1; t >= first; t--) {
-                            g = gamma * value[t + 1] - value[t] + gamma * lambda * g;
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + value[t]);
-                        }
+                    double v = value[first];
+                    g = r + gamma * vn * m - v + gamma * lambda * m * g;
+                    for (int t = first; t <= last; t++) {
+                        adv[t] = (float) g;
+                        ret[t] = (float) (g + v);
                     }
                 }
+            }
+            // token level: the backup, four trajectories' chains side by side
+            if (!actionLevel) {
+                new PoadLanes(
+                                batch,
+                                value,
+                                next,
+                                adv,
+                                ret,
+                                reward,
+                                algorithm == Algorithm.POAD,
+                                algorithm == Algorithm.ARCHER,
+                                gamma,
+                                lambda)
+                        .run(from, to);
             }
         });
         return Credit.builder(adv).returns(ret).build();
@@ -243,7 +238,7 @@ public final class Poad implements BufferedEstimator {
      * on their last token, the outcome on the last policy token), summed per action without the
      * token-sized copy that method makes: the same floats, added in token order in double.
      */
-    private static final class DenseRewards {
+    private static final class DenseRewards implements PoadLanes.Rewards {
         private final Rollouts batch;
         private final float[] token;
         private final float[] span;
@@ -277,7 +272,8 @@ public final class Poad implements BufferedEstimator {
          * the last token of a span (a +0 term leaves a sum that starts at +0 unchanged), so only
          * those tokens are added.
          */
-        double sum(int i, int from, int to) {
+        @Override
+        public double sum(int i, int from, int to) {
             int lastPolicy = batch.lastPolicyToken(i);
             double r = 0;
             for (int s = from; s < to; s++) {
