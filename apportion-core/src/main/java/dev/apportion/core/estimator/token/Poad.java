@@ -281,12 +281,23 @@ public final class Poad implements BufferedEstimator {
                 int te = batch.spanTokenEnd(s);
                 if (te == ts) continue;
                 if (token != null) for (int t = ts; t < te - 1; t++) r += token[t];
-                float d = token != null ? token[te - 1] : 0f;
-                if (span != null && !Float.isNaN(span[s])) d += span[s];
-                if (outcome != null && te - 1 == lastPolicy) d += (float) outcome[i];
-                r += d;
+                r += last(i, s, lastPolicy);
             }
             return r;
+        }
+
+        @Override
+        public float[] tokenRewards() {
+            return token;
+        }
+
+        @Override
+        public float last(int i, int s, int lastPolicy) {
+            int te = batch.spanTokenEnd(s);
+            float d = token != null ? token[te - 1] : 0f;
+            if (span != null && !Float.isNaN(span[s])) d += span[s];
+            if (outcome != null && te - 1 == lastPolicy) d += (float) outcome[i];
+            return d;
         }
     }
 

@@ -23,8 +23,17 @@ final class PoadLanes {
 
     /** What a lane needs from the estimator for one action's boundary step. */
     interface Rewards {
-        /** The reward of the action of trajectory {@code i} at spans {@code [from, to)}. */
+        /**
+         * The reward of the action of trajectory {@code i} at spans {@code [from, to)}: over each
+         * non-empty span in order, the token rewards but the last added in double, then {@link #last}.
+         */
         double sum(int i, int from, int to);
+
+        /** The token reward signal, or null. */
+        float[] tokenRewards();
+
+        /** The dense reward of the last token of non-empty span {@code s} of trajectory {@code i}. */
+        float last(int i, int s, int lastPolicy);
     }
 
     private final Rollouts batch;
@@ -45,6 +54,11 @@ final class PoadLanes {
     private final int[] pos = new int[LANES];
     private final int[] first = new int[LANES];
     private final double[] g = new double[LANES];
+
+    /** Per span of the range, the reward of the action starting there ({@link #sumAll}), or null. */
+    private double[] sums;
+
+    private int spanBase;
 
     PoadLanes(
             Rollouts batch,
@@ -71,6 +85,7 @@ final class PoadLanes {
 
     /** Backs up trajectories {@code [from, to)} (context tokens are not written here). */
     void run(int from, int to) {
+        if (reward.tokenRewards() != null && from < to) sumAll(from, to);
         int nextTraj = from;
         int active = 0;
         boolean[] busy = new boolean[LANES];
@@ -131,7 +146,7 @@ final class PoadLanes {
             if (!batch.isPolicySpan(s)) continue;
             int a = batch.spanTokenStart(s);
             int last = batch.spanTokenEnd(s) - 1;
-            double r = reward.sum(i, s, ns >= 0 ? ns : s1);
+            double r = sums != null ? sums[s - spanBase] : reward.sum(i, s, ns >= 0 ? ns : s1);
             double m;
             double vn;
             if (ns >= 0) {
@@ -154,6 +169,111 @@ final class PoadLanes {
                 g[j] = gj;
                 return true;
             }
+        }
+        return false;
+    }
+
+    /**
+     * The reward of every action of trajectories {@code [from, to)} into {@link #sums}, four
+     * trajectories' sums side by side: per action the same double additions in the same order as
+     * {@link Rewards#sum} (each is one dependent chain of adds over the tokens from the action's
+     * first token up to the next action's first token).
+     */
+    private void sumAll(int from, int to) {
+        spanBase = batch.spanStart(from);
+        sums = new double[batch.spanEnd(to - 1) - spanBase];
+        float[] tok = reward.tokenRewards();
+        // lane state: trajectory, span, next body token, body end (the span's last token), action, sum
+        int[] ti = new int[LANES];
+        int[] sp = new int[LANES];
+        int[] tt = new int[LANES];
+        int[] be = new int[LANES];
+        int[] act = new int[LANES];
+        double[] rs = new double[LANES];
+        boolean[] busy = new boolean[LANES];
+        int nextTraj = from;
+        int active = 0;
+        while (true) {
+            for (int j = 0; j < LANES && nextTraj < to; j++) {
+                if (busy[j]) continue;
+                ti[j] = nextTraj++;
+                sp[j] = batch.spanStart(ti[j]) - 1;
+                act[j] = -1;
+                if (enterNext(j, ti, sp, tt, be, act, rs)) {
+                    busy[j] = true;
+                    active++;
+                } else {
+                    j--; // the same lane takes the next trajectory
+                }
+            }
+            if (active == 0) {
+                return;
+            }
+            if (active == LANES) {
+                int steps = Integer.MAX_VALUE;
+                for (int j = 0; j < LANES; j++) steps = Math.min(steps, be[j] - tt[j]);
+                int u0 = tt[0], u1 = tt[1], u2 = tt[2], u3 = tt[3];
+                double r0 = rs[0], r1 = rs[1], r2 = rs[2], r3 = rs[3];
+                for (int k = 0; k < steps; k++) {
+                    r0 += tok[u0 + k];
+                    r1 += tok[u1 + k];
+                    r2 += tok[u2 + k];
+                    r3 += tok[u3 + k];
+                }
+                rs[0] = r0;
+                rs[1] = r1;
+                rs[2] = r2;
+                rs[3] = r3;
+                tt[0] = u0 + steps;
+                tt[1] = u1 + steps;
+                tt[2] = u2 + steps;
+                tt[3] = u3 + steps;
+            } else {
+                for (int j = 0; j < LANES; j++) {
+                    if (!busy[j]) continue;
+                    double r = rs[j];
+                    for (int t = tt[j]; t < be[j]; t++) r += tok[t];
+                    rs[j] = r;
+                    tt[j] = be[j];
+                }
+            }
+            for (int j = 0; j < LANES; j++) {
+                if (busy[j] && tt[j] == be[j] && !spanEnd(j, ti, sp, tt, be, act, rs)) {
+                    busy[j] = false;
+                    active--;
+                }
+            }
+        }
+    }
+
+    /** Lane {@code j} at the end of a span's body: adds its last token; false when the trajectory is done. */
+    private boolean spanEnd(int j, int[] ti, int[] sp, int[] tt, int[] be, int[] act, double[] rs) {
+        int i = ti[j];
+        rs[j] += reward.last(i, sp[j], batch.lastPolicyToken(i));
+        sums[act[j] - spanBase] = rs[j];
+        return enterNext(j, ti, sp, tt, be, act, rs);
+    }
+
+    /**
+     * Moves lane {@code j} to the next non-empty span of its trajectory at or after the first
+     * action (a policy span starts a new sum); false when there is none.
+     */
+    private boolean enterNext(int j, int[] ti, int[] sp, int[] tt, int[] be, int[] act, double[] rs) {
+        int i = ti[j];
+        int s1 = batch.spanEnd(i);
+        for (int s = sp[j] + 1; s < s1; s++) {
+            if (batch.isPolicySpan(s)) {
+                act[j] = s;
+                rs[j] = 0;
+            }
+            if (act[j] < 0) continue;
+            int ts = batch.spanTokenStart(s);
+            int te = batch.spanTokenEnd(s);
+            if (te == ts) continue;
+            sp[j] = s;
+            tt[j] = ts;
+            be[j] = te - 1;
+            return true;
         }
         return false;
     }

@@ -129,8 +129,8 @@ class PoadTest extends EstimatorContract {
     }
 
     /**
-     * The token-level backup runs four trajectories' chains side by side: many episodes of different
-     * lengths (one-token actions, actions next to each other, an episode without actions, bootstrap
+     * The token-level backup and the per-action reward sums run four trajectories' chains side by
+     * side: many episodes of different lengths, with token rewards (one-token actions, actions next to each other, an episode without actions, bootstrap
      * values on some episodes and NaN on others) give, bit for bit, what the one-trajectory backup
      * restated here gives, for every algorithm and for γ = λ = 1, sequentially, on two threads and
      * into reused buffers.
@@ -164,8 +164,13 @@ class PoadTest extends EstimatorContract {
                 n = 5;
             }
             float[] value = new float[n];
-            for (int t = 0; t < n; t++) value[t] = (float) r.nextDouble(-1, 2);
+            float[] reward = new float[n];
+            for (int t = 0; t < n; t++) {
+                value[t] = (float) r.nextDouble(-1, 2);
+                if (r.nextInt(3) == 0) reward[t] = (float) r.nextDouble(-0.3, 0.3);
+            }
             bb.tokenSignal(Rollouts.VALUE, value);
+            bb.tokenSignal(Rollouts.REWARD, reward);
             if (r.nextInt(4) != 0) bb.outcome(r.nextInt(3) - 0.5);
             if (r.nextBoolean()) bb.signal(Poad.NEXT_VALUE, r.nextDouble(-1, 2)); // absent: NaN, the episode ended
         }
