@@ -82,6 +82,11 @@ import java.util.Map;
  * A trajectory without policy spans gets 0. Context tokens get 0 (advantage and return). Computed
  * in double from float32 inputs (the reference computes in float32; within the golden tolerances).
  *
+ * <p>Cost: one pass over the tokens. At token level the per-action reward sums and the backup,
+ * each a dependent double chain per trajectory, run four trajectories side by side
+ * ({@code PoadLanes}); every trajectory gets exactly the operations, in the same order, it would
+ * get alone, so the result does not depend on the batch, the lane or the thread count.
+ *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
 public final class Poad implements BufferedEstimator {
