@@ -82,6 +82,11 @@ import java.util.Map;
  * A trajectory without policy spans gets 0. Context tokens get 0 (advantage and return). Computed
  * in double from float32 inputs (the reference computes in float32; within the golden tolerances).
  *
+ * <p>Cost: one pass over the tokens. At token level the per-action reward sums and the backup,
+ * each a dependent double chain per trajectory, run four trajectories side by side
+ * ({@code PoadLanes}); every trajectory gets exactly the operations, in the same order, it would
+ * get alone, so the result does not depend on the batch, the lane or the thread count.
+ *
  * <p>Stateless and thread-safe; trajectories are independent and processed in parallel.
  */
 public final class Poad implements BufferedEstimator {
@@ -185,6 +190,8 @@ public final class Poad implements BufferedEstimator {
                         }
                     }
                 }
+                if (!actionLevel) continue;
+                // action level: one step per action, every token of the action gets it
                 double g = 0;
                 boolean goesOn = next != null && !Float.isNaN(next[i]);
                 int ns = -1; // the next action (policy span) after s, -1 after the last
@@ -198,41 +205,34 @@ public final class Poad implements BufferedEstimator {
                     double vn;
                     if (ns >= 0) {
                         m = 1;
-                        vn = value[
-                                actionLevel || algorithm != Algorithm.ARCHER
-                                        ? batch.spanTokenStart(ns)
-                                        : batch.spanTokenEnd(ns) - 1];
+                        vn = value[batch.spanTokenStart(ns)];
                     } else {
                         m = goesOn ? 1 : 0;
                         vn = goesOn ? next[i] : 0;
                     }
                     ns = s;
-                    if (actionLevel) {
-                        double v = value[first];
-                        g = r + gamma * vn * m - v + gamma * lambda * m * g;
-                        for (int t = first; t <= last; t++) {
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + v);
-                        }
-                        continue;
-                    }
-                    g = r + gamma * vn * m - value[last] + gamma * lambda * m * g;
-                    adv[last] = (float) g;
-                    ret[last] = (float) (g + value[last]);
-                    if (algorithm == Algorithm.POAD) {
-                        for (int t = last - 1; t >= first; t--) {
-                            g = value[t + 1] - value[t] + lambda * g;
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + value[t]);
-                        }
-                    } else {
-                        for (int t = last - 1; t >= first; t--) {
-                            g = gamma * value[t + 1] - value[t] + gamma * lambda * g;
-                            adv[t] = (float) g;
-                            ret[t] = (float) (g + value[t]);
-                        }
+                    double v = value[first];
+                    g = r + gamma * vn * m - v + gamma * lambda * m * g;
+                    for (int t = first; t <= last; t++) {
+                        adv[t] = (float) g;
+                        ret[t] = (float) (g + v);
                     }
                 }
+            }
+            // token level: the backup, four trajectories' chains side by side
+            if (!actionLevel) {
+                new PoadLanes(
+                                batch,
+                                value,
+                                next,
+                                adv,
+                                ret,
+                                reward,
+                                algorithm == Algorithm.POAD,
+                                algorithm == Algorithm.ARCHER,
+                                gamma,
+                                lambda)
+                        .run(from, to);
             }
         });
         return Credit.builder(adv).returns(ret).build();
@@ -243,7 +243,7 @@ public final class Poad implements BufferedEstimator {
      * on their last token, the outcome on the last policy token), summed per action without the
      * token-sized copy that method makes: the same floats, added in token order in double.
      */
-    private static final class DenseRewards {
+    private static final class DenseRewards implements PoadLanes.Rewards {
         private final Rollouts batch;
         private final float[] token;
         private final float[] span;
@@ -277,7 +277,8 @@ public final class Poad implements BufferedEstimator {
          * the last token of a span (a +0 term leaves a sum that starts at +0 unchanged), so only
          * those tokens are added.
          */
-        double sum(int i, int from, int to) {
+        @Override
+        public double sum(int i, int from, int to) {
             int lastPolicy = batch.lastPolicyToken(i);
             double r = 0;
             for (int s = from; s < to; s++) {
@@ -285,12 +286,23 @@ public final class Poad implements BufferedEstimator {
                 int te = batch.spanTokenEnd(s);
                 if (te == ts) continue;
                 if (token != null) for (int t = ts; t < te - 1; t++) r += token[t];
-                float d = token != null ? token[te - 1] : 0f;
-                if (span != null && !Float.isNaN(span[s])) d += span[s];
-                if (outcome != null && te - 1 == lastPolicy) d += (float) outcome[i];
-                r += d;
+                r += last(i, s, lastPolicy);
             }
             return r;
+        }
+
+        @Override
+        public float[] tokenRewards() {
+            return token;
+        }
+
+        @Override
+        public float last(int i, int s, int lastPolicy) {
+            int te = batch.spanTokenEnd(s);
+            float d = token != null ? token[te - 1] : 0f;
+            if (span != null && !Float.isNaN(span[s])) d += span[s];
+            if (outcome != null && te - 1 == lastPolicy) d += (float) outcome[i];
+            return d;
         }
     }
 

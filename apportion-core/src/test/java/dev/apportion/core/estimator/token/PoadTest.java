@@ -128,8 +128,80 @@ class PoadTest extends EstimatorContract {
         }
     }
 
+    /**
+     * The token-level backup and the per-action reward sums run four trajectories' chains side by
+     * side: many episodes of different lengths, with token rewards (one-token actions, actions next to each other, an episode without actions, bootstrap
+     * values on some episodes and NaN on others) give, bit for bit, what the one-trajectory backup
+     * restated here gives, for every algorithm and for γ = λ = 1, sequentially, on two threads and
+     * into reused buffers.
+     */
+    @Test
+    void laneInterleavedBackupMatchesTheOneTrajectoryBackupBitForBit() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2024);
+        RolloutsBuilder bb = Rollouts.builder();
+        int trajectories = 37;
+        for (int i = 0; i < trajectories; i++) {
+            bb.trajectory("g" + (i % 3), "e" + i);
+            int n = 0;
+            int actions = i == 9 ? 0 : 1 + r.nextInt(i % 5 == 0 ? 2 : 14);
+            if (r.nextBoolean()) {
+                int c = 1 + r.nextInt(9);
+                bb.span(Role.CONTEXT, c);
+                n += c;
+            }
+            for (int k = 0; k < actions; k++) {
+                int len = r.nextInt(4) == 0 ? 1 : 1 + r.nextInt(i % 7 == 0 ? 300 : 60);
+                bb.span(Role.POLICY, len, r.nextInt(3) == 0 ? r.nextDouble(-1, 1) : Double.NaN, null, null);
+                n += len;
+                int c = r.nextInt(3) == 0 ? 0 : r.nextInt(12);
+                if (c > 0) {
+                    bb.span(Role.CONTEXT, c);
+                    n += c;
+                }
+            }
+            if (n == 0) {
+                bb.span(Role.CONTEXT, 5);
+                n = 5;
+            }
+            float[] value = new float[n];
+            float[] reward = new float[n];
+            for (int t = 0; t < n; t++) {
+                value[t] = (float) r.nextDouble(-1, 2);
+                if (r.nextInt(3) == 0) reward[t] = (float) r.nextDouble(-0.3, 0.3);
+            }
+            bb.tokenSignal(Rollouts.VALUE, value);
+            bb.tokenSignal(Rollouts.REWARD, reward);
+            if (r.nextInt(4) != 0) bb.outcome(r.nextInt(3) - 0.5);
+            if (r.nextBoolean()) bb.signal(Poad.NEXT_VALUE, r.nextDouble(-1, 2)); // absent: NaN, the episode ended
+        }
+        Rollouts b = bb.build();
+        int n = b.tokenCount();
+        for (String algorithm : List.of("POAD", "NTPO", "ARCHER")) {
+            for (double[] gl : new double[][] {{0.95, 0.95}, {1, 1}, {0.9, 0.3}}) {
+                Params p = params(Map.of("algorithm", algorithm, "gamma", gl[0], "gae_lambda", gl[1]));
+                String what = algorithm + " gamma " + gl[0] + " lambda " + gl[1];
+                float[][] want = restated(b, algorithm, false, gl[0], gl[1]);
+                Credit fresh = EST.assign(b, p);
+                assertArrayEquals(want[0], fresh.advantages(), what);
+                assertArrayEquals(want[1], fresh.returns(), what);
+                Credit.Buffers buffers = new Credit.Buffers();
+                Arrays.fill(buffers.advantages(n), Float.NaN);
+                Arrays.fill(buffers.returns(n), Float.NaN);
+                Credit seq = EST.assign(b, p, Execution.sequential(), buffers);
+                assertArrayEquals(want[0], seq.advantages(), what + " (buffers)");
+                assertArrayEquals(want[1], seq.returns(), what + " (buffers)");
+                try (Execution two = Execution.splittingAll(2)) {
+                    Credit split = EST.assign(b, p, two, buffers);
+                    assertArrayEquals(want[0], split.advantages(), what + " (buffers, 2 threads)");
+                    assertArrayEquals(want[1], split.returns(), what + " (buffers, 2 threads)");
+                }
+            }
+        }
+    }
+
     /** The backup of the class Javadoc, per trajectory, with rewards summed from denseTokenRewards(). */
     private static float[][] restated(Rollouts b, String algorithm, boolean actionLevel, double gamma, double lambda) {
+        float[] nextValue = b.trajectorySignal(Poad.NEXT_VALUE);
         float[] reward = b.denseTokenRewards();
         float[] value = b.tokenSignal(Rollouts.VALUE);
         float[] adv = new float[b.tokenCount()];
@@ -145,9 +217,10 @@ class PoadTest extends EstimatorContract {
                 int end = k + 1 < actions.size() ? b.spanTokenStart(actions.get(k + 1)) : b.tokenEnd(i);
                 double r = 0;
                 for (int t = first; t < end; t++) r += reward[t];
-                double m = k + 1 < actions.size() ? 1 : 0;
-                double vn = 0;
-                if (m == 1) {
+                boolean goesOn = nextValue != null && !Float.isNaN(nextValue[i]);
+                double m = k + 1 < actions.size() || goesOn ? 1 : 0;
+                double vn = k + 1 < actions.size() || !goesOn ? 0 : nextValue[i];
+                if (k + 1 < actions.size()) {
                     int ns = actions.get(k + 1);
                     vn = value[
                             !actionLevel && algorithm.equals("ARCHER") ? b.spanTokenEnd(ns) - 1 : b.spanTokenStart(ns)];
