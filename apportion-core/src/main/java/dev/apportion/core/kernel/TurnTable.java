@@ -24,11 +24,7 @@ public final class TurnTable extends SpanTable {
 
     /** The turns (non-empty policy spans) of {@code batch}. */
     public static TurnTable of(Rollouts batch) {
-        return new TurnTable(SpanIndex.select(batch, s -> isTurn(batch, s)));
-    }
-
-    private static boolean isTurn(Rollouts b, int s) {
-        return b.isPolicySpan(s) && b.spanTokenEnd(s) > b.spanTokenStart(s);
+        return new TurnTable(SpanIndex.policy(batch, true));
     }
 
     /** Number of turns in the batch. */
