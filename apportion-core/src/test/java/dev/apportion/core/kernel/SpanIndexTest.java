@@ -33,6 +33,49 @@ class SpanIndexTest {
         }
     }
 
+    /**
+     * {@link TurnTable#agentIds}: names numbered in order of first appearance, equal names one id
+     * whether or not they are the same object, -1 without an agent; more agents than the identity
+     * cache holds.
+     */
+    @Test
+    void agentIdsNumberNamesByFirstAppearance() {
+        dev.apportion.core.rollout.RolloutsBuilder b = Rollouts.builder();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 12; i++) {
+            b.trajectory("g" + (i % 3), "t" + i).outcome(i % 2);
+            for (int k = 0; k < 9; k++) {
+                int pick = r.nextInt(14);
+                // a fresh String object for the same name half of the time
+                String agent = pick == 13 ? null : (r.nextBoolean() ? new String("agent" + pick) : AGENTS[pick]);
+                b.span(Role.POLICY, 1 + r.nextInt(3), Double.NaN, null, agent);
+                if (k % 3 == 2) b.span(Role.CONTEXT, 2);
+            }
+        }
+        Rollouts batch = b.build();
+        TurnTable turns = TurnTable.of(batch);
+        List<String> names = new ArrayList<>();
+        int[] ids = turns.agentIds(batch, names);
+        List<String> wantNames = new ArrayList<>();
+        for (int j = 0; j < turns.size(); j++) {
+            String a = batch.spanAgent()[turns.span(j)];
+            int want = a == null ? -1 : wantNames.indexOf(a);
+            if (a != null && want < 0) {
+                want = wantNames.size();
+                wantNames.add(a);
+            }
+            assertEquals(want, ids[j], "agent id of turn " + j);
+        }
+        assertEquals(wantNames, names);
+        assertEquals(true, names.size() > 8, "more agents than the identity cache");
+    }
+
+    private static final String[] AGENTS = new String[13];
+
+    static {
+        for (int k = 0; k < AGENTS.length; k++) AGENTS[k] = "agent" + k;
+    }
+
     private static void check(Rollouts batch, SpanTable table, boolean nonEmptyOnly, String what) {
         assertEquals(batch.trajectoryCount(), table.trajectoryCount(), what);
         List<int[]> want = new ArrayList<>();
