@@ -9,9 +9,9 @@ import java.util.Arrays;
  * {@code trajectory[k]} is the trajectory of entry {@code k}. The one builder behind
  * {@link SpanTable}, the base of {@link PaperSteps} (every policy span) and {@link TurnTable} (non-empty policy spans).
  *
- * <p>Cost: one pass over the span roles (and token offsets) that counts the selected spans per
- * trajectory, one that records them (arrays of the exact size, spans in batch order are trajectory
- * order), then one {@code Arrays.fill} of the trajectory column per trajectory; the loops
+ * <p>Cost: one flat pass over the span roles (and token offsets) that counts the selected spans,
+ * one per trajectory that records them into arrays of the exact size, then one {@code Arrays.fill}
+ * of the trajectory column per trajectory; the loops
  * read the batch's arrays directly (no predicate call per span), which matters on the multi-turn
  * and multi-agent shapes, where a batch has tens of thousands of short spans.
  */
@@ -26,17 +26,19 @@ record SpanIndex(int[] offsets, int[] spans, int[] trajectory) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
         int[] off = new int[n + 1];
+        int first = spanOff[0];
+        int last = spanOff[n];
         int k = 0;
-        for (int i = 0; i < n; i++) {
-            for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
-                if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) k++;
-            }
-            off[i + 1] = k;
+        for (int s = first; s < last; s++) {
+            k += batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s]) ? 1 : 0;
         }
         int[] sp = new int[k];
         k = 0;
-        for (int s = spanOff[0], e = spanOff[n]; s < e; s++) {
-            if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) sp[k++] = s;
+        for (int i = 0; i < n; i++) {
+            for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
+                if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) sp[k++] = s;
+            }
+            off[i + 1] = k;
         }
         int[] tr = new int[k];
         for (int i = 0; i < n; i++) Arrays.fill(tr, off[i], off[i + 1], i);
