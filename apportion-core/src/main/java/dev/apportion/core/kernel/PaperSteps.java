@@ -26,7 +26,7 @@ public final class PaperSteps extends SpanTable {
 
     /** The steps (policy spans) of every trajectory of {@code batch}. */
     public static PaperSteps of(Rollouts batch) {
-        return new PaperSteps(SpanIndex.select(batch, batch::isPolicySpan));
+        return new PaperSteps(SpanIndex.policy(batch, false));
     }
 
     /** Number of steps in the batch. */

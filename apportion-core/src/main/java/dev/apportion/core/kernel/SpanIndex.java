@@ -1,36 +1,47 @@
 package dev.apportion.core.kernel;
 
 import dev.apportion.core.rollout.Rollouts;
-import java.util.function.IntPredicate;
+import java.util.Arrays;
 
 /**
  * The selected spans of a batch in trajectory order, as a compressed table: entries
  * {@code offsets[i] .. offsets[i+1]} of {@code spans} are trajectory {@code i}'s selected spans and
  * {@code trajectory[k]} is the trajectory of entry {@code k}. The one builder behind
  * {@link SpanTable}, the base of {@link PaperSteps} (every policy span) and {@link TurnTable} (non-empty policy spans).
+ *
+ * <p>Cost: one flat pass over the span roles (and token offsets) that counts the selected spans,
+ * one per trajectory that records them into arrays of the exact size, then one {@code Arrays.fill}
+ * of the trajectory column per trajectory; the loops
+ * read the batch's arrays directly (no predicate call per span), which matters on the multi-turn
+ * and multi-agent shapes, where a batch has tens of thousands of short spans.
  */
 record SpanIndex(int[] offsets, int[] spans, int[] trajectory) {
 
-    /** The spans of {@code batch} for which {@code selected} holds, grouped by trajectory. */
-    static SpanIndex select(Rollouts batch, IntPredicate selected) {
+    /**
+     * The policy spans of {@code batch}, grouped by trajectory; with {@code nonEmptyOnly} only those
+     * that cover at least one token.
+     */
+    static SpanIndex policy(Rollouts batch, boolean nonEmptyOnly) {
         int n = batch.trajectoryCount();
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tokOff = batch.spanTokenOffsets();
         int[] off = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            int k = 0;
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) if (selected.test(s)) k++;
-            off[i + 1] = off[i] + k;
+        int first = spanOff[0];
+        int last = spanOff[n];
+        int k = 0;
+        for (int s = first; s < last; s++) {
+            k += batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s]) ? 1 : 0;
         }
-        int[] sp = new int[off[n]];
-        int[] tr = new int[off[n]];
+        int[] sp = new int[k];
+        k = 0;
         for (int i = 0; i < n; i++) {
-            int k = off[i];
-            for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                if (selected.test(s)) {
-                    sp[k] = s;
-                    tr[k++] = i;
-                }
+            for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
+                if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) sp[k++] = s;
             }
+            off[i + 1] = k;
         }
+        int[] tr = new int[k];
+        for (int i = 0; i < n; i++) Arrays.fill(tr, off[i], off[i + 1], i);
         return new SpanIndex(off, sp, tr);
     }
 }

@@ -24,11 +24,7 @@ public final class TurnTable extends SpanTable {
 
     /** The turns (non-empty policy spans) of {@code batch}. */
     public static TurnTable of(Rollouts batch) {
-        return new TurnTable(SpanIndex.select(batch, s -> isTurn(batch, s)));
-    }
-
-    private static boolean isTurn(Rollouts b, int s) {
-        return b.isPolicySpan(s) && b.spanTokenEnd(s) > b.spanTokenStart(s);
+        return new TurnTable(SpanIndex.policy(batch, true));
     }
 
     /** Number of turns in the batch. */
@@ -84,23 +80,48 @@ public final class TurnTable extends SpanTable {
     public int[] agentIds(Rollouts batch, java.util.List<String> names) {
         String[] agentOf = batch.spanAgent();
         int[] out = new int[spans.length];
+        if (agentOf == null) {
+            Arrays.fill(out, -1);
+            return out;
+        }
         java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        // the first few distinct name objects, tried by identity before the map (a batch usually
+        // holds each agent's name as one shared String, and has few agents)
+        String[] recent = new String[RECENT_AGENTS];
+        int[] recentId = new int[RECENT_AGENTS];
+        int recentCount = 0;
         for (int j = 0; j < out.length; j++) {
-            String a = agentOf == null ? null : agentOf[spans[j]];
+            String a = agentOf[spans[j]];
             if (a == null) {
                 out[j] = -1;
                 continue;
             }
-            Integer id = ids.get(a);
-            if (id == null) {
-                id = names.size();
-                ids.put(a, id);
-                names.add(a);
+            int id = -1;
+            for (int q = 0; q < recentCount; q++) {
+                if (recent[q] == a) {
+                    id = recentId[q];
+                    break;
+                }
+            }
+            if (id < 0) {
+                Integer known = ids.get(a);
+                if (known == null) {
+                    known = names.size();
+                    ids.put(a, known);
+                    names.add(a);
+                }
+                id = known;
+                if (recentCount < RECENT_AGENTS) {
+                    recent[recentCount] = a;
+                    recentId[recentCount++] = id;
+                }
             }
             out[j] = id;
         }
         return out;
     }
+
+    private static final int RECENT_AGENTS = 8;
 
     /** Number of tokens of each turn. */
     public int[] lengths(Rollouts batch) {
