@@ -345,7 +345,7 @@ public final class A3Estimator implements Estimator {
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        Components c = components(batch, params, execution);
+        Components c = compute(batch, params, execution, false);
         float[] spanAdv = new float[batch.spanCount()];
         double gate = 0.0;
         double finalAbs = 0.0;
@@ -373,8 +373,17 @@ public final class A3Estimator implements Estimator {
      * arrays owned by the caller.
      */
     public Components components(Rollouts batch, Params params, Execution execution) {
+        return compute(batch, params, execution, true);
+    }
+
+    /**
+     * {@link #components}; {@code withBash} whether to keep each turn's bash as a string (else
+     * {@link Components#bash()} is null: the whitespace-split signature reads the words straight
+     * from the token text in each group's work, and {@link #assign} needs no string per turn).
+     */
+    private Components compute(Rollouts batch, Params params, Execution execution, boolean withBash) {
         Settings cfg = Settings.of(params);
-        Turns t = Turns.of(batch);
+        Turns t = Turns.of(batch, withBash || !concatenative);
         int n = t.n;
         double[] backbone = new double[n];
         double[] residual = new double[n];
@@ -403,8 +412,11 @@ public final class A3Estimator implements Estimator {
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
         double[][] timeWeights = timeWeights(cfg.decay, t);
+        boolean zeroSumsExact = allFinite(timeWeights);
         execution.forGroups(batch, (chunk, from, to) -> {
-            for (int g = from; g < to; g++) new GroupWork(t, cfg, g, timeWeights).run(residual, gain, support);
+            Scratch scratch = new Scratch();
+            for (int g = from; g < to; g++)
+                new GroupWork(t, cfg, g, timeWeights, zeroSumsExact, scratch).run(residual, gain, support);
         });
         robustBound(t, residual, cfg.epsilon, bounded);
 
@@ -487,6 +499,11 @@ public final class A3Estimator implements Estimator {
             out[m] = tw;
         }
         return out;
+    }
+
+    private static boolean allFinite(double[][] rows) {
+        for (double[] row : rows) for (double v : row) if (!Double.isFinite(v)) return false;
+        return true;
     }
 
     private static double meanAbs(double[] v) {
@@ -596,6 +613,7 @@ public final class A3Estimator implements Estimator {
         final int[] traj;
         final int[] turn;
         final double[] reward;
+        /** Each turn's bash, or null when not kept ({@link #of}). */
         final String[] bash;
         /** Rows of trajectory i: [rowStart[i], rowStart[i+1]). */
         final int[] rowStart;
@@ -603,6 +621,9 @@ public final class A3Estimator implements Estimator {
         final int[][] turns;
 
         final int[][] turnRow;
+        /** Per row: the position of its turn index in its trajectory's distinct turns. */
+        final int[] rowPos;
+
         final double[] score;
 
         private Turns(Rollouts batch, int[] span, int[] traj, int[] turn, double[] reward, String[] bash) {
@@ -619,6 +640,7 @@ public final class A3Estimator implements Estimator {
             for (int i = 0; i < trajCount; i++) rowStart[i + 1] += rowStart[i];
             this.turns = new int[trajCount][];
             this.turnRow = new int[trajCount][];
+            this.rowPos = new int[n];
             this.score = new double[trajCount];
             for (int i = 0; i < trajCount; i++) {
                 int a = rowStart[i];
@@ -629,14 +651,19 @@ public final class A3Estimator implements Estimator {
                 for (int q = 0; q < ts.length; q++) if (q == 0 || ts[q] != ts[q - 1]) ts[u++] = ts[q];
                 ts = Arrays.copyOf(ts, u);
                 int[] rowOf = new int[u];
-                for (int k = a; k < b; k++) rowOf[Arrays.binarySearch(ts, turn[k])] = k; // later rows overwrite
+                for (int k = a; k < b; k++) {
+                    int p = Arrays.binarySearch(ts, turn[k]);
+                    rowPos[k] = p;
+                    rowOf[p] = k; // later rows overwrite
+                }
                 turns[i] = ts;
                 turnRow[i] = rowOf;
                 if (b > a) score[i] = reward[b - 1];
             }
         }
 
-        static Turns of(Rollouts batch) {
+        /** @param withBash whether to keep each turn's bash as a string */
+        static Turns of(Rollouts batch, boolean withBash) {
             int[] span = PolicySpans.indices(batch);
             int[] trajOfSpan = PolicySpans.spanTrajectory(batch);
             int n = span.length;
@@ -646,8 +673,8 @@ public final class A3Estimator implements Estimator {
             double[] reward = rewards(batch, span, traj);
             String[] tokenText = batch.tokenText();
             int[] spanTok = batch.spanTokenOffsets();
-            String[] bash = new String[n];
-            StringBuilder sb = new StringBuilder();
+            String[] bash = withBash ? new String[n] : null;
+            A3Text.Scanner scanner = new A3Text.Scanner();
             for (int k = 0; k < n; k++) {
                 int s = span[k];
                 if (spanTok[s + 1] > spanTok[s] && tokenText == null) {
@@ -657,7 +684,10 @@ public final class A3Estimator implements Estimator {
                             traj[k],
                             "text");
                 }
-                bash[k] = spanTok[s + 1] > spanTok[s] ? A3Text.bash(tokenText, spanTok[s], spanTok[s + 1], sb) : "";
+                if (withBash)
+                    bash[k] = spanTok[s + 1] > spanTok[s]
+                            ? A3Text.bash(tokenText, spanTok[s], spanTok[s + 1], scanner)
+                            : "";
             }
             return new Turns(batch, span, traj, turn, reward, bash);
         }
@@ -758,14 +788,16 @@ public final class A3Estimator implements Estimator {
         /** Per trajectory (local index) and turn position: the turn's own signature, built on first use. */
         private final int[][][] turnSymbols;
 
-        private final java.util.HashMap<String, Integer> tokenIds = new java.util.HashMap<>();
+        private final Scratch scratch;
         private final java.util.HashMap<Signature, Integer> signatureIds = new java.util.HashMap<>();
         private final java.util.ArrayList<int[]> signatures = new java.util.ArrayList<>();
         private final LongDoubleMap distances = new LongDoubleMap();
         private final EditDistance editDistance = new EditDistance();
 
-        Snippets(Turns t, int[] trajs, int gCount) {
+        Snippets(Turns t, int[] trajs, int gCount, Scratch scratch) {
             this.t = t;
+            this.scratch = scratch;
+            scratch.words.clear();
             this.trajs = trajs;
             this.gCount = gCount;
             this.idOf = new int[trajs.length][];
@@ -802,7 +834,7 @@ public final class A3Estimator implements Estimator {
             }
             int total = 0;
             for (int x = from; x < to; x++) {
-                if (own[x] == null) own[x] = symbols(signatureOf(t.bash[t.turnRow[trajs[q]][x]]));
+                if (own[x] == null) own[x] = words(t.turnRow[trajs[q]][x]);
                 total += own[x].length;
             }
             if (to - from == 1) return own[from];
@@ -815,15 +847,21 @@ public final class A3Estimator implements Estimator {
             return out;
         }
 
+        /** Word ids of the whitespace-split bash of turn (row) {@code k}, read from its token text. */
+        private int[] words(int k) {
+            int s = t.span[k];
+            int[] spanTok = t.batch.spanTokenOffsets();
+            if (spanTok[s + 1] == spanTok[s]) return new int[0]; // an empty response: bash ""
+            A3Text.Scanner scanner = scratch.scanner;
+            scanner.scan(t.batch.tokenText(), spanTok[s], spanTok[s + 1]);
+            return scratch.words.split(scanner.chars(), scanner.start(), scanner.end());
+        }
+
         private int[] symbols(String[] sig) {
             int[] symbols = new int[sig.length];
             for (int j = 0; j < sig.length; j++) {
-                Integer s = tokenIds.get(sig[j]);
-                if (s == null) {
-                    s = tokenIds.size();
-                    tokenIds.put(sig[j], s);
-                }
-                symbols[j] = s;
+                char[] c = sig[j].toCharArray();
+                symbols[j] = scratch.words.id(c, 0, c.length);
             }
             return symbols;
         }
@@ -851,6 +889,12 @@ public final class A3Estimator implements Estimator {
             distances.put(key, d);
             return d;
         }
+    }
+
+    /** Per-thread scratch of the groups' work: the bash scanner and the word ids (reset per group). */
+    private static final class Scratch {
+        final A3Text.Scanner scanner = new A3Text.Scanner();
+        final A3Text.WordIds words = new A3Text.WordIds();
     }
 
     /** An interned signature as a hash key (content equality). */
@@ -928,9 +972,12 @@ public final class A3Estimator implements Estimator {
 
         private final Snippets snippets;
         private final double[][] timeWeights;
+        /** Whether every time weight is finite, so that a weighted sum of zero Hamming terms is exactly 0.0. */
+        private final boolean zeroSumsExact;
 
-        GroupWork(Turns t, Settings cfg, int g, double[][] timeWeights) {
+        GroupWork(Turns t, Settings cfg, int g, double[][] timeWeights, boolean zeroSumsExact, Scratch scratch) {
             this.timeWeights = timeWeights;
+            this.zeroSumsExact = zeroSumsExact;
             this.t = t;
             this.cfg = cfg;
             this.g = g;
@@ -960,7 +1007,7 @@ public final class A3Estimator implements Estimator {
                 labels[q] = new int[t.turns[list[q]].length * gCount];
                 loo[q] = new double[t.turns[list[q]].length * gCount];
             }
-            this.snippets = new Snippets(t, list, gCount);
+            this.snippets = new Snippets(t, list, gCount, scratch);
         }
 
         private int compareTraj(int a, int b) {
@@ -975,13 +1022,16 @@ public final class A3Estimator implements Estimator {
             int[] allTurns = unionTurns();
             int[] here = new int[m]; // local indices of the trajectories having turn k
             int[] pos = new int[m]; // position of k in each of them
+            int[] next = new int[m]; // per trajectory: its first turn position not yet passed (k ascends)
             for (int k : allTurns) {
                 int mk = 0;
                 for (int q = 0; q < m; q++) {
-                    int p = t.position(trajs[q], k);
-                    if (p >= 0) {
+                    int[] ts = t.turns[trajs[q]];
+                    int p = next[q];
+                    if (p < ts.length && ts[p] == k) {
                         here[mk] = q;
                         pos[mk++] = p;
+                        next[q] = p + 1;
                     }
                 }
                 for (int si = 0; si < gCount; si++) {
@@ -994,7 +1044,7 @@ public final class A3Estimator implements Estimator {
             for (int q = 0; q < m; q++) {
                 int i = trajs[q];
                 for (int k = t.rowStart[i]; k < t.rowStart[i + 1]; k++) {
-                    int p = t.position(i, t.turn[k]);
+                    int p = t.rowPos[k];
                     double acc = 0.0;
                     for (int si = 0; si < gCount; si++)
                         acc += cfg.residualWeights[si] * (t.reward[k] - loo[q][p * gCount + si]);
@@ -1115,7 +1165,14 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        /** State and action buckets per turn index, and the local gain and support of each turn. */
+        /**
+         * State and action buckets per turn index, and the local gain and support of each turn. The
+         * rows of the group are bucketed by turn index once (a counting sort keeps batch order within a
+         * cell), and each pair of the group's trajectories gets two prefix lengths computed once: how many
+         * leading turn indices they share, and how many leading turn positions have a zero Hamming
+         * distance. A state test at position {@code p} is then one comparison unless the labels differ
+         * before {@code p} (the weighted sum of zero terms is exactly 0 when the time weights are finite).
+         */
         private void tree(int[] allTurns, double[] gain, double[] support) {
             int gCount = cfg.scopes.length;
             int m = trajs.length;
@@ -1126,8 +1183,51 @@ public final class A3Estimator implements Estimator {
             sortLocalByTrajectory(byIndex);
             int maxRows = 0;
             for (int i : trajs) maxRows += t.rowStart[i + 1] - t.rowStart[i];
-            int[] cell = new int[maxRows];
-            int[] cellLocal = new int[maxRows];
+            int kCount = allTurns.length;
+            // cells: the rows of each turn index, trajectories in batch order, rows in order
+            int[] cellStart = new int[kCount + 1];
+            int[] rowCell = new int[maxRows];
+            int x = 0;
+            for (int q : byIndex) {
+                int i = trajs[q];
+                for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                    int kk = Arrays.binarySearch(allTurns, t.turn[r]);
+                    rowCell[x++] = kk;
+                    cellStart[kk + 1]++;
+                }
+            }
+            for (int kk = 0; kk < kCount; kk++) cellStart[kk + 1] += cellStart[kk];
+            int[] fill = Arrays.copyOf(cellStart, kCount);
+            int[] cellRowAll = new int[maxRows];
+            int[] cellLocalAll = new int[maxRows];
+            x = 0;
+            for (int q : byIndex) {
+                int i = trajs[q];
+                for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                    int at = fill[rowCell[x++]]++;
+                    cellRowAll[at] = r;
+                    cellLocalAll[at] = q;
+                }
+            }
+            // per pair of trajectories: shared leading turn indices, and leading positions with H = 0
+            int[] sharedTurns = new int[m * m];
+            int[] zeroHamming = new int[m * m];
+            for (int qa = 0; qa < m; qa++) {
+                int[] ta = t.turns[trajs[qa]];
+                for (int qb = qa; qb < m; qb++) {
+                    int[] tb = t.turns[trajs[qb]];
+                    int len = Math.min(ta.length, tb.length);
+                    int l = 0;
+                    while (l < len && ta[l] == tb[l]) l++;
+                    int z = 0;
+                    while (z < l && hammingAt(labels[qa], z, labels[qb], z, gCount) == 0.0) z++;
+                    sharedTurns[qa * m + qb] = l;
+                    sharedTurns[qb * m + qa] = l;
+                    zeroHamming[qa * m + qb] = z;
+                    zeroHamming[qb * m + qa] = z;
+                }
+            }
+            int[] cellPos = new int[maxRows];
             int[] parent = new int[maxRows];
             int[] actionParent = new int[maxRows];
             int[] stateRoot = new int[maxRows];
@@ -1137,22 +1237,17 @@ public final class A3Estimator implements Estimator {
             int[] actionSize = new int[maxRows];
             double[] stateSum = new double[maxRows];
             double[] actionSum = new double[maxRows];
-            for (int k : allTurns) {
-                // the cell: every turn (row) of the group with turn index k, in batch order
-                int c = 0;
-                for (int q : byIndex) {
-                    int i = trajs[q];
-                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
-                        if (t.turn[r] == k) {
-                            cellLocal[c] = q;
-                            cell[c++] = r;
-                        }
-                    }
-                }
+            for (int kk = 0; kk < kCount; kk++) {
+                int from = cellStart[kk];
+                int c = cellStart[kk + 1] - from;
+                int[] cell = Arrays.copyOfRange(cellRowAll, from, from + c);
+                int[] cellLocal = Arrays.copyOfRange(cellLocalAll, from, from + c);
+                for (int a = 0; a < c; a++) cellPos[a] = t.rowPos[cell[a]];
                 for (int a = 0; a < c; a++) parent[a] = a;
                 for (int a = 0; a < c; a++) {
                     for (int b = a + 1; b < c; b++) {
-                        if (sameState(cellLocal[a], cellLocal[b], k, gCount)) union(parent, a, b);
+                        if (sameState(cellLocal[a], cellLocal[b], cellPos[a], cellPos[b], sharedTurns, zeroHamming))
+                            union(parent, a, b);
                     }
                 }
                 for (int a = 0; a < c; a++) actionParent[a] = a;
@@ -1160,7 +1255,8 @@ public final class A3Estimator implements Estimator {
                     int sa = find(parent, a);
                     for (int b = a + 1; b < c; b++) {
                         if (find(parent, b) != sa) continue;
-                        if (hamming(cellLocal[a], cellLocal[b], k, gCount) <= cfg.tau) union(actionParent, a, b);
+                        if (hammingAt(labels[cellLocal[a]], cellPos[a], labels[cellLocal[b]], cellPos[b], gCount)
+                                <= cfg.tau) union(actionParent, a, b);
                     }
                 }
                 // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
@@ -1206,27 +1302,25 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        /** Whether the turns at index {@code k} of local trajectories {@code qa} and {@code qb} are in one state. */
-        private boolean sameState(int qa, int qb, int k, int gCount) {
-            int ia = trajs[qa];
-            int ib = trajs[qb];
-            int pa = t.position(ia, k);
-            int pb = t.position(ib, k);
+        /**
+         * Whether the turns at positions {@code pa} and {@code pb} of local trajectories {@code qa} and
+         * {@code qb} (the same turn index) are in one state: the same earlier turn indices and
+         * {@code Σ_q tw_q·H_q ≤ τ} over them.
+         */
+        private boolean sameState(int qa, int qb, int pa, int pb, int[] sharedTurns, int[] zeroHamming) {
             if (pa != pb) return false; // different numbers of earlier turns
-            int[] ta = t.turns[ia];
-            int[] tb = t.turns[ib];
-            for (int q = 0; q < pa; q++) if (ta[q] != tb[q]) return false;
             if (pa == 0) return true;
+            int m = trajs.length;
+            if (sharedTurns[qa * m + qb] < pa) return false; // different earlier turn indices
+            // every term zero: the sum is exactly 0.0 (finite non-negative weights times +0.0)
+            if (zeroSumsExact && zeroHamming[qa * m + qb] >= pa) return 0.0 <= cfg.tau;
             double[] tw = timeWeights[pa];
             int[] la = labels[qa];
             int[] lb = labels[qb];
+            int gCount = cfg.scopes.length;
             double acc = 0.0;
             for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(la, q, lb, q, gCount);
             return acc <= cfg.tau;
-        }
-
-        private double hamming(int qa, int qb, int k, int gCount) {
-            return hammingAt(labels[qa], t.position(trajs[qa], k), labels[qb], t.position(trajs[qb], k), gCount);
         }
 
         private double hammingAt(int[] la, int pa, int[] lb, int pb, int gCount) {

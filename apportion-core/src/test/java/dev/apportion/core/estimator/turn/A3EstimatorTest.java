@@ -314,7 +314,7 @@ class A3EstimatorTest extends EstimatorContract {
             "cat a.txt"
         };
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
-        StringBuilder scratch = new StringBuilder();
+        A3Text.Scanner scratch = new A3Text.Scanner();
         for (int trial = 0; trial < 5000; trial++) {
             int n = r.nextInt(12);
             String[] tokens = new String[n + 2];
