@@ -413,7 +413,9 @@ public final class A3Estimator implements Estimator {
         robustBound(t, t.reward, cfg.epsilon, backbone);
         double[][] timeWeights = timeWeights(cfg.decay, t);
         boolean zeroSumsExact = allFinite(timeWeights);
-        execution.forGroups(batch, (chunk, from, to) -> {
+        // split by the groups' estimated work, not their tokens: a long single-turn response is one
+        // turn whatever its length (its text is read only up to the end of its code block)
+        execution.forRange(batch.groupCount(), groupWork(t, cfg.scopes.length), (chunk, from, to) -> {
             Scratch scratch = new Scratch();
             for (int g = from; g < to; g++)
                 new GroupWork(t, cfg, g, timeWeights, zeroSumsExact, scratch).run(residual, gain, support);
@@ -498,6 +500,56 @@ public final class A3Estimator implements Estimator {
             for (int q = 0; q < m; q++) tw[q] = raw[q] / denom;
             out[m] = tw;
         }
+        return out;
+    }
+
+    /** Estimated fixed cost of one group's work, in nanoseconds (see {@link #groupWork}). */
+    static final long GROUP_NS = 3_000;
+
+    /** Estimated cost per turn (row), peer trajectory of its group and scope, in nanoseconds (see {@link #groupWork}). */
+    static final long ROW_PEER_SCOPE_NS = 9;
+
+    /**
+     * Least estimated work of a range handed to another thread, in nanoseconds: 300 µs, twice the
+     * {@link Execution#MIN_LIGHT_PS_PER_CHUNK} of a light pass, because this estimate is coarser (the
+     * measured cost per unit varied twofold between the perf shapes).
+     */
+    static final long MIN_RANGE_NS = 300_000;
+
+    /**
+     * Cumulative estimated work of the groups' clustering and tree, the weights of the group split
+     * (in units of {@link #MIN_RANGE_NS}{@code /}{@link Execution#MIN_TOKENS_PER_CHUNK}, so that
+     * {@link Execution#forRange(int, int[], Execution.RangeBody)} hands a range to another thread only
+     * when it carries at least {@link #MIN_RANGE_NS}): {@link #GROUP_NS} per group with turns plus
+     * {@link #ROW_PEER_SCOPE_NS} per turn × trajectory of the group × scope (each turn's snippet is
+     * compared with the group's others per scope; the tree's pair tests scale alike). Fitted on the
+     * {@code perf} batches on the development VM (multi-turn: ~38 µs per group of 8 trajectories × 16
+     * turns × 4 scopes; single-turn: ~5 µs per group of 8 one-turn trajectories). Token counts would
+     * be the wrong weight: a single-turn group of 32,768 tokens is 8 turns of work, whose text is read
+     * only up to the end of each code block. The split does not change the result.
+     */
+    private static int[] groupWork(Turns t, int gCount) {
+        int groups = t.batch.groupCount();
+        int[] members = t.batch.groupMembers();
+        int[] start = t.batch.groupMemberStart();
+        long[] ns = new long[groups + 1];
+        for (int g = 0; g < groups; g++) {
+            long rows = 0;
+            long m = 0;
+            for (int q = start[g]; q < start[g + 1]; q++) {
+                int r = t.rowStart[members[q] + 1] - t.rowStart[members[q]];
+                if (r > 0) {
+                    m++;
+                    rows += r;
+                }
+            }
+            ns[g + 1] = ns[g] + (m == 0 ? 0 : GROUP_NS + ROW_PEER_SCOPE_NS * rows * m * gCount);
+        }
+        double scale = Math.min(
+                (double) Execution.MIN_TOKENS_PER_CHUNK / MIN_RANGE_NS,
+                (Integer.MAX_VALUE - 1.0) / Math.max(1, ns[groups]));
+        int[] out = new int[groups + 1];
+        for (int g = 0; g <= groups; g++) out[g] = (int) (ns[g] * scale);
         return out;
     }
 
