@@ -829,84 +829,79 @@ public final class A3Estimator implements Estimator {
      * −1, whatever the turn) is built, split and interned on first use; signature tokens become
      * dense ids, and equal signatures the same snippet id, so that the distance of a pair of ids
      * is computed once per group (equal ids: 0) by the integer {@link EditDistance}. Caching
-     * changes nothing: a distance is a function of the two signatures.
+     * changes nothing: a distance is a function of the two signatures. Every table lives in the
+     * thread's {@link Scratch}, reset per group: the words of each turn and the interned signatures
+     * sit in flat pools, and a snippet is looked up from its turns' words without being copied.
      */
     private final class Snippets {
         private final Turns t;
         private final int[] trajs;
         private final int gCount;
-        /** Per trajectory (local index): snippet id at [position * gCount + scope index], −1 until built. */
-        private final int[][] idOf;
-        /** Per trajectory (local index) and turn position: the turn's own signature, built on first use. */
-        private final int[][][] turnSymbols;
+        /** Turn slot of position 0 of each local trajectory: slot {@code slotStart[q] + position}. */
+        private final int[] slotStart;
+        /** Snippet id at [(slotStart[q] + position) * gCount + scope index] (position 0 for scope −1), −1 until built. */
+        private final int[] idOf;
+        /** Per turn slot: its words in {@code scratch.turnWords[turnFrom, turnTo)}; turnFrom −1 until built. */
+        private final int[] turnFrom;
 
+        private final int[] turnTo;
         private final Scratch scratch;
-        private final java.util.HashMap<Signature, Integer> signatureIds = new java.util.HashMap<>();
-        private final java.util.ArrayList<int[]> signatures = new java.util.ArrayList<>();
-        private final LongDoubleMap distances = new LongDoubleMap();
-        private final EditDistance editDistance = new EditDistance();
 
         Snippets(Turns t, int[] trajs, int gCount, Scratch scratch) {
             this.t = t;
             this.scratch = scratch;
-            scratch.words.clear();
+            scratch.reset();
             this.trajs = trajs;
             this.gCount = gCount;
-            this.idOf = new int[trajs.length][];
-            this.turnSymbols = new int[trajs.length][][];
+            this.slotStart = new int[trajs.length + 1];
+            for (int q = 0; q < trajs.length; q++) slotStart[q + 1] = slotStart[q] + t.turns[trajs[q]].length;
+            int slots = slotStart[trajs.length];
+            this.idOf = new int[slots * gCount];
+            Arrays.fill(idOf, -1);
+            this.turnFrom = new int[slots];
+            this.turnTo = new int[slots];
+            Arrays.fill(turnFrom, -1);
         }
 
         /** Snippet id of local trajectory {@code q} at turn index {@code k} (its position {@code p}) for scope {@code si}. */
         int id(int q, int k, int p, int si, int scope) {
-            int[] ids = idOf[q];
-            if (ids == null) {
-                ids = new int[t.turns[trajs[q]].length * gCount];
-                Arrays.fill(ids, -1);
-                idOf[q] = ids;
-            }
-            int slot = (scope == -1 ? 0 : p) * gCount + si;
-            int id = ids[slot];
+            int slot = (slotStart[q] + (scope == -1 ? 0 : p)) * gCount + si;
+            int id = idOf[slot];
             if (id < 0) {
-                id = concatenative
-                        ? intern(concatenated(q, t.snippetRange(trajs[q], k, scope)))
-                        : intern(symbols(signatureOf(t.snippet(trajs[q], k, scope))));
-                ids[slot] = id;
+                if (concatenative) {
+                    long range = t.snippetRange(trajs[q], k, scope);
+                    int from = slotStart[q] + (int) (range >>> 32);
+                    int to = slotStart[q] + (int) range;
+                    for (int x = from; x < to; x++)
+                        if (turnFrom[x] < 0) words(x, t.turnRow[trajs[q]][x - slotStart[q]]);
+                    id = scratch.signatures.intern(scratch.turnWords, turnFrom, turnTo, from, to);
+                } else {
+                    int[] sym = symbols(signatureOf(t.snippet(trajs[q], k, scope)));
+                    id = scratch.signatures.intern(sym, new int[] {0}, new int[] {sym.length}, 0, 1);
+                }
+                idOf[slot] = id;
             }
             return id;
         }
 
-        /** The signature of turns {@code [from, to)} of local trajectory q, as the concatenation of theirs. */
-        private int[] concatenated(int q, long range) {
-            int from = (int) (range >>> 32);
-            int to = (int) range;
-            int[][] own = turnSymbols[q];
-            if (own == null) {
-                own = new int[t.turns[trajs[q]].length][];
-                turnSymbols[q] = own;
-            }
-            int total = 0;
-            for (int x = from; x < to; x++) {
-                if (own[x] == null) own[x] = words(t.turnRow[trajs[q]][x]);
-                total += own[x].length;
-            }
-            if (to - from == 1) return own[from];
-            int[] out = new int[total];
-            int c = 0;
-            for (int x = from; x < to; x++) {
-                System.arraycopy(own[x], 0, out, c, own[x].length);
-                c += own[x].length;
-            }
-            return out;
-        }
-
-        /** Word ids of the whitespace-split bash of turn (row) {@code k}, read from its token text. */
-        private int[] words(int k) {
+        /** Appends the word ids of the whitespace-split bash of turn (row) {@code k}, read from its token text, as slot {@code x}. */
+        private void words(int x, int k) {
             int s = t.span[k];
             int[] spanTok = t.batch.spanTokenOffsets();
-            if (spanTok[s + 1] == spanTok[s]) return new int[0]; // an empty response: bash ""
-            A3Text.Scanner scanner = scratch.scanner;
-            scanner.scan(t.batch.tokenText(), spanTok[s], spanTok[s + 1]);
-            return scratch.words.split(scanner.chars(), scanner.start(), scanner.end());
+            int n = 0;
+            A3Text.WordIds words = scratch.words;
+            if (spanTok[s + 1] > spanTok[s]) { // else an empty response: bash ""
+                A3Text.Scanner scanner = scratch.scanner;
+                scanner.scan(t.batch.tokenText(), spanTok[s], spanTok[s + 1]);
+                n = words.split(scanner.chars(), scanner.start(), scanner.end());
+            }
+            int at = scratch.turnWordsLen;
+            if (at + n > scratch.turnWords.length)
+                scratch.turnWords = Arrays.copyOf(scratch.turnWords, Math.max(at + n, 2 * scratch.turnWords.length));
+            System.arraycopy(words.ids(), 0, scratch.turnWords, at, n);
+            scratch.turnWordsLen = at + n;
+            turnFrom[x] = at;
+            turnTo[x] = at + n;
         }
 
         private int[] symbols(String[] sig) {
@@ -918,52 +913,123 @@ public final class A3Estimator implements Estimator {
             return symbols;
         }
 
-        private int intern(int[] symbols) {
-            Signature key = new Signature(symbols);
-            Integer id = signatureIds.get(key);
-            if (id == null) {
-                id = signatures.size();
-                signatures.add(symbols);
-                signatureIds.put(key, id);
-            }
-            return id;
-        }
-
         /** {@code Lev(sig a, sig b) / max(|sig a|, |sig b|, 1)}, as {@link A3Text#distance}. */
         double distance(int a, int b) {
             if (a == b) return 0.0;
             long key = a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
+            LongDoubleMap distances = scratch.distances;
             double d = distances.get(key);
             if (d >= 0) return d;
-            int[] x = signatures.get(a);
-            int[] y = signatures.get(b);
-            d = editDistance.distance(x, y) / (double) Math.max(Math.max(x.length, y.length), 1);
+            Signatures sig = scratch.signatures;
+            int[] pool = sig.pool;
+            int xa = sig.start[a];
+            int xb = sig.start[a + 1];
+            int ya = sig.start[b];
+            int yb = sig.start[b + 1];
+            d = scratch.editDistance.distance(pool, xa, xb, pool, ya, yb)
+                    / (double) Math.max(Math.max(xb - xa, yb - ya), 1);
             distances.put(key, d);
             return d;
         }
     }
 
-    /** Per-thread scratch of the groups' work: the bash scanner and the word ids (reset per group). */
+    /** Per-thread scratch of the groups' work, reset per group. */
     private static final class Scratch {
         final A3Text.Scanner scanner = new A3Text.Scanner();
         final A3Text.WordIds words = new A3Text.WordIds();
+        final Signatures signatures = new Signatures();
+        final LongDoubleMap distances = new LongDoubleMap();
+        final EditDistance editDistance = new EditDistance();
+        /** The words of the group's turns, one run per turn slot ({@link Snippets}). */
+        int[] turnWords = new int[256];
+
+        int turnWordsLen;
+
+        void reset() {
+            words.clear();
+            signatures.clear();
+            distances.clear();
+            turnWordsLen = 0;
+        }
     }
 
-    /** An interned signature as a hash key (content equality). */
-    private record Signature(int[] symbols) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Signature s && Arrays.equals(symbols, s.symbols);
+    /**
+     * Interned signatures in one flat pool: equal symbol sequences get one id (in order of first
+     * appearance since {@link #clear}); signature {@code id} is {@code pool[start[id], start[id + 1])}.
+     */
+    private static final class Signatures {
+        int[] pool = new int[256];
+        int[] start = new int[65];
+        private int[] hash = new int[64];
+        /** Open addressing: id + 1 per slot, 0 when empty. */
+        private int[] table = new int[128];
+
+        private int count;
+
+        void clear() {
+            if (count > 0) Arrays.fill(table, 0);
+            count = 0;
         }
 
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(symbols);
+        /**
+         * The id of the concatenation of the runs {@code src[from[x], to[x])} for {@code x} in
+         * {@code [a, b)}, added when new.
+         */
+        int intern(int[] src, int[] from, int[] to, int a, int b) {
+            int h = 1;
+            int len = 0;
+            for (int x = a; x < b; x++) {
+                for (int i = from[x]; i < to[x]; i++) h = 31 * h + src[i];
+                len += to[x] - from[x];
+            }
+            int mask = table.length - 1;
+            int slot = mix(h) & mask;
+            for (int e; (e = table[slot]) != 0; slot = (slot + 1) & mask) {
+                int id = e - 1;
+                if (hash[id] == h && start[id + 1] - start[id] == len && equal(id, src, from, to, a, b)) return id;
+            }
+            int id = count++;
+            if (id + 1 >= hash.length) {
+                hash = Arrays.copyOf(hash, 2 * hash.length);
+                start = Arrays.copyOf(start, hash.length + 1);
+            }
+            int at = start[id]; // start[0] is always 0
+            if (at + len > pool.length) pool = Arrays.copyOf(pool, Math.max(at + len, 2 * pool.length));
+            for (int x = a; x < b; x++) {
+                System.arraycopy(src, from[x], pool, at, to[x] - from[x]);
+                at += to[x] - from[x];
+            }
+            start[id + 1] = at;
+            hash[id] = h;
+            table[slot] = id + 1;
+            if (2 * count > table.length) rehash();
+            return id;
         }
 
-        @Override
-        public String toString() {
-            return Arrays.toString(symbols);
+        private boolean equal(int id, int[] src, int[] from, int[] to, int a, int b) {
+            int p = start[id];
+            for (int x = a; x < b; x++) {
+                int n = to[x] - from[x];
+                if (!Arrays.equals(pool, p, p + n, src, from[x], to[x])) return false;
+                p += n;
+            }
+            return true;
+        }
+
+        private static int mix(int h) {
+            int x = h * 0x9E3779B9;
+            return x ^ (x >>> 16);
+        }
+
+        private void rehash() {
+            int[] t = new int[2 * table.length];
+            int mask = t.length - 1;
+            for (int id = 0; id < count; id++) {
+                int slot = mix(hash[id]) & mask;
+                while (t[slot] != 0) slot = (slot + 1) & mask;
+                t[slot] = id + 1;
+            }
+            table = t;
         }
     }
 
@@ -975,6 +1041,11 @@ public final class A3Estimator implements Estimator {
 
         LongDoubleMap() {
             Arrays.fill(keys, -1L);
+        }
+
+        void clear() {
+            if (size > 0) Arrays.fill(keys, -1L);
+            size = 0;
         }
 
         double get(long key) {

@@ -145,7 +145,6 @@ final class A3Text {
      * the last {@link #clear}. Not thread-safe: one per thread.
      */
     static final class WordIds {
-        private static final int[] NONE = new int[0];
         /** Open addressing: id + 1 of the word in each slot, 0 when empty. */
         private int[] table = new int[64];
 
@@ -163,8 +162,11 @@ final class A3Text {
             count = 0;
         }
 
-        /** The ids of the whitespace-split words of {@code s[from, to)}, in order, in a fresh array. */
-        int[] split(char[] s, int from, int to) {
+        /**
+         * Splits {@code s[from, to)} into whitespace-separated words: their ids, in order, are
+         * {@code ids()[0, n)}, {@code n} returned (valid until the next call).
+         */
+        int split(char[] s, int from, int to) {
             int n = 0;
             int i = from;
             while (i < to) {
@@ -176,7 +178,12 @@ final class A3Text {
                     out[n++] = id(s, a, i);
                 }
             }
-            return n == 0 ? NONE : Arrays.copyOf(out, n);
+            return n;
+        }
+
+        /** The buffer {@link #split} writes. */
+        int[] ids() {
+            return out;
         }
 
         /** The id of the word {@code s[a, b)} (any characters, possibly none). */
