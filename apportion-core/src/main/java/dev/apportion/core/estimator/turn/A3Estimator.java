@@ -145,18 +145,25 @@ import java.util.Objects;
  * must be non-empty whole numbers and as long as {@code w_intent_scopes}.
  *
  * <h2>Cost</h2>
- * Bounded by text work, not memory traffic: each turn's token strings are appended until its first
- * {@code <code>} block is complete, each distinct snippet of a group (per trajectory, turn position
- * and scope; once per trajectory for scope −1) is split into an intent signature once and its tokens
- * interned to integers, and single-linkage clustering compares the trajectories of a group at each
- * turn index and scope with the group's cached distances: each distinct pair of signatures is
- * compared once, by the exact bit-parallel {@link EditDistance}. The clustering stays quadratic in
- * the group size. The derived floor of {@code apportion perf} reads one text reference per token and
- * counts none of this (docs/performance.md gives the numbers).
+ * Bounded by text work, not memory traffic. Each group's work (on one thread) reads the bash of its
+ * trajectories' turns from the token text into a per-thread character buffer, only up to the end
+ * of the first {@code <code>} block, and interns its whitespace-split words to integers straight
+ * from the characters ({@link #assign} keeps no string per turn; {@link #components} also returns
+ * each turn's bash). Each distinct snippet of a group (per trajectory, turn position and scope;
+ * once per trajectory for scope −1) is interned once, looked up from its turns' words without being
+ * copied, and single-linkage clustering compares the trajectories of a group at each turn index and
+ * scope with the group's cached distances: each distinct pair of signatures is compared once, by
+ * the exact bit-parallel {@link EditDistance}. The clustering stays quadratic in the group size.
+ * The tree's state test of two turns is one comparison unless their trajectories' intent labels
+ * differ before the turn (two prefix lengths per pair of trajectories, computed once per group).
+ * The tables live in per-thread scratch reset per group. The derived floor of {@code apportion
+ * perf} reads one text reference per token and counts none of this (docs/performance.md gives the
+ * numbers).
  *
  * <p>Not group-local (the fusion scales are batch means). Stateless and thread-safe; with an
- * {@link Execution} of several threads the groups' clustering runs in parallel with results
- * identical to the sequential run.
+ * {@link Execution} of several threads the groups' work runs in parallel with results identical to
+ * the sequential run, split by estimated work (private {@code groupWork}), not by tokens: a batch whose
+ * groups hold little clustering work (e.g. one long response per trajectory) stays on one thread.
  */
 public final class A3Estimator implements Estimator {
     /** Registry id. */

@@ -72,6 +72,7 @@ final class A3Text {
         void scan(String[] tokenText, int from, int to) {
             len = 0;
             int open = -1;
+            int lastLt = -1; // index of the last '<' in buf: a tag can start nowhere else
             for (int q = from; q < to; q++) {
                 String tok = tokenText[q];
                 if (tok == null) continue;
@@ -80,11 +81,17 @@ final class A3Text {
                 if (len + n > buf.length) buf = Arrays.copyOf(buf, Math.max(len + n, 2 * buf.length));
                 tok.getChars(0, n, buf, len);
                 len += n;
+                int lt = tok.lastIndexOf('<');
+                if (lt >= 0) lastLt = prev + lt;
                 if (open < 0) {
-                    open = find(OPEN, Math.max(0, prev - OPEN.length() + 1));
+                    int at = Math.max(0, prev - OPEN.length() + 1);
+                    if (lastLt < at) continue; // no '<' where the tag could start
+                    open = find(OPEN, at);
                     if (open < 0) continue;
                 }
-                int close = find(CLOSE, Math.max(open + OPEN.length(), prev - CLOSE.length() + 1));
+                int at = Math.max(open + OPEN.length(), prev - CLOSE.length() + 1);
+                if (lastLt < at) continue;
+                int close = find(CLOSE, at);
                 if (close >= 0) {
                     start = open + OPEN.length();
                     end = close;
