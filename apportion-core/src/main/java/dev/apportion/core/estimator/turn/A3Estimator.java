@@ -1153,24 +1153,39 @@ public final class A3Estimator implements Estimator {
             int[] here = new int[m]; // local indices of the trajectories having turn k
             int[] pos = new int[m]; // position of k in each of them
             int[] next = new int[m]; // per trajectory: its first turn position not yet passed (k ascends)
-            for (int k : allTurns) {
-                int mk = 0;
-                for (int q = 0; q < m; q++) {
-                    int[] ts = t.turns[trajs[q]];
-                    int p = next[q];
-                    if (p < ts.length && ts[p] == k) {
-                        here[mk] = q;
-                        pos[mk++] = p;
-                        next[q] = p + 1;
-                    }
-                }
-                for (int si = 0; si < gCount; si++) {
-                    int[] lab = cluster(here, pos, mk, k, si, cfg.scopes[si]);
-                    leaveOneOut(here, pos, mk, lab, si);
-                    for (int j = 0; j < mk; j++) labels[here[j]][pos[j] * gCount + si] = lab[j];
+            for (int k : allTurns) labelTurn(k, here, pos, next, gCount);
+            residuals(residual, gCount);
+            tree(allTurns, gain, support);
+        }
+
+        /**
+         * Clusters the turns at turn index {@code k} of the group (every scope) and records their labels
+         * and leave-one-out values; {@code next} advances past {@code k}. Its own method (as are the
+         * other phases of {@link #run} and {@link #tree}), so that the JIT compiles each phase as a
+         * small, often-invoked method instead of on-stack-replacing loops of one large method.
+         */
+        private void labelTurn(int k, int[] here, int[] pos, int[] next, int gCount) {
+            int m = trajs.length;
+            int mk = 0;
+            for (int q = 0; q < m; q++) {
+                int[] ts = t.turns[trajs[q]];
+                int p = next[q];
+                if (p < ts.length && ts[p] == k) {
+                    here[mk] = q;
+                    pos[mk++] = p;
+                    next[q] = p + 1;
                 }
             }
-            // residual per turn (row)
+            for (int si = 0; si < gCount; si++) {
+                int[] lab = cluster(here, pos, mk, k, si, cfg.scopes[si]);
+                leaveOneOut(here, pos, mk, lab, si);
+                for (int j = 0; j < mk; j++) labels[here[j]][pos[j] * gCount + si] = lab[j];
+            }
+        }
+
+        /** The residual of every turn (row) of the group. */
+        private void residuals(double[] residual, int gCount) {
+            int m = trajs.length;
             for (int q = 0; q < m; q++) {
                 int i = trajs[q];
                 for (int k = t.rowStart[i]; k < t.rowStart[i + 1]; k++) {
@@ -1181,7 +1196,6 @@ public final class A3Estimator implements Estimator {
                     residual[k] = acc;
                 }
             }
-            tree(allTurns, gain, support);
         }
 
         private int[] unionTurns() {
@@ -1342,6 +1356,42 @@ public final class A3Estimator implements Estimator {
             // per pair of trajectories: shared leading turn indices, and leading positions with H = 0
             int[] sharedTurns = new int[m * m];
             int[] zeroHamming = new int[m * m];
+            pairPrefixes(sharedTurns, zeroHamming, gCount);
+            cellPos = new int[maxRows];
+            parent = new int[maxRows];
+            actionParent = new int[maxRows];
+            stateRoot = new int[maxRows];
+            actionRoot = new int[maxRows];
+            stateSize = new int[maxRows];
+            stateActions = new int[maxRows];
+            actionSize = new int[maxRows];
+            stateSum = new double[maxRows];
+            actionSum = new double[maxRows];
+            for (int kk = 0; kk < kCount; kk++) {
+                int from = cellStart[kk];
+                int c = cellStart[kk + 1] - from;
+                treeCell(cellRowAll, cellLocalAll, from, c, sharedTurns, zeroHamming, gain, support);
+            }
+        }
+
+        // per-cell scratch of the tree, sized for the group's rows
+        private int[] cellPos;
+        private int[] parent;
+        private int[] actionParent;
+        private int[] stateRoot;
+        private int[] actionRoot;
+        private int[] stateSize;
+        private int[] stateActions;
+        private int[] actionSize;
+        private double[] stateSum;
+        private double[] actionSum;
+
+        /**
+         * Per pair of the group's trajectories: how many leading turn indices they share, and how many
+         * leading turn positions have a zero Hamming distance.
+         */
+        private void pairPrefixes(int[] sharedTurns, int[] zeroHamming, int gCount) {
+            int m = trajs.length;
             for (int qa = 0; qa < m; qa++) {
                 int[] ta = t.turns[trajs[qa]];
                 for (int qb = qa; qb < m; qb++) {
@@ -1357,65 +1407,67 @@ public final class A3Estimator implements Estimator {
                     zeroHamming[qb * m + qa] = z;
                 }
             }
-            int[] cellPos = new int[maxRows];
-            int[] parent = new int[maxRows];
-            int[] actionParent = new int[maxRows];
-            int[] stateRoot = new int[maxRows];
-            int[] actionRoot = new int[maxRows];
-            int[] stateSize = new int[maxRows];
-            int[] stateActions = new int[maxRows];
-            int[] actionSize = new int[maxRows];
-            double[] stateSum = new double[maxRows];
-            double[] actionSum = new double[maxRows];
-            for (int kk = 0; kk < kCount; kk++) {
-                int from = cellStart[kk];
-                int c = cellStart[kk + 1] - from;
-                int[] cell = Arrays.copyOfRange(cellRowAll, from, from + c);
-                int[] cellLocal = Arrays.copyOfRange(cellLocalAll, from, from + c);
-                for (int a = 0; a < c; a++) cellPos[a] = t.rowPos[cell[a]];
-                for (int a = 0; a < c; a++) parent[a] = a;
-                for (int a = 0; a < c; a++) {
-                    for (int b = a + 1; b < c; b++) {
-                        if (sameState(cellLocal[a], cellLocal[b], cellPos[a], cellPos[b], sharedTurns, zeroHamming))
-                            union(parent, a, b);
-                    }
+        }
+
+        /**
+         * The state and action buckets of one cell ({@code c} rows of one turn index, from {@code from}
+         * in {@code cellRowAll}/{@code cellLocalAll}) and the gains and supports of its rows.
+         */
+        private void treeCell(
+                int[] cellRowAll,
+                int[] cellLocalAll,
+                int from,
+                int c,
+                int[] sharedTurns,
+                int[] zeroHamming,
+                double[] gain,
+                double[] support) {
+            int gCount = cfg.scopes.length;
+            int[] cell = Arrays.copyOfRange(cellRowAll, from, from + c);
+            int[] cellLocal = Arrays.copyOfRange(cellLocalAll, from, from + c);
+            for (int a = 0; a < c; a++) cellPos[a] = t.rowPos[cell[a]];
+            for (int a = 0; a < c; a++) parent[a] = a;
+            for (int a = 0; a < c; a++) {
+                for (int b = a + 1; b < c; b++) {
+                    if (sameState(cellLocal[a], cellLocal[b], cellPos[a], cellPos[b], sharedTurns, zeroHamming))
+                        union(parent, a, b);
                 }
-                for (int a = 0; a < c; a++) actionParent[a] = a;
-                for (int a = 0; a < c; a++) {
-                    int sa = find(parent, a);
-                    for (int b = a + 1; b < c; b++) {
-                        if (find(parent, b) != sa) continue;
-                        if (hammingAt(labels[cellLocal[a]], cellPos[a], labels[cellLocal[b]], cellPos[b], gCount)
-                                <= cfg.tau) union(actionParent, a, b);
-                    }
+            }
+            for (int a = 0; a < c; a++) actionParent[a] = a;
+            for (int a = 0; a < c; a++) {
+                int sa = find(parent, a);
+                for (int b = a + 1; b < c; b++) {
+                    if (find(parent, b) != sa) continue;
+                    if (hammingAt(labels[cellLocal[a]], cellPos[a], labels[cellLocal[b]], cellPos[b], gCount)
+                            <= cfg.tau) union(actionParent, a, b);
                 }
-                // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
-                Arrays.fill(stateSize, 0, c, 0);
-                Arrays.fill(stateSum, 0, c, 0.0);
-                Arrays.fill(stateActions, 0, c, 0);
-                Arrays.fill(actionSize, 0, c, 0);
-                Arrays.fill(actionSum, 0, c, 0.0);
-                for (int a = 0; a < c; a++) {
-                    int sr = find(parent, a);
-                    int ar = find(actionParent, a);
-                    stateRoot[a] = sr;
-                    actionRoot[a] = ar;
-                    double r = t.reward[cell[a]];
-                    stateSize[sr]++;
-                    stateSum[sr] += r;
-                    if (ar == a) stateActions[sr]++;
-                    actionSize[ar]++;
-                    actionSum[ar] += r;
-                }
-                for (int a = 0; a < c; a++) {
-                    int sr = stateRoot[a];
-                    if (stateSize[sr] <= 1 || stateActions[sr] <= 1) continue;
-                    int ar = actionRoot[a];
-                    int na = actionSize[ar];
-                    double shrink = na / (na + cfg.prior + cfg.epsilon);
-                    gain[cell[a]] = shrink * (actionSum[ar] / na - stateSum[sr] / stateSize[sr]);
-                    support[cell[a]] = shrink;
-                }
+            }
+            // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
+            Arrays.fill(stateSize, 0, c, 0);
+            Arrays.fill(stateSum, 0, c, 0.0);
+            Arrays.fill(stateActions, 0, c, 0);
+            Arrays.fill(actionSize, 0, c, 0);
+            Arrays.fill(actionSum, 0, c, 0.0);
+            for (int a = 0; a < c; a++) {
+                int sr = find(parent, a);
+                int ar = find(actionParent, a);
+                stateRoot[a] = sr;
+                actionRoot[a] = ar;
+                double r = t.reward[cell[a]];
+                stateSize[sr]++;
+                stateSum[sr] += r;
+                if (ar == a) stateActions[sr]++;
+                actionSize[ar]++;
+                actionSum[ar] += r;
+            }
+            for (int a = 0; a < c; a++) {
+                int sr = stateRoot[a];
+                if (stateSize[sr] <= 1 || stateActions[sr] <= 1) continue;
+                int ar = actionRoot[a];
+                int na = actionSize[ar];
+                double shrink = na / (na + cfg.prior + cfg.epsilon);
+                gain[cell[a]] = shrink * (actionSum[ar] / na - stateSum[sr] / stateSize[sr]);
+                support[cell[a]] = shrink;
             }
         }
 
