@@ -36,19 +36,36 @@ public final class EditDistance {
      * @param b symbols, each {@code >= 0}
      */
     public int distance(int[] a, int[] b) {
-        int la = a.length;
-        int lb = b.length;
-        int p = 0;
-        while (p < la && p < lb && a[p] == b[p]) p++;
-        while (la > p && lb > p && a[la - 1] == b[lb - 1]) {
-            la--;
-            lb--;
+        return distance(a, 0, a.length, b, 0, b.length);
+    }
+
+    /**
+     * The Levenshtein distance of {@code a[aFrom, aTo)} and {@code b[bFrom, bTo)} (the two may be
+     * runs of one array).
+     *
+     * @param a symbols, each {@code >= 0}
+     * @param b symbols, each {@code >= 0}
+     */
+    public int distance(int[] a, int aFrom, int aTo, int[] b, int bFrom, int bTo) {
+        int as = aFrom;
+        int bs = bFrom;
+        int ae = aTo;
+        int be = bTo;
+        while (as < ae && bs < be && a[as] == b[bs]) {
+            as++;
+            bs++;
         }
-        if (la == p) return lb - p;
-        if (lb == p) return la - p;
+        while (ae > as && be > bs && a[ae - 1] == b[be - 1]) {
+            ae--;
+            be--;
+        }
+        int la = ae - as;
+        int lb = be - bs;
+        if (la == 0) return lb;
+        if (lb == 0) return la;
         // pattern = the shorter rest, text = the longer
-        if (la - p <= lb - p) return la - p <= 64 ? myers(a, p, la, b, p, lb) : table(a, p, la, b, p, lb);
-        return lb - p <= 64 ? myers(b, p, lb, a, p, la) : table(b, p, lb, a, p, la);
+        if (la <= lb) return la <= 64 ? myers(a, as, ae, b, bs, be) : table(a, as, ae, b, bs, be);
+        return lb <= 64 ? myers(b, bs, be, a, as, ae) : table(b, bs, be, a, as, ae);
     }
 
     /** Myers/Hyyrö global edit distance of pattern {@code x[xs, xe)} (1..64 symbols) and text {@code y[ys, ye)}. */

@@ -71,6 +71,28 @@ class EditDistanceTest {
         }
     }
 
+    /** Runs of one shared array (as a3's signature pool passes them) give the distance of the copied runs. */
+    @Test
+    void runsOfOneArrayMatchTheDynamicProgramme() {
+        SplittableRandom r = new SplittableRandom(11);
+        EditDistance ed = new EditDistance();
+        for (int trial = 0; trial < 2000; trial++) {
+            int alphabet = 1 + r.nextInt(trial % 2 == 0 ? 3 : 200);
+            int[] a = random(r, r.nextInt(90), alphabet);
+            int[] b = r.nextBoolean() ? mutate(r, a, alphabet) : random(r, r.nextInt(90), alphabet);
+            int lead = r.nextInt(5);
+            int gap = r.nextInt(5);
+            int[] pool = new int[lead + a.length + gap + b.length + r.nextInt(5)];
+            for (int i = 0; i < pool.length; i++) pool[i] = r.nextInt(alphabet); // neighbours must not be read
+            System.arraycopy(a, 0, pool, lead, a.length);
+            int bs = lead + a.length + gap;
+            System.arraycopy(b, 0, pool, bs, b.length);
+            int want = plain(a, b);
+            assertEquals(want, ed.distance(pool, lead, lead + a.length, pool, bs, bs + b.length), "trial " + trial);
+            assertEquals(want, ed.distance(pool, bs, bs + b.length, pool, lead, lead + a.length), "trial " + trial);
+        }
+    }
+
     @Test
     void edgeCases() {
         EditDistance ed = new EditDistance();

@@ -145,18 +145,25 @@ import java.util.Objects;
  * must be non-empty whole numbers and as long as {@code w_intent_scopes}.
  *
  * <h2>Cost</h2>
- * Bounded by text work, not memory traffic: each turn's token strings are appended until its first
- * {@code <code>} block is complete, each distinct snippet of a group (per trajectory, turn position
- * and scope; once per trajectory for scope −1) is split into an intent signature once and its tokens
- * interned to integers, and single-linkage clustering compares the trajectories of a group at each
- * turn index and scope with the group's cached distances: each distinct pair of signatures is
- * compared once, by the exact bit-parallel {@link EditDistance}. The clustering stays quadratic in
- * the group size. The derived floor of {@code apportion perf} reads one text reference per token and
- * counts none of this (docs/performance.md gives the numbers).
+ * Bounded by text work, not memory traffic. Each group's work (on one thread) reads the bash of its
+ * trajectories' turns from the token text into a per-thread character buffer, only up to the end
+ * of the first {@code <code>} block, and interns its whitespace-split words to integers straight
+ * from the characters ({@link #assign} keeps no string per turn; {@link #components} also returns
+ * each turn's bash). Each distinct snippet of a group (per trajectory, turn position and scope;
+ * once per trajectory for scope −1) is interned once, looked up from its turns' words without being
+ * copied, and single-linkage clustering compares the trajectories of a group at each turn index and
+ * scope with the group's cached distances: each distinct pair of signatures is compared once, by
+ * the exact bit-parallel {@link EditDistance}. The clustering stays quadratic in the group size.
+ * The tree's state test of two turns is one comparison unless their trajectories' intent labels
+ * differ before the turn (two prefix lengths per pair of trajectories, computed once per group).
+ * The tables live in per-thread scratch reset per group. The derived floor of {@code apportion
+ * perf} reads one text reference per token and counts none of this (docs/performance.md gives the
+ * numbers).
  *
  * <p>Not group-local (the fusion scales are batch means). Stateless and thread-safe; with an
- * {@link Execution} of several threads the groups' clustering runs in parallel with results
- * identical to the sequential run.
+ * {@link Execution} of several threads the groups' work runs in parallel with results identical to
+ * the sequential run, split by estimated work (private {@code groupWork}), not by tokens: a batch whose
+ * groups hold little clustering work (e.g. one long response per trajectory) stays on one thread.
  */
 public final class A3Estimator implements Estimator {
     /** Registry id. */
@@ -345,7 +352,7 @@ public final class A3Estimator implements Estimator {
     /** {@inheritDoc} The per-token outputs go into {@code buffers} when given (every token is overwritten). */
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
-        Components c = components(batch, params, execution);
+        Components c = compute(batch, params, execution, false);
         float[] spanAdv = new float[batch.spanCount()];
         double gate = 0.0;
         double finalAbs = 0.0;
@@ -373,8 +380,17 @@ public final class A3Estimator implements Estimator {
      * arrays owned by the caller.
      */
     public Components components(Rollouts batch, Params params, Execution execution) {
+        return compute(batch, params, execution, true);
+    }
+
+    /**
+     * {@link #components}; {@code withBash} whether to keep each turn's bash as a string (else
+     * {@link Components#bash()} is null: the whitespace-split signature reads the words straight
+     * from the token text in each group's work, and {@link #assign} needs no string per turn).
+     */
+    private Components compute(Rollouts batch, Params params, Execution execution, boolean withBash) {
         Settings cfg = Settings.of(params);
-        Turns t = Turns.of(batch);
+        Turns t = Turns.of(batch, withBash || !concatenative);
         int n = t.n;
         double[] backbone = new double[n];
         double[] residual = new double[n];
@@ -403,8 +419,13 @@ public final class A3Estimator implements Estimator {
         }
         robustBound(t, t.reward, cfg.epsilon, backbone);
         double[][] timeWeights = timeWeights(cfg.decay, t);
-        execution.forGroups(batch, (chunk, from, to) -> {
-            for (int g = from; g < to; g++) new GroupWork(t, cfg, g, timeWeights).run(residual, gain, support);
+        boolean zeroSumsExact = allFinite(timeWeights);
+        // split by the groups' estimated work, not their tokens: a long single-turn response is one
+        // turn whatever its length (its text is read only up to the end of its code block)
+        execution.forRange(batch.groupCount(), groupWork(t, cfg.scopes.length), (chunk, from, to) -> {
+            Scratch scratch = new Scratch();
+            for (int g = from; g < to; g++)
+                new GroupWork(t, cfg, g, timeWeights, zeroSumsExact, scratch).run(residual, gain, support);
         });
         robustBound(t, residual, cfg.epsilon, bounded);
 
@@ -487,6 +508,61 @@ public final class A3Estimator implements Estimator {
             out[m] = tw;
         }
         return out;
+    }
+
+    /** Estimated fixed cost of one group's work, in nanoseconds (see {@link #groupWork}). */
+    static final long GROUP_NS = 3_000;
+
+    /** Estimated cost per turn (row), peer trajectory of its group and scope, in nanoseconds (see {@link #groupWork}). */
+    static final long ROW_PEER_SCOPE_NS = 9;
+
+    /**
+     * Least estimated work of a range handed to another thread, in nanoseconds: 300 µs, twice the
+     * {@link Execution#MIN_LIGHT_PS_PER_CHUNK} of a light pass, because this estimate is coarser (the
+     * measured cost per unit varied twofold between the perf shapes).
+     */
+    static final long MIN_RANGE_NS = 300_000;
+
+    /**
+     * Cumulative estimated work of the groups' clustering and tree, the weights of the group split
+     * (in units of {@link #MIN_RANGE_NS}{@code /}{@link Execution#MIN_TOKENS_PER_CHUNK}, so that
+     * {@link Execution#forRange(int, int[], Execution.RangeBody)} hands a range to another thread only
+     * when it carries at least {@link #MIN_RANGE_NS}): {@link #GROUP_NS} per group with turns plus
+     * {@link #ROW_PEER_SCOPE_NS} per turn × trajectory of the group × scope (each turn's snippet is
+     * compared with the group's others per scope; the tree's pair tests scale alike). Fitted on the
+     * {@code perf} batches on the development VM (multi-turn: ~38 µs per group of 8 trajectories × 16
+     * turns × 4 scopes; single-turn: ~5 µs per group of 8 one-turn trajectories). Token counts would
+     * be the wrong weight: a single-turn group of 32,768 tokens is 8 turns of work, whose text is read
+     * only up to the end of each code block. The split does not change the result.
+     */
+    private static int[] groupWork(Turns t, int gCount) {
+        int groups = t.batch.groupCount();
+        int[] members = t.batch.groupMembers();
+        int[] start = t.batch.groupMemberStart();
+        long[] ns = new long[groups + 1];
+        for (int g = 0; g < groups; g++) {
+            long rows = 0;
+            long m = 0;
+            for (int q = start[g]; q < start[g + 1]; q++) {
+                int r = t.rowStart[members[q] + 1] - t.rowStart[members[q]];
+                if (r > 0) {
+                    m++;
+                    rows += r;
+                }
+            }
+            ns[g + 1] = ns[g] + (m == 0 ? 0 : GROUP_NS + ROW_PEER_SCOPE_NS * rows * m * gCount);
+        }
+        double scale = Math.min(
+                (double) Execution.MIN_TOKENS_PER_CHUNK / MIN_RANGE_NS,
+                (Integer.MAX_VALUE - 1.0) / Math.max(1, ns[groups]));
+        int[] out = new int[groups + 1];
+        for (int g = 0; g <= groups; g++) out[g] = (int) (ns[g] * scale);
+        return out;
+    }
+
+    private static boolean allFinite(double[][] rows) {
+        for (double[] row : rows) for (double v : row) if (!Double.isFinite(v)) return false;
+        return true;
     }
 
     private static double meanAbs(double[] v) {
@@ -596,6 +672,7 @@ public final class A3Estimator implements Estimator {
         final int[] traj;
         final int[] turn;
         final double[] reward;
+        /** Each turn's bash, or null when not kept ({@link #of}). */
         final String[] bash;
         /** Rows of trajectory i: [rowStart[i], rowStart[i+1]). */
         final int[] rowStart;
@@ -603,6 +680,9 @@ public final class A3Estimator implements Estimator {
         final int[][] turns;
 
         final int[][] turnRow;
+        /** Per row: the position of its turn index in its trajectory's distinct turns. */
+        final int[] rowPos;
+
         final double[] score;
 
         private Turns(Rollouts batch, int[] span, int[] traj, int[] turn, double[] reward, String[] bash) {
@@ -619,6 +699,7 @@ public final class A3Estimator implements Estimator {
             for (int i = 0; i < trajCount; i++) rowStart[i + 1] += rowStart[i];
             this.turns = new int[trajCount][];
             this.turnRow = new int[trajCount][];
+            this.rowPos = new int[n];
             this.score = new double[trajCount];
             for (int i = 0; i < trajCount; i++) {
                 int a = rowStart[i];
@@ -629,14 +710,19 @@ public final class A3Estimator implements Estimator {
                 for (int q = 0; q < ts.length; q++) if (q == 0 || ts[q] != ts[q - 1]) ts[u++] = ts[q];
                 ts = Arrays.copyOf(ts, u);
                 int[] rowOf = new int[u];
-                for (int k = a; k < b; k++) rowOf[Arrays.binarySearch(ts, turn[k])] = k; // later rows overwrite
+                for (int k = a; k < b; k++) {
+                    int p = Arrays.binarySearch(ts, turn[k]);
+                    rowPos[k] = p;
+                    rowOf[p] = k; // later rows overwrite
+                }
                 turns[i] = ts;
                 turnRow[i] = rowOf;
                 if (b > a) score[i] = reward[b - 1];
             }
         }
 
-        static Turns of(Rollouts batch) {
+        /** @param withBash whether to keep each turn's bash as a string */
+        static Turns of(Rollouts batch, boolean withBash) {
             int[] span = PolicySpans.indices(batch);
             int[] trajOfSpan = PolicySpans.spanTrajectory(batch);
             int n = span.length;
@@ -646,8 +732,8 @@ public final class A3Estimator implements Estimator {
             double[] reward = rewards(batch, span, traj);
             String[] tokenText = batch.tokenText();
             int[] spanTok = batch.spanTokenOffsets();
-            String[] bash = new String[n];
-            StringBuilder sb = new StringBuilder();
+            String[] bash = withBash ? new String[n] : null;
+            A3Text.Scanner scanner = new A3Text.Scanner();
             for (int k = 0; k < n; k++) {
                 int s = span[k];
                 if (spanTok[s + 1] > spanTok[s] && tokenText == null) {
@@ -657,7 +743,10 @@ public final class A3Estimator implements Estimator {
                             traj[k],
                             "text");
                 }
-                bash[k] = spanTok[s + 1] > spanTok[s] ? A3Text.bash(tokenText, spanTok[s], spanTok[s + 1], sb) : "";
+                if (withBash)
+                    bash[k] = spanTok[s + 1] > spanTok[s]
+                            ? A3Text.bash(tokenText, spanTok[s], spanTok[s + 1], scanner)
+                            : "";
             }
             return new Turns(batch, span, traj, turn, reward, bash);
         }
@@ -747,127 +836,207 @@ public final class A3Estimator implements Estimator {
      * −1, whatever the turn) is built, split and interned on first use; signature tokens become
      * dense ids, and equal signatures the same snippet id, so that the distance of a pair of ids
      * is computed once per group (equal ids: 0) by the integer {@link EditDistance}. Caching
-     * changes nothing: a distance is a function of the two signatures.
+     * changes nothing: a distance is a function of the two signatures. Every table lives in the
+     * thread's {@link Scratch}, reset per group: the words of each turn and the interned signatures
+     * sit in flat pools, and a snippet is looked up from its turns' words without being copied.
      */
     private final class Snippets {
         private final Turns t;
         private final int[] trajs;
         private final int gCount;
-        /** Per trajectory (local index): snippet id at [position * gCount + scope index], −1 until built. */
-        private final int[][] idOf;
-        /** Per trajectory (local index) and turn position: the turn's own signature, built on first use. */
-        private final int[][][] turnSymbols;
+        /** Turn slot of position 0 of each local trajectory: slot {@code slotStart[q] + position}. */
+        private final int[] slotStart;
+        /** Snippet id at [(slotStart[q] + position) * gCount + scope index] (position 0 for scope −1), −1 until built. */
+        private final int[] idOf;
+        /** Per turn slot: its words in {@code scratch.turnWords[turnFrom, turnTo)}; turnFrom −1 until built. */
+        private final int[] turnFrom;
 
-        private final java.util.HashMap<String, Integer> tokenIds = new java.util.HashMap<>();
-        private final java.util.HashMap<Signature, Integer> signatureIds = new java.util.HashMap<>();
-        private final java.util.ArrayList<int[]> signatures = new java.util.ArrayList<>();
-        private final LongDoubleMap distances = new LongDoubleMap();
-        private final EditDistance editDistance = new EditDistance();
+        private final int[] turnTo;
+        private final Scratch scratch;
 
-        Snippets(Turns t, int[] trajs, int gCount) {
+        Snippets(Turns t, int[] trajs, int gCount, Scratch scratch) {
             this.t = t;
+            this.scratch = scratch;
+            scratch.reset();
             this.trajs = trajs;
             this.gCount = gCount;
-            this.idOf = new int[trajs.length][];
-            this.turnSymbols = new int[trajs.length][][];
+            this.slotStart = new int[trajs.length + 1];
+            for (int q = 0; q < trajs.length; q++) slotStart[q + 1] = slotStart[q] + t.turns[trajs[q]].length;
+            int slots = slotStart[trajs.length];
+            this.idOf = new int[slots * gCount];
+            Arrays.fill(idOf, -1);
+            this.turnFrom = new int[slots];
+            this.turnTo = new int[slots];
+            Arrays.fill(turnFrom, -1);
         }
 
         /** Snippet id of local trajectory {@code q} at turn index {@code k} (its position {@code p}) for scope {@code si}. */
         int id(int q, int k, int p, int si, int scope) {
-            int[] ids = idOf[q];
-            if (ids == null) {
-                ids = new int[t.turns[trajs[q]].length * gCount];
-                Arrays.fill(ids, -1);
-                idOf[q] = ids;
-            }
-            int slot = (scope == -1 ? 0 : p) * gCount + si;
-            int id = ids[slot];
+            int slot = (slotStart[q] + (scope == -1 ? 0 : p)) * gCount + si;
+            int id = idOf[slot];
             if (id < 0) {
-                id = concatenative
-                        ? intern(concatenated(q, t.snippetRange(trajs[q], k, scope)))
-                        : intern(symbols(signatureOf(t.snippet(trajs[q], k, scope))));
-                ids[slot] = id;
+                if (concatenative) {
+                    long range = t.snippetRange(trajs[q], k, scope);
+                    int from = slotStart[q] + (int) (range >>> 32);
+                    int to = slotStart[q] + (int) range;
+                    for (int x = from; x < to; x++)
+                        if (turnFrom[x] < 0) words(x, t.turnRow[trajs[q]][x - slotStart[q]]);
+                    id = scratch.signatures.intern(scratch.turnWords, turnFrom, turnTo, from, to);
+                } else {
+                    int[] sym = symbols(signatureOf(t.snippet(trajs[q], k, scope)));
+                    id = scratch.signatures.intern(sym, new int[] {0}, new int[] {sym.length}, 0, 1);
+                }
+                idOf[slot] = id;
             }
             return id;
         }
 
-        /** The signature of turns {@code [from, to)} of local trajectory q, as the concatenation of theirs. */
-        private int[] concatenated(int q, long range) {
-            int from = (int) (range >>> 32);
-            int to = (int) range;
-            int[][] own = turnSymbols[q];
-            if (own == null) {
-                own = new int[t.turns[trajs[q]].length][];
-                turnSymbols[q] = own;
+        /** Appends the word ids of the whitespace-split bash of turn (row) {@code k}, read from its token text, as slot {@code x}. */
+        private void words(int x, int k) {
+            int s = t.span[k];
+            int[] spanTok = t.batch.spanTokenOffsets();
+            int n = 0;
+            A3Text.WordIds words = scratch.words;
+            if (spanTok[s + 1] > spanTok[s]) { // else an empty response: bash ""
+                A3Text.Scanner scanner = scratch.scanner;
+                scanner.scan(t.batch.tokenText(), spanTok[s], spanTok[s + 1]);
+                n = words.split(scanner.chars(), scanner.start(), scanner.end());
             }
-            int total = 0;
-            for (int x = from; x < to; x++) {
-                if (own[x] == null) own[x] = symbols(signatureOf(t.bash[t.turnRow[trajs[q]][x]]));
-                total += own[x].length;
-            }
-            if (to - from == 1) return own[from];
-            int[] out = new int[total];
-            int c = 0;
-            for (int x = from; x < to; x++) {
-                System.arraycopy(own[x], 0, out, c, own[x].length);
-                c += own[x].length;
-            }
-            return out;
+            int at = scratch.turnWordsLen;
+            if (at + n > scratch.turnWords.length)
+                scratch.turnWords = Arrays.copyOf(scratch.turnWords, Math.max(at + n, 2 * scratch.turnWords.length));
+            System.arraycopy(words.ids(), 0, scratch.turnWords, at, n);
+            scratch.turnWordsLen = at + n;
+            turnFrom[x] = at;
+            turnTo[x] = at + n;
         }
 
         private int[] symbols(String[] sig) {
             int[] symbols = new int[sig.length];
             for (int j = 0; j < sig.length; j++) {
-                Integer s = tokenIds.get(sig[j]);
-                if (s == null) {
-                    s = tokenIds.size();
-                    tokenIds.put(sig[j], s);
-                }
-                symbols[j] = s;
+                char[] c = sig[j].toCharArray();
+                symbols[j] = scratch.words.id(c, 0, c.length);
             }
             return symbols;
-        }
-
-        private int intern(int[] symbols) {
-            Signature key = new Signature(symbols);
-            Integer id = signatureIds.get(key);
-            if (id == null) {
-                id = signatures.size();
-                signatures.add(symbols);
-                signatureIds.put(key, id);
-            }
-            return id;
         }
 
         /** {@code Lev(sig a, sig b) / max(|sig a|, |sig b|, 1)}, as {@link A3Text#distance}. */
         double distance(int a, int b) {
             if (a == b) return 0.0;
             long key = a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
+            LongDoubleMap distances = scratch.distances;
             double d = distances.get(key);
             if (d >= 0) return d;
-            int[] x = signatures.get(a);
-            int[] y = signatures.get(b);
-            d = editDistance.distance(x, y) / (double) Math.max(Math.max(x.length, y.length), 1);
+            Signatures sig = scratch.signatures;
+            int[] pool = sig.pool;
+            int xa = sig.start[a];
+            int xb = sig.start[a + 1];
+            int ya = sig.start[b];
+            int yb = sig.start[b + 1];
+            d = scratch.editDistance.distance(pool, xa, xb, pool, ya, yb)
+                    / (double) Math.max(Math.max(xb - xa, yb - ya), 1);
             distances.put(key, d);
             return d;
         }
     }
 
-    /** An interned signature as a hash key (content equality). */
-    private record Signature(int[] symbols) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Signature s && Arrays.equals(symbols, s.symbols);
+    /** Per-thread scratch of the groups' work, reset per group. */
+    private static final class Scratch {
+        final A3Text.Scanner scanner = new A3Text.Scanner();
+        final A3Text.WordIds words = new A3Text.WordIds();
+        final Signatures signatures = new Signatures();
+        final LongDoubleMap distances = new LongDoubleMap();
+        final EditDistance editDistance = new EditDistance();
+        /** The words of the group's turns, one run per turn slot ({@link Snippets}). */
+        int[] turnWords = new int[256];
+
+        int turnWordsLen;
+
+        void reset() {
+            words.clear();
+            signatures.clear();
+            distances.clear();
+            turnWordsLen = 0;
+        }
+    }
+
+    /**
+     * Interned signatures in one flat pool: equal symbol sequences get one id (in order of first
+     * appearance since {@link #clear}); signature {@code id} is {@code pool[start[id], start[id + 1])}.
+     */
+    private static final class Signatures {
+        int[] pool = new int[256];
+        int[] start = new int[65];
+        private int[] hash = new int[64];
+        /** Open addressing: id + 1 per slot, 0 when empty. */
+        private int[] table = new int[128];
+
+        private int count;
+
+        void clear() {
+            if (count > 0) Arrays.fill(table, 0);
+            count = 0;
         }
 
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(symbols);
+        /**
+         * The id of the concatenation of the runs {@code src[from[x], to[x])} for {@code x} in
+         * {@code [a, b)}, added when new.
+         */
+        int intern(int[] src, int[] from, int[] to, int a, int b) {
+            int h = 1;
+            int len = 0;
+            for (int x = a; x < b; x++) {
+                for (int i = from[x]; i < to[x]; i++) h = 31 * h + src[i];
+                len += to[x] - from[x];
+            }
+            int mask = table.length - 1;
+            int slot = mix(h) & mask;
+            for (int e; (e = table[slot]) != 0; slot = (slot + 1) & mask) {
+                int id = e - 1;
+                if (hash[id] == h && start[id + 1] - start[id] == len && equal(id, src, from, to, a, b)) return id;
+            }
+            int id = count++;
+            if (id + 1 >= hash.length) {
+                hash = Arrays.copyOf(hash, 2 * hash.length);
+                start = Arrays.copyOf(start, hash.length + 1);
+            }
+            int at = start[id]; // start[0] is always 0
+            if (at + len > pool.length) pool = Arrays.copyOf(pool, Math.max(at + len, 2 * pool.length));
+            for (int x = a; x < b; x++) {
+                System.arraycopy(src, from[x], pool, at, to[x] - from[x]);
+                at += to[x] - from[x];
+            }
+            start[id + 1] = at;
+            hash[id] = h;
+            table[slot] = id + 1;
+            if (2 * count > table.length) rehash();
+            return id;
         }
 
-        @Override
-        public String toString() {
-            return Arrays.toString(symbols);
+        private boolean equal(int id, int[] src, int[] from, int[] to, int a, int b) {
+            int p = start[id];
+            for (int x = a; x < b; x++) {
+                int n = to[x] - from[x];
+                if (!Arrays.equals(pool, p, p + n, src, from[x], to[x])) return false;
+                p += n;
+            }
+            return true;
+        }
+
+        private static int mix(int h) {
+            int x = h * 0x9E3779B9;
+            return x ^ (x >>> 16);
+        }
+
+        private void rehash() {
+            int[] t = new int[2 * table.length];
+            int mask = t.length - 1;
+            for (int id = 0; id < count; id++) {
+                int slot = mix(hash[id]) & mask;
+                while (t[slot] != 0) slot = (slot + 1) & mask;
+                t[slot] = id + 1;
+            }
+            table = t;
         }
     }
 
@@ -879,6 +1048,11 @@ public final class A3Estimator implements Estimator {
 
         LongDoubleMap() {
             Arrays.fill(keys, -1L);
+        }
+
+        void clear() {
+            if (size > 0) Arrays.fill(keys, -1L);
+            size = 0;
         }
 
         double get(long key) {
@@ -928,9 +1102,12 @@ public final class A3Estimator implements Estimator {
 
         private final Snippets snippets;
         private final double[][] timeWeights;
+        /** Whether every time weight is finite, so that a weighted sum of zero Hamming terms is exactly 0.0. */
+        private final boolean zeroSumsExact;
 
-        GroupWork(Turns t, Settings cfg, int g, double[][] timeWeights) {
+        GroupWork(Turns t, Settings cfg, int g, double[][] timeWeights, boolean zeroSumsExact, Scratch scratch) {
             this.timeWeights = timeWeights;
+            this.zeroSumsExact = zeroSumsExact;
             this.t = t;
             this.cfg = cfg;
             this.g = g;
@@ -960,7 +1137,7 @@ public final class A3Estimator implements Estimator {
                 labels[q] = new int[t.turns[list[q]].length * gCount];
                 loo[q] = new double[t.turns[list[q]].length * gCount];
             }
-            this.snippets = new Snippets(t, list, gCount);
+            this.snippets = new Snippets(t, list, gCount, scratch);
         }
 
         private int compareTraj(int a, int b) {
@@ -975,33 +1152,50 @@ public final class A3Estimator implements Estimator {
             int[] allTurns = unionTurns();
             int[] here = new int[m]; // local indices of the trajectories having turn k
             int[] pos = new int[m]; // position of k in each of them
-            for (int k : allTurns) {
-                int mk = 0;
-                for (int q = 0; q < m; q++) {
-                    int p = t.position(trajs[q], k);
-                    if (p >= 0) {
-                        here[mk] = q;
-                        pos[mk++] = p;
-                    }
-                }
-                for (int si = 0; si < gCount; si++) {
-                    int[] lab = cluster(here, pos, mk, k, si, cfg.scopes[si]);
-                    leaveOneOut(here, pos, mk, lab, si);
-                    for (int j = 0; j < mk; j++) labels[here[j]][pos[j] * gCount + si] = lab[j];
+            int[] next = new int[m]; // per trajectory: its first turn position not yet passed (k ascends)
+            for (int k : allTurns) labelTurn(k, here, pos, next, gCount);
+            residuals(residual, gCount);
+            tree(allTurns, gain, support);
+        }
+
+        /**
+         * Clusters the turns at turn index {@code k} of the group (every scope) and records their labels
+         * and leave-one-out values; {@code next} advances past {@code k}. Its own method (as are the
+         * other phases of {@link #run} and {@link #tree}), so that the JIT compiles each phase as a
+         * small, often-invoked method instead of on-stack-replacing loops of one large method.
+         */
+        private void labelTurn(int k, int[] here, int[] pos, int[] next, int gCount) {
+            int m = trajs.length;
+            int mk = 0;
+            for (int q = 0; q < m; q++) {
+                int[] ts = t.turns[trajs[q]];
+                int p = next[q];
+                if (p < ts.length && ts[p] == k) {
+                    here[mk] = q;
+                    pos[mk++] = p;
+                    next[q] = p + 1;
                 }
             }
-            // residual per turn (row)
+            for (int si = 0; si < gCount; si++) {
+                int[] lab = cluster(here, pos, mk, k, si, cfg.scopes[si]);
+                leaveOneOut(here, pos, mk, lab, si);
+                for (int j = 0; j < mk; j++) labels[here[j]][pos[j] * gCount + si] = lab[j];
+            }
+        }
+
+        /** The residual of every turn (row) of the group. */
+        private void residuals(double[] residual, int gCount) {
+            int m = trajs.length;
             for (int q = 0; q < m; q++) {
                 int i = trajs[q];
                 for (int k = t.rowStart[i]; k < t.rowStart[i + 1]; k++) {
-                    int p = t.position(i, t.turn[k]);
+                    int p = t.rowPos[k];
                     double acc = 0.0;
                     for (int si = 0; si < gCount; si++)
                         acc += cfg.residualWeights[si] * (t.reward[k] - loo[q][p * gCount + si]);
                     residual[k] = acc;
                 }
             }
-            tree(allTurns, gain, support);
         }
 
         private int[] unionTurns() {
@@ -1115,7 +1309,14 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        /** State and action buckets per turn index, and the local gain and support of each turn. */
+        /**
+         * State and action buckets per turn index, and the local gain and support of each turn. The
+         * rows of the group are bucketed by turn index once (a counting sort keeps batch order within a
+         * cell), and each pair of the group's trajectories gets two prefix lengths computed once: how many
+         * leading turn indices they share, and how many leading turn positions have a zero Hamming
+         * distance. A state test at position {@code p} is then one comparison unless the labels differ
+         * before {@code p} (the weighted sum of zero terms is exactly 0 when the time weights are finite).
+         */
         private void tree(int[] allTurns, double[] gain, double[] support) {
             int gCount = cfg.scopes.length;
             int m = trajs.length;
@@ -1126,70 +1327,147 @@ public final class A3Estimator implements Estimator {
             sortLocalByTrajectory(byIndex);
             int maxRows = 0;
             for (int i : trajs) maxRows += t.rowStart[i + 1] - t.rowStart[i];
-            int[] cell = new int[maxRows];
-            int[] cellLocal = new int[maxRows];
-            int[] parent = new int[maxRows];
-            int[] actionParent = new int[maxRows];
-            int[] stateRoot = new int[maxRows];
-            int[] actionRoot = new int[maxRows];
-            int[] stateSize = new int[maxRows];
-            int[] stateActions = new int[maxRows];
-            int[] actionSize = new int[maxRows];
-            double[] stateSum = new double[maxRows];
-            double[] actionSum = new double[maxRows];
-            for (int k : allTurns) {
-                // the cell: every turn (row) of the group with turn index k, in batch order
-                int c = 0;
-                for (int q : byIndex) {
-                    int i = trajs[q];
-                    for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
-                        if (t.turn[r] == k) {
-                            cellLocal[c] = q;
-                            cell[c++] = r;
-                        }
-                    }
+            int kCount = allTurns.length;
+            // cells: the rows of each turn index, trajectories in batch order, rows in order
+            int[] cellStart = new int[kCount + 1];
+            int[] rowCell = new int[maxRows];
+            int x = 0;
+            for (int q : byIndex) {
+                int i = trajs[q];
+                for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                    int kk = Arrays.binarySearch(allTurns, t.turn[r]);
+                    rowCell[x++] = kk;
+                    cellStart[kk + 1]++;
                 }
-                for (int a = 0; a < c; a++) parent[a] = a;
-                for (int a = 0; a < c; a++) {
-                    for (int b = a + 1; b < c; b++) {
-                        if (sameState(cellLocal[a], cellLocal[b], k, gCount)) union(parent, a, b);
-                    }
+            }
+            for (int kk = 0; kk < kCount; kk++) cellStart[kk + 1] += cellStart[kk];
+            int[] fill = Arrays.copyOf(cellStart, kCount);
+            int[] cellRowAll = new int[maxRows];
+            int[] cellLocalAll = new int[maxRows];
+            x = 0;
+            for (int q : byIndex) {
+                int i = trajs[q];
+                for (int r = t.rowStart[i]; r < t.rowStart[i + 1]; r++) {
+                    int at = fill[rowCell[x++]]++;
+                    cellRowAll[at] = r;
+                    cellLocalAll[at] = q;
                 }
-                for (int a = 0; a < c; a++) actionParent[a] = a;
-                for (int a = 0; a < c; a++) {
-                    int sa = find(parent, a);
-                    for (int b = a + 1; b < c; b++) {
-                        if (find(parent, b) != sa) continue;
-                        if (hamming(cellLocal[a], cellLocal[b], k, gCount) <= cfg.tau) union(actionParent, a, b);
-                    }
+            }
+            // per pair of trajectories: shared leading turn indices, and leading positions with H = 0
+            int[] sharedTurns = new int[m * m];
+            int[] zeroHamming = new int[m * m];
+            pairPrefixes(sharedTurns, zeroHamming, gCount);
+            cellPos = new int[maxRows];
+            parent = new int[maxRows];
+            actionParent = new int[maxRows];
+            stateRoot = new int[maxRows];
+            actionRoot = new int[maxRows];
+            stateSize = new int[maxRows];
+            stateActions = new int[maxRows];
+            actionSize = new int[maxRows];
+            stateSum = new double[maxRows];
+            actionSum = new double[maxRows];
+            for (int kk = 0; kk < kCount; kk++) {
+                int from = cellStart[kk];
+                int c = cellStart[kk + 1] - from;
+                treeCell(cellRowAll, cellLocalAll, from, c, sharedTurns, zeroHamming, gain, support);
+            }
+        }
+
+        // per-cell scratch of the tree, sized for the group's rows
+        private int[] cellPos;
+        private int[] parent;
+        private int[] actionParent;
+        private int[] stateRoot;
+        private int[] actionRoot;
+        private int[] stateSize;
+        private int[] stateActions;
+        private int[] actionSize;
+        private double[] stateSum;
+        private double[] actionSum;
+
+        /**
+         * Per pair of the group's trajectories: how many leading turn indices they share, and how many
+         * leading turn positions have a zero Hamming distance.
+         */
+        private void pairPrefixes(int[] sharedTurns, int[] zeroHamming, int gCount) {
+            int m = trajs.length;
+            for (int qa = 0; qa < m; qa++) {
+                int[] ta = t.turns[trajs[qa]];
+                for (int qb = qa; qb < m; qb++) {
+                    int[] tb = t.turns[trajs[qb]];
+                    int len = Math.min(ta.length, tb.length);
+                    int l = 0;
+                    while (l < len && ta[l] == tb[l]) l++;
+                    int z = 0;
+                    while (z < l && hammingAt(labels[qa], z, labels[qb], z, gCount) == 0.0) z++;
+                    sharedTurns[qa * m + qb] = l;
+                    sharedTurns[qb * m + qa] = l;
+                    zeroHamming[qa * m + qb] = z;
+                    zeroHamming[qb * m + qa] = z;
                 }
-                // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
-                Arrays.fill(stateSize, 0, c, 0);
-                Arrays.fill(stateSum, 0, c, 0.0);
-                Arrays.fill(stateActions, 0, c, 0);
-                Arrays.fill(actionSize, 0, c, 0);
-                Arrays.fill(actionSum, 0, c, 0.0);
-                for (int a = 0; a < c; a++) {
-                    int sr = find(parent, a);
-                    int ar = find(actionParent, a);
-                    stateRoot[a] = sr;
-                    actionRoot[a] = ar;
-                    double r = t.reward[cell[a]];
-                    stateSize[sr]++;
-                    stateSum[sr] += r;
-                    if (ar == a) stateActions[sr]++;
-                    actionSize[ar]++;
-                    actionSum[ar] += r;
+            }
+        }
+
+        /**
+         * The state and action buckets of one cell ({@code c} rows of one turn index, from {@code from}
+         * in {@code cellRowAll}/{@code cellLocalAll}) and the gains and supports of its rows.
+         */
+        private void treeCell(
+                int[] cellRowAll,
+                int[] cellLocalAll,
+                int from,
+                int c,
+                int[] sharedTurns,
+                int[] zeroHamming,
+                double[] gain,
+                double[] support) {
+            int gCount = cfg.scopes.length;
+            int[] cell = Arrays.copyOfRange(cellRowAll, from, from + c);
+            int[] cellLocal = Arrays.copyOfRange(cellLocalAll, from, from + c);
+            for (int a = 0; a < c; a++) cellPos[a] = t.rowPos[cell[a]];
+            for (int a = 0; a < c; a++) parent[a] = a;
+            for (int a = 0; a < c; a++) {
+                for (int b = a + 1; b < c; b++) {
+                    if (sameState(cellLocal[a], cellLocal[b], cellPos[a], cellPos[b], sharedTurns, zeroHamming))
+                        union(parent, a, b);
                 }
-                for (int a = 0; a < c; a++) {
-                    int sr = stateRoot[a];
-                    if (stateSize[sr] <= 1 || stateActions[sr] <= 1) continue;
-                    int ar = actionRoot[a];
-                    int na = actionSize[ar];
-                    double shrink = na / (na + cfg.prior + cfg.epsilon);
-                    gain[cell[a]] = shrink * (actionSum[ar] / na - stateSum[sr] / stateSize[sr]);
-                    support[cell[a]] = shrink;
+            }
+            for (int a = 0; a < c; a++) actionParent[a] = a;
+            for (int a = 0; a < c; a++) {
+                int sa = find(parent, a);
+                for (int b = a + 1; b < c; b++) {
+                    if (find(parent, b) != sa) continue;
+                    if (hammingAt(labels[cellLocal[a]], cellPos[a], labels[cellLocal[b]], cellPos[b], gCount)
+                            <= cfg.tau) union(actionParent, a, b);
                 }
+            }
+            // per state bucket: size, reward sum, number of action buckets; per action bucket: size, reward sum
+            Arrays.fill(stateSize, 0, c, 0);
+            Arrays.fill(stateSum, 0, c, 0.0);
+            Arrays.fill(stateActions, 0, c, 0);
+            Arrays.fill(actionSize, 0, c, 0);
+            Arrays.fill(actionSum, 0, c, 0.0);
+            for (int a = 0; a < c; a++) {
+                int sr = find(parent, a);
+                int ar = find(actionParent, a);
+                stateRoot[a] = sr;
+                actionRoot[a] = ar;
+                double r = t.reward[cell[a]];
+                stateSize[sr]++;
+                stateSum[sr] += r;
+                if (ar == a) stateActions[sr]++;
+                actionSize[ar]++;
+                actionSum[ar] += r;
+            }
+            for (int a = 0; a < c; a++) {
+                int sr = stateRoot[a];
+                if (stateSize[sr] <= 1 || stateActions[sr] <= 1) continue;
+                int ar = actionRoot[a];
+                int na = actionSize[ar];
+                double shrink = na / (na + cfg.prior + cfg.epsilon);
+                gain[cell[a]] = shrink * (actionSum[ar] / na - stateSum[sr] / stateSize[sr]);
+                support[cell[a]] = shrink;
             }
         }
 
@@ -1206,27 +1484,25 @@ public final class A3Estimator implements Estimator {
             }
         }
 
-        /** Whether the turns at index {@code k} of local trajectories {@code qa} and {@code qb} are in one state. */
-        private boolean sameState(int qa, int qb, int k, int gCount) {
-            int ia = trajs[qa];
-            int ib = trajs[qb];
-            int pa = t.position(ia, k);
-            int pb = t.position(ib, k);
+        /**
+         * Whether the turns at positions {@code pa} and {@code pb} of local trajectories {@code qa} and
+         * {@code qb} (the same turn index) are in one state: the same earlier turn indices and
+         * {@code Σ_q tw_q·H_q ≤ τ} over them.
+         */
+        private boolean sameState(int qa, int qb, int pa, int pb, int[] sharedTurns, int[] zeroHamming) {
             if (pa != pb) return false; // different numbers of earlier turns
-            int[] ta = t.turns[ia];
-            int[] tb = t.turns[ib];
-            for (int q = 0; q < pa; q++) if (ta[q] != tb[q]) return false;
             if (pa == 0) return true;
+            int m = trajs.length;
+            if (sharedTurns[qa * m + qb] < pa) return false; // different earlier turn indices
+            // every term zero: the sum is exactly 0.0 (finite non-negative weights times +0.0)
+            if (zeroSumsExact && zeroHamming[qa * m + qb] >= pa) return 0.0 <= cfg.tau;
             double[] tw = timeWeights[pa];
             int[] la = labels[qa];
             int[] lb = labels[qb];
+            int gCount = cfg.scopes.length;
             double acc = 0.0;
             for (int q = 0; q < pa; q++) acc += tw[q] * hammingAt(la, q, lb, q, gCount);
             return acc <= cfg.tau;
-        }
-
-        private double hamming(int qa, int qb, int k, int gCount) {
-            return hammingAt(labels[qa], t.position(trajs[qa], k), labels[qb], t.position(trajs[qb], k), gCount);
         }
 
         private double hammingAt(int[] la, int pa, int[] lb, int pb, int gCount) {

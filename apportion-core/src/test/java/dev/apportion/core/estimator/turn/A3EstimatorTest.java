@@ -129,6 +129,30 @@ class A3EstimatorTest extends EstimatorContract {
         b.tokenText(text.toArray(new String[0]));
     }
 
+    /**
+     * The tree's states need the same earlier intent history: at turn 1, A and B (first command
+     * {@code ls}) and C and D ({@code pwd x y}) differ at turn 0 in every scope, so they form two
+     * states, {A, B} with rewards 1, 0 and {C, D} with rewards 1, 1; within each, {@code cat a} and
+     * {@code cat b} are separate action buckets. C and D thus gain nothing (their state's mean is
+     * theirs), while one state of all four (parent 0.75) would give them ±0.25·shrink.
+     */
+    @Test
+    void treeStatesSplitOnEarlierIntentLabels() {
+        RolloutsBuilder b = Rollouts.builder();
+        trajAt(b, "A", 1.0, new int[] {0, 1}, "ls", "cat a");
+        trajAt(b, "B", 0.0, new int[] {0, 1}, "ls", "cat b");
+        trajAt(b, "C", 1.0, new int[] {0, 1}, "pwd x y", "cat a");
+        trajAt(b, "D", 1.0, new int[] {0, 1}, "pwd x y", "cat b");
+        A3Estimator.Components c = A3.components(b.build(), params(Map.of()), Execution.sequential());
+        double shrink = 1 / (1 + 0.1 + 1e-6);
+        // rows: A0, A1, B0, B1, C0, C1, D0, D1; the last turn's return is its own gain
+        assertEquals(0.5 * shrink, c.treeReturn()[1], 1e-12);
+        assertEquals(-0.5 * shrink, c.treeReturn()[3], 1e-12);
+        assertEquals(0.0, c.treeReturn()[5], 1e-12);
+        assertEquals(0.0, c.treeReturn()[7], 1e-12);
+        assertEquals(shrink, c.treeSupport()[7], 1e-12);
+    }
+
     @Test
     void creditIsTheBoundedFusionOnEveryTurnToken() {
         RolloutsBuilder rb = Rollouts.builder();
@@ -290,6 +314,50 @@ class A3EstimatorTest extends EstimatorContract {
         }
     }
 
+    /** Word ids read from characters name exactly the words of Python's split: equal words, equal ids. */
+    @Test
+    void wordIdsFollowTheWhitespaceSplit() {
+        String[] pieces = {
+            "ls", "-l", " ", "\n", "\u00a0", "\u2003", "\u001c", "cat", "a.txt", "\ud83d\ude00", "x", "", "\t"
+        };
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        A3Text.WordIds ids = new A3Text.WordIds();
+        for (int round = 0; round < 6; round++) {
+            ids.clear();
+            java.util.Map<Integer, String> wordOf = new java.util.HashMap<>();
+            java.util.Map<String, Integer> idOf = new java.util.HashMap<>();
+            for (int text = 0; text < 50; text++) {
+                StringBuilder sb = new StringBuilder();
+                for (int q = r.nextInt(30); q > 0; q--) sb.append(pieces[r.nextInt(pieces.length)]);
+                String str = sb.toString();
+                String[] want = A3Text.whitespaceSplit(str);
+                char[] chars = ("##" + str + "#").toCharArray();
+                int n = ids.split(chars, 2, 2 + str.length());
+                assertEquals(want.length, n, str);
+                for (int j = 0; j < n; j++) {
+                    int id = ids.ids()[j];
+                    String prior = wordOf.putIfAbsent(id, want[j]);
+                    assertEquals(prior == null ? want[j] : prior, want[j], "one id, one word");
+                    Integer priorId = idOf.putIfAbsent(want[j], id);
+                    assertEquals(priorId == null ? id : priorId, id, "one word, one id");
+                }
+            }
+        }
+    }
+
+    /** Without a code block the scanner keeps 8192 code points of the stripped text, surrogate pairs whole. */
+    @Test
+    void scannerCutsLongPlainTextsByCodePoints() {
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        tokens.add("  ");
+        for (int i = 0; i < 5000; i++) tokens.add(i % 3 == 0 ? "\ud83d\ude00" : "ab");
+        String[] t = tokens.toArray(new String[0]);
+        String joined = String.join("", t);
+        String want = A3Text.bash(joined);
+        assertEquals(8192, want.codePointCount(0, want.length()));
+        assertEquals(want, A3Text.bash(t, 0, t.length, new A3Text.Scanner()));
+    }
+
     @Test
     void bashOfTokensEqualsBashOfTheJoinedText() {
         String[] pieces = {
@@ -314,7 +382,7 @@ class A3EstimatorTest extends EstimatorContract {
             "cat a.txt"
         };
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
-        StringBuilder scratch = new StringBuilder();
+        A3Text.Scanner scratch = new A3Text.Scanner();
         for (int trial = 0; trial < 5000; trial++) {
             int n = r.nextInt(12);
             String[] tokens = new String[n + 2];
