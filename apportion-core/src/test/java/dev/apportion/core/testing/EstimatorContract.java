@@ -1,7 +1,9 @@
 package dev.apportion.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,6 +17,7 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,6 +174,63 @@ public abstract class EstimatorContract {
                 }
             }
         }
+    }
+
+    /**
+     * NaN-filled {@link Credit.Buffers}, sequential and then split over two threads, give the
+     * allocating call's credit bit for bit (every array and diagnostic), and an estimator that
+     * implements the buffered call really returns the buffers' advantages array.
+     */
+    @Test
+    void dirtyBuffersGiveTheAllocatingCredit() {
+        boolean buffered = writesBuffers(estimator());
+        for (Params p : parameterSets()) {
+            for (List<RandomBatches.Traj> ts : batches()) {
+                Rollouts b = build(ts);
+                int n = b.tokenCount();
+                String what = estimator().id() + " " + p;
+                Credit fresh = estimator().assign(b, p, Execution.sequential());
+                Credit.Buffers buffers = dirtyBuffers(n);
+                Credit reused = estimator().assign(b, p, Execution.sequential(), buffers);
+                if (buffered)
+                    assertSame(buffers.advantages(n), reused.advantages(), what + ": advantages not in the buffer");
+                assertSameBits(fresh, reused, what);
+                buffers = dirtyBuffers(n);
+                try (Execution two = Execution.splittingAll(2)) {
+                    assertSameBits(fresh, estimator().assign(b, p, two, buffers), what + " (2 threads)");
+                }
+            }
+        }
+    }
+
+    /** Whether the estimator's class implements the four-argument (buffered) {@code assign} itself. */
+    private static boolean writesBuffers(Estimator est) {
+        try {
+            return est.unwrap()
+                            .getClass()
+                            .getMethod("assign", Rollouts.class, Params.class, Execution.class, Credit.Buffers.class)
+                            .getDeclaringClass()
+                    != Estimator.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Credit.Buffers dirtyBuffers(int n) {
+        Credit.Buffers buffers = new Credit.Buffers();
+        Arrays.fill(buffers.advantages(n), Float.NaN);
+        Arrays.fill(buffers.returns(n), Float.NaN);
+        Arrays.fill(buffers.lossWeights(n), Float.NaN);
+        return buffers;
+    }
+
+    private static void assertSameBits(Credit want, Credit got, String what) {
+        assertArrayEquals(want.advantages(), got.advantages(), what + ": advantages");
+        assertArrayEquals(want.returns(), got.returns(), what + ": returns");
+        assertArrayEquals(want.spanAdvantages(), got.spanAdvantages(), what + ": span advantages");
+        assertArrayEquals(want.lossWeights(), got.lossWeights(), what + ": loss weights");
+        assertArrayEquals(want.clipScales(), got.clipScales(), what + ": clip scales");
+        assertEquals(want.diagnostics(), got.diagnostics(), what + ": diagnostics");
     }
 
     /** Every array of {@code got} matches {@code want}: present in both or in neither, and close. */

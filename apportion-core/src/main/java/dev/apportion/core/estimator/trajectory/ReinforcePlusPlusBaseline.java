@@ -159,8 +159,13 @@ public final class ReinforcePlusPlusBaseline implements BufferedEstimator {
                         batch, wide, execution, TokenCredit.returnsArray(buffers, batch.tokenCount()));
             }
         } else {
-            returns = TokenCredit.assign(batch, a, shaping, ID, execution);
-            adv = whitenReturns ? returns : returns.clone();
+            // the KL-shaped reward-to-go, into the buffers' advantages when given; whitened there in place
+            adv = TokenCredit.assign(batch, a, shaping, ID, execution, buffers);
+            if (whitenReturns) returns = adv;
+            else {
+                returns = TokenCredit.returnsArray(buffers, adv.length);
+                System.arraycopy(adv, 0, returns, 0, adv.length);
+            }
             ws = Whitening.whiten(
                     adv,
                     batch.mask(),

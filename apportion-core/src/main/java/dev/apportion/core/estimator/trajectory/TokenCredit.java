@@ -158,7 +158,9 @@ final class TokenCredit {
                 perTrajectory[i] = Math.max(s.clipLo(), Math.min(s.clipHi(), perTrajectory[i]));
             }
         }
-        if (s.klActive()) return cumulative(b, perTrajectory, s, estimator, ex);
+        if (s.klActive())
+            return cumulative(
+                    b, perTrajectory, s, estimator, ex, buffers == null ? null : buffers.advantages(b.tokenCount()));
         return buffers == null
                 ? broadcast(b, perTrajectory, ex)
                 : broadcastInto(b, perTrajectory, ex, buffers.advantages(b.tokenCount()));
@@ -203,22 +205,33 @@ final class TokenCredit {
      * trajectory {@code i}, {@code G_t = r_i − kl_coef · Σ_{u ≥ t, u policy} clamp(KL_u)} where
      * {@code r_i} sits on the last policy token.
      */
-    private static float[] cumulative(Rollouts b, double[] perTrajectory, Shaping s, String estimator, Execution ex) {
+    /**
+     * The KL-shaped reward-to-go per policy token, 0 on every other token.
+     *
+     * @param into a caller's array of unspecified contents (every token is written), or null for a fresh one
+     */
+    private static float[] cumulative(
+            Rollouts b, double[] perTrajectory, Shaping s, String estimator, Execution ex, float[] into) {
         String why = "for the KL penalty (kl_coef=" + s.klCoef() + "); set kl_coef=0 or kl_use_loss=true to do without";
         float[] lp = b.requireTokenSignal(Rollouts.LOGPROB, estimator, "the policy's log-probs, " + why);
         float[] ref = b.requireTokenSignal(Rollouts.REF_LOGPROB, estimator, "the reference model's log-probs, " + why);
         byte[] mask = b.mask();
-        float[] out = new float[b.tokenCount()];
+        boolean fresh = into == null;
+        float[] out = fresh ? new float[b.tokenCount()] : into;
         double coef = s.klCoef();
         double clamp = s.klClamp();
         KlPenalty.Kind kind = s.kind();
         ex.forTrajectories(b, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int last = b.lastPolicyToken(i);
+                if (!fresh) java.util.Arrays.fill(out, last < 0 ? b.tokenStart(i) : last + 1, b.tokenEnd(i), 0f);
                 if (last < 0) continue;
                 double running = 0;
                 for (int t = last; t >= b.tokenStart(i); t--) {
-                    if (mask[t] == 0) continue;
+                    if (mask[t] == 0) {
+                        if (!fresh) out[t] = 0f;
+                        continue;
+                    }
                     double kl = KlPenalty.estimate(kind, lp[t], ref[t]);
                     kl = Math.max(-clamp, Math.min(clamp, kl));
                     running -= coef * kl;

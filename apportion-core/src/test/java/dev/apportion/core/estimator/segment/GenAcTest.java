@@ -13,7 +13,6 @@ import dev.apportion.core.estimator.step.VinePpo;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.List;
 import java.util.Map;
@@ -74,13 +73,5 @@ class GenAcTest extends EstimatorContract {
         steps(rb, "q", "a", 1.0, 2, V, 0.5, Double.NaN);
         RolloutException e = assertThrows(RolloutException.class, () -> est.assign(rb.build()));
         assertTrue(e.getMessage().contains("critic_value") && e.getMessage().contains("step 1"), e.getMessage());
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.PaperBatches;
 import java.util.List;
@@ -111,13 +110,5 @@ class ScrlTest extends EstimatorContract {
                 e.getMessage().contains("signals.subproblem_correct")
                         && e.getMessage().contains("step 1"),
                 e.getMessage());
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

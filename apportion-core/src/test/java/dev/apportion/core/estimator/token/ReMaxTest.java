@@ -11,7 +11,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -103,13 +102,5 @@ class ReMaxTest extends EstimatorContract {
     @Test
     void twoThreadsAreBitIdentical() {
         TokenTesting.assertParallelBitIdentical(remax, params(remax, null, Map.of()));
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.List;
 import java.util.Map;
@@ -114,13 +113,5 @@ class DurationAwareTest extends EstimatorContract {
                 .span(Role.POLICY, 1)
                 .build();
         assertTurns(zero, est.assign(zero).advantages(), 0, 0.0, 0.0);
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

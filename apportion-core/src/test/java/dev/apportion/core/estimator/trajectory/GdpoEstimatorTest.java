@@ -12,7 +12,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.List;
 import java.util.Map;
@@ -140,13 +139,5 @@ class GdpoEstimatorTest extends EstimatorContract {
         assertEquals(List.of("a", "b"), GdpoEstimator.parseKeys(" a,b "));
         assertEquals(List.of("x"), GdpoEstimator.parseKeys("[\"x\"]"));
         assertEquals(List.of(), GdpoEstimator.parseKeys(""));
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

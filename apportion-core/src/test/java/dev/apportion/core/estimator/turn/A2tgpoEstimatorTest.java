@@ -13,7 +13,6 @@ import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import dev.apportion.core.testing.RandomBatches;
 import dev.apportion.core.testing.Tolerance;
@@ -124,13 +123,5 @@ class A2tgpoEstimatorTest extends EstimatorContract {
             if (mode.equals("turn-group")) assertFalse(same, "turn-group uses batch-level statistics");
             else assertTrue(same, mode + " must be group-local");
         }
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

@@ -13,7 +13,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -101,13 +100,5 @@ class IgpoEstimatorTest extends EstimatorContract {
         float joint =
                 turnValue(batch, est.assign(batch, resolved("joint", Map.of())).advantages(), 0, 1);
         assertEquals(0.25 / (0.25 + 1e-6), joint, 1e-5); // pool {0.3, 0.8}: mean 0.55, population std 0.25
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }

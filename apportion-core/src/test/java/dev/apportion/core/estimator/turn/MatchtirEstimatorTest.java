@@ -14,7 +14,6 @@ import dev.apportion.core.rollout.Role;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.rollout.RolloutsBuilder;
-import dev.apportion.core.testing.BufferChecks;
 import dev.apportion.core.testing.EstimatorContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -137,13 +136,5 @@ class MatchtirEstimatorTest extends EstimatorContract {
                         .get("matchtir")
                         .assign(batch));
         assertTrue(e.getMessage().contains("matchtir"), e.getMessage());
-    }
-
-    @Test
-    void dirtyBuffersGiveTheAllocatingCredit() {
-        BufferChecks.dirtyBuffersGiveTheAllocatingCredit(
-                estimator(),
-                parameterSets(),
-                batches().stream().map(this::build).toList());
     }
 }
