@@ -22,6 +22,12 @@ public final class LongIntMap {
     }
 
     /** Number of entries. */
+    /** Removes every entry; the capacity stays (a map reused per group allocates nothing). */
+    public void clear() {
+        if (size > 0) Arrays.fill(keys, EMPTY);
+        size = 0;
+    }
+
     public int size() {
         return size;
     }

@@ -11,6 +11,7 @@ import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.EditDistance;
+import dev.apportion.core.kernel.LongIntMap;
 import dev.apportion.core.kernel.NumpySum;
 import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.RolloutException;
@@ -923,20 +924,19 @@ public final class A3Estimator implements Estimator {
         /** {@code Lev(sig a, sig b) / max(|sig a|, |sig b|, 1)}, as {@link A3Text#distance}. */
         double distance(int a, int b) {
             if (a == b) return 0.0;
-            long key = a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
-            LongDoubleMap distances = scratch.distances;
-            double d = distances.get(key);
-            if (d >= 0) return d;
             Signatures sig = scratch.signatures;
-            int[] pool = sig.pool;
             int xa = sig.start[a];
             int xb = sig.start[a + 1];
             int ya = sig.start[b];
             int yb = sig.start[b + 1];
-            d = scratch.editDistance.distance(pool, xa, xb, pool, ya, yb)
-                    / (double) Math.max(Math.max(xb - xa, yb - ya), 1);
-            distances.put(key, d);
-            return d;
+            long key = a < b ? ((long) a << 32) | b : ((long) b << 32) | a;
+            LongIntMap levenshtein = scratch.levenshtein;
+            int lev = levenshtein.get(key, -1);
+            if (lev < 0) {
+                lev = scratch.editDistance.distance(sig.pool, xa, xb, sig.pool, ya, yb);
+                levenshtein.put(key, lev);
+            }
+            return lev / (double) Math.max(Math.max(xb - xa, yb - ya), 1);
         }
     }
 
@@ -945,7 +945,9 @@ public final class A3Estimator implements Estimator {
         final A3Text.Scanner scanner = new A3Text.Scanner();
         final A3Text.WordIds words = new A3Text.WordIds();
         final Signatures signatures = new Signatures();
-        final LongDoubleMap distances = new LongDoubleMap();
+        /** Levenshtein distance of a pair of interned signatures (ids packed into one long), per group. */
+        final LongIntMap levenshtein = new LongIntMap(64);
+
         final EditDistance editDistance = new EditDistance();
         /** The words of the group's turns, one run per turn slot ({@link Snippets}). */
         int[] turnWords = new int[256];
@@ -955,7 +957,7 @@ public final class A3Estimator implements Estimator {
         void reset() {
             words.clear();
             signatures.clear();
-            distances.clear();
+            levenshtein.clear();
             turnWordsLen = 0;
         }
     }
@@ -1037,55 +1039,6 @@ public final class A3Estimator implements Estimator {
                 t[slot] = id + 1;
             }
             table = t;
-        }
-    }
-
-    /** Open-addressing map from non-negative long keys to non-negative doubles; {@code get} gives −1 when absent. */
-    private static final class LongDoubleMap {
-        private long[] keys = new long[64];
-        private double[] values = new double[64];
-        private int size;
-
-        LongDoubleMap() {
-            Arrays.fill(keys, -1L);
-        }
-
-        void clear() {
-            if (size > 0) Arrays.fill(keys, -1L);
-            size = 0;
-        }
-
-        double get(long key) {
-            int mask = keys.length - 1;
-            for (int h = slot(key, mask); ; h = (h + 1) & mask) {
-                if (keys[h] == key) return values[h];
-                if (keys[h] == -1L) return -1.0;
-            }
-        }
-
-        void put(long key, double value) {
-            if (2 * (size + 1) > keys.length) grow();
-            int mask = keys.length - 1;
-            int h = slot(key, mask);
-            while (keys[h] != -1L && keys[h] != key) h = (h + 1) & mask;
-            if (keys[h] == -1L) size++;
-            keys[h] = key;
-            values[h] = value;
-        }
-
-        private static int slot(long key, int mask) {
-            long x = key * 0x9E3779B97F4A7C15L;
-            return (int) (x ^ (x >>> 32)) & mask;
-        }
-
-        private void grow() {
-            long[] oldKeys = keys;
-            double[] oldValues = values;
-            keys = new long[2 * oldKeys.length];
-            values = new double[2 * oldKeys.length];
-            Arrays.fill(keys, -1L);
-            size = 0;
-            for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != -1L) put(oldKeys[i], oldValues[i]);
         }
     }
 
