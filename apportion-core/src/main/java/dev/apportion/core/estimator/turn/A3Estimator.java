@@ -992,7 +992,7 @@ public final class A3Estimator implements Estimator {
                 len += to[x] - from[x];
             }
             int mask = table.length - 1;
-            int slot = mix(h) & mask;
+            int slot = A3Text.mix(h) & mask;
             for (int e; (e = table[slot]) != 0; slot = (slot + 1) & mask) {
                 int id = e - 1;
                 if (hash[id] == h && start[id + 1] - start[id] == len && equal(id, src, from, to, a, b)) return id;
@@ -1025,20 +1025,8 @@ public final class A3Estimator implements Estimator {
             return true;
         }
 
-        private static int mix(int h) {
-            int x = h * 0x9E3779B9;
-            return x ^ (x >>> 16);
-        }
-
         private void rehash() {
-            int[] t = new int[2 * table.length];
-            int mask = t.length - 1;
-            for (int id = 0; id < count; id++) {
-                int slot = mix(hash[id]) & mask;
-                while (t[slot] != 0) slot = (slot + 1) & mask;
-                t[slot] = id + 1;
-            }
-            table = t;
+            table = A3Text.grownTable(table.length, hash, count);
         }
     }
 

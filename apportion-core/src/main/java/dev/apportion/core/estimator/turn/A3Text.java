@@ -18,6 +18,24 @@ final class A3Text {
 
     private A3Text() {}
 
+    /** Slot hash of an interning table (open addressing, linear probing, 0 = empty, else id + 1). */
+    static int mix(int h) {
+        int x = h * 0x9E3779B9;
+        return x ^ (x >>> 16);
+    }
+
+    /** An interning table of twice {@code length} slots holding ids {@code 0 … count-1} with their {@code hashes}. */
+    static int[] grownTable(int length, int[] hashes, int count) {
+        int[] t = new int[2 * length];
+        int mask = t.length - 1;
+        for (int id = 0; id < count; id++) {
+            int slot = mix(hashes[id]) & mask;
+            while (t[slot] != 0) slot = (slot + 1) & mask;
+            t[slot] = id + 1;
+        }
+        return t;
+    }
+
     /**
      * The bash command of a response: the content of the first {@code <code>…</code>} block
      * (tags matched case-insensitively, the nearest closing tag after the first opening tag),
@@ -221,21 +239,8 @@ final class A3Text {
             return w;
         }
 
-        private static int mix(int h) {
-            int x = h * 0x9E3779B9;
-            return x ^ (x >>> 16);
-        }
-
         private void rehash() {
-            int[] t = new int[2 * table.length];
-            int mask = t.length - 1;
-            for (int w = 0; w < count; w++) {
-                int h = wordHash[w];
-                int slot = mix(h) & mask;
-                while (t[slot] != 0) slot = (slot + 1) & mask;
-                t[slot] = w + 1;
-            }
-            table = t;
+            table = grownTable(table.length, wordHash, count);
         }
     }
 
