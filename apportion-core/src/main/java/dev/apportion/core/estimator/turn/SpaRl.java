@@ -438,21 +438,7 @@ public final class SpaRl implements Estimator {
         }
 
         void run(int from, int to, int firstAdd, int endAdd) {
-            double next = 0;
-            double acc = 0;
-            int p = endAdd - 1;
-            for (int t = to - 1; t >= from; t--) {
-                float rew = c * kl(lp[t] - ref[t], k);
-                if (p >= firstAdd && addTok[p] == t) rew = rew + addVal[p--];
-                double r = mask[t] != 0 ? rew : 0.0;
-                if (whiten) r = (r - wMean) * wScale + wMean;
-                double v = mask[t] != 0 ? value[t] : 0.0;
-                double delta = r + gamma * next - v;
-                acc = delta + gamma * lam * acc;
-                a[t] = acc;
-                next = v;
-                returns[t] = (float) (acc + v);
-            }
+            finish(from, to - 1, firstAdd, endAdd - 1, 0, 0);
         }
     }
 
