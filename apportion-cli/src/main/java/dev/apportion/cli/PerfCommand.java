@@ -217,11 +217,12 @@ final class PerfCommand implements Callable<Integer> {
             names = "--forks",
             paramLabel = "N",
             defaultValue = "1",
-            description = "With --all: time in N child JVMs, one after another (each with this JVM's java, JVM options "
-                    + "and class path, the estimators in another order), and print one line per estimator, shape and "
-                    + "thread count combined across them: medians across the forks, the forks' range of the floor "
-                    + "ratios, and the two-thread verdict from a 95 % t interval over the forks' paired ratios (use 3 "
-                    + "or more). Takes about N times as long as one run. 1 times in this JVM (default: ${DEFAULT-VALUE}).")
+            description =
+                    "With --all: time in N child JVMs, one after another (each with this JVM's java, JVM options "
+                            + "and class path, the estimators in another order), and print one line per estimator, shape and "
+                            + "thread count combined across them: medians across the forks, the forks' range of the floor "
+                            + "ratios, and the two-thread verdict from a 95 % t interval over the forks' paired ratios (use 3 "
+                            + "or more). Takes about N times as long as one run. 1 times in this JVM (default: ${DEFAULT-VALUE}).")
     private int forks;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -420,15 +421,7 @@ final class PerfCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Map<String, Object>> rows;
         try {
-            rows = PerfForks.run(
-                    PerfForks.javaCommand(),
-                    forks,
-                    ids,
-                    shapeNames,
-                    threadList,
-                    seed,
-                    pass,
-                    err);
+            rows = PerfForks.run(PerfForks.javaCommand(), forks, ids, shapeNames, threadList, seed, pass, err);
         } catch (PerfForks.ForkFailed e) {
             err.println("apportion perf: " + e.getMessage());
             err.flush();

@@ -233,8 +233,8 @@ final class PerfForks {
                 m.put("time_ratio_ci95_high", round(p.high()));
                 m.put("vs_1_thread", p.verdict());
             } else {
-                for (String k : List.of(
-                        "time_ratio_to_1_thread", "time_ratio_ci95_low", "time_ratio_ci95_high", "vs_1_thread"))
+                for (String k :
+                        List.of("time_ratio_to_1_thread", "time_ratio_ci95_low", "time_ratio_ci95_high", "vs_1_thread"))
                     m.put(k, first.get(k));
             }
         }
@@ -372,8 +372,7 @@ final class PerfForks {
             int code = p.waitFor();
             reader.join();
             String where = where(order, shapes, done[0]);
-            if (code != 0)
-                throw new ForkFailed(label + " failed (exit " + code + ") on " + where + ": " + tail(tail));
+            if (code != 0) throw new ForkFailed(label + " failed (exit " + code + ") on " + where + ": " + tail(tail));
             List<Map<String, Object>> rows = new ArrayList<>();
             for (String l : lines) {
                 try {
@@ -413,7 +412,8 @@ final class PerfForks {
                 synchronized (err) {
                     if (m.matches()) {
                         done[0] = Integer.parseInt(m.group(1));
-                        err.println("perf: " + label + ": estimator " + m.group(1) + "/" + m.group(2) + " " + m.group(3));
+                        err.println(
+                                "perf: " + label + ": estimator " + m.group(1) + "/" + m.group(2) + " " + m.group(3));
                     } else {
                         synchronized (tail) {
                             tail.addLast(l);
