@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * fork as {@code *_fork_min} / {@code *_fork_max} ({@code _min} alone already names the best-run
  * ratio, {@code ratio_to_floor_min}); {@code min_ms} / {@code floor_min_ms} are the best runs of
  * any fork; {@code runs} and {@code paired_runs} are summed; {@code forks} = N. The two-thread
- * verdict is {@link #verdict(double[])}.
+ * verdict is {@link #verdict(double[])}; {@code time_ratio_per_fork} and {@code vs_1_thread_per_fork}
+ * keep each JVM's paired ratio and its own within-JVM verdict.
  */
 final class PerfForks {
     private PerfForks() {}
@@ -225,6 +226,11 @@ final class PerfForks {
         if (all(rows, "time_ratio_to_1_thread")) {
             double[] r = values(rows, "time_ratio_to_1_thread");
             m.put("time_ratio_per_fork", r);
+            // each JVM's own verdict from its within-JVM bootstrap interval (what one run without forks would have
+            // said)
+            List<Object> own = new ArrayList<>();
+            for (Map<String, Object> x : rows) own.add(x.get("vs_1_thread"));
+            m.put("vs_1_thread_per_fork", own);
             m.put("paired_runs", sum(rows, "paired_runs"));
             if (n >= 2) {
                 PerfSuite.Paired p = verdict(r);

@@ -138,6 +138,7 @@ class PerfForksTest {
         assertEquals(1.051, num(t, "time_ratio_ci95_low"), 1e-3);
         assertEquals(1.151, num(t, "time_ratio_ci95_high"), 1e-3);
         assertEquals(21, num(t, "paired_runs"), EPS);
+        assertEquals(List.of("slower", "slower", "slower"), t.get("vs_1_thread_per_fork"));
         assertFalse(t.containsKey("cpu_ms"));
         // a within-JVM 'slower' of each fork is not the verdict: spread forks give 'same'
         List<Map<String, Object>> spread =
