@@ -221,8 +221,8 @@ final class PerfCommand implements Callable<Integer> {
                     "With --all: time in N child JVMs, one after another (each with this JVM's java, JVM options "
                             + "and class path, the estimators in another order), and print one line per estimator, shape and "
                             + "thread count combined across them: medians across the forks, the forks' range of the floor "
-                            + "ratios, and the two-thread verdict from a 95 % t interval over the forks' paired ratios (use 3 "
-                            + "or more). Takes about N times as long as one run. 1 times in this JVM (default: ${DEFAULT-VALUE}).")
+                            + "ratios, and the two-thread verdict from a 95 %% t interval over the forks' paired ratios (use 3 "
+                            + "or more). Takes about N times as long as one run. With 1, times in this JVM (default: ${DEFAULT-VALUE}).")
     private int forks;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")

@@ -312,6 +312,21 @@ class PerfForksTest {
         assertTrue(r.err().contains("perf: fork 1/2: estimator 1/1 grpo"), r.err());
         assertTrue(r.err().contains("perf: fork 2/2: estimator 1/1 grpo"), r.err());
 
+        // picocli formats option descriptions with String.format: a bare '%' makes it print the raw text and warn on
+        // System.err
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        Cli.Result help;
+        try {
+            System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+            help = Cli.run("perf", "--help");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals(0, help.code(), help::toString);
+        assertTrue(help.out().contains("--forks=N"), help.out());
+        String warned = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(warned.contains("Could not format"), warned);
         Cli.Result bad = Cli.run(EstimatorRegistry.global(), "perf", "--estimator", "grpo", "--forks", "2");
         assertEquals(2, bad.code(), bad::toString);
         assertTrue(bad.err().contains("--forks needs --all"), bad.err());
