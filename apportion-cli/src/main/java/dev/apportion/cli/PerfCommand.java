@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code float[]} as long as the batch), the floor any per-token method has to pay.
  *
  * <p>Each measurement runs {@code --warmup} times untimed, then {@code --runs} times timed; the
- * median is reported. Progress goes to stderr, the result to stdout.
+ * median is reported. Progress goes to stderr, the result to stdout. {@code --all --forks N} runs the
+ * {@code --all} timing in N child JVMs and combines their lines ({@link PerfForks}).
  */
 @Command(
         name = "perf",
