@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code float[]} as long as the batch), the floor any per-token method has to pay.
  *
  * <p>Each measurement runs {@code --warmup} times untimed, then {@code --runs} times timed; the
- * median is reported. Progress goes to stderr, the result to stdout.
+ * median is reported. Progress goes to stderr, the result to stdout. {@code --all --forks N} runs the
+ * {@code --all} timing in N child JVMs and combines their lines ({@link PerfForks}).
  */
 @Command(
         name = "perf",
@@ -213,6 +214,18 @@ final class PerfCommand implements Callable<Integer> {
             description = "Seed of the synthetic batch (default: ${DEFAULT-VALUE}).")
     private long seed;
 
+    @Option(
+            names = "--forks",
+            paramLabel = "N",
+            defaultValue = "1",
+            description =
+                    "With --all: time in N child JVMs, one after another (each with this JVM's java, JVM options "
+                            + "and class path, the estimators in another order), and print one line per estimator, shape and "
+                            + "thread count combined across them: medians across the forks, the forks' range of the floor "
+                            + "ratios, and the two-thread verdict from a 95 %% t interval over the forks' paired ratios (use 3 "
+                            + "or more). Takes about N times as long as one run. With 1, times in this JVM (default: ${DEFAULT-VALUE}).")
+    private int forks;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     private boolean json;
 
@@ -242,8 +255,11 @@ final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            check(forks >= 1, "--forks must be >= 1, got " + forks);
+            if (forks > 1) return forked(shapes);
             return modes.all(settings, shapes, (long) allTokens, threadList, only, json, markdown, machine);
         }
+        check(forks == 1, "--forks needs --all");
         if (scaling) {
             check(estimatorId == null, "--scaling takes --estimators, not --estimator");
             check(minTokens >= 1 && maxTokens >= minTokens, "--min-tokens must be >= 1 and <= --max-tokens");
@@ -376,6 +392,49 @@ final class PerfCommand implements Callable<Integer> {
         }
         out.flush();
         err.flush();
+        return ExitCodes.OK;
+    }
+
+    /** {@code --all --forks N}: N child JVMs time the rows, this one combines them ({@link PerfForks}). */
+    private int forked(List<PerfSuite.Shape> shapes) throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (dev.apportion.core.credit.Estimator e : PerfModes.timed(main.registry(), only))
+            ids.add(e.descriptor().id());
+        List<String> shapeNames = new java.util.ArrayList<>();
+        for (PerfSuite.Shape s : shapes) shapeNames.add(s.wire);
+        List<String> pass = new java.util.ArrayList<>(List.of(
+                "--shape",
+                shape,
+                "--tokens",
+                Double.toString(allTokens),
+                "--budget",
+                Double.toString(budget),
+                "--threads",
+                String.join(",", threadList.stream().map(String::valueOf).toList()),
+                "--warmup",
+                Integer.toString(warmup),
+                "--warmup-seconds",
+                Double.toString(warmupSeconds),
+                "--seed",
+                Long.toString(seed)));
+        if (runsOption != null) pass.addAll(List.of("--runs", Integer.toString(runsOption)));
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Map<String, Object>> rows;
+        try {
+            rows = PerfForks.run(PerfForks.javaCommand(), forks, ids, shapeNames, threadList, seed, pass, err);
+        } catch (PerfForks.ForkFailed e) {
+            err.println("apportion perf: " + e.getMessage());
+            err.flush();
+            return ExitCodes.INTERNAL_ERROR;
+        }
+        if (markdown) {
+            out.print(PerfModes.markdown(rows, machine));
+        } else {
+            ObjectMapper mapper = new ObjectMapper();
+            for (Map<String, Object> r : rows) out.println(json ? mapper.writeValueAsString(r) : PerfForks.text(r));
+        }
+        out.flush();
         return ExitCodes.OK;
     }
 

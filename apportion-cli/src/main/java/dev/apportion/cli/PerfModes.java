@@ -179,7 +179,9 @@ final class PerfModes {
         List<String> shapes = new ArrayList<>();
         Map<String, Object> tokensByShape = new TreeMap<>();
         Map<String, Integer> verdicts = new TreeMap<>();
+        int forks = 1;
         for (Map<String, Object> r : rows) {
+            if (r.get("forks") instanceof Number n) forks = Math.max(forks, n.intValue());
             String est = String.valueOf(r.get("estimator"));
             String shape = String.valueOf(r.get("shape"));
             if (!shapes.contains(shape)) shapes.add(shape);
@@ -263,11 +265,22 @@ final class PerfModes {
                         + "declared memory traffic with no arithmetic (docs/performance.md), timed in the same run; × floor = floor ms / "
                         + "estimator ms (1 = at the memory limit); cpu × = the same ratio of the medians of thread CPU time (far less disturbed by "
                         + "other processes on a shared machine). ‘cannot run’ cells give the reason.");
+        if (forks > 1)
+            b.append(" Each number is the median over ")
+                    .append(forks)
+                    .append(" JVMs run one after another ('perf --all --forks ")
+                    .append(forks)
+                    .append("'), the cpu × range in parentheses the lowest and highest JVM.");
         if (!verdicts.isEmpty()) {
             b.append(
-                    " 2 threads: the median time and × floor on two threads; n/1 = the n-thread time over the one-thread "
-                            + "time from interleaved, paired repetitions, with its 95 % bootstrap interval; slower only when the "
-                            + "whole interval lies above 1, faster when below (");
+                    forks > 1
+                            ? " 2 threads: the median time and × floor on two threads; n/1 = the n-thread time over the "
+                                    + "one-thread time, paired within each JVM, as the geometric mean over the JVMs with its 95 % "
+                                    + "Student-t interval across them; slower only when the whole interval lies above 1, faster "
+                                    + "when below ("
+                            : " 2 threads: the median time and × floor on two threads; n/1 = the n-thread time over the "
+                                    + "one-thread time from interleaved, paired repetitions, with its 95 % bootstrap interval; "
+                                    + "slower only when the whole interval lies above 1, faster when below (");
             StringBuilder v = new StringBuilder();
             for (String x : List.of("slower", "same", "faster")) {
                 if (v.length() > 0) v.append(", ");
@@ -292,6 +305,13 @@ final class PerfModes {
                 dbl(r.get("ratio_to_floor")));
         if (r.get("ratio_to_floor_cpu") != null)
             c += String.format(Locale.ROOT, " cpu ×%.2f", dbl(r.get("ratio_to_floor_cpu")));
+        // a row combined from forks: the lowest and highest JVM's cpu ratio
+        if (r.get("ratio_to_floor_cpu_fork_min") != null)
+            c += String.format(
+                    Locale.ROOT,
+                    " (%.2f–%.2f)",
+                    dbl(r.get("ratio_to_floor_cpu_fork_min")),
+                    dbl(r.get("ratio_to_floor_cpu_fork_max")));
         return c;
     }
 

@@ -183,7 +183,7 @@ final class PerfSuite {
             return m;
         }
 
-        private static double round(double v) {
+        static double round(double v) {
             if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) return v;
             double scale = Math.pow(10, 4 - Math.ceil(Math.log10(Math.abs(v))));
             return Math.round(v * scale) / scale;
