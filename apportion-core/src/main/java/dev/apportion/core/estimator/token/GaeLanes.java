@@ -40,6 +40,16 @@ final class GaeLanes extends TokenLanes {
         this.unit = gf == 1f && glf == 1f;
     }
 
+    /** The mask and the values, one element per cache line. */
+    @Override
+    void touch(int ts, int te) {
+        super.touch(ts, te);
+        float[] v = values;
+        float f = 0f;
+        for (int t = ts; t < te; t += 16) f += v[t];
+        touched += Float.floatToRawIntBits(f);
+    }
+
     /** The last policy token's TD error {@code ρ − V}: near the trajectory's advantages. */
     @Override
     double shiftAt(int last) {
