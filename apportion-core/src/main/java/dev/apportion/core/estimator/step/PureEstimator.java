@@ -118,8 +118,11 @@ import java.util.Map;
  * or step-end test per token (the token loop's additions, in its order). When the counted tokens
  * follow from the spans (every policy token, or all but each step's last: the default) the
  * whitening's sums and output run span by span, without a test per token; the reference's
- * {@code nonzero} count, which depends on the returns' values, keeps the token loop. The two
- * whitening sums remain sequential chains.
+ * {@code nonzero} count, which depends on the returns' values, keeps the token loop. On one
+ * thread the mean's sum runs inside the scan loop, one token of the trajectories already scanned
+ * per scanned token, over every token (context tokens and masked step ends hold +0, which leaves a
+ * sum started at +0 unchanged), so its latency overlaps the scan's; the variance's sum remains a
+ * sequential chain of its own.
  *
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
@@ -399,15 +402,27 @@ public final class PureEstimator implements BufferedEstimator {
         }
         ReturnScan scan =
                 new ReturnScan(batch, logprob, ref, cfg.beta, cfg.k3, cfg.maskEnds, endOff, endVal, vrTerm, returns);
-        execution.forTrajectories(batch, (chunk, from, to) -> {
-            for (int i = from; i < to; i++) scan.trajectory(i, spanOff[i], spanOff[i + 1], batch.lastPolicyToken(i));
-        });
+        // on one thread, the whitening mean's sum (one chain in token order) advances inside the scan
+        // over the trajectories scanned before, so that its latency overlaps the scan's
+        boolean fuse = cfg.whiten && !(cfg.maskEnds && cfg.nonzeroCount) && execution.threads() == 1;
+        if (fuse) {
+            for (int i = 0; i < n; i++) {
+                scan.limit = batch.tokenStart(i);
+                scan.trajectory(i, spanOff[i], spanOff[i + 1], batch.lastPolicyToken(i));
+            }
+            scan.sumUpTo(tokens);
+        } else {
+            execution.forTrajectories(batch, (chunk, from, to) -> {
+                for (int i = from; i < to; i++)
+                    scan.trajectory(i, spanOff[i], spanOff[i + 1], batch.lastPolicyToken(i));
+            });
+        }
         if (!cfg.whiten) {
             byte[] mask = batch.mask();
             for (int t = 0; t < tokens; t++) adv[t] = mask[t] == 1 ? returns[t] : 0f;
             return Credit.builder(adv).returns(returns).build();
         }
-        return whiten(batch, cfg, returns, adv, execution);
+        return whiten(batch, cfg, returns, adv, execution, fuse, scan.sum);
     }
 
     private static double perStep(double outcomeReward, int steps) {
@@ -429,8 +444,16 @@ public final class PureEstimator implements BufferedEstimator {
      * for the count and mean, all policy tokens for the variance sum; or (default) the tokens
      * that are not step ends for everything.
      */
-    private static Credit whiten(Rollouts batch, Settings cfg, float[] returns, float[] adv, Execution execution) {
-        if (!cfg.maskEnds || !cfg.nonzeroCount) return whitenSpans(batch, cfg.maskEnds, returns, adv, execution);
+    private static Credit whiten(
+            Rollouts batch,
+            Settings cfg,
+            float[] returns,
+            float[] adv,
+            Execution execution,
+            boolean summed,
+            double fusedSum) {
+        if (!cfg.maskEnds || !cfg.nonzeroCount)
+            return whitenSpans(batch, cfg.maskEnds, returns, adv, execution, summed, fusedSum);
         // the reference's count: policy tokens whose return is not exactly 0 for the count, the
         // mean and the output, every policy token for the variance sum
         byte[] mask = batch.mask();
@@ -478,16 +501,22 @@ public final class PureEstimator implements BufferedEstimator {
      * by span in token order — the token loop's additions, in its order, without a test per token.
      */
     private static Credit whitenSpans(
-            Rollouts batch, boolean maskEnds, float[] returns, float[] adv, Execution execution) {
+            Rollouts batch,
+            boolean maskEnds,
+            float[] returns,
+            float[] adv,
+            Execution execution,
+            boolean summed,
+            double fusedSum) {
         int spans = batch.spanCount();
         int cut = maskEnds ? 1 : 0;
         long count = 0;
-        double sum = 0;
+        double sum = summed ? fusedSum : 0;
         for (int s = 0; s < spans; s++) {
             if (!batch.isPolicySpan(s)) continue;
             int st = batch.spanTokenStart(s);
             int e = batch.spanTokenEnd(s) - cut;
-            for (int t = st; t < e; t++) sum += returns[t];
+            if (!summed) for (int t = st; t < e; t++) sum += returns[t];
             count += Math.max(0, e - st);
         }
         if (count == 0) {
@@ -541,17 +570,58 @@ public final class PureEstimator implements BufferedEstimator {
      * token loop's, in its order (the mask is 1 exactly on policy spans, and every step's end token is
      * its span's last).
      */
-    private record ReturnScan(
-            Rollouts batch,
-            float[] lp,
-            float[] rf,
-            double beta,
-            boolean k3,
-            boolean maskEnds,
-            int[] endOff,
-            double[] endVal,
-            double[] vrTerm,
-            float[] returns) {
+    private static final class ReturnScan {
+        private final Rollouts batch;
+        private final float[] lp;
+        private final float[] rf;
+        private final double beta;
+        private final boolean k3;
+        private final boolean maskEnds;
+        private final int[] endOff;
+        private final double[] endVal;
+        private final double[] vrTerm;
+        private final float[] returns;
+        /**
+         * The whitening mean's sum over every token before {@code u} ({@code sum += returns[t]} in
+         * token order; context tokens and masked step ends hold 0 and leave it unchanged, since a
+         * sum that starts at +0 is never −0), advanced inside the scan up to {@code limit}.
+         */
+        double sum;
+
+        int u;
+        int limit;
+
+        ReturnScan(
+                Rollouts batch,
+                float[] lp,
+                float[] rf,
+                double beta,
+                boolean k3,
+                boolean maskEnds,
+                int[] endOff,
+                double[] endVal,
+                double[] vrTerm,
+                float[] returns) {
+            this.batch = batch;
+            this.lp = lp;
+            this.rf = rf;
+            this.beta = beta;
+            this.k3 = k3;
+            this.maskEnds = maskEnds;
+            this.endOff = endOff;
+            this.endVal = endVal;
+            this.vrTerm = vrTerm;
+            this.returns = returns;
+        }
+
+        /** Completes the mean's sum up to token {@code to} (exclusive; every token before it is scanned). */
+        void sumUpTo(int to) {
+            double x = sum;
+            for (int t = u; t < to; t++) x += returns[t];
+            sum = x;
+            u = Math.max(u, to);
+        }
+
         /** Trajectory {@code i}, whose spans are {@code [spanFrom, spanTo)}, backwards. */
         void trajectory(int i, int spanFrom, int spanTo, int last) {
             int[] off = batch.spanTokenOffsets();
@@ -576,8 +646,34 @@ public final class PureEstimator implements BufferedEstimator {
             }
         }
 
-        /** Tokens {@code [st, end)} of a step, none of them its last, backwards from {@code g}; the new sum. */
+        /**
+         * Tokens {@code [st, end)} of a step, none of them its last, backwards from {@code g}; the new
+         * sum. Without the k3 exponential, the mean's sum advances one token per scanned token while
+         * tokens below {@code limit} remain (two independent chains in one loop).
+         */
         private double inner(int st, int end, double g) {
+            int m = k3 ? 0 : Math.min(end - st, limit - u);
+            if (m > 0) {
+                int v = u;
+                double x = sum;
+                int stop = end - m;
+                if (beta == 0) {
+                    for (int t = end - 1; t >= stop; t--) {
+                        g += 0.0;
+                        returns[t] = (float) g;
+                        x += returns[v++];
+                    }
+                } else {
+                    for (int t = end - 1; t >= stop; t--) {
+                        g += 0.0 - beta * ((double) lp[t] - rf[t]);
+                        returns[t] = (float) g;
+                        x += returns[v++];
+                    }
+                }
+                u = v;
+                sum = x;
+                end = stop;
+            }
             if (beta == 0) {
                 for (int t = end - 1; t >= st; t--) {
                     g += 0.0;
