@@ -366,7 +366,53 @@ public final class Floor {
         Stream lossWeights = token("loss_weights");
         DECLARED.put("itpo", d -> withBroadcastWrites(derived(d), RETURNS));
         DECLARED.put("ma_rlhf", d -> withBroadcastWrites(derived(d), RETURNS));
-        DECLARED.put("spa_rl", d -> withBroadcastWrites(derived(d), RETURNS));
+        // SPA-RL (SpaRl): the score additions per step end (span scores), then one backward pass
+        // computing the rewards on the fly, TRL's GAE over every position and the returns (the
+        // advantages kept in an array of doubles — declared here as one float per token, so the floor
+        // counts half of that array's traffic — with the whitening mean's sum advancing in the same
+        // loop), then the whitening's variance and the advantages, both reading that array
+        Stream gae = token("gae");
+        DECLARED.put(
+                "spa_rl",
+                d -> new Plan(
+                        List.of(
+                                pass(
+                                        "span scores",
+                                        List.of(ROLE, new Stream("span_reward", Level.SPAN, Type.F32), OUTCOME),
+                                        List.of(SPAN_SCORE)),
+                                backward(
+                                        "GAE scan",
+                                        List.of(
+                                                token(Rollouts.LOGPROB),
+                                                token(Rollouts.REF_LOGPROB),
+                                                token(Rollouts.VALUE),
+                                                MASK,
+                                                SPAN_SCORE),
+                                        List.of(gae, RETURNS)),
+                                pass("whiten variance", List.of(gae, ROLE), List.of()),
+                                pass("whiten", List.of(gae, ROLE), List.of(ADVANTAGES))),
+                        true));
+        // PURE (PureEstimator): step rewards per span (the PRM score, the outcome), then the backward
+        // return scan over each trajectory's spans reading the KL inputs and writing the returns (the
+        // step terms from the span table; on one thread the whitening mean's sum advances in the same
+        // loop over the returns already written), then the whitening's variance and the advantages,
+        // both reading the returns. The derived plan had one token pass and a broadcast: no returns
+        // written, no whitening read
+        DECLARED.put(
+                "pure",
+                d -> new Plan(
+                        List.of(
+                                pass(
+                                        "span scores",
+                                        List.of(ROLE, new Stream("span_prm", Level.SPAN, Type.F32), OUTCOME),
+                                        List.of(SPAN_SCORE)),
+                                backward(
+                                        "return scan",
+                                        List.of(token(Rollouts.LOGPROB), token(Rollouts.REF_LOGPROB), SPAN_SCORE, ROLE),
+                                        List.of(RETURNS)),
+                                pass("whiten variance", List.of(RETURNS, ROLE), List.of()),
+                                pass("whiten", List.of(RETURNS, ROLE), List.of(ADVANTAGES))),
+                        true));
         DECLARED.put("spo_chain", d -> withBroadcastWrites(derived(d), lossWeights));
         DECLARED.put("spo_tree", d -> withBroadcastWrites(derived(d), RETURNS, lossWeights));
         // SIOP and MatchTIR read the token reward only at each policy turn's last token

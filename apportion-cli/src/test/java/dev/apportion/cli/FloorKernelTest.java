@@ -238,4 +238,30 @@ class FloorKernelTest {
             assertEquals(inside, one.flowValues(), "flowValues counts the block");
         }
     }
+
+    /**
+     * PURE and SPA-RL declare the passes they make (a backward scan writing the returns beside the
+     * advantages' source, then the whitening's variance and output reading it), not the derived
+     * plan's token sums and broadcast; the declared plans run, and their kernel reads every stream.
+     */
+    @org.junit.jupiter.api.Test
+    void pureAndSpaRlDeclareTheirScanAndWhitening() {
+        var registry = dev.apportion.core.credit.EstimatorRegistry.global();
+        for (String id : List.of("pure", "spa_rl")) {
+            Floor.Plan p = Floor.plan(registry.get(id).descriptor());
+            List<String> names = new ArrayList<>();
+            for (Floor.Pass x : p.passes()) names.add(x.what());
+            String scan = id.equals("pure") ? "return scan" : "GAE scan";
+            assertEquals(List.of("span scores", scan, "whiten variance", "whiten"), names, id);
+            Floor.Pass s = p.passes().get(1);
+            assertTrue(s.backward(), id + " scan runs backwards");
+            assertTrue(s.writes().contains(Floor.RETURNS), id + " scan writes the returns");
+            assertTrue(s.reads().contains(Floor.token(Rollouts.LOGPROB)), id + " scan reads the log-probs");
+            Floor.Stream source = s.writes().get(0);
+            assertTrue(p.passes().get(2).reads().contains(source), id + " variance reads " + source.name());
+            assertTrue(p.passes().get(2).writes().isEmpty(), id + " variance writes nothing");
+            assertTrue(p.passes().get(3).reads().contains(source), id + " output reads " + source.name());
+            assertEquals(List.of(Floor.ADVANTAGES), p.passes().get(3).writes(), id + " output");
+        }
+    }
 }

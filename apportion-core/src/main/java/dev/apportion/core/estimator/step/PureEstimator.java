@@ -112,12 +112,17 @@ import java.util.Map;
  * <h2>Cost</h2>
  * Three chains of dependent double additions per token, in the reference's order: the reverse
  * return scan and the whitening's mean and variance sums. Each step's term (its reward minus the
- * baseline) is looked up in a per-trajectory table of step ends, and the return scans of two
- * trajectories run interleaved in one loop (independent chains, each trajectory's additions in
- * its own order), so their latencies overlap. When the counted tokens follow from the spans (every
- * policy token, or all but each step's last: the default) the whitening's sums and output run
- * span by span, without a test per token; the reference's {@code nonzero} count, which depends on
- * the returns' values, keeps the token loop. The two whitening sums remain sequential chains.
+ * baseline) is looked up in a per-trajectory table of step ends. The return scan walks each
+ * trajectory's spans backwards: a context span is one fill of zeros, a step adds its end token's
+ * reward and then runs a loop over its other tokens that adds only the KL penalty, without a mask
+ * or step-end test per token (the token loop's additions, in its order). When the counted tokens
+ * follow from the spans (every policy token, or all but each step's last: the default) the
+ * whitening's sums and output run span by span, without a test per token; the reference's
+ * {@code nonzero} count, which depends on the returns' values, keeps the token loop. On one
+ * thread the mean's sum runs inside the scan loop, one token of the trajectories already scanned
+ * per scanned token, over every token (context tokens and masked step ends hold +0, which leaves a
+ * sum started at +0 unchanged), so its latency overlaps the scan's; the variance's sum remains a
+ * sequential chain of its own.
  *
  * <p>Stateless and thread-safe; per-trajectory work runs in parallel with the same results as
  * the sequential run (reductions combine per-chunk sums, equal up to rounding order).
@@ -382,7 +387,6 @@ public final class PureEstimator implements BufferedEstimator {
         // (its reward minus the baseline) sits on the step's last token; the table lists them per
         // trajectory in token order, so that a backward scan meets them in reverse order.
         int[] endOff = new int[n + 1];
-        int[] endTok = new int[batch.spanCount()];
         double[] endVal = new double[batch.spanCount()];
         int ends = 0;
         for (int i = 0; i < n; i++) {
@@ -392,36 +396,33 @@ public final class PureEstimator implements BufferedEstimator {
                 int end = batch.spanTokenEnd(s) - 1;
                 if (end < st) continue;
                 int ntok = cfg.includeEnd ? end - st + 1 : end - st;
-                endTok[ends] = end;
                 endVal[ends++] = stepReward[s] - (cfg.stepBaseline ? baseline[i] : baseline[i] * ntok);
             }
             endOff[i + 1] = ends;
         }
-        ReturnScan scan = new ReturnScan(
-                batch.mask(), logprob, ref, cfg.beta, cfg.k3, cfg.maskEnds, endOff, endTok, endVal, vrTerm, returns);
-        execution.forTrajectories(batch, (chunk, from, to) -> {
-            int i = from;
-            // two trajectories at a time: independent chains, each in its own order
-            for (; i + 1 < to; i += 2) {
-                scan.two(
-                        i,
-                        batch.tokenStart(i),
-                        batch.tokenEnd(i),
-                        batch.lastPolicyToken(i),
-                        batch.tokenStart(i + 1),
-                        batch.tokenEnd(i + 1),
-                        batch.lastPolicyToken(i + 1));
+        ReturnScan scan =
+                new ReturnScan(batch, logprob, ref, cfg.beta, cfg.k3, cfg.maskEnds, endOff, endVal, vrTerm, returns);
+        // on one thread, the whitening mean's sum (one chain in token order) advances inside the scan
+        // over the trajectories scanned before, so that its latency overlaps the scan's
+        boolean fuse = cfg.whiten && !(cfg.maskEnds && cfg.nonzeroCount) && execution.threads() == 1;
+        if (fuse) {
+            for (int i = 0; i < n; i++) {
+                scan.limit = batch.tokenStart(i);
+                scan.trajectory(i, spanOff[i], spanOff[i + 1], batch.lastPolicyToken(i));
             }
-            if (i < to) {
-                scan.one(i, batch.tokenStart(i), batch.tokenEnd(i) - 1, batch.lastPolicyToken(i), 0, endOff[i + 1] - 1);
-            }
-        });
+            scan.sumUpTo(tokens);
+        } else {
+            execution.forTrajectories(batch, (chunk, from, to) -> {
+                for (int i = from; i < to; i++)
+                    scan.trajectory(i, spanOff[i], spanOff[i + 1], batch.lastPolicyToken(i));
+            });
+        }
         if (!cfg.whiten) {
             byte[] mask = batch.mask();
             for (int t = 0; t < tokens; t++) adv[t] = mask[t] == 1 ? returns[t] : 0f;
             return Credit.builder(adv).returns(returns).build();
         }
-        return whiten(batch, cfg, returns, adv, execution);
+        return whiten(batch, cfg, returns, adv, execution, fuse, scan.sum);
     }
 
     private static double perStep(double outcomeReward, int steps) {
@@ -443,8 +444,16 @@ public final class PureEstimator implements BufferedEstimator {
      * for the count and mean, all policy tokens for the variance sum; or (default) the tokens
      * that are not step ends for everything.
      */
-    private static Credit whiten(Rollouts batch, Settings cfg, float[] returns, float[] adv, Execution execution) {
-        if (!cfg.maskEnds || !cfg.nonzeroCount) return whitenSpans(batch, cfg.maskEnds, returns, adv, execution);
+    private static Credit whiten(
+            Rollouts batch,
+            Settings cfg,
+            float[] returns,
+            float[] adv,
+            Execution execution,
+            boolean summed,
+            double fusedSum) {
+        if (!cfg.maskEnds || !cfg.nonzeroCount)
+            return whitenSpans(batch, cfg.maskEnds, returns, adv, execution, summed, fusedSum);
         // the reference's count: policy tokens whose return is not exactly 0 for the count, the
         // mean and the output, every policy token for the variance sum
         byte[] mask = batch.mask();
@@ -492,16 +501,22 @@ public final class PureEstimator implements BufferedEstimator {
      * by span in token order — the token loop's additions, in its order, without a test per token.
      */
     private static Credit whitenSpans(
-            Rollouts batch, boolean maskEnds, float[] returns, float[] adv, Execution execution) {
+            Rollouts batch,
+            boolean maskEnds,
+            float[] returns,
+            float[] adv,
+            Execution execution,
+            boolean summed,
+            double fusedSum) {
         int spans = batch.spanCount();
         int cut = maskEnds ? 1 : 0;
         long count = 0;
-        double sum = 0;
+        double sum = summed ? fusedSum : 0;
         for (int s = 0; s < spans; s++) {
             if (!batch.isPolicySpan(s)) continue;
             int st = batch.spanTokenStart(s);
             int e = batch.spanTokenEnd(s) - cut;
-            for (int t = st; t < e; t++) sum += returns[t];
+            if (!summed) for (int t = st; t < e; t++) sum += returns[t];
             count += Math.max(0, e - st);
         }
         if (count == 0) {
@@ -546,86 +561,136 @@ public final class PureEstimator implements BufferedEstimator {
     }
 
     /**
-     * The backward return scan of step 3 over one trajectory's tokens, or two trajectories'
-     * interleaved (independent chains of dependent additions, which the processor overlaps; each
-     * trajectory's additions are those of the plain loop, in its order). A context token gets
-     * return 0 and adds nothing; a policy token adds its reward — the step's term on the step's
-     * last token (from the table), the verifiable term on the trajectory's last policy token, minus
-     * the KL penalty — and keeps the running sum (0 on a step's last token with {@code maskEnds}).
+     * The backward return scan of step 3, one trajectory at a time, span by span: a context span's
+     * returns are 0 (one fill); a step (a non-empty policy span) adds its last token's reward — the
+     * step's term from the table, the verifiable term when it is the trajectory's last policy token,
+     * minus the KL penalty — and then, for its other tokens, only the KL penalty ({@code 0 − β·kl},
+     * the token loop's {@code reward = 0; reward −= β·kl}), in a loop without a test per token. The
+     * running sum is 0-masked on each step's last token with {@code maskEnds}. Every addition is the
+     * token loop's, in its order (the mask is 1 exactly on policy spans, and every step's end token is
+     * its span's last).
      */
-    private record ReturnScan(
-            byte[] mask,
-            float[] lp,
-            float[] rf,
-            double beta,
-            boolean k3,
-            boolean maskEnds,
-            int[] endOff,
-            int[] endTok,
-            double[] endVal,
-            double[] vrTerm,
-            float[] returns) {
-        /** Trajectories {@code a} and {@code a + 1}. */
-        void two(int a, int fromA, int toA, int lastA, int fromB, int toB, int lastB) {
-            int b = a + 1;
-            int firstA = endOff[a];
-            int firstB = endOff[b];
-            int pA = endOff[a + 1] - 1;
-            int pB = endOff[b + 1] - 1;
-            double vrA = vrTerm[a];
-            double vrB = vrTerm[b];
-            double gA = 0;
-            double gB = 0;
-            int tA = toA - 1;
-            int tB = toB - 1;
-            for (; tA >= fromA && tB >= fromB; tA--, tB--) {
-                if (mask[tA] == 0) {
-                    returns[tA] = 0f;
-                } else {
-                    double reward = 0;
-                    boolean end = pA >= firstA && endTok[pA] == tA;
-                    if (end) reward = endVal[pA--];
-                    if (tA == lastA) reward += vrA;
-                    if (beta != 0) reward -= beta * kl(lp[tA], rf[tA], k3);
-                    gA += reward;
-                    returns[tA] = (maskEnds && end) ? 0f : (float) gA;
-                }
-                if (mask[tB] == 0) {
-                    returns[tB] = 0f;
-                } else {
-                    double reward = 0;
-                    boolean end = pB >= firstB && endTok[pB] == tB;
-                    if (end) reward = endVal[pB--];
-                    if (tB == lastB) reward += vrB;
-                    if (beta != 0) reward -= beta * kl(lp[tB], rf[tB], k3);
-                    gB += reward;
-                    returns[tB] = (maskEnds && end) ? 0f : (float) gB;
-                }
-            }
-            if (tA >= fromA) one(a, fromA, tA, lastA, gA, pA);
-            if (tB >= fromB) one(b, fromB, tB, lastB, gB, pB);
+    private static final class ReturnScan {
+        private final Rollouts batch;
+        private final float[] lp;
+        private final float[] rf;
+        private final double beta;
+        private final boolean k3;
+        private final boolean maskEnds;
+        private final int[] endOff;
+        private final double[] endVal;
+        private final double[] vrTerm;
+        private final float[] returns;
+        /**
+         * The whitening mean's sum over every token before {@code u} ({@code sum += returns[t]} in
+         * token order; context tokens and masked step ends hold 0 and leave it unchanged, since a
+         * sum that starts at +0 is never −0), advanced inside the scan up to {@code limit}.
+         */
+        double sum;
+
+        int u;
+        int limit;
+
+        ReturnScan(
+                Rollouts batch,
+                float[] lp,
+                float[] rf,
+                double beta,
+                boolean k3,
+                boolean maskEnds,
+                int[] endOff,
+                double[] endVal,
+                double[] vrTerm,
+                float[] returns) {
+            this.batch = batch;
+            this.lp = lp;
+            this.rf = rf;
+            this.beta = beta;
+            this.k3 = k3;
+            this.maskEnds = maskEnds;
+            this.endOff = endOff;
+            this.endVal = endVal;
+            this.vrTerm = vrTerm;
+            this.returns = returns;
         }
 
-        /**
-         * Trajectory {@code i} from token {@code t} down to {@code from}, with the running sum
-         * {@code g} and the next step end {@code p} (an index into the table) so far.
-         */
-        void one(int i, int from, int t, int last, double g, int p) {
-            int first = endOff[i];
+        /** Completes the mean's sum up to token {@code to} (exclusive; every token before it is scanned). */
+        void sumUpTo(int to) {
+            double x = sum;
+            for (int t = u; t < to; t++) x += returns[t];
+            sum = x;
+            u = Math.max(u, to);
+        }
+
+        /** Trajectory {@code i}, whose spans are {@code [spanFrom, spanTo)}, backwards. */
+        void trajectory(int i, int spanFrom, int spanTo, int last) {
+            int[] off = batch.spanTokenOffsets();
+            int p = endOff[i + 1] - 1;
             double vr = vrTerm[i];
-            for (; t >= from; t--) {
-                if (mask[t] == 0) {
-                    returns[t] = 0f;
+            double g = 0;
+            for (int s = spanTo - 1; s >= spanFrom; s--) {
+                int st = off[s];
+                int end = off[s + 1];
+                if (end == st) continue;
+                if (!batch.isPolicySpan(s)) {
+                    Arrays.fill(returns, st, end, 0f);
                     continue;
                 }
-                double reward = 0;
-                boolean end = p >= first && endTok[p] == t;
-                if (end) reward = endVal[p--];
+                int t = end - 1;
+                double reward = endVal[p--];
                 if (t == last) reward += vr;
                 if (beta != 0) reward -= beta * kl(lp[t], rf[t], k3);
                 g += reward;
-                returns[t] = (maskEnds && end) ? 0f : (float) g;
+                returns[t] = maskEnds ? 0f : (float) g;
+                g = inner(st, t, g);
             }
+        }
+
+        /**
+         * Tokens {@code [st, end)} of a step, none of them its last, backwards from {@code g}; the new
+         * sum. Without the k3 exponential, the mean's sum advances one token per scanned token while
+         * tokens below {@code limit} remain (two independent chains in one loop).
+         */
+        private double inner(int st, int end, double g) {
+            int m = k3 ? 0 : Math.min(end - st, limit - u);
+            if (m > 0) {
+                int v = u;
+                double x = sum;
+                int stop = end - m;
+                if (beta == 0) {
+                    for (int t = end - 1; t >= stop; t--) {
+                        g += 0.0;
+                        returns[t] = (float) g;
+                        x += returns[v++];
+                    }
+                } else {
+                    for (int t = end - 1; t >= stop; t--) {
+                        g += 0.0 - beta * ((double) lp[t] - rf[t]);
+                        returns[t] = (float) g;
+                        x += returns[v++];
+                    }
+                }
+                u = v;
+                sum = x;
+                end = stop;
+            }
+            if (beta == 0) {
+                for (int t = end - 1; t >= st; t--) {
+                    g += 0.0;
+                    returns[t] = (float) g;
+                }
+            } else if (k3) {
+                for (int t = end - 1; t >= st; t--) {
+                    g += 0.0 - beta * kl(lp[t], rf[t], true);
+                    returns[t] = (float) g;
+                }
+            } else {
+                for (int t = end - 1; t >= st; t--) {
+                    g += 0.0 - beta * ((double) lp[t] - rf[t]);
+                    returns[t] = (float) g;
+                }
+            }
+            return g;
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.apportion.core.estimator.token;
 
+import dev.apportion.core.credit.BufferedEstimator;
 import dev.apportion.core.credit.Credit;
 import dev.apportion.core.credit.Descriptor;
-import dev.apportion.core.credit.Estimator;
 import dev.apportion.core.credit.Execution;
 import dev.apportion.core.credit.Fidelity;
 import dev.apportion.core.credit.Granularity;
@@ -55,9 +55,15 @@ import java.util.Map;
  * A missing head signal is an error naming it. A batch with fewer than two policy tokens is not
  * whitened. Context tokens get 0. Not group-local (batch whitening).
  *
+ * <h2>Cost</h2>
+ * One backward GAE chain per head and trajectory into a trajectory-sized scratch of doubles, whose
+ * values are added into the outputs right after the trajectory's scan (while in cache); the outputs
+ * go into {@link Credit.Buffers} when given (no batch-sized arrays per call). Then the whitening's
+ * three masked passes. The per-token arithmetic is the same as with a batch-sized scratch.
+ *
  * <p>Stateless and thread-safe.
  */
-public final class TargetDecoupledGae implements Estimator {
+public final class TargetDecoupledGae implements BufferedEstimator {
     static final String ID = "target_decoupled_gae";
 
     /** How the value heads combine ({@code mode}). */
@@ -110,6 +116,12 @@ public final class TargetDecoupledGae implements Estimator {
 
     @Override
     public Credit assign(Rollouts batch, Params params, Execution execution) {
+        return assign(batch, params, execution, null);
+    }
+
+    /** Writes the advantages and returns into {@code buffers} when given (every token overwritten). */
+    @Override
+    public Credit assign(Rollouts batch, Params params, Execution execution, Credit.Buffers buffers) {
         double[] gammas = params.getDoubleList("gammas");
         int k = gammas.length;
         if (k == 0) throw new IllegalArgumentException("estimator '" + ID + "': parameter 'gammas' is empty");
@@ -134,16 +146,29 @@ public final class TargetDecoupledGae implements Estimator {
         float[] rewards = batch.denseTokenRewards();
         byte[] mask = batch.mask();
         int tokens = batch.tokenCount();
-        float[] out = new float[tokens];
-        float[] returns = new float[tokens];
-        double[] head = new double[tokens];
+        float[] out;
+        float[] returns;
+        if (buffers == null) {
+            out = new float[tokens];
+            returns = new float[tokens];
+        } else {
+            out = buffers.advantages(tokens);
+            returns = buffers.returns(tokens);
+            java.util.Arrays.fill(out, 0f);
+            java.util.Arrays.fill(returns, 0f);
+        }
+        int longest = 0;
+        for (int i = 0; i < batch.trajectoryCount(); i++)
+            longest = Math.max(longest, batch.tokenEnd(i) - batch.tokenStart(i));
+        double[] head = new double[longest];
         for (int h = first; h <= last; h++) {
             double g = gammas[h];
             if (!(g >= 0 && g <= 1))
                 throw new IllegalArgumentException("estimator '" + ID + "': gamma " + g + " is not in [0, 1]");
-            java.util.Arrays.fill(head, 0.0);
             float[] v = values[h];
+            double wk = 1.0 / k;
             for (int i = 0; i < batch.trajectoryCount(); i++) {
+                int base = batch.tokenStart(i);
                 double nextValue = 0;
                 double nextAdv = 0;
                 for (int t = batch.tokenEnd(i) - 1; t >= batch.tokenStart(i); t--) {
@@ -157,16 +182,17 @@ public final class TargetDecoupledGae implements Estimator {
                     }
                     double delta = rewards[t] + g * nextValue - v[t];
                     double a = delta + g * lambda * nextAdv;
-                    head[t] = a;
+                    head[t - base] = a;
                     nextValue = v[t];
                     nextAdv = a;
                 }
-            }
-            for (int t = 0; t < tokens; t++) {
-                if (mask[t] == 0) continue;
-                double w = mode == Mode.DECOUPLED ? 1.0 : mode == Mode.MEAN ? 1.0 / k : route[h][t];
-                out[t] += (float) (w * head[t]);
-                if (h == actor) returns[t] = (float) (head[t] + v[t]);
+                // this trajectory's head values into the outputs, token by token as before
+                for (int t = base; t < batch.tokenEnd(i); t++) {
+                    if (mask[t] == 0) continue;
+                    double w = mode == Mode.DECOUPLED ? 1.0 : mode == Mode.MEAN ? wk : route[h][t];
+                    out[t] += (float) (w * head[t - base]);
+                    if (h == actor) returns[t] = (float) (head[t - base] + v[t]);
+                }
             }
         }
         int n = 0;

@@ -88,9 +88,8 @@ class PureEstimatorTest extends EstimatorContract {
     }
 
     /**
-     * The return scan runs two trajectories interleaved when a range holds several, and one at a time
-     * when every range holds one trajectory ({@code splittingAll} with as many threads as
-     * trajectories): the two must agree bit for bit. The whitened advantages must be the plain token
+     * The return scan over ranges of several trajectories and over one trajectory per range
+     * ({@code splittingAll} with as many threads as trajectories) must agree bit for bit. The whitened advantages must be the plain token
      * loop's (sums in token order over the counted tokens), recomputed here from the returns. Random
      * batches with context and empty spans, every masking and baseline variant, KL on and off.
      */
@@ -168,6 +167,145 @@ class PureEstimatorTest extends EstimatorContract {
                 assertBits(want, seq.advantages(), where + " whitening");
             }
         }
+    }
+
+    /**
+     * The span-by-span return scan against the plain token loop it replaced (restated here from the
+     * formula: step rewards, leave-one-out baselines, verifiable term, KL; one token at a time with a
+     * mask test and a step-end test per token), raw bits, on random batches with context and empty
+     * spans, for both baselines, KL off / k1 / k3 and masked or kept step ends.
+     */
+    @Test
+    void spanScanIsThePlainTokenLoop() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(77);
+        for (int round = 0; round < 40; round++) {
+            RolloutsBuilder b = Rollouts.builder();
+            int trajectories = 4 + 2 * r.nextInt(3);
+            for (int i = 0; i < trajectories; i++) {
+                b.trajectory("q" + (i % 2), "t" + i).outcome(r.nextInt(2));
+                int len = 0;
+                int spans = 1 + r.nextInt(6);
+                for (int s = 0; s < spans || len == 0; s++) {
+                    int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(8);
+                    if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
+                    else b.span(Role.POLICY, l).spanSignal(PureSteps.PRM, r.nextDouble());
+                    len += l;
+                }
+                float[] lp = new float[len];
+                float[] ref = new float[len];
+                for (int k = 0; k < len; k++) {
+                    lp[k] = (float) r.nextDouble(-3, 0);
+                    ref[k] = (float) r.nextDouble(-3, 0);
+                }
+                b.tokenSignal(Rollouts.LOGPROB, lp).tokenSignal(Rollouts.REF_LOGPROB, ref);
+            }
+            Rollouts batch = b.build();
+            for (int variant = 0; variant < 24; variant++) {
+                boolean stepBaseline = (variant & 1) != 0;
+                boolean maskEnds = (variant & 2) == 0;
+                boolean includeEnd = (variant & 4) != 0;
+                int kl = variant / 8; // 0: off, 1: k1, 2: k3
+                double beta = kl == 0 ? 0.0 : 0.05;
+                Params p = params(Map.of(
+                        "reward_baseline",
+                        stepBaseline ? "step" : "token",
+                        "nomask_separator_adv",
+                        !maskEnds,
+                        "step_tokens",
+                        includeEnd ? "include_end" : "exclude_end",
+                        "init_kl_coef",
+                        beta,
+                        "use_kl_estimator_k3",
+                        kl == 2,
+                        "disable_advantage_normalization",
+                        true));
+                float[] want = plainReturns(batch, stepBaseline, maskEnds, includeEnd, beta, kl == 2);
+                Credit got = EST.assign(batch, p, dev.apportion.core.credit.Execution.sequential());
+                assertBits(want, got.returns(), "round " + round + " variant " + variant + " returns");
+            }
+        }
+    }
+
+    /** Steps 1–3 of the estimator's formula with the token-by-token backward loop (defaults otherwise). */
+    private static float[] plainReturns(
+            Rollouts b, boolean stepBaseline, boolean maskEnds, boolean includeEnd, double beta, boolean k3) {
+        int n = b.trajectoryCount();
+        int[] spanOff = b.trajectorySpanOffsets();
+        PureSteps.Scores sc = PureSteps.Scores.of(b, PureSteps.Source.AUTO, "pure");
+        double[] stepReward = new double[b.spanCount()];
+        double[] o = new double[n];
+        int[] steps = new int[n];
+        int[] length = new int[n];
+        for (int i = 0; i < n; i++) {
+            double[] sr = new double[spanOff[i + 1] - spanOff[i]];
+            double[] out = new double[sr.length];
+            int[] at = new int[sr.length];
+            int k = 0;
+            for (int s = spanOff[i]; s < spanOff[i + 1]; s++) {
+                if (!b.isPolicySpan(s)) continue;
+                length[i] += b.spanTokenEnd(s) - b.spanTokenStart(s);
+                if (!PureSteps.isStep(b, s)) continue;
+                sr[k] = sc.score(b, i, s);
+                at[k++] = s;
+            }
+            steps[i] = k;
+            o[i] = PureSteps.softMin(sr, k, 0.1, true, out);
+            for (int j = 0; j < k; j++) stepReward[at[j]] = out[j];
+        }
+        double[] base = new double[n];
+        double[] vr = new double[n];
+        float[] outcome = b.outcome();
+        int[] gs = b.groupMemberStart();
+        int[] members = b.groupMembers();
+        for (int g = 0; g < b.groupCount(); g++) {
+            double sumO = 0, sumPer = 0, sumL = 0, sumV = 0;
+            int size = gs[g + 1] - gs[g];
+            for (int m = gs[g]; m < gs[g + 1]; m++) {
+                int i = members[m];
+                sumO += o[i];
+                sumPer += steps[i] == 0 ? 0 : o[i] / steps[i];
+                sumL += length[i];
+                sumV += outcome[i] - 1.0;
+            }
+            for (int m = gs[g]; m < gs[g + 1]; m++) {
+                int i = members[m];
+                if (stepBaseline) {
+                    base[i] = (sumPer - (steps[i] == 0 ? 0 : o[i] / steps[i])) / (size - 1);
+                } else {
+                    double denom = sumL - length[i];
+                    base[i] = denom == 0 ? 0 : (sumO - o[i]) / denom;
+                }
+                double v = outcome[i] - 1.0;
+                vr[i] = 1.0 * (v - (sumV - v) / (size - 1));
+            }
+        }
+        byte[] mask = b.mask();
+        float[] lp = b.tokenSignal(Rollouts.LOGPROB);
+        float[] ref = b.tokenSignal(Rollouts.REF_LOGPROB);
+        float[] ret = new float[mask.length];
+        for (int i = 0; i < n; i++) {
+            int last = b.lastPolicyToken(i);
+            double g = 0;
+            for (int t = b.tokenEnd(i) - 1; t >= b.tokenStart(i); t--) {
+                if (mask[t] == 0) continue;
+                int s = spanOff[i];
+                while (b.spanTokenEnd(s) <= t) s++;
+                boolean end = t == b.spanTokenEnd(s) - 1;
+                double reward = 0;
+                if (end) {
+                    int ntok = b.spanTokenEnd(s) - b.spanTokenStart(s) - (includeEnd ? 0 : 1);
+                    reward = stepReward[s] - (stepBaseline ? base[i] : base[i] * ntok);
+                }
+                if (t == last) reward += vr[i];
+                if (beta != 0) {
+                    double x = (double) lp[t] - ref[t];
+                    reward -= beta * (k3 ? Math.exp(-x) - 1 + x : x);
+                }
+                g += reward;
+                ret[t] = maskEnds && end ? 0f : (float) g;
+            }
+        }
+        return ret;
     }
 
     private static void assertBits(float[] want, float[] got, String what) {
