@@ -62,6 +62,10 @@ import java.util.Map;
  * a leaf may sit at any depth. A missing state key on a policy span throws a
  * {@link dev.apportion.core.rollout.RolloutException}; a trajectory without an outcome too.
  *
+ * <p>Cost: per turn, one lookup in a small open-addressing table of the group's nodes and one of
+ * its edges (the tables are sized for the largest group and reused group after group, so they stay
+ * in cache), the value iteration per group, then one fill per turn of the advantages.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Malt implements BufferedEstimator {
@@ -130,13 +134,29 @@ public final class Malt implements BufferedEstimator {
         double[] a = new double[m];
         for (int g = 0; g < groups; g++) {
             tree.clear();
+            // the state keys' hashes and lengths first, in a loop of independent loads: each key is a
+            // String of its own somewhere in the heap (its bytes another object), and reading them inside
+            // the table probe and the equality test serialised cache misses with the probing
+            int u = 0;
+            for (int q = memberStart[g]; q < memberStart[g + 1]; q++) {
+                int i = members[q];
+                for (int j = turns.start(i); j < turns.end(i); j++, u++) {
+                    String next = turns.isLast(j) ? null : state[turns.span(j + 1)];
+                    tree.turnHash[u] = next == null ? 0 : next.hashCode();
+                    tree.turnLength[u] = next == null ? -1 : next.length();
+                }
+            }
+            u = 0;
             // nodes: (depth, next turn's state) for inner turns, the trajectory itself for its last turn
             for (int q = memberStart[g]; q < memberStart[g + 1]; q++) {
                 int i = members[q];
                 for (int j = turns.start(i); j < turns.end(i); j++) {
                     int t = turns.indexInTrajectory(j);
                     boolean last = turns.isLast(j);
-                    int id = last ? tree.newNode(t) : tree.innerNode(t, state[turns.span(j + 1)]);
+                    int id = last
+                            ? tree.newNode(t)
+                            : tree.innerNode(t, state[turns.span(j + 1)], tree.turnHash[u], tree.turnLength[u]);
+                    u++;
                     tree.addTurn(j, id, j == turns.start(i));
                     if (last) {
                         tree.leaf[id] = true;
@@ -147,7 +167,7 @@ public final class Malt implements BufferedEstimator {
             tree.iterate(threshold);
             nodes += tree.nodes;
             pairs += tree.pairs();
-            for (int u = 0; u < tree.turns; u++) {
+            for (u = 0; u < tree.turns; u++) {
                 int k = tree.turnNode[u];
                 int p = tree.turnParent[u];
                 double credit;
@@ -193,11 +213,16 @@ public final class Malt implements BufferedEstimator {
 
         final int[] turnNode;
         final int[] turnParent;
+        /** Per turn of the group: the hash and length of the next turn's state (0 and −1 for a last turn or a null state). */
+        final int[] turnHash;
+
+        final int[] turnLength;
         /** (depth, state) → inner node: depth and state per slot, node −1 when empty. */
         final int[] slotNode;
 
         final int[] slotDepth;
         final String[] slotState;
+        final int[] slotLength;
         /** (parent, child) → edge: the packed pair per slot, edge −1 when empty. */
         final long[] edgeKey;
 
@@ -229,10 +254,13 @@ public final class Malt implements BufferedEstimator {
             turnIndex = new int[size];
             turnNode = new int[size];
             turnParent = new int[size];
+            turnHash = new int[size];
+            turnLength = new int[size];
             int slots = Integer.highestOneBit(Math.max(8, size * 2 - 1)) << 1;
             slotNode = new int[slots];
             slotDepth = new int[slots];
             slotState = new String[slots];
+            slotLength = new int[slots];
             edgeKey = new long[slots];
             edgeSlot = new int[slots];
             slotMask = slots - 1;
@@ -262,17 +290,20 @@ public final class Malt implements BufferedEstimator {
         }
 
         /** The inner node of depth {@code depth} whose next turn saw {@code state} (equal strings, or both null). */
-        int innerNode(int depth, String state) {
-            int h = (state == null ? 0 : state.hashCode()) * 0x9E3779B1 + depth;
+        int innerNode(int depth, String state, int hash, int length) {
+            int h = hash * 0x9E3779B1 + depth;
             int slot = (h ^ (h >>> 16)) & slotMask;
             while (slotNode[slot] >= 0) {
-                if (slotDepth[slot] == depth && java.util.Objects.equals(slotState[slot], state)) return slotNode[slot];
+                if (slotDepth[slot] == depth
+                        && slotLength[slot] == length
+                        && java.util.Objects.equals(slotState[slot], state)) return slotNode[slot];
                 slot = (slot + 1) & slotMask;
             }
             int id = newNode(depth);
             slotNode[slot] = id;
             slotDepth[slot] = depth;
             slotState[slot] = state;
+            slotLength[slot] = length;
             return id;
         }
 

@@ -115,6 +115,12 @@ import java.util.Map;
  * <p>Group-local for the default {@code std_cal_level = group}; {@code batch} makes every
  * score depend on the whole batch. Stateless and thread-safe; runs sequentially (linear in the
  * batch).
+ *
+ * <p>Cost: per-trajectory scores, then one walk over each trajectory's spans writing the loss
+ * weights and the advantages (one fill per span and array, each token written once). The pivot's
+ * leading runs of policy tokens are found on the span table (a run is a sequence of non-empty
+ * policy spans with no non-empty context span between), not by scanning the mask; only
+ * {@code pivot_mask} still copies the mask token by token.
  */
 public final class R3lEstimator implements BufferedEstimator {
     /** Registry id. */

@@ -113,6 +113,10 @@ import java.util.Map;
  *
  * <p>Not group-local: the per-turn statistics and the batch whitening span the whole batch.
  * Stateless and thread-safe; runs sequentially (linear in the number of turns and tokens).
+ *
+ * <p>Cost: per-turn work (state keys numbered through an open-addressing string table, group
+ * statistics over the turns) and two broadcasts of span values to the tokens (advantages and loss
+ * weights, one fill per span each).
  */
 public final class VprEstimator implements BufferedEstimator {
     /** Registry id. */
