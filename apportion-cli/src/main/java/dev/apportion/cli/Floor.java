@@ -418,9 +418,22 @@ public final class Floor {
         // SIOP and MatchTIR read the token reward only at each policy turn's last token
         // (TurnBoundaries.policySpanEnds + DenseRewards.at: one value per turn, not a sum over its
         // tokens), so the derived per-token read of rewards and mask is replaced by one value per span
-        for (String id : List.of("siop", "matchtir")) {
+        for (String id : List.of("siop")) {
             DECLARED.put(id, d -> withSpanReads(withoutPass(derived(d), "token sums per span"), "turn_end_reward"));
         }
+        // MatchTIR's trajectory part z-scores Rollouts.scores(), which sums every token's reward of the
+        // trajectory (verl sums the whole row): one forward read of the token rewards into a score per
+        // trajectory before the turn pass
+        DECLARED.put(
+                "matchtir",
+                d -> withPassFirst(
+                        withSpanReads(withoutPass(derived(d), "token sums per span"), "turn_end_reward"),
+                        pass("trajectory scores", List.of(token("reward")), List.of(SCORE))));
+        // R³L and VPR write the loss weights (a second token output: 1 on trained turns, 0 elsewhere) beside
+        // the advantages; VinePPO writes the step targets on every token as returns beside the advantages
+        DECLARED.put("r3l", d -> withBroadcastWrites(derived(d), token("loss_weights")));
+        DECLARED.put("vpr", d -> withBroadcastWrites(derived(d), token("loss_weights")));
+        DECLARED.put("vineppo", d -> withBroadcastWrites(derived(d), RETURNS));
         // C3 scores trajectories (team reward and Q critic against their group's leave-one-out means)
         // and lays each score over the trajectory's policy tokens (Broadcast.trajectories): no
         // per-span score, unlike the derived multi-agent plan
@@ -440,6 +453,14 @@ public final class Floor {
     static Plan withoutPass(Plan p, String what) {
         List<Pass> out = new ArrayList<>();
         for (Pass x : p.passes()) if (!x.what().equals(what)) out.add(x);
+        return new Plan(out, true);
+    }
+
+    /** {@code p} with {@code first} run before its passes (an explicit plan). */
+    static Plan withPassFirst(Plan p, Pass first) {
+        List<Pass> out = new ArrayList<>();
+        out.add(first);
+        out.addAll(p.passes());
         return new Plan(out, true);
     }
 

@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -63,6 +62,10 @@ import java.util.Map;
  * a leaf may sit at any depth. A missing state key on a policy span throws a
  * {@link dev.apportion.core.rollout.RolloutException}; a trajectory without an outcome too.
  *
+ * <p>Cost: per turn, one lookup in a small open-addressing table of the group's nodes and one of
+ * its edges (the tables are sized for the largest group and reused group after group, so they stay
+ * in cache), the value iteration per group, then one fill per turn of the advantages.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Malt implements BufferedEstimator {
@@ -110,112 +113,72 @@ public final class Malt implements BufferedEstimator {
         TurnTable turns = TurnTable.of(batch);
         double[] outcome = TurnTable.teamOutcome(batch, ID);
         int m = turns.size();
-        int n = batch.trajectoryCount();
         int groups = batch.groupCount();
 
-        // nodes: (group, depth, next turn's state) for inner turns, the trajectory itself for its last turn
-        Map<String, Integer> stateIds = new HashMap<>();
-        CellIndex groupDepth = new CellIndex(Math.max(16, groups * 4));
-        CellIndex nodeIndex = new CellIndex(Math.max(16, m));
-        int[] node = new int[m];
-        int[] nodeDepth = new int[m];
-        int[] nodeGroup = new int[m];
-        for (int i = 0; i < n; i++) {
-            int g = batch.trajectoryGroup(i);
-            for (int j = turns.start(i); j < turns.end(i); j++) {
-                int t = turns.indexInTrajectory(j);
-                long key;
-                if (turns.isLast(j)) {
-                    key = CellIndex.pack(Integer.MIN_VALUE | i, 0); // leaves: one per trajectory (sign bit marks them)
-                } else {
-                    int sid = stateIds.computeIfAbsent(state[turns.span(j + 1)], k -> stateIds.size());
-                    key = CellIndex.pack(groupDepth.index(CellIndex.pack(g, t)), sid);
-                }
-                int before = nodeIndex.size();
-                int id = nodeIndex.index(key);
-                if (id == before) {
-                    nodeDepth[id] = t;
-                    nodeGroup[id] = g;
-                }
-                node[j] = id;
-            }
+        // The tree is group-local: each group is numbered, iterated and labelled on its own, in small
+        // tables reused from group to group. Within a group, nodes and edges are numbered in the order
+        // the turns first reach them (members in batch order, turns in order), so every sum over a
+        // parent's children (and over a group's depth-0 nodes) adds the same values in the same order.
+        int[] members = batch.groupMembers();
+        int[] memberStart = batch.groupMemberStart();
+        int most = 0;
+        for (int g = 0; g < groups; g++) {
+            int c = 0;
+            for (int q = memberStart[g]; q < memberStart[g + 1]; q++)
+                c += turns.end(members[q]) - turns.start(members[q]);
+            most = Math.max(most, c);
         }
-        int nodes = nodeIndex.size();
-        int maxDepth = 0;
-        for (int k = 0; k < nodes; k++) maxDepth = Math.max(maxDepth, nodeDepth[k]);
-
-        // distinct edges parent -> child, and leaf values
-        boolean[] leaf = new boolean[nodes];
-        double[] value = new double[nodes];
-        int[] parent = new int[m];
-        CellIndex edgeIndex = new CellIndex(Math.max(16, m));
-        int[] edgeParent = new int[m];
-        int[] edgeChild = new int[m];
-        for (int i = 0; i < n; i++) {
-            for (int j = turns.start(i); j < turns.end(i); j++) {
-                parent[j] = j == turns.start(i) ? -1 : node[j - 1];
-                if (parent[j] >= 0) {
-                    int before = edgeIndex.size();
-                    int eid = edgeIndex.index(CellIndex.pack(parent[j], node[j]));
-                    if (eid == before) {
-                        edgeParent[eid] = parent[j];
-                        edgeChild[eid] = node[j];
+        GroupTree tree = new GroupTree(most);
+        int nodes = 0;
+        long pairs = 0;
+        double[] a = new double[m];
+        for (int g = 0; g < groups; g++) {
+            tree.clear();
+            // the state keys' hashes and lengths first, in a loop of independent loads: each key is a
+            // String of its own somewhere in the heap (its bytes another object), and reading them inside
+            // the table probe and the equality test serialised cache misses with the probing
+            int u = 0;
+            for (int q = memberStart[g]; q < memberStart[g + 1]; q++) {
+                int i = members[q];
+                for (int j = turns.start(i); j < turns.end(i); j++, u++) {
+                    String next = turns.isLast(j) ? null : state[turns.span(j + 1)];
+                    tree.turnHash[u] = next == null ? 0 : next.hashCode();
+                    tree.turnLength[u] = next == null ? -1 : next.length();
+                }
+            }
+            u = 0;
+            // nodes: (depth, next turn's state) for inner turns, the trajectory itself for its last turn
+            for (int q = memberStart[g]; q < memberStart[g + 1]; q++) {
+                int i = members[q];
+                for (int j = turns.start(i); j < turns.end(i); j++) {
+                    int t = turns.indexInTrajectory(j);
+                    boolean last = turns.isLast(j);
+                    int id = last
+                            ? tree.newNode(t)
+                            : tree.innerNode(t, state[turns.span(j + 1)], tree.turnHash[u], tree.turnLength[u]);
+                    u++;
+                    tree.addTurn(j, id, j == turns.start(i));
+                    if (last) {
+                        tree.leaf[id] = true;
+                        tree.value[id] = outcome[i];
                     }
                 }
-                if (turns.isLast(j)) {
-                    leaf[node[j]] = true;
-                    value[node[j]] = outcome[i];
+            }
+            tree.iterate(threshold);
+            nodes += tree.nodes;
+            pairs += tree.pairs();
+            for (u = 0; u < tree.turns; u++) {
+                int k = tree.turnNode[u];
+                int p = tree.turnParent[u];
+                double credit;
+                if (label) {
+                    int correctSiblings = p < 0 ? tree.rootCorrect : tree.correctChildren[p];
+                    credit = tree.correct[k] ? 1.0 : (correctSiblings > 0 ? -1.0 : 0.0);
+                } else {
+                    double pv = p >= 0 ? tree.value[p] : tree.rootSum / (tree.rootCorrect + tree.rootWrong);
+                    credit = tree.value[k] - pv;
                 }
-            }
-        }
-        int edges = edgeIndex.size();
-        // value iteration, deepest level first: children of depth d are final before their parents (depth d-1)
-        int[][] edgesByChildDepth = bucket(edges, maxDepth + 1, k -> nodeDepth[edgeChild[k]]);
-        double[] childSum = new double[nodes];
-        int[] childCount = new int[nodes];
-        for (int d = maxDepth; d >= 1; d--) {
-            for (int k : edgesByChildDepth[d]) {
-                int c = edgeChild[k];
-                if (!leaf[c]) value[c] = childSum[c] / childCount[c];
-                childSum[edgeParent[k]] += value[c];
-                childCount[edgeParent[k]]++;
-            }
-        }
-        for (int k = 0; k < nodes; k++) if (nodeDepth[k] == 0 && !leaf[k]) value[k] = childSum[k] / childCount[k];
-
-        boolean[] correct = new boolean[nodes];
-        for (int k = 0; k < nodes; k++) correct[k] = value[k] > threshold;
-        // per parent (and per group root): counts of correct and incorrect children, sum of child values
-        int[] correctChildren = new int[nodes];
-        int[] wrongChildren = new int[nodes];
-        for (int k = 0; k < edges; k++) {
-            if (correct[edgeChild[k]]) correctChildren[edgeParent[k]]++;
-            else wrongChildren[edgeParent[k]]++;
-        }
-        int[] rootCorrect = new int[groups];
-        int[] rootWrong = new int[groups];
-        double[] rootSum = new double[groups];
-        for (int k = 0; k < nodes; k++) {
-            if (nodeDepth[k] != 0) continue;
-            if (correct[k]) rootCorrect[nodeGroup[k]]++;
-            else rootWrong[nodeGroup[k]]++;
-            rootSum[nodeGroup[k]] += value[k];
-        }
-        long pairs = 0;
-        for (int k = 0; k < nodes; k++) pairs += (long) correctChildren[k] * wrongChildren[k];
-        for (int g = 0; g < groups; g++) pairs += (long) rootCorrect[g] * rootWrong[g];
-
-        double[] a = new double[m];
-        for (int j = 0; j < m; j++) {
-            int k = node[j];
-            int p = parent[j];
-            if (label) {
-                int correctSiblings = p < 0 ? rootCorrect[nodeGroup[k]] : correctChildren[p];
-                a[j] = correct[k] ? 1.0 : (correctSiblings > 0 ? -1.0 : 0.0);
-            } else {
-                int g = nodeGroup[k];
-                double pv = p >= 0 ? value[p] : rootSum[g] / (rootCorrect[g] + rootWrong[g]);
-                a[j] = value[k] - pv;
+                a[tree.turnIndex[u]] = credit;
             }
         }
         return Credit.builder(AgentOutput.turns(batch, turns, a, execution, buffers))
@@ -225,17 +188,187 @@ public final class Malt implements BufferedEstimator {
                 .build();
     }
 
-    /** Indices {@code [0, count)} bucketed by {@code key(k)} in {@code [0, buckets)}, ascending within a bucket. */
-    private static int[][] bucket(int count, int buckets, java.util.function.IntUnaryOperator key) {
-        int[] size = new int[buckets];
-        for (int k = 0; k < count; k++) size[key.applyAsInt(k)]++;
-        int[][] out = new int[buckets][];
-        for (int b = 0; b < buckets; b++) out[b] = new int[size[b]];
-        int[] fill = new int[buckets];
-        for (int k = 0; k < count; k++) {
-            int b = key.applyAsInt(k);
-            out[b][fill[b]++] = k;
+    /**
+     * One group's tree, in arrays sized for the group with the most turns and reused for every group:
+     * nodes numbered in order of first appearance (inner nodes through an open-addressing table on
+     * (depth, state), leaves one per trajectory), distinct parent → child edges in order of first
+     * appearance (a table on the pair), the value iteration and the labels.
+     */
+    private static final class GroupTree {
+        final int[] nodeDepth;
+        final boolean[] leaf;
+        final double[] value;
+        final double[] childSum;
+        final int[] childCount;
+        final boolean[] correct;
+        final int[] correctChildren;
+        final int[] wrongChildren;
+        final int[] edgeParent;
+        final int[] edgeChild;
+        final int[] edgeOrder;
+        final int[] depthStart;
+        final int[] depthNext;
+        /** Per turn of the group, in order: its index in the batch's turn table, node and parent node (−1 at depth 0). */
+        final int[] turnIndex;
+
+        final int[] turnNode;
+        final int[] turnParent;
+        /** Per turn of the group: the hash and length of the next turn's state (0 and −1 for a last turn or a null state). */
+        final int[] turnHash;
+
+        final int[] turnLength;
+        /** (depth, state) → inner node: depth and state per slot, node −1 when empty. */
+        final int[] slotNode;
+
+        final int[] slotDepth;
+        final String[] slotState;
+        final int[] slotLength;
+        /** (parent, child) → edge: the packed pair per slot, edge −1 when empty. */
+        final long[] edgeKey;
+
+        final int[] edgeSlot;
+        final int slotMask;
+        int nodes;
+        int edges;
+        int turns;
+        int maxDepth;
+        int rootCorrect;
+        int rootWrong;
+        double rootSum;
+
+        GroupTree(int most) {
+            int size = Math.max(1, most);
+            nodeDepth = new int[size];
+            leaf = new boolean[size];
+            value = new double[size];
+            childSum = new double[size];
+            childCount = new int[size];
+            correct = new boolean[size];
+            correctChildren = new int[size];
+            wrongChildren = new int[size];
+            edgeParent = new int[size];
+            edgeChild = new int[size];
+            edgeOrder = new int[size];
+            depthStart = new int[size + 2];
+            depthNext = new int[size + 2];
+            turnIndex = new int[size];
+            turnNode = new int[size];
+            turnParent = new int[size];
+            turnHash = new int[size];
+            turnLength = new int[size];
+            int slots = Integer.highestOneBit(Math.max(8, size * 2 - 1)) << 1;
+            slotNode = new int[slots];
+            slotDepth = new int[slots];
+            slotState = new String[slots];
+            slotLength = new int[slots];
+            edgeKey = new long[slots];
+            edgeSlot = new int[slots];
+            slotMask = slots - 1;
         }
-        return out;
+
+        void clear() {
+            java.util.Arrays.fill(slotNode, -1);
+            java.util.Arrays.fill(edgeSlot, -1);
+            java.util.Arrays.fill(slotState, null);
+            nodes = 0;
+            edges = 0;
+            turns = 0;
+            maxDepth = 0;
+        }
+
+        int newNode(int depth) {
+            int id = nodes++;
+            nodeDepth[id] = depth;
+            leaf[id] = false;
+            value[id] = 0;
+            childSum[id] = 0;
+            childCount[id] = 0;
+            correctChildren[id] = 0;
+            wrongChildren[id] = 0;
+            maxDepth = Math.max(maxDepth, depth);
+            return id;
+        }
+
+        /** The inner node of depth {@code depth} whose next turn saw {@code state} (equal strings, or both null). */
+        int innerNode(int depth, String state, int hash, int length) {
+            int h = hash * 0x9E3779B1 + depth;
+            int slot = (h ^ (h >>> 16)) & slotMask;
+            while (slotNode[slot] >= 0) {
+                if (slotDepth[slot] == depth
+                        && slotLength[slot] == length
+                        && java.util.Objects.equals(slotState[slot], state)) return slotNode[slot];
+                slot = (slot + 1) & slotMask;
+            }
+            int id = newNode(depth);
+            slotNode[slot] = id;
+            slotDepth[slot] = depth;
+            slotState[slot] = state;
+            slotLength[slot] = length;
+            return id;
+        }
+
+        /** Records turn {@code j} as node {@code id}; its parent is the previous turn's node unless it is the first. */
+        void addTurn(int j, int id, boolean first) {
+            int u = turns++;
+            int parent = first ? -1 : turnNode[u - 1];
+            turnIndex[u] = j;
+            turnNode[u] = id;
+            turnParent[u] = parent;
+            if (parent < 0) return;
+            long key = ((long) parent << 32) | id;
+            long h = key * 0x9E3779B97F4A7C15L;
+            int slot = (int) (h ^ (h >>> 32)) & slotMask;
+            while (edgeSlot[slot] >= 0) {
+                if (edgeKey[slot] == key) return;
+                slot = (slot + 1) & slotMask;
+            }
+            int e = edges++;
+            edgeKey[slot] = key;
+            edgeSlot[slot] = e;
+            edgeParent[e] = parent;
+            edgeChild[e] = id;
+        }
+
+        /** Value iteration from the deepest level up, labels, and the per-parent and root counts. */
+        void iterate(double threshold) {
+            // edges by their child's depth, ascending edge number within a depth (a counting sort)
+            java.util.Arrays.fill(depthStart, 0, maxDepth + 2, 0);
+            for (int k = 0; k < edges; k++) depthStart[nodeDepth[edgeChild[k]] + 1]++;
+            for (int d = 0; d <= maxDepth; d++) depthStart[d + 1] += depthStart[d];
+            int[] pos = edgeOrder;
+            System.arraycopy(depthStart, 0, depthNext, 0, maxDepth + 1);
+            for (int k = 0; k < edges; k++) pos[depthNext[nodeDepth[edgeChild[k]]]++] = k;
+            for (int d = maxDepth; d >= 1; d--) {
+                for (int x = depthStart[d]; x < depthStart[d + 1]; x++) {
+                    int k = pos[x];
+                    int c = edgeChild[k];
+                    if (!leaf[c]) value[c] = childSum[c] / childCount[c];
+                    childSum[edgeParent[k]] += value[c];
+                    childCount[edgeParent[k]]++;
+                }
+            }
+            for (int k = 0; k < nodes; k++) if (nodeDepth[k] == 0 && !leaf[k]) value[k] = childSum[k] / childCount[k];
+            for (int k = 0; k < nodes; k++) correct[k] = value[k] > threshold;
+            for (int k = 0; k < edges; k++) {
+                if (correct[edgeChild[k]]) correctChildren[edgeParent[k]]++;
+                else wrongChildren[edgeParent[k]]++;
+            }
+            rootCorrect = 0;
+            rootWrong = 0;
+            rootSum = 0;
+            for (int k = 0; k < nodes; k++) {
+                if (nodeDepth[k] != 0) continue;
+                if (correct[k]) rootCorrect++;
+                else rootWrong++;
+                rootSum += value[k];
+            }
+        }
+
+        /** DPO pairs of the group: correct × incorrect children of each parent and of the root. */
+        long pairs() {
+            long p = 0;
+            for (int k = 0; k < nodes; k++) p += (long) correctChildren[k] * wrongChildren[k];
+            return p + (long) rootCorrect * rootWrong;
+        }
     }
 }

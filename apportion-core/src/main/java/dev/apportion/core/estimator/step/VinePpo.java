@@ -55,6 +55,11 @@ import java.util.Map;
  * Fewer than two policy tokens in the batch: whitening is skipped. Span advantages hold the
  * unwhitened {@code A_k}; returns are {@code r_k + γ·V_{k+1}} (the MC target of {@code V_k}).
  *
+ * <p>Cost: one backward pass over each trajectory's steps, the batch whitening's two sums taken per
+ * step in token order ({@code RepeatedSum}: a chain through the whole batch, each step's
+ * addition depending on the previous one), then two broadcasts of step values to the tokens
+ * (advantages and returns).
+ *
  * <p>Stateless and thread-safe; results do not depend on the number of threads.
  */
 public final class VinePpo implements BufferedEstimator {

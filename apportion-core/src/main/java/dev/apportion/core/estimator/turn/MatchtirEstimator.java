@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
+import dev.apportion.core.kernel.TrajectoryScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
@@ -64,6 +65,12 @@ import java.util.Map;
  * gets no credit (the reference crashes on such a row). A policy span with no tokens is not a
  * turn (its span reward still counts in the score). All-equal scores give 0. Returns equal the
  * advantages (as in the reference); span advantages are the fused turn values.
+ *
+ * <h2>Cost</h2>
+ * One read of every token reward for the scores (verl sums the whole row; the sums of four
+ * trajectories advance together, {@link TrajectoryScores}, as a single chain of double additions
+ * runs at one addition's latency per token), one reward per turn end, per-turn statistics, and one
+ * fill per turn of the advantages (the returns are the same array when buffers are given).
  *
  * <p>Stateless and thread-safe.
  */
@@ -126,7 +133,7 @@ public final class MatchtirEstimator implements BufferedEstimator {
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
-        double[] scores = batch.scores();
+        double[] scores = TrajectoryScores.of(batch); // batch.scores(), four trajectories' sums at a time
         double[] trajAdv = GroupZScores.verl(scores, groupOf, batch.groupCount(), eps, byStd);
 
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);

@@ -115,6 +115,12 @@ import java.util.Map;
  * <p>Group-local for the default {@code std_cal_level = group}; {@code batch} makes every
  * score depend on the whole batch. Stateless and thread-safe; runs sequentially (linear in the
  * batch).
+ *
+ * <p>Cost: per-trajectory scores, then one walk over each trajectory's spans writing the loss
+ * weights and the advantages (one fill per span and array, each token written once). The pivot's
+ * leading runs of policy tokens are found on the span table (a run is a sequence of non-empty
+ * policy spans with no non-empty context span between), not by scanning the mask; only
+ * {@code pivot_mask} still copies the mask token by token.
  */
 public final class R3lEstimator implements BufferedEstimator {
     /** Registry id. */
@@ -472,28 +478,46 @@ public final class R3lEstimator implements BufferedEstimator {
 
         /**
          * Writes trajectory {@code i}'s loss weights (as {@link #weights}) and its advantages:
-         * {@code v} where the weight is 1, 0 elsewhere, span by span (policy tokens are exactly
-         * the tokens of policy spans).
+         * {@code v} where the weight is 1, 0 elsewhere, span by span, each token once. Policy tokens
+         * are exactly the tokens of policy spans and a pivot range starts and ends on span
+         * boundaries, so a maximal run of policy tokens in a range is a maximal run of non-empty
+         * policy spans (empty spans in between do not end it, a non-empty context span does): the
+         * spans of the range's first {@code k} runs get 0 in both arrays, the same tokens
+         * {@link #zeroLeadingSegments} zeroes in the mask, without reading the mask.
          */
         void weightsAndAdvantages(Rollouts batch, int i, float[] w, float[] adv, float v) {
             int[] spanTok = batch.spanTokenOffsets();
-            int t = batch.tokenStart(i);
+            int q = start[i];
+            int qEnd = start[i + 1];
+            int tracked = -1; // the pivot range whose runs are being counted
+            int runs = 0;
+            boolean inRun = false;
             for (int s = batch.spanStart(i); s < batch.spanEnd(i); s++) {
-                java.util.Arrays.fill(w, t, spanTok[s], 0f);
-                java.util.Arrays.fill(adv, t, spanTok[s], 0f);
-                t = spanTok[s + 1];
+                int a = spanTok[s];
+                int b = spanTok[s + 1];
+                if (b == a) continue;
                 boolean policy = batch.isPolicySpan(s);
-                java.util.Arrays.fill(w, spanTok[s], t, policy ? 1f : 0f);
-                java.util.Arrays.fill(adv, spanTok[s], t, policy ? v : 0f);
-            }
-            java.util.Arrays.fill(w, t, batch.tokenEnd(i), 0f);
-            java.util.Arrays.fill(adv, t, batch.tokenEnd(i), 0f);
-            byte[] mask = batch.mask();
-            for (int q = start[i]; q < start[i + 1]; q++) {
-                if (k[q] > 0) {
-                    zeroLeadingSegments(mask, w, from[q], to[q], k[q]);
-                    zeroLeadingSegments(mask, adv, from[q], to[q], k[q]);
+                boolean zero = false;
+                while (q < qEnd && to[q] <= a) q++;
+                if (q < qEnd && from[q] <= a) {
+                    if (tracked != q) {
+                        tracked = q;
+                        runs = 0;
+                        inRun = false;
+                    }
+                    if (policy) {
+                        if (!inRun) {
+                            runs++;
+                            inRun = true;
+                        }
+                        zero = runs <= k[q];
+                    } else {
+                        inRun = false;
+                    }
                 }
+                boolean trained = policy && !zero;
+                java.util.Arrays.fill(w, a, b, trained ? 1f : 0f);
+                java.util.Arrays.fill(adv, a, b, trained ? v : 0f);
             }
         }
 

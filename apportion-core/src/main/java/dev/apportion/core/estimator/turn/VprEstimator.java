@@ -14,7 +14,6 @@ import dev.apportion.core.kernel.PolicySpans;
 import dev.apportion.core.rollout.RolloutException;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -114,6 +113,10 @@ import java.util.Map;
  *
  * <p>Not group-local: the per-turn statistics and the batch whitening span the whole batch.
  * Stateless and thread-safe; runs sequentially (linear in the number of turns and tokens).
+ *
+ * <p>Cost: per-turn work (state keys numbered through an open-addressing string table, group
+ * statistics over the turns) and two broadcasts of span values to the tokens (advantages and loss
+ * weights, one fill per span each).
  */
 public final class VprEstimator implements BufferedEstimator {
     /** Registry id. */
@@ -291,12 +294,11 @@ public final class VprEstimator implements BufferedEstimator {
         double batchStd = 0.0;
         if (stateMode) {
             String[] state = batch.requireSpanState(ID);
-            Map<String, Integer> ids = new HashMap<>();
+            StateIds ids = new StateIds(16);
             int[] key = new int[n];
             for (int q = 0; q < kept; q++) { // padding rows never join a state group
                 int k = keptRows[q];
-                Integer g = ids.putIfAbsent(state[rowSpan[k]], ids.size());
-                key[k] = g == null ? ids.size() - 1 : g;
+                key[k] = ids.index(state[rowSpan[k]]);
             }
             groups = ids.size();
             int[][] members = members(key, keptRows, kept, ids.size());
@@ -450,5 +452,61 @@ public final class VprEstimator implements BufferedEstimator {
         int u = 0;
         for (int k = 0; k < m; k++) if (k == 0 || t[k] != t[k - 1]) t[u++] = t[k];
         return Arrays.copyOf(t, u);
+    }
+
+    /**
+     * State keys numbered in order of first appearance (equal strings share a number, as a
+     * {@code HashMap<String, Integer>} with {@code putIfAbsent(state, size)} numbers them): an
+     * open-addressing table of the strings and their numbers, no boxing.
+     */
+    static final class StateIds {
+        private String[] keys;
+        private int[] ids;
+        private int size;
+
+        StateIds(int expected) {
+            int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
+            keys = new String[cap];
+            ids = new int[cap];
+            Arrays.fill(ids, -1);
+        }
+
+        int index(String key) {
+            int mask = keys.length - 1;
+            int slot = slot(key, mask);
+            while (ids[slot] >= 0) {
+                if (java.util.Objects.equals(keys[slot], key)) return ids[slot];
+                slot = (slot + 1) & mask;
+            }
+            keys[slot] = key;
+            ids[slot] = size;
+            if (++size * 2 > keys.length) grow();
+            return size - 1;
+        }
+
+        int size() {
+            return size;
+        }
+
+        private static int slot(String key, int mask) {
+            int h = key == null ? 0 : key.hashCode() * 0x9E3779B1;
+            return (h ^ (h >>> 16)) & mask;
+        }
+
+        private void grow() {
+            String[] oldKeys = keys;
+            int[] oldIds = ids;
+            keys = new String[oldKeys.length * 2];
+            ids = new int[oldIds.length * 2];
+            Arrays.fill(ids, -1);
+            int mask = keys.length - 1;
+            for (int s = 0; s < oldKeys.length; s++) {
+                if (oldIds[s] < 0) continue;
+                int slot = slot(oldKeys[s], mask);
+                while (ids[slot] >= 0) slot = (slot + 1) & mask;
+                keys[slot] = oldKeys[s];
+                ids[slot] = oldIds[s];
+            }
+        }
     }
 }

@@ -226,4 +226,57 @@ class R3lEstimatorTest extends EstimatorContract {
         assertTrue(differs, "batch std is not group-local");
         assertNotEquals(0, alone.length);
     }
+
+    /**
+     * The advantage variants write their loss weights from the spans (each token once); the pivot
+     * mask reads the mask token by token. On random layouts — empty spans, adjacent policy spans,
+     * pivots per trajectory or per step, pivots beyond the number of runs — the weights are the
+     * same, and the advantages are the trajectory's value exactly where the weight is 1, 0 elsewhere.
+     */
+    @Test
+    void spanWalkedPivotsGiveTheMaskScansWeights() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(14);
+        for (int round = 0; round < 300; round++) {
+            boolean perStep = r.nextBoolean();
+            RolloutsBuilder rb = Rollouts.builder();
+            int n = 1 + r.nextInt(6);
+            for (int i = 0; i < n; i++) {
+                rb.trajectory("g" + (i % 2), "x" + i).outcome(r.nextInt(3) / 2.0);
+                if (!perStep && r.nextInt(4) > 0) rb.signal(R3lEstimator.RETRY_STEP, r.nextInt(5));
+                int spans = 1 + r.nextInt(8);
+                int step = 0;
+                int retry = r.nextInt(4);
+                for (int s = 0; s < spans; s++) {
+                    if (s > 0 && r.nextInt(3) == 0) {
+                        step++;
+                        retry = r.nextInt(4);
+                    }
+                    rb.span(r.nextInt(3) > 0 ? Role.POLICY : Role.CONTEXT, r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(3));
+                    if (perStep) {
+                        rb.spanSignal(R3lEstimator.STEP, step).spanSignal(R3lEstimator.RETRY_STEP, retry);
+                    }
+                }
+            }
+            Rollouts b = rb.build();
+            float[] mask =
+                    R3L.assign(b, resolved(Map.of("variant", "pivot_mask"))).lossWeights();
+            for (String variant : List.of(
+                    "opmd_reweight_adv", "step_wise_opmd_reweight_adv", "step_wise_opmd", "grpo_reweight_adv")) {
+                Credit c = R3L.assign(b, resolved(Map.of("variant", variant, "alpha", 1.5)));
+                assertArrayEquals(mask, c.lossWeights(), variant + " round " + round);
+                for (int i = 0; i < n; i++) {
+                    Float v = null;
+                    for (int t = b.tokenStart(i); t < b.tokenEnd(i); t++) {
+                        if (c.lossWeights()[t] == 0f) {
+                            assertEquals(0f, c.advantages()[t], variant + " round " + round + " token " + t);
+                        } else if (v == null) {
+                            v = c.advantages()[t];
+                        } else {
+                            assertEquals(v, c.advantages()[t], variant + " round " + round + " token " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -260,4 +260,26 @@ class VprEstimatorTest extends EstimatorContract {
         assertEquals("float32", ref.getString("arithmetic"));
         assertEquals(0.0, paper.getDouble("outcome_reward_scale"));
     }
+
+    /**
+     * The state table numbers keys as {@code HashMap.putIfAbsent(state, size)} does: equal strings
+     * (also distinct objects, and strings with equal hash codes such as "Aa" and "BB") share a number,
+     * null is a key of its own, and growth past the initial 16 keys keeps every number.
+     */
+    @Test
+    void stateIdsNumberLikeAHashMap() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int round = 0; round < 200; round++) {
+            VprEstimator.StateIds ids = new VprEstimator.StateIds(16);
+            java.util.Map<String, Integer> want = new java.util.HashMap<>();
+            int distinct = 1 + r.nextInt(round < 100 ? 10 : 400);
+            for (int k = 0; k < 600; k++) {
+                int x = r.nextInt(distinct);
+                String key = x == 0 ? null : x == 1 ? "Aa" : x == 2 ? "BB" : new String("s" + x + "-" + (x % 3));
+                Integer g = want.putIfAbsent(key, want.size());
+                assertEquals(g == null ? want.size() - 1 : g, ids.index(key), "round " + round + " key " + key);
+            }
+            assertEquals(want.size(), ids.size());
+        }
+    }
 }
