@@ -104,16 +104,23 @@ public final class SiopEstimator implements BufferedEstimator {
         int[] groupOfTurn = new int[r.length];
         for (int j = 0; j < r.length; j++) groupOfTurn[j] = groupOf[turns.trajectory[j]];
         GroupStats st = GroupStats.of(r, groupOfTurn, batch.groupCount());
+        // per group once: the divisor (the same double as computing it for every turn)
+        int groups = batch.groupCount();
+        double[] div = new double[groups];
+        if (byStd) {
+            for (int g = 0; g < groups; g++) {
+                if (st.count(g) <= 1) continue;
+                double sigma = Math.sqrt(st.unbiasedVariance(g));
+                if (sigma < eps) sigma = 1.0;
+                div[g] = sigma + eps;
+            }
+        }
         double[] a = new double[r.length];
         for (int j = 0; j < r.length; j++) {
             int g = groupOfTurn[j];
             if (st.count(g) <= 1) continue;
             double d = r[j] - st.mean(g);
-            if (byStd) {
-                double sigma = Math.sqrt(st.unbiasedVariance(g));
-                if (sigma < eps) sigma = 1.0;
-                d /= sigma + eps;
-            }
+            if (byStd) d /= div[g];
             a[j] = d;
         }
         for (int i = 0; i < n; i++) {
