@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.TurnBoundaries;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
 import java.util.Map;
@@ -99,7 +100,8 @@ public final class SiopEstimator implements BufferedEstimator {
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
-        TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
+        TurnTable table = TurnTable.of(batch);
+        TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, table, execution);
         double[] r = DenseRewards.at(batch, turns.tokens, turns.trajectory);
         int[] groupOfTurn = new int[r.length];
         for (int j = 0; j < r.length; j++) groupOfTurn[j] = groupOf[turns.trajectory[j]];
@@ -134,7 +136,8 @@ public final class SiopEstimator implements BufferedEstimator {
         turns.broadcast(batch, a, 0f, adv, execution);
         return Credit.builder(adv)
                 .returns(buffers == null ? adv.clone() : adv)
-                .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
+                // turn j's value on its span: the value broadcast on the span's last token, boundary j
+                .spanAdvantages(table.spanValues(batch, a))
                 .diagnostic("turns", turns.size())
                 .build();
     }
