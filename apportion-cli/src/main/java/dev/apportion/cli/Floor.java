@@ -415,6 +415,16 @@ public final class Floor {
                         true));
         DECLARED.put("spo_chain", d -> withBroadcastWrites(derived(d), lossWeights));
         DECLARED.put("spo_tree", d -> withBroadcastWrites(derived(d), RETURNS, lossWeights));
+        // Turn and step estimators that lay a second per-turn value over the tokens beside the advantages:
+        // the turn return (calm, lare, mapo_turn: TurnTable.broadcast2; genac: the segment's GAE return) or
+        // the loss weight (habc: the gate's weight; at_grpo: 1 on kept rows, 0 on dropped ones, written on
+        // every token)
+        for (String id : List.of("calm", "lare", "mapo_turn", "genac")) {
+            DECLARED.put(id, d -> withBroadcastWrites(derived(d), RETURNS));
+        }
+        for (String id : List.of("habc", "at_grpo")) {
+            DECLARED.put(id, d -> withBroadcastWrites(derived(d), lossWeights));
+        }
         // SIOP and MatchTIR read the token reward only at each policy turn's last token
         // (TurnBoundaries.policySpanEnds + DenseRewards.at: one value per turn, not a sum over its
         // tokens), so the derived per-token read of rewards and mask is replaced by one value per span

@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apportion.core.credit.Credit;
+import dev.apportion.core.credit.Descriptor;
+import dev.apportion.core.credit.Estimator;
+import dev.apportion.core.credit.EstimatorRegistry;
 import dev.apportion.core.credit.Execution;
+import dev.apportion.core.credit.Params;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -262,6 +270,40 @@ class FloorKernelTest {
             assertTrue(p.passes().get(2).writes().isEmpty(), id + " variance writes nothing");
             assertTrue(p.passes().get(3).reads().contains(source), id + " output reads " + source.name());
             assertEquals(List.of(Floor.ADVANTAGES), p.passes().get(3).writes(), id + " output");
+        }
+    }
+
+    /**
+     * The turn, step and agent estimators of issue 14's turn-rows task declare every token array they
+     * write into the caller's buffers (a second output, returns or loss weights, is a second 4-byte
+     * stream per token that the derived one-output plan did not count): each distinct token-length
+     * output of a buffered call on the multi-turn shape is written by some pass of the plan.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"at_grpo", "agent_shapley", "habc", "gigpo", "spae", "mapo_turn", "calm", "lare", "siop", "genac"
+            })
+    void turnEstimatorsDeclareEveryTokenArrayTheyWrite(String id) {
+        Estimator e = EstimatorRegistry.global().get(id);
+        Descriptor d = e.descriptor();
+        for (PerfSuite.Shape shape : PerfSuite.Shape.values()) {
+            Rollouts b = SyntheticBatch.build(
+                    shape.spec(d, 4L * 8 * shape.tokensPerTrajectory, 3), SyntheticBatch.extrasFor(d), (x, y) -> {});
+            Credit c = e.assign(b, Params.resolve(d, null, Map.of()), Execution.sequential(), new Credit.Buffers());
+            Set<String> written = new TreeSet<>();
+            for (Floor.Pass p : Floor.plan(d).passes())
+                for (Floor.Stream s : p.writes()) if (s.level() == Floor.Level.TOKEN) written.add(s.name());
+            Set<String> outputs = new TreeSet<>();
+            List<float[]> seen = new ArrayList<>();
+            String[] names = {"advantages", "returns", "loss_weights", "clip_scales"};
+            float[][] arrays = {c.advantages(), c.returns(), c.lossWeights(), c.clipScales()};
+            for (int k = 0; k < names.length; k++) {
+                float[] x = arrays[k];
+                if (x == null || x.length != b.tokenCount() || seen.stream().anyMatch(y -> y == x)) continue;
+                seen.add(x);
+                outputs.add(names[k]);
+            }
+            assertEquals(outputs, written, id + " on " + shape.wire + ": token streams written by the floor");
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.apportion.core.kernel;
 
 import dev.apportion.core.rollout.Rollouts;
-import java.util.Arrays;
 
 /**
  * The selected spans of a batch in trajectory order, as a compressed table: entries
@@ -10,8 +9,7 @@ import java.util.Arrays;
  * {@link SpanTable}, the base of {@link PaperSteps} (every policy span) and {@link TurnTable} (non-empty policy spans).
  *
  * <p>Cost: one flat pass over the span roles (and token offsets) that counts the selected spans,
- * one per trajectory that records them into arrays of the exact size, then one {@code Arrays.fill}
- * of the trajectory column per trajectory; the loops
+ * one per trajectory that records them and their trajectory into arrays of the exact size; the loops
  * read the batch's arrays directly (no predicate call per span), which matters on the multi-turn
  * and multi-agent shapes, where a batch has tens of thousands of short spans.
  */
@@ -33,15 +31,17 @@ record SpanIndex(int[] offsets, int[] spans, int[] trajectory) {
             k += batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s]) ? 1 : 0;
         }
         int[] sp = new int[k];
+        int[] tr = new int[k];
         k = 0;
         for (int i = 0; i < n; i++) {
             for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
-                if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) sp[k++] = s;
+                if (batch.isPolicySpan(s) && (!nonEmptyOnly || tokOff[s + 1] > tokOff[s])) {
+                    sp[k] = s;
+                    tr[k++] = i;
+                }
             }
             off[i + 1] = k;
         }
-        int[] tr = new int[k];
-        for (int i = 0; i < n; i++) Arrays.fill(tr, off[i], off[i + 1], i);
         return new SpanIndex(off, sp, tr);
     }
 }

@@ -53,7 +53,14 @@ public final class TurnBoundaries {
      * {@link TurnTable}, seen by their last token.
      */
     public static TurnBoundaries policySpanEnds(Rollouts batch, Execution exec) {
-        TurnTable turns = TurnTable.of(batch);
+        return policySpanEnds(batch, TurnTable.of(batch), exec);
+    }
+
+    /**
+     * {@link #policySpanEnds(Rollouts, Execution)} from the caller's turn table of {@code batch}:
+     * boundary {@code j} is the last token of turn {@code j}.
+     */
+    public static TurnBoundaries policySpanEnds(Rollouts batch, TurnTable turns, Execution exec) {
         int n = batch.trajectoryCount();
         int[] offsets = new int[n + 1];
         for (int i = 0; i < n; i++) offsets[i + 1] = turns.end(i);
@@ -220,15 +227,32 @@ public final class TurnBoundaries {
      * @param out written, one per token
      */
     public void broadcast(Rollouts batch, double[] perBoundary, float contextValue, float[] out, Execution exec) {
-        byte[] mask = batch.mask();
+        // a walk over the spans, one fill per run of equal values: a policy token (mask 1, i.e. a token of
+        // a policy span) gets the value of the first boundary at or after it, every other token contextValue
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tokOff = batch.spanTokenOffsets();
         exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int i = from; i < to; i++) {
-                int t = batch.tokenStart(i);
-                for (int j = offsets[i]; j < offsets[i + 1]; j++) {
-                    float v = (float) perBoundary[j];
-                    for (int end = tokens[j]; t <= end; t++) out[t] = mask[t] == 1 ? v : contextValue;
+                int j = offsets[i];
+                int jEnd = offsets[i + 1];
+                for (int s = spanOff[i], se = spanOff[i + 1]; s < se; s++) {
+                    int t = tokOff[s];
+                    int e = tokOff[s + 1];
+                    if (!batch.isPolicySpan(s)) {
+                        Arrays.fill(out, t, e, contextValue);
+                        continue;
+                    }
+                    while (t < e) {
+                        while (j < jEnd && tokens[j] < t) j++;
+                        if (j == jEnd) {
+                            Arrays.fill(out, t, e, contextValue);
+                            break;
+                        }
+                        int stop = Math.min(e, tokens[j] + 1);
+                        Arrays.fill(out, t, stop, (float) perBoundary[j]);
+                        t = stop;
+                    }
                 }
-                for (int end = batch.tokenEnd(i); t < end; t++) out[t] = contextValue;
             }
         });
     }

@@ -172,6 +172,41 @@ public final class TurnTable extends SpanTable {
         return out;
     }
 
+    /**
+     * Two {@link #broadcast(Rollouts, double[], Execution, float[])} calls in one walk over the spans:
+     * {@code (float) perTurnA[j]} into {@code outA} and {@code (float) perTurnB[j]} into {@code outB} on
+     * turn {@code j}'s tokens, 0 on every other token of both (the same values as the two calls; the
+     * spans and token offsets are read once instead of twice).
+     *
+     * @param outA written, one per token (its previous contents do not matter)
+     * @param outB written, one per token, a different array from {@code outA}
+     */
+    public void broadcast(
+            Rollouts batch, double[] perTurnA, float[] outA, double[] perTurnB, float[] outB, Execution exec) {
+        int[] spanOff = batch.trajectorySpanOffsets();
+        int[] tokOff = batch.spanTokenOffsets();
+        exec.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int j = offsets[i];
+                int end = offsets[i + 1];
+                int next = j < end ? spans[j] : -1;
+                for (int s = spanOff[i], e = spanOff[i + 1]; s < e; s++) {
+                    float a = 0f;
+                    float b = 0f;
+                    if (s == next) {
+                        a = (float) perTurnA[j];
+                        b = (float) perTurnB[j];
+                        next = ++j < end ? spans[j] : -1;
+                    }
+                    int t0 = tokOff[s];
+                    int t1 = tokOff[s + 1];
+                    Arrays.fill(outA, t0, t1, a);
+                    Arrays.fill(outB, t0, t1, b);
+                }
+            }
+        });
+    }
+
     // ---- shared statistics -------------------------------------------------------------------
 
     /**

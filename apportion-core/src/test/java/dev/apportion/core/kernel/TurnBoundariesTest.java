@@ -87,4 +87,41 @@ class TurnBoundariesTest {
         assertArrayEquals(want.tokens, got.tokens, what + ": tokens");
         assertArrayEquals(want.trajectory, got.trajectory, what + ": trajectories");
     }
+
+    /**
+     * {@link TurnBoundaries#broadcast}, a walk over the spans with one fill per run, writes exactly what
+     * the token loop it replaced writes (each boundary's value on the mask-1 tokens from the previous
+     * boundary up to its own token, {@code contextValue} everywhere else), for both boundary rules, on one
+     * thread and split, into a dirty array.
+     */
+    @Test
+    void broadcastWritesWhatTheTokenLoopWrites() {
+        for (long seed = 1; seed <= 60; seed++) {
+            Rollouts b = batch(seed);
+            for (TurnBoundaries.Rule rule : TurnBoundaries.Rule.values()) {
+                TurnBoundaries tb = TurnBoundaries.of(rule, b, Execution.sequential());
+                double[] v = new double[tb.size()];
+                SplittableRandom rnd = new SplittableRandom(seed);
+                for (int j = 0; j < v.length; j++) v[j] = rnd.nextDouble(-2, 2);
+                float context = seed % 2 == 0 ? 0f : -7.5f;
+                float[] want = new float[b.tokenCount()];
+                byte[] mask = b.mask();
+                for (int i = 0; i < b.trajectoryCount(); i++) {
+                    int t = b.tokenStart(i);
+                    for (int j = tb.offsets[i]; j < tb.offsets[i + 1]; j++) {
+                        for (; t <= tb.tokens[j]; t++) want[t] = mask[t] == 1 ? (float) v[j] : context;
+                    }
+                    for (; t < b.tokenEnd(i); t++) want[t] = context;
+                }
+                for (int threads = 1; threads <= 3; threads++) {
+                    float[] got = new float[b.tokenCount()];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    try (Execution ex = threads == 1 ? Execution.sequential() : Execution.splittingAll(threads)) {
+                        tb.broadcast(b, v, context, got, ex);
+                    }
+                    assertArrayEquals(want, got, "seed " + seed + ", " + rule + ", " + threads + " threads");
+                }
+            }
+        }
+    }
 }

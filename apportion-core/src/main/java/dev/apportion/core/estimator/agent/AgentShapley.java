@@ -295,23 +295,31 @@ public final class AgentShapley implements BufferedEstimator {
         }
         float[] outcome = batch.outcome();
         double[] phi = new double[entryStart[entryStart.length - 1]];
+        // the coalition columns of the last agent set seen (consecutive trajectories usually have the same
+        // agents): each coalition's key is built and looked up once per agent set instead of per trajectory
+        Columns cols = null;
         for (int i = 0; i < batch.trajectoryCount(); i++) {
             int n = entryStart[i + 1] - entryStart[i];
             if (n == 0) continue;
-            String[] names = new String[n];
-            for (int k = 0; k < n; k++) names[k] = agentNames.get(entryAgent[entryStart[i] + k]);
             if (n > MAX_AGENTS) {
                 throw new RolloutException(
                         batch.describe(i) + ": " + n + " agents; estimator '" + ID + "' supports at most " + MAX_AGENTS,
                         i,
                         "spans.agent");
             }
+            int base = entryStart[i];
+            if (cols == null || !cols.isFor(entryAgent, base, n)) {
+                String[] names = new String[n];
+                for (int k = 0; k < n; k++) names[k] = agentNames.get(entryAgent[base + k]);
+                cols = new Columns(coalitions, names, Arrays.copyOfRange(entryAgent, base, base + n), shapley);
+            }
+            String[] names = cols.names;
             int full = (1 << n) - 1;
-            double empty = value(coalitions, "", i);
+            double empty = cols.value(0, i);
             if (Double.isNaN(empty)) empty = 0.0;
             double[] v = new double[full + 1];
             v[0] = empty;
-            double grand = value(coalitions, key(names, full), i);
+            double grand = cols.value(full, i);
             if (Double.isNaN(grand)) {
                 if (outcome == null || Float.isNaN(outcome[i])) {
                     throw new RolloutException(
@@ -323,10 +331,9 @@ public final class AgentShapley implements BufferedEstimator {
                 grand = outcome[i];
             }
             v[full] = grand;
-            int base = entryStart[i];
             if (shapley) {
-                for (int s = 1; s < full; s++) v[s] = need(coalitions, names, s, i, batch, prefix, missingZero, empty);
-                double[] w = shapleyWeights(n);
+                for (int s = 1; s < full; s++) v[s] = need(cols, s, i, batch, prefix, missingZero, empty);
+                double[] w = cols.weights;
                 for (int k = 0; k < n; k++) {
                     int bit = 1 << k;
                     double sum = 0;
@@ -339,9 +346,7 @@ public final class AgentShapley implements BufferedEstimator {
             } else {
                 for (int k = 0; k < n; k++) {
                     int without = full & ~(1 << k);
-                    double vw = without == 0
-                            ? empty
-                            : need(coalitions, names, without, i, batch, prefix, missingZero, empty);
+                    double vw = without == 0 ? empty : need(cols, without, i, batch, prefix, missingZero, empty);
                     phi[base + k] = grand - vw;
                 }
             }
@@ -349,29 +354,54 @@ public final class AgentShapley implements BufferedEstimator {
         return phi;
     }
 
+    /**
+     * The coalition signals of one agent set (agents in name order): coalition {@code s} (a bit mask
+     * over the agents) is the signal named by {@link #key(String[], int) key(names, s)}, looked up on
+     * first use; the Shapley weights of the set's size.
+     */
+    private static final class Columns {
+        final String[] names;
+        final int[] agents;
+        final double[] weights;
+        private final Map<String, float[]> coalitions;
+        private final float[][] column;
+        private final boolean[] looked;
+
+        Columns(Map<String, float[]> coalitions, String[] names, int[] agents, boolean shapley) {
+            this.coalitions = coalitions;
+            this.names = names;
+            this.agents = agents;
+            this.weights = shapley ? shapleyWeights(names.length) : null;
+            this.column = new float[1 << names.length][];
+            this.looked = new boolean[1 << names.length];
+        }
+
+        boolean isFor(int[] entryAgent, int from, int n) {
+            return n == agents.length && Arrays.equals(entryAgent, from, from + n, agents, 0, n);
+        }
+
+        /** The value of coalition {@code mask} for trajectory {@code i}, NaN when the batch has no such signal. */
+        double value(int mask, int i) {
+            if (!looked[mask]) {
+                column[mask] = coalitions.get(key(names, mask));
+                looked[mask] = true;
+            }
+            float[] c = column[mask];
+            return c == null ? Double.NaN : c[i];
+        }
+    }
+
     private static double need(
-            Map<String, float[]> coalitions,
-            String[] names,
-            int mask,
-            int i,
-            Rollouts batch,
-            String prefix,
-            boolean missingZero,
-            double empty) {
-        String key = key(names, mask);
-        double x = value(coalitions, key, i);
+            Columns cols, int mask, int i, Rollouts batch, String prefix, boolean missingZero, double empty) {
+        double x = cols.value(mask, i);
         if (!Double.isNaN(x)) return x;
         if (missingZero) return empty;
+        String key = key(cols.names, mask);
         throw new RolloutException(
                 batch.describe(i) + ": estimator '" + ID + "' needs the value of coalition {" + key + "} (signals."
                         + prefix + key + "), which is absent; give it, or set missing_coalition=zero",
                 i,
                 "signals." + prefix + key);
-    }
-
-    private static double value(Map<String, float[]> coalitions, String key, int i) {
-        float[] c = coalitions.get(key);
-        return c == null ? Double.NaN : c[i];
     }
 
     private static String key(String[] names, int mask) {

@@ -225,13 +225,21 @@ public final class AtGrpo implements BufferedEstimator {
         // agents as small ints (first seen, first numbered): per-row keys without strings
         Map<String, Integer> agentIds = new HashMap<>();
         int[] agentId = new int[m];
+        String lastAgent = null; // the previous row's name object: rows of one agent usually share it
+        int lastId = -1;
         for (int k = 0; k < m; k++) {
+            if (agent[k] == lastAgent) {
+                agentId[k] = lastId;
+                continue;
+            }
             Integer id = agentIds.get(agent[k]);
             if (id == null) {
                 id = agentIds.size();
                 agentIds.put(agent[k], id);
             }
             agentId[k] = id;
+            lastAgent = agent[k];
+            lastId = id;
         }
         double[] turn = new double[m];
         int[] own = new int[agentIds.size()];
@@ -357,15 +365,17 @@ public final class AtGrpo implements BufferedEstimator {
         AgentRows rows = AgentRows.of(batch);
         Grouping gr = grouping(batch, params, rows);
         int m = rows.size();
+        int[] group = gr.group();
+        double[] reward = gr.reward();
         int groups = 0;
-        for (int g : gr.group()) groups = Math.max(groups, g + 1);
+        for (int g : group) groups = Math.max(groups, g + 1);
         int[] count = new int[groups];
         double[] sum = new double[groups];
         for (int k = 0; k < m; k++) {
-            int g = gr.group()[k];
+            int g = group[k];
             if (g < 0) continue;
             count[g]++;
-            sum[g] += gr.reward()[k];
+            sum[g] += reward[k];
         }
         int maxLen = 0;
         for (int c : count) maxLen = Math.max(maxLen, c);
@@ -373,21 +383,26 @@ public final class AtGrpo implements BufferedEstimator {
         double[] ss = new double[groups];
         for (int g = 0; g < groups; g++) mean[g] = count[g] == 0 ? 0 : sum[g] / count[g];
         for (int k = 0; k < m; k++) {
-            int g = gr.group()[k];
-            if (g >= 0) ss[g] += (gr.reward()[k] - mean[g]) * (gr.reward()[k] - mean[g]);
+            int g = group[k];
+            if (g >= 0) ss[g] += (reward[k] - mean[g]) * (reward[k] - mean[g]);
+        }
+        // the divisor once per group (the same double as computing it for every row)
+        double[] div = new double[groups];
+        if (byStd) {
+            for (int g = 0; g < groups; g++) if (count[g] > 1) div[g] = Math.sqrt(ss[g] / (count[g] - 1)) + eps;
         }
         double[] a = new double[m];
         int singles = 0;
         int dropped = 0;
         double[] kept = new double[m]; // loss weight of each row: 1 when kept, 0 when dropped
         for (int k = 0; k < m; k++) {
-            int g = gr.group()[k];
+            int g = group[k];
             if (g < 0) {
                 dropped++;
                 continue;
             }
             kept[k] = 1.0;
-            double x = gr.reward()[k];
+            double x = reward[k];
             if (count[g] == 1) {
                 singles++;
                 boolean raw = singleton == Singleton.RAW || (singleton == Singleton.VENDORED_VERL && maxLen == 1);
@@ -395,17 +410,44 @@ public final class AtGrpo implements BufferedEstimator {
                 continue;
             }
             double d = x - mean[g];
-            if (byStd) d /= Math.sqrt(ss[g] / (count[g] - 1)) + eps;
+            if (byStd) d /= div[g];
             a[k] = d;
         }
-        return Credit.builder(rows.broadcast(batch, a, buffers))
+        float[] adv = AgentOutput.advantages(batch, buffers);
+        float[] weights = AgentOutput.lossWeights(batch, buffers);
+        writeBoth(batch, rows, a, adv, kept, weights);
+        return Credit.builder(adv)
                 .spanAdvantages(rows.spanValues(batch, a))
-                .lossWeights(rows.writeAll(batch, kept, AgentOutput.lossWeights(batch, buffers)))
+                .lossWeights(weights)
                 .diagnostic("rows", m)
                 .diagnostic("groups", groups)
                 .diagnostic("dropped_rows", dropped)
                 .diagnostic("singleton_rows", singles)
                 .build();
+    }
+
+    /**
+     * {@code perRow[r]} into {@code adv} and {@code weight[r]} into {@code weights} on the tokens of row
+     * r's policy span, 0 on every other token of both: one walk over the spans for the two outputs.
+     */
+    private static void writeBoth(
+            Rollouts b, AgentRows rows, double[] perRow, float[] adv, double[] weight, float[] weights) {
+        int[] tokOff = b.spanTokenOffsets();
+        for (int i = 0; i < rows.rowStart.length - 1; i++) {
+            int r = rows.rowStart[i];
+            for (int s = b.spanStart(i); s < b.spanEnd(i); s++) {
+                float v = 0f;
+                float w = 0f;
+                if (b.isPolicySpan(s)) {
+                    v = (float) perRow[r];
+                    w = (float) weight[r++];
+                }
+                int t0 = tokOff[s];
+                int t1 = tokOff[s + 1];
+                Arrays.fill(adv, t0, t1, v);
+                Arrays.fill(weights, t0, t1, w);
+            }
+        }
     }
 
     private static double[] rewards(Rollouts batch, AgentRows rows, Params params) {

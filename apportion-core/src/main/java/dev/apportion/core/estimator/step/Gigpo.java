@@ -259,11 +259,11 @@ public final class Gigpo implements BufferedEstimator {
                             + "or lie in (0, 1), got " + cfg.threshold);
         }
         float[] adv = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
-        if (buffers != null) zeroContext(batch, adv, execution);
         float[] spanAdv = new float[batch.spanCount()];
         boolean anyStep = false;
         for (int s = 0; s < batch.spanCount() && !anyStep; s++) anyStep = batch.isPolicySpan(s);
         if (!anyStep) {
+            if (buffers != null) Arrays.fill(adv, 0, batch.tokenCount(), 0f);
             return Credit.builder(adv)
                     .returns(adv)
                     .spanAdvantages(spanAdv)
@@ -293,6 +293,9 @@ public final class Gigpo implements BufferedEstimator {
             for (int g = from; g < to; g++) ws.group(g);
             diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons, Double.doubleToLongBits(ws.maxAbsStep)};
         });
+        // every span's value on its tokens in one ordered walk: the step's advantage on a policy span,
+        // 0 on a context span (the groups wrote only spanAdv)
+        spanTokens(batch, spanAdv, adv, execution);
         long steps = 0;
         long stepGroups = 0;
         long singletons = 0;
@@ -324,13 +327,13 @@ public final class Gigpo implements BufferedEstimator {
                 .build();
     }
 
-    /** Writes 0 on the tokens of every context span (the policy spans are the steps, written per group). */
-    private static void zeroContext(Rollouts batch, float[] out, Execution execution) {
+    /** Writes {@code perSpan[s]} on every token of span {@code s} (spans tile the tokens: every token is written). */
+    private static void spanTokens(Rollouts batch, float[] perSpan, float[] out, Execution execution) {
         int[] spanOff = batch.trajectorySpanOffsets();
         int[] tokOff = batch.spanTokenOffsets();
-        execution.forTrajectories(batch, (c, from, to) -> {
+        execution.forTrajectories(batch, Execution.Cost.LIGHT, (c, from, to) -> {
             for (int s = spanOff[from], e = spanOff[to]; s < e; s++)
-                if (!batch.isPolicySpan(s)) Arrays.fill(out, tokOff[s], tokOff[s + 1], 0f);
+                Arrays.fill(out, tokOff[s], tokOff[s + 1], perSpan[s]);
         });
     }
 
@@ -501,7 +504,6 @@ public final class Gigpo implements BufferedEstimator {
                 m2[cluster[q]] += d * d;
             }
 
-            float[] adv = in.adv;
             float[] spanAdv = in.spanAdv;
             boolean div = cfg.divideByStd;
             double eps = cfg.epsilon;
@@ -519,7 +521,6 @@ public final class Gigpo implements BufferedEstimator {
                 float a = (float) (episode + cfg.stepWeight * step);
                 int s = stepSpan[q];
                 spanAdv[s] = a;
-                Arrays.fill(adv, spanTok[s], spanTok[s + 1], a);
             }
             steps += n;
             stepGroups += groupsHere;

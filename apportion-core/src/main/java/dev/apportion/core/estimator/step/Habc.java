@@ -10,7 +10,6 @@ import dev.apportion.core.credit.Methodology;
 import dev.apportion.core.credit.ParamSpec;
 import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
-import dev.apportion.core.kernel.StepTokens;
 import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import java.util.Map;
@@ -123,8 +122,7 @@ public final class Habc implements BufferedEstimator {
         int n = batch.tokenCount();
         float[] adv = buffers == null ? new float[n] : buffers.advantages(n);
         float[] weights = buffers == null ? new float[n] : buffers.lossWeights(n);
-        StepTokens.write(batch, turns, a, adv, execution);
-        StepTokens.write(batch, turns, w, weights, execution);
+        turns.broadcast(batch, a, adv, w, weights, execution);
         return Credit.builder(adv)
                 .lossWeights(weights)
                 .spanAdvantages(turns.spanValues(batch, a))

@@ -107,8 +107,11 @@ public final class Calm implements BufferedEstimator {
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         double[] a = GroupZScores.zscore(g, cell, cells[0], byStd, true, eps);
-        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
-                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] ret = Outputs.second(buffers, batch.tokenCount());
+        turns.broadcast(batch, a, adv, g, ret, execution);
+        return Credit.builder(adv)
+                .returns(ret)
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .build();

@@ -130,10 +130,10 @@ public final class Lare implements BufferedEstimator {
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         double[] a = GroupZScores.zscore(
                 g, cell, cells[0], params.getBoolean("normalize_by_std"), true, params.getDouble("epsilon"));
-        Credit.Builder c = Credit.builder(
-                        turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
-                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
-                .spanAdvantages(turns.spanValues(batch, a));
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] second = Outputs.second(buffers, batch.tokenCount());
+        turns.broadcast(batch, a, adv, g, second, execution);
+        Credit.Builder c = Credit.builder(adv).returns(second).spanAdvantages(turns.spanValues(batch, a));
         for (int k = 0; k < d; k++) c.diagnostic("weight." + names.get(k), w[k]);
         return c.build();
     }

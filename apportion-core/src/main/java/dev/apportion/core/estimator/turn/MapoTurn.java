@@ -102,23 +102,53 @@ public final class MapoTurn implements BufferedEstimator {
         int[] cells = new int[1];
         int[] cell = turns.groupTurnIndexCells(batch, cells);
         GroupStats st = GroupStats.of(g, cell, cells[0]);
-        GroupStats all = GroupStats.of(g, new int[m], 1);
-        double batchStd = m == 0 ? 0 : all.std(0, false);
+        // batch statistics as GroupStats computes them for one group (two passes, NaN skipped, the sums
+        // in turn order), in locals
+        int allCount = 0;
+        double allSum = 0;
+        for (int j = 0; j < m; j++) {
+            double v = g[j];
+            if (Double.isNaN(v)) continue;
+            allCount++;
+            allSum += v;
+        }
+        double allMean = allCount == 0 ? Double.NaN : allSum / allCount;
+        double allM2 = 0;
+        for (int j = 0; j < m; j++) {
+            double v = g[j];
+            if (Double.isNaN(v)) continue;
+            double d = v - allMean;
+            allM2 += d * d;
+        }
+        double batchStd = m == 0 ? 0 : Math.sqrt(allCount < 1 ? Double.NaN : allM2 / allCount);
+        double batchDiv = batchStd + eps;
+        // per cell once: its mean and divisor (the same doubles as computing them for every turn)
+        int nc = cells[0];
+        double[] cellMean = new double[nc];
+        double[] cellDiv = new double[nc];
+        for (int c = 0; c < nc; c++) {
+            if (st.count(c) <= 1) continue;
+            cellMean[c] = st.mean(c);
+            cellDiv[c] = st.std(c, false) + eps;
+        }
         double[] a = new double[m];
         int fallback = 0;
         for (int j = 0; j < m; j++) {
-            double zb = m <= 1 ? 0.0 : (g[j] - all.mean(0)) / (batchStd + eps);
+            double zb = m <= 1 ? 0.0 : (g[j] - allMean) / batchDiv;
             int c = cell[j];
             if (st.count(c) <= 1) {
                 a[j] = zb;
                 fallback++;
             } else {
-                double zt = (g[j] - st.mean(c)) / (st.std(c, false) + eps);
+                double zt = (g[j] - cellMean[c]) / cellDiv[c];
                 a[j] = lambda * zt + (1 - lambda) * zb;
             }
         }
-        return Credit.builder(turns.broadcast(batch, a, execution, Outputs.advantages(buffers, batch.tokenCount())))
-                .returns(turns.broadcast(batch, g, execution, Outputs.second(buffers, batch.tokenCount())))
+        float[] adv = Outputs.advantages(buffers, batch.tokenCount());
+        float[] ret = Outputs.second(buffers, batch.tokenCount());
+        turns.broadcast(batch, a, adv, g, ret, execution);
+        return Credit.builder(adv)
+                .returns(ret)
                 .spanAdvantages(turns.spanValues(batch, a))
                 .diagnostic("turns", m)
                 .diagnostic("batch_only_turns", fallback)

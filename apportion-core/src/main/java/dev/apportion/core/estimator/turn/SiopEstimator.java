@@ -12,6 +12,7 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.TurnBoundaries;
+import dev.apportion.core.kernel.TurnTable;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
 import java.util.Map;
@@ -99,21 +100,29 @@ public final class SiopEstimator implements BufferedEstimator {
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
-        TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);
+        TurnTable table = TurnTable.of(batch);
+        TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, table, execution);
         double[] r = DenseRewards.at(batch, turns.tokens, turns.trajectory);
         int[] groupOfTurn = new int[r.length];
         for (int j = 0; j < r.length; j++) groupOfTurn[j] = groupOf[turns.trajectory[j]];
         GroupStats st = GroupStats.of(r, groupOfTurn, batch.groupCount());
+        // per group once: the divisor (the same double as computing it for every turn)
+        int groups = batch.groupCount();
+        double[] div = new double[groups];
+        if (byStd) {
+            for (int g = 0; g < groups; g++) {
+                if (st.count(g) <= 1) continue;
+                double sigma = Math.sqrt(st.unbiasedVariance(g));
+                if (sigma < eps) sigma = 1.0;
+                div[g] = sigma + eps;
+            }
+        }
         double[] a = new double[r.length];
         for (int j = 0; j < r.length; j++) {
             int g = groupOfTurn[j];
             if (st.count(g) <= 1) continue;
             double d = r[j] - st.mean(g);
-            if (byStd) {
-                double sigma = Math.sqrt(st.unbiasedVariance(g));
-                if (sigma < eps) sigma = 1.0;
-                d /= sigma + eps;
-            }
+            if (byStd) d /= div[g];
             a[j] = d;
         }
         for (int i = 0; i < n; i++) {
@@ -127,7 +136,8 @@ public final class SiopEstimator implements BufferedEstimator {
         turns.broadcast(batch, a, 0f, adv, execution);
         return Credit.builder(adv)
                 .returns(buffers == null ? adv.clone() : adv)
-                .spanAdvantages(TurnBoundaries.spanValues(batch, adv))
+                // turn j's value on its span: the value broadcast on the span's last token, boundary j
+                .spanAdvantages(table.spanValues(batch, a))
                 .diagnostic("turns", turns.size())
                 .build();
     }
