@@ -84,9 +84,26 @@ public final class Execution implements AutoCloseable {
          * #LIGHT_PS_PER_SPAN} per span) gives every range at least {@link #MIN_LIGHT_PS_PER_CHUNK}.
          */
         LIGHT,
+        /**
+         * Work per span rather than per token: a score, an exponential, a hash or a table lookup per
+         * step or turn, then at most a fill of the span's tokens. Split as {@link #LIGHT}, with
+         * {@link #SPAN_PS_PER_SPAN} per span in place of {@link #LIGHT_PS_PER_SPAN}, so a batch of
+         * a few long single-span trajectories stays on the caller's thread however many tokens it
+         * has, while many short turns still split.
+         */
+        SPAN,
         /** A scan with arithmetic per token: ranges of at least {@link #MIN_TOKENS_PER_CHUNK} tokens. */
         NORMAL
     }
+
+    /**
+     * Estimated time of a {@link Cost#SPAN} pass per span, in picoseconds (30 ns): in the idle
+     * forked {@code perf --all} of issue 14's fifth session, {@code pure_reward} (a score and a
+     * soft-min exponential per step, then a fill) took about 1.1 ms on one thread for 2·10⁶ tokens
+     * in 31 232 policy turns, and {@code gigpo}'s step grouping (a state key hashed and looked up
+     * per step) about as much: (1.1 ms − tokens·{@link #LIGHT_PS_PER_TOKEN}) / spans ≈ 30 ns.
+     */
+    public static final long SPAN_PS_PER_SPAN = 30_000;
 
     /**
      * Estimated time of a {@link Cost#LIGHT} pass per token, in picoseconds: one-thread fills of
@@ -155,9 +172,14 @@ public final class Execution implements AutoCloseable {
      */
     public int chunks(Rollouts batch, Cost cost) {
         if (cost == Cost.NORMAL || splitAll) return chunks(batch);
-        int n = batch.trajectoryCount();
+        return chunksForWork(batch, cost, batch.trajectoryCount());
+    }
+
+    /** Ranges of {@code n} items (trajectories or groups) for the estimated work of a LIGHT or SPAN pass over {@code batch}. */
+    private int chunksForWork(Rollouts batch, Cost cost, int n) {
         if (threads == 1 || n < 2) return 1;
-        long work = (long) batch.tokenCount() * LIGHT_PS_PER_TOKEN + (long) batch.spanCount() * LIGHT_PS_PER_SPAN;
+        long perSpan = cost == Cost.SPAN ? SPAN_PS_PER_SPAN : LIGHT_PS_PER_SPAN;
+        long work = (long) batch.tokenCount() * LIGHT_PS_PER_TOKEN + (long) batch.spanCount() * perSpan;
         if (work < 2 * MIN_LIGHT_PS_PER_CHUNK) return 1;
         return (int) Math.min(Math.min(threads, n), work / MIN_LIGHT_PS_PER_CHUNK);
     }
@@ -237,6 +259,25 @@ public final class Execution implements AutoCloseable {
     /** {@link #forRange(int, int[], RangeBody)} over the groups of {@code batch}, weighted by their tokens. */
     public void forGroups(Rollouts batch, RangeBody body) {
         forRange(batch.groupCount(), groupTokenOffsets(batch), body);
+    }
+
+    /**
+     * Number of ranges {@link #forGroups(Rollouts, Cost, RangeBody)} uses: {@link
+     * #chunksForGroups(Rollouts)} for {@link Cost#NORMAL}; for {@link Cost#LIGHT} and {@link
+     * Cost#SPAN} the count {@link #chunks(Rollouts, Cost)} gives for the batch's estimated work,
+     * at most one per group (every range of two or more groups is split with {@link #splittingAll}).
+     */
+    public int chunksForGroups(Rollouts batch, Cost cost) {
+        if (cost == Cost.NORMAL || splitAll) return chunksForGroups(batch);
+        return chunksForWork(batch, cost, batch.groupCount());
+    }
+
+    /**
+     * {@link #forGroups(Rollouts, RangeBody)} for a pass of the given cost: the ranges are
+     * token-weighted as there, their number is {@link #chunksForGroups(Rollouts, Cost)}.
+     */
+    public void forGroups(Rollouts batch, Cost cost, RangeBody body) {
+        split(batch.groupCount(), groupTokenOffsets(batch), chunksForGroups(batch, cost), body);
     }
 
     /**

@@ -161,4 +161,38 @@ class ExecutionSplitTest {
         }
         assertEquals(1, Execution.sequential().chunks(thirtyTwo, Execution.Cost.LIGHT));
     }
+
+    @Test
+    void spanPassesSplitOnTheirSpansNotTheirTokens() {
+        // 2·10⁶ tokens in one span per trajectory: 488 spans, ~0.14 ms of per-span work: one range
+        Rollouts oneSpan = batch(488, 1, 4096);
+        // 16 spans per trajectory: 31 232 spans, ~1.1 ms: two ranges (light passes keep one)
+        Rollouts sixteen = batch(1952, 16, 64);
+        try (Execution ex = Execution.threads(2)) {
+            assertEquals(2, ex.chunksForGroups(oneSpan), "the token-weighted group split");
+            assertEquals(1, ex.chunks(oneSpan, Execution.Cost.SPAN));
+            assertEquals(1, ex.chunksForGroups(oneSpan, Execution.Cost.SPAN));
+            assertEquals(2, ex.chunks(sixteen, Execution.Cost.SPAN));
+            assertEquals(1, ex.chunks(sixteen, Execution.Cost.LIGHT));
+            assertEquals(2, ex.chunksForGroups(sixteen, Execution.Cost.SPAN));
+            assertEquals(ex.chunksForGroups(sixteen), ex.chunksForGroups(sixteen, Execution.Cost.NORMAL));
+            long[] seen = new long[2];
+            ex.forGroups(oneSpan, Execution.Cost.SPAN, (c, from, to) -> seen[c] += to - from);
+            assertEquals(0, ex.handedOff());
+            assertEquals(oneSpan.groupCount(), seen[0]);
+            List<int[]> r = new ArrayList<>();
+            ex.forGroups(sixteen, Execution.Cost.SPAN, (c, from, to) -> {
+                synchronized (r) {
+                    r.add(new int[] {c, from, to});
+                }
+            });
+            r.sort((a, b) -> Integer.compare(a[0], b[0]));
+            assertEquals(List.of("0:0-122", "1:122-244"), describe(r));
+            assertEquals(1, ex.handedOff());
+        }
+        try (Execution all = Execution.splittingAll(2)) {
+            assertEquals(2, all.chunksForGroups(oneSpan, Execution.Cost.SPAN), "splittingAll splits span passes too");
+        }
+        assertEquals(1, Execution.sequential().chunksForGroups(sixteen, Execution.Cost.SPAN));
+    }
 }

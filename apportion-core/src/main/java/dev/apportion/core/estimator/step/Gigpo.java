@@ -287,8 +287,9 @@ public final class Gigpo implements BufferedEstimator {
                 outcomeAsStepReward,
                 adv,
                 spanAdv);
-        long[][] diag = new long[execution.chunksForGroups(batch)][];
-        execution.forGroups(batch, (chunk, from, to) -> {
+        // the grouping works per step (a state key hashed and looked up), not per token
+        long[][] diag = new long[execution.chunksForGroups(batch, Execution.Cost.SPAN)][];
+        execution.forGroups(batch, Execution.Cost.SPAN, (chunk, from, to) -> {
             Workspace ws = new Workspace(cfg, in);
             for (int g = from; g < to; g++) ws.group(g);
             diag[chunk] = new long[] {ws.steps, ws.stepGroups, ws.singletons, Double.doubleToLongBits(ws.maxAbsStep)};

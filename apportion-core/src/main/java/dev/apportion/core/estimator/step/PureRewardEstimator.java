@@ -129,8 +129,9 @@ public final class PureRewardEstimator implements BufferedEstimator {
                 PureSteps.Scores.of(batch, params.getChoice("step_score", PureSteps.Source.class), ID);
         float[] out = buffers == null ? new float[batch.tokenCount()] : buffers.advantages(batch.tokenCount());
         int[] spanOff = batch.trajectorySpanOffsets();
-        long[] stepCounts = new long[execution.chunks(batch)];
-        execution.forTrajectories(batch, (chunk, from, to) -> {
+        // a score and a soft-min per step, then one fill per span: work per span, not per token
+        long[] stepCounts = new long[execution.chunks(batch, Execution.Cost.SPAN)];
+        execution.forTrajectories(batch, Execution.Cost.SPAN, (chunk, from, to) -> {
             double[] r = new double[8];
             double[] p = new double[8];
             int[] span = new int[8];
