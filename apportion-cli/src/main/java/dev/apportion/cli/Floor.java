@@ -537,6 +537,43 @@ public final class Floor {
         return new Plan(out, true);
     }
 
+    /**
+     * {@code p} with the token streams {@code outputs} added to the writes of its broadcast pass, or
+     * of its last pass when it has none (an explicit plan).
+     */
+    static Plan withOutputs(Plan p, Stream... outputs) {
+        boolean broadcast = p.passes().stream().anyMatch(x -> x.what().equals("broadcast"));
+        if (broadcast) return withBroadcastWrites(p, outputs);
+        List<Pass> out = new ArrayList<>(p.passes());
+        Pass last = out.remove(out.size() - 1);
+        List<Stream> writes = new ArrayList<>(last.writes());
+        writes.addAll(List.of(outputs));
+        out.add(new Pass(last.what(), last.backward(), last.reads(), writes));
+        return new Plan(out, true);
+    }
+
+    static {
+        // Estimators that return a second token array beside the advantages, in the same pass that
+        // writes them (FloorKernelTest.turnEstimatorsDeclareEveryTokenArrayTheyWrite checks every
+        // registered estimator): DAPO, INT, SPA-RL's step rewards and the temporal schedule write
+        // loss weights, LSC, POAD and ReMax returns, A2TGPO clip scales. Wraps the plan declared
+        // above, or the derived one.
+        Map<String, Stream> second = new LinkedHashMap<>();
+        second.put("dapo", token("loss_weights"));
+        second.put("int", token("loss_weights"));
+        second.put("spa_rl_step_rewards", token("loss_weights"));
+        second.put("temporal_schedule", token("loss_weights"));
+        second.put("lsc", RETURNS);
+        second.put("poad", RETURNS);
+        second.put("remax", RETURNS);
+        second.put("a2tgpo", token("clip_scales"));
+        for (Map.Entry<String, Stream> e : second.entrySet()) {
+            Function<Descriptor, Plan> before = DECLARED.get(e.getKey());
+            Stream out = e.getValue();
+            DECLARED.put(e.getKey(), d -> withOutputs(before != null ? before.apply(d) : derived(d), out));
+        }
+    }
+
     /** The declared plan of {@code d}: explicit when {@link #DECLARED} has one, else {@link #derived}. */
     public static Plan plan(Descriptor d) {
         Function<Descriptor, Plan> f = DECLARED.get(d.id());

@@ -274,16 +274,15 @@ class FloorKernelTest {
     }
 
     /**
-     * The turn, step and agent estimators of issue 14's turn-rows task declare every token array they
-     * write into the caller's buffers (a second output, returns or loss weights, is a second 4-byte
-     * stream per token that the derived one-output plan did not count): each distinct token-length
-     * output of a buffered call on the multi-turn shape is written by some pass of the plan.
+     * Every estimator {@code perf --all} times declares every token array it writes into the caller's
+     * buffers (a second output, returns, loss weights or clip scales, is a second 4-byte stream per
+     * token that a one-output plan does not count): each distinct token-length output of a buffered
+     * call, on every shape, is written by some pass of the plan. The plan may write more (scratch
+     * arrays such as DelTA's features).
      */
     @ParameterizedTest
-    @ValueSource(
-            strings = {"at_grpo", "agent_shapley", "habc", "gigpo", "spae", "mapo_turn", "calm", "lare", "siop", "genac"
-            })
-    void turnEstimatorsDeclareEveryTokenArrayTheyWrite(String id) {
+    @org.junit.jupiter.params.provider.MethodSource("timedIds")
+    void everyEstimatorDeclaresEveryTokenArrayItWrites(String id) {
         Estimator e = EstimatorRegistry.global().get(id);
         Descriptor d = e.descriptor();
         for (PerfSuite.Shape shape : PerfSuite.Shape.values()) {
@@ -303,7 +302,20 @@ class FloorKernelTest {
                 seen.add(x);
                 outputs.add(names[k]);
             }
-            assertEquals(outputs, written, id + " on " + shape.wire + ": token streams written by the floor");
+            assertTrue(
+                    written.containsAll(outputs),
+                    id + " on " + shape.wire + ": the floor writes " + written + " but the call returns " + outputs);
         }
+    }
+
+    /** Every estimator {@code perf --all} times (the registry without the bench references). */
+    static List<String> timedIds() {
+        List<String> out = new ArrayList<>();
+        for (String id : EstimatorRegistry.global().ids()) {
+            if (id.equals("oracle") || id.equals("random")) continue;
+            if (!EstimatorRegistry.global().get(id).descriptor().id().equals(id)) continue;
+            out.add(id);
+        }
+        return out;
     }
 }
