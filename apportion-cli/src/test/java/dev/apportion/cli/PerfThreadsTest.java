@@ -62,8 +62,12 @@ class PerfThreadsTest {
         assertEquals(List.of(), differ, "1 vs 2 threads");
         // the large batches really cross the thresholds of normal passes: a method of each package splits
         // (estimators whose only split is a broadcast, e.g. grpo, mapo_turn, matchtir, are light: next test)
-        for (String id : List.of("gae", "reinforce_plus_plus", "gigpo", "pure", "a3"))
+        for (String id : List.of("gae", "reinforce_plus_plus", "pure", "a3"))
             assertTrue(split.contains(id), id + " handed work to the pool; split: " + split);
+        // per-span work (Execution.Cost.SPAN) splits on the estimated work of the spans, not the tokens:
+        // a few thousand spans are well under one hand-off's worth
+        for (String id : List.of("gigpo", "pure_reward"))
+            assertTrue(!split.contains(id), id + " works per span: nothing to split at " + LARGE + " tokens");
         for (String id : LIGHT_ONLY)
             assertTrue(!split.contains(id), id + " is light: nothing to split at " + LARGE + " tokens");
     }
