@@ -374,24 +374,17 @@ public final class Floor {
         Stream gae = token("gae");
         DECLARED.put(
                 "spa_rl",
-                d -> new Plan(
+                d -> scanAndWhiten(
+                        "span_reward",
+                        "GAE scan",
                         List.of(
-                                pass(
-                                        "span scores",
-                                        List.of(ROLE, new Stream("span_reward", Level.SPAN, Type.F32), OUTCOME),
-                                        List.of(SPAN_SCORE)),
-                                backward(
-                                        "GAE scan",
-                                        List.of(
-                                                token(Rollouts.LOGPROB),
-                                                token(Rollouts.REF_LOGPROB),
-                                                token(Rollouts.VALUE),
-                                                MASK,
-                                                SPAN_SCORE),
-                                        List.of(gae, RETURNS)),
-                                pass("whiten variance", List.of(gae, ROLE), List.of()),
-                                pass("whiten", List.of(gae, ROLE), List.of(ADVANTAGES))),
-                        true));
+                                token(Rollouts.LOGPROB),
+                                token(Rollouts.REF_LOGPROB),
+                                token(Rollouts.VALUE),
+                                MASK,
+                                SPAN_SCORE),
+                        gae,
+                        RETURNS));
         // PURE (PureEstimator): step rewards per span (the PRM score, the outcome), then the backward
         // return scan over each trajectory's spans reading the KL inputs and writing the returns (the
         // step terms from the span table; on one thread the whitening mean's sum advances in the same
@@ -400,19 +393,11 @@ public final class Floor {
         // written, no whitening read
         DECLARED.put(
                 "pure",
-                d -> new Plan(
-                        List.of(
-                                pass(
-                                        "span scores",
-                                        List.of(ROLE, new Stream("span_prm", Level.SPAN, Type.F32), OUTCOME),
-                                        List.of(SPAN_SCORE)),
-                                backward(
-                                        "return scan",
-                                        List.of(token(Rollouts.LOGPROB), token(Rollouts.REF_LOGPROB), SPAN_SCORE, ROLE),
-                                        List.of(RETURNS)),
-                                pass("whiten variance", List.of(RETURNS, ROLE), List.of()),
-                                pass("whiten", List.of(RETURNS, ROLE), List.of(ADVANTAGES))),
-                        true));
+                d -> scanAndWhiten(
+                        "span_prm",
+                        "return scan",
+                        List.of(token(Rollouts.LOGPROB), token(Rollouts.REF_LOGPROB), SPAN_SCORE, ROLE),
+                        RETURNS));
         DECLARED.put("spo_chain", d -> withBroadcastWrites(derived(d), lossWeights));
         DECLARED.put("spo_tree", d -> withBroadcastWrites(derived(d), RETURNS, lossWeights));
         // Turn and step estimators that lay a second per-turn value over the tokens beside the advantages:
@@ -464,6 +449,27 @@ public final class Floor {
         List<Pass> out = new ArrayList<>();
         for (Pass x : p.passes()) if (!x.what().equals(what)) out.add(x);
         return new Plan(out, true);
+    }
+
+    /**
+     * A step-score pass (reading the span signal {@code spanSignal}), a backward scan reading {@code
+     * scanReads} and writing {@code source} (and {@code more}), then the whitening's variance pass
+     * and its output pass, both reading {@code source}: the plan of PURE and SPA-RL.
+     */
+    static Plan scanAndWhiten(String spanSignal, String scan, List<Stream> scanReads, Stream source, Stream... more) {
+        List<Stream> writes = new ArrayList<>();
+        writes.add(source);
+        writes.addAll(List.of(more));
+        return new Plan(
+                List.of(
+                        pass(
+                                "span scores",
+                                List.of(ROLE, new Stream(spanSignal, Level.SPAN, Type.F32), OUTCOME),
+                                List.of(SPAN_SCORE)),
+                        backward(scan, scanReads, writes),
+                        pass("whiten variance", List.of(source, ROLE), List.of()),
+                        pass("whiten", List.of(source, ROLE), List.of(ADVANTAGES))),
+                true);
     }
 
     /** {@code p} with {@code first} run before its passes (an explicit plan). */

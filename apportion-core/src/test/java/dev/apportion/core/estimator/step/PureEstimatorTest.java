@@ -97,27 +97,8 @@ class PureEstimatorTest extends EstimatorContract {
     void interleavedScanAndSpanWhiteningMatchThePlainLoops() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(2026);
         for (int round = 0; round < 30; round++) {
-            RolloutsBuilder b = Rollouts.builder();
             int trajectories = 5 + r.nextInt(4);
-            for (int i = 0; i < trajectories; i++) {
-                b.trajectory("q" + (i % 2), "t" + i).outcome(r.nextInt(2));
-                int len = 0;
-                int spans = 1 + r.nextInt(6);
-                for (int s = 0; s < spans || len == 0; s++) {
-                    int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(8);
-                    if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
-                    else b.span(Role.POLICY, l).spanSignal(PureSteps.PRM, r.nextDouble());
-                    len += l;
-                }
-                float[] lp = new float[len];
-                float[] ref = new float[len];
-                for (int k = 0; k < len; k++) {
-                    lp[k] = (float) r.nextDouble(-3, 0);
-                    ref[k] = (float) r.nextDouble(-3, 0);
-                }
-                b.tokenSignal(Rollouts.LOGPROB, lp).tokenSignal(Rollouts.REF_LOGPROB, ref);
-            }
-            Rollouts batch = b.build();
+            Rollouts batch = randomBatch(r, trajectories);
             for (int variant = 0; variant < 16; variant++) {
                 boolean nomask = (variant & 1) != 0;
                 boolean nonzero = (variant & 2) != 0;
@@ -179,27 +160,8 @@ class PureEstimatorTest extends EstimatorContract {
     void spanScanIsThePlainTokenLoop() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(77);
         for (int round = 0; round < 40; round++) {
-            RolloutsBuilder b = Rollouts.builder();
             int trajectories = 4 + 2 * r.nextInt(3);
-            for (int i = 0; i < trajectories; i++) {
-                b.trajectory("q" + (i % 2), "t" + i).outcome(r.nextInt(2));
-                int len = 0;
-                int spans = 1 + r.nextInt(6);
-                for (int s = 0; s < spans || len == 0; s++) {
-                    int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(8);
-                    if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
-                    else b.span(Role.POLICY, l).spanSignal(PureSteps.PRM, r.nextDouble());
-                    len += l;
-                }
-                float[] lp = new float[len];
-                float[] ref = new float[len];
-                for (int k = 0; k < len; k++) {
-                    lp[k] = (float) r.nextDouble(-3, 0);
-                    ref[k] = (float) r.nextDouble(-3, 0);
-                }
-                b.tokenSignal(Rollouts.LOGPROB, lp).tokenSignal(Rollouts.REF_LOGPROB, ref);
-            }
-            Rollouts batch = b.build();
+            Rollouts batch = randomBatch(r, trajectories);
             for (int variant = 0; variant < 24; variant++) {
                 boolean stepBaseline = (variant & 1) != 0;
                 boolean maskEnds = (variant & 2) == 0;
@@ -492,5 +454,33 @@ class PureEstimatorTest extends EstimatorContract {
         // v = [0, -1]: a gets 0 - (-1) = 1, b gets -1 - 0 = -1
         assertEquals(1f, c.returns()[0], 1e-7f);
         assertEquals(-1f, c.returns()[2], 1e-7f);
+    }
+
+    /**
+     * {@code trajectories} trajectories in two groups, each of 1–6 spans of 0–8 tokens (a third
+     * context, the rest policy steps with a PRM score; never an empty trajectory), with random
+     * log-probabilities of the policy and the reference.
+     */
+    private static Rollouts randomBatch(java.util.SplittableRandom r, int trajectories) {
+        RolloutsBuilder b = Rollouts.builder();
+        for (int i = 0; i < trajectories; i++) {
+            b.trajectory("q" + (i % 2), "t" + i).outcome(r.nextInt(2));
+            int len = 0;
+            int spans = 1 + r.nextInt(6);
+            for (int s = 0; s < spans || len == 0; s++) {
+                int l = r.nextInt(5) == 0 ? 0 : 1 + r.nextInt(8);
+                if (r.nextInt(3) == 0) b.span(Role.CONTEXT, l);
+                else b.span(Role.POLICY, l).spanSignal(PureSteps.PRM, r.nextDouble());
+                len += l;
+            }
+            float[] lp = new float[len];
+            float[] ref = new float[len];
+            for (int k = 0; k < len; k++) {
+                lp[k] = (float) r.nextDouble(-3, 0);
+                ref[k] = (float) r.nextDouble(-3, 0);
+            }
+            b.tokenSignal(Rollouts.LOGPROB, lp).tokenSignal(Rollouts.REF_LOGPROB, ref);
+        }
+        return b.build();
     }
 }
