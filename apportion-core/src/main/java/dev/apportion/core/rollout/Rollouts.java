@@ -514,14 +514,49 @@ public final class Rollouts {
             }
         }
         float[] r = tokenSignals.get(REWARD);
-        if (r != null) {
-            for (int i = 0; i < n; i++) {
-                double sum = 0;
-                for (int t = trajectoryTokenStart[i], e = trajectoryTokenStart[i + 1]; t < e; t++) sum += r[t];
-                out[i] += sum;
-            }
-        }
+        if (r != null) addTokenSums(r, trajectoryTokenStart, out);
         return out;
+    }
+
+    /**
+     * {@code out[i] += Σ r[t]} over {@code t ∈ [off[i], off[i+1])}, each sum a double chain from 0 in
+     * token order (the order that fixes its bits). One trajectory's chain runs at the latency of an
+     * addition per token; the chains of different trajectories are independent, so four advance in
+     * one loop over their common length (each lane in its own local, the same additions in the same
+     * order) and each lane's remaining tokens finish alone.
+     */
+    private static void addTokenSums(float[] r, int[] off, double[] out) {
+        int n = out.length;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            int a0 = off[i];
+            int a1 = off[i + 1];
+            int a2 = off[i + 2];
+            int a3 = off[i + 3];
+            int e3 = off[i + 4];
+            int common = Math.min(Math.min(a1 - a0, a2 - a1), Math.min(a3 - a2, e3 - a3));
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int j = 0; j < common; j++) {
+                s0 += r[a0 + j];
+                s1 += r[a1 + j];
+                s2 += r[a2 + j];
+                s3 += r[a3 + j];
+            }
+            out[i] += sumFrom(r, a0 + common, a1, s0);
+            out[i + 1] += sumFrom(r, a1 + common, a2, s1);
+            out[i + 2] += sumFrom(r, a2 + common, a3, s2);
+            out[i + 3] += sumFrom(r, a3 + common, e3, s3);
+        }
+        for (; i < n; i++) out[i] += sumFrom(r, off[i], off[i + 1], 0);
+    }
+
+    /** {@code s} after adding {@code r[from..to)} one by one. */
+    private static double sumFrom(float[] r, int from, int to, double s) {
+        for (int t = from; t < to; t++) s += r[t];
+        return s;
     }
 
     /**

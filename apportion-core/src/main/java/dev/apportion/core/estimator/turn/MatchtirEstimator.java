@@ -12,7 +12,6 @@ import dev.apportion.core.credit.Params;
 import dev.apportion.core.credit.SignalRequirement;
 import dev.apportion.core.kernel.DenseRewards;
 import dev.apportion.core.kernel.GroupZScores;
-import dev.apportion.core.kernel.TrajectoryScores;
 import dev.apportion.core.kernel.TurnBoundaries;
 import dev.apportion.core.rollout.Rollouts;
 import dev.apportion.core.stats.GroupStats;
@@ -68,7 +67,7 @@ import java.util.Map;
  *
  * <h2>Cost</h2>
  * One read of every token reward for the scores (verl sums the whole row; the sums of four
- * trajectories advance together, {@link TrajectoryScores}, as a single chain of double additions
+ * trajectories advance together in {@link Rollouts#scores()}, as a single chain of double additions
  * runs at one addition's latency per token), one reward per turn end, per-turn statistics, and one
  * fill per turn of the advantages (the returns are the same array when buffers are given).
  *
@@ -133,7 +132,7 @@ public final class MatchtirEstimator implements BufferedEstimator {
 
         int n = batch.trajectoryCount();
         int[] groupOf = batch.trajectoryGroups();
-        double[] scores = TrajectoryScores.of(batch); // batch.scores(), four trajectories' sums at a time
+        double[] scores = batch.scores();
         double[] trajAdv = GroupZScores.verl(scores, groupOf, batch.groupCount(), eps, byStd);
 
         TurnBoundaries turns = TurnBoundaries.policySpanEnds(batch, execution);

@@ -1,28 +1,28 @@
-package dev.apportion.core.kernel;
+package dev.apportion.core.rollout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.apportion.core.rollout.Role;
-import dev.apportion.core.rollout.Rollouts;
-import dev.apportion.core.rollout.RolloutsBuilder;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link TrajectoryScores#of} is {@link Rollouts#scores()} bit for bit: outcomes or outcome components
+ * {@link Rollouts#scores()}, whose token-reward sums advance four trajectories at a time, is the plain
+ * restatement below bit for bit (each trajectory's sum one chain of double additions in token order):
+ * outcomes or outcome components
  * (with missing values), span rewards (with missing values), token rewards of mixed signs and
  * magnitudes, exact zeros and negative zeros, trajectories of different lengths (empty ones too) and
  * batch sizes that are and are not multiples of the four lanes.
  */
-class TrajectoryScoresTest {
+class RolloutsScoresTest {
     @Test
-    void sameBitsAsRolloutsScores() {
+    void sameBitsAsThePlainTokenOrderSums() {
         SplittableRandom r = new SplittableRandom(2026);
         int cases = 0;
         for (int round = 0; round < 400; round++) {
             Rollouts b = randomBatch(r);
-            double[] want = b.scores();
-            double[] got = TrajectoryScores.of(b);
+            double[] want = plainScores(b);
+            double[] got = b.scores();
             assertEquals(want.length, got.length);
             for (int i = 0; i < want.length; i++) {
                 assertEquals(
@@ -67,6 +67,37 @@ class TrajectoryScoresTest {
             }
         }
         return b.build();
+    }
+
+    /** The scores as a plain restatement: outcome (or components), span rewards, then each trajectory's token rewards summed one by one. */
+    private static double[] plainScores(Rollouts b) {
+        int n = b.trajectoryCount();
+        double[] out = new double[n];
+        if (b.outcome() != null) {
+            for (int i = 0; i < n; i++) if (!Float.isNaN(b.outcome()[i])) out[i] += b.outcome()[i];
+        } else {
+            for (Map.Entry<String, float[]> c : b.outcomeComponents().entrySet())
+                for (int i = 0; i < n; i++) if (!Float.isNaN(c.getValue()[i])) out[i] += c.getValue()[i];
+        }
+        int[] spanOff = b.trajectorySpanOffsets();
+        if (b.spanReward() != null) {
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int s = spanOff[i]; s < spanOff[i + 1]; s++)
+                    if (!Float.isNaN(b.spanReward()[s])) sum += b.spanReward()[s];
+                out[i] += sum;
+            }
+        }
+        float[] r = b.tokenSignal(Rollouts.REWARD);
+        if (r != null) {
+            int[] off = b.trajectoryTokenOffsets();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int t = off[i]; t < off[i + 1]; t++) sum += r[t];
+                out[i] += sum;
+            }
+        }
+        return out;
     }
 
     /** Values of mixed signs and magnitudes, so that the additions round. */
